@@ -1,0 +1,365 @@
+#include "schemas/model.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace pgshift::schemas {
+
+const char* object_kind_name(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::Schema: return "schema";
+    case ObjectKind::Extension: return "extension";
+    case ObjectKind::Table: return "table";
+    case ObjectKind::Column: return "column";
+    case ObjectKind::PrimaryKey: return "primary key";
+    case ObjectKind::UniqueConstraint: return "unique constraint";
+    case ObjectKind::CheckConstraint: return "check constraint";
+    case ObjectKind::ForeignKey: return "foreign key";
+    case ObjectKind::Index: return "index";
+    case ObjectKind::Sequence: return "sequence";
+    case ObjectKind::Enum: return "enum";
+    case ObjectKind::Domain: return "domain";
+    case ObjectKind::CompositeType: return "composite type";
+    case ObjectKind::View: return "view";
+    case ObjectKind::MaterializedView: return "materialized view";
+    case ObjectKind::Function: return "function";
+    case ObjectKind::Procedure: return "procedure";
+    case ObjectKind::Trigger: return "trigger";
+  }
+  return "object";
+}
+
+namespace {
+auto id_key(const ObjectId& id) { return std::tie(id.kind, id.schema, id.table, id.name); }
+
+std::string qualified(const std::string& schema, const std::string& name) {
+  return schema.empty() ? name : schema + "." + name;
+}
+}  // namespace
+
+bool operator==(const ObjectId& a, const ObjectId& b) { return id_key(a) == id_key(b); }
+bool operator!=(const ObjectId& a, const ObjectId& b) { return !(a == b); }
+bool operator<(const ObjectId& a, const ObjectId& b) { return id_key(a) < id_key(b); }
+
+std::string describe(const ObjectId& id) {
+  std::string text = std::string(object_kind_name(id.kind)) + " \"";
+  if (id.table.empty()) return text + qualified(id.schema, id.name) + "\"";
+  return text + id.name + "\" of table \"" + qualified(id.schema, id.table) + "\"";
+}
+
+bool operator==(const SequenceOptions& a, const SequenceOptions& b) {
+  return std::tie(a.start, a.increment, a.min_value, a.max_value, a.cache, a.cycle) ==
+         std::tie(b.start, b.increment, b.min_value, b.max_value, b.cache, b.cycle);
+}
+
+bool operator==(const Column& a, const Column& b) {
+  return std::tie(a.name, a.type, a.not_null, a.default_expr, a.identity, a.identity_options,
+                  a.generated, a.collation, a.comment, a.backfill, a.renamed_from) ==
+         std::tie(b.name, b.type, b.not_null, b.default_expr, b.identity, b.identity_options,
+                  b.generated, b.collation, b.comment, b.backfill, b.renamed_from);
+}
+
+bool operator==(const PrimaryKey& a, const PrimaryKey& b) {
+  return std::tie(a.name, a.columns, a.include, a.deferrable, a.initially_deferred, a.comment) ==
+         std::tie(b.name, b.columns, b.include, b.deferrable, b.initially_deferred, b.comment);
+}
+
+bool operator==(const UniqueConstraint& a, const UniqueConstraint& b) {
+  return std::tie(a.name, a.columns, a.include, a.nulls_not_distinct, a.deferrable,
+                  a.initially_deferred, a.comment) ==
+         std::tie(b.name, b.columns, b.include, b.nulls_not_distinct, b.deferrable,
+                  b.initially_deferred, b.comment);
+}
+
+bool operator==(const CheckConstraint& a, const CheckConstraint& b) {
+  return std::tie(a.name, a.expression, a.no_inherit, a.validated, a.comment) ==
+         std::tie(b.name, b.expression, b.no_inherit, b.validated, b.comment);
+}
+
+bool operator==(const ForeignKey& a, const ForeignKey& b) {
+  return std::tie(a.name, a.columns, a.ref_schema, a.ref_table, a.ref_columns, a.on_delete,
+                  a.on_update, a.match, a.deferrable, a.initially_deferred, a.validated,
+                  a.comment) ==
+         std::tie(b.name, b.columns, b.ref_schema, b.ref_table, b.ref_columns, b.on_delete,
+                  b.on_update, b.match, b.deferrable, b.initially_deferred, b.validated,
+                  b.comment);
+}
+
+bool operator==(const IndexKey& a, const IndexKey& b) {
+  return std::tie(a.column, a.expression, a.opclass, a.collation, a.order, a.nulls) ==
+         std::tie(b.column, b.expression, b.opclass, b.collation, b.order, b.nulls);
+}
+
+bool operator==(const Index& a, const Index& b) {
+  return std::tie(a.name, a.unique, a.nulls_not_distinct, a.method, a.keys, a.include, a.where,
+                  a.options, a.comment, a.valid) ==
+         std::tie(b.name, b.unique, b.nulls_not_distinct, b.method, b.keys, b.include, b.where,
+                  b.options, b.comment, b.valid);
+}
+
+bool operator==(const Trigger& a, const Trigger& b) {
+  return std::tie(a.name, a.timing, a.events, a.update_of, a.for_each_row, a.function,
+                  a.arguments, a.when, a.comment) ==
+         std::tie(b.name, b.timing, b.events, b.update_of, b.for_each_row, b.function,
+                  b.arguments, b.when, b.comment);
+}
+
+bool operator==(const PartitionBy& a, const PartitionBy& b) {
+  return std::tie(a.strategy, a.key) == std::tie(b.strategy, b.key);
+}
+
+bool operator==(const PartitionOf& a, const PartitionOf& b) {
+  return std::tie(a.parent_schema, a.parent_table, a.bound) ==
+         std::tie(b.parent_schema, b.parent_table, b.bound);
+}
+
+bool operator==(const Table& a, const Table& b) {
+  return std::tie(a.name, a.columns, a.primary_key, a.unique_constraints, a.check_constraints,
+                  a.foreign_keys, a.indexes, a.triggers, a.partition_by, a.partition_of,
+                  a.replica_identity, a.replica_identity_index, a.comment,
+                  a.backfill_batch_size, a.renamed_from) ==
+         std::tie(b.name, b.columns, b.primary_key, b.unique_constraints, b.check_constraints,
+                  b.foreign_keys, b.indexes, b.triggers, b.partition_by, b.partition_of,
+                  b.replica_identity, b.replica_identity_index, b.comment,
+                  b.backfill_batch_size, b.renamed_from);
+}
+
+bool operator==(const Sequence& a, const Sequence& b) {
+  return std::tie(a.name, a.type, a.options, a.owned_by, a.comment) ==
+         std::tie(b.name, b.type, b.options, b.owned_by, b.comment);
+}
+
+bool operator==(const Enum& a, const Enum& b) {
+  return std::tie(a.name, a.labels, a.comment) == std::tie(b.name, b.labels, b.comment);
+}
+
+bool operator==(const DomainCheck& a, const DomainCheck& b) {
+  return std::tie(a.name, a.expression) == std::tie(b.name, b.expression);
+}
+
+bool operator==(const Domain& a, const Domain& b) {
+  return std::tie(a.name, a.base_type, a.default_expr, a.not_null, a.collation, a.checks,
+                  a.comment) ==
+         std::tie(b.name, b.base_type, b.default_expr, b.not_null, b.collation, b.checks,
+                  b.comment);
+}
+
+bool operator==(const CompositeAttribute& a, const CompositeAttribute& b) {
+  return std::tie(a.name, a.type, a.collation) == std::tie(b.name, b.type, b.collation);
+}
+
+bool operator==(const CompositeType& a, const CompositeType& b) {
+  return std::tie(a.name, a.attributes, a.comment) == std::tie(b.name, b.attributes, b.comment);
+}
+
+bool operator==(const View& a, const View& b) {
+  return std::tie(a.name, a.definition, a.options, a.comment) ==
+         std::tie(b.name, b.definition, b.options, b.comment);
+}
+
+bool operator==(const MaterializedView& a, const MaterializedView& b) {
+  return std::tie(a.name, a.definition, a.options, a.with_data, a.indexes, a.comment) ==
+         std::tie(b.name, b.definition, b.options, b.with_data, b.indexes, b.comment);
+}
+
+bool operator==(const FunctionArg& a, const FunctionArg& b) {
+  return std::tie(a.name, a.type, a.mode, a.default_expr) ==
+         std::tie(b.name, b.type, b.mode, b.default_expr);
+}
+
+bool operator==(const Function& a, const Function& b) {
+  return std::tie(a.name, a.args, a.is_procedure, a.returns, a.language, a.body, a.volatility,
+                  a.strict, a.security_definer, a.comment) ==
+         std::tie(b.name, b.args, b.is_procedure, b.returns, b.language, b.body, b.volatility,
+                  b.strict, b.security_definer, b.comment);
+}
+
+std::string function_signature(const Function& function) {
+  std::string text = function.name + "(";
+  bool first = true;
+  for (const auto& arg : function.args) {
+    if (arg.mode == ArgMode::Out || arg.mode == ArgMode::Table) continue;
+    if (!first) text += ", ";
+    if (arg.mode == ArgMode::Variadic) text += "VARIADIC ";
+    text += arg.type;
+    first = false;
+  }
+  return text + ")";
+}
+
+bool operator==(const Schema& a, const Schema& b) {
+  return std::tie(a.name, a.comment, a.tables, a.views, a.materialized_views, a.sequences,
+                  a.enums, a.domains, a.composite_types, a.functions) ==
+         std::tie(b.name, b.comment, b.tables, b.views, b.materialized_views, b.sequences,
+                  b.enums, b.domains, b.composite_types, b.functions);
+}
+
+bool operator==(const Extension& a, const Extension& b) {
+  return std::tie(a.name, a.schema, a.version) == std::tie(b.name, b.schema, b.version);
+}
+
+bool operator==(const Database& a, const Database& b) {
+  return std::tie(a.extensions, a.schemas, a.ignore) == std::tie(b.extensions, b.schemas, b.ignore);
+}
+bool operator!=(const Database& a, const Database& b) { return !(a == b); }
+
+namespace {
+
+template <typename T>
+void sort_by_name(std::vector<T>& items) {
+  std::stable_sort(items.begin(), items.end(),
+                   [](const T& a, const T& b) { return a.name < b.name; });
+}
+
+template <typename T>
+void report_duplicates(const std::vector<T>& items, ObjectKind kind, const std::string& schema,
+                       const std::string& table, std::vector<ModelProblem>& problems) {
+  for (size_t item_idx = 1; item_idx < items.size(); ++item_idx) {
+    if (items[item_idx].name == items[item_idx - 1].name) {
+      ObjectId id{kind, schema, table, items[item_idx].name};
+      problems.push_back({id, describe(id) + " is defined more than once"});
+    }
+  }
+}
+
+}  // namespace
+
+void canonicalize(Database& db) {
+  sort_by_name(db.extensions);
+  sort_by_name(db.schemas);
+  for (auto& schema : db.schemas) {
+    sort_by_name(schema.tables);
+    for (auto& table : schema.tables) {
+      sort_by_name(table.unique_constraints);
+      sort_by_name(table.check_constraints);
+      sort_by_name(table.foreign_keys);
+      sort_by_name(table.indexes);
+      sort_by_name(table.triggers);
+    }
+    sort_by_name(schema.views);
+    sort_by_name(schema.materialized_views);
+    for (auto& view : schema.materialized_views) sort_by_name(view.indexes);
+    sort_by_name(schema.sequences);
+    sort_by_name(schema.enums);
+    sort_by_name(schema.domains);
+    for (auto& domain : schema.domains) sort_by_name(domain.checks);
+    sort_by_name(schema.composite_types);
+    std::stable_sort(schema.functions.begin(), schema.functions.end(),
+                     [](const Function& a, const Function& b) {
+                       return function_signature(a) < function_signature(b);
+                     });
+  }
+}
+
+const Schema* find_schema(const Database& db, const std::string& name) {
+  return find_named(db.schemas, name);
+}
+
+const Table* find_table(const Database& db, const std::string& schema, const std::string& table) {
+  const Schema* found = find_schema(db, schema);
+  return found ? find_named(found->tables, table) : nullptr;
+}
+
+namespace {
+
+void check_columns_exist(const Table& table, const std::vector<std::string>& columns,
+                         const ObjectId& owner, const std::string& what,
+                         std::vector<ModelProblem>& problems) {
+  for (const auto& column : columns) {
+    if (!find_named(table.columns, column)) {
+      problems.push_back({owner, describe(owner) + " " + what + " column \"" + column +
+                                     "\", which table \"" + owner.schema + "." + table.name +
+                                     "\" does not have"});
+    }
+  }
+}
+
+void validate_table(const Database& db, const Schema& schema, const Table& table,
+                    std::vector<ModelProblem>& problems) {
+  const std::string& sname = schema.name;
+  std::vector<Column> columns = table.columns;
+  sort_by_name(columns);
+  report_duplicates(columns, ObjectKind::Column, sname, table.name, problems);
+  report_duplicates(table.unique_constraints, ObjectKind::UniqueConstraint, sname, table.name,
+                    problems);
+  report_duplicates(table.check_constraints, ObjectKind::CheckConstraint, sname, table.name,
+                    problems);
+  report_duplicates(table.foreign_keys, ObjectKind::ForeignKey, sname, table.name, problems);
+  report_duplicates(table.indexes, ObjectKind::Index, sname, table.name, problems);
+  report_duplicates(table.triggers, ObjectKind::Trigger, sname, table.name, problems);
+
+  if (table.primary_key) {
+    ObjectId id{ObjectKind::PrimaryKey, sname, table.name, table.primary_key->name};
+    check_columns_exist(table, table.primary_key->columns, id, "uses", problems);
+    check_columns_exist(table, table.primary_key->include, id, "includes", problems);
+  }
+  for (const auto& unique : table.unique_constraints) {
+    ObjectId id{ObjectKind::UniqueConstraint, sname, table.name, unique.name};
+    check_columns_exist(table, unique.columns, id, "uses", problems);
+    check_columns_exist(table, unique.include, id, "includes", problems);
+  }
+  for (const auto& index : table.indexes) {
+    ObjectId id{ObjectKind::Index, sname, table.name, index.name};
+    for (const auto& key : index.keys) {
+      if (key.column) check_columns_exist(table, {*key.column}, id, "uses", problems);
+    }
+    check_columns_exist(table, index.include, id, "includes", problems);
+  }
+  for (const auto& trigger : table.triggers) {
+    ObjectId id{ObjectKind::Trigger, sname, table.name, trigger.name};
+    check_columns_exist(table, trigger.update_of, id, "watches", problems);
+  }
+  for (const auto& fk : table.foreign_keys) {
+    ObjectId id{ObjectKind::ForeignKey, sname, table.name, fk.name};
+    check_columns_exist(table, fk.columns, id, "uses", problems);
+    const Table* target = find_table(db, fk.ref_schema, fk.ref_table);
+    if (!target) {
+      problems.push_back({id, describe(id) + " references table \"" + fk.ref_schema + "." +
+                                  fk.ref_table + "\", which is not defined"});
+      continue;
+    }
+    check_columns_exist(*target, fk.ref_columns, id, "references", problems);
+    if (fk.columns.size() != fk.ref_columns.size() && !fk.ref_columns.empty()) {
+      problems.push_back({id, describe(id) + " has " + std::to_string(fk.columns.size()) +
+                                  " columns but references " +
+                                  std::to_string(fk.ref_columns.size())});
+    }
+  }
+  if (table.partition_of &&
+      !find_table(db, table.partition_of->parent_schema, table.partition_of->parent_table)) {
+    ObjectId id{ObjectKind::Table, sname, "", table.name};
+    problems.push_back({id, describe(id) + " is a partition of table \"" +
+                                table.partition_of->parent_schema + "." +
+                                table.partition_of->parent_table + "\", which is not defined"});
+  }
+}
+
+}  // namespace
+
+std::vector<ModelProblem> validate(const Database& db) {
+  std::vector<ModelProblem> problems;
+  report_duplicates(db.extensions, ObjectKind::Extension, "", "", problems);
+  report_duplicates(db.schemas, ObjectKind::Schema, "", "", problems);
+  for (const auto& schema : db.schemas) {
+    report_duplicates(schema.tables, ObjectKind::Table, schema.name, "", problems);
+    report_duplicates(schema.views, ObjectKind::View, schema.name, "", problems);
+    report_duplicates(schema.materialized_views, ObjectKind::MaterializedView, schema.name, "",
+                      problems);
+    report_duplicates(schema.sequences, ObjectKind::Sequence, schema.name, "", problems);
+    report_duplicates(schema.enums, ObjectKind::Enum, schema.name, "", problems);
+    report_duplicates(schema.domains, ObjectKind::Domain, schema.name, "", problems);
+    report_duplicates(schema.composite_types, ObjectKind::CompositeType, schema.name, "",
+                      problems);
+    for (size_t fn_idx = 1; fn_idx < schema.functions.size(); ++fn_idx) {
+      const std::string signature = function_signature(schema.functions[fn_idx]);
+      if (signature == function_signature(schema.functions[fn_idx - 1])) {
+        ObjectId id{ObjectKind::Function, schema.name, "", signature};
+        problems.push_back({id, describe(id) + " is defined more than once"});
+      }
+    }
+    for (const auto& table : schema.tables) validate_table(db, schema, table, problems);
+  }
+  return problems;
+}
+
+}  // namespace pgshift::schemas

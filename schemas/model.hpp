@@ -1,0 +1,450 @@
+// The one schema model of pgshift.
+//
+// Both the YAML loader (schemas/yaml_loader.hpp) and the catalog reader
+// (catalog/reader.hpp) produce a `Database`; the planner compares two of them;
+// drift detection reports their differences. There is no second model.
+//
+// Invariants (established by `canonicalize()`, checked by `validate()`; both
+// loaders call both before handing a model out):
+//   1. Names are stored as PostgreSQL stores them: case preserved, never quoted.
+//   2. Every named collection is sorted by name and holds each name once,
+//      except `Table::columns`, `CompositeType::attributes`, `Enum::labels` and
+//      `Function::args`, whose order is meaningful and kept.
+//   3. Cross-object references (foreign keys, `owned_by`, partitions, triggers'
+//      functions) are schema-qualified.
+//   4. Types and expressions are compared after normalisation by the planner; the
+//      model itself keeps the text it was given (from YAML) or the server's
+//      canonical text (from the catalog, `format_type`/`pg_get_expr`).
+//
+// All types are plain values: copyable, comparable with ==, no pointers and no
+// third-party types, so a test builds a model in a few lines.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pgshift::schemas {
+
+// ---------------------------------------------------------------------------
+// Identity of an object, used for matching, ordering and error messages.
+// ---------------------------------------------------------------------------
+
+enum class ObjectKind {
+  Schema,
+  Extension,
+  Table,
+  Column,
+  PrimaryKey,
+  UniqueConstraint,
+  CheckConstraint,
+  ForeignKey,
+  Index,
+  Sequence,
+  Enum,
+  Domain,
+  CompositeType,
+  View,
+  MaterializedView,
+  Function,
+  Procedure,
+  Trigger,
+};
+
+// Lower-case words as they appear in messages: "table", "foreign key", ...
+const char* object_kind_name(ObjectKind kind);
+
+// kind + schema + name (+ table for objects that live on a table; + the input
+// argument types for functions and procedures, as in "f(integer, text)").
+struct ObjectId {
+  ObjectKind kind = ObjectKind::Table;
+  std::string schema;  // empty for schemas and extensions
+  std::string table;   // owning table (columns, constraints, indexes, triggers)
+  std::string name;    // for functions: name(argtypes)
+};
+bool operator==(const ObjectId& a, const ObjectId& b);
+bool operator!=(const ObjectId& a, const ObjectId& b);
+bool operator<(const ObjectId& a, const ObjectId& b);
+// Human form: `table "public.orders"`, `index "orders_pkey" on table "public.orders"`.
+std::string describe(const ObjectId& id);
+
+// ---------------------------------------------------------------------------
+// Tables and what hangs off them.
+// ---------------------------------------------------------------------------
+
+enum class IdentityKind { None, Always, ByDefault };
+
+// Options of an identity column's or a standalone sequence's generator. Unset
+// fields mean "PostgreSQL's default for that type".
+struct SequenceOptions {
+  std::optional<int64_t> start;
+  std::optional<int64_t> increment;
+  std::optional<int64_t> min_value;
+  std::optional<int64_t> max_value;
+  std::optional<int64_t> cache;
+  bool cycle = false;
+};
+bool operator==(const SequenceOptions& a, const SequenceOptions& b);
+
+struct Column {
+  std::string name;
+  std::string type;                         // as written / format_type(): "character varying(20)"
+  bool not_null = false;
+  std::optional<std::string> default_expr;  // nullopt: no default
+  IdentityKind identity = IdentityKind::None;
+  SequenceOptions identity_options;         // meaningful only with identity
+  std::optional<std::string> generated;     // GENERATED ALWAYS AS (expr) STORED
+  std::optional<std::string> collation;     // nullopt: the type's default collation
+  std::optional<std::string> comment;
+  // Planning hints (YAML only; the catalog never sets them):
+  std::optional<std::string> backfill;      // value for existing rows of a new/NOT NULL column
+  std::optional<std::string> renamed_from;  // previous name; renames are never guessed
+};
+bool operator==(const Column& a, const Column& b);
+
+struct PrimaryKey {
+  std::string name;                  // empty in YAML means "<table>_pkey"
+  std::vector<std::string> columns;
+  std::vector<std::string> include;  // INCLUDE (...) columns of the backing index
+  bool deferrable = false;
+  bool initially_deferred = false;
+  std::optional<std::string> comment;
+};
+bool operator==(const PrimaryKey& a, const PrimaryKey& b);
+
+struct UniqueConstraint {
+  std::string name;
+  std::vector<std::string> columns;
+  std::vector<std::string> include;
+  bool nulls_not_distinct = false;  // PostgreSQL 15+
+  bool deferrable = false;
+  bool initially_deferred = false;
+  std::optional<std::string> comment;
+};
+bool operator==(const UniqueConstraint& a, const UniqueConstraint& b);
+
+struct CheckConstraint {
+  std::string name;
+  std::string expression;  // without the CHECK keyword and outer parentheses
+  bool no_inherit = false;
+  bool validated = true;   // catalog state: false while NOT VALID
+  std::optional<std::string> comment;
+};
+bool operator==(const CheckConstraint& a, const CheckConstraint& b);
+
+enum class ReferentialAction { NoAction, Restrict, Cascade, SetNull, SetDefault };
+enum class MatchType { Simple, Full, Partial };
+
+struct ForeignKey {
+  std::string name;
+  std::vector<std::string> columns;
+  std::string ref_schema;
+  std::string ref_table;
+  std::vector<std::string> ref_columns;
+  ReferentialAction on_delete = ReferentialAction::NoAction;
+  ReferentialAction on_update = ReferentialAction::NoAction;
+  MatchType match = MatchType::Simple;
+  bool deferrable = false;
+  bool initially_deferred = false;
+  bool validated = true;   // catalog state: false while NOT VALID
+  std::optional<std::string> comment;
+};
+bool operator==(const ForeignKey& a, const ForeignKey& b);
+
+enum class SortOrder { Asc, Desc };
+enum class NullsOrder { Default, First, Last };  // Default: LAST for ASC, FIRST for DESC
+
+// One key of an index: a column or an expression, never both.
+struct IndexKey {
+  std::optional<std::string> column;
+  std::optional<std::string> expression;
+  std::optional<std::string> opclass;    // nullopt: the default opclass of the type
+  std::optional<std::string> collation;  // nullopt: the column's collation
+  SortOrder order = SortOrder::Asc;
+  NullsOrder nulls = NullsOrder::Default;
+};
+bool operator==(const IndexKey& a, const IndexKey& b);
+
+struct Index {
+  std::string name;
+  bool unique = false;
+  bool nulls_not_distinct = false;  // PostgreSQL 15+
+  std::string method = "btree";     // btree, hash, gist, gin, brin, spgist
+  std::vector<IndexKey> keys;
+  std::vector<std::string> include;
+  std::optional<std::string> where;  // partial index predicate
+  std::map<std::string, std::string> options;  // WITH (fillfactor = 70, ...)
+  std::optional<std::string> comment;
+  bool valid = true;  // catalog state: false for an INVALID index (failed CONCURRENTLY build)
+};
+bool operator==(const Index& a, const Index& b);
+
+enum class TriggerTiming { Before, After, InsteadOf };
+
+struct Trigger {
+  std::string name;
+  TriggerTiming timing = TriggerTiming::After;
+  std::vector<std::string> events;     // subset of INSERT, UPDATE, DELETE, TRUNCATE, in that order
+  std::vector<std::string> update_of;  // UPDATE OF columns
+  bool for_each_row = false;           // false: FOR EACH STATEMENT
+  std::string function;                // schema-qualified function name, without "()"
+  std::vector<std::string> arguments;  // literal arguments passed to the function
+  std::optional<std::string> when;     // WHEN condition
+  std::optional<std::string> comment;
+};
+bool operator==(const Trigger& a, const Trigger& b);
+
+enum class PartitionStrategy { Range, List, Hash };
+
+struct PartitionBy {
+  PartitionStrategy strategy = PartitionStrategy::Range;
+  std::string key;  // the key list as in PARTITION BY RANGE (<key>), e.g. "created_at"
+};
+bool operator==(const PartitionBy& a, const PartitionBy& b);
+
+struct PartitionOf {
+  std::string parent_schema;
+  std::string parent_table;
+  std::string bound;  // "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')" or "DEFAULT"
+};
+bool operator==(const PartitionOf& a, const PartitionOf& b);
+
+enum class ReplicaIdentity { Default, Full, Nothing, UsingIndex };
+
+struct Table {
+  std::string name;
+  std::vector<Column> columns;  // in ordinal order
+  std::optional<PrimaryKey> primary_key;
+  std::vector<UniqueConstraint> unique_constraints;
+  std::vector<CheckConstraint> check_constraints;
+  std::vector<ForeignKey> foreign_keys;
+  std::vector<Index> indexes;  // indexes not backing a primary key or unique constraint
+  std::vector<Trigger> triggers;
+  std::optional<PartitionBy> partition_by;  // this table is partitioned
+  std::optional<PartitionOf> partition_of;  // this table is a partition
+  ReplicaIdentity replica_identity = ReplicaIdentity::Default;
+  std::optional<std::string> replica_identity_index;  // with UsingIndex
+  std::optional<std::string> comment;
+  // Planning hint (YAML only): rows per backfill batch for this table.
+  std::optional<int64_t> backfill_batch_size;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only)
+};
+bool operator==(const Table& a, const Table& b);
+
+// ---------------------------------------------------------------------------
+// Other schema objects.
+// ---------------------------------------------------------------------------
+
+struct Sequence {
+  std::string name;
+  std::string type = "bigint";  // smallint, integer or bigint
+  SequenceOptions options;
+  std::optional<std::string> owned_by;  // "schema.table.column"
+  std::optional<std::string> comment;
+};
+bool operator==(const Sequence& a, const Sequence& b);
+
+struct Enum {
+  std::string name;
+  std::vector<std::string> labels;  // in sort order
+  std::optional<std::string> comment;
+};
+bool operator==(const Enum& a, const Enum& b);
+
+struct DomainCheck {
+  std::string name;
+  std::string expression;  // uses VALUE
+};
+bool operator==(const DomainCheck& a, const DomainCheck& b);
+
+struct Domain {
+  std::string name;
+  std::string base_type;
+  std::optional<std::string> default_expr;
+  bool not_null = false;
+  std::optional<std::string> collation;
+  std::vector<DomainCheck> checks;  // sorted by name
+  std::optional<std::string> comment;
+};
+bool operator==(const Domain& a, const Domain& b);
+
+struct CompositeAttribute {
+  std::string name;
+  std::string type;
+  std::optional<std::string> collation;
+};
+bool operator==(const CompositeAttribute& a, const CompositeAttribute& b);
+
+struct CompositeType {
+  std::string name;
+  std::vector<CompositeAttribute> attributes;  // in order
+  std::optional<std::string> comment;
+};
+bool operator==(const CompositeType& a, const CompositeType& b);
+
+struct View {
+  std::string name;
+  std::string definition;                      // the SELECT, as pg_get_viewdef or as written
+  std::map<std::string, std::string> options;  // security_barrier, check_option, ...
+  std::optional<std::string> comment;
+};
+bool operator==(const View& a, const View& b);
+
+struct MaterializedView {
+  std::string name;
+  std::string definition;
+  std::map<std::string, std::string> options;  // storage parameters
+  bool with_data = true;
+  std::vector<Index> indexes;
+  std::optional<std::string> comment;
+};
+bool operator==(const MaterializedView& a, const MaterializedView& b);
+
+enum class ArgMode { In, Out, InOut, Variadic, Table };
+enum class Volatility { Immutable, Stable, Volatile };
+
+struct FunctionArg {
+  std::string name;  // may be empty
+  std::string type;
+  ArgMode mode = ArgMode::In;
+  std::optional<std::string> default_expr;
+};
+bool operator==(const FunctionArg& a, const FunctionArg& b);
+
+struct Function {
+  std::string name;
+  std::vector<FunctionArg> args;
+  bool is_procedure = false;
+  std::string returns;  // "void", "trigger", "SETOF orders", "TABLE(id bigint)"; empty for procedures
+  std::string language = "sql";
+  std::string body;     // the source between the dollar quotes
+  Volatility volatility = Volatility::Volatile;
+  bool strict = false;
+  bool security_definer = false;
+  std::optional<std::string> comment;
+};
+bool operator==(const Function& a, const Function& b);
+// "name(type, type)" from the input arguments: the identity of a function.
+std::string function_signature(const Function& function);
+
+struct Schema {
+  std::string name;
+  std::optional<std::string> comment;
+  std::vector<Table> tables;
+  std::vector<View> views;
+  std::vector<MaterializedView> materialized_views;
+  std::vector<Sequence> sequences;
+  std::vector<Enum> enums;
+  std::vector<Domain> domains;
+  std::vector<CompositeType> composite_types;
+  std::vector<Function> functions;  // functions and procedures, sorted by signature
+};
+bool operator==(const Schema& a, const Schema& b);
+
+struct Extension {
+  std::string name;
+  std::string schema;                  // schema it is installed into
+  std::optional<std::string> version;  // nullopt: whatever is default
+};
+bool operator==(const Extension& a, const Extension& b);
+
+// ---------------------------------------------------------------------------
+// Facts about a live database that the planner needs to choose safe
+// sequences. Only the catalog reader fills these; a YAML model leaves them
+// empty. They are not part of the schema: operator== on Database ignores them.
+// ---------------------------------------------------------------------------
+
+struct TableStats {
+  double reltuples = -1;  // planner estimate; -1 when never analyzed (PG 14+)
+  int64_t relpages = 0;
+  int64_t total_bytes = 0;  // pg_total_relation_size
+};
+
+// "a depends on b": e.g. a view on a table's column, an index on a column.
+struct Dependency {
+  ObjectId dependent;
+  ObjectId referenced;
+  std::string referenced_column;  // empty when the whole object is referenced
+};
+
+struct SequenceUsage {
+  int64_t last_value = 0;
+  bool is_called = false;
+};
+
+struct CatalogFacts {
+  int server_version_num = 0;                  // e.g. 150004; 0 when unknown (YAML)
+  std::map<std::string, TableStats> table_stats;  // key: "schema.table"
+  std::vector<Dependency> dependencies;
+  // Volatility of every function visible to the server, by "schema.name".
+  // Overloads with different volatility store the most volatile.
+  std::map<std::string, Volatility> function_volatility;
+  // Casts that need no work (pg_cast castmethod = 'b'), as (source, target)
+  // pairs of format_type spellings.
+  std::set<std::pair<std::string, std::string>> binary_coercible_casts;
+  // Columns whose default expression calls a volatile function, as
+  // "schema.table.column" (decided from pg_depend / provolatile).
+  std::set<std::string> volatile_defaults;
+  std::map<std::string, SequenceUsage> sequence_usage;  // key: "schema.sequence"
+  // Digest of the schema as read; a plan records it so the applier can refuse a
+  // stale plan.
+  std::string fingerprint;
+};
+
+// ---------------------------------------------------------------------------
+// The whole desired or current state.
+// ---------------------------------------------------------------------------
+
+struct Database {
+  std::vector<Extension> extensions;  // sorted by name
+  std::vector<Schema> schemas;        // sorted by name
+  // Patterns of objects managed elsewhere (YAML `ignore:`), e.g.
+  // "public.audit_*" or "index:public.*_hotfix". Kept in the order written.
+  std::vector<std::string> ignore;
+  CatalogFacts facts;  // not compared by operator==
+};
+bool operator==(const Database& a, const Database& b);
+bool operator!=(const Database& a, const Database& b);
+
+// ---------------------------------------------------------------------------
+// Invariant helpers.
+// ---------------------------------------------------------------------------
+
+// Sorts every named collection by name (invariant 2). Idempotent.
+void canonicalize(Database& db);
+
+// One violated invariant, with the object it concerns.
+struct ModelProblem {
+  ObjectId object;
+  std::string message;  // lower case, no final period
+};
+
+// Returns every violated invariant: duplicate names, references to objects
+// that do not exist (a foreign key to a missing table or column, an index on
+// a missing column, a primary key on a missing column, ...). Empty when valid.
+// REQUIRES: canonicalize(db) was called.
+std::vector<ModelProblem> validate(const Database& db);
+
+// Lookup by name in a sorted or unsorted named collection; nullptr if absent.
+template <typename T>
+const T* find_named(const std::vector<T>& items, const std::string& name) {
+  for (const auto& item : items) {
+    if (item.name == name) return &item;
+  }
+  return nullptr;
+}
+template <typename T>
+T* find_named(std::vector<T>& items, const std::string& name) {
+  for (auto& item : items) {
+    if (item.name == name) return &item;
+  }
+  return nullptr;
+}
+
+const Schema* find_schema(const Database& db, const std::string& name);
+const Table* find_table(const Database& db, const std::string& schema, const std::string& table);
+
+}  // namespace pgshift::schemas

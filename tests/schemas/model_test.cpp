@@ -1,0 +1,86 @@
+#include "schemas/model.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace pgshift::schemas;
+
+namespace {
+Database two_tables() {
+  Database db;
+  Schema schema{"public"};
+  Table customers{"customers", {{"id", "bigint", true}, {"email", "text", true}}};
+  customers.primary_key = PrimaryKey{"customers_pkey", {"id"}};
+  Table orders{"orders", {{"id", "bigint", true}, {"customer_id", "bigint", true}}};
+  ForeignKey fk;
+  fk.name = "orders_customer_id_fkey";
+  fk.columns = {"customer_id"};
+  fk.ref_schema = "public";
+  fk.ref_table = "customers";
+  fk.ref_columns = {"id"};
+  orders.foreign_keys.push_back(fk);
+  schema.tables = {orders, customers};
+  db.schemas.push_back(schema);
+  canonicalize(db);
+  return db;
+}
+}  // namespace
+
+TEST_CASE("canonicalize sorts tables by name and keeps column order", "[schemas]") {
+  Database db = two_tables();
+  REQUIRE(db.schemas[0].tables[0].name == "customers");
+  REQUIRE(db.schemas[0].tables[1].name == "orders");
+  REQUIRE(db.schemas[0].tables[1].columns[0].name == "id");
+  REQUIRE(db.schemas[0].tables[1].columns[1].name == "customer_id");
+}
+
+TEST_CASE("a valid model has no problems", "[schemas]") {
+  REQUIRE(validate(two_tables()).empty());
+}
+
+TEST_CASE("a foreign key to a missing table is reported with both names", "[schemas]") {
+  Database db = two_tables();
+  db.schemas[0].tables[1].foreign_keys[0].ref_table = "clients";
+  const auto problems = validate(db);
+  REQUIRE(problems.size() == 1);
+  REQUIRE(problems[0].message ==
+          "foreign key \"orders_customer_id_fkey\" of table \"public.orders\" references table "
+          "\"public.clients\", which is not defined");
+}
+
+TEST_CASE("an index on a missing column is reported", "[schemas]") {
+  Database db = two_tables();
+  Index index;
+  index.name = "orders_created_idx";
+  index.keys.push_back(IndexKey{std::string("created_at")});
+  db.schemas[0].tables[1].indexes.push_back(index);
+  const auto problems = validate(db);
+  REQUIRE(problems.size() == 1);
+  REQUIRE(problems[0].message ==
+          "index \"orders_created_idx\" of table \"public.orders\" uses column \"created_at\", "
+          "which table \"public.orders\" does not have");
+}
+
+TEST_CASE("a column declared twice is reported", "[schemas]") {
+  Database db = two_tables();
+  db.schemas[0].tables[0].columns.push_back({"email", "text"});
+  const auto problems = validate(db);
+  REQUIRE(problems.size() == 1);
+  REQUIRE(problems[0].message ==
+          "column \"email\" of table \"public.customers\" is defined more than once");
+}
+
+TEST_CASE("catalog facts do not take part in model equality", "[schemas]") {
+  Database a = two_tables();
+  Database b = two_tables();
+  b.facts.server_version_num = 150004;
+  REQUIRE(a == b);
+  b.schemas[0].tables[0].columns[1].not_null = false;
+  REQUIRE(a != b);
+}
+
+TEST_CASE("a function's identity is its name and input argument types", "[schemas]") {
+  Function fn;
+  fn.name = "add";
+  fn.args = {{"a", "integer"}, {"b", "integer"}, {"total", "integer", ArgMode::Out}};
+  REQUIRE(function_signature(fn) == "add(integer, integer)");
+}
