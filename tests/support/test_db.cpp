@@ -50,7 +50,10 @@ TestDatabase::~TestDatabase() {
   try {
     pqxx::connection admin(server_url_);
     pqxx::nontransaction work(admin);
-    work.exec("DROP DATABASE IF EXISTS " + work.quote_name(name_) + " WITH (FORCE)");
+    // WITH (FORCE) exists from PostgreSQL 13; older servers need the sessions gone first.
+    work.exec_params(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name_);
+    work.exec("DROP DATABASE IF EXISTS " + work.quote_name(name_));
   } catch (const std::exception&) {
     // A leftover test database is harmless: the cluster is thrown away.
   }
