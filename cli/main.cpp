@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
   } catch (const pgshift::Error& e) {
     std::cerr << "pgshift: " << e.what() << "\n";
     return 1;
+  } catch (const std::exception& e) {
+    // libpqxx and the standard library throw their own types; the message is
+    // still the best we have, and nothing may end the process uncaught.
+    std::cerr << "pgshift: unexpected error: " << e.what() << "\n";
+    return 1;
   }
   return exit_code;
 }

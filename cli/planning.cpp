@@ -1,0 +1,125 @@
+#include "cli/planning.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "catalog/connection.hpp"
+#include "catalog/reader.hpp"
+#include "plans/dev_database.hpp"
+#include "schemas/error.hpp"
+#include "schemas/ignore.hpp"
+#include "schemas/yaml_loader.hpp"
+
+namespace pgshift::cli {
+
+void add_planning_flags(CLI::App& command, PlanningInputs& inputs, bool schema_required) {
+  command.add_option("--db", inputs.db,
+                     "Target database: a libpq URI or key=value string (default: PG* "
+                     "environment variables and ~/.pgpass)");
+  auto* schema = command.add_option("--schema", inputs.schema_path,
+                                    "Desired schema: a YAML file or a directory of them");
+  if (schema_required) schema->required();
+  command.add_option("--dev-db", inputs.dev_db,
+                     "Server where pgshift may create a scratch database to put the desired "
+                     "schema in the server's spelling (default: the target's server)");
+  command.add_option("--ignore", inputs.ignore,
+                     "Ignore objects matching PATTERN, e.g. public.audit_* or "
+                     "index:public.*_hotfix (repeatable)");
+  command.add_option("--allow-hazard", inputs.allow_hazards,
+                     "Allow steps with this hazard (repeatable; 'all' allows every hazard)");
+  command.add_option("--lock-timeout", inputs.lock_timeout,
+                     "How long a step may wait for its lock before it fails and is retried")
+      ->capture_default_str();
+  command.add_option("--statement-timeout", inputs.statement_timeout,
+                     "Statement timeout of catalog-only steps (validations, index builds and "
+                     "backfill batches get their own, longer ones)")
+      ->capture_default_str();
+}
+
+std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag) {
+  size_t number_end = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &number_end);
+  } catch (const std::exception&) {
+    number_end = 0;
+  }
+  const std::string unit = text.substr(number_end);
+  double factor = -1;
+  if (unit.empty() || unit == "ms") factor = 1;
+  if (unit == "s") factor = 1000;
+  if (unit == "min") factor = 60 * 1000;
+  if (unit == "h") factor = 3600 * 1000;
+  if (number_end == 0 || factor < 0 || value < 0 || !std::isfinite(value)) {
+    throw pgshift::Error("invalid duration \"" + text + "\" for " + flag +
+                         "; expected a number with a unit: ms, s, min or h (e.g. 200ms)");
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(value * factor)));
+}
+
+std::vector<std::string> refused_hazards(const plans::Plan& plan,
+                                         const std::vector<std::string>& allowed) {
+  bool allow_all = false;
+  for (const auto& name : allowed) {
+    if (name == "all") {
+      allow_all = true;
+      continue;
+    }
+    const bool known = std::any_of(plans::kAllHazards.begin(), plans::kAllHazards.end(),
+                                   [&](plans::Hazard h) { return name == plans::hazard_name(h); });
+    if (!known) {
+      std::string names;
+      for (auto hazard : plans::kAllHazards) names += std::string(" ") + plans::hazard_name(hazard);
+      throw pgshift::Error("unknown hazard \"" + name + "\" for --allow-hazard; expected all or" +
+                           names);
+    }
+  }
+  std::vector<std::string> refused;
+  if (allow_all) return refused;
+  for (const auto& step : plan.steps) {
+    for (auto hazard : step.hazards) {
+      const std::string name = plans::hazard_name(hazard);
+      if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
+      refused.push_back("step " + std::to_string(step.id) + " (" + step.summary +
+                        ") has hazard " + name + "; allow it with --allow-hazard " + name);
+    }
+  }
+  return refused;
+}
+
+PreparedPlan prepare_plan(const PlanningInputs& inputs) {
+  planner::PlanOptions options;
+  options.lock_timeout = parse_duration(inputs.lock_timeout, "--lock-timeout");
+  options.statement_timeout = parse_duration(inputs.statement_timeout, "--statement-timeout");
+
+  // Everything about the input is checked before any connection is made.
+  schemas::Database desired = schemas::load_yaml_file(inputs.schema_path);
+  std::vector<std::string> ignore = desired.ignore;
+  ignore.insert(ignore.end(), inputs.ignore.begin(), inputs.ignore.end());
+  const auto pattern_errors = schemas::check_ignore_patterns(ignore);
+  if (!pattern_errors.empty()) {
+    std::string message = "invalid ignore pattern \"" + pattern_errors[0].pattern +
+                          "\": " + pattern_errors[0].message;
+    throw pgshift::Error(message);
+  }
+
+  PreparedPlan prepared;
+  {
+    auto conn = catalog::connect(inputs.db);
+    catalog::ReadOptions read_options;
+    // pgshift manages the schemas the YAML names; others are left alone.
+    for (const auto& schema : desired.schemas) read_options.include_schemas.push_back(schema.name);
+    prepared.current = catalog::read_catalog(*conn, read_options);
+  }
+  const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
+  prepared.desired = plans::canonicalize_on_server(desired, dev_server);
+
+  schemas::remove_ignored(prepared.current, ignore);
+  schemas::remove_ignored(prepared.desired, ignore);
+
+  options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
+  prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
+  return prepared;
+}
+
+}  // namespace pgshift::cli

@@ -1,0 +1,57 @@
+// The planning pipeline shared by `plan`, `apply --schema` and `drift`:
+// YAML and catalog become models, the desired model is put in the server's
+// spelling in a dev database, ignore rules apply to both, the planner diffs.
+//
+// Nothing here writes to the target database: it is only read (one
+// REPEATABLE READ READ ONLY snapshot). A scratch database is created and
+// dropped on the dev server (--dev-db, by default the target's server).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "planner/planner.hpp"
+#include "plans/plan.hpp"
+#include "schemas/model.hpp"
+
+namespace pgshift::cli {
+
+struct PlanningInputs {
+  std::string db;           // libpq target; "" for the PG* environment
+  std::string schema_path;  // YAML file or directory
+  std::string dev_db;       // server for the scratch database; "" for db's server
+  std::vector<std::string> ignore;         // ignore patterns from the command line
+  std::vector<std::string> allow_hazards;  // hazard names, or "all"
+  std::string lock_timeout = "200ms";
+  std::string statement_timeout = "10s";
+};
+
+// Registers the planning flags (--db, --schema, --dev-db, --ignore,
+// --allow-hazard, --lock-timeout, --statement-timeout) on `command`.
+// `schema_required`: whether --schema must be given.
+void add_planning_flags(CLI::App& command, PlanningInputs& inputs, bool schema_required);
+
+struct PreparedPlan {
+  schemas::Database current;  // read from the database, ignore rules applied
+  schemas::Database desired;  // canonicalised by the server, ignore rules applied
+  plans::Plan plan;
+};
+
+// Loads, reads, canonicalises and plans. Throws pgshift::Error (a LoadError
+// for a bad YAML file, before any connection is made).
+PreparedPlan prepare_plan(const PlanningInputs& inputs);
+
+// Returns one message per step hazard that `allowed` does not allow, naming
+// the hazard and the step: `step 4 (drop column "x" of table "public.t") has
+// hazard data_loss; allow it with --allow-hazard data_loss`.
+// Throws pgshift::Error on an unknown hazard name in `allowed`.
+std::vector<std::string> refused_hazards(const plans::Plan& plan,
+                                         const std::vector<std::string>& allowed);
+
+// "200ms", "2s", "1.5s", "5min", "1h", or a bare number of milliseconds.
+// Throws pgshift::Error naming `flag` when `text` is not a duration.
+std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag);
+
+}  // namespace pgshift::cli

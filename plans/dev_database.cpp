@@ -1,0 +1,161 @@
+#include "plans/dev_database.hpp"
+
+#include <random>
+#include <sstream>
+
+#include <libpq-fe.h>
+#include <pqxx/pqxx>
+
+#include "catalog/connection.hpp"
+#include "planner/planner.hpp"
+#include "schemas/error.hpp"
+
+namespace pgshift::plans {
+
+namespace {
+
+std::string first_line(const std::string& text) {
+  const auto end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
+}
+
+std::string scratch_name() {
+  std::random_device device;
+  std::ostringstream name;
+  name << "pgshift_dev_" << std::hex << device() << device();
+  return name.str();
+}
+
+std::string conninfo_quote(const std::string& value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\\' || c == '\'') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "'";
+}
+
+// `target` (a URI or key=value string, or "" for libpq's defaults) pointed at
+// database `dbname`, as a key=value string. libpq parses the target, so every
+// form it accepts keeps its meaning.
+std::string with_database(const std::string& target, const std::string& dbname) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(target.c_str(), &error);
+  if (options == nullptr) {
+    std::string message = error ? error : "out of memory";
+    PQfreemem(error);
+    throw pgshift::Error("invalid connection target " + catalog::redact(target) + ": " +
+                         first_line(message));
+  }
+  std::string conninfo;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (option->val == nullptr || std::string(option->keyword) == "dbname") continue;
+    conninfo += std::string(option->keyword) + "=" + conninfo_quote(option->val) + " ";
+  }
+  PQconninfoFree(options);
+  return conninfo + "dbname=" + conninfo_quote(dbname);
+}
+
+// Holds the scratch database for the duration of one canonicalisation.
+class ScratchDatabase {
+ public:
+  ScratchDatabase(const std::string& server_target) : admin_(catalog::connect(server_target)) {
+    name_ = scratch_name();
+    try {
+      pqxx::nontransaction work(*admin_);
+      work.exec("CREATE DATABASE " + work.quote_name(name_) + " TEMPLATE template0");
+    } catch (const pqxx::sql_error& e) {
+      throw pgshift::Error(
+          "could not create a scratch database on " + catalog::describe_target(server_target) +
+          " to put the desired schema in the server's own spelling: " + first_line(e.what()) +
+          " (SQLSTATE " + e.sqlstate() +
+          "); give a server where pgshift may create databases with --dev-db");
+    }
+    target_ = server_target;
+  }
+
+  ~ScratchDatabase() {
+    try {
+      pqxx::nontransaction work(*admin_);
+      work.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                       name_);
+      work.exec("DROP DATABASE IF EXISTS " + work.quote_name(name_));
+    } catch (const std::exception&) {
+      // Best effort: a leftover pgshift_dev_* database holds no data.
+    }
+  }
+  ScratchDatabase(const ScratchDatabase&) = delete;
+  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+
+  std::unique_ptr<pqxx::connection> connect() const {
+    return catalog::connect(with_database(target_, name_));
+  }
+
+ private:
+  std::unique_ptr<pqxx::connection> admin_;
+  std::string name_;
+  std::string target_;
+};
+
+// Runs the plan that creates `desired` from nothing. Backfills have nothing to
+// fill in an empty database and are skipped.
+void build(pqxx::connection& conn, const Plan& plan) {
+  for (const auto& step : plan.steps) {
+    for (const auto& statement : step.statements) {
+      try {
+        pqxx::nontransaction work(conn);
+        work.exec(statement);
+      } catch (const pqxx::sql_error& e) {
+        throw pgshift::Error("the desired schema does not build: " + step.summary + ": " +
+                             first_line(e.what()) + " (SQLSTATE " +
+                             e.sqlstate() + ")\n  in: " + statement);
+      }
+    }
+  }
+}
+
+void carry_hints(const schemas::Database& desired, schemas::Database& canonical) {
+  canonical.ignore = desired.ignore;
+  for (auto& schema : canonical.schemas) {
+    for (auto& table : schema.tables) {
+      const schemas::Table* wanted = schemas::find_table(desired, schema.name, table.name);
+      if (!wanted) continue;
+      table.backfill_batch_size = wanted->backfill_batch_size;
+      table.renamed_from = wanted->renamed_from;
+      for (auto& column : table.columns) {
+        const schemas::Column* source = schemas::find_named(wanted->columns, column.name);
+        if (!source) continue;
+        column.backfill = source->backfill;
+        column.renamed_from = source->renamed_from;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+schemas::Database canonicalize_on_server(const schemas::Database& desired,
+                                         const std::string& server_target) {
+  ScratchDatabase scratch(server_target);
+  auto conn = scratch.connect();
+
+  schemas::Database empty;
+  empty.facts.server_version_num = conn->server_version();
+  const Plan plan = planner::plan_changes(empty, desired, planner::PlanOptions{});
+  if (has_errors(plan)) {
+    std::string message = "the desired schema cannot be planned:";
+    for (const auto& diagnostic : plan.diagnostics) {
+      if (diagnostic.severity == Severity::Error) message += "\n  " + diagnostic.message;
+    }
+    throw pgshift::Error(message);
+  }
+  build(*conn, plan);
+
+  catalog::ReadOptions options;
+  for (const auto& schema : desired.schemas) options.include_schemas.push_back(schema.name);
+  schemas::Database canonical = catalog::read_catalog(*conn, options);
+  carry_hints(desired, canonical);
+  return canonical;
+}
+
+}  // namespace pgshift::plans

@@ -1,0 +1,34 @@
+// The dev database: the server's own spelling of a desired schema.
+//
+// A YAML file says `int`, `'x'` and `price > 0`; the catalog says `integer`,
+// `'x'::text` and `(price > (0)::numeric)`. Instead of a pile of string rules,
+// pgshift builds the desired schema in a scratch database on a real server
+// and reads it back with the catalog reader, as the best schema tools do with
+// a "dev database". Both sides of a diff then speak the server's language, and
+// facts the planner needs about the desired side (which defaults are
+// volatile) come from that server's catalog too.
+//
+// The scratch database is created with a unique name and always dropped, on
+// success and on failure. Nothing is written to any other database.
+#pragma once
+
+#include <string>
+
+#include "catalog/reader.hpp"
+#include "schemas/model.hpp"
+
+namespace pgshift::plans {
+
+// Builds `desired` in a new database on the server at `server_target` (a
+// libpq target whose database part is ignored: the scratch database is made
+// beside it) and returns the model read back from it, with the planning hints
+// of `desired` (backfill, renamed_from, backfill_batch_size) and its ignore
+// list carried over, and its facts (volatile defaults) filled.
+// Throws pgshift::Error naming the redacted server when the scratch database
+// cannot be created (e.g. no CREATEDB privilege: the message suggests
+// --dev-db), or naming the object whose SQL the server rejected.
+// REQUIRES: `desired` is canonical and valid.
+schemas::Database canonicalize_on_server(const schemas::Database& desired,
+                                         const std::string& server_target);
+
+}  // namespace pgshift::plans
