@@ -1,0 +1,1104 @@
+#include "schemas/yaml_loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <tuple>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+#include "schemas/yaml_names.hpp"
+#include "schemas/yaml_text.hpp"
+
+namespace pgshift::schemas {
+
+namespace {
+
+using detail::Keywords;
+
+// ---------------------------------------------------------------------------
+// Formatting diagnostics.
+// ---------------------------------------------------------------------------
+
+std::string location(const Diagnostic& diagnostic) {
+  if (diagnostic.line == 0) return diagnostic.file;
+  return diagnostic.file + ":" + std::to_string(diagnostic.line) + ":" +
+         std::to_string(diagnostic.column);
+}
+
+std::string source_line(const std::string& text, int line) {
+  std::istringstream stream(text);
+  std::string current;
+  for (int line_idx = 1; std::getline(stream, current); ++line_idx) {
+    if (line_idx == line) return current;
+  }
+  return "";
+}
+
+std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics,
+                               const std::vector<std::pair<std::string, std::string>>& sources) {
+  std::string text;
+  for (const auto& diagnostic : diagnostics) {
+    if (!text.empty()) text += "\n";
+    text += location(diagnostic) + ": ";
+    if (!diagnostic.path.empty()) text += diagnostic.path + ": ";
+    text += diagnostic.message;
+    const auto source = std::find_if(sources.begin(), sources.end(), [&](const auto& entry) {
+      return entry.first == diagnostic.file;
+    });
+    if (diagnostic.line == 0 || source == sources.end()) continue;
+    const std::string line = source_line(source->second, diagnostic.line);
+    std::string caret;
+    for (size_t char_idx = 0; char_idx + 1 < static_cast<size_t>(diagnostic.column); ++char_idx) {
+      caret += char_idx < line.size() && line[char_idx] == '\t' ? '\t' : ' ';
+    }
+    text += "\n" + line + "\n" + caret + "^";
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------
+// Spelling suggestions, after ninja's src/edit_distance.cc.
+// ---------------------------------------------------------------------------
+
+size_t edit_distance(const std::string& from, const std::string& to) {
+  std::vector<size_t> row(to.size() + 1);
+  for (size_t to_idx = 0; to_idx <= to.size(); ++to_idx) row[to_idx] = to_idx;
+  for (size_t from_idx = 1; from_idx <= from.size(); ++from_idx) {
+    size_t diagonal = row[0];
+    row[0] = from_idx;
+    for (size_t to_idx = 1; to_idx <= to.size(); ++to_idx) {
+      const size_t above = row[to_idx];
+      row[to_idx] = std::min({row[to_idx] + 1, row[to_idx - 1] + 1,
+                              diagonal + (from[from_idx - 1] == to[to_idx - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[to.size()];
+}
+
+constexpr size_t kMaxSuggestionDistance = 3;  // as ninja's kMaxValidEditDistance
+
+// ---------------------------------------------------------------------------
+// The reader.
+// ---------------------------------------------------------------------------
+
+std::string child_path(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string item_path(const std::string& path, size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+std::string found(const YAML::Node& node) {
+  if (node.IsNull()) return "null";
+  if (node.IsMap()) return "a mapping";
+  if (node.IsSequence()) return "a sequence";
+  return "\"" + node.Scalar() + "\"";
+}
+
+std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+
+// A key of a mapping with its nodes, in document order.
+struct Entry {
+  std::string key;
+  YAML::Node key_node;
+  YAML::Node value;
+  std::string path;  // of the value
+};
+
+class Fields;
+
+// Builds one Database from one or more documents, collecting every problem.
+class Loader {
+ public:
+  void load_document(const std::string& file, const std::string& text);
+  void report(const std::string& message) { diagnostics_.push_back({file_, 0, 0, "", message}); }
+  void set_file(const std::string& file) { file_ = file; }
+  // Canonicalizes and validates the model; returns it or throws LoadError.
+  Database finish();
+
+ private:
+  friend class Fields;
+
+  Diagnostic place(const YAML::Node& node, const std::string& path) const {
+    const YAML::Mark mark = node.Mark();
+    return {file_, mark.line + 1, mark.column + 1, path, ""};
+  }
+  void error(const YAML::Node& node, const std::string& path, const std::string& message) {
+    Diagnostic diagnostic = place(node, path);
+    diagnostic.message = message;
+    diagnostics_.push_back(diagnostic);
+  }
+
+  // Scalar conversions; each reports and returns nullopt on a wrong node.
+  std::optional<std::string> as_string(const YAML::Node& node, const std::string& path);
+  std::optional<bool> as_bool(const YAML::Node& node, const std::string& path);
+  std::optional<int64_t> as_integer(const YAML::Node& node, const std::string& path);
+  template <typename E>
+  std::optional<E> as_keyword(const YAML::Node& node, const std::string& path,
+                              const Keywords<E>& keywords);
+  std::vector<std::string> as_string_list(const YAML::Node& node, const std::string& path);
+
+  // The entries of a mapping (null is an empty mapping); reports anything else,
+  // keys that are not scalars, and duplicate keys (keeping the first).
+  std::vector<Entry> entries(const YAML::Node& node, const std::string& path);
+
+  // Remembers where an object is defined; reports a second definition of the
+  // same object, and a name PostgreSQL keeps in the same namespace as another
+  // object's (relations, types, a table's constraints, routines). Returns
+  // whether the object is new.
+  bool define(const ObjectId& id, const Diagnostic& where);
+
+  Schema& schema_named(const std::string& name);
+  void load_extension(const Entry& entry);
+  void load_schema(const Entry& entry);
+  Table load_table(const std::string& schema, const Entry& entry);
+  Column load_column(const Entry& entry);
+  void load_identity(const YAML::Node& node, const std::string& path, Column& column);
+  SequenceOptions load_sequence_options(Fields& fields);
+  void load_primary_key(const std::string& schema, const Entry& entry, Table& table);
+  void load_unique(const std::string& schema, const Entry& entry, Table& table);
+  void load_checks(const std::string& schema, const Entry& entry, Table& table);
+  void load_foreign_keys(const std::string& schema, const Entry& entry, Table& table);
+  Index load_index(const Entry& entry);
+  IndexKey load_index_key(const YAML::Node& node, const std::string& path);
+  void load_indexes(const std::string& schema, const std::string& table, const Entry& entry,
+                    std::vector<Index>& indexes);
+  void load_triggers(const std::string& schema, const Entry& entry, Table& table);
+  void load_replica_identity(const Entry& entry, Table& table);
+  void load_sequence(const std::string& schema, const Entry& entry, Schema& target);
+  void load_enum(const std::string& schema, const Entry& entry, Schema& target);
+  void load_domain(const std::string& schema, const Entry& entry, Schema& target);
+  void load_composite_type(const std::string& schema, const Entry& entry, Schema& target);
+  void load_view(const std::string& schema, const Entry& entry, Schema& target);
+  void load_materialized_view(const std::string& schema, const Entry& entry, Schema& target);
+  void load_routines(const std::string& schema, const Entry& entry, bool procedures,
+                     Schema& target);
+  void load_routine(const std::string& schema, const std::string& name, const YAML::Node& node,
+                    const std::string& path, const YAML::Node& name_node, bool procedure,
+                    Schema& target);
+
+  std::string file_;
+  Database db_;
+  std::vector<Diagnostic> diagnostics_;
+  std::vector<std::pair<std::string, std::string>> sources_;
+  std::map<ObjectId, Diagnostic> origins_;
+  // (namespace, schema, table for constraints, name) -> first object so named.
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, ObjectId> names_;
+  std::map<std::string, Diagnostic> schema_comments_;
+};
+
+// The fields of one object's mapping, with typed accessors. Reports unknown
+// keys on construction and wrong values on access.
+class Fields {
+ public:
+  Fields(Loader& loader, const YAML::Node& node, const std::string& path,
+         std::vector<const char*> known)
+      : loader_(loader), node_(node), path_(path) {
+    for (auto& entry : loader.entries(node, path)) {
+      if (std::find_if(known.begin(), known.end(), [&](const char* key) {
+            return entry.key == key;
+          }) == known.end()) {
+        report_unknown(entry, known);
+        continue;
+      }
+      entries_.push_back(std::move(entry));
+    }
+  }
+
+  const Entry* find(const char* key) const {
+    for (const auto& entry : entries_) {
+      if (entry.key == key && !entry.value.IsNull()) return &entry;
+    }
+    return nullptr;
+  }
+  // Reports a missing key and returns nullptr.
+  const Entry* require(const char* key) const {
+    const Entry* entry = find(key);
+    if (!entry) {
+      for (const auto& present : entries_) {
+        if (present.key == key) {
+          loader_.error(present.value, present.path, "expected a value, found null");
+          return nullptr;
+        }
+      }
+      loader_.error(node_, path_, "missing required key " + quoted(key));
+    }
+    return entry;
+  }
+
+  void string(const char* key, std::string& out, bool required) {
+    const Entry* entry = required ? require(key) : find(key);
+    if (!entry) return;
+    if (auto value = loader_.as_string(entry->value, entry->path)) out = *value;
+  }
+  void optional_string(const char* key, std::optional<std::string>& out) {
+    if (const Entry* entry = find(key)) out = loader_.as_string(entry->value, entry->path);
+  }
+  void boolean(const char* key, bool& out) {
+    const Entry* entry = find(key);
+    if (!entry) return;
+    if (auto value = loader_.as_bool(entry->value, entry->path)) out = *value;
+  }
+  void integer(const char* key, std::optional<int64_t>& out) {
+    if (const Entry* entry = find(key)) out = loader_.as_integer(entry->value, entry->path);
+  }
+  void string_list(const char* key, std::vector<std::string>& out, bool required) {
+    const Entry* entry = required ? require(key) : find(key);
+    if (entry) out = loader_.as_string_list(entry->value, entry->path);
+  }
+  template <typename E>
+  void keyword(const char* key, const Keywords<E>& keywords, E& out, bool required) {
+    const Entry* entry = required ? require(key) : find(key);
+    if (!entry) return;
+    if (auto value = loader_.as_keyword(entry->value, entry->path, keywords)) out = *value;
+  }
+  void string_map(const char* key, std::map<std::string, std::string>& out) {
+    const Entry* entry = find(key);
+    if (!entry) return;
+    for (const auto& option : loader_.entries(entry->value, entry->path)) {
+      if (auto value = loader_.as_string(option.value, option.path)) out[option.key] = *value;
+    }
+  }
+
+ private:
+  void report_unknown(const Entry& entry, const std::vector<const char*>& known) {
+    const char* best = nullptr;
+    size_t best_distance = kMaxSuggestionDistance + 1;
+    for (const char* candidate : known) {
+      const size_t distance = edit_distance(entry.key, candidate);
+      if (distance < best_distance) {
+        best = candidate;
+        best_distance = distance;
+      }
+    }
+    std::string message = "unknown key " + quoted(entry.key);
+    if (best) {
+      message += ", did you mean " + quoted(best) + "?";
+    } else {
+      message += "; expected one of: ";
+      for (size_t key_idx = 0; key_idx < known.size(); ++key_idx) {
+        message += (key_idx > 0 ? ", " : "") + std::string(known[key_idx]);
+      }
+    }
+    loader_.error(entry.key_node, entry.path, message);
+  }
+
+  Loader& loader_;
+  YAML::Node node_;
+  std::string path_;
+  std::vector<Entry> entries_;
+};
+
+std::optional<std::string> Loader::as_string(const YAML::Node& node, const std::string& path) {
+  if (node.IsScalar()) return node.Scalar();
+  error(node, path, "expected a string, found " + found(node));
+  return std::nullopt;
+}
+
+// Booleans and integers must be plain scalars: `"true"` is a string.
+std::optional<bool> Loader::as_bool(const YAML::Node& node, const std::string& path) {
+  if (node.IsScalar() && node.Tag() == "?") {
+    if (node.Scalar() == "true") return true;
+    if (node.Scalar() == "false") return false;
+  }
+  error(node, path, "expected true or false, found " + found(node));
+  return std::nullopt;
+}
+
+std::optional<int64_t> Loader::as_integer(const YAML::Node& node, const std::string& path) {
+  if (node.IsScalar() && node.Tag() == "?") {
+    const std::string& text = node.Scalar();
+    int64_t value = 0;
+    const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (status == std::errc() && end == text.data() + text.size()) return value;
+  }
+  error(node, path, "expected an integer, found " + found(node));
+  return std::nullopt;
+}
+
+template <typename E>
+std::optional<E> Loader::as_keyword(const YAML::Node& node, const std::string& path,
+                                    const Keywords<E>& keywords) {
+  if (node.IsScalar()) {
+    for (const auto& [text, value] : keywords) {
+      if (node.Scalar() == text) return value;
+    }
+  }
+  error(node, path, "expected " + detail::keyword_list(keywords) + ", found " + found(node));
+  return std::nullopt;
+}
+
+std::vector<std::string> Loader::as_string_list(const YAML::Node& node, const std::string& path) {
+  std::vector<std::string> items;
+  if (!node.IsSequence()) {
+    error(node, path, "expected a list of names, found " + found(node));
+    return items;
+  }
+  for (size_t item_idx = 0; item_idx < node.size(); ++item_idx) {
+    if (auto item = as_string(node[item_idx], item_path(path, item_idx))) items.push_back(*item);
+  }
+  return items;
+}
+
+std::vector<Entry> Loader::entries(const YAML::Node& node, const std::string& path) {
+  std::vector<Entry> result;
+  if (node.IsNull()) return result;
+  if (!node.IsMap()) {
+    error(node, path, "expected a mapping, found " + found(node));
+    return result;
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!it->first.IsScalar()) {
+      error(it->first, path, "expected a name as key, found " + found(it->first));
+      continue;
+    }
+    const std::string key = it->first.Scalar();
+    const auto first = std::find_if(result.begin(), result.end(),
+                                    [&](const Entry& entry) { return entry.key == key; });
+    if (first != result.end()) {
+      Diagnostic where = place(first->key_node, first->path);
+      error(it->first, child_path(path, key),
+            "duplicate key " + quoted(key) + ", first defined at " + location(where));
+      continue;
+    }
+    result.push_back({key, it->first, it->second, child_path(path, key)});
+  }
+  return result;
+}
+
+bool Loader::define(const ObjectId& id, const Diagnostic& where) {
+  const auto [origin, inserted] = origins_.emplace(id, where);
+  if (!inserted) {
+    Diagnostic diagnostic = where;
+    diagnostic.message = describe(id) + " is defined more than once; first defined at " +
+                         location(origin->second);
+    diagnostics_.push_back(diagnostic);
+    return false;
+  }
+  std::vector<std::string> namespaces;
+  switch (id.kind) {
+    case ObjectKind::Table:
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      namespaces = {"relation", "type"};
+      break;
+    case ObjectKind::Sequence:
+    case ObjectKind::Index:
+      namespaces = {"relation"};
+      break;
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+      namespaces = {"relation", "constraint"};
+      break;
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+      namespaces = {"constraint"};
+      break;
+    case ObjectKind::Enum:
+    case ObjectKind::Domain:
+    case ObjectKind::CompositeType:
+      namespaces = {"type"};
+      break;
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      namespaces = {"routine"};
+      break;
+    case ObjectKind::Schema:
+    case ObjectKind::Extension:
+    case ObjectKind::Column:
+    case ObjectKind::Trigger:
+      break;
+  }
+  for (const auto& space : namespaces) {
+    const auto key = std::make_tuple(space, id.schema, space == "constraint" ? id.table : "",
+                                     id.name);
+    const auto [named, fresh] = names_.emplace(key, id);
+    if (fresh) continue;
+    Diagnostic diagnostic = where;
+    diagnostic.message = describe(id) + " has the same name as " + describe(named->second) +
+                         ", defined at " + location(origins_.at(named->second));
+    diagnostics_.push_back(diagnostic);
+    return false;
+  }
+  return true;
+}
+
+Schema& Loader::schema_named(const std::string& name) {
+  if (Schema* existing = find_named(db_.schemas, name)) return *existing;
+  db_.schemas.push_back(Schema{name});
+  return db_.schemas.back();
+}
+
+void Loader::load_document(const std::string& file, const std::string& text) {
+  file_ = file;
+  sources_.emplace_back(file, text);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& parse_error) {
+    diagnostics_.push_back({file, parse_error.mark.line + 1, parse_error.mark.column + 1, "",
+                            parse_error.msg});
+    return;
+  }
+  Fields top(*this, root, "", {"ignore", "extensions", "schemas"});
+  std::vector<std::string> ignore;
+  top.string_list("ignore", ignore, false);
+  db_.ignore.insert(db_.ignore.end(), ignore.begin(), ignore.end());
+  if (const Entry* extensions = top.find("extensions")) {
+    for (const auto& entry : entries(extensions->value, extensions->path)) load_extension(entry);
+  }
+  if (const Entry* schemas = top.find("schemas")) {
+    for (const auto& entry : entries(schemas->value, schemas->path)) load_schema(entry);
+  }
+}
+
+void Loader::load_extension(const Entry& entry) {
+  Fields fields(*this, entry.value, entry.path, {"schema", "version"});
+  Extension extension{entry.key, "public"};
+  fields.string("schema", extension.schema, false);
+  fields.optional_string("version", extension.version);
+  define({ObjectKind::Extension, "", "", extension.name}, place(entry.key_node, entry.path));
+  db_.extensions.push_back(extension);
+}
+
+void Loader::load_schema(const Entry& entry) {
+  Fields fields(*this, entry.value, entry.path,
+                {"comment", "tables", "views", "materialized_views", "sequences", "enums",
+                 "domains", "composite_types", "functions", "procedures"});
+  const std::string& name = entry.key;
+  origins_.emplace(ObjectId{ObjectKind::Schema, "", "", name}, place(entry.key_node, entry.path));
+  if (const Entry* comment = fields.find("comment")) {
+    const Diagnostic where = place(comment->key_node, comment->path);
+    const auto [first, inserted] = schema_comments_.emplace(name, where);
+    if (!inserted) {
+      error(comment->key_node, comment->path,
+            "comment of schema " + quoted(name) + " is defined more than once; first defined at " +
+                location(first->second));
+    }
+  }
+  Schema loaded{name};
+  fields.optional_string("comment", loaded.comment);
+  if (const Entry* tables = fields.find("tables")) {
+    for (const auto& table : entries(tables->value, tables->path)) {
+      loaded.tables.push_back(load_table(name, table));
+    }
+  }
+  const std::pair<const char*, void (Loader::*)(const std::string&, const Entry&, Schema&)>
+      sections[] = {{"views", &Loader::load_view},
+                    {"materialized_views", &Loader::load_materialized_view},
+                    {"sequences", &Loader::load_sequence},
+                    {"enums", &Loader::load_enum},
+                    {"domains", &Loader::load_domain},
+                    {"composite_types", &Loader::load_composite_type}};
+  for (const auto& [key, load] : sections) {
+    if (const Entry* section = fields.find(key)) {
+      for (const auto& object : entries(section->value, section->path)) {
+        (this->*load)(name, object, loaded);
+      }
+    }
+  }
+  for (const bool procedures : {false, true}) {
+    if (const Entry* section = fields.find(procedures ? "procedures" : "functions")) {
+      for (const auto& object : entries(section->value, section->path)) {
+        load_routines(name, object, procedures, loaded);
+      }
+    }
+  }
+
+  Schema& target = schema_named(name);
+  if (loaded.comment) target.comment = loaded.comment;
+  auto append = [](auto& into, auto& from) {
+    into.insert(into.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
+  };
+  append(target.tables, loaded.tables);
+  append(target.views, loaded.views);
+  append(target.materialized_views, loaded.materialized_views);
+  append(target.sequences, loaded.sequences);
+  append(target.enums, loaded.enums);
+  append(target.domains, loaded.domains);
+  append(target.composite_types, loaded.composite_types);
+  append(target.functions, loaded.functions);
+}
+
+Table Loader::load_table(const std::string& schema, const Entry& entry) {
+  Table table{entry.key};
+  // A second definition is reported once, not once per column and index.
+  if (!define({ObjectKind::Table, schema, "", table.name}, place(entry.key_node, entry.path))) {
+    return table;
+  }
+  Fields fields(*this, entry.value, entry.path,
+                {"renamed_from", "comment", "columns", "primary_key", "unique", "checks",
+                 "foreign_keys", "indexes", "triggers", "partition_by", "partition_of",
+                 "replica_identity", "backfill_batch_size"});
+  fields.optional_string("renamed_from", table.renamed_from);
+  fields.optional_string("comment", table.comment);
+  if (const Entry* columns = fields.find("columns")) {
+    for (const auto& column : entries(columns->value, columns->path)) {
+      define({ObjectKind::Column, schema, table.name, column.key},
+             place(column.key_node, column.path));
+      table.columns.push_back(load_column(column));
+    }
+  }
+  if (const Entry* primary_key = fields.find("primary_key")) {
+    load_primary_key(schema, *primary_key, table);
+  }
+  if (const Entry* unique = fields.find("unique")) load_unique(schema, *unique, table);
+  if (const Entry* checks = fields.find("checks")) load_checks(schema, *checks, table);
+  if (const Entry* foreign_keys = fields.find("foreign_keys")) {
+    load_foreign_keys(schema, *foreign_keys, table);
+  }
+  if (const Entry* indexes = fields.find("indexes")) {
+    load_indexes(schema, table.name, *indexes, table.indexes);
+  }
+  if (const Entry* triggers = fields.find("triggers")) load_triggers(schema, *triggers, table);
+  if (const Entry* partition_by = fields.find("partition_by")) {
+    Fields partition(*this, partition_by->value, partition_by->path, {"strategy", "key"});
+    PartitionBy by;
+    partition.keyword("strategy", detail::kPartitionStrategies, by.strategy, true);
+    partition.string("key", by.key, true);
+    table.partition_by = by;
+  }
+  if (const Entry* partition_of = fields.find("partition_of")) {
+    Fields partition(*this, partition_of->value, partition_of->path,
+                     {"schema", "table", "bound"});
+    PartitionOf of{schema};
+    partition.string("schema", of.parent_schema, false);
+    partition.string("table", of.parent_table, true);
+    partition.string("bound", of.bound, true);
+    table.partition_of = of;
+  }
+  if (const Entry* replica_identity = fields.find("replica_identity")) {
+    load_replica_identity(*replica_identity, table);
+  }
+  if (const Entry* batch = fields.find("backfill_batch_size")) {
+    table.backfill_batch_size = as_integer(batch->value, batch->path);
+    if (table.backfill_batch_size && *table.backfill_batch_size <= 0) {
+      error(batch->value, batch->path, "expected a positive integer, found " + found(batch->value));
+    }
+  }
+  return table;
+}
+
+Column Loader::load_column(const Entry& entry) {
+  Column column{entry.key};
+  if (entry.value.IsScalar()) {
+    column.type = entry.value.Scalar();
+    return column;
+  }
+  Fields fields(*this, entry.value, entry.path,
+                {"type", "nullable", "default", "identity", "generated", "collation", "comment",
+                 "backfill", "renamed_from"});
+  fields.string("type", column.type, true);
+  bool nullable = true;
+  fields.boolean("nullable", nullable);
+  column.not_null = !nullable;
+  fields.optional_string("default", column.default_expr);
+  if (const Entry* identity = fields.find("identity")) {
+    load_identity(identity->value, identity->path, column);
+  }
+  fields.optional_string("generated", column.generated);
+  fields.optional_string("collation", column.collation);
+  fields.optional_string("comment", column.comment);
+  fields.optional_string("backfill", column.backfill);
+  fields.optional_string("renamed_from", column.renamed_from);
+  return column;
+}
+
+SequenceOptions Loader::load_sequence_options(Fields& fields) {
+  SequenceOptions options;
+  fields.integer("start", options.start);
+  fields.integer("increment", options.increment);
+  fields.integer("min_value", options.min_value);
+  fields.integer("max_value", options.max_value);
+  fields.integer("cache", options.cache);
+  fields.boolean("cycle", options.cycle);
+  return options;
+}
+
+void Loader::load_identity(const YAML::Node& node, const std::string& path, Column& column) {
+  if (node.IsScalar()) {
+    if (auto kind = as_keyword(node, path, detail::kIdentityKinds)) column.identity = *kind;
+    return;
+  }
+  Fields fields(*this, node, path,
+                {"kind", "start", "increment", "min_value", "max_value", "cache", "cycle"});
+  fields.keyword("kind", detail::kIdentityKinds, column.identity, true);
+  column.identity_options = load_sequence_options(fields);
+}
+
+void Loader::load_primary_key(const std::string& schema, const Entry& entry, Table& table) {
+  PrimaryKey key;
+  if (entry.value.IsSequence()) {
+    key.columns = as_string_list(entry.value, entry.path);
+  } else {
+    Fields fields(*this, entry.value, entry.path,
+                  {"name", "columns", "include", "deferrable", "initially_deferred", "comment"});
+    fields.string("name", key.name, false);
+    fields.string_list("columns", key.columns, true);
+    fields.string_list("include", key.include, false);
+    fields.boolean("deferrable", key.deferrable);
+    fields.boolean("initially_deferred", key.initially_deferred);
+    fields.optional_string("comment", key.comment);
+  }
+  if (key.name.empty()) key.name = detail::default_primary_key_name(table.name);
+  define({ObjectKind::PrimaryKey, schema, table.name, key.name},
+         place(entry.key_node, entry.path));
+  table.primary_key = key;
+}
+
+void Loader::load_unique(const std::string& schema, const Entry& entry, Table& table) {
+  if (!entry.value.IsSequence()) {
+    error(entry.value, entry.path, "expected a list of unique constraints, found " +
+                                       found(entry.value));
+    return;
+  }
+  for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
+    const YAML::Node node = entry.value[item_idx];
+    const std::string path = item_path(entry.path, item_idx);
+    UniqueConstraint unique;
+    if (node.IsSequence()) {
+      unique.columns = as_string_list(node, path);
+    } else {
+      Fields fields(*this, node, path,
+                    {"name", "columns", "include", "nulls_not_distinct", "deferrable",
+                     "initially_deferred", "comment"});
+      fields.string("name", unique.name, false);
+      fields.string_list("columns", unique.columns, true);
+      fields.string_list("include", unique.include, false);
+      fields.boolean("nulls_not_distinct", unique.nulls_not_distinct);
+      fields.boolean("deferrable", unique.deferrable);
+      fields.boolean("initially_deferred", unique.initially_deferred);
+      fields.optional_string("comment", unique.comment);
+    }
+    if (unique.name.empty()) unique.name = detail::default_unique_name(table.name, unique.columns);
+    define({ObjectKind::UniqueConstraint, schema, table.name, unique.name}, place(node, path));
+    table.unique_constraints.push_back(unique);
+  }
+}
+
+void Loader::load_checks(const std::string& schema, const Entry& entry, Table& table) {
+  for (const auto& item : entries(entry.value, entry.path)) {
+    CheckConstraint check{item.key};
+    define({ObjectKind::CheckConstraint, schema, table.name, check.name},
+           place(item.key_node, item.path));
+    if (item.value.IsScalar()) {
+      check.expression = item.value.Scalar();
+    } else {
+      Fields fields(*this, item.value, item.path,
+                    {"expression", "no_inherit", "validated", "comment"});
+      fields.string("expression", check.expression, true);
+      fields.boolean("no_inherit", check.no_inherit);
+      fields.boolean("validated", check.validated);
+      fields.optional_string("comment", check.comment);
+    }
+    table.check_constraints.push_back(check);
+  }
+}
+
+void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Table& table) {
+  if (!entry.value.IsSequence()) {
+    error(entry.value, entry.path, "expected a list of foreign keys, found " + found(entry.value));
+    return;
+  }
+  for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
+    const YAML::Node node = entry.value[item_idx];
+    const std::string path = item_path(entry.path, item_idx);
+    Fields fields(*this, node, path,
+                  {"name", "columns", "references", "on_delete", "on_update", "match",
+                   "deferrable", "initially_deferred", "validated", "comment"});
+    ForeignKey key;
+    key.ref_schema = schema;
+    fields.string("name", key.name, false);
+    fields.string_list("columns", key.columns, true);
+    if (const Entry* references = fields.require("references")) {
+      if (references->value.IsScalar()) {
+        if (auto parsed = detail::parse_table_reference(references->value.Scalar())) {
+          if (!parsed->schema.empty()) key.ref_schema = parsed->schema;
+          key.ref_table = parsed->table;
+          key.ref_columns = parsed->columns;
+        } else {
+          error(references->value, references->path,
+                "expected \"table(column, ...)\" or \"schema.table(column, ...)\", found " +
+                    found(references->value));
+        }
+      } else {
+        Fields target(*this, references->value, references->path, {"schema", "table", "columns"});
+        target.string("schema", key.ref_schema, false);
+        target.string("table", key.ref_table, true);
+        target.string_list("columns", key.ref_columns, true);
+      }
+    }
+    fields.keyword("on_delete", detail::kReferentialActions, key.on_delete, false);
+    fields.keyword("on_update", detail::kReferentialActions, key.on_update, false);
+    fields.keyword("match", detail::kMatchTypes, key.match, false);
+    fields.boolean("deferrable", key.deferrable);
+    fields.boolean("initially_deferred", key.initially_deferred);
+    fields.boolean("validated", key.validated);
+    fields.optional_string("comment", key.comment);
+    if (key.name.empty()) key.name = detail::default_foreign_key_name(table.name, key.columns);
+    define({ObjectKind::ForeignKey, schema, table.name, key.name}, place(node, path));
+    table.foreign_keys.push_back(key);
+  }
+}
+
+IndexKey Loader::load_index_key(const YAML::Node& node, const std::string& path) {
+  IndexKey key;
+  if (node.IsScalar()) {
+    key.column = node.Scalar();
+    return key;
+  }
+  Fields fields(*this, node, path,
+                {"column", "expression", "opclass", "collation", "order", "nulls"});
+  fields.optional_string("column", key.column);
+  fields.optional_string("expression", key.expression);
+  if (fields.find("column") && fields.find("expression")) {
+    error(node, path, "expected either \"column\" or \"expression\", found both");
+  } else if (!fields.find("column") && !fields.find("expression")) {
+    error(node, path, "missing required key \"column\" or \"expression\"");
+  }
+  fields.optional_string("opclass", key.opclass);
+  fields.optional_string("collation", key.collation);
+  fields.keyword("order", detail::kSortOrders, key.order, false);
+  fields.keyword("nulls", detail::kNullsOrders, key.nulls, false);
+  return key;
+}
+
+Index Loader::load_index(const Entry& entry) {
+  Index index{entry.key};
+  Fields fields(*this, entry.value, entry.path,
+                {"columns", "unique", "nulls_not_distinct", "method", "include", "where",
+                 "options", "comment", "valid"});
+  if (const Entry* columns = fields.require("columns")) {
+    if (!columns->value.IsSequence()) {
+      error(columns->value, columns->path,
+            "expected a list of columns or expressions, found " + found(columns->value));
+    } else {
+      for (size_t key_idx = 0; key_idx < columns->value.size(); ++key_idx) {
+        index.keys.push_back(
+            load_index_key(columns->value[key_idx], item_path(columns->path, key_idx)));
+      }
+    }
+  }
+  fields.boolean("unique", index.unique);
+  fields.boolean("nulls_not_distinct", index.nulls_not_distinct);
+  fields.string("method", index.method, false);
+  fields.string_list("include", index.include, false);
+  fields.optional_string("where", index.where);
+  fields.string_map("options", index.options);
+  fields.optional_string("comment", index.comment);
+  fields.boolean("valid", index.valid);
+  return index;
+}
+
+void Loader::load_indexes(const std::string& schema, const std::string& table,
+                          const Entry& entry, std::vector<Index>& indexes) {
+  for (const auto& item : entries(entry.value, entry.path)) {
+    define({ObjectKind::Index, schema, table, item.key}, place(item.key_node, item.path));
+    indexes.push_back(load_index(item));
+  }
+}
+
+void Loader::load_triggers(const std::string& schema, const Entry& entry, Table& table) {
+  for (const auto& item : entries(entry.value, entry.path)) {
+    Trigger trigger{item.key};
+    define({ObjectKind::Trigger, schema, table.name, trigger.name},
+           place(item.key_node, item.path));
+    Fields fields(*this, item.value, item.path,
+                  {"timing", "events", "update_of", "for_each", "function", "arguments", "when",
+                   "comment"});
+    fields.keyword("timing", detail::kTriggerTimings, trigger.timing, true);
+    if (const Entry* events = fields.require("events")) {
+      const std::vector<std::string> words = as_string_list(events->value, events->path);
+      for (const auto& [word, event] : detail::kTriggerEvents) {
+        if (std::count(words.begin(), words.end(), word) > 0) trigger.events.push_back(event);
+      }
+      for (size_t word_idx = 0; word_idx < words.size(); ++word_idx) {
+        const auto& word = words[word_idx];
+        const bool known = std::any_of(detail::kTriggerEvents.begin(), detail::kTriggerEvents.end(),
+                                       [&](const auto& event) { return word == event.first; });
+        const std::string path = item_path(events->path, word_idx);
+        if (!known) {
+          error(events->value[word_idx], path,
+                "expected insert, update, delete or truncate, found " + quoted(word));
+        } else if (std::find(words.begin(), words.begin() + word_idx, word) !=
+                   words.begin() + word_idx) {
+          error(events->value[word_idx], path, "event " + quoted(word) + " is listed twice");
+        }
+      }
+    }
+    fields.string_list("update_of", trigger.update_of, false);
+    fields.keyword("for_each", detail::kForEach, trigger.for_each_row, false);
+    fields.string("function", trigger.function, true);
+    if (!trigger.function.empty() && trigger.function.find('.') == std::string::npos) {
+      trigger.function = schema + "." + trigger.function;
+    }
+    fields.string_list("arguments", trigger.arguments, false);
+    fields.optional_string("when", trigger.when);
+    fields.optional_string("comment", trigger.comment);
+    table.triggers.push_back(trigger);
+  }
+}
+
+void Loader::load_replica_identity(const Entry& entry, Table& table) {
+  if (entry.value.IsScalar()) {
+    if (auto identity = as_keyword(entry.value, entry.path, detail::kReplicaIdentities)) {
+      table.replica_identity = *identity;
+    }
+    return;
+  }
+  Fields fields(*this, entry.value, entry.path, {"using_index"});
+  table.replica_identity = ReplicaIdentity::UsingIndex;
+  std::string index;
+  fields.string("using_index", index, true);
+  table.replica_identity_index = index;
+}
+
+void Loader::load_sequence(const std::string& schema, const Entry& entry, Schema& target) {
+  Sequence sequence{entry.key};
+  define({ObjectKind::Sequence, schema, "", sequence.name}, place(entry.key_node, entry.path));
+  Fields fields(*this, entry.value, entry.path,
+                {"type", "start", "increment", "min_value", "max_value", "cache", "cycle",
+                 "owned_by", "comment"});
+  fields.string("type", sequence.type, false);
+  sequence.options = load_sequence_options(fields);
+  fields.optional_string("owned_by", sequence.owned_by);
+  fields.optional_string("comment", sequence.comment);
+  target.sequences.push_back(sequence);
+}
+
+void Loader::load_enum(const std::string& schema, const Entry& entry, Schema& target) {
+  Enum type{entry.key};
+  define({ObjectKind::Enum, schema, "", type.name}, place(entry.key_node, entry.path));
+  if (entry.value.IsSequence()) {
+    type.labels = as_string_list(entry.value, entry.path);
+  } else {
+    Fields fields(*this, entry.value, entry.path, {"labels", "comment"});
+    fields.string_list("labels", type.labels, true);
+    fields.optional_string("comment", type.comment);
+  }
+  target.enums.push_back(type);
+}
+
+void Loader::load_domain(const std::string& schema, const Entry& entry, Schema& target) {
+  Domain domain{entry.key};
+  define({ObjectKind::Domain, schema, "", domain.name}, place(entry.key_node, entry.path));
+  Fields fields(*this, entry.value, entry.path,
+                {"type", "default", "nullable", "collation", "checks", "comment"});
+  fields.string("type", domain.base_type, true);
+  fields.optional_string("default", domain.default_expr);
+  bool nullable = true;
+  fields.boolean("nullable", nullable);
+  domain.not_null = !nullable;
+  fields.optional_string("collation", domain.collation);
+  if (const Entry* checks = fields.find("checks")) {
+    for (const auto& check : entries(checks->value, checks->path)) {
+      if (auto expression = as_string(check.value, check.path)) {
+        domain.checks.push_back({check.key, *expression});
+      }
+    }
+  }
+  fields.optional_string("comment", domain.comment);
+  target.domains.push_back(domain);
+}
+
+void Loader::load_composite_type(const std::string& schema, const Entry& entry, Schema& target) {
+  CompositeType type{entry.key};
+  define({ObjectKind::CompositeType, schema, "", type.name}, place(entry.key_node, entry.path));
+  Fields fields(*this, entry.value, entry.path, {"attributes", "comment"});
+  if (const Entry* attributes = fields.require("attributes")) {
+    for (const auto& attribute : entries(attributes->value, attributes->path)) {
+      CompositeAttribute loaded{attribute.key};
+      if (attribute.value.IsScalar()) {
+        loaded.type = attribute.value.Scalar();
+      } else {
+        Fields attribute_fields(*this, attribute.value, attribute.path, {"type", "collation"});
+        attribute_fields.string("type", loaded.type, true);
+        attribute_fields.optional_string("collation", loaded.collation);
+      }
+      type.attributes.push_back(loaded);
+    }
+  }
+  fields.optional_string("comment", type.comment);
+  target.composite_types.push_back(type);
+}
+
+void Loader::load_view(const std::string& schema, const Entry& entry, Schema& target) {
+  View view{entry.key};
+  define({ObjectKind::View, schema, "", view.name}, place(entry.key_node, entry.path));
+  if (entry.value.IsScalar()) {
+    view.definition = entry.value.Scalar();
+  } else {
+    Fields fields(*this, entry.value, entry.path, {"definition", "options", "comment"});
+    fields.string("definition", view.definition, true);
+    fields.string_map("options", view.options);
+    fields.optional_string("comment", view.comment);
+  }
+  target.views.push_back(view);
+}
+
+void Loader::load_materialized_view(const std::string& schema, const Entry& entry,
+                                    Schema& target) {
+  MaterializedView view{entry.key};
+  define({ObjectKind::MaterializedView, schema, "", view.name},
+         place(entry.key_node, entry.path));
+  if (entry.value.IsScalar()) {
+    view.definition = entry.value.Scalar();
+  } else {
+    Fields fields(*this, entry.value, entry.path,
+                  {"definition", "options", "with_data", "indexes", "comment"});
+    fields.string("definition", view.definition, true);
+    fields.string_map("options", view.options);
+    fields.boolean("with_data", view.with_data);
+    if (const Entry* indexes = fields.find("indexes")) {
+      load_indexes(schema, view.name, *indexes, view.indexes);
+    }
+    fields.optional_string("comment", view.comment);
+  }
+  target.materialized_views.push_back(view);
+}
+
+void Loader::load_routines(const std::string& schema, const Entry& entry, bool procedures,
+                           Schema& target) {
+  if (!entry.value.IsSequence()) {
+    load_routine(schema, entry.key, entry.value, entry.path, entry.key_node, procedures, target);
+    return;
+  }
+  for (size_t overload_idx = 0; overload_idx < entry.value.size(); ++overload_idx) {
+    const YAML::Node node = entry.value[overload_idx];
+    load_routine(schema, entry.key, node, item_path(entry.path, overload_idx), node, procedures,
+                 target);
+  }
+}
+
+void Loader::load_routine(const std::string& schema, const std::string& name,
+                          const YAML::Node& node, const std::string& path,
+                          const YAML::Node& name_node, bool procedure, Schema& target) {
+  Function function{name};
+  function.is_procedure = procedure;
+  std::vector<const char*> known = {"args", "language", "body", "security_definer", "comment"};
+  if (!procedure) known.insert(known.end(), {"returns", "volatility", "strict"});
+  Fields fields(*this, node, path, known);
+  if (const Entry* args = fields.find("args")) {
+    if (!args->value.IsSequence()) {
+      error(args->value, args->path, "expected a list of arguments, found " + found(args->value));
+    } else {
+      for (size_t arg_idx = 0; arg_idx < args->value.size(); ++arg_idx) {
+        const YAML::Node arg_node = args->value[arg_idx];
+        FunctionArg arg;
+        if (arg_node.IsScalar()) {
+          arg.type = arg_node.Scalar();
+        } else {
+          Fields arg_fields(*this, arg_node, item_path(args->path, arg_idx),
+                            {"name", "type", "mode", "default"});
+          arg_fields.string("name", arg.name, false);
+          arg_fields.string("type", arg.type, true);
+          arg_fields.keyword("mode", detail::kArgModes, arg.mode, false);
+          arg_fields.optional_string("default", arg.default_expr);
+        }
+        function.args.push_back(arg);
+      }
+    }
+  }
+  if (!procedure) {
+    fields.string("returns", function.returns, true);
+    fields.keyword("volatility", detail::kVolatilities, function.volatility, false);
+    fields.boolean("strict", function.strict);
+  }
+  fields.string("language", function.language, false);
+  fields.string("body", function.body, true);
+  fields.boolean("security_definer", function.security_definer);
+  fields.optional_string("comment", function.comment);
+  define({procedure ? ObjectKind::Procedure : ObjectKind::Function, schema, "",
+          function_signature(function)},
+         place(name_node, path));
+  target.functions.push_back(function);
+}
+
+Database Loader::finish() {
+  canonicalize(db_);
+  if (diagnostics_.empty()) {
+    for (const auto& problem : validate(db_)) {
+      auto origin = origins_.find(problem.object);
+      if (origin == origins_.end()) {
+        origin = origins_.find({ObjectKind::Table, problem.object.schema, "",
+                                problem.object.table});
+      }
+      Diagnostic diagnostic = origin != origins_.end() ? origin->second : Diagnostic{file_};
+      diagnostic.message = problem.message;
+      diagnostics_.push_back(diagnostic);
+    }
+  }
+  if (diagnostics_.empty()) return std::move(db_);
+  auto rank = [&](const Diagnostic& diagnostic) {
+    const auto source = std::find_if(sources_.begin(), sources_.end(), [&](const auto& entry) {
+      return entry.first == diagnostic.file;
+    });
+    return std::make_tuple(source - sources_.begin(), diagnostic.line, diagnostic.column);
+  };
+  std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return rank(a) < rank(b); });
+  throw LoadError(diagnostics_, sources_);
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& path) {
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream) return std::nullopt;
+  std::ostringstream text;
+  text << stream.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+LoadError::LoadError(std::vector<Diagnostic> diagnostics_in,
+                     const std::vector<std::pair<std::string, std::string>>& sources)
+    : pgshift::Error(format_diagnostics(diagnostics_in, sources)),
+      diagnostics(std::move(diagnostics_in)) {}
+
+Database load_yaml_string(const std::string& text, const std::string& filename) {
+  Loader loader;
+  loader.load_document(filename, text);
+  return loader.finish();
+}
+
+Database load_yaml_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  Loader loader;
+  loader.set_file(path);
+  std::error_code code;
+  std::vector<fs::path> files;
+  if (fs::is_directory(path, code)) {
+    for (fs::recursive_directory_iterator it(path, code), end; !code && it != end;
+         it.increment(code)) {
+      const auto extension = it->path().extension();
+      if (it->is_regular_file() && (extension == ".yaml" || extension == ".yml")) {
+        files.push_back(it->path());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    if (!code && files.empty()) loader.report("directory has no *.yaml or *.yml files");
+  } else {
+    files.emplace_back(path);
+  }
+  if (code) loader.report("could not read directory: " + code.message());
+  for (const auto& file : files) {
+    if (auto text = read_file(file)) {
+      loader.load_document(file.string(), *text);
+    } else {
+      loader.set_file(file.string());
+      loader.report("could not read file");
+    }
+  }
+  return loader.finish();
+}
+
+}  // namespace pgshift::schemas

@@ -1,0 +1,58 @@
+// Loading the YAML desired-state format (schemas/FORMAT.md) into the model.
+//
+// The loader is the only code that reads YAML. It builds a `Database`, calls
+// `canonicalize()` and `validate()` (schemas/model.hpp), and reports every
+// problem it finds in the input as a positioned `Diagnostic`: shape errors
+// (unknown or duplicate keys, wrong types, missing keys) and names defined
+// twice first; references between objects (a foreign key to a missing table,
+// an index on a missing column) once the shape is right, since a misshapen
+// file would otherwise cascade into references that only look broken.
+//
+// Thread safety: the functions are pure apart from reading files; they may be
+// called concurrently.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "schemas/error.hpp"
+#include "schemas/model.hpp"
+
+namespace pgshift::schemas {
+
+// One problem in the input. `line` and `column` are 1-based; both are 0 when
+// the problem has no position (an unreadable file). `path` is the node's path
+// from the document root, e.g. "schemas.public.tables.orders.columns.amount",
+// with list positions as "[0]"; empty for the whole document.
+struct Diagnostic {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string path;
+  std::string message;  // lower case, no final period, says what was expected
+};
+
+// Thrown when an input cannot be loaded. what() holds every diagnostic, in
+// file order and then by position, each as ninja prints its errors:
+//   file:line:column: path: message
+//   <the source line>
+//   <a caret under the column>
+class LoadError : public pgshift::Error {
+ public:
+  explicit LoadError(std::vector<Diagnostic> diagnostics,
+                     const std::vector<std::pair<std::string, std::string>>& sources = {});
+  std::vector<Diagnostic> diagnostics;
+};
+
+// Loads a file, or a directory holding *.yaml and *.yml files (recursively,
+// read in sorted path order). Files of a directory are merged: a schema may be
+// spread over several files, but any other object defined twice is an error
+// naming both places.
+// Returns a canonical, valid model. Throws LoadError.
+Database load_yaml_file(const std::string& path);
+
+// Loads one document; `filename` is used in diagnostics only.
+// Returns a canonical, valid model. Throws LoadError.
+Database load_yaml_string(const std::string& text, const std::string& filename = "<string>");
+
+}  // namespace pgshift::schemas

@@ -1,0 +1,669 @@
+#include "schemas/yaml_writer.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+
+#include "schemas/error.hpp"
+#include "schemas/yaml_names.hpp"
+#include "schemas/yaml_text.hpp"
+
+namespace pgshift::schemas {
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// A small YAML document tree and its emitter. yaml-cpp's emitter is not used:
+// we need to decide quoting, flow style and block scalars ourselves to get
+// minimal, stable output.
+// ---------------------------------------------------------------------------
+
+constexpr size_t kLineWidth = 100;  // flow collections longer than this go block
+constexpr size_t kIndent = 2;
+
+struct Node {
+  enum class Kind { Scalar, Sequence, Mapping };
+  Kind kind = Kind::Mapping;
+  std::string scalar;
+  std::vector<Node> items;                           // Sequence
+  std::vector<std::pair<std::string, Node>> fields;  // Mapping, in output order
+  bool block = false;  // a collection of objects: never written in flow style
+
+  bool empty() const { return kind == Kind::Sequence ? items.empty() : fields.empty(); }
+  void add(const std::string& key, Node value) { fields.emplace_back(key, std::move(value)); }
+  void add(const std::string& key, const std::string& value);
+  void add_if(const std::string& key, const std::optional<std::string>& value) {
+    if (value) add(key, *value);
+  }
+  void add_if(const std::string& key, bool value) {
+    if (value) add(key, "true");
+  }
+  void add_if(const std::string& key, const std::vector<std::string>& values);
+  // Adds a collection unless it is empty.
+  void add_nonempty(const std::string& key, Node value) {
+    if (!value.empty()) add(key, std::move(value));
+  }
+};
+
+Node leaf(const std::string& text) { return {Node::Kind::Scalar, text}; }
+
+Node mapping(bool block = false) {
+  Node node;
+  node.block = block;
+  return node;
+}
+
+Node sequence(const std::vector<std::string>& items, bool block = false) {
+  Node node{Node::Kind::Sequence};
+  node.block = block;
+  for (const auto& item : items) node.items.push_back(leaf(item));
+  return node;
+}
+
+void Node::add(const std::string& key, const std::string& value) { add(key, leaf(value)); }
+
+void Node::add_if(const std::string& key, const std::vector<std::string>& values) {
+  if (!values.empty()) add(key, sequence(values));
+}
+
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
+
+// Whether `text` reads back as itself when written as a plain scalar; in flow
+// context (inside [] or {}) the flow indicators end a scalar too.
+// Conservative: anything doubtful is quoted.
+bool is_plain(const std::string& text, bool in_flow) {
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    return false;
+  }
+  if (text.front() == ' ' || text.back() == ' ') return false;
+  if (text.rfind("---", 0) == 0 || text.rfind("...", 0) == 0) return false;
+  const std::string indicators = "-?:,[]{}#&*!|>'\"%@`";
+  if (indicators.find(text.front()) != std::string::npos &&
+      !(text.front() == '-' && text.size() > 1 && std::isdigit(static_cast<unsigned char>(text[1])))) {
+    return false;
+  }
+  for (const char c : text) {
+    if (is_control(static_cast<unsigned char>(c))) return false;
+    if (c == ':' || c == '#') return false;
+    if (in_flow && std::string(",[]{}").find(c) != std::string::npos) return false;
+  }
+  // Unicode line separators and the byte order mark end or start lines.
+  for (const char* special : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xEF\xBB\xBF"}) {
+    if (text.find(special) != std::string::npos) return false;
+  }
+  return true;
+}
+
+std::string double_quoted(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (is_control(byte)) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02X", byte);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string inline_scalar(const std::string& text, bool in_flow) {
+  return is_plain(text, in_flow) ? text : double_quoted(text);
+}
+
+// A multi-line text that a literal block scalar (`|`) holds exactly: lines of
+// printable characters (tabs allowed), not starting with a blank, which would
+// be taken for indentation.
+bool is_literal(const std::string& text) {
+  if (text.find('\n') == std::string::npos || text.find_first_not_of('\n') == std::string::npos) {
+    return false;
+  }
+  if (text.front() == ' ' || text.front() == '\t' || text.front() == '\n') return false;
+  for (const char c : text) {
+    if (c != '\n' && c != '\t' && is_control(static_cast<unsigned char>(c))) return false;
+  }
+  for (const char* special : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xEF\xBB\xBF"}) {
+    if (text.find(special) != std::string::npos) return false;
+  }
+  return true;
+}
+
+std::string literal_block(const std::string& text, size_t indent) {
+  size_t trailing = 0;
+  while (trailing < text.size() && text[text.size() - 1 - trailing] == '\n') ++trailing;
+  std::string out = trailing == 0 ? "|-\n" : trailing == 1 ? "|\n" : "|+\n";
+  const std::string body = text.substr(0, text.size() - trailing);
+  size_t start = 0;
+  while (true) {
+    const auto end = body.find('\n', start);
+    const std::string line = body.substr(start, end - start);
+    if (!line.empty()) out += std::string(indent, ' ') + line;
+    out += "\n";
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  for (size_t extra = 1; extra < trailing; ++extra) out += "\n";
+  return out;
+}
+
+// The flow form of `node`, or nullopt when it must be written in block style.
+std::optional<std::string> flow(const Node& node) {
+  if (node.kind == Node::Kind::Scalar) {
+    if (node.scalar.find('\n') != std::string::npos && is_literal(node.scalar)) return std::nullopt;
+    return inline_scalar(node.scalar, true);
+  }
+  if (node.block && !node.empty()) return std::nullopt;
+  std::string out;
+  if (node.kind == Node::Kind::Sequence) {
+    for (const auto& item : node.items) {
+      auto text = flow(item);
+      if (!text) return std::nullopt;
+      out += (out.empty() ? "" : ", ") + *text;
+    }
+    return "[" + out + "]";
+  }
+  for (const auto& [key, value] : node.fields) {
+    auto text = flow(value);
+    if (!text) return std::nullopt;
+    out += (out.empty() ? "" : ", ") + inline_scalar(key, true) + ": " + *text;
+  }
+  return out.empty() ? "{}" : "{ " + out + " }";
+}
+
+std::string block(const Node& node, size_t indent);
+
+// What follows "key:" or, for a list item, "-" for `value` at `indent`, up to
+// the end of its last line; `used` is the width of the line so far.
+std::string after_indicator(const Node& value, size_t indent, size_t used, bool list_item) {
+  if (value.kind == Node::Kind::Scalar) {
+    if (is_literal(value.scalar)) return " " + literal_block(value.scalar, indent + kIndent);
+    return " " + inline_scalar(value.scalar, false) + "\n";
+  }
+  if (auto text = flow(value); text && used + 1 + text->size() <= kLineWidth) {
+    return " " + *text + "\n";
+  }
+  if (value.kind == Node::Kind::Mapping && list_item) {
+    // A mapping as a list item starts after the dash: "- key: value".
+    const std::string nested = block(value, indent + kIndent);
+    return " " + nested.substr(indent + kIndent);
+  }
+  return "\n" + block(value, indent + kIndent);
+}
+
+std::string block(const Node& node, size_t indent) {
+  const std::string margin(indent, ' ');
+  std::string out;
+  if (node.kind == Node::Kind::Mapping) {
+    for (const auto& [key, value] : node.fields) {
+      const std::string head = margin + inline_scalar(key, false) + ":";
+      out += head + after_indicator(value, indent, head.size(), false);
+    }
+    return out;
+  }
+  for (const auto& item : node.items) out += margin + "-" + after_indicator(item, indent, indent + 1, true);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The model as a document tree. Each function writes one object kind, leaving
+// out every value equal to what the loader assumes when it is absent.
+// ---------------------------------------------------------------------------
+
+std::string integer(int64_t value) { return std::to_string(value); }
+
+void add_sequence_options(Node& node, const SequenceOptions& options) {
+  if (options.start) node.add("start", integer(*options.start));
+  if (options.increment) node.add("increment", integer(*options.increment));
+  if (options.min_value) node.add("min_value", integer(*options.min_value));
+  if (options.max_value) node.add("max_value", integer(*options.max_value));
+  if (options.cache) node.add("cache", integer(*options.cache));
+  node.add_if("cycle", options.cycle);
+}
+
+Node column_node(const Column& column) {
+  Node node = mapping();
+  node.add("type", column.type);
+  if (column.not_null) node.add("nullable", "false");
+  node.add_if("default", column.default_expr);
+  if (column.identity != IdentityKind::None) {
+    const std::string kind = detail::keyword_of(detail::kIdentityKinds, column.identity);
+    Node identity = mapping();
+    identity.add("kind", kind);
+    add_sequence_options(identity, column.identity_options);
+    node.add("identity", identity.fields.size() == 1 ? leaf(kind) : identity);
+  }
+  node.add_if("generated", column.generated);
+  node.add_if("collation", column.collation);
+  node.add_if("comment", column.comment);
+  node.add_if("backfill", column.backfill);
+  node.add_if("renamed_from", column.renamed_from);
+  return node.fields.size() == 1 ? leaf(column.type) : node;
+}
+
+Node primary_key_node(const std::string& table, const PrimaryKey& key) {
+  Node node = mapping();
+  if (key.name != detail::default_primary_key_name(table)) node.add("name", key.name);
+  node.add("columns", sequence(key.columns));
+  node.add_if("include", key.include);
+  node.add_if("deferrable", key.deferrable);
+  node.add_if("initially_deferred", key.initially_deferred);
+  node.add_if("comment", key.comment);
+  return node.fields.size() == 1 ? sequence(key.columns) : node;
+}
+
+Node unique_node(const std::string& table, const UniqueConstraint& unique) {
+  Node node = mapping();
+  if (unique.name != detail::default_unique_name(table, unique.columns)) {
+    node.add("name", unique.name);
+  }
+  node.add("columns", sequence(unique.columns));
+  node.add_if("include", unique.include);
+  node.add_if("nulls_not_distinct", unique.nulls_not_distinct);
+  node.add_if("deferrable", unique.deferrable);
+  node.add_if("initially_deferred", unique.initially_deferred);
+  node.add_if("comment", unique.comment);
+  return node.fields.size() == 1 ? sequence(unique.columns) : node;
+}
+
+Node check_node(const CheckConstraint& check) {
+  Node node = mapping();
+  node.add("expression", check.expression);
+  node.add_if("no_inherit", check.no_inherit);
+  if (!check.validated) node.add("validated", "false");
+  node.add_if("comment", check.comment);
+  return node.fields.size() == 1 ? leaf(check.expression) : node;
+}
+
+Node references_node(const std::string& schema, const ForeignKey& key) {
+  bool short_form = !key.ref_columns.empty() && detail::is_reference_name(key.ref_table) &&
+                    (key.ref_schema == schema || detail::is_reference_name(key.ref_schema));
+  for (const auto& column : key.ref_columns) {
+    short_form = short_form && detail::is_reference_name(column);
+  }
+  if (short_form) {
+    std::string text = key.ref_schema == schema ? "" : key.ref_schema + ".";
+    text += key.ref_table + "(";
+    for (size_t column_idx = 0; column_idx < key.ref_columns.size(); ++column_idx) {
+      text += (column_idx > 0 ? ", " : "") + key.ref_columns[column_idx];
+    }
+    return leaf(text + ")");
+  }
+  Node node = mapping();
+  if (key.ref_schema != schema) node.add("schema", key.ref_schema);
+  node.add("table", key.ref_table);
+  node.add("columns", sequence(key.ref_columns));
+  return node;
+}
+
+Node foreign_key_node(const std::string& schema, const std::string& table, const ForeignKey& key) {
+  Node node = mapping();
+  if (key.name != detail::default_foreign_key_name(table, key.columns)) node.add("name", key.name);
+  node.add("columns", sequence(key.columns));
+  node.add("references", references_node(schema, key));
+  if (key.on_delete != ReferentialAction::NoAction) {
+    node.add("on_delete", detail::keyword_of(detail::kReferentialActions, key.on_delete));
+  }
+  if (key.on_update != ReferentialAction::NoAction) {
+    node.add("on_update", detail::keyword_of(detail::kReferentialActions, key.on_update));
+  }
+  if (key.match != MatchType::Simple) {
+    node.add("match", detail::keyword_of(detail::kMatchTypes, key.match));
+  }
+  node.add_if("deferrable", key.deferrable);
+  node.add_if("initially_deferred", key.initially_deferred);
+  if (!key.validated) node.add("validated", "false");
+  node.add_if("comment", key.comment);
+  return node;
+}
+
+Node index_key_node(const IndexKey& key) {
+  Node node = mapping();
+  node.add_if("column", key.column);
+  node.add_if("expression", key.expression);
+  node.add_if("opclass", key.opclass);
+  node.add_if("collation", key.collation);
+  if (key.order != SortOrder::Asc) node.add("order", detail::keyword_of(detail::kSortOrders, key.order));
+  if (key.nulls != NullsOrder::Default) {
+    node.add("nulls", detail::keyword_of(detail::kNullsOrders, key.nulls));
+  }
+  return key.column && node.fields.size() == 1 ? leaf(*key.column) : node;
+}
+
+Node options_node(const std::map<std::string, std::string>& options) {
+  Node node = mapping();
+  for (const auto& [key, value] : options) node.add(key, value);
+  return node;
+}
+
+Node index_node(const Index& index) {
+  Node node = mapping();
+  Node keys{Node::Kind::Sequence};
+  for (const auto& key : index.keys) keys.items.push_back(index_key_node(key));
+  node.add("columns", keys);
+  node.add_if("unique", index.unique);
+  node.add_if("nulls_not_distinct", index.nulls_not_distinct);
+  if (index.method != "btree") node.add("method", index.method);
+  node.add_if("include", index.include);
+  node.add_if("where", index.where);
+  node.add_nonempty("options", options_node(index.options));
+  node.add_if("comment", index.comment);
+  if (!index.valid) node.add("valid", "false");
+  return node;
+}
+
+Node indexes_node(const std::vector<Index>& indexes) {
+  Node node = mapping(true);
+  for (const auto& index : indexes) node.add(index.name, index_node(index));
+  return node;
+}
+
+std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+Node trigger_node(const std::string& schema, const Trigger& trigger) {
+  Node node = mapping();
+  node.add("timing", detail::keyword_of(detail::kTriggerTimings, trigger.timing));
+  Node events{Node::Kind::Sequence};
+  for (const auto& event : trigger.events) events.items.push_back(leaf(lower(event)));
+  node.add("events", events);
+  node.add_if("update_of", trigger.update_of);
+  if (trigger.for_each_row) node.add("for_each", "row");
+  const std::string prefix = schema + ".";
+  const bool own_schema = trigger.function.rfind(prefix, 0) == 0 &&
+                          trigger.function.find('.', prefix.size()) == std::string::npos;
+  node.add("function", own_schema ? trigger.function.substr(prefix.size()) : trigger.function);
+  node.add_if("arguments", trigger.arguments);
+  node.add_if("when", trigger.when);
+  node.add_if("comment", trigger.comment);
+  return node;
+}
+
+Node table_node(const std::string& schema, const Table& table) {
+  Node node = mapping(true);
+  node.add_if("renamed_from", table.renamed_from);
+  node.add_if("comment", table.comment);
+  if (table.backfill_batch_size) node.add("backfill_batch_size", integer(*table.backfill_batch_size));
+  Node columns = mapping(true);
+  for (const auto& column : table.columns) columns.add(column.name, column_node(column));
+  node.add_nonempty("columns", columns);
+  if (table.primary_key) node.add("primary_key", primary_key_node(table.name, *table.primary_key));
+  Node unique{Node::Kind::Sequence};
+  unique.block = true;
+  for (const auto& constraint : table.unique_constraints) {
+    unique.items.push_back(unique_node(table.name, constraint));
+  }
+  node.add_nonempty("unique", unique);
+  Node checks = mapping(true);
+  for (const auto& check : table.check_constraints) checks.add(check.name, check_node(check));
+  node.add_nonempty("checks", checks);
+  Node foreign_keys{Node::Kind::Sequence};
+  foreign_keys.block = true;
+  for (const auto& key : table.foreign_keys) {
+    foreign_keys.items.push_back(foreign_key_node(schema, table.name, key));
+  }
+  node.add_nonempty("foreign_keys", foreign_keys);
+  node.add_nonempty("indexes", indexes_node(table.indexes));
+  Node triggers = mapping(true);
+  for (const auto& trigger : table.triggers) triggers.add(trigger.name, trigger_node(schema, trigger));
+  node.add_nonempty("triggers", triggers);
+  if (table.partition_by) {
+    Node partition = mapping();
+    partition.add("strategy",
+                  detail::keyword_of(detail::kPartitionStrategies, table.partition_by->strategy));
+    partition.add("key", table.partition_by->key);
+    node.add("partition_by", partition);
+  }
+  if (table.partition_of) {
+    Node partition = mapping();
+    if (table.partition_of->parent_schema != schema) {
+      partition.add("schema", table.partition_of->parent_schema);
+    }
+    partition.add("table", table.partition_of->parent_table);
+    partition.add("bound", table.partition_of->bound);
+    node.add("partition_of", partition);
+  }
+  if (table.replica_identity == ReplicaIdentity::UsingIndex) {
+    Node identity = mapping();
+    identity.add("using_index", table.replica_identity_index.value_or(""));
+    node.add("replica_identity", identity);
+  } else if (table.replica_identity != ReplicaIdentity::Default) {
+    node.add("replica_identity",
+             detail::keyword_of(detail::kReplicaIdentities, table.replica_identity));
+  }
+  return node;
+}
+
+Node sequence_node(const Sequence& sequence) {
+  Node node = mapping();
+  if (sequence.type != "bigint") node.add("type", sequence.type);
+  add_sequence_options(node, sequence.options);
+  node.add_if("owned_by", sequence.owned_by);
+  node.add_if("comment", sequence.comment);
+  return node;
+}
+
+Node enum_node(const Enum& type) {
+  if (!type.comment) return sequence(type.labels);
+  Node node = mapping();
+  node.add("labels", sequence(type.labels));
+  node.add_if("comment", type.comment);
+  return node;
+}
+
+Node domain_node(const Domain& domain) {
+  Node node = mapping();
+  node.add("type", domain.base_type);
+  node.add_if("default", domain.default_expr);
+  if (domain.not_null) node.add("nullable", "false");
+  node.add_if("collation", domain.collation);
+  Node checks = mapping(true);
+  for (const auto& check : domain.checks) checks.add(check.name, check.expression);
+  node.add_nonempty("checks", checks);
+  node.add_if("comment", domain.comment);
+  return node;
+}
+
+Node composite_type_node(const CompositeType& type) {
+  Node node = mapping();
+  Node attributes = mapping();
+  for (const auto& attribute : type.attributes) {
+    if (attribute.collation) {
+      Node long_form = mapping();
+      long_form.add("type", attribute.type);
+      long_form.add("collation", *attribute.collation);
+      attributes.add(attribute.name, long_form);
+    } else {
+      attributes.add(attribute.name, attribute.type);
+    }
+  }
+  node.add("attributes", attributes);
+  node.add_if("comment", type.comment);
+  return node;
+}
+
+Node view_node(const View& view) {
+  if (view.options.empty() && !view.comment) return leaf(view.definition);
+  Node node = mapping();
+  node.add("definition", view.definition);
+  node.add_nonempty("options", options_node(view.options));
+  node.add_if("comment", view.comment);
+  return node;
+}
+
+Node materialized_view_node(const MaterializedView& view) {
+  Node node = mapping();
+  node.add("definition", view.definition);
+  node.add_nonempty("options", options_node(view.options));
+  if (!view.with_data) node.add("with_data", "false");
+  node.add_nonempty("indexes", indexes_node(view.indexes));
+  node.add_if("comment", view.comment);
+  return node.fields.size() == 1 ? leaf(view.definition) : node;
+}
+
+Node argument_node(const FunctionArg& arg) {
+  Node node = mapping();
+  if (!arg.name.empty()) node.add("name", arg.name);
+  node.add("type", arg.type);
+  if (arg.mode != ArgMode::In) node.add("mode", detail::keyword_of(detail::kArgModes, arg.mode));
+  node.add_if("default", arg.default_expr);
+  return node.fields.size() == 1 ? leaf(arg.type) : node;
+}
+
+Node routine_node(const Function& function) {
+  Node node = mapping();
+  Node args{Node::Kind::Sequence};
+  for (const auto& arg : function.args) args.items.push_back(argument_node(arg));
+  node.add_nonempty("args", args);
+  if (!function.is_procedure) {
+    node.add("returns", function.returns);
+    if (function.volatility != Volatility::Volatile) {
+      node.add("volatility", detail::keyword_of(detail::kVolatilities, function.volatility));
+    }
+    node.add_if("strict", function.strict);
+  }
+  if (function.language != "sql") node.add("language", function.language);
+  node.add_if("security_definer", function.security_definer);
+  node.add_if("comment", function.comment);
+  node.add("body", function.body);
+  return node;
+}
+
+// Functions or procedures by name; overloads as a list under one name, in
+// model (signature) order.
+Node routines_node(const std::vector<Function>& functions, bool procedures) {
+  Node node = mapping(true);
+  for (size_t fn_idx = 0; fn_idx < functions.size();) {
+    const std::string& name = functions[fn_idx].name;
+    Node overloads{Node::Kind::Sequence};
+    overloads.block = true;
+    for (; fn_idx < functions.size() && functions[fn_idx].name == name; ++fn_idx) {
+      if (functions[fn_idx].is_procedure == procedures) {
+        overloads.items.push_back(routine_node(functions[fn_idx]));
+      }
+    }
+    if (overloads.items.size() == 1) {
+      node.add(name, overloads.items.front());
+    } else {
+      node.add_nonempty(name, overloads);
+    }
+  }
+  return node;
+}
+
+Node schema_node(const Schema& schema) {
+  Node node = mapping(true);
+  node.add_if("comment", schema.comment);
+  Node tables = mapping(true);
+  for (const auto& table : schema.tables) tables.add(table.name, table_node(schema.name, table));
+  node.add_nonempty("tables", tables);
+  Node views = mapping(true);
+  for (const auto& view : schema.views) views.add(view.name, view_node(view));
+  node.add_nonempty("views", views);
+  Node materialized = mapping(true);
+  for (const auto& view : schema.materialized_views) {
+    materialized.add(view.name, materialized_view_node(view));
+  }
+  node.add_nonempty("materialized_views", materialized);
+  Node sequences = mapping(true);
+  for (const auto& sequence : schema.sequences) {
+    sequences.add(sequence.name, sequence_node(sequence));
+  }
+  node.add_nonempty("sequences", sequences);
+  Node enums = mapping(true);
+  for (const auto& type : schema.enums) enums.add(type.name, enum_node(type));
+  node.add_nonempty("enums", enums);
+  Node domains = mapping(true);
+  for (const auto& domain : schema.domains) domains.add(domain.name, domain_node(domain));
+  node.add_nonempty("domains", domains);
+  Node composites = mapping(true);
+  for (const auto& type : schema.composite_types) {
+    composites.add(type.name, composite_type_node(type));
+  }
+  node.add_nonempty("composite_types", composites);
+  node.add_nonempty("functions", routines_node(schema.functions, false));
+  node.add_nonempty("procedures", routines_node(schema.functions, true));
+  return node;
+}
+
+Node database_node(const Database& db, bool with_top_level, bool with_schemas) {
+  Node node = mapping(true);
+  if (with_top_level) {
+    node.add_if("ignore", db.ignore);
+    Node extensions = mapping(true);
+    for (const auto& extension : db.extensions) {
+      Node entry = mapping();
+      if (extension.schema != "public") entry.add("schema", extension.schema);
+      entry.add_if("version", extension.version);
+      extensions.add(extension.name, entry);
+    }
+    node.add_nonempty("extensions", extensions);
+  }
+  if (with_schemas) {
+    Node schemas = mapping(true);
+    for (const auto& schema : db.schemas) schemas.add(schema.name, schema_node(schema));
+    node.add_nonempty("schemas", schemas);
+  }
+  return node;
+}
+
+std::string document(const Node& root) { return root.empty() ? "{}\n" : block(root, 0); }
+
+std::string file_name(const std::string& schema) {
+  std::string name;
+  for (const char c : schema) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '_' || c == '-' || c == '.') {
+      name += c;
+    } else {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", byte);
+      name += escaped;
+    }
+  }
+  return name + ".yaml";
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream stream(path, std::ios::binary | std::ios::trunc);
+  stream << text;
+  if (!stream.flush()) throw pgshift::Error("could not write file \"" + path.string() + "\"");
+}
+
+}  // namespace
+
+std::string write_yaml(const Database& db) { return document(database_node(db, true, true)); }
+
+void write_yaml_directory(const Database& db, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code code;
+  fs::create_directories(dir, code);
+  if (code) {
+    throw pgshift::Error("could not create directory \"" + dir + "\": " + code.message());
+  }
+  for (const auto& schema : db.schemas) {
+    if (schema.name == "_database") {
+      throw pgshift::Error("schema \"_database\" cannot be written to a directory: its file name "
+                           "is taken by the top-level settings");
+    }
+    Database one;
+    one.schemas.push_back(schema);
+    write_file(fs::path(dir) / file_name(schema.name), document(database_node(one, false, true)));
+  }
+  const Node top = database_node(db, true, false);
+  if (!top.empty()) write_file(fs::path(dir) / "_database.yaml", document(top));
+}
+
+}  // namespace pgshift::schemas
