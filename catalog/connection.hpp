@@ -1,0 +1,29 @@
+// Connecting to a server, and keeping passwords out of every message.
+//
+// A target follows libpq's conventions: a URI ("postgresql://user@host/db"), a
+// key=value string ("host=db port=5432"), or "" for libpq's defaults (the PG*
+// environment variables and ~/.pgpass). Nothing here prints a password.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <pqxx/pqxx>
+
+namespace pgshift::catalog {
+
+// Opens a connection to `target`.
+// Throws pgshift::Error with a one-line message naming redact(target) when the
+// server cannot be reached or refuses the login; the password never appears.
+std::unique_ptr<pqxx::connection> connect(const std::string& target);
+
+// `target` with every password replaced by "***": the user-info password of a
+// URI, a "password" URI query parameter, and a password=... key of a key=value
+// string (quoted or not). Other text is kept as is.
+std::string redact(const std::string& target);
+
+// How a target is named in messages: redact(target), or a description of the
+// libpq defaults when `target` is empty.
+std::string describe_target(const std::string& target);
+
+}  // namespace pgshift::catalog

@@ -1,0 +1,172 @@
+#include "catalog/fingerprint.hpp"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace pgshift::catalog {
+
+namespace {
+
+// Each value is fed with its length first, so ("ab", "c") and ("a", "bc") differ.
+class Digest {
+ public:
+  void add(const std::string& text) {
+    add_bytes(std::to_string(text.size()) + ":");
+    add_bytes(text);
+  }
+  void add(const char* text) { add(std::string(text)); }
+  void add(bool value) { add_bytes(value ? "T" : "F"); }
+  void add(int64_t value) { add(std::to_string(value)); }
+  template <typename Enum, typename = std::enable_if_t<std::is_enum_v<Enum>>>
+  void add(Enum value) {
+    add(static_cast<int64_t>(value));
+  }
+  template <typename T>
+  void add(const std::optional<T>& value) {
+    add(value.has_value());
+    if (value) add(*value);
+  }
+  void add(const std::vector<std::string>& items) {
+    add(static_cast<int64_t>(items.size()));
+    for (const auto& item : items) add(item);
+  }
+  void add(const std::map<std::string, std::string>& items) {
+    add(static_cast<int64_t>(items.size()));
+    for (const auto& [key, value] : items) {
+      add(key);
+      add(value);
+    }
+  }
+  template <typename... Values>
+  void add_all(const Values&... values) {
+    (add(values), ...);
+  }
+
+  std::string hex() const {
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash_));
+    return text;
+  }
+
+ private:
+  void add_bytes(const std::string& bytes) {
+    for (const char byte : bytes) {
+      hash_ ^= static_cast<unsigned char>(byte);
+      hash_ *= 0x100000001b3ULL;
+    }
+  }
+
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+void add(Digest& digest, const schemas::SequenceOptions& options) {
+  digest.add_all(options.start, options.increment, options.min_value, options.max_value,
+                 options.cache, options.cycle);
+}
+
+void add(Digest& digest, const schemas::Index& index) {
+  digest.add_all("index", index.name, index.unique, index.nulls_not_distinct, index.method,
+                 static_cast<int64_t>(index.keys.size()));
+  for (const auto& key : index.keys) {
+    digest.add_all(key.column, key.expression, key.opclass, key.collation, key.order, key.nulls);
+  }
+  digest.add_all(index.include, index.where, index.options, index.comment, index.valid);
+}
+
+void add(Digest& digest, const schemas::Table& table) {
+  digest.add_all("table", table.name, static_cast<int64_t>(table.columns.size()));
+  for (const auto& column : table.columns) {
+    digest.add_all(column.name, column.type, column.not_null, column.default_expr,
+                   column.identity);
+    add(digest, column.identity_options);
+    digest.add_all(column.generated, column.collation, column.comment, column.backfill,
+                   column.renamed_from);
+  }
+  digest.add(table.primary_key.has_value());
+  if (const auto& key = table.primary_key) {
+    digest.add_all(key->name, key->columns, key->include, key->deferrable,
+                   key->initially_deferred, key->comment);
+  }
+  for (const auto& unique : table.unique_constraints) {
+    digest.add_all("unique", unique.name, unique.columns, unique.include,
+                   unique.nulls_not_distinct, unique.deferrable, unique.initially_deferred,
+                   unique.comment);
+  }
+  for (const auto& check : table.check_constraints) {
+    digest.add_all("check", check.name, check.expression, check.no_inherit, check.validated,
+                   check.comment);
+  }
+  for (const auto& key : table.foreign_keys) {
+    digest.add_all("foreign key", key.name, key.columns, key.ref_schema, key.ref_table,
+                   key.ref_columns, key.on_delete, key.on_update, key.match, key.deferrable,
+                   key.initially_deferred, key.validated, key.comment);
+  }
+  for (const auto& index : table.indexes) add(digest, index);
+  for (const auto& trigger : table.triggers) {
+    digest.add_all("trigger", trigger.name, trigger.timing, trigger.events, trigger.update_of,
+                   trigger.for_each_row, trigger.function, trigger.arguments, trigger.when,
+                   trigger.comment);
+  }
+  digest.add(table.partition_by.has_value());
+  if (const auto& by = table.partition_by) digest.add_all(by->strategy, by->key);
+  digest.add(table.partition_of.has_value());
+  if (const auto& of = table.partition_of) {
+    digest.add_all(of->parent_schema, of->parent_table, of->bound);
+  }
+  digest.add_all(table.replica_identity, table.replica_identity_index, table.comment,
+                 table.backfill_batch_size, table.renamed_from);
+}
+
+void add(Digest& digest, const schemas::Schema& schema) {
+  digest.add_all("schema", schema.name, schema.comment);
+  for (const auto& table : schema.tables) add(digest, table);
+  for (const auto& view : schema.views) {
+    digest.add_all("view", view.name, view.definition, view.options, view.comment);
+  }
+  for (const auto& view : schema.materialized_views) {
+    digest.add_all("materialized view", view.name, view.definition, view.options,
+                   view.with_data, view.comment);
+    for (const auto& index : view.indexes) add(digest, index);
+  }
+  for (const auto& sequence : schema.sequences) {
+    digest.add_all("sequence", sequence.name, sequence.type);
+    add(digest, sequence.options);
+    digest.add_all(sequence.owned_by, sequence.comment);
+  }
+  for (const auto& type : schema.enums) {
+    digest.add_all("enum", type.name, type.labels, type.comment);
+  }
+  for (const auto& domain : schema.domains) {
+    digest.add_all("domain", domain.name, domain.base_type, domain.default_expr,
+                   domain.not_null, domain.collation, domain.comment);
+    for (const auto& check : domain.checks) digest.add_all(check.name, check.expression);
+  }
+  for (const auto& type : schema.composite_types) {
+    digest.add_all("composite type", type.name, type.comment);
+    for (const auto& attribute : type.attributes) {
+      digest.add_all(attribute.name, attribute.type, attribute.collation);
+    }
+  }
+  for (const auto& function : schema.functions) {
+    digest.add_all("function", function.name, function.is_procedure, function.returns,
+                   function.language, function.body, function.volatility, function.strict,
+                   function.security_definer, function.comment);
+    for (const auto& arg : function.args) {
+      digest.add_all(arg.name, arg.type, arg.mode, arg.default_expr);
+    }
+  }
+}
+
+}  // namespace
+
+std::string fingerprint(const schemas::Database& db) {
+  Digest digest;
+  for (const auto& extension : db.extensions) {
+    digest.add_all("extension", extension.name, extension.schema, extension.version);
+  }
+  for (const auto& schema : db.schemas) add(digest, schema);
+  digest.add(db.ignore);
+  return digest.hex();
+}
+
+}  // namespace pgshift::catalog

@@ -1,0 +1,1079 @@
+#include "catalog/reader.hpp"
+
+#include <fnmatch.h>
+
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <unordered_map>
+#include <utility>
+
+#include "catalog/fingerprint.hpp"
+
+namespace pgshift::catalog {
+
+ReadError::ReadError(std::string what_was_read, const std::string& message, std::string sqlstate)
+    : Error("could not read " + what_was_read + ": " + message +
+            (sqlstate.empty() ? "" : " (SQLSTATE " + sqlstate + ")")),
+      what_was_read_(std::move(what_was_read)),
+      sqlstate_(std::move(sqlstate)) {}
+
+namespace {
+
+using schemas::Database;
+using ReadOnlyTransaction =
+    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>;
+
+// ---------------------------------------------------------------------------
+// Queries. Every query but the facts about pg_catalog takes $1, the text[] of
+// the schemas being read. Tokens in @...@ differ by server version and are
+// replaced by versioned().
+// ---------------------------------------------------------------------------
+
+// Objects owned by an extension (pg_depend deptype 'e') are never reported.
+#define PGSHIFT_NOT_EXTENSION_MEMBER(catalog, oid)                                      \
+  " NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog                  \
+  "'::regclass AND e.objid = " oid " AND e.deptype = 'e') "
+
+// $1: schemas to include (empty: all), $2: schemas to exclude.
+constexpr const char* kSchemasQuery =
+    "SELECT n.nspname, d.description FROM pg_namespace n "
+    "LEFT JOIN pg_description d ON d.objoid = n.oid "
+    "  AND d.classoid = 'pg_namespace'::regclass AND d.objsubid = 0 "
+    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift') "
+    "  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' "
+    "  AND (cardinality($1::text[]) = 0 OR n.nspname = ANY($1::text[])) "
+    "  AND NOT n.nspname = ANY($2::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_namespace", "n.oid")
+    "ORDER BY n.nspname";
+
+// plpgsql is installed by initdb into every database: not part of anyone's schema.
+constexpr const char* kExtensionsQuery =
+    "SELECT x.extname, n.nspname, x.extversion FROM pg_extension x "
+    "JOIN pg_namespace n ON n.oid = x.extnamespace "
+    "WHERE x.extname <> 'plpgsql' ORDER BY x.extname";
+
+constexpr const char* kTablesQuery =
+    "SELECT c.oid, n.nspname, c.relname, c.relreplident, d.description, c.reltuples, "
+    "  c.relpages, pg_total_relation_size(c.oid), "
+    "  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
+    "  pn.nspname, pc.relname, "
+    "  CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
+    "  (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+    "   WHERE i.indrelid = c.oid AND i.indisreplident) "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid "
+    "LEFT JOIN pg_class pc ON pc.oid = inh.inhparent "
+    "LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+    "LEFT JOIN pg_description d ON d.objoid = c.oid "
+    "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "
+    "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) "
+    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid");
+
+// Collation names are qualified unless they live in pg_catalog.
+#define PGSHIFT_COLLATION_NAME(alias)                                                  \
+  "CASE WHEN " alias "n.nspname = 'pg_catalog' THEN " alias ".collname "               \
+  "ELSE " alias "n.nspname || '.' || " alias ".collname END"
+
+constexpr const char* kColumnsQuery =
+    "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+    "  pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, @attgenerated@, "
+    "  CASE WHEN a.attcollation <> t.typcollation THEN " PGSHIFT_COLLATION_NAME("co") " END, "
+    "  d.description "
+    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid "
+    "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
+    "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+    "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace "
+    "LEFT JOIN pg_description d ON d.objoid = a.attrelid "
+    "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum "
+    "WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
+    "  AND n.nspname = ANY($1::text[]) "
+    "ORDER BY a.attrelid, a.attnum";
+
+// Names of the columns of `rel` at the attribute numbers in `keys`, in order.
+#define PGSHIFT_COLUMN_NAMES(rel, keys, filter)                                         \
+  "ARRAY(SELECT a.attname FROM unnest(" keys ") WITH ORDINALITY k(attnum, ord) "         \
+  "JOIN pg_attribute a ON a.attrelid = " rel " AND a.attnum = k.attnum " filter " "      \
+  "ORDER BY k.ord)"
+
+// Constraints a partition inherits from its parent (conparentid) or a child
+// from its parent (not conislocal) are reported on the parent only.
+constexpr const char* kConstraintsQuery =
+    "SELECT co.conrelid, co.conname, co.contype, co.condeferrable, co.condeferred, "
+    "  co.convalidated, co.connoinherit, " PGSHIFT_COLUMN_NAMES("co.conrelid", "co.conkey", "") ", "
+    "  fn.nspname, fc.relname, " PGSHIFT_COLUMN_NAMES("co.confrelid", "co.confkey", "") ", "
+    "  co.confupdtype, co.confdeltype, co.confmatchtype, "
+    "  CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END, "
+    "  " PGSHIFT_COLUMN_NAMES("i.indrelid", "i.indkey::int2[]", "WHERE k.ord > i.indnkeyatts") ", "
+    "  COALESCE(@indnullsnotdistinct@, false), d.description "
+    "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_index i ON co.contype IN ('p', 'u') AND i.indexrelid = co.conindid "
+    "LEFT JOIN pg_class fc ON fc.oid = co.confrelid "
+    "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
+    "LEFT JOIN pg_description d ON d.objoid = co.oid "
+    "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0 "
+    "WHERE co.contype IN ('p', 'u', 'c', 'f') AND c.relkind IN ('r', 'p') "
+    "  AND co.conislocal AND co.conparentid = 0 AND n.nspname = ANY($1::text[])";
+
+// Indexes backing a primary key, unique or exclusion constraint are represented
+// by the constraint; indexes attached to a partitioned parent's index by the parent's.
+#define PGSHIFT_INDEX_FILTER                                                            \
+  "WHERE tc.relkind IN ('r', 'p', 'm') AND n.nspname = ANY($1::text[]) "                \
+  "  AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid "   \
+  "    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) "                 \
+  "  AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid) "
+
+constexpr const char* kIndexesQuery =
+    "SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, "
+    "  COALESCE(@indnullsnotdistinct@, false), am.amname, "
+    "  " PGSHIFT_COLUMN_NAMES("i.indrelid", "i.indkey::int2[]", "WHERE k.ord > i.indnkeyatts") ", "
+    "  pg_get_expr(i.indpred, i.indrelid), ic.reloptions, i.indisvalid, d.description "
+    "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+    "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace "
+    "JOIN pg_am am ON am.oid = ic.relam "
+    "LEFT JOIN pg_description d ON d.objoid = i.indexrelid "
+    "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 " PGSHIFT_INDEX_FILTER;
+
+// One row per key (not INCLUDE) column. indoption bits: 1 DESC, 2 NULLS FIRST.
+constexpr const char* kIndexKeysQuery =
+    "SELECT i.indexrelid, a.attname, "
+    "  CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.ord::int, true) END, "
+    "  CASE WHEN NOT opc.opcdefault THEN CASE WHEN opcn.nspname = 'pg_catalog' "
+    "    THEN opc.opcname ELSE opcn.nspname || '.' || opc.opcname END END, "
+    "  CASE WHEN k.coll <> 0 AND k.coll <> COALESCE(a.attcollation, it.typcollation) "
+    "    THEN " PGSHIFT_COLLATION_NAME("co") " END, "
+    "  k.option "
+    "FROM pg_index i JOIN pg_class tc ON tc.oid = i.indrelid "
+    "JOIN pg_namespace n ON n.oid = tc.relnamespace "
+    "CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[], "
+    "  i.indoption::int2[]) WITH ORDINALITY k(attnum, opclass, coll, option, ord) "
+    "LEFT JOIN pg_attribute a ON k.attnum <> 0 AND a.attrelid = i.indrelid "
+    "  AND a.attnum = k.attnum "
+    "JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k.ord "
+    "JOIN pg_type it ON it.oid = ia.atttypid "
+    "LEFT JOIN pg_opclass opc ON opc.oid = k.opclass "
+    "LEFT JOIN pg_namespace opcn ON opcn.oid = opc.opcnamespace "
+    "LEFT JOIN pg_collation co ON co.oid = k.coll "
+    "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace " PGSHIFT_INDEX_FILTER
+    "  AND k.ord <= i.indnkeyatts "
+    "ORDER BY i.indexrelid, k.ord";
+
+// tgtype bits (pg_trigger.h): 1 ROW, 2 BEFORE, 4 INSERT, 8 DELETE, 16 UPDATE,
+// 32 TRUNCATE, 64 INSTEAD. Triggers cloned onto partitions are internal before 13
+// and have tgparentid from 13.
+constexpr const char* kTriggersQuery =
+    "SELECT t.tgrelid, t.tgname, t.tgtype, "
+    "  " PGSHIFT_COLUMN_NAMES("t.tgrelid", "t.tgattr::int2[]", "") ", "
+    "  pn.nspname || '.' || p.proname, t.tgnargs, t.tgargs, "
+    "  CASE WHEN t.tgqual IS NOT NULL THEN substring(pg_get_triggerdef(t.oid) "
+    "    FROM ' WHEN \\((.*)\\) EXECUTE (?:FUNCTION|PROCEDURE) ') END, "
+    "  d.description "
+    "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace "
+    "LEFT JOIN pg_description d ON d.objoid = t.oid "
+    "  AND d.classoid = 'pg_trigger'::regclass AND d.objsubid = 0 "
+    "WHERE NOT t.tgisinternal AND @tgparentid@ = 0 AND c.relkind IN ('r', 'p') "
+    "  AND n.nspname = ANY($1::text[])";
+
+// Sequences with their owner: deptype 'i' for an identity column's sequence,
+// 'a' for OWNED BY. last_value is NULL until nextval() has been called.
+constexpr const char* kSequencesQuery =
+    "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, "
+    "  s.seqmin, s.seqmax, s.seqcache, s.seqcycle, dep.deptype, dep.refobjid, ta.attname, "
+    "  tn.nspname, tc.relname, "
+    "  CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') "
+    "    THEN pg_sequence_last_value(c.oid) END, d.description "
+    "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid "
+    "  AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') "
+    "LEFT JOIN pg_class tc ON tc.oid = dep.refobjid "
+    "LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace "
+    "LEFT JOIN pg_attribute ta ON ta.attrelid = dep.refobjid AND ta.attnum = dep.refobjsubid "
+    "LEFT JOIN pg_description d ON d.objoid = c.oid "
+    "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "
+    "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid");
+
+#define PGSHIFT_TYPE_COMMENT                                                            \
+  "LEFT JOIN pg_description d ON d.objoid = t.oid "                                     \
+  "  AND d.classoid = 'pg_type'::regclass AND d.objsubid = 0 "
+
+constexpr const char* kEnumsQuery =
+    "SELECT n.nspname, t.typname, "
+    "  ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid "
+    "        ORDER BY e.enumsortorder), d.description "
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace " PGSHIFT_TYPE_COMMENT
+    "WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) "
+    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid");
+
+constexpr const char* kDomainsQuery =
+    "SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typdefault, "
+    "  t.typnotnull, CASE WHEN t.typcollation <> bt.typcollation "
+    "    THEN " PGSHIFT_COLLATION_NAME("co") " END, "
+    "  ARRAY(SELECT dc.conname FROM pg_constraint dc WHERE dc.contypid = t.oid "
+    "        AND dc.contype = 'c' ORDER BY dc.conname), "
+    "  ARRAY(SELECT pg_get_constraintdef(dc.oid) FROM pg_constraint dc "
+    "        WHERE dc.contypid = t.oid AND dc.contype = 'c' ORDER BY dc.conname), "
+    "  d.description "
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+    "JOIN pg_type bt ON bt.oid = t.typbasetype "
+    "LEFT JOIN pg_collation co ON co.oid = t.typcollation "
+    "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace " PGSHIFT_TYPE_COMMENT
+    "WHERE t.typtype = 'd' AND n.nspname = ANY($1::text[]) "
+    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid");
+
+// One row per attribute, in order.
+constexpr const char* kCompositeTypesQuery =
+    "SELECT n.nspname, t.typname, d.description, a.attname, "
+    "  format_type(a.atttypid, a.atttypmod), "
+    "  CASE WHEN a.attcollation <> at.typcollation THEN " PGSHIFT_COLLATION_NAME("co") " END "
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+    "JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c' "
+    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+    "JOIN pg_type at ON at.oid = a.atttypid "
+    "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+    "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace " PGSHIFT_TYPE_COMMENT
+    "WHERE t.typtype = 'c' AND n.nspname = ANY($1::text[]) "
+    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid")
+    "ORDER BY t.oid, a.attnum";
+
+constexpr const char* kViewsQuery =
+    "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_get_viewdef(c.oid), c.reloptions, "
+    "  c.relispopulated, d.description "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_description d ON d.objoid = c.oid "
+    "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "
+    "WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1::text[]) "
+    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid");
+
+// Functions ('f') and procedures ('p'); aggregates and window functions are not modelled.
+constexpr const char* kFunctionsQuery =
+    "SELECT p.oid, n.nspname, p.proname, p.prokind, pg_get_function_result(p.oid), "
+    "  l.lanname, p.prosrc, p.provolatile, p.proisstrict, p.prosecdef, d.description "
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "JOIN pg_language l ON l.oid = p.prolang "
+    "LEFT JOIN pg_description d ON d.objoid = p.oid "
+    "  AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0 "
+    "WHERE p.prokind IN ('f', 'p') AND n.nspname = ANY($1::text[]) "
+    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_proc", "p.oid");
+
+// One row per argument, in order; proargmodes is NULL when all are IN.
+constexpr const char* kFunctionArgsQuery =
+    "SELECT p.oid, COALESCE(p.proargnames[k.ord], ''), format_type(k.typ, NULL), "
+    "  COALESCE(p.proargmodes[k.ord], 'i'), pg_get_function_arg_default(p.oid, k.ord::int) "
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "CROSS JOIN LATERAL unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[])) "
+    "  WITH ORDINALITY k(typ, ord) "
+    "WHERE p.prokind IN ('f', 'p') AND n.nspname = ANY($1::text[]) "
+    "ORDER BY p.oid, k.ord";
+
+// --- Facts --------------------------------------------------------------------
+
+constexpr const char* kFunctionVolatilityQuery =
+    "SELECT n.nspname || '.' || p.proname, p.provolatile FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace";
+
+constexpr const char* kBinaryCastsQuery =
+    "SELECT format_type(castsource, NULL), format_type(casttarget, NULL) FROM pg_cast "
+    "WHERE castmethod = 'b'";
+
+// Views, functions, constraints and indexes depending on tables, views and
+// materialized views (and their columns) of the schemas read. Dependencies on
+// a view's own columns from its rewrite rule are left out.
+constexpr const char* kDependenciesQuery =
+    "WITH refs AS ("
+    "  SELECT dep.classid, dep.objid, dep.refobjid, rn.nspname AS ref_schema, "
+    "    rc.relname AS ref_name, rc.relkind AS ref_kind, COALESCE(ra.attname, '') AS ref_column "
+    "  FROM pg_depend dep JOIN pg_class rc ON rc.oid = dep.refobjid "
+    "  JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
+    "  LEFT JOIN pg_attribute ra ON dep.refobjsubid > 0 AND ra.attrelid = dep.refobjid "
+    "    AND ra.attnum = dep.refobjsubid "
+    "  WHERE dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('n', 'a') "
+    "    AND rc.relkind IN ('r', 'p', 'v', 'm') AND rn.nspname = ANY($1::text[])) "
+    "SELECT vc.relkind::text, vn.nspname, '', vc.relname, 0::oid, refs.ref_schema, "
+    "  refs.ref_name, refs.ref_kind, refs.ref_column "
+    "FROM refs JOIN pg_rewrite r ON refs.classid = 'pg_rewrite'::regclass AND r.oid = refs.objid "
+    "JOIN pg_class vc ON vc.oid = r.ev_class JOIN pg_namespace vn ON vn.oid = vc.relnamespace "
+    "WHERE r.ev_class <> refs.refobjid "
+    "UNION ALL "
+    "SELECT 'function', '', '', '', refs.objid, refs.ref_schema, refs.ref_name, refs.ref_kind, "
+    "  refs.ref_column FROM refs WHERE refs.classid = 'pg_proc'::regclass "
+    "UNION ALL "
+    "SELECT co.contype::text, cn.nspname, cc.relname, co.conname, 0::oid, refs.ref_schema, "
+    "  refs.ref_name, refs.ref_kind, refs.ref_column "
+    "FROM refs JOIN pg_constraint co ON refs.classid = 'pg_constraint'::regclass "
+    "  AND co.oid = refs.objid "
+    "JOIN pg_class cc ON cc.oid = co.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace "
+    "UNION ALL "
+    "SELECT 'index', tn.nspname, tc.relname, ic.relname, 0::oid, refs.ref_schema, "
+    "  refs.ref_name, refs.ref_kind, refs.ref_column "
+    "FROM refs JOIN pg_class ic ON refs.classid = 'pg_class'::regclass AND ic.oid = refs.objid "
+    "  AND ic.relkind IN ('i', 'I') "
+    "JOIN pg_index i ON i.indexrelid = ic.oid JOIN pg_class tc ON tc.oid = i.indrelid "
+    "JOIN pg_namespace tn ON tn.oid = tc.relnamespace";
+
+// Column defaults that call a volatile function, directly or through an
+// operator. pg_depend records no dependency on built-in (pinned) functions;
+// those are found from the default's text (see scan_volatile_calls).
+constexpr const char* kVolatileDefaultsQuery =
+    "SELECT n.nspname || '.' || c.relname || '.' || a.attname "
+    "FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum "
+    "WHERE n.nspname = ANY($1::text[]) AND EXISTS ("
+    "  SELECT 1 FROM pg_depend dep "
+    "  LEFT JOIN pg_operator o ON dep.refclassid = 'pg_operator'::regclass "
+    "    AND o.oid = dep.refobjid "
+    "  JOIN pg_proc p ON p.oid = CASE WHEN dep.refclassid = 'pg_proc'::regclass "
+    "    THEN dep.refobjid ELSE o.oprcode::oid END "
+    "  WHERE dep.classid = 'pg_attrdef'::regclass AND dep.objid = ad.oid "
+    "    AND dep.refclassid IN ('pg_proc'::regclass, 'pg_operator'::regclass) "
+    "    AND p.provolatile = 'v')";
+
+#undef PGSHIFT_NOT_EXTENSION_MEMBER
+#undef PGSHIFT_COLLATION_NAME
+#undef PGSHIFT_COLUMN_NAMES
+#undef PGSHIFT_INDEX_FILTER
+#undef PGSHIFT_TYPE_COMMENT
+
+// Catalog columns that appeared after PostgreSQL 11, and what stands in for
+// them on older servers.
+struct VersionedColumn {
+  const char* token;
+  int since;  // server_version_num
+  const char* column;
+  const char* fallback;
+};
+constexpr VersionedColumn kVersionedColumns[] = {
+    {"@attgenerated@", 120000, "a.attgenerated", "''::\"char\""},
+    {"@indnullsnotdistinct@", 150000, "i.indnullsnotdistinct", "NULL::boolean"},
+    {"@tgparentid@", 130000, "t.tgparentid", "0::oid"},
+};
+
+std::string versioned(std::string query, int server_version_num) {
+  for (const auto& column : kVersionedColumns) {
+    const std::string token = column.token;
+    const char* text = server_version_num >= column.since ? column.column : column.fallback;
+    for (auto pos = query.find(token); pos != std::string::npos; pos = query.find(token, pos)) {
+      query.replace(pos, token.size(), text);
+    }
+  }
+  return query;
+}
+
+// ---------------------------------------------------------------------------
+// Field helpers.
+// ---------------------------------------------------------------------------
+
+std::optional<std::string> optional_text(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return field.as<std::string>();
+}
+
+std::string text_or_empty(const pqxx::field& field) {
+  return field.is_null() ? std::string() : field.as<std::string>();
+}
+
+char char_of(const pqxx::field& field) {
+  const char* text = field.c_str();
+  return field.is_null() ? '\0' : text[0];
+}
+
+// The elements of a one-dimensional text[] (NULL elements become "").
+std::vector<std::string> text_array(const pqxx::field& field) {
+  std::vector<std::string> items;
+  if (field.is_null()) return items;
+  auto parser = field.as_array();
+  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done;
+       item = parser.get_next()) {
+    if (item.first == pqxx::array_parser::string_value) items.push_back(item.second);
+    if (item.first == pqxx::array_parser::null_value) items.emplace_back();
+  }
+  return items;
+}
+
+// reloptions ("fillfactor=70") as a map.
+std::map<std::string, std::string> options_map(const pqxx::field& field) {
+  std::map<std::string, std::string> options;
+  for (const auto& option : text_array(field)) {
+    const auto eq = option.find('=');
+    options[option.substr(0, eq)] = eq == std::string::npos ? "" : option.substr(eq + 1);
+  }
+  return options;
+}
+
+// A PostgreSQL array literal of `items`, to bind as a text[] parameter.
+std::string array_literal(const std::vector<std::string>& items) {
+  std::string literal = "{";
+  for (const auto& item : items) {
+    if (literal.size() > 1) literal += ",";
+    literal += "\"";
+    for (const char ch : item) {
+      if (ch == '"' || ch == '\\') literal += '\\';
+      literal += ch;
+    }
+    literal += "\"";
+  }
+  return literal + "}";
+}
+
+schemas::ReferentialAction referential_action(char code) {
+  switch (code) {
+    case 'r': return schemas::ReferentialAction::Restrict;
+    case 'c': return schemas::ReferentialAction::Cascade;
+    case 'n': return schemas::ReferentialAction::SetNull;
+    case 'd': return schemas::ReferentialAction::SetDefault;
+    default: return schemas::ReferentialAction::NoAction;  // 'a'
+  }
+}
+
+schemas::MatchType match_type(char code) {
+  switch (code) {
+    case 'f': return schemas::MatchType::Full;
+    case 'p': return schemas::MatchType::Partial;
+    default: return schemas::MatchType::Simple;  // 's'
+  }
+}
+
+schemas::Volatility volatility(char code) {
+  switch (code) {
+    case 'i': return schemas::Volatility::Immutable;
+    case 's': return schemas::Volatility::Stable;
+    default: return schemas::Volatility::Volatile;  // 'v'
+  }
+}
+
+schemas::ArgMode arg_mode(char code) {
+  switch (code) {
+    case 'o': return schemas::ArgMode::Out;
+    case 'b': return schemas::ArgMode::InOut;
+    case 'v': return schemas::ArgMode::Variadic;
+    case 't': return schemas::ArgMode::Table;
+    default: return schemas::ArgMode::In;  // 'i'
+  }
+}
+
+// pg_get_constraintdef of a CHECK: "CHECK ((a > 0)) NO INHERIT NOT VALID" -> "(a > 0)".
+std::string check_expression(std::string definition) {
+  for (const std::string suffix : {" NOT VALID", " NO INHERIT"}) {
+    if (definition.size() >= suffix.size() &&
+        definition.compare(definition.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      definition.erase(definition.size() - suffix.size());
+    }
+  }
+  const std::string prefix = "CHECK (";
+  if (definition.rfind(prefix, 0) == 0 && !definition.empty() && definition.back() == ')') {
+    return definition.substr(prefix.size(), definition.size() - prefix.size() - 1);
+  }
+  return definition;
+}
+
+// pg_get_partkeydef: "RANGE (created_at)" -> {Range, "created_at"}.
+schemas::PartitionBy partition_by(const std::string& definition) {
+  schemas::PartitionBy result;
+  const auto paren = definition.find(" (");
+  const std::string strategy = definition.substr(0, paren);
+  result.strategy = strategy == "LIST"   ? schemas::PartitionStrategy::List
+                    : strategy == "HASH" ? schemas::PartitionStrategy::Hash
+                                         : schemas::PartitionStrategy::Range;
+  if (paren != std::string::npos && definition.back() == ')') {
+    result.key = definition.substr(paren + 2, definition.size() - paren - 3);
+  }
+  return result;
+}
+
+int64_t type_max(const std::string& type) {
+  if (type == "smallint") return std::numeric_limits<int16_t>::max();
+  if (type == "integer") return std::numeric_limits<int32_t>::max();
+  return std::numeric_limits<int64_t>::max();
+}
+
+int64_t type_min(const std::string& type) {
+  if (type == "smallint") return std::numeric_limits<int16_t>::min();
+  if (type == "integer") return std::numeric_limits<int32_t>::min();
+  return std::numeric_limits<int64_t>::min();
+}
+
+// Sequence options from pg_sequence columns 3..8 of `row`, keeping only those
+// that differ from what PostgreSQL chooses when they are not given (CREATE
+// SEQUENCE reference: ascending 1..type max, descending type min..-1, start at
+// the bound, cache 1, no cycle).
+schemas::SequenceOptions sequence_options(const pqxx::row& row, const std::string& type) {
+  const auto start = row[3].as<int64_t>();
+  const auto increment = row[4].as<int64_t>();
+  const auto min_value = row[5].as<int64_t>();
+  const auto max_value = row[6].as<int64_t>();
+  const auto cache = row[7].as<int64_t>();
+  const bool ascending = increment > 0;
+  const int64_t default_min = ascending ? 1 : type_min(type);
+  const int64_t default_max = ascending ? type_max(type) : -1;
+  schemas::SequenceOptions options;
+  if (increment != 1) options.increment = increment;
+  if (min_value != default_min) options.min_value = min_value;
+  if (max_value != default_max) options.max_value = max_value;
+  if (start != (ascending ? min_value : max_value)) options.start = start;
+  if (cache != 1) options.cache = cache;
+  options.cycle = row[8].as<bool>();
+  return options;
+}
+
+// Names of functions called in `expression`, as "name" or "schema.name":
+// identifiers directly followed by "(", outside string literals and quotes.
+std::vector<std::string> called_functions(const std::string& expression) {
+  std::vector<std::string> names;
+  std::string word;
+  bool in_literal = false;
+  for (const char ch : expression) {
+    if (in_literal) {
+      in_literal = ch != '\'';
+      continue;
+    }
+    if (ch == '\'') {
+      in_literal = true;
+      word.clear();
+    } else if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.') {
+      word += ch;
+    } else {
+      if (ch == '(' && !word.empty()) names.push_back(word);
+      word.clear();
+    }
+  }
+  return names;
+}
+
+// ---------------------------------------------------------------------------
+// The read.
+// ---------------------------------------------------------------------------
+
+struct TableSlot {
+  std::string schema;
+  schemas::Table table;
+};
+
+struct MaterializedViewSlot {
+  std::string schema;
+  schemas::MaterializedView view;
+};
+
+struct FunctionSlot {
+  std::string schema;
+  schemas::Function function;
+};
+
+class CatalogRead {
+ public:
+  CatalogRead(pqxx::connection& conn, const ReadOptions& options)
+      : tx_(conn), options_(options), server_version_num_(conn.server_version()) {}
+
+  Database run() {
+    facts_.server_version_num = server_version_num_;
+    read_schemas();
+    read_extensions();
+    read_tables();
+    read_columns();
+    read_constraints();
+    read_views();
+    read_indexes();
+    read_triggers();
+    read_sequences();
+    read_enums();
+    read_domains();
+    read_composite_types();
+    read_functions();
+    read_function_volatility();
+    read_binary_casts();
+    read_dependencies();
+    read_volatile_defaults();
+    tx_.commit();
+    return assemble();
+  }
+
+ private:
+  // Runs `run` and turns a failure into a ReadError naming `what`.
+  template <typename Run>
+  static pqxx::result guarded(const std::string& what, Run run) {
+    try {
+      return run();
+    } catch (const pqxx::insufficient_privilege& e) {
+      // libpqxx 6.4 throws this one without its SQLSTATE.
+      throw ReadError(what, first_line(e.what()), e.sqlstate().empty() ? "42501" : e.sqlstate());
+    } catch (const pqxx::sql_error& e) {
+      throw ReadError(what, first_line(e.what()), e.sqlstate());
+    } catch (const pqxx::failure& e) {
+      throw ReadError(what, first_line(e.what()), "");
+    }
+  }
+
+  // A query on the schemas read: $1 is their names.
+  pqxx::result query(const std::string& what, const char* sql) {
+    return guarded(what, [&] {
+      return tx_.exec_params(versioned(sql, server_version_num_), schema_names_);
+    });
+  }
+
+  // A query on the whole server (extensions, facts), without parameters.
+  pqxx::result query_server(const std::string& what, const char* sql) {
+    return guarded(what, [&] { return tx_.exec(sql); });
+  }
+
+  static std::string first_line(const std::string& message) {
+    const std::string prefix = "ERROR:  ";
+    const auto start = message.rfind(prefix, 0) == 0 ? prefix.size() : 0;
+    return message.substr(start, message.find('\n') - start);
+  }
+
+  bool table_excluded(const std::string& schema, const std::string& table) const {
+    const std::string qualified = schema + "." + table;
+    for (const auto& pattern : options_.exclude_tables) {
+      if (::fnmatch(pattern.c_str(), qualified.c_str(), 0) == 0) return true;
+    }
+    return false;
+  }
+
+  schemas::Table* table(pqxx::oid oid) {
+    const auto found = tables_.find(oid);
+    return found == tables_.end() ? nullptr : &found->second.table;
+  }
+
+  void read_schemas() {
+    const pqxx::result rows = guarded("schemas", [&] {
+      return tx_.exec_params(kSchemasQuery, array_literal(options_.include_schemas),
+                             array_literal(options_.exclude_schemas));
+    });
+    std::vector<std::string> names;
+    for (const auto& row : rows) {
+      schemas::Schema schema;
+      schema.name = row[0].as<std::string>();
+      schema.comment = optional_text(row[1]);
+      names.push_back(schema.name);
+      schemas_.emplace(schema.name, std::move(schema));
+    }
+    schema_names_ = array_literal(names);
+  }
+
+  void read_extensions() {
+    for (const auto& row : query_server("extensions", kExtensionsQuery)) {
+      extensions_.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                             optional_text(row[2])});
+    }
+  }
+
+  void read_tables() {
+    for (const auto& row : query("tables", kTablesQuery)) {
+      TableSlot slot;
+      slot.schema = row[1].as<std::string>();
+      auto& table = slot.table;
+      table.name = row[2].as<std::string>();
+      if (table_excluded(slot.schema, table.name)) continue;
+      switch (char_of(row[3])) {
+        case 'f': table.replica_identity = schemas::ReplicaIdentity::Full; break;
+        case 'n': table.replica_identity = schemas::ReplicaIdentity::Nothing; break;
+        case 'i': table.replica_identity = schemas::ReplicaIdentity::UsingIndex; break;
+        default: table.replica_identity = schemas::ReplicaIdentity::Default; break;
+      }
+      table.comment = optional_text(row[4]);
+      facts_.table_stats[slot.schema + "." + table.name] = {
+          row[5].as<double>(), row[6].as<int64_t>(), row[7].as<int64_t>()};
+      if (!row[8].is_null()) table.partition_by = partition_by(row[8].as<std::string>());
+      if (!row[9].is_null()) {
+        table.partition_of = schemas::PartitionOf{row[9].as<std::string>(),
+                                                  row[10].as<std::string>(),
+                                                  text_or_empty(row[11])};
+      }
+      if (table.replica_identity == schemas::ReplicaIdentity::UsingIndex) {
+        table.replica_identity_index = optional_text(row[12]);
+      }
+      tables_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
+    }
+  }
+
+  void read_columns() {
+    for (const auto& row : query("columns", kColumnsQuery)) {
+      auto* owner = table(row[0].as<pqxx::oid>());
+      if (owner == nullptr) continue;
+      schemas::Column column;
+      column.name = row[1].as<std::string>();
+      column.type = row[2].as<std::string>();
+      column.not_null = row[3].as<bool>();
+      if (char_of(row[6]) == 's') {
+        column.generated = optional_text(row[4]);
+      } else {
+        column.default_expr = optional_text(row[4]);
+      }
+      switch (char_of(row[5])) {
+        case 'a': column.identity = schemas::IdentityKind::Always; break;
+        case 'd': column.identity = schemas::IdentityKind::ByDefault; break;
+        default: column.identity = schemas::IdentityKind::None; break;
+      }
+      column.collation = optional_text(row[7]);
+      column.comment = optional_text(row[8]);
+      owner->columns.push_back(std::move(column));
+    }
+  }
+
+  void read_constraints() {
+    for (const auto& row : query("constraints", kConstraintsQuery)) {
+      auto* owner = table(row[0].as<pqxx::oid>());
+      if (owner == nullptr) continue;
+      const std::string name = row[1].as<std::string>();
+      const bool deferrable = row[3].as<bool>();
+      const bool deferred = row[4].as<bool>();
+      const auto comment = optional_text(row[17]);
+      switch (char_of(row[2])) {
+        case 'p':
+          owner->primary_key = schemas::PrimaryKey{name, text_array(row[7]),
+                                                   text_array(row[15]), deferrable, deferred,
+                                                   comment};
+          break;
+        case 'u':
+          owner->unique_constraints.push_back({name, text_array(row[7]), text_array(row[15]),
+                                               row[16].as<bool>(), deferrable, deferred,
+                                               comment});
+          break;
+        case 'c':
+          owner->check_constraints.push_back({name, check_expression(row[14].as<std::string>()),
+                                              row[6].as<bool>(), row[5].as<bool>(), comment});
+          break;
+        default: {  // 'f'
+          schemas::ForeignKey key;
+          key.name = name;
+          key.columns = text_array(row[7]);
+          key.ref_schema = row[8].as<std::string>();
+          key.ref_table = row[9].as<std::string>();
+          key.ref_columns = text_array(row[10]);
+          key.on_update = referential_action(char_of(row[11]));
+          key.on_delete = referential_action(char_of(row[12]));
+          key.match = match_type(char_of(row[13]));
+          key.deferrable = deferrable;
+          key.initially_deferred = deferred;
+          key.validated = row[5].as<bool>();
+          key.comment = comment;
+          owner->foreign_keys.push_back(std::move(key));
+          break;
+        }
+      }
+    }
+  }
+
+  void read_views() {
+    for (const auto& row : query("views", kViewsQuery)) {
+      const std::string schema = row[1].as<std::string>();
+      if (char_of(row[3]) == 'v') {
+        schemas_[schema].views.push_back({row[2].as<std::string>(), row[4].as<std::string>(),
+                                          options_map(row[5]), optional_text(row[7])});
+        continue;
+      }
+      MaterializedViewSlot slot;
+      slot.schema = schema;
+      slot.view.name = row[2].as<std::string>();
+      slot.view.definition = row[4].as<std::string>();
+      slot.view.options = options_map(row[5]);
+      slot.view.with_data = row[6].as<bool>();
+      slot.view.comment = optional_text(row[7]);
+      materialized_views_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
+    }
+  }
+
+  void read_indexes() {
+    std::unordered_map<pqxx::oid, schemas::Index> indexes;
+    std::vector<std::pair<pqxx::oid, pqxx::oid>> owners;  // (index, table or view), query order
+    for (const auto& row : query("indexes", kIndexesQuery)) {
+      schemas::Index index;
+      index.name = row[2].as<std::string>();
+      index.unique = row[3].as<bool>();
+      index.nulls_not_distinct = row[4].as<bool>();
+      index.method = row[5].as<std::string>();
+      index.include = text_array(row[6]);
+      index.where = optional_text(row[7]);
+      index.options = options_map(row[8]);
+      index.valid = row[9].as<bool>();
+      index.comment = optional_text(row[10]);
+      owners.emplace_back(row[1].as<pqxx::oid>(), row[0].as<pqxx::oid>());
+      indexes.emplace(row[1].as<pqxx::oid>(), std::move(index));
+    }
+    for (const auto& row : query("index keys", kIndexKeysQuery)) {
+      const auto found = indexes.find(row[0].as<pqxx::oid>());
+      if (found == indexes.end()) continue;
+      schemas::IndexKey key;
+      if (row[2].is_null()) {
+        key.column = optional_text(row[1]);
+      } else {
+        key.expression = optional_text(row[2]);
+      }
+      key.opclass = optional_text(row[3]);
+      key.collation = optional_text(row[4]);
+      const int option = row[5].as<int>();
+      const bool descending = (option & 1) != 0;
+      const bool nulls_first = (option & 2) != 0;
+      key.order = descending ? schemas::SortOrder::Desc : schemas::SortOrder::Asc;
+      if (nulls_first != descending) {
+        key.nulls = nulls_first ? schemas::NullsOrder::First : schemas::NullsOrder::Last;
+      }
+      found->second.keys.push_back(std::move(key));
+    }
+    for (const auto& [index_oid, owner_oid] : owners) {
+      auto& index = indexes.at(index_oid);
+      if (auto* owner = table(owner_oid)) {
+        owner->indexes.push_back(std::move(index));
+      } else if (const auto view = materialized_views_.find(owner_oid);
+                 view != materialized_views_.end()) {
+        view->second.view.indexes.push_back(std::move(index));
+      }
+    }
+  }
+
+  void read_triggers() {
+    for (const auto& row : query("triggers", kTriggersQuery)) {
+      auto* owner = table(row[0].as<pqxx::oid>());
+      if (owner == nullptr) continue;
+      schemas::Trigger trigger;
+      trigger.name = row[1].as<std::string>();
+      const int type = row[2].as<int>();
+      trigger.for_each_row = (type & 1) != 0;
+      trigger.timing = (type & 64) != 0  ? schemas::TriggerTiming::InsteadOf
+                       : (type & 2) != 0 ? schemas::TriggerTiming::Before
+                                         : schemas::TriggerTiming::After;
+      for (const auto& [bit, event] : std::vector<std::pair<int, const char*>>{
+               {4, "INSERT"}, {16, "UPDATE"}, {8, "DELETE"}, {32, "TRUNCATE"}}) {
+        if ((type & bit) != 0) trigger.events.emplace_back(event);
+      }
+      trigger.update_of = text_array(row[3]);
+      trigger.function = row[4].as<std::string>();
+      // tgargs holds tgnargs NUL-terminated strings.
+      const pqxx::binarystring args(row[6]);
+      std::string arg;
+      for (const auto byte : args) {
+        if (byte == 0) {
+          trigger.arguments.push_back(arg);
+          arg.clear();
+        } else {
+          arg += static_cast<char>(byte);
+        }
+      }
+      trigger.arguments.resize(row[5].as<std::size_t>());
+      trigger.when = optional_text(row[7]);
+      trigger.comment = optional_text(row[8]);
+      owner->triggers.push_back(std::move(trigger));
+    }
+  }
+
+  void read_sequences() {
+    for (const auto& row : query("sequences", kSequencesQuery)) {
+      const std::string schema = row[0].as<std::string>();
+      const std::string name = row[1].as<std::string>();
+      const std::string type = row[2].as<std::string>();
+      const auto last_value = row[14];
+      facts_.sequence_usage[schema + "." + name] = {
+          last_value.is_null() ? row[3].as<int64_t>() : last_value.as<int64_t>(),
+          !last_value.is_null()};
+      if (char_of(row[9]) == 'i') {
+        auto* owner = table(row[10].as<pqxx::oid>());
+        if (owner == nullptr) continue;
+        if (auto* column = schemas::find_named(owner->columns, row[11].as<std::string>())) {
+          column->identity_options = sequence_options(row, type);
+        }
+        continue;
+      }
+      schemas::Sequence sequence;
+      sequence.name = name;
+      sequence.type = type;
+      sequence.options = sequence_options(row, type);
+      if (!row[12].is_null()) {
+        sequence.owned_by = row[12].as<std::string>() + "." + row[13].as<std::string>() + "." +
+                            row[11].as<std::string>();
+      }
+      sequence.comment = optional_text(row[15]);
+      schemas_[schema].sequences.push_back(std::move(sequence));
+    }
+  }
+
+  void read_enums() {
+    for (const auto& row : query("enums", kEnumsQuery)) {
+      schemas_[row[0].as<std::string>()].enums.push_back(
+          {row[1].as<std::string>(), text_array(row[2]), optional_text(row[3])});
+    }
+  }
+
+  void read_domains() {
+    for (const auto& row : query("domains", kDomainsQuery)) {
+      schemas::Domain domain;
+      domain.name = row[1].as<std::string>();
+      domain.base_type = row[2].as<std::string>();
+      domain.default_expr = optional_text(row[3]);
+      domain.not_null = row[4].as<bool>();
+      domain.collation = optional_text(row[5]);
+      const auto names = text_array(row[6]);
+      const auto definitions = text_array(row[7]);
+      for (std::size_t check_idx = 0; check_idx < names.size(); ++check_idx) {
+        domain.checks.push_back({names[check_idx], check_expression(definitions[check_idx])});
+      }
+      domain.comment = optional_text(row[8]);
+      schemas_[row[0].as<std::string>()].domains.push_back(std::move(domain));
+    }
+  }
+
+  void read_composite_types() {
+    schemas::CompositeType* current = nullptr;
+    std::string current_schema;
+    for (const auto& row : query("composite types", kCompositeTypesQuery)) {
+      const std::string schema = row[0].as<std::string>();
+      const std::string name = row[1].as<std::string>();
+      if (current == nullptr || current_schema != schema || current->name != name) {
+        auto& types = schemas_[schema].composite_types;
+        types.push_back({name, {}, optional_text(row[2])});
+        current = &types.back();
+        current_schema = schema;
+      }
+      current->attributes.push_back(
+          {row[3].as<std::string>(), row[4].as<std::string>(), optional_text(row[5])});
+    }
+  }
+
+  void read_functions() {
+    for (const auto& row : query("functions", kFunctionsQuery)) {
+      FunctionSlot slot;
+      slot.schema = row[1].as<std::string>();
+      auto& function = slot.function;
+      function.name = row[2].as<std::string>();
+      function.is_procedure = char_of(row[3]) == 'p';
+      function.returns = function.is_procedure ? "" : text_or_empty(row[4]);
+      function.language = row[5].as<std::string>();
+      function.body = text_or_empty(row[6]);
+      function.volatility = volatility(char_of(row[7]));
+      function.strict = row[8].as<bool>();
+      function.security_definer = row[9].as<bool>();
+      function.comment = optional_text(row[10]);
+      functions_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
+    }
+    for (const auto& row : query("function arguments", kFunctionArgsQuery)) {
+      const auto found = functions_.find(row[0].as<pqxx::oid>());
+      if (found == functions_.end()) continue;
+      found->second.function.args.push_back({row[1].as<std::string>(), row[2].as<std::string>(),
+                                             arg_mode(char_of(row[3])), optional_text(row[4])});
+    }
+  }
+
+  void read_function_volatility() {
+    for (const auto& row : query_server("function volatility", kFunctionVolatilityQuery)) {
+      const auto read = volatility(char_of(row[1]));
+      auto [entry, inserted] = facts_.function_volatility.emplace(row[0].as<std::string>(), read);
+      // Volatile > Stable > Immutable; keep the most volatile overload.
+      if (!inserted && static_cast<int>(read) > static_cast<int>(entry->second)) {
+        entry->second = read;
+      }
+    }
+  }
+
+  void read_binary_casts() {
+    for (const auto& row : query_server("casts", kBinaryCastsQuery)) {
+      facts_.binary_coercible_casts.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+    }
+  }
+
+  static schemas::ObjectKind relation_kind(char relkind) {
+    switch (relkind) {
+      case 'v': return schemas::ObjectKind::View;
+      case 'm': return schemas::ObjectKind::MaterializedView;
+      default: return schemas::ObjectKind::Table;
+    }
+  }
+
+  void read_dependencies() {
+    for (const auto& row : query("dependencies", kDependenciesQuery)) {
+      schemas::Dependency dependency;
+      const std::string kind = row[0].as<std::string>();
+      auto& dependent = dependency.dependent;
+      if (kind == "function") {
+        const auto found = functions_.find(row[4].as<pqxx::oid>());
+        if (found == functions_.end()) continue;
+        dependent.kind = found->second.function.is_procedure ? schemas::ObjectKind::Procedure
+                                                              : schemas::ObjectKind::Function;
+        dependent.schema = found->second.schema;
+        dependent.name = schemas::function_signature(found->second.function);
+      } else {
+        dependent.kind = kind == "index" ? schemas::ObjectKind::Index
+                         : kind == "p"   ? schemas::ObjectKind::PrimaryKey
+                         : kind == "u"   ? schemas::ObjectKind::UniqueConstraint
+                         : kind == "c"   ? schemas::ObjectKind::CheckConstraint
+                         : kind == "f"   ? schemas::ObjectKind::ForeignKey
+                                         : relation_kind(kind[0]);
+        dependent.schema = row[1].as<std::string>();
+        dependent.table = row[2].as<std::string>();
+        dependent.name = row[3].as<std::string>();
+      }
+      dependency.referenced = {relation_kind(char_of(row[7])), row[5].as<std::string>(), "",
+                               row[6].as<std::string>()};
+      dependency.referenced_column = row[8].as<std::string>();
+      facts_.dependencies.push_back(std::move(dependency));
+    }
+  }
+
+  void read_volatile_defaults() {
+    for (const auto& row : query("column defaults", kVolatileDefaultsQuery)) {
+      facts_.volatile_defaults.insert(row[0].as<std::string>());
+    }
+    // Built-in functions (random(), clock_timestamp(), nextval(), ...) are pinned,
+    // so pg_depend does not list them: look them up by the name in the text.
+    for (const auto& [oid, slot] : tables_) {
+      for (const auto& column : slot.table.columns) {
+        if (!column.default_expr) continue;
+        for (const auto& name : called_functions(*column.default_expr)) {
+          const auto found = facts_.function_volatility.find(
+              name.find('.') == std::string::npos ? "pg_catalog." + name : name);
+          if (found != facts_.function_volatility.end() &&
+              found->second == schemas::Volatility::Volatile) {
+            facts_.volatile_defaults.insert(slot.schema + "." + slot.table.name + "." +
+                                            column.name);
+          }
+        }
+      }
+    }
+  }
+
+  Database assemble() {
+    for (auto& [oid, slot] : tables_) {
+      schemas_[slot.schema].tables.push_back(std::move(slot.table));
+    }
+    for (auto& [oid, slot] : materialized_views_) {
+      schemas_[slot.schema].materialized_views.push_back(std::move(slot.view));
+    }
+    for (auto& [oid, slot] : functions_) {
+      schemas_[slot.schema].functions.push_back(std::move(slot.function));
+    }
+    Database db;
+    db.extensions = std::move(extensions_);
+    for (auto& [name, schema] : schemas_) db.schemas.push_back(std::move(schema));
+    db.facts = std::move(facts_);
+    schemas::canonicalize(db);
+    db.facts.fingerprint = fingerprint(db);
+    return db;
+  }
+
+  ReadOnlyTransaction tx_;
+  const ReadOptions& options_;
+  const int server_version_num_;
+  std::string schema_names_;  // $1 of every query: the schemas read, as a text[] literal
+  std::map<std::string, schemas::Schema> schemas_;
+  std::vector<schemas::Extension> extensions_;
+  std::unordered_map<pqxx::oid, TableSlot> tables_;
+  std::unordered_map<pqxx::oid, MaterializedViewSlot> materialized_views_;
+  std::unordered_map<pqxx::oid, FunctionSlot> functions_;
+  schemas::CatalogFacts facts_;
+};
+
+}  // namespace
+
+Database read_catalog(pqxx::connection& conn, const ReadOptions& options) {
+  const int version = conn.server_version();
+  if (version < kMinServerVersionNum || version > kMaxServerVersionNum) {
+    throw ReadError("server version",
+                    "unsupported server version " + std::to_string(version) +
+                        ": pgshift reads PostgreSQL 11 to 18",
+                    "");
+  }
+  return CatalogRead(conn, options).run();
+}
+
+}  // namespace pgshift::catalog

@@ -1,0 +1,61 @@
+// Reading a live database's schema into the schema model.
+//
+// read_catalog() is the only entry point: it runs a fixed, small set of
+// set-based queries (one per object kind, never one per table) inside one
+// REPEATABLE READ READ ONLY transaction, so everything comes from one snapshot,
+// as pg_dump does. It produces the same `schemas::Database` the YAML loader
+// produces, canonicalized, plus the `CatalogFacts` the planner needs.
+//
+// Skipped: the system schemas (pg_catalog, information_schema, pg_toast*,
+// pg_temp*), pgshift's own journal schema "pgshift", the plpgsql extension
+// that initdb installs everywhere, and every object owned by an extension.
+// Objects the model has no place for (exclusion constraints, foreign tables,
+// triggers on views, aggregates) are not reported. Objects a partition
+// inherits from its parent (constraints, indexes, triggers) are reported on the
+// parent only.
+//
+// Supported servers: PostgreSQL 11 to 18; columns that differ by version are
+// chosen from server_version_num.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "schemas/error.hpp"
+#include "schemas/model.hpp"
+
+namespace pgshift::catalog {
+
+struct ReadOptions {
+  std::vector<std::string> include_schemas;  // empty: every non-system schema
+  std::vector<std::string> exclude_schemas;
+  std::vector<std::string> exclude_tables;   // glob patterns on "schema.table"
+};
+
+// A catalog query failed. Names the object kind being read and keeps the
+// server's SQLSTATE ("" when the failure did not come from the server).
+class ReadError : public pgshift::Error {
+ public:
+  ReadError(std::string what_was_read, const std::string& message, std::string sqlstate);
+  const std::string& what_was_read() const { return what_was_read_; }
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string what_was_read_;  // "indexes", "functions", ...
+  std::string sqlstate_;
+};
+
+// The first major version whose catalog this reader knows, and the last.
+constexpr int kMinServerVersionNum = 110000;
+constexpr int kMaxServerVersionNum = 189999;
+
+// Reads the schema visible through `conn`, filtered by `options`.
+// Returns a canonicalized Database with every CatalogFacts field filled.
+// Throws ReadError when a query fails (e.g. permission denied, SQLSTATE 42501)
+// or when the server's version is outside the supported range.
+// REQUIRES: `conn` is open and has no transaction in progress.
+schemas::Database read_catalog(pqxx::connection& conn, const ReadOptions& options = {});
+
+}  // namespace pgshift::catalog
