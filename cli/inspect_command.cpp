@@ -1,14 +1,68 @@
+// pgshift inspect: the YAML of an existing database.
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
+#include "catalog/connection.hpp"
+#include "catalog/reader.hpp"
 #include "cli/commands.hpp"
+#include "schemas/error.hpp"
+#include "schemas/yaml_writer.hpp"
 
 namespace pgshift::cli {
 
+namespace {
+
+struct InspectArgs {
+  std::string db;  // "": libpq defaults (PG* variables, ~/.pgpass)
+  std::string output;
+  catalog::ReadOptions read;
+};
+
+// -o DIR (an existing directory, or a path ending in '/') gets one file per
+// schema; -o FILE one document; no -o writes to stdout.
+void write_output(const schemas::Database& db, const std::string& output) {
+  if (output.empty()) {
+    std::cout << schemas::write_yaml(db);
+    return;
+  }
+  if (output.back() == '/' || std::filesystem::is_directory(output)) {
+    schemas::write_yaml_directory(db, output);
+    return;
+  }
+  std::ofstream file(output, std::ios::binary | std::ios::trunc);
+  file << schemas::write_yaml(db);
+  if (!file.flush()) throw Error("could not write file \"" + output + "\"");
+}
+
+void run_inspect(const InspectArgs& args) {
+  const auto conn = catalog::connect(args.db);
+  schemas::Database db;
+  try {
+    db = catalog::read_catalog(*conn, args.read);
+  } catch (const catalog::ReadError& e) {
+    throw Error("could not inspect \"" + catalog::describe_target(args.db) + "\": " + e.what());
+  }
+  write_output(db, args.output);
+}
+
+}  // namespace
+
 void add_inspect_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand("inspect", "Write the YAML of a live database's schema");
-  command->callback([&exit_code] {
-    std::cerr << "pgshift inspect: not implemented yet\n";
-    exit_code = 1;
+  auto args = std::make_shared<InspectArgs>();
+  command->add_option("--db", args->db,
+                      "Connection URI or key=value string (default: PG* environment, ~/.pgpass)");
+  command->add_option("-o,--output", args->output,
+                      "Output file, or directory for one file per schema (default: stdout)");
+  command->add_option("--schema", args->read.include_schemas, "Schema to read (repeatable)");
+  command->add_option("--exclude-schema", args->read.exclude_schemas,
+                      "Schema to skip (repeatable)");
+  command->add_option("--exclude-table", args->read.exclude_tables,
+                      "Glob on schema.table to skip (repeatable)");
+  command->callback([args, &exit_code] {
+    run_inspect(*args);
+    exit_code = 0;
   });
 }
 
