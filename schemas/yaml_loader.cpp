@@ -105,6 +105,12 @@ std::string found(const YAML::Node& node) {
 
 std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
+// For a boolean or an integer: a quoted "true" or "10" is a string.
+std::string found_instead_of_plain(const YAML::Node& node) {
+  if (node.IsScalar() && node.Tag() != "?") return "the quoted string " + quoted(node.Scalar());
+  return found(node);
+}
+
 // A key of a mapping with its nodes, in document order.
 struct Entry {
   std::string key;
@@ -309,7 +315,7 @@ std::optional<bool> Loader::as_bool(const YAML::Node& node, const std::string& p
     if (node.Scalar() == "true") return true;
     if (node.Scalar() == "false") return false;
   }
-  error(node, path, "expected true or false, found " + found(node));
+  error(node, path, "expected true or false, found " + found_instead_of_plain(node));
   return std::nullopt;
 }
 
@@ -320,7 +326,7 @@ std::optional<int64_t> Loader::as_integer(const YAML::Node& node, const std::str
     const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (status == std::errc() && end == text.data() + text.size()) return value;
   }
-  error(node, path, "expected an integer, found " + found(node));
+  error(node, path, "expected an integer, found " + found_instead_of_plain(node));
   return std::nullopt;
 }
 
@@ -1076,7 +1082,8 @@ Database load_yaml_file(const std::string& path) {
   loader.set_file(path);
   std::error_code code;
   std::vector<fs::path> files;
-  if (fs::is_directory(path, code)) {
+  // A path that cannot be inspected is read as a file, which reports it.
+  if (std::error_code ignored; fs::is_directory(path, ignored)) {
     for (fs::recursive_directory_iterator it(path, code), end; !code && it != end;
          it.increment(code)) {
       const auto extension = it->path().extension();

@@ -382,7 +382,9 @@ Node trigger_node(const std::string& schema, const Trigger& trigger) {
   node.add_if("update_of", trigger.update_of);
   if (trigger.for_each_row) node.add("for_each", "row");
   const std::string prefix = schema + ".";
+  // The loader qualifies a name without a dot with the table's schema.
   const bool own_schema = trigger.function.rfind(prefix, 0) == 0 &&
+                          trigger.function.size() > prefix.size() &&
                           trigger.function.find('.', prefix.size()) == std::string::npos;
   node.add("function", own_schema ? trigger.function.substr(prefix.size()) : trigger.function);
   node.add_if("arguments", trigger.arguments);

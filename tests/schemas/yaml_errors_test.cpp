@@ -1,0 +1,308 @@
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include "schemas/yaml_loader.hpp"
+
+using namespace pgshift::schemas;
+
+namespace {
+
+// The full text of the LoadError `text` raises, or "(loaded)".
+std::string errors_of(const std::string& text) {
+  try {
+    load_yaml_string(text, "f.yaml");
+  } catch (const LoadError& error) {
+    return error.what();
+  }
+  return "(loaded)";
+}
+
+// A table "t" in schema "public" with the given lines under it (8 spaces in).
+std::string table(const std::string& lines) {
+  return "schemas:\n  public:\n    tables:\n      t:\n" + lines;
+}
+
+// A fresh directory under the system's temporary directory, removed at the end.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "pgshift-yaml-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name) << text;
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace
+
+TEST_CASE("an unknown key close to a known one suggests it", "[schemas]") {
+  REQUIRE(errors_of(table("        columns:\n          id: { type: int, nulable: false }\n")) ==
+          "f.yaml:6:28: schemas.public.tables.t.columns.id.nulable: unknown key \"nulable\", did "
+          "you mean \"nullable\"?\n"
+          "          id: { type: int, nulable: false }\n"
+          "                           ^");
+}
+
+TEST_CASE("an unknown key far from any known one lists the known keys", "[schemas]") {
+  REQUIRE(errors_of("schemas: {}\nextras: 1\n") ==
+          "f.yaml:2:1: extras: unknown key \"extras\"; expected one of: ignore, extensions, "
+          "schemas\n"
+          "extras: 1\n"
+          "^");
+}
+
+TEST_CASE("a duplicate key is reported at the second with the first's position", "[schemas]") {
+  REQUIRE(errors_of(table("        columns:\n          id: int\n          id: text\n")) ==
+          "f.yaml:7:11: schemas.public.tables.t.columns.id: duplicate key \"id\", first defined "
+          "at f.yaml:6:11\n"
+          "          id: text\n"
+          "          ^");
+}
+
+TEST_CASE("every error of a file is reported, in order", "[schemas]") {
+  const auto text = table(
+      "        columns:\n"
+      "          id: { nullable: false }\n"
+      "          b: { type: int, nullable: yes }\n"
+      "        primary_key: { columns: id }\n"
+      "        backfill_batch_size: 0\n");
+  REQUIRE(errors_of(text) ==
+          "f.yaml:6:15: schemas.public.tables.t.columns.id: missing required key \"type\"\n"
+          "          id: { nullable: false }\n"
+          "              ^\n"
+          "f.yaml:7:37: schemas.public.tables.t.columns.b.nullable: expected true or false, found "
+          "\"yes\"\n"
+          "          b: { type: int, nullable: yes }\n"
+          "                                    ^\n"
+          "f.yaml:8:33: schemas.public.tables.t.primary_key.columns: expected a list of names, "
+          "found \"id\"\n"
+          "        primary_key: { columns: id }\n"
+          "                                ^\n"
+          "f.yaml:9:30: schemas.public.tables.t.backfill_batch_size: expected a positive "
+          "integer, found \"0\"\n"
+          "        backfill_batch_size: 0\n"
+          "                             ^");
+}
+
+TEST_CASE("diagnostics carry file, position and path as fields", "[schemas]") {
+  try {
+    load_yaml_string(table("        columns: [id]\n"), "f.yaml");
+    FAIL("no error");
+  } catch (const LoadError& error) {
+    REQUIRE(error.diagnostics.size() == 1);
+    const Diagnostic& diagnostic = error.diagnostics[0];
+    REQUIRE(diagnostic.file == "f.yaml");
+    REQUIRE(diagnostic.line == 5);
+    REQUIRE(diagnostic.column == 18);
+    REQUIRE(diagnostic.path == "schemas.public.tables.t.columns");
+    REQUIRE(diagnostic.message == "expected a mapping, found a sequence");
+  }
+}
+
+TEST_CASE("a quoted boolean or integer is a string, not a boolean or integer", "[schemas]") {
+  REQUIRE(errors_of("schemas:\n  s:\n    sequences:\n      q: { start: \"1\", cycle: ten }\n") ==
+          "f.yaml:4:19: schemas.s.sequences.q.start: expected an integer, found the quoted "
+          "string \"1\"\n"
+          "      q: { start: \"1\", cycle: ten }\n"
+          "                  ^\n"
+          "f.yaml:4:31: schemas.s.sequences.q.cycle: expected true or false, found \"ten\"\n"
+          "      q: { start: \"1\", cycle: ten }\n"
+          "                              ^");
+}
+
+TEST_CASE("a keyword outside its set names the allowed words", "[schemas]") {
+  REQUIRE(errors_of(table("        replica_identity: partial\n")) ==
+          "f.yaml:5:27: schemas.public.tables.t.replica_identity: expected default, full or "
+          "nothing, found \"partial\"\n"
+          "        replica_identity: partial\n"
+          "                          ^");
+}
+
+TEST_CASE("a required key given as null is reported at the null", "[schemas]") {
+  REQUIRE(errors_of(table("        columns:\n          id: { type: ~ }\n")) ==
+          "f.yaml:6:23: schemas.public.tables.t.columns.id.type: expected a value, found null\n"
+          "          id: { type: ~ }\n"
+          "                      ^");
+}
+
+TEST_CASE("a malformed short foreign key reference says the expected form", "[schemas]") {
+  const auto text = table(
+      "        columns: { id: int }\n"
+      "        foreign_keys:\n"
+      "          - { columns: [id], references: \"t id\" }\n");
+  REQUIRE(errors_of(text) ==
+          "f.yaml:7:42: schemas.public.tables.t.foreign_keys[0].references: expected "
+          "\"table(column, ...)\" or \"schema.table(column, ...)\", found \"t id\"\n"
+          "          - { columns: [id], references: \"t id\" }\n"
+          "                                         ^");
+}
+
+TEST_CASE("trigger events must be known and listed once", "[schemas]") {
+  const auto text = table(
+      "        triggers:\n"
+      "          tr: { timing: after, events: [update, update, upsert], function: f }\n");
+  REQUIRE(errors_of(text) ==
+          "f.yaml:6:49: schemas.public.tables.t.triggers.tr.events[1]: event \"update\" is listed "
+          "twice\n"
+          "          tr: { timing: after, events: [update, update, upsert], function: f }\n"
+          "                                                ^\n"
+          "f.yaml:6:57: schemas.public.tables.t.triggers.tr.events[2]: expected insert, update, "
+          "delete or truncate, found \"upsert\"\n"
+          "          tr: { timing: after, events: [update, update, upsert], function: f }\n"
+          "                                                        ^");
+}
+
+TEST_CASE("an index key is a column or an expression, not both", "[schemas]") {
+  const auto text = table(
+      "        columns: { id: int }\n"
+      "        indexes:\n"
+      "          i: { columns: [{ column: id, expression: id + 1 }] }\n");
+  REQUIRE(errors_of(text) ==
+          "f.yaml:7:26: schemas.public.tables.t.indexes.i.columns[0]: expected either \"column\" "
+          "or \"expression\", found both\n"
+          "          i: { columns: [{ column: id, expression: id + 1 }] }\n"
+          "                         ^");
+}
+
+TEST_CASE("a function needs a return type and a procedure has none", "[schemas]") {
+  const auto text =
+      "schemas:\n"
+      "  public:\n"
+      "    functions:\n"
+      "      f: { body: x }\n"
+      "    procedures:\n"
+      "      p: { body: x, returns: void }\n";
+  REQUIRE(errors_of(text) ==
+          "f.yaml:4:10: schemas.public.functions.f: missing required key \"returns\"\n"
+          "      f: { body: x }\n"
+          "         ^\n"
+          "f.yaml:6:21: schemas.public.procedures.p.returns: unknown key \"returns\"; expected one "
+          "of: args, language, body, security_definer, comment\n"
+          "      p: { body: x, returns: void }\n"
+          "                    ^");
+}
+
+TEST_CASE("a YAML syntax error is positioned", "[schemas]") {
+  REQUIRE(errors_of("schemas: { public: { tables: { t: { columns: { id: [int }\n") ==
+          "f.yaml:1:57: illegal flow end\n"
+          "schemas: { public: { tables: { t: { columns: { id: [int }\n"
+          "                                                        ^");
+}
+
+TEST_CASE("a foreign key to a missing table is reported at the foreign key", "[schemas]") {
+  const auto text = table(
+      "        columns: { id: int }\n"
+      "        foreign_keys:\n"
+      "          - { columns: [id], references: missing(id) }\n");
+  REQUIRE(errors_of(text) ==
+          "f.yaml:7:13: schemas.public.tables.t.foreign_keys[0]: foreign key \"t_id_fkey\" of "
+          "table \"public.t\" references table \"public.missing\", which is not defined\n"
+          "          - { columns: [id], references: missing(id) }\n"
+          "            ^");
+}
+
+TEST_CASE("an index on a missing column is reported at the index", "[schemas]") {
+  const auto text = table(
+      "        columns: { id: int }\n"
+      "        indexes:\n"
+      "          t_idx: { columns: [nope] }\n");
+  REQUIRE(errors_of(text) ==
+          "f.yaml:7:11: schemas.public.tables.t.indexes.t_idx: index \"t_idx\" of table "
+          "\"public.t\" uses column \"nope\", which table \"public.t\" does not have\n"
+          "          t_idx: { columns: [nope] }\n"
+          "          ^");
+}
+
+TEST_CASE("names PostgreSQL keeps in one namespace must differ across kinds", "[schemas]") {
+  const auto text =
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      t:\n"
+      "        columns: { id: int }\n"
+      "        primary_key: [id]\n"
+      "        indexes:\n"
+      "          t_pkey: { columns: [id] }\n"
+      "    views:\n"
+      "      t: SELECT 1\n";
+  REQUIRE(errors_of(text) ==
+          "f.yaml:8:11: schemas.public.tables.t.indexes.t_pkey: index \"t_pkey\" of table "
+          "\"public.t\" has the same name as primary key \"t_pkey\" of table \"public.t\", "
+          "defined at f.yaml:6:9\n"
+          "          t_pkey: { columns: [id] }\n"
+          "          ^\n"
+          "f.yaml:10:7: schemas.public.views.t: view \"public.t\" has the same name as table "
+          "\"public.t\", defined at f.yaml:4:7\n"
+          "      t: SELECT 1\n"
+          "      ^");
+}
+
+TEST_CASE("two constraints given the same default name clash", "[schemas]") {
+  const auto text = table(
+      "        columns: { a: int }\n"
+      "        unique:\n"
+      "          - [a]\n"
+      "          - { columns: [a], deferrable: true }\n");
+  REQUIRE(errors_of(text) ==
+          "f.yaml:8:13: schemas.public.tables.t.unique[1]: unique constraint \"t_a_key\" of table "
+          "\"public.t\" is defined more than once; first defined at f.yaml:7:13\n"
+          "          - { columns: [a], deferrable: true }\n"
+          "            ^");
+}
+
+TEST_CASE("an object defined in two files names both places", "[schemas]") {
+  TempDir dir;
+  dir.write("a.yaml", "schemas:\n  public:\n    tables:\n      t: { columns: { id: int } }\n");
+  dir.write("b.yml", "schemas:\n  public:\n    tables:\n      t: { columns: { id: int } }\n");
+  try {
+    load_yaml_file(dir.path());
+    FAIL("no error");
+  } catch (const LoadError& error) {
+    REQUIRE(error.diagnostics.size() == 1);
+    const Diagnostic& diagnostic = error.diagnostics[0];
+    REQUIRE(diagnostic.file == dir.path() + "/b.yml");
+    REQUIRE(diagnostic.line == 4);
+    REQUIRE(diagnostic.column == 7);
+    REQUIRE(diagnostic.message == "table \"public.t\" is defined more than once; first defined "
+                                  "at " + dir.path() + "/a.yaml:4:7");
+  }
+}
+
+TEST_CASE("a schema comment given in two files is an error", "[schemas]") {
+  TempDir dir;
+  dir.write("a.yaml", "schemas: { public: { comment: one } }\n");
+  dir.write("b.yaml", "schemas: { public: { comment: two } }\n");
+  try {
+    load_yaml_file(dir.path());
+    FAIL("no error");
+  } catch (const LoadError& error) {
+    REQUIRE(error.diagnostics.size() == 1);
+    REQUIRE(error.diagnostics[0].message ==
+            "comment of schema \"public\" is defined more than once; first defined at " +
+                dir.path() + "/a.yaml:1:22");
+  }
+}
+
+TEST_CASE("a directory without YAML files is an error, not an empty database", "[schemas]") {
+  TempDir dir;
+  try {
+    load_yaml_file(dir.path());
+    FAIL("no error");
+  } catch (const LoadError& error) {
+    REQUIRE(std::string(error.what()) == dir.path() + ": directory has no *.yaml or *.yml files");
+  }
+}
+
+TEST_CASE("a missing file is an error naming the file", "[schemas]") {
+  REQUIRE_THROWS_WITH(load_yaml_file("/nonexistent/db.yaml"),
+                      "/nonexistent/db.yaml: could not read file");
+}
