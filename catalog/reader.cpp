@@ -52,9 +52,13 @@ constexpr const char* kExtensionsQuery =
     "JOIN pg_namespace n ON n.oid = x.extnamespace "
     "WHERE x.extname <> 'plpgsql' ORDER BY x.extname";
 
+// pg_total_relation_size stats every file of a table, its indexes and TOAST;
+// for tables the statistics say are empty that cost (about 0.1 ms a table)
+// buys nothing, so they report 0 as their statistics do.
 constexpr const char* kTablesQuery =
     "SELECT c.oid, n.nspname, c.relname, c.relreplident, d.description, c.reltuples, "
-    "  c.relpages, pg_total_relation_size(c.oid), "
+    "  c.relpages, CASE WHEN c.relpages = 0 AND c.reltuples = 0 THEN 0 "
+    "    ELSE pg_total_relation_size(c.oid) END, "
     "  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
     "  pn.nspname, pc.relname, "
     "  CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
@@ -98,16 +102,27 @@ constexpr const char* kColumnsQuery =
 
 // Constraints a partition inherits from its parent (conparentid) or a child
 // from its parent (not conislocal) are reported on the parent only.
+// Column names of conkey/confkey, aggregated in one pass (a correlated
+// subquery per constraint costs 3x as much on wide schemas).
+#define PGSHIFT_KEY_NAMES(cte, keys, rel)                                                \
+  cte " AS (SELECT co.oid, array_agg(a.attname ORDER BY k.ord) AS names "               \
+  "FROM pg_constraint co CROSS JOIN LATERAL unnest(co." keys ") WITH ORDINALITY k(attnum, ord) " \
+  "JOIN pg_attribute a ON a.attrelid = co." rel " AND a.attnum = k.attnum GROUP BY co.oid)"
+
 constexpr const char* kConstraintsQuery =
+    "WITH " PGSHIFT_KEY_NAMES("keys", "conkey", "conrelid") ", "
+    PGSHIFT_KEY_NAMES("ref_keys", "confkey", "confrelid") " "
     "SELECT co.conrelid, co.conname, co.contype, co.condeferrable, co.condeferred, "
-    "  co.convalidated, co.connoinherit, " PGSHIFT_COLUMN_NAMES("co.conrelid", "co.conkey", "") ", "
-    "  fn.nspname, fc.relname, " PGSHIFT_COLUMN_NAMES("co.confrelid", "co.confkey", "") ", "
+    "  co.convalidated, co.connoinherit, keys.names, "
+    "  fn.nspname, fc.relname, ref_keys.names, "
     "  co.confupdtype, co.confdeltype, co.confmatchtype, "
     "  CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END, "
-    "  " PGSHIFT_COLUMN_NAMES("i.indrelid", "i.indkey::int2[]", "WHERE k.ord > i.indnkeyatts") ", "
+    "  CASE WHEN i.indnatts > i.indnkeyatts THEN "
+    PGSHIFT_COLUMN_NAMES("i.indrelid", "i.indkey::int2[]", "WHERE k.ord > i.indnkeyatts") " END, "
     "  COALESCE(@indnullsnotdistinct@, false), d.description "
     "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN keys ON keys.oid = co.oid LEFT JOIN ref_keys ON ref_keys.oid = co.oid "
     "LEFT JOIN pg_index i ON co.contype IN ('p', 'u') AND i.indexrelid = co.conindid "
     "LEFT JOIN pg_class fc ON fc.oid = co.confrelid "
     "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
@@ -127,7 +142,8 @@ constexpr const char* kConstraintsQuery =
 constexpr const char* kIndexesQuery =
     "SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, "
     "  COALESCE(@indnullsnotdistinct@, false), am.amname, "
-    "  " PGSHIFT_COLUMN_NAMES("i.indrelid", "i.indkey::int2[]", "WHERE k.ord > i.indnkeyatts") ", "
+    "  CASE WHEN i.indnatts > i.indnkeyatts THEN "
+    PGSHIFT_COLUMN_NAMES("i.indrelid", "i.indkey::int2[]", "WHERE k.ord > i.indnkeyatts") " END, "
     "  pg_get_expr(i.indpred, i.indrelid), ic.reloptions, i.indisvalid, d.description "
     "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
     "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace "
@@ -335,6 +351,7 @@ constexpr const char* kVolatileDefaultsQuery =
 #undef PGSHIFT_NOT_EXTENSION_MEMBER
 #undef PGSHIFT_COLLATION_NAME
 #undef PGSHIFT_COLUMN_NAMES
+#undef PGSHIFT_KEY_NAMES
 #undef PGSHIFT_INDEX_FILTER
 #undef PGSHIFT_TYPE_COMMENT
 

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# bench/inspect_wide.sh — wall time and peak memory of `pgshift inspect` on a wide schema.
+#
+#   bench/inspect_wide.sh [--db URL] [--tables N] [--pgshift PATH] [--keep]
+#
+# Creates a fresh database "pgshift_bench_wide" on the server of URL (default: a
+# throwaway cluster started with scripts/pg, stopped at the end) holding N tables
+# (default 10000) in schema "wide", each with 8 columns, a primary key, two
+# indexes, a foreign key to the previous table and a check constraint; then runs
+# `pgshift inspect` on it once to warm the caches and three times measured with
+# GNU time, and prints the best wall time and the largest peak RSS.
+# Target (issue 4): under 2 s and under 300 MB for 10,000 tables.
+# The database is dropped at the end unless --keep is given.
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+URL=""
+TABLES=10000
+PGSHIFT="$REPO_ROOT/build/cli/pgshift"
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --db) URL=$2; shift 2 ;;
+    --tables) TABLES=$2; shift 2 ;;
+    --pgshift) PGSHIFT=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    *) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+done
+[ -x "$PGSHIFT" ] || { echo "bench: no pgshift binary at $PGSHIFT (use --pgshift)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time) is required" >&2; exit 1; }
+
+CLUSTER_DIR=""
+cleanup() {
+  if [ "$KEEP" -eq 0 ] && [ -n "${ADMIN_URL:-}" ]; then
+    psql "$ADMIN_URL" -qAt -c "DROP DATABASE IF EXISTS pgshift_bench_wide WITH (FORCE)" >/dev/null || true
+  fi
+  if [ -n "$CLUSTER_DIR" ]; then
+    "$REPO_ROOT/scripts/pg" stop --dir "$CLUSTER_DIR" >/dev/null 2>&1 || true
+    rm -rf "$CLUSTER_DIR"
+  fi
+}
+trap cleanup EXIT
+if [ -z "$URL" ]; then
+  CLUSTER_DIR=$(mktemp -d /tmp/pgshift-bench.XXXXXX)
+  chmod 755 "$CLUSTER_DIR"
+  URL=$("$REPO_ROOT/scripts/pg" start --dir "$CLUSTER_DIR")
+fi
+ADMIN_URL=$URL
+
+# The same URL with its database replaced (URI or key=value form).
+if [[ "$URL" == postgres://* || "$URL" == postgresql://* ]]; then
+  head=${URL%%\?*}; query=""; [[ "$URL" == *\?* ]] && query="?${URL#*\?}"
+  authority=${head#*://}; authority=${authority%%/*}
+  BENCH_URL="${head%%://*}://$authority/pgshift_bench_wide$query"
+else
+  BENCH_URL="$URL dbname=pgshift_bench_wide"
+fi
+
+echo "bench: creating $TABLES tables" >&2
+psql "$ADMIN_URL" -qAt -v ON_ERROR_STOP=1 \
+  -c "DROP DATABASE IF EXISTS pgshift_bench_wide WITH (FORCE)" \
+  -c "CREATE DATABASE pgshift_bench_wide" >/dev/null
+start=$(date +%s.%N)
+psql "$BENCH_URL" -qAt -v ON_ERROR_STOP=1 -v tables="$TABLES" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE SCHEMA wide;
+SELECT format(
+  'CREATE TABLE wide.t%1$s (
+     id bigint PRIMARY KEY,
+     parent_id bigint %2$s,
+     name text NOT NULL,
+     email character varying(200),
+     amount numeric(12,2) NOT NULL DEFAULT 0 CONSTRAINT t%1$s_amount_check CHECK (amount >= 0),
+     created_at timestamptz NOT NULL DEFAULT now(),
+     active boolean NOT NULL DEFAULT true,
+     note text);
+   CREATE INDEX t%1$s_parent_idx ON wide.t%1$s (parent_id);
+   CREATE INDEX t%1$s_created_idx ON wide.t%1$s (created_at DESC, name);',
+  g, CASE WHEN g > 1 THEN format('REFERENCES wide.t%s (id)', g - 1) ELSE '' END)
+FROM generate_series(1, :tables) g
+\gexec
+SQL
+echo "bench: schema created in $(echo "$(date +%s.%N) - $start" | bc) s" >&2
+psql "$BENCH_URL" -qAt -c "ANALYZE" >/dev/null
+
+"$PGSHIFT" inspect --db "$BENCH_URL" -o /dev/null  # warm-up
+best_wall=""
+max_rss=0
+for run in 1 2 3; do
+  stats=$(/usr/bin/time -f "%e %M" "$PGSHIFT" inspect --db "$BENCH_URL" -o /dev/null 2>&1 >/dev/null | tail -1)
+  wall=${stats% *}
+  rss=${stats#* }
+  echo "bench: run $run: ${wall} s, peak RSS $((rss / 1024)) MB" >&2
+  if [ -z "$best_wall" ] || [ "$(echo "$wall < $best_wall" | bc)" -eq 1 ]; then best_wall=$wall; fi
+  [ "$rss" -gt "$max_rss" ] && max_rss=$rss
+done
+echo "inspect_wide tables=$TABLES wall_s=$best_wall peak_rss_mb=$((max_rss / 1024))"
