@@ -87,7 +87,8 @@ bool is_plain(const std::string& text, bool in_flow) {
   for (const char c : text) {
     if (is_control(static_cast<unsigned char>(c))) return false;
     if (c == ':' || c == '#') return false;
-    if (in_flow && std::string(",[]{}").find(c) != std::string::npos) return false;
+    // yaml-cpp also stops at '?' in flow context ("[a?]" is an unknown token).
+    if (in_flow && std::string(",[]{}?").find(c) != std::string::npos) return false;
   }
   // Unicode line separators and the byte order mark end or start lines.
   for (const char* special : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xEF\xBB\xBF"}) {
