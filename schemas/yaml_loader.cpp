@@ -1,5 +1,7 @@
 #include "schemas/yaml_loader.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -9,8 +11,6 @@
 #include <sstream>
 #include <tuple>
 #include <utility>
-
-#include <yaml-cpp/yaml.h>
 
 #include "schemas/yaml_names.hpp"
 #include "schemas/yaml_text.hpp"
@@ -103,7 +103,9 @@ std::string found(const YAML::Node& node) {
   return "\"" + node.Scalar() + "\"";
 }
 
-std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+std::string quoted(const std::string& text) {
+  return "\"" + text + "\"";
+}
 
 // For a boolean or an integer: a quoted "true" or "10" is a string.
 std::string found_instead_of_plain(const YAML::Node& node) {
@@ -209,9 +211,8 @@ class Fields {
          std::vector<const char*> known)
       : loader_(loader), node_(node), path_(path) {
     for (auto& entry : loader.entries(node, path)) {
-      if (std::find_if(known.begin(), known.end(), [&](const char* key) {
-            return entry.key == key;
-          }) == known.end()) {
+      if (std::find_if(known.begin(), known.end(),
+                       [&](const char* key) { return entry.key == key; }) == known.end()) {
         report_unknown(entry, known);
         continue;
       }
@@ -384,8 +385,8 @@ bool Loader::define(const ObjectId& id, const Diagnostic& where) {
   const auto [origin, inserted] = origins_.emplace(id, where);
   if (!inserted) {
     Diagnostic diagnostic = where;
-    diagnostic.message = describe(id) + " is defined more than once; first defined at " +
-                         location(origin->second);
+    diagnostic.message =
+        describe(id) + " is defined more than once; first defined at " + location(origin->second);
     diagnostics_.push_back(diagnostic);
     return false;
   }
@@ -424,8 +425,8 @@ bool Loader::define(const ObjectId& id, const Diagnostic& where) {
       break;
   }
   for (const auto& space : namespaces) {
-    const auto key = std::make_tuple(space, id.schema, space == "constraint" ? id.table : "",
-                                     id.name);
+    const auto key =
+        std::make_tuple(space, id.schema, space == "constraint" ? id.table : "", id.name);
     const auto [named, fresh] = names_.emplace(key, id);
     if (fresh) continue;
     Diagnostic diagnostic = where;
@@ -450,8 +451,8 @@ void Loader::load_document(const std::string& file, const std::string& text) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& parse_error) {
-    diagnostics_.push_back({file, parse_error.mark.line + 1, parse_error.mark.column + 1, "",
-                            parse_error.msg});
+    diagnostics_.push_back(
+        {file, parse_error.mark.line + 1, parse_error.mark.column + 1, "", parse_error.msg});
     return;
   }
   Fields top(*this, root, "", {"ignore", "extensions", "schemas"});
@@ -574,8 +575,7 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
     table.partition_by = by;
   }
   if (const Entry* partition_of = fields.find("partition_of")) {
-    Fields partition(*this, partition_of->value, partition_of->path,
-                     {"schema", "table", "bound"});
+    Fields partition(*this, partition_of->value, partition_of->path, {"schema", "table", "bound"});
     PartitionOf of{schema};
     partition.string("schema", of.parent_schema, false);
     partition.string("table", of.parent_table, true);
@@ -656,15 +656,14 @@ void Loader::load_primary_key(const std::string& schema, const Entry& entry, Tab
     fields.optional_string("comment", key.comment);
   }
   if (key.name.empty()) key.name = detail::default_primary_key_name(table.name);
-  define({ObjectKind::PrimaryKey, schema, table.name, key.name},
-         place(entry.key_node, entry.path));
+  define({ObjectKind::PrimaryKey, schema, table.name, key.name}, place(entry.key_node, entry.path));
   table.primary_key = key;
 }
 
 void Loader::load_unique(const std::string& schema, const Entry& entry, Table& table) {
   if (!entry.value.IsSequence()) {
-    error(entry.value, entry.path, "expected a list of unique constraints, found " +
-                                       found(entry.value));
+    error(entry.value, entry.path,
+          "expected a list of unique constraints, found " + found(entry.value));
     return;
   }
   for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
@@ -719,8 +718,8 @@ void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Ta
     const YAML::Node node = entry.value[item_idx];
     const std::string path = item_path(entry.path, item_idx);
     Fields fields(*this, node, path,
-                  {"name", "columns", "references", "on_delete", "on_update", "match",
-                   "deferrable", "initially_deferred", "validated", "comment"});
+                  {"name", "columns", "references", "on_delete", "on_update", "match", "deferrable",
+                   "initially_deferred", "validated", "comment"});
     ForeignKey key;
     key.ref_schema = schema;
     fields.string("name", key.name, false);
@@ -781,8 +780,8 @@ IndexKey Loader::load_index_key(const YAML::Node& node, const std::string& path)
 Index Loader::load_index(const Entry& entry) {
   Index index{entry.key};
   Fields fields(*this, entry.value, entry.path,
-                {"columns", "unique", "nulls_not_distinct", "method", "include", "where",
-                 "options", "comment", "valid"});
+                {"columns", "unique", "nulls_not_distinct", "method", "include", "where", "options",
+                 "comment", "valid"});
   if (const Entry* columns = fields.require("columns")) {
     if (!columns->value.IsSequence()) {
       error(columns->value, columns->path,
@@ -805,8 +804,8 @@ Index Loader::load_index(const Entry& entry) {
   return index;
 }
 
-void Loader::load_indexes(const std::string& schema, const std::string& table,
-                          const Entry& entry, std::vector<Index>& indexes) {
+void Loader::load_indexes(const std::string& schema, const std::string& table, const Entry& entry,
+                          std::vector<Index>& indexes) {
   for (const auto& item : entries(entry.value, entry.path)) {
     define({ObjectKind::Index, schema, table, item.key}, place(item.key_node, item.path));
     indexes.push_back(load_index(item));
@@ -818,9 +817,9 @@ void Loader::load_triggers(const std::string& schema, const Entry& entry, Table&
     Trigger trigger{item.key};
     define({ObjectKind::Trigger, schema, table.name, trigger.name},
            place(item.key_node, item.path));
-    Fields fields(*this, item.value, item.path,
-                  {"timing", "events", "update_of", "for_each", "function", "arguments", "when",
-                   "comment"});
+    Fields fields(
+        *this, item.value, item.path,
+        {"timing", "events", "update_of", "for_each", "function", "arguments", "when", "comment"});
     fields.keyword("timing", detail::kTriggerTimings, trigger.timing, true);
     if (const Entry* events = fields.require("events")) {
       const std::vector<std::string> words = as_string_list(events->value, events->path);
@@ -951,11 +950,9 @@ void Loader::load_view(const std::string& schema, const Entry& entry, Schema& ta
   target.views.push_back(view);
 }
 
-void Loader::load_materialized_view(const std::string& schema, const Entry& entry,
-                                    Schema& target) {
+void Loader::load_materialized_view(const std::string& schema, const Entry& entry, Schema& target) {
   MaterializedView view{entry.key};
-  define({ObjectKind::MaterializedView, schema, "", view.name},
-         place(entry.key_node, entry.path));
+  define({ObjectKind::MaterializedView, schema, "", view.name}, place(entry.key_node, entry.path));
   if (entry.value.IsScalar()) {
     view.definition = entry.value.Scalar();
   } else {
@@ -1035,8 +1032,8 @@ Database Loader::finish() {
     for (const auto& problem : validate(db_)) {
       auto origin = origins_.find(problem.object);
       if (origin == origins_.end()) {
-        origin = origins_.find({ObjectKind::Table, problem.object.schema, "",
-                                problem.object.table});
+        origin =
+            origins_.find({ObjectKind::Table, problem.object.schema, "", problem.object.table});
       }
       Diagnostic diagnostic = origin != origins_.end() ? origin->second : Diagnostic{file_};
       diagnostic.message = problem.message;

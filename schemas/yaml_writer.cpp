@@ -47,7 +47,9 @@ struct Node {
   }
 };
 
-Node leaf(const std::string& text) { return {Node::Kind::Scalar, text}; }
+Node leaf(const std::string& text) {
+  return {Node::Kind::Scalar, text};
+}
 
 Node mapping(bool block = false) {
   Node node;
@@ -62,13 +64,17 @@ Node sequence(const std::vector<std::string>& items, bool block = false) {
   return node;
 }
 
-void Node::add(const std::string& key, const std::string& value) { add(key, leaf(value)); }
+void Node::add(const std::string& key, const std::string& value) {
+  add(key, leaf(value));
+}
 
 void Node::add_if(const std::string& key, const std::vector<std::string>& values) {
   if (!values.empty()) add(key, sequence(values));
 }
 
-bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
+bool is_control(unsigned char c) {
+  return c < 0x20 || c == 0x7F;
+}
 
 // Whether `text` reads back as itself when written as a plain scalar; in flow
 // context (inside [] or {}) the flow indicators end a scalar too.
@@ -81,7 +87,8 @@ bool is_plain(const std::string& text, bool in_flow) {
   if (text.rfind("---", 0) == 0 || text.rfind("...", 0) == 0) return false;
   const std::string indicators = "-?:,[]{}#&*!|>'\"%@`";
   if (indicators.find(text.front()) != std::string::npos &&
-      !(text.front() == '-' && text.size() > 1 && std::isdigit(static_cast<unsigned char>(text[1])))) {
+      !(text.front() == '-' && text.size() > 1 &&
+        std::isdigit(static_cast<unsigned char>(text[1])))) {
     return false;
   }
   for (const char c : text) {
@@ -212,7 +219,8 @@ std::string block(const Node& node, size_t indent) {
     }
     return out;
   }
-  for (const auto& item : node.items) out += margin + "-" + after_indicator(item, indent, indent + 1, true);
+  for (const auto& item : node.items)
+    out += margin + "-" + after_indicator(item, indent, indent + 1, true);
   return out;
 }
 
@@ -221,7 +229,9 @@ std::string block(const Node& node, size_t indent) {
 // out every value equal to what the loader assumes when it is absent.
 // ---------------------------------------------------------------------------
 
-std::string integer(int64_t value) { return std::to_string(value); }
+std::string integer(int64_t value) {
+  return std::to_string(value);
+}
 
 void add_sequence_options(Node& node, const SequenceOptions& options) {
   if (options.start) node.add("start", integer(*options.start));
@@ -334,7 +344,8 @@ Node index_key_node(const IndexKey& key) {
   node.add_if("expression", key.expression);
   node.add_if("opclass", key.opclass);
   node.add_if("collation", key.collation);
-  if (key.order != SortOrder::Asc) node.add("order", detail::keyword_of(detail::kSortOrders, key.order));
+  if (key.order != SortOrder::Asc)
+    node.add("order", detail::keyword_of(detail::kSortOrders, key.order));
   if (key.nulls != NullsOrder::Default) {
     node.add("nulls", detail::keyword_of(detail::kNullsOrders, key.nulls));
   }
@@ -398,7 +409,8 @@ Node table_node(const std::string& schema, const Table& table) {
   Node node = mapping(true);
   node.add_if("renamed_from", table.renamed_from);
   node.add_if("comment", table.comment);
-  if (table.backfill_batch_size) node.add("backfill_batch_size", integer(*table.backfill_batch_size));
+  if (table.backfill_batch_size)
+    node.add("backfill_batch_size", integer(*table.backfill_batch_size));
   Node columns = mapping(true);
   for (const auto& column : table.columns) columns.add(column.name, column_node(column));
   node.add_nonempty("columns", columns);
@@ -420,7 +432,8 @@ Node table_node(const std::string& schema, const Table& table) {
   node.add_nonempty("foreign_keys", foreign_keys);
   node.add_nonempty("indexes", indexes_node(table.indexes));
   Node triggers = mapping(true);
-  for (const auto& trigger : table.triggers) triggers.add(trigger.name, trigger_node(schema, trigger));
+  for (const auto& trigger : table.triggers)
+    triggers.add(trigger.name, trigger_node(schema, trigger));
   node.add_nonempty("triggers", triggers);
   if (table.partition_by) {
     Node partition = mapping();
@@ -622,7 +635,9 @@ Node database_node(const Database& db, bool with_top_level, bool with_schemas) {
   return node;
 }
 
-std::string document(const Node& root) { return root.empty() ? "{}\n" : block(root, 0); }
+std::string document(const Node& root) {
+  return root.empty() ? "{}\n" : block(root, 0);
+}
 
 std::string file_name(const std::string& schema) {
   std::string name;
@@ -647,7 +662,9 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 
 }  // namespace
 
-std::string write_yaml(const Database& db) { return document(database_node(db, true, true)); }
+std::string write_yaml(const Database& db) {
+  return document(database_node(db, true, true));
+}
 
 void write_yaml_directory(const Database& db, const std::string& dir) {
   namespace fs = std::filesystem;
@@ -658,8 +675,9 @@ void write_yaml_directory(const Database& db, const std::string& dir) {
   }
   for (const auto& schema : db.schemas) {
     if (schema.name == "_database") {
-      throw pgshift::Error("schema \"_database\" cannot be written to a directory: its file name "
-                           "is taken by the top-level settings");
+      throw pgshift::Error(
+          "schema \"_database\" cannot be written to a directory: its file name "
+          "is taken by the top-level settings");
     }
     Database one;
     one.schemas.push_back(schema);

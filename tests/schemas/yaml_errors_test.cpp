@@ -1,8 +1,7 @@
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <catch2/catch.hpp>
 
 #include "schemas/yaml_loader.hpp"
 
@@ -272,8 +271,10 @@ TEST_CASE("an object defined in two files names both places", "[schemas]") {
     REQUIRE(diagnostic.file == dir.path() + "/b.yml");
     REQUIRE(diagnostic.line == 4);
     REQUIRE(diagnostic.column == 7);
-    REQUIRE(diagnostic.message == "table \"public.t\" is defined more than once; first defined "
-                                  "at " + dir.path() + "/a.yaml:4:7");
+    REQUIRE(diagnostic.message ==
+            "table \"public.t\" is defined more than once; first defined "
+            "at " +
+                dir.path() + "/a.yaml:4:7");
   }
 }
 

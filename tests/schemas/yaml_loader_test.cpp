@@ -13,9 +13,13 @@ const Database& shop() {
   return db;
 }
 
-const Schema& shop_public() { return *find_schema(shop(), "public"); }
+const Schema& shop_public() {
+  return *find_schema(shop(), "public");
+}
 
-const Table& shop_table(const std::string& name) { return *find_table(shop(), "public", name); }
+const Table& shop_table(const std::string& name) {
+  return *find_table(shop(), "public", name);
+}
 
 }  // namespace
 
@@ -138,15 +142,14 @@ TEST_CASE("index keys are columns or expressions with their options", "[schemas]
 }
 
 TEST_CASE("a trigger's events are ordered and its function qualified", "[schemas]") {
-  Trigger expected{"customers_touch", TriggerTiming::Before, {"INSERT", "UPDATE"}, {"email"},
-                   true, "public.touch"};
+  Trigger expected{"customers_touch", TriggerTiming::Before, {"INSERT", "UPDATE"}, {"email"}, true,
+                   "public.touch"};
   expected.when = "NEW.email IS DISTINCT FROM OLD.email";
   REQUIRE(shop_table("customers").triggers == std::vector<Trigger>{expected});
 }
 
 TEST_CASE("partitioning, partitions and replica identity are loaded", "[schemas]") {
-  REQUIRE(shop_table("orders").partition_by ==
-          PartitionBy{PartitionStrategy::Range, "created_at"});
+  REQUIRE(shop_table("orders").partition_by == PartitionBy{PartitionStrategy::Range, "created_at"});
   REQUIRE(shop_table("orders").replica_identity == ReplicaIdentity::Full);
   REQUIRE(shop_table("orders_2024").partition_of ==
           PartitionOf{"public", "orders", "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"});
@@ -157,11 +160,12 @@ TEST_CASE("partitioning, partitions and replica identity are loaded", "[schemas]
 TEST_CASE("views in short and long form", "[schemas]") {
   const auto& views = shop_public().views;
   REQUIRE(views.size() == 2);
-  REQUIRE(views[0] ==
-          View{"active_customers",
-               "SELECT id, email FROM customers WHERE loyalty_tier <> 'bronze'"});
-  REQUIRE(views[1] == View{"customer_emails", "SELECT id, email FROM customers",
-                           {{"security_barrier", "true"}}, "For the mailing tool"});
+  REQUIRE(views[0] == View{"active_customers",
+                           "SELECT id, email FROM customers WHERE loyalty_tier <> 'bronze'"});
+  REQUIRE(views[1] == View{"customer_emails",
+                           "SELECT id, email FROM customers",
+                           {{"security_barrier", "true"}},
+                           "For the mailing tool"});
 }
 
 TEST_CASE("a materialized view carries its data option and indexes", "[schemas]") {

@@ -28,7 +28,7 @@ TEST_CASE("a default name is never cut inside a UTF-8 character", "[schemas]") {
 
 TEST_CASE("the columns of a default name are cut once they pass 63 bytes", "[schemas]") {
   const std::vector<std::string> columns(5, std::string(30, 'c'));
-  const std::string joined = std::string(30, 'c') + "_" + std::string(30, 'c') + "_" +
-                             std::string(30, 'c');
+  const std::string joined =
+      std::string(30, 'c') + "_" + std::string(30, 'c') + "_" + std::string(30, 'c');
   REQUIRE(make_object_name("t", joined, "key") == default_unique_name("t", columns));
 }

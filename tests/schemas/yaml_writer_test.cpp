@@ -1,10 +1,10 @@
 #include "schemas/yaml_writer.hpp"
 
-#include <cstdlib>
-#include <filesystem>
+#include <rapidcheck/catch.h>
 
 #include <catch2/catch.hpp>
-#include <rapidcheck/catch.h>
+#include <cstdlib>
+#include <filesystem>
 
 #include "schemas/yaml_loader.hpp"
 
@@ -84,12 +84,12 @@ class ModelGenerator {
   // Free text: SQL, comments. Includes what YAML quotes or escapes.
   std::string text() {
     static const std::vector<std::string> pieces = {
-        "a", "Z", "0", "-", " ", "  ", ":", "#", "'", "\"", "\\", "\n", "\t", ",", "[", "{", "}",
-        "~", "|", ">", "&", "*", "!", "%", "@", "?", "\xC3\xA9", "\x01", "null", "true", "...",
-        "(", ")", "."};
+        "a",  "Z", "0",        "-",    " ",    "  ",   ":",   "#", "'", "\"", "\\", "\n",
+        "\t", ",", "[",        "{",    "}",    "~",    "|",   ">", "&", "*",  "!",  "%",
+        "@",  "?", "\xC3\xA9", "\x01", "null", "true", "...", "(", ")", "."};
     std::string result;
-    for (const auto& piece : *rc::gen::container<std::vector<std::string>>(
-             rc::gen::elementOf(pieces))) {
+    for (const auto& piece :
+         *rc::gen::container<std::vector<std::string>>(rc::gen::elementOf(pieces))) {
       result += piece;
     }
     return result;
@@ -101,11 +101,11 @@ class ModelGenerator {
   // A name unique in the model, starting with `prefix`; never holds '_', so
   // PostgreSQL's default constraint names of two tables cannot meet.
   std::string name(const std::string& prefix) {
-    static const std::vector<std::string> pieces = {"a", "Q", "1", " ", "-", ".", "\"", ":",
-                                                    "#", "(", ",", "\xC3\xA9", "~"};
+    static const std::vector<std::string> pieces = {"a", "Q", "1", " ", "-",        ".", "\"",
+                                                    ":", "#", "(", ",", "\xC3\xA9", "~"};
     std::string result = prefix + std::to_string(++counter_) + "|";
-    for (const auto& piece : *rc::gen::container<std::vector<std::string>>(
-             rc::gen::elementOf(pieces))) {
+    for (const auto& piece :
+         *rc::gen::container<std::vector<std::string>>(rc::gen::elementOf(pieces))) {
       result += piece;
     }
     return result;
@@ -165,8 +165,8 @@ class ModelGenerator {
   }
 
   Index index(const Table& table) {
-    Index index{name("i"), flag(), flag(), *rc::gen::elementOf(std::vector<std::string>{
-                                               "btree", "gin", text()})};
+    Index index{name("i"), flag(), flag(),
+                *rc::gen::elementOf(std::vector<std::string>{"btree", "gin", text()})};
     for (int key_idx = *rc::gen::inRange(0, 3); key_idx > 0; --key_idx) {
       index.keys.push_back(index_key(table));
     }
@@ -180,8 +180,8 @@ class ModelGenerator {
     return index;
   }
 
-  ForeignKey foreign_key(const Table& table, const std::string& target_schema,
-                         const Table& target, bool default_name) {
+  ForeignKey foreign_key(const Table& table, const std::string& target_schema, const Table& target,
+                         bool default_name) {
     ForeignKey key;
     key.columns = some_columns(table, 1);
     key.ref_schema = target_schema;
@@ -195,9 +195,9 @@ class ModelGenerator {
       for (const auto& column : key.columns) joined += "_" + column;
       key.name = table.name + joined + "_fkey";
     }
-    key.on_delete = one_of({ReferentialAction::NoAction, ReferentialAction::Cascade,
-                            ReferentialAction::SetNull, ReferentialAction::SetDefault,
-                            ReferentialAction::Restrict});
+    key.on_delete =
+        one_of({ReferentialAction::NoAction, ReferentialAction::Cascade, ReferentialAction::SetNull,
+                ReferentialAction::SetDefault, ReferentialAction::Restrict});
     key.on_update = one_of({ReferentialAction::NoAction, ReferentialAction::Cascade});
     key.match = one_of({MatchType::Simple, MatchType::Full, MatchType::Partial});
     key.deferrable = flag();
@@ -214,13 +214,17 @@ class ModelGenerator {
     }
     if (flag()) {
       const bool default_name = flag();
-      PrimaryKey key{default_name ? table.name + "_pkey" : name("k"), some_columns(table),
-                     some_columns(table), flag(), flag(), optional_text()};
+      PrimaryKey key{default_name ? table.name + "_pkey" : name("k"),
+                     some_columns(table),
+                     some_columns(table),
+                     flag(),
+                     flag(),
+                     optional_text()};
       table.primary_key = key;
     }
     for (int unique_idx = *rc::gen::inRange(0, 3); unique_idx > 0; --unique_idx) {
-      UniqueConstraint unique{name("u"), some_columns(table), some_columns(table), flag(),
-                              flag(), flag(), optional_text()};
+      UniqueConstraint unique{name("u"), some_columns(table), some_columns(table), flag(), flag(),
+                              flag(),    optional_text()};
       if (unique_idx == 1 && flag()) {
         unique.name = table.name;
         for (const auto& column : unique.columns) unique.name += "_" + column;
@@ -255,7 +259,8 @@ class ModelGenerator {
     }
     table.replica_identity = one_of({ReplicaIdentity::Default, ReplicaIdentity::Full,
                                      ReplicaIdentity::Nothing, ReplicaIdentity::UsingIndex});
-    if (table.replica_identity == ReplicaIdentity::UsingIndex) table.replica_identity_index = text();
+    if (table.replica_identity == ReplicaIdentity::UsingIndex)
+      table.replica_identity_index = text();
     table.comment = optional_text();
     if (flag()) table.backfill_batch_size = *rc::gen::inRange<int64_t>(1, 1000000);
     table.renamed_from = optional_text();
@@ -266,15 +271,16 @@ class ModelGenerator {
     Function function{function_name};
     function.args.push_back({"", "t" + std::to_string(overload)});
     for (int arg_idx = *rc::gen::inRange(0, 3); arg_idx > 0; --arg_idx) {
-      function.args.push_back({flag() ? "" : text(), text(),
-                               one_of({ArgMode::In, ArgMode::Out, ArgMode::InOut,
-                                       ArgMode::Variadic, ArgMode::Table}),
-                               optional_text()});
+      function.args.push_back(
+          {flag() ? "" : text(), text(),
+           one_of({ArgMode::In, ArgMode::Out, ArgMode::InOut, ArgMode::Variadic, ArgMode::Table}),
+           optional_text()});
     }
     function.is_procedure = procedure;
     if (!procedure) {
       function.returns = text();
-      function.volatility = one_of({Volatility::Immutable, Volatility::Stable, Volatility::Volatile});
+      function.volatility =
+          one_of({Volatility::Immutable, Volatility::Stable, Volatility::Volatile});
       function.strict = flag();
     }
     function.language = *rc::gen::elementOf(std::vector<std::string>{"sql", "plpgsql", text()});
@@ -305,9 +311,9 @@ class ModelGenerator {
                                   optional_text(), optional_text()});
     }
     for (int enum_idx = *rc::gen::inRange(0, 3); enum_idx > 0; --enum_idx) {
-      schema.enums.push_back(
-          {name("e"), *rc::gen::container<std::vector<std::string>>(rc::gen::just(text())),
-           optional_text()});
+      schema.enums.push_back({name("e"),
+                              *rc::gen::container<std::vector<std::string>>(rc::gen::just(text())),
+                              optional_text()});
     }
     for (int domain_idx = *rc::gen::inRange(0, 3); domain_idx > 0; --domain_idx) {
       Domain domain{name("d"), text(), optional_text(), flag(), optional_text()};
@@ -368,8 +374,8 @@ TEST_CASE("the writer quotes only what YAML would misread", "[schemas]") {
   Schema schema{"public"};
   for (const char* comment : {"~", "null", "", "a: b", "- x", "-1", "x #y", " pad", "[a]", "a,b",
                               "tab\there", "bell\x07"}) {
-    schema.enums.push_back({std::string("e") + std::to_string(schema.enums.size()), {},
-                            std::string(comment)});
+    schema.enums.push_back(
+        {std::string("e") + std::to_string(schema.enums.size()), {}, std::string(comment)});
   }
   db.schemas = {schema};
   REQUIRE(write_yaml(db) ==
@@ -390,11 +396,11 @@ TEST_CASE("the writer quotes only what YAML would misread", "[schemas]") {
           "      e11: { labels: [], comment: \"bell\\x07\" }\n");
 }
 
-TEST_CASE("multi-line text is written as a literal block keeping its last newlines",
-          "[schemas]") {
+TEST_CASE("multi-line text is written as a literal block keeping its last newlines", "[schemas]") {
   Database db;
   Schema schema{"public"};
-  schema.views = {{"none", "SELECT 1\nFROM t"}, {"one", "SELECT 1\nFROM t\n"},
+  schema.views = {{"none", "SELECT 1\nFROM t"},
+                  {"one", "SELECT 1\nFROM t\n"},
                   {"two", "SELECT 1\n\nFROM t\n\n"}};
   db.schemas = {schema};
   const std::string text = write_yaml(db);
@@ -424,8 +430,7 @@ TEST_CASE("writing the example and loading it back gives the same model", "[sche
 }
 
 TEST_CASE("a database written to a directory loads back the same", "[schemas]") {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "pgshift-yaml-XXXXXX").string();
+  std::string pattern = (std::filesystem::temp_directory_path() / "pgshift-yaml-XXXXXX").string();
   const std::filesystem::path dir = mkdtemp(pattern.data());
   Database db = load_yaml_file(kExamples + "/shop.yaml");
   db.schemas.push_back(Schema{"odd/name"});
