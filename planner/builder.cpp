@@ -1,0 +1,175 @@
+#include "planner/builder.hpp"
+
+#include <cctype>
+#include <cmath>
+
+#include "planner/normalize.hpp"
+
+namespace pgshift::planner::detail {
+
+std::string table_token(const std::string& schema, const std::string& table) {
+  return "table:" + schema + "." + table;
+}
+
+std::string column_token(const std::string& schema, const std::string& table,
+                         const std::string& column) {
+  return "column:" + schema + "." + table + "." + column;
+}
+
+std::string key_token(const std::string& schema, const std::string& table,
+                      const std::vector<std::string>& columns) {
+  std::string token = "key:" + schema + "." + table + "(";
+  for (size_t column_idx = 0; column_idx < columns.size(); ++column_idx) {
+    if (column_idx > 0) token += ",";
+    token += columns[column_idx];
+  }
+  return token + ")";
+}
+
+std::string not_null_token(const std::string& schema, const std::string& table,
+                           const std::string& column) {
+  return "notnull:" + schema + "." + table + "." + column;
+}
+
+std::vector<std::string> type_tokens(const std::string& type, const std::string& schema) {
+  std::string base = normalize_type(type);
+  while (base.size() >= 2 && base.compare(base.size() - 2, 2, "[]") == 0) {
+    base.resize(base.size() - 2);
+  }
+  if (base.find('.') != std::string::npos) return {"type:" + base};
+  return {"type:" + schema + "." + base, "type:public." + base};
+}
+
+std::set<std::string> expression_words(const std::string& text) {
+  std::set<std::string> words;
+  std::string word;
+  for (char c : text + " ") {
+    const auto uc = static_cast<unsigned char>(c);
+    if (std::isalnum(uc) || c == '_' || uc >= 0x80) {
+      word += static_cast<char>(std::tolower(uc));
+    } else {
+      if (!word.empty()) words.insert(word);
+      word.clear();
+    }
+  }
+  return words;
+}
+
+std::string label(const char* kind, const std::string& schema, const std::string& name) {
+  return std::string(kind) + " \"" + (schema.empty() ? name : schema + "." + name) + "\"";
+}
+
+std::string member_label(const char* kind, const std::string& name, const std::string& schema,
+                         const std::string& table) {
+  return std::string(kind) + " \"" + name + "\" of " + label("table", schema, table);
+}
+
+std::string truncate_name(const std::string& name) {
+  constexpr size_t kMaxBytes = 63;
+  if (name.size() <= kMaxBytes) return name;
+  size_t cut = kMaxBytes;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+  return name.substr(0, cut);
+}
+
+Builder::Builder(const schemas::Database& current, const schemas::Database& desired,
+                 const PlanOptions& options)
+    : current_(current),
+      desired_(desired),
+      options_(options),
+      version_(current.facts.server_version_num != 0 ? current.facts.server_version_num
+                                                     : options.server_version_num) {}
+
+StepDraft Builder::make(plans::Phase phase, schemas::ObjectId object, std::string summary,
+                        std::string rationale) {
+  StepDraft draft;
+  draft.step.phase = phase;
+  draft.step.object = std::move(object);
+  draft.step.summary = std::move(summary);
+  draft.step.rationale = std::move(rationale);
+  return draft;
+}
+
+size_t Builder::add(StepDraft draft) {
+  drafts_.push_back(std::move(draft));
+  return drafts_.size() - 1;
+}
+
+void Builder::diagnose(plans::Severity severity, schemas::ObjectId object, std::string message) {
+  diagnostics_.push_back({severity, std::move(object), std::move(message)});
+}
+
+void Builder::lock(StepDraft& draft, AlterAction action, const std::string& schema,
+                   const std::string& table, const std::string& other_schema,
+                   const std::string& other_table) const {
+  const LockRequirement requirement = lock_requirement(action, version_);
+  draft.step.locks.push_back({schema, table, requirement.mode});
+  draft.requires_.push_back(table_token(schema, table));
+  if (requirement.other_mode && !other_table.empty() &&
+      !(other_schema == schema && other_table == table)) {
+    draft.step.locks.push_back({other_schema, other_table, *requirement.other_mode});
+    draft.requires_.push_back(table_token(other_schema, other_table));
+  }
+}
+
+bool Builder::populated(const std::string& schema, const std::string& current_table) const {
+  if (schemas::find_table(current_, schema, current_table) == nullptr) return false;
+  const auto stats = current_.facts.table_stats.find(schema + "." + current_table);
+  if (stats == current_.facts.table_stats.end()) return true;
+  return !(stats->second.reltuples <= 0 && stats->second.relpages == 0);
+}
+
+std::optional<int64_t> Builder::row_estimate(const std::string& schema,
+                                             const std::string& current_table) const {
+  const auto stats = current_.facts.table_stats.find(schema + "." + current_table);
+  if (stats == current_.facts.table_stats.end() || stats->second.reltuples < 0) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(std::llround(stats->second.reltuples));
+}
+
+namespace {
+
+// Shell-style glob: '*' any run, '?' one character.
+bool glob_match(const std::string& pattern, const std::string& text) {
+  size_t pattern_pos = 0;
+  size_t text_pos = 0;
+  size_t star = std::string::npos;
+  size_t star_text = 0;
+  while (text_pos < text.size()) {
+    if (pattern_pos < pattern.size() &&
+        (pattern[pattern_pos] == '?' || pattern[pattern_pos] == text[text_pos])) {
+      ++pattern_pos;
+      ++text_pos;
+    } else if (pattern_pos < pattern.size() && pattern[pattern_pos] == '*') {
+      star = pattern_pos++;
+      star_text = text_pos;
+    } else if (star != std::string::npos) {
+      pattern_pos = star + 1;
+      text_pos = ++star_text;
+    } else {
+      return false;
+    }
+  }
+  while (pattern_pos < pattern.size() && pattern[pattern_pos] == '*') ++pattern_pos;
+  return pattern_pos == pattern.size();
+}
+
+}  // namespace
+
+bool Builder::ignored(schemas::ObjectKind kind, const std::string& schema,
+                      const std::string& name) const {
+  const std::string qualified = schema + "." + name;
+  for (const auto& pattern : desired_.ignore) {
+    const auto colon = pattern.find(':');
+    if (colon == std::string::npos) {
+      if (glob_match(pattern, qualified)) return true;
+    } else if (pattern.compare(0, colon, schemas::object_kind_name(kind)) == 0 &&
+               glob_match(pattern.substr(colon + 1), qualified)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace pgshift::planner::detail

@@ -1,0 +1,143 @@
+// Internals of the planner: the step drafts the rules emit and the Builder
+// that collects them. Not part of the public API (planner/planner.hpp).
+//
+// Ordering is declared, not computed by the rules: each draft names the
+// resources ("tokens") it provides, requires, invalidates and releases, and
+// planner.cpp turns them into graph edges:
+//   - a step that requires T comes after every step that provides T
+//     (creating table T, adding column T, building key T);
+//   - a step that invalidates T (drops or retypes T) comes after every step
+//     that releases T (drops something that used T).
+// Tokens: "schema:s", "table:s.t", "column:s.t.c", "key:s.t(c1,c2)",
+// "notnull:s.t.c", "type:s.n", "seq:s.n", "func:s.n", "view:s.v",
+// "name:s.n" (a relation name freed by a drop).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "planner/lock_levels.hpp"
+#include "planner/planner.hpp"
+#include "plans/plan.hpp"
+#include "schemas/model.hpp"
+
+namespace pgshift::planner::detail {
+
+// Which of PlanOptions' statement timeouts a step gets.
+enum class TimeoutKind { Default, Validate, Concurrent, Rewrite, Backfill };
+
+struct StepDraft {
+  plans::Step step;  // id and depends_on are filled when the plan is ordered
+  TimeoutKind timeout = TimeoutKind::Default;
+  int sequence = 0;  // position within the expansion of one change
+  std::vector<std::string> provides;
+  std::vector<std::string> requires_;
+  std::vector<std::string> invalidates;
+  std::vector<std::string> releases;
+  std::vector<size_t> after;  // drafts this one follows (same expansion)
+};
+
+// Token spellings, so that every rule writes them the same way.
+std::string table_token(const std::string& schema, const std::string& table);
+std::string column_token(const std::string& schema, const std::string& table,
+                         const std::string& column);
+std::string key_token(const std::string& schema, const std::string& table,
+                      const std::vector<std::string>& columns);
+std::string not_null_token(const std::string& schema, const std::string& table,
+                           const std::string& column);
+// The type tokens a type text may refer to: "type:<schema>.<base>" for the
+// given schema and for "public", or the qualified name as written.
+std::vector<std::string> type_tokens(const std::string& type, const std::string& schema);
+// Identifier-like words of an expression or query, lower-cased, for the
+// heuristic dependencies of views and defaults on tables, columns, sequences.
+std::set<std::string> expression_words(const std::string& text);
+
+// `table "public.users"`-style label used in summaries and diagnostics.
+std::string label(const char* kind, const std::string& schema, const std::string& name);
+// `column "email" of table "public.users"`.
+std::string member_label(const char* kind, const std::string& name, const std::string& schema,
+                         const std::string& table);
+
+// A name PostgreSQL will not truncate: at most 63 bytes, cut at a UTF-8
+// character boundary (NAMEDATALEN - 1).
+std::string truncate_name(const std::string& name);
+
+class Builder {
+ public:
+  Builder(const schemas::Database& current, const schemas::Database& desired,
+          const PlanOptions& options);
+
+  const schemas::Database& current() const { return current_; }
+  const schemas::Database& desired() const { return desired_; }
+  const PlanOptions& options() const { return options_; }
+  int version() const { return version_; }
+
+  // A new draft with phase, object, summary and rationale set.
+  static StepDraft make(plans::Phase phase, schemas::ObjectId object, std::string summary,
+                        std::string rationale);
+  // Adds a draft and returns its index.
+  size_t add(StepDraft draft);
+  StepDraft& at(size_t index) { return drafts_[index]; }
+  std::vector<StepDraft>& drafts() { return drafts_; }
+
+  void diagnose(plans::Severity severity, schemas::ObjectId object, std::string message);
+  std::vector<plans::Diagnostic>& diagnostics() { return diagnostics_; }
+
+  // Adds the locks of `action` on schema.table (and on the other relation for
+  // foreign keys and partitions) and requires the table token of each.
+  void lock(StepDraft& draft, AlterAction action, const std::string& schema,
+            const std::string& table, const std::string& other_schema = "",
+            const std::string& other_table = "") const;
+
+  // The current table has rows, or may have: false only for a table the
+  // catalog shows empty (reltuples <= 0 and relpages == 0) or that is absent
+  // from the current model (created by the plan).
+  bool populated(const std::string& schema, const std::string& current_table) const;
+  // The catalog's row estimate of a current table, when it has one.
+  std::optional<int64_t> row_estimate(const std::string& schema,
+                                      const std::string& current_table) const;
+
+  // Objects matching the desired model's `ignore:` patterns are left alone.
+  bool ignored(schemas::ObjectKind kind, const std::string& schema, const std::string& name) const;
+
+  // Tokens of tables and columns dropped or retyped: views that depend on
+  // them are dropped before and recreated after.
+  void invalidate(const std::string& token) { invalidated_.insert(token); }
+  const std::set<std::string>& invalidated() const { return invalidated_; }
+
+ private:
+  const schemas::Database& current_;
+  const schemas::Database& desired_;
+  const PlanOptions& options_;
+  int version_;
+  std::vector<StepDraft> drafts_;
+  std::vector<plans::Diagnostic> diagnostics_;
+  std::set<std::string> invalidated_;
+};
+
+// The rules, one function per family of objects (table_changes.cpp,
+// object_changes.cpp). Each appends drafts and diagnostics to the builder.
+void plan_schemas_and_extensions(Builder& builder);
+void plan_tables(Builder& builder);
+void plan_types(Builder& builder);
+void plan_sequences(Builder& builder);
+void plan_functions(Builder& builder);
+// After plan_tables: needs the invalidated tokens.
+void plan_views(Builder& builder);
+
+// Index changes of one relation (a table or a materialized view), shared by
+// both: `current` is nullptr when the relation is created by the plan.
+// `populated`: the relation has rows (build CONCURRENTLY); `partitioned`:
+// CONCURRENTLY is impossible, build under SHARE.
+void plan_relation_indexes(Builder& builder, const std::string& schema, const std::string& relation,
+                           const std::vector<schemas::Index>* current,
+                           const std::vector<schemas::Index>& desired, bool populated,
+                           bool partitioned);
+// COMMENT ON <what> <target> IS '...' (or IS NULL).
+std::string comment_sql(const std::string& what, const std::string& target,
+                        const std::optional<std::string>& comment);
+
+}  // namespace pgshift::planner::detail

@@ -1,0 +1,194 @@
+#include "planner/planner.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "planner/builder.hpp"
+#include "planner/order.hpp"
+
+namespace pgshift::planner {
+
+namespace {
+
+using detail::StepDraft;
+
+// Within a phase, objects go in pg_dump_sort.c's spirit: containers, then
+// types, then what uses them.
+int kind_rank(schemas::ObjectKind kind) {
+  switch (kind) {
+    case schemas::ObjectKind::Schema:
+      return 0;
+    case schemas::ObjectKind::Extension:
+      return 1;
+    case schemas::ObjectKind::Enum:
+      return 2;
+    case schemas::ObjectKind::Domain:
+      return 3;
+    case schemas::ObjectKind::CompositeType:
+      return 4;
+    case schemas::ObjectKind::Sequence:
+      return 5;
+    case schemas::ObjectKind::Function:
+      return 6;
+    case schemas::ObjectKind::Procedure:
+      return 7;
+    case schemas::ObjectKind::Table:
+      return 8;
+    case schemas::ObjectKind::Column:
+      return 9;
+    case schemas::ObjectKind::PrimaryKey:
+      return 10;
+    case schemas::ObjectKind::UniqueConstraint:
+      return 11;
+    case schemas::ObjectKind::CheckConstraint:
+      return 12;
+    case schemas::ObjectKind::ForeignKey:
+      return 13;
+    case schemas::ObjectKind::Index:
+      return 14;
+    case schemas::ObjectKind::Trigger:
+      return 15;
+    case schemas::ObjectKind::View:
+      return 16;
+    case schemas::ObjectKind::MaterializedView:
+      return 17;
+  }
+  return 18;
+}
+
+// The stable key of STYLE.md section 6: phase, object kind, schema, name.
+auto stable_key(const StepDraft& draft) {
+  const auto& step = draft.step;
+  return std::tie(step.phase, step.object.schema, step.object.table, step.object.name,
+                  draft.sequence, step.summary);
+}
+
+bool key_less(const StepDraft& a, const StepDraft& b) {
+  const int rank_a = kind_rank(a.step.object.kind);
+  const int rank_b = kind_rank(b.step.object.kind);
+  if (a.step.phase != b.step.phase) return a.step.phase < b.step.phase;
+  if (rank_a != rank_b) return rank_a < rank_b;
+  return stable_key(a) < stable_key(b);
+}
+
+std::chrono::milliseconds statement_timeout(detail::TimeoutKind kind, const PlanOptions& options) {
+  switch (kind) {
+    case detail::TimeoutKind::Default:
+      return options.statement_timeout;
+    case detail::TimeoutKind::Validate:
+      return options.validate_statement_timeout;
+    case detail::TimeoutKind::Concurrent:
+      return options.concurrent_statement_timeout;
+    case detail::TimeoutKind::Rewrite:
+      return options.rewrite_statement_timeout;
+    case detail::TimeoutKind::Backfill:
+      return options.backfill_statement_timeout;
+  }
+  return options.statement_timeout;
+}
+
+// Edges from the drafts' tokens (see builder.hpp) and explicit `after`s,
+// with indices into the sorted drafts. `remap` maps old indices to sorted ones.
+std::vector<std::pair<size_t, size_t>> dependency_edges(const std::vector<StepDraft>& drafts,
+                                                        const std::vector<size_t>& remap) {
+  std::map<std::string, std::vector<size_t>> providers;
+  std::map<std::string, std::vector<size_t>> releasers;
+  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
+    for (const auto& token : drafts[draft_idx].provides) providers[token].push_back(draft_idx);
+    for (const auto& token : drafts[draft_idx].releases) releasers[token].push_back(draft_idx);
+  }
+  std::vector<std::pair<size_t, size_t>> edges;
+  auto connect = [&edges](const std::map<std::string, std::vector<size_t>>& index,
+                          const std::string& token, size_t to) {
+    const auto found = index.find(token);
+    if (found == index.end()) return;
+    for (size_t from : found->second) {
+      if (from != to) edges.emplace_back(from, to);
+    }
+  };
+  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
+    const auto& draft = drafts[draft_idx];
+    for (const auto& token : draft.requires_) connect(providers, token, draft_idx);
+    for (const auto& token : draft.invalidates) connect(releasers, token, draft_idx);
+    for (size_t before : draft.after) edges.emplace_back(remap[before], draft_idx);
+  }
+  std::sort(edges.begin(), edges.end());
+  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+  return edges;
+}
+
+}  // namespace
+
+plans::Plan plan_changes(const schemas::Database& current, const schemas::Database& desired,
+                         const PlanOptions& options) {
+  detail::Builder builder(current, desired, options);
+  detail::plan_schemas_and_extensions(builder);
+  detail::plan_types(builder);
+  detail::plan_sequences(builder);
+  detail::plan_functions(builder);
+  detail::plan_tables(builder);
+  detail::plan_views(builder);
+
+  // Number the drafts by stable key; `after` indices follow the renumbering.
+  std::vector<StepDraft>& unsorted = builder.drafts();
+  std::vector<size_t> by_key(unsorted.size());
+  for (size_t draft_idx = 0; draft_idx < by_key.size(); ++draft_idx) by_key[draft_idx] = draft_idx;
+  std::stable_sort(by_key.begin(), by_key.end(),
+                   [&unsorted](size_t a, size_t b) { return key_less(unsorted[a], unsorted[b]); });
+  std::vector<size_t> remap(unsorted.size());
+  std::vector<StepDraft> drafts;
+  drafts.reserve(unsorted.size());
+  for (size_t rank = 0; rank < by_key.size(); ++rank) {
+    remap[by_key[rank]] = rank;
+    drafts.push_back(std::move(unsorted[by_key[rank]]));
+  }
+
+  plans::Plan plan;
+  plan.fingerprint = current.facts.fingerprint;
+  plan.server_version_num = builder.version();
+  plan.diagnostics = builder.diagnostics();
+
+  const auto edges = dependency_edges(drafts, remap);
+  const OrderOutcome outcome = order_topologically(drafts.size(), edges);
+  if (!outcome.cycle.empty()) {
+    std::string message = "dependency cycle: ";
+    for (size_t cycle_idx = 0; cycle_idx < outcome.cycle.size(); ++cycle_idx) {
+      if (cycle_idx > 0) message += " -> ";
+      message += schemas::describe(drafts[outcome.cycle[cycle_idx]].step.object);
+    }
+    plan.diagnostics.push_back(
+        {plans::Severity::Error, drafts[outcome.cycle.front()].step.object, message});
+    return plan;
+  }
+  std::vector<int> id_of(drafts.size());
+  for (size_t position = 0; position < outcome.order.size(); ++position) {
+    id_of[outcome.order[position]] = static_cast<int>(position) + 1;
+  }
+  for (size_t draft_idx : outcome.order) {
+    plans::Step step = std::move(drafts[draft_idx].step);
+    step.id = id_of[draft_idx];
+    step.lock_timeout = options.lock_timeout;
+    step.statement_timeout = statement_timeout(drafts[draft_idx].timeout, options);
+    for (const auto& [from, to] : edges) {
+      if (to == draft_idx) step.depends_on.push_back(id_of[from]);
+    }
+    std::sort(step.depends_on.begin(), step.depends_on.end());
+    plan.steps.push_back(std::move(step));
+  }
+  return plan;
+}
+
+std::string diff_summary(const plans::Plan& plan) {
+  std::string text;
+  for (const auto& step : plan.steps) {
+    text += std::to_string(step.id) + ". " + step.summary + "\n";
+  }
+  for (const auto& diagnostic : plan.diagnostics) {
+    text +=
+        std::string(plans::severity_name(diagnostic.severity)) + ": " + diagnostic.message + "\n";
+  }
+  return text;
+}
+
+}  // namespace pgshift::planner

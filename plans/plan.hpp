@@ -1,0 +1,168 @@
+// The Plan: what pgshift intends to do to a database, as a plain value.
+//
+// The planner (planner/planner.hpp) produces it; the renderers turn it into
+// SQL, JSON and Markdown; the applier executes it step by step. A Plan is
+// self-contained: an executor needs nothing but this value.
+//
+// Invariants (established by planner::plan_changes, kept by plan_from_json):
+//   1. `steps` are in executable order; `steps[i].id == i + 1`.
+//   2. Every step lists the relations it locks and in which mode, its duration
+//      class, and its hazards; `depends_on` names only earlier steps.
+//   3. A step that cannot run inside a transaction block (CREATE INDEX
+//      CONCURRENTLY, ALTER TYPE ... ADD VALUE before PostgreSQL 12, a
+//      backfill) has `transactional == false` and is never grouped with others.
+//   4. `statements` hold the exact SQL to run, without the SET lines: the
+//      timeouts are fields. A backfill step has no statements but a
+//      `backfill` spec, executed in batches by key range, one commit per batch.
+//   5. Diagnostics are values: a plan with an Error diagnostic must not be
+//      applied (the CLI refuses it); its steps are what could be planned.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "schemas/model.hpp"
+
+namespace pgshift::plans {
+
+// PostgreSQL's table-level lock modes, weakest first (lockdefs.h, mvcc.sgml).
+enum class LockMode {
+  AccessShare,
+  RowShare,
+  RowExclusive,
+  ShareUpdateExclusive,
+  Share,
+  ShareRowExclusive,
+  Exclusive,
+  AccessExclusive,
+};
+inline constexpr std::array<LockMode, 8> kAllLockModes = {
+    LockMode::AccessShare,  LockMode::RowShare,
+    LockMode::RowExclusive, LockMode::ShareUpdateExclusive,
+    LockMode::Share,        LockMode::ShareRowExclusive,
+    LockMode::Exclusive,    LockMode::AccessExclusive};
+
+// "ACCESS EXCLUSIVE", as written in LOCK TABLE and the documentation.
+const char* lock_mode_name(LockMode mode);
+// The modes that conflict with `mode`: a session holding `mode` blocks every
+// other session asking for one of these (and waits for holders of them).
+// Source: doc/src/sgml/mvcc.sgml, table "Conflicting Lock Modes". Symmetric.
+std::vector<LockMode> blocked_by(LockMode mode);
+// The same in words for reviewers: which ordinary statements wait.
+const char* lock_mode_blocks(LockMode mode);
+
+// When a step runs relative to the others; also the first sort key of a step.
+enum class Phase {
+  Prepare,    // schemas, extensions, types, sequences, functions
+  Create,     // new tables, new and renamed columns
+  Alter,      // column types, defaults, identity
+  Backfill,   // batched UPDATEs of existing rows
+  Constrain,  // constraints NOT VALID, index builds
+  Validate,   // VALIDATE CONSTRAINT, SET NOT NULL, ADD CONSTRAINT ... USING INDEX
+  Finalize,   // views, triggers, comments, replica identity
+  Drop,       // drops of what the desired schema no longer has
+};
+inline constexpr std::array<Phase, 8> kAllPhases = {
+    Phase::Prepare,   Phase::Create,   Phase::Alter,    Phase::Backfill,
+    Phase::Constrain, Phase::Validate, Phase::Finalize, Phase::Drop};
+const char* phase_name(Phase phase);  // "prepare", ...
+
+// How long the step holds its locks, in kind rather than in seconds.
+enum class DurationClass {
+  CatalogOnly,   // touches the catalog only: instant once the lock is granted
+  OnlineScan,    // reads the table under a lock that lets reads and writes go on
+  BlockingScan,  // reads the whole table under a lock that blocks traffic
+  Rewrite,       // rewrites the table (and its indexes) under ACCESS EXCLUSIVE
+};
+inline constexpr std::array<DurationClass, 4> kAllDurationClasses = {
+    DurationClass::CatalogOnly, DurationClass::OnlineScan, DurationClass::BlockingScan,
+    DurationClass::Rewrite};
+const char* duration_class_name(DurationClass duration);  // "catalog_only", ...
+
+// What a reviewer must accept before a step runs. The names are stable: the
+// CLI's --allow-hazard flag and the JSON use them. See planner/HAZARDS.md.
+enum class Hazard {
+  DataLoss,             // drops a table, column, constraint, index or other object
+  TableRewrite,         // rewrites the table under ACCESS EXCLUSIVE
+  AccessExclusiveScan,  // scans the table under ACCESS EXCLUSIVE (SET NOT NULL before 12)
+  Rename,               // renames a table or column: running app versions break
+  EnumValueRemoval,     // a label the desired enum lacks cannot be removed in place
+  NonTransactional,     // cannot run in a transaction; a failure leaves partial state
+  DependentRecreated,   // a view is dropped and recreated around a change
+};
+inline constexpr std::array<Hazard, 7> kAllHazards = {
+    Hazard::DataLoss,         Hazard::TableRewrite,     Hazard::AccessExclusiveScan, Hazard::Rename,
+    Hazard::EnumValueRemoval, Hazard::NonTransactional, Hazard::DependentRecreated};
+const char* hazard_name(Hazard hazard);  // "data_loss", ...
+
+// One relation locked by a step.
+struct RelationLock {
+  std::string schema;
+  std::string relation;
+  LockMode mode = LockMode::AccessExclusive;
+};
+bool operator==(const RelationLock& a, const RelationLock& b);
+
+// A batched UPDATE: for each key range [lo, lo + batch_size) from min(key) to
+// max(key) as seen when the backfill starts, in its own transaction:
+//   UPDATE schema.table SET set_column = set_expression
+//    WHERE key_column >= lo AND key_column < lo + batch_size AND (where)
+// Rows inserted later get the column default, set before the backfill.
+struct BackfillSpec {
+  std::string schema;
+  std::string table;
+  std::string key_column;  // integer-valued, unique, not null
+  std::string set_column;
+  std::string set_expression;  // SQL expression, as in the model
+  std::string where;           // SQL condition, e.g. "email" IS NULL
+  int64_t batch_size = 10000;
+};
+bool operator==(const BackfillSpec& a, const BackfillSpec& b);
+
+struct Step {
+  int id = 0;  // 1-based position in the plan
+  Phase phase = Phase::Prepare;
+  schemas::ObjectId object;             // the object the step changes
+  std::string summary;                  // `add column "email" to table "public.users"`
+  std::string rationale;                // one line: why this shape
+  std::vector<std::string> statements;  // SQL, in order; empty for a backfill
+  std::optional<BackfillSpec> backfill;
+  bool transactional = true;  // false: run outside any transaction block
+  std::vector<RelationLock> locks;
+  DurationClass duration = DurationClass::CatalogOnly;
+  std::vector<Hazard> hazards;
+  std::optional<int64_t> estimated_rows;  // rows the step reads or writes, when known
+  std::chrono::milliseconds lock_timeout{0};
+  std::chrono::milliseconds statement_timeout{0};  // per batch for a backfill
+  std::vector<int> depends_on;                     // ids of earlier steps this one needs
+};
+bool operator==(const Step& a, const Step& b);
+
+enum class Severity { Error, Warning };
+const char* severity_name(Severity severity);  // "error", "warning"
+
+// A change that was refused or could not be planned safely.
+struct Diagnostic {
+  Severity severity = Severity::Error;
+  schemas::ObjectId object;
+  std::string message;  // lower case, no final period, names in double quotes
+};
+bool operator==(const Diagnostic& a, const Diagnostic& b);
+
+struct Plan {
+  std::string fingerprint;     // of the catalog the plan was made from
+  int server_version_num = 0;  // of that server, e.g. 150004
+  std::vector<Step> steps;
+  std::vector<Diagnostic> diagnostics;
+};
+bool operator==(const Plan& a, const Plan& b);
+bool operator!=(const Plan& a, const Plan& b);
+
+// True when the plan has an Error diagnostic.
+bool has_errors(const Plan& plan);
+
+}  // namespace pgshift::plans

@@ -1,0 +1,179 @@
+#include "plans/render_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "schemas/error.hpp"
+
+namespace pgshift::plans {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Every ObjectKind, for reading names back. ObjectKind::Trigger is the last
+// enumerator of schemas/model.hpp; the round-trip test covers each kind.
+schemas::ObjectKind object_kind_from_name(const std::string& name) {
+  for (int value = 0; value <= static_cast<int>(schemas::ObjectKind::Trigger); ++value) {
+    const auto kind = static_cast<schemas::ObjectKind>(value);
+    if (name == schemas::object_kind_name(kind)) return kind;
+  }
+  throw Error("invalid plan JSON: unknown object kind \"" + name + "\"");
+}
+
+template <typename Enum, size_t N>
+Enum from_name(const std::array<Enum, N>& all, const char* (*name_of)(Enum),
+               const std::string& name, const char* what) {
+  for (Enum value : all) {
+    if (name == name_of(value)) return value;
+  }
+  throw Error(std::string("invalid plan JSON: unknown ") + what + " \"" + name + "\"");
+}
+
+Severity severity_from_name(const std::string& name) {
+  for (Severity severity : {Severity::Error, Severity::Warning}) {
+    if (name == severity_name(severity)) return severity;
+  }
+  throw Error("invalid plan JSON: unknown severity \"" + name + "\"");
+}
+
+Json object_json(const schemas::ObjectId& id) {
+  return Json{{"kind", schemas::object_kind_name(id.kind)},
+              {"schema", id.schema},
+              {"table", id.table},
+              {"name", id.name}};
+}
+
+schemas::ObjectId object_from_json(const Json& json) {
+  return {object_kind_from_name(json.at("kind").get<std::string>()),
+          json.at("schema").get<std::string>(), json.at("table").get<std::string>(),
+          json.at("name").get<std::string>()};
+}
+
+Json step_json(const Step& step) {
+  Json json;
+  json["id"] = step.id;
+  json["phase"] = phase_name(step.phase);
+  json["object"] = object_json(step.object);
+  json["summary"] = step.summary;
+  json["rationale"] = step.rationale;
+  json["transactional"] = step.transactional;
+  json["statements"] = step.statements;
+  if (step.backfill) {
+    const auto& spec = *step.backfill;
+    json["backfill"] = Json{{"schema", spec.schema},
+                            {"table", spec.table},
+                            {"key_column", spec.key_column},
+                            {"set_column", spec.set_column},
+                            {"set_expression", spec.set_expression},
+                            {"where", spec.where},
+                            {"batch_size", spec.batch_size}};
+  } else {
+    json["backfill"] = nullptr;
+  }
+  Json locks = Json::array();
+  for (const auto& lock : step.locks) {
+    Json blocks = Json::array();
+    for (LockMode mode : blocked_by(lock.mode)) blocks.push_back(lock_mode_name(mode));
+    locks.push_back(Json{{"schema", lock.schema},
+                         {"relation", lock.relation},
+                         {"mode", lock_mode_name(lock.mode)},
+                         {"blocks", blocks}});
+  }
+  json["locks"] = locks;
+  json["duration"] = duration_class_name(step.duration);
+  Json hazards = Json::array();
+  for (Hazard hazard : step.hazards) hazards.push_back(hazard_name(hazard));
+  json["hazards"] = hazards;
+  json["estimated_rows"] = step.estimated_rows ? Json(*step.estimated_rows) : Json(nullptr);
+  json["lock_timeout_ms"] = step.lock_timeout.count();
+  json["statement_timeout_ms"] = step.statement_timeout.count();
+  json["depends_on"] = step.depends_on;
+  return json;
+}
+
+Step step_from_json(const Json& json) {
+  Step step;
+  step.id = json.at("id").get<int>();
+  step.phase = from_name(kAllPhases, phase_name, json.at("phase").get<std::string>(), "phase");
+  step.object = object_from_json(json.at("object"));
+  step.summary = json.at("summary").get<std::string>();
+  step.rationale = json.at("rationale").get<std::string>();
+  step.transactional = json.at("transactional").get<bool>();
+  step.statements = json.at("statements").get<std::vector<std::string>>();
+  const Json& backfill = json.at("backfill");
+  if (!backfill.is_null()) {
+    BackfillSpec spec;
+    spec.schema = backfill.at("schema").get<std::string>();
+    spec.table = backfill.at("table").get<std::string>();
+    spec.key_column = backfill.at("key_column").get<std::string>();
+    spec.set_column = backfill.at("set_column").get<std::string>();
+    spec.set_expression = backfill.at("set_expression").get<std::string>();
+    spec.where = backfill.at("where").get<std::string>();
+    spec.batch_size = backfill.at("batch_size").get<int64_t>();
+    step.backfill = spec;
+  }
+  for (const auto& lock : json.at("locks")) {
+    step.locks.push_back({lock.at("schema").get<std::string>(),
+                          lock.at("relation").get<std::string>(),
+                          from_name(kAllLockModes, lock_mode_name,
+                                    lock.at("mode").get<std::string>(), "lock mode")});
+  }
+  step.duration = from_name(kAllDurationClasses, duration_class_name,
+                            json.at("duration").get<std::string>(), "duration class");
+  for (const auto& hazard : json.at("hazards")) {
+    step.hazards.push_back(
+        from_name(kAllHazards, hazard_name, hazard.get<std::string>(), "hazard"));
+  }
+  const Json& rows = json.at("estimated_rows");
+  if (!rows.is_null()) step.estimated_rows = rows.get<int64_t>();
+  step.lock_timeout = std::chrono::milliseconds(json.at("lock_timeout_ms").get<int64_t>());
+  step.statement_timeout =
+      std::chrono::milliseconds(json.at("statement_timeout_ms").get<int64_t>());
+  step.depends_on = json.at("depends_on").get<std::vector<int>>();
+  return step;
+}
+
+}  // namespace
+
+std::string render_json(const Plan& plan) {
+  Json json;
+  json["format_version"] = kPlanFormatVersion;
+  json["fingerprint"] = plan.fingerprint;
+  json["server_version_num"] = plan.server_version_num;
+  Json steps = Json::array();
+  for (const auto& step : plan.steps) steps.push_back(step_json(step));
+  json["steps"] = steps;
+  Json diagnostics = Json::array();
+  for (const auto& diagnostic : plan.diagnostics) {
+    diagnostics.push_back(Json{{"severity", severity_name(diagnostic.severity)},
+                               {"object", object_json(diagnostic.object)},
+                               {"message", diagnostic.message}});
+  }
+  json["diagnostics"] = diagnostics;
+  return json.dump(2) + "\n";
+}
+
+Plan plan_from_json(const std::string& text) {
+  try {
+    const Json json = Json::parse(text);
+    const int version = json.at("format_version").get<int>();
+    if (version != kPlanFormatVersion) {
+      throw Error("unsupported plan format_version " + std::to_string(version) +
+                  " (this pgshift reads " + std::to_string(kPlanFormatVersion) + ")");
+    }
+    Plan plan;
+    plan.fingerprint = json.at("fingerprint").get<std::string>();
+    plan.server_version_num = json.at("server_version_num").get<int>();
+    for (const auto& step : json.at("steps")) plan.steps.push_back(step_from_json(step));
+    for (const auto& diagnostic : json.at("diagnostics")) {
+      plan.diagnostics.push_back({severity_from_name(diagnostic.at("severity").get<std::string>()),
+                                  object_from_json(diagnostic.at("object")),
+                                  diagnostic.at("message").get<std::string>()});
+    }
+    return plan;
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(std::string("invalid plan JSON: ") + error.what());
+  }
+}
+
+}  // namespace pgshift::plans

@@ -1,0 +1,552 @@
+// One test per rule of the planner (issue 5, rules 1-12).
+#include <catch2/catch.hpp>
+
+#include "tests/planner/fixtures.hpp"
+
+using namespace pgshift;
+using namespace pgshift::testing;
+using plans::DurationClass;
+using plans::Hazard;
+using plans::LockMode;
+using plans::Phase;
+
+namespace {
+
+// current: public.users (id, email) with a million rows; desired: as given.
+struct UsersCase {
+  schemas::Database current = database({table("users", {column("email", "text")})});
+  schemas::Database desired = database({table("users", {column("email", "text")})});
+  UsersCase() { set_rows(current, "users", 1000000); }
+  schemas::Table& desired_users() { return table_of(desired, "users"); }
+};
+
+}  // namespace
+
+TEST_CASE("a nullable column on a filled table is one catalog-only step", "[planner]") {
+  UsersCase c;
+  c.desired_users().columns.push_back(column("nickname", "text"));
+  const auto result = plan(c.current, c.desired);
+  REQUIRE(summaries(result) ==
+          std::vector<std::string>{"add column \"nickname\" of table \"public.users\""});
+  const auto& step = result.steps[0];
+  CHECK(step.statements ==
+        std::vector<std::string>{"ALTER TABLE public.users ADD COLUMN nickname text"});
+  CHECK(step.duration == DurationClass::CatalogOnly);
+  CHECK(step.transactional);
+  REQUIRE(step.locks.size() == 1);
+  CHECK(step.locks[0].mode == LockMode::AccessExclusive);
+  CHECK(step.lock_timeout == std::chrono::milliseconds(200));
+  CHECK(step.hazards.empty());
+}
+
+TEST_CASE("a constant default on PostgreSQL 11+ is one catalog-only step", "[planner]") {
+  UsersCase c;
+  c.desired_users().columns.push_back(column("active", "boolean", true, "true"));
+  const auto result = plan(c.current, c.desired, 110000);
+  REQUIRE(result.steps.size() == 1);
+  CHECK(result.steps[0].statements[0] ==
+        "ALTER TABLE public.users ADD COLUMN active boolean DEFAULT true NOT NULL");
+  CHECK(result.steps[0].duration == DurationClass::CatalogOnly);
+}
+
+TEST_CASE("a constant default before PostgreSQL 11 becomes add, default, backfill", "[planner]") {
+  UsersCase c;
+  c.desired_users().columns.push_back(column("active", "boolean", false, "true"));
+  const auto result = plan(c.current, c.desired, 100000);
+  CHECK(summaries(result) ==
+        std::vector<std::string>{"add column \"active\" of table \"public.users\"",
+                                 "set the default of column \"active\" of table \"public.users\"",
+                                 "backfill column \"active\" of table \"public.users\""});
+  const auto& backfill = result.steps[2];
+  REQUIRE(backfill.backfill);
+  CHECK(backfill.backfill->set_expression == "true");
+  CHECK(backfill.backfill->key_column == "id");
+  CHECK(backfill.backfill->where == "active IS NULL");
+  CHECK(backfill.backfill->batch_size == 10000);
+  CHECK_FALSE(backfill.transactional);
+  CHECK(backfill.statements.empty());
+  CHECK(backfill.estimated_rows == 1000000);
+}
+
+TEST_CASE("a volatile default on a filled table becomes add, default, backfill", "[planner]") {
+  UsersCase c;
+  c.desired_users().columns.push_back(column("token", "uuid", true, "gen_random_uuid()"));
+  planner::PlanOptions options;
+  options.desired_volatile_defaults = {"public.users.token"};
+  const auto result = planner::plan_changes(c.current, c.desired, options);
+  CHECK(summaries(result) ==
+        std::vector<std::string>{
+            "add column \"token\" of table \"public.users\"",
+            "set the default of column \"token\" of table \"public.users\"",
+            "backfill column \"token\" of table \"public.users\"",
+            "add CHECK (token IS NOT NULL) NOT VALID to table \"public.users\"",
+            "validate CHECK (token IS NOT NULL) on table \"public.users\"",
+            "set NOT NULL on column \"token\" of table \"public.users\"",
+            "drop the helper CHECK of column \"token\" of table \"public.users\""});
+  CHECK(result.steps[0].statements[0] == "ALTER TABLE public.users ADD COLUMN token uuid");
+  CHECK(result.steps[1].statements[0] ==
+        "ALTER TABLE public.users ALTER COLUMN token SET DEFAULT gen_random_uuid()");
+  CHECK(result.steps[2].backfill->set_expression == "gen_random_uuid()");
+  for (const auto& step : result.steps) CHECK_FALSE(has_hazard(step, Hazard::TableRewrite));
+}
+
+TEST_CASE("a backfill value differing from the default is used for existing rows", "[planner]") {
+  UsersCase c;
+  auto added = column("plan", "text", false, "'free'");
+  added.backfill = "'legacy'";
+  c.desired_users().columns.push_back(added);
+  const auto result = plan(c.current, c.desired);
+  REQUIRE(result.steps.size() == 3);
+  CHECK(result.steps[2].backfill->set_expression == "'legacy'");
+  CHECK(result.steps[2].statement_timeout == std::chrono::minutes(1));
+}
+
+TEST_CASE("NOT NULL on an existing column of a filled table goes through a NOT VALID check",
+          "[planner]") {
+  UsersCase c;
+  c.desired_users().columns[1].not_null = true;
+  const auto result = plan(c.current, c.desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{"ALTER TABLE public.users ADD CONSTRAINT pgshift_nn_email CHECK "
+                                 "(email IS NOT NULL) NOT VALID",
+                                 "ALTER TABLE public.users VALIDATE CONSTRAINT pgshift_nn_email",
+                                 "ALTER TABLE public.users ALTER COLUMN email SET NOT NULL",
+                                 "ALTER TABLE public.users DROP CONSTRAINT pgshift_nn_email"});
+  CHECK(result.steps[1].locks[0].mode == LockMode::ShareUpdateExclusive);
+  CHECK(result.steps[1].duration == DurationClass::OnlineScan);
+  CHECK(result.steps[1].statement_timeout == std::chrono::hours(1));
+  CHECK(result.steps[2].duration == DurationClass::CatalogOnly);
+  CHECK_FALSE(has_hazard(result.steps[2], Hazard::AccessExclusiveScan));
+}
+
+TEST_CASE("before PostgreSQL 12 SET NOT NULL is flagged as an ACCESS EXCLUSIVE scan", "[planner]") {
+  UsersCase c;
+  c.desired_users().columns[1].not_null = true;
+  const auto result = plan(c.current, c.desired, 110000);
+  REQUIRE(result.steps.size() == 4);
+  CHECK(result.steps[2].summary == "set NOT NULL on column \"email\" of table \"public.users\"");
+  CHECK(has_hazard(result.steps[2], Hazard::AccessExclusiveScan));
+  CHECK(result.steps[2].duration == DurationClass::BlockingScan);
+}
+
+TEST_CASE("a NOT NULL column without default or backfill on a filled table is refused",
+          "[planner]") {
+  UsersCase c;
+  c.desired_users().columns.push_back(column("name", "text", true));
+  const auto result = plan(c.current, c.desired);
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].severity == plans::Severity::Error);
+  CHECK(result.diagnostics[0].message ==
+        "column \"name\" of table \"public.users\" is NOT NULL but has neither a default nor a "
+        "backfill value for the existing rows");
+  CHECK(plans::has_errors(result));
+}
+
+TEST_CASE("a CHECK constraint is added NOT VALID then validated", "[planner]") {
+  UsersCase c;
+  c.desired_users().check_constraints.push_back({"email_length", "length(email) < 200"});
+  const auto result = plan(c.current, c.desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{"ALTER TABLE public.users ADD CONSTRAINT email_length CHECK "
+                                 "(length(email) < 200) NOT VALID",
+                                 "ALTER TABLE public.users VALIDATE CONSTRAINT email_length"});
+  CHECK(result.steps[1].phase == Phase::Validate);
+  CHECK(result.steps[1].depends_on == std::vector<int>{1});
+}
+
+TEST_CASE("a NOT VALID check in the catalog only needs validation", "[planner]") {
+  UsersCase c;
+  schemas::CheckConstraint check{"email_length", "length(email) < 200"};
+  c.desired_users().check_constraints.push_back(check);
+  check.validated = false;
+  table_of(c.current, "users").check_constraints.push_back(check);
+  const auto result = plan(c.current, c.desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{"ALTER TABLE public.users VALIDATE CONSTRAINT email_length"});
+}
+
+TEST_CASE("a foreign key is added NOT VALID then validated, locking both tables", "[planner]") {
+  auto current = database({table("users"), table("orders", {column("user_id", "bigint")})});
+  set_rows(current, "users", 1000);
+  set_rows(current, "orders", 50000);
+  auto desired = current;
+  desired.facts = {};
+  schemas::ForeignKey fk;
+  fk.name = "orders_user_id_fkey";
+  fk.columns = {"user_id"};
+  fk.ref_schema = "public";
+  fk.ref_table = "users";
+  fk.ref_columns = {"id"};
+  table_of(desired, "orders").foreign_keys.push_back(fk);
+  const auto result = plan(current, desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{
+            "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) "
+            "REFERENCES public.users (id) NOT VALID",
+            "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey"});
+  const std::vector<plans::RelationLock> add_locks = {
+      {"public", "orders", LockMode::ShareRowExclusive},
+      {"public", "users", LockMode::ShareRowExclusive}};
+  CHECK(result.steps[0].locks == add_locks);
+  const std::vector<plans::RelationLock> validate_locks = {
+      {"public", "orders", LockMode::ShareUpdateExclusive},
+      {"public", "users", LockMode::RowShare}};
+  CHECK(result.steps[1].locks == validate_locks);
+  CHECK(result.steps[1].estimated_rows == 50000);
+}
+
+TEST_CASE("a unique constraint on a filled table is built concurrently then attached",
+          "[planner]") {
+  UsersCase c;
+  c.desired_users().unique_constraints.push_back({"users_email_key", {"email"}});
+  const auto result = plan(c.current, c.desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{
+            "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON public.users (email)",
+            "ALTER TABLE public.users ADD CONSTRAINT users_email_key UNIQUE USING INDEX "
+            "users_email_key"});
+  CHECK_FALSE(result.steps[0].transactional);
+  CHECK(result.steps[0].locks[0].mode == LockMode::ShareUpdateExclusive);
+  CHECK(result.steps[0].statement_timeout == std::chrono::hours(4));
+  CHECK(result.steps[1].transactional);
+}
+
+TEST_CASE(
+    "a primary key on a filled table gets NOT NULL first, then the index, then the "
+    "constraint",
+    "[planner]") {
+  auto current = database({table("events", {column("code", "text")})});
+  table_of(current, "events").primary_key.reset();
+  set_rows(current, "events", 10);
+  auto desired = current;
+  desired.facts = {};
+  table_of(desired, "events").primary_key = schemas::PrimaryKey{"events_pkey", {"code"}};
+  const auto result = plan(current, desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{
+            "ALTER TABLE public.events ADD CONSTRAINT pgshift_nn_code CHECK (code IS NOT NULL) NOT "
+            "VALID",
+            "CREATE UNIQUE INDEX CONCURRENTLY events_pkey ON public.events (code)",
+            "ALTER TABLE public.events VALIDATE CONSTRAINT pgshift_nn_code",
+            "ALTER TABLE public.events ALTER COLUMN code SET NOT NULL",
+            "ALTER TABLE public.events DROP CONSTRAINT pgshift_nn_code",
+            "ALTER TABLE public.events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX "
+            "events_pkey"});
+}
+
+TEST_CASE("an index on a filled table is built concurrently outside a transaction", "[planner]") {
+  UsersCase c;
+  schemas::Index index;
+  index.name = "users_email_idx";
+  index.keys = {schemas::IndexKey{std::string("email")}};
+  index.where = "email IS NOT NULL";
+  c.desired_users().indexes.push_back(index);
+  const auto result = plan(c.current, c.desired);
+  REQUIRE(result.steps.size() == 1);
+  CHECK(result.steps[0].statements[0] ==
+        "CREATE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (email) WHERE "
+        "email IS NOT NULL");
+  CHECK_FALSE(result.steps[0].transactional);
+  CHECK(has_hazard(result.steps[0], Hazard::NonTransactional));
+  CHECK(result.steps[0].duration == DurationClass::OnlineScan);
+}
+
+TEST_CASE("a changed index is built under a temporary name, the old dropped, the new renamed",
+          "[planner]") {
+  UsersCase c;
+  schemas::Index index;
+  index.name = "users_email_idx";
+  index.keys = {schemas::IndexKey{std::string("email")}};
+  table_of(c.current, "users").indexes.push_back(index);
+  index.keys[0].order = schemas::SortOrder::Desc;
+  c.desired_users().indexes.push_back(index);
+  const auto result = plan(c.current, c.desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{
+            "CREATE INDEX CONCURRENTLY users_email_idx_pgshift_new ON public.users USING btree "
+            "(email DESC)",
+            "DROP INDEX CONCURRENTLY public.users_email_idx",
+            "ALTER INDEX public.users_email_idx_pgshift_new RENAME TO users_email_idx"});
+  CHECK_FALSE(result.steps[1].transactional);
+  CHECK(result.steps[2].locks[0].mode == LockMode::ShareUpdateExclusive);
+}
+
+TEST_CASE("an invalid index is dropped concurrently and rebuilt", "[planner]") {
+  UsersCase c;
+  schemas::Index index;
+  index.name = "users_email_idx";
+  index.keys = {schemas::IndexKey{std::string("email")}};
+  c.desired_users().indexes.push_back(index);
+  index.valid = false;
+  table_of(c.current, "users").indexes.push_back(index);
+  const auto result = plan(c.current, c.desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{
+            "DROP INDEX CONCURRENTLY public.users_email_idx",
+            "CREATE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (email)"});
+}
+
+TEST_CASE("a widened varchar changes type without a rewrite", "[planner]") {
+  auto current = database({table("users", {column("name", "character varying(20)")})});
+  set_rows(current, "users", 1000);
+  auto desired = database({table("users", {column("name", "varchar(50)")})});
+  auto result = plan(current, desired);
+  REQUIRE(result.steps.size() == 1);
+  CHECK(result.steps[0].statements[0] ==
+        "ALTER TABLE public.users ALTER COLUMN name TYPE varchar(50)");
+  CHECK(result.steps[0].duration == DurationClass::CatalogOnly);
+  CHECK(result.steps[0].hazards.empty());
+
+  table_of(desired, "users").columns[1].type = "text";
+  result = plan(current, desired);
+  CHECK(result.steps[0].hazards.empty());
+}
+
+TEST_CASE("a numeric precision increase at the same scale needs no rewrite", "[planner]") {
+  auto current = database({table("t", {column("amount", "numeric(10,2)")})});
+  auto desired = database({table("t", {column("amount", "numeric(12, 2)")})});
+  auto result = plan(current, desired);
+  CHECK(result.steps[0].hazards.empty());
+  table_of(desired, "t").columns[1].type = "numeric(12,3)";
+  result = plan(current, desired);
+  CHECK(has_hazard(result.steps[0], Hazard::TableRewrite));
+}
+
+TEST_CASE("a binary-coercible cast from the catalog needs no rewrite", "[planner]") {
+  auto current = database({table("t", {column("address", "cidr")})});
+  current.facts.binary_coercible_casts = {{"cidr", "inet"}};
+  auto desired = database({table("t", {column("address", "inet")})});
+  const auto result = plan(current, desired);
+  CHECK(result.steps[0].duration == DurationClass::CatalogOnly);
+}
+
+TEST_CASE("an integer to bigint change is a table rewrite with the row estimate", "[planner]") {
+  auto current = database({table("t", {column("counter", "int4")})});
+  set_rows(current, "t", 123456);
+  auto desired = database({table("t", {column("counter", "bigint")})});
+  const auto result = plan(current, desired);
+  REQUIRE(result.steps.size() == 1);
+  const auto& step = result.steps[0];
+  CHECK(step.statements[0] ==
+        "ALTER TABLE public.t ALTER COLUMN counter TYPE bigint USING counter::bigint");
+  CHECK(has_hazard(step, Hazard::TableRewrite));
+  CHECK(step.duration == DurationClass::Rewrite);
+  CHECK(step.estimated_rows == 123456);
+  CHECK(step.locks[0].mode == LockMode::AccessExclusive);
+}
+
+TEST_CASE("type aliases and whitespace make no false diffs", "[planner]") {
+  auto current =
+      database({table("t", {column("a", "integer"), column("b", "timestamp with time zone"),
+                            column("c", "character varying(10)", false, "'x'")})});
+  auto desired = database({table("t", {column("a", "int4"), column("b", "timestamptz"),
+                                       column("c", " VARCHAR(10) ", false, "  'x' ")})});
+  CHECK(plan(current, desired).steps.empty());
+}
+
+TEST_CASE("defaults set, changed and dropped are catalog-only", "[planner]") {
+  auto current = database({table("t", {column("a", "integer", false, "1"), column("b", "integer"),
+                                       column("c", "integer", false, "3")})});
+  auto desired =
+      database({table("t", {column("a", "integer", false, "2"), column("b", "integer", false, "0"),
+                            column("c", "integer")})});
+  const auto result = plan(current, desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{"ALTER TABLE public.t ALTER COLUMN a SET DEFAULT 2",
+                                 "ALTER TABLE public.t ALTER COLUMN b SET DEFAULT 0",
+                                 "ALTER TABLE public.t ALTER COLUMN c DROP DEFAULT"});
+  for (const auto& step : result.steps) CHECK(step.duration == DurationClass::CatalogOnly);
+}
+
+TEST_CASE("drops of columns, constraints, indexes and tables carry data_loss", "[planner]") {
+  auto current = database({table("gone"), table("t", {column("old", "text")})});
+  auto& t = table_of(current, "t");
+  t.check_constraints.push_back({"old_check", "old <> ''"});
+  schemas::Index index;
+  index.name = "t_old_idx";
+  index.keys = {schemas::IndexKey{std::string("old")}};
+  t.indexes.push_back(index);
+  auto desired = database({table("t")});
+  const auto result = plan(current, desired);
+  CHECK(summaries(result) ==
+        std::vector<std::string>{"drop table \"public.gone\"",
+                                 "drop check constraint \"old_check\" of table \"public.t\"",
+                                 "drop index \"t_old_idx\" on table \"public.t\"",
+                                 "drop column \"old\" of table \"public.t\""});
+  for (const auto& step : result.steps) CHECK(has_hazard(step, Hazard::DataLoss));
+}
+
+TEST_CASE("objects on an empty table need no safe sequence", "[planner]") {
+  auto current = database(
+      {table("users", {column("email", "text")}), table("orders", {column("user_id", "bigint")})});
+  set_rows(current, "users", 0);
+  set_rows(current, "orders", 0);
+  auto desired = current;
+  desired.facts = {};
+  table_of(desired, "users").columns[1].not_null = true;
+  schemas::Index index;
+  index.name = "users_email_idx";
+  index.keys = {schemas::IndexKey{std::string("email")}};
+  table_of(desired, "users").indexes.push_back(index);
+  schemas::ForeignKey fk;
+  fk.name = "orders_user_id_fkey";
+  fk.columns = {"user_id"};
+  fk.ref_schema = "public";
+  fk.ref_table = "users";
+  fk.ref_columns = {"id"};
+  table_of(desired, "orders").foreign_keys.push_back(fk);
+  const auto result = plan(current, desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{
+            "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) "
+            "REFERENCES public.users (id)",
+            "CREATE INDEX users_email_idx ON public.users USING btree (email)",
+            "ALTER TABLE public.users ALTER COLUMN email SET NOT NULL"});
+  for (const auto& step : result.steps) CHECK(step.transactional);
+}
+
+TEST_CASE("a new table is created with its keys inline and plain indexes", "[planner]") {
+  const auto current = database({});
+  auto users = table("users", {column("email", "text", true)});
+  users.unique_constraints.push_back({"users_email_key", {"email"}});
+  schemas::Index index;
+  index.name = "users_lower_email_idx";
+  index.keys = {schemas::IndexKey{std::nullopt, std::string("lower(email)")}};
+  users.indexes.push_back(index);
+  users.comment = "people";
+  const auto result = plan(current, database({users}));
+  CHECK(statements(result) ==
+        std::vector<std::string>{
+            "CREATE TABLE public.users (\n  id bigint NOT NULL,\n  email text NOT NULL,\n"
+            "  CONSTRAINT users_pkey PRIMARY KEY (id),\n"
+            "  CONSTRAINT users_email_key UNIQUE (email)\n)",
+            "CREATE INDEX users_lower_email_idx ON public.users USING btree ((lower(email)))",
+            "COMMENT ON TABLE public.users IS 'people'"});
+}
+
+TEST_CASE("a backfill without an integer key is a diagnostic naming the table", "[planner]") {
+  auto current = database({table("tags", {column("label", "text")})});
+  table_of(current, "tags").primary_key->columns = {"label"};
+  set_rows(current, "tags", 100);
+  auto desired = current;
+  desired.facts = {};
+  auto added = column("color", "text", false, "random_color()");
+  table_of(desired, "tags").columns.push_back(added);
+  planner::PlanOptions options;
+  options.desired_volatile_defaults = {"public.tags.color"};
+  const auto result = planner::plan_changes(current, desired, options);
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].message ==
+        "cannot backfill column \"color\" of table \"public.tags\" in batches: table "
+        "\"public.tags\" has no single-column integer primary key or unique not-null key");
+}
+
+TEST_CASE("renamed columns and tables are renames with the rename hazard", "[planner]") {
+  auto current = database({table("people", {column("mail", "text")})});
+  auto renamed_column = column("email", "text");
+  renamed_column.renamed_from = "mail";
+  auto users = table("users", {renamed_column});
+  users.renamed_from = "people";
+  users.primary_key->name = "people_pkey";
+  const auto result = plan(current, database({users}));
+  CHECK(statements(result) ==
+        std::vector<std::string>{"ALTER TABLE public.people RENAME TO users",
+                                 "ALTER TABLE public.users RENAME COLUMN mail TO email"});
+  for (const auto& step : result.steps) CHECK(has_hazard(step, Hazard::Rename));
+}
+
+TEST_CASE("enum labels are added in place; before 12 outside a transaction", "[planner]") {
+  schemas::Database current = database({});
+  public_schema(current).enums.push_back({"mood", {"sad", "happy"}});
+  schemas::Database desired = database({});
+  public_schema(desired).enums.push_back({"mood", {"sad", "ok", "happy"}});
+  auto result = plan(current, desired, 150000);
+  CHECK(
+      statements(result) ==
+      std::vector<std::string>{"ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'ok' AFTER 'sad'"});
+  CHECK(result.steps[0].transactional);
+  result = plan(current, desired, 110000);
+  CHECK_FALSE(result.steps[0].transactional);
+  CHECK(has_hazard(result.steps[0], Hazard::NonTransactional));
+}
+
+TEST_CASE("removing an enum label is refused with enum_value_removal", "[planner]") {
+  schemas::Database current = database({});
+  public_schema(current).enums.push_back({"mood", {"sad", "happy"}});
+  schemas::Database desired = database({});
+  public_schema(desired).enums.push_back({"mood", {"happy"}});
+  const auto result = plan(current, desired);
+  CHECK(result.steps.empty());
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].message.find("enum_value_removal") != std::string::npos);
+}
+
+TEST_CASE("a view on a retyped column is dropped first and recreated after", "[planner]") {
+  auto current = database({table("t", {column("n", "integer")})});
+  public_schema(current).views.push_back({"v", "SELECT n FROM t"});
+  current.facts.dependencies.push_back({{schemas::ObjectKind::View, "public", "", "v"},
+                                        {schemas::ObjectKind::Table, "public", "", "t"},
+                                        "n"});
+  auto desired = database({table("t", {column("n", "bigint")})});
+  public_schema(desired).views.push_back({"v", "SELECT n FROM t"});
+  const auto result = plan(current, desired);
+  CHECK(summaries(result) ==
+        std::vector<std::string>{"drop (to recreate) view \"public.v\"",
+                                 "change the type of column \"n\" of table \"public.t\" from "
+                                 "integer to bigint",
+                                 "create view \"public.v\""});
+  CHECK(has_hazard(result.steps[0], Hazard::DependentRecreated));
+}
+
+TEST_CASE("other object kinds are created in dependency order", "[planner]") {
+  const auto current = database({});
+  auto desired = database({});
+  schemas::Schema billing;
+  billing.name = "billing";
+  auto invoices =
+      table("invoices", {column("status", "billing.status"), column("amount", "money_amount")});
+  schemas::Trigger trigger;
+  trigger.name = "invoices_touch";
+  trigger.timing = schemas::TriggerTiming::Before;
+  trigger.events = {"UPDATE"};
+  trigger.for_each_row = true;
+  trigger.function = "billing.touch";
+  invoices.triggers.push_back(trigger);
+  billing.tables.push_back(invoices);
+  billing.enums.push_back({"status", {"open", "paid"}});
+  schemas::Domain domain;
+  domain.name = "money_amount";
+  domain.base_type = "numeric(12,2)";
+  domain.checks.push_back({"positive", "VALUE >= 0"});
+  billing.domains.push_back(domain);
+  schemas::Function touch;
+  touch.name = "touch";
+  touch.returns = "trigger";
+  touch.language = "plpgsql";
+  touch.body = "BEGIN NEW.updated_at := now(); RETURN NEW; END";
+  billing.functions.push_back(touch);
+  billing.views.push_back(
+      {"open_invoices", "SELECT id FROM billing.invoices WHERE status = 'open'"});
+  schemas::Sequence sequence;
+  sequence.name = "invoice_numbers";
+  billing.sequences.push_back(sequence);
+  desired.schemas.push_back(billing);
+  schemas::canonicalize(desired);
+  const auto result = plan(current, desired);
+  CHECK(summaries(result) == std::vector<std::string>{
+                                 "create schema \"billing\"",
+                                 "create enum \"billing.status\"",
+                                 "create domain \"billing.money_amount\"",
+                                 "create sequence \"billing.invoice_numbers\"",
+                                 "create function \"billing.touch()\"",
+                                 "create table \"billing.invoices\"",
+                                 "create trigger \"invoices_touch\" of table \"billing.invoices\"",
+                                 "create view \"billing.open_invoices\"",
+                             });
+  CHECK(result.steps[4].statements[0] ==
+        "CREATE OR REPLACE FUNCTION billing.touch() RETURNS trigger LANGUAGE plpgsql VOLATILE AS "
+        "$pgshift$BEGIN NEW.updated_at := now(); RETURN NEW; END$pgshift$");
+  CHECK(result.steps[6].statements[0] ==
+        "CREATE TRIGGER invoices_touch BEFORE UPDATE ON billing.invoices FOR EACH ROW EXECUTE "
+        "FUNCTION billing.touch()");
+}

@@ -1,0 +1,111 @@
+// Planning a model against itself gives an empty plan.
+#include <rapidcheck/catch.h>
+
+#include <catch2/catch.hpp>
+
+#include "tests/planner/fixtures.hpp"
+
+using namespace pgshift;
+using namespace pgshift::testing;
+
+TEST_CASE("a rich model planned against itself gives an empty plan", "[planner]") {
+  auto users = table("users", {column("email", "character varying(200)", true),
+                               column("created_at", "timestamp with time zone", true, "now()")});
+  users.unique_constraints.push_back({"users_email_key", {"email"}});
+  users.check_constraints.push_back({"email_has_at", "email ~ '@'"});
+  schemas::Index index;
+  index.name = "users_created_idx";
+  index.keys = {schemas::IndexKey{std::string("created_at")}};
+  users.indexes.push_back(index);
+  auto orders = table("orders", {column("user_id", "bigint", true)});
+  schemas::ForeignKey fk;
+  fk.name = "orders_user_fkey";
+  fk.columns = {"user_id"};
+  fk.ref_schema = "public";
+  fk.ref_table = "users";
+  fk.ref_columns = {"id"};
+  orders.foreign_keys.push_back(fk);
+  auto db = database({users, orders});
+  public_schema(db).enums.push_back({"mood", {"sad", "happy"}});
+  public_schema(db).views.push_back({"emails", "SELECT email FROM users"});
+  schemas::Function function;
+  function.name = "one";
+  function.returns = "integer";
+  function.body = "SELECT 1";
+  public_schema(db).functions.push_back(function);
+  set_rows(db, "users", 1000);
+  const auto result = plan(db, db);
+  CHECK(result.steps.empty());
+  CHECK(result.diagnostics.empty());
+}
+
+namespace {
+
+const std::vector<std::string> kTypes = {"integer",
+                                         "bigint",
+                                         "text",
+                                         "boolean",
+                                         "character varying(30)",
+                                         "numeric(10,2)",
+                                         "timestamp with time zone",
+                                         "uuid"};
+
+// A random but valid model: tables with columns, a primary key, indexes and
+// foreign keys to earlier tables.
+rc::Gen<schemas::Database> generated_database() {
+  return rc::gen::exec([] {
+    const int table_count = *rc::gen::inRange(0, 5);
+    std::vector<schemas::Table> tables;
+    for (int table_idx = 0; table_idx < table_count; ++table_idx) {
+      std::vector<schemas::Column> columns;
+      const int column_count = *rc::gen::inRange(0, 5);
+      for (int column_idx = 0; column_idx < column_count; ++column_idx) {
+        auto added = column("c" + std::to_string(column_idx), *rc::gen::elementOf(kTypes),
+                            *rc::gen::arbitrary<bool>());
+        if (*rc::gen::arbitrary<bool>()) added.default_expr = "NULL";
+        columns.push_back(added);
+      }
+      auto created = table("t" + std::to_string(table_idx), columns);
+      if (!columns.empty() && *rc::gen::arbitrary<bool>()) {
+        schemas::Index index;
+        index.name = created.name + "_c0_idx";
+        index.keys = {schemas::IndexKey{std::string("c0")}};
+        created.indexes.push_back(index);
+      }
+      if (table_idx > 0 && *rc::gen::arbitrary<bool>()) {
+        created.columns.push_back(column("parent_id", "bigint"));
+        schemas::ForeignKey fk;
+        fk.name = created.name + "_parent_fkey";
+        fk.columns = {"parent_id"};
+        fk.ref_schema = "public";
+        fk.ref_table = "t" + std::to_string(*rc::gen::inRange(0, table_idx));
+        fk.ref_columns = {"id"};
+        created.foreign_keys.push_back(fk);
+      }
+      tables.push_back(created);
+    }
+    return database(tables);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("generated models planned against themselves give empty plans", "[planner]") {
+  rc::prop("plan(m, m) is empty", [] {
+    const auto db = *generated_database();
+    const auto result = plan(db, db);
+    RC_ASSERT(result.steps.empty());
+    RC_ASSERT(result.diagnostics.empty());
+  });
+}
+
+TEST_CASE("generated models are created from nothing without diagnostics or cycles", "[planner]") {
+  rc::prop("plan(empty, m) orders every step", [] {
+    const auto db = *generated_database();
+    const auto result = plan(database({}), db);
+    RC_ASSERT(result.diagnostics.empty());
+    for (const auto& step : result.steps) {
+      for (int dependency : step.depends_on) RC_ASSERT(dependency < step.id);
+    }
+  });
+}
