@@ -1,0 +1,114 @@
+-- pgshift plan
+-- server_version_num: 150004
+-- catalog fingerprint: sha256:0123abcd
+-- steps: 11
+\set ON_ERROR_STOP on
+
+-- Step 1: add column "token" of table "public.User"
+-- phase: create; duration: catalog_only; locks: ACCESS EXCLUSIVE on public.User
+-- hazards: none
+-- why: rule 3: a volatile default would rewrite every row; add the column nullable, then backfill
+SET lock_timeout = '200ms';
+SET statement_timeout = '10000ms';
+BEGIN;
+ALTER TABLE public."User" ADD COLUMN token uuid;
+COMMIT;
+
+-- Step 2: set the default of column "token" of table "public.User"
+-- phase: alter; duration: catalog_only; locks: ACCESS EXCLUSIVE on public.User
+-- hazards: none
+-- why: new rows get the default while existing rows are backfilled
+SET lock_timeout = '200ms';
+SET statement_timeout = '10000ms';
+BEGIN;
+ALTER TABLE public."User" ALTER COLUMN token SET DEFAULT gen_random_uuid();
+COMMIT;
+
+-- Step 3: backfill column "token" of table "public.User"
+-- phase: backfill; duration: online_scan; locks: ROW EXCLUSIVE on public.User
+-- hazards: none; estimated rows: 250000
+-- why: existing rows get the value in short batches by id range, one commit each: no long lock, no table rewrite
+SET lock_timeout = '200ms';
+SET statement_timeout = '60000ms';
+SELECT 'UPDATE public."User" SET token = gen_random_uuid() WHERE id >= ' || lo || ' AND id < ' || (lo + 10000) || ' AND (token IS NULL)'
+  FROM generate_series((SELECT min(id) FROM public."User")::bigint,
+                       (SELECT max(id) FROM public."User")::bigint, 10000) AS lo
+\gexec
+
+-- Step 4: add CHECK (token IS NOT NULL) NOT VALID to table "public.User"
+-- phase: constrain; duration: catalog_only; locks: ACCESS EXCLUSIVE on public.User
+-- hazards: none
+-- why: NOT VALID skips the scan: the ACCESS EXCLUSIVE lock is brief
+SET lock_timeout = '200ms';
+SET statement_timeout = '10000ms';
+BEGIN;
+ALTER TABLE public."User" ADD CONSTRAINT pgshift_nn_token CHECK (token IS NOT NULL) NOT VALID;
+COMMIT;
+
+-- Step 5: add foreign key "orders_user_id_fkey" of table "public.orders"
+-- phase: constrain; duration: catalog_only; locks: SHARE ROW EXCLUSIVE on public.orders, SHARE ROW EXCLUSIVE on public.User
+-- hazards: none
+-- why: rule 6: NOT VALID skips the scan; VALIDATE follows under a weaker lock
+SET lock_timeout = '200ms';
+SET statement_timeout = '10000ms';
+BEGIN;
+ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public."User" (id) NOT VALID;
+COMMIT;
+
+-- Step 6: create index "User_select_idx" on table "public.User"
+-- phase: constrain; duration: online_scan; locks: SHARE UPDATE EXCLUSIVE on public.User
+-- hazards: non_transactional; estimated rows: 250000
+-- why: rule 8: CREATE INDEX CONCURRENTLY lets reads and writes go on
+SET lock_timeout = '200ms';
+SET statement_timeout = '14400000ms';
+CREATE INDEX CONCURRENTLY "User_select_idx" ON public."User" USING btree ("select");
+
+-- Step 7: validate CHECK (token IS NOT NULL) on table "public.User"
+-- phase: validate; duration: online_scan; locks: SHARE UPDATE EXCLUSIVE on public.User
+-- hazards: none; estimated rows: 250000
+-- why: VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on
+SET lock_timeout = '200ms';
+SET statement_timeout = '3600000ms';
+BEGIN;
+ALTER TABLE public."User" VALIDATE CONSTRAINT pgshift_nn_token;
+COMMIT;
+
+-- Step 8: set NOT NULL on column "token" of table "public.User"
+-- phase: validate; duration: catalog_only; locks: ACCESS EXCLUSIVE on public.User
+-- hazards: none
+-- why: PostgreSQL 12+ skips the scan: the valid CHECK proves no NULLs
+SET lock_timeout = '200ms';
+SET statement_timeout = '10000ms';
+BEGIN;
+ALTER TABLE public."User" ALTER COLUMN token SET NOT NULL;
+COMMIT;
+
+-- Step 9: drop the helper CHECK of column "token" of table "public.User"
+-- phase: validate; duration: catalog_only; locks: ACCESS EXCLUSIVE on public.User
+-- hazards: none
+-- why: the NOT NULL attribute now enforces it
+SET lock_timeout = '200ms';
+SET statement_timeout = '10000ms';
+BEGIN;
+ALTER TABLE public."User" DROP CONSTRAINT pgshift_nn_token;
+COMMIT;
+
+-- Step 10: validate foreign key "orders_user_id_fkey" of table "public.orders"
+-- phase: validate; duration: online_scan; locks: SHARE UPDATE EXCLUSIVE on public.orders, ROW SHARE on public.User
+-- hazards: none; estimated rows: 1000000
+-- why: VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the referenced table): reads and writes go on
+SET lock_timeout = '200ms';
+SET statement_timeout = '3600000ms';
+BEGIN;
+ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey;
+COMMIT;
+
+-- Step 11: drop column "legacy" of table "public.User"
+-- phase: drop; duration: catalog_only; locks: ACCESS EXCLUSIVE on public.User
+-- hazards: data_loss
+-- why: rule 10: the column is not in the desired schema; its data is lost
+SET lock_timeout = '200ms';
+SET statement_timeout = '10000ms';
+BEGIN;
+ALTER TABLE public."User" DROP COLUMN legacy;
+COMMIT;

@@ -1,0 +1,132 @@
+// Golden tests of the three renderings, and the JSON round trip.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "planner/planner.hpp"
+#include "plans/render_json.hpp"
+#include "plans/render_markdown.hpp"
+#include "plans/render_sql.hpp"
+#include "schemas/error.hpp"
+
+using namespace pgshift;
+
+namespace {
+
+// A small plan touching the main shapes: a volatile default (add, default,
+// backfill, NOT NULL), a concurrent index, a foreign key, a drop, and names
+// that need quoting ("User", "select").
+plans::Plan small_plan() {
+  schemas::Database current;
+  schemas::Schema schema;
+  schema.name = "public";
+  schemas::Table users;
+  users.name = "User";
+  users.columns = {{"id", "bigint", true}, {"select", "text"}, {"legacy", "text"}};
+  users.primary_key = schemas::PrimaryKey{"User_pkey", {"id"}};
+  schemas::Table orders;
+  orders.name = "orders";
+  orders.columns = {{"id", "bigint", true}, {"user_id", "bigint"}};
+  orders.primary_key = schemas::PrimaryKey{"orders_pkey", {"id"}};
+  schema.tables = {users, orders};
+  current.schemas = {schema};
+  schemas::canonicalize(current);
+  current.facts.server_version_num = 150004;
+  current.facts.fingerprint = "sha256:0123abcd";
+  current.facts.table_stats["public.User"] = {250000, 3000, 0};
+  current.facts.table_stats["public.orders"] = {1000000, 9000, 0};
+
+  schemas::Database desired = current;
+  desired.facts = {};
+  auto& desired_users = *schemas::find_named(desired.schemas[0].tables, "User");
+  desired_users.columns.pop_back();  // drop "legacy"
+  schemas::Column token{"token", "uuid", true, "gen_random_uuid()"};
+  desired_users.columns.push_back(token);
+  schemas::Index index;
+  index.name = "User_select_idx";
+  index.keys = {schemas::IndexKey{std::string("select")}};
+  desired_users.indexes.push_back(index);
+  auto& desired_orders = *schemas::find_named(desired.schemas[0].tables, "orders");
+  schemas::ForeignKey fk;
+  fk.name = "orders_user_id_fkey";
+  fk.columns = {"user_id"};
+  fk.ref_schema = "public";
+  fk.ref_table = "User";
+  fk.ref_columns = {"id"};
+  desired_orders.foreign_keys.push_back(fk);
+
+  planner::PlanOptions options;
+  options.desired_volatile_defaults = {"public.User.token"};
+  return planner::plan_changes(current, desired, options);
+}
+
+std::string golden_path(const std::string& name) {
+  return std::string(PGSHIFT_GOLDEN_DIR) + "/" + name;
+}
+
+// Compares `actual` with the golden file byte for byte. With
+// PGSHIFT_UPDATE_GOLDEN set, rewrites the file instead (updated on purpose).
+void check_golden(const std::string& name, const std::string& actual) {
+  if (std::getenv("PGSHIFT_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(golden_path(name), std::ios::binary) << actual;
+  }
+  std::ifstream file(golden_path(name), std::ios::binary);
+  REQUIRE(file.good());
+  std::stringstream expected;
+  expected << file.rdbuf();
+  CHECK(actual == expected.str());
+}
+
+}  // namespace
+
+TEST_CASE("the SQL rendering matches its golden file", "[plans][render]") {
+  check_golden("small_plan.sql", plans::render_sql(small_plan()));
+}
+
+TEST_CASE("the JSON rendering matches its golden file", "[plans][render]") {
+  check_golden("small_plan.json", plans::render_json(small_plan()));
+}
+
+TEST_CASE("the Markdown rendering matches its golden file", "[plans][render]") {
+  check_golden("small_plan.md", plans::render_markdown(small_plan()));
+}
+
+TEST_CASE("a plan read back from its JSON is the same plan", "[plans][render]") {
+  const auto plan = small_plan();
+  REQUIRE(plan.steps.size() > 5);
+  CHECK(plans::plan_from_json(plans::render_json(plan)) == plan);
+}
+
+TEST_CASE("every object kind survives the JSON round trip", "[plans][render]") {
+  plans::Plan plan;
+  for (int value = 0; value <= static_cast<int>(schemas::ObjectKind::Trigger); ++value) {
+    plans::Diagnostic diagnostic;
+    diagnostic.object.kind = static_cast<schemas::ObjectKind>(value);
+    diagnostic.message = "kind " + std::to_string(value);
+    plan.diagnostics.push_back(diagnostic);
+  }
+  CHECK(plans::plan_from_json(plans::render_json(plan)) == plan);
+}
+
+TEST_CASE("bad plan JSON is reported, never half-read", "[plans][render]") {
+  CHECK_THROWS_AS(plans::plan_from_json("not json"), Error);
+  CHECK_THROWS_WITH(plans::plan_from_json("not json"),
+                    Catch::Matchers::StartsWith("invalid plan JSON: "));
+  CHECK_THROWS_WITH(plans::plan_from_json(R"({"format_version": 2})"),
+                    "unsupported plan format_version 2 (this pgshift reads 1)");
+  std::string text = plans::render_json(small_plan());
+  const auto at = text.find("\"data_loss\"");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 11, "\"data_lost\"");
+  CHECK_THROWS_WITH(plans::plan_from_json(text), "invalid plan JSON: unknown hazard \"data_lost\"");
+}
+
+TEST_CASE("an empty plan renders as nothing to do", "[plans][render]") {
+  plans::Plan plan;
+  plan.server_version_num = 160002;
+  plan.fingerprint = "f";
+  CHECK(plans::render_markdown(plan) ==
+        "## pgshift plan\n\n**0 steps** for PostgreSQL 16.2 (catalog fingerprint `f`)\n\n"
+        "- Tables touched: none\n- Hazards: none\n\nNothing to do: the database matches the "
+        "schema.\n");
+}
