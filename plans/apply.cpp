@@ -1,0 +1,417 @@
+#include "plans/apply.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdint>
+#include <iostream>
+#include <set>
+#include <utility>
+
+#include "catalog/connection.hpp"
+#include "plans/apply_applier.hpp"
+#include "plans/sql_text.hpp"
+
+namespace pgshift::plans {
+
+namespace {
+
+// "pgshift" in ASCII: the key of the session-level advisory lock that keeps
+// applies to one database one at a time. In pg_locks it shows as
+// classid = key >> 32, objid = key & 0xffffffff, objsubid = 1.
+constexpr int64_t kApplyLockKey = 0x70677368696674;
+
+constexpr const char* kTryApplyLock = "SELECT pg_try_advisory_lock($1)";
+constexpr const char* kApplyLockHolder = R"sql(
+SELECT pid FROM pg_locks
+WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid AND objsubid = 1 AND granted
+LIMIT 1)sql";
+
+constexpr const char* kInvalidIndexes = R"sql(
+SELECT n.nspname, c.relname
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift')
+  AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+ORDER BY 1, 2)sql";
+
+constexpr const char* kIndexValid = R"sql(
+SELECT i.indisvalid FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = $2)sql";
+
+// FNV-1a, 64 bit: stable across platforms and releases, unlike std::hash.
+class Fnv1a {
+ public:
+  // Each field is length-prefixed so that ("ab", "c") and ("a", "bc") differ.
+  void field(const std::string& text) {
+    bytes(std::to_string(text.size()) + ":");
+    bytes(text);
+  }
+  void field(int64_t value) { field(std::to_string(value)); }
+  std::string hex() const { return fmt::format("{:016x}", hash_); }
+
+ private:
+  void bytes(const std::string& text) {
+    for (const unsigned char byte : text) {
+      hash_ ^= byte;
+      hash_ *= 0x100000001b3ULL;
+    }
+  }
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace
+
+bool operator==(const Blocker& a, const Blocker& b) {
+  return a.pid == b.pid && a.application_name == b.application_name && a.state == b.state &&
+         a.transaction_age_s == b.transaction_age_s && a.query == b.query;
+}
+
+ApplyError::ApplyError(const std::string& message, int step_id, std::string sqlstate)
+    : pgshift::Error(message), step_id_(step_id), sqlstate_(std::move(sqlstate)) {}
+
+std::string plan_hash(const Plan& plan) {
+  Fnv1a hash;
+  hash.field(plan.fingerprint);
+  hash.field(plan.server_version_num);
+  hash.field(static_cast<int64_t>(plan.steps.size()));
+  for (const Step& step : plan.steps) {
+    hash.field(step.id);
+    hash.field(step.transactional ? 1 : 0);
+    hash.field(step.lock_timeout.count());
+    hash.field(step.statement_timeout.count());
+    hash.field(static_cast<int64_t>(step.statements.size()));
+    for (const std::string& statement : step.statements) hash.field(statement);
+    hash.field(step.backfill ? 1 : 0);
+    if (step.backfill) {
+      const BackfillSpec& spec = *step.backfill;
+      for (const std::string* text : {&spec.schema, &spec.table, &spec.key_column, &spec.set_column,
+                                      &spec.set_expression, &spec.where}) {
+        hash.field(*text);
+      }
+      hash.field(spec.batch_size);
+    }
+  }
+  return hash.hex();
+}
+
+ApplyResult apply_plan(const std::string& target, const Plan& plan, const ApplyOptions& options) {
+  // Steps turn their own failures into ApplyErrors naming the step; what is
+  // left failed around them (journal, freshness, verification).
+  try {
+    return detail::Applier(target, plan, options).run();
+  } catch (const pqxx::sql_error& e) {
+    throw ApplyError(
+        fmt::format("could not apply plan to \"{}\": {} (SQLSTATE {})",
+                    catalog::describe_target(target), detail::server_message(e), e.sqlstate()),
+        0, e.sqlstate());
+  } catch (const pqxx::failure& e) {
+    throw ApplyError(fmt::format("could not apply plan to \"{}\": {}",
+                                 catalog::describe_target(target), detail::server_message(e)),
+                     0, "");
+  }
+}
+
+namespace detail {
+
+std::string format_seconds(std::chrono::milliseconds duration) {
+  return fmt::format("{:.2f}s", static_cast<double>(duration.count()) / 1000.0);
+}
+
+std::string server_message(const std::exception& error) {
+  std::string text = error.what();
+  const auto end = text.find('\n');
+  if (end != std::string::npos) text.erase(end);
+  const std::string prefix = "ERROR:  ";
+  if (text.rfind(prefix, 0) == 0) text.erase(0, prefix.size());
+  return text;
+}
+
+namespace {
+
+// Tokens of a statement: identifiers folded as the server folds them (bare
+// ones to lower case, quoted ones as written), "." and "(" as themselves.
+std::vector<std::string> identifier_tokens(const std::string& statement, std::size_t limit) {
+  std::vector<std::string> tokens;
+  std::size_t pos = 0;
+  while (pos < statement.size() && tokens.size() < limit) {
+    const char c = statement[pos];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++pos;
+    } else if (c == '"') {
+      std::string name;
+      for (++pos; pos < statement.size(); ++pos) {
+        if (statement[pos] == '"') {
+          if (pos + 1 < statement.size() && statement[pos + 1] == '"') {
+            name += '"';
+            ++pos;
+          } else {
+            ++pos;
+            break;
+          }
+        } else {
+          name += statement[pos];
+        }
+      }
+      tokens.push_back("\"" + name);  // marked: a quoted name is never a keyword
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+               static_cast<unsigned char>(c) >= 0x80) {
+      std::string word;
+      while (pos < statement.size() &&
+             (std::isalnum(static_cast<unsigned char>(statement[pos])) || statement[pos] == '_' ||
+              statement[pos] == '$' || static_cast<unsigned char>(statement[pos]) >= 0x80)) {
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(statement[pos])));
+        ++pos;
+      }
+      tokens.push_back(word);
+    } else {
+      tokens.emplace_back(1, c);
+      ++pos;
+    }
+  }
+  return tokens;
+}
+
+std::string token_name(const std::string& token) {
+  return !token.empty() && token[0] == '"' ? token.substr(1) : token;
+}
+
+}  // namespace
+
+std::optional<IndexName> concurrent_index_build(const std::string& statement,
+                                                const std::string& default_schema) {
+  // CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON [ONLY] [schema.]table
+  const std::vector<std::string> tokens = identifier_tokens(statement, 16);
+  std::size_t at = 0;
+  auto next_is = [&](const char* word) {
+    if (at < tokens.size() && tokens[at] == word) {
+      ++at;
+      return true;
+    }
+    return false;
+  };
+  if (!next_is("create")) return std::nullopt;
+  next_is("unique");
+  if (!next_is("index") || !next_is("concurrently")) return std::nullopt;
+  if (next_is("if") && !(next_is("not") && next_is("exists"))) return std::nullopt;
+  if (at >= tokens.size() || tokens[at] == "on") return std::nullopt;  // unnamed: not idempotent
+  IndexName index{default_schema, token_name(tokens[at++])};
+  if (!next_is("on")) return std::nullopt;
+  next_is("only");
+  if (at + 2 < tokens.size() && tokens[at + 1] == ".") index.schema = token_name(tokens[at]);
+  return index;
+}
+
+std::string describe_blocker(const Blocker& blocker) {
+  std::string query;
+  for (const char c : blocker.query) {
+    const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+    if (space && (query.empty() || query.back() == ' ')) continue;
+    query += space ? ' ' : c;
+  }
+  return fmt::format(
+      "pid {} (application \"{}\", state \"{}\", transaction {:.1f} s old, query \"{}\")",
+      blocker.pid, blocker.application_name, blocker.state, blocker.transaction_age_s, query);
+}
+
+Applier::Applier(std::string target, const Plan& plan, const ApplyOptions& options)
+    : target_(std::move(target)),
+      plan_(plan),
+      options_(options),
+      log_(options.log != nullptr ? *options.log : std::cerr),
+      plan_hash_(plan_hash(plan)) {}
+
+ApplyResult Applier::run() {
+  if (has_errors(plan_)) {
+    throw ApplyError("plan has errors and cannot be applied; fix them and plan again", 0, "");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  ApplyResult result;
+  connect_session();
+  journal_ = std::make_unique<Journal>(*conn_, plan_hash_);
+  if (options_.dry_run) {
+    dry_run(result);
+    return result;
+  }
+  acquire_apply_lock();
+  journal_->create();
+  const RunState state = journal_->state();
+  result.resumed = state != RunState::NotStarted;
+  if (state == RunState::NotStarted) {
+    check_fresh();
+    journal_->start(plan_);
+  }
+  const std::set<int> done = journal_->done_steps();
+  log_ << fmt::format("{} plan {} ({} steps) on {}{}\n", result.resumed ? "resuming" : "applying",
+                      plan_hash_, plan_.steps.size(), catalog::describe_target(target_),
+                      result.resumed ? fmt::format(": {} steps done earlier", done.size()) : "");
+  report_invalid_indexes();
+  monitor_ = std::make_unique<LockMonitor>(target_);
+
+  for (const Step& step : plan_.steps) {
+    StepReport report;
+    report.step_id = step.id;
+    report.summary = step.summary;
+    if (done.count(step.id) != 0) {
+      report.outcome = StepOutcome::AlreadyDone;
+      log_ << fmt::format("{}: {}: already done\n", step_label(step), step.summary);
+    } else {
+      run_step(step, report);
+    }
+    (report.outcome == StepOutcome::Run ? result.steps_run : result.steps_skipped) += 1;
+    result.retries += report.retries;
+    result.lock_wait += report.lock_wait;
+    result.rows_backfilled += report.rows;
+    result.steps.push_back(std::move(report));
+  }
+  monitor_.reset();
+
+  result.remaining = verify();
+  if (result.remaining.empty()) journal_->finish();
+  log_summary(result, std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started));
+  return result;
+}
+
+void Applier::connect_session() {
+  conn_ = catalog::connect(target_);
+  pqxx::nontransaction tx(*conn_);
+  tx.exec("SET application_name = 'pgshift apply'");
+  // From PostgreSQL 14 the server notices within a second that a killed
+  // applier is gone, even mid-statement, and rolls its work back; older
+  // servers notice when the statement ends.
+  if (conn_->server_version() >= 140000) tx.exec("SET client_connection_check_interval = 1000");
+}
+
+void Applier::acquire_apply_lock() {
+  pqxx::nontransaction tx(*conn_);
+  if (tx.exec_params(kTryApplyLock, kApplyLockKey)[0][0].as<bool>()) return;
+  const pqxx::result holder = tx.exec_params(kApplyLockHolder, kApplyLockKey);
+  throw ApplyError(
+      fmt::format("another pgshift apply is running on database \"{}\"{}; wait for it to end",
+                  conn_->dbname(),
+                  holder.empty() ? "" : fmt::format(" (backend pid {})", holder[0][0].c_str())),
+      0, "");
+}
+
+void Applier::check_fresh() {
+  if (plan_.fingerprint.empty()) {
+    throw ApplyError(
+        "plan carries no catalog fingerprint, so its freshness cannot be checked; "
+        "make it with pgshift plan",
+        0, "");
+  }
+  const schemas::Database current = catalog::read_catalog(*conn_, options_.read_options);
+  if (current.facts.fingerprint == plan_.fingerprint) return;
+  throw ApplyError(
+      fmt::format("database \"{}\" has changed since the plan was made (catalog fingerprint {}, "
+                  "plan made from {}); plan again",
+                  conn_->dbname(), current.facts.fingerprint, plan_.fingerprint),
+      0, "");
+}
+
+void Applier::report_invalid_indexes() {
+  std::set<std::pair<std::string, std::string>> ours;
+  for (const Step& step : plan_.steps) {
+    for (const std::string& statement : step.statements) {
+      if (auto index = concurrent_index_build(statement, step.object.schema)) {
+        ours.emplace(index->schema, index->name);
+      }
+    }
+  }
+  pqxx::nontransaction tx(*conn_);
+  for (const auto& row : tx.exec(kInvalidIndexes)) {
+    const std::pair<std::string, std::string> index{row[0].c_str(), row[1].c_str()};
+    log_ << fmt::format("found INVALID index \"{}.{}\" (a failed CREATE INDEX CONCURRENTLY): {}\n",
+                        index.first, index.second,
+                        ours.count(index) != 0
+                            ? "the plan builds it, so it will be dropped and rebuilt"
+                            : "the plan does not build it, so it is left alone");
+  }
+}
+
+void Applier::dry_run(ApplyResult& result) {
+  std::set<int> done;
+  if (journal_->exists() && journal_->state() != RunState::NotStarted) {
+    done = journal_->done_steps();
+    result.resumed = true;
+  } else {
+    check_fresh();
+  }
+  log_ << fmt::format("dry run: plan {} ({} steps) on {}; nothing is changed\n", plan_hash_,
+                      plan_.steps.size(), catalog::describe_target(target_));
+  for (const Step& step : plan_.steps) {
+    StepReport report;
+    report.step_id = step.id;
+    report.summary = step.summary;
+    const bool skipped = done.count(step.id) != 0;
+    report.outcome = skipped ? StepOutcome::AlreadyDone : StepOutcome::DryRun;
+    log_ << fmt::format("{}: {}{}\n", step_label(step), step.summary,
+                        skipped ? ": already done" : "");
+    if (!skipped) {
+      log_ << fmt::format("  -- {}, lock_timeout {}ms, statement_timeout {}ms\n",
+                          step.transactional ? "in one transaction" : "outside a transaction",
+                          lock_timeout(step).count(), step.statement_timeout.count());
+      for (const std::string& statement : step.statements) log_ << "  " << statement << ";\n";
+      if (step.backfill) {
+        const BackfillSpec& spec = *step.backfill;
+        log_ << fmt::format(
+            "  -- in batches of {} keys of {}, one transaction each, {}ms apart:\n"
+            "  UPDATE {} SET {} = {} WHERE {} >= $1 AND {} < $2{};\n",
+            options_.batch_size > 0 ? options_.batch_size : spec.batch_size,
+            quote_ident(spec.key_column), options_.pause.count(),
+            quote_qualified(spec.schema, spec.table), quote_ident(spec.set_column),
+            spec.set_expression, quote_ident(spec.key_column), quote_ident(spec.key_column),
+            spec.where.empty() ? "" : " AND (" + spec.where + ")");
+      }
+    }
+    if (skipped) ++result.steps_skipped;
+    result.steps.push_back(std::move(report));
+  }
+}
+
+std::vector<std::string> Applier::verify() {
+  std::vector<std::string> remaining;
+  const std::set<int> done = journal_->done_steps();
+  pqxx::nontransaction tx(*conn_);
+  for (const Step& step : plan_.steps) {
+    if (done.count(step.id) == 0) {
+      remaining.push_back(
+          fmt::format("{} ({}) is not recorded as done", step_label(step), step.summary));
+    }
+    for (const std::string& statement : step.statements) {
+      const auto index = concurrent_index_build(statement, step.object.schema);
+      if (!index) continue;
+      const pqxx::result rows = tx.exec_params(kIndexValid, index->schema, index->name);
+      if (rows.empty()) {
+        remaining.push_back(
+            fmt::format("index \"{}.{}\" does not exist", index->schema, index->name));
+      } else if (!rows[0][0].as<bool>()) {
+        remaining.push_back(fmt::format("index \"{}.{}\" is INVALID", index->schema, index->name));
+      }
+    }
+  }
+  return remaining;
+}
+
+void Applier::log_summary(const ApplyResult& result, std::chrono::milliseconds elapsed) {
+  log_ << fmt::format(
+      "{} steps run, {} skipped as done, in {}; {} retries, {} waiting for locks; {} rows "
+      "backfilled\n",
+      result.steps_run, result.steps_skipped, format_seconds(elapsed), result.retries,
+      format_seconds(result.lock_wait), result.rows_backfilled);
+  if (result.remaining.empty()) {
+    log_ << "verified: every step done, no INVALID index left\n";
+    return;
+  }
+  log_ << "verification failed:\n";
+  for (const std::string& problem : result.remaining) log_ << "  " << problem << "\n";
+}
+
+}  // namespace detail
+
+}  // namespace pgshift::plans

@@ -1,0 +1,143 @@
+// The applier: executes a Plan against a live database, under traffic.
+//
+// apply_plan() is the only code in pgshift that runs DDL. It runs the steps in
+// order on one session and keeps a journal in pgshift's own schema
+// ("pgshift"), so a run killed at any point (kill -9 included) resumes when
+// started again with the same plan:
+//   1. One apply per database: a session-level advisory lock; a second apply
+//      fails at once with ApplyError.
+//   2. A plan that is not being resumed must have been made from the catalog
+//      as it is now (Plan::fingerprint), else ApplyError asks to re-plan.
+//   3. Transactional steps run in one transaction each, with SET LOCAL
+//      lock_timeout and statement_timeout, and are journaled in that same
+//      transaction. A lock not granted in time (SQLSTATE 55P03) or a deadlock
+//      (40P01) is retried with exponential backoff and jitter; a second
+//      "monitor" session names the sessions that blocked the step.
+//   4. Non-transactional steps run outside any transaction block. A CREATE
+//      INDEX CONCURRENTLY step is idempotent: a valid index of its name counts
+//      as done; an INVALID one (left by a failed or killed build) is dropped
+//      concurrently and rebuilt.
+//   5. A backfill runs by primary-key range, one short transaction per batch;
+//      its checkpoint (next key) commits with the batch, so no row is lost or
+//      updated twice across a crash. The batch size adapts to a target
+//      duration.
+//   6. Verification of --plan mode: every step journaled, and no index built
+//      by the plan left INVALID. Comparing the catalog with the desired schema
+//      needs the planner and is the caller's job (the CLI does it for
+//      `apply --schema`).
+//
+// Thread safety: apply_plan() may run concurrently with itself in one process
+// (each call has its own sessions); the options' `log` stream must not be
+// shared between concurrent calls.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "catalog/reader.hpp"
+#include "plans/plan.hpp"
+#include "schemas/error.hpp"
+
+namespace pgshift::plans {
+
+// What to do when pre-flight finds long-running transactions on the tables a
+// strongly locking step needs (strong: SHARE or above, which blocks writes).
+enum class OnLongTx {
+  Report,  // log them and go on: lock_timeout and retries keep traffic safe
+  Wait,    // wait until they are gone, logging them periodically
+  Abort,   // throw ApplyError before the step
+};
+
+struct ApplyOptions {
+  // Replaces every step's lock_timeout when non-zero. A step whose
+  // lock_timeout is zero (unset) gets kDefaultLockTimeout: never wait forever.
+  std::chrono::milliseconds lock_timeout_override{0};
+  int retries = 10;                           // further attempts after the first, per step or batch
+  std::chrono::milliseconds retry_base{100};  // first backoff; doubles, jittered
+  std::chrono::milliseconds retry_max{5000};  // backoff ceiling
+  int64_t batch_size = 0;                     // first backfill batch, in keys; 0: the plan's
+  std::chrono::milliseconds batch_target{200};  // adapt batches toward this; 0: fixed size
+  std::chrono::milliseconds pause{50};          // between backfill batches
+  bool dry_run = false;                         // print what would run; change nothing
+  std::chrono::seconds long_tx_threshold{5};
+  OnLongTx on_long_tx = OnLongTx::Report;
+  std::ostream* log = nullptr;                // step lines and progress; nullptr: std::cerr
+  bool progress_bar = false;                  // redraw one line (a terminal); else plain lines
+  std::chrono::seconds progress_interval{5};  // between plain progress lines
+  catalog::ReadOptions read_options;          // as the plan was made, for the fingerprint
+};
+
+inline constexpr std::chrono::milliseconds kDefaultLockTimeout{200};
+
+// A session that blocked a step, as seen by the monitor while the step waited.
+struct Blocker {
+  int pid = 0;
+  std::string application_name;
+  std::string state;             // pg_stat_activity.state: "idle in transaction", ...
+  double transaction_age_s = 0;  // 0 when not in a transaction
+  std::string query;             // truncated to 200 characters
+};
+bool operator==(const Blocker& a, const Blocker& b);
+
+enum class StepOutcome {
+  Run,          // executed now
+  AlreadyDone,  // journaled by an earlier run of the same plan
+  FoundDone,    // not journaled, but its effect was found (a valid index)
+  DryRun,       // would run
+};
+
+struct StepReport {
+  int step_id = 0;
+  std::string summary;
+  StepOutcome outcome = StepOutcome::Run;
+  std::chrono::milliseconds duration{0};
+  int retries = 0;                         // attempts after the first, over all batches
+  std::chrono::milliseconds lock_wait{0};  // time spent waiting for locks
+  std::vector<Blocker> blockers;           // distinct by pid, in order first seen
+  int64_t rows = 0;                        // rows updated by a backfill
+};
+
+struct ApplyResult {
+  int steps_run = 0;
+  int steps_skipped = 0;  // AlreadyDone or FoundDone
+  int retries = 0;
+  std::chrono::milliseconds lock_wait{0};
+  int64_t rows_backfilled = 0;
+  bool resumed = false;  // an earlier run of this plan had started
+  std::vector<StepReport> steps;
+  // Verification failures after the last step ("step 3 is not journaled",
+  // `index "public.i" is INVALID`); empty on success and in a dry run.
+  std::vector<std::string> remaining;
+};
+
+// Applying failed. what() names the step when one was running:
+// `step 7 of 12 (add column "email" to table "public.users") failed:
+// canceling statement due to lock timeout (SQLSTATE 55P03)`.
+class ApplyError : public pgshift::Error {
+ public:
+  ApplyError(const std::string& message, int step_id, std::string sqlstate);
+  int step_id() const { return step_id_; }  // 0: before or between steps
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  int step_id_;
+  std::string sqlstate_;
+};
+
+// Applies `plan` to the database at `target` (see the file comment).
+// Returns what was done; `remaining` lists verification failures.
+// Throws ApplyError when a step fails for good (retries exhausted, or an error
+// that retrying cannot fix), when another apply holds the database, when the
+// plan is stale, has Error diagnostics, or a backfill table has no usable key;
+// pgshift::Error when the server cannot be reached.
+ApplyResult apply_plan(const std::string& target, const Plan& plan, const ApplyOptions& options);
+
+// 16 hex digits identifying what `plan` executes (its fingerprint and every
+// step's statements, backfill, timeouts and transactionality); the journal
+// keys runs by it.
+std::string plan_hash(const Plan& plan);
+
+}  // namespace pgshift::plans

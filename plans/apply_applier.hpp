@@ -1,0 +1,89 @@
+// The applier's internals, shared by apply.cpp (the run: lock, journal,
+// freshness, verification), apply_steps.cpp (one step: pre-flight, retries,
+// transactional and non-transactional statements) and apply_backfill.cpp.
+//
+// One Applier per apply_plan() call; it runs every step on one session
+// (`conn_`), whose backend the LockMonitor watches from a second one.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <pqxx/pqxx>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "plans/apply.hpp"
+#include "plans/apply_monitor.hpp"
+#include "plans/journal.hpp"
+
+namespace pgshift::plans::detail {
+
+// The index a CREATE INDEX CONCURRENTLY statement builds; nullopt for any
+// other statement. Identifiers are folded as the server folds them; an
+// unqualified name takes `default_schema`.
+struct IndexName {
+  std::string schema;
+  std::string name;
+};
+std::optional<IndexName> concurrent_index_build(const std::string& statement,
+                                                const std::string& default_schema);
+
+// "1.23s".
+std::string format_seconds(std::chrono::milliseconds duration);
+
+// The first line of a server error, without its "ERROR:  " prefix.
+std::string server_message(const std::exception& error);
+
+// `pid 123 (application "psql", state "idle in transaction", transaction 2.1 s
+// old, query "SELECT ...")`.
+std::string describe_blocker(const Blocker& blocker);
+
+class Applier {
+ public:
+  Applier(std::string target, const Plan& plan, const ApplyOptions& options);
+  ApplyResult run();
+
+ private:
+  // apply.cpp
+  void connect_session();
+  void acquire_apply_lock();
+  void check_fresh();
+  void report_invalid_indexes();
+  void dry_run(ApplyResult& result);
+  std::vector<std::string> verify();
+  void log_summary(const ApplyResult& result, std::chrono::milliseconds elapsed);
+
+  // apply_steps.cpp
+  void run_step(const Step& step, StepReport& report);
+  void preflight(const Step& step);
+  void run_in_transaction(const Step& step, StepReport& report);
+  void run_outside_transaction(const Step& step, StepReport& report);
+  // Runs `attempt` until it succeeds, retrying a lock timeout or deadlock
+  // with backoff; throws ApplyError for the step otherwise.
+  void with_retries(const Step& step, StepReport& report, const std::function<void()>& attempt);
+  std::chrono::milliseconds lock_timeout(const Step& step) const;
+  std::string step_label(const Step& step) const;  // "step 3 of 7"
+  ApplyError step_error(const Step& step, const std::string& message,
+                        const std::string& sqlstate) const;
+
+  // apply_backfill.cpp
+  void run_backfill(const Step& step, StepReport& report);
+  void check_backfill_key(const Step& step);
+
+  std::string target_;
+  const Plan& plan_;
+  const ApplyOptions& options_;
+  std::ostream& log_;
+  std::string plan_hash_;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<LockMonitor> monitor_;
+  bool monitor_failure_logged_ = false;
+  std::mt19937 jitter_{std::random_device{}()};
+};
+
+}  // namespace pgshift::plans::detail

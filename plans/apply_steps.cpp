@@ -1,0 +1,273 @@
+// One step: pre-flight, then its statements with timeouts and retries.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "plans/apply_applier.hpp"
+#include "plans/sql_text.hpp"
+
+namespace pgshift::plans::detail {
+
+namespace {
+
+// Sessions in a transaction older than $3 seconds that hold or wait for a lock
+// on the relation $1.$2.
+constexpr const char* kLongTransactions = R"sql(
+SELECT DISTINCT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''),
+       extract(epoch FROM now() - a.xact_start)::float8, left(coalesce(a.query, ''), 200)
+FROM pg_locks l
+JOIN pg_class c ON c.oid = l.relation
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE n.nspname = $1 AND c.relname = $2 AND a.pid <> pg_backend_pid()
+  AND a.xact_start < now() - make_interval(secs => $3)
+ORDER BY 1)sql";
+
+constexpr const char* kIndexState = R"sql(
+SELECT i.indisvalid FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = $2)sql";
+
+constexpr const char* kLockTimeout = "55P03";
+constexpr const char* kDeadlockDetected = "40P01";
+
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+std::string describe_blockers(const std::vector<Blocker>& blockers) {
+  if (blockers.empty()) return "a session the monitor did not catch";
+  std::string text;
+  for (const Blocker& blocker : blockers) {
+    text += (text.empty() ? "" : ", ") + describe_blocker(blocker);
+  }
+  return text;
+}
+
+enum class IndexState { Absent, Valid, Invalid };
+
+IndexState index_state(pqxx::connection& conn, const IndexName& index) {
+  pqxx::nontransaction tx(conn);
+  const pqxx::result rows = tx.exec_params(kIndexState, index.schema, index.name);
+  if (rows.empty()) return IndexState::Absent;
+  return rows[0][0].as<bool>() ? IndexState::Valid : IndexState::Invalid;
+}
+
+// Session-level timeouts for statements that cannot run in a transaction
+// block (SET LOCAL needs one); reset when the scope ends.
+class SessionTimeouts {
+ public:
+  SessionTimeouts(pqxx::connection& conn, std::chrono::milliseconds lock_timeout,
+                  std::chrono::milliseconds statement_timeout)
+      : conn_(conn) {
+    pqxx::nontransaction tx(conn_);
+    tx.exec(fmt::format("SET lock_timeout = {}", lock_timeout.count()));
+    tx.exec(fmt::format("SET statement_timeout = {}", statement_timeout.count()));
+  }
+  ~SessionTimeouts() {
+    try {
+      pqxx::nontransaction tx(conn_);
+      tx.exec("RESET lock_timeout; RESET statement_timeout");
+    } catch (const std::exception&) {
+      // The session is gone; whoever uses it next reports that.
+    }
+  }
+  SessionTimeouts(const SessionTimeouts&) = delete;
+  SessionTimeouts& operator=(const SessionTimeouts&) = delete;
+
+ private:
+  pqxx::connection& conn_;
+};
+
+}  // namespace
+
+std::chrono::milliseconds Applier::lock_timeout(const Step& step) const {
+  if (options_.lock_timeout_override.count() > 0) return options_.lock_timeout_override;
+  return step.lock_timeout.count() > 0 ? step.lock_timeout : kDefaultLockTimeout;
+}
+
+std::string Applier::step_label(const Step& step) const {
+  return fmt::format("step {} of {}", step.id, plan_.steps.size());
+}
+
+ApplyError Applier::step_error(const Step& step, const std::string& message,
+                               const std::string& sqlstate) const {
+  return ApplyError(fmt::format("{} ({}) failed: {}", step_label(step), step.summary, message),
+                    step.id, sqlstate);
+}
+
+void Applier::run_step(const Step& step, StepReport& report) {
+  const auto started = Clock::now();
+  std::string locks;
+  for (const RelationLock& lock : step.locks) {
+    locks += fmt::format("{}{} on \"{}.{}\"", locks.empty() ? "" : ", ", lock_mode_name(lock.mode),
+                         lock.schema, lock.relation);
+  }
+  log_ << fmt::format("{}: {} ({}lock_timeout {}ms)\n", step_label(step), step.summary,
+                      locks.empty() ? "" : locks + "; ", lock_timeout(step).count());
+  preflight(step);
+  if (step.backfill) {
+    run_backfill(step, report);
+  } else if (step.transactional) {
+    run_in_transaction(step, report);
+  } else {
+    run_outside_transaction(step, report);
+  }
+  report.duration = since(started);
+  log_ << fmt::format("{}: {} in {}, {} retries, {} waiting for locks\n", step_label(step),
+                      report.outcome == StepOutcome::FoundDone ? "found done" : "done",
+                      format_seconds(report.duration), report.retries,
+                      format_seconds(report.lock_wait));
+}
+
+void Applier::preflight(const Step& step) {
+  std::vector<const RelationLock*> strong;
+  for (const RelationLock& lock : step.locks) {
+    if (lock.mode >= LockMode::Share) strong.push_back(&lock);  // blocks writes
+  }
+  if (strong.empty()) return;
+  const auto started = Clock::now();
+  auto last_logged = started - options_.progress_interval;
+  for (;;) {
+    std::vector<std::string> found;
+    {
+      pqxx::nontransaction tx(*conn_);
+      for (const RelationLock* lock : strong) {
+        for (const auto& row :
+             tx.exec_params(kLongTransactions, lock->schema, lock->relation,
+                            static_cast<double>(options_.long_tx_threshold.count()))) {
+          found.push_back(
+              fmt::format("on \"{}.{}\": {}", lock->schema, lock->relation,
+                          describe_blocker(Blocker{row[0].as<int>(), row[1].as<std::string>(),
+                                                   row[2].as<std::string>(), row[3].as<double>(),
+                                                   row[4].as<std::string>()})));
+        }
+      }
+    }
+    if (found.empty()) return;
+    if (Clock::now() - last_logged >= options_.progress_interval) {
+      last_logged = Clock::now();
+      for (const std::string& line : found) {
+        log_ << fmt::format("  pre-flight: transaction older than {}s {}\n",
+                            options_.long_tx_threshold.count(), line);
+      }
+    }
+    switch (options_.on_long_tx) {
+      case OnLongTx::Report:
+        return;
+      case OnLongTx::Abort:
+        throw step_error(step,
+                         fmt::format("long-running transactions hold or wait for locks "
+                                     "on its tables ({}); nothing of the step was run",
+                                     found.front()),
+                         "");
+      case OnLongTx::Wait:
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        break;
+    }
+  }
+}
+
+void Applier::with_retries(const Step& step, StepReport& report,
+                           const std::function<void()>& attempt) {
+  const auto timeout = lock_timeout(step);
+  const auto poll_interval =
+      std::clamp(timeout / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(50));
+  for (int attempt_no = 1;; ++attempt_no) {
+    const auto started = Clock::now();
+    monitor_->watch(conn_->backendpid(), poll_interval);
+    std::string message;
+    std::string sqlstate;
+    try {
+      attempt();
+    } catch (const pqxx::sql_error& e) {
+      message = server_message(e);
+      sqlstate = e.sqlstate();
+    } catch (const pqxx::failure& e) {
+      monitor_->take();
+      throw step_error(step, server_message(e), "");
+    }
+    const Observation seen = monitor_->take();
+    if (!seen.error.empty() && !monitor_failure_logged_) {
+      monitor_failure_logged_ = true;
+      log_ << "  lock monitor stopped, blockers will not be named: " << seen.error << "\n";
+    }
+    for (const Blocker& blocker : seen.blockers) {
+      if (std::none_of(report.blockers.begin(), report.blockers.end(),
+                       [&](const Blocker& known) { return known.pid == blocker.pid; })) {
+        report.blockers.push_back(blocker);
+      }
+    }
+    const bool lock_timed_out = sqlstate == kLockTimeout;
+    // A lock timeout means the whole attempt waited; otherwise trust the samples.
+    report.lock_wait += lock_timed_out ? std::max(since(started), seen.lock_wait) : seen.lock_wait;
+    if (message.empty()) return;
+
+    const std::string failure = fmt::format("{} (SQLSTATE {})", message, sqlstate);
+    if (!lock_timed_out && sqlstate != kDeadlockDetected) throw step_error(step, failure, sqlstate);
+    if (attempt_no > options_.retries) {
+      throw step_error(step,
+                       fmt::format("{} after {} attempts; blocked by {}", failure, attempt_no,
+                                   describe_blockers(seen.blockers)),
+                       sqlstate);
+    }
+    const auto ceiling = std::min<int64_t>(
+        options_.retry_max.count(), options_.retry_base.count() << std::min(attempt_no - 1, 20));
+    std::uniform_int_distribution<int64_t> jitter(ceiling / 2, std::max<int64_t>(ceiling, 1));
+    const std::chrono::milliseconds delay(jitter(jitter_));
+    ++report.retries;
+    log_ << fmt::format("  {}: {} on attempt {} of {}; blocked by {}; retrying in {}ms\n",
+                        step_label(step), failure, attempt_no, options_.retries + 1,
+                        describe_blockers(seen.blockers), delay.count());
+    std::this_thread::sleep_for(delay);
+  }
+}
+
+void Applier::run_in_transaction(const Step& step, StepReport& report) {
+  const auto started = Clock::now();
+  with_retries(step, report, [&] {
+    pqxx::work tx(*conn_);
+    tx.exec(fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
+    tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
+    for (const std::string& statement : step.statements) tx.exec(statement);
+    journal_->mark_done(tx, step, since(started));
+    tx.commit();
+  });
+}
+
+// A crash between a statement and the journal entry re-runs the step on
+// resume, so each statement must be safe to run again. CREATE INDEX
+// CONCURRENTLY is made so: a valid index of its name counts as built; an
+// INVALID one is dropped concurrently first.
+void Applier::run_outside_transaction(const Step& step, StepReport& report) {
+  const auto started = Clock::now();
+  bool all_found = !step.statements.empty();
+  for (const std::string& statement : step.statements) {
+    const auto index = concurrent_index_build(statement, step.object.schema);
+    if (index && index_state(*conn_, *index) == IndexState::Valid) {
+      log_ << fmt::format("  index \"{}.{}\" exists and is valid: built by an earlier run\n",
+                          index->schema, index->name);
+      continue;
+    }
+    all_found = false;
+    with_retries(step, report, [&] {
+      SessionTimeouts timeouts(*conn_, lock_timeout(step), step.statement_timeout);
+      if (index && index_state(*conn_, *index) == IndexState::Invalid) {
+        log_ << fmt::format("  dropping INVALID index \"{}.{}\" before building it again\n",
+                            index->schema, index->name);
+        pqxx::nontransaction tx(*conn_);
+        tx.exec("DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(index->schema, index->name));
+      }
+      pqxx::nontransaction tx(*conn_);
+      tx.exec(statement);
+    });
+  }
+  if (all_found) report.outcome = StepOutcome::FoundDone;
+  journal_->mark_done(step, since(started));
+}
+
+}  // namespace pgshift::plans::detail

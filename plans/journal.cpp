@@ -1,0 +1,127 @@
+#include "plans/journal.hpp"
+
+#include <utility>
+
+namespace pgshift::plans::detail {
+
+namespace {
+
+// The schema name is fixed: catalog::read_catalog skips "pgshift" by name.
+constexpr const char* kCreateJournal = R"sql(
+CREATE SCHEMA IF NOT EXISTS pgshift;
+CREATE TABLE IF NOT EXISTS pgshift.apply_runs (
+  plan_hash   text PRIMARY KEY,
+  fingerprint text NOT NULL,
+  steps       integer NOT NULL,
+  started_at  timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS pgshift.apply_steps (
+  plan_hash   text NOT NULL REFERENCES pgshift.apply_runs,
+  step_id     integer NOT NULL,
+  summary     text NOT NULL,
+  duration_ms bigint NOT NULL,
+  finished_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (plan_hash, step_id)
+);
+CREATE TABLE IF NOT EXISTS pgshift.apply_backfills (
+  plan_hash  text NOT NULL REFERENCES pgshift.apply_runs,
+  step_id    integer NOT NULL,
+  next_key   bigint NOT NULL,
+  upper_key  bigint NOT NULL,
+  rows_done  bigint NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (plan_hash, step_id)
+))sql";
+
+constexpr const char* kJournalExists = "SELECT to_regclass('pgshift.apply_backfills') IS NOT NULL";
+constexpr const char* kRunState =
+    "SELECT finished_at IS NOT NULL FROM pgshift.apply_runs WHERE plan_hash = $1";
+constexpr const char* kStartRun =
+    "INSERT INTO pgshift.apply_runs (plan_hash, fingerprint, steps) VALUES ($1, $2, $3) "
+    "ON CONFLICT (plan_hash) DO NOTHING";
+constexpr const char* kDoneSteps = "SELECT step_id FROM pgshift.apply_steps WHERE plan_hash = $1";
+constexpr const char* kMarkDone =
+    "INSERT INTO pgshift.apply_steps (plan_hash, step_id, summary, duration_ms) "
+    "VALUES ($1, $2, $3, $4)";
+constexpr const char* kCheckpoint =
+    "SELECT next_key, upper_key, rows_done FROM pgshift.apply_backfills "
+    "WHERE plan_hash = $1 AND step_id = $2";
+constexpr const char* kSaveCheckpoint =
+    "INSERT INTO pgshift.apply_backfills (plan_hash, step_id, next_key, upper_key, rows_done) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plan_hash, step_id) DO UPDATE SET "
+    "next_key = excluded.next_key, upper_key = excluded.upper_key, "
+    "rows_done = excluded.rows_done, updated_at = now()";
+constexpr const char* kFinishRun =
+    "UPDATE pgshift.apply_runs SET finished_at = now() WHERE plan_hash = $1";
+
+}  // namespace
+
+Journal::Journal(pqxx::connection& conn, std::string plan_hash)
+    : conn_(conn), plan_hash_(std::move(plan_hash)) {}
+
+bool Journal::exists() {
+  pqxx::nontransaction tx(conn_);
+  return tx.exec(kJournalExists)[0][0].as<bool>();
+}
+
+void Journal::create() {
+  pqxx::work tx(conn_);
+  tx.exec("SET LOCAL client_min_messages = warning");
+  tx.exec(kCreateJournal);
+  tx.commit();
+}
+
+RunState Journal::state() {
+  pqxx::nontransaction tx(conn_);
+  const pqxx::result rows = tx.exec_params(kRunState, plan_hash_);
+  if (rows.empty()) return RunState::NotStarted;
+  return rows[0][0].as<bool>() ? RunState::Finished : RunState::InProgress;
+}
+
+void Journal::start(const Plan& plan) {
+  pqxx::work tx(conn_);
+  tx.exec_params(kStartRun, plan_hash_, plan.fingerprint, static_cast<int>(plan.steps.size()));
+  tx.commit();
+}
+
+std::set<int> Journal::done_steps() {
+  pqxx::nontransaction tx(conn_);
+  std::set<int> ids;
+  for (const auto& row : tx.exec_params(kDoneSteps, plan_hash_)) ids.insert(row[0].as<int>());
+  return ids;
+}
+
+void Journal::mark_done(pqxx::transaction_base& tx, const Step& step,
+                        std::chrono::milliseconds duration) {
+  tx.exec_params(kMarkDone, plan_hash_, step.id, step.summary,
+                 static_cast<int64_t>(duration.count()));
+}
+
+void Journal::mark_done(const Step& step, std::chrono::milliseconds duration) {
+  pqxx::work tx(conn_);
+  mark_done(tx, step, duration);
+  tx.commit();
+}
+
+std::optional<BackfillCheckpoint> Journal::checkpoint(int step_id) {
+  pqxx::nontransaction tx(conn_);
+  const pqxx::result rows = tx.exec_params(kCheckpoint, plan_hash_, step_id);
+  if (rows.empty()) return std::nullopt;
+  return BackfillCheckpoint{rows[0][0].as<int64_t>(), rows[0][1].as<int64_t>(),
+                            rows[0][2].as<int64_t>()};
+}
+
+void Journal::save_checkpoint(pqxx::transaction_base& tx, int step_id,
+                              const BackfillCheckpoint& point) {
+  tx.exec_params(kSaveCheckpoint, plan_hash_, step_id, point.next_key, point.upper_key,
+                 point.rows_done);
+}
+
+void Journal::finish() {
+  pqxx::work tx(conn_);
+  tx.exec_params(kFinishRun, plan_hash_);
+  tx.commit();
+}
+
+}  // namespace pgshift::plans::detail

@@ -1,0 +1,64 @@
+// The apply journal: what an apply of a plan has done, kept in the database it
+// changes, so a killed run resumes where it stopped.
+//
+// Tables in schema "pgshift" (which the catalog reader skips):
+//   apply_runs      one row per plan hash; finished_at set after the last step
+//   apply_steps     one row per completed step
+//   apply_backfills one row per started backfill: the next key to update, the
+//                   upper bound fixed when it started, rows updated so far
+// Completion of a transactional step and a backfill checkpoint are written in
+// the caller's transaction, atomically with the work they record.
+//
+// Not thread-safe: a Journal uses its connection from the calling thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <pqxx/pqxx>
+#include <set>
+#include <string>
+
+#include "plans/plan.hpp"
+
+namespace pgshift::plans::detail {
+
+struct BackfillCheckpoint {
+  int64_t next_key = 0;   // first key not yet updated
+  int64_t upper_key = 0;  // max(key) when the backfill started; inclusive
+  int64_t rows_done = 0;  // rows updated so far, over every run
+};
+
+enum class RunState { NotStarted, InProgress, Finished };
+
+class Journal {
+ public:
+  // REQUIRES: `conn` outlives the Journal and has no transaction in progress
+  // when a method that takes none is called.
+  Journal(pqxx::connection& conn, std::string plan_hash);
+
+  // Whether the journal tables exist; reads only.
+  bool exists();
+  // Creates the schema and tables when missing.
+  void create();
+  // How far runs of this plan got. REQUIRES: exists().
+  RunState state();
+  // Records that a run of this plan started (once per plan hash).
+  void start(const Plan& plan);
+  // Ids of the steps recorded as completed. REQUIRES: exists().
+  std::set<int> done_steps();
+  // Records `step` as completed inside `tx`.
+  void mark_done(pqxx::transaction_base& tx, const Step& step, std::chrono::milliseconds duration);
+  // Same, in a transaction of its own.
+  void mark_done(const Step& step, std::chrono::milliseconds duration);
+  std::optional<BackfillCheckpoint> checkpoint(int step_id);
+  // Inserts or replaces the checkpoint of a backfill inside `tx`.
+  void save_checkpoint(pqxx::transaction_base& tx, int step_id, const BackfillCheckpoint& point);
+  void finish();
+
+ private:
+  pqxx::connection& conn_;
+  std::string plan_hash_;
+};
+
+}  // namespace pgshift::plans::detail

@@ -1,0 +1,233 @@
+// The applier under contention: lock timeouts, retries, the blocker report,
+// one apply at a time, stale plans and pre-flight.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <thread>
+
+#include "plans/apply.hpp"
+#include "tests/plans/apply_test_support.hpp"
+#include "tests/support/test_db.hpp"
+
+namespace {
+
+using pgshift::plans::apply_plan;
+using pgshift::plans::ApplyError;
+using pgshift::testing::TestDatabase;
+using namespace std::chrono_literals;
+
+constexpr const char* kAddNote = "add column \"note\" to table \"public.t\"";
+
+pgshift::plans::Plan add_note_plan(const TestDatabase& db) {
+  return pgshift::testing::plan_for(
+      db,
+      {pgshift::testing::ddl_step("t", kAddNote, {"ALTER TABLE public.t ADD COLUMN note text"})});
+}
+
+bool has_note(const TestDatabase& db) {
+  return db.scalar(
+             "SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.t'::regclass "
+             "AND attname = 'note'") == "1";
+}
+
+// A session in a transaction that has read t: it holds ACCESS SHARE on t.
+struct LockHolder {
+  explicit LockHolder(const TestDatabase& db) : conn(db.url()) {
+    pqxx::nontransaction setup(conn);
+    setup.exec("SET application_name = 'lock holder'");
+    setup.commit();
+    tx = std::make_unique<pqxx::work>(conn);
+    tx->exec("SELECT count(*) FROM public.t");
+  }
+  pqxx::connection conn;
+  std::unique_ptr<pqxx::work> tx;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a held lock makes a step time out fast, retry, name the blocker and succeed once "
+    "released",
+    "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 10)");
+  const auto plan = add_note_plan(db);
+  LockHolder holder(db);
+  const int holder_pid = holder.conn.backendpid();
+  std::thread release([&holder] {
+    std::this_thread::sleep_for(700ms);
+    holder.tx->commit();
+  });
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.lock_timeout_override = 100ms;
+  options.retries = 30;
+
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = apply_plan(db.url(), plan, options);
+  release.join();
+
+  CHECK(seconds_since(started) < 3.0);
+  CHECK(has_note(db));
+  REQUIRE(result.steps.size() == 1);
+  CHECK(result.steps_run == 1);
+  CHECK(result.steps[0].retries >= 2);
+  CHECK(result.lock_wait >= 200ms);
+  REQUIRE(!result.steps[0].blockers.empty());
+  CHECK(result.steps[0].blockers[0].pid == holder_pid);
+  CHECK(result.steps[0].blockers[0].application_name == "lock holder");
+  CHECK(result.steps[0].blockers[0].state == "idle in transaction");
+  CHECK(log.str().find("canceling statement due to lock timeout (SQLSTATE 55P03) on attempt 1 "
+                       "of 31; blocked by pid " +
+                       std::to_string(holder_pid) +
+                       " (application \"lock holder\", state \"idle in transaction\"") !=
+        std::string::npos);
+  CHECK(result.remaining.empty());
+}
+
+TEST_CASE("a lock held past every retry fails the step with the lock timeout and the blocker",
+          "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY)");
+  const auto plan = add_note_plan(db);
+  LockHolder holder(db);
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.lock_timeout_override = 50ms;
+  options.retries = 2;
+
+  try {
+    apply_plan(db.url(), plan, options);
+    FAIL("apply succeeded although the lock was never released");
+  } catch (const ApplyError& e) {
+    const std::string expected =
+        "step 1 of 1 (" + std::string(kAddNote) +
+        ") failed: canceling statement due to lock timeout (SQLSTATE 55P03) after 3 attempts; "
+        "blocked by pid " +
+        std::to_string(holder.conn.backendpid()) +
+        " (application \"lock holder\", state \"idle in transaction\", transaction ";
+    CHECK(std::string(e.what()).substr(0, expected.size()) == expected);
+    CHECK(std::string(e.what()).find("query \"SELECT count(*) FROM public.t\")") !=
+          std::string::npos);
+    CHECK(e.step_id() == 1);
+    CHECK(e.sqlstate() == "55P03");
+  }
+  holder.tx->commit();
+  CHECK_FALSE(has_note(db));
+}
+
+TEST_CASE("a second apply on the same database is refused at once while the first runs",
+          "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY)");
+  const auto plan = add_note_plan(db);
+  LockHolder holder(db);
+  std::ostringstream first_log;
+  auto first_options = pgshift::testing::test_options(first_log);
+  first_options.lock_timeout_override = 50ms;
+  first_options.retries = 200;
+  auto first =
+      std::async(std::launch::async, [&] { return apply_plan(db.url(), plan, first_options); });
+  // The first apply holds its advisory lock once its step is waiting on `holder`.
+  REQUIRE(pgshift::testing::wait_until(
+      db.url(),
+      "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = "
+      "'pgshift apply' AND wait_event_type = 'Lock'"));
+
+  std::ostringstream second_log;
+  const auto started = std::chrono::steady_clock::now();
+  std::string refusal;
+  try {
+    apply_plan(db.url(), plan, pgshift::testing::test_options(second_log));
+  } catch (const ApplyError& e) {
+    refusal = e.what();
+  }
+  CHECK(seconds_since(started) < 1.0);
+  CHECK(refusal.rfind(
+            "another pgshift apply is running on database \"" + db.name() + "\" (backend pid ",
+            0) == 0);
+  CHECK(refusal.find("); wait for it to end") != std::string::npos);
+
+  holder.tx->commit();
+  const auto result = first.get();
+  CHECK(result.steps_run == 1);
+  CHECK(has_note(db));
+}
+
+TEST_CASE("a plan made before the database changed is refused and nothing is applied",
+          "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY)");
+  const auto plan = add_note_plan(db);
+  db.exec("CREATE TABLE added_meanwhile (id int)");
+  std::ostringstream log;
+
+  try {
+    apply_plan(db.url(), plan, pgshift::testing::test_options(log));
+    FAIL("a stale plan was applied");
+  } catch (const ApplyError& e) {
+    const std::string message = e.what();
+    CHECK(message.rfind("database \"" + db.name() +
+                            "\" has changed since the plan was made "
+                            "(catalog fingerprint ",
+                        0) == 0);
+    CHECK(message.find("plan made from " + plan.fingerprint + "); plan again") !=
+          std::string::npos);
+    CHECK(e.step_id() == 0);
+  }
+  CHECK_FALSE(has_note(db));
+}
+
+TEST_CASE("pre-flight set to abort refuses a step whose table an old transaction holds",
+          "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY)");
+  const auto plan = add_note_plan(db);
+  LockHolder holder(db);
+  std::this_thread::sleep_for(1100ms);
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.long_tx_threshold = std::chrono::seconds(1);
+  options.on_long_tx = pgshift::plans::OnLongTx::Abort;
+
+  try {
+    apply_plan(db.url(), plan, options);
+    FAIL("the step ran despite the old transaction");
+  } catch (const ApplyError& e) {
+    const std::string expected =
+        "step 1 of 1 (" + std::string(kAddNote) +
+        ") failed: long-running transactions hold or wait for locks on its tables (on "
+        "\"public.t\": pid " +
+        std::to_string(holder.conn.backendpid()) +
+        " (application "
+        "\"lock holder\"";
+    CHECK(std::string(e.what()).substr(0, expected.size()) == expected);
+  }
+  CHECK_FALSE(has_note(db));
+}
+
+TEST_CASE("a dry run lists the statements and changes nothing", "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY)");
+  const auto plan = add_note_plan(db);
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.dry_run = true;
+
+  const auto result = apply_plan(db.url(), plan, options);
+
+  CHECK(result.steps_run == 0);
+  REQUIRE(result.steps.size() == 1);
+  CHECK(result.steps[0].outcome == pgshift::plans::StepOutcome::DryRun);
+  CHECK(log.str().find("step 1 of 1: " + std::string(kAddNote) +
+                       "\n  -- in one transaction, lock_timeout 200ms, statement_timeout 0ms\n"
+                       "  ALTER TABLE public.t ADD COLUMN note text;\n") != std::string::npos);
+  CHECK_FALSE(has_note(db));
+  CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'pgshift'") == "0");
+}
