@@ -1,0 +1,112 @@
+#include "schemas/yaml_fields.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include "schemas/yaml_writer.hpp"
+
+namespace pgshift::schemas {
+
+namespace {
+
+void flatten(const YAML::Node& node, const std::string& path, FieldMap& fields) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      for (const auto& entry : node) {
+        const std::string key = entry.first.as<std::string>();
+        flatten(entry.second, path.empty() ? key : path + "." + key, fields);
+      }
+      return;
+    case YAML::NodeType::Sequence: {
+      bool scalars = true;
+      for (const auto& item : node) scalars = scalars && item.IsScalar();
+      if (scalars) {
+        std::string joined = "[";
+        for (size_t item_idx = 0; item_idx < node.size(); ++item_idx) {
+          if (item_idx > 0) joined += ", ";
+          joined += node[item_idx].as<std::string>();
+        }
+        fields[path] = joined + "]";
+        return;
+      }
+      for (size_t item_idx = 0; item_idx < node.size(); ++item_idx) {
+        flatten(node[item_idx], path + "[" + std::to_string(item_idx) + "]", fields);
+      }
+      return;
+    }
+    case YAML::NodeType::Scalar:
+      fields[path] = node.as<std::string>();
+      return;
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      fields[path] = "";
+      return;
+  }
+}
+
+// Writes `single` (a database holding one object) and flattens the node at
+// schemas.<schema>.<section>.<name>, or the whole document's `section.<name>`
+// when `schema` is empty.
+FieldMap fields_of(const Database& single, const std::string& schema, const std::string& section,
+                   const std::string& name) {
+  const YAML::Node document = YAML::Load(write_yaml(single));
+  YAML::Node node = schema.empty() ? document[section][name]
+                                   : document["schemas"][schema][section][name];
+  // A function name may hold a list of overloads; `single` holds one.
+  if (node.IsSequence() && node.size() == 1) node = node[0];
+  FieldMap fields;
+  if (node.IsDefined()) flatten(node, "", fields);
+  return fields;
+}
+
+template <typename T>
+void add_objects(const Schema& schema, const std::vector<T>& objects,
+                 std::vector<T> Schema::*member, ObjectKind kind, const char* section,
+                 std::map<ObjectId, FieldMap>& out) {
+  for (const auto& object : objects) {
+    Database single;
+    Schema holder{schema.name};
+    (holder.*member).push_back(object);
+    single.schemas.push_back(holder);
+    out[ObjectId{kind, schema.name, "", object.name}] =
+        fields_of(single, schema.name, section, object.name);
+  }
+}
+
+}  // namespace
+
+std::map<ObjectId, FieldMap> object_fields(const Database& db) {
+  std::map<ObjectId, FieldMap> out;
+  for (const auto& extension : db.extensions) {
+    Database single;
+    single.extensions.push_back(extension);
+    out[ObjectId{ObjectKind::Extension, "", "", extension.name}] =
+        fields_of(single, "", "extensions", extension.name);
+  }
+  for (const auto& schema : db.schemas) {
+    FieldMap own;
+    if (schema.comment) own["comment"] = *schema.comment;
+    out[ObjectId{ObjectKind::Schema, "", "", schema.name}] = own;
+    add_objects(schema, schema.tables, &Schema::tables, ObjectKind::Table, "tables", out);
+    add_objects(schema, schema.views, &Schema::views, ObjectKind::View, "views", out);
+    add_objects(schema, schema.materialized_views, &Schema::materialized_views,
+                ObjectKind::MaterializedView, "materialized_views", out);
+    add_objects(schema, schema.sequences, &Schema::sequences, ObjectKind::Sequence, "sequences",
+                out);
+    add_objects(schema, schema.enums, &Schema::enums, ObjectKind::Enum, "enums", out);
+    add_objects(schema, schema.domains, &Schema::domains, ObjectKind::Domain, "domains", out);
+    add_objects(schema, schema.composite_types, &Schema::composite_types,
+                ObjectKind::CompositeType, "composite_types", out);
+    for (const auto& function : schema.functions) {
+      Database single;
+      Schema holder{schema.name};
+      holder.functions.push_back(function);
+      single.schemas.push_back(holder);
+      const ObjectKind kind = function.is_procedure ? ObjectKind::Procedure : ObjectKind::Function;
+      out[ObjectId{kind, schema.name, "", function_signature(function)}] = fields_of(
+          single, schema.name, function.is_procedure ? "procedures" : "functions", function.name);
+    }
+  }
+  return out;
+}
+
+}  // namespace pgshift::schemas
