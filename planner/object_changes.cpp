@@ -611,6 +611,7 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
                            : "a materialized view cannot be replaced in place");
     draft.step.statements = {"DROP " + std::string(keyword) + relation};
     builder.lock(draft, AlterAction::DropView, schema, name);
+    draft.requires_.clear();  // the relation token is the recreated view's, which comes after
     if (desired) draft.step.hazards.push_back(Hazard::DependentRecreated);
     draft.invalidates.push_back(token);
     draft.releases = dependency_tokens(builder.current(), schema, name);
@@ -647,6 +648,7 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
     }
     draft.requires_.push_back("schema:" + schema);
     draft.provides.push_back(token);
+    draft.provides.push_back(table_token(schema, name));  // a relation: its indexes need it
     draft.sequence = 1;
     if (dropped) draft.after.push_back(*dropped);
     builder.add(std::move(draft));

@@ -550,3 +550,29 @@ TEST_CASE("other object kinds are created in dependency order", "[planner]") {
         "CREATE TRIGGER invoices_touch BEFORE UPDATE ON billing.invoices FOR EACH ROW EXECUTE "
         "FUNCTION billing.touch()");
 }
+
+TEST_CASE("a materialized view on a retyped column is recreated before its indexes", "[planner]") {
+  auto current = database({table("t", {column("n", "integer")})});
+  schemas::MaterializedView view;
+  view.name = "totals";
+  view.definition = "SELECT sum(n) AS total FROM t";
+  schemas::Index index;
+  index.name = "totals_total_idx";
+  index.keys = {schemas::IndexKey{std::string("total")}};
+  view.indexes.push_back(index);
+  public_schema(current).materialized_views.push_back(view);
+  current.facts.dependencies.push_back(
+      {{schemas::ObjectKind::MaterializedView, "public", "", "totals"},
+       {schemas::ObjectKind::Table, "public", "", "t"},
+       "n"});
+  auto desired = database({table("t", {column("n", "bigint")})});
+  public_schema(desired).materialized_views.push_back(view);
+  const auto result = plan(current, desired);
+  CHECK(result.diagnostics.empty());
+  CHECK(statements(result) ==
+        std::vector<std::string>{
+            "DROP MATERIALIZED VIEW public.totals",
+            "ALTER TABLE public.t ALTER COLUMN n TYPE bigint USING n::bigint",
+            "CREATE MATERIALIZED VIEW public.totals AS SELECT sum(n) AS total FROM t",
+            "CREATE INDEX totals_total_idx ON public.totals USING btree (total)"});
+}
