@@ -368,6 +368,13 @@ void add_column(TableContext& table, const schemas::Column& column) {
     return draft;
   };
   const bool derived = column.generated || column.identity != schemas::IdentityKind::None;
+  if (table.populated && !derived && not_null && !column.default_expr && !column.backfill) {
+    builder.diagnose(plans::Severity::Error, id,
+                     table.of("column", column.name) +
+                         " is NOT NULL but has neither a default nor a backfill value for the "
+                         "existing rows");
+    return;
+  }
   if (!table.populated || derived) {
     auto draft =
         base(table.populated ? "a generated or identity column computes every existing row: "
@@ -424,16 +431,7 @@ void add_column(TableContext& table, const schemas::Column& column) {
     const auto fill = column.backfill ? column.backfill : column.default_expr;
     bool filled = false;
     if (fill) filled = add_backfill(table, chain, column.name, *fill);
-    if (not_null) {
-      if (!fill) {
-        builder.diagnose(plans::Severity::Error, id,
-                         table.of("column", column.name) +
-                             " is NOT NULL but has neither a default nor a backfill value for "
-                             "the existing rows");
-      } else if (filled) {
-        add_not_null(table, chain, column.name);
-      }
-    }
+    if (not_null && filled) add_not_null(table, chain, column.name);
   }
   if (column.comment) {
     auto comment =

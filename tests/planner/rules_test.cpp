@@ -576,3 +576,24 @@ TEST_CASE("a materialized view on a retyped column is recreated before its index
             "CREATE MATERIALIZED VIEW public.totals AS SELECT sum(n) AS total FROM t",
             "CREATE INDEX totals_total_idx ON public.totals USING btree (total)"});
 }
+
+TEST_CASE("objects matching ignore patterns are left alone", "[planner]") {
+  auto current = database({table("audit_log"), table("t")});
+  schemas::Index hotfix;
+  hotfix.name = "t_hotfix";
+  hotfix.keys = {schemas::IndexKey{std::string("id")}};
+  table_of(current, "t").indexes.push_back(hotfix);
+  auto desired = database({table("t")});
+  desired.ignore = {"public.audit_*", "index:public.*_hotfix"};
+  CHECK(plan(current, desired).steps.empty());
+}
+
+TEST_CASE("diff_summary lists steps and diagnostics one per line", "[planner]") {
+  UsersCase c;
+  c.desired_users().columns.push_back(column("nickname", "text"));
+  c.desired_users().columns.push_back(column("name", "text", true));
+  CHECK(planner::diff_summary(plan(c.current, c.desired)) ==
+        "1. add column \"nickname\" of table \"public.users\"\n"
+        "error: column \"name\" of table \"public.users\" is NOT NULL but has neither a default "
+        "nor a backfill value for the existing rows\n");
+}
