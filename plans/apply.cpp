@@ -246,7 +246,10 @@ ApplyResult Applier::run() {
     journal_->start(plan_);
   }
   const std::set<int> done = journal_->done_steps();
-  log_ << fmt::format("{} plan {} ({} steps) on {}{}\n", result.resumed ? "resuming" : "applying",
+  log_ << fmt::format("{} plan {} ({} steps) on {}{}\n",
+                      state == RunState::Finished ? "checking finished"
+                      : result.resumed            ? "resuming"
+                                                  : "applying",
                       plan_hash_, plan_.steps.size(), catalog::describe_target(target_),
                       result.resumed ? fmt::format(": {} steps done earlier", done.size()) : "");
   report_invalid_indexes();
@@ -361,7 +364,7 @@ void Applier::dry_run(ApplyResult& result) {
         const BackfillSpec& spec = *step.backfill;
         log_ << fmt::format(
             "  -- in batches of {} keys of {}, one transaction each, {}ms apart:\n"
-            "  UPDATE {} SET {} = {} WHERE {} >= $1 AND {} < $2{};\n",
+            "  UPDATE {} SET {} = {} WHERE {} >= $1 AND {} <= $2{};\n",
             options_.batch_size > 0 ? options_.batch_size : spec.batch_size,
             quote_ident(spec.key_column), options_.pause.count(),
             quote_qualified(spec.schema, spec.table), quote_ident(spec.set_column),

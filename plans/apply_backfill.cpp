@@ -98,9 +98,8 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
                                point.next_key, point.upper_key)[0][0]
                     .as<int64_t>();
   }
-  Progress progress(log_, options_.progress_bar, options_.progress_interval,
-                    fmt::format("  {}", step_label(step)), point.rows_done + remaining,
-                    point.rows_done);
+  Progress progress(log_, options_.progress_bar, options_.progress_interval, step_label(step),
+                    point.rows_done + remaining, point.rows_done);
 
   const std::string update =
       fmt::format("UPDATE {} SET {} = {} WHERE {} >= $1 AND {} <= $2{}", table,
