@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include <libpq-fe.h>
+
 #include "schemas/error.hpp"
 
 namespace pgshift::catalog {
@@ -137,6 +139,37 @@ std::unique_ptr<pqxx::connection> connect(const std::string& target) {
     throw Error("could not connect to \"" + describe_target(target) +
                 "\": " + one_line(e.what(), password_of(target)));
   }
+}
+
+namespace {
+
+std::string conninfo_quote(const std::string& value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\\' || c == '\'') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "'";
+}
+
+}  // namespace
+
+std::string with_database(const std::string& target, const std::string& dbname) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(target.c_str(), &error);
+  if (options == nullptr) {
+    std::string message = error ? error : "out of memory";
+    PQfreemem(error);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw pgshift::Error("invalid connection target " + describe_target(target) + ": " + message);
+  }
+  std::string conninfo;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (option->val == nullptr || std::string(option->keyword) == "dbname") continue;
+    conninfo += std::string(option->keyword) + "=" + conninfo_quote(option->val) + " ";
+  }
+  PQconninfoFree(options);
+  return conninfo + "dbname=" + conninfo_quote(dbname);
 }
 
 }  // namespace pgshift::catalog

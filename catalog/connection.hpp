@@ -22,6 +22,12 @@ std::unique_ptr<pqxx::connection> connect(const std::string& target);
 // string (quoted or not). Other text is kept as is.
 std::string redact(const std::string& target);
 
+// `target` pointed at database `dbname`, as a key=value string. libpq parses
+// the target, so a URI, a key=value string and "" (libpq's defaults) keep
+// their meaning; only the database changes.
+// Throws pgshift::Error naming redact(target) when libpq cannot parse it.
+std::string with_database(const std::string& target, const std::string& dbname);
+
 // How a target is named in messages: redact(target), or a description of the
 // libpq defaults when `target` is empty.
 std::string describe_target(const std::string& target);

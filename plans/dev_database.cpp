@@ -3,7 +3,6 @@
 #include <random>
 #include <sstream>
 
-#include <libpq-fe.h>
 #include <pqxx/pqxx>
 
 #include "catalog/connection.hpp"
@@ -24,36 +23,6 @@ std::string scratch_name() {
   std::ostringstream name;
   name << "pgshift_dev_" << std::hex << device() << device();
   return name.str();
-}
-
-std::string conninfo_quote(const std::string& value) {
-  std::string quoted = "'";
-  for (char c : value) {
-    if (c == '\\' || c == '\'') quoted += '\\';
-    quoted += c;
-  }
-  return quoted + "'";
-}
-
-// `target` (a URI or key=value string, or "" for libpq's defaults) pointed at
-// database `dbname`, as a key=value string. libpq parses the target, so every
-// form it accepts keeps its meaning.
-std::string with_database(const std::string& target, const std::string& dbname) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(target.c_str(), &error);
-  if (options == nullptr) {
-    std::string message = error ? error : "out of memory";
-    PQfreemem(error);
-    throw pgshift::Error("invalid connection target " + catalog::redact(target) + ": " +
-                         first_line(message));
-  }
-  std::string conninfo;
-  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-    if (option->val == nullptr || std::string(option->keyword) == "dbname") continue;
-    conninfo += std::string(option->keyword) + "=" + conninfo_quote(option->val) + " ";
-  }
-  PQconninfoFree(options);
-  return conninfo + "dbname=" + conninfo_quote(dbname);
 }
 
 // Holds the scratch database for the duration of one canonicalisation.
@@ -88,7 +57,7 @@ class ScratchDatabase {
   ScratchDatabase& operator=(const ScratchDatabase&) = delete;
 
   std::unique_ptr<pqxx::connection> connect() const {
-    return catalog::connect(with_database(target_, name_));
+    return catalog::connect(catalog::with_database(target_, name_));
   }
 
  private:
@@ -139,9 +108,10 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
   ScratchDatabase scratch(server_target);
   auto conn = scratch.connect();
 
-  schemas::Database empty;
-  empty.facts.server_version_num = conn->server_version();
-  const Plan plan = planner::plan_changes(empty, desired, planner::PlanOptions{});
+  // A new database is not empty (public, with its comment and owner): plan
+  // from what it really holds.
+  const schemas::Database fresh = catalog::read_catalog(*conn);
+  const Plan plan = planner::plan_changes(fresh, desired, planner::PlanOptions{});
   if (has_errors(plan)) {
     std::string message = "the desired schema cannot be planned:";
     for (const auto& diagnostic : plan.diagnostics) {
