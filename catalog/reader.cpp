@@ -40,6 +40,8 @@ constexpr const char* kSchemasQuery =
     "SELECT n.nspname, d.description FROM pg_namespace n "
     "LEFT JOIN pg_description d ON d.objoid = n.oid "
     "  AND d.classoid = 'pg_namespace'::regclass AND d.objsubid = 0 "
+    // initdb's comment on public is a default, omitted like other defaults.
+    "  AND NOT (n.nspname = 'public' AND d.description = 'standard public schema') "
     "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift') "
     "  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' "
     "  AND (cardinality($1::text[]) = 0 OR n.nspname = ANY($1::text[])) "
