@@ -45,7 +45,8 @@ PreparedPlan prepare_plan(const PlanningInputs& inputs);
 
 // Returns one message per step hazard that `allowed` does not allow, naming
 // the hazard and the step: `step 4 (drop column "x" of table "public.t") has
-// hazard data_loss; allow it with --allow-hazard data_loss`.
+// hazard data_loss; allow it with --allow-hazard data_loss`. The hazard
+// non_transactional (CREATE INDEX CONCURRENTLY, the safe way) is always allowed.
 // Throws pgshift::Error on an unknown hazard name in `allowed`.
 std::vector<std::string> refused_hazards(const plans::Plan& plan,
                                          const std::vector<std::string>& allowed);
