@@ -31,8 +31,8 @@ using ReadOnlyTransaction =
 // ---------------------------------------------------------------------------
 
 // Objects owned by an extension (pg_depend deptype 'e') are never reported.
-#define PGSHIFT_NOT_EXTENSION_MEMBER(catalog, oid)                                      \
-  " NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog                  \
+#define PGSHIFT_NOT_EXTENSION_MEMBER(catalog, oid)                     \
+  " NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog \
   "'::regclass AND e.objid = " oid " AND e.deptype = 'e') "
 
 // $1: schemas to include (empty: all), $2: schemas to exclude.
@@ -45,8 +45,8 @@ constexpr const char* kSchemasQuery =
     "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift') "
     "  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' "
     "  AND (cardinality($1::text[]) = 0 OR n.nspname = ANY($1::text[])) "
-    "  AND NOT n.nspname = ANY($2::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_namespace", "n.oid")
-    "ORDER BY n.nspname";
+    "  AND NOT n.nspname = ANY($2::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER(
+        "pg_namespace", "n.oid") "ORDER BY n.nspname";
 
 // plpgsql is installed by initdb into every database: not part of anyone's schema.
 constexpr const char* kExtensionsQuery =
@@ -76,13 +76,18 @@ constexpr const char* kTablesQuery =
     "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid");
 
 // Collation names are qualified unless they live in pg_catalog.
-#define PGSHIFT_COLLATION_NAME(alias)                                                  \
-  "CASE WHEN " alias "n.nspname = 'pg_catalog' THEN " alias ".collname "               \
+#define PGSHIFT_COLLATION_NAME(alias)                       \
+  "CASE WHEN " alias "n.nspname = 'pg_catalog' THEN " alias \
+  ".collname "                                              \
   "ELSE " alias "n.nspname || '.' || " alias ".collname END"
 
+// pg_get_expr with a relation opens it (a relcache entry and a lock per table,
+// 10x the cost of the deparse); only expressions with a Var need the relation
+// for their column names, so the others are deparsed without it.
 constexpr const char* kColumnsQuery =
     "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-    "  pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, @attgenerated@, "
+    "  pg_get_expr(ad.adbin, CASE WHEN ad.adbin::text LIKE '%{VAR %' THEN ad.adrelid "
+    "    ELSE 0 END), a.attidentity, @attgenerated@, "
     "  CASE WHEN a.attcollation <> t.typcollation THEN " PGSHIFT_COLLATION_NAME("co") " END, "
     "  d.description "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
@@ -97,48 +102,60 @@ constexpr const char* kColumnsQuery =
     "ORDER BY a.attrelid, a.attnum";
 
 // Names of the columns of `rel` at the attribute numbers in `keys`, in order.
-#define PGSHIFT_COLUMN_NAMES(rel, keys, filter)                                         \
-  "ARRAY(SELECT a.attname FROM unnest(" keys ") WITH ORDINALITY k(attnum, ord) "         \
-  "JOIN pg_attribute a ON a.attrelid = " rel " AND a.attnum = k.attnum " filter " "      \
+#define PGSHIFT_COLUMN_NAMES(rel, keys, filter)                                 \
+  "ARRAY(SELECT a.attname FROM unnest(" keys                                    \
+  ") WITH ORDINALITY k(attnum, ord) "                                           \
+  "JOIN pg_attribute a ON a.attrelid = " rel " AND a.attnum = k.attnum " filter \
+  " "                                                                           \
   "ORDER BY k.ord)"
 
 // Constraints a partition inherits from its parent (conparentid) or a child
-// from its parent (not conislocal) are reported on the parent only.
-// Column names of conkey/confkey, aggregated in one pass (a correlated
-// subquery per constraint costs 3x as much on wide schemas).
-#define PGSHIFT_KEY_NAMES(cte, keys, rel)                                                \
-  cte " AS (SELECT co.oid, array_agg(a.attname ORDER BY k.ord) AS names "               \
-  "FROM pg_constraint co CROSS JOIN LATERAL unnest(co." keys ") WITH ORDINALITY k(attnum, ord) " \
-  "JOIN pg_attribute a ON a.attrelid = co." rel " AND a.attnum = k.attnum GROUP BY co.oid)"
-
+// from its parent (not conislocal) are reported on the parent only. NOT NULL
+// constraints (contype 'n', PostgreSQL 18) are the columns' not_null.
+// Column names of conkey and confkey are aggregated in one pass over the
+// constraints read (a correlated subquery per constraint costs 3x as much on
+// wide schemas).
 constexpr const char* kConstraintsQuery =
-    "WITH " PGSHIFT_KEY_NAMES("keys", "conkey", "conrelid") ", "
-    PGSHIFT_KEY_NAMES("ref_keys", "confkey", "confrelid") " "
+    "WITH con AS ("
+    "  SELECT co.oid, co.conrelid, co.conname, co.contype, co.condeferrable, co.condeferred, "
+    "    co.convalidated, co.connoinherit, co.conkey, co.confrelid, co.confkey, "
+    "    co.confupdtype, co.confdeltype, co.confmatchtype, co.conindid "
+    "  FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
+    "  JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "  WHERE co.contype IN ('p', 'u', 'c', 'f') AND c.relkind IN ('r', 'p') "
+    "    AND co.conislocal AND co.conparentid = 0 AND n.nspname = ANY($1::text[])), "
+    "key_names AS ("
+    "  SELECT k.oid, array_agg(a.attname ORDER BY k.ord) FILTER (WHERE NOT k.ref) AS names, "
+    "    array_agg(a.attname ORDER BY k.ord) FILTER (WHERE k.ref) AS ref_names "
+    "  FROM (SELECT con.oid, false AS ref, con.conrelid AS rel, u.attnum, u.ord FROM con "
+    "        CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY u(attnum, ord) "
+    "        WHERE con.contype <> 'c' "
+    "        UNION ALL "
+    "        SELECT con.oid, true, con.confrelid, u.attnum, u.ord FROM con "
+    "        CROSS JOIN LATERAL unnest(con.confkey) WITH ORDINALITY u(attnum, ord) "
+    "        WHERE con.contype = 'f') k "
+    "  JOIN pg_attribute a ON a.attrelid = k.rel AND a.attnum = k.attnum GROUP BY k.oid) "
     "SELECT co.conrelid, co.conname, co.contype, co.condeferrable, co.condeferred, "
-    "  co.convalidated, co.connoinherit, keys.names, "
-    "  fn.nspname, fc.relname, ref_keys.names, "
+    "  co.convalidated, co.connoinherit, kn.names, "
+    "  fn.nspname, fc.relname, kn.ref_names, "
     "  co.confupdtype, co.confdeltype, co.confmatchtype, "
     "  CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END, "
     "  CASE WHEN i.indnatts > i.indnkeyatts THEN "
     PGSHIFT_COLUMN_NAMES("i.indrelid", "i.indkey::int2[]", "WHERE k.ord > i.indnkeyatts") " END, "
     "  COALESCE(@indnullsnotdistinct@, false), d.description "
-    "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
-    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "LEFT JOIN keys ON keys.oid = co.oid LEFT JOIN ref_keys ON ref_keys.oid = co.oid "
+    "FROM con co LEFT JOIN key_names kn ON kn.oid = co.oid "
     "LEFT JOIN pg_index i ON co.contype IN ('p', 'u') AND i.indexrelid = co.conindid "
     "LEFT JOIN pg_class fc ON fc.oid = co.confrelid "
     "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
     "LEFT JOIN pg_description d ON d.objoid = co.oid "
-    "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0 "
-    "WHERE co.contype IN ('p', 'u', 'c', 'f') AND c.relkind IN ('r', 'p') "
-    "  AND co.conislocal AND co.conparentid = 0 AND n.nspname = ANY($1::text[])";
+    "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0";
 
 // Indexes backing a primary key, unique or exclusion constraint are represented
 // by the constraint; indexes attached to a partitioned parent's index by the parent's.
-#define PGSHIFT_INDEX_FILTER                                                            \
-  "WHERE tc.relkind IN ('r', 'p', 'm') AND n.nspname = ANY($1::text[]) "                \
-  "  AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid "   \
-  "    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) "                 \
+#define PGSHIFT_INDEX_FILTER                                                           \
+  "WHERE tc.relkind IN ('r', 'p', 'm') AND n.nspname = ANY($1::text[]) "               \
+  "  AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid " \
+  "    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) "               \
   "  AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid) "
 
 constexpr const char* kIndexesQuery =
@@ -214,8 +231,8 @@ constexpr const char* kSequencesQuery =
     "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "
     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid");
 
-#define PGSHIFT_TYPE_COMMENT                                                            \
-  "LEFT JOIN pg_description d ON d.objoid = t.oid "                                     \
+#define PGSHIFT_TYPE_COMMENT                        \
+  "LEFT JOIN pg_description d ON d.objoid = t.oid " \
   "  AND d.classoid = 'pg_type'::regclass AND d.objsubid = 0 "
 
 constexpr const char* kEnumsQuery =
@@ -299,38 +316,40 @@ constexpr const char* kBinaryCastsQuery =
 
 // Views, functions, constraints and indexes depending on tables, views and
 // materialized views (and their columns) of the schemas read. Dependencies on
-// a view's own columns from its rewrite rule are left out.
+// a view's own columns from its rewrite rule are left out, and so are
+// constraints the model does not hold (NOT NULL rows from PostgreSQL 18,
+// exclusion constraints, constraint triggers). One pass over pg_depend with a
+// join per dependent's catalog: a CTE of the references scanned once per kind
+// cost a third more on wide schemas.
 constexpr const char* kDependenciesQuery =
-    "WITH refs AS ("
-    "  SELECT dep.classid, dep.objid, dep.refobjid, rn.nspname AS ref_schema, "
-    "    rc.relname AS ref_name, rc.relkind AS ref_kind, COALESCE(ra.attname, '') AS ref_column "
-    "  FROM pg_depend dep JOIN pg_class rc ON rc.oid = dep.refobjid "
-    "  JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
-    "  LEFT JOIN pg_attribute ra ON dep.refobjsubid > 0 AND ra.attrelid = dep.refobjid "
-    "    AND ra.attnum = dep.refobjsubid "
-    "  WHERE dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('n', 'a') "
-    "    AND rc.relkind IN ('r', 'p', 'v', 'm') AND rn.nspname = ANY($1::text[])) "
-    "SELECT vc.relkind::text, vn.nspname, '', vc.relname, 0::oid, refs.ref_schema, "
-    "  refs.ref_name, refs.ref_kind, refs.ref_column "
-    "FROM refs JOIN pg_rewrite r ON refs.classid = 'pg_rewrite'::regclass AND r.oid = refs.objid "
-    "JOIN pg_class vc ON vc.oid = r.ev_class JOIN pg_namespace vn ON vn.oid = vc.relnamespace "
-    "WHERE r.ev_class <> refs.refobjid "
-    "UNION ALL "
-    "SELECT 'function', '', '', '', refs.objid, refs.ref_schema, refs.ref_name, refs.ref_kind, "
-    "  refs.ref_column FROM refs WHERE refs.classid = 'pg_proc'::regclass "
-    "UNION ALL "
-    "SELECT co.contype::text, cn.nspname, cc.relname, co.conname, 0::oid, refs.ref_schema, "
-    "  refs.ref_name, refs.ref_kind, refs.ref_column "
-    "FROM refs JOIN pg_constraint co ON refs.classid = 'pg_constraint'::regclass "
-    "  AND co.oid = refs.objid "
-    "JOIN pg_class cc ON cc.oid = co.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace "
-    "UNION ALL "
-    "SELECT 'index', tn.nspname, tc.relname, ic.relname, 0::oid, refs.ref_schema, "
-    "  refs.ref_name, refs.ref_kind, refs.ref_column "
-    "FROM refs JOIN pg_class ic ON refs.classid = 'pg_class'::regclass AND ic.oid = refs.objid "
-    "  AND ic.relkind IN ('i', 'I') "
-    "JOIN pg_index i ON i.indexrelid = ic.oid JOIN pg_class tc ON tc.oid = i.indrelid "
-    "JOIN pg_namespace tn ON tn.oid = tc.relnamespace";
+    "SELECT CASE dep.classid WHEN 'pg_rewrite'::regclass THEN vc.relkind::text "
+    "    WHEN 'pg_proc'::regclass THEN 'function' "
+    "    WHEN 'pg_constraint'::regclass THEN co.contype::text ELSE 'index' END, "
+    "  COALESCE(vn.nspname, cn.nspname, tn.nspname, ''), COALESCE(cc.relname, tc.relname, ''), "
+    "  COALESCE(vc.relname, co.conname, ic.relname, ''), "
+    "  CASE WHEN dep.classid = 'pg_proc'::regclass THEN dep.objid ELSE 0::oid END, "
+    "  rn.nspname, rc.relname, rc.relkind, COALESCE(ra.attname, '') "
+    "FROM pg_depend dep JOIN pg_class rc ON rc.oid = dep.refobjid "
+    "JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
+    "LEFT JOIN pg_attribute ra ON dep.refobjsubid > 0 AND ra.attrelid = dep.refobjid "
+    "  AND ra.attnum = dep.refobjsubid "
+    "LEFT JOIN pg_rewrite r ON dep.classid = 'pg_rewrite'::regclass AND r.oid = dep.objid "
+    "LEFT JOIN pg_class vc ON vc.oid = r.ev_class "
+    "LEFT JOIN pg_namespace vn ON vn.oid = vc.relnamespace "
+    "LEFT JOIN pg_constraint co ON dep.classid = 'pg_constraint'::regclass "
+    "  AND co.oid = dep.objid AND co.contype IN ('p', 'u', 'c', 'f') "
+    "LEFT JOIN pg_class cc ON cc.oid = co.conrelid "
+    "LEFT JOIN pg_namespace cn ON cn.oid = cc.relnamespace "
+    "LEFT JOIN pg_index i ON dep.classid = 'pg_class'::regclass AND i.indexrelid = dep.objid "
+    "LEFT JOIN pg_class ic ON ic.oid = i.indexrelid "
+    "LEFT JOIN pg_class tc ON tc.oid = i.indrelid "
+    "LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace "
+    "WHERE dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('n', 'a') "
+    "  AND dep.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, "
+    "    'pg_constraint'::regclass, 'pg_class'::regclass) "
+    "  AND rc.relkind IN ('r', 'p', 'v', 'm') AND rn.nspname = ANY($1::text[]) "
+    "  AND (vc.oid <> dep.refobjid OR dep.classid = 'pg_proc'::regclass "
+    "    OR cc.oid IS NOT NULL OR tc.oid IS NOT NULL)";
 
 // Column defaults that call a volatile function, directly or through an
 // operator. pg_depend records no dependency on built-in (pinned) functions;
@@ -353,7 +372,6 @@ constexpr const char* kVolatileDefaultsQuery =
 #undef PGSHIFT_NOT_EXTENSION_MEMBER
 #undef PGSHIFT_COLLATION_NAME
 #undef PGSHIFT_COLUMN_NAMES
-#undef PGSHIFT_KEY_NAMES
 #undef PGSHIFT_INDEX_FILTER
 #undef PGSHIFT_TYPE_COMMENT
 
@@ -440,37 +458,53 @@ std::string array_literal(const std::vector<std::string>& items) {
 
 schemas::ReferentialAction referential_action(char code) {
   switch (code) {
-    case 'r': return schemas::ReferentialAction::Restrict;
-    case 'c': return schemas::ReferentialAction::Cascade;
-    case 'n': return schemas::ReferentialAction::SetNull;
-    case 'd': return schemas::ReferentialAction::SetDefault;
-    default: return schemas::ReferentialAction::NoAction;  // 'a'
+    case 'r':
+      return schemas::ReferentialAction::Restrict;
+    case 'c':
+      return schemas::ReferentialAction::Cascade;
+    case 'n':
+      return schemas::ReferentialAction::SetNull;
+    case 'd':
+      return schemas::ReferentialAction::SetDefault;
+    default:
+      return schemas::ReferentialAction::NoAction;  // 'a'
   }
 }
 
 schemas::MatchType match_type(char code) {
   switch (code) {
-    case 'f': return schemas::MatchType::Full;
-    case 'p': return schemas::MatchType::Partial;
-    default: return schemas::MatchType::Simple;  // 's'
+    case 'f':
+      return schemas::MatchType::Full;
+    case 'p':
+      return schemas::MatchType::Partial;
+    default:
+      return schemas::MatchType::Simple;  // 's'
   }
 }
 
 schemas::Volatility volatility(char code) {
   switch (code) {
-    case 'i': return schemas::Volatility::Immutable;
-    case 's': return schemas::Volatility::Stable;
-    default: return schemas::Volatility::Volatile;  // 'v'
+    case 'i':
+      return schemas::Volatility::Immutable;
+    case 's':
+      return schemas::Volatility::Stable;
+    default:
+      return schemas::Volatility::Volatile;  // 'v'
   }
 }
 
 schemas::ArgMode arg_mode(char code) {
   switch (code) {
-    case 'o': return schemas::ArgMode::Out;
-    case 'b': return schemas::ArgMode::InOut;
-    case 'v': return schemas::ArgMode::Variadic;
-    case 't': return schemas::ArgMode::Table;
-    default: return schemas::ArgMode::In;  // 'i'
+    case 'o':
+      return schemas::ArgMode::Out;
+    case 'b':
+      return schemas::ArgMode::InOut;
+    case 'v':
+      return schemas::ArgMode::Variadic;
+    case 't':
+      return schemas::ArgMode::Table;
+    default:
+      return schemas::ArgMode::In;  // 'i'
   }
 }
 
@@ -627,9 +661,8 @@ class CatalogRead {
 
   // A query on the schemas read: $1 is their names.
   pqxx::result query(const std::string& what, const char* sql) {
-    return guarded(what, [&] {
-      return tx_.exec_params(versioned(sql, server_version_num_), schema_names_);
-    });
+    return guarded(
+        what, [&] { return tx_.exec_params(versioned(sql, server_version_num_), schema_names_); });
   }
 
   // A query on the whole server (extensions, facts), without parameters.
@@ -674,8 +707,8 @@ class CatalogRead {
 
   void read_extensions() {
     for (const auto& row : query_server("extensions", kExtensionsQuery)) {
-      extensions_.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                             optional_text(row[2])});
+      extensions_.push_back(
+          {row[0].as<std::string>(), row[1].as<std::string>(), optional_text(row[2])});
     }
   }
 
@@ -687,19 +720,26 @@ class CatalogRead {
       table.name = row[2].as<std::string>();
       if (table_excluded(slot.schema, table.name)) continue;
       switch (char_of(row[3])) {
-        case 'f': table.replica_identity = schemas::ReplicaIdentity::Full; break;
-        case 'n': table.replica_identity = schemas::ReplicaIdentity::Nothing; break;
-        case 'i': table.replica_identity = schemas::ReplicaIdentity::UsingIndex; break;
-        default: table.replica_identity = schemas::ReplicaIdentity::Default; break;
+        case 'f':
+          table.replica_identity = schemas::ReplicaIdentity::Full;
+          break;
+        case 'n':
+          table.replica_identity = schemas::ReplicaIdentity::Nothing;
+          break;
+        case 'i':
+          table.replica_identity = schemas::ReplicaIdentity::UsingIndex;
+          break;
+        default:
+          table.replica_identity = schemas::ReplicaIdentity::Default;
+          break;
       }
       table.comment = optional_text(row[4]);
       facts_.table_stats[slot.schema + "." + table.name] = {
           row[5].as<double>(), row[6].as<int64_t>(), row[7].as<int64_t>()};
       if (!row[8].is_null()) table.partition_by = partition_by(row[8].as<std::string>());
       if (!row[9].is_null()) {
-        table.partition_of = schemas::PartitionOf{row[9].as<std::string>(),
-                                                  row[10].as<std::string>(),
-                                                  text_or_empty(row[11])};
+        table.partition_of = schemas::PartitionOf{
+            row[9].as<std::string>(), row[10].as<std::string>(), text_or_empty(row[11])};
       }
       if (table.replica_identity == schemas::ReplicaIdentity::UsingIndex) {
         table.replica_identity_index = optional_text(row[12]);
@@ -716,15 +756,31 @@ class CatalogRead {
       column.name = row[1].as<std::string>();
       column.type = row[2].as<std::string>();
       column.not_null = row[3].as<bool>();
-      if (char_of(row[6]) == 's') {
-        column.generated = optional_text(row[4]);
-      } else {
-        column.default_expr = optional_text(row[4]);
+      switch (char_of(row[6])) {
+        case 's':
+          column.generated = optional_text(row[4]);
+          break;
+        case 'v':
+          // PostgreSQL 18. The model holds stored generated columns only, and
+          // reading this one as a default would plan changes nobody asked for.
+          throw ReadError("columns",
+                          "column \"" + column.name + "\" of table \"" + owner->name +
+                              "\" is a virtual generated column, which pgshift does not support",
+                          "");
+        default:
+          column.default_expr = optional_text(row[4]);
+          break;
       }
       switch (char_of(row[5])) {
-        case 'a': column.identity = schemas::IdentityKind::Always; break;
-        case 'd': column.identity = schemas::IdentityKind::ByDefault; break;
-        default: column.identity = schemas::IdentityKind::None; break;
+        case 'a':
+          column.identity = schemas::IdentityKind::Always;
+          break;
+        case 'd':
+          column.identity = schemas::IdentityKind::ByDefault;
+          break;
+        default:
+          column.identity = schemas::IdentityKind::None;
+          break;
       }
       column.collation = optional_text(row[7]);
       column.comment = optional_text(row[8]);
@@ -742,14 +798,12 @@ class CatalogRead {
       const auto comment = optional_text(row[17]);
       switch (char_of(row[2])) {
         case 'p':
-          owner->primary_key = schemas::PrimaryKey{name, text_array(row[7]),
-                                                   text_array(row[15]), deferrable, deferred,
-                                                   comment};
+          owner->primary_key = schemas::PrimaryKey{
+              name, text_array(row[7]), text_array(row[15]), deferrable, deferred, comment};
           break;
         case 'u':
           owner->unique_constraints.push_back({name, text_array(row[7]), text_array(row[15]),
-                                               row[16].as<bool>(), deferrable, deferred,
-                                               comment});
+                                               row[16].as<bool>(), deferrable, deferred, comment});
           break;
         case 'c':
           owner->check_constraints.push_back({name, check_expression(row[14].as<std::string>()),
@@ -993,9 +1047,12 @@ class CatalogRead {
 
   static schemas::ObjectKind relation_kind(char relkind) {
     switch (relkind) {
-      case 'v': return schemas::ObjectKind::View;
-      case 'm': return schemas::ObjectKind::MaterializedView;
-      default: return schemas::ObjectKind::Table;
+      case 'v':
+        return schemas::ObjectKind::View;
+      case 'm':
+        return schemas::ObjectKind::MaterializedView;
+      default:
+        return schemas::ObjectKind::Table;
     }
   }
 
@@ -1008,7 +1065,7 @@ class CatalogRead {
         const auto found = functions_.find(row[4].as<pqxx::oid>());
         if (found == functions_.end()) continue;
         dependent.kind = found->second.function.is_procedure ? schemas::ObjectKind::Procedure
-                                                              : schemas::ObjectKind::Function;
+                                                             : schemas::ObjectKind::Function;
         dependent.schema = found->second.schema;
         dependent.name = schemas::function_signature(found->second.function);
       } else {
