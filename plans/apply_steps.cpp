@@ -227,12 +227,36 @@ void Applier::with_retries(const Step& step, StepReport& report,
   }
 }
 
+// The step's locks are taken first, explicitly, the other tables before the
+// step's own: for a foreign key the referenced table before the referencing
+// one, the order in which applications write them. In the opposite order the
+// step would hold the child table while waiting for the parent, and traffic
+// that writes parent then child would wait on the step while the step waits
+// on it, so no attempt would ever get its locks under steady traffic.
 void Applier::run_in_transaction(const Step& step, StepReport& report) {
+  std::vector<const RelationLock*> locks;
+  for (const RelationLock& lock : step.locks) {
+    if (lock.relation != step.object.table || lock.schema != step.object.schema) {
+      locks.push_back(&lock);
+    }
+  }
+  for (const RelationLock& lock : step.locks) {
+    if (lock.relation == step.object.table && lock.schema == step.object.schema) {
+      locks.push_back(&lock);
+    }
+  }
   const auto started = Clock::now();
   with_retries(step, report, [&] {
     pqxx::work tx(*conn_);
     tx.exec(fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
     tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
+    for (const RelationLock* lock : locks) {
+      const std::string relation = quote_qualified(lock->schema, lock->relation);
+      // A relation the step itself creates has nothing to lock yet.
+      if (!tx.exec_params("SELECT to_regclass($1) IS NOT NULL", relation)[0][0].as<bool>())
+        continue;
+      tx.exec(fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
+    }
     for (const std::string& statement : step.statements) tx.exec(statement);
     journal_->mark_done(tx, step, since(started));
     tx.commit();
