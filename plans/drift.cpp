@@ -1,0 +1,246 @@
+#include "plans/drift.hpp"
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "schemas/yaml_fields.hpp"
+
+namespace pgshift::plans {
+
+namespace {
+
+using schemas::ObjectId;
+using schemas::ObjectKind;
+
+// Planning hints say how to get to the desired schema, not what it is: the
+// catalog never has them, so they are dropped before fields are compared.
+schemas::Database without_planning_hints(schemas::Database db) {
+  for (auto& schema : db.schemas) {
+    for (auto& table : schema.tables) {
+      table.backfill_batch_size.reset();
+      table.renamed_from.reset();
+      for (auto& column : table.columns) {
+        column.backfill.reset();
+        column.renamed_from.reset();
+      }
+    }
+  }
+  return db;
+}
+
+// The YAML writer uses a short form for an object that has only its first
+// field (a column that is only a type, a view that is only its query): then
+// `columns.status` is "text" on one side while the other has
+// `columns.status.type` and `columns.status.default`. The short form is moved
+// to the long form's path of that first field, so only real differences
+// remain. The candidates are the first fields of every long form that has a
+// short one (schemas/yaml_writer.cpp); no long form holds two of them.
+schemas::FieldMap with_long_forms(const schemas::FieldMap& fields, const schemas::FieldMap& other) {
+  static const char* const kFirstFields[] = {"type", "columns", "expression", "definition"};
+  schemas::FieldMap out;
+  for (const auto& [path, value] : fields) {
+    std::string long_path = path;
+    if (other.count(path) == 0) {
+      const std::string prefix = path.empty() ? "" : path + ".";
+      for (const char* first : kFirstFields) {
+        if (other.count(prefix + first) != 0) {
+          long_path = prefix + first;
+          break;
+        }
+      }
+    }
+    out[long_path] = value;
+  }
+  return out;
+}
+
+std::vector<FieldDrift> field_drift(const schemas::FieldMap& before_fields,
+                                    const schemas::FieldMap& after_fields) {
+  const schemas::FieldMap before = with_long_forms(before_fields, after_fields);
+  const schemas::FieldMap after = with_long_forms(after_fields, before_fields);
+  std::set<std::string> names;
+  for (const auto& entry : before) names.insert(entry.first);
+  for (const auto& entry : after) names.insert(entry.first);
+  std::vector<FieldDrift> fields;
+  for (const auto& name : names) {
+    const auto before_it = before.find(name);
+    const auto after_it = after.find(name);
+    std::optional<std::string> before_value;
+    std::optional<std::string> after_value;
+    if (before_it != before.end()) before_value = before_it->second;
+    if (after_it != after.end()) after_value = after_it->second;
+    if (before_value != after_value) fields.push_back({name, before_value, after_value});
+  }
+  return fields;
+}
+
+// The top-level object a plan step belongs to: objects on a table (columns,
+// constraints, indexes, triggers) belong to their table or materialized view,
+// the others are top-level already.
+ObjectId top_level(const ObjectId& id, const std::map<ObjectId, schemas::FieldMap>& before,
+                   const std::map<ObjectId, schemas::FieldMap>& after) {
+  if (id.table.empty()) return id;
+  const ObjectId matview{ObjectKind::MaterializedView, id.schema, "", id.table};
+  if (before.count(matview) != 0 || after.count(matview) != 0) return matview;
+  return ObjectId{ObjectKind::Table, id.schema, "", id.table};
+}
+
+int64_t type_max(const std::string& type) {
+  if (type == "smallint") return std::numeric_limits<int16_t>::max();
+  if (type == "integer") return std::numeric_limits<int32_t>::max();
+  return std::numeric_limits<int64_t>::max();
+}
+
+int64_t type_min(const std::string& type) {
+  if (type == "smallint") return std::numeric_limits<int16_t>::min();
+  if (type == "integer") return std::numeric_limits<int32_t>::min();
+  return std::numeric_limits<int64_t>::min();
+}
+
+// Usage of one sequence. Unset bounds are PostgreSQL's defaults (CREATE
+// SEQUENCE reference: ascending 1 .. type max, descending type min .. -1).
+// The fraction used is 1 - headroom / range size: values below START that
+// were never handed out count as used, since the sequence cannot reach them.
+SequenceUse sequence_use(const ObjectId& object, const std::string& type,
+                         const schemas::SequenceOptions& options,
+                         const schemas::SequenceUsage& usage, double threshold) {
+  const bool ascending = options.increment.value_or(1) > 0;
+  SequenceUse use;
+  use.object = object;
+  use.type = type;
+  use.last_value = usage.last_value;
+  use.is_called = usage.is_called;
+  use.min_value = options.min_value.value_or(ascending ? 1 : type_min(type));
+  use.max_value = options.max_value.value_or(ascending ? type_max(type) : -1);
+  // long double: the range of a bigint sequence does not fit in int64_t.
+  const long double size = static_cast<long double>(use.max_value) - use.min_value + 1;
+  long double headroom = ascending ? static_cast<long double>(use.max_value) - use.last_value
+                                   : static_cast<long double>(use.last_value) - use.min_value;
+  if (!use.is_called) headroom += 1;
+  use.fraction_used = size > 0 ? static_cast<double>(1 - headroom / size) : 0;
+  // A CYCLE sequence wraps around instead of failing.
+  use.near_exhaustion = !options.cycle && use.fraction_used >= threshold;
+  return use;
+}
+
+void add_sequence_uses(const schemas::Database& current, double threshold,
+                       std::vector<SequenceUse>& out) {
+  const auto& usage = current.facts.sequence_usage;
+  for (const auto& schema : current.schemas) {
+    for (const auto& sequence : schema.sequences) {
+      const auto found = usage.find(schema.name + "." + sequence.name);
+      if (found == usage.end()) continue;
+      out.push_back(sequence_use(ObjectId{ObjectKind::Sequence, schema.name, "", sequence.name},
+                                 sequence.type, sequence.options, found->second, threshold));
+    }
+    // The catalog keys an identity column's sequence by the sequence's name,
+    // which the model does not keep; PostgreSQL names it <table>_<column>_seq
+    // unless that name is taken or too long, and only that name is found.
+    for (const auto& table : schema.tables) {
+      for (const auto& column : table.columns) {
+        if (column.identity == schemas::IdentityKind::None) continue;
+        const auto found = usage.find(schema.name + "." + table.name + "_" + column.name + "_seq");
+        if (found == usage.end()) continue;
+        out.push_back(
+            sequence_use(ObjectId{ObjectKind::Column, schema.name, table.name, column.name},
+                         column.type, column.identity_options, found->second, threshold));
+      }
+    }
+  }
+}
+
+void add_constraint_states(const schemas::Database& current, DriftReport& report) {
+  for (const auto& schema : current.schemas) {
+    for (const auto& table : schema.tables) {
+      for (const auto& index : table.indexes) {
+        if (!index.valid) {
+          report.invalid_indexes.push_back(
+              {ObjectKind::Index, schema.name, table.name, index.name});
+        }
+      }
+      for (const auto& check : table.check_constraints) {
+        if (!check.validated) {
+          report.not_valid_constraints.push_back(
+              {ObjectKind::CheckConstraint, schema.name, table.name, check.name});
+        }
+      }
+      for (const auto& key : table.foreign_keys) {
+        if (!key.validated) {
+          report.not_valid_constraints.push_back(
+              {ObjectKind::ForeignKey, schema.name, table.name, key.name});
+        }
+      }
+    }
+    for (const auto& view : schema.materialized_views) {
+      for (const auto& index : view.indexes) {
+        if (!index.valid) {
+          report.invalid_indexes.push_back({ObjectKind::Index, schema.name, view.name, index.name});
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+DriftReport build_drift_report(const schemas::Database& current, const schemas::Database& desired,
+                               const Plan& plan, const DriftOptions& options) {
+  DriftReport report;
+  report.sequence_threshold = options.sequence_threshold;
+  report.plan_step_count = plan.steps.size();
+  report.plan_diagnostics = plan.diagnostics;
+  report.server_version_num = plan.server_version_num;
+  report.fingerprint = plan.fingerprint;
+
+  const auto before = schemas::object_fields(current);
+  const auto after = schemas::object_fields(without_planning_hints(desired));
+  std::map<ObjectId, std::vector<std::string>> steps_by_object;
+  for (const auto& step : plan.steps) {
+    steps_by_object[top_level(step.object, before, after)].push_back(step.summary);
+  }
+
+  std::set<ObjectId> ids;
+  for (const auto& entry : before) ids.insert(entry.first);
+  for (const auto& entry : after) ids.insert(entry.first);
+  for (const auto& [id, summaries] : steps_by_object) ids.insert(id);
+  for (const auto& id : ids) {
+    const auto before_it = before.find(id);
+    const auto after_it = after.find(id);
+    const auto steps_it = steps_by_object.find(id);
+    if (before_it == before.end() && after_it != after.end()) {
+      report.missing.push_back(id);
+    } else if (before_it != before.end() && after_it == after.end()) {
+      report.unexpected.push_back(id);
+    } else {
+      ChangedObject changed{id, {}, {}};
+      if (before_it != before.end())
+        changed.fields = field_drift(before_it->second, after_it->second);
+      if (steps_it != steps_by_object.end()) changed.plan_steps = steps_it->second;
+      if (!changed.fields.empty() || !changed.plan_steps.empty()) {
+        report.changed.push_back(std::move(changed));
+      }
+    }
+  }
+
+  add_constraint_states(current, report);
+  add_sequence_uses(current, options.sequence_threshold, report.sequences);
+  return report;
+}
+
+bool has_drift(const DriftReport& report) {
+  bool sequence_near_exhaustion = false;
+  for (const auto& use : report.sequences) {
+    sequence_near_exhaustion = sequence_near_exhaustion || use.near_exhaustion;
+  }
+  bool plan_error = false;
+  for (const auto& diagnostic : report.plan_diagnostics) {
+    plan_error = plan_error || diagnostic.severity == Severity::Error;
+  }
+  return !report.missing.empty() || !report.unexpected.empty() || !report.changed.empty() ||
+         !report.invalid_indexes.empty() || !report.not_valid_constraints.empty() ||
+         sequence_near_exhaustion || report.plan_step_count > 0 || plan_error;
+}
+
+}  // namespace pgshift::plans
