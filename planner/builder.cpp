@@ -116,7 +116,10 @@ bool Builder::populated(const std::string& schema, const std::string& current_ta
   if (schemas::find_table(current_, schema, current_table) == nullptr) return false;
   const auto stats = current_.facts.table_stats.find(schema + "." + current_table);
   if (stats == current_.facts.table_stats.end()) return true;
-  return !(stats->second.reltuples <= 0 && stats->second.relpages == 0);
+  // reltuples -1 (PostgreSQL 14+) means never analyzed or vacuumed: a table
+  // bulk-loaded a moment ago looks like that, so it proves nothing. Before
+  // 14 such a table shows 0 and cannot be told from an empty one.
+  return !(stats->second.reltuples == 0 && stats->second.relpages == 0);
 }
 
 std::optional<int64_t> Builder::row_estimate(const std::string& schema,

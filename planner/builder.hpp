@@ -93,8 +93,9 @@ class Builder {
             const std::string& other_table = "") const;
 
   // The current table has rows, or may have: false only for a table the
-  // catalog shows empty (reltuples <= 0 and relpages == 0) or that is absent
-  // from the current model (created by the plan).
+  // catalog shows empty (reltuples == 0 and relpages == 0; a table never
+  // analyzed, reltuples -1, may have rows) or that is absent from the current
+  // model (created by the plan).
   bool populated(const std::string& schema, const std::string& current_table) const;
   // The catalog's row estimate of a current table, when it has one.
   std::optional<int64_t> row_estimate(const std::string& schema,

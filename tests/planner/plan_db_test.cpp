@@ -467,6 +467,24 @@ TEST_CASE("rule 11: a new table and an empty one get plain indexes and foreign k
   CHECK_FALSE(contains(sql, "VALIDATE"));
 }
 
+TEST_CASE("a table filled but never analyzed gets the safe sequences", "[planner][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id integer PRIMARY KEY, name text, qty integer);"
+      "INSERT INTO t SELECT g, 'name ' || g, g % 100 FROM generate_series(1, 2000) g;");
+  REQUIRE(db.scalar("SELECT reltuples FROM pg_class WHERE relname = 't'") == "-1");
+  const std::string before = checksum(db, "t", kFilledTableColumns);
+
+  const std::string sql = converge(db, t_yaml("", "        checks:\n"
+                                                  "          t_qty_check: qty >= 0\n"
+                                                  "        indexes:\n"
+                                                  "          t_qty_idx: { columns: [qty] }\n"));
+
+  CHECK(contains(sql, "CHECK ((qty >= 0)) NOT VALID;"));
+  CHECK(contains(sql, "CREATE INDEX CONCURRENTLY t_qty_idx"));
+  CHECK(checksum(db, "t", kFilledTableColumns) == before);
+}
+
 TEST_CASE("rule 12: a backfill expression fills existing rows in batches, the default new ones",
           "[planner][db]") {
   TestDatabase db;

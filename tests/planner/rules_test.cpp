@@ -165,6 +165,30 @@ TEST_CASE("a NOT VALID check in the catalog only needs validation", "[planner]")
         std::vector<std::string>{"ALTER TABLE public.users VALIDATE CONSTRAINT email_length"});
 }
 
+TEST_CASE("NOT VALID constraints on an empty table are still validated", "[planner]") {
+  auto current = database({table("users"), table("orders", {column("user_id", "bigint")})});
+  set_rows(current, "users", 0);
+  set_rows(current, "orders", 0);
+  auto& orders = table_of(current, "orders");
+  orders.check_constraints.push_back({"orders_id_check", "id > 0"});
+  schemas::ForeignKey fk;
+  fk.name = "orders_user_id_fkey";
+  fk.columns = {"user_id"};
+  fk.ref_schema = "public";
+  fk.ref_table = "users";
+  fk.ref_columns = {"id"};
+  orders.foreign_keys.push_back(fk);
+  auto desired = current;
+  desired.facts = {};
+  orders.check_constraints[0].validated = false;
+  orders.foreign_keys[0].validated = false;
+  const auto result = plan(current, desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{
+            "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_id_check",
+            "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey"});
+}
+
 TEST_CASE("a foreign key is added NOT VALID then validated, locking both tables", "[planner]") {
   auto current = database({table("users"), table("orders", {column("user_id", "bigint")})});
   set_rows(current, "users", 1000);
@@ -374,6 +398,27 @@ TEST_CASE("drops of columns, constraints, indexes and tables carry data_loss", "
                                  "drop index \"t_old_idx\" on table \"public.t\"",
                                  "drop column \"old\" of table \"public.t\""});
   for (const auto& step : result.steps) CHECK(has_hazard(step, Hazard::DataLoss));
+}
+
+TEST_CASE("a table never analyzed is planned as a filled one", "[planner]") {
+  UsersCase c;
+  set_rows(c.current, "users", -1);
+  c.desired_users().columns[1].not_null = true;
+  schemas::Index index;
+  index.name = "users_email_idx";
+  index.keys = {schemas::IndexKey{std::string("email")}};
+  c.desired_users().indexes.push_back(index);
+  const auto result = plan(c.current, c.desired);
+  CHECK(summaries(result) ==
+        std::vector<std::string>{
+            "add CHECK (email IS NOT NULL) NOT VALID to table \"public.users\"",
+            "create index \"users_email_idx\" on table \"public.users\"",
+            "validate CHECK (email IS NOT NULL) on table \"public.users\"",
+            "set NOT NULL on column \"email\" of table \"public.users\"",
+            "drop the helper CHECK of column \"email\" of table \"public.users\""});
+  CHECK(result.steps[1].statements ==
+        std::vector<std::string>{
+            "CREATE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (email)"});
 }
 
 TEST_CASE("objects on an empty table need no safe sequence", "[planner]") {
