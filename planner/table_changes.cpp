@@ -830,7 +830,9 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
     require_all(draft, columns_in(table, check.expression));
     chain.add(std::move(draft));
   }
-  if (!table.populated) return;
+  // Added to an empty table, the constraint is valid at once. One left NOT
+  // VALID in the catalog stays so until validated, however few rows it has.
+  if (!table.populated && !only_validate) return;
   auto validate =
       Builder::make(Phase::Validate, id, "validate " + table.of("check constraint", check.name),
                     "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
@@ -899,7 +901,8 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
     draft.requires_.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
     chain.add(std::move(draft));
   }
-  if (!table.populated) return;
+  // As for CHECK constraints: a NOT VALID key needs VALIDATE even on an empty table.
+  if (!table.populated && !only_validate) return;
   auto validate = Builder::make(Phase::Validate, id, "validate " + table.of("foreign key", fk.name),
                                 "VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the "
                                 "referenced table): reads and writes go on");
