@@ -64,6 +64,10 @@ LockRequirement lock_requirement(AlterAction action, int version) {
     case AlterAction::RenameIndex:
       return {version >= 120000 ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive,
               std::nullopt};
+    // [tablecmds] RenameConstraint opens the table AccessExclusiveLock; the
+    // index of a PRIMARY KEY or UNIQUE constraint is renamed with it.
+    case AlterAction::RenameConstraint:
+      return {LockMode::AccessExclusive, std::nullopt};
     // CommentObject (comment.c) locks the object ShareUpdateExclusiveLock.
     case AlterAction::Comment:
       return {LockMode::ShareUpdateExclusive, std::nullopt};

@@ -29,6 +29,7 @@ enum class AlterAction {
   RenameRelation,      // ALTER TABLE/VIEW RENAME TO
   RenameColumn,        // ALTER TABLE RENAME COLUMN
   RenameIndex,         // ALTER INDEX RENAME TO
+  RenameConstraint,    // ALTER TABLE RENAME CONSTRAINT
   ReplicaIdentity,     // REPLICA IDENTITY
   Comment,             // COMMENT ON TABLE/COLUMN/INDEX/...
   CreatePartitionOf,   // CREATE TABLE ... PARTITION OF parent

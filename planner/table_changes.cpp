@@ -749,6 +749,21 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
   chain.add(std::move(attach));
 }
 
+// A key whose name alone changes is renamed in place, its index with it:
+// catalog-only, and foreign keys that reference the key keep it (dropping
+// the key, as a rebuild must, fails while they exist).
+void rename_key(TableContext& table, ObjectKind kind, const std::string& from,
+                const std::string& to) {
+  auto draft = Builder::make(
+      Phase::Alter, table.id(kind, to),
+      "rename " + table.of(schemas::object_kind_name(kind), from) + " to \"" + to + "\"",
+      "RENAME CONSTRAINT renames the constraint and its index in the catalog only");
+  draft.step.statements = {table.alter() + "RENAME CONSTRAINT " + quote_ident(from) + " TO " +
+                           quote_ident(to)};
+  table.builder.lock(draft, AlterAction::RenameConstraint, table.schema, table.desired.name);
+  table.builder.add(std::move(draft));
+}
+
 void plan_primary_key(TableContext& table) {
   const auto& current = table.current->primary_key;
   const auto& desired = table.desired.primary_key;
@@ -768,11 +783,13 @@ void plan_primary_key(TableContext& table) {
   if (!current) {
     add_key(table, ObjectKind::PrimaryKey, name, desired->columns, desired->include, false,
             desired->deferrable, desired->initially_deferred, std::nullopt);
-  } else if (current->name != name || current->columns != desired->columns ||
-             current->include != desired->include || current->deferrable != desired->deferrable ||
+  } else if (current->columns != desired->columns || current->include != desired->include ||
+             current->deferrable != desired->deferrable ||
              current->initially_deferred != desired->initially_deferred) {
     add_key(table, ObjectKind::PrimaryKey, name, desired->columns, desired->include, false,
             desired->deferrable, desired->initially_deferred, current->name);
+  } else if (current->name != name) {
+    rename_key(table, ObjectKind::PrimaryKey, current->name, name);
   }
   if ((current ? current->comment : std::nullopt) != desired->comment) {
     auto draft =

@@ -31,6 +31,11 @@ TEST_CASE("renaming an index takes a weaker lock from PostgreSQL 12", "[planner]
   CHECK(lock_requirement(AlterAction::RenameIndex, 120000).mode == LockMode::ShareUpdateExclusive);
 }
 
+TEST_CASE("renaming a constraint takes ACCESS EXCLUSIVE on its table", "[planner][locks]") {
+  CHECK(lock_requirement(AlterAction::RenameConstraint, 150000).mode == LockMode::AccessExclusive);
+  CHECK_FALSE(lock_requirement(AlterAction::RenameConstraint, 150000).other_mode);
+}
+
 TEST_CASE("attaching a partition locks the parent SHARE UPDATE EXCLUSIVE from 12",
           "[planner][locks]") {
   CHECK(lock_requirement(AlterAction::AttachPartition, 110000).other_mode ==

@@ -284,6 +284,37 @@ TEST_CASE("rule 7: PRIMARY KEY and UNIQUE on a filled table use indexes built CO
                   "WHERE conrelid = 'u'::regclass") == "pu");
 }
 
+TEST_CASE("rule 7: a renamed primary key that a foreign key references is renamed in place",
+          "[planner][db]") {
+  TestDatabase db;
+  db.exec(kFilledTable);
+  db.exec(
+      "CREATE TABLE c (id integer PRIMARY KEY, t_id integer REFERENCES t);"
+      "INSERT INTO c SELECT g, g FROM generate_series(1, 500) g; ANALYZE c;");
+
+  const std::string sql = converge(db,
+                                   "schemas:\n"
+                                   "  public:\n"
+                                   "    tables:\n"
+                                   "      t:\n"
+                                   "        columns:\n"
+                                   "          id: { type: integer, nullable: false }\n"
+                                   "          name: text\n"
+                                   "          qty: integer\n"
+                                   "        primary_key: { name: t_pk, columns: [id] }\n"
+                                   "      c:\n"
+                                   "        columns:\n"
+                                   "          id: { type: integer, nullable: false }\n"
+                                   "          t_id: integer\n"
+                                   "        primary_key: [id]\n"
+                                   "        foreign_keys:\n"
+                                   "          - { columns: [t_id], references: t(id) }\n");
+
+  CHECK(contains(sql, "ALTER TABLE public.t RENAME CONSTRAINT t_pkey TO t_pk;"));
+  CHECK_FALSE(contains(sql, "DROP CONSTRAINT"));
+  CHECK(db.scalar("SELECT to_regclass('t_pk') IS NOT NULL") == "t");
+}
+
 TEST_CASE("rule 8: indexes are created, dropped and redefined CONCURRENTLY", "[planner][db]") {
   TestDatabase db;
   db.exec(kFilledTable);

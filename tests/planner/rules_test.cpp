@@ -400,6 +400,19 @@ TEST_CASE("drops of columns, constraints, indexes and tables carry data_loss", "
   for (const auto& step : result.steps) CHECK(has_hazard(step, Hazard::DataLoss));
 }
 
+TEST_CASE("a primary key whose name alone changes is renamed in place", "[planner]") {
+  UsersCase c;
+  c.desired_users().primary_key->name = "users_pk";
+  const auto result = plan(c.current, c.desired);
+  CHECK(summaries(result) ==
+        std::vector<std::string>{
+            "rename primary key \"users_pkey\" of table \"public.users\" to \"users_pk\""});
+  CHECK(statements(result) ==
+        std::vector<std::string>{"ALTER TABLE public.users RENAME CONSTRAINT users_pkey TO users_pk"});
+  REQUIRE(result.steps.size() == 1);
+  CHECK(result.steps[0].duration == DurationClass::CatalogOnly);
+}
+
 TEST_CASE("a table never analyzed is planned as a filled one", "[planner]") {
   UsersCase c;
   set_rows(c.current, "users", -1);
