@@ -85,10 +85,6 @@ int run_apply(const ApplyArgs& args) {
   if (schema_mode) {
     const PreparedPlan prepared = prepare_plan(args.inputs);
     plan = prepared.plan;
-    // The plan's fingerprint covers the schemas the YAML names, as read.
-    for (const auto& schema : prepared.desired.schemas) {
-      options.read_options.include_schemas.push_back(schema.name);
-    }
     for (const auto& diagnostic : plan.diagnostics) {
       std::cerr << "pgshift apply: " << plans::severity_name(diagnostic.severity) << ": "
                 << diagnostic.message << "\n";
@@ -106,6 +102,9 @@ int run_apply(const ApplyArgs& args) {
   } else {
     plan = read_plan_file(args.plan_path);
   }
+
+  // The fingerprint covers the schemas the plan manages, read as when planned.
+  options.read_options.include_schemas = plan.schemas;
 
   if (!args.dry_run && !args.yes && !confirmed(plan, args.inputs.db)) {
     std::cerr << "pgshift apply: not applied\n";

@@ -146,6 +146,7 @@ plans::Plan plan_changes(const schemas::Database& current, const schemas::Databa
 
   plans::Plan plan;
   plan.fingerprint = current.facts.fingerprint;
+  for (const auto& schema : desired.schemas) plan.schemas.push_back(schema.name);
   plan.server_version_num = builder.version();
   plan.diagnostics = builder.diagnostics();
 

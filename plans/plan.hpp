@@ -155,6 +155,9 @@ bool operator==(const Diagnostic& a, const Diagnostic& b);
 
 struct Plan {
   std::string fingerprint;     // of the catalog the plan was made from
+  // The schemas the plan manages (the desired model's), sorted: the catalog is
+  // read with exactly these when the fingerprint is made and checked.
+  std::vector<std::string> schemas;
   int server_version_num = 0;  // of that server, e.g. 150004
   std::vector<Step> steps;
   std::vector<Diagnostic> diagnostics;

@@ -139,6 +139,7 @@ std::string render_json(const Plan& plan) {
   Json json;
   json["format_version"] = kPlanFormatVersion;
   json["fingerprint"] = plan.fingerprint;
+  json["schemas"] = plan.schemas;
   json["server_version_num"] = plan.server_version_num;
   Json steps = Json::array();
   for (const auto& step : plan.steps) steps.push_back(step_json(step));
@@ -163,6 +164,7 @@ Plan plan_from_json(const std::string& text) {
     }
     Plan plan;
     plan.fingerprint = json.at("fingerprint").get<std::string>();
+    plan.schemas = json.at("schemas").get<std::vector<std::string>>();
     plan.server_version_num = json.at("server_version_num").get<int>();
     for (const auto& step : json.at("steps")) plan.steps.push_back(step_from_json(step));
     for (const auto& diagnostic : json.at("diagnostics")) {
