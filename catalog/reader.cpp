@@ -42,7 +42,7 @@ constexpr const char* kSchemasQuery =
     "  AND d.classoid = 'pg_namespace'::regclass AND d.objsubid = 0 "
     // initdb's comment on public is a default, omitted like other defaults.
     "  AND NOT (n.nspname = 'public' AND d.description = 'standard public schema') "
-    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift') "
+    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', '_pgshift') "
     "  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' "
     "  AND (cardinality($1::text[]) = 0 OR n.nspname = ANY($1::text[])) "
     "  AND NOT n.nspname = ANY($2::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER(

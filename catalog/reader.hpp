@@ -7,7 +7,7 @@
 // produces, canonicalized, plus the `CatalogFacts` the planner needs.
 //
 // Skipped: the system schemas (pg_catalog, information_schema, pg_toast*,
-// pg_temp*), pgshift's own journal schema "pgshift", the plpgsql extension
+// pg_temp*), pgshift's own journal schema "_pgshift", the plpgsql extension
 // that initdb installs everywhere, and every object owned by an extension.
 // Objects the model has no place for (exclusion constraints, foreign tables,
 // triggers on views, aggregates) are not reported. Objects a partition

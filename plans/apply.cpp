@@ -33,7 +33,7 @@ SELECT n.nspname, c.relname
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift')
+WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_pgshift')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
 ORDER BY 1, 2)sql";
 

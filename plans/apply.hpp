@@ -2,7 +2,7 @@
 //
 // apply_plan() is the only code in pgshift that runs DDL. It runs the steps in
 // order on one session and keeps a journal in pgshift's own schema
-// ("pgshift"), so a run killed at any point (kill -9 included) resumes when
+// ("_pgshift"), so a run killed at any point (kill -9 included) resumes when
 // started again with the same plan:
 //   1. One apply per database: a session-level advisory lock; a second apply
 //      fails at once with ApplyError.

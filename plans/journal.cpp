@@ -6,26 +6,28 @@ namespace pgshift::plans::detail {
 
 namespace {
 
-// The schema name is fixed: catalog::read_catalog skips "pgshift" by name.
+// The schema name is fixed: catalog::read_catalog skips "_pgshift" by name.
+// Not "pgshift": a role of that name would find it first on the default
+// search_path ("$user", public) and create its tables there.
 constexpr const char* kCreateJournal = R"sql(
-CREATE SCHEMA IF NOT EXISTS pgshift;
-CREATE TABLE IF NOT EXISTS pgshift.apply_runs (
+CREATE SCHEMA IF NOT EXISTS _pgshift;
+CREATE TABLE IF NOT EXISTS _pgshift.apply_runs (
   plan_hash   text PRIMARY KEY,
   fingerprint text NOT NULL,
   steps       integer NOT NULL,
   started_at  timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
 );
-CREATE TABLE IF NOT EXISTS pgshift.apply_steps (
-  plan_hash   text NOT NULL REFERENCES pgshift.apply_runs,
+CREATE TABLE IF NOT EXISTS _pgshift.apply_steps (
+  plan_hash   text NOT NULL REFERENCES _pgshift.apply_runs,
   step_id     integer NOT NULL,
   summary     text NOT NULL,
   duration_ms bigint NOT NULL,
   finished_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (plan_hash, step_id)
 );
-CREATE TABLE IF NOT EXISTS pgshift.apply_backfills (
-  plan_hash  text NOT NULL REFERENCES pgshift.apply_runs,
+CREATE TABLE IF NOT EXISTS _pgshift.apply_backfills (
+  plan_hash  text NOT NULL REFERENCES _pgshift.apply_runs,
   step_id    integer NOT NULL,
   next_key   bigint NOT NULL,
   upper_key  bigint NOT NULL,
@@ -34,26 +36,26 @@ CREATE TABLE IF NOT EXISTS pgshift.apply_backfills (
   PRIMARY KEY (plan_hash, step_id)
 ))sql";
 
-constexpr const char* kJournalExists = "SELECT to_regclass('pgshift.apply_backfills') IS NOT NULL";
+constexpr const char* kJournalExists = "SELECT to_regclass('_pgshift.apply_backfills') IS NOT NULL";
 constexpr const char* kRunState =
-    "SELECT finished_at IS NOT NULL FROM pgshift.apply_runs WHERE plan_hash = $1";
+    "SELECT finished_at IS NOT NULL FROM _pgshift.apply_runs WHERE plan_hash = $1";
 constexpr const char* kStartRun =
-    "INSERT INTO pgshift.apply_runs (plan_hash, fingerprint, steps) VALUES ($1, $2, $3) "
+    "INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps) VALUES ($1, $2, $3) "
     "ON CONFLICT (plan_hash) DO NOTHING";
-constexpr const char* kDoneSteps = "SELECT step_id FROM pgshift.apply_steps WHERE plan_hash = $1";
+constexpr const char* kDoneSteps = "SELECT step_id FROM _pgshift.apply_steps WHERE plan_hash = $1";
 constexpr const char* kMarkDone =
-    "INSERT INTO pgshift.apply_steps (plan_hash, step_id, summary, duration_ms) "
+    "INSERT INTO _pgshift.apply_steps (plan_hash, step_id, summary, duration_ms) "
     "VALUES ($1, $2, $3, $4)";
 constexpr const char* kCheckpoint =
-    "SELECT next_key, upper_key, rows_done FROM pgshift.apply_backfills "
+    "SELECT next_key, upper_key, rows_done FROM _pgshift.apply_backfills "
     "WHERE plan_hash = $1 AND step_id = $2";
 constexpr const char* kSaveCheckpoint =
-    "INSERT INTO pgshift.apply_backfills (plan_hash, step_id, next_key, upper_key, rows_done) "
+    "INSERT INTO _pgshift.apply_backfills (plan_hash, step_id, next_key, upper_key, rows_done) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plan_hash, step_id) DO UPDATE SET "
     "next_key = excluded.next_key, upper_key = excluded.upper_key, "
     "rows_done = excluded.rows_done, updated_at = now()";
 constexpr const char* kFinishRun =
-    "UPDATE pgshift.apply_runs SET finished_at = now() WHERE plan_hash = $1";
+    "UPDATE _pgshift.apply_runs SET finished_at = now() WHERE plan_hash = $1";
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 // The apply journal: what an apply of a plan has done, kept in the database it
 // changes, so a killed run resumes where it stopped.
 //
-// Tables in schema "pgshift" (which the catalog reader skips):
+// Tables in schema "_pgshift" (which the catalog reader skips):
 //   apply_runs      one row per plan hash; finished_at set after the last step
 //   apply_steps     one row per completed step
 //   apply_backfills one row per started backfill: the next key to update, the

@@ -229,5 +229,5 @@ TEST_CASE("a dry run lists the statements and changes nothing", "[plans][db]") {
                        "\n  -- in one transaction, lock_timeout 200ms, statement_timeout 0ms\n"
                        "  ALTER TABLE public.t ADD COLUMN note text;\n") != std::string::npos);
   CHECK_FALSE(has_note(db));
-  CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'pgshift'") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgshift'") == "0");
 }

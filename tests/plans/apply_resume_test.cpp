@@ -87,11 +87,11 @@ TEST_CASE("a backfill killed with SIGKILL resumes from its checkpoint and loses 
 
   const pid_t child = apply_in_child(db.url(), plan, options);
   REQUIRE(pgshift::testing::wait_until(
-      db.url(), "SELECT coalesce((SELECT rows_done >= 5000 FROM pgshift.apply_backfills), false)"));
+      db.url(), "SELECT coalesce((SELECT rows_done >= 5000 FROM _pgshift.apply_backfills), false)"));
   kill_child(child);
   wait_for_orphans(db);
   const int64_t done_at_kill =
-      std::stoll(db.scalar("SELECT rows_done FROM pgshift.apply_backfills"));
+      std::stoll(db.scalar("SELECT rows_done FROM _pgshift.apply_backfills"));
   CHECK(done_at_kill < 20000);
   CHECK(db.scalar("SELECT count(*) FROM t WHERE tier = 'bronze'") == std::to_string(done_at_kill));
 
@@ -180,11 +180,11 @@ TEST_CASE("an index found valid after a crash is journaled without being built a
   {
     pqxx::nontransaction tx(conn);
     tx.exec(
-        "CREATE SCHEMA pgshift; CREATE TABLE pgshift.apply_runs (plan_hash text PRIMARY KEY, "
+        "CREATE SCHEMA _pgshift; CREATE TABLE _pgshift.apply_runs (plan_hash text PRIMARY KEY, "
         "fingerprint text NOT NULL, steps integer NOT NULL, started_at timestamptz NOT NULL "
         "DEFAULT now(), finished_at timestamptz)");
     tx.exec_params(
-        "INSERT INTO pgshift.apply_runs (plan_hash, fingerprint, steps) "
+        "INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps) "
         "VALUES ($1, $2, 1)",
         pgshift::plans::plan_hash(plan), plan.fingerprint);
   }
