@@ -30,6 +30,12 @@ std::string sequence_line(const SequenceUse& use) {
                      use.max_value);
 }
 
+// An object that is a single value (a view's query, an enum's labels) has
+// one field with an empty path.
+std::string field_label(const FieldDrift& field) {
+  return field.field.empty() ? "(value)" : field.field;
+}
+
 std::string steps_line(std::size_t count) {
   return fmt::format("pgshift plan would run {} step{}", count, count == 1 ? "" : "s");
 }
@@ -128,7 +134,7 @@ std::string render_drift_text(const DriftReport& report) {
     for (const auto& changed : report.changed) {
       text += "  " + schemas::describe(changed.object) + "\n";
       for (const auto& field : changed.fields) {
-        text += "    " + field.field + "\n";
+        text += "    " + field_label(field) + "\n";
         text += text_value("database", field.before);
         text += text_value("yaml", field.after);
       }
@@ -221,7 +227,7 @@ std::string render_drift_markdown(const DriftReport& report) {
       if (!changed.fields.empty()) {
         text += "| Field | Database | YAML |\n|---|---|---|\n";
         for (const auto& field : changed.fields) {
-          text += fmt::format("| `{}` | {} | {} |\n", field.field, md_code(field.before),
+          text += fmt::format("| `{}` | {} | {} |\n", field_label(field), md_code(field.before),
                               md_code(field.after));
         }
       }

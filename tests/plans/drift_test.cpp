@@ -273,3 +273,21 @@ TEST_CASE("the markdown report puts field values in escaped code cells", "[plans
                                        "| <code>'new'::text</code> |\n"));
   CHECK_THAT(markdown, Catch::Contains("**Drift found**: 0 missing, 0 unexpected, 1 changed"));
 }
+
+TEST_CASE("a field that is the whole object is labelled as its value", "[plans][drift]") {
+  auto current = orders_db();
+  schemas::Enum mood{"mood", {"sad", "happy", "angry"}, std::nullopt};
+  public_schema(current).enums.push_back(mood);
+  auto desired = orders_db();
+  mood.labels.pop_back();
+  public_schema(desired).enums.push_back(mood);
+  const auto report = report_for(current, desired);
+  CHECK_THAT(plans::render_drift_text(report),
+             Catch::Contains("  enum \"public.mood\"\n"
+                             "    (value)\n"
+                             "      database: [sad, happy, angry]\n"
+                             "      yaml: [sad, happy]\n"));
+  CHECK_THAT(plans::render_drift_markdown(report),
+             Catch::Contains("| `(value)` | <code>[sad, happy, angry]</code> | "
+                             "<code>[sad, happy]</code> |\n"));
+}
