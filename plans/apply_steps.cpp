@@ -227,6 +227,9 @@ void Applier::with_retries(const Step& step, StepReport& report,
   }
 }
 
+constexpr const char* kLockableRelation =
+    "SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p', 'v', 'f')";
+
 // The step's locks are taken first, explicitly, the other tables before the
 // step's own: for a foreign key the referenced table before the referencing
 // one, the order in which applications write them. In the opposite order the
@@ -252,9 +255,10 @@ void Applier::run_in_transaction(const Step& step, StepReport& report) {
     tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
     for (const RelationLock* lock : locks) {
       const std::string relation = quote_qualified(lock->schema, lock->relation);
-      // A relation the step itself creates has nothing to lock yet.
-      if (!tx.exec_params("SELECT to_regclass($1) IS NOT NULL", relation)[0][0].as<bool>())
-        continue;
+      // A relation the step itself creates has nothing to lock yet, and LOCK
+      // TABLE takes tables, views and foreign tables only (not a materialized
+      // view): the statement itself locks those.
+      if (tx.exec_params(kLockableRelation, relation).empty()) continue;
       tx.exec(fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
     }
     for (const std::string& statement : step.statements) tx.exec(statement);
