@@ -131,48 +131,4 @@ std::optional<int64_t> Builder::row_estimate(const std::string& schema,
   return static_cast<int64_t>(std::llround(stats->second.reltuples));
 }
 
-namespace {
-
-// Shell-style glob: '*' any run, '?' one character.
-bool glob_match(const std::string& pattern, const std::string& text) {
-  size_t pattern_pos = 0;
-  size_t text_pos = 0;
-  size_t star = std::string::npos;
-  size_t star_text = 0;
-  while (text_pos < text.size()) {
-    if (pattern_pos < pattern.size() &&
-        (pattern[pattern_pos] == '?' || pattern[pattern_pos] == text[text_pos])) {
-      ++pattern_pos;
-      ++text_pos;
-    } else if (pattern_pos < pattern.size() && pattern[pattern_pos] == '*') {
-      star = pattern_pos++;
-      star_text = text_pos;
-    } else if (star != std::string::npos) {
-      pattern_pos = star + 1;
-      text_pos = ++star_text;
-    } else {
-      return false;
-    }
-  }
-  while (pattern_pos < pattern.size() && pattern[pattern_pos] == '*') ++pattern_pos;
-  return pattern_pos == pattern.size();
-}
-
-}  // namespace
-
-bool Builder::ignored(schemas::ObjectKind kind, const std::string& schema,
-                      const std::string& name) const {
-  const std::string qualified = schema + "." + name;
-  for (const auto& pattern : desired_.ignore) {
-    const auto colon = pattern.find(':');
-    if (colon == std::string::npos) {
-      if (glob_match(pattern, qualified)) return true;
-    } else if (pattern.compare(0, colon, schemas::object_kind_name(kind)) == 0 &&
-               glob_match(pattern.substr(colon + 1), qualified)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace pgshift::planner::detail

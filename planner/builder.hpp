@@ -101,9 +101,6 @@ class Builder {
   std::optional<int64_t> row_estimate(const std::string& schema,
                                       const std::string& current_table) const;
 
-  // Objects matching the desired model's `ignore:` patterns are left alone.
-  bool ignored(schemas::ObjectKind kind, const std::string& schema, const std::string& name) const;
-
   // Tokens of tables and columns dropped or retyped: views that depend on
   // them are dropped before and recreated after.
   void invalidate(const std::string& token) { invalidated_.insert(token); }

@@ -57,7 +57,7 @@ std::map<std::string, const T*> by_name(const std::vector<T>& items) {
 // Calls visit(schema, current_or_null, desired_or_null) for every object of a
 // collection in either model, schemas and names in order.
 template <typename T, typename Collection, typename Visit>
-void for_each_pair(Builder& builder, ObjectKind kind, Collection collection, Visit visit) {
+void for_each_pair(Builder& builder, Collection collection, Visit visit) {
   std::map<std::pair<std::string, std::string>, std::pair<const T*, const T*>> pairs;
   for (const auto& schema : builder.current().schemas) {
     for (const auto& item : collection(schema)) pairs[{schema.name, item.name}].first = &item;
@@ -66,7 +66,6 @@ void for_each_pair(Builder& builder, ObjectKind kind, Collection collection, Vis
     for (const auto& item : collection(schema)) pairs[{schema.name, item.name}].second = &item;
   }
   for (const auto& [key, pair] : pairs) {
-    if (builder.ignored(kind, key.first, key.second)) continue;
     visit(key.first, pair.first, pair.second);
   }
 }
@@ -724,18 +723,18 @@ void plan_schemas_and_extensions(Builder& builder) {
 
 void plan_types(Builder& builder) {
   for_each_pair<schemas::Enum>(
-      builder, ObjectKind::Enum, [](const schemas::Schema& s) -> const auto& { return s.enums; },
+      builder, [](const schemas::Schema& s) -> const auto& { return s.enums; },
       [&builder](const std::string& schema, const schemas::Enum* current,
                  const schemas::Enum* desired) { plan_enum(builder, schema, current, desired); });
   for_each_pair<schemas::Domain>(
-      builder, ObjectKind::Domain,
+      builder,
       [](const schemas::Schema& s) -> const auto& { return s.domains; },
       [&builder](const std::string& schema, const schemas::Domain* current,
                  const schemas::Domain* desired) {
         plan_domain(builder, schema, current, desired);
       });
   for_each_pair<schemas::CompositeType>(
-      builder, ObjectKind::CompositeType,
+      builder,
       [](const schemas::Schema& s) -> const auto& { return s.composite_types; },
       [&builder](const std::string& schema, const schemas::CompositeType* current,
                  const schemas::CompositeType* desired) {
@@ -745,7 +744,7 @@ void plan_types(Builder& builder) {
 
 void plan_sequences(Builder& builder) {
   for_each_pair<schemas::Sequence>(
-      builder, ObjectKind::Sequence,
+      builder,
       [](const schemas::Schema& s) -> const auto& { return s.sequences; },
       [&builder](const std::string& schema, const schemas::Sequence* current,
                  const schemas::Sequence* desired) {
@@ -768,11 +767,6 @@ void plan_functions(Builder& builder) {
     }
   }
   for (const auto& [key, pair] : pairs) {
-    const auto* any = pair.second ? pair.second : pair.first;
-    if (builder.ignored(any->is_procedure ? ObjectKind::Procedure : ObjectKind::Function, key.first,
-                        any->name)) {
-      continue;
-    }
     plan_function(builder, key.first, pair.first, pair.second);
   }
 }
@@ -780,12 +774,12 @@ void plan_functions(Builder& builder) {
 void plan_views(Builder& builder) {
   const std::set<std::string> recreate = views_to_recreate(builder);
   for_each_pair<schemas::View>(
-      builder, ObjectKind::View, [](const schemas::Schema& s) -> const auto& { return s.views; },
+      builder, [](const schemas::Schema& s) -> const auto& { return s.views; },
       [&](const std::string& schema, const schemas::View* current, const schemas::View* desired) {
         plan_view(builder, schema, current, desired, recreate, false);
       });
   for_each_pair<schemas::MaterializedView>(
-      builder, ObjectKind::MaterializedView,
+      builder,
       [](const schemas::Schema& s) -> const auto& { return s.materialized_views; },
       [&](const std::string& schema, const schemas::MaterializedView* current,
           const schemas::MaterializedView* desired) {

@@ -6,6 +6,7 @@
 
 #include "planner/builder.hpp"
 #include "planner/order.hpp"
+#include "schemas/ignore.hpp"
 
 namespace pgshift::planner {
 
@@ -120,8 +121,14 @@ std::vector<std::pair<size_t, size_t>> dependency_edges(const std::vector<StepDr
 
 }  // namespace
 
-plans::Plan plan_changes(const schemas::Database& current, const schemas::Database& desired,
+plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Database& desired_in,
                          const PlanOptions& options) {
+  // Objects matching the desired model's `ignore:` patterns are managed
+  // elsewhere: they leave both sides before anything is compared.
+  schemas::Database current = current_in;
+  schemas::Database desired = desired_in;
+  schemas::remove_ignored(current, desired.ignore);
+  schemas::remove_ignored(desired, desired_in.ignore);
   detail::Builder builder(current, desired, options);
   detail::plan_schemas_and_extensions(builder);
   detail::plan_types(builder);

@@ -1457,7 +1457,6 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     }
   }
   for (const auto& index : desired) {
-    if (builder.ignored(ObjectKind::Index, schema, index.name)) continue;
     const auto* before = current ? schemas::find_named(*current, index.name) : nullptr;
     const ObjectId id{ObjectKind::Index, schema, relation, index.name};
     Chain chain(builder);
@@ -1497,8 +1496,7 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
   }
   if (current == nullptr) return;
   for (const auto& index : *current) {
-    if (schemas::find_named(desired, index.name) != nullptr ||
-        builder.ignored(ObjectKind::Index, schema, index.name)) {
+    if (schemas::find_named(desired, index.name) != nullptr) {
       continue;
     }
     auto draft = drop(index.name, "drop " + on(index.name),
@@ -1517,7 +1515,6 @@ void plan_tables(Builder& builder) {
   for (const auto& schema : builder.desired().schemas) {
     const auto* current_schema = schemas::find_schema(current_db, schema.name);
     for (const auto& desired : schema.tables) {
-      if (builder.ignored(ObjectKind::Table, schema.name, desired.name)) continue;
       const schemas::Table* current =
           current_schema ? schemas::find_named(current_schema->tables, desired.name) : nullptr;
       if (current == nullptr && desired.renamed_from && current_schema &&
@@ -1534,7 +1531,6 @@ void plan_tables(Builder& builder) {
   for (const auto& schema : current_db.schemas) {
     const auto* desired_schema = schemas::find_schema(builder.desired(), schema.name);
     for (const auto& current : schema.tables) {
-      if (builder.ignored(ObjectKind::Table, schema.name, current.name)) continue;
       if (desired_schema != nullptr &&
           (schemas::find_named(desired_schema->tables, current.name) != nullptr ||
            std::any_of(
