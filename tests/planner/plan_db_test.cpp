@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -678,8 +679,21 @@ TEST_CASE("awkward identifiers are created, filled and indexed, and replan to no
   CHECK(db.scalar("SELECT count(DISTINCT \"naïve\") FROM \"User\"") == "1500");
 }
 
+// The Markdown names the server's minor version ("PostgreSQL 15.20"): a newer
+// Debian package must not make the checked-in plans look stale.
+std::string without_server_version(std::string text) {
+  const std::regex version("PostgreSQL [0-9]+\\.[0-9]+");
+  return std::regex_replace(text, version, "PostgreSQL <version>");
+}
+
 TEST_CASE("the checked-in plans of the course's migrations are up to date", "[planner][db]") {
   TestDatabase db;
+  // The plans were made on PostgreSQL 15; other majors plan some steps
+  // differently (SET NOT NULL before 12, for one).
+  if (db.scalar("SHOW server_version_num").substr(0, 2) != "15") {
+    WARN("the checked-in plans are PostgreSQL 15's; not compared on this server");
+    return;
+  }
   const TempDir out;
   const std::string migrations = PGSHIFT_MIGRATIONS_DIR;
 
@@ -696,6 +710,7 @@ TEST_CASE("the checked-in plans of the course's migrations are up to date", "[pl
   for (const auto& name : names) {
     const std::string file = name + ".plan.md";
     INFO("regenerate with examples/migrations/generate-plans: " << file << " is out of date");
-    CHECK(out.read(file) == read_text(migrations + "/" + file));
+    CHECK(without_server_version(out.read(file)) ==
+          without_server_version(read_text(migrations + "/" + file)));
   }
 }
