@@ -1,7 +1,6 @@
 #include "plans/drift.hpp"
 
 #include <cmath>
-#include <limits>
 #include <map>
 #include <set>
 
@@ -87,18 +86,6 @@ ObjectId top_level(const ObjectId& id, const std::map<ObjectId, schemas::FieldMa
   return ObjectId{ObjectKind::Table, id.schema, "", id.table};
 }
 
-int64_t type_max(const std::string& type) {
-  if (type == "smallint") return std::numeric_limits<int16_t>::max();
-  if (type == "integer") return std::numeric_limits<int32_t>::max();
-  return std::numeric_limits<int64_t>::max();
-}
-
-int64_t type_min(const std::string& type) {
-  if (type == "smallint") return std::numeric_limits<int16_t>::min();
-  if (type == "integer") return std::numeric_limits<int32_t>::min();
-  return std::numeric_limits<int64_t>::min();
-}
-
 // Usage of one sequence. Unset bounds are PostgreSQL's defaults (CREATE
 // SEQUENCE reference: ascending 1 .. type max, descending type min .. -1).
 // The fraction used is 1 - headroom / range size: values below START that
@@ -112,8 +99,8 @@ SequenceUse sequence_use(const ObjectId& object, const std::string& type,
   use.type = type;
   use.last_value = usage.last_value;
   use.is_called = usage.is_called;
-  use.min_value = options.min_value.value_or(ascending ? 1 : type_min(type));
-  use.max_value = options.max_value.value_or(ascending ? type_max(type) : -1);
+  use.min_value = options.min_value.value_or(schemas::default_sequence_min(type, ascending));
+  use.max_value = options.max_value.value_or(schemas::default_sequence_max(type, ascending));
   // long double: the range of a bigint sequence does not fit in int64_t.
   const long double size = static_cast<long double>(use.max_value) - use.min_value + 1;
   long double headroom = ascending ? static_cast<long double>(use.max_value) - use.last_value

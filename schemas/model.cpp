@@ -1,6 +1,7 @@
 #include "schemas/model.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 
 namespace pgshift::schemas {
@@ -50,6 +51,20 @@ std::string describe(const ObjectId& id) {
 bool operator==(const SequenceOptions& a, const SequenceOptions& b) {
   return std::tie(a.start, a.increment, a.min_value, a.max_value, a.cache, a.cycle) ==
          std::tie(b.start, b.increment, b.min_value, b.max_value, b.cache, b.cycle);
+}
+
+int64_t default_sequence_min(const std::string& type, bool ascending) {
+  if (ascending) return 1;
+  if (type == "smallint") return std::numeric_limits<int16_t>::min();
+  if (type == "integer") return std::numeric_limits<int32_t>::min();
+  return std::numeric_limits<int64_t>::min();
+}
+
+int64_t default_sequence_max(const std::string& type, bool ascending) {
+  if (!ascending) return -1;
+  if (type == "smallint") return std::numeric_limits<int16_t>::max();
+  if (type == "integer") return std::numeric_limits<int32_t>::max();
+  return std::numeric_limits<int64_t>::max();
 }
 
 bool operator==(const Column& a, const Column& b) {

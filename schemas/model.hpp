@@ -89,6 +89,12 @@ struct SequenceOptions {
 };
 bool operator==(const SequenceOptions& a, const SequenceOptions& b);
 
+// PostgreSQL's bounds for a sequence of `type` ("smallint", "integer" or
+// "bigint") created without MINVALUE/MAXVALUE: 1 to the type's maximum when
+// ascending, the type's minimum to -1 when descending.
+int64_t default_sequence_min(const std::string& type, bool ascending);
+int64_t default_sequence_max(const std::string& type, bool ascending);
+
 struct Column {
   std::string name;
   std::string type;                         // as written / format_type(): "character varying(20)"
