@@ -81,10 +81,12 @@ bool confirmed(const plans::Plan& plan, const std::string& target) {
 int run_apply(const ApplyArgs& args) {
   const bool schema_mode = args.plan_path.empty();
   plans::Plan plan;
+  schemas::Database desired;  // canonical, in --schema mode
   plans::ApplyOptions options = apply_options(args);
   if (schema_mode) {
     const PreparedPlan prepared = prepare_plan(args.inputs);
     plan = prepared.plan;
+    desired = prepared.desired;
     for (const auto& diagnostic : plan.diagnostics) {
       std::cerr << "pgshift apply: " << plans::severity_name(diagnostic.severity) << ": "
                 << diagnostic.message << "\n";
@@ -116,7 +118,7 @@ int run_apply(const ApplyArgs& args) {
   if (!schema_mode) return 0;
 
   // Verify against the desired state: planning again must find nothing to do.
-  const PreparedPlan after = prepare_plan(args.inputs);
+  const PreparedPlan after = replan(args.inputs, desired);
   if (after.plan.steps.empty()) {
     std::cerr << "pgshift apply: the database matches the schema\n";
     return 0;

@@ -90,38 +90,59 @@ std::vector<std::string> refused_hazards(const plans::Plan& plan,
   return refused;
 }
 
-PreparedPlan prepare_plan(const PlanningInputs& inputs) {
+namespace {
+
+planner::PlanOptions plan_options(const PlanningInputs& inputs) {
   planner::PlanOptions options;
   options.lock_timeout = parse_duration(inputs.lock_timeout, "--lock-timeout");
   options.statement_timeout = parse_duration(inputs.statement_timeout, "--statement-timeout");
+  return options;
+}
 
+// The target's schemas that `desired` names (pgshift manages those and leaves
+// the others alone), without the objects its ignore patterns name.
+schemas::Database read_current(const PlanningInputs& inputs, const schemas::Database& desired) {
+  auto conn = catalog::connect(inputs.db);
+  catalog::ReadOptions read_options;
+  for (const auto& schema : desired.schemas) read_options.include_schemas.push_back(schema.name);
+  schemas::Database current = catalog::read_catalog(*conn, read_options);
+  schemas::remove_ignored(current, desired.ignore);
+  return current;
+}
+
+void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  planner::PlanOptions options = plan_options(inputs);
+  options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
+  prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
+}
+
+}  // namespace
+
+PreparedPlan prepare_plan(const PlanningInputs& inputs) {
   // Everything about the input is checked before any connection is made.
+  plan_options(inputs);
   schemas::Database desired = schemas::load_yaml_file(inputs.schema_path);
-  std::vector<std::string> ignore = desired.ignore;
-  ignore.insert(ignore.end(), inputs.ignore.begin(), inputs.ignore.end());
-  const auto pattern_errors = schemas::check_ignore_patterns(ignore);
+  desired.ignore.insert(desired.ignore.end(), inputs.ignore.begin(), inputs.ignore.end());
+  const auto pattern_errors = schemas::check_ignore_patterns(desired.ignore);
   if (!pattern_errors.empty()) {
-    std::string message = "invalid ignore pattern \"" + pattern_errors[0].pattern +
-                          "\": " + pattern_errors[0].message;
-    throw pgshift::Error(message);
+    throw pgshift::Error("invalid ignore pattern \"" + pattern_errors[0].pattern +
+                         "\": " + pattern_errors[0].message);
   }
 
   PreparedPlan prepared;
-  {
-    auto conn = catalog::connect(inputs.db);
-    catalog::ReadOptions read_options;
-    // pgshift manages the schemas the YAML names; others are left alone.
-    for (const auto& schema : desired.schemas) read_options.include_schemas.push_back(schema.name);
-    prepared.current = catalog::read_catalog(*conn, read_options);
-  }
+  prepared.current = read_current(inputs, desired);
   const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
   prepared.desired = plans::canonicalize_on_server(desired, dev_server);
+  schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
+  plan_into(inputs, prepared);
+  return prepared;
+}
 
-  schemas::remove_ignored(prepared.current, ignore);
-  schemas::remove_ignored(prepared.desired, ignore);
-
-  options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
-  prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
+PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desired) {
+  PreparedPlan prepared;
+  prepared.desired = desired;
+  prepared.current = read_current(inputs, desired);
+  plan_into(inputs, prepared);
   return prepared;
 }
 

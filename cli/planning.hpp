@@ -43,6 +43,11 @@ struct PreparedPlan {
 // for a bad YAML file, before any connection is made).
 PreparedPlan prepare_plan(const PlanningInputs& inputs);
 
+// Reads the target again and plans against `desired`, a model prepare_plan()
+// returned: after an apply, to verify that nothing is left, without building
+// the desired schema in a dev database a second time.
+PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desired);
+
 // Returns one message per step hazard that `allowed` does not allow, naming
 // the hazard and the step: `step 4 (drop column "x" of table "public.t") has
 // hazard data_loss; allow it with --allow-hazard data_loss`. The hazard
