@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""The JSON Schema (schemas/pgshift.schema.json) agrees with the YAML format.
+
+Every example the loader accepts must validate against the schema, and
+documents with an unknown key or a value of the wrong type must not: an editor
+using the schema then flags what `pgshift` would refuse. Run by ctest with
+Debian's python3-jsonschema and python3-yaml (scripts/setup installs them).
+
+Usage: json_schema_check.py SCHEMA EXAMPLE_OR_DIR...
+"""
+import json
+import pathlib
+import sys
+
+import jsonschema
+import yaml
+
+# Documents the loader refuses, and the reason the schema must refuse them too.
+INVALID = {
+    "unknown top-level key": "schemaz: {}\n",
+    "unknown column key": (
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n"
+        "          id: { type: int, nulable: false }\n"),
+    "nullable given as a string": (
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n"
+        "          id: { type: int, nullable: \"false\" }\n"),
+    "identity of an unknown kind": (
+        "schemas:\n  public:\n    tables:\n      t:\n        columns:\n"
+        "          id: { type: bigint, identity: sometimes }\n"),
+}
+
+
+def yaml_files(paths):
+    for path in map(pathlib.Path, paths):
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+        else:
+            yield path
+
+
+def main(argv):
+    schema = json.loads(pathlib.Path(argv[1]).read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    failures = []
+    checked = 0
+    for path in yaml_files(argv[2:]):
+        checked += 1
+        for error in validator.iter_errors(yaml.safe_load(path.read_text())):
+            where = "/".join(str(part) for part in error.absolute_path)
+            failures.append(f"{path}: {where}: {error.message}")
+    for name, text in INVALID.items():
+        checked += 1
+        if validator.is_valid(yaml.safe_load(text)):
+            failures.append(f"the schema accepts a document the loader refuses: {name}")
+    for failure in failures:
+        print(failure)
+    print(f"{checked - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
