@@ -271,6 +271,60 @@ TEST_CASE("indexes are read with keys, options, predicate and validity", "[catal
   CHECK_FALSE(invalid.valid);
 }
 
+TEST_CASE("key columns are named past dropped columns, across schemas and on excluded tables",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(R"sql(
+    CREATE SCHEMA crm;
+    CREATE TABLE crm.customers (gone int, code text COLLATE "C", id bigint,
+                                CONSTRAINT customers_pkey PRIMARY KEY (id, code));
+    ALTER TABLE crm.customers DROP COLUMN gone;
+    CREATE SCHEMA billing;
+    CREATE TABLE billing.tmp_rates (gone int, rate_id int PRIMARY KEY);
+    ALTER TABLE billing.tmp_rates DROP COLUMN gone;
+    CREATE TABLE billing.invoices (
+      gone int, id bigint, customer_id bigint, customer_code text COLLATE "C", rate_id int,
+      CONSTRAINT invoices_pkey PRIMARY KEY (id) INCLUDE (customer_code),
+      CONSTRAINT invoices_customer_fkey FOREIGN KEY (customer_id, customer_code)
+        REFERENCES crm.customers (id, code),
+      CONSTRAINT invoices_rate_fkey FOREIGN KEY (rate_id) REFERENCES billing.tmp_rates);
+    ALTER TABLE billing.invoices DROP COLUMN gone;
+    CREATE INDEX invoices_code_idx ON billing.invoices (customer_code, rate_id) INCLUDE (id);
+  )sql");
+  ReadOptions only_billing;
+  only_billing.include_schemas = {"billing"};
+  only_billing.exclude_tables = {"billing.tmp_*"};
+  const Database model = read(db, only_billing);
+  REQUIRE(model.schemas.size() == 1);
+  REQUIRE(model.schemas[0].tables.size() == 1);
+  const Table& invoices = table_of(model, "billing", "invoices");
+  REQUIRE(invoices.primary_key);
+  CHECK(invoices.primary_key->columns == std::vector<std::string>{"id"});
+  CHECK(invoices.primary_key->include == std::vector<std::string>{"customer_code"});
+
+  REQUIRE(invoices.foreign_keys.size() == 2);
+  // crm is not read: its column names come from the constraints query itself.
+  const ForeignKey& customer = invoices.foreign_keys[0];
+  CHECK(customer.columns == std::vector<std::string>{"customer_id", "customer_code"});
+  CHECK(customer.ref_schema == "crm");
+  CHECK(customer.ref_columns == std::vector<std::string>{"id", "code"});
+  // tmp_rates is excluded, yet its columns name the key.
+  const ForeignKey& rate = invoices.foreign_keys[1];
+  CHECK(rate.columns == std::vector<std::string>{"rate_id"});
+  CHECK(rate.ref_table == "tmp_rates");
+  CHECK(rate.ref_columns == std::vector<std::string>{"rate_id"});
+
+  REQUIRE(invoices.indexes.size() == 1);
+  const Index& code = invoices.indexes[0];
+  REQUIRE(code.keys.size() == 2);
+  CHECK(code.keys[0].column == std::optional<std::string>("customer_code"));
+  CHECK_FALSE(code.keys[0].collation);  // the column's own collation
+  CHECK(code.keys[1].column == std::optional<std::string>("rate_id"));
+  CHECK(code.include == std::vector<std::string>{"id"});
+  CHECK(has_dependency(model, {ObjectKind::Index, "billing", "invoices", "invoices_code_idx"},
+                       {ObjectKind::Table, "billing", "", "invoices"}, "rate_id"));
+}
+
 TEST_CASE("sequences are read with non-default options, owner and usage", "[catalog][db]") {
   testing::TestDatabase db;
   db.exec(R"sql(
@@ -553,7 +607,7 @@ TEST_CASE("extensions are reported and the objects they own are not", "[catalog]
 TEST_CASE("system schemas and pgshift's journal are skipped and filters apply", "[catalog][db]") {
   testing::TestDatabase db;
   db.exec(R"sql(
-    CREATE SCHEMA pgshift; CREATE TABLE pgshift.journal (id int);
+    CREATE SCHEMA _pgshift; CREATE TABLE _pgshift.journal (id int);
     CREATE SCHEMA billing; CREATE TABLE billing.invoices (id int); CREATE TABLE billing.tmp_x (id int);
     CREATE SCHEMA audit; CREATE TABLE audit.log (id int);
     COMMENT ON SCHEMA audit IS 'who did what';
