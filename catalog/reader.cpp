@@ -2,8 +2,10 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <unordered_map>
 #include <utility>
@@ -84,8 +86,14 @@ constexpr const char* kTablesQuery =
 // pg_get_expr with a relation opens it (a relcache entry and a lock per table,
 // 10x the cost of the deparse); only expressions with a Var need the relation
 // for their column names, so the others are deparsed without it.
+// Views' and materialized views' columns are read too: the constraint, index
+// and dependency readers name columns from here (by relation and attnum)
+// rather than joining pg_attribute once per key, which took about a fifth of
+// the server's time on bench/inspect_wide.sh. Rows come unordered (sorting
+// them spilled to disk); the reader orders columns by attnum.
 constexpr const char* kColumnsQuery =
-    "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+    "SELECT a.attrelid, a.attnum, a.attname, a.attcollation, "
+    "  format_type(a.atttypid, a.atttypmod), a.attnotnull, "
     "  pg_get_expr(ad.adbin, CASE WHEN ad.adbin::text LIKE '%{VAR %' THEN ad.adrelid "
     "    ELSE 0 END), a.attidentity, @attgenerated@, "
     "  CASE WHEN a.attcollation <> t.typcollation THEN " PGSHIFT_COLLATION_NAME("co") " END, "
@@ -97,9 +105,8 @@ constexpr const char* kColumnsQuery =
     "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace "
     "LEFT JOIN pg_description d ON d.objoid = a.attrelid "
     "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum "
-    "WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
-    "  AND n.nspname = ANY($1::text[]) "
-    "ORDER BY a.attrelid, a.attnum";
+    "WHERE c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped "
+    "  AND n.nspname = ANY($1::text[])";
 
 // Names of the columns of `rel` at the attribute numbers in `keys`, in order.
 #define PGSHIFT_COLUMN_NAMES(rel, keys, filter)                                 \
@@ -112,43 +119,30 @@ constexpr const char* kColumnsQuery =
 // Constraints a partition inherits from its parent (conparentid) or a child
 // from its parent (not conislocal) are reported on the parent only. NOT NULL
 // constraints (contype 'n', PostgreSQL 18) are the columns' not_null.
-// Column names of conkey and confkey are aggregated in one pass over the
-// constraints read (a correlated subquery per constraint costs 3x as much on
-// wide schemas).
+// Key and INCLUDE columns come as attnums, named from the columns read; only a
+// foreign key to a table outside the schemas read has its referenced columns
+// named here. Deparsing a CHECK opens its table (a relcache entry per table,
+// most of this query's time); pg_get_expr(conbin, conrelid) opens it too and
+// measured no cheaper.
 constexpr const char* kConstraintsQuery =
-    "WITH con AS ("
-    "  SELECT co.oid, co.conrelid, co.conname, co.contype, co.condeferrable, co.condeferred, "
-    "    co.convalidated, co.connoinherit, co.conkey, co.confrelid, co.confkey, "
-    "    co.confupdtype, co.confdeltype, co.confmatchtype, co.conindid "
-    "  FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
-    "  JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "  WHERE co.contype IN ('p', 'u', 'c', 'f') AND c.relkind IN ('r', 'p') "
-    "    AND co.conislocal AND co.conparentid = 0 AND n.nspname = ANY($1::text[])), "
-    "key_names AS ("
-    "  SELECT k.oid, array_agg(a.attname ORDER BY k.ord) FILTER (WHERE NOT k.ref) AS names, "
-    "    array_agg(a.attname ORDER BY k.ord) FILTER (WHERE k.ref) AS ref_names "
-    "  FROM (SELECT con.oid, false AS ref, con.conrelid AS rel, u.attnum, u.ord FROM con "
-    "        CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY u(attnum, ord) "
-    "        WHERE con.contype <> 'c' "
-    "        UNION ALL "
-    "        SELECT con.oid, true, con.confrelid, u.attnum, u.ord FROM con "
-    "        CROSS JOIN LATERAL unnest(con.confkey) WITH ORDINALITY u(attnum, ord) "
-    "        WHERE con.contype = 'f') k "
-    "  JOIN pg_attribute a ON a.attrelid = k.rel AND a.attnum = k.attnum GROUP BY k.oid) "
     "SELECT co.conrelid, co.conname, co.contype, co.condeferrable, co.condeferred, "
-    "  co.convalidated, co.connoinherit, kn.names, "
-    "  fn.nspname, fc.relname, kn.ref_names, "
+    "  co.convalidated, co.connoinherit, co.conkey, "
+    "  fn.nspname, fc.relname, co.confrelid, co.confkey, "
+    "  CASE WHEN co.contype = 'f' AND NOT fn.nspname = ANY($1::text[]) THEN "
+    PGSHIFT_COLUMN_NAMES("co.confrelid", "co.confkey", "") " END, "
     "  co.confupdtype, co.confdeltype, co.confmatchtype, "
     "  CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END, "
-    "  CASE WHEN i.indnatts > i.indnkeyatts THEN "
-    PGSHIFT_COLUMN_NAMES("i.indrelid", "i.indkey::int2[]", "WHERE k.ord > i.indnkeyatts") " END, "
+    "  CASE WHEN i.indnatts > i.indnkeyatts THEN i.indkey END, i.indnkeyatts, "
     "  COALESCE(@indnullsnotdistinct@, false), d.description "
-    "FROM con co LEFT JOIN key_names kn ON kn.oid = co.oid "
+    "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_index i ON co.contype IN ('p', 'u') AND i.indexrelid = co.conindid "
     "LEFT JOIN pg_class fc ON fc.oid = co.confrelid "
     "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
     "LEFT JOIN pg_description d ON d.objoid = co.oid "
-    "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0";
+    "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0 "
+    "WHERE co.contype IN ('p', 'u', 'c', 'f') AND c.relkind IN ('r', 'p') "
+    "  AND co.conislocal AND co.conparentid = 0 AND n.nspname = ANY($1::text[])";
 
 // Indexes backing a primary key, unique or exclusion constraint are represented
 // by the constraint; indexes attached to a partitioned parent's index by the parent's.
@@ -158,11 +152,10 @@ constexpr const char* kConstraintsQuery =
   "    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) "               \
   "  AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid) "
 
+// Key and INCLUDE columns come as attnums (indkey), named from the columns read.
 constexpr const char* kIndexesQuery =
     "SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, "
-    "  COALESCE(@indnullsnotdistinct@, false), am.amname, "
-    "  CASE WHEN i.indnatts > i.indnkeyatts THEN "
-    PGSHIFT_COLUMN_NAMES("i.indrelid", "i.indkey::int2[]", "WHERE k.ord > i.indnkeyatts") " END, "
+    "  COALESCE(@indnullsnotdistinct@, false), am.amname, i.indkey, i.indnkeyatts, "
     "  pg_get_expr(i.indpred, i.indrelid), ic.reloptions, i.indisvalid, d.description "
     "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
     "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace "
@@ -170,29 +163,30 @@ constexpr const char* kIndexesQuery =
     "LEFT JOIN pg_description d ON d.objoid = i.indexrelid "
     "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 " PGSHIFT_INDEX_FILTER;
 
-// One row per key (not INCLUDE) column. indoption bits: 1 DESC, 2 NULLS FIRST.
+// One row per key (not INCLUDE) column, k.ord its position: attnum 0 is an
+// expression. indoption bits: 1 DESC, 2 NULLS FIRST. A key's collation is
+// reported when it differs from its column's, or for an expression from its
+// type's (the index's own attribute); columns are named, and their collations
+// compared, from the columns read.
 constexpr const char* kIndexKeysQuery =
-    "SELECT i.indexrelid, a.attname, "
+    "SELECT i.indexrelid, k.ord, k.attnum, "
     "  CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.ord::int, true) END, "
     "  CASE WHEN NOT opc.opcdefault THEN CASE WHEN opcn.nspname = 'pg_catalog' "
     "    THEN opc.opcname ELSE opcn.nspname || '.' || opc.opcname END END, "
-    "  CASE WHEN k.coll <> 0 AND k.coll <> COALESCE(a.attcollation, it.typcollation) "
-    "    THEN " PGSHIFT_COLLATION_NAME("co") " END, "
+    "  k.coll, " PGSHIFT_COLLATION_NAME("co") ", "
+    "  CASE WHEN k.attnum = 0 THEN (SELECT it.typcollation FROM pg_attribute ia "
+    "    JOIN pg_type it ON it.oid = ia.atttypid "
+    "    WHERE ia.attrelid = i.indexrelid AND ia.attnum = k.ord) END, "
     "  k.option "
     "FROM pg_index i JOIN pg_class tc ON tc.oid = i.indrelid "
     "JOIN pg_namespace n ON n.oid = tc.relnamespace "
     "CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[], "
     "  i.indoption::int2[]) WITH ORDINALITY k(attnum, opclass, coll, option, ord) "
-    "LEFT JOIN pg_attribute a ON k.attnum <> 0 AND a.attrelid = i.indrelid "
-    "  AND a.attnum = k.attnum "
-    "JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k.ord "
-    "JOIN pg_type it ON it.oid = ia.atttypid "
     "LEFT JOIN pg_opclass opc ON opc.oid = k.opclass "
     "LEFT JOIN pg_namespace opcn ON opcn.oid = opc.opcnamespace "
     "LEFT JOIN pg_collation co ON co.oid = k.coll "
     "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace " PGSHIFT_INDEX_FILTER
-    "  AND k.ord <= i.indnkeyatts "
-    "ORDER BY i.indexrelid, k.ord";
+    "  AND k.ord <= i.indnkeyatts";
 
 // tgtype bits (pg_trigger.h): 1 ROW, 2 BEFORE, 4 INSERT, 8 DELETE, 16 UPDATE,
 // 32 TRUNCATE, 64 INSTEAD. Triggers cloned onto partitions are internal before 13
@@ -320,7 +314,9 @@ constexpr const char* kBinaryCastsQuery =
 // constraints the model does not hold (NOT NULL rows from PostgreSQL 18,
 // exclusion constraints, constraint triggers). One pass over pg_depend with a
 // join per dependent's catalog: a CTE of the references scanned once per kind
-// cost a third more on wide schemas.
+// cost a third more on wide schemas. Referenced columns come as attnums, named
+// from the columns read (a pg_attribute lookup per row cost a quarter of this
+// query).
 constexpr const char* kDependenciesQuery =
     "SELECT CASE dep.classid WHEN 'pg_rewrite'::regclass THEN vc.relkind::text "
     "    WHEN 'pg_proc'::regclass THEN 'function' "
@@ -328,11 +324,9 @@ constexpr const char* kDependenciesQuery =
     "  COALESCE(vn.nspname, cn.nspname, tn.nspname, ''), COALESCE(cc.relname, tc.relname, ''), "
     "  COALESCE(vc.relname, co.conname, ic.relname, ''), "
     "  CASE WHEN dep.classid = 'pg_proc'::regclass THEN dep.objid ELSE 0::oid END, "
-    "  rn.nspname, rc.relname, rc.relkind, COALESCE(ra.attname, '') "
+    "  rn.nspname, rc.relname, rc.relkind, dep.refobjid, dep.refobjsubid "
     "FROM pg_depend dep JOIN pg_class rc ON rc.oid = dep.refobjid "
     "JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
-    "LEFT JOIN pg_attribute ra ON dep.refobjsubid > 0 AND ra.attrelid = dep.refobjid "
-    "  AND ra.attnum = dep.refobjsubid "
     "LEFT JOIN pg_rewrite r ON dep.classid = 'pg_rewrite'::regclass AND r.oid = dep.objid "
     "LEFT JOIN pg_class vc ON vc.oid = r.ev_class "
     "LEFT JOIN pg_namespace vn ON vn.oid = vc.relnamespace "
@@ -429,6 +423,23 @@ std::vector<std::string> text_array(const pqxx::field& field) {
     if (item.first == pqxx::array_parser::null_value) items.emplace_back();
   }
   return items;
+}
+
+// The numbers in an int2[] ("{1,3}") or an int2vector ("1 3"): attnums.
+std::vector<int> attnums(const pqxx::field& field) {
+  std::vector<int> numbers;
+  if (field.is_null()) return numbers;
+  const char* text = field.c_str();
+  while (*text != '\0') {
+    if (*text == '-' || std::isdigit(static_cast<unsigned char>(*text))) {
+      char* end = nullptr;
+      numbers.push_back(static_cast<int>(std::strtol(text, &end, 10)));
+      text = end;
+    } else {
+      ++text;
+    }
+  }
+  return numbers;
 }
 
 // reloptions ("fillfactor=70") as a map.
@@ -615,6 +626,17 @@ struct FunctionSlot {
   schemas::Function function;
 };
 
+struct IndexSlot {
+  pqxx::oid relation;  // the table or materialized view indexed
+  schemas::Index index;
+};
+
+// A column of a relation read, as the other readers need it to name keys.
+struct Attribute {
+  std::string name;  // empty for a dropped column
+  pqxx::oid collation = 0;
+};
+
 class CatalogRead {
  public:
   CatalogRead(pqxx::connection& conn, const ReadOptions& options)
@@ -689,6 +711,42 @@ class CatalogRead {
     return found == tables_.end() ? nullptr : &found->second.table;
   }
 
+  // The column `attnum` of `relation`, from the columns read.
+  // Throws ReadError naming `what` when it was not read.
+  // REQUIRES: read_columns() has run and `relation` is a table, view or
+  // materialized view of the schemas read.
+  const Attribute& attribute(const std::string& what, pqxx::oid relation, int attnum) const {
+    const auto found = attributes_.find(relation);
+    if (found == attributes_.end() || attnum < 1 ||
+        static_cast<std::size_t>(attnum) > found->second.size() ||
+        found->second[attnum - 1].name.empty()) {
+      throw ReadError(what,
+                      "column " + std::to_string(attnum) + " of relation with OID " +
+                          std::to_string(relation) + " was not among the columns read",
+                      "");
+    }
+    return found->second[attnum - 1];
+  }
+
+  // Names of the columns of `relation` at `numbers`, from position `first` on.
+  std::vector<std::string> column_names(const std::string& what, pqxx::oid relation,
+                                        const std::vector<int>& numbers,
+                                        std::size_t first = 0) const {
+    std::vector<std::string> names;
+    for (std::size_t number_idx = first; number_idx < numbers.size(); ++number_idx) {
+      names.push_back(attribute(what, relation, numbers[number_idx]).name);
+    }
+    return names;
+  }
+
+  // INCLUDE columns of an index: its indkey from position indnkeyatts on.
+  std::vector<std::string> include_names(const std::string& what, pqxx::oid relation,
+                                         const pqxx::field& indkey,
+                                         const pqxx::field& key_count) const {
+    if (indkey.is_null()) return {};
+    return column_names(what, relation, attnums(indkey), key_count.as<std::size_t>());
+  }
+
   void read_schemas() {
     const pqxx::result rows = guarded("schemas", [&] {
       return tx_.exec_params(kSchemasQuery, array_literal(options_.include_schemas),
@@ -749,16 +807,22 @@ class CatalogRead {
   }
 
   void read_columns() {
+    std::unordered_map<pqxx::oid, std::vector<std::pair<int, schemas::Column>>> columns;
     for (const auto& row : query("columns", kColumnsQuery)) {
-      auto* owner = table(row[0].as<pqxx::oid>());
+      const auto relation = row[0].as<pqxx::oid>();
+      const int attnum = row[1].as<int>();
+      auto& attributes = attributes_[relation];
+      if (attributes.size() < static_cast<std::size_t>(attnum)) attributes.resize(attnum);
+      attributes[attnum - 1] = {row[2].as<std::string>(), row[3].as<pqxx::oid>()};
+      auto* owner = table(relation);
       if (owner == nullptr) continue;
       schemas::Column column;
-      column.name = row[1].as<std::string>();
-      column.type = row[2].as<std::string>();
-      column.not_null = row[3].as<bool>();
-      switch (char_of(row[6])) {
+      column.name = row[2].as<std::string>();
+      column.type = row[4].as<std::string>();
+      column.not_null = row[5].as<bool>();
+      switch (char_of(row[8])) {
         case 's':
-          column.generated = optional_text(row[4]);
+          column.generated = optional_text(row[6]);
           break;
         case 'v':
           // PostgreSQL 18. The model holds stored generated columns only, and
@@ -768,10 +832,10 @@ class CatalogRead {
                               "\" is a virtual generated column, which pgshift does not support",
                           "");
         default:
-          column.default_expr = optional_text(row[4]);
+          column.default_expr = optional_text(row[6]);
           break;
       }
-      switch (char_of(row[5])) {
+      switch (char_of(row[7])) {
         case 'a':
           column.identity = schemas::IdentityKind::Always;
           break;
@@ -782,9 +846,15 @@ class CatalogRead {
           column.identity = schemas::IdentityKind::None;
           break;
       }
-      column.collation = optional_text(row[7]);
-      column.comment = optional_text(row[8]);
-      owner->columns.push_back(std::move(column));
+      column.collation = optional_text(row[9]);
+      column.comment = optional_text(row[10]);
+      columns[relation].emplace_back(attnum, std::move(column));
+    }
+    for (auto& [relation, numbered] : columns) {
+      std::sort(numbered.begin(), numbered.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      auto& owner_columns = table(relation)->columns;
+      for (auto& [attnum, column] : numbered) owner_columns.push_back(std::move(column));
     }
   }
 
@@ -795,30 +865,37 @@ class CatalogRead {
       const std::string name = row[1].as<std::string>();
       const bool deferrable = row[3].as<bool>();
       const bool deferred = row[4].as<bool>();
-      const auto comment = optional_text(row[17]);
+      const auto comment = optional_text(row[20]);
+      const auto relation = row[0].as<pqxx::oid>();
+      const auto key_columns = [&] {
+        return column_names("constraints", relation, attnums(row[7]));
+      };
+      const auto include = [&] { return include_names("constraints", relation, row[17], row[18]); };
       switch (char_of(row[2])) {
         case 'p':
-          owner->primary_key = schemas::PrimaryKey{
-              name, text_array(row[7]), text_array(row[15]), deferrable, deferred, comment};
+          owner->primary_key =
+              schemas::PrimaryKey{name, key_columns(), include(), deferrable, deferred, comment};
           break;
         case 'u':
-          owner->unique_constraints.push_back({name, text_array(row[7]), text_array(row[15]),
-                                               row[16].as<bool>(), deferrable, deferred, comment});
+          owner->unique_constraints.push_back(
+              {name, key_columns(), include(), row[19].as<bool>(), deferrable, deferred, comment});
           break;
         case 'c':
-          owner->check_constraints.push_back({name, check_expression(row[14].as<std::string>()),
+          owner->check_constraints.push_back({name, check_expression(row[16].as<std::string>()),
                                               row[6].as<bool>(), row[5].as<bool>(), comment});
           break;
         default: {  // 'f'
           schemas::ForeignKey key;
           key.name = name;
-          key.columns = text_array(row[7]);
+          key.columns = key_columns();
           key.ref_schema = row[8].as<std::string>();
           key.ref_table = row[9].as<std::string>();
-          key.ref_columns = text_array(row[10]);
-          key.on_update = referential_action(char_of(row[11]));
-          key.on_delete = referential_action(char_of(row[12]));
-          key.match = match_type(char_of(row[13]));
+          key.ref_columns = row[12].is_null() ? column_names("constraints", row[10].as<pqxx::oid>(),
+                                                             attnums(row[11]))
+                                              : text_array(row[12]);
+          key.on_update = referential_action(char_of(row[13]));
+          key.on_delete = referential_action(char_of(row[14]));
+          key.match = match_type(char_of(row[15]));
           key.deferrable = deferrable;
           key.initially_deferred = deferred;
           key.validated = row[5].as<bool>();
@@ -850,49 +927,58 @@ class CatalogRead {
   }
 
   void read_indexes() {
-    std::unordered_map<pqxx::oid, schemas::Index> indexes;
-    std::vector<std::pair<pqxx::oid, pqxx::oid>> owners;  // (index, table or view), query order
+    std::unordered_map<pqxx::oid, IndexSlot> indexes;
+    std::vector<pqxx::oid> order;  // index oids in query order
     for (const auto& row : query("indexes", kIndexesQuery)) {
-      schemas::Index index;
+      IndexSlot slot;
+      slot.relation = row[0].as<pqxx::oid>();
+      auto& index = slot.index;
       index.name = row[2].as<std::string>();
       index.unique = row[3].as<bool>();
       index.nulls_not_distinct = row[4].as<bool>();
       index.method = row[5].as<std::string>();
-      index.include = text_array(row[6]);
-      index.where = optional_text(row[7]);
-      index.options = options_map(row[8]);
-      index.valid = row[9].as<bool>();
-      index.comment = optional_text(row[10]);
-      owners.emplace_back(row[1].as<pqxx::oid>(), row[0].as<pqxx::oid>());
-      indexes.emplace(row[1].as<pqxx::oid>(), std::move(index));
+      index.include = include_names("indexes", slot.relation, row[6], row[7]);
+      index.keys.resize(row[7].as<std::size_t>());
+      index.where = optional_text(row[8]);
+      index.options = options_map(row[9]);
+      index.valid = row[10].as<bool>();
+      index.comment = optional_text(row[11]);
+      order.push_back(row[1].as<pqxx::oid>());
+      indexes.emplace(row[1].as<pqxx::oid>(), std::move(slot));
     }
     for (const auto& row : query("index keys", kIndexKeysQuery)) {
       const auto found = indexes.find(row[0].as<pqxx::oid>());
       if (found == indexes.end()) continue;
+      const int attnum = row[2].as<int>();
       schemas::IndexKey key;
-      if (row[2].is_null()) {
-        key.column = optional_text(row[1]);
+      pqxx::oid default_collation = 0;
+      if (attnum == 0) {
+        key.expression = optional_text(row[3]);
+        default_collation = row[7].as<pqxx::oid>();
       } else {
-        key.expression = optional_text(row[2]);
+        const auto& column = attribute("index keys", found->second.relation, attnum);
+        key.column = column.name;
+        default_collation = column.collation;
       }
-      key.opclass = optional_text(row[3]);
-      key.collation = optional_text(row[4]);
-      const int option = row[5].as<int>();
+      key.opclass = optional_text(row[4]);
+      const auto collation = row[5].as<pqxx::oid>();
+      if (collation != 0 && collation != default_collation) key.collation = optional_text(row[6]);
+      const int option = row[8].as<int>();
       const bool descending = (option & 1) != 0;
       const bool nulls_first = (option & 2) != 0;
       key.order = descending ? schemas::SortOrder::Desc : schemas::SortOrder::Asc;
       if (nulls_first != descending) {
         key.nulls = nulls_first ? schemas::NullsOrder::First : schemas::NullsOrder::Last;
       }
-      found->second.keys.push_back(std::move(key));
+      found->second.index.keys.at(row[1].as<std::size_t>() - 1) = std::move(key);
     }
-    for (const auto& [index_oid, owner_oid] : owners) {
-      auto& index = indexes.at(index_oid);
-      if (auto* owner = table(owner_oid)) {
-        owner->indexes.push_back(std::move(index));
-      } else if (const auto view = materialized_views_.find(owner_oid);
+    for (const auto index_oid : order) {
+      auto& slot = indexes.at(index_oid);
+      if (auto* owner = table(slot.relation)) {
+        owner->indexes.push_back(std::move(slot.index));
+      } else if (const auto view = materialized_views_.find(slot.relation);
                  view != materialized_views_.end()) {
-        view->second.view.indexes.push_back(std::move(index));
+        view->second.view.indexes.push_back(std::move(slot.index));
       }
     }
   }
@@ -1081,7 +1167,11 @@ class CatalogRead {
       }
       dependency.referenced = {relation_kind(char_of(row[7])), row[5].as<std::string>(), "",
                                row[6].as<std::string>()};
-      dependency.referenced_column = row[8].as<std::string>();
+      const int referenced_attnum = row[9].as<int>();
+      if (referenced_attnum > 0) {
+        dependency.referenced_column =
+            attribute("dependencies", row[8].as<pqxx::oid>(), referenced_attnum).name;
+      }
       facts_.dependencies.push_back(std::move(dependency));
     }
   }
@@ -1136,6 +1226,8 @@ class CatalogRead {
   std::unordered_map<pqxx::oid, TableSlot> tables_;
   std::unordered_map<pqxx::oid, MaterializedViewSlot> materialized_views_;
   std::unordered_map<pqxx::oid, FunctionSlot> functions_;
+  // Columns of the tables, views and materialized views read, by relation, at attnum - 1.
+  std::unordered_map<pqxx::oid, std::vector<Attribute>> attributes_;
   schemas::CatalogFacts facts_;
 };
 
