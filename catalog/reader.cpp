@@ -345,6 +345,12 @@ constexpr const char* kDependenciesQuery =
     "  AND (vc.oid <> dep.refobjid OR dep.classid = 'pg_proc'::regclass "
     "    OR cc.oid IS NOT NULL OR tc.oid IS NOT NULL)";
 
+// The planner estimates the references of kDependenciesQuery far too few (16x
+// on bench/inspect_wide.sh) and probes each dependent's catalog once per row;
+// hash joins read each catalog once. Scoped to that one query.
+constexpr const char* kDependenciesPlanBegin = "SET LOCAL enable_nestloop = off";
+constexpr const char* kDependenciesPlanEnd = "RESET enable_nestloop";
+
 // Column defaults that call a volatile function, directly or through an
 // operator. pg_depend records no dependency on built-in (pinned) functions;
 // those are found from the default's text (see scan_volatile_calls).
@@ -1143,7 +1149,10 @@ class CatalogRead {
   }
 
   void read_dependencies() {
-    for (const auto& row : query("dependencies", kDependenciesQuery)) {
+    query_server("dependencies", kDependenciesPlanBegin);
+    const pqxx::result rows = query("dependencies", kDependenciesQuery);
+    query_server("dependencies", kDependenciesPlanEnd);
+    for (const auto& row : rows) {
       schemas::Dependency dependency;
       const std::string kind = row[0].as<std::string>();
       auto& dependent = dependency.dependent;
