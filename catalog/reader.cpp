@@ -818,8 +818,9 @@ class CatalogRead {
     }
   }
 
+  // Columns arrive unordered: each is put at its attnum, and the places of
+  // dropped columns (left with no name) are removed at the end.
   void read_columns() {
-    std::unordered_map<pqxx::oid, std::vector<std::pair<int, schemas::Column>>> columns;
     for (const auto& row : query("columns", kColumnsQuery)) {
       const auto relation = row[0].as<pqxx::oid>();
       const int attnum = row[1].as<int>();
@@ -860,13 +861,16 @@ class CatalogRead {
       }
       column.collation = optional_text(row[9]);
       column.comment = optional_text(row[10]);
-      columns[relation].emplace_back(attnum, std::move(column));
+      auto& columns = owner->columns;
+      if (columns.size() < static_cast<std::size_t>(attnum)) columns.resize(attnum);
+      columns[attnum - 1] = std::move(column);
     }
-    for (auto& [relation, numbered] : columns) {
-      std::sort(numbered.begin(), numbered.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-      auto& owner_columns = table(relation)->columns;
-      for (auto& [attnum, column] : numbered) owner_columns.push_back(std::move(column));
+    for (auto& [oid, slot] : tables_) {
+      auto& columns = slot.table.columns;
+      columns.erase(
+          std::remove_if(columns.begin(), columns.end(),
+                         [](const schemas::Column& column) { return column.name.empty(); }),
+          columns.end());
     }
   }
 
@@ -1158,6 +1162,7 @@ class CatalogRead {
     query_server("dependencies", kDependenciesPlanBegin);
     const pqxx::result rows = query("dependencies", kDependenciesQuery);
     query_server("dependencies", kDependenciesPlanEnd);
+    facts_.dependencies.reserve(rows.size());
     for (const auto& row : rows) {
       schemas::Dependency dependency;
       const std::string kind = row[0].as<std::string>();
