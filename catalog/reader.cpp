@@ -151,47 +151,47 @@ constexpr const char* kConstraintsQuery =
 
 // Indexes backing a primary key, unique or exclusion constraint are represented
 // by the constraint; indexes attached to a partitioned parent's index by the parent's.
-#define PGSHIFT_INDEX_FILTER                                                           \
-  "WHERE tc.relkind IN ('r', 'p', 'm') AND n.nspname = ANY($1::text[]) "               \
-  "  AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid " \
-  "    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) "               \
-  "  AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid) "
-
-// Key and INCLUDE columns come as attnums (indkey), named from the columns read.
+// Keys come as vectors, one element per key column: indkey (attnums, then
+// those of the INCLUDE columns; 0 for an expression), indclass, indcollation
+// and indoption (bits: 1 DESC, 2 NULLS FIRST). Columns are named, and their
+// collations compared, from the columns read; operator classes and
+// collations are named from kOperatorClassesQuery and kCollationsQuery.
+// Expression keys, in order, are deparsed with the collation of their type
+// (the index's own attribute), which is the default a key's collation is
+// compared with. A query with a row per key cost more than the indexes.
 constexpr const char* kIndexesQuery =
     "SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, "
     "  COALESCE(@indnullsnotdistinct@, false), am.amname, i.indkey, i.indnkeyatts, "
+    "  i.indclass, i.indcollation, i.indoption, "
+    "  CASE WHEN 0 = ANY(i.indkey::int2[]) THEN ARRAY("
+    "    SELECT pg_get_indexdef(i.indexrelid, k.ord::int, true) "
+    "    FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) "
+    "    WHERE k.attnum = 0 ORDER BY k.ord) END, "
+    "  CASE WHEN 0 = ANY(i.indkey::int2[]) THEN ARRAY("
+    "    SELECT t.typcollation FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) "
+    "    JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k.ord "
+    "    JOIN pg_type t ON t.oid = ia.atttypid WHERE k.attnum = 0 ORDER BY k.ord) END, "
     "  pg_get_expr(i.indpred, i.indrelid), ic.reloptions, i.indisvalid, d.description "
     "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
     "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace "
     "JOIN pg_am am ON am.oid = ic.relam "
     "LEFT JOIN pg_description d ON d.objoid = i.indexrelid "
-    "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 " PGSHIFT_INDEX_FILTER;
+    "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "
+    "WHERE tc.relkind IN ('r', 'p', 'm') AND n.nspname = ANY($1::text[]) "
+    "  AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid "
+    "    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) "
+    "  AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid)";
 
-// One row per key (not INCLUDE) column, k.ord its position: attnum 0 is an
-// expression. indoption bits: 1 DESC, 2 NULLS FIRST. A key's collation is
-// reported when it differs from its column's, or for an expression from its
-// type's (the index's own attribute); columns are named, and their collations
-// compared, from the columns read.
-constexpr const char* kIndexKeysQuery =
-    "SELECT i.indexrelid, k.ord, k.attnum, "
-    "  CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.ord::int, true) END, "
-    "  CASE WHEN NOT opc.opcdefault THEN CASE WHEN opcn.nspname = 'pg_catalog' "
-    "    THEN opc.opcname ELSE opcn.nspname || '.' || opc.opcname END END, "
-    "  k.coll, " PGSHIFT_COLLATION_NAME("co") ", "
-    "  CASE WHEN k.attnum = 0 THEN (SELECT it.typcollation FROM pg_attribute ia "
-    "    JOIN pg_type it ON it.oid = ia.atttypid "
-    "    WHERE ia.attrelid = i.indexrelid AND ia.attnum = k.ord) END, "
-    "  k.option "
-    "FROM pg_index i JOIN pg_class tc ON tc.oid = i.indrelid "
-    "JOIN pg_namespace n ON n.oid = tc.relnamespace "
-    "CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[], "
-    "  i.indoption::int2[]) WITH ORDINALITY k(attnum, opclass, coll, option, ord) "
-    "LEFT JOIN pg_opclass opc ON opc.oid = k.opclass "
-    "LEFT JOIN pg_namespace opcn ON opcn.oid = opc.opcnamespace "
-    "LEFT JOIN pg_collation co ON co.oid = k.coll "
-    "LEFT JOIN pg_namespace con ON con.oid = co.collnamespace " PGSHIFT_INDEX_FILTER
-    "  AND k.ord <= i.indnkeyatts";
+// Operator classes an index key names: those that are not their type's default.
+constexpr const char* kOperatorClassesQuery =
+    "SELECT opc.oid, CASE WHEN opcn.nspname = 'pg_catalog' THEN opc.opcname "
+    "  ELSE opcn.nspname || '.' || opc.opcname END "
+    "FROM pg_opclass opc JOIN pg_namespace opcn ON opcn.oid = opc.opcnamespace "
+    "WHERE NOT opc.opcdefault";
+
+constexpr const char* kCollationsQuery =
+    "SELECT co.oid, " PGSHIFT_COLLATION_NAME("co") " FROM pg_collation co "
+    "JOIN pg_namespace con ON con.oid = co.collnamespace";
 
 // tgtype bits (pg_trigger.h): 1 ROW, 2 BEFORE, 4 INSERT, 8 DELETE, 16 UPDATE,
 // 32 TRUNCATE, 64 INSTEAD. Triggers cloned onto partitions are internal before 13
@@ -377,7 +377,6 @@ constexpr const char* kVolatileDefaultsQuery =
 #undef PGSHIFT_NOT_EXTENSION_MEMBER
 #undef PGSHIFT_COLLATION_NAME
 #undef PGSHIFT_COLUMN_NAMES
-#undef PGSHIFT_INDEX_FILTER
 #undef PGSHIFT_TYPE_COMMENT
 
 // Catalog columns that appeared after PostgreSQL 11, and what stands in for
@@ -436,21 +435,27 @@ std::vector<std::string> text_array(const pqxx::field& field) {
   return items;
 }
 
-// The numbers in an int2[] ("{1,3}") or an int2vector ("1 3"): attnums.
-std::vector<int> attnums(const pqxx::field& field) {
-  std::vector<int> numbers;
-  if (field.is_null()) return numbers;
+// The numbers in an array ("{1,3}") or a vector type (int2vector, oidvector:
+// "1 3"): attnums, oids, indoption flags. NULL gives none.
+template <typename Number>
+std::vector<Number> numbers(const pqxx::field& field) {
+  std::vector<Number> items;
+  if (field.is_null()) return items;
   const char* text = field.c_str();
   while (*text != '\0') {
     if (*text == '-' || std::isdigit(static_cast<unsigned char>(*text))) {
       char* end = nullptr;
-      numbers.push_back(static_cast<int>(std::strtol(text, &end, 10)));
+      items.push_back(static_cast<Number>(std::strtoll(text, &end, 10)));
       text = end;
     } else {
       ++text;
     }
   }
-  return numbers;
+  return items;
+}
+
+std::vector<int> attnums(const pqxx::field& field) {
+  return numbers<int>(field);
 }
 
 // reloptions ("fillfactor=70") as a map.
@@ -635,11 +640,6 @@ struct MaterializedViewSlot {
 struct FunctionSlot {
   std::string schema;
   schemas::Function function;
-};
-
-struct IndexSlot {
-  pqxx::oid relation;  // the table or materialized view indexed
-  schemas::Index index;
 };
 
 // A column of a relation read, as the other readers need it to name keys.
@@ -943,58 +943,69 @@ class CatalogRead {
   }
 
   void read_indexes() {
-    std::unordered_map<pqxx::oid, IndexSlot> indexes;
-    std::vector<pqxx::oid> order;  // index oids in query order
+    std::unordered_map<pqxx::oid, std::string> operator_classes;  // non-default ones
+    for (const auto& row : query_server("operator classes", kOperatorClassesQuery)) {
+      operator_classes.emplace(row[0].as<pqxx::oid>(), row[1].as<std::string>());
+    }
+    std::unordered_map<pqxx::oid, std::string> collations;
+    for (const auto& row : query_server("collations", kCollationsQuery)) {
+      collations.emplace(row[0].as<pqxx::oid>(), row[1].as<std::string>());
+    }
     for (const auto& row : query("indexes", kIndexesQuery)) {
-      IndexSlot slot;
-      slot.relation = row[0].as<pqxx::oid>();
-      auto& index = slot.index;
+      const auto relation = row[0].as<pqxx::oid>();
+      schemas::Index index;
       index.name = row[2].as<std::string>();
       index.unique = row[3].as<bool>();
       index.nulls_not_distinct = row[4].as<bool>();
       index.method = row[5].as<std::string>();
-      index.include = include_names("indexes", slot.relation, row[6], row[7]);
-      index.keys.resize(row[7].as<std::size_t>());
-      index.where = optional_text(row[8]);
-      index.options = options_map(row[9]);
-      index.valid = row[10].as<bool>();
-      index.comment = optional_text(row[11]);
-      order.push_back(row[1].as<pqxx::oid>());
-      indexes.emplace(row[1].as<pqxx::oid>(), std::move(slot));
-    }
-    for (const auto& row : query("index keys", kIndexKeysQuery)) {
-      const auto found = indexes.find(row[0].as<pqxx::oid>());
-      if (found == indexes.end()) continue;
-      const int attnum = row[2].as<int>();
-      schemas::IndexKey key;
-      pqxx::oid default_collation = 0;
-      if (attnum == 0) {
-        key.expression = optional_text(row[3]);
-        default_collation = row[7].as<pqxx::oid>();
-      } else {
-        const auto& column = attribute("index keys", found->second.relation, attnum);
-        key.column = column.name;
-        default_collation = column.collation;
+      const auto key_attnums = attnums(row[6]);
+      const auto key_count = row[7].as<std::size_t>();
+      const auto key_classes = numbers<pqxx::oid>(row[8]);
+      const auto key_collations = numbers<pqxx::oid>(row[9]);
+      const auto key_options = numbers<int>(row[10]);
+      const auto expressions = text_array(row[11]);
+      const auto expression_collations = numbers<pqxx::oid>(row[12]);
+      std::size_t expression_idx = 0;
+      for (std::size_t key_idx = 0; key_idx < key_count; ++key_idx) {
+        schemas::IndexKey key;
+        pqxx::oid default_collation = 0;
+        if (key_attnums.at(key_idx) == 0) {
+          key.expression = expressions.at(expression_idx);
+          default_collation = expression_collations.at(expression_idx);
+          ++expression_idx;
+        } else {
+          const auto& column = attribute("indexes", relation, key_attnums[key_idx]);
+          key.column = column.name;
+          default_collation = column.collation;
+        }
+        if (const auto found = operator_classes.find(key_classes.at(key_idx));
+            found != operator_classes.end()) {
+          key.opclass = found->second;
+        }
+        const auto collation = key_collations.at(key_idx);
+        if (collation != 0 && collation != default_collation) {
+          const auto found = collations.find(collation);
+          if (found != collations.end()) key.collation = found->second;
+        }
+        const int option = key_options.at(key_idx);
+        const bool descending = (option & 1) != 0;
+        const bool nulls_first = (option & 2) != 0;
+        key.order = descending ? schemas::SortOrder::Desc : schemas::SortOrder::Asc;
+        if (nulls_first != descending) {
+          key.nulls = nulls_first ? schemas::NullsOrder::First : schemas::NullsOrder::Last;
+        }
+        index.keys.push_back(std::move(key));
       }
-      key.opclass = optional_text(row[4]);
-      const auto collation = row[5].as<pqxx::oid>();
-      if (collation != 0 && collation != default_collation) key.collation = optional_text(row[6]);
-      const int option = row[8].as<int>();
-      const bool descending = (option & 1) != 0;
-      const bool nulls_first = (option & 2) != 0;
-      key.order = descending ? schemas::SortOrder::Desc : schemas::SortOrder::Asc;
-      if (nulls_first != descending) {
-        key.nulls = nulls_first ? schemas::NullsOrder::First : schemas::NullsOrder::Last;
-      }
-      found->second.index.keys.at(row[1].as<std::size_t>() - 1) = std::move(key);
-    }
-    for (const auto index_oid : order) {
-      auto& slot = indexes.at(index_oid);
-      if (auto* owner = table(slot.relation)) {
-        owner->indexes.push_back(std::move(slot.index));
-      } else if (const auto view = materialized_views_.find(slot.relation);
+      index.include = column_names("indexes", relation, key_attnums, key_count);
+      index.where = optional_text(row[13]);
+      index.options = options_map(row[14]);
+      index.valid = row[15].as<bool>();
+      index.comment = optional_text(row[16]);
+      if (auto* owner = table(relation)) {
+        owner->indexes.push_back(std::move(index));
+      } else if (const auto view = materialized_views_.find(relation);
                  view != materialized_views_.end()) {
-        view->second.view.indexes.push_back(std::move(slot.index));
+        view->second.view.indexes.push_back(std::move(index));
       }
     }
   }
