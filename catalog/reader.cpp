@@ -63,7 +63,8 @@ constexpr const char* kExtensionsQuery =
 
 // pg_total_relation_size stats every file of a table, its indexes and TOAST;
 // for tables the statistics say are empty that cost (about 0.1 ms a table)
-// buys nothing, so they report 0 as their statistics do.
+// buys nothing, so they report 0 as their statistics do. The replica identity
+// index is looked up only for the tables that use one.
 constexpr const char* kTablesQuery =
     "SELECT c.oid, n.nspname, c.relname, c.relreplident, d.description, c.reltuples, "
     "  c.relpages, CASE WHEN c.relpages = 0 AND c.reltuples = 0 THEN 0 "
@@ -71,8 +72,9 @@ constexpr const char* kTablesQuery =
     "  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
     "  pn.nspname, pc.relname, "
     "  CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
-    "  (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
-    "   WHERE i.indrelid = c.oid AND i.indisreplident) "
+    "  CASE WHEN c.relreplident = 'i' THEN (SELECT ic.relname FROM pg_index i "
+    "    JOIN pg_class ic ON ic.oid = i.indexrelid "
+    "    WHERE i.indrelid = c.oid AND i.indisreplident) END "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid "
     "LEFT JOIN pg_class pc ON pc.oid = inh.inhparent "
