@@ -325,6 +325,24 @@ TEST_CASE("key columns are named past dropped columns, across schemas and on exc
                        {ObjectKind::Table, "billing", "", "invoices"}, "rate_id"));
 }
 
+TEST_CASE("replica identity is read, with its index when it uses one", "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(R"sql(
+    CREATE TABLE public.events (id bigint NOT NULL, at timestamptz NOT NULL);
+    CREATE UNIQUE INDEX events_id_at_key ON public.events (id, at);
+    ALTER TABLE public.events REPLICA IDENTITY USING INDEX events_id_at_key;
+    CREATE TABLE public.notes (id bigint);
+    ALTER TABLE public.notes REPLICA IDENTITY FULL;
+  )sql");
+  const Database model = read(db);
+  const Table& events = table_of(model, "public", "events");
+  CHECK(events.replica_identity == ReplicaIdentity::UsingIndex);
+  CHECK(events.replica_identity_index == std::optional<std::string>("events_id_at_key"));
+  const Table& notes = table_of(model, "public", "notes");
+  CHECK(notes.replica_identity == ReplicaIdentity::Full);
+  CHECK_FALSE(notes.replica_identity_index);
+}
+
 TEST_CASE("sequences are read with non-default options, owner and usage", "[catalog][db]") {
   testing::TestDatabase db;
   db.exec(R"sql(
