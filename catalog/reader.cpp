@@ -354,7 +354,9 @@ constexpr const char* kDependenciesQuery =
 
 // The planner estimates the references of kDependenciesQuery far too few (16x
 // on bench/inspect_wide.sh) and probes each dependent's catalog once per row;
-// hash joins read each catalog once. Scoped to that one query.
+// hash joins read each catalog once (15% faster there). The price: a schema of
+// a few tables in a database with a large catalog pays a scan of pg_depend and
+// pg_class rather than a few probes. Scoped to that one query.
 constexpr const char* kDependenciesPlanBegin = "SET LOCAL enable_nestloop = off";
 constexpr const char* kDependenciesPlanEnd = "RESET enable_nestloop";
 
