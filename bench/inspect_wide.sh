@@ -44,9 +44,10 @@ done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench: --runs must be a positive number" >&2; exit 2; }
 
 CLUSTER_DIR=""
+DROP_SQL="DROP DATABASE IF EXISTS pgshift_bench_wide"
 cleanup() {
   if [ "$KEEP" -eq 0 ] && [ -n "${ADMIN_URL:-}" ]; then
-    psql "$ADMIN_URL" -qAt -c "DROP DATABASE IF EXISTS pgshift_bench_wide WITH (FORCE)" >/dev/null || true
+    psql "$ADMIN_URL" -qAt -c "$DROP_SQL" >/dev/null || true
   fi
   if [ -n "$CLUSTER_DIR" ]; then
     "$REPO_ROOT/scripts/pg" stop --dir "$CLUSTER_DIR" >/dev/null 2>&1 || true
@@ -60,6 +61,10 @@ if [ -z "$URL" ]; then
   URL=$("$REPO_ROOT/scripts/pg" start --dir "$CLUSTER_DIR")
 fi
 ADMIN_URL=$URL
+# WITH (FORCE) ends other sessions on the database; PostgreSQL 13 and later.
+if [ "$(psql "$ADMIN_URL" -qAt -c "SHOW server_version_num")" -ge 130000 ]; then
+  DROP_SQL="$DROP_SQL WITH (FORCE)"
+fi
 
 # The same URL with its database replaced (URI or key=value form).
 if [[ "$URL" == postgres://* || "$URL" == postgresql://* ]]; then
@@ -75,7 +80,7 @@ if [ "$REUSE" -eq 1 ] && [ "$(psql "$ADMIN_URL" -qAt -c "SELECT count(*) FROM pg
 else
   echo "bench: creating $TABLES tables" >&2
   psql "$ADMIN_URL" -qAt -v ON_ERROR_STOP=1 \
-    -c "DROP DATABASE IF EXISTS pgshift_bench_wide WITH (FORCE)" \
+    -c "$DROP_SQL" \
     -c "CREATE DATABASE pgshift_bench_wide" >/dev/null
   start=$(date +%s.%N)
   psql "$BENCH_URL" -qAt -v ON_ERROR_STOP=1 -v tables="$TABLES" >/dev/null <<'SQL'
@@ -121,6 +126,8 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "inspect_wide tables=$TABLES runs=$RUNS wall_min_s=$min_wall wall_median_s=$median_wall peak_rss_mb=$rss_mb load=\"$load\" cores=$(nproc)"
 wall_ok=$(echo "$min_wall < $TARGET_WALL_S" | bc)
 rss_ok=$([ "$rss_mb" -lt "$TARGET_RSS_MB" ] && echo 1 || echo 0)
+scope=""
+[ "$TABLES" -lt 10000 ] && scope="; the targets are set for 10000 tables"
 verdict() { [ "$1" -eq 1 ] && echo "met" || echo "NOT met"; }
-echo "target wall < ${TARGET_WALL_S} s: $(verdict "$wall_ok") (min ${min_wall} s, median ${median_wall} s)"
-echo "target peak RSS < ${TARGET_RSS_MB} MB: $(verdict "$rss_ok") (largest ${rss_mb} MB)"
+echo "target wall < ${TARGET_WALL_S} s: $(verdict "$wall_ok") (min ${min_wall} s, median ${median_wall} s$scope)"
+echo "target peak RSS < ${TARGET_RSS_MB} MB: $(verdict "$rss_ok") (largest ${rss_mb} MB$scope)"
