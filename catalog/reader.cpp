@@ -6,7 +6,6 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
-#include <limits>
 #include <unordered_map>
 #include <utility>
 
@@ -568,18 +567,6 @@ schemas::PartitionBy partition_by(const std::string& definition) {
   return result;
 }
 
-int64_t type_max(const std::string& type) {
-  if (type == "smallint") return std::numeric_limits<int16_t>::max();
-  if (type == "integer") return std::numeric_limits<int32_t>::max();
-  return std::numeric_limits<int64_t>::max();
-}
-
-int64_t type_min(const std::string& type) {
-  if (type == "smallint") return std::numeric_limits<int16_t>::min();
-  if (type == "integer") return std::numeric_limits<int32_t>::min();
-  return std::numeric_limits<int64_t>::min();
-}
-
 // Sequence options from pg_sequence columns 3..8 of `row`, keeping only those
 // that differ from what PostgreSQL chooses when they are not given (CREATE
 // SEQUENCE reference: ascending 1..type max, descending type min..-1, start at
@@ -591,8 +578,8 @@ schemas::SequenceOptions sequence_options(const pqxx::row& row, const std::strin
   const auto max_value = row[6].as<int64_t>();
   const auto cache = row[7].as<int64_t>();
   const bool ascending = increment > 0;
-  const int64_t default_min = ascending ? 1 : type_min(type);
-  const int64_t default_max = ascending ? type_max(type) : -1;
+  const int64_t default_min = schemas::default_sequence_min(type, ascending);
+  const int64_t default_max = schemas::default_sequence_max(type, ascending);
   schemas::SequenceOptions options;
   if (increment != 1) options.increment = increment;
   if (min_value != default_min) options.min_value = min_value;
