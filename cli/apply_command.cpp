@@ -87,16 +87,7 @@ int run_apply(const ApplyArgs& args) {
     const PreparedPlan prepared = prepare_plan(args.inputs);
     plan = prepared.plan;
     desired = prepared.desired;
-    for (const auto& diagnostic : plan.diagnostics) {
-      std::cerr << "pgshift apply: " << plans::severity_name(diagnostic.severity) << ": "
-                << diagnostic.message << "\n";
-    }
-    bool refused = false;
-    for (const auto& message : refused_hazards(plan, args.inputs.allow_hazards)) {
-      std::cerr << "pgshift apply: refused: " << message << "\n";
-      refused = true;
-    }
-    if (refused || plans::has_errors(plan)) return 1;
+    if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return 1;
     if (plan.steps.empty()) {
       std::cerr << "pgshift apply: the database already matches the schema; nothing to do\n";
       return 0;

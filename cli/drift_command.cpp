@@ -1,10 +1,8 @@
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/planning.hpp"
 #include "plans/drift.hpp"
-#include "schemas/error.hpp"
 
 namespace pgshift::cli {
 
@@ -31,14 +29,7 @@ int run_drift(const DriftArgs& args) {
   const plans::DriftReport report =
       plans::build_drift_report(prepared.current, prepared.desired, prepared.plan, options);
 
-  const std::string text = render(report, args.format);
-  if (args.output.empty()) {
-    std::cout << text;
-  } else {
-    std::ofstream out(args.output);
-    out << text;
-    if (!out) throw pgshift::Error("could not write drift report to \"" + args.output + "\"");
-  }
+  write_output(render(report, args.format), args.output, "drift report");
   return plans::has_drift(report) ? 2 : 0;
 }
 

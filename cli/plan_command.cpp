@@ -1,4 +1,3 @@
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -6,7 +5,6 @@
 #include "plans/render_json.hpp"
 #include "plans/render_markdown.hpp"
 #include "plans/render_sql.hpp"
-#include "schemas/error.hpp"
 
 namespace pgshift::cli {
 
@@ -29,26 +27,8 @@ int run_plan(const PlanArgs& args) {
   const PreparedPlan prepared = prepare_plan(args.inputs);
   const plans::Plan& plan = prepared.plan;
 
-  bool refused = false;
-  for (const auto& diagnostic : plan.diagnostics) {
-    std::cerr << "pgshift plan: " << plans::severity_name(diagnostic.severity) << ": "
-              << diagnostic.message << "\n";
-    refused = refused || diagnostic.severity == plans::Severity::Error;
-  }
-  for (const auto& message : refused_hazards(plan, args.inputs.allow_hazards)) {
-    std::cerr << "pgshift plan: refused: " << message << "\n";
-    refused = true;
-  }
-  if (refused) return 1;
-
-  const std::string text = render(plan, args.format);
-  if (args.output.empty()) {
-    std::cout << text;
-  } else {
-    std::ofstream out(args.output);
-    out << text;
-    if (!out) throw pgshift::Error("could not write plan to \"" + args.output + "\"");
-  }
+  if (report_refusals(plan, args.inputs.allow_hazards, "plan")) return 1;
+  write_output(render(plan, args.format), args.output, "plan");
   if (plan.steps.empty()) {
     std::cerr << "pgshift plan: the database already matches the schema; nothing to do\n";
     return 0;

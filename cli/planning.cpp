@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iostream>
 
 #include "catalog/connection.hpp"
 #include "catalog/reader.hpp"
@@ -117,6 +119,28 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
 }
 
 }  // namespace
+
+bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& allowed,
+                     const std::string& command) {
+  const std::string prefix = "pgshift " + command + ": ";
+  for (const auto& diagnostic : plan.diagnostics) {
+    std::cerr << prefix << plans::severity_name(diagnostic.severity) << ": " << diagnostic.message
+              << "\n";
+  }
+  const std::vector<std::string> refused = refused_hazards(plan, allowed);
+  for (const auto& message : refused) std::cerr << prefix << "refused: " << message << "\n";
+  return !refused.empty() || plans::has_errors(plan);
+}
+
+void write_output(const std::string& text, const std::string& path, const std::string& what) {
+  if (path.empty()) {
+    std::cout << text;
+    return;
+  }
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw pgshift::Error("could not write " + what + " to \"" + path + "\"");
+}
 
 PreparedPlan prepare_plan(const PlanningInputs& inputs) {
   // Everything about the input is checked before any connection is made.

@@ -56,6 +56,16 @@ PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desir
 std::vector<std::string> refused_hazards(const plans::Plan& plan,
                                          const std::vector<std::string>& allowed);
 
+// Prints the plan's diagnostics and the hazards `allowed` does not allow on
+// stderr, each prefixed with "pgshift <command>: ". Returns true when the plan
+// must not go further: an error diagnostic or a refused hazard.
+bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& allowed,
+                     const std::string& command);
+
+// Writes `text` to `path`, or to stdout when `path` is empty. Throws
+// pgshift::Error naming `what` and the path when the file cannot be written.
+void write_output(const std::string& text, const std::string& path, const std::string& what);
+
 // "200ms", "2s", "1.5s", "5min", "1h", or a bare number of milliseconds.
 // Throws pgshift::Error naming `flag` when `text` is not a duration.
 std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag);
