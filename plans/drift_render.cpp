@@ -1,15 +1,15 @@
 // The renderings of a DriftReport declared in plans/drift.hpp.
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include "plans/drift.hpp"
+#include "plans/json_detail.hpp"
 
 namespace pgshift::plans {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+using detail::Json;
+using detail::object_json;
 
 std::string percent(double fraction) {
   return fmt::format("{:.1f}%", fraction * 100);
@@ -65,13 +65,6 @@ void text_ids(const char* heading, const std::vector<schemas::ObjectId>& ids, st
 // ---------------------------------------------------------------------------
 // JSON
 // ---------------------------------------------------------------------------
-
-Json object_json(const schemas::ObjectId& id) {
-  return Json{{"kind", schemas::object_kind_name(id.kind)},
-              {"schema", id.schema},
-              {"table", id.table},
-              {"name", id.name}};
-}
 
 Json ids_json(const std::vector<schemas::ObjectId>& ids) {
   Json list = Json::array();
@@ -195,13 +188,7 @@ std::string render_drift_json(const DriftReport& report) {
                              {"near_exhaustion", use.near_exhaustion}});
   }
   json["sequences"] = sequences;
-  Json diagnostics = Json::array();
-  for (const auto& diagnostic : report.plan_diagnostics) {
-    diagnostics.push_back(Json{{"severity", severity_name(diagnostic.severity)},
-                               {"object", object_json(diagnostic.object)},
-                               {"message", diagnostic.message}});
-  }
-  json["diagnostics"] = diagnostics;
+  json["diagnostics"] = detail::diagnostics_json(report.plan_diagnostics);
   return json.dump(2) + "\n";
 }
 

@@ -2,13 +2,36 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plans/json_detail.hpp"
 #include "schemas/error.hpp"
 
 namespace pgshift::plans {
 
+namespace detail {
+
+Json object_json(const schemas::ObjectId& id) {
+  return Json{{"kind", schemas::object_kind_name(id.kind)},
+              {"schema", id.schema},
+              {"table", id.table},
+              {"name", id.name}};
+}
+
+Json diagnostics_json(const std::vector<Diagnostic>& diagnostics) {
+  Json list = Json::array();
+  for (const auto& diagnostic : diagnostics) {
+    list.push_back(Json{{"severity", severity_name(diagnostic.severity)},
+                        {"object", object_json(diagnostic.object)},
+                        {"message", diagnostic.message}});
+  }
+  return list;
+}
+
+}  // namespace detail
+
 namespace {
 
-using Json = nlohmann::ordered_json;
+using detail::Json;
+using detail::object_json;
 
 // Every ObjectKind, for reading names back. ObjectKind::Trigger is the last
 // enumerator of schemas/model.hpp; the round-trip test covers each kind.
@@ -34,13 +57,6 @@ Severity severity_from_name(const std::string& name) {
     if (name == severity_name(severity)) return severity;
   }
   throw Error("invalid plan JSON: unknown severity \"" + name + "\"");
-}
-
-Json object_json(const schemas::ObjectId& id) {
-  return Json{{"kind", schemas::object_kind_name(id.kind)},
-              {"schema", id.schema},
-              {"table", id.table},
-              {"name", id.name}};
 }
 
 schemas::ObjectId object_from_json(const Json& json) {
@@ -144,13 +160,7 @@ std::string render_json(const Plan& plan) {
   Json steps = Json::array();
   for (const auto& step : plan.steps) steps.push_back(step_json(step));
   json["steps"] = steps;
-  Json diagnostics = Json::array();
-  for (const auto& diagnostic : plan.diagnostics) {
-    diagnostics.push_back(Json{{"severity", severity_name(diagnostic.severity)},
-                               {"object", object_json(diagnostic.object)},
-                               {"message", diagnostic.message}});
-  }
-  json["diagnostics"] = diagnostics;
+  json["diagnostics"] = detail::diagnostics_json(plan.diagnostics);
   return json.dump(2) + "\n";
 }
 
