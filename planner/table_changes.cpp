@@ -1428,8 +1428,10 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
   auto drop = [&](const std::string& name, std::string summary, std::string rationale) {
     auto draft = Builder::make(Phase::Drop, {ObjectKind::Index, schema, relation, name},
                                std::move(summary), std::move(rationale));
+    // A concurrent drop runs outside a transaction, so an applier killed after
+    // it and before its journal entry runs it again: IF EXISTS makes that safe.
     draft.step.statements = {
-        std::string(concurrently ? "DROP INDEX CONCURRENTLY " : "DROP INDEX ") +
+        std::string(concurrently ? "DROP INDEX CONCURRENTLY IF EXISTS " : "DROP INDEX ") +
         quote_qualified(schema, name)};
     builder.lock(draft, concurrently ? AlterAction::DropIndexConcurrently : AlterAction::DropIndex,
                  schema, relation);

@@ -289,7 +289,7 @@ TEST_CASE("a changed index is built under a temporary name, the old dropped, the
         std::vector<std::string>{
             "CREATE INDEX CONCURRENTLY users_email_idx_pgshift_new ON public.users USING btree "
             "(email DESC)",
-            "DROP INDEX CONCURRENTLY public.users_email_idx",
+            "DROP INDEX CONCURRENTLY IF EXISTS public.users_email_idx",
             "ALTER INDEX public.users_email_idx_pgshift_new RENAME TO users_email_idx"});
   CHECK_FALSE(result.steps[1].transactional);
   CHECK(result.steps[2].locks[0].mode == LockMode::ShareUpdateExclusive);
@@ -306,7 +306,7 @@ TEST_CASE("an invalid index is dropped concurrently and rebuilt", "[planner]") {
   const auto result = plan(c.current, c.desired);
   CHECK(statements(result) ==
         std::vector<std::string>{
-            "DROP INDEX CONCURRENTLY public.users_email_idx",
+            "DROP INDEX CONCURRENTLY IF EXISTS public.users_email_idx",
             "CREATE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (email)"});
 }
 
