@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "catalog/connection.hpp"
-#include "tests/catalog/server_version.hpp"
+#include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
 
 namespace pgshift::catalog {

@@ -8,7 +8,7 @@
 #include "catalog/reader.hpp"
 #include "schemas/yaml_loader.hpp"
 #include "schemas/yaml_writer.hpp"
-#include "tests/catalog/server_version.hpp"
+#include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
 
 namespace pgshift::catalog {
