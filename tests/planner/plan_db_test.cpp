@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/support/run.hpp"
+#include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
 
 using namespace pgshift::testing;
@@ -110,6 +111,19 @@ std::string t_yaml(const std::string& extra_columns, const std::string& extra_ke
          "        primary_key: [id]\n" + extra_keys;
 }
 
+// A volatile uuid default, as YAML writes it and as the server stores it.
+struct UuidDefault {
+  std::string written;
+  std::string stored;
+};
+
+// gen_random_uuid() is built in from PostgreSQL 13; before, a uuid is made
+// from random(), as volatile.
+UuidDefault volatile_uuid_default(const TestDatabase& db) {
+  if (server_version_num(db) >= 130000) return {"gen_random_uuid()", "gen_random_uuid()"};
+  return {"md5(random()::text)::uuid", "(md5((random())::text))::uuid"};
+}
+
 }  // namespace
 
 TEST_CASE("rule 1: a nullable column is added and the rows are kept", "[planner][db]") {
@@ -145,14 +159,17 @@ TEST_CASE("rule 3: a volatile default on a filled table is added, set and backfi
   db.exec(kFilledTable);
   const std::string before = checksum(db, "t", kFilledTableColumns);
 
+  const UuidDefault uuid = volatile_uuid_default(db);
+
   const std::string sql = converge(
-      db, t_yaml("          token: { type: uuid, nullable: false, default: gen_random_uuid() }\n"
+      db, t_yaml("          token: { type: uuid, nullable: false, default: \"" + uuid.written +
+                 "\" }\n"
                  "          seen_at: { type: timestamp with time zone, default: "
                  "clock_timestamp() }\n"));
 
   CHECK(contains(sql, "ADD COLUMN token uuid;"));
-  CHECK(contains(sql, "ALTER COLUMN token SET DEFAULT gen_random_uuid();"));
-  CHECK(contains(sql, "SET token = gen_random_uuid()"));
+  CHECK(contains(sql, "ALTER COLUMN token SET DEFAULT " + uuid.stored + ";"));
+  CHECK(contains(sql, "SET token = " + uuid.stored));
   CHECK(contains(sql, "ALTER COLUMN seen_at SET DEFAULT clock_timestamp();"));
   CHECK(contains(sql, "\\gexec"));
   CHECK(checksum(db, "t", kFilledTableColumns) == before);
@@ -281,8 +298,9 @@ TEST_CASE("rule 7: PRIMARY KEY and UNIQUE on a filled table use indexes built CO
   CHECK(contains(sql, "CREATE UNIQUE INDEX CONCURRENTLY u_code_key ON public.u"));
   CHECK(contains(sql, "ADD CONSTRAINT u_code_key UNIQUE USING INDEX u_code_key;"));
   CHECK(checksum(db, "u", "id, code") == before);
+  // NOT NULL constraints (contype 'n', PostgreSQL 18) are not the keys.
   CHECK(db.scalar("SELECT string_agg(contype::text, '' ORDER BY contype) FROM pg_constraint "
-                  "WHERE conrelid = 'u'::regclass") == "pu");
+                  "WHERE conrelid = 'u'::regclass AND contype <> 'n'") == "pu");
 }
 
 TEST_CASE("rule 7: a renamed primary key that a foreign key references is renamed in place",
@@ -499,12 +517,18 @@ TEST_CASE("rule 11: a new table and an empty one get plain indexes and foreign k
   CHECK_FALSE(contains(sql, "VALIDATE"));
 }
 
-TEST_CASE("a table filled but never analyzed gets the safe sequences", "[planner][db]") {
+TEST_CASE("a table filled but never analyzed gets the safe sequences from PostgreSQL 14, "
+          "plain statements before",
+          "[planner][db]") {
   TestDatabase db;
   db.exec(
       "CREATE TABLE t (id integer PRIMARY KEY, name text, qty integer);"
       "INSERT INTO t SELECT g, 'name ' || g, g % 100 FROM generate_series(1, 2000) g;");
-  REQUIRE(db.scalar("SELECT reltuples FROM pg_class WHERE relname = 't'") == "-1");
+  // From 14 reltuples -1 says "never analyzed"; before, 0 rows in 0 pages is
+  // all the statistics say, as for an empty table (README, known limits).
+  const bool tells_never_analyzed = server_version_num(db) >= 140000;
+  REQUIRE(db.scalar("SELECT reltuples || '/' || relpages FROM pg_class WHERE relname = 't'") ==
+          (tells_never_analyzed ? "-1/0" : "0/0"));
   const std::string before = checksum(db, "t", kFilledTableColumns);
 
   const std::string sql = converge(db, t_yaml("", "        checks:\n"
@@ -512,8 +536,14 @@ TEST_CASE("a table filled but never analyzed gets the safe sequences", "[planner
                                                   "        indexes:\n"
                                                   "          t_qty_idx: { columns: [qty] }\n"));
 
-  CHECK(contains(sql, "CHECK ((qty >= 0)) NOT VALID;"));
-  CHECK(contains(sql, "CREATE INDEX CONCURRENTLY t_qty_idx"));
+  if (tells_never_analyzed) {
+    CHECK(contains(sql, "CHECK ((qty >= 0)) NOT VALID;"));
+    CHECK(contains(sql, "CREATE INDEX CONCURRENTLY t_qty_idx"));
+  } else {
+    CHECK(contains(sql, "CHECK ((qty >= 0));"));
+    CHECK(contains(sql, "CREATE INDEX t_qty_idx"));
+    CHECK_FALSE(contains(sql, "CONCURRENTLY"));
+  }
   CHECK(checksum(db, "t", kFilledTableColumns) == before);
 }
 
@@ -645,6 +675,7 @@ TEST_CASE("awkward identifiers are created, filled and indexed, and replan to no
       "INSERT INTO \"User\" SELECT g, 'v' || g FROM generate_series(1, 1500) g;"
       "ANALYZE \"User\";");
   const std::string before = checksum(db, "\"User\"", "id, \"select\"");
+  const UuidDefault uuid = volatile_uuid_default(db);
 
   const std::string sql =
       converge(db,
@@ -657,7 +688,9 @@ TEST_CASE("awkward identifiers are created, filled and indexed, and replan to no
                "          select: text\n"
                "          'a\"b': { type: text, nullable: false, default: \"'q'\", "
                "backfill: \"'it''s'\" }\n"
-               "          naïve: { type: uuid, default: gen_random_uuid() }\n"
+               "          naïve: { type: uuid, default: \"" +
+                   uuid.written +
+                   "\" }\n"
                "        primary_key: [id]\n"
                "        checks:\n"
                "          '1st': \"\\\"select\\\" <> ''\"\n"
@@ -702,7 +735,7 @@ TEST_CASE("the checked-in plans of the course's migrations are up to date", "[pl
   TestDatabase db;
   // The plans were made on PostgreSQL 15; other majors plan some steps
   // differently (SET NOT NULL before 12, for one).
-  if (db.scalar("SHOW server_version_num").substr(0, 2) != "15") {
+  if (server_version_num(db) / 10000 != 15) {
     WARN("the checked-in plans are PostgreSQL 15's; not compared on this server");
     return;
   }
