@@ -198,7 +198,8 @@ std::string after_indicator(const Node& value, size_t indent, size_t used, bool 
     if (is_literal(value.scalar)) return " " + literal_block(value.scalar, indent + kIndent);
     return " " + inline_scalar(value.scalar, false) + "\n";
   }
-  if (auto text = flow(value); text && used + 1 + text->size() <= kLineWidth) {
+  // An empty collection has no block form: it stays "[]" or "{}" past the width.
+  if (auto text = flow(value); text && (value.empty() || used + 1 + text->size() <= kLineWidth)) {
     return " " + *text + "\n";
   }
   if (value.kind == Node::Kind::Mapping && list_item) {

@@ -422,6 +422,25 @@ TEST_CASE("multi-line text is written as a literal block keeping its last newlin
   REQUIRE(load_yaml_string(text) == db);
 }
 
+TEST_CASE("an empty list after a key longer than a line is still written in flow style",
+          "[schemas]") {
+  Database db;
+  Schema schema{"public"};
+  // 63 bytes, PostgreSQL's longest name; escaped, the key alone passes the line width.
+  const std::string name(63, '"');
+  schema.enums.push_back({name, {}, std::nullopt});
+  db.schemas = {schema};
+  std::string escaped;
+  for (size_t quote_idx = 0; quote_idx < name.size(); ++quote_idx) escaped += "\\\"";
+  const std::string text = write_yaml(db);
+  REQUIRE(text ==
+          "schemas:\n"
+          "  public:\n"
+          "    enums:\n"
+          "      \"" + escaped + "\": []\n");
+  REQUIRE(load_yaml_string(text) == db);
+}
+
 TEST_CASE("writing the example and loading it back gives the same model", "[schemas]") {
   const Database db = load_yaml_file(kExamples + "/shop.yaml");
   const std::string text = write_yaml(db);
