@@ -34,6 +34,19 @@ inline schemas::Table table(const std::string& name, std::vector<schemas::Column
   return result;
 }
 
+// A one-column foreign key to public.<ref_table>(<ref_column>).
+inline schemas::ForeignKey foreign_key(const std::string& name, const std::string& column,
+                                       const std::string& ref_table,
+                                       const std::string& ref_column = "id") {
+  schemas::ForeignKey fk;
+  fk.name = name;
+  fk.columns = {column};
+  fk.ref_schema = "public";
+  fk.ref_table = ref_table;
+  fk.ref_columns = {ref_column};
+  return fk;
+}
+
 inline schemas::Database database(std::vector<schemas::Table> tables) {
   schemas::Database db;
   schemas::Schema schema;

@@ -9,21 +9,6 @@
 using namespace pgshift;
 using namespace pgshift::testing;
 
-namespace {
-
-schemas::ForeignKey foreign_key(const std::string& name, const std::string& column,
-                                const std::string& ref_table, const std::string& ref_column) {
-  schemas::ForeignKey fk;
-  fk.name = name;
-  fk.columns = {column};
-  fk.ref_schema = "public";
-  fk.ref_table = ref_table;
-  fk.ref_columns = {ref_column};
-  return fk;
-}
-
-}  // namespace
-
 TEST_CASE("circular foreign keys create both tables, then add both keys", "[planner][order]") {
   auto a = table("a", {column("b_id", "bigint")});
   a.foreign_keys.push_back(foreign_key("a_b_fkey", "b_id", "b", "id"));

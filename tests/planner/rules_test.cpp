@@ -171,13 +171,7 @@ TEST_CASE("NOT VALID constraints on an empty table are still validated", "[plann
   set_rows(current, "orders", 0);
   auto& orders = table_of(current, "orders");
   orders.check_constraints.push_back({"orders_id_check", "id > 0"});
-  schemas::ForeignKey fk;
-  fk.name = "orders_user_id_fkey";
-  fk.columns = {"user_id"};
-  fk.ref_schema = "public";
-  fk.ref_table = "users";
-  fk.ref_columns = {"id"};
-  orders.foreign_keys.push_back(fk);
+  orders.foreign_keys.push_back(foreign_key("orders_user_id_fkey", "user_id", "users"));
   auto desired = current;
   desired.facts = {};
   orders.check_constraints[0].validated = false;
@@ -195,13 +189,8 @@ TEST_CASE("a foreign key is added NOT VALID then validated, locking both tables"
   set_rows(current, "orders", 50000);
   auto desired = current;
   desired.facts = {};
-  schemas::ForeignKey fk;
-  fk.name = "orders_user_id_fkey";
-  fk.columns = {"user_id"};
-  fk.ref_schema = "public";
-  fk.ref_table = "users";
-  fk.ref_columns = {"id"};
-  table_of(desired, "orders").foreign_keys.push_back(fk);
+  table_of(desired, "orders").foreign_keys.push_back(
+      foreign_key("orders_user_id_fkey", "user_id", "users"));
   const auto result = plan(current, desired);
   CHECK(statements(result) ==
         std::vector<std::string>{
@@ -446,13 +435,8 @@ TEST_CASE("objects on an empty table need no safe sequence", "[planner]") {
   index.name = "users_email_idx";
   index.keys = {schemas::IndexKey{std::string("email")}};
   table_of(desired, "users").indexes.push_back(index);
-  schemas::ForeignKey fk;
-  fk.name = "orders_user_id_fkey";
-  fk.columns = {"user_id"};
-  fk.ref_schema = "public";
-  fk.ref_table = "users";
-  fk.ref_columns = {"id"};
-  table_of(desired, "orders").foreign_keys.push_back(fk);
+  table_of(desired, "orders").foreign_keys.push_back(
+      foreign_key("orders_user_id_fkey", "user_id", "users"));
   const auto result = plan(current, desired);
   CHECK(statements(result) ==
         std::vector<std::string>{

@@ -18,13 +18,7 @@ TEST_CASE("a rich model planned against itself gives an empty plan", "[planner]"
   index.keys = {schemas::IndexKey{std::string("created_at")}};
   users.indexes.push_back(index);
   auto orders = table("orders", {column("user_id", "bigint", true)});
-  schemas::ForeignKey fk;
-  fk.name = "orders_user_fkey";
-  fk.columns = {"user_id"};
-  fk.ref_schema = "public";
-  fk.ref_table = "users";
-  fk.ref_columns = {"id"};
-  orders.foreign_keys.push_back(fk);
+  orders.foreign_keys.push_back(foreign_key("orders_user_fkey", "user_id", "users"));
   auto db = database({users, orders});
   public_schema(db).enums.push_back({"mood", {"sad", "happy"}});
   public_schema(db).views.push_back({"emails", "SELECT email FROM users"});
@@ -74,13 +68,9 @@ rc::Gen<schemas::Database> generated_database() {
       }
       if (table_idx > 0 && *rc::gen::arbitrary<bool>()) {
         created.columns.push_back(column("parent_id", "bigint"));
-        schemas::ForeignKey fk;
-        fk.name = created.name + "_parent_fkey";
-        fk.columns = {"parent_id"};
-        fk.ref_schema = "public";
-        fk.ref_table = "t" + std::to_string(*rc::gen::inRange(0, table_idx));
-        fk.ref_columns = {"id"};
-        created.foreign_keys.push_back(fk);
+        created.foreign_keys.push_back(
+            foreign_key(created.name + "_parent_fkey", "parent_id",
+                        "t" + std::to_string(*rc::gen::inRange(0, table_idx))));
       }
       tables.push_back(created);
     }

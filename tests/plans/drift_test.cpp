@@ -128,12 +128,7 @@ TEST_CASE("a NOT VALID check and foreign key are listed as operational findings"
   auto current = database({table("customers"), table("orders", {column("customer_id", "bigint")})});
   auto& orders = table_of(current, "orders");
   orders.check_constraints.push_back({"orders_id_check", "id > 0", false, false, std::nullopt});
-  schemas::ForeignKey key;
-  key.name = "orders_customer_id_fkey";
-  key.columns = {"customer_id"};
-  key.ref_schema = "public";
-  key.ref_table = "customers";
-  key.ref_columns = {"id"};
+  schemas::ForeignKey key = foreign_key("orders_customer_id_fkey", "customer_id", "customers");
   key.validated = false;
   orders.foreign_keys.push_back(key);
   const auto report = report_for(current, current);
