@@ -7,7 +7,7 @@
 
 #include "catalog/connection.hpp"
 #include "catalog/reader.hpp"
-#include "plans/dev_database.hpp"
+#include "cli/dev_database.hpp"
 #include "schemas/error.hpp"
 #include "schemas/ignore.hpp"
 #include "schemas/yaml_loader.hpp"
@@ -156,7 +156,7 @@ PreparedPlan prepare_plan(const PlanningInputs& inputs) {
   PreparedPlan prepared;
   prepared.current = read_current(inputs, desired);
   const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
-  prepared.desired = plans::canonicalize_on_server(desired, dev_server);
+  prepared.desired = canonicalize_on_server(desired, dev_server);
   schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
   plan_into(inputs, prepared);
   return prepared;

@@ -17,7 +17,7 @@
 #include "catalog/reader.hpp"
 #include "schemas/model.hpp"
 
-namespace pgshift::plans {
+namespace pgshift::cli {
 
 // Builds `desired` in a new database on the server at `server_target` (a
 // libpq target whose database part is ignored: the scratch database is made
@@ -31,4 +31,4 @@ namespace pgshift::plans {
 schemas::Database canonicalize_on_server(const schemas::Database& desired,
                                          const std::string& server_target);
 
-}  // namespace pgshift::plans
+}  // namespace pgshift::cli

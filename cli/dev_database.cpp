@@ -1,4 +1,4 @@
-#include "plans/dev_database.hpp"
+#include "cli/dev_database.hpp"
 
 #include <random>
 #include <sstream>
@@ -9,7 +9,7 @@
 #include "planner/planner.hpp"
 #include "schemas/error.hpp"
 
-namespace pgshift::plans {
+namespace pgshift::cli {
 
 namespace {
 
@@ -128,4 +128,4 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
   return canonical;
 }
 
-}  // namespace pgshift::plans
+}  // namespace pgshift::cli
