@@ -11,6 +11,9 @@
 
 namespace pgshift::cli {
 
+using plans::Plan;
+using plans::Severity;
+
 namespace {
 
 std::string first_line(const std::string& text) {
