@@ -88,6 +88,7 @@ void build(pqxx::connection& conn, const Plan& plan) {
 
 void carry_hints(const schemas::Database& desired, schemas::Database& canonical) {
   canonical.ignore = desired.ignore;
+  canonical.drop_schemas = desired.drop_schemas;
   for (auto& schema : canonical.schemas) {
     for (auto& table : schema.tables) {
       const schemas::Table* wanted = schemas::find_table(desired, schema.name, table.name);
@@ -126,6 +127,10 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
 
   catalog::ReadOptions options;
   for (const auto& schema : desired.schemas) options.include_schemas.push_back(schema.name);
+  // Schemas to drop do not exist here; naming them keeps the read to the
+  // desired state's schemas when it defines none (an empty list reads all).
+  options.include_schemas.insert(options.include_schemas.end(), desired.drop_schemas.begin(),
+                                 desired.drop_schemas.end());
   schemas::Database canonical = catalog::read_catalog(*conn, options);
   carry_hints(desired, canonical);
   return canonical;

@@ -92,6 +92,15 @@ std::vector<std::string> refused_hazards(const plans::Plan& plan,
   return refused;
 }
 
+void require_named_schemas(const schemas::Database& desired, const std::string& path) {
+  if (!desired.schemas.empty() || !desired.drop_schemas.empty()) return;
+  throw pgshift::Error(
+      "\"" + path +
+      "\" names no schema: pgshift manages only the schemas a desired state names, so this one "
+      "would manage nothing (is --schema the right file or directory?); to drop schemas, list "
+      "them under drop_schemas");
+}
+
 namespace {
 
 planner::PlanOptions plan_options(const PlanningInputs& inputs) {
@@ -107,8 +116,23 @@ schemas::Database read_current(const PlanningInputs& inputs, const schemas::Data
   auto conn = catalog::connect(inputs.db);
   catalog::ReadOptions read_options;
   for (const auto& schema : desired.schemas) read_options.include_schemas.push_back(schema.name);
+  read_options.include_schemas.insert(read_options.include_schemas.end(),
+                                      desired.drop_schemas.begin(), desired.drop_schemas.end());
   schemas::Database current = catalog::read_catalog(*conn, read_options);
   schemas::remove_ignored(current, desired.ignore);
+  // Extensions are read database-wide; one installed into a schema the desired
+  // state does not name belongs to someone else unless the desired state
+  // declares it, and must never be planned as a drop.
+  const auto& managed = read_options.include_schemas;
+  auto& extensions = current.extensions;
+  extensions.erase(
+      std::remove_if(extensions.begin(), extensions.end(),
+                     [&](const schemas::Extension& extension) {
+                       return std::find(managed.begin(), managed.end(), extension.schema) ==
+                                  managed.end() &&
+                              schemas::find_named(desired.extensions, extension.name) == nullptr;
+                     }),
+      extensions.end());
   return current;
 }
 
@@ -146,6 +170,7 @@ PreparedPlan prepare_plan(const PlanningInputs& inputs) {
   // Everything about the input is checked before any connection is made.
   plan_options(inputs);
   schemas::Database desired = schemas::load_yaml_file(inputs.schema_path);
+  require_named_schemas(desired, inputs.schema_path);
   desired.ignore.insert(desired.ignore.end(), inputs.ignore.begin(), inputs.ignore.end());
   const auto pattern_errors = schemas::check_ignore_patterns(desired.ignore);
   if (!pattern_errors.empty()) {

@@ -39,6 +39,11 @@ struct PreparedPlan {
   plans::Plan plan;
 };
 
+// Throws pgshift::Error naming `path` when `desired` names no schema (not even
+// one to drop): such a desired state would manage nothing, and is almost
+// always the wrong file or an empty directory.
+void require_named_schemas(const schemas::Database& desired, const std::string& path);
+
 // Loads, reads, canonicalises and plans. Throws pgshift::Error (a LoadError
 // for a bad YAML file, before any connection is made).
 PreparedPlan prepare_plan(const PlanningInputs& inputs);

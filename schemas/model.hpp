@@ -410,6 +410,10 @@ struct Database {
   // Patterns of objects managed elsewhere (YAML `ignore:`), e.g.
   // "public.audit_*" or "index:public.*_hotfix". Kept in the order written.
   std::vector<std::string> ignore;
+  // Schemas the desired state asks to drop with everything in them (YAML
+  // `drop_schemas:`), sorted. pgshift manages only the schemas a desired state
+  // names (`schemas` and these); a schema is dropped only when listed here.
+  std::vector<std::string> drop_schemas;
   CatalogFacts facts;  // not compared by operator==
 };
 bool operator==(const Database& a, const Database& b);

@@ -455,10 +455,13 @@ void Loader::load_document(const std::string& file, const std::string& text) {
         {file, parse_error.mark.line + 1, parse_error.mark.column + 1, "", parse_error.msg});
     return;
   }
-  Fields top(*this, root, "", {"ignore", "extensions", "schemas"});
+  Fields top(*this, root, "", {"ignore", "drop_schemas", "extensions", "schemas"});
   std::vector<std::string> ignore;
   top.string_list("ignore", ignore, false);
   db_.ignore.insert(db_.ignore.end(), ignore.begin(), ignore.end());
+  std::vector<std::string> drop_schemas;
+  top.string_list("drop_schemas", drop_schemas, false);
+  db_.drop_schemas.insert(db_.drop_schemas.end(), drop_schemas.begin(), drop_schemas.end());
   if (const Entry* extensions = top.find("extensions")) {
     for (const auto& entry : entries(extensions->value, extensions->path)) load_extension(entry);
   }

@@ -53,7 +53,7 @@ TEST_CASE("an unknown key close to a known one suggests it", "[schemas]") {
 
 TEST_CASE("an unknown key far from any known one lists the known keys", "[schemas]") {
   REQUIRE(errors_of("schemas: {}\nextras: 1\n") ==
-          "f.yaml:2:1: extras: unknown key \"extras\"; expected one of: ignore, extensions, "
+          "f.yaml:2:1: extras: unknown key \"extras\"; expected one of: ignore, drop_schemas, extensions, "
           "schemas\n"
           "extras: 1\n"
           "^");
