@@ -116,8 +116,8 @@ class Builder {
   std::set<std::string> invalidated_;
 };
 
-// The rules, one function per family of objects (table_changes.cpp,
-// object_changes.cpp). Each appends drafts and diagnostics to the builder.
+// The rules, one function per family of objects (rules_*.cpp; rules.hpp
+// holds what they share). Each appends drafts and diagnostics to the builder.
 void plan_schemas_and_extensions(Builder& builder);
 void plan_tables(Builder& builder);
 void plan_types(Builder& builder);
@@ -134,8 +134,5 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
                            const std::vector<schemas::Index>* current,
                            const std::vector<schemas::Index>& desired, bool populated,
                            bool partitioned);
-// COMMENT ON <what> <target> IS '...' (or IS NULL).
-std::string comment_sql(const std::string& what, const std::string& target,
-                        const std::optional<std::string>& comment);
 
 }  // namespace pgshift::planner::detail

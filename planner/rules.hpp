@@ -1,0 +1,189 @@
+// Internals shared by the rule files (rules_*.cpp): the per-table context,
+// the chain of drafts, the generic current/desired matcher and the
+// functions one family of rules calls in another. Not part of the API.
+//
+// Layout: one rule file per family of objects (tables, columns,
+// constraints, indexes, triggers, types, sequences, routines, views,
+// namespaces); the SQL text they emit is spelled in sql_text.cpp.
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "planner/builder.hpp"
+#include "schemas/model.hpp"
+
+namespace pgshift::planner::detail {
+
+// Appends drafts one after the other: each follows the previous one.
+class Chain {
+ public:
+  explicit Chain(Builder& builder) : builder_(builder) {}
+  size_t add(StepDraft draft) {
+    if (last_) draft.after.push_back(*last_);
+    draft.sequence = sequence_++;
+    last_ = builder_.add(std::move(draft));
+    return *last_;
+  }
+
+ private:
+  Builder& builder_;
+  std::optional<size_t> last_;
+  int sequence_ = 0;
+};
+
+// One table being compared: `current` is nullptr when the plan creates it.
+struct TableContext {
+  Builder& builder;
+  std::string schema;
+  const schemas::Table* current;
+  const schemas::Table& desired;
+  bool populated;
+  std::optional<int64_t> rows;
+  std::string relation;  // quoted, under the desired name
+
+  schemas::ObjectId id(schemas::ObjectKind kind, const std::string& name) const {
+    return {kind, schema, desired.name, name};
+  }
+  schemas::ObjectId table_id() const {
+    return {schemas::ObjectKind::Table, schema, "", desired.name};
+  }
+  std::string alter() const { return "ALTER TABLE " + relation + " "; }
+  std::string of(const char* kind, const std::string& name) const {
+    return member_label(kind, name, schema, desired.name);
+  }
+  std::string column_token_of(const std::string& column) const {
+    return column_token(schema, desired.name, column);
+  }
+};
+
+// ---------------------------------------------------------------------------
+// The generic current/desired matcher.
+// ---------------------------------------------------------------------------
+
+// One object in either model: `current` is nullptr when the plan creates it,
+// `desired` is nullptr when the plan drops it.
+template <typename T>
+struct Match {
+  const T* current;
+  const T* desired;
+};
+
+template <typename T, typename = void>
+struct HasRenamedFrom : std::false_type {};
+template <typename T>
+struct HasRenamedFrom<T, std::void_t<decltype(std::declval<const T&>().renamed_from)>>
+    : std::true_type {};
+
+// Pairs the objects of one collection by name. First every desired object,
+// in order, with the current object of the same name or, failing that and
+// when T has `renamed_from`, with the current object of its previous name
+// (unless a desired object has that name); then every current object that
+// no desired object names or renames (a drop), in order. `current` is
+// nullptr for a collection of an object the plan creates.
+template <typename T>
+std::vector<Match<T>> match_by_name(const std::vector<T>* current, const std::vector<T>& desired) {
+  std::vector<Match<T>> matches;
+  std::set<std::string> claimed;
+  for (const auto& item : desired) {
+    claimed.insert(item.name);
+    const T* before = current != nullptr ? schemas::find_named(*current, item.name) : nullptr;
+    if constexpr (HasRenamedFrom<T>::value) {
+      if (item.renamed_from) {
+        claimed.insert(*item.renamed_from);
+        if (before == nullptr && current != nullptr &&
+            schemas::find_named(desired, *item.renamed_from) == nullptr) {
+          before = schemas::find_named(*current, *item.renamed_from);
+        }
+      }
+    }
+    matches.push_back({before, &item});
+  }
+  if (current != nullptr) {
+    for (const auto& item : *current) {
+      if (claimed.count(item.name) == 0) matches.push_back({&item, nullptr});
+    }
+  }
+  return matches;
+}
+
+// Calls visit(schema, current_or_null, desired_or_null) for every object of a
+// schema-level collection in either model, by schema name then by key (the
+// object's name unless `key` says otherwise, e.g. a routine's signature).
+template <typename T, typename Collection, typename Visit, typename Key>
+void for_each_match(Builder& builder, Collection collection, Visit visit, Key key) {
+  std::map<std::pair<std::string, std::string>, std::pair<const T*, const T*>> pairs;
+  for (const auto& schema : builder.current().schemas) {
+    for (const auto& item : collection(schema)) pairs[{schema.name, key(item)}].first = &item;
+  }
+  for (const auto& schema : builder.desired().schemas) {
+    for (const auto& item : collection(schema)) pairs[{schema.name, key(item)}].second = &item;
+  }
+  for (const auto& [schema_and_key, pair] : pairs) {
+    visit(schema_and_key.first, pair.first, pair.second);
+  }
+}
+
+template <typename T, typename Collection, typename Visit>
+void for_each_match(Builder& builder, Collection collection, Visit visit) {
+  for_each_match<T>(builder, collection, visit, [](const T& item) { return item.name; });
+}
+
+// ---------------------------------------------------------------------------
+// Helpers of several families (rules_common.cpp).
+// ---------------------------------------------------------------------------
+
+bool in_primary_key(const schemas::Table& table, const std::string& column);
+// A primary key makes its columns NOT NULL whether the model says so or not.
+bool effective_not_null(const schemas::Table& table, const schemas::Column& column);
+// The primary key's name, "<table>_pkey" when the model leaves it empty.
+std::string primary_key_name(const schemas::Table& table);
+// Column tokens of the table's columns named in an expression.
+std::vector<std::string> columns_in(const TableContext& table, const std::string& expression);
+void require_all(StepDraft& draft, const std::vector<std::string>& tokens);
+// Sequences named in a default (nextval('s')) must exist first.
+void require_sequences(StepDraft& draft, const std::string& schema,
+                       const std::optional<std::string>& expression);
+// "type:schema.name".
+std::string type_token_of(const std::string& schema, const std::string& name);
+
+// Adds a draft that changes a non-relation object: no relation lock, so the
+// lock list stays empty; the step still gets the plan's timeouts.
+size_t add_simple(Builder& builder, plans::Phase phase, schemas::ObjectId id, std::string summary,
+                  std::string rationale, std::vector<std::string> statements,
+                  std::vector<std::string> provides = {}, std::vector<std::string> requires_ = {},
+                  std::vector<std::string> invalidates = {},
+                  std::vector<std::string> releases = {});
+// A COMMENT step when the comment changes.
+void maybe_comment(Builder& builder, const schemas::ObjectId& id, const std::string& what,
+                   const std::string& target, const std::optional<std::string>& before,
+                   const std::optional<std::string>& after, const std::string& token);
+
+// ---------------------------------------------------------------------------
+// Rules of one table, by family.
+// ---------------------------------------------------------------------------
+
+// rules_columns.cpp
+void plan_columns(TableContext& table);
+// The name of rule 4's helper CHECK (column IS NOT NULL) NOT VALID.
+std::string not_null_helper_name(const std::string& column);
+
+// rules_constraints.cpp
+void plan_primary_key(TableContext& table);
+void plan_unique_constraints(TableContext& table);
+void plan_check_constraints(TableContext& table);
+void plan_foreign_keys(TableContext& table);
+
+// rules_triggers.cpp
+void plan_triggers(TableContext& table);
+
+// rules_tables.cpp: replica identity and the table's comment.
+void plan_table_attributes(TableContext& table);
+
+}  // namespace pgshift::planner::detail

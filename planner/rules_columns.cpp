@@ -1,0 +1,483 @@
+// Rules 1-4, 9, 10 and 12 for columns: add (catalog-only, default, backfill),
+// rename, change type, default, NOT NULL, identity, comment, drop. Each
+// function expands one change into steps; the comment above it says which
+// rule and why the sequence is safe.
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "planner/normalize.hpp"
+#include "planner/rules.hpp"
+#include "planner/sql_text.hpp"
+#include "plans/sql_text.hpp"
+
+namespace pgshift::planner::detail {
+
+using plans::DurationClass;
+using plans::Hazard;
+using plans::Phase;
+using plans::quote_dotted;
+using plans::quote_ident;
+using plans::quote_ident_list;
+using plans::quote_literal;
+using plans::quote_qualified;
+using schemas::ObjectId;
+using schemas::ObjectKind;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Rule 12: a backfill is a step of its own, batched by key range.
+// ---------------------------------------------------------------------------
+
+bool integer_type(const std::string& type) {
+  const std::string normalized = normalize_type(type);
+  return normalized == "integer" || normalized == "bigint" || normalized == "smallint";
+}
+
+// The key to batch on: a single-column integer primary key, else a
+// single-column integer unique constraint on a NOT NULL column.
+std::optional<std::string> backfill_key(const schemas::Table& table) {
+  auto usable = [&table](const std::vector<std::string>& columns, bool must_be_not_null) {
+    if (columns.size() != 1) return false;
+    const auto* column = schemas::find_named(table.columns, columns[0]);
+    return column != nullptr && integer_type(column->type) &&
+           (!must_be_not_null || column->not_null);
+  };
+  if (table.primary_key && usable(table.primary_key->columns, false)) {
+    return table.primary_key->columns[0];
+  }
+  for (const auto& unique : table.unique_constraints) {
+    if (usable(unique.columns, true)) return unique.columns[0];
+  }
+  return std::nullopt;
+}
+
+// Returns false (with an Error diagnostic) when the table has no batch key.
+bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
+                  const std::string& expression) {
+  const auto key = backfill_key(*table.current);
+  if (!key) {
+    table.builder.diagnose(plans::Severity::Error, table.id(ObjectKind::Column, column),
+                           "cannot backfill " + table.of("column", column) +
+                               " in batches: " + label("table", table.schema, table.current->name) +
+                               " has no single-column integer primary key or unique not-null key");
+    return false;
+  }
+  auto draft = Builder::make(Phase::Backfill, table.id(ObjectKind::Column, column),
+                             "backfill " + table.of("column", column),
+                             "existing rows get the value in short batches by " + *key +
+                                 " range, one commit each: no long lock, no table rewrite");
+  plans::BackfillSpec spec;
+  spec.schema = table.schema;
+  spec.table = table.desired.name;
+  spec.key_column = *key;
+  spec.set_column = column;
+  spec.set_expression = expression;
+  spec.where = quote_ident(column) + " IS NULL";
+  spec.batch_size =
+      table.desired.backfill_batch_size.value_or(table.builder.options().default_batch_size);
+  draft.step.backfill = spec;
+  draft.step.transactional = false;
+  draft.step.locks.push_back({table.schema, table.desired.name, plans::LockMode::RowExclusive});
+  draft.requires_.push_back(table_token(table.schema, table.desired.name));
+  draft.requires_.push_back(table.column_token_of(column));
+  draft.step.duration = DurationClass::OnlineScan;
+  draft.step.estimated_rows = table.rows;
+  draft.timeout = TimeoutKind::Backfill;
+  chain.add(std::move(draft));
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Rule 4: NOT NULL on a populated table without a long ACCESS EXCLUSIVE scan.
+// ---------------------------------------------------------------------------
+
+void add_not_null(TableContext& table, Chain& chain, const std::string& column) {
+  const ObjectId id = table.id(ObjectKind::Column, column);
+  const std::string col = quote_ident(column);
+  if (!table.populated) {
+    auto draft = Builder::make(Phase::Validate, id, "set NOT NULL on " + table.of("column", column),
+                               "the table is empty: the check scans nothing");
+    draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " SET NOT NULL"};
+    table.builder.lock(draft, AlterAction::SetNotNull, table.schema, table.desired.name);
+    draft.requires_.push_back(table.column_token_of(column));
+    draft.provides.push_back(not_null_token(table.schema, table.desired.name, column));
+    chain.add(std::move(draft));
+    return;
+  }
+  // A helper CHECK left by an interrupted run is reused, not added again.
+  const std::string helper = not_null_helper_name(column);
+  const auto* existing = schemas::find_named(table.current->check_constraints, helper);
+  const std::string quoted_helper = quote_ident(helper);
+  if (existing == nullptr) {
+    auto add = Builder::make(Phase::Constrain, id,
+                             "add CHECK (" + column + " IS NOT NULL) NOT VALID to " +
+                                 label("table", table.schema, table.desired.name),
+                             "NOT VALID skips the scan: the ACCESS EXCLUSIVE lock is brief");
+    add.step.statements = {table.alter() + "ADD CONSTRAINT " + quoted_helper + " CHECK (" + col +
+                           " IS NOT NULL) NOT VALID"};
+    table.builder.lock(add, AlterAction::AddConstraint, table.schema, table.desired.name);
+    add.requires_.push_back(table.column_token_of(column));
+    chain.add(std::move(add));
+  }
+  if (existing == nullptr || !existing->validated) {
+    auto validate =
+        Builder::make(Phase::Validate, id,
+                      "validate CHECK (" + column + " IS NOT NULL) on " +
+                          label("table", table.schema, table.desired.name),
+                      "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
+    validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quoted_helper};
+    table.builder.lock(validate, AlterAction::ValidateConstraint, table.schema, table.desired.name);
+    validate.step.duration = DurationClass::OnlineScan;
+    validate.step.estimated_rows = table.rows;
+    validate.timeout = TimeoutKind::Validate;
+    chain.add(std::move(validate));
+  }
+  const bool proved_by_check = table.builder.version() >= 120000;
+  auto set = Builder::make(
+      Phase::Validate, id, "set NOT NULL on " + table.of("column", column),
+      proved_by_check ? "PostgreSQL 12+ skips the scan: the valid CHECK proves no NULLs"
+                      : "before PostgreSQL 12 SET NOT NULL scans the whole table under ACCESS "
+                        "EXCLUSIVE even with a valid CHECK");
+  set.step.statements = {table.alter() + "ALTER COLUMN " + col + " SET NOT NULL"};
+  table.builder.lock(set, AlterAction::SetNotNull, table.schema, table.desired.name);
+  if (!proved_by_check) {
+    set.step.duration = DurationClass::BlockingScan;
+    set.step.hazards.push_back(Hazard::AccessExclusiveScan);
+    set.step.estimated_rows = table.rows;
+    set.timeout = TimeoutKind::Rewrite;
+  }
+  set.provides.push_back(not_null_token(table.schema, table.desired.name, column));
+  chain.add(std::move(set));
+  auto drop =
+      Builder::make(Phase::Validate, id, "drop the helper CHECK of " + table.of("column", column),
+                    "the NOT NULL attribute now enforces it");
+  drop.step.statements = {table.alter() + "DROP CONSTRAINT " + quoted_helper};
+  table.builder.lock(drop, AlterAction::DropConstraint, table.schema, table.desired.name);
+  chain.add(std::move(drop));
+}
+
+// ---------------------------------------------------------------------------
+// Rules 1-3: new columns.
+// ---------------------------------------------------------------------------
+
+void add_column(TableContext& table, const schemas::Column& column) {
+  Builder& builder = table.builder;
+  const ObjectId id = table.id(ObjectKind::Column, column.name);
+  const bool not_null = effective_not_null(table.desired, column);
+  const bool is_volatile = builder.options().desired_volatile_defaults.count(
+                               table.schema + "." + table.desired.name + "." + column.name) != 0;
+  const std::string summary = "add " + table.of("column", column.name);
+  Chain chain(builder);
+  auto base = [&](std::string rationale) {
+    auto draft = Builder::make(Phase::Create, id, summary, std::move(rationale));
+    builder.lock(draft, AlterAction::AddColumn, table.schema, table.desired.name);
+    draft.provides.push_back(table.column_token_of(column.name));
+    require_all(draft, type_tokens(column.type, table.schema));
+    require_sequences(draft, table.schema, column.default_expr);
+    return draft;
+  };
+  const bool derived = column.generated || column.identity != schemas::IdentityKind::None;
+  if (table.populated && !derived && not_null && !column.default_expr && !column.backfill) {
+    builder.diagnose(plans::Severity::Error, id,
+                     table.of("column", column.name) +
+                         " is NOT NULL but has neither a default nor a backfill value for the "
+                         "existing rows");
+    return;
+  }
+  if (!table.populated || derived) {
+    auto draft =
+        base(table.populated ? "a generated or identity column computes every existing row: "
+                               "PostgreSQL rewrites the table"
+                             : "the table is empty: adding the column touches the catalog only");
+    draft.step.statements = {table.alter() + "ADD COLUMN " +
+                             column_definition(column, true, not_null)};
+    if (table.populated) {
+      draft.step.duration = DurationClass::Rewrite;
+      draft.step.hazards.push_back(Hazard::TableRewrite);
+      draft.step.estimated_rows = table.rows;
+      draft.timeout = TimeoutKind::Rewrite;
+    }
+    if (not_null)
+      draft.provides.push_back(not_null_token(table.schema, table.desired.name, column.name));
+    chain.add(std::move(draft));
+  } else if (!column.default_expr && !not_null && !column.backfill) {
+    auto draft = base("rule 1: a nullable column without default is a catalog-only change");
+    draft.step.statements = {table.alter() + "ADD COLUMN " +
+                             column_definition(column, false, false)};
+    chain.add(std::move(draft));
+  } else if (column.default_expr && !is_volatile && !column.backfill &&
+             builder.version() >= 110000) {
+    auto draft =
+        base("rule 2: PostgreSQL 11+ stores a non-volatile default in the catalog: no rewrite");
+    draft.step.statements = {table.alter() + "ADD COLUMN " +
+                             column_definition(column, true, not_null)};
+    if (not_null)
+      draft.provides.push_back(not_null_token(table.schema, table.desired.name, column.name));
+    chain.add(std::move(draft));
+  } else {
+    // Rules 2 (before 11) and 3: nullable column, default for new rows,
+    // batched backfill for existing ones, then NOT NULL by rule 4.
+    auto draft = base(is_volatile ? "rule 3: a volatile default would rewrite every row; add the "
+                                    "column nullable, then backfill"
+                      : column.backfill ? "existing rows get the backfill value, new rows the "
+                                          "default: add nullable, then backfill"
+                                        : "before PostgreSQL 11 a default rewrites the table; add "
+                                          "the column nullable, then backfill");
+    draft.step.statements = {table.alter() + "ADD COLUMN " +
+                             column_definition(column, false, false)};
+    chain.add(std::move(draft));
+    if (column.default_expr) {
+      auto set_default =
+          Builder::make(Phase::Alter, id, "set the default of " + table.of("column", column.name),
+                        "new rows get the default while existing rows are "
+                        "backfilled");
+      set_default.step.statements = {table.alter() + "ALTER COLUMN " + quote_ident(column.name) +
+                                     " SET DEFAULT " + *column.default_expr};
+      builder.lock(set_default, AlterAction::ColumnDefault, table.schema, table.desired.name);
+      set_default.requires_.push_back(table.column_token_of(column.name));
+      chain.add(std::move(set_default));
+    }
+    const auto fill = column.backfill ? column.backfill : column.default_expr;
+    bool filled = false;
+    if (fill) filled = add_backfill(table, chain, column.name, *fill);
+    if (not_null && filled) add_not_null(table, chain, column.name);
+  }
+  if (column.comment) {
+    auto comment =
+        Builder::make(Phase::Finalize, id, "comment on " + table.of("column", column.name),
+                      "comments are catalog-only");
+    comment.step.statements = {
+        comment_sql("COLUMN", table.relation + "." + quote_ident(column.name), column.comment)};
+    builder.lock(comment, AlterAction::Comment, table.schema, table.desired.name);
+    comment.requires_.push_back(table.column_token_of(column.name));
+    chain.add(std::move(comment));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Rule 9: column type changes.
+// ---------------------------------------------------------------------------
+
+bool modifiers_widen(const std::vector<int>& from, const std::vector<int>& to) {
+  if (to.empty()) return true;
+  return !from.empty() && to[0] >= from[0];
+}
+
+// True when ALTER COLUMN TYPE from -> to keeps the stored bytes (no rewrite):
+// binary-coercible casts from the catalog, plus the length and precision
+// increases ATColumnChangeRequiresRewrite (tablecmds.c) accepts.
+bool type_change_without_rewrite(const std::string& from, const std::string& to,
+                                 const schemas::CatalogFacts& facts) {
+  for (const auto& [source, target] : facts.binary_coercible_casts) {
+    if (normalize_type(source) == from && normalize_type(target) == to) return true;
+  }
+  const TypeParts old_type = split_type(from);
+  const TypeParts new_type = split_type(to);
+  if (old_type.array != new_type.array) return false;
+  const bool old_string = old_type.name == "character varying" || old_type.name == "text";
+  if (old_string && new_type.name == "text") return true;
+  if (old_string && new_type.name == "character varying") {
+    return new_type.modifiers.empty() || (old_type.name == "character varying" &&
+                                          modifiers_widen(old_type.modifiers, new_type.modifiers));
+  }
+  if (old_type.name != new_type.name) return false;
+  if (old_type.name == "numeric") {
+    if (new_type.modifiers.empty()) return true;
+    return old_type.modifiers.size() == 2 && new_type.modifiers.size() == 2 &&
+           new_type.modifiers[1] == old_type.modifiers[1] &&
+           new_type.modifiers[0] >= old_type.modifiers[0];
+  }
+  if (old_type.name == "bit varying" || old_type.name == "timestamp with time zone" ||
+      old_type.name == "timestamp without time zone" || old_type.name == "time with time zone" ||
+      old_type.name == "time without time zone" || old_type.name == "interval") {
+    return modifiers_widen(old_type.modifiers, new_type.modifiers);
+  }
+  return false;
+}
+
+void alter_column_type(TableContext& table, Chain& chain, const schemas::Column& current,
+                       const schemas::Column& desired) {
+  Builder& builder = table.builder;
+  const std::string from = normalize_type(current.type);
+  const std::string to = normalize_type(desired.type);
+  const bool no_rewrite =
+      from == to || type_change_without_rewrite(from, to, builder.current().facts);
+  const std::string col = quote_ident(desired.name);
+  auto draft = Builder::make(Phase::Alter, table.id(ObjectKind::Column, desired.name),
+                             "change the type of " + table.of("column", desired.name) + " from " +
+                                 current.type + " to " + desired.type,
+                             no_rewrite ? "rule 9: the new type stores the same bytes: no rewrite"
+                             : table.populated
+                                 ? "rule 9: the cast must convert every row: the table and its "
+                                   "indexes are rewritten under ACCESS EXCLUSIVE"
+                                 : "the table is empty: the rewrite has nothing to copy");
+  std::string statement = table.alter() + "ALTER COLUMN " + col + " TYPE " + desired.type +
+                          collate_clause(desired.collation);
+  if (!no_rewrite) statement += " USING " + col + "::" + desired.type;
+  draft.step.statements = {statement};
+  builder.lock(draft, AlterAction::AlterColumnType, table.schema, table.desired.name);
+  if (!no_rewrite && table.populated) {
+    draft.step.duration = DurationClass::Rewrite;
+    draft.step.hazards.push_back(Hazard::TableRewrite);
+    draft.step.estimated_rows = table.rows;
+    draft.timeout = TimeoutKind::Rewrite;
+  }
+  const std::string token = table.column_token_of(desired.name);
+  draft.requires_.push_back(token);
+  draft.invalidates.push_back(token);
+  draft.provides.push_back(token);
+  builder.invalidate(token);
+  require_all(draft, type_tokens(desired.type, table.schema));
+  for (const auto& type : type_tokens(current.type, table.schema)) draft.releases.push_back(type);
+  chain.add(std::move(draft));
+}
+
+// ---------------------------------------------------------------------------
+// Existing columns: rename, type, default, NOT NULL, identity, comment.
+// ---------------------------------------------------------------------------
+
+void alter_column(TableContext& table, const schemas::Column& current,
+                  const schemas::Column& desired) {
+  Builder& builder = table.builder;
+  const ObjectId id = table.id(ObjectKind::Column, desired.name);
+  const std::string col = quote_ident(desired.name);
+  Chain chain(builder);
+  if (current.name != desired.name) {
+    auto rename =
+        Builder::make(Phase::Create, id,
+                      "rename " + table.of("column", current.name) + " to \"" + desired.name + "\"",
+                      "renamed_from: application versions using the old name break");
+    rename.step.statements = {table.alter() + "RENAME COLUMN " + quote_ident(current.name) +
+                              " TO " + col};
+    builder.lock(rename, AlterAction::RenameColumn, table.schema, table.desired.name);
+    rename.step.hazards.push_back(Hazard::Rename);
+    rename.provides.push_back(table.column_token_of(desired.name));
+    rename.requires_.push_back("column:" + table.schema + "." + table.desired.name + "." +
+                               current.name);
+    chain.add(std::move(rename));
+  }
+  if (normalize_type(current.type) != normalize_type(desired.type) ||
+      current.collation != desired.collation) {
+    alter_column_type(table, chain, current, desired);
+  }
+  if (current.generated && !desired.generated) {
+    auto draft = Builder::make(Phase::Alter, id,
+                               "make " + table.of("column", desired.name) + " a plain column",
+                               "DROP EXPRESSION keeps the stored values: catalog-only");
+    draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP EXPRESSION"};
+    builder.lock(draft, AlterAction::AlterColumnType, table.schema, table.desired.name);
+    chain.add(std::move(draft));
+  } else if (desired.generated &&
+             (!current.generated || normalize_expression(*current.generated) !=
+                                        normalize_expression(*desired.generated))) {
+    builder.diagnose(plans::Severity::Error, id,
+                     "cannot change the generation expression of " +
+                         table.of("column", desired.name) +
+                         " in place; add a new column and drop the old one");
+  }
+  const auto normalized_default = [](const std::optional<std::string>& expr) {
+    return expr ? std::optional<std::string>(normalize_expression(*expr)) : std::nullopt;
+  };
+  if (normalized_default(current.default_expr) != normalized_default(desired.default_expr)) {
+    auto draft =
+        Builder::make(Phase::Alter, id,
+                      (desired.default_expr ? "set the default of " : "drop the default of ") +
+                          table.of("column", desired.name),
+                      "rule 10: defaults apply to new rows only: catalog-only");
+    draft.step.statements = {table.alter() + "ALTER COLUMN " + col +
+                             (desired.default_expr ? " SET DEFAULT " + *desired.default_expr
+                                                   : std::string(" DROP DEFAULT"))};
+    builder.lock(draft, AlterAction::ColumnDefault, table.schema, table.desired.name);
+    draft.requires_.push_back(table.column_token_of(desired.name));
+    require_sequences(draft, table.schema, desired.default_expr);
+    chain.add(std::move(draft));
+  }
+  if (current.identity != desired.identity) {
+    std::string action;
+    if (current.identity == schemas::IdentityKind::None) {
+      action = "ADD" + identity_clause(desired);
+    } else if (desired.identity == schemas::IdentityKind::None) {
+      action = "DROP IDENTITY";
+    } else {
+      action = desired.identity == schemas::IdentityKind::Always ? "SET GENERATED ALWAYS"
+                                                                 : "SET GENERATED BY DEFAULT";
+    }
+    auto draft = Builder::make(Phase::Alter, id,
+                               "change the identity of " + table.of("column", desired.name),
+                               "identity is a catalog property of the column");
+    draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " " + action};
+    builder.lock(draft, AlterAction::IdentityColumn, table.schema, table.desired.name);
+    chain.add(std::move(draft));
+  } else if (desired.identity != schemas::IdentityKind::None &&
+             !(current.identity_options == desired.identity_options)) {
+    builder.diagnose(plans::Severity::Warning, id,
+                     "the identity options of " + table.of("column", desired.name) +
+                         " differ; pgshift does not change them");
+  }
+  const bool was_not_null = table.current != nullptr && effective_not_null(*table.current, current);
+  const bool is_not_null = effective_not_null(table.desired, desired);
+  if (!was_not_null && is_not_null) {
+    bool filled = true;
+    if (desired.backfill && table.populated) {
+      filled = add_backfill(table, chain, desired.name, *desired.backfill);
+    }
+    if (filled) add_not_null(table, chain, desired.name);
+  } else if (was_not_null && !is_not_null) {
+    auto draft =
+        Builder::make(Phase::Alter, id, "drop NOT NULL of " + table.of("column", desired.name),
+                      "relaxing a constraint is catalog-only");
+    draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP NOT NULL"};
+    builder.lock(draft, AlterAction::DropNotNull, table.schema, table.desired.name);
+    draft.invalidates.push_back(not_null_token(table.schema, table.desired.name, desired.name));
+    chain.add(std::move(draft));
+  }
+  if (current.comment != desired.comment) {
+    auto draft =
+        Builder::make(Phase::Finalize, id, "comment on " + table.of("column", desired.name),
+                      "comments are catalog-only");
+    draft.step.statements = {comment_sql("COLUMN", table.relation + "." + col, desired.comment)};
+    builder.lock(draft, AlterAction::Comment, table.schema, table.desired.name);
+    draft.requires_.push_back(table.column_token_of(desired.name));
+    chain.add(std::move(draft));
+  }
+}
+
+void drop_column(TableContext& table, const schemas::Column& column) {
+  auto draft = Builder::make(Phase::Drop, table.id(ObjectKind::Column, column.name),
+                             "drop " + table.of("column", column.name),
+                             "rule 10: the column is not in the desired schema; its data is lost");
+  draft.step.statements = {table.alter() + "DROP COLUMN " + quote_ident(column.name)};
+  table.builder.lock(draft, AlterAction::DropColumn, table.schema, table.desired.name);
+  draft.step.hazards.push_back(Hazard::DataLoss);
+  const std::string token = column_token(table.schema, table.current->name, column.name);
+  draft.invalidates.push_back(token);
+  table.builder.invalidate(token);
+  for (const auto& type : type_tokens(column.type, table.schema)) draft.releases.push_back(type);
+  table.builder.add(std::move(draft));
+}
+
+}  // namespace
+
+std::string not_null_helper_name(const std::string& column) {
+  return truncate_name("pgshift_nn_" + column);
+}
+
+void plan_columns(TableContext& table) {
+  for (const auto& [current, desired] :
+       match_by_name(&table.current->columns, table.desired.columns)) {
+    if (desired == nullptr) {
+      drop_column(table, *current);
+    } else if (current == nullptr) {
+      add_column(table, *desired);
+    } else {
+      alter_column(table, *current, *desired);
+    }
+  }
+}
+
+}  // namespace pgshift::planner::detail

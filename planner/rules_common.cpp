@@ -1,0 +1,77 @@
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "planner/rules.hpp"
+#include "planner/sql_text.hpp"
+
+namespace pgshift::planner::detail {
+
+using plans::Phase;
+using schemas::ObjectId;
+
+bool in_primary_key(const schemas::Table& table, const std::string& column) {
+  return table.primary_key &&
+         std::find(table.primary_key->columns.begin(), table.primary_key->columns.end(), column) !=
+             table.primary_key->columns.end();
+}
+
+// A primary key makes its columns NOT NULL whether the model says so or not.
+bool effective_not_null(const schemas::Table& table, const schemas::Column& column) {
+  return column.not_null || in_primary_key(table, column.name);
+}
+
+std::string primary_key_name(const schemas::Table& table) {
+  return table.primary_key->name.empty() ? truncate_name(table.name + "_pkey")
+                                         : table.primary_key->name;
+}
+
+// Column tokens of the table's columns named in an expression.
+std::vector<std::string> columns_in(const TableContext& table, const std::string& expression) {
+  const auto words = expression_words(expression);
+  std::vector<std::string> tokens;
+  for (const auto& column : table.desired.columns) {
+    if (words.count(column.name) != 0) tokens.push_back(table.column_token_of(column.name));
+  }
+  return tokens;
+}
+
+void require_all(StepDraft& draft, const std::vector<std::string>& tokens) {
+  draft.requires_.insert(draft.requires_.end(), tokens.begin(), tokens.end());
+}
+
+// Sequences named in a default (nextval('s')) must exist first.
+void require_sequences(StepDraft& draft, const std::string& schema,
+                       const std::optional<std::string>& expression) {
+  if (!expression) return;
+  for (const auto& word : expression_words(*expression)) {
+    draft.requires_.push_back("seq:" + schema + "." + word);
+  }
+}
+
+std::string type_token_of(const std::string& schema, const std::string& name) {
+  return "type:" + schema + "." + name;
+}
+
+size_t add_simple(Builder& builder, Phase phase, ObjectId id, std::string summary,
+                  std::string rationale, std::vector<std::string> statements,
+                  std::vector<std::string> provides, std::vector<std::string> requires_,
+                  std::vector<std::string> invalidates, std::vector<std::string> releases) {
+  auto draft = Builder::make(phase, std::move(id), std::move(summary), std::move(rationale));
+  draft.step.statements = std::move(statements);
+  draft.provides = std::move(provides);
+  draft.requires_ = std::move(requires_);
+  draft.invalidates = std::move(invalidates);
+  draft.releases = std::move(releases);
+  return builder.add(std::move(draft));
+}
+
+void maybe_comment(Builder& builder, const ObjectId& id, const std::string& what,
+                   const std::string& target, const std::optional<std::string>& before,
+                   const std::optional<std::string>& after, const std::string& token) {
+  if (before == after) return;
+  add_simple(builder, Phase::Finalize, id, "comment on " + describe(id),
+             "comments are catalog-only", {comment_sql(what, target, after)}, {}, {token});
+}
+
+}  // namespace pgshift::planner::detail

@@ -1,0 +1,329 @@
+// Rules 5-7 and 10 for constraints: PRIMARY KEY and UNIQUE (index built
+// CONCURRENTLY, then attached), CHECK and FOREIGN KEY (NOT VALID, then
+// VALIDATE), and their drops.
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "planner/normalize.hpp"
+#include "planner/rules.hpp"
+#include "planner/sql_text.hpp"
+#include "plans/sql_text.hpp"
+
+namespace pgshift::planner::detail {
+
+using plans::DurationClass;
+using plans::Hazard;
+using plans::Phase;
+using plans::quote_dotted;
+using plans::quote_ident;
+using plans::quote_ident_list;
+using plans::quote_literal;
+using plans::quote_qualified;
+using schemas::ObjectId;
+using schemas::ObjectKind;
+
+namespace {
+
+bool same_foreign_key(const schemas::ForeignKey& a, const schemas::ForeignKey& b) {
+  return a.columns == b.columns && a.ref_schema == b.ref_schema && a.ref_table == b.ref_table &&
+         a.ref_columns == b.ref_columns && a.on_delete == b.on_delete &&
+         a.on_update == b.on_update && a.match == b.match && a.deferrable == b.deferrable &&
+         a.initially_deferred == b.initially_deferred;
+}
+
+// ---------------------------------------------------------------------------
+// Rules 5-7: constraints.
+// ---------------------------------------------------------------------------
+
+StepDraft drop_constraint_draft(TableContext& table, ObjectKind kind, const std::string& name,
+                                const std::vector<std::string>& columns, bool data_loss) {
+  const char* kind_name = schemas::object_kind_name(kind);
+  auto draft = Builder::make(Phase::Drop, table.id(kind, name), "drop " + table.of(kind_name, name),
+                             "rule 10: the constraint is not in the desired schema");
+  draft.step.statements = {table.alter() + "DROP CONSTRAINT " + quote_ident(name)};
+  if (data_loss) draft.step.hazards.push_back(Hazard::DataLoss);
+  for (const auto& column : columns) {
+    draft.releases.push_back(column_token(table.schema, table.desired.name, column));
+  }
+  return draft;
+}
+
+// Rule 7: PRIMARY KEY and UNIQUE. On a populated table the index is built
+// CONCURRENTLY and then attached; `replacing` is the constraint it replaces.
+void add_key(TableContext& table, ObjectKind kind, const std::string& name,
+             const std::vector<std::string>& columns, const std::vector<std::string>& include,
+             bool nulls_not_distinct, bool deferrable, bool initially_deferred,
+             const std::optional<std::string>& replacing) {
+  Builder& builder = table.builder;
+  const bool primary = kind == ObjectKind::PrimaryKey;
+  const ObjectId id = table.id(kind, name);
+  const char* kind_name = schemas::object_kind_name(kind);
+  const std::string drop_old =
+      replacing ? table.alter() + "DROP CONSTRAINT " + quote_ident(*replacing) : "";
+  std::vector<std::string> column_tokens;
+  for (const auto& column : columns) column_tokens.push_back(table.column_token_of(column));
+  Chain chain(builder);
+  if (!table.populated) {
+    auto draft = Builder::make(Phase::Constrain, id, "add " + table.of(kind_name, name),
+                               "rule 11: the table is empty: the index build is instant");
+    if (replacing) draft.step.statements.push_back(drop_old);
+    draft.step.statements.push_back(table.alter() + "ADD " +
+                                    unique_definition(name, columns, include, nulls_not_distinct,
+                                                      deferrable, initially_deferred, primary));
+    builder.lock(draft, AlterAction::AddConstraint, table.schema, table.desired.name);
+    require_all(draft, column_tokens);
+    draft.provides.push_back(key_token(table.schema, table.desired.name, columns));
+    chain.add(std::move(draft));
+    return;
+  }
+  const std::string index_name = replacing ? truncate_name(name + "_pgshift_new") : name;
+  auto build =
+      Builder::make(Phase::Constrain, id, "build the unique index of " + table.of(kind_name, name),
+                    "rule 7: CREATE UNIQUE INDEX CONCURRENTLY lets reads and writes go on");
+  build.step.statements = {"CREATE UNIQUE INDEX CONCURRENTLY " + quote_ident(index_name) + " ON " +
+                           table.relation + " (" + quote_ident_list(columns) + ")" +
+                           include_clause(include) +
+                           (nulls_not_distinct ? " NULLS NOT DISTINCT" : "")};
+  builder.lock(build, AlterAction::CreateIndexConcurrently, table.schema, table.desired.name);
+  build.step.transactional = false;
+  build.step.duration = DurationClass::OnlineScan;
+  build.step.hazards.push_back(Hazard::NonTransactional);
+  build.step.estimated_rows = table.rows;
+  build.timeout = TimeoutKind::Concurrent;
+  require_all(build, column_tokens);
+  build.requires_.push_back("name:" + table.schema + "." + index_name);
+  chain.add(std::move(build));
+  auto attach =
+      Builder::make(Phase::Validate, id, "add " + table.of(kind_name, name) + " using its index",
+                    "ADD CONSTRAINT ... USING INDEX only records the constraint");
+  if (replacing) attach.step.statements.push_back(drop_old);
+  attach.step.statements.push_back(table.alter() + "ADD CONSTRAINT " + quote_ident(name) +
+                                   (primary ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
+                                   quote_ident(index_name) +
+                                   deferrable_clause(deferrable, initially_deferred));
+  builder.lock(attach, AlterAction::AddIndexConstraint, table.schema, table.desired.name);
+  if (primary) {
+    for (const auto& column : columns) {
+      attach.requires_.push_back(not_null_token(table.schema, table.desired.name, column));
+    }
+  }
+  attach.provides.push_back(key_token(table.schema, table.desired.name, columns));
+  chain.add(std::move(attach));
+}
+
+// A key whose name alone changes is renamed in place, its index with it:
+// catalog-only, and foreign keys that reference the key keep it (dropping
+// the key, as a rebuild must, fails while they exist).
+void rename_key(TableContext& table, ObjectKind kind, const std::string& from,
+                const std::string& to) {
+  auto draft = Builder::make(
+      Phase::Alter, table.id(kind, to),
+      "rename " + table.of(schemas::object_kind_name(kind), from) + " to \"" + to + "\"",
+      "RENAME CONSTRAINT renames the constraint and its index in the catalog only");
+  draft.step.statements = {table.alter() + "RENAME CONSTRAINT " + quote_ident(from) + " TO " +
+                           quote_ident(to)};
+  table.builder.lock(draft, AlterAction::RenameConstraint, table.schema, table.desired.name);
+  table.builder.add(std::move(draft));
+}
+
+// Rule 5: CHECK constraints NOT VALID, then VALIDATE.
+void add_check(TableContext& table, const schemas::CheckConstraint& check,
+               const std::optional<std::string>& replacing, bool only_validate) {
+  Builder& builder = table.builder;
+  const ObjectId id = table.id(ObjectKind::CheckConstraint, check.name);
+  Chain chain(builder);
+  if (!only_validate) {
+    auto draft = Builder::make(
+        Phase::Constrain, id, "add " + table.of("check constraint", check.name),
+        table.populated ? "rule 5: NOT VALID skips the scan; VALIDATE follows under a weaker lock"
+                        : "rule 11: the table is empty: nothing to check");
+    if (replacing) {
+      draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " + quote_ident(*replacing));
+    }
+    draft.step.statements.push_back(table.alter() + "ADD " + check_definition(check) +
+                                    (table.populated ? " NOT VALID" : ""));
+    builder.lock(draft, AlterAction::AddConstraint, table.schema, table.desired.name);
+    require_all(draft, columns_in(table, check.expression));
+    chain.add(std::move(draft));
+  }
+  // Added to an empty table, the constraint is valid at once. One left NOT
+  // VALID in the catalog stays so until validated, however few rows it has.
+  if (!table.populated && !only_validate) return;
+  auto validate =
+      Builder::make(Phase::Validate, id, "validate " + table.of("check constraint", check.name),
+                    "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
+  validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quote_ident(check.name)};
+  builder.lock(validate, AlterAction::ValidateConstraint, table.schema, table.desired.name);
+  validate.step.duration = DurationClass::OnlineScan;
+  validate.step.estimated_rows = table.rows;
+  validate.timeout = TimeoutKind::Validate;
+  chain.add(std::move(validate));
+}
+
+// Rule 6: foreign keys NOT VALID, then VALIDATE; both tables are locked.
+void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
+                     const std::optional<std::string>& replacing, bool only_validate) {
+  Builder& builder = table.builder;
+  const ObjectId id = table.id(ObjectKind::ForeignKey, fk.name);
+  Chain chain(builder);
+  if (!only_validate) {
+    auto draft = Builder::make(
+        Phase::Constrain, id, "add " + table.of("foreign key", fk.name),
+        table.populated ? "rule 6: NOT VALID skips the scan; VALIDATE follows under a weaker lock"
+                        : "rule 11: the table is new or empty: nothing to check");
+    if (replacing) {
+      draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " + quote_ident(*replacing));
+    }
+    draft.step.statements.push_back(table.alter() + "ADD " + foreign_key_definition(fk) +
+                                    (table.populated ? " NOT VALID" : ""));
+    builder.lock(draft, AlterAction::AddForeignKey, table.schema, table.desired.name, fk.ref_schema,
+                 fk.ref_table);
+    for (const auto& column : fk.columns) draft.requires_.push_back(table.column_token_of(column));
+    for (const auto& column : fk.ref_columns) {
+      draft.requires_.push_back(column_token(fk.ref_schema, fk.ref_table, column));
+    }
+    draft.requires_.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
+    chain.add(std::move(draft));
+  }
+  // As for CHECK constraints: a NOT VALID key needs VALIDATE even on an empty table.
+  if (!table.populated && !only_validate) return;
+  auto validate = Builder::make(Phase::Validate, id, "validate " + table.of("foreign key", fk.name),
+                                "VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the "
+                                "referenced table): reads and writes go on");
+  validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quote_ident(fk.name)};
+  builder.lock(validate, AlterAction::ValidateForeignKey, table.schema, table.desired.name,
+               fk.ref_schema, fk.ref_table);
+  validate.step.duration = DurationClass::OnlineScan;
+  validate.step.estimated_rows = table.rows;
+  validate.timeout = TimeoutKind::Validate;
+  chain.add(std::move(validate));
+}
+
+StepDraft drop_foreign_key_draft(TableContext& table, const schemas::ForeignKey& fk) {
+  auto draft = drop_constraint_draft(table, ObjectKind::ForeignKey, fk.name, fk.columns, true);
+  table.builder.lock(draft, AlterAction::DropForeignKey, table.schema, table.desired.name,
+                     fk.ref_schema, fk.ref_table);
+  draft.releases.push_back(table_token(fk.ref_schema, fk.ref_table));
+  draft.releases.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
+  for (const auto& column : fk.ref_columns) {
+    draft.releases.push_back(column_token(fk.ref_schema, fk.ref_table, column));
+  }
+  return draft;
+}
+
+}  // namespace
+
+void plan_primary_key(TableContext& table) {
+  const auto& current = table.current->primary_key;
+  const auto& desired = table.desired.primary_key;
+  if (current && !desired) {
+    auto draft =
+        drop_constraint_draft(table, ObjectKind::PrimaryKey, current->name, current->columns, true);
+    table.builder.lock(draft, AlterAction::DropConstraint, table.schema, table.desired.name);
+    draft.invalidates.push_back(key_token(table.schema, table.desired.name, current->columns));
+    for (const auto& column : current->columns) {
+      draft.releases.push_back(not_null_token(table.schema, table.desired.name, column));
+    }
+    table.builder.add(std::move(draft));
+    return;
+  }
+  if (!desired) return;
+  const std::string name = primary_key_name(table.desired);
+  if (!current) {
+    add_key(table, ObjectKind::PrimaryKey, name, desired->columns, desired->include, false,
+            desired->deferrable, desired->initially_deferred, std::nullopt);
+  } else if (current->columns != desired->columns || current->include != desired->include ||
+             current->deferrable != desired->deferrable ||
+             current->initially_deferred != desired->initially_deferred) {
+    add_key(table, ObjectKind::PrimaryKey, name, desired->columns, desired->include, false,
+            desired->deferrable, desired->initially_deferred, current->name);
+  } else if (current->name != name) {
+    rename_key(table, ObjectKind::PrimaryKey, current->name, name);
+  }
+  if ((current ? current->comment : std::nullopt) != desired->comment) {
+    auto draft =
+        Builder::make(Phase::Finalize, table.id(ObjectKind::PrimaryKey, name),
+                      "comment on " + table.of("primary key", name), "comments are catalog-only");
+    draft.step.statements = {
+        comment_sql("CONSTRAINT", quote_ident(name) + " ON " + table.relation, desired->comment)};
+    table.builder.lock(draft, AlterAction::Comment, table.schema, table.desired.name);
+    draft.requires_.push_back(key_token(table.schema, table.desired.name, desired->columns));
+    table.builder.add(std::move(draft));
+  }
+}
+
+void plan_unique_constraints(TableContext& table) {
+  for (const auto& [current, desired] :
+       match_by_name(&table.current->unique_constraints, table.desired.unique_constraints)) {
+    if (desired == nullptr) {
+      auto draft = drop_constraint_draft(table, ObjectKind::UniqueConstraint, current->name,
+                                         current->columns, true);
+      table.builder.lock(draft, AlterAction::DropConstraint, table.schema, table.desired.name);
+      draft.invalidates.push_back(key_token(table.schema, table.desired.name, current->columns));
+      table.builder.add(std::move(draft));
+      continue;
+    }
+    if (current != nullptr && current->columns == desired->columns &&
+        current->include == desired->include &&
+        current->nulls_not_distinct == desired->nulls_not_distinct &&
+        current->deferrable == desired->deferrable &&
+        current->initially_deferred == desired->initially_deferred) {
+      continue;
+    }
+    add_key(table, ObjectKind::UniqueConstraint, desired->name, desired->columns, desired->include,
+            desired->nulls_not_distinct, desired->deferrable, desired->initially_deferred,
+            current != nullptr ? std::optional<std::string>(current->name) : std::nullopt);
+  }
+}
+
+void plan_check_constraints(TableContext& table) {
+  for (const auto& [current, desired] :
+       match_by_name(&table.current->check_constraints, table.desired.check_constraints)) {
+    if (desired == nullptr) {
+      // The helper of rule 4 is handled by add_not_null when its column still
+      // needs it; otherwise it is left over and dropped like any other.
+      const bool helper = std::any_of(
+          table.desired.columns.begin(), table.desired.columns.end(),
+          [&, current = current](const schemas::Column& column) {
+            const auto* before = schemas::find_named(table.current->columns, column.name);
+            return not_null_helper_name(column.name) == current->name && before != nullptr &&
+                   !effective_not_null(*table.current, *before) &&
+                   effective_not_null(table.desired, column);
+          });
+      if (helper) continue;
+      auto draft =
+          drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name, {}, true);
+      table.builder.lock(draft, AlterAction::DropConstraint, table.schema, table.desired.name);
+      table.builder.add(std::move(draft));
+    } else if (current == nullptr) {
+      add_check(table, *desired, std::nullopt, false);
+    } else if (normalize_expression(current->expression) !=
+                   normalize_expression(desired->expression) ||
+               current->no_inherit != desired->no_inherit) {
+      add_check(table, *desired, current->name, false);
+    } else if (!current->validated && desired->validated) {
+      add_check(table, *desired, std::nullopt, true);
+    }
+  }
+}
+
+void plan_foreign_keys(TableContext& table) {
+  for (const auto& [current, desired] : match_by_name(
+           table.current ? &table.current->foreign_keys : nullptr, table.desired.foreign_keys)) {
+    if (desired == nullptr) {
+      table.builder.add(drop_foreign_key_draft(table, *current));
+    } else if (current == nullptr) {
+      add_foreign_key(table, *desired, std::nullopt, false);
+    } else if (!same_foreign_key(*current, *desired)) {
+      add_foreign_key(table, *desired, current->name, false);
+    } else if (!current->validated && desired->validated) {
+      add_foreign_key(table, *desired, std::nullopt, true);
+    }
+  }
+}
+
+}  // namespace pgshift::planner::detail

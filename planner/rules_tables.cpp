@@ -1,0 +1,278 @@
+// Rules 10 and 11 for whole tables: create (partitions created alone and
+// attached), rename, drop; replica identity and comments. The members of a
+// table (columns, constraints, indexes, triggers) have rule files of their own.
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "planner/normalize.hpp"
+#include "planner/rules.hpp"
+#include "planner/sql_text.hpp"
+#include "plans/sql_text.hpp"
+
+namespace pgshift::planner::detail {
+
+using plans::DurationClass;
+using plans::Hazard;
+using plans::Phase;
+using plans::quote_dotted;
+using plans::quote_ident;
+using plans::quote_ident_list;
+using plans::quote_literal;
+using plans::quote_qualified;
+using schemas::ObjectId;
+using schemas::ObjectKind;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Whole tables.
+// ---------------------------------------------------------------------------
+
+void create_table(Builder& builder, const std::string& schema, const schemas::Table& desired) {
+  TableContext table{builder,
+                     schema,
+                     nullptr,
+                     desired,
+                     false,
+                     std::nullopt,
+                     quote_qualified(schema, desired.name)};
+  const ObjectId id = table.table_id();
+  auto draft = Builder::make(Phase::Create, id, "create " + label("table", schema, desired.name),
+                             "a new table: no traffic to block");
+  draft.requires_.push_back("schema:" + schema);
+  draft.requires_.push_back("name:" + schema + "." + desired.name);
+  draft.provides.push_back(table_token(schema, desired.name));
+  for (const auto& column : desired.columns) {
+    draft.provides.push_back(table.column_token_of(column.name));
+    if (effective_not_null(desired, column)) {
+      draft.provides.push_back(not_null_token(schema, desired.name, column.name));
+    }
+    require_all(draft, type_tokens(column.type, schema));
+    require_sequences(draft, schema, column.default_expr);
+  }
+  if (desired.partition_of) {
+    const auto& parent = *desired.partition_of;
+    const std::string parent_relation = quote_qualified(parent.parent_schema, parent.parent_table);
+    const bool parent_exists = schemas::find_table(builder.current(), parent.parent_schema,
+                                                   parent.parent_table) != nullptr;
+    if (parent_exists && builder.version() >= 120000) {
+      // CREATE TABLE ... PARTITION OF would lock the parent ACCESS EXCLUSIVE;
+      // creating the table alone and attaching it takes SHARE UPDATE EXCLUSIVE.
+      draft.step.rationale =
+          "created alone, then attached: the parent is never locked ACCESS "
+          "EXCLUSIVE";
+      draft.step.statements = {"CREATE TABLE " + table.relation + " (LIKE " + parent_relation +
+                               " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"};
+      draft.requires_.push_back(table_token(parent.parent_schema, parent.parent_table));
+      Chain chain(builder);
+      chain.add(std::move(draft));
+      auto attach = Builder::make(Phase::Create, id,
+                                  "attach " + label("table", schema, desired.name) + " to " +
+                                      label("table", parent.parent_schema, parent.parent_table),
+                                  "ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent "
+                                  "(PostgreSQL 12+); the new partition is empty");
+      attach.step.statements = {"ALTER TABLE " + parent_relation + " ATTACH PARTITION " +
+                                table.relation + " " + parent.bound};
+      builder.lock(attach, AlterAction::AttachPartition, schema, desired.name, parent.parent_schema,
+                   parent.parent_table);
+      chain.add(std::move(attach));
+    } else {
+      draft.step.statements = {"CREATE TABLE " + table.relation + " PARTITION OF " +
+                               parent_relation + " " + parent.bound};
+      builder.lock(draft, AlterAction::CreatePartitionOf, schema, desired.name,
+                   parent.parent_schema, parent.parent_table);
+      draft.step.locks.erase(draft.step.locks.begin());  // the new table itself is not contended
+      builder.add(std::move(draft));
+    }
+  } else {
+    std::vector<std::string> elements;
+    for (const auto& column : desired.columns) {
+      elements.push_back(column_definition(column, true, effective_not_null(desired, column)));
+    }
+    if (desired.primary_key) {
+      elements.push_back(unique_definition(
+          primary_key_name(desired), desired.primary_key->columns, desired.primary_key->include,
+          false, desired.primary_key->deferrable, desired.primary_key->initially_deferred, true));
+      draft.provides.push_back(key_token(schema, desired.name, desired.primary_key->columns));
+    }
+    for (const auto& unique : desired.unique_constraints) {
+      elements.push_back(unique_definition(unique.name, unique.columns, unique.include,
+                                           unique.nulls_not_distinct, unique.deferrable,
+                                           unique.initially_deferred, false));
+      draft.provides.push_back(key_token(schema, desired.name, unique.columns));
+    }
+    for (const auto& check : desired.check_constraints) elements.push_back(check_definition(check));
+    std::string statement = "CREATE TABLE " + table.relation + " (";
+    for (size_t element_idx = 0; element_idx < elements.size(); ++element_idx) {
+      statement += (element_idx == 0 ? "\n  " : ",\n  ") + elements[element_idx];
+    }
+    statement += "\n)";
+    if (desired.partition_by) statement += partition_by_sql(*desired.partition_by);
+    draft.step.statements = {statement};
+    builder.add(std::move(draft));
+  }
+  // Comments ride along with the table: nobody else can see it yet.
+  std::vector<std::string> comments;
+  if (desired.comment) comments.push_back(comment_sql("TABLE", table.relation, desired.comment));
+  for (const auto& column : desired.columns) {
+    if (column.comment) {
+      comments.push_back(
+          comment_sql("COLUMN", table.relation + "." + quote_ident(column.name), column.comment));
+    }
+  }
+  if (!comments.empty()) {
+    auto comment =
+        Builder::make(Phase::Finalize, id,
+                      "comment on " + label("table", schema, desired.name) + " and its columns",
+                      "comments are catalog-only");
+    comment.step.statements = comments;
+    builder.lock(comment, AlterAction::Comment, schema, desired.name);
+    builder.add(std::move(comment));
+  }
+  plan_foreign_keys(table);
+  plan_relation_indexes(builder, schema, desired.name, nullptr, desired.indexes, false,
+                        desired.partition_by.has_value());
+  plan_triggers(table);
+  plan_table_attributes(table);
+}
+
+void drop_table(Builder& builder, const std::string& schema, const schemas::Table& current) {
+  auto draft = Builder::make(Phase::Drop, {ObjectKind::Table, schema, "", current.name},
+                             "drop " + label("table", schema, current.name),
+                             "rule 10: the table is not in the desired schema; its rows are lost");
+  draft.step.statements = {"DROP TABLE " + quote_qualified(schema, current.name)};
+  draft.step.hazards.push_back(plans::Hazard::DataLoss);
+  if (current.partition_of) {
+    builder.lock(draft, AlterAction::DropTable, schema, current.name,
+                 current.partition_of->parent_schema, current.partition_of->parent_table);
+  } else {
+    builder.lock(draft, AlterAction::DropTable, schema, current.name);
+  }
+  draft.step.estimated_rows = builder.row_estimate(schema, current.name);
+  const std::string token = table_token(schema, current.name);
+  draft.invalidates.push_back(token);
+  builder.invalidate(token);
+  draft.releases.push_back("schema:" + schema);
+  draft.provides.push_back("name:" + schema + "." + current.name);
+  for (const auto& column : current.columns) {
+    for (const auto& type : type_tokens(column.type, schema)) draft.releases.push_back(type);
+    builder.invalidate(column_token(schema, current.name, column.name));
+  }
+  for (const auto& fk : current.foreign_keys) {
+    draft.releases.push_back(table_token(fk.ref_schema, fk.ref_table));
+    draft.releases.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
+  }
+  for (const auto& trigger : current.triggers) draft.releases.push_back("func:" + trigger.function);
+  for (const auto& index : current.indexes)
+    draft.provides.push_back("name:" + schema + "." + index.name);
+  builder.add(std::move(draft));
+}
+
+void alter_table(Builder& builder, const std::string& schema, const schemas::Table& current,
+                 const schemas::Table& desired) {
+  TableContext table{builder,
+                     schema,
+                     &current,
+                     desired,
+                     builder.populated(schema, current.name),
+                     builder.row_estimate(schema, current.name),
+                     quote_qualified(schema, desired.name)};
+  if (current.name != desired.name) {
+    auto draft = Builder::make(
+        Phase::Create, table.table_id(),
+        "rename " + label("table", schema, current.name) + " to \"" + desired.name + "\"",
+        "renamed_from: application versions using the old name break");
+    draft.step.statements = {"ALTER TABLE " + quote_qualified(schema, current.name) +
+                             " RENAME TO " + quote_ident(desired.name)};
+    builder.lock(draft, AlterAction::RenameRelation, schema, current.name);
+    draft.step.hazards.push_back(plans::Hazard::Rename);
+    draft.provides.push_back(table_token(schema, desired.name));
+    draft.requires_.push_back("name:" + schema + "." + desired.name);
+    for (const auto& column : current.columns) {
+      draft.provides.push_back(table.column_token_of(column.name));
+    }
+    builder.add(std::move(draft));
+  }
+  if (!(current.partition_by == desired.partition_by)) {
+    builder.diagnose(plans::Severity::Error, table.table_id(),
+                     "cannot change the partitioning of " + label("table", schema, desired.name) +
+                         " in place; create a new table and move the rows");
+  }
+  if (current.partition_of || desired.partition_of) {
+    // A partition's columns and constraints come from its parent.
+    if (!(current.partition_of == desired.partition_of)) {
+      builder.diagnose(plans::Severity::Error, table.table_id(),
+                       "cannot change the parent or bound of " +
+                           label("table", schema, desired.name) +
+                           "; detach it and attach the new partition");
+    }
+    plan_table_attributes(table);
+    return;
+  }
+  plan_columns(table);
+  plan_primary_key(table);
+  plan_unique_constraints(table);
+  plan_check_constraints(table);
+  plan_foreign_keys(table);
+  plan_relation_indexes(builder, schema, desired.name, &current.indexes, desired.indexes,
+                        table.populated, desired.partition_by.has_value());
+  plan_triggers(table);
+  plan_table_attributes(table);
+}
+
+}  // namespace
+
+void plan_table_attributes(TableContext& table) {
+  Builder& builder = table.builder;
+  const schemas::Table* current = table.current;
+  const bool identity_changed =
+      current != nullptr ? (current->replica_identity != table.desired.replica_identity ||
+                            current->replica_identity_index != table.desired.replica_identity_index)
+                         : table.desired.replica_identity != schemas::ReplicaIdentity::Default;
+  if (identity_changed) {
+    auto draft = Builder::make(
+        Phase::Finalize, table.table_id(),
+        "set the replica identity of " + label("table", table.schema, table.desired.name),
+        "replica identity is a catalog property");
+    draft.step.statements = {table.alter() + replica_identity_sql(table.desired)};
+    builder.lock(draft, AlterAction::ReplicaIdentity, table.schema, table.desired.name);
+    if (table.desired.replica_identity_index) {
+      draft.requires_.push_back("index:" + table.schema + "." +
+                                *table.desired.replica_identity_index);
+    }
+    builder.add(std::move(draft));
+  }
+  if (current != nullptr && current->comment != table.desired.comment) {
+    auto draft = Builder::make(Phase::Finalize, table.table_id(),
+                               "comment on " + label("table", table.schema, table.desired.name),
+                               "comments are catalog-only");
+    draft.step.statements = {comment_sql("TABLE", table.relation, table.desired.comment)};
+    builder.lock(draft, AlterAction::Comment, table.schema, table.desired.name);
+    builder.add(std::move(draft));
+  }
+}
+
+void plan_tables(Builder& builder) {
+  for (const auto& [current_schema, desired_schema] :
+       match_by_name(&builder.current().schemas, builder.desired().schemas)) {
+    const std::string& schema = (desired_schema ? desired_schema : current_schema)->name;
+    static const std::vector<schemas::Table> kNone;
+    for (const auto& [current, desired] :
+         match_by_name(current_schema ? &current_schema->tables : nullptr,
+                       desired_schema ? desired_schema->tables : kNone)) {
+      if (desired == nullptr) {
+        drop_table(builder, schema, *current);
+      } else if (current == nullptr) {
+        create_table(builder, schema, *desired);
+      } else {
+        alter_table(builder, schema, *current, *desired);
+      }
+    }
+  }
+}
+
+}  // namespace pgshift::planner::detail

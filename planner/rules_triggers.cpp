@@ -1,0 +1,88 @@
+// Triggers: create, replace (in place from PostgreSQL 14), comment, drop.
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "planner/normalize.hpp"
+#include "planner/rules.hpp"
+#include "planner/sql_text.hpp"
+#include "plans/sql_text.hpp"
+
+namespace pgshift::planner::detail {
+
+using plans::DurationClass;
+using plans::Hazard;
+using plans::Phase;
+using plans::quote_dotted;
+using plans::quote_ident;
+using plans::quote_ident_list;
+using plans::quote_literal;
+using plans::quote_qualified;
+using schemas::ObjectId;
+using schemas::ObjectKind;
+
+namespace {
+
+bool same_trigger(const schemas::Trigger& a, const schemas::Trigger& b) {
+  return a.timing == b.timing && a.events == b.events && a.update_of == b.update_of &&
+         a.for_each_row == b.for_each_row && a.function == b.function &&
+         a.arguments == b.arguments &&
+         (a.when ? std::optional<std::string>(normalize_expression(*a.when)) : std::nullopt) ==
+             (b.when ? std::optional<std::string>(normalize_expression(*b.when)) : std::nullopt);
+}
+
+}  // namespace
+
+void plan_triggers(TableContext& table) {
+  Builder& builder = table.builder;
+  for (const auto& [current, desired_ptr] :
+       match_by_name(table.current ? &table.current->triggers : nullptr, table.desired.triggers)) {
+    if (desired_ptr == nullptr) {
+      auto draft = Builder::make(Phase::Drop, table.id(ObjectKind::Trigger, current->name),
+                                 "drop " + table.of("trigger", current->name),
+                                 "the trigger is not in the desired schema");
+      draft.step.statements = {"DROP TRIGGER " + quote_ident(current->name) + " ON " +
+                               table.relation};
+      builder.lock(draft, AlterAction::DropTrigger, table.schema, table.desired.name);
+      draft.releases.push_back("func:" + current->function);
+      builder.add(std::move(draft));
+      continue;
+    }
+    const schemas::Trigger& desired = *desired_ptr;
+    const ObjectId id = table.id(ObjectKind::Trigger, desired.name);
+    if (current == nullptr || !same_trigger(*current, desired)) {
+      auto draft =
+          Builder::make(Phase::Finalize, id,
+                        (current ? "replace " : "create ") + table.of("trigger", desired.name),
+                        "CREATE TRIGGER takes SHARE ROW EXCLUSIVE: reads go on");
+      const bool replace_in_place = current != nullptr && builder.version() >= 140000;
+      if (current != nullptr && !replace_in_place) {
+        draft.step.statements.push_back("DROP TRIGGER " + quote_ident(desired.name) + " ON " +
+                                        table.relation);
+      }
+      draft.step.statements.push_back(
+          trigger_sql(table.relation, desired, replace_in_place, builder.version()));
+      builder.lock(draft,
+                   current != nullptr && !replace_in_place ? AlterAction::DropTrigger
+                                                           : AlterAction::CreateTrigger,
+                   table.schema, table.desired.name);
+      draft.requires_.push_back("func:" + desired.function);
+      builder.add(std::move(draft));
+    }
+    if ((current ? current->comment : std::nullopt) != desired.comment) {
+      auto draft =
+          Builder::make(Phase::Finalize, id, "comment on " + table.of("trigger", desired.name),
+                        "comments are catalog-only");
+      draft.step.statements = {comment_sql(
+          "TRIGGER", quote_ident(desired.name) + " ON " + table.relation, desired.comment)};
+      builder.lock(draft, AlterAction::Comment, table.schema, table.desired.name);
+      draft.sequence = 1;
+      builder.add(std::move(draft));
+    }
+  }
+}
+
+}  // namespace pgshift::planner::detail

@@ -1,0 +1,257 @@
+// Enums, domains and composite types.
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "planner/normalize.hpp"
+#include "planner/rules.hpp"
+#include "planner/sql_text.hpp"
+#include "plans/sql_text.hpp"
+
+namespace pgshift::planner::detail {
+
+using plans::DurationClass;
+using plans::Hazard;
+using plans::Phase;
+using plans::quote_dotted;
+using plans::quote_ident;
+using plans::quote_ident_list;
+using plans::quote_literal;
+using plans::quote_qualified;
+using schemas::ObjectId;
+using schemas::ObjectKind;
+
+namespace {
+
+void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum* current,
+               const schemas::Enum* desired) {
+  const std::string name = desired ? desired->name : current->name;
+  const ObjectId id{ObjectKind::Enum, schema, "", name};
+  const std::string type = quote_qualified(schema, name);
+  const std::string token = type_token_of(schema, name);
+  if (desired == nullptr) {
+    add_simple(builder, Phase::Drop, id, "drop " + describe(id),
+               "the type is not in the desired schema", {"DROP TYPE " + type}, {}, {}, {token},
+               {"schema:" + schema});
+    return;
+  }
+  if (current == nullptr) {
+    add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new type",
+               {"CREATE TYPE " + type + " AS ENUM (" + labels_sql(desired->labels) + ")"}, {token},
+               {"schema:" + schema});
+  } else if (current->labels != desired->labels) {
+    // Labels can be added anywhere, never removed or moved: the current
+    // labels must appear in the desired list in the same order.
+    std::vector<std::string> kept;
+    for (const auto& enum_label : desired->labels) {
+      if (std::find(current->labels.begin(), current->labels.end(), enum_label) !=
+          current->labels.end()) {
+        kept.push_back(enum_label);
+      }
+    }
+    if (kept != current->labels) {
+      builder.diagnose(plans::Severity::Error, id,
+                       "cannot remove or reorder labels of " + describe(id) +
+                           " (hazard enum_value_removal): PostgreSQL cannot drop enum values; "
+                           "create a new type and migrate the columns");
+    } else {
+      const bool transactional = builder.version() >= 120000;
+      std::optional<size_t> previous;
+      int sequence = 0;
+      for (size_t label_idx = 0; label_idx < desired->labels.size(); ++label_idx) {
+        const std::string& enum_label = desired->labels[label_idx];
+        if (std::find(current->labels.begin(), current->labels.end(), enum_label) !=
+            current->labels.end()) {
+          continue;
+        }
+        std::string position;
+        if (label_idx > 0) {
+          position = " AFTER " + quote_literal(desired->labels[label_idx - 1]);
+        } else if (desired->labels.size() > 1) {
+          position = " BEFORE " + quote_literal(desired->labels[1]);
+        }
+        auto draft = Builder::make(
+            Phase::Prepare, id, "add value " + quote_literal(enum_label) + " to " + describe(id),
+            transactional ? "ADD VALUE is catalog-only; the value is usable once committed"
+                          : "before PostgreSQL 12 ADD VALUE cannot run in a transaction block");
+        draft.step.statements = {"ALTER TYPE " + type + " ADD VALUE IF NOT EXISTS " +
+                                 quote_literal(enum_label) + position};
+        draft.step.transactional = transactional;
+        if (!transactional) draft.step.hazards.push_back(Hazard::NonTransactional);
+        draft.provides.push_back(token);
+        draft.sequence = sequence++;
+        if (previous) draft.after.push_back(*previous);
+        previous = builder.add(std::move(draft));
+      }
+    }
+  }
+  maybe_comment(builder, id, "TYPE", type, current ? current->comment : std::nullopt,
+                desired->comment, token);
+}
+
+void plan_domain(Builder& builder, const std::string& schema, const schemas::Domain* current,
+                 const schemas::Domain* desired) {
+  const std::string name = desired ? desired->name : current->name;
+  const ObjectId id{ObjectKind::Domain, schema, "", name};
+  const std::string domain = quote_qualified(schema, name);
+  const std::string token = type_token_of(schema, name);
+  if (desired == nullptr) {
+    add_simple(builder, Phase::Drop, id, "drop " + describe(id),
+               "the domain is not in the desired schema", {"DROP DOMAIN " + domain}, {}, {},
+               {token},
+               {"schema:" + schema, type_token_of(schema, normalize_type(current->base_type))});
+    return;
+  }
+  if (current == nullptr) {
+    std::string statement = "CREATE DOMAIN " + domain + " AS " + desired->base_type;
+    if (desired->collation) statement += " COLLATE " + plans::quote_dotted(*desired->collation);
+    if (desired->default_expr) statement += " DEFAULT " + *desired->default_expr;
+    if (desired->not_null) statement += " NOT NULL";
+    for (const auto& check : desired->checks) statement += " " + domain_check_sql(check);
+    std::vector<std::string> requires_ = type_tokens(desired->base_type, schema);
+    requires_.push_back("schema:" + schema);
+    add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new type", {statement},
+               {token}, requires_);
+  } else {
+    if (normalize_type(current->base_type) != normalize_type(desired->base_type)) {
+      builder.diagnose(plans::Severity::Error, id,
+                       "cannot change the base type of " + describe(id) +
+                           " in place; create a new domain and migrate the columns");
+    }
+    const std::string alter = "ALTER DOMAIN " + domain + " ";
+    if (current->default_expr != desired->default_expr) {
+      add_simple(builder, Phase::Alter, id, "change the default of " + describe(id),
+                 "defaults apply to new rows only: catalog-only",
+                 {alter + (desired->default_expr ? "SET DEFAULT " + *desired->default_expr
+                                                 : std::string("DROP DEFAULT"))});
+    }
+    if (current->not_null != desired->not_null) {
+      const size_t index = add_simple(
+          builder, Phase::Validate, id,
+          (desired->not_null ? "set NOT NULL on " : "drop NOT NULL of ") + describe(id),
+          desired->not_null ? "checks every column of the domain; tables using it wait for writes"
+                            : "relaxing a constraint is catalog-only",
+          {alter + (desired->not_null ? "SET NOT NULL" : "DROP NOT NULL")});
+      if (desired->not_null) {
+        builder.at(index).step.duration = DurationClass::BlockingScan;
+        builder.at(index).timeout = TimeoutKind::Rewrite;
+      }
+    }
+    for (const auto& check : desired->checks) {
+      const auto* before = schemas::find_named(current->checks, check.name);
+      if (before != nullptr &&
+          normalize_expression(before->expression) == normalize_expression(check.expression)) {
+        continue;
+      }
+      std::vector<std::string> statements;
+      if (before != nullptr)
+        statements.push_back(alter + "DROP CONSTRAINT " + quote_ident(check.name));
+      statements.push_back(alter + "ADD " + domain_check_sql(check) + " NOT VALID");
+      const size_t added = add_simple(builder, Phase::Constrain, id,
+                                      "add check \"" + check.name + "\" to " + describe(id),
+                                      "NOT VALID skips the check of existing values", statements);
+      auto validate = Builder::make(Phase::Validate, id,
+                                    "validate check \"" + check.name + "\" of " + describe(id),
+                                    "checks every column of the domain");
+      validate.step.statements = {alter + "VALIDATE CONSTRAINT " + quote_ident(check.name)};
+      validate.step.duration = DurationClass::OnlineScan;
+      validate.timeout = TimeoutKind::Validate;
+      validate.after.push_back(added);
+      validate.sequence = 1;
+      builder.add(std::move(validate));
+    }
+    for (const auto& check : current->checks) {
+      if (schemas::find_named(desired->checks, check.name) != nullptr) continue;
+      add_simple(builder, Phase::Drop, id, "drop check \"" + check.name + "\" of " + describe(id),
+                 "the check is not in the desired schema",
+                 {alter + "DROP CONSTRAINT " + quote_ident(check.name)});
+    }
+  }
+  maybe_comment(builder, id, "DOMAIN", domain, current ? current->comment : std::nullopt,
+                desired->comment, token);
+}
+
+void plan_composite(Builder& builder, const std::string& schema,
+                    const schemas::CompositeType* current, const schemas::CompositeType* desired) {
+  const std::string name = desired ? desired->name : current->name;
+  const ObjectId id{ObjectKind::CompositeType, schema, "", name};
+  const std::string type = quote_qualified(schema, name);
+  const std::string token = type_token_of(schema, name);
+  if (desired == nullptr) {
+    add_simple(builder, Phase::Drop, id, "drop " + describe(id),
+               "the type is not in the desired schema", {"DROP TYPE " + type}, {}, {}, {token},
+               {"schema:" + schema});
+    return;
+  }
+  std::vector<std::string> requires_ = {"schema:" + schema};
+  for (const auto& attribute : desired->attributes) {
+    for (const auto& dependency : type_tokens(attribute.type, schema))
+      requires_.push_back(dependency);
+  }
+  if (current == nullptr) {
+    std::string statement = "CREATE TYPE " + type + " AS (";
+    for (size_t attribute_idx = 0; attribute_idx < desired->attributes.size(); ++attribute_idx) {
+      statement += (attribute_idx == 0 ? "" : ", ") +
+                   composite_attribute_sql(desired->attributes[attribute_idx]);
+    }
+    add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new type",
+               {statement + ")"}, {token}, requires_);
+  } else if (!(current->attributes == desired->attributes)) {
+    std::vector<std::string> actions;
+    bool drops = false;
+    for (const auto& attribute : desired->attributes) {
+      const auto* before = schemas::find_named(current->attributes, attribute.name);
+      if (before == nullptr) {
+        actions.push_back("ADD ATTRIBUTE " + composite_attribute_sql(attribute));
+      } else if (normalize_type(before->type) != normalize_type(attribute.type) ||
+                 before->collation != attribute.collation) {
+        actions.push_back("ALTER ATTRIBUTE " + quote_ident(attribute.name) + " TYPE " +
+                          attribute.type);
+      }
+    }
+    for (const auto& attribute : current->attributes) {
+      if (schemas::find_named(desired->attributes, attribute.name) == nullptr) {
+        actions.push_back("DROP ATTRIBUTE " + quote_ident(attribute.name));
+        drops = true;
+      }
+    }
+    if (!actions.empty()) {
+      std::string statement = "ALTER TYPE " + type + " ";
+      for (size_t action_idx = 0; action_idx < actions.size(); ++action_idx) {
+        statement += (action_idx == 0 ? "" : ", ") + actions[action_idx];
+      }
+      const size_t index = add_simple(builder, Phase::Prepare, id, "alter " + describe(id),
+                                      "attributes of a composite type are catalog entries",
+                                      {statement}, {token}, requires_);
+      if (drops) builder.at(index).step.hazards.push_back(Hazard::DataLoss);
+    }
+  }
+  maybe_comment(builder, id, "TYPE", type, current ? current->comment : std::nullopt,
+                desired->comment, token);
+}
+
+}  // namespace
+
+void plan_types(Builder& builder) {
+  for_each_match<schemas::Enum>(
+      builder, [](const schemas::Schema& s) -> const auto& { return s.enums; },
+      [&builder](const std::string& schema, const schemas::Enum* current,
+                 const schemas::Enum* desired) { plan_enum(builder, schema, current, desired); });
+  for_each_match<schemas::Domain>(
+      builder, [](const schemas::Schema& s) -> const auto& { return s.domains; },
+      [&builder](const std::string& schema, const schemas::Domain* current,
+                 const schemas::Domain* desired) {
+        plan_domain(builder, schema, current, desired);
+      });
+  for_each_match<schemas::CompositeType>(
+      builder, [](const schemas::Schema& s) -> const auto& { return s.composite_types; },
+      [&builder](const std::string& schema, const schemas::CompositeType* current,
+                 const schemas::CompositeType* desired) {
+        plan_composite(builder, schema, current, desired);
+      });
+}
+
+}  // namespace pgshift::planner::detail

@@ -1,0 +1,72 @@
+// SQL text of the statements the planner emits: these functions only spell
+// SQL from the model, they decide nothing. Identifiers and literals go
+// through plans/sql_text.hpp (quote_ident, quote_qualified, quote_literal);
+// types and expressions from the model are SQL already and are pasted as
+// they are.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "schemas/model.hpp"
+
+namespace pgshift::planner::detail {
+
+// " COLLATE c" or "".
+std::string collate_clause(const std::optional<std::string>& collation);
+// " GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY [(options)]".
+std::string identity_clause(const schemas::Column& column);
+// "name type [COLLATE c] [GENERATED ...] [DEFAULT e] [NOT NULL]".
+std::string column_definition(const schemas::Column& column, bool with_default, bool with_not_null);
+// " DEFERRABLE [INITIALLY DEFERRED]" or "".
+std::string deferrable_clause(bool deferrable, bool initially_deferred);
+// " INCLUDE (a, b)" or "".
+std::string include_clause(const std::vector<std::string>& include);
+// "NO ACTION", "CASCADE", ...
+const char* referential_action(schemas::ReferentialAction action);
+// "CONSTRAINT fk FOREIGN KEY (...) REFERENCES s.t (...) [MATCH ...] [ON ...]".
+std::string foreign_key_definition(const schemas::ForeignKey& fk);
+// "CONSTRAINT c CHECK (expr) [NO INHERIT]".
+std::string check_definition(const schemas::CheckConstraint& check);
+// "CONSTRAINT k {PRIMARY KEY|UNIQUE [NULLS NOT DISTINCT]} (...) [INCLUDE] [DEFERRABLE]".
+std::string unique_definition(const std::string& name, const std::vector<std::string>& columns,
+                              const std::vector<std::string>& include, bool nulls_not_distinct,
+                              bool deferrable, bool initially_deferred, bool primary);
+// " PARTITION BY RANGE (key)".
+std::string partition_by_sql(const schemas::PartitionBy& partition_by);
+// CREATE [OR REPLACE] TRIGGER ... ON relation; EXECUTE PROCEDURE before 11.
+std::string trigger_sql(const std::string& relation, const schemas::Trigger& trigger,
+                        bool or_replace, int server_version_num);
+// "REPLICA IDENTITY ...".
+std::string replica_identity_sql(const schemas::Table& table);
+// One key of an index: column or (expression), collation, opclass, order.
+std::string index_key_sql(const schemas::IndexKey& key);
+// CREATE [UNIQUE] INDEX [CONCURRENTLY] name ON relation USING ...
+std::string index_sql(const std::string& relation, const schemas::Index& index,
+                      const std::string& name, bool concurrently);
+// COMMENT ON <what> <target> IS '...' (or IS NULL).
+std::string comment_sql(const std::string& what, const std::string& target,
+                        const std::optional<std::string>& comment);
+// 'a', 'b': the labels of an enum.
+std::string labels_sql(const std::vector<std::string>& labels);
+// "CONSTRAINT c CHECK (expr)" of a domain.
+std::string domain_check_sql(const schemas::DomainCheck& check);
+// "name type [COLLATE c]" of a composite type.
+std::string composite_attribute_sql(const schemas::CompositeAttribute& attribute);
+// " AS type INCREMENT BY ... [NO] CYCLE".
+std::string sequence_options_sql(const schemas::Sequence& sequence);
+// "schema.table.column" -> quoted, or NONE.
+std::string owned_by_sql(const std::optional<std::string>& owned_by);
+// The argument list of a routine; identity_only: types of the identity
+// arguments only (for DROP, COMMENT).
+std::string arguments_sql(const schemas::Function& function, bool identity_only);
+// schema.name(identity argument types).
+std::string function_target(const std::string& schema, const schemas::Function& function);
+// CREATE OR REPLACE {FUNCTION|PROCEDURE} ... AS $pgshift$...$pgshift$.
+std::string create_function_sql(const std::string& schema, const schemas::Function& function);
+// " WITH (a = 1, b = 2)" or "".
+std::string options_sql(const std::map<std::string, std::string>& options);
+
+}  // namespace pgshift::planner::detail
