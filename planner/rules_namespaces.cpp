@@ -33,9 +33,13 @@ void plan_schemas_and_extensions(Builder& builder) {
     const ObjectId id{ObjectKind::Schema, "", "", name};
     const std::string token = "schema:" + name;
     if (desired == nullptr) {
-      add_simple(builder, Phase::Drop, id, "drop " + describe(id),
-                 "the schema is not in the desired model; its objects are dropped first",
-                 {"DROP SCHEMA " + quote_ident(name)}, {}, {}, {token});
+      // The planner sees only managed schemas: one without a desired side is
+      // listed in drop_schemas (planner.cpp).
+      const size_t index = add_simple(
+          builder, Phase::Drop, id, "drop " + describe(id),
+          "the schema is listed in drop_schemas; its objects are dropped first",
+          {"DROP SCHEMA " + quote_ident(name)}, {}, {}, {token});
+      builder.at(index).step.hazards.push_back(Hazard::DataLoss);
       continue;
     }
     if (current == nullptr) {

@@ -135,6 +135,8 @@ const char* hazard_name(Hazard hazard) {
       return "non_transactional";
     case Hazard::DependentRecreated:
       return "dependent_recreated";
+    case Hazard::EmptiesSchema:
+      return "empties_schema";
   }
   return "";
 }

@@ -93,10 +93,12 @@ enum class Hazard {
   EnumValueRemoval,     // a label the desired enum lacks cannot be removed in place
   NonTransactional,     // cannot run in a transaction; a failure leaves partial state
   DependentRecreated,   // a view is dropped and recreated around a change
+  EmptiesSchema,        // drops every table of a managed schema (often the wrong file)
 };
-inline constexpr std::array<Hazard, 7> kAllHazards = {
-    Hazard::DataLoss,         Hazard::TableRewrite,     Hazard::AccessExclusiveScan, Hazard::Rename,
-    Hazard::EnumValueRemoval, Hazard::NonTransactional, Hazard::DependentRecreated};
+inline constexpr std::array<Hazard, 8> kAllHazards = {
+    Hazard::DataLoss,         Hazard::TableRewrite,     Hazard::AccessExclusiveScan,
+    Hazard::Rename,           Hazard::EnumValueRemoval, Hazard::NonTransactional,
+    Hazard::DependentRecreated, Hazard::EmptiesSchema};
 const char* hazard_name(Hazard hazard);  // "data_loss", ...
 
 // One relation locked by a step.

@@ -213,6 +213,24 @@ bool operator==(const Extension& a, const Extension& b) {
   return std::tie(a.name, a.schema, a.version) == std::tie(b.name, b.schema, b.version);
 }
 
+bool operator==(const UnmodelledObject& a, const UnmodelledObject& b) {
+  return std::tie(a.kind, a.schema, a.relation, a.name, a.detail) ==
+         std::tie(b.kind, b.schema, b.relation, b.name, b.detail);
+}
+
+std::string describe(const UnmodelledObject& object) {
+  std::string text = object.kind;
+  if (!object.name.empty()) text += " \"" + object.name + "\"";
+  if (!object.relation.empty()) {
+    text += std::string(object.name.empty() ? " of" : " on") + " \"" + object.schema + "." +
+            object.relation + "\"";
+  } else if (object.kind.find("schema") == std::string::npos) {
+    text += " in schema \"" + object.schema + "\"";
+  }
+  if (!object.detail.empty()) text += " (" + object.detail + ")";
+  return text;
+}
+
 bool operator==(const Database& a, const Database& b) {
   return std::tie(a.extensions, a.schemas, a.ignore, a.drop_schemas) ==
          std::tie(b.extensions, b.schemas, b.ignore, b.drop_schemas);

@@ -98,3 +98,99 @@ schemas:
   CHECK(drift.exit_code == 0);
   CHECK(db.scalar("SELECT count(*) FROM pg_extension WHERE extname = 'citext'") == "1");
 }
+
+TEST_CASE("a schema listed in drop_schemas is dropped with its tables, each step with data_loss",
+          "[cli][db][scope]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec("CREATE SCHEMA legacy; CREATE TABLE legacy.reports (id integer PRIMARY KEY);"
+          "CREATE VIEW legacy.recent AS SELECT id FROM legacy.reports;"
+          "CREATE TABLE public.kept (id integer)");
+  const std::string path = dir.write("drop.yaml", R"yaml(
+drop_schemas: [legacy]
+schemas:
+  public:
+    tables:
+      kept:
+        columns:
+          id: integer
+)yaml");
+  const auto refused = run_pgshift({"plan", "--db", db.url(), "--schema", path});
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "drop schema \"legacy\") has hazard data_loss"));
+  CHECK(contains(refused.output, "drop table \"legacy.reports\") has hazard data_loss"));
+  CHECK_FALSE(contains(refused.output, "empties_schema"));
+
+  const auto applied = run_pgshift(
+      {"apply", "--db", db.url(), "--schema", path, "--yes", "--allow-hazard", "data_loss"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'legacy'") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname = 'kept'") == "1");
+}
+
+TEST_CASE("a schema the desired state leaves out is neither read, planned nor dropped",
+          "[cli][db][scope]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec("CREATE SCHEMA legacy; CREATE TABLE legacy.reports (id integer);"
+          "CREATE TABLE public.kept (id integer)");
+  const std::string path = dir.write("public.yaml", R"yaml(
+schemas:
+  public:
+    tables:
+      kept:
+        columns:
+          id: integer
+)yaml");
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", path, "--allow-hazard", "all"});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 0);
+  CHECK_FALSE(contains(planned.output, "legacy"));
+  const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", path});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 0);
+  CHECK_FALSE(contains(drift.output, "legacy"));
+}
+
+TEST_CASE("dropping every table of a managed schema needs empties_schema, not only data_loss",
+          "[cli][db][scope]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec("CREATE TABLE a (id integer); CREATE TABLE b (id integer);"
+          "INSERT INTO a VALUES (1), (2)");
+  const std::string path = dir.write("emptied.yaml", "schemas:\n  public: {}\n");
+
+  const auto refused = run_pgshift(
+      {"apply", "--db", db.url(), "--schema", path, "--yes", "--allow-hazard", "data_loss"});
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "the plan drops every table of schema \"public\" (2 tables)"));
+  CHECK(contains(refused.output, "drop table \"public.a\") has hazard empties_schema"));
+  CHECK(db.scalar("SELECT count(*) FROM a") == "2");
+
+  // One table kept is an ordinary drop of the other: data_loss is enough.
+  const std::string one_kept = dir.write("one_kept.yaml", R"yaml(
+schemas:
+  public:
+    tables:
+      a:
+        columns:
+          id: integer
+)yaml");
+  const auto dropped_b = run_pgshift(
+      {"apply", "--db", db.url(), "--schema", one_kept, "--yes", "--allow-hazard", "data_loss"});
+  INFO(dropped_b.output);
+  CHECK(dropped_b.exit_code == 0);
+  CHECK_FALSE(contains(dropped_b.output, "empties_schema"));
+
+  const auto emptied = run_pgshift({"apply", "--db", db.url(), "--schema", path, "--yes",
+                                    "--allow-hazard", "data_loss", "--allow-hazard",
+                                    "empties_schema"});
+  INFO(emptied.output);
+  CHECK(emptied.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b')") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'public'") == "1");
+}
