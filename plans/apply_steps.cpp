@@ -245,6 +245,9 @@ void Applier::with_retries(const Step& step, StepReport& report,
     } catch (const pqxx::failure& e) {
       monitor_->take();
       throw step_error(step, server_message(e), "");
+    } catch (...) {
+      monitor_->take();  // the sink may point into the caller's frame
+      throw;
     }
     const Observation seen = monitor_->take();
     if (!seen.error.empty() && !monitor_failure_logged_) {
