@@ -30,7 +30,9 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, bool schema_r
   command.add_option("--allow-hazard", inputs.allow_hazards,
                      "Allow steps with this hazard (repeatable; 'all' allows every hazard)");
   command.add_option("--lock-timeout", inputs.lock_timeout,
-                     "How long a step may wait for its lock before it fails and is retried")
+                     "How long a step whose queued lock blocks reads or writes may wait for it "
+                     "before it fails and is retried (steps taking SHARE UPDATE EXCLUSIVE or "
+                     "weaker wait up to their statement timeout)")
       ->capture_default_str();
   command.add_option("--statement-timeout", inputs.statement_timeout,
                      "Statement timeout of catalog-only steps (validations, index builds and "

@@ -253,7 +253,7 @@ ApplyResult Applier::run() {
                       plan_hash_, plan_.steps.size(), catalog::describe_target(target_),
                       result.resumed ? fmt::format(": {} steps done earlier", done.size()) : "");
   report_invalid_indexes();
-  monitor_ = std::make_unique<LockMonitor>(target_);
+  monitor_ = std::make_unique<LockMonitor>(target_, std::vector<int>{conn_->backendpid()});
 
   for (const Step& step : plan_.steps) {
     StepReport report;
@@ -356,9 +356,11 @@ void Applier::dry_run(ApplyResult& result) {
     log_ << fmt::format("{}: {}{}\n", step_label(step), step.summary,
                         skipped ? ": already done" : "");
     if (!skipped) {
-      log_ << fmt::format("  -- {}, lock_timeout {}ms, statement_timeout {}ms\n",
+      log_ << fmt::format("  -- {}, lock_timeout {}ms{}, statement_timeout {}ms\n",
                           step.transactional ? "in one transaction" : "outside a transaction",
-                          lock_timeout(step).count(), step.statement_timeout.count());
+                          lock_timeout(step).count(),
+                          waits_for_locks(step) ? " (its locks block no reads or writes)" : "",
+                          step.statement_timeout.count());
       for (const std::string& statement : step.statements) log_ << "  " << statement << ";\n";
       if (step.backfill) {
         const BackfillSpec& spec = *step.backfill;

@@ -15,8 +15,16 @@
 //      "monitor" session names the sessions that blocked the step.
 //   4. Non-transactional steps run outside any transaction block. A CREATE
 //      INDEX CONCURRENTLY step is idempotent: a valid index of its name counts
-//      as done; an INVALID one (left by a failed or killed build) is dropped
-//      concurrently and rebuilt.
+//      as done; an INVALID one (left by a killed build) is dropped
+//      concurrently and rebuilt. A build that fails for good drops the
+//      INVALID index it left before ApplyError is thrown. Its progress
+//      (pg_stat_progress_create_index, PostgreSQL 12+) is drawn on the log.
+//   4a. A step whose locks all leave reads and writes alone (SHARE UPDATE
+//      EXCLUSIVE or weaker: concurrent index builds and drops, VALIDATE
+//      CONSTRAINT; plans::may_wait_for_locks) waits for its locks, and a
+//      build for older transactions, up to its statement_timeout, logging
+//      every progress_interval which sessions it waits for. Other steps keep
+//      the short lock_timeout of 3.
 //   5. A backfill runs by primary-key range, one short transaction per batch;
 //      its checkpoint (next key) commits with the batch, so no row is lost or
 //      updated twice across a crash. The batch size adapts to a target
@@ -52,8 +60,11 @@ enum class OnLongTx {
 };
 
 struct ApplyOptions {
-  // Replaces every step's lock_timeout when non-zero. A step whose
-  // lock_timeout is zero (unset) gets kDefaultLockTimeout: never wait forever.
+  // Replaces the lock_timeout of every step that does not wait for its locks
+  // (may_wait_for_locks) when non-zero. A step whose lock_timeout is zero
+  // (unset) gets kDefaultLockTimeout: never wait forever. A step that may wait
+  // gets its statement_timeout as lock_timeout, and its lock timeout is not
+  // retried.
   std::chrono::milliseconds lock_timeout_override{0};
   int retries = 10;                           // further attempts after the first, per step or batch
   std::chrono::milliseconds retry_base{100};  // first backoff; doubles, jittered

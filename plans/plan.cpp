@@ -57,6 +57,18 @@ std::vector<LockMode> blocked_by(LockMode mode) {
   return {};
 }
 
+bool blocks_traffic(LockMode mode) {
+  const std::vector<LockMode> conflicts = blocked_by(mode);
+  return std::find(conflicts.begin(), conflicts.end(), LockMode::RowExclusive) != conflicts.end() ||
+         std::find(conflicts.begin(), conflicts.end(), LockMode::AccessShare) != conflicts.end();
+}
+
+bool may_wait_for_locks(const Step& step) {
+  if (step.backfill || step.locks.empty()) return false;
+  return std::none_of(step.locks.begin(), step.locks.end(),
+                      [](const RelationLock& lock) { return blocks_traffic(lock.mode); });
+}
+
 // Which statements take the conflicting modes: mvcc.sgml, "Table-Level Lock
 // Modes" (SELECT takes ACCESS SHARE; SELECT FOR UPDATE/SHARE ROW SHARE;
 // INSERT/UPDATE/DELETE/MERGE ROW EXCLUSIVE; VACUUM, ANALYZE, CREATE INDEX

@@ -54,6 +54,11 @@ const char* lock_mode_name(LockMode mode);
 std::vector<LockMode> blocked_by(LockMode mode);
 // The same in words for reviewers: which ordinary statements wait.
 const char* lock_mode_blocks(LockMode mode);
+// True when a request for `mode`, granted or still queued, makes ordinary
+// traffic wait: it conflicts with ROW EXCLUSIVE (INSERT, UPDATE, DELETE) or
+// ACCESS SHARE (SELECT). Derived from blocked_by(): SHARE UPDATE EXCLUSIVE and
+// weaker modes block neither.
+bool blocks_traffic(LockMode mode);
 
 // When a step runs relative to the others; also the first sort key of a step.
 enum class Phase {
@@ -143,6 +148,13 @@ struct Step {
   std::vector<int> depends_on;                     // ids of earlier steps this one needs
 };
 bool operator==(const Step& a, const Step& b);
+
+// True when the applier may let `step` wait for its locks (and, for a
+// concurrent index build, for older snapshots) up to its statement timeout
+// instead of a short lock_timeout: it declares at least one lock, none of
+// which blocks traffic (blocks_traffic), and it is not a backfill, whose row
+// locks (which Step::locks does not list) make writers of the same rows wait.
+bool may_wait_for_locks(const Step& step);
 
 enum class Severity { Error, Warning };
 const char* severity_name(Severity severity);  // "error", "warning"
