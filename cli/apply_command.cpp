@@ -1,14 +1,18 @@
 // pgshift apply: apply a saved plan (--plan) or plan and apply in one go
-// (--schema). Exit codes: 0 applied and verified (or nothing to do, or a dry
-// run), 1 error, refusal, or differences left after the last step.
+// (--schema). Exit codes (cli/exit_codes.hpp): 0 applied and verified (or
+// nothing to do, or a dry run), 1 error, refusal, or differences left after
+// the last step.
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
 #include "cli/planning.hpp"
 #include "plans/apply.hpp"
 #include "plans/render_json.hpp"
@@ -38,7 +42,28 @@ plans::Plan read_plan_file(const std::string& path) {
   if (!in) throw pgshift::Error("could not read plan file \"" + path + "\"");
   std::ostringstream text;
   text << in.rdbuf();
-  return plans::plan_from_json(text.str());
+  const std::string content = text.str();
+  const size_t first = content.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || content[first] != '{') {
+    throw pgshift::Error("\"" + path +
+                         "\" is not a JSON plan; apply --plan reads the JSON rendering: "
+                         "pgshift plan --format json -o plan.json (or any -o FILE.json)");
+  }
+  try {
+    return plans::plan_from_json(content);
+  } catch (const pgshift::Error& e) {
+    throw pgshift::Error("\"" + path + "\": " + e.what());
+  }
+}
+
+// Redrawing one progress line needs escape codes: only on a terminal, and
+// not when NO_COLOR (https://no-color.org) is set or TERM is dumb.
+bool terminal_effects(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  if (no_color != nullptr && *no_color != '\0') return false;
+  if (term != nullptr && std::strcmp(term, "dumb") == 0) return false;
+  return ::isatty(fd) != 0;
 }
 
 plans::ApplyOptions apply_options(const ApplyArgs& args) {
@@ -59,7 +84,7 @@ plans::ApplyOptions apply_options(const ApplyArgs& args) {
                                                     : plans::OnLongTx::Report;
   options.dry_run = args.dry_run;
   options.log = &std::cerr;
-  options.progress_bar = ::isatty(STDERR_FILENO) != 0;
+  options.progress_bar = terminal_effects(STDERR_FILENO);
   return options;
 }
 
@@ -87,10 +112,10 @@ int run_apply(const ApplyArgs& args) {
     const PreparedPlan prepared = prepare_plan(args.inputs);
     plan = prepared.plan;
     desired = prepared.desired;
-    if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return 1;
+    if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return kExitError;
     if (plan.steps.empty()) {
       std::cerr << "pgshift apply: the database already matches the schema; nothing to do\n";
-      return 0;
+      return kExitOk;
     }
   } else {
     plan = read_plan_file(args.plan_path);
@@ -101,22 +126,22 @@ int run_apply(const ApplyArgs& args) {
 
   if (!args.dry_run && !args.yes && !confirmed(plan, args.inputs.db)) {
     std::cerr << "pgshift apply: not applied\n";
-    return 1;
+    return kExitError;
   }
   const plans::ApplyResult result = plans::apply_plan(args.inputs.db, plan, options);
-  if (args.dry_run) return 0;
-  if (!result.remaining.empty()) return 1;
-  if (!schema_mode) return 0;
+  if (args.dry_run) return kExitOk;
+  if (!result.remaining.empty()) return kExitError;
+  if (!schema_mode) return kExitOk;
 
   // Verify against the desired state: planning again must find nothing to do.
   const PreparedPlan after = replan(args.inputs, desired);
   if (after.plan.steps.empty()) {
     std::cerr << "pgshift apply: the database matches the schema\n";
-    return 0;
+    return kExitOk;
   }
   std::cerr << "pgshift apply: the database still differs from the schema after the last step:\n";
   for (const auto& step : after.plan.steps) std::cerr << "  " << step.summary << "\n";
-  return 1;
+  return kExitError;
 }
 
 }  // namespace
@@ -127,11 +152,16 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       "Apply a saved plan (--plan) or the changes to the YAML (--schema) under live traffic "
       "(exit 0: applied and verified, 1: error, refusal or differences left)");
   auto args = std::make_shared<ApplyArgs>();
-  add_planning_flags(*command, args->inputs, /*schema_required=*/false);
+  add_planning_flags(*command, args->inputs, PlanningFlags::Apply);
   auto* plan = command->add_option("--plan", args->plan_path,
-                                   "Apply this plan (JSON from pgshift plan --format json) "
+                                   "Apply this plan (JSON from pgshift plan -o plan.json) "
                                    "exactly as reviewed");
-  plan->excludes(command->get_option("--schema"));
+  // A saved plan was planned already: the planning flags would do nothing.
+  // (--lock-timeout stays: it overrides the saved plan's lock timeouts.)
+  for (const char* planning_only :
+       {"--schema", "--dev-db", "--ignore", "--allow-hazard", "--statement-timeout"}) {
+    plan->excludes(command->get_option(planning_only));
+  }
   command
       ->add_option("--retries", args->retries,
                    "Retries of a step or batch whose lock was not granted in time")
@@ -159,7 +189,7 @@ void add_apply_command(CLI::App& app, int& exit_code) {
   command->add_flag("-y,--yes", args->yes, "Apply without asking");
   command->callback([args, command, &exit_code] {
     if (args->plan_path.empty() && args->inputs.schema_path.empty()) {
-      throw pgshift::Error("apply needs --plan FILE or --schema PATH");
+      throw UsageError("apply needs --plan FILE or --schema PATH");
     }
     args->lock_timeout_given = command->count("--lock-timeout") > 0;
     exit_code = run_apply(*args);
