@@ -3,6 +3,10 @@
 // names the commit, `help` works, flags that would do nothing are refused.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -131,4 +135,48 @@ TEST_CASE("apply --plan on a file that is not a JSON plan says so", "[cli][usage
   INFO(invalid.output);
   CHECK(invalid.exit_code == 1);
   CHECK(contains(invalid.output, "\"" + other + "\": invalid plan JSON"));
+}
+
+namespace {
+
+std::string read_source(const std::string& path) {
+  std::ifstream file(std::string(PGSHIFT_SOURCE_DIR) + "/" + path);
+  REQUIRE(file.good());
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The long flags `pgshift help COMMAND` lists in its options, e.g. "--db".
+std::set<std::string> long_flags(const std::string& help) {
+  std::set<std::string> flags;
+  const std::regex option(R"(^  (-[a-z],)?(--[a-z][a-z-]*))");
+  std::istringstream lines(help);
+  std::string line;
+  std::smatch match;
+  while (std::getline(lines, line)) {
+    if (std::regex_search(line, match, option)) flags.insert(match[2].str());
+  }
+  return flags;
+}
+
+}  // namespace
+
+TEST_CASE("the man pages and completions name every flag of every command", "[cli][usage]") {
+  const std::string bash = read_source("completions/pgshift.bash");
+  const std::string zsh = read_source("completions/_pgshift");
+  for (const char* command : {"inspect", "plan", "apply", "drift"}) {
+    const std::string man = read_source(std::string("man/pgshift-") + command + ".1");
+    const auto flags = long_flags(run_pgshift({"help", command}).output);
+    CHECK(flags.count("--db") == 1);  // the parse found the flags
+    for (const auto& flag : flags) {
+      INFO(command << " " << flag);
+      CHECK(contains(bash, flag));
+      CHECK((contains(zsh, flag + "[") || contains(zsh, flag + "}")));  // {-o,--output}
+      if (flag == "--help") continue;
+      std::string escaped;  // roff spells a hyphen \-
+      for (char c : flag) escaped += c == '-' ? std::string("\\-") : std::string(1, c);
+      CHECK(contains(man, escaped));
+    }
+  }
 }
