@@ -4,7 +4,9 @@
 // the last step.
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -13,10 +15,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/interrupts.hpp"
 #include "cli/planning.hpp"
 #include "plans/apply.hpp"
 #include "plans/render_json.hpp"
 #include "plans/render_sql.hpp"
+#include "catalog/connection.hpp"
 #include "schemas/error.hpp"
 
 namespace pgshift::cli {
@@ -103,6 +107,50 @@ bool confirmed(const plans::Plan& plan, const std::string& target) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
+// The command that resumes an interrupted run: apply --plan of the same plan
+// (in --schema mode, saved now as JSON), the same apply options, --yes.
+std::string resume_command(const ApplyArgs& args, const plans::Plan& plan) {
+  std::string plan_path = args.plan_path;
+  if (plan_path.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    plan_path = (std::filesystem::path(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") /
+                 ("pgshift-plan-" + plans::plan_hash(plan) + ".json"))
+                    .string();
+    write_output(plans::render_json(plan), plan_path, "the plan to resume");
+  }
+  std::string command = shell_quote(program_path()) + " apply";
+  if (!args.inputs.db.empty()) {
+    command += " --db " + shell_quote(catalog::redact(args.inputs.db));
+  }
+  command += " --plan " + shell_quote(plan_path);
+  if (args.lock_timeout_given) command += " --lock-timeout " + shell_quote(args.inputs.lock_timeout);
+  const ApplyArgs defaults;
+  if (args.retries != defaults.retries) command += " --retries " + std::to_string(args.retries);
+  if (args.batch_size > 0) command += " --batch-size " + std::to_string(args.batch_size);
+  if (args.batch_size == 0 && args.batch_target != defaults.batch_target) {
+    command += " --batch-target " + shell_quote(args.batch_target);
+  }
+  if (args.pause != defaults.pause) command += " --pause " + shell_quote(args.pause);
+  if (args.long_tx_threshold != defaults.long_tx_threshold) {
+    command += " --long-tx-threshold " + shell_quote(args.long_tx_threshold);
+  }
+  if (args.on_long_tx != defaults.on_long_tx) command += " --on-long-tx " + args.on_long_tx;
+  return command + " --yes";
+}
+
+// Registers a stop flag with the interrupt watcher for the life of a run.
+class StopFlag {
+ public:
+  StopFlag() { interrupts::set_stop_flag(&flag_); }
+  ~StopFlag() { interrupts::set_stop_flag(nullptr); }
+  StopFlag(const StopFlag&) = delete;
+  StopFlag& operator=(const StopFlag&) = delete;
+  const std::atomic<bool>* get() const { return &flag_; }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
 int run_apply(const ApplyArgs& args) {
   const bool schema_mode = args.plan_path.empty();
   plans::Plan plan;
@@ -128,7 +176,27 @@ int run_apply(const ApplyArgs& args) {
     std::cerr << "pgshift apply: not applied\n";
     return kExitError;
   }
-  const plans::ApplyResult result = plans::apply_plan(args.inputs.db, plan, options);
+  plans::ApplyResult result;
+  {
+    StopFlag stop;
+    options.stop = stop.get();
+    result = plans::apply_plan(args.inputs.db, plan, options);
+  }
+  if (result.stopped) {
+    const bool redacted = catalog::redact(args.inputs.db) != args.inputs.db;
+    std::cerr << "pgshift apply: interrupted: " << result.steps_run + result.steps_skipped
+              << " of " << plan.steps.size() << " steps done";
+    if (result.stopped_in_step != 0) {
+      std::cerr << ", step " << result.stopped_in_step << " stopped between backfill batches ("
+                << result.rows_backfilled << " rows this run; its checkpoint is saved)";
+    }
+    std::cerr << "; nothing is half-done. Resume with:\n  " << resume_command(args, plan) << "\n";
+    if (redacted) {
+      std::cerr << "(the password is shown as ***: give it again, or through PGPASSWORD or "
+                   "~/.pgpass)\n";
+    }
+    return kExitInterrupted;
+  }
   if (args.dry_run) return kExitOk;
   if (!result.remaining.empty()) return kExitError;
   if (!schema_mode) return kExitOk;

@@ -11,6 +11,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/interrupts.hpp"
+#include "cli/planning.hpp"
 #include "schemas/error.hpp"
 
 #ifndef PGSHIFT_VERSION
@@ -56,6 +58,8 @@ void add_help_command(CLI::App& app, int& exit_code) {
 
 int main(int argc, char** argv) {
   using namespace pgshift::cli;
+  interrupts::install();  // before any thread: they inherit the signal mask
+  if (argc > 0) program_path() = argv[0];
   CLI::App app{"pgshift: plan and apply PostgreSQL schema changes that keep traffic flowing"};
   app.name("pgshift");
   app.require_subcommand(1);
@@ -95,9 +99,13 @@ int main(int argc, char** argv) {
     std::cerr << "pgshift: " << e.what() << "\nRun with --help for more information.\n";
     return kExitUsage;
   } catch (const pgshift::Error& e) {
+    // An interrupt's cleanup (the scratch database dropped) broke the
+    // command's connection: the watcher ends the process with 130.
+    if (interrupts::interrupted()) interrupts::wait_for_exit();
     std::cerr << "pgshift: " << e.what() << "\n";
     return kExitError;
   } catch (const std::exception& e) {
+    if (interrupts::interrupted()) interrupts::wait_for_exit();
     // libpqxx and the standard library throw their own types; the message is
     // still the best we have, and nothing may end the process uncaught.
     std::cerr << "pgshift: unexpected error: " << e.what() << "\n";

@@ -1,6 +1,7 @@
 #include "cli/planning.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -49,6 +50,22 @@ std::string choose_format(const std::string& format_flag, const std::string& out
     if (extension == suffix) return format;
   }
   return fallback;
+}
+
+std::string& program_path() {
+  static std::string path = "pgshift";
+  return path;
+}
+
+std::string shell_quote(const std::string& text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string("_-./:@%+=,").find(c) != std::string::npos;
+  });
+  if (safe) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
 }
 
 std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag) {

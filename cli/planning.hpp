@@ -90,6 +90,13 @@ bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& al
 // pgshift::Error naming `what` and the path when the file cannot be written.
 void write_output(const std::string& text, const std::string& path, const std::string& what);
 
+// The program as it was started (argv[0]), for commands pgshift prints.
+std::string& program_path();
+
+// `text` as one word of a POSIX shell: as is when it has only safe
+// characters, else in single quotes.
+std::string shell_quote(const std::string& text);
+
 // "200ms", "2s", "1.5s", "5min", "1h", or a bare number of milliseconds.
 // Throws pgshift::Error naming `flag` when `text` is not a duration.
 std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag);

@@ -70,4 +70,12 @@ void Progress::finish(int64_t rows_done) {
   }
 }
 
+void Progress::stop(int64_t rows_done, double key_fraction) {
+  if (bar_) {
+    out_ << '\r' << line(rows_done, key_fraction) << "\x1b[K\n" << std::flush;
+  } else {
+    out_ << "  " << line(rows_done, key_fraction) << '\n';
+  }
+}
+
 }  // namespace pgshift::plans::detail

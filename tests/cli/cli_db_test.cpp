@@ -3,10 +3,19 @@
 // goes through (YAML -> apply -> inspect -> YAML).
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
+#include <functional>
+#include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/support/run.hpp"
 #include "tests/support/server_version.hpp"
@@ -331,4 +340,161 @@ TEST_CASE("every command has help, and an unknown command is an error", "[cli][d
   }
   CHECK(run_pgshift({"--help"}).exit_code == 0);
   CHECK(run_pgshift({"frobnicate"}).exit_code == 64);
+}
+
+namespace {
+
+// pgshift started in the background, its stdout and stderr in a file.
+class Background {
+ public:
+  Background(std::vector<std::string> args, const std::string& output_path)
+      : output_path_(output_path) {
+    args.insert(args.begin(), PGSHIFT_BIN);
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      const int out = ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int in = ::open("/dev/null", O_RDONLY);
+      ::dup2(in, STDIN_FILENO);
+      ::dup2(out, STDOUT_FILENO);
+      ::dup2(out, STDERR_FILENO);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~Background() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  void signal(int number) const { ::kill(pid_, number); }
+
+  CommandResult wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    CommandResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::ifstream file(output_path_);
+    std::ostringstream text;
+    text << file.rdbuf();
+    result.output = text.str();
+    return result;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string output_path_;
+};
+
+// Polls `condition` every 20 ms for up to `seconds`; returns whether it held.
+bool eventually(const std::function<bool()>& condition, int seconds = 60) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::string unique_application_name() {
+  std::random_device device;
+  return "pgshift_sigint_test_" + std::to_string(device());
+}
+
+}  // namespace
+
+TEST_CASE("SIGINT or SIGTERM while plan or drift builds the scratch database drops it",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(db));
+  for (const char* command : {"plan", "drift"}) {
+    for (int signal_number : {SIGINT, SIGTERM}) {
+      // The scratch database's sessions carry this name: it tells our scratch
+      // database from those of tests running in parallel.
+      const std::string application = unique_application_name();
+      Background run({command, "--db", db.url(), "--schema", every_kind, "--dev-db",
+                      db.url() + "?application_name=" + application},
+                     dir.path() + "/out.txt");
+      std::string scratch;
+      const bool seen = eventually([&] {
+        scratch = db.scalar(
+            "SELECT datname FROM pg_stat_activity WHERE datname LIKE 'pgshift\\_dev\\_%' "
+            "AND application_name = '" + application + "' LIMIT 1");
+        return !scratch.empty();
+      });
+      INFO(command << ", signal " << signal_number);
+      REQUIRE(seen);
+      run.signal(signal_number);
+      const CommandResult result = run.wait();
+      INFO(result.output);
+      CHECK(result.exit_code == 130);
+      CHECK(contains(result.output, "interrupted: dropped the scratch database \"" + scratch + "\""));
+      CHECK(db.scalar("SELECT count(*) FROM pg_database WHERE datname = '" + scratch + "'") == "0");
+    }
+  }
+}
+
+TEST_CASE("SIGINT during an apply backfill stops between batches, and the printed command resumes",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec("CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+          "status text NOT NULL DEFAULT 'new', note text);"
+          "INSERT INTO orders (status) SELECT 'new' FROM generate_series(1, 20000)");
+  const std::string yaml = dir.write(
+      "role.yaml", orders_yaml("          note: text\n"
+                               "          role: { type: text, nullable: false, default: \"'user'\","
+                               " backfill: \"'member'\" }\n"));
+  const std::string plan = dir.path() + "/plan.json";
+  REQUIRE(run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "-o", plan}).exit_code == 0);
+
+  Background run({"apply", "--db", db.url(), "--plan", plan, "--yes", "--batch-size", "100",
+                  "--pause", "20ms"},
+                 dir.path() + "/out.txt");
+  const auto backfilled = [&] {
+    return std::stoll(db.scalar(
+        "SELECT CASE WHEN EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'orders'::regclass "
+        "AND attname = 'role') THEN (SELECT count(*) FROM orders WHERE to_jsonb(orders) ->> "
+        "'role' = 'member') ELSE 0 END"));
+  };
+  REQUIRE(eventually([&] { return backfilled() > 0; }));
+  run.signal(SIGINT);
+  const CommandResult stopped = run.wait();
+  INFO(stopped.output);
+  REQUIRE(stopped.exit_code == 130);
+  CHECK(contains(stopped.output, "stopped between backfill batches"));
+  const int64_t done = backfilled();
+  CHECK(done > 0);
+  CHECK(done < 20000);
+  CHECK(done % 100 == 0);  // whole batches only: never a step's transaction cut short
+
+  const std::string marker = "Resume with:\n  ";
+  const size_t at = stopped.output.find(marker);
+  REQUIRE(at != std::string::npos);
+  const size_t start = at + marker.size();
+  const std::string resume = stopped.output.substr(start, stopped.output.find('\n', start) - start);
+  CHECK(resume == std::string(PGSHIFT_BIN) + " apply --db " + db.url() + " --plan " + plan +
+                      " --batch-size 100 --pause 20ms --yes");
+
+  const CommandResult resumed = run_command({"sh", "-c", resume});
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(contains(resumed.output, "resuming plan"));
+  CHECK(contains(resumed.output, "continuing from key"));
+  CHECK(backfilled() == 20000);
+  CHECK(db.scalar("SELECT count(*) FROM orders WHERE role IS NULL") == "0");
+  const auto replanned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--detailed-exitcode"});
+  INFO(replanned.output);
+  CHECK(replanned.exit_code == 0);
 }
