@@ -1,18 +1,26 @@
 // pgshift apply: apply a saved plan (--plan) or plan and apply in one go
-// (--schema). Exit codes: 0 applied and verified (or nothing to do, or a dry
-// run), 1 error, refusal, or differences left after the last step.
+// (--schema). Exit codes (cli/exit_codes.hpp): 0 applied and verified (or
+// nothing to do, or a dry run), 1 error, refusal, or differences left after
+// the last step.
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/interrupts.hpp"
 #include "cli/planning.hpp"
 #include "plans/apply.hpp"
 #include "plans/render_json.hpp"
 #include "plans/render_sql.hpp"
+#include "catalog/connection.hpp"
 #include "schemas/error.hpp"
 
 namespace pgshift::cli {
@@ -38,7 +46,28 @@ plans::Plan read_plan_file(const std::string& path) {
   if (!in) throw pgshift::Error("could not read plan file \"" + path + "\"");
   std::ostringstream text;
   text << in.rdbuf();
-  return plans::plan_from_json(text.str());
+  const std::string content = text.str();
+  const size_t first = content.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || content[first] != '{') {
+    throw pgshift::Error("\"" + path +
+                         "\" is not a JSON plan; apply --plan reads the JSON rendering: "
+                         "pgshift plan --format json -o plan.json (or any -o FILE.json)");
+  }
+  try {
+    return plans::plan_from_json(content);
+  } catch (const pgshift::Error& e) {
+    throw pgshift::Error("\"" + path + "\": " + e.what());
+  }
+}
+
+// Redrawing one progress line needs escape codes: only on a terminal, and
+// not when NO_COLOR (https://no-color.org) is set or TERM is dumb.
+bool terminal_effects(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  if (no_color != nullptr && *no_color != '\0') return false;
+  if (term != nullptr && std::strcmp(term, "dumb") == 0) return false;
+  return ::isatty(fd) != 0;
 }
 
 plans::ApplyOptions apply_options(const ApplyArgs& args) {
@@ -59,7 +88,7 @@ plans::ApplyOptions apply_options(const ApplyArgs& args) {
                                                     : plans::OnLongTx::Report;
   options.dry_run = args.dry_run;
   options.log = &std::cerr;
-  options.progress_bar = ::isatty(STDERR_FILENO) != 0;
+  options.progress_bar = terminal_effects(STDERR_FILENO);
   return options;
 }
 
@@ -78,6 +107,50 @@ bool confirmed(const plans::Plan& plan, const std::string& target) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
+// The command that resumes an interrupted run: apply --plan of the same plan
+// (in --schema mode, saved now as JSON), the same apply options, --yes.
+std::string resume_command(const ApplyArgs& args, const plans::Plan& plan) {
+  std::string plan_path = args.plan_path;
+  if (plan_path.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    plan_path = (std::filesystem::path(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") /
+                 ("pgshift-plan-" + plans::plan_hash(plan) + ".json"))
+                    .string();
+    write_output(plans::render_json(plan), plan_path, "the plan to resume");
+  }
+  std::string command = shell_quote(program_path()) + " apply";
+  if (!args.inputs.db.empty()) {
+    command += " --db " + shell_quote(catalog::redact(args.inputs.db));
+  }
+  command += " --plan " + shell_quote(plan_path);
+  if (args.lock_timeout_given) command += " --lock-timeout " + shell_quote(args.inputs.lock_timeout);
+  const ApplyArgs defaults;
+  if (args.retries != defaults.retries) command += " --retries " + std::to_string(args.retries);
+  if (args.batch_size > 0) command += " --batch-size " + std::to_string(args.batch_size);
+  if (args.batch_size == 0 && args.batch_target != defaults.batch_target) {
+    command += " --batch-target " + shell_quote(args.batch_target);
+  }
+  if (args.pause != defaults.pause) command += " --pause " + shell_quote(args.pause);
+  if (args.long_tx_threshold != defaults.long_tx_threshold) {
+    command += " --long-tx-threshold " + shell_quote(args.long_tx_threshold);
+  }
+  if (args.on_long_tx != defaults.on_long_tx) command += " --on-long-tx " + args.on_long_tx;
+  return command + " --yes";
+}
+
+// Registers a stop flag with the interrupt watcher for the life of a run.
+class StopFlag {
+ public:
+  StopFlag() { interrupts::set_stop_flag(&flag_); }
+  ~StopFlag() { interrupts::set_stop_flag(nullptr); }
+  StopFlag(const StopFlag&) = delete;
+  StopFlag& operator=(const StopFlag&) = delete;
+  const std::atomic<bool>* get() const { return &flag_; }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
 int run_apply(const ApplyArgs& args) {
   const bool schema_mode = args.plan_path.empty();
   plans::Plan plan;
@@ -87,10 +160,10 @@ int run_apply(const ApplyArgs& args) {
     const PreparedPlan prepared = prepare_plan(args.inputs);
     plan = prepared.plan;
     desired = prepared.desired;
-    if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return 1;
+    if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return kExitError;
     if (plan.steps.empty()) {
       std::cerr << "pgshift apply: the database already matches the schema; nothing to do\n";
-      return 0;
+      return kExitOk;
     }
   } else {
     plan = read_plan_file(args.plan_path);
@@ -101,22 +174,42 @@ int run_apply(const ApplyArgs& args) {
 
   if (!args.dry_run && !args.yes && !confirmed(plan, args.inputs.db)) {
     std::cerr << "pgshift apply: not applied\n";
-    return 1;
+    return kExitError;
   }
-  const plans::ApplyResult result = plans::apply_plan(args.inputs.db, plan, options);
-  if (args.dry_run) return 0;
-  if (!result.remaining.empty()) return 1;
-  if (!schema_mode) return 0;
+  plans::ApplyResult result;
+  {
+    StopFlag stop;
+    options.stop = stop.get();
+    result = plans::apply_plan(args.inputs.db, plan, options);
+  }
+  if (result.stopped) {
+    const bool redacted = catalog::redact(args.inputs.db) != args.inputs.db;
+    std::cerr << "pgshift apply: interrupted: " << result.steps_run + result.steps_skipped
+              << " of " << plan.steps.size() << " steps done";
+    if (result.stopped_in_step != 0) {
+      std::cerr << ", step " << result.stopped_in_step << " stopped between backfill batches ("
+                << result.rows_backfilled << " rows this run; its checkpoint is saved)";
+    }
+    std::cerr << "; nothing is half-done. Resume with:\n  " << resume_command(args, plan) << "\n";
+    if (redacted) {
+      std::cerr << "(the password is shown as ***: give it again, or through PGPASSWORD or "
+                   "~/.pgpass)\n";
+    }
+    return kExitInterrupted;
+  }
+  if (args.dry_run) return kExitOk;
+  if (!result.remaining.empty()) return kExitError;
+  if (!schema_mode) return kExitOk;
 
   // Verify against the desired state: planning again must find nothing to do.
   const PreparedPlan after = replan(args.inputs, desired);
   if (after.plan.steps.empty()) {
     std::cerr << "pgshift apply: the database matches the schema\n";
-    return 0;
+    return kExitOk;
   }
   std::cerr << "pgshift apply: the database still differs from the schema after the last step:\n";
   for (const auto& step : after.plan.steps) std::cerr << "  " << step.summary << "\n";
-  return 1;
+  return kExitError;
 }
 
 }  // namespace
@@ -127,11 +220,16 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       "Apply a saved plan (--plan) or the changes to the YAML (--schema) under live traffic "
       "(exit 0: applied and verified, 1: error, refusal or differences left)");
   auto args = std::make_shared<ApplyArgs>();
-  add_planning_flags(*command, args->inputs, /*schema_required=*/false);
+  add_planning_flags(*command, args->inputs, PlanningFlags::Apply);
   auto* plan = command->add_option("--plan", args->plan_path,
-                                   "Apply this plan (JSON from pgshift plan --format json) "
+                                   "Apply this plan (JSON from pgshift plan -o plan.json) "
                                    "exactly as reviewed");
-  plan->excludes(command->get_option("--schema"));
+  // A saved plan was planned already: the planning flags would do nothing.
+  // (--lock-timeout stays: it overrides the saved plan's lock timeouts.)
+  for (const char* planning_only :
+       {"--schema", "--dev-db", "--ignore", "--allow-hazard", "--statement-timeout"}) {
+    plan->excludes(command->get_option(planning_only));
+  }
   command
       ->add_option("--retries", args->retries,
                    "Retries of a step or batch whose lock was not granted in time")
@@ -159,7 +257,7 @@ void add_apply_command(CLI::App& app, int& exit_code) {
   command->add_flag("-y,--yes", args->yes, "Apply without asking");
   command->callback([args, command, &exit_code] {
     if (args->plan_path.empty() && args->inputs.schema_path.empty()) {
-      throw pgshift::Error("apply needs --plan FILE or --schema PATH");
+      throw UsageError("apply needs --plan FILE or --schema PATH");
     }
     args->lock_timeout_given = command->count("--lock-timeout") > 0;
     exit_code = run_apply(*args);

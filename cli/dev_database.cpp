@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "catalog/connection.hpp"
+#include "cli/interrupts.hpp"
 #include "planner/planner.hpp"
 #include "schemas/error.hpp"
 
@@ -33,10 +34,15 @@ class ScratchDatabase {
  public:
   ScratchDatabase(const std::string& server_target) : admin_(catalog::connect(server_target)) {
     name_ = scratch_name();
+    // Registered before it exists: an interrupt waits for the CREATE to end,
+    // then drops it (cli/interrupts.hpp).
+    std::lock_guard<std::mutex> lock(interrupts::scratch_mutex());
+    interrupts::register_scratch(server_target, name_);
     try {
       pqxx::nontransaction work(*admin_);
       work.exec("CREATE DATABASE " + work.quote_name(name_) + " TEMPLATE template0");
     } catch (const pqxx::sql_error& e) {
+      interrupts::unregister_scratch();
       throw pgshift::Error(
           "could not create a scratch database on " + catalog::describe_target(server_target) +
           " to put the desired schema in the server's own spelling: " + first_line(e.what()) +
@@ -47,6 +53,8 @@ class ScratchDatabase {
   }
 
   ~ScratchDatabase() {
+    std::lock_guard<std::mutex> lock(interrupts::scratch_mutex());
+    interrupts::unregister_scratch();
     try {
       pqxx::nontransaction work(*admin_);
       work.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",

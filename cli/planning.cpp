@@ -1,7 +1,9 @@
 #include "cli/planning.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -14,19 +16,20 @@
 
 namespace pgshift::cli {
 
-void add_planning_flags(CLI::App& command, PlanningInputs& inputs, bool schema_required) {
+void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags flags) {
   command.add_option("--db", inputs.db,
                      "Target database: a libpq URI or key=value string (default: PG* "
                      "environment variables and ~/.pgpass)");
   auto* schema = command.add_option("--schema", inputs.schema_path,
                                     "Desired schema: a YAML file or a directory of them");
-  if (schema_required) schema->required();
+  if (flags != PlanningFlags::Apply) schema->required();
   command.add_option("--dev-db", inputs.dev_db,
                      "Server where pgshift may create a scratch database to put the desired "
                      "schema in the server's spelling (default: the target's server)");
   command.add_option("--ignore", inputs.ignore,
                      "Ignore objects matching PATTERN, e.g. public.audit_* or "
                      "index:public.*_hotfix (repeatable)");
+  if (flags == PlanningFlags::Drift) return;
   command.add_option("--allow-hazard", inputs.allow_hazards,
                      "Allow steps with this hazard (repeatable; 'all' allows every hazard)");
   command.add_option("--lock-timeout", inputs.lock_timeout,
@@ -38,6 +41,33 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, bool schema_r
                      "Statement timeout of catalog-only steps (validations, index builds and "
                      "backfill batches get their own, longer ones)")
       ->capture_default_str();
+}
+
+std::string choose_format(const std::string& format_flag, const std::string& output,
+                          const std::vector<std::pair<std::string, std::string>>& by_extension,
+                          const std::string& fallback) {
+  if (!format_flag.empty()) return format_flag;
+  const std::string extension = std::filesystem::path(output).extension().string();
+  for (const auto& [suffix, format] : by_extension) {
+    if (extension == suffix) return format;
+  }
+  return fallback;
+}
+
+std::string& program_path() {
+  static std::string path = "pgshift";
+  return path;
+}
+
+std::string shell_quote(const std::string& text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string("_-./:@%+=,").find(c) != std::string::npos;
+  });
+  if (safe) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
 }
 
 std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag) {
@@ -61,8 +91,14 @@ std::chrono::milliseconds parse_duration(const std::string& text, const std::str
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(value * factor)));
 }
 
-std::vector<std::string> refused_hazards(const plans::Plan& plan,
-                                         const std::vector<std::string>& allowed) {
+namespace {
+
+struct Refusal {
+  schemas::ObjectId object;  // of the refused step
+  std::string message;
+};
+
+std::vector<Refusal> refusals(const plans::Plan& plan, const std::vector<std::string>& allowed) {
   bool allow_all = false;
   for (const auto& name : allowed) {
     if (name == "all") {
@@ -78,7 +114,7 @@ std::vector<std::string> refused_hazards(const plans::Plan& plan,
                            names);
     }
   }
-  std::vector<std::string> refused;
+  std::vector<Refusal> refused;
   if (allow_all) return refused;
   for (const auto& step : plan.steps) {
     for (auto hazard : step.hazards) {
@@ -87,11 +123,21 @@ std::vector<std::string> refused_hazards(const plans::Plan& plan,
       if (hazard == plans::Hazard::NonTransactional) continue;
       const std::string name = plans::hazard_name(hazard);
       if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
-      refused.push_back("step " + std::to_string(step.id) + " (" + step.summary +
-                        ") has hazard " + name + "; allow it with --allow-hazard " + name);
+      refused.push_back({step.object, "step " + std::to_string(step.id) + " (" + step.summary +
+                                          ") has hazard " + name +
+                                          "; allow it with --allow-hazard " + name});
     }
   }
   return refused;
+}
+
+}  // namespace
+
+std::vector<std::string> refused_hazards(const plans::Plan& plan,
+                                         const std::vector<std::string>& allowed) {
+  std::vector<std::string> messages;
+  for (const auto& refusal : refusals(plan, allowed)) messages.push_back(refusal.message);
+  return messages;
 }
 
 void require_named_schemas(const schemas::Database& desired, const std::string& path) {
@@ -146,16 +192,29 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
 
 }  // namespace
 
-bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& allowed,
-                     const std::string& command) {
+bool add_refusals(plans::Plan& plan, const std::vector<std::string>& allowed) {
+  std::vector<plans::Diagnostic> diagnostics;
+  for (auto& refusal : refusals(plan, allowed)) {
+    diagnostics.push_back({plans::Severity::Error, refusal.object, "refused: " + refusal.message});
+  }
+  plan.diagnostics.insert(plan.diagnostics.begin(), diagnostics.begin(), diagnostics.end());
+  return !diagnostics.empty();
+}
+
+void print_diagnostics(const plans::Plan& plan, const std::string& command) {
   const std::string prefix = "pgshift " + command + ": ";
   for (const auto& diagnostic : plan.diagnostics) {
     std::cerr << prefix << plans::severity_name(diagnostic.severity) << ": " << diagnostic.message
               << "\n";
   }
-  const std::vector<std::string> refused = refused_hazards(plan, allowed);
-  for (const auto& message : refused) std::cerr << prefix << "refused: " << message << "\n";
-  return !refused.empty() || plans::has_errors(plan);
+}
+
+bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& allowed,
+                     const std::string& command) {
+  plans::Plan refused = plan;
+  add_refusals(refused, allowed);
+  print_diagnostics(refused, command);
+  return plans::has_errors(refused);
 }
 
 void write_output(const std::string& text, const std::string& path, const std::string& what) {

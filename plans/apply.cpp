@@ -262,8 +262,18 @@ ApplyResult Applier::run() {
     if (done.count(step.id) != 0) {
       report.outcome = StepOutcome::AlreadyDone;
       log_ << fmt::format("{}: {}: already done\n", step_label(step), step.summary);
+    } else if (stop_requested()) {
+      result.stopped = true;
+      break;
     } else {
-      run_step(step, report);
+      try {
+        run_step(step, report);
+      } catch (const StopRequested&) {
+        result.stopped = true;
+        result.stopped_in_step = step.id;
+        result.rows_backfilled += report.rows;
+        break;
+      }
     }
     (report.outcome == StepOutcome::Run ? result.steps_run : result.steps_skipped) += 1;
     result.retries += report.retries;
@@ -272,6 +282,15 @@ ApplyResult Applier::run() {
     result.steps.push_back(std::move(report));
   }
   monitor_.reset();
+  if (result.stopped) {
+    log_ << fmt::format("stopped: {} of {} steps done{}; the journal resumes the rest\n",
+                        result.steps_run + result.steps_skipped, plan_.steps.size(),
+                        result.stopped_in_step != 0
+                            ? fmt::format(", step {} stopped between backfill batches",
+                                          result.stopped_in_step)
+                            : "");
+    return result;
+  }
 
   result.remaining = verify();
   if (result.remaining.empty()) journal_->finish();

@@ -39,6 +39,7 @@
 // shared between concurrent calls.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
@@ -79,6 +80,10 @@ struct ApplyOptions {
   bool progress_bar = false;                  // redraw one line (a terminal); else plain lines
   std::chrono::seconds progress_interval{5};  // between plain progress lines
   catalog::ReadOptions read_options;          // as the plan was made, for the fingerprint
+  // When it becomes true (a signal handler's thread sets it), the run stops at
+  // the next safe point: before a step, or after a committed backfill batch,
+  // never inside a step's transaction. The journal then resumes the run.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 inline constexpr std::chrono::milliseconds kDefaultLockTimeout{200};
@@ -122,6 +127,11 @@ struct ApplyResult {
   // Verification failures after the last step ("step 3 is not journaled",
   // `index "public.i" is INVALID`); empty on success and in a dry run.
   std::vector<std::string> remaining;
+  // ApplyOptions::stop was set: the run stopped at a safe point before the
+  // end (`steps` lists the steps finished; a stopped backfill is not among
+  // them), nothing was verified, and the same plan resumes from here.
+  bool stopped = false;
+  int stopped_in_step = 0;  // the backfill step stopped between batches; 0: between steps
 };
 
 // Applying failed. what() names the step when one was running:

@@ -44,6 +44,10 @@ std::string server_message(const std::exception& error);
 // old, query "SELECT ...")`.
 std::string describe_blocker(const Blocker& blocker);
 
+// Thrown by a backfill between two committed batches when ApplyOptions::stop
+// is set; Applier::run() catches it and stops.
+struct StopRequested {};
+
 class Applier {
  public:
   Applier(std::string target, const Plan& plan, const ApplyOptions& options);
@@ -87,6 +91,7 @@ class Applier {
 
   // apply_backfill.cpp
   void run_backfill(const Step& step, StepReport& report);
+  bool stop_requested() const { return options_.stop != nullptr && options_.stop->load(); }
   void check_backfill_key(const Step& step);
 
   std::string target_;

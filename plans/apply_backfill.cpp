@@ -139,7 +139,17 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
                                        kMaxBatchSize);
     }
     progress.update(point.rows_done, static_cast<double>(point.next_key - first_key) / key_span);
-    if (point.next_key <= point.upper_key) std::this_thread::sleep_for(options_.pause);
+    if (point.next_key <= point.upper_key) {
+      // A safe point: the batch and its checkpoint are committed.
+      if (stop_requested()) {
+        progress.stop(point.rows_done,
+                      static_cast<double>(point.next_key - first_key) / key_span);
+        log_ << fmt::format("  stopped before key {} ({} rows done); the checkpoint is saved\n",
+                            point.next_key, point.rows_done);
+        throw StopRequested{};
+      }
+      std::this_thread::sleep_for(options_.pause);
+    }
   }
   progress.finish(point.rows_done);
   journal_->mark_done(

@@ -131,4 +131,12 @@ void BuildProgress::finish() {
   last_line_.clear();
 }
 
+void Progress::stop(int64_t rows_done, double key_fraction) {
+  if (bar_) {
+    out_ << '\r' << line(rows_done, key_fraction) << "\x1b[K\n" << std::flush;
+  } else {
+    out_ << "  " << line(rows_done, key_fraction) << '\n';
+  }
+}
+
 }  // namespace pgshift::plans::detail

@@ -20,6 +20,8 @@ class Progress {
   void update(int64_t rows_done, double key_fraction);
   // Final line, always drawn.
   void finish(int64_t rows_done);
+  // Last line of a backfill stopped before its end, always drawn.
+  void stop(int64_t rows_done, double key_fraction);
 
  private:
   std::string line(int64_t rows_done, double key_fraction) const;

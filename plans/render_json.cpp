@@ -157,10 +157,12 @@ std::string render_json(const Plan& plan) {
   json["fingerprint"] = plan.fingerprint;
   json["schemas"] = plan.schemas;
   json["server_version_num"] = plan.server_version_num;
+  // Diagnostics before the steps, as in the SQL and Markdown renderings: a
+  // refused plan reads as its refusals first.
+  json["diagnostics"] = detail::diagnostics_json(plan.diagnostics);
   Json steps = Json::array();
   for (const auto& step : plan.steps) steps.push_back(step_json(step));
   json["steps"] = steps;
-  json["diagnostics"] = detail::diagnostics_json(plan.diagnostics);
   return json.dump(2) + "\n";
 }
 

@@ -47,7 +47,7 @@ PlanRun run_plan(const TestDatabase& db, const std::string& yaml,
   const std::string output = dir.path() + "/plan";
   const CommandResult result =
       run_command({kPgshift, "plan", "--db", db.url(), "--schema", schema, "--allow-hazard",
-                   "all", "--format", format, "-o", output});
+                   "all", "--format", format, "--detailed-exitcode", "-o", output});
   PlanRun run;
   run.exit_code = result.exit_code;
   run.messages = result.output;
