@@ -22,6 +22,7 @@ namespace {
 struct ApplyArgs {
   PlanningInputs inputs;
   std::string plan_path;
+  std::string expect_hash;  // --expect-hash: the content hash of the reviewed plan
   int retries = 10;
   int64_t batch_size = 0;
   std::string batch_target = "200ms";
@@ -33,12 +34,31 @@ struct ApplyArgs {
   bool lock_timeout_given = false;  // --lock-timeout overrides a saved plan's timeouts
 };
 
-plans::Plan read_plan_file(const std::string& path) {
+// Reads a plan file for `apply --plan`; refuses one whose content hash is
+// not `expect_hash` (when given), and one without a target fingerprint (made
+// before pgshift recorded it): its result could not be verified.
+plans::Plan read_plan_file(const std::string& path, const std::string& expect_hash) {
   std::ifstream in(path);
   if (!in) throw pgshift::Error("could not read plan file \"" + path + "\"");
   std::ostringstream text;
   text << in.rdbuf();
-  return plans::plan_from_json(text.str());
+  plans::Plan plan = plans::plan_from_json(text.str());
+  if (!expect_hash.empty()) {
+    const std::string expected =
+        expect_hash.rfind("sha256:", 0) == 0 ? expect_hash : "sha256:" + expect_hash;
+    const std::string found = plans::plan_content_hash(plan);
+    if (found != expected) {
+      throw pgshift::Error("plan file \"" + path + "\" has hash " + found + ", not " + expected +
+                           " (--expect-hash): it is not the plan that was reviewed; nothing "
+                           "was applied");
+    }
+  }
+  if (plan.target_fingerprint.empty()) {
+    throw pgshift::Error("plan file \"" + path +
+                         "\" has no target_fingerprint (made by an older pgshift), so its "
+                         "result cannot be verified against the schema; plan again");
+  }
+  return plan;
 }
 
 plans::ApplyOptions apply_options(const ApplyArgs& args) {
@@ -93,7 +113,7 @@ int run_apply(const ApplyArgs& args) {
       return 0;
     }
   } else {
-    plan = read_plan_file(args.plan_path);
+    plan = read_plan_file(args.plan_path, args.expect_hash);
   }
 
   // The fingerprint covers the schemas the plan manages, read as when planned.
@@ -132,6 +152,11 @@ void add_apply_command(CLI::App& app, int& exit_code) {
                                    "Apply this plan (JSON from pgshift plan --format json) "
                                    "exactly as reviewed");
   plan->excludes(command->get_option("--schema"));
+  command
+      ->add_option("--expect-hash", args->expect_hash,
+                   "Refuse the plan file unless its content hash is this one (the "
+                   "\"plan hash: sha256:...\" line of the reviewed rendering)")
+      ->needs(plan);
   command
       ->add_option("--retries", args->retries,
                    "Retries of a step or batch whose lock was not granted in time")

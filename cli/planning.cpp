@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "catalog/connection.hpp"
+#include "catalog/fingerprint.hpp"
 #include "catalog/reader.hpp"
 #include "cli/dev_database.hpp"
 #include "schemas/error.hpp"
@@ -112,10 +113,34 @@ schemas::Database read_current(const PlanningInputs& inputs, const schemas::Data
   return current;
 }
 
+// The catalog a plan from `current` to `desired` produces: `desired`, except
+// the identity options of a column that already has an identity, which the
+// planner leaves as they are (with a warning).
+schemas::Database expected_catalog(const schemas::Database& current,
+                                   schemas::Database desired) {
+  for (auto& schema : desired.schemas) {
+    for (auto& table : schema.tables) {
+      const schemas::Table* before = schemas::find_table(current, schema.name, table.name);
+      if (before == nullptr) continue;
+      for (auto& column : table.columns) {
+        const schemas::Column* was = schemas::find_named(before->columns, column.name);
+        if (was != nullptr && was->identity != schemas::IdentityKind::None &&
+            column.identity != schemas::IdentityKind::None) {
+          column.identity_options = was->identity_options;
+        }
+      }
+    }
+  }
+  return desired;
+}
+
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   planner::PlanOptions options = plan_options(inputs);
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
+  prepared.plan.ignore = prepared.desired.ignore;
+  prepared.plan.target_fingerprint =
+      catalog::schema_fingerprint(expected_catalog(prepared.current, prepared.desired));
 }
 
 }  // namespace

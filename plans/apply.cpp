@@ -9,8 +9,10 @@
 #include <utility>
 
 #include "catalog/connection.hpp"
+#include "catalog/fingerprint.hpp"
 #include "plans/apply_applier.hpp"
 #include "plans/sql_text.hpp"
+#include "schemas/ignore.hpp"
 
 namespace pgshift::plans {
 
@@ -273,7 +275,7 @@ ApplyResult Applier::run() {
   }
   monitor_.reset();
 
-  result.remaining = verify();
+  result.remaining = verify(result);
   if (result.remaining.empty()) journal_->finish();
   log_summary(result, std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started));
@@ -377,9 +379,29 @@ void Applier::dry_run(ApplyResult& result) {
   }
 }
 
-std::vector<std::string> Applier::verify() {
+std::vector<std::string> Applier::verify(const ApplyResult& result) {
   std::vector<std::string> remaining;
   const std::set<int> done = journal_->done_steps();
+  if (!plan_.target_fingerprint.empty()) {
+    // The journal says what ran; only the catalog says what is there. A
+    // forged or stale journal skips steps, and this is where it shows.
+    schemas::Database now = catalog::read_catalog(*conn_, options_.read_options);
+    schemas::remove_ignored(now, plan_.ignore);
+    const std::string found = catalog::schema_fingerprint(std::move(now));
+    if (found != plan_.target_fingerprint) {
+      remaining.push_back(fmt::format(
+          "the schema is not the one the plan produces (catalog fingerprint {}, the plan's "
+          "target {})",
+          found, plan_.target_fingerprint));
+      for (const StepReport& report : result.steps) {
+        if (report.outcome != StepOutcome::AlreadyDone) continue;
+        remaining.push_back(fmt::format(
+            "step {} of {} ({}) was skipped because the journal records it as done by an "
+            "earlier run",
+            report.step_id, plan_.steps.size(), report.summary));
+      }
+    }
+  }
   pqxx::nontransaction tx(*conn_);
   for (const Step& step : plan_.steps) {
     if (done.count(step.id) == 0) {
@@ -408,7 +430,10 @@ void Applier::log_summary(const ApplyResult& result, std::chrono::milliseconds e
       result.steps_run, result.steps_skipped, format_seconds(elapsed), result.retries,
       format_seconds(result.lock_wait), result.rows_backfilled);
   if (result.remaining.empty()) {
-    log_ << "verified: every step done, no INVALID index left\n";
+    log_ << (plan_.target_fingerprint.empty()
+                 ? "verified: every step done, no INVALID index left\n"
+                 : "verified: the schema is the plan's target, every step done, no INVALID "
+                   "index left\n");
     return;
   }
   log_ << "verification failed:\n";

@@ -21,10 +21,10 @@
 //      its checkpoint (next key) commits with the batch, so no row is lost or
 //      updated twice across a crash. The batch size adapts to a target
 //      duration.
-//   6. Verification of --plan mode: every step journaled, and no index built
-//      by the plan left INVALID. Comparing the catalog with the desired schema
-//      needs the planner and is the caller's job (the CLI does it for
-//      `apply --schema`).
+//   6. Verification after the last step: the catalog read back (ignored
+//      objects left out) has the plan's target_fingerprint, when the plan
+//      carries one, so a forged or stale journal cannot pass; every step is
+//      journaled; no index built by the plan is left INVALID.
 //
 // Thread safety: apply_plan() may run concurrently with itself in one process
 // (each call has its own sessions); the options' `log` stream must not be
@@ -108,8 +108,9 @@ struct ApplyResult {
   int64_t rows_backfilled = 0;
   bool resumed = false;  // an earlier run of this plan had started
   std::vector<StepReport> steps;
-  // Verification failures after the last step ("step 3 is not journaled",
-  // `index "public.i" is INVALID`); empty on success and in a dry run.
+  // Verification failures after the last step ("the schema is not the one
+  // the plan produces ...", "step 3 ... is not recorded as done", `index
+  // "public.i" is INVALID`); empty on success and in a dry run.
   std::vector<std::string> remaining;
 };
 

@@ -54,7 +54,7 @@ class Applier {
   void check_fresh();
   void report_invalid_indexes();
   void dry_run(ApplyResult& result);
-  std::vector<std::string> verify();
+  std::vector<std::string> verify(const ApplyResult& result);
   void log_summary(const ApplyResult& result, std::chrono::milliseconds elapsed);
 
   // apply_steps.cpp
