@@ -1,14 +1,18 @@
 // pgshift apply: apply a saved plan (--plan) or plan and apply in one go
-// (--schema). Exit codes: 0 applied and verified (or nothing to do, or a dry
-// run), 1 error, refusal, or differences left after the last step.
+// (--schema), resuming an unfinished run of the same desired state; --abandon
+// gives up unfinished runs. Exit codes: 0 applied and verified (or nothing to
+// do, a dry run, or abandoned), 1 error, refusal, or differences left after
+// the last step.
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "catalog/fingerprint.hpp"
 #include "cli/planning.hpp"
 #include "plans/apply.hpp"
 #include "plans/render_json.hpp"
@@ -31,6 +35,7 @@ struct ApplyArgs {
   std::string on_long_tx = "report";
   bool dry_run = false;
   bool yes = false;
+  bool abandon = false;  // --abandon: mark unfinished runs abandoned, apply nothing
   bool lock_timeout_given = false;  // --lock-timeout overrides a saved plan's timeouts
 };
 
@@ -98,19 +103,54 @@ bool confirmed(const plans::Plan& plan, const std::string& target) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
+// apply --abandon: the journal forgets its unfinished runs, so that a new
+// plan may be made and applied. The schema is left as the runs left it.
+int run_abandon(const ApplyArgs& args) {
+  const auto runs = plans::abandon_unfinished_applies(args.inputs.db);
+  if (runs.empty()) std::cerr << "pgshift apply: no unfinished apply to abandon\n";
+  for (const auto& run : runs) {
+    std::cerr << "pgshift apply: abandoned the unfinished apply of " << describe_unfinished(run)
+              << "; what it did stays in the database\n";
+  }
+  return 0;
+}
+
 int run_apply(const ApplyArgs& args) {
+  if (args.abandon) return run_abandon(args);
   const bool schema_mode = args.plan_path.empty();
   plans::Plan plan;
   schemas::Database desired;  // canonical, in --schema mode
   plans::ApplyOptions options = apply_options(args);
   if (schema_mode) {
-    const PreparedPlan prepared = prepare_plan(args.inputs);
-    plan = prepared.plan;
-    desired = prepared.desired;
-    if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return 1;
-    if (plan.steps.empty()) {
-      std::cerr << "pgshift apply: the database already matches the schema; nothing to do\n";
-      return 0;
+    // Resume is the default: an unfinished run of this desired state goes on
+    // with its own plan. Planning again from the half-done catalog would not
+    // know what the run was in the middle of (a column added, not yet filled).
+    desired = prepare_desired(args.inputs);
+    options.desired_fingerprint = catalog::fingerprint(desired);
+    const auto unfinished = plans::unfinished_applies(args.inputs.db);
+    const auto same = std::find_if(unfinished.begin(), unfinished.end(), [&](const auto& run) {
+      return run.desired_fingerprint == options.desired_fingerprint && run.plan.has_value();
+    });
+    if (same != unfinished.end()) {
+      plan = *same->plan;
+      std::cerr << "pgshift apply: resuming the unfinished apply of this schema: "
+                << plans::describe_unfinished(*same)
+                << "; to plan anew instead, abandon it with `pgshift apply --abandon`\n";
+      if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return 1;
+    } else if (!unfinished.empty()) {
+      std::cerr << "pgshift apply: the database has an unfinished apply of another plan ("
+                << plans::describe_unfinished(unfinished.front())
+                << "): run the command that started it again to resume it, or abandon it with "
+                   "`pgshift apply --abandon`, then plan again\n";
+      return 1;
+    } else {
+      const PreparedPlan prepared = replan(args.inputs, desired);
+      plan = prepared.plan;
+      if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return 1;
+      if (plan.steps.empty()) {
+        std::cerr << "pgshift apply: the database already matches the schema; nothing to do\n";
+        return 0;
+      }
     }
   } else {
     plan = read_plan_file(args.plan_path, args.expect_hash);
@@ -182,9 +222,16 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--dry-run", args->dry_run, "Show what would run; change nothing");
   command->add_flag("-y,--yes", args->yes, "Apply without asking");
+  command
+      ->add_flag("--abandon", args->abandon,
+                 "Abandon the unfinished applies in the journal (a killed or failed run) "
+                 "instead of resuming them, so that a new plan can be applied; changes "
+                 "nothing else")
+      ->excludes(plan)
+      ->excludes(command->get_option("--schema"));
   command->callback([args, command, &exit_code] {
-    if (args->plan_path.empty() && args->inputs.schema_path.empty()) {
-      throw pgshift::Error("apply needs --plan FILE or --schema PATH");
+    if (!args->abandon && args->plan_path.empty() && args->inputs.schema_path.empty()) {
+      throw pgshift::Error("apply needs --plan FILE, --schema PATH or --abandon");
     }
     args->lock_timeout_given = command->count("--lock-timeout") > 0;
     exit_code = run_apply(*args);

@@ -167,7 +167,7 @@ void write_output(const std::string& text, const std::string& path, const std::s
   if (!out) throw pgshift::Error("could not write " + what + " to \"" + path + "\"");
 }
 
-PreparedPlan prepare_plan(const PlanningInputs& inputs) {
+schemas::Database prepare_desired(const PlanningInputs& inputs) {
   // Everything about the input is checked before any connection is made.
   plan_options(inputs);
   schemas::Database desired = schemas::load_yaml_file(inputs.schema_path);
@@ -177,14 +177,14 @@ PreparedPlan prepare_plan(const PlanningInputs& inputs) {
     throw pgshift::Error("invalid ignore pattern \"" + pattern_errors[0].pattern +
                          "\": " + pattern_errors[0].message);
   }
-
-  PreparedPlan prepared;
-  prepared.current = read_current(inputs, desired);
   const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
-  prepared.desired = canonicalize_on_server(desired, dev_server);
-  schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
-  plan_into(inputs, prepared);
-  return prepared;
+  schemas::Database canonical = canonicalize_on_server(desired, dev_server);
+  schemas::remove_ignored(canonical, canonical.ignore);
+  return canonical;
+}
+
+PreparedPlan prepare_plan(const PlanningInputs& inputs) {
+  return replan(inputs, prepare_desired(inputs));
 }
 
 PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desired) {

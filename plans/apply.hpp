@@ -7,7 +7,9 @@
 //   1. One apply per database: a session-level advisory lock; a second apply
 //      fails at once with ApplyError.
 //   2. A plan that is not being resumed must have been made from the catalog
-//      as it is now (Plan::fingerprint), else ApplyError asks to re-plan.
+//      as it is now (Plan::fingerprint), else ApplyError asks to re-plan; and
+//      no other plan's run may be unfinished in the journal (ApplyError: it
+//      must be resumed or abandoned first, see abandon_unfinished_applies).
 //   3. Transactional steps run in one transaction each, with SET LOCAL
 //      lock_timeout and statement_timeout, and are journaled in that same
 //      transaction. A lock not granted in time (SQLSTATE 55P03) or a deadlock
@@ -34,6 +36,7 @@
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +71,10 @@ struct ApplyOptions {
   bool progress_bar = false;                  // redraw one line (a terminal); else plain lines
   std::chrono::seconds progress_interval{5};  // between plain progress lines
   catalog::ReadOptions read_options;          // as the plan was made, for the fingerprint
+  // apply --schema: catalog::fingerprint of the canonical desired model,
+  // journaled with the run so that the same command finds it and resumes it
+  // (unfinished_applies); "" for apply --plan.
+  std::string desired_fingerprint;
 };
 
 inline constexpr std::chrono::milliseconds kDefaultLockTimeout{200};
@@ -135,6 +142,30 @@ class ApplyError : public pgshift::Error {
 // plan is stale, has Error diagnostics, or a backfill table has no usable key;
 // pgshift::Error when the server cannot be reached.
 ApplyResult apply_plan(const std::string& target, const Plan& plan, const ApplyOptions& options);
+
+// A run in the journal neither finished nor abandoned.
+struct UnfinishedApply {
+  std::string plan_hash;
+  std::string desired_fingerprint;  // "" for a run of apply --plan
+  std::optional<Plan> plan;         // nullopt in journals older than the plan column
+  int steps = 0;
+  int steps_done = 0;
+  std::string started_at;  // "2026-11-30 22:01:02 UTC"
+};
+
+// The unfinished runs in the journal of `target`, oldest first; none when it
+// has no journal. Changes nothing but an older pgshift's journal tables,
+// which get their newer columns. Throws pgshift::Error when the server cannot be
+// reached or a journaled plan does not parse.
+std::vector<UnfinishedApply> unfinished_applies(const std::string& target);
+
+// Marks every unfinished run in the journal of `target` abandoned, so that
+// a new plan may be applied, and returns them. Takes the apply lock: throws
+// ApplyError while another apply runs.
+std::vector<UnfinishedApply> abandon_unfinished_applies(const std::string& target);
+
+// `plan H (started T, N of M steps done)`.
+std::string describe_unfinished(const UnfinishedApply& run);
 
 // 16 hex digits identifying what `plan` executes (its fingerprint and every
 // step's statements, backfill, timeouts and transactionality); the journal

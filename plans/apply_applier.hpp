@@ -51,6 +51,7 @@ class Applier {
   // apply.cpp
   void connect_session();
   void acquire_apply_lock();
+  void check_no_unfinished_run();  // ApplyError when another plan's run is unfinished
   void check_fresh();
   void report_invalid_indexes();
   void dry_run(ApplyResult& result);
