@@ -1,19 +1,22 @@
 // pgshift apply: apply a saved plan (--plan) or plan and apply in one go
-// (--schema). Exit codes (cli/exit_codes.hpp): 0 applied and verified (or
-// nothing to do, or a dry run), 1 error, refusal, or differences left after
-// the last step.
+// (--schema), resuming an unfinished run of the same desired state; --abandon
+// gives up unfinished runs. Exit codes (cli/exit_codes.hpp): 0 applied and
+// verified (or nothing to do, a dry run, or abandoned), 1 error, refusal, or
+// differences left after the last step.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "catalog/fingerprint.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/interrupts.hpp"
 #include "cli/planning.hpp"
@@ -30,6 +33,7 @@ namespace {
 struct ApplyArgs {
   PlanningInputs inputs;
   std::string plan_path;
+  std::string expect_hash;  // --expect-hash: the content hash of the reviewed plan
   int retries = 10;
   int64_t batch_size = 0;
   std::string batch_target = "200ms";
@@ -38,10 +42,14 @@ struct ApplyArgs {
   std::string on_long_tx = "report";
   bool dry_run = false;
   bool yes = false;
+  bool abandon = false;  // --abandon: mark unfinished runs abandoned, apply nothing
   bool lock_timeout_given = false;  // --lock-timeout overrides a saved plan's timeouts
 };
 
-plans::Plan read_plan_file(const std::string& path) {
+// Reads a plan file for `apply --plan`; refuses one whose content hash is
+// not `expect_hash` (when given), and one without a target fingerprint (made
+// before pgshift recorded it): its result could not be verified.
+plans::Plan read_plan_file(const std::string& path, const std::string& expect_hash) {
   std::ifstream in(path);
   if (!in) throw pgshift::Error("could not read plan file \"" + path + "\"");
   std::ostringstream text;
@@ -53,11 +61,28 @@ plans::Plan read_plan_file(const std::string& path) {
                          "\" is not a JSON plan; apply --plan reads the JSON rendering: "
                          "pgshift plan --format json -o plan.json (or any -o FILE.json)");
   }
+  plans::Plan plan;
   try {
-    return plans::plan_from_json(content);
+    plan = plans::plan_from_json(content);
   } catch (const pgshift::Error& e) {
     throw pgshift::Error("\"" + path + "\": " + e.what());
   }
+  if (!expect_hash.empty()) {
+    const std::string expected =
+        expect_hash.rfind("sha256:", 0) == 0 ? expect_hash : "sha256:" + expect_hash;
+    const std::string found = plans::plan_content_hash(plan);
+    if (found != expected) {
+      throw pgshift::Error("plan file \"" + path + "\" has hash " + found + ", not " + expected +
+                           " (--expect-hash): it is not the plan that was reviewed; nothing "
+                           "was applied");
+    }
+  }
+  if (plan.target_fingerprint.empty()) {
+    throw pgshift::Error("plan file \"" + path +
+                         "\" has no target_fingerprint (made by an older pgshift), so its "
+                         "result cannot be verified against the schema; plan again");
+  }
+  return plan;
 }
 
 // Redrawing one progress line needs escape codes: only on a terminal, and
@@ -151,22 +176,57 @@ class StopFlag {
   std::atomic<bool> flag_{false};
 };
 
+// apply --abandon: the journal forgets its unfinished runs, so that a new
+// plan may be made and applied. The schema is left as the runs left it.
+int run_abandon(const ApplyArgs& args) {
+  const auto runs = plans::abandon_unfinished_applies(args.inputs.db);
+  if (runs.empty()) std::cerr << "pgshift apply: no unfinished apply to abandon\n";
+  for (const auto& run : runs) {
+    std::cerr << "pgshift apply: abandoned the unfinished apply of " << describe_unfinished(run)
+              << "; what it did stays in the database\n";
+  }
+  return 0;
+}
+
 int run_apply(const ApplyArgs& args) {
+  if (args.abandon) return run_abandon(args);
   const bool schema_mode = args.plan_path.empty();
   plans::Plan plan;
   schemas::Database desired;  // canonical, in --schema mode
   plans::ApplyOptions options = apply_options(args);
   if (schema_mode) {
-    const PreparedPlan prepared = prepare_plan(args.inputs);
-    plan = prepared.plan;
-    desired = prepared.desired;
-    if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return kExitError;
-    if (plan.steps.empty()) {
-      std::cerr << "pgshift apply: the database already matches the schema; nothing to do\n";
-      return kExitOk;
+    // Resume is the default: an unfinished run of this desired state goes on
+    // with its own plan. Planning again from the half-done catalog would not
+    // know what the run was in the middle of (a column added, not yet filled).
+    desired = prepare_desired(args.inputs);
+    options.desired_fingerprint = catalog::fingerprint(desired);
+    const auto unfinished = plans::unfinished_applies(args.inputs.db);
+    const auto same = std::find_if(unfinished.begin(), unfinished.end(), [&](const auto& run) {
+      return run.desired_fingerprint == options.desired_fingerprint && run.plan.has_value();
+    });
+    if (same != unfinished.end()) {
+      plan = *same->plan;
+      std::cerr << "pgshift apply: resuming the unfinished apply of this schema: "
+                << plans::describe_unfinished(*same)
+                << "; to plan anew instead, abandon it with `pgshift apply --abandon`\n";
+      if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return kExitError;
+    } else if (!unfinished.empty()) {
+      std::cerr << "pgshift apply: the database has an unfinished apply of another plan ("
+                << plans::describe_unfinished(unfinished.front())
+                << "): run the command that started it again to resume it, or abandon it with "
+                   "`pgshift apply --abandon`, then plan again\n";
+      return kExitError;
+    } else {
+      const PreparedPlan prepared = replan(args.inputs, desired);
+      plan = prepared.plan;
+      if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return kExitError;
+      if (plan.steps.empty()) {
+        std::cerr << "pgshift apply: the database already matches the schema; nothing to do\n";
+        return kExitOk;
+      }
     }
   } else {
-    plan = read_plan_file(args.plan_path);
+    plan = read_plan_file(args.plan_path, args.expect_hash);
   }
 
   // The fingerprint covers the schemas the plan manages, read as when planned.
@@ -231,6 +291,11 @@ void add_apply_command(CLI::App& app, int& exit_code) {
     plan->excludes(command->get_option(planning_only));
   }
   command
+      ->add_option("--expect-hash", args->expect_hash,
+                   "Refuse the plan file unless its content hash is this one (the "
+                   "\"plan hash: sha256:...\" line of the reviewed rendering)")
+      ->needs(plan);
+  command
       ->add_option("--retries", args->retries,
                    "Retries of a step or batch whose lock was not granted in time")
       ->capture_default_str();
@@ -255,9 +320,16 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--dry-run", args->dry_run, "Show what would run; change nothing");
   command->add_flag("-y,--yes", args->yes, "Apply without asking");
+  command
+      ->add_flag("--abandon", args->abandon,
+                 "Abandon the unfinished applies in the journal (a killed or failed run) "
+                 "instead of resuming them, so that a new plan can be applied; changes "
+                 "nothing else")
+      ->excludes(plan)
+      ->excludes(command->get_option("--schema"));
   command->callback([args, command, &exit_code] {
-    if (args->plan_path.empty() && args->inputs.schema_path.empty()) {
-      throw UsageError("apply needs --plan FILE or --schema PATH");
+    if (!args->abandon && args->plan_path.empty() && args->inputs.schema_path.empty()) {
+      throw UsageError("apply needs --plan FILE, --schema PATH or --abandon");
     }
     args->lock_timeout_given = command->count("--lock-timeout") > 0;
     exit_code = run_apply(*args);

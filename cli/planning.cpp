@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "catalog/connection.hpp"
+#include "catalog/fingerprint.hpp"
 #include "catalog/reader.hpp"
 #include "cli/dev_database.hpp"
 #include "schemas/error.hpp"
@@ -184,10 +185,34 @@ schemas::Database read_current(const PlanningInputs& inputs, const schemas::Data
   return current;
 }
 
+// The catalog a plan from `current` to `desired` produces: `desired`, except
+// the identity options of a column that already has an identity, which the
+// planner leaves as they are (with a warning).
+schemas::Database expected_catalog(const schemas::Database& current,
+                                   schemas::Database desired) {
+  for (auto& schema : desired.schemas) {
+    for (auto& table : schema.tables) {
+      const schemas::Table* before = schemas::find_table(current, schema.name, table.name);
+      if (before == nullptr) continue;
+      for (auto& column : table.columns) {
+        const schemas::Column* was = schemas::find_named(before->columns, column.name);
+        if (was != nullptr && was->identity != schemas::IdentityKind::None &&
+            column.identity != schemas::IdentityKind::None) {
+          column.identity_options = was->identity_options;
+        }
+      }
+    }
+  }
+  return desired;
+}
+
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   planner::PlanOptions options = plan_options(inputs);
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
+  prepared.plan.ignore = prepared.desired.ignore;
+  prepared.plan.target_fingerprint =
+      catalog::schema_fingerprint(expected_catalog(prepared.current, prepared.desired));
 }
 
 }  // namespace
@@ -227,7 +252,7 @@ void write_output(const std::string& text, const std::string& path, const std::s
   if (!out) throw pgshift::Error("could not write " + what + " to \"" + path + "\"");
 }
 
-PreparedPlan prepare_plan(const PlanningInputs& inputs) {
+schemas::Database prepare_desired(const PlanningInputs& inputs) {
   // Everything about the input is checked before any connection is made.
   plan_options(inputs);
   schemas::Database desired = schemas::load_yaml_file(inputs.schema_path);
@@ -238,14 +263,14 @@ PreparedPlan prepare_plan(const PlanningInputs& inputs) {
     throw pgshift::Error("invalid ignore pattern \"" + pattern_errors[0].pattern +
                          "\": " + pattern_errors[0].message);
   }
-
-  PreparedPlan prepared;
-  prepared.current = read_current(inputs, desired);
   const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
-  prepared.desired = canonicalize_on_server(desired, dev_server);
-  schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
-  plan_into(inputs, prepared);
-  return prepared;
+  schemas::Database canonical = canonicalize_on_server(desired, dev_server);
+  schemas::remove_ignored(canonical, canonical.ignore);
+  return canonical;
+}
+
+PreparedPlan prepare_plan(const PlanningInputs& inputs) {
+  return replan(inputs, prepare_desired(inputs));
 }
 
 PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desired) {

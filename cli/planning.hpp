@@ -58,6 +58,12 @@ struct PreparedPlan {
 // always the wrong file or an empty directory.
 void require_named_schemas(const schemas::Database& desired, const std::string& path);
 
+// Loads the YAML and canonicalises it on the dev server (ignored objects
+// removed): the desired model of prepare_plan(), without reading the target.
+// Throws pgshift::Error (a LoadError for a bad YAML file, before any
+// connection is made).
+schemas::Database prepare_desired(const PlanningInputs& inputs);
+
 // Loads, reads, canonicalises and plans. Throws pgshift::Error (a LoadError
 // for a bad YAML file, before any connection is made).
 PreparedPlan prepare_plan(const PlanningInputs& inputs);

@@ -9,8 +9,11 @@
 #include <utility>
 
 #include "catalog/connection.hpp"
+#include "catalog/fingerprint.hpp"
 #include "plans/apply_applier.hpp"
+#include "plans/render_json.hpp"
 #include "plans/sql_text.hpp"
+#include "schemas/ignore.hpp"
 
 namespace pgshift::plans {
 
@@ -97,6 +100,58 @@ std::string plan_hash(const Plan& plan) {
     }
   }
   return hash.hex();
+}
+
+std::string describe_unfinished(const UnfinishedApply& run) {
+  return fmt::format("plan {} (started {}, {} of {} steps done)", run.plan_hash, run.started_at,
+                     run.steps_done, run.steps);
+}
+
+namespace {
+
+std::vector<UnfinishedApply> unfinished_in(detail::Journal& journal) {
+  std::vector<UnfinishedApply> runs;
+  if (!journal.exists()) return runs;
+  journal.create();  // an older pgshift's journal gets its newer columns
+  for (const detail::RunRecord& record : journal.unfinished_runs()) {
+    UnfinishedApply run{record.plan_hash, record.desired_hash, std::nullopt, record.steps,
+                        record.steps_done, record.started_at};
+    if (!record.plan_json.empty()) {
+      try {
+        run.plan = plan_from_json(record.plan_json);
+      } catch (const pgshift::Error& e) {
+        throw pgshift::Error("the journaled plan " + record.plan_hash +
+                             " cannot be read back: " + e.what());
+      }
+    }
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+}  // namespace
+
+std::vector<UnfinishedApply> unfinished_applies(const std::string& target) {
+  auto conn = catalog::connect(target);
+  detail::Journal journal(*conn, "");
+  return unfinished_in(journal);
+}
+
+std::vector<UnfinishedApply> abandon_unfinished_applies(const std::string& target) {
+  auto conn = catalog::connect(target);
+  {
+    pqxx::nontransaction tx(*conn);
+    if (!tx.exec_params(kTryApplyLock, kApplyLockKey)[0][0].as<bool>()) {
+      throw ApplyError(fmt::format("another pgshift apply is running on database \"{}\"; wait "
+                                   "for it to end before abandoning its run",
+                                   conn->dbname()),
+                       0, "");
+    }
+  }
+  detail::Journal journal(*conn, "");
+  std::vector<UnfinishedApply> runs = unfinished_in(journal);
+  for (const UnfinishedApply& run : runs) journal.abandon(run.plan_hash);
+  return runs;
 }
 
 ApplyResult apply_plan(const std::string& target, const Plan& plan, const ApplyOptions& options) {
@@ -242,8 +297,9 @@ ApplyResult Applier::run() {
   const RunState state = journal_->state();
   result.resumed = state != RunState::NotStarted;
   if (state == RunState::NotStarted) {
+    check_no_unfinished_run();
     check_fresh();
-    journal_->start(plan_);
+    journal_->start(plan_, options_.desired_fingerprint);
   }
   const std::set<int> done = journal_->done_steps();
   log_ << fmt::format("{} plan {} ({} steps) on {}{}\n",
@@ -292,7 +348,7 @@ ApplyResult Applier::run() {
     return result;
   }
 
-  result.remaining = verify();
+  result.remaining = verify(result);
   if (result.remaining.empty()) journal_->finish();
   log_summary(result, std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started));
@@ -318,6 +374,21 @@ void Applier::acquire_apply_lock() {
                   conn_->dbname(),
                   holder.empty() ? "" : fmt::format(" (backend pid {})", holder[0][0].c_str())),
       0, "");
+}
+
+void Applier::check_no_unfinished_run() {
+  for (const RunRecord& run : journal_->unfinished_runs()) {
+    if (run.plan_hash == plan_hash_) continue;
+    throw ApplyError(
+        fmt::format("database \"{}\" has an unfinished apply of another plan ({}): run the "
+                    "command that started it again to resume it, or abandon it with "
+                    "`pgshift apply --abandon`, then plan again",
+                    conn_->dbname(),
+                    describe_unfinished(UnfinishedApply{run.plan_hash, run.desired_hash,
+                                                        std::nullopt, run.steps, run.steps_done,
+                                                        run.started_at})),
+        0, "");
+  }
 }
 
 void Applier::check_fresh() {
@@ -358,10 +429,14 @@ void Applier::report_invalid_indexes() {
 
 void Applier::dry_run(ApplyResult& result) {
   std::set<int> done;
+  // An older pgshift's journal gets its newer columns: the only write of a
+  // dry run, to pgshift's own schema.
+  if (journal_->exists()) journal_->create();
   if (journal_->exists() && journal_->state() != RunState::NotStarted) {
     done = journal_->done_steps();
     result.resumed = true;
   } else {
+    if (journal_->exists()) check_no_unfinished_run();
     check_fresh();
   }
   log_ << fmt::format("dry run: plan {} ({} steps) on {}; nothing is changed\n", plan_hash_,
@@ -398,9 +473,29 @@ void Applier::dry_run(ApplyResult& result) {
   }
 }
 
-std::vector<std::string> Applier::verify() {
+std::vector<std::string> Applier::verify(const ApplyResult& result) {
   std::vector<std::string> remaining;
   const std::set<int> done = journal_->done_steps();
+  if (!plan_.target_fingerprint.empty()) {
+    // The journal says what ran; only the catalog says what is there. A
+    // forged or stale journal skips steps, and this is where it shows.
+    schemas::Database now = catalog::read_catalog(*conn_, options_.read_options);
+    schemas::remove_ignored(now, plan_.ignore);
+    const std::string found = catalog::schema_fingerprint(std::move(now));
+    if (found != plan_.target_fingerprint) {
+      remaining.push_back(fmt::format(
+          "the schema is not the one the plan produces (catalog fingerprint {}, the plan's "
+          "target {})",
+          found, plan_.target_fingerprint));
+      for (const StepReport& report : result.steps) {
+        if (report.outcome != StepOutcome::AlreadyDone) continue;
+        remaining.push_back(fmt::format(
+            "step {} of {} ({}) was skipped because the journal records it as done by an "
+            "earlier run",
+            report.step_id, plan_.steps.size(), report.summary));
+      }
+    }
+  }
   pqxx::nontransaction tx(*conn_);
   for (const Step& step : plan_.steps) {
     if (done.count(step.id) == 0) {
@@ -429,7 +524,10 @@ void Applier::log_summary(const ApplyResult& result, std::chrono::milliseconds e
       result.steps_run, result.steps_skipped, format_seconds(elapsed), result.retries,
       format_seconds(result.lock_wait), result.rows_backfilled);
   if (result.remaining.empty()) {
-    log_ << "verified: every step done, no INVALID index left\n";
+    log_ << (plan_.target_fingerprint.empty()
+                 ? "verified: every step done, no INVALID index left\n"
+                 : "verified: the schema is the plan's target, every step done, no INVALID "
+                   "index left\n");
     return;
   }
   log_ << "verification failed:\n";

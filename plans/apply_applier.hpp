@@ -57,10 +57,11 @@ class Applier {
   // apply.cpp
   void connect_session();
   void acquire_apply_lock();
+  void check_no_unfinished_run();  // ApplyError when another plan's run is unfinished
   void check_fresh();
   void report_invalid_indexes();
   void dry_run(ApplyResult& result);
-  std::vector<std::string> verify();
+  std::vector<std::string> verify(const ApplyResult& result);
   void log_summary(const ApplyResult& result, std::chrono::milliseconds elapsed);
 
   // apply_steps.cpp

@@ -169,6 +169,13 @@ bool operator==(const Diagnostic& a, const Diagnostic& b);
 
 struct Plan {
   std::string fingerprint;     // of the catalog the plan was made from
+  // catalog::schema_fingerprint of the catalog the plan must produce: the
+  // desired model as the server spells it, objects matching `ignore` left out.
+  // The applier verifies against it. Empty in plans made before it existed.
+  std::string target_fingerprint;
+  // The ignore patterns the plan was made with (schemas/ignore.hpp): objects
+  // they match are left out of target_fingerprint.
+  std::vector<std::string> ignore;
   // The schemas the plan manages (the desired model's), sorted: the catalog is
   // read with exactly these when the fingerprint is made and checked.
   std::vector<std::string> schemas;
