@@ -68,7 +68,7 @@ class ScratchDatabase {
 
 // Runs the plan that creates `desired` from nothing. Backfills have nothing to
 // fill in an empty database and are skipped.
-void build(pqxx::connection& conn, const Plan& plan) {
+void build(pqxx::connection& conn, const plans::Plan& plan) {
   for (const auto& step : plan.steps) {
     for (const auto& statement : step.statements) {
       try {
@@ -111,11 +111,11 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
   // A new database is not empty (public, with its comment and owner): plan
   // from what it really holds.
   const schemas::Database fresh = catalog::read_catalog(*conn);
-  const Plan plan = planner::plan_changes(fresh, desired, planner::PlanOptions{});
-  if (has_errors(plan)) {
+  const plans::Plan plan = planner::plan_changes(fresh, desired, planner::PlanOptions{});
+  if (plans::has_errors(plan)) {
     std::string message = "the desired schema cannot be planned:";
     for (const auto& diagnostic : plan.diagnostics) {
-      if (diagnostic.severity == Severity::Error) message += "\n  " + diagnostic.message;
+      if (diagnostic.severity == plans::Severity::Error) message += "\n  " + diagnostic.message;
     }
     throw pgshift::Error(message);
   }
