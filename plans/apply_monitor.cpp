@@ -25,7 +25,7 @@ WHERE a.pid = $1)sql";
 
 LockMonitor::LockMonitor(const std::string& target) : conn_(catalog::connect(target)) {
   pqxx::nontransaction tx(*conn_);
-  tx.exec("SET application_name = 'pgshift apply monitor'");
+  catalog::exec_one(tx, "SET application_name = 'pgshift apply monitor'");
   thread_ = std::thread([this] { run(); });
 }
 

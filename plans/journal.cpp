@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "catalog/connection.hpp"
+
 namespace pgshift::plans::detail {
 
 namespace {
@@ -9,15 +11,16 @@ namespace {
 // The schema name is fixed: catalog::read_catalog skips "_pgshift" by name.
 // Not "pgshift": a role of that name would find it first on the default
 // search_path ("$user", public) and create its tables there.
-constexpr const char* kCreateJournal = R"sql(
-CREATE SCHEMA IF NOT EXISTS _pgshift;
+// One statement each: every statement goes through catalog::exec_one.
+constexpr const char* kCreateJournal[] = {"CREATE SCHEMA IF NOT EXISTS _pgshift", R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_runs (
   plan_hash   text PRIMARY KEY,
   fingerprint text NOT NULL,
   steps       integer NOT NULL,
   started_at  timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
-);
+))sql",
+                                          R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_steps (
   plan_hash   text NOT NULL REFERENCES _pgshift.apply_runs,
   step_id     integer NOT NULL,
@@ -25,7 +28,8 @@ CREATE TABLE IF NOT EXISTS _pgshift.apply_steps (
   duration_ms bigint NOT NULL,
   finished_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (plan_hash, step_id)
-);
+))sql",
+                                          R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_backfills (
   plan_hash  text NOT NULL REFERENCES _pgshift.apply_runs,
   step_id    integer NOT NULL,
@@ -34,7 +38,7 @@ CREATE TABLE IF NOT EXISTS _pgshift.apply_backfills (
   rows_done  bigint NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (plan_hash, step_id)
-))sql";
+))sql"};
 
 constexpr const char* kJournalExists = "SELECT to_regclass('_pgshift.apply_backfills') IS NOT NULL";
 constexpr const char* kRunState =
@@ -64,13 +68,13 @@ Journal::Journal(pqxx::connection& conn, std::string plan_hash)
 
 bool Journal::exists() {
   pqxx::nontransaction tx(conn_);
-  return tx.exec(kJournalExists)[0][0].as<bool>();
+  return catalog::exec_one(tx, kJournalExists)[0][0].as<bool>();
 }
 
 void Journal::create() {
   pqxx::work tx(conn_);
-  tx.exec("SET LOCAL client_min_messages = warning");
-  tx.exec(kCreateJournal);
+  catalog::exec_one(tx, "SET LOCAL client_min_messages = warning");
+  for (const char* statement : kCreateJournal) catalog::exec_one(tx, statement);
   tx.commit();
 }
 
