@@ -1,9 +1,8 @@
 #include "cli/dev_database.hpp"
 
+#include <pqxx/pqxx>
 #include <random>
 #include <sstream>
-
-#include <pqxx/pqxx>
 
 #include "catalog/connection.hpp"
 #include "cli/interrupts.hpp"
@@ -40,7 +39,7 @@ class ScratchDatabase {
     interrupts::register_scratch(server_target, name_);
     try {
       pqxx::nontransaction work(*admin_);
-      work.exec("CREATE DATABASE " + work.quote_name(name_) + " TEMPLATE template0");
+      catalog::exec_one(work, "CREATE DATABASE " + work.quote_name(name_) + " TEMPLATE template0");
     } catch (const pqxx::sql_error& e) {
       interrupts::unregister_scratch();
       throw pgshift::Error(
@@ -59,7 +58,7 @@ class ScratchDatabase {
       pqxx::nontransaction work(*admin_);
       work.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
                        name_);
-      work.exec("DROP DATABASE IF EXISTS " + work.quote_name(name_));
+      catalog::exec_one(work, "DROP DATABASE IF EXISTS " + work.quote_name(name_));
     } catch (const std::exception&) {
       // Best effort: a leftover pgshift_dev_* database holds no data.
     }
@@ -84,11 +83,11 @@ void build(pqxx::connection& conn, const plans::Plan& plan) {
     for (const auto& statement : step.statements) {
       try {
         pqxx::nontransaction work(conn);
-        work.exec(statement);
+        catalog::exec_one(work, statement);
       } catch (const pqxx::sql_error& e) {
         throw pgshift::Error("the desired schema does not build: " + step.summary + ": " +
-                             first_line(e.what()) + " (SQLSTATE " +
-                             e.sqlstate() + ")\n  in: " + statement);
+                             first_line(e.what()) + " (SQLSTATE " + e.sqlstate() +
+                             ")\n  in: " + statement);
       }
     }
   }
@@ -98,6 +97,14 @@ void carry_hints(const schemas::Database& desired, schemas::Database& canonical)
   canonical.ignore = desired.ignore;
   canonical.drop_schemas = desired.drop_schemas;
   for (auto& schema : canonical.schemas) {
+    for (auto& view : schema.materialized_views) {
+      for (const auto& wanted_schema : desired.schemas) {
+        if (wanted_schema.name != schema.name) continue;
+        if (const auto* wanted = schemas::find_named(wanted_schema.materialized_views, view.name)) {
+          view.with_data = wanted->with_data;
+        }
+      }
+    }
     for (auto& table : schema.tables) {
       const schemas::Table* wanted = schemas::find_table(desired, schema.name, table.name);
       if (!wanted) continue;
@@ -123,7 +130,14 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
   // A new database is not empty (public, with its comment and owner): plan
   // from what it really holds.
   const schemas::Database fresh = catalog::read_catalog(*conn);
-  const plans::Plan plan = planner::plan_changes(fresh, desired, planner::PlanOptions{});
+  // Materialized views are made WITH NO DATA: filling one runs its query, and
+  // so any function of the YAML it calls, on the dev server. Whether the
+  // desired view holds data is carried over from the YAML below.
+  schemas::Database unfilled = desired;
+  for (auto& schema : unfilled.schemas) {
+    for (auto& view : schema.materialized_views) view.with_data = false;
+  }
+  const plans::Plan plan = planner::plan_changes(fresh, unfilled, planner::PlanOptions{});
   if (plans::has_errors(plan)) {
     std::string message = "the desired schema cannot be planned:";
     for (const auto& diagnostic : plan.diagnostics) {

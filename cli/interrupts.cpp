@@ -49,7 +49,7 @@ void drop_scratch(const Scratch& scratch) {
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
           "AND pid <> pg_backend_pid()",
           scratch.name);
-      work.exec("DROP DATABASE IF EXISTS " + work.quote_name(scratch.name));
+      catalog::exec_one(work, "DROP DATABASE IF EXISTS " + work.quote_name(scratch.name));
       say("interrupted: dropped the scratch database \"" + scratch.name + "\"");
       return;
     } catch (const std::exception& e) {

@@ -358,11 +358,12 @@ ApplyResult Applier::run() {
 void Applier::connect_session() {
   conn_ = catalog::connect(target_);
   pqxx::nontransaction tx(*conn_);
-  tx.exec("SET application_name = 'pgshift apply'");
+  catalog::exec_one(tx, "SET application_name = 'pgshift apply'");
   // From PostgreSQL 14 the server notices within a second that a killed
   // applier is gone, even mid-statement, and rolls its work back; older
   // servers notice when the statement ends.
-  if (conn_->server_version() >= 140000) tx.exec("SET client_connection_check_interval = 1000");
+  if (conn_->server_version() >= 140000)
+    catalog::exec_one(tx, "SET client_connection_check_interval = 1000");
 }
 
 void Applier::acquire_apply_lock() {
@@ -417,7 +418,7 @@ void Applier::report_invalid_indexes() {
     }
   }
   pqxx::nontransaction tx(*conn_);
-  for (const auto& row : tx.exec(kInvalidIndexes)) {
+  for (const auto& row : catalog::exec_one(tx, kInvalidIndexes)) {
     const std::pair<std::string, std::string> index{row[0].c_str(), row[1].c_str()};
     log_ << fmt::format("found INVALID index \"{}.{}\" (a failed CREATE INDEX CONCURRENTLY): {}\n",
                         index.first, index.second,

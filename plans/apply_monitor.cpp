@@ -53,7 +53,7 @@ std::string pid_array(const std::vector<int>& pids) {
 LockMonitor::LockMonitor(const std::string& target, std::vector<int> own_pids)
     : conn_(catalog::connect(target)), own_pids_(pid_array(own_pids)) {
   pqxx::nontransaction tx(*conn_);
-  tx.exec("SET application_name = 'pgshift apply monitor'");
+  catalog::exec_one(tx, "SET application_name = 'pgshift apply monitor'");
   build_progress_supported_ = conn_->server_version() >= 120000;
   thread_ = std::thread([this] { run(); });
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 
+#include "catalog/connection.hpp"
 #include "plans/apply_applier.hpp"
 #include "plans/sql_text.hpp"
 
@@ -67,13 +68,14 @@ class SessionTimeouts {
                   std::chrono::milliseconds statement_timeout)
       : conn_(conn) {
     pqxx::nontransaction tx(conn_);
-    tx.exec(fmt::format("SET lock_timeout = {}", lock_timeout.count()));
-    tx.exec(fmt::format("SET statement_timeout = {}", statement_timeout.count()));
+    catalog::exec_one(tx, fmt::format("SET lock_timeout = {}", lock_timeout.count()));
+    catalog::exec_one(tx, fmt::format("SET statement_timeout = {}", statement_timeout.count()));
   }
   ~SessionTimeouts() {
     try {
       pqxx::nontransaction tx(conn_);
-      tx.exec("RESET lock_timeout; RESET statement_timeout");
+      catalog::exec_one(tx, "RESET lock_timeout");
+      catalog::exec_one(tx, "RESET statement_timeout");
     } catch (const std::exception&) {
       // The session is gone; whoever uses it next reports that.
     }
@@ -316,17 +318,19 @@ void Applier::run_in_transaction(const Step& step, StepReport& report) {
   const auto started = Clock::now();
   with_retries(step, report, [&] {
     pqxx::work tx(*conn_);
-    tx.exec(fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
-    tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
+    catalog::exec_one(tx, fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
+    catalog::exec_one(
+        tx, fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
     for (const RelationLock* lock : locks) {
       const std::string relation = quote_qualified(lock->schema, lock->relation);
       // A relation the step itself creates has nothing to lock yet, and LOCK
       // TABLE takes tables, views and foreign tables only (not a materialized
       // view): the statement itself locks those.
       if (tx.exec_params(kLockableRelation, relation).empty()) continue;
-      tx.exec(fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
+      catalog::exec_one(
+          tx, fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
     }
-    for (const std::string& statement : step.statements) tx.exec(statement);
+    for (const std::string& statement : step.statements) catalog::exec_one(tx, statement);
     journal_->mark_done(tx, step, since(started));
     tx.commit();
   }, wait_reporter(step, nullptr));
@@ -364,11 +368,11 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
                               index->schema, index->name),
                   &progress);
               pqxx::nontransaction tx(*conn_);
-              tx.exec("DROP INDEX CONCURRENTLY IF EXISTS " +
-                      quote_qualified(index->schema, index->name));
+              catalog::exec_one(tx, "DROP INDEX CONCURRENTLY IF EXISTS " +
+                                        quote_qualified(index->schema, index->name));
             }
             pqxx::nontransaction tx(*conn_);
-            tx.exec(statement);
+            catalog::exec_one(tx, statement);
           },
           wait_reporter(step, index ? &progress : nullptr), index.has_value());
     } catch (const ApplyError& e) {
@@ -394,7 +398,7 @@ std::string Applier::drop_failed_build(const Step& step, const IndexName& index)
     }
     SessionTimeouts timeouts(*conn_, lock_timeout(step), step.statement_timeout);
     pqxx::nontransaction tx(*conn_);
-    tx.exec("DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(index.schema, index.name));
+    catalog::exec_one(tx, "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(index.schema, index.name));
     log_ << fmt::format("  dropped the INVALID index {} the failed build left\n", name);
     return fmt::format("the INVALID index {} it left was dropped", name);
   } catch (const std::exception& e) {

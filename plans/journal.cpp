@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "plans/render_json.hpp"
+#include "catalog/connection.hpp"
 
 namespace pgshift::plans::detail {
 
@@ -12,15 +13,16 @@ namespace {
 // The schema name is fixed: catalog::read_catalog skips "_pgshift" by name.
 // Not "pgshift": a role of that name would find it first on the default
 // search_path ("$user", public) and create its tables there.
-constexpr const char* kCreateJournal = R"sql(
-CREATE SCHEMA IF NOT EXISTS _pgshift;
+// One statement each: every statement goes through catalog::exec_one.
+constexpr const char* kCreateJournal[] = {"CREATE SCHEMA IF NOT EXISTS _pgshift", R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_runs (
   plan_hash   text PRIMARY KEY,
   fingerprint text NOT NULL,
   steps       integer NOT NULL,
   started_at  timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
-);
+))sql",
+                                          R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_steps (
   plan_hash   text NOT NULL REFERENCES _pgshift.apply_runs,
   step_id     integer NOT NULL,
@@ -28,7 +30,8 @@ CREATE TABLE IF NOT EXISTS _pgshift.apply_steps (
   duration_ms bigint NOT NULL,
   finished_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (plan_hash, step_id)
-);
+))sql",
+                                          R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_backfills (
   plan_hash  text NOT NULL REFERENCES _pgshift.apply_runs,
   step_id    integer NOT NULL,
@@ -37,11 +40,12 @@ CREATE TABLE IF NOT EXISTS _pgshift.apply_backfills (
   rows_done  bigint NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (plan_hash, step_id)
-);
+))sql",
+                                          R"sql(
 ALTER TABLE _pgshift.apply_runs
   ADD COLUMN IF NOT EXISTS desired_hash text,
   ADD COLUMN IF NOT EXISTS plan_json text,
-  ADD COLUMN IF NOT EXISTS abandoned_at timestamptz)sql";
+  ADD COLUMN IF NOT EXISTS abandoned_at timestamptz)sql"};
 
 constexpr const char* kJournalExists = "SELECT to_regclass('_pgshift.apply_backfills') IS NOT NULL";
 constexpr const char* kRunState =
@@ -92,13 +96,13 @@ Journal::Journal(pqxx::connection& conn, std::string plan_hash)
 
 bool Journal::exists() {
   pqxx::nontransaction tx(conn_);
-  return tx.exec(kJournalExists)[0][0].as<bool>();
+  return catalog::exec_one(tx, kJournalExists)[0][0].as<bool>();
 }
 
 void Journal::create() {
   pqxx::work tx(conn_);
-  tx.exec("SET LOCAL client_min_messages = warning");
-  tx.exec(kCreateJournal);
+  catalog::exec_one(tx, "SET LOCAL client_min_messages = warning");
+  for (const char* statement : kCreateJournal) catalog::exec_one(tx, statement);
   tx.commit();
 }
 
@@ -121,7 +125,7 @@ void Journal::start(const Plan& plan, const std::string& desired_hash) {
 std::vector<RunRecord> Journal::unfinished_runs() {
   pqxx::nontransaction tx(conn_);
   std::vector<RunRecord> runs;
-  for (const auto& row : tx.exec(kUnfinishedRuns)) {
+  for (const auto& row : catalog::exec_one(tx, kUnfinishedRuns)) {
     runs.push_back(RunRecord{row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].as<int>(),
                              row[4].as<int>(), row[5].c_str()});
   }
