@@ -32,32 +32,45 @@ void plan_sequence(Builder& builder, const std::string& schema, const schemas::S
   const ObjectId id{ObjectKind::Sequence, schema, "", name};
   const std::string sequence = quote_qualified(schema, name);
   const std::string token = "seq:" + schema + "." + name;
+  const Targets on_sequence = on_relation(schema, name);
   if (desired == nullptr) {
     add_simple(builder, Phase::Drop, id, "drop " + describe(id),
-               "the sequence is not in the desired schema", {"DROP SEQUENCE " + sequence}, {}, {},
-               {token}, {"schema:" + schema});
+               "the sequence is not in the desired schema",
+               {{Statement::DropSequence, "DROP SEQUENCE " + sequence}}, {}, {}, {token},
+               {"schema:" + schema}, on_sequence);
     return;
   }
   if (current == nullptr) {
     add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new sequence",
-               {"CREATE SEQUENCE " + sequence + sequence_options_sql(*desired)}, {token},
-               {"schema:" + schema});
+               {{Statement::CreateSequence,
+                 "CREATE SEQUENCE " + sequence + sequence_options_sql(*desired)}},
+               {token}, {"schema:" + schema});
   } else if (normalize_type(current->type) != normalize_type(desired->type) ||
              !(current->options == desired->options)) {
-    add_simple(builder, Phase::Prepare, id, "alter " + describe(id),
-               "sequence options are catalog entries",
-               {"ALTER SEQUENCE " + sequence + sequence_options_sql(*desired)}, {token});
+    add_simple(
+        builder, Phase::Prepare, id, "alter " + describe(id),
+        "sequence options are catalog entries",
+        {{Statement::AlterSequence, "ALTER SEQUENCE " + sequence + sequence_options_sql(*desired)}},
+        {token}, {}, {}, {}, on_sequence);
   }
   if ((current ? current->owned_by : std::nullopt) != desired->owned_by) {
     std::vector<std::string> requires_ = {token};
-    if (desired->owned_by) requires_.push_back("column:" + *desired->owned_by);
+    Targets targets = on_sequence;
+    if (desired->owned_by) {
+      requires_.push_back("column:" + *desired->owned_by);
+      const auto first = desired->owned_by->find('.');
+      const auto last = desired->owned_by->rfind('.');
+      targets.referenced.push_back({desired->owned_by->substr(0, first),
+                                    desired->owned_by->substr(first + 1, last - first - 1)});
+    }
     add_simple(builder, Phase::Finalize, id, "set the owner column of " + describe(id),
                "OWNED BY ties the sequence's life to the column",
-               {"ALTER SEQUENCE " + sequence + " OWNED BY " + owned_by_sql(desired->owned_by)}, {},
-               requires_);
+               {{Statement::AlterSequenceOwnedBy,
+                 "ALTER SEQUENCE " + sequence + " OWNED BY " + owned_by_sql(desired->owned_by)}},
+               {}, requires_, {}, {}, targets);
   }
   maybe_comment(builder, id, "SEQUENCE", sequence, current ? current->comment : std::nullopt,
-                desired->comment, token);
+                desired->comment, token, &on_sequence);
 }
 
 }  // namespace
