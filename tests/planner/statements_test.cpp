@@ -4,10 +4,9 @@
 #include "planner/statements.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 using pgshift::planner::kAllStatements;
 using pgshift::planner::Statement;
@@ -225,13 +224,11 @@ TEST_CASE("validating a domain constraint locks every table using the domain SHA
 }
 
 TEST_CASE("altering a sequence blocks nextval with SHARE ROW EXCLUSIVE", "[planner][locks]") {
-  CHECK(mode_on(Statement::AlterSequence, Target::Relation, 150000) ==
-        LockMode::ShareRowExclusive);
+  CHECK(mode_on(Statement::AlterSequence, Target::Relation, 150000) == LockMode::ShareRowExclusive);
 }
 
 TEST_CASE("ADD VALUE runs in a transaction from PostgreSQL 12 only", "[planner][statements]") {
   CHECK_FALSE(statement_row(Statement::AlterEnumAddValue, 110000).transactional);
-  CHECK(has(statement_row(Statement::AlterEnumAddValue, 110000).hazards,
-            Hazard::NonTransactional));
+  CHECK(has(statement_row(Statement::AlterEnumAddValue, 110000).hazards, Hazard::NonTransactional));
   CHECK(statement_row(Statement::AlterEnumAddValue, 120000).transactional);
 }
