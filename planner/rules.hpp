@@ -158,6 +158,10 @@ void require_all(StepDraft& draft, const std::vector<std::string>& tokens);
 // Sequences named in a default (nextval('s')) must exist first.
 void require_sequences(StepDraft& draft, const std::string& schema,
                        const std::optional<std::string>& expression);
+// The sequences a default may use (nextval('s')), as tokens to release when
+// the default goes: a sequence dropped by the plan is dropped after.
+void release_sequences(StepDraft& draft, const std::string& schema,
+                       const std::optional<std::string>& expression);
 // "type:schema.name".
 std::string type_token_of(const std::string& schema, const std::string& name);
 

@@ -378,6 +378,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
                       table.on());
     draft.requires_.push_back(table.column_token_of(desired.name));
     require_sequences(draft, table.schema, desired.default_expr);
+    release_sequences(draft, table.schema, current.default_expr);
     chain.add(std::move(draft));
   }
   if (current.identity != desired.identity) {
@@ -445,6 +446,7 @@ void drop_column(TableContext& table, const schemas::Column& column) {
   draft.invalidates.push_back(token);
   table.builder.invalidate(token);
   for (const auto& type : type_tokens(column.type, table.schema)) draft.releases.push_back(type);
+  release_sequences(draft, table.schema, column.default_expr);
   table.builder.add(std::move(draft));
 }
 

@@ -49,6 +49,14 @@ void require_sequences(StepDraft& draft, const std::string& schema,
   }
 }
 
+void release_sequences(StepDraft& draft, const std::string& schema,
+                       const std::optional<std::string>& expression) {
+  if (!expression) return;
+  for (const auto& word : expression_words(*expression)) {
+    draft.releases.push_back("seq:" + schema + "." + word);
+  }
+}
+
 std::string type_token_of(const std::string& schema, const std::string& name) {
   return "type:" + schema + "." + name;
 }

@@ -148,6 +148,16 @@ void drop_table(Builder& builder, const std::string& schema, const schemas::Tabl
                              "drop " + label("table", schema, current.name),
                              "rule 10: the table is not in the desired schema; its rows are lost");
   draft.step.statements = {"DROP TABLE " + quote_qualified(schema, current.name)};
+  // Sequences OWNED BY its columns (serial, bigserial) are dropped with it;
+  // rules_sequences.cpp plans no DROP SEQUENCE for them.
+  if (const auto* current_schema = schemas::find_schema(builder.current(), schema)) {
+    for (const auto& sequence : current_schema->sequences) {
+      if (sequence.owned_by &&
+          sequence.owned_by->rfind(schema + "." + current.name + ".", 0) == 0) {
+        draft.step.rationale += "; its sequence \"" + sequence.name + "\" goes with it";
+      }
+    }
+  }
   Targets targets = on_relation(schema, current.name);
   if (current.partition_of) {
     targets.parent =
@@ -168,6 +178,7 @@ void drop_table(Builder& builder, const std::string& schema, const schemas::Tabl
   draft.provides.push_back("name:" + schema + "." + current.name);
   for (const auto& column : current.columns) {
     for (const auto& type : type_tokens(column.type, schema)) draft.releases.push_back(type);
+    release_sequences(draft, schema, column.default_expr);
     builder.invalidate(column_token(schema, current.name, column.name));
   }
   for (const auto& fk : current.foreign_keys) {
