@@ -1,5 +1,6 @@
 #include "planner/builder.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 
@@ -99,17 +100,84 @@ void Builder::diagnose(plans::Severity severity, schemas::ObjectId object, std::
   diagnostics_.push_back({severity, std::move(object), std::move(message)});
 }
 
-void Builder::lock(StepDraft& draft, AlterAction action, const std::string& schema,
-                   const std::string& table, const std::string& other_schema,
-                   const std::string& other_table) const {
-  const LockRequirement requirement = lock_requirement(action, version_);
-  draft.step.locks.push_back({schema, table, requirement.mode});
-  draft.requires_.push_back(table_token(schema, table));
-  if (requirement.other_mode && !other_table.empty() &&
-      !(other_schema == schema && other_table == table)) {
-    draft.step.locks.push_back({other_schema, other_table, *requirement.other_mode});
-    draft.requires_.push_back(table_token(other_schema, other_table));
+Targets on_relation(const std::string& schema, const std::string& relation, bool populated) {
+  Targets targets;
+  targets.schema = schema;
+  targets.relation = relation;
+  targets.populated = populated;
+  return targets;
+}
+
+namespace {
+
+void add_lock(plans::Step& step, const std::string& schema, const std::string& relation,
+              plans::LockMode mode) {
+  for (auto& lock : step.locks) {
+    if (lock.schema == schema && lock.relation == relation) {
+      if (mode > lock.mode) lock.mode = mode;
+      return;
+    }
   }
+  step.locks.push_back({schema, relation, mode});
+}
+
+void add_hazard(plans::Step& step, plans::Hazard hazard) {
+  if (std::find(step.hazards.begin(), step.hazards.end(), hazard) == step.hazards.end()) {
+    step.hazards.push_back(hazard);
+  }
+}
+
+}  // namespace
+
+void Builder::statement(StepDraft& draft, Statement statement, const Targets& targets) const {
+  StatementRow row = statement_row(statement, version_);
+  auto lock = [&](const std::string& schema, const std::string& relation, plans::LockMode mode,
+                  bool require) {
+    if (relation.empty()) return;
+    add_lock(draft.step, schema, relation, mode);
+    const std::string token = table_token(schema, relation);
+    if (require &&
+        std::find(draft.requires_.begin(), draft.requires_.end(), token) == draft.requires_.end()) {
+      draft.requires_.push_back(token);
+    }
+  };
+  for (const auto& [target, mode] : row.locks) {
+    switch (target) {
+      case Target::Relation:
+        lock(targets.schema, targets.relation, mode, true);
+        break;
+      case Target::Index:
+        lock(targets.schema, targets.index, mode, false);
+        break;
+      case Target::Referenced:
+        for (const auto& other : targets.referenced) lock(other.schema, other.name, mode, true);
+        break;
+      case Target::PartitionParent:
+        if (targets.parent) lock(targets.parent->schema, targets.parent->name, mode, true);
+        break;
+      case Target::TablesUsingDomain:
+        for (const auto& user : targets.domain_users) lock(user.schema, user.name, mode, false);
+        break;
+    }
+  }
+  // A relation the plan creates or the catalog shows empty has nothing to
+  // scan or rewrite: the lock is as brief as a catalog change.
+  const bool scans = row.duration == plans::DurationClass::BlockingScan ||
+                     row.duration == plans::DurationClass::Rewrite;
+  if (scans && !targets.populated) {
+    row.duration = plans::DurationClass::CatalogOnly;
+    row.timeout = TimeoutClass::Catalog;
+    row.hazards.erase(std::remove_if(row.hazards.begin(), row.hazards.end(),
+                                     [](plans::Hazard hazard) {
+                                       return hazard == plans::Hazard::TableRewrite ||
+                                              hazard == plans::Hazard::AccessExclusiveScan;
+                                     }),
+                      row.hazards.end());
+  }
+  for (const auto hazard : row.hazards) add_hazard(draft.step, hazard);
+  draft.step.transactional = draft.step.transactional && row.transactional;
+  if (row.duration > draft.step.duration) draft.step.duration = row.duration;
+  if (row.timeout > draft.timeout) draft.timeout = row.timeout;
 }
 
 bool Builder::populated(const std::string& schema, const std::string& current_table) const {

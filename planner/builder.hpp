@@ -19,20 +19,17 @@
 #include <string>
 #include <vector>
 
-#include "planner/lock_levels.hpp"
 #include "planner/planner.hpp"
+#include "planner/statements.hpp"
 #include "plans/plan.hpp"
 #include "schemas/model.hpp"
 
 namespace pgshift::planner::detail {
 
-// Which of PlanOptions' statement timeouts a step gets.
-enum class TimeoutKind { Default, Validate, Concurrent, Rewrite, Backfill };
-
 struct StepDraft {
   plans::Step step;  // id and depends_on are filled when the plan is ordered
-  TimeoutKind timeout = TimeoutKind::Default;
-  int sequence = 0;  // position within the expansion of one change
+  TimeoutClass timeout = TimeoutClass::Catalog;  // set by Builder::statement only
+  int sequence = 0;                              // position within the expansion of one change
   std::vector<std::string> provides;
   std::vector<std::string> requires_;
   std::vector<std::string> invalidates;
@@ -65,6 +62,28 @@ std::string member_label(const char* kind, const std::string& name, const std::s
 // character boundary (NAMEDATALEN - 1).
 std::string truncate_name(const std::string& name);
 
+// A relation by schema and name.
+struct QualifiedName {
+  std::string schema;
+  std::string name;
+};
+
+// The relations one statement touches, by their role (planner::Target).
+struct Targets {
+  std::string schema;                       // of `relation` and `index`
+  std::string relation;                     // Target::Relation: the table, view, sequence it names
+  std::string index;                        // Target::Index: the index it names
+  std::vector<QualifiedName> referenced;    // Target::Referenced
+  std::optional<QualifiedName> parent;      // Target::PartitionParent
+  std::vector<QualifiedName> domain_users;  // Target::TablesUsingDomain
+  // False when the relation is created by the plan or the catalog shows it
+  // empty: a blocking scan or rewrite of it is instant.
+  bool populated = true;
+};
+
+// Targets of a statement that names one relation.
+Targets on_relation(const std::string& schema, const std::string& relation, bool populated = true);
+
 class Builder {
  public:
   Builder(const schemas::Database& current, const schemas::Database& desired,
@@ -86,11 +105,13 @@ class Builder {
   void diagnose(plans::Severity severity, schemas::ObjectId object, std::string message);
   std::vector<plans::Diagnostic>& diagnostics() { return diagnostics_; }
 
-  // Adds the locks of `action` on schema.table (and on the other relation for
-  // foreign keys and partitions) and requires the table token of each.
-  void lock(StepDraft& draft, AlterAction action, const std::string& schema,
-            const std::string& table, const std::string& other_schema = "",
-            const std::string& other_table = "") const;
+  // Adds one statement's row of the statement table (planner/statements.hpp)
+  // to the step: its locks on the relations of `targets` (the strongest mode
+  // per relation over the step's statements), its hazards, duration, timeout
+  // class and transactionality; requires the table token of every relation it
+  // names (not of indexes and tables using a domain). Rules never set those
+  // fields themselves: they call this once per statement they put in a step.
+  void statement(StepDraft& draft, Statement statement, const Targets& targets) const;
 
   // The current table has rows, or may have: false only for a table the
   // catalog shows empty (reltuples == 0 and relpages == 0; a table never

@@ -74,17 +74,17 @@ bool key_less(const StepDraft& a, const StepDraft& b) {
   return stable_key(a) < stable_key(b);
 }
 
-std::chrono::milliseconds statement_timeout(detail::TimeoutKind kind, const PlanOptions& options) {
-  switch (kind) {
-    case detail::TimeoutKind::Default:
+std::chrono::milliseconds statement_timeout(TimeoutClass timeout, const PlanOptions& options) {
+  switch (timeout) {
+    case TimeoutClass::Catalog:
       return options.statement_timeout;
-    case detail::TimeoutKind::Validate:
+    case TimeoutClass::Validate:
       return options.validate_statement_timeout;
-    case detail::TimeoutKind::Concurrent:
+    case TimeoutClass::Concurrent:
       return options.concurrent_statement_timeout;
-    case detail::TimeoutKind::Rewrite:
+    case TimeoutClass::Rewrite:
       return options.rewrite_statement_timeout;
-    case detail::TimeoutKind::Backfill:
+    case TimeoutClass::Backfill:
       return options.backfill_statement_timeout;
   }
   return options.statement_timeout;

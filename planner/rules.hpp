@@ -61,6 +61,14 @@ struct TableContext {
   std::string column_token_of(const std::string& column) const {
     return column_token(schema, desired.name, column);
   }
+  // The table as the target of a statement.
+  Targets on() const { return on_relation(schema, desired.name, populated); }
+  // The same with the referenced table of a foreign key.
+  Targets with_referenced(const std::string& ref_schema, const std::string& ref_table) const {
+    Targets targets = on();
+    targets.referenced.push_back({ref_schema, ref_table});
+    return targets;
+  }
 };
 
 // ---------------------------------------------------------------------------
@@ -150,20 +158,33 @@ void require_all(StepDraft& draft, const std::vector<std::string>& tokens);
 // Sequences named in a default (nextval('s')) must exist first.
 void require_sequences(StepDraft& draft, const std::string& schema,
                        const std::optional<std::string>& expression);
+// The sequences a default may use (nextval('s')), as tokens to release when
+// the default goes: a sequence dropped by the plan is dropped after.
+void release_sequences(StepDraft& draft, const std::string& schema,
+                       const std::optional<std::string>& expression);
 // "type:schema.name".
 std::string type_token_of(const std::string& schema, const std::string& name);
 
-// Adds a draft that changes a non-relation object: no relation lock, so the
-// lock list stays empty; the step still gets the plan's timeouts.
+// One statement of a step: its kind in the statement table and its text.
+struct Sql {
+  Statement kind;
+  std::string text;
+};
+
+// Adds a draft of `statements`, each declared through Builder::statement on
+// `targets` (none for objects that are not relations).
 size_t add_simple(Builder& builder, plans::Phase phase, schemas::ObjectId id, std::string summary,
-                  std::string rationale, std::vector<std::string> statements,
+                  std::string rationale, const std::vector<Sql>& statements,
                   std::vector<std::string> provides = {}, std::vector<std::string> requires_ = {},
-                  std::vector<std::string> invalidates = {},
-                  std::vector<std::string> releases = {});
-// A COMMENT step when the comment changes.
+                  std::vector<std::string> invalidates = {}, std::vector<std::string> releases = {},
+                  const Targets& targets = {});
+// A COMMENT step when the comment changes: on a relation (sequence, view,
+// materialized view) when `relation` is given, else on an object that is not
+// a relation.
 void maybe_comment(Builder& builder, const schemas::ObjectId& id, const std::string& what,
                    const std::string& target, const std::optional<std::string>& before,
-                   const std::optional<std::string>& after, const std::string& token);
+                   const std::optional<std::string>& after, const std::string& token,
+                   const Targets* relation = nullptr);
 
 // ---------------------------------------------------------------------------
 // Rules of one table, by family.

@@ -81,13 +81,9 @@ bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
   spec.batch_size =
       table.desired.backfill_batch_size.value_or(table.builder.options().default_batch_size);
   draft.step.backfill = spec;
-  draft.step.transactional = false;
-  draft.step.locks.push_back({table.schema, table.desired.name, plans::LockMode::RowExclusive});
-  draft.requires_.push_back(table_token(table.schema, table.desired.name));
+  table.builder.statement(draft, Statement::BackfillBatch, table.on());
   draft.requires_.push_back(table.column_token_of(column));
-  draft.step.duration = DurationClass::OnlineScan;
   draft.step.estimated_rows = table.rows;
-  draft.timeout = TimeoutKind::Backfill;
   chain.add(std::move(draft));
   return true;
 }
@@ -103,7 +99,7 @@ void add_not_null(TableContext& table, Chain& chain, const std::string& column) 
     auto draft = Builder::make(Phase::Validate, id, "set NOT NULL on " + table.of("column", column),
                                "the table is empty: the check scans nothing");
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " SET NOT NULL"};
-    table.builder.lock(draft, AlterAction::SetNotNull, table.schema, table.desired.name);
+    table.builder.statement(draft, Statement::SetNotNull, table.on());
     draft.requires_.push_back(table.column_token_of(column));
     draft.provides.push_back(not_null_token(table.schema, table.desired.name, column));
     chain.add(std::move(draft));
@@ -120,7 +116,7 @@ void add_not_null(TableContext& table, Chain& chain, const std::string& column) 
                              "NOT VALID skips the scan: the ACCESS EXCLUSIVE lock is brief");
     add.step.statements = {table.alter() + "ADD CONSTRAINT " + quoted_helper + " CHECK (" + col +
                            " IS NOT NULL) NOT VALID"};
-    table.builder.lock(add, AlterAction::AddConstraint, table.schema, table.desired.name);
+    table.builder.statement(add, Statement::AddCheckNotValid, table.on());
     add.requires_.push_back(table.column_token_of(column));
     chain.add(std::move(add));
   }
@@ -131,10 +127,8 @@ void add_not_null(TableContext& table, Chain& chain, const std::string& column) 
                           label("table", table.schema, table.desired.name),
                       "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
     validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quoted_helper};
-    table.builder.lock(validate, AlterAction::ValidateConstraint, table.schema, table.desired.name);
-    validate.step.duration = DurationClass::OnlineScan;
+    table.builder.statement(validate, Statement::ValidateCheck, table.on());
     validate.step.estimated_rows = table.rows;
-    validate.timeout = TimeoutKind::Validate;
     chain.add(std::move(validate));
   }
   const bool proved_by_check = table.builder.version() >= 120000;
@@ -144,20 +138,15 @@ void add_not_null(TableContext& table, Chain& chain, const std::string& column) 
                       : "before PostgreSQL 12 SET NOT NULL scans the whole table under ACCESS "
                         "EXCLUSIVE even with a valid CHECK");
   set.step.statements = {table.alter() + "ALTER COLUMN " + col + " SET NOT NULL"};
-  table.builder.lock(set, AlterAction::SetNotNull, table.schema, table.desired.name);
-  if (!proved_by_check) {
-    set.step.duration = DurationClass::BlockingScan;
-    set.step.hazards.push_back(Hazard::AccessExclusiveScan);
-    set.step.estimated_rows = table.rows;
-    set.timeout = TimeoutKind::Rewrite;
-  }
+  table.builder.statement(set, Statement::SetNotNullProvedByCheck, table.on());
+  if (!proved_by_check) set.step.estimated_rows = table.rows;
   set.provides.push_back(not_null_token(table.schema, table.desired.name, column));
   chain.add(std::move(set));
   auto drop =
       Builder::make(Phase::Validate, id, "drop the helper CHECK of " + table.of("column", column),
                     "the NOT NULL attribute now enforces it");
   drop.step.statements = {table.alter() + "DROP CONSTRAINT " + quoted_helper};
-  table.builder.lock(drop, AlterAction::DropConstraint, table.schema, table.desired.name);
+  table.builder.statement(drop, Statement::DropConstraintToReplace, table.on());
   chain.add(std::move(drop));
 }
 
@@ -173,9 +162,9 @@ void add_column(TableContext& table, const schemas::Column& column) {
                                table.schema + "." + table.desired.name + "." + column.name) != 0;
   const std::string summary = "add " + table.of("column", column.name);
   Chain chain(builder);
-  auto base = [&](std::string rationale) {
+  auto base = [&](std::string rationale, Statement statement = Statement::AddColumn) {
     auto draft = Builder::make(Phase::Create, id, summary, std::move(rationale));
-    builder.lock(draft, AlterAction::AddColumn, table.schema, table.desired.name);
+    builder.statement(draft, statement, table.on());
     draft.provides.push_back(table.column_token_of(column.name));
     require_all(draft, type_tokens(column.type, table.schema));
     require_sequences(draft, table.schema, column.default_expr);
@@ -193,15 +182,12 @@ void add_column(TableContext& table, const schemas::Column& column) {
     auto draft =
         base(table.populated ? "a generated or identity column computes every existing row: "
                                "PostgreSQL rewrites the table"
-                             : "the table is empty: adding the column touches the catalog only");
+                             : "the table is empty: adding the column touches the catalog only",
+             derived || (column.default_expr && is_volatile) ? Statement::AddColumnRewrite
+                                                             : Statement::AddColumn);
     draft.step.statements = {table.alter() + "ADD COLUMN " +
                              column_definition(column, true, not_null)};
-    if (table.populated) {
-      draft.step.duration = DurationClass::Rewrite;
-      draft.step.hazards.push_back(Hazard::TableRewrite);
-      draft.step.estimated_rows = table.rows;
-      draft.timeout = TimeoutKind::Rewrite;
-    }
+    if (table.populated) draft.step.estimated_rows = table.rows;
     if (not_null)
       draft.provides.push_back(not_null_token(table.schema, table.desired.name, column.name));
     chain.add(std::move(draft));
@@ -238,7 +224,7 @@ void add_column(TableContext& table, const schemas::Column& column) {
                         "backfilled");
       set_default.step.statements = {table.alter() + "ALTER COLUMN " + quote_ident(column.name) +
                                      " SET DEFAULT " + *column.default_expr};
-      builder.lock(set_default, AlterAction::ColumnDefault, table.schema, table.desired.name);
+      builder.statement(set_default, Statement::SetDefault, table.on());
       set_default.requires_.push_back(table.column_token_of(column.name));
       chain.add(std::move(set_default));
     }
@@ -253,7 +239,7 @@ void add_column(TableContext& table, const schemas::Column& column) {
                       "comments are catalog-only");
     comment.step.statements = {
         comment_sql("COLUMN", table.relation + "." + quote_ident(column.name), column.comment)};
-    builder.lock(comment, AlterAction::Comment, table.schema, table.desired.name);
+    builder.statement(comment, Statement::CommentOnTableMember, table.on());
     comment.requires_.push_back(table.column_token_of(column.name));
     chain.add(std::move(comment));
   }
@@ -320,13 +306,10 @@ void alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
                           collate_clause(desired.collation);
   if (!no_rewrite) statement += " USING " + col + "::" + desired.type;
   draft.step.statements = {statement};
-  builder.lock(draft, AlterAction::AlterColumnType, table.schema, table.desired.name);
-  if (!no_rewrite && table.populated) {
-    draft.step.duration = DurationClass::Rewrite;
-    draft.step.hazards.push_back(Hazard::TableRewrite);
-    draft.step.estimated_rows = table.rows;
-    draft.timeout = TimeoutKind::Rewrite;
-  }
+  builder.statement(draft,
+                    no_rewrite ? Statement::AlterColumnType : Statement::AlterColumnTypeRewrite,
+                    table.on());
+  if (!no_rewrite && table.populated) draft.step.estimated_rows = table.rows;
   const std::string token = table.column_token_of(desired.name);
   draft.requires_.push_back(token);
   draft.invalidates.push_back(token);
@@ -354,8 +337,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
                       "renamed_from: application versions using the old name break");
     rename.step.statements = {table.alter() + "RENAME COLUMN " + quote_ident(current.name) +
                               " TO " + col};
-    builder.lock(rename, AlterAction::RenameColumn, table.schema, table.desired.name);
-    rename.step.hazards.push_back(Hazard::Rename);
+    builder.statement(rename, Statement::RenameColumn, table.on());
     rename.provides.push_back(table.column_token_of(desired.name));
     rename.requires_.push_back("column:" + table.schema + "." + table.desired.name + "." +
                                current.name);
@@ -370,7 +352,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
                                "make " + table.of("column", desired.name) + " a plain column",
                                "DROP EXPRESSION keeps the stored values: catalog-only");
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP EXPRESSION"};
-    builder.lock(draft, AlterAction::AlterColumnType, table.schema, table.desired.name);
+    builder.statement(draft, Statement::DropExpression, table.on());
     chain.add(std::move(draft));
   } else if (desired.generated &&
              (!current.generated || normalize_expression(*current.generated) !=
@@ -392,9 +374,11 @@ void alter_column(TableContext& table, const schemas::Column& current,
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col +
                              (desired.default_expr ? " SET DEFAULT " + *desired.default_expr
                                                    : std::string(" DROP DEFAULT"))};
-    builder.lock(draft, AlterAction::ColumnDefault, table.schema, table.desired.name);
+    builder.statement(draft, desired.default_expr ? Statement::SetDefault : Statement::DropDefault,
+                      table.on());
     draft.requires_.push_back(table.column_token_of(desired.name));
     require_sequences(draft, table.schema, desired.default_expr);
+    release_sequences(draft, table.schema, current.default_expr);
     chain.add(std::move(draft));
   }
   if (current.identity != desired.identity) {
@@ -411,7 +395,12 @@ void alter_column(TableContext& table, const schemas::Column& current,
                                "change the identity of " + table.of("column", desired.name),
                                "identity is a catalog property of the column");
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " " + action};
-    builder.lock(draft, AlterAction::IdentityColumn, table.schema, table.desired.name);
+    builder.statement(draft,
+                      current.identity == schemas::IdentityKind::None ? Statement::AddIdentity
+                      : desired.identity == schemas::IdentityKind::None
+                          ? Statement::DropIdentity
+                          : Statement::SetIdentityGeneration,
+                      table.on());
     chain.add(std::move(draft));
   } else if (desired.identity != schemas::IdentityKind::None &&
              !(current.identity_options == desired.identity_options)) {
@@ -432,7 +421,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
         Builder::make(Phase::Alter, id, "drop NOT NULL of " + table.of("column", desired.name),
                       "relaxing a constraint is catalog-only");
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP NOT NULL"};
-    builder.lock(draft, AlterAction::DropNotNull, table.schema, table.desired.name);
+    builder.statement(draft, Statement::DropNotNull, table.on());
     draft.invalidates.push_back(not_null_token(table.schema, table.desired.name, desired.name));
     chain.add(std::move(draft));
   }
@@ -441,7 +430,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
         Builder::make(Phase::Finalize, id, "comment on " + table.of("column", desired.name),
                       "comments are catalog-only");
     draft.step.statements = {comment_sql("COLUMN", table.relation + "." + col, desired.comment)};
-    builder.lock(draft, AlterAction::Comment, table.schema, table.desired.name);
+    builder.statement(draft, Statement::CommentOnTableMember, table.on());
     draft.requires_.push_back(table.column_token_of(desired.name));
     chain.add(std::move(draft));
   }
@@ -452,12 +441,12 @@ void drop_column(TableContext& table, const schemas::Column& column) {
                              "drop " + table.of("column", column.name),
                              "rule 10: the column is not in the desired schema; its data is lost");
   draft.step.statements = {table.alter() + "DROP COLUMN " + quote_ident(column.name)};
-  table.builder.lock(draft, AlterAction::DropColumn, table.schema, table.desired.name);
-  draft.step.hazards.push_back(Hazard::DataLoss);
+  table.builder.statement(draft, Statement::DropColumn, table.on());
   const std::string token = column_token(table.schema, table.current->name, column.name);
   draft.invalidates.push_back(token);
   table.builder.invalidate(token);
   for (const auto& type : type_tokens(column.type, table.schema)) draft.releases.push_back(type);
+  release_sequences(draft, table.schema, column.default_expr);
   table.builder.add(std::move(draft));
 }
 

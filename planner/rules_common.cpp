@@ -49,29 +49,45 @@ void require_sequences(StepDraft& draft, const std::string& schema,
   }
 }
 
+void release_sequences(StepDraft& draft, const std::string& schema,
+                       const std::optional<std::string>& expression) {
+  if (!expression) return;
+  for (const auto& word : expression_words(*expression)) {
+    draft.releases.push_back("seq:" + schema + "." + word);
+  }
+}
+
 std::string type_token_of(const std::string& schema, const std::string& name) {
   return "type:" + schema + "." + name;
 }
 
 size_t add_simple(Builder& builder, Phase phase, ObjectId id, std::string summary,
-                  std::string rationale, std::vector<std::string> statements,
+                  std::string rationale, const std::vector<Sql>& statements,
                   std::vector<std::string> provides, std::vector<std::string> requires_,
-                  std::vector<std::string> invalidates, std::vector<std::string> releases) {
+                  std::vector<std::string> invalidates, std::vector<std::string> releases,
+                  const Targets& targets) {
   auto draft = Builder::make(phase, std::move(id), std::move(summary), std::move(rationale));
-  draft.step.statements = std::move(statements);
   draft.provides = std::move(provides);
   draft.requires_ = std::move(requires_);
   draft.invalidates = std::move(invalidates);
   draft.releases = std::move(releases);
+  for (const auto& statement : statements) {
+    draft.step.statements.push_back(statement.text);
+    builder.statement(draft, statement.kind, targets);
+  }
   return builder.add(std::move(draft));
 }
 
 void maybe_comment(Builder& builder, const ObjectId& id, const std::string& what,
                    const std::string& target, const std::optional<std::string>& before,
-                   const std::optional<std::string>& after, const std::string& token) {
+                   const std::optional<std::string>& after, const std::string& token,
+                   const Targets* relation) {
   if (before == after) return;
   add_simple(builder, Phase::Finalize, id, "comment on " + describe(id),
-             "comments are catalog-only", {comment_sql(what, target, after)}, {}, {token});
+             "comments are catalog-only",
+             {{relation != nullptr ? Statement::CommentOnRelation : Statement::CommentOnObject,
+               comment_sql(what, target, after)}},
+             {}, {token}, {}, {}, relation != nullptr ? *relation : Targets{});
 }
 
 }  // namespace pgshift::planner::detail

@@ -40,12 +40,11 @@ bool same_foreign_key(const schemas::ForeignKey& a, const schemas::ForeignKey& b
 // ---------------------------------------------------------------------------
 
 StepDraft drop_constraint_draft(TableContext& table, ObjectKind kind, const std::string& name,
-                                const std::vector<std::string>& columns, bool data_loss) {
+                                const std::vector<std::string>& columns) {
   const char* kind_name = schemas::object_kind_name(kind);
   auto draft = Builder::make(Phase::Drop, table.id(kind, name), "drop " + table.of(kind_name, name),
                              "rule 10: the constraint is not in the desired schema");
   draft.step.statements = {table.alter() + "DROP CONSTRAINT " + quote_ident(name)};
-  if (data_loss) draft.step.hazards.push_back(Hazard::DataLoss);
   for (const auto& column : columns) {
     draft.releases.push_back(column_token(table.schema, table.desired.name, column));
   }
@@ -70,11 +69,14 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
   if (!table.populated) {
     auto draft = Builder::make(Phase::Constrain, id, "add " + table.of(kind_name, name),
                                "rule 11: the table is empty: the index build is instant");
-    if (replacing) draft.step.statements.push_back(drop_old);
+    if (replacing) {
+      draft.step.statements.push_back(drop_old);
+      builder.statement(draft, Statement::DropConstraintToReplace, table.on());
+    }
     draft.step.statements.push_back(table.alter() + "ADD " +
                                     unique_definition(name, columns, include, nulls_not_distinct,
                                                       deferrable, initially_deferred, primary));
-    builder.lock(draft, AlterAction::AddConstraint, table.schema, table.desired.name);
+    builder.statement(draft, Statement::AddKey, table.on());
     require_all(draft, column_tokens);
     draft.provides.push_back(key_token(table.schema, table.desired.name, columns));
     chain.add(std::move(draft));
@@ -88,24 +90,23 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
                            table.relation + " (" + quote_ident_list(columns) + ")" +
                            include_clause(include) +
                            (nulls_not_distinct ? " NULLS NOT DISTINCT" : "")};
-  builder.lock(build, AlterAction::CreateIndexConcurrently, table.schema, table.desired.name);
-  build.step.transactional = false;
-  build.step.duration = DurationClass::OnlineScan;
-  build.step.hazards.push_back(Hazard::NonTransactional);
+  builder.statement(build, Statement::CreateIndexConcurrently, table.on());
   build.step.estimated_rows = table.rows;
-  build.timeout = TimeoutKind::Concurrent;
   require_all(build, column_tokens);
   build.requires_.push_back("name:" + table.schema + "." + index_name);
   chain.add(std::move(build));
   auto attach =
       Builder::make(Phase::Validate, id, "add " + table.of(kind_name, name) + " using its index",
                     "ADD CONSTRAINT ... USING INDEX only records the constraint");
-  if (replacing) attach.step.statements.push_back(drop_old);
+  if (replacing) {
+    attach.step.statements.push_back(drop_old);
+    builder.statement(attach, Statement::DropConstraintToReplace, table.on());
+  }
   attach.step.statements.push_back(table.alter() + "ADD CONSTRAINT " + quote_ident(name) +
                                    (primary ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
                                    quote_ident(index_name) +
                                    deferrable_clause(deferrable, initially_deferred));
-  builder.lock(attach, AlterAction::AddIndexConstraint, table.schema, table.desired.name);
+  builder.statement(attach, Statement::AddKeyUsingIndex, table.on());
   if (primary) {
     for (const auto& column : columns) {
       attach.requires_.push_back(not_null_token(table.schema, table.desired.name, column));
@@ -126,7 +127,7 @@ void rename_key(TableContext& table, ObjectKind kind, const std::string& from,
       "RENAME CONSTRAINT renames the constraint and its index in the catalog only");
   draft.step.statements = {table.alter() + "RENAME CONSTRAINT " + quote_ident(from) + " TO " +
                            quote_ident(to)};
-  table.builder.lock(draft, AlterAction::RenameConstraint, table.schema, table.desired.name);
+  table.builder.statement(draft, Statement::RenameConstraint, table.on());
   table.builder.add(std::move(draft));
 }
 
@@ -143,10 +144,12 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
                         : "rule 11: the table is empty: nothing to check");
     if (replacing) {
       draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " + quote_ident(*replacing));
+      builder.statement(draft, Statement::DropConstraintToReplace, table.on());
     }
     draft.step.statements.push_back(table.alter() + "ADD " + check_definition(check) +
                                     (table.populated ? " NOT VALID" : ""));
-    builder.lock(draft, AlterAction::AddConstraint, table.schema, table.desired.name);
+    builder.statement(draft, table.populated ? Statement::AddCheckNotValid : Statement::AddCheck,
+                      table.on());
     require_all(draft, columns_in(table, check.expression));
     chain.add(std::move(draft));
   }
@@ -157,16 +160,14 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
       Builder::make(Phase::Validate, id, "validate " + table.of("check constraint", check.name),
                     "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
   validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quote_ident(check.name)};
-  builder.lock(validate, AlterAction::ValidateConstraint, table.schema, table.desired.name);
-  validate.step.duration = DurationClass::OnlineScan;
+  builder.statement(validate, Statement::ValidateCheck, table.on());
   validate.step.estimated_rows = table.rows;
-  validate.timeout = TimeoutKind::Validate;
   chain.add(std::move(validate));
 }
 
 // Rule 6: foreign keys NOT VALID, then VALIDATE; both tables are locked.
 void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
-                     const std::optional<std::string>& replacing, bool only_validate) {
+                     const schemas::ForeignKey* replacing, bool only_validate) {
   Builder& builder = table.builder;
   const ObjectId id = table.id(ObjectKind::ForeignKey, fk.name);
   Chain chain(builder);
@@ -175,13 +176,19 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
         Phase::Constrain, id, "add " + table.of("foreign key", fk.name),
         table.populated ? "rule 6: NOT VALID skips the scan; VALIDATE follows under a weaker lock"
                         : "rule 11: the table is new or empty: nothing to check");
-    if (replacing) {
-      draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " + quote_ident(*replacing));
+    // Replacing a key drops it first, in the same step: the drop's stronger
+    // locks, on the previously referenced table too, are the step's.
+    if (replacing != nullptr) {
+      draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " +
+                                      quote_ident(replacing->name));
+      builder.statement(draft, Statement::DropForeignKeyToReplace,
+                        table.with_referenced(replacing->ref_schema, replacing->ref_table));
     }
     draft.step.statements.push_back(table.alter() + "ADD " + foreign_key_definition(fk) +
                                     (table.populated ? " NOT VALID" : ""));
-    builder.lock(draft, AlterAction::AddForeignKey, table.schema, table.desired.name, fk.ref_schema,
-                 fk.ref_table);
+    builder.statement(draft,
+                      table.populated ? Statement::AddForeignKeyNotValid : Statement::AddForeignKey,
+                      table.with_referenced(fk.ref_schema, fk.ref_table));
     for (const auto& column : fk.columns) draft.requires_.push_back(table.column_token_of(column));
     for (const auto& column : fk.ref_columns) {
       draft.requires_.push_back(column_token(fk.ref_schema, fk.ref_table, column));
@@ -195,18 +202,16 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
                                 "VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the "
                                 "referenced table): reads and writes go on");
   validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quote_ident(fk.name)};
-  builder.lock(validate, AlterAction::ValidateForeignKey, table.schema, table.desired.name,
-               fk.ref_schema, fk.ref_table);
-  validate.step.duration = DurationClass::OnlineScan;
+  builder.statement(validate, Statement::ValidateForeignKey,
+                    table.with_referenced(fk.ref_schema, fk.ref_table));
   validate.step.estimated_rows = table.rows;
-  validate.timeout = TimeoutKind::Validate;
   chain.add(std::move(validate));
 }
 
 StepDraft drop_foreign_key_draft(TableContext& table, const schemas::ForeignKey& fk) {
-  auto draft = drop_constraint_draft(table, ObjectKind::ForeignKey, fk.name, fk.columns, true);
-  table.builder.lock(draft, AlterAction::DropForeignKey, table.schema, table.desired.name,
-                     fk.ref_schema, fk.ref_table);
+  auto draft = drop_constraint_draft(table, ObjectKind::ForeignKey, fk.name, fk.columns);
+  table.builder.statement(draft, Statement::DropForeignKey,
+                          table.with_referenced(fk.ref_schema, fk.ref_table));
   draft.releases.push_back(table_token(fk.ref_schema, fk.ref_table));
   draft.releases.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
   for (const auto& column : fk.ref_columns) {
@@ -222,8 +227,8 @@ void plan_primary_key(TableContext& table) {
   const auto& desired = table.desired.primary_key;
   if (current && !desired) {
     auto draft =
-        drop_constraint_draft(table, ObjectKind::PrimaryKey, current->name, current->columns, true);
-    table.builder.lock(draft, AlterAction::DropConstraint, table.schema, table.desired.name);
+        drop_constraint_draft(table, ObjectKind::PrimaryKey, current->name, current->columns);
+    table.builder.statement(draft, Statement::DropConstraint, table.on());
     draft.invalidates.push_back(key_token(table.schema, table.desired.name, current->columns));
     for (const auto& column : current->columns) {
       draft.releases.push_back(not_null_token(table.schema, table.desired.name, column));
@@ -250,7 +255,7 @@ void plan_primary_key(TableContext& table) {
                       "comment on " + table.of("primary key", name), "comments are catalog-only");
     draft.step.statements = {
         comment_sql("CONSTRAINT", quote_ident(name) + " ON " + table.relation, desired->comment)};
-    table.builder.lock(draft, AlterAction::Comment, table.schema, table.desired.name);
+    table.builder.statement(draft, Statement::CommentOnTableMember, table.on());
     draft.requires_.push_back(key_token(table.schema, table.desired.name, desired->columns));
     table.builder.add(std::move(draft));
   }
@@ -261,8 +266,8 @@ void plan_unique_constraints(TableContext& table) {
        match_by_name(&table.current->unique_constraints, table.desired.unique_constraints)) {
     if (desired == nullptr) {
       auto draft = drop_constraint_draft(table, ObjectKind::UniqueConstraint, current->name,
-                                         current->columns, true);
-      table.builder.lock(draft, AlterAction::DropConstraint, table.schema, table.desired.name);
+                                         current->columns);
+      table.builder.statement(draft, Statement::DropConstraint, table.on());
       draft.invalidates.push_back(key_token(table.schema, table.desired.name, current->columns));
       table.builder.add(std::move(draft));
       continue;
@@ -295,9 +300,8 @@ void plan_check_constraints(TableContext& table) {
                    effective_not_null(table.desired, column);
           });
       if (helper) continue;
-      auto draft =
-          drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name, {}, true);
-      table.builder.lock(draft, AlterAction::DropConstraint, table.schema, table.desired.name);
+      auto draft = drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name, {});
+      table.builder.statement(draft, Statement::DropConstraint, table.on());
       table.builder.add(std::move(draft));
     } else if (current == nullptr) {
       add_check(table, *desired, std::nullopt, false);
@@ -317,11 +321,11 @@ void plan_foreign_keys(TableContext& table) {
     if (desired == nullptr) {
       table.builder.add(drop_foreign_key_draft(table, *current));
     } else if (current == nullptr) {
-      add_foreign_key(table, *desired, std::nullopt, false);
+      add_foreign_key(table, *desired, nullptr, false);
     } else if (!same_foreign_key(*current, *desired)) {
-      add_foreign_key(table, *desired, current->name, false);
+      add_foreign_key(table, *desired, current, false);
     } else if (!current->validated && desired->validated) {
-      add_foreign_key(table, *desired, std::nullopt, true);
+      add_foreign_key(table, *desired, nullptr, true);
     }
   }
 }

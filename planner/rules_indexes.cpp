@@ -66,20 +66,10 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     auto draft = Builder::make(Phase::Constrain, {ObjectKind::Index, schema, relation, index.name},
                                std::move(summary), std::move(rationale));
     draft.step.statements = {index_sql(quoted_relation, index, name, concurrently)};
-    builder.lock(draft,
-                 concurrently ? AlterAction::CreateIndexConcurrently : AlterAction::CreateIndex,
-                 schema, relation);
-    if (concurrently) {
-      draft.step.transactional = false;
-      draft.step.duration = DurationClass::OnlineScan;
-      draft.step.hazards.push_back(Hazard::NonTransactional);
-      draft.timeout = TimeoutKind::Concurrent;
-      draft.step.estimated_rows = rows;
-    } else if (populated) {
-      draft.step.duration = DurationClass::BlockingScan;
-      draft.step.estimated_rows = rows;
-      draft.timeout = TimeoutKind::Rewrite;
-    }
+    builder.statement(draft,
+                      concurrently ? Statement::CreateIndexConcurrently : Statement::CreateIndex,
+                      on_relation(schema, relation, populated));
+    if (populated) draft.step.estimated_rows = rows;
     for (const auto& key : index.keys) {
       if (key.column) draft.requires_.push_back(column_token(schema, relation, *key.column));
     }
@@ -87,7 +77,9 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     draft.provides.push_back("index:" + schema + "." + index.name);
     return draft;
   };
-  auto drop = [&](const std::string& name, std::string summary, std::string rationale) {
+  // `replaced`: the index is built again (under the same name) by the plan.
+  auto drop = [&](const std::string& name, bool replaced, std::string summary,
+                  std::string rationale) {
     auto draft = Builder::make(Phase::Drop, {ObjectKind::Index, schema, relation, name},
                                std::move(summary), std::move(rationale));
     // A concurrent drop runs outside a transaction, so an applier killed after
@@ -95,12 +87,14 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     draft.step.statements = {
         std::string(concurrently ? "DROP INDEX CONCURRENTLY IF EXISTS " : "DROP INDEX ") +
         quote_qualified(schema, name)};
-    builder.lock(draft, concurrently ? AlterAction::DropIndexConcurrently : AlterAction::DropIndex,
-                 schema, relation);
-    if (concurrently) {
-      draft.step.transactional = false;
-      draft.timeout = TimeoutKind::Concurrent;
-    }
+    Targets targets = on_relation(schema, relation, populated);
+    targets.index = name;
+    builder.statement(draft,
+                      concurrently
+                          ? (replaced ? Statement::DropIndexConcurrentlyToReplace
+                                      : Statement::DropIndexConcurrently)
+                          : (replaced ? Statement::DropIndexToReplace : Statement::DropIndex),
+                      targets);
     draft.provides.push_back("name:" + schema + "." + name);
     return draft;
   };
@@ -122,10 +116,9 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
   }
   for (const auto& [before, wanted] : match_by_name(current, desired)) {
     if (wanted == nullptr) {
-      auto draft = drop(before->name, "drop " + on(before->name),
+      auto draft = drop(before->name, false, "drop " + on(before->name),
                         concurrently ? "rule 8: DROP INDEX CONCURRENTLY lets reads and writes go on"
                                      : "the index is not in the desired schema");
-      draft.step.hazards.push_back(Hazard::DataLoss);
       for (const auto& key : before->keys) {
         if (key.column) draft.releases.push_back(column_token(schema, relation, *key.column));
       }
@@ -138,7 +131,7 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     if (before == nullptr) {
       chain.add(build(index, index.name, "create " + on(index.name), build_rationale));
     } else if (!before->valid) {
-      auto dropped = drop(index.name, "drop the invalid " + on(index.name),
+      auto dropped = drop(index.name, true, "drop the invalid " + on(index.name),
                           "rule 8: a failed CONCURRENTLY build left it INVALID; rebuild it");
       dropped.step.phase = Phase::Constrain;
       chain.add(std::move(dropped));
@@ -147,7 +140,7 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
       const std::string temporary = truncate_name(index.name + "_pgshift_new");
       chain.add(build(index, temporary, "build the new definition of " + on(index.name),
                       std::string(build_rationale) + "; built under a temporary name"));
-      auto dropped = drop(index.name, "drop the old definition of " + on(index.name),
+      auto dropped = drop(index.name, true, "drop the old definition of " + on(index.name),
                           "rule 8: the new definition is already built");
       dropped.step.phase = Phase::Constrain;
       dropped.provides.clear();
@@ -156,7 +149,9 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
                                   "rule 8: the rebuilt index takes the old name");
       rename.step.statements = {"ALTER INDEX " + quote_qualified(schema, temporary) +
                                 " RENAME TO " + quote_ident(index.name)};
-      builder.lock(rename, AlterAction::RenameIndex, schema, relation);
+      Targets targets = on_relation(schema, relation, populated);
+      targets.index = temporary;
+      builder.statement(rename, Statement::RenameIndex, targets);
       chain.add(std::move(rename));
     }
     if ((before ? before->comment : std::nullopt) != index.comment) {
@@ -164,7 +159,9 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
                                    "comments are catalog-only");
       comment.step.statements = {
           comment_sql("INDEX", quote_qualified(schema, index.name), index.comment)};
-      builder.lock(comment, AlterAction::Comment, schema, relation);
+      Targets targets = on_relation(schema, relation, populated);
+      targets.index = index.name;
+      builder.statement(comment, Statement::CommentOnIndex, targets);
       comment.requires_.push_back("index:" + schema + "." + index.name);
       chain.add(std::move(comment));
     }

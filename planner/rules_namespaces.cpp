@@ -24,8 +24,6 @@ using plans::quote_qualified;
 using schemas::ObjectId;
 using schemas::ObjectKind;
 
-namespace {}  // namespace
-
 void plan_schemas_and_extensions(Builder& builder) {
   for (const auto& [current, desired] :
        match_by_name(&builder.current().schemas, builder.desired().schemas)) {
@@ -35,16 +33,14 @@ void plan_schemas_and_extensions(Builder& builder) {
     if (desired == nullptr) {
       // The planner sees only managed schemas: one without a desired side is
       // listed in drop_schemas (planner.cpp).
-      const size_t index = add_simple(
-          builder, Phase::Drop, id, "drop " + describe(id),
-          "the schema is listed in drop_schemas; its objects are dropped first",
-          {"DROP SCHEMA " + quote_ident(name)}, {}, {}, {token});
-      builder.at(index).step.hazards.push_back(Hazard::DataLoss);
+      add_simple(builder, Phase::Drop, id, "drop " + describe(id),
+                 "the schema is listed in drop_schemas; its objects are dropped first",
+                 {{Statement::DropSchema, "DROP SCHEMA " + quote_ident(name)}}, {}, {}, {token});
       continue;
     }
     if (current == nullptr) {
       add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new schema",
-                 {"CREATE SCHEMA " + quote_ident(name)}, {token});
+                 {{Statement::CreateSchema, "CREATE SCHEMA " + quote_ident(name)}}, {token});
     }
     maybe_comment(builder, id, "SCHEMA", quote_ident(name),
                   current ? current->comment : std::nullopt, desired->comment, token);
@@ -56,29 +52,32 @@ void plan_schemas_and_extensions(Builder& builder) {
     if (desired == nullptr) {
       add_simple(builder, Phase::Drop, id, "drop extension \"" + name + "\"",
                  "the extension is not in the desired model",
-                 {"DROP EXTENSION " + quote_ident(name)}, {}, {}, {"ext:" + name},
-                 {"schema:" + current->schema});
+                 {{Statement::DropExtension, "DROP EXTENSION " + quote_ident(name)}}, {}, {},
+                 {"ext:" + name}, {"schema:" + current->schema});
       continue;
     }
     if (current == nullptr) {
       add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new extension",
-                 {"CREATE EXTENSION IF NOT EXISTS " + quote_ident(name) + " WITH SCHEMA " +
-                  quote_ident(desired->schema) +
-                  (desired->version ? " VERSION " + quote_literal(*desired->version) : "")},
+                 {{Statement::CreateExtension,
+                   "CREATE EXTENSION IF NOT EXISTS " + quote_ident(name) + " WITH SCHEMA " +
+                       quote_ident(desired->schema) +
+                       (desired->version ? " VERSION " + quote_literal(*desired->version) : "")}},
                  {"ext:" + name}, {"schema:" + desired->schema});
       continue;
     }
     if (current->schema != desired->schema) {
       add_simple(
           builder, Phase::Prepare, id, "move " + describe(id), "SET SCHEMA is catalog-only",
-          {"ALTER EXTENSION " + quote_ident(name) + " SET SCHEMA " + quote_ident(desired->schema)},
+          {{Statement::AlterExtensionSetSchema, "ALTER EXTENSION " + quote_ident(name) +
+                                                    " SET SCHEMA " + quote_ident(desired->schema)}},
           {}, {"schema:" + desired->schema}, {}, {"schema:" + current->schema});
     }
     if (desired->version && current->version != desired->version) {
       add_simple(builder, Phase::Prepare, id, "update " + describe(id),
                  "the extension's update script decides what changes",
-                 {"ALTER EXTENSION " + quote_ident(name) + " UPDATE TO " +
-                  quote_literal(*desired->version)});
+                 {{Statement::AlterExtensionUpdate, "ALTER EXTENSION " + quote_ident(name) +
+                                                        " UPDATE TO " +
+                                                        quote_literal(*desired->version)}});
     }
   }
 }

@@ -37,8 +37,9 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
   if (desired == nullptr) {
     add_simple(builder, Phase::Drop, id, "drop " + describe(id),
                "the routine is not in the desired schema",
-               {std::string("DROP ") + keyword + function_target(schema, *current)}, {}, {},
-               {token}, {"schema:" + schema});
+               {{Statement::DropFunction,
+                 std::string("DROP ") + keyword + function_target(schema, *current)}},
+               {}, {}, {token}, {"schema:" + schema});
     return;
   }
   std::vector<std::string> requires_ = {"schema:" + schema};
@@ -54,13 +55,15 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
         current == nullptr ||
         (current->returns == desired->returns && current->args == desired->args &&
          current->is_procedure == desired->is_procedure);
-    std::vector<std::string> statements;
+    std::vector<Sql> statements;
     if (!replace_in_place) {
-      statements.push_back(std::string("DROP ") +
-                           (current->is_procedure ? "PROCEDURE " : "FUNCTION ") +
-                           function_target(schema, *current));
+      statements.push_back({Statement::DropFunctionToReplace,
+                            std::string("DROP ") +
+                                (current->is_procedure ? "PROCEDURE " : "FUNCTION ") +
+                                function_target(schema, *current)});
     }
-    statements.push_back(create_function_sql(schema, *desired));
+    statements.push_back(
+        {Statement::CreateOrReplaceFunction, create_function_sql(schema, *desired)});
     add_simple(builder, Phase::Prepare, id, (current ? "replace " : "create ") + describe(id),
                replace_in_place ? "CREATE OR REPLACE swaps the definition atomically"
                                 : "the signature's result changes: drop and create in one "

@@ -26,38 +26,82 @@ using schemas::ObjectKind;
 
 namespace {
 
+// The column "schema.table.column" exists in the current model and the plan
+// drops it or its table (neither is in the desired model, by name or by
+// renamed_from).
+bool owner_dropped(const Builder& builder, const std::string& owned_by) {
+  const auto first = owned_by.find('.');
+  const auto last = owned_by.rfind('.');
+  if (first == std::string::npos || first == last) return false;
+  const std::string schema = owned_by.substr(0, first);
+  const std::string table = owned_by.substr(first + 1, last - first - 1);
+  const std::string column = owned_by.substr(last + 1);
+  const auto* current = schemas::find_table(builder.current(), schema, table);
+  if (current == nullptr || schemas::find_named(current->columns, column) == nullptr) return false;
+  const auto* desired_schema = schemas::find_schema(builder.desired(), schema);
+  if (desired_schema == nullptr) return true;
+  const schemas::Table* desired = schemas::find_named(desired_schema->tables, table);
+  if (desired == nullptr) {
+    for (const auto& candidate : desired_schema->tables) {
+      if (candidate.renamed_from == table) desired = &candidate;
+    }
+  }
+  if (desired == nullptr) return true;
+  if (schemas::find_named(desired->columns, column) != nullptr) return false;
+  return std::none_of(
+      desired->columns.begin(), desired->columns.end(),
+      [&column](const schemas::Column& candidate) { return candidate.renamed_from == column; });
+}
+
 void plan_sequence(Builder& builder, const std::string& schema, const schemas::Sequence* current,
                    const schemas::Sequence* desired) {
   const std::string name = desired ? desired->name : current->name;
   const ObjectId id{ObjectKind::Sequence, schema, "", name};
   const std::string sequence = quote_qualified(schema, name);
   const std::string token = "seq:" + schema + "." + name;
+  const Targets on_sequence = on_relation(schema, name);
   if (desired == nullptr) {
+    // A sequence OWNED BY a column the plan drops (serial, bigserial) goes
+    // with it: DROP TABLE / DROP COLUMN drop it (pg_depend deptype 'a'), and
+    // dropping it first fails while the column's default uses it (2BP01).
+    if (current->owned_by && owner_dropped(builder, *current->owned_by)) return;
     add_simple(builder, Phase::Drop, id, "drop " + describe(id),
-               "the sequence is not in the desired schema", {"DROP SEQUENCE " + sequence}, {}, {},
-               {token}, {"schema:" + schema});
+               "the sequence is not in the desired schema",
+               {{Statement::DropSequence, "DROP SEQUENCE " + sequence}}, {}, {}, {token},
+               {"schema:" + schema}, on_sequence);
     return;
   }
   if (current == nullptr) {
     add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new sequence",
-               {"CREATE SEQUENCE " + sequence + sequence_options_sql(*desired)}, {token},
-               {"schema:" + schema});
+               {{Statement::CreateSequence,
+                 "CREATE SEQUENCE " + sequence + sequence_options_sql(*desired)}},
+               {token}, {"schema:" + schema});
   } else if (normalize_type(current->type) != normalize_type(desired->type) ||
              !(current->options == desired->options)) {
-    add_simple(builder, Phase::Prepare, id, "alter " + describe(id),
-               "sequence options are catalog entries",
-               {"ALTER SEQUENCE " + sequence + sequence_options_sql(*desired)}, {token});
+    add_simple(
+        builder, Phase::Prepare, id, "alter " + describe(id),
+        "sequence options are catalog entries",
+        {{Statement::AlterSequence, "ALTER SEQUENCE " + sequence + sequence_options_sql(*desired)}},
+        {token}, {}, {}, {}, on_sequence);
   }
   if ((current ? current->owned_by : std::nullopt) != desired->owned_by) {
     std::vector<std::string> requires_ = {token};
-    if (desired->owned_by) requires_.push_back("column:" + *desired->owned_by);
+    Targets targets = on_sequence;
+    if (desired->owned_by) {
+      requires_.push_back("column:" + *desired->owned_by);
+      const auto first = desired->owned_by->find('.');
+      const auto last = desired->owned_by->rfind('.');
+      targets.referenced.push_back({desired->owned_by->substr(0, first),
+                                    desired->owned_by->substr(first + 1, last - first - 1)});
+    }
     add_simple(builder, Phase::Finalize, id, "set the owner column of " + describe(id),
                "OWNED BY ties the sequence's life to the column",
-               {"ALTER SEQUENCE " + sequence + " OWNED BY " + owned_by_sql(desired->owned_by)}, {},
-               requires_);
+               {{Statement::AlterSequenceOwnedBy,
+                 "ALTER SEQUENCE " + sequence + " OWNED BY " + owned_by_sql(desired->owned_by)}},
+               {}, requires_, {}, {}, targets);
   }
   maybe_comment(builder, id, "SEQUENCE", sequence, current ? current->comment : std::nullopt,
-                desired->comment, token);
+                desired->comment, token, &on_sequence);
 }
 
 }  // namespace

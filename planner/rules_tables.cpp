@@ -68,6 +68,8 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
       draft.step.statements = {"CREATE TABLE " + table.relation + " (LIKE " + parent_relation +
                                " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"};
       draft.requires_.push_back(table_token(parent.parent_schema, parent.parent_table));
+      builder.statement(draft, Statement::CreateTableLike,
+                        on_relation(schema, desired.name, false));
       Chain chain(builder);
       chain.add(std::move(draft));
       auto attach = Builder::make(Phase::Create, id,
@@ -77,15 +79,16 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
                                   "(PostgreSQL 12+); the new partition is empty");
       attach.step.statements = {"ALTER TABLE " + parent_relation + " ATTACH PARTITION " +
                                 table.relation + " " + parent.bound};
-      builder.lock(attach, AlterAction::AttachPartition, schema, desired.name, parent.parent_schema,
-                   parent.parent_table);
+      Targets targets = on_relation(schema, desired.name, false);
+      targets.parent = QualifiedName{parent.parent_schema, parent.parent_table};
+      builder.statement(attach, Statement::AttachPartition, targets);
       chain.add(std::move(attach));
     } else {
       draft.step.statements = {"CREATE TABLE " + table.relation + " PARTITION OF " +
                                parent_relation + " " + parent.bound};
-      builder.lock(draft, AlterAction::CreatePartitionOf, schema, desired.name,
-                   parent.parent_schema, parent.parent_table);
-      draft.step.locks.erase(draft.step.locks.begin());  // the new table itself is not contended
+      Targets targets = on_relation(schema, desired.name, false);
+      targets.parent = QualifiedName{parent.parent_schema, parent.parent_table};
+      builder.statement(draft, Statement::CreatePartitionOf, targets);
       builder.add(std::move(draft));
     }
   } else {
@@ -113,26 +116,26 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
     statement += "\n)";
     if (desired.partition_by) statement += partition_by_sql(*desired.partition_by);
     draft.step.statements = {statement};
+    builder.statement(draft, Statement::CreateTable, on_relation(schema, desired.name, false));
     builder.add(std::move(draft));
   }
   // Comments ride along with the table: nobody else can see it yet.
-  std::vector<std::string> comments;
-  if (desired.comment) comments.push_back(comment_sql("TABLE", table.relation, desired.comment));
+  auto comment =
+      Builder::make(Phase::Finalize, id,
+                    "comment on " + label("table", schema, desired.name) + " and its columns",
+                    "comments are catalog-only");
+  if (desired.comment) {
+    comment.step.statements.push_back(comment_sql("TABLE", table.relation, desired.comment));
+    builder.statement(comment, Statement::CommentOnRelation, table.on());
+  }
   for (const auto& column : desired.columns) {
     if (column.comment) {
-      comments.push_back(
+      comment.step.statements.push_back(
           comment_sql("COLUMN", table.relation + "." + quote_ident(column.name), column.comment));
+      builder.statement(comment, Statement::CommentOnTableMember, table.on());
     }
   }
-  if (!comments.empty()) {
-    auto comment =
-        Builder::make(Phase::Finalize, id,
-                      "comment on " + label("table", schema, desired.name) + " and its columns",
-                      "comments are catalog-only");
-    comment.step.statements = comments;
-    builder.lock(comment, AlterAction::Comment, schema, desired.name);
-    builder.add(std::move(comment));
-  }
+  if (!comment.step.statements.empty()) builder.add(std::move(comment));
   plan_foreign_keys(table);
   plan_relation_indexes(builder, schema, desired.name, nullptr, desired.indexes, false,
                         desired.partition_by.has_value());
@@ -145,13 +148,28 @@ void drop_table(Builder& builder, const std::string& schema, const schemas::Tabl
                              "drop " + label("table", schema, current.name),
                              "rule 10: the table is not in the desired schema; its rows are lost");
   draft.step.statements = {"DROP TABLE " + quote_qualified(schema, current.name)};
-  draft.step.hazards.push_back(plans::Hazard::DataLoss);
-  if (current.partition_of) {
-    builder.lock(draft, AlterAction::DropTable, schema, current.name,
-                 current.partition_of->parent_schema, current.partition_of->parent_table);
-  } else {
-    builder.lock(draft, AlterAction::DropTable, schema, current.name);
+  // Sequences OWNED BY its columns (serial, bigserial) are dropped with it;
+  // rules_sequences.cpp plans no DROP SEQUENCE for them.
+  if (const auto* current_schema = schemas::find_schema(builder.current(), schema)) {
+    for (const auto& sequence : current_schema->sequences) {
+      if (sequence.owned_by &&
+          sequence.owned_by->rfind(schema + "." + current.name + ".", 0) == 0) {
+        draft.step.rationale += "; its sequence \"" + sequence.name + "\" goes with it";
+      }
+    }
   }
+  Targets targets = on_relation(schema, current.name);
+  if (current.partition_of) {
+    targets.parent =
+        QualifiedName{current.partition_of->parent_schema, current.partition_of->parent_table};
+  }
+  // Its foreign keys' triggers on the referenced tables go with it.
+  for (const auto& fk : current.foreign_keys) {
+    if (!(fk.ref_schema == schema && fk.ref_table == current.name)) {
+      targets.referenced.push_back({fk.ref_schema, fk.ref_table});
+    }
+  }
+  builder.statement(draft, Statement::DropTable, targets);
   draft.step.estimated_rows = builder.row_estimate(schema, current.name);
   const std::string token = table_token(schema, current.name);
   draft.invalidates.push_back(token);
@@ -160,6 +178,7 @@ void drop_table(Builder& builder, const std::string& schema, const schemas::Tabl
   draft.provides.push_back("name:" + schema + "." + current.name);
   for (const auto& column : current.columns) {
     for (const auto& type : type_tokens(column.type, schema)) draft.releases.push_back(type);
+    release_sequences(draft, schema, column.default_expr);
     builder.invalidate(column_token(schema, current.name, column.name));
   }
   for (const auto& fk : current.foreign_keys) {
@@ -188,8 +207,7 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
         "renamed_from: application versions using the old name break");
     draft.step.statements = {"ALTER TABLE " + quote_qualified(schema, current.name) +
                              " RENAME TO " + quote_ident(desired.name)};
-    builder.lock(draft, AlterAction::RenameRelation, schema, current.name);
-    draft.step.hazards.push_back(plans::Hazard::Rename);
+    builder.statement(draft, Statement::RenameTable, on_relation(schema, current.name));
     draft.provides.push_back(table_token(schema, desired.name));
     draft.requires_.push_back("name:" + schema + "." + desired.name);
     for (const auto& column : current.columns) {
@@ -239,7 +257,7 @@ void plan_table_attributes(TableContext& table) {
         "set the replica identity of " + label("table", table.schema, table.desired.name),
         "replica identity is a catalog property");
     draft.step.statements = {table.alter() + replica_identity_sql(table.desired)};
-    builder.lock(draft, AlterAction::ReplicaIdentity, table.schema, table.desired.name);
+    builder.statement(draft, Statement::ReplicaIdentity, table.on());
     if (table.desired.replica_identity_index) {
       draft.requires_.push_back("index:" + table.schema + "." +
                                 *table.desired.replica_identity_index);
@@ -251,7 +269,7 @@ void plan_table_attributes(TableContext& table) {
                                "comment on " + label("table", table.schema, table.desired.name),
                                "comments are catalog-only");
     draft.step.statements = {comment_sql("TABLE", table.relation, table.desired.comment)};
-    builder.lock(draft, AlterAction::Comment, table.schema, table.desired.name);
+    builder.statement(draft, Statement::CommentOnRelation, table.on());
     builder.add(std::move(draft));
   }
 }

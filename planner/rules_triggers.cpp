@@ -46,7 +46,7 @@ void plan_triggers(TableContext& table) {
                                  "the trigger is not in the desired schema");
       draft.step.statements = {"DROP TRIGGER " + quote_ident(current->name) + " ON " +
                                table.relation};
-      builder.lock(draft, AlterAction::DropTrigger, table.schema, table.desired.name);
+      builder.statement(draft, Statement::DropTrigger, table.on());
       draft.releases.push_back("func:" + current->function);
       builder.add(std::move(draft));
       continue;
@@ -62,13 +62,13 @@ void plan_triggers(TableContext& table) {
       if (current != nullptr && !replace_in_place) {
         draft.step.statements.push_back("DROP TRIGGER " + quote_ident(desired.name) + " ON " +
                                         table.relation);
+        builder.statement(draft, Statement::DropTriggerToReplace, table.on());
       }
       draft.step.statements.push_back(
           trigger_sql(table.relation, desired, replace_in_place, builder.version()));
-      builder.lock(draft,
-                   current != nullptr && !replace_in_place ? AlterAction::DropTrigger
-                                                           : AlterAction::CreateTrigger,
-                   table.schema, table.desired.name);
+      builder.statement(
+          draft, replace_in_place ? Statement::CreateOrReplaceTrigger : Statement::CreateTrigger,
+          table.on());
       draft.requires_.push_back("func:" + desired.function);
       builder.add(std::move(draft));
     }
@@ -78,7 +78,7 @@ void plan_triggers(TableContext& table) {
                         "comments are catalog-only");
       draft.step.statements = {comment_sql(
           "TRIGGER", quote_ident(desired.name) + " ON " + table.relation, desired.comment)};
-      builder.lock(draft, AlterAction::Comment, table.schema, table.desired.name);
+      builder.statement(draft, Statement::CommentOnTableMember, table.on());
       draft.sequence = 1;
       builder.add(std::move(draft));
     }

@@ -26,6 +26,25 @@ using schemas::ObjectKind;
 
 namespace {
 
+// The tables with a column of the domain schema.name in the current model:
+// ALTER DOMAIN checks of existing values lock each of them.
+Targets domain_users(const schemas::Database& current, const std::string& schema,
+                     const std::string& name) {
+  Targets targets;
+  const std::string token = type_token_of(schema, name);
+  for (const auto& table_schema : current.schemas) {
+    for (const auto& table : table_schema.tables) {
+      const bool uses = std::any_of(
+          table.columns.begin(), table.columns.end(), [&](const schemas::Column& column) {
+            const auto tokens = type_tokens(column.type, table_schema.name);
+            return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
+          });
+      if (uses) targets.domain_users.push_back({table_schema.name, table.name});
+    }
+  }
+  return targets;
+}
+
 void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum* current,
                const schemas::Enum* desired) {
   const std::string name = desired ? desired->name : current->name;
@@ -34,14 +53,15 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
   const std::string token = type_token_of(schema, name);
   if (desired == nullptr) {
     add_simple(builder, Phase::Drop, id, "drop " + describe(id),
-               "the type is not in the desired schema", {"DROP TYPE " + type}, {}, {}, {token},
-               {"schema:" + schema});
+               "the type is not in the desired schema",
+               {{Statement::DropType, "DROP TYPE " + type}}, {}, {}, {token}, {"schema:" + schema});
     return;
   }
   if (current == nullptr) {
     add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new type",
-               {"CREATE TYPE " + type + " AS ENUM (" + labels_sql(desired->labels) + ")"}, {token},
-               {"schema:" + schema});
+               {{Statement::CreateEnum,
+                 "CREATE TYPE " + type + " AS ENUM (" + labels_sql(desired->labels) + ")"}},
+               {token}, {"schema:" + schema});
   } else if (current->labels != desired->labels) {
     // Labels can be added anywhere, never removed or moved: the current
     // labels must appear in the desired list in the same order.
@@ -58,7 +78,8 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
                            " (hazard enum_value_removal): PostgreSQL cannot drop enum values; "
                            "create a new type and migrate the columns");
     } else {
-      const bool transactional = builder.version() >= 120000;
+      const bool in_transaction_block =
+          statement_row(Statement::AlterEnumAddValue, builder.version()).transactional;
       std::optional<size_t> previous;
       int sequence = 0;
       for (size_t label_idx = 0; label_idx < desired->labels.size(); ++label_idx) {
@@ -75,12 +96,12 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
         }
         auto draft = Builder::make(
             Phase::Prepare, id, "add value " + quote_literal(enum_label) + " to " + describe(id),
-            transactional ? "ADD VALUE is catalog-only; the value is usable once committed"
-                          : "before PostgreSQL 12 ADD VALUE cannot run in a transaction block");
+            in_transaction_block
+                ? "ADD VALUE is catalog-only; the value is usable once committed"
+                : "before PostgreSQL 12 ADD VALUE cannot run in a transaction block");
         draft.step.statements = {"ALTER TYPE " + type + " ADD VALUE IF NOT EXISTS " +
                                  quote_literal(enum_label) + position};
-        draft.step.transactional = transactional;
-        if (!transactional) draft.step.hazards.push_back(Hazard::NonTransactional);
+        builder.statement(draft, Statement::AlterEnumAddValue, {});
         draft.provides.push_back(token);
         draft.sequence = sequence++;
         if (previous) draft.after.push_back(*previous);
@@ -100,8 +121,8 @@ void plan_domain(Builder& builder, const std::string& schema, const schemas::Dom
   const std::string token = type_token_of(schema, name);
   if (desired == nullptr) {
     add_simple(builder, Phase::Drop, id, "drop " + describe(id),
-               "the domain is not in the desired schema", {"DROP DOMAIN " + domain}, {}, {},
-               {token},
+               "the domain is not in the desired schema",
+               {{Statement::DropDomain, "DROP DOMAIN " + domain}}, {}, {}, {token},
                {"schema:" + schema, type_token_of(schema, normalize_type(current->base_type))});
     return;
   }
@@ -113,8 +134,8 @@ void plan_domain(Builder& builder, const std::string& schema, const schemas::Dom
     for (const auto& check : desired->checks) statement += " " + domain_check_sql(check);
     std::vector<std::string> requires_ = type_tokens(desired->base_type, schema);
     requires_.push_back("schema:" + schema);
-    add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new type", {statement},
-               {token}, requires_);
+    add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new type",
+               {{Statement::CreateDomain, statement}}, {token}, requires_);
   } else {
     if (normalize_type(current->base_type) != normalize_type(desired->base_type)) {
       builder.diagnose(plans::Severity::Error, id,
@@ -122,34 +143,45 @@ void plan_domain(Builder& builder, const std::string& schema, const schemas::Dom
                            " in place; create a new domain and migrate the columns");
     }
     const std::string alter = "ALTER DOMAIN " + domain + " ";
+    const Targets users = domain_users(builder.current(), schema, name);
     if (current->default_expr != desired->default_expr) {
       add_simple(builder, Phase::Alter, id, "change the default of " + describe(id),
                  "defaults apply to new rows only: catalog-only",
-                 {alter + (desired->default_expr ? "SET DEFAULT " + *desired->default_expr
-                                                 : std::string("DROP DEFAULT"))});
+                 {{Statement::AlterDomainDefault,
+                   alter + (desired->default_expr ? "SET DEFAULT " + *desired->default_expr
+                                                  : std::string("DROP DEFAULT"))}});
     }
     if (current->not_null != desired->not_null) {
-      const size_t index = add_simple(
+      add_simple(
           builder, Phase::Validate, id,
           (desired->not_null ? "set NOT NULL on " : "drop NOT NULL of ") + describe(id),
           desired->not_null ? "checks every column of the domain; tables using it wait for writes"
                             : "relaxing a constraint is catalog-only",
-          {alter + (desired->not_null ? "SET NOT NULL" : "DROP NOT NULL")});
-      if (desired->not_null) {
-        builder.at(index).step.duration = DurationClass::BlockingScan;
-        builder.at(index).timeout = TimeoutKind::Rewrite;
-      }
+          {desired->not_null ? Sql{Statement::AlterDomainSetNotNull, alter + "SET NOT NULL"}
+                             : Sql{Statement::AlterDomainDropNotNull, alter + "DROP NOT NULL"}},
+          {}, {}, {}, {}, users);
     }
-    for (const auto& check : desired->checks) {
-      const auto* before = schemas::find_named(current->checks, check.name);
+    for (const auto& [before, wanted] : match_by_name(&current->checks, desired->checks)) {
+      if (wanted == nullptr) {
+        add_simple(builder, Phase::Drop, id,
+                   "drop check \"" + before->name + "\" of " + describe(id),
+                   "the check is not in the desired schema",
+                   {{Statement::AlterDomainDropConstraint,
+                     alter + "DROP CONSTRAINT " + quote_ident(before->name)}});
+        continue;
+      }
+      const schemas::DomainCheck& check = *wanted;
       if (before != nullptr &&
           normalize_expression(before->expression) == normalize_expression(check.expression)) {
         continue;
       }
-      std::vector<std::string> statements;
-      if (before != nullptr)
-        statements.push_back(alter + "DROP CONSTRAINT " + quote_ident(check.name));
-      statements.push_back(alter + "ADD " + domain_check_sql(check) + " NOT VALID");
+      std::vector<Sql> statements;
+      if (before != nullptr) {
+        statements.push_back({Statement::AlterDomainDropConstraintToReplace,
+                              alter + "DROP CONSTRAINT " + quote_ident(check.name)});
+      }
+      statements.push_back({Statement::AlterDomainAddConstraintNotValid,
+                            alter + "ADD " + domain_check_sql(check) + " NOT VALID"});
       const size_t added = add_simple(builder, Phase::Constrain, id,
                                       "add check \"" + check.name + "\" to " + describe(id),
                                       "NOT VALID skips the check of existing values", statements);
@@ -157,17 +189,10 @@ void plan_domain(Builder& builder, const std::string& schema, const schemas::Dom
                                     "validate check \"" + check.name + "\" of " + describe(id),
                                     "checks every column of the domain");
       validate.step.statements = {alter + "VALIDATE CONSTRAINT " + quote_ident(check.name)};
-      validate.step.duration = DurationClass::OnlineScan;
-      validate.timeout = TimeoutKind::Validate;
+      builder.statement(validate, Statement::AlterDomainValidateConstraint, users);
       validate.after.push_back(added);
       validate.sequence = 1;
       builder.add(std::move(validate));
-    }
-    for (const auto& check : current->checks) {
-      if (schemas::find_named(desired->checks, check.name) != nullptr) continue;
-      add_simple(builder, Phase::Drop, id, "drop check \"" + check.name + "\" of " + describe(id),
-                 "the check is not in the desired schema",
-                 {alter + "DROP CONSTRAINT " + quote_ident(check.name)});
     }
   }
   maybe_comment(builder, id, "DOMAIN", domain, current ? current->comment : std::nullopt,
@@ -182,8 +207,8 @@ void plan_composite(Builder& builder, const std::string& schema,
   const std::string token = type_token_of(schema, name);
   if (desired == nullptr) {
     add_simple(builder, Phase::Drop, id, "drop " + describe(id),
-               "the type is not in the desired schema", {"DROP TYPE " + type}, {}, {}, {token},
-               {"schema:" + schema});
+               "the type is not in the desired schema",
+               {{Statement::DropType, "DROP TYPE " + type}}, {}, {}, {token}, {"schema:" + schema});
     return;
   }
   std::vector<std::string> requires_ = {"schema:" + schema};
@@ -198,7 +223,7 @@ void plan_composite(Builder& builder, const std::string& schema,
                    composite_attribute_sql(desired->attributes[attribute_idx]);
     }
     add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new type",
-               {statement + ")"}, {token}, requires_);
+               {{Statement::CreateCompositeType, statement + ")"}}, {token}, requires_);
   } else if (!(current->attributes == desired->attributes)) {
     std::vector<std::string> actions;
     bool drops = false;
@@ -223,10 +248,12 @@ void plan_composite(Builder& builder, const std::string& schema,
       for (size_t action_idx = 0; action_idx < actions.size(); ++action_idx) {
         statement += (action_idx == 0 ? "" : ", ") + actions[action_idx];
       }
-      const size_t index = add_simple(builder, Phase::Prepare, id, "alter " + describe(id),
-                                      "attributes of a composite type are catalog entries",
-                                      {statement}, {token}, requires_);
-      if (drops) builder.at(index).step.hazards.push_back(Hazard::DataLoss);
+      add_simple(
+          builder, Phase::Prepare, id, "alter " + describe(id),
+          "attributes of a composite type are catalog entries",
+          {{drops ? Statement::AlterCompositeTypeDropAttribute : Statement::AlterCompositeType,
+            statement}},
+          {token}, requires_);
     }
   }
   maybe_comment(builder, id, "TYPE", type, current ? current->comment : std::nullopt,

@@ -160,9 +160,13 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
                              "recreate it after"
                            : "a materialized view cannot be replaced in place");
     draft.step.statements = {"DROP " + std::string(keyword) + relation};
-    builder.lock(draft, AlterAction::DropView, schema, name);
+    builder.statement(draft,
+                      materialized
+                          ? (desired ? Statement::DropMaterializedViewToRecreate
+                                     : Statement::DropMaterializedView)
+                          : (desired ? Statement::DropViewToRecreate : Statement::DropView),
+                      on_relation(schema, name));
     draft.requires_.clear();  // the relation token is the recreated view's, which comes after
-    if (desired) draft.step.hazards.push_back(Hazard::DependentRecreated);
     draft.invalidates.push_back(token);
     draft.releases = dependency_tokens(builder.current(), schema, name);
     draft.releases.push_back("schema:" + schema);
@@ -188,8 +192,11 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
                              : "CREATE OR REPLACE VIEW swaps the query atomically (the "
                                "server refuses it if the columns change incompatibly)");
     draft.step.statements = {statement};
-    if (!create) builder.lock(draft, AlterAction::ReplaceView, schema, name);
-    if (materialized) draft.step.duration = DurationClass::OnlineScan;
+    builder.statement(draft,
+                      materialized ? Statement::CreateMaterializedView
+                      : create     ? Statement::CreateView
+                                   : Statement::ReplaceView,
+                      on_relation(schema, name));
     draft.requires_ = query_tokens(builder.desired(), desired->definition);
     if (current != nullptr) {
       for (const auto& used : dependency_tokens(builder.current(), schema, name)) {
@@ -209,8 +216,9 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
                           desired->indexes, keeps_indexes, false);
   }
   const auto before = current != nullptr && !drop_first ? current->comment : std::nullopt;
+  const Targets on_view = on_relation(schema, name);
   maybe_comment(builder, id, materialized ? "MATERIALIZED VIEW" : "VIEW", relation, before,
-                desired->comment, token);
+                desired->comment, token, &on_view);
 }
 
 }  // namespace

@@ -1,0 +1,388 @@
+#include "planner/statements.hpp"
+
+namespace pgshift::planner {
+
+namespace {
+
+using plans::DurationClass;
+using plans::Hazard;
+using plans::LockMode;
+
+// Sources, cited per row:
+//   [tablecmds]  src/backend/commands/tablecmds.c: AlterTableGetLockLevel and
+//                the AT_* case named; RemoveRelations and
+//                RangeVarCallbackForDropRelation for DROP TABLE/INDEX/VIEW/
+//                SEQUENCE; RenameRelation; DefineRelation (partitions).
+//   [typecmds]   src/backend/commands/typecmds.c (domains, enums, types).
+//   [sequence]   src/backend/commands/sequence.c.
+//   [indexcmds]  src/backend/commands/indexcmds.c (DefineIndex).
+//   [trigger]    src/backend/commands/trigger.c.
+//   [comment]    src/backend/commands/comment.c, CommentObject.
+//   [view]       src/backend/commands/view.c, DefineView.
+//   [mvcc]       doc/src/sgml/mvcc.sgml, "Table-Level Locks": which command
+//                takes which mode.
+//   [alter]      doc/src/sgml/ref/alter_table.sgml.
+// Checked against: the server, by tests/planner/statements_db_test.cpp, which
+// runs every row and compares pg_locks with it (majors listed in the README).
+
+StatementRow row(std::vector<TargetLock> locks, DurationClass duration = DurationClass::CatalogOnly,
+                 TimeoutClass timeout = TimeoutClass::Catalog, std::vector<Hazard> hazards = {},
+                 bool transactional = true) {
+  return {std::move(locks), transactional, duration, timeout, std::move(hazards)};
+}
+
+constexpr LockMode kAccessExclusive = LockMode::AccessExclusive;
+
+}  // namespace
+
+const char* statement_name(Statement statement) {
+  switch (statement) {
+#define PGSHIFT_STATEMENT_NAME(name, text) \
+  case Statement::name:                    \
+    return text;
+    PGSHIFT_STATEMENTS(PGSHIFT_STATEMENT_NAME)
+#undef PGSHIFT_STATEMENT_NAME
+  }
+  return "?";
+}
+
+StatementRow statement_row(Statement statement, int version) {
+  switch (statement) {
+    // -----------------------------------------------------------------------
+    // Objects that are not relations: their own locks are object locks
+    // (locktype 'object'), which no query takes. Creating one blocks nobody.
+    // -----------------------------------------------------------------------
+    case Statement::CreateSchema:
+    case Statement::CreateEnum:
+    case Statement::CreateCompositeType:
+    case Statement::CreateDomain:
+    case Statement::CreateSequence:
+    case Statement::CreateOrReplaceFunction:
+    case Statement::CreateTable:
+    case Statement::AlterExtensionSetSchema:
+    case Statement::AlterDomainDefault:
+    case Statement::AlterDomainDropNotNull:
+    // [typecmds] AlterDomainAddConstraint skips validateDomainConstraint when
+    // the constraint is NOT VALID: no table is opened.
+    case Statement::AlterDomainAddConstraintNotValid:
+    case Statement::AlterDomainDropConstraintToReplace:
+    case Statement::DropFunctionToReplace:
+    // [comment] COMMENT ON SCHEMA/TYPE/DOMAIN/FUNCTION/EXTENSION locks the
+    // object, not a relation.
+    case Statement::CommentOnObject:
+    // [typecmds] AlterTypeAddValue (ALTER TYPE ... ADD VALUE) below is the
+    // same except for transactionality.
+    // [view] CREATE VIEW / CREATE MATERIALIZED VIEW read the tables of the
+    // query under ACCESS SHARE only (not listed: see StatementRow::locks).
+    case Statement::CreateView:
+      return row({});
+    // The extension's script decides what it creates and locks; pgshift can
+    // only say that the statement itself locks no existing relation.
+    case Statement::CreateExtension:
+    case Statement::AlterExtensionUpdate:
+      return row({});
+    // [typecmds] AlterEnum: ADD VALUE cannot run in a transaction block before
+    // PostgreSQL 12 (PreventInTransactionBlock); from 12 it can, the new value
+    // being unusable until commit. No relation lock.
+    case Statement::AlterEnumAddValue:
+      if (version >= 120000) return row({});
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::NonTransactional},
+                 false);
+    // ALTER TYPE ... ADD/ALTER ATTRIBUTE goes through AlterTable on the
+    // composite type's pg_class row (relkind 'c', which no query locks).
+    case Statement::AlterCompositeType:
+      return row({});
+    case Statement::AlterCompositeTypeDropAttribute:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::DataLoss});
+    // Drops of objects that are not relations: the definition is gone.
+    case Statement::DropSchema:
+    case Statement::DropExtension:
+    case Statement::DropType:
+    case Statement::DropDomain:
+    case Statement::DropFunction:
+    case Statement::AlterDomainDropConstraint:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::DataLoss});
+
+    // -----------------------------------------------------------------------
+    // Domains: a check of existing values opens every table using the domain.
+    // -----------------------------------------------------------------------
+    // [typecmds] AlterDomainNotNull -> validateDomainNotNullConstraint and
+    // AlterDomainValidateConstraint -> validateDomainCheckConstraint (named
+    // validateDomainConstraint before 17) call get_rels_with_domain(domainoid,
+    // ShareLock): every table using the domain is locked SHARE while its
+    // rows are checked, so writes to it wait.
+    case Statement::AlterDomainSetNotNull:
+      return row({{Target::TablesUsingDomain, LockMode::Share}}, DurationClass::BlockingScan,
+                 TimeoutClass::Rewrite);
+    case Statement::AlterDomainValidateConstraint:
+      return row({{Target::TablesUsingDomain, LockMode::Share}}, DurationClass::BlockingScan,
+                 TimeoutClass::Validate);
+
+    // -----------------------------------------------------------------------
+    // Sequences.
+    // -----------------------------------------------------------------------
+    // [sequence] AlterSequence opens the sequence ShareRowExclusiveLock
+    // (PostgreSQL 10+); nextval_internal takes RowExclusiveLock, which
+    // conflicts: nextval(), and so every INSERT using the sequence's
+    // default, waits until the ALTER commits.
+    case Statement::AlterSequence:
+      return row({{Target::Relation, LockMode::ShareRowExclusive}});
+    // [sequence] The same, and process_owned_by opens the owning table
+    // AccessShareLock.
+    case Statement::AlterSequenceOwnedBy:
+      return row({{Target::Relation, LockMode::ShareRowExclusive},
+                  {Target::Referenced, LockMode::AccessShare}});
+    // [tablecmds] RemoveRelations: DROP SEQUENCE takes AccessExclusiveLock.
+    case Statement::DropSequence:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DataLoss});
+
+    // -----------------------------------------------------------------------
+    // Tables.
+    // -----------------------------------------------------------------------
+    // CREATE TABLE t (LIKE parent INCLUDING ...): transformTableLikeClause
+    // opens the parent AccessShareLock (not listed).
+    case Statement::CreateTableLike:
+      return row({});
+    // [tablecmds] DefineRelation opens the parent of a new partition
+    // AccessExclusiveLock; doc/src/sgml/ddl.sgml recommends CREATE + ATTACH.
+    case Statement::CreatePartitionOf:
+      return row({{Target::PartitionParent, kAccessExclusive}});
+    // [alter] ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent from
+    // PostgreSQL 12 (AT_AttachPartition; ACCESS EXCLUSIVE before) and ACCESS
+    // EXCLUSIVE on the partition (AttachPartitionEnsureConstraints).
+    case Statement::AttachPartition:
+      return row({{Target::Relation, kAccessExclusive},
+                  {Target::PartitionParent,
+                   version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive}});
+    // [tablecmds] RenameRelation: AccessExclusiveLock on a table. Application
+    // versions still using the old name fail at once.
+    case Statement::RenameTable:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::Rename});
+    // [tablecmds] AT_ReplicaIdentity: AccessExclusiveLock.
+    case Statement::ReplicaIdentity:
+      return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] RemoveRelations: AccessExclusiveLock; heap_drop_with_catalog
+    // locks a partition's parent AccessExclusiveLock; dropping the table drops
+    // its foreign keys' triggers on each referenced table (RemoveTriggerById:
+    // AccessExclusiveLock).
+    case Statement::DropTable:
+      return row({{Target::Relation, kAccessExclusive},
+                  {Target::PartitionParent, kAccessExclusive},
+                  {Target::Referenced, kAccessExclusive}},
+                 DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::DataLoss});
+
+    // -----------------------------------------------------------------------
+    // Columns: every ALTER TABLE subcommand below is AccessExclusiveLock in
+    // [tablecmds] AlterTableGetLockLevel ("rewrite the heap" or "change the
+    // catalog in a way readers must not see half done").
+    // -----------------------------------------------------------------------
+    // AT_AddColumn: a nullable column, or a non-volatile default from
+    // PostgreSQL 11, is a catalog change (attmissingval).
+    case Statement::AddColumn:
+    // AT_AlterColumnType when ATColumnChangeRequiresRewrite says no.
+    case Statement::AlterColumnType:
+    // AT_DropExpression (PostgreSQL 13+): catalog-only.
+    case Statement::DropExpression:
+    // AT_ColumnDefault.
+    case Statement::SetDefault:
+    case Statement::DropDefault:
+    // AT_DropNotNull.
+    case Statement::DropNotNull:
+    // AT_AddIdentity / AT_SetIdentity: the column must already be NOT NULL; the
+    // identity sequence is created in the catalog, no row is touched.
+    case Statement::AddIdentity:
+    case Statement::SetIdentityGeneration:
+      return row({{Target::Relation, kAccessExclusive}});
+    // AT_RenameColumn (renameatt): as for a table, the old name breaks.
+    case Statement::RenameColumn:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::Rename});
+    // AT_AddColumn of a generated or identity column, or of a volatile
+    // default: every row is rewritten.
+    case Statement::AddColumnRewrite:
+    // AT_AlterColumnType with a rewrite (ATColumnChangeRequiresRewrite).
+    case Statement::AlterColumnTypeRewrite:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::Rewrite,
+                 TimeoutClass::Rewrite, {Hazard::TableRewrite});
+    // AT_SetNotNull: the table is scanned for NULLs under the lock.
+    case Statement::SetNotNull:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::BlockingScan,
+                 TimeoutClass::Rewrite, {Hazard::AccessExclusiveScan});
+    // AT_SetNotNull with a valid CHECK (c IS NOT NULL): from PostgreSQL 12
+    // NotNullImpliedByRelConstraints skips the scan.
+    case Statement::SetNotNullProvedByCheck:
+      if (version >= 120000) return row({{Target::Relation, kAccessExclusive}});
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::BlockingScan,
+                 TimeoutClass::Rewrite, {Hazard::AccessExclusiveScan});
+    // AT_DropIdentity: drops the identity sequence and its position.
+    case Statement::DropIdentity:
+    // AT_DropColumn: the values are gone.
+    case Statement::DropColumn:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DataLoss});
+    // One batch of a backfill: UPDATE takes RowExclusiveLock ([mvcc] "The
+    // commands UPDATE, DELETE, and INSERT acquire this lock mode"); each batch
+    // commits on its own, so the step is not one transaction.
+    case Statement::BackfillBatch:
+      return row({{Target::Relation, LockMode::RowExclusive}}, DurationClass::OnlineScan,
+                 TimeoutClass::Backfill, {}, false);
+
+    // -----------------------------------------------------------------------
+    // Constraints.
+    // -----------------------------------------------------------------------
+    // [tablecmds] AT_AddConstraint, CONSTR_CHECK: AccessExclusiveLock; the
+    // existing rows are checked under it.
+    case Statement::AddCheck:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::BlockingScan,
+                 TimeoutClass::Rewrite, {Hazard::AccessExclusiveScan});
+    // The same NOT VALID: no scan.
+    case Statement::AddCheckNotValid:
+      return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] AT_AddConstraint, CONSTR_PRIMARY / CONSTR_UNIQUE:
+    // AccessExclusiveLock while the index is built.
+    case Statement::AddKey:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::BlockingScan,
+                 TimeoutClass::Rewrite, {Hazard::AccessExclusiveScan});
+    // [tablecmds] AT_AddIndexConstraint: AccessExclusiveLock, catalog-only
+    // (the columns are NOT NULL already).
+    case Statement::AddKeyUsingIndex:
+      return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] AT_AddConstraint, CONSTR_FOREIGN: ShareRowExclusiveLock on
+    // the table and the referenced table (triggers are added to both);
+    // [alter] "ADD FOREIGN KEY requires a SHARE ROW EXCLUSIVE lock on the
+    // referenced table". Validated at once, the rows are checked under it.
+    case Statement::AddForeignKey:
+      return row({{Target::Relation, LockMode::ShareRowExclusive},
+                  {Target::Referenced, LockMode::ShareRowExclusive}},
+                 DurationClass::BlockingScan, TimeoutClass::Rewrite);
+    case Statement::AddForeignKeyNotValid:
+      return row({{Target::Relation, LockMode::ShareRowExclusive},
+                  {Target::Referenced, LockMode::ShareRowExclusive}});
+    // [tablecmds] AT_ValidateConstraint: ShareUpdateExclusiveLock; [alter]
+    // "VALIDATE CONSTRAINT ... acquires only a SHARE UPDATE EXCLUSIVE lock".
+    case Statement::ValidateCheck:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive}}, DurationClass::OnlineScan,
+                 TimeoutClass::Validate);
+    // [alter] "If the constraint is a foreign key then a ROW SHARE lock is
+    // also required on the table referenced by the constraint."
+    case Statement::ValidateForeignKey:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive},
+                  {Target::Referenced, LockMode::RowShare}},
+                 DurationClass::OnlineScan, TimeoutClass::Validate);
+    // [tablecmds] RenameConstraint opens the table AccessExclusiveLock; the
+    // index of a key is renamed with it.
+    case Statement::RenameConstraint:
+      return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] AT_DropConstraint: AccessExclusiveLock.
+    case Statement::DropConstraint:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DataLoss});
+    // Dropped to be added again in the same step (a changed definition).
+    case Statement::DropConstraintToReplace:
+      return row({{Target::Relation, kAccessExclusive}});
+    // AT_DropConstraint of a foreign key: RemoveConstraintById opens the
+    // referenced table AccessExclusiveLock to drop its triggers.
+    case Statement::DropForeignKey:
+      return row({{Target::Relation, kAccessExclusive}, {Target::Referenced, kAccessExclusive}},
+                 DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::DataLoss});
+    case Statement::DropForeignKeyToReplace:
+      return row({{Target::Relation, kAccessExclusive}, {Target::Referenced, kAccessExclusive}});
+
+    // -----------------------------------------------------------------------
+    // Indexes.
+    // -----------------------------------------------------------------------
+    // [indexcmds] DefineIndex: ShareLock on the table (writes wait for the
+    // build); [mvcc] "Acquired by CREATE INDEX (without CONCURRENTLY)".
+    case Statement::CreateIndex:
+      return row({{Target::Relation, LockMode::Share}}, DurationClass::BlockingScan,
+                 TimeoutClass::Rewrite);
+    // [indexcmds] DefineIndex with concurrent: ShareUpdateExclusiveLock, held
+    // as a session lock across its three transactions; PreventInTransactionBlock.
+    case Statement::CreateIndexConcurrently:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive}}, DurationClass::OnlineScan,
+                 TimeoutClass::Concurrent, {Hazard::NonTransactional}, false);
+    // [tablecmds] RenameRelation: an index is renamed under
+    // ShareUpdateExclusiveLock from PostgreSQL 12 (AccessExclusiveLock
+    // before); its table is not locked.
+    case Statement::RenameIndex:
+      return row(
+          {{Target::Index, version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive}});
+    // [tablecmds] RemoveRelations / RangeVarCallbackForDropRelation: DROP INDEX
+    // locks the table and the index AccessExclusiveLock.
+    case Statement::DropIndex:
+      return row({{Target::Relation, kAccessExclusive}, {Target::Index, kAccessExclusive}},
+                 DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::DataLoss});
+    case Statement::DropIndexToReplace:
+      return row({{Target::Relation, kAccessExclusive}, {Target::Index, kAccessExclusive}});
+    // The same with CONCURRENTLY: ShareUpdateExclusiveLock on both, then
+    // index_drop waits for every transaction using the index;
+    // PreventInTransactionBlock.
+    case Statement::DropIndexConcurrently:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive},
+                  {Target::Index, LockMode::ShareUpdateExclusive}},
+                 DurationClass::CatalogOnly, TimeoutClass::Concurrent, {Hazard::DataLoss}, false);
+    case Statement::DropIndexConcurrentlyToReplace:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive},
+                  {Target::Index, LockMode::ShareUpdateExclusive}},
+                 DurationClass::CatalogOnly, TimeoutClass::Concurrent, {}, false);
+
+    // -----------------------------------------------------------------------
+    // Triggers.
+    // -----------------------------------------------------------------------
+    // [trigger] CreateTrigger opens the table ShareRowExclusiveLock; [mvcc]
+    // "Acquired by CREATE TRIGGER". OR REPLACE (PostgreSQL 14+) the same.
+    case Statement::CreateTrigger:
+    case Statement::CreateOrReplaceTrigger:
+      return row({{Target::Relation, LockMode::ShareRowExclusive}});
+    // [trigger] RemoveTriggerById: AccessExclusiveLock on the table.
+    case Statement::DropTrigger:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DataLoss});
+    // Dropped to be created again in the same step (before PostgreSQL 14).
+    case Statement::DropTriggerToReplace:
+      return row({{Target::Relation, kAccessExclusive}});
+
+    // -----------------------------------------------------------------------
+    // Views and materialized views.
+    // -----------------------------------------------------------------------
+    // [view] DefineView -> DefineVirtualRelation: CREATE OR REPLACE on an
+    // existing view opens it AccessExclusiveLock.
+    case Statement::ReplaceView:
+      return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] RemoveRelations: AccessExclusiveLock.
+    case Statement::DropView:
+    case Statement::DropMaterializedView:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DataLoss});
+    // The same, recreated by a later step of the plan: queries on it fail
+    // in between.
+    case Statement::DropViewToRecreate:
+    case Statement::DropMaterializedViewToRecreate:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DependentRecreated});
+    // CREATE MATERIALIZED VIEW runs its query (ExecCreateTableAs) under ACCESS
+    // SHARE on the tables it reads: reads and writes go on.
+    case Statement::CreateMaterializedView:
+      return row({}, DurationClass::OnlineScan);
+
+    // -----------------------------------------------------------------------
+    // Comments: [comment] CommentObject resolves its target with
+    // get_object_address(..., ShareUpdateExclusiveLock).
+    // -----------------------------------------------------------------------
+    // COMMENT ON TABLE/VIEW/MATERIALIZED VIEW/SEQUENCE: the relation.
+    case Statement::CommentOnRelation:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive}});
+    // COMMENT ON INDEX: the index, not its table.
+    case Statement::CommentOnIndex:
+      return row({{Target::Index, LockMode::ShareUpdateExclusive}});
+    // COMMENT ON COLUMN / CONSTRAINT ... ON / TRIGGER ... ON: the table
+    // (get_object_address_attribute, get_object_address_relobject).
+    case Statement::CommentOnTableMember:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive}});
+  }
+  return row({{Target::Relation, kAccessExclusive}});
+}
+
+}  // namespace pgshift::planner

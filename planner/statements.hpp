@@ -1,0 +1,178 @@
+// The statement table: every kind of statement the planner emits is one row,
+// and the row decides what the statement does to a live database. All lock,
+// hazard, duration, timeout and transactionality decisions of the planner are
+// made here only (as AlterTableGetLockLevel in tablecmds.c says of ALTER
+// TABLE): a rule chooses statements and their order, Builder::statement
+// copies the row onto the step. A step of several statements takes the
+// strongest lock per relation, the longest duration and timeout, every
+// hazard, and runs in a transaction only if all of them can.
+//
+// Sources are cited per row in statements.cpp; every row is run against the
+// server and compared with pg_locks (tests/planner/statements_db_test.cpp),
+// and every statement that removes data or a definition is checked to carry
+// data_loss (tests/planner/statements_test.cpp).
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include "plans/plan.hpp"
+
+namespace pgshift::planner {
+
+// X(Enumerator, "snake_name"): one entry per statement kind, the single list
+// from which the enum, its names and kAllStatements are generated.
+#define PGSHIFT_STATEMENTS(X)                                                      \
+  /* Schemas and extensions */                                                     \
+  X(CreateSchema, "create_schema")                                                 \
+  X(DropSchema, "drop_schema")                                                     \
+  X(CreateExtension, "create_extension")                                           \
+  X(AlterExtensionSetSchema, "alter_extension_set_schema")                         \
+  X(AlterExtensionUpdate, "alter_extension_update")                                \
+  X(DropExtension, "drop_extension")                                               \
+  /* Types */                                                                      \
+  X(CreateEnum, "create_enum")                                                     \
+  X(AlterEnumAddValue, "alter_enum_add_value")                                     \
+  X(CreateCompositeType, "create_composite_type")                                  \
+  X(AlterCompositeType, "alter_composite_type")                                    \
+  X(AlterCompositeTypeDropAttribute, "alter_composite_type_drop_attribute")        \
+  X(DropType, "drop_type")                                                         \
+  X(CreateDomain, "create_domain")                                                 \
+  X(AlterDomainDefault, "alter_domain_default")                                    \
+  X(AlterDomainSetNotNull, "alter_domain_set_not_null")                            \
+  X(AlterDomainDropNotNull, "alter_domain_drop_not_null")                          \
+  X(AlterDomainAddConstraintNotValid, "alter_domain_add_constraint_not_valid")     \
+  X(AlterDomainValidateConstraint, "alter_domain_validate_constraint")             \
+  X(AlterDomainDropConstraint, "alter_domain_drop_constraint")                     \
+  X(AlterDomainDropConstraintToReplace, "alter_domain_drop_constraint_to_replace") \
+  X(DropDomain, "drop_domain")                                                     \
+  /* Sequences */                                                                  \
+  X(CreateSequence, "create_sequence")                                             \
+  X(AlterSequence, "alter_sequence")                                               \
+  X(AlterSequenceOwnedBy, "alter_sequence_owned_by")                               \
+  X(DropSequence, "drop_sequence")                                                 \
+  /* Routines */                                                                   \
+  X(CreateOrReplaceFunction, "create_or_replace_function")                         \
+  X(DropFunction, "drop_function")                                                 \
+  X(DropFunctionToReplace, "drop_function_to_replace")                             \
+  /* Tables */                                                                     \
+  X(CreateTable, "create_table")                                                   \
+  X(CreateTableLike, "create_table_like")                                          \
+  X(CreatePartitionOf, "create_partition_of")                                      \
+  X(AttachPartition, "attach_partition")                                           \
+  X(RenameTable, "rename_table")                                                   \
+  X(ReplicaIdentity, "replica_identity")                                           \
+  X(DropTable, "drop_table")                                                       \
+  /* Columns */                                                                    \
+  X(AddColumn, "add_column")                                                       \
+  X(AddColumnRewrite, "add_column_rewrite")                                        \
+  X(RenameColumn, "rename_column")                                                 \
+  X(AlterColumnType, "alter_column_type")                                          \
+  X(AlterColumnTypeRewrite, "alter_column_type_rewrite")                           \
+  X(DropExpression, "drop_expression")                                             \
+  X(SetDefault, "set_default")                                                     \
+  X(DropDefault, "drop_default")                                                   \
+  X(SetNotNull, "set_not_null")                                                    \
+  X(SetNotNullProvedByCheck, "set_not_null_proved_by_check")                       \
+  X(DropNotNull, "drop_not_null")                                                  \
+  X(AddIdentity, "add_identity")                                                   \
+  X(SetIdentityGeneration, "set_identity_generation")                              \
+  X(DropIdentity, "drop_identity")                                                 \
+  X(DropColumn, "drop_column")                                                     \
+  X(BackfillBatch, "backfill_batch")                                               \
+  /* Constraints */                                                                \
+  X(AddCheck, "add_check")                                                         \
+  X(AddCheckNotValid, "add_check_not_valid")                                       \
+  X(AddKey, "add_key")                                                             \
+  X(AddKeyUsingIndex, "add_key_using_index")                                       \
+  X(AddForeignKey, "add_foreign_key")                                              \
+  X(AddForeignKeyNotValid, "add_foreign_key_not_valid")                            \
+  X(ValidateCheck, "validate_check")                                               \
+  X(ValidateForeignKey, "validate_foreign_key")                                    \
+  X(RenameConstraint, "rename_constraint")                                         \
+  X(DropConstraint, "drop_constraint")                                             \
+  X(DropConstraintToReplace, "drop_constraint_to_replace")                         \
+  X(DropForeignKey, "drop_foreign_key")                                            \
+  X(DropForeignKeyToReplace, "drop_foreign_key_to_replace")                        \
+  /* Indexes */                                                                    \
+  X(CreateIndex, "create_index")                                                   \
+  X(CreateIndexConcurrently, "create_index_concurrently")                          \
+  X(RenameIndex, "rename_index")                                                   \
+  X(DropIndex, "drop_index")                                                       \
+  X(DropIndexConcurrently, "drop_index_concurrently")                              \
+  X(DropIndexToReplace, "drop_index_to_replace")                                   \
+  X(DropIndexConcurrentlyToReplace, "drop_index_concurrently_to_replace")          \
+  /* Triggers */                                                                   \
+  X(CreateTrigger, "create_trigger")                                               \
+  X(CreateOrReplaceTrigger, "create_or_replace_trigger")                           \
+  X(DropTrigger, "drop_trigger")                                                   \
+  X(DropTriggerToReplace, "drop_trigger_to_replace")                               \
+  /* Views */                                                                      \
+  X(CreateView, "create_view")                                                     \
+  X(ReplaceView, "replace_view")                                                   \
+  X(DropView, "drop_view")                                                         \
+  X(DropViewToRecreate, "drop_view_to_recreate")                                   \
+  X(CreateMaterializedView, "create_materialized_view")                            \
+  X(DropMaterializedView, "drop_materialized_view")                                \
+  X(DropMaterializedViewToRecreate, "drop_materialized_view_to_recreate")          \
+  /* Comments */                                                                   \
+  X(CommentOnObject, "comment_on_object")                                          \
+  X(CommentOnRelation, "comment_on_relation")                                      \
+  X(CommentOnIndex, "comment_on_index")                                            \
+  X(CommentOnTableMember, "comment_on_table_member")
+
+enum class Statement {
+#define PGSHIFT_STATEMENT_ENUM(name, text) name,
+  PGSHIFT_STATEMENTS(PGSHIFT_STATEMENT_ENUM)
+#undef PGSHIFT_STATEMENT_ENUM
+};
+
+inline constexpr Statement kAllStatements[] = {
+#define PGSHIFT_STATEMENT_LIST(name, text) Statement::name,
+    PGSHIFT_STATEMENTS(PGSHIFT_STATEMENT_LIST)
+#undef PGSHIFT_STATEMENT_LIST
+};
+
+// "add_column", ...
+const char* statement_name(Statement statement);
+
+// The relations a statement touches, by their role in it.
+enum class Target {
+  Relation,           // the table, view, materialized view or sequence it names
+  Index,              // the index it names (DROP INDEX, ALTER INDEX, COMMENT ON INDEX)
+  Referenced,         // the other table: a foreign key's referenced table, a sequence's owner
+  PartitionParent,    // the parent of the partition it creates, attaches or drops
+  TablesUsingDomain,  // every table with a column of the domain it alters
+};
+
+struct TargetLock {
+  Target target;
+  plans::LockMode mode;
+};
+
+// Which of PlanOptions' statement timeouts a statement gets; a step gets the
+// longest of its statements' (this order).
+enum class TimeoutClass { Catalog, Backfill, Validate, Rewrite, Concurrent };
+
+struct StatementRow {
+  // Locks held on relations that exist before the statement runs (a relation
+  // the statement creates is invisible to other sessions until commit). Locks
+  // on an index follow its table's and are listed only for statements that
+  // name the index. ACCESS SHARE taken to read a referenced relation while
+  // parsing (a view's query) is not listed: it blocks only ACCESS EXCLUSIVE.
+  std::vector<TargetLock> locks;
+  bool transactional = true;  // can run inside a transaction block
+  // How long the locks are held on a populated relation. On a relation the
+  // plan creates or the catalog shows empty, BlockingScan and Rewrite are
+  // instant: Builder::statement makes them CatalogOnly and drops the
+  // table_rewrite and access_exclusive_scan hazards.
+  plans::DurationClass duration = plans::DurationClass::CatalogOnly;
+  TimeoutClass timeout = TimeoutClass::Catalog;
+  std::vector<plans::Hazard> hazards;
+};
+
+// The row of `statement` on a server of version `server_version_num`
+// (110000 to 189999; versions outside are planned as the nearest).
+StatementRow statement_row(Statement statement, int server_version_num);
+
+}  // namespace pgshift::planner

@@ -1,0 +1,234 @@
+// The statement table (planner/statements.cpp) without a server: every
+// statement that removes data or a definition carries data_loss, and the
+// rows whose modes are easy to get wrong say what the server does.
+#include "planner/statements.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+
+using pgshift::planner::kAllStatements;
+using pgshift::planner::Statement;
+using pgshift::planner::statement_name;
+using pgshift::planner::statement_row;
+using pgshift::planner::Target;
+using pgshift::plans::Hazard;
+using pgshift::plans::LockMode;
+
+namespace {
+
+// What each statement takes away for good, decided here, independently of
+// the table: a switch without default, so a new statement kind does not
+// compile until someone says whether it removes something.
+bool removes_data_or_definition(Statement statement) {
+  switch (statement) {
+    case Statement::DropSchema:
+    case Statement::DropExtension:
+    case Statement::AlterCompositeTypeDropAttribute:
+    case Statement::DropType:
+    case Statement::AlterDomainDropConstraint:
+    case Statement::DropDomain:
+    case Statement::DropSequence:
+    case Statement::DropFunction:
+    case Statement::DropTable:
+    case Statement::DropIdentity:  // the identity sequence and its position
+    case Statement::DropColumn:
+    case Statement::DropConstraint:
+    case Statement::DropForeignKey:
+    case Statement::DropIndex:
+    case Statement::DropIndexConcurrently:
+    case Statement::DropTrigger:
+    case Statement::DropView:
+    case Statement::DropMaterializedView:
+      return true;
+    // Dropped to be created again under the same name, in the same step or
+    // (an index, a view) by a later step of the same plan: the definition
+    // is replaced, not removed. A view dropped to be recreated carries
+    // dependent_recreated instead.
+    case Statement::AlterDomainDropConstraintToReplace:
+    case Statement::DropFunctionToReplace:
+    case Statement::DropConstraintToReplace:
+    case Statement::DropForeignKeyToReplace:
+    case Statement::DropIndexToReplace:
+    case Statement::DropIndexConcurrentlyToReplace:
+    case Statement::DropTriggerToReplace:
+    case Statement::DropViewToRecreate:
+    case Statement::DropMaterializedViewToRecreate:
+    // Relaxations: the object stays, new rows are merely allowed more.
+    case Statement::DropDefault:
+    case Statement::DropNotNull:
+    case Statement::AlterDomainDropNotNull:
+    // A generated column becomes a plain one and keeps its stored values.
+    case Statement::DropExpression:
+      return false;
+    case Statement::CreateSchema:
+    case Statement::CreateExtension:
+    case Statement::AlterExtensionSetSchema:
+    case Statement::AlterExtensionUpdate:
+    case Statement::CreateEnum:
+    case Statement::AlterEnumAddValue:
+    case Statement::CreateCompositeType:
+    case Statement::AlterCompositeType:
+    case Statement::CreateDomain:
+    case Statement::AlterDomainDefault:
+    case Statement::AlterDomainSetNotNull:
+    case Statement::AlterDomainAddConstraintNotValid:
+    case Statement::AlterDomainValidateConstraint:
+    case Statement::CreateSequence:
+    case Statement::AlterSequence:
+    case Statement::AlterSequenceOwnedBy:
+    case Statement::CreateOrReplaceFunction:
+    case Statement::CreateTable:
+    case Statement::CreateTableLike:
+    case Statement::CreatePartitionOf:
+    case Statement::AttachPartition:
+    case Statement::RenameTable:
+    case Statement::ReplicaIdentity:
+    case Statement::AddColumn:
+    case Statement::AddColumnRewrite:
+    case Statement::RenameColumn:
+    case Statement::AlterColumnType:
+    case Statement::AlterColumnTypeRewrite:
+    case Statement::SetDefault:
+    case Statement::SetNotNull:
+    case Statement::SetNotNullProvedByCheck:
+    case Statement::AddIdentity:
+    case Statement::SetIdentityGeneration:
+    case Statement::BackfillBatch:
+    case Statement::AddCheck:
+    case Statement::AddCheckNotValid:
+    case Statement::AddKey:
+    case Statement::AddKeyUsingIndex:
+    case Statement::AddForeignKey:
+    case Statement::AddForeignKeyNotValid:
+    case Statement::ValidateCheck:
+    case Statement::ValidateForeignKey:
+    case Statement::RenameConstraint:
+    case Statement::CreateIndex:
+    case Statement::CreateIndexConcurrently:
+    case Statement::RenameIndex:
+    case Statement::CreateTrigger:
+    case Statement::CreateOrReplaceTrigger:
+    case Statement::CreateView:
+    case Statement::ReplaceView:
+    case Statement::CreateMaterializedView:
+    case Statement::CommentOnObject:
+    case Statement::CommentOnRelation:
+    case Statement::CommentOnIndex:
+    case Statement::CommentOnTableMember:
+      return false;
+  }
+  return true;
+}
+
+bool has(const std::vector<Hazard>& hazards, Hazard hazard) {
+  return std::find(hazards.begin(), hazards.end(), hazard) != hazards.end();
+}
+
+LockMode mode_on(Statement statement, Target target, int version) {
+  for (const auto& lock : statement_row(statement, version).locks) {
+    if (lock.target == target) return lock.mode;
+  }
+  FAIL("no lock on that target");
+  return LockMode::AccessShare;
+}
+
+const int kVersions[] = {110000, 120000, 130000, 140000, 150000, 160000, 170000, 180000};
+
+}  // namespace
+
+TEST_CASE("every statement that removes data or a definition carries data_loss on every version",
+          "[planner][statements]") {
+  int removing = 0;
+  for (const Statement statement : kAllStatements) {
+    if (!removes_data_or_definition(statement)) continue;
+    ++removing;
+    for (const int version : kVersions) {
+      INFO(statement_name(statement) << " on " << version);
+      CHECK(has(statement_row(statement, version).hazards, Hazard::DataLoss));
+    }
+  }
+  CHECK(removing >= 18);
+}
+
+TEST_CASE("a statement that only replaces a definition carries no data_loss",
+          "[planner][statements]") {
+  for (const Statement statement : kAllStatements) {
+    const std::string name = statement_name(statement);
+    const bool replaces = name.find("to_replace") != std::string::npos ||
+                          name.find("to_recreate") != std::string::npos;
+    if (!replaces) continue;
+    INFO(name);
+    CHECK_FALSE(has(statement_row(statement, 150000).hazards, Hazard::DataLoss));
+    CHECK_FALSE(removes_data_or_definition(statement));
+  }
+}
+
+TEST_CASE("every statement kind has a distinct name", "[planner][statements]") {
+  std::set<std::string> names;
+  for (const Statement statement : kAllStatements) names.insert(statement_name(statement));
+  CHECK(names.size() == std::size(kAllStatements));
+}
+
+TEST_CASE("adding a foreign key locks both tables SHARE ROW EXCLUSIVE", "[planner][locks]") {
+  CHECK(mode_on(Statement::AddForeignKeyNotValid, Target::Relation, 150000) ==
+        LockMode::ShareRowExclusive);
+  CHECK(mode_on(Statement::AddForeignKeyNotValid, Target::Referenced, 150000) ==
+        LockMode::ShareRowExclusive);
+}
+
+TEST_CASE("validating a foreign key takes ROW SHARE on the referenced table", "[planner][locks]") {
+  CHECK(mode_on(Statement::ValidateForeignKey, Target::Relation, 150000) ==
+        LockMode::ShareUpdateExclusive);
+  CHECK(mode_on(Statement::ValidateForeignKey, Target::Referenced, 150000) == LockMode::RowShare);
+}
+
+TEST_CASE("dropping a foreign key to replace it locks both tables ACCESS EXCLUSIVE",
+          "[planner][locks]") {
+  CHECK(mode_on(Statement::DropForeignKeyToReplace, Target::Relation, 150000) ==
+        LockMode::AccessExclusive);
+  CHECK(mode_on(Statement::DropForeignKeyToReplace, Target::Referenced, 150000) ==
+        LockMode::AccessExclusive);
+}
+
+TEST_CASE("concurrent index builds and drops take SHARE UPDATE EXCLUSIVE outside a transaction",
+          "[planner][locks]") {
+  for (const Statement statement :
+       {Statement::CreateIndexConcurrently, Statement::DropIndexConcurrently}) {
+    CHECK(mode_on(statement, Target::Relation, 150000) == LockMode::ShareUpdateExclusive);
+    CHECK_FALSE(statement_row(statement, 150000).transactional);
+  }
+  CHECK(mode_on(Statement::CreateIndex, Target::Relation, 150000) == LockMode::Share);
+}
+
+TEST_CASE("renaming an index takes a weaker lock from PostgreSQL 12", "[planner][locks]") {
+  CHECK(mode_on(Statement::RenameIndex, Target::Index, 110000) == LockMode::AccessExclusive);
+  CHECK(mode_on(Statement::RenameIndex, Target::Index, 120000) == LockMode::ShareUpdateExclusive);
+}
+
+TEST_CASE("attaching a partition locks the parent SHARE UPDATE EXCLUSIVE from 12",
+          "[planner][locks]") {
+  CHECK(mode_on(Statement::AttachPartition, Target::PartitionParent, 110000) ==
+        LockMode::AccessExclusive);
+  CHECK(mode_on(Statement::AttachPartition, Target::PartitionParent, 120000) ==
+        LockMode::ShareUpdateExclusive);
+}
+
+TEST_CASE("validating a domain constraint locks every table using the domain SHARE",
+          "[planner][locks]") {
+  CHECK(mode_on(Statement::AlterDomainValidateConstraint, Target::TablesUsingDomain, 150000) ==
+        LockMode::Share);
+  CHECK(mode_on(Statement::AlterDomainSetNotNull, Target::TablesUsingDomain, 150000) ==
+        LockMode::Share);
+}
+
+TEST_CASE("altering a sequence blocks nextval with SHARE ROW EXCLUSIVE", "[planner][locks]") {
+  CHECK(mode_on(Statement::AlterSequence, Target::Relation, 150000) == LockMode::ShareRowExclusive);
+}
+
+TEST_CASE("ADD VALUE runs in a transaction from PostgreSQL 12 only", "[planner][statements]") {
+  CHECK_FALSE(statement_row(Statement::AlterEnumAddValue, 110000).transactional);
+  CHECK(has(statement_row(Statement::AlterEnumAddValue, 110000).hazards, Hazard::NonTransactional));
+  CHECK(statement_row(Statement::AlterEnumAddValue, 120000).transactional);
+}
