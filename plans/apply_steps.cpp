@@ -158,11 +158,10 @@ void Applier::run_step(const Step& step, StepReport& report) {
     locks += fmt::format("{}{} on \"{}.{}\"", locks.empty() ? "" : ", ", lock_mode_name(lock.mode),
                          lock.schema, lock.relation);
   }
-  log_ << fmt::format("{}: {} ({}lock_timeout {}ms{})\n", step_label(step), step.summary,
-                      locks.empty() ? "" : locks + "; ", lock_timeout(step).count(),
-                      waits_for_locks(step)
-                          ? ", its statement timeout: its locks block no reads or writes"
-                          : "");
+  log_ << fmt::format(
+      "{}: {} ({}lock_timeout {}ms{})\n", step_label(step), step.summary,
+      locks.empty() ? "" : locks + "; ", lock_timeout(step).count(),
+      waits_for_locks(step) ? ", its statement timeout: its locks block no reads or writes" : "");
   preflight(step);
   if (step.backfill) {
     run_backfill(step, report);
@@ -268,11 +267,11 @@ void Applier::with_retries(const Step& step, StepReport& report,
     const std::string failure = fmt::format("{} (SQLSTATE {})", message, sqlstate);
     if (!lock_timed_out && sqlstate != kDeadlockDetected) throw step_error(step, failure, sqlstate);
     if (lock_timed_out && waits_for_locks(step)) {
-      throw step_error(step,
-                       fmt::format("{} after waiting {}, its statement timeout; blocked by {}",
-                                   failure, format_seconds(since(started)),
-                                   describe_blockers(seen.blockers)),
-                       sqlstate);
+      throw step_error(
+          step,
+          fmt::format("{} after waiting {}, its statement timeout; blocked by {}", failure,
+                      format_seconds(since(started)), describe_blockers(seen.blockers)),
+          sqlstate);
     }
     if (attempt_no > options_.retries) {
       throw step_error(step,
@@ -314,22 +313,25 @@ void Applier::run_in_transaction(const Step& step, StepReport& report) {
     }
   }
   const auto started = Clock::now();
-  with_retries(step, report, [&] {
-    pqxx::work tx(*conn_);
-    tx.exec(fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
-    tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
-    for (const RelationLock* lock : locks) {
-      const std::string relation = quote_qualified(lock->schema, lock->relation);
-      // A relation the step itself creates has nothing to lock yet, and LOCK
-      // TABLE takes tables, views and foreign tables only (not a materialized
-      // view): the statement itself locks those.
-      if (tx.exec_params(kLockableRelation, relation).empty()) continue;
-      tx.exec(fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
-    }
-    for (const std::string& statement : step.statements) tx.exec(statement);
-    journal_->mark_done(tx, step, since(started));
-    tx.commit();
-  }, wait_reporter(step, nullptr));
+  with_retries(
+      step, report,
+      [&] {
+        pqxx::work tx(*conn_);
+        tx.exec(fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
+        tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
+        for (const RelationLock* lock : locks) {
+          const std::string relation = quote_qualified(lock->schema, lock->relation);
+          // A relation the step itself creates has nothing to lock yet, and LOCK
+          // TABLE takes tables, views and foreign tables only (not a materialized
+          // view): the statement itself locks those.
+          if (tx.exec_params(kLockableRelation, relation).empty()) continue;
+          tx.exec(fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
+        }
+        for (const std::string& statement : step.statements) tx.exec(statement);
+        journal_->mark_done(tx, step, since(started));
+        tx.commit();
+      },
+      wait_reporter(step, nullptr));
 }
 
 // A crash between a statement and the journal entry re-runs the step on
@@ -348,9 +350,9 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
       continue;
     }
     all_found = false;
-    BuildProgress progress(log_, options_.progress_bar, options_.progress_interval,
-                           index ? fmt::format("build index \"{}.{}\"", index->schema, index->name)
-                                 : std::string());
+    BuildProgress progress(
+        log_, options_.progress_bar, options_.progress_interval,
+        index ? fmt::format("build index \"{}.{}\"", index->schema, index->name) : std::string());
     if (index && !monitor_->reports_build_progress()) {
       log_ << "  (no build progress: pg_stat_progress_create_index needs PostgreSQL 12)\n";
     }
@@ -399,9 +401,10 @@ std::string Applier::drop_failed_build(const Step& step, const IndexName& index)
     return fmt::format("the INVALID index {} it left was dropped", name);
   } catch (const std::exception& e) {
     log_ << fmt::format("  could not drop the INVALID index {}: {}\n", name, server_message(e));
-    return fmt::format("the INVALID index {} it left could not be dropped ({}); the next apply "
-                       "drops it before building it again",
-                       name, server_message(e));
+    return fmt::format(
+        "the INVALID index {} it left could not be dropped ({}); the next apply "
+        "drops it before building it again",
+        name, server_message(e));
   }
 }
 

@@ -127,10 +127,11 @@ TEST_CASE(
   CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = "
                   "'child_parent_id_fkey'") == "t");
   // Each step named what it waited for while it waited, and never pgshift.
-  CHECK(contains(log.str(), "step 1 of 2: validate constraint \"child_parent_id_fkey\" of table "
-                            "\"public.child\" (SHARE UPDATE EXCLUSIVE on \"public.child\", ROW "
-                            "SHARE on \"public.parent\"; lock_timeout 120000ms, its statement "
-                            "timeout: its locks block no reads or writes)"));
+  CHECK(contains(log.str(),
+                 "step 1 of 2: validate constraint \"child_parent_id_fkey\" of table "
+                 "\"public.child\" (SHARE UPDATE EXCLUSIVE on \"public.child\", ROW "
+                 "SHARE on \"public.parent\"; lock_timeout 120000ms, its statement "
+                 "timeout: its locks block no reads or writes)"));
   CHECK(contains(log.str(), "  step 1 of 2: waiting "));
   CHECK(contains(log.str(), "(Lock: relation), which blocks no reads or writes; for pid " +
                                 std::to_string(maintenance_pid) +
@@ -142,15 +143,15 @@ TEST_CASE(
   CHECK_FALSE(contains(log.str(), "pgshift apply"));
   if (pgshift::testing::server_version_num(db) >= 120000) {
     CHECK(contains(log.str(), "(phase \"waiting for old snapshots\", Lock: virtualxid)"));
-    CHECK(contains(log.str(), "  build index \"public.child_note_idx\": waiting for old snapshots"));
+    CHECK(
+        contains(log.str(), "  build index \"public.child_note_idx\": waiting for old snapshots"));
   } else {
     CHECK(contains(log.str(),
                    "  (no build progress: pg_stat_progress_create_index needs PostgreSQL 12)"));
   }
 }
 
-TEST_CASE("a unique index build over duplicates fails and leaves no INVALID index",
-          "[plans][db]") {
+TEST_CASE("a unique index build over duplicates fails and leaves no INVALID index", "[plans][db]") {
   TestDatabase db;
   db.exec(
       "CREATE TABLE t (id bigint PRIMARY KEY, email text);"
@@ -198,9 +199,10 @@ TEST_CASE(
     apply_plan(db.url(), plan, options);
     FAIL("the step ran under a held lock");
   } catch (const ApplyError& e) {
-    CHECK(contains(e.what(), "canceling statement due to lock timeout (SQLSTATE 55P03) after 3 "
-                             "attempts; blocked by pid " +
-                                 std::to_string(reader.conn.backendpid())));
+    CHECK(contains(e.what(),
+                   "canceling statement due to lock timeout (SQLSTATE 55P03) after 3 "
+                   "attempts; blocked by pid " +
+                       std::to_string(reader.conn.backendpid())));
   }
   CHECK(seconds_since(started) < 5.0);
   CHECK(contains(log.str(), "(ACCESS EXCLUSIVE on \"public.t\"; lock_timeout 100ms)\n"));
@@ -217,7 +219,7 @@ TEST_CASE("the lock monitor names the real blocker and never pgshift's own sessi
   db.exec("CREATE TABLE t (id bigint PRIMARY KEY)");
   // Both hold ACCESS SHARE on t; the second stands for the applier's session.
   OpenTransaction real(db, "lock holder", "SELECT count(*) FROM public.t");
-  OpenTransaction own(db, "pgshift apply", "SELECT count(*) FROM public.t");
+  OpenTransaction own(db, "applier stand-in", "SELECT count(*) FROM public.t");
   pqxx::connection waiter(db.url());
   const int waiter_pid = waiter.backendpid();
   std::thread wait([&waiter] {
