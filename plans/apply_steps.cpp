@@ -88,16 +88,17 @@ class SessionTimeouts {
 }  // namespace
 
 // A queued request for SHARE UPDATE EXCLUSIVE or weaker holds up no reads or
-// writes (blocks_traffic), so such a step may wait as long as it may run; a
-// concurrent index build must, as it waits for every transaction older than
-// its snapshot, on any table. Steps whose queued request would block traffic
-// keep the short lock_timeout and retry.
+// writes (blocks_traffic), so such a step may wait as long as it may run: it
+// gets no lock_timeout (0), and its statement_timeout bounds the wait. A
+// concurrent index build needs that, as it waits for every transaction older
+// than its snapshot, on any table. Steps whose queued request would block
+// traffic keep the short lock_timeout and retry.
 bool Applier::waits_for_locks(const Step& step) const {
   return may_wait_for_locks(step) && step.statement_timeout.count() > 0;
 }
 
 std::chrono::milliseconds Applier::lock_timeout(const Step& step) const {
-  if (waits_for_locks(step)) return step.statement_timeout;
+  if (waits_for_locks(step)) return std::chrono::milliseconds(0);
   if (options_.lock_timeout_override.count() > 0) return options_.lock_timeout_override;
   return step.lock_timeout.count() > 0 ? step.lock_timeout : kDefaultLockTimeout;
 }
@@ -158,10 +159,15 @@ void Applier::run_step(const Step& step, StepReport& report) {
     locks += fmt::format("{}{} on \"{}.{}\"", locks.empty() ? "" : ", ", lock_mode_name(lock.mode),
                          lock.schema, lock.relation);
   }
-  log_ << fmt::format(
-      "{}: {} ({}lock_timeout {}ms{})\n", step_label(step), step.summary,
-      locks.empty() ? "" : locks + "; ", lock_timeout(step).count(),
-      waits_for_locks(step) ? ", its statement timeout: its locks block no reads or writes" : "");
+  const std::string timeout =
+      waits_for_locks(step)
+          ? fmt::format(
+                "no lock_timeout: its locks block no reads or writes, so it may wait up "
+                "to its statement timeout, {}",
+                format_seconds(step.statement_timeout))
+          : fmt::format("lock_timeout {}ms", lock_timeout(step).count());
+  log_ << fmt::format("{}: {} ({}{})\n", step_label(step), step.summary,
+                      locks.empty() ? "" : locks + "; ", timeout);
   preflight(step);
   if (step.backfill) {
     run_backfill(step, report);
@@ -228,9 +234,13 @@ void Applier::preflight(const Step& step) {
 void Applier::with_retries(const Step& step, StepReport& report,
                            const std::function<void()>& attempt, const SampleSink& sink,
                            bool build_progress) {
+  // Several samples per lock_timeout to catch the blocker; a step that may
+  // wait for minutes needs fewer.
   const auto timeout = lock_timeout(step);
   const auto poll_interval =
-      std::clamp(timeout / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(50));
+      waits_for_locks(step)
+          ? std::chrono::milliseconds(100)
+          : std::clamp(timeout / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(50));
   for (int attempt_no = 1;; ++attempt_no) {
     const auto started = Clock::now();
     monitor_->watch(conn_->backendpid(), poll_interval, sink, build_progress);
@@ -265,13 +275,13 @@ void Applier::with_retries(const Step& step, StepReport& report,
     if (message.empty()) return;
 
     const std::string failure = fmt::format("{} (SQLSTATE {})", message, sqlstate);
-    if (!lock_timed_out && sqlstate != kDeadlockDetected) throw step_error(step, failure, sqlstate);
-    if (lock_timed_out && waits_for_locks(step)) {
-      throw step_error(
-          step,
-          fmt::format("{} after waiting {}, its statement timeout; blocked by {}", failure,
-                      format_seconds(since(started)), describe_blockers(seen.blockers)),
-          sqlstate);
+    if (!lock_timed_out && sqlstate != kDeadlockDetected) {
+      // A step that may wait ends here when its statement timeout fires.
+      throw step_error(step,
+                       seen.blockers.empty() ? failure
+                                             : fmt::format("{}; it was waiting for {}", failure,
+                                                           describe_blockers(seen.blockers)),
+                       sqlstate);
     }
     if (attempt_no > options_.retries) {
       throw step_error(step,

@@ -130,8 +130,8 @@ TEST_CASE(
   CHECK(contains(log.str(),
                  "step 1 of 2: validate constraint \"child_parent_id_fkey\" of table "
                  "\"public.child\" (SHARE UPDATE EXCLUSIVE on \"public.child\", ROW "
-                 "SHARE on \"public.parent\"; lock_timeout 120000ms, its statement "
-                 "timeout: its locks block no reads or writes)"));
+                 "SHARE on \"public.parent\"; no lock_timeout: its locks block no reads or "
+                 "writes, so it may wait up to its statement timeout, 120.00s)"));
   CHECK(contains(log.str(), "  step 1 of 2: waiting "));
   CHECK(contains(log.str(), "(Lock: relation), which blocks no reads or writes; for pid " +
                                 std::to_string(maintenance_pid) +
@@ -149,6 +149,46 @@ TEST_CASE(
     CHECK(contains(log.str(),
                    "  (no build progress: pg_stat_progress_create_index needs PostgreSQL 12)"));
   }
+}
+
+TEST_CASE(
+    "a validation that waits past its statement timeout fails once, naming what it waited for",
+    "[plans][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE parent (id bigint PRIMARY KEY);"
+      "CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint NOT NULL);"
+      "ALTER TABLE child ADD CONSTRAINT child_parent_id_fkey FOREIGN KEY (parent_id) "
+      "REFERENCES parent NOT VALID");
+  Step validate = validate_step("child", "child_parent_id_fkey", "parent");
+  validate.statement_timeout = 1s;
+  const auto plan = pgshift::testing::plan_for(db, {validate});
+  OpenTransaction maintenance(db, "maintenance",
+                              "LOCK TABLE public.child IN SHARE UPDATE EXCLUSIVE MODE");
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.retries = 5;
+
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    apply_plan(db.url(), plan, options);
+    FAIL("the validation ran under a held SHARE UPDATE EXCLUSIVE lock");
+  } catch (const ApplyError& e) {
+    INFO(log.str());
+    CHECK(std::string(e.what()).rfind(
+              "step 1 of 1 (validate constraint \"child_parent_id_fkey\" of table "
+              "\"public.child\") failed: canceling statement due to statement timeout (SQLSTATE "
+              "57014); it was waiting for pid " +
+                  std::to_string(maintenance.conn.backendpid()) +
+                  " (application \"maintenance\", state \"idle in transaction\"",
+              0) == 0);
+    CHECK(e.sqlstate() == "57014");
+  }
+  CHECK(seconds_since(started) < 3.0);
+  CHECK_FALSE(contains(log.str(), "retrying"));
+  maintenance.tx->commit();
+  CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = "
+                  "'child_parent_id_fkey'") == "f");
 }
 
 TEST_CASE("a unique index build over duplicates fails and leaves no INVALID index", "[plans][db]") {
