@@ -33,6 +33,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2)sql";
 
 constexpr const char* kLockTimeout = "55P03";
+constexpr std::chrono::milliseconds kFailedBuildCleanup{60000};
 constexpr const char* kDeadlockDetected = "40P01";
 
 using Clock = std::chrono::steady_clock;
@@ -395,16 +396,20 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
   journal_->mark_done(step, since(started));
 }
 
-// DROP INDEX CONCURRENTLY waits only for transactions using the table, under
-// the step's own timeouts; if it cannot, the next apply drops the index
-// before building it again, and drift reports it meanwhile.
+// DROP INDEX CONCURRENTLY waits only for transactions using the table, for at
+// most a minute (or the step's shorter statement timeout); if it cannot, the
+// next apply drops the index before building it again, and drift reports it
+// meanwhile.
 std::string Applier::drop_failed_build(const Step& step, const IndexName& index) {
   const std::string name = fmt::format("\"{}.{}\"", index.schema, index.name);
   try {
     if (index_state(*conn_, index) != IndexState::Invalid) {
       return fmt::format("no INVALID index {} was left", name);
     }
-    SessionTimeouts timeouts(*conn_, lock_timeout(step), step.statement_timeout);
+    const auto limit = step.statement_timeout.count() > 0
+                           ? std::min(step.statement_timeout, kFailedBuildCleanup)
+                           : kFailedBuildCleanup;
+    SessionTimeouts timeouts(*conn_, std::chrono::milliseconds(0), limit);
     pqxx::nontransaction tx(*conn_);
     tx.exec("DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(index.schema, index.name));
     log_ << fmt::format("  dropped the INVALID index {} the failed build left\n", name);
