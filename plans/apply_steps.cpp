@@ -324,25 +324,22 @@ void Applier::run_in_transaction(const Step& step, StepReport& report) {
     }
   }
   const auto started = Clock::now();
-  with_retries(
-      step, report,
-      [&] {
-        pqxx::work tx(*conn_);
-        tx.exec(fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
-        tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
-        for (const RelationLock* lock : locks) {
-          const std::string relation = quote_qualified(lock->schema, lock->relation);
-          // A relation the step itself creates has nothing to lock yet, and LOCK
-          // TABLE takes tables, views and foreign tables only (not a materialized
-          // view): the statement itself locks those.
-          if (tx.exec_params(kLockableRelation, relation).empty()) continue;
-          tx.exec(fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
-        }
-        for (const std::string& statement : step.statements) tx.exec(statement);
-        journal_->mark_done(tx, step, since(started));
-        tx.commit();
-      },
-      wait_reporter(step, nullptr));
+  with_retries(step, report, [&] {
+    pqxx::work tx(*conn_);
+    tx.exec(fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
+    tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
+    for (const RelationLock* lock : locks) {
+      const std::string relation = quote_qualified(lock->schema, lock->relation);
+      // A relation the step itself creates has nothing to lock yet, and LOCK
+      // TABLE takes tables, views and foreign tables only (not a materialized
+      // view): the statement itself locks those.
+      if (tx.exec_params(kLockableRelation, relation).empty()) continue;
+      tx.exec(fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
+    }
+    for (const std::string& statement : step.statements) tx.exec(statement);
+    journal_->mark_done(tx, step, since(started));
+    tx.commit();
+  }, wait_reporter(step, nullptr));
 }
 
 // A crash between a statement and the journal entry re-runs the step on
