@@ -451,11 +451,12 @@ void Applier::dry_run(ApplyResult& result) {
     log_ << fmt::format("{}: {}{}\n", step_label(step), step.summary,
                         skipped ? ": already done" : "");
     if (!skipped) {
-      log_ << fmt::format("  -- {}, lock_timeout {}ms{}, statement_timeout {}ms\n",
-                          step.transactional ? "in one transaction" : "outside a transaction",
-                          lock_timeout(step).count(),
-                          waits_for_locks(step) ? " (its locks block no reads or writes)" : "",
-                          step.statement_timeout.count());
+      log_ << fmt::format(
+          "  -- {}, lock_timeout {}ms{}, statement_timeout {}ms\n",
+          step.transactional ? "in one transaction" : "outside a transaction",
+          lock_timeout(step).count(),
+          waits_for_locks(step) ? " (none: its locks block no reads or writes)" : "",
+          step.statement_timeout.count());
       for (const std::string& statement : step.statements) log_ << "  " << statement << ";\n";
       if (step.backfill) {
         const BackfillSpec& spec = *step.backfill;

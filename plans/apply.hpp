@@ -24,9 +24,9 @@
 //   4a. A step whose locks all leave reads and writes alone (SHARE UPDATE
 //      EXCLUSIVE or weaker: concurrent index builds and drops, VALIDATE
 //      CONSTRAINT; plans::may_wait_for_locks) waits for its locks, and a
-//      build for older transactions, up to its statement_timeout, logging
-//      every progress_interval which sessions it waits for. Other steps keep
-//      the short lock_timeout of 3.
+//      build for older transactions, up to its statement_timeout (with no
+//      lock_timeout), logging every progress_interval which sessions it
+//      waits for. Other steps keep the short lock_timeout of 3.
 //   5. A backfill runs by primary-key range, one short transaction per batch;
 //      its checkpoint (next key) commits with the batch, so no row is lost or
 //      updated twice across a crash. The batch size adapts to a target
@@ -67,8 +67,8 @@ struct ApplyOptions {
   // Replaces the lock_timeout of every step that does not wait for its locks
   // (may_wait_for_locks) when non-zero. A step whose lock_timeout is zero
   // (unset) gets kDefaultLockTimeout: never wait forever. A step that may wait
-  // gets its statement_timeout as lock_timeout, and its lock timeout is not
-  // retried.
+  // and has a statement_timeout runs with no lock_timeout: the statement
+  // timeout bounds its wait, and is not retried.
   std::chrono::milliseconds lock_timeout_override{0};
   int retries = 10;                           // further attempts after the first, per step or batch
   std::chrono::milliseconds retry_base{100};  // first backoff; doubles, jittered

@@ -1,6 +1,5 @@
 #include "plans/apply_monitor.hpp"
 
-
 #include <algorithm>
 #include <exception>
 #include <string>
@@ -172,9 +171,9 @@ Sample LockMonitor::poll(int pid, bool build_progress) {
     const pqxx::result progress = tx.exec_params(kBuildProgress, pid);
     if (!progress.empty()) {
       const auto& row = progress[0];
-      sample.build = IndexBuildProgress{row[0].as<std::string>(), row[1].as<int64_t>(0),
-                                        row[2].as<int64_t>(0), row[3].as<int64_t>(0),
-                                        row[4].as<int64_t>(0)};
+      sample.build =
+          IndexBuildProgress{row[0].as<std::string>(), row[1].as<int64_t>(0), row[2].as<int64_t>(0),
+                             row[3].as<int64_t>(0), row[4].as<int64_t>(0)};
     }
   }
   return sample;

@@ -49,9 +49,9 @@ struct IndexBuildProgress {
 
 // One poll of the watched backend.
 struct Sample {
-  bool waiting = false;            // waits on a heavyweight lock
-  std::string wait_event;          // "Lock: virtualxid"; empty when not waiting on anything
-  std::vector<Blocker> blockers;   // blocking it now
+  bool waiting = false;           // waits on a heavyweight lock
+  std::string wait_event;         // "Lock: virtualxid"; empty when not waiting on anything
+  std::vector<Blocker> blockers;  // blocking it now
   std::optional<IndexBuildProgress> build;  // when asked for and the server reports it
 };
 using SampleSink = std::function<void(const Sample&)>;

@@ -75,8 +75,9 @@ std::string build_progress_line(const std::string& label, const std::string& pha
                                 int64_t tuples_total) {
   std::string text = fmt::format("{}: {}", label, phase);
   if (blocks_total > 0) {
-    text += fmt::format("; blocks {}/{} ({:.0f}%)", blocks_done, blocks_total,
-                        100.0 * static_cast<double>(blocks_done) / static_cast<double>(blocks_total));
+    text +=
+        fmt::format("; blocks {}/{} ({:.0f}%)", blocks_done, blocks_total,
+                    100.0 * static_cast<double>(blocks_done) / static_cast<double>(blocks_total));
   }
   if (tuples_total > 0 || tuples_done > 0) {
     text += fmt::format("; tuples {}/{}", tuples_done, tuples_total);

@@ -34,6 +34,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2)sql";
 
 constexpr const char* kLockTimeout = "55P03";
+constexpr std::chrono::milliseconds kFailedBuildCleanup{60000};
 constexpr const char* kDeadlockDetected = "40P01";
 
 using Clock = std::chrono::steady_clock;
@@ -90,16 +91,17 @@ class SessionTimeouts {
 }  // namespace
 
 // A queued request for SHARE UPDATE EXCLUSIVE or weaker holds up no reads or
-// writes (blocks_traffic), so such a step may wait as long as it may run; a
-// concurrent index build must, as it waits for every transaction older than
-// its snapshot, on any table. Steps whose queued request would block traffic
-// keep the short lock_timeout and retry.
+// writes (blocks_traffic), so such a step may wait as long as it may run: it
+// gets no lock_timeout (0), and its statement_timeout bounds the wait. A
+// concurrent index build needs that, as it waits for every transaction older
+// than its snapshot, on any table. Steps whose queued request would block
+// traffic keep the short lock_timeout and retry.
 bool Applier::waits_for_locks(const Step& step) const {
   return may_wait_for_locks(step) && step.statement_timeout.count() > 0;
 }
 
 std::chrono::milliseconds Applier::lock_timeout(const Step& step) const {
-  if (waits_for_locks(step)) return step.statement_timeout;
+  if (waits_for_locks(step)) return std::chrono::milliseconds(0);
   if (options_.lock_timeout_override.count() > 0) return options_.lock_timeout_override;
   return step.lock_timeout.count() > 0 ? step.lock_timeout : kDefaultLockTimeout;
 }
@@ -160,11 +162,15 @@ void Applier::run_step(const Step& step, StepReport& report) {
     locks += fmt::format("{}{} on \"{}.{}\"", locks.empty() ? "" : ", ", lock_mode_name(lock.mode),
                          lock.schema, lock.relation);
   }
-  log_ << fmt::format("{}: {} ({}lock_timeout {}ms{})\n", step_label(step), step.summary,
-                      locks.empty() ? "" : locks + "; ", lock_timeout(step).count(),
-                      waits_for_locks(step)
-                          ? ", its statement timeout: its locks block no reads or writes"
-                          : "");
+  const std::string timeout =
+      waits_for_locks(step)
+          ? fmt::format(
+                "no lock_timeout: its locks block no reads or writes, so it may wait up "
+                "to its statement timeout, {}",
+                format_seconds(step.statement_timeout))
+          : fmt::format("lock_timeout {}ms", lock_timeout(step).count());
+  log_ << fmt::format("{}: {} ({}{})\n", step_label(step), step.summary,
+                      locks.empty() ? "" : locks + "; ", timeout);
   preflight(step);
   if (step.backfill) {
     run_backfill(step, report);
@@ -231,9 +237,13 @@ void Applier::preflight(const Step& step) {
 void Applier::with_retries(const Step& step, StepReport& report,
                            const std::function<void()>& attempt, const SampleSink& sink,
                            bool build_progress) {
+  // Several samples per lock_timeout to catch the blocker; a step that may
+  // wait for minutes needs fewer.
   const auto timeout = lock_timeout(step);
   const auto poll_interval =
-      std::clamp(timeout / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(50));
+      waits_for_locks(step)
+          ? std::chrono::milliseconds(100)
+          : std::clamp(timeout / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(50));
   for (int attempt_no = 1;; ++attempt_no) {
     const auto started = Clock::now();
     monitor_->watch(conn_->backendpid(), poll_interval, sink, build_progress);
@@ -268,12 +278,12 @@ void Applier::with_retries(const Step& step, StepReport& report,
     if (message.empty()) return;
 
     const std::string failure = fmt::format("{} (SQLSTATE {})", message, sqlstate);
-    if (!lock_timed_out && sqlstate != kDeadlockDetected) throw step_error(step, failure, sqlstate);
-    if (lock_timed_out && waits_for_locks(step)) {
+    if (!lock_timed_out && sqlstate != kDeadlockDetected) {
+      // A step that may wait ends here when its statement timeout fires.
       throw step_error(step,
-                       fmt::format("{} after waiting {}, its statement timeout; blocked by {}",
-                                   failure, format_seconds(since(started)),
-                                   describe_blockers(seen.blockers)),
+                       seen.blockers.empty() ? failure
+                                             : fmt::format("{}; it was waiting for {}", failure,
+                                                           describe_blockers(seen.blockers)),
                        sqlstate);
     }
     if (attempt_no > options_.retries) {
@@ -352,9 +362,9 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
       continue;
     }
     all_found = false;
-    BuildProgress progress(log_, options_.progress_bar, options_.progress_interval,
-                           index ? fmt::format("build index \"{}.{}\"", index->schema, index->name)
-                                 : std::string());
+    BuildProgress progress(
+        log_, options_.progress_bar, options_.progress_interval,
+        index ? fmt::format("build index \"{}.{}\"", index->schema, index->name) : std::string());
     if (index && !monitor_->reports_build_progress()) {
       log_ << "  (no build progress: pg_stat_progress_create_index needs PostgreSQL 12)\n";
     }
@@ -387,25 +397,30 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
   journal_->mark_done(step, since(started));
 }
 
-// DROP INDEX CONCURRENTLY waits only for transactions using the table, under
-// the step's own timeouts; if it cannot, the next apply drops the index
-// before building it again, and drift reports it meanwhile.
+// DROP INDEX CONCURRENTLY waits only for transactions using the table, for at
+// most a minute (or the step's shorter statement timeout); if it cannot, the
+// next apply drops the index before building it again, and drift reports it
+// meanwhile.
 std::string Applier::drop_failed_build(const Step& step, const IndexName& index) {
   const std::string name = fmt::format("\"{}.{}\"", index.schema, index.name);
   try {
     if (index_state(*conn_, index) != IndexState::Invalid) {
       return fmt::format("no INVALID index {} was left", name);
     }
-    SessionTimeouts timeouts(*conn_, lock_timeout(step), step.statement_timeout);
+    const auto limit = step.statement_timeout.count() > 0
+                           ? std::min(step.statement_timeout, kFailedBuildCleanup)
+                           : kFailedBuildCleanup;
+    SessionTimeouts timeouts(*conn_, std::chrono::milliseconds(0), limit);
     pqxx::nontransaction tx(*conn_);
     catalog::exec_one(tx, "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(index.schema, index.name));
     log_ << fmt::format("  dropped the INVALID index {} the failed build left\n", name);
     return fmt::format("the INVALID index {} it left was dropped", name);
   } catch (const std::exception& e) {
     log_ << fmt::format("  could not drop the INVALID index {}: {}\n", name, server_message(e));
-    return fmt::format("the INVALID index {} it left could not be dropped ({}); the next apply "
-                       "drops it before building it again",
-                       name, server_message(e));
+    return fmt::format(
+        "the INVALID index {} it left could not be dropped ({}); the next apply "
+        "drops it before building it again",
+        name, server_message(e));
   }
 }
 

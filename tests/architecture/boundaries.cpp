@@ -17,10 +17,17 @@ namespace {
 // Include prefixes of the third-party libraries we build against, by the
 // name the table uses.
 const std::vector<std::pair<std::string, std::string>> kThirdParty = {
-    {"pqxx/", "libpqxx"},       {"libpq-fe.h", "libpq"},  {"libpq/", "libpq"},
-    {"yaml-cpp/", "yaml-cpp"},  {"boost/", "Boost"},      {"nlohmann/", "nlohmann_json"},
-    {"fmt/", "fmt"},            {"CLI/", "CLI11"},        {"catch2/", "Catch2"},
-    {"rapidcheck", "rapidcheck"}, {"pg_query", "libpg_query"},
+    {"pqxx/", "libpqxx"},
+    {"libpq-fe.h", "libpq"},
+    {"libpq/", "libpq"},
+    {"yaml-cpp/", "yaml-cpp"},
+    {"boost/", "Boost"},
+    {"nlohmann/", "nlohmann_json"},
+    {"fmt/", "fmt"},
+    {"CLI/", "CLI11"},
+    {"catch2/", "Catch2"},
+    {"rapidcheck", "rapidcheck"},
+    {"pg_query", "libpg_query"},
 };
 
 std::string trim(const std::string& text) {
@@ -58,9 +65,8 @@ std::vector<Allowance> parse_cell(const std::string& cell, int line_no) {
       } else if (target != nullptr) {
         target->push_back((*it)[1]);
       } else {
-        throw std::runtime_error("README.md:" + std::to_string(line_no) +
-                                 ": boundaries table: \"" + trim(item) +
-                                 "\" names two patterns; separate items with ';'");
+        throw std::runtime_error("README.md:" + std::to_string(line_no) + ": boundaries table: \"" +
+                                 trim(item) + "\" names two patterns; separate items with ';'");
       }
     }
     if (allowance.pattern.empty()) {
@@ -130,8 +136,9 @@ std::vector<FolderRule> parse_boundaries(const std::string& readme) {
         FolderRule{folder[1], parse_cell(cells[3], line_no), parse_cell(cells[4], line_no)});
   }
   if (!found || rules.empty()) {
-    throw std::runtime_error("README.md: no boundaries table between <!-- boundaries:begin --> "
-                             "and <!-- boundaries:end -->");
+    throw std::runtime_error(
+        "README.md: no boundaries table between <!-- boundaries:begin --> "
+        "and <!-- boundaries:end -->");
   }
   return rules;
 }
@@ -159,11 +166,12 @@ std::vector<Violation> check_tree(const std::filesystem::path& root,
         const std::string header = include[2];
         const std::string written = quoted ? "\"" + header + "\"" : "<" + header + ">";
         if (quoted) {
-          const bool ours = std::any_of(rule.ours.begin(), rule.ours.end(),
-                                        [&](const Allowance& a) { return allows(a, header, file); });
+          const bool ours =
+              std::any_of(rule.ours.begin(), rule.ours.end(),
+                          [&](const Allowance& a) { return allows(a, header, file); });
           if (!ours) {
-            found.push_back(Violation{file, line_no, written,
-                                      header + " is not allowed in " + rule.folder});
+            found.push_back(
+                Violation{file, line_no, written, header + " is not allowed in " + rule.folder});
           }
           continue;
         }
@@ -186,8 +194,8 @@ std::vector<Violation> check_tree(const std::filesystem::path& root,
 }
 
 std::string describe(const Violation& violation) {
-  return violation.file + ":" + std::to_string(violation.line) + ": #include " +
-         violation.include + ": " + violation.reason;
+  return violation.file + ":" + std::to_string(violation.line) + ": #include " + violation.include +
+         ": " + violation.reason;
 }
 
 }  // namespace pgshift::testing

@@ -58,12 +58,12 @@ TEST_CASE("every folder includes only what its row of the README's architecture 
   CHECK(described(check_tree(kSource, rules)) == "");
 }
 
-TEST_CASE("the boundaries check fails on a forbidden include in a scratch tree",
-          "[architecture]") {
+TEST_CASE("the boundaries check fails on a forbidden include in a scratch tree", "[architecture]") {
   const auto rules = parse_boundaries(read(kSource / "README.md"));
   TempTree tree;
-  tree.write("planner/ok.cpp", "#include \"planner/ok.hpp\"\n#include <vector>\n"
-                               "#include \"plans/plan.hpp\"\n");
+  tree.write("planner/ok.cpp",
+             "#include \"planner/ok.hpp\"\n#include <vector>\n"
+             "#include \"plans/plan.hpp\"\n");
   tree.write("planner/bad.cpp",
              "#include \"planner/bad.hpp\"\n"
              "#include <pqxx/pqxx>\n"
@@ -82,7 +82,8 @@ TEST_CASE("the boundaries check fails on a forbidden include in a scratch tree",
   tree.write("plans/render_sql.cpp",
              "#include \"planner/planner.hpp\"\n#include \"cli/dev_database.hpp\"\n"
              "#include <pqxx/pqxx>\n#include \"catalog/connection.hpp\"\n");
-  tree.write("plans/apply_steps.cpp", "#include <pqxx/pqxx>\n#include \"catalog/connection.hpp\"\n");
+  tree.write("plans/apply_steps.cpp",
+             "#include <pqxx/pqxx>\n#include \"catalog/connection.hpp\"\n");
 
   CHECK(described(check_tree(tree.root, rules)) ==
         "catalog/reader.cpp:2: #include \"planner/planner.hpp\": planner/planner.hpp is not "
@@ -112,8 +113,7 @@ TEST_CASE("the boundaries check fails on a forbidden include in a scratch tree",
         "schemas/model.cpp:1: #include <yaml-cpp/yaml.h>: yaml-cpp is not allowed in schemas/\n");
 }
 
-TEST_CASE("a boundaries table that cannot be read is an error naming its line",
-          "[architecture]") {
+TEST_CASE("a boundaries table that cannot be read is an error naming its line", "[architecture]") {
   CHECK_THROWS_WITH(parse_boundaries("# no table here\n"),
                     "README.md: no boundaries table between <!-- boundaries:begin --> and "
                     "<!-- boundaries:end -->");

@@ -135,10 +135,10 @@ TEST_CASE("a second apply on the same database is refused at once while the firs
   auto first =
       std::async(std::launch::async, [&] { return apply_plan(db.url(), plan, first_options); });
   // The first apply holds its advisory lock once its step is waiting on `holder`.
-  REQUIRE(pgshift::testing::wait_until(
-      db.url(),
-      "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = "
-      "'pgshift apply' AND wait_event_type = 'Lock'"));
+  REQUIRE(pgshift::testing::wait_until(db.url(),
+                                       "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = "
+                                       "current_database() AND application_name = "
+                                       "'pgshift apply' AND wait_event_type = 'Lock'"));
 
   std::ostringstream second_log;
   const auto started = std::chrono::steady_clock::now();

@@ -54,11 +54,11 @@ void kill_child(pid_t pid) {
 // at most `limit`.
 void wait_for_orphans(const TestDatabase& db,
                       std::chrono::milliseconds limit = std::chrono::seconds(5)) {
-  REQUIRE(pgshift::testing::wait_until(
-      db.url(),
-      "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name LIKE "
-      "'pgshift apply%' AND pid <> pg_backend_pid()",
-      limit));
+  REQUIRE(pgshift::testing::wait_until(db.url(),
+                                       "SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = "
+                                       "current_database() AND application_name LIKE "
+                                       "'pgshift apply%' AND pid <> pg_backend_pid()",
+                                       limit));
 }
 
 constexpr const char* kChecksum =
@@ -92,7 +92,8 @@ TEST_CASE("a backfill killed with SIGKILL resumes from its checkpoint and loses 
 
   const pid_t child = apply_in_child(db.url(), plan, options);
   REQUIRE(pgshift::testing::wait_until(
-      db.url(), "SELECT coalesce((SELECT rows_done >= 5000 FROM _pgshift.apply_backfills), false)"));
+      db.url(),
+      "SELECT coalesce((SELECT rows_done >= 5000 FROM _pgshift.apply_backfills), false)"));
   kill_child(child);
   wait_for_orphans(db);
   const int64_t done_at_kill =
@@ -143,12 +144,13 @@ TEST_CASE("an index build killed with SIGKILL leaves an INVALID index the next a
   const auto options = pgshift::testing::test_options(log);
 
   const pid_t child = apply_in_child(db.url(), plan, options);
-  REQUIRE(pgshift::testing::wait_until(
-      db.url(),
-      "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = "
-      "'pgshift apply' AND wait_event_type = 'Lock'"));
+  REQUIRE(pgshift::testing::wait_until(db.url(),
+                                       "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = "
+                                       "current_database() AND application_name = "
+                                       "'pgshift apply' AND wait_event_type = 'Lock'"));
   const std::string orphan = db.scalar(
-      "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgshift apply' "
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = "
+      "'pgshift apply' "
       "AND wait_event_type = 'Lock'");
   kill_child(child);
   if (pgshift::testing::server_version_num(db) < 140000) {

@@ -1,9 +1,14 @@
 // What the applier reads out of a plan without a database: the index a
-// CREATE INDEX CONCURRENTLY builds, and the plan's identity.
+// CREATE INDEX CONCURRENTLY builds, the plan's identity, and how an index
+// build's progress is drawn.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <sstream>
+#include <thread>
 
 #include "plans/apply.hpp"
 #include "plans/apply_applier.hpp"
+#include "plans/apply_progress.hpp"
 
 using pgshift::plans::detail::concurrent_index_build;
 
@@ -50,4 +55,49 @@ TEST_CASE("the plan hash changes with what runs and not with what is described",
   auto slower = plan;
   slower.steps[0].lock_timeout = std::chrono::milliseconds(500);
   CHECK(pgshift::plans::plan_hash(slower) != hash);
+}
+
+TEST_CASE("an index build's progress reads phase, blocks and tuples", "[plans]") {
+  using pgshift::plans::detail::build_progress_line;
+  CHECK(build_progress_line("build index \"public.i\"", "building index: scanning table", 10, 40, 0,
+                            0) ==
+        "build index \"public.i\": building index: scanning table; blocks 10/40 (25%)");
+  CHECK(build_progress_line("build index \"public.i\"", "building index: loading tuples in tree",
+                            40, 40, 500, 2000) ==
+        "build index \"public.i\": building index: loading tuples in tree; blocks 40/40 (100%); "
+        "tuples 500/2000");
+  CHECK(build_progress_line("build index \"public.i\"", "waiting for old snapshots", 0, 0, 0, 0) ==
+        "build index \"public.i\": waiting for old snapshots");
+}
+
+TEST_CASE("on a terminal an index build's bar is redrawn in place and a wait note goes above it",
+          "[plans]") {
+  std::ostringstream out;
+  pgshift::plans::detail::BuildProgress progress(out, true, std::chrono::seconds(5),
+                                                 "build index \"public.i\"");
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));  // past the 100 ms redraw
+  progress.update("building index: scanning table", 12, 24, 0, 0);
+  progress.note("  step 1 of 1: waiting 5.00s");
+  progress.finish();
+  const std::string bar =
+      "[############............] build index \"public.i\": building index: scanning table; "
+      "blocks 12/24 (50%)";
+  CHECK(out.str() == "\r" + bar + "\x1b[K" + "\r\x1b[K  step 1 of 1: waiting 5.00s\n" + bar +
+                         "\x1b[K" + "\r\x1b[K");
+}
+
+TEST_CASE("in a log an index build's progress is a plain line at most every interval", "[plans]") {
+  std::ostringstream out;
+  pgshift::plans::detail::BuildProgress progress(out, false, std::chrono::seconds(0),
+                                                 "build index \"public.i\"");
+  progress.update("waiting for old snapshots", 0, 0, 0, 0);
+  progress.note("  step 1 of 1: waiting 5.00s");
+  progress.finish();
+  CHECK(out.str() ==
+        "  build index \"public.i\": waiting for old snapshots\n  step 1 of 1: waiting 5.00s\n");
+
+  std::ostringstream quiet;
+  pgshift::plans::detail::BuildProgress later(quiet, false, std::chrono::seconds(60), "x");
+  later.update("building index: scanning table", 1, 2, 0, 0);
+  CHECK(quiet.str().empty());
 }

@@ -127,10 +127,11 @@ TEST_CASE(
   CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = "
                   "'child_parent_id_fkey'") == "t");
   // Each step named what it waited for while it waited, and never pgshift.
-  CHECK(contains(log.str(), "step 1 of 2: validate constraint \"child_parent_id_fkey\" of table "
-                            "\"public.child\" (SHARE UPDATE EXCLUSIVE on \"public.child\", ROW "
-                            "SHARE on \"public.parent\"; lock_timeout 120000ms, its statement "
-                            "timeout: its locks block no reads or writes)"));
+  CHECK(contains(log.str(),
+                 "step 1 of 2: validate constraint \"child_parent_id_fkey\" of table "
+                 "\"public.child\" (SHARE UPDATE EXCLUSIVE on \"public.child\", ROW "
+                 "SHARE on \"public.parent\"; no lock_timeout: its locks block no reads or "
+                 "writes, so it may wait up to its statement timeout, 120.00s)"));
   CHECK(contains(log.str(), "  step 1 of 2: waiting "));
   CHECK(contains(log.str(), "(Lock: relation), which blocks no reads or writes; for pid " +
                                 std::to_string(maintenance_pid) +
@@ -142,15 +143,55 @@ TEST_CASE(
   CHECK_FALSE(contains(log.str(), "pgshift apply"));
   if (pgshift::testing::server_version_num(db) >= 120000) {
     CHECK(contains(log.str(), "(phase \"waiting for old snapshots\", Lock: virtualxid)"));
-    CHECK(contains(log.str(), "  build index \"public.child_note_idx\": waiting for old snapshots"));
+    CHECK(
+        contains(log.str(), "  build index \"public.child_note_idx\": waiting for old snapshots"));
   } else {
     CHECK(contains(log.str(),
                    "  (no build progress: pg_stat_progress_create_index needs PostgreSQL 12)"));
   }
 }
 
-TEST_CASE("a unique index build over duplicates fails and leaves no INVALID index",
-          "[plans][db]") {
+TEST_CASE(
+    "a validation that waits past its statement timeout fails once, naming what it waited for",
+    "[plans][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE parent (id bigint PRIMARY KEY);"
+      "CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint NOT NULL);"
+      "ALTER TABLE child ADD CONSTRAINT child_parent_id_fkey FOREIGN KEY (parent_id) "
+      "REFERENCES parent NOT VALID");
+  Step validate = validate_step("child", "child_parent_id_fkey", "parent");
+  validate.statement_timeout = 1s;
+  const auto plan = pgshift::testing::plan_for(db, {validate});
+  OpenTransaction maintenance(db, "maintenance",
+                              "LOCK TABLE public.child IN SHARE UPDATE EXCLUSIVE MODE");
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.retries = 5;
+
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    apply_plan(db.url(), plan, options);
+    FAIL("the validation ran under a held SHARE UPDATE EXCLUSIVE lock");
+  } catch (const ApplyError& e) {
+    INFO(log.str());
+    CHECK(std::string(e.what()).rfind(
+              "step 1 of 1 (validate constraint \"child_parent_id_fkey\" of table "
+              "\"public.child\") failed: canceling statement due to statement timeout (SQLSTATE "
+              "57014); it was waiting for pid " +
+                  std::to_string(maintenance.conn.backendpid()) +
+                  " (application \"maintenance\", state \"idle in transaction\"",
+              0) == 0);
+    CHECK(e.sqlstate() == "57014");
+  }
+  CHECK(seconds_since(started) < 3.0);
+  CHECK_FALSE(contains(log.str(), "retrying"));
+  maintenance.tx->commit();
+  CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = "
+                  "'child_parent_id_fkey'") == "f");
+}
+
+TEST_CASE("a unique index build over duplicates fails and leaves no INVALID index", "[plans][db]") {
   TestDatabase db;
   db.exec(
       "CREATE TABLE t (id bigint PRIMARY KEY, email text);"
@@ -198,9 +239,10 @@ TEST_CASE(
     apply_plan(db.url(), plan, options);
     FAIL("the step ran under a held lock");
   } catch (const ApplyError& e) {
-    CHECK(contains(e.what(), "canceling statement due to lock timeout (SQLSTATE 55P03) after 3 "
-                             "attempts; blocked by pid " +
-                                 std::to_string(reader.conn.backendpid())));
+    CHECK(contains(e.what(),
+                   "canceling statement due to lock timeout (SQLSTATE 55P03) after 3 "
+                   "attempts; blocked by pid " +
+                       std::to_string(reader.conn.backendpid())));
   }
   CHECK(seconds_since(started) < 5.0);
   CHECK(contains(log.str(), "(ACCESS EXCLUSIVE on \"public.t\"; lock_timeout 100ms)\n"));
@@ -217,7 +259,7 @@ TEST_CASE("the lock monitor names the real blocker and never pgshift's own sessi
   db.exec("CREATE TABLE t (id bigint PRIMARY KEY)");
   // Both hold ACCESS SHARE on t; the second stands for the applier's session.
   OpenTransaction real(db, "lock holder", "SELECT count(*) FROM public.t");
-  OpenTransaction own(db, "pgshift apply", "SELECT count(*) FROM public.t");
+  OpenTransaction own(db, "applier stand-in", "SELECT count(*) FROM public.t");
   pqxx::connection waiter(db.url());
   const int waiter_pid = waiter.backendpid();
   std::thread wait([&waiter] {
