@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -466,55 +467,73 @@ TEST_CASE("SIGINT or SIGTERM while plan or drift builds the scratch database dro
 
 TEST_CASE("SIGINT during an apply backfill stops between batches, and the printed command resumes",
           "[cli][db]") {
-  TestDatabase db;
-  TempDir dir;
-  db.exec("CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-          "status text NOT NULL DEFAULT 'new', note text);"
-          "INSERT INTO orders (status) SELECT 'new' FROM generate_series(1, 20000)");
-  const std::string yaml = dir.write(
-      "role.yaml", orders_yaml("          note: text\n"
-                               "          role: { type: text, nullable: false, default: \"'user'\","
-                               " backfill: \"'member'\" }\n"));
-  const std::string plan = dir.path() + "/plan.json";
-  REQUIRE(run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "-o", plan}).exit_code == 0);
+  // apply --plan resumes with the same command; apply --schema saves its plan
+  // and resumes with apply --plan of that file.
+  for (const bool saved_plan : {true, false}) {
+    TestDatabase db;
+    TempDir dir;
+    db.exec("CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+            "status text NOT NULL DEFAULT 'new', note text);"
+            "INSERT INTO orders (status) SELECT 'new' FROM generate_series(1, 20000)");
+    const std::string yaml = dir.write(
+        "role.yaml", orders_yaml("          note: text\n"
+                                 "          role: { type: text, nullable: false, default: "
+                                 "\"'user'\", backfill: \"'member'\" }\n"));
+    const std::string plan = dir.path() + "/plan.json";
+    REQUIRE(run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "-o", plan}).exit_code == 0);
 
-  Background run({"apply", "--db", db.url(), "--plan", plan, "--yes", "--batch-size", "100",
-                  "--pause", "20ms"},
-                 dir.path() + "/out.txt");
-  const auto backfilled = [&] {
-    return std::stoll(db.scalar(
-        "SELECT CASE WHEN EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'orders'::regclass "
-        "AND attname = 'role') THEN (SELECT count(*) FROM orders WHERE to_jsonb(orders) ->> "
-        "'role' = 'member') ELSE 0 END"));
-  };
-  REQUIRE(eventually([&] { return backfilled() > 0; }));
-  run.signal(SIGINT);
-  const CommandResult stopped = run.wait();
-  INFO(stopped.output);
-  REQUIRE(stopped.exit_code == 130);
-  CHECK(contains(stopped.output, "stopped between backfill batches"));
-  const int64_t done = backfilled();
-  CHECK(done > 0);
-  CHECK(done < 20000);
-  CHECK(done % 100 == 0);  // whole batches only: never a step's transaction cut short
+    std::vector<std::string> args = {"apply", "--db", db.url()};
+    args.insert(args.end(), {saved_plan ? "--plan" : "--schema", saved_plan ? plan : yaml});
+    args.insert(args.end(), {"--yes", "--batch-size", "100", "--pause", "20ms"});
+    Background run(args, dir.path() + "/out.txt");
+    const auto backfilled = [&] {
+      return std::stoll(db.scalar(
+          "SELECT CASE WHEN EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'orders'::regclass "
+          "AND attname = 'role') THEN (SELECT count(*) FROM orders WHERE to_jsonb(orders) ->> "
+          "'role' = 'member') ELSE 0 END"));
+    };
+    INFO((saved_plan ? "apply --plan" : "apply --schema"));
+    REQUIRE(eventually([&] { return backfilled() > 0; }));
+    run.signal(SIGINT);
+    const CommandResult stopped = run.wait();
+    INFO(stopped.output);
+    REQUIRE(stopped.exit_code == 130);
+    CHECK(contains(stopped.output, "stopped between backfill batches"));
+    const int64_t done = backfilled();
+    CHECK(done > 0);
+    CHECK(done < 20000);
+    CHECK(done % 100 == 0);  // whole batches only: never a step's transaction cut short
 
-  const std::string marker = "Resume with:\n  ";
-  const size_t at = stopped.output.find(marker);
-  REQUIRE(at != std::string::npos);
-  const size_t start = at + marker.size();
-  const std::string resume = stopped.output.substr(start, stopped.output.find('\n', start) - start);
-  CHECK(resume == std::string(PGSHIFT_BIN) + " apply --db " + db.url() + " --plan " + plan +
-                      " --batch-size 100 --pause 20ms --yes");
+    const std::string marker = "Resume with:\n  ";
+    const size_t at = stopped.output.find(marker);
+    REQUIRE(at != std::string::npos);
+    const size_t start = at + marker.size();
+    const std::string resume =
+        stopped.output.substr(start, stopped.output.find('\n', start) - start);
+    const std::string head = std::string(PGSHIFT_BIN) + " apply --db " + db.url() + " --plan ";
+    const std::string tail = " --batch-size 100 --pause 20ms --yes";
+    REQUIRE(resume.rfind(head, 0) == 0);
+    REQUIRE(resume.size() > head.size() + tail.size());
+    CHECK(resume.substr(resume.size() - tail.size()) == tail);
+    const std::string resume_plan =
+        resume.substr(head.size(), resume.size() - head.size() - tail.size());
+    if (saved_plan) {
+      CHECK(resume_plan == plan);
+    } else {
+      CHECK(contains(resume_plan, "/pgshift-plan-"));
+    }
 
-  const CommandResult resumed = run_command({"sh", "-c", resume});
-  INFO(resumed.output);
-  CHECK(resumed.exit_code == 0);
-  CHECK(contains(resumed.output, "resuming plan"));
-  CHECK(contains(resumed.output, "continuing from key"));
-  CHECK(backfilled() == 20000);
-  CHECK(db.scalar("SELECT count(*) FROM orders WHERE role IS NULL") == "0");
-  const auto replanned =
-      run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--detailed-exitcode"});
-  INFO(replanned.output);
-  CHECK(replanned.exit_code == 0);
+    const CommandResult resumed = run_command({"sh", "-c", resume});
+    INFO(resumed.output);
+    CHECK(resumed.exit_code == 0);
+    CHECK(contains(resumed.output, "resuming plan"));
+    CHECK(contains(resumed.output, "continuing from key"));
+    CHECK(backfilled() == 20000);
+    CHECK(db.scalar("SELECT count(*) FROM orders WHERE role IS NULL") == "0");
+    const auto replanned =
+        run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--detailed-exitcode"});
+    INFO(replanned.output);
+    CHECK(replanned.exit_code == 0);
+    if (!saved_plan) std::remove(resume_plan.c_str());
+  }
 }
