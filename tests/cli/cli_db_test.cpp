@@ -138,6 +138,83 @@ TEST_CASE("the YAML examples build on an empty database and then plan nothing", 
   }
 }
 
+TEST_CASE("SQL files as desired state plan, apply and converge, and an untouched public is not managed",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec("CREATE TABLE public.keep_me (id int)");
+  // A directory is run in sorted path order: the type comes before the table.
+  dir.write("02_tables.sql",
+            "-- tables\n"
+            "CREATE TABLE app.tasks (\n"
+            "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+            "  title text NOT NULL,\n"
+            "  status app.status NOT NULL DEFAULT 'new'\n"
+            ");\n"
+            "CREATE INDEX tasks_status_idx ON app.tasks (status);\n");
+  dir.write("01_types.sql",
+            "CREATE SCHEMA app;\nCREATE TYPE app.status AS ENUM ('new', 'done');\n");
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", dir.path(), "--detailed-exitcode"});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 2);
+  CHECK(contains(planned.output, "CREATE TYPE app.status AS ENUM"));
+  CHECK_FALSE(contains(planned.output, "keep_me"));
+
+  const auto applied = run_pgshift({"apply", "--db", db.url(), "--schema", dir.path(), "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 0);
+  CHECK(contains(applied.output, "the database matches the schema"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'tasks_status_idx'") == "1");
+  CHECK(db.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'keep_me'") == "1");
+  CHECK(run_pgshift({"plan", "--db", db.url(), "--schema", dir.path(), "--detailed-exitcode"})
+            .exit_code == 0);
+  CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", dir.path()}).exit_code == 0);
+
+  // One file works too, and a change to it is planned.
+  const std::string file = dir.write(
+      "one.sql", "CREATE SCHEMA app; CREATE TYPE app.status AS ENUM ('new', 'done');\n"
+                 "CREATE TABLE app.tasks (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+                 "  title text NOT NULL, status app.status NOT NULL DEFAULT 'new', note text);\n"
+                 "CREATE INDEX tasks_status_idx ON app.tasks (status);\n");
+  const auto changed = run_pgshift({"plan", "--db", db.url(), "--schema", file});
+  INFO(changed.output);
+  CHECK(changed.exit_code == 0);
+  CHECK(contains(changed.output, "ALTER TABLE app.tasks ADD COLUMN note text;"));
+}
+
+TEST_CASE("an SQL file the server rejects is reported at its file, line and column",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string file = dir.write("schema.sql",
+                                     "-- héllo: columns count characters, not bytes\n"
+                                     "CREATE TABLE t (\n"
+                                     "  id int,\n"
+                                     "  total numeric DEFAULT free\n"
+                                     ");\n");
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", file});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, file + ":4:25: cannot use column reference in DEFAULT expression "
+                                       "(SQLSTATE 0A000)\n"
+                                       "    total numeric DEFAULT free\n"
+                                       "                          ^"));
+  const std::string syntax = dir.write("syntax.sql", "CREATE TABLE t (id int;\n");
+  const auto bad_syntax = run_pgshift({"plan", "--db", db.url(), "--schema", syntax});
+  CHECK(bad_syntax.exit_code == 1);
+  CHECK(contains(bad_syntax.output, syntax + ":1:23: syntax error at or near \";\""));
+  // Without a position, the file is still named.
+  const std::string twice = dir.write("twice.sql", "CREATE TABLE t (id int);\n"
+                                                    "CREATE TABLE t (id int);\n");
+  const auto duplicate = run_pgshift({"plan", "--db", db.url(), "--schema", twice});
+  CHECK(duplicate.exit_code == 1);
+  CHECK(contains(duplicate.output, twice + ": relation \"t\" already exists (SQLSTATE 42P07)"));
+
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") ==
+        "0");
+}
+
 TEST_CASE("a bad YAML file is reported at its position and the database is left untouched",
           "[cli][db]") {
   TestDatabase db;
