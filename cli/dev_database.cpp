@@ -21,6 +21,18 @@ std::string first_line(const std::string& text) {
   return end == std::string::npos ? text : text.substr(0, end);
 }
 
+// The server's message without libpq's "ERROR:  " prefix, and its SQLSTATE
+// when libpqxx knows it: "permission denied to create database (SQLSTATE
+// 42501)". libpqxx 6.4 leaves sqlstate() empty for some errors (this one);
+// then it is left out rather than printed as "(SQLSTATE )".
+std::string server_error(const pqxx::sql_error& error) {
+  std::string message = first_line(error.what());
+  const std::string prefix = "ERROR:  ";
+  if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
+  if (!error.sqlstate().empty()) message += " (SQLSTATE " + error.sqlstate() + ")";
+  return message;
+}
+
 std::string scratch_name() {
   std::random_device device;
   std::ostringstream name;
@@ -44,9 +56,8 @@ class ScratchDatabase {
       interrupts::unregister_scratch();
       throw pgshift::Error(
           "could not create a scratch database on " + catalog::describe_target(server_target) +
-          " to put the desired schema in the server's own spelling: " + first_line(e.what()) +
-          " (SQLSTATE " + e.sqlstate() +
-          "); give a server where pgshift may create databases with --dev-db");
+          " to put the desired schema in the server's own spelling: " + server_error(e) +
+          "; give a server where pgshift may create databases (CREATEDB) with --dev-db");
     }
     target_ = server_target;
   }
@@ -89,8 +100,7 @@ void build(pqxx::connection& conn, const plans::Plan& plan) {
         work.exec(statement);
       } catch (const pqxx::sql_error& e) {
         throw pgshift::Error("the desired schema does not build: " + step.summary + ": " +
-                             first_line(e.what()) + " (SQLSTATE " +
-                             e.sqlstate() + ")\n  in: " + statement);
+                             server_error(e) + "\n  in: " + statement);
       }
     }
   }

@@ -215,6 +215,29 @@ TEST_CASE("an SQL file the server rejects is reported at its file, line and colu
         "0");
 }
 
+TEST_CASE("a role without CREATEDB is told to use --dev-db, with no empty SQLSTATE", "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string role = "pgshift_nocreatedb_" + db.name();
+  db.exec("CREATE ROLE " + role + " LOGIN NOCREATEDB");
+  const std::string yaml = dir.write("orders.yaml", orders_yaml("          note: text\n"));
+  // The test database's URL with the role as its user.
+  std::string url = db.url();
+  const size_t scheme = url.find("://") + 3;
+  const size_t at = url.find('@', scheme);
+  url = url.substr(0, scheme) + role + (at == std::string::npos ? "@" : "") +
+        url.substr(at == std::string::npos ? scheme : at);
+  const auto result = run_pgshift({"plan", "--db", url, "--schema", yaml});
+  db.exec("DROP ROLE " + role);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, "could not create a scratch database"));
+  CHECK(contains(result.output, "permission denied to create database"));
+  CHECK(contains(result.output, "--dev-db"));
+  CHECK_FALSE(contains(result.output, "(SQLSTATE )"));
+  CHECK_FALSE(contains(result.output, "ERROR:  "));
+}
+
 TEST_CASE("a bad YAML file is reported at its position and the database is left untouched",
           "[cli][db]") {
   TestDatabase db;
