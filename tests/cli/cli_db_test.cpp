@@ -349,6 +349,37 @@ TEST_CASE("a refused plan is written to -o in its extension's format and cannot 
   CHECK(contains(dir.read("refused.sql"), "-- error: " + refusal));
 }
 
+TEST_CASE("a plan with an error diagnostic is still rendered, the error first, and exits 1",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec("CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE TABLE t (id int, m mood)");
+  // PostgreSQL cannot drop an enum label: the planner refuses with an error.
+  const std::string yaml = dir.write("mood.yaml", R"yaml(
+schemas:
+  public:
+    enums:
+      mood: [happy]
+    tables:
+      t:
+        columns:
+          id: integer
+          m: mood
+          extra: text
+)yaml");
+  const auto result = run_pgshift(
+      {"plan", "--db", db.url(), "--schema", yaml, "--allow-hazard", "all", "-o",
+       dir.path() + "/plan.md"});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  const std::string markdown = dir.read("plan.md");
+  INFO(markdown);
+  CHECK(contains(markdown, "- **error**: "));
+  CHECK(contains(markdown, "cannot remove or reorder labels of enum \"public.mood\""));
+  CHECK(markdown.find("- **error**: ") < markdown.find("### Steps"));
+  CHECK(contains(markdown, "ADD COLUMN extra text"));
+}
+
 TEST_CASE("plan's format follows -o's extension unless --format is given", "[cli][db]") {
   TestDatabase db;
   TempDir dir;
