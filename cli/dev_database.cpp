@@ -1,5 +1,6 @@
 #include "cli/dev_database.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -160,10 +161,29 @@ std::string field(const PGresult* result, int code) {
   return value != nullptr ? value : "";
 }
 
+// `text` with pg_dump's `\restrict KEY` and `\unrestrict KEY` lines (psql
+// meta-commands pg_dump writes since 17.6, 16.10, 15.14, ...: they only
+// guard psql against a hostile dump) blanked with as many spaces, so that the
+// server's positions still point into the original text.
+std::string without_dump_guards(std::string text) {
+  size_t line_start = 0;
+  while (line_start < text.size()) {
+    size_t line_end = text.find('\n', line_start);
+    if (line_end == std::string::npos) line_end = text.size();
+    const std::string line = text.substr(line_start, line_end - line_start);
+    if (line.rfind("\\restrict ", 0) == 0 || line.rfind("\\unrestrict ", 0) == 0) {
+      std::fill(text.begin() + static_cast<std::ptrdiff_t>(line_start),
+                text.begin() + static_cast<std::ptrdiff_t>(line_end), ' ');
+    }
+    line_start = line_end + 1;
+  }
+  return text;
+}
+
 // Runs `source` on `conn`; throws pgshift::Error at the server's position.
 void run_source(PGconn* conn, const SqlSource& source) {
-  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn, source.text.c_str()),
-                                                       &PQclear);
+  const std::string sql = without_dump_guards(source.text);
+  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn, sql.c_str()), &PQclear);
   const ExecStatusType status =
       result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_FATAL_ERROR && status != PGRES_BAD_RESPONSE &&
@@ -185,6 +205,10 @@ void run_source(PGconn* conn, const SqlSource& source) {
     text += source.path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
             ": " + message + "\n  " + at.line_text + "\n  " +
             std::string(static_cast<size_t>(at.column - 1), ' ') + "^";
+    if (at.line_text.rfind('\\', 0) == 0) {
+      text += "\n  hint: a psql meta-command is not SQL: the files run as plain SQL (pg_dump's "
+              "\\restrict and \\unrestrict lines are skipped)";
+    }
   } else {
     text += source.path + ": " + message;
   }

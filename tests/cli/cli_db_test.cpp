@@ -183,6 +183,45 @@ TEST_CASE("SQL files as desired state plan, apply and converge, and an untouched
   CHECK(contains(changed.output, "ALTER TABLE app.tasks ADD COLUMN note text;"));
 }
 
+TEST_CASE("a pg_dump --schema-only is a desired state that plans nothing against its source",
+          "[cli][db]") {
+  TestDatabase source;
+  TestDatabase target;
+  TempDir dir;
+  if (server_version_num(source) / 10000 > PGSHIFT_PG_DUMP_MAJOR) {
+    WARN("pg_dump " << PGSHIFT_PG_DUMP_MAJOR << " cannot dump this newer server: not tested");
+    return;
+  }
+  source.exec("CREATE EXTENSION IF NOT EXISTS pgcrypto;"
+              "CREATE TYPE status AS ENUM ('new', 'done');"
+              "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+              "  email text NOT NULL UNIQUE, token uuid DEFAULT gen_random_uuid(),"
+              "  s status NOT NULL DEFAULT 'new', created_at timestamptz DEFAULT now());"
+              "CREATE INDEX customers_created_at_idx ON customers (created_at);"
+              "CREATE VIEW new_customers AS SELECT id, email FROM customers WHERE s = 'new';"
+              "COMMENT ON TABLE customers IS 'one row per customer'");
+  const auto dumped = run_command({PGSHIFT_PG_DUMP, "--schema-only", "--no-owner",
+                                   "--no-privileges", "-d", source.url(), "-f",
+                                   dir.path() + "/dump.sql"});
+  INFO(dumped.output);
+  REQUIRE(dumped.exit_code == 0);
+  const std::string dump = dir.path() + "/dump.sql";
+  if (!contains(dir.read("dump.sql"), "\\restrict ")) {
+    WARN("this pg_dump writes no \\restrict line: skipping those is not exercised");
+  }
+
+  const auto built = run_pgshift({"apply", "--db", target.url(), "--schema", dump, "--yes"});
+  INFO(built.output);
+  CHECK(built.exit_code == 0);
+  CHECK(contains(built.output, "the database matches the schema"));
+  for (const TestDatabase* db : {&source, &target}) {
+    const auto replanned =
+        run_pgshift({"plan", "--db", db->url(), "--schema", dump, "--detailed-exitcode"});
+    INFO(replanned.output);
+    CHECK(replanned.exit_code == 0);
+  }
+}
+
 TEST_CASE("an SQL file the server rejects is reported at its file, line and column",
           "[cli][db]") {
   TestDatabase db;
@@ -204,6 +243,12 @@ TEST_CASE("an SQL file the server rejects is reported at its file, line and colu
   const auto bad_syntax = run_pgshift({"plan", "--db", db.url(), "--schema", syntax});
   CHECK(bad_syntax.exit_code == 1);
   CHECK(contains(bad_syntax.output, syntax + ":1:23: syntax error at or near \";\""));
+  // A psql meta-command is not SQL, and the message says so.
+  const std::string meta = dir.write("meta.sql", "CREATE TABLE t (id int);\n\\set x 1\n");
+  const auto with_meta = run_pgshift({"plan", "--db", db.url(), "--schema", meta});
+  CHECK(with_meta.exit_code == 1);
+  CHECK(contains(with_meta.output, meta + ":2:1: syntax error at or near \"\\\""));
+  CHECK(contains(with_meta.output, "hint: a psql meta-command is not SQL"));
   // Without a position, the file is still named.
   const std::string twice = dir.write("twice.sql", "CREATE TABLE t (id int);\n"
                                                     "CREATE TABLE t (id int);\n");
