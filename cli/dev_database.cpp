@@ -1,12 +1,12 @@
 #include "cli/dev_database.hpp"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <memory>
+#include <pqxx/pqxx>
 #include <random>
 #include <sstream>
-
-#include <libpq-fe.h>
-#include <pqxx/pqxx>
 
 #include "catalog/connection.hpp"
 #include "cli/interrupts.hpp"
@@ -151,8 +151,8 @@ SourcePosition locate(const std::string& text, long position) {
     }
   }
   const size_t line_end = text.find('\n', line_start);
-  at.line_text = text.substr(line_start, line_end == std::string::npos ? std::string::npos
-                                                                       : line_end - line_start);
+  at.line_text = text.substr(
+      line_start, line_end == std::string::npos ? std::string::npos : line_end - line_start);
   return at;
 }
 
@@ -184,8 +184,7 @@ std::string without_dump_guards(std::string text) {
 void run_source(PGconn* conn, const SqlSource& source) {
   const std::string sql = without_dump_guards(source.text);
   std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn, sql.c_str()), &PQclear);
-  const ExecStatusType status =
-      result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_FATAL_ERROR && status != PGRES_BAD_RESPONSE &&
       status != PGRES_NONFATAL_ERROR) {
     return;
@@ -202,12 +201,13 @@ void run_source(PGconn* conn, const SqlSource& source) {
   const std::string position = field(result.get(), PG_DIAG_STATEMENT_POSITION);
   if (!position.empty()) {
     const SourcePosition at = locate(source.text, std::stol(position));
-    text += source.path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
-            ": " + message + "\n  " + at.line_text + "\n  " +
+    text += source.path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " +
+            message + "\n  " + at.line_text + "\n  " +
             std::string(static_cast<size_t>(at.column - 1), ' ') + "^";
     if (at.line_text.rfind('\\', 0) == 0) {
-      text += "\n  hint: a psql meta-command is not SQL: the files run as plain SQL (pg_dump's "
-              "\\restrict and \\unrestrict lines are skipped)";
+      text +=
+          "\n  hint: a psql meta-command is not SQL: the files run as plain SQL (pg_dump's "
+          "\\restrict and \\unrestrict lines are skipped)";
     }
   } else {
     text += source.path + ": " + message;
@@ -236,7 +236,8 @@ schemas::Database build_from_sql(const std::vector<SqlSource>& sources,
                            first_line(PQerrorMessage(raw.get())));
     }
     // Notices (CREATE ... IF NOT EXISTS, pg_dump's SETs) are not ours to print.
-    PQsetNoticeProcessor(raw.get(), [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        raw.get(), [](void*, const char*) {}, nullptr);
     for (const auto& source : sources) run_source(raw.get(), source);
   }
   auto conn = scratch.connect();

@@ -22,9 +22,10 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags
   command.add_option("--db", inputs.db,
                      "Target database: a libpq URI or key=value string (default: PG* "
                      "environment variables and ~/.pgpass)");
-  auto* schema = command.add_option("--schema", inputs.schema_path,
-                                    "Desired schema: a YAML file, a .sql file, or a directory of either "
-                                    "kind (SQL runs in the scratch database and is read back)");
+  auto* schema =
+      command.add_option("--schema", inputs.schema_path,
+                         "Desired schema: a YAML file, a .sql file, or a directory of either "
+                         "kind (SQL runs in the scratch database and is read back)");
   if (flags != PlanningFlags::Apply) schema->required();
   command.add_option("--dev-db", inputs.dev_db,
                      "Server where pgshift may create a scratch database to put the desired "

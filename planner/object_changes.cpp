@@ -624,14 +624,14 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
     // The server's pg_get_viewdef ends the query with ";": nothing may follow
     // it in the statement (WITH NO DATA), so trailing ";" and blanks go.
     std::string query = desired->definition;
-    while (!query.empty() && (query.back() == ';' || std::isspace(static_cast<unsigned char>(
-                                                         query.back())) != 0)) {
+    while (!query.empty() &&
+           (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())) != 0)) {
       query.pop_back();
     }
     std::string statement;
     if (materialized) {
-      statement = "CREATE MATERIALIZED VIEW " + relation + options_sql(desired->options) + " AS " +
-                  query;
+      statement =
+          "CREATE MATERIALIZED VIEW " + relation + options_sql(desired->options) + " AS " + query;
       if constexpr (std::is_same_v<View, schemas::MaterializedView>) {
         if (!desired->with_data) statement += " WITH NO DATA";
       }

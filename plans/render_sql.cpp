@@ -64,8 +64,8 @@ std::string backfill_sql(const BackfillSpec& spec) {
       "  END LOOP;\n"
       "END\n",
       fmt::arg("key", key), fmt::arg("rel", relation),
-      fmt::arg("column", quote_ident(spec.set_column)),
-      fmt::arg("expression", spec.set_expression), fmt::arg("batch", spec.batch_size),
+      fmt::arg("column", quote_ident(spec.set_column)), fmt::arg("expression", spec.set_expression),
+      fmt::arg("batch", spec.batch_size),
       fmt::arg("where", spec.where.empty() ? "true" : spec.where));
   const std::string tag = dollar_tag(body);
   return "DO " + tag + body + tag + ";\n";

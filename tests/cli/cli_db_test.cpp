@@ -1,8 +1,12 @@
 // The pgshift binary end to end on a real server: the exit codes and messages
 // users and CI scripts rely on, and the round trip a team adopting pgshift
 // goes through (YAML -> apply -> inspect -> YAML).
-#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -12,11 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "tests/support/run.hpp"
 #include "tests/support/server_version.hpp"
@@ -126,8 +125,8 @@ TEST_CASE("the YAML examples build on an empty database and then plan nothing", 
       WARN("shop.yaml uses UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+): not built on this server");
       continue;
     }
-    const auto built =
-        run_pgshift({"apply", "--db", db.url(), "--schema", path, "--yes", "--allow-hazard", "all"});
+    const auto built = run_pgshift(
+        {"apply", "--db", db.url(), "--schema", path, "--yes", "--allow-hazard", "all"});
     INFO(example << ":\n" << built.output);
     REQUIRE(built.exit_code == 0);
     CHECK(contains(built.output, "the database matches the schema"));
@@ -138,8 +137,9 @@ TEST_CASE("the YAML examples build on an empty database and then plan nothing", 
   }
 }
 
-TEST_CASE("SQL files as desired state plan, apply and converge, and an untouched public is not managed",
-          "[cli][db]") {
+TEST_CASE(
+    "SQL files as desired state plan, apply and converge, and an untouched public is not managed",
+    "[cli][db]") {
   TestDatabase db;
   TempDir dir;
   db.exec("CREATE TABLE public.keep_me (id int)");
@@ -172,11 +172,12 @@ TEST_CASE("SQL files as desired state plan, apply and converge, and an untouched
   CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", dir.path()}).exit_code == 0);
 
   // One file works too, and a change to it is planned.
-  const std::string file = dir.write(
-      "one.sql", "CREATE SCHEMA app; CREATE TYPE app.status AS ENUM ('new', 'done');\n"
-                 "CREATE TABLE app.tasks (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-                 "  title text NOT NULL, status app.status NOT NULL DEFAULT 'new', note text);\n"
-                 "CREATE INDEX tasks_status_idx ON app.tasks (status);\n");
+  const std::string file =
+      dir.write("one.sql",
+                "CREATE SCHEMA app; CREATE TYPE app.status AS ENUM ('new', 'done');\n"
+                "CREATE TABLE app.tasks (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+                "  title text NOT NULL, status app.status NOT NULL DEFAULT 'new', note text);\n"
+                "CREATE INDEX tasks_status_idx ON app.tasks (status);\n");
   const auto changed = run_pgshift({"plan", "--db", db.url(), "--schema", file});
   INFO(changed.output);
   CHECK(changed.exit_code == 0);
@@ -192,17 +193,18 @@ TEST_CASE("a pg_dump --schema-only is a desired state that plans nothing against
     WARN("pg_dump " << PGSHIFT_PG_DUMP_MAJOR << " cannot dump this newer server: not tested");
     return;
   }
-  source.exec("CREATE EXTENSION IF NOT EXISTS pgcrypto;"
-              "CREATE TYPE status AS ENUM ('new', 'done');"
-              "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-              "  email text NOT NULL UNIQUE, token uuid DEFAULT gen_random_uuid(),"
-              "  s status NOT NULL DEFAULT 'new', created_at timestamptz DEFAULT now());"
-              "CREATE INDEX customers_created_at_idx ON customers (created_at);"
-              "CREATE VIEW new_customers AS SELECT id, email FROM customers WHERE s = 'new';"
-              "COMMENT ON TABLE customers IS 'one row per customer'");
-  const auto dumped = run_command({PGSHIFT_PG_DUMP, "--schema-only", "--no-owner",
-                                   "--no-privileges", "-d", source.url(), "-f",
-                                   dir.path() + "/dump.sql"});
+  source.exec(
+      "CREATE EXTENSION IF NOT EXISTS pgcrypto;"
+      "CREATE TYPE status AS ENUM ('new', 'done');"
+      "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+      "  email text NOT NULL UNIQUE, token uuid DEFAULT gen_random_uuid(),"
+      "  s status NOT NULL DEFAULT 'new', created_at timestamptz DEFAULT now());"
+      "CREATE INDEX customers_created_at_idx ON customers (created_at);"
+      "CREATE VIEW new_customers AS SELECT id, email FROM customers WHERE s = 'new';"
+      "COMMENT ON TABLE customers IS 'one row per customer'");
+  const auto dumped =
+      run_command({PGSHIFT_PG_DUMP, "--schema-only", "--no-owner", "--no-privileges", "-d",
+                   source.url(), "-f", dir.path() + "/dump.sql"});
   INFO(dumped.output);
   REQUIRE(dumped.exit_code == 0);
   const std::string dump = dir.path() + "/dump.sql";
@@ -222,8 +224,7 @@ TEST_CASE("a pg_dump --schema-only is a desired state that plans nothing against
   }
 }
 
-TEST_CASE("an SQL file the server rejects is reported at its file, line and column",
-          "[cli][db]") {
+TEST_CASE("an SQL file the server rejects is reported at its file, line and column", "[cli][db]") {
   TestDatabase db;
   TempDir dir;
   const std::string file = dir.write("schema.sql",
@@ -250,8 +251,9 @@ TEST_CASE("an SQL file the server rejects is reported at its file, line and colu
   CHECK(contains(with_meta.output, meta + ":2:1: syntax error at or near \"\\\""));
   CHECK(contains(with_meta.output, "hint: a psql meta-command is not SQL"));
   // Without a position, the file is still named.
-  const std::string twice = dir.write("twice.sql", "CREATE TABLE t (id int);\n"
-                                                    "CREATE TABLE t (id int);\n");
+  const std::string twice = dir.write("twice.sql",
+                                      "CREATE TABLE t (id int);\n"
+                                      "CREATE TABLE t (id int);\n");
   const auto duplicate = run_pgshift({"plan", "--db", db.url(), "--schema", twice});
   CHECK(duplicate.exit_code == 1);
   CHECK(contains(duplicate.output, twice + ": relation \"t\" already exists (SQLSTATE 42P07)"));
@@ -342,8 +344,8 @@ TEST_CASE("plan exits 0 with a plan, 2 with --detailed-exitcode, 1 when a hazard
   CHECK(refused.output.find("-- error: " + refusal) < refused.output.find("-- Step 1:"));
 
   for (bool detailed : {false, true}) {
-    std::vector<std::string> args = {"plan", "--db", db.url(), "--schema", without_note,
-                                     "--allow-hazard", "data_loss"};
+    std::vector<std::string> args = {"plan",       "--db",           db.url(),   "--schema",
+                                     without_note, "--allow-hazard", "data_loss"};
     if (detailed) args.push_back("--detailed-exitcode");
     const auto allowed = run_pgshift(args);
     INFO(allowed.output);
@@ -370,7 +372,7 @@ TEST_CASE("a refused plan is written to -o in its extension's format and cannot 
   const std::string json_text = dir.read("refused.json");
   CHECK(json_text.rfind("{", 0) == 0);
   CHECK(contains(json_text, "\"message\": \"" + std::string("refused: step 1 (drop column "
-                                                           "\\\"note\\\" of table ")));
+                                                            "\\\"note\\\" of table ")));
   CHECK(json_text.find("\"diagnostics\"") < json_text.find("\"steps\""));
   const auto applied =
       run_pgshift({"apply", "--db", db.url(), "--plan", dir.path() + "/refused.json", "--yes"});
@@ -412,9 +414,8 @@ schemas:
           m: mood
           extra: text
 )yaml");
-  const auto result = run_pgshift(
-      {"plan", "--db", db.url(), "--schema", yaml, "--allow-hazard", "all", "-o",
-       dir.path() + "/plan.md"});
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--allow-hazard",
+                                   "all", "-o", dir.path() + "/plan.md"});
   INFO(result.output);
   CHECK(result.exit_code == 1);
   const std::string markdown = dir.read("plan.md");
@@ -454,8 +455,7 @@ TEST_CASE("plan's format follows -o's extension unless --format is given", "[cli
         "1");
 }
 
-TEST_CASE("drift exits 0 in sync and 2 on drift, in the format of -o's extension",
-          "[cli][db]") {
+TEST_CASE("drift exits 0 in sync and 2 on drift, in the format of -o's extension", "[cli][db]") {
   TestDatabase db;
   TempDir dir;
   db.exec(kOrdersSql);
@@ -465,8 +465,8 @@ TEST_CASE("drift exits 0 in sync and 2 on drift, in the format of -o's extension
   CHECK(in_sync.exit_code == 0);
 
   db.exec("ALTER TABLE orders ADD COLUMN hotfix integer");
-  const auto drifted = run_pgshift(
-      {"drift", "--db", db.url(), "--schema", yaml, "-o", dir.path() + "/drift.json"});
+  const auto drifted =
+      run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "-o", dir.path() + "/drift.json"});
   INFO(drifted.output);
   CHECK(drifted.exit_code == 2);
   const std::string report = dir.read("drift.json");
@@ -519,8 +519,8 @@ TEST_CASE("backfill progress has escape codes only on a terminal without NO_COLO
     db.exec("DROP TABLE IF EXISTS orders; DROP SCHEMA IF EXISTS _pgshift CASCADE");
     db.exec(kOrdersSql);
     const std::vector<std::string> args = {"apply", "--db", db.url(), "--schema", yaml, "--yes"};
-    const auto result =
-        run.environment.empty() ? run_pgshift(args) : run_pgshift_on_terminal(run.environment, args);
+    const auto result = run.environment.empty() ? run_pgshift(args)
+                                                : run_pgshift_on_terminal(run.environment, args);
     INFO((run.environment.empty() ? "not a terminal" : run.environment) << ":\n" << result.output);
     REQUIRE(result.exit_code == 0);
     CHECK(contains(result.output, "rows"));  // the backfill's progress
@@ -626,7 +626,8 @@ TEST_CASE("SIGINT or SIGTERM while plan or drift builds the scratch database dro
       const bool seen = eventually([&] {
         scratch = db.scalar(
             "SELECT datname FROM pg_stat_activity WHERE datname LIKE 'pgshift\\_dev\\_%' "
-            "AND application_name = '" + application + "' LIMIT 1");
+            "AND application_name = '" +
+            application + "' LIMIT 1");
         return !scratch.empty();
       });
       INFO(command << ", signal " << signal_number);
@@ -635,7 +636,8 @@ TEST_CASE("SIGINT or SIGTERM while plan or drift builds the scratch database dro
       const CommandResult result = run.wait();
       INFO(result.output);
       CHECK(result.exit_code == 130);
-      CHECK(contains(result.output, "interrupted: dropped the scratch database \"" + scratch + "\""));
+      CHECK(
+          contains(result.output, "interrupted: dropped the scratch database \"" + scratch + "\""));
       CHECK(db.scalar("SELECT count(*) FROM pg_database WHERE datname = '" + scratch + "'") == "0");
     }
   }
@@ -648,9 +650,10 @@ TEST_CASE("SIGINT during an apply backfill stops between batches, and the printe
   for (const bool saved_plan : {true, false}) {
     TestDatabase db;
     TempDir dir;
-    db.exec("CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-            "status text NOT NULL DEFAULT 'new', note text);"
-            "INSERT INTO orders (status) SELECT 'new' FROM generate_series(1, 20000)");
+    db.exec(
+        "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+        "status text NOT NULL DEFAULT 'new', note text);"
+        "INSERT INTO orders (status) SELECT 'new' FROM generate_series(1, 20000)");
     const std::string yaml = dir.write(
         "role.yaml", orders_yaml("          note: text\n"
                                  "          role: { type: text, nullable: false, default: "

@@ -46,8 +46,8 @@ PlanRun run_plan(const TestDatabase& db, const std::string& yaml,
   const std::string schema = dir.write("schema.yaml", yaml);
   const std::string output = dir.path() + "/plan";
   const CommandResult result =
-      run_command({kPgshift, "plan", "--db", db.url(), "--schema", schema, "--allow-hazard",
-                   "all", "--format", format, "--detailed-exitcode", "-o", output});
+      run_command({kPgshift, "plan", "--db", db.url(), "--schema", schema, "--allow-hazard", "all",
+                   "--format", format, "--detailed-exitcode", "-o", output});
   PlanRun run;
   run.exit_code = result.exit_code;
   run.messages = result.output;

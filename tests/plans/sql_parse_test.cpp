@@ -3,16 +3,14 @@
 // libpg_query (the server's own grammar), the body of every backfill's DO
 // block parsed as PL/pgSQL too. No psql meta-command: a line starting with a
 // backslash is a syntax error to any other client or linter.
-#include <catch2/catch.hpp>
+#include <pg_query.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <pg_query.h>
-
 
 namespace {
 
