@@ -2,7 +2,6 @@
 // errors have one documented exit code (64) and CLI11's message, --version
 // names the commit, `help` works, flags that would do nothing are refused.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <regex>
 #include <set>
