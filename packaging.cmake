@@ -11,12 +11,19 @@ include(GNUInstallDirs)
 install(TARGETS pgshift RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # One man page per command, from the templates under man/ (the version is
-# filled in at configure time).
+# filled in at configure time), gzipped as Debian installs man pages.
 set(PGSHIFT_MAN_PAGES pgshift pgshift-inspect pgshift-plan pgshift-apply pgshift-drift)
+set(man_gz_files)
 foreach(page IN LISTS PGSHIFT_MAN_PAGES)
-  configure_file(${PROJECT_SOURCE_DIR}/man/${page}.1 ${PROJECT_BINARY_DIR}/man/${page}.1 @ONLY)
-  install(FILES ${PROJECT_BINARY_DIR}/man/${page}.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  set(man_page ${PROJECT_BINARY_DIR}/man/${page}.1)
+  configure_file(${PROJECT_SOURCE_DIR}/man/${page}.1 ${man_page} @ONLY)
+  add_custom_command(OUTPUT ${man_page}.gz
+                     COMMAND gzip -9 -n -c ${man_page} > ${man_page}.gz
+                     DEPENDS ${man_page} VERBATIM)
+  list(APPEND man_gz_files ${man_page}.gz)
 endforeach()
+add_custom_target(pgshift_man_pages ALL DEPENDS ${man_gz_files})
+install(FILES ${man_gz_files} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 install(FILES ${PROJECT_SOURCE_DIR}/completions/pgshift.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME pgshift)

@@ -15,6 +15,7 @@
 #include <memory>
 #include <sstream>
 
+#include "catalog/connection.hpp"
 #include "cli/commands.hpp"
 #include "catalog/fingerprint.hpp"
 #include "cli/exit_codes.hpp"
@@ -23,7 +24,6 @@
 #include "plans/apply.hpp"
 #include "plans/render_json.hpp"
 #include "plans/render_sql.hpp"
-#include "catalog/connection.hpp"
 #include "schemas/error.hpp"
 
 namespace pgshift::cli {
@@ -148,7 +148,8 @@ std::string resume_command(const ApplyArgs& args, const plans::Plan& plan) {
     command += " --db " + shell_quote(catalog::redact(args.inputs.db));
   }
   command += " --plan " + shell_quote(plan_path);
-  if (args.lock_timeout_given) command += " --lock-timeout " + shell_quote(args.inputs.lock_timeout);
+  if (args.lock_timeout_given)
+    command += " --lock-timeout " + shell_quote(args.inputs.lock_timeout);
   const ApplyArgs defaults;
   if (args.retries != defaults.retries) command += " --retries " + std::to_string(args.retries);
   if (args.batch_size > 0) command += " --batch-size " + std::to_string(args.batch_size);
@@ -241,11 +242,12 @@ int run_apply(const ApplyArgs& args) {
     StopFlag stop;
     options.stop = stop.get();
     result = plans::apply_plan(args.inputs.db, plan, options);
+    options.stop = nullptr;
   }
   if (result.stopped) {
     const bool redacted = catalog::redact(args.inputs.db) != args.inputs.db;
-    std::cerr << "pgshift apply: interrupted: " << result.steps_run + result.steps_skipped
-              << " of " << plan.steps.size() << " steps done";
+    std::cerr << "pgshift apply: interrupted: " << result.steps_run + result.steps_skipped << " of "
+              << plan.steps.size() << " steps done";
     if (result.stopped_in_step != 0) {
       std::cerr << ", step " << result.stopped_in_step << " stopped between backfill batches ("
                 << result.rows_backfilled << " rows this run; its checkpoint is saved)";

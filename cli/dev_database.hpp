@@ -13,6 +13,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "catalog/reader.hpp"
 #include "schemas/model.hpp"
@@ -30,5 +31,22 @@ namespace pgshift::cli {
 // REQUIRES: `desired` is canonical and valid.
 schemas::Database canonicalize_on_server(const schemas::Database& desired,
                                          const std::string& server_target);
+
+// One SQL file of a desired state: its path (for messages) and its text.
+struct SqlSource {
+  std::string path;
+  std::string text;
+};
+
+// Runs `sources`, in order, each as one multi-statement query, in a new
+// scratch database on the server at `server_target`, and returns the model
+// read back from it (facts filled). The schemas it returns, and so the ones
+// pgshift manages, are those the SQL created or changed: a `public` schema
+// left as a new database has it is not managed.
+// Throws pgshift::Error "path:line:column: message (SQLSTATE xxxxx)" with the
+// source line and a caret when the server rejects a statement and reports a
+// position, else "path: message (SQLSTATE xxxxx)"; the target is not touched.
+schemas::Database build_from_sql(const std::vector<SqlSource>& sources,
+                                 const std::string& server_target);
 
 }  // namespace pgshift::cli

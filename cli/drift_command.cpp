@@ -24,9 +24,9 @@ std::string render(const plans::DriftReport& report, const std::string& format) 
 
 // Exit codes: 0 in sync, 2 drift found, 1 error (thrown, caught in main).
 int run_drift(const DriftArgs& args) {
-  const std::string format = choose_format(
-      args.format, args.output, {{".json", "json"}, {".md", "markdown"}, {".markdown", "markdown"}},
-      "text");
+  const std::string format =
+      choose_format(args.format, args.output,
+                    {{".json", "json"}, {".md", "markdown"}, {".markdown", "markdown"}}, "text");
   const PreparedPlan prepared = prepare_plan(args.inputs);
   plans::DriftOptions options;
   options.sequence_threshold = args.sequence_threshold;

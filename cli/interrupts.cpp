@@ -7,9 +7,8 @@
 #include <chrono>
 #include <iostream>
 #include <optional>
-#include <thread>
-
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "catalog/connection.hpp"
 
@@ -117,20 +116,28 @@ void install() {
   });
 }
 
-bool interrupted() { return g_interrupted.load(); }
+bool interrupted() {
+  return g_interrupted.load();
+}
 
 void wait_for_exit() {
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
-std::mutex& scratch_mutex() { return g_scratch_mutex; }
+std::mutex& scratch_mutex() {
+  return g_scratch_mutex;
+}
 
 void register_scratch(const std::string& server_target, const std::string& name) {
   g_scratch = Scratch{server_target, name};
 }
 
-void unregister_scratch() { g_scratch.reset(); }
+void unregister_scratch() {
+  g_scratch.reset();
+}
 
-void set_stop_flag(std::atomic<bool>* flag) { g_stop_flag.store(flag); }
+void set_stop_flag(std::atomic<bool>* flag) {
+  g_stop_flag.store(flag);
+}
 
 }  // namespace pgshift::cli::interrupts

@@ -4,10 +4,9 @@
 // error and returns the exit code (cli/exit_codes.hpp). Each subcommand lives
 // in its own file (cli/<name>_command.cpp); no planning or catalog logic
 // lives here.
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -81,8 +80,9 @@ int main(int argc, char** argv) {
   try {
     // CLI11 would say "A subcommand is required" for a mistyped command.
     const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
-    const bool known = argc > 1 && std::any_of(commands.begin(), commands.end(),
-                                               [&](const CLI::App* c) { return c->check_name(argv[1]); });
+    const bool known =
+        argc > 1 && std::any_of(commands.begin(), commands.end(),
+                                [&](const CLI::App* c) { return c->check_name(argv[1]); });
     if (argc > 1 && argv[1][0] != '-' && !known) {
       throw UsageError(std::string("unknown command \"") + argv[1] +
                        "\"; the commands are inspect, plan, apply, drift, version and help");

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
@@ -21,8 +23,10 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags
   command.add_option("--db", inputs.db,
                      "Target database: a libpq URI or key=value string (default: PG* "
                      "environment variables and ~/.pgpass)");
-  auto* schema = command.add_option("--schema", inputs.schema_path,
-                                    "Desired schema: a YAML file or a directory of them");
+  auto* schema =
+      command.add_option("--schema", inputs.schema_path,
+                         "Desired schema: a YAML file, a .sql file, or a directory of either "
+                         "kind (SQL runs in the scratch database and is read back)");
   if (flags != PlanningFlags::Apply) schema->required();
   command.add_option("--dev-db", inputs.dev_db,
                      "Server where pgshift may create a scratch database to put the desired "
@@ -252,18 +256,73 @@ void write_output(const std::string& text, const std::string& path, const std::s
   if (!out) throw pgshift::Error("could not write " + what + " to \"" + path + "\"");
 }
 
-schemas::Database prepare_desired(const PlanningInputs& inputs) {
-  // Everything about the input is checked before any connection is made.
-  plan_options(inputs);
-  schemas::Database desired = schemas::load_yaml_file(inputs.schema_path);
-  require_named_schemas(desired, inputs.schema_path);
-  desired.ignore.insert(desired.ignore.end(), inputs.ignore.begin(), inputs.ignore.end());
-  const auto pattern_errors = schemas::check_ignore_patterns(desired.ignore);
+namespace {
+
+// The SQL files of a desired state: `path` itself when it is a .sql file,
+// the .sql files under it (recursively, in sorted path order) when it is a
+// directory holding some; nullopt for YAML. Throws pgshift::Error when a
+// directory mixes SQL and YAML, or a file cannot be read.
+std::optional<std::vector<SqlSource>> sql_sources(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> sql_paths;
+  std::error_code error;
+  if (fs::is_directory(path, error)) {
+    bool yaml = false;
+    for (const auto& entry : fs::recursive_directory_iterator(path, error)) {
+      if (!entry.is_regular_file()) continue;
+      const std::string extension = entry.path().extension().string();
+      if (extension == ".sql") sql_paths.push_back(entry.path().string());
+      if (extension == ".yaml" || extension == ".yml") yaml = true;
+    }
+    if (sql_paths.empty()) return std::nullopt;
+    if (yaml) {
+      throw pgshift::Error("\"" + path +
+                           "\" holds both .sql and YAML files; a desired state is one or the "
+                           "other");
+    }
+    std::sort(sql_paths.begin(), sql_paths.end());
+  } else if (fs::path(path).extension() == ".sql") {
+    sql_paths.push_back(path);
+  } else {
+    return std::nullopt;
+  }
+  std::vector<SqlSource> sources;
+  for (const auto& sql_path : sql_paths) {
+    std::ifstream file(sql_path, std::ios::binary);
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (!file) throw pgshift::Error("could not read \"" + sql_path + "\"");
+    sources.push_back({sql_path, text.str()});
+  }
+  return sources;
+}
+
+void check_patterns(const std::vector<std::string>& patterns) {
+  const auto pattern_errors = schemas::check_ignore_patterns(patterns);
   if (!pattern_errors.empty()) {
     throw pgshift::Error("invalid ignore pattern \"" + pattern_errors[0].pattern +
                          "\": " + pattern_errors[0].message);
   }
+}
+
+}  // namespace
+
+schemas::Database prepare_desired(const PlanningInputs& inputs) {
+  // Everything about the input is checked before any connection is made.
+  plan_options(inputs);
   const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
+  if (auto sources = sql_sources(inputs.schema_path)) {
+    // SQL as desired state: run in the scratch database, read back.
+    check_patterns(inputs.ignore);
+    schemas::Database desired = build_from_sql(*sources, dev_server);
+    desired.ignore = inputs.ignore;
+    schemas::remove_ignored(desired, desired.ignore);
+    return desired;
+  }
+  schemas::Database desired = schemas::load_yaml_file(inputs.schema_path);
+  require_named_schemas(desired, inputs.schema_path);
+  desired.ignore.insert(desired.ignore.end(), inputs.ignore.begin(), inputs.ignore.end());
+  check_patterns(desired.ignore);
   schemas::Database canonical = canonicalize_on_server(desired, dev_server);
   schemas::remove_ignored(canonical, canonical.ignore);
   return canonical;

@@ -1,6 +1,7 @@
 // Views and materialized views: create, replace, drop and recreate around a
 // change of what they use; indexes of materialized views.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -175,16 +176,23 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
   if (desired == nullptr) return;
   const bool create = current == nullptr || drop_first;
   if (create || changed) {
+    // The server's pg_get_viewdef ends the query with ";": nothing may follow
+    // it in the statement (WITH NO DATA), so trailing ";" and blanks go.
+    std::string query = desired->definition;
+    while (!query.empty() &&
+           (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())) != 0)) {
+      query.pop_back();
+    }
     std::string statement;
     if (materialized) {
-      statement = "CREATE MATERIALIZED VIEW " + relation + options_sql(desired->options) + " AS " +
-                  desired->definition;
+      statement =
+          "CREATE MATERIALIZED VIEW " + relation + options_sql(desired->options) + " AS " + query;
       if constexpr (std::is_same_v<View, schemas::MaterializedView>) {
         if (!desired->with_data) statement += " WITH NO DATA";
       }
     } else {
       statement = std::string(create ? "CREATE VIEW " : "CREATE OR REPLACE VIEW ") + relation +
-                  options_sql(desired->options) + " AS " + desired->definition;
+                  options_sql(desired->options) + " AS " + query;
     }
     auto draft =
         Builder::make(Phase::Finalize, id, (create ? "create " : "replace ") + describe(id),

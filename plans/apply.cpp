@@ -339,12 +339,12 @@ ApplyResult Applier::run() {
   }
   monitor_.reset();
   if (result.stopped) {
-    log_ << fmt::format("stopped: {} of {} steps done{}; the journal resumes the rest\n",
-                        result.steps_run + result.steps_skipped, plan_.steps.size(),
-                        result.stopped_in_step != 0
-                            ? fmt::format(", step {} stopped between backfill batches",
-                                          result.stopped_in_step)
-                            : "");
+    log_ << fmt::format(
+        "stopped: {} of {} steps done{}; the journal resumes the rest\n",
+        result.steps_run + result.steps_skipped, plan_.steps.size(),
+        result.stopped_in_step != 0
+            ? fmt::format(", step {} stopped between backfill batches", result.stopped_in_step)
+            : "");
     return result;
   }
 

@@ -144,8 +144,7 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
     if (point.next_key <= point.upper_key) {
       // A safe point: the batch and its checkpoint are committed.
       if (stop_requested()) {
-        progress.stop(point.rows_done,
-                      static_cast<double>(point.next_key - first_key) / key_span);
+        progress.stop(point.rows_done, static_cast<double>(point.next_key - first_key) / key_span);
         log_ << fmt::format("  stopped before key {} ({} rows done); the checkpoint is saved\n",
                             point.next_key, point.rows_done);
         throw StopRequested{};

@@ -1,4 +1,4 @@
-// The plan as a psql script. Pure: Plan in, text out.
+// The plan as a plain SQL script. Pure: Plan in, text out.
 #pragma once
 
 #include <string>
@@ -7,14 +7,17 @@
 
 namespace pgshift::plans {
 
-// A script runnable as is with `psql -v ON_ERROR_STOP=1 -f plan.sql` (it also
-// sets ON_ERROR_STOP itself). Per step: a comment block (summary, locks,
-// duration, hazards, rationale), SET lock_timeout and statement_timeout, then
+// Plain SQL, with no psql meta-command: any client can run it statement by
+// statement in autocommit mode, stopping at the first error (`psql -X -v
+// ON_ERROR_STOP=1 -f plan.sql`), and any SQL parser or linter reads it.
+// Per step: a comment block (summary, locks, duration, hazards, rationale),
+// SET lock_timeout and statement_timeout, then
 //   - a transactional step in its own BEGIN ... COMMIT;
 //   - a non-transactional step alone, outside any transaction block;
-//   - a backfill as a query that generates one UPDATE per key range, run by
-//     psql's \gexec (psql 9.6+): each UPDATE runs and commits on its own, on
-//     every server version, without a DO block or procedure.
+//   - a backfill as one DO block that updates a key range per iteration and
+//     COMMITs after each (PostgreSQL 11+, outside a transaction block). Its
+//     statement_timeout is 0, since it would time the whole block; its
+//     per-batch value is in a comment (pgshift apply enforces it per batch).
 // Diagnostics are listed as comments at the top.
 std::string render_sql(const Plan& plan);
 

@@ -1,9 +1,14 @@
 // The pgshift binary end to end on a real server: the exit codes and messages
 // users and CI scripts rely on, and the round trip a team adopting pgshift
 // goes through (YAML -> apply -> inspect -> YAML).
-#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -11,11 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "tests/support/run.hpp"
 #include "tests/support/server_version.hpp"
@@ -117,6 +117,174 @@ TEST_CASE("every object kind built from an empty database inspects back to the s
   CHECK(replanned.exit_code == 0);
 }
 
+TEST_CASE("the YAML examples build on an empty database and then plan nothing", "[cli][db]") {
+  for (const char* example : {"shop.yaml", "split"}) {
+    TestDatabase db;
+    const std::string path = std::string(PGSHIFT_EXAMPLES_YAML) + "/" + example;
+    if (std::string(example) == "shop.yaml" && server_version_num(db) < 150000) {
+      WARN("shop.yaml uses UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+): not built on this server");
+      continue;
+    }
+    const auto built = run_pgshift(
+        {"apply", "--db", db.url(), "--schema", path, "--yes", "--allow-hazard", "all"});
+    INFO(example << ":\n" << built.output);
+    REQUIRE(built.exit_code == 0);
+    CHECK(contains(built.output, "the database matches the schema"));
+    const auto replanned =
+        run_pgshift({"plan", "--db", db.url(), "--schema", path, "--detailed-exitcode"});
+    INFO(replanned.output);
+    CHECK(replanned.exit_code == 0);
+  }
+}
+
+TEST_CASE(
+    "SQL files as desired state plan, apply and converge, and an untouched public is not managed",
+    "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec("CREATE TABLE public.keep_me (id int)");
+  // A directory is run in sorted path order: the type comes before the table.
+  dir.write("02_tables.sql",
+            "-- tables\n"
+            "CREATE TABLE app.tasks (\n"
+            "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+            "  title text NOT NULL,\n"
+            "  status app.status NOT NULL DEFAULT 'new'\n"
+            ");\n"
+            "CREATE INDEX tasks_status_idx ON app.tasks (status);\n");
+  dir.write("01_types.sql",
+            "CREATE SCHEMA app;\nCREATE TYPE app.status AS ENUM ('new', 'done');\n");
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", dir.path(), "--detailed-exitcode"});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 2);
+  CHECK(contains(planned.output, "CREATE TYPE app.status AS ENUM"));
+  CHECK_FALSE(contains(planned.output, "keep_me"));
+
+  const auto applied = run_pgshift({"apply", "--db", db.url(), "--schema", dir.path(), "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 0);
+  CHECK(contains(applied.output, "the database matches the schema"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'tasks_status_idx'") == "1");
+  CHECK(db.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'keep_me'") == "1");
+  CHECK(run_pgshift({"plan", "--db", db.url(), "--schema", dir.path(), "--detailed-exitcode"})
+            .exit_code == 0);
+  CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", dir.path()}).exit_code == 0);
+
+  // One file works too, and a change to it is planned.
+  const std::string file =
+      dir.write("one.sql",
+                "CREATE SCHEMA app; CREATE TYPE app.status AS ENUM ('new', 'done');\n"
+                "CREATE TABLE app.tasks (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+                "  title text NOT NULL, status app.status NOT NULL DEFAULT 'new', note text);\n"
+                "CREATE INDEX tasks_status_idx ON app.tasks (status);\n");
+  const auto changed = run_pgshift({"plan", "--db", db.url(), "--schema", file});
+  INFO(changed.output);
+  CHECK(changed.exit_code == 0);
+  CHECK(contains(changed.output, "ALTER TABLE app.tasks ADD COLUMN note text;"));
+}
+
+TEST_CASE("a pg_dump --schema-only is a desired state that plans nothing against its source",
+          "[cli][db]") {
+  TestDatabase source;
+  TestDatabase target;
+  TempDir dir;
+  if (server_version_num(source) / 10000 > PGSHIFT_PG_DUMP_MAJOR) {
+    WARN("pg_dump " << PGSHIFT_PG_DUMP_MAJOR << " cannot dump this newer server: not tested");
+    return;
+  }
+  source.exec(
+      "CREATE EXTENSION IF NOT EXISTS pgcrypto;"
+      "CREATE TYPE status AS ENUM ('new', 'done');"
+      "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+      "  email text NOT NULL UNIQUE, token uuid DEFAULT gen_random_uuid(),"
+      "  s status NOT NULL DEFAULT 'new', created_at timestamptz DEFAULT now());"
+      "CREATE INDEX customers_created_at_idx ON customers (created_at);"
+      "CREATE VIEW new_customers AS SELECT id, email FROM customers WHERE s = 'new';"
+      "COMMENT ON TABLE customers IS 'one row per customer'");
+  const auto dumped =
+      run_command({PGSHIFT_PG_DUMP, "--schema-only", "--no-owner", "--no-privileges", "-d",
+                   source.url(), "-f", dir.path() + "/dump.sql"});
+  INFO(dumped.output);
+  REQUIRE(dumped.exit_code == 0);
+  const std::string dump = dir.path() + "/dump.sql";
+  if (!contains(dir.read("dump.sql"), "\\restrict ")) {
+    WARN("this pg_dump writes no \\restrict line: skipping those is not exercised");
+  }
+
+  const auto built = run_pgshift({"apply", "--db", target.url(), "--schema", dump, "--yes"});
+  INFO(built.output);
+  CHECK(built.exit_code == 0);
+  CHECK(contains(built.output, "the database matches the schema"));
+  for (const TestDatabase* db : {&source, &target}) {
+    const auto replanned =
+        run_pgshift({"plan", "--db", db->url(), "--schema", dump, "--detailed-exitcode"});
+    INFO(replanned.output);
+    CHECK(replanned.exit_code == 0);
+  }
+}
+
+TEST_CASE("an SQL file the server rejects is reported at its file, line and column", "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string file = dir.write("schema.sql",
+                                     "-- héllo: columns count characters, not bytes\n"
+                                     "CREATE TABLE t (\n"
+                                     "  id int,\n"
+                                     "  total numeric DEFAULT free\n"
+                                     ");\n");
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", file});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, file + ":4:25: cannot use column reference in DEFAULT expression "
+                                       "(SQLSTATE 0A000)\n"
+                                       "    total numeric DEFAULT free\n"
+                                       "                          ^"));
+  const std::string syntax = dir.write("syntax.sql", "CREATE TABLE t (id int;\n");
+  const auto bad_syntax = run_pgshift({"plan", "--db", db.url(), "--schema", syntax});
+  CHECK(bad_syntax.exit_code == 1);
+  CHECK(contains(bad_syntax.output, syntax + ":1:23: syntax error at or near \";\""));
+  // A psql meta-command is not SQL, and the message says so.
+  const std::string meta = dir.write("meta.sql", "CREATE TABLE t (id int);\n\\set x 1\n");
+  const auto with_meta = run_pgshift({"plan", "--db", db.url(), "--schema", meta});
+  CHECK(with_meta.exit_code == 1);
+  CHECK(contains(with_meta.output, meta + ":2:1: syntax error at or near \"\\\""));
+  CHECK(contains(with_meta.output, "hint: a psql meta-command is not SQL"));
+  // Without a position, the file is still named.
+  const std::string twice = dir.write("twice.sql",
+                                      "CREATE TABLE t (id int);\n"
+                                      "CREATE TABLE t (id int);\n");
+  const auto duplicate = run_pgshift({"plan", "--db", db.url(), "--schema", twice});
+  CHECK(duplicate.exit_code == 1);
+  CHECK(contains(duplicate.output, twice + ": relation \"t\" already exists (SQLSTATE 42P07)"));
+
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") ==
+        "0");
+}
+
+TEST_CASE("a role without CREATEDB is told to use --dev-db, with no empty SQLSTATE", "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string role = "pgshift_nocreatedb_" + db.name();
+  db.exec("CREATE ROLE " + role + " LOGIN NOCREATEDB");
+  const std::string yaml = dir.write("orders.yaml", orders_yaml("          note: text\n"));
+  // The test database's URL with the role as its user.
+  std::string url = db.url();
+  const size_t scheme = url.find("://") + 3;
+  const size_t at = url.find('@', scheme);
+  url = url.substr(0, scheme) + role + (at == std::string::npos ? "@" : "") +
+        url.substr(at == std::string::npos ? scheme : at);
+  const auto result = run_pgshift({"plan", "--db", url, "--schema", yaml});
+  db.exec("DROP ROLE " + role);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, "could not create a scratch database"));
+  CHECK(contains(result.output, "permission denied to create database"));
+  CHECK(contains(result.output, "--dev-db"));
+  CHECK_FALSE(contains(result.output, "(SQLSTATE )"));
+  CHECK_FALSE(contains(result.output, "ERROR:  "));
+}
+
 TEST_CASE("a bad YAML file is reported at its position and the database is left untouched",
           "[cli][db]") {
   TestDatabase db;
@@ -176,8 +344,8 @@ TEST_CASE("plan exits 0 with a plan, 2 with --detailed-exitcode, 1 when a hazard
   CHECK(refused.output.find("-- error: " + refusal) < refused.output.find("-- Step 1:"));
 
   for (bool detailed : {false, true}) {
-    std::vector<std::string> args = {"plan", "--db", db.url(), "--schema", without_note,
-                                     "--allow-hazard", "data_loss"};
+    std::vector<std::string> args = {"plan",       "--db",           db.url(),   "--schema",
+                                     without_note, "--allow-hazard", "data_loss"};
     if (detailed) args.push_back("--detailed-exitcode");
     const auto allowed = run_pgshift(args);
     INFO(allowed.output);
@@ -204,7 +372,7 @@ TEST_CASE("a refused plan is written to -o in its extension's format and cannot 
   const std::string json_text = dir.read("refused.json");
   CHECK(json_text.rfind("{", 0) == 0);
   CHECK(contains(json_text, "\"message\": \"" + std::string("refused: step 1 (drop column "
-                                                           "\\\"note\\\" of table ")));
+                                                            "\\\"note\\\" of table ")));
   CHECK(json_text.find("\"diagnostics\"") < json_text.find("\"steps\""));
   const auto applied =
       run_pgshift({"apply", "--db", db.url(), "--plan", dir.path() + "/refused.json", "--yes"});
@@ -226,6 +394,36 @@ TEST_CASE("a refused plan is written to -o in its extension's format and cannot 
       {"plan", "--db", db.url(), "--schema", without_note, "-o", dir.path() + "/refused.sql"});
   CHECK(sql.exit_code == 1);
   CHECK(contains(dir.read("refused.sql"), "-- error: " + refusal));
+}
+
+TEST_CASE("a plan with an error diagnostic is still rendered, the error first, and exits 1",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec("CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE TABLE t (id int, m mood)");
+  // PostgreSQL cannot drop an enum label: the planner refuses with an error.
+  const std::string yaml = dir.write("mood.yaml", R"yaml(
+schemas:
+  public:
+    enums:
+      mood: [happy]
+    tables:
+      t:
+        columns:
+          id: integer
+          m: mood
+          extra: text
+)yaml");
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--allow-hazard",
+                                   "all", "-o", dir.path() + "/plan.md"});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  const std::string markdown = dir.read("plan.md");
+  INFO(markdown);
+  CHECK(contains(markdown, "- **error**: "));
+  CHECK(contains(markdown, "cannot remove or reorder labels of enum \"public.mood\""));
+  CHECK(markdown.find("- **error**: ") < markdown.find("### Steps"));
+  CHECK(contains(markdown, "ADD COLUMN extra text"));
 }
 
 TEST_CASE("plan's format follows -o's extension unless --format is given", "[cli][db]") {
@@ -257,8 +455,7 @@ TEST_CASE("plan's format follows -o's extension unless --format is given", "[cli
         "1");
 }
 
-TEST_CASE("drift exits 0 in sync and 2 on drift, in the format of -o's extension",
-          "[cli][db]") {
+TEST_CASE("drift exits 0 in sync and 2 on drift, in the format of -o's extension", "[cli][db]") {
   TestDatabase db;
   TempDir dir;
   db.exec(kOrdersSql);
@@ -268,8 +465,8 @@ TEST_CASE("drift exits 0 in sync and 2 on drift, in the format of -o's extension
   CHECK(in_sync.exit_code == 0);
 
   db.exec("ALTER TABLE orders ADD COLUMN hotfix integer");
-  const auto drifted = run_pgshift(
-      {"drift", "--db", db.url(), "--schema", yaml, "-o", dir.path() + "/drift.json"});
+  const auto drifted =
+      run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "-o", dir.path() + "/drift.json"});
   INFO(drifted.output);
   CHECK(drifted.exit_code == 2);
   const std::string report = dir.read("drift.json");
@@ -322,8 +519,8 @@ TEST_CASE("backfill progress has escape codes only on a terminal without NO_COLO
     db.exec("DROP TABLE IF EXISTS orders; DROP SCHEMA IF EXISTS _pgshift CASCADE");
     db.exec(kOrdersSql);
     const std::vector<std::string> args = {"apply", "--db", db.url(), "--schema", yaml, "--yes"};
-    const auto result =
-        run.environment.empty() ? run_pgshift(args) : run_pgshift_on_terminal(run.environment, args);
+    const auto result = run.environment.empty() ? run_pgshift(args)
+                                                : run_pgshift_on_terminal(run.environment, args);
     INFO((run.environment.empty() ? "not a terminal" : run.environment) << ":\n" << result.output);
     REQUIRE(result.exit_code == 0);
     CHECK(contains(result.output, "rows"));  // the backfill's progress
@@ -429,7 +626,8 @@ TEST_CASE("SIGINT or SIGTERM while plan or drift builds the scratch database dro
       const bool seen = eventually([&] {
         scratch = db.scalar(
             "SELECT datname FROM pg_stat_activity WHERE datname LIKE 'pgshift\\_dev\\_%' "
-            "AND application_name = '" + application + "' LIMIT 1");
+            "AND application_name = '" +
+            application + "' LIMIT 1");
         return !scratch.empty();
       });
       INFO(command << ", signal " << signal_number);
@@ -438,7 +636,8 @@ TEST_CASE("SIGINT or SIGTERM while plan or drift builds the scratch database dro
       const CommandResult result = run.wait();
       INFO(result.output);
       CHECK(result.exit_code == 130);
-      CHECK(contains(result.output, "interrupted: dropped the scratch database \"" + scratch + "\""));
+      CHECK(
+          contains(result.output, "interrupted: dropped the scratch database \"" + scratch + "\""));
       CHECK(db.scalar("SELECT count(*) FROM pg_database WHERE datname = '" + scratch + "'") == "0");
     }
   }
@@ -446,55 +645,74 @@ TEST_CASE("SIGINT or SIGTERM while plan or drift builds the scratch database dro
 
 TEST_CASE("SIGINT during an apply backfill stops between batches, and the printed command resumes",
           "[cli][db]") {
-  TestDatabase db;
-  TempDir dir;
-  db.exec("CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-          "status text NOT NULL DEFAULT 'new', note text);"
-          "INSERT INTO orders (status) SELECT 'new' FROM generate_series(1, 20000)");
-  const std::string yaml = dir.write(
-      "role.yaml", orders_yaml("          note: text\n"
-                               "          role: { type: text, nullable: false, default: \"'user'\","
-                               " backfill: \"'member'\" }\n"));
-  const std::string plan = dir.path() + "/plan.json";
-  REQUIRE(run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "-o", plan}).exit_code == 0);
+  // apply --plan resumes with the same command; apply --schema saves its plan
+  // and resumes with apply --plan of that file.
+  for (const bool saved_plan : {true, false}) {
+    TestDatabase db;
+    TempDir dir;
+    db.exec(
+        "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+        "status text NOT NULL DEFAULT 'new', note text);"
+        "INSERT INTO orders (status) SELECT 'new' FROM generate_series(1, 20000)");
+    const std::string yaml = dir.write(
+        "role.yaml", orders_yaml("          note: text\n"
+                                 "          role: { type: text, nullable: false, default: "
+                                 "\"'user'\", backfill: \"'member'\" }\n"));
+    const std::string plan = dir.path() + "/plan.json";
+    REQUIRE(run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "-o", plan}).exit_code == 0);
 
-  Background run({"apply", "--db", db.url(), "--plan", plan, "--yes", "--batch-size", "100",
-                  "--pause", "20ms"},
-                 dir.path() + "/out.txt");
-  const auto backfilled = [&] {
-    return std::stoll(db.scalar(
-        "SELECT CASE WHEN EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'orders'::regclass "
-        "AND attname = 'role') THEN (SELECT count(*) FROM orders WHERE to_jsonb(orders) ->> "
-        "'role' = 'member') ELSE 0 END"));
-  };
-  REQUIRE(eventually([&] { return backfilled() > 0; }));
-  run.signal(SIGINT);
-  const CommandResult stopped = run.wait();
-  INFO(stopped.output);
-  REQUIRE(stopped.exit_code == 130);
-  CHECK(contains(stopped.output, "stopped between backfill batches"));
-  const int64_t done = backfilled();
-  CHECK(done > 0);
-  CHECK(done < 20000);
-  CHECK(done % 100 == 0);  // whole batches only: never a step's transaction cut short
+    std::vector<std::string> args = {"apply", "--db", db.url()};
+    args.insert(args.end(), {saved_plan ? "--plan" : "--schema", saved_plan ? plan : yaml});
+    args.insert(args.end(), {"--yes", "--batch-size", "100", "--pause", "20ms"});
+    Background run(args, dir.path() + "/out.txt");
+    const auto backfilled = [&] {
+      return std::stoll(db.scalar(
+          "SELECT CASE WHEN EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'orders'::regclass "
+          "AND attname = 'role') THEN (SELECT count(*) FROM orders WHERE to_jsonb(orders) ->> "
+          "'role' = 'member') ELSE 0 END"));
+    };
+    INFO((saved_plan ? "apply --plan" : "apply --schema"));
+    REQUIRE(eventually([&] { return backfilled() > 0; }));
+    run.signal(SIGINT);
+    const CommandResult stopped = run.wait();
+    INFO(stopped.output);
+    REQUIRE(stopped.exit_code == 130);
+    CHECK(contains(stopped.output, "stopped between backfill batches"));
+    const int64_t done = backfilled();
+    CHECK(done > 0);
+    CHECK(done < 20000);
+    CHECK(done % 100 == 0);  // whole batches only: never a step's transaction cut short
 
-  const std::string marker = "Resume with:\n  ";
-  const size_t at = stopped.output.find(marker);
-  REQUIRE(at != std::string::npos);
-  const size_t start = at + marker.size();
-  const std::string resume = stopped.output.substr(start, stopped.output.find('\n', start) - start);
-  CHECK(resume == std::string(PGSHIFT_BIN) + " apply --db " + db.url() + " --plan " + plan +
-                      " --batch-size 100 --pause 20ms --yes");
+    const std::string marker = "Resume with:\n  ";
+    const size_t at = stopped.output.find(marker);
+    REQUIRE(at != std::string::npos);
+    const size_t start = at + marker.size();
+    const std::string resume =
+        stopped.output.substr(start, stopped.output.find('\n', start) - start);
+    const std::string head = std::string(PGSHIFT_BIN) + " apply --db " + db.url() + " --plan ";
+    const std::string tail = " --batch-size 100 --pause 20ms --yes";
+    REQUIRE(resume.rfind(head, 0) == 0);
+    REQUIRE(resume.size() > head.size() + tail.size());
+    CHECK(resume.substr(resume.size() - tail.size()) == tail);
+    const std::string resume_plan =
+        resume.substr(head.size(), resume.size() - head.size() - tail.size());
+    if (saved_plan) {
+      CHECK(resume_plan == plan);
+    } else {
+      CHECK(contains(resume_plan, "/pgshift-plan-"));
+    }
 
-  const CommandResult resumed = run_command({"sh", "-c", resume});
-  INFO(resumed.output);
-  CHECK(resumed.exit_code == 0);
-  CHECK(contains(resumed.output, "resuming plan"));
-  CHECK(contains(resumed.output, "continuing from key"));
-  CHECK(backfilled() == 20000);
-  CHECK(db.scalar("SELECT count(*) FROM orders WHERE role IS NULL") == "0");
-  const auto replanned =
-      run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--detailed-exitcode"});
-  INFO(replanned.output);
-  CHECK(replanned.exit_code == 0);
+    const CommandResult resumed = run_command({"sh", "-c", resume});
+    INFO(resumed.output);
+    CHECK(resumed.exit_code == 0);
+    CHECK(contains(resumed.output, "resuming plan"));
+    CHECK(contains(resumed.output, "continuing from key"));
+    CHECK(backfilled() == 20000);
+    CHECK(db.scalar("SELECT count(*) FROM orders WHERE role IS NULL") == "0");
+    const auto replanned =
+        run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--detailed-exitcode"});
+    INFO(replanned.output);
+    CHECK(replanned.exit_code == 0);
+    if (!saved_plan) std::remove(resume_plan.c_str());
+  }
 }

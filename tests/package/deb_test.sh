@@ -17,9 +17,9 @@ deb=$(ls "$work"/pgshift_"$version"_*.deb 2>/dev/null | head -1)
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 echo "$contents"
-for file in ./usr/bin/pgshift ./usr/share/man/man1/pgshift.1 ./usr/share/man/man1/pgshift-inspect.1 \
-            ./usr/share/man/man1/pgshift-plan.1 ./usr/share/man/man1/pgshift-apply.1 \
-            ./usr/share/man/man1/pgshift-drift.1 ./usr/share/bash-completion/completions/pgshift \
+for file in ./usr/bin/pgshift ./usr/share/man/man1/pgshift.1.gz ./usr/share/man/man1/pgshift-inspect.1.gz \
+            ./usr/share/man/man1/pgshift-plan.1.gz ./usr/share/man/man1/pgshift-apply.1.gz \
+            ./usr/share/man/man1/pgshift-drift.1.gz ./usr/share/bash-completion/completions/pgshift \
             ./usr/share/zsh/vendor-completions/_pgshift ./usr/share/pgshift/pgshift.schema.json; do
   grep -qxF "$file" <<<"$contents" || fail "$file is not in the package"
 done

@@ -23,8 +23,8 @@ fail() { echo "install_test: $*" >&2; exit 1; }
 prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
 for file in bin/pgshift \
-            share/man/man1/pgshift.1 share/man/man1/pgshift-inspect.1 share/man/man1/pgshift-plan.1 \
-            share/man/man1/pgshift-apply.1 share/man/man1/pgshift-drift.1 \
+            share/man/man1/pgshift.1.gz share/man/man1/pgshift-inspect.1.gz share/man/man1/pgshift-plan.1.gz \
+            share/man/man1/pgshift-apply.1.gz share/man/man1/pgshift-drift.1.gz \
             share/bash-completion/completions/pgshift share/zsh/vendor-completions/_pgshift \
             share/pgshift/pgshift.schema.json share/pgshift/FORMAT.md \
             share/pgshift/examples/yaml/shop.yaml share/pgshift/examples/yaml/split/public.yaml; do
@@ -35,9 +35,9 @@ done
 cd "$work"
 installed_version=$("$prefix/bin/pgshift" --version)
 [[ $installed_version == "pgshift $version (commit "* ]] || fail "unexpected --version: $installed_version"
-grep -q "pgshift $version" "$prefix/share/man/man1/pgshift-plan.1" || fail "man page without the version"
+zgrep -q "pgshift $version" "$prefix/share/man/man1/pgshift-plan.1.gz" || fail "man page without the version"
 if command -v man >/dev/null; then
-  MANWIDTH=80 man -l "$prefix/share/man/man1/pgshift-plan.1" 2>/dev/null | grep -q -- "--detailed-exitcode" ||
+  MANWIDTH=80 man -l "$prefix/share/man/man1/pgshift-plan.1.gz" 2>/dev/null | grep -q -- "--detailed-exitcode" ||
     fail "man -l does not render pgshift-plan.1"
 fi
 bash -c "source '$prefix/share/bash-completion/completions/pgshift'; complete -p pgshift" >/dev/null ||

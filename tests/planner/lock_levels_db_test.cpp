@@ -110,10 +110,10 @@ TEST_CASE("each transactional step takes exactly the locks the lock table declar
   db.exec(kBefore);
   // Before PostgreSQL 12 SET NOT NULL scans under its ACCESS EXCLUSIVE lock,
   // the hazard access_exclusive_scan; the lock is what is checked here.
-  const auto planned = run_command({PGSHIFT_BIN, "plan", "--db", db.url(), "--schema",
-                                    dir.write("s.yaml", kAfter), "--allow-hazard",
-                                    "access_exclusive_scan", "--detailed-exitcode", "-o",
-                                    dir.path() + "/plan.json"});
+  const auto planned =
+      run_command({PGSHIFT_BIN, "plan", "--db", db.url(), "--schema", dir.write("s.yaml", kAfter),
+                   "--allow-hazard", "access_exclusive_scan", "--detailed-exitcode", "-o",
+                   dir.path() + "/plan.json"});
   INFO(planned.output);
   REQUIRE(planned.exit_code == 2);
   const auto plan = nlohmann::json::parse(dir.read("plan.json"));

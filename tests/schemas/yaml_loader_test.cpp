@@ -25,6 +25,7 @@ const Table& shop_table(const std::string& name) {
 
 TEST_CASE("extensions default to the public schema and keep their version", "[schemas]") {
   REQUIRE(shop().extensions == std::vector<Extension>{{"citext", "extensions", "1.6"},
+                                                      {"pg_trgm", "public", std::nullopt},
                                                       {"pgcrypto", "public", std::nullopt}});
 }
 
@@ -44,7 +45,7 @@ TEST_CASE("a column given as a bare type is a nullable column of that type", "[s
 
 TEST_CASE("columns keep their order and every column field", "[schemas]") {
   const Table& customers = shop_table("customers");
-  REQUIRE(customers.columns.size() == 7);
+  REQUIRE(customers.columns.size() == 8);
   REQUIRE(customers.columns[0].name == "id");
   REQUIRE(customers.columns[0].identity == IdentityKind::Always);
   REQUIRE(customers.columns[1].not_null);
@@ -57,6 +58,7 @@ TEST_CASE("columns keep their order and every column field", "[schemas]") {
   REQUIRE(customers.columns[5].generated == "split_part(email, '@', 2)");
   REQUIRE(customers.columns[6].renamed_from == "handle");
   REQUIRE(customers.columns[6].comment == "Shown in the shop");
+  REQUIRE(customers.columns[7].name == "updated_at");
 }
 
 TEST_CASE("an identity column takes sequence options in its long form", "[schemas]") {
@@ -80,9 +82,10 @@ TEST_CASE("a primary key in short form gets PostgreSQL's default name", "[schema
   REQUIRE(shop_table("customers").primary_key == PrimaryKey{"customers_pkey", {"id"}});
 }
 
-TEST_CASE("a primary key in long form keeps its name and options", "[schemas]") {
+TEST_CASE("a primary key in long form keeps its name", "[schemas]") {
+  // Not deferrable: a foreign key references it (PostgreSQL refuses a
+  // foreign key to a deferrable key).
   PrimaryKey expected{"orders_pk", {"id", "created_at"}};
-  expected.deferrable = true;
   REQUIRE(shop_table("orders").primary_key == expected);
 }
 
@@ -92,6 +95,7 @@ TEST_CASE("unique constraints in short and long form, sorted by name", "[schemas
   REQUIRE(unique[0] == UniqueConstraint{"customers_email_key", {"email"}});
   UniqueConstraint named{"customers_name_uq", {"name"}};
   named.nulls_not_distinct = true;
+  named.deferrable = true;
   REQUIRE(unique[1] == named);
 }
 
@@ -134,15 +138,19 @@ TEST_CASE("index keys are columns or expressions with their options", "[schemas]
   lower_email.opclass = "text_pattern_ops";
   REQUIRE(indexes[1].keys == std::vector<IndexKey>{lower_email});
   REQUIRE(indexes[1].where == "email IS NOT NULL");
+  IndexKey trigram{std::string("name")};
+  trigram.opclass = "gin_trgm_ops";
+  REQUIRE(indexes[2].keys == std::vector<IndexKey>{trigram});
   REQUIRE(indexes[2].method == "gin");
   REQUIRE(indexes[2].options == std::map<std::string, std::string>{{"fastupdate", "off"}});
-  const Index& notes = shop_table("order_notes").indexes.at(0);
+  const Index& notes = shop_table("order_notes").indexes.at(1);
+  REQUIRE(notes.name == "order_notes_order_idx");
   REQUIRE(notes.include == std::vector<std::string>{"note"});
   REQUIRE_FALSE(notes.valid);
 }
 
 TEST_CASE("a trigger's events are ordered and its function qualified", "[schemas]") {
-  Trigger expected{"customers_touch", TriggerTiming::Before, {"INSERT", "UPDATE"}, {"email"}, true,
+  Trigger expected{"customers_touch", TriggerTiming::Before, {"UPDATE"}, {"email"}, true,
                    "public.touch"};
   expected.when = "NEW.email IS DISTINCT FROM OLD.email";
   REQUIRE(shop_table("customers").triggers == std::vector<Trigger>{expected});
@@ -154,7 +162,7 @@ TEST_CASE("partitioning, partitions and replica identity are loaded", "[schemas]
   REQUIRE(shop_table("orders_2024").partition_of ==
           PartitionOf{"public", "orders", "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"});
   REQUIRE(shop_table("order_notes").replica_identity == ReplicaIdentity::UsingIndex);
-  REQUIRE(shop_table("order_notes").replica_identity_index == "order_notes_order_idx");
+  REQUIRE(shop_table("order_notes").replica_identity_index == "order_notes_identity_idx");
 }
 
 TEST_CASE("views in short and long form", "[schemas]") {
@@ -171,7 +179,7 @@ TEST_CASE("views in short and long form", "[schemas]") {
 TEST_CASE("a materialized view carries its data option and indexes", "[schemas]") {
   const MaterializedView& view = shop_public().materialized_views.at(0);
   REQUIRE(view.definition ==
-          "SELECT customer_id, sum(amount) AS total\nFROM orders\nGROUP BY customer_id\n");
+          "SELECT customer_id, sum((amount).value) AS total\nFROM orders\nGROUP BY customer_id\n");
   REQUIRE_FALSE(view.with_data);
   REQUIRE(view.indexes.at(0).name == "order_totals_customer_idx");
   REQUIRE(view.indexes.at(0).unique);
@@ -194,7 +202,7 @@ TEST_CASE("enums in short and long form keep label order", "[schemas]") {
 }
 
 TEST_CASE("a domain has a base type, nullability and named checks", "[schemas]") {
-  Domain expected{"email_address", "citext"};
+  Domain expected{"email_address", "extensions.citext"};
   expected.not_null = true;
   expected.checks = {{"email_address_check", "VALUE ~ '@'"}};
   REQUIRE(shop_public().domains == std::vector<Domain>{expected});

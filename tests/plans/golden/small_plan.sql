@@ -3,7 +3,8 @@
 -- catalog fingerprint: sha256:0123abcd
 -- plan hash: sha256:469a45c2ef8998e6f76e4ea029e1cf87ae27319f22bac10efec456112b76ef8e
 -- steps: 11
-\set ON_ERROR_STOP on
+-- Run in autocommit mode, stopping at the first error, e.g.
+--   psql -X -v ON_ERROR_STOP=1 -f plan.sql
 
 -- Step 1: add column "token" of table "public.User"
 -- phase: create; duration: catalog_only; locks: ACCESS EXCLUSIVE on public.User
@@ -30,11 +31,21 @@ COMMIT;
 -- hazards: none; estimated rows: 250000
 -- why: existing rows get the value in short batches by id range, one commit each: no long lock, no table rewrite
 SET lock_timeout = '200ms';
-SET statement_timeout = '60000ms';
-SELECT 'UPDATE public."User" SET token = gen_random_uuid() WHERE id >= ' || lo || ' AND id < ' || (lo + 10000) || ' AND (token IS NULL)'
-  FROM generate_series((SELECT min(id) FROM public."User")::bigint,
-                       (SELECT max(id) FROM public."User")::bigint, 10000) AS lo
-\gexec
+SET statement_timeout = 0;  -- per batch: '60000ms' under pgshift apply
+DO $pgshift$
+DECLARE
+  pgshift_lo bigint;
+  pgshift_hi bigint;
+BEGIN
+  SELECT min(id), max(id) INTO pgshift_lo, pgshift_hi FROM public."User";
+  WHILE pgshift_lo <= pgshift_hi LOOP
+    UPDATE public."User" SET token = gen_random_uuid()
+     WHERE id >= pgshift_lo AND id < pgshift_lo + 10000 AND (token IS NULL);
+    COMMIT;
+    pgshift_lo := pgshift_lo + 10000;
+  END LOOP;
+END
+$pgshift$;
 
 -- Step 4: add CHECK (token IS NOT NULL) NOT VALID to table "public.User"
 -- phase: constrain; duration: catalog_only; locks: ACCESS EXCLUSIVE on public.User
