@@ -11,6 +11,7 @@
 #include "catalog/connection.hpp"
 #include "plans/apply_applier.hpp"
 #include "plans/sql_text.hpp"
+#include "schemas/sql_check.hpp"
 
 namespace pgshift::plans {
 
@@ -99,7 +100,31 @@ std::string plan_hash(const Plan& plan) {
   return hash.hex();
 }
 
+namespace {
+
+// A plan file is input too: a backfill's value and guard are pasted into the
+// batch UPDATE, so each must be one expression, as the YAML loader requires,
+// or it could reach outside the batch's bounds or its IS NULL guard.
+void check_backfills(const Plan& plan) {
+  for (const auto& step : plan.steps) {
+    if (!step.backfill) continue;
+    for (const auto& [what, text] : {std::make_pair("value", &step.backfill->set_expression),
+                                     std::make_pair("condition", &step.backfill->where)}) {
+      if (text->empty() && std::string(what) == "condition") continue;
+      if (const auto problem = schemas::check_sql(schemas::SqlKind::Expression, *text)) {
+        throw ApplyError(fmt::format("refusing the plan: step {} ({}): the backfill {} is not "
+                                     "one expression: {}",
+                                     step.id, step.summary, what, problem->message),
+                         step.id, "");
+      }
+    }
+  }
+}
+
+}  // namespace
+
 ApplyResult apply_plan(const std::string& target, const Plan& plan, const ApplyOptions& options) {
+  check_backfills(plan);
   // Steps turn their own failures into ApplyErrors naming the step; what is
   // left failed around them (journal, freshness, verification).
   try {
@@ -365,7 +390,7 @@ void Applier::dry_run(ApplyResult& result) {
         const BackfillSpec& spec = *step.backfill;
         log_ << fmt::format(
             "  -- in batches of {} keys of {}, one transaction each, {}ms apart:\n"
-            "  UPDATE {} SET {} = {} WHERE {} >= $1 AND {} <= $2{};\n",
+            "  UPDATE {} SET {} = ({}) WHERE {} >= $1 AND {} <= $2{};\n",
             options_.batch_size > 0 ? options_.batch_size : spec.batch_size,
             quote_ident(spec.key_column), options_.pause.count(),
             quote_qualified(spec.schema, spec.table), quote_ident(spec.set_column),

@@ -38,8 +38,8 @@ std::string hazards_text(const Step& step) {
 std::string backfill_sql(const BackfillSpec& spec) {
   const std::string relation = quote_qualified(spec.schema, spec.table);
   const std::string key = quote_ident(spec.key_column);
-  const std::string head = "UPDATE " + relation + " SET " + quote_ident(spec.set_column) + " = " +
-                           spec.set_expression + " WHERE " + key + " >= ";
+  const std::string head = "UPDATE " + relation + " SET " + quote_ident(spec.set_column) + " = (" +
+                           spec.set_expression + ") WHERE " + key + " >= ";
   const std::string middle = " AND " + key + " < ";
   const std::string tail = " AND (" + spec.where + ")";
   return fmt::format(

@@ -30,7 +30,7 @@ COMMIT;
 -- why: existing rows get the value in short batches by id range, one commit each: no long lock, no table rewrite
 SET lock_timeout = '200ms';
 SET statement_timeout = '60000ms';
-SELECT 'UPDATE public."User" SET token = gen_random_uuid() WHERE id >= ' || lo || ' AND id < ' || (lo + 10000) || ' AND (token IS NULL)'
+SELECT 'UPDATE public."User" SET token = (gen_random_uuid()) WHERE id >= ' || lo || ' AND id < ' || (lo + 10000) || ' AND (token IS NULL)'
   FROM generate_series((SELECT min(id) FROM public."User")::bigint,
                        (SELECT max(id) FROM public."User")::bigint, 10000) AS lo
 \gexec
