@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "plans/sql_text.hpp"
+#include "schemas/model.hpp"
 
 namespace pgshift::plans {
 
@@ -51,15 +52,22 @@ std::string backfill_sql(const BackfillSpec& spec) {
       spec.batch_size, fmt::arg("key", key), fmt::arg("rel", relation));
 }
 
+// One comment line: whatever a name holds, it cannot end the comment and
+// start a line psql would run (schemas::printable escapes line breaks).
+std::string comment(const std::string& text) {
+  return "-- " + schemas::printable(text) + "\n";
+}
+
 }  // namespace
 
 std::string render_step_sql(const Step& step) {
-  std::string text = fmt::format("-- Step {}: {}\n", step.id, step.summary);
-  text += fmt::format("-- phase: {}; duration: {}; locks: {}\n", phase_name(step.phase),
-                      duration_class_name(step.duration), locks_text(step));
-  text += fmt::format("-- hazards: {}", hazards_text(step));
-  if (step.estimated_rows) text += fmt::format("; estimated rows: {}", *step.estimated_rows);
-  text += fmt::format("\n-- why: {}\n", step.rationale);
+  std::string text = comment(fmt::format("Step {}: {}", step.id, step.summary));
+  text += comment(fmt::format("phase: {}; duration: {}; locks: {}", phase_name(step.phase),
+                              duration_class_name(step.duration), locks_text(step)));
+  std::string hazards = fmt::format("hazards: {}", hazards_text(step));
+  if (step.estimated_rows) hazards += fmt::format("; estimated rows: {}", *step.estimated_rows);
+  text += comment(hazards);
+  text += comment("why: " + step.rationale);
   text += fmt::format("SET lock_timeout = {};\n", timeout_literal(step.lock_timeout));
   text += fmt::format("SET statement_timeout = {};\n", timeout_literal(step.statement_timeout));
   if (step.backfill) return text + backfill_sql(*step.backfill);
@@ -72,10 +80,10 @@ std::string render_step_sql(const Step& step) {
 std::string render_sql(const Plan& plan) {
   std::string text = "-- pgshift plan\n";
   text += fmt::format("-- server_version_num: {}\n", plan.server_version_num);
-  text += fmt::format("-- catalog fingerprint: {}\n", plan.fingerprint);
+  text += comment("catalog fingerprint: " + plan.fingerprint);
   text += fmt::format("-- steps: {}\n", plan.steps.size());
   for (const auto& diagnostic : plan.diagnostics) {
-    text += fmt::format("-- {}: {}\n", severity_name(diagnostic.severity), diagnostic.message);
+    text += comment(fmt::format("{}: {}", severity_name(diagnostic.severity), diagnostic.message));
   }
   text += "\\set ON_ERROR_STOP on\n";
   for (const auto& step : plan.steps) text += "\n" + render_step_sql(step);
