@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 
+#include "catalog/connection.hpp"
 #include "cli/commands.hpp"
 #include "cli/planning.hpp"
 #include "plans/apply.hpp"
@@ -72,7 +73,7 @@ bool confirmed(const plans::Plan& plan, const std::string& target) {
         "terminal; review the plan and pass --yes");
   }
   std::cerr << plans::render_sql(plan) << "\nApply these " << plan.steps.size() << " steps to \""
-            << target << "\"? [y/N] " << std::flush;
+            << catalog::describe_target(target) << "\"? [y/N] " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   return answer == "y" || answer == "Y" || answer == "yes";
