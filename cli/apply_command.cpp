@@ -34,12 +34,23 @@ struct ApplyArgs {
   bool lock_timeout_given = false;  // --lock-timeout overrides a saved plan's timeouts
 };
 
+// A plan file is read up to this size and one chunk more: a larger file (or
+// /dev/zero) is refused without being read to the end.
+constexpr std::size_t kMaxPlanBytes = std::size_t{64} << 20;
+
 plans::Plan read_plan_file(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw pgshift::Error("could not read plan file \"" + path + "\"");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return plans::plan_from_json(text.str());
+  std::string text;
+  char buffer[65536];
+  while (text.size() <= kMaxPlanBytes && in.read(buffer, sizeof buffer).gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  if (text.size() > kMaxPlanBytes) {
+    throw pgshift::Error("plan file \"" + path + "\" is larger than " +
+                         std::to_string(kMaxPlanBytes >> 20) + " MiB, the limit for a plan");
+  }
+  return plans::plan_from_json(text);
 }
 
 plans::ApplyOptions apply_options(const ApplyArgs& args) {

@@ -531,6 +531,24 @@ Schema& Loader::schema_named(const std::string& name) {
 void Loader::load_document(const std::string& file, const std::string& text) {
   file_ = file;
   sources_.emplace_back(file, text);
+  // yaml-cpp takes invalid UTF-8 as it comes; names and SQL must be text.
+  int line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const auto [code_point, length] = decode_utf8(text, pos);
+    if (code_point == 0xFFFFFFFF) {
+      diagnostics_.push_back({file, line, static_cast<int>(pos - line_start) + 1, "",
+                              "invalid UTF-8: byte " +
+                                  std::to_string(static_cast<unsigned char>(text[pos])) +
+                                  " does not start a valid sequence"});
+      return;
+    }
+    if (code_point == '\n') {
+      ++line;
+      line_start = pos + 1;
+    }
+    pos += length;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -1165,12 +1183,18 @@ Database Loader::finish() {
   throw LoadError(diagnostics_, sources_);
 }
 
+// The contents of `path`, read up to kMaxFileBytes and one byte more, so that
+// a larger file (or /dev/zero) is recognized without being read to the end.
 std::optional<std::string> read_file(const std::filesystem::path& path) {
   std::ifstream stream(path, std::ios::binary);
   if (!stream) return std::nullopt;
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return text.str();
+  std::string text;
+  char buffer[65536];
+  while (text.size() <= kMaxFileBytes && stream.read(buffer, sizeof buffer).gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(stream.gcount()));
+  }
+  if (stream.bad()) return std::nullopt;
+  return text;
 }
 
 }  // namespace
@@ -1181,6 +1205,11 @@ LoadError::LoadError(std::vector<Diagnostic> diagnostics_in,
       diagnostics(std::move(diagnostics_in)) {}
 
 Database load_yaml_string(const std::string& text, const std::string& filename) {
+  if (text.size() > kMaxFileBytes) {
+    throw LoadError({{filename, 0, 0, "",
+                      "document is larger than " + std::to_string(kMaxFileBytes >> 20) +
+                          " MiB, the limit for a desired-state file"}});
+  }
   Loader loader;
   loader.load_document(filename, text);
   return loader.finish();
@@ -1209,6 +1238,12 @@ Database load_yaml_file(const std::string& path) {
   if (code) loader.report("could not read directory: " + code.message());
   for (const auto& file : files) {
     if (auto text = read_file(file)) {
+      if (text->size() > kMaxFileBytes) {
+        loader.set_file(file.string());
+        loader.report("file is larger than " + std::to_string(kMaxFileBytes >> 20) +
+                      " MiB, the limit for a desired-state file");
+        continue;
+      }
       loader.load_document(file.string(), *text);
     } else {
       loader.set_file(file.string());
