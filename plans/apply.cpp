@@ -112,10 +112,11 @@ void check_backfills(const Plan& plan) {
                                      std::make_pair("condition", &step.backfill->where)}) {
       if (text->empty() && std::string(what) == "condition") continue;
       if (const auto problem = schemas::check_sql(schemas::SqlKind::Expression, *text)) {
-        throw ApplyError(fmt::format("refusing the plan: step {} ({}): the backfill {} is not "
-                                     "one expression: {}",
-                                     step.id, step.summary, what, problem->message),
-                         step.id, "");
+        throw ApplyError(
+            fmt::format("refusing the plan: step {} ({}): the backfill {} is not "
+                        "one expression: {}",
+                        step.id, schemas::printable(step.summary), what, problem->message),
+            step.id, "");
       }
     }
   }
@@ -286,7 +287,8 @@ ApplyResult Applier::run() {
     report.summary = step.summary;
     if (done.count(step.id) != 0) {
       report.outcome = StepOutcome::AlreadyDone;
-      log_ << fmt::format("{}: {}: already done\n", step_label(step), step.summary);
+      log_ << fmt::format("{}: {}: already done\n", step_label(step),
+                          schemas::printable(step.summary));
     } else {
       run_step(step, report);
     }
@@ -379,7 +381,7 @@ void Applier::dry_run(ApplyResult& result) {
     report.summary = step.summary;
     const bool skipped = done.count(step.id) != 0;
     report.outcome = skipped ? StepOutcome::AlreadyDone : StepOutcome::DryRun;
-    log_ << fmt::format("{}: {}{}\n", step_label(step), step.summary,
+    log_ << fmt::format("{}: {}{}\n", step_label(step), schemas::printable(step.summary),
                         skipped ? ": already done" : "");
     if (!skipped) {
       log_ << fmt::format("  -- {}, lock_timeout {}ms, statement_timeout {}ms\n",
@@ -409,8 +411,8 @@ std::vector<std::string> Applier::verify() {
   pqxx::nontransaction tx(*conn_);
   for (const Step& step : plan_.steps) {
     if (done.count(step.id) == 0) {
-      remaining.push_back(
-          fmt::format("{} ({}) is not recorded as done", step_label(step), step.summary));
+      remaining.push_back(fmt::format("{} ({}) is not recorded as done", step_label(step),
+                                      schemas::printable(step.summary)));
     }
     for (const std::string& statement : step.statements) {
       const auto index = concurrent_index_build(statement, step.object.schema);

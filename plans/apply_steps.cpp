@@ -98,7 +98,8 @@ std::string Applier::step_label(const Step& step) const {
 
 ApplyError Applier::step_error(const Step& step, const std::string& message,
                                const std::string& sqlstate) const {
-  return ApplyError(fmt::format("{} ({}) failed: {}", step_label(step), step.summary, message),
+  return ApplyError(fmt::format("{} ({}) failed: {}", step_label(step),
+                                schemas::printable(step.summary), message),
                     step.id, sqlstate);
 }
 
@@ -109,8 +110,9 @@ void Applier::run_step(const Step& step, StepReport& report) {
     locks += fmt::format("{}{} on \"{}.{}\"", locks.empty() ? "" : ", ", lock_mode_name(lock.mode),
                          lock.schema, lock.relation);
   }
-  log_ << fmt::format("{}: {} ({}lock_timeout {}ms)\n", step_label(step), step.summary,
-                      locks.empty() ? "" : locks + "; ", lock_timeout(step).count());
+  log_ << fmt::format("{}: {} ({}lock_timeout {}ms)\n", step_label(step),
+                      schemas::printable(step.summary), locks.empty() ? "" : locks + "; ",
+                      lock_timeout(step).count());
   preflight(step);
   if (step.backfill) {
     run_backfill(step, report);

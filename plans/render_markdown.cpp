@@ -39,17 +39,6 @@ std::string cell(const std::string& text) {
   return out;
 }
 
-// Text shown as text: one line, and no character Markdown would read as
-// emphasis, a link, HTML, a code span or a table border.
-std::string md_text(const std::string& text) {
-  std::string out;
-  for (char c : schemas::printable(text)) {
-    if (std::string_view("\\`*_[]<>&|~").find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 std::size_t longest_backtick_run(const std::string& text) {
   std::size_t longest = 0;
   std::size_t run = 0;
@@ -84,6 +73,15 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 
 }  // namespace
 
+std::string markdown_text(const std::string& text) {
+  std::string out;
+  for (char c : schemas::printable(text)) {
+    if (std::string_view("\\`*_[]<>&|~").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string render_markdown(const Plan& plan) {
   std::set<std::string> tables;
   std::map<std::string, std::vector<std::string>> hazard_steps;
@@ -110,7 +108,7 @@ std::string render_markdown(const Plan& plan) {
     text += "\n### Diagnostics\n\n";
     for (const auto& diagnostic : plan.diagnostics) {
       text += fmt::format("- **{}**: {}\n", severity_name(diagnostic.severity),
-                          md_text(diagnostic.message));
+                          markdown_text(diagnostic.message));
     }
   }
   if (plan.steps.empty()) return text + "\nNothing to do: the database matches the schema.\n";
@@ -130,7 +128,7 @@ std::string render_markdown(const Plan& plan) {
       step_hazards.push_back(std::string("`") + hazard_name(hazard) + "`");
     text += fmt::format(
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", step.id, phase_name(step.phase),
-        md_text(step.summary), locks.empty() ? "—" : cell(join(locks, "; ")),
+        markdown_text(step.summary), locks.empty() ? "—" : cell(join(locks, "; ")),
         blocks.empty() ? "—" : cell(join(blocks, "; ")), duration_class_name(step.duration),
         step.estimated_rows ? "~" + with_separators(*step.estimated_rows) : "—",
         step_hazards.empty() ? "—" : join(step_hazards, " "), step.transactional ? "yes" : "no");
