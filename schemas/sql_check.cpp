@@ -314,4 +314,25 @@ std::optional<SqlProblem> check_sql(SqlKind kind, const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<SqlProblem> check_plpgsql_body(const std::string& body, const std::string& arguments,
+                                             const std::string& returns) {
+  if (body.find('\0') != std::string::npos)
+    return SqlProblem{"contains a NUL byte", body.find('\0')};
+  std::string tag = "$pgshift$";
+  for (int suffix = 1; body.find(tag) != std::string::npos; ++suffix) {
+    tag = "$pgshift_" + std::to_string(suffix) + "$";
+  }
+  const std::string sql =
+      (returns.empty() ? "CREATE PROCEDURE pgshift_check(" + arguments + ")"
+                       : "CREATE FUNCTION pgshift_check(" + arguments + ") RETURNS " + returns) +
+      " LANGUAGE plpgsql AS " + tag + body + tag;
+  PgQueryPlpgsqlParseResult result = pg_query_parse_plpgsql(sql.c_str());
+  std::optional<SqlProblem> problem;
+  if (result.error != nullptr && std::string(result.error->message).rfind("syntax error", 0) == 0) {
+    problem = SqlProblem{result.error->message, std::nullopt};
+  }
+  pg_query_free_plpgsql_parse_result(result);
+  return problem;
+}
+
 }  // namespace pgshift::schemas

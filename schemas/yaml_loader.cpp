@@ -155,6 +155,8 @@ class Loader {
   // A view's query without the final ";" pg_get_viewdef writes (and people
   // copy), checked as one query.
   std::string query_text(const YAML::Node& node, const std::string& path, std::string text);
+  // Reports a syntax error in a LANGUAGE plpgsql body (schemas/sql_check.hpp).
+  void check_plpgsql(Fields& fields, const Function& function);
   // Reports SQL text that is not exactly one `kind` (schemas/sql_check.hpp).
   void check_sql(const YAML::Node& node, const std::string& path, SqlKind kind,
                  const std::string& text);
@@ -1113,6 +1115,7 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
                           const YAML::Node& name_node, bool procedure, Schema& target) {
   Function function{name};
   function.is_procedure = procedure;
+  const std::size_t problems_before = diagnostics_.size();
   std::vector<const char*> known = {"args", "language", "body", "security_definer", "comment"};
   if (!procedure) known.insert(known.end(), {"returns", "volatility", "strict"});
   Fields fields(*this, node, path, known);
@@ -1149,12 +1152,50 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
   fields.string("language", function.language, false);
   fields.string("body", function.body, true);
   if (function.language == "sql") fields.sql("body", SqlKind::SqlFunctionBody);
+  // Checked inside a CREATE FUNCTION of its arguments: only when they are valid.
+  if (function.language == "plpgsql" && diagnostics_.size() == problems_before) {
+    check_plpgsql(fields, function);
+  }
   fields.boolean("security_definer", function.security_definer);
   fields.optional_string("comment", function.comment);
   define({procedure ? ObjectKind::Procedure : ObjectKind::Function, schema, "",
           function_signature(function)},
          place(name_node, path));
   target.functions.push_back(function);
+}
+
+void Loader::check_plpgsql(Fields& fields, const Function& function) {
+  const Entry* body = fields.find("body");
+  if (body == nullptr || !body->value.IsScalar()) return;
+  std::string arguments;
+  for (const auto& arg : function.args) {
+    const char* mode = "";
+    switch (arg.mode) {
+      case ArgMode::In:
+        break;
+      case ArgMode::Out:
+        mode = "OUT ";
+        break;
+      case ArgMode::InOut:
+        mode = "INOUT ";
+        break;
+      case ArgMode::Variadic:
+        mode = "VARIADIC ";
+        break;
+      case ArgMode::Table:
+        continue;  // part of RETURNS TABLE (...)
+    }
+    std::string name;
+    if (!arg.name.empty()) {
+      name = "\"";
+      for (char c : arg.name) name += c == '"' ? std::string("\"\"") : std::string(1, c);
+      name += "\" ";
+    }
+    arguments += (arguments.empty() ? "" : ", ") + std::string(mode) + name + arg.type;
+  }
+  const auto problem =
+      check_plpgsql_body(function.body, arguments, function.is_procedure ? "" : function.returns);
+  if (problem) error(body->value, body->path, "invalid plpgsql body: " + problem->message);
 }
 
 Database Loader::finish() {

@@ -415,3 +415,14 @@ TEST_CASE("invalid UTF-8 is reported at its line and column", "[schemas]") {
   CHECK_THAT(errors_of("schemas: { \xed\xa0\x80: {} }\n"),
              Catch::StartsWith("f.yaml:1:12: invalid UTF-8: byte 237"));
 }
+
+TEST_CASE("a plpgsql body is checked by PL/pgSQL's parser", "[schemas]") {
+  CHECK_THAT(errors_of("schemas: { public: { functions: { f: { returns: int, language: plpgsql, "
+                       "body: \"BEGIN RETURN 1 END\" } } } }\n"),
+             Catch::StartsWith("f.yaml:1:79: schemas.public.functions.f.body: invalid plpgsql "
+                               "body: syntax error at end of input"));
+  CHECK(errors_of("schemas: { public: { functions: { f: { args: [{ name: a, type: int, mode: out "
+                  "}], language: plpgsql, returns: int, body: \"BEGIN a := 1; END\" }, g: { "
+                  "returns: trigger, language: plpgsql, body: \"BEGIN NEW.x := now(); RETURN NEW; "
+                  "END\" } } } }\n") == "(loaded)");
+}
