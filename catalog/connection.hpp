@@ -12,19 +12,16 @@
 namespace pgshift::catalog {
 
 // Opens a connection to `target`.
-// Throws pgshift::Error with a one-line message naming redact(target) when the
-// server cannot be reached or refuses the login; the password never appears.
+// Throws pgshift::Error with a one-line message naming describe_target(target)
+// when the server cannot be reached or refuses the login, or saying libpq
+// cannot parse the target (without the pieces it cites); the password never
+// appears, also where libpq's message would echo it.
 std::unique_ptr<pqxx::connection> connect(const std::string& target);
-
-// `target` with every password replaced by "***": the user-info password of a
-// URI, a "password" URI query parameter, and a password=... key of a key=value
-// string (quoted or not). Other text is kept as is.
-std::string redact(const std::string& target);
 
 // `target` pointed at database `dbname`, as a key=value string. libpq parses
 // the target, so a URI, a key=value string and "" (libpq's defaults) keep
 // their meaning; only the database changes.
-// Throws pgshift::Error naming redact(target) when libpq cannot parse it.
+// Throws pgshift::Error when libpq cannot parse it, without citing it.
 std::string with_database(const std::string& target, const std::string& dbname);
 
 // Runs `statement` in `tx` through the extended query protocol (libpq's
@@ -35,8 +32,12 @@ std::string with_database(const std::string& target, const std::string& dbname);
 // Throws what pqxx throws.
 pqxx::result exec_one(pqxx::transaction_base& tx, const std::string& statement);
 
-// How a target is named in messages: redact(target), or a description of the
-// libpq defaults when `target` is empty.
+// How a target is named in messages and prompts: "host=H port=P dbname=D
+// user=U", read by libpq's own parser (PQconninfoParse) from a URI or a
+// key=value string, with what the target leaves out taken from libpq's
+// defaults (the PG* environment variables); nothing else of the target, so no
+// password whatever it holds. "an invalid connection string" when libpq
+// cannot parse it.
 std::string describe_target(const std::string& target);
 
 }  // namespace pgshift::catalog

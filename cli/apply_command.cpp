@@ -46,15 +46,25 @@ struct ApplyArgs {
   bool lock_timeout_given = false;  // --lock-timeout overrides a saved plan's timeouts
 };
 
+// A plan file is read up to this size and one chunk more: a larger file (or
+// /dev/zero) is refused without being read to the end.
+constexpr std::size_t kMaxPlanBytes = std::size_t{64} << 20;
+
 // Reads a plan file for `apply --plan`; refuses one whose content hash is
 // not `expect_hash` (when given), and one without a target fingerprint (made
 // before pgshift recorded it): its result could not be verified.
 plans::Plan read_plan_file(const std::string& path, const std::string& expect_hash) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw pgshift::Error("could not read plan file \"" + path + "\"");
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string content = text.str();
+  std::string content;
+  char buffer[65536];
+  while (content.size() <= kMaxPlanBytes && in.read(buffer, sizeof buffer).gcount() > 0) {
+    content.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  if (content.size() > kMaxPlanBytes) {
+    throw pgshift::Error("plan file \"" + path + "\" is larger than " +
+                         std::to_string(kMaxPlanBytes >> 20) + " MiB, the limit for a plan");
+  }
   const size_t first = content.find_first_not_of(" \t\r\n");
   if (first == std::string::npos || content[first] != '{') {
     throw pgshift::Error("\"" + path +
@@ -126,7 +136,7 @@ bool confirmed(const plans::Plan& plan, const std::string& target) {
         "terminal; review the plan and pass --yes");
   }
   std::cerr << plans::render_sql(plan) << "\nApply these " << plan.steps.size() << " steps to \""
-            << target << "\"? [y/N] " << std::flush;
+            << catalog::describe_target(target) << "\"? [y/N] " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   return answer == "y" || answer == "Y" || answer == "yes";

@@ -57,12 +57,14 @@ std::set<std::string> expression_words(const std::string& text) {
 }
 
 std::string label(const char* kind, const std::string& schema, const std::string& name) {
-  return std::string(kind) + " \"" + (schema.empty() ? name : schema + "." + name) + "\"";
+  return std::string(kind) + " \"" +
+         schemas::printable(schema.empty() ? name : schema + "." + name) + "\"";
 }
 
 std::string member_label(const char* kind, const std::string& name, const std::string& schema,
                          const std::string& table) {
-  return std::string(kind) + " \"" + name + "\" of " + label("table", schema, table);
+  return std::string(kind) + " \"" + schemas::printable(name) + "\" of " +
+         label("table", schema, table);
 }
 
 std::string truncate_name(const std::string& name) {

@@ -14,6 +14,7 @@
 #include "plans/render_json.hpp"
 #include "plans/sql_text.hpp"
 #include "schemas/ignore.hpp"
+#include "schemas/sql_check.hpp"
 
 namespace pgshift::plans {
 
@@ -129,6 +130,26 @@ std::vector<UnfinishedApply> unfinished_in(detail::Journal& journal) {
   return runs;
 }
 
+// A plan file is input too: a backfill's value and guard are pasted into the
+// batch UPDATE, so each must be one expression, as the YAML loader requires,
+// or it could reach outside the batch's bounds or its IS NULL guard.
+void check_backfills(const Plan& plan) {
+  for (const auto& step : plan.steps) {
+    if (!step.backfill) continue;
+    for (const auto& [what, text] : {std::make_pair("value", &step.backfill->set_expression),
+                                     std::make_pair("condition", &step.backfill->where)}) {
+      if (text->empty() && std::string(what) == "condition") continue;
+      if (const auto problem = schemas::check_sql(schemas::SqlKind::Expression, *text)) {
+        throw ApplyError(
+            fmt::format("refusing the plan: step {} ({}): the backfill {} is not "
+                        "one expression: {}",
+                        step.id, schemas::printable(step.summary), what, problem->message),
+            step.id, "");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<UnfinishedApply> unfinished_applies(const std::string& target) {
@@ -155,6 +176,7 @@ std::vector<UnfinishedApply> abandon_unfinished_applies(const std::string& targe
 }
 
 ApplyResult apply_plan(const std::string& target, const Plan& plan, const ApplyOptions& options) {
+  check_backfills(plan);
   // Steps turn their own failures into ApplyErrors naming the step; what is
   // left failed around them (journal, freshness, verification).
   try {
@@ -317,7 +339,8 @@ ApplyResult Applier::run() {
     report.summary = step.summary;
     if (done.count(step.id) != 0) {
       report.outcome = StepOutcome::AlreadyDone;
-      log_ << fmt::format("{}: {}: already done\n", step_label(step), step.summary);
+      log_ << fmt::format("{}: {}: already done\n", step_label(step),
+                          schemas::printable(step.summary));
     } else if (stop_requested()) {
       result.stopped = true;
       break;
@@ -448,7 +471,7 @@ void Applier::dry_run(ApplyResult& result) {
     report.summary = step.summary;
     const bool skipped = done.count(step.id) != 0;
     report.outcome = skipped ? StepOutcome::AlreadyDone : StepOutcome::DryRun;
-    log_ << fmt::format("{}: {}{}\n", step_label(step), step.summary,
+    log_ << fmt::format("{}: {}{}\n", step_label(step), schemas::printable(step.summary),
                         skipped ? ": already done" : "");
     if (!skipped) {
       log_ << fmt::format(
@@ -462,7 +485,7 @@ void Applier::dry_run(ApplyResult& result) {
         const BackfillSpec& spec = *step.backfill;
         log_ << fmt::format(
             "  -- in batches of {} keys of {}, one transaction each, {}ms apart:\n"
-            "  UPDATE {} SET {} = {} WHERE {} >= $1 AND {} <= $2{};\n",
+            "  UPDATE {} SET {} = ({}) WHERE {} >= $1 AND {} <= $2{};\n",
             options_.batch_size > 0 ? options_.batch_size : spec.batch_size,
             quote_ident(spec.key_column), options_.pause.count(),
             quote_qualified(spec.schema, spec.table), quote_ident(spec.set_column),
@@ -501,8 +524,8 @@ std::vector<std::string> Applier::verify(const ApplyResult& result) {
   pqxx::nontransaction tx(*conn_);
   for (const Step& step : plan_.steps) {
     if (done.count(step.id) == 0) {
-      remaining.push_back(
-          fmt::format("{} ({}) is not recorded as done", step_label(step), step.summary));
+      remaining.push_back(fmt::format("{} ({}) is not recorded as done", step_label(step),
+                                      schemas::printable(step.summary)));
     }
     for (const std::string& statement : step.statements) {
       const auto index = concurrent_index_build(statement, step.object.schema);

@@ -103,7 +103,7 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
                     point.rows_done + remaining, point.rows_done);
 
   const std::string update =
-      fmt::format("UPDATE {} SET {} = {} WHERE {} >= $1 AND {} <= $2{}", table,
+      fmt::format("UPDATE {} SET {} = ({}) WHERE {} >= $1 AND {} <= $2{}", table,
                   quote_ident(spec.set_column), spec.set_expression, key, key, where);
   const int64_t first_key = point.next_key;
   const double key_span = static_cast<double>(point.upper_key - first_key) + 1;

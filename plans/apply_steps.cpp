@@ -151,7 +151,8 @@ std::string Applier::step_label(const Step& step) const {
 
 ApplyError Applier::step_error(const Step& step, const std::string& message,
                                const std::string& sqlstate) const {
-  return ApplyError(fmt::format("{} ({}) failed: {}", step_label(step), step.summary, message),
+  return ApplyError(fmt::format("{} ({}) failed: {}", step_label(step),
+                                schemas::printable(step.summary), message),
                     step.id, sqlstate);
 }
 
@@ -169,7 +170,7 @@ void Applier::run_step(const Step& step, StepReport& report) {
                 "to its statement timeout, {}",
                 format_seconds(step.statement_timeout))
           : fmt::format("lock_timeout {}ms", lock_timeout(step).count());
-  log_ << fmt::format("{}: {} ({}{})\n", step_label(step), step.summary,
+  log_ << fmt::format("{}: {} ({}{})\n", step_label(step), schemas::printable(step.summary),
                       locks.empty() ? "" : locks + "; ", timeout);
   preflight(step);
   if (step.backfill) {

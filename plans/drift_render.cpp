@@ -3,6 +3,7 @@
 
 #include "plans/drift.hpp"
 #include "plans/json_detail.hpp"
+#include "plans/render_markdown.hpp"
 
 namespace pgshift::plans {
 
@@ -85,7 +86,15 @@ Json optional_json(const std::optional<std::string>& value) {
 std::string md_code(const std::optional<std::string>& value) {
   if (!value) return "*absent*";
   std::string out = "<code>";
-  for (char c : *value) {
+  // Line breaks become <br>; other controls and bidi controls are escaped.
+  std::string shown;
+  for (std::size_t start = 0; start <= value->size();) {
+    auto end = value->find('\n', start);
+    if (end == std::string::npos) end = value->size();
+    shown += (start == 0 ? "" : "\n") + schemas::printable(value->substr(start, end - start));
+    start = end + 1;
+  }
+  for (char c : shown) {
     switch (c) {
       case '|':
         out += "&#124;";
@@ -112,7 +121,7 @@ std::string md_code(const std::optional<std::string>& value) {
 void md_ids(const char* heading, const std::vector<schemas::ObjectId>& ids, std::string& text) {
   if (ids.empty()) return;
   text += fmt::format("\n### {}\n\n", heading);
-  for (const auto& id : ids) text += "- " + schemas::describe(id) + "\n";
+  for (const auto& id : ids) text += "- " + markdown_text(schemas::describe(id)) + "\n";
 }
 
 }  // namespace
@@ -210,7 +219,7 @@ std::string render_drift_markdown(const DriftReport& report) {
   if (!report.changed.empty()) {
     text += "\n### Changed\n";
     for (const auto& changed : report.changed) {
-      text += "\n#### " + schemas::describe(changed.object) + "\n\n";
+      text += "\n#### " + markdown_text(schemas::describe(changed.object)) + "\n\n";
       if (!changed.fields.empty()) {
         text += "| Field | Database | YAML |\n|---|---|---|\n";
         for (const auto& field : changed.fields) {
@@ -219,7 +228,9 @@ std::string render_drift_markdown(const DriftReport& report) {
         }
       }
       if (!changed.fields.empty() && !changed.plan_steps.empty()) text += "\n";
-      for (const auto& summary : changed.plan_steps) text += "- plan: " + summary + "\n";
+      for (const auto& summary : changed.plan_steps) {
+        text += "- plan: " + markdown_text(summary) + "\n";
+      }
     }
   }
   md_ids("INVALID indexes", report.invalid_indexes, text);
@@ -233,7 +244,8 @@ std::string render_drift_markdown(const DriftReport& report) {
   if (!report.plan_diagnostics.empty()) {
     text += "\n### Plan diagnostics\n\n";
     for (const auto& diagnostic : report.plan_diagnostics) {
-      text += fmt::format("- **{}**: {}\n", severity_name(diagnostic.severity), diagnostic.message);
+      text += fmt::format("- **{}**: {}\n", severity_name(diagnostic.severity),
+                          markdown_text(diagnostic.message));
     }
   }
   return text;

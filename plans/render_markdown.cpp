@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "plans/render_json.hpp"
 #include "plans/render_sql.hpp"
+#include "schemas/model.hpp"
 
 namespace pgshift::plans {
 
@@ -26,19 +29,41 @@ std::string with_separators(int64_t value) {
   return value < 0 ? "-" + digits : digits;
 }
 
-// Table cells cannot hold a raw '|' or a newline.
+// Table cells cannot hold a raw '|' (GitHub splits cells on it even inside a
+// code span) or a line break (printable() leaves none).
 std::string cell(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n') {
-      out += ' ';
-    } else {
-      out += c;
-    }
+    if (c == '|') out += '\\';
+    out += c;
   }
   return out;
+}
+
+std::size_t longest_backtick_run(const std::string& text) {
+  std::size_t longest = 0;
+  std::size_t run = 0;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
+// A code span that no backtick of the text can close (CommonMark: a span
+// ends at a backtick string as long as the one that opened it).
+std::string code_span(const std::string& text) {
+  const std::string shown = schemas::printable(text);
+  const std::string fence(longest_backtick_run(shown) + 1, '`');
+  const bool pad = !shown.empty() && (shown.front() == '`' || shown.back() == '`');
+  return fence + (pad ? " " : "") + shown + (pad ? " " : "") + fence;
+}
+
+// A fenced block that no line of the text can close: the fence is longer
+// than any backtick run inside.
+std::string code_block(const std::string& info, const std::string& text) {
+  const std::string fence(std::max<std::size_t>(3, longest_backtick_run(text) + 1), '`');
+  return fence + info + "\n" + text + fence + "\n";
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
@@ -49,21 +74,29 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 
 }  // namespace
 
+std::string markdown_text(const std::string& text) {
+  std::string out;
+  for (char c : schemas::printable(text)) {
+    if (std::string_view("\\`*_[]<>&|~").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string render_markdown(const Plan& plan) {
   std::set<std::string> tables;
   std::map<std::string, std::vector<std::string>> hazard_steps;
   for (const auto& step : plan.steps) {
-    for (const auto& lock : step.locks)
-      tables.insert("`" + lock.schema + "." + lock.relation + "`");
+    for (const auto& lock : step.locks) tables.insert(code_span(lock.schema + "." + lock.relation));
     for (Hazard hazard : step.hazards)
       hazard_steps[hazard_name(hazard)].push_back(std::to_string(step.id));
   }
   std::string text = "## pgshift plan\n\n";
-  text += fmt::format("**{} step{}** for PostgreSQL {} (catalog fingerprint `{}`)\n\n",
+  text += fmt::format("**{} step{}** for PostgreSQL {} (catalog fingerprint {})\n\n",
                       plan.steps.size(), plan.steps.size() == 1 ? "" : "s",
-                      version_text(plan.server_version_num), plan.fingerprint);
-  text += fmt::format("plan hash: `{}` (apply exactly this plan with `--expect-hash`)\n\n",
-                      plan_content_hash(plan));
+                      version_text(plan.server_version_num), code_span(plan.fingerprint));
+  text += fmt::format("plan hash: {} (apply exactly this plan with `--expect-hash`)\n\n",
+                      code_span(plan_content_hash(plan)));
   text += "- Tables touched: " +
           (tables.empty() ? std::string("none")
                           : join(std::vector<std::string>(tables.begin(), tables.end()), ", ")) +
@@ -77,7 +110,8 @@ std::string render_markdown(const Plan& plan) {
   if (!plan.diagnostics.empty()) {
     text += "\n### Diagnostics\n\n";
     for (const auto& diagnostic : plan.diagnostics) {
-      text += fmt::format("- **{}**: {}\n", severity_name(diagnostic.severity), diagnostic.message);
+      text += fmt::format("- **{}**: {}\n", severity_name(diagnostic.severity),
+                          markdown_text(diagnostic.message));
     }
   }
   if (plan.steps.empty()) return text + "\nNothing to do: the database matches the schema.\n";
@@ -88,8 +122,8 @@ std::string render_markdown(const Plan& plan) {
     std::vector<std::string> locks;
     std::vector<std::string> blocks;
     for (const auto& lock : step.locks) {
-      locks.push_back(
-          fmt::format("{} on `{}.{}`", lock_mode_name(lock.mode), lock.schema, lock.relation));
+      locks.push_back(fmt::format("{} on {}", lock_mode_name(lock.mode),
+                                  code_span(lock.schema + "." + lock.relation)));
       blocks.push_back(lock_mode_blocks(lock.mode));
     }
     std::vector<std::string> step_hazards;
@@ -97,14 +131,14 @@ std::string render_markdown(const Plan& plan) {
       step_hazards.push_back(std::string("`") + hazard_name(hazard) + "`");
     text += fmt::format(
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", step.id, phase_name(step.phase),
-        cell(step.summary), locks.empty() ? "—" : cell(join(locks, "; ")),
+        markdown_text(step.summary), locks.empty() ? "—" : cell(join(locks, "; ")),
         blocks.empty() ? "—" : cell(join(blocks, "; ")), duration_class_name(step.duration),
         step.estimated_rows ? "~" + with_separators(*step.estimated_rows) : "—",
         step_hazards.empty() ? "—" : join(step_hazards, " "), step.transactional ? "yes" : "no");
   }
   text += "\n### SQL\n";
   for (const auto& step : plan.steps) {
-    text += "\n```sql\n" + render_step_sql(step) + "```\n";
+    text += "\n" + code_block("sql", render_step_sql(step));
   }
   return text;
 }

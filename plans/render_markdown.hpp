@@ -12,4 +12,9 @@ namespace pgshift::plans {
 // SQL of each step as render_sql writes it.
 std::string render_markdown(const Plan& plan);
 
+// `text` (a message naming objects) as Markdown prose: one line
+// (schemas::printable), with every character Markdown would read as emphasis,
+// a link, HTML, a code span or a table border backslash-escaped.
+std::string markdown_text(const std::string& text);
+
 }  // namespace pgshift::plans

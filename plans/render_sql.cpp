@@ -4,6 +4,7 @@
 
 #include "plans/render_json.hpp"
 #include "plans/sql_text.hpp"
+#include "schemas/model.hpp"
 
 namespace pgshift::plans {
 
@@ -58,7 +59,7 @@ std::string backfill_sql(const BackfillSpec& spec) {
       "BEGIN\n"
       "  SELECT min({key}), max({key}) INTO pgshift_lo, pgshift_hi FROM {rel};\n"
       "  WHILE pgshift_lo <= pgshift_hi LOOP\n"
-      "    UPDATE {rel} SET {column} = {expression}\n"
+      "    UPDATE {rel} SET {column} = ({expression})\n"
       "     WHERE {key} >= pgshift_lo AND {key} < pgshift_lo + {batch} AND ({where});\n"
       "    COMMIT;\n"
       "    pgshift_lo := pgshift_lo + {batch};\n"
@@ -72,15 +73,22 @@ std::string backfill_sql(const BackfillSpec& spec) {
   return "DO " + tag + body + tag + ";\n";
 }
 
+// One comment line: whatever a name holds, it cannot end the comment and
+// start a line psql would run (schemas::printable escapes line breaks).
+std::string comment(const std::string& text) {
+  return "-- " + schemas::printable(text) + "\n";
+}
+
 }  // namespace
 
 std::string render_step_sql(const Step& step) {
-  std::string text = fmt::format("-- Step {}: {}\n", step.id, step.summary);
-  text += fmt::format("-- phase: {}; duration: {}; locks: {}\n", phase_name(step.phase),
-                      duration_class_name(step.duration), locks_text(step));
-  text += fmt::format("-- hazards: {}", hazards_text(step));
-  if (step.estimated_rows) text += fmt::format("; estimated rows: {}", *step.estimated_rows);
-  text += fmt::format("\n-- why: {}\n", step.rationale);
+  std::string text = comment(fmt::format("Step {}: {}", step.id, step.summary));
+  text += comment(fmt::format("phase: {}; duration: {}; locks: {}", phase_name(step.phase),
+                              duration_class_name(step.duration), locks_text(step)));
+  std::string hazards = fmt::format("hazards: {}", hazards_text(step));
+  if (step.estimated_rows) hazards += fmt::format("; estimated rows: {}", *step.estimated_rows);
+  text += comment(hazards);
+  text += comment("why: " + step.rationale);
   text += fmt::format("SET lock_timeout = {};\n", timeout_literal(step.lock_timeout));
   if (step.backfill) {
     // statement_timeout would time the whole DO statement, every batch
@@ -101,11 +109,11 @@ std::string render_step_sql(const Step& step) {
 std::string render_sql(const Plan& plan) {
   std::string text = "-- pgshift plan\n";
   text += fmt::format("-- server_version_num: {}\n", plan.server_version_num);
-  text += fmt::format("-- catalog fingerprint: {}\n", plan.fingerprint);
+  text += comment("catalog fingerprint: " + plan.fingerprint);
   text += fmt::format("-- plan hash: {}\n", plan_content_hash(plan));
   text += fmt::format("-- steps: {}\n", plan.steps.size());
   for (const auto& diagnostic : plan.diagnostics) {
-    text += fmt::format("-- {}: {}\n", severity_name(diagnostic.severity), diagnostic.message);
+    text += comment(fmt::format("{}: {}", severity_name(diagnostic.severity), diagnostic.message));
   }
   // Plain SQL for any client or linter; the one requirement is to stop at
   // the first error, which SQL cannot ask for itself.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "schemas/model.hpp"
+
 namespace pgshift::plans {
 
 namespace {
@@ -182,16 +184,49 @@ bool is_quoted_keyword(std::string_view word) {
   return std::binary_search(std::begin(kQuotedKeywords), std::end(kQuotedKeywords), word);
 }
 
+namespace {
+
+constexpr const char* kHexDigits = "0123456789ABCDEF";
+
+bool has_unprintable(std::string_view text) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    const auto [cp, length] = schemas::decode_utf8(text, pos);
+    if (cp != 0xFFFFFFFF && schemas::is_unprintable(cp)) return true;
+    pos += length;
+  }
+  return false;
+}
+
+// "\202E": the U&"" escape of an unprintable code point (all are below U+10000).
+std::string hex_escape(char32_t cp) {
+  std::string out = "\\";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHexDigits[(cp >> shift) & 0xF];
+  return out;
+}
+
+}  // namespace
+
 std::string quote_ident(std::string_view name) {
   bool safe = !name.empty() && ((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_');
   for (char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) safe = false;
   }
   if (safe && !is_quoted_keyword(name)) return std::string(name);
-  std::string quoted = "\"";
-  for (char c : name) {
-    if (c == '"') quoted += '"';
-    quoted += c;
+  // A name holding a control, a line break or a bidirectional control is
+  // written with Unicode escapes (U&"a\000Ab"), so the SQL text shows it and
+  // no line of it starts inside the name.
+  const bool escaped = has_unprintable(name);
+  std::string quoted = escaped ? "U&\"" : "\"";
+  for (std::size_t pos = 0; pos < name.size();) {
+    const auto [cp, length] = schemas::decode_utf8(name, pos);
+    if (escaped && cp != 0xFFFFFFFF && schemas::is_unprintable(cp)) {
+      quoted += hex_escape(cp);
+    } else {
+      if (name[pos] == '"') quoted += '"';
+      if (escaped && name[pos] == '\\') quoted += '\\';
+      quoted.append(name, pos, length);
+    }
+    pos += length;
   }
   quoted += '"';
   return quoted;
@@ -218,11 +253,24 @@ std::string quote_ident_list(const std::vector<std::string>& names) {
 }
 
 std::string quote_literal(std::string_view value) {
+  // Unprintable characters are written as E'' escapes (\n, \u202E), so no
+  // line of the SQL text starts inside the value.
+  const bool escaped = has_unprintable(value);
   const bool has_backslash = value.find('\\') != std::string_view::npos;
-  std::string quoted = has_backslash ? "E'" : "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') quoted += c;
-    quoted += c;
+  std::string quoted = has_backslash || escaped ? "E'" : "'";
+  for (std::size_t pos = 0; pos < value.size();) {
+    const auto [cp, length] = schemas::decode_utf8(value, pos);
+    if (escaped && cp != 0xFFFFFFFF && schemas::is_unprintable(cp)) {
+      if (cp < 0x80) {
+        quoted += std::string("\\x") + kHexDigits[cp >> 4] + kHexDigits[cp & 0xF];
+      } else {
+        quoted += "\\u" + hex_escape(cp).substr(1);
+      }
+    } else {
+      if (value[pos] == '\'' || value[pos] == '\\') quoted += value[pos];
+      quoted.append(value, pos, length);
+    }
+    pos += length;
   }
   quoted += '\'';
   return quoted;

@@ -8,44 +8,137 @@ namespace pgshift::schemas {
 
 const char* object_kind_name(ObjectKind kind) {
   switch (kind) {
-    case ObjectKind::Schema: return "schema";
-    case ObjectKind::Extension: return "extension";
-    case ObjectKind::Table: return "table";
-    case ObjectKind::Column: return "column";
-    case ObjectKind::PrimaryKey: return "primary key";
-    case ObjectKind::UniqueConstraint: return "unique constraint";
-    case ObjectKind::CheckConstraint: return "check constraint";
-    case ObjectKind::ForeignKey: return "foreign key";
-    case ObjectKind::Index: return "index";
-    case ObjectKind::Sequence: return "sequence";
-    case ObjectKind::Enum: return "enum";
-    case ObjectKind::Domain: return "domain";
-    case ObjectKind::CompositeType: return "composite type";
-    case ObjectKind::View: return "view";
-    case ObjectKind::MaterializedView: return "materialized view";
-    case ObjectKind::Function: return "function";
-    case ObjectKind::Procedure: return "procedure";
-    case ObjectKind::Trigger: return "trigger";
+    case ObjectKind::Schema:
+      return "schema";
+    case ObjectKind::Extension:
+      return "extension";
+    case ObjectKind::Table:
+      return "table";
+    case ObjectKind::Column:
+      return "column";
+    case ObjectKind::PrimaryKey:
+      return "primary key";
+    case ObjectKind::UniqueConstraint:
+      return "unique constraint";
+    case ObjectKind::CheckConstraint:
+      return "check constraint";
+    case ObjectKind::ForeignKey:
+      return "foreign key";
+    case ObjectKind::Index:
+      return "index";
+    case ObjectKind::Sequence:
+      return "sequence";
+    case ObjectKind::Enum:
+      return "enum";
+    case ObjectKind::Domain:
+      return "domain";
+    case ObjectKind::CompositeType:
+      return "composite type";
+    case ObjectKind::View:
+      return "view";
+    case ObjectKind::MaterializedView:
+      return "materialized view";
+    case ObjectKind::Function:
+      return "function";
+    case ObjectKind::Procedure:
+      return "procedure";
+    case ObjectKind::Trigger:
+      return "trigger";
   }
   return "object";
 }
 
 namespace {
-auto id_key(const ObjectId& id) { return std::tie(id.kind, id.schema, id.table, id.name); }
+auto id_key(const ObjectId& id) {
+  return std::tie(id.kind, id.schema, id.table, id.name);
+}
 
 std::string qualified(const std::string& schema, const std::string& name) {
   return schema.empty() ? name : schema + "." + name;
 }
 }  // namespace
 
-bool operator==(const ObjectId& a, const ObjectId& b) { return id_key(a) == id_key(b); }
-bool operator!=(const ObjectId& a, const ObjectId& b) { return !(a == b); }
-bool operator<(const ObjectId& a, const ObjectId& b) { return id_key(a) < id_key(b); }
+bool operator==(const ObjectId& a, const ObjectId& b) {
+  return id_key(a) == id_key(b);
+}
+bool operator!=(const ObjectId& a, const ObjectId& b) {
+  return !(a == b);
+}
+bool operator<(const ObjectId& a, const ObjectId& b) {
+  return id_key(a) < id_key(b);
+}
 
 std::string describe(const ObjectId& id) {
   std::string text = std::string(object_kind_name(id.kind)) + " \"";
-  if (id.table.empty()) return text + qualified(id.schema, id.name) + "\"";
-  return text + id.name + "\" of table \"" + qualified(id.schema, id.table) + "\"";
+  if (id.table.empty()) return text + printable(qualified(id.schema, id.name)) + "\"";
+  return text + printable(id.name) + "\" of table \"" + printable(qualified(id.schema, id.table)) +
+         "\"";
+}
+
+bool is_unprintable(char32_t cp) {
+  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+         cp == 0x200F || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
+std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::size_t pos) {
+  constexpr std::pair<char32_t, std::size_t> kInvalid{0xFFFFFFFF, 1};
+  const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
+  const unsigned char lead = byte(pos);
+  if (lead < 0x80) return {lead, 1};
+  std::size_t length = 0;
+  char32_t cp = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    cp = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    cp = lead & 0x0F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    cp = lead & 0x07;
+  } else {
+    return kInvalid;
+  }
+  if (pos + length > text.size()) return kInvalid;
+  for (std::size_t idx = 1; idx < length; ++idx) {
+    if ((byte(pos + idx) & 0xC0) != 0x80) return kInvalid;
+    cp = (cp << 6) | (byte(pos + idx) & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+  if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return kInvalid;
+  }
+  return {cp, length};
+}
+
+std::string printable(std::string_view text) {
+  static const char* const kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t pos = 0; pos < text.size();) {
+    const auto [cp, length] = decode_utf8(text, pos);
+    if (cp == 0xFFFFFFFF) {
+      const auto value = static_cast<unsigned char>(text[pos]);
+      out += std::string("\\x") + kHex[value >> 4] + kHex[value & 0xF];
+    } else if (!is_unprintable(cp)) {
+      out.append(text, pos, length);
+    } else if (cp == '\n') {
+      out += "\\n";
+    } else if (cp == '\r') {
+      out += "\\r";
+    } else if (cp == '\t') {
+      out += "\\t";
+    } else if (cp < 0x80) {
+      out += std::string("\\x") + kHex[cp >> 4] + kHex[cp & 0xF];
+    } else {
+      out += std::string("\\u") + kHex[(cp >> 12) & 0xF] + kHex[(cp >> 8) & 0xF] +
+             kHex[(cp >> 4) & 0xF] + kHex[cp & 0xF];
+    }
+    pos += length;
+  }
+  return out;
 }
 
 bool operator==(const SequenceOptions& a, const SequenceOptions& b) {
@@ -81,9 +174,9 @@ bool operator==(const PrimaryKey& a, const PrimaryKey& b) {
 
 bool operator==(const UniqueConstraint& a, const UniqueConstraint& b) {
   return std::tie(a.name, a.columns, a.include, a.nulls_not_distinct, a.deferrable,
-                  a.initially_deferred, a.comment) ==
-         std::tie(b.name, b.columns, b.include, b.nulls_not_distinct, b.deferrable,
-                  b.initially_deferred, b.comment);
+                  a.initially_deferred, a.comment) == std::tie(b.name, b.columns, b.include,
+                                                               b.nulls_not_distinct, b.deferrable,
+                                                               b.initially_deferred, b.comment);
 }
 
 bool operator==(const CheckConstraint& a, const CheckConstraint& b) {
@@ -96,8 +189,7 @@ bool operator==(const ForeignKey& a, const ForeignKey& b) {
                   a.on_update, a.match, a.deferrable, a.initially_deferred, a.validated,
                   a.comment) ==
          std::tie(b.name, b.columns, b.ref_schema, b.ref_table, b.ref_columns, b.on_delete,
-                  b.on_update, b.match, b.deferrable, b.initially_deferred, b.validated,
-                  b.comment);
+                  b.on_update, b.match, b.deferrable, b.initially_deferred, b.validated, b.comment);
 }
 
 bool operator==(const IndexKey& a, const IndexKey& b) {
@@ -107,16 +199,16 @@ bool operator==(const IndexKey& a, const IndexKey& b) {
 
 bool operator==(const Index& a, const Index& b) {
   return std::tie(a.name, a.unique, a.nulls_not_distinct, a.method, a.keys, a.include, a.where,
-                  a.options, a.comment, a.valid) ==
-         std::tie(b.name, b.unique, b.nulls_not_distinct, b.method, b.keys, b.include, b.where,
-                  b.options, b.comment, b.valid);
+                  a.options, a.comment, a.valid) == std::tie(b.name, b.unique, b.nulls_not_distinct,
+                                                             b.method, b.keys, b.include, b.where,
+                                                             b.options, b.comment, b.valid);
 }
 
 bool operator==(const Trigger& a, const Trigger& b) {
-  return std::tie(a.name, a.timing, a.events, a.update_of, a.for_each_row, a.function,
-                  a.arguments, a.when, a.comment) ==
-         std::tie(b.name, b.timing, b.events, b.update_of, b.for_each_row, b.function,
-                  b.arguments, b.when, b.comment);
+  return std::tie(a.name, a.timing, a.events, a.update_of, a.for_each_row, a.function, a.arguments,
+                  a.when, a.comment) == std::tie(b.name, b.timing, b.events, b.update_of,
+                                                 b.for_each_row, b.function, b.arguments, b.when,
+                                                 b.comment);
 }
 
 bool operator==(const PartitionBy& a, const PartitionBy& b) {
@@ -131,12 +223,12 @@ bool operator==(const PartitionOf& a, const PartitionOf& b) {
 bool operator==(const Table& a, const Table& b) {
   return std::tie(a.name, a.columns, a.primary_key, a.unique_constraints, a.check_constraints,
                   a.foreign_keys, a.indexes, a.triggers, a.partition_by, a.partition_of,
-                  a.replica_identity, a.replica_identity_index, a.comment,
-                  a.backfill_batch_size, a.renamed_from) ==
+                  a.replica_identity, a.replica_identity_index, a.comment, a.backfill_batch_size,
+                  a.renamed_from) ==
          std::tie(b.name, b.columns, b.primary_key, b.unique_constraints, b.check_constraints,
                   b.foreign_keys, b.indexes, b.triggers, b.partition_by, b.partition_of,
-                  b.replica_identity, b.replica_identity_index, b.comment,
-                  b.backfill_batch_size, b.renamed_from);
+                  b.replica_identity, b.replica_identity_index, b.comment, b.backfill_batch_size,
+                  b.renamed_from);
 }
 
 bool operator==(const Sequence& a, const Sequence& b) {
@@ -154,9 +246,8 @@ bool operator==(const DomainCheck& a, const DomainCheck& b) {
 
 bool operator==(const Domain& a, const Domain& b) {
   return std::tie(a.name, a.base_type, a.default_expr, a.not_null, a.collation, a.checks,
-                  a.comment) ==
-         std::tie(b.name, b.base_type, b.default_expr, b.not_null, b.collation, b.checks,
-                  b.comment);
+                  a.comment) == std::tie(b.name, b.base_type, b.default_expr, b.not_null,
+                                         b.collation, b.checks, b.comment);
 }
 
 bool operator==(const CompositeAttribute& a, const CompositeAttribute& b) {
@@ -203,10 +294,10 @@ std::string function_signature(const Function& function) {
 }
 
 bool operator==(const Schema& a, const Schema& b) {
-  return std::tie(a.name, a.comment, a.tables, a.views, a.materialized_views, a.sequences,
-                  a.enums, a.domains, a.composite_types, a.functions) ==
-         std::tie(b.name, b.comment, b.tables, b.views, b.materialized_views, b.sequences,
-                  b.enums, b.domains, b.composite_types, b.functions);
+  return std::tie(a.name, a.comment, a.tables, a.views, a.materialized_views, a.sequences, a.enums,
+                  a.domains, a.composite_types, a.functions) ==
+         std::tie(b.name, b.comment, b.tables, b.views, b.materialized_views, b.sequences, b.enums,
+                  b.domains, b.composite_types, b.functions);
 }
 
 bool operator==(const Extension& a, const Extension& b) {
@@ -235,7 +326,9 @@ bool operator==(const Database& a, const Database& b) {
   return std::tie(a.extensions, a.schemas, a.ignore, a.drop_schemas) ==
          std::tie(b.extensions, b.schemas, b.ignore, b.drop_schemas);
 }
-bool operator!=(const Database& a, const Database& b) { return !(a == b); }
+bool operator!=(const Database& a, const Database& b) {
+  return !(a == b);
+}
 
 namespace {
 
@@ -390,8 +483,7 @@ std::vector<ModelProblem> validate(const Database& db) {
     report_duplicates(schema.sequences, ObjectKind::Sequence, schema.name, "", problems);
     report_duplicates(schema.enums, ObjectKind::Enum, schema.name, "", problems);
     report_duplicates(schema.domains, ObjectKind::Domain, schema.name, "", problems);
-    report_duplicates(schema.composite_types, ObjectKind::CompositeType, schema.name, "",
-                      problems);
+    report_duplicates(schema.composite_types, ObjectKind::CompositeType, schema.name, "", problems);
     for (size_t fn_idx = 1; fn_idx < schema.functions.size(); ++fn_idx) {
       const std::string signature = function_signature(schema.functions[fn_idx]);
       if (signature == function_signature(schema.functions[fn_idx - 1])) {

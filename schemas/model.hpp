@@ -25,6 +25,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pgshift::schemas {
@@ -69,7 +71,29 @@ bool operator==(const ObjectId& a, const ObjectId& b);
 bool operator!=(const ObjectId& a, const ObjectId& b);
 bool operator<(const ObjectId& a, const ObjectId& b);
 // Human form: `table "public.orders"`, `index "orders_pkey" on table "public.orders"`.
+// Names pass through printable(): a message is always one line.
 std::string describe(const ObjectId& id);
+
+// ---------------------------------------------------------------------------
+// Text for humans: names are arbitrary strings, messages and comments are not.
+// ---------------------------------------------------------------------------
+
+// The code points that may not appear raw where a reviewer reads text (a SQL
+// comment, a log line, a Markdown table): C0 controls and DEL (they end lines
+// and drive terminals), C1 controls, U+2028 and U+2029 (line and paragraph
+// separators), U+FEFF, and the bidirectional controls that reorder what is
+// shown (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069).
+bool is_unprintable(char32_t code_point);
+
+// One UTF-8 code point of `text` at `pos`: its value and length in bytes, or
+// {0xFFFFFFFF, 1} for a byte that does not start a valid sequence.
+std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::size_t pos);
+
+// `text` with every unprintable code point escaped as \n, \r, \t, \x1B or
+// \u202E, and every byte that is not UTF-8 as \xFF: always one line, shown in
+// logical order. Other text, backslashes included, is kept: printable() of a
+// printable text is the text itself.
+std::string printable(std::string_view text);
 
 // ---------------------------------------------------------------------------
 // Tables and what hangs off them.
@@ -97,13 +121,13 @@ int64_t default_sequence_max(const std::string& type, bool ascending);
 
 struct Column {
   std::string name;
-  std::string type;                         // as written / format_type(): "character varying(20)"
+  std::string type;  // as written / format_type(): "character varying(20)"
   bool not_null = false;
   std::optional<std::string> default_expr;  // nullopt: no default
   IdentityKind identity = IdentityKind::None;
-  SequenceOptions identity_options;         // meaningful only with identity
-  std::optional<std::string> generated;     // GENERATED ALWAYS AS (expr) STORED
-  std::optional<std::string> collation;     // nullopt: the type's default collation
+  SequenceOptions identity_options;      // meaningful only with identity
+  std::optional<std::string> generated;  // GENERATED ALWAYS AS (expr) STORED
+  std::optional<std::string> collation;  // nullopt: the type's default collation
   std::optional<std::string> comment;
   // Planning hints (YAML only; the catalog never sets them):
   std::optional<std::string> backfill;      // value for existing rows of a new/NOT NULL column
@@ -112,7 +136,7 @@ struct Column {
 bool operator==(const Column& a, const Column& b);
 
 struct PrimaryKey {
-  std::string name;                  // empty in YAML means "<table>_pkey"
+  std::string name;  // empty in YAML means "<table>_pkey"
   std::vector<std::string> columns;
   std::vector<std::string> include;  // INCLUDE (...) columns of the backing index
   bool deferrable = false;
@@ -136,7 +160,7 @@ struct CheckConstraint {
   std::string name;
   std::string expression;  // without the CHECK keyword and outer parentheses
   bool no_inherit = false;
-  bool validated = true;   // catalog state: false while NOT VALID
+  bool validated = true;  // catalog state: false while NOT VALID
   std::optional<std::string> comment;
 };
 bool operator==(const CheckConstraint& a, const CheckConstraint& b);
@@ -155,7 +179,7 @@ struct ForeignKey {
   MatchType match = MatchType::Simple;
   bool deferrable = false;
   bool initially_deferred = false;
-  bool validated = true;   // catalog state: false while NOT VALID
+  bool validated = true;  // catalog state: false while NOT VALID
   std::optional<std::string> comment;
 };
 bool operator==(const ForeignKey& a, const ForeignKey& b);
@@ -181,7 +205,7 @@ struct Index {
   std::string method = "btree";     // btree, hash, gist, gin, brin, spgist
   std::vector<IndexKey> keys;
   std::vector<std::string> include;
-  std::optional<std::string> where;  // partial index predicate
+  std::optional<std::string> where;            // partial index predicate
   std::map<std::string, std::string> options;  // WITH (fillfactor = 70, ...)
   std::optional<std::string> comment;
   bool valid = true;  // catalog state: false for an INVALID index (failed CONCURRENTLY build)
@@ -324,9 +348,10 @@ struct Function {
   std::string name;
   std::vector<FunctionArg> args;
   bool is_procedure = false;
-  std::string returns;  // "void", "trigger", "SETOF orders", "TABLE(id bigint)"; empty for procedures
+  std::string
+      returns;  // "void", "trigger", "SETOF orders", "TABLE(id bigint)"; empty for procedures
   std::string language = "sql";
-  std::string body;     // the source between the dollar quotes
+  std::string body;  // the source between the dollar quotes
   Volatility volatility = Volatility::Volatile;
   bool strict = false;
   bool security_definer = false;
@@ -396,7 +421,7 @@ bool operator==(const UnmodelledObject& a, const UnmodelledObject& b);
 std::string describe(const UnmodelledObject& object);
 
 struct CatalogFacts {
-  int server_version_num = 0;                  // e.g. 150004; 0 when unknown (YAML)
+  int server_version_num = 0;                     // e.g. 150004; 0 when unknown (YAML)
   std::map<std::string, TableStats> table_stats;  // key: "schema.table"
   std::vector<Dependency> dependencies;
   // Volatility of every function visible to the server, by "schema.name".

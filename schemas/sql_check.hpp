@@ -43,4 +43,11 @@ struct SqlProblem {
 // or parameter ($1) its place does not allow are problems.
 std::optional<SqlProblem> check_sql(SqlKind kind, const std::string& text);
 
+// Checks a LANGUAGE plpgsql body with PL/pgSQL's own parser, as the body of
+// "CREATE FUNCTION f(<arguments>) RETURNS <returns>" (a procedure when
+// `returns` is empty). Reports syntax errors only: what PL/pgSQL resolves
+// against the catalog is left to the server.
+std::optional<SqlProblem> check_plpgsql_body(const std::string& body, const std::string& arguments,
+                                             const std::string& returns);
+
 }  // namespace pgshift::schemas

@@ -155,6 +155,8 @@ class Loader {
   // A view's query without the final ";" pg_get_viewdef writes (and people
   // copy), checked as one query.
   std::string query_text(const YAML::Node& node, const std::string& path, std::string text);
+  // Reports a syntax error in a LANGUAGE plpgsql body (schemas/sql_check.hpp).
+  void check_plpgsql(Fields& fields, const Function& function);
   // Reports SQL text that is not exactly one `kind` (schemas/sql_check.hpp).
   void check_sql(const YAML::Node& node, const std::string& path, SqlKind kind,
                  const std::string& text);
@@ -531,6 +533,24 @@ Schema& Loader::schema_named(const std::string& name) {
 void Loader::load_document(const std::string& file, const std::string& text) {
   file_ = file;
   sources_.emplace_back(file, text);
+  // yaml-cpp takes invalid UTF-8 as it comes; names and SQL must be text.
+  int line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const auto [code_point, length] = decode_utf8(text, pos);
+    if (code_point == 0xFFFFFFFF) {
+      diagnostics_.push_back({file, line, static_cast<int>(pos - line_start) + 1, "",
+                              "invalid UTF-8: byte " +
+                                  std::to_string(static_cast<unsigned char>(text[pos])) +
+                                  " does not start a valid sequence"});
+      return;
+    }
+    if (code_point == '\n') {
+      ++line;
+      line_start = pos + 1;
+    }
+    pos += length;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -1098,6 +1118,7 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
                           const YAML::Node& name_node, bool procedure, Schema& target) {
   Function function{name};
   function.is_procedure = procedure;
+  const std::size_t problems_before = diagnostics_.size();
   std::vector<const char*> known = {"args", "language", "body", "security_definer", "comment"};
   if (!procedure) known.insert(known.end(), {"returns", "volatility", "strict"});
   Fields fields(*this, node, path, known);
@@ -1134,12 +1155,50 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
   fields.string("language", function.language, false);
   fields.string("body", function.body, true);
   if (function.language == "sql") fields.sql("body", SqlKind::SqlFunctionBody);
+  // Checked inside a CREATE FUNCTION of its arguments: only when they are valid.
+  if (function.language == "plpgsql" && diagnostics_.size() == problems_before) {
+    check_plpgsql(fields, function);
+  }
   fields.boolean("security_definer", function.security_definer);
   fields.optional_string("comment", function.comment);
   define({procedure ? ObjectKind::Procedure : ObjectKind::Function, schema, "",
           function_signature(function)},
          place(name_node, path));
   target.functions.push_back(function);
+}
+
+void Loader::check_plpgsql(Fields& fields, const Function& function) {
+  const Entry* body = fields.find("body");
+  if (body == nullptr || !body->value.IsScalar()) return;
+  std::string arguments;
+  for (const auto& arg : function.args) {
+    const char* mode = "";
+    switch (arg.mode) {
+      case ArgMode::In:
+        break;
+      case ArgMode::Out:
+        mode = "OUT ";
+        break;
+      case ArgMode::InOut:
+        mode = "INOUT ";
+        break;
+      case ArgMode::Variadic:
+        mode = "VARIADIC ";
+        break;
+      case ArgMode::Table:
+        continue;  // part of RETURNS TABLE (...)
+    }
+    std::string name;
+    if (!arg.name.empty()) {
+      name = "\"";
+      for (char c : arg.name) name += c == '"' ? std::string("\"\"") : std::string(1, c);
+      name += "\" ";
+    }
+    arguments += (arguments.empty() ? "" : ", ") + std::string(mode) + name + arg.type;
+  }
+  const auto problem =
+      check_plpgsql_body(function.body, arguments, function.is_procedure ? "" : function.returns);
+  if (problem) error(body->value, body->path, "invalid plpgsql body: " + problem->message);
 }
 
 Database Loader::finish() {
@@ -1168,12 +1227,18 @@ Database Loader::finish() {
   throw LoadError(diagnostics_, sources_);
 }
 
+// The contents of `path`, read up to kMaxFileBytes and one byte more, so that
+// a larger file (or /dev/zero) is recognized without being read to the end.
 std::optional<std::string> read_file(const std::filesystem::path& path) {
   std::ifstream stream(path, std::ios::binary);
   if (!stream) return std::nullopt;
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return text.str();
+  std::string text;
+  char buffer[65536];
+  while (text.size() <= kMaxFileBytes && stream.read(buffer, sizeof buffer).gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(stream.gcount()));
+  }
+  if (stream.bad()) return std::nullopt;
+  return text;
 }
 
 }  // namespace
@@ -1184,6 +1249,11 @@ LoadError::LoadError(std::vector<Diagnostic> diagnostics_in,
       diagnostics(std::move(diagnostics_in)) {}
 
 Database load_yaml_string(const std::string& text, const std::string& filename) {
+  if (text.size() > kMaxFileBytes) {
+    throw LoadError({{filename, 0, 0, "",
+                      "document is larger than " + std::to_string(kMaxFileBytes >> 20) +
+                          " MiB, the limit for a desired-state file"}});
+  }
   Loader loader;
   loader.load_document(filename, text);
   return loader.finish();
@@ -1212,6 +1282,12 @@ Database load_yaml_file(const std::string& path) {
   if (code) loader.report("could not read directory: " + code.message());
   for (const auto& file : files) {
     if (auto text = read_file(file)) {
+      if (text->size() > kMaxFileBytes) {
+        loader.set_file(file.string());
+        loader.report("file is larger than " + std::to_string(kMaxFileBytes >> 20) +
+                      " MiB, the limit for a desired-state file");
+        continue;
+      }
       loader.load_document(file.string(), *text);
     } else {
       loader.set_file(file.string());

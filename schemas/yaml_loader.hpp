@@ -12,6 +12,7 @@
 // called concurrently.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,10 @@ class LoadError : public pgshift::Error {
                      const std::vector<std::pair<std::string, std::string>>& sources = {});
   std::vector<Diagnostic> diagnostics;
 };
+
+// The largest file (or document) the loader reads: a desired state is text
+// written by people; a larger input is refused before it is parsed.
+constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20;
 
 // Loads a file, or a directory holding *.yaml and *.yml files (recursively,
 // read in sorted path order). Files of a directory are merged: a schema may be

@@ -153,3 +153,25 @@ TEST_CASE("a second statement in any SQL text field is refused by the dev server
     }
   }
 }
+
+TEST_CASE("a materialized view is built without data, so its query runs no function of the YAML",
+          "[cli][db]") {
+  TestDatabase db;
+  schemas::Database desired;
+  schemas::Schema schema{"public"};
+  schemas::Function function{"pwn"};
+  function.returns = "integer";
+  function.language = "plpgsql";
+  function.body = "BEGIN CREATE ROLE pwn_matview; RETURN 1; END";
+  schema.functions.push_back(function);
+  schemas::MaterializedView view{"m", "SELECT public.pwn() AS a"};
+  schema.materialized_views.push_back(view);
+  desired.schemas.push_back(schema);
+  schemas::canonicalize(desired);
+
+  const schemas::Database canonical = pgshift::cli::canonicalize_on_server(desired, db.url());
+  CHECK(db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'pwn_matview'") == "0");
+  REQUIRE(canonical.schemas.size() == 1);
+  REQUIRE(canonical.schemas[0].materialized_views.size() == 1);
+  CHECK(canonical.schemas[0].materialized_views[0].with_data);
+}

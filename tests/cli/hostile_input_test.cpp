@@ -77,3 +77,16 @@ TEST_CASE("SQL text that closes its place never reaches the server in plan or dr
     }
   }
 }
+
+TEST_CASE("an endless schema or plan file is refused at its size limit", "[cli][db]") {
+  TestDatabase db;
+  const CommandResult schema = run_pgshift({"plan", "--db", db.url(), "--schema", "/dev/zero"});
+  CHECK(schema.exit_code == 1);
+  CHECK(schema.output ==
+        "pgshift: /dev/zero: file is larger than 16 MiB, the limit for a desired-state file\n");
+  const CommandResult plan =
+      run_pgshift({"apply", "--db", db.url(), "--plan", "/dev/zero", "--yes"});
+  CHECK(plan.exit_code == 1);
+  CHECK(plan.output ==
+        "pgshift: plan file \"/dev/zero\" is larger than 64 MiB, the limit for a plan\n");
+}

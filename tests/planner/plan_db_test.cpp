@@ -172,7 +172,7 @@ TEST_CASE("rule 3: a volatile default on a filled table is added, set and backfi
 
   CHECK(contains(sql, "ADD COLUMN token uuid;"));
   CHECK(contains(sql, "ALTER COLUMN token SET DEFAULT " + uuid.stored + ";"));
-  CHECK(contains(sql, "SET token = " + uuid.stored));
+  CHECK(contains(sql, "SET token = (" + uuid.stored + ")"));
   CHECK(contains(sql, "ALTER COLUMN seen_at SET DEFAULT clock_timestamp();"));
   CHECK(contains(sql, "DO $pgshift$"));
   CHECK(checksum(db, "t", kFilledTableColumns) == before);
@@ -564,7 +564,7 @@ TEST_CASE("rule 12: a backfill expression fills existing rows in batches, the de
                  "            backfill: CASE WHEN qty >= 50 THEN 'silver' ELSE 'bronze' END\n",
                  "        backfill_batch_size: 300\n"));
 
-  CHECK(contains(sql, "SET tier = CASE WHEN qty >= 50 THEN 'silver' ELSE 'bronze' END"));
+  CHECK(contains(sql, "SET tier = (CASE WHEN qty >= 50 THEN 'silver' ELSE 'bronze' END)"));
   CHECK(contains(sql, "< pgshift_lo + 300 "));
   CHECK(checksum(db, "t", kFilledTableColumns) == before);
   CHECK(db.scalar("SELECT count(*) FROM t WHERE tier = 'silver'") == "1000");

@@ -286,3 +286,21 @@ TEST_CASE("a field that is the whole object is labelled as its value", "[plans][
              Catch::Contains("| `(value)` | <code>[sad, happy, angry]</code> | "
                              "<code>[sad, happy]</code> |\n"));
 }
+
+TEST_CASE("hostile names stay text in the Markdown drift report", "[plans]") {
+  plans::DriftReport report;
+  report.missing.push_back(
+      {schemas::ObjectKind::Table, "public", "", "x\n# forged heading <img src=y> [a](http://z)"});
+  plans::ChangedObject changed;
+  changed.object = {schemas::ObjectKind::View, "public", "", "v\u202E"};
+  changed.fields.push_back({"definition", std::string("SELECT 1\n| x"), std::string("a\x1b[2J")});
+  report.changed.push_back(changed);
+  const std::string markdown = plans::render_drift_markdown(report);
+  CHECK(markdown.find("\n# forged") == std::string::npos);
+  CHECK(markdown.find(" <img") == std::string::npos);
+  CHECK(markdown.find("[a](http") == std::string::npos);
+  CHECK(markdown.find("\u202E") == std::string::npos);
+  CHECK(markdown.find("\x1b") == std::string::npos);
+  CHECK_THAT(markdown, Catch::Contains("- table \"public.x\\\\n# forged heading \\<img src=y\\> "
+                                       "\\[a\\](http://z)\""));
+}

@@ -392,3 +392,37 @@ TEST_CASE("a NUL byte in any string is an error at its position, not a truncatio
   CHECK_THAT(errors_of(table("        comment: \"a\\0b\"\n")),
              Catch::Contains("contains a NUL byte"));
 }
+
+TEST_CASE("an input larger than the limit is refused without being read to the end", "[schemas]") {
+  try {
+    load_yaml_file("/dev/zero");
+    FAIL("/dev/zero loaded");
+  } catch (const LoadError& error) {
+    CHECK(std::string(error.what()) ==
+          "/dev/zero: file is larger than 16 MiB, the limit for a desired-state file");
+  }
+  CHECK(errors_of(std::string(kMaxFileBytes + 1, ' ')) ==
+        "f.yaml: document is larger than 16 MiB, the limit for a desired-state file");
+}
+
+TEST_CASE("invalid UTF-8 is reported at its line and column", "[schemas]") {
+  CHECK(errors_of("schemas:\n  public:\n    comment: \"ab\xff\"\n") ==
+        "f.yaml:3:17: invalid UTF-8: byte 255 does not start a valid sequence\n"
+        "    comment: \"ab\xff\"\n"
+        "                ^");
+  CHECK_THAT(errors_of("schemas: { \xc0\xaf: {} }\n"),
+             Catch::StartsWith("f.yaml:1:12: invalid UTF-8: byte 192"));
+  CHECK_THAT(errors_of("schemas: { \xed\xa0\x80: {} }\n"),
+             Catch::StartsWith("f.yaml:1:12: invalid UTF-8: byte 237"));
+}
+
+TEST_CASE("a plpgsql body is checked by PL/pgSQL's parser", "[schemas]") {
+  CHECK_THAT(errors_of("schemas: { public: { functions: { f: { returns: int, language: plpgsql, "
+                       "body: \"BEGIN RETURN 1 END\" } } } }\n"),
+             Catch::StartsWith("f.yaml:1:79: schemas.public.functions.f.body: invalid plpgsql "
+                               "body: syntax error at end of input"));
+  CHECK(errors_of("schemas: { public: { functions: { f: { args: [{ name: a, type: int, mode: out "
+                  "}], language: plpgsql, returns: int, body: \"BEGIN a := 1; END\" }, g: { "
+                  "returns: trigger, language: plpgsql, body: \"BEGIN NEW.x := now(); RETURN NEW; "
+                  "END\" } } } }\n") == "(loaded)");
+}

@@ -312,7 +312,13 @@ class ModelGenerator {
       function.strict = flag();
     }
     function.language = *rc::gen::elementOf(std::vector<std::string>{"sql", "plpgsql", text()});
-    function.body = function.language == "sql" ? query() : text();
+    function.body =
+        function.language == "sql" ? query()
+        : function.language == "plpgsql"
+            ? *rc::gen::elementOf(std::vector<std::string>{"BEGIN NULL; END",
+                                                           "DECLARE x text := 'a: b # c';\nBEGIN "
+                                                           "NULL; END"})
+            : text();
     function.security_definer = flag();
     function.comment = optional_text();
     return function;
