@@ -103,7 +103,7 @@ std::string plan_hash(const Plan& plan) {
 }
 
 std::string describe_unfinished(const UnfinishedApply& run) {
-  return fmt::format("plan {} (started {}, {} of {} steps done)", run.plan_hash, run.started_at,
+  return fmt::format("plan {}, started {}, {} of {} steps done", run.plan_hash, run.started_at,
                      run.steps_done, run.steps);
 }
 

@@ -164,7 +164,7 @@ std::vector<UnfinishedApply> unfinished_applies(const std::string& target);
 // ApplyError while another apply runs.
 std::vector<UnfinishedApply> abandon_unfinished_applies(const std::string& target);
 
-// `plan H (started T, N of M steps done)`.
+// `plan H, started T, N of M steps done`.
 std::string describe_unfinished(const UnfinishedApply& run);
 
 // 16 hex digits identifying what `plan` executes (its fingerprint and every
