@@ -2,6 +2,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/planning.hpp"
+#include "plans/apply.hpp"
 #include "plans/render_json.hpp"
 #include "plans/render_markdown.hpp"
 #include "plans/render_sql.hpp"
@@ -27,6 +28,15 @@ int run_plan(const PlanArgs& args) {
   const PreparedPlan prepared = prepare_plan(args.inputs);
   const plans::Plan& plan = prepared.plan;
 
+  // A killed or failed apply is resumed, not re-planned: say so, since this
+  // plan starts from its half-done catalog and cannot be applied before it.
+  for (const auto& run : plans::unfinished_applies(args.inputs.db)) {
+    std::cerr << "pgshift plan: warning: the database has an unfinished apply ("
+              << plans::describe_unfinished(run)
+              << "); `pgshift apply` with the command that started it resumes it, and no other "
+                 "plan can be applied until it is finished or abandoned (`pgshift apply "
+                 "--abandon`)\n";
+  }
   if (report_refusals(plan, args.inputs.allow_hazards, "plan")) return 1;
   write_output(render(plan, args.format), args.output, "plan");
   if (plan.steps.empty()) {

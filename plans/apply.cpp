@@ -112,7 +112,6 @@ namespace {
 std::vector<UnfinishedApply> unfinished_in(detail::Journal& journal) {
   std::vector<UnfinishedApply> runs;
   if (!journal.exists()) return runs;
-  journal.create();  // an older pgshift's journal gets its newer columns
   for (const detail::RunRecord& record : journal.unfinished_runs()) {
     UnfinishedApply run{record.plan_hash, record.desired_hash, std::nullopt, record.steps,
                         record.steps_done, record.started_at};

@@ -154,8 +154,7 @@ struct UnfinishedApply {
 };
 
 // The unfinished runs in the journal of `target`, oldest first; none when it
-// has no journal. Changes nothing but an older pgshift's journal tables,
-// which get their newer columns. Throws pgshift::Error when the server cannot be
+// has no journal. Reads only. Throws pgshift::Error when the server cannot be
 // reached or a journaled plan does not parse.
 std::vector<UnfinishedApply> unfinished_applies(const std::string& target);
 

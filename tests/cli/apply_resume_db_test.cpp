@@ -303,6 +303,10 @@ TEST_CASE("an unfinished apply of another desired state is refused until abandon
                                  "resume it, or abandon it with `pgshift apply --abandon`, then "
                                  "plan again"));
   CHECK(db.scalar("SELECT to_regclass('public.other') IS NULL") == "t");
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", second});
+  INFO(planned.output);
+  CHECK(contains(planned.output, "pgshift plan: warning: the database has an unfinished apply "
+                                 "(plan "));
 
   const auto abandoned = run_pgshift({"apply", "--db", db.url(), "--abandon"});
   INFO(abandoned.output);
