@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
+#include "catalog/null_counts.hpp"
 #include "catalog/reader.hpp"
 #include "cli/dev_database.hpp"
 #include "schemas/error.hpp"
@@ -210,10 +212,49 @@ schemas::Database expected_catalog(const schemas::Database& current,
   return desired;
 }
 
+bool not_null_in(const schemas::Table& table, const schemas::Column& column) {
+  return column.not_null ||
+         (table.primary_key && std::find(table.primary_key->columns.begin(),
+                                         table.primary_key->columns.end(),
+                                         column.name) != table.primary_key->columns.end());
+}
+
+// A column of an existing table that the desired state makes NOT NULL (or a
+// primary key column) without a backfill: the plan's VALIDATE would fail on
+// its NULL rows. They are counted (read-only) and refused by name and count
+// before anything runs: the YAML must say what they become (`backfill:`).
+void refuse_nulls_without_backfill(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  std::unique_ptr<pqxx::connection> conn;
+  for (const auto& schema : prepared.desired.schemas) {
+    for (const auto& table : schema.tables) {
+      const schemas::Table* before = schemas::find_table(
+          prepared.current, schema.name, table.renamed_from.value_or(table.name));
+      if (before == nullptr) continue;
+      for (const auto& column : table.columns) {
+        if (column.backfill || !not_null_in(table, column)) continue;
+        const schemas::Column* was =
+            schemas::find_named(before->columns, column.renamed_from.value_or(column.name));
+        if (was == nullptr || not_null_in(*before, *was)) continue;
+        if (!conn) conn = catalog::connect(inputs.db);
+        const int64_t nulls = catalog::count_nulls(*conn, schema.name, before->name, was->name);
+        if (nulls == 0) continue;
+        prepared.plan.diagnostics.push_back(
+            {plans::Severity::Error,
+             {schemas::ObjectKind::Column, schema.name, table.name, column.name},
+             "column \"" + column.name + "\" of table \"" + schema.name + "." + table.name +
+                 "\" has " + std::to_string(nulls) + " row" + (nulls == 1 ? "" : "s") +
+                 " holding NULL and cannot be made NOT NULL without a backfill; give it "
+                 "backfill: <expression> in the YAML (its default, for one) to fill them"});
+      }
+    }
+  }
+}
+
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   planner::PlanOptions options = plan_options(inputs);
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
+  refuse_nulls_without_backfill(inputs, prepared);
   prepared.plan.ignore = prepared.desired.ignore;
   prepared.plan.target_fingerprint =
       catalog::schema_fingerprint(expected_catalog(prepared.current, prepared.desired));

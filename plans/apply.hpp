@@ -175,8 +175,7 @@ struct UnfinishedApply {
 };
 
 // The unfinished runs in the journal of `target`, oldest first; none when it
-// has no journal. Changes nothing but an older pgshift's journal tables,
-// which get their newer columns. Throws pgshift::Error when the server cannot be
+// has no journal. Reads only. Throws pgshift::Error when the server cannot be
 // reached or a journaled plan does not parse.
 std::vector<UnfinishedApply> unfinished_applies(const std::string& target);
 
@@ -185,7 +184,7 @@ std::vector<UnfinishedApply> unfinished_applies(const std::string& target);
 // ApplyError while another apply runs.
 std::vector<UnfinishedApply> abandon_unfinished_applies(const std::string& target);
 
-// `plan H (started T, N of M steps done)`.
+// `plan H, started T, N of M steps done`.
 std::string describe_unfinished(const UnfinishedApply& run);
 
 // 16 hex digits identifying what `plan` executes (its fingerprint and every

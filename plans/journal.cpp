@@ -64,6 +64,17 @@ constexpr const char* kStartRun =
     "started_at = now(), finished_at = NULL, abandoned_at = NULL, "
     "desired_hash = excluded.desired_hash, plan_json = excluded.plan_json "
     "WHERE _pgshift.apply_runs.abandoned_at IS NOT NULL";
+constexpr const char* kJournalCurrent =
+    "SELECT count(*) = 1 FROM pg_attribute WHERE attrelid = '_pgshift.apply_runs'::regclass "
+    "AND attname = 'abandoned_at' AND NOT attisdropped";
+// A journal of an older pgshift: no plan, no desired state, nothing abandoned.
+constexpr const char* kUnfinishedRunsBefore = R"sql(
+SELECT r.plan_hash, '', '', r.steps,
+       (SELECT count(*) FROM _pgshift.apply_steps s WHERE s.plan_hash = r.plan_hash),
+       to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')
+FROM _pgshift.apply_runs r
+WHERE r.finished_at IS NULL
+ORDER BY r.started_at, r.plan_hash)sql";
 constexpr const char* kUnfinishedRuns = R"sql(
 SELECT r.plan_hash, coalesce(r.desired_hash, ''), coalesce(r.plan_json, ''), r.steps,
        (SELECT count(*) FROM _pgshift.apply_steps s WHERE s.plan_hash = r.plan_hash),
@@ -125,7 +136,8 @@ void Journal::start(const Plan& plan, const std::string& desired_hash) {
 std::vector<RunRecord> Journal::unfinished_runs() {
   pqxx::nontransaction tx(conn_);
   std::vector<RunRecord> runs;
-  for (const auto& row : catalog::exec_one(tx, kUnfinishedRuns)) {
+  const bool current = catalog::exec_one(tx, kJournalCurrent)[0][0].as<bool>();
+  for (const auto& row : catalog::exec_one(tx, current ? kUnfinishedRuns : kUnfinishedRunsBefore)) {
     runs.push_back(RunRecord{row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].as<int>(),
                              row[4].as<int>(), row[5].c_str()});
   }

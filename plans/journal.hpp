@@ -61,7 +61,8 @@ class Journal {
   // abandoned earlier starts over), with the plan and `desired_hash` ("" for
   // none). REQUIRES: exists().
   void start(const Plan& plan, const std::string& desired_hash);
-  // Every run neither finished nor abandoned, oldest first. REQUIRES: exists().
+  // Every run neither finished nor abandoned, oldest first; reads only, an
+  // older pgshift's journal too (its runs have no plan). REQUIRES: exists().
   std::vector<RunRecord> unfinished_runs();
   // Marks that run abandoned (its rows are kept until the same plan starts
   // again). REQUIRES: exists().

@@ -209,3 +209,132 @@ TEST_CASE("apply --schema killed with SIGKILL at any point resumes its plan and 
     }
   }
 }
+
+TEST_CASE("NULLs in a column made NOT NULL without a backfill are refused at plan time by count",
+          "[cli][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY, tier text);"
+      "INSERT INTO t SELECT g, CASE WHEN g % 4 = 0 THEN NULL ELSE 'gold' END "
+      "FROM generate_series(1, 1000) g;"
+      "ANALYZE t");
+  const std::string kept = "SELECT md5(string_agg(id || ':' || tier, ',' ORDER BY id)) FROM t "
+                           "WHERE id % 4 <> 0";
+  const std::string before = db.scalar(kept);
+  const TempDir dir;
+  const std::string table_yaml = R"yaml(
+schemas:
+  public:
+    tables:
+      t:
+        primary_key: [id]
+        columns:
+          id: bigint
+)yaml";
+  const std::string yaml = dir.write(
+      "schema.yaml",
+      table_yaml + "          tier: { type: text, nullable: false, default: \"'bronze'\" }\n");
+  const std::string message =
+      "error: column \"tier\" of table \"public.t\" has 250 rows holding NULL and cannot be "
+      "made NOT NULL without a backfill; give it backfill: <expression> in the YAML (its "
+      "default, for one) to fill them";
+
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", yaml});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 1);
+  CHECK(contains(planned.output, "pgshift plan: " + message));
+
+  const auto applied = run_pgshift({"apply", "--db", db.url(), "--schema", yaml, "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 1);
+  CHECK(contains(applied.output, "pgshift apply: " + message));
+  CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgshift'") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM pg_attrdef WHERE adrelid = 't'::regclass") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM t WHERE tier IS NULL") == "250");
+
+  // Asked for in the YAML, the backfill fills them and the column converges.
+  const std::string filled = dir.write(
+      "filled.yaml", table_yaml +
+                         "          tier: { type: text, nullable: false, default: \"'bronze'\", "
+                         "backfill: \"'bronze'\" }\n");
+  const auto converged = run_pgshift({"apply", "--db", db.url(), "--schema", filled, "--yes"});
+  INFO(converged.output);
+  CHECK(converged.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM t WHERE tier = 'bronze'") == "250");
+  CHECK(db.scalar(kept) == before);
+  CHECK(db.scalar("SELECT attnotnull FROM pg_attribute WHERE attrelid = 't'::regclass "
+                  "AND attname = 'tier'") == "t");
+}
+
+TEST_CASE("an unfinished apply of another desired state is refused until abandoned",
+          "[cli][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY, payload text NOT NULL);"
+      "INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g;"
+      "ANALYZE t");
+  const std::string checksum = db.scalar(kChecksum);
+  const TempDir dir;
+  const std::string first = dir.write("first.yaml", kDesiredYaml);
+  const auto scratch_before = scratch_databases(db);
+  pqxx::connection watcher(db.url());
+  const pid_t child = spawn_pgshift({"apply", "--db", db.url(), "--schema", first, "--yes",
+                                     "--batch-size", "1000", "--pause", "20ms"},
+                                    dir.path() + "/killed.log");
+  REQUIRE(poll(watcher,
+               "SELECT coalesce(max(rows_done), 0) >= 5000 FROM _pgshift.apply_backfills", 60s));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  REQUIRE(poll(watcher,
+               "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name LIKE "
+               "'pgshift apply%' AND pid <> pg_backend_pid()",
+               30s));
+  drop_leftover_scratch(db, scratch_before);
+  const std::string second_text =
+      std::string(kDesiredYaml) + "      other:\n        columns:\n          id: integer\n";
+  const std::string second = dir.write("second.yaml", second_text);
+
+  const auto refused = run_pgshift({"apply", "--db", db.url(), "--schema", second, "--yes"});
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output,
+                 "pgshift apply: the database has an unfinished apply of another plan (plan "));
+  CHECK(contains(refused.output, " of 10 steps done): run the command that started it again to "
+                                 "resume it, or abandon it with `pgshift apply --abandon`, then "
+                                 "plan again"));
+  CHECK(db.scalar("SELECT to_regclass('public.other') IS NULL") == "t");
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", second});
+  INFO(planned.output);
+  CHECK(contains(planned.output, "pgshift plan: warning: the database has an unfinished apply "
+                                 "(plan "));
+
+  const auto abandoned = run_pgshift({"apply", "--db", db.url(), "--abandon"});
+  INFO(abandoned.output);
+  CHECK(abandoned.exit_code == 0);
+  CHECK(contains(abandoned.output, "pgshift apply: abandoned the unfinished apply of plan "));
+  const auto nothing_left = run_pgshift({"apply", "--db", db.url(), "--abandon"});
+  CHECK(nothing_left.exit_code == 0);
+  CHECK(contains(nothing_left.output, "pgshift apply: no unfinished apply to abandon"));
+
+  // Planned anew from the half-done catalog: "tag" exists with NULLs, and
+  // the YAML gives it no backfill: refused by count, not a failing VALIDATE.
+  const auto half_done = run_pgshift({"apply", "--db", db.url(), "--schema", second, "--yes"});
+  INFO(half_done.output);
+  CHECK(half_done.exit_code == 1);
+  CHECK(contains(half_done.output, "error: column \"tag\" of table \"public.t\" has "));
+  CHECK(contains(half_done.output, " rows holding NULL and cannot be made NOT NULL"));
+
+  std::string with_backfill = second_text;
+  const std::string tag = "tag: { type: text, nullable: false, default: \"md5(random()::text)\"";
+  const size_t at = with_backfill.find(tag);
+  REQUIRE(at != std::string::npos);
+  with_backfill.insert(at + tag.size(), ", backfill: \"md5(random()::text)\"");
+  const std::string third = dir.write("third.yaml", with_backfill);
+  const auto converged = run_pgshift({"apply", "--db", db.url(), "--schema", third, "--yes"});
+  INFO(converged.output);
+  CHECK(converged.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM t WHERE tag IS NULL") == "0");
+  CHECK(db.scalar("SELECT to_regclass('public.other') IS NOT NULL") == "t");
+  CHECK(db.scalar(kChecksum) == checksum);
+  CHECK(db.scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == "0");
+}

@@ -218,3 +218,39 @@ TEST_CASE("a plan file without a target fingerprint is refused", "[cli][db]") {
                                      "plan again"));
   CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgshift'") == "0");
 }
+
+TEST_CASE("an index redefined under a temporary name verifies once renamed", "[cli][db]") {
+  TestDatabase db;
+  db.exec(kTableSql);
+  db.exec("CREATE INDEX t_payload_idx ON t (payload)");
+  const TempDir dir;
+  const std::string yaml = dir.write("schema.yaml", R"yaml(
+schemas:
+  public:
+    tables:
+      t:
+        primary_key: [id]
+        columns:
+          id: bigint
+          payload: { type: text, nullable: false }
+        indexes:
+          t_payload_idx: { columns: [payload], where: "id > 0" }
+      sentinel:
+        columns:
+          id: integer
+)yaml");
+  const std::string plan = dir.path() + "/plan.json";
+  const auto planned = run_pgshift(
+      {"plan", "--db", db.url(), "--schema", yaml, "--format", "json", "-o", plan});
+  INFO(planned.output);
+  REQUIRE(planned.exit_code == 2);
+  CHECK(contains(dir.read("plan.json"), "_pgshift_new"));
+
+  const auto applied = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
+
+  INFO(applied.output);
+  CHECK(applied.exit_code == 0);
+  CHECK(contains(applied.output, "verified: the schema is the plan's target"));
+  CHECK(db.scalar("SELECT pg_get_indexdef('t_payload_idx'::regclass) LIKE '%WHERE (id > 0)'") ==
+        "t");
+}
