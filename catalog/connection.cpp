@@ -1,9 +1,9 @@
 #include "catalog/connection.hpp"
 
+#include <libpq-fe.h>
+
 #include <cstdlib>
 #include <vector>
-
-#include <libpq-fe.h>
 
 #include "schemas/error.hpp"
 
@@ -153,6 +153,10 @@ std::string conninfo_quote(const std::string& value) {
 }
 
 }  // namespace
+
+pqxx::result exec_one(pqxx::transaction_base& tx, const std::string& statement) {
+  return tx.exec_params(statement);
+}
 
 std::string with_database(const std::string& target, const std::string& dbname) {
   char* error = nullptr;

@@ -6,9 +6,8 @@
 #pragma once
 
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 namespace pgshift::catalog {
 
@@ -27,6 +26,14 @@ std::string redact(const std::string& target);
 // their meaning; only the database changes.
 // Throws pgshift::Error naming redact(target) when libpq cannot parse it.
 std::string with_database(const std::string& target, const std::string& dbname);
+
+// Runs `statement` in `tx` through the extended query protocol (libpq's
+// PQexecParams), which the server refuses when the text holds more than one
+// statement ("cannot insert multiple commands into a prepared statement",
+// SQLSTATE 42601). Every statement pgshift sends goes through here or through
+// exec_params, so SQL text that escaped its place still cannot add a statement.
+// Throws what pqxx throws.
+pqxx::result exec_one(pqxx::transaction_base& tx, const std::string& statement);
 
 // How a target is named in messages: redact(target), or a description of the
 // libpq defaults when `target` is empty.

@@ -1,5 +1,6 @@
 #include "catalog/fingerprint.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
@@ -167,6 +168,23 @@ std::string fingerprint(const schemas::Database& db) {
   for (const auto& schema : db.schemas) add(digest, schema);
   digest.add(db.ignore);
   return digest.hex();
+}
+
+std::string schema_fingerprint(schemas::Database db) {
+  db.ignore.clear();
+  for (auto& schema : db.schemas) {
+    for (auto& table : schema.tables) {
+      table.backfill_batch_size.reset();
+      table.renamed_from.reset();
+      for (auto& column : table.columns) {
+        column.backfill.reset();
+        column.renamed_from.reset();
+      }
+      std::sort(table.columns.begin(), table.columns.end(),
+                [](const schemas::Column& a, const schemas::Column& b) { return a.name < b.name; });
+    }
+  }
+  return fingerprint(db);
 }
 
 }  // namespace pgshift::catalog

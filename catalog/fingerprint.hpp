@@ -14,4 +14,13 @@ namespace pgshift::catalog {
 // REQUIRES: schemas::canonicalize(db) was called.
 std::string fingerprint(const schemas::Database& db);
 
+// The fingerprint of `db` as a catalog shows it once a plan has run: the
+// planning hints (backfill, renamed_from, backfill_batch_size), the ignore
+// list and the order of columns (a column added to an existing table comes
+// last, wherever the YAML puts it) are left out. A plan records it for the
+// desired model canonicalised by the server (Plan::target_fingerprint); the
+// applier compares it with the catalog read back, ignored objects removed.
+// REQUIRES: schemas::canonicalize(db) was called.
+std::string schema_fingerprint(schemas::Database db);
+
 }  // namespace pgshift::catalog

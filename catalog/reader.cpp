@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
 
 namespace pgshift::catalog {
@@ -692,7 +693,7 @@ class CatalogRead {
 
   // A query on the whole server (extensions, facts), without parameters.
   pqxx::result query_server(const std::string& what, const char* sql) {
-    return guarded(what, [&] { return tx_.exec(sql); });
+    return guarded(what, [&] { return exec_one(tx_, sql); });
   }
 
   static std::string first_line(const std::string& message) {
@@ -914,18 +915,29 @@ class CatalogRead {
     }
   }
 
+  // pg_get_viewdef ends the query with ";": the model holds the query alone,
+  // so that statements can go on after it ("WITH NO DATA").
+  static std::string view_query(const pqxx::field& field) {
+    std::string query = field.as<std::string>();
+    while (!query.empty() &&
+           (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
+      query.pop_back();
+    }
+    return query;
+  }
+
   void read_views() {
     for (const auto& row : query("views", kViewsQuery)) {
       const std::string schema = row[1].as<std::string>();
       if (char_of(row[3]) == 'v') {
-        schemas_[schema].views.push_back({row[2].as<std::string>(), row[4].as<std::string>(),
+        schemas_[schema].views.push_back({row[2].as<std::string>(), view_query(row[4]),
                                           options_map(row[5]), optional_text(row[7])});
         continue;
       }
       MaterializedViewSlot slot;
       slot.schema = schema;
       slot.view.name = row[2].as<std::string>();
-      slot.view.definition = row[4].as<std::string>();
+      slot.view.definition = view_query(row[4]);
       slot.view.options = options_map(row[5]);
       slot.view.with_data = row[6].as<bool>();
       slot.view.comment = optional_text(row[7]);

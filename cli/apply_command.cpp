@@ -1,18 +1,29 @@
 // pgshift apply: apply a saved plan (--plan) or plan and apply in one go
-// (--schema). Exit codes: 0 applied and verified (or nothing to do, or a dry
-// run), 1 error, refusal, or differences left after the last step.
+// (--schema), resuming an unfinished run of the same desired state; --abandon
+// gives up unfinished runs. Exit codes (cli/exit_codes.hpp): 0 applied and
+// verified (or nothing to do, a dry run, or abandoned), 1 error, refusal, or
+// differences left after the last step.
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "catalog/fingerprint.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/interrupts.hpp"
 #include "cli/planning.hpp"
 #include "plans/apply.hpp"
 #include "plans/render_json.hpp"
 #include "plans/render_sql.hpp"
+#include "catalog/connection.hpp"
 #include "schemas/error.hpp"
 
 namespace pgshift::cli {
@@ -22,6 +33,7 @@ namespace {
 struct ApplyArgs {
   PlanningInputs inputs;
   std::string plan_path;
+  std::string expect_hash;  // --expect-hash: the content hash of the reviewed plan
   int retries = 10;
   int64_t batch_size = 0;
   std::string batch_target = "200ms";
@@ -30,15 +42,57 @@ struct ApplyArgs {
   std::string on_long_tx = "report";
   bool dry_run = false;
   bool yes = false;
+  bool abandon = false;  // --abandon: mark unfinished runs abandoned, apply nothing
   bool lock_timeout_given = false;  // --lock-timeout overrides a saved plan's timeouts
 };
 
-plans::Plan read_plan_file(const std::string& path) {
+// Reads a plan file for `apply --plan`; refuses one whose content hash is
+// not `expect_hash` (when given), and one without a target fingerprint (made
+// before pgshift recorded it): its result could not be verified.
+plans::Plan read_plan_file(const std::string& path, const std::string& expect_hash) {
   std::ifstream in(path);
   if (!in) throw pgshift::Error("could not read plan file \"" + path + "\"");
   std::ostringstream text;
   text << in.rdbuf();
-  return plans::plan_from_json(text.str());
+  const std::string content = text.str();
+  const size_t first = content.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || content[first] != '{') {
+    throw pgshift::Error("\"" + path +
+                         "\" is not a JSON plan; apply --plan reads the JSON rendering: "
+                         "pgshift plan --format json -o plan.json (or any -o FILE.json)");
+  }
+  plans::Plan plan;
+  try {
+    plan = plans::plan_from_json(content);
+  } catch (const pgshift::Error& e) {
+    throw pgshift::Error("\"" + path + "\": " + e.what());
+  }
+  if (!expect_hash.empty()) {
+    const std::string expected =
+        expect_hash.rfind("sha256:", 0) == 0 ? expect_hash : "sha256:" + expect_hash;
+    const std::string found = plans::plan_content_hash(plan);
+    if (found != expected) {
+      throw pgshift::Error("plan file \"" + path + "\" has hash " + found + ", not " + expected +
+                           " (--expect-hash): it is not the plan that was reviewed; nothing "
+                           "was applied");
+    }
+  }
+  if (plan.target_fingerprint.empty()) {
+    throw pgshift::Error("plan file \"" + path +
+                         "\" has no target_fingerprint (made by an older pgshift), so its "
+                         "result cannot be verified against the schema; plan again");
+  }
+  return plan;
+}
+
+// Redrawing one progress line needs escape codes: only on a terminal, and
+// not when NO_COLOR (https://no-color.org) is set or TERM is dumb.
+bool terminal_effects(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  if (no_color != nullptr && *no_color != '\0') return false;
+  if (term != nullptr && std::strcmp(term, "dumb") == 0) return false;
+  return ::isatty(fd) != 0;
 }
 
 plans::ApplyOptions apply_options(const ApplyArgs& args) {
@@ -59,7 +113,7 @@ plans::ApplyOptions apply_options(const ApplyArgs& args) {
                                                     : plans::OnLongTx::Report;
   options.dry_run = args.dry_run;
   options.log = &std::cerr;
-  options.progress_bar = ::isatty(STDERR_FILENO) != 0;
+  options.progress_bar = terminal_effects(STDERR_FILENO);
   return options;
 }
 
@@ -78,22 +132,101 @@ bool confirmed(const plans::Plan& plan, const std::string& target) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
+// The command that resumes an interrupted run: apply --plan of the same plan
+// (in --schema mode, saved now as JSON), the same apply options, --yes.
+std::string resume_command(const ApplyArgs& args, const plans::Plan& plan) {
+  std::string plan_path = args.plan_path;
+  if (plan_path.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    plan_path = (std::filesystem::path(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") /
+                 ("pgshift-plan-" + plans::plan_hash(plan) + ".json"))
+                    .string();
+    write_output(plans::render_json(plan), plan_path, "the plan to resume");
+  }
+  std::string command = shell_quote(program_path()) + " apply";
+  if (!args.inputs.db.empty()) {
+    command += " --db " + shell_quote(catalog::redact(args.inputs.db));
+  }
+  command += " --plan " + shell_quote(plan_path);
+  if (args.lock_timeout_given) command += " --lock-timeout " + shell_quote(args.inputs.lock_timeout);
+  const ApplyArgs defaults;
+  if (args.retries != defaults.retries) command += " --retries " + std::to_string(args.retries);
+  if (args.batch_size > 0) command += " --batch-size " + std::to_string(args.batch_size);
+  if (args.batch_size == 0 && args.batch_target != defaults.batch_target) {
+    command += " --batch-target " + shell_quote(args.batch_target);
+  }
+  if (args.pause != defaults.pause) command += " --pause " + shell_quote(args.pause);
+  if (args.long_tx_threshold != defaults.long_tx_threshold) {
+    command += " --long-tx-threshold " + shell_quote(args.long_tx_threshold);
+  }
+  if (args.on_long_tx != defaults.on_long_tx) command += " --on-long-tx " + args.on_long_tx;
+  return command + " --yes";
+}
+
+// Registers a stop flag with the interrupt watcher for the life of a run.
+class StopFlag {
+ public:
+  StopFlag() { interrupts::set_stop_flag(&flag_); }
+  ~StopFlag() { interrupts::set_stop_flag(nullptr); }
+  StopFlag(const StopFlag&) = delete;
+  StopFlag& operator=(const StopFlag&) = delete;
+  const std::atomic<bool>* get() const { return &flag_; }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
+// apply --abandon: the journal forgets its unfinished runs, so that a new
+// plan may be made and applied. The schema is left as the runs left it.
+int run_abandon(const ApplyArgs& args) {
+  const auto runs = plans::abandon_unfinished_applies(args.inputs.db);
+  if (runs.empty()) std::cerr << "pgshift apply: no unfinished apply to abandon\n";
+  for (const auto& run : runs) {
+    std::cerr << "pgshift apply: abandoned the unfinished apply of " << describe_unfinished(run)
+              << "; what it did stays in the database\n";
+  }
+  return 0;
+}
+
 int run_apply(const ApplyArgs& args) {
+  if (args.abandon) return run_abandon(args);
   const bool schema_mode = args.plan_path.empty();
   plans::Plan plan;
   schemas::Database desired;  // canonical, in --schema mode
   plans::ApplyOptions options = apply_options(args);
   if (schema_mode) {
-    const PreparedPlan prepared = prepare_plan(args.inputs);
-    plan = prepared.plan;
-    desired = prepared.desired;
-    if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return 1;
-    if (plan.steps.empty()) {
-      std::cerr << "pgshift apply: the database already matches the schema; nothing to do\n";
-      return 0;
+    // Resume is the default: an unfinished run of this desired state goes on
+    // with its own plan. Planning again from the half-done catalog would not
+    // know what the run was in the middle of (a column added, not yet filled).
+    desired = prepare_desired(args.inputs);
+    options.desired_fingerprint = catalog::fingerprint(desired);
+    const auto unfinished = plans::unfinished_applies(args.inputs.db);
+    const auto same = std::find_if(unfinished.begin(), unfinished.end(), [&](const auto& run) {
+      return run.desired_fingerprint == options.desired_fingerprint && run.plan.has_value();
+    });
+    if (same != unfinished.end()) {
+      plan = *same->plan;
+      std::cerr << "pgshift apply: resuming the unfinished apply of this schema: "
+                << plans::describe_unfinished(*same)
+                << "; to plan anew instead, abandon it with `pgshift apply --abandon`\n";
+      if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return kExitError;
+    } else if (!unfinished.empty()) {
+      std::cerr << "pgshift apply: the database has an unfinished apply of another plan ("
+                << plans::describe_unfinished(unfinished.front())
+                << "): run the command that started it again to resume it, or abandon it with "
+                   "`pgshift apply --abandon`, then plan again\n";
+      return kExitError;
+    } else {
+      const PreparedPlan prepared = replan(args.inputs, desired);
+      plan = prepared.plan;
+      if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return kExitError;
+      if (plan.steps.empty()) {
+        std::cerr << "pgshift apply: the database already matches the schema; nothing to do\n";
+        return kExitOk;
+      }
     }
   } else {
-    plan = read_plan_file(args.plan_path);
+    plan = read_plan_file(args.plan_path, args.expect_hash);
   }
 
   // The fingerprint covers the schemas the plan manages, read as when planned.
@@ -101,22 +234,42 @@ int run_apply(const ApplyArgs& args) {
 
   if (!args.dry_run && !args.yes && !confirmed(plan, args.inputs.db)) {
     std::cerr << "pgshift apply: not applied\n";
-    return 1;
+    return kExitError;
   }
-  const plans::ApplyResult result = plans::apply_plan(args.inputs.db, plan, options);
-  if (args.dry_run) return 0;
-  if (!result.remaining.empty()) return 1;
-  if (!schema_mode) return 0;
+  plans::ApplyResult result;
+  {
+    StopFlag stop;
+    options.stop = stop.get();
+    result = plans::apply_plan(args.inputs.db, plan, options);
+  }
+  if (result.stopped) {
+    const bool redacted = catalog::redact(args.inputs.db) != args.inputs.db;
+    std::cerr << "pgshift apply: interrupted: " << result.steps_run + result.steps_skipped
+              << " of " << plan.steps.size() << " steps done";
+    if (result.stopped_in_step != 0) {
+      std::cerr << ", step " << result.stopped_in_step << " stopped between backfill batches ("
+                << result.rows_backfilled << " rows this run; its checkpoint is saved)";
+    }
+    std::cerr << "; nothing is half-done. Resume with:\n  " << resume_command(args, plan) << "\n";
+    if (redacted) {
+      std::cerr << "(the password is shown as ***: give it again, or through PGPASSWORD or "
+                   "~/.pgpass)\n";
+    }
+    return kExitInterrupted;
+  }
+  if (args.dry_run) return kExitOk;
+  if (!result.remaining.empty()) return kExitError;
+  if (!schema_mode) return kExitOk;
 
   // Verify against the desired state: planning again must find nothing to do.
   const PreparedPlan after = replan(args.inputs, desired);
   if (after.plan.steps.empty()) {
     std::cerr << "pgshift apply: the database matches the schema\n";
-    return 0;
+    return kExitOk;
   }
   std::cerr << "pgshift apply: the database still differs from the schema after the last step:\n";
   for (const auto& step : after.plan.steps) std::cerr << "  " << step.summary << "\n";
-  return 1;
+  return kExitError;
 }
 
 }  // namespace
@@ -127,11 +280,21 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       "Apply a saved plan (--plan) or the changes to the YAML (--schema) under live traffic "
       "(exit 0: applied and verified, 1: error, refusal or differences left)");
   auto args = std::make_shared<ApplyArgs>();
-  add_planning_flags(*command, args->inputs, /*schema_required=*/false);
+  add_planning_flags(*command, args->inputs, PlanningFlags::Apply);
   auto* plan = command->add_option("--plan", args->plan_path,
-                                   "Apply this plan (JSON from pgshift plan --format json) "
+                                   "Apply this plan (JSON from pgshift plan -o plan.json) "
                                    "exactly as reviewed");
-  plan->excludes(command->get_option("--schema"));
+  // A saved plan was planned already: the planning flags would do nothing.
+  // (--lock-timeout stays: it overrides the saved plan's lock timeouts.)
+  for (const char* planning_only :
+       {"--schema", "--dev-db", "--ignore", "--allow-hazard", "--statement-timeout"}) {
+    plan->excludes(command->get_option(planning_only));
+  }
+  command
+      ->add_option("--expect-hash", args->expect_hash,
+                   "Refuse the plan file unless its content hash is this one (the "
+                   "\"plan hash: sha256:...\" line of the reviewed rendering)")
+      ->needs(plan);
   command
       ->add_option("--retries", args->retries,
                    "Retries of a step or batch whose lock was not granted in time")
@@ -157,9 +320,16 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--dry-run", args->dry_run, "Show what would run; change nothing");
   command->add_flag("-y,--yes", args->yes, "Apply without asking");
+  command
+      ->add_flag("--abandon", args->abandon,
+                 "Abandon the unfinished applies in the journal (a killed or failed run) "
+                 "instead of resuming them, so that a new plan can be applied; changes "
+                 "nothing else")
+      ->excludes(plan)
+      ->excludes(command->get_option("--schema"));
   command->callback([args, command, &exit_code] {
-    if (args->plan_path.empty() && args->inputs.schema_path.empty()) {
-      throw pgshift::Error("apply needs --plan FILE or --schema PATH");
+    if (!args->abandon && args->plan_path.empty() && args->inputs.schema_path.empty()) {
+      throw UsageError("apply needs --plan FILE, --schema PATH or --abandon");
     }
     args->lock_timeout_given = command->count("--lock-timeout") > 0;
     exit_code = run_apply(*args);

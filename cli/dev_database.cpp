@@ -1,11 +1,11 @@
 #include "cli/dev_database.hpp"
 
+#include <pqxx/pqxx>
 #include <random>
 #include <sstream>
 
-#include <pqxx/pqxx>
-
 #include "catalog/connection.hpp"
+#include "cli/interrupts.hpp"
 #include "planner/planner.hpp"
 #include "schemas/error.hpp"
 
@@ -33,10 +33,15 @@ class ScratchDatabase {
  public:
   ScratchDatabase(const std::string& server_target) : admin_(catalog::connect(server_target)) {
     name_ = scratch_name();
+    // Registered before it exists: an interrupt waits for the CREATE to end,
+    // then drops it (cli/interrupts.hpp).
+    std::lock_guard<std::mutex> lock(interrupts::scratch_mutex());
+    interrupts::register_scratch(server_target, name_);
     try {
       pqxx::nontransaction work(*admin_);
-      work.exec("CREATE DATABASE " + work.quote_name(name_) + " TEMPLATE template0");
+      catalog::exec_one(work, "CREATE DATABASE " + work.quote_name(name_) + " TEMPLATE template0");
     } catch (const pqxx::sql_error& e) {
+      interrupts::unregister_scratch();
       throw pgshift::Error(
           "could not create a scratch database on " + catalog::describe_target(server_target) +
           " to put the desired schema in the server's own spelling: " + first_line(e.what()) +
@@ -47,11 +52,13 @@ class ScratchDatabase {
   }
 
   ~ScratchDatabase() {
+    std::lock_guard<std::mutex> lock(interrupts::scratch_mutex());
+    interrupts::unregister_scratch();
     try {
       pqxx::nontransaction work(*admin_);
       work.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
                        name_);
-      work.exec("DROP DATABASE IF EXISTS " + work.quote_name(name_));
+      catalog::exec_one(work, "DROP DATABASE IF EXISTS " + work.quote_name(name_));
     } catch (const std::exception&) {
       // Best effort: a leftover pgshift_dev_* database holds no data.
     }
@@ -71,16 +78,16 @@ class ScratchDatabase {
 
 // Runs the plan that creates `desired` from nothing. Backfills have nothing to
 // fill in an empty database and are skipped.
-void build(pqxx::connection& conn, const Plan& plan) {
+void build(pqxx::connection& conn, const plans::Plan& plan) {
   for (const auto& step : plan.steps) {
     for (const auto& statement : step.statements) {
       try {
         pqxx::nontransaction work(conn);
-        work.exec(statement);
+        catalog::exec_one(work, statement);
       } catch (const pqxx::sql_error& e) {
         throw pgshift::Error("the desired schema does not build: " + step.summary + ": " +
-                             first_line(e.what()) + " (SQLSTATE " +
-                             e.sqlstate() + ")\n  in: " + statement);
+                             first_line(e.what()) + " (SQLSTATE " + e.sqlstate() +
+                             ")\n  in: " + statement);
       }
     }
   }
@@ -88,7 +95,16 @@ void build(pqxx::connection& conn, const Plan& plan) {
 
 void carry_hints(const schemas::Database& desired, schemas::Database& canonical) {
   canonical.ignore = desired.ignore;
+  canonical.drop_schemas = desired.drop_schemas;
   for (auto& schema : canonical.schemas) {
+    for (auto& view : schema.materialized_views) {
+      for (const auto& wanted_schema : desired.schemas) {
+        if (wanted_schema.name != schema.name) continue;
+        if (const auto* wanted = schemas::find_named(wanted_schema.materialized_views, view.name)) {
+          view.with_data = wanted->with_data;
+        }
+      }
+    }
     for (auto& table : schema.tables) {
       const schemas::Table* wanted = schemas::find_table(desired, schema.name, table.name);
       if (!wanted) continue;
@@ -114,11 +130,18 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
   // A new database is not empty (public, with its comment and owner): plan
   // from what it really holds.
   const schemas::Database fresh = catalog::read_catalog(*conn);
-  const Plan plan = planner::plan_changes(fresh, desired, planner::PlanOptions{});
-  if (has_errors(plan)) {
+  // Materialized views are made WITH NO DATA: filling one runs its query, and
+  // so any function of the YAML it calls, on the dev server. Whether the
+  // desired view holds data is carried over from the YAML below.
+  schemas::Database unfilled = desired;
+  for (auto& schema : unfilled.schemas) {
+    for (auto& view : schema.materialized_views) view.with_data = false;
+  }
+  const plans::Plan plan = planner::plan_changes(fresh, unfilled, planner::PlanOptions{});
+  if (plans::has_errors(plan)) {
     std::string message = "the desired schema cannot be planned:";
     for (const auto& diagnostic : plan.diagnostics) {
-      if (diagnostic.severity == Severity::Error) message += "\n  " + diagnostic.message;
+      if (diagnostic.severity == plans::Severity::Error) message += "\n  " + diagnostic.message;
     }
     throw pgshift::Error(message);
   }
@@ -126,6 +149,10 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
 
   catalog::ReadOptions options;
   for (const auto& schema : desired.schemas) options.include_schemas.push_back(schema.name);
+  // Schemas to drop do not exist here; naming them keeps the read to the
+  // desired state's schemas when it defines none (an empty list reads all).
+  options.include_schemas.insert(options.include_schemas.end(), desired.drop_schemas.begin(),
+                                 desired.drop_schemas.end());
   schemas::Database canonical = catalog::read_catalog(*conn, options);
   carry_hints(desired, canonical);
   return canonical;

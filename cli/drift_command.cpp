@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
 #include "cli/planning.hpp"
 #include "plans/drift.hpp"
 
@@ -10,7 +11,7 @@ namespace {
 
 struct DriftArgs {
   PlanningInputs inputs;
-  std::string format = "text";
+  std::string format;  // "": from the extension of output, else text
   double sequence_threshold = 0.8;
   std::string output;
 };
@@ -23,14 +24,17 @@ std::string render(const plans::DriftReport& report, const std::string& format) 
 
 // Exit codes: 0 in sync, 2 drift found, 1 error (thrown, caught in main).
 int run_drift(const DriftArgs& args) {
+  const std::string format = choose_format(
+      args.format, args.output, {{".json", "json"}, {".md", "markdown"}, {".markdown", "markdown"}},
+      "text");
   const PreparedPlan prepared = prepare_plan(args.inputs);
   plans::DriftOptions options;
   options.sequence_threshold = args.sequence_threshold;
   const plans::DriftReport report =
       plans::build_drift_report(prepared.current, prepared.desired, prepared.plan, options);
 
-  write_output(render(report, args.format), args.output, "drift report");
-  return plans::has_drift(report) ? 2 : 0;
+  write_output(render(report, format), args.output, "drift report");
+  return plans::has_drift(report) ? kExitChanges : kExitOk;
 }
 
 }  // namespace
@@ -41,10 +45,12 @@ void add_drift_command(CLI::App& app, int& exit_code) {
       "Report where the database differs from the YAML (exit 0: in sync, 2: drift found, "
       "1: error)");
   auto args = std::make_shared<DriftArgs>();
-  add_planning_flags(*command, args->inputs, /*schema_required=*/true);
-  command->add_option("--format", args->format, "Rendering of the report")
-      ->check(CLI::IsMember({"text", "json", "markdown"}))
-      ->capture_default_str();
+  add_planning_flags(*command, args->inputs, PlanningFlags::Drift);
+  command
+      ->add_option("--format", args->format,
+                   "Rendering of the report (default: from -o's extension .json or .md; else "
+                   "text)")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
   command
       ->add_option("--sequence-threshold", args->sequence_threshold,
                    "Report a sequence as near exhaustion once it has used this fraction of its "

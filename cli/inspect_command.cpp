@@ -6,6 +6,7 @@
 #include "catalog/connection.hpp"
 #include "catalog/reader.hpp"
 #include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
 #include "schemas/error.hpp"
 #include "schemas/yaml_writer.hpp"
 
@@ -55,14 +56,25 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
                       "Connection URI or key=value string (default: PG* environment, ~/.pgpass)");
   command->add_option("-o,--output", args->output,
                       "Output file, or directory for one file per schema (default: stdout)");
-  command->add_option("--schema", args->read.include_schemas, "Schema to read (repeatable)");
+  command->add_option("--only-schema", args->read.include_schemas,
+                      "PostgreSQL schema to read, e.g. public (repeatable; default: all but "
+                      "the system schemas)");
+  // --schema is the desired-state YAML in plan, apply and drift; here it once
+  // meant a PostgreSQL schema name. It stays, hidden, to say what to use.
+  auto renamed = std::make_shared<std::vector<std::string>>();
+  command->add_option("--schema", *renamed)->group("");
   command->add_option("--exclude-schema", args->read.exclude_schemas,
                       "Schema to skip (repeatable)");
   command->add_option("--exclude-table", args->read.exclude_tables,
                       "Glob on schema.table to skip (repeatable)");
-  command->callback([args, &exit_code] {
+  command->callback([args, renamed, &exit_code] {
+    if (!renamed->empty()) {
+      throw UsageError(
+          "inspect has no --schema: to read only some PostgreSQL schemas, use --only-schema "
+          "NAME (repeatable); --schema names the desired-state YAML in plan, apply and drift");
+    }
     run_inspect(*args);
-    exit_code = 0;
+    exit_code = kExitOk;
   });
 }
 

@@ -1,43 +1,115 @@
 // pgshift: safe PostgreSQL schema changes from a desired-state YAML.
 //
 // The CLI parses flags, calls one library function per command, prints the
-// error and returns the exit code. Each subcommand lives in its own file
-// (cli/<name>_command.cpp); no planning or catalog logic lives here.
+// error and returns the exit code (cli/exit_codes.hpp). Each subcommand lives
+// in its own file (cli/<name>_command.cpp); no planning or catalog logic
+// lives here.
+#include <algorithm>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/interrupts.hpp"
+#include "cli/planning.hpp"
 #include "schemas/error.hpp"
 
+#ifndef PGSHIFT_VERSION
+#define PGSHIFT_VERSION "unknown"
+#endif
+#ifndef PGSHIFT_GIT_COMMIT
+#define PGSHIFT_GIT_COMMIT "unknown"
+#endif
+
 namespace {
-constexpr const char* kVersion = "0.1.0";
+
+// "pgshift 0.1.0 (commit 1a2b3c4d5e6f)": the commit is the source tree's when
+// the build was configured.
+std::string version_text() {
+  return std::string("pgshift ") + PGSHIFT_VERSION + " (commit " + PGSHIFT_GIT_COMMIT + ")";
 }
 
-int main(int argc, char** argv) {
-  CLI::App app{"pgshift: plan and apply PostgreSQL schema changes that keep traffic flowing"};
-  app.require_subcommand(1);
-  int exit_code = 0;
-  pgshift::cli::add_inspect_command(app, exit_code);
-  pgshift::cli::add_plan_command(app, exit_code);
-  pgshift::cli::add_apply_command(app, exit_code);
-  pgshift::cli::add_drift_command(app, exit_code);
-  app.add_subcommand("version", "Print pgshift's version")->callback([] {
-    std::cout << "pgshift " << kVersion << "\n";
+// `pgshift help [COMMAND]`: the same text as `pgshift [COMMAND] --help`.
+void add_help_command(CLI::App& app, int& exit_code) {
+  auto* command = app.add_subcommand("help", "Show the help of pgshift or of one command");
+  auto name = std::make_shared<std::string>();
+  command->add_option("command", *name, "The command to describe");
+  command->callback([&app, name, &exit_code] {
+    // App::help() would describe the selected subcommand, `help` itself.
+    if (name->empty()) {
+      std::cout << app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
+    } else {
+      CLI::App* described = nullptr;
+      try {
+        described = app.get_subcommand(*name);
+      } catch (const CLI::OptionNotFound&) {
+        throw pgshift::cli::UsageError("unknown command \"" + *name +
+                                       "\"; the commands are inspect, plan, apply, drift, "
+                                       "version and help");
+      }
+      std::cout << described->help(app.get_name());
+    }
+    exit_code = pgshift::cli::kExitOk;
   });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace pgshift::cli;
+  interrupts::install();  // before any thread: they inherit the signal mask
+  if (argc > 0) program_path() = argv[0];
+  CLI::App app{"pgshift: plan and apply PostgreSQL schema changes that keep traffic flowing"};
+  app.name("pgshift");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", version_text(), "Print the version and commit, then exit");
+  app.footer(
+      "Exit codes: 0 success, 1 error or refusal, 2 drift found or `plan --detailed-exitcode` "
+      "with changes, 64 usage error, 130 interrupted. `pgshift help COMMAND` describes a "
+      "command.");
+  int exit_code = kExitOk;
+  add_inspect_command(app, exit_code);
+  add_plan_command(app, exit_code);
+  add_apply_command(app, exit_code);
+  add_drift_command(app, exit_code);
+  app.add_subcommand("version", "Print the version and commit")->callback([] {
+    std::cout << version_text() << "\n";
+  });
+  add_help_command(app, exit_code);
 
   try {
+    // CLI11 would say "A subcommand is required" for a mistyped command.
+    const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
+    const bool known = argc > 1 && std::any_of(commands.begin(), commands.end(),
+                                               [&](const CLI::App* c) { return c->check_name(argv[1]); });
+    if (argc > 1 && argv[1][0] != '-' && !known) {
+      throw UsageError(std::string("unknown command \"") + argv[1] +
+                       "\"; the commands are inspect, plan, apply, drift, version and help");
+    }
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" with exit code 0 in CLI11.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    // CLI11 has one code per kind of mistake (105 to 109 and more); scripts
+    // need one: whatever the mistake, it is a usage error.
+    app.exit(e);
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    std::cerr << "pgshift: " << e.what() << "\nRun with --help for more information.\n";
+    return kExitUsage;
   } catch (const pgshift::Error& e) {
+    // An interrupt's cleanup (the scratch database dropped) broke the
+    // command's connection: the watcher ends the process with 130.
+    if (interrupts::interrupted()) interrupts::wait_for_exit();
     std::cerr << "pgshift: " << e.what() << "\n";
-    return 1;
+    return kExitError;
   } catch (const std::exception& e) {
+    if (interrupts::interrupted()) interrupts::wait_for_exit();
     // libpqxx and the standard library throw their own types; the message is
     // still the best we have, and nothing may end the process uncaught.
     std::cerr << "pgshift: unexpected error: " << e.what() << "\n";
-    return 1;
+    return kExitError;
   }
   return exit_code;
 }

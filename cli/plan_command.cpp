@@ -1,6 +1,11 @@
+// pgshift plan: the plan from the database to the desired schema, rendered as
+// SQL, JSON or Markdown. Exit codes (cli/exit_codes.hpp): 0 a plan (or
+// nothing to do), 1 error or refusal, 2 with --detailed-exitcode when the
+// plan has steps. A refused plan is still written, its refusals at the top.
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
 #include "cli/planning.hpp"
 #include "plans/render_json.hpp"
 #include "plans/render_markdown.hpp"
@@ -12,8 +17,9 @@ namespace {
 
 struct PlanArgs {
   PlanningInputs inputs;
-  std::string format = "sql";
+  std::string format;  // "": from the extension of output, else sql
   std::string output;
+  bool detailed_exitcode = false;
 };
 
 std::string render(const plans::Plan& plan, const std::string& format) {
@@ -22,19 +28,28 @@ std::string render(const plans::Plan& plan, const std::string& format) {
   return plans::render_sql(plan);
 }
 
-// Exit codes: 0 nothing to do, 2 a plan was produced, 1 error or refusal.
 int run_plan(const PlanArgs& args) {
-  const PreparedPlan prepared = prepare_plan(args.inputs);
-  const plans::Plan& plan = prepared.plan;
+  const std::string format = choose_format(
+      args.format, args.output,
+      {{".json", "json"}, {".md", "markdown"}, {".markdown", "markdown"}, {".sql", "sql"}}, "sql");
+  PreparedPlan prepared = prepare_plan(args.inputs);
+  plans::Plan& plan = prepared.plan;
 
-  if (report_refusals(plan, args.inputs.allow_hazards, "plan")) return 1;
-  write_output(render(plan, args.format), args.output, "plan");
+  // A refused plan is still shown (the reviewer needs it most then), with the
+  // refusals first; as a file it cannot be applied (an Error diagnostic).
+  add_refusals(plan, args.inputs.allow_hazards);
+  print_diagnostics(plan, "plan");
+  write_output(render(plan, format), args.output, "plan");
+  if (plans::has_errors(plan)) {
+    std::cerr << "pgshift plan: refused: the plan above cannot be applied as it is\n";
+    return kExitError;
+  }
   if (plan.steps.empty()) {
     std::cerr << "pgshift plan: the database already matches the schema; nothing to do\n";
-    return 0;
+    return kExitOk;
   }
   std::cerr << "pgshift plan: " << plan.steps.size() << " steps\n";
-  return 2;
+  return args.detailed_exitcode ? kExitChanges : kExitOk;
 }
 
 }  // namespace
@@ -42,14 +57,18 @@ int run_plan(const PlanArgs& args) {
 void add_plan_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand(
       "plan",
-      "Plan the changes from the database to the YAML (exit 0: nothing to do, 2: a plan, "
-      "1: error or refused hazard)");
+      "Plan the changes from the database to the YAML (exit 0: a plan or nothing to do, "
+      "1: error or refused hazard, 2: changes with --detailed-exitcode)");
   auto args = std::make_shared<PlanArgs>();
-  add_planning_flags(*command, args->inputs, /*schema_required=*/true);
-  command->add_option("--format", args->format, "Rendering of the plan")
-      ->check(CLI::IsMember({"sql", "json", "markdown"}))
-      ->capture_default_str();
+  add_planning_flags(*command, args->inputs, PlanningFlags::Plan);
+  command
+      ->add_option("--format", args->format,
+                   "Rendering of the plan (default: from -o's extension .sql, .json or .md; "
+                   "else sql)")
+      ->check(CLI::IsMember({"sql", "json", "markdown"}));
   command->add_option("-o,--output", args->output, "Write the plan to FILE instead of stdout");
+  command->add_flag("--detailed-exitcode", args->detailed_exitcode,
+                    "Exit 2 when the plan has steps (0: nothing to do)");
   command->callback([args, &exit_code] { exit_code = run_plan(*args); });
 }
 

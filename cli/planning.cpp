@@ -1,11 +1,14 @@
 #include "cli/planning.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "catalog/connection.hpp"
+#include "catalog/fingerprint.hpp"
 #include "catalog/reader.hpp"
 #include "cli/dev_database.hpp"
 #include "schemas/error.hpp"
@@ -14,28 +17,58 @@
 
 namespace pgshift::cli {
 
-void add_planning_flags(CLI::App& command, PlanningInputs& inputs, bool schema_required) {
+void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags flags) {
   command.add_option("--db", inputs.db,
                      "Target database: a libpq URI or key=value string (default: PG* "
                      "environment variables and ~/.pgpass)");
   auto* schema = command.add_option("--schema", inputs.schema_path,
                                     "Desired schema: a YAML file or a directory of them");
-  if (schema_required) schema->required();
+  if (flags != PlanningFlags::Apply) schema->required();
   command.add_option("--dev-db", inputs.dev_db,
                      "Server where pgshift may create a scratch database to put the desired "
                      "schema in the server's spelling (default: the target's server)");
   command.add_option("--ignore", inputs.ignore,
                      "Ignore objects matching PATTERN, e.g. public.audit_* or "
                      "index:public.*_hotfix (repeatable)");
+  if (flags == PlanningFlags::Drift) return;
   command.add_option("--allow-hazard", inputs.allow_hazards,
                      "Allow steps with this hazard (repeatable; 'all' allows every hazard)");
   command.add_option("--lock-timeout", inputs.lock_timeout,
-                     "How long a step may wait for its lock before it fails and is retried")
+                     "How long a step whose queued lock blocks reads or writes may wait for it "
+                     "before it fails and is retried (steps taking SHARE UPDATE EXCLUSIVE or "
+                     "weaker wait up to their statement timeout)")
       ->capture_default_str();
   command.add_option("--statement-timeout", inputs.statement_timeout,
                      "Statement timeout of catalog-only steps (validations, index builds and "
                      "backfill batches get their own, longer ones)")
       ->capture_default_str();
+}
+
+std::string choose_format(const std::string& format_flag, const std::string& output,
+                          const std::vector<std::pair<std::string, std::string>>& by_extension,
+                          const std::string& fallback) {
+  if (!format_flag.empty()) return format_flag;
+  const std::string extension = std::filesystem::path(output).extension().string();
+  for (const auto& [suffix, format] : by_extension) {
+    if (extension == suffix) return format;
+  }
+  return fallback;
+}
+
+std::string& program_path() {
+  static std::string path = "pgshift";
+  return path;
+}
+
+std::string shell_quote(const std::string& text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string("_-./:@%+=,").find(c) != std::string::npos;
+  });
+  if (safe) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
 }
 
 std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag) {
@@ -59,8 +92,14 @@ std::chrono::milliseconds parse_duration(const std::string& text, const std::str
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(value * factor)));
 }
 
-std::vector<std::string> refused_hazards(const plans::Plan& plan,
-                                         const std::vector<std::string>& allowed) {
+namespace {
+
+struct Refusal {
+  schemas::ObjectId object;  // of the refused step
+  std::string message;
+};
+
+std::vector<Refusal> refusals(const plans::Plan& plan, const std::vector<std::string>& allowed) {
   bool allow_all = false;
   for (const auto& name : allowed) {
     if (name == "all") {
@@ -76,7 +115,7 @@ std::vector<std::string> refused_hazards(const plans::Plan& plan,
                            names);
     }
   }
-  std::vector<std::string> refused;
+  std::vector<Refusal> refused;
   if (allow_all) return refused;
   for (const auto& step : plan.steps) {
     for (auto hazard : step.hazards) {
@@ -85,11 +124,30 @@ std::vector<std::string> refused_hazards(const plans::Plan& plan,
       if (hazard == plans::Hazard::NonTransactional) continue;
       const std::string name = plans::hazard_name(hazard);
       if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
-      refused.push_back("step " + std::to_string(step.id) + " (" + step.summary +
-                        ") has hazard " + name + "; allow it with --allow-hazard " + name);
+      refused.push_back({step.object, "step " + std::to_string(step.id) + " (" + step.summary +
+                                          ") has hazard " + name +
+                                          "; allow it with --allow-hazard " + name});
     }
   }
   return refused;
+}
+
+}  // namespace
+
+std::vector<std::string> refused_hazards(const plans::Plan& plan,
+                                         const std::vector<std::string>& allowed) {
+  std::vector<std::string> messages;
+  for (const auto& refusal : refusals(plan, allowed)) messages.push_back(refusal.message);
+  return messages;
+}
+
+void require_named_schemas(const schemas::Database& desired, const std::string& path) {
+  if (!desired.schemas.empty() || !desired.drop_schemas.empty()) return;
+  throw pgshift::Error(
+      "\"" + path +
+      "\" names no schema: pgshift manages only the schemas a desired state names, so this one "
+      "would manage nothing (is --schema the right file or directory?); to drop schemas, list "
+      "them under drop_schemas");
 }
 
 namespace {
@@ -107,29 +165,81 @@ schemas::Database read_current(const PlanningInputs& inputs, const schemas::Data
   auto conn = catalog::connect(inputs.db);
   catalog::ReadOptions read_options;
   for (const auto& schema : desired.schemas) read_options.include_schemas.push_back(schema.name);
+  read_options.include_schemas.insert(read_options.include_schemas.end(),
+                                      desired.drop_schemas.begin(), desired.drop_schemas.end());
   schemas::Database current = catalog::read_catalog(*conn, read_options);
   schemas::remove_ignored(current, desired.ignore);
+  // Extensions are read database-wide; one installed into a schema the desired
+  // state does not name belongs to someone else unless the desired state
+  // declares it, and must never be planned as a drop.
+  const auto& managed = read_options.include_schemas;
+  auto& extensions = current.extensions;
+  extensions.erase(
+      std::remove_if(extensions.begin(), extensions.end(),
+                     [&](const schemas::Extension& extension) {
+                       return std::find(managed.begin(), managed.end(), extension.schema) ==
+                                  managed.end() &&
+                              schemas::find_named(desired.extensions, extension.name) == nullptr;
+                     }),
+      extensions.end());
   return current;
+}
+
+// The catalog a plan from `current` to `desired` produces: `desired`, except
+// the identity options of a column that already has an identity, which the
+// planner leaves as they are (with a warning).
+schemas::Database expected_catalog(const schemas::Database& current,
+                                   schemas::Database desired) {
+  for (auto& schema : desired.schemas) {
+    for (auto& table : schema.tables) {
+      const schemas::Table* before = schemas::find_table(current, schema.name, table.name);
+      if (before == nullptr) continue;
+      for (auto& column : table.columns) {
+        const schemas::Column* was = schemas::find_named(before->columns, column.name);
+        if (was != nullptr && was->identity != schemas::IdentityKind::None &&
+            column.identity != schemas::IdentityKind::None) {
+          column.identity_options = was->identity_options;
+        }
+      }
+    }
+  }
+  return desired;
 }
 
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   planner::PlanOptions options = plan_options(inputs);
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
+  prepared.plan.ignore = prepared.desired.ignore;
+  prepared.plan.target_fingerprint =
+      catalog::schema_fingerprint(expected_catalog(prepared.current, prepared.desired));
 }
 
 }  // namespace
 
-bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& allowed,
-                     const std::string& command) {
+bool add_refusals(plans::Plan& plan, const std::vector<std::string>& allowed) {
+  std::vector<plans::Diagnostic> diagnostics;
+  for (auto& refusal : refusals(plan, allowed)) {
+    diagnostics.push_back({plans::Severity::Error, refusal.object, "refused: " + refusal.message});
+  }
+  plan.diagnostics.insert(plan.diagnostics.begin(), diagnostics.begin(), diagnostics.end());
+  return !diagnostics.empty();
+}
+
+void print_diagnostics(const plans::Plan& plan, const std::string& command) {
   const std::string prefix = "pgshift " + command + ": ";
   for (const auto& diagnostic : plan.diagnostics) {
     std::cerr << prefix << plans::severity_name(diagnostic.severity) << ": " << diagnostic.message
               << "\n";
   }
-  const std::vector<std::string> refused = refused_hazards(plan, allowed);
-  for (const auto& message : refused) std::cerr << prefix << "refused: " << message << "\n";
-  return !refused.empty() || plans::has_errors(plan);
+}
+
+bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& allowed,
+                     const std::string& command) {
+  plans::Plan refused = plan;
+  add_refusals(refused, allowed);
+  print_diagnostics(refused, command);
+  return plans::has_errors(refused);
 }
 
 void write_output(const std::string& text, const std::string& path, const std::string& what) {
@@ -142,24 +252,25 @@ void write_output(const std::string& text, const std::string& path, const std::s
   if (!out) throw pgshift::Error("could not write " + what + " to \"" + path + "\"");
 }
 
-PreparedPlan prepare_plan(const PlanningInputs& inputs) {
+schemas::Database prepare_desired(const PlanningInputs& inputs) {
   // Everything about the input is checked before any connection is made.
   plan_options(inputs);
   schemas::Database desired = schemas::load_yaml_file(inputs.schema_path);
+  require_named_schemas(desired, inputs.schema_path);
   desired.ignore.insert(desired.ignore.end(), inputs.ignore.begin(), inputs.ignore.end());
   const auto pattern_errors = schemas::check_ignore_patterns(desired.ignore);
   if (!pattern_errors.empty()) {
     throw pgshift::Error("invalid ignore pattern \"" + pattern_errors[0].pattern +
                          "\": " + pattern_errors[0].message);
   }
-
-  PreparedPlan prepared;
-  prepared.current = read_current(inputs, desired);
   const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
-  prepared.desired = canonicalize_on_server(desired, dev_server);
-  schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
-  plan_into(inputs, prepared);
-  return prepared;
+  schemas::Database canonical = canonicalize_on_server(desired, dev_server);
+  schemas::remove_ignored(canonical, canonical.ignore);
+  return canonical;
+}
+
+PreparedPlan prepare_plan(const PlanningInputs& inputs) {
+  return replan(inputs, prepare_desired(inputs));
 }
 
 PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desired) {

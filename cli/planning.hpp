@@ -28,16 +28,41 @@ struct PlanningInputs {
   std::string statement_timeout = "10s";
 };
 
-// Registers the planning flags (--db, --schema, --dev-db, --ignore,
-// --allow-hazard, --lock-timeout, --statement-timeout) on `command`.
-// `schema_required`: whether --schema must be given.
-void add_planning_flags(CLI::App& command, PlanningInputs& inputs, bool schema_required);
+// Which planning flags a command offers: a flag that would do nothing is not
+// offered (CLI11 then rejects it as a usage error).
+enum class PlanningFlags {
+  Plan,   // all of them, --schema required
+  Apply,  // all of them, --schema optional (apply --plan reads a saved plan)
+  Drift,  // --db, --schema (required), --dev-db, --ignore: no hazards, no timeouts
+};
+
+// Registers the planning flags (--db, --schema, --dev-db, --ignore, and for
+// Plan and Apply --allow-hazard, --lock-timeout, --statement-timeout) on
+// `command`.
+void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags flags);
+
+// The rendering to write: `format_flag` when given, else the one `output`'s
+// extension names in `by_extension` (".json" -> "json"), else `fallback`.
+std::string choose_format(const std::string& format_flag, const std::string& output,
+                          const std::vector<std::pair<std::string, std::string>>& by_extension,
+                          const std::string& fallback);
 
 struct PreparedPlan {
   schemas::Database current;  // read from the database, ignore rules applied
   schemas::Database desired;  // canonicalised by the server, ignore rules applied
   plans::Plan plan;
 };
+
+// Throws pgshift::Error naming `path` when `desired` names no schema (not even
+// one to drop): such a desired state would manage nothing, and is almost
+// always the wrong file or an empty directory.
+void require_named_schemas(const schemas::Database& desired, const std::string& path);
+
+// Loads the YAML and canonicalises it on the dev server (ignored objects
+// removed): the desired model of prepare_plan(), without reading the target.
+// Throws pgshift::Error (a LoadError for a bad YAML file, before any
+// connection is made).
+schemas::Database prepare_desired(const PlanningInputs& inputs);
 
 // Loads, reads, canonicalises and plans. Throws pgshift::Error (a LoadError
 // for a bad YAML file, before any connection is made).
@@ -56,6 +81,16 @@ PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desir
 std::vector<std::string> refused_hazards(const plans::Plan& plan,
                                          const std::vector<std::string>& allowed);
 
+// Adds one Error diagnostic "refused: <message>" per refused_hazards()
+// message to the front of `plan`'s diagnostics, so that every rendering shows
+// the refusals at its top and the applier refuses the plan. Returns whether
+// any was added.
+bool add_refusals(plans::Plan& plan, const std::vector<std::string>& allowed);
+
+// Prints the plan's diagnostics on stderr, each prefixed with
+// "pgshift <command>: ".
+void print_diagnostics(const plans::Plan& plan, const std::string& command);
+
 // Prints the plan's diagnostics and the hazards `allowed` does not allow on
 // stderr, each prefixed with "pgshift <command>: ". Returns true when the plan
 // must not go further: an error diagnostic or a refused hazard.
@@ -65,6 +100,13 @@ bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& al
 // Writes `text` to `path`, or to stdout when `path` is empty. Throws
 // pgshift::Error naming `what` and the path when the file cannot be written.
 void write_output(const std::string& text, const std::string& path, const std::string& what);
+
+// The program as it was started (argv[0]), for commands pgshift prints.
+std::string& program_path();
+
+// `text` as one word of a POSIX shell: as is when it has only safe
+// characters, else in single quotes.
+std::string shell_quote(const std::string& text);
 
 // "200ms", "2s", "1.5s", "5min", "1h", or a bare number of milliseconds.
 // Throws pgshift::Error naming `flag` when `text` is not a duration.

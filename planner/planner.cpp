@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "planner/builder.hpp"
@@ -119,6 +120,49 @@ std::vector<std::pair<size_t, size_t>> dependency_edges(const std::vector<StepDr
   return edges;
 }
 
+// The schemas a desired state manages: those it defines and those it drops.
+std::set<std::string> managed_schemas(const schemas::Database& desired) {
+  std::set<std::string> names(desired.drop_schemas.begin(), desired.drop_schemas.end());
+  for (const auto& schema : desired.schemas) names.insert(schema.name);
+  return names;
+}
+
+// A plan that drops every table of a schema it keeps is most often a desired
+// state read from the wrong file or directory. Its table drops carry
+// `empties_schema` on top of `data_loss`, so that allowing intended drops does
+// not allow this, and a warning says what is likely wrong. Schemas listed in
+// drop_schemas are dropped on purpose and are not flagged.
+void flag_emptied_schemas(detail::Builder& builder) {
+  for (const auto& current : builder.current().schemas) {
+    const schemas::Schema* desired = schemas::find_named(builder.desired().schemas, current.name);
+    if (desired == nullptr || current.tables.empty()) continue;
+    std::set<std::string> kept;
+    for (const auto& table : desired->tables) {
+      kept.insert(table.name);
+      if (table.renamed_from) kept.insert(*table.renamed_from);
+    }
+    const bool any_kept = std::any_of(
+        current.tables.begin(), current.tables.end(),
+        [&kept](const schemas::Table& table) { return kept.count(table.name) != 0; });
+    if (any_kept) continue;
+    for (auto& draft : builder.drafts()) {
+      const auto& step = draft.step;
+      const bool drops_table = step.object.kind == schemas::ObjectKind::Table &&
+                               step.object.schema == current.name && step.phase == plans::Phase::Drop &&
+                               std::find(step.hazards.begin(), step.hazards.end(),
+                                         plans::Hazard::DataLoss) != step.hazards.end();
+      if (drops_table) draft.step.hazards.push_back(plans::Hazard::EmptiesSchema);
+    }
+    builder.diagnose(
+        plans::Severity::Warning, {schemas::ObjectKind::Schema, "", "", current.name},
+        "the plan drops every table of schema \"" + current.name + "\" (" +
+            std::to_string(current.tables.size()) +
+            (current.tables.size() == 1 ? " table" : " tables") +
+            "): if that is not intended, check that the desired state is the right file or "
+            "directory; allow it with --allow-hazard empties_schema");
+  }
+}
+
 }  // namespace
 
 plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Database& desired_in,
@@ -129,13 +173,28 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   schemas::Database desired = desired_in;
   schemas::remove_ignored(current, desired.ignore);
   schemas::remove_ignored(desired, desired_in.ignore);
+  // pgshift manages only the schemas the desired state names, to keep or to
+  // drop: a schema of the current side named nowhere is left alone, whatever
+  // the caller read.
+  const std::set<std::string> managed = managed_schemas(desired);
+  current.schemas.erase(std::remove_if(current.schemas.begin(), current.schemas.end(),
+                                       [&managed](const schemas::Schema& schema) {
+                                         return managed.count(schema.name) == 0;
+                                       }),
+                        current.schemas.end());
   detail::Builder builder(current, desired, options);
+  if (managed.empty()) {
+    builder.diagnose(plans::Severity::Error, {},
+                     "the desired state names no schema: it would manage nothing (is it the "
+                     "right file or directory?); list schemas to drop under drop_schemas");
+  }
   detail::plan_schemas_and_extensions(builder);
   detail::plan_types(builder);
   detail::plan_sequences(builder);
   detail::plan_functions(builder);
   detail::plan_tables(builder);
   detail::plan_views(builder);
+  flag_emptied_schemas(builder);
 
   // Number the drafts by stable key; `after` indices follow the renumbering.
   std::vector<StepDraft>& unsorted = builder.drafts();
@@ -153,7 +212,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
 
   plans::Plan plan;
   plan.fingerprint = current.facts.fingerprint;
-  for (const auto& schema : desired.schemas) plan.schemas.push_back(schema.name);
+  plan.schemas.assign(managed.begin(), managed.end());
   plan.server_version_num = builder.version();
   plan.diagnostics = builder.diagnostics();
 

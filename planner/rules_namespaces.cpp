@@ -31,8 +31,10 @@ void plan_schemas_and_extensions(Builder& builder) {
     const ObjectId id{ObjectKind::Schema, "", "", name};
     const std::string token = "schema:" + name;
     if (desired == nullptr) {
+      // The planner sees only managed schemas: one without a desired side is
+      // listed in drop_schemas (planner.cpp).
       add_simple(builder, Phase::Drop, id, "drop " + describe(id),
-                 "the schema is not in the desired model; its objects are dropped first",
+                 "the schema is listed in drop_schemas; its objects are dropped first",
                  {{Statement::DropSchema, "DROP SCHEMA " + quote_ident(name)}}, {}, {}, {token});
       continue;
     }

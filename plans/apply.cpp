@@ -9,8 +9,11 @@
 #include <utility>
 
 #include "catalog/connection.hpp"
+#include "catalog/fingerprint.hpp"
 #include "plans/apply_applier.hpp"
+#include "plans/render_json.hpp"
 #include "plans/sql_text.hpp"
+#include "schemas/ignore.hpp"
 
 namespace pgshift::plans {
 
@@ -97,6 +100,58 @@ std::string plan_hash(const Plan& plan) {
     }
   }
   return hash.hex();
+}
+
+std::string describe_unfinished(const UnfinishedApply& run) {
+  return fmt::format("plan {} (started {}, {} of {} steps done)", run.plan_hash, run.started_at,
+                     run.steps_done, run.steps);
+}
+
+namespace {
+
+std::vector<UnfinishedApply> unfinished_in(detail::Journal& journal) {
+  std::vector<UnfinishedApply> runs;
+  if (!journal.exists()) return runs;
+  journal.create();  // an older pgshift's journal gets its newer columns
+  for (const detail::RunRecord& record : journal.unfinished_runs()) {
+    UnfinishedApply run{record.plan_hash, record.desired_hash, std::nullopt, record.steps,
+                        record.steps_done, record.started_at};
+    if (!record.plan_json.empty()) {
+      try {
+        run.plan = plan_from_json(record.plan_json);
+      } catch (const pgshift::Error& e) {
+        throw pgshift::Error("the journaled plan " + record.plan_hash +
+                             " cannot be read back: " + e.what());
+      }
+    }
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+}  // namespace
+
+std::vector<UnfinishedApply> unfinished_applies(const std::string& target) {
+  auto conn = catalog::connect(target);
+  detail::Journal journal(*conn, "");
+  return unfinished_in(journal);
+}
+
+std::vector<UnfinishedApply> abandon_unfinished_applies(const std::string& target) {
+  auto conn = catalog::connect(target);
+  {
+    pqxx::nontransaction tx(*conn);
+    if (!tx.exec_params(kTryApplyLock, kApplyLockKey)[0][0].as<bool>()) {
+      throw ApplyError(fmt::format("another pgshift apply is running on database \"{}\"; wait "
+                                   "for it to end before abandoning its run",
+                                   conn->dbname()),
+                       0, "");
+    }
+  }
+  detail::Journal journal(*conn, "");
+  std::vector<UnfinishedApply> runs = unfinished_in(journal);
+  for (const UnfinishedApply& run : runs) journal.abandon(run.plan_hash);
+  return runs;
 }
 
 ApplyResult apply_plan(const std::string& target, const Plan& plan, const ApplyOptions& options) {
@@ -242,8 +297,9 @@ ApplyResult Applier::run() {
   const RunState state = journal_->state();
   result.resumed = state != RunState::NotStarted;
   if (state == RunState::NotStarted) {
+    check_no_unfinished_run();
     check_fresh();
-    journal_->start(plan_);
+    journal_->start(plan_, options_.desired_fingerprint);
   }
   const std::set<int> done = journal_->done_steps();
   log_ << fmt::format("{} plan {} ({} steps) on {}{}\n",
@@ -253,7 +309,7 @@ ApplyResult Applier::run() {
                       plan_hash_, plan_.steps.size(), catalog::describe_target(target_),
                       result.resumed ? fmt::format(": {} steps done earlier", done.size()) : "");
   report_invalid_indexes();
-  monitor_ = std::make_unique<LockMonitor>(target_);
+  monitor_ = std::make_unique<LockMonitor>(target_, std::vector<int>{conn_->backendpid()});
 
   for (const Step& step : plan_.steps) {
     StepReport report;
@@ -262,8 +318,18 @@ ApplyResult Applier::run() {
     if (done.count(step.id) != 0) {
       report.outcome = StepOutcome::AlreadyDone;
       log_ << fmt::format("{}: {}: already done\n", step_label(step), step.summary);
+    } else if (stop_requested()) {
+      result.stopped = true;
+      break;
     } else {
-      run_step(step, report);
+      try {
+        run_step(step, report);
+      } catch (const StopRequested&) {
+        result.stopped = true;
+        result.stopped_in_step = step.id;
+        result.rows_backfilled += report.rows;
+        break;
+      }
     }
     (report.outcome == StepOutcome::Run ? result.steps_run : result.steps_skipped) += 1;
     result.retries += report.retries;
@@ -272,8 +338,17 @@ ApplyResult Applier::run() {
     result.steps.push_back(std::move(report));
   }
   monitor_.reset();
+  if (result.stopped) {
+    log_ << fmt::format("stopped: {} of {} steps done{}; the journal resumes the rest\n",
+                        result.steps_run + result.steps_skipped, plan_.steps.size(),
+                        result.stopped_in_step != 0
+                            ? fmt::format(", step {} stopped between backfill batches",
+                                          result.stopped_in_step)
+                            : "");
+    return result;
+  }
 
-  result.remaining = verify();
+  result.remaining = verify(result);
   if (result.remaining.empty()) journal_->finish();
   log_summary(result, std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started));
@@ -283,11 +358,12 @@ ApplyResult Applier::run() {
 void Applier::connect_session() {
   conn_ = catalog::connect(target_);
   pqxx::nontransaction tx(*conn_);
-  tx.exec("SET application_name = 'pgshift apply'");
+  catalog::exec_one(tx, "SET application_name = 'pgshift apply'");
   // From PostgreSQL 14 the server notices within a second that a killed
   // applier is gone, even mid-statement, and rolls its work back; older
   // servers notice when the statement ends.
-  if (conn_->server_version() >= 140000) tx.exec("SET client_connection_check_interval = 1000");
+  if (conn_->server_version() >= 140000)
+    catalog::exec_one(tx, "SET client_connection_check_interval = 1000");
 }
 
 void Applier::acquire_apply_lock() {
@@ -299,6 +375,21 @@ void Applier::acquire_apply_lock() {
                   conn_->dbname(),
                   holder.empty() ? "" : fmt::format(" (backend pid {})", holder[0][0].c_str())),
       0, "");
+}
+
+void Applier::check_no_unfinished_run() {
+  for (const RunRecord& run : journal_->unfinished_runs()) {
+    if (run.plan_hash == plan_hash_) continue;
+    throw ApplyError(
+        fmt::format("database \"{}\" has an unfinished apply of another plan ({}): run the "
+                    "command that started it again to resume it, or abandon it with "
+                    "`pgshift apply --abandon`, then plan again",
+                    conn_->dbname(),
+                    describe_unfinished(UnfinishedApply{run.plan_hash, run.desired_hash,
+                                                        std::nullopt, run.steps, run.steps_done,
+                                                        run.started_at})),
+        0, "");
+  }
 }
 
 void Applier::check_fresh() {
@@ -327,7 +418,7 @@ void Applier::report_invalid_indexes() {
     }
   }
   pqxx::nontransaction tx(*conn_);
-  for (const auto& row : tx.exec(kInvalidIndexes)) {
+  for (const auto& row : catalog::exec_one(tx, kInvalidIndexes)) {
     const std::pair<std::string, std::string> index{row[0].c_str(), row[1].c_str()};
     log_ << fmt::format("found INVALID index \"{}.{}\" (a failed CREATE INDEX CONCURRENTLY): {}\n",
                         index.first, index.second,
@@ -339,10 +430,14 @@ void Applier::report_invalid_indexes() {
 
 void Applier::dry_run(ApplyResult& result) {
   std::set<int> done;
+  // An older pgshift's journal gets its newer columns: the only write of a
+  // dry run, to pgshift's own schema.
+  if (journal_->exists()) journal_->create();
   if (journal_->exists() && journal_->state() != RunState::NotStarted) {
     done = journal_->done_steps();
     result.resumed = true;
   } else {
+    if (journal_->exists()) check_no_unfinished_run();
     check_fresh();
   }
   log_ << fmt::format("dry run: plan {} ({} steps) on {}; nothing is changed\n", plan_hash_,
@@ -356,9 +451,11 @@ void Applier::dry_run(ApplyResult& result) {
     log_ << fmt::format("{}: {}{}\n", step_label(step), step.summary,
                         skipped ? ": already done" : "");
     if (!skipped) {
-      log_ << fmt::format("  -- {}, lock_timeout {}ms, statement_timeout {}ms\n",
+      log_ << fmt::format("  -- {}, lock_timeout {}ms{}, statement_timeout {}ms\n",
                           step.transactional ? "in one transaction" : "outside a transaction",
-                          lock_timeout(step).count(), step.statement_timeout.count());
+                          lock_timeout(step).count(),
+                          waits_for_locks(step) ? " (its locks block no reads or writes)" : "",
+                          step.statement_timeout.count());
       for (const std::string& statement : step.statements) log_ << "  " << statement << ";\n";
       if (step.backfill) {
         const BackfillSpec& spec = *step.backfill;
@@ -377,9 +474,29 @@ void Applier::dry_run(ApplyResult& result) {
   }
 }
 
-std::vector<std::string> Applier::verify() {
+std::vector<std::string> Applier::verify(const ApplyResult& result) {
   std::vector<std::string> remaining;
   const std::set<int> done = journal_->done_steps();
+  if (!plan_.target_fingerprint.empty()) {
+    // The journal says what ran; only the catalog says what is there. A
+    // forged or stale journal skips steps, and this is where it shows.
+    schemas::Database now = catalog::read_catalog(*conn_, options_.read_options);
+    schemas::remove_ignored(now, plan_.ignore);
+    const std::string found = catalog::schema_fingerprint(std::move(now));
+    if (found != plan_.target_fingerprint) {
+      remaining.push_back(fmt::format(
+          "the schema is not the one the plan produces (catalog fingerprint {}, the plan's "
+          "target {})",
+          found, plan_.target_fingerprint));
+      for (const StepReport& report : result.steps) {
+        if (report.outcome != StepOutcome::AlreadyDone) continue;
+        remaining.push_back(fmt::format(
+            "step {} of {} ({}) was skipped because the journal records it as done by an "
+            "earlier run",
+            report.step_id, plan_.steps.size(), report.summary));
+      }
+    }
+  }
   pqxx::nontransaction tx(*conn_);
   for (const Step& step : plan_.steps) {
     if (done.count(step.id) == 0) {
@@ -408,7 +525,10 @@ void Applier::log_summary(const ApplyResult& result, std::chrono::milliseconds e
       result.steps_run, result.steps_skipped, format_seconds(elapsed), result.retries,
       format_seconds(result.lock_wait), result.rows_backfilled);
   if (result.remaining.empty()) {
-    log_ << "verified: every step done, no INVALID index left\n";
+    log_ << (plan_.target_fingerprint.empty()
+                 ? "verified: every step done, no INVALID index left\n"
+                 : "verified: the schema is the plan's target, every step done, no INVALID "
+                   "index left\n");
     return;
   }
   log_ << "verification failed:\n";

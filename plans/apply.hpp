@@ -7,7 +7,9 @@
 //   1. One apply per database: a session-level advisory lock; a second apply
 //      fails at once with ApplyError.
 //   2. A plan that is not being resumed must have been made from the catalog
-//      as it is now (Plan::fingerprint), else ApplyError asks to re-plan.
+//      as it is now (Plan::fingerprint), else ApplyError asks to re-plan; and
+//      no other plan's run may be unfinished in the journal (ApplyError: it
+//      must be resumed or abandoned first, see abandon_unfinished_applies).
 //   3. Transactional steps run in one transaction each, with SET LOCAL
 //      lock_timeout and statement_timeout, and are journaled in that same
 //      transaction. A lock not granted in time (SQLSTATE 55P03) or a deadlock
@@ -15,25 +17,35 @@
 //      "monitor" session names the sessions that blocked the step.
 //   4. Non-transactional steps run outside any transaction block. A CREATE
 //      INDEX CONCURRENTLY step is idempotent: a valid index of its name counts
-//      as done; an INVALID one (left by a failed or killed build) is dropped
-//      concurrently and rebuilt.
+//      as done; an INVALID one (left by a killed build) is dropped
+//      concurrently and rebuilt. A build that fails for good drops the
+//      INVALID index it left before ApplyError is thrown. Its progress
+//      (pg_stat_progress_create_index, PostgreSQL 12+) is drawn on the log.
+//   4a. A step whose locks all leave reads and writes alone (SHARE UPDATE
+//      EXCLUSIVE or weaker: concurrent index builds and drops, VALIDATE
+//      CONSTRAINT; plans::may_wait_for_locks) waits for its locks, and a
+//      build for older transactions, up to its statement_timeout, logging
+//      every progress_interval which sessions it waits for. Other steps keep
+//      the short lock_timeout of 3.
 //   5. A backfill runs by primary-key range, one short transaction per batch;
 //      its checkpoint (next key) commits with the batch, so no row is lost or
 //      updated twice across a crash. The batch size adapts to a target
 //      duration.
-//   6. Verification of --plan mode: every step journaled, and no index built
-//      by the plan left INVALID. Comparing the catalog with the desired schema
-//      needs the planner and is the caller's job (the CLI does it for
-//      `apply --schema`).
+//   6. Verification after the last step: the catalog read back (ignored
+//      objects left out) has the plan's target_fingerprint, when the plan
+//      carries one, so a forged or stale journal cannot pass; every step is
+//      journaled; no index built by the plan is left INVALID.
 //
 // Thread safety: apply_plan() may run concurrently with itself in one process
 // (each call has its own sessions); the options' `log` stream must not be
 // shared between concurrent calls.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,8 +64,11 @@ enum class OnLongTx {
 };
 
 struct ApplyOptions {
-  // Replaces every step's lock_timeout when non-zero. A step whose
-  // lock_timeout is zero (unset) gets kDefaultLockTimeout: never wait forever.
+  // Replaces the lock_timeout of every step that does not wait for its locks
+  // (may_wait_for_locks) when non-zero. A step whose lock_timeout is zero
+  // (unset) gets kDefaultLockTimeout: never wait forever. A step that may wait
+  // gets its statement_timeout as lock_timeout, and its lock timeout is not
+  // retried.
   std::chrono::milliseconds lock_timeout_override{0};
   int retries = 10;                           // further attempts after the first, per step or batch
   std::chrono::milliseconds retry_base{100};  // first backoff; doubles, jittered
@@ -68,6 +83,14 @@ struct ApplyOptions {
   bool progress_bar = false;                  // redraw one line (a terminal); else plain lines
   std::chrono::seconds progress_interval{5};  // between plain progress lines
   catalog::ReadOptions read_options;          // as the plan was made, for the fingerprint
+  // When it becomes true (a signal handler's thread sets it), the run stops at
+  // the next safe point: before a step, or after a committed backfill batch,
+  // never inside a step's transaction. The journal then resumes the run.
+  const std::atomic<bool>* stop = nullptr;
+  // apply --schema: catalog::fingerprint of the canonical desired model,
+  // journaled with the run so that the same command finds it and resumes it
+  // (unfinished_applies); "" for apply --plan.
+  std::string desired_fingerprint;
 };
 
 inline constexpr std::chrono::milliseconds kDefaultLockTimeout{200};
@@ -108,9 +131,15 @@ struct ApplyResult {
   int64_t rows_backfilled = 0;
   bool resumed = false;  // an earlier run of this plan had started
   std::vector<StepReport> steps;
-  // Verification failures after the last step ("step 3 is not journaled",
-  // `index "public.i" is INVALID`); empty on success and in a dry run.
+  // Verification failures after the last step ("the schema is not the one
+  // the plan produces ...", "step 3 ... is not recorded as done", `index
+  // "public.i" is INVALID`); empty on success and in a dry run.
   std::vector<std::string> remaining;
+  // ApplyOptions::stop was set: the run stopped at a safe point before the
+  // end (`steps` lists the steps finished; a stopped backfill is not among
+  // them), nothing was verified, and the same plan resumes from here.
+  bool stopped = false;
+  int stopped_in_step = 0;  // the backfill step stopped between batches; 0: between steps
 };
 
 // Applying failed. what() names the step when one was running:
@@ -134,6 +163,30 @@ class ApplyError : public pgshift::Error {
 // plan is stale, has Error diagnostics, or a backfill table has no usable key;
 // pgshift::Error when the server cannot be reached.
 ApplyResult apply_plan(const std::string& target, const Plan& plan, const ApplyOptions& options);
+
+// A run in the journal neither finished nor abandoned.
+struct UnfinishedApply {
+  std::string plan_hash;
+  std::string desired_fingerprint;  // "" for a run of apply --plan
+  std::optional<Plan> plan;         // nullopt in journals older than the plan column
+  int steps = 0;
+  int steps_done = 0;
+  std::string started_at;  // "2026-11-30 22:01:02 UTC"
+};
+
+// The unfinished runs in the journal of `target`, oldest first; none when it
+// has no journal. Changes nothing but an older pgshift's journal tables,
+// which get their newer columns. Throws pgshift::Error when the server cannot be
+// reached or a journaled plan does not parse.
+std::vector<UnfinishedApply> unfinished_applies(const std::string& target);
+
+// Marks every unfinished run in the journal of `target` abandoned, so that
+// a new plan may be applied, and returns them. Takes the apply lock: throws
+// ApplyError while another apply runs.
+std::vector<UnfinishedApply> abandon_unfinished_applies(const std::string& target);
+
+// `plan H (started T, N of M steps done)`.
+std::string describe_unfinished(const UnfinishedApply& run);
 
 // 16 hex digits identifying what `plan` executes (its fingerprint and every
 // step's statements, backfill, timeouts and transactionality); the journal

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <pqxx/pqxx>
@@ -18,6 +19,7 @@
 
 #include "plans/apply.hpp"
 #include "plans/apply_monitor.hpp"
+#include "plans/apply_progress.hpp"
 #include "plans/journal.hpp"
 
 namespace pgshift::plans::detail {
@@ -42,6 +44,10 @@ std::string server_message(const std::exception& error);
 // old, query "SELECT ...")`.
 std::string describe_blocker(const Blocker& blocker);
 
+// Thrown by a backfill between two committed batches when ApplyOptions::stop
+// is set; Applier::run() catches it and stops.
+struct StopRequested {};
+
 class Applier {
  public:
   Applier(std::string target, const Plan& plan, const ApplyOptions& options);
@@ -51,10 +57,11 @@ class Applier {
   // apply.cpp
   void connect_session();
   void acquire_apply_lock();
+  void check_no_unfinished_run();  // ApplyError when another plan's run is unfinished
   void check_fresh();
   void report_invalid_indexes();
   void dry_run(ApplyResult& result);
-  std::vector<std::string> verify();
+  std::vector<std::string> verify(const ApplyResult& result);
   void log_summary(const ApplyResult& result, std::chrono::milliseconds elapsed);
 
   // apply_steps.cpp
@@ -62,9 +69,22 @@ class Applier {
   void preflight(const Step& step);
   void run_in_transaction(const Step& step, StepReport& report);
   void run_outside_transaction(const Step& step, StepReport& report);
-  // Runs `attempt` until it succeeds, retrying a lock timeout or deadlock
-  // with backoff; throws ApplyError for the step otherwise.
-  void with_retries(const Step& step, StepReport& report, const std::function<void()>& attempt);
+  // Runs `attempt` until it succeeds, retrying a lock timeout (unless the
+  // step waited its statement timeout for the lock) or deadlock with backoff;
+  // throws ApplyError for the step otherwise. `sink` gets the monitor's
+  // samples while an attempt runs (with index build progress if asked).
+  void with_retries(const Step& step, StepReport& report, const std::function<void()>& attempt,
+                    const SampleSink& sink = nullptr, bool build_progress = false);
+  // Logs, every progress_interval while the step waits, what it waits for;
+  // draws the build's progress on `progress` when given.
+  SampleSink wait_reporter(const Step& step, BuildProgress* progress);
+  // Drops the INVALID index a failed concurrent build left; says what it did.
+  std::string drop_failed_build(const Step& step, const IndexName& index);
+  // Writes a line to the log while the monitor may be writing too.
+  void say(const std::string& line, BuildProgress* progress = nullptr);
+  // True when the step waits for its locks up to its statement timeout
+  // (may_wait_for_locks and a statement timeout to bound the wait).
+  bool waits_for_locks(const Step& step) const;
   std::chrono::milliseconds lock_timeout(const Step& step) const;
   std::string step_label(const Step& step) const;  // "step 3 of 7"
   ApplyError step_error(const Step& step, const std::string& message,
@@ -72,6 +92,7 @@ class Applier {
 
   // apply_backfill.cpp
   void run_backfill(const Step& step, StepReport& report);
+  bool stop_requested() const { return options_.stop != nullptr && options_.stop->load(); }
   void check_backfill_key(const Step& step);
 
   std::string target_;
@@ -83,6 +104,7 @@ class Applier {
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<LockMonitor> monitor_;
   bool monitor_failure_logged_ = false;
+  std::mutex log_mutex_;  // held for writes to log_ that may race the monitor's sink
   std::mt19937 jitter_{std::random_device{}()};
 };
 

@@ -7,6 +7,7 @@
 #include <limits>
 #include <thread>
 
+#include "catalog/connection.hpp"
 #include "plans/apply_applier.hpp"
 #include "plans/apply_progress.hpp"
 #include "plans/sql_text.hpp"
@@ -72,7 +73,7 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
   if (!checkpoint) {
     pqxx::work tx(*conn_);
     const pqxx::result bounds =
-        tx.exec(fmt::format("SELECT min({0}), max({0}) FROM {1}", key, table));
+        catalog::exec_one(tx, fmt::format("SELECT min({0}), max({0}) FROM {1}", key, table));
     if (!bounds[0][0].is_null()) {
       checkpoint = BackfillCheckpoint{bounds[0][0].as<int64_t>(), bounds[0][1].as<int64_t>(), 0};
       journal_->save_checkpoint(tx, step.id, *checkpoint);
@@ -118,8 +119,9 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
     with_retries(step, report, [&] {
       const auto batch_started = Clock::now();
       pqxx::work tx(*conn_);
-      tx.exec(fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
-      tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
+      catalog::exec_one(tx, fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
+      catalog::exec_one(
+          tx, fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
       const pqxx::result updated = tx.exec_params(update, point.next_key, last_key);
       next = BackfillCheckpoint{last_key + 1, point.upper_key,
                                 point.rows_done + static_cast<int64_t>(updated.affected_rows())};
@@ -139,7 +141,17 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
                                        kMaxBatchSize);
     }
     progress.update(point.rows_done, static_cast<double>(point.next_key - first_key) / key_span);
-    if (point.next_key <= point.upper_key) std::this_thread::sleep_for(options_.pause);
+    if (point.next_key <= point.upper_key) {
+      // A safe point: the batch and its checkpoint are committed.
+      if (stop_requested()) {
+        progress.stop(point.rows_done,
+                      static_cast<double>(point.next_key - first_key) / key_span);
+        log_ << fmt::format("  stopped before key {} ({} rows done); the checkpoint is saved\n",
+                            point.next_key, point.rows_done);
+        throw StopRequested{};
+      }
+      std::this_thread::sleep_for(options_.pause);
+    }
   }
   progress.finish(point.rows_done);
   journal_->mark_done(

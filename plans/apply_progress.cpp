@@ -70,4 +70,73 @@ void Progress::finish(int64_t rows_done) {
   }
 }
 
+std::string build_progress_line(const std::string& label, const std::string& phase,
+                                int64_t blocks_done, int64_t blocks_total, int64_t tuples_done,
+                                int64_t tuples_total) {
+  std::string text = fmt::format("{}: {}", label, phase);
+  if (blocks_total > 0) {
+    text += fmt::format("; blocks {}/{} ({:.0f}%)", blocks_done, blocks_total,
+                        100.0 * static_cast<double>(blocks_done) / static_cast<double>(blocks_total));
+  }
+  if (tuples_total > 0 || tuples_done > 0) {
+    text += fmt::format("; tuples {}/{}", tuples_done, tuples_total);
+  }
+  return text;
+}
+
+BuildProgress::BuildProgress(std::ostream& out, bool bar, std::chrono::seconds interval,
+                             std::string label)
+    : out_(out),
+      bar_(bar),
+      interval_(bar ? std::chrono::steady_clock::duration(kBarRedraw)
+                    : std::chrono::steady_clock::duration(interval)),
+      label_(std::move(label)),
+      last_drawn_(std::chrono::steady_clock::now()) {}
+
+void BuildProgress::update(const std::string& phase, int64_t blocks_done, int64_t blocks_total,
+                           int64_t tuples_done, int64_t tuples_total) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_drawn_ < interval_) return;
+  last_drawn_ = now;
+  const std::string text =
+      build_progress_line(label_, phase, blocks_done, blocks_total, tuples_done, tuples_total);
+  if (!bar_) {
+    out_ << "  " << text << '\n' << std::flush;
+    return;
+  }
+  // Blocks are the measure of the table scan; tuples of the sort and the
+  // second (validation) scan.
+  double fraction = 0;
+  if (blocks_total > 0) {
+    fraction = static_cast<double>(blocks_done) / static_cast<double>(blocks_total);
+  } else if (tuples_total > 0) {
+    fraction = static_cast<double>(tuples_done) / static_cast<double>(tuples_total);
+  }
+  const int filled = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * kBarWidth);
+  last_line_ = fmt::format("[{}{}] {}", std::string(filled, '#'),
+                           std::string(kBarWidth - filled, '.'), text);
+  out_ << '\r' << last_line_ << "\x1b[K" << std::flush;
+}
+
+void BuildProgress::note(const std::string& text) {
+  if (bar_ && !last_line_.empty()) {
+    out_ << "\r\x1b[K" << text << '\n' << last_line_ << "\x1b[K" << std::flush;
+  } else {
+    out_ << text << '\n' << std::flush;
+  }
+}
+
+void BuildProgress::finish() {
+  if (bar_ && !last_line_.empty()) out_ << "\r\x1b[K" << std::flush;
+  last_line_.clear();
+}
+
+void Progress::stop(int64_t rows_done, double key_fraction) {
+  if (bar_) {
+    out_ << '\r' << line(rows_done, key_fraction) << "\x1b[K\n" << std::flush;
+  } else {
+    out_ << "  " << line(rows_done, key_fraction) << '\n';
+  }
+}
+
 }  // namespace pgshift::plans::detail

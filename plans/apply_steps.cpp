@@ -2,8 +2,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <thread>
 
+#include "catalog/connection.hpp"
 #include "plans/apply_applier.hpp"
 #include "plans/sql_text.hpp"
 
@@ -65,13 +68,14 @@ class SessionTimeouts {
                   std::chrono::milliseconds statement_timeout)
       : conn_(conn) {
     pqxx::nontransaction tx(conn_);
-    tx.exec(fmt::format("SET lock_timeout = {}", lock_timeout.count()));
-    tx.exec(fmt::format("SET statement_timeout = {}", statement_timeout.count()));
+    catalog::exec_one(tx, fmt::format("SET lock_timeout = {}", lock_timeout.count()));
+    catalog::exec_one(tx, fmt::format("SET statement_timeout = {}", statement_timeout.count()));
   }
   ~SessionTimeouts() {
     try {
       pqxx::nontransaction tx(conn_);
-      tx.exec("RESET lock_timeout; RESET statement_timeout");
+      catalog::exec_one(tx, "RESET lock_timeout");
+      catalog::exec_one(tx, "RESET statement_timeout");
     } catch (const std::exception&) {
       // The session is gone; whoever uses it next reports that.
     }
@@ -85,9 +89,58 @@ class SessionTimeouts {
 
 }  // namespace
 
+// A queued request for SHARE UPDATE EXCLUSIVE or weaker holds up no reads or
+// writes (blocks_traffic), so such a step may wait as long as it may run; a
+// concurrent index build must, as it waits for every transaction older than
+// its snapshot, on any table. Steps whose queued request would block traffic
+// keep the short lock_timeout and retry.
+bool Applier::waits_for_locks(const Step& step) const {
+  return may_wait_for_locks(step) && step.statement_timeout.count() > 0;
+}
+
 std::chrono::milliseconds Applier::lock_timeout(const Step& step) const {
+  if (waits_for_locks(step)) return step.statement_timeout;
   if (options_.lock_timeout_override.count() > 0) return options_.lock_timeout_override;
   return step.lock_timeout.count() > 0 ? step.lock_timeout : kDefaultLockTimeout;
+}
+
+void Applier::say(const std::string& line, BuildProgress* progress) {
+  std::lock_guard<std::mutex> lock(log_mutex_);
+  if (progress != nullptr) {
+    progress->note(line);
+  } else {
+    log_ << line << '\n' << std::flush;
+  }
+}
+
+SampleSink Applier::wait_reporter(const Step& step, BuildProgress* progress) {
+  struct State {
+    std::optional<Clock::time_point> waiting_since;
+    Clock::time_point last_logged = Clock::now();
+  };
+  auto state = std::make_shared<State>();
+  return [this, &step, progress, state](const Sample& sample) {
+    if (progress != nullptr && sample.build) {
+      std::lock_guard<std::mutex> lock(log_mutex_);
+      progress->update(sample.build->phase, sample.build->blocks_done, sample.build->blocks_total,
+                       sample.build->tuples_done, sample.build->tuples_total);
+    }
+    if (!sample.waiting) {
+      state->waiting_since.reset();
+      return;
+    }
+    const auto now = Clock::now();
+    if (!state->waiting_since) state->waiting_since = now;
+    if (now - state->last_logged < options_.progress_interval) return;
+    state->last_logged = now;
+    std::string what = sample.wait_event;
+    if (sample.build) what = fmt::format("phase \"{}\", {}", sample.build->phase, what);
+    say(fmt::format("  {}: waiting {} ({}){}; for {}", step_label(step),
+                    format_seconds(since(*state->waiting_since)), what,
+                    waits_for_locks(step) ? ", which blocks no reads or writes" : "",
+                    describe_blockers(sample.blockers)),
+        progress);
+  };
 }
 
 std::string Applier::step_label(const Step& step) const {
@@ -107,8 +160,11 @@ void Applier::run_step(const Step& step, StepReport& report) {
     locks += fmt::format("{}{} on \"{}.{}\"", locks.empty() ? "" : ", ", lock_mode_name(lock.mode),
                          lock.schema, lock.relation);
   }
-  log_ << fmt::format("{}: {} ({}lock_timeout {}ms)\n", step_label(step), step.summary,
-                      locks.empty() ? "" : locks + "; ", lock_timeout(step).count());
+  log_ << fmt::format("{}: {} ({}lock_timeout {}ms{})\n", step_label(step), step.summary,
+                      locks.empty() ? "" : locks + "; ", lock_timeout(step).count(),
+                      waits_for_locks(step)
+                          ? ", its statement timeout: its locks block no reads or writes"
+                          : "");
   preflight(step);
   if (step.backfill) {
     run_backfill(step, report);
@@ -173,13 +229,14 @@ void Applier::preflight(const Step& step) {
 }
 
 void Applier::with_retries(const Step& step, StepReport& report,
-                           const std::function<void()>& attempt) {
+                           const std::function<void()>& attempt, const SampleSink& sink,
+                           bool build_progress) {
   const auto timeout = lock_timeout(step);
   const auto poll_interval =
       std::clamp(timeout / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(50));
   for (int attempt_no = 1;; ++attempt_no) {
     const auto started = Clock::now();
-    monitor_->watch(conn_->backendpid(), poll_interval);
+    monitor_->watch(conn_->backendpid(), poll_interval, sink, build_progress);
     std::string message;
     std::string sqlstate;
     try {
@@ -190,6 +247,9 @@ void Applier::with_retries(const Step& step, StepReport& report,
     } catch (const pqxx::failure& e) {
       monitor_->take();
       throw step_error(step, server_message(e), "");
+    } catch (...) {
+      monitor_->take();  // the sink may point into the caller's frame
+      throw;
     }
     const Observation seen = monitor_->take();
     if (!seen.error.empty() && !monitor_failure_logged_) {
@@ -209,6 +269,13 @@ void Applier::with_retries(const Step& step, StepReport& report,
 
     const std::string failure = fmt::format("{} (SQLSTATE {})", message, sqlstate);
     if (!lock_timed_out && sqlstate != kDeadlockDetected) throw step_error(step, failure, sqlstate);
+    if (lock_timed_out && waits_for_locks(step)) {
+      throw step_error(step,
+                       fmt::format("{} after waiting {}, its statement timeout; blocked by {}",
+                                   failure, format_seconds(since(started)),
+                                   describe_blockers(seen.blockers)),
+                       sqlstate);
+    }
     if (attempt_no > options_.retries) {
       throw step_error(step,
                        fmt::format("{} after {} attempts; blocked by {}", failure, attempt_no,
@@ -251,26 +318,29 @@ void Applier::run_in_transaction(const Step& step, StepReport& report) {
   const auto started = Clock::now();
   with_retries(step, report, [&] {
     pqxx::work tx(*conn_);
-    tx.exec(fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
-    tx.exec(fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
+    catalog::exec_one(tx, fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
+    catalog::exec_one(
+        tx, fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
     for (const RelationLock* lock : locks) {
       const std::string relation = quote_qualified(lock->schema, lock->relation);
       // A relation the step itself creates has nothing to lock yet, and LOCK
       // TABLE takes tables, views and foreign tables only (not a materialized
       // view): the statement itself locks those.
       if (tx.exec_params(kLockableRelation, relation).empty()) continue;
-      tx.exec(fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
+      catalog::exec_one(
+          tx, fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));
     }
-    for (const std::string& statement : step.statements) tx.exec(statement);
+    for (const std::string& statement : step.statements) catalog::exec_one(tx, statement);
     journal_->mark_done(tx, step, since(started));
     tx.commit();
-  });
+  }, wait_reporter(step, nullptr));
 }
 
 // A crash between a statement and the journal entry re-runs the step on
 // resume, so each statement must be safe to run again. CREATE INDEX
 // CONCURRENTLY is made so: a valid index of its name counts as built; an
-// INVALID one is dropped concurrently first.
+// INVALID one is dropped concurrently first. A build that fails for good
+// drops the INVALID index it leaves before the error is reported.
 void Applier::run_outside_transaction(const Step& step, StepReport& report) {
   const auto started = Clock::now();
   bool all_found = !step.statements.empty();
@@ -282,20 +352,61 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
       continue;
     }
     all_found = false;
-    with_retries(step, report, [&] {
-      SessionTimeouts timeouts(*conn_, lock_timeout(step), step.statement_timeout);
-      if (index && index_state(*conn_, *index) == IndexState::Invalid) {
-        log_ << fmt::format("  dropping INVALID index \"{}.{}\" before building it again\n",
-                            index->schema, index->name);
-        pqxx::nontransaction tx(*conn_);
-        tx.exec("DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(index->schema, index->name));
-      }
-      pqxx::nontransaction tx(*conn_);
-      tx.exec(statement);
-    });
+    BuildProgress progress(log_, options_.progress_bar, options_.progress_interval,
+                           index ? fmt::format("build index \"{}.{}\"", index->schema, index->name)
+                                 : std::string());
+    if (index && !monitor_->reports_build_progress()) {
+      log_ << "  (no build progress: pg_stat_progress_create_index needs PostgreSQL 12)\n";
+    }
+    try {
+      with_retries(
+          step, report,
+          [&] {
+            SessionTimeouts timeouts(*conn_, lock_timeout(step), step.statement_timeout);
+            if (index && index_state(*conn_, *index) == IndexState::Invalid) {
+              say(fmt::format("  dropping INVALID index \"{}.{}\" before building it again",
+                              index->schema, index->name),
+                  &progress);
+              pqxx::nontransaction tx(*conn_);
+              catalog::exec_one(tx, "DROP INDEX CONCURRENTLY IF EXISTS " +
+                                        quote_qualified(index->schema, index->name));
+            }
+            pqxx::nontransaction tx(*conn_);
+            catalog::exec_one(tx, statement);
+          },
+          wait_reporter(step, index ? &progress : nullptr), index.has_value());
+    } catch (const ApplyError& e) {
+      progress.finish();
+      if (!index) throw;
+      throw ApplyError(std::string(e.what()) + "; " + drop_failed_build(step, *index), e.step_id(),
+                       e.sqlstate());
+    }
+    progress.finish();
   }
   if (all_found) report.outcome = StepOutcome::FoundDone;
   journal_->mark_done(step, since(started));
+}
+
+// DROP INDEX CONCURRENTLY waits only for transactions using the table, under
+// the step's own timeouts; if it cannot, the next apply drops the index
+// before building it again, and drift reports it meanwhile.
+std::string Applier::drop_failed_build(const Step& step, const IndexName& index) {
+  const std::string name = fmt::format("\"{}.{}\"", index.schema, index.name);
+  try {
+    if (index_state(*conn_, index) != IndexState::Invalid) {
+      return fmt::format("no INVALID index {} was left", name);
+    }
+    SessionTimeouts timeouts(*conn_, lock_timeout(step), step.statement_timeout);
+    pqxx::nontransaction tx(*conn_);
+    catalog::exec_one(tx, "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(index.schema, index.name));
+    log_ << fmt::format("  dropped the INVALID index {} the failed build left\n", name);
+    return fmt::format("the INVALID index {} it left was dropped", name);
+  } catch (const std::exception& e) {
+    log_ << fmt::format("  could not drop the INVALID index {}: {}\n", name, server_message(e));
+    return fmt::format("the INVALID index {} it left could not be dropped ({}); the next apply "
+                       "drops it before building it again",
+                       name, server_message(e));
+  }
 }
 
 }  // namespace pgshift::plans::detail

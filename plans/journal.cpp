@@ -1,6 +1,10 @@
 #include "plans/journal.hpp"
 
+#include <optional>
 #include <utility>
+
+#include "plans/render_json.hpp"
+#include "catalog/connection.hpp"
 
 namespace pgshift::plans::detail {
 
@@ -9,15 +13,16 @@ namespace {
 // The schema name is fixed: catalog::read_catalog skips "_pgshift" by name.
 // Not "pgshift": a role of that name would find it first on the default
 // search_path ("$user", public) and create its tables there.
-constexpr const char* kCreateJournal = R"sql(
-CREATE SCHEMA IF NOT EXISTS _pgshift;
+// One statement each: every statement goes through catalog::exec_one.
+constexpr const char* kCreateJournal[] = {"CREATE SCHEMA IF NOT EXISTS _pgshift", R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_runs (
   plan_hash   text PRIMARY KEY,
   fingerprint text NOT NULL,
   steps       integer NOT NULL,
   started_at  timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
-);
+))sql",
+                                          R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_steps (
   plan_hash   text NOT NULL REFERENCES _pgshift.apply_runs,
   step_id     integer NOT NULL,
@@ -25,7 +30,8 @@ CREATE TABLE IF NOT EXISTS _pgshift.apply_steps (
   duration_ms bigint NOT NULL,
   finished_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (plan_hash, step_id)
-);
+))sql",
+                                          R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_backfills (
   plan_hash  text NOT NULL REFERENCES _pgshift.apply_runs,
   step_id    integer NOT NULL,
@@ -34,14 +40,40 @@ CREATE TABLE IF NOT EXISTS _pgshift.apply_backfills (
   rows_done  bigint NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (plan_hash, step_id)
-))sql";
+))sql",
+                                          R"sql(
+ALTER TABLE _pgshift.apply_runs
+  ADD COLUMN IF NOT EXISTS desired_hash text,
+  ADD COLUMN IF NOT EXISTS plan_json text,
+  ADD COLUMN IF NOT EXISTS abandoned_at timestamptz)sql"};
 
 constexpr const char* kJournalExists = "SELECT to_regclass('_pgshift.apply_backfills') IS NOT NULL";
 constexpr const char* kRunState =
-    "SELECT finished_at IS NOT NULL FROM _pgshift.apply_runs WHERE plan_hash = $1";
+    "SELECT finished_at IS NOT NULL FROM _pgshift.apply_runs "
+    "WHERE plan_hash = $1 AND abandoned_at IS NULL";
+// A run of the same plan abandoned earlier starts over: its steps and
+// checkpoints are forgotten.
+constexpr const char* kForgetAbandoned = R"sql(
+WITH abandoned AS (SELECT plan_hash FROM _pgshift.apply_runs
+                   WHERE plan_hash = $1 AND abandoned_at IS NOT NULL),
+     steps AS (DELETE FROM _pgshift.apply_steps WHERE plan_hash IN (SELECT plan_hash FROM abandoned))
+DELETE FROM _pgshift.apply_backfills WHERE plan_hash IN (SELECT plan_hash FROM abandoned))sql";
 constexpr const char* kStartRun =
-    "INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps) VALUES ($1, $2, $3) "
-    "ON CONFLICT (plan_hash) DO NOTHING";
+    "INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps, desired_hash, plan_json) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plan_hash) DO UPDATE SET "
+    "started_at = now(), finished_at = NULL, abandoned_at = NULL, "
+    "desired_hash = excluded.desired_hash, plan_json = excluded.plan_json "
+    "WHERE _pgshift.apply_runs.abandoned_at IS NOT NULL";
+constexpr const char* kUnfinishedRuns = R"sql(
+SELECT r.plan_hash, coalesce(r.desired_hash, ''), coalesce(r.plan_json, ''), r.steps,
+       (SELECT count(*) FROM _pgshift.apply_steps s WHERE s.plan_hash = r.plan_hash),
+       to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')
+FROM _pgshift.apply_runs r
+WHERE r.finished_at IS NULL AND r.abandoned_at IS NULL
+ORDER BY r.started_at, r.plan_hash)sql";
+constexpr const char* kAbandonRun =
+    "UPDATE _pgshift.apply_runs SET abandoned_at = now() "
+    "WHERE plan_hash = $1 AND finished_at IS NULL AND abandoned_at IS NULL";
 constexpr const char* kDoneSteps = "SELECT step_id FROM _pgshift.apply_steps WHERE plan_hash = $1";
 constexpr const char* kMarkDone =
     "INSERT INTO _pgshift.apply_steps (plan_hash, step_id, summary, duration_ms) "
@@ -64,13 +96,13 @@ Journal::Journal(pqxx::connection& conn, std::string plan_hash)
 
 bool Journal::exists() {
   pqxx::nontransaction tx(conn_);
-  return tx.exec(kJournalExists)[0][0].as<bool>();
+  return catalog::exec_one(tx, kJournalExists)[0][0].as<bool>();
 }
 
 void Journal::create() {
   pqxx::work tx(conn_);
-  tx.exec("SET LOCAL client_min_messages = warning");
-  tx.exec(kCreateJournal);
+  catalog::exec_one(tx, "SET LOCAL client_min_messages = warning");
+  for (const char* statement : kCreateJournal) catalog::exec_one(tx, statement);
   tx.commit();
 }
 
@@ -81,9 +113,28 @@ RunState Journal::state() {
   return rows[0][0].as<bool>() ? RunState::Finished : RunState::InProgress;
 }
 
-void Journal::start(const Plan& plan) {
+void Journal::start(const Plan& plan, const std::string& desired_hash) {
   pqxx::work tx(conn_);
-  tx.exec_params(kStartRun, plan_hash_, plan.fingerprint, static_cast<int>(plan.steps.size()));
+  tx.exec_params(kForgetAbandoned, plan_hash_);
+  tx.exec_params(kStartRun, plan_hash_, plan.fingerprint, static_cast<int>(plan.steps.size()),
+                 desired_hash.empty() ? std::optional<std::string>() : desired_hash,
+                 render_json(plan));
+  tx.commit();
+}
+
+std::vector<RunRecord> Journal::unfinished_runs() {
+  pqxx::nontransaction tx(conn_);
+  std::vector<RunRecord> runs;
+  for (const auto& row : catalog::exec_one(tx, kUnfinishedRuns)) {
+    runs.push_back(RunRecord{row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].as<int>(),
+                             row[4].as<int>(), row[5].c_str()});
+  }
+  return runs;
+}
+
+void Journal::abandon(const std::string& plan_hash) {
+  pqxx::work tx(conn_);
+  tx.exec_params(kAbandonRun, plan_hash);
   tx.commit();
 }
 

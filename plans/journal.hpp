@@ -2,7 +2,10 @@
 // changes, so a killed run resumes where it stopped.
 //
 // Tables in schema "_pgshift" (which the catalog reader skips):
-//   apply_runs      one row per plan hash; finished_at set after the last step
+//   apply_runs      one row per plan hash: the plan itself (its JSON), the
+//                   fingerprint of the desired model it was made for (apply
+//                   --schema), finished_at set after the last step verified,
+//                   abandoned_at set by `apply --abandon`
 //   apply_steps     one row per completed step
 //   apply_backfills one row per started backfill: the next key to update, the
 //                   upper bound fixed when it started, rows updated so far
@@ -18,6 +21,7 @@
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "plans/plan.hpp"
 
@@ -29,7 +33,17 @@ struct BackfillCheckpoint {
   int64_t rows_done = 0;  // rows updated so far, over every run
 };
 
-enum class RunState { NotStarted, InProgress, Finished };
+enum class RunState { NotStarted, InProgress, Finished };  // abandoned counts as NotStarted
+
+// A run neither finished nor abandoned.
+struct RunRecord {
+  std::string plan_hash;
+  std::string desired_hash;  // "" for a run of apply --plan
+  std::string plan_json;     // render_json of the plan; "" in journals older than it
+  int steps = 0;
+  int steps_done = 0;
+  std::string started_at;  // "2026-11-30 22:01:02 UTC"
+};
 
 class Journal {
  public:
@@ -43,8 +57,15 @@ class Journal {
   void create();
   // How far runs of this plan got. REQUIRES: exists().
   RunState state();
-  // Records that a run of this plan started (once per plan hash).
-  void start(const Plan& plan);
+  // Records that a run of this plan started (once per plan hash; a run of it
+  // abandoned earlier starts over), with the plan and `desired_hash` ("" for
+  // none). REQUIRES: exists().
+  void start(const Plan& plan, const std::string& desired_hash);
+  // Every run neither finished nor abandoned, oldest first. REQUIRES: exists().
+  std::vector<RunRecord> unfinished_runs();
+  // Marks that run abandoned (its rows are kept until the same plan starts
+  // again). REQUIRES: exists().
+  void abandon(const std::string& plan_hash);
   // Ids of the steps recorded as completed. REQUIRES: exists().
   std::set<int> done_steps();
   // Records `step` as completed inside `tx`.

@@ -57,6 +57,18 @@ std::vector<LockMode> blocked_by(LockMode mode) {
   return {};
 }
 
+bool blocks_traffic(LockMode mode) {
+  const std::vector<LockMode> conflicts = blocked_by(mode);
+  return std::find(conflicts.begin(), conflicts.end(), LockMode::RowExclusive) != conflicts.end() ||
+         std::find(conflicts.begin(), conflicts.end(), LockMode::AccessShare) != conflicts.end();
+}
+
+bool may_wait_for_locks(const Step& step) {
+  if (step.backfill || step.locks.empty()) return false;
+  return std::none_of(step.locks.begin(), step.locks.end(),
+                      [](const RelationLock& lock) { return blocks_traffic(lock.mode); });
+}
+
 // Which statements take the conflicting modes: mvcc.sgml, "Table-Level Lock
 // Modes" (SELECT takes ACCESS SHARE; SELECT FOR UPDATE/SHARE ROW SHARE;
 // INSERT/UPDATE/DELETE/MERGE ROW EXCLUSIVE; VACUUM, ANALYZE, CREATE INDEX
@@ -135,6 +147,8 @@ const char* hazard_name(Hazard hazard) {
       return "non_transactional";
     case Hazard::DependentRecreated:
       return "dependent_recreated";
+    case Hazard::EmptiesSchema:
+      return "empties_schema";
   }
   return "";
 }
@@ -173,7 +187,8 @@ bool operator==(const Diagnostic& a, const Diagnostic& b) {
 }
 
 bool operator==(const Plan& a, const Plan& b) {
-  return a.fingerprint == b.fingerprint && a.schemas == b.schemas &&
+  return a.fingerprint == b.fingerprint && a.target_fingerprint == b.target_fingerprint &&
+         a.ignore == b.ignore && a.schemas == b.schemas &&
          a.server_version_num == b.server_version_num &&
          a.steps == b.steps && a.diagnostics == b.diagnostics;
 }

@@ -54,6 +54,11 @@ const char* lock_mode_name(LockMode mode);
 std::vector<LockMode> blocked_by(LockMode mode);
 // The same in words for reviewers: which ordinary statements wait.
 const char* lock_mode_blocks(LockMode mode);
+// True when a request for `mode`, granted or still queued, makes ordinary
+// traffic wait: it conflicts with ROW EXCLUSIVE (INSERT, UPDATE, DELETE) or
+// ACCESS SHARE (SELECT). Derived from blocked_by(): SHARE UPDATE EXCLUSIVE and
+// weaker modes block neither.
+bool blocks_traffic(LockMode mode);
 
 // When a step runs relative to the others; also the first sort key of a step.
 enum class Phase {
@@ -93,10 +98,12 @@ enum class Hazard {
   EnumValueRemoval,     // a label the desired enum lacks cannot be removed in place
   NonTransactional,     // cannot run in a transaction; a failure leaves partial state
   DependentRecreated,   // a view is dropped and recreated around a change
+  EmptiesSchema,        // drops every table of a managed schema (often the wrong file)
 };
-inline constexpr std::array<Hazard, 7> kAllHazards = {
-    Hazard::DataLoss,         Hazard::TableRewrite,     Hazard::AccessExclusiveScan, Hazard::Rename,
-    Hazard::EnumValueRemoval, Hazard::NonTransactional, Hazard::DependentRecreated};
+inline constexpr std::array<Hazard, 8> kAllHazards = {
+    Hazard::DataLoss,         Hazard::TableRewrite,     Hazard::AccessExclusiveScan,
+    Hazard::Rename,           Hazard::EnumValueRemoval, Hazard::NonTransactional,
+    Hazard::DependentRecreated, Hazard::EmptiesSchema};
 const char* hazard_name(Hazard hazard);  // "data_loss", ...
 
 // One relation locked by a step.
@@ -142,6 +149,13 @@ struct Step {
 };
 bool operator==(const Step& a, const Step& b);
 
+// True when the applier may let `step` wait for its locks (and, for a
+// concurrent index build, for older snapshots) up to its statement timeout
+// instead of a short lock_timeout: it declares at least one lock, none of
+// which blocks traffic (blocks_traffic), and it is not a backfill, whose row
+// locks (which Step::locks does not list) make writers of the same rows wait.
+bool may_wait_for_locks(const Step& step);
+
 enum class Severity { Error, Warning };
 const char* severity_name(Severity severity);  // "error", "warning"
 
@@ -155,6 +169,13 @@ bool operator==(const Diagnostic& a, const Diagnostic& b);
 
 struct Plan {
   std::string fingerprint;     // of the catalog the plan was made from
+  // catalog::schema_fingerprint of the catalog the plan must produce: the
+  // desired model as the server spells it, objects matching `ignore` left out.
+  // The applier verifies against it. Empty in plans made before it existed.
+  std::string target_fingerprint;
+  // The ignore patterns the plan was made with (schemas/ignore.hpp): objects
+  // they match are left out of target_fingerprint.
+  std::vector<std::string> ignore;
   // The schemas the plan manages (the desired model's), sorted: the catalog is
   // read with exactly these when the fingerprint is made and checked.
   std::vector<std::string> schemas;

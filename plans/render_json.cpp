@@ -1,5 +1,7 @@
 #include "plans/render_json.hpp"
 
+#include <openssl/evp.h>
+
 #include <nlohmann/json.hpp>
 
 #include "plans/json_detail.hpp"
@@ -155,12 +157,16 @@ std::string render_json(const Plan& plan) {
   Json json;
   json["format_version"] = kPlanFormatVersion;
   json["fingerprint"] = plan.fingerprint;
+  json["target_fingerprint"] = plan.target_fingerprint;
   json["schemas"] = plan.schemas;
+  json["ignore"] = plan.ignore;
   json["server_version_num"] = plan.server_version_num;
+  // Diagnostics before the steps, as in the SQL and Markdown renderings: a
+  // refused plan reads as its refusals first.
+  json["diagnostics"] = detail::diagnostics_json(plan.diagnostics);
   Json steps = Json::array();
   for (const auto& step : plan.steps) steps.push_back(step_json(step));
   json["steps"] = steps;
-  json["diagnostics"] = detail::diagnostics_json(plan.diagnostics);
   return json.dump(2) + "\n";
 }
 
@@ -174,6 +180,10 @@ Plan plan_from_json(const std::string& text) {
     }
     Plan plan;
     plan.fingerprint = json.at("fingerprint").get<std::string>();
+    // Both appeared after format 1 was first written: a plan without them
+    // reads with them empty, and the CLI refuses to apply it.
+    plan.target_fingerprint = json.value("target_fingerprint", std::string());
+    plan.ignore = json.value("ignore", std::vector<std::string>());
     plan.schemas = json.at("schemas").get<std::vector<std::string>>();
     plan.server_version_num = json.at("server_version_num").get<int>();
     for (const auto& step : json.at("steps")) plan.steps.push_back(step_from_json(step));
@@ -186,6 +196,22 @@ Plan plan_from_json(const std::string& text) {
   } catch (const nlohmann::json::exception& error) {
     throw Error(std::string("invalid plan JSON: ") + error.what());
   }
+}
+
+std::string plan_content_hash(const Plan& plan) {
+  const std::string text = render_json(plan);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw Error("could not compute the SHA-256 hash of the plan (OpenSSL EVP_Digest failed)");
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string hash = "sha256:";
+  for (unsigned int byte_idx = 0; byte_idx < length; ++byte_idx) {
+    hash += kHex[digest[byte_idx] >> 4];
+    hash += kHex[digest[byte_idx] & 0xf];
+  }
+  return hash;
 }
 
 }  // namespace pgshift::plans

@@ -22,4 +22,11 @@ std::string render_json(const Plan& plan);
 // format_version is not kPlanFormatVersion.
 Plan plan_from_json(const std::string& text);
 
+// "sha256:" and 64 hex digits: SHA-256 (OpenSSL's libcrypto) of
+// render_json(plan), the canonical JSON. A reviewer pins it (`apply
+// --expect-hash`); a plan file read back and re-rendered hashes the same
+// whatever its whitespace, and any change to a field changes it. The SQL and
+// Markdown renderings print it. Throws pgshift::Error if libcrypto fails.
+std::string plan_content_hash(const Plan& plan);
+
 }  // namespace pgshift::plans

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "plans/render_json.hpp"
 #include "plans/render_sql.hpp"
 
 namespace pgshift::plans {
@@ -61,6 +62,8 @@ std::string render_markdown(const Plan& plan) {
   text += fmt::format("**{} step{}** for PostgreSQL {} (catalog fingerprint `{}`)\n\n",
                       plan.steps.size(), plan.steps.size() == 1 ? "" : "s",
                       version_text(plan.server_version_num), plan.fingerprint);
+  text += fmt::format("plan hash: `{}` (apply exactly this plan with `--expect-hash`)\n\n",
+                      plan_content_hash(plan));
   text += "- Tables touched: " +
           (tables.empty() ? std::string("none")
                           : join(std::vector<std::string>(tables.begin(), tables.end()), ", ")) +

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "plans/render_json.hpp"
 #include "plans/sql_text.hpp"
 
 namespace pgshift::plans {
@@ -73,6 +74,7 @@ std::string render_sql(const Plan& plan) {
   std::string text = "-- pgshift plan\n";
   text += fmt::format("-- server_version_num: {}\n", plan.server_version_num);
   text += fmt::format("-- catalog fingerprint: {}\n", plan.fingerprint);
+  text += fmt::format("-- plan hash: {}\n", plan_content_hash(plan));
   text += fmt::format("-- steps: {}\n", plan.steps.size());
   for (const auto& diagnostic : plan.diagnostics) {
     text += fmt::format("-- {}: {}\n", severity_name(diagnostic.severity), diagnostic.message);

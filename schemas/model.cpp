@@ -213,8 +213,27 @@ bool operator==(const Extension& a, const Extension& b) {
   return std::tie(a.name, a.schema, a.version) == std::tie(b.name, b.schema, b.version);
 }
 
+bool operator==(const UnmodelledObject& a, const UnmodelledObject& b) {
+  return std::tie(a.kind, a.schema, a.relation, a.name, a.detail) ==
+         std::tie(b.kind, b.schema, b.relation, b.name, b.detail);
+}
+
+std::string describe(const UnmodelledObject& object) {
+  std::string text = object.kind;
+  if (!object.name.empty()) text += " \"" + object.name + "\"";
+  if (!object.relation.empty()) {
+    text += std::string(object.name.empty() ? " of" : " on") + " \"" + object.schema + "." +
+            object.relation + "\"";
+  } else if (object.kind.find("schema") == std::string::npos) {
+    text += " in schema \"" + object.schema + "\"";
+  }
+  if (!object.detail.empty()) text += " (" + object.detail + ")";
+  return text;
+}
+
 bool operator==(const Database& a, const Database& b) {
-  return std::tie(a.extensions, a.schemas, a.ignore) == std::tie(b.extensions, b.schemas, b.ignore);
+  return std::tie(a.extensions, a.schemas, a.ignore, a.drop_schemas) ==
+         std::tie(b.extensions, b.schemas, b.ignore, b.drop_schemas);
 }
 bool operator!=(const Database& a, const Database& b) { return !(a == b); }
 
@@ -240,6 +259,9 @@ void report_duplicates(const std::vector<T>& items, ObjectKind kind, const std::
 }  // namespace
 
 void canonicalize(Database& db) {
+  std::sort(db.drop_schemas.begin(), db.drop_schemas.end());
+  db.drop_schemas.erase(std::unique(db.drop_schemas.begin(), db.drop_schemas.end()),
+                        db.drop_schemas.end());
   sort_by_name(db.extensions);
   sort_by_name(db.schemas);
   for (auto& schema : db.schemas) {
@@ -355,6 +377,11 @@ std::vector<ModelProblem> validate(const Database& db) {
   std::vector<ModelProblem> problems;
   report_duplicates(db.extensions, ObjectKind::Extension, "", "", problems);
   report_duplicates(db.schemas, ObjectKind::Schema, "", "", problems);
+  for (const auto& name : db.drop_schemas) {
+    if (find_named(db.schemas, name) == nullptr) continue;
+    const ObjectId id{ObjectKind::Schema, "", "", name};
+    problems.push_back({id, describe(id) + " is both defined and listed in drop_schemas"});
+  }
   for (const auto& schema : db.schemas) {
     report_duplicates(schema.tables, ObjectKind::Table, schema.name, "", problems);
     report_duplicates(schema.views, ObjectKind::View, schema.name, "", problems);

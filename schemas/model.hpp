@@ -381,6 +381,20 @@ struct SequenceUsage {
   bool is_called = false;
 };
 
+// An object in a managed schema that the model does not hold (a policy, a
+// grant, a rule, an exclusion constraint, ...). The catalog reader lists every
+// one so that inspect, plan and drift report it instead of skipping it.
+struct UnmodelledObject {
+  std::string kind;      // "policy", "privileges", "rule", ...
+  std::string schema;
+  std::string relation;  // the table or view it belongs to, or ""
+  std::string name;      // its own name, or "" for a property of `relation`
+  std::string detail;    // what exactly, in SQL words where possible; may be ""
+};
+bool operator==(const UnmodelledObject& a, const UnmodelledObject& b);
+// `policy "tenant" on table "public.orders"`, `privileges on "public.orders"`.
+std::string describe(const UnmodelledObject& object);
+
 struct CatalogFacts {
   int server_version_num = 0;                  // e.g. 150004; 0 when unknown (YAML)
   std::map<std::string, TableStats> table_stats;  // key: "schema.table"
@@ -395,6 +409,8 @@ struct CatalogFacts {
   // "schema.table.column" (decided from pg_depend / provolatile).
   std::set<std::string> volatile_defaults;
   std::map<std::string, SequenceUsage> sequence_usage;  // key: "schema.sequence"
+  // What the model cannot hold, sorted by schema, relation, kind and name.
+  std::vector<UnmodelledObject> unmodelled;
   // Digest of the schema as read; a plan records it so the applier can refuse a
   // stale plan.
   std::string fingerprint;
@@ -410,6 +426,10 @@ struct Database {
   // Patterns of objects managed elsewhere (YAML `ignore:`), e.g.
   // "public.audit_*" or "index:public.*_hotfix". Kept in the order written.
   std::vector<std::string> ignore;
+  // Schemas the desired state asks to drop with everything in them (YAML
+  // `drop_schemas:`), sorted. pgshift manages only the schemas a desired state
+  // names (`schemas` and these); a schema is dropped only when listed here.
+  std::vector<std::string> drop_schemas;
   CatalogFacts facts;  // not compared by operator==
 };
 bool operator==(const Database& a, const Database& b);

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <utility>
 
+#include "schemas/sql_check.hpp"
 #include "schemas/yaml_names.hpp"
 #include "schemas/yaml_text.hpp"
 
@@ -145,6 +146,19 @@ class Loader {
     diagnostics_.push_back(diagnostic);
   }
 
+  // Where byte `offset` of the scalar `node` (whose text is `text`) is in the
+  // source: found by matching the text's line against the source, so plain,
+  // quoted and block scalars are placed alike; the node's own place when the
+  // source spells it differently (escapes, folding).
+  Diagnostic place_in(const YAML::Node& node, const std::string& path, const std::string& text,
+                      std::size_t offset) const;
+  // A view's query without the final ";" pg_get_viewdef writes (and people
+  // copy), checked as one query.
+  std::string query_text(const YAML::Node& node, const std::string& path, std::string text);
+  // Reports SQL text that is not exactly one `kind` (schemas/sql_check.hpp).
+  void check_sql(const YAML::Node& node, const std::string& path, SqlKind kind,
+                 const std::string& text);
+
   // Scalar conversions; each reports and returns nullopt on a wrong node.
   std::optional<std::string> as_string(const YAML::Node& node, const std::string& path);
   std::optional<bool> as_bool(const YAML::Node& node, const std::string& path);
@@ -261,17 +275,28 @@ class Fields {
     const Entry* entry = required ? require(key) : find(key);
     if (entry) out = loader_.as_string_list(entry->value, entry->path);
   }
+  // Checks the SQL text read from `key` (if any) is exactly one `kind`.
+  void sql(const char* key, SqlKind kind) {
+    const Entry* entry = find(key);
+    if (entry && entry->value.IsScalar()) {
+      loader_.check_sql(entry->value, entry->path, kind, entry->value.Scalar());
+    }
+  }
   template <typename E>
   void keyword(const char* key, const Keywords<E>& keywords, E& out, bool required) {
     const Entry* entry = required ? require(key) : find(key);
     if (!entry) return;
     if (auto value = loader_.as_keyword(entry->value, entry->path, keywords)) out = *value;
   }
-  void string_map(const char* key, std::map<std::string, std::string>& out) {
+  // Values are storage parameter values, checked as SQL (SqlKind::OptionValue).
+  void option_map(const char* key, std::map<std::string, std::string>& out) {
     const Entry* entry = find(key);
     if (!entry) return;
     for (const auto& option : loader_.entries(entry->value, entry->path)) {
-      if (auto value = loader_.as_string(option.value, option.path)) out[option.key] = *value;
+      if (auto value = loader_.as_string(option.value, option.path)) {
+        loader_.check_sql(option.value, option.path, SqlKind::OptionValue, *value);
+        out[option.key] = *value;
+      }
     }
   }
 
@@ -304,8 +329,67 @@ class Fields {
   std::vector<Entry> entries_;
 };
 
+Diagnostic Loader::place_in(const YAML::Node& node, const std::string& path,
+                            const std::string& text, std::size_t offset) const {
+  Diagnostic where = place(node, path);
+  if (sources_.empty() || sources_.back().first != file_) return where;
+  const std::string& source = sources_.back().second;
+  const std::size_t line_start = offset == 0 ? 0 : text.rfind('\n', offset - 1);
+  const std::size_t text_line_start =
+      line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
+  const int text_line =
+      static_cast<int>(std::count(text.begin(), text.begin() + text_line_start, '\n'));
+  // The text of the line up to the offset: what must stand before it in the source.
+  const std::string before = text.substr(text_line_start, offset - text_line_start);
+  // A block scalar ("|", ">") starts on the line after its indicator; a plain
+  // or quoted one where its node starts.
+  const std::string first = source_line(source, where.line);
+  const std::size_t node_column = static_cast<std::size_t>(where.column - 1);
+  const bool block =
+      node_column < first.size() && (first[node_column] == '|' || first[node_column] == '>');
+  const int source_line_number = where.line + text_line + (block ? 1 : 0);
+  const std::string line = source_line(source, source_line_number);
+  const std::size_t from = !block && text_line == 0 ? node_column : 0;
+  const auto found_at = before.empty() && block ? line.find_first_not_of(' ')
+                                                : line.find(before, std::min(from, line.size()));
+  if (found_at == std::string::npos || (!block && text_line == 0 && found_at > from + 1)) {
+    return where;
+  }
+  where.line = source_line_number;
+  where.column = static_cast<int>(found_at + before.size()) + 1;
+  return where;
+}
+
+void Loader::check_sql(const YAML::Node& node, const std::string& path, SqlKind kind,
+                       const std::string& text) {
+  const auto problem = schemas::check_sql(kind, text);
+  if (!problem) return;
+  Diagnostic diagnostic =
+      problem->offset ? place_in(node, path, text, *problem->offset) : place(node, path);
+  diagnostic.message = std::string("invalid ") + sql_kind_name(kind) + ": " + problem->message;
+  diagnostics_.push_back(diagnostic);
+}
+
+std::string Loader::query_text(const YAML::Node& node, const std::string& path, std::string text) {
+  auto end = text.find_last_not_of(" \t\r\n\f");
+  if (end != std::string::npos && text[end] == ';') {
+    text.erase(end);
+    end = text.find_last_not_of(" \t\r\n\f");
+    text.erase(end == std::string::npos ? 0 : end + 1);
+  }
+  check_sql(node, path, SqlKind::Query, text);
+  return text;
+}
+
 std::optional<std::string> Loader::as_string(const YAML::Node& node, const std::string& path) {
-  if (node.IsScalar()) return node.Scalar();
+  if (node.IsScalar()) {
+    const auto nul = node.Scalar().find('\0');
+    if (nul == std::string::npos) return node.Scalar();
+    Diagnostic diagnostic = place_in(node, path, node.Scalar(), nul);
+    diagnostic.message = "contains a NUL byte";
+    diagnostics_.push_back(diagnostic);
+    return std::nullopt;
+  }
   error(node, path, "expected a string, found " + found(node));
   return std::nullopt;
 }
@@ -455,10 +539,13 @@ void Loader::load_document(const std::string& file, const std::string& text) {
         {file, parse_error.mark.line + 1, parse_error.mark.column + 1, "", parse_error.msg});
     return;
   }
-  Fields top(*this, root, "", {"ignore", "extensions", "schemas"});
+  Fields top(*this, root, "", {"ignore", "drop_schemas", "extensions", "schemas"});
   std::vector<std::string> ignore;
   top.string_list("ignore", ignore, false);
   db_.ignore.insert(db_.ignore.end(), ignore.begin(), ignore.end());
+  std::vector<std::string> drop_schemas;
+  top.string_list("drop_schemas", drop_schemas, false);
+  db_.drop_schemas.insert(db_.drop_schemas.end(), drop_schemas.begin(), drop_schemas.end());
   if (const Entry* extensions = top.find("extensions")) {
     for (const auto& entry : entries(extensions->value, extensions->path)) load_extension(entry);
   }
@@ -572,6 +659,7 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
     PartitionBy by;
     partition.keyword("strategy", detail::kPartitionStrategies, by.strategy, true);
     partition.string("key", by.key, true);
+    partition.sql("key", SqlKind::PartitionKey);
     table.partition_by = by;
   }
   if (const Entry* partition_of = fields.find("partition_of")) {
@@ -580,6 +668,7 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
     partition.string("schema", of.parent_schema, false);
     partition.string("table", of.parent_table, true);
     partition.string("bound", of.bound, true);
+    partition.sql("bound", SqlKind::PartitionBound);
     table.partition_of = of;
   }
   if (const Entry* replica_identity = fields.find("replica_identity")) {
@@ -598,23 +687,28 @@ Column Loader::load_column(const Entry& entry) {
   Column column{entry.key};
   if (entry.value.IsScalar()) {
     column.type = entry.value.Scalar();
+    check_sql(entry.value, entry.path, SqlKind::TypeName, column.type);
     return column;
   }
   Fields fields(*this, entry.value, entry.path,
                 {"type", "nullable", "default", "identity", "generated", "collation", "comment",
                  "backfill", "renamed_from"});
   fields.string("type", column.type, true);
+  fields.sql("type", SqlKind::TypeName);
   bool nullable = true;
   fields.boolean("nullable", nullable);
   column.not_null = !nullable;
   fields.optional_string("default", column.default_expr);
+  fields.sql("default", SqlKind::Expression);
   if (const Entry* identity = fields.find("identity")) {
     load_identity(identity->value, identity->path, column);
   }
   fields.optional_string("generated", column.generated);
+  fields.sql("generated", SqlKind::Expression);
   fields.optional_string("collation", column.collation);
   fields.optional_string("comment", column.comment);
   fields.optional_string("backfill", column.backfill);
+  fields.sql("backfill", SqlKind::Expression);
   fields.optional_string("renamed_from", column.renamed_from);
   return column;
 }
@@ -697,10 +791,12 @@ void Loader::load_checks(const std::string& schema, const Entry& entry, Table& t
            place(item.key_node, item.path));
     if (item.value.IsScalar()) {
       check.expression = item.value.Scalar();
+      check_sql(item.value, item.path, SqlKind::Expression, check.expression);
     } else {
       Fields fields(*this, item.value, item.path,
                     {"expression", "no_inherit", "validated", "comment"});
       fields.string("expression", check.expression, true);
+      fields.sql("expression", SqlKind::Expression);
       fields.boolean("no_inherit", check.no_inherit);
       fields.boolean("validated", check.validated);
       fields.optional_string("comment", check.comment);
@@ -765,6 +861,7 @@ IndexKey Loader::load_index_key(const YAML::Node& node, const std::string& path)
                 {"column", "expression", "opclass", "collation", "order", "nulls"});
   fields.optional_string("column", key.column);
   fields.optional_string("expression", key.expression);
+  fields.sql("expression", SqlKind::Expression);
   if (fields.find("column") && fields.find("expression")) {
     error(node, path, "expected either \"column\" or \"expression\", found both");
   } else if (!fields.find("column") && !fields.find("expression")) {
@@ -798,7 +895,8 @@ Index Loader::load_index(const Entry& entry) {
   fields.string("method", index.method, false);
   fields.string_list("include", index.include, false);
   fields.optional_string("where", index.where);
-  fields.string_map("options", index.options);
+  fields.sql("where", SqlKind::Expression);
+  fields.option_map("options", index.options);
   fields.optional_string("comment", index.comment);
   fields.boolean("valid", index.valid);
   return index;
@@ -848,6 +946,7 @@ void Loader::load_triggers(const std::string& schema, const Entry& entry, Table&
     }
     fields.string_list("arguments", trigger.arguments, false);
     fields.optional_string("when", trigger.when);
+    fields.sql("when", SqlKind::Expression);
     fields.optional_string("comment", trigger.comment);
     table.triggers.push_back(trigger);
   }
@@ -874,6 +973,7 @@ void Loader::load_sequence(const std::string& schema, const Entry& entry, Schema
                 {"type", "start", "increment", "min_value", "max_value", "cache", "cycle",
                  "owned_by", "comment"});
   fields.string("type", sequence.type, false);
+  fields.sql("type", SqlKind::TypeName);
   sequence.options = load_sequence_options(fields);
   fields.optional_string("owned_by", sequence.owned_by);
   fields.optional_string("comment", sequence.comment);
@@ -899,7 +999,9 @@ void Loader::load_domain(const std::string& schema, const Entry& entry, Schema& 
   Fields fields(*this, entry.value, entry.path,
                 {"type", "default", "nullable", "collation", "checks", "comment"});
   fields.string("type", domain.base_type, true);
+  fields.sql("type", SqlKind::TypeName);
   fields.optional_string("default", domain.default_expr);
+  fields.sql("default", SqlKind::Expression);
   bool nullable = true;
   fields.boolean("nullable", nullable);
   domain.not_null = !nullable;
@@ -907,6 +1009,7 @@ void Loader::load_domain(const std::string& schema, const Entry& entry, Schema& 
   if (const Entry* checks = fields.find("checks")) {
     for (const auto& check : entries(checks->value, checks->path)) {
       if (auto expression = as_string(check.value, check.path)) {
+        check_sql(check.value, check.path, SqlKind::Expression, *expression);
         domain.checks.push_back({check.key, *expression});
       }
     }
@@ -924,9 +1027,11 @@ void Loader::load_composite_type(const std::string& schema, const Entry& entry, 
       CompositeAttribute loaded{attribute.key};
       if (attribute.value.IsScalar()) {
         loaded.type = attribute.value.Scalar();
+        check_sql(attribute.value, attribute.path, SqlKind::TypeName, loaded.type);
       } else {
         Fields attribute_fields(*this, attribute.value, attribute.path, {"type", "collation"});
         attribute_fields.string("type", loaded.type, true);
+        attribute_fields.sql("type", SqlKind::TypeName);
         attribute_fields.optional_string("collation", loaded.collation);
       }
       type.attributes.push_back(loaded);
@@ -940,11 +1045,14 @@ void Loader::load_view(const std::string& schema, const Entry& entry, Schema& ta
   View view{entry.key};
   define({ObjectKind::View, schema, "", view.name}, place(entry.key_node, entry.path));
   if (entry.value.IsScalar()) {
-    view.definition = entry.value.Scalar();
+    view.definition = query_text(entry.value, entry.path, entry.value.Scalar());
   } else {
     Fields fields(*this, entry.value, entry.path, {"definition", "options", "comment"});
     fields.string("definition", view.definition, true);
-    fields.string_map("options", view.options);
+    if (const Entry* definition = fields.find("definition")) {
+      view.definition = query_text(definition->value, definition->path, view.definition);
+    }
+    fields.option_map("options", view.options);
     fields.optional_string("comment", view.comment);
   }
   target.views.push_back(view);
@@ -954,12 +1062,15 @@ void Loader::load_materialized_view(const std::string& schema, const Entry& entr
   MaterializedView view{entry.key};
   define({ObjectKind::MaterializedView, schema, "", view.name}, place(entry.key_node, entry.path));
   if (entry.value.IsScalar()) {
-    view.definition = entry.value.Scalar();
+    view.definition = query_text(entry.value, entry.path, entry.value.Scalar());
   } else {
     Fields fields(*this, entry.value, entry.path,
                   {"definition", "options", "with_data", "indexes", "comment"});
     fields.string("definition", view.definition, true);
-    fields.string_map("options", view.options);
+    if (const Entry* definition = fields.find("definition")) {
+      view.definition = query_text(definition->value, definition->path, view.definition);
+    }
+    fields.option_map("options", view.options);
     fields.boolean("with_data", view.with_data);
     if (const Entry* indexes = fields.find("indexes")) {
       load_indexes(schema, view.name, *indexes, view.indexes);
@@ -999,13 +1110,16 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
         FunctionArg arg;
         if (arg_node.IsScalar()) {
           arg.type = arg_node.Scalar();
+          check_sql(arg_node, item_path(args->path, arg_idx), SqlKind::TypeName, arg.type);
         } else {
           Fields arg_fields(*this, arg_node, item_path(args->path, arg_idx),
                             {"name", "type", "mode", "default"});
           arg_fields.string("name", arg.name, false);
           arg_fields.string("type", arg.type, true);
+          arg_fields.sql("type", SqlKind::TypeName);
           arg_fields.keyword("mode", detail::kArgModes, arg.mode, false);
           arg_fields.optional_string("default", arg.default_expr);
+          arg_fields.sql("default", SqlKind::Expression);
         }
         function.args.push_back(arg);
       }
@@ -1013,11 +1127,13 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
   }
   if (!procedure) {
     fields.string("returns", function.returns, true);
+    fields.sql("returns", SqlKind::FunctionReturns);
     fields.keyword("volatility", detail::kVolatilities, function.volatility, false);
     fields.boolean("strict", function.strict);
   }
   fields.string("language", function.language, false);
   fields.string("body", function.body, true);
+  if (function.language == "sql") fields.sql("body", SqlKind::SqlFunctionBody);
   fields.boolean("security_definer", function.security_definer);
   fields.optional_string("comment", function.comment);
   define({procedure ? ObjectKind::Procedure : ObjectKind::Function, schema, "",

@@ -619,6 +619,7 @@ Node database_node(const Database& db, bool with_top_level, bool with_schemas) {
   Node node = mapping(true);
   if (with_top_level) {
     node.add_if("ignore", db.ignore);
+    node.add_if("drop_schemas", db.drop_schemas);
     Node extensions = mapping(true);
     for (const auto& extension : db.extensions) {
       Node entry = mapping();

@@ -112,7 +112,7 @@ TEST_CASE("each transactional step takes exactly the locks the lock table declar
   // the hazard access_exclusive_scan; the lock is what is checked here.
   const auto planned = run_command({PGSHIFT_BIN, "plan", "--db", db.url(), "--schema",
                                     dir.write("s.yaml", kAfter), "--allow-hazard",
-                                    "access_exclusive_scan", "--format", "json", "-o",
+                                    "access_exclusive_scan", "--detailed-exitcode", "-o",
                                     dir.path() + "/plan.json"});
   INFO(planned.output);
   REQUIRE(planned.exit_code == 2);

@@ -88,10 +88,11 @@ class Fixture {
 
   // Runs drift and plan (every hazard allowed, so that only a refusal by the
   // planner itself fails it) and checks they agree: both 0 when in sync; when
-  // plan has steps (2) or refuses a change it cannot make (1), drift says 2.
+  // plan has steps (2 with --detailed-exitcode) or refuses a change it cannot
+  // make (1), drift says 2.
   CommandResult drift_agreeing_with_plan(std::vector<std::string> args = {}) const {
     const CommandResult drift_run = drift(args);
-    args.insert(args.begin(), {"--allow-hazard", "all"});
+    args.insert(args.begin(), {"--allow-hazard", "all", "--detailed-exitcode"});
     const CommandResult plan_run = pgshift("plan", args);
     INFO("drift exit " << drift_run.exit_code << ", plan exit " << plan_run.exit_code << "\n"
                        << plan_run.output);

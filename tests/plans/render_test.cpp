@@ -1,5 +1,7 @@
 // Golden tests of the three renderings, and the JSON round trip.
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -57,7 +59,10 @@ plans::Plan small_plan() {
 
   planner::PlanOptions options;
   options.desired_volatile_defaults = {"public.User.token"};
-  return planner::plan_changes(current, desired, options);
+  plans::Plan plan = planner::plan_changes(current, desired, options);
+  plan.target_fingerprint = "4f2c9a1e0b7d3a55";
+  plan.ignore = {"public.audit_*"};
+  return plan;
 }
 
 std::string golden_path(const std::string& name) {
@@ -89,6 +94,43 @@ TEST_CASE("the JSON rendering matches its golden file", "[plans][render]") {
 
 TEST_CASE("the Markdown rendering matches its golden file", "[plans][render]") {
   check_golden("small_plan.md", plans::render_markdown(small_plan()));
+}
+
+TEST_CASE("the plan hash is the SHA-256 of the canonical JSON", "[plans][render]") {
+  // sha256sum tests/plans/golden/small_plan.json
+  CHECK(plans::plan_content_hash(small_plan()) ==
+        "sha256:469a45c2ef8998e6f76e4ea029e1cf87ae27319f22bac10efec456112b76ef8e");
+}
+
+TEST_CASE("the plan hash ignores the file's layout and follows every statement",
+          "[plans][render]") {
+  const auto plan = small_plan();
+  const std::string hash = plans::plan_content_hash(plan);
+  std::string compact = plans::render_json(plan);
+  compact.erase(std::remove(compact.begin(), compact.end(), '\n'), compact.end());
+  CHECK(plans::plan_content_hash(plans::plan_from_json(compact)) == hash);
+
+  auto edited = plan;
+  edited.steps[0].statements.push_back("DROP TABLE public.orders");
+  CHECK(plans::plan_content_hash(edited) != hash);
+  auto retargeted = plan;
+  retargeted.target_fingerprint = "0000000000000000";
+  CHECK(plans::plan_content_hash(retargeted) != hash);
+}
+
+TEST_CASE("a plan file without target_fingerprint and ignore reads with them empty",
+          "[plans][render]") {
+  auto plan = small_plan();
+  std::string text = plans::render_json(plan);
+  for (const std::string field : {"  \"target_fingerprint\": \"4f2c9a1e0b7d3a55\",\n",
+                                  "  \"ignore\": [\n    \"public.audit_*\"\n  ],\n"}) {
+    const auto at = text.find(field);
+    REQUIRE(at != std::string::npos);
+    text.erase(at, field.size());
+  }
+  plan.target_fingerprint.clear();
+  plan.ignore.clear();
+  CHECK(plans::plan_from_json(text) == plan);
 }
 
 TEST_CASE("a plan read back from its JSON is the same plan", "[plans][render]") {
@@ -127,6 +169,8 @@ TEST_CASE("an empty plan renders as nothing to do", "[plans][render]") {
   plan.fingerprint = "f";
   CHECK(plans::render_markdown(plan) ==
         "## pgshift plan\n\n**0 steps** for PostgreSQL 16.2 (catalog fingerprint `f`)\n\n"
+        "plan hash: `" + plans::plan_content_hash(plan) +
+        "` (apply exactly this plan with `--expect-hash`)\n\n"
         "- Tables touched: none\n- Hazards: none\n\nNothing to do: the database matches the "
         "schema.\n");
 }

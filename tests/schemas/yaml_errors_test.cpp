@@ -53,7 +53,7 @@ TEST_CASE("an unknown key close to a known one suggests it", "[schemas]") {
 
 TEST_CASE("an unknown key far from any known one lists the known keys", "[schemas]") {
   REQUIRE(errors_of("schemas: {}\nextras: 1\n") ==
-          "f.yaml:2:1: extras: unknown key \"extras\"; expected one of: ignore, extensions, "
+          "f.yaml:2:1: extras: unknown key \"extras\"; expected one of: ignore, drop_schemas, extensions, "
           "schemas\n"
           "extras: 1\n"
           "^");
@@ -177,17 +177,17 @@ TEST_CASE("a function needs a return type and a procedure has none", "[schemas]"
       "schemas:\n"
       "  public:\n"
       "    functions:\n"
-      "      f: { body: x }\n"
+      "      f: { language: c, body: x }\n"
       "    procedures:\n"
-      "      p: { body: x, returns: void }\n";
+      "      p: { language: c, body: x, returns: void }\n";
   REQUIRE(errors_of(text) ==
           "f.yaml:4:10: schemas.public.functions.f: missing required key \"returns\"\n"
-          "      f: { body: x }\n"
+          "      f: { language: c, body: x }\n"
           "         ^\n"
-          "f.yaml:6:21: schemas.public.procedures.p.returns: unknown key \"returns\"; expected one "
+          "f.yaml:6:34: schemas.public.procedures.p.returns: unknown key \"returns\"; expected one "
           "of: args, language, body, security_definer, comment\n"
-          "      p: { body: x, returns: void }\n"
-          "                    ^");
+          "      p: { language: c, body: x, returns: void }\n"
+          "                                 ^");
 }
 
 TEST_CASE("a YAML syntax error is positioned", "[schemas]") {
@@ -306,4 +306,89 @@ TEST_CASE("a directory without YAML files is an error, not an empty database", "
 TEST_CASE("a missing file is an error naming the file", "[schemas]") {
   REQUIRE_THROWS_WITH(load_yaml_file("/nonexistent/db.yaml"),
                       "/nonexistent/db.yaml: could not read file");
+}
+
+TEST_CASE("SQL text that closes its place is reported where the parser stopped", "[schemas]") {
+  // The issue's default: plain, double-quoted and block scalars are placed alike.
+  CHECK(errors_of(
+            table("        columns:\n"
+                  "          c: { type: int, default: \"0); CREATE ROLE pwn; SELECT (1\" }\n")) ==
+        "f.yaml:6:38: schemas.public.tables.t.columns.c.default: invalid expression: syntax error "
+        "at or near \")\"\n"
+        "          c: { type: int, default: \"0); CREATE ROLE pwn; SELECT (1\" }\n"
+        "                                     ^");
+  CHECK(errors_of(table("        columns:\n"
+                        "          c:\n"
+                        "            type: int\n"
+                        "            default: |\n"
+                        "              0\n"
+                        "              ); DROP TABLE x; SELECT (1\n")) ==
+        "f.yaml:10:15: schemas.public.tables.t.columns.c.default: invalid expression: syntax "
+        "error at or near \")\"\n"
+        "              ); DROP TABLE x; SELECT (1\n"
+        "              ^");
+  CHECK(errors_of(table("        columns:\n"
+                        "          c: int); CREATE ROLE pwn; CREATE TABLE x (a int\n")) ==
+        "f.yaml:6:17: schemas.public.tables.t.columns.c: invalid type name: syntax error at or "
+        "near \")\"\n"
+        "          c: int); CREATE ROLE pwn; CREATE TABLE x (a int\n"
+        "                ^");
+}
+
+TEST_CASE("every SQL-text field is checked for its kind", "[schemas]") {
+  const std::pair<std::string, std::string> cases[] = {
+      {table("        columns: { c: { type: int, generated: \"1 AS a\" } }\n"),
+       "columns.c.generated: invalid expression: expected one expression, found an alias"},
+      {table(
+           "        columns: { c: { type: int, backfill: \"-1 WHERE $1::bigint IS NOT NULL --\" } "
+           "}\n"),
+       "columns.c.backfill: invalid expression: expected one expression, found more"},
+      {table("        checks: { k: \"c > 0)) NOT VALID, ADD CHECK ((true\" }\n"),
+       "checks.k: invalid expression: syntax error at or near \")\""},
+      {table("        columns: { c: int }\n"
+             "        indexes: { i: { columns: [c], where: \"c > 0 --\" } }\n"),
+       "indexes.i.where: invalid expression: expected one expression, found more"},
+      {table("        columns: { c: int }\n"
+             "        indexes: { i: { columns: [c], options: { fillfactor: \"70, x = 1\" } } }\n"),
+       "indexes.i.options.fillfactor: invalid option value: expected one option value"},
+      {table("        columns: { c: int }\n"
+             "        triggers: { g: { timing: before, events: [insert], function: f, "
+             "when: \"$1 > 0\" } }\n"),
+       "triggers.g.when: invalid expression: parameters ($1, ...) are not allowed here"},
+      {table("        columns: { c: int }\n"
+             "        partition_by: { strategy: range, key: \"c) WITH (fillfactor = 10\" }\n"),
+       "partition_by.key: invalid partition key: syntax error at or near \"WITH\""},
+      {"schemas: { public: { tables: { p: { columns: { c: int }, partition_by: { strategy: list, "
+       "key: c } }, q: { columns: { c: int }, partition_of: { table: p, bound: \"FOR VALUES IN "
+       "(pwn())\" } } } } }\n",
+       "partition_of.bound: invalid partition bound: expected constants in a partition bound"},
+      {"schemas: { public: { views: { v: \"SELECT 1; DROP TABLE t\" } } }\n",
+       "views.v: invalid query: expected one query, found 2 statements"},
+      {"schemas: { public: { materialized_views: { m: { definition: \"SELECT 1 --\" } } } }\n",
+       "materialized_views.m.definition: invalid query: expected one query that ends where"},
+      {"schemas: { public: { domains: { d: { type: int, checks: { k: \"VALUE > 0); DROP TABLE "
+       "t; SELECT (1\" } } } } }\n",
+       "domains.d.checks.k: invalid expression: syntax error at or near \")\""},
+      {"schemas: { public: { functions: { f: { args: [{ name: a, type: int, default: \"0) "
+       "RETURNS int AS 'x'; DROP TABLE t; --\" }], returns: int, body: SELECT 1 } } } }\n",
+       "args[0].default: invalid expression: syntax error at or near \")\""},
+      {"schemas: { public: { functions: { f: { returns: \"int SECURITY DEFINER\", body: SELECT 1 "
+       "} } } }\n",
+       "functions.f.returns: invalid return type: expected a return type"},
+      {"schemas: { public: { composite_types: { y: { attributes: { a: \"int, b text\" } } } } }\n",
+       "attributes.a: invalid type name: expected one type name, found more"},
+  };
+  for (const auto& [text, message] : cases) {
+    INFO(text);
+    CHECK_THAT(errors_of(text), Catch::Contains(message));
+  }
+}
+
+TEST_CASE("a NUL byte in any string is an error at its position, not a truncation", "[schemas]") {
+  CHECK(errors_of("schemas: { public: { views: { v: \"SELECT 1 AS a\\0; DROP TABLE t\" } } }\n") ==
+        "f.yaml:1:48: schemas.public.views.v: invalid query: contains a NUL byte\n"
+        "schemas: { public: { views: { v: \"SELECT 1 AS a\\0; DROP TABLE t\" } } }\n"
+        "                                               ^");
+  CHECK_THAT(errors_of(table("        comment: \"a\\0b\"\n")),
+             Catch::Contains("contains a NUL byte"));
 }

@@ -249,3 +249,21 @@ TEST_CASE("a directory's files are merged, one schema spread over several", "[sc
   REQUIRE(db.schemas[1].tables.size() == 2);
   REQUIRE(db.schemas[1].tables[1].name == "orders");
 }
+
+TEST_CASE("drop_schemas lists the schemas to drop, sorted and without repeats", "[schemas]") {
+  const Database db = load_yaml_string(
+      "drop_schemas: [legacy, archive, legacy]\nschemas:\n  public: {}\n", "f.yaml");
+  CHECK(db.drop_schemas == std::vector<std::string>{"archive", "legacy"});
+  CHECK(find_schema(db, "legacy") == nullptr);
+}
+
+TEST_CASE("a schema both defined and listed in drop_schemas is an error at its place",
+          "[schemas]") {
+  try {
+    load_yaml_string("drop_schemas: [public]\nschemas:\n  public: {}\n", "f.yaml");
+    FAIL("loaded");
+  } catch (const LoadError& error) {
+    CHECK(std::string(error.what()).find(
+              "schema \"public\" is both defined and listed in drop_schemas") != std::string::npos);
+  }
+}

@@ -73,7 +73,10 @@ class ModelGenerator {
       }
       if (*rc::gen::arbitrary<bool>()) {
         const auto& [parent_schema, parent] = tables[*rc::gen::inRange<size_t>(0, tables.size())];
-        table->partition_of = PartitionOf{parent_schema, parent->name, text()};
+        table->partition_of = PartitionOf{
+            parent_schema, parent->name,
+            *rc::gen::elementOf(std::vector<std::string>{
+                "DEFAULT", "FOR VALUES IN (1)", "FOR VALUES FROM ('a: b') TO (MAXVALUE)"})};
       }
     }
     canonicalize(db);
@@ -97,6 +100,30 @@ class ModelGenerator {
   std::optional<std::string> optional_text() {
     if (*rc::gen::arbitrary<bool>()) return std::nullopt;
     return text();
+  }
+  // SQL text the loader accepts in its place (schemas/sql_check.hpp), with
+  // what YAML quotes or escapes.
+  std::string expression() {
+    return *rc::gen::elementOf(std::vector<std::string>{
+        "0", "'a: b # c'::text", "'[x]'", "'-'", "\"Q\" > 0", "'line\nbreak'", "E'\\t'",
+        "lower('\xC3\xA9')", "- 1", "'null'", "true", "'~'", "'|'", "'*'", "a @> b", "1 -- c\n",
+        "'!' || '%'", "x IS NOT NULL"});
+  }
+  std::optional<std::string> optional_expression() {
+    if (*rc::gen::arbitrary<bool>()) return std::nullopt;
+    return expression();
+  }
+  std::string type_name() {
+    return *rc::gen::elementOf(std::vector<std::string>{"integer", "text", "\"Q\"",
+                                                        "character varying(20)", "public.\"a: b\"",
+                                                        "numeric(10, 2)[]", "\"\xC3\xA9\""});
+  }
+  std::string query() {
+    return *rc::gen::elementOf(std::vector<std::string>{"SELECT 1", "SELECT 'a: b # c' AS \"x\"",
+                                                        "VALUES (1)", "SELECT '-'\nFROM t"});
+  }
+  std::string option_value() {
+    return *rc::gen::elementOf(std::vector<std::string>{"70", "on", "'a: b'", "true"});
   }
   // A name unique in the model, starting with `prefix`; never holds '_', so
   // PostgreSQL's default constraint names of two tables cannot meet.
@@ -139,13 +166,13 @@ class ModelGenerator {
   }
 
   Column column() {
-    Column column{name("c"), text(), flag(), optional_text()};
+    Column column{name("c"), type_name(), flag(), optional_expression()};
     column.identity = one_of({IdentityKind::None, IdentityKind::Always, IdentityKind::ByDefault});
     if (column.identity != IdentityKind::None) column.identity_options = sequence_options();
-    column.generated = optional_text();
+    column.generated = optional_expression();
     column.collation = optional_text();
     column.comment = optional_text();
-    column.backfill = optional_text();
+    column.backfill = optional_expression();
     column.renamed_from = optional_text();
     return column;
   }
@@ -155,7 +182,7 @@ class ModelGenerator {
     if (!table.columns.empty() && flag()) {
       key.column = some_columns(table, 1).front();
     } else {
-      key.expression = text();
+      key.expression = expression();
     }
     key.opclass = optional_text();
     key.collation = optional_text();
@@ -171,9 +198,9 @@ class ModelGenerator {
       index.keys.push_back(index_key(table));
     }
     index.include = some_columns(table);
-    index.where = optional_text();
+    index.where = optional_expression();
     for (int option_idx = *rc::gen::inRange(0, 3); option_idx > 0; --option_idx) {
-      index.options[name("o")] = text();
+      index.options[name("o")] = option_value();
     }
     index.comment = optional_text();
     index.valid = flag();
@@ -233,7 +260,7 @@ class ModelGenerator {
       table.unique_constraints.push_back(unique);
     }
     for (int check_idx = *rc::gen::inRange(0, 3); check_idx > 0; --check_idx) {
-      table.check_constraints.push_back({name("k"), text(), flag(), flag(), optional_text()});
+      table.check_constraints.push_back({name("k"), expression(), flag(), flag(), optional_text()});
     }
     for (int index_idx = *rc::gen::inRange(0, 3); index_idx > 0; --index_idx) {
       table.indexes.push_back(index(table));
@@ -248,14 +275,14 @@ class ModelGenerator {
       trigger.for_each_row = flag();
       trigger.function = (flag() ? schema : text()) + "." + text();
       trigger.arguments = *rc::gen::container<std::vector<std::string>>(rc::gen::just(text()));
-      trigger.when = optional_text();
+      trigger.when = optional_expression();
       trigger.comment = optional_text();
       table.triggers.push_back(trigger);
     }
     if (flag()) {
       table.partition_by = PartitionBy{
           one_of({PartitionStrategy::Range, PartitionStrategy::List, PartitionStrategy::Hash}),
-          text()};
+          *rc::gen::elementOf(std::vector<std::string>{"a", "lower(\"b\")", "a, b"})};
     }
     table.replica_identity = one_of({ReplicaIdentity::Default, ReplicaIdentity::Full,
                                      ReplicaIdentity::Nothing, ReplicaIdentity::UsingIndex});
@@ -272,19 +299,20 @@ class ModelGenerator {
     function.args.push_back({"", "t" + std::to_string(overload)});
     for (int arg_idx = *rc::gen::inRange(0, 3); arg_idx > 0; --arg_idx) {
       function.args.push_back(
-          {flag() ? "" : text(), text(),
+          {flag() ? "" : text(), type_name(),
            one_of({ArgMode::In, ArgMode::Out, ArgMode::InOut, ArgMode::Variadic, ArgMode::Table}),
-           optional_text()});
+           optional_expression()});
     }
     function.is_procedure = procedure;
     if (!procedure) {
-      function.returns = text();
+      function.returns = *rc::gen::elementOf(
+          std::vector<std::string>{"integer", "SETOF \"t\"", "TABLE(id bigint)", "void"});
       function.volatility =
           one_of({Volatility::Immutable, Volatility::Stable, Volatility::Volatile});
       function.strict = flag();
     }
     function.language = *rc::gen::elementOf(std::vector<std::string>{"sql", "plpgsql", text()});
-    function.body = text();
+    function.body = function.language == "sql" ? query() : text();
     function.security_definer = flag();
     function.comment = optional_text();
     return function;
@@ -296,18 +324,18 @@ class ModelGenerator {
       schema.tables.push_back(table(schema.name));
     }
     for (int view_idx = *rc::gen::inRange(0, 3); view_idx > 0; --view_idx) {
-      View view{name("v"), text(), {}, optional_text()};
-      if (flag()) view.options[name("o")] = text();
+      View view{name("v"), query(), {}, optional_text()};
+      if (flag()) view.options[name("o")] = option_value();
       schema.views.push_back(view);
     }
     for (int view_idx = *rc::gen::inRange(0, 3); view_idx > 0; --view_idx) {
-      MaterializedView view{name("m"), text(), {}, flag(), {}, optional_text()};
-      if (flag()) view.options[name("o")] = text();
+      MaterializedView view{name("m"), query(), {}, flag(), {}, optional_text()};
+      if (flag()) view.options[name("o")] = option_value();
       if (flag()) view.indexes.push_back(index(Table{}));
       schema.materialized_views.push_back(view);
     }
     for (int sequence_idx = *rc::gen::inRange(0, 3); sequence_idx > 0; --sequence_idx) {
-      schema.sequences.push_back({name("q"), flag() ? "bigint" : text(), sequence_options(),
+      schema.sequences.push_back({name("q"), flag() ? "bigint" : type_name(), sequence_options(),
                                   optional_text(), optional_text()});
     }
     for (int enum_idx = *rc::gen::inRange(0, 3); enum_idx > 0; --enum_idx) {
@@ -316,9 +344,9 @@ class ModelGenerator {
                               optional_text()});
     }
     for (int domain_idx = *rc::gen::inRange(0, 3); domain_idx > 0; --domain_idx) {
-      Domain domain{name("d"), text(), optional_text(), flag(), optional_text()};
+      Domain domain{name("d"), type_name(), optional_expression(), flag(), optional_text()};
       for (int check_idx = *rc::gen::inRange(0, 3); check_idx > 0; --check_idx) {
-        domain.checks.push_back({name("k"), text()});
+        domain.checks.push_back({name("k"), expression()});
       }
       domain.comment = optional_text();
       schema.domains.push_back(domain);
@@ -326,7 +354,7 @@ class ModelGenerator {
     for (int type_idx = *rc::gen::inRange(0, 3); type_idx > 0; --type_idx) {
       CompositeType type{name("y")};
       for (int attribute_idx = *rc::gen::inRange(0, 3); attribute_idx > 0; --attribute_idx) {
-        type.attributes.push_back({name("a"), text(), optional_text()});
+        type.attributes.push_back({name("a"), type_name(), optional_text()});
       }
       type.comment = optional_text();
       schema.composite_types.push_back(type);
@@ -437,7 +465,8 @@ TEST_CASE("an empty list after a key longer than a line is still written in flow
           "schemas:\n"
           "  public:\n"
           "    enums:\n"
-          "      \"" + escaped + "\": []\n");
+          "      \"" +
+              escaped + "\": []\n");
   REQUIRE(load_yaml_string(text) == db);
 }
 

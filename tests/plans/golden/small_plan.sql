@@ -1,6 +1,7 @@
 -- pgshift plan
 -- server_version_num: 150004
 -- catalog fingerprint: sha256:0123abcd
+-- plan hash: sha256:469a45c2ef8998e6f76e4ea029e1cf87ae27319f22bac10efec456112b76ef8e
 -- steps: 11
 \set ON_ERROR_STOP on
 

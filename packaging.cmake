@@ -1,0 +1,51 @@
+# Installation and the Debian package.
+#
+#   cmake --install build --prefix DIR   # DIR/bin/pgshift, man pages, completions,
+#                                        # DIR/share/pgshift (JSON Schema, examples)
+#   cd build && cpack -G DEB             # pgshift_<version>_<arch>.deb, prefix /usr
+#
+# Checked by tests/package (install into a temporary prefix and plan with the
+# installed files; the .deb's file list and dependencies).
+include(GNUInstallDirs)
+
+install(TARGETS pgshift RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# One man page per command, from the templates under man/ (the version is
+# filled in at configure time).
+set(PGSHIFT_MAN_PAGES pgshift pgshift-inspect pgshift-plan pgshift-apply pgshift-drift)
+foreach(page IN LISTS PGSHIFT_MAN_PAGES)
+  configure_file(${PROJECT_SOURCE_DIR}/man/${page}.1 ${PROJECT_BINARY_DIR}/man/${page}.1 @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/man/${page}.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+endforeach()
+
+install(FILES ${PROJECT_SOURCE_DIR}/completions/pgshift.bash
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME pgshift)
+# Debian's zsh looks in /usr/share/zsh/vendor-completions.
+install(FILES ${PROJECT_SOURCE_DIR}/completions/_pgshift
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+
+install(FILES ${PROJECT_SOURCE_DIR}/schemas/pgshift.schema.json ${PROJECT_SOURCE_DIR}/schemas/FORMAT.md
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/pgshift)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/yaml ${PROJECT_SOURCE_DIR}/examples/ci
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/pgshift/examples)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+set(CPACK_PACKAGE_NAME pgshift)
+set(CPACK_PACKAGE_VENDOR pgshift)
+set(CPACK_PACKAGE_CONTACT "pgshift maintainers <pgshift@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "plan and apply PostgreSQL schema changes that keep traffic flowing")
+set(CPACK_PACKAGE_DESCRIPTION
+    "pgshift diffs a desired-state YAML against a live PostgreSQL catalog and plans\n"
+    "lock-friendly, dependency-ordered steps; it applies them resumably under live\n"
+    "traffic and reports drift.")
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION database)
+# Depends from the binary's shared libraries (dpkg-shlibdeps, from dpkg-dev):
+# libpqxx, libpq, yaml-cpp, fmt, libstdc++, libc.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql-client")
+include(CPack)

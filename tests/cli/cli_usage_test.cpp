@@ -1,0 +1,182 @@
+// The pgshift binary's command-line conventions, without a server: usage
+// errors have one documented exit code (64) and CLI11's message, --version
+// names the commit, `help` works, flags that would do nothing are refused.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/run.hpp"
+
+using pgshift::testing::CommandResult;
+using pgshift::testing::run_command;
+using pgshift::testing::TempDir;
+
+namespace {
+
+CommandResult run_pgshift(std::vector<std::string> args) {
+  args.insert(args.begin(), PGSHIFT_BIN);
+  return run_command(args);
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A server nothing listens on: usage errors must be found before connecting.
+constexpr const char* kNoServer = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1";
+
+}  // namespace
+
+TEST_CASE("every usage error exits 64 with CLI11's message", "[cli][usage]") {
+  TempDir dir;
+  const std::string yaml = dir.write("s.yaml", "schemas: {}\n");
+  const std::string plan = dir.write("plan.json", "{}\n");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{}, "A subcommand is required"},
+      {{"frobnicate"}, "unknown command \"frobnicate\""},
+      {{"plan", "--db", kNoServer, "--schema", yaml, "--bogus"},
+       "The following argument was not expected: --bogus"},
+      {{"plan", "--db", kNoServer, "--schema", yaml, "--format", "yaml"},
+       "--format: yaml not in {sql,json,markdown}"},
+      {{"plan", "--db", kNoServer}, "--schema is required"},
+      {{"drift", "--db", kNoServer}, "--schema is required"},
+      {{"apply", "--db", kNoServer, "--plan", plan, "--schema", yaml}, "excludes"},
+      {{"apply", "--db", kNoServer}, "apply needs --plan FILE or --schema PATH"},
+      {{"apply", "--db", kNoServer, "--retries", "many", "--schema", yaml}, "--retries"},
+      {{"help", "nope"}, "unknown command \"nope\""},
+  };
+  for (const auto& usage_case : cases) {
+    const auto result = run_pgshift(usage_case.args);
+    std::string line;
+    for (const auto& arg : usage_case.args) line += arg + " ";
+    INFO("pgshift " << line << "\n" << result.output);
+    CHECK(result.exit_code == 64);
+    CHECK(contains(result.output, usage_case.message));
+    CHECK(contains(result.output, "Run with --help for more information."));
+  }
+}
+
+TEST_CASE("inspect --schema is refused and names --only-schema", "[cli][usage]") {
+  const auto result = run_pgshift({"inspect", "--db", kNoServer, "--schema", "schema/"});
+  INFO(result.output);
+  CHECK(result.exit_code == 64);
+  CHECK(contains(result.output, "use --only-schema NAME"));
+  CHECK(contains(result.output, "--schema names the desired-state YAML in plan, apply and drift"));
+}
+
+TEST_CASE("flags that would do nothing are not offered", "[cli][usage]") {
+  TempDir dir;
+  const std::string yaml = dir.write("s.yaml", "schemas: {}\n");
+  const std::string plan = dir.write("plan.json", "{}\n");
+  // drift plans nothing it applies: no hazards to allow, no timeouts to set.
+  for (const char* flag : {"--allow-hazard", "--lock-timeout", "--statement-timeout"}) {
+    const auto result = run_pgshift({"drift", "--db", kNoServer, "--schema", yaml, flag, "1s"});
+    INFO("drift " << flag << ": " << result.output);
+    CHECK(result.exit_code == 64);
+    CHECK(contains(result.output, flag));
+    CHECK_FALSE(contains(run_pgshift({"drift", "--help"}).output, flag));
+  }
+  // apply --plan applies what was planned: planning flags are refused
+  // (--lock-timeout is not: it overrides the saved plan's).
+  for (const char* flag : {"--dev-db", "--ignore", "--allow-hazard", "--statement-timeout"}) {
+    const auto result = run_pgshift({"apply", "--db", kNoServer, "--plan", plan, flag, "x"});
+    INFO("apply --plan " << flag << ": " << result.output);
+    CHECK(result.exit_code == 64);
+    CHECK(contains(result.output, std::string(flag) + " excludes --plan"));
+  }
+}
+
+TEST_CASE("the version flag and command print the version and the commit", "[cli][usage]") {
+  for (const char* arg : {"--version", "version"}) {
+    const auto result = run_pgshift({arg});
+    INFO(arg << ": " << result.output);
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.rfind(std::string("pgshift ") + PGSHIFT_VERSION_TEXT + " (commit ", 0) ==
+          0);
+    CHECK_FALSE(contains(result.output, "commit )"));
+  }
+}
+
+TEST_CASE("help and help COMMAND print the same help as --help", "[cli][usage]") {
+  const auto top = run_pgshift({"help"});
+  CHECK(top.exit_code == 0);
+  CHECK(top.output == run_pgshift({"--help"}).output);
+  CHECK(contains(top.output, "64 usage error"));
+  for (const char* command : {"inspect", "plan", "apply", "drift", "version", "help"}) {
+    const auto help = run_pgshift({"help", command});
+    INFO(command << ": " << help.output);
+    CHECK(help.exit_code == 0);
+    CHECK(contains(help.output, "Usage:"));
+    CHECK(help.output == run_pgshift({command, "--help"}).output);
+  }
+}
+
+TEST_CASE("apply --plan on a file that is not a JSON plan says so", "[cli][usage]") {
+  TempDir dir;
+  const std::string sql = dir.write("plan.json", "-- pgshift plan\nSET lock_timeout = '1s';\n");
+  const auto result = run_pgshift({"apply", "--db", kNoServer, "--plan", sql, "--yes"});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, "\"" + sql + "\" is not a JSON plan"));
+  CHECK(contains(result.output, "pgshift plan --format json -o plan.json"));
+  CHECK_FALSE(contains(result.output, "parse_error"));
+
+  const std::string other = dir.write("other.json", "{\"steps\": []}\n");
+  const auto invalid = run_pgshift({"apply", "--db", kNoServer, "--plan", other, "--yes"});
+  INFO(invalid.output);
+  CHECK(invalid.exit_code == 1);
+  CHECK(contains(invalid.output, "\"" + other + "\": invalid plan JSON"));
+}
+
+namespace {
+
+std::string read_source(const std::string& path) {
+  std::ifstream file(std::string(PGSHIFT_SOURCE_DIR) + "/" + path);
+  REQUIRE(file.good());
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The long flags `pgshift help COMMAND` lists in its options, e.g. "--db".
+std::set<std::string> long_flags(const std::string& help) {
+  std::set<std::string> flags;
+  const std::regex option(R"(^  (-[a-z],)?(--[a-z][a-z-]*))");
+  std::istringstream lines(help);
+  std::string line;
+  std::smatch match;
+  while (std::getline(lines, line)) {
+    if (std::regex_search(line, match, option)) flags.insert(match[2].str());
+  }
+  return flags;
+}
+
+}  // namespace
+
+TEST_CASE("the man pages and completions name every flag of every command", "[cli][usage]") {
+  const std::string bash = read_source("completions/pgshift.bash");
+  const std::string zsh = read_source("completions/_pgshift");
+  for (const char* command : {"inspect", "plan", "apply", "drift"}) {
+    const std::string man = read_source(std::string("man/pgshift-") + command + ".1");
+    const auto flags = long_flags(run_pgshift({"help", command}).output);
+    CHECK(flags.count("--db") == 1);  // the parse found the flags
+    for (const auto& flag : flags) {
+      INFO(command << " " << flag);
+      CHECK(contains(bash, flag));
+      CHECK((contains(zsh, flag + "[") || contains(zsh, flag + "}")));  // {-o,--output}
+      if (flag == "--help") continue;
+      std::string escaped;  // roff spells a hyphen \-
+      for (char c : flag) escaped += c == '-' ? std::string("\\-") : std::string(1, c);
+      CHECK(contains(man, escaped));
+    }
+  }
+}

@@ -1,0 +1,155 @@
+// The dev database refuses a second statement hidden in SQL text: every
+// statement goes through the extended query protocol (catalog::exec_one), so
+// a desired state that got past the YAML loader's checks (here: built in C++,
+// the loader is bypassed) still cannot create a role or change a database
+// setting on the dev server.
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <string>
+
+#include "cli/dev_database.hpp"
+#include "tests/support/test_db.hpp"
+
+using pgshift::testing::TestDatabase;
+namespace schemas = pgshift::schemas;
+
+namespace {
+
+schemas::Database base_model() {
+  schemas::Table table{"t"};
+  table.columns.push_back(schemas::Column{"id", "bigint"});
+  table.columns.push_back(schemas::Column{"c", "integer"});
+  table.primary_key = schemas::PrimaryKey{"t_pkey", {"id"}};
+  schemas::Schema schema{"public"};
+  schema.tables.push_back(table);
+  schemas::Database db;
+  db.schemas.push_back(schema);
+  return db;
+}
+
+schemas::Table& table_of(schemas::Database& db) { return db.schemas[0].tables[0]; }
+
+struct Route {
+  const char* field;
+  // Puts `payload` (SQL that closes its place, adds `statement`, reopens) in the model.
+  std::function<void(schemas::Database&, const std::string& statement)> inject;
+};
+
+const Route kRoutes[] = {
+    {"column default",
+     [](schemas::Database& db, const std::string& s) {
+       table_of(db).columns[1].default_expr = "0); " + s + "; CREATE TABLE pwn (id int, c integer DEFAULT 1";
+     }},
+    {"column type",
+     [](schemas::Database& db, const std::string& s) {
+       table_of(db).columns[1].type = "integer); " + s + "; CREATE TABLE pwn_type (a int";
+     }},
+    {"generated expression",
+     [](schemas::Database& db, const std::string& s) {
+       table_of(db).columns[1].generated = "id) STORED); " + s + "; CREATE TABLE pwn (id int, c int GENERATED ALWAYS AS (id";
+     }},
+    {"check",
+     [](schemas::Database& db, const std::string& s) {
+       table_of(db).check_constraints.push_back(
+           schemas::CheckConstraint{"c_check", "c > 0)); " + s + "; SELECT ((1"});
+     }},
+    {"index where",
+     [](schemas::Database& db, const std::string& s) {
+       schemas::Index index{"t_c_idx"};
+       index.keys.push_back(schemas::IndexKey{std::string("c")});
+       index.where = "c > 0; " + s;
+       table_of(db).indexes.push_back(index);
+     }},
+    {"index options",
+     [](schemas::Database& db, const std::string& s) {
+       schemas::Index index{"t_c_idx"};
+       index.keys.push_back(schemas::IndexKey{std::string("c")});
+       index.options["fillfactor"] = "70); " + s + "; SELECT (1";
+       table_of(db).indexes.push_back(index);
+     }},
+    {"view query",
+     [](schemas::Database& db, const std::string& s) {
+       db.schemas[0].views.push_back(schemas::View{"v", "SELECT 1 AS a; " + s});
+     }},
+    {"domain check",
+     [](schemas::Database& db, const std::string& s) {
+       schemas::Domain domain{"positive", "integer"};
+       domain.checks.push_back({"positive_check", "VALUE > 0); " + s + "; SELECT (1"});
+       db.schemas[0].domains.push_back(domain);
+     }},
+    {"trigger when",
+     [](schemas::Database& db, const std::string& s) {
+       schemas::Function function{"touch"};
+       function.returns = "trigger";
+       function.language = "plpgsql";
+       function.body = "BEGIN RETURN NEW; END";
+       db.schemas[0].functions.push_back(function);
+       schemas::Trigger trigger{"t_touch"};
+       trigger.timing = schemas::TriggerTiming::Before;
+       trigger.events = {"UPDATE"};
+       trigger.for_each_row = true;
+       trigger.function = "public.touch";
+       trigger.when = "true) EXECUTE FUNCTION public.touch(); " + s +
+                      "; CREATE TRIGGER pwn BEFORE UPDATE ON public.t FOR EACH ROW WHEN (true";
+       table_of(db).triggers.push_back(trigger);
+     }},
+    {"function argument default",
+     [](schemas::Database& db, const std::string& s) {
+       schemas::Function function{"f"};
+       schemas::FunctionArg arg;
+       arg.name = "a";
+       arg.type = "integer";
+       arg.default_expr = "0) RETURNS integer LANGUAGE sql AS 'SELECT 1'; " + s +
+                          "; CREATE FUNCTION pwn(a integer DEFAULT 0";
+       function.args.push_back(arg);
+       function.returns = "integer";
+       function.body = "SELECT 1";
+       db.schemas[0].functions.push_back(function);
+     }},
+    {"partition bound",
+     [](schemas::Database& db, const std::string& s) {
+       table_of(db).primary_key.reset();
+       schemas::PartitionBy by;
+       by.strategy = schemas::PartitionStrategy::Range;
+       by.key = "id";
+       table_of(db).partition_by = by;
+       schemas::Table part{"t_1"};
+       part.columns = table_of(db).columns;
+       schemas::PartitionOf of;
+       of.parent_schema = "public";
+       of.parent_table = "t";
+       of.bound = "FOR VALUES FROM (0) TO (10); " + s + "; SELECT 1";
+       part.partition_of = of;
+       db.schemas[0].tables.push_back(part);
+     }},
+};
+
+}  // namespace
+
+TEST_CASE("a second statement in any SQL text field is refused by the dev server",
+          "[cli][db]") {
+  TestDatabase db;
+  const std::string settings_before = db.scalar(
+      "SELECT coalesce(string_agg(array_to_string(setconfig, ','), ';'), '') "
+      "FROM pg_db_role_setting");
+  for (const Route& route : kRoutes) {
+    for (const std::string& statement :
+         {std::string("CREATE ROLE pwn_role"),
+          "ALTER DATABASE " + db.name() + " SET statement_timeout = 1"}) {
+      INFO(route.field << ": " << statement);
+      schemas::Database desired = base_model();
+      route.inject(desired, statement);
+      schemas::canonicalize(desired);
+      try {
+        pgshift::cli::canonicalize_on_server(desired, db.url());
+        FAIL("the desired schema built");
+      } catch (const std::exception& e) {
+        CHECK_THAT(e.what(), Catch::Contains("cannot insert multiple commands"));
+      }
+      CHECK(db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'pwn_role'") == "0");
+      CHECK(db.scalar("SELECT coalesce(string_agg(array_to_string(setconfig, ','), ';'), '') "
+                      "FROM pg_db_role_setting") == settings_before);
+    }
+  }
+}
