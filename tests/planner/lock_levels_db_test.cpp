@@ -1,4 +1,4 @@
-// The lock table (planner/lock_levels.cpp) against the server: each step of a
+// The statement table (planner/statements.cpp) against the server: each step of a
 // real plan runs in a transaction on one session while another reads
 // pg_locks; the strongest mode the session holds on each relation must be
 // the mode the step declares for it, and it must hold nothing stronger on

@@ -90,6 +90,7 @@ TEST_CASE("drops of a sequence, a type, a view and a schema carry data_loss",
   other.name = "old";
   current.schemas.push_back(other);
   auto desired = database({table("users")});
+  desired.drop_schemas = {"old"};
   const auto result = plan(current, desired);
   for (const char* summary : {"drop sequence \"public.ids\"", "drop enum \"public.mood\"",
                               "drop view \"public.v\"", "drop schema \"old\""}) {
