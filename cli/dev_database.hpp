@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/reader.hpp"
+#include "catalog/script.hpp"
 #include "schemas/model.hpp"
 
 namespace pgshift::cli {
@@ -33,10 +34,7 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
                                          const std::string& server_target);
 
 // One SQL file of a desired state: its path (for messages) and its text.
-struct SqlSource {
-  std::string path;
-  std::string text;
-};
+using SqlSource = catalog::Script;
 
 // Runs `sources`, in order, each as one multi-statement query, in a new
 // scratch database on the server at `server_target`, and returns the model
