@@ -176,4 +176,19 @@ std::string with_database(const std::string& target, const std::string& dbname) 
   return conninfo + "dbname=" + conninfo_quote(dbname);
 }
 
+std::string without_password(const std::string& target) {
+  const Options parsed(target);
+  if (parsed.options == nullptr) {
+    throw pgshift::Error("invalid connection string: " + parse_error(parsed.error));
+  }
+  if (parsed.value("password").empty() && parsed.value("sslpassword").empty()) return target;
+  std::string conninfo;
+  for (PQconninfoOption* option = parsed.options; option->keyword != nullptr; ++option) {
+    const std::string keyword = option->keyword;
+    if (option->val == nullptr || keyword == "password" || keyword == "sslpassword") continue;
+    conninfo += (conninfo.empty() ? "" : " ") + keyword + "=" + conninfo_quote(option->val);
+  }
+  return conninfo;
+}
+
 }  // namespace pgshift::catalog

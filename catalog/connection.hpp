@@ -24,6 +24,14 @@ std::unique_ptr<pqxx::connection> connect(const std::string& target);
 // Throws pgshift::Error when libpq cannot parse it, without citing it.
 std::string with_database(const std::string& target, const std::string& dbname);
 
+// `target` without its password (and sslpassword), as a key=value string
+// holding every other option the target sets: a command printed for the user
+// to run (the one that resumes an interrupted apply) connects the same way,
+// with the password from PGPASSWORD or ~/.pgpass. Returns "" for "", and
+// `target` itself when it holds no password.
+// Throws pgshift::Error when libpq cannot parse it, without citing it.
+std::string without_password(const std::string& target);
+
 // Runs `statement` in `tx` through the extended query protocol (libpq's
 // PQexecParams), which the server refuses when the text holds more than one
 // statement ("cannot insert multiple commands into a prepared statement",

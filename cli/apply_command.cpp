@@ -155,7 +155,7 @@ std::string resume_command(const ApplyArgs& args, const plans::Plan& plan) {
   }
   std::string command = shell_quote(program_path()) + " apply";
   if (!args.inputs.db.empty()) {
-    command += " --db " + shell_quote(catalog::redact(args.inputs.db));
+    command += " --db " + shell_quote(catalog::without_password(args.inputs.db));
   }
   command += " --plan " + shell_quote(plan_path);
   if (args.lock_timeout_given)
@@ -255,7 +255,7 @@ int run_apply(const ApplyArgs& args) {
     options.stop = nullptr;
   }
   if (result.stopped) {
-    const bool redacted = catalog::redact(args.inputs.db) != args.inputs.db;
+    const bool redacted = catalog::without_password(args.inputs.db) != args.inputs.db;
     std::cerr << "pgshift apply: interrupted: " << result.steps_run + result.steps_skipped << " of "
               << plan.steps.size() << " steps done";
     if (result.stopped_in_step != 0) {
@@ -264,7 +264,7 @@ int run_apply(const ApplyArgs& args) {
     }
     std::cerr << "; nothing is half-done. Resume with:\n  " << resume_command(args, plan) << "\n";
     if (redacted) {
-      std::cerr << "(the password is shown as ***: give it again, or through PGPASSWORD or "
+      std::cerr << "(the password is left out of --db: give it through PGPASSWORD or "
                    "~/.pgpass)\n";
     }
     return kExitInterrupted;
