@@ -49,7 +49,7 @@ TEST_CASE("every usage error exits 64 with CLI11's message", "[cli][usage]") {
       {{"plan", "--db", kNoServer}, "--schema is required"},
       {{"drift", "--db", kNoServer}, "--schema is required"},
       {{"apply", "--db", kNoServer, "--plan", plan, "--schema", yaml}, "excludes"},
-      {{"apply", "--db", kNoServer}, "apply needs --plan FILE or --schema PATH"},
+      {{"apply", "--db", kNoServer}, "apply needs --plan FILE, --schema PATH or --abandon"},
       {{"apply", "--db", kNoServer, "--retries", "many", "--schema", yaml}, "--retries"},
       {{"help", "nope"}, "unknown command \"nope\""},
   };
