@@ -58,7 +58,7 @@ int run_plan(const PlanArgs& args) {
     std::cerr << "pgshift plan: the database already matches the schema; nothing to do\n";
     return kExitOk;
   }
-  std::cerr << "pgshift plan: " << plan.steps.size() << " steps\n";
+  std::cerr << "pgshift plan: " << plan.steps.size() << (plan.steps.size() == 1 ? " step\n" : " steps\n");
   return args.detailed_exitcode ? kExitChanges : kExitOk;
 }
 

@@ -99,7 +99,7 @@ TEST_CASE("the Markdown rendering matches its golden file", "[plans][render]") {
 TEST_CASE("the plan hash is the SHA-256 of the canonical JSON", "[plans][render]") {
   // sha256sum tests/plans/golden/small_plan.json
   CHECK(plans::plan_content_hash(small_plan()) ==
-        "sha256:469a45c2ef8998e6f76e4ea029e1cf87ae27319f22bac10efec456112b76ef8e");
+        "sha256:63a621932bea38531b9a00dba67770855f1e1c413522dcb4434c69a4882b79ad");
 }
 
 TEST_CASE("the plan hash ignores the file's layout and follows every statement",

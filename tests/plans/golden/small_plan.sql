@@ -1,7 +1,7 @@
 -- pgshift plan
 -- server_version_num: 150004
 -- catalog fingerprint: sha256:0123abcd
--- plan hash: sha256:469a45c2ef8998e6f76e4ea029e1cf87ae27319f22bac10efec456112b76ef8e
+-- plan hash: sha256:63a621932bea38531b9a00dba67770855f1e1c413522dcb4434c69a4882b79ad
 -- steps: 11
 -- Run in autocommit mode, stopping at the first error, e.g.
 --   psql -X -v ON_ERROR_STOP=1 -f plan.sql
@@ -39,7 +39,7 @@ DECLARE
 BEGIN
   SELECT min(id), max(id) INTO pgshift_lo, pgshift_hi FROM public."User";
   WHILE pgshift_lo <= pgshift_hi LOOP
-    UPDATE public."User" SET token = gen_random_uuid()
+    UPDATE public."User" SET token = (gen_random_uuid())
      WHERE id >= pgshift_lo AND id < pgshift_lo + 10000 AND (token IS NULL);
     COMMIT;
     pgshift_lo := pgshift_lo + 10000;
