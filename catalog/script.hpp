@@ -2,32 +2,42 @@
 // --schema-only, a folder of CREATE statements) is run as it is, in a scratch
 // database, and read back.
 //
-// This is the one place where pgshift sends text holding several statements
-// (libpq's simple query protocol): everything else goes through exec_one.
-// Its callers first check the files with schemas::check_sql_script, which
-// admits only statements whose effects stay inside the database they run in.
+// This is the one place where pgshift sends SQL text it did not write, through
+// libpq's simple query protocol, one statement of the file at a time:
+// everything else goes through exec_one. The files are first checked by
+// schemas::check_sql_script, which admits only statements whose effects stay
+// inside the database they run in and that run no code of the files.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "schemas/sql_check_script.hpp"
+
 namespace pgshift::catalog {
 
-// One SQL file: its path (for messages) and its text.
+// One SQL file: its path (for messages), its text, and what
+// schemas::check_sql_script made of it: the statements that run.
 struct Script {
   std::string path;
   std::string text;
+  schemas::ScriptCheck checked;
 };
 
-// Runs each of `scripts`, in order, as one multi-statement query on one
-// connection to `target`. pg_dump's `\restrict` and `\unrestrict` guard
-// lines (psql meta-commands, not SQL) are blanked first, keeping positions.
+// Runs the checked statements of each of `scripts`, in order, one at a time
+// (so CREATE INDEX CONCURRENTLY runs too) on one connection to `target`.
 // Notices are dropped.
 // Throws pgshift::Error "the desired schema does not build: path:line:column:
 // message (SQLSTATE xxxxx)" with the source line and a caret when the server
 // reports a position, else "...: path: message"; its detail, hint and the
 // first line of its context follow on their own lines.
-// REQUIRES: every script passed schemas::check_sql_script.
+// REQUIRES: every script's `checked` is check_sql_script(text), without a problem.
 void run_scripts(const std::string& target, const std::vector<Script>& scripts);
+
+// "path:line:column: message", then the line of `text` holding byte `offset`
+// and a caret under it (columns count characters); with a hint when that line
+// is a psql meta-command.
+std::string positioned(const std::string& path, const std::string& text, size_t offset,
+                       const std::string& message);
 
 }  // namespace pgshift::catalog

@@ -11,6 +11,7 @@
 #include "cli/interrupts.hpp"
 #include "planner/planner.hpp"
 #include "schemas/error.hpp"
+#include "schemas/sql_check_script.hpp"
 
 namespace pgshift::cli {
 
@@ -138,8 +139,18 @@ void carry_hints(const schemas::Database& desired, schemas::Database& canonical)
 
 }  // namespace
 
-schemas::Database build_from_sql(const std::vector<SqlSource>& sources,
+schemas::Database build_from_sql(std::vector<SqlSource> sources,
                                  const std::string& server_target) {
+  // Every file is checked before anything connects: only statements that
+  // stay inside the scratch database and run no code of the files may run.
+  for (auto& source : sources) {
+    source.checked = schemas::check_sql_script(source.text);
+    if (const auto& problem = source.checked.problem) {
+      throw pgshift::Error(problem->offset ? catalog::positioned(source.path, source.text,
+                                                                 *problem->offset, problem->message)
+                                           : source.path + ": " + problem->message);
+    }
+  }
   ScratchDatabase scratch(server_target);
   schemas::Database fresh;
   {
@@ -164,7 +175,15 @@ schemas::Database build_from_sql(const std::vector<SqlSource>& sources,
     throw pgshift::Error("the desired schema is empty: " + names +
                          " created no object in any schema");
   }
-  return catalog::read_catalog(*conn, options);
+  schemas::Database desired = catalog::read_catalog(*conn, options);
+  // Materialized views were built WITH NO DATA (their queries would have run
+  // here). Whether one holds rows is not said by SQL files: pg_dump
+  // --schema-only writes WITH NO DATA for every one, populated or not. A
+  // desired materialized view holds its rows.
+  for (auto& schema : desired.schemas) {
+    for (auto& view : schema.materialized_views) view.with_data = true;
+  }
+  return desired;
 }
 
 schemas::Database canonicalize_on_server(const schemas::Database& desired,

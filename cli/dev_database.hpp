@@ -36,15 +36,19 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
 // One SQL file of a desired state: its path (for messages) and its text.
 using SqlSource = catalog::Script;
 
-// Runs `sources`, in order, each as one multi-statement query, in a new
-// scratch database on the server at `server_target`, and returns the model
+// Checks `sources` (schemas::check_sql_script), then runs their statements,
+// in order, in a new scratch database on the server at `server_target`
+// (materialized views WITH NO DATA, then marked as holding rows: pg_dump
+// writes WITH NO DATA for every one), and returns the model
 // read back from it (facts filled). The schemas it returns, and so the ones
 // pgshift manages, are those the SQL created or changed: a `public` schema
 // left as a new database has it is not managed.
-// Throws pgshift::Error "path:line:column: message (SQLSTATE xxxxx)" with the
-// source line and a caret when the server rejects a statement and reports a
-// position, else "path: message (SQLSTATE xxxxx)"; the target is not touched.
-schemas::Database build_from_sql(const std::vector<SqlSource>& sources,
+// Throws pgshift::Error "path:line:column: CREATE ROLE is not allowed ..."
+// (or a syntax error) with the source line and a caret, before connecting,
+// for a statement the check refuses; "path:line:column: message (SQLSTATE xxxxx)" when the server
+// rejects a statement and reports a position, else "path: message (SQLSTATE
+// xxxxx)"; the target is not touched.
+schemas::Database build_from_sql(std::vector<SqlSource> sources,
                                  const std::string& server_target);
 
 }  // namespace pgshift::cli

@@ -345,4 +345,30 @@ std::optional<SqlProblem> check_plpgsql_body(const std::string& body, const std:
   return problem;
 }
 
+namespace detail {
+
+std::optional<std::string> parse_to_json(const std::string& sql, SqlProblem* problem) {
+  PgQueryParseResult result = pg_query_parse(sql.c_str());
+  std::optional<std::string> tree;
+  if (result.error != nullptr) {
+    *problem = SqlProblem{result.error->message, std::nullopt};
+    // cursorpos counts characters from 1: the byte offset of that character.
+    long characters = 0;
+    for (std::size_t byte = 0; result.error->cursorpos > 0 && byte < sql.size(); ++byte) {
+      if ((static_cast<unsigned char>(sql[byte]) & 0xC0) == 0x80) continue;
+      if (++characters == result.error->cursorpos) {
+        problem->offset = byte;
+        break;
+      }
+    }
+    if (result.error->cursorpos > 0 && !problem->offset) problem->offset = sql.size();
+  } else {
+    tree = result.parse_tree;
+  }
+  pg_query_free_parse_result(result);
+  return tree;
+}
+
+}  // namespace detail
+
 }  // namespace pgshift::schemas

@@ -201,6 +201,7 @@ TEST_CASE("a pg_dump --schema-only is a desired state that plans nothing against
       "  s status NOT NULL DEFAULT 'new', created_at timestamptz DEFAULT now());"
       "CREATE INDEX customers_created_at_idx ON customers (created_at);"
       "CREATE VIEW new_customers AS SELECT id, email FROM customers WHERE s = 'new';"
+      "CREATE MATERIALIZED VIEW customer_count AS SELECT count(*) AS n FROM customers;"
       "COMMENT ON TABLE customers IS 'one row per customer'");
   const auto dumped =
       run_command({PGSHIFT_PG_DUMP, "--schema-only", "--no-owner", "--no-privileges", "-d",
@@ -260,6 +261,62 @@ TEST_CASE("an SQL file the server rejects is reported at its file, line and colu
 
   CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") ==
         "0");
+}
+
+TEST_CASE("SQL files that reach past the scratch database are refused before anything runs",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string role = "pgshift_refused_" + std::to_string(::getpid());
+  const std::string file = dir.write("schema.sql",
+                                     "CREATE TABLE t (id int);\n"
+                                     "-- the app's login\n"
+                                     "  CREATE ROLE " + role + " LOGIN;\n");
+  const auto scratch_databases = [&db] {
+    return db.scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'pgshift_dev_%'");
+  };
+  const std::string scratch_before = scratch_databases();
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", file});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, file + ":3:3: CREATE ROLE is not allowed in a desired state's "
+                                       "SQL: databases, roles and tablespaces belong to the whole "
+                                       "server"));
+  CHECK(contains(result.output, "    CREATE ROLE " + role + " LOGIN;\n    ^"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = '" + role + "'") == "0");
+  CHECK(scratch_databases() == scratch_before);
+
+  // ALTER DATABASE would change the target's own database.
+  const std::string alter = dir.write(
+      "alter.sql", "ALTER DATABASE " + db.name() + " SET statement_timeout = 1;\n");
+  const auto altered = run_pgshift({"drift", "--db", db.url(), "--schema", alter});
+  INFO(altered.output);
+  CHECK(altered.exit_code == 1);
+  CHECK(contains(altered.output, alter + ":1:1: ALTER DATABASE is not allowed"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = "
+                  "s.setdatabase WHERE d.datname = current_database()") == "0");
+}
+
+TEST_CASE("a materialized view of SQL files is built without running its query, planned with data",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string role = "pgshift_mv_" + std::to_string(::getpid());
+  // Its query calls a function that creates a role: building the desired
+  // state must not run it.
+  const std::string file = dir.write(
+      "schema.sql",
+      "CREATE SCHEMA app;\n"
+      "CREATE FUNCTION app.side_effect() RETURNS int LANGUAGE plpgsql AS $$\n"
+      "BEGIN EXECUTE 'CREATE ROLE " + role + "'; RETURN 1; END $$;\n"
+      "CREATE MATERIALIZED VIEW app.totals AS SELECT app.side_effect() AS n -- one row\n");
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", file});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = '" + role + "'") == "0");
+  CHECK(contains(planned.output, "CREATE MATERIALIZED VIEW app.totals AS"));
+  CHECK_FALSE(contains(planned.output, "WITH NO DATA"));
+  db.exec("DROP ROLE IF EXISTS " + role);
 }
 
 TEST_CASE("a role without CREATEDB is told to use --dev-db, with no empty SQLSTATE", "[cli][db]") {
