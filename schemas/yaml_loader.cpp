@@ -1153,6 +1153,25 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
     fields.boolean("strict", function.strict);
   }
   fields.string("language", function.language, false);
+  // The dev database creates the function: these languages load or run code
+  // of the YAML on the server while it is created.
+  if (const Entry* language = fields.find("language")) {
+    std::string lower = function.language;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == "c" || lower == "internal") {
+      error(language->value, language->path,
+            "LANGUAGE " + lower +
+                " is not supported: creating the function loads code into the server that "
+                "builds the desired state");
+    } else if (lower == "plperl" || lower == "plperlu") {
+      error(language->value, language->path,
+            "LANGUAGE " + lower +
+                " is not supported: PL/Perl compiles the body when the function is created, and "
+                "Perl runs BEGIN blocks while it compiles, on the server that builds the desired "
+                "state");
+    }
+  }
   fields.string("body", function.body, true);
   if (function.language == "sql") fields.sql("body", SqlKind::SqlFunctionBody);
   // Checked inside a CREATE FUNCTION of its arguments: only when they are valid.

@@ -177,17 +177,17 @@ TEST_CASE("a function needs a return type and a procedure has none", "[schemas]"
       "schemas:\n"
       "  public:\n"
       "    functions:\n"
-      "      f: { language: c, body: x }\n"
+      "      f: { language: plpgsql, body: x }\n"
       "    procedures:\n"
-      "      p: { language: c, body: x, returns: void }\n";
+      "      p: { language: plpgsql, body: x, returns: void }\n";
   REQUIRE(errors_of(text) ==
           "f.yaml:4:10: schemas.public.functions.f: missing required key \"returns\"\n"
-          "      f: { language: c, body: x }\n"
+          "      f: { language: plpgsql, body: x }\n"
           "         ^\n"
-          "f.yaml:6:34: schemas.public.procedures.p.returns: unknown key \"returns\"; expected one "
+          "f.yaml:6:40: schemas.public.procedures.p.returns: unknown key \"returns\"; expected one "
           "of: args, language, body, security_definer, comment\n"
-          "      p: { language: c, body: x, returns: void }\n"
-          "                                 ^");
+          "      p: { language: plpgsql, body: x, returns: void }\n"
+          "                                       ^");
 }
 
 TEST_CASE("a YAML syntax error is positioned", "[schemas]") {
@@ -425,4 +425,15 @@ TEST_CASE("a plpgsql body is checked by PL/pgSQL's parser", "[schemas]") {
                   "}], language: plpgsql, returns: int, body: \"BEGIN a := 1; END\" }, g: { "
                   "returns: trigger, language: plpgsql, body: \"BEGIN NEW.x := now(); RETURN NEW; "
                   "END\" } } } }\n") == "(loaded)");
+}
+
+TEST_CASE("a function in C or PL/Perl is refused at its language: creating it runs code",
+          "[schemas]") {
+  CHECK_THAT(errors_of("schemas: { public: { functions: { f: { returns: int, language: C, "
+                       "body: \"/tmp/x.so\" } } } }\n"),
+             Catch::StartsWith("f.yaml:1:64: schemas.public.functions.f.language: LANGUAGE c is "
+                               "not supported: creating the function loads code"));
+  CHECK_THAT(errors_of("schemas: { public: { functions: { f: { returns: int, language: plperlu, "
+                       "body: \"BEGIN { system('id') } 1\" } } } }\n"),
+             Catch::Contains("LANGUAGE plperlu is not supported: PL/Perl compiles the body"));
 }
