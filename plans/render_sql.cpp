@@ -89,7 +89,14 @@ std::string render_step_sql(const Step& step) {
   if (step.estimated_rows) hazards += fmt::format("; estimated rows: {}", *step.estimated_rows);
   text += comment(hazards);
   text += comment("why: " + step.rationale);
-  text += fmt::format("SET lock_timeout = {};\n", timeout_literal(step.lock_timeout));
+  if (may_wait_for_locks(step) && step.statement_timeout.count() > 0) {
+    // As pgshift apply runs it: a concurrent build waits for every older
+    // transaction, and its queued lock blocks no reads or writes.
+    text += "SET lock_timeout = 0;  -- its locks block no reads or writes: it may wait, up to its "
+            "statement_timeout\n";
+  } else {
+    text += fmt::format("SET lock_timeout = {};\n", timeout_literal(step.lock_timeout));
+  }
   if (step.backfill) {
     // statement_timeout would time the whole DO statement, every batch
     // together; lock_timeout still bounds each batch's wait for its lock.

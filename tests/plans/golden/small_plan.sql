@@ -71,7 +71,7 @@ COMMIT;
 -- phase: constrain; duration: online_scan; locks: SHARE UPDATE EXCLUSIVE on public.User
 -- hazards: non_transactional; estimated rows: 250000
 -- why: rule 8: CREATE INDEX CONCURRENTLY lets reads and writes go on
-SET lock_timeout = '200ms';
+SET lock_timeout = 0;  -- its locks block no reads or writes: it may wait, up to its statement_timeout
 SET statement_timeout = '14400000ms';
 CREATE INDEX CONCURRENTLY "User_select_idx" ON public."User" USING btree ("select");
 
@@ -79,7 +79,7 @@ CREATE INDEX CONCURRENTLY "User_select_idx" ON public."User" USING btree ("selec
 -- phase: validate; duration: online_scan; locks: SHARE UPDATE EXCLUSIVE on public.User
 -- hazards: none; estimated rows: 250000
 -- why: VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on
-SET lock_timeout = '200ms';
+SET lock_timeout = 0;  -- its locks block no reads or writes: it may wait, up to its statement_timeout
 SET statement_timeout = '3600000ms';
 BEGIN;
 ALTER TABLE public."User" VALIDATE CONSTRAINT pgshift_nn_token;
@@ -109,7 +109,7 @@ COMMIT;
 -- phase: validate; duration: online_scan; locks: SHARE UPDATE EXCLUSIVE on public.orders, ROW SHARE on public.User
 -- hazards: none; estimated rows: 1000000
 -- why: VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the referenced table): reads and writes go on
-SET lock_timeout = '200ms';
+SET lock_timeout = 0;  -- its locks block no reads or writes: it may wait, up to its statement_timeout
 SET statement_timeout = '3600000ms';
 BEGIN;
 ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey;
