@@ -347,7 +347,13 @@ void alter_column(TableContext& table, const schemas::Column& current,
       current.collation != desired.collation) {
     alter_column_type(table, chain, current, desired);
   }
-  if (current.generated && !desired.generated) {
+  if (current.generated && !desired.generated && builder.version() < 130000) {
+    // ALTER COLUMN ... DROP EXPRESSION is PostgreSQL 13+.
+    builder.diagnose(plans::Severity::Error, id,
+                     "cannot make generated " + table.of("column", desired.name) +
+                         " a plain column on PostgreSQL " + std::to_string(builder.version() / 10000) +
+                         " (DROP EXPRESSION is 13+); add a new column and drop the old one");
+  } else if (current.generated && !desired.generated) {
     auto draft = Builder::make(Phase::Alter, id,
                                "make " + table.of("column", desired.name) + " a plain column",
                                "DROP EXPRESSION keeps the stored values: catalog-only");

@@ -639,3 +639,27 @@ TEST_CASE("diff_summary lists steps and diagnostics one per line", "[planner]") 
         "error: column \"name\" of table \"public.users\" is NOT NULL but has neither a default "
         "nor a backfill value for the existing rows\n");
 }
+
+TEST_CASE("a generated column made plain is DROP EXPRESSION on 13+ and refused on 12",
+          "[planner]") {
+  UsersCase c;
+  auto total = column("total", "integer");
+  total.generated = "length(email)";
+  table_of(c.current, "users").columns.push_back(total);
+  total.generated.reset();
+  c.desired_users().columns.push_back(total);
+
+  const auto on_13 = plan(c.current, c.desired, 130000);
+  REQUIRE(on_13.steps.size() == 1);
+  CHECK(on_13.steps[0].statements[0] ==
+        "ALTER TABLE public.users ALTER COLUMN total DROP EXPRESSION");
+  CHECK_FALSE(plans::has_errors(on_13));
+
+  const auto on_12 = plan(c.current, c.desired, 120000);
+  CHECK(on_12.steps.empty());
+  REQUIRE(on_12.diagnostics.size() == 1);
+  CHECK(on_12.diagnostics[0].severity == plans::Severity::Error);
+  CHECK(on_12.diagnostics[0].message ==
+        "cannot make generated column \"total\" of table \"public.users\" a plain column on "
+        "PostgreSQL 12 (DROP EXPRESSION is 13+); add a new column and drop the old one");
+}
