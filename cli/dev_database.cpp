@@ -96,15 +96,25 @@ class ScratchDatabase {
 
 // Runs the plan that creates `desired` from nothing. Backfills have nothing to
 // fill in an empty database and are skipped.
-void build(pqxx::connection& conn, const plans::Plan& plan) {
+// A server error names the YAML place of the step's object (or its table's).
+void build(pqxx::connection& conn, const plans::Plan& plan, const schemas::Database& desired) {
   for (const auto& step : plan.steps) {
     for (const auto& statement : step.statements) {
       try {
         pqxx::nontransaction work(conn);
         catalog::exec_one(work, statement);
       } catch (const pqxx::sql_error& e) {
-        throw pgshift::Error("the desired schema does not build: " + step.summary + ": " +
-                             server_error(e) + "\n  in: " + statement);
+        const std::string origin = schemas::origin_of(desired, step.object);
+        std::string message = "the desired schema does not build: ";
+        if (!origin.empty()) message += origin + ": ";
+        message += step.summary + ": " + server_error(e) + "\n  in: " + statement;
+        if (e.sqlstate() == "0A000" &&
+            std::string(e.what()).find("column reference in DEFAULT") != std::string::npos) {
+          message +=
+              "\n  hint: a default is SQL: a string keeps its quotes inside the YAML string, "
+              "e.g. default: \"'free'\"";
+        }
+        throw pgshift::Error(message);
       }
     }
   }
@@ -209,7 +219,7 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
     }
     throw pgshift::Error(message);
   }
-  build(*conn, plan);
+  build(*conn, plan, desired);
 
   catalog::ReadOptions options;
   for (const auto& schema : desired.schemas) options.include_schemas.push_back(schema.name);

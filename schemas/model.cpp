@@ -330,6 +330,14 @@ bool operator!=(const Database& a, const Database& b) {
   return !(a == b);
 }
 
+std::string origin_of(const Database& db, const ObjectId& id) {
+  for (const ObjectId& where : {id, ObjectId{ObjectKind::Table, id.schema, "", id.table},
+                                ObjectId{ObjectKind::Schema, "", "", id.schema}}) {
+    if (const auto found = db.origins.find(where); found != db.origins.end()) return found->second;
+  }
+  return "";
+}
+
 namespace {
 
 template <typename T>

@@ -456,7 +456,15 @@ struct Database {
   // names (`schemas` and these); a schema is dropped only when listed here.
   std::vector<std::string> drop_schemas;
   CatalogFacts facts;  // not compared by operator==
+  // Where each object of a YAML desired state is defined, as
+  // "file:line:column", for messages about it from a server; empty for a
+  // model read from a catalog. Not compared by operator==.
+  std::map<ObjectId, std::string> origins;
 };
+
+// Where `id` was defined ("file:line:column"), else where its table or its
+// schema was, else "".
+std::string origin_of(const Database& db, const ObjectId& id);
 bool operator==(const Database& a, const Database& b);
 bool operator!=(const Database& a, const Database& b);
 

@@ -1234,7 +1234,10 @@ Database Loader::finish() {
       diagnostics_.push_back(diagnostic);
     }
   }
-  if (diagnostics_.empty()) return std::move(db_);
+  if (diagnostics_.empty()) {
+    for (const auto& [id, where] : origins_) db_.origins.emplace(id, location(where));
+    return std::move(db_);
+  }
   auto rank = [&](const Diagnostic& diagnostic) {
     const auto source = std::find_if(sources_.begin(), sources_.end(), [&](const auto& entry) {
       return entry.first == diagnostic.file;

@@ -263,6 +263,27 @@ TEST_CASE("an SQL file the server rejects is reported at its file, line and colu
         "0");
 }
 
+TEST_CASE("a YAML default the server rejects names its file, line and column, with a hint",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string file = dir.write("schema.yaml",
+                                     "schemas:\n"
+                                     "  public:\n"
+                                     "    tables:\n"
+                                     "      accounts:\n"
+                                     "        columns:\n"
+                                     "          id: bigint\n"
+                                     "          plan: { type: text, default: free }\n");
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", file});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, "the desired schema does not build: " + file + ":4:7: "));
+  CHECK(contains(result.output, "cannot use column reference in DEFAULT expression"));
+  CHECK(contains(result.output, "hint: a default is SQL: a string keeps its quotes inside the "
+                                "YAML string, e.g. default: \"'free'\""));
+}
+
 TEST_CASE("SQL files that reach past the scratch database are refused before anything runs",
           "[cli][db]") {
   TestDatabase db;
