@@ -327,13 +327,25 @@ std::optional<std::vector<SqlSource>> sql_sources(const std::string& path) {
   } else {
     return std::nullopt;
   }
+  // Each file is read up to this size and one chunk more: a larger one (or
+  // /dev/zero) is refused without being read to the end.
+  constexpr std::size_t kMaxSqlBytes = std::size_t{64} << 20;
   std::vector<SqlSource> sources;
   for (const auto& sql_path : sql_paths) {
     std::ifstream file(sql_path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
     if (!file) throw pgshift::Error("could not read \"" + sql_path + "\"");
-    sources.push_back({sql_path, text.str()});
+    std::string text;
+    char buffer[65536];
+    while (text.size() <= kMaxSqlBytes && file.read(buffer, sizeof buffer).gcount() > 0) {
+      text.append(buffer, static_cast<std::size_t>(file.gcount()));
+    }
+    if (file.bad()) throw pgshift::Error("could not read \"" + sql_path + "\"");
+    if (text.size() > kMaxSqlBytes) {
+      throw pgshift::Error("\"" + sql_path + "\" is larger than " +
+                           std::to_string(kMaxSqlBytes >> 20) +
+                           " MiB, the limit for an SQL file of a desired state");
+    }
+    sources.push_back({sql_path, text, {}});
   }
   return sources;
 }

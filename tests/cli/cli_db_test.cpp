@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -282,6 +283,19 @@ TEST_CASE("a YAML default the server rejects names its file, line and column, wi
   CHECK(contains(result.output, "cannot use column reference in DEFAULT expression"));
   CHECK(contains(result.output, "hint: a default is SQL: a string keeps its quotes inside the "
                                 "YAML string, e.g. default: \"'free'\""));
+}
+
+TEST_CASE("an SQL file over 64 MiB is refused without being read to the end", "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string file = dir.path() + "/big.sql";
+  std::filesystem::resize_file(dir.write("big.sql", ""), (std::uintmax_t{64} << 20) + 1);
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", file});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output,
+                 "\"" + file + "\" is larger than 64 MiB, the limit for an SQL file of a desired "
+                 "state"));
 }
 
 TEST_CASE("SQL files that reach past the scratch database are refused before anything runs",
