@@ -54,17 +54,7 @@ constexpr std::size_t kMaxPlanBytes = std::size_t{64} << 20;
 // not `expect_hash` (when given), and one without a target fingerprint (made
 // before pgshift recorded it): its result could not be verified.
 plans::Plan read_plan_file(const std::string& path, const std::string& expect_hash) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw pgshift::Error("could not read plan file \"" + path + "\"");
-  std::string content;
-  char buffer[65536];
-  while (content.size() <= kMaxPlanBytes && in.read(buffer, sizeof buffer).gcount() > 0) {
-    content.append(buffer, static_cast<std::size_t>(in.gcount()));
-  }
-  if (content.size() > kMaxPlanBytes) {
-    throw pgshift::Error("plan file \"" + path + "\" is larger than " +
-                         std::to_string(kMaxPlanBytes >> 20) + " MiB, the limit for a plan");
-  }
+  const std::string content = read_bounded(path, kMaxPlanBytes, "a plan file");
   const size_t first = content.find_first_not_of(" \t\r\n");
   if (first == std::string::npos || content[first] != '{') {
     throw pgshift::Error("\"" + path +

@@ -297,6 +297,22 @@ void write_output(const std::string& text, const std::string& path, const std::s
   if (!out) throw pgshift::Error("could not write " + what + " to \"" + path + "\"");
 }
 
+std::string read_bounded(const std::string& path, std::size_t limit, const std::string& what) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw pgshift::Error("could not read " + what + " \"" + path + "\"");
+  std::string text;
+  char buffer[65536];
+  while (text.size() <= limit && file.read(buffer, sizeof buffer).gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(file.gcount()));
+  }
+  if (file.bad()) throw pgshift::Error("could not read " + what + " \"" + path + "\"");
+  if (text.size() > limit) {
+    throw pgshift::Error("\"" + path + "\" is larger than " + std::to_string(limit >> 20) +
+                         " MiB, the limit for " + what);
+  }
+  return text;
+}
+
 namespace {
 
 // The SQL files of a desired state: `path` itself when it is a .sql file,
@@ -327,25 +343,11 @@ std::optional<std::vector<SqlSource>> sql_sources(const std::string& path) {
   } else {
     return std::nullopt;
   }
-  // Each file is read up to this size and one chunk more: a larger one (or
-  // /dev/zero) is refused without being read to the end.
   constexpr std::size_t kMaxSqlBytes = std::size_t{64} << 20;
   std::vector<SqlSource> sources;
   for (const auto& sql_path : sql_paths) {
-    std::ifstream file(sql_path, std::ios::binary);
-    if (!file) throw pgshift::Error("could not read \"" + sql_path + "\"");
-    std::string text;
-    char buffer[65536];
-    while (text.size() <= kMaxSqlBytes && file.read(buffer, sizeof buffer).gcount() > 0) {
-      text.append(buffer, static_cast<std::size_t>(file.gcount()));
-    }
-    if (file.bad()) throw pgshift::Error("could not read \"" + sql_path + "\"");
-    if (text.size() > kMaxSqlBytes) {
-      throw pgshift::Error("\"" + sql_path + "\" is larger than " +
-                           std::to_string(kMaxSqlBytes >> 20) +
-                           " MiB, the limit for an SQL file of a desired state");
-    }
-    sources.push_back({sql_path, text, {}});
+    sources.push_back(
+        {sql_path, read_bounded(sql_path, kMaxSqlBytes, "an SQL file of a desired state"), {}});
   }
   return sources;
 }

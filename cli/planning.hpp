@@ -101,6 +101,12 @@ bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& al
 // pgshift::Error naming `what` and the path when the file cannot be written.
 void write_output(const std::string& text, const std::string& path, const std::string& what);
 
+// The contents of file `path`, read up to `limit` bytes and one chunk more,
+// so that a larger file (or /dev/zero) is refused without being read to the
+// end. Throws pgshift::Error "could not read <what> \"path\"" or "<what>
+// \"path\" is larger than N MiB, the limit for <what>".
+std::string read_bounded(const std::string& path, std::size_t limit, const std::string& what);
+
 // The program as it was started (argv[0]), for commands pgshift prints.
 std::string& program_path();
 

@@ -7,6 +7,8 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
+#include "schemas/sql_check_json.hpp"
+
 #if defined(__SANITIZE_ADDRESS__)
 // libpg_query 15-4.0 (Debian 12) leaks one byte per pg_query_parse_plpgsql
 // call: pg_query_raw_parse strdup()s an empty stderr buffer that the plpgsql
@@ -20,6 +22,8 @@ extern "C" const char* __lsan_default_suppressions() {
 namespace pgshift::schemas {
 
 namespace {
+
+using detail::contains_node;
 
 using Json = nlohmann::json;
 
@@ -70,19 +74,6 @@ const Json* only_statement(const Json& tree, const char* type) {
   const Json& stmt = stmts[0]["stmt"];
   if (!stmt.contains(type)) return nullptr;
   return &stmt[type];
-}
-
-bool contains_node(const Json& node, const char* type) {
-  if (node.is_object()) {
-    for (const auto& [key, value] : node.items()) {
-      if (key == type || contains_node(value, type)) return true;
-    }
-  } else if (node.is_array()) {
-    for (const auto& item : node) {
-      if (contains_node(item, type)) return true;
-    }
-  }
-  return false;
 }
 
 // Keys of `node` outside `allowed`: clauses the place does not allow.
@@ -346,6 +337,19 @@ std::optional<SqlProblem> check_plpgsql_body(const std::string& body, const std:
 }
 
 namespace detail {
+
+bool contains_node(const nlohmann::json& node, const char* type) {
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      if (key == type || contains_node(value, type)) return true;
+    }
+  } else if (node.is_array()) {
+    for (const auto& item : node) {
+      if (contains_node(item, type)) return true;
+    }
+  }
+  return false;
+}
 
 std::optional<std::string> parse_to_json(const std::string& sql, SqlProblem* problem) {
   PgQueryParseResult result = pg_query_parse(sql.c_str());

@@ -50,12 +50,4 @@ std::optional<SqlProblem> check_sql(SqlKind kind, const std::string& text);
 std::optional<SqlProblem> check_plpgsql_body(const std::string& body, const std::string& arguments,
                                              const std::string& returns);
 
-namespace detail {
-
-// Parses `sql` with libpg_query: its parse tree as JSON text, or nullopt and
-// `*problem` set to PostgreSQL's error at its byte offset in `sql`.
-std::optional<std::string> parse_to_json(const std::string& sql, SqlProblem* problem);
-
-}  // namespace detail
-
 }  // namespace pgshift::schemas

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "schemas/sql_check_json.hpp"
+
 namespace pgshift::schemas {
 
 namespace {
@@ -72,19 +74,6 @@ std::string statement_words(const std::string& text, size_t at) {
     while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at])) != 0) ++at;
   }
   return words.empty() ? "this statement" : words;
-}
-
-bool contains_node(const Json& node, const char* type) {
-  if (node.is_object()) {
-    for (const auto& [key, value] : node.items()) {
-      if (key == type || contains_node(value, type)) return true;
-    }
-  } else if (node.is_array()) {
-    for (const auto& item : node) {
-      if (contains_node(item, type)) return true;
-    }
-  }
-  return false;
 }
 
 // Every value under a key named `key`, at any depth.
@@ -286,7 +275,7 @@ std::string refusal(const std::string& kind, const Json& node, std::string& suff
     collect(node, "partbound", bounds);
     collect(node, "bound", bounds);
     for (const Json* bound : bounds) {
-      if (contains_node(*bound, "FuncCall") || contains_node(*bound, "SubLink")) {
+      if (detail::contains_node(*bound, "FuncCall") || detail::contains_node(*bound, "SubLink")) {
         return "PostgreSQL evaluates a partition bound's function calls and subqueries when "
                "the partition is created";
       }

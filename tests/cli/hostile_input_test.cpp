@@ -88,5 +88,5 @@ TEST_CASE("an endless schema or plan file is refused at its size limit", "[cli][
       run_pgshift({"apply", "--db", db.url(), "--plan", "/dev/zero", "--yes"});
   CHECK(plan.exit_code == 1);
   CHECK(plan.output ==
-        "pgshift: plan file \"/dev/zero\" is larger than 64 MiB, the limit for a plan\n");
+        "pgshift: \"/dev/zero\" is larger than 64 MiB, the limit for a plan file\n");
 }
