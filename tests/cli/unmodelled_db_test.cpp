@@ -116,6 +116,13 @@ TEST_CASE("drift lists unmodelled objects as warnings and with --strict they are
   INFO(drift.output);
   CHECK(drift.exit_code == 0);
   CHECK(contains(drift.output, std::string("warning: the database has ") + kPolicyText));
+  CHECK(contains(drift.output, "the database matches the schema; see the warnings below"));
+  const auto markdown =
+      run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "--format", "markdown"});
+  INFO(markdown.output);
+  CHECK(markdown.exit_code == 0);
+  CHECK(contains(markdown.output, "**No drift**"));
+  CHECK(contains(markdown.output, "- **warning**: the database has policy "));
 
   const auto strict = run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "--strict",
                                    "--format", "json"});
