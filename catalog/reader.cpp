@@ -11,6 +11,7 @@
 
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
+#include "catalog/unmodelled.hpp"
 
 namespace pgshift::catalog {
 
@@ -665,6 +666,7 @@ class CatalogRead {
     read_binary_casts();
     read_dependencies();
     read_volatile_defaults();
+    read_unmodelled_objects();
     tx_.commit();
     return assemble();
   }
@@ -1230,6 +1232,19 @@ class CatalogRead {
         }
       }
     }
+  }
+
+  // What the model has no place for, except what belongs to a table the
+  // options exclude.
+  void read_unmodelled_objects() {
+    auto objects = read_unmodelled(tx_, schema_names_, server_version_num_);
+    objects.erase(std::remove_if(objects.begin(), objects.end(),
+                                 [&](const schemas::UnmodelledObject& object) {
+                                   return !object.relation.empty() &&
+                                          table_excluded(object.schema, object.relation);
+                                 }),
+                  objects.end());
+    facts_.unmodelled = std::move(objects);
   }
 
   Database assemble() {

@@ -9,8 +9,9 @@
 // Skipped: the system schemas (pg_catalog, information_schema, pg_toast*,
 // pg_temp*), pgshift's own journal schema "_pgshift", the plpgsql extension
 // that initdb installs everywhere, and every object owned by an extension.
-// Objects the model has no place for (exclusion constraints, foreign tables,
-// triggers on views, aggregates) are not reported. Objects a partition
+// Objects the model has no place for (policies, grants, exclusion constraints,
+// rules, aggregates, ...) are listed in CatalogFacts::unmodelled
+// (catalog/unmodelled.hpp), never skipped silently. Objects a partition
 // inherits from its parent (constraints, indexes, triggers) are reported on the
 // parent only.
 //

@@ -45,6 +45,11 @@ void run_inspect(const InspectArgs& args) {
     throw Error("could not inspect \"" + catalog::describe_target(args.db) + "\": " + e.what());
   }
   write_output(db, args.output);
+  // The YAML has no place for these: say so, one line each, on stderr.
+  for (const auto& object : db.facts.unmodelled) {
+    std::cerr << "pgshift inspect: warning: " << schemas::describe(object)
+              << " is not modelled by pgshift and is not in the YAML\n";
+  }
 }
 
 }  // namespace

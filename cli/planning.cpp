@@ -36,6 +36,12 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags
   command.add_option("--ignore", inputs.ignore,
                      "Ignore objects matching PATTERN, e.g. public.audit_* or "
                      "index:public.*_hotfix (repeatable)");
+  if (flags != PlanningFlags::Apply) {
+    command.add_flag("--strict", inputs.strict,
+                     "Refuse (exit 1 for plan, 2 for drift) while the managed schemas hold "
+                     "objects pgshift does not model (policies, grants, rules, ...), instead of "
+                     "warning about each");
+  }
   if (flags == PlanningFlags::Drift) return;
   command.add_option("--allow-hazard", inputs.allow_hazards,
                      "Allow steps with this hazard (repeatable; 'all' allows every hazard)");
@@ -255,12 +261,49 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
   refuse_nulls_without_backfill(inputs, prepared);
+  const auto unmodelled =
+      unmodelled_diagnostics(prepared.current, prepared.desired, inputs.strict);
+  auto& diagnostics = prepared.plan.diagnostics;
+  // Refusals first, as add_refusals() puts its own.
+  diagnostics.insert(inputs.strict ? diagnostics.begin() : diagnostics.end(), unmodelled.begin(),
+                     unmodelled.end());
   prepared.plan.ignore = prepared.desired.ignore;
   prepared.plan.target_fingerprint =
       catalog::schema_fingerprint(expected_catalog(prepared.current, prepared.desired));
 }
 
 }  // namespace
+
+std::vector<plans::Diagnostic> unmodelled_diagnostics(const schemas::Database& current,
+                                                      const schemas::Database& desired,
+                                                      bool strict) {
+  const auto severity = strict ? plans::Severity::Error : plans::Severity::Warning;
+  const std::string consequence =
+      strict ? " (--strict)" : ": plans and drift leave it out (--strict refuses)";
+  const auto object_id = [](const schemas::UnmodelledObject& object) {
+    if (!object.relation.empty()) {
+      return schemas::ObjectId{schemas::ObjectKind::Table, object.schema, "", object.relation};
+    }
+    return schemas::ObjectId{schemas::ObjectKind::Schema, "", "", object.schema};
+  };
+  std::vector<plans::Diagnostic> diagnostics;
+  for (const auto& object : current.facts.unmodelled) {
+    diagnostics.push_back({severity, object_id(object),
+                           (strict ? "refused: the database has " : "the database has ") +
+                               schemas::describe(object) + ", which pgshift does not model" +
+                               consequence});
+  }
+  const auto& in_database = current.facts.unmodelled;
+  for (const auto& object : desired.facts.unmodelled) {
+    if (std::find(in_database.begin(), in_database.end(), object) != in_database.end()) continue;
+    diagnostics.push_back(
+        {severity, object_id(object),
+         (strict ? "refused: the desired state has " : "the desired state has ") +
+             schemas::describe(object) +
+             ", which pgshift does not model and no plan creates" + consequence});
+  }
+  return diagnostics;
+}
 
 bool add_refusals(plans::Plan& plan, const std::vector<std::string>& allowed) {
   std::vector<plans::Diagnostic> diagnostics;

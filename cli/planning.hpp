@@ -26,6 +26,8 @@ struct PlanningInputs {
   std::vector<std::string> allow_hazards;  // hazard names, or "all"
   std::string lock_timeout = "200ms";
   std::string statement_timeout = "10s";
+  // --strict (plan, drift): objects pgshift does not model are errors, not warnings.
+  bool strict = false;
 };
 
 // Which planning flags a command offers: a flag that would do nothing is not
@@ -33,12 +35,12 @@ struct PlanningInputs {
 enum class PlanningFlags {
   Plan,   // all of them, --schema required
   Apply,  // all of them, --schema optional (apply --plan reads a saved plan)
-  Drift,  // --db, --schema (required), --dev-db, --ignore: no hazards, no timeouts
+  Drift,  // --db, --schema (required), --dev-db, --ignore, --strict: no hazards, no timeouts
 };
 
-// Registers the planning flags (--db, --schema, --dev-db, --ignore, and for
-// Plan and Apply --allow-hazard, --lock-timeout, --statement-timeout) on
-// `command`.
+// Registers the planning flags (--db, --schema, --dev-db, --ignore, for Plan
+// and Drift --strict, and for Plan and Apply --allow-hazard, --lock-timeout,
+// --statement-timeout) on `command`.
 void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags flags);
 
 // The rendering to write: `format_flag` when given, else the one `output`'s
@@ -63,6 +65,14 @@ void require_named_schemas(const schemas::Database& desired, const std::string& 
 // Throws pgshift::Error (a LoadError for a bad YAML file, before any
 // connection is made).
 schemas::Database prepare_desired(const PlanningInputs& inputs);
+
+// One diagnostic per object pgshift does not model (CatalogFacts::unmodelled):
+// each of the database's, and each of the desired state's (SQL files can
+// create them) that the database does not have. Warnings, or Errors with
+// `strict`, so that every rendering lists them and a strict plan is refused.
+std::vector<plans::Diagnostic> unmodelled_diagnostics(const schemas::Database& current,
+                                                      const schemas::Database& desired,
+                                                      bool strict);
 
 // Loads, reads, canonicalises and plans. Throws pgshift::Error (a LoadError
 // for a bad YAML file, before any connection is made).

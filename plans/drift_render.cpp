@@ -127,8 +127,13 @@ void md_ids(const char* heading, const std::vector<schemas::ObjectId>& ids, std:
 }  // namespace
 
 std::string render_drift_text(const DriftReport& report) {
+  // Without drift, diagnostics are warnings (objects pgshift does not model,
+  // ...): the verdict points at them.
   std::string text = has_drift(report) ? "pgshift drift: the database differs from the schema\n"
-                                       : "pgshift drift: the database matches the schema\n";
+                     : report.plan_diagnostics.empty()
+                         ? "pgshift drift: the database matches the schema\n"
+                         : "pgshift drift: the database matches the schema; see the warnings "
+                           "below\n";
   text_ids("Missing from the database (in the YAML only)", report.missing, text);
   text_ids("Not in the YAML (in the database only)", report.unexpected, text);
   if (!report.changed.empty()) {
@@ -201,10 +206,27 @@ std::string render_drift_json(const DriftReport& report) {
   return json.dump(2) + "\n";
 }
 
+namespace {
+
+// The plan's diagnostics, with or without drift: warnings name what pgshift
+// does not model.
+void markdown_diagnostics(const DriftReport& report, std::string& text) {
+  if (report.plan_diagnostics.empty()) return;
+  text += "\n### Plan diagnostics\n\n";
+  for (const auto& diagnostic : report.plan_diagnostics) {
+    text += fmt::format("- **{}**: {}\n", severity_name(diagnostic.severity),
+                        markdown_text(diagnostic.message));
+  }
+}
+
+}  // namespace
+
 std::string render_drift_markdown(const DriftReport& report) {
   std::string text = "## pgshift drift\n\n";
   if (!has_drift(report)) {
-    return text + "**No drift**: the database matches the schema.\n";
+    text += "**No drift**: the database matches the schema.\n";
+    markdown_diagnostics(report, text);
+    return text;
   }
   text += fmt::format(
       "**Drift found**: {} missing, {} unexpected, {} changed; {} INVALID index{}, {} NOT VALID "
@@ -241,13 +263,7 @@ std::string render_drift_markdown(const DriftReport& report) {
                         percent(report.sequence_threshold));
     for (const auto* use : sequences) text += "- " + sequence_line(*use) + "\n";
   }
-  if (!report.plan_diagnostics.empty()) {
-    text += "\n### Plan diagnostics\n\n";
-    for (const auto& diagnostic : report.plan_diagnostics) {
-      text += fmt::format("- **{}**: {}\n", severity_name(diagnostic.severity),
-                          markdown_text(diagnostic.message));
-    }
-  }
+  markdown_diagnostics(report, text);
   return text;
 }
 

@@ -115,6 +115,19 @@ void remove_ignored(Database& db, const std::vector<std::string>& patterns) {
       });
     }
   }
+  // What the model does not hold goes with its schema, with the relation it
+  // belongs to, or by its own name as a top-level object.
+  erase_if(db.facts.unmodelled, [&](const UnmodelledObject& object) {
+    if (object.schema.empty()) return false;
+    if (matcher.matches("schema", object.schema, false)) return true;
+    const std::string path =
+        object.schema + "." + (object.relation.empty() ? object.name : object.relation);
+    if (object.relation.empty() && object.name.empty()) return false;
+    for (const char* kind : {"table", "view", "materialized_view", "sequence", "type", "function"}) {
+      if (matcher.matches(kind, path, true)) return true;
+    }
+    return false;
+  });
 }
 
 }  // namespace pgshift::schemas

@@ -29,7 +29,9 @@ struct IgnorePatternError {
 std::vector<IgnorePatternError> check_ignore_patterns(const std::vector<std::string>& patterns);
 
 // Removes from `db` every object one of `patterns` matches. Objects inside a
-// removed object (a table's indexes) go with it.
+// removed object (a table's indexes) go with it, and so do the entries of
+// db.facts.unmodelled in a matched schema, on a matched relation, or whose
+// own name a top-level pattern matches (database-wide ones always stay).
 // REQUIRES: check_ignore_patterns(patterns) is empty.
 void remove_ignored(Database& db, const std::vector<std::string>& patterns);
 

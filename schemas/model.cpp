@@ -308,18 +308,24 @@ bool operator==(const UnmodelledObject& a, const UnmodelledObject& b) {
   return std::tie(a.kind, a.schema, a.relation, a.name, a.detail) ==
          std::tie(b.kind, b.schema, b.relation, b.name, b.detail);
 }
+bool operator<(const UnmodelledObject& a, const UnmodelledObject& b) {
+  return std::tie(a.schema, a.relation, a.kind, a.name, a.detail) <
+         std::tie(b.schema, b.relation, b.kind, b.name, b.detail);
+}
 
 std::string describe(const UnmodelledObject& object) {
   std::string text = object.kind;
-  if (!object.name.empty()) text += " \"" + object.name + "\"";
+  const std::string qualified = object.schema.empty() ? "" : object.schema + ".";
   if (!object.relation.empty()) {
-    text += std::string(object.name.empty() ? " of" : " on") + " \"" + object.schema + "." +
-            object.relation + "\"";
-  } else if (object.kind.find("schema") == std::string::npos) {
-    text += " in schema \"" + object.schema + "\"";
+    if (!object.name.empty()) text += " \"" + object.name + "\"";
+    text += " on \"" + qualified + object.relation + "\"";
+  } else if (!object.name.empty()) {
+    text += " \"" + qualified + object.name + "\"";
+  } else if (!object.schema.empty()) {
+    text += " of schema \"" + object.schema + "\"";
   }
   if (!object.detail.empty()) text += " (" + object.detail + ")";
-  return text;
+  return printable(text);
 }
 
 bool operator==(const Database& a, const Database& b) {

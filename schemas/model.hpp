@@ -407,17 +407,22 @@ struct SequenceUsage {
 };
 
 // An object in a managed schema that the model does not hold (a policy, a
-// grant, a rule, an exclusion constraint, ...). The catalog reader lists every
-// one so that inspect, plan and drift report it instead of skipping it.
+// grant, a rule, an exclusion constraint, ...), or a database-wide object that
+// acts on managed ones (an event trigger, a cast of a managed type; `schema`
+// empty). The catalog reader lists every one (catalog/unmodelled.hpp) so that
+// inspect, plan and drift report it instead of skipping it.
 struct UnmodelledObject {
   std::string kind;      // "policy", "privileges", "rule", ...
-  std::string schema;
-  std::string relation;  // the table or view it belongs to, or ""
-  std::string name;      // its own name, or "" for a property of `relation`
+  std::string schema;    // "" for a database-wide object
+  std::string relation;  // the table, view, sequence or index it belongs to, or ""
+  std::string name;      // its own name, or "" for a property of `relation` or `schema`
   std::string detail;    // what exactly, in SQL words where possible; may be ""
 };
 bool operator==(const UnmodelledObject& a, const UnmodelledObject& b);
-// `policy "tenant" on table "public.orders"`, `privileges on "public.orders"`.
+bool operator<(const UnmodelledObject& a, const UnmodelledObject& b);
+// One line, through printable(): `policy "tenant" on "public.orders" (FOR ALL)`,
+// `privileges on "public.orders" (...)`, `aggregate "public.total(integer)"`,
+// `privileges of schema "public" (...)`, `event trigger "audit" (ddl_command_end)`.
 std::string describe(const UnmodelledObject& object);
 
 struct CatalogFacts {

@@ -117,6 +117,16 @@ TEST_CASE("a database with every object kind round-trips through YAML", "[catalo
   CHECK(loaded == model);
 }
 
+TEST_CASE("the modelled objects of every kind and the stand report nothing unmodelled",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(every_kind_sql(db));
+  db.exec(file_text(std::string(PGSHIFT_SOURCE_DIR) + "/examples/stand/schema.sql"));
+  for (const auto& object : read(db).facts.unmodelled) {
+    FAIL_CHECK("reported: " << schemas::describe(object));
+  }
+}
+
 TEST_CASE("a database written as a directory loads back the same", "[catalog][db]") {
   testing::TestDatabase db;
   db.exec(every_kind_sql(db));

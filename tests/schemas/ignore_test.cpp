@@ -73,3 +73,18 @@ TEST_CASE("an unknown kind in an ignore pattern is reported with the pattern", "
   REQUIRE(errors[0].message.rfind("unknown object kind \"tabel\" in ignore pattern", 0) == 0);
   REQUIRE(errors[1].message == "empty ignore pattern");
 }
+
+TEST_CASE("ignore patterns remove the unmodelled objects of what they name", "[schemas]") {
+  Database db = shop();
+  db.facts.unmodelled = {
+      {"policy", "public", "audit_log", "p", ""},
+      {"policy", "public", "orders", "p", ""},
+      {"aggregate", "public", "", "audit_total(integer)", ""},
+      {"privileges", "legacy", "", "", ""},
+      {"event trigger", "", "", "audit", ""},
+  };
+  remove_ignored(db, {"public.audit_*", "legacy"});
+  REQUIRE(db.facts.unmodelled.size() == 2);
+  CHECK(db.facts.unmodelled[0].relation == "orders");
+  CHECK(db.facts.unmodelled[1].kind == "event trigger");
+}

@@ -84,3 +84,19 @@ TEST_CASE("a function's identity is its name and input argument types", "[schema
   fn.args = {{"a", "integer"}, {"b", "integer"}, {"total", "integer", ArgMode::Out}};
   REQUIRE(function_signature(fn) == "add(integer, integer)");
 }
+
+TEST_CASE("an unmodelled object is described by kind and qualified name on one line",
+          "[schemas]") {
+  CHECK(describe(UnmodelledObject{"policy", "public", "orders", "tenant", "FOR ALL"}) ==
+        "policy \"tenant\" on \"public.orders\" (FOR ALL)");
+  CHECK(describe(UnmodelledObject{"UNLOGGED", "public", "scratch", "", ""}) ==
+        "UNLOGGED on \"public.scratch\"");
+  CHECK(describe(UnmodelledObject{"aggregate", "shop", "", "total(integer)", ""}) ==
+        "aggregate \"shop.total(integer)\"");
+  CHECK(describe(UnmodelledObject{"privileges", "shop", "", "", "=U/app"}) ==
+        "privileges of schema \"shop\" (=U/app)");
+  CHECK(describe(UnmodelledObject{"event trigger", "", "", "audit", "ddl_command_end"}) ==
+        "event trigger \"audit\" (ddl_command_end)");
+  CHECK(describe(UnmodelledObject{"rule", "public", "t", "r\nx", ""}) ==
+        "rule \"r\\nx\" on \"public.t\"");
+}

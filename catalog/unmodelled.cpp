@@ -1,0 +1,406 @@
+#include "catalog/unmodelled.hpp"
+
+#include <algorithm>
+
+#include "catalog/reader.hpp"
+
+namespace pgshift::catalog {
+
+namespace {
+
+// Every query returns (kind, schema, relation, name, detail), NULL read as "",
+// and takes $1, the text[] of the schemas read. Tokens in @...@ differ by
+// server version (kTokens).
+
+#define PGSHIFT_NOT_EXTENSION_MEMBER(catalog, oid)                     \
+  " NOT EXISTS (SELECT 1 FROM pg_depend ext WHERE ext.classid = '" catalog \
+  "'::regclass AND ext.objid = " oid " AND ext.deptype = 'e') "
+
+// An ACL that differs from the one the object would have had untouched: the
+// one initdb recorded (pg_init_privs: the `public` schema), else the owner's
+// default (acldefault). Compared as sorted text, as aclitem has no ordering.
+// Neither an extension's nor made with another object and part of it (deptype
+// 'i': a range type's constructors and its multirange cast).
+#define PGSHIFT_STANDALONE(catalog, oid)                                   \
+  " NOT EXISTS (SELECT 1 FROM pg_depend ext WHERE ext.classid = '" catalog \
+  "'::regclass AND ext.objid = " oid " AND ext.deptype IN ('e', 'i')) "
+
+#define PGSHIFT_ACL_DIFFERS(acl, catalog, oid, kind, owner)                                      \
+  " (" acl " IS NOT NULL AND ARRAY(SELECT x::text FROM unnest(" acl ") x ORDER BY 1) <> "       \
+  "ARRAY(SELECT x::text FROM unnest(COALESCE((SELECT ip.initprivs FROM pg_init_privs ip "        \
+  "WHERE ip.classoid = '" catalog "'::regclass AND ip.objoid = " oid " AND ip.objsubid = 0), "   \
+  "acldefault(" kind ", " owner "))) x ORDER BY 1)) "
+
+#define PGSHIFT_RELATION                                                             \
+  " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+
+#define PGSHIFT_MANAGED_RELATION \
+  " n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid")
+
+#define PGSHIFT_SIGNATURE(p) " " p ".proname || '(' || oidvectortypes(" p ".proargtypes) || ')' "
+
+struct Query {
+  const char* what;  // for errors: "could not read <what>"
+  int since;         // first server_version_num that has what it reads
+  const char* sql;
+};
+
+constexpr Query kQueries[] = {
+    {"row-level security", 0,
+     "SELECT 'policy', n.nspname, c.relname, p.polname, "
+     "  'FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' "
+     "    WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END "
+     "  || CASE WHEN p.polpermissive THEN '' ELSE ', AS RESTRICTIVE' END "
+     "FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
+     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'row level security', n.nspname, c.relname, '', "
+     "  concat_ws(', ', CASE WHEN c.relrowsecurity THEN 'ENABLE' END, "
+     "    CASE WHEN c.relforcerowsecurity THEN 'FORCE' END) " PGSHIFT_RELATION
+     "WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND" PGSHIFT_MANAGED_RELATION},
+
+    {"privileges", 0,
+     "SELECT 'privileges', n.nspname, c.relname, '', array_to_string(c.relacl, ', ') "
+     PGSHIFT_RELATION "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND"
+     PGSHIFT_MANAGED_RELATION "AND" PGSHIFT_ACL_DIFFERS(
+         "c.relacl", "pg_class", "c.oid",
+         "(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::\"char\"", "c.relowner")
+     "UNION ALL "
+     "SELECT 'column privileges', n.nspname, c.relname, a.attname, "
+     "  array_to_string(a.attacl, ', ') " PGSHIFT_RELATION
+     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+     "WHERE cardinality(a.attacl) > 0 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND"
+     PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'routine privileges', n.nspname, ''," PGSHIFT_SIGNATURE("p") ", "
+     "  array_to_string(p.proacl, ', ') "
+     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_STANDALONE("pg_proc", "p.oid")
+     "AND" PGSHIFT_ACL_DIFFERS("p.proacl", "pg_proc", "p.oid", "'f'", "p.proowner")
+     "UNION ALL "
+     "SELECT 'type privileges', n.nspname, '', t.typname, array_to_string(t.typacl, ', ') "
+     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid")
+     "AND" PGSHIFT_ACL_DIFFERS("t.typacl", "pg_type", "t.oid", "'T'", "t.typowner")
+     "UNION ALL "
+     "SELECT 'privileges', n.nspname, '', '', array_to_string(n.nspacl, ', ') "
+     "FROM pg_namespace n WHERE n.nspname = ANY($1::text[]) AND"
+     PGSHIFT_ACL_DIFFERS("n.nspacl", "pg_namespace", "n.oid", "'n'", "n.nspowner")
+     "UNION ALL "
+     "SELECT 'default privileges', COALESCE(n.nspname, ''), '', '', "
+     "  'FOR ROLE ' || quote_ident(pg_get_userbyid(d.defaclrole)) || ' ON ' || "
+     "  CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' "
+     "    WHEN 'f' THEN 'FUNCTIONS' WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' "
+     "    ELSE 'LARGE OBJECTS' END || ': ' || array_to_string(d.defaclacl, ', ') "
+     "FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace "
+     "WHERE d.defaclnamespace = 0 OR n.nspname = ANY($1::text[])"},
+
+    {"constraints and triggers", 0,
+     "SELECT 'exclusion constraint', n.nspname, c.relname, co.conname, "
+     "  pg_get_constraintdef(co.oid) FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
+     "JOIN pg_namespace n ON n.oid = c.relnamespace "
+     "WHERE co.contype = 'x' AND co.conislocal AND co.conparentid = 0 AND"
+     PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'NOT VALID domain constraint', n.nspname, t.typname, co.conname, '' "
+     "FROM pg_constraint co JOIN pg_type t ON t.oid = co.contypid "
+     "JOIN pg_namespace n ON n.oid = t.typnamespace "
+     "WHERE NOT co.convalidated AND n.nspname = ANY($1::text[]) AND"
+     PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid")
+     "UNION ALL "
+     "SELECT CASE WHEN c.relkind IN ('v', 'f') THEN 'trigger' ELSE 'constraint trigger' END, "
+     "  n.nspname, c.relname, t.tgname, CASE WHEN c.relkind IN ('v', 'f') "
+     "    THEN pg_get_triggerdef(t.oid) ELSE concat_ws(' ', "
+     "    CASE WHEN t.tgdeferrable THEN 'DEFERRABLE' ELSE 'NOT DEFERRABLE' END, "
+     "    CASE WHEN t.tginitdeferred THEN 'INITIALLY DEFERRED' END) END "
+     "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+     "JOIN pg_namespace n ON n.oid = c.relnamespace "
+     "WHERE NOT t.tgisinternal AND @tgparentid@ = 0 "
+     "  AND (c.relkind IN ('v', 'f') OR t.tgconstraint <> 0) AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'trigger transition tables', n.nspname, c.relname, t.tgname, concat_ws(' ', "
+     "  'REFERENCING', 'OLD TABLE AS ' || quote_ident(t.tgoldtable), "
+     "  'NEW TABLE AS ' || quote_ident(t.tgnewtable)) "
+     "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+     "JOIN pg_namespace n ON n.oid = c.relnamespace "
+     "WHERE NOT t.tgisinternal AND @tgparentid@ = 0 "
+     "  AND (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL) AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT DISTINCT 'trigger firing', n.nspname, c.relname, "
+     "  CASE WHEN t.tgisinternal THEN co.conname ELSE t.tgname END, "
+     "  CASE t.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' "
+     "    ELSE 'ENABLE ALWAYS' END || CASE WHEN t.tgisinternal "
+     "    THEN ': the internal triggers of this constraint' ELSE '' END "
+     "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+     "JOIN pg_namespace n ON n.oid = c.relnamespace "
+     "LEFT JOIN pg_constraint co ON co.oid = t.tgconstraint "
+     "WHERE t.tgenabled <> 'O' AND @tgparentid@ = 0 "
+     "  AND (NOT t.tgisinternal OR co.oid IS NOT NULL) AND" PGSHIFT_MANAGED_RELATION},
+
+    {"relation properties", 0,
+     "SELECT 'UNLOGGED', n.nspname, c.relname, '', '' " PGSHIFT_RELATION
+     "WHERE c.relpersistence = 'u' AND c.relkind IN ('r', 'p', 'S') AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'storage parameters', n.nspname, c.relname, '', array_to_string(array_cat("
+     "  c.reloptions, ARRAY(SELECT 'toast.' || o FROM unnest(tc.reloptions) o)), ', ') "
+     PGSHIFT_RELATION "LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid "
+     "WHERE c.relkind IN ('r', 'p') AND (c.reloptions IS NOT NULL OR tc.reloptions IS NOT NULL) "
+     "  AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'access method', n.nspname, c.relname, '', am.amname " PGSHIFT_RELATION
+     "JOIN pg_am am ON am.oid = c.relam "
+     "WHERE c.relkind IN ('r', 'p', 'm') AND am.amname <> 'heap' AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'tablespace', n.nspname, c.relname, '', ts.spcname " PGSHIFT_RELATION
+     "JOIN pg_tablespace ts ON ts.oid = c.reltablespace "
+     "WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I') AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'WITH OIDS', n.nspname, c.relname, '', '' " PGSHIFT_RELATION
+     "WHERE @relhasoids@ AND c.relkind = 'r' AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'typed table', n.nspname, c.relname, '', 'OF ' || format_type(c.reloftype, NULL) "
+     PGSHIFT_RELATION "WHERE c.reloftype <> 0 AND c.relkind IN ('r', 'p') AND"
+     PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'inheritance', n.nspname, c.relname, '', "
+     "  'INHERITS ' || quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) "
+     PGSHIFT_RELATION "JOIN pg_inherits i ON i.inhrelid = c.oid "
+     "JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+     "WHERE NOT c.relispartition AND c.relkind IN ('r', 'p', 'f') AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'CLUSTER ON', n.nspname, c.relname, ic.relname, '' " PGSHIFT_RELATION
+     "JOIN pg_index i ON i.indrelid = c.oid AND i.indisclustered "
+     "JOIN pg_class ic ON ic.oid = i.indexrelid WHERE" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'rule', n.nspname, c.relname, r.rulename, CASE r.ev_type WHEN '1' THEN 'ON SELECT' "
+     "  WHEN '2' THEN 'ON UPDATE' WHEN '3' THEN 'ON INSERT' ELSE 'ON DELETE' END "
+     PGSHIFT_RELATION "JOIN pg_rewrite r ON r.ev_class = c.oid "
+     "WHERE r.rulename <> '_RETURN' AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'view column default', n.nspname, c.relname, a.attname, "
+     "  pg_get_expr(ad.adbin, ad.adrelid) " PGSHIFT_RELATION
+     "JOIN pg_attrdef ad ON ad.adrelid = c.oid "
+     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ad.adnum "
+     "WHERE c.relkind = 'v' AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'column comment', n.nspname, c.relname, a.attname, '' " PGSHIFT_RELATION
+     "JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid "
+     "  AND d.objsubid > 0 "
+     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid "
+     "WHERE c.relkind IN ('v', 'm', 'c') AND" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'foreign table', n.nspname, '', c.relname, 'SERVER ' || quote_ident(s.srvname) "
+     PGSHIFT_RELATION "JOIN pg_foreign_table ft ON ft.ftrelid = c.oid "
+     "JOIN pg_foreign_server s ON s.oid = ft.ftserver WHERE" PGSHIFT_MANAGED_RELATION},
+
+    {"column settings", 0,
+     "SELECT 'column settings', n.nspname, c.relname, a.attname, concat_ws(', ', "
+     "  CASE WHEN a.attstorage <> t.typstorage THEN 'STORAGE ' || CASE a.attstorage "
+     "    WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' "
+     "    ELSE 'EXTENDED' END END, "
+     "  CASE WHEN @attcompression@ <> '' THEN 'COMPRESSION ' || "
+     "    CASE @attcompression@ WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' "
+     "    ELSE @attcompression@::text END END, "
+     "  CASE WHEN COALESCE(a.attstattarget::int, -1) <> -1 "
+     "    THEN 'STATISTICS ' || a.attstattarget END, "
+     "  CASE WHEN a.attoptions IS NOT NULL "
+     "    THEN '(' || array_to_string(a.attoptions, ', ') || ')' END) " PGSHIFT_RELATION
+     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+     "JOIN pg_type t ON t.oid = a.atttypid "
+     "WHERE c.relkind IN ('r', 'p', 'm') AND (a.attstorage <> t.typstorage "
+     "  OR @attcompression@ <> '' OR COALESCE(a.attstattarget::int, -1) <> -1 "
+     "  OR a.attoptions IS NOT NULL) AND" PGSHIFT_MANAGED_RELATION},
+
+    {"schema objects", 0,
+     "SELECT 'extended statistics', n.nspname, '', s.stxname, pg_get_statisticsobjdef(s.oid) "
+     "FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND"
+     PGSHIFT_NOT_EXTENSION_MEMBER("pg_statistic_ext", "s.oid")
+     "UNION ALL "
+     "SELECT 'operator', n.nspname, '', o.oprname || '(' || "
+     "  CASE WHEN o.oprleft = 0 THEN 'NONE' ELSE format_type(o.oprleft, NULL) END || ', ' || "
+     "  CASE WHEN o.oprright = 0 THEN 'NONE' ELSE format_type(o.oprright, NULL) END || ')', '' "
+     "FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_operator", "o.oid")
+     "UNION ALL "
+     "SELECT 'operator class', n.nspname, '', opc.opcname, 'USING ' || am.amname "
+     "FROM pg_opclass opc JOIN pg_namespace n ON n.oid = opc.opcnamespace "
+     "JOIN pg_am am ON am.oid = opc.opcmethod "
+     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_opclass", "opc.oid")
+     "UNION ALL "
+     // CREATE OPERATOR CLASS without FAMILY makes a family of the same name:
+     // the class stands for it.
+     "SELECT 'operator family', n.nspname, '', opf.opfname, 'USING ' || am.amname "
+     "FROM pg_opfamily opf JOIN pg_namespace n ON n.oid = opf.opfnamespace "
+     "JOIN pg_am am ON am.oid = opf.opfmethod "
+     "WHERE n.nspname = ANY($1::text[]) AND"
+     PGSHIFT_NOT_EXTENSION_MEMBER("pg_opfamily", "opf.oid")
+     "  AND NOT EXISTS (SELECT 1 FROM pg_opclass opc WHERE opc.opcfamily = opf.oid "
+     "    AND opc.opcname = opf.opfname AND opc.opcnamespace = opf.opfnamespace) "
+     "UNION ALL "
+     "SELECT 'collation', n.nspname, '', co.collname, '' "
+     "FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND"
+     PGSHIFT_NOT_EXTENSION_MEMBER("pg_collation", "co.oid")
+     "UNION ALL "
+     "SELECT 'conversion', n.nspname, '', cv.conname, pg_encoding_to_char(cv.conforencoding) "
+     "  || ' to ' || pg_encoding_to_char(cv.contoencoding) "
+     "FROM pg_conversion cv JOIN pg_namespace n ON n.oid = cv.connamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND"
+     PGSHIFT_NOT_EXTENSION_MEMBER("pg_conversion", "cv.oid")
+     "UNION ALL "
+     "SELECT 'text search configuration', n.nspname, '', x.cfgname, '' "
+     "FROM pg_ts_config x JOIN pg_namespace n ON n.oid = x.cfgnamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_ts_config", "x.oid")
+     "UNION ALL "
+     "SELECT 'text search dictionary', n.nspname, '', x.dictname, '' "
+     "FROM pg_ts_dict x JOIN pg_namespace n ON n.oid = x.dictnamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_ts_dict", "x.oid")
+     "UNION ALL "
+     "SELECT 'text search parser', n.nspname, '', x.prsname, '' "
+     "FROM pg_ts_parser x JOIN pg_namespace n ON n.oid = x.prsnamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_ts_parser", "x.oid")
+     "UNION ALL "
+     "SELECT 'text search template', n.nspname, '', x.tmplname, '' "
+     "FROM pg_ts_template x JOIN pg_namespace n ON n.oid = x.tmplnamespace "
+     "WHERE n.nspname = ANY($1::text[]) AND"
+     PGSHIFT_NOT_EXTENSION_MEMBER("pg_ts_template", "x.oid")
+     "UNION ALL "
+     "SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END, n.nspname, "
+     "  ''," PGSHIFT_SIGNATURE("p") ", '' "
+     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+     "WHERE p.prokind IN ('a', 'w') AND n.nspname = ANY($1::text[]) AND"
+     PGSHIFT_STANDALONE("pg_proc", "p.oid")
+     "UNION ALL "
+     // An array type comes with its element type; a multirange with its range.
+     "SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'b' THEN 'base type' "
+     "  ELSE 'shell type' END, n.nspname, '', t.typname, '' "
+     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+     "WHERE (t.typtype = 'r' OR (t.typtype = 'p' AND NOT t.typisdefined) "
+     "  OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type et WHERE et.typarray = t.oid))) "
+     "  AND n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid")
+     "UNION ALL "
+     // Defaults: COST 1 for C and internal functions, else 100; ROWS 1000
+     // for set-returning functions, else 0.
+     "SELECT 'routine options', n.nspname, ''," PGSHIFT_SIGNATURE("p") ", concat_ws(', ', "
+     "  'SET ' || array_to_string(p.proconfig, ', SET '), "
+     "  CASE p.proparallel WHEN 's' THEN 'PARALLEL SAFE' WHEN 'r' THEN 'PARALLEL RESTRICTED' END, "
+     "  CASE WHEN p.proleakproof THEN 'LEAKPROOF' END, "
+     "  CASE WHEN p.procost <> CASE WHEN l.lanname IN ('c', 'internal') THEN 1 ELSE 100 END "
+     "    THEN 'COST ' || p.procost END, "
+     "  CASE WHEN p.prorows <> CASE WHEN p.proretset THEN 1000 ELSE 0 END "
+     "    THEN 'ROWS ' || p.prorows END) "
+     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+     "JOIN pg_language l ON l.oid = p.prolang "
+     "WHERE p.prokind IN ('f', 'p') AND (p.proconfig IS NOT NULL OR p.proparallel <> 'u' "
+     "  OR p.proleakproof "
+     "  OR p.procost <> CASE WHEN l.lanname IN ('c', 'internal') THEN 1 ELSE 100 END "
+     "  OR p.prorows <> CASE WHEN p.proretset THEN 1000 ELSE 0 END) "
+     "  AND n.nspname = ANY($1::text[]) AND" PGSHIFT_STANDALONE("pg_proc", "p.oid")},
+
+    {"SQL-standard routine bodies", 140000,
+     "SELECT 'SQL-standard body', n.nspname, ''," PGSHIFT_SIGNATURE("p") ", '' "
+     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+     "WHERE p.prosqlbody IS NOT NULL AND p.prokind IN ('f', 'p') "
+     "  AND n.nspname = ANY($1::text[]) AND" PGSHIFT_STANDALONE("pg_proc", "p.oid")},
+
+    {"publications", 0,
+     "SELECT 'publication membership', n.nspname, c.relname, p.pubname, '' "
+     PGSHIFT_RELATION "JOIN pg_publication_rel pr ON pr.prrelid = c.oid "
+     "JOIN pg_publication p ON p.oid = pr.prpubid WHERE" PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     "SELECT 'publication', '', '', p.pubname, 'FOR ALL TABLES' FROM pg_publication p "
+     "WHERE p.puballtables"},
+
+    {"schema publications", 150000,
+     "SELECT 'publication membership', n.nspname, '', '', "
+     "  'publication ' || quote_ident(p.pubname) || ' FOR TABLES IN SCHEMA' "
+     "FROM pg_publication_namespace pn JOIN pg_namespace n ON n.oid = pn.pnnspid "
+     "JOIN pg_publication p ON p.oid = pn.pnpubid WHERE n.nspname = ANY($1::text[])"},
+
+    {"casts and event triggers", 0,
+     "SELECT 'cast', '', '', format_type(ca.castsource, NULL) || ' AS ' || "
+     "  format_type(ca.casttarget, NULL), CASE ca.castmethod "
+     "    WHEN 'f' THEN 'WITH FUNCTION ' || ca.castfunc::regprocedure::text "
+     "    WHEN 'i' THEN 'WITH INOUT' ELSE 'WITHOUT FUNCTION' END "
+     "FROM pg_cast ca WHERE" PGSHIFT_STANDALONE("pg_cast", "ca.oid")
+     "  AND (EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+     "    WHERE t.oid IN (ca.castsource, ca.casttarget) AND n.nspname = ANY($1::text[])) "
+     "  OR EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+     "    WHERE p.oid = ca.castfunc AND n.nspname = ANY($1::text[]))) "
+     "UNION ALL "
+     "SELECT 'event trigger', '', '', evt.evtname, evt.evtevent FROM pg_event_trigger evt WHERE"
+     PGSHIFT_NOT_EXTENSION_MEMBER("pg_event_trigger", "evt.oid")},
+};
+
+#undef PGSHIFT_NOT_EXTENSION_MEMBER
+#undef PGSHIFT_STANDALONE
+#undef PGSHIFT_ACL_DIFFERS
+#undef PGSHIFT_RELATION
+#undef PGSHIFT_MANAGED_RELATION
+#undef PGSHIFT_SIGNATURE
+
+// Catalog columns that appeared or went away between PostgreSQL 11 and 18.
+struct Token {
+  const char* token;
+  int since;             // server_version_num from which `column` applies
+  const char* column;    // from `since` on
+  const char* fallback;  // before
+};
+constexpr Token kTokens[] = {
+    {"@tgparentid@", 130000, "t.tgparentid", "0::oid"},
+    {"@attcompression@", 140000, "a.attcompression", "''::\"char\""},
+    {"@relhasoids@", 120000, "false", "c.relhasoids"},
+};
+
+std::string versioned(std::string sql, int server_version_num) {
+  for (const auto& token : kTokens) {
+    const std::string name = token.token;
+    const char* text = server_version_num >= token.since ? token.column : token.fallback;
+    for (auto pos = sql.find(name); pos != std::string::npos; pos = sql.find(name, pos)) {
+      sql.replace(pos, name.size(), text);
+    }
+  }
+  return sql;
+}
+
+std::string first_line(const std::string& message) {
+  const std::string prefix = "ERROR:  ";
+  const auto start = message.rfind(prefix, 0) == 0 ? prefix.size() : 0;
+  return message.substr(start, message.find('\n') - start);
+}
+
+std::string text_of(const pqxx::field& field) {
+  return field.is_null() ? std::string() : field.as<std::string>();
+}
+
+}  // namespace
+
+std::vector<schemas::UnmodelledObject> read_unmodelled(pqxx::transaction_base& tx,
+                                                       const std::string& schemas_literal,
+                                                       int server_version_num) {
+  std::vector<schemas::UnmodelledObject> objects;
+  for (const auto& query : kQueries) {
+    if (server_version_num < query.since) continue;
+    const std::string what = std::string("unmodelled objects (") + query.what + ")";
+    pqxx::result rows;
+    try {
+      rows = tx.exec_params(versioned(query.sql, server_version_num), schemas_literal);
+    } catch (const pqxx::insufficient_privilege& e) {
+      throw ReadError(what, first_line(e.what()), e.sqlstate().empty() ? "42501" : e.sqlstate());
+    } catch (const pqxx::sql_error& e) {
+      throw ReadError(what, first_line(e.what()), e.sqlstate());
+    } catch (const pqxx::failure& e) {
+      throw ReadError(what, first_line(e.what()), "");
+    }
+    for (const auto& row : rows) {
+      objects.push_back(
+          {text_of(row[0]), text_of(row[1]), text_of(row[2]), text_of(row[3]), text_of(row[4])});
+    }
+  }
+  std::sort(objects.begin(), objects.end());
+  objects.erase(std::unique(objects.begin(), objects.end()), objects.end());
+  return objects;
+}
+
+}  // namespace pgshift::catalog

@@ -1,0 +1,258 @@
+// Never silent: every object of a managed schema that the model does not hold
+// is listed by the catalog reader, by kind and name; modelled objects are not.
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "catalog/connection.hpp"
+#include "catalog/reader.hpp"
+#include "tests/support/server_version.hpp"
+#include "tests/support/test_db.hpp"
+
+namespace pgshift::catalog {
+namespace {
+
+// One object of every kind the model has no place for, in schema "odd", next
+// to modelled objects they need (a table, functions, a view, an enum).
+constexpr const char* kUnmodelledSql = R"sql(
+  CREATE SCHEMA odd;
+  CREATE TABLE odd.t (id int PRIMARY KEY, body text, n int);
+  CREATE FUNCTION odd.trg() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;
+  CREATE FUNCTION odd.int_eq(int, int) RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS 'SELECT $1 = $2';
+  CREATE VIEW odd.v AS SELECT id, body FROM odd.t;
+  CREATE TYPE odd.e AS ENUM ('a');
+  CREATE TYPE odd.pair AS (a int, b int);
+  CREATE DOMAIN odd.pos AS int;
+  -- row-level security
+  ALTER TABLE odd.t ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE odd.t FORCE ROW LEVEL SECURITY;
+  CREATE POLICY t_read ON odd.t FOR SELECT USING (true);
+  -- privileges
+  GRANT SELECT ON odd.t TO PUBLIC;
+  GRANT UPDATE (body) ON odd.t TO PUBLIC;
+  REVOKE EXECUTE ON FUNCTION odd.int_eq(int, int) FROM PUBLIC;
+  GRANT USAGE ON SCHEMA odd TO PUBLIC;
+  REVOKE USAGE ON TYPE odd.e FROM PUBLIC;
+  -- constraints, storage
+  CREATE TABLE odd.rooms (during int4range, EXCLUDE USING gist (during WITH &&));
+  CREATE UNLOGGED TABLE odd.scratch (x int);
+  ALTER TABLE odd.t SET (fillfactor = 70, toast.autovacuum_enabled = false);
+  ALTER TABLE odd.t ALTER body SET STORAGE EXTERNAL, ALTER n SET STATISTICS 500,
+    ALTER n SET (n_distinct = 10);
+  ALTER TABLE odd.t CLUSTER ON t_pkey;
+  CREATE TABLE odd.parent (x int);
+  CREATE TABLE odd.child () INHERITS (odd.parent);
+  CREATE TABLE odd.typed OF odd.pair;
+  ALTER DOMAIN odd.pos ADD CONSTRAINT pos_check CHECK (VALUE > 0) NOT VALID;
+  -- rules, views
+  CREATE RULE t_no_delete AS ON DELETE TO odd.t DO INSTEAD NOTHING;
+  ALTER VIEW odd.v ALTER COLUMN body SET DEFAULT 'x';
+  COMMENT ON COLUMN odd.v.body IS 'the body';
+  -- triggers
+  CREATE CONSTRAINT TRIGGER t_check AFTER INSERT ON odd.t DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION odd.trg();
+  CREATE TRIGGER t_audit AFTER UPDATE ON odd.t FOR EACH ROW EXECUTE FUNCTION odd.trg();
+  ALTER TABLE odd.t DISABLE TRIGGER t_audit;
+  CREATE TRIGGER t_batch AFTER INSERT ON odd.t REFERENCING NEW TABLE AS inserted
+    FOR EACH STATEMENT EXECUTE FUNCTION odd.trg();
+  CREATE TRIGGER v_insert INSTEAD OF INSERT ON odd.v FOR EACH ROW EXECUTE FUNCTION odd.trg();
+  -- schema objects
+  CREATE STATISTICS odd.t_stats (dependencies) ON id, n FROM odd.t;
+  CREATE OPERATOR odd.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = odd.int_eq);
+  CREATE OPERATOR CLASS odd.int_ops FOR TYPE int USING btree
+    AS OPERATOR 3 =, FUNCTION 1 btint4cmp(int, int);
+  CREATE OPERATOR FAMILY odd.fam USING hash;
+  CREATE COLLATION odd.c_copy FROM "C";
+  CREATE CONVERSION odd.conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+  CREATE TEXT SEARCH CONFIGURATION odd.cfg (COPY = simple);
+  CREATE TEXT SEARCH DICTIONARY odd.dict (TEMPLATE = simple);
+  CREATE TEXT SEARCH PARSER odd.prs (START = prsd_start, GETTOKEN = prsd_nexttoken,
+    END = prsd_end, LEXTYPES = prsd_lextype);
+  CREATE TEXT SEARCH TEMPLATE odd.tmpl (LEXIZE = dsimple_lexize);
+  CREATE AGGREGATE odd.total(int) (SFUNC = int4pl, STYPE = int);
+  CREATE FUNCTION odd.rn() RETURNS bigint LANGUAGE internal WINDOW AS 'window_row_number';
+  CREATE TYPE odd.floatrange AS RANGE (subtype = float8);
+  CREATE TYPE odd.later;
+  CREATE FUNCTION odd.secure() RETURNS int LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog PARALLEL SAFE COST 5 AS 'SELECT 1';
+  CREATE FOREIGN DATA WRAPPER odd_fdw;
+  CREATE SERVER odd_server FOREIGN DATA WRAPPER odd_fdw;
+  CREATE FOREIGN TABLE odd.ft (x int) SERVER odd_server;
+  CREATE PUBLICATION odd_pub FOR TABLE odd.t;
+  CREATE CAST (odd.e AS int) WITH INOUT;
+  CREATE FUNCTION odd.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$;
+  CREATE EVENT TRIGGER odd_ddl ON ddl_command_end EXECUTE FUNCTION odd.on_ddl();
+)sql";
+
+// What the fixture holds from a given release on.
+struct Versioned {
+  int since;
+  int before;
+  const char* sql;
+};
+constexpr Versioned kVersionedSql[] = {
+    {0, 120000, "CREATE TABLE odd.oids (x int) WITH OIDS;"},
+    {120000, 0,
+     "CREATE ACCESS METHOD odd_heap TYPE TABLE HANDLER heap_tableam_handler;"
+     "CREATE TABLE odd.other_am (x int) USING odd_heap;"},
+    {140000, 0,
+     "ALTER TABLE odd.t ALTER body SET COMPRESSION pglz;"
+     "CREATE FUNCTION odd.add(a int, b int) RETURNS int LANGUAGE sql RETURN a + b;"},
+    {150000, 0,
+     "CREATE UNLOGGED SEQUENCE odd.useq;"
+     "CREATE PUBLICATION odd_schema_pub FOR TABLES IN SCHEMA odd;"},
+};
+
+using Entry = std::tuple<std::string, std::string, std::string>;  // kind, relation, name
+
+std::set<Entry> expected_entries(int version) {
+  std::set<Entry> entries = {
+      {"policy", "t", "t_read"},
+      {"row level security", "t", ""},
+      {"privileges", "t", ""},
+      {"column privileges", "t", "body"},
+      {"routine privileges", "", "int_eq(integer, integer)"},
+      {"privileges", "", ""},  // of schema odd
+      {"type privileges", "", "e"},
+      {"default privileges", "", ""},
+      {"exclusion constraint", "rooms", "rooms_during_excl"},
+      {"UNLOGGED", "scratch", ""},
+      {"storage parameters", "t", ""},
+      {"column settings", "t", "body"},
+      {"column settings", "t", "n"},
+      {"CLUSTER ON", "t", "t_pkey"},
+      {"inheritance", "child", ""},
+      {"typed table", "typed", ""},
+      {"NOT VALID domain constraint", "pos", "pos_check"},
+      {"rule", "t", "t_no_delete"},
+      {"view column default", "v", "body"},
+      {"column comment", "v", "body"},
+      {"constraint trigger", "t", "t_check"},
+      {"trigger firing", "t", "t_audit"},
+      {"trigger transition tables", "t", "t_batch"},
+      {"trigger", "v", "v_insert"},
+      {"extended statistics", "", "t_stats"},
+      {"operator", "", "===(integer, integer)"},
+      {"operator class", "", "int_ops"},
+      {"operator family", "", "fam"},
+      {"collation", "", "c_copy"},
+      {"conversion", "", "conv"},
+      {"text search configuration", "", "cfg"},
+      {"text search dictionary", "", "dict"},
+      {"text search parser", "", "prs"},
+      {"text search template", "", "tmpl"},
+      {"aggregate", "", "total(integer)"},
+      {"window function", "", "rn()"},
+      {"range type", "", "floatrange"},
+      {"shell type", "", "later"},
+      {"routine options", "", "secure()"},
+      {"foreign table", "", "ft"},
+      {"publication membership", "t", "odd_pub"},
+      {"cast", "", "odd.e AS integer"},
+      {"event trigger", "", "odd_ddl"},
+  };
+  if (version < 120000) entries.insert({"WITH OIDS", "oids", ""});
+  if (version >= 120000) entries.insert({"access method", "other_am", ""});
+  if (version >= 140000) entries.insert({"SQL-standard body", "", "add(integer, integer)"});
+  if (version >= 150000) {
+    entries.insert({"UNLOGGED", "useq", ""});
+    entries.insert({"publication membership", "", ""});
+  }
+  return entries;
+}
+
+schemas::Database read_odd(const testing::TestDatabase& db) {
+  auto conn = connect(db.url());
+  ReadOptions options;
+  options.include_schemas = {"odd"};
+  return read_catalog(*conn, options);
+}
+
+TEST_CASE("every object kind the model does not hold is reported by kind and name",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  const int version = testing::server_version_num(db);
+  db.exec(kUnmodelledSql);
+  for (const auto& part : kVersionedSql) {
+    if (version >= part.since && (part.before == 0 || version < part.before)) db.exec(part.sql);
+  }
+  db.exec("ALTER DEFAULT PRIVILEGES IN SCHEMA odd GRANT SELECT ON TABLES TO PUBLIC");
+  const schemas::Database model = read_odd(db);
+
+  std::set<Entry> reported;
+  for (const auto& object : model.facts.unmodelled) {
+    INFO(schemas::describe(object));
+    CHECK((object.schema == "odd" || object.schema.empty()));
+    reported.insert({object.kind, object.relation, object.name});
+  }
+  const auto expected = expected_entries(version);
+  for (const auto& entry : expected) {
+    INFO(std::get<0>(entry) << " " << std::get<1>(entry) << " " << std::get<2>(entry));
+    CHECK(reported.count(entry) == 1);
+  }
+  // Nothing else: the modelled objects next to them (tables, functions, the
+  // view, the enum, the domain, the composite type, the multirange and array
+  // types that come with types) are not reported.
+  for (const auto& entry : reported) {
+    INFO(std::get<0>(entry) << " " << std::get<1>(entry) << " " << std::get<2>(entry));
+    CHECK(expected.count(entry) == 1);
+  }
+
+  // Details say what exactly, in SQL words.
+  const auto detail = [&](const std::string& kind, const std::string& name) {
+    for (const auto& object : model.facts.unmodelled) {
+      if (object.kind == kind && (object.name == name || object.relation == name)) {
+        return object.detail;
+      }
+    }
+    return std::string("<none>");
+  };
+  CHECK(detail("row level security", "t") == "ENABLE, FORCE");
+  CHECK(detail("policy", "t_read") == "FOR SELECT");
+  CHECK(detail("storage parameters", "t") == "fillfactor=70, toast.autovacuum_enabled=false");
+  CHECK(detail("trigger firing", "t_audit") == "DISABLE");
+  CHECK(detail("routine options", "secure()") ==
+        "SET search_path=pg_catalog, PARALLEL SAFE, COST 5");
+  CHECK(detail("exclusion constraint", "rooms_during_excl") == "EXCLUDE USING gist (during WITH &&)");
+}
+
+TEST_CASE("the public schema's initdb privileges are not reported, changed ones are",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec("CREATE TABLE public.t (id int)");
+  auto conn = connect(db.url());
+  ReadOptions options;
+  options.include_schemas = {"public"};
+  CHECK(read_catalog(*conn, options).facts.unmodelled.empty());
+  db.exec("REVOKE ALL ON SCHEMA public FROM PUBLIC");
+  const auto unmodelled = read_catalog(*conn, options).facts.unmodelled;
+  REQUIRE(unmodelled.size() == 1);
+  CHECK(schemas::describe(unmodelled[0]).rfind("privileges of schema \"public\"", 0) == 0);
+}
+
+TEST_CASE("grants that give back exactly the owner's default are not reported", "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(
+      "CREATE SCHEMA odd; CREATE TABLE odd.t (id int);"
+      "GRANT SELECT ON odd.t TO PUBLIC; REVOKE SELECT ON odd.t FROM PUBLIC");
+  CHECK(db.scalar("SELECT relacl IS NOT NULL FROM pg_class WHERE oid = 'odd.t'::regclass") == "t");
+  CHECK(read_odd(db).facts.unmodelled.empty());
+}
+
+TEST_CASE("objects of a table the read excludes are not reported", "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec("CREATE SCHEMA odd; CREATE TABLE odd.t (id int); CREATE TABLE odd.u (id int);"
+          "GRANT SELECT ON odd.t, odd.u TO PUBLIC");
+  auto conn = connect(db.url());
+  ReadOptions options;
+  options.include_schemas = {"odd"};
+  options.exclude_tables = {"odd.u"};
+  const auto unmodelled = read_catalog(*conn, options).facts.unmodelled;
+  REQUIRE(unmodelled.size() == 1);
+  CHECK(unmodelled[0].relation == "t");
+}
+
+}  // namespace
+}  // namespace pgshift::catalog

@@ -1,0 +1,160 @@
+// Never silent, through the binary: objects pgshift does not model are named by
+// inspect (stderr), plan (a warning diagnostic in every rendering) and drift;
+// --strict makes plan and drift refuse.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/run.hpp"
+#include "tests/support/test_db.hpp"
+
+using pgshift::testing::CommandResult;
+using pgshift::testing::run_command;
+using pgshift::testing::TempDir;
+using pgshift::testing::TestDatabase;
+
+namespace {
+
+CommandResult run_pgshift(std::vector<std::string> args) {
+  args.insert(args.begin(), PGSHIFT_BIN);
+  return run_command(args);
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A table pgshift models, with a policy and a grant it does not.
+constexpr const char* kPolicySql =
+    "CREATE TABLE t (id int PRIMARY KEY, owner text);"
+    "ALTER TABLE t ENABLE ROW LEVEL SECURITY;"
+    "CREATE POLICY t_owner ON t USING (owner = current_user);"
+    "GRANT SELECT ON t TO PUBLIC";
+
+constexpr const char* kTableYaml = R"yaml(
+schemas:
+  public:
+    tables:
+      t:
+        primary_key: [id]
+        columns:
+          id: integer
+          owner: text
+)yaml";
+
+const char* const kPolicyText = "policy \"t_owner\" on \"public.t\" (FOR ALL)";
+
+TEST_CASE("inspect warns on stderr about each object it cannot write, and exits 0",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(kPolicySql);
+  const auto result = run_pgshift({"inspect", "--db", db.url(), "-o", dir.path() + "/s.yaml"});
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  CHECK(contains(result.output, std::string("pgshift inspect: warning: ") + kPolicyText +
+                                    " is not modelled by pgshift and is not in the YAML"));
+  CHECK(contains(result.output, "pgshift inspect: warning: row level security on \"public.t\" "
+                                "(ENABLE) is not modelled"));
+  CHECK(contains(result.output, "pgshift inspect: warning: privileges on \"public.t\" ("));
+  const std::string yaml = dir.read("s.yaml");
+  CHECK(contains(yaml, "owner"));
+  CHECK_FALSE(contains(yaml, "t_owner"));
+}
+
+TEST_CASE("plan carries a warning per unmodelled object in every rendering and --strict refuses",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(kPolicySql);
+  const std::string yaml = dir.write("t.yaml", kTableYaml);
+  const std::string warning =
+      std::string("the database has ") + kPolicyText + ", which pgshift does not model";
+
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", yaml});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 0);
+  CHECK(contains(planned.output, "pgshift plan: warning: " + warning));
+  for (const char* file : {"plan.json", "plan.md", "plan.sql"}) {
+    REQUIRE(run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "-o",
+                         dir.path() + "/" + file})
+                .exit_code == 0);
+    const std::string text = dir.read(file);
+    INFO(file << ": " << text);
+    // Each rendering escapes names its own way (JSON quotes, Markdown's _).
+    CHECK(contains(text, "the database has policy "));
+    CHECK(contains(text, "(FOR ALL), which pgshift does not model"));
+  }
+
+  const auto strict = run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--strict",
+                                   "-o", dir.path() + "/strict.json"});
+  INFO(strict.output);
+  CHECK(strict.exit_code == 1);
+  CHECK(contains(strict.output, "pgshift plan: error: refused: " + warning + " (--strict)"));
+  CHECK(contains(strict.output, "pgshift plan: refused"));
+  // The refused plan file cannot be applied.
+  const auto applied =
+      run_pgshift({"apply", "--db", db.url(), "--plan", dir.path() + "/strict.json", "--yes"});
+  CHECK(applied.exit_code == 1);
+
+  // An ignored table takes what hangs on it along.
+  const auto ignored =
+      run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--strict", "--ignore", "public.t"});
+  INFO(ignored.output);
+  CHECK(ignored.exit_code == 0);
+  CHECK_FALSE(contains(ignored.output, "does not model"));
+}
+
+TEST_CASE("drift lists unmodelled objects as warnings and with --strict they are drift (exit 2)",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(kPolicySql);
+  const std::string yaml = dir.write("t.yaml", kTableYaml);
+
+  const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", yaml});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 0);
+  CHECK(contains(drift.output, std::string("warning: the database has ") + kPolicyText));
+  CHECK(contains(drift.output, "the database matches the schema; see the warnings below"));
+  const auto markdown =
+      run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "--format", "markdown"});
+  INFO(markdown.output);
+  CHECK(markdown.exit_code == 0);
+  CHECK(contains(markdown.output, "**No drift**"));
+  CHECK(contains(markdown.output, "- **warning**: the database has policy "));
+
+  const auto strict = run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "--strict",
+                                   "--format", "json"});
+  INFO(strict.output);
+  CHECK(strict.exit_code == 2);
+  CHECK(contains(strict.output, "\"severity\": \"error\""));
+  CHECK(contains(strict.output, std::string("refused: the database has ") +
+                                    "policy \\\"t_owner\\\" on \\\"public.t\\\""));
+
+  db.exec("DROP POLICY t_owner ON t; ALTER TABLE t DISABLE ROW LEVEL SECURITY;"
+          "REVOKE SELECT ON t FROM PUBLIC");
+  const auto clean = run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "--strict"});
+  INFO(clean.output);
+  CHECK(clean.exit_code == 0);
+}
+
+TEST_CASE("SQL files that create an unmodelled object are warned about: no plan creates it",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec("CREATE TABLE t (id int PRIMARY KEY, owner text)");
+  const std::string sql = dir.write(
+      "schema.sql",
+      "CREATE TABLE public.t (id int PRIMARY KEY, owner text);\n"
+      "CREATE POLICY t_owner ON public.t USING (owner = current_user);\n");
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", sql});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 0);
+  CHECK(contains(planned.output, std::string("pgshift plan: warning: the desired state has ") +
+                                     kPolicyText +
+                                     ", which pgshift does not model and no plan creates"));
+  CHECK(run_pgshift({"plan", "--db", db.url(), "--schema", sql, "--strict"}).exit_code == 1);
+}
+
+}  // namespace
