@@ -19,10 +19,14 @@ std::string column_token(const std::string& schema, const std::string& table,
 
 std::string key_token(const std::string& schema, const std::string& table,
                       const std::vector<std::string>& columns) {
+  // A foreign key matches a key whatever the order of its columns
+  // (tablecmds.c transformFkeyCheckAttrs compares them as a set).
+  std::vector<std::string> sorted = columns;
+  std::sort(sorted.begin(), sorted.end());
   std::string token = "key:" + schema + "." + table + "(";
-  for (size_t column_idx = 0; column_idx < columns.size(); ++column_idx) {
+  for (size_t column_idx = 0; column_idx < sorted.size(); ++column_idx) {
     if (column_idx > 0) token += ",";
-    token += columns[column_idx];
+    token += sorted[column_idx];
   }
   return token + ")";
 }

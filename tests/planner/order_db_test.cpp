@@ -1,0 +1,163 @@
+// Ordering and dependency cases of the planner, and constraint state, end to
+// end on a real server: a database in the "before" state with rows,
+// `pgshift plan --format sql`, the script run by psql (it must succeed), a
+// second plan that must find nothing to do, and the rows kept.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "tests/support/run.hpp"
+#include "tests/support/test_db.hpp"
+
+using namespace pgshift::testing;
+
+namespace {
+
+constexpr const char* kPgshift = PGSHIFT_BIN;
+constexpr const char* kPsql = PGSHIFT_PSQL;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+struct PlanRun {
+  int exit_code = -1;
+  std::string plan;
+  std::string messages;
+};
+
+// `pgshift plan --detailed-exitcode` of `yaml` against `db`, every hazard allowed.
+PlanRun run_plan(const TestDatabase& db, const std::string& yaml) {
+  const TempDir dir;
+  const std::string schema = dir.write("schema.yaml", yaml);
+  const std::string output = dir.path() + "/plan";
+  const CommandResult result =
+      run_command({kPgshift, "plan", "--db", db.url(), "--schema", schema, "--allow-hazard", "all",
+                   "--format", "sql", "--detailed-exitcode", "-o", output});
+  PlanRun run;
+  run.exit_code = result.exit_code;
+  run.messages = result.output;
+  if (result.exit_code != 1) run.plan = dir.read("plan");
+  return run;
+}
+
+CommandResult run_psql(const TestDatabase& db, const std::string& sql) {
+  const TempDir dir;
+  return run_command(
+      {kPsql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url(), "-f", dir.write("p.sql", sql)});
+}
+
+// Plans (there must be steps), applies with psql (it must succeed), plans
+// again (nothing must be left); returns the applied SQL.
+std::string converge(const TestDatabase& db, const std::string& yaml) {
+  const PlanRun first = run_plan(db, yaml);
+  INFO(first.messages);
+  REQUIRE(first.exit_code == 2);
+  INFO(first.plan);
+  const CommandResult applied = run_psql(db, first.plan);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  const PlanRun second = run_plan(db, yaml);
+  INFO(second.messages);
+  INFO(second.plan);
+  REQUIRE(second.exit_code == 0);
+  return first.plan;
+}
+
+// The schema already matches: the plan must be empty (exit 0).
+void plans_nothing(const TestDatabase& db, const std::string& yaml) {
+  const PlanRun run = run_plan(db, yaml);
+  INFO(run.messages);
+  INFO(run.plan);
+  REQUIRE(run.exit_code == 0);
+}
+
+std::string checksum(const TestDatabase& db, const std::string& table,
+                     const std::string& columns) {
+  return db.scalar("SELECT count(*) || ':' || coalesce(md5(string_agg(ROW(" + columns +
+                   ")::text, ',' ORDER BY id)), '') FROM " + table);
+}
+
+// Position of `part` in `text`; fails the test when absent.
+size_t position(const std::string& text, const std::string& part) {
+  const size_t at = text.find(part);
+  INFO("looking for: " << part);
+  REQUIRE(at != std::string::npos);
+  return at;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// A foreign key to the columns of a unique index (not a constraint).
+// ---------------------------------------------------------------------------
+
+constexpr const char* kParentWithUniqueIndex =
+    "schemas:\n"
+    "  public:\n"
+    "    tables:\n"
+    "      parent:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          code: { type: text, nullable: false }\n"
+    "        indexes:\n"
+    "          parent_code_idx: { columns: [code], unique: true }\n"
+    "      child:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          code: text\n"
+    "        primary_key: [id]\n"
+    "        foreign_keys:\n"
+    "          - { columns: [code], references: parent(code) }\n";
+
+TEST_CASE("a foreign key to the columns of a unique index is created after the index",
+          "[planner][db][order]") {
+  TestDatabase db;
+  const std::string sql = converge(db, kParentWithUniqueIndex);
+  CHECK(position(sql, "CREATE UNIQUE INDEX parent_code_idx") <
+        position(sql, "ADD CONSTRAINT child_code_fkey"));
+  CHECK_FALSE(contains(sql, "NOT VALID"));  // new tables: nothing to check
+  db.exec("INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (1, 'a');");
+  CHECK_THROWS(db.exec("INSERT INTO child VALUES (2, 'zz')"));
+}
+
+TEST_CASE("a database whose foreign key references a unique index plans nothing",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE parent (id integer NOT NULL, code text NOT NULL);"
+      "CREATE UNIQUE INDEX parent_code_idx ON parent (code);"
+      "CREATE TABLE child (id integer PRIMARY KEY, code text REFERENCES parent (code));"
+      "INSERT INTO parent SELECT g, 'c' || g FROM generate_series(1, 500) g;"
+      "INSERT INTO child SELECT g, 'c' || g FROM generate_series(1, 500) g; ANALYZE;");
+  plans_nothing(db, kParentWithUniqueIndex);
+}
+
+TEST_CASE("a foreign key is dropped before the unique index it references",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE parent (id integer NOT NULL, code text NOT NULL);"
+      "CREATE UNIQUE INDEX parent_code_idx ON parent (code);"
+      "CREATE TABLE child (id integer PRIMARY KEY, code text REFERENCES parent (code));"
+      "INSERT INTO parent SELECT g, 'c' || g FROM generate_series(1, 500) g;"
+      "INSERT INTO child SELECT g, 'c' || g FROM generate_series(1, 500) g; ANALYZE;");
+  const std::string before = checksum(db, "child", "id, code");
+  const std::string sql = converge(db,
+                                   "schemas:\n"
+                                   "  public:\n"
+                                   "    tables:\n"
+                                   "      parent:\n"
+                                   "        columns:\n"
+                                   "          id: { type: integer, nullable: false }\n"
+                                   "          code: { type: text, nullable: false }\n"
+                                   "      child:\n"
+                                   "        columns:\n"
+                                   "          id: { type: integer, nullable: false }\n"
+                                   "          code: text\n"
+                                   "        primary_key: [id]\n");
+  CHECK(position(sql, "DROP CONSTRAINT child_code_fkey") <
+        position(sql, "DROP INDEX CONCURRENTLY IF EXISTS public.parent_code_idx"));
+  CHECK(checksum(db, "child", "id, code") == before);
+}
