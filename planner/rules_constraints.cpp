@@ -302,6 +302,13 @@ void plan_check_constraints(TableContext& table) {
       if (helper) continue;
       auto draft = drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name, {});
       table.builder.statement(draft, Statement::DropConstraint, table.on());
+      // Before a drop of a column it uses: DROP COLUMN drops the constraint too.
+      const auto words = expression_words(current->expression);
+      for (const auto& column : table.current->columns) {
+        if (words.count(column.name) != 0) {
+          draft.releases.push_back(column_token(table.schema, table.current->name, column.name));
+        }
+      }
       table.builder.add(std::move(draft));
     } else if (current == nullptr) {
       add_check(table, *desired, std::nullopt, false);

@@ -161,3 +161,49 @@ TEST_CASE("a foreign key is dropped before the unique index it references",
         position(sql, "DROP INDEX CONCURRENTLY IF EXISTS public.parent_code_idx"));
   CHECK(checksum(db, "child", "id, code") == before);
 }
+
+// ---------------------------------------------------------------------------
+// Drops and replacements that the server orders for us or refuses.
+// ---------------------------------------------------------------------------
+
+// public.t (id, name, qty) with 1000 rows, analyzed; `extra` adds to it.
+std::string filled_t(const std::string& qty_column = "qty integer") {
+  return "CREATE TABLE t (id integer PRIMARY KEY, name text, " + qty_column +
+         ");"
+         "INSERT INTO t (id, name) SELECT g, 'n' || g FROM generate_series(1, 1000) g;"
+         "UPDATE t SET qty = id % 7 WHERE EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+         "'t'::regclass AND attname = 'qty');"
+         "ANALYZE t;";
+}
+
+constexpr const char* kTWithoutQty =
+    "schemas:\n"
+    "  public:\n"
+    "    tables:\n"
+    "      t:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          name: text\n"
+    "        primary_key: [id]\n";
+
+TEST_CASE("a CHECK on a dropped column is dropped before the column", "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(filled_t("qty integer CONSTRAINT t_qty_check CHECK (qty >= 0)"));
+  const std::string before = checksum(db, "t", "id, name");
+  const std::string sql = converge(db, kTWithoutQty);
+  CHECK(position(sql, "DROP CONSTRAINT t_qty_check") < position(sql, "DROP COLUMN qty"));
+  CHECK(checksum(db, "t", "id, name") == before);
+}
+
+TEST_CASE("a dropped serial column takes its owned sequence with it", "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(filled_t("qty serial"));
+  const std::string before = checksum(db, "t", "id, name");
+  const std::string sql = converge(db, kTWithoutQty);
+  // The sequence is owned by the column: DROP COLUMN drops it, and a DROP
+  // SEQUENCE before would be refused while the default uses it.
+  CHECK(contains(sql, "DROP COLUMN qty"));
+  CHECK_FALSE(contains(sql, "DROP SEQUENCE"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relkind = 'S'") == "0");
+  CHECK(checksum(db, "t", "id, name") == before);
+}
