@@ -56,7 +56,8 @@ StepDraft drop_constraint_draft(TableContext& table, ObjectKind kind, const std:
 void add_key(TableContext& table, ObjectKind kind, const std::string& name,
              const std::vector<std::string>& columns, const std::vector<std::string>& include,
              bool nulls_not_distinct, bool deferrable, bool initially_deferred,
-             const std::optional<std::string>& replacing) {
+             const std::optional<std::string>& replacing,
+             const std::vector<std::string>& replacing_releases = {}) {
   Builder& builder = table.builder;
   const bool primary = kind == ObjectKind::PrimaryKey;
   const ObjectId id = table.id(kind, name);
@@ -72,6 +73,7 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
     if (replacing) {
       draft.step.statements.push_back(drop_old);
       builder.statement(draft, Statement::DropConstraintToReplace, table.on());
+      draft.releases = replacing_releases;
     }
     draft.step.statements.push_back(table.alter() + "ADD " +
                                     unique_definition(name, columns, include, nulls_not_distinct,
@@ -101,6 +103,7 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
   if (replacing) {
     attach.step.statements.push_back(drop_old);
     builder.statement(attach, Statement::DropConstraintToReplace, table.on());
+    attach.releases = replacing_releases;
   }
   attach.step.statements.push_back(table.alter() + "ADD CONSTRAINT " + quote_ident(name) +
                                    (primary ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
@@ -244,8 +247,13 @@ void plan_primary_key(TableContext& table) {
   } else if (current->columns != desired->columns || current->include != desired->include ||
              current->deferrable != desired->deferrable ||
              current->initially_deferred != desired->initially_deferred) {
+    // A column leaving the key can drop NOT NULL only once the old key is gone.
+    std::vector<std::string> released;
+    for (const auto& column : current->columns) {
+      released.push_back(not_null_token(table.schema, table.desired.name, column));
+    }
     add_key(table, ObjectKind::PrimaryKey, name, desired->columns, desired->include, false,
-            desired->deferrable, desired->initially_deferred, current->name);
+            desired->deferrable, desired->initially_deferred, current->name, released);
   } else if (current->name != name) {
     rename_key(table, ObjectKind::PrimaryKey, current->name, name);
   }

@@ -207,3 +207,26 @@ TEST_CASE("a dropped serial column takes its owned sequence with it", "[planner]
   CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relkind = 'S'") == "0");
   CHECK(checksum(db, "t", "id, name") == before);
 }
+
+TEST_CASE("a primary key moved to other columns is dropped before NOT NULL of the old ones",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id integer PRIMARY KEY, code integer NOT NULL, name text);"
+      "INSERT INTO t SELECT g, 5000 - g, 'n' || g FROM generate_series(1, 1000) g; ANALYZE t;");
+  const std::string before = checksum(db, "t", "id, code, name");
+  const std::string sql = converge(db,
+                                   "schemas:\n"
+                                   "  public:\n"
+                                   "    tables:\n"
+                                   "      t:\n"
+                                   "        columns:\n"
+                                   "          id: integer\n"
+                                   "          code: { type: integer, nullable: false }\n"
+                                   "          name: text\n"
+                                   "        primary_key: [code]\n");
+  CHECK(position(sql, "DROP CONSTRAINT t_pkey") < position(sql, "ALTER COLUMN id DROP NOT NULL"));
+  CHECK(db.scalar("SELECT attnotnull FROM pg_attribute WHERE attrelid = 't'::regclass AND "
+                  "attname = 'id'") == "f");
+  CHECK(checksum(db, "t", "id, code, name") == before);
+}
