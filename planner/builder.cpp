@@ -186,6 +186,22 @@ void Builder::statement(StepDraft& draft, Statement statement, const Targets& ta
   if (row.timeout > draft.timeout) draft.timeout = row.timeout;
 }
 
+std::vector<QualifiedName> Builder::with_partitions(const std::string& schema,
+                                                   const std::string& table) const {
+  std::vector<QualifiedName> relations = {{schema, table}};
+  for (size_t next = 0; next < relations.size(); ++next) {
+    for (const auto& other_schema : current_.schemas) {
+      for (const auto& other : other_schema.tables) {
+        if (other.partition_of && other.partition_of->parent_schema == relations[next].schema &&
+            other.partition_of->parent_table == relations[next].name) {
+          relations.push_back({other_schema.name, other.name});
+        }
+      }
+    }
+  }
+  return relations;
+}
+
 bool Builder::populated(const std::string& schema, const std::string& current_table) const {
   if (schemas::find_table(current_, schema, current_table) == nullptr) return false;
   const auto stats = current_.facts.table_stats.find(schema + "." + current_table);

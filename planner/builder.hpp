@@ -125,6 +125,12 @@ class Builder {
   std::optional<int64_t> row_estimate(const std::string& schema,
                                       const std::string& current_table) const;
 
+  // The current table and, under a partitioned one, every current partition
+  // (at any depth): the relations a foreign key to it has triggers on, which
+  // dropping the key or its table locks and changes.
+  std::vector<QualifiedName> with_partitions(const std::string& schema,
+                                             const std::string& table) const;
+
   // Tokens of tables and columns dropped or retyped: views that depend on
   // them are dropped before and recreated after.
   void invalidate(const std::string& token) { invalidated_.insert(token); }

@@ -213,9 +213,14 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
 
 StepDraft drop_foreign_key_draft(TableContext& table, const schemas::ForeignKey& fk) {
   auto draft = drop_constraint_draft(table, ObjectKind::ForeignKey, fk.name, fk.columns);
-  table.builder.statement(draft, Statement::DropForeignKey,
-                          table.with_referenced(fk.ref_schema, fk.ref_table));
-  draft.releases.push_back(table_token(fk.ref_schema, fk.ref_table));
+  // A key to a partitioned table has its triggers on every partition: the
+  // drop locks them all and goes before a drop of any of them.
+  Targets targets = table.on();
+  targets.referenced = table.builder.with_partitions(fk.ref_schema, fk.ref_table);
+  table.builder.statement(draft, Statement::DropForeignKey, targets);
+  for (const auto& referenced : targets.referenced) {
+    draft.releases.push_back(table_token(referenced.schema, referenced.name));
+  }
   draft.releases.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
   for (const auto& column : fk.ref_columns) {
     draft.releases.push_back(column_token(fk.ref_schema, fk.ref_table, column));

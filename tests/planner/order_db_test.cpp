@@ -275,3 +275,61 @@ TEST_CASE("an identity dropped from a column made nullable is dropped before NOT
   CHECK(position(sql, "DROP IDENTITY") < position(sql, "DROP NOT NULL"));
   CHECK(checksum(db, "t", "id, name") == before);
 }
+
+// ---------------------------------------------------------------------------
+// Foreign keys to a partitioned table.
+// ---------------------------------------------------------------------------
+
+constexpr const char* kPartitionedParent =
+    "CREATE TABLE parent (id integer NOT NULL, region text NOT NULL, PRIMARY KEY (id, region))"
+    "  PARTITION BY LIST (region);"
+    "CREATE TABLE parent_eu PARTITION OF parent FOR VALUES IN ('eu');"
+    "CREATE TABLE parent_us PARTITION OF parent FOR VALUES IN ('us');"
+    "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer, region text,"
+    "  FOREIGN KEY (parent_id, region) REFERENCES parent (id, region));"
+    "INSERT INTO parent SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END"
+    "  FROM generate_series(1, 1000) g;"
+    "INSERT INTO child SELECT id, id, region FROM parent; ANALYZE;";
+
+constexpr const char* kParentWithoutUs =
+    "schemas:\n"
+    "  public:\n"
+    "    tables:\n"
+    "      parent:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          region: { type: text, nullable: false }\n"
+    "        primary_key: [id, region]\n"
+    "        partition_by: { strategy: list, key: region }\n"
+    "      parent_eu:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          region: { type: text, nullable: false }\n"
+    "        partition_of: { table: parent, bound: \"FOR VALUES IN ('eu')\" }\n";
+
+TEST_CASE(
+    "a foreign key to a partitioned table is dropped before a partition it has triggers on",
+    "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(kPartitionedParent);
+  const std::string before = checksum(db, "child", "id, parent_id, region");
+  const std::string sql = converge(db, std::string(kParentWithoutUs) +
+                                           "      child:\n"
+                                           "        columns:\n"
+                                           "          id: { type: integer, nullable: false }\n"
+                                           "          parent_id: integer\n"
+                                           "          region: text\n"
+                                           "        primary_key: [id]\n");
+  CHECK(position(sql, "DROP CONSTRAINT child_parent_id_region_fkey") <
+        position(sql, "DROP TABLE public.parent_us"));
+  CHECK(checksum(db, "child", "id, parent_id, region") == before);
+}
+
+TEST_CASE("a table with a foreign key to a partitioned table is dropped before a partition",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(kPartitionedParent);
+  const std::string sql = converge(db, kParentWithoutUs);
+  CHECK(position(sql, "DROP TABLE public.child") < position(sql, "DROP TABLE public.parent_us"));
+  CHECK(db.scalar("SELECT count(*) FROM parent") == "500");
+}
