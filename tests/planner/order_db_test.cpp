@@ -333,3 +333,46 @@ TEST_CASE("a table with a foreign key to a partitioned table is dropped before a
   CHECK(position(sql, "DROP TABLE public.child") < position(sql, "DROP TABLE public.parent_us"));
   CHECK(db.scalar("SELECT count(*) FROM parent") == "500");
 }
+
+// ---------------------------------------------------------------------------
+// Sequences: ALTER SEQUENCE spells every option.
+// ---------------------------------------------------------------------------
+
+TEST_CASE("a sequence narrowed to integer with new bounds converges and keeps its position",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE SEQUENCE s AS bigint MAXVALUE 5000000000; SELECT setval('s', 50);"
+      "CREATE SEQUENCE fresh AS bigint;"
+      "CREATE SEQUENCE wide AS integer MINVALUE 5 MAXVALUE 1000 START 7; SELECT setval('wide', 9);");
+  const std::string sql =
+      converge(db,
+               "schemas:\n"
+               "  public:\n"
+               "    sequences:\n"
+               "      s: { type: integer, min_value: 10, max_value: 100000 }\n"
+               "      fresh: { type: integer, min_value: 10, max_value: 100000, start: 20 }\n"
+               "      wide: { type: bigint }\n");
+  CHECK(contains(sql, "ALTER SEQUENCE public.s AS integer"));
+  // Never called: restarted at its new start. Called: it goes on.
+  CHECK(db.scalar("SELECT nextval('fresh')") == "20");
+  CHECK(db.scalar("SELECT nextval('s')") == "51");
+  CHECK(db.scalar("SELECT nextval('wide')") == "10");
+  CHECK(db.scalar("SELECT max_value FROM pg_sequences WHERE sequencename = 'wide'") ==
+        "9223372036854775807");
+}
+
+TEST_CASE("a sequence whose position is outside the desired bounds is refused by name",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec("CREATE SEQUENCE s AS bigint; SELECT setval('s', 5);");
+  const PlanRun run = run_plan(db,
+                               "schemas:\n"
+                               "  public:\n"
+                               "    sequences:\n"
+                               "      s: { type: integer, min_value: 10 }\n");
+  INFO(run.messages);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.messages, "sequence \"public.s\" has handed out 5"));
+  CHECK(db.scalar("SELECT min_value FROM pg_sequences WHERE sequencename = 's'") == "1");
+}
