@@ -149,16 +149,21 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
       draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " + quote_ident(*replacing));
       builder.statement(draft, Statement::DropConstraintToReplace, table.on());
     }
+    // Desired `validated: false`: NOT VALID even on an empty table, so that
+    // the catalog ends in the state the YAML names.
+    const bool not_valid = table.populated || !check.validated;
     draft.step.statements.push_back(table.alter() + "ADD " + check_definition(check) +
-                                    (table.populated ? " NOT VALID" : ""));
-    builder.statement(draft, table.populated ? Statement::AddCheckNotValid : Statement::AddCheck,
+                                    (not_valid ? " NOT VALID" : ""));
+    builder.statement(draft, not_valid ? Statement::AddCheckNotValid : Statement::AddCheck,
                       table.on());
     require_all(draft, columns_in(table, check.expression));
     chain.add(std::move(draft));
   }
   // Added to an empty table, the constraint is valid at once. One left NOT
   // VALID in the catalog stays so until validated, however few rows it has.
+  // One desired `validated: false` is left NOT VALID: its rows may break it.
   if (!table.populated && !only_validate) return;
+  if (!check.validated) return;
   auto validate =
       Builder::make(Phase::Validate, id, "validate " + table.of("check constraint", check.name),
                     "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
@@ -187,10 +192,13 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
       builder.statement(draft, Statement::DropForeignKeyToReplace,
                         table.with_referenced(replacing->ref_schema, replacing->ref_table));
     }
+    // Desired `validated: false` on an existing table: NOT VALID even when
+    // it is empty (on a table the plan creates the key is added valid).
+    const bool not_valid = table.populated || (!fk.validated && table.current != nullptr);
     draft.step.statements.push_back(table.alter() + "ADD " + foreign_key_definition(fk) +
-                                    (table.populated ? " NOT VALID" : ""));
+                                    (not_valid ? " NOT VALID" : ""));
     builder.statement(draft,
-                      table.populated ? Statement::AddForeignKeyNotValid : Statement::AddForeignKey,
+                      not_valid ? Statement::AddForeignKeyNotValid : Statement::AddForeignKey,
                       table.with_referenced(fk.ref_schema, fk.ref_table));
     for (const auto& column : fk.columns) draft.requires_.push_back(table.column_token_of(column));
     for (const auto& column : fk.ref_columns) {
@@ -199,8 +207,10 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
     draft.requires_.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
     chain.add(std::move(draft));
   }
-  // As for CHECK constraints: a NOT VALID key needs VALIDATE even on an empty table.
+  // As for CHECK constraints: a NOT VALID key needs VALIDATE even on an empty
+  // table, unless it is desired `validated: false`.
   if (!table.populated && !only_validate) return;
+  if (!fk.validated) return;
   auto validate = Builder::make(Phase::Validate, id, "validate " + table.of("foreign key", fk.name),
                                 "VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the "
                                 "referenced table): reads and writes go on");

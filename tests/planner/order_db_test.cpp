@@ -376,3 +376,166 @@ TEST_CASE("a sequence whose position is outside the desired bounds is refused by
   CHECK(contains(run.messages, "sequence \"public.s\" has handed out 5"));
   CHECK(db.scalar("SELECT min_value FROM pg_sequences WHERE sequencename = 's'") == "1");
 }
+
+// ---------------------------------------------------------------------------
+// Constraint state: NOT VALID and NO INHERIT.
+// ---------------------------------------------------------------------------
+
+// p (id) and t (id, qty, pid) with 500 rows each; `violating`: some rows of t
+// break CHECK (qty >= 0) and the key to p.
+std::string constraint_tables(bool violating) {
+  return std::string(
+             "CREATE TABLE p (id integer PRIMARY KEY);"
+             "CREATE TABLE t (id integer PRIMARY KEY, qty integer, pid integer);"
+             "INSERT INTO p SELECT g FROM generate_series(1, 500) g;") +
+         (violating ? "INSERT INTO t SELECT g, g - 5, g + 10 FROM generate_series(1, 500) g;"
+                    : "INSERT INTO t SELECT g, g, g FROM generate_series(1, 500) g;") +
+         "ANALYZE;";
+}
+
+// The YAML of p and t with a CHECK, a NO INHERIT CHECK and a foreign key;
+// `state` is added to the first CHECK and the key (", validated: false").
+std::string constraint_yaml(const std::string& state) {
+  return "schemas:\n"
+         "  public:\n"
+         "    tables:\n"
+         "      p:\n"
+         "        columns:\n"
+         "          id: { type: integer, nullable: false }\n"
+         "        primary_key: [id]\n"
+         "      t:\n"
+         "        columns:\n"
+         "          id: { type: integer, nullable: false }\n"
+         "          qty: integer\n"
+         "          pid: integer\n"
+         "        primary_key: [id]\n"
+         "        checks:\n"
+         "          t_qty_check: { expression: qty >= 0" +
+         state +
+         " }\n"
+         "          t_qty_ni: { expression: qty < 1000000, no_inherit: true }\n"
+         "        foreign_keys:\n"
+         "          - { columns: [pid], references: p(id)" +
+         state + " }\n";
+}
+
+std::string convalidated(const TestDatabase& db, const std::string& name) {
+  return db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = '" + name + "'");
+}
+
+TEST_CASE("constraints desired NOT VALID are added NOT VALID and left so",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(true));
+  const std::string before = checksum(db, "t", "id, qty, pid");
+  const std::string sql = converge(db, constraint_yaml(", validated: false"));
+  CHECK(contains(sql, "CHECK ((qty >= 0)) NOT VALID"));
+  CHECK_FALSE(contains(sql, "VALIDATE CONSTRAINT t_qty_check"));
+  CHECK_FALSE(contains(sql, "VALIDATE CONSTRAINT t_pid_fkey"));
+  CHECK(contains(sql, "VALIDATE CONSTRAINT t_qty_ni"));
+  CHECK(convalidated(db, "t_qty_check") == "f");
+  CHECK(convalidated(db, "t_pid_fkey") == "f");
+  CHECK(db.scalar("SELECT connoinherit FROM pg_constraint WHERE conname = 't_qty_ni'") == "t");
+  CHECK(checksum(db, "t", "id, qty, pid") == before);
+  // New rows are checked.
+  CHECK_THROWS(db.exec("INSERT INTO t VALUES (1000, -1, 1)"));
+}
+
+TEST_CASE("a constraint desired NOT VALID that exists validated is not a difference",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(false) +
+          "ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty >= 0);"
+          "ALTER TABLE t ADD CONSTRAINT t_qty_ni CHECK (qty < 1000000) NO INHERIT;"
+          "ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES p (id);");
+  plans_nothing(db, constraint_yaml(", validated: false"));
+  const TempDir dir;
+  const CommandResult drift =
+      run_command({kPgshift, "drift", "--db", db.url(), "--schema",
+                   dir.write("s.yaml", constraint_yaml(", validated: false"))});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 0);
+}
+
+TEST_CASE("NOT VALID constraints are validated when the YAML wants them valid and left when it "
+          "wants them NOT VALID",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(false) +
+          "ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty >= 0) NOT VALID;"
+          "ALTER TABLE t ADD CONSTRAINT t_qty_ni CHECK (qty < 1000000) NO INHERIT NOT VALID;"
+          "ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES p (id) NOT VALID;");
+  {
+    // Wanted NOT VALID: nothing to do but t_qty_ni's VALIDATE.
+    const PlanRun run = run_plan(db, constraint_yaml(", validated: false"));
+    INFO(run.messages);
+    INFO(run.plan);
+    REQUIRE(run.exit_code == 2);
+    CHECK(contains(run.plan, "VALIDATE CONSTRAINT t_qty_ni"));
+    CHECK_FALSE(contains(run.plan, "t_qty_check"));
+    CHECK_FALSE(contains(run.plan, "t_pid_fkey"));
+  }
+  const std::string sql = converge(db, constraint_yaml(""));
+  CHECK(contains(sql, "VALIDATE CONSTRAINT t_qty_check"));
+  CHECK(contains(sql, "VALIDATE CONSTRAINT t_pid_fkey"));
+  CHECK_FALSE(contains(sql, "DROP CONSTRAINT"));
+  CHECK(convalidated(db, "t_qty_check") == "t");
+  CHECK(convalidated(db, "t_pid_fkey") == "t");
+  CHECK(convalidated(db, "t_qty_ni") == "t");
+}
+
+TEST_CASE("a constraint desired NOT VALID whose rows break it stays NOT VALID and drift is clean",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(true) +
+          "ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty >= 0) NOT VALID;"
+          "ALTER TABLE t ADD CONSTRAINT t_qty_ni CHECK (qty < 1000000) NO INHERIT;"
+          "ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES p (id) NOT VALID;");
+  plans_nothing(db, constraint_yaml(", validated: false"));
+  const TempDir dir;
+  const CommandResult drift =
+      run_command({kPgshift, "drift", "--db", db.url(), "--schema",
+                   dir.write("s.yaml", constraint_yaml(", validated: false"))});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 0);
+  // Wanted valid, they are drift.
+  const CommandResult wanted_valid = run_command(
+      {kPgshift, "drift", "--db", db.url(), "--schema", dir.write("v.yaml", constraint_yaml(""))});
+  INFO(wanted_valid.output);
+  CHECK(wanted_valid.exit_code == 2);
+  CHECK(contains(wanted_valid.output, "NOT VALID constraints"));
+}
+
+TEST_CASE("a CHECK made NO INHERIT or inheritable is replaced and converges",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(false) +
+          "ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty >= 0) NO INHERIT;"
+          "ALTER TABLE t ADD CONSTRAINT t_qty_ni CHECK (qty < 1000000);"
+          "ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES p (id);");
+  const std::string before = checksum(db, "t", "id, qty, pid");
+  converge(db, constraint_yaml(""));
+  CHECK(db.scalar("SELECT connoinherit FROM pg_constraint WHERE conname = 't_qty_check'") == "f");
+  CHECK(db.scalar("SELECT connoinherit FROM pg_constraint WHERE conname = 't_qty_ni'") == "t");
+  CHECK(convalidated(db, "t_qty_check") == "t");
+  CHECK(convalidated(db, "t_qty_ni") == "t");
+  CHECK(checksum(db, "t", "id, qty, pid") == before);
+}
+
+TEST_CASE("pgshift apply of a constraint desired NOT VALID on an empty table verifies",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE p (id integer PRIMARY KEY);"
+      "CREATE TABLE t (id integer PRIMARY KEY, qty integer, pid integer);");
+  const TempDir dir;
+  const CommandResult applied =
+      run_command({kPgshift, "apply", "--db", db.url(), "--schema",
+                   dir.write("s.yaml", constraint_yaml(", validated: false")), "--yes",
+                   "--allow-hazard", "all"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(convalidated(db, "t_qty_check") == "f");
+  CHECK(convalidated(db, "t_pid_fkey") == "f");
+  plans_nothing(db, constraint_yaml(", validated: false"));
+}
