@@ -187,7 +187,7 @@ void Builder::statement(StepDraft& draft, Statement statement, const Targets& ta
 }
 
 std::vector<QualifiedName> Builder::with_partitions(const std::string& schema,
-                                                   const std::string& table) const {
+                                                    const std::string& table) const {
   std::vector<QualifiedName> relations = {{schema, table}};
   for (size_t next = 0; next < relations.size(); ++next) {
     for (const auto& other_schema : current_.schemas) {

@@ -93,7 +93,8 @@ void plan_sequence(Builder& builder, const std::string& schema, const schemas::S
     if (called && usage != builder.current().facts.sequence_usage.end() &&
         (usage->second.last_value < min_value || usage->second.last_value > max_value)) {
       builder.diagnose(plans::Severity::Error, id,
-                       describe(id) + " has handed out " + std::to_string(usage->second.last_value) +
+                       describe(id) + " has handed out " +
+                           std::to_string(usage->second.last_value) +
                            ", outside the desired bounds " + std::to_string(min_value) + ".." +
                            std::to_string(max_value) +
                            ": change the bounds, or move it first (ALTER SEQUENCE ... RESTART)");

@@ -256,8 +256,8 @@ std::string alter_sequence_options_sql(const schemas::Sequence& sequence, bool r
   std::string text = " AS " + sequence.type + " INCREMENT BY " + std::to_string(increment);
   text += options.min_value ? " MINVALUE " + std::to_string(*options.min_value) : " NO MINVALUE";
   text += options.max_value ? " MAXVALUE " + std::to_string(*options.max_value) : " NO MAXVALUE";
-  text += " START WITH " +
-          std::to_string(options.start.value_or(ascending ? min_value : max_value));
+  text +=
+      " START WITH " + std::to_string(options.start.value_or(ascending ? min_value : max_value));
   if (restart) text += " RESTART";
   text += " CACHE " + std::to_string(options.cache.value_or(1));
   text += options.cycle ? " CYCLE" : " NO CYCLE";

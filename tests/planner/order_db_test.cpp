@@ -3,7 +3,6 @@
 // `pgshift plan --format sql`, the script run by psql (it must succeed), a
 // second plan that must find nothing to do, and the rows kept.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -73,8 +72,7 @@ void plans_nothing(const TestDatabase& db, const std::string& yaml) {
   REQUIRE(run.exit_code == 0);
 }
 
-std::string checksum(const TestDatabase& db, const std::string& table,
-                     const std::string& columns) {
+std::string checksum(const TestDatabase& db, const std::string& table, const std::string& columns) {
   return db.scalar("SELECT count(*) || ':' || coalesce(md5(string_agg(ROW(" + columns +
                    ")::text, ',' ORDER BY id)), '') FROM " + table);
 }
@@ -317,9 +315,8 @@ constexpr const char* kParentWithoutUs =
 
 }  // namespace
 
-TEST_CASE(
-    "a foreign key to a partitioned table is dropped before a partition it has triggers on",
-    "[planner][db][order]") {
+TEST_CASE("a foreign key to a partitioned table is dropped before a partition it has triggers on",
+          "[planner][db][order]") {
   TestDatabase db;
   db.exec(kPartitionedParent);
   const std::string before = checksum(db, "child", "id, parent_id, region");
@@ -354,7 +351,8 @@ TEST_CASE("a sequence narrowed to integer with new bounds converges and keeps it
   db.exec(
       "CREATE SEQUENCE s AS bigint MAXVALUE 5000000000; SELECT setval('s', 50);"
       "CREATE SEQUENCE fresh AS bigint;"
-      "CREATE SEQUENCE wide AS integer MINVALUE 5 MAXVALUE 1000 START 7; SELECT setval('wide', 9);");
+      "CREATE SEQUENCE wide AS integer MINVALUE 5 MAXVALUE 1000 START 7; SELECT setval('wide', "
+      "9);");
   const std::string sql =
       converge(db,
                "schemas:\n"
@@ -437,8 +435,7 @@ std::string convalidated(const TestDatabase& db, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("constraints desired NOT VALID are added NOT VALID and left so",
-          "[planner][db][order]") {
+TEST_CASE("constraints desired NOT VALID are added NOT VALID and left so", "[planner][db][order]") {
   TestDatabase db;
   db.exec(constraint_tables(true));
   const std::string before = checksum(db, "t", "id, qty, pid");
@@ -471,9 +468,10 @@ TEST_CASE("a constraint desired NOT VALID that exists validated is not a differe
   CHECK(drift.exit_code == 0);
 }
 
-TEST_CASE("NOT VALID constraints are validated when the YAML wants them valid and left when it "
-          "wants them NOT VALID",
-          "[planner][db][order]") {
+TEST_CASE(
+    "NOT VALID constraints are validated when the YAML wants them valid and left when it "
+    "wants them NOT VALID",
+    "[planner][db][order]") {
   TestDatabase db;
   db.exec(constraint_tables(false) +
           "ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty >= 0) NOT VALID;"

@@ -123,14 +123,14 @@ TEST_CASE("an INVALID index is operational drift and lists the plan's rebuild as
   CHECK_FALSE(report.changed[0].plan_steps.empty());
 }
 
-TEST_CASE("a NOT VALID check and foreign key the yaml wants valid are listed as operational "
-          "findings",
-          "[plans][drift]") {
+TEST_CASE(
+    "a NOT VALID check and foreign key the yaml wants valid are listed as operational "
+    "findings",
+    "[plans][drift]") {
   auto desired = database({table("customers"), table("orders", {column("customer_id", "bigint")})});
   auto& wanted = table_of(desired, "orders");
   wanted.check_constraints.push_back({"orders_id_check", "id > 0", false, true, std::nullopt});
-  wanted.foreign_keys.push_back(
-      foreign_key("orders_customer_id_fkey", "customer_id", "customers"));
+  wanted.foreign_keys.push_back(foreign_key("orders_customer_id_fkey", "customer_id", "customers"));
   auto current = desired;
   auto& orders = table_of(current, "orders");
   orders.check_constraints[0].validated = false;
