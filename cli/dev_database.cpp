@@ -143,6 +143,16 @@ void carry_hints(const schemas::Database& desired, schemas::Database& canonical)
         column.backfill = source->backfill;
         column.renamed_from = source->renamed_from;
       }
+      // `validated: false` says NOT VALID is acceptable (rows may break the
+      // constraint): the scratch tables are empty and validate everything.
+      for (auto& check : table.check_constraints) {
+        const auto* source = schemas::find_named(wanted->check_constraints, check.name);
+        if (source && !source->validated) check.validated = false;
+      }
+      for (auto& key : table.foreign_keys) {
+        const auto* source = schemas::find_named(wanted->foreign_keys, key.name);
+        if (source && !source->validated) key.validated = false;
+      }
     }
   }
 }

@@ -15,6 +15,7 @@
 #include "catalog/null_counts.hpp"
 #include "catalog/reader.hpp"
 #include "cli/dev_database.hpp"
+#include "planner/normalize.hpp"
 #include "schemas/error.hpp"
 #include "schemas/ignore.hpp"
 #include "schemas/yaml_loader.hpp"
@@ -200,11 +201,41 @@ schemas::Database read_current(const PlanningInputs& inputs, const schemas::Data
 // The catalog a plan from `current` to `desired` produces: `desired`, except
 // the identity options of a column that already has an identity, which the
 // planner leaves as they are (with a warning).
+// The state a constraint desired `validated: false` ends in (FORMAT.md, check
+// constraints): added valid with a table the plan creates; NOT VALID when
+// added or replaced on an existing table; as it was when the plan keeps it.
+void expect_constraint_states(const schemas::Table* before, schemas::Table& table) {
+  for (auto& check : table.check_constraints) {
+    if (check.validated) continue;
+    const auto* was = before ? schemas::find_named(before->check_constraints, check.name) : nullptr;
+    if (before == nullptr) {
+      check.validated = true;
+    } else if (was != nullptr && was->no_inherit == check.no_inherit &&
+               planner::normalize_expression(was->expression) ==
+                   planner::normalize_expression(check.expression)) {
+      check.validated = was->validated;
+    }
+  }
+  for (auto& key : table.foreign_keys) {
+    if (key.validated) continue;
+    const auto* was = before ? schemas::find_named(before->foreign_keys, key.name) : nullptr;
+    if (before == nullptr) {
+      key.validated = true;
+    } else if (was != nullptr) {
+      schemas::ForeignKey same = *was;
+      same.validated = key.validated;
+      same.comment = key.comment;
+      if (same == key) key.validated = was->validated;
+    }
+  }
+}
+
 schemas::Database expected_catalog(const schemas::Database& current,
                                    schemas::Database desired) {
   for (auto& schema : desired.schemas) {
     for (auto& table : schema.tables) {
       const schemas::Table* before = schemas::find_table(current, schema.name, table.name);
+      expect_constraint_states(before, table);
       if (before == nullptr) continue;
       for (auto& column : table.columns) {
         const schemas::Column* was = schemas::find_named(before->columns, column.name);

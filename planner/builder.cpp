@@ -19,10 +19,14 @@ std::string column_token(const std::string& schema, const std::string& table,
 
 std::string key_token(const std::string& schema, const std::string& table,
                       const std::vector<std::string>& columns) {
+  // A foreign key matches a key whatever the order of its columns
+  // (tablecmds.c transformFkeyCheckAttrs compares them as a set).
+  std::vector<std::string> sorted = columns;
+  std::sort(sorted.begin(), sorted.end());
   std::string token = "key:" + schema + "." + table + "(";
-  for (size_t column_idx = 0; column_idx < columns.size(); ++column_idx) {
+  for (size_t column_idx = 0; column_idx < sorted.size(); ++column_idx) {
     if (column_idx > 0) token += ",";
-    token += columns[column_idx];
+    token += sorted[column_idx];
   }
   return token + ")";
 }
@@ -180,6 +184,22 @@ void Builder::statement(StepDraft& draft, Statement statement, const Targets& ta
   draft.step.transactional = draft.step.transactional && row.transactional;
   if (row.duration > draft.step.duration) draft.step.duration = row.duration;
   if (row.timeout > draft.timeout) draft.timeout = row.timeout;
+}
+
+std::vector<QualifiedName> Builder::with_partitions(const std::string& schema,
+                                                    const std::string& table) const {
+  std::vector<QualifiedName> relations = {{schema, table}};
+  for (size_t next = 0; next < relations.size(); ++next) {
+    for (const auto& other_schema : current_.schemas) {
+      for (const auto& other : other_schema.tables) {
+        if (other.partition_of && other.partition_of->parent_schema == relations[next].schema &&
+            other.partition_of->parent_table == relations[next].name) {
+          relations.push_back({other_schema.name, other.name});
+        }
+      }
+    }
+  }
+  return relations;
 }
 
 bool Builder::populated(const std::string& schema, const std::string& current_table) const {

@@ -8,7 +8,8 @@
 //     (creating table T, adding column T, building key T);
 //   - a step that invalidates T (drops or retypes T) comes after every step
 //     that releases T (drops something that used T).
-// Tokens: "schema:s", "table:s.t", "column:s.t.c", "key:s.t(c1,c2)",
+// Tokens: "schema:s", "table:s.t", "column:s.t.c", "key:s.t(c1,c2)" (columns
+// sorted; provided by keys and by unique indexes without WHERE or expressions),
 // "notnull:s.t.c", "type:s.n", "seq:s.n", "func:s.n", "view:s.v",
 // "name:s.n" (a relation name freed by a drop).
 #pragma once
@@ -41,6 +42,8 @@ struct StepDraft {
 std::string table_token(const std::string& schema, const std::string& table);
 std::string column_token(const std::string& schema, const std::string& table,
                          const std::string& column);
+// The columns in any order: the token of a set of columns a foreign key may
+// reference, provided by a primary key, a unique constraint or a unique index.
 std::string key_token(const std::string& schema, const std::string& table,
                       const std::vector<std::string>& columns);
 std::string not_null_token(const std::string& schema, const std::string& table,
@@ -121,6 +124,12 @@ class Builder {
   // The catalog's row estimate of a current table, when it has one.
   std::optional<int64_t> row_estimate(const std::string& schema,
                                       const std::string& current_table) const;
+
+  // The current table and, under a partitioned one, every current partition
+  // (at any depth): the relations a foreign key to it has triggers on, which
+  // dropping the key or its table locks and changes.
+  std::vector<QualifiedName> with_partitions(const std::string& schema,
+                                             const std::string& table) const;
 
   // Tokens of tables and columns dropped or retyped: views that depend on
   // them are dropped before and recreated after.

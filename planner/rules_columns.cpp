@@ -387,6 +387,18 @@ void alter_column(TableContext& table, const schemas::Column& current,
     release_sequences(draft, table.schema, current.default_expr);
     chain.add(std::move(draft));
   }
+  // NOT NULL comes before an identity (the server requires it of ADD
+  // GENERATED ... AS IDENTITY) and is dropped after one (DROP NOT NULL is
+  // refused on an identity column).
+  const bool was_not_null = table.current != nullptr && effective_not_null(*table.current, current);
+  const bool is_not_null = effective_not_null(table.desired, desired);
+  if (!was_not_null && is_not_null) {
+    bool filled = true;
+    if (desired.backfill && table.populated) {
+      filled = add_backfill(table, chain, desired.name, *desired.backfill);
+    }
+    if (filled) add_not_null(table, chain, desired.name);
+  }
   if (current.identity != desired.identity) {
     std::string action;
     if (current.identity == schemas::IdentityKind::None) {
@@ -407,6 +419,9 @@ void alter_column(TableContext& table, const schemas::Column& current,
                           ? Statement::DropIdentity
                           : Statement::SetIdentityGeneration,
                       table.on());
+    if (current.identity == schemas::IdentityKind::None) {
+      draft.requires_.push_back(not_null_token(table.schema, table.desired.name, desired.name));
+    }
     chain.add(std::move(draft));
   } else if (desired.identity != schemas::IdentityKind::None &&
              !(current.identity_options == desired.identity_options)) {
@@ -414,15 +429,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
                      "the identity options of " + table.of("column", desired.name) +
                          " differ; pgshift does not change them");
   }
-  const bool was_not_null = table.current != nullptr && effective_not_null(*table.current, current);
-  const bool is_not_null = effective_not_null(table.desired, desired);
-  if (!was_not_null && is_not_null) {
-    bool filled = true;
-    if (desired.backfill && table.populated) {
-      filled = add_backfill(table, chain, desired.name, *desired.backfill);
-    }
-    if (filled) add_not_null(table, chain, desired.name);
-  } else if (was_not_null && !is_not_null) {
+  if (was_not_null && !is_not_null) {
     auto draft =
         Builder::make(Phase::Alter, id, "drop NOT NULL of " + table.of("column", desired.name),
                       "relaxing a constraint is catalog-only");

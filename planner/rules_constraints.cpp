@@ -56,7 +56,8 @@ StepDraft drop_constraint_draft(TableContext& table, ObjectKind kind, const std:
 void add_key(TableContext& table, ObjectKind kind, const std::string& name,
              const std::vector<std::string>& columns, const std::vector<std::string>& include,
              bool nulls_not_distinct, bool deferrable, bool initially_deferred,
-             const std::optional<std::string>& replacing) {
+             const std::optional<std::string>& replacing,
+             const std::vector<std::string>& replacing_releases = {}) {
   Builder& builder = table.builder;
   const bool primary = kind == ObjectKind::PrimaryKey;
   const ObjectId id = table.id(kind, name);
@@ -72,6 +73,7 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
     if (replacing) {
       draft.step.statements.push_back(drop_old);
       builder.statement(draft, Statement::DropConstraintToReplace, table.on());
+      draft.releases = replacing_releases;
     }
     draft.step.statements.push_back(table.alter() + "ADD " +
                                     unique_definition(name, columns, include, nulls_not_distinct,
@@ -101,6 +103,7 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
   if (replacing) {
     attach.step.statements.push_back(drop_old);
     builder.statement(attach, Statement::DropConstraintToReplace, table.on());
+    attach.releases = replacing_releases;
   }
   attach.step.statements.push_back(table.alter() + "ADD CONSTRAINT " + quote_ident(name) +
                                    (primary ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
@@ -146,16 +149,21 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
       draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " + quote_ident(*replacing));
       builder.statement(draft, Statement::DropConstraintToReplace, table.on());
     }
+    // Desired `validated: false`: NOT VALID even on an empty table, so that
+    // the catalog ends in the state the YAML names.
+    const bool not_valid = table.populated || !check.validated;
     draft.step.statements.push_back(table.alter() + "ADD " + check_definition(check) +
-                                    (table.populated ? " NOT VALID" : ""));
-    builder.statement(draft, table.populated ? Statement::AddCheckNotValid : Statement::AddCheck,
+                                    (not_valid ? " NOT VALID" : ""));
+    builder.statement(draft, not_valid ? Statement::AddCheckNotValid : Statement::AddCheck,
                       table.on());
     require_all(draft, columns_in(table, check.expression));
     chain.add(std::move(draft));
   }
   // Added to an empty table, the constraint is valid at once. One left NOT
   // VALID in the catalog stays so until validated, however few rows it has.
+  // One desired `validated: false` is left NOT VALID: its rows may break it.
   if (!table.populated && !only_validate) return;
+  if (!check.validated) return;
   auto validate =
       Builder::make(Phase::Validate, id, "validate " + table.of("check constraint", check.name),
                     "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
@@ -184,10 +192,13 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
       builder.statement(draft, Statement::DropForeignKeyToReplace,
                         table.with_referenced(replacing->ref_schema, replacing->ref_table));
     }
+    // Desired `validated: false` on an existing table: NOT VALID even when
+    // it is empty (on a table the plan creates the key is added valid).
+    const bool not_valid = table.populated || (!fk.validated && table.current != nullptr);
     draft.step.statements.push_back(table.alter() + "ADD " + foreign_key_definition(fk) +
-                                    (table.populated ? " NOT VALID" : ""));
+                                    (not_valid ? " NOT VALID" : ""));
     builder.statement(draft,
-                      table.populated ? Statement::AddForeignKeyNotValid : Statement::AddForeignKey,
+                      not_valid ? Statement::AddForeignKeyNotValid : Statement::AddForeignKey,
                       table.with_referenced(fk.ref_schema, fk.ref_table));
     for (const auto& column : fk.columns) draft.requires_.push_back(table.column_token_of(column));
     for (const auto& column : fk.ref_columns) {
@@ -196,8 +207,10 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
     draft.requires_.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
     chain.add(std::move(draft));
   }
-  // As for CHECK constraints: a NOT VALID key needs VALIDATE even on an empty table.
+  // As for CHECK constraints: a NOT VALID key needs VALIDATE even on an empty
+  // table, unless it is desired `validated: false`.
   if (!table.populated && !only_validate) return;
+  if (!fk.validated) return;
   auto validate = Builder::make(Phase::Validate, id, "validate " + table.of("foreign key", fk.name),
                                 "VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the "
                                 "referenced table): reads and writes go on");
@@ -210,9 +223,14 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
 
 StepDraft drop_foreign_key_draft(TableContext& table, const schemas::ForeignKey& fk) {
   auto draft = drop_constraint_draft(table, ObjectKind::ForeignKey, fk.name, fk.columns);
-  table.builder.statement(draft, Statement::DropForeignKey,
-                          table.with_referenced(fk.ref_schema, fk.ref_table));
-  draft.releases.push_back(table_token(fk.ref_schema, fk.ref_table));
+  // A key to a partitioned table has its triggers on every partition: the
+  // drop locks them all and goes before a drop of any of them.
+  Targets targets = table.on();
+  targets.referenced = table.builder.with_partitions(fk.ref_schema, fk.ref_table);
+  table.builder.statement(draft, Statement::DropForeignKey, targets);
+  for (const auto& referenced : targets.referenced) {
+    draft.releases.push_back(table_token(referenced.schema, referenced.name));
+  }
   draft.releases.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
   for (const auto& column : fk.ref_columns) {
     draft.releases.push_back(column_token(fk.ref_schema, fk.ref_table, column));
@@ -244,8 +262,13 @@ void plan_primary_key(TableContext& table) {
   } else if (current->columns != desired->columns || current->include != desired->include ||
              current->deferrable != desired->deferrable ||
              current->initially_deferred != desired->initially_deferred) {
+    // A column leaving the key can drop NOT NULL only once the old key is gone.
+    std::vector<std::string> released;
+    for (const auto& column : current->columns) {
+      released.push_back(not_null_token(table.schema, table.desired.name, column));
+    }
     add_key(table, ObjectKind::PrimaryKey, name, desired->columns, desired->include, false,
-            desired->deferrable, desired->initially_deferred, current->name);
+            desired->deferrable, desired->initially_deferred, current->name, released);
   } else if (current->name != name) {
     rename_key(table, ObjectKind::PrimaryKey, current->name, name);
   }
@@ -302,6 +325,13 @@ void plan_check_constraints(TableContext& table) {
       if (helper) continue;
       auto draft = drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name, {});
       table.builder.statement(draft, Statement::DropConstraint, table.on());
+      // Before a drop of a column it uses: DROP COLUMN drops the constraint too.
+      const auto words = expression_words(current->expression);
+      for (const auto& column : table.current->columns) {
+        if (words.count(column.name) != 0) {
+          draft.releases.push_back(column_token(table.schema, table.current->name, column.name));
+        }
+      }
       table.builder.add(std::move(draft));
     } else if (current == nullptr) {
       add_check(table, *desired, std::nullopt, false);

@@ -49,6 +49,18 @@ bool same_index(const schemas::Index& a, const schemas::Index& b) {
   return true;
 }
 
+// The columns of a unique index a foreign key can reference: one without a
+// WHERE and without expressions (tablecmds.c transformFkeyCheckAttrs).
+std::optional<std::vector<std::string>> referenceable_columns(const schemas::Index& index) {
+  if (!index.unique || index.where) return std::nullopt;
+  std::vector<std::string> columns;
+  for (const auto& key : index.keys) {
+    if (!key.column) return std::nullopt;
+    columns.push_back(*key.column);
+  }
+  return columns;
+}
+
 }  // namespace
 
 void plan_relation_indexes(Builder& builder, const std::string& schema, const std::string& relation,
@@ -75,6 +87,10 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     }
     draft.requires_.push_back("name:" + schema + "." + name);
     draft.provides.push_back("index:" + schema + "." + index.name);
+    // A foreign key to these columns comes after the index it needs.
+    if (const auto columns = referenceable_columns(index)) {
+      draft.provides.push_back(key_token(schema, relation, *columns));
+    }
     return draft;
   };
   // `replaced`: the index is built again (under the same name) by the plan.
@@ -121,6 +137,10 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
                                      : "the index is not in the desired schema");
       for (const auto& key : before->keys) {
         if (key.column) draft.releases.push_back(column_token(schema, relation, *key.column));
+      }
+      // Foreign keys that use the index are dropped first.
+      if (const auto columns = referenceable_columns(*before)) {
+        draft.invalidates.push_back(key_token(schema, relation, *columns));
       }
       builder.add(std::move(draft));
       continue;

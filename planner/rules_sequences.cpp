@@ -78,11 +78,33 @@ void plan_sequence(Builder& builder, const std::string& schema, const schemas::S
                {token}, {"schema:" + schema});
   } else if (normalize_type(current->type) != normalize_type(desired->type) ||
              !(current->options == desired->options)) {
-    add_simple(
-        builder, Phase::Prepare, id, "alter " + describe(id),
-        "sequence options are catalog entries",
-        {{Statement::AlterSequence, "ALTER SEQUENCE " + sequence + sequence_options_sql(*desired)}},
-        {token}, {}, {}, {}, on_sequence);
+    // ALTER SEQUENCE checks the sequence's position against the new bounds.
+    // One never called sits at its old start: RESTART moves it to the new
+    // one, nothing was handed out. One called outside the new bounds is
+    // refused: moving it is a choice about values already in use.
+    const auto usage = builder.current().facts.sequence_usage.find(schema + "." + name);
+    const bool called =
+        usage == builder.current().facts.sequence_usage.end() || usage->second.is_called;
+    const int64_t increment = desired->options.increment.value_or(1);
+    const int64_t min_value = desired->options.min_value.value_or(
+        schemas::default_sequence_min(desired->type, increment > 0));
+    const int64_t max_value = desired->options.max_value.value_or(
+        schemas::default_sequence_max(desired->type, increment > 0));
+    if (called && usage != builder.current().facts.sequence_usage.end() &&
+        (usage->second.last_value < min_value || usage->second.last_value > max_value)) {
+      builder.diagnose(plans::Severity::Error, id,
+                       describe(id) + " has handed out " +
+                           std::to_string(usage->second.last_value) +
+                           ", outside the desired bounds " + std::to_string(min_value) + ".." +
+                           std::to_string(max_value) +
+                           ": change the bounds, or move it first (ALTER SEQUENCE ... RESTART)");
+      return;
+    }
+    add_simple(builder, Phase::Prepare, id, "alter " + describe(id),
+               "sequence options are catalog entries",
+               {{Statement::AlterSequence,
+                 "ALTER SEQUENCE " + sequence + alter_sequence_options_sql(*desired, !called)}},
+               {token}, {}, {}, {}, on_sequence);
   }
   if ((current ? current->owned_by : std::nullopt) != desired->owned_by) {
     std::vector<std::string> requires_ = {token};

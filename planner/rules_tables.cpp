@@ -166,7 +166,9 @@ void drop_table(Builder& builder, const std::string& schema, const schemas::Tabl
   // Its foreign keys' triggers on the referenced tables go with it.
   for (const auto& fk : current.foreign_keys) {
     if (!(fk.ref_schema == schema && fk.ref_table == current.name)) {
-      targets.referenced.push_back({fk.ref_schema, fk.ref_table});
+      for (auto& referenced : builder.with_partitions(fk.ref_schema, fk.ref_table)) {
+        targets.referenced.push_back(std::move(referenced));
+      }
     }
   }
   builder.statement(draft, Statement::DropTable, targets);
@@ -182,7 +184,9 @@ void drop_table(Builder& builder, const std::string& schema, const schemas::Tabl
     builder.invalidate(column_token(schema, current.name, column.name));
   }
   for (const auto& fk : current.foreign_keys) {
-    draft.releases.push_back(table_token(fk.ref_schema, fk.ref_table));
+    for (const auto& referenced : builder.with_partitions(fk.ref_schema, fk.ref_table)) {
+      draft.releases.push_back(table_token(referenced.schema, referenced.name));
+    }
     draft.releases.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
   }
   for (const auto& trigger : current.triggers) draft.releases.push_back("func:" + trigger.function);

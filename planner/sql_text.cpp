@@ -245,6 +245,25 @@ std::string sequence_options_sql(const schemas::Sequence& sequence) {
   return text;
 }
 
+std::string alter_sequence_options_sql(const schemas::Sequence& sequence, bool restart) {
+  const auto& options = sequence.options;
+  const int64_t increment = options.increment.value_or(1);
+  const bool ascending = increment > 0;
+  const int64_t min_value =
+      options.min_value.value_or(schemas::default_sequence_min(sequence.type, ascending));
+  const int64_t max_value =
+      options.max_value.value_or(schemas::default_sequence_max(sequence.type, ascending));
+  std::string text = " AS " + sequence.type + " INCREMENT BY " + std::to_string(increment);
+  text += options.min_value ? " MINVALUE " + std::to_string(*options.min_value) : " NO MINVALUE";
+  text += options.max_value ? " MAXVALUE " + std::to_string(*options.max_value) : " NO MAXVALUE";
+  text +=
+      " START WITH " + std::to_string(options.start.value_or(ascending ? min_value : max_value));
+  if (restart) text += " RESTART";
+  text += " CACHE " + std::to_string(options.cache.value_or(1));
+  text += options.cycle ? " CYCLE" : " NO CYCLE";
+  return text;
+}
+
 // "schema.table.column" -> quoted, or NONE.
 std::string owned_by_sql(const std::optional<std::string>& owned_by) {
   if (!owned_by) return "NONE";

@@ -57,6 +57,12 @@ std::string domain_check_sql(const schemas::DomainCheck& check);
 std::string composite_attribute_sql(const schemas::CompositeAttribute& attribute);
 // " AS type INCREMENT BY ... [NO] CYCLE".
 std::string sequence_options_sql(const schemas::Sequence& sequence);
+// The options of ALTER SEQUENCE, every one spelled: an option left out of
+// ALTER keeps its old value (START too, which a new MINVALUE can make out of
+// range), so the bounds the model leaves to the type are NO MINVALUE / NO
+// MAXVALUE and the start is the model's or the bound. `restart`: RESTART
+// (at the new start), for a sequence nextval() was never called on.
+std::string alter_sequence_options_sql(const schemas::Sequence& sequence, bool restart);
 // "schema.table.column" -> quoted, or NONE.
 std::string owned_by_sql(const std::optional<std::string>& owned_by);
 // The argument list of a routine; identity_only: types of the identity

@@ -138,7 +138,30 @@ void add_sequence_uses(const schemas::Database& current, double threshold,
   }
 }
 
-void add_constraint_states(const schemas::Database& current, DriftReport& report) {
+// A constraint desired `validated: false` may be NOT VALID or valid: the
+// desired side takes the current state, so neither is drift.
+schemas::Database accepting_not_valid(schemas::Database desired, const schemas::Database& current) {
+  for (auto& schema : desired.schemas) {
+    for (auto& table : schema.tables) {
+      const schemas::Table* now = schemas::find_table(current, schema.name, table.name);
+      if (now == nullptr) continue;
+      for (auto& check : table.check_constraints) {
+        const auto* before = schemas::find_named(now->check_constraints, check.name);
+        if (before != nullptr && !check.validated) check.validated = before->validated;
+      }
+      for (auto& key : table.foreign_keys) {
+        const auto* before = schemas::find_named(now->foreign_keys, key.name);
+        if (before != nullptr && !key.validated) key.validated = before->validated;
+      }
+    }
+  }
+  return desired;
+}
+
+// NOT VALID constraints and INVALID indexes of `current`, except constraints
+// that `desired` accepts NOT VALID.
+void add_constraint_states(const schemas::Database& current, const schemas::Database& desired,
+                           DriftReport& report) {
   for (const auto& schema : current.schemas) {
     for (const auto& table : schema.tables) {
       for (const auto& index : table.indexes) {
@@ -147,14 +170,18 @@ void add_constraint_states(const schemas::Database& current, DriftReport& report
               {ObjectKind::Index, schema.name, table.name, index.name});
         }
       }
+      const schemas::Table* wanted = schemas::find_table(desired, schema.name, table.name);
+      auto accepted = [wanted](const auto* item) { return item != nullptr && !item->validated; };
       for (const auto& check : table.check_constraints) {
-        if (!check.validated) {
+        if (!check.validated &&
+            !(wanted && accepted(schemas::find_named(wanted->check_constraints, check.name)))) {
           report.not_valid_constraints.push_back(
               {ObjectKind::CheckConstraint, schema.name, table.name, check.name});
         }
       }
       for (const auto& key : table.foreign_keys) {
-        if (!key.validated) {
+        if (!key.validated &&
+            !(wanted && accepted(schemas::find_named(wanted->foreign_keys, key.name)))) {
           report.not_valid_constraints.push_back(
               {ObjectKind::ForeignKey, schema.name, table.name, key.name});
         }
@@ -182,7 +209,8 @@ DriftReport build_drift_report(const schemas::Database& current, const schemas::
   report.fingerprint = plan.fingerprint;
 
   const auto before = schemas::object_fields(current);
-  const auto after = schemas::object_fields(without_planning_hints(desired));
+  const auto after =
+      schemas::object_fields(without_planning_hints(accepting_not_valid(desired, current)));
   std::map<ObjectId, std::vector<std::string>> steps_by_object;
   for (const auto& step : plan.steps) {
     steps_by_object[top_level(step.object, before, after)].push_back(step.summary);
@@ -211,7 +239,7 @@ DriftReport build_drift_report(const schemas::Database& current, const schemas::
     }
   }
 
-  add_constraint_states(current, report);
+  add_constraint_states(current, desired, report);
   add_sequence_uses(current, options.sequence_threshold, report.sequences);
   return report;
 }

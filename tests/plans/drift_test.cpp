@@ -123,7 +123,27 @@ TEST_CASE("an INVALID index is operational drift and lists the plan's rebuild as
   CHECK_FALSE(report.changed[0].plan_steps.empty());
 }
 
-TEST_CASE("a NOT VALID check and foreign key are listed as operational findings",
+TEST_CASE(
+    "a NOT VALID check and foreign key the yaml wants valid are listed as operational "
+    "findings",
+    "[plans][drift]") {
+  auto desired = database({table("customers"), table("orders", {column("customer_id", "bigint")})});
+  auto& wanted = table_of(desired, "orders");
+  wanted.check_constraints.push_back({"orders_id_check", "id > 0", false, true, std::nullopt});
+  wanted.foreign_keys.push_back(foreign_key("orders_customer_id_fkey", "customer_id", "customers"));
+  auto current = desired;
+  auto& orders = table_of(current, "orders");
+  orders.check_constraints[0].validated = false;
+  orders.foreign_keys[0].validated = false;
+  const auto report = report_for(current, desired);
+  CHECK(plans::has_drift(report));
+  CHECK(report.not_valid_constraints ==
+        std::vector<ObjectId>{
+            {ObjectKind::CheckConstraint, "public", "orders", "orders_id_check"},
+            {ObjectKind::ForeignKey, "public", "orders", "orders_customer_id_fkey"}});
+}
+
+TEST_CASE("a NOT VALID check and foreign key the yaml accepts NOT VALID are not drift",
           "[plans][drift]") {
   auto current = database({table("customers"), table("orders", {column("customer_id", "bigint")})});
   auto& orders = table_of(current, "orders");
@@ -132,12 +152,14 @@ TEST_CASE("a NOT VALID check and foreign key are listed as operational findings"
   key.validated = false;
   orders.foreign_keys.push_back(key);
   const auto report = report_for(current, current);
-  CHECK(plans::has_drift(report));
-  CHECK(report.not_valid_constraints ==
-        std::vector<ObjectId>{
-            {ObjectKind::CheckConstraint, "public", "orders", "orders_id_check"},
-            {ObjectKind::ForeignKey, "public", "orders", "orders_customer_id_fkey"}});
+  CHECK_FALSE(plans::has_drift(report));
+  CHECK(report.not_valid_constraints.empty());
   CHECK(report.changed.empty());
+  // Valid in the database, accepted NOT VALID by the yaml: not drift either.
+  auto valid = current;
+  table_of(valid, "orders").check_constraints[0].validated = true;
+  table_of(valid, "orders").foreign_keys[0].validated = true;
+  CHECK_FALSE(plans::has_drift(report_for(valid, current)));
 }
 
 TEST_CASE("planning hints in the yaml are not drift", "[plans][drift]") {

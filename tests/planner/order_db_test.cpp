@@ -1,0 +1,553 @@
+// Ordering and dependency cases of the planner, and constraint state, end to
+// end on a real server: a database in the "before" state with rows,
+// `pgshift plan --format sql`, the script run by psql (it must succeed), a
+// second plan that must find nothing to do, and the rows kept.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/run.hpp"
+#include "tests/support/test_db.hpp"
+
+using namespace pgshift::testing;
+
+namespace {
+
+constexpr const char* kPgshift = PGSHIFT_BIN;
+constexpr const char* kPsql = PGSHIFT_PSQL;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+struct PlanRun {
+  int exit_code = -1;
+  std::string plan;
+  std::string messages;
+};
+
+// `pgshift plan --detailed-exitcode` of `yaml` against `db`, every hazard allowed.
+PlanRun run_plan(const TestDatabase& db, const std::string& yaml) {
+  const TempDir dir;
+  const std::string schema = dir.write("schema.yaml", yaml);
+  const std::string output = dir.path() + "/plan";
+  const CommandResult result =
+      run_command({kPgshift, "plan", "--db", db.url(), "--schema", schema, "--allow-hazard", "all",
+                   "--format", "sql", "--detailed-exitcode", "-o", output});
+  PlanRun run;
+  run.exit_code = result.exit_code;
+  run.messages = result.output;
+  if (result.exit_code != 1) run.plan = dir.read("plan");
+  return run;
+}
+
+CommandResult run_psql(const TestDatabase& db, const std::string& sql) {
+  const TempDir dir;
+  return run_command(
+      {kPsql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url(), "-f", dir.write("p.sql", sql)});
+}
+
+// Plans (there must be steps), applies with psql (it must succeed), plans
+// again (nothing must be left); returns the applied SQL.
+std::string converge(const TestDatabase& db, const std::string& yaml) {
+  const PlanRun first = run_plan(db, yaml);
+  INFO(first.messages);
+  REQUIRE(first.exit_code == 2);
+  INFO(first.plan);
+  const CommandResult applied = run_psql(db, first.plan);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  const PlanRun second = run_plan(db, yaml);
+  INFO(second.messages);
+  INFO(second.plan);
+  REQUIRE(second.exit_code == 0);
+  return first.plan;
+}
+
+// The schema already matches: the plan must be empty (exit 0).
+void plans_nothing(const TestDatabase& db, const std::string& yaml) {
+  const PlanRun run = run_plan(db, yaml);
+  INFO(run.messages);
+  INFO(run.plan);
+  REQUIRE(run.exit_code == 0);
+}
+
+std::string checksum(const TestDatabase& db, const std::string& table, const std::string& columns) {
+  return db.scalar("SELECT count(*) || ':' || coalesce(md5(string_agg(ROW(" + columns +
+                   ")::text, ',' ORDER BY id)), '') FROM " + table);
+}
+
+// Position of `part` in `text`; fails the test when absent.
+size_t position(const std::string& text, const std::string& part) {
+  const size_t at = text.find(part);
+  INFO("looking for: " << part);
+  REQUIRE(at != std::string::npos);
+  return at;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// A foreign key to the columns of a unique index (not a constraint).
+// ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kParentWithUniqueIndex =
+    "schemas:\n"
+    "  public:\n"
+    "    tables:\n"
+    "      parent:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          code: { type: text, nullable: false }\n"
+    "        indexes:\n"
+    "          parent_code_idx: { columns: [code], unique: true }\n"
+    "      child:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          code: text\n"
+    "        primary_key: [id]\n"
+    "        foreign_keys:\n"
+    "          - { columns: [code], references: parent(code) }\n";
+
+}  // namespace
+
+TEST_CASE("a foreign key to the columns of a unique index is created after the index",
+          "[planner][db][order]") {
+  TestDatabase db;
+  const std::string sql = converge(db, kParentWithUniqueIndex);
+  CHECK(position(sql, "CREATE UNIQUE INDEX parent_code_idx") <
+        position(sql, "ADD CONSTRAINT child_code_fkey"));
+  CHECK_FALSE(contains(sql, "NOT VALID"));  // new tables: nothing to check
+  db.exec("INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (1, 'a');");
+  CHECK_THROWS(db.exec("INSERT INTO child VALUES (2, 'zz')"));
+}
+
+TEST_CASE("a database whose foreign key references a unique index plans nothing",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE parent (id integer NOT NULL, code text NOT NULL);"
+      "CREATE UNIQUE INDEX parent_code_idx ON parent (code);"
+      "CREATE TABLE child (id integer PRIMARY KEY, code text REFERENCES parent (code));"
+      "INSERT INTO parent SELECT g, 'c' || g FROM generate_series(1, 500) g;"
+      "INSERT INTO child SELECT g, 'c' || g FROM generate_series(1, 500) g; ANALYZE;");
+  plans_nothing(db, kParentWithUniqueIndex);
+}
+
+TEST_CASE("a foreign key is dropped before the unique index it references",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE parent (id integer NOT NULL, code text NOT NULL);"
+      "CREATE UNIQUE INDEX parent_code_idx ON parent (code);"
+      "CREATE TABLE child (id integer PRIMARY KEY, code text REFERENCES parent (code));"
+      "INSERT INTO parent SELECT g, 'c' || g FROM generate_series(1, 500) g;"
+      "INSERT INTO child SELECT g, 'c' || g FROM generate_series(1, 500) g; ANALYZE;");
+  const std::string before = checksum(db, "child", "id, code");
+  const std::string sql = converge(db,
+                                   "schemas:\n"
+                                   "  public:\n"
+                                   "    tables:\n"
+                                   "      parent:\n"
+                                   "        columns:\n"
+                                   "          id: { type: integer, nullable: false }\n"
+                                   "          code: { type: text, nullable: false }\n"
+                                   "      child:\n"
+                                   "        columns:\n"
+                                   "          id: { type: integer, nullable: false }\n"
+                                   "          code: text\n"
+                                   "        primary_key: [id]\n");
+  CHECK(position(sql, "DROP CONSTRAINT child_code_fkey") <
+        position(sql, "DROP INDEX CONCURRENTLY IF EXISTS public.parent_code_idx"));
+  CHECK(checksum(db, "child", "id, code") == before);
+}
+
+// ---------------------------------------------------------------------------
+// Drops and replacements that the server orders for us or refuses.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// public.t (id, name, qty) with 1000 rows, analyzed; `qty_column` defines qty.
+std::string filled_t(const std::string& qty_column = "qty integer") {
+  return "CREATE TABLE t (id integer PRIMARY KEY, name text, " + qty_column +
+         ");"
+         "INSERT INTO t (id, name) SELECT g, 'n' || g FROM generate_series(1, 1000) g;"
+         "UPDATE t SET qty = id % 7; ANALYZE t;";
+}
+
+constexpr const char* kTWithoutQty =
+    "schemas:\n"
+    "  public:\n"
+    "    tables:\n"
+    "      t:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          name: text\n"
+    "        primary_key: [id]\n";
+
+}  // namespace
+
+TEST_CASE("a CHECK on a dropped column is dropped before the column", "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(filled_t("qty integer CONSTRAINT t_qty_check CHECK (qty >= 0)"));
+  const std::string before = checksum(db, "t", "id, name");
+  const std::string sql = converge(db, kTWithoutQty);
+  CHECK(position(sql, "DROP CONSTRAINT t_qty_check") < position(sql, "DROP COLUMN qty"));
+  CHECK(checksum(db, "t", "id, name") == before);
+}
+
+TEST_CASE("a dropped serial column takes its owned sequence with it", "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(filled_t("qty serial"));
+  const std::string before = checksum(db, "t", "id, name");
+  const std::string sql = converge(db, kTWithoutQty);
+  // The sequence is owned by the column: DROP COLUMN drops it, and a DROP
+  // SEQUENCE before would be refused while the default uses it.
+  CHECK(contains(sql, "DROP COLUMN qty"));
+  CHECK_FALSE(contains(sql, "DROP SEQUENCE"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relkind = 'S'") == "0");
+  CHECK(checksum(db, "t", "id, name") == before);
+}
+
+TEST_CASE("a primary key moved to other columns is dropped before NOT NULL of the old ones",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id integer PRIMARY KEY, code integer NOT NULL, name text);"
+      "INSERT INTO t SELECT g, 5000 - g, 'n' || g FROM generate_series(1, 1000) g; ANALYZE t;");
+  const std::string before = checksum(db, "t", "id, code, name");
+  const std::string sql = converge(db,
+                                   "schemas:\n"
+                                   "  public:\n"
+                                   "    tables:\n"
+                                   "      t:\n"
+                                   "        columns:\n"
+                                   "          id: integer\n"
+                                   "          code: { type: integer, nullable: false }\n"
+                                   "          name: text\n"
+                                   "        primary_key: [code]\n");
+  CHECK(position(sql, "DROP CONSTRAINT t_pkey") < position(sql, "ALTER COLUMN id DROP NOT NULL"));
+  CHECK(db.scalar("SELECT attnotnull FROM pg_attribute WHERE attrelid = 't'::regclass AND "
+                  "attname = 'id'") == "f");
+  CHECK(checksum(db, "t", "id, code, name") == before);
+}
+
+TEST_CASE("an identity added to a nullable filled column is preceded by a safe NOT NULL",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id integer, name text);"
+      "INSERT INTO t SELECT g, 'n' || g FROM generate_series(1, 1000) g; ANALYZE t;");
+  const std::string before = checksum(db, "t", "id, name");
+  const std::string sql = converge(db,
+                                   "schemas:\n"
+                                   "  public:\n"
+                                   "    tables:\n"
+                                   "      t:\n"
+                                   "        columns:\n"
+                                   "          id: { type: integer, identity: by_default }\n"
+                                   "          name: text\n");
+  // Rule 4's sequence: CHECK NOT VALID, VALIDATE, SET NOT NULL, then the identity.
+  const size_t check = position(sql, "CHECK (id IS NOT NULL) NOT VALID");
+  const size_t validate = position(sql, "VALIDATE CONSTRAINT pgshift_nn_id");
+  const size_t set = position(sql, "ALTER COLUMN id SET NOT NULL");
+  const size_t identity = position(sql, "ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY");
+  CHECK(check < validate);
+  CHECK(validate < set);
+  CHECK(set < identity);
+  CHECK(checksum(db, "t", "id, name") == before);
+}
+
+TEST_CASE("an identity dropped from a column made nullable is dropped before NOT NULL",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id integer GENERATED ALWAYS AS IDENTITY, name text);"
+      "INSERT INTO t (name) SELECT 'n' || g FROM generate_series(1, 1000) g; ANALYZE t;");
+  const std::string before = checksum(db, "t", "id, name");
+  const std::string sql = converge(db,
+                                   "schemas:\n"
+                                   "  public:\n"
+                                   "    tables:\n"
+                                   "      t:\n"
+                                   "        columns:\n"
+                                   "          id: integer\n"
+                                   "          name: text\n");
+  CHECK(position(sql, "DROP IDENTITY") < position(sql, "DROP NOT NULL"));
+  CHECK(checksum(db, "t", "id, name") == before);
+}
+
+// ---------------------------------------------------------------------------
+// Foreign keys to a partitioned table.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kPartitionedParent =
+    "CREATE TABLE parent (id integer NOT NULL, region text NOT NULL, PRIMARY KEY (id, region))"
+    "  PARTITION BY LIST (region);"
+    "CREATE TABLE parent_eu PARTITION OF parent FOR VALUES IN ('eu');"
+    "CREATE TABLE parent_us PARTITION OF parent FOR VALUES IN ('us');"
+    "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer, region text,"
+    "  FOREIGN KEY (parent_id, region) REFERENCES parent (id, region));"
+    "INSERT INTO parent SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END"
+    "  FROM generate_series(1, 1000) g;"
+    "INSERT INTO child SELECT id, id, region FROM parent; ANALYZE;";
+
+constexpr const char* kParentWithoutUs =
+    "schemas:\n"
+    "  public:\n"
+    "    tables:\n"
+    "      parent:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          region: { type: text, nullable: false }\n"
+    "        primary_key: [id, region]\n"
+    "        partition_by: { strategy: list, key: region }\n"
+    "      parent_eu:\n"
+    "        columns:\n"
+    "          id: { type: integer, nullable: false }\n"
+    "          region: { type: text, nullable: false }\n"
+    "        partition_of: { table: parent, bound: \"FOR VALUES IN ('eu')\" }\n";
+
+}  // namespace
+
+TEST_CASE("a foreign key to a partitioned table is dropped before a partition it has triggers on",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(kPartitionedParent);
+  const std::string before = checksum(db, "child", "id, parent_id, region");
+  const std::string sql = converge(db, std::string(kParentWithoutUs) +
+                                           "      child:\n"
+                                           "        columns:\n"
+                                           "          id: { type: integer, nullable: false }\n"
+                                           "          parent_id: integer\n"
+                                           "          region: text\n"
+                                           "        primary_key: [id]\n");
+  CHECK(position(sql, "DROP CONSTRAINT child_parent_id_region_fkey") <
+        position(sql, "DROP TABLE public.parent_us"));
+  CHECK(checksum(db, "child", "id, parent_id, region") == before);
+}
+
+TEST_CASE("a table with a foreign key to a partitioned table is dropped before a partition",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(kPartitionedParent);
+  const std::string sql = converge(db, kParentWithoutUs);
+  CHECK(position(sql, "DROP TABLE public.child") < position(sql, "DROP TABLE public.parent_us"));
+  CHECK(db.scalar("SELECT count(*) FROM parent") == "500");
+}
+
+// ---------------------------------------------------------------------------
+// Sequences: ALTER SEQUENCE spells every option.
+// ---------------------------------------------------------------------------
+
+TEST_CASE("a sequence narrowed to integer with new bounds converges and keeps its position",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE SEQUENCE s AS bigint MAXVALUE 5000000000; SELECT setval('s', 50);"
+      "CREATE SEQUENCE fresh AS bigint;"
+      "CREATE SEQUENCE wide AS integer MINVALUE 5 MAXVALUE 1000 START 7; SELECT setval('wide', "
+      "9);");
+  const std::string sql =
+      converge(db,
+               "schemas:\n"
+               "  public:\n"
+               "    sequences:\n"
+               "      s: { type: integer, min_value: 10, max_value: 100000 }\n"
+               "      fresh: { type: integer, min_value: 10, max_value: 100000, start: 20 }\n"
+               "      wide: { type: bigint }\n");
+  CHECK(contains(sql, "ALTER SEQUENCE public.s AS integer"));
+  // Never called: restarted at its new start. Called: it goes on.
+  CHECK(db.scalar("SELECT nextval('fresh')") == "20");
+  CHECK(db.scalar("SELECT nextval('s')") == "51");
+  CHECK(db.scalar("SELECT nextval('wide')") == "10");
+  CHECK(db.scalar("SELECT max_value FROM pg_sequences WHERE sequencename = 'wide'") ==
+        "9223372036854775807");
+}
+
+TEST_CASE("a sequence whose position is outside the desired bounds is refused by name",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec("CREATE SEQUENCE s AS bigint; SELECT setval('s', 5);");
+  const PlanRun run = run_plan(db,
+                               "schemas:\n"
+                               "  public:\n"
+                               "    sequences:\n"
+                               "      s: { type: integer, min_value: 10 }\n");
+  INFO(run.messages);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.messages, "sequence \"public.s\" has handed out 5"));
+  CHECK(db.scalar("SELECT min_value FROM pg_sequences WHERE sequencename = 's'") == "1");
+}
+
+// ---------------------------------------------------------------------------
+// Constraint state: NOT VALID and NO INHERIT.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// p (id) and t (id, qty, pid) with 500 rows each; `violating`: some rows of t
+// break CHECK (qty >= 0) and the key to p.
+std::string constraint_tables(bool violating) {
+  return std::string(
+             "CREATE TABLE p (id integer PRIMARY KEY);"
+             "CREATE TABLE t (id integer PRIMARY KEY, qty integer, pid integer);"
+             "INSERT INTO p SELECT g FROM generate_series(1, 500) g;") +
+         (violating ? "INSERT INTO t SELECT g, g - 5, g + 10 FROM generate_series(1, 500) g;"
+                    : "INSERT INTO t SELECT g, g, g FROM generate_series(1, 500) g;") +
+         "ANALYZE;";
+}
+
+// The YAML of p and t with a CHECK, a NO INHERIT CHECK and a foreign key;
+// `state` is added to the first CHECK and the key (", validated: false").
+std::string constraint_yaml(const std::string& state) {
+  return "schemas:\n"
+         "  public:\n"
+         "    tables:\n"
+         "      p:\n"
+         "        columns:\n"
+         "          id: { type: integer, nullable: false }\n"
+         "        primary_key: [id]\n"
+         "      t:\n"
+         "        columns:\n"
+         "          id: { type: integer, nullable: false }\n"
+         "          qty: integer\n"
+         "          pid: integer\n"
+         "        primary_key: [id]\n"
+         "        checks:\n"
+         "          t_qty_check: { expression: qty >= 0" +
+         state +
+         " }\n"
+         "          t_qty_ni: { expression: qty < 1000000, no_inherit: true }\n"
+         "        foreign_keys:\n"
+         "          - { columns: [pid], references: p(id)" +
+         state + " }\n";
+}
+
+std::string convalidated(const TestDatabase& db, const std::string& name) {
+  return db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = '" + name + "'");
+}
+
+}  // namespace
+
+TEST_CASE("constraints desired NOT VALID are added NOT VALID and left so", "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(true));
+  const std::string before = checksum(db, "t", "id, qty, pid");
+  const std::string sql = converge(db, constraint_yaml(", validated: false"));
+  CHECK(contains(sql, "CHECK ((qty >= 0)) NOT VALID"));
+  CHECK_FALSE(contains(sql, "VALIDATE CONSTRAINT t_qty_check"));
+  CHECK_FALSE(contains(sql, "VALIDATE CONSTRAINT t_pid_fkey"));
+  CHECK(contains(sql, "VALIDATE CONSTRAINT t_qty_ni"));
+  CHECK(convalidated(db, "t_qty_check") == "f");
+  CHECK(convalidated(db, "t_pid_fkey") == "f");
+  CHECK(db.scalar("SELECT connoinherit FROM pg_constraint WHERE conname = 't_qty_ni'") == "t");
+  CHECK(checksum(db, "t", "id, qty, pid") == before);
+  // New rows are checked.
+  CHECK_THROWS(db.exec("INSERT INTO t VALUES (1000, -1, 1)"));
+}
+
+TEST_CASE("a constraint desired NOT VALID that exists validated is not a difference",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(false) +
+          "ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty >= 0);"
+          "ALTER TABLE t ADD CONSTRAINT t_qty_ni CHECK (qty < 1000000) NO INHERIT;"
+          "ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES p (id);");
+  plans_nothing(db, constraint_yaml(", validated: false"));
+  const TempDir dir;
+  const CommandResult drift =
+      run_command({kPgshift, "drift", "--db", db.url(), "--schema",
+                   dir.write("s.yaml", constraint_yaml(", validated: false"))});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 0);
+}
+
+TEST_CASE(
+    "NOT VALID constraints are validated when the YAML wants them valid and left when it "
+    "wants them NOT VALID",
+    "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(false) +
+          "ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty >= 0) NOT VALID;"
+          "ALTER TABLE t ADD CONSTRAINT t_qty_ni CHECK (qty < 1000000) NO INHERIT NOT VALID;"
+          "ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES p (id) NOT VALID;");
+  {
+    // Wanted NOT VALID: nothing to do but t_qty_ni's VALIDATE.
+    const PlanRun run = run_plan(db, constraint_yaml(", validated: false"));
+    INFO(run.messages);
+    INFO(run.plan);
+    REQUIRE(run.exit_code == 2);
+    CHECK(contains(run.plan, "VALIDATE CONSTRAINT t_qty_ni"));
+    CHECK_FALSE(contains(run.plan, "t_qty_check"));
+    CHECK_FALSE(contains(run.plan, "t_pid_fkey"));
+  }
+  const std::string sql = converge(db, constraint_yaml(""));
+  CHECK(contains(sql, "VALIDATE CONSTRAINT t_qty_check"));
+  CHECK(contains(sql, "VALIDATE CONSTRAINT t_pid_fkey"));
+  CHECK_FALSE(contains(sql, "DROP CONSTRAINT"));
+  CHECK(convalidated(db, "t_qty_check") == "t");
+  CHECK(convalidated(db, "t_pid_fkey") == "t");
+  CHECK(convalidated(db, "t_qty_ni") == "t");
+}
+
+TEST_CASE("a constraint desired NOT VALID whose rows break it stays NOT VALID and drift is clean",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(true) +
+          "ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty >= 0) NOT VALID;"
+          "ALTER TABLE t ADD CONSTRAINT t_qty_ni CHECK (qty < 1000000) NO INHERIT;"
+          "ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES p (id) NOT VALID;");
+  plans_nothing(db, constraint_yaml(", validated: false"));
+  const TempDir dir;
+  const CommandResult drift =
+      run_command({kPgshift, "drift", "--db", db.url(), "--schema",
+                   dir.write("s.yaml", constraint_yaml(", validated: false"))});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 0);
+  // Wanted valid, they are drift.
+  const CommandResult wanted_valid = run_command(
+      {kPgshift, "drift", "--db", db.url(), "--schema", dir.write("v.yaml", constraint_yaml(""))});
+  INFO(wanted_valid.output);
+  CHECK(wanted_valid.exit_code == 2);
+  CHECK(contains(wanted_valid.output, "NOT VALID constraints"));
+}
+
+TEST_CASE("a CHECK made NO INHERIT or inheritable is replaced and converges",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(constraint_tables(false) +
+          "ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty >= 0) NO INHERIT;"
+          "ALTER TABLE t ADD CONSTRAINT t_qty_ni CHECK (qty < 1000000);"
+          "ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES p (id);");
+  const std::string before = checksum(db, "t", "id, qty, pid");
+  converge(db, constraint_yaml(""));
+  CHECK(db.scalar("SELECT connoinherit FROM pg_constraint WHERE conname = 't_qty_check'") == "f");
+  CHECK(db.scalar("SELECT connoinherit FROM pg_constraint WHERE conname = 't_qty_ni'") == "t");
+  CHECK(convalidated(db, "t_qty_check") == "t");
+  CHECK(convalidated(db, "t_qty_ni") == "t");
+  CHECK(checksum(db, "t", "id, qty, pid") == before);
+}
+
+TEST_CASE("pgshift apply of a constraint desired NOT VALID on an empty table verifies",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE p (id integer PRIMARY KEY);"
+      "CREATE TABLE t (id integer PRIMARY KEY, qty integer, pid integer);");
+  const TempDir dir;
+  const CommandResult applied =
+      run_command({kPgshift, "apply", "--db", db.url(), "--schema",
+                   dir.write("s.yaml", constraint_yaml(", validated: false")), "--yes",
+                   "--allow-hazard", "all"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(convalidated(db, "t_qty_check") == "f");
+  CHECK(convalidated(db, "t_pid_fkey") == "f");
+  plans_nothing(db, constraint_yaml(", validated: false"));
+}
