@@ -42,9 +42,35 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
                {}, {}, {token}, {"schema:" + schema});
     return;
   }
+  if (desired->sql_body && builder.version() < 140000) {
+    builder.diagnose(plans::Severity::Error, id,
+                     "cannot create " + describe(id) +
+                         " with a SQL-standard body (sql_body: RETURN or BEGIN ATOMIC): the "
+                         "server is PostgreSQL " +
+                         std::to_string(builder.version() / 10000) +
+                         ", SQL-standard bodies need 14 or later; write the body as a string "
+                         "(body:) instead");
+    return;
+  }
   std::vector<std::string> requires_ = {"schema:" + schema};
   for (const auto& arg : desired->args) {
     for (const auto& type : type_tokens(arg.type, schema)) requires_.push_back(type);
+  }
+  if (desired->sql_body) {
+    // The server resolves a SQL-standard body at creation (and records its
+    // dependencies): the tables, views and routines it names come first.
+    for (const auto& token : query_tokens(builder.desired(), desired->body)) {
+      requires_.push_back(token);
+    }
+    const auto words = expression_words(desired->body);
+    for (const auto& other_schema : builder.desired().schemas) {
+      for (const auto& other : other_schema.functions) {
+        if (words.count(other.name) != 0 &&
+            !(other_schema.name == schema && other.name == desired->name)) {
+          requires_.push_back("func:" + other_schema.name + "." + other.name);
+        }
+      }
+    }
   }
   schemas::Function current_body = current ? *current : *desired;
   current_body.comment = desired->comment;
