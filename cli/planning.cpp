@@ -259,8 +259,8 @@ void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
   std::unique_ptr<pqxx::connection> conn;
   for (const auto& schema : prepared.desired.schemas) {
     for (const auto& table : schema.tables) {
-      const schemas::Table* before = schemas::find_table(
-          prepared.current, schema.name, table.renamed_from.value_or(table.name));
+      const schemas::Table* before = schemas::find_table(prepared.current, schema.name,
+                                                         table.renamed_from.value_or(table.name));
       if (before == nullptr) continue;
       schemas::Table compared = table;
       compared.name = before->name;

@@ -280,7 +280,8 @@ std::optional<SqlProblem> check_sql_standard_body(const std::string& text) {
   const Json* create = only_statement(parsed.tree, "CreateFunctionStmt");
   const bool ok = create != nullptr && create->contains("sql_body") &&
                   create->value("options", Json::array()).size() == 1;
-  if (!ok) return problem("expected a SQL-standard body: RETURN expression or BEGIN ATOMIC ... END");
+  if (!ok)
+    return problem("expected a SQL-standard body: RETURN expression or BEGIN ATOMIC ... END");
   return std::nullopt;
 }
 

@@ -1,11 +1,12 @@
 #include "schemas/yaml_writer.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <utility>
-#include <yaml-cpp/yaml.h>
 
 #include "schemas/error.hpp"
 #include "schemas/yaml_names.hpp"
@@ -156,7 +157,8 @@ std::string literal_block(const std::string& text, size_t indent) {
   while (trailing < text.size() && text[text.size() - 1 - trailing] == '\n') ++trailing;
   const std::string body = text.substr(0, text.size() - trailing);
   const auto first = body.find_first_not_of('\n');
-  const bool blank_start = first != std::string::npos && (body[first] == ' ' || body[first] == '\t');
+  const bool blank_start =
+      first != std::string::npos && (body[first] == ' ' || body[first] == '\t');
   std::string out = "|";
   if (blank_start) out += std::to_string(kIndent);
   out += trailing == 0 ? "-\n" : trailing == 1 ? "\n" : "+\n";

@@ -69,9 +69,8 @@ std::string converge_to(const TestDatabase& db, const std::string& yaml) {
   REQUIRE(first.exit_code == 2);
   INFO(first.sql);
   const TempDir dir;
-  const CommandResult applied = run_command(
-      {kPsqlBin, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url(), "-f",
-       dir.write("plan.sql", first.sql)});
+  const CommandResult applied = run_command({kPsqlBin, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d",
+                                             db.url(), "-f", dir.write("plan.sql", first.sql)});
   INFO(applied.output);
   REQUIRE(applied.exit_code == 0);
   const Planned second = plan(db, yaml);
@@ -138,8 +137,9 @@ TEST_CASE("SQL-standard bodies are created, changed in place, drift-checked and 
   }
   const std::string created = converge_to(db, routines_yaml("RETURN a + b"));
   // As the dev database's server spelled it back.
-  CHECK(has(created, "CREATE OR REPLACE FUNCTION public.add(a integer, b integer) RETURNS "
-                     "integer LANGUAGE sql IMMUTABLE RETURN (a + b);"));
+  CHECK(has(created,
+            "CREATE OR REPLACE FUNCTION public.add(a integer, b integer) RETURNS "
+            "integer LANGUAGE sql IMMUTABLE RETURN (a + b);"));
   CHECK(has(created, "BEGIN ATOMIC\n SELECT sum(t.qty) AS sum\n    FROM t;\nEND;"));
   CHECK(db.scalar("SELECT add(2, 3)") == "5");
   CHECK(db.scalar("SELECT t_total()") == "450");
@@ -149,8 +149,9 @@ TEST_CASE("SQL-standard bodies are created, changed in place, drift-checked and 
 
   // A changed body is a CREATE OR REPLACE of the new one.
   const std::string changed = converge_to(db, routines_yaml("RETURN a + b + 1"));
-  CHECK(has(changed, "CREATE OR REPLACE FUNCTION public.add(a integer, b integer) RETURNS "
-                     "integer LANGUAGE sql IMMUTABLE RETURN ((a + b) + 1);"));
+  CHECK(has(changed,
+            "CREATE OR REPLACE FUNCTION public.add(a integer, b integer) RETURNS "
+            "integer LANGUAGE sql IMMUTABLE RETURN ((a + b) + 1);"));
   CHECK_FALSE(has(changed, "t_total"));
   CHECK(db.scalar("SELECT add(2, 3)") == "6");
 
@@ -159,8 +160,9 @@ TEST_CASE("SQL-standard bodies are created, changed in place, drift-checked and 
   const std::string schema = dir.write("schema.yaml", routines_yaml("RETURN a + b + 1"));
   const std::vector<std::string> drift = {kBin, "drift", "--db", db.url(), "--schema", schema};
   CHECK(run_command(drift).exit_code == 0);
-  db.exec("CREATE OR REPLACE FUNCTION add(a integer, b integer) RETURNS integer "
-          "LANGUAGE sql IMMUTABLE RETURN a * b");
+  db.exec(
+      "CREATE OR REPLACE FUNCTION add(a integer, b integer) RETURNS integer "
+      "LANGUAGE sql IMMUTABLE RETURN a * b");
   const CommandResult drifted = run_command(drift);
   INFO(drifted.output);
   CHECK(drifted.exit_code == 2);
@@ -187,9 +189,10 @@ TEST_CASE("a body of a routine turned SQL-standard and back is replaced", "[plan
   CHECK(db.scalar("SELECT prosqlbody IS NULL FROM pg_proc WHERE proname = 'one'") == "t");
 }
 
-TEST_CASE("a never-analyzed empty table gets a NOT NULL column without default plainly, a "
-          "never-analyzed filled one is still refused",
-          "[planner][db]") {
+TEST_CASE(
+    "a never-analyzed empty table gets a NOT NULL column without default plainly, a "
+    "never-analyzed filled one is still refused",
+    "[planner][db]") {
   TestDatabase db;
   db.exec(
       "CREATE TABLE empty (id integer PRIMARY KEY);"
@@ -221,8 +224,9 @@ TEST_CASE("a never-analyzed empty table gets a NOT NULL column without default p
   const Planned refused = plan(db, head + table_yaml + filled_yaml);
   INFO(refused.messages);
   CHECK(refused.exit_code == 1);
-  CHECK(has(refused.messages, "column \"flag\" of table \"public.filled\" is NOT NULL but has "
-                              "neither a default nor a backfill value"));
+  CHECK(has(refused.messages,
+            "column \"flag\" of table \"public.filled\" is NOT NULL but has "
+            "neither a default nor a backfill value"));
   CHECK_FALSE(has(refused.messages, "public.empty\" is NOT NULL"));
 
   const std::string sql = converge_to(db, head + table_yaml + filled_kept);
