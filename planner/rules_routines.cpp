@@ -27,6 +27,29 @@ using schemas::ObjectKind;
 
 namespace {
 
+// What the current routine uses by the catalog's record (a SQL-standard body
+// depends on the tables, columns and views it names): tokens its drop or
+// replacement releases, so that a dropped table goes after it.
+std::vector<std::string> used_tokens(const Builder& builder, const ObjectId& id) {
+  std::vector<std::string> tokens;
+  for (const auto& dependency : builder.current().facts.dependencies) {
+    const auto& dependent = dependency.dependent;
+    if (dependent.kind != id.kind || dependent.schema != id.schema || dependent.name != id.name) {
+      continue;
+    }
+    const auto& used = dependency.referenced;
+    if (used.kind == ObjectKind::Table) {
+      tokens.push_back(table_token(used.schema, used.name));
+      if (!dependency.referenced_column.empty()) {
+        tokens.push_back(column_token(used.schema, used.name, dependency.referenced_column));
+      }
+    } else if (used.kind == ObjectKind::View || used.kind == ObjectKind::MaterializedView) {
+      tokens.push_back("view:" + used.schema + "." + used.name);
+    }
+  }
+  return tokens;
+}
+
 void plan_function(Builder& builder, const std::string& schema, const schemas::Function* current,
                    const schemas::Function* desired) {
   const schemas::Function& any = desired ? *desired : *current;
@@ -35,11 +58,13 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
   const std::string token = "func:" + schema + "." + any.name;
   const char* keyword = any.is_procedure ? "PROCEDURE " : "FUNCTION ";
   if (desired == nullptr) {
+    std::vector<std::string> releases = used_tokens(builder, id);
+    releases.push_back("schema:" + schema);
     add_simple(builder, Phase::Drop, id, "drop " + describe(id),
                "the routine is not in the desired schema",
                {{Statement::DropFunction,
                  std::string("DROP ") + keyword + function_target(schema, *current)}},
-               {}, {}, {token}, {"schema:" + schema});
+               {}, {}, {token}, releases);
     return;
   }
   if (desired->sql_body && builder.version() < 140000) {
@@ -94,7 +119,8 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
                replace_in_place ? "CREATE OR REPLACE swaps the definition atomically"
                                 : "the signature's result changes: drop and create in one "
                                   "transaction",
-               statements, {token}, requires_);
+               statements, {token}, requires_, {},
+               current ? used_tokens(builder, id) : std::vector<std::string>{});
   }
   maybe_comment(builder, id, keyword, function_target(schema, *desired),
                 current ? current->comment : std::nullopt, desired->comment, token);

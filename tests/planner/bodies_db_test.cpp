@@ -256,3 +256,26 @@ TEST_CASE("tables without columns round-trip through inspect and plan nothing ag
   CHECK(fresh.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('nothing', 'alone', "
                      "'kept') AND relkind = 'r'") == "3");
 }
+
+TEST_CASE("a routine whose SQL-standard body uses a dropped table is dropped before the table",
+          "[planner][db]") {
+  TestDatabase db;
+  if (server_version_num(db) < 140000) {
+    WARN("SQL-standard bodies exist from PostgreSQL 14");
+    return;
+  }
+  db.exec(kTable);
+  // Names that sort the table's drop first if nothing orders them.
+  db.exec(
+      "CREATE FUNCTION z_total() RETURNS bigint LANGUAGE sql STABLE "
+      "BEGIN ATOMIC SELECT sum(qty) FROM t; END;"
+      "CREATE TABLE keep (id integer)");
+  const std::string sql = converge_to(db,
+                                      "schemas:\n  public:\n    tables:\n      keep:\n"
+                                      "        columns:\n          id: integer\n");
+  const auto function_drop = sql.find("DROP FUNCTION public.z_total()");
+  const auto table_drop = sql.find("DROP TABLE public.t;");
+  REQUIRE(function_drop != std::string::npos);
+  REQUIRE(table_drop != std::string::npos);
+  CHECK(function_drop < table_drop);
+}
