@@ -152,6 +152,8 @@ void add(Digest& digest, const schemas::Schema& schema) {
     digest.add_all("function", function.name, function.is_procedure, function.returns,
                    function.language, function.body, function.volatility, function.strict,
                    function.security_definer, function.comment);
+    // Only when set, so that the digests of other routines stay as they were.
+    if (function.sql_body) digest.add_all("sql-standard body");
     for (const auto& arg : function.args) {
       digest.add_all(arg.name, arg.type, arg.mode, arg.default_expr);
     }

@@ -21,4 +21,19 @@ int64_t count_nulls(pqxx::connection& conn, const std::string& schema, const std
   }
 }
 
+std::optional<bool> has_rows(pqxx::connection& conn, const std::string& schema,
+                             const std::string& table) {
+  try {
+    pqxx::read_transaction tx(conn);
+    // Policies would hide rows: with row_security off the query fails instead.
+    exec_one(tx, "SET LOCAL row_security = off");
+    exec_one(tx, "SET LOCAL lock_timeout = '1s'");
+    return !exec_one(tx, "SELECT 1 FROM " + conn.quote_name(schema) + "." + conn.quote_name(table) +
+                             " LIMIT 1")
+                .empty();
+  } catch (const pqxx::sql_error&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace pgshift::catalog

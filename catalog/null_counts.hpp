@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 
@@ -13,5 +14,13 @@ namespace pgshift::catalog {
 // same one). Throws pgshift::Error naming the column when the query fails.
 int64_t count_nulls(pqxx::connection& conn, const std::string& schema, const std::string& table,
                     const std::string& column);
+
+// Whether "schema"."table" (with its partitions and inheritance children)
+// holds a row, asked in a READ ONLY transaction with row_security off
+// (SELECT 1 ... LIMIT 1: it stops at the first row). nullopt when the table
+// cannot answer for all its rows: no SELECT privilege, row-level security
+// that would filter them, a lock it could not get within a second.
+std::optional<bool> has_rows(pqxx::connection& conn, const std::string& schema,
+                             const std::string& table);
 
 }  // namespace pgshift::catalog

@@ -288,7 +288,8 @@ constexpr const char* kViewsQuery =
 // Functions ('f') and procedures ('p'); aggregates and window functions are not modelled.
 constexpr const char* kFunctionsQuery =
     "SELECT p.oid, n.nspname, p.proname, p.prokind, pg_get_function_result(p.oid), "
-    "  l.lanname, p.prosrc, p.provolatile, p.proisstrict, p.prosecdef, d.description "
+    "  l.lanname, p.prosrc, p.provolatile, p.proisstrict, p.prosecdef, d.description, "
+    "  @sqlbody@ "
     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
     "JOIN pg_language l ON l.oid = p.prolang "
     "LEFT JOIN pg_description d ON d.objoid = p.oid "
@@ -396,6 +397,8 @@ constexpr VersionedColumn kVersionedColumns[] = {
     {"@attgenerated@", 120000, "a.attgenerated", "''::\"char\""},
     {"@indnullsnotdistinct@", 150000, "i.indnullsnotdistinct", "NULL::boolean"},
     {"@tgparentid@", 130000, "t.tgparentid", "0::oid"},
+    // NULL unless the routine has a SQL-standard body (prosqlbody).
+    {"@sqlbody@", 140000, "pg_get_function_sqlbody(p.oid)", "NULL::text"},
 };
 
 std::string versioned(std::string query, int server_version_num) {
@@ -1136,6 +1139,10 @@ class CatalogRead {
       function.strict = row[8].as<bool>();
       function.security_definer = row[9].as<bool>();
       function.comment = optional_text(row[10]);
+      if (!row[11].is_null()) {
+        function.body = row[11].as<std::string>();
+        function.sql_body = true;
+      }
       functions_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
     }
     for (const auto& row : query("function arguments", kFunctionArgsQuery)) {

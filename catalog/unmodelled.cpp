@@ -298,12 +298,6 @@ constexpr Query kQueries[] = {
      "  OR p.prorows <> CASE WHEN p.proretset THEN 1000 ELSE 0 END) "
      "  AND n.nspname = ANY($1::text[]) AND" PGSHIFT_STANDALONE("pg_proc", "p.oid")},
 
-    {"SQL-standard routine bodies", 140000,
-     "SELECT 'SQL-standard body', n.nspname, ''," PGSHIFT_SIGNATURE("p") ", '' "
-     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-     "WHERE p.prosqlbody IS NOT NULL AND p.prokind IN ('f', 'p') "
-     "  AND n.nspname = ANY($1::text[]) AND" PGSHIFT_STANDALONE("pg_proc", "p.oid")},
-
     {"publications", 0,
      "SELECT 'publication membership', n.nspname, c.relname, p.pubname, '' "
      PGSHIFT_RELATION "JOIN pg_publication_rel pr ON pr.prrelid = c.oid "

@@ -25,7 +25,7 @@
 //     collations, conversions, text search configurations, dictionaries,
 //     parsers and templates, aggregates and window functions, range, base and
 //     shell types, foreign tables, routine options (SET, PARALLEL, LEAKPROOF,
-//     COST, ROWS) and SQL-standard bodies (PostgreSQL 14+);
+//     COST, ROWS);
 //   - publication memberships of managed tables and schemas (15+), and
 //     publications FOR ALL TABLES; casts from or to a managed type or through
 //     a managed function; event triggers (database-wide).

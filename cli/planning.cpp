@@ -287,7 +287,32 @@ void refuse_nulls_without_backfill(const PlanningInputs& inputs, PreparedPlan& p
   }
 }
 
+// Whether a table holds rows decides between plain statements and the safe
+// sequences (a NOT NULL column without a default is refused on a filled
+// table). Statistics lag: a table never analyzed shows -1 or 0 rows. Each
+// existing table the desired state changes is asked (SELECT 1 ... LIMIT 1),
+// read-only, and the answer given to the planner as a fact.
+void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  std::unique_ptr<pqxx::connection> conn;
+  for (const auto& schema : prepared.desired.schemas) {
+    for (const auto& table : schema.tables) {
+      const schemas::Table* before = schemas::find_table(prepared.current, schema.name,
+                                                         table.renamed_from.value_or(table.name));
+      if (before == nullptr) continue;
+      schemas::Table compared = table;
+      compared.name = before->name;
+      compared.renamed_from = before->renamed_from;
+      compared.backfill_batch_size = before->backfill_batch_size;
+      if (compared == *before) continue;
+      auto& stats = prepared.current.facts.table_stats[schema.name + "." + before->name];
+      if (!conn) conn = catalog::connect(inputs.db);
+      stats.has_rows = catalog::has_rows(*conn, schema.name, before->name);
+    }
+  }
+}
+
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  ask_tables_for_rows(inputs, prepared);
   planner::PlanOptions options = plan_options(inputs);
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);

@@ -206,6 +206,8 @@ bool Builder::populated(const std::string& schema, const std::string& current_ta
   if (schemas::find_table(current_, schema, current_table) == nullptr) return false;
   const auto stats = current_.facts.table_stats.find(schema + "." + current_table);
   if (stats == current_.facts.table_stats.end()) return true;
+  // Asked of the table itself (catalog::has_rows): the statistics can lag.
+  if (stats->second.has_rows) return *stats->second.has_rows;
   // reltuples -1 (PostgreSQL 14+) means never analyzed or vacuumed: a table
   // bulk-loaded a moment ago looks like that, so it proves nothing. Before
   // 14 such a table shows 0 and cannot be told from an empty one.
@@ -215,6 +217,7 @@ bool Builder::populated(const std::string& schema, const std::string& current_ta
 std::optional<int64_t> Builder::row_estimate(const std::string& schema,
                                              const std::string& current_table) const {
   const auto stats = current_.facts.table_stats.find(schema + "." + current_table);
+  if (stats != current_.facts.table_stats.end() && stats->second.has_rows == false) return 0;
   if (stats == current_.facts.table_stats.end() || stats->second.reltuples < 0) {
     return std::nullopt;
   }

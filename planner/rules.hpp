@@ -162,6 +162,10 @@ void require_sequences(StepDraft& draft, const std::string& schema,
 // the default goes: a sequence dropped by the plan is dropped after.
 void release_sequences(StepDraft& draft, const std::string& schema,
                        const std::optional<std::string>& expression);
+// Tokens a desired view's query or SQL-standard routine body may use: tables,
+// their columns and views of the desired model named in the text (a heuristic
+// that only adds ordering edges).
+std::vector<std::string> query_tokens(const schemas::Database& desired, const std::string& query);
 // "type:schema.name".
 std::string type_token_of(const std::string& schema, const std::string& name);
 

@@ -27,6 +27,29 @@ using schemas::ObjectKind;
 
 namespace {
 
+// What the current routine uses by the catalog's record (a SQL-standard body
+// depends on the tables, columns and views it names): tokens its drop or
+// replacement releases, so that a dropped table goes after it.
+std::vector<std::string> used_tokens(const Builder& builder, const ObjectId& id) {
+  std::vector<std::string> tokens;
+  for (const auto& dependency : builder.current().facts.dependencies) {
+    const auto& dependent = dependency.dependent;
+    if (dependent.kind != id.kind || dependent.schema != id.schema || dependent.name != id.name) {
+      continue;
+    }
+    const auto& used = dependency.referenced;
+    if (used.kind == ObjectKind::Table) {
+      tokens.push_back(table_token(used.schema, used.name));
+      if (!dependency.referenced_column.empty()) {
+        tokens.push_back(column_token(used.schema, used.name, dependency.referenced_column));
+      }
+    } else if (used.kind == ObjectKind::View || used.kind == ObjectKind::MaterializedView) {
+      tokens.push_back("view:" + used.schema + "." + used.name);
+    }
+  }
+  return tokens;
+}
+
 void plan_function(Builder& builder, const std::string& schema, const schemas::Function* current,
                    const schemas::Function* desired) {
   const schemas::Function& any = desired ? *desired : *current;
@@ -35,16 +58,44 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
   const std::string token = "func:" + schema + "." + any.name;
   const char* keyword = any.is_procedure ? "PROCEDURE " : "FUNCTION ";
   if (desired == nullptr) {
+    std::vector<std::string> releases = used_tokens(builder, id);
+    releases.push_back("schema:" + schema);
     add_simple(builder, Phase::Drop, id, "drop " + describe(id),
                "the routine is not in the desired schema",
                {{Statement::DropFunction,
                  std::string("DROP ") + keyword + function_target(schema, *current)}},
-               {}, {}, {token}, {"schema:" + schema});
+               {}, {}, {token}, releases);
+    return;
+  }
+  if (desired->sql_body && builder.version() < 140000) {
+    builder.diagnose(plans::Severity::Error, id,
+                     "cannot create " + describe(id) +
+                         " with a SQL-standard body (sql_body: RETURN or BEGIN ATOMIC): the "
+                         "server is PostgreSQL " +
+                         std::to_string(builder.version() / 10000) +
+                         ", SQL-standard bodies need 14 or later; write the body as a string "
+                         "(body:) instead");
     return;
   }
   std::vector<std::string> requires_ = {"schema:" + schema};
   for (const auto& arg : desired->args) {
     for (const auto& type : type_tokens(arg.type, schema)) requires_.push_back(type);
+  }
+  if (desired->sql_body) {
+    // The server resolves a SQL-standard body at creation (and records its
+    // dependencies): the tables, views and routines it names come first.
+    for (const auto& token : query_tokens(builder.desired(), desired->body)) {
+      requires_.push_back(token);
+    }
+    const auto words = expression_words(desired->body);
+    for (const auto& other_schema : builder.desired().schemas) {
+      for (const auto& other : other_schema.functions) {
+        if (words.count(other.name) != 0 &&
+            !(other_schema.name == schema && other.name == desired->name)) {
+          requires_.push_back("func:" + other_schema.name + "." + other.name);
+        }
+      }
+    }
   }
   schemas::Function current_body = current ? *current : *desired;
   current_body.comment = desired->comment;
@@ -68,7 +119,8 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
                replace_in_place ? "CREATE OR REPLACE swaps the definition atomically"
                                 : "the signature's result changes: drop and create in one "
                                   "transaction",
-               statements, {token}, requires_);
+               statements, {token}, requires_, {},
+               current ? used_tokens(builder, id) : std::vector<std::string>{});
   }
   maybe_comment(builder, id, keyword, function_target(schema, *desired),
                 current ? current->comment : std::nullopt, desired->comment, token);

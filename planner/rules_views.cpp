@@ -26,6 +26,32 @@ using plans::quote_qualified;
 using schemas::ObjectId;
 using schemas::ObjectKind;
 
+// Tokens a desired view's query may use: tables, their columns and other
+// views of the desired model named in the text. A heuristic that only adds
+// ordering edges; a word that names nothing adds nothing.
+std::vector<std::string> query_tokens(const schemas::Database& desired, const std::string& query) {
+  const auto words = expression_words(query);
+  std::vector<std::string> tokens;
+  for (const auto& schema : desired.schemas) {
+    for (const auto& table : schema.tables) {
+      if (words.count(table.name) == 0) continue;
+      tokens.push_back(table_token(schema.name, table.name));
+      for (const auto& column : table.columns) {
+        if (words.count(column.name) != 0) {
+          tokens.push_back(column_token(schema.name, table.name, column.name));
+        }
+      }
+    }
+    for (const auto& view : schema.views) {
+      if (words.count(view.name) != 0) tokens.push_back("view:" + schema.name + "." + view.name);
+    }
+    for (const auto& view : schema.materialized_views) {
+      if (words.count(view.name) != 0) tokens.push_back("view:" + schema.name + "." + view.name);
+    }
+  }
+  return tokens;
+}
+
 namespace {
 
 // ---------------------------------------------------------------------------
@@ -72,32 +98,6 @@ std::vector<std::string> dependency_tokens(const schemas::Database& current,
       case ObjectKind::Procedure:
       case ObjectKind::Trigger:
         break;
-    }
-  }
-  return tokens;
-}
-
-// Tokens a desired view's query may use: tables, their columns and other
-// views of the desired model named in the text. A heuristic that only adds
-// ordering edges; a word that names nothing adds nothing.
-std::vector<std::string> query_tokens(const schemas::Database& desired, const std::string& query) {
-  const auto words = expression_words(query);
-  std::vector<std::string> tokens;
-  for (const auto& schema : desired.schemas) {
-    for (const auto& table : schema.tables) {
-      if (words.count(table.name) == 0) continue;
-      tokens.push_back(table_token(schema.name, table.name));
-      for (const auto& column : table.columns) {
-        if (words.count(column.name) != 0) {
-          tokens.push_back(column_token(schema.name, table.name, column.name));
-        }
-      }
-    }
-    for (const auto& view : schema.views) {
-      if (words.count(view.name) != 0) tokens.push_back("view:" + schema.name + "." + view.name);
-    }
-    for (const auto& view : schema.materialized_views) {
-      if (words.count(view.name) != 0) tokens.push_back("view:" + schema.name + "." + view.name);
     }
   }
   return tokens;

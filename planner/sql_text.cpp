@@ -327,6 +327,8 @@ std::string create_function_sql(const std::string& schema, const schemas::Functi
     if (function.strict) text += " STRICT";
   }
   if (function.security_definer) text += " SECURITY DEFINER";
+  // A SQL-standard body is the clause itself: RETURN ... or BEGIN ATOMIC ... END.
+  if (function.sql_body) return text + " " + function.body;
   return text + " AS " + dollar_quote(function.body);
 }
 std::string options_sql(const std::map<std::string, std::string>& options) {

@@ -70,7 +70,8 @@ std::string owned_by_sql(const std::optional<std::string>& owned_by);
 std::string arguments_sql(const schemas::Function& function, bool identity_only);
 // schema.name(identity argument types).
 std::string function_target(const std::string& schema, const schemas::Function& function);
-// CREATE OR REPLACE {FUNCTION|PROCEDURE} ... AS $pgshift$...$pgshift$.
+// CREATE OR REPLACE {FUNCTION|PROCEDURE} ... AS $pgshift$...$pgshift$, or
+// ... RETURN ... / BEGIN ATOMIC ... END for a SQL-standard body.
 std::string create_function_sql(const std::string& schema, const schemas::Function& function);
 // " WITH (a = 1, b = 2)" or "".
 std::string options_sql(const std::map<std::string, std::string>& options);

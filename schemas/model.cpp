@@ -274,10 +274,10 @@ bool operator==(const FunctionArg& a, const FunctionArg& b) {
 }
 
 bool operator==(const Function& a, const Function& b) {
-  return std::tie(a.name, a.args, a.is_procedure, a.returns, a.language, a.body, a.volatility,
-                  a.strict, a.security_definer, a.comment) ==
-         std::tie(b.name, b.args, b.is_procedure, b.returns, b.language, b.body, b.volatility,
-                  b.strict, b.security_definer, b.comment);
+  return std::tie(a.name, a.args, a.is_procedure, a.returns, a.language, a.body, a.sql_body,
+                  a.volatility, a.strict, a.security_definer, a.comment) ==
+         std::tie(b.name, b.args, b.is_procedure, b.returns, b.language, b.body, b.sql_body,
+                  b.volatility, b.strict, b.security_definer, b.comment);
 }
 
 std::string function_signature(const Function& function) {

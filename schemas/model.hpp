@@ -351,7 +351,11 @@ struct Function {
   std::string
       returns;  // "void", "trigger", "SETOF orders", "TABLE(id bigint)"; empty for procedures
   std::string language = "sql";
-  std::string body;  // the source between the dollar quotes
+  // The source between the dollar quotes; with sql_body, the SQL-standard
+  // body instead ("RETURN (a + b)" or "BEGIN ATOMIC ... END", PostgreSQL 14+),
+  // as pg_get_function_sqlbody spells it.
+  std::string body;
+  bool sql_body = false;
   Volatility volatility = Volatility::Volatile;
   bool strict = false;
   bool security_definer = false;
@@ -392,6 +396,10 @@ struct TableStats {
   double reltuples = -1;  // planner estimate; -1 when never analyzed (PG 14+)
   int64_t relpages = 0;
   int64_t total_bytes = 0;  // pg_total_relation_size
+  // Whether the table holds a row, asked of the table itself (SELECT ... LIMIT
+  // 1) for the tables a plan changes; nullopt when not asked or not answerable
+  // (no SELECT privilege, row-level security), and then the statistics decide.
+  std::optional<bool> has_rows;
 };
 
 // "a depends on b": e.g. a view on a table's column, an index on a column.

@@ -263,6 +263,19 @@ std::optional<SqlProblem> check_sql_function_body(const std::string& text) {
   return parsed.problem;
 }
 
+// The text must be exactly the body clause of one CREATE FUNCTION: no second
+// statement, no further option (a volatility or SECURITY DEFINER slipped in).
+std::optional<SqlProblem> check_sql_standard_body(const std::string& text) {
+  const Parse parsed = parse("CREATE FUNCTION f() RETURNS integer LANGUAGE sql ", text, "");
+  if (parsed.problem) return parsed.problem;
+  const Json* create = only_statement(parsed.tree, "CreateFunctionStmt");
+  const bool ok = create != nullptr && create->contains("sql_body") &&
+                  create->value("options", Json::array()).size() == 1;
+  if (!ok)
+    return problem("expected a SQL-standard body: RETURN expression or BEGIN ATOMIC ... END");
+  return std::nullopt;
+}
+
 }  // namespace
 
 const char* sql_kind_name(SqlKind kind) {
@@ -283,6 +296,8 @@ const char* sql_kind_name(SqlKind kind) {
       return "return type";
     case SqlKind::SqlFunctionBody:
       return "function body";
+    case SqlKind::SqlStandardBody:
+      return "SQL-standard body";
   }
   return "SQL text";
 }
@@ -311,6 +326,8 @@ std::optional<SqlProblem> check_sql(SqlKind kind, const std::string& text) {
       return check_function_returns(text);
     case SqlKind::SqlFunctionBody:
       return check_sql_function_body(text);
+    case SqlKind::SqlStandardBody:
+      return check_sql_standard_body(text);
   }
   return std::nullopt;
 }

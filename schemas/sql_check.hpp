@@ -28,6 +28,7 @@ enum class SqlKind {
   PartitionKey,     // the column list of PARTITION BY RANGE (<key>)
   FunctionReturns,  // what RETURNS takes: a type, SETOF type, TABLE (...)
   SqlFunctionBody,  // the statements of a LANGUAGE sql function
+  SqlStandardBody,  // "RETURN expr" or "BEGIN ATOMIC ... END" (PostgreSQL 14+)
 };
 
 // What its place calls the text in messages: "expression", "type name", ...

@@ -1119,7 +1119,8 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
   Function function{name};
   function.is_procedure = procedure;
   const std::size_t problems_before = diagnostics_.size();
-  std::vector<const char*> known = {"args", "language", "body", "security_definer", "comment"};
+  std::vector<const char*> known = {"args",     "language",         "body",
+                                    "sql_body", "security_definer", "comment"};
   if (!procedure) known.insert(known.end(), {"returns", "volatility", "strict"});
   Fields fields(*this, node, path, known);
   if (const Entry* args = fields.find("args")) {
@@ -1172,10 +1173,27 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
                 "state");
     }
   }
-  fields.string("body", function.body, true);
-  if (function.language == "sql") fields.sql("body", SqlKind::SqlFunctionBody);
+  if (const Entry* sql_body = fields.find("sql_body")) {
+    // A SQL-standard body (PostgreSQL 14+): RETURN expr or BEGIN ATOMIC ... END.
+    function.sql_body = true;
+    fields.string("sql_body", function.body, true);
+    fields.sql("sql_body", SqlKind::SqlStandardBody);
+    if (const Entry* body = fields.find("body")) {
+      error(body->key_node, body->path,
+            "give either body (the source of the routine) or sql_body (a SQL-standard body), "
+            "not both");
+    }
+    if (function.language != "sql") {
+      error(sql_body->key_node, sql_body->path,
+            "a SQL-standard body (sql_body) needs language sql, found " + function.language);
+    }
+  } else {
+    fields.string("body", function.body, true);
+    if (function.language == "sql") fields.sql("body", SqlKind::SqlFunctionBody);
+  }
   // Checked inside a CREATE FUNCTION of its arguments: only when they are valid.
-  if (function.language == "plpgsql" && diagnostics_.size() == problems_before) {
+  if (function.language == "plpgsql" && !function.sql_body &&
+      diagnostics_.size() == problems_before) {
     check_plpgsql(fields, function);
   }
   fields.boolean("security_definer", function.security_definer);

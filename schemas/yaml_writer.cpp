@@ -1,5 +1,7 @@
 #include "schemas/yaml_writer.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -130,14 +132,13 @@ std::string inline_scalar(const std::string& text, bool in_flow) {
   return is_plain(text, in_flow) ? text : double_quoted(text);
 }
 
-// A multi-line text that a literal block scalar (`|`) holds exactly: lines of
-// printable characters (tabs allowed), not starting with a blank, which would
-// be taken for indentation.
+// A multi-line text that a literal block scalar (`|`) may hold: printable
+// characters (tabs allowed) on more than one line. Whether it holds it
+// exactly is decided by reading the block back (literal_form).
 bool is_literal(const std::string& text) {
   if (text.find('\n') == std::string::npos || text.find_first_not_of('\n') == std::string::npos) {
     return false;
   }
-  if (text.front() == ' ' || text.front() == '\t' || text.front() == '\n') return false;
   for (const char c : text) {
     if (c != '\n' && c != '\t' && is_control(static_cast<unsigned char>(c))) return false;
   }
@@ -147,11 +148,20 @@ bool is_literal(const std::string& text) {
   return true;
 }
 
+// `text` as a literal block scalar whose lines are indented by `indent`, from
+// the indicator line on. A first line that starts with a blank needs the
+// indentation indicator (the parent's indentation plus kIndent); trailing
+// line breaks choose the chomping: none "-", one "", more "+".
 std::string literal_block(const std::string& text, size_t indent) {
   size_t trailing = 0;
   while (trailing < text.size() && text[text.size() - 1 - trailing] == '\n') ++trailing;
-  std::string out = trailing == 0 ? "|-\n" : trailing == 1 ? "|\n" : "|+\n";
   const std::string body = text.substr(0, text.size() - trailing);
+  const auto first = body.find_first_not_of('\n');
+  const bool blank_start =
+      first != std::string::npos && (body[first] == ' ' || body[first] == '\t');
+  std::string out = "|";
+  if (blank_start) out += std::to_string(kIndent);
+  out += trailing == 0 ? "-\n" : trailing == 1 ? "\n" : "+\n";
   size_t start = 0;
   while (true) {
     const auto end = body.find('\n', start);
@@ -163,6 +173,24 @@ std::string literal_block(const std::string& text, size_t indent) {
   }
   for (size_t extra = 1; extra < trailing; ++extra) out += "\n";
   return out;
+}
+
+// The literal block of `text` after "key:" (or "-" for a list item) at
+// `indent`, when reading it back gives `text` exactly; nullopt otherwise (the
+// caller writes it double-quoted). Lines of blanks, a first line that starts
+// with one, trailing blanks and line breaks are where block scalars and
+// their readers disagree: the read-back decides rather than a rule.
+std::optional<std::string> literal_form(const std::string& text, size_t indent, bool list_item) {
+  if (!is_literal(text)) return std::nullopt;
+  const std::string block_text = literal_block(text, indent + kIndent);
+  const std::string head = std::string(indent, ' ') + (list_item ? "-" : "k:");
+  try {
+    const YAML::Node read = YAML::Load(head + " " + block_text);
+    const YAML::Node value = list_item ? read[0] : read["k"];
+    if (value.IsScalar() && value.Scalar() == text) return block_text;
+  } catch (const YAML::Exception&) {
+  }
+  return std::nullopt;
 }
 
 // The flow form of `node`, or nullopt when it must be written in block style.
@@ -195,7 +223,7 @@ std::string block(const Node& node, size_t indent);
 // the end of its last line; `used` is the width of the line so far.
 std::string after_indicator(const Node& value, size_t indent, size_t used, bool list_item) {
   if (value.kind == Node::Kind::Scalar) {
-    if (is_literal(value.scalar)) return " " + literal_block(value.scalar, indent + kIndent);
+    if (auto literal = literal_form(value.scalar, indent, list_item)) return " " + *literal;
     return " " + inline_scalar(value.scalar, false) + "\n";
   }
   // An empty collection has no block form: it stays "[]" or "{}" past the width.
@@ -554,7 +582,7 @@ Node routine_node(const Function& function) {
   if (function.language != "sql") node.add("language", function.language);
   node.add_if("security_definer", function.security_definer);
   node.add_if("comment", function.comment);
-  node.add("body", function.body);
+  node.add(function.sql_body ? "sql_body" : "body", function.body);
   return node;
 }
 

@@ -72,6 +72,30 @@ constexpr const char* kEveryKindSql = R"sql(
     SELECT id, email FROM shop.customers WHERE id > 100;
   CREATE MATERIALIZED VIEW shop.note_counts AS SELECT count(*) AS n FROM shop.notes WITH NO DATA;
   CREATE UNIQUE INDEX note_counts_n ON shop.note_counts (n);
+  CREATE TABLE shop.nothing ();
+  COMMENT ON TABLE shop.nothing IS 'a table without columns';
+  CREATE TABLE shop.bare ();
+  CREATE FUNCTION shop.multi_line(n integer) RETURNS integer LANGUAGE plpgsql AS $$
+  BEGIN
+    RETURN n + 1;  
+  END;
+  $$;
+  @sql_bodies@
+)sql";
+
+// SQL-standard bodies exist from PostgreSQL 14.
+constexpr const char* kSqlBodiesSql = R"sql(
+  CREATE FUNCTION shop.add(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE
+    RETURN a + b;
+  CREATE FUNCTION shop.note_total() RETURNS bigint LANGUAGE sql STABLE
+  BEGIN ATOMIC
+    SELECT count(*) FROM shop.notes WHERE body IS NOT NULL;
+  END;
+  CREATE PROCEDURE shop.forget(before integer) LANGUAGE sql
+  BEGIN ATOMIC
+    DELETE FROM shop.notes WHERE id < before;
+    SELECT 1;
+  END;
 )sql";
 
 // kEveryKindSql for the server of `db`: generated columns exist from PostgreSQL 12.
@@ -83,6 +107,9 @@ std::string every_kind_sql(const testing::TestDatabase& db) {
       server_version_num(db) >= 120000
           ? "email_domain text GENERATED ALWAYS AS (split_part(email::text, '@', 2)) STORED,"
           : "");
+  const std::string bodies = "@sql_bodies@";
+  sql.replace(sql.find(bodies), bodies.size(),
+              server_version_num(db) >= 140000 ? kSqlBodiesSql : "");
   return sql;
 }
 
@@ -125,6 +152,46 @@ TEST_CASE("the modelled objects of every kind and the stand report nothing unmod
   for (const auto& object : read(db).facts.unmodelled) {
     FAIL_CHECK("reported: " << schemas::describe(object));
   }
+}
+
+TEST_CASE("SQL-standard bodies and tables without columns are read as such", "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(every_kind_sql(db));
+  const Database model = read(db);
+  const auto* shop = schemas::find_schema(model, "shop");
+  REQUIRE(shop != nullptr);
+  const auto* nothing = schemas::find_table(model, "shop", "nothing");
+  REQUIRE(nothing != nullptr);
+  CHECK(nothing->columns.empty());
+  CHECK(nothing->comment == std::optional<std::string>("a table without columns"));
+  REQUIRE(schemas::find_table(model, "shop", "bare") != nullptr);
+  const auto* multi_line = schemas::find_named(shop->functions, "multi_line");
+  REQUIRE(multi_line != nullptr);
+  CHECK_FALSE(multi_line->sql_body);
+  CHECK(multi_line->body == "\n  BEGIN\n    RETURN n + 1;  \n  END;\n  ");
+  if (testing::server_version_num(db) < 140000) {
+    WARN("SQL-standard bodies exist from PostgreSQL 14");
+    return;
+  }
+  const auto* add = schemas::find_named(shop->functions, "add");
+  REQUIRE(add != nullptr);
+  CHECK(add->sql_body);
+  CHECK(add->body == "RETURN (a + b)");
+  const auto* total = schemas::find_named(shop->functions, "note_total");
+  REQUIRE(total != nullptr);
+  CHECK(total->sql_body);
+  CHECK(total->body.rfind("BEGIN ATOMIC\n", 0) == 0);
+  CHECK(total->body.find("FROM shop.notes") != std::string::npos);
+  const auto* forget = schemas::find_named(shop->functions, "forget");
+  REQUIRE(forget != nullptr);
+  CHECK(forget->is_procedure);
+  CHECK(forget->sql_body);
+  const std::string yaml = schemas::write_yaml(model);
+  INFO(yaml);
+  CHECK(yaml.find("sql_body: RETURN (a + b)\n") != std::string::npos);
+  CHECK(yaml.find("sql_body: |-\n") != std::string::npos);
+  CHECK(yaml.find("nothing:\n        comment: a table without columns\n") != std::string::npos);
+  CHECK(yaml.find("bare: {}") != std::string::npos);
 }
 
 TEST_CASE("a database written as a directory loads back the same", "[catalog][db]") {

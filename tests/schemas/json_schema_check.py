@@ -27,6 +27,11 @@ INVALID = {
     "identity of an unknown kind": (
         "schemas:\n  public:\n    tables:\n      t:\n        columns:\n"
         "          id: { type: bigint, identity: sometimes }\n"),
+    "a routine with both body and sql_body": (
+        "schemas:\n  public:\n    functions:\n      f:\n        returns: int\n"
+        "        body: SELECT 1\n        sql_body: RETURN 1\n"),
+    "a routine with no body": (
+        "schemas:\n  public:\n    functions:\n      f: { returns: int }\n"),
 }
 
 

@@ -185,9 +185,32 @@ TEST_CASE("a function needs a return type and a procedure has none", "[schemas]"
           "      f: { language: plpgsql, body: x }\n"
           "         ^\n"
           "f.yaml:6:40: schemas.public.procedures.p.returns: unknown key \"returns\"; expected one "
-          "of: args, language, body, security_definer, comment\n"
+          "of: args, language, body, sql_body, security_definer, comment\n"
           "      p: { language: plpgsql, body: x, returns: void }\n"
           "                                       ^");
+}
+
+TEST_CASE("a SQL-standard body is one RETURN or BEGIN ATOMIC clause of a sql routine",
+          "[schemas]") {
+  const auto text =
+      "schemas:\n"
+      "  public:\n"
+      "    functions:\n"
+      "      a: { returns: int, sql_body: RETURN 1 }\n"
+      "      b: { returns: int, sql_body: \"RETURN 1; DROP TABLE t\" }\n"
+      "      c: { returns: int, sql_body: IMMUTABLE RETURN 1 }\n"
+      "      d: { returns: int, body: SELECT 1, sql_body: RETURN 1 }\n"
+      "      e: { returns: int, language: plpgsql, sql_body: RETURN 1 }\n";
+  const std::string errors = errors_of(text);
+  INFO(errors);
+  CHECK(errors.find("functions.a") == std::string::npos);
+  CHECK(errors.find("f.yaml:5:") != std::string::npos);
+  CHECK(errors.find("expected a SQL-standard body: RETURN expression or BEGIN ATOMIC ... END\n"
+                    "      c:") != std::string::npos);
+  CHECK(errors.find("give either body (the source of the routine) or sql_body") !=
+        std::string::npos);
+  CHECK(errors.find("a SQL-standard body (sql_body) needs language sql, found plpgsql") !=
+        std::string::npos);
 }
 
 TEST_CASE("a YAML syntax error is positioned", "[schemas]") {

@@ -319,6 +319,11 @@ class ModelGenerator {
                                                            "DECLARE x text := 'a: b # c';\nBEGIN "
                                                            "NULL; END"})
             : text();
+    if (function.language == "sql" && flag()) {
+      function.sql_body = true;
+      function.body = *rc::gen::elementOf(std::vector<std::string>{
+          "RETURN 1", "BEGIN ATOMIC\n SELECT 1;\n SELECT 2;\nEND", "BEGIN ATOMIC\nEND"});
+    }
     function.security_definer = flag();
     function.comment = optional_text();
     return function;
@@ -454,6 +459,54 @@ TEST_CASE("multi-line text is written as a literal block keeping its last newlin
           "        FROM t\n"
           "\n");
   REQUIRE(load_yaml_string(text) == db);
+}
+
+Function routine(const std::string& name, const std::string& body, bool sql_body = false) {
+  Function function{name};
+  function.returns = "integer";
+  function.language = sql_body ? "sql" : "plpgsql";
+  function.body = body;
+  function.sql_body = sql_body;
+  return function;
+}
+
+TEST_CASE("routine bodies are written as literal blocks whenever they read back exactly",
+          "[schemas]") {
+  Database db;
+  Schema schema{"public"};
+  schema.functions = {
+      routine("a_dollar_quoted", "\nBEGIN\n  RETURN 1;\nEND;\n"),
+      routine("b_indented", "  BEGIN\n    RETURN 1;\n  END\n"),
+      routine("c_sql_standard", "BEGIN ATOMIC\n SELECT 1;\n SELECT 2;\nEND", true),
+      routine("d_trailing_blanks", "BEGIN  \n  RETURN 1;\t\nEND"),
+      routine("e_blank_line", "BEGIN\n   \n  RETURN 1;\nEND\n\n\n"),
+      routine("f_control", "BEGIN\n  RETURN 1; -- \x07\nEND"),
+  };
+  db.schemas = {schema};
+  const std::string text = write_yaml(db);
+  INFO(text);
+  CHECK(text.find("      a_dollar_quoted:\n"
+                  "        returns: integer\n"
+                  "        language: plpgsql\n"
+                  "        body: |\n"
+                  "\n"
+                  "          BEGIN\n"
+                  "            RETURN 1;\n"
+                  "          END;\n") != std::string::npos);
+  CHECK(text.find("        body: |2\n"
+                  "            BEGIN\n"
+                  "              RETURN 1;\n"
+                  "            END\n") != std::string::npos);
+  CHECK(text.find("        sql_body: |-\n"
+                  "          BEGIN ATOMIC\n"
+                  "           SELECT 1;\n"
+                  "           SELECT 2;\n"
+                  "          END\n") != std::string::npos);
+  CHECK(text.find("        body: |-\n          BEGIN  \n") != std::string::npos);
+  CHECK(text.find("        body: |+\n          BEGIN\n") != std::string::npos);
+  // A control character has no literal form: one double-quoted line.
+  CHECK(text.find("body: \"BEGIN\\n  RETURN 1; -- \\x07\\nEND\" }\n") != std::string::npos);
+  CHECK(load_yaml_string(text) == db);
 }
 
 TEST_CASE("an empty list after a key longer than a line is still written in flow style",
