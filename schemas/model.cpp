@@ -309,6 +309,10 @@ bool operator==(const UnmodelledObject& a, const UnmodelledObject& b) {
          std::tie(b.kind, b.schema, b.relation, b.name, b.detail);
 }
 
+bool operator==(const ViewColumn& a, const ViewColumn& b) {
+  return std::tie(a.name, a.type) == std::tie(b.name, b.type);
+}
+
 std::string describe(const UnmodelledObject& object) {
   std::string text = object.kind;
   if (!object.name.empty()) text += " \"" + object.name + "\"";
