@@ -238,11 +238,9 @@ Recreations views_to_recreate(Builder& builder) {
       }
     }
     for (const auto& [token, labels] : found) {
-      std::string reason = "it uses ";
-      for (const auto& used : labels) {
-        reason += (reason.size() > 8 ? ", " : "") + used;
-      }
-      recreate[token] = reason + ": drop it first, create it again after";
+      std::string uses;
+      for (const auto& used : labels) uses += (uses.empty() ? "" : ", ") + used;
+      recreate[token] = "it uses " + uses + ": drop it first, create it again after";
       changed = true;
     }
   }
