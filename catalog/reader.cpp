@@ -278,7 +278,8 @@ constexpr const char* kCompositeTypesQuery =
 
 constexpr const char* kViewsQuery =
     "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_get_viewdef(c.oid), c.reloptions, "
-    "  c.relispopulated, d.description "
+    "  c.relispopulated, d.description, c.reltuples, c.relpages, "
+    "  CASE c.relkind WHEN 'm' THEN pg_total_relation_size(c.oid) ELSE 0 END "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_description d ON d.objoid = c.oid "
     "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "
@@ -353,6 +354,17 @@ constexpr const char* kDependenciesQuery =
     "  AND rc.relkind IN ('r', 'p', 'v', 'm') AND rn.nspname = ANY($1::text[]) "
     "  AND (vc.oid <> dep.refobjid OR dep.classid = 'pg_proc'::regclass "
     "    OR cc.oid IS NOT NULL OR tc.oid IS NOT NULL)";
+
+// Views and materialized views of the schemas read that call a function or
+// procedure (their rewrite rule depends on it): the view must be dropped
+// before the routine can be (2BP01) and created again after.
+constexpr const char* kViewRoutineDependenciesQuery =
+    "SELECT vn.nspname, vc.relname, vc.relkind, dep.refobjid "
+    "FROM pg_depend dep JOIN pg_rewrite r ON r.oid = dep.objid "
+    "JOIN pg_class vc ON vc.oid = r.ev_class "
+    "JOIN pg_namespace vn ON vn.oid = vc.relnamespace "
+    "WHERE dep.classid = 'pg_rewrite'::regclass AND dep.refclassid = 'pg_proc'::regclass "
+    "  AND dep.deptype = 'n' AND vc.relkind IN ('v', 'm') AND vn.nspname = ANY($1::text[])";
 
 // The planner estimates the references of kDependenciesQuery far too few (16x
 // on bench/inspect_wide.sh) and probes each dependent's catalog once per row;
@@ -642,6 +654,7 @@ struct FunctionSlot {
 struct Attribute {
   std::string name;  // empty for a dropped column
   pqxx::oid collation = 0;
+  std::string type;  // format_type spelling
 };
 
 class CatalogRead {
@@ -823,7 +836,8 @@ class CatalogRead {
       const int attnum = row[1].as<int>();
       auto& attributes = attributes_[relation];
       if (attributes.size() < static_cast<std::size_t>(attnum)) attributes.resize(attnum);
-      attributes[attnum - 1] = {row[2].as<std::string>(), row[3].as<pqxx::oid>()};
+      attributes[attnum - 1] = {row[2].as<std::string>(), row[3].as<pqxx::oid>(),
+                                row[4].as<std::string>()};
       auto* owner = table(relation);
       if (owner == nullptr) continue;
       schemas::Column column;
@@ -931,9 +945,14 @@ class CatalogRead {
     return query;
   }
 
+  // REQUIRES: read_columns() has run.
   void read_views() {
     for (const auto& row : query("views", kViewsQuery)) {
       const std::string schema = row[1].as<std::string>();
+      auto& columns = facts_.view_columns[schema + "." + row[2].as<std::string>()];
+      for (const auto& attribute : attributes_[row[0].as<pqxx::oid>()]) {
+        if (!attribute.name.empty()) columns.push_back({attribute.name, attribute.type});
+      }
       if (char_of(row[3]) == 'v') {
         schemas_[schema].views.push_back({row[2].as<std::string>(), view_query(row[4]),
                                           options_map(row[5]), optional_text(row[7])});
@@ -946,6 +965,9 @@ class CatalogRead {
       slot.view.options = options_map(row[5]);
       slot.view.with_data = row[6].as<bool>();
       slot.view.comment = optional_text(row[7]);
+      // A materialized view holds rows: recreating one computes them again.
+      facts_.table_stats[schema + "." + slot.view.name] = {
+          row[8].as<double>(), row[9].as<int64_t>(), row[10].as<int64_t>()};
       materialized_views_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
     }
   }
@@ -1215,6 +1237,19 @@ class CatalogRead {
         dependency.referenced_column =
             attribute("dependencies", row[8].as<pqxx::oid>(), referenced_attnum).name;
       }
+      facts_.dependencies.push_back(std::move(dependency));
+    }
+    for (const auto& row : query("dependencies", kViewRoutineDependenciesQuery)) {
+      // Routines outside the schemas read are not planned: nothing to order.
+      const auto found = functions_.find(row[3].as<pqxx::oid>());
+      if (found == functions_.end()) continue;
+      const auto& routine = found->second.function;
+      schemas::Dependency dependency;
+      dependency.dependent = {relation_kind(char_of(row[2])), row[0].as<std::string>(), "",
+                              row[1].as<std::string>()};
+      dependency.referenced = {
+          routine.is_procedure ? schemas::ObjectKind::Procedure : schemas::ObjectKind::Function,
+          found->second.schema, "", schemas::function_signature(routine)};
       facts_.dependencies.push_back(std::move(dependency));
     }
   }

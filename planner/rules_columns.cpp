@@ -286,7 +286,12 @@ bool type_change_without_rewrite(const std::string& from, const std::string& to,
   return false;
 }
 
-void alter_column_type(TableContext& table, Chain& chain, const schemas::Column& current,
+// Changes the column's type. A default whose text changes with the type
+// ('new'::text becoming 'new'::status) is one the server may not cast
+// automatically ("default for column ... cannot be cast automatically"):
+// it is dropped before the type change and set after, in the same
+// transaction. Returns true when the step set the desired default that way.
+bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column& current,
                        const schemas::Column& desired) {
   Builder& builder = table.builder;
   const std::string from = normalize_type(current.type);
@@ -305,10 +310,27 @@ void alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   std::string statement = table.alter() + "ALTER COLUMN " + col + " TYPE " + desired.type +
                           collate_clause(desired.collation);
   if (!no_rewrite) statement += " USING " + col + "::" + desired.type;
-  draft.step.statements = {statement};
+  const bool around_default =
+      current.default_expr &&
+      (!desired.default_expr ||
+       normalize_expression(*current.default_expr) != normalize_expression(*desired.default_expr));
+  if (around_default) {
+    draft.step.statements.push_back(table.alter() + "ALTER COLUMN " + col + " DROP DEFAULT");
+    builder.statement(draft, Statement::DropDefault, table.on());
+    draft.step.rationale += "; its default is dropped first and set again after, in the same "
+                            "transaction: the server cannot cast it to the new type";
+  }
+  draft.step.statements.push_back(statement);
   builder.statement(draft,
                     no_rewrite ? Statement::AlterColumnType : Statement::AlterColumnTypeRewrite,
                     table.on());
+  if (around_default && desired.default_expr) {
+    draft.step.statements.push_back(table.alter() + "ALTER COLUMN " + col + " SET DEFAULT " +
+                                    *desired.default_expr);
+    builder.statement(draft, Statement::SetDefault, table.on());
+    require_sequences(draft, table.schema, desired.default_expr);
+  }
+  if (around_default) release_sequences(draft, table.schema, current.default_expr);
   if (!no_rewrite && table.populated) draft.step.estimated_rows = table.rows;
   const std::string token = table.column_token_of(desired.name);
   draft.requires_.push_back(token);
@@ -318,6 +340,7 @@ void alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   require_all(draft, type_tokens(desired.type, table.schema));
   for (const auto& type : type_tokens(current.type, table.schema)) draft.releases.push_back(type);
   chain.add(std::move(draft));
+  return around_default;
 }
 
 // ---------------------------------------------------------------------------
@@ -343,9 +366,10 @@ void alter_column(TableContext& table, const schemas::Column& current,
                                current.name);
     chain.add(std::move(rename));
   }
+  bool default_done = false;
   if (normalize_type(current.type) != normalize_type(desired.type) ||
       current.collation != desired.collation) {
-    alter_column_type(table, chain, current, desired);
+    default_done = alter_column_type(table, chain, current, desired);
   }
   if (current.generated && !desired.generated && builder.version() < 130000) {
     // ALTER COLUMN ... DROP EXPRESSION is PostgreSQL 13+.
@@ -371,7 +395,8 @@ void alter_column(TableContext& table, const schemas::Column& current,
   const auto normalized_default = [](const std::optional<std::string>& expr) {
     return expr ? std::optional<std::string>(normalize_expression(*expr)) : std::nullopt;
   };
-  if (normalized_default(current.default_expr) != normalized_default(desired.default_expr)) {
+  if (!default_done &&
+      normalized_default(current.default_expr) != normalized_default(desired.default_expr)) {
     auto draft =
         Builder::make(Phase::Alter, id,
                       (desired.default_expr ? "set the default of " : "drop the default of ") +

@@ -308,6 +308,36 @@ void plan_unique_constraints(TableContext& table) {
   }
 }
 
+// Columns of the current table that the current CHECK `name` uses (from the
+// catalog's dependencies) and whose type the plan changes. The server
+// rebuilds such a CHECK from its old text after the type change, which fails
+// when the text no longer fits the new type (text = ANY (ARRAY['new'::text])
+// on an enum column: "operator does not exist").
+std::vector<std::string> retyped_columns_of_check(const TableContext& table,
+                                                  const std::string& name) {
+  std::vector<std::string> columns;
+  for (const auto& dependency : table.builder.current().facts.dependencies) {
+    const auto& dependent = dependency.dependent;
+    if (dependent.kind != ObjectKind::CheckConstraint || dependent.schema != table.schema ||
+        dependent.table != table.current->name || dependent.name != name ||
+        dependency.referenced.kind != ObjectKind::Table ||
+        dependency.referenced.schema != table.schema ||
+        dependency.referenced.name != table.current->name ||
+        dependency.referenced_column.empty()) {
+      continue;
+    }
+    const auto* before = schemas::find_named(table.current->columns, dependency.referenced_column);
+    const auto* after = schemas::find_named(table.desired.columns, dependency.referenced_column);
+    if (before != nullptr && after != nullptr &&
+        normalize_type(before->type) != normalize_type(after->type)) {
+      columns.push_back(after->name);
+    }
+  }
+  std::sort(columns.begin(), columns.end());
+  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  return columns;
+}
+
 void plan_check_constraints(TableContext& table) {
   for (const auto& [current, desired] :
        match_by_name(&table.current->check_constraints, table.desired.check_constraints)) {
@@ -338,7 +368,23 @@ void plan_check_constraints(TableContext& table) {
     } else if (normalize_expression(current->expression) !=
                    normalize_expression(desired->expression) ||
                current->no_inherit != desired->no_inherit) {
-      add_check(table, *desired, current->name, false);
+      const auto retyped = retyped_columns_of_check(table, current->name);
+      if (retyped.empty()) {
+        add_check(table, *desired, current->name, false);
+        continue;
+      }
+      // Dropped before the type change (it releases the retyped columns),
+      // added again after it: new rows are unchecked in between, and the
+      // VALIDATE that follows checks every row.
+      auto draft =
+          drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name, retyped);
+      draft.step.summary = "drop (to add again) " + table.of("check constraint", current->name);
+      draft.step.rationale =
+          "it uses a column whose type changes, and its definition changes with the type: the "
+          "server could not rebuild it from the old one; it is added again after the type change";
+      table.builder.statement(draft, Statement::DropConstraintToReplace, table.on());
+      table.builder.add(std::move(draft));
+      add_check(table, *desired, std::nullopt, false);
     } else if (!current->validated && desired->validated) {
       add_check(table, *desired, std::nullopt, true);
     }

@@ -57,14 +57,21 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
   const ObjectId id{kind, schema, "", schemas::function_signature(any)};
   const std::string token = "func:" + schema + "." + any.name;
   const char* keyword = any.is_procedure ? "PROCEDURE " : "FUNCTION ";
+  // Views calling a routine that is dropped are dropped first and created
+  // again after (plan_views), by the signature they call.
+  const std::string signature_token = "routine:" + schema + "." + schemas::function_signature(any);
   if (desired == nullptr) {
     std::vector<std::string> releases = used_tokens(builder, id);
     releases.push_back("schema:" + schema);
+    builder.invalidate(signature_token);
+    // It also provides the name: what calls the name is created after the
+    // old overload is gone (beside a new overload with a defaulted argument
+    // the call would be ambiguous).
     add_simple(builder, Phase::Drop, id, "drop " + describe(id),
                "the routine is not in the desired schema",
                {{Statement::DropFunction,
                  std::string("DROP ") + keyword + function_target(schema, *current)}},
-               {}, {}, {token}, releases);
+               {token}, {}, {token, signature_token}, releases);
     return;
   }
   if (desired->sql_body && builder.version() < 140000) {
@@ -107,6 +114,7 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
         (current->returns == desired->returns && current->args == desired->args &&
          current->is_procedure == desired->is_procedure);
     std::vector<Sql> statements;
+    if (!replace_in_place) builder.invalidate(signature_token);
     if (!replace_in_place) {
       statements.push_back({Statement::DropFunctionToReplace,
                             std::string("DROP ") +
@@ -119,7 +127,9 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
                replace_in_place ? "CREATE OR REPLACE swaps the definition atomically"
                                 : "the signature's result changes: drop and create in one "
                                   "transaction",
-               statements, {token}, requires_, {},
+               statements, {token}, requires_,
+               replace_in_place ? std::vector<std::string>{}
+                                : std::vector<std::string>{signature_token},
                current ? used_tokens(builder, id) : std::vector<std::string>{});
   }
   maybe_comment(builder, id, keyword, function_target(schema, *desired),

@@ -58,73 +58,190 @@ namespace {
 // Views and materialized views.
 // ---------------------------------------------------------------------------
 
+// The token of what `dependency` references: its table or view, and the
+// column's token when it references one column of a table. Empty for kinds a
+// view's ordering does not need.
+std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency) {
+  const auto& referenced = dependency.referenced;
+  switch (referenced.kind) {
+    case ObjectKind::Table:
+      if (!dependency.referenced_column.empty()) {
+        return {table_token(referenced.schema, referenced.name),
+                column_token(referenced.schema, referenced.name, dependency.referenced_column)};
+      }
+      return {table_token(referenced.schema, referenced.name)};
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      return {"view:" + referenced.schema + "." + referenced.name};
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      // The routine's token is by name ("func:s.f"), its id by signature.
+      // The routine's name token orders the view after the routine is
+      // created; its signature's token ("routine:s.f(integer)") says the
+      // plan drops it (rules_routines.cpp).
+      return {"func:" + referenced.schema + "." +
+                  referenced.name.substr(0, referenced.name.find('(')),
+              "routine:" + referenced.schema + "." + referenced.name};
+    case ObjectKind::Schema:
+    case ObjectKind::Extension:
+    case ObjectKind::Column:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Sequence:
+    case ObjectKind::Enum:
+    case ObjectKind::Domain:
+    case ObjectKind::CompositeType:
+    case ObjectKind::Trigger:
+      break;
+  }
+  return {};
+}
+
+bool is_view_dependency(const schemas::Dependency& dependency, const std::string& schema,
+                        const std::string& name) {
+  const auto& dependent = dependency.dependent;
+  return (dependent.kind == ObjectKind::View || dependent.kind == ObjectKind::MaterializedView) &&
+         dependent.schema == schema && dependent.name == name;
+}
+
 // Tokens a current view or materialized view uses, from the catalog's
 // dependencies.
 std::vector<std::string> dependency_tokens(const schemas::Database& current,
                                            const std::string& schema, const std::string& name) {
   std::vector<std::string> tokens;
   for (const auto& dependency : current.facts.dependencies) {
-    const auto& dependent = dependency.dependent;
-    if ((dependent.kind != ObjectKind::View && dependent.kind != ObjectKind::MaterializedView) ||
-        dependent.schema != schema || dependent.name != name) {
-      continue;
-    }
-    const auto& referenced = dependency.referenced;
-    switch (referenced.kind) {
-      case ObjectKind::Table:
-        tokens.push_back(table_token(referenced.schema, referenced.name));
-        if (!dependency.referenced_column.empty()) {
-          tokens.push_back(
-              column_token(referenced.schema, referenced.name, dependency.referenced_column));
-        }
-        break;
-      case ObjectKind::View:
-      case ObjectKind::MaterializedView:
-        tokens.push_back("view:" + referenced.schema + "." + referenced.name);
-        break;
-      case ObjectKind::Schema:
-      case ObjectKind::Extension:
-      case ObjectKind::Column:
-      case ObjectKind::PrimaryKey:
-      case ObjectKind::UniqueConstraint:
-      case ObjectKind::CheckConstraint:
-      case ObjectKind::ForeignKey:
-      case ObjectKind::Index:
-      case ObjectKind::Sequence:
-      case ObjectKind::Enum:
-      case ObjectKind::Domain:
-      case ObjectKind::CompositeType:
-      case ObjectKind::Function:
-      case ObjectKind::Procedure:
-      case ObjectKind::Trigger:
-        break;
-    }
+    if (!is_view_dependency(dependency, schema, name)) continue;
+    for (auto& token : referenced_tokens(dependency)) tokens.push_back(std::move(token));
   }
   return tokens;
 }
 
-// Current views and materialized views that must be dropped and recreated
-// because something they use is dropped or retyped, transitively.
-std::set<std::string> views_to_recreate(Builder& builder) {
-  std::set<std::string> invalid = builder.invalidated();
-  std::set<std::string> recreate;
+// Why CREATE OR REPLACE VIEW cannot turn a view with the output columns
+// `before` into one with `after`, or nullopt when it can. The server keeps a
+// view's columns (view.c, checkViewColumns): the new query must give the
+// same columns first, with the same names and types, in order, and may add
+// columns after them.
+std::optional<std::string> incompatible_columns(const std::vector<schemas::ViewColumn>& before,
+                                                const std::vector<schemas::ViewColumn>& after) {
+  for (size_t column_idx = 0; column_idx < before.size(); ++column_idx) {
+    const auto& was = before[column_idx];
+    if (column_idx >= after.size()) {
+      return "column \"" + was.name + "\" would be dropped";
+    }
+    const auto& is = after[column_idx];
+    if (is.name != was.name) {
+      return "column " + std::to_string(column_idx + 1) + " would change from \"" + was.name +
+             "\" to \"" + is.name + "\"";
+    }
+    if (is.type != was.type) {
+      return "column \"" + was.name + "\" would change its type from " + was.type + " to " +
+             is.type;
+    }
+  }
+  return std::nullopt;
+}
+
+// Why each current view or materialized view is dropped and recreated around
+// the plan's changes, by its token ("view:s.v").
+using Recreations = std::map<std::string, std::string>;
+
+// A current view or materialized view that the desired model keeps but that
+// cannot be changed in place: its reason, else nullopt. Views whose output
+// columns either side's catalog did not give (a model not read from a
+// server) are left to CREATE OR REPLACE.
+template <typename View>
+std::optional<std::string> replaced_by_drop(const Builder& builder, const std::string& schema,
+                                            const View& current, const View& desired,
+                                            bool materialized) {
+  bool changed = normalize_expression(current.definition) !=
+                     normalize_expression(desired.definition) ||
+                 current.options != desired.options;
+  if constexpr (std::is_same_v<View, schemas::MaterializedView>) {
+    changed = changed || current.with_data != desired.with_data;
+  }
+  if (!changed) return std::nullopt;
+  if (materialized) return std::string("a materialized view cannot be replaced in place");
+  const std::string key = schema + "." + current.name;
+  const auto& before = builder.current().facts.view_columns;
+  const auto& after = builder.desired().facts.view_columns;
+  const auto was = before.find(key);
+  const auto is = after.find(key);
+  if (was == before.end() || is == after.end()) return std::nullopt;
+  if (auto problem = incompatible_columns(was->second, is->second)) {
+    return "its columns change (" + *problem +
+           "), which CREATE OR REPLACE VIEW refuses: drop it and create it";
+  }
+  return std::nullopt;
+}
+
+// `view "s.v"`, `column "c" of table "s.t"`: what a dependency references.
+std::string referenced_label(const schemas::Dependency& dependency) {
+  const auto& referenced = dependency.referenced;
+  if (referenced.kind == ObjectKind::Table && !dependency.referenced_column.empty()) {
+    return describe(
+        ObjectId{ObjectKind::Column, referenced.schema, referenced.name, dependency.referenced_column});
+  }
+  return describe(ObjectId{referenced.kind, referenced.schema, "", referenced.name});
+}
+
+// Current views and materialized views that must be dropped and recreated,
+// with why: the ones that cannot be changed in place, and, transitively,
+// every one that uses a table or column the plan drops or retypes or a view
+// it recreates (the server refuses to drop or retype what a view uses).
+Recreations views_to_recreate(Builder& builder) {
+  Recreations recreate;
+  const auto& current = builder.current();
+  for (const auto& schema : current.schemas) {
+    const schemas::Schema* wanted = schemas::find_schema(builder.desired(), schema.name);
+    if (wanted == nullptr) continue;
+    for (const auto& view : schema.views) {
+      const auto* desired = schemas::find_named(wanted->views, view.name);
+      if (desired == nullptr) continue;
+      if (auto reason = replaced_by_drop(builder, schema.name, view, *desired, false)) {
+        recreate["view:" + schema.name + "." + view.name] = *reason;
+      }
+    }
+    for (const auto& view : schema.materialized_views) {
+      const auto* desired = schemas::find_named(wanted->materialized_views, view.name);
+      if (desired == nullptr) continue;
+      if (auto reason = replaced_by_drop(builder, schema.name, view, *desired, true)) {
+        recreate["view:" + schema.name + "." + view.name] = *reason;
+      }
+    }
+  }
+  const std::set<std::string>& invalid = builder.invalidated();
   for (bool changed = true; changed;) {
     changed = false;
-    for (const auto& schema : builder.current().schemas) {
-      auto visit = [&](const std::string& name) {
-        const std::string token = "view:" + schema.name + "." + name;
-        if (recreate.count(token) != 0) return;
-        for (const auto& used : dependency_tokens(builder.current(), schema.name, name)) {
-          if (invalid.count(used) != 0) {
-            recreate.insert(token);
-            invalid.insert(token);
-            changed = true;
-            return;
-          }
+    // What each view not yet recreated uses that goes away, sorted: the
+    // same plan gives the same words whatever order the catalog listed.
+    std::map<std::string, std::set<std::string>> found;
+    for (const auto& dependency : current.facts.dependencies) {
+      const auto& dependent = dependency.dependent;
+      if (dependent.kind != ObjectKind::View && dependent.kind != ObjectKind::MaterializedView) {
+        continue;
+      }
+      const std::string token = "view:" + dependent.schema + "." + dependent.name;
+      if (recreate.count(token) != 0) continue;
+      for (const auto& used : referenced_tokens(dependency)) {
+        if (recreate.count(used) != 0) {
+          found[token].insert(referenced_label(dependency) + " (recreated)");
+        } else if (invalid.count(used) != 0) {
+          const auto kind = dependency.referenced.kind;
+          const bool routine = kind == ObjectKind::Function || kind == ObjectKind::Procedure;
+          found[token].insert(referenced_label(dependency) +
+                              (routine ? " (dropped or replaced by drop and create)"
+                                       : " (dropped or retyped)"));
         }
-      };
-      for (const auto& view : schema.views) visit(view.name);
-      for (const auto& view : schema.materialized_views) visit(view.name);
+      }
+    }
+    for (const auto& [token, labels] : found) {
+      std::string uses;
+      for (const auto& used : labels) uses += (uses.empty() ? "" : ", ") + used;
+      recreate[token] = "it uses " + uses + ": drop it first, create it again after";
+      changed = true;
     }
   }
   return recreate;
@@ -132,14 +249,15 @@ std::set<std::string> views_to_recreate(Builder& builder) {
 
 template <typename View>
 void plan_view(Builder& builder, const std::string& schema, const View* current,
-               const View* desired, const std::set<std::string>& recreate, bool materialized) {
+               const View* desired, const Recreations& recreate, bool materialized) {
   const std::string name = desired ? desired->name : current->name;
   const ObjectKind kind = materialized ? ObjectKind::MaterializedView : ObjectKind::View;
   const ObjectId id{kind, schema, "", name};
   const std::string relation = quote_qualified(schema, name);
   const std::string token = "view:" + schema + "." + name;
   const char* keyword = materialized ? "MATERIALIZED VIEW " : "VIEW ";
-  const bool must_recreate = current != nullptr && recreate.count(token) != 0;
+  const auto recreation = current != nullptr ? recreate.find(token) : recreate.end();
+  const bool must_recreate = recreation != recreate.end();
   bool changed =
       current != nullptr && desired != nullptr &&
       (normalize_expression(current->definition) != normalize_expression(desired->definition) ||
@@ -157,8 +275,7 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
         desired ? Phase::Alter : Phase::Drop, id,
         std::string(desired ? "drop (to recreate) " : "drop ") + describe(id),
         desired == nullptr ? "the view is not in the desired schema"
-        : must_recreate    ? "a column or table it uses is dropped or retyped: drop it first, "
-                             "recreate it after"
+        : must_recreate    ? recreation->second
                            : "a materialized view cannot be replaced in place");
     draft.step.statements = {"DROP " + std::string(keyword) + relation};
     builder.statement(draft,
@@ -194,11 +311,25 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
       statement = std::string(create ? "CREATE VIEW " : "CREATE OR REPLACE VIEW ") + relation +
                   options_sql(desired->options) + " AS " + query;
     }
-    auto draft =
-        Builder::make(Phase::Finalize, id, (create ? "create " : "replace ") + describe(id),
-                      create ? "views hold no rows: creating one is catalog-only"
-                             : "CREATE OR REPLACE VIEW swaps the query atomically (the "
-                               "server refuses it if the columns change incompatibly)");
+    std::string rationale =
+        !create ? "CREATE OR REPLACE VIEW swaps the query; its columns stay as they were, new "
+                  "ones after them"
+        : materialized ? "its query runs and its rows are stored"
+                       : "views hold no rows: creating one is catalog-only";
+    std::optional<int64_t> rows;
+    if (materialized && must_recreate) {
+      rows = builder.row_estimate(schema, current->name);
+      const auto stats = builder.current().facts.table_stats.find(schema + "." + current->name);
+      rationale = "recreated: its rows are computed again by its query";
+      if (rows) rationale += " (about " + std::to_string(*rows) + " rows";
+      if (rows && stats != builder.current().facts.table_stats.end()) {
+        rationale += ", " + std::to_string(stats->second.total_bytes) + " bytes now";
+      }
+      if (rows) rationale += ")";
+    }
+    auto draft = Builder::make(Phase::Finalize, id, (create ? "create " : "replace ") + describe(id),
+                               rationale);
+    draft.step.estimated_rows = rows;
     draft.step.statements = {statement};
     builder.statement(draft,
                       materialized ? Statement::CreateMaterializedView
@@ -232,7 +363,7 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
 }  // namespace
 
 void plan_views(Builder& builder) {
-  const std::set<std::string> recreate = views_to_recreate(builder);
+  const Recreations recreate = views_to_recreate(builder);
   for_each_match<schemas::View>(
       builder, [](const schemas::Schema& s) -> const auto& { return s.views; },
       [&](const std::string& schema, const schemas::View* current, const schemas::View* desired) {

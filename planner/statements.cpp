@@ -281,7 +281,8 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::DropConstraint:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
                  TimeoutClass::Catalog, {Hazard::DataLoss});
-    // Dropped to be added again in the same step (a changed definition).
+    // Dropped to be added again (a changed definition): in the same step, or
+    // a step before the type change of a column it uses.
     case Statement::DropConstraintToReplace:
       return row({{Target::Relation, kAccessExclusive}});
     // AT_DropConstraint of a foreign key: RemoveConstraintById opens the

@@ -83,6 +83,38 @@ std::string markdown_text(const std::string& text) {
   return out;
 }
 
+namespace {
+
+// The objects the plan drops and creates again around a change (the steps
+// with the dependent_recreated hazard), each with the step that drops it, the
+// step that creates it again and why; "" when there are none.
+std::string recreated_dependents(const Plan& plan) {
+  std::string rows;
+  for (const auto& step : plan.steps) {
+    if (std::find(step.hazards.begin(), step.hazards.end(), Hazard::DependentRecreated) ==
+        step.hazards.end()) {
+      continue;
+    }
+    std::string again = "—";
+    for (const auto& later : plan.steps) {
+      if (later.id > step.id && later.object == step.object &&
+          std::find(later.hazards.begin(), later.hazards.end(), Hazard::DependentRecreated) ==
+              later.hazards.end()) {
+        again = std::to_string(later.id);
+        break;
+      }
+    }
+    rows += fmt::format("| {} | {} | {} | {} |\n", markdown_text(schemas::describe(step.object)),
+                        step.id, again, markdown_text(step.rationale));
+  }
+  if (rows.empty()) return "";
+  return "\n### Recreated dependents\n\n| Object | Dropped in step | Created again in step | Why "
+         "|\n|---|---|---|---|\n" +
+         rows;
+}
+
+}  // namespace
+
 std::string render_markdown(const Plan& plan) {
   std::set<std::string> tables;
   std::map<std::string, std::vector<std::string>> hazard_steps;
@@ -115,6 +147,7 @@ std::string render_markdown(const Plan& plan) {
     }
   }
   if (plan.steps.empty()) return text + "\nNothing to do: the database matches the schema.\n";
+  text += recreated_dependents(plan);
   text += "\n### Steps\n\n";
   text += "| # | Phase | Step | Lock | Blocks | Duration | Rows | Hazards | Tx |\n";
   text += "|---|---|---|---|---|---|---|---|---|\n";

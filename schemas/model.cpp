@@ -313,6 +313,10 @@ bool operator<(const UnmodelledObject& a, const UnmodelledObject& b) {
          std::tie(b.schema, b.relation, b.kind, b.name, b.detail);
 }
 
+bool operator==(const ViewColumn& a, const ViewColumn& b) {
+  return std::tie(a.name, a.type) == std::tie(b.name, b.type);
+}
+
 std::string describe(const UnmodelledObject& object) {
   std::string text = object.kind;
   const std::string qualified = object.schema.empty() ? "" : object.schema + ".";

@@ -409,6 +409,13 @@ struct Dependency {
   std::string referenced_column;  // empty when the whole object is referenced
 };
 
+// An output column of a view or materialized view, as the catalog has it.
+struct ViewColumn {
+  std::string name;
+  std::string type;  // format_type spelling, e.g. "character varying(20)"
+};
+bool operator==(const ViewColumn& a, const ViewColumn& b);
+
 struct SequenceUsage {
   int64_t last_value = 0;
   bool is_called = false;
@@ -447,6 +454,11 @@ struct CatalogFacts {
   // "schema.table.column" (decided from pg_depend / provolatile).
   std::set<std::string> volatile_defaults;
   std::map<std::string, SequenceUsage> sequence_usage;  // key: "schema.sequence"
+  // Output columns of every view and materialized view read, in order, by
+  // "schema.view": whether CREATE OR REPLACE VIEW can keep a view's columns is
+  // decided from these, on both sides (the desired side's come from the
+  // scratch database). Empty for a model that did not come from a catalog.
+  std::map<std::string, std::vector<ViewColumn>> view_columns;
   // What the model cannot hold, sorted by schema, relation, kind and name.
   std::vector<UnmodelledObject> unmodelled;
   // Digest of the schema as read; a plan records it so the applier can refuse a

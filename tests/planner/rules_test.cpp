@@ -540,6 +540,43 @@ TEST_CASE("a view on a retyped column is dropped first and recreated after", "[p
   CHECK(has_hazard(result.steps[0], Hazard::DependentRecreated));
 }
 
+TEST_CASE("a view whose columns CREATE OR REPLACE cannot keep is dropped and created, with the "
+          "view on it",
+          "[planner]") {
+  auto current = database({table("t", {column("a", "integer"), column("b", "text")})});
+  public_schema(current).views.push_back({"v", "SELECT a, b FROM t"});
+  public_schema(current).views.push_back({"w", "SELECT a FROM v"});
+  current.facts.dependencies.push_back({{schemas::ObjectKind::View, "public", "", "w"},
+                                        {schemas::ObjectKind::View, "public", "", "v"},
+                                        "a"});
+  current.facts.view_columns["public.v"] = {{"a", "integer"}, {"b", "text"}};
+  auto desired = database({table("t", {column("a", "integer"), column("b", "text")})});
+  public_schema(desired).views.push_back({"v", "SELECT a FROM t"});
+  public_schema(desired).views.push_back({"w", "SELECT a FROM v"});
+  desired.facts.view_columns["public.v"] = {{"a", "integer"}};
+  const auto result = plan(current, desired);
+  CHECK(summaries(result) == std::vector<std::string>{"drop (to recreate) view \"public.w\"",
+                                                      "drop (to recreate) view \"public.v\"",
+                                                      "create view \"public.v\"",
+                                                      "create view \"public.w\""});
+  REQUIRE(result.steps.size() == 4);
+  CHECK(result.steps[1].rationale.find("column \"b\" would be dropped") != std::string::npos);
+  CHECK(result.steps[0].rationale.find("it uses view \"public.v\" (recreated)") !=
+        std::string::npos);
+
+  // Adding a column at the end is what CREATE OR REPLACE VIEW can do.
+  desired.facts.view_columns["public.v"] = {{"a", "integer"}, {"b", "text"}, {"c", "text"}};
+  public_schema(desired).views[0].definition = "SELECT a, b, b AS c FROM t";
+  CHECK(summaries(plan(current, desired)) ==
+        std::vector<std::string>{"replace view \"public.v\""});
+  // Without the columns of both sides (a model not read from a server) the
+  // server decides: CREATE OR REPLACE.
+  desired.facts.view_columns.clear();
+  public_schema(desired).views[0].definition = "SELECT a FROM t";
+  CHECK(summaries(plan(current, desired)) ==
+        std::vector<std::string>{"replace view \"public.v\""});
+}
+
 TEST_CASE("other object kinds are created in dependency order", "[planner]") {
   const auto current = database({});
   auto desired = database({});
