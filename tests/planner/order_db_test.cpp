@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/converge.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/test_db.hpp"
 
@@ -14,55 +15,6 @@ using namespace pgshift::testing;
 namespace {
 
 constexpr const char* kPgshift = PGSHIFT_BIN;
-constexpr const char* kPsql = PGSHIFT_PSQL;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-struct PlanRun {
-  int exit_code = -1;
-  std::string plan;
-  std::string messages;
-};
-
-// `pgshift plan --detailed-exitcode` of `yaml` against `db`, every hazard allowed.
-PlanRun run_plan(const TestDatabase& db, const std::string& yaml) {
-  const TempDir dir;
-  const std::string schema = dir.write("schema.yaml", yaml);
-  const std::string output = dir.path() + "/plan";
-  const CommandResult result =
-      run_command({kPgshift, "plan", "--db", db.url(), "--schema", schema, "--allow-hazard", "all",
-                   "--format", "sql", "--detailed-exitcode", "-o", output});
-  PlanRun run;
-  run.exit_code = result.exit_code;
-  run.messages = result.output;
-  if (result.exit_code != 1) run.plan = dir.read("plan");
-  return run;
-}
-
-CommandResult run_psql(const TestDatabase& db, const std::string& sql) {
-  const TempDir dir;
-  return run_command(
-      {kPsql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url(), "-f", dir.write("p.sql", sql)});
-}
-
-// Plans (there must be steps), applies with psql (it must succeed), plans
-// again (nothing must be left); returns the applied SQL.
-std::string converge(const TestDatabase& db, const std::string& yaml) {
-  const PlanRun first = run_plan(db, yaml);
-  INFO(first.messages);
-  REQUIRE(first.exit_code == 2);
-  INFO(first.plan);
-  const CommandResult applied = run_psql(db, first.plan);
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  const PlanRun second = run_plan(db, yaml);
-  INFO(second.messages);
-  INFO(second.plan);
-  REQUIRE(second.exit_code == 0);
-  return first.plan;
-}
 
 // The schema already matches: the plan must be empty (exit 0).
 void plans_nothing(const TestDatabase& db, const std::string& yaml) {
@@ -70,11 +22,6 @@ void plans_nothing(const TestDatabase& db, const std::string& yaml) {
   INFO(run.messages);
   INFO(run.plan);
   REQUIRE(run.exit_code == 0);
-}
-
-std::string checksum(const TestDatabase& db, const std::string& table, const std::string& columns) {
-  return db.scalar("SELECT count(*) || ':' || coalesce(md5(string_agg(ROW(" + columns +
-                   ")::text, ',' ORDER BY id)), '') FROM " + table);
 }
 
 // Position of `part` in `text`; fails the test when absent.

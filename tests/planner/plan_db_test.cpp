@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/converge.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
@@ -20,75 +21,12 @@ using namespace pgshift::testing;
 namespace {
 
 constexpr const char* kPgshift = PGSHIFT_BIN;
-constexpr const char* kPsql = PGSHIFT_PSQL;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// `pgshift plan` of `yaml` against `db`, every hazard allowed.
-struct PlanRun {
-  int exit_code = -1;
-  std::string plan;      // the rendering written with -o
-  std::string messages;  // what pgshift printed
-};
-
-PlanRun run_plan(const TestDatabase& db, const std::string& yaml,
-                 const std::string& format = "sql") {
-  const TempDir dir;
-  const std::string schema = dir.write("schema.yaml", yaml);
-  const std::string output = dir.path() + "/plan";
-  const CommandResult result =
-      run_command({kPgshift, "plan", "--db", db.url(), "--schema", schema, "--allow-hazard", "all",
-                   "--format", format, "--detailed-exitcode", "-o", output});
-  PlanRun run;
-  run.exit_code = result.exit_code;
-  run.messages = result.output;
-  if (result.exit_code != 1) run.plan = dir.read("plan");
-  return run;
-}
-
-// Runs a SQL script on `db` with psql, stopping at the first error.
-CommandResult run_psql(const TestDatabase& db, const std::string& sql) {
-  const TempDir dir;
-  const std::string script = dir.write("plan.sql", sql);
-  return run_command({kPsql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url(), "-f", script});
-}
-
-// Plans `yaml` against `db` (a plan must be produced), applies the SQL with
-// psql (it must succeed), plans again (nothing must be left to do) and
-// returns the applied SQL.
-std::string converge(const TestDatabase& db, const std::string& yaml) {
-  const PlanRun first = run_plan(db, yaml);
-  INFO(first.messages);
-  REQUIRE(first.exit_code == 2);
-  INFO(first.plan);
-  // Plain SQL: no psql meta-command (a line starting with a backslash).
-  CHECK_FALSE(first.plan.rfind("\\", 0) == 0);
-  CHECK_FALSE(contains(first.plan, "\n\\"));
-  const CommandResult applied = run_psql(db, first.plan);
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  const PlanRun second = run_plan(db, yaml);
-  INFO(second.messages);
-  INFO(second.plan);
-  REQUIRE(second.exit_code == 0);
-  return first.plan;
-}
-
-// Row count and digest of `columns` of `table`, in id order: equal before
-// and after a migration when the migration kept every value.
-std::string checksum(const TestDatabase& db, const std::string& table,
-                     const std::string& columns) {
-  return db.scalar("SELECT count(*) || ':' || coalesce(md5(string_agg(ROW(" + columns +
-                   ")::text, ',' ORDER BY id)), '') FROM " + table);
 }
 
 // public.t (id, name, qty) with 2000 rows, analyzed.
