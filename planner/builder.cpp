@@ -164,6 +164,14 @@ void Builder::statement(StepDraft& draft, Statement statement, const Targets& ta
       case Target::TablesUsingDomain:
         for (const auto& user : targets.domain_users) lock(user.schema, user.name, mode, false);
         break;
+      case Target::Partitions:
+        for (const auto& partition : targets.partitions) {
+          lock(partition.schema, partition.name, mode, true);
+        }
+        break;
+      case Target::ParentIndex:
+        if (targets.parent) lock(targets.parent->schema, targets.parent_index, mode, false);
+        break;
     }
   }
   // A relation the plan creates or the catalog shows empty has nothing to

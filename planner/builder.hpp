@@ -78,6 +78,8 @@ struct Targets {
   std::string index;                        // Target::Index: the index it names
   std::vector<QualifiedName> referenced;    // Target::Referenced
   std::optional<QualifiedName> parent;      // Target::PartitionParent
+  std::string parent_index;                 // Target::ParentIndex, in the parent's schema
+  std::vector<QualifiedName> partitions;    // Target::Partitions
   std::vector<QualifiedName> domain_users;  // Target::TablesUsingDomain
   // False when the relation is created by the plan or the catalog shows it
   // empty: a blocking scan or rewrite of it is instant.

@@ -211,4 +211,27 @@ void plan_triggers(TableContext& table);
 // rules_tables.cpp: replica identity and the table's comment.
 void plan_table_attributes(TableContext& table);
 
+// ---------------------------------------------------------------------------
+// Partitioned tables (an index or key is built on each partition, then
+// attached to the parent's).
+// ---------------------------------------------------------------------------
+
+// Whether `name` names a relation (table, view, sequence, index) of `schema`
+// in either model.
+bool relation_name_taken(const Builder& builder, const std::string& schema,
+                         const std::string& name);
+// The partitions of a table in the current catalog that the desired schema
+// keeps under the same parent and bound.
+std::vector<const schemas::Table*> kept_partitions(const Builder& builder,
+                                                   const std::string& schema,
+                                                   const std::string& table);
+// The schema of a table of the current model.
+std::string schema_of(const Builder& builder, const schemas::Table* table);
+// A free name for the partition's copy of the parent's index or key `name`
+// ("<partition>_<name>", numbered if taken); recorded in `chosen`
+// ("schema.name") so one plan does not choose it twice.
+std::string partition_member_name(const Builder& builder, const std::string& schema,
+                                  const std::string& partition, const std::string& name,
+                                  std::set<std::string>& chosen);
+
 }  // namespace pgshift::planner::detail

@@ -90,4 +90,70 @@ void maybe_comment(Builder& builder, const ObjectId& id, const std::string& what
              {}, {token}, {}, {}, relation != nullptr ? *relation : Targets{});
 }
 
+// Whether `name` names a relation (table, view, sequence, index) of `schema`
+// in either model: a partition's index must not take one.
+bool relation_name_taken(const Builder& builder, const std::string& schema,
+                         const std::string& name) {
+  for (const schemas::Database* db : {&builder.current(), &builder.desired()}) {
+    const auto* found = schemas::find_schema(*db, schema);
+    if (found == nullptr) continue;
+    for (const auto& table : found->tables) {
+      if (table.name == name || schemas::find_named(table.indexes, name) != nullptr) return true;
+    }
+    for (const auto& view : found->materialized_views) {
+      if (view.name == name || schemas::find_named(view.indexes, name) != nullptr) return true;
+    }
+    if (schemas::find_named(found->views, name) != nullptr ||
+        schemas::find_named(found->sequences, name) != nullptr) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The partitions of a table, in the current catalog and kept by the desired
+// schema (a partition the plan drops goes before the index is built; one it
+// creates gets its index from ATTACH PARTITION).
+std::vector<const schemas::Table*> kept_partitions(const Builder& builder,
+                                                   const std::string& schema,
+                                                   const std::string& table) {
+  std::vector<const schemas::Table*> partitions;
+  for (const auto& current_schema : builder.current().schemas) {
+    for (const auto& candidate : current_schema.tables) {
+      if (!candidate.partition_of || candidate.partition_of->parent_schema != schema ||
+          candidate.partition_of->parent_table != table) {
+        continue;
+      }
+      const auto* kept = schemas::find_table(builder.desired(), current_schema.name,
+                                             candidate.name);
+      if (kept != nullptr && kept->partition_of == candidate.partition_of) {
+        partitions.push_back(&candidate);
+      }
+    }
+  }
+  return partitions;
+}
+
+std::string schema_of(const Builder& builder, const schemas::Table* table) {
+  for (const auto& current_schema : builder.current().schemas) {
+    for (const auto& candidate : current_schema.tables) {
+      if (&candidate == table) return current_schema.name;
+    }
+  }
+  return {};
+}
+
+std::string partition_member_name(const Builder& builder, const std::string& schema,
+                                  const std::string& partition, const std::string& name,
+                                  std::set<std::string>& chosen) {
+  std::string candidate = truncate_name(partition + "_" + name);
+  for (int suffix = 1; relation_name_taken(builder, schema, candidate) ||
+                       chosen.count(schema + "." + candidate) != 0;
+       ++suffix) {
+    candidate = truncate_name(partition + "_" + name + std::to_string(suffix));
+  }
+  chosen.insert(schema + "." + candidate);
+  return candidate;
+}
+
 }  // namespace pgshift::planner::detail

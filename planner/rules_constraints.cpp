@@ -2,6 +2,7 @@
 // CONCURRENTLY, then attached), CHECK and FOREIGN KEY (NOT VALID, then
 // VALIDATE), and their drops.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -51,6 +52,115 @@ StepDraft drop_constraint_draft(TableContext& table, ObjectKind kind, const std:
   return draft;
 }
 
+// A key of a populated partitioned table, which cannot build CONCURRENTLY:
+// each partition gets the key first (its unique index built CONCURRENTLY,
+// then attached with ADD CONSTRAINT ... USING INDEX; a partitioned partition
+// the same way, one level down), then the parent's ADD CONSTRAINT finds a
+// matching key on every partition and attaches them instead of building:
+// catalog only, under a brief ACCESS EXCLUSIVE on the parent and partitions.
+void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
+                         const std::string& name, const std::vector<std::string>& columns,
+                         const std::vector<std::string>& include, bool nulls_not_distinct,
+                         bool deferrable, bool initially_deferred, const std::string& drop_old,
+                         const std::vector<std::string>& replacing_releases) {
+  Builder& builder = table.builder;
+  const bool primary = kind == ObjectKind::PrimaryKey;
+  const ObjectId id = table.id(kind, name);
+  const char* kind_name = schemas::object_kind_name(kind);
+  std::vector<std::string> needs;
+  for (const auto& column : columns) {
+    needs.push_back(table.column_token_of(column));
+    if (primary) needs.push_back(not_null_token(table.schema, table.desired.name, column));
+  }
+  std::set<std::string> chosen;
+  auto attach_all = [&](const std::string& schema, const std::string& relation) {
+    Targets targets = on_relation(schema, relation);
+    for (const auto& partition : builder.with_partitions(schema, relation)) {
+      if (!(partition.schema == schema && partition.name == relation)) {
+        targets.partitions.push_back(partition);
+      }
+    }
+    return targets;
+  };
+  std::function<void(const std::string&, const std::string&)> on_partitions =
+      [&](const std::string& schema, const std::string& relation) {
+        for (const schemas::Table* partition : kept_partitions(builder, schema, relation)) {
+          const std::string partition_schema = schema_of(builder, partition);
+          const std::string quoted = quote_qualified(partition_schema, partition->name);
+          const std::string child = partition_member_name(builder, partition_schema,
+                                                          partition->name, name, chosen);
+          const std::string where = "\"" + child + "\" on " +
+                                    label("table", partition_schema, partition->name);
+          const bool populated = builder.populated(partition_schema, partition->name);
+          const std::string add = "ALTER TABLE " + quoted + " ADD ";
+          if (partition->partition_by) {
+            on_partitions(partition_schema, partition->name);
+            auto draft = Builder::make(Phase::Validate, id, "add the key " + where,
+                                       "its partitions have the key: it is attached, not built");
+            draft.step.statements = {
+                add + unique_definition(child, columns, include, nulls_not_distinct, deferrable,
+                                        initially_deferred, primary)};
+            builder.statement(draft, Statement::AddKeyAttachingPartitions,
+                              attach_all(partition_schema, partition->name));
+            require_all(draft, needs);
+            chain.add(std::move(draft));
+          } else if (!populated) {
+            auto draft = Builder::make(Phase::Constrain, id, "add the key " + where,
+                                       "rule 11: the partition is empty: the index build is instant");
+            draft.step.statements = {
+                add + unique_definition(child, columns, include, nulls_not_distinct, deferrable,
+                                        initially_deferred, primary)};
+            builder.statement(draft, Statement::AddKey,
+                              on_relation(partition_schema, partition->name, false));
+            require_all(draft, needs);
+            chain.add(std::move(draft));
+          } else {
+            auto build = Builder::make(
+                Phase::Constrain, id, "build the unique index " + where,
+                "rule 7: CREATE UNIQUE INDEX CONCURRENTLY lets reads and writes go on");
+            build.step.statements = {"CREATE UNIQUE INDEX CONCURRENTLY " + quote_ident(child) +
+                                     " ON " + quoted + " (" + quote_ident_list(columns) + ")" +
+                                     include_clause(include) +
+                                     (nulls_not_distinct ? " NULLS NOT DISTINCT" : "")};
+            builder.statement(build, Statement::CreateIndexConcurrently,
+                              on_relation(partition_schema, partition->name));
+            build.step.estimated_rows = builder.row_estimate(partition_schema, partition->name);
+            require_all(build, needs);
+            build.requires_.push_back("name:" + partition_schema + "." + child);
+            chain.add(std::move(build));
+            auto attach = Builder::make(
+                Phase::Validate, id, "add the key " + where + " using its index",
+                "ADD CONSTRAINT ... USING INDEX only records the constraint");
+            attach.step.statements = {add + "CONSTRAINT " + quote_ident(child) +
+                                      (primary ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
+                                      quote_ident(child) +
+                                      deferrable_clause(deferrable, initially_deferred)};
+            builder.statement(attach, Statement::AddKeyUsingIndex,
+                              on_relation(partition_schema, partition->name));
+            chain.add(std::move(attach));
+          }
+        }
+      };
+  on_partitions(table.schema, table.current->name);
+  auto draft = Builder::make(
+      Phase::Validate, id, "add " + table.of(kind_name, name),
+      "a partitioned table cannot build CONCURRENTLY: every partition has the key already, so "
+      "ADD CONSTRAINT attaches theirs and builds nothing");
+  if (!drop_old.empty()) {
+    draft.step.statements.push_back(drop_old);
+    builder.statement(draft, Statement::DropConstraintToReplace, table.on());
+    draft.releases = replacing_releases;
+  }
+  draft.step.statements.push_back(table.alter() + "ADD " +
+                                  unique_definition(name, columns, include, nulls_not_distinct,
+                                                    deferrable, initially_deferred, primary));
+  builder.statement(draft, Statement::AddKeyAttachingPartitions,
+                    attach_all(table.schema, table.current->name));
+  require_all(draft, needs);
+  draft.provides.push_back(key_token(table.schema, table.desired.name, columns));
+  chain.add(std::move(draft));
+}
+
 // Rule 7: PRIMARY KEY and UNIQUE. On a populated table the index is built
 // CONCURRENTLY and then attached; `replacing` is the constraint it replaces.
 void add_key(TableContext& table, ObjectKind kind, const std::string& name,
@@ -82,6 +192,11 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
     require_all(draft, column_tokens);
     draft.provides.push_back(key_token(table.schema, table.desired.name, columns));
     chain.add(std::move(draft));
+    return;
+  }
+  if (table.current != nullptr && table.current->partition_by) {
+    add_partitioned_key(table, chain, kind, name, columns, include, nulls_not_distinct, deferrable,
+                        initially_deferred, drop_old, replacing_releases);
     return;
   }
   const std::string index_name = replacing ? truncate_name(name + "_pgshift_new") : name;

@@ -1,6 +1,7 @@
 // Rule 8: indexes of tables and materialized views, built and dropped
 // CONCURRENTLY on populated relations, rebuilt under a temporary name.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -114,22 +115,119 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     draft.provides.push_back("name:" + schema + "." + name);
     return draft;
   };
+  // A populated partitioned table: the index is created ON ONLY the parent
+  // (catalog only, invalid until every partition has one attached), each
+  // partition's index is built CONCURRENTLY (or created ON ONLY and filled
+  // the same way when the partition is partitioned itself), then attached.
+  // Writes wait only for the instant ON ONLY and ATTACH steps.
+  std::set<std::string> chosen_names;  // "schema.name" of partitions' indexes
+  std::function<void(Chain&, const schemas::Index&, const std::string&, const std::string&,
+                     const std::string&, const std::optional<std::string>&, int)>
+      build_on_partitions = [&](Chain& chain, const schemas::Index& index,
+                                const std::string& table_schema, const std::string& table,
+                                const std::string& name,
+                                const std::optional<std::string>& attach_to, int depth) {
+        const std::string quoted_table = quote_qualified(table_schema, table);
+        const ObjectId id{ObjectKind::Index, schema, relation, index.name};
+        const auto* current_table = schemas::find_table(builder.current(), table_schema, table);
+        const bool table_partitioned = current_table != nullptr && current_table->partition_by;
+        const bool table_populated = builder.populated(table_schema, table);
+        const std::string where = "index \"" + name + "\" on " + label("table", table_schema, table);
+        if (table_partitioned) {
+          auto only = Builder::make(Phase::Constrain, id, "create " + where + " alone (ON ONLY)",
+                                    "a partitioned table cannot build CONCURRENTLY: its index is "
+                                    "created ON ONLY it (catalog only), each partition's is built "
+                                    "CONCURRENTLY and attached");
+          std::string text = index_sql(quoted_table, index, name, false);
+          text.replace(text.find(" ON ") + 4, 0, "ONLY ");
+          only.step.statements = {text};
+          builder.statement(only, Statement::CreateIndexOnOnly,
+                            on_relation(table_schema, table, table_populated));
+          only.requires_.push_back("name:" + table_schema + "." + name);
+          if (depth == 0) {
+            only.provides.push_back("index:" + schema + "." + index.name);
+            // A partition the plan drops goes first: the index would stay
+            // invalid waiting for its partition's index otherwise.
+            for (const auto& current_schema : builder.current().schemas) {
+              for (const auto& candidate : current_schema.tables) {
+                if (candidate.partition_of && candidate.partition_of->parent_schema == schema &&
+                    candidate.partition_of->parent_table == relation &&
+                    schemas::find_table(builder.desired(), current_schema.name, candidate.name) ==
+                        nullptr) {
+                  only.requires_.push_back("name:" + current_schema.name + "." + candidate.name);
+                }
+              }
+            }
+          }
+          for (const auto& key : index.keys) {
+            if (key.column && depth == 0) {
+              only.requires_.push_back(column_token(schema, relation, *key.column));
+            }
+          }
+          const auto partitions = kept_partitions(builder, table_schema, table);
+          if (depth == 0 && partitions.empty()) {
+            if (const auto columns = referenceable_columns(index)) {
+              only.provides.push_back(key_token(schema, relation, *columns));
+            }
+          }
+          chain.add(std::move(only));
+          for (const schemas::Table* partition : partitions) {
+            const std::string partition_schema = schema_of(builder, partition);
+            const std::string child =
+                partition_member_name(builder, partition_schema, partition->name, index.name,
+                                      chosen_names);
+            build_on_partitions(chain, index, partition_schema, partition->name, child, name,
+                                depth + 1);
+          }
+        } else {
+          auto draft = Builder::make(
+              Phase::Constrain, id, "build " + where + " for the partitioned index",
+              table_populated ? "rule 8: CREATE INDEX CONCURRENTLY lets reads and writes go on"
+                              : "rule 11: the partition is empty: a plain build is instant");
+          draft.step.statements = {index_sql(quoted_table, index, name, table_populated)};
+          builder.statement(draft,
+                            table_populated ? Statement::CreateIndexConcurrently
+                                            : Statement::CreateIndex,
+                            on_relation(table_schema, table, table_populated));
+          if (table_populated) draft.step.estimated_rows = builder.row_estimate(table_schema, table);
+          chain.add(std::move(draft));
+        }
+        if (!attach_to) return;
+        const auto* partition = schemas::find_table(builder.current(), table_schema, table);
+        const auto& parent = *partition->partition_of;
+        auto attach = Builder::make(
+            Phase::Constrain, id,
+            "attach " + where + " to \"" + *attach_to + "\"",
+            "ALTER INDEX ... ATTACH PARTITION is catalog only; the partitioned index is valid "
+            "once every partition's index is attached");
+        attach.step.statements = {"ALTER INDEX " +
+                                  quote_qualified(parent.parent_schema, *attach_to) +
+                                  " ATTACH PARTITION " + quote_qualified(table_schema, name)};
+        Targets targets = on_relation(table_schema, table, table_populated);
+        targets.index = name;
+        targets.parent = QualifiedName{parent.parent_schema, parent.parent_table};
+        targets.parent_index = *attach_to;
+        builder.statement(attach, Statement::AttachPartitionIndex, targets);
+        if (depth == 1) {
+          // The last attach makes the index valid: keys referencing it come after.
+          if (const auto columns = referenceable_columns(index)) {
+            attach.provides.push_back(key_token(schema, relation, *columns));
+          }
+        }
+        chain.add(std::move(attach));
+      };
+  auto build_step = [&](Chain& chain, const schemas::Index& index, const std::string& name,
+                        std::string summary, std::string rationale) {
+    if (populated && partitioned) {
+      build_on_partitions(chain, index, schema, relation, name, std::nullopt, 0);
+    } else {
+      chain.add(build(index, name, std::move(summary), std::move(rationale)));
+    }
+  };
   const char* build_rationale =
       concurrently ? "rule 8: CREATE INDEX CONCURRENTLY lets reads and writes go on"
       : populated  ? "a partitioned table cannot build CONCURRENTLY: writes wait for the build"
                    : "rule 11: the table is new or empty: a plain build is instant";
-  if (populated && partitioned) {
-    for (const auto& index : desired) {
-      const auto* before = current ? schemas::find_named(*current, index.name) : nullptr;
-      if (before == nullptr || !same_index(*before, index)) {
-        builder.diagnose(plans::Severity::Warning,
-                         {ObjectKind::Index, schema, relation, index.name},
-                         on(index.name) +
-                             " is built without CONCURRENTLY (partitioned table): "
-                             "writes wait for the build");
-      }
-    }
-  }
   for (const auto& [before, wanted] : match_by_name(current, desired)) {
     if (wanted == nullptr) {
       auto draft = drop(before->name, false, "drop " + on(before->name),
@@ -149,17 +247,17 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     const ObjectId id{ObjectKind::Index, schema, relation, index.name};
     Chain chain(builder);
     if (before == nullptr) {
-      chain.add(build(index, index.name, "create " + on(index.name), build_rationale));
+      build_step(chain, index, index.name, "create " + on(index.name), build_rationale);
     } else if (!before->valid) {
       auto dropped = drop(index.name, true, "drop the invalid " + on(index.name),
                           "rule 8: a failed CONCURRENTLY build left it INVALID; rebuild it");
       dropped.step.phase = Phase::Constrain;
       chain.add(std::move(dropped));
-      chain.add(build(index, index.name, "rebuild " + on(index.name), build_rationale));
+      build_step(chain, index, index.name, "rebuild " + on(index.name), build_rationale);
     } else if (!same_index(*before, index)) {
       const std::string temporary = truncate_name(index.name + "_pgshift_new");
-      chain.add(build(index, temporary, "build the new definition of " + on(index.name),
-                      std::string(build_rationale) + "; built under a temporary name"));
+      build_step(chain, index, temporary, "build the new definition of " + on(index.name),
+                 std::string(build_rationale) + "; built under a temporary name");
       auto dropped = drop(index.name, true, "drop the old definition of " + on(index.name),
                           "rule 8: the new definition is already built");
       dropped.step.phase = Phase::Constrain;

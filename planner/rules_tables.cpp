@@ -32,6 +32,19 @@ namespace {
 // Whole tables.
 // ---------------------------------------------------------------------------
 
+// A new partition joins after its parent's new indexes exist: ATTACH gives
+// it a copy of each (it is empty), and a partitioned index created ON ONLY
+// the parent would otherwise stay invalid waiting for the partition's.
+void require_parent_indexes(const Builder& builder, StepDraft& draft,
+                            const schemas::PartitionOf& parent) {
+  const auto* desired_parent =
+      schemas::find_table(builder.desired(), parent.parent_schema, parent.parent_table);
+  if (desired_parent == nullptr) return;
+  for (const auto& index : desired_parent->indexes) {
+    draft.requires_.push_back("index:" + parent.parent_schema + "." + index.name);
+  }
+}
+
 void create_table(Builder& builder, const std::string& schema, const schemas::Table& desired) {
   TableContext table{builder,
                      schema,
@@ -56,6 +69,9 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
   }
   if (desired.partition_of) {
     const auto& parent = *desired.partition_of;
+    // A partition partitioned in turn.
+    const std::string partitioned_by =
+        desired.partition_by ? partition_by_sql(*desired.partition_by) : std::string();
     const std::string parent_relation = quote_qualified(parent.parent_schema, parent.parent_table);
     const bool parent_exists = schemas::find_table(builder.current(), parent.parent_schema,
                                                    parent.parent_table) != nullptr;
@@ -66,7 +82,7 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
           "created alone, then attached: the parent is never locked ACCESS "
           "EXCLUSIVE";
       draft.step.statements = {"CREATE TABLE " + table.relation + " (LIKE " + parent_relation +
-                               " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"};
+                               " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)" + partitioned_by};
       draft.requires_.push_back(table_token(parent.parent_schema, parent.parent_table));
       builder.statement(draft, Statement::CreateTableLike,
                         on_relation(schema, desired.name, false));
@@ -82,13 +98,15 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
       Targets targets = on_relation(schema, desired.name, false);
       targets.parent = QualifiedName{parent.parent_schema, parent.parent_table};
       builder.statement(attach, Statement::AttachPartition, targets);
+      require_parent_indexes(builder, attach, parent);
       chain.add(std::move(attach));
     } else {
       draft.step.statements = {"CREATE TABLE " + table.relation + " PARTITION OF " +
-                               parent_relation + " " + parent.bound};
+                               parent_relation + " " + parent.bound + partitioned_by};
       Targets targets = on_relation(schema, desired.name, false);
       targets.parent = QualifiedName{parent.parent_schema, parent.parent_table};
       builder.statement(draft, Statement::CreatePartitionOf, targets);
+      require_parent_indexes(builder, draft, parent);
       builder.add(std::move(draft));
     }
   } else {
@@ -136,6 +154,17 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
     }
   }
   if (!comment.step.statements.empty()) builder.add(std::move(comment));
+  if (desired.partition_of) {
+    // A partition is created without its own keys and checks (those it
+    // inherits come with ATTACH): they are added to the empty table.
+    schemas::Table bare;
+    bare.name = desired.name;
+    bare.partition_of = desired.partition_of;
+    TableContext created{builder, schema, &bare, desired, false, std::nullopt, table.relation};
+    plan_primary_key(created);
+    plan_unique_constraints(created);
+    plan_check_constraints(created);
+  }
   plan_foreign_keys(table);
   plan_relation_indexes(builder, schema, desired.name, nullptr, desired.indexes, false,
                         desired.partition_by.has_value());
@@ -232,6 +261,15 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
                            label("table", schema, desired.name) +
                            "; detach it and attach the new partition");
     }
+    // Its own keys, checks, foreign keys, indexes and triggers (those it
+    // inherits are not in either model) are planned like any table's.
+    plan_primary_key(table);
+    plan_unique_constraints(table);
+    plan_check_constraints(table);
+    plan_foreign_keys(table);
+    plan_relation_indexes(builder, schema, desired.name, &current.indexes, desired.indexes,
+                          table.populated, desired.partition_by.has_value());
+    plan_triggers(table);
     plan_table_attributes(table);
     return;
   }

@@ -251,6 +251,13 @@ StatementRow statement_row(Statement statement, int version) {
     // (the columns are NOT NULL already).
     case Statement::AddKeyUsingIndex:
       return row({{Target::Relation, kAccessExclusive}});
+    // The same on a partitioned table whose every partition has a matching
+    // key already: [indexcmds] DefineIndex attaches each partition's index
+    // and constraint instead of building one, holding AccessExclusiveLock on
+    // the parent (AT_AddConstraint) and ShareLock on every partition (as
+    // CREATE INDEX); catalog-only.
+    case Statement::AddKeyAttachingPartitions:
+      return row({{Target::Relation, kAccessExclusive}, {Target::Partitions, LockMode::Share}});
     // [tablecmds] AT_AddConstraint, CONSTR_FOREIGN: ShareRowExclusiveLock on
     // the table and the referenced table (triggers are added to both);
     // [alter] "ADD FOREIGN KEY requires a SHARE ROW EXCLUSIVE lock on the
@@ -306,6 +313,19 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::CreateIndexConcurrently:
       return row({{Target::Relation, LockMode::ShareUpdateExclusive}}, DurationClass::OnlineScan,
                  TimeoutClass::Concurrent, {Hazard::NonTransactional}, false);
+    // [indexcmds] DefineIndex with ONLY on a partitioned table: ShareLock on
+    // the parent alone, no partition is visited and nothing is built (the
+    // index stays invalid until every partition has one attached).
+    case Statement::CreateIndexOnOnly:
+      return row({{Target::Relation, LockMode::Share}});
+    // [tablecmds] ATExecAttachPartitionIdx / RangeVarCallbackForAttachIndex:
+    // the partition's index AccessExclusiveLock, the partitioned index
+    // ShareUpdateExclusiveLock, both tables AccessShareLock; catalog only.
+    case Statement::AttachPartitionIndex:
+      return row({{Target::Relation, LockMode::AccessShare},
+                  {Target::PartitionParent, LockMode::AccessShare},
+                  {Target::Index, kAccessExclusive},
+                  {Target::ParentIndex, LockMode::ShareUpdateExclusive}});
     // [tablecmds] RenameRelation: an index is renamed under
     // ShareUpdateExclusiveLock from PostgreSQL 12 (AccessExclusiveLock
     // before); its table is not locked.

@@ -85,6 +85,7 @@ namespace pgshift::planner {
   X(AddCheckNotValid, "add_check_not_valid")                                       \
   X(AddKey, "add_key")                                                             \
   X(AddKeyUsingIndex, "add_key_using_index")                                       \
+  X(AddKeyAttachingPartitions, "add_key_attaching_partitions")                     \
   X(AddForeignKey, "add_foreign_key")                                              \
   X(AddForeignKeyNotValid, "add_foreign_key_not_valid")                            \
   X(ValidateCheck, "validate_check")                                               \
@@ -97,6 +98,8 @@ namespace pgshift::planner {
   /* Indexes */                                                                    \
   X(CreateIndex, "create_index")                                                   \
   X(CreateIndexConcurrently, "create_index_concurrently")                          \
+  X(CreateIndexOnOnly, "create_index_on_only")                                     \
+  X(AttachPartitionIndex, "attach_partition_index")                                \
   X(RenameIndex, "rename_index")                                                   \
   X(DropIndex, "drop_index")                                                       \
   X(DropIndexConcurrently, "drop_index_concurrently")                              \
@@ -143,6 +146,8 @@ enum class Target {
   Referenced,         // the other table: a foreign key's referenced table, a sequence's owner
   PartitionParent,    // the parent of the partition it creates, attaches or drops
   TablesUsingDomain,  // every table with a column of the domain it alters
+  ParentIndex,        // the partitioned index a partition's index is attached to
+  Partitions,         // every partition of the partitioned table it names
 };
 
 struct TargetLock {

@@ -24,14 +24,6 @@ void plans_nothing(const TestDatabase& db, const std::string& yaml) {
   REQUIRE(run.exit_code == 0);
 }
 
-// Position of `part` in `text`; fails the test when absent.
-size_t position(const std::string& text, const std::string& part) {
-  const size_t at = text.find(part);
-  INFO("looking for: " << part);
-  REQUIRE(at != std::string::npos);
-  return at;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------

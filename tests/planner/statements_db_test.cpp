@@ -252,6 +252,14 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::AddKeyUsingIndex:
       return {"CREATE UNIQUE INDEX u2 ON t.a (n); ALTER TABLE t.a ALTER COLUMN n SET NOT NULL",
               "ALTER TABLE t.a ADD CONSTRAINT u2 UNIQUE USING INDEX u2", on_a()};
+    case Statement::AddKeyAttachingPartitions:
+      return {kPartitioned +
+                  "CREATE TABLE t.p1 PARTITION OF t.p FOR VALUES FROM (0) TO (100);"
+                  "CREATE TABLE t.p2 PARTITION OF t.p FOR VALUES FROM (100) TO (200);"
+                  "ALTER TABLE t.p1 ADD CONSTRAINT p1_u UNIQUE (id);"
+                  "ALTER TABLE t.p2 ADD CONSTRAINT p2_u UNIQUE (id);",
+              "ALTER TABLE t.p ADD CONSTRAINT p_u UNIQUE (id)",
+              {{Target::Relation, {"t.p"}}, {Target::Partitions, {"t.p1", "t.p2"}}}};
     case Statement::AddForeignKey:
       return {"", "ALTER TABLE t.a ADD CONSTRAINT fk FOREIGN KEY (ref) REFERENCES t.r (id)",
               on_a_and_r()};
@@ -279,6 +287,19 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
       return {"", "CREATE INDEX a_v_idx ON t.a (v)", on_a()};
     case Statement::CreateIndexConcurrently:
       return {"", "CREATE INDEX CONCURRENTLY a_v_idx ON t.a (v)", on_a()};
+    case Statement::CreateIndexOnOnly:
+      return {kPartitioned + "CREATE TABLE t.p1 PARTITION OF t.p FOR VALUES FROM (0) TO (100);",
+              "CREATE INDEX p_id_idx ON ONLY t.p (id)",
+              {{Target::Relation, {"t.p"}}}};
+    case Statement::AttachPartitionIndex:
+      return {kPartitioned +
+                  "CREATE TABLE t.p1 PARTITION OF t.p FOR VALUES FROM (0) TO (100);"
+                  "CREATE INDEX p_id_idx ON ONLY t.p (id); CREATE INDEX p1_id_idx ON t.p1 (id);",
+              "ALTER INDEX t.p_id_idx ATTACH PARTITION t.p1_id_idx",
+              {{Target::Relation, {"t.p1"}},
+               {Target::PartitionParent, {"t.p"}},
+               {Target::Index, {"t.p1_id_idx"}},
+               {Target::ParentIndex, {"t.p_id_idx"}}}};
     case Statement::RenameIndex:
       return {"CREATE INDEX a_v_idx ON t.a (v)",
               "ALTER INDEX t.a_v_idx RENAME TO a_v_idx2",

@@ -107,6 +107,9 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::RenameConstraint:
     case Statement::CreateIndex:
     case Statement::CreateIndexConcurrently:
+    case Statement::CreateIndexOnOnly:
+    case Statement::AddKeyAttachingPartitions:
+    case Statement::AttachPartitionIndex:
     case Statement::RenameIndex:
     case Statement::CreateTrigger:
     case Statement::CreateOrReplaceTrigger:

@@ -18,6 +18,14 @@ inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// Position of `part` in `text`; fails the test when absent.
+inline size_t position(const std::string& text, const std::string& part) {
+  const size_t at = text.find(part);
+  INFO("looking for: " << part);
+  REQUIRE(at != std::string::npos);
+  return at;
+}
+
 // `pgshift plan --detailed-exitcode` of a YAML against a database, every
 // hazard allowed.
 struct PlanRun {
