@@ -289,11 +289,116 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
 }
 
 // Rule 6: foreign keys NOT VALID, then VALIDATE; both tables are locked.
+// A foreign key from a populated partitioned table, which cannot take one
+// NOT VALID (before PostgreSQL 18): each partition gets it first (NOT VALID,
+// then VALIDATE; a partitioned partition the same way, one level down), then
+// the parent's ADD CONSTRAINT finds a matching valid key on every partition
+// and attaches them without a scan.
+void add_partitioned_foreign_key(TableContext& table, Chain& chain, const schemas::ForeignKey& fk,
+                                 const schemas::ForeignKey* replacing) {
+  Builder& builder = table.builder;
+  const ObjectId id = table.id(ObjectKind::ForeignKey, fk.name);
+  std::vector<std::string> needs;
+  for (const auto& column : fk.columns) needs.push_back(table.column_token_of(column));
+  for (const auto& column : fk.ref_columns) {
+    needs.push_back(column_token(fk.ref_schema, fk.ref_table, column));
+  }
+  needs.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
+  std::set<std::string> chosen;
+  auto attaching = [&](const std::string& schema, const std::string& relation) {
+    Targets targets = on_relation(schema, relation);
+    for (const auto& partition : builder.with_partitions(schema, relation)) {
+      if (!(partition.schema == schema && partition.name == relation)) {
+        targets.partitions.push_back(partition);
+      }
+    }
+    targets.referenced = builder.with_partitions(fk.ref_schema, fk.ref_table);
+    return targets;
+  };
+  std::function<void(const std::string&, const std::string&)> on_partitions =
+      [&](const std::string& schema, const std::string& relation) {
+        for (const schemas::Table* partition : kept_partitions(builder, schema, relation)) {
+          const std::string partition_schema = schema_of(builder, partition);
+          const std::string alter =
+              "ALTER TABLE " + quote_qualified(partition_schema, partition->name) + " ";
+          schemas::ForeignKey copy = fk;
+          copy.name = partition_member_name(builder, partition_schema, partition->name, fk.name,
+                                            chosen);
+          const std::string where =
+              "\"" + copy.name + "\" on " + label("table", partition_schema, partition->name);
+          if (partition->partition_by) {
+            on_partitions(partition_schema, partition->name);
+            auto draft = Builder::make(Phase::Validate, id, "add the foreign key " + where,
+                                       "its partitions have the key, valid: it is attached, not "
+                                       "checked again");
+            draft.step.statements = {alter + "ADD " + foreign_key_definition(copy)};
+            builder.statement(draft, Statement::AddForeignKeyAttachingPartitions,
+                              attaching(partition_schema, partition->name));
+            require_all(draft, needs);
+            chain.add(std::move(draft));
+            continue;
+          }
+          const bool populated = builder.populated(partition_schema, partition->name);
+          Targets targets = on_relation(partition_schema, partition->name, populated);
+          targets.referenced = builder.with_partitions(fk.ref_schema, fk.ref_table);
+          auto draft = Builder::make(
+              Phase::Constrain, id, "add the foreign key " + where,
+              populated ? "rule 6: NOT VALID skips the scan; VALIDATE follows under a weaker lock"
+                        : "rule 11: the partition is empty: nothing to check");
+          draft.step.statements = {alter + "ADD " + foreign_key_definition(copy) +
+                                   (populated ? " NOT VALID" : "")};
+          builder.statement(draft,
+                            populated ? Statement::AddForeignKeyNotValid
+                                      : Statement::AddForeignKey,
+                            targets);
+          require_all(draft, needs);
+          chain.add(std::move(draft));
+          if (!populated) continue;
+          auto validate = Builder::make(
+              Phase::Validate, id, "validate the foreign key " + where,
+              "VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the referenced "
+              "table): reads and writes go on");
+          validate.step.statements = {alter + "VALIDATE CONSTRAINT " + quote_ident(copy.name)};
+          builder.statement(validate, Statement::ValidateForeignKey, targets);
+          validate.step.estimated_rows = builder.row_estimate(partition_schema, partition->name);
+          chain.add(std::move(validate));
+        }
+      };
+  on_partitions(table.schema, table.current->name);
+  auto draft = Builder::make(
+      Phase::Validate, id, "add " + table.of("foreign key", fk.name),
+      "a partitioned table cannot add a foreign key NOT VALID: every partition has it, valid, "
+      "so ADD CONSTRAINT attaches theirs and checks no row");
+  if (replacing != nullptr) {
+    draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " +
+                                    quote_ident(replacing->name));
+    builder.statement(draft, Statement::DropForeignKeyToReplace,
+                      table.with_referenced(replacing->ref_schema, replacing->ref_table));
+  }
+  draft.step.statements.push_back(table.alter() + "ADD " + foreign_key_definition(fk));
+  builder.statement(draft, Statement::AddForeignKeyAttachingPartitions,
+                    attaching(table.schema, table.current->name));
+  require_all(draft, needs);
+  chain.add(std::move(draft));
+}
+
 void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
                      const schemas::ForeignKey* replacing, bool only_validate) {
   Builder& builder = table.builder;
   const ObjectId id = table.id(ObjectKind::ForeignKey, fk.name);
   Chain chain(builder);
+  const bool partitioned = table.current != nullptr && table.current->partition_by;
+  if (partitioned && !only_validate && !fk.validated && builder.version() < 180000) {
+    builder.diagnose(plans::Severity::Error, id,
+                     table.of("foreign key", fk.name) +
+                         " cannot be NOT VALID (validated: false): a partitioned table takes "
+                         "foreign keys NOT VALID from PostgreSQL 18 only");
+    return;
+  }
+  if (partitioned && table.populated && !only_validate) {
+    add_partitioned_foreign_key(table, chain, fk, replacing);
+    return;
+  }
   if (!only_validate) {
     auto draft = Builder::make(
         Phase::Constrain, id, "add " + table.of("foreign key", fk.name),

@@ -266,6 +266,16 @@ StatementRow statement_row(Statement statement, int version) {
       return row({{Target::Relation, LockMode::ShareRowExclusive},
                   {Target::Referenced, LockMode::ShareRowExclusive}},
                  DurationClass::BlockingScan, TimeoutClass::Rewrite);
+    // On a partitioned table whose every partition has a matching valid
+    // key: [tablecmds] addFkRecurseReferencing attaches each partition's key
+    // (tryAttachPartitionForeignKey) and checks no row. SHARE ROW EXCLUSIVE
+    // on the table and its partitions; the referenced table is locked ACCESS
+    // EXCLUSIVE while the partitions' own action triggers on it are removed
+    // (RemoveTriggerById), briefly.
+    case Statement::AddForeignKeyAttachingPartitions:
+      return row({{Target::Relation, LockMode::ShareRowExclusive},
+                  {Target::Partitions, LockMode::ShareRowExclusive},
+                  {Target::Referenced, kAccessExclusive}});
     case Statement::AddForeignKeyNotValid:
       return row({{Target::Relation, LockMode::ShareRowExclusive},
                   {Target::Referenced, LockMode::ShareRowExclusive}});

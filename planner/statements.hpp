@@ -86,6 +86,7 @@ namespace pgshift::planner {
   X(AddKey, "add_key")                                                             \
   X(AddKeyUsingIndex, "add_key_using_index")                                       \
   X(AddKeyAttachingPartitions, "add_key_attaching_partitions")                     \
+  X(AddForeignKeyAttachingPartitions, "add_foreign_key_attaching_partitions")       \
   X(AddForeignKey, "add_foreign_key")                                              \
   X(AddForeignKeyNotValid, "add_foreign_key_not_valid")                            \
   X(ValidateCheck, "validate_check")                                               \

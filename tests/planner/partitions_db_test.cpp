@@ -180,3 +180,38 @@ TEST_CASE("a partition's own indexes, checks and keys are planned, on existing a
   CHECK_THROWS(db.exec("INSERT INTO ev VALUES (-1, '2026-06-01', 'x')"));
   CHECK(checksum(db, "ev", "id, at, note") != kept);  // ev_2023 was dropped
 }
+
+TEST_CASE("a foreign key from a populated partitioned table is added and validated on each "
+          "partition, then attached by the parent without a scan",
+          "[planner][db][partitions]") {
+  TestDatabase db;
+  db.exec(kEvents);
+  db.exec("DROP TABLE ev_2023; CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM "
+          "('2026-01-01') TO ('2027-01-01');"
+          "CREATE TABLE notes (note text PRIMARY KEY);"
+          "INSERT INTO notes SELECT 'n' || g FROM generate_series(1, 3000) g;");
+  const std::string kept = checksum(db, "ev", "id, at, note");
+  const std::string yaml =
+      events_yaml("        foreign_keys:\n"
+                  "          - { name: ev_note_fkey, columns: [note], references: notes(note) }\n") +
+      "      notes:\n"
+      "        columns:\n"
+      "          note: { type: text, nullable: false }\n"
+      "        primary_key: [note]\n";
+  const std::string sql = converge(db, yaml);
+  // NOT VALID only on the partitions (the server refuses it on a
+  // partitioned table before 18), each validated before the parent's.
+  CHECK(contains(sql, "ALTER TABLE public.ev_2024 ADD CONSTRAINT ev_2024_ev_note_fkey FOREIGN "
+                      "KEY (note) REFERENCES public.notes (note) NOT VALID"));
+  CHECK(contains(sql, "ALTER TABLE public.ev_2024 VALIDATE CONSTRAINT ev_2024_ev_note_fkey"));
+  CHECK_FALSE(contains(sql, "ALTER TABLE public.ev ADD CONSTRAINT ev_note_fkey FOREIGN KEY (note) "
+                            "REFERENCES public.notes (note) NOT VALID"));
+  CHECK(position(sql, "VALIDATE CONSTRAINT ev_2025_b_ev_note_fkey") <
+        position(sql, "ALTER TABLE public.ev ADD CONSTRAINT ev_note_fkey"));
+  CHECK(db.scalar("SELECT string_agg(conrelid::regclass::text, ',' ORDER BY "
+                  "conrelid::regclass::text) FROM pg_constraint WHERE contype = 'f' AND "
+                  "conparentid <> 0 AND convalidated") ==
+        "ev_2024,ev_2025,ev_2025_a,ev_2025_b,ev_2026");
+  CHECK_THROWS(db.exec("INSERT INTO ev VALUES (1, '2024-06-01', 'no such note')"));
+  CHECK(checksum(db, "ev", "id, at, note") == kept);
+}

@@ -260,6 +260,17 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
                   "ALTER TABLE t.p2 ADD CONSTRAINT p2_u UNIQUE (id);",
               "ALTER TABLE t.p ADD CONSTRAINT p_u UNIQUE (id)",
               {{Target::Relation, {"t.p"}}, {Target::Partitions, {"t.p1", "t.p2"}}}};
+    case Statement::AddForeignKeyAttachingPartitions:
+      return {kPartitioned +
+                  "CREATE TABLE t.p1 PARTITION OF t.p FOR VALUES FROM (0) TO (100);"
+                  "CREATE TABLE t.p2 PARTITION OF t.p FOR VALUES FROM (100) TO (200);"
+                  "INSERT INTO t.p VALUES (1, 1), (150, 2);"
+                  "ALTER TABLE t.p1 ADD CONSTRAINT p1_fk FOREIGN KEY (rid) REFERENCES t.r (id);"
+                  "ALTER TABLE t.p2 ADD CONSTRAINT p2_fk FOREIGN KEY (rid) REFERENCES t.r (id);",
+              "ALTER TABLE t.p ADD CONSTRAINT p_fk FOREIGN KEY (rid) REFERENCES t.r (id)",
+              {{Target::Relation, {"t.p"}},
+               {Target::Partitions, {"t.p1", "t.p2"}},
+               {Target::Referenced, {"t.r"}}}};
     case Statement::AddForeignKey:
       return {"", "ALTER TABLE t.a ADD CONSTRAINT fk FOREIGN KEY (ref) REFERENCES t.r (id)",
               on_a_and_r()};

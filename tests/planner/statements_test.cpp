@@ -109,6 +109,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::CreateIndexConcurrently:
     case Statement::CreateIndexOnOnly:
     case Statement::AddKeyAttachingPartitions:
+    case Statement::AddForeignKeyAttachingPartitions:
     case Statement::AttachPartitionIndex:
     case Statement::RenameIndex:
     case Statement::CreateTrigger:
