@@ -255,9 +255,11 @@ StatementRow statement_row(Statement statement, int version) {
     // key already: [indexcmds] DefineIndex attaches each partition's index
     // and constraint instead of building one, holding AccessExclusiveLock on
     // the parent (AT_AddConstraint) and ShareLock on every partition (as
-    // CREATE INDEX); catalog-only.
+    // CREATE INDEX) up to 17; from 18 the partitions are locked
+    // AccessExclusiveLock too (statements_db_test on 18); catalog-only.
     case Statement::AddKeyAttachingPartitions:
-      return row({{Target::Relation, kAccessExclusive}, {Target::Partitions, LockMode::Share}});
+      return row({{Target::Relation, kAccessExclusive},
+                  {Target::Partitions, version >= 180000 ? kAccessExclusive : LockMode::Share}});
     // [tablecmds] AT_AddConstraint, CONSTR_FOREIGN: ShareRowExclusiveLock on
     // the table and the referenced table (triggers are added to both);
     // [alter] "ADD FOREIGN KEY requires a SHARE ROW EXCLUSIVE lock on the
@@ -330,12 +332,14 @@ StatementRow statement_row(Statement statement, int version) {
       return row({{Target::Relation, LockMode::Share}});
     // [tablecmds] ATExecAttachPartitionIdx / RangeVarCallbackForAttachIndex:
     // the partition's index AccessExclusiveLock, the partitioned index
-    // ShareUpdateExclusiveLock, both tables AccessShareLock; catalog only.
+    // ShareUpdateExclusiveLock (AccessExclusiveLock on 11), both tables
+    // AccessShareLock; catalog only.
     case Statement::AttachPartitionIndex:
       return row({{Target::Relation, LockMode::AccessShare},
                   {Target::PartitionParent, LockMode::AccessShare},
                   {Target::Index, kAccessExclusive},
-                  {Target::ParentIndex, LockMode::ShareUpdateExclusive}});
+                  {Target::ParentIndex,
+                   version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive}});
     // [tablecmds] RenameRelation: an index is renamed under
     // ShareUpdateExclusiveLock from PostgreSQL 12 (AccessExclusiveLock
     // before); its table is not locked.
