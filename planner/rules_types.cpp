@@ -45,6 +45,179 @@ Targets domain_users(const schemas::Database& current, const std::string& schema
   return targets;
 }
 
+bool uses_type(const std::string& type, const std::string& schema, const std::string& token) {
+  const auto tokens = type_tokens(type, schema);
+  return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
+}
+
+// Labels removed or reordered: PostgreSQL cannot drop or move an enum value,
+// so the type is replaced. In one transaction: the old type is renamed out
+// of the way, the new one created under the name with the desired labels,
+// every column of a table that keeps the type converted through text (its
+// default dropped and set again around the conversion), and the old type
+// dropped. Objects whose definition names the type or a converted column
+// (domains, composite types, routines, views, CHECKs, index expressions and
+// predicates) would keep the old type: the change is refused naming them.
+void replace_enum(Builder& builder, const std::string& schema, const schemas::Enum& current,
+                  const schemas::Enum& desired) {
+  const ObjectId id{ObjectKind::Enum, schema, "", current.name};
+  const std::string type = quote_qualified(schema, current.name);
+  const std::string token = type_token_of(schema, current.name);
+  const std::string old_name = truncate_name(current.name + "_pgshift_old");
+  std::vector<std::string> blockers;
+  for (const auto& other : builder.current().schemas) {
+    for (const auto& domain : other.domains) {
+      if (uses_type(domain.base_type, other.name, token)) {
+        blockers.push_back(label("domain", other.name, domain.name));
+      }
+    }
+    for (const auto& composite : other.composite_types) {
+      for (const auto& attribute : composite.attributes) {
+        if (uses_type(attribute.type, other.name, token)) {
+          blockers.push_back(label("type", other.name, composite.name));
+          break;
+        }
+      }
+    }
+    for (const auto& function : other.functions) {
+      bool uses = expression_words(function.returns).count(current.name) != 0;
+      for (const auto& arg : function.args) uses = uses || uses_type(arg.type, other.name, token);
+      if (uses) {
+        blockers.push_back(label("routine", other.name, schemas::function_signature(function)));
+      }
+    }
+  }
+  struct Conversion {
+    std::string schema;
+    const schemas::Table* table;
+    const schemas::Column* column;
+    const schemas::Column* desired;
+  };
+  std::vector<Conversion> conversions;
+  for (const auto& other : builder.current().schemas) {
+    for (const auto& table : other.tables) {
+      if (table.partition_of) continue;  // converted with its parent
+      const auto* kept = schemas::find_table(builder.desired(), other.name, table.name);
+      for (const auto& column : table.columns) {
+        if (!uses_type(column.type, other.name, token)) continue;
+        const auto* wanted = kept ? schemas::find_named(kept->columns, column.name) : nullptr;
+        // A column the plan drops or retypes away from the enum goes first.
+        if (wanted == nullptr || !uses_type(wanted->type, other.name, token)) continue;
+        conversions.push_back({other.name, &table, &column, wanted});
+        const auto words_use = [&](const std::string& text) {
+          return expression_words(text).count(column.name) != 0;
+        };
+        for (const auto& check : table.check_constraints) {
+          if (words_use(check.expression)) {
+            blockers.push_back(
+                member_label("check constraint", check.name, other.name, table.name));
+          }
+        }
+        for (const auto& index : table.indexes) {
+          bool uses = index.where && words_use(*index.where);
+          for (const auto& key : index.keys) {
+            uses = uses || (key.expression && words_use(*key.expression));
+          }
+          if (uses) blockers.push_back(member_label("index", index.name, other.name, table.name));
+        }
+        for (const auto& dependency : builder.current().facts.dependencies) {
+          if (dependency.referenced.schema == other.name &&
+              dependency.referenced.name == table.name &&
+              dependency.referenced_column == column.name &&
+              (dependency.dependent.kind == ObjectKind::View ||
+               dependency.dependent.kind == ObjectKind::MaterializedView)) {
+            blockers.push_back(label(schemas::object_kind_name(dependency.dependent.kind),
+                                     dependency.dependent.schema, dependency.dependent.name));
+          }
+        }
+      }
+    }
+  }
+  if (!blockers.empty()) {
+    std::sort(blockers.begin(), blockers.end());
+    blockers.erase(std::unique(blockers.begin(), blockers.end()), blockers.end());
+    std::string list;
+    for (const auto& blocker : blockers) list += (list.empty() ? "" : ", ") + blocker;
+    builder.diagnose(plans::Severity::Error, id,
+                     "cannot remove or reorder labels of " + describe(id) +
+                         " (hazard enum_value_removal): the type is replaced by a new one, and " +
+                         list + " would keep the old; change them in a plan of their own first");
+    return;
+  }
+  std::string removed;
+  for (const auto& enum_label : current.labels) {
+    if (std::find(desired.labels.begin(), desired.labels.end(), enum_label) ==
+        desired.labels.end()) {
+      removed += (removed.empty() ? "" : ", ") + quote_literal(enum_label);
+    }
+  }
+  auto draft = Builder::make(
+      Phase::Alter, id, "replace " + describe(id) + " with one of the desired labels",
+      std::string("PostgreSQL cannot drop or move an enum value: a new type takes the name and "
+                  "every column is converted through text, in one transaction") +
+          (removed.empty() ? "; no label is removed, their order changes"
+                           : "; a row holding " + removed + " makes the step fail, changing "
+                                                            "nothing") +
+          (conversions.empty() ? "" : "; each table using it is rewritten under ACCESS EXCLUSIVE"));
+  draft.step.statements.push_back("ALTER TYPE " + type + " RENAME TO " + quote_ident(old_name));
+  builder.statement(draft, Statement::RenameTypeToReplace, {});
+  draft.step.statements.push_back("CREATE TYPE " + type + " AS ENUM (" +
+                                  labels_sql(desired.labels) + ")");
+  builder.statement(draft, Statement::CreateEnum, {});
+  // One ALTER TABLE per table: one rewrite whatever the number of columns
+  // (DROP DEFAULT runs before the type change, SET DEFAULT after it).
+  std::optional<int64_t> rows;
+  for (size_t first = 0; first < conversions.size();) {
+    const Conversion& head = conversions[first];
+    const bool populated = builder.populated(head.schema, head.table->name);
+    const Targets targets = on_relation(head.schema, head.table->name, populated);
+    std::vector<std::string> actions;
+    size_t next = first;
+    for (; next < conversions.size() && conversions[next].table == head.table; ++next) {
+      const Conversion& conversion = conversions[next];
+      const std::string column = quote_ident(conversion.column->name);
+      std::string array;
+      for (std::string base = normalize_type(conversion.column->type);
+           base.size() >= 2 && base.compare(base.size() - 2, 2, "[]") == 0;
+           base.resize(base.size() - 2)) {
+        array += "[]";
+      }
+      if (conversion.column->default_expr) {
+        actions.push_back("ALTER COLUMN " + column + " DROP DEFAULT");
+        builder.statement(draft, Statement::DropDefault, targets);
+      }
+      actions.push_back("ALTER COLUMN " + column + " TYPE " + type + array + " USING " + column +
+                        "::text" + array + "::" + type + array);
+      builder.statement(draft, Statement::AlterColumnTypeRewrite, targets);
+      if (conversion.column->default_expr && conversion.desired->default_expr) {
+        actions.push_back("ALTER COLUMN " + column + " SET DEFAULT " +
+                          *conversion.desired->default_expr);
+        builder.statement(draft, Statement::SetDefault, targets);
+      }
+      draft.requires_.push_back(
+          column_token(conversion.schema, conversion.table->name, conversion.column->name));
+    }
+    std::string statement = "ALTER TABLE " + quote_qualified(head.schema, head.table->name);
+    for (size_t action_idx = 0; action_idx < actions.size(); ++action_idx) {
+      statement += (action_idx == 0 ? "\n  " : ",\n  ") + actions[action_idx];
+    }
+    draft.step.statements.push_back(statement);
+    if (populated) {
+      const auto estimate = builder.row_estimate(head.schema, head.table->name);
+      if (estimate) rows = rows.value_or(0) + *estimate;
+    }
+    first = next;
+  }
+  draft.step.statements.push_back("DROP TYPE " + quote_qualified(schema, old_name));
+  builder.statement(draft, Statement::DropEnumReplaced, {});
+  draft.step.estimated_rows = rows;
+  draft.requires_.push_back("name:" + schema + "." + old_name);
+  // New users of the type come after it; dropped or retyped ones before.
+  draft.provides.push_back(token);
+  draft.invalidates.push_back(token);
+  builder.add(std::move(draft));
+}
+
 void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum* current,
                const schemas::Enum* desired) {
   const std::string name = desired ? desired->name : current->name;
@@ -73,10 +246,7 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
       }
     }
     if (kept != current->labels) {
-      builder.diagnose(plans::Severity::Error, id,
-                       "cannot remove or reorder labels of " + describe(id) +
-                           " (hazard enum_value_removal): PostgreSQL cannot drop enum values; "
-                           "create a new type and migrate the columns");
+      replace_enum(builder, schema, *current, *desired);
     } else {
       const bool in_transaction_block =
           statement_row(Statement::AlterEnumAddValue, builder.version()).transactional;

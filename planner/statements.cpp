@@ -90,6 +90,16 @@ StatementRow statement_row(Statement statement, int version) {
       if (version >= 120000) return row({});
       return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::NonTransactional},
                  false);
+    // An enum replaced by a new one with other labels: the old type is
+    // renamed out of the way (an object lock only), and dropped once every
+    // column is converted. A row holding a label the new type lacks makes
+    // the conversion, and so the step, fail; the order of labels (ORDER BY)
+    // changes: the reviewer accepts enum_value_removal.
+    case Statement::RenameTypeToReplace:
+      return row({});
+    case Statement::DropEnumReplaced:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog,
+                 {Hazard::EnumValueRemoval});
     // ALTER TYPE ... ADD/ALTER ATTRIBUTE goes through AlterTable on the
     // composite type's pg_class row (relkind 'c', which no query locks).
     case Statement::AlterCompositeType:

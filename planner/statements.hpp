@@ -33,6 +33,8 @@ namespace pgshift::planner {
   /* Types */                                                                      \
   X(CreateEnum, "create_enum")                                                     \
   X(AlterEnumAddValue, "alter_enum_add_value")                                     \
+  X(RenameTypeToReplace, "rename_type_to_replace")                                 \
+  X(DropEnumReplaced, "drop_enum_replaced")                                         \
   X(CreateCompositeType, "create_composite_type")                                  \
   X(AlterCompositeType, "alter_composite_type")                                    \
   X(AlterCompositeTypeDropAttribute, "alter_composite_type_drop_attribute")        \

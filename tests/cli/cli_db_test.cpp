@@ -493,8 +493,10 @@ TEST_CASE("a plan with an error diagnostic is still rendered, the error first, a
           "[cli][db]") {
   TestDatabase db;
   TempDir dir;
-  db.exec("CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE TABLE t (id int, m mood)");
-  // PostgreSQL cannot drop an enum label: the planner refuses with an error.
+  db.exec("CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE TABLE t (id int, m mood);"
+          "CREATE VIEW v AS SELECT m FROM t");
+  // The enum would be replaced, but the view would keep the old type: the
+  // planner refuses with an error.
   const std::string yaml = dir.write("mood.yaml", R"yaml(
 schemas:
   public:
@@ -506,6 +508,8 @@ schemas:
           id: integer
           m: mood
           extra: text
+    views:
+      v: SELECT m FROM t
 )yaml");
   const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--allow-hazard",
                                    "all", "-o", dir.path() + "/plan.md"});

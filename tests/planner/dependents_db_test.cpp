@@ -297,3 +297,114 @@ TEST_CASE("a function gaining a defaulted argument is replaced around the view c
     CHECK(db->scalar("SELECT count(*) FROM pg_proc WHERE proname = 'scaled'") == "1");
   }
 }
+
+// ---------------------------------------------------------------------------
+// Enum labels removed or reordered: the type is replaced in one transaction.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// public.status with four labels; acct uses it in a column with a default
+// and in an array column; 900 rows using three of the labels.
+constexpr const char* kStatusEnum =
+    "CREATE TYPE status AS ENUM ('new', 'old', 'active', 'gone');"
+    "CREATE TABLE acct (id integer PRIMARY KEY, st status NOT NULL DEFAULT 'new', hist status[]);"
+    "INSERT INTO acct SELECT g, (ARRAY['new', 'active', 'old']::status[])[g % 3 + 1],"
+    "  ARRAY['new', 'active']::status[] FROM generate_series(1, 900) g;"
+    "CREATE INDEX acct_st_idx ON acct (st); ANALYZE acct;";
+
+std::string status_yaml(const std::string& labels, const std::string& extra_column = "") {
+  return "schemas:\n"
+         "  public:\n"
+         "    enums:\n"
+         "      status: " +
+         labels +
+         "\n"
+         "    tables:\n"
+         "      acct:\n"
+         "        columns:\n"
+         "          id: { type: integer, nullable: false }\n"
+         "          st: { type: status, nullable: false, default: \"'new'::status\" }\n"
+         "          hist: status[]\n" +
+         extra_column +
+         "        primary_key: [id]\n"
+         "        indexes:\n"
+         "          acct_st_idx: { columns: [st] }\n";
+}
+
+}  // namespace
+
+TEST_CASE("removing and reordering enum labels replaces the type and converts every column, "
+          "keeping the rows",
+          "[planner][db][dependents][enum]") {
+  const std::string yaml = status_yaml("[active, new, old]",
+                                       "          next: { type: status, default: \"'old'::status\" }\n");
+  const std::string text_rows = "id, st::text, hist::text";
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    TestDatabase db;
+    db.exec(kStatusEnum);
+    const std::string kept = checksum(db, "acct", text_rows);
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      CHECK(contains(migrated.sql, "ALTER TYPE public.status RENAME TO status_pgshift_old;\n"
+                                   "CREATE TYPE public.status AS ENUM ('active', 'new', 'old');"));
+      CHECK(contains(migrated.sql, "DROP TYPE public.status_pgshift_old"));
+      CHECK(contains(migrated.markdown, "enum_value_removal"));
+      // The new column is added after the type it uses is replaced.
+      CHECK(migrated.sql.find("ADD COLUMN next") > migrated.sql.find("DROP TYPE"));
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(checksum(db, "acct", text_rows) == kept);
+    CHECK(db.scalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum "
+                    "WHERE enumtypid = 'status'::regtype") == "active,new,old");
+    CHECK(db.scalar("SELECT count(*) FROM pg_type WHERE typname LIKE 'status_pgshift%'") == "0");
+    // The new order sorts; the default and the index work on the new type.
+    CHECK(db.scalar("SELECT st FROM acct ORDER BY st LIMIT 1") == "active");
+    db.exec("INSERT INTO acct (id) VALUES (5000)");
+    CHECK(db.scalar("SELECT st || '/' || next FROM acct WHERE id = 5000") == "new/old");
+    CHECK_THROWS(db.exec("INSERT INTO acct (id, st) VALUES (5001, 'gone')"));
+  }
+}
+
+TEST_CASE("a removed enum label still held by a row fails the replacement and changes nothing",
+          "[planner][db][dependents][enum]") {
+  TestDatabase db;
+  db.exec(kStatusEnum);
+  db.exec("UPDATE acct SET st = 'gone' WHERE id = 7");
+  const std::string kept = checksum(db, "acct", "id, st::text, hist::text");
+  const TempDir dir;
+  const CommandResult applied =
+      run_command({kPgshift, "apply", "--db", db.url(), "--schema",
+                   dir.write("s.yaml", status_yaml("[new, old, active]")), "--allow-hazard",
+                   "all", "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 1);
+  CHECK(contains(applied.output, "invalid input value for enum"));
+  CHECK(checksum(db, "acct", "id, st::text, hist::text") == kept);
+  CHECK(db.scalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum "
+                  "WHERE enumtypid = 'status'::regtype") == "new,old,active,gone");
+}
+
+TEST_CASE("an enum replacement is refused, naming them, when a view or a CHECK uses a column "
+          "of the type",
+          "[planner][db][dependents][enum]") {
+  TestDatabase db;
+  db.exec(kStatusEnum);
+  db.exec("CREATE VIEW active_acct AS SELECT id, st FROM acct;"
+          "ALTER TABLE acct ADD CONSTRAINT acct_st_check CHECK (st <> 'gone')");
+  std::string rendering;
+  const std::string yaml =
+      status_yaml("[gone, new, old, active]") +
+      "        checks:\n"
+      "          acct_st_check: \"st <> 'gone'::status\"\n"
+      "    views:\n"
+      "      active_acct: SELECT id, st FROM acct\n";
+  const CommandResult result = plan(db, yaml, "sql", rendering);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, "cannot remove or reorder labels of enum \"public.status\""));
+  CHECK(contains(result.output, "view \"public.active_acct\""));
+  CHECK(contains(result.output, "check constraint \"acct_st_check\""));
+}

@@ -512,14 +512,36 @@ TEST_CASE("enum labels are added in place; before 12 outside a transaction", "[p
   CHECK(has_hazard(result.steps[0], Hazard::NonTransactional));
 }
 
-TEST_CASE("removing an enum label is refused with enum_value_removal", "[planner]") {
+TEST_CASE("removing an enum label replaces the type in one step carrying enum_value_removal",
+          "[planner]") {
   schemas::Database current = database({});
   public_schema(current).enums.push_back({"mood", {"sad", "happy"}});
   schemas::Database desired = database({});
   public_schema(desired).enums.push_back({"mood", {"happy"}});
   const auto result = plan(current, desired);
+  CHECK(result.diagnostics.empty());
+  REQUIRE(result.steps.size() == 1);
+  CHECK(statements(result) ==
+        std::vector<std::string>{"ALTER TYPE public.mood RENAME TO mood_pgshift_old",
+                                 "CREATE TYPE public.mood AS ENUM ('happy')",
+                                 "DROP TYPE public.mood_pgshift_old"});
+  CHECK(has_hazard(result.steps[0], Hazard::EnumValueRemoval));
+  CHECK(result.steps[0].transactional);
+}
+
+TEST_CASE("an enum replacement is refused when a domain is over the type", "[planner]") {
+  schemas::Database current = database({});
+  public_schema(current).enums.push_back({"mood", {"sad", "happy"}});
+  schemas::Domain domain;
+  domain.name = "good_mood";
+  domain.base_type = "mood";
+  public_schema(current).domains.push_back(domain);
+  schemas::Database desired = current;
+  public_schema(desired).enums[0].labels = {"happy", "sad"};
+  const auto result = plan(current, desired);
   CHECK(result.steps.empty());
   REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].message.find("domain \"public.good_mood\"") != std::string::npos);
   CHECK(result.diagnostics[0].message.find("enum_value_removal") != std::string::npos);
 }
 

@@ -128,7 +128,10 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::AlterCompositeTypeDropAttribute:
       return {"CREATE TYPE t.c AS (x integer, y text)", "ALTER TYPE t.c DROP ATTRIBUTE y", {}};
     case Statement::DropType:
+    case Statement::DropEnumReplaced:
       return {"CREATE TYPE t.e AS ENUM ('a')", "DROP TYPE t.e", {}};
+    case Statement::RenameTypeToReplace:
+      return {"CREATE TYPE t.e AS ENUM ('a')", "ALTER TYPE t.e RENAME TO e_old", {}};
     case Statement::CreateDomain:
       return {"", "CREATE DOMAIN t.d AS integer", {}};
     case Statement::AlterDomainDefault:

@@ -52,6 +52,9 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::DropForeignKeyToReplace:
     case Statement::DropIndexToReplace:
     case Statement::DropIndexConcurrentlyToReplace:
+    // The old enum, every value converted to its replacement (a value the
+    // new type lacks fails the step: enum_value_removal).
+    case Statement::DropEnumReplaced:
     case Statement::DropTriggerToReplace:
     case Statement::DropViewToRecreate:
     case Statement::DropMaterializedViewToRecreate:
@@ -108,6 +111,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::CreateIndex:
     case Statement::CreateIndexConcurrently:
     case Statement::CreateIndexOnOnly:
+    case Statement::RenameTypeToReplace:
     case Statement::AddKeyAttachingPartitions:
     case Statement::AddForeignKeyAttachingPartitions:
     case Statement::AttachPartitionIndex:
