@@ -234,4 +234,8 @@ std::string partition_member_name(const Builder& builder, const std::string& sch
                                   const std::string& partition, const std::string& name,
                                   std::set<std::string>& chosen);
 
+// Whether a trigger's UPDATE OF list or WHEN condition names `column` (the
+// condition by its words: a trigger named by mistake is only recreated).
+bool trigger_uses_column(const schemas::Trigger& trigger, const std::string& column);
+
 }  // namespace pgshift::planner::detail

@@ -320,10 +320,34 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
     draft.step.rationale += "; its default is dropped first and set again after, in the same "
                             "transaction: the server cannot cast it to the new type";
   }
+  // Triggers whose WHEN or UPDATE OF names the column: the server refuses
+  // to change the type under them. Dropped before and created again after,
+  // in the same transaction: no write goes by without them. (One the plan
+  // drops goes in an earlier step: its drop releases the column.)
+  std::vector<const schemas::Trigger*> triggers_around;
+  for (const auto& trigger : table.current->triggers) {
+    if (!trigger_uses_column(trigger, current.name)) continue;
+    const auto* wanted = schemas::find_named(table.desired.triggers, trigger.name);
+    if (wanted == nullptr) continue;
+    triggers_around.push_back(wanted);
+    draft.step.statements.push_back("DROP TRIGGER " + quote_ident(trigger.name) + " ON " +
+                                    table.relation);
+    builder.statement(draft, Statement::DropTriggerToReplace, table.on());
+  }
+  if (!triggers_around.empty()) {
+    draft.step.rationale += "; the triggers using it are dropped first and created again after, "
+                            "in the same transaction: the server refuses the change under them";
+  }
   draft.step.statements.push_back(statement);
   builder.statement(draft,
                     no_rewrite ? Statement::AlterColumnType : Statement::AlterColumnTypeRewrite,
                     table.on());
+  for (const schemas::Trigger* trigger : triggers_around) {
+    draft.step.statements.push_back(
+        trigger_sql(table.relation, *trigger, false, builder.version()));
+    builder.statement(draft, Statement::CreateTrigger, table.on());
+    draft.requires_.push_back("func:" + trigger->function);
+  }
   if (around_default && desired.default_expr) {
     draft.step.statements.push_back(table.alter() + "ALTER COLUMN " + col + " SET DEFAULT " +
                                     *desired.default_expr);

@@ -156,4 +156,10 @@ std::string partition_member_name(const Builder& builder, const std::string& sch
   return candidate;
 }
 
+bool trigger_uses_column(const schemas::Trigger& trigger, const std::string& column) {
+  return std::find(trigger.update_of.begin(), trigger.update_of.end(), column) !=
+             trigger.update_of.end() ||
+         (trigger.when && expression_words(*trigger.when).count(column) != 0);
+}
+
 }  // namespace pgshift::planner::detail

@@ -48,6 +48,12 @@ void plan_triggers(TableContext& table) {
                                table.relation};
       builder.statement(draft, Statement::DropTrigger, table.on());
       draft.releases.push_back("func:" + current->function);
+      // Before a type change of a column it uses (which it would block).
+      for (const auto& column : table.current->columns) {
+        if (trigger_uses_column(*current, column.name)) {
+          draft.releases.push_back(table.column_token_of(column.name));
+        }
+      }
       builder.add(std::move(draft));
       continue;
     }

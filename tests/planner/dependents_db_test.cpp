@@ -408,3 +408,69 @@ TEST_CASE("an enum replacement is refused, naming them, when a view or a CHECK u
   CHECK(contains(result.output, "view \"public.active_acct\""));
   CHECK(contains(result.output, "check constraint \"acct_st_check\""));
 }
+
+TEST_CASE("a column type change under triggers whose WHEN or UPDATE OF uses the column drops and "
+          "creates them around it in one transaction",
+          "[planner][db][dependents]") {
+  const std::string setup =
+      std::string(kFilledTable) +
+      "CREATE TABLE audit (id integer, qty bigint);"
+      "CREATE FUNCTION log_qty() RETURNS trigger LANGUAGE plpgsql AS "
+      "'BEGIN INSERT INTO audit VALUES (NEW.id, NEW.qty); RETURN NEW; END';"
+      "CREATE TRIGGER t_qty_when AFTER UPDATE ON t FOR EACH ROW "
+      "  WHEN (OLD.qty IS DISTINCT FROM NEW.qty) EXECUTE FUNCTION log_qty();"
+      "CREATE TRIGGER t_qty_of AFTER UPDATE OF qty ON t FOR EACH ROW EXECUTE FUNCTION log_qty();"
+      "CREATE TRIGGER t_gone AFTER UPDATE OF qty ON t FOR EACH ROW EXECUTE FUNCTION log_qty();";
+  const std::string yaml =
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      t:\n"
+      "        columns:\n"
+      "          id: { type: integer, nullable: false }\n"
+      "          name: text\n"
+      "          qty: bigint\n"
+      "        primary_key: [id]\n"
+      "        triggers:\n"
+      "          t_qty_when:\n"
+      "            timing: after\n"
+      "            events: [update]\n"
+      "            for_each: row\n"
+      "            function: log_qty\n"
+      "            when: OLD.qty IS DISTINCT FROM NEW.qty\n"
+      "          t_qty_of:\n"
+      "            timing: after\n"
+      "            events: [update]\n"
+      "            update_of: [qty]\n"
+      "            for_each: row\n"
+      "            function: log_qty\n"
+      "      audit:\n"
+      "        columns:\n"
+      "          id: integer\n"
+      "          qty: bigint\n"
+      "    functions:\n"
+      "      log_qty:\n"
+      "        returns: trigger\n"
+      "        language: plpgsql\n"
+      "        body: \"BEGIN INSERT INTO audit VALUES (NEW.id, NEW.qty); RETURN NEW; END\"\n";
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    const TestDatabase db;
+    db.exec(setup);
+    const std::string rows = checksum(db, "t", "id, name, qty");
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      CHECK(contains(migrated.sql, "DROP TRIGGER t_qty_when ON public.t;\n"));
+      CHECK(contains(migrated.sql, "DROP TRIGGER t_gone ON public.t"));
+      CHECK(migrated.sql.find("DROP TRIGGER t_gone") < migrated.sql.find("TYPE bigint"));
+      CHECK(migrated.sql.find("TYPE bigint") < migrated.sql.find("CREATE TRIGGER t_qty_of"));
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(checksum(db, "t", "id, name, qty") == rows);
+    CHECK(db.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                    "'t'::regclass AND attname = 'qty'") == "bigint");
+    db.exec("UPDATE t SET qty = qty + 1 WHERE id = 1");
+    CHECK(db.scalar("SELECT count(*) FROM audit") == "2");  // both kept triggers fired
+  }
+}
