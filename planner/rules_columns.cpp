@@ -291,8 +291,22 @@ bool type_change_without_rewrite(const std::string& from, const std::string& to,
 // automatically ("default for column ... cannot be cast automatically"):
 // it is dropped before the type change and set after, in the same
 // transaction. Returns true when the step set the desired default that way.
+// A generated column stops using the columns of its expression (it is
+// dropped or made plain): before their type changes, which it would block.
+void release_generation_inputs(const TableContext& table, StepDraft& draft,
+                               const schemas::Column& column) {
+  if (!column.generated) return;
+  const auto words = expression_words(*column.generated);
+  for (const auto& other : table.current->columns) {
+    if (other.name != column.name && words.count(other.name) != 0) {
+      draft.releases.push_back(table.column_token_of(other.name));
+    }
+  }
+}
+
 bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column& current,
-                       const schemas::Column& desired) {
+                       const schemas::Column& desired,
+                       const std::vector<const schemas::Column*>& regenerated) {
   Builder& builder = table.builder;
   const std::string from = normalize_type(current.type);
   const std::string to = normalize_type(desired.type);
@@ -307,9 +321,28 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
                                  ? "rule 9: the cast must convert every row: the table and its "
                                    "indexes are rewritten under ACCESS EXCLUSIVE"
                                  : "the table is empty: the rewrite has nothing to copy");
-  std::string statement = table.alter() + "ALTER COLUMN " + col + " TYPE " + desired.type +
+  std::string statement = "ALTER COLUMN " + col + " TYPE " + desired.type +
                           collate_clause(desired.collation);
   if (!no_rewrite) statement += " USING " + col + "::" + desired.type;
+  // Generated columns over it: the server refuses the change under them.
+  // They are dropped and added again in the same ALTER TABLE (one rewrite,
+  // which computes them from the new values); nothing else may use them.
+  std::string dropped_generated;
+  std::string added_generated;
+  for (const schemas::Column* generated : regenerated) {
+    dropped_generated += "DROP COLUMN " + quote_ident(generated->name) + ",\n  ";
+    added_generated += ",\n  ADD COLUMN " + column_definition(*generated, false,
+                                                     effective_not_null(table.desired, *generated));
+    builder.statement(draft, Statement::DropGeneratedColumnToAddAgain, table.on());
+    builder.statement(draft, Statement::AddColumnRewrite, table.on());
+  }
+  if (!regenerated.empty()) {
+    statement = dropped_generated + statement + added_generated;
+    draft.step.rationale += "; the generated columns over it are dropped and added again in the "
+                            "same statement, computed from the new values";
+  }
+  statement = regenerated.empty() ? table.alter() + statement
+                                  : "ALTER TABLE " + table.relation + "\n  " + statement;
   const bool around_default =
       current.default_expr &&
       (!desired.default_expr ||
@@ -342,6 +375,13 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   builder.statement(draft,
                     no_rewrite ? Statement::AlterColumnType : Statement::AlterColumnTypeRewrite,
                     table.on());
+  for (const schemas::Column* generated : regenerated) {
+    if (generated->comment) {
+      draft.step.statements.push_back(comment_sql(
+          "COLUMN", table.relation + "." + quote_ident(generated->name), generated->comment));
+      builder.statement(draft, Statement::CommentOnTableMember, table.on());
+    }
+  }
   for (const schemas::Trigger* trigger : triggers_around) {
     draft.step.statements.push_back(
         trigger_sql(table.relation, *trigger, false, builder.version()));
@@ -367,12 +407,57 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   return around_default;
 }
 
+// What, besides the table itself, uses column `name` (an index, a key, a
+// CHECK, a foreign key, a trigger, a view); empty when nothing does.
+std::string regeneration_blocker(const TableContext& table, const std::string& name) {
+  const auto words_use = [&](const std::optional<std::string>& text) {
+    return text && expression_words(*text).count(name) != 0;
+  };
+  const auto has = [&](const std::vector<std::string>& columns) {
+    return std::find(columns.begin(), columns.end(), name) != columns.end();
+  };
+  const schemas::Table& current = *table.current;
+  for (const auto& index : current.indexes) {
+    bool uses = words_use(index.where) || has(index.include);
+    for (const auto& key : index.keys) {
+      uses = uses || (key.column && *key.column == name) || words_use(key.expression);
+    }
+    if (uses) return table.of("index", index.name);
+  }
+  if (current.primary_key && (has(current.primary_key->columns) ||
+                              has(current.primary_key->include))) {
+    return table.of("primary key", current.primary_key->name);
+  }
+  for (const auto& unique : current.unique_constraints) {
+    if (has(unique.columns) || has(unique.include)) return table.of("unique constraint", unique.name);
+  }
+  for (const auto& check : current.check_constraints) {
+    if (words_use(check.expression)) return table.of("check constraint", check.name);
+  }
+  for (const auto& fk : current.foreign_keys) {
+    if (has(fk.columns)) return table.of("foreign key", fk.name);
+  }
+  for (const auto& trigger : current.triggers) {
+    if (trigger_uses_column(trigger, name)) return table.of("trigger", trigger.name);
+  }
+  for (const auto& dependency : table.builder.current().facts.dependencies) {
+    if (dependency.referenced.schema == table.schema &&
+        dependency.referenced.name == current.name && dependency.referenced_column == name &&
+        dependency.dependent.kind != ObjectKind::Table) {
+      return label(schemas::object_kind_name(dependency.dependent.kind),
+                   dependency.dependent.schema, dependency.dependent.name);
+    }
+  }
+  return {};
+}
+
 // ---------------------------------------------------------------------------
 // Existing columns: rename, type, default, NOT NULL, identity, comment.
 // ---------------------------------------------------------------------------
 
 void alter_column(TableContext& table, const schemas::Column& current,
-                  const schemas::Column& desired) {
+                  const schemas::Column& desired,
+                  const std::vector<const schemas::Column*>& regenerated) {
   Builder& builder = table.builder;
   const ObjectId id = table.id(ObjectKind::Column, desired.name);
   const std::string col = quote_ident(desired.name);
@@ -393,7 +478,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
   bool default_done = false;
   if (normalize_type(current.type) != normalize_type(desired.type) ||
       current.collation != desired.collation) {
-    default_done = alter_column_type(table, chain, current, desired);
+    default_done = alter_column_type(table, chain, current, desired, regenerated);
   }
   if (current.generated && !desired.generated && builder.version() < 130000) {
     // ALTER COLUMN ... DROP EXPRESSION is PostgreSQL 13+.
@@ -407,6 +492,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
                                "DROP EXPRESSION keeps the stored values: catalog-only");
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP EXPRESSION"};
     builder.statement(draft, Statement::DropExpression, table.on());
+    release_generation_inputs(table, draft, current);
     chain.add(std::move(draft));
   } else if (desired.generated &&
              (!current.generated || normalize_expression(*current.generated) !=
@@ -509,6 +595,7 @@ void drop_column(TableContext& table, const schemas::Column& column) {
   table.builder.invalidate(token);
   for (const auto& type : type_tokens(column.type, table.schema)) draft.releases.push_back(type);
   release_sequences(draft, table.schema, column.default_expr);
+  release_generation_inputs(table, draft, column);
   table.builder.add(std::move(draft));
 }
 
@@ -519,14 +606,48 @@ std::string not_null_helper_name(const std::string& column) {
 }
 
 void plan_columns(TableContext& table) {
-  for (const auto& [current, desired] :
-       match_by_name(&table.current->columns, table.desired.columns)) {
+  const auto matches = match_by_name(&table.current->columns, table.desired.columns);
+  // Generated columns over a column whose type changes, by that column's
+  // current name: dropped and added again by its type change.
+  std::map<std::string, std::vector<const schemas::Column*>> regenerated;
+  std::set<std::string> readded;
+  for (const auto& [current, desired] : matches) {
+    if (current == nullptr || desired == nullptr ||
+        (normalize_type(current->type) == normalize_type(desired->type) &&
+         current->collation == desired->collation)) {
+      continue;
+    }
+    for (const auto& generated : table.current->columns) {
+      if (!generated.generated || generated.name == current->name ||
+          expression_words(*generated.generated).count(current->name) == 0) {
+        continue;
+      }
+      const auto* wanted = schemas::find_named(table.desired.columns, generated.name);
+      if (wanted == nullptr || !wanted->generated) continue;  // dropped or made plain first
+      const std::string blocker = regeneration_blocker(table, generated.name);
+      if (!blocker.empty() || readded.count(generated.name) != 0) {
+        table.builder.diagnose(
+            plans::Severity::Error, table.id(ObjectKind::Column, current->name),
+            "cannot change the type of " + table.of("column", current->name) + ": generated " +
+                table.of("column", generated.name) + " over it would be dropped and added again, " +
+                (blocker.empty() ? std::string("and it uses another column whose type changes")
+                                 : "and " + blocker + " uses it") +
+                "; change them in plans of their own");
+        continue;
+      }
+      readded.insert(generated.name);
+      regenerated[current->name].push_back(wanted);
+    }
+  }
+  static const std::vector<const schemas::Column*> kNone;
+  for (const auto& [current, desired] : matches) {
     if (desired == nullptr) {
       drop_column(table, *current);
     } else if (current == nullptr) {
       add_column(table, *desired);
-    } else {
-      alter_column(table, *current, *desired);
+    } else if (readded.count(current->name) == 0) {
+      const auto found = regenerated.find(current->name);
+      alter_column(table, *current, *desired, found == regenerated.end() ? kNone : found->second);
     }
   }
 }

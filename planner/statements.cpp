@@ -228,6 +228,10 @@ StatementRow statement_row(Statement statement, int version) {
       if (version >= 120000) return row({{Target::Relation, kAccessExclusive}});
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::BlockingScan,
                  TimeoutClass::Rewrite, {Hazard::AccessExclusiveScan});
+    // AT_DropColumn for a generated column added again by the same ALTER
+    // TABLE (its values are computed again): nothing is lost.
+    case Statement::DropGeneratedColumnToAddAgain:
+      return row({{Target::Relation, kAccessExclusive}});
     // AT_DropIdentity: drops the identity sequence and its position.
     case Statement::DropIdentity:
     // AT_DropColumn: the values are gone.

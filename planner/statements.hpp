@@ -81,6 +81,7 @@ namespace pgshift::planner {
   X(SetIdentityGeneration, "set_identity_generation")                              \
   X(DropIdentity, "drop_identity")                                                 \
   X(DropColumn, "drop_column")                                                     \
+  X(DropGeneratedColumnToAddAgain, "drop_generated_column_to_add_again")           \
   X(BackfillBatch, "backfill_batch")                                               \
   /* Constraints */                                                                \
   X(AddCheck, "add_check")                                                         \

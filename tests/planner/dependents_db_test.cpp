@@ -474,3 +474,74 @@ TEST_CASE("a column type change under triggers whose WHEN or UPDATE OF uses the 
     CHECK(db.scalar("SELECT count(*) FROM audit") == "2");  // both kept triggers fired
   }
 }
+
+TEST_CASE("a column type change under a generated column drops and adds it again in the same "
+          "ALTER TABLE, with partial and expression indexes over the column kept",
+          "[planner][db][dependents]") {
+  const std::string setup =
+      "CREATE TABLE g (id integer PRIMARY KEY, a integer,"
+      "  doubled integer GENERATED ALWAYS AS (a * 2) STORED, note text);"
+      "INSERT INTO g (id, a, note) SELECT x, x, 'n' || x FROM generate_series(1, 1500) x;"
+      "CREATE INDEX g_a_expr ON g ((a + 1)) WHERE a > 5;"
+      "COMMENT ON COLUMN g.doubled IS 'twice a'; ANALYZE g;";
+  const std::string yaml =
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      g:\n"
+      "        columns:\n"
+      "          id: { type: integer, nullable: false }\n"
+      "          a: bigint\n"
+      "          doubled: { type: bigint, generated: a * 2, comment: twice a }\n"
+      "          note: text\n"
+      "        primary_key: [id]\n"
+      "        indexes:\n"
+      "          g_a_expr: { columns: [{ expression: a + 1 }], where: a > 5 }\n";
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    const TestDatabase db;
+    db.exec(setup);
+    const std::string rows = checksum(db, "g", "id, a, doubled, note");
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      CHECK(contains(migrated.sql, "ALTER TABLE public.g\n  DROP COLUMN doubled,\n  ALTER COLUMN a "
+                                   "TYPE bigint USING a::bigint,\n  ADD COLUMN doubled bigint "
+                                   "GENERATED ALWAYS AS ((a * 2)) STORED;"));
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(checksum(db, "g", "id, a, doubled, note") == rows);
+    CHECK(db.scalar("SELECT col_description('g'::regclass, (SELECT attnum FROM pg_attribute WHERE "
+                    "attrelid = 'g'::regclass AND attname = 'doubled'))") == "twice a");
+    db.exec("INSERT INTO g (id, a) VALUES (9000, 3000000000)");
+    CHECK(db.scalar("SELECT doubled FROM g WHERE id = 9000") == "6000000000");
+  }
+}
+
+TEST_CASE("a column type change under a generated column that an index uses is refused, naming "
+          "both",
+          "[planner][db][dependents]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE g (id integer PRIMARY KEY, a integer,"
+          "  doubled integer GENERATED ALWAYS AS (a * 2) STORED);"
+          "CREATE INDEX g_doubled_idx ON g (doubled);");
+  std::string rendering;
+  const CommandResult result =
+      plan(db,
+           "schemas:\n"
+           "  public:\n"
+           "    tables:\n"
+           "      g:\n"
+           "        columns:\n"
+           "          id: { type: integer, nullable: false }\n"
+           "          a: bigint\n"
+           "          doubled: { type: integer, generated: a * 2 }\n"
+           "        primary_key: [id]\n"
+           "        indexes:\n"
+           "          g_doubled_idx: { columns: [doubled] }\n",
+           "sql", rendering);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, "cannot change the type of column \"a\""));
+  CHECK(contains(result.output, "index \"g_doubled_idx\""));
+}

@@ -55,6 +55,8 @@ bool removes_data_or_definition(Statement statement) {
     // The old enum, every value converted to its replacement (a value the
     // new type lacks fails the step: enum_value_removal).
     case Statement::DropEnumReplaced:
+    // A generated column added again in the same ALTER TABLE, computed anew.
+    case Statement::DropGeneratedColumnToAddAgain:
     case Statement::DropTriggerToReplace:
     case Statement::DropViewToRecreate:
     case Statement::DropMaterializedViewToRecreate:
