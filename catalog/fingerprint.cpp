@@ -81,7 +81,7 @@ void add(Digest& digest, const schemas::Table& table) {
                    column.identity);
     add(digest, column.identity_options);
     digest.add_all(column.generated, column.collation, column.comment, column.backfill,
-                   column.renamed_from);
+                   column.renamed_from, column.using_expr);
   }
   digest.add(table.primary_key.has_value());
   if (const auto& key = table.primary_key) {
@@ -181,6 +181,7 @@ std::string schema_fingerprint(schemas::Database db) {
       for (auto& column : table.columns) {
         column.backfill.reset();
         column.renamed_from.reset();
+        column.using_expr.reset();
       }
       std::sort(table.columns.begin(), table.columns.end(),
                 [](const schemas::Column& a, const schemas::Column& b) { return a.name < b.name; });

@@ -310,8 +310,10 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   Builder& builder = table.builder;
   const std::string from = normalize_type(current.type);
   const std::string to = normalize_type(desired.type);
+  // A `using:` expression converts every value: always a rewrite.
   const bool no_rewrite =
-      from == to || type_change_without_rewrite(from, to, builder.current().facts);
+      !desired.using_expr &&
+      (from == to || type_change_without_rewrite(from, to, builder.current().facts));
   const std::string col = quote_ident(desired.name);
   auto draft = Builder::make(Phase::Alter, table.id(ObjectKind::Column, desired.name),
                              "change the type of " + table.of("column", desired.name) + " from " +
@@ -323,7 +325,12 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
                                  : "the table is empty: the rewrite has nothing to copy");
   std::string statement = "ALTER COLUMN " + col + " TYPE " + desired.type +
                           collate_clause(desired.collation);
-  if (!no_rewrite) statement += " USING " + col + "::" + desired.type;
+  if (desired.using_expr) {
+    statement += " USING (" + *desired.using_expr + ")";
+    draft.step.rationale += "; existing values are converted by the using: expression";
+  } else if (!no_rewrite) {
+    statement += " USING " + col + "::" + desired.type;
+  }
   // Generated columns over it: the server refuses the change under them.
   // They are dropped and added again in the same ALTER TABLE (one rewrite,
   // which computes them from the new values); nothing else may use them.

@@ -23,6 +23,7 @@ schemas::Database without_planning_hints(schemas::Database db) {
       for (auto& column : table.columns) {
         column.backfill.reset();
         column.renamed_from.reset();
+        column.using_expr.reset();
       }
     }
   }

@@ -162,9 +162,9 @@ int64_t default_sequence_max(const std::string& type, bool ascending) {
 
 bool operator==(const Column& a, const Column& b) {
   return std::tie(a.name, a.type, a.not_null, a.default_expr, a.identity, a.identity_options,
-                  a.generated, a.collation, a.comment, a.backfill, a.renamed_from) ==
+                  a.generated, a.collation, a.comment, a.backfill, a.renamed_from, a.using_expr) ==
          std::tie(b.name, b.type, b.not_null, b.default_expr, b.identity, b.identity_options,
-                  b.generated, b.collation, b.comment, b.backfill, b.renamed_from);
+                  b.generated, b.collation, b.comment, b.backfill, b.renamed_from, b.using_expr);
 }
 
 bool operator==(const PrimaryKey& a, const PrimaryKey& b) {

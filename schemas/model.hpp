@@ -132,6 +132,9 @@ struct Column {
   // Planning hints (YAML only; the catalog never sets them):
   std::optional<std::string> backfill;      // value for existing rows of a new/NOT NULL column
   std::optional<std::string> renamed_from;  // previous name; renames are never guessed
+  // How existing values become the new type when the type changes (the
+  // expression of ALTER COLUMN ... TYPE ... USING); nullopt: a plain cast.
+  std::optional<std::string> using_expr;
 };
 bool operator==(const Column& a, const Column& b);
 

@@ -712,7 +712,7 @@ Column Loader::load_column(const Entry& entry) {
   }
   Fields fields(*this, entry.value, entry.path,
                 {"type", "nullable", "default", "identity", "generated", "collation", "comment",
-                 "backfill", "renamed_from"});
+                 "backfill", "renamed_from", "using"});
   fields.string("type", column.type, true);
   fields.sql("type", SqlKind::TypeName);
   bool nullable = true;
@@ -730,6 +730,8 @@ Column Loader::load_column(const Entry& entry) {
   fields.optional_string("backfill", column.backfill);
   fields.sql("backfill", SqlKind::Expression);
   fields.optional_string("renamed_from", column.renamed_from);
+  fields.optional_string("using", column.using_expr);
+  fields.sql("using", SqlKind::Expression);
   return column;
 }
 

@@ -288,6 +288,7 @@ Node column_node(const Column& column) {
   node.add_if("comment", column.comment);
   node.add_if("backfill", column.backfill);
   node.add_if("renamed_from", column.renamed_from);
+  node.add_if("using", column.using_expr);
   return node.fields.size() == 1 ? leaf(column.type) : node;
 }
 

@@ -545,3 +545,52 @@ TEST_CASE("a column type change under a generated column that an index uses is r
   CHECK(contains(result.output, "cannot change the type of column \"a\""));
   CHECK(contains(result.output, "index \"g_doubled_idx\""));
 }
+
+TEST_CASE("a type change with a using: expression converts every value by it, and a value it "
+          "rejects fails the step changing nothing",
+          "[planner][db]") {
+  const std::string setup =
+      "CREATE TABLE codes (id integer PRIMARY KEY, code text);"
+      "INSERT INTO codes SELECT g, CASE WHEN g % 3 = 0 THEN '' ELSE ' ' || g END "
+      "FROM generate_series(1, 600) g; ANALYZE codes;";
+  const std::string yaml =
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      codes:\n"
+      "        columns:\n"
+      "          id: { type: integer, nullable: false }\n"
+      "          code: { type: integer, using: \"NULLIF(trim(code), '')::integer\" }\n"
+      "        primary_key: [id]\n";
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    const TestDatabase db;
+    db.exec(setup);
+    const std::string expected =
+        db.scalar("SELECT md5(string_agg(id || ':' || coalesce(NULLIF(trim(code), ''), 'null'), "
+                  "',' ORDER BY id)) FROM codes");
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      CHECK(contains(migrated.sql,
+                     "ALTER COLUMN code TYPE integer USING (NULLIF(trim(code), '')::integer)"));
+      CHECK(contains(migrated.markdown, "table_rewrite"));
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(db.scalar("SELECT md5(string_agg(id || ':' || coalesce(code::text, 'null'), ',' ORDER "
+                    "BY id)) FROM codes") == expected);
+    CHECK(db.scalar("SELECT count(*) FROM codes WHERE code IS NULL") == "200");
+  }
+  const TestDatabase dirty;
+  dirty.exec(setup);
+  dirty.exec("UPDATE codes SET code = 'x1' WHERE id = 5");
+  const TempDir dir;
+  const CommandResult applied =
+      run_command({kPgshift, "apply", "--db", dirty.url(), "--schema", dir.write("s.yaml", yaml),
+                   "--allow-hazard", "all", "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 1);
+  CHECK(contains(applied.output, "invalid input syntax for type integer"));
+  CHECK(dirty.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                     "'codes'::regclass AND attname = 'code'") == "text");
+}
