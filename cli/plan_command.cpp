@@ -71,6 +71,7 @@ void add_plan_command(CLI::App& app, int& exit_code) {
       "1: error or refused hazard, 2: changes with --detailed-exitcode)");
   auto args = std::make_shared<PlanArgs>();
   add_planning_flags(*command, args->inputs, PlanningFlags::Plan);
+  add_data_check_flags(*command, args->inputs);
   command
       ->add_option("--format", args->format,
                    "Rendering of the plan (default: from -o's extension .sql, .json or .md; "

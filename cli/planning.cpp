@@ -57,6 +57,31 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags
       ->capture_default_str();
 }
 
+void add_data_check_flags(CLI::App& command, PlanningInputs& inputs) {
+  command.add_flag("--no-data-checks", inputs.no_data_checks,
+                   "Skip the pre-flight data checks (rows that would break a new NOT NULL, "
+                   "CHECK, foreign key, unique key or type change)");
+  command
+      .add_option("--data-check-sample-rows", inputs.data_check_sample_rows,
+                   "Check tables estimated larger than this many rows on a TABLESAMPLE SYSTEM "
+                   "sample of about that many rows (0: always the whole table)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command
+      .add_option("--data-check-timeout", inputs.data_check_timeout,
+                   "statement_timeout of each data check (one that times out is reported, "
+                   "not refused)")
+      ->capture_default_str();
+}
+
+plans::DataCheckOptions data_check_options(const PlanningInputs& inputs) {
+  plans::DataCheckOptions options;
+  options.enabled = !inputs.no_data_checks;
+  options.sample_above_rows = inputs.data_check_sample_rows;
+  options.statement_timeout = parse_duration(inputs.data_check_timeout, "--data-check-timeout");
+  return options;
+}
+
 std::string choose_format(const std::string& format_flag, const std::string& output,
                           const std::vector<std::pair<std::string, std::string>>& by_extension,
                           const std::string& fallback) {
@@ -167,6 +192,7 @@ namespace {
 
 planner::PlanOptions plan_options(const PlanningInputs& inputs) {
   planner::PlanOptions options;
+  data_check_options(inputs);
   options.lock_timeout = parse_duration(inputs.lock_timeout, "--lock-timeout");
   options.statement_timeout = parse_duration(inputs.statement_timeout, "--statement-timeout");
   return options;
@@ -317,6 +343,14 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
   refuse_nulls_without_backfill(inputs, prepared);
+  // Rows the steps would fail on, before anything runs (issue 14).
+  const bool has_checks =
+      std::any_of(prepared.plan.steps.begin(), prepared.plan.steps.end(),
+                  [](const plans::Step& step) { return !step.data_checks.empty(); });
+  if (has_checks) {
+    auto conn = catalog::connect(inputs.db);
+    plans::preflight_plan(*conn, prepared.plan, data_check_options(inputs));
+  }
   const auto unmodelled =
       unmodelled_diagnostics(prepared.current, prepared.desired, inputs.strict);
   auto& diagnostics = prepared.plan.diagnostics;

@@ -1,6 +1,7 @@
 #include "plans/plan.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace pgshift::plans {
 
@@ -179,7 +180,111 @@ bool operator==(const Step& a, const Step& b) {
          a.transactional == b.transactional && a.locks == b.locks && a.duration == b.duration &&
          a.hazards == b.hazards && a.estimated_rows == b.estimated_rows &&
          a.lock_timeout == b.lock_timeout && a.statement_timeout == b.statement_timeout &&
-         a.depends_on == b.depends_on;
+         a.depends_on == b.depends_on && a.data_checks == b.data_checks;
+}
+
+const char* data_check_kind_name(DataCheckKind kind) {
+  switch (kind) {
+    case DataCheckKind::NotNull:
+      return "not_null";
+    case DataCheckKind::Check:
+      return "check";
+    case DataCheckKind::ForeignKey:
+      return "foreign_key";
+    case DataCheckKind::Unique:
+      return "unique";
+    case DataCheckKind::Cast:
+      return "cast";
+  }
+  return "?";
+}
+
+bool operator==(const DataFinding& a, const DataFinding& b) {
+  return a.violations == b.violations && a.examples == b.examples &&
+         a.sample_percent == b.sample_percent && a.error == b.error &&
+         a.elapsed_ms == b.elapsed_ms;
+}
+
+bool operator==(const DataCheck& a, const DataCheck& b) {
+  return a.kind == b.kind && a.schema == b.schema && a.table == b.table &&
+         a.description == b.description && a.query == b.query &&
+         a.sampled_query == b.sampled_query && a.plan_table == b.plan_table &&
+         a.plan_query == b.plan_query && a.plan_sampled_query == b.plan_sampled_query &&
+         a.raises == b.raises && a.finding == b.finding;
+}
+
+const std::string& plan_time_query(const DataCheck& check, bool sampled) {
+  if (check.plan_query.empty()) return sampled ? check.sampled_query : check.query;
+  return sampled ? check.plan_sampled_query : check.plan_query;
+}
+
+const std::string& plan_time_table(const DataCheck& check) {
+  return check.plan_table.empty() ? check.table : check.plan_table;
+}
+
+bool violated(const DataCheck& check) {
+  return check.finding && check.finding->error.empty() && check.finding->violations != 0;
+}
+
+std::string describe_finding(const DataCheck& check) {
+  std::string text = check.description + ": ";
+  if (!check.finding) return text + "not run";
+  const DataFinding& finding = *check.finding;
+  if (!finding.error.empty()) return text + "could not be checked: " + finding.error;
+  if (finding.sample_percent) {
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%.3g", *finding.sample_percent);
+    text += std::string("checked a ") + percent + "% sample (TABLESAMPLE SYSTEM): ";
+  }
+  std::string examples;
+  for (const auto& example : finding.examples) {
+    examples += (examples.empty() ? "" : "; ") + example;
+  }
+  if (finding.violations == 0) return text + "no violation found";
+  if (finding.violations < 0) return text + "at least one row is rejected: " + examples;
+  const bool groups = check.kind == DataCheckKind::Unique;
+  const bool one = finding.violations == 1;
+  text += std::to_string(finding.violations) + (groups ? " duplicate group" : " row") +
+          (one ? "" : "s") + (groups ? "" : one ? " violates it" : " violate it");
+  return text + " (e.g. " + examples + ")";
+}
+
+std::string describe_preflight(const Plan& plan) {
+  const Preflight& preflight = *plan.preflight;
+  int checks = 0;
+  int run = 0;
+  int violations = 0;
+  int errors = 0;
+  int sampled = 0;
+  for (const auto& step : plan.steps) {
+    for (const auto& check : step.data_checks) {
+      ++checks;
+      if (!check.finding) continue;
+      ++run;
+      if (violated(check)) ++violations;
+      if (!check.finding->error.empty()) ++errors;
+      if (check.finding->sample_percent) ++sampled;
+    }
+  }
+  if (preflight.skipped) {
+    return std::to_string(checks) + " skipped (--no-data-checks): failures on existing rows "
+           "show only when the steps run";
+  }
+  std::string text = std::to_string(run) + (run == 1 ? " check" : " checks") + " in " +
+                     std::to_string(preflight.elapsed_ms) +
+                     " ms, one REPEATABLE READ READ ONLY snapshot; " +
+                     std::to_string(violations) + " violated";
+  if (errors > 0) text += ", " + std::to_string(errors) + " could not be checked";
+  if (sampled > 0) {
+    text += ", " + std::to_string(sampled) + " read a sample (tables of over " +
+            std::to_string(preflight.sample_above_rows) + " rows)";
+  }
+  return text;
+}
+
+bool operator==(const Preflight& a, const Preflight& b) {
+  return a.skipped == b.skipped && a.elapsed_ms == b.elapsed_ms &&
+         a.sample_above_rows == b.sample_above_rows;
 }
 
 bool operator==(const Diagnostic& a, const Diagnostic& b) {
@@ -190,7 +295,7 @@ bool operator==(const Plan& a, const Plan& b) {
   return a.fingerprint == b.fingerprint && a.target_fingerprint == b.target_fingerprint &&
          a.ignore == b.ignore && a.schemas == b.schemas &&
          a.server_version_num == b.server_version_num &&
-         a.steps == b.steps && a.diagnostics == b.diagnostics;
+         a.steps == b.steps && a.diagnostics == b.diagnostics && a.preflight == b.preflight;
 }
 bool operator!=(const Plan& a, const Plan& b) {
   return !(a == b);

@@ -67,6 +67,58 @@ schemas::ObjectId object_from_json(const Json& json) {
           json.at("name").get<std::string>()};
 }
 
+Json finding_json(const DataFinding& finding) {
+  return Json{{"violations", finding.violations},
+              {"examples", finding.examples},
+              {"sample_percent",
+               finding.sample_percent ? Json(*finding.sample_percent) : Json(nullptr)},
+              {"error", finding.error},
+              {"elapsed_ms", finding.elapsed_ms}};
+}
+
+DataFinding finding_from_json(const Json& json) {
+  DataFinding finding;
+  finding.violations = json.at("violations").get<int64_t>();
+  finding.examples = json.at("examples").get<std::vector<std::string>>();
+  const Json& percent = json.at("sample_percent");
+  if (!percent.is_null()) finding.sample_percent = percent.get<double>();
+  finding.error = json.at("error").get<std::string>();
+  finding.elapsed_ms = json.at("elapsed_ms").get<int64_t>();
+  return finding;
+}
+
+Json data_check_json(const DataCheck& check) {
+  return Json{{"kind", data_check_kind_name(check.kind)},
+              {"schema", check.schema},
+              {"table", check.table},
+              {"description", check.description},
+              {"query", check.query},
+              {"sampled_query", check.sampled_query},
+              {"plan_table", check.plan_table},
+              {"plan_query", check.plan_query},
+              {"plan_sampled_query", check.plan_sampled_query},
+              {"raises", check.raises},
+              {"finding", check.finding ? finding_json(*check.finding) : Json(nullptr)}};
+}
+
+DataCheck data_check_from_json(const Json& json) {
+  DataCheck check;
+  check.kind = from_name(kAllDataCheckKinds, data_check_kind_name,
+                         json.at("kind").get<std::string>(), "data check kind");
+  check.schema = json.at("schema").get<std::string>();
+  check.table = json.at("table").get<std::string>();
+  check.description = json.at("description").get<std::string>();
+  check.query = json.at("query").get<std::string>();
+  check.sampled_query = json.at("sampled_query").get<std::string>();
+  check.plan_table = json.at("plan_table").get<std::string>();
+  check.plan_query = json.at("plan_query").get<std::string>();
+  check.plan_sampled_query = json.at("plan_sampled_query").get<std::string>();
+  check.raises = json.at("raises").get<bool>();
+  const Json& finding = json.at("finding");
+  if (!finding.is_null()) check.finding = finding_from_json(finding);
+  return check;
+}
+
 Json step_json(const Step& step) {
   Json json;
   json["id"] = step.id;
@@ -106,6 +158,13 @@ Json step_json(const Step& step) {
   json["lock_timeout_ms"] = step.lock_timeout.count();
   json["statement_timeout_ms"] = step.statement_timeout.count();
   json["depends_on"] = step.depends_on;
+  // Only on steps that have them, so that plans without data checks read as
+  // they did before pre-flight checks existed.
+  if (!step.data_checks.empty()) {
+    Json checks = Json::array();
+    for (const auto& check : step.data_checks) checks.push_back(data_check_json(check));
+    json["data_checks"] = checks;
+  }
   return json;
 }
 
@@ -148,6 +207,11 @@ Step step_from_json(const Json& json) {
   step.statement_timeout =
       std::chrono::milliseconds(json.at("statement_timeout_ms").get<int64_t>());
   step.depends_on = json.at("depends_on").get<std::vector<int>>();
+  if (json.contains("data_checks")) {
+    for (const auto& check : json.at("data_checks")) {
+      step.data_checks.push_back(data_check_from_json(check));
+    }
+  }
   return step;
 }
 
@@ -167,6 +231,11 @@ std::string render_json(const Plan& plan) {
   Json steps = Json::array();
   for (const auto& step : plan.steps) steps.push_back(step_json(step));
   json["steps"] = steps;
+  if (plan.preflight) {
+    json["preflight"] = Json{{"skipped", plan.preflight->skipped},
+                             {"elapsed_ms", plan.preflight->elapsed_ms},
+                             {"sample_above_rows", plan.preflight->sample_above_rows}};
+  }
   return json.dump(2) + "\n";
 }
 
@@ -191,6 +260,12 @@ Plan plan_from_json(const std::string& text) {
       plan.diagnostics.push_back({severity_from_name(diagnostic.at("severity").get<std::string>()),
                                   object_from_json(diagnostic.at("object")),
                                   diagnostic.at("message").get<std::string>()});
+    }
+    if (json.contains("preflight")) {
+      const Json& preflight = json.at("preflight");
+      plan.preflight = Preflight{preflight.at("skipped").get<bool>(),
+                                 preflight.at("elapsed_ms").get<int64_t>(),
+                                 preflight.at("sample_above_rows").get<int64_t>()};
     }
     return plan;
   } catch (const nlohmann::json::exception& error) {

@@ -62,6 +62,22 @@ plans::Plan small_plan() {
   plans::Plan plan = planner::plan_changes(current, desired, options);
   plan.target_fingerprint = "4f2c9a1e0b7d3a55";
   plan.ignore = {"public.audit_*"};
+  // Pre-flight findings as the CLI records them: one clean check of a
+  // sample, one violated.
+  for (auto& step : plan.steps) {
+    for (auto& check : step.data_checks) {
+      plans::DataFinding finding;
+      finding.elapsed_ms = 41;
+      if (check.kind == plans::DataCheckKind::ForeignKey) {
+        finding.violations = 2;
+        finding.examples = {"id=17", "id=4242"};
+      } else {
+        finding.sample_percent = 2;
+      }
+      check.finding = finding;
+    }
+  }
+  plan.preflight = plans::Preflight{false, 87, 5000000};
   return plan;
 }
 
@@ -99,7 +115,7 @@ TEST_CASE("the Markdown rendering matches its golden file", "[plans][render]") {
 TEST_CASE("the plan hash is the SHA-256 of the canonical JSON", "[plans][render]") {
   // sha256sum tests/plans/golden/small_plan.json
   CHECK(plans::plan_content_hash(small_plan()) ==
-        "sha256:63a621932bea38531b9a00dba67770855f1e1c413522dcb4434c69a4882b79ad");
+        "sha256:70960c59f39f351c961fb6dc016485434931000e288bddea429482ba3132e911");
 }
 
 TEST_CASE("the plan hash ignores the file's layout and follows every statement",
