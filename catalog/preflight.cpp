@@ -117,4 +117,29 @@ std::vector<CheckOutcome> run_data_checks(pqxx::connection& conn,
   return outcomes;
 }
 
+ReadMeasurement measure_read(pqxx::connection& conn, const std::string& schema,
+                             const std::string& table, int64_t max_rows) {
+  ReadMeasurement measurement;
+  try {
+    pqxx::read_transaction tx(conn);
+    exec_one(tx, "SET LOCAL lock_timeout = '1s'");
+    exec_one(tx, "SET LOCAL statement_timeout = '10s'");
+    const auto started = std::chrono::steady_clock::now();
+    // Identifiers cannot be bound: quoted by libpq (PQescapeIdentifier).
+    const pqxx::result result = tx.exec_params(
+        "SELECT count(*), coalesce(sum(pg_catalog.pg_column_size(pgshift_row.*)), 0)::bigint "
+        "FROM (SELECT * FROM " + conn.quote_name(schema) + "." + conn.quote_name(table) +
+            " LIMIT $1) AS pgshift_row",
+        max_rows);
+    measurement.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    measurement.rows = result[0][0].as<int64_t>();
+    measurement.bytes = result[0][1].as<int64_t>();
+  } catch (const pqxx::sql_error& error) {
+    throw pgshift::Error("could not time a read of table \"" + schema + "." + table +
+                         "\": " + server_message(error));
+  }
+  return measurement;
+}
+
 }  // namespace pgshift::catalog

@@ -46,4 +46,17 @@ std::vector<CheckOutcome> run_data_checks(pqxx::connection& conn,
                                           const std::vector<CheckQuery>& checks,
                                           const CheckOptions& options);
 
+// A bounded read of a table, timed: the calibration of step estimates.
+struct ReadMeasurement {
+  int64_t rows = 0;
+  int64_t bytes = 0;  // sum of the rows' sizes (pg_column_size of each row)
+  std::chrono::microseconds elapsed{0};
+};
+
+// Reads up to `max_rows` rows of "schema"."table" (a sequential scan from the
+// start of the table, LIMIT max_rows) in a READ ONLY transaction and times
+// it on the client. Throws pgshift::Error naming the table when it fails.
+ReadMeasurement measure_read(pqxx::connection& conn, const std::string& schema,
+                             const std::string& table, int64_t max_rows);
+
 }  // namespace pgshift::catalog

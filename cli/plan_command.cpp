@@ -58,7 +58,9 @@ int run_plan(const PlanArgs& args) {
     std::cerr << "pgshift plan: the database already matches the schema; nothing to do\n";
     return kExitOk;
   }
-  std::cerr << "pgshift plan: " << plan.steps.size() << (plan.steps.size() == 1 ? " step\n" : " steps\n");
+  std::cerr << "pgshift plan: " << plan.steps.size() << (plan.steps.size() == 1 ? " step" : " steps");
+  if (plan.throughput) std::cerr << "; " << plans::describe_estimates(plan);
+  std::cerr << "\n";
   return args.detailed_exitcode ? kExitChanges : kExitOk;
 }
 

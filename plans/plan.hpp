@@ -21,6 +21,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -205,6 +206,13 @@ struct Preflight {
 };
 bool operator==(const Preflight& a, const Preflight& b);
 
+// The read throughput step estimates are made from, and where it came from.
+struct Throughput {
+  int64_t bytes_per_second = 0;
+  std::string source;  // "calibration: read 12 MB of public.orders in 85 ms"
+};
+bool operator==(const Throughput& a, const Throughput& b);
+
 struct Plan;
 // "4 checks on 3 tables in 35 ms, one REPEATABLE READ snapshot; 1 violated;
 // tables over 5000000 rows sampled", or "skipped (--no-data-checks)".
@@ -228,6 +236,10 @@ struct Step {
   std::chrono::milliseconds statement_timeout{0};  // per batch for a backfill
   std::vector<int> depends_on;                     // ids of earlier steps this one needs
   std::vector<DataCheck> data_checks;              // rows that would make it fail
+  // Estimated duration of a scanning step (backfill, VALIDATE, index build,
+  // rewrite), from the table's size and the plan's throughput; nullopt for
+  // catalog-only steps and when no throughput was measured.
+  std::optional<int64_t> estimated_ms;
 };
 bool operator==(const Step& a, const Step& b);
 
@@ -265,7 +277,23 @@ struct Plan {
   std::vector<Step> steps;
   std::vector<Diagnostic> diagnostics;
   std::optional<Preflight> preflight;  // nullopt: no step has data checks to run
+  std::optional<Throughput> throughput;  // nullopt: no step scans a populated table
 };
+
+// "about 4 min, of which 0 s blocking traffic (throughput 120 MB/s, calibration: ...)";
+// "" when no step has an estimate. Blocking: the estimates of steps that
+// scan or rewrite under a lock that blocks reads or writes.
+std::string describe_estimates(const Plan& plan);
+// "350 ms", "12 s", "4 min", "2.5 h".
+std::string format_duration_ms(int64_t ms);
+
+// Sets estimated_ms on every scanning step of `plan` whose table size is in
+// `heap_bytes` ("schema.table" -> bytes), from `throughput` and a rough
+// factor per kind of work over a plain read: VALIDATE 1, a blocking scan 1,
+// an index build 3, a rewrite 4, a backfill 8 plus its pauses between
+// batches (`backfill_pause_ms` per batch). Sets plan.throughput.
+void estimate_steps(Plan& plan, const std::map<std::string, int64_t>& heap_bytes,
+                    const Throughput& throughput, int64_t backfill_pause_ms);
 bool operator==(const Plan& a, const Plan& b);
 bool operator!=(const Plan& a, const Plan& b);
 

@@ -160,6 +160,7 @@ Json step_json(const Step& step) {
   json["depends_on"] = step.depends_on;
   // Only on steps that have them, so that plans without data checks read as
   // they did before pre-flight checks existed.
+  if (step.estimated_ms) json["estimated_ms"] = *step.estimated_ms;
   if (!step.data_checks.empty()) {
     Json checks = Json::array();
     for (const auto& check : step.data_checks) checks.push_back(data_check_json(check));
@@ -207,6 +208,7 @@ Step step_from_json(const Json& json) {
   step.statement_timeout =
       std::chrono::milliseconds(json.at("statement_timeout_ms").get<int64_t>());
   step.depends_on = json.at("depends_on").get<std::vector<int>>();
+  if (json.contains("estimated_ms")) step.estimated_ms = json.at("estimated_ms").get<int64_t>();
   if (json.contains("data_checks")) {
     for (const auto& check : json.at("data_checks")) {
       step.data_checks.push_back(data_check_from_json(check));
@@ -231,6 +233,10 @@ std::string render_json(const Plan& plan) {
   Json steps = Json::array();
   for (const auto& step : plan.steps) steps.push_back(step_json(step));
   json["steps"] = steps;
+  if (plan.throughput) {
+    json["throughput"] = Json{{"bytes_per_second", plan.throughput->bytes_per_second},
+                              {"source", plan.throughput->source}};
+  }
   if (plan.preflight) {
     json["preflight"] = Json{{"skipped", plan.preflight->skipped},
                              {"elapsed_ms", plan.preflight->elapsed_ms},
@@ -261,6 +267,11 @@ Plan plan_from_json(const std::string& text) {
                                   object_from_json(diagnostic.at("object")),
                                   diagnostic.at("message").get<std::string>()});
     }
+    if (json.contains("throughput")) {
+      const Json& throughput = json.at("throughput");
+      plan.throughput = Throughput{throughput.at("bytes_per_second").get<int64_t>(),
+                                   throughput.at("source").get<std::string>()};
+    }
     if (json.contains("preflight")) {
       const Json& preflight = json.at("preflight");
       plan.preflight = Preflight{preflight.at("skipped").get<bool>(),
@@ -274,7 +285,16 @@ Plan plan_from_json(const std::string& text) {
 }
 
 std::string plan_content_hash(const Plan& plan) {
-  const std::string text = render_json(plan);
+  Plan canonical = plan;
+  for (auto& step : canonical.steps) {
+    step.estimated_ms.reset();
+    for (auto& check : step.data_checks) {
+      if (check.finding) check.finding->elapsed_ms = 0;
+    }
+  }
+  if (canonical.preflight) canonical.preflight->elapsed_ms = 0;
+  canonical.throughput.reset();
+  const std::string text = render_json(canonical);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {

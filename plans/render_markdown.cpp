@@ -160,6 +160,7 @@ std::string render_markdown(const Plan& plan) {
   }
   text += "- Hazards: " + (hazards.empty() ? std::string("none") : join(hazards, ", ")) + "\n";
   if (plan.preflight) text += "- Data checks: " + markdown_text(describe_preflight(plan)) + "\n";
+  if (plan.throughput) text += "- Estimated: " + markdown_text(describe_estimates(plan)) + "\n";
   if (!plan.diagnostics.empty()) {
     text += "\n### Diagnostics\n\n";
     for (const auto& diagnostic : plan.diagnostics) {
@@ -188,7 +189,8 @@ std::string render_markdown(const Plan& plan) {
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", step.id, phase_name(step.phase),
         markdown_text(step.summary), locks.empty() ? "—" : cell(join(locks, "; ")),
         blocks.empty() ? "—" : cell(join(blocks, "; ")), duration_class_name(step.duration),
-        step.estimated_rows ? "~" + with_separators(*step.estimated_rows) : "—",
+        (step.estimated_rows ? "~" + with_separators(*step.estimated_rows) : "—") +
+            (step.estimated_ms ? ", about " + format_duration_ms(*step.estimated_ms) : ""),
         step_hazards.empty() ? "—" : join(step_hazards, " "), step.transactional ? "yes" : "no");
   }
   text += "\n### SQL\n";

@@ -385,3 +385,51 @@ TEST_CASE("apply checks a step again right before it and fails it unrun on new v
   CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps") ==
         std::to_string(validate - 1));
 }
+
+TEST_CASE("scanning steps are estimated from a calibrated read, and the journal keeps estimate "
+          "and actual side by side",
+          "[cli][db][estimates]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY, price integer);"
+      "INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g;"
+      "ANALYZE t");
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    tables:
+      t:
+        primary_key: [id]
+        columns:
+          id: bigint
+          price: integer
+        checks:
+          price_positive: price > 0
+)yaml";
+  const auto rendered = plan_all(db, yaml);
+  INFO(rendered.messages);
+  REQUIRE(rendered.exit_code == 0);
+  // The summary, in every rendering and on stderr; the VALIDATE has its own.
+  CHECK(contains(rendered.messages, "pgshift plan: 2 steps; about "));
+  CHECK(contains(rendered.messages, " blocking traffic (read throughput "));
+  CHECK(contains(rendered.markdown,
+                 "calibration: read 20000 rows (")); 
+  CHECK(contains(rendered.markdown, "- Estimated: about "));
+  CHECK(contains(rendered.sql, "-- estimated: about "));
+  CHECK(contains(rendered.sql, "; estimated time: about "));
+  CHECK(contains(rendered.json, "\"estimated_ms\": "));
+  CHECK(contains(rendered.json, "\"bytes_per_second\": "));
+
+  const TempDir dir;
+  const auto applied =
+      run_pgshift({"apply", "--db", db.url(), "--schema", dir.write("s.yaml", yaml), "--yes"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, " (estimated about "));
+  // The VALIDATE step: estimated and actual, side by side; the catalog-only
+  // step has no estimate.
+  CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps WHERE estimated_ms IS NOT NULL "
+                  "AND duration_ms >= 0") == "1");
+  CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps WHERE estimated_ms IS NULL") ==
+        "1");
+}
