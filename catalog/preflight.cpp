@@ -104,10 +104,11 @@ std::vector<CheckOutcome> run_data_checks(pqxx::connection& conn,
     pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> tx(
         conn, "pgshift_preflight");
     const std::string timeout = std::to_string(options.statement_timeout.count()) + "ms";
-    tx.exec_params("SELECT pg_catalog.set_config('statement_timeout', $1, true), "
-                   "pg_catalog.set_config('lock_timeout', $1, true), "
-                   "pg_catalog.set_config('row_security', 'off', true)",
-                   timeout);
+    tx.exec_params(
+        "SELECT pg_catalog.set_config('statement_timeout', $1, true), "
+        "pg_catalog.set_config('lock_timeout', $1, true), "
+        "pg_catalog.set_config('row_security', 'off', true)",
+        timeout);
     for (const auto& check : checks) outcomes.push_back(run_one(tx, check, options));
     tx.commit();
   } catch (const pqxx::sql_error& error) {
@@ -128,8 +129,8 @@ ReadMeasurement measure_read(pqxx::connection& conn, const std::string& schema,
     // Identifiers cannot be bound: quoted by libpq (PQescapeIdentifier).
     const pqxx::result result = tx.exec_params(
         "SELECT count(*), coalesce(sum(pg_catalog.pg_column_size(pgshift_row.*)), 0)::bigint "
-        "FROM (SELECT * FROM " + conn.quote_name(schema) + "." + conn.quote_name(table) +
-            " LIMIT $1) AS pgshift_row",
+        "FROM (SELECT * FROM " +
+            conn.quote_name(schema) + "." + conn.quote_name(table) + " LIMIT $1) AS pgshift_row",
         max_rows);
     measurement.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);

@@ -21,7 +21,7 @@ struct CheckQuery {
 };
 
 struct CheckOutcome {
-  int64_t violations = 0;  // -1: at least one (a raising query failed)
+  int64_t violations = 0;                // -1: at least one (a raising query failed)
   std::vector<std::string> examples;     // up to 5: "id=4, region=eu", or the server's message
   std::optional<double> sample_percent;  // read a sample of this percentage
   std::string error;                     // the query could not run: the server's message

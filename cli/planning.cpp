@@ -386,11 +386,19 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   const bool has_checks =
       std::any_of(prepared.plan.steps.begin(), prepared.plan.steps.end(),
                   [](const plans::Step& step) { return !step.data_checks.empty(); });
-  if (has_checks) {
+  if (has_checks && inputs.data_aware) {
     auto conn = catalog::connect(inputs.db);
     plans::preflight_plan(*conn, prepared.plan, data_check_options(inputs));
   }
-  estimate(inputs, prepared);
+  if (inputs.data_aware) {
+    try {
+      estimate(inputs, prepared);
+    } catch (const pgshift::Error& error) {
+      // Estimates inform; a read that cannot be timed does not stop the plan.
+      prepared.plan.diagnostics.push_back(
+          {plans::Severity::Warning, {}, std::string("no step estimates: ") + error.what()});
+    }
+  }
   const auto unmodelled =
       unmodelled_diagnostics(prepared.current, prepared.desired, inputs.strict);
   auto& diagnostics = prepared.plan.diagnostics;

@@ -32,6 +32,8 @@ struct PlanningInputs {
   // Pre-flight data checks (plan, apply): --no-data-checks,
   // --data-check-sample-rows, --data-check-timeout.
   bool no_data_checks = false;
+  // False for drift: no data checks, no calibration read, no estimates.
+  bool data_aware = true;
   int64_t data_check_sample_rows = 5000000;
   std::string data_check_timeout = "60s";
 };

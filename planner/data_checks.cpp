@@ -103,7 +103,8 @@ DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey
     match += (match.empty() ? "" : " AND ") + std::string("pgshift_ref.") +
              quote_ident(fk.ref_columns.at(column_idx)) + " = " + column;
   }
-  const std::string orphan = "NOT EXISTS (SELECT 1 FROM " + quote_qualified(fk.ref_schema, fk.ref_table) +
+  const std::string orphan = "NOT EXISTS (SELECT 1 FROM " +
+                             quote_qualified(fk.ref_schema, fk.ref_table) +
                              " AS pgshift_ref WHERE " + match + ")";
   // MATCH SIMPLE: a row with a NULL key column is not checked. MATCH FULL:
   // such a row violates unless every key column is NULL.
@@ -125,7 +126,8 @@ DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>
   std::string conditions;
   for (const auto& key : keys) {
     list += (list.empty() ? "" : ", ") + key;
-    if (!nulls_not_distinct) conditions += (conditions.empty() ? "" : " AND ") + key + " IS NOT NULL";
+    if (!nulls_not_distinct)
+      conditions += (conditions.empty() ? "" : " AND ") + key + " IS NOT NULL";
   }
   if (where) conditions += (conditions.empty() ? "(" : " AND (") + *where + ")";
   const std::string rest = (conditions.empty() ? "" : "WHERE " + conditions + " ") + "GROUP BY " +
@@ -147,13 +149,13 @@ DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>
 }
 
 DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
-                     const std::string& step_column, const std::string& from,
-                     const std::string& to, int server_version) {
+                     const std::string& step_column, const std::string& from, const std::string& to,
+                     int server_version) {
   const TypeParts source = split_type(from);
   const TypeParts target = split_type(to);
-  const bool string_source = !source.array && (source.name == "text" ||
-                                               source.name == "character varying" ||
-                                               source.name == "character");
+  const bool string_source =
+      !source.array &&
+      (source.name == "text" || source.name == "character varying" || source.name == "character");
   const bool bounded_string = !target.array && !target.modifiers.empty() &&
                               (target.name == "character varying" || target.name == "character");
   auto rest = [&](const std::string& column) {

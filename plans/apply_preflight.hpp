@@ -17,8 +17,8 @@
 namespace pgshift::plans {
 
 struct DataCheckOptions {
-  bool enabled = true;                     // false: --no-data-checks
-  int64_t sample_above_rows = 5000000;     // larger tables: TABLESAMPLE SYSTEM
+  bool enabled = true;                                 // false: --no-data-checks
+  int64_t sample_above_rows = 5000000;                 // larger tables: TABLESAMPLE SYSTEM
   std::chrono::milliseconds statement_timeout{60000};  // per check
 };
 

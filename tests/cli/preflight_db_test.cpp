@@ -44,9 +44,17 @@ Rendered plan_all(const TestDatabase& db, const std::string& yaml,
   const std::string schema = dir.write("schema.yaml", yaml);
   Rendered rendered;
   for (const std::string format : {"sql", "json", "markdown"}) {
-    std::vector<std::string> args = {"plan",   "--db",   db.url(), "--schema", schema,
-                                     "--allow-hazard", "all", "--format", format,
-                                     "-o",     dir.path() + "/plan." + format};
+    std::vector<std::string> args = {"plan",
+                                     "--db",
+                                     db.url(),
+                                     "--schema",
+                                     schema,
+                                     "--allow-hazard",
+                                     "all",
+                                     "--format",
+                                     format,
+                                     "-o",
+                                     dir.path() + "/plan." + format};
     args.insert(args.end(), extra.begin(), extra.end());
     const CommandResult result = run_pgshift(args);
     if (format == std::string("sql")) {
@@ -54,7 +62,7 @@ Rendered plan_all(const TestDatabase& db, const std::string& yaml,
       rendered.messages = result.output;
     }
     const std::string text = dir.read(std::string("plan.") + format);
-    (format == std::string("sql") ? rendered.sql
+    (format == std::string("sql")    ? rendered.sql
      : format == std::string("json") ? rendered.json
                                      : rendered.markdown) = text;
   }
@@ -93,14 +101,16 @@ void check_refused(const TestDatabase& db, const Rendered& rendered, const std::
   CHECK(db.scalar("SELECT count(*) FROM (" + query + ") q") == std::to_string(count));
   // Nothing changed: no constraint, index, column or journal.
   CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgshift'") == "0");
-  CHECK(db.scalar(std::string(kConstraints) + " || ':' || (SELECT count(*) FROM pg_index "
+  CHECK(db.scalar(std::string(kConstraints) +
+                  " || ':' || (SELECT count(*) FROM pg_index "
                   "WHERE indrelid = 't'::regclass) || ':' || (SELECT string_agg(attname || "
                   "format_type(atttypid, atttypmod) || attnotnull, ',' ORDER BY attnum) FROM "
                   "pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0)") == before);
 }
 
 std::string shape(const TestDatabase& db) {
-  return db.scalar(std::string(kConstraints) + " || ':' || (SELECT count(*) FROM pg_index "
+  return db.scalar(std::string(kConstraints) +
+                   " || ':' || (SELECT count(*) FROM pg_index "
                    "WHERE indrelid = 't'::regclass) || ':' || (SELECT string_agg(attname || "
                    "format_type(atttypid, atttypmod) || attnotnull, ',' ORDER BY attnum) FROM "
                    "pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0)");
@@ -178,10 +188,10 @@ TEST_CASE("rows a NOT NULL backfill would leave NULL refuse the plan before anyt
   CHECK(contains(existing.json, "\"kind\": \"not_null\""));
 
   // A new column: every row gets the backfill value, NULL for two emails.
-  const auto added = plan_all(
-      db, kParent + kColumns +
-              "          extra: { type: text, nullable: false, backfill: \"nullif(email, "
-              "'twin@x')\" }\n");
+  const auto added =
+      plan_all(db, kParent + kColumns +
+                       "          extra: { type: text, nullable: false, backfill: \"nullif(email, "
+                       "'twin@x')\" }\n");
   check_refused(db, added,
                 "rows where \"extra\" is NULL after the backfill (nullif(email, 'twin@x')): 2 "
                 "rows violate it (e.g. id=8; id=9)",
@@ -193,7 +203,8 @@ TEST_CASE("foreign key orphans refuse the plan", "[cli][db][preflight]") {
   load(db);
   const std::string before = shape(db);
   const auto rendered = plan_all(
-      db, kParent + kColumns + "        foreign_keys:\n          - { columns: [p_id], references: p(id) }\n");
+      db, kParent + kColumns +
+              "        foreign_keys:\n          - { columns: [p_id], references: p(id) }\n");
   check_refused(db, rendered,
                 "rows of foreign key \"t_p_id_fkey\" without a row in \"public.p\": 2 rows "
                 "violate it (e.g. id=40; id=80)",
@@ -204,8 +215,7 @@ TEST_CASE("duplicate groups refuse a new unique key", "[cli][db][preflight]") {
   TestDatabase db;
   load(db);
   const std::string before = shape(db);
-  const auto rendered =
-      plan_all(db, kParent + kColumns + "        unique:\n          - [email]\n");
+  const auto rendered = plan_all(db, kParent + kColumns + "        unique:\n          - [email]\n");
   check_refused(db, rendered,
                 "groups of rows sharing the key of unique constraint \"t_email_key\" of table "
                 "\"public.t\": 2 duplicate groups",
@@ -235,8 +245,9 @@ TEST_CASE("a type change whose cast cuts or rejects values refuses the plan",
   CHECK(rendered.exit_code == 1);
   const std::string version = db.scalar("SHOW server_version_num");
   if (std::stoi(version) >= 160000) {
-    CHECK(contains(rendered.messages, "values of \"code\" that integer rejects: 1 row violates "
-                                      "it (e.g. id=77)"));
+    CHECK(contains(rendered.messages,
+                   "values of \"code\" that integer rejects: 1 row violates "
+                   "it (e.g. id=77)"));
   } else {
     CHECK(contains(rendered.messages,
                    "values of \"code\" that the cast to integer rejects: at least one row is "
@@ -282,8 +293,7 @@ schemas:
   const auto clean = plan_all(db, yaml, {"--data-check-sample-rows", "5000"});
   INFO(clean.messages);
   CHECK(clean.exit_code == 0);
-  CHECK(contains(clean.markdown,
-                 "checked a 5% sample (TABLESAMPLE SYSTEM): no violation found"));
+  CHECK(contains(clean.markdown, "checked a 5% sample (TABLESAMPLE SYSTEM): no violation found"));
   // The default threshold reads the whole table.
   const auto exact = plan_all(db, yaml);
   CHECK(exact.exit_code == 0);
@@ -295,14 +305,16 @@ TEST_CASE("a clean plan reports its checks and their time, and --no-data-checks 
           "[cli][db][preflight]") {
   TestDatabase db;
   load(db);
-  const std::string yaml = kParent + kColumns + "        checks:\n          price_small: price < 1000\n";
+  const std::string yaml =
+      kParent + kColumns + "        checks:\n          price_small: price < 1000\n";
   const auto clean = plan_all(db, yaml);
   INFO(clean.messages);
   CHECK(clean.exit_code == 0);
   CHECK(contains(clean.markdown, "- Data checks: 1 check in "));
   CHECK(contains(clean.markdown, " ms, one REPEATABLE READ READ ONLY snapshot; 0 violated"));
-  CHECK(contains(clean.sql, "-- data check (check): rows breaking CHECK \"price_small\" "
-                            "((price < 1000)): no violation found; "));
+  CHECK(contains(clean.sql,
+                 "-- data check (check): rows breaking CHECK \"price_small\" "
+                 "((price < 1000)): no violation found; "));
 
   const auto dirty =
       plan_all(db, kParent + kColumns + "        checks:\n          price_positive: price > 0\n",
@@ -330,8 +342,9 @@ TEST_CASE("apply --plan refuses a plan the data broke since, before any step",
   INFO(applied.output);
   CHECK(applied.exit_code == 1);
   CHECK(contains(applied.output, "refused before any step: the data breaks the plan"));
-  CHECK(contains(applied.output, "rows breaking CHECK \"price_small\" ((price < 1000)): 1 row "
-                                 "violates it (e.g. id=1000); list them with: SELECT "));
+  CHECK(contains(applied.output,
+                 "rows breaking CHECK \"price_small\" ((price < 1000)): 1 row "
+                 "violates it (e.g. id=1000); list them with: SELECT "));
   CHECK(shape(db) == before);
   CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgshift'") == "0");
 }
@@ -341,10 +354,10 @@ TEST_CASE("apply checks a step again right before it and fails it unrun on new v
   TestDatabase db;
   load(db);
   const TempDir dir;
-  const std::string schema = dir.write(
-      "schema.yaml", kParent + kColumns +
-                         "        checks:\n          price_small: price < 1000\n"
-                         "        comment: after the validation\n");
+  const std::string schema =
+      dir.write("schema.yaml", kParent + kColumns +
+                                   "        checks:\n          price_small: price < 1000\n"
+                                   "        comment: after the validation\n");
   const std::string path = dir.path() + "/plan.json";
   const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", schema, "-o", path});
   INFO(planned.output);
@@ -379,16 +392,15 @@ TEST_CASE("apply checks a step again right before it and fails it unrun on new v
   }
   // The steps before it ran; it did not (the constraint is still NOT VALID),
   // nor did any after it (the comment).
-  CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'price_small'") ==
-        "f");
+  CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'price_small'") == "f");
   CHECK(db.scalar("SELECT count(*) FROM pg_description WHERE objoid = 't'::regclass") == "0");
-  CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps") ==
-        std::to_string(validate - 1));
+  CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps") == std::to_string(validate - 1));
 }
 
-TEST_CASE("scanning steps are estimated from a calibrated read, and the journal keeps estimate "
-          "and actual side by side",
-          "[cli][db][estimates]") {
+TEST_CASE(
+    "scanning steps are estimated from a calibrated read, and the journal keeps estimate "
+    "and actual side by side",
+    "[cli][db][estimates]") {
   TestDatabase db;
   db.exec(
       "CREATE TABLE t (id bigint PRIMARY KEY, price integer);"
@@ -412,8 +424,7 @@ schemas:
   // The summary, in every rendering and on stderr; the VALIDATE has its own.
   CHECK(contains(rendered.messages, "pgshift plan: 2 steps; about "));
   CHECK(contains(rendered.messages, " blocking traffic (read throughput "));
-  CHECK(contains(rendered.markdown,
-                 "calibration: read 20000 rows (")); 
+  CHECK(contains(rendered.markdown, "calibration: read 20000 rows ("));
   CHECK(contains(rendered.markdown, "- Estimated: about "));
   CHECK(contains(rendered.sql, "-- estimated: about "));
   CHECK(contains(rendered.sql, "; estimated time: about "));
@@ -430,6 +441,5 @@ schemas:
   // step has no estimate.
   CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps WHERE estimated_ms IS NOT NULL "
                   "AND duration_ms >= 0") == "1");
-  CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps WHERE estimated_ms IS NULL") ==
-        "1");
+  CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps WHERE estimated_ms IS NULL") == "1");
 }
