@@ -112,6 +112,9 @@ plans::ApplyOptions apply_options(const ApplyArgs& args) {
                        : args.on_long_tx == "abort" ? plans::OnLongTx::Abort
                                                     : plans::OnLongTx::Report;
   options.dry_run = args.dry_run;
+  options.data_checks = data_check_options(args.inputs);
+  // apply --schema has just run them while planning.
+  options.preflight_at_start = !args.plan_path.empty();
   options.log = &std::cerr;
   options.progress_bar = terminal_effects(STDERR_FILENO);
   return options;
@@ -283,6 +286,7 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       "(exit 0: applied and verified, 1: error, refusal or differences left)");
   auto args = std::make_shared<ApplyArgs>();
   add_planning_flags(*command, args->inputs, PlanningFlags::Apply);
+  add_data_check_flags(*command, args->inputs);
   auto* plan = command->add_option("--plan", args->plan_path,
                                    "Apply this plan (JSON from pgshift plan -o plan.json) "
                                    "exactly as reviewed");

@@ -27,7 +27,9 @@ int run_drift(const DriftArgs& args) {
   const std::string format =
       choose_format(args.format, args.output,
                     {{".json", "json"}, {".md", "markdown"}, {".markdown", "markdown"}}, "text");
-  const PreparedPlan prepared = prepare_plan(args.inputs);
+  PlanningInputs inputs = args.inputs;
+  inputs.data_aware = false;  // drift compares schemas; the data is not its business
+  const PreparedPlan prepared = prepare_plan(inputs);
   plans::DriftOptions options;
   options.sequence_threshold = args.sequence_threshold;
   const plans::DriftReport report =

@@ -58,7 +58,9 @@ int run_plan(const PlanArgs& args) {
     std::cerr << "pgshift plan: the database already matches the schema; nothing to do\n";
     return kExitOk;
   }
-  std::cerr << "pgshift plan: " << plan.steps.size() << (plan.steps.size() == 1 ? " step\n" : " steps\n");
+  std::cerr << "pgshift plan: " << plan.steps.size() << (plan.steps.size() == 1 ? " step" : " steps");
+  if (plan.throughput) std::cerr << "; " << plans::describe_estimates(plan);
+  std::cerr << "\n";
   return args.detailed_exitcode ? kExitChanges : kExitOk;
 }
 
@@ -71,6 +73,7 @@ void add_plan_command(CLI::App& app, int& exit_code) {
       "1: error or refused hazard, 2: changes with --detailed-exitcode)");
   auto args = std::make_shared<PlanArgs>();
   add_planning_flags(*command, args->inputs, PlanningFlags::Plan);
+  add_data_check_flags(*command, args->inputs);
   command
       ->add_option("--format", args->format,
                    "Rendering of the plan (default: from -o's extension .sql, .json or .md; "

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
 #include "catalog/null_counts.hpp"
+#include "catalog/preflight.hpp"
 #include "catalog/reader.hpp"
 #include "cli/dev_database.hpp"
 #include "planner/normalize.hpp"
@@ -55,6 +57,31 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags
                      "Statement timeout of catalog-only steps (validations, index builds and "
                      "backfill batches get their own, longer ones)")
       ->capture_default_str();
+}
+
+void add_data_check_flags(CLI::App& command, PlanningInputs& inputs) {
+  command.add_flag("--no-data-checks", inputs.no_data_checks,
+                   "Skip the pre-flight data checks (rows that would break a new NOT NULL, "
+                   "CHECK, foreign key, unique key or type change)");
+  command
+      .add_option("--data-check-sample-rows", inputs.data_check_sample_rows,
+                   "Check tables estimated larger than this many rows on a TABLESAMPLE SYSTEM "
+                   "sample of about that many rows (0: always the whole table)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command
+      .add_option("--data-check-timeout", inputs.data_check_timeout,
+                   "statement_timeout of each data check (one that times out is reported, "
+                   "not refused)")
+      ->capture_default_str();
+}
+
+plans::DataCheckOptions data_check_options(const PlanningInputs& inputs) {
+  plans::DataCheckOptions options;
+  options.enabled = !inputs.no_data_checks;
+  options.sample_above_rows = inputs.data_check_sample_rows;
+  options.statement_timeout = parse_duration(inputs.data_check_timeout, "--data-check-timeout");
+  return options;
 }
 
 std::string choose_format(const std::string& format_flag, const std::string& output,
@@ -167,6 +194,7 @@ namespace {
 
 planner::PlanOptions plan_options(const PlanningInputs& inputs) {
   planner::PlanOptions options;
+  data_check_options(inputs);
   options.lock_timeout = parse_duration(inputs.lock_timeout, "--lock-timeout");
   options.statement_timeout = parse_duration(inputs.statement_timeout, "--statement-timeout");
   return options;
@@ -311,12 +339,66 @@ void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
   }
 }
 
+// Step estimates (issue 14): the heap size of each table a step scans, over
+// a read throughput measured on the target: up to 100,000 rows of the
+// largest such table, read and timed. Nothing is estimated when no step
+// scans a populated table.
+void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  std::map<std::string, int64_t> heap_bytes;
+  for (const auto& [table, stats] : prepared.current.facts.table_stats) {
+    heap_bytes[table] = stats.relpages * 8192;
+  }
+  std::string largest;
+  int64_t largest_bytes = 0;
+  for (const auto& step : prepared.plan.steps) {
+    if (step.duration == plans::DurationClass::CatalogOnly || !step.estimated_rows) continue;
+    for (const auto& lock : step.locks) {
+      const std::string table = lock.schema + "." + lock.relation;
+      const auto bytes = heap_bytes.find(table);
+      if (bytes != heap_bytes.end() && bytes->second > largest_bytes) {
+        largest = table;
+        largest_bytes = bytes->second;
+      }
+    }
+  }
+  if (largest.empty()) return;
+  const auto dot = largest.find('.');
+  auto conn = catalog::connect(inputs.db);
+  const auto read =
+      catalog::measure_read(*conn, largest.substr(0, dot), largest.substr(dot + 1), 100000);
+  if (read.bytes <= 0) return;
+  const int64_t micros = std::max<int64_t>(read.elapsed.count(), 1);
+  plans::Throughput throughput;
+  throughput.bytes_per_second = read.bytes * 1000000 / micros;
+  throughput.source = "calibration: read " + std::to_string(read.rows) + " rows (" +
+                      std::to_string(read.bytes / 1024) + " kB) of " + largest + " in " +
+                      plans::format_duration_ms(std::max<int64_t>(micros / 1000, 1));
+  plans::estimate_steps(prepared.plan, heap_bytes, throughput, 50);
+}
+
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   ask_tables_for_rows(inputs, prepared);
   planner::PlanOptions options = plan_options(inputs);
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
   refuse_nulls_without_backfill(inputs, prepared);
+  // Rows the steps would fail on, before anything runs (issue 14).
+  const bool has_checks =
+      std::any_of(prepared.plan.steps.begin(), prepared.plan.steps.end(),
+                  [](const plans::Step& step) { return !step.data_checks.empty(); });
+  if (has_checks && inputs.data_aware) {
+    auto conn = catalog::connect(inputs.db);
+    plans::preflight_plan(*conn, prepared.plan, data_check_options(inputs));
+  }
+  if (inputs.data_aware) {
+    try {
+      estimate(inputs, prepared);
+    } catch (const pgshift::Error& error) {
+      // Estimates inform; a read that cannot be timed does not stop the plan.
+      prepared.plan.diagnostics.push_back(
+          {plans::Severity::Warning, {}, std::string("no step estimates: ") + error.what()});
+    }
+  }
   const auto unmodelled =
       unmodelled_diagnostics(prepared.current, prepared.desired, inputs.strict);
   auto& diagnostics = prepared.plan.diagnostics;

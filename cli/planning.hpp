@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "planner/planner.hpp"
+#include "plans/apply_preflight.hpp"
 #include "plans/plan.hpp"
 #include "schemas/model.hpp"
 
@@ -28,7 +29,18 @@ struct PlanningInputs {
   std::string statement_timeout = "10s";
   // --strict (plan, drift): objects pgshift does not model are errors, not warnings.
   bool strict = false;
+  // Pre-flight data checks (plan, apply): --no-data-checks,
+  // --data-check-sample-rows, --data-check-timeout.
+  bool no_data_checks = false;
+  // False for drift: no data checks, no calibration read, no estimates.
+  bool data_aware = true;
+  int64_t data_check_sample_rows = 5000000;
+  std::string data_check_timeout = "60s";
 };
+
+// Registers --no-data-checks, --data-check-sample-rows and
+// --data-check-timeout on `command` (plan, apply in both modes).
+void add_data_check_flags(CLI::App& command, PlanningInputs& inputs);
 
 // Which planning flags a command offers: a flag that would do nothing is not
 // offered (CLI11 then rejects it as a usage error).
@@ -73,6 +85,10 @@ schemas::Database prepare_desired(const PlanningInputs& inputs);
 std::vector<plans::Diagnostic> unmodelled_diagnostics(const schemas::Database& current,
                                                       const schemas::Database& desired,
                                                       bool strict);
+
+// The data-check options of `inputs`. Throws pgshift::Error on a bad
+// --data-check-timeout or a negative --data-check-sample-rows.
+plans::DataCheckOptions data_check_options(const PlanningInputs& inputs);
 
 // Loads, reads, canonicalises and plans. Throws pgshift::Error (a LoadError
 // for a bad YAML file, before any connection is made).

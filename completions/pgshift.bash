@@ -20,8 +20,8 @@ _pgshift() {
     "") flags="--help --version"
         [[ $cur == -* ]] || { COMPREPLY=($(compgen -W "inspect plan apply drift version help" -- "$cur")); return; } ;;
     inspect) flags="--help --db -o --output --only-schema --exclude-schema --exclude-table" ;;
-    plan) flags="--help $planning --strict --allow-hazard --lock-timeout --statement-timeout --format -o --output --detailed-exitcode" ;;
-    apply) flags="--help $planning --allow-hazard --lock-timeout --statement-timeout --plan --expect-hash --abandon --retries --batch-size --batch-target --pause --long-tx-threshold --on-long-tx --dry-run -y --yes" ;;
+    plan) flags="--help $planning --strict --allow-hazard --lock-timeout --statement-timeout --no-data-checks --data-check-sample-rows --data-check-timeout --format -o --output --detailed-exitcode" ;;
+    apply) flags="--help $planning --allow-hazard --lock-timeout --statement-timeout --no-data-checks --data-check-sample-rows --data-check-timeout --plan --expect-hash --abandon --retries --batch-size --batch-target --pause --long-tx-threshold --on-long-tx --dry-run -y --yes" ;;
     drift) flags="--help $planning --strict --format --sequence-threshold -o --output" ;;
     help) COMPREPLY=($(compgen -W "inspect plan apply drift version help" -- "$cur")); return ;;
     *) flags="--help" ;;

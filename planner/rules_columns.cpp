@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/data_checks.hpp"
 #include "planner/normalize.hpp"
 #include "planner/rules.hpp"
 #include "planner/sql_text.hpp"
@@ -92,7 +93,11 @@ bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
 // Rule 4: NOT NULL on a populated table without a long ACCESS EXCLUSIVE scan.
 // ---------------------------------------------------------------------------
 
-void add_not_null(TableContext& table, Chain& chain, const std::string& column) {
+// `fill`: the plan backfills the column with it first; `column_is_new`: the
+// plan adds the column (for the pre-flight check of its NULLs).
+void add_not_null(TableContext& table, Chain& chain, const std::string& column,
+                  const std::optional<std::string>& fill = std::nullopt,
+                  bool column_is_new = false) {
   const ObjectId id = table.id(ObjectKind::Column, column);
   const std::string col = quote_ident(column);
   if (!table.populated) {
@@ -129,6 +134,8 @@ void add_not_null(TableContext& table, Chain& chain, const std::string& column) 
     validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quoted_helper};
     table.builder.statement(validate, Statement::ValidateCheck, table.on());
     validate.step.estimated_rows = table.rows;
+    validate.step.data_checks.push_back(
+        not_null_check(checked_table(table), column, fill, column_is_new));
     chain.add(std::move(validate));
   }
   const bool proved_by_check = table.builder.version() >= 120000;
@@ -231,7 +238,7 @@ void add_column(TableContext& table, const schemas::Column& column) {
     const auto fill = column.backfill ? column.backfill : column.default_expr;
     bool filled = false;
     if (fill) filled = add_backfill(table, chain, column.name, *fill);
-    if (not_null && filled) add_not_null(table, chain, column.name);
+    if (not_null && filled) add_not_null(table, chain, column.name, fill, true);
   }
   if (column.comment) {
     auto comment =
@@ -402,7 +409,11 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
     require_sequences(draft, table.schema, desired.default_expr);
   }
   if (around_default) release_sequences(draft, table.schema, current.default_expr);
-  if (!no_rewrite && table.populated) draft.step.estimated_rows = table.rows;
+  if (!no_rewrite && table.populated) {
+    draft.step.estimated_rows = table.rows;
+    draft.step.data_checks.push_back(cast_check(checked_table(table), current.name, desired.name,
+                                                from, to, builder.version()));
+  }
   const std::string token = table.column_token_of(desired.name);
   draft.requires_.push_back(token);
   draft.invalidates.push_back(token);
@@ -536,10 +547,12 @@ void alter_column(TableContext& table, const schemas::Column& current,
   const bool is_not_null = effective_not_null(table.desired, desired);
   if (!was_not_null && is_not_null) {
     bool filled = true;
+    std::optional<std::string> fill;
     if (desired.backfill && table.populated) {
       filled = add_backfill(table, chain, desired.name, *desired.backfill);
+      fill = desired.backfill;
     }
-    if (filled) add_not_null(table, chain, desired.name);
+    if (filled) add_not_null(table, chain, desired.name, fill);
   }
   if (current.identity != desired.identity) {
     std::string action;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/data_checks.hpp"
 #include "planner/normalize.hpp"
 #include "planner/rules.hpp"
 #include "planner/sql_text.hpp"
@@ -209,6 +210,13 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
                            (nulls_not_distinct ? " NULLS NOT DISTINCT" : "")};
   builder.statement(build, Statement::CreateIndexConcurrently, table.on());
   build.step.estimated_rows = table.rows;
+  if (table.current != nullptr) {
+    std::vector<std::string> keys;
+    for (const auto& column : columns) keys.push_back(quote_ident(column));
+    build.step.data_checks.push_back(unique_check(checked_table(table), keys, std::nullopt,
+                                                  nulls_not_distinct,
+                                                  table.of(kind_name, name)));
+  }
   require_all(build, column_tokens);
   build.requires_.push_back("name:" + table.schema + "." + index_name);
   chain.add(std::move(build));
@@ -285,6 +293,9 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
   validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quote_ident(check.name)};
   builder.statement(validate, Statement::ValidateCheck, table.on());
   validate.step.estimated_rows = table.rows;
+  if (table.current != nullptr) {
+    validate.step.data_checks.push_back(check_constraint_check(checked_table(table), check));
+  }
   chain.add(std::move(validate));
 }
 
@@ -438,6 +449,9 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
   builder.statement(validate, Statement::ValidateForeignKey,
                     table.with_referenced(fk.ref_schema, fk.ref_table));
   validate.step.estimated_rows = table.rows;
+  if (table.current != nullptr) {
+    validate.step.data_checks.push_back(foreign_key_check(checked_table(table), fk));
+  }
   chain.add(std::move(validate));
 }
 

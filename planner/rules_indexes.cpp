@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/data_checks.hpp"
 #include "planner/normalize.hpp"
 #include "planner/rules.hpp"
 #include "planner/sql_text.hpp"
@@ -83,6 +84,15 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
                       concurrently ? Statement::CreateIndexConcurrently : Statement::CreateIndex,
                       on_relation(schema, relation, populated));
     if (populated) draft.step.estimated_rows = rows;
+    if (populated && index.unique) {
+      std::vector<std::string> keys;
+      for (const auto& key : index.keys) {
+        keys.push_back(key.column ? quote_ident(*key.column) : "(" + key.expression.value_or("") + ")");
+      }
+      draft.step.data_checks.push_back(unique_check({schema, relation, relation, {}, {}}, keys,
+                                                    index.where, index.nulls_not_distinct,
+                                                    on(index.name)));
+    }
     for (const auto& key : index.keys) {
       if (key.column) draft.requires_.push_back(column_token(schema, relation, *key.column));
     }

@@ -314,6 +314,10 @@ ApplyResult Applier::run() {
     return result;
   }
   acquire_apply_lock();
+  if (options_.preflight_at_start && options_.data_checks.enabled &&
+      (!journal_->exists() || journal_->state() == RunState::NotStarted)) {
+    preflight_all();
+  }
   journal_->create();
   const RunState state = journal_->state();
   result.resumed = state != RunState::NotStarted;
@@ -344,6 +348,7 @@ ApplyResult Applier::run() {
       result.stopped = true;
       break;
     } else {
+      recheck(step);
       try {
         run_step(step, report);
       } catch (const StopRequested&) {
@@ -375,6 +380,35 @@ ApplyResult Applier::run() {
   log_summary(result, std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started));
   return result;
+}
+
+void Applier::preflight_all() {
+  Plan checked = plan_;
+  if (!preflight_plan(*conn_, checked, options_.data_checks)) {
+    if (checked.preflight) {
+      log_ << "data checks: " << schemas::printable(describe_preflight(checked)) << "\n";
+    }
+    return;
+  }
+  std::string message = "refused before any step: the data breaks the plan";
+  for (const Diagnostic& diagnostic : checked.diagnostics) {
+    if (diagnostic.severity == Severity::Error) message += "\n  " + diagnostic.message;
+  }
+  throw ApplyError(schemas::printable(message), 0, "");
+}
+
+void Applier::recheck(const Step& step) {
+  if (!options_.data_checks.enabled || step.data_checks.empty()) return;
+  for (const DataCheck& check : recheck_step(*conn_, step, options_.data_checks)) {
+    if (violated(check)) {
+      throw ApplyError(
+          schemas::printable(violation_message(step, plan_.steps.size(), check, false)) +
+              "; the step was not run",
+          step.id, "");
+    }
+    log_ << fmt::format("{}: data check: {} ({} ms)\n", step_label(step),
+                        schemas::printable(describe_finding(check)), check.finding->elapsed_ms);
+  }
 }
 
 void Applier::connect_session() {

@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "catalog/reader.hpp"
+#include "plans/apply_preflight.hpp"
 #include "plans/plan.hpp"
 #include "schemas/error.hpp"
 
@@ -91,6 +92,13 @@ struct ApplyOptions {
   // journaled with the run so that the same command finds it and resumes it
   // (unfinished_applies); "" for apply --plan.
   std::string desired_fingerprint;
+  // Pre-flight data checks (plans/apply_preflight.hpp): each step's checks
+  // run again right before it, and a violation fails the step before it
+  // runs (ApplyError naming it). With `preflight_at_start` (apply --plan),
+  // a fresh run first checks every step, as `plan` does, and refuses before
+  // anything is changed.
+  DataCheckOptions data_checks;
+  bool preflight_at_start = false;
 };
 
 inline constexpr std::chrono::milliseconds kDefaultLockTimeout{200};

@@ -56,6 +56,11 @@ class Applier {
  private:
   // apply.cpp
   void connect_session();
+  // Every step's data checks before a fresh run; throws ApplyError on a
+  // violation, before anything is changed.
+  void preflight_all();
+  // `step`'s data checks right before it; throws ApplyError on a violation.
+  void recheck(const Step& step);
   void acquire_apply_lock();
   void check_no_unfinished_run();  // ApplyError when another plan's run is unfinished
   void check_fresh();

@@ -181,10 +181,13 @@ void Applier::run_step(const Step& step, StepReport& report) {
     run_outside_transaction(step, report);
   }
   report.duration = since(started);
-  log_ << fmt::format("{}: {} in {}, {} retries, {} waiting for locks\n", step_label(step),
+  log_ << fmt::format("{}: {} in {}{}, {} retries, {} waiting for locks\n", step_label(step),
                       report.outcome == StepOutcome::FoundDone ? "found done" : "done",
-                      format_seconds(report.duration), report.retries,
-                      format_seconds(report.lock_wait));
+                      format_seconds(report.duration),
+                      step.estimated_ms
+                          ? " (estimated about " + format_duration_ms(*step.estimated_ms) + ")"
+                          : std::string(),
+                      report.retries, format_seconds(report.lock_wait));
 }
 
 void Applier::preflight(const Step& step) {

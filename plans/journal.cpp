@@ -45,7 +45,10 @@ CREATE TABLE IF NOT EXISTS _pgshift.apply_backfills (
 ALTER TABLE _pgshift.apply_runs
   ADD COLUMN IF NOT EXISTS desired_hash text,
   ADD COLUMN IF NOT EXISTS plan_json text,
-  ADD COLUMN IF NOT EXISTS abandoned_at timestamptz)sql"};
+  ADD COLUMN IF NOT EXISTS abandoned_at timestamptz)sql",
+                                          R"sql(
+ALTER TABLE _pgshift.apply_steps
+  ADD COLUMN IF NOT EXISTS estimated_ms bigint)sql"};
 
 constexpr const char* kJournalExists = "SELECT to_regclass('_pgshift.apply_backfills') IS NOT NULL";
 constexpr const char* kRunState =
@@ -87,8 +90,8 @@ constexpr const char* kAbandonRun =
     "WHERE plan_hash = $1 AND finished_at IS NULL AND abandoned_at IS NULL";
 constexpr const char* kDoneSteps = "SELECT step_id FROM _pgshift.apply_steps WHERE plan_hash = $1";
 constexpr const char* kMarkDone =
-    "INSERT INTO _pgshift.apply_steps (plan_hash, step_id, summary, duration_ms) "
-    "VALUES ($1, $2, $3, $4)";
+    "INSERT INTO _pgshift.apply_steps (plan_hash, step_id, summary, duration_ms, estimated_ms) "
+    "VALUES ($1, $2, $3, $4, NULLIF($5, '')::bigint)";
 constexpr const char* kCheckpoint =
     "SELECT next_key, upper_key, rows_done FROM _pgshift.apply_backfills "
     "WHERE plan_hash = $1 AND step_id = $2";
@@ -159,8 +162,11 @@ std::set<int> Journal::done_steps() {
 
 void Journal::mark_done(pqxx::transaction_base& tx, const Step& step,
                         std::chrono::milliseconds duration) {
+  // The plan's estimate beside the actual duration (issue 14); NULL when
+  // the step has none.
   tx.exec_params(kMarkDone, plan_hash_, step.id, step.summary,
-                 static_cast<int64_t>(duration.count()));
+                 static_cast<int64_t>(duration.count()),
+                 step.estimated_ms ? std::to_string(*step.estimated_ms) : std::string());
 }
 
 void Journal::mark_done(const Step& step, std::chrono::milliseconds duration) {

@@ -21,6 +21,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -130,6 +131,94 @@ struct BackfillSpec {
 };
 bool operator==(const BackfillSpec& a, const BackfillSpec& b);
 
+// Pre-flight data checks (issue 14): a step that can fail on existing rows
+// (VALIDATE of a CHECK or NOT NULL, a foreign key's VALIDATE, a unique index
+// build, a type change whose cast may reject values) carries the read-only
+// queries that find those rows. The planner writes them (pure SQL text);
+// the CLI runs them before the plan is shown (catalog/preflight.hpp), the
+// applier again right before the step runs.
+enum class DataCheckKind {
+  NotNull,     // rows whose column is (still, after the plan's backfill) NULL
+  Check,       // rows for which the CHECK expression is false
+  ForeignKey,  // rows whose key has no referenced row (orphans)
+  Unique,      // groups of rows sharing a key (UNIQUE / PRIMARY KEY)
+  Cast,        // rows whose value the new type's conversion rejects or cuts
+};
+inline constexpr std::array<DataCheckKind, 5> kAllDataCheckKinds = {
+    DataCheckKind::NotNull, DataCheckKind::Check, DataCheckKind::ForeignKey,
+    DataCheckKind::Unique, DataCheckKind::Cast};
+const char* data_check_kind_name(DataCheckKind kind);  // "not_null", ...
+
+// What one run of a data check found.
+struct DataFinding {
+  // Violating rows (groups for Unique); -1: at least one, count unknown (a
+  // cast attempt that failed: the server stops at the first bad value).
+  int64_t violations = 0;
+  std::vector<std::string> examples;  // up to 5 keys: "id=4", or the server's message
+  // Set when the check read a TABLESAMPLE SYSTEM sample of the table: the
+  // percentage read (a clean sample does not prove the table clean).
+  std::optional<double> sample_percent;
+  std::string error;  // non-empty: the check could not run (timeout, ...); why
+  int64_t elapsed_ms = 0;
+};
+bool operator==(const DataFinding& a, const DataFinding& b);
+
+struct DataCheck {
+  DataCheckKind kind = DataCheckKind::Check;
+  std::string schema;       // of the table scanned
+  std::string table;        // as named when the step runs
+  std::string description;  // "rows where \"email\" IS NULL", for reviewers
+  // Lists every violating row's key (or duplicate group), as the database is
+  // right before the step runs; `sampled_query` is the same over
+  // TABLESAMPLE SYSTEM ($1), $1 the percentage.
+  std::string query;
+  std::string sampled_query;
+  // The same as the database is when the plan is made, when that differs:
+  // earlier steps of the plan rename the table or backfill the column. "":
+  // as `query`.
+  std::string plan_table;
+  std::string plan_query;
+  std::string plan_sampled_query;
+  // True for a cast attempt: the query lists nothing and fails (SQLSTATE
+  // class 22) on the first value the conversion rejects.
+  bool raises = false;
+  std::optional<DataFinding> finding;  // of the pre-flight; nullopt when not run
+};
+bool operator==(const DataCheck& a, const DataCheck& b);
+
+// The query the pre-flight runs at plan time (plan_query, else query) and
+// the table it reads (plan_table, else table).
+const std::string& plan_time_query(const DataCheck& check, bool sampled);
+const std::string& plan_time_table(const DataCheck& check);
+
+// "rows where ...: 3 rows violate it (e.g. id=1, id=2, id=3)", "checked a
+// 2% sample: no violation found", "could not be checked: ...", "not run": the
+// finding in words for every rendering and message. Without the time taken.
+std::string describe_finding(const DataCheck& check);
+// True when the check's finding is a violation (a refusal).
+bool violated(const DataCheck& check);
+
+// The pre-flight as a whole, when it ran or was skipped.
+struct Preflight {
+  bool skipped = false;            // --no-data-checks
+  int64_t elapsed_ms = 0;          // all checks, one snapshot
+  int64_t sample_above_rows = 0;   // tables estimated larger were sampled
+};
+bool operator==(const Preflight& a, const Preflight& b);
+
+// The read throughput step estimates are made from, and where it came from.
+struct Throughput {
+  int64_t bytes_per_second = 0;
+  std::string source;  // "calibration: read 12 MB of public.orders in 85 ms"
+};
+bool operator==(const Throughput& a, const Throughput& b);
+
+struct Plan;
+// "4 checks on 3 tables in 35 ms, one REPEATABLE READ snapshot; 1 violated;
+// tables over 5000000 rows sampled", or "skipped (--no-data-checks)".
+// REQUIRES: plan.preflight.
+std::string describe_preflight(const Plan& plan);
+
 struct Step {
   int id = 0;  // 1-based position in the plan
   Phase phase = Phase::Prepare;
@@ -146,6 +235,11 @@ struct Step {
   std::chrono::milliseconds lock_timeout{0};
   std::chrono::milliseconds statement_timeout{0};  // per batch for a backfill
   std::vector<int> depends_on;                     // ids of earlier steps this one needs
+  std::vector<DataCheck> data_checks;              // rows that would make it fail
+  // Estimated duration of a scanning step (backfill, VALIDATE, index build,
+  // rewrite), from the table's size and the plan's throughput; nullopt for
+  // catalog-only steps and when no throughput was measured.
+  std::optional<int64_t> estimated_ms;
 };
 bool operator==(const Step& a, const Step& b);
 
@@ -182,7 +276,24 @@ struct Plan {
   int server_version_num = 0;  // of that server, e.g. 150004
   std::vector<Step> steps;
   std::vector<Diagnostic> diagnostics;
+  std::optional<Preflight> preflight;  // nullopt: no step has data checks to run
+  std::optional<Throughput> throughput;  // nullopt: no step scans a populated table
 };
+
+// "about 4 min, of which 0 s blocking traffic (throughput 120 MB/s, calibration: ...)";
+// "" when no step has an estimate. Blocking: the estimates of steps that
+// scan or rewrite under a lock that blocks reads or writes.
+std::string describe_estimates(const Plan& plan);
+// "350 ms", "12 s", "4 min", "2.5 h".
+std::string format_duration_ms(int64_t ms);
+
+// Sets estimated_ms on every scanning step of `plan` whose table size is in
+// `heap_bytes` ("schema.table" -> bytes), from `throughput` and a rough
+// factor per kind of work over a plain read: VALIDATE 1, a blocking scan 1,
+// an index build 3, a rewrite 4, a backfill 8 plus its pauses between
+// batches (`backfill_pause_ms` per batch). Sets plan.throughput.
+void estimate_steps(Plan& plan, const std::map<std::string, int64_t>& heap_bytes,
+                    const Throughput& throughput, int64_t backfill_pause_ms);
 bool operator==(const Plan& a, const Plan& b);
 bool operator!=(const Plan& a, const Plan& b);
 

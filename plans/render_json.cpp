@@ -67,6 +67,58 @@ schemas::ObjectId object_from_json(const Json& json) {
           json.at("name").get<std::string>()};
 }
 
+Json finding_json(const DataFinding& finding) {
+  return Json{{"violations", finding.violations},
+              {"examples", finding.examples},
+              {"sample_percent",
+               finding.sample_percent ? Json(*finding.sample_percent) : Json(nullptr)},
+              {"error", finding.error},
+              {"elapsed_ms", finding.elapsed_ms}};
+}
+
+DataFinding finding_from_json(const Json& json) {
+  DataFinding finding;
+  finding.violations = json.at("violations").get<int64_t>();
+  finding.examples = json.at("examples").get<std::vector<std::string>>();
+  const Json& percent = json.at("sample_percent");
+  if (!percent.is_null()) finding.sample_percent = percent.get<double>();
+  finding.error = json.at("error").get<std::string>();
+  finding.elapsed_ms = json.at("elapsed_ms").get<int64_t>();
+  return finding;
+}
+
+Json data_check_json(const DataCheck& check) {
+  return Json{{"kind", data_check_kind_name(check.kind)},
+              {"schema", check.schema},
+              {"table", check.table},
+              {"description", check.description},
+              {"query", check.query},
+              {"sampled_query", check.sampled_query},
+              {"plan_table", check.plan_table},
+              {"plan_query", check.plan_query},
+              {"plan_sampled_query", check.plan_sampled_query},
+              {"raises", check.raises},
+              {"finding", check.finding ? finding_json(*check.finding) : Json(nullptr)}};
+}
+
+DataCheck data_check_from_json(const Json& json) {
+  DataCheck check;
+  check.kind = from_name(kAllDataCheckKinds, data_check_kind_name,
+                         json.at("kind").get<std::string>(), "data check kind");
+  check.schema = json.at("schema").get<std::string>();
+  check.table = json.at("table").get<std::string>();
+  check.description = json.at("description").get<std::string>();
+  check.query = json.at("query").get<std::string>();
+  check.sampled_query = json.at("sampled_query").get<std::string>();
+  check.plan_table = json.at("plan_table").get<std::string>();
+  check.plan_query = json.at("plan_query").get<std::string>();
+  check.plan_sampled_query = json.at("plan_sampled_query").get<std::string>();
+  check.raises = json.at("raises").get<bool>();
+  const Json& finding = json.at("finding");
+  if (!finding.is_null()) check.finding = finding_from_json(finding);
+  return check;
+}
+
 Json step_json(const Step& step) {
   Json json;
   json["id"] = step.id;
@@ -106,6 +158,14 @@ Json step_json(const Step& step) {
   json["lock_timeout_ms"] = step.lock_timeout.count();
   json["statement_timeout_ms"] = step.statement_timeout.count();
   json["depends_on"] = step.depends_on;
+  // Only on steps that have them, so that plans without data checks read as
+  // they did before pre-flight checks existed.
+  if (step.estimated_ms) json["estimated_ms"] = *step.estimated_ms;
+  if (!step.data_checks.empty()) {
+    Json checks = Json::array();
+    for (const auto& check : step.data_checks) checks.push_back(data_check_json(check));
+    json["data_checks"] = checks;
+  }
   return json;
 }
 
@@ -148,6 +208,12 @@ Step step_from_json(const Json& json) {
   step.statement_timeout =
       std::chrono::milliseconds(json.at("statement_timeout_ms").get<int64_t>());
   step.depends_on = json.at("depends_on").get<std::vector<int>>();
+  if (json.contains("estimated_ms")) step.estimated_ms = json.at("estimated_ms").get<int64_t>();
+  if (json.contains("data_checks")) {
+    for (const auto& check : json.at("data_checks")) {
+      step.data_checks.push_back(data_check_from_json(check));
+    }
+  }
   return step;
 }
 
@@ -167,6 +233,15 @@ std::string render_json(const Plan& plan) {
   Json steps = Json::array();
   for (const auto& step : plan.steps) steps.push_back(step_json(step));
   json["steps"] = steps;
+  if (plan.throughput) {
+    json["throughput"] = Json{{"bytes_per_second", plan.throughput->bytes_per_second},
+                              {"source", plan.throughput->source}};
+  }
+  if (plan.preflight) {
+    json["preflight"] = Json{{"skipped", plan.preflight->skipped},
+                             {"elapsed_ms", plan.preflight->elapsed_ms},
+                             {"sample_above_rows", plan.preflight->sample_above_rows}};
+  }
   return json.dump(2) + "\n";
 }
 
@@ -192,6 +267,17 @@ Plan plan_from_json(const std::string& text) {
                                   object_from_json(diagnostic.at("object")),
                                   diagnostic.at("message").get<std::string>()});
     }
+    if (json.contains("throughput")) {
+      const Json& throughput = json.at("throughput");
+      plan.throughput = Throughput{throughput.at("bytes_per_second").get<int64_t>(),
+                                   throughput.at("source").get<std::string>()};
+    }
+    if (json.contains("preflight")) {
+      const Json& preflight = json.at("preflight");
+      plan.preflight = Preflight{preflight.at("skipped").get<bool>(),
+                                 preflight.at("elapsed_ms").get<int64_t>(),
+                                 preflight.at("sample_above_rows").get<int64_t>()};
+    }
     return plan;
   } catch (const nlohmann::json::exception& error) {
     throw Error(std::string("invalid plan JSON: ") + error.what());
@@ -199,7 +285,16 @@ Plan plan_from_json(const std::string& text) {
 }
 
 std::string plan_content_hash(const Plan& plan) {
-  const std::string text = render_json(plan);
+  Plan canonical = plan;
+  for (auto& step : canonical.steps) {
+    step.estimated_ms.reset();
+    for (auto& check : step.data_checks) {
+      if (check.finding) check.finding->elapsed_ms = 0;
+    }
+  }
+  if (canonical.preflight) canonical.preflight->elapsed_ms = 0;
+  canonical.throughput.reset();
+  const std::string text = render_json(canonical);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {

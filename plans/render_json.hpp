@@ -25,8 +25,12 @@ Plan plan_from_json(const std::string& text);
 // "sha256:" and 64 hex digits: SHA-256 (OpenSSL's libcrypto) of
 // render_json(plan), the canonical JSON. A reviewer pins it (`apply
 // --expect-hash`); a plan file read back and re-rendered hashes the same
-// whatever its whitespace, and any change to a field changes it. The SQL and
-// Markdown renderings print it. Throws pgshift::Error if libcrypto fails.
+// whatever its whitespace, and any change to a field changes it, except the
+// times measured while planning (the data checks' elapsed_ms, the
+// calibrated throughput and the step estimates made from it), which are
+// zeroed or left out first: planning the same input against the same data
+// twice gives the same hash. The SQL and Markdown renderings print it.
+// Throws pgshift::Error if libcrypto fails.
 std::string plan_content_hash(const Plan& plan);
 
 }  // namespace pgshift::plans

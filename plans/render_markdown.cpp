@@ -113,6 +113,26 @@ std::string recreated_dependents(const Plan& plan) {
          rows;
 }
 
+// Every step's pre-flight data checks: what each looks for, what it found,
+// the time it took and the query that lists the rows; "" when no step has one.
+std::string data_checks(const Plan& plan) {
+  std::string text;
+  for (const auto& step : plan.steps) {
+    for (const auto& check : step.data_checks) {
+      const std::string result = markdown_text(describe_finding(check));
+      text += fmt::format("- Step {}, `{}` on {}: {}{}{}{}\n  lists them: {}\n", step.id,
+                          data_check_kind_name(check.kind),
+                          code_span(check.schema + "." + plan_time_table(check)),
+                          violated(check) ? "**" : "", result, violated(check) ? "**" : "",
+                          check.finding ? fmt::format(" ({} ms)", check.finding->elapsed_ms)
+                                        : std::string(),
+                          code_span(plan_time_query(check, false)));
+    }
+  }
+  if (text.empty()) return "";
+  return "\n### Data checks\n\n" + text;
+}
+
 }  // namespace
 
 std::string render_markdown(const Plan& plan) {
@@ -139,6 +159,8 @@ std::string render_markdown(const Plan& plan) {
         fmt::format("`{}` (step{} {})", name, steps.size() == 1 ? "" : "s", join(steps, ", ")));
   }
   text += "- Hazards: " + (hazards.empty() ? std::string("none") : join(hazards, ", ")) + "\n";
+  if (plan.preflight) text += "- Data checks: " + markdown_text(describe_preflight(plan)) + "\n";
+  if (plan.throughput) text += "- Estimated: " + markdown_text(describe_estimates(plan)) + "\n";
   if (!plan.diagnostics.empty()) {
     text += "\n### Diagnostics\n\n";
     for (const auto& diagnostic : plan.diagnostics) {
@@ -146,6 +168,7 @@ std::string render_markdown(const Plan& plan) {
                           markdown_text(diagnostic.message));
     }
   }
+  text += data_checks(plan);
   if (plan.steps.empty()) return text + "\nNothing to do: the database matches the schema.\n";
   text += recreated_dependents(plan);
   text += "\n### Steps\n\n";
@@ -166,7 +189,8 @@ std::string render_markdown(const Plan& plan) {
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", step.id, phase_name(step.phase),
         markdown_text(step.summary), locks.empty() ? "—" : cell(join(locks, "; ")),
         blocks.empty() ? "—" : cell(join(blocks, "; ")), duration_class_name(step.duration),
-        step.estimated_rows ? "~" + with_separators(*step.estimated_rows) : "—",
+        (step.estimated_rows ? "~" + with_separators(*step.estimated_rows) : "—") +
+            (step.estimated_ms ? ", about " + format_duration_ms(*step.estimated_ms) : ""),
         step_hazards.empty() ? "—" : join(step_hazards, " "), step.transactional ? "yes" : "no");
   }
   text += "\n### SQL\n";

@@ -87,8 +87,16 @@ std::string render_step_sql(const Step& step) {
                               duration_class_name(step.duration), locks_text(step)));
   std::string hazards = fmt::format("hazards: {}", hazards_text(step));
   if (step.estimated_rows) hazards += fmt::format("; estimated rows: {}", *step.estimated_rows);
+  if (step.estimated_ms) hazards += "; estimated time: about " + format_duration_ms(*step.estimated_ms);
   text += comment(hazards);
   text += comment("why: " + step.rationale);
+  for (const auto& check : step.data_checks) {
+    std::string line = std::string("data check (") + data_check_kind_name(check.kind) +
+                       "): " + describe_finding(check);
+    if (check.finding) line += fmt::format("; {} ms", check.finding->elapsed_ms);
+    text += comment(line);
+    text += comment("  lists them: " + plan_time_query(check, false));
+  }
   if (may_wait_for_locks(step) && step.statement_timeout.count() > 0) {
     // As pgshift apply runs it: a concurrent build waits for every older
     // transaction, and its queued lock blocks no reads or writes.
@@ -122,6 +130,8 @@ std::string render_sql(const Plan& plan) {
   for (const auto& diagnostic : plan.diagnostics) {
     text += comment(fmt::format("{}: {}", severity_name(diagnostic.severity), diagnostic.message));
   }
+  if (plan.preflight) text += comment("data checks: " + describe_preflight(plan));
+  if (plan.throughput) text += comment("estimated: " + describe_estimates(plan));
   // Plain SQL for any client or linter; the one requirement is to stop at
   // the first error, which SQL cannot ask for itself.
   text += "-- Run in autocommit mode, stopping at the first error, e.g.\n";

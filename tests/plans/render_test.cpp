@@ -62,6 +62,24 @@ plans::Plan small_plan() {
   plans::Plan plan = planner::plan_changes(current, desired, options);
   plan.target_fingerprint = "4f2c9a1e0b7d3a55";
   plan.ignore = {"public.audit_*"};
+  // Pre-flight findings as the CLI records them: one clean check of a
+  // sample, one violated.
+  for (auto& step : plan.steps) {
+    for (auto& check : step.data_checks) {
+      plans::DataFinding finding;
+      // Times measured are left out of the plan hash; zero here, so that the
+      // hash is the sha256sum of the golden JSON file.
+      finding.elapsed_ms = 0;
+      if (check.kind == plans::DataCheckKind::ForeignKey) {
+        finding.violations = 2;
+        finding.examples = {"id=17", "id=4242"};
+      } else {
+        finding.sample_percent = 2;
+      }
+      check.finding = finding;
+    }
+  }
+  plan.preflight = plans::Preflight{false, 0, 5000000};
   return plan;
 }
 
@@ -99,7 +117,7 @@ TEST_CASE("the Markdown rendering matches its golden file", "[plans][render]") {
 TEST_CASE("the plan hash is the SHA-256 of the canonical JSON", "[plans][render]") {
   // sha256sum tests/plans/golden/small_plan.json
   CHECK(plans::plan_content_hash(small_plan()) ==
-        "sha256:63a621932bea38531b9a00dba67770855f1e1c413522dcb4434c69a4882b79ad");
+        "sha256:caf51711cf729609edee7ef503259271f7cd0c59327821c02a097a62f65c3919");
 }
 
 TEST_CASE("the plan hash ignores the file's layout and follows every statement",
@@ -173,4 +191,54 @@ TEST_CASE("an empty plan renders as nothing to do", "[plans][render]") {
         "` (apply exactly this plan with `--expect-hash`)\n\n"
         "- Tables touched: none\n- Hazards: none\n\nNothing to do: the database matches the "
         "schema.\n");
+}
+
+TEST_CASE("the plan hash leaves out the times measured and follows the findings",
+          "[plans][render]") {
+  const plans::Plan plan = small_plan();
+  plans::Plan timed = plan;
+  timed.preflight->elapsed_ms = 1234;
+  for (auto& step : timed.steps) {
+    for (auto& check : step.data_checks) check.finding->elapsed_ms = 99;
+  }
+  plans::estimate_steps(timed, {{"public.User", 300000000}, {"public.orders", 900000000}},
+                        {150000000, "calibration: test"}, 50);
+  REQUIRE(timed.throughput.has_value());
+  CHECK(timed != plan);
+  CHECK(plans::plan_content_hash(timed) == plans::plan_content_hash(plan));
+  // The times are still in every rendering and in the JSON read back.
+  CHECK(plans::plan_from_json(plans::render_json(timed)) == timed);
+  plans::Plan found = plan;
+  for (auto& step : found.steps) {
+    for (auto& check : step.data_checks) check.finding->violations += 1;
+  }
+  CHECK(plans::plan_content_hash(found) != plans::plan_content_hash(plan));
+}
+
+TEST_CASE("scanning steps get estimates from table size and throughput, catalog-only ones none",
+          "[plans][render]") {
+  plans::Plan plan = small_plan();
+  // 300 MB of "User" and 900 MB of orders at 150 MB/s.
+  plans::estimate_steps(plan, {{"public.User", 300000000}, {"public.orders", 900000000}},
+                        {150000000, "calibration: read 100000 rows of public.orders"}, 50);
+  for (const auto& step : plan.steps) {
+    INFO("step " << step.id << ": " << step.summary);
+    if (step.duration == plans::DurationClass::CatalogOnly) {
+      CHECK_FALSE(step.estimated_ms.has_value());
+    }
+  }
+  // Step 3: backfill of 250,000 rows of "User": 8 x 2 s, plus 26 pauses of 50 ms.
+  CHECK(plan.steps[2].backfill.has_value());
+  CHECK(plan.steps[2].estimated_ms == 16000 + 26 * 50);
+  // Step 6: a concurrent index build on "User": 3 x 2 s.
+  CHECK(plan.steps[5].estimated_ms == 6000);
+  // Step 10: VALIDATE of the foreign key on orders: 1 x 6 s.
+  CHECK(plan.steps[9].estimated_ms == 6000);
+  const std::string summary = plans::describe_estimates(plan);
+  CHECK(summary.rfind("about ", 0) == 0);
+  CHECK(summary.find(", of which 0 ms blocking traffic (read throughput 143 MB/s, "
+                     "calibration: read 100000 rows of public.orders)") != std::string::npos);
+  CHECK(plans::render_markdown(plan).find("- Estimated: about ") != std::string::npos);
+  CHECK(plans::render_sql(plan).find("; estimated time: about 17 s") != std::string::npos);
+  CHECK(plans::render_json(plan).find("\"estimated_ms\": 17300") != std::string::npos);
 }

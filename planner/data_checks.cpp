@@ -1,0 +1,200 @@
+#include "planner/data_checks.hpp"
+
+#include "planner/normalize.hpp"
+#include "plans/sql_text.hpp"
+
+namespace pgshift::planner::detail {
+
+using plans::DataCheck;
+using plans::DataCheckKind;
+using plans::quote_ident;
+using plans::quote_literal;
+using plans::quote_qualified;
+
+namespace {
+
+// The alias of the scanned table in every query.
+constexpr const char* kAlias = "pgshift_row";
+
+// The columns that identify a row in examples: the key, else ctid.
+std::string key_select(const std::vector<std::string>& key) {
+  if (key.empty()) return std::string(kAlias) + ".ctid";
+  std::string text;
+  for (const auto& column : key) {
+    text += (text.empty() ? "" : ", ") + std::string(kAlias) + "." + quote_ident(column);
+  }
+  return text;
+}
+
+// SELECT <select> FROM <relation> AS pgshift_row [TABLESAMPLE SYSTEM ($1)] <rest>
+std::string query(const std::string& select, const std::string& schema, const std::string& table,
+                  const std::string& rest, bool sampled) {
+  return "SELECT " + select + " FROM " + quote_qualified(schema, table) + " AS " + kAlias +
+         (sampled ? " TABLESAMPLE SYSTEM ($1)" : "") + (rest.empty() ? "" : " " + rest);
+}
+
+// A check whose query is `SELECT <key> FROM <table> <rest>`, with `rest` as
+// at plan time and as right before the step.
+DataCheck listing(DataCheckKind kind, const CheckedTable& table, std::string description,
+                  const std::string& plan_rest, const std::string& step_rest) {
+  DataCheck check;
+  check.kind = kind;
+  check.schema = table.schema;
+  check.table = table.step_name;
+  check.description = std::move(description);
+  const std::string step_key = key_select(table.step_key);
+  check.query = query(step_key, table.schema, table.step_name, step_rest, false);
+  check.sampled_query = query(step_key, table.schema, table.step_name, step_rest, true);
+  const std::string plan_key = key_select(table.plan_key);
+  const std::string plan_query = query(plan_key, table.schema, table.plan_name, plan_rest, false);
+  if (plan_query != check.query) {
+    check.plan_table = table.plan_name == table.step_name ? "" : table.plan_name;
+    check.plan_query = plan_query;
+    check.plan_sampled_query = query(plan_key, table.schema, table.plan_name, plan_rest, true);
+  }
+  return check;
+}
+
+std::string column_of_row(const std::string& column) {
+  return std::string(kAlias) + "." + quote_ident(column);
+}
+
+}  // namespace
+
+CheckedTable checked_table(const TableContext& table) {
+  CheckedTable checked{table.schema, table.current->name, table.desired.name, {}, {}};
+  if (table.current->primary_key) {
+    checked.plan_key = table.current->primary_key->columns;
+    if (table.desired.primary_key) checked.step_key = table.desired.primary_key->columns;
+  }
+  return checked;
+}
+
+DataCheck not_null_check(const CheckedTable& table, const std::string& column,
+                         const std::optional<std::string>& fill, bool column_is_new) {
+  const std::string step_rest = "WHERE " + column_of_row(column) + " IS NULL";
+  std::string plan_rest = step_rest;
+  std::string description = "rows where \"" + column + "\" is NULL";
+  if (fill) {
+    description += " after the backfill (" + *fill + ")";
+    plan_rest = column_is_new ? "WHERE (" + *fill + ") IS NULL"
+                              : step_rest + " AND (" + *fill + ") IS NULL";
+  }
+  return listing(DataCheckKind::NotNull, table, description, plan_rest, step_rest);
+}
+
+DataCheck check_constraint_check(const CheckedTable& table, const schemas::CheckConstraint& check) {
+  // NOT (NULL) is NULL: rows for which the expression is NULL pass, as they
+  // pass the constraint.
+  const std::string rest = "WHERE NOT (" + check.expression + ")";
+  return listing(DataCheckKind::Check, table,
+                 "rows breaking CHECK \"" + check.name + "\" (" + check.expression + ")", rest,
+                 rest);
+}
+
+DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey& fk) {
+  std::string all_set;
+  std::string any_set;
+  std::string match;
+  for (size_t column_idx = 0; column_idx < fk.columns.size(); ++column_idx) {
+    const std::string column = column_of_row(fk.columns[column_idx]);
+    all_set += (all_set.empty() ? "" : " AND ") + column + " IS NOT NULL";
+    any_set += (any_set.empty() ? "" : " OR ") + column + " IS NOT NULL";
+    match += (match.empty() ? "" : " AND ") + std::string("pgshift_ref.") +
+             quote_ident(fk.ref_columns.at(column_idx)) + " = " + column;
+  }
+  const std::string orphan = "NOT EXISTS (SELECT 1 FROM " +
+                             quote_qualified(fk.ref_schema, fk.ref_table) +
+                             " AS pgshift_ref WHERE " + match + ")";
+  // MATCH SIMPLE: a row with a NULL key column is not checked. MATCH FULL:
+  // such a row violates unless every key column is NULL.
+  std::string rest = "WHERE " + all_set + " AND " + orphan;
+  if (fk.match == schemas::MatchType::Full) {
+    rest = "WHERE (" + all_set + " AND " + orphan + ") OR (NOT (" + all_set + ") AND (" + any_set +
+           "))";
+  }
+  return listing(DataCheckKind::ForeignKey, table,
+                 "rows of foreign key \"" + fk.name + "\" without a row in \"" + fk.ref_schema +
+                     "." + fk.ref_table + "\"",
+                 rest, rest);
+}
+
+DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>& keys,
+                       const std::optional<std::string>& where, bool nulls_not_distinct,
+                       const std::string& what) {
+  std::string list;
+  std::string conditions;
+  for (const auto& key : keys) {
+    list += (list.empty() ? "" : ", ") + key;
+    if (!nulls_not_distinct)
+      conditions += (conditions.empty() ? "" : " AND ") + key + " IS NOT NULL";
+  }
+  if (where) conditions += (conditions.empty() ? "(" : " AND (") + *where + ")";
+  const std::string rest = (conditions.empty() ? "" : "WHERE " + conditions + " ") + "GROUP BY " +
+                           list + " HAVING count(*) > 1";
+  DataCheck check;
+  check.kind = DataCheckKind::Unique;
+  check.schema = table.schema;
+  check.table = table.step_name;
+  check.description = "groups of rows sharing the key of " + what;
+  const std::string select = list + ", count(*) AS \"rows\"";
+  check.query = query(select, table.schema, table.step_name, rest, false);
+  check.sampled_query = query(select, table.schema, table.step_name, rest, true);
+  if (table.plan_name != table.step_name) {
+    check.plan_table = table.plan_name;
+    check.plan_query = query(select, table.schema, table.plan_name, rest, false);
+    check.plan_sampled_query = query(select, table.schema, table.plan_name, rest, true);
+  }
+  return check;
+}
+
+DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
+                     const std::string& step_column, const std::string& from, const std::string& to,
+                     int server_version) {
+  const TypeParts source = split_type(from);
+  const TypeParts target = split_type(to);
+  const bool string_source =
+      !source.array &&
+      (source.name == "text" || source.name == "character varying" || source.name == "character");
+  const bool bounded_string = !target.array && !target.modifiers.empty() &&
+                              (target.name == "character varying" || target.name == "character");
+  auto rest = [&](const std::string& column) {
+    const std::string value = column_of_row(column);
+    if (bounded_string) {
+      return "WHERE char_length(" + value + "::text) > " + std::to_string(target.modifiers[0]);
+    }
+    return "WHERE " + value + " IS NOT NULL AND NOT pg_input_is_valid(" + value + "::text, " +
+           quote_literal(to) + ")";
+  };
+  if (bounded_string || (string_source && server_version >= 160000)) {
+    return listing(DataCheckKind::Cast, table,
+                   bounded_string ? "values of \"" + step_column + "\" longer than " +
+                                        std::to_string(target.modifiers[0]) +
+                                        " characters (the cast to " + to + " would cut them)"
+                                  : "values of \"" + step_column + "\" that " + to + " rejects",
+                   rest(plan_column), rest(step_column));
+  }
+  // No test for the conversion without running it: the server's cast over
+  // every row, which fails at the first value it rejects.
+  DataCheck check;
+  check.kind = DataCheckKind::Cast;
+  check.schema = table.schema;
+  check.table = table.step_name;
+  check.description = "values of \"" + step_column + "\" that the cast to " + to + " rejects";
+  check.raises = true;
+  auto attempt = [&](const std::string& column, const std::string& name, bool sampled) {
+    return query("count((" + column_of_row(column) + ")::" + to + ")", table.schema, name, "",
+                 sampled);
+  };
+  check.query = attempt(step_column, table.step_name, false);
+  check.sampled_query = attempt(step_column, table.step_name, true);
+  const std::string plan_query = attempt(plan_column, table.plan_name, false);
+  if (plan_query != check.query) {
+    check.plan_table = table.plan_name == table.step_name ? "" : table.plan_name;
+    check.plan_query = plan_query;
+    check.plan_sampled_query = attempt(plan_column, table.plan_name, true);
+  }
+  return check;
+}
+
+}  // namespace pgshift::planner::detail

@@ -1,0 +1,67 @@
+// The pre-flight data checks of issue 14 as SQL text: for each kind of step
+// that can fail on existing rows, the read-only query that lists the rows
+// (or duplicate groups) that would make it fail. Pure: the queries run in
+// catalog/preflight.cpp, at plan time and again right before the step.
+//
+// Every query is one SELECT on one line. Rows are identified by the table's
+// primary key when it has one, else by ctid. The sampled variant reads the
+// scanned table through TABLESAMPLE SYSTEM ($1), $1 the percentage.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "planner/rules.hpp"
+#include "plans/plan.hpp"
+#include "schemas/model.hpp"
+
+namespace pgshift::planner::detail {
+
+// The table a check scans: as named when the plan is made and when the step
+// runs (they differ when the plan renames it), and the columns that identify
+// a row in examples at each time (empty: ctid).
+struct CheckedTable {
+  std::string schema;
+  std::string plan_name;
+  std::string step_name;
+  std::vector<std::string> plan_key;
+  std::vector<std::string> step_key;
+};
+
+// The table of `table` (REQUIRES: table.current), identified by its primary
+// key when it has one now (and, right before the step, when both have one).
+CheckedTable checked_table(const TableContext& table);
+
+// Rows whose `column` is NULL right before the step. `fill`: the plan's
+// backfill sets the NULLs of the column to it first, so at plan time the
+// rows that stay NULL are those where it yields NULL; `column_is_new`: the
+// plan adds the column (no row has it yet: every row gets `fill`).
+plans::DataCheck not_null_check(const CheckedTable& table, const std::string& column,
+                                const std::optional<std::string>& fill, bool column_is_new);
+
+// Rows for which the CHECK expression is false (NULL passes, as in the server).
+plans::DataCheck check_constraint_check(const CheckedTable& table,
+                                        const schemas::CheckConstraint& check);
+
+// Rows whose foreign key columns (none NULL; MATCH FULL: some NULL) have no
+// referenced row.
+plans::DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey& fk);
+
+// Groups of rows sharing `keys` (SQL expressions; quoted column names for a
+// constraint), over the rows where `where` holds (a partial index), NULLs
+// distinct unless `nulls_not_distinct`.
+plans::DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>& keys,
+                              const std::optional<std::string>& where, bool nulls_not_distinct,
+                              const std::string& what);
+
+// Values of `column` that `column::to` rejects or cuts (the planner's USING
+// expression): longer than n for varchar(n)/char(n) (an explicit cast cuts
+// them silently); from a string type on PostgreSQL 16+, those
+// pg_input_is_valid refuses; otherwise an attempt over every row that fails
+// at the first rejected value (DataCheck::raises).
+plans::DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
+                            const std::string& step_column, const std::string& from,
+                            const std::string& to, int server_version);
+
+}  // namespace pgshift::planner::detail
