@@ -150,7 +150,7 @@ DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>
 
 DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
                      const std::string& step_column, const std::string& from, const std::string& to,
-                     int server_version) {
+                     int server_version, const std::optional<std::string>& using_expr) {
   const TypeParts source = split_type(from);
   const TypeParts target = split_type(to);
   const bool string_source =
@@ -166,7 +166,7 @@ DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
     return "WHERE " + value + " IS NOT NULL AND NOT pg_input_is_valid(" + value + "::text, " +
            quote_literal(to) + ")";
   };
-  if (bounded_string || (string_source && server_version >= 160000)) {
+  if (!using_expr && (bounded_string || (string_source && server_version >= 160000))) {
     return listing(DataCheckKind::Cast, table,
                    bounded_string ? "values of \"" + step_column + "\" longer than " +
                                         std::to_string(target.modifiers[0]) +
@@ -180,11 +180,16 @@ DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
   check.kind = DataCheckKind::Cast;
   check.schema = table.schema;
   check.table = table.step_name;
-  check.description = "values of \"" + step_column + "\" that the cast to " + to + " rejects";
+  check.description = using_expr ? "values of \"" + step_column +
+                                       "\" that the using: expression (to " + to + ") rejects"
+                                 : "values of \"" + step_column + "\" that the cast to " + to +
+                                       " rejects";
   check.raises = true;
+  // The using: expression names the column as the step sees it; it is run
+  // over the rows as they are (its column names resolve to the table's).
   auto attempt = [&](const std::string& column, const std::string& name, bool sampled) {
-    return query("count((" + column_of_row(column) + ")::" + to + ")", table.schema, name, "",
-                 sampled);
+    const std::string value = using_expr ? "(" + *using_expr + ")" : column_of_row(column);
+    return query("count((" + value + ")::" + to + ")", table.schema, name, "", sampled);
   };
   check.query = attempt(step_column, table.step_name, false);
   check.sampled_query = attempt(step_column, table.step_name, true);

@@ -59,9 +59,11 @@ plans::DataCheck unique_check(const CheckedTable& table, const std::vector<std::
 // expression): longer than n for varchar(n)/char(n) (an explicit cast cuts
 // them silently); from a string type on PostgreSQL 16+, those
 // pg_input_is_valid refuses; otherwise an attempt over every row that fails
-// at the first rejected value (DataCheck::raises).
+// at the first rejected value (DataCheck::raises). With a `using:`
+// expression, that attempt of the expression.
 plans::DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
                             const std::string& step_column, const std::string& from,
-                            const std::string& to, int server_version);
+                            const std::string& to, int server_version,
+                            const std::optional<std::string>& using_expr);
 
 }  // namespace pgshift::planner::detail

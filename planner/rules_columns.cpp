@@ -412,7 +412,7 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   if (!no_rewrite && table.populated) {
     draft.step.estimated_rows = table.rows;
     draft.step.data_checks.push_back(cast_check(checked_table(table), current.name, desired.name,
-                                                from, to, builder.version()));
+                                                from, to, builder.version(), desired.using_expr));
   }
   const std::string token = table.column_token_of(desired.name);
   draft.requires_.push_back(token);

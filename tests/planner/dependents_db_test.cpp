@@ -591,6 +591,8 @@ TEST_CASE("a type change with a using: expression converts every value by it, an
   INFO(applied.output);
   CHECK(applied.exit_code == 1);
   CHECK(contains(applied.output, "invalid input syntax for type integer"));
+  // Found by the pre-flight check of the expression, before any step.
+  CHECK(contains(applied.output, "that the using: expression (to integer) rejects"));
   CHECK(dirty.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
                      "'codes'::regclass AND attname = 'code'") == "text");
 }
