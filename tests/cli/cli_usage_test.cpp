@@ -52,6 +52,9 @@ TEST_CASE("every usage error exits 64 with CLI11's message", "[cli][usage]") {
       {{"apply", "--db", kNoServer}, "apply needs --plan FILE, --schema PATH or --abandon"},
       {{"apply", "--db", kNoServer, "--retries", "many", "--schema", yaml}, "--retries"},
       {{"help", "nope"}, "unknown command \"nope\""},
+      {{"lint"}, "lint needs at least one SQL file"},
+      {{"lint", "--disable", "no-such-rule", yaml}, "--disable: unknown rule \"no-such-rule\""},
+      {{"lint", "--format", "sarif", yaml}, "--format: sarif not in {text,json,github}"},
   };
   for (const auto& usage_case : cases) {
     const auto result = run_pgshift(usage_case.args);
@@ -110,7 +113,7 @@ TEST_CASE("help and help COMMAND print the same help as --help", "[cli][usage]")
   CHECK(top.exit_code == 0);
   CHECK(top.output == run_pgshift({"--help"}).output);
   CHECK(contains(top.output, "64 usage error"));
-  for (const char* command : {"inspect", "plan", "apply", "drift", "version", "help"}) {
+  for (const char* command : {"inspect", "plan", "apply", "drift", "lint", "version", "help"}) {
     const auto help = run_pgshift({"help", command});
     INFO(command << ": " << help.output);
     CHECK(help.exit_code == 0);
@@ -176,7 +179,7 @@ std::set<std::string> long_flags(const std::string& help) {
 TEST_CASE("the man pages and completions name every flag of every command", "[cli][usage]") {
   const std::string bash = read_source("completions/pgshift.bash");
   const std::string zsh = read_source("completions/_pgshift");
-  for (const char* command : {"inspect", "plan", "apply", "drift"}) {
+  for (const char* command : {"inspect", "plan", "apply", "drift", "lint"}) {
     const std::string man = read_source(std::string("man/pgshift-") + command + ".1");
     const auto flags = long_flags(run_pgshift({"help", command}).output);
     CHECK(flags.count("--db") == 1);  // the parse found the flags
