@@ -1002,7 +1002,15 @@ class Linter {
       } else if (kind == "DoStmt") {
         note_unjudged("a DO block's statements are not analysed");
       } else {
-        std::string words = kind.substr(0, kind.size() - 4);
+        // "VacuumStmt" -> "VACUUM", "CreateTableAsStmt" -> "CREATE TABLE AS".
+        std::string words;
+        const std::string name = kind.size() > 4 && kind.compare(kind.size() - 4, 4, "Stmt") == 0
+                                     ? kind.substr(0, kind.size() - 4)
+                                     : kind;
+        for (size_t idx = 0; idx < name.size(); ++idx) {
+          if (idx > 0 && std::isupper(static_cast<unsigned char>(name[idx])) != 0) words += ' ';
+          words += static_cast<char>(std::toupper(static_cast<unsigned char>(name[idx])));
+        }
         note_unjudged(words + " is not a statement pgshift plans");
       }
     }
@@ -1213,13 +1221,15 @@ class Linter {
     }
     if (!blocking.empty() && !lock_timeout_set()) {
       std::string relations;
-      for (const Lock* lock : blocking) {
-        relations += (relations.empty() ? "" : ", ") + std::string(plans::lock_mode_name(lock->mode)) +
-                     " on \"" + display(lock->relation) + "\"";
+      for (size_t idx = 0; idx < blocking.size(); ++idx) {
+        relations += std::string(idx == 0 ? "" : idx + 1 == blocking.size() ? " and " : ", ") +
+                     plans::lock_mode_name(blocking[idx]->mode) + " on \"" +
+                     display(blocking[idx]->relation) + "\"";
       }
       add_finding("missing-lock-timeout",
                   "no lock_timeout is set: while it waits for " + relations +
-                      ", every query on the table queues behind it",
+                      ", every statement " + (blocking.size() == 1 ? "that lock blocks" : "those locks block") +
+                      " queues behind it",
                   {"SET lock_timeout = '200ms';  -- before it (or SET LOCAL inside the "
                    "transaction); retry when it times out",
                    "-- pgshift runs every step whose lock blocks traffic under a short "
