@@ -332,7 +332,7 @@ const char* duration_words(DurationClass duration) {
 class Linter {
  public:
   Linter(const std::string& path, const std::string& text, const Options& options)
-      : path_(path), options_(options), positions_(text) {
+      : options_(options), positions_(text) {
     report_.path = path;
     sql_ = without_meta_commands(text, report_.skipped_meta_commands);
     version_ = options.catalog != nullptr && options.catalog->facts.server_version_num > 0
@@ -352,16 +352,11 @@ class Linter {
       return report_;
     }
     const Json tree = Json::parse(*tree_text);
-    const Json& statements = items(tree, "stmts");
-    for (size_t idx = 0; idx < statements.size(); ++idx) {
-      const Json& raw = statements[idx];
+    for (const Json& raw : items(tree, "stmts")) {
       const size_t location = raw.value("stmt_location", size_t{0});
       const size_t length = raw.value("stmt_len", size_t{0});
       const size_t end = length == 0 ? sql_.size() : location + length;
-      const size_t next = idx + 1 < statements.size()
-                              ? statements[idx + 1].value("stmt_location", sql_.size())
-                              : sql_.size();
-      statement(member(raw, "stmt"), location, end, next);
+      statement(member(raw, "stmt"), location, end);
     }
     return report_;
   }
@@ -622,6 +617,10 @@ class Linter {
     } else {
       parts.push_back({Statement::AddCheck, {table}, "", {}, "", "unjudged"});
     }
+    if (type == "CONSTR_CHECK" && !flag(constraint, "skip_validation") &&
+        !info.not_null_column.empty()) {
+      state_.proved_not_null.insert({table, info.not_null_column});  // validated as it is added
+    }
     if (!name.empty()) state_.constraints[{table, name}] = info;
   }
 
@@ -647,8 +646,16 @@ class Linter {
         const std::string to = type_text(member(member(member(cmd, "def"), "ColumnDef"), "typeName"));
         Part part{Statement::AlterColumnTypeRewrite, {table},
                   "ALTER COLUMN \"" + name + "\" TYPE " + to, {}, "", ""};
-        const schemas::Column* current = column_of(table, name);
-        if (current != nullptr) {
+        const schemas::Column* current = column(table, name);
+        const Json& using_expression =
+            member(member(member(cmd, "def"), "ColumnDef"), "raw_default");
+        const bool plain_using =
+            using_expression.empty() || using_expression.contains("ColumnRef") ||
+            (using_expression.contains("TypeCast") &&
+             member(member(using_expression, "TypeCast"), "arg").contains("ColumnRef"));
+        if (!plain_using) {
+          part.rewrite_reason = "a USING expression computes every row";
+        } else if (current != nullptr) {
           const std::string from = planner::normalize_type(current->type);
           if (from == to ||
               planner::type_change_without_rewrite(from, to, options_.catalog->facts)) {
@@ -741,10 +748,6 @@ class Linter {
                       " is not a statement pgshift plans");
       }
     }
-  }
-
-  const schemas::Column* column_of(const RelationName& table, const std::string& name) const {
-    return column(table, name);
   }
 
   void drop(const Json& node, std::vector<Part>& parts) {
@@ -1265,12 +1268,19 @@ class Linter {
     }
   }
 
-  void statement(const Json& stmt, size_t location, size_t end, size_t next) {
+  void statement(const Json& stmt, size_t location, size_t end) {
     const auto [kind, node] = kind_of(stmt);
     const size_t start = schemas::detail::first_word(sql_, location);
     size_t line_end = sql_.find('\n', end);
-    if (line_end == std::string::npos || line_end > next) line_end = std::min(next, sql_.size());
-    ignored_ = read_annotations(sql_.substr(location, line_end - location));
+    if (line_end == std::string::npos) line_end = sql_.size();
+    // The rest of the previous statement's last line ("...; -- pgshift-lint:
+    // ignore x") belongs to that statement, not to this one.
+    size_t region = location;
+    if (location > 0 && sql_[location - 1] != '\n') {
+      const size_t newline = sql_.find('\n', location);
+      if (newline != std::string::npos && newline < start) region = newline + 1;
+    }
+    ignored_ = read_annotations(sql_.substr(region, line_end - region));
     if (kind.empty()) return;
     StatementReport report;
     report.offset = start;
@@ -1294,7 +1304,6 @@ class Linter {
     judge_statement(line);
   }
 
-  std::string path_;
   const Options& options_;
   Positions positions_;
   std::string sql_;

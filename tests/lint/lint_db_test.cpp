@@ -37,7 +37,8 @@ const std::string kMigration =
     "ALTER TABLE customers ALTER COLUMN name TYPE varchar(40);\n"  // 6
     "ALTER TABLE customers ALTER COLUMN amount TYPE bigint;\n"     // 7
     "ALTER TABLE empty_t ALTER COLUMN id SET NOT NULL;\n"          // 8
-    "ALTER TABLE fresh ALTER COLUMN id SET NOT NULL;\n";           // 9
+    "ALTER TABLE fresh ALTER COLUMN id SET NOT NULL;\n"           // 9
+    "ALTER TABLE customers ALTER COLUMN email TYPE varchar(60) USING upper(email);\n";  // 10
 
 std::string findings(const pgshift::lint::FileReport& report) {
   std::string out;
@@ -75,7 +76,8 @@ TEST_CASE("with --db, sizes are named and empty tables, stable functions and wid
         "2 index-not-concurrent\n"
         "5 volatile-default\n"
         "7 type-change-rewrite\n"
-        "9 set-not-null\n");
+        "9 set-not-null\n"
+        "10 type-change-rewrite\n");
   const std::string& message = report.statements[1].findings[0].message;
   CHECK(message.rfind("public.customers: 2,000 rows (estimate), ", 0) == 0);
   CHECK(message.find("B: CREATE INDEX \"customers_email_idx\" without CONCURRENTLY holds "
@@ -93,7 +95,8 @@ TEST_CASE("with --db, sizes are named and empty tables, stable functions and wid
         "6 type-change-rewrite\n"
         "7 type-change-rewrite\n"
         "8 set-not-null\n"
-        "9 set-not-null\n");
+        "9 set-not-null\n"
+        "10 type-change-rewrite\n");
 }
 
 TEST_CASE("pgshift lint --db exits 2 with the table's size, 1 when the database cannot be read",
