@@ -396,7 +396,7 @@ class Linter {
     const schemas::TableStats* found = stats(name);
     return found == nullptr || planner::table_populated(*found);
   }
-  const schemas::Column* column(const RelationName& table, const std::string& name) const {
+  const schemas::Column* catalog_column(const RelationName& table, const std::string& name) const {
     if (options_.catalog == nullptr) return nullptr;
     const schemas::Table* found = schemas::find_table(*options_.catalog, table.schema, table.name);
     if (found == nullptr) return nullptr;
@@ -646,7 +646,7 @@ class Linter {
         const std::string to = type_text(member(member(member(cmd, "def"), "ColumnDef"), "typeName"));
         Part part{Statement::AlterColumnTypeRewrite, {table},
                   "ALTER COLUMN \"" + name + "\" TYPE " + to, {}, "", ""};
-        const schemas::Column* current = column(table, name);
+        const schemas::Column* current = catalog_column(table, name);
         const Json& using_expression =
             member(member(member(cmd, "def"), "ColumnDef"), "raw_default");
         const bool plain_using =
