@@ -66,6 +66,16 @@ std::string lower(std::string text) {
   return text;
 }
 
+// "OBJECT_MATVIEW" -> "matview", "AT_SetStatistics" -> "setstatistics": an
+// enum of the parse tree as words for a message.
+std::string words_of(const std::string& name) {
+  for (const char* prefix : {"OBJECT_", "AT_"}) {
+    const std::string text(prefix);
+    if (name.rfind(text, 0) == 0) return lower(name.substr(text.size()));
+  }
+  return lower(name);
+}
+
 std::string qualified(const RelationName& name) {
   return plans::quote_qualified(name.schema, name.name);
 }
@@ -627,7 +637,7 @@ class Linter {
   void alter_table(const Json& node, std::vector<Part>& parts, const std::string& statement_text,
                    size_t end) {
     if (text_of(node, "objtype") != "OBJECT_TABLE") {
-      note_unjudged("ALTER " + lower(text_of(node, "objtype").substr(7)) +
+      note_unjudged("ALTER " + words_of(text_of(node, "objtype")) +
                     " is not a statement pgshift plans");
       return;
     }
@@ -744,7 +754,7 @@ class Linter {
         targets.parent = table;
         parts.push_back({Statement::AttachPartition, targets, "", {}, "", ""});
       } else {
-        note_unjudged("ALTER TABLE " + lower(subtype.substr(3)) +
+        note_unjudged("ALTER TABLE " + words_of(subtype) +
                       " is not a statement pgshift plans");
       }
     }
@@ -796,11 +806,11 @@ class Linter {
             {"OBJECT_FUNCTION", Statement::DropFunction}, {"OBJECT_PROCEDURE", Statement::DropFunction}};
         const auto found = kObjects.find(type);
         if (found == kObjects.end()) {
-          note_unjudged("DROP " + lower(type.substr(7)) + " is not a statement pgshift plans");
+          note_unjudged("DROP " + words_of(type) + " is not a statement pgshift plans");
           return;
         }
         parts.push_back({found->second, {RelationName{}},
-                         "DROP " + lower(type.substr(7)), {advice}, "", ""});
+                         "DROP " + words_of(type), {advice}, "", ""});
         return;  // one part for the whole list: its row locks no relation
       }
     }
@@ -974,7 +984,7 @@ class Linter {
       } else if (type == "OBJECT_TABCONSTRAINT") {
         parts.push_back({Statement::RenameConstraint, {table}, "", {}, "", ""});
       } else {
-        note_unjudged("RENAME of a " + lower(type.substr(7)) + " is not a statement pgshift plans");
+        note_unjudged("RENAME of a " + words_of(type) + " is not a statement pgshift plans");
       }
     } else if (kind == "DropStmt") {
       drop(node, parts);

@@ -194,3 +194,31 @@ TEST_CASE("the man pages and completions name every flag of every command", "[cl
     }
   }
 }
+
+TEST_CASE("pgshift lint exits 0 on a clean file, 2 on findings, 1 on a syntax error",
+          "[cli][usage][lint]") {
+  TempDir dir;
+  const std::string clean =
+      dir.write("clean.sql", "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON t (a);\n");
+  const std::string unsafe = dir.write("unsafe.sql", "CREATE INDEX i ON t (a);\n");
+  const std::string broken = dir.write("broken.sql", "SELECT 1;\nALTER TABLE t ADD COLUMN;\n");
+  CHECK(run_pgshift({"lint", clean}).exit_code == 0);
+  const auto findings = run_pgshift({"lint", clean, unsafe});
+  CHECK(findings.exit_code == 2);
+  CHECK(contains(findings.output, "warning[index-not-concurrent]"));
+  CHECK(contains(findings.output, "2 files, 2 findings"));
+  const auto error = run_pgshift({"lint", unsafe, broken});
+  CHECK(error.exit_code == 1);
+  CHECK(contains(error.output, broken + ":2:25: error: syntax error at or near \";\""));
+  const auto github = run_pgshift({"lint", "--format", "github", unsafe});
+  CHECK(github.exit_code == 2);
+  CHECK(contains(github.output, "::warning file=" + unsafe + ",line=1,col=1,title=pgshift lint "
+                                "index-not-concurrent::"));
+  const auto json = run_pgshift({"lint", "--format", "json", "--disable", "missing-lock-timeout",
+                                 "--disable", "index-not-concurrent", unsafe});
+  CHECK(json.exit_code == 0);
+  CHECK(contains(json.output, "\"findings\": 0"));
+  const auto rules = run_pgshift({"lint", "--list-rules"});
+  CHECK(rules.exit_code == 0);
+  CHECK(contains(rules.output, "access-exclusive-held: "));
+}
