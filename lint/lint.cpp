@@ -532,6 +532,18 @@ class Linter {
         rewrite = "before PostgreSQL 11 a default is written into every row";
       }
     }
+    if (not_null && default_expr == nullptr && rewrite.empty()) {
+      // The planner refuses this on a populated table (rules_columns.cpp:
+      // "is NOT NULL but has neither a default nor a backfill value").
+      const std::string alter = "ALTER TABLE " + qualified(table) + " ";
+      const std::string column = plans::quote_ident(name);
+      part.rule = "add-column-not-null";
+      part.alternative = {
+          alter + "ADD COLUMN " + column + " " + type_text(type_name) + ";",
+          "-- fill the existing rows in batches by key range, one commit per batch",
+          "-- then NOT NULL by rule 4 (CHECK NOT VALID, VALIDATE, SET NOT NULL, drop the CHECK);",
+          "-- or give the column a non-volatile DEFAULT: catalog-only from PostgreSQL 11 (rule 2)"};
+    }
     if (!rewrite.empty()) {
       part.kind = Statement::AddColumnRewrite;
       part.rewrite_reason = rewrite;
@@ -1181,6 +1193,12 @@ class Linter {
       return std::find(row.hazards.begin(), row.hazards.end(), hazard) != row.hazards.end();
     };
 
+    if (part.rule == "add-column-not-null" && populated(table)) {
+      add_finding("add-column-not-null",
+                  prefix + part.what + " is NOT NULL without a default: it fails on a table "
+                           "that has rows (every existing row would be NULL)",
+                  part.alternative);
+    }
     if (part.rule == "index-not-concurrent" ||
         (part.kind == Statement::CreateIndex && scans)) {
       add_finding("index-not-concurrent", prefix + part.what + " without CONCURRENTLY " + holds,
@@ -1343,6 +1361,7 @@ const std::vector<RuleInfo>& all_rules() {
       {"set-not-null", "SET NOT NULL that scans the table under ACCESS EXCLUSIVE"},
       {"volatile-default", "ADD COLUMN whose default rewrites the table (volatile, serial)"},
       {"add-column-rewrite", "ADD COLUMN of an identity or stored generated column"},
+      {"add-column-not-null", "ADD COLUMN ... NOT NULL without a default on a table with rows"},
       {"type-change-rewrite", "ALTER COLUMN TYPE that rewrites the table"},
       {"blocking-scan", "another statement that scans or rewrites under a blocking lock"},
       {"rename-column", "RENAME COLUMN: running application versions break"},
