@@ -17,7 +17,7 @@ using pgshift::testing::TestDatabase;
 void setup(const TestDatabase& db) {
   db.exec(
       "CREATE TABLE customers (id bigint PRIMARY KEY, email varchar(50), name varchar(20), "
-      "  amount integer);"
+      "  amount integer, net cidr);"
       "INSERT INTO customers SELECT g, 'c' || g || '@x', 'n' || g, g FROM generate_series(1, 2000) g;"
       "ANALYZE customers;"
       "CREATE TABLE empty_t (id integer, a text);"
@@ -38,7 +38,8 @@ const std::string kMigration =
     "ALTER TABLE customers ALTER COLUMN amount TYPE bigint;\n"     // 7
     "ALTER TABLE empty_t ALTER COLUMN id SET NOT NULL;\n"          // 8
     "ALTER TABLE fresh ALTER COLUMN id SET NOT NULL;\n"           // 9
-    "ALTER TABLE customers ALTER COLUMN email TYPE varchar(60) USING upper(email);\n";  // 10
+    "ALTER TABLE customers ALTER COLUMN email TYPE varchar(60) USING upper(email);\n"  // 10
+    "ALTER TABLE customers ALTER COLUMN net TYPE inet;\n";  // 11: pg_cast says binary-coercible
 
 std::string findings(const pgshift::lint::FileReport& report) {
   std::string out;
@@ -96,7 +97,8 @@ TEST_CASE("with --db, sizes are named and empty tables, stable functions and wid
         "7 type-change-rewrite\n"
         "8 set-not-null\n"
         "9 set-not-null\n"
-        "10 type-change-rewrite\n");
+        "10 type-change-rewrite\n"
+        "11 type-change-rewrite\n");
 }
 
 TEST_CASE("pgshift lint --db exits 2 with the table's size, 1 when the database cannot be read",
