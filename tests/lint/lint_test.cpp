@@ -231,3 +231,27 @@ TEST_CASE("the names a file uses are what --db reads, qualified, without what it
         std::set<pgshift::lint::RelationName>{{"app", "orders"}, {"billing", "invoices"}});
   CHECK(names.functions == std::set<std::string>{"pg_catalog.random", "public.random"});
 }
+
+TEST_CASE("statements the table has no row for are listed as not judged, never guessed at",
+          "[lint]") {
+  const auto report = lint_file(
+      "m.sql",
+      "UPDATE t SET a = 1;\nDO $$ BEGIN END $$;\nALTER TABLE t ADD CONSTRAINT x EXCLUDE USING "
+      "gist (r WITH &&);\nALTER TABLE t SET (fillfactor = 70);\n",
+      Options{});
+  REQUIRE(report.statements.size() == 4);
+  CHECK(report.statements[0].notes ==
+        std::vector<std::string>{"not judged: UPDATE is not a statement pgshift plans"});
+  CHECK(report.statements[1].notes ==
+        std::vector<std::string>{"not judged: a DO block's statements are not analysed"});
+  CHECK(report.statements[2].notes ==
+        std::vector<std::string>{
+            "not judged: ADD CONSTRAINT of type exclusion is not a statement pgshift plans"});
+  CHECK(report.statements[3].notes ==
+        std::vector<std::string>{
+            "not judged: ALTER TABLE setreloptions is not a statement pgshift plans"});
+  for (const auto& statement : report.statements) {
+    CHECK(statement.findings.empty());
+    CHECK(statement.kinds.empty());
+  }
+}
