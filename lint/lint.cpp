@@ -1016,6 +1016,8 @@ class Linter {
       if (found != kObjects.end()) {
         parts.push_back({found->second, {RelationName{}}, "", {}, "", ""});
         if (kind == "CreateSeqStmt") state_.created.insert(relation(member(node, "sequence")));
+      } else if (kind == "AlterDomainStmt") {
+        alter_domain(node, parts);
       } else if (kind == "AlterSeqStmt") {
         parts.push_back({Statement::AlterSequence, {relation(member(node, "sequence"))}, "", {}, "",
                          ""});
@@ -1039,6 +1041,36 @@ class Linter {
         }
         note_unjudged(words + " is not a statement pgshift plans");
       }
+    }
+  }
+
+  // ALTER DOMAIN: the rows lock every table with a column of the domain,
+  // which the file does not name (a note says so).
+  void alter_domain(const Json& node, std::vector<Part>& parts) {
+    const std::string subtype = text_of(node, "subtype");
+    Targets targets{RelationName{}};
+    targets.domain_users = true;
+    auto add = [&](Statement kind, std::string what) {
+      parts.push_back({kind, targets, std::move(what), {}, "", ""});
+    };
+    if (subtype == "T") {
+      add(Statement::AlterDomainDefault, "");
+    } else if (subtype == "N") {
+      add(Statement::AlterDomainDropNotNull, "");
+    } else if (subtype == "O") {
+      add(Statement::AlterDomainSetNotNull, "ALTER DOMAIN ... SET NOT NULL");
+    } else if (subtype == "C") {
+      add(Statement::AlterDomainAddConstraintNotValid, "");
+      if (!flag(member(member(node, "def"), "Constraint"), "skip_validation")) {
+        // Validated as it is added: the same scan as VALIDATE CONSTRAINT.
+        add(Statement::AlterDomainValidateConstraint, "ALTER DOMAIN ... ADD CONSTRAINT");
+      }
+    } else if (subtype == "V") {
+      add(Statement::AlterDomainValidateConstraint, "ALTER DOMAIN ... VALIDATE CONSTRAINT");
+    } else if (subtype == "X") {
+      add(Statement::AlterDomainDropConstraint, "ALTER DOMAIN ... DROP CONSTRAINT");
+    } else {
+      note_unjudged("this ALTER DOMAIN is not a statement pgshift plans");
     }
   }
 
@@ -1153,8 +1185,9 @@ class Linter {
           if (part.targets.parent) add_lock(*part.targets.parent, mode);
           break;
         case planner::Target::TablesUsingDomain:
-          report_note("locks every table with a column of the domain " +
-                      std::string(plans::lock_mode_name(mode)));
+          report_note(std::string("locks ") + plans::lock_mode_name(mode) +
+                      " on every table with a column of the domain (the file does not name "
+                      "them)");
           break;
       }
     }
@@ -1185,9 +1218,12 @@ class Linter {
     const std::string prefix = facts.empty() ? "" : facts + ": ";
     LockMode strongest = LockMode::AccessShare;
     for (const auto& [target, mode] : row.locks) strongest = std::max(strongest, mode);
-    const std::string holds = std::string("holds ") + plans::lock_mode_name(strongest) + " on \"" +
-                              display(table) + "\" " + duration_words(row.duration) +
-                              ": blocks " + plans::lock_mode_blocks(strongest);
+    const std::string where = part.targets.domain_users
+                                  ? "every table with a column of the domain"
+                                  : "\"" + display(table) + "\"";
+    const std::string holds = std::string("holds ") + plans::lock_mode_name(strongest) + " on " +
+                              where + " " + duration_words(row.duration) + ": blocks " +
+                              plans::lock_mode_blocks(strongest);
     const bool scans =
         row.duration == DurationClass::BlockingScan || row.duration == DurationClass::Rewrite;
     auto has = [&](Hazard hazard) {
@@ -1227,7 +1263,10 @@ class Linter {
                   part.alternative, Hazard::TableRewrite);
     } else if (scans) {
       add_finding("blocking-scan",
-                  prefix + planner::statement_name(part.kind) + " " + holds, part.alternative);
+                  prefix + (part.what.empty() ? std::string(planner::statement_name(part.kind))
+                                              : part.what) +
+                      " " + holds,
+                  part.alternative);
     }
     if (has(Hazard::Rename)) {
       add_finding(part.kind == Statement::RenameTable ? "rename-table" : "rename-column",
