@@ -12,7 +12,7 @@ install(TARGETS pgshift RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # One man page per command, from the templates under man/ (the version is
 # filled in at configure time), gzipped as Debian installs man pages.
-set(PGSHIFT_MAN_PAGES pgshift pgshift-inspect pgshift-plan pgshift-apply pgshift-drift)
+set(PGSHIFT_MAN_PAGES pgshift pgshift-inspect pgshift-plan pgshift-apply pgshift-drift pgshift-lint)
 set(man_gz_files)
 foreach(page IN LISTS PGSHIFT_MAN_PAGES)
   set(man_page ${PROJECT_BINARY_DIR}/man/${page}.1)
@@ -33,6 +33,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/completions/_pgshift
 
 install(FILES ${PROJECT_SOURCE_DIR}/schemas/pgshift.schema.json ${PROJECT_SOURCE_DIR}/schemas/FORMAT.md
         DESTINATION ${CMAKE_INSTALL_DATADIR}/pgshift)
+install(FILES ${PROJECT_SOURCE_DIR}/lint/RULES.md DESTINATION ${CMAKE_INSTALL_DATADIR}/pgshift
+        RENAME LINT-RULES.md)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/yaml ${PROJECT_SOURCE_DIR}/examples/ci
         DESTINATION ${CMAKE_INSTALL_DATADIR}/pgshift/examples)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})

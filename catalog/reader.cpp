@@ -15,6 +15,20 @@
 
 namespace pgshift::catalog {
 
+std::string array_literal(const std::vector<std::string>& items) {
+  std::string literal = "{";
+  for (const auto& item : items) {
+    if (literal.size() > 1) literal += ",";
+    literal += "\"";
+    for (const char ch : item) {
+      if (ch == '"' || ch == '\\') literal += '\\';
+      literal += ch;
+    }
+    literal += "\"";
+  }
+  return literal + "}";
+}
+
 ReadError::ReadError(std::string what_was_read, const std::string& message, std::string sqlstate)
     : Error("could not read " + what_was_read + ": " + message +
             (sqlstate.empty() ? "" : " (SQLSTATE " + sqlstate + ")")),
@@ -488,20 +502,6 @@ std::map<std::string, std::string> options_map(const pqxx::field& field) {
   return options;
 }
 
-// A PostgreSQL array literal of `items`, to bind as a text[] parameter.
-std::string array_literal(const std::vector<std::string>& items) {
-  std::string literal = "{";
-  for (const auto& item : items) {
-    if (literal.size() > 1) literal += ",";
-    literal += "\"";
-    for (const char ch : item) {
-      if (ch == '"' || ch == '\\') literal += '\\';
-      literal += ch;
-    }
-    literal += "\"";
-  }
-  return literal + "}";
-}
 
 schemas::ReferentialAction referential_action(char code) {
   switch (code) {

@@ -48,6 +48,10 @@ class ReadError : public pgshift::Error {
   std::string sqlstate_;
 };
 
+// A PostgreSQL array literal of `items` ("{\"a\",\"b\"}", quotes and
+// backslashes escaped), to bind as a text[] parameter.
+std::string array_literal(const std::vector<std::string>& items);
+
 // The first major version whose catalog this reader knows, and the last.
 constexpr int kMinServerVersionNum = 110000;
 constexpr int kMaxServerVersionNum = 189999;

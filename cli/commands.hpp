@@ -10,5 +10,6 @@ void add_inspect_command(CLI::App& app, int& exit_code);
 void add_plan_command(CLI::App& app, int& exit_code);
 void add_apply_command(CLI::App& app, int& exit_code);
 void add_drift_command(CLI::App& app, int& exit_code);
+void add_lint_command(CLI::App& app, int& exit_code);
 
 }  // namespace pgshift::cli

@@ -10,8 +10,8 @@
 namespace pgshift::cli {
 
 constexpr int kExitOk = 0;       // success: written, applied, in sync, a plan produced
-constexpr int kExitError = 1;    // an error, or a refusal (hazard not allowed, Error diagnostic)
-constexpr int kExitChanges = 2;  // drift found; `plan --detailed-exitcode` with changes
+constexpr int kExitError = 1;    // an error (lint: a syntax error), or a refusal (hazard not allowed, Error diagnostic)
+constexpr int kExitChanges = 2;  // drift found; `plan --detailed-exitcode` with changes; lint findings
 constexpr int kExitUsage = 64;   // bad command line (sysexits.h EX_USAGE), whatever CLI11 says
 constexpr int kExitInterrupted = 130;  // SIGINT or SIGTERM (128 + SIGINT, as shells report it)
 

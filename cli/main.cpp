@@ -45,7 +45,7 @@ void add_help_command(CLI::App& app, int& exit_code) {
       } catch (const CLI::OptionNotFound&) {
         throw pgshift::cli::UsageError("unknown command \"" + *name +
                                        "\"; the commands are inspect, plan, apply, drift, "
-                                       "version and help");
+                                       "lint, version and help");
       }
       std::cout << described->help(app.get_name());
     }
@@ -64,14 +64,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", version_text(), "Print the version and commit, then exit");
   app.footer(
-      "Exit codes: 0 success, 1 error or refusal, 2 drift found or `plan --detailed-exitcode` "
-      "with changes, 64 usage error, 130 interrupted. `pgshift help COMMAND` describes a "
+      "Exit codes: 0 success, 1 error or refusal, 2 drift found, lint findings or `plan "
+      "--detailed-exitcode` with changes, 64 usage error, 130 interrupted. `pgshift help COMMAND` describes a "
       "command.");
   int exit_code = kExitOk;
   add_inspect_command(app, exit_code);
   add_plan_command(app, exit_code);
   add_apply_command(app, exit_code);
   add_drift_command(app, exit_code);
+  add_lint_command(app, exit_code);
   app.add_subcommand("version", "Print the version and commit")->callback([] {
     std::cout << version_text() << "\n";
   });
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
                                 [&](const CLI::App* c) { return c->check_name(argv[1]); });
     if (argc > 1 && argv[1][0] != '-' && !known) {
       throw UsageError(std::string("unknown command \"") + argv[1] +
-                       "\"; the commands are inspect, plan, apply, drift, version and help");
+                       "\"; the commands are inspect, plan, apply, drift, lint, version and help");
     }
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

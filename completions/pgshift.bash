@@ -18,12 +18,13 @@ _pgshift() {
   local flags
   case $command in
     "") flags="--help --version"
-        [[ $cur == -* ]] || { COMPREPLY=($(compgen -W "inspect plan apply drift version help" -- "$cur")); return; } ;;
+        [[ $cur == -* ]] || { COMPREPLY=($(compgen -W "inspect plan apply drift lint version help" -- "$cur")); return; } ;;
     inspect) flags="--help --db -o --output --only-schema --exclude-schema --exclude-table" ;;
     plan) flags="--help $planning --strict --allow-hazard --lock-timeout --statement-timeout --no-data-checks --data-check-sample-rows --data-check-timeout --format -o --output --detailed-exitcode" ;;
     apply) flags="--help $planning --allow-hazard --lock-timeout --statement-timeout --no-data-checks --data-check-sample-rows --data-check-timeout --plan --expect-hash --abandon --retries --batch-size --batch-target --pause --long-tx-threshold --on-long-tx --dry-run -y --yes" ;;
     drift) flags="--help $planning --strict --format --sequence-threshold -o --output" ;;
-    help) COMPREPLY=($(compgen -W "inspect plan apply drift version help" -- "$cur")); return ;;
+    lint) flags="--help --db --format --disable --assume-in-transaction --pg-version --list-rules" ;;
+    help) COMPREPLY=($(compgen -W "inspect plan apply drift lint version help" -- "$cur")); return ;;
     *) flags="--help" ;;
   esac
 
@@ -34,15 +35,23 @@ _pgshift() {
       case $command in
         plan) COMPREPLY=($(compgen -W "sql json markdown" -- "$cur")) ;;
         drift) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
+        lint) COMPREPLY=($(compgen -W "text json github" -- "$cur")) ;;
       esac
       return ;;
     --allow-hazard)
       COMPREPLY=($(compgen -W "all data_loss table_rewrite access_exclusive_scan rename dependent_recreated enum_value_removal" -- "$cur")); return ;;
+    --disable)
+      COMPREPLY=($(compgen -W "missing-lock-timeout index-not-concurrent constraint-not-valid unique-without-index set-not-null volatile-default add-column-rewrite add-column-not-null type-change-rewrite blocking-scan rename-column rename-table drop-table drop-column drop-object concurrently-in-transaction access-exclusive-held" -- "$cur")); return ;;
+    --pg-version)
+      COMPREPLY=($(compgen -W "11 12 13 14 15 16 17 18" -- "$cur")); return ;;
     --on-long-tx)
       COMPREPLY=($(compgen -W "report wait abort" -- "$cur")); return ;;
     --db|--dev-db|--ignore|--only-schema|--exclude-schema|--exclude-table|--lock-timeout|--statement-timeout|--retries|--batch-size|--batch-target|--pause|--long-tx-threshold|--sequence-threshold)
       return ;;
   esac
+  if [[ $command == lint && $cur != -* ]]; then  # the SQL files
+    COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return
+  fi
   COMPREPLY=($(compgen -W "$flags" -- "$cur"))
 }
 complete -F _pgshift pgshift

@@ -136,7 +136,7 @@ void add_hazard(plans::Step& step, plans::Hazard hazard) {
 }  // namespace
 
 void Builder::statement(StepDraft& draft, Statement statement, const Targets& targets) const {
-  StatementRow row = statement_row(statement, version_);
+  StatementRow row = statement_row(statement, version_, targets.populated);
   auto lock = [&](const std::string& schema, const std::string& relation, plans::LockMode mode,
                   bool require) {
     if (relation.empty()) return;
@@ -174,20 +174,6 @@ void Builder::statement(StepDraft& draft, Statement statement, const Targets& ta
         break;
     }
   }
-  // A relation the plan creates or the catalog shows empty has nothing to
-  // scan or rewrite: the lock is as brief as a catalog change.
-  const bool scans = row.duration == plans::DurationClass::BlockingScan ||
-                     row.duration == plans::DurationClass::Rewrite;
-  if (scans && !targets.populated) {
-    row.duration = plans::DurationClass::CatalogOnly;
-    row.timeout = TimeoutClass::Catalog;
-    row.hazards.erase(std::remove_if(row.hazards.begin(), row.hazards.end(),
-                                     [](plans::Hazard hazard) {
-                                       return hazard == plans::Hazard::TableRewrite ||
-                                              hazard == plans::Hazard::AccessExclusiveScan;
-                                     }),
-                      row.hazards.end());
-  }
   for (const auto hazard : row.hazards) add_hazard(draft.step, hazard);
   draft.step.transactional = draft.step.transactional && row.transactional;
   if (row.duration > draft.step.duration) draft.step.duration = row.duration;
@@ -213,13 +199,7 @@ std::vector<QualifiedName> Builder::with_partitions(const std::string& schema,
 bool Builder::populated(const std::string& schema, const std::string& current_table) const {
   if (schemas::find_table(current_, schema, current_table) == nullptr) return false;
   const auto stats = current_.facts.table_stats.find(schema + "." + current_table);
-  if (stats == current_.facts.table_stats.end()) return true;
-  // Asked of the table itself (catalog::has_rows): the statistics can lag.
-  if (stats->second.has_rows) return *stats->second.has_rows;
-  // reltuples -1 (PostgreSQL 14+) means never analyzed or vacuumed: a table
-  // bulk-loaded a moment ago looks like that, so it proves nothing. Before
-  // 14 such a table shows 0 and cannot be told from an empty one.
-  return !(stats->second.reltuples == 0 && stats->second.relpages == 0);
+  return stats == current_.facts.table_stats.end() || table_populated(stats->second);
 }
 
 std::optional<int64_t> Builder::row_estimate(const std::string& schema,

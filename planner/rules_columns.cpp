@@ -256,43 +256,6 @@ void add_column(TableContext& table, const schemas::Column& column) {
 // Rule 9: column type changes.
 // ---------------------------------------------------------------------------
 
-bool modifiers_widen(const std::vector<int>& from, const std::vector<int>& to) {
-  if (to.empty()) return true;
-  return !from.empty() && to[0] >= from[0];
-}
-
-// True when ALTER COLUMN TYPE from -> to keeps the stored bytes (no rewrite):
-// binary-coercible casts from the catalog, plus the length and precision
-// increases ATColumnChangeRequiresRewrite (tablecmds.c) accepts.
-bool type_change_without_rewrite(const std::string& from, const std::string& to,
-                                 const schemas::CatalogFacts& facts) {
-  for (const auto& [source, target] : facts.binary_coercible_casts) {
-    if (normalize_type(source) == from && normalize_type(target) == to) return true;
-  }
-  const TypeParts old_type = split_type(from);
-  const TypeParts new_type = split_type(to);
-  if (old_type.array != new_type.array) return false;
-  const bool old_string = old_type.name == "character varying" || old_type.name == "text";
-  if (old_string && new_type.name == "text") return true;
-  if (old_string && new_type.name == "character varying") {
-    return new_type.modifiers.empty() || (old_type.name == "character varying" &&
-                                          modifiers_widen(old_type.modifiers, new_type.modifiers));
-  }
-  if (old_type.name != new_type.name) return false;
-  if (old_type.name == "numeric") {
-    if (new_type.modifiers.empty()) return true;
-    return old_type.modifiers.size() == 2 && new_type.modifiers.size() == 2 &&
-           new_type.modifiers[1] == old_type.modifiers[1] &&
-           new_type.modifiers[0] >= old_type.modifiers[0];
-  }
-  if (old_type.name == "bit varying" || old_type.name == "timestamp with time zone" ||
-      old_type.name == "timestamp without time zone" || old_type.name == "time with time zone" ||
-      old_type.name == "time without time zone" || old_type.name == "interval") {
-    return modifiers_widen(old_type.modifiers, new_type.modifiers);
-  }
-  return false;
-}
-
 // Changes the column's type. A default whose text changes with the type
 // ('new'::text becoming 'new'::status) is one the server may not cast
 // automatically ("default for column ... cannot be cast automatically"):
@@ -320,7 +283,7 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   // A `using:` expression converts every value: always a rewrite.
   const bool no_rewrite =
       !desired.using_expr &&
-      (from == to || type_change_without_rewrite(from, to, builder.current().facts));
+      (from == to || planner::type_change_without_rewrite(from, to, builder.current().facts));
   const std::string col = quote_ident(desired.name);
   auto draft = Builder::make(Phase::Alter, table.id(ObjectKind::Column, desired.name),
                              "change the type of " + table.of("column", desired.name) + " from " +

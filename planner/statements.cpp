@@ -1,5 +1,9 @@
 #include "planner/statements.hpp"
 
+#include <algorithm>
+
+#include "planner/normalize.hpp"
+
 namespace pgshift::planner {
 
 namespace {
@@ -34,6 +38,11 @@ StatementRow row(std::vector<TargetLock> locks, DurationClass duration = Duratio
 }
 
 constexpr LockMode kAccessExclusive = LockMode::AccessExclusive;
+
+bool modifiers_widen(const std::vector<int>& from, const std::vector<int>& to) {
+  if (to.empty()) return true;
+  return !from.empty() && to[0] >= from[0];
+}
 
 }  // namespace
 
@@ -434,6 +443,61 @@ StatementRow statement_row(Statement statement, int version) {
       return row({{Target::Relation, LockMode::ShareUpdateExclusive}});
   }
   return row({{Target::Relation, kAccessExclusive}});
+}
+
+StatementRow statement_row(Statement statement, int version, bool populated) {
+  StatementRow row = statement_row(statement, version);
+  const bool scans =
+      row.duration == DurationClass::BlockingScan || row.duration == DurationClass::Rewrite;
+  if (scans && !populated) {
+    row.duration = DurationClass::CatalogOnly;
+    row.timeout = TimeoutClass::Catalog;
+    row.hazards.erase(std::remove_if(row.hazards.begin(), row.hazards.end(),
+                                     [](Hazard hazard) {
+                                       return hazard == Hazard::TableRewrite ||
+                                              hazard == Hazard::AccessExclusiveScan;
+                                     }),
+                      row.hazards.end());
+  }
+  return row;
+}
+
+bool table_populated(const schemas::TableStats& stats) {
+  // Asked of the table itself (catalog::has_rows): the statistics can lag.
+  if (stats.has_rows) return *stats.has_rows;
+  // reltuples -1 (PostgreSQL 14+) means never analyzed or vacuumed: a table
+  // bulk-loaded a moment ago looks like that, so it proves nothing. Before
+  // 14 such a table shows 0 and cannot be told from an empty one.
+  return !(stats.reltuples == 0 && stats.relpages == 0);
+}
+
+bool type_change_without_rewrite(const std::string& from, const std::string& to,
+                                 const schemas::CatalogFacts& facts) {
+  for (const auto& [source, target] : facts.binary_coercible_casts) {
+    if (normalize_type(source) == from && normalize_type(target) == to) return true;
+  }
+  const TypeParts old_type = split_type(from);
+  const TypeParts new_type = split_type(to);
+  if (old_type.array != new_type.array) return false;
+  const bool old_string = old_type.name == "character varying" || old_type.name == "text";
+  if (old_string && new_type.name == "text") return true;
+  if (old_string && new_type.name == "character varying") {
+    return new_type.modifiers.empty() || (old_type.name == "character varying" &&
+                                          modifiers_widen(old_type.modifiers, new_type.modifiers));
+  }
+  if (old_type.name != new_type.name) return false;
+  if (old_type.name == "numeric") {
+    if (new_type.modifiers.empty()) return true;
+    return old_type.modifiers.size() == 2 && new_type.modifiers.size() == 2 &&
+           new_type.modifiers[1] == old_type.modifiers[1] &&
+           new_type.modifiers[0] >= old_type.modifiers[0];
+  }
+  if (old_type.name == "bit varying" || old_type.name == "timestamp with time zone" ||
+      old_type.name == "timestamp without time zone" || old_type.name == "time with time zone" ||
+      old_type.name == "time without time zone" || old_type.name == "interval") {
+    return modifiers_widen(old_type.modifiers, new_type.modifiers);
+  }
+  return false;
 }
 
 }  // namespace pgshift::planner

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "plans/plan.hpp"
+#include "schemas/model.hpp"
 
 namespace pgshift::planner {
 
@@ -183,5 +184,25 @@ struct StatementRow {
 // The row of `statement` on a server of version `server_version_num`
 // (110000 to 189999; versions outside are planned as the nearest).
 StatementRow statement_row(Statement statement, int server_version_num);
+
+// The same row on a relation that holds rows (`populated`) or not: on a
+// relation the plan creates or the catalog shows empty there is nothing to
+// scan or rewrite, so BlockingScan and Rewrite become CatalogOnly (timeout
+// class Catalog) and the table_rewrite and access_exclusive_scan hazards go.
+// The planner (Builder::statement) and `pgshift lint` both judge through it.
+StatementRow statement_row(Statement statement, int server_version_num, bool populated);
+
+// Whether a table with these statistics holds rows, as the planner decides
+// it: has_rows when it was asked of the table, else not both reltuples and
+// relpages 0 (reltuples -1, never analyzed, proves nothing).
+bool table_populated(const schemas::TableStats& stats);
+
+// True when ALTER COLUMN TYPE from -> to keeps the stored bytes (no rewrite,
+// so the statement is AlterColumnType rather than AlterColumnTypeRewrite):
+// binary-coercible casts of `facts`, plus the length and precision increases
+// ATColumnChangeRequiresRewrite (tablecmds.c) accepts. Both types normalised
+// (normalize_type).
+bool type_change_without_rewrite(const std::string& from, const std::string& to,
+                                 const schemas::CatalogFacts& facts);
 
 }  // namespace pgshift::planner

@@ -1,7 +1,9 @@
-// What the two SQL checkers (sql_check.cpp, sql_check_script.cpp) share:
-// libpg_query's parse as JSON and a search in it. Internal to schemas/sql_check*.
+// What the SQL checkers (sql_check.cpp, sql_check_script.cpp) and `pgshift
+// lint` (lint/) share: libpg_query's parse as JSON, a search in it, and where
+// a statement's first word is. lint/ reuses them rather than parsing again.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -17,5 +19,10 @@ std::optional<std::string> parse_to_json(const std::string& sql, SqlProblem* pro
 // Whether `node` (libpg_query's JSON parse tree, or part of it) holds a node
 // of `type` ("FuncCall", "SubLink", ...) at any depth.
 bool contains_node(const nlohmann::json& node, const char* type);
+
+// The byte offset of the first word at or after `at` in `text`: blanks,
+// "--" and "/* */" comments skipped (libpg_query's stmt_location points at
+// the end of the previous statement).
+std::size_t first_word(const std::string& text, std::size_t at);
 
 }  // namespace pgshift::schemas::detail

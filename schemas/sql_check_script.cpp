@@ -31,25 +31,6 @@ std::string without_dump_guards(std::string text) {
   return text;
 }
 
-// The offset of the first word at or after `at`: blanks and comments skipped.
-size_t first_word(const std::string& text, size_t at) {
-  while (at < text.size()) {
-    if (std::isspace(static_cast<unsigned char>(text[at])) != 0) {
-      ++at;
-    } else if (text.compare(at, 2, "--") == 0) {
-      at = text.find('\n', at);
-      if (at == std::string::npos) return text.size();
-    } else if (text.compare(at, 2, "/*") == 0) {
-      const size_t end = text.find("*/", at + 2);
-      if (end == std::string::npos) return text.size();
-      at = end + 2;
-    } else {
-      break;
-    }
-  }
-  return at;
-}
-
 // "CREATE ROLE", "GRANT": the statement's first word, upper case, for
 // messages, and its second after a verb that needs one.
 std::string statement_words(const std::string& text, size_t at) {
@@ -321,7 +302,7 @@ ScriptCheck check_sql_script(const std::string& text) {
     if (stmt.empty()) continue;
     const std::string kind = stmt.items().begin().key();
     const std::string reason = refusal(kind, stmt[kind], statement.suffix);
-    const size_t start = first_word(sql, statement.offset);
+    const size_t start = detail::first_word(sql, statement.offset);
     if (!reason.empty()) {
       check.problem = SqlProblem{
           statement_words(sql, start) + " is not allowed in a desired state's SQL: " + reason,
@@ -334,5 +315,27 @@ ScriptCheck check_sql_script(const std::string& text) {
   }
   return check;
 }
+
+namespace detail {
+
+size_t first_word(const std::string& text, size_t at) {
+  while (at < text.size()) {
+    if (std::isspace(static_cast<unsigned char>(text[at])) != 0) {
+      ++at;
+    } else if (text.compare(at, 2, "--") == 0) {
+      at = text.find('\n', at);
+      if (at == std::string::npos) return text.size();
+    } else if (text.compare(at, 2, "/*") == 0) {
+      const size_t end = text.find("*/", at + 2);
+      if (end == std::string::npos) return text.size();
+      at = end + 2;
+    } else {
+      break;
+    }
+  }
+  return at;
+}
+
+}  // namespace detail
 
 }  // namespace pgshift::schemas

@@ -52,6 +52,9 @@ TEST_CASE("every usage error exits 64 with CLI11's message", "[cli][usage]") {
       {{"apply", "--db", kNoServer}, "apply needs --plan FILE, --schema PATH or --abandon"},
       {{"apply", "--db", kNoServer, "--retries", "many", "--schema", yaml}, "--retries"},
       {{"help", "nope"}, "unknown command \"nope\""},
+      {{"lint"}, "lint needs at least one SQL file"},
+      {{"lint", "--disable", "no-such-rule", yaml}, "--disable: unknown rule \"no-such-rule\""},
+      {{"lint", "--format", "sarif", yaml}, "--format: sarif not in {text,json,github}"},
   };
   for (const auto& usage_case : cases) {
     const auto result = run_pgshift(usage_case.args);
@@ -110,7 +113,7 @@ TEST_CASE("help and help COMMAND print the same help as --help", "[cli][usage]")
   CHECK(top.exit_code == 0);
   CHECK(top.output == run_pgshift({"--help"}).output);
   CHECK(contains(top.output, "64 usage error"));
-  for (const char* command : {"inspect", "plan", "apply", "drift", "version", "help"}) {
+  for (const char* command : {"inspect", "plan", "apply", "drift", "lint", "version", "help"}) {
     const auto help = run_pgshift({"help", command});
     INFO(command << ": " << help.output);
     CHECK(help.exit_code == 0);
@@ -176,7 +179,7 @@ std::set<std::string> long_flags(const std::string& help) {
 TEST_CASE("the man pages and completions name every flag of every command", "[cli][usage]") {
   const std::string bash = read_source("completions/pgshift.bash");
   const std::string zsh = read_source("completions/_pgshift");
-  for (const char* command : {"inspect", "plan", "apply", "drift"}) {
+  for (const char* command : {"inspect", "plan", "apply", "drift", "lint"}) {
     const std::string man = read_source(std::string("man/pgshift-") + command + ".1");
     const auto flags = long_flags(run_pgshift({"help", command}).output);
     CHECK(flags.count("--db") == 1);  // the parse found the flags
@@ -190,4 +193,32 @@ TEST_CASE("the man pages and completions name every flag of every command", "[cl
       CHECK(contains(man, escaped));
     }
   }
+}
+
+TEST_CASE("pgshift lint exits 0 on a clean file, 2 on findings, 1 on a syntax error",
+          "[cli][usage][lint]") {
+  TempDir dir;
+  const std::string clean =
+      dir.write("clean.sql", "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON t (a);\n");
+  const std::string unsafe = dir.write("unsafe.sql", "CREATE INDEX i ON t (a);\n");
+  const std::string broken = dir.write("broken.sql", "SELECT 1;\nALTER TABLE t ADD COLUMN;\n");
+  CHECK(run_pgshift({"lint", clean}).exit_code == 0);
+  const auto findings = run_pgshift({"lint", clean, unsafe});
+  CHECK(findings.exit_code == 2);
+  CHECK(contains(findings.output, "warning[index-not-concurrent]"));
+  CHECK(contains(findings.output, "2 files, 2 findings"));
+  const auto error = run_pgshift({"lint", unsafe, broken});
+  CHECK(error.exit_code == 1);
+  CHECK(contains(error.output, broken + ":2:25: error: syntax error at or near \";\""));
+  const auto github = run_pgshift({"lint", "--format", "github", unsafe});
+  CHECK(github.exit_code == 2);
+  CHECK(contains(github.output, "::warning file=" + unsafe + ",line=1,col=1,title=pgshift lint "
+                                "index-not-concurrent::"));
+  const auto json = run_pgshift({"lint", "--format", "json", "--disable", "missing-lock-timeout",
+                                 "--disable", "index-not-concurrent", unsafe});
+  CHECK(json.exit_code == 0);
+  CHECK(contains(json.output, "\"findings\": 0"));
+  const auto rules = run_pgshift({"lint", "--list-rules"});
+  CHECK(rules.exit_code == 0);
+  CHECK(contains(rules.output, "access-exclusive-held: "));
 }

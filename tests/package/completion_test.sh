@@ -28,7 +28,7 @@ expect() {
 }
 
 expect "plan" pl
-expect "inspect plan apply drift version help" ""
+expect "inspect plan apply drift lint version help" ""
 expect "--detailed-exitcode" plan --det
 expect "--only-schema" inspect --on
 expect "sql json markdown" plan --format ""
@@ -36,6 +36,9 @@ expect "text json markdown" drift --format ""
 expect "report wait abort" apply --on-long-tx ""
 expect "data_loss dependent_recreated" plan --allow-hazard d
 expect "drift" help dr
+expect "text json github" lint --format ""
+expect "--list-rules" lint --list
+expect "set-not-null" lint --disable set-
 # drift offers no hazards and no timeouts.
 [ -z "$(complete_words drift --allow)" ] || fail "drift offers --allow-hazard"
 [ -z "$(complete_words drift --lock)" ] || fail "drift offers --lock-timeout"

@@ -24,9 +24,9 @@ prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
 for file in bin/pgshift \
             share/man/man1/pgshift.1.gz share/man/man1/pgshift-inspect.1.gz share/man/man1/pgshift-plan.1.gz \
-            share/man/man1/pgshift-apply.1.gz share/man/man1/pgshift-drift.1.gz \
+            share/man/man1/pgshift-apply.1.gz share/man/man1/pgshift-drift.1.gz share/man/man1/pgshift-lint.1.gz \
             share/bash-completion/completions/pgshift share/zsh/vendor-completions/_pgshift \
-            share/pgshift/pgshift.schema.json share/pgshift/FORMAT.md \
+            share/pgshift/pgshift.schema.json share/pgshift/FORMAT.md share/pgshift/LINT-RULES.md \
             share/pgshift/examples/yaml/shop.yaml share/pgshift/examples/yaml/split/public.yaml; do
   [ -f "$prefix/$file" ] || fail "$file is not installed"
 done

@@ -1,0 +1,2 @@
+SET lock_timeout = '2s';
+CREATE INDEX orders_customer_idx ON orders (customer_id);

@@ -1,0 +1,3 @@
+SET lock_timeout = '2s';
+ALTER TABLE payments ADD CONSTRAINT payments_order_fk
+  FOREIGN KEY (order_id) REFERENCES orders (id);

@@ -1,0 +1,2 @@
+SET lock_timeout = '2s';
+ALTER TABLE orders ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);
+COMMIT;

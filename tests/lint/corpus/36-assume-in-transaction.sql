@@ -1,0 +1,2 @@
+-- lint-options: --assume-in-transaction
+CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);

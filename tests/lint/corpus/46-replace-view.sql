@@ -1,0 +1,1 @@
+CREATE OR REPLACE VIEW active_customers AS SELECT id, name FROM customers WHERE active;
