@@ -926,14 +926,19 @@ class Linter {
     } else if (kind == "IndexStmt") {
       const RelationName table = relation(member(node, "relation"));
       const bool concurrent = flag(node, "concurrent");
+      // ON ONLY a partitioned table: catalog only (its partitions' indexes
+      // are built and attached one by one).
+      const bool only = !flag(member(node, "relation"), "inh");
       const std::string index = text_of(node, "idxname");
-      Part part{concurrent ? Statement::CreateIndexConcurrently : Statement::CreateIndex,
+      Part part{concurrent ? Statement::CreateIndexConcurrently
+                : only     ? Statement::CreateIndexOnOnly
+                           : Statement::CreateIndex,
                 {table},
                 "CREATE INDEX" + (index.empty() ? "" : " \"" + index + "\""),
                 {},
                 "",
                 ""};
-      if (!concurrent) {
+      if (!concurrent && !only) {
         part.alternative = {
             insert_after_keyword(trim(statement_text), "INDEX", "CONCURRENTLY") +
                 ";  -- outside a transaction block",
@@ -1188,6 +1193,13 @@ class Linter {
           report_note(std::string("locks ") + plans::lock_mode_name(mode) +
                       " on every table with a column of the domain (the file does not name "
                       "them)");
+          break;
+        case planner::Target::Partitions:
+          report_note(std::string("locks ") + plans::lock_mode_name(mode) +
+                      " on every partition of the table (the file does not name them)");
+          break;
+        case planner::Target::ParentIndex:
+          if (part.targets.parent) add_lock(*part.targets.parent, mode);
           break;
       }
     }
