@@ -27,10 +27,11 @@
 //      build for older transactions, up to its statement_timeout (with no
 //      lock_timeout), logging every progress_interval which sessions it
 //      waits for. Other steps keep the short lock_timeout of 3.
-//   5. A backfill runs by primary-key range, one short transaction per batch;
-//      its checkpoint (next key) commits with the batch, so no row is lost or
-//      updated twice across a crash. The batch size adapts to a target
-//      duration.
+//   5. A backfill runs by keyset over its key (any unique NOT NULL columns),
+//      or by block ranges for a table with no key, one short transaction per
+//      batch; its checkpoint (last key or next block) commits with the batch,
+//      so no row is lost or updated twice across a crash. The batch size
+//      adapts to a target duration (apply_backfill.cpp).
 //   6. Verification after the last step: the catalog read back (ignored
 //      objects left out) has the plan's target_fingerprint, when the plan
 //      carries one, so a forged or stale journal cannot pass; every step is
