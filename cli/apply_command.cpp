@@ -302,7 +302,7 @@ void add_apply_command(CLI::App& app, int& exit_code) {
                    "Retries of a step or batch whose lock was not granted in time")
       ->capture_default_str();
   auto* batch_size = command->add_option("--batch-size", args->batch_size,
-                                         "Fixed backfill batch, in keys (default: adaptive)");
+                                         "Fixed backfill batch, in rows (default: adaptive)");
   command
       ->add_option("--batch-target", args->batch_target,
                    "Adapt backfill batches toward this duration")

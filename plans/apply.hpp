@@ -74,7 +74,7 @@ struct ApplyOptions {
   int retries = 10;                           // further attempts after the first, per step or batch
   std::chrono::milliseconds retry_base{100};  // first backoff; doubles, jittered
   std::chrono::milliseconds retry_max{5000};  // backoff ceiling
-  int64_t batch_size = 0;                     // first backfill batch, in keys; 0: the plan's
+  int64_t batch_size = 0;                     // first backfill batch, in rows; 0: the plan's
   std::chrono::milliseconds batch_target{200};  // adapt batches toward this; 0: fixed size
   std::chrono::milliseconds pause{50};          // between backfill batches
   bool dry_run = false;                         // print what would run; change nothing

@@ -194,3 +194,27 @@ TEST_CASE("writes during a backfill by key or by blocks are kept", "[plans][db]"
     }
   }
 }
+
+TEST_CASE("batches hold as many rows as asked however sparse the key", "[plans][db]") {
+  TestDatabase db;
+  // 1,000 rows a million keys apart, 300 rows at the top end packed: batches
+  // sized by key span would be empty or all at once.
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY, rid integer NOT NULL, v bigint);"
+          "INSERT INTO t SELECT g * 1000000, g, NULL FROM generate_series(1, 1000) g;"
+          "INSERT INTO t SELECT 2000000000 + g, 1000 + g, NULL FROM generate_series(1, 300) g;"
+          "CREATE TABLE batches (rid integer PRIMARY KEY, xid bigint NOT NULL);"
+          "CREATE FUNCTION note_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "INSERT INTO batches VALUES (NEW.rid, txid_current()); RETURN NEW; END $$;"
+          "CREATE TRIGGER t_note BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION note_batch()");
+  const auto plan =
+      pgshift::testing::plan_for(db, {pgshift::testing::backfill_step("t", "id", "v", "rid * 2", "v IS NULL", 100)});
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.batch_target = 0ms;
+  const auto result = apply_plan(db.url(), plan, options);
+  INFO(log.str());
+  CHECK(result.rows_backfilled == 1300);
+  CHECK(db.scalar("SELECT count(DISTINCT xid) FROM batches") == "13");
+  CHECK(db.scalar("SELECT max(n) || ':' || min(n) FROM (SELECT count(*) AS n FROM batches GROUP "
+                  "BY xid) b") == "100:100");
+}

@@ -101,3 +101,21 @@ TEST_CASE("in a log an index build's progress is a plain line at most every inte
   later.update("building index: scanning table", 1, 2, 0, 0);
   CHECK(quiet.str().empty());
 }
+
+TEST_CASE("backfill batches are sized by the rows they touched toward the target time",
+          "[plans]") {
+  using pgshift::plans::detail::next_batch_size;
+  using std::chrono::milliseconds;
+  // 1000 rows in 100 ms at a 200 ms target: 2000 rows.
+  CHECK(next_batch_size(1000, 1000, milliseconds(100), milliseconds(200)) == 2000);
+  // Asked for 1000 blocks' worth, touched 300 rows in 150 ms: 400 rows fill 200 ms.
+  CHECK(next_batch_size(1000, 300, milliseconds(150), milliseconds(200)) == 500);
+  CHECK(next_batch_size(400, 300, milliseconds(150), milliseconds(200)) == 400);
+  // One slow batch at most halves, one fast one at most doubles.
+  CHECK(next_batch_size(1000, 1000, milliseconds(5000), milliseconds(200)) == 500);
+  CHECK(next_batch_size(1000, 1000, milliseconds(1), milliseconds(200)) == 2000);
+  // Nothing touched (already filled) says nothing of the rate: grow.
+  CHECK(next_batch_size(1000, 0, milliseconds(20), milliseconds(200)) == 2000);
+  // No target: fixed batches.
+  CHECK(next_batch_size(1000, 10, milliseconds(900), milliseconds(0)) == 1000);
+}
