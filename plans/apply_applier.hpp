@@ -101,7 +101,8 @@ class Applier {
   // throws ApplyError for the step otherwise. `sink` gets the monitor's
   // samples while an attempt runs (with index build progress if asked).
   void with_retries(const Step& step, StepReport& report, const std::function<void()>& attempt,
-                    const SampleSink& sink = nullptr, bool build_progress = false);
+                    const SampleSink& sink = nullptr, bool build_progress = false,
+                    bool count_blocking = false);
   // Logs, every progress_interval while the step waits, what it waits for;
   // draws the build's progress on `progress` when given.
   SampleSink wait_reporter(const Step& step, BuildProgress* progress);

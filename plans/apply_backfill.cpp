@@ -39,6 +39,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -46,6 +47,7 @@
 
 #include "catalog/connection.hpp"
 #include "plans/apply_applier.hpp"
+#include "plans/apply_pacing.hpp"
 #include "plans/apply_progress.hpp"
 #include "plans/sql_text.hpp"
 
@@ -301,22 +303,64 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
   // Rows to do: the planner's statistics, corrected by what the batches see.
   const double estimate =
       found.reltuples >= 0 ? found.reltuples : static_cast<double>(found.relpages) * kRowsPerBlockGuess;
+  const bool by_key = point.mode == BackfillCheckpoint::Mode::Key;
+  const auto walked = [&]() { return by_key ? point.rows_seen : point.rows_done; };
   Progress progress(log_, options_.progress_bar, options_.progress_interval, step_label(step),
-                    static_cast<int64_t>(estimate), point.rows_done);
+                    static_cast<int64_t>(estimate), walked(), options_.json_log, step.id);
   const auto fraction = [&]() {
-    if (point.mode == BackfillCheckpoint::Mode::Block) {
-      return static_cast<double>(point.next_block) / static_cast<double>(point.block_count);
-    }
-    return static_cast<double>(point.rows_seen) /
-           std::max(estimate, static_cast<double>(point.rows_seen) + 1);
+    if (by_key) return -1.0;
+    return static_cast<double>(point.next_block) / static_cast<double>(point.block_count);
   };
-  const auto safe_point = [&]() {
-    if (stop_requested()) {
-      progress.stop(point.rows_done, fraction());
-      log_ << fmt::format("  stopped after {} rows; the checkpoint is saved\n", point.rows_done);
-      throw StopRequested{};
+  const auto stop_here = [&]() {
+    if (!stop_requested()) return;
+    progress.stop();
+    log_ << fmt::format("  stopped after {} rows; the checkpoint is saved\n", point.rows_done);
+    throw StopRequested{};
+  };
+  Pacer pacer(*conn_, options_.pacing, found.oid);
+  // Sessions the running batch made wait, sampled by the lock monitor.
+  std::atomic<int> blocking{0};
+  const SampleSink count_blocking = [&blocking](const Sample& sample) {
+    if (sample.blocking > blocking.load()) blocking = sample.blocking;
+  };
+  // Between two batches (and before the first): pause while a signal is over
+  // its threshold; for sessions the last batch blocked, halve the batches
+  // and pause once. Returns false when the batches must shrink.
+  const auto pace = [&]() {
+    std::optional<PacingReading> over = pacer.check(blocking.exchange(0));
+    if (!over) return true;
+    if (over->signal == PacingSignal::BlockedSessions) {
+      progress.note("backfill_slowed",
+                    fmt::format("  slowing down: {}; halving the batches", over->text));
+      std::this_thread::sleep_for(options_.pacing.check_interval);
+      return false;
     }
-    std::this_thread::sleep_for(options_.pause);
+    const auto paused_at = Clock::now();
+    auto said_at = paused_at;
+    const std::string first = over->text;
+    const PacingSignal signal = over->signal;
+    progress.set_pacing("paused: " + first);
+    progress.note("backfill_paused", fmt::format("  paused: {}", first));
+    while (over) {
+      stop_here();
+      std::this_thread::sleep_for(options_.pacing.check_interval);
+      over = pacer.check(0);
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - paused_at);
+      if (over) {
+        progress.set_pacing(fmt::format("paused {}: {}", format_seconds(waited), over->text));
+        if (Clock::now() - said_at >= options_.progress_interval) {
+          said_at = Clock::now();
+          progress.note("backfill_paused",
+                        fmt::format("  still paused after {}: {}", format_seconds(waited), over->text));
+        }
+      }
+    }
+    const auto paused = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - paused_at);
+    report.paused += paused;
+    progress.set_pacing("running");
+    progress.note("backfill_resumed", fmt::format("  resumed after {} paused ({})",
+                                                  format_seconds(paused), pacing_signal_name(signal)));
+    return true;
   };
   const auto batch_transaction = [&](pqxx::work& tx) {
     catalog::exec_one(tx, fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
@@ -324,13 +368,24 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
         tx, fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
     set_output(tx);
   };
+  const auto between_batches = [&]() {
+    progress.update(walked(), point.rows_done, fraction());
+    stop_here();
+    std::this_thread::sleep_for(options_.pause);
+  };
 
   if (point.mode == BackfillCheckpoint::Mode::Key) {
     const std::size_t width = spec.key_columns.size();
     const std::string first_sql = keyset_batch_sql(spec, false);
     const std::string next_sql = keyset_batch_sql(spec, true);
     int64_t batch_size = first_size;
+    int64_t last_run = first_size;  // the size of the last batch run
     for (;;) {
+      // Halved from the batch that made sessions wait, not from the size
+      // grown since.
+      if (!pace()) batch_size = std::max<int64_t>(1, last_run / 2);
+      last_run = batch_size;
+      progress.set_batch_size(batch_size);
       std::vector<std::string> values;
       if (point.key_after) values = *point.key_after;
       values.insert(values.end(), point.key_upper.begin(), point.key_upper.end());
@@ -357,13 +412,12 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
         }
         tx.commit();
         took = Clock::now() - batch_started;
-      });
+      }, count_blocking, false, true);
       report.rows += next.rows_done - point.rows_done;
       point = next;
       if (selected < batch_size) break;
       batch_size = next_batch_size(batch_size, selected, took, options_.batch_target);
-      progress.update(point.rows_done, fraction());
-      safe_point();
+      between_batches();
     }
   } else {
     const bool tid_range_scan = conn_->server_version() >= 140000;
@@ -382,7 +436,13 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
     }
     const std::string sql = block_batch_sql(spec);
     int64_t blocks = blocks_for(first_size);
+    int64_t last_blocks = blocks;
     while (point.next_block < point.block_count) {
+      if (!pace()) {
+        blocks = std::max<int64_t>(tid_range_scan ? 1 : kMinBlocksBefore14, last_blocks / 2);
+      }
+      last_blocks = blocks;
+      progress.set_batch_size(std::llround(static_cast<double>(blocks) * rows_per_block));
       const int64_t end = std::min(point.block_count, point.next_block + blocks);
       BackfillCheckpoint next = point;
       std::chrono::steady_clock::duration took{};
@@ -398,7 +458,7 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
         journal_->save_checkpoint(tx, step.id, next);
         tx.commit();
         took = Clock::now() - batch_started;
-      });
+      }, count_blocking, false, true);
       const int64_t touched = next.rows_done - point.rows_done;
       report.rows += touched;
       const int64_t done_blocks = end - point.next_block;
@@ -415,8 +475,7 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
             tid_range_scan ? 1 : kMinBlocksBefore14,
             std::llround(static_cast<double>(rows_next) / std::max(found_per_block, 1.0)));
       }
-      progress.update(point.rows_done, fraction());
-      safe_point();
+      between_batches();
     }
     // The sweep: rows still matching the guard, moved behind the blocks
     // done. It ends when none is found; or when two rounds in a row update
@@ -425,6 +484,7 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
     int idle_rounds = 0;
     int64_t left = 0;
     while (idle_rounds < 2) {
+      pace();
       int64_t updated = 0;
       with_retries(step, report, [&] {
         pqxx::work tx(*conn_);
@@ -437,11 +497,11 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
         journal_->save_checkpoint(tx, step.id, next);
         tx.commit();
         point = next;
-      });
+      }, count_blocking, false, true);
       report.rows += updated;
       if (left == 0) break;
       idle_rounds = updated == 0 ? idle_rounds + 1 : 0;
-      safe_point();
+      between_batches();
     }
     if (left > 0) {
       log_ << fmt::format(
@@ -450,7 +510,7 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
           left);
     }
   }
-  progress.finish(point.rows_done);
+  progress.finish(walked(), point.rows_done);
   journal_->mark_done(
       step, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
 }
