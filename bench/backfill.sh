@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/backfill.sh [--rows N] [--pgshift PATH] [--pg MAJOR] [--no-standby] [--keep DIR]
+# bench/backfill.sh [--rows N] [--pgshift PATH] [--pg MAJOR] [--no-standby] [--no-tables]
+#                   [--keep DIR]
 #
 # Backfills a new NOT NULL column with a volatile default (md5(random()::text))
 # with `pgshift apply` on four tables of N rows (default 1,000,000):
@@ -11,6 +12,7 @@
 # (pg_basebackup into a second data directory) and backfills table (b) twice,
 # with --max-replica-lag 0 (unpaced) and 1s, printing the standby's largest
 # replay lag (pg_stat_replication, sampled every 100 ms) for each.
+# --no-tables skips the four tables and measures the standby's lag only.
 #
 # Not measured here (yet): the stand's traffic during the backfill (stalls,
 # p99); bench/traffic/run does that for the course migrations.
@@ -27,6 +29,7 @@ ROWS=1000000
 PGSHIFT="$REPO/build/cli/pgshift"
 MAJOR=15
 STANDBY=1
+TABLES=1
 KEEP=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -34,8 +37,9 @@ while [ $# -gt 0 ]; do
     --pgshift) PGSHIFT=$2; shift 2 ;;
     --pg) MAJOR=$2; shift 2 ;;
     --no-standby) STANDBY=0; shift ;;
+    --no-tables) TABLES=0; shift ;;
     --keep) KEEP=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -47,8 +51,12 @@ WORK=${KEEP:-$(mktemp -d)}
 mkdir -p "$WORK"
 PRIMARY_DIR="$WORK/primary"
 STANDBY_DATA="$WORK/standby"
+# As root, the servers run as scripts/pg's unprivileged user.
+as_server_user() {
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u pgshift-pg -- "$@"); else "$@"; fi
+}
 cleanup() {
-  [ -f "$STANDBY_DATA/postmaster.pid" ] && pg_ctl -D "$STANDBY_DATA" -m immediate stop >/dev/null 2>&1 || true
+  [ -f "$STANDBY_DATA/postmaster.pid" ] && as_server_user pg_ctl -D "$STANDBY_DATA" -m immediate stop >/dev/null 2>&1 || true
   "$REPO/scripts/pg" stop --dir "$PRIMARY_DIR" >/dev/null 2>&1 || true
   [ -n "$KEEP" ] || rm -rf "$WORK"
 }
@@ -135,8 +143,9 @@ one_update() {
 }
 
 echo "backfill of a NOT NULL column with a volatile default, $ROWS rows, PostgreSQL $MAJOR"
-printf '%-22s %12s %12s %7s\n' table "pgshift r/s" "UPDATE r/s" ratio
+[ "$TABLES" = 1 ] && printf '%-22s %12s %12s %7s\n' table "pgshift r/s" "UPDATE r/s" ratio
 for kind in a b c d; do
+  [ "$TABLES" = 1 ] || break
   case $kind in
     a) label="(a) integer key" ;; b) label="(b) uuid key" ;;
     c) label="(c) composite key" ;; d) label="(d) no key" ;;
@@ -149,9 +158,11 @@ done
 
 [ "$STANDBY" = 1 ] || exit 0
 STANDBY_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-pg_basebackup -h 127.0.0.1 -p "$PORT" -U pgshift -D "$STANDBY_DATA" -R -X stream >/dev/null
-pg_ctl -D "$STANDBY_DATA" -l "$WORK/standby.log" -w \
-  -o "-p $STANDBY_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK" start >/dev/null
+pg_basebackup -h 127.0.0.1 -p "$PORT" -U pgshift -D "$STANDBY_DATA" -R -X stream -c fast >/dev/null
+[ "$(id -u)" = 0 ] && chown -R pgshift-pg "$STANDBY_DATA" && chmod 700 "$STANDBY_DATA" && chmod o+x "$WORK"
+as_server_user pg_ctl -D "$STANDBY_DATA" -l "$STANDBY_DATA/standby.log" -w \
+  -o "-p $STANDBY_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$STANDBY_DATA" \
+  start >/dev/null
 for _ in $(seq 100); do
   [ "$(sql -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 1 ] && break
   sleep 0.1

@@ -8,10 +8,13 @@
 // (`"c" IS NULL`, or a hint's own predicate), in one statement:
 //   WITH pgshift_batch AS (SELECT k FROM t WHERE (k) > ($1) AND (k) <= ($2)
 //                          ORDER BY k LIMIT $3),
+//        pgshift_last AS (the batch's highest key),
 //        pgshift_updated AS (UPDATE t SET c = (v)
-//                            WHERE (k) IN (SELECT k FROM pgshift_batch) AND (guard)
+//                            WHERE (k) > ($1) AND (k) <= (pgshift_last) AND (guard)
 //                            RETURNING 1)
-//   SELECT updated, selected, last key of pgshift_batch
+//   SELECT updated, selected, pgshift_last
+// Both read one snapshot, so the UPDATE's key range holds exactly the rows
+// the batch selected; it is read by an index range scan.
 // A row a concurrent transaction changed after the batch's snapshot is
 // re-checked by the UPDATE (READ COMMITTED re-evaluates the WHERE on the
 // newest version): if it holds a value now, the guard fails and it is left
@@ -41,7 +44,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -134,19 +136,23 @@ std::string keyset_batch_sql(const BackfillSpec& spec, bool after) {
   const std::size_t width = spec.key_columns.size();
   const std::string lower = after ? fmt::format("({}) > {} AND ", keys, params(1, width)) : "";
   const std::size_t upper_first = after ? width + 1 : 1;
+  // The UPDATE takes the batch's key range, (last, batch's last], in the
+  // same snapshot as the batch: the same rows, by an index range scan rather
+  // than a join with the batch.
   return fmt::format(
       "WITH pgshift_batch AS (\n"
       "  SELECT {keys} FROM {table} WHERE {lower}({keys}) <= {upper}\n"
       "   ORDER BY {keys} LIMIT ${limit}\n"
+      "), pgshift_last AS (\n"
+      "  SELECT {keys} FROM pgshift_batch ORDER BY {desc} LIMIT 1\n"
       "), pgshift_updated AS (\n"
       "  UPDATE {table} SET {column} = ({expression})\n"
-      "   WHERE ({keys}) IN (SELECT {keys} FROM pgshift_batch){guard}\n"
+      "   WHERE {lower}({keys}) <= (SELECT {keys} FROM pgshift_last){guard}\n"
       "  RETURNING 1\n"
       ")\n"
       "SELECT (SELECT count(*) FROM pgshift_updated), (SELECT count(*) FROM pgshift_batch), "
       "pgshift_last.*\n"
-      "FROM (SELECT 1) pgshift_one LEFT JOIN (SELECT {keys} FROM pgshift_batch ORDER BY {desc} "
-      "LIMIT 1) pgshift_last ON true",
+      "FROM (SELECT 1) pgshift_one LEFT JOIN pgshift_last ON true",
       fmt::arg("keys", keys), fmt::arg("table", table), fmt::arg("lower", lower),
       fmt::arg("upper", params(upper_first, width)), fmt::arg("limit", upper_first + width),
       fmt::arg("column", quote_ident(spec.set_column)), fmt::arg("expression", spec.set_expression),

@@ -120,9 +120,8 @@ bool operator==(const RelationLock& a, const RelationLock& b);
 //    of any types), by keyset: the next `batch_size` keys after the last
 //    batch's, in key order, up to the highest key seen at the start:
 //      UPDATE schema.table SET set_column = (set_expression)
-//       WHERE (k1, k2) IN (SELECT k1, k2 FROM schema.table
-//                          WHERE (k1, k2) > (last) AND (k1, k2) <= (highest)
-//                          ORDER BY k1, k2 LIMIT batch_size)
+//       WHERE (k1, k2) > (last) AND (k1, k2) <= (the batch_size-th key after last,
+//                                                 or the highest)
 //         AND (where)
 //  - without (a table with no usable key), by ranges of heap blocks
 //    (ctid), then a sweep of the rows that moved to blocks already done;
