@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +40,12 @@ struct ApplyArgs {
   int64_t batch_size = 0;
   std::string batch_target = "200ms";
   std::string pause = "50ms";
+  std::string max_replica_lag = "1s";
+  std::string max_wal_rate = "64MB";
+  int max_blocked_sessions = 2;
+  std::string max_transaction_age = "10min";
+  bool no_vacuum_pause = false;
+  std::string json_log;  // --json-log FILE
   std::string long_tx_threshold = "5s";
   std::string on_long_tx = "report";
   bool dry_run = false;
@@ -95,6 +103,28 @@ bool terminal_effects(int fd) {
   return ::isatty(fd) != 0;
 }
 
+// "64MB", "512kB", "1GB", "1000" (bytes), per second.
+int64_t parse_bytes(const std::string& text, const std::string& flag) {
+  size_t number_end = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &number_end);
+  } catch (const std::exception&) {
+    number_end = 0;
+  }
+  const std::string unit = text.substr(number_end);
+  double factor = -1;
+  if (unit.empty() || unit == "B") factor = 1;
+  if (unit == "kB") factor = 1024;
+  if (unit == "MB") factor = 1024.0 * 1024;
+  if (unit == "GB") factor = 1024.0 * 1024 * 1024;
+  if (number_end == 0 || factor < 0 || value < 0 || !std::isfinite(value)) {
+    throw pgshift::Error("invalid size \"" + text + "\" for " + flag +
+                         "; expected a number with a unit: B, kB, MB or GB (e.g. 64MB)");
+  }
+  return static_cast<int64_t>(std::llround(value * factor));
+}
+
 plans::ApplyOptions apply_options(const ApplyArgs& args) {
   plans::ApplyOptions options;
   if (args.lock_timeout_given && !args.plan_path.empty()) {
@@ -106,6 +136,16 @@ plans::ApplyOptions apply_options(const ApplyArgs& args) {
   options.batch_target = args.batch_size > 0 ? std::chrono::milliseconds(0)
                                              : parse_duration(args.batch_target, "--batch-target");
   options.pause = parse_duration(args.pause, "--pause");
+  options.pacing.max_replica_lag = parse_duration(args.max_replica_lag, "--max-replica-lag");
+  options.pacing.max_wal_rate = parse_bytes(args.max_wal_rate, "--max-wal-rate");
+  options.pacing.max_blocked_sessions = args.max_blocked_sessions;
+  options.pacing.max_transaction_age = std::chrono::duration_cast<std::chrono::seconds>(
+      parse_duration(args.max_transaction_age, "--max-transaction-age"));
+  options.pacing.pause_for_autovacuum = !args.no_vacuum_pause;
+  // Test and rehearsal only: signal values replacing the measured ones.
+  if (const char* inject = std::getenv("PGSHIFT_PACING_INJECT")) {
+    options.pacing.inject_file = inject;
+  }
   options.long_tx_threshold = std::chrono::duration_cast<std::chrono::seconds>(
       parse_duration(args.long_tx_threshold, "--long-tx-threshold"));
   options.on_long_tx = args.on_long_tx == "wait"    ? plans::OnLongTx::Wait
@@ -160,6 +200,19 @@ std::string resume_command(const ApplyArgs& args, const plans::Plan& plan) {
     command += " --batch-target " + shell_quote(args.batch_target);
   }
   if (args.pause != defaults.pause) command += " --pause " + shell_quote(args.pause);
+  if (args.max_replica_lag != defaults.max_replica_lag) {
+    command += " --max-replica-lag " + shell_quote(args.max_replica_lag);
+  }
+  if (args.max_wal_rate != defaults.max_wal_rate) {
+    command += " --max-wal-rate " + shell_quote(args.max_wal_rate);
+  }
+  if (args.max_blocked_sessions != defaults.max_blocked_sessions) {
+    command += " --max-blocked-sessions " + std::to_string(args.max_blocked_sessions);
+  }
+  if (args.max_transaction_age != defaults.max_transaction_age) {
+    command += " --max-transaction-age " + shell_quote(args.max_transaction_age);
+  }
+  if (args.no_vacuum_pause) command += " --no-vacuum-pause";
   if (args.long_tx_threshold != defaults.long_tx_threshold) {
     command += " --long-tx-threshold " + shell_quote(args.long_tx_threshold);
   }
@@ -198,6 +251,15 @@ int run_apply(const ApplyArgs& args) {
   plans::Plan plan;
   schemas::Database desired;  // canonical, in --schema mode
   plans::ApplyOptions options = apply_options(args);
+  std::ofstream json_log;
+  if (!args.json_log.empty()) {
+    json_log.open(args.json_log, std::ios::app);
+    if (!json_log) {
+      throw pgshift::Error("could not open the JSON log \"" + args.json_log +
+                           "\": " + std::strerror(errno));
+    }
+    options.json_log = &json_log;
+  }
   if (schema_mode) {
     // Resume is the default: an unfinished run of this desired state goes on
     // with its own plan. Planning again from the half-done catalog would not
@@ -306,7 +368,7 @@ void add_apply_command(CLI::App& app, int& exit_code) {
                    "Retries of a step or batch whose lock was not granted in time")
       ->capture_default_str();
   auto* batch_size = command->add_option("--batch-size", args->batch_size,
-                                         "Fixed backfill batch, in keys (default: adaptive)");
+                                         "Fixed backfill batch, in rows (default: adaptive)");
   command
       ->add_option("--batch-target", args->batch_target,
                    "Adapt backfill batches toward this duration")
@@ -314,6 +376,27 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       ->excludes(batch_size);
   command->add_option("--pause", args->pause, "Pause between backfill batches")
       ->capture_default_str();
+  command
+      ->add_option("--max-replica-lag", args->max_replica_lag,
+                   "Pause a backfill while a standby's replay lag is over this (0: never)")
+      ->capture_default_str();
+  command
+      ->add_option("--max-wal-rate", args->max_wal_rate,
+                   "Pause a backfill while the server writes more WAL per second (0: never)")
+      ->capture_default_str();
+  command
+      ->add_option("--max-blocked-sessions", args->max_blocked_sessions,
+                   "Halve backfill batches and pause when a batch made more sessions wait "
+                   "(-1: never)")
+      ->capture_default_str();
+  command
+      ->add_option("--max-transaction-age", args->max_transaction_age,
+                   "Pause a backfill while a transaction older than this is open (0: never)")
+      ->capture_default_str();
+  command->add_flag("--no-vacuum-pause", args->no_vacuum_pause,
+                    "Go on with a backfill while a vacuum runs on its table");
+  command->add_option("--json-log", args->json_log,
+                      "Also write backfill progress, pauses and resumes to FILE as JSON lines");
   command
       ->add_option("--long-tx-threshold", args->long_tx_threshold,
                    "Before a step that blocks writes, report transactions older than this "

@@ -31,51 +31,62 @@ using schemas::ObjectKind;
 namespace {
 
 // ---------------------------------------------------------------------------
-// Rule 12: a backfill is a step of its own, batched by key range.
+// Rule 12: a backfill is a step of its own, batched by key (keyset) or by block.
 // ---------------------------------------------------------------------------
 
-bool integer_type(const std::string& type) {
-  const std::string normalized = normalize_type(type);
-  return normalized == "integer" || normalized == "bigint" || normalized == "smallint";
-}
-
-// The key to batch on: a single-column integer primary key, else a
-// single-column integer unique constraint on a NOT NULL column.
-std::optional<std::string> backfill_key(const schemas::Table& table) {
-  auto usable = [&table](const std::vector<std::string>& columns, bool must_be_not_null) {
-    if (columns.size() != 1) return false;
-    const auto* column = schemas::find_named(table.columns, columns[0]);
-    return column != nullptr && integer_type(column->type) &&
-           (!must_be_not_null || column->not_null);
+// The key to batch on: the primary key, else the first unique constraint,
+// else the first plain unique index (no predicate, no expression, default
+// opclasses and collations), whose columns are all NOT NULL, whatever their
+// types and number. Empty when there is none: the backfill then goes by
+// heap blocks (ctid ranges).
+std::vector<std::string> backfill_key(const schemas::Table& table) {
+  auto not_null = [&table](const std::vector<std::string>& columns) {
+    return !columns.empty() && std::all_of(columns.begin(), columns.end(), [&](const auto& name) {
+      const auto* column = schemas::find_named(table.columns, name);
+      return column != nullptr && column->not_null;
+    });
   };
-  if (table.primary_key && usable(table.primary_key->columns, false)) {
-    return table.primary_key->columns[0];
-  }
+  if (table.primary_key && !table.primary_key->columns.empty()) return table.primary_key->columns;
   for (const auto& unique : table.unique_constraints) {
-    if (usable(unique.columns, true)) return unique.columns[0];
+    if (!unique.nulls_not_distinct && not_null(unique.columns)) return unique.columns;
   }
-  return std::nullopt;
+  for (const auto& index : table.indexes) {
+    if (!index.unique || !index.valid || index.method != "btree" || index.where) continue;
+    std::vector<std::string> columns;
+    for (const auto& key : index.keys) {
+      if (!key.column || key.opclass || key.collation) break;
+      columns.push_back(*key.column);
+    }
+    if (columns.size() == index.keys.size() && not_null(columns)) return columns;
+  }
+  return {};
 }
 
-// Returns false (with an Error diagnostic) when the table has no batch key.
+// Returns false (with an Error diagnostic) when the table cannot be batched.
 bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
                   const std::string& expression) {
-  const auto key = backfill_key(*table.current);
-  if (!key) {
+  const std::vector<std::string> key = backfill_key(*table.current);
+  if (key.empty() && table.current->partition_by) {
+    // Block numbers repeat in every partition: a range of them is no batch.
     table.builder.diagnose(plans::Severity::Error, table.id(ObjectKind::Column, column),
-                           "cannot backfill " + table.of("column", column) +
-                               " in batches: " + label("table", table.schema, table.current->name) +
-                               " has no single-column integer primary key or unique not-null key");
+                           "cannot backfill " + table.of("column", column) + " in batches: " +
+                               label("table", table.schema, table.current->name) +
+                               " is partitioned and has no primary key or unique not-null key");
     return false;
   }
-  auto draft = Builder::make(Phase::Backfill, table.id(ObjectKind::Column, column),
-                             "backfill " + table.of("column", column),
-                             "existing rows get the value in short batches by " + *key +
-                                 " range, one commit each: no long lock, no table rewrite");
+  std::string by;
+  for (const auto& name : key) by += (by.empty() ? "" : ", ") + name;
+  auto draft = Builder::make(
+      Phase::Backfill, table.id(ObjectKind::Column, column),
+      "backfill " + table.of("column", column),
+      key.empty() ? "existing rows get the value in short batches by block (the table has no "
+                    "key), one commit each: no long lock, no table rewrite"
+                  : "existing rows get the value in short batches in order of (" + by +
+                        "), one commit each: no long lock, no table rewrite");
   plans::BackfillSpec spec;
   spec.schema = table.schema;
   spec.table = table.desired.name;
-  spec.key_column = *key;
+  spec.key_columns = key;
   spec.set_column = column;
   spec.set_expression = expression;
   spec.where = quote_ident(column) + " IS NULL";

@@ -93,8 +93,13 @@ std::string plan_hash(const Plan& plan) {
     hash.field(step.backfill ? 1 : 0);
     if (step.backfill) {
       const BackfillSpec& spec = *step.backfill;
-      for (const std::string* text : {&spec.schema, &spec.table, &spec.key_column, &spec.set_column,
-                                      &spec.set_expression, &spec.where}) {
+      hash.field(spec.schema);
+      hash.field(spec.table);
+      // One key column hashes as the single key_column of earlier plans did,
+      // so a run they journaled still resumes.
+      if (spec.key_columns.size() != 1) hash.field(static_cast<int64_t>(spec.key_columns.size()));
+      for (const std::string& column : spec.key_columns) hash.field(column);
+      for (const std::string* text : {&spec.set_column, &spec.set_expression, &spec.where}) {
         hash.field(*text);
       }
       hash.field(spec.batch_size);
@@ -516,14 +521,18 @@ void Applier::dry_run(ApplyResult& result) {
       for (const std::string& statement : step.statements) log_ << "  " << statement << ";\n";
       if (step.backfill) {
         const BackfillSpec& spec = *step.backfill;
-        log_ << fmt::format(
-            "  -- in batches of {} keys of {}, one transaction each, {}ms apart:\n"
-            "  UPDATE {} SET {} = ({}) WHERE {} >= $1 AND {} <= $2{};\n",
-            options_.batch_size > 0 ? options_.batch_size : spec.batch_size,
-            quote_ident(spec.key_column), options_.pause.count(),
-            quote_qualified(spec.schema, spec.table), quote_ident(spec.set_column),
-            spec.set_expression, quote_ident(spec.key_column), quote_ident(spec.key_column),
-            spec.where.empty() ? "" : " AND (" + spec.where + ")");
+        const int64_t size = options_.batch_size > 0 ? options_.batch_size : spec.batch_size;
+        if (spec.key_columns.empty()) {
+          log_ << fmt::format(
+              "  -- in batches of blocks (about {} rows), one transaction each, {}ms apart:\n"
+              "  {};\n  -- then, until no row is found:\n  {};\n",
+              size, options_.pause.count(), block_batch_sql(spec), sweep_batch_sql(spec));
+        } else {
+          log_ << fmt::format(
+              "  -- in batches of {} rows in key order, one transaction each, {}ms apart:\n"
+              "  {};\n",
+              size, options_.pause.count(), keyset_batch_sql(spec, true));
+        }
       }
     }
     if (skipped) ++result.steps_skipped;

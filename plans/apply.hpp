@@ -27,10 +27,11 @@
 //      build for older transactions, up to its statement_timeout (with no
 //      lock_timeout), logging every progress_interval which sessions it
 //      waits for. Other steps keep the short lock_timeout of 3.
-//   5. A backfill runs by primary-key range, one short transaction per batch;
-//      its checkpoint (next key) commits with the batch, so no row is lost or
-//      updated twice across a crash. The batch size adapts to a target
-//      duration.
+//   5. A backfill runs by keyset over its key (any unique NOT NULL columns),
+//      or by block ranges for a table with no key, one short transaction per
+//      batch; its checkpoint (last key or next block) commits with the batch,
+//      so no row is lost or updated twice across a crash. The batch size
+//      adapts to a target duration (apply_backfill.cpp).
 //   6. Verification after the last step: the catalog read back (ignored
 //      objects left out) has the plan's target_fingerprint, when the plan
 //      carries one, so a forged or stale journal cannot pass; every step is
@@ -64,6 +65,20 @@ enum class OnLongTx {
   Abort,   // throw ApplyError before the step
 };
 
+// Thresholds of the health signals a backfill checks between batches
+// (plans/apply_pacing.hpp): while one is over, the backfill pauses (for
+// blocked_sessions, which only a batch can show, it halves its batches and
+// pauses once), saying which signal and for how long.
+struct PacingOptions {
+  std::chrono::milliseconds max_replica_lag{1000};        // 0: not checked
+  int64_t max_wal_rate = int64_t{64} * 1024 * 1024;        // bytes per second; 0: not checked
+  int max_blocked_sessions = 2;                            // sessions; -1: not checked
+  bool pause_for_autovacuum = true;                        // while a vacuum runs on the table
+  std::chrono::seconds max_transaction_age{600};           // 0: not checked
+  std::chrono::milliseconds check_interval{500};           // between readings while paused
+  std::string inject_file;  // test values replacing measured ones; "" for none
+};
+
 struct ApplyOptions {
   // Replaces the lock_timeout of every step that does not wait for its locks
   // (may_wait_for_locks) when non-zero. A step whose lock_timeout is zero
@@ -74,15 +89,19 @@ struct ApplyOptions {
   int retries = 10;                           // further attempts after the first, per step or batch
   std::chrono::milliseconds retry_base{100};  // first backoff; doubles, jittered
   std::chrono::milliseconds retry_max{5000};  // backoff ceiling
-  int64_t batch_size = 0;                     // first backfill batch, in keys; 0: the plan's
+  int64_t batch_size = 0;                     // first backfill batch, in rows; 0: the plan's
   std::chrono::milliseconds batch_target{200};  // adapt batches toward this; 0: fixed size
   std::chrono::milliseconds pause{50};          // between backfill batches
+  PacingOptions pacing;                         // health checks between backfill batches
   bool dry_run = false;                         // print what would run; change nothing
   std::chrono::seconds long_tx_threshold{5};
   OnLongTx on_long_tx = OnLongTx::Report;
   std::ostream* log = nullptr;                // step lines and progress; nullptr: std::cerr
   bool progress_bar = false;                  // redraw one line (a terminal); else plain lines
   std::chrono::seconds progress_interval{5};  // between plain progress lines
+  // JSON apply log: one JSON object per line for each backfill progress line,
+  // pause, resume and end (plans/apply_progress.hpp); nullptr: none.
+  std::ostream* json_log = nullptr;
   catalog::ReadOptions read_options;          // as the plan was made, for the fingerprint
   // When it becomes true (a signal handler's thread sets it), the run stops at
   // the next safe point: before a step, or after a committed backfill batch,
@@ -129,6 +148,7 @@ struct StepReport {
   std::chrono::milliseconds lock_wait{0};  // time spent waiting for locks
   std::vector<Blocker> blockers;           // distinct by pid, in order first seen
   int64_t rows = 0;                        // rows updated by a backfill
+  std::chrono::milliseconds paused{0};     // a backfill's time paused by its pacing
 };
 
 struct ApplyResult {

@@ -44,6 +44,33 @@ std::string server_message(const std::exception& error);
 // old, query "SELECT ...")`.
 std::string describe_blocker(const Blocker& blocker);
 
+// The table of a backfill as the server describes it when the backfill starts.
+struct BackfillTable {
+  int64_t oid = 0;
+  bool partitioned = false;
+  double reltuples = -1;  // pg_class.reltuples: -1 when never analyzed (PostgreSQL 14+)
+  int64_t relpages = 0;
+};
+
+// The statements of a backfill batch (apply_backfill.cpp explains them).
+// Keyset: parameters are the last key's values (when `after`), the highest
+// key's values, then the batch's row limit; the result is one row: rows
+// updated, rows selected, then the last selected key's values (NULL when
+// none).
+std::string keyset_batch_sql(const BackfillSpec& spec, bool after);
+// Blocks: parameters are the first tid and the tid past the range.
+std::string block_batch_sql(const BackfillSpec& spec);
+// Sweep after the blocks: parameter is the row limit; the result is rows
+// updated and rows found.
+std::string sweep_batch_sql(const BackfillSpec& spec);
+
+// The next batch's size (rows) from one that ran `size` rows, touched
+// `touched` of them in `took`: toward `target` at the rate of the rows
+// actually touched, at most halving or doubling; `size` unchanged when
+// `target` is zero (fixed batches).
+int64_t next_batch_size(int64_t size, int64_t touched, std::chrono::duration<double> took,
+                        std::chrono::milliseconds target);
+
 // Thrown by a backfill between two committed batches when ApplyOptions::stop
 // is set; Applier::run() catches it and stops.
 struct StopRequested {};
@@ -79,7 +106,8 @@ class Applier {
   // throws ApplyError for the step otherwise. `sink` gets the monitor's
   // samples while an attempt runs (with index build progress if asked).
   void with_retries(const Step& step, StepReport& report, const std::function<void()>& attempt,
-                    const SampleSink& sink = nullptr, bool build_progress = false);
+                    const SampleSink& sink = nullptr, bool build_progress = false,
+                    bool count_blocking = false);
   // Logs, every progress_interval while the step waits, what it waits for;
   // draws the build's progress on `progress` when given.
   SampleSink wait_reporter(const Step& step, BuildProgress* progress);
@@ -98,7 +126,11 @@ class Applier {
   // apply_backfill.cpp
   void run_backfill(const Step& step, StepReport& report);
   bool stop_requested() const { return options_.stop != nullptr && options_.stop->load(); }
-  void check_backfill_key(const Step& step);
+  // The table; ApplyError when it is missing or the plan's key is not a
+  // usable one (NOT NULL columns under a valid plain unique index), or, with
+  // no key, when the table is partitioned or the backfill has no condition.
+  BackfillTable check_backfill_key(const Step& step);
+  std::optional<BackfillCheckpoint> start_backfill(const Step& step, const BackfillTable& found);
 
   std::string target_;
   const Plan& plan_;

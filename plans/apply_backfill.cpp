@@ -1,14 +1,55 @@
-// Backfills: batched UPDATEs by key range, one short transaction per batch,
+// Backfills: batched UPDATEs by keyset (any unique not-null key) or by heap
+// block ranges (a table with no such key), one short transaction per batch,
 // each committing its checkpoint with its rows.
+//
+// Keyset batches. A batch selects the next `n` keys after the last batch's
+// last key, in key order, up to the highest key seen when the backfill
+// started, and updates exactly those rows, guarded by the plan's condition
+// (`"c" IS NULL`, or a hint's own predicate), in one statement:
+//   WITH pgshift_batch AS (SELECT k FROM t WHERE (k) > ($1) AND (k) <= ($2)
+//                          ORDER BY k LIMIT $3),
+//        pgshift_last AS (the batch's highest key),
+//        pgshift_updated AS (UPDATE t SET c = (v)
+//                            WHERE (k) > ($1) AND (k) <= (pgshift_last) AND (guard)
+//                            RETURNING 1)
+//   SELECT updated, selected, pgshift_last
+// Both read one snapshot, so the UPDATE's key range holds exactly the rows
+// the batch selected; it is read by an index range scan.
+// A row a concurrent transaction changed after the batch's snapshot is
+// re-checked by the UPDATE (READ COMMITTED re-evaluates the WHERE on the
+// newest version): if it holds a value now, the guard fails and it is left
+// alone; so is a row whose key changed. A row whose key moves behind the
+// keyset position during the backfill is not visited again: a NOT NULL
+// added after the backfill then fails on it, loudly, with nothing changed.
+// The last key is read back as its type's text output and bound, untyped,
+// on the next batch and after a restart, so the server types it by the key
+// column: the output settings that could change a value's text are fixed
+// (kOutputSettings) in every batch's transaction.
+//
+// Block batches (no usable key). A batch updates the rows in heap blocks
+// [b, b + n) (`ctid >= '(b,0)' AND ctid < '(b+n,0)'`), up to the block count
+// when the backfill started. Rows move while it runs: every UPDATE, the
+// backfill's own and the traffic's, writes a new row version, in the same
+// block or any other with room. A version moved to a block not yet done is
+// met again and skipped by the guard, which is why block mode requires one;
+// a version of a row still NULL moved into a block already done would be
+// missed, so after the last block a sweep updates, in batches, the rows
+// still matching the guard, wherever they are, until none is found. PG14+
+// reads a block range with a TID range scan; before 14 each batch is a
+// sequential scan of the whole table (the rows outside the range are
+// filtered out): correct, but the backfill reads the table once per batch,
+// so blocks per batch are raised there (kMinBlocksBefore14).
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <limits>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "catalog/connection.hpp"
 #include "plans/apply_applier.hpp"
+#include "plans/apply_pacing.hpp"
 #include "plans/apply_progress.hpp"
 #include "plans/sql_text.hpp"
 
@@ -16,143 +57,466 @@ namespace pgshift::plans::detail {
 
 namespace {
 
-// Whether column $3 of table $1.$2 exists, is NOT NULL, is an integer and is
-// the only key column of a valid unique index without predicate. One row when
-// the table exists.
-constexpr const char* kBackfillKey = R"sql(
-SELECT a.attnum IS NOT NULL, coalesce(a.attnotnull, false),
-       coalesce(a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype), false),
-       EXISTS (SELECT 1 FROM pg_index i
-               WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid
-                 AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $3 AND NOT a.attisdropped
+constexpr const char* kTable = R"sql(
+SELECT c.oid::int8, c.relkind::text, c.reltuples::float8, c.relpages::int8
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))sql";
+
+constexpr const char* kKeyColumn = R"sql(
+SELECT attnum::int4, attnotnull FROM pg_attribute
+WHERE attrelid = $1::oid AND attname = $2 AND attnum > 0 AND NOT attisdropped)sql";
+
+// Whether table $1 has a valid unique index without predicate or expression
+// whose key columns are exactly the attnums in JSON array $2, each with its
+// type's default operator class and its column's collation: then the key
+// order the batches use (the types' default ordering, the columns'
+// collations) is the one the index makes unique, and the index serves it.
+constexpr const char* kKeyIndex = R"sql(
+SELECT EXISTS (
+  SELECT 1 FROM pg_index i
+  WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid
+    AND i.indpred IS NULL AND i.indexprs IS NULL
+    AND (SELECT array_agg(k::int4 ORDER BY k)
+         FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) k)
+        = (SELECT array_agg(k::int4 ORDER BY k::int4) FROM json_array_elements_text($2::json) k)
+    AND NOT EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) oc
+                    JOIN pg_opclass o ON o.oid = oc WHERE NOT o.opcdefault)
+    AND NOT EXISTS (SELECT 1 FROM generate_subscripts(i.indcollation::oid[], 1) p
+                    JOIN pg_attribute a ON a.attrelid = i.indrelid
+                     AND a.attnum = (i.indkey::int2[])[p]
+                    WHERE (i.indcollation::oid[])[p] <> a.attcollation)))sql";
+
+constexpr const char* kBlockCount =
+    "SELECT pg_relation_size($1::oid::regclass) / current_setting('block_size')::int8";
+
+// A value's text output reads back as the same value under these.
+constexpr const char* kOutputSettings[] = {
+    "SET LOCAL DateStyle = 'ISO, YMD'", "SET LOCAL IntervalStyle = 'postgres'",
+    "SET LOCAL extra_float_digits = 3", "SET LOCAL bytea_output = 'hex'"};
 
 constexpr int64_t kDefaultBatchSize = 1000;
 constexpr int64_t kMaxBatchSize = 1000000;
+constexpr int64_t kMinBlocksBefore14 = 1000;
+constexpr double kRowsPerBlockGuess = 100;
 
 using Clock = std::chrono::steady_clock;
 
+std::string key_list(const std::vector<std::string>& columns, const char* suffix = "") {
+  std::string text;
+  for (const auto& column : columns) {
+    text += (text.empty() ? "" : ", ") + quote_ident(column) + suffix;
+  }
+  return text;
+}
+
+// "($first, $first+1, ...)" for `count` parameters.
+std::string params(std::size_t first, std::size_t count) {
+  std::string text;
+  for (std::size_t idx = 0; idx < count; ++idx) {
+    text += fmt::format("{}${}", idx == 0 ? "" : ", ", first + idx);
+  }
+  return "(" + text + ")";
+}
+
+std::string guard(const BackfillSpec& spec) {
+  return spec.where.empty() ? "" : " AND (" + spec.where + ")";
+}
+
+void set_output(pqxx::transaction_base& tx) {
+  for (const char* setting : kOutputSettings) catalog::exec_one(tx, setting);
+}
+
+std::string tid(int64_t block) { return fmt::format("({},0)", block); }
+
 }  // namespace
 
-void Applier::check_backfill_key(const Step& step) {
+std::string keyset_batch_sql(const BackfillSpec& spec, bool after) {
+  const std::string table = quote_qualified(spec.schema, spec.table);
+  const std::string keys = key_list(spec.key_columns);
+  const std::size_t width = spec.key_columns.size();
+  const std::string lower = after ? fmt::format("({}) > {} AND ", keys, params(1, width)) : "";
+  const std::size_t upper_first = after ? width + 1 : 1;
+  // The UPDATE takes the batch's key range, (last, batch's last], in the
+  // same snapshot as the batch: the same rows, by an index range scan rather
+  // than a join with the batch.
+  return fmt::format(
+      "WITH pgshift_batch AS (\n"
+      "  SELECT {keys} FROM {table} WHERE {lower}({keys}) <= {upper}\n"
+      "   ORDER BY {keys} LIMIT ${limit}\n"
+      "), pgshift_last AS (\n"
+      "  SELECT {keys} FROM pgshift_batch ORDER BY {desc} LIMIT 1\n"
+      "), pgshift_updated AS (\n"
+      "  UPDATE {table} SET {column} = ({expression})\n"
+      "   WHERE {lower}({keys}) <= (SELECT {keys} FROM pgshift_last){guard}\n"
+      "  RETURNING 1\n"
+      ")\n"
+      "SELECT (SELECT count(*) FROM pgshift_updated), (SELECT count(*) FROM pgshift_batch), "
+      "pgshift_last.*\n"
+      "FROM (SELECT 1) pgshift_one LEFT JOIN pgshift_last ON true",
+      fmt::arg("keys", keys), fmt::arg("table", table), fmt::arg("lower", lower),
+      fmt::arg("upper", params(upper_first, width)), fmt::arg("limit", upper_first + width),
+      fmt::arg("column", quote_ident(spec.set_column)), fmt::arg("expression", spec.set_expression),
+      fmt::arg("guard", guard(spec)), fmt::arg("desc", key_list(spec.key_columns, " DESC")));
+}
+
+std::string block_batch_sql(const BackfillSpec& spec) {
+  return fmt::format("UPDATE {} SET {} = ({}) WHERE ctid >= $1::tid AND ctid < $2::tid{}",
+                     quote_qualified(spec.schema, spec.table), quote_ident(spec.set_column),
+                     spec.set_expression, guard(spec));
+}
+
+std::string sweep_batch_sql(const BackfillSpec& spec) {
+  const std::string table = quote_qualified(spec.schema, spec.table);
+  return fmt::format(
+      "WITH pgshift_found AS (SELECT ctid AS pgshift_ctid FROM {table} WHERE ({where}) LIMIT $1), "
+      "pgshift_updated AS (UPDATE {table} SET {column} = ({expression}) "
+      "WHERE ctid = ANY (ARRAY(SELECT pgshift_ctid FROM pgshift_found)) AND ({where}) "
+      "RETURNING 1) "
+      "SELECT (SELECT count(*) FROM pgshift_updated), (SELECT count(*) FROM pgshift_found)",
+      fmt::arg("table", table), fmt::arg("where", spec.where),
+      fmt::arg("column", quote_ident(spec.set_column)),
+      fmt::arg("expression", spec.set_expression));
+}
+
+int64_t next_batch_size(int64_t size, int64_t touched, std::chrono::duration<double> took,
+                        std::chrono::milliseconds target) {
+  if (target.count() <= 0) return size;
+  const double seconds = std::max(took.count(), 1e-3);
+  const double target_s = std::chrono::duration<double>(target).count();
+  // Sized by the rows the batch touched, not what it was asked for: a short
+  // last batch, or blocks that were mostly empty, say little about the rate.
+  double wanted = touched > 0 ? static_cast<double>(touched) / seconds * target_s
+                              : static_cast<double>(size) * 2;
+  // At most halve or double per batch: one slow batch (a checkpoint, a
+  // vacuum) must not collapse the size.
+  wanted = std::clamp(wanted, static_cast<double>(size) / 2, static_cast<double>(size) * 2);
+  return std::clamp<int64_t>(std::llround(wanted), 1, kMaxBatchSize);
+}
+
+BackfillTable Applier::check_backfill_key(const Step& step) {
   const BackfillSpec& spec = *step.backfill;
   const std::string table =
       schemas::describe(schemas::ObjectId{schemas::ObjectKind::Table, spec.schema, "", spec.table});
+  pqxx::nontransaction tx(*conn_);
+  const pqxx::result rows = tx.exec_params(kTable, spec.schema, spec.table);
+  if (rows.empty()) throw step_error(step, table + " does not exist", "");
+  BackfillTable found;
+  found.oid = rows[0][0].as<int64_t>();
+  found.partitioned = std::string(rows[0][1].c_str()) == "p";
+  found.reltuples = rows[0][2].as<double>();
+  found.relpages = rows[0][3].as<int64_t>();
+  if (spec.key_columns.empty()) {
+    if (found.partitioned) {
+      throw step_error(step,
+                       table + " is partitioned and the plan names no key: a backfill by block "
+                               "ranges needs one table",
+                       "");
+    }
+    if (spec.where.empty()) {
+      throw step_error(step,
+                       table + " has no key and the plan's backfill has no condition: a "
+                               "backfill by block ranges needs one (the rows it moves are met "
+                               "again)",
+                       "");
+    }
+    return found;
+  }
   const auto no_key = [&](const std::string& why) {
     return step_error(step,
-                      fmt::format("{} has no usable key for a batched backfill: {}; it needs a "
-                                  "single-column integer primary key or unique not-null key",
-                                  table, why),
+                      fmt::format("{} has no usable key ({}) for a batched backfill: {}; re-plan",
+                                  table, key_list(spec.key_columns), why),
                       "");
   };
-  if (spec.key_column.empty()) throw no_key("the plan names no key column");
-  pqxx::nontransaction tx(*conn_);
-  const pqxx::result rows = tx.exec_params(kBackfillKey, spec.schema, spec.table, spec.key_column);
-  if (rows.empty()) throw step_error(step, table + " does not exist", "");
-  const auto& row = rows[0];
-  const std::string column = fmt::format("column \"{}\"", spec.key_column);
-  if (!row[0].as<bool>()) throw no_key(column + " does not exist");
-  if (!row[1].as<bool>() || !row[2].as<bool>() || !row[3].as<bool>()) {
-    throw no_key(column + " is not a unique, not-null integer column");
+  nlohmann::json attnums = nlohmann::json::array();
+  for (const auto& column : spec.key_columns) {
+    const pqxx::result attribute = tx.exec_params(kKeyColumn, found.oid, column);
+    if (attribute.empty()) throw no_key(fmt::format("column \"{}\" does not exist", column));
+    if (!attribute[0][1].as<bool>()) {
+      throw no_key(fmt::format("column \"{}\" is not NOT NULL", column));
+    }
+    attnums.push_back(attribute[0][0].as<int>());
   }
+  if (!tx.exec_params(kKeyIndex, found.oid, attnums.dump())[0][0].as<bool>()) {
+    throw no_key("no valid unique index without predicate covers exactly these columns with "
+                 "their default operator classes and collations");
+  }
+  return found;
 }
 
-// REQUIRES: keys are below the largest bigint (the checkpoint stores the next key).
+// The first checkpoint: the highest key (or the block count) now, in the
+// transaction that saves it; nullopt when the table is empty (the step is
+// then journaled done).
+std::optional<BackfillCheckpoint> Applier::start_backfill(const Step& step,
+                                                          const BackfillTable& found) {
+  const BackfillSpec& spec = *step.backfill;
+  pqxx::work tx(*conn_);
+  set_output(tx);
+  BackfillCheckpoint point;
+  bool empty = true;
+  if (spec.key_columns.empty()) {
+    point.mode = BackfillCheckpoint::Mode::Block;
+    point.block_count = tx.exec_params(kBlockCount, found.oid)[0][0].as<int64_t>();
+    empty = point.block_count == 0;
+  } else {
+    const pqxx::result highest = catalog::exec_one(
+        tx, fmt::format("SELECT {} FROM {} ORDER BY {} LIMIT 1", key_list(spec.key_columns),
+                        quote_qualified(spec.schema, spec.table),
+                        key_list(spec.key_columns, " DESC")));
+    if (!highest.empty()) {
+      empty = false;
+      for (const auto& value : highest[0]) point.key_upper.push_back(value.c_str());
+    }
+  }
+  if (empty) {
+    journal_->mark_done(tx, step, std::chrono::milliseconds{0});
+  } else {
+    journal_->save_checkpoint(tx, step.id, point);
+  }
+  tx.commit();
+  if (empty) return std::nullopt;
+  return point;
+}
+
 void Applier::run_backfill(const Step& step, StepReport& report) {
   const auto started = Clock::now();
   const BackfillSpec& spec = *step.backfill;
-  check_backfill_key(step);
-  const std::string table = quote_qualified(spec.schema, spec.table);
-  const std::string key = quote_ident(spec.key_column);
-  const std::string where = spec.where.empty() ? "" : " AND (" + spec.where + ")";
+  const BackfillTable found = check_backfill_key(step);
 
   std::optional<BackfillCheckpoint> checkpoint = journal_->checkpoint(step.id);
   if (!checkpoint) {
-    pqxx::work tx(*conn_);
-    const pqxx::result bounds =
-        catalog::exec_one(tx, fmt::format("SELECT min({0}), max({0}) FROM {1}", key, table));
-    if (!bounds[0][0].is_null()) {
-      checkpoint = BackfillCheckpoint{bounds[0][0].as<int64_t>(), bounds[0][1].as<int64_t>(), 0};
-      journal_->save_checkpoint(tx, step.id, *checkpoint);
-    } else {
-      journal_->mark_done(tx, step, std::chrono::milliseconds{0});
-    }
-    tx.commit();
+    checkpoint = start_backfill(step, found);
     if (!checkpoint) {
       log_ << fmt::format("  {} is empty: nothing to backfill\n", schemas::describe(step.object));
       return;
     }
+  } else if (checkpoint->mode == BackfillCheckpoint::Mode::Block) {
+    log_ << fmt::format("  continuing from block {} of {} ({} rows done earlier)\n",
+                        checkpoint->next_block, checkpoint->block_count, checkpoint->rows_done);
   } else {
-    log_ << fmt::format("  continuing from key {} ({} rows done earlier)\n", checkpoint->next_key,
+    log_ << fmt::format("  continuing after key ({}) ({} rows done earlier)\n",
+                        checkpoint->key_after ? fmt::format("{}", fmt::join(*checkpoint->key_after,
+                                                                            ", "))
+                                              : std::string(),
                         checkpoint->rows_done);
   }
+  if ((checkpoint->mode == BackfillCheckpoint::Mode::Block) != spec.key_columns.empty()) {
+    throw step_error(step, "the journaled checkpoint does not match the plan's backfill key", "");
+  }
   BackfillCheckpoint point = *checkpoint;
-
-  int64_t remaining = 0;
-  {
-    pqxx::nontransaction tx(*conn_);
-    remaining = tx.exec_params(fmt::format("SELECT count(*) FROM {} WHERE {} >= $1 AND {} <= $2{}",
-                                           table, key, key, where),
-                               point.next_key, point.upper_key)[0][0]
-                    .as<int64_t>();
-  }
+  const int64_t first_size = options_.batch_size > 0 ? options_.batch_size
+                             : spec.batch_size > 0   ? spec.batch_size
+                                                     : kDefaultBatchSize;
+  // Rows to do: the planner's statistics, corrected by what the batches see.
+  const double estimate =
+      found.reltuples >= 0 ? found.reltuples : static_cast<double>(found.relpages) * kRowsPerBlockGuess;
+  const bool by_key = point.mode == BackfillCheckpoint::Mode::Key;
+  const auto walked = [&]() { return by_key ? point.rows_seen : point.rows_done; };
   Progress progress(log_, options_.progress_bar, options_.progress_interval, step_label(step),
-                    point.rows_done + remaining, point.rows_done);
-
-  const std::string update =
-      fmt::format("UPDATE {} SET {} = ({}) WHERE {} >= $1 AND {} <= $2{}", table,
-                  quote_ident(spec.set_column), spec.set_expression, key, key, where);
-  const int64_t first_key = point.next_key;
-  const double key_span = static_cast<double>(point.upper_key - first_key) + 1;
-  int64_t batch_size = options_.batch_size > 0 ? options_.batch_size
-                       : spec.batch_size > 0   ? spec.batch_size
-                                               : kDefaultBatchSize;
-  while (point.next_key <= point.upper_key) {
-    const int64_t last_key = point.upper_key - point.next_key < batch_size
-                                 ? point.upper_key
-                                 : point.next_key + batch_size - 1;
-    BackfillCheckpoint next = point;
-    std::chrono::steady_clock::duration batch_time{};
-    with_retries(step, report, [&] {
-      const auto batch_started = Clock::now();
-      pqxx::work tx(*conn_);
-      catalog::exec_one(tx, fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
-      catalog::exec_one(
-          tx, fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
-      const pqxx::result updated = tx.exec_params(update, point.next_key, last_key);
-      next = BackfillCheckpoint{last_key + 1, point.upper_key,
-                                point.rows_done + static_cast<int64_t>(updated.affected_rows())};
-      journal_->save_checkpoint(tx, step.id, next);
-      tx.commit();
-      batch_time = Clock::now() - batch_started;
-    });
-    report.rows += next.rows_done - point.rows_done;
-    point = next;
-    if (options_.batch_target.count() > 0) {
-      // Aim at the target, but at most halve or double per batch: one slow
-      // batch (a checkpoint, a vacuum) must not collapse the size.
-      const double seconds = std::max(std::chrono::duration<double>(batch_time).count(), 1e-3);
-      const double ratio = std::clamp(
-          std::chrono::duration<double>(options_.batch_target).count() / seconds, 0.5, 2.0);
-      batch_size = std::clamp<int64_t>(std::llround(static_cast<double>(batch_size) * ratio), 1,
-                                       kMaxBatchSize);
+                    static_cast<int64_t>(estimate), walked(), options_.json_log, step.id);
+  const auto fraction = [&]() {
+    if (by_key) return -1.0;
+    return static_cast<double>(point.next_block) / static_cast<double>(point.block_count);
+  };
+  const auto stop_here = [&]() {
+    if (!stop_requested()) return;
+    progress.stop();
+    log_ << fmt::format("  stopped after {} rows; the checkpoint is saved\n", point.rows_done);
+    throw StopRequested{};
+  };
+  Pacer pacer(*conn_, options_.pacing, found.oid);
+  // Sessions the running batch made wait, sampled by the lock monitor.
+  std::atomic<int> blocking{0};
+  const SampleSink count_blocking = [&blocking](const Sample& sample) {
+    if (sample.blocking > blocking.load()) blocking = sample.blocking;
+  };
+  // Between two batches (and before the first): pause while a signal is over
+  // its threshold; for sessions the last batch blocked, halve the batches
+  // and pause once. Returns false when the batches must shrink.
+  const auto pace = [&]() {
+    std::optional<PacingReading> over = pacer.check(blocking.exchange(0));
+    if (!over) return true;
+    if (over->signal == PacingSignal::BlockedSessions) {
+      progress.note("backfill_slowed",
+                    fmt::format("  slowing down: {}; halving the batches", over->text));
+      std::this_thread::sleep_for(options_.pacing.check_interval);
+      return false;
     }
-    progress.update(point.rows_done, static_cast<double>(point.next_key - first_key) / key_span);
-    if (point.next_key <= point.upper_key) {
-      // A safe point: the batch and its checkpoint are committed.
-      if (stop_requested()) {
-        progress.stop(point.rows_done, static_cast<double>(point.next_key - first_key) / key_span);
-        log_ << fmt::format("  stopped before key {} ({} rows done); the checkpoint is saved\n",
-                            point.next_key, point.rows_done);
-        throw StopRequested{};
+    const auto paused_at = Clock::now();
+    auto said_at = paused_at;
+    const std::string first = over->text;
+    const PacingSignal signal = over->signal;
+    progress.set_pacing("paused: " + first);
+    progress.note("backfill_paused", fmt::format("  paused: {}", first));
+    while (over) {
+      stop_here();
+      std::this_thread::sleep_for(options_.pacing.check_interval);
+      over = pacer.check(0);
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - paused_at);
+      if (over) {
+        progress.set_pacing(fmt::format("paused {}: {}", format_seconds(waited), over->text));
+        if (Clock::now() - said_at >= options_.progress_interval) {
+          said_at = Clock::now();
+          progress.note("backfill_paused",
+                        fmt::format("  still paused after {}: {}", format_seconds(waited), over->text));
+        }
       }
-      std::this_thread::sleep_for(options_.pause);
+    }
+    const auto paused = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - paused_at);
+    report.paused += paused;
+    progress.set_pacing("running");
+    progress.note("backfill_resumed", fmt::format("  resumed after {} paused ({})",
+                                                  format_seconds(paused), pacing_signal_name(signal)));
+    return true;
+  };
+  const auto batch_transaction = [&](pqxx::work& tx) {
+    catalog::exec_one(tx, fmt::format("SET LOCAL lock_timeout = {}", lock_timeout(step).count()));
+    catalog::exec_one(
+        tx, fmt::format("SET LOCAL statement_timeout = {}", step.statement_timeout.count()));
+    set_output(tx);
+  };
+  const auto between_batches = [&]() {
+    progress.update(walked(), point.rows_done, fraction());
+    stop_here();
+    std::this_thread::sleep_for(options_.pause);
+  };
+
+  if (point.mode == BackfillCheckpoint::Mode::Key) {
+    const std::size_t width = spec.key_columns.size();
+    const std::string first_sql = keyset_batch_sql(spec, false);
+    const std::string next_sql = keyset_batch_sql(spec, true);
+    int64_t batch_size = first_size;
+    int64_t last_run = first_size;  // the size of the last batch run
+    for (;;) {
+      // Halved from the batch that made sessions wait, not from the size
+      // grown since.
+      if (!pace()) batch_size = std::max<int64_t>(1, last_run / 2);
+      last_run = batch_size;
+      progress.set_batch_size(batch_size);
+      std::vector<std::string> values;
+      if (point.key_after) values = *point.key_after;
+      values.insert(values.end(), point.key_upper.begin(), point.key_upper.end());
+      values.push_back(std::to_string(batch_size));
+      BackfillCheckpoint next = point;
+      int64_t selected = 0;
+      std::chrono::steady_clock::duration took{};
+      with_retries(step, report, [&] {
+        const auto batch_started = Clock::now();
+        pqxx::work tx(*conn_);
+        batch_transaction(tx);
+        const pqxx::result row =
+            tx.exec_params(point.key_after ? next_sql : first_sql,
+                           pqxx::prepare::make_dynamic_params(values));
+        selected = row[0][1].as<int64_t>();
+        next = point;
+        next.rows_done += row[0][0].as<int64_t>();
+        next.rows_seen += selected;
+        if (selected > 0) {
+          std::vector<std::string> last;
+          for (std::size_t idx = 0; idx < width; ++idx) last.push_back(row[0][static_cast<pqxx::row::size_type>(2 + idx)].c_str());
+          next.key_after = last;
+          journal_->save_checkpoint(tx, step.id, next);
+        }
+        tx.commit();
+        took = Clock::now() - batch_started;
+      }, count_blocking, false, true);
+      report.rows += next.rows_done - point.rows_done;
+      point = next;
+      if (selected < batch_size) break;
+      batch_size = next_batch_size(batch_size, selected, took, options_.batch_target);
+      between_batches();
+    }
+  } else {
+    const bool tid_range_scan = conn_->server_version() >= 140000;
+    const double rows_per_block =
+        found.relpages > 0 && found.reltuples > 0
+            ? std::max(1.0, found.reltuples / static_cast<double>(found.relpages))
+            : kRowsPerBlockGuess;
+    const auto blocks_for = [&](int64_t rows) {
+      const int64_t blocks =
+          std::max<int64_t>(1, std::llround(static_cast<double>(rows) / rows_per_block));
+      return tid_range_scan ? blocks : std::max(blocks, kMinBlocksBefore14);
+    };
+    if (!tid_range_scan && point.next_block == 0) {
+      log_ << "  PostgreSQL before 14 has no TID range scan: each batch of blocks reads the "
+              "whole table\n";
+    }
+    const std::string sql = block_batch_sql(spec);
+    int64_t blocks = blocks_for(first_size);
+    int64_t last_blocks = blocks;
+    while (point.next_block < point.block_count) {
+      if (!pace()) {
+        blocks = std::max<int64_t>(tid_range_scan ? 1 : kMinBlocksBefore14, last_blocks / 2);
+      }
+      last_blocks = blocks;
+      progress.set_batch_size(std::llround(static_cast<double>(blocks) * rows_per_block));
+      const int64_t end = std::min(point.block_count, point.next_block + blocks);
+      BackfillCheckpoint next = point;
+      std::chrono::steady_clock::duration took{};
+      with_retries(step, report, [&] {
+        const auto batch_started = Clock::now();
+        pqxx::work tx(*conn_);
+        batch_transaction(tx);
+        const pqxx::result updated =
+            tx.exec_params(sql, tid(point.next_block), tid(end));
+        next = point;
+        next.rows_done += static_cast<int64_t>(updated.affected_rows());
+        next.next_block = end;
+        journal_->save_checkpoint(tx, step.id, next);
+        tx.commit();
+        took = Clock::now() - batch_started;
+      }, count_blocking, false, true);
+      const int64_t touched = next.rows_done - point.rows_done;
+      report.rows += touched;
+      const int64_t done_blocks = end - point.next_block;
+      point = next;
+      // Blocks per batch from the rows per block this batch found.
+      const double found_per_block =
+          touched > 0 ? static_cast<double>(touched) / static_cast<double>(done_blocks)
+                      : rows_per_block;
+      const int64_t rows_next = next_batch_size(
+          std::max<int64_t>(1, std::llround(static_cast<double>(blocks) * found_per_block)),
+          touched, took, options_.batch_target);
+      if (options_.batch_target.count() > 0) {
+        blocks = std::max<int64_t>(
+            tid_range_scan ? 1 : kMinBlocksBefore14,
+            std::llround(static_cast<double>(rows_next) / std::max(found_per_block, 1.0)));
+      }
+      between_batches();
+    }
+    // The sweep: rows still matching the guard, moved behind the blocks
+    // done. It ends when none is found; or when two rounds in a row update
+    // nothing (what they found has a NULL value, or moved once more).
+    const std::string sweep = sweep_batch_sql(spec);
+    int idle_rounds = 0;
+    int64_t left = 0;
+    while (idle_rounds < 2) {
+      pace();
+      int64_t updated = 0;
+      with_retries(step, report, [&] {
+        pqxx::work tx(*conn_);
+        batch_transaction(tx);
+        const pqxx::result row = tx.exec_params(sweep, first_size);
+        updated = row[0][0].as<int64_t>();
+        left = row[0][1].as<int64_t>();
+        BackfillCheckpoint next = point;
+        next.rows_done += updated;
+        journal_->save_checkpoint(tx, step.id, next);
+        tx.commit();
+        point = next;
+      }, count_blocking, false, true);
+      report.rows += updated;
+      if (left == 0) break;
+      idle_rounds = updated == 0 ? idle_rounds + 1 : 0;
+      between_batches();
+    }
+    if (left > 0) {
+      log_ << fmt::format(
+          "  {} rows still match the backfill's condition: their new value is NULL, or they "
+          "keep moving\n",
+          left);
     }
   }
-  progress.finish(point.rows_done);
+  progress.finish(walked(), point.rows_done);
   journal_->mark_done(
       step, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
 }

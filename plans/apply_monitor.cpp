@@ -41,6 +41,12 @@ constexpr const char* kBuildProgress = R"sql(
 SELECT phase, blocks_done, blocks_total, tuples_done, tuples_total
 FROM pg_stat_progress_create_index WHERE pid = $1)sql";
 
+// Sessions waiting for a lock `$1` holds; pg_blocking_pids (which takes the
+// lock manager's locks) only for sessions that wait on a lock at all.
+constexpr const char* kBlocking = R"sql(
+SELECT count(*)::int4 FROM pg_stat_activity
+WHERE CASE WHEN wait_event_type = 'Lock' THEN $1 = ANY (pg_blocking_pids(pid)) ELSE false END)sql";
+
 std::string pid_array(const std::vector<int>& pids) {
   std::string text = "{";
   for (const int pid : pids) text += (text.size() > 1 ? "," : "") + std::to_string(pid);
@@ -67,7 +73,7 @@ LockMonitor::~LockMonitor() {
 }
 
 void LockMonitor::watch(int pid, std::chrono::milliseconds interval, SampleSink sink,
-                        bool build_progress) {
+                        bool build_progress, bool count_blocking) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     pid_ = pid;
@@ -75,6 +81,7 @@ void LockMonitor::watch(int pid, std::chrono::milliseconds interval, SampleSink 
     interval_ = interval;
     sink_ = std::move(sink);
     build_progress_ = build_progress && build_progress_supported_;
+    count_blocking_ = count_blocking;
     last_poll_ = std::chrono::steady_clock::now();
     seen_.blockers.clear();
     seen_.lock_wait = std::chrono::milliseconds{0};
@@ -106,11 +113,12 @@ void LockMonitor::run() {
     const int pid = pid_;
     const uint64_t generation = generation_;
     const bool build_progress = build_progress_;
+    const bool count_blocking = count_blocking_;
     lock.unlock();
     Sample sample;
     std::string error;
     try {
-      sample = poll(pid, build_progress);
+      sample = poll(pid, build_progress, count_blocking);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -152,7 +160,7 @@ void LockMonitor::run() {
   }
 }
 
-Sample LockMonitor::poll(int pid, bool build_progress) {
+Sample LockMonitor::poll(int pid, bool build_progress, bool count_blocking) {
   pqxx::nontransaction tx(*conn_);
   Sample sample;
   const pqxx::result rows = tx.exec_params(kBlockers, pid, own_pids_);
@@ -167,6 +175,7 @@ Sample LockMonitor::poll(int pid, bool build_progress) {
       sample.blockers.push_back(std::move(blocker));
     }
   }
+  if (count_blocking) sample.blocking = tx.exec_params(kBlocking, pid)[0][0].as<int>();
   if (build_progress) {
     const pqxx::result progress = tx.exec_params(kBuildProgress, pid);
     if (!progress.empty()) {

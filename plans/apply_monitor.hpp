@@ -53,6 +53,7 @@ struct Sample {
   std::string wait_event;         // "Lock: virtualxid"; empty when not waiting on anything
   std::vector<Blocker> blockers;  // blocking it now
   std::optional<IndexBuildProgress> build;  // when asked for and the server reports it
+  int blocking = 0;  // when asked for: sessions waiting for a lock the backend holds
 };
 using SampleSink = std::function<void(const Sample&)>;
 
@@ -68,9 +69,10 @@ class LockMonitor {
 
   // Starts watching backend `pid`, polling every `interval`; forgets earlier
   // observations. `sink`, when set, gets every sample (with the index build's
-  // progress when `build_progress` and the server is 12 or later).
+  // progress when `build_progress` and the server is 12 or later; with the
+  // sessions it blocks when `count_blocking`).
   void watch(int pid, std::chrono::milliseconds interval, SampleSink sink = nullptr,
-             bool build_progress = false);
+             bool build_progress = false, bool count_blocking = false);
   // Stops watching and returns what was seen since watch(). After it
   // returns, the sink is not called again.
   Observation take();
@@ -79,7 +81,7 @@ class LockMonitor {
 
  private:
   void run();
-  Sample poll(int pid, bool build_progress);
+  Sample poll(int pid, bool build_progress, bool count_blocking);
 
   std::unique_ptr<pqxx::connection> conn_;  // used by the polling thread only
   std::string own_pids_;                    // '{1,2}': a parameter of the blocker query
@@ -92,6 +94,7 @@ class LockMonitor {
   std::chrono::milliseconds interval_{25};           // GUARDED_BY(mutex_)
   SampleSink sink_;                                  // GUARDED_BY(mutex_)
   bool build_progress_ = false;                      // GUARDED_BY(mutex_)
+  bool count_blocking_ = false;                      // GUARDED_BY(mutex_)
   Observation seen_;                                 // GUARDED_BY(mutex_)
   std::chrono::steady_clock::time_point last_poll_;  // GUARDED_BY(mutex_)
   std::mutex sink_mutex_;  // held while a sink runs, so take() can wait it out

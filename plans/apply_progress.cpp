@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <ostream>
 #include <utility>
@@ -24,7 +27,7 @@ std::string format_eta(double seconds) {
 }  // namespace
 
 Progress::Progress(std::ostream& out, bool bar, std::chrono::seconds interval, std::string label,
-                   int64_t total_rows, int64_t rows_before)
+                   int64_t total_rows, int64_t rows_before, std::ostream* json, int step_id)
     : out_(out),
       bar_(bar),
       interval_(bar ? std::chrono::steady_clock::duration(kBarRedraw)
@@ -32,42 +35,116 @@ Progress::Progress(std::ostream& out, bool bar, std::chrono::seconds interval, s
       label_(std::move(label)),
       total_rows_(total_rows),
       rows_before_(rows_before),
+      json_(json),
+      step_id_(step_id),
+      rows_done_(rows_before),
       started_(std::chrono::steady_clock::now()),
       last_drawn_(started_) {}
 
-std::string Progress::line(int64_t rows_done, double key_fraction) const {
+BackfillFigures Progress::figures() const {
+  BackfillFigures figures;
+  figures.rows_done = rows_done_;
+  figures.rows_updated = rows_updated_;
+  // The estimate, corrected: never below what was walked; with a known
+  // fraction of the walk (blocks), what was walked scaled up once the
+  // fraction says enough.
+  figures.rows_total = std::max(total_rows_, rows_done_);
+  if (fraction_ >= 0.05) {
+    figures.rows_total = std::max(
+        rows_done_, static_cast<int64_t>(static_cast<double>(rows_done_) / std::min(fraction_, 1.0)));
+  }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  const double rate = elapsed > 0 ? static_cast<double>(rows_done - rows_before_) / elapsed : 0;
-  const int64_t total = std::max(total_rows_, rows_done);
-  const double fraction = std::clamp(key_fraction, 0.0, 1.0);
-  // The key range is the surer measure of what is left: row estimates drift.
-  const double eta = fraction > 0 && elapsed > 0 ? elapsed * (1 - fraction) / fraction : -1;
-  std::string text = fmt::format("{}: {}/{} rows ({:.0f}%), {:.0f} rows/s, ETA {}", label_,
-                                 rows_done, total, fraction * 100, rate, format_eta(eta));
-  if (!bar_) return text;
-  const int filled = static_cast<int>(fraction * kBarWidth);
-  return fmt::format("[{}{}] {}", std::string(filled, '#'), std::string(kBarWidth - filled, '.'),
-                     text);
+  figures.rows_per_s =
+      elapsed > 0 ? static_cast<double>(rows_done_ - rows_before_) / elapsed : 0;
+  if (figures.rows_per_s > 0) {
+    figures.eta_s = static_cast<double>(figures.rows_total - figures.rows_done) / figures.rows_per_s;
+  }
+  figures.batch_size = batch_size_;
+  figures.pacing = pacing_;
+  return figures;
 }
 
-void Progress::update(int64_t rows_done, double key_fraction) {
+std::string backfill_progress_line(const std::string& label, const BackfillFigures& figures) {
+  const double percent = figures.rows_total > 0 ? 100.0 * static_cast<double>(figures.rows_done) /
+                                                      static_cast<double>(figures.rows_total)
+                                                : 100.0;
+  return fmt::format("{}: {}/{} rows ({:.0f}%), {:.0f} rows/s, ETA {}, batch {}, {}", label,
+                     figures.rows_done, figures.rows_total, percent, figures.rows_per_s,
+                     format_eta(figures.eta_s), figures.batch_size, figures.pacing);
+}
+
+std::string backfill_progress_json(int step_id, const std::string& event,
+                                   const BackfillFigures& figures) {
+  nlohmann::json json{{"event", event},
+                      {"step", step_id},
+                      {"rows_done", figures.rows_done},
+                      {"rows_total", figures.rows_total},
+                      {"rows_updated", figures.rows_updated},
+                      {"rows_per_s", std::round(figures.rows_per_s * 10) / 10},
+                      {"eta_s", figures.eta_s < 0 ? nlohmann::json(nullptr)
+                                                  : nlohmann::json(std::round(figures.eta_s))},
+                      {"batch_size", figures.batch_size},
+                      {"pacing", figures.pacing}};
+  return json.dump();
+}
+
+void Progress::draw(const std::string& event, bool final_line) {
+  const BackfillFigures now = figures();
+  std::string text = backfill_progress_line(label_, now);
+  if (bar_) {
+    const double fraction =
+        now.rows_total > 0 ? static_cast<double>(now.rows_done) / static_cast<double>(now.rows_total)
+                           : 1.0;
+    const int filled = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * kBarWidth);
+    out_ << '\r'
+         << fmt::format("[{}{}] {}", std::string(filled, '#'), std::string(kBarWidth - filled, '.'),
+                        text)
+         << "\x1b[K" << (final_line ? "\n" : "") << std::flush;
+  } else {
+    out_ << "  " << text << '\n' << std::flush;
+  }
+  if (json_ != nullptr) *json_ << backfill_progress_json(step_id_, event, now) << '\n' << std::flush;
+}
+
+void Progress::update(int64_t rows_done, int64_t rows_updated, double fraction) {
+  rows_done_ = rows_done;
+  rows_updated_ = rows_updated;
+  fraction_ = fraction;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_drawn_ < interval_) return;
   last_drawn_ = now;
-  if (bar_) {
-    out_ << '\r' << line(rows_done, key_fraction) << "\x1b[K" << std::flush;
-  } else {
-    out_ << "  " << line(rows_done, key_fraction) << '\n';
-  }
+  draw("backfill_progress", false);
 }
 
-void Progress::finish(int64_t rows_done) {
-  if (bar_) {
-    out_ << '\r' << line(rows_done, 1.0) << "\x1b[K\n" << std::flush;
-  } else {
-    out_ << "  " << line(rows_done, 1.0) << '\n';
+void Progress::set_pacing(const std::string& state) {
+  pacing_ = state;
+  if (bar_) draw("backfill_progress", false);
+}
+
+void Progress::note(const std::string& event, const std::string& text) {
+  if (bar_) out_ << "\r\x1b[K";
+  out_ << text << '\n' << std::flush;
+  if (json_ != nullptr) {
+    nlohmann::json line = nlohmann::json::parse(backfill_progress_json(step_id_, event, figures()));
+    line["message"] = text;
+    *json_ << line.dump() << '\n' << std::flush;
   }
+  if (bar_) draw("backfill_progress", false);
+}
+
+void Progress::finish(int64_t rows_done, int64_t rows_updated) {
+  rows_done_ = rows_done;
+  rows_updated_ = rows_updated;
+  total_rows_ = rows_done;
+  fraction_ = 1;
+  pacing_ = "done";
+  draw("backfill_done", true);
+}
+
+void Progress::stop() {
+  pacing_ = "stopped";
+  draw("backfill_stopped", true);
 }
 
 std::string build_progress_line(const std::string& label, const std::string& phase,
@@ -132,12 +209,5 @@ void BuildProgress::finish() {
   last_line_.clear();
 }
 
-void Progress::stop(int64_t rows_done, double key_fraction) {
-  if (bar_) {
-    out_ << '\r' << line(rows_done, key_fraction) << "\x1b[K\n" << std::flush;
-  } else {
-    out_ << "  " << line(rows_done, key_fraction) << '\n';
-  }
-}
 
 }  // namespace pgshift::plans::detail

@@ -240,7 +240,7 @@ void Applier::preflight(const Step& step) {
 
 void Applier::with_retries(const Step& step, StepReport& report,
                            const std::function<void()>& attempt, const SampleSink& sink,
-                           bool build_progress) {
+                           bool build_progress, bool count_blocking) {
   // Several samples per lock_timeout to catch the blocker; a step that may
   // wait for minutes needs fewer.
   const auto timeout = lock_timeout(step);
@@ -250,7 +250,7 @@ void Applier::with_retries(const Step& step, StepReport& report,
           : std::clamp(timeout / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(50));
   for (int attempt_no = 1;; ++attempt_no) {
     const auto started = Clock::now();
-    monitor_->watch(conn_->backendpid(), poll_interval, sink, build_progress);
+    monitor_->watch(conn_->backendpid(), poll_interval, sink, build_progress, count_blocking);
     std::string message;
     std::string sqlstate;
     try {

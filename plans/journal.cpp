@@ -3,6 +3,8 @@
 #include <optional>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "plans/render_json.hpp"
 #include "catalog/connection.hpp"
 
@@ -48,7 +50,13 @@ ALTER TABLE _pgshift.apply_runs
   ADD COLUMN IF NOT EXISTS abandoned_at timestamptz)sql",
                                           R"sql(
 ALTER TABLE _pgshift.apply_steps
-  ADD COLUMN IF NOT EXISTS estimated_ms bigint)sql"};
+  ADD COLUMN IF NOT EXISTS estimated_ms bigint)sql",
+                                          R"sql(
+ALTER TABLE _pgshift.apply_backfills
+  ADD COLUMN IF NOT EXISTS mode text,
+  ADD COLUMN IF NOT EXISTS key_after text,
+  ADD COLUMN IF NOT EXISTS key_upper text,
+  ADD COLUMN IF NOT EXISTS rows_seen bigint)sql"};
 
 constexpr const char* kJournalExists = "SELECT to_regclass('_pgshift.apply_backfills') IS NOT NULL";
 constexpr const char* kRunState =
@@ -93,13 +101,15 @@ constexpr const char* kMarkDone =
     "INSERT INTO _pgshift.apply_steps (plan_hash, step_id, summary, duration_ms, estimated_ms) "
     "VALUES ($1, $2, $3, $4, NULLIF($5, '')::bigint)";
 constexpr const char* kCheckpoint =
-    "SELECT next_key, upper_key, rows_done FROM _pgshift.apply_backfills "
-    "WHERE plan_hash = $1 AND step_id = $2";
+    "SELECT mode, next_key, upper_key, key_after, key_upper, rows_done, coalesce(rows_seen, 0) "
+    "FROM _pgshift.apply_backfills WHERE plan_hash = $1 AND step_id = $2";
 constexpr const char* kSaveCheckpoint =
-    "INSERT INTO _pgshift.apply_backfills (plan_hash, step_id, next_key, upper_key, rows_done) "
-    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plan_hash, step_id) DO UPDATE SET "
-    "next_key = excluded.next_key, upper_key = excluded.upper_key, "
-    "rows_done = excluded.rows_done, updated_at = now()";
+    "INSERT INTO _pgshift.apply_backfills "
+    "(plan_hash, step_id, mode, next_key, upper_key, key_after, key_upper, rows_done, rows_seen) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (plan_hash, step_id) DO UPDATE SET "
+    "mode = excluded.mode, next_key = excluded.next_key, upper_key = excluded.upper_key, "
+    "key_after = excluded.key_after, key_upper = excluded.key_upper, "
+    "rows_done = excluded.rows_done, rows_seen = excluded.rows_seen, updated_at = now()";
 constexpr const char* kFinishRun =
     "UPDATE _pgshift.apply_runs SET finished_at = now() WHERE plan_hash = $1";
 
@@ -179,14 +189,49 @@ std::optional<BackfillCheckpoint> Journal::checkpoint(int step_id) {
   pqxx::nontransaction tx(conn_);
   const pqxx::result rows = tx.exec_params(kCheckpoint, plan_hash_, step_id);
   if (rows.empty()) return std::nullopt;
-  return BackfillCheckpoint{rows[0][0].as<int64_t>(), rows[0][1].as<int64_t>(),
-                            rows[0][2].as<int64_t>()};
+  const auto& row = rows[0];
+  BackfillCheckpoint point;
+  point.rows_done = row[5].as<int64_t>();
+  point.rows_seen = row[6].as<int64_t>();
+  if (row[0].is_null()) {
+    // An older pgshift's integer key range [next_key, upper_key]: the same
+    // position as a keyset after next_key - 1.
+    point.mode = BackfillCheckpoint::Mode::Key;
+    point.key_after = std::vector<std::string>{std::to_string(row[1].as<int64_t>() - 1)};
+    point.key_upper = {std::to_string(row[2].as<int64_t>())};
+    return point;
+  }
+  if (std::string(row[0].c_str()) == "block") {
+    point.mode = BackfillCheckpoint::Mode::Block;
+    point.next_block = row[1].as<int64_t>();
+    point.block_count = row[2].as<int64_t>();
+    return point;
+  }
+  point.mode = BackfillCheckpoint::Mode::Key;
+  if (!row[3].is_null()) {
+    point.key_after = nlohmann::json::parse(row[3].c_str()).get<std::vector<std::string>>();
+  }
+  point.key_upper = nlohmann::json::parse(row[4].c_str()).get<std::vector<std::string>>();
+  return point;
 }
 
 void Journal::save_checkpoint(pqxx::transaction_base& tx, int step_id,
                               const BackfillCheckpoint& point) {
-  tx.exec_params(kSaveCheckpoint, plan_hash_, step_id, point.next_key, point.upper_key,
-                 point.rows_done);
+  const bool block = point.mode == BackfillCheckpoint::Mode::Block;
+  const std::optional<std::string> key_after =
+      !block && point.key_after ? std::optional<std::string>(nlohmann::json(*point.key_after).dump())
+                                : std::nullopt;
+  const std::optional<std::string> key_upper =
+      block ? std::nullopt : std::optional<std::string>(nlohmann::json(point.key_upper).dump());
+  tx.exec_params(kSaveCheckpoint, plan_hash_, step_id, block ? "block" : "key",
+                 block ? point.next_block : 0, block ? point.block_count : 0, key_after,
+                 key_upper, point.rows_done, point.rows_seen);
+}
+
+bool operator==(const BackfillCheckpoint& a, const BackfillCheckpoint& b) {
+  return a.mode == b.mode && a.key_after == b.key_after && a.key_upper == b.key_upper &&
+         a.next_block == b.next_block && a.block_count == b.block_count &&
+         a.rows_done == b.rows_done && a.rows_seen == b.rows_seen;
 }
 
 void Journal::finish() {

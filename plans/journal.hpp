@@ -7,8 +7,12 @@
 //                   --schema), finished_at set after the last step verified,
 //                   abandoned_at set by `apply --abandon`
 //   apply_steps     one row per completed step
-//   apply_backfills one row per started backfill: the next key to update, the
-//                   upper bound fixed when it started, rows updated so far
+//   apply_backfills one row per started backfill: its mode ('key' or
+//                   'block'; NULL in rows of older pgshifts, whose next_key
+//                   and upper_key were integer keys), the last key done and
+//                   the highest key as JSON arrays of text values (key), or
+//                   the next block and the block count in next_key and
+//                   upper_key (block), rows updated and rows seen so far
 // Completion of a transactional step and a backfill checkpoint are written in
 // the caller's transaction, atomically with the work they record.
 //
@@ -27,11 +31,21 @@
 
 namespace pgshift::plans::detail {
 
+// How far a backfill got; saved in the transaction of each batch.
 struct BackfillCheckpoint {
-  int64_t next_key = 0;   // first key not yet updated
-  int64_t upper_key = 0;  // max(key) when the backfill started; inclusive
-  int64_t rows_done = 0;  // rows updated so far, over every run
+  enum class Mode { Key, Block };
+  Mode mode = Mode::Key;
+  // Key: the key tuple of the last row of the last committed batch, each
+  // value in its type's text output (typed again by the server on resume);
+  // nullopt before the first batch.
+  std::optional<std::vector<std::string>> key_after;
+  std::vector<std::string> key_upper;  // Key: the highest key when the backfill started
+  int64_t next_block = 0;              // Block: first block not yet done
+  int64_t block_count = 0;             // Block: the table's blocks when it started
+  int64_t rows_done = 0;               // rows updated so far, over every run
+  int64_t rows_seen = 0;               // rows selected by the batches so far (Key)
 };
+bool operator==(const BackfillCheckpoint& a, const BackfillCheckpoint& b);
 
 enum class RunState { NotStarted, InProgress, Finished };  // abandoned counts as NotStarted
 

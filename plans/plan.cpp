@@ -169,7 +169,7 @@ bool operator==(const RelationLock& a, const RelationLock& b) {
 }
 
 bool operator==(const BackfillSpec& a, const BackfillSpec& b) {
-  return a.schema == b.schema && a.table == b.table && a.key_column == b.key_column &&
+  return a.schema == b.schema && a.table == b.table && a.key_columns == b.key_columns &&
          a.set_column == b.set_column && a.set_expression == b.set_expression &&
          a.where == b.where && a.batch_size == b.batch_size;
 }

@@ -13,7 +13,7 @@
 //      backfill) has `transactional == false` and is never grouped with others.
 //   4. `statements` hold the exact SQL to run, without the SET lines: the
 //      timeouts are fields. A backfill step has no statements but a
-//      `backfill` spec, executed in batches by key range, one commit per batch.
+//      `backfill` spec, executed in batches by key (or block), one commit per batch.
 //   5. Diagnostics are values: a plan with an Error diagnostic must not be
 //      applied (the CLI refuses it); its steps are what could be planned.
 #pragma once
@@ -115,19 +115,27 @@ struct RelationLock {
 };
 bool operator==(const RelationLock& a, const RelationLock& b);
 
-// A batched UPDATE: for each key range [lo, lo + batch_size) from min(key) to
-// max(key) as seen when the backfill starts, in its own transaction:
-//   UPDATE schema.table SET set_column = set_expression
-//    WHERE key_column >= lo AND key_column < lo + batch_size AND (where)
+// A batched UPDATE of the rows existing when the backfill starts, one short
+// transaction per batch (plans/apply_backfill.cpp carries the details):
+//  - with `key_columns` (a primary key or a unique key of NOT NULL columns,
+//    of any types), by keyset: the next `batch_size` keys after the last
+//    batch's, in key order, up to the highest key seen at the start:
+//      UPDATE schema.table SET set_column = (set_expression)
+//       WHERE (k1, k2) > (last) AND (k1, k2) <= (the batch_size-th key after last,
+//                                                 or the highest)
+//         AND (where)
+//  - without (a table with no usable key), by ranges of heap blocks
+//    (ctid), then a sweep of the rows that moved to blocks already done;
+//    `where` must then be set, as it keeps the sweep from repeating a row.
 // Rows inserted later get the column default, set before the backfill.
 struct BackfillSpec {
   std::string schema;
   std::string table;
-  std::string key_column;  // integer-valued, unique, not null
+  std::vector<std::string> key_columns;  // unique together, each NOT NULL; empty: by ctid
   std::string set_column;
   std::string set_expression;  // SQL expression, as in the model
   std::string where;           // SQL condition, e.g. "email" IS NULL
-  int64_t batch_size = 10000;
+  int64_t batch_size = 10000;  // rows per batch (the first batch, when adaptive)
 };
 bool operator==(const BackfillSpec& a, const BackfillSpec& b);
 

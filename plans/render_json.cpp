@@ -132,7 +132,7 @@ Json step_json(const Step& step) {
     const auto& spec = *step.backfill;
     json["backfill"] = Json{{"schema", spec.schema},
                             {"table", spec.table},
-                            {"key_column", spec.key_column},
+                            {"key_columns", spec.key_columns},
                             {"set_column", spec.set_column},
                             {"set_expression", spec.set_expression},
                             {"where", spec.where},
@@ -183,7 +183,12 @@ Step step_from_json(const Json& json) {
     BackfillSpec spec;
     spec.schema = backfill.at("schema").get<std::string>();
     spec.table = backfill.at("table").get<std::string>();
-    spec.key_column = backfill.at("key_column").get<std::string>();
+    // Plans of pgshift before keyset backfills name one integer key column.
+    if (backfill.contains("key_column")) {
+      spec.key_columns = {backfill.at("key_column").get<std::string>()};
+    } else {
+      spec.key_columns = backfill.at("key_columns").get<std::vector<std::string>>();
+    }
     spec.set_column = backfill.at("set_column").get<std::string>();
     spec.set_expression = backfill.at("set_expression").get<std::string>();
     spec.where = backfill.at("where").get<std::string>();

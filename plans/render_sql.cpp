@@ -43,32 +43,99 @@ std::string dollar_tag(const std::string& body) {
   return tag;
 }
 
-// One UPDATE per key range [lo, lo + batch_size) from min(key) to max(key) as
-// seen when the backfill starts, each committed on its own: a DO block that
-// COMMITs between batches (PostgreSQL 11+, run outside a transaction block,
-// as any client in autocommit mode does). Plain SQL: no psql meta-command.
-// The variables are prefixed: PL/pgSQL refuses (rather than guesses) a name
-// that is both a variable and a column of the table.
+std::string key_list(const std::vector<std::string>& columns, const std::string& prefix,
+                     const char* suffix) {
+  std::string text;
+  for (std::size_t idx = 0; idx < columns.size(); ++idx) {
+    text += (idx == 0 ? "" : ", ") +
+            (prefix.empty() ? quote_ident(columns[idx]) : prefix + std::to_string(idx + 1)) +
+            suffix;
+  }
+  return text;
+}
+
+// The backfill as one DO block that COMMITs between batches (PostgreSQL 11+,
+// run outside a transaction block, as any client in autocommit mode does),
+// as the applier runs it (plans/apply_backfill.cpp), without its journal:
+// by keyset over the key, or by block ranges then a sweep. Plain SQL: no
+// psql meta-command. The variables are prefixed: PL/pgSQL refuses (rather
+// than guesses) a name that is both a variable and a column of the table.
 std::string backfill_sql(const BackfillSpec& spec) {
   const std::string relation = quote_qualified(spec.schema, spec.table);
-  const std::string key = quote_ident(spec.key_column);
-  const std::string body = fmt::format(
-      "\nDECLARE\n"
-      "  pgshift_lo bigint;\n"
-      "  pgshift_hi bigint;\n"
-      "BEGIN\n"
-      "  SELECT min({key}), max({key}) INTO pgshift_lo, pgshift_hi FROM {rel};\n"
-      "  WHILE pgshift_lo <= pgshift_hi LOOP\n"
-      "    UPDATE {rel} SET {column} = ({expression})\n"
-      "     WHERE {key} >= pgshift_lo AND {key} < pgshift_lo + {batch} AND ({where});\n"
-      "    COMMIT;\n"
-      "    pgshift_lo := pgshift_lo + {batch};\n"
-      "  END LOOP;\n"
-      "END\n",
-      fmt::arg("key", key), fmt::arg("rel", relation),
-      fmt::arg("column", quote_ident(spec.set_column)), fmt::arg("expression", spec.set_expression),
-      fmt::arg("batch", spec.batch_size),
-      fmt::arg("where", spec.where.empty() ? "true" : spec.where));
+  const std::string where = spec.where.empty() ? "true" : spec.where;
+  std::string body;
+  if (spec.key_columns.empty()) {
+    body = fmt::format(
+        "\nDECLARE\n"
+        "  pgshift_block bigint := 0;\n"
+        "  pgshift_blocks bigint;\n"
+        "  pgshift_step bigint;\n"
+        "  pgshift_found bigint;\n"
+        "BEGIN\n"
+        "  SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint,\n"
+        "         greatest(1, {batch} / greatest(1, c.reltuples / greatest(1, c.relpages)))::bigint\n"
+        "    INTO pgshift_blocks, pgshift_step FROM pg_class c WHERE c.oid = {literal}::regclass;\n"
+        "  WHILE pgshift_block < pgshift_blocks LOOP\n"
+        "    UPDATE {rel} SET {column} = ({expression})\n"
+        "     WHERE ctid >= format('(%s,0)', pgshift_block)::tid\n"
+        "       AND ctid < format('(%s,0)', pgshift_block + pgshift_step)::tid AND ({where});\n"
+        "    COMMIT;\n"
+        "    pgshift_block := pgshift_block + pgshift_step;\n"
+        "  END LOOP;\n"
+        "  LOOP\n"
+        "    WITH pgshift_rows AS (SELECT ctid AS pgshift_ctid FROM {rel} WHERE ({where}) LIMIT {batch}),\n"
+        "         pgshift_updated AS (UPDATE {rel} SET {column} = ({expression})\n"
+        "           WHERE ctid = ANY (ARRAY(SELECT pgshift_ctid FROM pgshift_rows)) AND ({where}))\n"
+        "    SELECT count(*) INTO pgshift_found FROM pgshift_rows;\n"
+        "    COMMIT;\n"
+        "    EXIT WHEN pgshift_found < {batch};\n"
+        "  END LOOP;\n"
+        "END\n",
+        fmt::arg("rel", relation), fmt::arg("literal", quote_literal(relation)),
+        fmt::arg("column", quote_ident(spec.set_column)), fmt::arg("expression", spec.set_expression),
+        fmt::arg("batch", spec.batch_size), fmt::arg("where", where));
+  } else {
+    std::string declare;
+    for (std::size_t idx = 0; idx < spec.key_columns.size(); ++idx) {
+      declare += fmt::format("  pgshift_k{} {}.{}%TYPE;\n", idx + 1, relation,
+                             quote_ident(spec.key_columns[idx]));
+    }
+    const std::string keys = key_list(spec.key_columns, "", "");
+    const auto batch = [&](const std::string& lower) {
+      return fmt::format(
+          "      WITH pgshift_batch AS (\n"
+          "        SELECT {keys} FROM {rel} WHERE {lower}\n"
+          "         ORDER BY {keys} LIMIT {batch}),\n"
+          "      pgshift_updated AS (\n"
+          "        UPDATE {rel} SET {column} = ({expression})\n"
+          "         WHERE ({keys}) IN (SELECT {keys} FROM pgshift_batch) AND ({where}))\n"
+          "      SELECT {keys} INTO {vars} FROM pgshift_batch ORDER BY {desc} LIMIT 1;\n",
+          fmt::arg("keys", keys), fmt::arg("rel", relation), fmt::arg("lower", lower),
+          fmt::arg("batch", spec.batch_size), fmt::arg("column", quote_ident(spec.set_column)),
+          fmt::arg("expression", spec.set_expression), fmt::arg("where", where),
+          fmt::arg("vars", key_list(spec.key_columns, "pgshift_k", "")),
+          fmt::arg("desc", key_list(spec.key_columns, "", " DESC")));
+    };
+    body = fmt::format(
+        "\nDECLARE\n"
+        "{declare}"
+        "  pgshift_first boolean := true;\n"
+        "BEGIN\n"
+        "  LOOP\n"
+        "    IF pgshift_first THEN\n"
+        "{first}"
+        "    ELSE\n"
+        "{next}"
+        "    END IF;\n"
+        "    EXIT WHEN NOT FOUND;\n"
+        "    COMMIT;\n"
+        "    pgshift_first := false;\n"
+        "  END LOOP;\n"
+        "END\n",
+        fmt::arg("declare", declare), fmt::arg("first", batch("true")),
+        fmt::arg("next", batch(fmt::format("({}) > ({})", keys,
+                                           key_list(spec.key_columns, "pgshift_k", "")))));
+  }
   const std::string tag = dollar_tag(body);
   return "DO " + tag + body + tag + ";\n";
 }

@@ -14,7 +14,7 @@ namespace pgshift::plans {
 // SET lock_timeout and statement_timeout, then
 //   - a transactional step in its own BEGIN ... COMMIT;
 //   - a non-transactional step alone, outside any transaction block;
-//   - a backfill as one DO block that updates a key range per iteration and
+//   - a backfill as one DO block that updates the next keys (or blocks) per iteration and
 //     COMMITs after each (PostgreSQL 11+, outside a transaction block). Its
 //     statement_timeout is 0, since it would time the whole block; its
 //     per-batch value is in a comment (pgshift apply enforces it per batch).

@@ -803,7 +803,7 @@ TEST_CASE("SIGINT during an apply backfill stops between batches, and the printe
     INFO(resumed.output);
     CHECK(resumed.exit_code == 0);
     CHECK(contains(resumed.output, "resuming plan"));
-    CHECK(contains(resumed.output, "continuing from key"));
+    CHECK(contains(resumed.output, "continuing after key ("));
     CHECK(backfilled() == 20000);
     CHECK(db.scalar("SELECT count(*) FROM orders WHERE role IS NULL") == "0");
     const auto replanned =

@@ -1,5 +1,7 @@
 // One test per rule of the planner (issue 5, rules 1-12).
 #include <catch2/catch.hpp>
+#include <functional>
+#include <stdexcept>
 
 #include "tests/planner/fixtures.hpp"
 
@@ -60,7 +62,7 @@ TEST_CASE("a constant default before PostgreSQL 11 becomes add, default, backfil
   const auto& backfill = result.steps[2];
   REQUIRE(backfill.backfill);
   CHECK(backfill.backfill->set_expression == "true");
-  CHECK(backfill.backfill->key_column == "id");
+  CHECK(backfill.backfill->key_columns == std::vector<std::string>{"id"});
   CHECK(backfill.backfill->where == "active IS NULL");
   CHECK(backfill.backfill->batch_size == 10000);
   CHECK_FALSE(backfill.transactional);
@@ -466,21 +468,74 @@ TEST_CASE("a new table is created with its keys inline and plain indexes", "[pla
             "COMMENT ON TABLE public.users IS 'people'"});
 }
 
-TEST_CASE("a backfill without an integer key is a diagnostic naming the table", "[planner]") {
+namespace {
+
+// Plans a new NOT NULL column with a volatile default on table "tags" as
+// `change` leaves it (100 rows).
+plans::Plan plan_tags_backfill(const std::function<void(schemas::Table&)>& change) {
   auto current = database({table("tags", {column("label", "text")})});
-  table_of(current, "tags").primary_key->columns = {"label"};
+  change(table_of(current, "tags"));
   set_rows(current, "tags", 100);
   auto desired = current;
   desired.facts = {};
-  auto added = column("color", "text", false, "random_color()");
-  table_of(desired, "tags").columns.push_back(added);
+  table_of(desired, "tags").columns.push_back(column("color", "text", false, "random_color()"));
   planner::PlanOptions options;
   options.desired_volatile_defaults = {"public.tags.color"};
-  const auto result = planner::plan_changes(current, desired, options);
+  return planner::plan_changes(current, desired, options);
+}
+
+const plans::BackfillSpec& backfill_of(const plans::Plan& result) {
+  for (const auto& step : result.steps) {
+    if (step.backfill) return *step.backfill;
+  }
+  FAIL("no backfill step");
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("a backfill batches by the primary key, whatever its type and width", "[planner]") {
+  const auto text_key = plan_tags_backfill([](schemas::Table& t) { t.primary_key->columns = {"label"}; });
+  CHECK(text_key.diagnostics.empty());
+  CHECK(backfill_of(text_key).key_columns == std::vector<std::string>{"label"});
+  const auto composite = plan_tags_backfill([](schemas::Table& t) {
+    t.columns.push_back(column("tenant", "uuid", false));
+    t.primary_key->columns = {"tenant", "label"};
+  });
+  CHECK(composite.diagnostics.empty());
+  CHECK(backfill_of(composite).key_columns == std::vector<std::string>{"tenant", "label"});
+}
+
+TEST_CASE("without a primary key a backfill batches by a unique key of NOT NULL columns",
+          "[planner]") {
+  const auto result = plan_tags_backfill([](schemas::Table& t) {
+    t.primary_key.reset();
+    t.columns.push_back(column("code", "text", true));
+    t.unique_constraints.push_back({"tags_label_key", {"label"}, {}, false, false, false, {}});
+    t.unique_constraints.push_back({"tags_code_key", {"code"}, {}, false, false, false, {}});
+  });
+  // "label" is nullable: rows with NULL are not kept unique, so it cannot
+  // order batches.
+  CHECK(backfill_of(result).key_columns == std::vector<std::string>{"code"});
+}
+
+TEST_CASE("a table with no usable key is backfilled by blocks, not refused", "[planner]") {
+  const auto result = plan_tags_backfill([](schemas::Table& t) { t.primary_key.reset(); });
+  CHECK(result.diagnostics.empty());
+  CHECK(backfill_of(result).key_columns.empty());
+  CHECK(backfill_of(result).where == "color IS NULL");
+}
+
+TEST_CASE("a partitioned table with no key is a backfill diagnostic naming the table",
+          "[planner]") {
+  const auto result = plan_tags_backfill([](schemas::Table& t) {
+    t.primary_key.reset();
+    t.partition_by = schemas::PartitionBy{};
+  });
   REQUIRE(result.diagnostics.size() == 1);
   CHECK(result.diagnostics[0].message ==
         "cannot backfill column \"color\" of table \"public.tags\" in batches: table "
-        "\"public.tags\" has no single-column integer primary key or unique not-null key");
+        "\"public.tags\" is partitioned and has no primary key or unique not-null key");
 }
 
 TEST_CASE("renamed columns and tables are renames with the rename hazard", "[planner]") {

@@ -101,3 +101,53 @@ TEST_CASE("in a log an index build's progress is a plain line at most every inte
   later.update("building index: scanning table", 1, 2, 0, 0);
   CHECK(quiet.str().empty());
 }
+
+TEST_CASE("backfill batches are sized by the rows they touched toward the target time",
+          "[plans]") {
+  using pgshift::plans::detail::next_batch_size;
+  using std::chrono::milliseconds;
+  // 1000 rows in 100 ms at a 200 ms target: 2000 rows.
+  CHECK(next_batch_size(1000, 1000, milliseconds(100), milliseconds(200)) == 2000);
+  // Asked for 1000 blocks' worth, touched 300 rows in 150 ms: 400 rows fill 200 ms.
+  CHECK(next_batch_size(1000, 300, milliseconds(150), milliseconds(200)) == 500);
+  CHECK(next_batch_size(400, 300, milliseconds(150), milliseconds(200)) == 400);
+  // One slow batch at most halves, one fast one at most doubles.
+  CHECK(next_batch_size(1000, 1000, milliseconds(5000), milliseconds(200)) == 500);
+  CHECK(next_batch_size(1000, 1000, milliseconds(1), milliseconds(200)) == 2000);
+  // Nothing touched (already filled) says nothing of the rate: grow.
+  CHECK(next_batch_size(1000, 0, milliseconds(20), milliseconds(200)) == 2000);
+  // No target: fixed batches.
+  CHECK(next_batch_size(1000, 10, milliseconds(900), milliseconds(0)) == 1000);
+}
+
+TEST_CASE("backfill progress shows rows of rows to do, rate, ETA, batch and pacing, as text and "
+          "JSON",
+          "[plans]") {
+  pgshift::plans::detail::BackfillFigures figures;
+  figures.rows_done = 12000;
+  figures.rows_total = 20000;
+  figures.rows_updated = 11990;
+  figures.rows_per_s = 4000;
+  figures.eta_s = 2;
+  figures.batch_size = 1000;
+  figures.pacing = "paused 3.00s: replica lag 2.1s over --max-replica-lag 1.00s";
+  CHECK(pgshift::plans::detail::backfill_progress_line("step 3 of 7", figures) ==
+        "step 3 of 7: 12000/20000 rows (60%), 4000 rows/s, ETA 2s, batch 1000, paused 3.00s: "
+        "replica lag 2.1s over --max-replica-lag 1.00s");
+  CHECK(pgshift::plans::detail::backfill_progress_json(3, "backfill_progress", figures) ==
+        "{\"batch_size\":1000,\"eta_s\":2.0,\"event\":\"backfill_progress\",\"pacing\":\"paused "
+        "3.00s: replica lag 2.1s over --max-replica-lag 1.00s\",\"rows_done\":12000,"
+        "\"rows_per_s\":4000.0,\"rows_total\":20000,\"rows_updated\":11990,\"step\":3}");
+}
+
+TEST_CASE("a backfill's progress corrects its estimate by what the walk found", "[plans]") {
+  std::ostringstream out;
+  pgshift::plans::detail::Progress progress(out, false, std::chrono::seconds(0), "step 1 of 1",
+                                            1000, 0);
+  // More rows walked than estimated: the total follows.
+  progress.update(1500, 1500, -1);
+  CHECK(progress.figures().rows_total == 1500);
+  // A quarter of the blocks walked with 400 rows: about 1600 in all.
+  progress.update(400, 400, 0.25);
+  CHECK(progress.figures().rows_total == 1600);
+}

@@ -63,7 +63,11 @@ inline plans::Step backfill_step(const std::string& table, const std::string& ke
   step.object = schemas::ObjectId{schemas::ObjectKind::Column, "public", table, column};
   step.summary = "backfill column \"" + column + "\" of table \"public." + table + "\"";
   step.transactional = false;
-  step.backfill = plans::BackfillSpec{"public", table, key, column, expression, where, batch_size};
+  // `key`: one column, "" for none (by block ranges); several in backfill_step_keyed.
+  step.backfill = plans::BackfillSpec{"public", table,
+                                      key.empty() ? std::vector<std::string>{}
+                                                  : std::vector<std::string>{key},
+                                      column,   expression, where, batch_size};
   step.locks = {plans::RelationLock{"public", table, plans::LockMode::RowExclusive}};
   return step;
 }

@@ -1,7 +1,7 @@
 -- pgshift plan
 -- server_version_num: 150004
 -- catalog fingerprint: sha256:0123abcd
--- plan hash: sha256:caf51711cf729609edee7ef503259271f7cd0c59327821c02a097a62f65c3919
+-- plan hash: sha256:abe527d98c193268cc63120cd83c83fe8905bf45e8b68cc2b790282cf39fcaa3
 -- steps: 11
 -- data checks: 2 checks in 0 ms, one REPEATABLE READ READ ONLY snapshot; 1 violated, 1 read a sample (tables of over 5000000 rows)
 -- Run in autocommit mode, stopping at the first error, e.g.
@@ -30,20 +30,35 @@ COMMIT;
 -- Step 3: backfill column "token" of table "public.User"
 -- phase: backfill; duration: online_scan; locks: ROW EXCLUSIVE on public.User
 -- hazards: none; estimated rows: 250000
--- why: existing rows get the value in short batches by id range, one commit each: no long lock, no table rewrite
+-- why: existing rows get the value in short batches in order of (id), one commit each: no long lock, no table rewrite
 SET lock_timeout = '200ms';
 SET statement_timeout = 0;  -- per batch: '60000ms' under pgshift apply
 DO $pgshift$
 DECLARE
-  pgshift_lo bigint;
-  pgshift_hi bigint;
+  pgshift_k1 public."User".id%TYPE;
+  pgshift_first boolean := true;
 BEGIN
-  SELECT min(id), max(id) INTO pgshift_lo, pgshift_hi FROM public."User";
-  WHILE pgshift_lo <= pgshift_hi LOOP
-    UPDATE public."User" SET token = (gen_random_uuid())
-     WHERE id >= pgshift_lo AND id < pgshift_lo + 10000 AND (token IS NULL);
+  LOOP
+    IF pgshift_first THEN
+      WITH pgshift_batch AS (
+        SELECT id FROM public."User" WHERE true
+         ORDER BY id LIMIT 10000),
+      pgshift_updated AS (
+        UPDATE public."User" SET token = (gen_random_uuid())
+         WHERE (id) IN (SELECT id FROM pgshift_batch) AND (token IS NULL))
+      SELECT id INTO pgshift_k1 FROM pgshift_batch ORDER BY id DESC LIMIT 1;
+    ELSE
+      WITH pgshift_batch AS (
+        SELECT id FROM public."User" WHERE (id) > (pgshift_k1)
+         ORDER BY id LIMIT 10000),
+      pgshift_updated AS (
+        UPDATE public."User" SET token = (gen_random_uuid())
+         WHERE (id) IN (SELECT id FROM pgshift_batch) AND (token IS NULL))
+      SELECT id INTO pgshift_k1 FROM pgshift_batch ORDER BY id DESC LIMIT 1;
+    END IF;
+    EXIT WHEN NOT FOUND;
     COMMIT;
-    pgshift_lo := pgshift_lo + 10000;
+    pgshift_first := false;
   END LOOP;
 END
 $pgshift$;

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# bench/backfill.sh [--rows N] [--pgshift PATH] [--pg MAJOR] [--no-standby] [--no-tables]
+#                   [--keep DIR]
+#
+# Backfills a new NOT NULL column with a volatile default (md5(random()::text))
+# with `pgshift apply` on four tables of N rows (default 1,000,000):
+#   (a) integer primary key   (b) uuid primary key
+#   (c) composite key (integer, integer)   (d) no key (by blocks)
+# and prints, per table, the backfill's rows/s (from apply --json-log) against
+# one `UPDATE` of the whole table on an identical copy, in the same run.
+# Then, unless --no-standby, it starts a streaming standby on loopback
+# (pg_basebackup into a second data directory) and backfills table (b) twice,
+# with --max-replica-lag 0 (unpaced) and 1s, printing the standby's largest
+# replay lag (pg_stat_replication, sampled every 100 ms) for each.
+# --no-tables skips the four tables and measures the standby's lag only.
+#
+# Not measured here (yet): the stand's traffic during the backfill (stalls,
+# p99); bench/traffic/run does that for the course migrations.
+#
+# A throwaway server is started with scripts/pg (loopback only) and stopped at
+# the end, with the standby.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+REPO=$(cd "$HERE/.." && pwd -P)
+die() { echo "bench/backfill.sh: error: $*" >&2; exit 1; }
+
+ROWS=1000000
+PGSHIFT="$REPO/build/cli/pgshift"
+MAJOR=15
+STANDBY=1
+TABLES=1
+KEEP=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --rows) ROWS=$2; shift 2 ;;
+    --pgshift) PGSHIFT=$2; shift 2 ;;
+    --pg) MAJOR=$2; shift 2 ;;
+    --no-standby) STANDBY=0; shift ;;
+    --no-tables) TABLES=0; shift ;;
+    --keep) KEEP=$2; shift 2 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument $1" ;;
+  esac
+done
+[ -x "$PGSHIFT" ] || die "no pgshift binary at $PGSHIFT (build it, or pass --pgshift)"
+BIN=/usr/lib/postgresql/$MAJOR/bin
+export PATH="$BIN:$PATH"
+
+WORK=${KEEP:-$(mktemp -d)}
+mkdir -p "$WORK"
+PRIMARY_DIR="$WORK/primary"
+STANDBY_DATA="$WORK/standby"
+# As root, the servers run as scripts/pg's unprivileged user.
+as_server_user() {
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u pgshift-pg -- "$@"); else "$@"; fi
+}
+cleanup() {
+  [ -f "$STANDBY_DATA/postmaster.pid" ] && as_server_user pg_ctl -D "$STANDBY_DATA" -m immediate stop >/dev/null 2>&1 || true
+  "$REPO/scripts/pg" stop --dir "$PRIMARY_DIR" >/dev/null 2>&1 || true
+  [ -n "$KEEP" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+URL=$("$REPO/scripts/pg" start --dir "$PRIMARY_DIR" --pg "$MAJOR" | tail -1)
+HOSTPORT=${URL#postgresql://pgshift@}
+HOSTPORT=${HOSTPORT%%/*}
+PORT=${HOSTPORT##*:}
+psql_do() { psql -X -q -v ON_ERROR_STOP=1 -d "$URL" "$@"; }
+psql_do -c "CREATE DATABASE bench" >/dev/null
+DB="${URL%/*}/bench"
+sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+
+# The table of case $1 named $2, with $ROWS rows, analyzed.
+create_table() {
+  local kind=$1 name=$2
+  case $kind in
+    a) sql -c "CREATE TABLE $name (id bigint PRIMARY KEY, n integer NOT NULL);
+               INSERT INTO $name SELECT g, g FROM generate_series(1, $ROWS) g" ;;
+    b) sql -c "CREATE TABLE $name (id uuid PRIMARY KEY, n integer NOT NULL);
+               INSERT INTO $name SELECT gen_random_uuid(), g FROM generate_series(1, $ROWS) g" ;;
+    c) sql -c "CREATE TABLE $name (tenant integer, seq integer, n integer NOT NULL,
+                 PRIMARY KEY (tenant, seq));
+               INSERT INTO $name SELECT g % 1000, g, g FROM generate_series(1, $ROWS) g" ;;
+    d) sql -c "CREATE TABLE $name (n integer NOT NULL);
+               INSERT INTO $name SELECT g FROM generate_series(1, $ROWS) g" ;;
+  esac
+  sql -c "VACUUM ANALYZE $name"
+}
+
+# The desired state: table t of case $1 with the new column.
+desired_yaml() {
+  local columns key=""
+  case $1 in
+    a) columns="          id: { type: bigint, nullable: false }"; key="        primary_key: [id]" ;;
+    b) columns="          id: { type: uuid, nullable: false }"; key="        primary_key: [id]" ;;
+    c) columns="          tenant: { type: integer, nullable: false }
+          seq: { type: integer, nullable: false }"; key="        primary_key: [tenant, seq]" ;;
+    d) columns="" ;;
+  esac
+  cat <<EOF
+schemas:
+  public:
+    tables:
+      t:
+$key
+        columns:
+$columns
+          n: { type: integer, nullable: false }
+          tag: { type: text, nullable: false, default: "md5(random()::text)" }
+EOF
+}
+
+# Runs the backfill of case $1 on a fresh table t with extra apply flags;
+# prints the backfill's rows/s.
+pgshift_backfill() {
+  local kind=$1; shift
+  sql -c "DROP TABLE IF EXISTS t; DROP SCHEMA IF EXISTS _pgshift CASCADE" 2>/dev/null
+  create_table "$kind" t
+  desired_yaml "$kind" | sed '/^$/d' >"$WORK/desired.yaml"
+  rm -f "$WORK/log.json"
+  "$PGSHIFT" apply --db "$DB" --schema "$WORK/desired.yaml" --yes --json-log "$WORK/log.json" \
+    "$@" >"$WORK/apply.log" 2>&1 || { cat "$WORK/apply.log" >&2; die "pgshift apply failed"; }
+  python3 - "$WORK/log.json" <<'EOF'
+import json, sys
+done = [json.loads(l) for l in open(sys.argv[1]) if '"backfill_done"' in l]
+print(f"{done[-1]['rows_per_s']:.0f}")
+EOF
+}
+
+# One UPDATE of the whole table on a fresh copy; prints rows/s.
+one_update() {
+  local kind=$1
+  sql -c "DROP TABLE IF EXISTS u"
+  create_table "$kind" u
+  sql -c "ALTER TABLE u ADD COLUMN tag text"
+  local start end
+  start=$(date +%s.%N)
+  sql -c "UPDATE u SET tag = md5(random()::text)"
+  end=$(date +%s.%N)
+  sql -c "DROP TABLE u"
+  python3 -c "print(f'{$ROWS / ($end - $start):.0f}')"
+}
+
+echo "backfill of a NOT NULL column with a volatile default, $ROWS rows, PostgreSQL $MAJOR"
+[ "$TABLES" = 1 ] && printf '%-22s %12s %12s %7s\n' table "pgshift r/s" "UPDATE r/s" ratio
+for kind in a b c d; do
+  [ "$TABLES" = 1 ] || break
+  case $kind in
+    a) label="(a) integer key" ;; b) label="(b) uuid key" ;;
+    c) label="(c) composite key" ;; d) label="(d) no key" ;;
+  esac
+  ours=$(pgshift_backfill "$kind")
+  theirs=$(one_update "$kind")
+  printf '%-22s %12s %12s %6s%%\n' "$label" "$ours" "$theirs" \
+    "$(python3 -c "print(f'{100 * $ours / $theirs:.0f}')")"
+done
+
+[ "$STANDBY" = 1 ] || exit 0
+STANDBY_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+pg_basebackup -h 127.0.0.1 -p "$PORT" -U pgshift -D "$STANDBY_DATA" -R -X stream -c fast >/dev/null
+[ "$(id -u)" = 0 ] && chown -R pgshift-pg "$STANDBY_DATA" && chmod 700 "$STANDBY_DATA" && chmod o+x "$WORK"
+as_server_user pg_ctl -D "$STANDBY_DATA" -l "$STANDBY_DATA/standby.log" -w \
+  -o "-p $STANDBY_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$STANDBY_DATA" \
+  start >/dev/null
+for _ in $(seq 100); do
+  [ "$(sql -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 1 ] && break
+  sleep 0.1
+done
+
+# The largest replay lag while a backfill of (b) runs with flags "$@".
+lag_during() {
+  : >"$WORK/lag"
+  rm -f "$WORK/lag.stop"
+  ( while [ ! -f "$WORK/lag.stop" ]; do
+      sql -c "SELECT coalesce(extract(epoch FROM max(replay_lag)), 0) FROM pg_stat_replication" >>"$WORK/lag"
+      sleep 0.1
+    done ) &
+  local sampler=$!
+  local rate
+  rate=$(pgshift_backfill b "$@")
+  touch "$WORK/lag.stop"
+  wait "$sampler"
+  rm -f "$WORK/lag.stop"
+  echo "$rate $(sort -g "$WORK/lag" | tail -1)"
+}
+
+echo
+echo "standby on loopback (pg_basebackup), table (b):"
+read -r rate lag < <(lag_during --max-replica-lag 0)
+echo "  unpaced (--max-replica-lag 0):  max replay lag ${lag}s, $rate rows/s"
+read -r rate lag < <(lag_during --max-replica-lag 1s)
+echo "  --max-replica-lag 1s:           max replay lag ${lag}s, $rate rows/s"

@@ -1,0 +1,139 @@
+#include "plans/apply_pacing.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "plans/apply_applier.hpp"
+
+namespace pgshift::plans::detail {
+
+namespace {
+
+// One reading of every signal. Locks conflicting with ROW EXCLUSIVE: SHARE,
+// SHARE ROW EXCLUSIVE, EXCLUSIVE, ACCESS EXCLUSIVE ([mvcc] "Conflicting Lock
+// Modes"). Only client sessions count for the oldest transaction: vacuum and
+// walsenders are not the application's.
+constexpr const char* kSignals = R"sql(
+SELECT (SELECT coalesce(max(extract(epoch FROM replay_lag)), 0) FROM pg_stat_replication)::float8,
+       (pg_current_wal_lsn() - '0/0'::pg_lsn)::float8,
+       (SELECT count(*) FROM pg_stat_progress_vacuum WHERE relid = $1::oid)::int8,
+       coalesce((SELECT extract(epoch FROM max(clock_timestamp() - xact_start))
+                 FROM pg_stat_activity
+                 WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
+                   AND backend_type = 'client backend'), 0)::float8,
+       (SELECT string_agg(format('pid %s holds %s', l.pid, l.mode), ', ' ORDER BY l.pid)
+        FROM pg_locks l
+        WHERE l.locktype = 'relation' AND l.relation = $1::oid AND l.granted
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock',
+                         'AccessExclusiveLock')
+          AND l.pid <> pg_backend_pid()))sql";
+
+std::map<std::string, double> injected(const std::string& path) {
+  std::map<std::string, double> values;
+  if (path.empty()) return values;
+  std::ifstream file(path);
+  std::string line;
+  while (std::getline(file, line)) {
+    std::istringstream words(line);
+    std::string name;
+    double value = 0;
+    if (words >> name >> value) values[name] = value;
+  }
+  return values;
+}
+
+std::string seconds_text(double seconds) { return fmt::format("{:.1f}s", seconds); }
+
+std::string rate_text(double bytes_per_s) {
+  return fmt::format("{:.1f} MB/s", bytes_per_s / (1024.0 * 1024.0));
+}
+
+}  // namespace
+
+const char* pacing_signal_name(PacingSignal signal) {
+  switch (signal) {
+    case PacingSignal::TableLock:
+      return "table_lock";
+    case PacingSignal::ReplicaLag:
+      return "replica_lag";
+    case PacingSignal::WalRate:
+      return "wal_rate";
+    case PacingSignal::BlockedSessions:
+      return "blocked_sessions";
+    case PacingSignal::Autovacuum:
+      return "autovacuum";
+    case PacingSignal::TransactionAge:
+      return "transaction_age";
+  }
+  return "";
+}
+
+Pacer::Pacer(pqxx::connection& conn, const PacingOptions& options, int64_t table_oid)
+    : conn_(conn), options_(options), table_oid_(table_oid) {}
+
+std::optional<PacingReading> Pacer::check(int blocked_by_last_batch) {
+  pqxx::nontransaction tx(conn_);
+  const pqxx::result rows = tx.exec_params(kSignals, table_oid_);
+  const auto& row = rows[0];
+  const auto now = std::chrono::steady_clock::now();
+  const auto fake = injected(options_.inject_file);
+  const auto value = [&](const char* name, double measured) {
+    const auto found = fake.find(name);
+    return found == fake.end() ? measured : found->second;
+  };
+
+  std::string holders = row[4].is_null() ? "" : row[4].c_str();
+  if (value("table_lock", holders.empty() ? 0 : 1) > 0) {
+    if (holders.empty()) holders = "an injected holder";
+    return PacingReading{PacingSignal::TableLock,
+                         holders + " on the table, which the batches' ROW EXCLUSIVE waits for"};
+  }
+  const double lag = value("replica_lag", row[0].as<double>());
+  if (options_.max_replica_lag.count() > 0 &&
+      lag * 1000 > static_cast<double>(options_.max_replica_lag.count())) {
+    return PacingReading{PacingSignal::ReplicaLag,
+                         fmt::format("replica lag {} over --max-replica-lag {}", seconds_text(lag),
+                                     format_seconds(options_.max_replica_lag))};
+  }
+  const double lsn = row[1].as<double>();
+  double rate = 0;
+  if (last_lsn_) {
+    const double elapsed = std::chrono::duration<double>(now - last_read_).count();
+    if (elapsed > 0) rate = (lsn - *last_lsn_) / elapsed;
+  }
+  last_lsn_ = lsn;
+  last_read_ = now;
+  rate = value("wal_rate", rate);
+  if (options_.max_wal_rate > 0 && rate > static_cast<double>(options_.max_wal_rate)) {
+    return PacingReading{PacingSignal::WalRate,
+                         fmt::format("WAL {} over --max-wal-rate {}", rate_text(rate),
+                                     rate_text(static_cast<double>(options_.max_wal_rate)))};
+  }
+  const double blocked = value("blocked_sessions", blocked_by_last_batch);
+  if (options_.max_blocked_sessions >= 0 && blocked > options_.max_blocked_sessions) {
+    return PacingReading{PacingSignal::BlockedSessions,
+                         fmt::format("{:.0f} sessions waited for the last batch's locks, over "
+                                     "--max-blocked-sessions {}",
+                                     blocked, options_.max_blocked_sessions)};
+  }
+  if (options_.pause_for_autovacuum && value("autovacuum", row[2].as<double>()) > 0) {
+    return PacingReading{PacingSignal::Autovacuum, "a vacuum is running on the table"};
+  }
+  const double age = value("transaction_age", row[3].as<double>());
+  if (options_.max_transaction_age.count() > 0 &&
+      age > static_cast<double>(options_.max_transaction_age.count())) {
+    return PacingReading{
+        PacingSignal::TransactionAge,
+        fmt::format("the oldest transaction is {} old, over --max-transaction-age {}",
+                    seconds_text(age),
+                    format_seconds(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        options_.max_transaction_age)))};
+  }
+  return std::nullopt;
+}
+
+}  // namespace pgshift::plans::detail
