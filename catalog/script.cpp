@@ -159,6 +159,12 @@ std::optional<BatchFailure> run_alone(PGconn* conn, const std::string& sql, std:
 // on what either side buffers while the other is not reading.
 constexpr std::size_t kPipelineChunk = 250;
 
+// How many statements one transaction holds at most: every relation a
+// transaction creates keeps a lock until it ends, and the server's lock table
+// (max_locks_per_transaction x max_connections, 6,400 by default) is shared by
+// every session: 10,000 tables in one transaction exhaust it.
+constexpr std::size_t kStatementsPerTransaction = 500;
+
 // Sends statements[first, last) through pipeline mode, as one transaction
 // (BEGIN and COMMIT included), a sync after every kPipelineChunk of them, and
 // reads every result. Returns the first failure.
@@ -233,7 +239,10 @@ std::optional<BatchFailure> run_batch(const std::string& target,
       ++next;
     } else {
       std::size_t end = next;
-      while (end < statements.size() && statements[end].transactional) ++end;
+      while (end < statements.size() && statements[end].transactional &&
+             end - next < kStatementsPerTransaction) {
+        ++end;
+      }
       failure = run_transaction(conn.get(), statements, next, end);
       next = end;
     }

@@ -55,8 +55,9 @@ struct BatchFailure {
 
 // Runs `statements`, in order, on one new connection to `target` (a scratch
 // database), with synchronous_commit off: each run of transactional
-// statements as one transaction, sent through libpq's pipeline mode in a few
-// round trips (each statement still its own extended-protocol message, so a
+// statements as one transaction (of at most 500 statements: the objects a
+// transaction creates hold locks in the server's shared lock table until it
+// ends), sent through libpq's pipeline mode in a few round trips (each statement still its own extended-protocol message, so a
 // statement cannot carry a second one); a non-transactional statement on its
 // own, outside any transaction. Stops at the first statement the server
 // refuses and returns it (what ran before it in its transaction is rolled
