@@ -793,7 +793,12 @@ class CatalogRead {
   }
 
   void read_tables() {
-    for (const auto& row : query("tables", kTablesQuery)) {
+    std::string sql = kTablesQuery;
+    if (!options_.table_sizes) {
+      const std::string size = "pg_total_relation_size(c.oid)";
+      sql.replace(sql.find(size), size.size(), "0");
+    }
+    for (const auto& row : query("tables", sql.c_str())) {
       TableSlot slot;
       slot.schema = row[1].as<std::string>();
       auto& table = slot.table;
