@@ -157,8 +157,8 @@ measure() {  # name command...; appends "wall rss" to $WORK/<name>
 run_command() {
   case "$1" in
     inspect) measure inspect "$PGSHIFT" inspect --db "$BENCH_URL" -o "$WORK/inspect.yaml" ;;
-    plan_noop) measure plan_noop "$PGSHIFT" plan --db "$BENCH_URL" --schema "$WORK/schema.yaml" --format json ;;
-    plan_10) measure plan_10 "$PGSHIFT" plan --db "$BENCH_URL" --schema "$WORK/changed.yaml" --format json ;;
+    plan_noop) measure plan_noop "$PGSHIFT" plan --db "$BENCH_URL" --schema "$WORK/schema.yaml" --format json -o "$WORK/noop.json" ;;
+    plan_10) measure plan_10 "$PGSHIFT" plan --db "$BENCH_URL" --schema "$WORK/changed.yaml" --format json -o "$WORK/changed.json" ;;
     drift) measure drift "$PGSHIFT" drift --db "$BENCH_URL" --schema "$WORK/schema.yaml" ;;
     migra_noop) measure migra_noop node "$MIGRA" "$BENCH_URL" "$BENCH_URL" --unsafe ;;
     *) echo "bench: unknown command $1" >&2; exit 2 ;;
@@ -180,18 +180,19 @@ for tables in "${SIZE_LIST[@]}"; do
   echo "bench: schema created in $(echo "$(date +%s.%N) - $start" | bc) s" >&2
   "$PGSHIFT" inspect --db "$BENCH_URL" -o "$WORK/schema.yaml"
   change_ten "$WORK/schema.yaml" "$WORK/changed.yaml" "$tables"
-  # Sanity: the no-op plan has no steps, the changed one has some.
-  "$PGSHIFT" plan --db "$BENCH_URL" --schema "$WORK/schema.yaml" --format json -o "$WORK/noop.json"
-  "$PGSHIFT" plan --db "$BENCH_URL" --schema "$WORK/changed.yaml" --format json -o "$WORK/changed.json"
-  noop_steps=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$WORK/noop.json")
-  changed_steps=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$WORK/changed.json")
-  [ "$noop_steps" = 0 ] || { echo "bench: the no-op plan has $noop_steps steps" >&2; exit 1; }
-  echo "bench: the 10-table plan has $changed_steps steps" >&2
   for c in "${COMMANDS[@]}"; do rm -f "$WORK/$c"; done
   for run in $(seq "$RUNS"); do
     echo "bench: run $run of $RUNS ($tables tables)" >&2
     for c in "${COMMANDS[@]}"; do run_command "$c"; done
   done
+  # Sanity: the no-op plan has no steps, the changed one has some.
+  steps() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$1"; }
+  if [ -f "$WORK/noop.json" ]; then
+    noop_steps=$(steps "$WORK/noop.json")
+    [ "$noop_steps" = 0 ] || { echo "bench: the no-op plan has $noop_steps steps" >&2; exit 1; }
+  fi
+  [ -f "$WORK/changed.json" ] && echo "bench: the 10-table plan has $(steps "$WORK/changed.json") steps" >&2
+  rm -f "$WORK/noop.json" "$WORK/changed.json"
   out="$REPO_ROOT/bench/.results/plan_wide-$tables.txt"
   : >"$out"
   for c in "${COMMANDS[@]}"; do
