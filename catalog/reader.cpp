@@ -1329,6 +1329,16 @@ class CatalogRead {
 
 }  // namespace
 
+void analyze_catalogs(pqxx::connection& conn) {
+  pqxx::nontransaction work(conn);
+  for (const char* catalog :
+       {"pg_class", "pg_attribute", "pg_attrdef", "pg_constraint", "pg_index", "pg_depend",
+        "pg_description", "pg_type", "pg_sequence", "pg_namespace", "pg_proc", "pg_trigger",
+        "pg_rewrite", "pg_inherits"}) {
+    exec_one(work, std::string("ANALYZE pg_catalog.") + catalog);
+  }
+}
+
 Database read_catalog(pqxx::connection& conn, const ReadOptions& options) {
   const int version = conn.server_version();
   if (version < kMinServerVersionNum || version > kMaxServerVersionNum) {

@@ -125,16 +125,6 @@ void build(const std::string& target, const plans::Plan& plan,
   throw pgshift::Error(message);
 }
 
-void analyze_catalogs(pqxx::connection& conn) {
-  pqxx::nontransaction work(conn);
-  for (const char* catalog :
-       {"pg_class", "pg_attribute", "pg_attrdef", "pg_constraint", "pg_index", "pg_depend",
-        "pg_description", "pg_type", "pg_sequence", "pg_namespace", "pg_proc", "pg_trigger",
-        "pg_rewrite", "pg_inherits"}) {
-    catalog::exec_one(work, std::string("ANALYZE pg_catalog.") + catalog);
-  }
-}
-
 void carry_hints(const schemas::Database& desired, schemas::Database& canonical) {
   canonical.ignore = desired.ignore;
   canonical.drop_schemas = desired.drop_schemas;
@@ -248,7 +238,7 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
   // The new database's catalogs have no statistics: their planner would take
   // tables holding thousands of rows for nearly empty ones and pick nested
   // loops for the reader's joins (twice the time at 10,000 tables).
-  analyze_catalogs(*conn);
+  catalog::analyze_catalogs(*conn);
 
   catalog::ReadOptions options;
   options.table_sizes = false;
