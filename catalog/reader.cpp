@@ -793,7 +793,12 @@ class CatalogRead {
   }
 
   void read_tables() {
-    for (const auto& row : query("tables", kTablesQuery)) {
+    std::string sql = kTablesQuery;
+    if (!options_.table_sizes) {
+      const std::string size = "pg_total_relation_size(c.oid)";
+      sql.replace(sql.find(size), size.size(), "0");
+    }
+    for (const auto& row : query("tables", sql.c_str())) {
       TableSlot slot;
       slot.schema = row[1].as<std::string>();
       auto& table = slot.table;
@@ -1323,6 +1328,16 @@ class CatalogRead {
 };
 
 }  // namespace
+
+void analyze_catalogs(pqxx::connection& conn) {
+  pqxx::nontransaction work(conn);
+  for (const char* catalog :
+       {"pg_class", "pg_attribute", "pg_attrdef", "pg_constraint", "pg_index", "pg_depend",
+        "pg_description", "pg_type", "pg_sequence", "pg_namespace", "pg_proc", "pg_trigger",
+        "pg_rewrite", "pg_inherits"}) {
+    exec_one(work, std::string("ANALYZE pg_catalog.") + catalog);
+  }
+}
 
 Database read_catalog(pqxx::connection& conn, const ReadOptions& options) {
   const int version = conn.server_version();

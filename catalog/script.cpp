@@ -117,6 +117,140 @@ void run_scripts(const std::string& target, const std::vector<Script>& scripts) 
   }
 }
 
+namespace {
+
+using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+bool failed(ExecStatusType status) {
+  return status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE ||
+         status == PGRES_NONFATAL_ERROR;
+}
+
+BatchFailure failure_of(PGconn* conn, const PGresult* result, std::size_t index) {
+  BatchFailure failure;
+  failure.index = index;
+  if (result != nullptr) {
+    failure.message = field(result, PG_DIAG_MESSAGE_PRIMARY);
+    failure.sqlstate = field(result, PG_DIAG_SQLSTATE);
+    if (failure.message.empty()) failure.message = first_line(PQresultErrorMessage(result));
+  }
+  if (failure.message.empty()) failure.message = first_line(PQerrorMessage(conn));
+  if (!failure.sqlstate.empty()) failure.message += " (SQLSTATE " + failure.sqlstate + ")";
+  return failure;
+}
+
+[[noreturn]] void lost(PGconn* conn) {
+  throw pgshift::Error("lost the connection to the scratch database: " +
+                       first_line(PQerrorMessage(conn)));
+}
+
+// Runs one statement outside pipeline mode (and so, as it is alone, outside
+// any transaction block).
+std::optional<BatchFailure> run_alone(PGconn* conn, const std::string& sql, std::size_t index) {
+  Result result(PQexecParams(conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0),
+                &PQclear);
+  if (!result) lost(conn);
+  if (failed(PQresultStatus(result.get()))) return failure_of(conn, result.get(), index);
+  return std::nullopt;
+}
+
+// How many statements go out before the client reads their results: a bound
+// on what either side buffers while the other is not reading.
+constexpr std::size_t kPipelineChunk = 250;
+
+// How many statements one transaction holds at most: every relation a
+// transaction creates keeps a lock until it ends, and the server's lock table
+// (max_locks_per_transaction x max_connections, 6,400 by default) is shared by
+// every session: 10,000 tables in one transaction exhaust it.
+constexpr std::size_t kStatementsPerTransaction = 500;
+
+// Sends statements[first, last) through pipeline mode, as one transaction
+// (BEGIN and COMMIT included), a sync after every kPipelineChunk of them, and
+// reads every result. Returns the first failure.
+std::optional<BatchFailure> run_transaction(PGconn* conn,
+                                            const std::vector<BatchStatement>& statements,
+                                            std::size_t first, std::size_t last) {
+  if (PQenterPipelineMode(conn) != 1) lost(conn);
+  // The statement each sent query is: BEGIN is charged to the first one,
+  // COMMIT (deferred checks) to the last.
+  std::optional<BatchFailure> failure;
+  std::size_t next = first;
+  bool began = false;
+  bool committed = false;
+  while (!committed && !failure) {
+    std::vector<std::size_t> sent;
+    const auto send = [&](const char* sql, std::size_t index) {
+      if (PQsendQueryParams(conn, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) lost(conn);
+      sent.push_back(index);
+    };
+    if (!began) {
+      send("BEGIN", first);
+      began = true;
+    }
+    while (next < last && sent.size() < kPipelineChunk) {
+      send(statements[next].sql.c_str(), next);
+      ++next;
+    }
+    if (next == last) {
+      send("COMMIT", last - 1);
+      committed = true;
+    }
+    if (PQpipelineSync(conn) != 1) lost(conn);
+    for (const std::size_t index : sent) {
+      Result result(PQgetResult(conn), &PQclear);
+      if (!result) lost(conn);
+      const ExecStatusType status = PQresultStatus(result.get());
+      if (failed(status) && !failure) {
+        failure = failure_of(conn, result.get(), index);
+      }
+      // Each query's results end with a null.
+      while (Result more{PQgetResult(conn), &PQclear}) {
+      }
+    }
+    Result sync(PQgetResult(conn), &PQclear);
+    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) lost(conn);
+  }
+  if (PQexitPipelineMode(conn) != 1) lost(conn);
+  if (failure && !committed) {
+    Result rollback(PQexec(conn, "ROLLBACK"), &PQclear);
+  }
+  return failure;
+}
+
+}  // namespace
+
+std::optional<BatchFailure> run_batch(const std::string& target,
+                                      const std::vector<BatchStatement>& statements) {
+  Connection conn(PQconnectdb(target.c_str()), &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    throw pgshift::Error("could not connect to the scratch database: " +
+                         first_line(PQerrorMessage(conn.get())));
+  }
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
+  Result set(PQexec(conn.get(), "SET synchronous_commit = off"), &PQclear);
+  if (!set || failed(PQresultStatus(set.get()))) lost(conn.get());
+  std::size_t next = 0;
+  while (next < statements.size()) {
+    std::optional<BatchFailure> failure;
+    if (!statements[next].transactional) {
+      failure = run_alone(conn.get(), statements[next].sql, next);
+      ++next;
+    } else {
+      std::size_t end = next;
+      while (end < statements.size() && statements[end].transactional &&
+             end - next < kStatementsPerTransaction) {
+        ++end;
+      }
+      failure = run_transaction(conn.get(), statements, next, end);
+      next = end;
+    }
+    if (failure) return failure;
+  }
+  return std::nullopt;
+}
+
 std::string positioned(const std::string& path, const std::string& text, size_t offset,
                        const std::string& message) {
   const SourcePosition at = locate(text, offset);

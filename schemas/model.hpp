@@ -516,8 +516,24 @@ struct ModelProblem {
 std::vector<ModelProblem> validate(const Database& db);
 
 // Lookup by name in a sorted or unsorted named collection; nullptr if absent.
+// A long collection is first searched as if sorted by name (canonicalize()
+// sorts them: 10,000 tables are found in 14 steps, not 5,000), then, when that
+// misses, scanned, so an unsorted one is still searched right.
 template <typename T>
 const T* find_named(const std::vector<T>& items, const std::string& name) {
+  if (items.size() > 16) {
+    std::size_t low = 0;
+    std::size_t high = items.size();
+    while (low < high) {
+      const std::size_t middle = low + (high - low) / 2;
+      if (items[middle].name < name) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    if (low < items.size() && items[low].name == name) return &items[low];
+  }
   for (const auto& item : items) {
     if (item.name == name) return &item;
   }
@@ -525,10 +541,7 @@ const T* find_named(const std::vector<T>& items, const std::string& name) {
 }
 template <typename T>
 T* find_named(std::vector<T>& items, const std::string& name) {
-  for (auto& item : items) {
-    if (item.name == name) return &item;
-  }
-  return nullptr;
+  return const_cast<T*>(find_named(static_cast<const std::vector<T>&>(items), name));
 }
 
 const Schema* find_schema(const Database& db, const std::string& name);

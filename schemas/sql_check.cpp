@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <initializer_list>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "schemas/sql_check_json.hpp"
 
@@ -302,7 +304,49 @@ const char* sql_kind_name(SqlKind kind) {
   return "SQL text";
 }
 
+namespace {
+
+std::optional<SqlProblem> check_sql_uncached(SqlKind kind, const std::string& text);
+
+// The answers for short texts already checked, per kind: a schema repeats the
+// same types and defaults thousands of times (`bigint`, `now()`), and a parse
+// through libpg_query and its JSON costs far more than a lookup. Bounded:
+// emptied when full.
+class CheckCache {
+ public:
+  std::optional<SqlProblem> check(SqlKind kind, const std::string& text) {
+    if (text.size() > kMaxText) return check_sql_uncached(kind, text);
+    std::string key(1, static_cast<char>(kind));
+    key += text;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto found = answers_.find(key);
+      if (found != answers_.end()) return found->second;
+    }
+    auto answer = check_sql_uncached(kind, text);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (answers_.size() >= kMaxEntries) answers_.clear();
+    answers_.emplace(std::move(key), answer);
+    return answer;
+  }
+
+ private:
+  static constexpr std::size_t kMaxText = 256;
+  static constexpr std::size_t kMaxEntries = 8192;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::optional<SqlProblem>> answers_;
+};
+
+}  // namespace
+
 std::optional<SqlProblem> check_sql(SqlKind kind, const std::string& text) {
+  static CheckCache cache;
+  return cache.check(kind, text);
+}
+
+namespace {
+
+std::optional<SqlProblem> check_sql_uncached(SqlKind kind, const std::string& text) {
   const auto nul = text.find('\0');
   if (nul != std::string::npos) return SqlProblem{"contains a NUL byte", nul};
   if (text.find_first_not_of(" \t\r\n\f") == std::string::npos) {
@@ -331,6 +375,8 @@ std::optional<SqlProblem> check_sql(SqlKind kind, const std::string& text) {
   }
   return std::nullopt;
 }
+
+}  // namespace
 
 std::optional<SqlProblem> check_plpgsql_body(const std::string& body, const std::string& arguments,
                                              const std::string& returns) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "schemas/sql_check.hpp"
@@ -448,15 +449,18 @@ std::vector<Entry> Loader::entries(const YAML::Node& node, const std::string& pa
     error(node, path, "expected a mapping, found " + found(node));
     return result;
   }
+  std::unordered_map<std::string, std::size_t> positions;
   for (auto it = node.begin(); it != node.end(); ++it) {
     if (!it->first.IsScalar()) {
       error(it->first, path, "expected a name as key, found " + found(it->first));
       continue;
     }
     const std::string key = it->first.Scalar();
-    const auto first = std::find_if(result.begin(), result.end(),
-                                    [&](const Entry& entry) { return entry.key == key; });
-    if (first != result.end()) {
+    // A map of the keys seen, not a search of `result`: a schema of 10,000
+    // tables is one mapping of 10,000 keys.
+    const auto [seen, inserted] = positions.emplace(key, result.size());
+    if (!inserted) {
+      const auto first = result.begin() + static_cast<std::ptrdiff_t>(seen->second);
       Diagnostic where = place(first->key_node, first->path);
       error(it->first, child_path(path, key),
             "duplicate key " + quoted(key) + ", first defined at " + location(where));

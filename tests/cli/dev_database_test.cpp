@@ -1,14 +1,18 @@
 // The dev database refuses a second statement hidden in SQL text: every
-// statement goes through the extended query protocol (catalog::exec_one), so
+// statement goes through the extended query protocol (catalog::run_batch), so
 // a desired state that got past the YAML loader's checks (here: built in C++,
 // the loader is bypassed) still cannot create a role or change a database
 // setting on the dev server.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "catalog/script.hpp"
 #include "cli/dev_database.hpp"
+#include "schemas/yaml_loader.hpp"
 #include "tests/support/test_db.hpp"
 
 using pgshift::testing::TestDatabase;
@@ -174,4 +178,61 @@ TEST_CASE("a materialized view is built without data, so its query runs no funct
   REQUIRE(canonical.schemas.size() == 1);
   REQUIRE(canonical.schemas[0].materialized_views.size() == 1);
   CHECK(canonical.schemas[0].materialized_views[0].with_data);
+}
+
+TEST_CASE("a statement refused deep in a large scratch build names its object's YAML place",
+          "[cli][db]") {
+  TestDatabase db;
+  // 700 tables: the scratch build sends them in several pipeline chunks, and
+  // the refused one (t600) is far past the first.
+  std::string yaml = "schemas:\n  app:\n    tables:\n";
+  int bad_line = 0;
+  for (int n = 1; n <= 700; ++n) {
+    if (n == 600) bad_line = static_cast<int>(std::count(yaml.begin(), yaml.end(), '\n')) + 1;
+    yaml += "      t" + std::to_string(n) + ":\n        columns:\n          id: bigint\n";
+    yaml += n == 600 ? "          plan: { type: text, default: free }\n"
+                     : "          plan: { type: text, default: \"'free'\" }\n";
+    yaml += "        primary_key: [id]\n";
+  }
+  const schemas::Database desired = schemas::load_yaml_string(yaml, "wide.yaml");
+  try {
+    pgshift::cli::canonicalize_on_server(desired, db.url());
+    FAIL("the desired schema built");
+  } catch (const std::exception& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK_THAT(message, Catch::StartsWith("the desired schema does not build: wide.yaml:" +
+                                          std::to_string(bad_line) + ":7: "));
+    CHECK_THAT(message, Catch::Contains("\"app.t600\""));
+    CHECK_THAT(message, Catch::Contains("cannot use column reference in DEFAULT expression "
+                                        "(SQLSTATE 0A000)"));
+    CHECK_THAT(message, Catch::Contains("hint: a default is SQL"));
+  }
+}
+
+TEST_CASE("a batch runs its transactional statements as one transaction and the others alone",
+          "[cli][db]") {
+  TestDatabase db;
+  const auto table_count = [&] {
+    return db.scalar("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace");
+  };
+  // CREATE INDEX CONCURRENTLY cannot run in a transaction block: it runs alone.
+  std::vector<pgshift::catalog::BatchStatement> statements;
+  for (int n = 0; n < 600; ++n) statements.push_back({"CREATE TABLE t" + std::to_string(n) + " (id int)", true});
+  statements.push_back({"CREATE INDEX CONCURRENTLY t0_id ON t0 (id)", false});
+  statements.push_back({"CREATE TABLE after_index (id int)", true});
+  CHECK_FALSE(pgshift::catalog::run_batch(db.url(), statements));
+  CHECK(table_count() == "602");  // 601 tables and the index
+
+  // A refusal in the second chunk of a transaction names its statement, and
+  // nothing of that transaction stays: not even the tables sent before it.
+  std::vector<pgshift::catalog::BatchStatement> failing;
+  for (int n = 0; n < 400; ++n) failing.push_back({"CREATE TABLE u" + std::to_string(n) + " (id int)", true});
+  failing[300].sql = "CREATE TABLE t0 (id int)";
+  const auto failure = pgshift::catalog::run_batch(db.url(), failing);
+  REQUIRE(failure);
+  CHECK(failure->index == 300);
+  CHECK(failure->sqlstate == "42P07");
+  CHECK(failure->message == "relation \"t0\" already exists (SQLSTATE 42P07)");
+  CHECK(table_count() == "602");
 }
