@@ -53,6 +53,19 @@ StepDraft drop_constraint_draft(TableContext& table, ObjectKind kind, const std:
   return draft;
 }
 
+// A partitioned table as the target of a statement that attaches its
+// partitions' copies: the table and every partition, at every level.
+Targets with_its_partitions(const Builder& builder, const std::string& schema,
+                            const std::string& relation) {
+  Targets targets = on_relation(schema, relation);
+  for (const auto& partition : builder.with_partitions(schema, relation)) {
+    if (!(partition.schema == schema && partition.name == relation)) {
+      targets.partitions.push_back(partition);
+    }
+  }
+  return targets;
+}
+
 // A key of a populated partitioned table, which cannot build CONCURRENTLY:
 // each partition gets the key first (its unique index built CONCURRENTLY,
 // then attached with ADD CONSTRAINT ... USING INDEX; a partitioned partition
@@ -75,13 +88,7 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
   }
   std::set<std::string> chosen;
   auto attach_all = [&](const std::string& schema, const std::string& relation) {
-    Targets targets = on_relation(schema, relation);
-    for (const auto& partition : builder.with_partitions(schema, relation)) {
-      if (!(partition.schema == schema && partition.name == relation)) {
-        targets.partitions.push_back(partition);
-      }
-    }
-    return targets;
+    return with_its_partitions(builder, schema, relation);
   };
   std::function<void(const std::string&, const std::string&)> on_partitions =
       [&](const std::string& schema, const std::string& relation) {
@@ -317,12 +324,7 @@ void add_partitioned_foreign_key(TableContext& table, Chain& chain, const schema
   needs.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
   std::set<std::string> chosen;
   auto attaching = [&](const std::string& schema, const std::string& relation) {
-    Targets targets = on_relation(schema, relation);
-    for (const auto& partition : builder.with_partitions(schema, relation)) {
-      if (!(partition.schema == schema && partition.name == relation)) {
-        targets.partitions.push_back(partition);
-      }
-    }
+    Targets targets = with_its_partitions(builder, schema, relation);
     targets.referenced = builder.with_partitions(fk.ref_schema, fk.ref_table);
     return targets;
   };

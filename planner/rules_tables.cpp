@@ -254,26 +254,18 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
                          " in place; create a new table and move the rows");
   }
   if (current.partition_of || desired.partition_of) {
-    // A partition's columns and constraints come from its parent.
+    // A partition's columns come from its parent; its own keys, checks,
+    // foreign keys, indexes and triggers (those it inherits are not in
+    // either model) are planned like any table's.
     if (!(current.partition_of == desired.partition_of)) {
       builder.diagnose(plans::Severity::Error, table.table_id(),
                        "cannot change the parent or bound of " +
                            label("table", schema, desired.name) +
                            "; detach it and attach the new partition");
     }
-    // Its own keys, checks, foreign keys, indexes and triggers (those it
-    // inherits are not in either model) are planned like any table's.
-    plan_primary_key(table);
-    plan_unique_constraints(table);
-    plan_check_constraints(table);
-    plan_foreign_keys(table);
-    plan_relation_indexes(builder, schema, desired.name, &current.indexes, desired.indexes,
-                          table.populated, desired.partition_by.has_value());
-    plan_triggers(table);
-    plan_table_attributes(table);
-    return;
+  } else {
+    plan_columns(table);
   }
-  plan_columns(table);
   plan_primary_key(table);
   plan_unique_constraints(table);
   plan_check_constraints(table);
