@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -18,8 +18,8 @@
 #include <sstream>
 
 #include "catalog/connection.hpp"
-#include "cli/commands.hpp"
 #include "catalog/fingerprint.hpp"
+#include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/interrupts.hpp"
 #include "cli/planning.hpp"
@@ -50,7 +50,7 @@ struct ApplyArgs {
   std::string on_long_tx = "report";
   bool dry_run = false;
   bool yes = false;
-  bool abandon = false;  // --abandon: mark unfinished runs abandoned, apply nothing
+  bool abandon = false;             // --abandon: mark unfinished runs abandoned, apply nothing
   bool lock_timeout_given = false;  // --lock-timeout overrides a saved plan's timeouts
 };
 
@@ -105,24 +105,10 @@ bool terminal_effects(int fd) {
 
 // "64MB", "512kB", "1GB", "1000" (bytes), per second.
 int64_t parse_bytes(const std::string& text, const std::string& flag) {
-  size_t number_end = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &number_end);
-  } catch (const std::exception&) {
-    number_end = 0;
-  }
-  const std::string unit = text.substr(number_end);
-  double factor = -1;
-  if (unit.empty() || unit == "B") factor = 1;
-  if (unit == "kB") factor = 1024;
-  if (unit == "MB") factor = 1024.0 * 1024;
-  if (unit == "GB") factor = 1024.0 * 1024 * 1024;
-  if (number_end == 0 || factor < 0 || value < 0 || !std::isfinite(value)) {
-    throw pgshift::Error("invalid size \"" + text + "\" for " + flag +
-                         "; expected a number with a unit: B, kB, MB or GB (e.g. 64MB)");
-  }
-  return static_cast<int64_t>(std::llround(value * factor));
+  return parse_with_unit(
+      text, flag, "size",
+      {{"", 1}, {"B", 1}, {"kB", 1024}, {"MB", 1024.0 * 1024}, {"GB", 1024.0 * 1024 * 1024}},
+      "B, kB, MB or GB (e.g. 64MB)");
 }
 
 plans::ApplyOptions apply_options(const ApplyArgs& args) {

@@ -48,14 +48,16 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags
   if (flags == PlanningFlags::Drift) return;
   command.add_option("--allow-hazard", inputs.allow_hazards,
                      "Allow steps with this hazard (repeatable; 'all' allows every hazard)");
-  command.add_option("--lock-timeout", inputs.lock_timeout,
-                     "How long a step whose queued lock blocks reads or writes may wait for it "
-                     "before it fails and is retried (steps taking SHARE UPDATE EXCLUSIVE or "
-                     "weaker wait up to their statement timeout)")
+  command
+      .add_option("--lock-timeout", inputs.lock_timeout,
+                  "How long a step whose queued lock blocks reads or writes may wait for it "
+                  "before it fails and is retried (steps taking SHARE UPDATE EXCLUSIVE or "
+                  "weaker wait up to their statement timeout)")
       ->capture_default_str();
-  command.add_option("--statement-timeout", inputs.statement_timeout,
-                     "Statement timeout of catalog-only steps (validations, index builds and "
-                     "backfill batches get their own, longer ones)")
+  command
+      .add_option("--statement-timeout", inputs.statement_timeout,
+                  "Statement timeout of catalog-only steps (validations, index builds and "
+                  "backfill batches get their own, longer ones)")
       ->capture_default_str();
 }
 
@@ -65,14 +67,14 @@ void add_data_check_flags(CLI::App& command, PlanningInputs& inputs) {
                    "CHECK, foreign key, unique key or type change)");
   command
       .add_option("--data-check-sample-rows", inputs.data_check_sample_rows,
-                   "Check tables estimated larger than this many rows on a TABLESAMPLE SYSTEM "
-                   "sample of about that many rows (0: always the whole table)")
+                  "Check tables estimated larger than this many rows on a TABLESAMPLE SYSTEM "
+                  "sample of about that many rows (0: always the whole table)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   command
       .add_option("--data-check-timeout", inputs.data_check_timeout,
-                   "statement_timeout of each data check (one that times out is reported, "
-                   "not refused)")
+                  "statement_timeout of each data check (one that times out is reported, "
+                  "not refused)")
       ->capture_default_str();
 }
 
@@ -111,7 +113,9 @@ std::string shell_quote(const std::string& text) {
   return quoted + "'";
 }
 
-std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag) {
+int64_t parse_with_unit(const std::string& text, const std::string& flag, const char* what,
+                        const std::vector<std::pair<std::string, double>>& units,
+                        const std::string& expected) {
   size_t number_end = 0;
   double value = 0;
   try {
@@ -121,15 +125,21 @@ std::chrono::milliseconds parse_duration(const std::string& text, const std::str
   }
   const std::string unit = text.substr(number_end);
   double factor = -1;
-  if (unit.empty() || unit == "ms") factor = 1;
-  if (unit == "s") factor = 1000;
-  if (unit == "min") factor = 60 * 1000;
-  if (unit == "h") factor = 3600 * 1000;
-  if (number_end == 0 || factor < 0 || value < 0 || !std::isfinite(value)) {
-    throw pgshift::Error("invalid duration \"" + text + "\" for " + flag +
-                         "; expected a number with a unit: ms, s, min or h (e.g. 200ms)");
+  for (const auto& [name, unit_factor] : units) {
+    if (unit == name) factor = unit_factor;
   }
-  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(value * factor)));
+  if (number_end == 0 || factor < 0 || value < 0 || !std::isfinite(value)) {
+    throw pgshift::Error(std::string("invalid ") + what + " \"" + text + "\" for " + flag +
+                         "; expected a number with a unit: " + expected);
+  }
+  return static_cast<int64_t>(std::llround(value * factor));
+}
+
+std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag) {
+  return std::chrono::milliseconds(
+      parse_with_unit(text, flag, "duration",
+                      {{"", 1}, {"ms", 1}, {"s", 1000}, {"min", 60 * 1000}, {"h", 3600 * 1000}},
+                      "ms, s, min or h (e.g. 200ms)"));
 }
 
 namespace {
@@ -258,8 +268,7 @@ void expect_constraint_states(const schemas::Table* before, schemas::Table& tabl
   }
 }
 
-schemas::Database expected_catalog(const schemas::Database& current,
-                                   schemas::Database desired) {
+schemas::Database expected_catalog(const schemas::Database& current, schemas::Database desired) {
   for (auto& schema : desired.schemas) {
     for (auto& table : schema.tables) {
       const schemas::Table* before = schemas::find_table(current, schema.name, table.name);
@@ -279,9 +288,9 @@ schemas::Database expected_catalog(const schemas::Database& current,
 
 bool not_null_in(const schemas::Table& table, const schemas::Column& column) {
   return column.not_null ||
-         (table.primary_key && std::find(table.primary_key->columns.begin(),
-                                         table.primary_key->columns.end(),
-                                         column.name) != table.primary_key->columns.end());
+         (table.primary_key &&
+          std::find(table.primary_key->columns.begin(), table.primary_key->columns.end(),
+                    column.name) != table.primary_key->columns.end());
 }
 
 // A column of an existing table that the desired state makes NOT NULL (or a
@@ -292,8 +301,8 @@ void refuse_nulls_without_backfill(const PlanningInputs& inputs, PreparedPlan& p
   std::unique_ptr<pqxx::connection> conn;
   for (const auto& schema : prepared.desired.schemas) {
     for (const auto& table : schema.tables) {
-      const schemas::Table* before = schemas::find_table(
-          prepared.current, schema.name, table.renamed_from.value_or(table.name));
+      const schemas::Table* before = schemas::find_table(prepared.current, schema.name,
+                                                         table.renamed_from.value_or(table.name));
       if (before == nullptr) continue;
       for (const auto& column : table.columns) {
         if (column.backfill || !not_null_in(table, column)) continue;
@@ -399,8 +408,7 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
           {plans::Severity::Warning, {}, std::string("no step estimates: ") + error.what()});
     }
   }
-  const auto unmodelled =
-      unmodelled_diagnostics(prepared.current, prepared.desired, inputs.strict);
+  const auto unmodelled = unmodelled_diagnostics(prepared.current, prepared.desired, inputs.strict);
   auto& diagnostics = prepared.plan.diagnostics;
   // Refusals first, as add_refusals() puts its own.
   diagnostics.insert(inputs.strict ? diagnostics.begin() : diagnostics.end(), unmodelled.begin(),
@@ -434,11 +442,10 @@ std::vector<plans::Diagnostic> unmodelled_diagnostics(const schemas::Database& c
   const auto& in_database = current.facts.unmodelled;
   for (const auto& object : desired.facts.unmodelled) {
     if (std::find(in_database.begin(), in_database.end(), object) != in_database.end()) continue;
-    diagnostics.push_back(
-        {severity, object_id(object),
-         (strict ? "refused: the desired state has " : "the desired state has ") +
-             schemas::describe(object) +
-             ", which pgshift does not model and no plan creates" + consequence});
+    diagnostics.push_back({severity, object_id(object),
+                           (strict ? "refused: the desired state has " : "the desired state has ") +
+                               schemas::describe(object) +
+                               ", which pgshift does not model and no plan creates" + consequence});
   }
   return diagnostics;
 }

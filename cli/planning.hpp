@@ -7,10 +7,10 @@
 // dropped on the dev server (--dev-db, by default the target's server).
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <CLI/CLI.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "planner/planner.hpp"
 #include "plans/apply_preflight.hpp"
@@ -20,9 +20,9 @@
 namespace pgshift::cli {
 
 struct PlanningInputs {
-  std::string db;           // libpq target; "" for the PG* environment
-  std::string schema_path;  // YAML file or directory
-  std::string dev_db;       // server for the scratch database; "" for db's server
+  std::string db;                          // libpq target; "" for the PG* environment
+  std::string schema_path;                 // YAML file or directory
+  std::string dev_db;                      // server for the scratch database; "" for db's server
   std::vector<std::string> ignore;         // ignore patterns from the command line
   std::vector<std::string> allow_hazards;  // hazard names, or "all"
   std::string lock_timeout = "200ms";
@@ -143,5 +143,12 @@ std::string shell_quote(const std::string& text);
 // "200ms", "2s", "1.5s", "5min", "1h", or a bare number of milliseconds.
 // Throws pgshift::Error naming `flag` when `text` is not a duration.
 std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag);
+
+// A non-negative number followed by one of `units` (name, factor; "" for a
+// bare number), times the factor. Throws pgshift::Error naming `flag`, the
+// kind of value (`what`) and the `expected` units when `text` is not one.
+int64_t parse_with_unit(const std::string& text, const std::string& flag, const char* what,
+                        const std::vector<std::pair<std::string, double>>& units,
+                        const std::string& expected);
 
 }  // namespace pgshift::cli

@@ -220,13 +220,15 @@ void plan_table_attributes(TableContext& table);
 // in either model.
 bool relation_name_taken(const Builder& builder, const std::string& schema,
                          const std::string& name);
+// A partition of the current model, with its schema.
+struct Partition {
+  std::string schema;
+  const schemas::Table* table;
+};
 // The partitions of a table in the current catalog that the desired schema
 // keeps under the same parent and bound.
-std::vector<const schemas::Table*> kept_partitions(const Builder& builder,
-                                                   const std::string& schema,
-                                                   const std::string& table);
-// The schema of a table of the current model.
-std::string schema_of(const Builder& builder, const schemas::Table* table);
+std::vector<Partition> kept_partitions(const Builder& builder, const std::string& schema,
+                                       const std::string& table);
 // A free name for the partition's copy of the parent's index or key `name`
 // ("<partition>_<name>", numbered if taken); recorded in `chosen`
 // ("schema.name") so one plan does not choose it twice.

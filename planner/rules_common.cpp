@@ -114,33 +114,23 @@ bool relation_name_taken(const Builder& builder, const std::string& schema,
 // The partitions of a table, in the current catalog and kept by the desired
 // schema (a partition the plan drops goes before the index is built; one it
 // creates gets its index from ATTACH PARTITION).
-std::vector<const schemas::Table*> kept_partitions(const Builder& builder,
-                                                   const std::string& schema,
-                                                   const std::string& table) {
-  std::vector<const schemas::Table*> partitions;
+std::vector<Partition> kept_partitions(const Builder& builder, const std::string& schema,
+                                       const std::string& table) {
+  std::vector<Partition> partitions;
   for (const auto& current_schema : builder.current().schemas) {
     for (const auto& candidate : current_schema.tables) {
       if (!candidate.partition_of || candidate.partition_of->parent_schema != schema ||
           candidate.partition_of->parent_table != table) {
         continue;
       }
-      const auto* kept = schemas::find_table(builder.desired(), current_schema.name,
-                                             candidate.name);
+      const auto* kept =
+          schemas::find_table(builder.desired(), current_schema.name, candidate.name);
       if (kept != nullptr && kept->partition_of == candidate.partition_of) {
-        partitions.push_back(&candidate);
+        partitions.push_back({current_schema.name, &candidate});
       }
     }
   }
   return partitions;
-}
-
-std::string schema_of(const Builder& builder, const schemas::Table* table) {
-  for (const auto& current_schema : builder.current().schemas) {
-    for (const auto& candidate : current_schema.tables) {
-      if (&candidate == table) return current_schema.name;
-    }
-  }
-  return {};
 }
 
 std::string partition_member_name(const Builder& builder, const std::string& schema,

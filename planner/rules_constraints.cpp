@@ -87,37 +87,35 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
     if (primary) needs.push_back(not_null_token(table.schema, table.desired.name, column));
   }
   std::set<std::string> chosen;
-  auto attach_all = [&](const std::string& schema, const std::string& relation) {
-    return with_its_partitions(builder, schema, relation);
-  };
   std::function<void(const std::string&, const std::string&)> on_partitions =
       [&](const std::string& schema, const std::string& relation) {
-        for (const schemas::Table* partition : kept_partitions(builder, schema, relation)) {
-          const std::string partition_schema = schema_of(builder, partition);
+        for (const auto& [partition_schema, partition] :
+             kept_partitions(builder, schema, relation)) {
           const std::string quoted = quote_qualified(partition_schema, partition->name);
-          const std::string child = partition_member_name(builder, partition_schema,
-                                                          partition->name, name, chosen);
-          const std::string where = "\"" + child + "\" on " +
-                                    label("table", partition_schema, partition->name);
+          const std::string child =
+              partition_member_name(builder, partition_schema, partition->name, name, chosen);
+          const std::string where =
+              "\"" + child + "\" on " + label("table", partition_schema, partition->name);
           const bool populated = builder.populated(partition_schema, partition->name);
           const std::string add = "ALTER TABLE " + quoted + " ADD ";
           if (partition->partition_by) {
             on_partitions(partition_schema, partition->name);
             auto draft = Builder::make(Phase::Validate, id, "add the key " + where,
                                        "its partitions have the key: it is attached, not built");
-            draft.step.statements = {
-                add + unique_definition(child, columns, include, nulls_not_distinct, deferrable,
-                                        initially_deferred, primary)};
+            draft.step.statements = {add + unique_definition(child, columns, include,
+                                                             nulls_not_distinct, deferrable,
+                                                             initially_deferred, primary)};
             builder.statement(draft, Statement::AddKeyAttachingPartitions,
-                              attach_all(partition_schema, partition->name));
+                              with_its_partitions(builder, partition_schema, partition->name));
             require_all(draft, needs);
             chain.add(std::move(draft));
           } else if (!populated) {
-            auto draft = Builder::make(Phase::Constrain, id, "add the key " + where,
-                                       "rule 11: the partition is empty: the index build is instant");
-            draft.step.statements = {
-                add + unique_definition(child, columns, include, nulls_not_distinct, deferrable,
-                                        initially_deferred, primary)};
+            auto draft =
+                Builder::make(Phase::Constrain, id, "add the key " + where,
+                              "rule 11: the partition is empty: the index build is instant");
+            draft.step.statements = {add + unique_definition(child, columns, include,
+                                                             nulls_not_distinct, deferrable,
+                                                             initially_deferred, primary)};
             builder.statement(draft, Statement::AddKey,
                               on_relation(partition_schema, partition->name, false));
             require_all(draft, needs);
@@ -136,9 +134,9 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
             require_all(build, needs);
             build.requires_.push_back("name:" + partition_schema + "." + child);
             chain.add(std::move(build));
-            auto attach = Builder::make(
-                Phase::Validate, id, "add the key " + where + " using its index",
-                "ADD CONSTRAINT ... USING INDEX only records the constraint");
+            auto attach =
+                Builder::make(Phase::Validate, id, "add the key " + where + " using its index",
+                              "ADD CONSTRAINT ... USING INDEX only records the constraint");
             attach.step.statements = {add + "CONSTRAINT " + quote_ident(child) +
                                       (primary ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
                                       quote_ident(child) +
@@ -163,7 +161,7 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
                                   unique_definition(name, columns, include, nulls_not_distinct,
                                                     deferrable, initially_deferred, primary));
   builder.statement(draft, Statement::AddKeyAttachingPartitions,
-                    attach_all(table.schema, table.current->name));
+                    with_its_partitions(builder, table.schema, table.current->name));
   require_all(draft, needs);
   draft.provides.push_back(key_token(table.schema, table.desired.name, columns));
   chain.add(std::move(draft));
@@ -221,8 +219,7 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
     std::vector<std::string> keys;
     for (const auto& column : columns) keys.push_back(quote_ident(column));
     build.step.data_checks.push_back(unique_check(checked_table(table), keys, std::nullopt,
-                                                  nulls_not_distinct,
-                                                  table.of(kind_name, name)));
+                                                  nulls_not_distinct, table.of(kind_name, name)));
   }
   require_all(build, column_tokens);
   build.requires_.push_back("name:" + table.schema + "." + index_name);
@@ -330,13 +327,13 @@ void add_partitioned_foreign_key(TableContext& table, Chain& chain, const schema
   };
   std::function<void(const std::string&, const std::string&)> on_partitions =
       [&](const std::string& schema, const std::string& relation) {
-        for (const schemas::Table* partition : kept_partitions(builder, schema, relation)) {
-          const std::string partition_schema = schema_of(builder, partition);
+        for (const auto& [partition_schema, partition] :
+             kept_partitions(builder, schema, relation)) {
           const std::string alter =
               "ALTER TABLE " + quote_qualified(partition_schema, partition->name) + " ";
           schemas::ForeignKey copy = fk;
-          copy.name = partition_member_name(builder, partition_schema, partition->name, fk.name,
-                                            chosen);
+          copy.name =
+              partition_member_name(builder, partition_schema, partition->name, fk.name, chosen);
           const std::string where =
               "\"" + copy.name + "\" on " + label("table", partition_schema, partition->name);
           if (partition->partition_by) {
@@ -361,8 +358,7 @@ void add_partitioned_foreign_key(TableContext& table, Chain& chain, const schema
           draft.step.statements = {alter + "ADD " + foreign_key_definition(copy) +
                                    (populated ? " NOT VALID" : "")};
           builder.statement(draft,
-                            populated ? Statement::AddForeignKeyNotValid
-                                      : Statement::AddForeignKey,
+                            populated ? Statement::AddForeignKeyNotValid : Statement::AddForeignKey,
                             targets);
           require_all(draft, needs);
           chain.add(std::move(draft));
@@ -558,8 +554,7 @@ std::vector<std::string> retyped_columns_of_check(const TableContext& table,
         dependent.table != table.current->name || dependent.name != name ||
         dependency.referenced.kind != ObjectKind::Table ||
         dependency.referenced.schema != table.schema ||
-        dependency.referenced.name != table.current->name ||
-        dependency.referenced_column.empty()) {
+        dependency.referenced.name != table.current->name || dependency.referenced_column.empty()) {
       continue;
     }
     const auto* before = schemas::find_named(table.current->columns, dependency.referenced_column);

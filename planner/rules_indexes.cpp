@@ -87,7 +87,8 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     if (populated && index.unique) {
       std::vector<std::string> keys;
       for (const auto& key : index.keys) {
-        keys.push_back(key.column ? quote_ident(*key.column) : "(" + key.expression.value_or("") + ")");
+        keys.push_back(key.column ? quote_ident(*key.column)
+                                  : "(" + key.expression.value_or("") + ")");
       }
       draft.step.data_checks.push_back(unique_check({schema, relation, relation, {}, {}}, keys,
                                                     index.where, index.nulls_not_distinct,
@@ -142,7 +143,8 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
         const auto* current_table = schemas::find_table(builder.current(), table_schema, table);
         const bool table_partitioned = current_table != nullptr && current_table->partition_by;
         const bool table_populated = builder.populated(table_schema, table);
-        const std::string where = "index \"" + name + "\" on " + label("table", table_schema, table);
+        const std::string where =
+            "index \"" + name + "\" on " + label("table", table_schema, table);
         if (table_partitioned) {
           auto only = Builder::make(Phase::Constrain, id, "create " + where + " alone (ON ONLY)",
                                     "a partitioned table cannot build CONCURRENTLY: its index is "
@@ -181,11 +183,9 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
             }
           }
           chain.add(std::move(only));
-          for (const schemas::Table* partition : partitions) {
-            const std::string partition_schema = schema_of(builder, partition);
-            const std::string child =
-                partition_member_name(builder, partition_schema, partition->name, index.name,
-                                      chosen_names);
+          for (const auto& [partition_schema, partition] : partitions) {
+            const std::string child = partition_member_name(
+                builder, partition_schema, partition->name, index.name, chosen_names);
             build_on_partitions(chain, index, partition_schema, partition->name, child, name,
                                 depth + 1);
           }
@@ -195,19 +195,18 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
               table_populated ? "rule 8: CREATE INDEX CONCURRENTLY lets reads and writes go on"
                               : "rule 11: the partition is empty: a plain build is instant");
           draft.step.statements = {index_sql(quoted_table, index, name, table_populated)};
-          builder.statement(draft,
-                            table_populated ? Statement::CreateIndexConcurrently
-                                            : Statement::CreateIndex,
-                            on_relation(table_schema, table, table_populated));
-          if (table_populated) draft.step.estimated_rows = builder.row_estimate(table_schema, table);
+          builder.statement(
+              draft, table_populated ? Statement::CreateIndexConcurrently : Statement::CreateIndex,
+              on_relation(table_schema, table, table_populated));
+          if (table_populated)
+            draft.step.estimated_rows = builder.row_estimate(table_schema, table);
           chain.add(std::move(draft));
         }
         if (!attach_to) return;
         const auto* partition = schemas::find_table(builder.current(), table_schema, table);
         const auto& parent = *partition->partition_of;
         auto attach = Builder::make(
-            Phase::Constrain, id,
-            "attach " + where + " to \"" + *attach_to + "\"",
+            Phase::Constrain, id, "attach " + where + " to \"" + *attach_to + "\"",
             "ALTER INDEX ... ATTACH PARTITION is catalog only; the partitioned index is valid "
             "once every partition's index is attached");
         attach.step.statements = {"ALTER INDEX " +
