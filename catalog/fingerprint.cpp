@@ -82,6 +82,8 @@ void add(Digest& digest, const schemas::Table& table) {
     add(digest, column.identity_options);
     digest.add_all(column.generated, column.collation, column.comment, column.backfill,
                    column.renamed_from, column.using_expr);
+    // Only when set: the digests of models without it stay as they were.
+    if (column.expand_contract) digest.add_all("expand_contract", column.expand_contract->inverse);
   }
   digest.add(table.primary_key.has_value());
   if (const auto& key = table.primary_key) {
@@ -174,15 +176,9 @@ std::string fingerprint(const schemas::Database& db) {
 
 std::string schema_fingerprint(schemas::Database db) {
   db.ignore.clear();
+  schemas::remove_planning_hints(db);
   for (auto& schema : db.schemas) {
     for (auto& table : schema.tables) {
-      table.backfill_batch_size.reset();
-      table.renamed_from.reset();
-      for (auto& column : table.columns) {
-        column.backfill.reset();
-        column.renamed_from.reset();
-        column.using_expr.reset();
-      }
       std::sort(table.columns.begin(), table.columns.end(),
                 [](const schemas::Column& a, const schemas::Column& b) { return a.name < b.name; });
     }

@@ -148,6 +148,7 @@ void carry_hints(const schemas::Database& desired, schemas::Database& canonical)
         column.backfill = source->backfill;
         column.renamed_from = source->renamed_from;
         column.using_expr = source->using_expr;
+        column.expand_contract = source->expand_contract;
       }
       // `validated: false` says NOT VALID is acceptable (rows may break the
       // constraint): the scratch tables are empty and validate everything.

@@ -160,11 +160,17 @@ int64_t default_sequence_max(const std::string& type, bool ascending) {
   return std::numeric_limits<int64_t>::max();
 }
 
+bool operator==(const ExpandContract& a, const ExpandContract& b) {
+  return a.inverse == b.inverse;
+}
+
 bool operator==(const Column& a, const Column& b) {
   return std::tie(a.name, a.type, a.not_null, a.default_expr, a.identity, a.identity_options,
-                  a.generated, a.collation, a.comment, a.backfill, a.renamed_from, a.using_expr) ==
+                  a.generated, a.collation, a.comment, a.backfill, a.renamed_from, a.using_expr,
+                  a.expand_contract) ==
          std::tie(b.name, b.type, b.not_null, b.default_expr, b.identity, b.identity_options,
-                  b.generated, b.collation, b.comment, b.backfill, b.renamed_from, b.using_expr);
+                  b.generated, b.collation, b.comment, b.backfill, b.renamed_from, b.using_expr,
+                  b.expand_contract);
 }
 
 bool operator==(const PrimaryKey& a, const PrimaryKey& b) {
@@ -368,6 +374,21 @@ void report_duplicates(const std::vector<T>& items, ObjectKind kind, const std::
 }
 
 }  // namespace
+
+void remove_planning_hints(Database& db) {
+  for (auto& schema : db.schemas) {
+    for (auto& table : schema.tables) {
+      table.backfill_batch_size.reset();
+      table.renamed_from.reset();
+      for (auto& column : table.columns) {
+        column.backfill.reset();
+        column.renamed_from.reset();
+        column.using_expr.reset();
+        column.expand_contract.reset();
+      }
+    }
+  }
+}
 
 void canonicalize(Database& db) {
   std::sort(db.drop_schemas.begin(), db.drop_schemas.end());

@@ -119,6 +119,19 @@ bool operator==(const SequenceOptions& a, const SequenceOptions& b);
 int64_t default_sequence_min(const std::string& type, bool ascending);
 int64_t default_sequence_max(const std::string& type, bool ascending);
 
+// A column change made in two phases that span application deploys (issue
+// 15): expand adds the column under its final name (a rename) or a shadow
+// name (a type change), keeps it equal to the old one with a trigger and
+// backfills it; contract drops the old column. Planning hint (YAML only).
+struct ExpandContract {
+  // The old column's value from the new one's (an expression over the new
+  // column): lets writes through the new name reach the old column during
+  // expand. nullopt: a rename's identity, a type change's cast back to the
+  // old type; with `using`, writes through the new name alone are refused.
+  std::optional<std::string> inverse;
+};
+bool operator==(const ExpandContract& a, const ExpandContract& b);
+
 struct Column {
   std::string name;
   std::string type;  // as written / format_type(): "character varying(20)"
@@ -135,6 +148,8 @@ struct Column {
   // How existing values become the new type when the type changes (the
   // expression of ALTER COLUMN ... TYPE ... USING); nullopt: a plain cast.
   std::optional<std::string> using_expr;
+  // A rename or type change made by expand and contract instead of in place.
+  std::optional<ExpandContract> expand_contract;
 };
 bool operator==(const Column& a, const Column& b);
 
@@ -502,6 +517,11 @@ bool operator!=(const Database& a, const Database& b);
 
 // Sorts every named collection by name (invariant 2). Idempotent.
 void canonicalize(Database& db);
+
+// Planning hints say how to get to the desired schema, not what it is (the
+// catalog never has them): resets every one of them (table renamed_from and
+// backfill_batch_size; column backfill, renamed_from, using, expand_contract).
+void remove_planning_hints(Database& db);
 
 // One violated invariant, with the object it concerns.
 struct ModelProblem {

@@ -187,6 +187,7 @@ class Loader {
   Table load_table(const std::string& schema, const Entry& entry);
   Column load_column(const Entry& entry);
   void load_identity(const YAML::Node& node, const std::string& path, Column& column);
+  void load_expand_contract(const YAML::Node& node, const std::string& path, Column& column);
   SequenceOptions load_sequence_options(Fields& fields);
   void load_primary_key(const std::string& schema, const Entry& entry, Table& table);
   void load_unique(const std::string& schema, const Entry& entry, Table& table);
@@ -716,7 +717,7 @@ Column Loader::load_column(const Entry& entry) {
   }
   Fields fields(*this, entry.value, entry.path,
                 {"type", "nullable", "default", "identity", "generated", "collation", "comment",
-                 "backfill", "renamed_from", "using"});
+                 "backfill", "renamed_from", "using", "expand_contract"});
   fields.string("type", column.type, true);
   fields.sql("type", SqlKind::TypeName);
   bool nullable = true;
@@ -736,6 +737,9 @@ Column Loader::load_column(const Entry& entry) {
   fields.optional_string("renamed_from", column.renamed_from);
   fields.optional_string("using", column.using_expr);
   fields.sql("using", SqlKind::Expression);
+  if (const Entry* request = fields.find("expand_contract")) {
+    load_expand_contract(request->value, request->path, column);
+  }
   return column;
 }
 
@@ -759,6 +763,23 @@ void Loader::load_identity(const YAML::Node& node, const std::string& path, Colu
                 {"kind", "start", "increment", "min_value", "max_value", "cache", "cycle"});
   fields.keyword("kind", detail::kIdentityKinds, column.identity, true);
   column.identity_options = load_sequence_options(fields);
+}
+
+// `expand_contract: true` or `expand_contract: { inverse: <expression> }`;
+// `false` is the same as leaving it out.
+void Loader::load_expand_contract(const YAML::Node& node, const std::string& path,
+                                  Column& column) {
+  if (node.IsScalar()) {
+    if (auto requested = as_bool(node, path); requested && *requested) {
+      column.expand_contract = ExpandContract{};
+    }
+    return;
+  }
+  Fields fields(*this, node, path, {"inverse"});
+  ExpandContract request;
+  fields.optional_string("inverse", request.inverse);
+  fields.sql("inverse", SqlKind::Expression);
+  column.expand_contract = request;
 }
 
 void Loader::load_primary_key(const std::string& schema, const Entry& entry, Table& table) {

@@ -289,6 +289,15 @@ Node column_node(const Column& column) {
   node.add_if("backfill", column.backfill);
   node.add_if("renamed_from", column.renamed_from);
   node.add_if("using", column.using_expr);
+  if (const auto& request = column.expand_contract) {
+    if (request->inverse) {
+      Node expand = mapping();
+      expand.add_if("inverse", request->inverse);
+      node.add("expand_contract", expand);
+    } else {
+      node.add("expand_contract", leaf("true"));
+    }
+  }
   return node.fields.size() == 1 ? leaf(column.type) : node;
 }
 
