@@ -220,6 +220,10 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::RenameColumn:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
                  TimeoutClass::Catalog, {Hazard::Rename});
+    // The same, of expand/contract's new column to the name the old one had
+    // (contract): the name applications use stays; nothing breaks.
+    case Statement::RenameColumnIntoPlace:
+      return row({{Target::Relation, kAccessExclusive}});
     // AT_AddColumn of a generated or identity column, or of a volatile
     // default: every row is rewritten.
     case Statement::AddColumnRewrite:

@@ -70,6 +70,7 @@ namespace pgshift::planner {
   X(AddColumn, "add_column")                                                       \
   X(AddColumnRewrite, "add_column_rewrite")                                        \
   X(RenameColumn, "rename_column")                                                 \
+  X(RenameColumnIntoPlace, "rename_column_into_place")                             \
   X(AlterColumnType, "alter_column_type")                                          \
   X(AlterColumnTypeRewrite, "alter_column_type_rewrite")                           \
   X(DropExpression, "drop_expression")                                             \

@@ -96,6 +96,15 @@ const char* lock_mode_blocks(LockMode mode) {
   return "";
 }
 
+const char* stage_name(Stage stage) {
+  return stage == Stage::Contract ? "contract" : "expand";
+}
+
+bool has_contract(const Plan& plan) {
+  return std::any_of(plan.steps.begin(), plan.steps.end(),
+                     [](const Step& step) { return step.stage == Stage::Contract; });
+}
+
 const char* phase_name(Phase phase) {
   switch (phase) {
     case Phase::Prepare:
@@ -175,7 +184,7 @@ bool operator==(const BackfillSpec& a, const BackfillSpec& b) {
 }
 
 bool operator==(const Step& a, const Step& b) {
-  return a.id == b.id && a.phase == b.phase && a.object == b.object && a.summary == b.summary &&
+  return a.id == b.id && a.stage == b.stage && a.phase == b.phase && a.object == b.object && a.summary == b.summary &&
          a.rationale == b.rationale && a.statements == b.statements && a.backfill == b.backfill &&
          a.transactional == b.transactional && a.locks == b.locks && a.duration == b.duration &&
          a.hazards == b.hazards && a.estimated_rows == b.estimated_rows &&
@@ -373,7 +382,7 @@ bool operator==(const Plan& a, const Plan& b) {
          a.ignore == b.ignore && a.schemas == b.schemas &&
          a.server_version_num == b.server_version_num &&
          a.steps == b.steps && a.diagnostics == b.diagnostics && a.preflight == b.preflight &&
-         a.throughput == b.throughput;
+         a.throughput == b.throughput && a.deploy == b.deploy;
 }
 bool operator!=(const Plan& a, const Plan& b) {
   return !(a == b);

@@ -77,6 +77,15 @@ inline constexpr std::array<Phase, 8> kAllPhases = {
     Phase::Constrain, Phase::Validate, Phase::Finalize, Phase::Drop};
 const char* phase_name(Phase phase);  // "prepare", ...
 
+// Expand and contract (issue 15): a plan that makes a column change across
+// application deploys has two stages. Expand steps run first (`apply --phase
+// expand`); the deploy named by Plan::deploy happens; contract steps run
+// last (`apply --phase contract`). A plan without a contract stage has only
+// expand steps and runs as one.
+enum class Stage { Expand, Contract };
+inline constexpr std::array<Stage, 2> kAllStages = {Stage::Expand, Stage::Contract};
+const char* stage_name(Stage stage);  // "expand", "contract"
+
 // How long the step holds its locks, in kind rather than in seconds.
 enum class DurationClass {
   CatalogOnly,   // touches the catalog only: instant once the lock is granted
@@ -229,6 +238,7 @@ std::string describe_preflight(const Plan& plan);
 
 struct Step {
   int id = 0;  // 1-based position in the plan
+  Stage stage = Stage::Expand;  // every contract step comes after every expand step
   Phase phase = Phase::Prepare;
   schemas::ObjectId object;             // the object the step changes
   std::string summary;                  // `add column "email" to table "public.users"`
@@ -286,7 +296,13 @@ struct Plan {
   std::vector<Diagnostic> diagnostics;
   std::optional<Preflight> preflight;  // nullopt: no step has data checks to run
   std::optional<Throughput> throughput;  // nullopt: no step scans a populated table
+  // A plan with contract steps: what must happen between the stages (the
+  // application deploy), one line per expanded column. Empty otherwise.
+  std::vector<std::string> deploy;
 };
+
+// True when the plan has a contract stage (two phases).
+bool has_contract(const Plan& plan);
 
 // "about 4 min, of which 0 s blocking traffic (throughput 120 MB/s, calibration: ...)";
 // "" when no step has an estimate. Blocking: the estimates of steps that

@@ -119,9 +119,12 @@ DataCheck data_check_from_json(const Json& json) {
   return check;
 }
 
-Json step_json(const Step& step) {
+// `two_stage`: the plan has a contract stage; only then do steps carry
+// "stage", so that plans without one read as they did before.
+Json step_json(const Step& step, bool two_stage) {
   Json json;
   json["id"] = step.id;
+  if (two_stage) json["stage"] = stage_name(step.stage);
   json["phase"] = phase_name(step.phase);
   json["object"] = object_json(step.object);
   json["summary"] = step.summary;
@@ -172,6 +175,9 @@ Json step_json(const Step& step) {
 Step step_from_json(const Json& json) {
   Step step;
   step.id = json.at("id").get<int>();
+  if (json.contains("stage")) {
+    step.stage = from_name(kAllStages, stage_name, json.at("stage").get<std::string>(), "stage");
+  }
   step.phase = from_name(kAllPhases, phase_name, json.at("phase").get<std::string>(), "phase");
   step.object = object_from_json(json.at("object"));
   step.summary = json.at("summary").get<std::string>();
@@ -236,8 +242,10 @@ std::string render_json(const Plan& plan) {
   // refused plan reads as its refusals first.
   json["diagnostics"] = detail::diagnostics_json(plan.diagnostics);
   Json steps = Json::array();
-  for (const auto& step : plan.steps) steps.push_back(step_json(step));
+  const bool two_stage = has_contract(plan);
+  for (const auto& step : plan.steps) steps.push_back(step_json(step, two_stage));
   json["steps"] = steps;
+  if (two_stage) json["deploy"] = plan.deploy;
   if (plan.throughput) {
     json["throughput"] = Json{{"bytes_per_second", plan.throughput->bytes_per_second},
                               {"source", plan.throughput->source}};
@@ -272,6 +280,7 @@ Plan plan_from_json(const std::string& text) {
                                   object_from_json(diagnostic.at("object")),
                                   diagnostic.at("message").get<std::string>()});
     }
+    plan.deploy = json.value("deploy", std::vector<std::string>());
     if (json.contains("throughput")) {
       const Json& throughput = json.at("throughput");
       plan.throughput = Throughput{throughput.at("bytes_per_second").get<int64_t>(),

@@ -171,6 +171,13 @@ std::string render_markdown(const Plan& plan) {
   text += data_checks(plan);
   if (plan.steps.empty()) return text + "\nNothing to do: the database matches the schema.\n";
   text += recreated_dependents(plan);
+  const bool two_stage = has_contract(plan);
+  if (two_stage) {
+    text += "\n### Two phases: expand, deploy, contract\n\n";
+    text += "Run `pgshift apply --phase expand`, then deploy, then `pgshift apply --phase "
+            "contract`.\n\n";
+    for (const auto& line : plan.deploy) text += "- Deploy: " + markdown_text(line) + "\n";
+  }
   text += "\n### Steps\n\n";
   text += "| # | Phase | Step | Lock | Blocks | Duration | Rows | Hazards | Tx |\n";
   text += "|---|---|---|---|---|---|---|---|---|\n";
@@ -186,7 +193,9 @@ std::string render_markdown(const Plan& plan) {
     for (Hazard hazard : step.hazards)
       step_hazards.push_back(std::string("`") + hazard_name(hazard) + "`");
     text += fmt::format(
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", step.id, phase_name(step.phase),
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", step.id,
+        two_stage ? std::string(stage_name(step.stage)) + ": " + phase_name(step.phase)
+                  : std::string(phase_name(step.phase)),
         markdown_text(step.summary), locks.empty() ? "—" : cell(join(locks, "; ")),
         blocks.empty() ? "—" : cell(join(blocks, "; ")), duration_class_name(step.duration),
         (step.estimated_rows ? "~" + with_separators(*step.estimated_rows) : "—") +

@@ -150,7 +150,9 @@ std::string comment(const std::string& text) {
 
 std::string render_step_sql(const Step& step) {
   std::string text = comment(fmt::format("Step {}: {}", step.id, step.summary));
-  text += comment(fmt::format("phase: {}; duration: {}; locks: {}", phase_name(step.phase),
+  text += comment(fmt::format("{}phase: {}; duration: {}; locks: {}",
+                              step.stage == Stage::Contract ? "stage: contract; " : "",
+                              phase_name(step.phase),
                               duration_class_name(step.duration), locks_text(step)));
   std::string hazards = fmt::format("hazards: {}", hazards_text(step));
   if (step.estimated_rows) hazards += fmt::format("; estimated rows: {}", *step.estimated_rows);
@@ -203,7 +205,21 @@ std::string render_sql(const Plan& plan) {
   // the first error, which SQL cannot ask for itself.
   text += "-- Run in autocommit mode, stopping at the first error, e.g.\n";
   text += "--   psql -X -v ON_ERROR_STOP=1 -f plan.sql\n";
-  for (const auto& step : plan.steps) text += "\n" + render_step_sql(step);
+  const bool two_stage = has_contract(plan);
+  std::optional<Stage> stage;
+  for (const auto& step : plan.steps) {
+    if (two_stage && step.stage != stage) {
+      stage = step.stage;
+      if (*stage == Stage::Contract) {
+        text += "\n-- ==== deploy, then contract ====\n";
+        for (const auto& line : plan.deploy) text += comment("deploy: " + line);
+        text += "-- Contract: pgshift apply --phase contract (after the deploy above)\n";
+      } else {
+        text += "\n-- ==== expand ====\n-- Expand: pgshift apply --phase expand\n";
+      }
+    }
+    text += "\n" + render_step_sql(step);
+  }
   return text;
 }
 

@@ -207,6 +207,7 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
       // generated column, the other rewrite the planner emits, is 12+).
       return {"", "ALTER TABLE t.a ADD COLUMN z double precision DEFAULT random()", on_a()};
     case Statement::RenameColumn:
+    case Statement::RenameColumnIntoPlace:
       return {"", "ALTER TABLE t.a RENAME COLUMN v TO w", on_a()};
     case Statement::AlterColumnType:
       return {"", "ALTER TABLE t.a ALTER COLUMN vc TYPE varchar(20)", on_a()};

@@ -93,6 +93,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::AddColumn:
     case Statement::AddColumnRewrite:
     case Statement::RenameColumn:
+    case Statement::RenameColumnIntoPlace:
     case Statement::AlterColumnType:
     case Statement::AlterColumnTypeRewrite:
     case Statement::SetDefault:
