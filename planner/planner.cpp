@@ -7,6 +7,7 @@
 
 #include "planner/builder.hpp"
 #include "planner/order.hpp"
+#include "planner/rules.hpp"
 #include "schemas/ignore.hpp"
 
 namespace pgshift::planner {
@@ -69,6 +70,7 @@ auto stable_key(const StepDraft& draft) {
 bool key_less(const StepDraft& a, const StepDraft& b) {
   const int rank_a = kind_rank(a.step.object.kind);
   const int rank_b = kind_rank(b.step.object.kind);
+  if (a.step.stage != b.step.stage) return a.step.stage < b.step.stage;
   if (a.step.phase != b.step.phase) return a.step.phase < b.step.phase;
   if (rank_a != rank_b) return rank_a < rank_b;
   return stable_key(a) < stable_key(b);
@@ -163,6 +165,48 @@ void flag_emptied_schemas(detail::Builder& builder) {
   }
 }
 
+// Contract steps run after the deploy, so what must follow one is contract
+// too (a view created again over the new column), and so is what must come
+// just before one to let it run (a view over the old column, dropped to be
+// created again): a step that releases a token only contract steps
+// invalidate. Repeated until nothing changes.
+void spread_contract_stage(std::vector<StepDraft>& drafts) {
+  std::vector<size_t> identity(drafts.size());
+  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) identity[draft_idx] = draft_idx;
+  const auto edges = dependency_edges(drafts, identity);
+  std::set<std::string> invalidated_by_expand;
+  for (const auto& draft : drafts) {
+    if (draft.step.stage == plans::Stage::Expand) {
+      invalidated_by_expand.insert(draft.invalidates.begin(), draft.invalidates.end());
+    }
+  }
+  auto contract = [&drafts](size_t index) {
+    return drafts[index].step.stage == plans::Stage::Contract;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [from, to] : edges) {
+      if (contract(from) && !contract(to)) {
+        drafts[to].step.stage = plans::Stage::Contract;
+        changed = true;
+      } else if (!contract(from) && contract(to)) {
+        const auto& releases = drafts[from].releases;
+        const auto& invalidates = drafts[to].invalidates;
+        const bool for_contract = std::any_of(
+            releases.begin(), releases.end(), [&](const std::string& token) {
+              return std::find(invalidates.begin(), invalidates.end(), token) !=
+                         invalidates.end() &&
+                     invalidated_by_expand.count(token) == 0;
+            });
+        if (for_contract) {
+          drafts[from].step.stage = plans::Stage::Contract;
+          changed = true;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Database& desired_in,
@@ -182,7 +226,14 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
                                          return managed.count(schema.name) == 0;
                                        }),
                         current.schemas.end());
+  // Columns changed by expand and contract: the other rules see them as done.
+  std::vector<plans::Diagnostic> swap_diagnostics;
+  const std::vector<detail::ColumnSwap> swaps =
+      detail::prepare_expand_contract(current, desired, swap_diagnostics);
   detail::Builder builder(current, desired, options);
+  for (auto& diagnostic : swap_diagnostics) {
+    builder.diagnose(diagnostic.severity, diagnostic.object, std::move(diagnostic.message));
+  }
   if (managed.empty()) {
     builder.diagnose(plans::Severity::Error, {},
                      "the desired state names no schema: it would manage nothing (is it the "
@@ -193,8 +244,10 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   detail::plan_sequences(builder);
   detail::plan_functions(builder);
   detail::plan_tables(builder);
+  detail::plan_expand_contract(builder, swaps);
   detail::plan_views(builder);
   flag_emptied_schemas(builder);
+  spread_contract_stage(builder.drafts());
 
   // Number the drafts by stable key; `after` indices follow the renumbering.
   std::vector<StepDraft>& unsorted = builder.drafts();
@@ -215,6 +268,16 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   plan.schemas.assign(managed.begin(), managed.end());
   plan.server_version_num = builder.version();
   plan.diagnostics = builder.diagnostics();
+  for (const auto& swap : swaps) {
+    const std::string& name = swap.desired_column.name;
+    const std::string where = "table \"" + swap.schema + "." + swap.desired_table->name + "\"";
+    plan.deploy.push_back(
+        swap.old_column.name != name
+            ? "application code that reads and writes column \"" + name + "\" of " + where +
+                  " instead of \"" + swap.old_column.name + "\" (both are kept equal until contract)"
+            : "nothing for column \"" + name + "\" of " + where +
+                  ": its name stays; contract swaps in the new type");
+  }
 
   const auto edges = dependency_edges(drafts, remap);
   const OrderOutcome outcome = order_topologically(drafts.size(), edges);

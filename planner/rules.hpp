@@ -196,6 +196,18 @@ void maybe_comment(Builder& builder, const schemas::ObjectId& id, const std::str
 
 // rules_columns.cpp
 void plan_columns(TableContext& table);
+// Rule 12: a batched backfill of `column` with `expression`, of the rows
+// `where` selects (default: the column IS NULL), after the chain's last
+// draft. Returns false (with an Error diagnostic) when the table cannot be
+// batched.
+bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
+                  const std::string& expression, const std::optional<std::string>& where);
+// Rule 4: NOT NULL on a populated table through CHECK NOT VALID, VALIDATE,
+// SET NOT NULL and the helper's drop. `fill`: the plan backfills the column
+// with it first; `column_is_new`: the plan adds the column (for the
+// pre-flight check of its NULLs).
+void add_not_null(TableContext& table, Chain& chain, const std::string& column,
+                  const std::optional<std::string>& fill, bool column_is_new);
 // The name of rule 4's helper CHECK (column IS NOT NULL) NOT VALID.
 std::string not_null_helper_name(const std::string& column);
 
@@ -210,6 +222,33 @@ void plan_triggers(TableContext& table);
 
 // rules_tables.cpp: replica identity and the table's comment.
 void plan_table_attributes(TableContext& table);
+
+// rules_expand_contract.cpp: columns changed by expand and contract (issue
+// 15). Before the other rules run, prepare_expand_contract finds them in the
+// desired model, refuses those it cannot make safely, and rewrites `current`
+// as if their change were done (schemas::assume_contracted), so that the
+// other rules plan nothing for them; plan_expand_contract then plans each
+// one's expand and contract steps from what it kept of the catalog.
+struct ColumnSwap {
+  std::string schema;
+  const schemas::Table* desired_table = nullptr;  // in the desired model
+  schemas::Table original;                        // the current table, as read
+  schemas::Column old_column;
+  schemas::Column desired_column;
+  std::string shadow;      // the new column's name until contract
+  std::string trigger;     // the sync trigger's name
+  bool shadow_exists = false;
+  bool trigger_exists = false;
+  bool complete = false;   // every expand step done: plan contract only
+  // Foreign keys of other tables (or this one) that reference the old column.
+  std::vector<std::pair<QualifiedName, schemas::ForeignKey>> referencing;
+  // Sequences owned by the old column (serial), qualified.
+  std::vector<QualifiedName> owned_sequences;
+};
+std::vector<ColumnSwap> prepare_expand_contract(schemas::Database& current,
+                                                const schemas::Database& desired,
+                                                std::vector<plans::Diagnostic>& diagnostics);
+void plan_expand_contract(Builder& builder, const std::vector<ColumnSwap>& swaps);
 
 // ---------------------------------------------------------------------------
 // Partitioned tables (an index or key is built on each partition, then

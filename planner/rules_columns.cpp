@@ -62,9 +62,11 @@ std::vector<std::string> backfill_key(const schemas::Table& table) {
   return {};
 }
 
+}  // namespace
+
 // Returns false (with an Error diagnostic) when the table cannot be batched.
 bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
-                  const std::string& expression) {
+                  const std::string& expression, const std::optional<std::string>& where) {
   const std::vector<std::string> key = backfill_key(*table.current);
   if (key.empty() && table.current->partition_by) {
     // Block numbers repeat in every partition: a range of them is no batch.
@@ -89,7 +91,7 @@ bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
   spec.key_columns = key;
   spec.set_column = column;
   spec.set_expression = expression;
-  spec.where = quote_ident(column) + " IS NULL";
+  spec.where = where ? *where : quote_ident(column) + " IS NULL";
   spec.batch_size =
       table.desired.backfill_batch_size.value_or(table.builder.options().default_batch_size);
   draft.step.backfill = spec;
@@ -104,11 +106,8 @@ bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
 // Rule 4: NOT NULL on a populated table without a long ACCESS EXCLUSIVE scan.
 // ---------------------------------------------------------------------------
 
-// `fill`: the plan backfills the column with it first; `column_is_new`: the
-// plan adds the column (for the pre-flight check of its NULLs).
 void add_not_null(TableContext& table, Chain& chain, const std::string& column,
-                  const std::optional<std::string>& fill = std::nullopt,
-                  bool column_is_new = false) {
+                  const std::optional<std::string>& fill, bool column_is_new) {
   const ObjectId id = table.id(ObjectKind::Column, column);
   const std::string col = quote_ident(column);
   if (!table.populated) {
@@ -167,6 +166,8 @@ void add_not_null(TableContext& table, Chain& chain, const std::string& column,
   table.builder.statement(drop, Statement::DropConstraintToReplace, table.on());
   chain.add(std::move(drop));
 }
+
+namespace {
 
 // ---------------------------------------------------------------------------
 // Rules 1-3: new columns.
@@ -248,7 +249,7 @@ void add_column(TableContext& table, const schemas::Column& column) {
     }
     const auto fill = column.backfill ? column.backfill : column.default_expr;
     bool filled = false;
-    if (fill) filled = add_backfill(table, chain, column.name, *fill);
+    if (fill) filled = add_backfill(table, chain, column.name, *fill, std::nullopt);
     if (not_null && filled) add_not_null(table, chain, column.name, fill, true);
   }
   if (column.comment) {
@@ -523,10 +524,10 @@ void alter_column(TableContext& table, const schemas::Column& current,
     bool filled = true;
     std::optional<std::string> fill;
     if (desired.backfill && table.populated) {
-      filled = add_backfill(table, chain, desired.name, *desired.backfill);
+      filled = add_backfill(table, chain, desired.name, *desired.backfill, std::nullopt);
       fill = desired.backfill;
     }
-    if (filled) add_not_null(table, chain, desired.name, fill);
+    if (filled) add_not_null(table, chain, desired.name, fill, false);
   }
   if (current.identity != desired.identity) {
     std::string action;
