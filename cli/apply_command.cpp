@@ -51,6 +51,7 @@ struct ApplyArgs {
   bool dry_run = false;
   bool yes = false;
   bool abandon = false;             // --abandon: mark unfinished runs abandoned, apply nothing
+  std::string phase;                // --phase expand|contract: one stage of a two-phase plan
   bool lock_timeout_given = false;  // --lock-timeout overrides a saved plan's timeouts
 };
 
@@ -138,6 +139,8 @@ plans::ApplyOptions apply_options(const ApplyArgs& args) {
                        : args.on_long_tx == "abort" ? plans::OnLongTx::Abort
                                                     : plans::OnLongTx::Report;
   options.dry_run = args.dry_run;
+  if (args.phase == "expand") options.stage = plans::Stage::Expand;
+  if (args.phase == "contract") options.stage = plans::Stage::Contract;
   options.data_checks = data_check_options(args.inputs);
   // apply --schema has just run them while planning.
   options.preflight_at_start = !args.plan_path.empty();
@@ -203,6 +206,7 @@ std::string resume_command(const ApplyArgs& args, const plans::Plan& plan) {
     command += " --long-tx-threshold " + shell_quote(args.long_tx_threshold);
   }
   if (args.on_long_tx != defaults.on_long_tx) command += " --on-long-tx " + args.on_long_tx;
+  if (!args.phase.empty()) command += " --phase " + args.phase;
   return command + " --yes";
 }
 
@@ -283,6 +287,12 @@ int run_apply(const ApplyArgs& args) {
 
   // The fingerprint covers the schemas the plan manages, read as when planned.
   options.read_options.include_schemas = plan.schemas;
+  if (plans::has_contract(plan) && args.phase.empty()) {
+    std::cerr << "pgshift apply: the plan has two phases (expand/contract): run it with "
+                 "--phase expand, deploy the application, then run it with --phase contract\n";
+    for (const auto& line : plan.deploy) std::cerr << "  deploy: " << line << "\n";
+    return kExitUsage;
+  }
 
   if (!args.dry_run && !args.yes && !confirmed(plan, args.inputs.db)) {
     std::cerr << "pgshift apply: not applied\n";
@@ -313,6 +323,11 @@ int run_apply(const ApplyArgs& args) {
   if (args.dry_run) return kExitOk;
   if (!result.remaining.empty()) return kExitError;
   if (!schema_mode) return kExitOk;
+  if (plans::has_contract(plan) && options.stage == plans::Stage::Expand) {
+    std::cerr << "pgshift apply: expand applied; deploy, then run the same command with "
+                 "--phase contract\n";
+    return kExitOk;
+  }
 
   // Verify against the desired state: planning again must find nothing to do.
   const PreparedPlan after = replan(args.inputs, desired);
@@ -393,6 +408,11 @@ void add_apply_command(CLI::App& app, int& exit_code) {
                    "What to do about them: report and go on, wait for them, or abort")
       ->check(CLI::IsMember({"report", "wait", "abort"}))
       ->capture_default_str();
+  command
+      ->add_option("--phase", args->phase,
+                   "Run one phase of an expand/contract plan: expand (before the deploy) or "
+                   "contract (after it; refused until expand is complete)")
+      ->check(CLI::IsMember({"expand", "contract"}));
   command->add_flag("--dry-run", args->dry_run, "Show what would run; change nothing");
   command->add_flag("-y,--yes", args->yes, "Apply without asking");
   command

@@ -310,6 +310,12 @@ ApplyResult Applier::run() {
   if (has_errors(plan_)) {
     throw ApplyError("plan has errors and cannot be applied; fix them and plan again", 0, "");
   }
+  if (has_contract(plan_) && !options_.stage) {
+    throw ApplyError(
+        "the plan has two phases (expand/contract): run it with --phase expand, deploy, then "
+        "--phase contract",
+        0, "");
+  }
   const auto started = std::chrono::steady_clock::now();
   ApplyResult result;
   connect_session();
@@ -332,6 +338,7 @@ ApplyResult Applier::run() {
     journal_->start(plan_, options_.desired_fingerprint);
   }
   const std::set<int> done = journal_->done_steps();
+  check_stage_order(done);
   log_ << fmt::format("{} plan {} ({} steps) on {}{}\n",
                       state == RunState::Finished ? "checking finished"
                       : result.resumed            ? "resuming"
@@ -342,6 +349,7 @@ ApplyResult Applier::run() {
   monitor_ = std::make_unique<LockMonitor>(target_, std::vector<int>{conn_->backendpid()});
 
   for (const Step& step : plan_.steps) {
+    if (!in_stage(step)) continue;
     StepReport report;
     report.step_id = step.id;
     report.summary = step.summary;
@@ -381,7 +389,7 @@ ApplyResult Applier::run() {
   }
 
   result.remaining = verify(result);
-  if (result.remaining.empty()) journal_->finish();
+  if (result.remaining.empty() && !expand_only()) journal_->finish();
   log_summary(result, std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started));
   return result;
@@ -504,6 +512,7 @@ void Applier::dry_run(ApplyResult& result) {
   log_ << fmt::format("dry run: plan {} ({} steps) on {}; nothing is changed\n", plan_hash_,
                       plan_.steps.size(), catalog::describe_target(target_));
   for (const Step& step : plan_.steps) {
+    if (!in_stage(step)) continue;
     StepReport report;
     report.step_id = step.id;
     report.summary = step.summary;
@@ -540,10 +549,32 @@ void Applier::dry_run(ApplyResult& result) {
   }
 }
 
+bool Applier::in_stage(const Step& step) const {
+  return !options_.stage || !has_contract(plan_) || step.stage == *options_.stage;
+}
+
+bool Applier::expand_only() const {
+  return has_contract(plan_) && options_.stage == Stage::Expand;
+}
+
+void Applier::check_stage_order(const std::set<int>& done) const {
+  if (!has_contract(plan_) || options_.stage != Stage::Contract) return;
+  for (const Step& step : plan_.steps) {
+    if (step.stage == Stage::Expand && done.count(step.id) == 0) {
+      throw ApplyError(fmt::format("contract refused: the expand phase of plan {} is not "
+                                   "complete ({} is not recorded as done); run apply --phase "
+                                   "expand first, then deploy",
+                                   plan_hash_, step_label(step)),
+                       step.id, "");
+    }
+  }
+}
+
 std::vector<std::string> Applier::verify(const ApplyResult& result) {
   std::vector<std::string> remaining;
   const std::set<int> done = journal_->done_steps();
-  if (!plan_.target_fingerprint.empty()) {
+  // After expand the schema is not the target yet: contract makes it so.
+  if (!plan_.target_fingerprint.empty() && !expand_only()) {
     // The journal says what ran; only the catalog says what is there. A
     // forged or stale journal skips steps, and this is where it shows.
     schemas::Database now = catalog::read_catalog(*conn_, options_.read_options);
@@ -565,6 +596,7 @@ std::vector<std::string> Applier::verify(const ApplyResult& result) {
   }
   pqxx::nontransaction tx(*conn_);
   for (const Step& step : plan_.steps) {
+    if (expand_only() && step.stage == Stage::Contract) continue;
     if (done.count(step.id) == 0) {
       remaining.push_back(fmt::format("{} ({}) is not recorded as done", step_label(step),
                                       schemas::printable(step.summary)));
@@ -594,6 +626,12 @@ void Applier::log_summary(const ApplyResult& result, std::chrono::milliseconds e
       "backfilled\n",
       result.steps_run, result.steps_skipped, format_seconds(elapsed), result.retries,
       format_seconds(result.lock_wait), result.rows_backfilled);
+  if (result.remaining.empty() && expand_only()) {
+    log_ << "verified: every expand step done, no INVALID index left; contract pending: "
+            "deploy, then run apply --phase contract\n";
+    for (const std::string& line : plan_.deploy) log_ << "  deploy: " << line << "\n";
+    return;
+  }
   if (result.remaining.empty()) {
     log_ << (plan_.target_fingerprint.empty()
                  ? "verified: every step done, no INVALID index left\n"

@@ -118,6 +118,13 @@ struct ApplyOptions {
   // anything is changed.
   DataCheckOptions data_checks;
   bool preflight_at_start = false;
+  // A plan with a contract stage (expand/contract, issue 15) runs one stage
+  // per apply: Expand runs the expand steps (a second run finds them done
+  // and does nothing) and stops before contract; Contract refuses unless
+  // every expand step is journaled as done, then runs the contract steps
+  // and verifies the plan's target. nullopt: the whole plan (a plan with a
+  // contract stage is refused: the deploy between the stages is the point).
+  std::optional<Stage> stage;
 };
 
 inline constexpr std::chrono::milliseconds kDefaultLockTimeout{200};

@@ -14,6 +14,7 @@
 #include <ostream>
 #include <pqxx/pqxx>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,12 @@ class Applier {
   void report_invalid_indexes();
   void dry_run(ApplyResult& result);
   std::vector<std::string> verify(const ApplyResult& result);
+  // Expand/contract: whether `step` belongs to the stage this run applies;
+  // whether this run applies the expand stage of a two-stage plan only;
+  // refuses a contract run before every expand step is done.
+  bool in_stage(const Step& step) const;
+  bool expand_only() const;
+  void check_stage_order(const std::set<int>& done) const;
   void log_summary(const ApplyResult& result, std::chrono::milliseconds elapsed);
 
   // apply_steps.cpp

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "schemas/expand_contract.hpp"
 #include "schemas/yaml_fields.hpp"
 
 namespace pgshift::plans {
@@ -16,17 +17,7 @@ using schemas::ObjectKind;
 // Planning hints say how to get to the desired schema, not what it is: the
 // catalog never has them, so they are dropped before fields are compared.
 schemas::Database without_planning_hints(schemas::Database db) {
-  for (auto& schema : db.schemas) {
-    for (auto& table : schema.tables) {
-      table.backfill_batch_size.reset();
-      table.renamed_from.reset();
-      for (auto& column : table.columns) {
-        column.backfill.reset();
-        column.renamed_from.reset();
-        column.using_expr.reset();
-      }
-    }
-  }
+  schemas::remove_planning_hints(db);
   return db;
 }
 
@@ -209,11 +200,23 @@ DriftReport build_drift_report(const schemas::Database& current, const schemas::
   report.server_version_num = plan.server_version_num;
   report.fingerprint = plan.fingerprint;
 
-  const auto before = schemas::object_fields(current);
+  // Between expand and contract the catalog is compared as it will be after
+  // contract; the pending contract is reported as such.
+  const auto expanded = schemas::expanded_columns(current);
+  schemas::Database contracted;
+  if (!expanded.empty()) {
+    contracted = current;
+    for (const auto& column : expanded) {
+      report.pending_contracts.push_back(schemas::describe(column));
+      schemas::assume_contracted(contracted, column);
+    }
+  }
+  const auto before = schemas::object_fields(expanded.empty() ? current : contracted);
   const auto after =
       schemas::object_fields(without_planning_hints(accepting_not_valid(desired, current)));
   std::map<ObjectId, std::vector<std::string>> steps_by_object;
   for (const auto& step : plan.steps) {
+    if (!expanded.empty() && step.stage == Stage::Contract) continue;
     steps_by_object[top_level(step.object, before, after)].push_back(step.summary);
   }
 
@@ -255,6 +258,7 @@ bool has_drift(const DriftReport& report) {
     plan_error = plan_error || diagnostic.severity == Severity::Error;
   }
   return !report.missing.empty() || !report.unexpected.empty() || !report.changed.empty() ||
+         !report.pending_contracts.empty() ||
          !report.invalid_indexes.empty() || !report.not_valid_constraints.empty() ||
          sequence_near_exhaustion || report.plan_step_count > 0 || plan_error;
 }

@@ -66,6 +66,10 @@ struct DriftReport {
   std::vector<schemas::ObjectId> invalid_indexes;        // Index::valid false in the database
   std::vector<schemas::ObjectId> not_valid_constraints;  // checks and foreign keys NOT VALID
   std::vector<SequenceUse> sequences;  // every sequence whose usage the catalog reported
+  // Columns between the phases of an expand/contract plan
+  // (schemas::describe(ExpandedColumn)): compared as if contracted, their
+  // new columns and sync triggers are not listed as unexpected. Drift.
+  std::vector<std::string> pending_contracts;
   double sequence_threshold = 0.8;
   std::size_t plan_step_count = 0;
   std::vector<Diagnostic> plan_diagnostics;

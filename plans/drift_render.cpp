@@ -148,6 +148,10 @@ std::string render_drift_text(const DriftReport& report) {
       for (const auto& summary : changed.plan_steps) text += "    plan: " + summary + "\n";
     }
   }
+  if (!report.pending_contracts.empty()) {
+    text += "\nExpand applied, contract pending (pgshift apply --phase contract):\n";
+    for (const auto& line : report.pending_contracts) text += "  " + line + "\n";
+  }
   text_ids("INVALID indexes", report.invalid_indexes, text);
   text_ids("NOT VALID constraints", report.not_valid_constraints, text);
   const auto sequences = near_exhaustion(report);
@@ -187,6 +191,7 @@ std::string render_drift_json(const DriftReport& report) {
                            {"plan_steps", object.plan_steps}});
   }
   json["changed"] = changed;
+  if (!report.pending_contracts.empty()) json["pending_contracts"] = report.pending_contracts;
   json["invalid_indexes"] = ids_json(report.invalid_indexes);
   json["not_valid_constraints"] = ids_json(report.not_valid_constraints);
   json["sequence_threshold"] = report.sequence_threshold;
@@ -254,6 +259,10 @@ std::string render_drift_markdown(const DriftReport& report) {
         text += "- plan: " + markdown_text(summary) + "\n";
       }
     }
+  }
+  if (!report.pending_contracts.empty()) {
+    text += "\n### Expand applied, contract pending\n\n";
+    for (const auto& line : report.pending_contracts) text += "- " + markdown_text(line) + "\n";
   }
   md_ids("INVALID indexes", report.invalid_indexes, text);
   md_ids("NOT VALID constraints", report.not_valid_constraints, text);
