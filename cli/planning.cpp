@@ -511,8 +511,10 @@ namespace {
 // The SQL files of a desired state: `path` itself when it is a .sql file,
 // the .sql files under it (recursively, in sorted path order) when it is a
 // directory holding some; nullopt for YAML. Throws pgshift::Error when a
-// directory mixes SQL and YAML, or a file cannot be read.
-std::optional<std::vector<SqlSource>> sql_sources(const std::string& path) {
+// directory mixes SQL and YAML (other than the --hints file `hints`), or a
+// file cannot be read.
+std::optional<std::vector<SqlSource>> sql_sources(const std::string& path,
+                                                  const std::string& hints) {
   namespace fs = std::filesystem;
   std::vector<std::string> sql_paths;
   std::error_code error;
@@ -522,7 +524,11 @@ std::optional<std::vector<SqlSource>> sql_sources(const std::string& path) {
       if (!entry.is_regular_file()) continue;
       const std::string extension = entry.path().extension().string();
       if (extension == ".sql") sql_paths.push_back(entry.path().string());
-      if (extension == ".yaml" || extension == ".yml") yaml = true;
+      std::error_code unknown;  // a missing --hints file is reported when it is read
+      if ((extension == ".yaml" || extension == ".yml") &&
+          (hints.empty() || !fs::equivalent(entry.path(), hints, unknown))) {
+        yaml = true;
+      }
     }
     if (sql_paths.empty()) return std::nullopt;
     if (yaml) {
@@ -559,7 +565,7 @@ schemas::Database prepare_desired(const PlanningInputs& inputs) {
   // Everything about the input is checked before any connection is made.
   plan_options(inputs);
   const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
-  if (auto sources = sql_sources(inputs.schema_path)) {
+  if (auto sources = sql_sources(inputs.schema_path, inputs.hints_path)) {
     // SQL as desired state: run in the scratch database, read back; the
     // hints file is checked before, its names against what the SQL built.
     check_patterns(inputs.ignore);

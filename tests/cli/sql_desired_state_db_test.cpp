@@ -142,8 +142,14 @@ TEST_CASE("a backfill hint makes an SQL desired state plan the backfill, in its 
   CHECK(contains(planned.output, "'bronze'"));
   CHECK(contains(planned.output, "\"batch_size\": 30"));
 
-  const auto applied =
-      run_pgshift({"apply", "--db", db.url(), "--schema", schema, "--hints", hints, "--yes"});
+  // The hints file may sit in a directory of SQL files: it is not a YAML desired state.
+  TempDir sql_dir;
+  sql_dir.write("01_schema.sql", dir.read("schema.sql"));
+  const std::string beside = sql_dir.write("hints.yaml", dir.read("hints.yaml"));
+  CHECK(contains(run_pgshift({"plan", "--db", db.url(), "--schema", sql_dir.path()}).output,
+                 "holds both .sql and YAML files"));
+  const auto applied = run_pgshift(
+      {"apply", "--db", db.url(), "--schema", sql_dir.path(), "--hints", beside, "--yes"});
   INFO(applied.output);
   CHECK(applied.exit_code == 0);
   CHECK(db.scalar("SELECT count(*) FROM app.users WHERE tier = 'bronze'") == "100");
