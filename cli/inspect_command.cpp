@@ -31,6 +31,9 @@ std::string sql_text(const schemas::Database& db, const std::string& target) {
     for (const auto& error : document.errors) message += "\n  " + error;
     throw Error(message);
   }
+  for (const auto& warning : document.warnings) {
+    std::cerr << "pgshift inspect: warning: " << warning << "\n";
+  }
   std::string named = target;  // on one comment line
   for (char& c : named) {
     if (c == '\n' || c == '\r') c = ' ';

@@ -32,13 +32,21 @@ SqlDocument write_sql(const schemas::Database& db) {
   fresh.facts.server_version_num = db.facts.server_version_num;
   schemas::Database desired = db;
   desired.ignore.clear();
+  SqlDocument document;
   for (auto& schema : desired.schemas) {
-    for (auto& view : schema.materialized_views) view.with_data = false;
+    for (auto& view : schema.materialized_views) {
+      if (!view.with_data) {
+        document.warnings.push_back(
+            "materialized view \"" + schema.name + "." + view.name +
+            "\" holds no rows (WITH NO DATA, never refreshed), which SQL cannot say: read back "
+            "as a desired state it is planned as holding rows");
+      }
+      view.with_data = false;
+    }
   }
   PlanOptions options;
   options.desired_volatile_defaults = db.facts.volatile_defaults;
   const plans::Plan plan = plan_changes(fresh, desired, options);
-  SqlDocument document;
   for (const auto& diagnostic : plan.diagnostics) {
     if (diagnostic.severity == plans::Severity::Error) document.errors.push_back(diagnostic.message);
   }

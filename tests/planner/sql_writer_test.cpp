@@ -59,4 +59,16 @@ TEST_CASE("materialized views are written WITH NO DATA, their queries never run"
   REQUIRE(document.errors.empty());
   CHECK(contains(document.text, "WITH NO DATA;"));
   CHECK_FALSE(contains(document.text, "REFRESH"));
+  CHECK(document.warnings.empty());
+}
+
+TEST_CASE("a materialized view that holds no rows is a warning: SQL cannot say so", "[planner]") {
+  schemas::Database db = with_table("public", "tasks");
+  schemas::MaterializedView counts{"task_count", " SELECT count(*) AS n FROM tasks"};
+  counts.with_data = false;
+  db.schemas[0].materialized_views.push_back(counts);
+  const auto document = planner::write_sql(db);
+  REQUIRE(document.errors.empty());
+  REQUIRE(document.warnings.size() == 1);
+  CHECK(contains(document.warnings[0], "materialized view \"public.task_count\" holds no rows"));
 }
