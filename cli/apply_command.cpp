@@ -356,7 +356,7 @@ void add_apply_command(CLI::App& app, int& exit_code) {
   // A saved plan was planned already: the planning flags would do nothing.
   // (--lock-timeout stays: it overrides the saved plan's lock timeouts.)
   for (const char* planning_only :
-       {"--schema", "--dev-db", "--ignore", "--allow-hazard", "--statement-timeout"}) {
+       {"--schema", "--hints", "--dev-db", "--ignore", "--allow-hazard", "--statement-timeout"}) {
     plan->excludes(command->get_option(planning_only));
   }
   command

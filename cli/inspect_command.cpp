@@ -1,4 +1,4 @@
-// pgshift inspect: the YAML of an existing database.
+// pgshift inspect: the YAML (or SQL) of an existing database.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -7,6 +7,8 @@
 #include "catalog/reader.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/planning.hpp"
+#include "planner/sql_writer.hpp"
 #include "schemas/error.hpp"
 #include "schemas/yaml_writer.hpp"
 
@@ -17,12 +19,43 @@ namespace {
 struct InspectArgs {
   std::string db;  // "": libpq defaults (PG* variables, ~/.pgpass)
   std::string output;
+  std::string format;  // "": from the extension of output, else yaml
   catalog::ReadOptions read;
 };
 
+// The database as SQL statements that build it, readable back by --schema.
+std::string sql_text(const schemas::Database& db, const std::string& target) {
+  const auto document = planner::write_sql(db);
+  if (!document.errors.empty()) {
+    std::string message = "could not write \"" + target + "\" as SQL:";
+    for (const auto& error : document.errors) message += "\n  " + error;
+    throw Error(message);
+  }
+  for (const auto& warning : document.warnings) {
+    std::cerr << "pgshift inspect: warning: " << warning << "\n";
+  }
+  std::string named = target;  // on one comment line
+  for (char& c : named) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return "-- The schema of " + named +
+         " as SQL, written by pgshift inspect --format sql: statements that build it\n"
+         "-- in a new database. pgshift plan/apply/drift --schema read it back as a desired "
+         "state.\n" +
+         document.text;
+}
+
 // -o DIR (an existing directory, or a path ending in '/') gets one file per
 // schema; -o FILE one document; no -o writes to stdout.
-void write_output(const schemas::Database& db, const std::string& output) {
+void write_output(const schemas::Database& db, const std::string& output,
+                  const std::string& format, const std::string& target) {
+  if (format == "sql") {
+    if (!output.empty() && (output.back() == '/' || std::filesystem::is_directory(output))) {
+      throw UsageError("inspect --format sql writes one file: give -o FILE.sql, not a directory");
+    }
+    pgshift::cli::write_output(sql_text(db, target), output, "the schema");
+    return;
+  }
   if (output.empty()) {
     std::cout << schemas::write_yaml(db);
     return;
@@ -44,23 +77,32 @@ void run_inspect(const InspectArgs& args) {
   } catch (const catalog::ReadError& e) {
     throw Error("could not inspect \"" + catalog::describe_target(args.db) + "\": " + e.what());
   }
-  write_output(db, args.output);
-  // The YAML has no place for these: say so, one line each, on stderr.
+  const std::string format =
+      choose_format(args.format, args.output, {{".sql", "sql"}, {".yaml", "yaml"}, {".yml", "yaml"}},
+                    "yaml");
+  write_output(db, args.output, format, catalog::describe_target(args.db));
+  // The output has no place for these: say so, one line each, on stderr.
   for (const auto& object : db.facts.unmodelled) {
     std::cerr << "pgshift inspect: warning: " << schemas::describe(object)
-              << " is not modelled by pgshift and is not in the YAML\n";
+              << " is not modelled by pgshift and is not in the "
+              << (format == "sql" ? "SQL" : "YAML") << "\n";
   }
 }
 
 }  // namespace
 
 void add_inspect_command(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand("inspect", "Write the YAML of a live database's schema");
+  auto* command = app.add_subcommand("inspect", "Write the YAML (or SQL) of a live database's schema");
   auto args = std::make_shared<InspectArgs>();
   command->add_option("--db", args->db,
                       "Connection URI or key=value string (default: PG* environment, ~/.pgpass)");
   command->add_option("-o,--output", args->output,
-                      "Output file, or directory for one file per schema (default: stdout)");
+                      "Output file, or directory for one YAML file per schema (default: stdout)");
+  command
+      ->add_option("--format", args->format,
+                   "yaml, or sql: statements that build the schema, which --schema reads back "
+                   "(default: from -o's extension .sql, .yaml or .yml; else yaml)")
+      ->check(CLI::IsMember({"yaml", "sql"}));
   command->add_option("--only-schema", args->read.include_schemas,
                       "PostgreSQL schema to read, e.g. public (repeatable; default: all but "
                       "the system schemas)");

@@ -17,6 +17,7 @@
 #include "catalog/preflight.hpp"
 #include "catalog/reader.hpp"
 #include "cli/dev_database.hpp"
+#include "cli/exit_codes.hpp"
 #include "planner/normalize.hpp"
 #include "schemas/error.hpp"
 #include "schemas/ignore.hpp"
@@ -33,6 +34,9 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags
                          "Desired schema: a YAML file, a .sql file, or a directory of either "
                          "kind (SQL runs in the scratch database and is read back)");
   if (flags != PlanningFlags::Apply) schema->required();
+  command.add_option("--hints", inputs.hints_path,
+                     "Planning hints of an SQL desired state: a YAML file of renamed_from, "
+                     "backfill, using and backfill_batch_size keyed by schema, table and column");
   command.add_option("--dev-db", inputs.dev_db,
                      "Server where pgshift may create a scratch database to put the desired "
                      "schema in the server's spelling (default: the target's server)");
@@ -318,7 +322,8 @@ void refuse_nulls_without_backfill(const PlanningInputs& inputs, PreparedPlan& p
              "column \"" + column.name + "\" of table \"" + schema.name + "." + table.name +
                  "\" has " + std::to_string(nulls) + " row" + (nulls == 1 ? "" : "s") +
                  " holding NULL and cannot be made NOT NULL without a backfill; give it "
-                 "backfill: <expression> in the YAML (its default, for one) to fill them"});
+                 "backfill: <expression> in the YAML (its default, for one) to fill them (a "
+                 "desired state in SQL gives it in its --hints file)"});
       }
     }
   }
@@ -506,8 +511,10 @@ namespace {
 // The SQL files of a desired state: `path` itself when it is a .sql file,
 // the .sql files under it (recursively, in sorted path order) when it is a
 // directory holding some; nullopt for YAML. Throws pgshift::Error when a
-// directory mixes SQL and YAML, or a file cannot be read.
-std::optional<std::vector<SqlSource>> sql_sources(const std::string& path) {
+// directory mixes SQL and YAML (other than the --hints file `hints`), or a
+// file cannot be read.
+std::optional<std::vector<SqlSource>> sql_sources(const std::string& path,
+                                                  const std::string& hints) {
   namespace fs = std::filesystem;
   std::vector<std::string> sql_paths;
   std::error_code error;
@@ -517,7 +524,11 @@ std::optional<std::vector<SqlSource>> sql_sources(const std::string& path) {
       if (!entry.is_regular_file()) continue;
       const std::string extension = entry.path().extension().string();
       if (extension == ".sql") sql_paths.push_back(entry.path().string());
-      if (extension == ".yaml" || extension == ".yml") yaml = true;
+      std::error_code unknown;  // a missing --hints file is reported when it is read
+      if ((extension == ".yaml" || extension == ".yml") &&
+          (hints.empty() || !fs::equivalent(entry.path(), hints, unknown))) {
+        yaml = true;
+      }
     }
     if (sql_paths.empty()) return std::nullopt;
     if (yaml) {
@@ -554,13 +565,21 @@ schemas::Database prepare_desired(const PlanningInputs& inputs) {
   // Everything about the input is checked before any connection is made.
   plan_options(inputs);
   const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
-  if (auto sources = sql_sources(inputs.schema_path)) {
-    // SQL as desired state: run in the scratch database, read back.
+  if (auto sources = sql_sources(inputs.schema_path, inputs.hints_path)) {
+    // SQL as desired state: run in the scratch database, read back; the
+    // hints file is checked before, its names against what the SQL built.
     check_patterns(inputs.ignore);
+    if (!inputs.hints_path.empty()) schemas::check_yaml_hints(inputs.hints_path);
     schemas::Database desired = build_from_sql(*sources, dev_server);
+    if (!inputs.hints_path.empty()) schemas::apply_yaml_hints(inputs.hints_path, desired);
     desired.ignore = inputs.ignore;
     schemas::remove_ignored(desired, desired.ignore);
     return desired;
+  }
+  if (!inputs.hints_path.empty()) {
+    throw UsageError("--hints is for a desired state written in SQL; \"" + inputs.schema_path +
+                     "\" is YAML, where hints are written on the objects themselves "
+                     "(renamed_from:, backfill:, using:, backfill_batch_size:)");
   }
   schemas::Database desired = schemas::load_yaml_file(inputs.schema_path);
   require_named_schemas(desired, inputs.schema_path);

@@ -22,6 +22,7 @@ namespace pgshift::cli {
 struct PlanningInputs {
   std::string db;                          // libpq target; "" for the PG* environment
   std::string schema_path;                 // YAML file or directory
+  std::string hints_path;                  // --hints: planning hints of an SQL desired state
   std::string dev_db;                      // server for the scratch database; "" for db's server
   std::vector<std::string> ignore;         // ignore patterns from the command line
   std::vector<std::string> allow_hazards;  // hazard names, or "all"
@@ -50,7 +51,7 @@ enum class PlanningFlags {
   Drift,  // --db, --schema (required), --dev-db, --ignore, --strict: no hazards, no timeouts
 };
 
-// Registers the planning flags (--db, --schema, --dev-db, --ignore, for Plan
+// Registers the planning flags (--db, --schema, --hints, --dev-db, --ignore, for Plan
 // and Drift --strict, and for Plan and Apply --allow-hazard, --lock-timeout,
 // --statement-timeout) on `command`.
 void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags flags);

@@ -14,12 +14,12 @@ _pgshift() {
     esac
   done
 
-  local planning="--db --schema --dev-db --ignore"
+  local planning="--db --schema --hints --dev-db --ignore"
   local flags
   case $command in
     "") flags="--help --version"
         [[ $cur == -* ]] || { COMPREPLY=($(compgen -W "inspect plan apply drift lint version help" -- "$cur")); return; } ;;
-    inspect) flags="--help --db -o --output --only-schema --exclude-schema --exclude-table" ;;
+    inspect) flags="--help --db -o --output --format --only-schema --exclude-schema --exclude-table" ;;
     plan) flags="--help $planning --strict --allow-hazard --lock-timeout --statement-timeout --no-data-checks --data-check-sample-rows --data-check-timeout --format -o --output --detailed-exitcode" ;;
     apply) flags="--help $planning --allow-hazard --lock-timeout --statement-timeout --no-data-checks --data-check-sample-rows --data-check-timeout --plan --expect-hash --abandon --retries --batch-size --batch-target --pause --max-replica-lag --max-wal-rate --max-blocked-sessions --max-transaction-age --no-vacuum-pause --json-log --long-tx-threshold --on-long-tx --phase --dry-run -y --yes" ;;
     drift) flags="--help $planning --strict --format --sequence-threshold -o --output" ;;
@@ -29,11 +29,12 @@ _pgshift() {
   esac
 
   case $prev in
-    --schema|--plan|-o|--output|--json-log)
+    --schema|--hints|--plan|-o|--output|--json-log)
       COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     --format)
       case $command in
         plan) COMPREPLY=($(compgen -W "sql json markdown" -- "$cur")) ;;
+        inspect) COMPREPLY=($(compgen -W "yaml sql" -- "$cur")) ;;
         drift) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
         lint) COMPREPLY=($(compgen -W "text json github" -- "$cur")) ;;
       esac

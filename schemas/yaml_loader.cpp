@@ -129,6 +129,11 @@ class Fields;
 class Loader {
  public:
   void load_document(const std::string& file, const std::string& text);
+  // A hints file of an SQL desired state (apply_yaml_hints): its hints are
+  // set on `target`'s objects; a null `target` checks the file alone.
+  void load_hints_document(const std::string& file, const std::string& text, Database* target);
+  // Throws LoadError when anything was reported.
+  void throw_if_reported();
   void report(const std::string& message) { diagnostics_.push_back({file_, 0, 0, "", message}); }
   void set_file(const std::string& file) { file_ = file; }
   // Canonicalizes and validates the model; returns it or throws LoadError.
@@ -181,6 +186,8 @@ class Loader {
   // whether the object is new.
   bool define(const ObjectId& id, const Diagnostic& where);
 
+  // Reports invalid UTF-8 or a YAML syntax error and returns false.
+  bool parse(const std::string& file, const std::string& text, YAML::Node& root);
   Schema& schema_named(const std::string& name);
   void load_extension(const Entry& entry);
   void load_schema(const Entry& entry);
@@ -535,7 +542,7 @@ Schema& Loader::schema_named(const std::string& name) {
   return db_.schemas.back();
 }
 
-void Loader::load_document(const std::string& file, const std::string& text) {
+bool Loader::parse(const std::string& file, const std::string& text, YAML::Node& root) {
   file_ = file;
   sources_.emplace_back(file, text);
   // yaml-cpp takes invalid UTF-8 as it comes; names and SQL must be text.
@@ -548,7 +555,7 @@ void Loader::load_document(const std::string& file, const std::string& text) {
                               "invalid UTF-8: byte " +
                                   std::to_string(static_cast<unsigned char>(text[pos])) +
                                   " does not start a valid sequence"});
-      return;
+      return false;
     }
     if (code_point == '\n') {
       ++line;
@@ -556,14 +563,19 @@ void Loader::load_document(const std::string& file, const std::string& text) {
     }
     pos += length;
   }
-  YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& parse_error) {
     diagnostics_.push_back(
         {file, parse_error.mark.line + 1, parse_error.mark.column + 1, "", parse_error.msg});
-    return;
+    return false;
   }
+  return true;
+}
+
+void Loader::load_document(const std::string& file, const std::string& text) {
+  YAML::Node root;
+  if (!parse(file, text, root)) return;
   Fields top(*this, root, "", {"ignore", "drop_schemas", "extensions", "schemas"});
   std::vector<std::string> ignore;
   top.string_list("ignore", ignore, false);
@@ -1265,6 +1277,91 @@ void Loader::check_plpgsql(Fields& fields, const Function& function) {
   if (problem) error(body->value, body->path, "invalid plpgsql body: " + problem->message);
 }
 
+// The hints of a table or column are spelled and checked as in a desired-state
+// file (load_table, load_column); the object must be one the SQL defined,
+// keyed by the name the SQL gives it.
+void Loader::load_hints_document(const std::string& file, const std::string& text,
+                                 Database* target) {
+  YAML::Node root;
+  if (!parse(file, text, root)) return;
+  const std::string undefined = " is not defined by the SQL desired state";
+  Fields top(*this, root, "", {"schemas"});
+  const Entry* schemas = top.find("schemas");
+  if (schemas == nullptr) return;
+  for (const auto& schema_entry : entries(schemas->value, schemas->path)) {
+    Schema* schema = target ? find_named(target->schemas, schema_entry.key) : nullptr;
+    Fields schema_fields(*this, schema_entry.value, schema_entry.path, {"tables"});
+    if (target && !schema) {
+      error(schema_entry.key_node, schema_entry.path,
+            "schema " + quoted(schema_entry.key) + undefined +
+                " (pgshift manages the schemas the SQL creates or changes)");
+      continue;
+    }
+    const Entry* tables = schema_fields.find("tables");
+    if (tables == nullptr) continue;
+    for (const auto& table_entry : entries(tables->value, tables->path)) {
+      Table scratch{table_entry.key};
+      Table* table = schema ? find_named(schema->tables, table_entry.key) : &scratch;
+      Fields fields(*this, table_entry.value, table_entry.path,
+                    {"renamed_from", "backfill_batch_size", "columns"});
+      if (!table) {
+        error(table_entry.key_node, table_entry.path,
+              "table " + quoted(schema_entry.key + "." + table_entry.key) + undefined +
+                  " (a hint is keyed by the name the SQL gives the table)");
+        continue;
+      }
+      fields.optional_string("renamed_from", table->renamed_from);
+      if (const Entry* batch = fields.find("backfill_batch_size")) {
+        table->backfill_batch_size = as_integer(batch->value, batch->path);
+        if (table->backfill_batch_size && *table->backfill_batch_size <= 0) {
+          error(batch->value, batch->path,
+                "expected a positive integer, found " + found(batch->value));
+        }
+      }
+      const Entry* columns = fields.find("columns");
+      if (columns == nullptr) continue;
+      for (const auto& column_entry : entries(columns->value, columns->path)) {
+        Column scratch_column{column_entry.key};
+        Column* column =
+            schema ? find_named(table->columns, column_entry.key) : &scratch_column;
+        if (column_entry.value.IsScalar()) {
+          error(column_entry.value, column_entry.path,
+                "expected a mapping of hints (backfill, renamed_from, using, expand_contract), "
+                "found " +
+                    found(column_entry.value) + "; the column's type comes from the SQL");
+          continue;
+        }
+        Fields hints(*this, column_entry.value, column_entry.path,
+                     {"backfill", "renamed_from", "using", "expand_contract"});
+        if (!column) {
+          error(column_entry.key_node, column_entry.path,
+                "column " + quoted(column_entry.key) + " of table " +
+                    quoted(schema_entry.key + "." + table_entry.key) + undefined +
+                    " (a hint is keyed by the name the SQL gives the column)");
+          continue;
+        }
+        hints.optional_string("backfill", column->backfill);
+        hints.sql("backfill", SqlKind::Expression);
+        hints.optional_string("renamed_from", column->renamed_from);
+        hints.optional_string("using", column->using_expr);
+        hints.sql("using", SqlKind::Expression);
+        if (const Entry* request = hints.find("expand_contract")) {
+          load_expand_contract(request->value, request->path, *column);
+        }
+      }
+    }
+  }
+}
+
+void Loader::throw_if_reported() {
+  if (diagnostics_.empty()) return;
+  std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::make_pair(a.line, a.column) < std::make_pair(b.line, b.column);
+                   });
+  throw LoadError(diagnostics_, sources_);
+}
+
 Database Loader::finish() {
   canonicalize(db_);
   if (diagnostics_.empty()) {
@@ -1324,6 +1421,35 @@ Database load_yaml_string(const std::string& text, const std::string& filename) 
   Loader loader;
   loader.load_document(filename, text);
   return loader.finish();
+}
+
+namespace {
+
+void load_hints(const std::string& path, Database* target) {
+  Loader loader;
+  loader.set_file(path);
+  const auto text = read_file(path);
+  if (!text) {
+    loader.report("could not read the hints file");
+  } else if (text->size() > kMaxFileBytes) {
+    loader.report("file is larger than " + std::to_string(kMaxFileBytes >> 20) +
+                  " MiB, the limit for a hints file");
+  } else {
+    loader.load_hints_document(path, *text, target);
+  }
+  loader.throw_if_reported();
+}
+
+}  // namespace
+
+void check_yaml_hints(const std::string& path) { load_hints(path, nullptr); }
+
+void apply_yaml_hints(const std::string& path, Database& db) { load_hints(path, &db); }
+
+void apply_yaml_hints_string(const std::string& text, const std::string& filename, Database& db) {
+  Loader loader;
+  loader.load_hints_document(filename, text, &db);
+  loader.throw_if_reported();
 }
 
 Database load_yaml_file(const std::string& path) {

@@ -61,4 +61,27 @@ Database load_yaml_file(const std::string& path);
 // Returns a canonical, valid model. Throws LoadError.
 Database load_yaml_string(const std::string& text, const std::string& filename = "<string>");
 
+// Planning hints of a desired state written in SQL (README "SQL as desired
+// state"): a YAML file holding only hints, keyed as a desired-state file keys
+// its objects, each hint spelled and checked as there:
+//
+//   schemas:
+//     <schema>:
+//       tables:
+//         <table>:                  # the name the SQL gives it
+//           renamed_from: <old name>
+//           backfill_batch_size: <positive integer>
+//           columns:
+//             <column>: { renamed_from: <old name>, backfill: <expression>, using: <expression> }
+//
+// apply_yaml_hints sets the hints on `db`'s objects. Throws LoadError
+// (file:line:column, every problem) for a shape error, SQL text that is not
+// one expression, or a schema, table or column that `db` does not define.
+void apply_yaml_hints(const std::string& path, Database& db);
+// The same for a document; `filename` is used in diagnostics only.
+void apply_yaml_hints_string(const std::string& text, const std::string& filename, Database& db);
+// Checks the file alone (shape and SQL text, not the names), before anything
+// connects. Throws LoadError.
+void check_yaml_hints(const std::string& path);
+
 }  // namespace pgshift::schemas
