@@ -49,10 +49,10 @@ std::string refusal(const schemas::Table& table, const schemas::Column& column,
   if (table.partition_by || table.partition_of) {
     return "the table is partitioned or a partition (not supported yet)";
   }
-  if (column.identity != schemas::IdentityKind::None ||
-      desired.identity != schemas::IdentityKind::None) {
-    return "it is an identity column (its sequence cannot move to the new column yet; "
-           "serial columns, a default calling nextval, can)";
+  if ((column.identity == schemas::IdentityKind::None) !=
+      (desired.identity == schemas::IdentityKind::None)) {
+    return "it would become or stop being an identity column (make that change in a plan of "
+           "its own)";
   }
   if (column.generated || desired.generated) return "it is a generated column";
   for (const auto& other : table.columns) {
@@ -368,7 +368,9 @@ void plan_expand_contract(Builder& builder, const std::vector<ColumnSwap>& swaps
     const bool shadow_not_null = current_shadow != nullptr && current_shadow->not_null &&
                                  current_shadow != schemas::find_named(swap.original.columns,
                                                                        old_column.name);
-    if (effective_not_null(desired, column) && !shadow_not_null) {
+    const bool not_null =
+        effective_not_null(desired, column) || column.identity != schemas::IdentityKind::None;
+    if (not_null && !shadow_not_null) {
       const size_t before = builder.drafts().size();
       add_not_null(table, chain, swap.shadow, converted, true);
       for (size_t added = before; added < builder.drafts().size(); ++added) {
@@ -465,11 +467,38 @@ void plan_expand_contract(Builder& builder, const std::vector<ColumnSwap>& swaps
       targets.referenced.push_back({schema, desired.name});
       builder.statement(contract, Statement::AlterSequenceOwnedBy, targets);
     }
+    // An identity: the new column gets its own, which starts where the old
+    // one's sequence is, before the old column (and its sequence) goes.
+    const bool identity = old_column.identity != schemas::IdentityKind::None;
+    const std::string temporary_sequence =
+        truncate_name(desired.name + "_" + swap.shadow + "_seq");
+    if (identity) {
+      std::string clause = identity_clause(column);
+      const std::string name = "SEQUENCE NAME " + quote_qualified(schema, temporary_sequence);
+      clause = clause.back() == ')' ? clause.insert(clause.find('(') + 1, name + " ")
+                                    : clause + " (" + name + ")";
+      sql.push_back(table.alter() + "ALTER COLUMN " + shadow + " ADD" + clause);
+      builder.statement(contract, Statement::AddIdentity, table.on());
+      sql.push_back("SELECT setval(" + quote_literal(quote_qualified(schema, temporary_sequence)) +
+                    ", nextval(pg_get_serial_sequence(" + quote_literal(table.relation) + ", " +
+                    quote_literal(old_column.name) + ")), false)");
+      Targets targets = on_relation(schema, temporary_sequence);
+      targets.referenced.push_back(
+          {schema, truncate_name(swap.original.name + "_" + old_column.name + "_seq")});
+      builder.statement(contract, Statement::SetSequenceValue, targets);
+    }
     sql.push_back(table.alter() + "DROP COLUMN " + old_name);
     builder.statement(contract, Statement::DropColumn, table.on());
     if (swap.shadow != column.name) {
       sql.push_back(table.alter() + "RENAME COLUMN " + shadow + " TO " + quote_ident(column.name));
       builder.statement(contract, Statement::RenameColumnIntoPlace, table.on());
+    }
+    const std::string final_sequence = truncate_name(desired.name + "_" + column.name + "_seq");
+    if (identity && final_sequence != temporary_sequence) {
+      sql.push_back("ALTER SEQUENCE " + quote_qualified(schema, temporary_sequence) +
+                    " RENAME TO " + quote_ident(final_sequence));
+      builder.statement(contract, Statement::RenameSequenceIntoPlace,
+                        on_relation(schema, temporary_sequence));
     }
     if (column.default_expr) {
       sql.push_back(table.alter() + "ALTER COLUMN " + quote_ident(column.name) + " SET DEFAULT " +

@@ -153,6 +153,18 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::AlterSequenceOwnedBy:
       return row({{Target::Relation, LockMode::ShareRowExclusive},
                   {Target::Referenced, LockMode::AccessShare}});
+    // [sequence] do_setval and nextval_internal open their sequence with
+    // RowExclusiveLock (lock_and_open_sequence): SELECT setval(new,
+    // nextval(old)) carries an identity's position over to a new sequence
+    // (expand/contract); nextval() of other sessions does not wait.
+    case Statement::SetSequenceValue:
+      return row({{Target::Relation, LockMode::RowExclusive},
+                  {Target::Referenced, LockMode::RowExclusive}});
+    // [tablecmds] RenameRelation: AccessExclusiveLock, of a sequence that
+    // takes the name the dropped one had (expand/contract's identity): no
+    // application names an identity's sequence.
+    case Statement::RenameSequenceIntoPlace:
+      return row({{Target::Relation, kAccessExclusive}});
     // [tablecmds] RemoveRelations: DROP SEQUENCE takes AccessExclusiveLock.
     case Statement::DropSequence:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,

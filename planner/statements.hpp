@@ -53,6 +53,8 @@ namespace pgshift::planner {
   X(CreateSequence, "create_sequence")                                             \
   X(AlterSequence, "alter_sequence")                                               \
   X(AlterSequenceOwnedBy, "alter_sequence_owned_by")                               \
+  X(SetSequenceValue, "set_sequence_value")                                         \
+  X(RenameSequenceIntoPlace, "rename_sequence_into_place")                         \
   X(DropSequence, "drop_sequence")                                                 \
   /* Routines */                                                                   \
   X(CreateOrReplaceFunction, "create_or_replace_function")                         \

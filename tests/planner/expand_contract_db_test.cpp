@@ -414,3 +414,43 @@ TEST_CASE("expand/contract killed with SIGKILL in the expand backfill and in con
   CHECK(db.scalar("SELECT count(*) FROM app.users") == "30000");
   CHECK(replan(db, dir).exit_code == 0);
 }
+
+TEST_CASE("an identity primary key becomes bigint by expand/contract and new rows go on from "
+          "its sequence",
+          "[db][expand_contract]") {
+  TestDatabase db;
+  db.exec("CREATE SCHEMA app;"
+          "CREATE TABLE app.events (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+          "  kind text NOT NULL);"
+          "INSERT INTO app.events (kind) SELECT 'k' || g FROM generate_series(1, 3000) g;"
+          "ANALYZE app.events");
+  const TempDir dir;
+  const std::string json = plan_json(db, dir, R"yaml(
+schemas:
+  app:
+    tables:
+      events:
+        primary_key: [id]
+        columns:
+          id: { type: bigint, identity: always, expand_contract: true }
+          kind: { type: text, nullable: false }
+)yaml");
+  INFO(json);
+  const CommandResult expand = apply_phase(db, dir, "expand");
+  INFO(expand.output);
+  REQUIRE(expand.exit_code == 0);
+  db.exec("INSERT INTO app.events (kind) VALUES ('during')");
+  CHECK(db.scalar("SELECT id_pgshift_new FROM app.events WHERE kind = 'during'") == "3001");
+  const CommandResult contract = apply_phase(db, dir, "contract");
+  INFO(contract.output);
+  REQUIRE(contract.exit_code == 0);
+  CHECK(columns_of(db, "app.events") == "kind text, id bigint");
+  db.exec("INSERT INTO app.events (kind) VALUES ('after')");
+  CHECK(db.scalar("SELECT id FROM app.events WHERE kind = 'after'") == "3002");
+  CHECK(db.scalar("SELECT pg_get_serial_sequence('app.events', 'id')") == "app.events_id_seq");
+  CHECK(db.scalar("SELECT count(*) FROM app.events") == "3002");
+  const CommandResult after = replan(db, dir);
+  INFO(after.output);
+  INFO(dir.read("again.sql"));
+  CHECK(after.exit_code == 0);
+}

@@ -155,6 +155,13 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
       return {"CREATE DOMAIN t.d AS integer", "DROP DOMAIN t.d", {}};
     case Statement::CreateSequence:
       return {"", "CREATE SEQUENCE t.s", {}};
+    case Statement::SetSequenceValue:
+      return {"CREATE SEQUENCE t.s; CREATE SEQUENCE t.s2",
+              "SELECT setval('t.s', nextval('t.s2'), false)",
+              {{Target::Relation, {"t.s"}}, {Target::Referenced, {"t.s2"}}}};
+    case Statement::RenameSequenceIntoPlace:
+      return {"CREATE SEQUENCE t.s", "ALTER SEQUENCE t.s RENAME TO s2",
+              {{Target::Relation, {"t.s"}}}};
     case Statement::AlterSequence:
       return {"CREATE SEQUENCE t.s",
               "ALTER SEQUENCE t.s AS bigint INCREMENT BY 2 CACHE 1",

@@ -101,6 +101,8 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::SetNotNullProvedByCheck:
     case Statement::AddIdentity:
     case Statement::SetIdentityGeneration:
+    case Statement::SetSequenceValue:
+    case Statement::RenameSequenceIntoPlace:
     case Statement::BackfillBatch:
     case Statement::AddCheck:
     case Statement::AddCheckNotValid:
