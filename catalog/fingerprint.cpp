@@ -118,6 +118,7 @@ void add(Digest& digest, const schemas::Table& table) {
   }
   digest.add_all(table.replica_identity, table.replica_identity_index, table.comment,
                  table.backfill_batch_size, table.renamed_from);
+  if (table.expand_contract) digest.add("expand_contract");
 }
 
 void add(Digest& digest, const schemas::Schema& schema) {

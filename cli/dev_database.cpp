@@ -142,6 +142,7 @@ void carry_hints(const schemas::Database& desired, schemas::Database& canonical)
       if (!wanted) continue;
       table.backfill_batch_size = wanted->backfill_batch_size;
       table.renamed_from = wanted->renamed_from;
+      table.expand_contract = wanted->expand_contract;
       for (auto& column : table.columns) {
         const schemas::Column* source = schemas::find_named(wanted->columns, column.name);
         if (!source) continue;

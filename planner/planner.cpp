@@ -228,7 +228,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
                         current.schemas.end());
   // Columns changed by expand and contract: the other rules see them as done.
   std::vector<plans::Diagnostic> swap_diagnostics;
-  const std::vector<detail::ColumnSwap> swaps =
+  const detail::ExpandContract expand_contract =
       detail::prepare_expand_contract(current, desired, swap_diagnostics);
   detail::Builder builder(current, desired, options);
   for (auto& diagnostic : swap_diagnostics) {
@@ -244,7 +244,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   detail::plan_sequences(builder);
   detail::plan_functions(builder);
   detail::plan_tables(builder);
-  detail::plan_expand_contract(builder, swaps);
+  detail::plan_expand_contract(builder, expand_contract);
   detail::plan_views(builder);
   flag_emptied_schemas(builder);
   spread_contract_stage(builder.drafts());
@@ -268,7 +268,12 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   plan.schemas.assign(managed.begin(), managed.end());
   plan.server_version_num = builder.version();
   plan.diagnostics = builder.diagnostics();
-  for (const auto& swap : swaps) {
+  for (const auto& view : expand_contract.views) {
+    plan.deploy.push_back("application code that uses table \"" + view.schema + "." +
+                          view.table + "\" instead of \"" + view.view +
+                          "\" (the old name is an updatable view until contract)");
+  }
+  for (const auto& swap : expand_contract.swaps) {
     const std::string& name = swap.desired_column.name;
     const std::string where = "table \"" + swap.schema + "." + swap.desired_table->name + "\"";
     plan.deploy.push_back(

@@ -245,10 +245,22 @@ struct ColumnSwap {
   // Sequences owned by the old column (serial), qualified.
   std::vector<QualifiedName> owned_sequences;
 };
-std::vector<ColumnSwap> prepare_expand_contract(schemas::Database& current,
-                                                const schemas::Database& desired,
-                                                std::vector<plans::Diagnostic>& diagnostics);
-void plan_expand_contract(Builder& builder, const std::vector<ColumnSwap>& swaps);
+// A table renamed by expand and contract: the view under its old name that
+// contract drops (created by the rename's step in expand, or found in the
+// catalog between the phases, then left out of `current`).
+struct CompatibilityView {
+  std::string schema;
+  std::string view;   // the old name
+  std::string table;  // the new name
+};
+struct ExpandContract {
+  std::vector<ColumnSwap> swaps;
+  std::vector<CompatibilityView> views;
+};
+ExpandContract prepare_expand_contract(schemas::Database& current,
+                                       const schemas::Database& desired,
+                                       std::vector<plans::Diagnostic>& diagnostics);
+void plan_expand_contract(Builder& builder, const ExpandContract& changes);
 
 // ---------------------------------------------------------------------------
 // Partitioned tables (an index or key is built on each partition, then

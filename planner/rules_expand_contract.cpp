@@ -192,13 +192,31 @@ const schemas::Index* find_valid(const std::vector<schemas::Index>& indexes,
 
 }  // namespace
 
-std::vector<ColumnSwap> prepare_expand_contract(schemas::Database& current,
-                                                const schemas::Database& desired,
-                                                std::vector<plans::Diagnostic>& diagnostics) {
-  std::vector<ColumnSwap> swaps;
+ExpandContract prepare_expand_contract(schemas::Database& current,
+                                       const schemas::Database& desired,
+                                       std::vector<plans::Diagnostic>& diagnostics) {
+  ExpandContract changes;
+  std::vector<ColumnSwap>& swaps = changes.swaps;
   const std::vector<schemas::ExpandedColumn> expanded = schemas::expanded_columns(current);
+  const std::vector<schemas::CompatibilityView> views = schemas::compatibility_views(current);
   for (const auto& desired_schema : desired.schemas) {
     for (const auto& desired_table : desired_schema.tables) {
+      if (desired_table.expand_contract && desired_table.renamed_from) {
+        const std::string& old_name = *desired_table.renamed_from;
+        const auto found = std::find_if(views.begin(), views.end(), [&](const auto& view) {
+          return view.schema == desired_schema.name && view.view == old_name &&
+                 view.table == desired_table.name;
+        });
+        if (found != views.end()) {
+          // Between the phases: the other rules do not see the view.
+          schemas::assume_contracted(current, *found);
+          changes.views.push_back({found->schema, found->view, found->table});
+        } else if (schemas::find_table(current, desired_schema.name, desired_table.name) ==
+                       nullptr &&
+                   schemas::find_table(current, desired_schema.name, old_name) != nullptr) {
+          changes.views.push_back({desired_schema.name, old_name, desired_table.name});
+        }
+      }
       for (const auto& column : desired_table.columns) {
         if (!column.expand_contract) continue;
         const schemas::ObjectId id{ObjectKind::Column, desired_schema.name, desired_table.name,
@@ -294,11 +312,25 @@ std::vector<ColumnSwap> prepare_expand_contract(schemas::Database& current,
       }
     }
   }
-  return swaps;
+  return changes;
 }
 
-void plan_expand_contract(Builder& builder, const std::vector<ColumnSwap>& swaps) {
-  for (const ColumnSwap& swap : swaps) {
+void plan_expand_contract(Builder& builder, const ExpandContract& changes) {
+  for (const CompatibilityView& view : changes.views) {
+    auto draft = Builder::make(
+        Phase::Drop, {ObjectKind::View, view.schema, "", view.view},
+        "contract: drop the view \"" + view.view + "\" that kept the old name of " +
+            label("table", view.schema, view.table),
+        "after the deploy nothing uses the old name");
+    draft.step.stage = plans::Stage::Contract;
+    draft.step.statements = {"DROP VIEW " + quote_qualified(view.schema, view.view)};
+    builder.statement(draft, Statement::DropCompatibilityView,
+                      on_relation(view.schema, view.view));
+    draft.requires_.clear();
+    draft.requires_.push_back(table_token(view.schema, view.table));
+    builder.add(std::move(draft));
+  }
+  for (const ColumnSwap& swap : changes.swaps) {
     const schemas::Table& desired = *swap.desired_table;
     const std::string& schema = swap.schema;
     TableContext table{builder,

@@ -12,6 +12,7 @@
 #include "planner/rules.hpp"
 #include "planner/sql_text.hpp"
 #include "plans/sql_text.hpp"
+#include "schemas/expand_contract.hpp"
 
 namespace pgshift::planner::detail {
 
@@ -236,11 +237,27 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
   if (current.name != desired.name) {
     auto draft = Builder::make(
         Phase::Create, table.table_id(),
-        "rename " + label("table", schema, current.name) + " to \"" + desired.name + "\"",
-        "renamed_from: application versions using the old name break");
+        "rename " + label("table", schema, current.name) + " to \"" + desired.name + "\"" +
+            (desired.expand_contract ? ", a view under the old name until contract" : ""),
+        desired.expand_contract
+            ? "expand/contract: a simple view under the old name is updatable, so application "
+              "versions using the old name keep reading and writing until contract drops it"
+            : "renamed_from: application versions using the old name break");
     draft.step.statements = {"ALTER TABLE " + quote_qualified(schema, current.name) +
                              " RENAME TO " + quote_ident(desired.name)};
-    builder.statement(draft, Statement::RenameTable, on_relation(schema, current.name));
+    builder.statement(draft,
+                      desired.expand_contract ? Statement::RenameTableBehindView
+                                              : Statement::RenameTable,
+                      on_relation(schema, current.name));
+    if (desired.expand_contract) {
+      const std::string view = quote_qualified(schema, current.name);
+      draft.step.statements.push_back("CREATE VIEW " + view + " AS SELECT * FROM " +
+                                      quote_qualified(schema, desired.name));
+      builder.statement(draft, Statement::CreateView, {});
+      draft.step.statements.push_back(comment_sql(
+          "VIEW", view, std::string(schemas::kCompatibilityViewComment) + desired.name));
+      builder.statement(draft, Statement::CommentOnRelation, on_relation(schema, current.name));
+    }
     draft.provides.push_back(table_token(schema, desired.name));
     draft.requires_.push_back("name:" + schema + "." + desired.name);
     for (const auto& column : current.columns) {

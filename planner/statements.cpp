@@ -193,6 +193,10 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::RenameTable:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
                  TimeoutClass::Catalog, {Hazard::Rename});
+    // The same, by expand and contract: a view under the old name (created
+    // in the same transaction) keeps the old name working until contract.
+    case Statement::RenameTableBehindView:
+      return row({{Target::Relation, kAccessExclusive}});
     // [tablecmds] AT_ReplicaIdentity: AccessExclusiveLock.
     case Statement::ReplicaIdentity:
       return row({{Target::Relation, kAccessExclusive}});
@@ -432,6 +436,11 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::DropMaterializedView:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
                  TimeoutClass::Catalog, {Hazard::DataLoss});
+    // The view expand left under a renamed table's old name (RenameTableBehindView):
+    // the table it shows stays under its new name; what still uses the old
+    // name fails, which is what the deploy before contract is for.
+    case Statement::DropCompatibilityView:
+      return row({{Target::Relation, kAccessExclusive}});
     // The same, recreated by a later step of the plan: queries on it fail
     // in between.
     case Statement::DropViewToRecreate:

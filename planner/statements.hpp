@@ -66,6 +66,7 @@ namespace pgshift::planner {
   X(CreatePartitionOf, "create_partition_of")                                      \
   X(AttachPartition, "attach_partition")                                           \
   X(RenameTable, "rename_table")                                                   \
+  X(RenameTableBehindView, "rename_table_behind_view")                             \
   X(ReplicaIdentity, "replica_identity")                                           \
   X(DropTable, "drop_table")                                                       \
   /* Columns */                                                                    \
@@ -123,6 +124,7 @@ namespace pgshift::planner {
   X(ReplaceView, "replace_view")                                                   \
   X(DropView, "drop_view")                                                         \
   X(DropViewToRecreate, "drop_view_to_recreate")                                   \
+  X(DropCompatibilityView, "drop_compatibility_view")                               \
   X(CreateMaterializedView, "create_materialized_view")                            \
   X(DropMaterializedView, "drop_materialized_view")                                \
   X(DropMaterializedViewToRecreate, "drop_materialized_view_to_recreate")          \

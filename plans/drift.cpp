@@ -203,20 +203,26 @@ DriftReport build_drift_report(const schemas::Database& current, const schemas::
   // Between expand and contract the catalog is compared as it will be after
   // contract; the pending contract is reported as such.
   const auto expanded = schemas::expanded_columns(current);
+  const auto views = schemas::compatibility_views(current);
+  const bool pending = !expanded.empty() || !views.empty();
   schemas::Database contracted;
-  if (!expanded.empty()) {
+  if (pending) {
     contracted = current;
     for (const auto& column : expanded) {
       report.pending_contracts.push_back(schemas::describe(column));
       schemas::assume_contracted(contracted, column);
     }
+    for (const auto& view : views) {
+      report.pending_contracts.push_back(schemas::describe(view));
+      schemas::assume_contracted(contracted, view);
+    }
   }
-  const auto before = schemas::object_fields(expanded.empty() ? current : contracted);
+  const auto before = schemas::object_fields(pending ? contracted : current);
   const auto after =
       schemas::object_fields(without_planning_hints(accepting_not_valid(desired, current)));
   std::map<ObjectId, std::vector<std::string>> steps_by_object;
   for (const auto& step : plan.steps) {
-    if (!expanded.empty() && step.stage == Stage::Contract) continue;
+    if (pending && step.stage == Stage::Contract) continue;
     steps_by_object[top_level(step.object, before, after)].push_back(step.summary);
   }
 

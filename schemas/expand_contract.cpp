@@ -151,4 +151,33 @@ void assume_contracted(Database& db, const ExpandedColumn& expanded) {
   }
 }
 
+std::vector<CompatibilityView> compatibility_views(const Database& db) {
+  std::vector<CompatibilityView> found;
+  for (const auto& schema : db.schemas) {
+    for (const auto& view : schema.views) {
+      if (view.comment && starts_with(*view.comment, kCompatibilityViewComment)) {
+        found.push_back({schema.name, view.name,
+                         view.comment->substr(std::string(kCompatibilityViewComment).size())});
+      }
+    }
+  }
+  return found;
+}
+
+std::string describe(const CompatibilityView& view) {
+  return "table \"" + view.schema + "." + view.table + "\" renamed from \"" + view.view +
+         "\" (compatibility view \"" + view.view + "\"): contract pending";
+}
+
+void assume_contracted(Database& db, const CompatibilityView& view) {
+  for (auto& schema : db.schemas) {
+    if (schema.name != view.schema) continue;
+    schema.views.erase(std::remove_if(schema.views.begin(), schema.views.end(),
+                                      [&](const View& candidate) {
+                                        return candidate.name == view.view;
+                                      }),
+                       schema.views.end());
+  }
+}
+
 }  // namespace pgshift::schemas

@@ -56,4 +56,25 @@ std::string describe(const ExpandedColumn& expanded);
 // column's change itself and shows the other rules the change as done.
 void assume_contracted(Database& db, const ExpandedColumn& expanded);
 
+// A table renamed by expand and contract: expand leaves a view under the old
+// name (SELECT * of the table: simple, so updatable) whose comment is
+// kCompatibilityViewComment followed by the table's new name; contract drops it.
+inline constexpr const char* kCompatibilityViewComment =
+    "pgshift: compatibility view until contract, of table ";
+
+struct CompatibilityView {
+  std::string schema;
+  std::string view;   // the table's old name
+  std::string table;  // its new name
+};
+
+// The compatibility views of `db`, in schema and view order.
+std::vector<CompatibilityView> compatibility_views(const Database& db);
+
+// "table "public.orders" renamed from "purchases" (compatibility view "purchases"): contract pending".
+std::string describe(const CompatibilityView& view);
+
+// `db` without the view: as it will be after contract.
+void assume_contracted(Database& db, const CompatibilityView& view);
+
 }  // namespace pgshift::schemas

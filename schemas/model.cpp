@@ -230,11 +230,11 @@ bool operator==(const Table& a, const Table& b) {
   return std::tie(a.name, a.columns, a.primary_key, a.unique_constraints, a.check_constraints,
                   a.foreign_keys, a.indexes, a.triggers, a.partition_by, a.partition_of,
                   a.replica_identity, a.replica_identity_index, a.comment, a.backfill_batch_size,
-                  a.renamed_from) ==
+                  a.renamed_from, a.expand_contract) ==
          std::tie(b.name, b.columns, b.primary_key, b.unique_constraints, b.check_constraints,
                   b.foreign_keys, b.indexes, b.triggers, b.partition_by, b.partition_of,
                   b.replica_identity, b.replica_identity_index, b.comment, b.backfill_batch_size,
-                  b.renamed_from);
+                  b.renamed_from, b.expand_contract);
 }
 
 bool operator==(const Sequence& a, const Sequence& b) {
@@ -380,6 +380,7 @@ void remove_planning_hints(Database& db) {
     for (auto& table : schema.tables) {
       table.backfill_batch_size.reset();
       table.renamed_from.reset();
+      table.expand_contract = false;
       for (auto& column : table.columns) {
         column.backfill.reset();
         column.renamed_from.reset();

@@ -279,6 +279,10 @@ struct Table {
   // Planning hint (YAML only): rows per backfill batch for this table.
   std::optional<int64_t> backfill_batch_size;
   std::optional<std::string> renamed_from;  // planning hint (YAML only)
+  // Planning hint (YAML only), with renamed_from: the rename is made by
+  // expand and contract (issue 15): expand renames the table and leaves an
+  // updatable view under the old name, contract drops the view.
+  bool expand_contract = false;
 };
 bool operator==(const Table& a, const Table& b);
 
@@ -520,7 +524,8 @@ void canonicalize(Database& db);
 
 // Planning hints say how to get to the desired schema, not what it is (the
 // catalog never has them): resets every one of them (table renamed_from and
-// backfill_batch_size; column backfill, renamed_from, using, expand_contract).
+// backfill_batch_size, expand_contract; column backfill, renamed_from, using,
+// expand_contract).
 void remove_planning_hints(Database& db);
 
 // One violated invariant, with the object it concerns.

@@ -669,8 +669,9 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
   Fields fields(*this, entry.value, entry.path,
                 {"renamed_from", "comment", "columns", "primary_key", "unique", "checks",
                  "foreign_keys", "indexes", "triggers", "partition_by", "partition_of",
-                 "replica_identity", "backfill_batch_size"});
+                 "replica_identity", "backfill_batch_size", "expand_contract"});
   fields.optional_string("renamed_from", table.renamed_from);
+  fields.boolean("expand_contract", table.expand_contract);
   fields.optional_string("comment", table.comment);
   if (const Entry* columns = fields.find("columns")) {
     for (const auto& column : entries(columns->value, columns->path)) {
@@ -1303,7 +1304,7 @@ void Loader::load_hints_document(const std::string& file, const std::string& tex
       Table scratch{table_entry.key};
       Table* table = schema ? find_named(schema->tables, table_entry.key) : &scratch;
       Fields fields(*this, table_entry.value, table_entry.path,
-                    {"renamed_from", "backfill_batch_size", "columns"});
+                    {"renamed_from", "backfill_batch_size", "expand_contract", "columns"});
       if (!table) {
         error(table_entry.key_node, table_entry.path,
               "table " + quoted(schema_entry.key + "." + table_entry.key) + undefined +
@@ -1311,6 +1312,7 @@ void Loader::load_hints_document(const std::string& file, const std::string& tex
         continue;
       }
       fields.optional_string("renamed_from", table->renamed_from);
+      fields.boolean("expand_contract", table->expand_contract);
       if (const Entry* batch = fields.find("backfill_batch_size")) {
         table->backfill_batch_size = as_integer(batch->value, batch->path);
         if (table->backfill_batch_size && *table->backfill_batch_size <= 0) {

@@ -447,6 +447,7 @@ Node trigger_node(const std::string& schema, const Trigger& trigger) {
 Node table_node(const std::string& schema, const Table& table) {
   Node node = mapping(true);
   node.add_if("renamed_from", table.renamed_from);
+  if (table.expand_contract) node.add("expand_contract", leaf("true"));
   node.add_if("comment", table.comment);
   if (table.backfill_batch_size)
     node.add("backfill_batch_size", integer(*table.backfill_batch_size));

@@ -454,3 +454,55 @@ schemas:
   INFO(dir.read("again.sql"));
   CHECK(after.exit_code == 0);
 }
+
+TEST_CASE("a table renamed by expand/contract keeps its old name as an updatable view until "
+          "contract",
+          "[db][expand_contract]") {
+  TestDatabase db;
+  db.exec("CREATE SCHEMA app;"
+          "CREATE TABLE app.purchases (id bigint PRIMARY KEY, amount integer NOT NULL, "
+          "  created_at timestamptz NOT NULL DEFAULT now());"
+          "INSERT INTO app.purchases (id, amount) SELECT g, g FROM generate_series(1, 1000) g");
+  const TempDir dir;
+  const std::string json = plan_json(db, dir, R"yaml(
+schemas:
+  app:
+    tables:
+      orders:
+        renamed_from: purchases
+        expand_contract: true
+        primary_key: [id]
+        columns:
+          id: { type: bigint, nullable: false }
+          amount: { type: integer, nullable: false }
+          created_at: { type: timestamp with time zone, nullable: false, default: now() }
+)yaml");
+  INFO(json);
+  CHECK(contains(json, "uses table \\\"app.orders\\\" instead of \\\"purchases\\\""));
+  const CommandResult expand = apply_phase(db, dir, "expand");
+  INFO(expand.output);
+  REQUIRE(expand.exit_code == 0);
+  // Old code reads and writes through the old name, new code through the new one.
+  db.exec("INSERT INTO app.purchases (id, amount) VALUES (5001, 7)");
+  db.exec("UPDATE app.purchases SET amount = 8 WHERE id = 1");
+  db.exec("INSERT INTO app.orders (id, amount) VALUES (5002, 9)");
+  CHECK(db.scalar("SELECT count(*) FROM app.purchases") == "1002");
+  CHECK(db.scalar("SELECT amount FROM app.orders WHERE id = 1") == "8");
+  CHECK(db.scalar("SELECT created_at IS NOT NULL FROM app.orders WHERE id = 5001") == "t");
+  const CommandResult drift =
+      run_pgshift({"drift", "--db", db.url(), "--schema", dir.path() + "/schema.yaml"});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 2);
+  CHECK(contains(drift.output, "renamed from \"purchases\""));
+  CHECK_FALSE(contains(drift.output, "Unexpected"));
+  const CommandResult middle = replan(db, dir);
+  INFO(middle.output);
+  CHECK(middle.exit_code == 2);
+  CHECK(contains(dir.read("again.sql"), "DROP VIEW app.purchases"));
+  const CommandResult contract = apply_phase(db, dir, "contract");
+  INFO(contract.output);
+  REQUIRE(contract.exit_code == 0);
+  CHECK(db.scalar("SELECT to_regclass('app.purchases') IS NULL") == "t");
+  CHECK(db.scalar("SELECT count(*) FROM app.orders") == "1002");
+  CHECK(replan(db, dir).exit_code == 0);
+}

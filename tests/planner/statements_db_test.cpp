@@ -195,6 +195,7 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               "ALTER TABLE t.p ATTACH PARTITION t.p3 FOR VALUES FROM (100) TO (200)",
               {{Target::Relation, {"t.p3"}}, {Target::PartitionParent, {"t.p"}}}};
     case Statement::RenameTable:
+    case Statement::RenameTableBehindView:
       return {"", "ALTER TABLE t.a RENAME TO b", on_a()};
     case Statement::ReplicaIdentity:
       return {"", "ALTER TABLE t.a REPLICA IDENTITY FULL", on_a()};
@@ -358,6 +359,7 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               {{Target::Relation, {"t.v"}}}};
     case Statement::DropView:
     case Statement::DropViewToRecreate:
+    case Statement::DropCompatibilityView:
       return {
           "CREATE VIEW t.v AS SELECT id FROM t.a", "DROP VIEW t.v", {{Target::Relation, {"t.v"}}}};
     case Statement::CreateMaterializedView:

@@ -59,6 +59,8 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::DropGeneratedColumnToAddAgain:
     case Statement::DropTriggerToReplace:
     case Statement::DropViewToRecreate:
+    // The view expand left under a renamed table's old name: the table stays.
+    case Statement::DropCompatibilityView:
     case Statement::DropMaterializedViewToRecreate:
     // Relaxations: the object stays, new rows are merely allowed more.
     case Statement::DropDefault:
@@ -89,6 +91,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::CreatePartitionOf:
     case Statement::AttachPartition:
     case Statement::RenameTable:
+    case Statement::RenameTableBehindView:
     case Statement::ReplicaIdentity:
     case Statement::AddColumn:
     case Statement::AddColumnRewrite:
