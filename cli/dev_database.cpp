@@ -142,6 +142,10 @@ void carry_hints(const schemas::Database& desired, schemas::Database& canonical)
       if (!wanted) continue;
       table.backfill_batch_size = wanted->backfill_batch_size;
       table.renamed_from = wanted->renamed_from;
+      for (auto& policy : table.policies) {
+        const auto* source = schemas::find_named(wanted->policies, policy.name);
+        if (source) policy.renamed_from = source->renamed_from;
+      }
       for (auto& column : table.columns) {
         const schemas::Column* source = schemas::find_named(wanted->columns, column.name);
         if (!source) continue;
