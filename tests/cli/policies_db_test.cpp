@@ -275,3 +275,43 @@ TEST_CASE("a policy on a new column is created after it and dropped before it",
   CHECK(dropped.exit_code == 0);
   CHECK(policies_of(db) == "");
 }
+
+TEST_CASE("renamed_from renames a policy in place", "[cli][db][policies]") {
+  TestDatabase db;
+  TempDir dir;
+  REQUIRE(apply_schema(db, dir.write("a.yaml", schema_yaml(kTenantPolicy, kEnabled))).exit_code ==
+          0);
+  const std::string renamed = dir.write(
+      "b.yaml", schema_yaml("          tenant_rows:\n"
+                            "            renamed_from: tenant\n"
+                            "            using: tenant = current_tenant()\n"
+                            "            comment: one tenant's rows\n",
+                            kEnabled));
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", renamed});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 0);
+  CHECK(contains(planned.output, "ALTER POLICY tenant ON public.orders RENAME TO tenant_rows"));
+  CHECK_FALSE(contains(planned.output, "DROP POLICY"));
+  REQUIRE(apply_schema(db, renamed).exit_code == 0);
+  CHECK(contains(policies_of(db), "tenant_rows:*:true:(tenant = current_tenant())"));
+  CHECK(replan(db, renamed) == 0);
+}
+
+TEST_CASE("a type change of a column a kept policy uses is refused naming both",
+          "[cli][db][policies]") {
+  TestDatabase db;
+  TempDir dir;
+  REQUIRE(apply_schema(db, dir.write("a.yaml", schema_yaml(
+                                                   "          cheap:\n"
+                                                   "            using: amount < 10\n",
+                                                   kEnabled)))
+              .exit_code == 0);
+  std::string yaml = schema_yaml("          cheap:\n            using: amount < 10\n", kEnabled);
+  yaml.replace(yaml.find("amount: numeric"), 15, "amount: bigint");
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", dir.write("b.yaml", yaml)});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 1);
+  CHECK(contains(planned.output, "cannot change the type of column \"amount\" of table "
+                                 "\"public.orders\": policy \"cheap\" of table \"public.orders\" "
+                                 "uses it"));
+}
