@@ -110,6 +110,15 @@ void add(Digest& digest, const schemas::Table& table) {
                    trigger.for_each_row, trigger.function, trigger.arguments, trigger.when,
                    trigger.comment);
   }
+  // Only when present, so that the digests of tables without them stay as
+  // they were before policies were modelled.
+  for (const auto& policy : table.policies) {
+    digest.add_all("policy", policy.name, policy.command, policy.permissive, policy.roles,
+                   policy.using_expr, policy.with_check, policy.comment, policy.renamed_from);
+  }
+  if (table.row_security.enabled || table.row_security.forced) {
+    digest.add_all("row security", table.row_security.enabled, table.row_security.forced);
+  }
   digest.add(table.partition_by.has_value());
   if (const auto& by = table.partition_by) digest.add_all(by->strategy, by->key);
   digest.add(table.partition_of.has_value());

@@ -89,7 +89,8 @@ constexpr const char* kTablesQuery =
     "  CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
     "  CASE WHEN c.relreplident = 'i' THEN (SELECT ic.relname FROM pg_index i "
     "    JOIN pg_class ic ON ic.oid = i.indexrelid "
-    "    WHERE i.indrelid = c.oid AND i.indisreplident) END "
+    "    WHERE i.indrelid = c.oid AND i.indisreplident) END, "
+    "  c.relrowsecurity, c.relforcerowsecurity "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid "
     "LEFT JOIN pg_class pc ON pc.oid = inh.inhparent "
@@ -227,6 +228,24 @@ constexpr const char* kTriggersQuery =
     "  AND d.classoid = 'pg_trigger'::regclass AND d.objsubid = 0 "
     "WHERE NOT t.tgisinternal AND @tgparentid@ = 0 AND c.relkind IN ('r', 'p') "
     "  AND n.nspname = ANY($1::text[])";
+
+// Row-level security policies (PostgreSQL 9.5+; AS RESTRICTIVE, polpermissive,
+// 10+). polcmd: r SELECT, a INSERT, w UPDATE, d DELETE, * ALL. polroles holds
+// role OIDs, 0 for PUBLIC; the names are sorted by canonicalize().
+constexpr const char* kPoliciesQuery =
+    "SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive, "
+    "  ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'public' ELSE a.rolname END "
+    "    FROM unnest(p.polroles) r(oid) LEFT JOIN pg_roles a ON a.oid = r.oid), "
+    "  pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), "
+    "  d.description "
+    "FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_description d ON d.objoid = p.oid "
+    "  AND d.classoid = 'pg_policy'::regclass AND d.objsubid = 0 "
+    "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[])";
+
+// Every role: a policy names roles, which live outside any database.
+constexpr const char* kRolesQuery = "SELECT rolname FROM pg_roles";
 
 // Sequences with their owner: deptype 'i' for an identity column's sequence,
 // 'a' for OWNED BY. last_value is NULL until nextval() has been called.
@@ -673,6 +692,7 @@ class CatalogRead {
     read_views();
     read_indexes();
     read_triggers();
+    read_policies();
     read_sequences();
     read_enums();
     read_domains();
@@ -682,6 +702,7 @@ class CatalogRead {
     read_binary_casts();
     read_dependencies();
     read_volatile_defaults();
+    read_roles();
     read_unmodelled_objects();
     tx_.commit();
     return assemble();
@@ -829,6 +850,8 @@ class CatalogRead {
       if (table.replica_identity == schemas::ReplicaIdentity::UsingIndex) {
         table.replica_identity_index = optional_text(row[12]);
       }
+      table.row_security.enabled = row[13].as<bool>();
+      table.row_security.forced = row[14].as<bool>();
       tables_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
     }
   }
@@ -1077,6 +1100,44 @@ class CatalogRead {
       trigger.when = optional_text(row[7]);
       trigger.comment = optional_text(row[8]);
       owner->triggers.push_back(std::move(trigger));
+    }
+  }
+
+  void read_policies() {
+    for (const auto& row : query("policies", kPoliciesQuery)) {
+      auto* owner = table(row[0].as<pqxx::oid>());
+      if (owner == nullptr) continue;
+      schemas::Policy policy;
+      policy.name = row[1].as<std::string>();
+      switch (char_of(row[2])) {
+        case 'r':
+          policy.command = schemas::PolicyCommand::Select;
+          break;
+        case 'a':
+          policy.command = schemas::PolicyCommand::Insert;
+          break;
+        case 'w':
+          policy.command = schemas::PolicyCommand::Update;
+          break;
+        case 'd':
+          policy.command = schemas::PolicyCommand::Delete;
+          break;
+        default:
+          policy.command = schemas::PolicyCommand::All;
+          break;
+      }
+      policy.permissive = row[3].as<bool>();
+      policy.roles = text_array(row[4]);
+      policy.using_expr = optional_text(row[5]);
+      policy.with_check = optional_text(row[6]);
+      policy.comment = optional_text(row[7]);
+      owner->policies.push_back(std::move(policy));
+    }
+  }
+
+  void read_roles() {
+    for (const auto& row : query_server("roles", kRolesQuery)) {
+      facts_.roles.insert(row[0].as<std::string>());
     }
   }
 

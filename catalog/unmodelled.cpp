@@ -46,19 +46,6 @@ struct Query {
 };
 
 constexpr Query kQueries[] = {
-    {"row-level security", 0,
-     "SELECT 'policy', n.nspname, c.relname, p.polname, "
-     "  'FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' "
-     "    WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END "
-     "  || CASE WHEN p.polpermissive THEN '' ELSE ', AS RESTRICTIVE' END "
-     "FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
-     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE" PGSHIFT_MANAGED_RELATION
-     "UNION ALL "
-     "SELECT 'row level security', n.nspname, c.relname, '', "
-     "  concat_ws(', ', CASE WHEN c.relrowsecurity THEN 'ENABLE' END, "
-     "    CASE WHEN c.relforcerowsecurity THEN 'FORCE' END) " PGSHIFT_RELATION
-     "WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND" PGSHIFT_MANAGED_RELATION},
-
     {"privileges", 0,
      "SELECT 'privileges', n.nspname, c.relname, '', array_to_string(c.relacl, ', ') "
      PGSHIFT_RELATION "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND"

@@ -6,7 +6,6 @@
 // diagnostic per object (an error with --strict) and `drift` reports them.
 //
 // Reported (each checked against what catalog/reader.cpp reads):
-//   - row-level security: policies, ENABLE / FORCE ROW LEVEL SECURITY;
 //   - privileges differing from the owner's default (acldefault) or, for
 //     objects initdb made (the `public` schema), from pg_init_privs: on
 //     relations, columns, functions, schemas and types; default privileges;

@@ -143,6 +143,10 @@ void carry_hints(const schemas::Database& desired, schemas::Database& canonical)
       table.backfill_batch_size = wanted->backfill_batch_size;
       table.renamed_from = wanted->renamed_from;
       table.expand_contract = wanted->expand_contract;
+      for (auto& policy : table.policies) {
+        const auto* source = schemas::find_named(wanted->policies, policy.name);
+        if (source) policy.renamed_from = source->renamed_from;
+      }
       for (auto& column : table.columns) {
         const schemas::Column* source = schemas::find_named(wanted->columns, column.name);
         if (!source) continue;

@@ -762,6 +762,14 @@ class Linter {
         parts.push_back({Statement::DropExpression, {table}, "", {}, "", ""});
       } else if (subtype == "AT_ReplicaIdentity") {
         parts.push_back({Statement::ReplicaIdentity, {table}, "", {}, "", ""});
+      } else if (subtype == "AT_EnableRowSecurity") {
+        parts.push_back({Statement::EnableRowSecurity, {table}, "", {}, "", ""});
+      } else if (subtype == "AT_DisableRowSecurity") {
+        parts.push_back({Statement::DisableRowSecurity, {table}, "", {}, "", ""});
+      } else if (subtype == "AT_ForceRowSecurity") {
+        parts.push_back({Statement::ForceRowSecurity, {table}, "", {}, "", ""});
+      } else if (subtype == "AT_NoForceRowSecurity") {
+        parts.push_back({Statement::NoForceRowSecurity, {table}, "", {}, "", ""});
       } else if (subtype == "AT_AttachPartition") {
         Targets targets{relation(member(member(member(cmd, "def"), "PartitionCmd"), "name"))};
         targets.parent = table;
@@ -812,6 +820,13 @@ class Linter {
         names.pop_back();
         parts.push_back({Statement::DropTrigger, {relation(names)},
                          "DROP TRIGGER \"" + trigger + "\"", {advice}, "", ""});
+      } else if (type == "OBJECT_POLICY" && names.size() >= 2) {
+        // Whether the policy is restrictive is not in the file: judged as a
+        // permissive one's drop (data_loss).
+        const std::string policy = names.back();
+        names.pop_back();
+        parts.push_back({Statement::DropPolicy, {relation(names)},
+                         "DROP POLICY \"" + policy + "\"", {advice}, "", ""});
       } else {
         const std::map<std::string, Statement> kObjects = {
             {"OBJECT_SCHEMA", Statement::DropSchema},     {"OBJECT_EXTENSION", Statement::DropExtension},
@@ -1001,6 +1016,8 @@ class Linter {
         parts.push_back({Statement::RenameIndex, targets, "", {}, "", ""});
       } else if (type == "OBJECT_TABCONSTRAINT") {
         parts.push_back({Statement::RenameConstraint, {table}, "", {}, "", ""});
+      } else if (type == "OBJECT_POLICY") {
+        parts.push_back({Statement::RenamePolicy, {table}, "", {}, "", ""});
       } else {
         note_unjudged("RENAME of a " + words_of(type) + " is not a statement pgshift plans");
       }
@@ -1026,6 +1043,10 @@ class Linter {
       } else if (kind == "AlterSeqStmt") {
         parts.push_back({Statement::AlterSequence, {relation(member(node, "sequence"))}, "", {}, "",
                          ""});
+      } else if (kind == "CreatePolicyStmt") {
+        parts.push_back({Statement::CreatePolicy, {relation(member(node, "table"))}, "", {}, "", ""});
+      } else if (kind == "AlterPolicyStmt") {
+        parts.push_back({Statement::AlterPolicy, {relation(member(node, "table"))}, "", {}, "", ""});
       } else if (kind == "CreateTrigStmt") {
         parts.push_back({flag(node, "replace") ? Statement::CreateOrReplaceTrigger
                                                : Statement::CreateTrigger,
@@ -1093,7 +1114,9 @@ class Linter {
       parts.push_back({Statement::CommentOnTableMember,
                        {relation(std::vector<std::string>(names.begin(), names.end() - 1))}, "", {},
                        "", ""});
-    } else if ((type == "OBJECT_TABCONSTRAINT" || type == "OBJECT_TRIGGER") && names.size() >= 2) {
+    } else if ((type == "OBJECT_TABCONSTRAINT" || type == "OBJECT_TRIGGER" ||
+                type == "OBJECT_POLICY") &&
+               names.size() >= 2) {
       parts.push_back({Statement::CommentOnTableMember,
                        {relation(std::vector<std::string>(names.begin(), names.end() - 1))}, "", {},
                        "", ""});
@@ -1292,6 +1315,13 @@ class Linter {
       add_finding(rule, (part.what.empty() ? std::string(planner::statement_name(part.kind)) : part.what) +
                             " removes data or a definition for good (data_loss)",
                   part.alternative, Hazard::DataLoss);
+    }
+    if (has(Hazard::AccessWidened)) {
+      add_finding("access-widened",
+                  (part.what.empty() ? std::string(planner::statement_name(part.kind)) : part.what) +
+                      " loosens row-level security: rows reach roles the policies kept out "
+                      "(access_widened)",
+                  part.alternative, Hazard::AccessWidened);
     }
   }
 

@@ -51,6 +51,7 @@ int kind_rank(schemas::ObjectKind kind) {
     case schemas::ObjectKind::Index:
       return 14;
     case schemas::ObjectKind::Trigger:
+    case schemas::ObjectKind::Policy:
       return 15;
     case schemas::ObjectKind::View:
       return 16;

@@ -220,6 +220,12 @@ void plan_foreign_keys(TableContext& table);
 // rules_triggers.cpp
 void plan_triggers(TableContext& table);
 
+// rules_policies.cpp: policies and ENABLE / FORCE ROW LEVEL SECURITY.
+void plan_policies(TableContext& table);
+// Tokens of the routines of `db` an expression may call ("func:s.f"), by
+// name (a heuristic that only adds ordering edges).
+std::vector<std::string> routine_tokens(const schemas::Database& db, const std::string& expression);
+
 // rules_tables.cpp: replica identity and the table's comment.
 void plan_table_attributes(TableContext& table);
 

@@ -77,6 +77,14 @@ std::string refusal(const schemas::Table& table, const schemas::Column& column,
              "of its own)";
     }
   }
+  for (const auto& policy : table.policies) {
+    const auto uses = [&](const std::optional<std::string>& text) {
+      return text && expression_words(*text).count(column.name) != 0;
+    };
+    if (uses(policy.using_expr) || uses(policy.with_check)) {
+      return "policy \"" + policy.name + "\" uses it (the old column could not be dropped)";
+    }
+  }
   const std::string sync = truncate_name(schemas::kSyncTriggerPrefix + shadow);
   for (const auto& trigger : table.triggers) {
     if (trigger.name == sync) continue;

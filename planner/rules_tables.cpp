@@ -170,6 +170,7 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
   plan_relation_indexes(builder, schema, desired.name, nullptr, desired.indexes, false,
                         desired.partition_by.has_value());
   plan_triggers(table);
+  plan_policies(table);
   plan_table_attributes(table);
 }
 
@@ -220,6 +221,14 @@ void drop_table(Builder& builder, const std::string& schema, const schemas::Tabl
     draft.releases.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
   }
   for (const auto& trigger : current.triggers) draft.releases.push_back("func:" + trigger.function);
+  for (const auto& policy : current.policies) {
+    for (const auto& text : {policy.using_expr, policy.with_check}) {
+      if (!text) continue;
+      for (auto& token : routine_tokens(builder.current(), *text)) {
+        draft.releases.push_back(std::move(token));
+      }
+    }
+  }
   for (const auto& index : current.indexes)
     draft.provides.push_back("name:" + schema + "." + index.name);
   builder.add(std::move(draft));
@@ -290,6 +299,7 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
   plan_relation_indexes(builder, schema, desired.name, &current.indexes, desired.indexes,
                         table.populated, desired.partition_by.has_value());
   plan_triggers(table);
+  plan_policies(table);
   plan_table_attributes(table);
 }
 

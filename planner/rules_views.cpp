@@ -95,6 +95,7 @@ std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency
     case ObjectKind::Domain:
     case ObjectKind::CompositeType:
     case ObjectKind::Trigger:
+    case ObjectKind::Policy:
       break;
   }
   return {};

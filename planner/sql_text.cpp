@@ -160,6 +160,40 @@ std::string trigger_sql(const std::string& relation, const schemas::Trigger& tri
          (server_version_num >= 110000 ? " EXECUTE FUNCTION " : " EXECUTE PROCEDURE ") +
          quote_dotted(trigger.function) + "(" + arguments + ")";
 }
+std::string policy_roles_sql(const std::vector<std::string>& roles) {
+  std::string text;
+  for (const auto& role : roles) {
+    if (!text.empty()) text += ", ";
+    text += role == schemas::kPublicRole ? std::string("PUBLIC") : quote_ident(role);
+  }
+  return text.empty() ? "PUBLIC" : text;
+}
+
+std::string policy_sql(const std::string& relation, const schemas::Policy& policy) {
+  std::string text = "CREATE POLICY " + quote_ident(policy.name) + " ON " + relation;
+  if (!policy.permissive) text += " AS RESTRICTIVE";
+  switch (policy.command) {
+    case schemas::PolicyCommand::All:
+      break;
+    case schemas::PolicyCommand::Select:
+      text += " FOR SELECT";
+      break;
+    case schemas::PolicyCommand::Insert:
+      text += " FOR INSERT";
+      break;
+    case schemas::PolicyCommand::Update:
+      text += " FOR UPDATE";
+      break;
+    case schemas::PolicyCommand::Delete:
+      text += " FOR DELETE";
+      break;
+  }
+  text += " TO " + policy_roles_sql(policy.roles);
+  if (policy.using_expr) text += " USING (" + *policy.using_expr + ")";
+  if (policy.with_check) text += " WITH CHECK (" + *policy.with_check + ")";
+  return text;
+}
+
 std::string replica_identity_sql(const schemas::Table& table) {
   switch (table.replica_identity) {
     case schemas::ReplicaIdentity::Default:

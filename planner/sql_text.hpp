@@ -39,6 +39,11 @@ std::string partition_by_sql(const schemas::PartitionBy& partition_by);
 // CREATE [OR REPLACE] TRIGGER ... ON relation; EXECUTE PROCEDURE before 11.
 std::string trigger_sql(const std::string& relation, const schemas::Trigger& trigger,
                         bool or_replace, int server_version_num);
+// CREATE POLICY name ON relation [AS RESTRICTIVE] [FOR cmd] [TO roles]
+// [USING (...)] [WITH CHECK (...)].
+std::string policy_sql(const std::string& relation, const schemas::Policy& policy);
+// "PUBLIC" or the quoted role names, comma-separated.
+std::string policy_roles_sql(const std::vector<std::string>& roles);
 // "REPLICA IDENTITY ...".
 std::string replica_identity_sql(const schemas::Table& table);
 // One key of an index: column or (expression), collation, opclass, order.

@@ -21,6 +21,8 @@ using plans::LockMode;
 //   [sequence]   src/backend/commands/sequence.c.
 //   [indexcmds]  src/backend/commands/indexcmds.c (DefineIndex).
 //   [trigger]    src/backend/commands/trigger.c.
+//   [policy]     src/backend/commands/policy.c (CreatePolicy, AlterPolicy,
+//                rename_policy, RemovePolicyById).
 //   [comment]    src/backend/commands/comment.c, CommentObject.
 //   [view]       src/backend/commands/view.c, DefineView.
 //   [mvcc]       doc/src/sgml/mvcc.sgml, "Table-Level Locks": which command
@@ -425,6 +427,44 @@ StatementRow statement_row(Statement statement, int version) {
       return row({{Target::Relation, kAccessExclusive}});
 
     // -----------------------------------------------------------------------
+    // Row-level security.
+    // -----------------------------------------------------------------------
+    // [policy] CreatePolicy, AlterPolicy and rename_policy open the table
+    // AccessExclusiveLock (RangeVarGetRelidExtended / table_open); catalog
+    // only. A policy's expressions are parsed: the tables they read get
+    // ACCESS SHARE, not listed.
+    case Statement::CreatePolicy:
+    case Statement::AlterPolicy:
+    case Statement::RenamePolicy:
+      return row({{Target::Relation, kAccessExclusive}});
+    // [policy] RemovePolicyById: AccessExclusiveLock on the table. A
+    // permissive policy dropped narrows access (fewer rows pass); the
+    // definition is gone.
+    case Statement::DropPolicy:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DataLoss});
+    // A restrictive policy dropped lets through every row it held back.
+    case Statement::DropRestrictivePolicy:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DataLoss, Hazard::AccessWidened});
+    // Dropped to be created again in the same transaction (a changed command
+    // or kind, which ALTER POLICY cannot change): no session sees the gap.
+    case Statement::DropPolicyToReplace:
+      return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] AT_EnableRowSecurity, AT_DisableRowSecurity,
+    // AT_ForceRowSecurity, AT_NoForceRowSecurity: AccessExclusiveLock;
+    // catalog only (relrowsecurity, relforcerowsecurity).
+    case Statement::EnableRowSecurity:
+    case Statement::ForceRowSecurity:
+      return row({{Target::Relation, kAccessExclusive}});
+    // The policies stop applying (to anyone; to the owner): every row reaches
+    // every role with the table privileges.
+    case Statement::DisableRowSecurity:
+    case Statement::NoForceRowSecurity:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::AccessWidened});
+
+    // -----------------------------------------------------------------------
     // Views and materialized views.
     // -----------------------------------------------------------------------
     // [view] DefineView -> DefineVirtualRelation: CREATE OR REPLACE on an
@@ -462,7 +502,7 @@ StatementRow statement_row(Statement statement, int version) {
     // COMMENT ON INDEX: the index, not its table.
     case Statement::CommentOnIndex:
       return row({{Target::Index, LockMode::ShareUpdateExclusive}});
-    // COMMENT ON COLUMN / CONSTRAINT ... ON / TRIGGER ... ON: the table
+    // COMMENT ON COLUMN / CONSTRAINT ... ON / TRIGGER ... ON / POLICY ... ON: the table
     // (get_object_address_attribute, get_object_address_relobject).
     case Statement::CommentOnTableMember:
       return row({{Target::Relation, LockMode::ShareUpdateExclusive}});

@@ -119,6 +119,17 @@ namespace pgshift::planner {
   X(CreateOrReplaceTrigger, "create_or_replace_trigger")                           \
   X(DropTrigger, "drop_trigger")                                                   \
   X(DropTriggerToReplace, "drop_trigger_to_replace")                               \
+  /* Row-level security */                                                          \
+  X(CreatePolicy, "create_policy")                                                 \
+  X(AlterPolicy, "alter_policy")                                                   \
+  X(RenamePolicy, "rename_policy")                                                 \
+  X(DropPolicy, "drop_policy")                                                     \
+  X(DropRestrictivePolicy, "drop_restrictive_policy")                              \
+  X(DropPolicyToReplace, "drop_policy_to_replace")                                 \
+  X(EnableRowSecurity, "enable_row_security")                                      \
+  X(DisableRowSecurity, "disable_row_security")                                    \
+  X(ForceRowSecurity, "force_row_security")                                        \
+  X(NoForceRowSecurity, "no_force_row_security")                                   \
   /* Views */                                                                      \
   X(CreateView, "create_view")                                                     \
   X(ReplaceView, "replace_view")                                                   \

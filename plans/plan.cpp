@@ -159,6 +159,8 @@ const char* hazard_name(Hazard hazard) {
       return "dependent_recreated";
     case Hazard::EmptiesSchema:
       return "empties_schema";
+    case Hazard::AccessWidened:
+      return "access_widened";
   }
   return "";
 }

@@ -109,11 +109,12 @@ enum class Hazard {
   NonTransactional,     // cannot run in a transaction; a failure leaves partial state
   DependentRecreated,   // a view is dropped and recreated around a change
   EmptiesSchema,        // drops every table of a managed schema (often the wrong file)
+  AccessWidened,        // row-level security loosened: rows reach roles the policies kept out
 };
-inline constexpr std::array<Hazard, 8> kAllHazards = {
+inline constexpr std::array<Hazard, 9> kAllHazards = {
     Hazard::DataLoss,         Hazard::TableRewrite,     Hazard::AccessExclusiveScan,
     Hazard::Rename,           Hazard::EnumValueRemoval, Hazard::NonTransactional,
-    Hazard::DependentRecreated, Hazard::EmptiesSchema};
+    Hazard::DependentRecreated, Hazard::EmptiesSchema, Hazard::AccessWidened};
 const char* hazard_name(Hazard hazard);  // "data_loss", ...
 
 // One relation locked by a step.

@@ -11,7 +11,8 @@ namespace {
 
 const std::set<std::string> kKinds = {
     "schema", "table",    "view",       "materialized_view", "sequence", "type",
-    "function", "index",  "constraint", "trigger",           "column",   "extension"};
+    "function", "index",  "constraint", "trigger",           "column",   "extension",
+    "policy"};
 
 struct Pattern {
   std::string kind;  // empty: any top-level kind
@@ -63,7 +64,7 @@ std::vector<IgnorePatternError> check_ignore_patterns(const std::vector<std::str
       errors.push_back({text, "unknown object kind \"" + pattern.kind +
                                   "\" in ignore pattern; expected one of schema, table, view, "
                                   "materialized_view, sequence, type, function, index, "
-                                  "constraint, trigger, column, extension"});
+                                  "constraint, trigger, column, extension, policy"});
     } else if (pattern.glob.empty()) {
       errors.push_back({text, "empty ignore pattern"});
     }
@@ -105,6 +106,7 @@ void remove_ignored(Database& db, const std::vector<std::string>& patterns) {
       erase_if(table.check_constraints, nested("constraint"));
       erase_if(table.foreign_keys, nested("constraint"));
       erase_if(table.triggers, nested("trigger"));
+      erase_if(table.policies, nested("policy"));
       erase_if(table.columns, [&](const Column& column) {
         return matcher.matches("column", prefix + table.name + "." + column.name, false);
       });

@@ -44,6 +44,8 @@ const char* object_kind_name(ObjectKind kind) {
       return "procedure";
     case ObjectKind::Trigger:
       return "trigger";
+    case ObjectKind::Policy:
+      return "policy";
   }
   return "object";
 }
@@ -217,6 +219,17 @@ bool operator==(const Trigger& a, const Trigger& b) {
                                                  b.comment);
 }
 
+bool operator==(const Policy& a, const Policy& b) {
+  return std::tie(a.name, a.command, a.permissive, a.roles, a.using_expr, a.with_check, a.comment,
+                  a.renamed_from) == std::tie(b.name, b.command, b.permissive, b.roles,
+                                              b.using_expr, b.with_check, b.comment,
+                                              b.renamed_from);
+}
+
+bool operator==(const RowSecurity& a, const RowSecurity& b) {
+  return std::tie(a.enabled, a.forced) == std::tie(b.enabled, b.forced);
+}
+
 bool operator==(const PartitionBy& a, const PartitionBy& b) {
   return std::tie(a.strategy, a.key) == std::tie(b.strategy, b.key);
 }
@@ -228,11 +241,12 @@ bool operator==(const PartitionOf& a, const PartitionOf& b) {
 
 bool operator==(const Table& a, const Table& b) {
   return std::tie(a.name, a.columns, a.primary_key, a.unique_constraints, a.check_constraints,
-                  a.foreign_keys, a.indexes, a.triggers, a.partition_by, a.partition_of,
-                  a.replica_identity, a.replica_identity_index, a.comment, a.backfill_batch_size,
-                  a.renamed_from, a.expand_contract) ==
+                  a.foreign_keys, a.indexes, a.triggers, a.policies, a.row_security,
+                  a.partition_by, a.partition_of, a.replica_identity, a.replica_identity_index,
+                  a.comment, a.backfill_batch_size, a.renamed_from, a.expand_contract) ==
          std::tie(b.name, b.columns, b.primary_key, b.unique_constraints, b.check_constraints,
-                  b.foreign_keys, b.indexes, b.triggers, b.partition_by, b.partition_of,
+                  b.foreign_keys, b.indexes, b.triggers, b.policies, b.row_security,
+                  b.partition_by, b.partition_of,
                   b.replica_identity, b.replica_identity_index, b.comment, b.backfill_batch_size,
                   b.renamed_from, b.expand_contract);
 }
@@ -387,6 +401,7 @@ void remove_planning_hints(Database& db) {
         column.using_expr.reset();
         column.expand_contract.reset();
       }
+      for (auto& policy : table.policies) policy.renamed_from.reset();
     }
   }
 }
@@ -405,6 +420,12 @@ void canonicalize(Database& db) {
       sort_by_name(table.foreign_keys);
       sort_by_name(table.indexes);
       sort_by_name(table.triggers);
+      sort_by_name(table.policies);
+      for (auto& policy : table.policies) {
+        std::sort(policy.roles.begin(), policy.roles.end());
+        policy.roles.erase(std::unique(policy.roles.begin(), policy.roles.end()),
+                           policy.roles.end());
+      }
     }
     sort_by_name(schema.views);
     sort_by_name(schema.materialized_views);
@@ -457,6 +478,7 @@ void validate_table(const Database& db, const Schema& schema, const Table& table
   report_duplicates(table.foreign_keys, ObjectKind::ForeignKey, sname, table.name, problems);
   report_duplicates(table.indexes, ObjectKind::Index, sname, table.name, problems);
   report_duplicates(table.triggers, ObjectKind::Trigger, sname, table.name, problems);
+  report_duplicates(table.policies, ObjectKind::Policy, sname, table.name, problems);
 
   if (table.primary_key) {
     ObjectId id{ObjectKind::PrimaryKey, sname, table.name, table.primary_key->name};

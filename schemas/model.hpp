@@ -54,6 +54,7 @@ enum class ObjectKind {
   Function,
   Procedure,
   Trigger,
+  Policy,
 };
 
 // Lower-case words as they appear in messages: "table", "foreign key", ...
@@ -245,6 +246,34 @@ struct Trigger {
 };
 bool operator==(const Trigger& a, const Trigger& b);
 
+// Row-level security: a policy of a table (CREATE POLICY). Which rows a
+// command may see (USING) and write (WITH CHECK), for which roles.
+enum class PolicyCommand { All, Select, Insert, Update, Delete };
+
+// The role list of a policy for every role (TO PUBLIC): the one name "public".
+inline constexpr const char* kPublicRole = "public";
+
+struct Policy {
+  std::string name;
+  PolicyCommand command = PolicyCommand::All;
+  bool permissive = true;  // false: AS RESTRICTIVE
+  // Role names, sorted; {"public"} (kPublicRole) for every role, the default.
+  std::vector<std::string> roles{kPublicRole};
+  std::optional<std::string> using_expr;  // USING (...): rows visible / targeted
+  std::optional<std::string> with_check;  // WITH CHECK (...): rows written
+  std::optional<std::string> comment;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only)
+};
+bool operator==(const Policy& a, const Policy& b);
+
+// ALTER TABLE ... ENABLE / FORCE ROW LEVEL SECURITY (relrowsecurity,
+// relforcerowsecurity). Both false: the default, policies are not applied.
+struct RowSecurity {
+  bool enabled = false;
+  bool forced = false;  // the table's owner is subject to the policies too
+};
+bool operator==(const RowSecurity& a, const RowSecurity& b);
+
 enum class PartitionStrategy { Range, List, Hash };
 
 struct PartitionBy {
@@ -271,6 +300,8 @@ struct Table {
   std::vector<ForeignKey> foreign_keys;
   std::vector<Index> indexes;  // indexes not backing a primary key or unique constraint
   std::vector<Trigger> triggers;
+  std::vector<Policy> policies;  // sorted by name
+  RowSecurity row_security;
   std::optional<PartitionBy> partition_by;  // this table is partitioned
   std::optional<PartitionOf> partition_of;  // this table is a partition
   ReplicaIdentity replica_identity = ReplicaIdentity::Default;
@@ -483,6 +514,9 @@ struct CatalogFacts {
   std::map<std::string, std::vector<ViewColumn>> view_columns;
   // What the model cannot hold, sorted by schema, relation, kind and name.
   std::vector<UnmodelledObject> unmodelled;
+  // Every role of the server (pg_roles.rolname): a policy may name only
+  // these. Empty for a model that did not come from a catalog.
+  std::set<std::string> roles;
   // Digest of the schema as read; a plan records it so the applier can refuse a
   // stale plan.
   std::string fingerprint;

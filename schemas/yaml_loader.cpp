@@ -205,6 +205,8 @@ class Loader {
   void load_indexes(const std::string& schema, const std::string& table, const Entry& entry,
                     std::vector<Index>& indexes);
   void load_triggers(const std::string& schema, const Entry& entry, Table& table);
+  void load_policies(const std::string& schema, const Entry& entry, Table& table);
+  void load_row_security(const Entry& entry, Table& table);
   void load_replica_identity(const Entry& entry, Table& table);
   void load_sequence(const std::string& schema, const Entry& entry, Schema& target);
   void load_enum(const std::string& schema, const Entry& entry, Schema& target);
@@ -520,6 +522,7 @@ bool Loader::define(const ObjectId& id, const Diagnostic& where) {
     case ObjectKind::Extension:
     case ObjectKind::Column:
     case ObjectKind::Trigger:
+    case ObjectKind::Policy:
       break;
   }
   for (const auto& space : namespaces) {
@@ -669,7 +672,8 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
   Fields fields(*this, entry.value, entry.path,
                 {"renamed_from", "comment", "columns", "primary_key", "unique", "checks",
                  "foreign_keys", "indexes", "triggers", "partition_by", "partition_of",
-                 "replica_identity", "backfill_batch_size", "expand_contract"});
+                 "replica_identity", "backfill_batch_size", "row_security", "policies",
+                 "expand_contract"});
   fields.optional_string("renamed_from", table.renamed_from);
   fields.boolean("expand_contract", table.expand_contract);
   fields.optional_string("comment", table.comment);
@@ -692,6 +696,10 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
     load_indexes(schema, table.name, *indexes, table.indexes);
   }
   if (const Entry* triggers = fields.find("triggers")) load_triggers(schema, *triggers, table);
+  if (const Entry* policies = fields.find("policies")) load_policies(schema, *policies, table);
+  if (const Entry* row_security = fields.find("row_security")) {
+    load_row_security(*row_security, table);
+  }
   if (const Entry* partition_by = fields.find("partition_by")) {
     Fields partition(*this, partition_by->value, partition_by->path, {"strategy", "key"});
     PartitionBy by;
@@ -1010,6 +1018,75 @@ void Loader::load_triggers(const std::string& schema, const Entry& entry, Table&
     fields.optional_string("comment", trigger.comment);
     table.triggers.push_back(trigger);
   }
+}
+
+void Loader::load_policies(const std::string& schema, const Entry& entry, Table& table) {
+  for (const auto& item : entries(entry.value, entry.path)) {
+    Policy policy{item.key};
+    define({ObjectKind::Policy, schema, table.name, policy.name}, place(item.key_node, item.path));
+    Fields fields(*this, item.value, item.path,
+                  {"command", "kind", "roles", "using", "with_check", "comment", "renamed_from"});
+    fields.keyword("command", detail::kPolicyCommands, policy.command, false);
+    fields.keyword("kind", detail::kPolicyKinds, policy.permissive, false);
+    if (const Entry* roles = fields.find("roles")) {
+      policy.roles = as_string_list(roles->value, roles->path);
+      for (size_t role_idx = 0; role_idx < policy.roles.size(); ++role_idx) {
+        std::string& role = policy.roles[role_idx];
+        const std::string path = item_path(roles->path, role_idx);
+        // PUBLIC is a keyword, in any case; a role cannot be named "public".
+        std::string lowered = role;
+        for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lowered == kPublicRole) role = kPublicRole;
+        if (role.empty()) {
+          error(roles->value[role_idx], path, "expected a role name, found """);
+        } else if (std::find(policy.roles.begin(), policy.roles.begin() + role_idx, role) !=
+                   policy.roles.begin() + role_idx) {
+          error(roles->value[role_idx], path, "role \"" + role + "\" is listed twice");
+        }
+      }
+      if (policy.roles.empty() && roles->value.IsSequence()) {
+        error(roles->value, roles->path,
+              "expected at least one role (public, the default, for every role)");
+      } else if (policy.roles.size() > 1 &&
+                 std::find(policy.roles.begin(), policy.roles.end(), kPublicRole) !=
+                     policy.roles.end()) {
+        error(roles->value, roles->path,
+              "public stands for every role: list it alone, or name the roles without it");
+      }
+    }
+    fields.optional_string("using", policy.using_expr);
+    fields.sql("using", SqlKind::Expression);
+    fields.optional_string("with_check", policy.with_check);
+    fields.sql("with_check", SqlKind::Expression);
+    // What CREATE POLICY refuses (policy.c): no USING for INSERT, no WITH
+    // CHECK for SELECT and DELETE.
+    if (policy.command == PolicyCommand::Insert && policy.using_expr) {
+      const Entry* using_entry = fields.find("using");
+      error(using_entry->key_node, using_entry->path,
+            "an insert policy has no USING expression (rows are only written): use with_check");
+    }
+    if ((policy.command == PolicyCommand::Select || policy.command == PolicyCommand::Delete) &&
+        policy.with_check) {
+      const Entry* check_entry = fields.find("with_check");
+      error(check_entry->key_node, check_entry->path,
+            std::string("a ") + detail::keyword_of(detail::kPolicyCommands, policy.command) +
+                " policy has no WITH CHECK expression (no row is written): use using");
+    }
+    fields.optional_string("comment", policy.comment);
+    fields.optional_string("renamed_from", policy.renamed_from);
+    table.policies.push_back(policy);
+  }
+}
+
+void Loader::load_row_security(const Entry& entry, Table& table) {
+  // `row_security: true` is short for {enabled: true}.
+  if (entry.value.IsScalar()) {
+    if (auto enabled = as_bool(entry.value, entry.path)) table.row_security.enabled = *enabled;
+    return;
+  }
+  Fields fields(*this, entry.value, entry.path, {"enabled", "forced"});
+  fields.boolean("enabled", table.row_security.enabled);
+  fields.boolean("forced", table.row_security.forced);
 }
 
 void Loader::load_replica_identity(const Entry& entry, Table& table) {

@@ -33,6 +33,12 @@ const Keywords<Volatility> kVolatilities = {{"immutable", Volatility::Immutable}
                                             {"stable", Volatility::Stable},
                                             {"volatile", Volatility::Volatile}};
 const Keywords<bool> kForEach = {{"row", true}, {"statement", false}};
+const Keywords<PolicyCommand> kPolicyCommands = {{"all", PolicyCommand::All},
+                                                 {"select", PolicyCommand::Select},
+                                                 {"insert", PolicyCommand::Insert},
+                                                 {"update", PolicyCommand::Update},
+                                                 {"delete", PolicyCommand::Delete}};
+const Keywords<bool> kPolicyKinds = {{"permissive", true}, {"restrictive", false}};
 const std::vector<std::pair<const char*, const char*>> kTriggerEvents = {
     {"insert", "INSERT"}, {"update", "UPDATE"}, {"delete", "DELETE"}, {"truncate", "TRUNCATE"}};
 

@@ -26,6 +26,8 @@ extern const Keywords<ReplicaIdentity> kReplicaIdentities;  // without UsingInde
 extern const Keywords<ArgMode> kArgModes;
 extern const Keywords<Volatility> kVolatilities;
 extern const Keywords<bool> kForEach;  // row: true, statement: false
+extern const Keywords<PolicyCommand> kPolicyCommands;
+extern const Keywords<bool> kPolicyKinds;  // permissive: true, restrictive: false
 // Trigger events: YAML word and model word, in the model's order.
 extern const std::vector<std::pair<const char*, const char*>> kTriggerEvents;
 

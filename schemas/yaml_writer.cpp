@@ -444,6 +444,20 @@ Node trigger_node(const std::string& schema, const Trigger& trigger) {
   return node;
 }
 
+Node policy_node(const Policy& policy) {
+  Node node = mapping();
+  if (policy.command != PolicyCommand::All) {
+    node.add("command", detail::keyword_of(detail::kPolicyCommands, policy.command));
+  }
+  if (!policy.permissive) node.add("kind", "restrictive");
+  if (policy.roles != std::vector<std::string>{kPublicRole}) node.add("roles", sequence(policy.roles));
+  node.add_if("using", policy.using_expr);
+  node.add_if("with_check", policy.with_check);
+  node.add_if("comment", policy.comment);
+  node.add_if("renamed_from", policy.renamed_from);
+  return node;
+}
+
 Node table_node(const std::string& schema, const Table& table) {
   Node node = mapping(true);
   node.add_if("renamed_from", table.renamed_from);
@@ -475,6 +489,15 @@ Node table_node(const std::string& schema, const Table& table) {
   for (const auto& trigger : table.triggers)
     triggers.add(trigger.name, trigger_node(schema, trigger));
   node.add_nonempty("triggers", triggers);
+  if (table.row_security.enabled || table.row_security.forced) {
+    Node row_security = mapping();
+    row_security.add("enabled", table.row_security.enabled ? "true" : "false");
+    if (table.row_security.forced) row_security.add("forced", "true");
+    node.add("row_security", row_security);
+  }
+  Node policies = mapping(true);
+  for (const auto& policy : table.policies) policies.add(policy.name, policy_node(policy));
+  node.add_nonempty("policies", policies);
   if (table.partition_by) {
     Node partition = mapping();
     partition.add("strategy",

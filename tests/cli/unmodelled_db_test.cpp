@@ -24,11 +24,10 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// A table pgshift models, with a policy and a grant it does not.
-constexpr const char* kPolicySql =
+// A table pgshift models, with a rule and a grant it does not.
+constexpr const char* kUnmodelledSql =
     "CREATE TABLE t (id int PRIMARY KEY, owner text);"
-    "ALTER TABLE t ENABLE ROW LEVEL SECURITY;"
-    "CREATE POLICY t_owner ON t USING (owner = current_user);"
+    "CREATE RULE t_keep AS ON DELETE TO t DO INSTEAD NOTHING;"
     "GRANT SELECT ON t TO PUBLIC";
 
 constexpr const char* kTableYaml = R"yaml(
@@ -42,34 +41,32 @@ schemas:
           owner: text
 )yaml";
 
-const char* const kPolicyText = "policy \"t_owner\" on \"public.t\" (FOR ALL)";
+const char* const kRuleText = "rule \"t_keep\" on \"public.t\" (ON DELETE)";
 
 TEST_CASE("inspect warns on stderr about each object it cannot write, and exits 0",
           "[cli][db]") {
   TestDatabase db;
   TempDir dir;
-  db.exec(kPolicySql);
+  db.exec(kUnmodelledSql);
   const auto result = run_pgshift({"inspect", "--db", db.url(), "-o", dir.path() + "/s.yaml"});
   INFO(result.output);
   CHECK(result.exit_code == 0);
-  CHECK(contains(result.output, std::string("pgshift inspect: warning: ") + kPolicyText +
+  CHECK(contains(result.output, std::string("pgshift inspect: warning: ") + kRuleText +
                                     " is not modelled by pgshift and is not in the YAML"));
-  CHECK(contains(result.output, "pgshift inspect: warning: row level security on \"public.t\" "
-                                "(ENABLE) is not modelled"));
   CHECK(contains(result.output, "pgshift inspect: warning: privileges on \"public.t\" ("));
   const std::string yaml = dir.read("s.yaml");
   CHECK(contains(yaml, "owner"));
-  CHECK_FALSE(contains(yaml, "t_owner"));
+  CHECK_FALSE(contains(yaml, "t_keep"));
 }
 
 TEST_CASE("plan carries a warning per unmodelled object in every rendering and --strict refuses",
           "[cli][db]") {
   TestDatabase db;
   TempDir dir;
-  db.exec(kPolicySql);
+  db.exec(kUnmodelledSql);
   const std::string yaml = dir.write("t.yaml", kTableYaml);
   const std::string warning =
-      std::string("the database has ") + kPolicyText + ", which pgshift does not model";
+      std::string("the database has ") + kRuleText + ", which pgshift does not model";
 
   const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", yaml});
   INFO(planned.output);
@@ -82,8 +79,8 @@ TEST_CASE("plan carries a warning per unmodelled object in every rendering and -
     const std::string text = dir.read(file);
     INFO(file << ": " << text);
     // Each rendering escapes names its own way (JSON quotes, Markdown's _).
-    CHECK(contains(text, "the database has policy "));
-    CHECK(contains(text, "(FOR ALL), which pgshift does not model"));
+    CHECK(contains(text, "the database has rule "));
+    CHECK(contains(text, "(ON DELETE), which pgshift does not model"));
   }
 
   const auto strict = run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--strict",
@@ -109,20 +106,20 @@ TEST_CASE("drift lists unmodelled objects as warnings and with --strict they are
           "[cli][db]") {
   TestDatabase db;
   TempDir dir;
-  db.exec(kPolicySql);
+  db.exec(kUnmodelledSql);
   const std::string yaml = dir.write("t.yaml", kTableYaml);
 
   const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", yaml});
   INFO(drift.output);
   CHECK(drift.exit_code == 0);
-  CHECK(contains(drift.output, std::string("warning: the database has ") + kPolicyText));
+  CHECK(contains(drift.output, std::string("warning: the database has ") + kRuleText));
   CHECK(contains(drift.output, "the database matches the schema; see the warnings below"));
   const auto markdown =
       run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "--format", "markdown"});
   INFO(markdown.output);
   CHECK(markdown.exit_code == 0);
   CHECK(contains(markdown.output, "**No drift**"));
-  CHECK(contains(markdown.output, "- **warning**: the database has policy "));
+  CHECK(contains(markdown.output, "- **warning**: the database has rule "));
 
   const auto strict = run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "--strict",
                                    "--format", "json"});
@@ -130,10 +127,9 @@ TEST_CASE("drift lists unmodelled objects as warnings and with --strict they are
   CHECK(strict.exit_code == 2);
   CHECK(contains(strict.output, "\"severity\": \"error\""));
   CHECK(contains(strict.output, std::string("refused: the database has ") +
-                                    "policy \\\"t_owner\\\" on \\\"public.t\\\""));
+                                    "rule \\\"t_keep\\\" on \\\"public.t\\\""));
 
-  db.exec("DROP POLICY t_owner ON t; ALTER TABLE t DISABLE ROW LEVEL SECURITY;"
-          "REVOKE SELECT ON t FROM PUBLIC");
+  db.exec("DROP RULE t_keep ON t; REVOKE SELECT ON t FROM PUBLIC");
   const auto clean = run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "--strict"});
   INFO(clean.output);
   CHECK(clean.exit_code == 0);
@@ -147,12 +143,12 @@ TEST_CASE("SQL files that create an unmodelled object are warned about: no plan 
   const std::string sql = dir.write(
       "schema.sql",
       "CREATE TABLE public.t (id int PRIMARY KEY, owner text);\n"
-      "CREATE POLICY t_owner ON public.t USING (owner = current_user);\n");
+      "CREATE RULE t_keep AS ON DELETE TO public.t DO INSTEAD NOTHING;\n");
   const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", sql});
   INFO(planned.output);
   CHECK(planned.exit_code == 0);
   CHECK(contains(planned.output, std::string("pgshift plan: warning: the desired state has ") +
-                                     kPolicyText +
+                                     kRuleText +
                                      ", which pgshift does not model and no plan creates"));
   CHECK(run_pgshift({"plan", "--db", db.url(), "--schema", sql, "--strict"}).exit_code == 1);
 }

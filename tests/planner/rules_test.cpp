@@ -777,3 +777,56 @@ TEST_CASE("a generated column made plain is DROP EXPRESSION on 13+ and refused o
         "cannot make generated column \"total\" of table \"public.users\" a plain column on "
         "PostgreSQL 12 (DROP EXPRESSION is 13+); add a new column and drop the old one");
 }
+
+namespace {
+
+schemas::Policy policy(const std::string& name, schemas::PolicyCommand command, bool permissive,
+                       const std::string& using_expr) {
+  schemas::Policy result{name, command, permissive};
+  result.using_expr = using_expr;
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("a policy's new command is a drop and a create in one transactional step",
+          "[planner][policies]") {
+  UsersCase c;
+  c.current.schemas[0].tables[0].policies = {
+      policy("own", schemas::PolicyCommand::All, true, "(email = CURRENT_USER)")};
+  c.desired_users().policies = {
+      policy("own", schemas::PolicyCommand::Select, true, "(email = CURRENT_USER)")};
+  const auto result = plan(c.current, c.desired);
+  REQUIRE(summaries(result) ==
+          std::vector<std::string>{"replace policy \"own\" of table \"public.users\""});
+  const auto& step = result.steps[0];
+  CHECK(step.statements ==
+        std::vector<std::string>{
+            "DROP POLICY own ON public.users",
+            "CREATE POLICY own ON public.users FOR SELECT TO PUBLIC USING ((email = CURRENT_USER))"});
+  CHECK(step.transactional);
+  CHECK(step.hazards.empty());
+  CHECK(step.locks[0].mode == LockMode::AccessExclusive);
+}
+
+TEST_CASE("new policies come before the row-level security that needs them, dropped ones after",
+          "[planner][policies]") {
+  UsersCase c;
+  c.current.schemas[0].tables[0].policies = {
+      policy("old", schemas::PolicyCommand::All, false, "true")};
+  c.desired_users().policies = {policy("own", schemas::PolicyCommand::All, true, "true")};
+  c.desired_users().row_security = {true, true};
+  const auto result = plan(c.current, c.desired);
+  REQUIRE(summaries(result) ==
+          std::vector<std::string>{
+              "create policy \"own\" of table \"public.users\"",
+              "set row-level security of table \"public.users\": enabled, forced",
+              "drop policy \"old\" of table \"public.users\""});
+  CHECK(result.steps[1].statements ==
+        std::vector<std::string>{"ALTER TABLE public.users ENABLE ROW LEVEL SECURITY",
+                                 "ALTER TABLE public.users FORCE ROW LEVEL SECURITY"});
+  // The restrictive policy's drop lets rows through.
+  CHECK(has_hazard(result.steps[2], Hazard::DataLoss));
+  CHECK(has_hazard(result.steps[2], Hazard::AccessWidened));
+  CHECK_FALSE(has_hazard(result.steps[1], Hazard::AccessWidened));
+}

@@ -351,6 +351,30 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::DropTriggerToReplace:
       return {"CREATE TRIGGER tr BEFORE INSERT ON t.a FOR EACH ROW EXECUTE PROCEDURE t.tf()",
               "DROP TRIGGER tr ON t.a", on_a()};
+    case Statement::CreatePolicy:
+      return {"", "CREATE POLICY pol ON t.a FOR SELECT TO PUBLIC USING (n > 0)", on_a()};
+    case Statement::AlterPolicy:
+      return {"CREATE POLICY pol ON t.a USING (n > 0)",
+              "ALTER POLICY pol ON t.a TO PUBLIC USING (n > 1) WITH CHECK (n > 2)", on_a()};
+    case Statement::RenamePolicy:
+      return {"CREATE POLICY pol ON t.a USING (n > 0)", "ALTER POLICY pol ON t.a RENAME TO pol2",
+              on_a()};
+    case Statement::DropPolicy:
+    case Statement::DropPolicyToReplace:
+      return {"CREATE POLICY pol ON t.a USING (n > 0)", "DROP POLICY pol ON t.a", on_a()};
+    case Statement::DropRestrictivePolicy:
+      return {"CREATE POLICY pol ON t.a AS RESTRICTIVE USING (n > 0)", "DROP POLICY pol ON t.a",
+              on_a()};
+    case Statement::EnableRowSecurity:
+      return {"", "ALTER TABLE t.a ENABLE ROW LEVEL SECURITY", on_a()};
+    case Statement::DisableRowSecurity:
+      return {"ALTER TABLE t.a ENABLE ROW LEVEL SECURITY",
+              "ALTER TABLE t.a DISABLE ROW LEVEL SECURITY", on_a()};
+    case Statement::ForceRowSecurity:
+      return {"", "ALTER TABLE t.a FORCE ROW LEVEL SECURITY", on_a()};
+    case Statement::NoForceRowSecurity:
+      return {"ALTER TABLE t.a FORCE ROW LEVEL SECURITY",
+              "ALTER TABLE t.a NO FORCE ROW LEVEL SECURITY", on_a()};
     case Statement::CreateView:
       return {"", "CREATE VIEW t.v AS SELECT id, v FROM t.a", {}};
     case Statement::ReplaceView:

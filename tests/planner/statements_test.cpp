@@ -39,6 +39,8 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::DropIndex:
     case Statement::DropIndexConcurrently:
     case Statement::DropTrigger:
+    case Statement::DropPolicy:
+    case Statement::DropRestrictivePolicy:
     case Statement::DropView:
     case Statement::DropMaterializedView:
       return true;
@@ -58,6 +60,7 @@ bool removes_data_or_definition(Statement statement) {
     // A generated column added again in the same ALTER TABLE, computed anew.
     case Statement::DropGeneratedColumnToAddAgain:
     case Statement::DropTriggerToReplace:
+    case Statement::DropPolicyToReplace:
     case Statement::DropViewToRecreate:
     // The view expand left under a renamed table's old name: the table stays.
     case Statement::DropCompatibilityView:
@@ -68,6 +71,10 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::AlterDomainDropNotNull:
     // A generated column becomes a plain one and keeps its stored values.
     case Statement::DropExpression:
+    // The policies stop applying; they are kept (access_widened says what
+    // changes).
+    case Statement::DisableRowSecurity:
+    case Statement::NoForceRowSecurity:
       return false;
     case Statement::CreateSchema:
     case Statement::CreateExtension:
@@ -126,6 +133,11 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::RenameIndex:
     case Statement::CreateTrigger:
     case Statement::CreateOrReplaceTrigger:
+    case Statement::CreatePolicy:
+    case Statement::AlterPolicy:
+    case Statement::RenamePolicy:
+    case Statement::EnableRowSecurity:
+    case Statement::ForceRowSecurity:
     case Statement::CreateView:
     case Statement::ReplaceView:
     case Statement::CreateMaterializedView:
@@ -247,4 +259,31 @@ TEST_CASE("ADD VALUE runs in a transaction from PostgreSQL 12 only", "[planner][
   CHECK_FALSE(statement_row(Statement::AlterEnumAddValue, 110000).transactional);
   CHECK(has(statement_row(Statement::AlterEnumAddValue, 110000).hazards, Hazard::NonTransactional));
   CHECK(statement_row(Statement::AlterEnumAddValue, 120000).transactional);
+}
+
+TEST_CASE("loosening row-level security carries access_widened, tightening it does not",
+          "[planner][statements]") {
+  for (const int version : kVersions) {
+    INFO(version);
+    for (const Statement statement : {Statement::DisableRowSecurity, Statement::NoForceRowSecurity,
+                                      Statement::DropRestrictivePolicy}) {
+      CHECK(has(statement_row(statement, version).hazards, Hazard::AccessWidened));
+    }
+    // A permissive policy dropped lets fewer rows through; replaced in one
+    // transaction, nothing is seen without it.
+    for (const Statement statement :
+         {Statement::EnableRowSecurity, Statement::ForceRowSecurity, Statement::CreatePolicy,
+          Statement::AlterPolicy, Statement::DropPolicy, Statement::DropPolicyToReplace}) {
+      CHECK_FALSE(has(statement_row(statement, version).hazards, Hazard::AccessWidened));
+    }
+  }
+}
+
+TEST_CASE("policy statements lock their table ACCESS EXCLUSIVE", "[planner][locks]") {
+  for (const Statement statement :
+       {Statement::CreatePolicy, Statement::AlterPolicy, Statement::RenamePolicy,
+        Statement::DropPolicy, Statement::EnableRowSecurity, Statement::NoForceRowSecurity}) {
+    CHECK(mode_on(statement, Target::Relation, 110000) == LockMode::AccessExclusive);
+    CHECK(statement_row(statement, 150000).transactional);
+  }
 }

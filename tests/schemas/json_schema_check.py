@@ -18,6 +18,11 @@ import yaml
 # Documents the loader refuses, and the reason the schema must refuse them too.
 INVALID = {
     "unknown top-level key": "schemaz: {}\n",
+    "a policy of an unknown command": (
+        "schemas:\n  public:\n    tables:\n      t:\n        policies:\n"
+        "          p: { command: upsert }\n"),
+    "row_security given as a string": (
+        "schemas:\n  public:\n    tables:\n      t:\n        row_security: \"yes\"\n"),
     "unknown column key": (
         "schemas:\n  public:\n    tables:\n      t:\n        columns:\n"
         "          id: { type: int, nulable: false }\n"),

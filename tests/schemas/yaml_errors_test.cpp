@@ -460,3 +460,43 @@ TEST_CASE("a function in C or PL/Perl is refused at its language: creating it ru
                        "body: \"BEGIN { system('id') } 1\" } } } }\n"),
              Catch::Contains("LANGUAGE plperlu is not supported: PL/Perl compiles the body"));
 }
+
+TEST_CASE("a policy's command, kind, roles and expressions are checked at their place",
+          "[schemas]") {
+  CHECK(errors_of(table("        policies:\n          p: { command: upsert }\n")) ==
+        "f.yaml:6:25: schemas.public.tables.t.policies.p.command: expected all, select, insert, "
+        "update or delete, found \"upsert\"\n"
+        "          p: { command: upsert }\n"
+        "                        ^");
+  CHECK(errors_of(table("        policies:\n          p: { kind: strict }\n")) ==
+        "f.yaml:6:22: schemas.public.tables.t.policies.p.kind: expected permissive or "
+        "restrictive, found \"strict\"\n"
+        "          p: { kind: strict }\n"
+        "                     ^");
+  CHECK(errors_of(table("        policies:\n          p: { roles: [app, PUBLIC] }\n")) ==
+        "f.yaml:6:23: schemas.public.tables.t.policies.p.roles: public stands for every role: "
+        "list it alone, or name the roles without it\n"
+        "          p: { roles: [app, PUBLIC] }\n"
+        "                      ^");
+  CHECK(errors_of(table("        policies:\n          p: { roles: [app, app] }\n")) ==
+        "f.yaml:6:29: schemas.public.tables.t.policies.p.roles[1]: role \"app\" is listed twice\n"
+        "          p: { roles: [app, app] }\n"
+        "                            ^");
+  CHECK(errors_of(table("        policies:\n          p: { command: insert, using: \"true\" }\n")) ==
+        "f.yaml:6:33: schemas.public.tables.t.policies.p.using: an insert policy has no USING "
+        "expression (rows are only written): use with_check\n"
+        "          p: { command: insert, using: \"true\" }\n"
+        "                                ^");
+  CHECK(errors_of(table("        policies:\n          p: { command: delete, with_check: \"true\" }\n")) ==
+        "f.yaml:6:33: schemas.public.tables.t.policies.p.with_check: a delete policy has no WITH "
+        "CHECK expression (no row is written): use using\n"
+        "          p: { command: delete, with_check: \"true\" }\n"
+        "                                ^");
+  CHECK(errors_of(table("        policies:\n          p: { using: \"a = \" }\n")).rfind(
+            "f.yaml:6:", 0) == 0);
+  CHECK(errors_of(table("        row_security: { enabled: yes }\n")) ==
+        "f.yaml:5:34: schemas.public.tables.t.row_security.enabled: expected true or false, "
+        "found \"yes\"\n"
+        "        row_security: { enabled: yes }\n"
+        "                                 ^");
+}

@@ -279,6 +279,22 @@ class ModelGenerator {
       trigger.comment = optional_text();
       table.triggers.push_back(trigger);
     }
+    for (int policy_idx = *rc::gen::inRange(0, 3); policy_idx > 0; --policy_idx) {
+      Policy policy{name("p"), one_of({PolicyCommand::All, PolicyCommand::Select,
+                                       PolicyCommand::Insert, PolicyCommand::Update,
+                                       PolicyCommand::Delete})};
+      policy.permissive = flag();
+      if (flag()) policy.roles = {name("r"), name("r")};
+      // What CREATE POLICY (and so the loader) allows per command.
+      if (policy.command != PolicyCommand::Insert) policy.using_expr = optional_expression();
+      if (policy.command != PolicyCommand::Select && policy.command != PolicyCommand::Delete) {
+        policy.with_check = optional_expression();
+      }
+      policy.comment = optional_text();
+      policy.renamed_from = optional_text();
+      table.policies.push_back(policy);
+    }
+    table.row_security = {flag(), flag()};
     if (flag()) {
       table.partition_by = PartitionBy{
           one_of({PartitionStrategy::Range, PartitionStrategy::List, PartitionStrategy::Hash}),

