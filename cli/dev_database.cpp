@@ -273,10 +273,10 @@ DevServer ask_dev_server(const schemas::Database& desired, const std::string& se
   }
   if (names.empty()) return server;
   pqxx::read_transaction work(*conn);
-  for (const auto& row : work.exec_params(
-           "SELECT name, default_version FROM pg_catalog.pg_available_extensions "
-           "WHERE name = ANY ($1::text[]) AND default_version IS NOT NULL",
-           catalog::array_literal(names))) {
+  for (const auto& row :
+       work.exec_params("SELECT name, default_version FROM pg_catalog.pg_available_extensions "
+                        "WHERE name = ANY ($1::text[]) AND default_version IS NOT NULL",
+                        catalog::array_literal(names))) {
     server.default_versions[row[0].as<std::string>()] = row[1].as<std::string>();
   }
   return server;
@@ -286,8 +286,7 @@ DevServer ask_dev_server(const schemas::Database& desired, const std::string& se
 
 schemas::Database canonicalize_on_server(const schemas::Database& desired,
                                          const std::string& server_target,
-                                         const schemas::Database* current,
-                                         ScratchSubset* chosen) {
+                                         const schemas::Database* current, ScratchSubset* chosen) {
   std::vector<std::string> all_schemas;
   for (const auto& schema : desired.schemas) all_schemas.push_back(schema.name);
   // Schemas to drop do not exist here; naming them keeps the read to the
@@ -297,11 +296,12 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
   ScratchSubset subset;
   subset.everything = true;
   if (current != nullptr) {
-    const DevServer server = ask_dev_server(desired, server_target,
-                                            current->facts.server_version_num);
+    const DevServer server =
+        ask_dev_server(desired, server_target, current->facts.server_version_num);
     // Another major version spells some things its own way: its spelling
     // of everything, as before.
-    if (server.same_major) subset = choose_scratch_subset(desired, *current, server.default_versions);
+    if (server.same_major)
+      subset = choose_scratch_subset(desired, *current, server.default_versions);
   }
   schemas::Database canonical;
   if (subset.everything) {

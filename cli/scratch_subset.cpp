@@ -45,8 +45,8 @@ struct Unit {
   std::string bare;  // lower-case name (a function's without arguments)
   const void* desired = nullptr;
   const void* current = nullptr;
-  std::string text;                // the SQL text of the desired object, for its references
-  std::vector<std::string> refs;   // lower-case names of units `text` mentions
+  std::string text;               // the SQL text of the desired object, for its references
+  std::vector<std::string> refs;  // lower-case names of units `text` mentions
   bool dirty = false;
   bool full = false;  // built whole
 };
@@ -201,9 +201,9 @@ bool plain_same(const T& a, const T& b) {
 
 const Kind<Table> kTables{"table", [](const Table& t) { return t.name; }, table_text,
                           [](const Table& d, const Table& c) { return without_hints(d) == c; }};
-const Kind<schemas::View> kViews{"view", [](const schemas::View& v) { return v.name; },
-                                 [](const schemas::View& v) { return v.name + '\n' + v.definition; },
-                                 plain_same<schemas::View>};
+const Kind<schemas::View> kViews{
+    "view", [](const schemas::View& v) { return v.name; },
+    [](const schemas::View& v) { return v.name + '\n' + v.definition; }, plain_same<schemas::View>};
 const Kind<schemas::MaterializedView> kMatviews{
     "matview", [](const schemas::MaterializedView& v) { return v.name; },
     [](const schemas::MaterializedView& v) {
@@ -221,30 +221,30 @@ const Kind<schemas::Sequence> kSequences{
 const Kind<schemas::Enum> kEnums{"enum", [](const schemas::Enum& e) { return e.name; },
                                  [](const schemas::Enum& e) { return e.name; },
                                  plain_same<schemas::Enum>};
-const Kind<schemas::Domain> kDomains{
-    "domain", [](const schemas::Domain& d) { return d.name; },
-    [](const schemas::Domain& d) {
-      std::string text;
-      add_text(text, d.name);
-      add_text(text, d.base_type);
-      add_text(text, d.default_expr);
-      add_text(text, d.collation);
-      for (const auto& check : d.checks) add_text(text, check.expression);
-      return text;
-    },
-    plain_same<schemas::Domain>};
-const Kind<schemas::CompositeType> kTypes{
-    "type", [](const schemas::CompositeType& t) { return t.name; },
-    [](const schemas::CompositeType& t) {
-      std::string text;
-      add_text(text, t.name);
-      for (const auto& attribute : t.attributes) {
-        add_text(text, attribute.type);
-        add_text(text, attribute.collation);
-      }
-      return text;
-    },
-    plain_same<schemas::CompositeType>};
+const Kind<schemas::Domain> kDomains{"domain", [](const schemas::Domain& d) { return d.name; },
+                                     [](const schemas::Domain& d) {
+                                       std::string text;
+                                       add_text(text, d.name);
+                                       add_text(text, d.base_type);
+                                       add_text(text, d.default_expr);
+                                       add_text(text, d.collation);
+                                       for (const auto& check : d.checks)
+                                         add_text(text, check.expression);
+                                       return text;
+                                     },
+                                     plain_same<schemas::Domain>};
+const Kind<schemas::CompositeType> kTypes{"type",
+                                          [](const schemas::CompositeType& t) { return t.name; },
+                                          [](const schemas::CompositeType& t) {
+                                            std::string text;
+                                            add_text(text, t.name);
+                                            for (const auto& attribute : t.attributes) {
+                                              add_text(text, attribute.type);
+                                              add_text(text, attribute.collation);
+                                            }
+                                            return text;
+                                          },
+                                          plain_same<schemas::CompositeType>};
 const Kind<schemas::Function> kFunctions{
     "function", [](const schemas::Function& f) { return schemas::function_signature(f); },
     [](const schemas::Function& f) {
@@ -334,7 +334,8 @@ std::optional<Table> reduced_to_keys(const Table& table,
   Table reduced;
   reduced.name = table.name;
   std::set<std::string> columns;
-  const auto keep = [&](const std::vector<std::string>& keys, const std::vector<std::string>& include) {
+  const auto keep = [&](const std::vector<std::string>& keys,
+                        const std::vector<std::string>& include) {
     columns.insert(keys.begin(), keys.end());
     columns.insert(include.begin(), include.end());
   };
@@ -430,7 +431,8 @@ ScratchSubset choose_scratch_subset(
   }
   for (const auto& schema : desired.schemas) {
     const Schema* now = schemas::find_schema(current, schema.name);
-    if (now == nullptr || now->comment != schema.comment) subset.changed_schemas.insert(schema.name);
+    if (now == nullptr || now->comment != schema.comment)
+      subset.changed_schemas.insert(schema.name);
   }
 
   std::vector<std::string> odd_names;
@@ -485,8 +487,8 @@ ScratchSubset choose_scratch_subset(
     if (unit.kind != "table" || unit.desired == nullptr) continue;
     const auto* table = static_cast<const Table*>(unit.desired);
     if (!table->partition_of) continue;
-    const std::size_t parent =
-        units.index_of("table", table->partition_of->parent_schema, table->partition_of->parent_table);
+    const std::size_t parent = units.index_of("table", table->partition_of->parent_schema,
+                                              table->partition_of->parent_table);
     if (parent < units.all.size()) partitions[parent].push_back(i);
   }
   std::map<std::size_t, std::size_t> parent_of;
@@ -600,8 +602,8 @@ ScratchSubset choose_scratch_subset(
   }
   subset.reduced = reduced.size();
 
-  const bool anything = subset.differing + subset.needed + subset.reduced > 0 ||
-                        !subset.changed_schemas.empty();
+  const bool anything =
+      subset.differing + subset.needed + subset.reduced > 0 || !subset.changed_schemas.empty();
   if (!anything) return subset;
   Database& build = subset.build;
   build.extensions = desired.extensions;
@@ -625,10 +627,9 @@ ScratchSubset choose_scratch_subset(
     const bool hosts_extension =
         std::any_of(desired.extensions.begin(), desired.extensions.end(),
                     [&](const schemas::Extension& e) { return e.schema == schema.name; });
-    const bool empty = out.tables.empty() && out.views.empty() &&
-                       out.materialized_views.empty() && out.sequences.empty() &&
-                       out.enums.empty() && out.domains.empty() && out.composite_types.empty() &&
-                       out.functions.empty();
+    const bool empty = out.tables.empty() && out.views.empty() && out.materialized_views.empty() &&
+                       out.sequences.empty() && out.enums.empty() && out.domains.empty() &&
+                       out.composite_types.empty() && out.functions.empty();
     if (!empty || hosts_extension || subset.changed_schemas.count(schema.name) != 0) {
       build.schemas.push_back(std::move(out));
     }
@@ -690,9 +691,7 @@ Database assemble_canonical(const Database& desired, const Database& current,
     } else {
       out.comment = now->comment;
     }
-    const auto pick = [&](auto member) {
-      return made ? &(made->*member) : nullptr;
-    };
+    const auto pick = [&](auto member) { return made ? &(made->*member) : nullptr; };
     const auto mine = [&](auto member) { return now ? &(now->*member) : nullptr; };
     std::set<std::string> unused;
     assemble_kind(subset, kTables, wanted.name, pick(&Schema::tables), wanted.tables,

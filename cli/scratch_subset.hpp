@@ -79,8 +79,7 @@ ScratchSubset choose_scratch_subset(
 // Planning hints are not carried here (the caller carries them as for a full
 // build).
 schemas::Database assemble_canonical(const schemas::Database& desired,
-                                     const schemas::Database& current,
-                                     const ScratchSubset& subset,
+                                     const schemas::Database& current, const ScratchSubset& subset,
                                      const schemas::Database* built);
 
 }  // namespace pgshift::cli

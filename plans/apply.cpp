@@ -586,8 +586,8 @@ schemas::Database Applier::read_after() {
   }
   const auto& managed = options_.read_options.include_schemas;
   const bool all_managed =
-      std::all_of(touched.begin(), touched.end(), [&](const std::string& schema) {
-        return managed.empty() || std::find(managed.begin(), managed.end(), schema) != managed.end();
+      managed.empty() || std::all_of(touched.begin(), touched.end(), [&](const std::string& s) {
+        return std::find(managed.begin(), managed.end(), s) != managed.end();
       });
   if (touched.empty() || !all_managed) return catalog::read_catalog(*conn_, options_.read_options);
   catalog::ReadOptions options = options_.read_options;

@@ -48,18 +48,32 @@ struct Both {
   schemas::Database full;
   schemas::Database partial;
   cli::ScratchSubset subset;
+  std::string full_error;  // what building everything threw, if it did
+  std::string partial_error;
 };
 
 Both canonicalize_both(const schemas::Database& desired, const TestDatabase& target) {
   const schemas::Database current = read_target(target, desired);
   Both both;
-  both.full = cli::canonicalize_on_server(desired, target.url());
-  both.partial = cli::canonicalize_on_server(desired, target.url(), &current, &both.subset);
+  try {
+    both.full = cli::canonicalize_on_server(desired, target.url());
+  } catch (const std::exception& e) {
+    both.full_error = e.what();
+  }
+  try {
+    both.partial = cli::canonicalize_on_server(desired, target.url(), &current, &both.subset);
+  } catch (const std::exception& e) {
+    both.partial_error = e.what();
+  }
   return both;
 }
 
-// Equal models, and equal facts where the planner reads the desired side's.
+// Equal models, and equal facts where the planner reads the desired side's;
+// or both refused.
 bool same(const Both& both) {
+  if (!both.full_error.empty() || !both.partial_error.empty()) {
+    return !both.full_error.empty() && !both.partial_error.empty();
+  }
   return both.full == both.partial &&
          both.full.facts.volatile_defaults == both.partial.facts.volatile_defaults &&
          both.full.facts.view_columns == both.partial.facts.view_columns &&
@@ -68,9 +82,10 @@ bool same(const Both& both) {
 
 std::string describe(const Both& both) {
   std::ostringstream text;
-  text << "built " << both.subset.differing << " differing, " << both.subset.needed
-       << " needed, " << both.subset.reduced << " reduced"
-       << (both.subset.everything ? " (everything)" : "") << "\n--- full:\n"
+  text << "built " << both.subset.differing << " differing, " << both.subset.needed << " needed, "
+       << both.subset.reduced << " reduced" << (both.subset.everything ? " (everything)" : "")
+       << "\nfull build refused: " << both.full_error
+       << "\npartial build refused: " << both.partial_error << "\n--- full:\n"
        << schemas::write_yaml(both.full) << "--- partial:\n"
        << schemas::write_yaml(both.partial);
   return text.str();
@@ -78,6 +93,8 @@ std::string describe(const Both& both) {
 
 void check_same(const Both& both) {
   INFO(describe(both));
+  REQUIRE(both.full_error.empty());
+  REQUIRE(both.partial_error.empty());
   CHECK(both.full == both.partial);
   CHECK(both.full.facts.volatile_defaults == both.partial.facts.volatile_defaults);
   CHECK(both.full.facts.view_columns == both.partial.facts.view_columns);
@@ -162,8 +179,7 @@ TEST_CASE("the no-op canonicalisation of an inspected every-kind schema builds n
   check_same(canonicalize_both(schemas::load_yaml_file(every_kind), target));
 }
 
-TEST_CASE("every-kind changes built alone give the model building everything gives",
-          "[cli][db]") {
+TEST_CASE("every-kind changes built alone give the model building everything gives", "[cli][db]") {
   TestDatabase target;
   TempDir dir;
   const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(target));
@@ -227,9 +243,8 @@ TEST_CASE("every-kind changes built alone give the model building everything giv
        [](schemas::Database& db) {
          named(schema_named(db, "billing").sequences, "invoice_number").options.increment = 10;
        }},
-      {"a schema comment changes", [](schemas::Database& db) {
-         schema_named(db, "billing").comment = "Money";
-       }},
+      {"a schema comment changes",
+       [](schemas::Database& db) { schema_named(db, "billing").comment = "Money"; }},
       {"a table is dropped and a new one references another",
        [](schemas::Database& db) {
          auto& billing = schema_named(db, "billing");
@@ -324,8 +339,8 @@ TEST_CASE("canonical text that follows another object is read from the scratch d
 
 namespace {
 
-const std::vector<std::string> kTypes = {"integer", "bigint", "text", "boolean",
-                                         "character varying(30)", "numeric(10,2)", "mood"};
+const std::vector<std::string> kTypes = {
+    "integer", "bigint", "text", "boolean", "character varying(30)", "numeric(10,2)", "mood"};
 
 // A random valid schema: an enum, a function, tables with columns (some of
 // the enum's type, some defaulting to the function), indexes, checks,
@@ -337,8 +352,8 @@ schemas::Database random_schema() {
   schemas::Function function{"pick"};
   function.returns = *rc::gen::element<std::string>("integer", "bigint");
   function.body = "SELECT " + std::to_string(*rc::gen::inRange(1, 4));
-  function.volatility = *rc::gen::element(schemas::Volatility::Immutable,
-                                          schemas::Volatility::Volatile);
+  function.volatility =
+      *rc::gen::element(schemas::Volatility::Immutable, schemas::Volatility::Volatile);
   schema.functions.push_back(function);
   const int table_count = *rc::gen::inRange(1, 6);
   for (int t = 0; t < table_count; ++t) {
@@ -438,9 +453,10 @@ TEST_CASE("random schema pairs: building what differs gives the model building e
         RC_PRE(schemas::validate(desired).empty());
         const Both both = canonicalize_both(desired, target);
         RC_LOG() << describe(both);
-        RC_TAG(both.subset.build.schemas.empty() ? "nothing built"
-               : both.subset.clean.empty()       ? "everything built"
-                                                 : "built in part");
+        RC_TAG(!both.full_error.empty()            ? "both refused"
+               : both.subset.build.schemas.empty() ? "nothing built"
+               : both.subset.clean.empty()         ? "everything built"
+                                                   : "built in part");
         RC_ASSERT(same(both));
       },
       rc::detail::TestMetadata{}, params);
