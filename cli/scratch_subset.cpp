@@ -95,14 +95,11 @@ std::string table_text(const Table& table) {
 
 // The desired table without the planning hints a catalog never has.
 Table without_hints(Table table) {
-  table.backfill_batch_size.reset();
-  table.renamed_from.reset();
-  for (auto& column : table.columns) {
-    column.backfill.reset();
-    column.renamed_from.reset();
-    column.using_expr.reset();
-  }
-  return table;
+  Database holder;
+  holder.schemas.emplace_back();
+  holder.schemas[0].tables.push_back(std::move(table));
+  schemas::remove_planning_hints(holder);
+  return std::move(holder.schemas[0].tables[0]);
 }
 
 // Whether foreign keys referencing the table (on `columns`) see the same
