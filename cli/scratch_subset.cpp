@@ -649,14 +649,16 @@ void assemble_kind(const ScratchSubset& subset, const Kind<T>& kind, const std::
       if (subset.clean.count(unit_key(kind.name, schema, kind.id(item))) == 0) into.push_back(item);
     }
   }
+  if (current == nullptr) return;
+  std::unordered_map<std::string, const T*> by_id;
+  for (const auto& item : *current) by_id.emplace(kind.id(item), &item);
   for (const auto& item : wanted) {
     const std::string id = kind.id(item);
-    if (subset.clean.count(unit_key(kind.name, schema, id)) == 0 || current == nullptr) continue;
-    const auto found = std::find_if(current->begin(), current->end(),
-                                    [&](const T& candidate) { return kind.id(candidate) == id; });
-    if (found == current->end()) continue;
-    into.push_back(*found);
-    from_current.insert(schema + "." + found->name);
+    if (subset.clean.count(unit_key(kind.name, schema, id)) == 0) continue;
+    const auto found = by_id.find(id);
+    if (found == by_id.end()) continue;
+    into.push_back(*found->second);
+    from_current.insert(schema + "." + found->second->name);
   }
 }
 
