@@ -1411,4 +1411,50 @@ Database read_catalog(pqxx::connection& conn, const ReadOptions& options) {
   return CatalogRead(conn, options).run();
 }
 
+Database splice_schemas(Database whole, Database reread, const std::vector<std::string>& schemas) {
+  const auto touched = [&](const std::string& schema) {
+    return std::find(schemas.begin(), schemas.end(), schema) != schemas.end();
+  };
+  // A fact keyed "schema.name..." belongs to a touched schema.
+  const auto touched_key = [&](const std::string& key) {
+    return std::any_of(schemas.begin(), schemas.end(), [&](const std::string& schema) {
+      return key.size() > schema.size() && key.compare(0, schema.size(), schema) == 0 &&
+             key[schema.size()] == '.';
+    });
+  };
+  whole.schemas.erase(std::remove_if(whole.schemas.begin(), whole.schemas.end(),
+                                     [&](const schemas::Schema& s) { return touched(s.name); }),
+                      whole.schemas.end());
+  for (auto& schema : reread.schemas) {
+    if (touched(schema.name)) whole.schemas.push_back(std::move(schema));
+  }
+  whole.extensions = std::move(reread.extensions);
+  schemas::canonicalize(whole);
+
+  schemas::CatalogFacts facts = std::move(reread.facts);
+  const schemas::CatalogFacts& before = whole.facts;
+  const auto keep = [&](const auto& from, auto& into) {
+    for (const auto& entry : from) {
+      if (!touched_key(entry.first)) into.insert(entry);
+    }
+  };
+  keep(before.table_stats, facts.table_stats);
+  keep(before.sequence_usage, facts.sequence_usage);
+  keep(before.view_columns, facts.view_columns);
+  keep(before.function_volatility, facts.function_volatility);
+  for (const auto& column : before.volatile_defaults) {
+    if (!touched_key(column)) facts.volatile_defaults.insert(column);
+  }
+  for (const auto& dependency : before.dependencies) {
+    if (!touched(dependency.dependent.schema)) facts.dependencies.push_back(dependency);
+  }
+  for (const auto& object : before.unmodelled) {
+    if (!object.schema.empty() && !touched(object.schema)) facts.unmodelled.push_back(object);
+  }
+  std::sort(facts.unmodelled.begin(), facts.unmodelled.end());
+  whole.facts = std::move(facts);
+  whole.facts.fingerprint = fingerprint(whole);
+  return whole;
+}
+
 }  // namespace pgshift::catalog

@@ -67,6 +67,14 @@ constexpr int kMaxServerVersionNum = 189999;
 // REQUIRES: `conn` is open and has no transaction in progress.
 schemas::Database read_catalog(pqxx::connection& conn, const ReadOptions& options = {});
 
+// `whole` (a read of some schemas) with the schemas `reread` was read for
+// (`schemas`, a subset) replaced by `reread`'s, and its extensions and the
+// facts of those schemas taken from `reread`: what reading everything again
+// gives when only those schemas changed (a schema of `schemas` that `reread`
+// lacks is gone). Facts keyed "schema.name" of the other schemas are kept.
+schemas::Database splice_schemas(schemas::Database whole, schemas::Database reread,
+                                 const std::vector<std::string>& schemas);
+
 // Gathers planner statistics (ANALYZE) on the system catalogs read_catalog()
 // joins, for a database whose catalogs just grew from nothing (a scratch
 // database): without them the server takes them for nearly empty and picks

@@ -240,6 +240,7 @@ int run_apply(const ApplyArgs& args) {
   const bool schema_mode = args.plan_path.empty();
   plans::Plan plan;
   schemas::Database desired;  // canonical, in --schema mode
+  PreparedPlan prepared;      // in --schema mode: the target as read, and the plan
   plans::ApplyOptions options = apply_options(args);
   std::ofstream json_log;
   if (!args.json_log.empty()) {
@@ -254,7 +255,8 @@ int run_apply(const ApplyArgs& args) {
     // Resume is the default: an unfinished run of this desired state goes on
     // with its own plan. Planning again from the half-done catalog would not
     // know what the run was in the middle of (a column added, not yet filled).
-    desired = prepare_desired(args.inputs);
+    prepared = prepare_states(args.inputs);
+    desired = prepared.desired;
     options.desired_fingerprint = catalog::fingerprint(desired);
     const auto unfinished = plans::unfinished_applies(args.inputs.db);
     const auto same = std::find_if(unfinished.begin(), unfinished.end(), [&](const auto& run) {
@@ -273,7 +275,7 @@ int run_apply(const ApplyArgs& args) {
                    "`pgshift apply --abandon`, then plan again\n";
       return kExitError;
     } else {
-      const PreparedPlan prepared = replan(args.inputs, desired);
+      plan_prepared(args.inputs, prepared);
       plan = prepared.plan;
       if (report_refusals(plan, args.inputs.allow_hazards, "apply")) return kExitError;
       if (plan.steps.empty()) {
@@ -330,7 +332,11 @@ int run_apply(const ApplyArgs& args) {
   }
 
   // Verify against the desired state: planning again must find nothing to do.
-  const PreparedPlan after = replan(args.inputs, desired);
+  // The applier's verification read the schemas the steps touched again:
+  // planning from that catalog reads nothing more.
+  const PreparedPlan after = result.catalog_after
+                                 ? replan_from(args.inputs, desired, *result.catalog_after)
+                                 : replan(args.inputs, desired);
   if (after.plan.steps.empty()) {
     std::cerr << "pgshift apply: the database matches the schema\n";
     return kExitOk;

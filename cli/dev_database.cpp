@@ -1,6 +1,7 @@
 #include "cli/dev_database.hpp"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <pqxx/pqxx>
 #include <random>
@@ -218,8 +219,13 @@ schemas::Database build_from_sql(std::vector<SqlSource> sources,
   return desired;
 }
 
-schemas::Database canonicalize_on_server(const schemas::Database& desired,
-                                         const std::string& server_target) {
+namespace {
+
+// Builds `desired` in a new scratch database and reads back the schemas
+// `read_schemas` names.
+schemas::Database build_and_read(const schemas::Database& desired,
+                                 const std::vector<std::string>& read_schemas,
+                                 const std::string& server_target) {
   ScratchDatabase scratch(server_target);
   auto conn = scratch.connect();
 
@@ -249,13 +255,73 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
 
   catalog::ReadOptions options;
   options.table_sizes = false;
-  for (const auto& schema : desired.schemas) options.include_schemas.push_back(schema.name);
+  options.include_schemas = read_schemas;
+  return catalog::read_catalog(*conn, options);
+}
+
+// The dev server's default version of each extension `desired` lists
+// without a version (what CREATE EXTENSION installs there), and whether the
+// dev server runs the major version `server_version_num` names.
+struct DevServer {
+  bool same_major = false;
+  std::map<std::string, std::string> default_versions;
+};
+
+DevServer ask_dev_server(const schemas::Database& desired, const std::string& server_target,
+                         int server_version_num) {
+  DevServer server;
+  auto conn = catalog::connect(server_target);
+  server.same_major = conn->server_version() / 10000 == server_version_num / 10000;
+  std::vector<std::string> names;
+  for (const auto& extension : desired.extensions) {
+    if (!extension.version) names.push_back(extension.name);
+  }
+  if (names.empty()) return server;
+  pqxx::read_transaction work(*conn);
+  for (const auto& row :
+       work.exec_params("SELECT name, default_version FROM pg_catalog.pg_available_extensions "
+                        "WHERE name = ANY ($1::text[]) AND default_version IS NOT NULL",
+                        catalog::array_literal(names))) {
+    server.default_versions[row[0].as<std::string>()] = row[1].as<std::string>();
+  }
+  return server;
+}
+
+}  // namespace
+
+schemas::Database canonicalize_on_server(const schemas::Database& desired,
+                                         const std::string& server_target,
+                                         const schemas::Database* current, ScratchSubset* chosen) {
+  std::vector<std::string> all_schemas;
+  for (const auto& schema : desired.schemas) all_schemas.push_back(schema.name);
   // Schemas to drop do not exist here; naming them keeps the read to the
   // desired state's schemas when it defines none (an empty list reads all).
-  options.include_schemas.insert(options.include_schemas.end(), desired.drop_schemas.begin(),
-                                 desired.drop_schemas.end());
-  schemas::Database canonical = catalog::read_catalog(*conn, options);
+  all_schemas.insert(all_schemas.end(), desired.drop_schemas.begin(), desired.drop_schemas.end());
+
+  ScratchSubset subset;
+  subset.everything = true;
+  if (current != nullptr) {
+    const DevServer server =
+        ask_dev_server(desired, server_target, current->facts.server_version_num);
+    // Another major version spells some things its own way: its spelling
+    // of everything, as before.
+    if (server.same_major)
+      subset = choose_scratch_subset(desired, *current, server.default_versions);
+  }
+  schemas::Database canonical;
+  if (subset.everything) {
+    canonical = build_and_read(desired, all_schemas, server_target);
+  } else if (subset.build.schemas.empty() && subset.build.extensions.empty()) {
+    canonical = assemble_canonical(desired, *current, subset, nullptr);
+  } else {
+    std::vector<std::string> built_schemas;
+    for (const auto& schema : subset.build.schemas) built_schemas.push_back(schema.name);
+    if (built_schemas.empty()) built_schemas = all_schemas;
+    const schemas::Database built = build_and_read(subset.build, built_schemas, server_target);
+    canonical = assemble_canonical(desired, *current, subset, &built);
+  }
   carry_hints(desired, canonical);
+  if (chosen != nullptr) *chosen = std::move(subset);
   return canonical;
 }
 

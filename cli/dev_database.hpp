@@ -17,6 +17,7 @@
 
 #include "catalog/reader.hpp"
 #include "catalog/script.hpp"
+#include "cli/scratch_subset.hpp"
 #include "schemas/model.hpp"
 
 namespace pgshift::cli {
@@ -29,9 +30,17 @@ namespace pgshift::cli {
 // Throws pgshift::Error naming the redacted server when the scratch database
 // cannot be created (e.g. no CREATEDB privilege: the message suggests
 // --dev-db), or naming the object whose SQL the server rejected.
+// With `current` (the target's model of the same schemas, ignore rules
+// applied), only what differs from it is built (cli/scratch_subset.hpp) and
+// the objects that match are taken from it: the same model, without building
+// what is already in the server's spelling. Everything is built when
+// `current` is nullptr or the dev server runs another major version than
+// the target. `chosen`, when given, receives what was built.
 // REQUIRES: `desired` is canonical and valid.
 schemas::Database canonicalize_on_server(const schemas::Database& desired,
-                                         const std::string& server_target);
+                                         const std::string& server_target,
+                                         const schemas::Database* current = nullptr,
+                                         ScratchSubset* chosen = nullptr);
 
 // One SQL file of a desired state: its path (for messages) and its text.
 using SqlSource = catalog::Script;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -216,18 +217,21 @@ planner::PlanOptions plan_options(const PlanningInputs& inputs) {
 
 // The target's schemas that `desired` names (pgshift manages those and leaves
 // the others alone), without the objects its ignore patterns name.
-schemas::Database read_current(const PlanningInputs& inputs, const schemas::Database& desired) {
-  auto conn = catalog::connect(inputs.db);
-  catalog::ReadOptions read_options;
-  for (const auto& schema : desired.schemas) read_options.include_schemas.push_back(schema.name);
-  read_options.include_schemas.insert(read_options.include_schemas.end(),
-                                      desired.drop_schemas.begin(), desired.drop_schemas.end());
-  schemas::Database current = catalog::read_catalog(*conn, read_options);
+std::vector<std::string> managed_schemas(const schemas::Database& desired) {
+  std::vector<std::string> managed;
+  for (const auto& schema : desired.schemas) managed.push_back(schema.name);
+  managed.insert(managed.end(), desired.drop_schemas.begin(), desired.drop_schemas.end());
+  return managed;
+}
+
+// `current` (a read of the schemas `desired` names) without the objects its
+// ignore patterns name and the extensions that are someone else's.
+schemas::Database scoped_current(schemas::Database current, const schemas::Database& desired) {
   schemas::remove_ignored(current, desired.ignore);
   // Extensions are read database-wide; one installed into a schema the desired
   // state does not name belongs to someone else unless the desired state
   // declares it, and must never be planned as a drop.
-  const auto& managed = read_options.include_schemas;
+  const auto managed = managed_schemas(desired);
   auto& extensions = current.extensions;
   extensions.erase(
       std::remove_if(extensions.begin(), extensions.end(),
@@ -238,6 +242,13 @@ schemas::Database read_current(const PlanningInputs& inputs, const schemas::Data
                      }),
       extensions.end());
   return current;
+}
+
+schemas::Database read_current(const PlanningInputs& inputs, const schemas::Database& desired) {
+  auto conn = catalog::connect(inputs.db);
+  catalog::ReadOptions read_options;
+  read_options.include_schemas = managed_schemas(desired);
+  return scoped_current(catalog::read_catalog(*conn, read_options), desired);
 }
 
 // The catalog a plan from `current` to `desired` produces: `desired`, except
@@ -561,10 +572,11 @@ void check_patterns(const std::vector<std::string>& patterns) {
 
 }  // namespace
 
-schemas::Database prepare_desired(const PlanningInputs& inputs) {
+PreparedPlan prepare_states(const PlanningInputs& inputs) {
   // Everything about the input is checked before any connection is made.
   plan_options(inputs);
   const std::string dev_server = inputs.dev_db.empty() ? inputs.db : inputs.dev_db;
+  PreparedPlan prepared;
   if (auto sources = sql_sources(inputs.schema_path, inputs.hints_path)) {
     // SQL as desired state: run in the scratch database, read back; the
     // hints file is checked before, its names against what the SQL built.
@@ -574,7 +586,9 @@ schemas::Database prepare_desired(const PlanningInputs& inputs) {
     if (!inputs.hints_path.empty()) schemas::apply_yaml_hints(inputs.hints_path, desired);
     desired.ignore = inputs.ignore;
     schemas::remove_ignored(desired, desired.ignore);
-    return desired;
+    prepared.current = read_current(inputs, desired);
+    prepared.desired = std::move(desired);
+    return prepared;
   }
   if (!inputs.hints_path.empty()) {
     throw UsageError("--hints is for a desired state written in SQL; \"" + inputs.schema_path +
@@ -585,19 +599,40 @@ schemas::Database prepare_desired(const PlanningInputs& inputs) {
   require_named_schemas(desired, inputs.schema_path);
   desired.ignore.insert(desired.ignore.end(), inputs.ignore.begin(), inputs.ignore.end());
   check_patterns(desired.ignore);
-  schemas::Database canonical = canonicalize_on_server(desired, dev_server);
-  schemas::remove_ignored(canonical, canonical.ignore);
-  return canonical;
+  // The target is read once: to take what already matches from it, and to
+  // plan from.
+  prepared.current = read_current(inputs, desired);
+  const char* full = std::getenv("PGSHIFT_FULL_DEV_BUILD");
+  const bool build_everything = full != nullptr && std::string(full) == "1";
+  prepared.desired = canonicalize_on_server(desired, dev_server,
+                                            build_everything ? nullptr : &prepared.current);
+  schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
+  return prepared;
+}
+
+void plan_prepared(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  plan_into(inputs, prepared);
 }
 
 PreparedPlan prepare_plan(const PlanningInputs& inputs) {
-  return replan(inputs, prepare_desired(inputs));
+  PreparedPlan prepared = prepare_states(inputs);
+  plan_into(inputs, prepared);
+  return prepared;
 }
 
 PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desired) {
   PreparedPlan prepared;
   prepared.desired = desired;
   prepared.current = read_current(inputs, desired);
+  plan_into(inputs, prepared);
+  return prepared;
+}
+
+PreparedPlan replan_from(const PlanningInputs& inputs, const schemas::Database& desired,
+                         schemas::Database catalog) {
+  PreparedPlan prepared;
+  prepared.desired = desired;
+  prepared.current = scoped_current(std::move(catalog), desired);
   plan_into(inputs, prepared);
   return prepared;
 }

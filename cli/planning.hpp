@@ -73,11 +73,18 @@ struct PreparedPlan {
 // always the wrong file or an empty directory.
 void require_named_schemas(const schemas::Database& desired, const std::string& path);
 
-// Loads the YAML and canonicalises it on the dev server (ignored objects
-// removed): the desired model of prepare_plan(), without reading the target.
-// Throws pgshift::Error (a LoadError for a bad YAML file, before any
+// Loads the desired state, reads the target (once: its model is both what
+// the plan starts from and where the objects that already match are taken
+// from) and canonicalises the desired state on the dev server, building only
+// what differs from the target (PGSHIFT_FULL_DEV_BUILD=1 in the environment
+// builds everything); ignored objects removed from both. The plan is left
+// empty. Throws pgshift::Error (a LoadError for a bad YAML file, before any
 // connection is made).
-schemas::Database prepare_desired(const PlanningInputs& inputs);
+PreparedPlan prepare_states(const PlanningInputs& inputs);
+
+// Plans from prepared.current to prepared.desired (prepare_states()) into
+// prepared.plan, with the data checks and estimates `inputs` asks for.
+void plan_prepared(const PlanningInputs& inputs, PreparedPlan& prepared);
 
 // One diagnostic per object pgshift does not model (CatalogFacts::unmodelled):
 // each of the database's, and each of the desired state's (SQL files can
@@ -99,6 +106,12 @@ PreparedPlan prepare_plan(const PlanningInputs& inputs);
 // returned: after an apply, to verify that nothing is left, without building
 // the desired schema in a dev database a second time.
 PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desired);
+
+// replan() from `catalog`, the target's catalog of the schemas `desired`
+// manages as already read (the applier's verification read), without
+// reading it again.
+PreparedPlan replan_from(const PlanningInputs& inputs, const schemas::Database& desired,
+                         schemas::Database catalog);
 
 // Returns one message per step hazard that `allowed` does not allow, naming
 // the hazard and the step: `step 4 (drop column "x" of table "public.t") has

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <iostream>
@@ -468,7 +469,8 @@ void Applier::check_fresh() {
         "make it with pgshift plan",
         0, "");
   }
-  const schemas::Database current = catalog::read_catalog(*conn_, options_.read_options);
+  before_ = catalog::read_catalog(*conn_, options_.read_options);
+  const schemas::Database& current = *before_;
   if (current.facts.fingerprint == plan_.fingerprint) return;
   throw ApplyError(
       fmt::format("database \"{}\" has changed since the plan was made (catalog fingerprint {}, "
@@ -570,14 +572,38 @@ void Applier::check_stage_order(const std::set<int>& done) const {
   }
 }
 
-std::vector<std::string> Applier::verify(const ApplyResult& result) {
+schemas::Database Applier::read_after() {
+  if (!before_) return catalog::read_catalog(*conn_, options_.read_options);
+  std::vector<std::string> touched;
+  for (const Step& step : plan_.steps) {
+    const std::string& schema =
+        step.object.kind == schemas::ObjectKind::Schema ? step.object.name : step.object.schema;
+    // An extension's step names no schema: extensions are read server-wide.
+    if (schema.empty()) continue;
+    if (std::find(touched.begin(), touched.end(), schema) == touched.end()) {
+      touched.push_back(schema);
+    }
+  }
+  const auto& managed = options_.read_options.include_schemas;
+  const bool all_managed =
+      managed.empty() || std::all_of(touched.begin(), touched.end(), [&](const std::string& s) {
+        return std::find(managed.begin(), managed.end(), s) != managed.end();
+      });
+  if (touched.empty() || !all_managed) return catalog::read_catalog(*conn_, options_.read_options);
+  catalog::ReadOptions options = options_.read_options;
+  options.include_schemas = touched;
+  return catalog::splice_schemas(*before_, catalog::read_catalog(*conn_, options), touched);
+}
+
+std::vector<std::string> Applier::verify(ApplyResult& result) {
   std::vector<std::string> remaining;
   const std::set<int> done = journal_->done_steps();
   // After expand the schema is not the target yet: contract makes it so.
   if (!plan_.target_fingerprint.empty() && !expand_only()) {
     // The journal says what ran; only the catalog says what is there. A
     // forged or stale journal skips steps, and this is where it shows.
-    schemas::Database now = catalog::read_catalog(*conn_, options_.read_options);
+    schemas::Database now = read_after();
+    result.catalog_after = now;
     schemas::remove_ignored(now, plan_.ignore);
     const std::string found = catalog::schema_fingerprint(std::move(now));
     if (found != plan_.target_fingerprint) {

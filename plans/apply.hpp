@@ -170,6 +170,11 @@ struct ApplyResult {
   // the plan produces ...", "step 3 ... is not recorded as done", `index
   // "public.i" is INVALID`); empty on success and in a dry run.
   std::vector<std::string> remaining;
+  // The catalog of the schemas the plan manages as the verification read it
+  // (ignored objects not removed): the schemas the steps touched read again,
+  // the others as read before the first step. Unset when nothing was
+  // verified against the plan's target fingerprint.
+  std::optional<schemas::Database> catalog_after;
   // ApplyOptions::stop was set: the run stopped at a safe point before the
   // end (`steps` lists the steps finished; a stopped backfill is not among
   // them), nothing was verified, and the same plan resumes from here.

@@ -94,7 +94,11 @@ class Applier {
   void check_fresh();
   void report_invalid_indexes();
   void dry_run(ApplyResult& result);
-  std::vector<std::string> verify(const ApplyResult& result);
+  std::vector<std::string> verify(ApplyResult& result);
+  // The catalog after the last step: the schemas the steps touched read
+  // again, the others as check_fresh() read them (everything is read again
+  // when it did not run: a resumed run).
+  schemas::Database read_after();
   // Expand/contract: whether `step` belongs to the stage this run applies;
   // whether this run applies the expand stage of a two-stage plan only;
   // refuses a contract run before every expand step is done.
@@ -150,6 +154,7 @@ class Applier {
   bool monitor_failure_logged_ = false;
   std::mutex log_mutex_;  // held for writes to log_ that may race the monitor's sink
   std::mt19937 jitter_{std::random_device{}()};
+  std::optional<schemas::Database> before_;  // the catalog check_fresh() read
 };
 
 }  // namespace pgshift::plans::detail

@@ -217,9 +217,13 @@ DriftReport build_drift_report(const schemas::Database& current, const schemas::
       schemas::assume_contracted(contracted, view);
     }
   }
-  const auto before = schemas::object_fields(pending ? contracted : current);
-  const auto after =
-      schemas::object_fields(without_planning_hints(accepting_not_valid(desired, current)));
+  const schemas::Database& seen = pending ? contracted : current;
+  // Objects equal on both sides are not written out: they have no field
+  // that differs.
+  const schemas::Database compared =
+      without_planning_hints(accepting_not_valid(desired, current));
+  const auto before = schemas::object_fields(seen, &compared);
+  const auto after = schemas::object_fields(compared, &seen);
   std::map<ObjectId, std::vector<std::string>> steps_by_object;
   for (const auto& step : plan.steps) {
     if (pending && step.stage == Stage::Contract) continue;

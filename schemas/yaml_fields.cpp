@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
 #include "schemas/yaml_writer.hpp"
 
 namespace pgshift::schemas {
@@ -49,8 +51,8 @@ void flatten(const YAML::Node& node, const std::string& path, FieldMap& fields) 
 FieldMap fields_of(const Database& single, const std::string& schema, const std::string& section,
                    const std::string& name) {
   const YAML::Node document = YAML::Load(write_yaml(single));
-  YAML::Node node = schema.empty() ? document[section][name]
-                                   : document["schemas"][schema][section][name];
+  YAML::Node node =
+      schema.empty() ? document[section][name] : document["schemas"][schema][section][name];
   // A function name may hold a list of overloads; `single` holds one.
   if (node.IsSequence() && node.size() == 1) node = node[0];
   FieldMap fields;
@@ -61,8 +63,15 @@ FieldMap fields_of(const Database& single, const std::string& schema, const std:
 template <typename T>
 void add_objects(const Schema& schema, const std::vector<T>& objects,
                  std::vector<T> Schema::*member, ObjectKind kind, const char* section,
-                 std::map<ObjectId, FieldMap>& out) {
+                 const Schema* unchanged_in, std::map<ObjectId, FieldMap>& out) {
   for (const auto& object : objects) {
+    if (unchanged_in != nullptr) {
+      const T* same = find_named(unchanged_in->*member, object.name);
+      if (same != nullptr && *same == object) {
+        out[ObjectId{kind, schema.name, "", object.name}];
+        continue;
+      }
+    }
     Database single;
     Schema holder{schema.name};
     (holder.*member).push_back(object);
@@ -74,9 +83,16 @@ void add_objects(const Schema& schema, const std::vector<T>& objects,
 
 }  // namespace
 
-std::map<ObjectId, FieldMap> object_fields(const Database& db) {
+std::map<ObjectId, FieldMap> object_fields(const Database& db, const Database* unchanged_in) {
   std::map<ObjectId, FieldMap> out;
   for (const auto& extension : db.extensions) {
+    if (unchanged_in != nullptr) {
+      const Extension* same = find_named(unchanged_in->extensions, extension.name);
+      if (same != nullptr && *same == extension) {
+        out[ObjectId{ObjectKind::Extension, "", "", extension.name}];
+        continue;
+      }
+    }
     Database single;
     single.extensions.push_back(extension);
     out[ObjectId{ObjectKind::Extension, "", "", extension.name}] =
@@ -86,22 +102,34 @@ std::map<ObjectId, FieldMap> object_fields(const Database& db) {
     FieldMap own;
     if (schema.comment) own["comment"] = *schema.comment;
     out[ObjectId{ObjectKind::Schema, "", "", schema.name}] = own;
-    add_objects(schema, schema.tables, &Schema::tables, ObjectKind::Table, "tables", out);
-    add_objects(schema, schema.views, &Schema::views, ObjectKind::View, "views", out);
+    const Schema* other = unchanged_in ? find_schema(*unchanged_in, schema.name) : nullptr;
+    add_objects(schema, schema.tables, &Schema::tables, ObjectKind::Table, "tables", other, out);
+    add_objects(schema, schema.views, &Schema::views, ObjectKind::View, "views", other, out);
     add_objects(schema, schema.materialized_views, &Schema::materialized_views,
-                ObjectKind::MaterializedView, "materialized_views", out);
+                ObjectKind::MaterializedView, "materialized_views", other, out);
     add_objects(schema, schema.sequences, &Schema::sequences, ObjectKind::Sequence, "sequences",
+                other, out);
+    add_objects(schema, schema.enums, &Schema::enums, ObjectKind::Enum, "enums", other, out);
+    add_objects(schema, schema.domains, &Schema::domains, ObjectKind::Domain, "domains", other,
                 out);
-    add_objects(schema, schema.enums, &Schema::enums, ObjectKind::Enum, "enums", out);
-    add_objects(schema, schema.domains, &Schema::domains, ObjectKind::Domain, "domains", out);
-    add_objects(schema, schema.composite_types, &Schema::composite_types,
-                ObjectKind::CompositeType, "composite_types", out);
+    add_objects(schema, schema.composite_types, &Schema::composite_types, ObjectKind::CompositeType,
+                "composite_types", other, out);
     for (const auto& function : schema.functions) {
+      const ObjectKind kind = function.is_procedure ? ObjectKind::Procedure : ObjectKind::Function;
+      if (other != nullptr) {
+        const std::string signature = function_signature(function);
+        const bool same = std::any_of(
+            other->functions.begin(), other->functions.end(),
+            [&](const Function& f) { return f == function && function_signature(f) == signature; });
+        if (same) {
+          out[ObjectId{kind, schema.name, "", signature}];
+          continue;
+        }
+      }
       Database single;
       Schema holder{schema.name};
       holder.functions.push_back(function);
       single.schemas.push_back(holder);
-      const ObjectKind kind = function.is_procedure ? ObjectKind::Procedure : ObjectKind::Function;
       out[ObjectId{kind, schema.name, "", function_signature(function)}] = fields_of(
           single, schema.name, function.is_procedure ? "procedures" : "functions", function.name);
     }

@@ -25,6 +25,11 @@ using FieldMap = std::map<std::string, std::string>;
 // holds only its own fields (its comment). Values left at their default are
 // absent, as the writer leaves them out.
 // REQUIRES: canonicalize(db) was called.
-std::map<ObjectId, FieldMap> object_fields(const Database& db);
+// With `unchanged_in`, an object that `unchanged_in` holds as it is (equal,
+// in the same schema) maps to an empty FieldMap without being written: two
+// equal objects have no field that differs, and writing every object of a
+// large schema to YAML and back is most of a drift report's cost.
+std::map<ObjectId, FieldMap> object_fields(const Database& db,
+                                           const Database* unchanged_in = nullptr);
 
 }  // namespace pgshift::schemas

@@ -45,6 +45,32 @@ bool has_dependency(const Database& model, const ObjectId& dependent, const Obje
                      });
 }
 
+TEST_CASE("a read spliced with a re-read of the changed schemas equals a full read again",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(
+      "CREATE SCHEMA a; CREATE SCHEMA b; CREATE SCHEMA c;"
+      "CREATE TABLE a.t (id bigint PRIMARY KEY, v int DEFAULT random()::int);"
+      "CREATE TABLE b.u (id bigint PRIMARY KEY, t_id bigint REFERENCES a.t (id));"
+      "CREATE VIEW b.w AS SELECT id FROM b.u; CREATE SEQUENCE c.s;");
+  ReadOptions options;
+  options.include_schemas = {"a", "b", "c"};
+  const Database before = read(db, options);
+  db.exec(
+      "ALTER TABLE b.u ADD COLUMN note text; CREATE TABLE b.x (id int);"
+      "CREATE OR REPLACE VIEW b.w AS SELECT id, note FROM b.u; DROP SEQUENCE c.s;"
+      "DROP SCHEMA c; CREATE EXTENSION IF NOT EXISTS pgcrypto SCHEMA a");
+  ReadOptions touched = options;
+  touched.include_schemas = {"b", "c"};
+  const Database spliced = splice_schemas(before, read(db, touched), {"b", "c"});
+  const Database again = read(db, options);
+  CHECK(spliced == again);
+  CHECK(spliced.facts.fingerprint == again.facts.fingerprint);
+  CHECK(spliced.facts.view_columns == again.facts.view_columns);
+  CHECK(spliced.facts.volatile_defaults == again.facts.volatile_defaults);
+  CHECK(schema_names(spliced) == std::vector<std::string>{"a", "b"});
+}
+
 TEST_CASE("columns are read with type, default, identity, generation and collation",
           "[catalog][db]") {
   testing::TestDatabase db;

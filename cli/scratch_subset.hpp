@@ -1,0 +1,85 @@
+// Which part of a desired state the scratch database has to build (issue 17).
+//
+// An object whose desired model equals the target catalog's (what `inspect`
+// wrote) is already in the server's spelling: building it again in the
+// scratch database would read back the same text. Only the objects that
+// differ are built, with what they need to exist, and the canonical model is
+// assembled from the scratch read (those objects) and the target's model
+// (the others). Pure: no connection.
+//
+// "Differs" is decided conservatively, so that the assembled model is the
+// one building everything would give:
+//   - an object whose model differs, or that is new, is built;
+//   - an object is also built when a name its SQL text mentions (a view's
+//     query, a default, a check, a type, a function body, a trigger's
+//     function, a sequence's OWNED BY, ...) is the name of an object that is
+//     built, new or dropped: its canonical text may follow that object's
+//     (a view over a column whose type changed gains casts);
+//   - a table whose foreign key references a table whose referenced columns,
+//     keys or partitioning differ is built; all the tables of a partition
+//     tree are built when one of them is;
+//   - an extension that differs (or that one side lacks) builds everything.
+// Names are matched without their schema and without case, as words of the
+// text (a name that is not a plain word is searched as a substring): a false
+// match builds one object more, never one less.
+// What a built object needs is built too: every object named in its text
+// (whole), the parent of a partition, and for a foreign key's target a table
+// reduced to the referenced key and its columns (the foreign key's canonical
+// text does not depend on the rest of the target).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "schemas/model.hpp"
+
+namespace pgshift::cli {
+
+struct ScratchSubset {
+  // Build the whole desired state (an extension differs): nothing is taken
+  // from the target's model.
+  bool everything = false;
+  // What to build in the scratch database: the objects that differ, whole,
+  // and what they need (foreign key targets reduced to their keys), in the
+  // schemas holding them; empty when everything already matches.
+  schemas::Database build;
+  // Objects of the desired state taken from the target's model, as
+  // "kind\tschema\tname" (unit_key()).
+  std::set<std::string> clean;
+  // The desired schemas whose own fields (the comment) differ.
+  std::set<std::string> changed_schemas;
+  // How many objects of each reason are built (for tests and messages).
+  std::size_t differing = 0;  // objects whose canonical text is read from the scratch database
+  std::size_t needed = 0;     // unchanged objects built whole because a built one needs them
+  std::size_t reduced = 0;    // foreign key targets built reduced to their keys
+};
+
+// The key of an object of `schema` in ScratchSubset::clean: kind is one of
+// "table", "view", "matview", "sequence", "enum", "domain", "type",
+// "function"; a function's name is its signature.
+std::string unit_key(const std::string& kind, const std::string& schema, const std::string& name);
+
+// Chooses what to build for `desired` (the YAML model, canonical and valid)
+// against `current` (the target's model of the same schemas, ignore rules
+// applied). `default_extension_versions` gives the dev server's default
+// version of each extension `desired` lists without a version.
+ScratchSubset choose_scratch_subset(
+    const schemas::Database& desired, const schemas::Database& current,
+    const std::map<std::string, std::string>& default_extension_versions);
+
+// The canonical model of `desired`: `built` (the scratch database's model of
+// the schemas `subset.build` holds; nullptr when nothing was built) for what
+// was built because it differs, `current` for the objects in `subset.clean`
+// and for the unchanged schema comments. Facts are `built`'s (or an empty
+// set with `current`'s server version), with the volatile defaults and view
+// columns of the objects taken from `current` taken from `current`'s facts.
+// Planning hints are not carried here (the caller carries them as for a full
+// build).
+schemas::Database assemble_canonical(const schemas::Database& desired,
+                                     const schemas::Database& current, const ScratchSubset& subset,
+                                     const schemas::Database* built);
+
+}  // namespace pgshift::cli
