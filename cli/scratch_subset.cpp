@@ -88,6 +88,10 @@ std::string table_text(const Table& table) {
     for (const auto& argument : trigger.arguments) add_text(text, argument);
     add_text(text, trigger.when);
   }
+  for (const auto& policy : table.policies) {
+    add_text(text, policy.using_expr);
+    add_text(text, policy.with_check);
+  }
   if (table.partition_by) add_text(text, table.partition_by->key);
   if (table.partition_of) add_text(text, table.partition_of->bound);
   return text;
