@@ -15,47 +15,20 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/pgshift_cli.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/test_db.hpp"
 
 using pgshift::testing::CommandResult;
+using pgshift::testing::contains;
+using pgshift::testing::run_pgshift;
+using pgshift::testing::spawn_pgshift;
 using pgshift::testing::run_command;
 using pgshift::testing::TempDir;
 using pgshift::testing::TestDatabase;
 using namespace std::chrono_literals;
 
 namespace {
-
-CommandResult run_pgshift(std::vector<std::string> args) {
-  args.insert(args.begin(), PGSHIFT_BIN);
-  return run_command(args);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// Starts pgshift with `args`, output to `log_path`; returns its pid.
-pid_t spawn_pgshift(const std::vector<std::string>& args, const std::string& log_path) {
-  std::vector<std::string> argv_text = {PGSHIFT_BIN};
-  argv_text.insert(argv_text.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& arg : argv_text) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || in < 0) ::_exit(127);
-    ::dup2(in, STDIN_FILENO);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(out, STDERR_FILENO);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
 
 // Polls `sql` (boolean) on `conn` until true or `limit`; an error (the
 // journal not there yet) counts as false.

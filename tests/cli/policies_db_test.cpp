@@ -6,24 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/pgshift_cli.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/test_db.hpp"
 
 using pgshift::testing::CommandResult;
+using pgshift::testing::contains;
+using pgshift::testing::run_pgshift;
 using pgshift::testing::run_command;
 using pgshift::testing::TempDir;
 using pgshift::testing::TestDatabase;
 
 namespace {
-
-CommandResult run_pgshift(std::vector<std::string> args) {
-  args.insert(args.begin(), PGSHIFT_BIN);
-  return run_command(args);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Roles belong to the server, shared by every test database: made once,
 // whichever test gets there first.

@@ -7,26 +7,20 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/pgshift_cli.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
 
 using pgshift::testing::CommandResult;
+using pgshift::testing::contains;
+using pgshift::testing::run_pgshift;
 using pgshift::testing::run_command;
 using pgshift::testing::server_version_num;
 using pgshift::testing::TempDir;
 using pgshift::testing::TestDatabase;
 
 namespace {
-
-CommandResult run_pgshift(std::vector<std::string> args) {
-  args.insert(args.begin(), PGSHIFT_BIN);
-  return run_command(args);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 void replace_once(std::string& text, const std::string& from, const std::string& to) {
   const size_t pos = text.find(from);

@@ -2,10 +2,8 @@
 // two phases applied with `apply --phase expand`, writers through the old and
 // the new name in between, drift and plan between the phases, then `apply
 // --phase contract`; rows and values kept, nothing left to plan.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <pqxx/pqxx>
 
@@ -17,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/pgshift_cli.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/test_db.hpp"
 
@@ -24,15 +23,6 @@ using namespace pgshift::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-CommandResult run_pgshift(std::vector<std::string> args) {
-  args.insert(args.begin(), PGSHIFT_BIN);
-  return run_command(args);
-}
 
 // `pgshift plan` of `yaml` to `dir`/plan.json (and the Markdown to
 // plan.md), every hazard allowed; returns the JSON.
@@ -69,28 +59,6 @@ std::string columns_of(const TestDatabase& db, const std::string& table) {
   return db.scalar("SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' "
                    "ORDER BY attnum) FROM pg_attribute WHERE attrelid = '" + table +
                    "'::regclass AND attnum > 0 AND NOT attisdropped");
-}
-
-// Starts `pgshift args...` with its output to `log_path`; returns its pid.
-pid_t spawn_pgshift(const std::vector<std::string>& args, const std::string& log_path) {
-  std::vector<std::string> argv_text = {PGSHIFT_BIN};
-  argv_text.insert(argv_text.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& arg : argv_text) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || in < 0) ::_exit(127);
-    ::dup2(in, STDIN_FILENO);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(out, STDERR_FILENO);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
 }
 
 // Polls the boolean `sql` until it holds (an error counts as false) or `limit` passes.

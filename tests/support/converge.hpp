@@ -9,14 +9,11 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "tests/support/pgshift_cli.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/test_db.hpp"
 
 namespace pgshift::testing {
-
-inline bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Position of `part` in `text`; fails the test when absent.
 inline size_t position(const std::string& text, const std::string& part) {
