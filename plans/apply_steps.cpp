@@ -255,6 +255,11 @@ void Applier::with_retries(const Step& step, StepReport& report,
     std::string sqlstate;
     try {
       attempt();
+    } catch (const pqxx::deadlock_detected& e) {
+      // Not a pqxx::sql_error in libpqxx 6 (a transaction_rollback): without
+      // this, a deadlock failed the step instead of being retried.
+      message = server_message(e);
+      sqlstate = kDeadlockDetected;
     } catch (const pqxx::sql_error& e) {
       message = server_message(e);
       sqlstate = e.sqlstate();

@@ -291,3 +291,40 @@ TEST_CASE("a step locking a table, a table referencing it and its sequence takes
   CHECK(result->steps[0].retries == 0);
   CHECK(db.scalar("SELECT count(*) FROM payments") == "1");
 }
+
+TEST_CASE("a step the deadlock detector cancels is retried and succeeds", "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY); CREATE TABLE u (id bigint PRIMARY KEY)");
+  // It locks u, then its statement needs t, which the holder reads; the
+  // holder then reads u: each waits for the other.
+  auto step = pgshift::testing::ddl_step("u", kAddNote, {"ALTER TABLE public.t ADD COLUMN note text"});
+  const auto plan = pgshift::testing::plan_for(db, {step});
+  LockHolder holder(db);
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.lock_timeout_override = 5s;  // over deadlock_timeout (1 s): the detector fires first
+  options.retries = 3;
+  auto apply = std::async(std::launch::async, [&] { return apply_plan(db.url(), plan, options); });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (db.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+                   "'public.t'::regclass") == "0") {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(10ms);
+  }
+  holder.tx->exec("SELECT count(*) FROM public.u");  // waits until the step is cancelled
+  holder.tx->commit();
+  std::optional<pgshift::plans::ApplyResult> result;
+  std::string error;
+  try {
+    result = apply.get();
+  } catch (const ApplyError& e) {
+    error = e.what();
+  }
+  INFO(error);
+  INFO(log.str());
+  REQUIRE(result);
+  CHECK(result->steps[0].retries == 1);
+  CHECK(has_note(db));
+  CHECK(log.str().find("deadlock detected") != std::string::npos);
+  CHECK(log.str().find("(SQLSTATE 40P01) on attempt 1 of 4") != std::string::npos);
+}
