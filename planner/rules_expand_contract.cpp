@@ -527,6 +527,19 @@ void plan_expand_contract(Builder& builder, const ExpandContract& changes) {
           {schema, truncate_name(swap.original.name + "_" + old_column.name + "_seq")});
       builder.statement(contract, Statement::SetSequenceValue, targets);
     }
+    // The old column's own foreign keys (as they are, or as the contract of
+    // the column they reference added them back NOT VALID) would go with the
+    // column, their triggers removed from the referenced table under ACCESS
+    // EXCLUSIVE: dropped by name first, so that the step declares that lock
+    // and the applier takes it in the writers' order, not as an upgrade of
+    // the SHARE ROW EXCLUSIVE the new foreign key takes.
+    for (const auto& fk : swap.original.foreign_keys) {
+      if (!contains(fk.columns, old_column.name)) continue;
+      sql.push_back(table.alter() + "DROP CONSTRAINT IF EXISTS " + quote_ident(fk.name));
+      Targets targets = table.on();
+      targets.referenced.push_back({fk.ref_schema, fk.ref_table});
+      builder.statement(contract, Statement::DropForeignKeyToReplace, targets);
+    }
     sql.push_back(table.alter() + "DROP COLUMN " + old_name);
     builder.statement(contract, Statement::DropColumn, table.on());
     if (swap.shadow != column.name) {

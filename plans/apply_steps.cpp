@@ -255,6 +255,11 @@ void Applier::with_retries(const Step& step, StepReport& report,
     std::string sqlstate;
     try {
       attempt();
+    } catch (const pqxx::deadlock_detected& e) {
+      // Not a pqxx::sql_error in libpqxx 6 (a transaction_rollback): without
+      // this, a deadlock failed the step instead of being retried.
+      message = server_message(e);
+      sqlstate = kDeadlockDetected;
     } catch (const pqxx::sql_error& e) {
       message = server_message(e);
       sqlstate = e.sqlstate();
@@ -311,12 +316,80 @@ void Applier::with_retries(const Step& step, StepReport& report,
 constexpr const char* kLockableRelation =
     "SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p', 'v', 'f')";
 
+// Whether applications touch relation $1 before relation $2 in a transaction:
+// $2 has a foreign key to $1 (an application writes the parent row first), or
+// $2 is a sequence that a column of table $1 owns or takes its default from
+// (nextval runs inside the INSERT into $1).
+constexpr const char* kWrittenBefore = R"sql(
+SELECT EXISTS (SELECT 1 FROM pg_constraint
+                WHERE contype = 'f' AND confrelid = to_regclass($1) AND conrelid = to_regclass($2))
+    OR EXISTS (SELECT 1 FROM pg_depend
+                WHERE classid = 'pg_class'::regclass AND objid = to_regclass($2)
+                  AND refclassid = 'pg_class'::regclass AND refobjid = to_regclass($1)
+                  AND deptype IN ('a', 'i'))
+    OR EXISTS (SELECT 1 FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
+                WHERE d.classid = 'pg_attrdef'::regclass AND ad.adrelid = to_regclass($1)
+                  AND d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass($2)))sql";
+
+// Reorders `locks` (stable) so that a relation applications touch before
+// another one in the same transaction (kWrittenBefore) is locked first. One
+// query per pair: a step locking more than kOrderedLocksMax relations (a
+// whole schema's tables) keeps its order.
+constexpr std::size_t kOrderedLocksMax = 16;
+void order_as_applications_write(pqxx::connection& conn,
+                                 std::vector<const RelationLock*>& locks) {
+  if (locks.size() < 2 || locks.size() > kOrderedLocksMax) return;
+  const std::size_t count = locks.size();
+  std::vector<std::vector<bool>> before(count, std::vector<bool>(count, false));
+  {
+    pqxx::nontransaction tx(conn);
+    for (std::size_t a = 0; a < count; ++a) {
+      for (std::size_t b = 0; b < count; ++b) {
+        if (a == b || (locks[a]->schema == locks[b]->schema &&
+                       locks[a]->relation == locks[b]->relation)) {
+          continue;
+        }
+        before[a][b] = tx.exec_params(kWrittenBefore,
+                                      quote_qualified(locks[a]->schema, locks[a]->relation),
+                                      quote_qualified(locks[b]->schema, locks[b]->relation))[0][0]
+                           .as<bool>();
+      }
+    }
+  }
+  std::vector<const RelationLock*> ordered;
+  std::vector<bool> placed(count, false);
+  while (ordered.size() < count) {
+    // The first one no unplaced relation must precede; the first unplaced
+    // one when they form a cycle.
+    std::optional<std::size_t> next;
+    for (std::size_t b = 0; b < count && !next; ++b) {
+      if (placed[b]) continue;
+      bool free = true;
+      for (std::size_t a = 0; a < count && free; ++a) free = placed[a] || !before[a][b];
+      if (free) next = b;
+    }
+    if (!next) {
+      for (std::size_t b = 0; b < count && !next; ++b) {
+        if (!placed[b]) next = b;
+      }
+    }
+    placed[*next] = true;
+    ordered.push_back(locks[*next]);
+  }
+  locks = std::move(ordered);
+}
+
 // The step's locks are taken first, explicitly, the other tables before the
 // step's own: for a foreign key the referenced table before the referencing
 // one, the order in which applications write them. In the opposite order the
 // step would hold the child table while waiting for the parent, and traffic
 // that writes parent then child would wait on the step while the step waits
-// on it, so no attempt would ever get its locks under steady traffic.
+// on it, so no attempt would ever get its locks under steady traffic. Where
+// the catalog shows the order applications use (a foreign key between two of
+// the step's tables, a table and the sequence of its column), that order wins:
+// a step on a referenced table that also locks the tables referencing it (the
+// contract of expand/contract on a key) locks the referenced one first, and a
+// sequence after the table whose INSERTs call nextval on it.
 void Applier::run_in_transaction(const Step& step, StepReport& report) {
   std::vector<const RelationLock*> locks;
   for (const RelationLock& lock : step.locks) {
@@ -329,6 +402,7 @@ void Applier::run_in_transaction(const Step& step, StepReport& report) {
       locks.push_back(&lock);
     }
   }
+  order_as_applications_write(*conn_, locks);
   const auto started = Clock::now();
   with_retries(step, report, [&] {
     pqxx::work tx(*conn_);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <thread>
@@ -230,4 +231,100 @@ TEST_CASE("a dry run lists the statements and changes nothing", "[plans][db]") {
                        "  ALTER TABLE public.t ADD COLUMN note text;\n") != std::string::npos);
   CHECK_FALSE(has_note(db));
   CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgshift'") == "0");
+}
+
+TEST_CASE("a step locking a table, a table referencing it and its sequence takes them in the "
+          "order writers do, so a writer between its reads and its inserts goes on",
+          "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE orders (id serial PRIMARY KEY);"
+          "CREATE TABLE payments (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+          "  order_id integer NOT NULL CONSTRAINT payments_order_id_fkey REFERENCES orders (id))");
+  // Its locks as the contract of expand/contract on orders.id declares them:
+  // the referencing table and the sequence before the step's own table.
+  auto step = pgshift::testing::ddl_step(
+      "orders", "move the foreign key",
+      {"ALTER TABLE public.payments DROP CONSTRAINT payments_order_id_fkey",
+       "ALTER TABLE public.payments ADD CONSTRAINT payments_order_id_fkey FOREIGN KEY (order_id) "
+       "REFERENCES public.orders (id) NOT VALID"});
+  step.locks = {{"public", "payments", pgshift::plans::LockMode::AccessExclusive},
+                {"public", "orders_id_seq", pgshift::plans::LockMode::ShareRowExclusive},
+                {"public", "orders", pgshift::plans::LockMode::AccessExclusive}};
+  const auto plan = pgshift::testing::plan_for(db, {step});
+
+  // A writer has read orders; it will insert an order (nextval on its
+  // sequence) and then the order's payment.
+  pqxx::connection writer(db.url());
+  pqxx::work tx(writer);
+  tx.exec("SELECT count(*) FROM orders");
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.lock_timeout_override = 5s;
+  options.retries = 0;
+  auto apply = std::async(std::launch::async, [&] { return apply_plan(db.url(), plan, options); });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (db.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+                   "'public.orders'::regclass") == "0") {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(10ms);
+  }
+  // The step waits for the writer's lock on orders, holding none of the
+  // others: the writer's inserts do not wait for it (in another order the
+  // two would wait for each other until the deadlock detector, 1 s).
+  const auto started = std::chrono::steady_clock::now();
+  const int order_id = tx.exec1("INSERT INTO orders DEFAULT VALUES RETURNING id")[0].as<int>();
+  tx.exec0("INSERT INTO payments (order_id) VALUES (" + std::to_string(order_id) + ")");
+  const double writes = seconds_since(started);
+  tx.commit();
+  std::optional<pgshift::plans::ApplyResult> result;
+  std::string error;
+  try {
+    result = apply.get();
+  } catch (const ApplyError& e) {
+    error = e.what();
+  }
+  INFO(error);
+  INFO(log.str());
+  CHECK(writes < 0.5);
+  REQUIRE(result);
+  CHECK(result->steps_run == 1);
+  CHECK(result->steps[0].retries == 0);
+  CHECK(db.scalar("SELECT count(*) FROM payments") == "1");
+}
+
+TEST_CASE("a step the deadlock detector cancels is retried and succeeds", "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY); CREATE TABLE u (id bigint PRIMARY KEY)");
+  // It locks u, then its statement needs t, which the holder reads; the
+  // holder then reads u: each waits for the other.
+  auto step = pgshift::testing::ddl_step("u", kAddNote, {"ALTER TABLE public.t ADD COLUMN note text"});
+  const auto plan = pgshift::testing::plan_for(db, {step});
+  LockHolder holder(db);
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.lock_timeout_override = 5s;  // over deadlock_timeout (1 s): the detector fires first
+  options.retries = 3;
+  auto apply = std::async(std::launch::async, [&] { return apply_plan(db.url(), plan, options); });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (db.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+                   "'public.t'::regclass") == "0") {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(10ms);
+  }
+  holder.tx->exec("SELECT count(*) FROM public.u");  // waits until the step is cancelled
+  holder.tx->commit();
+  std::optional<pgshift::plans::ApplyResult> result;
+  std::string error;
+  try {
+    result = apply.get();
+  } catch (const ApplyError& e) {
+    error = e.what();
+  }
+  INFO(error);
+  INFO(log.str());
+  REQUIRE(result);
+  CHECK(result->steps[0].retries == 1);
+  CHECK(has_note(db));
+  CHECK(log.str().find("deadlock detected") != std::string::npos);
+  CHECK(log.str().find("(SQLSTATE 40P01) on attempt 1 of 4") != std::string::npos);
 }
