@@ -17,6 +17,7 @@
 
 #include "tests/support/pgshift_cli.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
 
 using pgshift::testing::CommandResult;
@@ -131,9 +132,12 @@ TEST_CASE("apply --schema killed with SIGKILL at any point resumes its plan and 
       const std::string checksum = db.scalar(kChecksum);
       const TempDir dir;
       const std::string yaml = dir.write("schema.yaml", kDesiredYaml);
-      const std::vector<std::string> apply = {"apply",        "--db",    db.url(), "--schema",
-                                              yaml,           "--yes",   "--batch-size",
-                                              "4000",         "--pause", "20ms"};
+      std::vector<std::string> apply = {"apply",        "--db",    db.url(), "--schema",
+                                        yaml,           "--yes",   "--batch-size",
+                                        "4000",         "--pause", "20ms"};
+      for (const auto& arg : pgshift::testing::allow_not_null_scan_before_12(db)) {
+        apply.push_back(arg);
+      }
       const auto scratch_before = scratch_databases(db);
       pqxx::connection watcher(db.url());
 
@@ -230,7 +234,11 @@ schemas:
       "filled.yaml", table_yaml +
                          "          tier: { type: text, nullable: false, default: \"'bronze'\", "
                          "backfill: \"'bronze'\" }\n");
-  const auto converged = run_pgshift({"apply", "--db", db.url(), "--schema", filled, "--yes"});
+  std::vector<std::string> apply_filled = {"apply", "--db", db.url(), "--schema", filled, "--yes"};
+  for (const auto& arg : pgshift::testing::allow_not_null_scan_before_12(db)) {
+    apply_filled.push_back(arg);
+  }
+  const auto converged = run_pgshift(apply_filled);
   INFO(converged.output);
   CHECK(converged.exit_code == 0);
   CHECK(db.scalar("SELECT count(*) FROM t WHERE tier = 'bronze'") == "250");
@@ -251,9 +259,12 @@ TEST_CASE("an unfinished apply of another desired state is refused until abandon
   const std::string first = dir.write("first.yaml", kDesiredYaml);
   const auto scratch_before = scratch_databases(db);
   pqxx::connection watcher(db.url());
-  const pid_t child = spawn_pgshift({"apply", "--db", db.url(), "--schema", first, "--yes",
-                                     "--batch-size", "1000", "--pause", "20ms"},
-                                    dir.path() + "/killed.log");
+  const auto allow = pgshift::testing::allow_not_null_scan_before_12(db);
+  std::vector<std::string> apply_first = {"apply",        "--db", db.url(), "--schema", first,
+                                          "--yes",        "--batch-size", "1000", "--pause",
+                                          "20ms"};
+  apply_first.insert(apply_first.end(), allow.begin(), allow.end());
+  const pid_t child = spawn_pgshift(apply_first, dir.path() + "/killed.log");
   REQUIRE(poll(watcher,
                "SELECT coalesce(max(rows_done), 0) >= 5000 FROM _pgshift.apply_backfills", 60s));
   ::kill(child, SIGKILL);
@@ -303,7 +314,9 @@ TEST_CASE("an unfinished apply of another desired state is refused until abandon
   REQUIRE(at != std::string::npos);
   with_backfill.insert(at + tag.size(), ", backfill: \"md5(random()::text)\"");
   const std::string third = dir.write("third.yaml", with_backfill);
-  const auto converged = run_pgshift({"apply", "--db", db.url(), "--schema", third, "--yes"});
+  std::vector<std::string> apply_third = {"apply", "--db", db.url(), "--schema", third, "--yes"};
+  apply_third.insert(apply_third.end(), allow.begin(), allow.end());
+  const auto converged = run_pgshift(apply_third);
   INFO(converged.output);
   CHECK(converged.exit_code == 0);
   CHECK(db.scalar("SELECT count(*) FROM t WHERE tag IS NULL") == "0");

@@ -615,7 +615,8 @@ TEST_CASE("backfill progress has escape codes only on a terminal without NO_COLO
                           Case{"TERM=dumb", false}, Case{"", false}}) {
     db.exec("DROP TABLE IF EXISTS orders; DROP SCHEMA IF EXISTS _pgshift CASCADE");
     db.exec(kOrdersSql);
-    const std::vector<std::string> args = {"apply", "--db", db.url(), "--schema", yaml, "--yes"};
+    std::vector<std::string> args = {"apply", "--db", db.url(), "--schema", yaml, "--yes"};
+    for (const auto& arg : pgshift::testing::allow_not_null_scan_before_12(db)) args.push_back(arg);
     const auto result = run.environment.empty() ? run_pgshift(args)
                                                 : run_pgshift_on_terminal(run.environment, args);
     INFO((run.environment.empty() ? "not a terminal" : run.environment) << ":\n" << result.output);
@@ -756,10 +757,15 @@ TEST_CASE("SIGINT during an apply backfill stops between batches, and the printe
                                  "          role: { type: text, nullable: false, default: "
                                  "\"'user'\", backfill: \"'member'\" }\n"));
     const std::string plan = dir.path() + "/plan.json";
-    REQUIRE(run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "-o", plan}).exit_code == 0);
+    const auto allow = pgshift::testing::allow_not_null_scan_before_12(db);
+    std::vector<std::string> plan_args = {"plan", "--db", db.url(), "--schema", yaml, "-o", plan};
+    plan_args.insert(plan_args.end(), allow.begin(), allow.end());
+    REQUIRE(run_pgshift(plan_args).exit_code == 0);
 
     std::vector<std::string> args = {"apply", "--db", db.url()};
     args.insert(args.end(), {saved_plan ? "--plan" : "--schema", saved_plan ? plan : yaml});
+    // A saved plan carries its hazards' permission.
+    if (!saved_plan) args.insert(args.end(), allow.begin(), allow.end());
     args.insert(args.end(), {"--yes", "--batch-size", "100", "--pause", "20ms"});
     Background run(args, dir.path() + "/out.txt");
     const auto backfilled = [&] {
