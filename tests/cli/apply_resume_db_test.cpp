@@ -22,9 +22,9 @@
 
 using pgshift::testing::CommandResult;
 using pgshift::testing::contains;
+using pgshift::testing::run_command;
 using pgshift::testing::run_pgshift;
 using pgshift::testing::spawn_pgshift;
-using pgshift::testing::run_command;
 using pgshift::testing::TempDir;
 using pgshift::testing::TestDatabase;
 using namespace std::chrono_literals;
@@ -132,9 +132,8 @@ TEST_CASE("apply --schema killed with SIGKILL at any point resumes its plan and 
       const std::string checksum = db.scalar(kChecksum);
       const TempDir dir;
       const std::string yaml = dir.write("schema.yaml", kDesiredYaml);
-      std::vector<std::string> apply = {"apply",        "--db",    db.url(), "--schema",
-                                        yaml,           "--yes",   "--batch-size",
-                                        "4000",         "--pause", "20ms"};
+      std::vector<std::string> apply = {"apply", "--db",         db.url(), "--schema", yaml,
+                                        "--yes", "--batch-size", "4000",   "--pause",  "20ms"};
       for (const auto& arg : pgshift::testing::allow_not_null_scan_before_12(db)) {
         apply.push_back(arg);
       }
@@ -195,8 +194,9 @@ TEST_CASE("NULLs in a column made NOT NULL without a backfill are refused at pla
       "INSERT INTO t SELECT g, CASE WHEN g % 4 = 0 THEN NULL ELSE 'gold' END "
       "FROM generate_series(1, 1000) g;"
       "ANALYZE t");
-  const std::string kept = "SELECT md5(string_agg(id || ':' || tier, ',' ORDER BY id)) FROM t "
-                           "WHERE id % 4 <> 0";
+  const std::string kept =
+      "SELECT md5(string_agg(id || ':' || tier, ',' ORDER BY id)) FROM t "
+      "WHERE id % 4 <> 0";
   const std::string before = db.scalar(kept);
   const TempDir dir;
   const std::string table_yaml = R"yaml(
@@ -247,8 +247,7 @@ schemas:
                   "AND attname = 'tier'") == "t");
 }
 
-TEST_CASE("an unfinished apply of another desired state is refused until abandoned",
-          "[cli][db]") {
+TEST_CASE("an unfinished apply of another desired state is refused until abandoned", "[cli][db]") {
   TestDatabase db;
   db.exec(
       "CREATE TABLE t (id bigint PRIMARY KEY, payload text NOT NULL);"
@@ -260,13 +259,12 @@ TEST_CASE("an unfinished apply of another desired state is refused until abandon
   const auto scratch_before = scratch_databases(db);
   pqxx::connection watcher(db.url());
   const auto allow = pgshift::testing::allow_not_null_scan_before_12(db);
-  std::vector<std::string> apply_first = {"apply",        "--db", db.url(), "--schema", first,
-                                          "--yes",        "--batch-size", "1000", "--pause",
-                                          "20ms"};
+  std::vector<std::string> apply_first = {"apply", "--db",         db.url(), "--schema", first,
+                                          "--yes", "--batch-size", "1000",   "--pause",  "20ms"};
   apply_first.insert(apply_first.end(), allow.begin(), allow.end());
   const pid_t child = spawn_pgshift(apply_first, dir.path() + "/killed.log");
-  REQUIRE(poll(watcher,
-               "SELECT coalesce(max(rows_done), 0) >= 5000 FROM _pgshift.apply_backfills", 60s));
+  REQUIRE(poll(watcher, "SELECT coalesce(max(rows_done), 0) >= 5000 FROM _pgshift.apply_backfills",
+               60s));
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   REQUIRE(poll(watcher,
@@ -283,14 +281,16 @@ TEST_CASE("an unfinished apply of another desired state is refused until abandon
   CHECK(refused.exit_code == 1);
   CHECK(contains(refused.output,
                  "pgshift apply: the database has an unfinished apply of another plan (plan "));
-  CHECK(contains(refused.output, " of 10 steps done): run the command that started it again to "
-                                 "resume it, or abandon it with `pgshift apply --abandon`, then "
-                                 "plan again"));
+  CHECK(contains(refused.output,
+                 " of 10 steps done): run the command that started it again to "
+                 "resume it, or abandon it with `pgshift apply --abandon`, then "
+                 "plan again"));
   CHECK(db.scalar("SELECT to_regclass('public.other') IS NULL") == "t");
   const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", second});
   INFO(planned.output);
-  CHECK(contains(planned.output, "pgshift plan: warning: the database has an unfinished apply "
-                                 "(plan "));
+  CHECK(contains(planned.output,
+                 "pgshift plan: warning: the database has an unfinished apply "
+                 "(plan "));
 
   const auto abandoned = run_pgshift({"apply", "--db", db.url(), "--abandon"});
   INFO(abandoned.output);

@@ -101,15 +101,17 @@ TEST_CASE("every object kind built from an empty database inspects back to the s
   INFO(built.output);
   REQUIRE(built.exit_code == 0);
 
-  const auto inspected = run_pgshift({"inspect", "--db", first.url(), "-o", dir.path() + "/a.yaml"});
+  const auto inspected =
+      run_pgshift({"inspect", "--db", first.url(), "-o", dir.path() + "/a.yaml"});
   INFO(inspected.output);
   REQUIRE(inspected.exit_code == 0);
 
-  const auto rebuilt = run_pgshift({"apply", "--db", second.url(), "--schema", dir.path() + "/a.yaml",
-                                "--yes", "--allow-hazard", "all"});
+  const auto rebuilt = run_pgshift({"apply", "--db", second.url(), "--schema",
+                                    dir.path() + "/a.yaml", "--yes", "--allow-hazard", "all"});
   INFO(rebuilt.output);
   REQUIRE(rebuilt.exit_code == 0);
-  REQUIRE(run_pgshift({"inspect", "--db", second.url(), "-o", dir.path() + "/b.yaml"}).exit_code == 0);
+  REQUIRE(run_pgshift({"inspect", "--db", second.url(), "-o", dir.path() + "/b.yaml"}).exit_code ==
+          0);
   CHECK(dir.read("a.yaml") == dir.read("b.yaml"));
 
   // And the hand-written YAML plans nothing against what was built from it.
@@ -281,8 +283,9 @@ TEST_CASE("a YAML default the server rejects names its file, line and column, wi
   CHECK(result.exit_code == 1);
   CHECK(contains(result.output, "the desired schema does not build: " + file + ":4:7: "));
   CHECK(contains(result.output, "cannot use column reference in DEFAULT expression"));
-  CHECK(contains(result.output, "hint: a default is SQL: a string keeps its quotes inside the "
-                                "YAML string, e.g. default: \"'free'\""));
+  CHECK(contains(result.output,
+                 "hint: a default is SQL: a string keeps its quotes inside the "
+                 "YAML string, e.g. default: \"'free'\""));
 }
 
 TEST_CASE("an SQL file over 64 MiB is refused without being read to the end", "[cli][db]") {
@@ -294,8 +297,9 @@ TEST_CASE("an SQL file over 64 MiB is refused without being read to the end", "[
   INFO(result.output);
   CHECK(result.exit_code == 1);
   CHECK(contains(result.output,
-                 "\"" + file + "\" is larger than 64 MiB, the limit for an SQL file of a desired "
-                 "state"));
+                 "\"" + file +
+                     "\" is larger than 64 MiB, the limit for an SQL file of a desired "
+                     "state"));
 }
 
 TEST_CASE("SQL files that reach past the scratch database are refused before anything runs",
@@ -306,7 +310,8 @@ TEST_CASE("SQL files that reach past the scratch database are refused before any
   const std::string file = dir.write("schema.sql",
                                      "CREATE TABLE t (id int);\n"
                                      "-- the app's login\n"
-                                     "  CREATE ROLE " + role + " LOGIN;\n");
+                                     "  CREATE ROLE " +
+                                         role + " LOGIN;\n");
   const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", file});
   INFO(result.output);
   CHECK(result.exit_code == 1);
@@ -323,8 +328,8 @@ TEST_CASE("SQL files that reach past the scratch database are refused before any
   CHECK_FALSE(contains(offline.output, "could not connect"));
 
   // ALTER DATABASE would change the target's own database.
-  const std::string alter = dir.write(
-      "alter.sql", "ALTER DATABASE " + db.name() + " SET statement_timeout = 1;\n");
+  const std::string alter =
+      dir.write("alter.sql", "ALTER DATABASE " + db.name() + " SET statement_timeout = 1;\n");
   const auto altered = run_pgshift({"drift", "--db", db.url(), "--schema", alter});
   INFO(altered.output);
   CHECK(altered.exit_code == 1);
@@ -344,8 +349,10 @@ TEST_CASE("a materialized view of SQL files is built without running its query, 
       "schema.sql",
       "CREATE SCHEMA app;\n"
       "CREATE FUNCTION app.side_effect() RETURNS int LANGUAGE plpgsql AS $$\n"
-      "BEGIN EXECUTE 'CREATE ROLE " + role + "'; RETURN 1; END $$;\n"
-      "CREATE MATERIALIZED VIEW app.totals AS SELECT app.side_effect() AS n -- one row\n");
+      "BEGIN EXECUTE 'CREATE ROLE " +
+          role +
+          "'; RETURN 1; END $$;\n"
+          "CREATE MATERIALIZED VIEW app.totals AS SELECT app.side_effect() AS n -- one row\n");
   const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", file});
   INFO(planned.output);
   CHECK(planned.exit_code == 0);
@@ -406,8 +413,8 @@ schemas:
 }
 
 TEST_CASE("an unreachable server is named without its password", "[cli][db]") {
-  const auto result =
-      run_pgshift({"inspect", "--db", "postgresql://app:s3cret@127.0.0.1:1/shop?connect_timeout=2"});
+  const auto result = run_pgshift(
+      {"inspect", "--db", "postgresql://app:s3cret@127.0.0.1:1/shop?connect_timeout=2"});
   CHECK(result.exit_code == 1);
   CHECK(contains(result.output, "host=127.0.0.1 port=1 dbname=shop user=app"));
   CHECK_FALSE(contains(result.output, "s3cret"));
@@ -493,8 +500,9 @@ TEST_CASE("a plan with an error diagnostic is still rendered, the error first, a
           "[cli][db]") {
   TestDatabase db;
   TempDir dir;
-  db.exec("CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE TABLE t (id int, m mood);"
-          "CREATE VIEW v AS SELECT m FROM t");
+  db.exec(
+      "CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE TABLE t (id int, m mood);"
+      "CREATE VIEW v AS SELECT m FROM t");
   // The enum would be replaced, but the view would keep the old type: the
   // planner refuses with an error.
   const std::string yaml = dir.write("mood.yaml", R"yaml(

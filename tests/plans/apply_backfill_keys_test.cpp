@@ -28,8 +28,8 @@ namespace {
 
 struct Table {
   const char* name;
-  const char* create;               // table t with a column rid (1..kRows) and v bigint NULL
-  std::vector<std::string> key;     // the plan's key; empty: by blocks
+  const char* create;            // table t with a column rid (1..kRows) and v bigint NULL
+  std::vector<std::string> key;  // the plan's key; empty: by blocks
 };
 
 constexpr int kRows = 20000;
@@ -42,7 +42,8 @@ const std::vector<Table> kTables = {
     {"text key",
      "CREATE TABLE t (code text NOT NULL, rid integer NOT NULL, v bigint,"
      " CONSTRAINT t_code_key UNIQUE (code));"
-     "INSERT INTO t SELECT md5(g::text) || ' \"Ä'', ' || g, g, NULL FROM generate_series(1, 20000) g",
+     "INSERT INTO t SELECT md5(g::text) || ' \"Ä'', ' || g, g, NULL FROM generate_series(1, 20000) "
+     "g",
      {"code"}},
     {"composite key",
      "CREATE TABLE t (tenant integer NOT NULL, name text NOT NULL, rid integer NOT NULL,"
@@ -73,9 +74,10 @@ pgshift::plans::Step step_for(const Table& table, const std::string& where, int6
 
 }  // namespace
 
-TEST_CASE("a backfill killed with SIGKILL resumes after its last committed batch, no row "
-          "updated twice",
-          "[plans][db]") {
+TEST_CASE(
+    "a backfill killed with SIGKILL resumes after its last committed batch, no row "
+    "updated twice",
+    "[plans][db]") {
   for (const Table& table : kTables) {
     DYNAMIC_SECTION(table.name) {
       TestDatabase db;
@@ -101,8 +103,8 @@ TEST_CASE("a backfill killed with SIGKILL resumes after its last committed batch
         ::_exit(0);
       }
       const bool reached = pgshift::testing::wait_until(
-          db.url(),
-          "SELECT coalesce(max(rows_done), 0) >= 5000 FROM _pgshift.apply_backfills", 60s);
+          db.url(), "SELECT coalesce(max(rows_done), 0) >= 5000 FROM _pgshift.apply_backfills",
+          60s);
       ::kill(child, SIGKILL);
       int status = 0;
       ::waitpid(child, &status, 0);
@@ -113,7 +115,8 @@ TEST_CASE("a backfill killed with SIGKILL resumes after its last committed batch
           "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name LIKE 'pgshift "
           "apply%' AND pid <> pg_backend_pid()",
           30s));
-      const int64_t done_before = std::stoll(db.scalar("SELECT rows_done FROM _pgshift.apply_backfills"));
+      const int64_t done_before =
+          std::stoll(db.scalar("SELECT rows_done FROM _pgshift.apply_backfills"));
       CHECK(done_before < kRows);
       CHECK(db.scalar("SELECT count(*) FROM updates") == std::to_string(done_before));
 
@@ -121,8 +124,8 @@ TEST_CASE("a backfill killed with SIGKILL resumes after its last committed batch
       const auto result = apply_plan(db.url(), plan, pgshift::testing::test_options(log));
       INFO(log.str());
       CHECK(result.resumed);
-      CHECK(log.str().find(table.key.empty() ? "continuing from block " : "continuing after key (") !=
-            std::string::npos);
+      CHECK(log.str().find(table.key.empty() ? "continuing from block "
+                                             : "continuing after key (") != std::string::npos);
       CHECK(result.rows_backfilled == kRows - done_before);
       CHECK(db.scalar("SELECT count(*) FILTER (WHERE v = rid * 2) || '/' || count(*) FROM t") ==
             "20000/20000");
@@ -158,9 +161,11 @@ TEST_CASE("writes during a backfill by key or by blocks are kept", "[plans][db]"
           if (table.key.empty()) {
             tx.exec_params("INSERT INTO t (rid, v) VALUES ($1, -7)", kRows + inserted);
           } else if (table.key[0] == "id") {
-            tx.exec_params("INSERT INTO t VALUES (md5(($1)::text)::uuid, $1::integer, -7)", kRows + inserted);
+            tx.exec_params("INSERT INTO t VALUES (md5(($1)::text)::uuid, $1::integer, -7)",
+                           kRows + inserted);
           } else if (table.key[0] == "code") {
-            tx.exec_params("INSERT INTO t VALUES ('new ' || $1, $1::integer, -7)", kRows + inserted);
+            tx.exec_params("INSERT INTO t VALUES ('new ' || $1, $1::integer, -7)",
+                           kRows + inserted);
           } else {
             tx.exec_params("INSERT INTO t VALUES ($1::integer % 13, 'new' || $1, $1::integer, -7)",
                            kRows + inserted);
@@ -203,15 +208,16 @@ TEST_CASE("batches hold as many rows as asked however sparse the key", "[plans][
   TestDatabase db;
   // 1,000 rows a million keys apart, 300 rows at the top end packed: batches
   // sized by key span would be empty or all at once.
-  db.exec("CREATE TABLE t (id bigint PRIMARY KEY, rid integer NOT NULL, v bigint);"
-          "INSERT INTO t SELECT g * 1000000, g, NULL FROM generate_series(1, 1000) g;"
-          "INSERT INTO t SELECT 2000000000 + g, 1000 + g, NULL FROM generate_series(1, 300) g;"
-          "CREATE TABLE batches (rid integer PRIMARY KEY, xid bigint NOT NULL);"
-          "CREATE FUNCTION note_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-          "INSERT INTO batches VALUES (NEW.rid, txid_current()); RETURN NEW; END $$;"
-          "CREATE TRIGGER t_note BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION note_batch()");
-  const auto plan =
-      pgshift::testing::plan_for(db, {pgshift::testing::backfill_step("t", "id", "v", "rid * 2", "v IS NULL", 100)});
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY, rid integer NOT NULL, v bigint);"
+      "INSERT INTO t SELECT g * 1000000, g, NULL FROM generate_series(1, 1000) g;"
+      "INSERT INTO t SELECT 2000000000 + g, 1000 + g, NULL FROM generate_series(1, 300) g;"
+      "CREATE TABLE batches (rid integer PRIMARY KEY, xid bigint NOT NULL);"
+      "CREATE FUNCTION note_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "INSERT INTO batches VALUES (NEW.rid, txid_current()); RETURN NEW; END $$;"
+      "CREATE TRIGGER t_note BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION note_batch()");
+  const auto plan = pgshift::testing::plan_for(
+      db, {pgshift::testing::backfill_step("t", "id", "v", "rid * 2", "v IS NULL", 100)});
   std::ostringstream log;
   auto options = pgshift::testing::test_options(log);
   options.batch_target = 0ms;

@@ -82,9 +82,10 @@ TEST_CASE("a backfill pauses while a session holds a lock its batches need, then
   CHECK(contains(json.str(), "\"event\":\"backfill_resumed\""));
 }
 
-TEST_CASE("a backfill pauses while a signal is over its threshold, says which and how long, "
-          "then resumes",
-          "[plans][db]") {
+TEST_CASE(
+    "a backfill pauses while a signal is over its threshold, says which and how long, "
+    "then resumes",
+    "[plans][db]") {
   TestDatabase db;
   db.exec(kTable);
   const auto plan = pgshift::testing::plan_for(
@@ -121,8 +122,8 @@ TEST_CASE("a backfill pauses while a signal is over its threshold, says which an
   REQUIRE(result.steps.size() == 1);
   CHECK(result.steps[0].paused >= 1000ms);
   CHECK(db.scalar("SELECT count(*) FROM t WHERE v = rid * 2") == "3000");
-  CHECK(contains(json.str(),
-                 "\"pacing\":\"paused: replica lag 5.0s over --max-replica-lag 1.00s\""));
+  CHECK(
+      contains(json.str(), "\"pacing\":\"paused: replica lag 5.0s over --max-replica-lag 1.00s\""));
   CHECK(contains(json.str(), "\"event\":\"backfill_done\""));
 }
 
@@ -132,8 +133,8 @@ TEST_CASE("a threshold of zero turns its signal off", "[plans][db]") {
   const auto plan = pgshift::testing::plan_for(
       db, {pgshift::testing::backfill_step("t", "id", "v", "rid * 2", "v IS NULL", 1000)});
   const pgshift::testing::TempDir dir;
-  const std::string inject = dir.write(
-      "signals", "replica_lag 50\nwal_rate 1e12\ntransaction_age 100000\nautovacuum 1\n");
+  const std::string inject =
+      dir.write("signals", "replica_lag 50\nwal_rate 1e12\ntransaction_age 100000\nautovacuum 1\n");
   std::ostringstream log;
   auto options = pgshift::testing::test_options(log);
   options.pacing.inject_file = inject;
@@ -179,10 +180,175 @@ TEST_CASE("a backfill whose batches made sessions wait halves its batches, then 
   CHECK(halved_twice);
   INFO(log.str());
   REQUIRE(failure.empty());
-  CHECK(contains(log.str(), "  slowing down: 5 sessions waited for the last batch's locks, over "
-                            "--max-blocked-sessions 2; halving the batches\n"));
+  CHECK(contains(log.str(),
+                 "  slowing down: 5 sessions waited for the last batch's locks, over "
+                 "--max-blocked-sessions 2; halving the batches\n"));
   CHECK(contains(json.str(), "\"batch_size\":200,"));
   CHECK(contains(json.str(), "\"batch_size\":100,"));
   CHECK(contains(json.str(), "\"event\":\"backfill_slowed\""));
+  CHECK(db.scalar("SELECT count(*) FROM t WHERE v = rid * 2") == "3000");
+}
+
+// The signals as the server reports them, nothing injected: a transaction
+// held open in another session, a vacuum running on the table (slowed down by
+// its cost delay so that it lasts), and the WAL the backfill's own batches
+// write, over a low --max-wal-rate.
+TEST_CASE(
+    "a backfill pauses for what the server measures: an old transaction, a vacuum of the "
+    "table, WAL over its rate",
+    "[plans][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id integer PRIMARY KEY, rid integer NOT NULL, payload text, v bigint);"
+      "INSERT INTO t SELECT g, g, repeat('p', 200), NULL FROM generate_series(1, 30000) g;"
+      "ANALYZE t");
+  const auto plan = pgshift::testing::plan_for(
+      db, {pgshift::testing::backfill_step("t", "id", "v", "rid * 2", "v IS NULL", 3000)});
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.pacing.check_interval = 50ms;
+  options.batch_target = 0ms;
+  // Only the signal under test.
+  options.pacing.max_replica_lag = 0ms;
+  options.pacing.max_wal_rate = 0;
+  options.pacing.max_transaction_age = std::chrono::seconds(0);
+  options.pacing.pause_for_autovacuum = false;
+  ApplyResult result;
+  std::string failure;
+  const auto start_apply = [&] {
+    return std::thread([&] {
+      try {
+        result = apply_plan(db.url(), plan, options);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+    });
+  };
+
+  SECTION("a transaction open longer than --max-transaction-age") {
+    options.pacing.max_transaction_age = std::chrono::seconds(1);
+    pqxx::connection holder(db.url());
+    pqxx::work open(holder);
+    open.exec("SELECT 1");
+    std::this_thread::sleep_for(1200ms);
+    std::thread apply = start_apply();
+    std::this_thread::sleep_for(1000ms);
+    const std::string filled = db.scalar("SELECT count(v) FROM t");
+    open.commit();
+    apply.join();
+    INFO(log.str());
+    REQUIRE(failure.empty());
+    CHECK(filled == "0");
+    CHECK(contains(log.str(), "  paused: the oldest transaction is "));
+    CHECK(contains(log.str(), " old, over --max-transaction-age 1.00s\n"));
+    CHECK(contains(log.str(), "s paused (transaction_age)\n"));
+  }
+
+  SECTION("a vacuum running on the table") {
+    options.pacing.pause_for_autovacuum = true;
+    pqxx::connection vacuum_conn(db.url());
+    const int vacuum_pid = vacuum_conn.backendpid();
+    std::thread vacuum([&] {
+      try {
+        pqxx::nontransaction tx(vacuum_conn);
+        tx.exec("SET vacuum_cost_delay = 100");
+        tx.exec("SET vacuum_cost_limit = 1");
+        tx.exec("VACUUM t");
+      } catch (const std::exception&) {
+        // Cancelled below, as intended.
+      }
+    });
+    REQUIRE(pgshift::testing::wait_until(
+        db.url(), "SELECT count(*) > 0 FROM pg_stat_progress_vacuum WHERE relid = 't'::regclass",
+        10s));
+    std::thread apply = start_apply();
+    std::this_thread::sleep_for(1000ms);
+    const std::string filled = db.scalar("SELECT count(v) FROM t");
+    const std::string still_vacuuming =
+        db.scalar("SELECT count(*) FROM pg_stat_progress_vacuum WHERE relid = 't'::regclass");
+    db.scalar("SELECT pg_cancel_backend(" + std::to_string(vacuum_pid) + ")");
+    vacuum.join();
+    apply.join();
+    INFO(log.str());
+    REQUIRE(failure.empty());
+    REQUIRE(still_vacuuming == "1");
+    CHECK(filled == "0");
+    CHECK(contains(log.str(), "  paused: a vacuum is running on the table\n"));
+    CHECK(contains(log.str(), "s paused (autovacuum)\n"));
+  }
+
+  SECTION("WAL written faster than --max-wal-rate") {
+    // One batch of 3,000 rows of 200 bytes writes far more than 256 kB of
+    // WAL within its check interval; while paused, the rate falls.
+    options.pacing.max_wal_rate = 256 * 1024;
+    std::thread apply = start_apply();
+    apply.join();
+    INFO(log.str());
+    REQUIRE(failure.empty());
+    CHECK(contains(log.str(), "  paused: WAL "));
+    CHECK(contains(log.str(), " MB/s over --max-wal-rate 0.2 MB/s\n"));
+    CHECK(contains(log.str(), "s paused (wal_rate)\n"));
+  }
+
+  REQUIRE(result.rows_backfilled == 30000);
+  CHECK(db.scalar("SELECT count(*) FROM t WHERE v = rid * 2") == "30000");
+}
+
+// Sessions that queue on the rows a batch holds, counted by the lock monitor
+// while the batch runs (a trigger makes each batch last about a second).
+TEST_CASE("a backfill halves its batches after a batch made sessions wait, as the server reports",
+          "[plans][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id integer PRIMARY KEY, rid integer NOT NULL, v bigint);"
+      "INSERT INTO t SELECT g, g, NULL FROM generate_series(1, 3000) g;"
+      "ANALYZE t;"
+      "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS "
+      "$$ BEGIN PERFORM pg_sleep(0.001); RETURN NEW; END $$;"
+      "CREATE TRIGGER t_slow BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION slow()");
+  const auto plan = pgshift::testing::plan_for(
+      db, {pgshift::testing::backfill_step("t", "id", "v", "rid * 2", "v IS NULL", 1000)});
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.batch_target = 0ms;
+  options.pacing.check_interval = 50ms;
+  options.pacing.max_replica_lag = 0ms;
+  options.pacing.max_wal_rate = 0;
+  options.pacing.max_transaction_age = std::chrono::seconds(0);
+  options.pacing.pause_for_autovacuum = false;
+  ApplyResult result;
+  std::string failure;
+  std::thread apply([&] {
+    try {
+      result = apply_plan(db.url(), plan, options);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  });
+  // Three writers of rows the first batch has already updated wait for it.
+  const bool batch_running = pgshift::testing::wait_until(
+      db.url(),
+      "SELECT (SELECT count(v) FROM t) = 0 AND EXISTS (SELECT FROM pg_stat_activity WHERE "
+      "application_name LIKE 'pgshift apply%' AND state = 'active' AND query LIKE "
+      "'%UPDATE%')",
+      20s);
+  std::vector<std::thread> writers;
+  for (int id = 1; id <= 3; ++id) {
+    writers.emplace_back([&db, id] {
+      pqxx::connection conn(db.url());
+      pqxx::work tx(conn);
+      tx.exec_params("UPDATE t SET rid = rid WHERE id = $1", id);
+      tx.commit();
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  apply.join();
+  INFO(log.str());
+  REQUIRE(batch_running);
+  REQUIRE(failure.empty());
+  CHECK(contains(log.str(),
+                 "  slowing down: 3 sessions waited for the last batch's locks, over "
+                 "--max-blocked-sessions 2; halving the batches\n"));
+  CHECK(result.rows_backfilled == 3000);
   CHECK(db.scalar("SELECT count(*) FROM t WHERE v = rid * 2") == "3000");
 }
