@@ -11,7 +11,10 @@
 # Then, unless --no-standby, it starts a streaming standby on loopback
 # (pg_basebackup into a second data directory) and backfills table (b) twice,
 # with --max-replica-lag 0 (unpaced) and 1s, printing the standby's largest
-# replay lag (pg_stat_replication, sampled every 100 ms) for each.
+# replay lag (pg_stat_replication, sampled every 100 ms) for each; then
+# twice more while the standby stops replaying for 5 s once the backfill has
+# begun (pg_wal_replay_pause on the standby), printing the WAL the primary
+# wrote during the stall and how long pgshift paused for replica_lag.
 # --no-tables skips the four tables and measures the standby's lag only.
 #
 # Not measured here (yet): the stand's traffic during the backfill (stalls,
@@ -39,7 +42,7 @@ while [ $# -gt 0 ]; do
     --no-standby) STANDBY=0; shift ;;
     --no-tables) TABLES=0; shift ;;
     --keep) KEEP=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -191,3 +194,41 @@ read -r rate lag < <(lag_during --max-replica-lag 0)
 echo "  unpaced (--max-replica-lag 0):  max replay lag ${lag}s, $rate rows/s"
 read -r rate lag < <(lag_during --max-replica-lag 1s)
 echo "  --max-replica-lag 1s:           max replay lag ${lag}s, $rate rows/s"
+
+# The standby stops replaying for 5 s once the backfill of (b) has begun,
+# then resumes; prints the rows/s, the WAL (MB) the primary wrote during the
+# stall and the seconds pgshift paused for replica_lag.
+standby_sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$STANDBY_PORT" -U pgshift -d bench "$@"; }
+stall_during() {
+  rm -f "$WORK/stall"
+  ( for _ in $(seq 600); do
+      [ "$(sql -c "SELECT coalesce((SELECT max(rows_done) FROM _pgshift.apply_backfills), 0) > 0" 2>/dev/null)" = t ] && break
+      sleep 0.1
+    done
+    standby_sql -c "SELECT pg_wal_replay_pause()" >/dev/null
+    from=$(sql -c "SELECT pg_current_wal_lsn()")
+    sleep 5
+    to=$(sql -c "SELECT pg_current_wal_lsn()")
+    standby_sql -c "SELECT pg_wal_replay_resume()" >/dev/null
+    sql -c "SELECT round((('$to'::pg_lsn - '$from'::pg_lsn) / 1048576.0)::numeric, 1)" >"$WORK/stall"
+  ) &
+  local staller=$!
+  local rate
+  rate=$(pgshift_backfill b "$@")
+  wait "$staller"
+  local paused
+  paused=$(python3 - "$WORK/apply.log" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+print(f"{sum(float(s) for s in re.findall(r'resumed after ([0-9.]+)s paused [(]replica_lag[)]', text)):.1f}")
+EOF
+)
+  echo "$rate $(cat "$WORK/stall") $paused"
+}
+
+echo
+echo "standby stops replaying for 5 s during the backfill of (b):"
+read -r rate wal paused < <(stall_during --max-replica-lag 0)
+echo "  unpaced (--max-replica-lag 0):  ${wal} MB of WAL written during the stall, paused ${paused}s, $rate rows/s"
+read -r rate wal paused < <(stall_during --max-replica-lag 1s)
+echo "  --max-replica-lag 1s:           ${wal} MB of WAL written during the stall, paused ${paused}s, $rate rows/s"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -30,7 +31,12 @@ SELECT (SELECT coalesce(max(extract(epoch FROM replay_lag)), 0) FROM pg_stat_rep
           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock',
                          'AccessExclusiveLock')
-          AND l.pid <> pg_backend_pid()))sql";
+          AND l.pid <> pg_backend_pid()),
+       (SELECT min(replay_lsn) - '0/0'::pg_lsn FROM pg_stat_replication)::float8)sql";
+
+// Readings kept for the age of unreplayed WAL: at one reading per batch or
+// per check interval, hours of history.
+constexpr std::size_t kLsnHistory = 16384;
 
 std::map<std::string, double> injected(const std::string& path) {
   std::map<std::string, double> values;
@@ -46,13 +52,24 @@ std::map<std::string, double> injected(const std::string& path) {
   return values;
 }
 
-std::string seconds_text(double seconds) { return fmt::format("{:.1f}s", seconds); }
+std::string seconds_text(double seconds) {
+  return fmt::format("{:.1f}s", seconds);
+}
 
 std::string rate_text(double bytes_per_s) {
   return fmt::format("{:.1f} MB/s", bytes_per_s / (1024.0 * 1024.0));
 }
 
 }  // namespace
+
+double unreplayed_age(
+    const std::deque<std::pair<std::chrono::steady_clock::time_point, double>>& history,
+    double replayed, std::chrono::steady_clock::time_point now) {
+  for (const auto& [at, lsn] : history) {
+    if (lsn > replayed) return std::chrono::duration<double>(now - at).count();
+  }
+  return 0;
+}
 
 const char* pacing_signal_name(PacingSignal signal) {
   switch (signal) {
@@ -92,14 +109,26 @@ std::optional<PacingReading> Pacer::check(int blocked_by_last_batch) {
     return PacingReading{PacingSignal::TableLock,
                          holders + " on the table, which the batches' ROW EXCLUSIVE waits for"};
   }
-  const double lag = value("replica_lag", row[0].as<double>());
+  const double lsn = row[1].as<double>();
+  double measured_lag = row[0].as<double>();
+  if (!row[5].is_null()) {
+    const double replayed = row[5].as<double>();
+    // Every standby has replayed all WAL there is: replay_lag still shows
+    // the last lag it measured, until new WAL is replayed or a while passes.
+    if (replayed >= lsn) measured_lag = 0;
+    measured_lag = std::max(measured_lag, unreplayed_age(lsn_history_, replayed, now));
+  }
+  if (lsn_history_.empty() || lsn_history_.back().second < lsn) {
+    lsn_history_.emplace_back(now, lsn);
+    if (lsn_history_.size() > kLsnHistory) lsn_history_.pop_front();
+  }
+  const double lag = value("replica_lag", measured_lag);
   if (options_.max_replica_lag.count() > 0 &&
       lag * 1000 > static_cast<double>(options_.max_replica_lag.count())) {
     return PacingReading{PacingSignal::ReplicaLag,
                          fmt::format("replica lag {} over --max-replica-lag {}", seconds_text(lag),
                                      format_seconds(options_.max_replica_lag))};
   }
-  const double lsn = row[1].as<double>();
   double rate = 0;
   if (last_lsn_) {
     const double elapsed = std::chrono::duration<double>(now - last_read_).count();

@@ -6,9 +6,16 @@
 //   table_lock        another session holds a lock on the table that
 //                     conflicts with the batches' ROW EXCLUSIVE (pg_locks):
 //                     the next batch would queue behind it
-//   replica_lag       the largest replay lag of any standby
-//                     (pg_stat_replication.replay_lag; 0 without standbys or
-//                     without the right to see it, pg_read_all_stats)
+//   replica_lag       the largest replay lag of any standby: the larger of
+//                     pg_stat_replication.replay_lag (which is measured only
+//                     as replay advances, so it stands still while a standby
+//                     has stopped replaying) and the age of the oldest WAL
+//                     position this Pacer read that the slowest standby has
+//                     not replayed yet (replay_lsn against the history of
+//                     pg_current_wal_lsn readings); 0 once every standby
+//                     has replayed all WAL there is (replay_lag then keeps
+//                     its last, stale value a while); 0 without standbys or
+//                     without the right to see them, pg_read_all_stats
 //   wal_rate          WAL bytes written per second since the last reading
 //                     (pg_current_wal_lsn deltas)
 //   blocked_sessions  sessions that waited for a lock the last batch held
@@ -28,9 +35,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 
 #include "plans/apply.hpp"
 
@@ -69,6 +78,16 @@ class Pacer {
   int64_t table_oid_;
   std::optional<double> last_lsn_;
   std::chrono::steady_clock::time_point last_read_;
+  // Earlier readings of pg_current_wal_lsn, oldest first, for the age of
+  // what a standby has not replayed.
+  std::deque<std::pair<std::chrono::steady_clock::time_point, double>> lsn_history_;
 };
+
+// Seconds since the oldest reading in `history` (time, WAL position; oldest
+// first) whose position is past `replayed`: how long WAL has waited for a
+// standby that replayed up to `replayed`. 0 when none is past it.
+double unreplayed_age(
+    const std::deque<std::pair<std::chrono::steady_clock::time_point, double>>& history,
+    double replayed, std::chrono::steady_clock::time_point now);
 
 }  // namespace pgshift::plans::detail

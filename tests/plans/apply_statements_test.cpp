@@ -3,11 +3,13 @@
 // build's progress is drawn.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <deque>
 #include <sstream>
 #include <thread>
 
 #include "plans/apply.hpp"
 #include "plans/apply_applier.hpp"
+#include "plans/apply_pacing.hpp"
 #include "plans/apply_progress.hpp"
 
 using pgshift::plans::detail::concurrent_index_build;
@@ -102,8 +104,7 @@ TEST_CASE("in a log an index build's progress is a plain line at most every inte
   CHECK(quiet.str().empty());
 }
 
-TEST_CASE("backfill batches are sized by the rows they touched toward the target time",
-          "[plans]") {
+TEST_CASE("backfill batches are sized by the rows they touched toward the target time", "[plans]") {
   using pgshift::plans::detail::next_batch_size;
   using std::chrono::milliseconds;
   // 1000 rows in 100 ms at a 200 ms target: 2000 rows.
@@ -120,9 +121,10 @@ TEST_CASE("backfill batches are sized by the rows they touched toward the target
   CHECK(next_batch_size(1000, 10, milliseconds(900), milliseconds(0)) == 1000);
 }
 
-TEST_CASE("backfill progress shows rows of rows to do, rate, ETA, batch and pacing, as text and "
-          "JSON",
-          "[plans]") {
+TEST_CASE(
+    "backfill progress shows rows of rows to do, rate, ETA, batch and pacing, as text and "
+    "JSON",
+    "[plans]") {
   pgshift::plans::detail::BackfillFigures figures;
   figures.rows_done = 12000;
   figures.rows_total = 20000;
@@ -150,4 +152,22 @@ TEST_CASE("a backfill's progress corrects its estimate by what the walk found", 
   // A quarter of the blocks walked with 400 rows: about 1600 in all.
   progress.update(400, 400, 0.25);
   CHECK(progress.figures().rows_total == 1600);
+}
+
+TEST_CASE("a standby that stopped replaying lags by the age of the oldest WAL it has not replayed",
+          "[plans]") {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start{};
+  const std::deque<std::pair<Clock::time_point, double>> history = {
+      {start, 1000},
+      {start + std::chrono::seconds(2), 5000},
+      {start + std::chrono::seconds(3), 9000}};
+  const Clock::time_point now = start + std::chrono::seconds(10);
+  // Replayed past everything read: no lag from the history.
+  CHECK(pgshift::plans::detail::unreplayed_age(history, 9000, now) == 0);
+  // Stopped at 4000: WAL at 5000 was written 8 s ago and still waits.
+  CHECK(pgshift::plans::detail::unreplayed_age(history, 4000, now) == Approx(8.0));
+  // Stopped before the first reading's position.
+  CHECK(pgshift::plans::detail::unreplayed_age(history, 10, now) == Approx(10.0));
+  CHECK(pgshift::plans::detail::unreplayed_age({}, 10, now) == 0);
 }
