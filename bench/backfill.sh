@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/backfill.sh [--rows N] [--pgshift PATH] [--pg MAJOR] [--no-standby] [--no-tables]
-#                   [--keep DIR]
+#                   [--no-traffic] [--keep DIR]
 #
 # Backfills a new NOT NULL column with a volatile default (md5(random()::text))
 # with `pgshift apply` on four tables of N rows (default 1,000,000):
@@ -17,8 +17,13 @@
 # wrote during the stall and how long pgshift paused for replica_lag.
 # --no-tables skips the four tables and measures the standby's lag only.
 #
-# Not measured here (yet): the stand's traffic during the backfill (stalls,
-# p99); bench/traffic/run does that for the course migrations.
+# Unless --no-traffic, traffic runs against the table during each backfill
+# and each UPDATE of tables (a) to (c): pgbench, 4 clients at 200
+# transactions/s in all, each transaction one UPDATE of a random row by its
+# key; the script prints the traffic's p99 and longest latency (from
+# pgbench's per-transaction log; the latency counts from the transaction's
+# scheduled start, so a stalled client's waiting shows) and how many took over
+# 250 ms and over 1 s. Table (d) has no key to address a row: no traffic.
 #
 # A throwaway server is started with scripts/pg (loopback only) and stopped at
 # the end, with the standby.
@@ -33,6 +38,7 @@ PGSHIFT="$REPO/build/cli/pgshift"
 MAJOR=15
 STANDBY=1
 TABLES=1
+TRAFFIC=1
 KEEP=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -41,8 +47,9 @@ while [ $# -gt 0 ]; do
     --pg) MAJOR=$2; shift 2 ;;
     --no-standby) STANDBY=0; shift ;;
     --no-tables) TABLES=0; shift ;;
+    --no-traffic) TRAFFIC=0; shift ;;
     --keep) KEEP=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -81,7 +88,7 @@ create_table() {
     a) sql -c "CREATE TABLE $name (id bigint PRIMARY KEY, n integer NOT NULL);
                INSERT INTO $name SELECT g, g FROM generate_series(1, $ROWS) g" ;;
     b) sql -c "CREATE TABLE $name (id uuid PRIMARY KEY, n integer NOT NULL);
-               INSERT INTO $name SELECT gen_random_uuid(), g FROM generate_series(1, $ROWS) g" ;;
+               INSERT INTO $name SELECT md5(g::text)::uuid, g FROM generate_series(1, $ROWS) g" ;;
     c) sql -c "CREATE TABLE $name (tenant integer, seq integer, n integer NOT NULL,
                  PRIMARY KEY (tenant, seq));
                INSERT INTO $name SELECT g % 1000, g, g FROM generate_series(1, $ROWS) g" ;;
@@ -114,49 +121,98 @@ $columns
 EOF
 }
 
-# Runs the backfill of case $1 on a fresh table t with extra apply flags;
-# prints the backfill's rows/s.
+# Traffic on table $2 of case $1 while it is changed: starts pgbench in the
+# background (nothing for case d); traffic_stop ends it (SIGALRM: pgbench
+# ends as when its -T expires, its logs complete) and writes
+# "p99_ms max_ms over_250ms over_1s transactions" to $WORK/traffic (not in a
+# subshell: pgbench is this shell's child).
+TRAFFIC_PID=""
+traffic_start() {
+  local kind=$1 table=$2 where
+  TRAFFIC_PID=""
+  [ "$TRAFFIC" = 1 ] || return 0
+  case $kind in
+    a) where="id = :g" ;;
+    b) where="id = md5(:g::text)::uuid" ;;
+    c) where="tenant = :g % 1000 AND seq = :g" ;;
+    *) return 0 ;;
+  esac
+  printf '\\set g random(1, %s)\nUPDATE %s SET n = n + 1 WHERE %s;\n' "$ROWS" "$table" "$where" \
+    >"$WORK/traffic.sql"
+  rm -f "$WORK"/traffic_log*
+  pgbench -n -M simple -f "$WORK/traffic.sql" -c 4 -j 2 -R 200 -T 86400 -l \
+    --log-prefix="$WORK/traffic_log" "$DB" >"$WORK/pgbench.out" 2>&1 &
+  TRAFFIC_PID=$!
+  sleep 1
+}
+traffic_stop() {
+  [ -n "$TRAFFIC_PID" ] || { echo "- - - - -" >"$WORK/traffic"; return 0; }
+  kill -ALRM "$TRAFFIC_PID"
+  wait "$TRAFFIC_PID" || { cat "$WORK/pgbench.out" >&2; die "pgbench failed"; }
+  python3 - "$WORK"/traffic_log* >"$WORK/traffic" <<'EOF'
+import sys
+latencies = sorted(int(line.split()[2]) / 1000.0 for name in sys.argv[1:] for line in open(name))
+if not latencies:
+    print("- - - - 0")
+else:
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"{p99:.0f} {latencies[-1]:.0f} {sum(l > 250 for l in latencies)} "
+          f"{sum(l > 1000 for l in latencies)} {len(latencies)}")
+EOF
+}
+
+# Runs the backfill of case $1 on a fresh table t with extra apply flags,
+# under traffic; prints the backfill's rows/s and the traffic's figures.
 pgshift_backfill() {
   local kind=$1; shift
   sql -c "DROP TABLE IF EXISTS t; DROP SCHEMA IF EXISTS _pgshift CASCADE" 2>/dev/null
   create_table "$kind" t
   desired_yaml "$kind" | sed '/^$/d' >"$WORK/desired.yaml"
   rm -f "$WORK/log.json"
+  traffic_start "$kind" t
   "$PGSHIFT" apply --db "$DB" --schema "$WORK/desired.yaml" --yes --json-log "$WORK/log.json" \
     "$@" >"$WORK/apply.log" 2>&1 || { cat "$WORK/apply.log" >&2; die "pgshift apply failed"; }
+  traffic_stop
   python3 - "$WORK/log.json" <<'EOF'
 import json, sys
 done = [json.loads(l) for l in open(sys.argv[1]) if '"backfill_done"' in l]
-print(f"{done[-1]['rows_per_s']:.0f}")
+print(f"{done[-1]['rows_per_s']:.0f}", end=" ")
 EOF
+  cat "$WORK/traffic"
 }
 
 # One UPDATE of the whole table on a fresh copy; prints rows/s.
 one_update() {
   local kind=$1
-  sql -c "DROP TABLE IF EXISTS u"
+  sql -c "DROP TABLE IF EXISTS u" 2>/dev/null
   create_table "$kind" u
   sql -c "ALTER TABLE u ADD COLUMN tag text"
   local start end
+  traffic_start "$kind" u
   start=$(date +%s.%N)
   sql -c "UPDATE u SET tag = md5(random()::text)"
   end=$(date +%s.%N)
+  traffic_stop
   sql -c "DROP TABLE u"
-  python3 -c "print(f'{$ROWS / ($end - $start):.0f}')"
+  python3 -c "print(f'{$ROWS / ($end - $start):.0f}', end=' ')"
+  cat "$WORK/traffic"
 }
 
 echo "backfill of a NOT NULL column with a volatile default, $ROWS rows, PostgreSQL $MAJOR"
-[ "$TABLES" = 1 ] && printf '%-22s %12s %12s %7s\n' table "pgshift r/s" "UPDATE r/s" ratio
+[ "$TRAFFIC" = 1 ] && echo "traffic (a)-(c): 200 single-row UPDATEs/s by key, 4 clients; p99 / longest latency in ms, transactions over 250 ms and over 1 s"
+[ "$TABLES" = 1 ] && printf '%-22s %12s %12s %6s   %-24s %-24s\n' table "pgshift r/s" "UPDATE r/s" ratio \
+  "traffic during pgshift" "traffic during UPDATE"
 for kind in a b c d; do
   [ "$TABLES" = 1 ] || break
   case $kind in
     a) label="(a) integer key" ;; b) label="(b) uuid key" ;;
     c) label="(c) composite key" ;; d) label="(d) no key" ;;
   esac
-  ours=$(pgshift_backfill "$kind")
-  theirs=$(one_update "$kind")
-  printf '%-22s %12s %12s %6s%%\n' "$label" "$ours" "$theirs" \
-    "$(python3 -c "print(f'{100 * $ours / $theirs:.0f}')")"
+  read -r ours o_p99 o_max o_250 o_1s _ < <(pgshift_backfill "$kind")
+  read -r theirs t_p99 t_max t_250 t_1s _ < <(one_update "$kind")
+  printf '%-22s %12s %12s %6s%%   %-24s %-24s\n' "$label" "$ours" "$theirs" \
+    "$(python3 -c "print(f'{100 * $ours / $theirs:.0f}')")" \
+    "$o_p99 / $o_max ($o_250, $o_1s)" "$t_p99 / $t_max ($t_250, $t_1s)"
 done
 
 [ "$STANDBY" = 1 ] || exit 0
@@ -181,7 +237,7 @@ lag_during() {
     done ) &
   local sampler=$!
   local rate
-  rate=$(pgshift_backfill b "$@")
+  rate=$(TRAFFIC=0 pgshift_backfill b "$@" | cut -d' ' -f1)
   touch "$WORK/lag.stop"
   wait "$sampler"
   rm -f "$WORK/lag.stop"
@@ -214,7 +270,7 @@ stall_during() {
   ) &
   local staller=$!
   local rate
-  rate=$(pgshift_backfill b "$@")
+  rate=$(TRAFFIC=0 pgshift_backfill b "$@" | cut -d' ' -f1)
   wait "$staller"
   local paused
   paused=$(python3 - "$WORK/apply.log" <<'EOF'
