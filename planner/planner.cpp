@@ -144,16 +144,17 @@ void flag_emptied_schemas(detail::Builder& builder) {
       kept.insert(table.name);
       if (table.renamed_from) kept.insert(*table.renamed_from);
     }
-    const bool any_kept = std::any_of(
-        current.tables.begin(), current.tables.end(),
-        [&kept](const schemas::Table& table) { return kept.count(table.name) != 0; });
+    const bool any_kept =
+        std::any_of(current.tables.begin(), current.tables.end(),
+                    [&kept](const schemas::Table& table) { return kept.count(table.name) != 0; });
     if (any_kept) continue;
     for (auto& draft : builder.drafts()) {
       const auto& step = draft.step;
-      const bool drops_table = step.object.kind == schemas::ObjectKind::Table &&
-                               step.object.schema == current.name && step.phase == plans::Phase::Drop &&
-                               std::find(step.hazards.begin(), step.hazards.end(),
-                                         plans::Hazard::DataLoss) != step.hazards.end();
+      const bool drops_table =
+          step.object.kind == schemas::ObjectKind::Table && step.object.schema == current.name &&
+          step.phase == plans::Phase::Drop &&
+          std::find(step.hazards.begin(), step.hazards.end(), plans::Hazard::DataLoss) !=
+              step.hazards.end();
       if (drops_table) draft.step.hazards.push_back(plans::Hazard::EmptiesSchema);
     }
     builder.diagnose(
@@ -173,7 +174,8 @@ void flag_emptied_schemas(detail::Builder& builder) {
 // invalidate. Repeated until nothing changes.
 void spread_contract_stage(std::vector<StepDraft>& drafts) {
   std::vector<size_t> identity(drafts.size());
-  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) identity[draft_idx] = draft_idx;
+  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx)
+    identity[draft_idx] = draft_idx;
   const auto edges = dependency_edges(drafts, identity);
   std::set<std::string> invalidated_by_expand;
   for (const auto& draft : drafts) {
@@ -193,8 +195,8 @@ void spread_contract_stage(std::vector<StepDraft>& drafts) {
       } else if (!contract(from) && contract(to)) {
         const auto& releases = drafts[from].releases;
         const auto& invalidates = drafts[to].invalidates;
-        const bool for_contract = std::any_of(
-            releases.begin(), releases.end(), [&](const std::string& token) {
+        const bool for_contract =
+            std::any_of(releases.begin(), releases.end(), [&](const std::string& token) {
               return std::find(invalidates.begin(), invalidates.end(), token) !=
                          invalidates.end() &&
                      invalidated_by_expand.count(token) == 0;
@@ -202,6 +204,75 @@ void spread_contract_stage(std::vector<StepDraft>& drafts) {
         if (for_contract) {
           drafts[from].step.stage = plans::Stage::Contract;
           changed = true;
+        }
+      }
+    }
+  }
+}
+
+// A `renamed_from` hint that matches nothing is an error, never ignored: a
+// typo would otherwise plan a new object beside the old one (or drop the old
+// one). Checked where the container exists on the current side and neither
+// the new nor the old name is there (a fresh database, where the container
+// does not exist yet or a schema is still empty, has nothing to rename). A
+// table's hint names a table of the same schema, unqualified: moving a table
+// between schemas is not planned.
+void check_rename_hints(detail::Builder& builder) {
+  const auto no_match = [&builder](const schemas::ObjectId& id, const std::string& old_name,
+                                   const std::string& where) {
+    builder.diagnose(plans::Severity::Error, id,
+                     "renamed_from \"" + schemas::printable(old_name) + "\" matches no " +
+                         schemas::object_kind_name(id.kind) + " of " + where +
+                         ", and none is named \"" + schemas::printable(id.name) +
+                         "\" yet: is the old name misspelt? (a hint for a database where the "
+                         "object never existed under either name cannot be followed: remove it)");
+  };
+  for (const auto& desired_schema : builder.desired().schemas) {
+    const schemas::Schema* current_schema =
+        schemas::find_named(builder.current().schemas, desired_schema.name);
+    for (const auto& table : desired_schema.tables) {
+      const schemas::ObjectId table_id{schemas::ObjectKind::Table, desired_schema.name, "",
+                                       table.name};
+      const schemas::Table* current_table =
+          current_schema == nullptr ? nullptr
+                                    : schemas::find_named(current_schema->tables, table.name);
+      if (table.renamed_from) {
+        const std::string& old_name = *table.renamed_from;
+        if (old_name.find('.') != std::string::npos) {
+          builder.diagnose(plans::Severity::Error, table_id,
+                           "renamed_from \"" + schemas::printable(old_name) +
+                               "\" is qualified: it takes the table's previous name in schema \"" +
+                               schemas::printable(desired_schema.name) +
+                               "\", without a schema; moving a table to another schema (ALTER "
+                               "TABLE ... SET SCHEMA) is not planned, and without the hint the "
+                               "plan would drop the old table and create this one empty");
+          continue;
+        }
+        if (current_table == nullptr && current_schema != nullptr) {
+          current_table = schemas::find_named(current_schema->tables, old_name);
+          if (current_table == nullptr && !current_schema->tables.empty()) {
+            no_match(table_id, old_name,
+                     "schema \"" + schemas::printable(desired_schema.name) + "\"");
+          }
+        }
+      }
+      if (current_table == nullptr) continue;
+      const std::string where = "table \"" + schemas::printable(desired_schema.name) + "." +
+                                schemas::printable(current_table->name) + "\"";
+      for (const auto& column : table.columns) {
+        if (column.renamed_from &&
+            schemas::find_named(current_table->columns, column.name) == nullptr &&
+            schemas::find_named(current_table->columns, *column.renamed_from) == nullptr) {
+          no_match({schemas::ObjectKind::Column, desired_schema.name, table.name, column.name},
+                   *column.renamed_from, where);
+        }
+      }
+      for (const auto& policy : table.policies) {
+        if (policy.renamed_from &&
+            schemas::find_named(current_table->policies, policy.name) == nullptr &&
+            schemas::find_named(current_table->policies, *policy.renamed_from) == nullptr) {
+          no_match({schemas::ObjectKind::Policy, desired_schema.name, table.name, policy.name},
+                   *policy.renamed_from, where);
         }
       }
     }
@@ -240,6 +311,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
                      "the desired state names no schema: it would manage nothing (is it the "
                      "right file or directory?); list schemas to drop under drop_schemas");
   }
+  check_rename_hints(builder);
   detail::plan_schemas_and_extensions(builder);
   detail::plan_types(builder);
   detail::plan_sequences(builder);
@@ -270,19 +342,19 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   plan.server_version_num = builder.version();
   plan.diagnostics = builder.diagnostics();
   for (const auto& view : expand_contract.views) {
-    plan.deploy.push_back("application code that uses table \"" + view.schema + "." +
-                          view.table + "\" instead of \"" + view.view +
+    plan.deploy.push_back("application code that uses table \"" + view.schema + "." + view.table +
+                          "\" instead of \"" + view.view +
                           "\" (the old name is an updatable view until contract)");
   }
   for (const auto& swap : expand_contract.swaps) {
     const std::string& name = swap.desired_column.name;
     const std::string where = "table \"" + swap.schema + "." + swap.desired_table->name + "\"";
-    plan.deploy.push_back(
-        swap.old_column.name != name
-            ? "application code that reads and writes column \"" + name + "\" of " + where +
-                  " instead of \"" + swap.old_column.name + "\" (both are kept equal until contract)"
-            : "nothing for column \"" + name + "\" of " + where +
-                  ": its name stays; contract swaps in the new type");
+    plan.deploy.push_back(swap.old_column.name != name
+                              ? "application code that reads and writes column \"" + name +
+                                    "\" of " + where + " instead of \"" + swap.old_column.name +
+                                    "\" (both are kept equal until contract)"
+                              : "nothing for column \"" + name + "\" of " + where +
+                                    ": its name stays; contract swaps in the new type");
   }
 
   const auto edges = dependency_edges(drafts, remap);

@@ -191,8 +191,8 @@ TEST_CASE("a foreign key is added NOT VALID then validated, locking both tables"
   set_rows(current, "orders", 50000);
   auto desired = current;
   desired.facts = {};
-  table_of(desired, "orders").foreign_keys.push_back(
-      foreign_key("orders_user_id_fkey", "user_id", "users"));
+  table_of(desired, "orders")
+      .foreign_keys.push_back(foreign_key("orders_user_id_fkey", "user_id", "users"));
   const auto result = plan(current, desired);
   CHECK(statements(result) ==
         std::vector<std::string>{
@@ -399,7 +399,8 @@ TEST_CASE("a primary key whose name alone changes is renamed in place", "[planne
         std::vector<std::string>{
             "rename primary key \"users_pkey\" of table \"public.users\" to \"users_pk\""});
   CHECK(statements(result) ==
-        std::vector<std::string>{"ALTER TABLE public.users RENAME CONSTRAINT users_pkey TO users_pk"});
+        std::vector<std::string>{
+            "ALTER TABLE public.users RENAME CONSTRAINT users_pkey TO users_pk"});
   REQUIRE(result.steps.size() == 1);
   CHECK(result.steps[0].duration == DurationClass::CatalogOnly);
 }
@@ -437,8 +438,8 @@ TEST_CASE("objects on an empty table need no safe sequence", "[planner]") {
   index.name = "users_email_idx";
   index.keys = {schemas::IndexKey{std::string("email")}};
   table_of(desired, "users").indexes.push_back(index);
-  table_of(desired, "orders").foreign_keys.push_back(
-      foreign_key("orders_user_id_fkey", "user_id", "users"));
+  table_of(desired, "orders")
+      .foreign_keys.push_back(foreign_key("orders_user_id_fkey", "user_id", "users"));
   const auto result = plan(current, desired);
   CHECK(statements(result) ==
         std::vector<std::string>{
@@ -495,7 +496,8 @@ const plans::BackfillSpec& backfill_of(const plans::Plan& result) {
 }  // namespace
 
 TEST_CASE("a backfill batches by the primary key, whatever its type and width", "[planner]") {
-  const auto text_key = plan_tags_backfill([](schemas::Table& t) { t.primary_key->columns = {"label"}; });
+  const auto text_key =
+      plan_tags_backfill([](schemas::Table& t) { t.primary_key->columns = {"label"}; });
   CHECK(text_key.diagnostics.empty());
   CHECK(backfill_of(text_key).key_columns == std::vector<std::string>{"label"});
   const auto composite = plan_tags_backfill([](schemas::Table& t) {
@@ -550,6 +552,52 @@ TEST_CASE("renamed columns and tables are renames with the rename hazard", "[pla
         std::vector<std::string>{"ALTER TABLE public.people RENAME TO users",
                                  "ALTER TABLE public.users RENAME COLUMN mail TO email"});
   for (const auto& step : result.steps) CHECK(has_hazard(step, Hazard::Rename));
+}
+
+TEST_CASE("a renamed_from that matches nothing is an error naming the object, never ignored",
+          "[planner]") {
+  const auto current = database({table("people", {column("mail", "text")})});
+  // The one error of a plan (warnings, e.g. empties_schema, aside).
+  const auto only_error = [](const plans::Plan& result) {
+    std::vector<std::string> errors;
+    for (const auto& diagnostic : result.diagnostics) {
+      if (diagnostic.severity == plans::Severity::Error) errors.push_back(diagnostic.message);
+    }
+    REQUIRE(errors.size() == 1);
+    CHECK(plans::has_errors(result));
+    return errors[0];
+  };
+
+  // A misspelt column: the table exists, neither name does.
+  auto misspelt = column("email", "text");
+  misspelt.renamed_from = "mial";
+  std::string message = only_error(plan(current, database({table("people", {misspelt})})));
+  CHECK(message.find("renamed_from \"mial\" matches no column of table \"public.people\", and "
+                     "none is named \"email\" yet") != std::string::npos);
+
+  // A misspelt table in a schema that has tables.
+  auto users = table("users", {column("mail", "text")});
+  users.renamed_from = "peeple";
+  message = only_error(plan(current, database({table("people", {column("mail", "text")}), users})));
+  CHECK(message.find("renamed_from \"peeple\" matches no table of schema \"public\"") !=
+        std::string::npos);
+
+  // A qualified name: moving between schemas is not planned.
+  users.renamed_from = "archive.people";
+  message = only_error(plan(current, database({users})));
+  CHECK(message.find("renamed_from \"archive.people\" is qualified") != std::string::npos);
+  CHECK(message.find("SET SCHEMA ... is not planned") == std::string::npos);
+  CHECK(message.find("moving a table to another schema") != std::string::npos);
+
+  // Nothing to rename on a fresh database, or once the rename is done.
+  users.renamed_from = "people";
+  CHECK(plan(database({}), database({users})).diagnostics.empty());
+  CHECK(plan(database({users}), database({users})).diagnostics.empty());
+  auto renamed = column("email", "text");
+  renamed.renamed_from = "mail";
+  CHECK(plan(database({table("people", {column("email", "text")})}),
+             database({table("people", {renamed})}))
+            .diagnostics.empty());
 }
 
 TEST_CASE("enum labels are added in place; before 12 outside a transaction", "[planner]") {
@@ -617,9 +665,10 @@ TEST_CASE("a view on a retyped column is dropped first and recreated after", "[p
   CHECK(has_hazard(result.steps[0], Hazard::DependentRecreated));
 }
 
-TEST_CASE("a view whose columns CREATE OR REPLACE cannot keep is dropped and created, with the "
-          "view on it",
-          "[planner]") {
+TEST_CASE(
+    "a view whose columns CREATE OR REPLACE cannot keep is dropped and created, with the "
+    "view on it",
+    "[planner]") {
   auto current = database({table("t", {column("a", "integer"), column("b", "text")})});
   public_schema(current).views.push_back({"v", "SELECT a, b FROM t"});
   public_schema(current).views.push_back({"w", "SELECT a FROM v"});
@@ -644,14 +693,12 @@ TEST_CASE("a view whose columns CREATE OR REPLACE cannot keep is dropped and cre
   // Adding a column at the end is what CREATE OR REPLACE VIEW can do.
   desired.facts.view_columns["public.v"] = {{"a", "integer"}, {"b", "text"}, {"c", "text"}};
   public_schema(desired).views[0].definition = "SELECT a, b, b AS c FROM t";
-  CHECK(summaries(plan(current, desired)) ==
-        std::vector<std::string>{"replace view \"public.v\""});
+  CHECK(summaries(plan(current, desired)) == std::vector<std::string>{"replace view \"public.v\""});
   // Without the columns of both sides (a model not read from a server) the
   // server decides: CREATE OR REPLACE.
   desired.facts.view_columns.clear();
   public_schema(desired).views[0].definition = "SELECT a FROM t";
-  CHECK(summaries(plan(current, desired)) ==
-        std::vector<std::string>{"replace view \"public.v\""});
+  CHECK(summaries(plan(current, desired)) == std::vector<std::string>{"replace view \"public.v\""});
 }
 
 TEST_CASE("other object kinds are created in dependency order", "[planner]") {
@@ -800,10 +847,11 @@ TEST_CASE("a policy's new command is a drop and a create in one transactional st
   REQUIRE(summaries(result) ==
           std::vector<std::string>{"replace policy \"own\" of table \"public.users\""});
   const auto& step = result.steps[0];
-  CHECK(step.statements ==
-        std::vector<std::string>{
-            "DROP POLICY own ON public.users",
-            "CREATE POLICY own ON public.users FOR SELECT TO PUBLIC USING ((email = CURRENT_USER))"});
+  CHECK(
+      step.statements ==
+      std::vector<std::string>{
+          "DROP POLICY own ON public.users",
+          "CREATE POLICY own ON public.users FOR SELECT TO PUBLIC USING ((email = CURRENT_USER))"});
   CHECK(step.transactional);
   CHECK(step.hazards.empty());
   CHECK(step.locks[0].mode == LockMode::AccessExclusive);
@@ -817,11 +865,11 @@ TEST_CASE("new policies come before the row-level security that needs them, drop
   c.desired_users().policies = {policy("own", schemas::PolicyCommand::All, true, "true")};
   c.desired_users().row_security = {true, true};
   const auto result = plan(c.current, c.desired);
-  REQUIRE(summaries(result) ==
-          std::vector<std::string>{
-              "create policy \"own\" of table \"public.users\"",
-              "set row-level security of table \"public.users\": enabled, forced",
-              "drop policy \"old\" of table \"public.users\""});
+  REQUIRE(
+      summaries(result) ==
+      std::vector<std::string>{"create policy \"own\" of table \"public.users\"",
+                               "set row-level security of table \"public.users\": enabled, forced",
+                               "drop policy \"old\" of table \"public.users\""});
   CHECK(result.steps[1].statements ==
         std::vector<std::string>{"ALTER TABLE public.users ENABLE ROW LEVEL SECURITY",
                                  "ALTER TABLE public.users FORCE ROW LEVEL SECURITY"});
