@@ -80,8 +80,10 @@ CheckOutcome run_one(pqxx::transaction_base& tx, const CheckQuery& check,
   } catch (const pqxx::sql_error& error) {
     exec_one(tx, "ROLLBACK TO SAVEPOINT pgshift_check");
     // Class 22 (data exception) from a cast attempt: the conversion rejected
-    // a value, which the message names.
-    if (check.raises && error.sqlstate().rfind("22", 0) == 0) {
+    // a value, which the message names; class 23 (integrity constraint
+    // violation): a domain's CHECK or NOT NULL did.
+    if (check.raises &&
+        (error.sqlstate().rfind("22", 0) == 0 || error.sqlstate().rfind("23", 0) == 0)) {
       outcome.violations = -1;
       outcome.examples.push_back(server_message(error) + " (SQLSTATE " + error.sqlstate() + ")");
     } else {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "catalog/apply_history.hpp"
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
 #include "catalog/null_counts.hpp"
@@ -20,6 +21,7 @@
 #include "cli/dev_database.hpp"
 #include "cli/exit_codes.hpp"
 #include "planner/normalize.hpp"
+#include "plans/estimates.hpp"
 #include "schemas/error.hpp"
 #include "schemas/ignore.hpp"
 #include "schemas/yaml_loader.hpp"
@@ -366,7 +368,9 @@ void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
 
 // Step estimates (issue 14): the heap size of each table a step scans, over
 // a read throughput measured on the target: up to 100,000 rows of the
-// largest such table, read and timed. Nothing is estimated when no step
+// largest such table, read and timed; or, when the journal on the target
+// records scanning steps of earlier applies, the throughput they show
+// (plans::throughput_from_history). Nothing is estimated when no step
 // scans a populated table.
 void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
   std::map<std::string, int64_t> heap_bytes;
@@ -389,6 +393,23 @@ void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
   if (largest.empty()) return;
   const auto dot = largest.find('.');
   auto conn = catalog::connect(inputs.db);
+  // Earlier applies on this database, when the journal has any, rather than
+  // a calibration read.
+  std::vector<plans::EarlierScan> history;
+  try {
+    for (const auto& scan : catalog::read_earlier_scans(*conn, 50)) {
+      history.push_back({scan.plan_hash, scan.estimated_ms, scan.actual_ms,
+                         scan.plan_bytes_per_second, scan.estimated_rows, scan.batch_size});
+    }
+  } catch (const pgshift::Error& error) {
+    prepared.plan.diagnostics.push_back(
+        {plans::Severity::Warning, {}, std::string(error.what()) + "; estimates calibrated"});
+  }
+  if (const auto learnt =
+          plans::throughput_from_history(history, plans::kEstimatedBatchPauseMs)) {
+    plans::estimate_steps(prepared.plan, heap_bytes, *learnt, plans::kEstimatedBatchPauseMs);
+    return;
+  }
   const auto read =
       catalog::measure_read(*conn, largest.substr(0, dot), largest.substr(dot + 1), 100000);
   if (read.bytes <= 0) return;
@@ -398,7 +419,7 @@ void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
   throughput.source = "calibration: read " + std::to_string(read.rows) + " rows (" +
                       std::to_string(read.bytes / 1024) + " kB) of " + largest + " in " +
                       plans::format_duration_ms(std::max<int64_t>(micros / 1000, 1));
-  plans::estimate_steps(prepared.plan, heap_bytes, throughput, 50);
+  plans::estimate_steps(prepared.plan, heap_bytes, throughput, plans::kEstimatedBatchPauseMs);
 }
 
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
