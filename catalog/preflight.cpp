@@ -68,9 +68,16 @@ CheckOutcome run_one(pqxx::transaction_base& tx, const CheckQuery& check,
         exec_one(savepoint, query);
       }
     } else {
+      // The rows are counted and the first five listed from one run of the
+      // query, a CTE referenced twice (so materialized, on every version):
+      // planned on its own, for all its rows. (count(*) OVER () under the
+      // LIMIT 5 let the planner pick a fast-start plan, a nested loop
+      // anti-join over 1M rows for a foreign key, that reads every row
+      // anyway: 3.5 s instead of 0.4 s.)
       const std::string listing =
-          "SELECT count(*) OVER () AS pgshift_violations, pgshift_found.* FROM (" + query +
-          ") AS pgshift_found LIMIT 5";
+          "WITH pgshift_found AS (" + query +
+          ") SELECT (SELECT count(*) FROM pgshift_found) AS pgshift_violations, pgshift_found.* "
+          "FROM pgshift_found LIMIT 5";
       const pqxx::result found =
           sampled ? savepoint.exec_params(listing, percent) : exec_one(savepoint, listing);
       if (!found.empty()) outcome.violations = found[0][0].as<int64_t>();
