@@ -68,9 +68,16 @@ CheckOutcome run_one(pqxx::transaction_base& tx, const CheckQuery& check,
         exec_one(savepoint, query);
       }
     } else {
+      // The rows are counted and the first five listed from one run of the
+      // query, a CTE referenced twice (so materialized, on every version):
+      // planned on its own, for all its rows. (count(*) OVER () under the
+      // LIMIT 5 let the planner pick a fast-start plan, a nested loop
+      // anti-join over 1M rows for a foreign key, that reads every row
+      // anyway: 3.5 s instead of 0.4 s.)
       const std::string listing =
-          "SELECT count(*) OVER () AS pgshift_violations, pgshift_found.* FROM (" + query +
-          ") AS pgshift_found LIMIT 5";
+          "WITH pgshift_found AS (" + query +
+          ") SELECT (SELECT count(*) FROM pgshift_found) AS pgshift_violations, pgshift_found.* "
+          "FROM pgshift_found LIMIT 5";
       const pqxx::result found =
           sampled ? savepoint.exec_params(listing, percent) : exec_one(savepoint, listing);
       if (!found.empty()) outcome.violations = found[0][0].as<int64_t>();
@@ -80,8 +87,10 @@ CheckOutcome run_one(pqxx::transaction_base& tx, const CheckQuery& check,
   } catch (const pqxx::sql_error& error) {
     exec_one(tx, "ROLLBACK TO SAVEPOINT pgshift_check");
     // Class 22 (data exception) from a cast attempt: the conversion rejected
-    // a value, which the message names.
-    if (check.raises && error.sqlstate().rfind("22", 0) == 0) {
+    // a value, which the message names; class 23 (integrity constraint
+    // violation): a domain's CHECK or NOT NULL did.
+    if (check.raises &&
+        (error.sqlstate().rfind("22", 0) == 0 || error.sqlstate().rfind("23", 0) == 0)) {
       outcome.violations = -1;
       outcome.examples.push_back(server_message(error) + " (SQLSTATE " + error.sqlstate() + ")");
     } else {

@@ -67,6 +67,22 @@ int run_lint(const LintArgs& args) {
     const auto conn = catalog::connect(*args.db);
     catalog = catalog::read_lint_facts(*conn, query);
     options.catalog = &catalog;
+    // The read throughput estimates are made from: the journal's earlier
+    // applies, else a timed read of the largest table the files name that
+    // holds rows (as `plan` calibrates).
+    std::string largest;
+    int64_t largest_pages = 0;
+    for (const auto& [table, stats] : catalog.facts.table_stats) {
+      if (stats.has_rows != false && stats.relpages > largest_pages) {
+        largest = table;
+        largest_pages = stats.relpages;
+      }
+    }
+    if (!largest.empty()) {
+      std::vector<std::string> warnings;
+      options.throughput = read_throughput(*conn, largest, warnings);
+      for (const auto& warning : warnings) std::cerr << "pgshift lint: warning: " << warning << "\n";
+    }
   }
   std::vector<lint::FileReport> reports;
   for (size_t idx = 0; idx < args.files.size(); ++idx) {

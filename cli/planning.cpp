@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "catalog/apply_history.hpp"
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
 #include "catalog/null_counts.hpp"
@@ -20,6 +21,7 @@
 #include "cli/dev_database.hpp"
 #include "cli/exit_codes.hpp"
 #include "planner/normalize.hpp"
+#include "plans/estimates.hpp"
 #include "schemas/error.hpp"
 #include "schemas/ignore.hpp"
 #include "schemas/yaml_loader.hpp"
@@ -364,9 +366,43 @@ void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
   }
 }
 
+}  // namespace
+
+std::optional<plans::Throughput> read_throughput(pqxx::connection& conn, const std::string& table,
+                                                 std::vector<std::string>& warnings) {
+  // Earlier applies on this database, when the journal has any, rather than
+  // a calibration read.
+  std::vector<plans::EarlierScan> history;
+  try {
+    for (const auto& scan : catalog::read_earlier_scans(conn, 50)) {
+      history.push_back({scan.plan_hash, scan.estimated_ms, scan.actual_ms,
+                         scan.plan_bytes_per_second, scan.estimated_rows, scan.batch_size});
+    }
+  } catch (const pgshift::Error& error) {
+    warnings.push_back(std::string(error.what()) + "; estimates calibrated");
+  }
+  if (auto learnt = plans::throughput_from_history(history, plans::kEstimatedBatchPauseMs)) {
+    return learnt;
+  }
+  const auto dot = table.find('.');
+  const auto read = catalog::measure_read(conn, table.substr(0, dot), table.substr(dot + 1), 100000);
+  if (read.bytes <= 0) return std::nullopt;
+  const int64_t micros = std::max<int64_t>(read.elapsed.count(), 1);
+  plans::Throughput throughput;
+  throughput.bytes_per_second = read.bytes * 1000000 / micros;
+  throughput.source = "calibration: read " + std::to_string(read.rows) + " rows (" +
+                      std::to_string(read.bytes / 1024) + " kB) of " + table + " in " +
+                      plans::format_duration_ms(std::max<int64_t>(micros / 1000, 1));
+  return throughput;
+}
+
+namespace {
+
 // Step estimates (issue 14): the heap size of each table a step scans, over
 // a read throughput measured on the target: up to 100,000 rows of the
-// largest such table, read and timed. Nothing is estimated when no step
+// largest such table, read and timed; or, when the journal on the target
+// records scanning steps of earlier applies, the throughput they show
+// (plans::throughput_from_history). Nothing is estimated when no step
 // scans a populated table.
 void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
   std::map<std::string, int64_t> heap_bytes;
@@ -387,18 +423,15 @@ void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
     }
   }
   if (largest.empty()) return;
-  const auto dot = largest.find('.');
   auto conn = catalog::connect(inputs.db);
-  const auto read =
-      catalog::measure_read(*conn, largest.substr(0, dot), largest.substr(dot + 1), 100000);
-  if (read.bytes <= 0) return;
-  const int64_t micros = std::max<int64_t>(read.elapsed.count(), 1);
-  plans::Throughput throughput;
-  throughput.bytes_per_second = read.bytes * 1000000 / micros;
-  throughput.source = "calibration: read " + std::to_string(read.rows) + " rows (" +
-                      std::to_string(read.bytes / 1024) + " kB) of " + largest + " in " +
-                      plans::format_duration_ms(std::max<int64_t>(micros / 1000, 1));
-  plans::estimate_steps(prepared.plan, heap_bytes, throughput, 50);
+  std::vector<std::string> warnings;
+  const auto throughput = read_throughput(*conn, largest, warnings);
+  for (const auto& warning : warnings) {
+    prepared.plan.diagnostics.push_back({plans::Severity::Warning, {}, warning});
+  }
+  if (throughput) {
+    plans::estimate_steps(prepared.plan, heap_bytes, *throughput, plans::kEstimatedBatchPauseMs);
+  }
 }
 
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {

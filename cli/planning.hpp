@@ -8,6 +8,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <utility>
 #include <vector>
@@ -93,6 +95,15 @@ void plan_prepared(const PlanningInputs& inputs, PreparedPlan& prepared);
 std::vector<plans::Diagnostic> unmodelled_diagnostics(const schemas::Database& current,
                                                       const schemas::Database& desired,
                                                       bool strict);
+
+// The read throughput step estimates are made from, on the database of
+// `conn`: the one earlier applies in its journal show
+// (plans::throughput_from_history), else a calibration read of up to
+// 100,000 rows of `table` ("schema.table"), timed. nullopt when that read
+// finds no row. A journal that cannot be read adds a warning. Throws
+// pgshift::Error when the read fails.
+std::optional<plans::Throughput> read_throughput(pqxx::connection& conn, const std::string& table,
+                                                 std::vector<std::string>& warnings);
 
 // The data-check options of `inputs`. Throws pgshift::Error on a bad
 // --data-check-timeout or a negative --data-check-sample-rows.

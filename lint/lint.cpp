@@ -8,6 +8,7 @@
 
 #include "planner/normalize.hpp"
 #include "planner/statements.hpp"
+#include "plans/estimates.hpp"
 #include "plans/sql_text.hpp"
 #include "schemas/sql_check.hpp"
 #include "schemas/sql_check_json.hpp"
@@ -323,6 +324,15 @@ struct State {
   std::vector<Held> exclusive_held;   // ACCESS EXCLUSIVE on existing relations, this transaction
   std::set<RelationName> tx_blocking;  // traffic-blocking locks taken, this transaction
   std::set<std::string> declared_hazards;
+  // The relations pgshift's step header before the statement says it locks
+  // ("-- phase: ...; locks: ACCESS EXCLUSIVE on public.ev, SHARE on
+  // public.ev_2024"): for an ADD of a partitioned table's key, its partitions.
+  std::vector<std::string> declared_locks;
+  // Unique keys (PRIMARY KEY, UNIQUE, a plain unique index on columns) the
+  // file gives each table: their columns, in order.
+  std::map<RelationName, std::vector<std::vector<std::string>>> keys_added;
+  // Unique indexes on columns the file creates, by "schema.index".
+  std::map<std::string, std::vector<std::string>> unique_index_columns;
 };
 
 const char* duration_words(DurationClass duration) {
@@ -428,6 +438,49 @@ class Linter {
       text += "never analyzed, ";
     }
     return text + size_text(found->total_bytes);
+  }
+
+  // Whether an ADD PRIMARY KEY / UNIQUE on `keys` of `table` attaches its
+  // partitions' keys instead of building an index: the step header before
+  // it (pgshift's plans) names `table` and other relations among its locks,
+  // its partitions, and the file gave each of them a key on the same columns
+  // earlier (a unique index, ADD ... USING INDEX, or a partitioned
+  // partition's own ADD).
+  bool attaches_partition_keys(const RelationName& table, const std::vector<std::string>& keys) const {
+    const auto& named = state_.declared_locks;
+    if (keys.empty() || named.size() < 2 ||
+        std::find(named.begin(), named.end(), display(table)) == named.end()) {
+      return false;
+    }
+    for (const auto& other : named) {
+      if (other == display(table)) continue;
+      bool has_key = false;
+      for (const auto& [relation, added] : state_.keys_added) {
+        if (display(relation) != other) continue;
+        has_key = std::find(added.begin(), added.end(), keys) != added.end();
+      }
+      if (!has_key) return false;
+    }
+    return true;
+  }
+
+  // The estimated duration of a statement that scans or rewrites `table`,
+  // as `plan` estimates a step: its heap size (relpages) over the --db
+  // server's read throughput, by the kind of work. nullopt without them, for
+  // catalog-only statements and empty tables.
+  std::optional<int64_t> estimate_ms(const Part& part, const planner::StatementRow& row,
+                                     const RelationName& table) const {
+    if (!options_.throughput || options_.throughput->bytes_per_second <= 0 ||
+        row.duration == DurationClass::CatalogOnly || table.name.empty() || !populated(table)) {
+      return std::nullopt;
+    }
+    const schemas::TableStats* found = stats(table);
+    if (found == nullptr || found->relpages <= 0) return std::nullopt;
+    const bool builds_index = part.kind == Statement::CreateIndex ||
+                              part.kind == Statement::CreateIndexConcurrently ||
+                              part.kind == Statement::AddKey;
+    return plans::estimate_scan_ms(row.duration, builds_index, false, found->relpages * 8192,
+                                   options_.throughput->bytes_per_second, 0, 0, 0);
   }
 
   // Whether a default expression calls a volatile function: from --db's
@@ -615,10 +668,28 @@ class Linter {
       const bool primary = type == "CONSTR_PRIMARY";
       const std::string words = primary ? "PRIMARY KEY" : "UNIQUE";
       if (!text_of(constraint, "indexname").empty()) {
+        const auto index = state_.unique_index_columns.find(
+            table.schema + "." + text_of(constraint, "indexname"));
+        if (index != state_.unique_index_columns.end()) {
+          state_.keys_added[table].push_back(index->second);
+        }
         parts.push_back({Statement::AddKeyUsingIndex, {table},
                          "ADD CONSTRAINT " + shown + " " + words + " USING INDEX", {}, "", ""});
       } else {
         std::vector<std::string> keys = string_list(items(constraint, "keys"));
+        if (attaches_partition_keys(table, keys)) {
+          parts.push_back({Statement::AddKeyAttachingPartitions, {table},
+                           "ADD " + words + (name.empty() ? "" : " constraint " + shown),
+                           {}, "", ""});
+          report_note("attaches the keys on (" + plans::quote_ident_list(keys) + ") the file " +
+                      "gave each partition the step header names (" +
+                      std::to_string(state_.declared_locks.size() - 1) +
+                      "): a partitioned table's ADD builds no index where each has one");
+          state_.keys_added[table].push_back(keys);
+          if (!name.empty()) state_.constraints[{table, name}] = info;
+          return;
+        }
+        state_.keys_added[table].push_back(keys);
         std::string columns;
         for (const auto& key : keys) columns += (columns.empty() ? "" : ", ") + plans::quote_ident(key);
         const std::string index = plans::quote_ident(
@@ -964,6 +1035,23 @@ class Linter {
       if (!index.empty() && state_.created.count(table) != 0) {
         state_.created.insert({table.schema, index});
       }
+      // A unique index on plain columns, whole-table: a key a partitioned
+      // parent's ADD can attach.
+      if (flag(node, "unique") && member(node, "whereClause").empty()) {
+        std::vector<std::string> columns;
+        for (const auto& param : items(node, "indexParams")) {
+          const std::string column = text_of(member(param, "IndexElem"), "name");
+          if (column.empty()) {
+            columns.clear();
+            break;
+          }
+          columns.push_back(column);
+        }
+        if (!columns.empty()) {
+          if (!index.empty()) state_.unique_index_columns[table.schema + "." + index] = columns;
+          if (!only) state_.keys_added[table].push_back(columns);
+        }
+      }
     } else if (kind == "CreateStmt") {
       const RelationName table = relation(member(node, "relation"));
       Part part{Statement::CreateTable, {table}, "", {}, "", ""};
@@ -1149,6 +1237,19 @@ class Linter {
           ignored.insert(list.substr(word, stop - word));
           word = stop;
         }
+      } else if (comment.rfind("phase: ", 0) == 0 && comment.find("locks: ") != std::string::npos) {
+        // pgshift's step header: the relations the step locks.
+        state_.declared_locks.clear();
+        std::string list = comment.substr(comment.find("locks: ") + 7) + ",";
+        size_t start = 0;
+        for (size_t comma = list.find(", "); ; comma = list.find(", ", start)) {
+          if (comma == std::string::npos) comma = list.size() - 1;
+          const std::string lock = list.substr(start, comma - start);
+          const size_t on = lock.find(" on ");
+          if (on != std::string::npos) state_.declared_locks.push_back(lock.substr(on + 4));
+          if (comma >= list.size() - 1) break;
+          start = comma + 2;
+        }
       } else if (comment.rfind(kHazards, 0) == 0) {
         // pgshift's plans declare each step's hazards ("-- hazards:
         // data_loss; estimated rows: 10"): what `plan` was allowed to do.
@@ -1238,6 +1339,13 @@ class Linter {
       const std::string facts = facts_of(table);
       if (!facts.empty()) report_note(facts);
     }
+    const std::optional<int64_t> estimate = is_new ? std::nullopt : estimate_ms(part, row, table);
+    if (estimate) {
+      current_->estimated_ms = current_->estimated_ms.value_or(0) + *estimate;
+      report_note("estimated: about " + plans::format_duration_ms(*estimate) + " (read throughput " +
+                  std::to_string(options_.throughput->bytes_per_second / (1024 * 1024)) +
+                  " MB/s, " + options_.throughput->source + ")");
+    }
 
     if (!row.transactional && in_transaction()) {
       add_finding("concurrently-in-transaction",
@@ -1256,9 +1364,10 @@ class Linter {
     const std::string where = part.targets.domain_users
                                   ? "every table with a column of the domain"
                                   : "\"" + display(table) + "\"";
-    const std::string holds = std::string("holds ") + plans::lock_mode_name(strongest) + " on " +
-                              where + " " + duration_words(row.duration) + ": blocks " +
-                              plans::lock_mode_blocks(strongest);
+    const std::string holds =
+        std::string("holds ") + plans::lock_mode_name(strongest) + " on " + where + " " +
+        (estimate ? "for about " + plans::format_duration_ms(*estimate) + " " : std::string()) +
+        duration_words(row.duration) + ": blocks " + plans::lock_mode_blocks(strongest);
     const bool scans =
         row.duration == DurationClass::BlockingScan || row.duration == DurationClass::Rewrite;
     auto has = [&](Hazard hazard) {

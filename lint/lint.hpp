@@ -53,6 +53,11 @@ struct Options {
   // columns with their types) and facts.table_stats, function_volatility
   // (keyed "schema.name") and binary_coercible_casts. nullptr: no database.
   const schemas::Database* catalog = nullptr;
+  // From `--db`: the read throughput of that server (plans/estimates.hpp;
+  // earlier applies in its journal, else a calibration read). With a
+  // table's size from `catalog`, a statement that scans or rewrites it gets
+  // an estimated duration. nullopt: none.
+  std::optional<plans::Throughput> throughput;
 };
 
 // A relation as the file names it, qualified: an unqualified name is taken
@@ -94,6 +99,10 @@ struct StatementReport {
   plans::DurationClass duration = plans::DurationClass::CatalogOnly;
   bool transactional = true;
   std::vector<plans::Hazard> hazards;
+  // How long it scans or rewrites existing tables, estimated as `plan`
+  // estimates a step (plans::estimate_scan_ms), when Options::throughput and
+  // the tables' sizes are known.
+  std::optional<int64_t> estimated_ms;
   // Facts and caveats: "public.customers: 200,000 rows, 48 MB", "not judged:
   // pgshift never plans UPDATE".
   std::vector<std::string> notes;

@@ -132,6 +132,7 @@ std::string render_json(const std::vector<FileReport>& reports) {
       }
       item["locks"] = locks;
       item["duration"] = plans::duration_class_name(statement.duration);
+      if (statement.estimated_ms) item["estimated_ms"] = *statement.estimated_ms;
       item["transactional"] = statement.transactional;
       nlohmann::ordered_json hazards = nlohmann::ordered_json::array();
       for (const auto hazard : statement.hazards) hazards.push_back(plans::hazard_name(hazard));

@@ -202,4 +202,47 @@ DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
   return check;
 }
 
+DataCheck domain_check(const CheckedTable& table, const std::string& plan_column,
+                       const std::string& step_column, const std::string& what,
+                       const std::optional<schemas::DomainCheck>& check,
+                       const std::optional<std::string>& convert_to,
+                       const std::optional<std::string>& using_expr) {
+  // The value as the domain gets it: the column, or the type change's
+  // conversion to the domain's base type. VALUE in the CHECK is a column
+  // named value of a one-row subquery: the innermost scope, so a column of
+  // the table named "value" does not take its place.
+  auto rest = [&](const std::string& column) {
+    std::string value = using_expr ? "(" + *using_expr + ")" : column_of_row(column);
+    if (convert_to) value = "(" + value + ")::" + *convert_to;
+    if (!check) return "WHERE (" + value + ") IS NULL";
+    return "WHERE NOT (SELECT (" + check->expression + ") FROM (SELECT " + value +
+           " AS value) AS pgshift_value)";
+  };
+  const std::string description =
+      "values of \"" + step_column + "\" that " + what + " rejects: " +
+      (check ? "CHECK \"" + check->name + "\" (" + check->expression + ")"
+             : std::string("NULL (NOT NULL)"));
+  return listing(check ? DataCheckKind::Check : DataCheckKind::NotNull, table, description,
+                 rest(plan_column), rest(step_column));
+}
+
+const schemas::Domain* domain_of_type(const schemas::Database& db, const std::string& type,
+                                      const std::string& schema, std::string& domain_schema) {
+  const std::string normalized = normalize_type(type);
+  if (normalized.size() >= 2 && normalized.compare(normalized.size() - 2, 2, "[]") == 0) {
+    return nullptr;
+  }
+  for (const auto& token : type_tokens(normalized, schema)) {
+    for (const auto& candidate : db.schemas) {
+      for (const auto& domain : candidate.domains) {
+        if (type_token_of(candidate.name, domain.name) == token) {
+          domain_schema = candidate.name;
+          return &domain;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace pgshift::planner::detail

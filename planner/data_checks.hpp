@@ -66,4 +66,21 @@ plans::DataCheck cast_check(const CheckedTable& table, const std::string& plan_c
                             const std::string& to, int server_version,
                             const std::optional<std::string>& using_expr);
 
+// Rows of a domain's column that break one of its constraints: the CHECK
+// `check` (false for VALUE; NULL passes, as in the server), or, without one,
+// its NOT NULL. `value`: SQL giving the value the domain gets from a row
+// (`column_sql` turns a column name into the row's column); the CHECK is
+// evaluated with VALUE bound to it. `what`: `domain "public.posint"`.
+plans::DataCheck domain_check(const CheckedTable& table, const std::string& plan_column,
+                              const std::string& step_column, const std::string& what,
+                              const std::optional<schemas::DomainCheck>& check,
+                              const std::optional<std::string>& convert_to,
+                              const std::optional<std::string>& using_expr);
+
+// The domain a column type names (not an array of it), searched in `db` by
+// its qualified name or, unqualified, in `schema` and then "public"; its
+// schema in `domain_schema`. nullptr when the type is not a domain of `db`.
+const schemas::Domain* domain_of_type(const schemas::Database& db, const std::string& type,
+                                      const std::string& schema, std::string& domain_schema);
+
 }  // namespace pgshift::planner::detail

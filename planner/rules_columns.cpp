@@ -386,8 +386,33 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   if (around_default) release_sequences(draft, table.schema, current.default_expr);
   if (!no_rewrite && table.populated) {
     draft.step.estimated_rows = table.rows;
-    draft.step.data_checks.push_back(cast_check(checked_table(table), current.name, desired.name,
-                                                from, to, builder.version(), desired.using_expr));
+    // To a domain: the conversion to its base type, then its constraints,
+    // each with its count and examples.
+    std::string domain_schema;
+    const schemas::Domain* domain =
+        domain_of_type(builder.desired(), desired.type, table.schema, domain_schema);
+    const std::string cast_to = domain ? normalize_type(domain->base_type) : to;
+    const bool converts = desired.using_expr || from != cast_to;
+    if (converts) {
+      draft.step.data_checks.push_back(cast_check(checked_table(table), current.name,
+                                                  desired.name, from, cast_to, builder.version(),
+                                                  desired.using_expr));
+    }
+    if (domain) {
+      const std::string what = "domain \"" + domain_schema + "." + domain->name + "\"";
+      const std::optional<std::string> convert =
+          converts ? std::optional<std::string>(domain->base_type) : std::nullopt;
+      if (domain->not_null) {
+        draft.step.data_checks.push_back(domain_check(checked_table(table), current.name,
+                                                      desired.name, what, std::nullopt, convert,
+                                                      desired.using_expr));
+      }
+      for (const auto& check : domain->checks) {
+        draft.step.data_checks.push_back(domain_check(checked_table(table), current.name,
+                                                      desired.name, what, check, convert,
+                                                      desired.using_expr));
+      }
+    }
   }
   const std::string token = table.column_token_of(desired.name);
   draft.requires_.push_back(token);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/data_checks.hpp"
 #include "planner/normalize.hpp"
 #include "planner/rules.hpp"
 #include "planner/sql_text.hpp"
@@ -43,6 +44,50 @@ Targets domain_users(const schemas::Database& current, const std::string& schema
     }
   }
   return targets;
+}
+
+// The checks of existing values an ALTER DOMAIN makes (`check`, or its NOT
+// NULL without one): for each populated table of the current model, each
+// column of the domain (not an array of it), the rows that break it. A
+// table the plan renames is named as the step finds it.
+std::vector<plans::DataCheck> domain_value_checks(const Builder& builder, const std::string& schema,
+                                                  const std::string& name,
+                                                  const std::optional<schemas::DomainCheck>& check) {
+  std::vector<plans::DataCheck> checks;
+  const std::string what = "domain \"" + schema + "." + name + "\"";
+  for (const auto& table_schema : builder.current().schemas) {
+    for (const auto& table : table_schema.tables) {
+      if (!builder.populated(table_schema.name, table.name)) continue;
+      const schemas::Table* desired = nullptr;
+      if (const auto* desired_schema = schemas::find_named(builder.desired().schemas,
+                                                           table_schema.name)) {
+        for (const auto& candidate : desired_schema->tables) {
+          if (candidate.renamed_from.value_or(candidate.name) == table.name) desired = &candidate;
+        }
+      }
+      CheckedTable checked{table_schema.name, table.name, desired ? desired->name : table.name,
+                           {}, {}};
+      if (table.primary_key) {
+        checked.plan_key = table.primary_key->columns;
+        if (desired && desired->primary_key) checked.step_key = desired->primary_key->columns;
+      }
+      for (const auto& column : table.columns) {
+        std::string domain_schema;
+        const schemas::Domain* domain =
+            domain_of_type(builder.current(), column.type, table_schema.name, domain_schema);
+        if (domain == nullptr || domain_schema != schema || domain->name != name) continue;
+        std::string step_column = column.name;
+        if (desired) {
+          for (const auto& wanted : desired->columns) {
+            if (wanted.renamed_from.value_or(wanted.name) == column.name) step_column = wanted.name;
+          }
+        }
+        checks.push_back(domain_check(checked, column.name, step_column, what, check,
+                                      std::nullopt, std::nullopt));
+      }
+    }
+  }
+  return checks;
 }
 
 bool uses_type(const std::string& type, const std::string& schema, const std::string& token) {
@@ -322,7 +367,7 @@ void plan_domain(Builder& builder, const std::string& schema, const schemas::Dom
                                                   : std::string("DROP DEFAULT"))}});
     }
     if (current->not_null != desired->not_null) {
-      add_simple(
+      const size_t set_not_null = add_simple(
           builder, Phase::Validate, id,
           (desired->not_null ? "set NOT NULL on " : "drop NOT NULL of ") + describe(id),
           desired->not_null ? "checks every column of the domain; tables using it wait for writes"
@@ -330,6 +375,10 @@ void plan_domain(Builder& builder, const std::string& schema, const schemas::Dom
           {desired->not_null ? Sql{Statement::AlterDomainSetNotNull, alter + "SET NOT NULL"}
                              : Sql{Statement::AlterDomainDropNotNull, alter + "DROP NOT NULL"}},
           {}, {}, {}, {}, users);
+      if (desired->not_null) {
+        builder.at(set_not_null).step.data_checks =
+            domain_value_checks(builder, schema, name, std::nullopt);
+      }
     }
     for (const auto& [before, wanted] : match_by_name(&current->checks, desired->checks)) {
       if (wanted == nullptr) {
@@ -360,6 +409,7 @@ void plan_domain(Builder& builder, const std::string& schema, const schemas::Dom
                                     "checks every column of the domain");
       validate.step.statements = {alter + "VALIDATE CONSTRAINT " + quote_ident(check.name)};
       builder.statement(validate, Statement::AlterDomainValidateConstraint, users);
+      validate.step.data_checks = domain_value_checks(builder, schema, name, check);
       validate.after.push_back(added);
       validate.sequence = 1;
       builder.add(std::move(validate));

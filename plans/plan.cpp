@@ -1,5 +1,7 @@
 #include "plans/plan.hpp"
 
+#include "plans/estimates.hpp"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -337,17 +339,10 @@ void estimate_steps(Plan& plan, const std::map<std::string, int64_t>& heap_bytes
                                   : step.object.schema + "." + step.object.name;
     const auto bytes = heap_bytes.find(table);
     if (bytes == heap_bytes.end()) continue;
-    double factor = 1;
-    if (builds_index(step)) factor = 3;
-    if (step.duration == DurationClass::Rewrite) factor = 4;
-    if (step.backfill) factor = 8;
-    double ms = factor * 1000.0 * static_cast<double>(bytes->second) /
-                static_cast<double>(throughput.bytes_per_second);
-    if (step.backfill && step.backfill->batch_size > 0) {
-      ms += static_cast<double>(*step.estimated_rows / step.backfill->batch_size + 1) *
-            static_cast<double>(backfill_pause_ms);
-    }
-    step.estimated_ms = static_cast<int64_t>(ms + 0.5);
+    step.estimated_ms = estimate_scan_ms(
+        step.duration, builds_index(step), step.backfill.has_value(), bytes->second,
+        throughput.bytes_per_second, *step.estimated_rows,
+        step.backfill ? step.backfill->batch_size : 0, backfill_pause_ms);
     any = true;
   }
   if (any) plan.throughput = throughput;

@@ -4,6 +4,7 @@
 // the rows, in every rendering, and leaves the database untouched. apply
 // checks again before a fresh run of a saved plan and right before each step.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -258,6 +259,146 @@ TEST_CASE("a type change whose cast cuts or rejects values refuses the plan",
   CHECK(shape(db) == before);
 }
 
+TEST_CASE("on PostgreSQL 16+, a cast the values reject is counted with example keys by "
+          "pg_input_is_valid; before 16 the attempt names the first rejected value",
+          "[cli][db][preflight]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY, code text, amount text);"
+      "INSERT INTO t SELECT g, CASE WHEN g IN (7, 70, 700) THEN 'x' || g ELSE g::text END, "
+      "CASE WHEN g = 500 THEN '123456.7' ELSE '1.25' END FROM generate_series(1, 1000) g;"
+      "ANALYZE t");
+  const std::string before = db.scalar(
+      "SELECT string_agg(attname || format_type(atttypid, atttypmod), ',' ORDER BY attnum) "
+      "FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0");
+  const auto rendered = plan_all(db, R"yaml(
+schemas:
+  public:
+    tables:
+      t:
+        primary_key: [id]
+        columns:
+          id: bigint
+          code: integer
+          amount: numeric(5,2)
+)yaml");
+  INFO(rendered.messages);
+  CHECK(rendered.exit_code == 1);
+  if (std::stoi(db.scalar("SHOW server_version_num")) >= 160000) {
+    CHECK(contains(rendered.messages,
+                   "values of \"code\" that integer rejects: 3 rows violate it (e.g. id=7; id=70; "
+                   "id=700); list them with: SELECT pgshift_row.id FROM public.t AS pgshift_row "
+                   "WHERE pgshift_row.code IS NOT NULL AND NOT "
+                   "pg_input_is_valid(pgshift_row.code::text, 'integer')"));
+    // The type modifier counts: 123456.7 does not fit numeric(5,2).
+    CHECK(contains(rendered.messages, "values of \"amount\" that numeric(5,2) rejects: 1 row "
+                                      "violates it (e.g. id=500)"));
+    CHECK(contains(rendered.json, "\"violations\": 3"));
+    CHECK(contains(rendered.markdown, "id=7; id=70; id=700"));
+    // The query listed returns every one of them.
+    const std::string query = rest_of_line(rendered.messages, "; list them with: ");
+    CHECK(db.scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM (" + query + ") q") ==
+          "7,70,700");
+  } else {
+    CHECK(contains(rendered.messages,
+                   "values of \"code\" that the cast to integer rejects: at least one row is "
+                   "rejected: invalid input syntax for type integer: \"x7\" (SQLSTATE 22P02)"));
+    CHECK(contains(rendered.messages, "values of \"amount\" that the cast to numeric(5,2) "
+                                      "rejects: at least one row is rejected: numeric field "
+                                      "overflow (SQLSTATE 22003)"));
+    CHECK(contains(rendered.json, "\"violations\": -1"));
+  }
+  CHECK(db.scalar("SELECT string_agg(attname || format_type(atttypid, atttypmod), ',' ORDER BY "
+                  "attnum) FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0") ==
+        before);
+}
+
+TEST_CASE("rows a domain's constraints reject refuse a column's change to the domain and a "
+          "domain CHECK added, with count, examples and the query",
+          "[cli][db][preflight]") {
+  TestDatabase db;
+  // t has a column named "value": VALUE in the CHECK is still the domain's.
+  db.exec(
+      "CREATE DOMAIN posint AS integer CHECK (VALUE > 0);"
+      "CREATE DOMAIN code AS text;"
+      "CREATE TABLE t (id bigint PRIMARY KEY, qty integer, c code, value integer, n text);"
+      "INSERT INTO t SELECT g, CASE WHEN g IN (7, 70) THEN -g ELSE g END, "
+      "CASE WHEN g IN (5, 50, 500) THEN 'bad' || g ELSE 'ok' END, g, "
+      "CASE WHEN g = 9 THEN '-9' WHEN g = 10 THEN NULL ELSE g::text END "
+      "FROM generate_series(1, 1000) g;"
+      "ANALYZE t");
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    domains:
+      posint:
+        type: integer
+        checks:
+          posint_check: VALUE > 0
+      code:
+        type: text
+        checks:
+          code_ok: VALUE ~ '^ok'
+      known:
+        type: integer
+        nullable: false
+        checks:
+          known_positive: VALUE > 0
+    tables:
+      t:
+        primary_key: [id]
+        columns:
+          id: bigint
+          qty: posint
+          c: code
+          value: integer
+          n: known
+)yaml";
+  const auto rendered = plan_all(db, yaml);
+  INFO(rendered.messages);
+  CHECK(rendered.exit_code == 1);
+  // integer to a domain over integer: no cast to check, the domain's CHECK.
+  CHECK(contains(rendered.messages,
+                 "values of \"qty\" that domain \"public.posint\" rejects: CHECK "
+                 "\"posint_check\" ((VALUE > 0)): 2 rows violate it (e.g. id=7; id=70); list "
+                 "them with: SELECT "));
+  // text to a new domain over integer: its NOT NULL and CHECK, each counted.
+  CHECK(contains(rendered.messages, "values of \"n\" that domain \"public.known\" rejects: "
+                                    "NULL (NOT NULL): 1 row violates it (e.g. id=10)"));
+  CHECK(contains(rendered.messages, "values of \"n\" that domain \"public.known\" rejects: "
+                                    "CHECK \"known_positive\" ((VALUE > 0)): 1 row violates it "
+                                    "(e.g. id=9)"));
+  // A CHECK added to a domain in use: the rows of every column of it.
+  CHECK(contains(rendered.messages,
+                 "(validate check \"code_ok\" of domain \"public.code\") would fail: values of "
+                 "\"c\" that domain \"public.code\" rejects: CHECK \"code_ok\""));
+  CHECK(contains(rendered.messages, ": 3 rows violate it (e.g. id=5; id=50; id=500)"));
+  CHECK(contains(rendered.markdown, "### Data checks"));
+  for (const std::string marker : {"domain \"public.posint\" rejects", "domain \"public.code\" rejects"}) {
+    const std::string query =
+        rest_of_line(rendered.messages.substr(rendered.messages.find(marker)), "; list them with: ");
+    REQUIRE_FALSE(query.empty());
+    CHECK(std::stoi(db.scalar("SELECT count(*) FROM (" + query + ") q")) >= 2);
+  }
+  // Nothing changed.
+  CHECK(db.scalar("SELECT count(*) FROM pg_type WHERE typname = 'known'") == "0");
+  CHECK(db.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                  "'t'::regclass AND attname = 'qty'") == "integer");
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'code_ok'") == "0");
+
+  // Once the rows are fixed, the plan goes through and apply succeeds.
+  db.exec("UPDATE t SET qty = 1 WHERE qty < 0; UPDATE t SET c = 'ok' WHERE c <> 'ok';"
+          "UPDATE t SET n = '1' WHERE n IS NULL OR n = '-9'");
+  const TempDir dir;
+  const auto applied =
+      run_pgshift({"apply", "--db", db.url(), "--schema", dir.write("s.yaml", yaml),
+                   "--allow-hazard", "table_rewrite", "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                  "'t'::regclass AND attname = 'n'") == "known");
+}
+
 TEST_CASE("a table past --data-check-sample-rows is checked on a sample, and says so",
           "[cli][db][preflight]") {
   TestDatabase db;
@@ -442,4 +583,72 @@ schemas:
   CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps WHERE estimated_ms IS NOT NULL "
                   "AND duration_ms >= 0") == "1");
   CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps WHERE estimated_ms IS NULL") == "1");
+}
+
+TEST_CASE(
+    "after an apply, estimates come from the journal's recorded durations instead of a "
+    "calibration read, and follow them",
+    "[cli][db][estimates]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY, price integer);"
+      "INSERT INTO t SELECT g, g FROM generate_series(1, 50000) g;"
+      "ANALYZE t");
+  const std::string base = R"yaml(
+schemas:
+  public:
+    tables:
+      t:
+        primary_key: [id]
+        columns:
+          id: bigint
+          price: integer
+        checks:
+          price_positive: price > 0
+)yaml";
+  const TempDir dir;
+  const auto applied =
+      run_pgshift({"apply", "--db", db.url(), "--schema", dir.write("s.yaml", base), "--yes"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  // The VALIDATE took a few ms: at least 1 is recorded for the test.
+  db.exec("UPDATE _pgshift.apply_steps SET duration_ms = greatest(duration_ms, 1)");
+  const std::string estimated =
+      db.scalar("SELECT estimated_ms FROM _pgshift.apply_steps WHERE estimated_ms IS NOT NULL");
+  const std::string calibrated = db.scalar(
+      "SELECT (plan_json::jsonb -> 'throughput' ->> 'bytes_per_second') FROM _pgshift.apply_runs");
+  REQUIRE(std::stoll(estimated) > 0);
+
+  // A second change scans the table again: its figure is the first apply's
+  // reading (its estimate at the calibrated throughput) over what it took.
+  const std::string next = base + "          price_small: price < 1000000\n";
+  auto expected = [&] {
+    const double actual = std::stod(
+        db.scalar("SELECT duration_ms FROM _pgshift.apply_steps WHERE estimated_ms IS NOT NULL"));
+    return static_cast<long long>(std::stod(estimated) * std::stod(calibrated) / actual + 0.5);
+  };
+  auto figure = [](const std::string& json) {
+    const std::string marker = "\"bytes_per_second\": ";
+    const auto at = json.find(marker);
+    return at == std::string::npos ? -1 : std::stoll(json.substr(at + marker.size()));
+  };
+  const auto learnt = plan_all(db, next);
+  INFO(learnt.messages);
+  REQUIRE(learnt.exit_code == 0);
+  CHECK(contains(learnt.markdown,
+                 "journal: 1 scanning step of 1 earlier apply, estimated "));
+  CHECK(contains(learnt.json, "\"source\": \"journal: 1 scanning step of 1 earlier apply"));
+  CHECK(contains(learnt.messages, "(read throughput "));
+  CHECK_FALSE(contains(learnt.markdown, "calibration: read"));
+  CHECK(figure(learnt.json) == expected());
+
+  // Had it taken ten times as long, the figure is a tenth.
+  db.exec("UPDATE _pgshift.apply_steps SET duration_ms = 10 * " + estimated +
+          " WHERE estimated_ms IS NOT NULL");
+  const auto slower = plan_all(db, next);
+  INFO(slower.messages);
+  REQUIRE(slower.exit_code == 0);
+  CHECK(figure(slower.json) == expected());
+  CHECK(std::llabs(figure(slower.json) - std::stoll(calibrated) / 10) <= 1);
+  CHECK(contains(slower.markdown, ", took "));
 }

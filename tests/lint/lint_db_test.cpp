@@ -119,3 +119,117 @@ TEST_CASE("pgshift lint --db exits 2 with the table's size, 1 when the database 
       {PGSHIFT_BIN, "lint", "--db", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1", file});
   CHECK(unreachable.exit_code == 1);
 }
+
+TEST_CASE("with --db, a statement that blocks while it scans says for about how long, from the "
+          "same estimate as plan's steps",
+          "[lint][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE customers (id bigint PRIMARY KEY, email text, amount integer);"
+      "INSERT INTO customers SELECT g, 'c' || g || '@x', g FROM generate_series(1, 50000) g;"
+      "ANALYZE customers");
+  pgshift::testing::TempDir dir;
+  const std::string file =
+      dir.write("001.sql",
+                "SET lock_timeout = '1s';\n"
+                "ALTER TABLE customers ADD CONSTRAINT amount_positive CHECK (amount > 0);\n"
+                "CREATE INDEX customers_email_idx ON customers (email);\n");
+  const auto result =
+      pgshift::testing::run_command({PGSHIFT_BIN, "lint", "--db", db.url(), file});
+  INFO(result.output);
+  CHECK(result.exit_code == 2);
+  // "public.customers: 50,000 rows (estimate), 3 MB: ADD CONSTRAINT ... holds
+  // ACCESS EXCLUSIVE on "public.customers" for about 12 ms while it scans".
+  CHECK(result.output.find("holds ACCESS EXCLUSIVE on \"public.customers\" for about ") !=
+        std::string::npos);
+  CHECK(result.output.find("holds SHARE on \"public.customers\" for about ") != std::string::npos);
+  CHECK(result.output.find("note: estimated: about ") != std::string::npos);
+  CHECK(result.output.find(" MB/s, calibration: read 50000 rows (") != std::string::npos);
+
+  // The figures are plan's: the CHECK scans once (factor 1), the index
+  // build three times as long (factor 3).
+  const auto json = pgshift::testing::run_command(
+      {PGSHIFT_BIN, "lint", "--db", db.url(), "--format", "json", file});
+  INFO(json.output);
+  auto estimate = [&](size_t from) {
+    const std::string marker = "\"estimated_ms\": ";
+    const auto at = json.output.find(marker, from);
+    REQUIRE(at != std::string::npos);
+    return std::make_pair(std::stoll(json.output.substr(at + marker.size())), at + 1);
+  };
+  const auto check = estimate(0);
+  const auto index = estimate(check.second);
+  CHECK(std::abs(index.first - 3 * check.first) <= 1);
+
+  // Without --db, no size: no estimate.
+  const auto blind = pgshift::testing::run_command({PGSHIFT_BIN, "lint", file});
+  CHECK(blind.output.find("for about") == std::string::npos);
+}
+
+TEST_CASE("pgshift's plan that adds a key to a populated partitioned table lints clean, with "
+          "and without --db",
+          "[lint][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE ev (id bigint NOT NULL, at date NOT NULL, note text) PARTITION BY RANGE (at);"
+      "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+      "CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') "
+      "  PARTITION BY RANGE (at);"
+      "CREATE TABLE ev_2025_a PARTITION OF ev_2025 FOR VALUES FROM ('2025-01-01') TO "
+      "  ('2025-07-01');"
+      "CREATE TABLE ev_2025_b PARTITION OF ev_2025 FOR VALUES FROM ('2025-07-01') TO "
+      "  ('2026-01-01');"
+      "INSERT INTO ev SELECT g, date '2024-01-01' + g % 700, 'n' FROM generate_series(1, 3000) g;"
+      "ANALYZE");
+  pgshift::testing::TempDir dir;
+  const std::string columns =
+      "        columns:\n"
+      "          id: { type: bigint, nullable: false }\n"
+      "          at: { type: date, nullable: false }\n"
+      "          note: text\n";
+  const std::string yaml = dir.write(
+      "s.yaml",
+      "schemas:\n  public:\n    tables:\n      ev:\n" + columns +
+          "        primary_key: [id, at]\n"
+          "        partition_by: { strategy: range, key: at }\n"
+          "      ev_2024:\n" + columns +
+          "        partition_of: { table: ev, bound: \"FOR VALUES FROM ('2024-01-01') TO "
+          "('2025-01-01')\" }\n"
+          "      ev_2025:\n" + columns +
+          "        partition_by: { strategy: range, key: at }\n"
+          "        partition_of: { table: ev, bound: \"FOR VALUES FROM ('2025-01-01') TO "
+          "('2026-01-01')\" }\n"
+          "      ev_2025_a:\n" + columns +
+          "        partition_of: { table: ev_2025, bound: \"FOR VALUES FROM ('2025-01-01') TO "
+          "('2025-07-01')\" }\n"
+          "      ev_2025_b:\n" + columns +
+          "        partition_of: { table: ev_2025, bound: \"FOR VALUES FROM ('2025-07-01') TO "
+          "('2026-01-01')\" }\n");
+  const std::string plan = dir.path() + "/plan.sql";
+  const auto planned = pgshift::testing::run_command(
+      {PGSHIFT_BIN, "plan", "--db", db.url(), "--schema", yaml, "--format", "sql", "-o", plan});
+  INFO(planned.output);
+  REQUIRE(planned.exit_code == 0);
+  const std::string sql = dir.read("plan.sql");
+  INFO(sql);
+  REQUIRE(sql.find("ALTER TABLE public.ev ADD CONSTRAINT ev_pkey PRIMARY KEY (id, at)") !=
+          std::string::npos);
+  for (const bool with_db : {false, true}) {
+    std::vector<std::string> args = {PGSHIFT_BIN, "lint", plan};
+    if (with_db) args = {PGSHIFT_BIN, "lint", "--db", db.url(), plan};
+    const auto linted = pgshift::testing::run_command(args);
+    INFO(linted.output);
+    CHECK(linted.exit_code == 0);
+    CHECK(linted.output.find("add_key_attaching_partitions") != std::string::npos);
+    CHECK(linted.output.find("unique-without-index") == std::string::npos);
+  }
+
+  // The same ADD written by hand, without the partitions' keys before it:
+  // the server builds them under the lock, and lint says so.
+  const std::string hand = dir.write(
+      "002.sql", "SET lock_timeout = '1s';\nALTER TABLE ev ADD PRIMARY KEY (id, at);\n");
+  const auto linted = pgshift::testing::run_command({PGSHIFT_BIN, "lint", hand});
+  INFO(linted.output);
+  CHECK(linted.exit_code == 2);
+  CHECK(linted.output.find("unique-without-index") != std::string::npos);
+}

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "planner/planner.hpp"
+#include "plans/estimates.hpp"
 #include "plans/render_json.hpp"
 #include "plans/render_markdown.hpp"
 #include "plans/render_sql.hpp"
@@ -241,4 +242,28 @@ TEST_CASE("scanning steps get estimates from table size and throughput, catalog-
   CHECK(plans::render_markdown(plan).find("- Estimated: about ") != std::string::npos);
   CHECK(plans::render_sql(plan).find("; estimated time: about 17 s") != std::string::npos);
   CHECK(plans::render_json(plan).find("\"estimated_ms\": 17300") != std::string::npos);
+}
+
+TEST_CASE("the throughput learnt from earlier applies is their reading over the time they took, "
+          "batch pauses left out",
+          "[plans]") {
+  using pgshift::plans::EarlierScan;
+  using pgshift::plans::throughput_from_history;
+  CHECK_FALSE(throughput_from_history({}, 50).has_value());
+  // A VALIDATE estimated 1 s at 100 MB/s that took 2 s: 50 MB/s.
+  const auto validate = throughput_from_history({{"a", 1000, 2000, 100000000, 0, 0}}, 50);
+  REQUIRE(validate.has_value());
+  CHECK(validate->bytes_per_second == 50000000);
+  CHECK(validate->source == "journal: 1 scanning step of 1 earlier apply, estimated 1 s, "
+                            "took 2 s");
+  // A backfill of 100,000 rows in batches of 10,000: 11 pauses of 50 ms
+  // assumed in the estimate and left out of both sides; with the VALIDATE,
+  // (550 + 1000) ms of reading at 100 MB/s over (1100 + 2000) ms.
+  const auto both = throughput_from_history(
+      {{"a", 1000, 2000, 100000000, 0, 0}, {"b", 1100, 1650, 100000000, 100000, 10000}}, 50);
+  REQUIRE(both.has_value());
+  CHECK(both->bytes_per_second == 50000000);
+  CHECK(both->source.rfind("journal: 2 scanning steps of 2 earlier applies, ", 0) == 0);
+  // A step that took no longer than its pauses says nothing of reading.
+  CHECK_FALSE(throughput_from_history({{"c", 600, 500, 100000000, 100000, 10000}}, 50));
 }
