@@ -9,6 +9,7 @@
 #include "planner/order.hpp"
 #include "planner/rules.hpp"
 #include "schemas/ignore.hpp"
+#include "schemas/spelling.hpp"
 
 namespace pgshift::planner {
 
@@ -219,13 +220,18 @@ void spread_contract_stage(std::vector<StepDraft>& drafts) {
 // between schemas is not planned.
 void check_rename_hints(detail::Builder& builder) {
   const auto no_match = [&builder](const schemas::ObjectId& id, const std::string& old_name,
-                                   const std::string& where) {
+                                   const std::string& where, const auto& current_items) {
+    std::vector<std::string> names;
+    for (const auto& item : current_items) names.push_back(item.name);
+    const auto near = schemas::closest_name(old_name, names);
     builder.diagnose(plans::Severity::Error, id,
                      "renamed_from \"" + schemas::printable(old_name) + "\" matches no " +
                          schemas::object_kind_name(id.kind) + " of " + where +
-                         ", and none is named \"" + schemas::printable(id.name) +
-                         "\" yet: is the old name misspelt? (a hint for a database where the "
-                         "object never existed under either name cannot be followed: remove it)");
+                         ", and none is named \"" + schemas::printable(id.name) + "\" yet: " +
+                         (near ? "did you mean \"" + schemas::printable(*near) + "\"?"
+                               : std::string("is the old name misspelt?")) +
+                         " (a hint for a database where the object never existed under either "
+                         "name cannot be followed: remove it)");
   };
   for (const auto& desired_schema : builder.desired().schemas) {
     const schemas::Schema* current_schema =
@@ -252,7 +258,8 @@ void check_rename_hints(detail::Builder& builder) {
           current_table = schemas::find_named(current_schema->tables, old_name);
           if (current_table == nullptr && !current_schema->tables.empty()) {
             no_match(table_id, old_name,
-                     "schema \"" + schemas::printable(desired_schema.name) + "\"");
+                     "schema \"" + schemas::printable(desired_schema.name) + "\"",
+                     current_schema->tables);
           }
         }
       }
@@ -264,7 +271,7 @@ void check_rename_hints(detail::Builder& builder) {
             schemas::find_named(current_table->columns, column.name) == nullptr &&
             schemas::find_named(current_table->columns, *column.renamed_from) == nullptr) {
           no_match({schemas::ObjectKind::Column, desired_schema.name, table.name, column.name},
-                   *column.renamed_from, where);
+                   *column.renamed_from, where, current_table->columns);
         }
       }
       for (const auto& policy : table.policies) {
@@ -272,7 +279,7 @@ void check_rename_hints(detail::Builder& builder) {
             schemas::find_named(current_table->policies, policy.name) == nullptr &&
             schemas::find_named(current_table->policies, *policy.renamed_from) == nullptr) {
           no_match({schemas::ObjectKind::Policy, desired_schema.name, table.name, policy.name},
-                   *policy.renamed_from, where);
+                   *policy.renamed_from, where, current_table->policies);
         }
       }
     }

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "schemas/spelling.hpp"
 #include "schemas/sql_check.hpp"
 #include "schemas/yaml_names.hpp"
 #include "schemas/yaml_text.hpp"
@@ -63,28 +64,6 @@ std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics,
   }
   return text;
 }
-
-// ---------------------------------------------------------------------------
-// Spelling suggestions, after ninja's src/edit_distance.cc.
-// ---------------------------------------------------------------------------
-
-size_t edit_distance(const std::string& from, const std::string& to) {
-  std::vector<size_t> row(to.size() + 1);
-  for (size_t to_idx = 0; to_idx <= to.size(); ++to_idx) row[to_idx] = to_idx;
-  for (size_t from_idx = 1; from_idx <= from.size(); ++from_idx) {
-    size_t diagonal = row[0];
-    row[0] = from_idx;
-    for (size_t to_idx = 1; to_idx <= to.size(); ++to_idx) {
-      const size_t above = row[to_idx];
-      row[to_idx] = std::min({row[to_idx] + 1, row[to_idx - 1] + 1,
-                              diagonal + (from[from_idx - 1] == to[to_idx - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[to.size()];
-}
-
-constexpr size_t kMaxSuggestionDistance = 3;  // as ninja's kMaxValidEditDistance
 
 // ---------------------------------------------------------------------------
 // The reader.

@@ -573,14 +573,18 @@ TEST_CASE("a renamed_from that matches nothing is an error naming the object, ne
   misspelt.renamed_from = "mial";
   std::string message = only_error(plan(current, database({table("people", {misspelt})})));
   CHECK(message.find("renamed_from \"mial\" matches no column of table \"public.people\", and "
-                     "none is named \"email\" yet") != std::string::npos);
+                     "none is named \"email\" yet: did you mean \"mail\"?") != std::string::npos);
 
   // A misspelt table in a schema that has tables.
   auto users = table("users", {column("mail", "text")});
   users.renamed_from = "peeple";
   message = only_error(plan(current, database({table("people", {column("mail", "text")}), users})));
-  CHECK(message.find("renamed_from \"peeple\" matches no table of schema \"public\"") !=
-        std::string::npos);
+  CHECK(message.find("renamed_from \"peeple\" matches no table of schema \"public\", and none "
+                     "is named \"users\" yet: did you mean \"people\"?") != std::string::npos);
+  // Nothing near: no suggestion.
+  users.renamed_from = "customers";
+  message = only_error(plan(current, database({table("people", {column("mail", "text")}), users})));
+  CHECK(message.find("yet: is the old name misspelt?") != std::string::npos);
 
   // A qualified name: moving between schemas is not planned.
   users.renamed_from = "archive.people";
