@@ -355,7 +355,13 @@ constexpr const char* kFunctionsQuery =
     "LEFT JOIN pg_description d ON d.objoid = p.oid "
     "  AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0 "
     "WHERE p.prokind IN ('f', 'p') AND n.nspname = ANY($1::text[]) "
-    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_proc", "p.oid");
+    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_proc", "p.oid")
+    // Made with a type and part of it (deptype 'i'): a range type's
+    // constructors (and its multirange's, 14+), which the range type (reported
+    // as unmodelled) brings and takes with it.
+    "  AND NOT EXISTS (SELECT 1 FROM pg_depend part WHERE part.classid = 'pg_proc'::regclass "
+    "    AND part.objid = p.oid AND part.refclassid = 'pg_type'::regclass "
+    "    AND part.deptype = 'i')";
 
 // One row per argument, in order; proargmodes is NULL when all are IN.
 constexpr const char* kFunctionArgsQuery =
