@@ -128,6 +128,15 @@ void add(Digest& digest, const schemas::Table& table) {
   digest.add_all(table.replica_identity, table.replica_identity_index, table.comment,
                  table.backfill_batch_size, table.renamed_from);
   if (table.expand_contract) digest.add("expand_contract");
+  // Only when set, so that the digests of tables without them stay as they
+  // were before exclusion constraints and storage settings were modelled.
+  for (const auto& exclusion : table.exclusion_constraints) {
+    digest.add_all("exclusion", exclusion.name, exclusion.method, exclusion.elements,
+                   exclusion.include, exclusion.where, exclusion.deferrable,
+                   exclusion.initially_deferred, exclusion.comment);
+  }
+  if (table.unlogged) digest.add("unlogged");
+  if (!table.options.empty()) digest.add_all("storage parameters", table.options);
 }
 
 void add(Digest& digest, const schemas::Schema& schema) {

@@ -244,6 +244,32 @@ constexpr const char* kPoliciesQuery =
     "  AND d.classoid = 'pg_policy'::regclass AND d.objsubid = 0 "
     "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[])";
 
+// Exclusion constraints (contype 'x'), with their index's access method,
+// INCLUDE columns (as attnums, named from the columns read) and predicate;
+// the elements are cut from pg_get_constraintdef.
+constexpr const char* kExclusionConstraintsQuery =
+    "SELECT co.conrelid, co.conname, pg_get_constraintdef(co.oid), am.amname, "
+    "  co.condeferrable, co.condeferred, "
+    "  CASE WHEN i.indnatts > i.indnkeyatts THEN i.indkey END, i.indnkeyatts, "
+    "  pg_get_expr(i.indpred, i.indrelid), d.description "
+    "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_index i ON i.indexrelid = co.conindid "
+    "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
+    "LEFT JOIN pg_description d ON d.objoid = co.oid "
+    "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0 "
+    "WHERE co.contype = 'x' AND c.relkind IN ('r', 'p') "
+    "  AND co.conislocal AND co.conparentid = 0 AND n.nspname = ANY($1::text[])";
+
+// UNLOGGED and storage parameters of tables, the TOAST table's too, for the
+// tables that have any.
+constexpr const char* kTableStorageQuery =
+    "SELECT c.oid, c.relpersistence = 'u', c.reloptions, tc.reloptions "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid "
+    "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) "
+    "  AND (c.relpersistence = 'u' OR c.reloptions IS NOT NULL OR tc.reloptions IS NOT NULL)";
+
 // Every role: a policy names roles, which live outside any database.
 constexpr const char* kRolesQuery = "SELECT rolname FROM pg_roles";
 
@@ -329,7 +355,13 @@ constexpr const char* kFunctionsQuery =
     "LEFT JOIN pg_description d ON d.objoid = p.oid "
     "  AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0 "
     "WHERE p.prokind IN ('f', 'p') AND n.nspname = ANY($1::text[]) "
-    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_proc", "p.oid");
+    "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_proc", "p.oid")
+    // Made with a type and part of it (deptype 'i'): a range type's
+    // constructors (and its multirange's, 14+), which the range type (reported
+    // as unmodelled) brings and takes with it.
+    "  AND NOT EXISTS (SELECT 1 FROM pg_depend part WHERE part.classid = 'pg_proc'::regclass "
+    "    AND part.objid = p.oid AND part.refclassid = 'pg_type'::regclass "
+    "    AND part.deptype = 'i')";
 
 // One row per argument, in order; proargmodes is NULL when all are IN.
 constexpr const char* kFunctionArgsQuery =
@@ -589,6 +621,44 @@ std::string check_expression(std::string definition) {
   return definition;
 }
 
+// pg_get_constraintdef of an exclusion constraint: "EXCLUDE USING gist (room
+// WITH =, during WITH &&) WHERE (...)" -> {"room WITH =", "during WITH &&"}:
+// the list in the first parentheses, cut at its commas outside parentheses,
+// quoted identifiers and literals.
+std::vector<std::string> exclusion_elements(const std::string& definition) {
+  std::vector<std::string> elements;
+  const auto open = definition.find('(');
+  if (open == std::string::npos) return elements;
+  int depth = 0;
+  char quote = 0;
+  std::string element;
+  const auto finish = [&] {
+    const auto first = element.find_first_not_of(' ');
+    const auto last = element.find_last_not_of(' ');
+    if (first != std::string::npos) elements.push_back(element.substr(first, last - first + 1));
+    element.clear();
+  };
+  for (std::size_t pos = open + 1; pos < definition.size(); ++pos) {
+    const char ch = definition[pos];
+    if (quote != 0) {
+      if (ch == quote) quote = 0;  // a doubled quote closes and opens again
+    } else if (ch == '\'' || ch == '"') {
+      quote = ch;
+    } else if (ch == '(') {
+      ++depth;
+    } else if (ch == ')') {
+      if (depth == 0) break;
+      --depth;
+    } else if (ch == ',' && depth == 0) {
+      finish();
+      continue;
+    }
+    element += ch;
+  }
+  finish();
+  return elements;
+}
+
 // pg_get_partkeydef: "RANGE (created_at)" -> {Range, "created_at"}.
 schemas::PartitionBy partition_by(const std::string& definition) {
   schemas::PartitionBy result;
@@ -693,6 +763,8 @@ class CatalogRead {
     read_indexes();
     read_triggers();
     read_policies();
+    read_exclusion_constraints();
+    read_table_storage();
     read_sequences();
     read_enums();
     read_domains();
@@ -1132,6 +1204,36 @@ class CatalogRead {
       policy.with_check = optional_text(row[6]);
       policy.comment = optional_text(row[7]);
       owner->policies.push_back(std::move(policy));
+    }
+  }
+
+  void read_exclusion_constraints() {
+    for (const auto& row : query("exclusion constraints", kExclusionConstraintsQuery)) {
+      const auto relation = row[0].as<pqxx::oid>();
+      auto* owner = table(relation);
+      if (owner == nullptr) continue;
+      schemas::ExclusionConstraint exclusion;
+      exclusion.name = row[1].as<std::string>();
+      exclusion.elements = exclusion_elements(row[2].as<std::string>());
+      exclusion.method = row[3].as<std::string>();
+      exclusion.deferrable = row[4].as<bool>();
+      exclusion.initially_deferred = row[5].as<bool>();
+      exclusion.include = include_names("exclusion constraints", relation, row[6], row[7]);
+      exclusion.where = optional_text(row[8]);
+      exclusion.comment = optional_text(row[9]);
+      owner->exclusion_constraints.push_back(std::move(exclusion));
+    }
+  }
+
+  void read_table_storage() {
+    for (const auto& row : query("table storage", kTableStorageQuery)) {
+      auto* owner = table(row[0].as<pqxx::oid>());
+      if (owner == nullptr) continue;
+      owner->unlogged = row[1].as<bool>();
+      owner->options = options_map(row[2]);
+      for (const auto& [option, value] : options_map(row[3])) {
+        owner->options["toast." + option] = value;
+      }
     }
   }
 

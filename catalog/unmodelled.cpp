@@ -83,12 +83,6 @@ constexpr Query kQueries[] = {
      "WHERE d.defaclnamespace = 0 OR n.nspname = ANY($1::text[])"},
 
     {"constraints and triggers", 0,
-     "SELECT 'exclusion constraint', n.nspname, c.relname, co.conname, "
-     "  pg_get_constraintdef(co.oid) FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
-     "JOIN pg_namespace n ON n.oid = c.relnamespace "
-     "WHERE co.contype = 'x' AND co.conislocal AND co.conparentid = 0 AND"
-     PGSHIFT_MANAGED_RELATION
-     "UNION ALL "
      "SELECT 'NOT VALID domain constraint', n.nspname, t.typname, co.conname, '' "
      "FROM pg_constraint co JOIN pg_type t ON t.oid = co.contypid "
      "JOIN pg_namespace n ON n.oid = t.typnamespace "
@@ -125,14 +119,15 @@ constexpr Query kQueries[] = {
      "  AND (NOT t.tgisinternal OR co.oid IS NOT NULL) AND" PGSHIFT_MANAGED_RELATION},
 
     {"relation properties", 0,
+     // UNLOGGED tables and their storage parameters are modelled; a sequence
+     // owned by an unlogged table (serial, identity) is unlogged with it
+     // from PostgreSQL 15 and follows its SET LOGGED / UNLOGGED.
      "SELECT 'UNLOGGED', n.nspname, c.relname, '', '' " PGSHIFT_RELATION
-     "WHERE c.relpersistence = 'u' AND c.relkind IN ('r', 'p', 'S') AND" PGSHIFT_MANAGED_RELATION
-     "UNION ALL "
-     "SELECT 'storage parameters', n.nspname, c.relname, '', array_to_string(array_cat("
-     "  c.reloptions, ARRAY(SELECT 'toast.' || o FROM unnest(tc.reloptions) o)), ', ') "
-     PGSHIFT_RELATION "LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid "
-     "WHERE c.relkind IN ('r', 'p') AND (c.reloptions IS NOT NULL OR tc.reloptions IS NOT NULL) "
-     "  AND" PGSHIFT_MANAGED_RELATION
+     "WHERE c.relpersistence = 'u' AND c.relkind = 'S' AND NOT EXISTS (SELECT 1 "
+     "  FROM pg_depend own JOIN pg_class t ON t.oid = own.refobjid "
+     "  WHERE own.classid = 'pg_class'::regclass AND own.objid = c.oid "
+     "    AND own.refclassid = 'pg_class'::regclass AND own.deptype IN ('a', 'i') "
+     "    AND t.relpersistence = 'u') AND" PGSHIFT_MANAGED_RELATION
      "UNION ALL "
      "SELECT 'access method', n.nspname, c.relname, '', am.amname " PGSHIFT_RELATION
      "JOIN pg_am am ON am.oid = c.relam "

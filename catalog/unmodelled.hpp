@@ -9,9 +9,8 @@
 //   - privileges differing from the owner's default (acldefault) or, for
 //     objects initdb made (the `public` schema), from pg_init_privs: on
 //     relations, columns, functions, schemas and types; default privileges;
-//   - exclusion constraints; UNLOGGED tables and sequences; table storage
-//     parameters (and toast.*); column STORAGE, COMPRESSION, STATISTICS and
-//     attribute options; non-heap table access methods; tablespaces;
+//   - UNLOGGED sequences (not those owned by an unlogged table); column
+//     STORAGE, COMPRESSION, STATISTICS and attribute options; non-heap table access methods; tablespaces;
 //     WITH OIDS (PostgreSQL 11); typed tables (OF type); inheritance
 //     (non-partition pg_inherits); CLUSTER ON;
 //   - rules other than a view's _RETURN; view column defaults; comments on

@@ -707,6 +707,9 @@ class Linter {
              "",
              ""});
       }
+    } else if (type == "CONSTR_EXCLUSION") {
+      parts.push_back({Statement::AddExclusionConstraint, {table},
+                       "ADD CONSTRAINT " + shown + " EXCLUDE", {}, "", ""});
     } else {
       note_unjudged("ADD CONSTRAINT of type " + words_of(type) +
                     " is not a statement pgshift plans");
@@ -841,6 +844,20 @@ class Linter {
         parts.push_back({Statement::ForceRowSecurity, {table}, "", {}, "", ""});
       } else if (subtype == "AT_NoForceRowSecurity") {
         parts.push_back({Statement::NoForceRowSecurity, {table}, "", {}, "", ""});
+      } else if (subtype == "AT_SetLogged") {
+        parts.push_back({Statement::SetLogged, {table}, "SET LOGGED", {}, "", ""});
+      } else if (subtype == "AT_SetUnLogged") {
+        parts.push_back({Statement::SetUnlogged, {table}, "SET UNLOGGED", {}, "", ""});
+      } else if (subtype == "AT_SetRelOptions" || subtype == "AT_ResetRelOptions") {
+        // The strongest mode of the parameters named (reloptions.c).
+        bool exclusive = false;
+        for (const auto& option : items(member(member(cmd, "def"), "List"), "items")) {
+          exclusive = exclusive ||
+                      text_of(member(option, "DefElem"), "defname") == "user_catalog_table";
+        }
+        parts.push_back({exclusive ? Statement::SetStorageParametersExclusive
+                                   : Statement::SetStorageParameters,
+                         {table}, "", {}, "", ""});
       } else if (subtype == "AT_AttachPartition") {
         Targets targets{relation(member(member(member(cmd, "def"), "PartitionCmd"), "name"))};
         targets.parent = table;

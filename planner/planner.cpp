@@ -48,6 +48,7 @@ int kind_rank(schemas::ObjectKind kind) {
     case schemas::ObjectKind::CheckConstraint:
       return 12;
     case schemas::ObjectKind::ForeignKey:
+    case schemas::ObjectKind::ExclusionConstraint:
       return 13;
     case schemas::ObjectKind::Index:
       return 14;

@@ -226,6 +226,12 @@ void plan_policies(TableContext& table);
 // name (a heuristic that only adds ordering edges).
 std::vector<std::string> routine_tokens(const schemas::Database& db, const std::string& expression);
 
+// rules_storage.cpp: exclusion constraints; UNLOGGED / LOGGED and storage
+// parameters, changed from `before` (the current table, or a bare one for a
+// table created without them: a partition).
+void plan_exclusion_constraints(TableContext& table);
+void plan_table_storage(TableContext& table, const schemas::Table& before);
+
 // rules_tables.cpp: replica identity and the table's comment.
 void plan_table_attributes(TableContext& table);
 

@@ -128,12 +128,15 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
       draft.provides.push_back(key_token(schema, desired.name, unique.columns));
     }
     for (const auto& check : desired.check_constraints) elements.push_back(check_definition(check));
-    std::string statement = "CREATE TABLE " + table.relation + " (";
+    std::string statement =
+        std::string(desired.unlogged ? "CREATE UNLOGGED TABLE " : "CREATE TABLE ") +
+        table.relation + " (";
     for (size_t element_idx = 0; element_idx < elements.size(); ++element_idx) {
       statement += (element_idx == 0 ? "\n  " : ",\n  ") + elements[element_idx];
     }
     statement += "\n)";
     if (desired.partition_by) statement += partition_by_sql(*desired.partition_by);
+    statement += table_options_sql(desired.options);
     draft.step.statements = {statement};
     builder.statement(draft, Statement::CreateTable, on_relation(schema, desired.name, false));
     builder.add(std::move(draft));
@@ -165,8 +168,10 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
     plan_primary_key(created);
     plan_unique_constraints(created);
     plan_check_constraints(created);
+    plan_table_storage(created, bare);
   }
   plan_foreign_keys(table);
+  plan_exclusion_constraints(table);
   plan_relation_indexes(builder, schema, desired.name, nullptr, desired.indexes, false,
                         desired.partition_by.has_value());
   plan_triggers(table);
@@ -296,8 +301,10 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
   plan_unique_constraints(table);
   plan_check_constraints(table);
   plan_foreign_keys(table);
+  plan_exclusion_constraints(table);
   plan_relation_indexes(builder, schema, desired.name, &current.indexes, desired.indexes,
                         table.populated, desired.partition_by.has_value());
+  plan_table_storage(table, current);
   plan_triggers(table);
   plan_policies(table);
   plan_table_attributes(table);

@@ -96,6 +96,7 @@ std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency
     case ObjectKind::CompositeType:
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
       break;
   }
   return {};

@@ -374,4 +374,38 @@ std::string options_sql(const std::map<std::string, std::string>& options) {
   return " WITH (" + text + ")";
 }
 
+std::string exclusion_definition(const schemas::ExclusionConstraint& exclusion) {
+  std::string elements;
+  for (const auto& element : exclusion.elements) {
+    elements += (elements.empty() ? "" : ", ") + element;
+  }
+  return "CONSTRAINT " + quote_ident(exclusion.name) + " EXCLUDE USING " +
+         quote_ident(exclusion.method) + " (" + elements + ")" + include_clause(exclusion.include) +
+         (exclusion.where ? " WHERE (" + *exclusion.where + ")" : "") +
+         deferrable_clause(exclusion.deferrable, exclusion.initially_deferred);
+}
+
+std::string table_option_sql(const std::string& option, const std::optional<std::string>& value) {
+  const std::string toast = "toast.";
+  std::string text = option.rfind(toast, 0) == 0
+                         ? "toast." + quote_ident(option.substr(toast.size()))
+                         : quote_ident(option);
+  if (!value) return text;
+  // Values read back from reloptions are words and numbers; anything else is
+  // given as a string literal, which the server parses the same way.
+  const bool plain = !value->empty() && value->find_first_not_of(
+                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789_.+-") == std::string::npos;
+  return text + " = " + (plain ? *value : quote_literal(*value));
+}
+
+std::string table_options_sql(const std::map<std::string, std::string>& options) {
+  if (options.empty()) return "";
+  std::string text;
+  for (const auto& [option, value] : options) {
+    text += (text.empty() ? "" : ", ") + table_option_sql(option, value);
+  }
+  return " WITH (" + text + ")";
+}
+
 }  // namespace pgshift::planner::detail

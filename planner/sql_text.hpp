@@ -80,5 +80,13 @@ std::string function_target(const std::string& schema, const schemas::Function& 
 std::string create_function_sql(const std::string& schema, const schemas::Function& function);
 // " WITH (a = 1, b = 2)" or "".
 std::string options_sql(const std::map<std::string, std::string>& options);
+// "CONSTRAINT x EXCLUDE USING gist (elements) [INCLUDE (...)] [WHERE (...)]
+// [DEFERRABLE [INITIALLY DEFERRED]]".
+std::string exclusion_definition(const schemas::ExclusionConstraint& exclusion);
+// A table's storage parameter as SET (...) takes it: "fillfactor = 70",
+// "toast.autovacuum_enabled = false"; without `value`, its name alone (RESET).
+std::string table_option_sql(const std::string& option, const std::optional<std::string>& value);
+// " WITH (...)" of CREATE TABLE, toast.* included, or "".
+std::string table_options_sql(const std::map<std::string, std::string>& options);
 
 }  // namespace pgshift::planner::detail

@@ -202,6 +202,26 @@ StatementRow statement_row(Statement statement, int version) {
     // [tablecmds] AT_ReplicaIdentity: AccessExclusiveLock.
     case Statement::ReplicaIdentity:
       return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] AT_SetLogged / AT_SetUnLogged: AccessExclusiveLock, and
+    // ATRewriteTables copies the table and its indexes into new files
+    // (relpersistence changes); the server also takes SHARE on the table
+    // while it copies (statements_db_test sees both). An unlogged table is
+    // emptied by crash recovery and not replicated.
+    case Statement::SetLogged:
+    case Statement::SetUnlogged:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::Rewrite,
+                 TimeoutClass::Rewrite, {Hazard::TableRewrite});
+    // [tablecmds] AT_SetRelOptions / AT_ResetRelOptions: the strongest mode of
+    // the parameters named (reloptions.c AlterTableGetRelOptionsLockLevel,
+    // each relopt_gen's lockmode). fillfactor, toast_tuple_target,
+    // parallel_workers, vacuum_*, the autovacuum_* and log_autovacuum_* ones
+    // (toast.* too) are ShareUpdateExclusiveLock; catalog only (fillfactor
+    // applies to pages written later).
+    case Statement::SetStorageParameters:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive}});
+    // The same naming user_catalog_table, which is AccessExclusiveLock.
+    case Statement::SetStorageParametersExclusive:
+      return row({{Target::Relation, kAccessExclusive}});
     // [tablecmds] RemoveRelations: AccessExclusiveLock; heap_drop_with_catalog
     // locks a partition's parent AccessExclusiveLock; dropping the table drops
     // its foreign keys' triggers on each referenced table (RemoveTriggerById:
@@ -323,6 +343,12 @@ StatementRow statement_row(Statement statement, int version) {
       return row({{Target::Relation, LockMode::ShareRowExclusive},
                   {Target::Partitions, LockMode::ShareRowExclusive},
                   {Target::Referenced, kAccessExclusive}});
+    // [tablecmds] AT_AddConstraint, CONSTR_EXCLUSION: AccessExclusiveLock
+    // while the index is built and every row checked against the others
+    // (index_build takes ShareLock as well); nothing builds it CONCURRENTLY.
+    case Statement::AddExclusionConstraint:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::BlockingScan,
+                 TimeoutClass::Rewrite, {Hazard::AccessExclusiveScan});
     case Statement::AddForeignKeyNotValid:
       return row({{Target::Relation, LockMode::ShareRowExclusive},
                   {Target::Referenced, LockMode::ShareRowExclusive}});

@@ -68,6 +68,10 @@ namespace pgshift::planner {
   X(RenameTable, "rename_table")                                                   \
   X(RenameTableBehindView, "rename_table_behind_view")                             \
   X(ReplicaIdentity, "replica_identity")                                           \
+  X(SetLogged, "set_logged")                                                       \
+  X(SetUnlogged, "set_unlogged")                                                   \
+  X(SetStorageParameters, "set_storage_parameters")                                \
+  X(SetStorageParametersExclusive, "set_storage_parameters_exclusive")             \
   X(DropTable, "drop_table")                                                       \
   /* Columns */                                                                    \
   X(AddColumn, "add_column")                                                       \
@@ -97,6 +101,7 @@ namespace pgshift::planner {
   X(AddForeignKeyAttachingPartitions, "add_foreign_key_attaching_partitions")       \
   X(AddForeignKey, "add_foreign_key")                                              \
   X(AddForeignKeyNotValid, "add_foreign_key_not_valid")                            \
+  X(AddExclusionConstraint, "add_exclusion_constraint")                            \
   X(ValidateCheck, "validate_check")                                               \
   X(ValidateForeignKey, "validate_foreign_key")                                    \
   X(RenameConstraint, "rename_constraint")                                         \

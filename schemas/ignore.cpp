@@ -105,6 +105,7 @@ void remove_ignored(Database& db, const std::vector<std::string>& patterns) {
       erase_if(table.unique_constraints, nested("constraint"));
       erase_if(table.check_constraints, nested("constraint"));
       erase_if(table.foreign_keys, nested("constraint"));
+      erase_if(table.exclusion_constraints, nested("constraint"));
       erase_if(table.triggers, nested("trigger"));
       erase_if(table.policies, nested("policy"));
       erase_if(table.columns, [&](const Column& column) {

@@ -46,6 +46,8 @@ const char* object_kind_name(ObjectKind kind) {
       return "trigger";
     case ObjectKind::Policy:
       return "policy";
+    case ObjectKind::ExclusionConstraint:
+      return "exclusion constraint";
   }
   return "object";
 }
@@ -226,6 +228,13 @@ bool operator==(const Policy& a, const Policy& b) {
                                               b.renamed_from);
 }
 
+bool operator==(const ExclusionConstraint& a, const ExclusionConstraint& b) {
+  return std::tie(a.name, a.method, a.elements, a.include, a.where, a.deferrable,
+                  a.initially_deferred, a.comment) ==
+         std::tie(b.name, b.method, b.elements, b.include, b.where, b.deferrable,
+                  b.initially_deferred, b.comment);
+}
+
 bool operator==(const RowSecurity& a, const RowSecurity& b) {
   return std::tie(a.enabled, a.forced) == std::tie(b.enabled, b.forced);
 }
@@ -241,14 +250,15 @@ bool operator==(const PartitionOf& a, const PartitionOf& b) {
 
 bool operator==(const Table& a, const Table& b) {
   return std::tie(a.name, a.columns, a.primary_key, a.unique_constraints, a.check_constraints,
-                  a.foreign_keys, a.indexes, a.triggers, a.policies, a.row_security,
-                  a.partition_by, a.partition_of, a.replica_identity, a.replica_identity_index,
-                  a.comment, a.backfill_batch_size, a.renamed_from, a.expand_contract) ==
+                  a.foreign_keys, a.exclusion_constraints, a.indexes, a.triggers, a.policies,
+                  a.row_security, a.partition_by, a.partition_of, a.replica_identity,
+                  a.replica_identity_index, a.unlogged, a.options, a.comment,
+                  a.backfill_batch_size, a.renamed_from, a.expand_contract) ==
          std::tie(b.name, b.columns, b.primary_key, b.unique_constraints, b.check_constraints,
-                  b.foreign_keys, b.indexes, b.triggers, b.policies, b.row_security,
-                  b.partition_by, b.partition_of,
-                  b.replica_identity, b.replica_identity_index, b.comment, b.backfill_batch_size,
-                  b.renamed_from, b.expand_contract);
+                  b.foreign_keys, b.exclusion_constraints, b.indexes, b.triggers, b.policies,
+                  b.row_security, b.partition_by, b.partition_of, b.replica_identity,
+                  b.replica_identity_index, b.unlogged, b.options, b.comment,
+                  b.backfill_batch_size, b.renamed_from, b.expand_contract);
 }
 
 bool operator==(const Sequence& a, const Sequence& b) {
@@ -421,6 +431,7 @@ void canonicalize(Database& db) {
       sort_by_name(table.indexes);
       sort_by_name(table.triggers);
       sort_by_name(table.policies);
+      sort_by_name(table.exclusion_constraints);
       for (auto& policy : table.policies) {
         std::sort(policy.roles.begin(), policy.roles.end());
         policy.roles.erase(std::unique(policy.roles.begin(), policy.roles.end()),
@@ -479,6 +490,8 @@ void validate_table(const Database& db, const Schema& schema, const Table& table
   report_duplicates(table.indexes, ObjectKind::Index, sname, table.name, problems);
   report_duplicates(table.triggers, ObjectKind::Trigger, sname, table.name, problems);
   report_duplicates(table.policies, ObjectKind::Policy, sname, table.name, problems);
+  report_duplicates(table.exclusion_constraints, ObjectKind::ExclusionConstraint, sname,
+                    table.name, problems);
 
   if (table.primary_key) {
     ObjectId id{ObjectKind::PrimaryKey, sname, table.name, table.primary_key->name};
@@ -500,6 +513,10 @@ void validate_table(const Database& db, const Schema& schema, const Table& table
   for (const auto& trigger : table.triggers) {
     ObjectId id{ObjectKind::Trigger, sname, table.name, trigger.name};
     check_columns_exist(table, trigger.update_of, id, "watches", problems);
+  }
+  for (const auto& exclusion : table.exclusion_constraints) {
+    ObjectId id{ObjectKind::ExclusionConstraint, sname, table.name, exclusion.name};
+    check_columns_exist(table, exclusion.include, id, "includes", problems);
   }
   for (const auto& fk : table.foreign_keys) {
     ObjectId id{ObjectKind::ForeignKey, sname, table.name, fk.name};

@@ -55,6 +55,7 @@ enum class ObjectKind {
   Procedure,
   Trigger,
   Policy,
+  ExclusionConstraint,
 };
 
 // Lower-case words as they appear in messages: "table", "foreign key", ...
@@ -231,6 +232,22 @@ struct Index {
 };
 bool operator==(const Index& a, const Index& b);
 
+// EXCLUDE USING <method> (<elements>) [INCLUDE (...)] [WHERE (<where>)]: no
+// two rows whose elements all compare true with their operators.
+struct ExclusionConstraint {
+  std::string name;
+  std::string method = "gist";
+  // One per key, as pg_get_constraintdef spells it: "room WITH =",
+  // "during WITH &&", "lower(name) text_pattern_ops WITH =".
+  std::vector<std::string> elements;
+  std::vector<std::string> include;  // INCLUDE (...) columns of the backing index
+  std::optional<std::string> where;  // the partial index's predicate
+  bool deferrable = false;
+  bool initially_deferred = false;
+  std::optional<std::string> comment;
+};
+bool operator==(const ExclusionConstraint& a, const ExclusionConstraint& b);
+
 enum class TriggerTiming { Before, After, InsteadOf };
 
 struct Trigger {
@@ -298,6 +315,7 @@ struct Table {
   std::vector<UniqueConstraint> unique_constraints;
   std::vector<CheckConstraint> check_constraints;
   std::vector<ForeignKey> foreign_keys;
+  std::vector<ExclusionConstraint> exclusion_constraints;  // sorted by name
   std::vector<Index> indexes;  // indexes not backing a primary key or unique constraint
   std::vector<Trigger> triggers;
   std::vector<Policy> policies;  // sorted by name
@@ -306,6 +324,10 @@ struct Table {
   std::optional<PartitionOf> partition_of;  // this table is a partition
   ReplicaIdentity replica_identity = ReplicaIdentity::Default;
   std::optional<std::string> replica_identity_index;  // with UsingIndex
+  bool unlogged = false;  // CREATE UNLOGGED TABLE (relpersistence 'u')
+  // Storage parameters (reloptions): "fillfactor" -> "70"; the TOAST table's
+  // as "toast.autovacuum_enabled" -> "false".
+  std::map<std::string, std::string> options;
   std::optional<std::string> comment;
   // Planning hint (YAML only): rows per backfill batch for this table.
   std::optional<int64_t> backfill_batch_size;

@@ -278,6 +278,24 @@ std::optional<SqlProblem> check_sql_standard_body(const std::string& text) {
   return std::nullopt;
 }
 
+// "ALTER TABLE t ADD EXCLUDE (<text>)": exactly one element and nothing else
+// (no WHERE, INCLUDE or further constraint slipped in through a parenthesis).
+std::optional<SqlProblem> check_exclusion_element(const std::string& text) {
+  const Parse parsed = parse("ALTER TABLE t ADD EXCLUDE (", text, ")");
+  if (parsed.problem) return parsed.problem;
+  const Json* alter = only_statement(parsed.tree, "AlterTableStmt");
+  bool ok = alter != nullptr && alter->value("cmds", Json::array()).size() == 1;
+  if (ok) {
+    const Json& command = (*alter)["cmds"][0].value("AlterTableCmd", Json::object());
+    const Json& constraint =
+        command.value("def", Json::object()).value("Constraint", Json::object());
+    ok = constraint.value("exclusions", Json::array()).size() == 1 &&
+         only_keys(constraint, {"contype", "exclusions", "location", "access_method"});
+    if (ok) return no_parameters(constraint);
+  }
+  return problem("expected one exclusion element: a column or (expression), then WITH operator");
+}
+
 }  // namespace
 
 const char* sql_kind_name(SqlKind kind) {
@@ -300,6 +318,8 @@ const char* sql_kind_name(SqlKind kind) {
       return "function body";
     case SqlKind::SqlStandardBody:
       return "SQL-standard body";
+    case SqlKind::ExclusionElement:
+      return "exclusion element";
   }
   return "SQL text";
 }
@@ -372,6 +392,8 @@ std::optional<SqlProblem> check_sql_uncached(SqlKind kind, const std::string& te
       return check_sql_function_body(text);
     case SqlKind::SqlStandardBody:
       return check_sql_standard_body(text);
+    case SqlKind::ExclusionElement:
+      return check_exclusion_element(text);
   }
   return std::nullopt;
 }

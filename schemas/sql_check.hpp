@@ -29,6 +29,7 @@ enum class SqlKind {
   FunctionReturns,  // what RETURNS takes: a type, SETOF type, TABLE (...)
   SqlFunctionBody,  // the statements of a LANGUAGE sql function
   SqlStandardBody,  // "RETURN expr" or "BEGIN ATOMIC ... END" (PostgreSQL 14+)
+  ExclusionElement,  // one element of EXCLUDE (...): "room WITH =", "(lower(name)) WITH ="
 };
 
 // What its place calls the text in messages: "expression", "type name", ...

@@ -178,6 +178,7 @@ class Loader {
   void load_primary_key(const std::string& schema, const Entry& entry, Table& table);
   void load_unique(const std::string& schema, const Entry& entry, Table& table);
   void load_checks(const std::string& schema, const Entry& entry, Table& table);
+  void load_exclusions(const std::string& schema, const Entry& entry, Table& table);
   void load_foreign_keys(const std::string& schema, const Entry& entry, Table& table);
   Index load_index(const Entry& entry);
   IndexKey load_index_key(const YAML::Node& node, const std::string& path);
@@ -482,6 +483,7 @@ bool Loader::define(const ObjectId& id, const Diagnostic& where) {
       break;
     case ObjectKind::PrimaryKey:
     case ObjectKind::UniqueConstraint:
+    case ObjectKind::ExclusionConstraint:
       namespaces = {"relation", "constraint"};
       break;
     case ObjectKind::CheckConstraint:
@@ -652,7 +654,7 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
                 {"renamed_from", "comment", "columns", "primary_key", "unique", "checks",
                  "foreign_keys", "indexes", "triggers", "partition_by", "partition_of",
                  "replica_identity", "backfill_batch_size", "row_security", "policies",
-                 "expand_contract"});
+                 "expand_contract", "exclusion_constraints", "unlogged", "options"});
   fields.optional_string("renamed_from", table.renamed_from);
   fields.boolean("expand_contract", table.expand_contract);
   fields.optional_string("comment", table.comment);
@@ -668,6 +670,11 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
   }
   if (const Entry* unique = fields.find("unique")) load_unique(schema, *unique, table);
   if (const Entry* checks = fields.find("checks")) load_checks(schema, *checks, table);
+  if (const Entry* exclusions = fields.find("exclusion_constraints")) {
+    load_exclusions(schema, *exclusions, table);
+  }
+  fields.boolean("unlogged", table.unlogged);
+  fields.option_map("options", table.options);
   if (const Entry* foreign_keys = fields.find("foreign_keys")) {
     load_foreign_keys(schema, *foreign_keys, table);
   }
@@ -849,6 +856,38 @@ void Loader::load_checks(const std::string& schema, const Entry& entry, Table& t
       fields.optional_string("comment", check.comment);
     }
     table.check_constraints.push_back(check);
+  }
+}
+
+void Loader::load_exclusions(const std::string& schema, const Entry& entry, Table& table) {
+  for (const auto& item : entries(entry.value, entry.path)) {
+    ExclusionConstraint exclusion;
+    exclusion.name = item.key;
+    define({ObjectKind::ExclusionConstraint, schema, table.name, exclusion.name},
+           place(item.key_node, item.path));
+    Fields fields(*this, item.value, item.path,
+                  {"using", "elements", "include", "where", "deferrable", "initially_deferred",
+                   "comment"});
+    fields.string("using", exclusion.method, false);
+    fields.string_list("elements", exclusion.elements, true);
+    if (const Entry* elements = fields.find("elements")) {
+      if (elements->value.IsSequence()) {
+        for (size_t element_idx = 0; element_idx < elements->value.size(); ++element_idx) {
+          const YAML::Node node = elements->value[element_idx];
+          if (node.IsScalar()) {
+            check_sql(node, item_path(elements->path, element_idx), SqlKind::ExclusionElement,
+                      node.Scalar());
+          }
+        }
+      }
+    }
+    fields.string_list("include", exclusion.include, false);
+    fields.optional_string("where", exclusion.where);
+    fields.sql("where", SqlKind::Expression);
+    fields.boolean("deferrable", exclusion.deferrable);
+    fields.boolean("initially_deferred", exclusion.initially_deferred);
+    fields.optional_string("comment", exclusion.comment);
+    table.exclusion_constraints.push_back(exclusion);
   }
 }
 

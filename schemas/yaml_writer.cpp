@@ -458,6 +458,18 @@ Node policy_node(const Policy& policy) {
   return node;
 }
 
+Node exclusion_node(const ExclusionConstraint& exclusion) {
+  Node node = mapping();
+  if (exclusion.method != "gist") node.add("using", exclusion.method);
+  node.add("elements", sequence(exclusion.elements));
+  if (!exclusion.include.empty()) node.add("include", sequence(exclusion.include));
+  node.add_if("where", exclusion.where);
+  node.add_if("deferrable", exclusion.deferrable);
+  node.add_if("initially_deferred", exclusion.initially_deferred);
+  node.add_if("comment", exclusion.comment);
+  return node;
+}
+
 Node table_node(const std::string& schema, const Table& table) {
   Node node = mapping(true);
   node.add_if("renamed_from", table.renamed_from);
@@ -478,6 +490,13 @@ Node table_node(const std::string& schema, const Table& table) {
   Node checks = mapping(true);
   for (const auto& check : table.check_constraints) checks.add(check.name, check_node(check));
   node.add_nonempty("checks", checks);
+  Node exclusions = mapping(true);
+  for (const auto& exclusion : table.exclusion_constraints) {
+    exclusions.add(exclusion.name, exclusion_node(exclusion));
+  }
+  node.add_nonempty("exclusion_constraints", exclusions);
+  node.add_if("unlogged", table.unlogged);
+  node.add_nonempty("options", options_node(table.options));
   Node foreign_keys{Node::Kind::Sequence};
   foreign_keys.block = true;
   for (const auto& key : table.foreign_keys) {

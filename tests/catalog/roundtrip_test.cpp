@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "catalog/connection.hpp"
@@ -75,6 +76,15 @@ constexpr const char* kEveryKindSql = R"sql(
   CREATE TABLE shop.nothing ();
   COMMENT ON TABLE shop.nothing IS 'a table without columns';
   CREATE TABLE shop.bare ();
+  CREATE UNLOGGED TABLE shop.bookings (
+    room integer NOT NULL, during tstzrange NOT NULL, cancelled boolean NOT NULL DEFAULT false,
+    "Guest" text,
+    CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&) WHERE (NOT cancelled)
+      DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT bookings_room_excl EXCLUDE USING btree (room WITH =, (lower(during)) WITH =,
+      "Guest" text_pattern_ops WITH =)
+  ) WITH (fillfactor = 70, autovacuum_enabled = false, toast.autovacuum_enabled = false);
+  COMMENT ON CONSTRAINT bookings_no_overlap ON shop.bookings IS 'one booking at a time';
   CREATE FUNCTION shop.multi_line(n integer) RETURNS integer LANGUAGE plpgsql AS $$
   BEGIN
     RETURN n + 1;  
@@ -192,6 +202,39 @@ TEST_CASE("SQL-standard bodies and tables without columns are read as such", "[c
   CHECK(yaml.find("sql_body: |-\n") != std::string::npos);
   CHECK(yaml.find("nothing:\n        comment: a table without columns\n") != std::string::npos);
   CHECK(yaml.find("bare: {}") != std::string::npos);
+}
+
+TEST_CASE("exclusion constraints, UNLOGGED and storage parameters are read as such",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(every_kind_sql(db));
+  const Database model = read(db);
+  const auto* bookings = schemas::find_table(model, "shop", "bookings");
+  REQUIRE(bookings != nullptr);
+  CHECK(bookings->unlogged);
+  CHECK(bookings->options == std::map<std::string, std::string>{
+                                 {"autovacuum_enabled", "false"},
+                                 {"fillfactor", "70"},
+                                 {"toast.autovacuum_enabled", "false"}});
+  REQUIRE(bookings->exclusion_constraints.size() == 2);
+  const auto& overlap = bookings->exclusion_constraints[0];
+  CHECK(overlap.name == "bookings_no_overlap");
+  CHECK(overlap.method == "gist");
+  CHECK(overlap.elements == std::vector<std::string>{"during WITH &&"});
+  CHECK(overlap.where == std::optional<std::string>("(NOT cancelled)"));
+  CHECK(overlap.deferrable);
+  CHECK(overlap.initially_deferred);
+  CHECK(overlap.comment == std::optional<std::string>("one booking at a time"));
+  const auto& room = bookings->exclusion_constraints[1];
+  CHECK(room.method == "btree");
+  CHECK(room.elements == std::vector<std::string>{"room WITH =", "lower(during) WITH =",
+                                                  "\"Guest\" text_pattern_ops WITH ="});
+  CHECK_FALSE(room.where);
+  CHECK_FALSE(room.deferrable);
+  const auto* notes = schemas::find_table(model, "shop", "notes");
+  REQUIRE(notes != nullptr);
+  CHECK_FALSE(notes->unlogged);
+  CHECK(notes->options.empty());
 }
 
 TEST_CASE("a database written as a directory loads back the same", "[catalog][db]") {

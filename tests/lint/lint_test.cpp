@@ -125,6 +125,13 @@ TEST_CASE("locks and durations are the statement table's rows, version by versio
       {"CREATE TRIGGER g AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
        Statement::CreateTrigger},
       {"COMMENT ON TABLE t IS 'x';", Statement::CommentOnRelation},
+      {"ALTER TABLE t SET UNLOGGED;", Statement::SetUnlogged},
+      {"ALTER TABLE t SET LOGGED;", Statement::SetLogged},
+      {"ALTER TABLE t SET (fillfactor = 70, toast.autovacuum_enabled = false);",
+       Statement::SetStorageParameters},
+      {"ALTER TABLE t RESET (user_catalog_table);", Statement::SetStorageParametersExclusive},
+      {"ALTER TABLE t ADD CONSTRAINT x EXCLUDE USING gist (during WITH &&);",
+       Statement::AddExclusionConstraint},
   };
   for (const int version : {110000, 150000}) {
     for (const auto& test_case : cases) {
@@ -236,8 +243,8 @@ TEST_CASE("statements the table has no row for are listed as not judged, never g
           "[lint]") {
   const auto report = lint_file(
       "m.sql",
-      "UPDATE t SET a = 1;\nDO $$ BEGIN END $$;\nALTER TABLE t ADD CONSTRAINT x EXCLUDE USING "
-      "gist (r WITH &&);\nALTER TABLE t SET (fillfactor = 70);\n",
+      "UPDATE t SET a = 1;\nDO $$ BEGIN END $$;\nALTER TABLE t INHERIT p;\n"
+      "ALTER TABLE t CLUSTER ON t_pkey;\n",
       Options{});
   REQUIRE(report.statements.size() == 4);
   CHECK(report.statements[0].notes ==
@@ -246,10 +253,10 @@ TEST_CASE("statements the table has no row for are listed as not judged, never g
         std::vector<std::string>{"not judged: a DO block's statements are not analysed"});
   CHECK(report.statements[2].notes ==
         std::vector<std::string>{
-            "not judged: ADD CONSTRAINT of type exclusion is not a statement pgshift plans"});
+            "not judged: ALTER TABLE addinherit is not a statement pgshift plans"});
   CHECK(report.statements[3].notes ==
         std::vector<std::string>{
-            "not judged: ALTER TABLE setreloptions is not a statement pgshift plans"});
+            "not judged: ALTER TABLE clusteron is not a statement pgshift plans"});
   for (const auto& statement : report.statements) {
     CHECK(statement.findings.empty());
     CHECK(statement.kinds.empty());

@@ -199,6 +199,25 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
       return {"", "ALTER TABLE t.a RENAME TO b", on_a()};
     case Statement::ReplicaIdentity:
       return {"", "ALTER TABLE t.a REPLICA IDENTITY FULL", on_a()};
+    case Statement::SetLogged:
+      return {"ALTER TABLE t.a SET UNLOGGED", "ALTER TABLE t.a SET LOGGED", on_a()};
+    case Statement::SetUnlogged:
+      return {"", "ALTER TABLE t.a SET UNLOGGED", on_a()};
+    case Statement::SetStorageParameters:
+      // Every parameter a table takes but user_catalog_table, in one statement
+      // (the strongest mode of those named), and RESET of some.
+      return {"ALTER TABLE t.a SET (fillfactor = 80)",
+              std::string("ALTER TABLE t.a SET (fillfactor = 70, autovacuum_enabled = false, "
+                          "toast.autovacuum_enabled = false, parallel_workers = 2, "
+                          "toast_tuple_target = 256, autovacuum_vacuum_scale_factor = 0.1, "
+                          "autovacuum_analyze_threshold = 100, log_autovacuum_min_duration = 0") +
+                  (version >= 120000 ? ", vacuum_truncate = false, vacuum_index_cleanup = false"
+                                     : "") +
+                  (version >= 130000 ? ", autovacuum_vacuum_insert_threshold = 1000" : "") +
+                  "); ALTER TABLE t.a RESET (fillfactor)",
+              on_a()};
+    case Statement::SetStorageParametersExclusive:
+      return {"", "ALTER TABLE t.a SET (user_catalog_table = true)", on_a()};
     case Statement::DropTable:
       // A partition with a foreign key of its own: the row's three targets.
       return {kPartitioned +
@@ -290,6 +309,9 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::AddForeignKey:
       return {"", "ALTER TABLE t.a ADD CONSTRAINT fk FOREIGN KEY (ref) REFERENCES t.r (id)",
               on_a_and_r()};
+    case Statement::AddExclusionConstraint:
+      return {"", "ALTER TABLE t.a ADD CONSTRAINT x EXCLUDE USING btree (n WITH =) WHERE (n > 0)",
+              on_a()};
     case Statement::AddForeignKeyNotValid:
       return {"",
               "ALTER TABLE t.a ADD CONSTRAINT fk FOREIGN KEY (ref) REFERENCES t.r (id) NOT VALID",

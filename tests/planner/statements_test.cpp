@@ -75,6 +75,12 @@ bool removes_data_or_definition(Statement statement) {
     // changes).
     case Statement::DisableRowSecurity:
     case Statement::NoForceRowSecurity:
+    // Persistence and storage parameters change how rows are kept, not which.
+    case Statement::SetLogged:
+    case Statement::SetUnlogged:
+    case Statement::SetStorageParameters:
+    case Statement::SetStorageParametersExclusive:
+    case Statement::AddExclusionConstraint:
       return false;
     case Statement::CreateSchema:
     case Statement::CreateExtension:

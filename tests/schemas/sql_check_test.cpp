@@ -36,6 +36,17 @@ TEST_CASE("ordinary SQL text of every kind passes", "[schemas][sql]") {
     INFO(text);
     CHECK(problem_of(SqlKind::Query, text) == "");
   }
+  for (const char* text : {"room WITH =", "during WITH &&", "(lower(name)) WITH =",
+                           "lower(name) text_pattern_ops WITH =", "\"Odd\" WITH OPERATOR(public.=)"}) {
+    INFO(text);
+    CHECK(problem_of(SqlKind::ExclusionElement, text) == "");
+  }
+  for (const char* text : {"room WITH =, during WITH &&", "room WITH =) WHERE (true",
+                           "room WITH =) INCLUDE (x", "room", "room WITH = --", "($1) WITH =",
+                           "room WITH =); DROP TABLE t; SELECT (1"}) {
+    INFO(text);
+    CHECK(problem_of(SqlKind::ExclusionElement, text) != "");
+  }
   CHECK(problem_of(SqlKind::OptionValue, "70") == "");
   CHECK(problem_of(SqlKind::OptionValue, "on") == "");
   CHECK(problem_of(SqlKind::PartitionBound, "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')") ==

@@ -172,6 +172,21 @@ TEST_CASE("an index key is a column or an expression, not both", "[schemas]") {
           "                         ^");
 }
 
+TEST_CASE("an exclusion element is one element, positioned at its item; elements are required",
+          "[schemas]") {
+  const auto text = table(
+      "        columns: { room: int, during: tstzrange }\n"
+      "        exclusion_constraints:\n"
+      "          x: { elements: [\"room WITH =\", \"during WITH &&) WHERE (true\"] }\n"
+      "          y: { using: gist }\n");
+  const std::string errors = errors_of(text);
+  INFO(errors);
+  CHECK(errors.find("f.yaml:7:40: schemas.public.tables.t.exclusion_constraints.x.elements[1]: "
+                    "invalid exclusion element") == 0);
+  CHECK(errors.find("schemas.public.tables.t.exclusion_constraints.y: missing required key "
+                    "\"elements\"") != std::string::npos);
+}
+
 TEST_CASE("a function needs a return type and a procedure has none", "[schemas]") {
   const auto text =
       "schemas:\n"

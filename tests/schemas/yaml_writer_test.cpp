@@ -294,6 +294,25 @@ class ModelGenerator {
       policy.renamed_from = optional_text();
       table.policies.push_back(policy);
     }
+    for (int exclusion_idx = *rc::gen::inRange(0, 3); exclusion_idx > 0; --exclusion_idx) {
+      ExclusionConstraint exclusion;
+      exclusion.name = name("x");
+      exclusion.method = flag() ? "gist" : name("m");
+      exclusion.elements = *rc::gen::nonEmpty(rc::gen::container<std::vector<std::string>>(
+          rc::gen::elementOf(std::vector<std::string>{"a WITH =", "(lower(b)) WITH =",
+                                                      "during WITH &&",
+                                                      "\"odd name\" text_pattern_ops WITH ="})));
+      exclusion.include = some_columns(table);
+      exclusion.where = optional_expression();
+      exclusion.deferrable = flag();
+      exclusion.initially_deferred = flag();
+      exclusion.comment = optional_text();
+      table.exclusion_constraints.push_back(exclusion);
+    }
+    table.unlogged = flag();
+    for (int option_idx = *rc::gen::inRange(0, 3); option_idx > 0; --option_idx) {
+      table.options[(flag() ? "toast." : "") + name("o")] = option_value();
+    }
     table.row_security = {flag(), flag()};
     if (flag()) {
       table.partition_by = PartitionBy{
