@@ -234,6 +234,12 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::AddIdentity:
     case Statement::SetIdentityGeneration:
       return row({{Target::Relation, kAccessExclusive}});
+    // AT_ColumnDefault, of a default set again by a later step of the plan
+    // (it calls a routine dropped and created in between): rows inserted in
+    // between get no default.
+    case Statement::DropDefaultToSetAgain:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DependentRecreated});
     // AT_RenameColumn (renameatt): as for a table, the old name breaks.
     case Statement::RenameColumn:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,

@@ -228,6 +228,7 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::SetDefault:
       return {"", "ALTER TABLE t.a ALTER COLUMN n SET DEFAULT 1", on_a()};
     case Statement::DropDefault:
+    case Statement::DropDefaultToSetAgain:
       return {"ALTER TABLE t.a ALTER COLUMN n SET DEFAULT 1",
               "ALTER TABLE t.a ALTER COLUMN n DROP DEFAULT", on_a()};
     case Statement::SetNotNull:
