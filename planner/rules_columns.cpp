@@ -323,6 +323,41 @@ void release_generation_inputs(const TableContext& table, StepDraft& draft,
   }
 }
 
+// The table as the target of a type change of its column `column`, with the
+// other table of every foreign key on the column (it references, or is
+// referenced through, the column) as Target::Referenced, partitions
+// included: the server drops and adds those keys again, locking both sides.
+Targets with_foreign_key_partners(const TableContext& table, const std::string& column) {
+  Targets targets = table.on();
+  const auto add = [&](const std::string& schema, const std::string& name) {
+    for (auto& relation : table.builder.with_partitions(schema, name)) {
+      if (relation.schema == table.schema && relation.name == table.current->name) continue;
+      const bool known = std::any_of(
+          targets.referenced.begin(), targets.referenced.end(), [&](const QualifiedName& other) {
+            return other.schema == relation.schema && other.name == relation.name;
+          });
+      if (!known) targets.referenced.push_back(std::move(relation));
+    }
+  };
+  const auto has = [&](const std::vector<std::string>& columns) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+  };
+  for (const auto& fk : table.current->foreign_keys) {
+    if (has(fk.columns)) add(fk.ref_schema, fk.ref_table);
+  }
+  for (const auto& schema : table.builder.current().schemas) {
+    for (const auto& other : schema.tables) {
+      for (const auto& fk : other.foreign_keys) {
+        if (fk.ref_schema == table.schema && fk.ref_table == table.current->name &&
+            has(fk.ref_columns)) {
+          add(schema.name, other.name);
+        }
+      }
+    }
+  }
+  return targets;
+}
+
 bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column& current,
                        const schemas::Column& desired,
                        const std::vector<const schemas::Column*>& regenerated) {
@@ -405,7 +440,7 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   draft.step.statements.push_back(statement);
   builder.statement(draft,
                     no_rewrite ? Statement::AlterColumnType : Statement::AlterColumnTypeRewrite,
-                    table.on());
+                    with_foreign_key_partners(table, current.name));
   for (const schemas::Column* generated : regenerated) {
     if (generated->comment) {
       draft.step.statements.push_back(comment_sql(
