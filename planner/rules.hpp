@@ -300,9 +300,9 @@ bool trigger_uses_column(const schemas::Trigger& trigger, const std::string& col
 // catalog's dependencies (pg_depend: its UPDATE OF columns and the columns of
 // its WHEN) when `db` came from a catalog that recorded the trigger's; by
 // the words above otherwise (a model not read from a server).
-bool trigger_uses_column(const schemas::Database& db, const std::string& schema,
-                         const std::string& table, const schemas::Trigger& trigger,
-                         const std::string& column);
+bool trigger_uses_column(const Builder& builder, const schemas::Database& db,
+                         const std::string& schema, const std::string& table,
+                         const schemas::Trigger& trigger, const std::string& column);
 
 // ---------------------------------------------------------------------------
 // The catalog's dependencies (CatalogFacts::dependencies): the current side's
@@ -310,19 +310,17 @@ bool trigger_uses_column(const schemas::Database& db, const std::string& schema,
 // desired state is built in (cli/dev_database.hpp).
 // ---------------------------------------------------------------------------
 
-// The dependencies `db`'s catalog recorded for `dependent` (matched by kind,
-// schema, table and name); empty for a model not read from a server.
-std::vector<const schemas::Dependency*> dependencies_of(const schemas::Database& db,
-                                                        const schemas::ObjectId& dependent);
 // The tokens of what `dependency` references: its table (and column token
 // when it references one column), view ("view:s.v"), or routine (by name,
 // "func:s.f", which its creation provides, and by signature,
 // "routine:s.f(integer)", which its drop or replacement by drop and create
 // invalidates). Empty for kinds no ordering needs.
 std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency);
+// (Builder::dependencies_of gives the dependencies themselves.)
 // The tokens of everything `dependent` uses by `db`'s catalog, or nullopt
 // when the catalog recorded nothing for it (then callers infer from words).
-std::optional<std::vector<std::string>> recorded_tokens(const schemas::Database& db,
+std::optional<std::vector<std::string>> recorded_tokens(const Builder& builder,
+                                                        const schemas::Database& db,
                                                         const schemas::ObjectId& dependent);
 
 }  // namespace pgshift::planner::detail

@@ -177,10 +177,12 @@ namespace {
 // What the default of `column` of `table` in `db` calls, as tokens
 // ("func:s.f" and "routine:s.f(integer)"); empty for a model not read from
 // a server.
-std::vector<std::string> default_uses(const schemas::Database& db, const std::string& schema,
-                                      const std::string& table, const std::string& column) {
+std::vector<std::string> default_uses(const Builder& builder, const schemas::Database& db,
+                                      const std::string& schema, const std::string& table,
+                                      const std::string& column) {
   std::vector<std::string> tokens;
-  for (const auto* dependency : dependencies_of(db, {ObjectKind::Column, schema, table, column})) {
+  for (const auto* dependency :
+       builder.dependencies_of(db, {ObjectKind::Column, schema, table, column})) {
     for (auto& token : referenced_tokens(*dependency)) tokens.push_back(std::move(token));
   }
   return tokens;
@@ -193,8 +195,9 @@ std::vector<ObjectId> dropped_routines_of_default(const TableContext& table,
                                                   const std::string& column) {
   std::vector<ObjectId> routines;
   const auto& invalid = table.builder.invalidated();
-  for (const auto* dependency : dependencies_of(
-           table.builder.current(), {ObjectKind::Column, table.schema, table.current->name, column})) {
+  for (const auto* dependency : table.builder.dependencies_of(
+           table.builder.current(),
+           {ObjectKind::Column, table.schema, table.current->name, column})) {
     const auto& used = dependency->referenced;
     if ((used.kind == ObjectKind::Function || used.kind == ObjectKind::Procedure) &&
         invalid.count("routine:" + used.schema + "." + used.name) != 0) {
@@ -222,8 +225,8 @@ void add_column(TableContext& table, const schemas::Column& column) {
     draft.provides.push_back(table.column_token_of(column.name));
     require_all(draft, type_tokens(column.type, table.schema));
     require_sequences(draft, table.schema, column.default_expr);
-    require_all(draft,
-                default_uses(builder.desired(), table.schema, table.desired.name, column.name));
+    require_all(draft, default_uses(builder, builder.desired(), table.schema, table.desired.name,
+                                    column.name));
     return draft;
   };
   const bool derived = column.generated || column.identity != schemas::IdentityKind::None;
@@ -422,7 +425,7 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   // column.)
   std::vector<const schemas::Trigger*> triggers_around;
   for (const auto& trigger : table.current->triggers) {
-    if (!trigger_uses_column(builder.current(), table.schema, table.current->name, trigger,
+    if (!trigger_uses_column(builder, builder.current(), table.schema, table.current->name, trigger,
                              current.name)) {
       continue;
     }
@@ -533,7 +536,8 @@ std::string regeneration_blocker(const TableContext& table, const std::string& n
     if (has(fk.columns)) return table.of("foreign key", fk.name);
   }
   for (const auto& trigger : current.triggers) {
-    if (trigger_uses_column(table.builder.current(), table.schema, current.name, trigger, name)) {
+    if (trigger_uses_column(table.builder, table.builder.current(), table.schema, current.name,
+                            trigger, name)) {
       return table.of("trigger", trigger.name);
     }
   }
@@ -575,9 +579,9 @@ void alter_column(TableContext& table, const schemas::Column& current,
   // A default calling a routine that the plan drops, or drops and creates
   // (its signature changes): dropped first, in a step before the routine's,
   // and set again after it is created (dependent_recreated).
-  const std::vector<ObjectId> blocking =
-      current.default_expr ? dropped_routines_of_default(table, current.name)
-                           : std::vector<ObjectId>{};
+  const std::vector<ObjectId> blocking = current.default_expr
+                                             ? dropped_routines_of_default(table, current.name)
+                                             : std::vector<ObjectId>{};
   const bool default_blocked = !blocking.empty();
   if (default_blocked) {
     std::string uses;
@@ -587,16 +591,14 @@ void alter_column(TableContext& table, const schemas::Column& current,
         std::string(desired.default_expr ? "drop (to set again) the default of "
                                          : "drop the default of ") +
             table.of("column", desired.name),
-        "it calls " + uses +
-            " (dropped or replaced by drop and create): drop it first" +
+        "it calls " + uses + " (dropped or replaced by drop and create): drop it first" +
             (desired.default_expr ? ", set it again after" : ""));
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP DEFAULT"};
-    builder.statement(draft,
-                      desired.default_expr ? Statement::DropDefaultToSetAgain
-                                           : Statement::DropDefault,
-                      table.on());
+    builder.statement(
+        draft, desired.default_expr ? Statement::DropDefaultToSetAgain : Statement::DropDefault,
+        table.on());
     draft.releases =
-        default_uses(builder.current(), table.schema, table.current->name, current.name);
+        default_uses(builder, builder.current(), table.schema, table.current->name, current.name);
     release_sequences(draft, table.schema, current.default_expr);
     chain.add(std::move(draft));
   }
@@ -633,15 +635,14 @@ void alter_column(TableContext& table, const schemas::Column& current,
     return expr ? std::optional<std::string>(normalize_expression(*expr)) : std::nullopt;
   };
   if (!default_done && (default_blocked ? desired.default_expr.has_value()
-                                         : normalized_default(current.default_expr) !=
-                                               normalized_default(desired.default_expr))) {
+                                        : normalized_default(current.default_expr) !=
+                                              normalized_default(desired.default_expr))) {
     auto draft =
         Builder::make(Phase::Alter, id,
                       (desired.default_expr ? "set the default of " : "drop the default of ") +
                           table.of("column", desired.name),
-                      default_blocked
-                          ? "set again once the routines it calls are created"
-                          : "rule 10: defaults apply to new rows only: catalog-only");
+                      default_blocked ? "set again once the routines it calls are created"
+                                      : "rule 10: defaults apply to new rows only: catalog-only");
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col +
                              (desired.default_expr ? " SET DEFAULT " + *desired.default_expr
                                                    : std::string(" DROP DEFAULT"))};
@@ -649,8 +650,8 @@ void alter_column(TableContext& table, const schemas::Column& current,
                       table.on());
     draft.requires_.push_back(table.column_token_of(desired.name));
     require_sequences(draft, table.schema, desired.default_expr);
-    require_all(draft,
-                default_uses(builder.desired(), table.schema, table.desired.name, desired.name));
+    require_all(draft, default_uses(builder, builder.desired(), table.schema, table.desired.name,
+                                    desired.name));
     if (default_blocked) {
       // By name too, for a desired model without the scratch database's facts.
       for (const auto& routine : blocking) {
@@ -659,8 +660,8 @@ void alter_column(TableContext& table, const schemas::Column& current,
       }
     } else {
       release_sequences(draft, table.schema, current.default_expr);
-      for (auto& token :
-           default_uses(builder.current(), table.schema, table.current->name, current.name)) {
+      for (auto& token : default_uses(builder, builder.current(), table.schema, table.current->name,
+                                      current.name)) {
         draft.releases.push_back(std::move(token));
       }
     }
@@ -741,8 +742,8 @@ void drop_column(TableContext& table, const schemas::Column& column) {
   table.builder.invalidate(token);
   for (const auto& type : type_tokens(column.type, table.schema)) draft.releases.push_back(type);
   release_sequences(draft, table.schema, column.default_expr);
-  for (auto& used :
-       default_uses(table.builder.current(), table.schema, table.current->name, column.name)) {
+  for (auto& used : default_uses(table.builder, table.builder.current(), table.schema,
+                                 table.current->name, column.name)) {
     draft.releases.push_back(std::move(used));
   }
   release_generation_inputs(table, draft, column);

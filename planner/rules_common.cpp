@@ -153,38 +153,17 @@ bool trigger_uses_column(const schemas::Trigger& trigger, const std::string& col
          (trigger.when && expression_words(*trigger.when).count(column) != 0);
 }
 
-bool trigger_uses_column(const schemas::Database& db, const std::string& schema,
-                         const std::string& table, const schemas::Trigger& trigger,
-                         const std::string& column) {
-  const auto recorded =
-      dependencies_of(db, ObjectId{schemas::ObjectKind::Trigger, schema, table, trigger.name});
+bool trigger_uses_column(const Builder& builder, const schemas::Database& db,
+                         const std::string& schema, const std::string& table,
+                         const schemas::Trigger& trigger, const std::string& column) {
+  const auto& recorded = builder.dependencies_of(
+      db, ObjectId{schemas::ObjectKind::Trigger, schema, table, trigger.name});
   if (recorded.empty()) return trigger_uses_column(trigger, column);
   return std::any_of(recorded.begin(), recorded.end(), [&](const schemas::Dependency* used) {
     return used->referenced.kind == schemas::ObjectKind::Table &&
            used->referenced.schema == schema && used->referenced.name == table &&
            used->referenced_column == column;
   });
-}
-
-std::vector<const schemas::Dependency*> dependencies_of(const schemas::Database& db,
-                                                        const schemas::ObjectId& dependent) {
-  std::vector<const schemas::Dependency*> found;
-  for (const auto& dependency : db.facts.dependencies) {
-    const auto& id = dependency.dependent;
-    const bool relation = dependent.kind == schemas::ObjectKind::View ||
-                          dependent.kind == schemas::ObjectKind::MaterializedView;
-    // Views and materialized views are matched by either kind: the two
-    // sides may differ (a view made a materialized view).
-    const bool same_kind =
-        id.kind == dependent.kind ||
-        (relation && (id.kind == schemas::ObjectKind::View ||
-                      id.kind == schemas::ObjectKind::MaterializedView));
-    if (same_kind && id.schema == dependent.schema && id.table == dependent.table &&
-        id.name == dependent.name) {
-      found.push_back(&dependency);
-    }
-  }
-  return found;
 }
 
 std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency) {
@@ -202,9 +181,9 @@ std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency
       return {"view:" + referenced.schema + "." + referenced.name};
     case ObjectKind::Function:
     case ObjectKind::Procedure:
-      return {"func:" + referenced.schema + "." +
-                  referenced.name.substr(0, referenced.name.find('(')),
-              "routine:" + referenced.schema + "." + referenced.name};
+      return {
+          "func:" + referenced.schema + "." + referenced.name.substr(0, referenced.name.find('(')),
+          "routine:" + referenced.schema + "." + referenced.name};
     case ObjectKind::Schema:
     case ObjectKind::Extension:
     case ObjectKind::Column:
@@ -224,9 +203,10 @@ std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency
   return {};
 }
 
-std::optional<std::vector<std::string>> recorded_tokens(const schemas::Database& db,
+std::optional<std::vector<std::string>> recorded_tokens(const Builder& builder,
+                                                        const schemas::Database& db,
                                                         const schemas::ObjectId& dependent) {
-  const auto recorded = dependencies_of(db, dependent);
+  const auto& recorded = builder.dependencies_of(db, dependent);
   if (recorded.empty()) return std::nullopt;
   std::vector<std::string> tokens;
   for (const auto* dependency : recorded) {

@@ -57,7 +57,8 @@ ObjectId current_id(const TableContext& table, const Policy& policy) {
 // the catalog's dependencies, else by the words of its expressions.
 std::vector<std::string> current_columns_in(const TableContext& table, const Policy& policy) {
   std::vector<std::string> tokens;
-  const auto recorded = dependencies_of(table.builder.current(), current_id(table, policy));
+  const auto& recorded =
+      table.builder.dependencies_of(table.builder.current(), current_id(table, policy));
   if (!recorded.empty()) {
     for (const auto* dependency : recorded) {
       const auto& used = dependency->referenced;
@@ -88,8 +89,8 @@ std::vector<std::string> current_columns_in(const TableContext& table, const Pol
 void require_uses(const TableContext& table, StepDraft& draft, const Policy& policy) {
   // By the scratch database's catalog; by the words of its expressions for
   // a model not read from a server.
-  if (const auto recorded =
-          recorded_tokens(table.builder.desired(), table.id(ObjectKind::Policy, policy.name))) {
+  if (const auto recorded = recorded_tokens(table.builder, table.builder.desired(),
+                                            table.id(ObjectKind::Policy, policy.name))) {
     require_all(draft, *recorded);
     return;
   }
@@ -104,7 +105,8 @@ void require_uses(const TableContext& table, StepDraft& draft, const Policy& pol
 // What a dropped policy no longer holds back: the current columns and
 // routines it used may go after it.
 void release_uses(const TableContext& table, StepDraft& draft, const Policy& policy) {
-  if (const auto recorded = recorded_tokens(table.builder.current(), current_id(table, policy))) {
+  if (const auto recorded =
+          recorded_tokens(table.builder, table.builder.current(), current_id(table, policy))) {
     draft.releases.insert(draft.releases.end(), recorded->begin(), recorded->end());
     return;
   }

@@ -88,7 +88,7 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
   for (const auto& arg : desired->args) {
     for (const auto& type : type_tokens(arg.type, schema)) requires_.push_back(type);
   }
-  if (const auto recorded = recorded_tokens(builder.desired(), id)) {
+  if (const auto recorded = recorded_tokens(builder, builder.desired(), id)) {
     // What the scratch database's catalog recorded of it (a SQL-standard
     // body's tables, columns, views and routines): those come first.
     for (const auto& token : *recorded) {

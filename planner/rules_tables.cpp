@@ -222,11 +222,9 @@ void drop_table(Builder& builder, const std::string& schema, const schemas::Tabl
   }
   // What its defaults, indexes, CHECKs, triggers and policies use, by the
   // catalog: routines and other tables may be dropped after.
-  for (const auto& dependency : builder.current().facts.dependencies) {
-    if (dependency.dependent.schema != schema || dependency.dependent.table != current.name) {
-      continue;
-    }
-    for (auto& token : referenced_tokens(dependency)) draft.releases.push_back(std::move(token));
+  for (const auto* dependency :
+       builder.dependencies_of_members(builder.current(), schema, current.name)) {
+    for (auto& token : referenced_tokens(*dependency)) draft.releases.push_back(std::move(token));
   }
   for (const auto& trigger : current.triggers) draft.releases.push_back("func:" + trigger.function);
   for (const auto& policy : current.policies) {

@@ -296,7 +296,7 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
                       on_relation(schema, name));
     // What the desired view uses, by the scratch database's catalog (the
     // words of its query for a model not read from a server).
-    draft.requires_ = recorded_tokens(builder.desired(), id)
+    draft.requires_ = recorded_tokens(builder, builder.desired(), id)
                           .value_or(query_tokens(builder.desired(), desired->definition));
     if (current != nullptr) {
       for (const auto& used : dependency_tokens(builder.current(), schema, name)) {
