@@ -35,7 +35,7 @@ namespace pgshift::planner {
   X(CreateEnum, "create_enum")                                                     \
   X(AlterEnumAddValue, "alter_enum_add_value")                                     \
   X(RenameTypeToReplace, "rename_type_to_replace")                                 \
-  X(DropEnumReplaced, "drop_enum_replaced")                                        \
+  X(DropEnumReplaced, "drop_enum_replaced")                                         \
   X(CreateCompositeType, "create_composite_type")                                  \
   X(AlterCompositeType, "alter_composite_type")                                    \
   X(AlterCompositeTypeDropAttribute, "alter_composite_type_drop_attribute")        \
@@ -53,7 +53,7 @@ namespace pgshift::planner {
   X(CreateSequence, "create_sequence")                                             \
   X(AlterSequence, "alter_sequence")                                               \
   X(AlterSequenceOwnedBy, "alter_sequence_owned_by")                               \
-  X(SetSequenceValue, "set_sequence_value")                                        \
+  X(SetSequenceValue, "set_sequence_value")                                         \
   X(RenameSequenceIntoPlace, "rename_sequence_into_place")                         \
   X(DropSequence, "drop_sequence")                                                 \
   /* Routines */                                                                   \
@@ -95,7 +95,7 @@ namespace pgshift::planner {
   X(AddKey, "add_key")                                                             \
   X(AddKeyUsingIndex, "add_key_using_index")                                       \
   X(AddKeyAttachingPartitions, "add_key_attaching_partitions")                     \
-  X(AddForeignKeyAttachingPartitions, "add_foreign_key_attaching_partitions")      \
+  X(AddForeignKeyAttachingPartitions, "add_foreign_key_attaching_partitions")       \
   X(AddForeignKey, "add_foreign_key")                                              \
   X(AddForeignKeyNotValid, "add_foreign_key_not_valid")                            \
   X(ValidateCheck, "validate_check")                                               \
@@ -120,7 +120,7 @@ namespace pgshift::planner {
   X(CreateOrReplaceTrigger, "create_or_replace_trigger")                           \
   X(DropTrigger, "drop_trigger")                                                   \
   X(DropTriggerToReplace, "drop_trigger_to_replace")                               \
-  /* Row-level security */                                                         \
+  /* Row-level security */                                                          \
   X(CreatePolicy, "create_policy")                                                 \
   X(AlterPolicy, "alter_policy")                                                   \
   X(RenamePolicy, "rename_policy")                                                 \
@@ -136,7 +136,7 @@ namespace pgshift::planner {
   X(ReplaceView, "replace_view")                                                   \
   X(DropView, "drop_view")                                                         \
   X(DropViewToRecreate, "drop_view_to_recreate")                                   \
-  X(DropCompatibilityView, "drop_compatibility_view")                              \
+  X(DropCompatibilityView, "drop_compatibility_view")                               \
   X(CreateMaterializedView, "create_materialized_view")                            \
   X(DropMaterializedView, "drop_materialized_view")                                \
   X(DropMaterializedViewToRecreate, "drop_materialized_view_to_recreate")          \

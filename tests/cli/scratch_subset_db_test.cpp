@@ -6,8 +6,8 @@
 // foreign keys to changed keys), and on random pairs of schemas.
 #include <rapidcheck.h>
 
-#include <algorithm>
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -74,7 +74,8 @@ std::vector<std::string> dependency_lines(const schemas::Database& db) {
   std::vector<std::string> lines;
   for (const auto& dependency : db.facts.dependencies) {
     lines.push_back(schemas::describe(dependency.dependent) + " uses " +
-                    schemas::describe(dependency.referenced) + " " + dependency.referenced_column);
+                    schemas::describe(dependency.referenced) + " " +
+                    dependency.referenced_column);
   }
   std::sort(lines.begin(), lines.end());
   lines.erase(std::unique(lines.begin(), lines.end()), lines.end());

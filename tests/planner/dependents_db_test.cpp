@@ -298,10 +298,9 @@ TEST_CASE("a function gaining a defaulted argument is replaced around the view c
   }
 }
 
-TEST_CASE(
-    "a function signature change with a dependent view and a default using it drops the "
-    "default first and sets it again after",
-    "[planner][db][dependents]") {
+TEST_CASE("a function signature change with a dependent view and a default using it drops the "
+          "default first and sets it again after",
+          "[planner][db][dependents]") {
   const std::string setup = std::string(kFilledTable) +
                             "CREATE FUNCTION scaled(n integer) RETURNS integer "
                             "  LANGUAGE sql IMMUTABLE AS 'SELECT n * 10';"
@@ -379,10 +378,9 @@ TEST_CASE(
   }
 }
 
-TEST_CASE(
-    "a dropped schema holding views, tables, a function and types is dropped in "
-    "dependency order",
-    "[planner][db][dependents]") {
+TEST_CASE("a dropped schema holding views, tables, a function and types is dropped in "
+          "dependency order",
+          "[planner][db][dependents]") {
   const std::string setup =
       "CREATE TABLE public.kept (id integer PRIMARY KEY, note text);"
       "INSERT INTO public.kept SELECT g, 'k' || g FROM generate_series(1, 300) g;"
@@ -616,10 +614,9 @@ TEST_CASE("a column type change under triggers whose WHEN or UPDATE OF uses the 
   }
 }
 
-TEST_CASE(
-    "a trigger whose WHEN uses a quoted mixed-case column is found by the catalog's "
-    "dependencies and created again around the column's type change",
-    "[planner][db][dependents]") {
+TEST_CASE("a trigger whose WHEN uses a quoted mixed-case column is found by the catalog's "
+          "dependencies and created again around the column's type change",
+          "[planner][db][dependents]") {
   const std::string setup =
       "CREATE TABLE t (id integer PRIMARY KEY, \"Qty\" integer, qty_note text);"
       "INSERT INTO t SELECT g, g, 'n' FROM generate_series(1, 500) g;"

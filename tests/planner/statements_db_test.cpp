@@ -220,14 +220,12 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     // On a column of a foreign key, from either side: the other table is
     // locked too (the key is dropped and added again).
     case Statement::AlterColumnType:
-      return {
-          "CREATE TABLE t.k (code varchar(20) PRIMARY KEY); INSERT INTO t.k VALUES ('y');"
-          "ALTER TABLE t.a ADD CONSTRAINT fkc FOREIGN KEY (vc) REFERENCES t.k (code)",
-          "ALTER TABLE t.a ALTER COLUMN vc TYPE varchar(20)",
-          {{Target::Relation, {"t.a"}}, {Target::Referenced, {"t.k"}}}};
+      return {"CREATE TABLE t.k (code varchar(20) PRIMARY KEY); INSERT INTO t.k VALUES ('y');"
+              "ALTER TABLE t.a ADD CONSTRAINT fkc FOREIGN KEY (vc) REFERENCES t.k (code)",
+              "ALTER TABLE t.a ALTER COLUMN vc TYPE varchar(20)",
+              {{Target::Relation, {"t.a"}}, {Target::Referenced, {"t.k"}}}};
     case Statement::AlterColumnTypeRewrite:
-      return {kForeignKey,
-              "ALTER TABLE t.r ALTER COLUMN id TYPE numeric USING id::numeric",
+      return {kForeignKey, "ALTER TABLE t.r ALTER COLUMN id TYPE numeric USING id::numeric",
               {{Target::Relation, {"t.r"}}, {Target::Referenced, {"t.a"}}}};
     case Statement::DropExpression:
       if (version < 130000) return {"", "", {}, "DROP EXPRESSION is PostgreSQL 13+"};
