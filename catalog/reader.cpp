@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -430,6 +431,69 @@ constexpr const char* kViewRoutineDependenciesQuery =
     "JOIN pg_namespace vn ON vn.oid = vc.relnamespace "
     "WHERE dep.classid = 'pg_rewrite'::regclass AND dep.refclassid = 'pg_proc'::regclass "
     "  AND dep.deptype = 'n' AND vc.relkind IN ('v', 'm') AND vn.nspname = ANY($1::text[])";
+
+// Triggers and policies of the schemas read on the tables, views and
+// materialized views (and their columns) they use: a trigger's UPDATE OF
+// columns and the columns of its WHEN clause (CreateTrigger records both), a
+// policy's table and the columns and relations of its expressions. The
+// whole-table rows (deptype 'a') say that the catalog recorded the object's
+// dependencies; internal triggers (of foreign keys) are left out. Same
+// columns as kDependenciesQuery.
+constexpr const char* kTriggerPolicyDependenciesQuery =
+    "SELECT CASE WHEN t.oid IS NOT NULL THEN 'trigger' ELSE 'policy' END, n.nspname, c.relname, "
+    "  COALESCE(t.tgname, pol.polname), 0::oid, rn.nspname, rc.relname, rc.relkind, "
+    "  dep.refobjid, dep.refobjsubid "
+    "FROM pg_depend dep "
+    "LEFT JOIN pg_trigger t ON dep.classid = 'pg_trigger'::regclass AND t.oid = dep.objid "
+    "  AND NOT t.tgisinternal "
+    "LEFT JOIN pg_policy pol ON dep.classid = 'pg_policy'::regclass AND pol.oid = dep.objid "
+    "JOIN pg_class c ON c.oid = COALESCE(t.tgrelid, pol.polrelid) "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_class rc ON rc.oid = dep.refobjid "
+    "JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
+    "WHERE dep.classid IN ('pg_trigger'::regclass, 'pg_policy'::regclass) "
+    "  AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('n', 'a') "
+    "  AND rc.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[]) "
+    "  AND rn.nspname = ANY($1::text[])";
+
+// Column defaults, policies, indexes, CHECKs and routines of the schemas
+// read that call a routine: a default must be dropped before the routine can
+// be (2BP01) and set again after, a table before the routines its indexes
+// call; a routine's SQL-standard body (14+) records the routines it calls.
+// (kind, schema, table, its column, policy, index or constraint or "", the
+// calling routine's oid or 0, the called routine's oid.)
+constexpr const char* kRoutineUsersQuery =
+    "SELECT 'default', n.nspname, c.relname, a.attname, 0::oid, dep.refobjid "
+    "FROM pg_depend dep JOIN pg_attrdef ad ON ad.oid = dep.objid "
+    "JOIN pg_class c ON c.oid = ad.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum "
+    "WHERE dep.classid = 'pg_attrdef'::regclass AND dep.refclassid = 'pg_proc'::regclass "
+    "  AND dep.deptype = 'n' AND n.nspname = ANY($1::text[]) "
+    "UNION ALL "
+    "SELECT 'policy', n.nspname, c.relname, pol.polname, 0::oid, dep.refobjid "
+    "FROM pg_depend dep JOIN pg_policy pol ON pol.oid = dep.objid "
+    "JOIN pg_class c ON c.oid = pol.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE dep.classid = 'pg_policy'::regclass AND dep.refclassid = 'pg_proc'::regclass "
+    "  AND dep.deptype = 'n' AND n.nspname = ANY($1::text[]) "
+    "UNION ALL "
+    "SELECT 'index', n.nspname, c.relname, ic.relname, 0::oid, dep.refobjid "
+    "FROM pg_depend dep JOIN pg_index i ON i.indexrelid = dep.objid "
+    "JOIN pg_class ic ON ic.oid = i.indexrelid "
+    "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_proc'::regclass "
+    "  AND dep.deptype = 'n' AND n.nspname = ANY($1::text[]) "
+    "UNION ALL "
+    "SELECT 'check', n.nspname, c.relname, co.conname, 0::oid, dep.refobjid "
+    "FROM pg_depend dep JOIN pg_constraint co ON co.oid = dep.objid AND co.contype = 'c' "
+    "JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE dep.classid = 'pg_constraint'::regclass AND dep.refclassid = 'pg_proc'::regclass "
+    "  AND dep.deptype = 'n' AND n.nspname = ANY($1::text[]) "
+    "UNION ALL "
+    "SELECT 'function', '', '', '', dep.objid, dep.refobjid "
+    "FROM pg_depend dep JOIN pg_proc p ON p.oid = dep.objid "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE dep.classid = 'pg_proc'::regclass AND dep.refclassid = 'pg_proc'::regclass "
+    "  AND dep.deptype = 'n' AND dep.objid <> dep.refobjid AND n.nspname = ANY($1::text[])";
 
 // The planner estimates the references of kDependenciesQuery far too few (16x
 // on bench/inspect_wide.sh) and probes each dependent's catalog once per row;
@@ -1375,37 +1439,42 @@ class CatalogRead {
     query_server("dependencies", kDependenciesPlanBegin);
     const pqxx::result rows = query("dependencies", kDependenciesQuery);
     query_server("dependencies", kDependenciesPlanEnd);
-    facts_.dependencies.reserve(rows.size());
-    for (const auto& row : rows) {
-      schemas::Dependency dependency;
-      const std::string kind = row[0].as<std::string>();
-      auto& dependent = dependency.dependent;
-      if (kind == "function") {
-        const auto found = functions_.find(row[4].as<pqxx::oid>());
-        if (found == functions_.end()) continue;
-        dependent.kind = found->second.function.is_procedure ? schemas::ObjectKind::Procedure
-                                                             : schemas::ObjectKind::Function;
-        dependent.schema = found->second.schema;
-        dependent.name = schemas::function_signature(found->second.function);
-      } else {
-        dependent.kind = kind == "index" ? schemas::ObjectKind::Index
-                         : kind == "p"   ? schemas::ObjectKind::PrimaryKey
-                         : kind == "u"   ? schemas::ObjectKind::UniqueConstraint
-                         : kind == "c"   ? schemas::ObjectKind::CheckConstraint
-                         : kind == "f"   ? schemas::ObjectKind::ForeignKey
-                                         : relation_kind(kind[0]);
-        dependent.schema = row[1].as<std::string>();
-        dependent.table = row[2].as<std::string>();
-        dependent.name = row[3].as<std::string>();
+    const pqxx::result member_rows = query("dependencies", kTriggerPolicyDependenciesQuery);
+    facts_.dependencies.reserve(rows.size() + member_rows.size());
+    for (const pqxx::result* result : {&rows, &member_rows}) {
+      for (const auto& row : *result) {
+        schemas::Dependency dependency;
+        const std::string kind = row[0].as<std::string>();
+        auto& dependent = dependency.dependent;
+        if (kind == "function") {
+          const auto found = functions_.find(row[4].as<pqxx::oid>());
+          if (found == functions_.end()) continue;
+          dependent.kind = found->second.function.is_procedure ? schemas::ObjectKind::Procedure
+                                                               : schemas::ObjectKind::Function;
+          dependent.schema = found->second.schema;
+          dependent.name = schemas::function_signature(found->second.function);
+        } else {
+          dependent.kind = kind == "index"     ? schemas::ObjectKind::Index
+                           : kind == "trigger" ? schemas::ObjectKind::Trigger
+                           : kind == "policy"  ? schemas::ObjectKind::Policy
+                           : kind == "p"       ? schemas::ObjectKind::PrimaryKey
+                           : kind == "u"       ? schemas::ObjectKind::UniqueConstraint
+                           : kind == "c"       ? schemas::ObjectKind::CheckConstraint
+                           : kind == "f"       ? schemas::ObjectKind::ForeignKey
+                                               : relation_kind(kind[0]);
+          dependent.schema = row[1].as<std::string>();
+          dependent.table = row[2].as<std::string>();
+          dependent.name = row[3].as<std::string>();
+        }
+        dependency.referenced = {relation_kind(char_of(row[7])), row[5].as<std::string>(), "",
+                                 row[6].as<std::string>()};
+        const int referenced_attnum = row[9].as<int>();
+        if (referenced_attnum > 0) {
+          dependency.referenced_column =
+              attribute("dependencies", row[8].as<pqxx::oid>(), referenced_attnum).name;
+        }
+        facts_.dependencies.push_back(std::move(dependency));
       }
-      dependency.referenced = {relation_kind(char_of(row[7])), row[5].as<std::string>(), "",
-                               row[6].as<std::string>()};
-      const int referenced_attnum = row[9].as<int>();
-      if (referenced_attnum > 0) {
-        dependency.referenced_column =
-            attribute("dependencies", row[8].as<pqxx::oid>(), referenced_attnum).name;
-      }
-      facts_.dependencies.push_back(std::move(dependency));
     }
     for (const auto& row : query("dependencies", kViewRoutineDependenciesQuery)) {
       // Routines outside the schemas read are not planned: nothing to order.
@@ -1418,6 +1487,35 @@ class CatalogRead {
       dependency.referenced = {
           routine.is_procedure ? schemas::ObjectKind::Procedure : schemas::ObjectKind::Function,
           found->second.schema, "", schemas::function_signature(routine)};
+      facts_.dependencies.push_back(std::move(dependency));
+    }
+    const auto routine_id = [this](pqxx::oid oid) -> std::optional<schemas::ObjectId> {
+      const auto found = functions_.find(oid);
+      if (found == functions_.end()) return std::nullopt;
+      const auto& routine = found->second.function;
+      return schemas::ObjectId{
+          routine.is_procedure ? schemas::ObjectKind::Procedure : schemas::ObjectKind::Function,
+          found->second.schema, "", schemas::function_signature(routine)};
+    };
+    for (const auto& row : query("dependencies", kRoutineUsersQuery)) {
+      // Routines outside the schemas read are not planned: nothing to order.
+      const auto called = routine_id(row[5].as<pqxx::oid>());
+      if (!called) continue;
+      schemas::Dependency dependency;
+      dependency.referenced = *called;
+      const std::string kind = row[0].as<std::string>();
+      if (kind != "function") {
+        dependency.dependent = {kind == "default"  ? schemas::ObjectKind::Column
+                                : kind == "policy" ? schemas::ObjectKind::Policy
+                                : kind == "index"  ? schemas::ObjectKind::Index
+                                                   : schemas::ObjectKind::CheckConstraint,
+                                row[1].as<std::string>(), row[2].as<std::string>(),
+                                row[3].as<std::string>()};
+      } else {
+        const auto caller = routine_id(row[4].as<pqxx::oid>());
+        if (!caller) continue;
+        dependency.dependent = *caller;
+      }
       facts_.dependencies.push_back(std::move(dependency));
     }
   }

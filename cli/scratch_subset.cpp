@@ -748,6 +748,37 @@ Database assemble_canonical(const Database& desired, const Database& current,
     for (const auto& view : schema.views) take_columns(view.name);
     for (const auto& view : schema.materialized_views) take_columns(view.name);
   }
+  // Dependencies (pg_depend) of the objects taken from the target: theirs
+  // (the scratch database may not hold them, or holds them reduced to a key
+  // or only because a built object needs them). Such an object is clean: its
+  // model equals the target's and nothing it names is built, new or dropped,
+  // so the target's record of what it uses is the one a full build gives.
+  // A table's members (columns' defaults, constraints, indexes, triggers,
+  // policies) go with their table.
+  const auto taken = [&](const schemas::ObjectId& dependent) {
+    using schemas::ObjectKind;
+    switch (dependent.kind) {
+      case ObjectKind::Function:
+      case ObjectKind::Procedure:
+        return subset.clean.count(unit_key("function", dependent.schema, dependent.name)) != 0;
+      case ObjectKind::View:
+      case ObjectKind::MaterializedView:
+      case ObjectKind::Table:
+        return from_current.count(dependent.schema + "." + dependent.name) != 0;
+      default:
+        return !dependent.table.empty() &&
+               from_current.count(dependent.schema + "." + dependent.table) != 0;
+    }
+  };
+  auto& dependencies = result.facts.dependencies;
+  dependencies.erase(std::remove_if(dependencies.begin(), dependencies.end(),
+                                    [&](const schemas::Dependency& dependency) {
+                                      return taken(dependency.dependent);
+                                    }),
+                     dependencies.end());
+  for (const auto& dependency : current.facts.dependencies) {
+    if (taken(dependency.dependent)) dependencies.push_back(dependency);
+  }
   return result;
 }
 

@@ -74,8 +74,11 @@ ScratchSubset choose_scratch_subset(
 // the schemas `subset.build` holds; nullptr when nothing was built) for what
 // was built because it differs, `current` for the objects in `subset.clean`
 // and for the unchanged schema comments. Facts are `built`'s (or an empty
-// set with `current`'s server version), with the volatile defaults and view
-// columns of the objects taken from `current` taken from `current`'s facts.
+// set with `current`'s server version), with the volatile defaults, view
+// columns and dependencies (pg_depend: what a view, routine, default, index,
+// trigger or policy uses) of the objects taken from `current` taken from
+// `current`'s facts: an object not built has no scratch facts, and one taken
+// from `current` is identical to it and names nothing built.
 // Planning hints are not carried here (the caller carries them as for a full
 // build).
 schemas::Database assemble_canonical(const schemas::Database& desired,

@@ -85,7 +85,58 @@ Builder::Builder(const schemas::Database& current, const schemas::Database& desi
       desired_(desired),
       options_(options),
       version_(current.facts.server_version_num != 0 ? current.facts.server_version_num
-                                                     : options.server_version_num) {}
+                                                     : options.server_version_num),
+      current_dependencies_(index_dependencies(current)),
+      desired_dependencies_(index_dependencies(desired)) {}
+
+namespace {
+
+// A view and a materialized view are one kind for matching dependencies: a
+// view made a materialized view keeps what it uses.
+schemas::ObjectId dependency_key(schemas::ObjectId id) {
+  if (id.kind == schemas::ObjectKind::MaterializedView) id.kind = schemas::ObjectKind::View;
+  return id;
+}
+
+}  // namespace
+
+Builder::DependencyIndex Builder::index_dependencies(const schemas::Database& db) {
+  DependencyIndex index;
+  for (const auto& dependency : db.facts.dependencies) {
+    const auto& dependent = dependency.dependent;
+    index.by_dependent[dependency_key(dependent)].push_back(&dependency);
+    if (!dependent.table.empty()) {
+      index.by_table[{dependent.schema, dependent.table}].push_back(&dependency);
+    }
+  }
+  return index;
+}
+
+const Builder::DependencyIndex& Builder::index_of(const schemas::Database& db) const {
+  if (&db == &current_) return current_dependencies_;
+  if (&db == &desired_) return desired_dependencies_;
+  if (other_ != &db || !other_dependencies_) {
+    other_dependencies_ = index_dependencies(db);
+    other_ = &db;
+  }
+  return *other_dependencies_;
+}
+
+const std::vector<const schemas::Dependency*>& Builder::dependencies_of(
+    const schemas::Database& db, const schemas::ObjectId& dependent) const {
+  static const std::vector<const schemas::Dependency*> kNone;
+  const auto& index = index_of(db).by_dependent;
+  const auto found = index.find(dependency_key(dependent));
+  return found == index.end() ? kNone : found->second;
+}
+
+const std::vector<const schemas::Dependency*>& Builder::dependencies_of_members(
+    const schemas::Database& db, const std::string& schema, const std::string& table) const {
+  static const std::vector<const schemas::Dependency*> kNone;
+  const auto& index = index_of(db).by_table;
+  const auto found = index.find({schema, table});
+  return found == index.end() ? kNone : found->second;
+}
 
 StepDraft Builder::make(plans::Phase phase, schemas::ObjectId object, std::string summary,
                         std::string rationale) {

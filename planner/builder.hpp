@@ -15,9 +15,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "planner/planner.hpp"
@@ -138,7 +140,25 @@ class Builder {
   void invalidate(const std::string& token) { invalidated_.insert(token); }
   const std::set<std::string>& invalidated() const { return invalidated_; }
 
+  // The dependencies the catalog of `db` (current() or desired()) recorded
+  // for `dependent`, matched by kind (a view and a materialized view alike),
+  // schema, table and name; and those of every member of table
+  // `schema`.`table` (its columns' defaults, constraints, indexes, triggers,
+  // policies). Indexed once per plan; empty for a model not read from a
+  // server.
+  const std::vector<const schemas::Dependency*>& dependencies_of(
+      const schemas::Database& db, const schemas::ObjectId& dependent) const;
+  const std::vector<const schemas::Dependency*>& dependencies_of_members(
+      const schemas::Database& db, const std::string& schema, const std::string& table) const;
+
  private:
+  struct DependencyIndex {
+    std::map<schemas::ObjectId, std::vector<const schemas::Dependency*>> by_dependent;
+    std::map<std::pair<std::string, std::string>, std::vector<const schemas::Dependency*>> by_table;
+  };
+  static DependencyIndex index_dependencies(const schemas::Database& db);
+  const DependencyIndex& index_of(const schemas::Database& db) const;
+
   const schemas::Database& current_;
   const schemas::Database& desired_;
   const PlanOptions& options_;
@@ -146,6 +166,10 @@ class Builder {
   std::vector<StepDraft> drafts_;
   std::vector<plans::Diagnostic> diagnostics_;
   std::set<std::string> invalidated_;
+  DependencyIndex current_dependencies_;
+  DependencyIndex desired_dependencies_;
+  mutable std::optional<DependencyIndex> other_dependencies_;
+  mutable const schemas::Database* other_ = nullptr;
 };
 
 // The rules, one function per family of objects (rules_*.cpp; rules.hpp

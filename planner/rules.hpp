@@ -302,5 +302,31 @@ std::string partition_member_name(const Builder& builder, const std::string& sch
 // Whether a trigger's UPDATE OF list or WHEN condition names `column` (the
 // condition by its words: a trigger named by mistake is only recreated).
 bool trigger_uses_column(const schemas::Trigger& trigger, const std::string& column);
+// The same for a trigger of table `schema`.`table` in `db`, from the
+// catalog's dependencies (pg_depend: its UPDATE OF columns and the columns of
+// its WHEN) when `db` came from a catalog that recorded the trigger's; by
+// the words above otherwise (a model not read from a server).
+bool trigger_uses_column(const Builder& builder, const schemas::Database& db,
+                         const std::string& schema, const std::string& table,
+                         const schemas::Trigger& trigger, const std::string& column);
+
+// ---------------------------------------------------------------------------
+// The catalog's dependencies (CatalogFacts::dependencies): the current side's
+// read from the target, the desired side's from the scratch database the
+// desired state is built in (cli/dev_database.hpp).
+// ---------------------------------------------------------------------------
+
+// The tokens of what `dependency` references: its table (and column token
+// when it references one column), view ("view:s.v"), or routine (by name,
+// "func:s.f", which its creation provides, and by signature,
+// "routine:s.f(integer)", which its drop or replacement by drop and create
+// invalidates). Empty for kinds no ordering needs.
+std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency);
+// (Builder::dependencies_of gives the dependencies themselves.)
+// The tokens of everything `dependent` uses by `db`'s catalog, or nullopt
+// when the catalog recorded nothing for it (then callers infer from words).
+std::optional<std::vector<std::string>> recorded_tokens(const Builder& builder,
+                                                        const schemas::Database& db,
+                                                        const schemas::ObjectId& dependent);
 
 }  // namespace pgshift::planner::detail

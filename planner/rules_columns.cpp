@@ -170,6 +170,44 @@ void add_not_null(TableContext& table, Chain& chain, const std::string& column,
 namespace {
 
 // ---------------------------------------------------------------------------
+// Defaults that call routines (by the catalog's dependencies: pg_depend of
+// pg_attrdef on pg_proc).
+// ---------------------------------------------------------------------------
+
+// What the default of `column` of `table` in `db` calls, as tokens
+// ("func:s.f" and "routine:s.f(integer)"); empty for a model not read from
+// a server.
+std::vector<std::string> default_uses(const Builder& builder, const schemas::Database& db,
+                                      const std::string& schema, const std::string& table,
+                                      const std::string& column) {
+  std::vector<std::string> tokens;
+  for (const auto* dependency :
+       builder.dependencies_of(db, {ObjectKind::Column, schema, table, column})) {
+    for (auto& token : referenced_tokens(*dependency)) tokens.push_back(std::move(token));
+  }
+  return tokens;
+}
+
+// The routines the current default of `column` calls that the plan drops or
+// replaces by drop and create (the server refuses that under the default:
+// 2BP01).
+std::vector<ObjectId> dropped_routines_of_default(const TableContext& table,
+                                                  const std::string& column) {
+  std::vector<ObjectId> routines;
+  const auto& invalid = table.builder.invalidated();
+  for (const auto* dependency : table.builder.dependencies_of(
+           table.builder.current(),
+           {ObjectKind::Column, table.schema, table.current->name, column})) {
+    const auto& used = dependency->referenced;
+    if ((used.kind == ObjectKind::Function || used.kind == ObjectKind::Procedure) &&
+        invalid.count("routine:" + used.schema + "." + used.name) != 0) {
+      routines.push_back(used);
+    }
+  }
+  return routines;
+}
+
+// ---------------------------------------------------------------------------
 // Rules 1-3: new columns.
 // ---------------------------------------------------------------------------
 
@@ -187,6 +225,8 @@ void add_column(TableContext& table, const schemas::Column& column) {
     draft.provides.push_back(table.column_token_of(column.name));
     require_all(draft, type_tokens(column.type, table.schema));
     require_sequences(draft, table.schema, column.default_expr);
+    require_all(draft, default_uses(builder, builder.desired(), table.schema, table.desired.name,
+                                    column.name));
     return draft;
   };
   const bool derived = column.generated || column.identity != schemas::IdentityKind::None;
@@ -286,6 +326,41 @@ void release_generation_inputs(const TableContext& table, StepDraft& draft,
   }
 }
 
+// The table as the target of a type change of its column `column`, with the
+// other table of every foreign key on the column (it references, or is
+// referenced through, the column) as Target::Referenced, partitions
+// included: the server drops and adds those keys again, locking both sides.
+Targets with_foreign_key_partners(const TableContext& table, const std::string& column) {
+  Targets targets = table.on();
+  const auto add = [&](const std::string& schema, const std::string& name) {
+    for (auto& relation : table.builder.with_partitions(schema, name)) {
+      if (relation.schema == table.schema && relation.name == table.current->name) continue;
+      const bool known = std::any_of(
+          targets.referenced.begin(), targets.referenced.end(), [&](const QualifiedName& other) {
+            return other.schema == relation.schema && other.name == relation.name;
+          });
+      if (!known) targets.referenced.push_back(std::move(relation));
+    }
+  };
+  const auto has = [&](const std::vector<std::string>& columns) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+  };
+  for (const auto& fk : table.current->foreign_keys) {
+    if (has(fk.columns)) add(fk.ref_schema, fk.ref_table);
+  }
+  for (const auto& schema : table.builder.current().schemas) {
+    for (const auto& other : schema.tables) {
+      for (const auto& fk : other.foreign_keys) {
+        if (fk.ref_schema == table.schema && fk.ref_table == table.current->name &&
+            has(fk.ref_columns)) {
+          add(schema.name, other.name);
+        }
+      }
+    }
+  }
+  return targets;
+}
+
 bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column& current,
                        const schemas::Column& desired,
                        const std::vector<const schemas::Column*>& regenerated) {
@@ -342,13 +417,18 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
     draft.step.rationale += "; its default is dropped first and set again after, in the same "
                             "transaction: the server cannot cast it to the new type";
   }
-  // Triggers whose WHEN or UPDATE OF names the column: the server refuses
-  // to change the type under them. Dropped before and created again after,
-  // in the same transaction: no write goes by without them. (One the plan
-  // drops goes in an earlier step: its drop releases the column.)
+  // Triggers whose WHEN or UPDATE OF uses the column (by the catalog's
+  // dependencies; by the words of WHEN for a model not read from a server):
+  // the server refuses to change the type under them. Dropped before and
+  // created again after, in the same transaction: no write goes by without
+  // them. (One the plan drops goes in an earlier step: its drop releases the
+  // column.)
   std::vector<const schemas::Trigger*> triggers_around;
   for (const auto& trigger : table.current->triggers) {
-    if (!trigger_uses_column(trigger, current.name)) continue;
+    if (!trigger_uses_column(builder, builder.current(), table.schema, table.current->name, trigger,
+                             current.name)) {
+      continue;
+    }
     const auto* wanted = schemas::find_named(table.desired.triggers, trigger.name);
     if (wanted == nullptr) continue;
     triggers_around.push_back(wanted);
@@ -363,7 +443,7 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   draft.step.statements.push_back(statement);
   builder.statement(draft,
                     no_rewrite ? Statement::AlterColumnType : Statement::AlterColumnTypeRewrite,
-                    table.on());
+                    with_foreign_key_partners(table, current.name));
   for (const schemas::Column* generated : regenerated) {
     if (generated->comment) {
       draft.step.statements.push_back(comment_sql(
@@ -456,7 +536,10 @@ std::string regeneration_blocker(const TableContext& table, const std::string& n
     if (has(fk.columns)) return table.of("foreign key", fk.name);
   }
   for (const auto& trigger : current.triggers) {
-    if (trigger_uses_column(trigger, name)) return table.of("trigger", trigger.name);
+    if (trigger_uses_column(table.builder, table.builder.current(), table.schema, current.name,
+                            trigger, name)) {
+      return table.of("trigger", trigger.name);
+    }
   }
   for (const auto& dependency : table.builder.current().facts.dependencies) {
     if (dependency.referenced.schema == table.schema &&
@@ -493,10 +576,38 @@ void alter_column(TableContext& table, const schemas::Column& current,
                                current.name);
     chain.add(std::move(rename));
   }
+  // A default calling a routine that the plan drops, or drops and creates
+  // (its signature changes): dropped first, in a step before the routine's,
+  // and set again after it is created (dependent_recreated).
+  const std::vector<ObjectId> blocking = current.default_expr
+                                             ? dropped_routines_of_default(table, current.name)
+                                             : std::vector<ObjectId>{};
+  const bool default_blocked = !blocking.empty();
+  if (default_blocked) {
+    std::string uses;
+    for (const auto& routine : blocking) uses += (uses.empty() ? "" : ", ") + describe(routine);
+    auto draft = Builder::make(
+        Phase::Alter, id,
+        std::string(desired.default_expr ? "drop (to set again) the default of "
+                                         : "drop the default of ") +
+            table.of("column", desired.name),
+        "it calls " + uses + " (dropped or replaced by drop and create): drop it first" +
+            (desired.default_expr ? ", set it again after" : ""));
+    draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP DEFAULT"};
+    builder.statement(
+        draft, desired.default_expr ? Statement::DropDefaultToSetAgain : Statement::DropDefault,
+        table.on());
+    draft.releases =
+        default_uses(builder, builder.current(), table.schema, table.current->name, current.name);
+    release_sequences(draft, table.schema, current.default_expr);
+    chain.add(std::move(draft));
+  }
+  schemas::Column before = current;
+  if (default_blocked) before.default_expr.reset();
   bool default_done = false;
   if (normalize_type(current.type) != normalize_type(desired.type) ||
       current.collation != desired.collation) {
-    default_done = alter_column_type(table, chain, current, desired, regenerated);
+    default_done = alter_column_type(table, chain, before, desired, regenerated);
   }
   if (current.generated && !desired.generated && builder.version() < 130000) {
     // ALTER COLUMN ... DROP EXPRESSION is PostgreSQL 13+.
@@ -523,13 +634,15 @@ void alter_column(TableContext& table, const schemas::Column& current,
   const auto normalized_default = [](const std::optional<std::string>& expr) {
     return expr ? std::optional<std::string>(normalize_expression(*expr)) : std::nullopt;
   };
-  if (!default_done &&
-      normalized_default(current.default_expr) != normalized_default(desired.default_expr)) {
+  if (!default_done && (default_blocked ? desired.default_expr.has_value()
+                                        : normalized_default(current.default_expr) !=
+                                              normalized_default(desired.default_expr))) {
     auto draft =
         Builder::make(Phase::Alter, id,
                       (desired.default_expr ? "set the default of " : "drop the default of ") +
                           table.of("column", desired.name),
-                      "rule 10: defaults apply to new rows only: catalog-only");
+                      default_blocked ? "set again once the routines it calls are created"
+                                      : "rule 10: defaults apply to new rows only: catalog-only");
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col +
                              (desired.default_expr ? " SET DEFAULT " + *desired.default_expr
                                                    : std::string(" DROP DEFAULT"))};
@@ -537,7 +650,21 @@ void alter_column(TableContext& table, const schemas::Column& current,
                       table.on());
     draft.requires_.push_back(table.column_token_of(desired.name));
     require_sequences(draft, table.schema, desired.default_expr);
-    release_sequences(draft, table.schema, current.default_expr);
+    require_all(draft, default_uses(builder, builder.desired(), table.schema, table.desired.name,
+                                    desired.name));
+    if (default_blocked) {
+      // By name too, for a desired model without the scratch database's facts.
+      for (const auto& routine : blocking) {
+        draft.requires_.push_back("func:" + routine.schema + "." +
+                                  routine.name.substr(0, routine.name.find('(')));
+      }
+    } else {
+      release_sequences(draft, table.schema, current.default_expr);
+      for (auto& token : default_uses(builder, builder.current(), table.schema, table.current->name,
+                                      current.name)) {
+        draft.releases.push_back(std::move(token));
+      }
+    }
     chain.add(std::move(draft));
   }
   // NOT NULL comes before an identity (the server requires it of ADD
@@ -615,6 +742,10 @@ void drop_column(TableContext& table, const schemas::Column& column) {
   table.builder.invalidate(token);
   for (const auto& type : type_tokens(column.type, table.schema)) draft.releases.push_back(type);
   release_sequences(draft, table.schema, column.default_expr);
+  for (auto& used : default_uses(table.builder, table.builder.current(), table.schema,
+                                 table.current->name, column.name)) {
+    draft.releases.push_back(std::move(used));
+  }
   release_generation_inputs(table, draft, column);
   table.builder.add(std::move(draft));
 }

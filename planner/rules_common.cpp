@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,69 @@ bool trigger_uses_column(const schemas::Trigger& trigger, const std::string& col
   return std::find(trigger.update_of.begin(), trigger.update_of.end(), column) !=
              trigger.update_of.end() ||
          (trigger.when && expression_words(*trigger.when).count(column) != 0);
+}
+
+bool trigger_uses_column(const Builder& builder, const schemas::Database& db,
+                         const std::string& schema, const std::string& table,
+                         const schemas::Trigger& trigger, const std::string& column) {
+  const auto& recorded = builder.dependencies_of(
+      db, ObjectId{schemas::ObjectKind::Trigger, schema, table, trigger.name});
+  if (recorded.empty()) return trigger_uses_column(trigger, column);
+  return std::any_of(recorded.begin(), recorded.end(), [&](const schemas::Dependency* used) {
+    return used->referenced.kind == schemas::ObjectKind::Table &&
+           used->referenced.schema == schema && used->referenced.name == table &&
+           used->referenced_column == column;
+  });
+}
+
+std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency) {
+  using schemas::ObjectKind;
+  const auto& referenced = dependency.referenced;
+  switch (referenced.kind) {
+    case ObjectKind::Table:
+      if (!dependency.referenced_column.empty()) {
+        return {table_token(referenced.schema, referenced.name),
+                column_token(referenced.schema, referenced.name, dependency.referenced_column)};
+      }
+      return {table_token(referenced.schema, referenced.name)};
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      return {"view:" + referenced.schema + "." + referenced.name};
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      return {
+          "func:" + referenced.schema + "." + referenced.name.substr(0, referenced.name.find('(')),
+          "routine:" + referenced.schema + "." + referenced.name};
+    case ObjectKind::Schema:
+    case ObjectKind::Extension:
+    case ObjectKind::Column:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Sequence:
+    case ObjectKind::Enum:
+    case ObjectKind::Domain:
+    case ObjectKind::CompositeType:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
+      break;
+  }
+  return {};
+}
+
+std::optional<std::vector<std::string>> recorded_tokens(const Builder& builder,
+                                                        const schemas::Database& db,
+                                                        const schemas::ObjectId& dependent) {
+  const auto& recorded = builder.dependencies_of(db, dependent);
+  if (recorded.empty()) return std::nullopt;
+  std::vector<std::string> tokens;
+  for (const auto* dependency : recorded) {
+    for (auto& token : referenced_tokens(*dependency)) tokens.push_back(std::move(token));
+  }
+  return tokens;
 }
 
 }  // namespace pgshift::planner::detail

@@ -48,9 +48,28 @@ std::string policy_token(const TableContext& table, const std::string& name) {
   return "policy:" + table.schema + "." + table.desired.name + "." + name;
 }
 
-// Column tokens of the current table's columns a current policy uses.
+// The current policy's id, on the current table.
+ObjectId current_id(const TableContext& table, const Policy& policy) {
+  return {ObjectKind::Policy, table.schema, table.current->name, policy.name};
+}
+
+// Column tokens of the current table's columns a current policy uses: by
+// the catalog's dependencies, else by the words of its expressions.
 std::vector<std::string> current_columns_in(const TableContext& table, const Policy& policy) {
   std::vector<std::string> tokens;
+  const auto& recorded =
+      table.builder.dependencies_of(table.builder.current(), current_id(table, policy));
+  if (!recorded.empty()) {
+    for (const auto* dependency : recorded) {
+      const auto& used = dependency->referenced;
+      if (used.kind == ObjectKind::Table && used.schema == table.schema &&
+          used.name == table.current->name && !dependency->referenced_column.empty()) {
+        tokens.push_back(
+            column_token(table.schema, table.current->name, dependency->referenced_column));
+      }
+    }
+    return tokens;
+  }
   std::set<std::string> words;
   for (const auto& text : {policy.using_expr, policy.with_check}) {
     if (!text) continue;
@@ -68,6 +87,13 @@ std::vector<std::string> current_columns_in(const TableContext& table, const Pol
 // What a desired policy needs first: the columns, tables and views it names
 // and the routines it calls.
 void require_uses(const TableContext& table, StepDraft& draft, const Policy& policy) {
+  // By the scratch database's catalog; by the words of its expressions for
+  // a model not read from a server.
+  if (const auto recorded = recorded_tokens(table.builder, table.builder.desired(),
+                                            table.id(ObjectKind::Policy, policy.name))) {
+    require_all(draft, *recorded);
+    return;
+  }
   for (const auto& text : {policy.using_expr, policy.with_check}) {
     if (!text) continue;
     require_all(draft, columns_in(table, *text));
@@ -79,6 +105,11 @@ void require_uses(const TableContext& table, StepDraft& draft, const Policy& pol
 // What a dropped policy no longer holds back: the current columns and
 // routines it used may go after it.
 void release_uses(const TableContext& table, StepDraft& draft, const Policy& policy) {
+  if (const auto recorded =
+          recorded_tokens(table.builder, table.builder.current(), current_id(table, policy))) {
+    draft.releases.insert(draft.releases.end(), recorded->begin(), recorded->end());
+    return;
+  }
   for (const auto& token : current_columns_in(table, policy)) draft.releases.push_back(token);
   for (const auto& text : {policy.using_expr, policy.with_check}) {
     if (!text) continue;

@@ -88,7 +88,13 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
   for (const auto& arg : desired->args) {
     for (const auto& type : type_tokens(arg.type, schema)) requires_.push_back(type);
   }
-  if (desired->sql_body) {
+  if (const auto recorded = recorded_tokens(builder, builder.desired(), id)) {
+    // What the scratch database's catalog recorded of it (a SQL-standard
+    // body's tables, columns, views and routines): those come first.
+    for (const auto& token : *recorded) {
+      if (token != "func:" + schema + "." + desired->name) requires_.push_back(token);
+    }
+  } else if (desired->sql_body) {
     // The server resolves a SQL-standard body at creation (and records its
     // dependencies): the tables, views and routines it names come first.
     for (const auto& token : query_tokens(builder.desired(), desired->body)) {

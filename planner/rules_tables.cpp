@@ -225,6 +225,12 @@ void drop_table(Builder& builder, const std::string& schema, const schemas::Tabl
     }
     draft.releases.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
   }
+  // What its defaults, indexes, CHECKs, triggers and policies use, by the
+  // catalog: routines and other tables may be dropped after.
+  for (const auto* dependency :
+       builder.dependencies_of_members(builder.current(), schema, current.name)) {
+    for (auto& token : referenced_tokens(*dependency)) draft.releases.push_back(std::move(token));
+  }
   for (const auto& trigger : current.triggers) draft.releases.push_back("func:" + trigger.function);
   for (const auto& policy : current.policies) {
     for (const auto& text : {policy.using_expr, policy.with_check}) {

@@ -50,7 +50,8 @@ void plan_triggers(TableContext& table) {
       draft.releases.push_back("func:" + current->function);
       // Before a type change of a column it uses (which it would block).
       for (const auto& column : table.current->columns) {
-        if (trigger_uses_column(*current, column.name)) {
+        if (trigger_uses_column(builder, builder.current(), table.schema, table.current->name,
+                                *current, column.name)) {
           draft.releases.push_back(table.column_token_of(column.name));
         }
       }

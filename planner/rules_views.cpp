@@ -58,50 +58,6 @@ namespace {
 // Views and materialized views.
 // ---------------------------------------------------------------------------
 
-// The token of what `dependency` references: its table or view, and the
-// column's token when it references one column of a table. Empty for kinds a
-// view's ordering does not need.
-std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency) {
-  const auto& referenced = dependency.referenced;
-  switch (referenced.kind) {
-    case ObjectKind::Table:
-      if (!dependency.referenced_column.empty()) {
-        return {table_token(referenced.schema, referenced.name),
-                column_token(referenced.schema, referenced.name, dependency.referenced_column)};
-      }
-      return {table_token(referenced.schema, referenced.name)};
-    case ObjectKind::View:
-    case ObjectKind::MaterializedView:
-      return {"view:" + referenced.schema + "." + referenced.name};
-    case ObjectKind::Function:
-    case ObjectKind::Procedure:
-      // The routine's token is by name ("func:s.f"), its id by signature.
-      // The routine's name token orders the view after the routine is
-      // created; its signature's token ("routine:s.f(integer)") says the
-      // plan drops it (rules_routines.cpp).
-      return {"func:" + referenced.schema + "." +
-                  referenced.name.substr(0, referenced.name.find('(')),
-              "routine:" + referenced.schema + "." + referenced.name};
-    case ObjectKind::Schema:
-    case ObjectKind::Extension:
-    case ObjectKind::Column:
-    case ObjectKind::PrimaryKey:
-    case ObjectKind::UniqueConstraint:
-    case ObjectKind::CheckConstraint:
-    case ObjectKind::ForeignKey:
-    case ObjectKind::Index:
-    case ObjectKind::Sequence:
-    case ObjectKind::Enum:
-    case ObjectKind::Domain:
-    case ObjectKind::CompositeType:
-    case ObjectKind::Trigger:
-    case ObjectKind::Policy:
-    case ObjectKind::ExclusionConstraint:
-      break;
-  }
-  return {};
-}
-
 bool is_view_dependency(const schemas::Dependency& dependency, const std::string& schema,
                         const std::string& name) {
   const auto& dependent = dependency.dependent;
@@ -338,7 +294,10 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
                       : create     ? Statement::CreateView
                                    : Statement::ReplaceView,
                       on_relation(schema, name));
-    draft.requires_ = query_tokens(builder.desired(), desired->definition);
+    // What the desired view uses, by the scratch database's catalog (the
+    // words of its query for a model not read from a server).
+    draft.requires_ = recorded_tokens(builder, builder.desired(), id)
+                          .value_or(query_tokens(builder.desired(), desired->definition));
     if (current != nullptr) {
       for (const auto& used : dependency_tokens(builder.current(), schema, name)) {
         draft.requires_.push_back(used);

@@ -240,8 +240,6 @@ StatementRow statement_row(Statement statement, int version) {
     // AT_AddColumn: a nullable column, or a non-volatile default from
     // PostgreSQL 11, is a catalog change (attmissingval).
     case Statement::AddColumn:
-    // AT_AlterColumnType when ATColumnChangeRequiresRewrite says no.
-    case Statement::AlterColumnType:
     // AT_DropExpression (PostgreSQL 13+): catalog-only.
     case Statement::DropExpression:
     // AT_ColumnDefault.
@@ -254,6 +252,12 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::AddIdentity:
     case Statement::SetIdentityGeneration:
       return row({{Target::Relation, kAccessExclusive}});
+    // AT_ColumnDefault, of a default set again by a later step of the plan
+    // (it calls a routine dropped and created in between): rows inserted in
+    // between get no default.
+    case Statement::DropDefaultToSetAgain:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DependentRecreated});
     // AT_RenameColumn (renameatt): as for a table, the old name breaks.
     case Statement::RenameColumn:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
@@ -265,10 +269,20 @@ StatementRow statement_row(Statement statement, int version) {
     // AT_AddColumn of a generated or identity column, or of a volatile
     // default: every row is rewritten.
     case Statement::AddColumnRewrite:
-    // AT_AlterColumnType with a rewrite (ATColumnChangeRequiresRewrite).
-    case Statement::AlterColumnTypeRewrite:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::Rewrite,
                  TimeoutClass::Rewrite, {Hazard::TableRewrite});
+    // AT_AlterColumnType when ATColumnChangeRequiresRewrite says no. Either
+    // way ATPostAlterTypeCleanup drops and adds again every foreign key on
+    // the column (referencing or referenced): dropping one drops its
+    // triggers on the other table (RemoveTriggerById: AccessExclusiveLock),
+    // adding it checks the rows again. Target::Referenced: the other table of
+    // each such foreign key.
+    case Statement::AlterColumnType:
+      return row({{Target::Relation, kAccessExclusive}, {Target::Referenced, kAccessExclusive}});
+    // AT_AlterColumnType with a rewrite (ATColumnChangeRequiresRewrite).
+    case Statement::AlterColumnTypeRewrite:
+      return row({{Target::Relation, kAccessExclusive}, {Target::Referenced, kAccessExclusive}},
+                 DurationClass::Rewrite, TimeoutClass::Rewrite, {Hazard::TableRewrite});
     // AT_SetNotNull: the table is scanned for NULLs under the lock.
     case Statement::SetNotNull:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::BlockingScan,

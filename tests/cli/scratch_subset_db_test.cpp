@@ -7,6 +7,7 @@
 #include <rapidcheck.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -68,6 +69,19 @@ Both canonicalize_both(const schemas::Database& desired, const TestDatabase& tar
   return both;
 }
 
+// The dependencies of `db`'s facts, one line each, sorted.
+std::vector<std::string> dependency_lines(const schemas::Database& db) {
+  std::vector<std::string> lines;
+  for (const auto& dependency : db.facts.dependencies) {
+    lines.push_back(schemas::describe(dependency.dependent) + " uses " +
+                    schemas::describe(dependency.referenced) + " " +
+                    dependency.referenced_column);
+  }
+  std::sort(lines.begin(), lines.end());
+  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+  return lines;
+}
+
 // Equal models, and equal facts where the planner reads the desired side's;
 // or both refused.
 bool same(const Both& both) {
@@ -77,7 +91,8 @@ bool same(const Both& both) {
   return both.full == both.partial &&
          both.full.facts.volatile_defaults == both.partial.facts.volatile_defaults &&
          both.full.facts.view_columns == both.partial.facts.view_columns &&
-         both.full.facts.unmodelled == both.partial.facts.unmodelled;
+         both.full.facts.unmodelled == both.partial.facts.unmodelled &&
+         dependency_lines(both.full) == dependency_lines(both.partial);
 }
 
 std::string describe(const Both& both) {
@@ -99,6 +114,7 @@ void check_same(const Both& both) {
   CHECK(both.full.facts.volatile_defaults == both.partial.facts.volatile_defaults);
   CHECK(both.full.facts.view_columns == both.partial.facts.view_columns);
   CHECK(both.full.facts.unmodelled == both.partial.facts.unmodelled);
+  CHECK(dependency_lines(both.full) == dependency_lines(both.partial));
 }
 
 std::string every_kind_yaml(const TestDatabase& db) {

@@ -1,5 +1,6 @@
 #include "lint/lint.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -141,7 +142,14 @@ TEST_CASE("locks and durations are the statement table's rows, version by versio
       const auto report = lint_file("m.sql", test_case.sql, options);
       REQUIRE(report.statements.size() == 1);
       const auto& statement = report.statements[0];
-      const auto row = pgshift::planner::statement_row(test_case.kind, version);
+      auto row = pgshift::planner::statement_row(test_case.kind, version);
+      // The other table of a foreign key on the column (ALTER COLUMN TYPE):
+      // none here, so no lock on it.
+      row.locks.erase(std::remove_if(row.locks.begin(), row.locks.end(),
+                                     [](const pgshift::planner::TargetLock& lock) {
+                                       return lock.target == pgshift::planner::Target::Referenced;
+                                     }),
+                      row.locks.end());
       CHECK(statement.kinds ==
             std::vector<std::string>{pgshift::planner::statement_name(test_case.kind)});
       REQUIRE(statement.locks.size() == row.locks.size());

@@ -298,6 +298,145 @@ TEST_CASE("a function gaining a defaulted argument is replaced around the view c
   }
 }
 
+TEST_CASE("a function signature change with a dependent view and a default using it drops the "
+          "default first and sets it again after",
+          "[planner][db][dependents]") {
+  const std::string setup = std::string(kFilledTable) +
+                            "CREATE FUNCTION scaled(n integer) RETURNS integer "
+                            "  LANGUAGE sql IMMUTABLE AS 'SELECT n * 10';"
+                            "ALTER TABLE t ADD COLUMN score integer DEFAULT scaled(5),"
+                            "  ADD COLUMN bonus integer DEFAULT scaled(1);"
+                            "CREATE TABLE other (id integer, base integer DEFAULT scaled(2));"
+                            "INSERT INTO other (id) SELECT g FROM generate_series(1, 50) g;"
+                            "CREATE VIEW v AS SELECT id, scaled(qty) AS s FROM t;";
+  const std::string yaml =
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      t:\n"
+      "        columns:\n"
+      "          id: { type: integer, nullable: false }\n"
+      "          name: text\n"
+      "          qty: integer\n"
+      "          score: { type: integer, default: scaled(5) }\n"
+      "          bonus: { type: integer, default: \"scaled(1, 3)\" }\n"
+      "        primary_key: [id]\n"
+      "      other:\n"
+      "        columns:\n"
+      "          id: integer\n"
+      "          base: { type: integer, default: scaled(2) }\n"
+      "    functions:\n"
+      "      scaled:\n"
+      "        args: [{ name: n, type: integer },"
+      " { name: factor, type: integer, default: 10 }]\n"
+      "        returns: integer\n"
+      "        language: sql\n"
+      "        volatility: immutable\n"
+      "        body: SELECT n * factor\n"
+      "    views:\n"
+      "      v: SELECT id, scaled(qty) AS s FROM t\n";
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    const TestDatabase db;
+    db.exec(setup);
+    const std::string rows = checksum(db, "t", "id, name, qty, score, bonus");
+    const std::string others = checksum(db, "other", "id, base");
+    const std::string through = checksum(db, "v", "id, s");
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      INFO(migrated.markdown);
+      INFO(migrated.sql);
+      CHECK(contains(migrated.markdown, "### Recreated dependents"));
+      CHECK(contains(migrated.markdown, "column \"score\" of table \"public.t\" | "));
+      CHECK(contains(migrated.markdown, "column \"bonus\" of table \"public.t\" | "));
+      CHECK(contains(migrated.markdown, "column \"base\" of table \"public.other\" | "));
+      CHECK(contains(migrated.markdown, "it calls function \"public.scaled(integer)\" (dropped"));
+      CHECK(contains(migrated.markdown, "view \"public.v\" | "));
+      CHECK(contains(migrated.markdown, "`dependent_recreated`"));
+      const auto drop_default = migrated.sql.find("ALTER COLUMN score DROP DEFAULT");
+      const auto drop_function = migrated.sql.find("DROP FUNCTION public.scaled(integer)");
+      const auto create_function = migrated.sql.find("CREATE OR REPLACE FUNCTION public.scaled");
+      const auto set_default = migrated.sql.find("ALTER COLUMN score SET DEFAULT scaled(5)");
+      // The new overload may come first; the old one goes after the default,
+      // which is set again once only the new one is left.
+      CHECK(drop_default < drop_function);
+      CHECK(create_function < set_default);
+      CHECK(drop_function < set_default);
+      CHECK(set_default != std::string::npos);
+      CHECK(migrated.sql.find("ALTER COLUMN base DROP DEFAULT") < drop_function);
+      CHECK(migrated.sql.find("ALTER COLUMN bonus SET DEFAULT scaled(1, 3)") > drop_function);
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(checksum(db, "t", "id, name, qty, score, bonus") == rows);
+    CHECK(checksum(db, "other", "id, base") == others);
+    CHECK(checksum(db, "v", "id, s") == through);
+    db.exec("INSERT INTO t (id) VALUES (100000); INSERT INTO other (id) VALUES (100000)");
+    CHECK(db.scalar("SELECT score || '/' || bonus FROM t WHERE id = 100000") == "50/3");
+    CHECK(db.scalar("SELECT base FROM other WHERE id = 100000") == "20");
+    CHECK(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'scaled'") == "1");
+  }
+}
+
+TEST_CASE("a dropped schema holding views, tables, a function and types is dropped in "
+          "dependency order",
+          "[planner][db][dependents]") {
+  const std::string setup =
+      "CREATE TABLE public.kept (id integer PRIMARY KEY, note text);"
+      "INSERT INTO public.kept SELECT g, 'k' || g FROM generate_series(1, 300) g;"
+      "CREATE SCHEMA legacy;"
+      "CREATE TYPE legacy.mood AS ENUM ('ok', 'bad');"
+      "CREATE DOMAIN legacy.positive AS integer CHECK (VALUE > 0);"
+      "CREATE SEQUENCE legacy.ids;"
+      "CREATE FUNCTION legacy.twice(n integer) RETURNS integer LANGUAGE sql IMMUTABLE "
+      "  AS 'SELECT n * 2';"
+      "CREATE TABLE legacy.parent (id integer PRIMARY KEY);"
+      "CREATE TABLE legacy.child (id integer PRIMARY KEY DEFAULT nextval('legacy.ids'),"
+      "  parent_id integer REFERENCES legacy.parent, m legacy.mood, p legacy.positive,"
+      "  d integer DEFAULT legacy.twice(3), CHECK (legacy.twice(p) > 0));"
+      "ALTER SEQUENCE legacy.ids OWNED BY legacy.child.id;"
+      "CREATE INDEX child_twice ON legacy.child ((legacy.twice(parent_id)));"
+      "CREATE FUNCTION legacy.touch() RETURNS trigger LANGUAGE plpgsql "
+      "  AS 'BEGIN NEW.d := 1; RETURN NEW; END';"
+      "CREATE TRIGGER child_touch BEFORE UPDATE OF p ON legacy.child FOR EACH ROW "
+      "  WHEN (OLD.p IS DISTINCT FROM NEW.p) EXECUTE FUNCTION legacy.touch();"
+      "INSERT INTO legacy.parent SELECT g FROM generate_series(1, 20) g;"
+      "INSERT INTO legacy.child (parent_id, m, p) SELECT g % 20 + 1, 'ok', g "
+      "  FROM generate_series(1, 200) g;"
+      "CREATE VIEW legacy.v1 AS SELECT id, legacy.twice(parent_id) AS t, m FROM legacy.child;"
+      "CREATE VIEW legacy.v2 AS SELECT id, t FROM legacy.v1 WHERE m = 'ok';"
+      "CREATE MATERIALIZED VIEW legacy.mv AS SELECT id FROM legacy.v2;"
+      "CREATE INDEX mv_id ON legacy.mv (id);";
+  const std::string yaml =
+      "drop_schemas: [legacy]\n"
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      kept:\n"
+      "        columns:\n"
+      "          id: { type: integer, nullable: false }\n"
+      "          note: text\n"
+      "        primary_key: [id]\n";
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    const TestDatabase db;
+    db.exec(setup);
+    const std::string kept = checksum(db, "public.kept", "id, note");
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      INFO(migrated.sql);
+      CHECK(contains(migrated.sql, "DROP SCHEMA legacy"));
+      CHECK(migrated.sql.find("DROP VIEW legacy.v2") < migrated.sql.find("DROP VIEW legacy.v1"));
+      CHECK(migrated.sql.find("DROP TABLE legacy.child") <
+            migrated.sql.find("DROP FUNCTION legacy.twice"));
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'legacy'") == "0");
+    CHECK(checksum(db, "public.kept", "id, note") == kept);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Enum labels removed or reordered: the type is replaced in one transaction.
 // ---------------------------------------------------------------------------
@@ -472,6 +611,70 @@ TEST_CASE("a column type change under triggers whose WHEN or UPDATE OF uses the 
                     "'t'::regclass AND attname = 'qty'") == "bigint");
     db.exec("UPDATE t SET qty = qty + 1 WHERE id = 1");
     CHECK(db.scalar("SELECT count(*) FROM audit") == "2");  // both kept triggers fired
+  }
+}
+
+TEST_CASE("a trigger whose WHEN uses a quoted mixed-case column is found by the catalog's "
+          "dependencies and created again around the column's type change",
+          "[planner][db][dependents]") {
+  const std::string setup =
+      "CREATE TABLE t (id integer PRIMARY KEY, \"Qty\" integer, qty_note text);"
+      "INSERT INTO t SELECT g, g, 'n' FROM generate_series(1, 500) g;"
+      "CREATE TABLE audit (id integer);"
+      "CREATE FUNCTION log_row() RETURNS trigger LANGUAGE plpgsql AS "
+      "'BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END';"
+      "CREATE TRIGGER t_q AFTER UPDATE ON t FOR EACH ROW "
+      "  WHEN (OLD.\"Qty\" IS DISTINCT FROM NEW.\"Qty\") EXECUTE FUNCTION log_row();"
+      // Its WHEN has the word qty_note, no column of it changes type: kept.
+      "CREATE TRIGGER t_note AFTER UPDATE ON t FOR EACH ROW "
+      "  WHEN (OLD.qty_note IS DISTINCT FROM NEW.qty_note) EXECUTE FUNCTION log_row();";
+  const std::string yaml =
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      t:\n"
+      "        columns:\n"
+      "          id: { type: integer, nullable: false }\n"
+      "          Qty: bigint\n"
+      "          qty_note: text\n"
+      "        primary_key: [id]\n"
+      "        triggers:\n"
+      "          t_q:\n"
+      "            timing: after\n"
+      "            events: [update]\n"
+      "            for_each: row\n"
+      "            function: log_row\n"
+      "            when: OLD.\"Qty\" IS DISTINCT FROM NEW.\"Qty\"\n"
+      "          t_note:\n"
+      "            timing: after\n"
+      "            events: [update]\n"
+      "            for_each: row\n"
+      "            function: log_row\n"
+      "            when: OLD.qty_note IS DISTINCT FROM NEW.qty_note\n"
+      "      audit:\n"
+      "        columns:\n"
+      "          id: integer\n"
+      "    functions:\n"
+      "      log_row:\n"
+      "        returns: trigger\n"
+      "        language: plpgsql\n"
+      "        body: \"BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END\"\n";
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    const TestDatabase db;
+    db.exec(setup);
+    const std::string rows = checksum(db, "t", "id, \"Qty\", qty_note");
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      INFO(migrated.sql);
+      CHECK(contains(migrated.sql, "DROP TRIGGER t_q ON public.t;\n"));
+      CHECK_FALSE(contains(migrated.sql, "DROP TRIGGER t_note"));
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(checksum(db, "t", "id, \"Qty\", qty_note") == rows);
+    db.exec("UPDATE t SET \"Qty\" = \"Qty\" + 1 WHERE id = 1");
+    CHECK(db.scalar("SELECT count(*) FROM audit") == "1");
   }
 }
 

@@ -350,6 +350,37 @@ TEST_CASE("an integer to bigint change is a table rewrite with the row estimate"
   CHECK(step.locks[0].mode == LockMode::AccessExclusive);
 }
 
+TEST_CASE("a type change of a foreign key's column, on either side, locks the other table too",
+          "[planner]") {
+  auto current = database({table("users", {column("code", "text")}),
+                           table("orders", {column("user_id", "bigint"), column("note", "text")})});
+  table_of(current, "orders")
+      .foreign_keys.push_back(foreign_key("orders_user_id_fkey", "user_id", "users"));
+  set_rows(current, "users", 1000);
+  set_rows(current, "orders", 50000);
+  auto desired = current;
+  desired.facts = {};
+  table_of(desired, "orders").columns[1].type = "numeric";  // the referencing column
+  table_of(desired, "orders").columns[2].type = "varchar";  // not a key's: its table only
+  table_of(desired, "users").columns[0].type = "numeric";   // the referenced column (id)
+  const auto result = plan(current, desired);
+  const auto locks_of = [&](const std::string& summary_part) {
+    for (const auto& step : result.steps) {
+      if (step.summary.find(summary_part) != std::string::npos) return step.locks;
+    }
+    FAIL("no step " << summary_part);
+    return std::vector<plans::RelationLock>{};
+  };
+  CHECK(locks_of("\"user_id\"") ==
+        std::vector<plans::RelationLock>{{"public", "orders", LockMode::AccessExclusive},
+                                         {"public", "users", LockMode::AccessExclusive}});
+  CHECK(locks_of("\"id\" of table \"public.users\"") ==
+        std::vector<plans::RelationLock>{{"public", "users", LockMode::AccessExclusive},
+                                         {"public", "orders", LockMode::AccessExclusive}});
+  CHECK(locks_of("\"note\"") ==
+        std::vector<plans::RelationLock>{{"public", "orders", LockMode::AccessExclusive}});
+}
+
 TEST_CASE("type aliases and whitespace make no false diffs", "[planner]") {
   auto current =
       database({table("t", {column("a", "integer"), column("b", "timestamp with time zone"),

@@ -236,10 +236,16 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::RenameColumn:
     case Statement::RenameColumnIntoPlace:
       return {"", "ALTER TABLE t.a RENAME COLUMN v TO w", on_a()};
+    // On a column of a foreign key, from either side: the other table is
+    // locked too (the key is dropped and added again).
     case Statement::AlterColumnType:
-      return {"", "ALTER TABLE t.a ALTER COLUMN vc TYPE varchar(20)", on_a()};
+      return {"CREATE TABLE t.k (code varchar(20) PRIMARY KEY); INSERT INTO t.k VALUES ('y');"
+              "ALTER TABLE t.a ADD CONSTRAINT fkc FOREIGN KEY (vc) REFERENCES t.k (code)",
+              "ALTER TABLE t.a ALTER COLUMN vc TYPE varchar(20)",
+              {{Target::Relation, {"t.a"}}, {Target::Referenced, {"t.k"}}}};
     case Statement::AlterColumnTypeRewrite:
-      return {"", "ALTER TABLE t.a ALTER COLUMN n TYPE bigint USING n::bigint", on_a()};
+      return {kForeignKey, "ALTER TABLE t.r ALTER COLUMN id TYPE numeric USING id::numeric",
+              {{Target::Relation, {"t.r"}}, {Target::Referenced, {"t.a"}}}};
     case Statement::DropExpression:
       if (version < 130000) return {"", "", {}, "DROP EXPRESSION is PostgreSQL 13+"};
       return {"ALTER TABLE t.a ADD COLUMN z integer GENERATED ALWAYS AS (n * 2) STORED",
@@ -247,6 +253,7 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::SetDefault:
       return {"", "ALTER TABLE t.a ALTER COLUMN n SET DEFAULT 1", on_a()};
     case Statement::DropDefault:
+    case Statement::DropDefaultToSetAgain:
       return {"ALTER TABLE t.a ALTER COLUMN n SET DEFAULT 1",
               "ALTER TABLE t.a ALTER COLUMN n DROP DEFAULT", on_a()};
     case Statement::SetNotNull:

@@ -65,6 +65,8 @@ bool removes_data_or_definition(Statement statement) {
     // The view expand left under a renamed table's old name: the table stays.
     case Statement::DropCompatibilityView:
     case Statement::DropMaterializedViewToRecreate:
+    // A default set again by a later step (dependent_recreated).
+    case Statement::DropDefaultToSetAgain:
     // Relaxations: the object stays, new rows are merely allowed more.
     case Statement::DropDefault:
     case Statement::DropNotNull:
