@@ -6,9 +6,10 @@
 // diagnostic per object (an error with --strict) and `drift` reports them.
 //
 // Reported (each checked against what catalog/reader.cpp reads):
-//   - privileges differing from the owner's default (acldefault) or, for
-//     objects initdb made (the `public` schema), from pg_init_privs: on
-//     relations, columns, functions, schemas and types; default privileges;
+//   - privileges differing from the owner's default (acldefault) of what
+//     the model does not hold (foreign tables and their columns, aggregates,
+//     window functions, range and base types; catalog/privileges.cpp reads
+//     the others into the model); default privileges;
 //   - exclusion constraints; UNLOGGED tables and sequences; table storage
 //     parameters (and toast.*); column STORAGE, COMPRESSION, STATISTICS and
 //     attribute options; non-heap table access methods; tablespaces;
