@@ -179,6 +179,18 @@ void add(Digest& digest, const schemas::Schema& schema) {
       digest.add_all(arg.name, arg.type, arg.mode, arg.default_expr);
     }
   }
+  // Only when present, so that the digests of schemas without them stay as
+  // they were before privileges were modelled.
+  for (const auto& entry : schema.privileges) {
+    digest.add_all("privileges", entry.object.kind, entry.object.schema, entry.object.table,
+                   entry.object.name);
+    for (const auto* side : {&entry.grants, &entry.revoked}) {
+      digest.add(static_cast<int64_t>(side->size()));
+      for (const auto& grant : *side) {
+        digest.add_all(grant.role, grant.privileges, grant.with_grant_option);
+      }
+    }
+  }
 }
 
 }  // namespace

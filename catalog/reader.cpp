@@ -12,6 +12,7 @@
 
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
+#include "catalog/privileges.hpp"
 #include "catalog/unmodelled.hpp"
 
 namespace pgshift::catalog {
@@ -840,6 +841,7 @@ class CatalogRead {
     read_volatile_defaults();
     read_roles();
     read_unmodelled_objects();
+    read_privileges();
     tx_.commit();
     return assemble();
   }
@@ -1555,6 +1557,77 @@ class CatalogRead {
     facts_.unmodelled = std::move(objects);
   }
 
+  // Privileges that differ from the objects' defaults (catalog/privileges.hpp).
+  void read_privileges() {
+    const auto rows =
+        guarded("privileges", [&] {
+          privilege_rows_ = read_privilege_rows(tx_, schema_names_);
+          return pqxx::result();
+        });
+    (void)rows;
+    for (auto& row : privilege_rows_) {
+      if (row.kind != 'f' && row.kind != 'p') continue;
+      const auto found = functions_.find(row.oid);
+      if (found != functions_.end()) row.name = schemas::function_signature(found->second.function);
+    }
+  }
+
+  // The privileges read, on the schemas assembled: an entry whose object the
+  // model does not hold (an identity column's sequence) is reported as
+  // unmodelled, except on a table the options exclude.
+  void assemble_privileges() {
+    std::map<std::string, std::vector<schemas::Privileges>> by_schema;
+    for (const auto& row : privilege_rows_) {
+      schemas::ObjectKind kind = schemas::ObjectKind::Table;
+      switch (row.kind) {
+        case 'n': kind = schemas::ObjectKind::Schema; break;
+        case 'v': kind = schemas::ObjectKind::View; break;
+        case 'm': kind = schemas::ObjectKind::MaterializedView; break;
+        case 'S': kind = schemas::ObjectKind::Sequence; break;
+        case 'c': kind = schemas::ObjectKind::Column; break;
+        case 'f': kind = schemas::ObjectKind::Function; break;
+        case 'p': kind = schemas::ObjectKind::Procedure; break;
+        case 'e': kind = schemas::ObjectKind::Enum; break;
+        case 'd': kind = schemas::ObjectKind::Domain; break;
+        case 'C': kind = schemas::ObjectKind::CompositeType; break;
+        default: break;
+      }
+      schemas::Privileges entry;
+      entry.object = {kind, kind == schemas::ObjectKind::Schema ? "" : row.schema, row.relation,
+                      row.name};
+      schemas::Grant grant{row.role, {row.privilege}, row.granted && row.grantable};
+      (row.granted ? entry.grants : entry.revoked).push_back(std::move(grant));
+      by_schema[row.schema].push_back(std::move(entry));
+    }
+    for (auto& [name, entries] : by_schema) {
+      const auto schema = schemas_.find(name);
+      if (schema == schemas_.end()) continue;
+      for (auto& entry : entries) {
+        if (schemas::privileges_target_exists(schema->second, entry.object)) {
+          schema->second.privileges.push_back(std::move(entry));
+          continue;
+        }
+        const auto& id = entry.object;
+        const std::string relation = id.kind == schemas::ObjectKind::Column ? id.table : id.name;
+        if (table_excluded(name, relation)) continue;
+        std::string detail;
+        for (const auto* side : {&entry.grants, &entry.revoked}) {
+          for (const auto& grant : *side) {
+            detail += std::string(detail.empty() ? "" : "; ") +
+                      (side == &entry.grants ? "GRANT " : "REVOKE ") + grant.privileges[0] +
+                      (side == &entry.grants ? " TO " : " FROM ") + grant.role;
+          }
+        }
+        facts_.unmodelled.push_back({"privileges", name, relation,
+                                     id.kind == schemas::ObjectKind::Column ? id.name : "",
+                                     detail});
+      }
+    }
+    std::sort(facts_.unmodelled.begin(), facts_.unmodelled.end());
+    facts_.unmodelled.erase(std::unique(facts_.unmodelled.begin(), facts_.unmodelled.end()),
+                            facts_.unmodelled.end());
+  }
+
   Database assemble() {
     for (auto& [oid, slot] : tables_) {
       schemas_[slot.schema].tables.push_back(std::move(slot.table));
@@ -1565,6 +1638,7 @@ class CatalogRead {
     for (auto& [oid, slot] : functions_) {
       schemas_[slot.schema].functions.push_back(std::move(slot.function));
     }
+    assemble_privileges();
     Database db;
     db.extensions = std::move(extensions_);
     for (auto& [name, schema] : schemas_) db.schemas.push_back(std::move(schema));
@@ -1583,6 +1657,7 @@ class CatalogRead {
   std::unordered_map<pqxx::oid, TableSlot> tables_;
   std::unordered_map<pqxx::oid, MaterializedViewSlot> materialized_views_;
   std::unordered_map<pqxx::oid, FunctionSlot> functions_;
+  std::vector<PrivilegeRow> privilege_rows_;
   // Columns of the tables, views and materialized views read, by relation, at attnum - 1.
   std::unordered_map<pqxx::oid, std::vector<Attribute>> attributes_;
   schemas::CatalogFacts facts_;

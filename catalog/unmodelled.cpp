@@ -46,33 +46,35 @@ struct Query {
 };
 
 constexpr Query kQueries[] = {
+    // Privileges of what the model holds are modelled (catalog/privileges.cpp);
+    // those of foreign tables, aggregates, window functions, range and base
+    // types are not, and neither are default privileges.
     {"privileges", 0,
      "SELECT 'privileges', n.nspname, c.relname, '', array_to_string(c.relacl, ', ') "
-     PGSHIFT_RELATION "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND"
+     PGSHIFT_RELATION "WHERE c.relkind = 'f' AND"
      PGSHIFT_MANAGED_RELATION "AND" PGSHIFT_ACL_DIFFERS(
-         "c.relacl", "pg_class", "c.oid",
-         "(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::\"char\"", "c.relowner")
+         "c.relacl", "pg_class", "c.oid", "'r'::\"char\"", "c.relowner")
      "UNION ALL "
      "SELECT 'column privileges', n.nspname, c.relname, a.attname, "
      "  array_to_string(a.attacl, ', ') " PGSHIFT_RELATION
      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-     "WHERE cardinality(a.attacl) > 0 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND"
+     "WHERE cardinality(a.attacl) > 0 AND c.relkind = 'f' AND"
      PGSHIFT_MANAGED_RELATION
      "UNION ALL "
      "SELECT 'routine privileges', n.nspname, ''," PGSHIFT_SIGNATURE("p") ", "
      "  array_to_string(p.proacl, ', ') "
      "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_STANDALONE("pg_proc", "p.oid")
+     "WHERE p.prokind NOT IN ('f', 'p') AND n.nspname = ANY($1::text[]) AND"
+     PGSHIFT_STANDALONE("pg_proc", "p.oid")
      "AND" PGSHIFT_ACL_DIFFERS("p.proacl", "pg_proc", "p.oid", "'f'", "p.proowner")
      "UNION ALL "
      "SELECT 'type privileges', n.nspname, '', t.typname, array_to_string(t.typacl, ', ') "
      "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-     "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid")
+     "WHERE n.nspname = ANY($1::text[]) AND t.typtype NOT IN ('e', 'd') "
+     "  AND NOT (t.typtype = 'c' AND "
+     "    (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c') AND"
+     PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid")
      "AND" PGSHIFT_ACL_DIFFERS("t.typacl", "pg_type", "t.oid", "'T'", "t.typowner")
-     "UNION ALL "
-     "SELECT 'privileges', n.nspname, '', '', array_to_string(n.nspacl, ', ') "
-     "FROM pg_namespace n WHERE n.nspname = ANY($1::text[]) AND"
-     PGSHIFT_ACL_DIFFERS("n.nspacl", "pg_namespace", "n.oid", "'n'", "n.nspowner")
      "UNION ALL "
      "SELECT 'default privileges', COALESCE(n.nspname, ''), '', '', "
      "  'FOR ROLE ' || quote_ident(pg_get_userbyid(d.defaclrole)) || ' ON ' || "

@@ -6,11 +6,13 @@
 // diagnostic per object (an error with --strict) and `drift` reports them.
 //
 // Reported (each checked against what catalog/reader.cpp reads):
-//   - privileges differing from the owner's default (acldefault) or, for
-//     objects initdb made (the `public` schema), from pg_init_privs: on
-//     relations, columns, functions, schemas and types; default privileges;
+//   - privileges differing from the owner's default (acldefault) of what
+//     the model does not hold (foreign tables and their columns, aggregates,
+//     window functions, range and base types; catalog/privileges.cpp reads
+//     the others into the model); default privileges;
 //   - UNLOGGED sequences (not those owned by an unlogged table); column
-//     STORAGE, COMPRESSION, STATISTICS and attribute options; non-heap table access methods; tablespaces;
+//     STORAGE, COMPRESSION, STATISTICS and attribute options; non-heap table
+//     access methods; tablespaces;
 //     WITH OIDS (PostgreSQL 11); typed tables (OF type); inheritance
 //     (non-partition pg_inherits); CLUSTER ON;
 //   - rules other than a view's _RETURN; view column defaults; comments on

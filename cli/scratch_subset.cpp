@@ -625,6 +625,10 @@ ScratchSubset choose_scratch_subset(
     copy_built(units, kDomains, schema.name, schema.domains, out.domains);
     copy_built(units, kTypes, schema.name, schema.composite_types, out.composite_types);
     copy_built(units, kFunctions, schema.name, schema.functions, out.functions);
+    // The privileges of what is built, built with it.
+    for (const auto& entry : schema.privileges) {
+      if (schemas::privileges_target_exists(out, entry.object)) out.privileges.push_back(entry);
+    }
     const bool hosts_extension =
         std::any_of(desired.extensions.begin(), desired.extensions.end(),
                     [&](const schemas::Extension& e) { return e.schema == schema.name; });
@@ -640,6 +644,50 @@ ScratchSubset choose_scratch_subset(
 }
 
 namespace {
+
+// Whether the object a privileges entry is keyed by was taken from the
+// target (its unit is clean): then the entry of the desired state is in the
+// server's spelling already; else the scratch database's entry is.
+bool privileges_from_desired(const ScratchSubset& subset, const Schema& out,
+                             const schemas::ObjectId& id) {
+  using schemas::ObjectKind;
+  const std::string& schema = out.name;
+  switch (id.kind) {
+    case ObjectKind::Schema:
+      return true;
+    case ObjectKind::Column:
+      return subset.clean.count(unit_key("table", schema, id.table)) != 0 ||
+             subset.clean.count(unit_key("view", schema, id.table)) != 0 ||
+             subset.clean.count(unit_key("matview", schema, id.table)) != 0;
+    case ObjectKind::Table:
+      return subset.clean.count(unit_key("table", schema, id.name)) != 0;
+    case ObjectKind::View:
+      return subset.clean.count(unit_key("view", schema, id.name)) != 0;
+    case ObjectKind::MaterializedView:
+      return subset.clean.count(unit_key("matview", schema, id.name)) != 0;
+    case ObjectKind::Sequence:
+      return subset.clean.count(unit_key("sequence", schema, id.name)) != 0;
+    case ObjectKind::Enum:
+      return subset.clean.count(unit_key("enum", schema, id.name)) != 0;
+    case ObjectKind::Domain:
+      return subset.clean.count(unit_key("domain", schema, id.name)) != 0;
+    case ObjectKind::CompositeType:
+      return subset.clean.count(unit_key("type", schema, id.name)) != 0;
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      return subset.clean.count(unit_key("function", schema, id.name)) != 0;
+    case ObjectKind::Extension:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+      break;
+  }
+  return false;
+}
 
 // Appends to `into` the objects of `built` not taken from the target, then
 // the target's version of each object of `wanted` that is.
@@ -715,6 +763,17 @@ Database assemble_canonical(const Database& desired, const Database& current,
                   unused);
     assemble_kind(subset, kFunctions, wanted.name, pick(&Schema::functions), wanted.functions,
                   mine(&Schema::functions), out.functions, unused);
+    for (const auto& entry : wanted.privileges) {
+      if (privileges_from_desired(subset, out, entry.object)) out.privileges.push_back(entry);
+    }
+    if (made != nullptr) {
+      for (const auto& entry : made->privileges) {
+        if (!privileges_from_desired(subset, out, entry.object) &&
+            schemas::privileges_target_exists(out, entry.object)) {
+          out.privileges.push_back(entry);
+        }
+      }
+    }
     result.schemas.push_back(std::move(out));
   }
   schemas::canonicalize(result);

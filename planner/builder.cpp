@@ -188,6 +188,7 @@ void add_hazard(plans::Step& step, plans::Hazard hazard) {
 
 void Builder::statement(StepDraft& draft, Statement statement, const Targets& targets) const {
   StatementRow row = statement_row(statement, version_, targets.populated);
+  draft.kinds.push_back(statement);
   auto lock = [&](const std::string& schema, const std::string& relation, plans::LockMode mode,
                   bool require) {
     if (relation.empty()) return;

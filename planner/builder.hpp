@@ -38,6 +38,10 @@ struct StepDraft {
   std::vector<std::string> invalidates;
   std::vector<std::string> releases;
   std::vector<size_t> after;  // drafts this one follows (same expansion)
+  // The statement kinds of the step, in order (set by Builder::statement
+  // only): what a later rule may ask of an earlier one's step (rules_privileges:
+  // which step creates or recreates an object).
+  std::vector<Statement> kinds;
 };
 
 // Token spellings, so that every rule writes them the same way.
@@ -181,6 +185,9 @@ void plan_sequences(Builder& builder);
 void plan_functions(Builder& builder);
 // After plan_tables: needs the invalidated tokens.
 void plan_views(Builder& builder);
+// Last: grants and revokes go into the steps that create or recreate their
+// objects (rules_privileges.cpp).
+void plan_privileges(Builder& builder);
 
 // Index changes of one relation (a table or a materialized view), shared by
 // both: `current` is nullptr when the relation is created by the plan.

@@ -327,6 +327,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   detail::plan_tables(builder);
   detail::plan_expand_contract(builder, expand_contract);
   detail::plan_views(builder);
+  detail::plan_privileges(builder);
   flag_emptied_schemas(builder);
   spread_contract_stage(builder.drafts());
 

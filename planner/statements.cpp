@@ -546,6 +546,30 @@ StatementRow statement_row(Statement statement, int version) {
     // (get_object_address_attribute, get_object_address_relobject).
     case Statement::CommentOnTableMember:
       return row({{Target::Relation, LockMode::ShareUpdateExclusive}});
+
+    // -----------------------------------------------------------------------
+    // Privileges: [aclchk] ExecuteGrantStmt -> objectNamesToOids resolves a
+    // relation with RangeVarGetRelid(..., NoLock) and other objects with no
+    // lock; the ACL is a catalog row update (pg_class, pg_attribute, pg_proc,
+    // pg_type, pg_namespace). No relation lock, so no lock_timeout wait;
+    // pg_locks shows only an ACCESS SHARE on the grantee's pg_authid entry.
+    // Checked against: 15.
+    // -----------------------------------------------------------------------
+    // GRANT on an object that exists before the plan (or giving back a
+    // default that was revoked): roles reach what they could not.
+    case Statement::GrantPrivileges:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::AccessWidened});
+    // REVOKE (or REVOKE GRANT OPTION FOR) on an object that exists before the
+    // plan: whoever used the privilege (the application) gets "permission
+    // denied". Not data_loss: nothing is gone that a GRANT does not restore.
+    case Statement::RevokePrivileges:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::AccessNarrowed});
+    // The same on an object the plan creates or creates again, in the step
+    // that creates it: nobody held anything on it before, and no session sees
+    // it with other privileges.
+    case Statement::GrantOnCreated:
+    case Statement::RevokeOnCreated:
+      return row({});
   }
   return row({{Target::Relation, kAccessExclusive}});
 }

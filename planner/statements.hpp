@@ -149,7 +149,12 @@ namespace pgshift::planner {
   X(CommentOnObject, "comment_on_object")                                          \
   X(CommentOnRelation, "comment_on_relation")                                      \
   X(CommentOnIndex, "comment_on_index")                                            \
-  X(CommentOnTableMember, "comment_on_table_member")
+  X(CommentOnTableMember, "comment_on_table_member")                               \
+  /* Privileges */                                                                 \
+  X(GrantPrivileges, "grant_privileges")                                           \
+  X(RevokePrivileges, "revoke_privileges")                                         \
+  X(GrantOnCreated, "grant_on_created")                                            \
+  X(RevokeOnCreated, "revoke_on_created")
 
 enum class Statement {
 #define PGSHIFT_STATEMENT_ENUM(name, text) name,

@@ -163,6 +163,8 @@ const char* hazard_name(Hazard hazard) {
       return "empties_schema";
     case Hazard::AccessWidened:
       return "access_widened";
+    case Hazard::AccessNarrowed:
+      return "access_narrowed";
   }
   return "";
 }

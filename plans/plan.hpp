@@ -109,12 +109,14 @@ enum class Hazard {
   NonTransactional,     // cannot run in a transaction; a failure leaves partial state
   DependentRecreated,   // a view is dropped and recreated around a change
   EmptiesSchema,        // drops every table of a managed schema (often the wrong file)
-  AccessWidened,        // row-level security loosened: rows reach roles the policies kept out
+  AccessWidened,        // row-level security loosened, or a privilege granted on an existing object
+  AccessNarrowed,       // a privilege revoked on an existing object: the application may lose it
 };
-inline constexpr std::array<Hazard, 9> kAllHazards = {
+inline constexpr std::array<Hazard, 10> kAllHazards = {
     Hazard::DataLoss,         Hazard::TableRewrite,     Hazard::AccessExclusiveScan,
     Hazard::Rename,           Hazard::EnumValueRemoval, Hazard::NonTransactional,
-    Hazard::DependentRecreated, Hazard::EmptiesSchema, Hazard::AccessWidened};
+    Hazard::DependentRecreated, Hazard::EmptiesSchema, Hazard::AccessWidened,
+    Hazard::AccessNarrowed};
 const char* hazard_name(Hazard hazard);  // "data_loss", ...
 
 // One relation locked by a step.

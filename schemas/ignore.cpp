@@ -12,7 +12,7 @@ namespace {
 const std::set<std::string> kKinds = {
     "schema", "table",    "view",       "materialized_view", "sequence", "type",
     "function", "index",  "constraint", "trigger",           "column",   "extension",
-    "policy"};
+    "policy", "privileges"};
 
 struct Pattern {
   std::string kind;  // empty: any top-level kind
@@ -64,7 +64,8 @@ std::vector<IgnorePatternError> check_ignore_patterns(const std::vector<std::str
       errors.push_back({text, "unknown object kind \"" + pattern.kind +
                                   "\" in ignore pattern; expected one of schema, table, view, "
                                   "materialized_view, sequence, type, function, index, "
-                                  "constraint, trigger, column, extension, policy"});
+                                  "constraint, trigger, column, extension, policy, "
+                                  "privileges"});
     } else if (pattern.glob.empty()) {
       errors.push_back({text, "empty ignore pattern"});
     }
@@ -117,6 +118,12 @@ void remove_ignored(Database& db, const std::vector<std::string>& patterns) {
         return matcher.matches("index", prefix + index.name, false);
       });
     }
+    // Privileges go with their object, or by `privileges:` patterns of the
+    // object's path ("public.orders", "public.orders.note", "public").
+    erase_if(schema.privileges, [&](const Privileges& entry) {
+      return !privileges_target_exists(schema, entry.object) ||
+             matcher.matches("privileges", privileges_path(entry.object), false);
+    });
   }
   // What the model does not hold goes with its schema, with the relation it
   // belongs to, or by its own name as a top-level object.

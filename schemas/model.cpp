@@ -235,6 +235,49 @@ bool operator==(const ExclusionConstraint& a, const ExclusionConstraint& b) {
                   b.initially_deferred, b.comment);
 }
 
+bool operator==(const Grant& a, const Grant& b) {
+  return std::tie(a.role, a.privileges, a.with_grant_option) ==
+         std::tie(b.role, b.privileges, b.with_grant_option);
+}
+
+bool operator==(const Privileges& a, const Privileges& b) {
+  return std::tie(a.object, a.grants, a.revoked) == std::tie(b.object, b.grants, b.revoked);
+}
+
+std::vector<std::string> privileges_of_kind(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::Table:
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      return {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
+              "MAINTAIN"};
+    case ObjectKind::Column:
+      return {"SELECT", "INSERT", "UPDATE", "REFERENCES"};
+    case ObjectKind::Sequence:
+      return {"SELECT", "UPDATE", "USAGE"};
+    case ObjectKind::Schema:
+      return {"USAGE", "CREATE"};
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      return {"EXECUTE"};
+    case ObjectKind::Enum:
+    case ObjectKind::Domain:
+    case ObjectKind::CompositeType:
+      return {"USAGE"};
+    case ObjectKind::Extension:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
+      return {};
+  }
+  return {};
+}
+
 bool operator==(const RowSecurity& a, const RowSecurity& b) {
   return std::tie(a.enabled, a.forced) == std::tie(b.enabled, b.forced);
 }
@@ -325,9 +368,9 @@ std::string function_signature(const Function& function) {
 
 bool operator==(const Schema& a, const Schema& b) {
   return std::tie(a.name, a.comment, a.tables, a.views, a.materialized_views, a.sequences, a.enums,
-                  a.domains, a.composite_types, a.functions) ==
+                  a.domains, a.composite_types, a.functions, a.privileges) ==
          std::tie(b.name, b.comment, b.tables, b.views, b.materialized_views, b.sequences, b.enums,
-                  b.domains, b.composite_types, b.functions);
+                  b.domains, b.composite_types, b.functions, b.privileges);
 }
 
 bool operator==(const Extension& a, const Extension& b) {
@@ -416,6 +459,70 @@ void remove_planning_hints(Database& db) {
   }
 }
 
+namespace {
+
+int privilege_rank(const std::string& privilege) {
+  int rank = 0;
+  for (const char* name : kPrivilegeOrder) {
+    if (privilege == name) return rank;
+    ++rank;
+  }
+  return rank;
+}
+
+void sort_privileges(std::vector<std::string>& privileges) {
+  std::sort(privileges.begin(), privileges.end(), [](const std::string& a, const std::string& b) {
+    return std::make_pair(privilege_rank(a), a) < std::make_pair(privilege_rank(b), b);
+  });
+  privileges.erase(std::unique(privileges.begin(), privileges.end()), privileges.end());
+}
+
+// One entry per object; per object one grant per role and grant option (a
+// privilege granted with the option is not also listed without it), one
+// revoked entry per role; empty entries go.
+void canonicalize_privileges(std::vector<Privileges>& entries) {
+  std::map<ObjectId, std::pair<std::map<std::string, std::map<std::string, bool>>,
+                               std::map<std::string, std::set<std::string>>>>
+      merged;
+  for (const auto& entry : entries) {
+    auto& [granted, revoked] = merged[entry.object];
+    for (const auto& grant : entry.grants) {
+      for (const auto& privilege : grant.privileges) {
+        bool& option = granted[grant.role][privilege];
+        option = option || grant.with_grant_option;
+      }
+    }
+    for (const auto& grant : entry.revoked) {
+      revoked[grant.role].insert(grant.privileges.begin(), grant.privileges.end());
+    }
+  }
+  entries.clear();
+  for (const auto& [object, sides] : merged) {
+    Privileges entry{object, {}, {}};
+    for (const auto& [role, privileges] : sides.first) {
+      Grant plain{role, {}, false};
+      Grant optioned{role, {}, true};
+      for (const auto& [privilege, option] : privileges) {
+        (option ? optioned : plain).privileges.push_back(privilege);
+      }
+      for (Grant* grant : {&plain, &optioned}) {
+        if (grant->privileges.empty()) continue;
+        sort_privileges(grant->privileges);
+        entry.grants.push_back(std::move(*grant));
+      }
+    }
+    for (const auto& [role, privileges] : sides.second) {
+      if (privileges.empty()) continue;
+      Grant grant{role, {privileges.begin(), privileges.end()}, false};
+      sort_privileges(grant.privileges);
+      entry.revoked.push_back(std::move(grant));
+    }
+    if (!entry.grants.empty() || !entry.revoked.empty()) entries.push_back(std::move(entry));
+  }
+}
+
+}  // namespace
+
 void canonicalize(Database& db) {
   std::sort(db.drop_schemas.begin(), db.drop_schemas.end());
   db.drop_schemas.erase(std::unique(db.drop_schemas.begin(), db.drop_schemas.end()),
@@ -450,6 +557,7 @@ void canonicalize(Database& db) {
                      [](const Function& a, const Function& b) {
                        return function_signature(a) < function_signature(b);
                      });
+    canonicalize_privileges(schema.privileges);
   }
 }
 
@@ -545,6 +653,90 @@ void validate_table(const Database& db, const Schema& schema, const Table& table
 
 }  // namespace
 
+bool privileges_target_exists(const Schema& schema, const ObjectId& id) {
+  switch (id.kind) {
+    case ObjectKind::Schema:
+      return id.name == schema.name;
+    case ObjectKind::Table:
+      return find_named(schema.tables, id.name) != nullptr;
+    case ObjectKind::View:
+      return find_named(schema.views, id.name) != nullptr;
+    case ObjectKind::MaterializedView:
+      return find_named(schema.materialized_views, id.name) != nullptr;
+    case ObjectKind::Sequence:
+      return find_named(schema.sequences, id.name) != nullptr;
+    case ObjectKind::Enum:
+      return find_named(schema.enums, id.name) != nullptr;
+    case ObjectKind::Domain:
+      return find_named(schema.domains, id.name) != nullptr;
+    case ObjectKind::CompositeType:
+      return find_named(schema.composite_types, id.name) != nullptr;
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      return std::any_of(schema.functions.begin(), schema.functions.end(),
+                         [&](const Function& function) {
+                           return function.is_procedure == (id.kind == ObjectKind::Procedure) &&
+                                  function_signature(function) == id.name;
+                         });
+    case ObjectKind::Column: {
+      if (const Table* table = find_named(schema.tables, id.table)) {
+        return find_named(table->columns, id.name) != nullptr;
+      }
+      // A view's columns are its query's: the catalog's check is the server's.
+      return find_named(schema.views, id.table) != nullptr ||
+             find_named(schema.materialized_views, id.table) != nullptr;
+    }
+    case ObjectKind::Extension:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+      return false;
+  }
+  return false;
+}
+
+std::string privileges_path(const ObjectId& id) {
+  if (id.kind == ObjectKind::Schema) return id.name;
+  if (id.kind == ObjectKind::Column) return id.schema + "." + id.table + "." + id.name;
+  if (id.kind == ObjectKind::Function || id.kind == ObjectKind::Procedure) {
+    return id.schema + "." + id.name.substr(0, id.name.find('('));
+  }
+  return id.schema + "." + id.name;
+}
+
+namespace {
+
+void validate_privileges(const Schema& schema, std::vector<ModelProblem>& problems) {
+  for (const auto& entry : schema.privileges) {
+    const std::string what = "privileges of " + describe(entry.object);
+    if (!privileges_target_exists(schema, entry.object)) {
+      problems.push_back({entry.object, what + ": no such object in schema \"" + schema.name +
+                                            "\""});
+      continue;
+    }
+    const auto allowed = privileges_of_kind(entry.object.kind);
+    for (const auto* side : {&entry.grants, &entry.revoked}) {
+      for (const auto& grant : *side) {
+        if (grant.role.empty()) {
+          problems.push_back({entry.object, what + " name an empty role"});
+        }
+        for (const auto& privilege : grant.privileges) {
+          if (std::find(allowed.begin(), allowed.end(), privilege) == allowed.end()) {
+            problems.push_back({entry.object, what + ": " + privilege + " is not a privilege of a " +
+                                                  object_kind_name(entry.object.kind)});
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<ModelProblem> validate(const Database& db) {
   std::vector<ModelProblem> problems;
   report_duplicates(db.extensions, ObjectKind::Extension, "", "", problems);
@@ -571,6 +763,7 @@ std::vector<ModelProblem> validate(const Database& db) {
       }
     }
     for (const auto& table : schema.tables) validate_table(db, schema, table, problems);
+    validate_privileges(schema, problems);
   }
   return problems;
 }

@@ -440,6 +440,45 @@ bool operator==(const Function& a, const Function& b);
 // "name(type, type)" from the input arguments: the identity of a function.
 std::string function_signature(const Function& function);
 
+// Privileges (GRANT / REVOKE) of one object of a schema, kept as their
+// difference from what an untouched object of its kind and owner has: the
+// server's default (acldefault) or what initdb recorded (pg_init_privs, the
+// `public` schema), compared after the server's normalisation (aclexplode),
+// so an owner's implicit rights are never a difference. One collection per
+// schema, keyed by the object a grant applies to (issue 12).
+struct Grant {
+  std::string role;                     // the grantee; kPublicRole for PUBLIC
+  std::vector<std::string> privileges;  // upper case, in kPrivilegeOrder's order
+  bool with_grant_option = false;       // always false in `revoked`
+};
+bool operator==(const Grant& a, const Grant& b);
+
+struct Privileges {
+  // Schema (name: the schema itself), Table, View, MaterializedView, Sequence,
+  // Column (table: its relation), Function or Procedure (name: the
+  // signature), Enum, Domain or CompositeType.
+  ObjectId object;
+  std::vector<Grant> grants;   // given beyond the default, one per role and grant option
+  std::vector<Grant> revoked;  // of the default, taken away, one per role
+};
+bool operator==(const Privileges& a, const Privileges& b);
+
+// Every privilege name, in the order the model keeps them.
+inline constexpr const char* kPrivilegeOrder[] = {
+    "SELECT",  "INSERT", "UPDATE",   "DELETE", "TRUNCATE", "REFERENCES",
+    "TRIGGER", "MAINTAIN", "USAGE", "CREATE", "EXECUTE"};
+// The privileges GRANT accepts on an object of `kind` (MAINTAIN: PostgreSQL
+// 17+), in kPrivilegeOrder's order; empty for a kind that has none.
+std::vector<std::string> privileges_of_kind(ObjectKind kind);
+// Whether the object `id` (a Privileges key) is in `schema`: a column of a
+// view or materialized view is taken to exist when its relation does.
+struct Schema;
+bool privileges_target_exists(const Schema& schema, const ObjectId& id);
+// "schema.name" of the object (or "schema" for the schema itself,
+// "schema.table.column" for a column, "schema.name" of a routine without
+// its arguments): the path ignore patterns match.
+std::string privileges_path(const ObjectId& id);
+
 struct Schema {
   std::string name;
   std::optional<std::string> comment;
@@ -451,6 +490,7 @@ struct Schema {
   std::vector<Domain> domains;
   std::vector<CompositeType> composite_types;
   std::vector<Function> functions;  // functions and procedures, sorted by signature
+  std::vector<Privileges> privileges;  // sorted by object; see Privileges
 };
 bool operator==(const Schema& a, const Schema& b);
 

@@ -81,6 +81,42 @@ void add_objects(const Schema& schema, const std::vector<T>& objects,
   }
 }
 
+// The privileges of a schema's objects as fields of the objects they apply
+// to: "privileges.grants.app_reader: [SELECT]", "privileges.revoked.PUBLIC:
+// [EXECUTE]", a column's under "columns.<name>.privileges...", a privilege
+// held with the grant option as "SELECT WITH GRANT OPTION".
+void add_privileges(const Schema& schema, std::map<ObjectId, FieldMap>& out) {
+  for (const auto& entry : schema.privileges) {
+    ObjectId owner = entry.object;
+    std::string prefix = "privileges.";
+    if (owner.kind == ObjectKind::Column) {
+      prefix = "columns." + owner.name + ".privileges.";
+      const bool view = find_named(schema.views, owner.table) != nullptr;
+      const bool materialized = find_named(schema.materialized_views, owner.table) != nullptr;
+      owner = {view           ? ObjectKind::View
+               : materialized ? ObjectKind::MaterializedView
+                              : ObjectKind::Table,
+               owner.schema, "", owner.table};
+    }
+    FieldMap& fields = out[owner];
+    for (const auto* side : {&entry.grants, &entry.revoked}) {
+      std::map<std::string, std::vector<std::string>> by_role;
+      for (const auto& grant : *side) {
+        for (const auto& privilege : grant.privileges) {
+          by_role[grant.role == kPublicRole ? "PUBLIC" : grant.role].push_back(
+              privilege + (grant.with_grant_option ? " WITH GRANT OPTION" : ""));
+        }
+      }
+      for (const auto& [role, privileges] : by_role) {
+        std::string joined;
+        for (const auto& privilege : privileges) joined += (joined.empty() ? "" : ", ") + privilege;
+        fields[prefix + (side == &entry.grants ? "grants." : "revoked.") + role] =
+            "[" + joined + "]";
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::map<ObjectId, FieldMap> object_fields(const Database& db, const Database* unchanged_in) {
@@ -133,6 +169,7 @@ std::map<ObjectId, FieldMap> object_fields(const Database& db, const Database* u
       out[ObjectId{kind, schema.name, "", function_signature(function)}] = fields_of(
           single, schema.name, function.is_procedure ? "procedures" : "functions", function.name);
     }
+    add_privileges(schema, out);
   }
   return out;
 }

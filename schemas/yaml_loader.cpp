@@ -196,6 +196,9 @@ class Loader {
   void load_materialized_view(const std::string& schema, const Entry& entry, Schema& target);
   void load_routines(const std::string& schema, const Entry& entry, bool procedures,
                      Schema& target);
+  void load_privileges(const std::string& schema, const Entry& entry, Schema& target);
+  std::vector<Grant> load_grants(const Entry& entry, ObjectKind kind, const char* role_key,
+                                 bool revoked);
   void load_routine(const std::string& schema, const std::string& name, const YAML::Node& node,
                     const std::string& path, const YAML::Node& name_node, bool procedure,
                     Schema& target);
@@ -208,6 +211,8 @@ class Loader {
   // (namespace, schema, table for constraints, name) -> first object so named.
   std::map<std::tuple<std::string, std::string, std::string, std::string>, ObjectId> names_;
   std::map<std::string, Diagnostic> schema_comments_;
+  // Where each privileges entry is, for problems validate() finds in it.
+  std::map<ObjectId, Diagnostic> privilege_origins_;
 };
 
 // The fields of one object's mapping, with typed accessors. Reports unknown
@@ -587,7 +592,7 @@ void Loader::load_extension(const Entry& entry) {
 void Loader::load_schema(const Entry& entry) {
   Fields fields(*this, entry.value, entry.path,
                 {"comment", "tables", "views", "materialized_views", "sequences", "enums",
-                 "domains", "composite_types", "functions", "procedures"});
+                 "domains", "composite_types", "functions", "procedures", "privileges"});
   const std::string& name = entry.key;
   origins_.emplace(ObjectId{ObjectKind::Schema, "", "", name}, place(entry.key_node, entry.path));
   if (const Entry* comment = fields.find("comment")) {
@@ -628,6 +633,10 @@ void Loader::load_schema(const Entry& entry) {
     }
   }
 
+  if (const Entry* privileges = fields.find("privileges")) {
+    load_privileges(name, *privileges, loaded);
+  }
+
   Schema& target = schema_named(name);
   if (loaded.comment) target.comment = loaded.comment;
   auto append = [](auto& into, auto& from) {
@@ -642,6 +651,141 @@ void Loader::load_schema(const Entry& entry) {
   append(target.domains, loaded.domains);
   append(target.composite_types, loaded.composite_types);
   append(target.functions, loaded.functions);
+  append(target.privileges, loaded.privileges);
+}
+
+// privileges: a list of entries, each naming one object by its kind's key
+// (`table: orders`, `table: orders` + `column: note`, `function: f(integer)`,
+// `schema: <this schema>`) with `grants` and `revoked`.
+void Loader::load_privileges(const std::string& schema, const Entry& entry, Schema& target) {
+  if (!entry.value.IsSequence()) {
+    error(entry.value, entry.path, "expected a list of privileges entries, found " +
+                                       found(entry.value));
+    return;
+  }
+  static const std::pair<const char*, ObjectKind> kTargets[] = {
+      {"schema", ObjectKind::Schema},
+      {"table", ObjectKind::Table},
+      {"view", ObjectKind::View},
+      {"materialized_view", ObjectKind::MaterializedView},
+      {"sequence", ObjectKind::Sequence},
+      {"function", ObjectKind::Function},
+      {"procedure", ObjectKind::Procedure},
+      {"enum", ObjectKind::Enum},
+      {"domain", ObjectKind::Domain},
+      {"composite_type", ObjectKind::CompositeType}};
+  for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
+    const YAML::Node node = entry.value[item_idx];
+    const std::string path = item_path(entry.path, item_idx);
+    std::vector<const char*> known;
+    for (const auto& target_key : kTargets) known.push_back(target_key.first);
+    for (const char* key : {"column", "grants", "revoked"}) known.push_back(key);
+    Fields fields(*this, node, path, known);
+    std::optional<ObjectId> id;
+    std::vector<const char*> named;
+    for (const auto& [key, kind] : kTargets) {
+      std::string name;
+      fields.string(key, name, false);
+      if (name.empty()) continue;
+      named.push_back(key);
+      id = ObjectId{kind, kind == ObjectKind::Schema ? "" : schema, "", name};
+    }
+    if (named.size() != 1) {
+      error(node, path,
+            named.empty()
+                ? std::string("a privileges entry names its object with one of: schema, table, "
+                              "view, materialized_view, sequence, function, procedure, enum, "
+                              "domain, composite_type")
+                : "a privileges entry names one object; found " + quoted(named[0]) + " and " +
+                      quoted(named[1]));
+      continue;
+    }
+    if (id->kind == ObjectKind::Schema && id->name != schema) {
+      error(fields.find("schema")->value, child_path(path, "schema"),
+            "privileges of schema " + quoted(std::string(id->name)) + " belong under schemas." + id->name +
+                ", not under schema " + quoted(schema));
+      continue;
+    }
+    if (const Entry* column = fields.find("column")) {
+      const bool relation = id->kind == ObjectKind::Table || id->kind == ObjectKind::View ||
+                            id->kind == ObjectKind::MaterializedView;
+      if (!relation) {
+        error(column->key_node, column->path,
+              "column privileges need the column's table, view or materialized_view");
+        continue;
+      }
+      if (auto name = as_string(column->value, column->path)) {
+        id = ObjectId{ObjectKind::Column, schema, id->name, *name};
+      }
+    }
+    Privileges privileges{*id, {}, {}};
+    if (const Entry* grants = fields.find("grants")) {
+      privileges.grants = load_grants(*grants, id->kind, "to", false);
+    }
+    if (const Entry* revoked = fields.find("revoked")) {
+      privileges.revoked = load_grants(*revoked, id->kind, "from", true);
+    }
+    const Diagnostic where = place(node, path);
+    const auto [first, inserted] = privilege_origins_.emplace(*id, where);
+    if (!inserted) {
+      error(node, path,
+            "privileges of " + describe(*id) + " are listed more than once; first at " +
+                location(first->second));
+      continue;
+    }
+    target.privileges.push_back(std::move(privileges));
+  }
+}
+
+std::vector<Grant> Loader::load_grants(const Entry& entry, ObjectKind kind, const char* role_key,
+                                       bool revoked) {
+  std::vector<Grant> grants;
+  if (!entry.value.IsSequence()) {
+    error(entry.value, entry.path,
+          std::string("expected a list of {") + role_key + ": role, privileges: [...]}, found " +
+              found(entry.value));
+    return grants;
+  }
+  const auto allowed = privileges_of_kind(kind);
+  for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
+    const YAML::Node node = entry.value[item_idx];
+    const std::string path = item_path(entry.path, item_idx);
+    std::vector<const char*> known = {role_key, "privileges"};
+    if (!revoked) known.push_back("with_grant_option");
+    Fields fields(*this, node, path, known);
+    Grant grant;
+    fields.string(role_key, grant.role, true);
+    std::string lowered = grant.role;
+    for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lowered == "public") grant.role = kPublicRole;
+    fields.boolean("with_grant_option", grant.with_grant_option);
+    const Entry* list = fields.require("privileges");
+    if (list == nullptr) continue;
+    if (!list->value.IsSequence() || list->value.size() == 0) {
+      error(list->value, list->path, "expected a non-empty list of privileges, found " +
+                                         found(list->value));
+      continue;
+    }
+    for (size_t privilege_idx = 0; privilege_idx < list->value.size(); ++privilege_idx) {
+      const std::string privilege_path = item_path(list->path, privilege_idx);
+      auto name = as_string(list->value[privilege_idx], privilege_path);
+      if (!name) continue;
+      std::string upper = *name;
+      for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (std::find(allowed.begin(), allowed.end(), upper) == allowed.end()) {
+        std::string expected;
+        for (const auto& one : allowed) expected += (expected.empty() ? "" : ", ") + one;
+        error(list->value[privilege_idx], privilege_path,
+              quoted(std::string(*name)) + " is not a privilege of a " + object_kind_name(kind) +
+                  "; expected one of: " + expected +
+                  (upper == "ALL" ? " (ALL is not accepted: list them)" : ""));
+        continue;
+      }
+      grant.privileges.push_back(upper);
+    }
+    if (!grant.role.empty() && !grant.privileges.empty()) grants.push_back(std::move(grant));
+  }
+  return grants;
 }
 
 Table Loader::load_table(const std::string& schema, const Entry& entry) {
@@ -1464,6 +1608,12 @@ Database Loader::finish() {
   if (diagnostics_.empty()) {
     for (const auto& problem : validate(db_)) {
       auto origin = origins_.find(problem.object);
+      if (problem.message.rfind("privileges of ", 0) == 0) {
+        if (const auto at = privilege_origins_.find(problem.object);
+            at != privilege_origins_.end()) {
+          origin = at;
+        }
+      }
       if (origin == origins_.end()) {
         origin =
             origins_.find({ObjectKind::Table, problem.object.schema, "", problem.object.table});

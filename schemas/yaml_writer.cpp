@@ -661,6 +661,75 @@ Node routines_node(const std::vector<Function>& functions, bool procedures) {
   return node;
 }
 
+// The key naming the object of a privileges entry: `table: orders`,
+// `table: orders` + `column: note`, `function: add(integer, integer)`.
+const char* privileges_key(const Schema& schema, const ObjectId& id) {
+  switch (id.kind) {
+    case ObjectKind::Schema:
+      return "schema";
+    case ObjectKind::Table:
+      return "table";
+    case ObjectKind::View:
+      return "view";
+    case ObjectKind::MaterializedView:
+      return "materialized_view";
+    case ObjectKind::Sequence:
+      return "sequence";
+    case ObjectKind::Function:
+      return "function";
+    case ObjectKind::Procedure:
+      return "procedure";
+    case ObjectKind::Enum:
+      return "enum";
+    case ObjectKind::Domain:
+      return "domain";
+    case ObjectKind::CompositeType:
+      return "composite_type";
+    case ObjectKind::Column:
+      if (find_named(schema.views, id.table) != nullptr) return "view";
+      if (find_named(schema.materialized_views, id.table) != nullptr) return "materialized_view";
+      return "table";
+    case ObjectKind::Extension:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+      break;
+  }
+  return "table";
+}
+
+Node grants_node(const std::vector<Grant>& grants, const char* role_key) {
+  Node list{Node::Kind::Sequence};
+  list.block = true;
+  for (const auto& grant : grants) {
+    Node entry = mapping();
+    entry.add(role_key, grant.role == kPublicRole ? "PUBLIC" : grant.role);
+    entry.add("privileges", sequence(grant.privileges));
+    entry.add_if("with_grant_option", grant.with_grant_option);
+    list.items.push_back(entry);
+  }
+  return list;
+}
+
+Node privileges_node(const Schema& schema) {
+  Node list{Node::Kind::Sequence};
+  list.block = true;
+  for (const auto& entry : schema.privileges) {
+    Node item = mapping(true);
+    item.add(privileges_key(schema, entry.object),
+             entry.object.kind == ObjectKind::Column ? entry.object.table : entry.object.name);
+    if (entry.object.kind == ObjectKind::Column) item.add("column", entry.object.name);
+    item.add_nonempty("grants", grants_node(entry.grants, "to"));
+    item.add_nonempty("revoked", grants_node(entry.revoked, "from"));
+    list.items.push_back(item);
+  }
+  return list;
+}
+
 Node schema_node(const Schema& schema) {
   Node node = mapping(true);
   node.add_if("comment", schema.comment);
@@ -693,6 +762,7 @@ Node schema_node(const Schema& schema) {
   node.add_nonempty("composite_types", composites);
   node.add_nonempty("functions", routines_node(schema.functions, false));
   node.add_nonempty("procedures", routines_node(schema.functions, true));
+  node.add_nonempty("privileges", privileges_node(schema));
   return node;
 }
 

@@ -85,6 +85,16 @@ constexpr const char* kEveryKindSql = R"sql(
       "Guest" text_pattern_ops WITH =)
   ) WITH (fillfactor = 70, autovacuum_enabled = false, toast.autovacuum_enabled = false);
   COMMENT ON CONSTRAINT bookings_no_overlap ON shop.bookings IS 'one booking at a time';
+  GRANT USAGE ON SCHEMA shop TO PUBLIC;
+  GRANT SELECT, INSERT ON shop.customers TO PUBLIC;
+  GRANT UPDATE (name) ON shop.customers TO PUBLIC;
+  GRANT SELECT ON shop.big_customers, shop.note_counts TO PUBLIC;
+  GRANT USAGE ON SEQUENCE shop.invoice_no TO PUBLIC;
+  REVOKE EXECUTE ON FUNCTION shop.add_tax(numeric, numeric) FROM PUBLIC;
+  REVOKE EXECUTE ON PROCEDURE shop.purge(bigint) FROM PUBLIC;
+  REVOKE USAGE ON TYPE shop.order_status, shop.money_amount FROM PUBLIC;
+  REVOKE USAGE ON DOMAIN shop.positive FROM PUBLIC;
+  REVOKE ALL ON shop.notes FROM CURRENT_USER;
   CREATE FUNCTION shop.multi_line(n integer) RETURNS integer LANGUAGE plpgsql AS $$
   BEGIN
     RETURN n + 1;  

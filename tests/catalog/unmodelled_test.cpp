@@ -31,7 +31,7 @@ constexpr const char* kUnmodelledSql = R"sql(
   ALTER TABLE odd.t ENABLE ROW LEVEL SECURITY;
   ALTER TABLE odd.t FORCE ROW LEVEL SECURITY;
   CREATE POLICY t_read ON odd.t FOR SELECT USING (true);
-  -- privileges
+  -- privileges (modelled: not reported)
   GRANT SELECT ON odd.t TO PUBLIC;
   GRANT UPDATE (body) ON odd.t TO PUBLIC;
   REVOKE EXECUTE ON FUNCTION odd.int_eq(int, int) FROM PUBLIC;
@@ -87,6 +87,10 @@ constexpr const char* kUnmodelledSql = R"sql(
   CREATE CAST (odd.e AS int) WITH INOUT;
   CREATE FUNCTION odd.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$;
   CREATE EVENT TRIGGER odd_ddl ON ddl_command_end EXECUTE FUNCTION odd.on_ddl();
+  -- privileges of objects the model does not hold
+  GRANT SELECT ON odd.ft TO PUBLIC;
+  REVOKE EXECUTE ON FUNCTION odd.total(int) FROM PUBLIC;
+  REVOKE USAGE ON TYPE odd.floatrange FROM PUBLIC;
 )sql";
 
 // What the fixture holds from a given release on.
@@ -112,11 +116,9 @@ using Entry = std::tuple<std::string, std::string, std::string>;  // kind, relat
 
 std::set<Entry> expected_entries(int version) {
   std::set<Entry> entries = {
-      {"privileges", "t", ""},
-      {"column privileges", "t", "body"},
-      {"routine privileges", "", "int_eq(integer, integer)"},
-      {"privileges", "", ""},  // of schema odd
-      {"type privileges", "", "e"},
+      {"privileges", "ft", ""},
+      {"routine privileges", "", "total(integer)"},
+      {"type privileges", "", "floatrange"},
       {"default privileges", "", ""},
       {"column settings", "t", "body"},
       {"column settings", "t", "n"},
@@ -206,6 +208,15 @@ TEST_CASE("every object kind the model does not hold is reported by kind and nam
     }
     return std::string("<none>");
   };
+  // Privileges of modelled objects are modelled: in the schema, not in the list.
+  const schemas::Schema* odd = schemas::find_schema(model, "odd");
+  REQUIRE(odd != nullptr);
+  std::set<std::string> privileges;
+  for (const auto& entry : odd->privileges) privileges.insert(schemas::describe(entry.object));
+  CHECK(privileges == std::set<std::string>{"schema \"odd\"", "table \"odd.t\"",
+                                            "column \"body\" of table \"odd.t\"",
+                                            "function \"odd.int_eq(integer, integer)\"",
+                                            "enum \"odd.e\""});
   // Row-level security is modelled: in the table, not in the list.
   const schemas::Table* t = schemas::find_table(model, "odd", "t");
   REQUIRE(t != nullptr);
@@ -237,18 +248,27 @@ TEST_CASE("every object kind the model does not hold is reported by kind and nam
         "SET search_path=pg_catalog, PARALLEL SAFE, COST 5");
 }
 
-TEST_CASE("the public schema's initdb privileges are not reported, changed ones are",
+TEST_CASE("the public schema's initdb privileges are no difference, changed ones are modelled",
           "[catalog][db]") {
   testing::TestDatabase db;
   db.exec("CREATE TABLE public.t (id int)");
   auto conn = connect(db.url());
   ReadOptions options;
   options.include_schemas = {"public"};
-  CHECK(read_catalog(*conn, options).facts.unmodelled.empty());
+  const auto untouched = read_catalog(*conn, options);
+  CHECK(untouched.facts.unmodelled.empty());
+  CHECK(untouched.schemas.at(0).privileges.empty());
   db.exec("REVOKE ALL ON SCHEMA public FROM PUBLIC");
-  const auto unmodelled = read_catalog(*conn, options).facts.unmodelled;
-  REQUIRE(unmodelled.size() == 1);
-  CHECK(schemas::describe(unmodelled[0]).rfind("privileges of schema \"public\"", 0) == 0);
+  const auto revoked = read_catalog(*conn, options);
+  CHECK(revoked.facts.unmodelled.empty());
+  const auto& privileges = revoked.schemas.at(0).privileges;
+  REQUIRE(privileges.size() == 1);
+  CHECK(privileges[0].object == schemas::ObjectId{schemas::ObjectKind::Schema, "", "", "public"});
+  CHECK(privileges[0].grants.empty());
+  REQUIRE(privileges[0].revoked.size() == 1);
+  CHECK(privileges[0].revoked[0].role == schemas::kPublicRole);
+  // USAGE from PostgreSQL 15 on; USAGE and CREATE before.
+  CHECK(privileges[0].revoked[0].privileges.at(0) == "USAGE");
 }
 
 TEST_CASE("grants that give back exactly the owner's default are not reported", "[catalog][db]") {
@@ -257,7 +277,9 @@ TEST_CASE("grants that give back exactly the owner's default are not reported", 
       "CREATE SCHEMA odd; CREATE TABLE odd.t (id int);"
       "GRANT SELECT ON odd.t TO PUBLIC; REVOKE SELECT ON odd.t FROM PUBLIC");
   CHECK(db.scalar("SELECT relacl IS NOT NULL FROM pg_class WHERE oid = 'odd.t'::regclass") == "t");
-  CHECK(read_odd(db).facts.unmodelled.empty());
+  const auto model = read_odd(db);
+  CHECK(model.facts.unmodelled.empty());
+  CHECK(model.schemas.at(0).privileges.empty());
 }
 
 TEST_CASE("objects of a table the read excludes are not reported", "[catalog][db]") {
@@ -268,9 +290,20 @@ TEST_CASE("objects of a table the read excludes are not reported", "[catalog][db
   ReadOptions options;
   options.include_schemas = {"odd"};
   options.exclude_tables = {"odd.u"};
-  const auto unmodelled = read_catalog(*conn, options).facts.unmodelled;
-  REQUIRE(unmodelled.size() == 1);
-  CHECK(unmodelled[0].relation == "t");
+  db.exec("CREATE SEQUENCE odd.s; GRANT USAGE ON odd.s TO PUBLIC;"
+          "CREATE TABLE odd.w (id int GENERATED ALWAYS AS IDENTITY);"
+          "GRANT USAGE ON SEQUENCE odd.w_id_seq TO PUBLIC");
+  const auto model = read_catalog(*conn, options);
+  // odd.t's privileges are modelled, odd.u's excluded with it; an identity
+  // column's sequence is not a model object: its privileges are reported.
+  REQUIRE(model.facts.unmodelled.size() == 1);
+  CHECK(model.facts.unmodelled[0].kind == "privileges");
+  CHECK(model.facts.unmodelled[0].relation == "w_id_seq");
+  std::set<std::string> privileges;
+  for (const auto& entry : model.schemas.at(0).privileges) {
+    privileges.insert(schemas::describe(entry.object));
+  }
+  CHECK(privileges == std::set<std::string>{"table \"odd.t\"", "sequence \"odd.s\""});
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // object's (views over changed columns, defaults calling changed functions,
 // columns of changed domains and types, partitions of changed parents,
 // foreign keys to changed keys), and on random pairs of schemas.
+#include <algorithm>
 #include <rapidcheck.h>
 
 #include <catch2/catch.hpp>
@@ -279,6 +280,14 @@ TEST_CASE("every-kind changes built alone give the model building everything giv
          billing.tables.push_back(notes);
          auto& views = schema_named(db, "public").views;
          views.erase(views.begin());
+         // The dropped view's privileges go with it.
+         auto& privileges = schema_named(db, "public").privileges;
+         privileges.erase(std::remove_if(privileges.begin(), privileges.end(),
+                                         [&](const schemas::Privileges& entry) {
+                                           return !schemas::privileges_target_exists(
+                                               schema_named(db, "public"), entry.object);
+                                         }),
+                          privileges.end());
        }},
   };
   for (const auto& [what, change] : changes) {

@@ -24,11 +24,11 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// A table pgshift models, with a rule and a grant it does not.
+// A table pgshift models, with a rule and a publication membership it does not.
 constexpr const char* kUnmodelledSql =
     "CREATE TABLE t (id int PRIMARY KEY, owner text);"
     "CREATE RULE t_keep AS ON DELETE TO t DO INSTEAD NOTHING;"
-    "GRANT SELECT ON t TO PUBLIC";
+    "CREATE PUBLICATION t_pub FOR TABLE t";
 
 constexpr const char* kTableYaml = R"yaml(
 schemas:
@@ -53,7 +53,8 @@ TEST_CASE("inspect warns on stderr about each object it cannot write, and exits 
   CHECK(result.exit_code == 0);
   CHECK(contains(result.output, std::string("pgshift inspect: warning: ") + kRuleText +
                                     " is not modelled by pgshift and is not in the YAML"));
-  CHECK(contains(result.output, "pgshift inspect: warning: privileges on \"public.t\" ("));
+  CHECK(contains(result.output,
+                 "pgshift inspect: warning: publication membership \"t_pub\" on \"public.t\""));
   const std::string yaml = dir.read("s.yaml");
   CHECK(contains(yaml, "owner"));
   CHECK_FALSE(contains(yaml, "t_keep"));
@@ -129,7 +130,7 @@ TEST_CASE("drift lists unmodelled objects as warnings and with --strict they are
   CHECK(contains(strict.output, std::string("refused: the database has ") +
                                     "rule \\\"t_keep\\\" on \\\"public.t\\\""));
 
-  db.exec("DROP RULE t_keep ON t; REVOKE SELECT ON t FROM PUBLIC");
+  db.exec("DROP RULE t_keep ON t; DROP PUBLICATION t_pub");
   const auto clean = run_pgshift({"drift", "--db", db.url(), "--schema", yaml, "--strict"});
   INFO(clean.output);
   CHECK(clean.exit_code == 0);

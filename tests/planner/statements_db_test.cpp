@@ -434,6 +434,14 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               {{Target::Index, {"t.a_v_idx"}}}};
     case Statement::CommentOnTableMember:
       return {"", "COMMENT ON COLUMN t.a.v IS 'a column'", on_a()};
+    // No relation lock: t.a is named by the statement and must hold none
+    // stronger than ACCESS SHARE (compare() checks undeclared relations).
+    case Statement::GrantPrivileges:
+    case Statement::GrantOnCreated:
+      return {"", "GRANT SELECT, UPDATE (v) ON t.a TO PUBLIC", {}};
+    case Statement::RevokePrivileges:
+    case Statement::RevokeOnCreated:
+      return {"GRANT SELECT ON t.a TO PUBLIC", "REVOKE SELECT ON t.a FROM PUBLIC", {}};
   }
   return {};
 }

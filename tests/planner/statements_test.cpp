@@ -153,6 +153,10 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::CommentOnRelation:
     case Statement::CommentOnIndex:
     case Statement::CommentOnTableMember:
+    case Statement::GrantPrivileges:
+    case Statement::RevokePrivileges:  // a GRANT restores what it takes
+    case Statement::GrantOnCreated:
+    case Statement::RevokeOnCreated:
       return false;
   }
   return true;

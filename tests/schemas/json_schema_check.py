@@ -35,6 +35,13 @@ INVALID = {
     "a routine with both body and sql_body": (
         "schemas:\n  public:\n    functions:\n      f:\n        returns: int\n"
         "        body: SELECT 1\n        sql_body: RETURN 1\n"),
+    "a privilege that does not exist": (
+        "schemas:\n  public:\n    privileges:\n"
+        "      - { table: t, grants: [{ to: app, privileges: [READ] }] }\n"),
+    "a revoke with a grant option": (
+        "schemas:\n  public:\n    privileges:\n"
+        "      - { table: t, revoked: [{ from: app, privileges: [SELECT], "
+        "with_grant_option: true }] }\n"),
     "a routine with no body": (
         "schemas:\n  public:\n    functions:\n      f: { returns: int }\n"),
 }

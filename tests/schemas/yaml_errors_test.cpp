@@ -515,3 +515,68 @@ TEST_CASE("a policy's command, kind, roles and expressions are checked at their 
         "        row_security: { enabled: yes }\n"
         "                                 ^");
 }
+
+TEST_CASE("privileges entries are checked at their place: the object, its kind's privileges",
+          "[schemas]") {
+  const std::string head = "schemas:\n  public:\n    tables:\n      t: { columns: { id: int } }\n"
+                           "    privileges:\n";
+  // EXECUTE is no privilege of a table: the list of its kind's.
+  CHECK(errors_of(head + "      - { table: t, grants: [{ to: app, privileges: [EXECUTE] }] }\n") ==
+        "f.yaml:6:54: schemas.public.privileges[0].grants[0].privileges[0]: \"EXECUTE\" is not a "
+        "privilege of a table; expected one of: SELECT, INSERT, UPDATE, DELETE, TRUNCATE, "
+        "REFERENCES, TRIGGER, MAINTAIN\n"
+        "      - { table: t, grants: [{ to: app, privileges: [EXECUTE] }] }\n"
+        "                                                     ^");
+  // ALL is refused with why.
+  CHECK(errors_of(head + "      - { table: t, revoked: [{ from: PUBLIC, privileges: [ALL] }] }\n")
+            .find("(ALL is not accepted: list them)") != std::string::npos);
+  // An object the schema does not define, at the entry.
+  CHECK(errors_of(head + "      - { view: t, grants: [{ to: app, privileges: [SELECT] }] }\n") ==
+        "f.yaml:6:9: schemas.public.privileges[0]: privileges of view \"public.t\": no such "
+        "object in schema \"public\"\n"
+        "      - { view: t, grants: [{ to: app, privileges: [SELECT] }] }\n"
+        "        ^");
+  CHECK(errors_of(head + "      - { table: t, column: nope, grants: [{ to: a, privileges: "
+                         "[SELECT] }] }\n")
+            .find("privileges of column \"nope\" of table \"public.t\": no such object") !=
+        std::string::npos);
+  // One object per entry, and none is an error too.
+  CHECK(errors_of(head + "      - { table: t, sequence: t }\n")
+            .find("a privileges entry names one object; found \"table\" and \"sequence\"") !=
+        std::string::npos);
+  CHECK(errors_of(head + "      - { grants: [] }\n").find("names its object with one of") !=
+        std::string::npos);
+  // The schema itself under its own name only; with_grant_option only in grants.
+  CHECK(errors_of(head + "      - { schema: other }\n")
+            .find("privileges of schema \"other\" belong under schemas.other") !=
+        std::string::npos);
+  CHECK(errors_of(head + "      - { table: t, revoked: [{ from: a, privileges: [SELECT], "
+                         "with_grant_option: true }] }\n")
+            .find("unknown key \"with_grant_option\"") != std::string::npos);
+  // Listed twice.
+  CHECK(errors_of(head + "      - { table: t }\n      - { table: t }\n")
+            .find("privileges of table \"public.t\" are listed more than once; first at f.yaml:6:9") !=
+        std::string::npos);
+}
+
+TEST_CASE("privileges load in any case, merged and sorted, and PUBLIC in any case",
+          "[schemas]") {
+  const Database db = load_yaml_string(
+      "schemas:\n  public:\n    functions:\n      f: { args: [integer], returns: integer, body: "
+      "SELECT 1 }\n    tables:\n      t: { columns: { id: int } }\n    privileges:\n"
+      "      - { function: f(integer), revoked: [{ from: public, privileges: [execute] }] }\n"
+      "      - { table: t, grants: [{ to: b, privileges: [update, SELECT] }, "
+      "{ to: a, privileges: [SELECT], with_grant_option: true }, "
+      "{ to: a, privileges: [SELECT, INSERT] }] }\n",
+      "f.yaml");
+  const auto& privileges = db.schemas.at(0).privileges;
+  REQUIRE(privileges.size() == 2);
+  CHECK(privileges[0].object == ObjectId{ObjectKind::Table, "public", "", "t"});
+  REQUIRE(privileges[0].grants.size() == 3);
+  CHECK(privileges[0].grants[0] == Grant{"a", {"INSERT"}, false});
+  CHECK(privileges[0].grants[1] == Grant{"a", {"SELECT"}, true});
+  CHECK(privileges[0].grants[2] == Grant{"b", {"SELECT", "UPDATE"}, false});
+  CHECK(privileges[1].object == ObjectId{ObjectKind::Function, "public", "", "f(integer)"});
+  REQUIRE(privileges[1].revoked.size() == 1);
+  CHECK(privileges[1].revoked[0] == Grant{kPublicRole, {"EXECUTE"}, false});
+}

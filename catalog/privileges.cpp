@@ -1,0 +1,108 @@
+#include "catalog/privileges.hpp"
+
+#include "catalog/connection.hpp"
+
+namespace pgshift::catalog {
+
+namespace {
+
+// Every object of the schemas read that the model holds and whose ACL is set
+// (a NULL ACL is the default), with the ACL it would have untouched: what
+// initdb recorded (pg_init_privs: the `public` schema), else the owner's
+// default for its kind (acldefault; a column's is empty, which aclexplode
+// refuses: NULLIF makes it no rows). Both ACLs are
+// exploded (aclexplode) and compared by grantee and privilege, so an owner's
+// implicit rights and the grantor never make a difference; a privilege held
+// with the grant option by any grantor counts as held with it. Extension
+// members are left out, as the reader leaves them out.
+constexpr const char* kPrivilegesQuery = R"SQL(
+WITH objects AS (
+  SELECT 'pg_class'::regclass AS classid, c.oid, 0 AS subid, n.nspname,
+    CASE c.relkind WHEN 'p' THEN 'r' ELSE c.relkind::text END AS kind,
+    '' AS relation, c.relname::text AS name, c.relacl AS acl,
+    acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS def
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relacl IS NOT NULL
+    AND n.nspname = ANY($1::text[])
+    AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
+      AND e.objid = c.oid AND e.deptype = 'e')
+  UNION ALL
+  SELECT 'pg_class'::regclass, c.oid, a.attnum, n.nspname, 'c', c.relname::text,
+    a.attname::text, a.attacl, '{}'::aclitem[]
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE cardinality(a.attacl) > 0 AND a.attnum > 0 AND NOT a.attisdropped
+    AND c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[])
+    AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
+      AND e.objid = c.oid AND e.deptype = 'e')
+  UNION ALL
+  SELECT 'pg_proc'::regclass, p.oid, 0, n.nspname, p.prokind::text, '', p.proname::text,
+    p.proacl, acldefault('f', p.proowner)
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE p.prokind IN ('f', 'p') AND p.proacl IS NOT NULL AND n.nspname = ANY($1::text[])
+    AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass
+      AND e.objid = p.oid AND e.deptype = 'e')
+  UNION ALL
+  SELECT 'pg_type'::regclass, t.oid, 0, n.nspname,
+    CASE t.typtype WHEN 'c' THEN 'C' ELSE t.typtype::text END, '', t.typname::text,
+    t.typacl, acldefault('T', t.typowner)
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+  WHERE t.typacl IS NOT NULL AND n.nspname = ANY($1::text[])
+    AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND
+      (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
+    AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_type'::regclass
+      AND e.objid = t.oid AND e.deptype = 'e')
+  UNION ALL
+  SELECT 'pg_namespace'::regclass, n.oid, 0, n.nspname, 'n', '', n.nspname::text, n.nspacl,
+    acldefault('n', n.nspowner)
+  FROM pg_namespace n WHERE n.nspacl IS NOT NULL AND n.nspname = ANY($1::text[])
+), acls AS (
+  SELECT o.kind, o.nspname, o.relation, o.name, o.oid, o.acl,
+    COALESCE((SELECT ip.initprivs FROM pg_init_privs ip WHERE ip.classoid = o.classid
+      AND ip.objoid = o.oid AND ip.objsubid = o.subid), o.def) AS base
+  FROM objects o
+), held AS (
+  SELECT a.kind, a.nspname, a.relation, a.name, a.oid, x.grantee, x.privilege_type,
+    bool_or(x.is_grantable) AS grantable, false AS base
+  FROM acls a CROSS JOIN LATERAL aclexplode(NULLIF(a.acl, '{}')) x
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
+  UNION ALL
+  SELECT a.kind, a.nspname, a.relation, a.name, a.oid, x.grantee, x.privilege_type,
+    bool_or(x.is_grantable), true
+  FROM acls a CROSS JOIN LATERAL aclexplode(NULLIF(a.base, '{}')) x
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
+), compared AS (
+  SELECT kind, nspname, relation, name, oid, grantee, privilege_type,
+    bool_or(grantable) FILTER (WHERE NOT base) AS now,
+    bool_or(grantable) FILTER (WHERE base) AS untouched
+  FROM held GROUP BY 1, 2, 3, 4, 5, 6, 7
+)
+SELECT kind, nspname, relation, name, oid, now IS NOT NULL AS granted,
+  CASE WHEN grantee = 0 THEN 'public' ELSE pg_get_userbyid(grantee)::text END,
+  privilege_type, COALESCE(now, false)
+FROM compared
+WHERE now IS NULL OR untouched IS NULL OR (now AND NOT untouched)
+)SQL";
+
+}  // namespace
+
+std::vector<PrivilegeRow> read_privilege_rows(pqxx::transaction_base& tx,
+                                              const std::string& schemas_literal) {
+  std::vector<PrivilegeRow> rows;
+  for (const auto& row : tx.exec_params(kPrivilegesQuery, schemas_literal)) {
+    PrivilegeRow read;
+    read.kind = row[0].as<std::string>().at(0);
+    read.schema = row[1].as<std::string>();
+    read.relation = row[2].as<std::string>();
+    read.name = row[3].as<std::string>();
+    read.oid = row[4].as<unsigned int>();
+    read.granted = row[5].as<bool>();
+    read.role = row[6].as<std::string>();
+    read.privilege = row[7].as<std::string>();
+    read.grantable = row[8].as<bool>();
+    rows.push_back(std::move(read));
+  }
+  return rows;
+}
+
+}  // namespace pgshift::catalog

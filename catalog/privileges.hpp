@@ -1,0 +1,34 @@
+// Privileges of the objects of the managed schemas, as their difference from
+// what an untouched object has (schemas::Privileges): one set-based query in
+// the reader's snapshot (catalog/reader.cpp calls it).
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <string>
+#include <vector>
+
+namespace pgshift::catalog {
+
+// One privilege of one object that differs from the object's default: given
+// beyond it (`granted`) or taken away from it.
+struct PrivilegeRow {
+  // 'n' schema, 'r' table (or partitioned table), 'v' view, 'm' materialized
+  // view, 'S' sequence, 'c' column, 'f' function, 'p' procedure, 'e' enum,
+  // 'd' domain, 'C' composite type.
+  char kind = 'r';
+  std::string schema;
+  std::string relation;  // a column's relation, else ""
+  std::string name;      // the object's name (a column's, the schema's own)
+  unsigned int oid = 0;  // a routine's oid: the reader names it by its signature
+  bool granted = true;
+  std::string role;  // the grantee; "public" for PUBLIC
+  std::string privilege;
+  bool grantable = false;
+};
+
+// Throws pqxx errors (the reader turns them into ReadError).
+std::vector<PrivilegeRow> read_privilege_rows(pqxx::transaction_base& tx,
+                                              const std::string& schemas_literal);
+
+}  // namespace pgshift::catalog

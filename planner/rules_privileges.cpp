@@ -1,0 +1,379 @@
+// Privileges (GRANT / REVOKE) of the objects of the managed schemas.
+//
+// The model keeps each object's privileges as their difference from the
+// default of an untouched object (schemas::Privileges), so the plan compares
+// that difference on both sides, privilege by privilege:
+//   - on an object the plan creates, or drops and creates again (a view
+//     around a column type change, a routine whose result changes, an enum
+//     replaced), the object starts from its default: every desired grant and
+//     revoke goes into the very step that creates it (GrantOnCreated /
+//     RevokeOnCreated, no hazard), so no session ever sees it with other
+//     privileges (a function meant to be revoked from PUBLIC is never
+//     callable by everyone, a recreated view never lacks its grants);
+//   - on an object that exists and stays, a step after it of GRANTs
+//     (GrantPrivileges: access_widened) and REVOKEs (RevokePrivileges:
+//     access_narrowed), a renamed table or column keeping its own;
+//   - an object the plan drops needs no revoke.
+// A role a desired grant names must exist on the server (pgshift creates no
+// roles): refused by name.
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "planner/rules.hpp"
+#include "planner/sql_text.hpp"
+#include "plans/sql_text.hpp"
+
+namespace pgshift::planner::detail {
+
+using plans::Phase;
+using plans::quote_ident;
+using plans::quote_qualified;
+using schemas::ObjectId;
+using schemas::ObjectKind;
+using schemas::Privileges;
+
+namespace {
+
+// (role, privilege) -> with grant option.
+using Held = std::map<std::pair<std::string, std::string>, bool>;
+
+struct Flat {
+  Held grants;
+  std::set<std::pair<std::string, std::string>> revoked;
+};
+
+Flat flatten(const Privileges* entry) {
+  Flat flat;
+  if (entry == nullptr) return flat;
+  for (const auto& grant : entry->grants) {
+    for (const auto& privilege : grant.privileges) {
+      bool& option = flat.grants[{grant.role, privilege}];
+      option = option || grant.with_grant_option;
+    }
+  }
+  for (const auto& grant : entry->revoked) {
+    for (const auto& privilege : grant.privileges) flat.revoked.insert({grant.role, privilege});
+  }
+  return flat;
+}
+
+const Privileges* find_entry(const schemas::Schema* schema, const ObjectId& id) {
+  if (schema == nullptr) return nullptr;
+  for (const auto& entry : schema->privileges) {
+    if (entry.object == id) return &entry;
+  }
+  return nullptr;
+}
+
+std::string role_sql(const std::string& role) {
+  return role == schemas::kPublicRole ? "PUBLIC" : quote_ident(role);
+}
+
+// What GRANT ... ON names: "TABLE s.t", "FUNCTION s.f(integer)", "SCHEMA s".
+std::string object_sql(const schemas::Schema& schema, const ObjectId& id) {
+  switch (id.kind) {
+    case ObjectKind::Schema:
+      return "SCHEMA " + quote_ident(id.name);
+    case ObjectKind::Column:
+      return "TABLE " + quote_qualified(id.schema, id.table);
+    case ObjectKind::Table:
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      return "TABLE " + quote_qualified(id.schema, id.name);
+    case ObjectKind::Sequence:
+      return "SEQUENCE " + quote_qualified(id.schema, id.name);
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      for (const auto& function : schema.functions) {
+        if (schemas::function_signature(function) == id.name) {
+          return std::string(function.is_procedure ? "PROCEDURE " : "FUNCTION ") +
+                 function_target(schema.name, function);
+        }
+      }
+      return "FUNCTION " + quote_qualified(id.schema, id.name);
+    case ObjectKind::Domain:
+      return "DOMAIN " + quote_qualified(id.schema, id.name);
+    case ObjectKind::Enum:
+    case ObjectKind::CompositeType:
+      return "TYPE " + quote_qualified(id.schema, id.name);
+    case ObjectKind::Extension:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+      break;
+  }
+  return quote_qualified(id.schema, id.name);
+}
+
+// The token a step on the object must follow.
+std::string object_token(const ObjectId& id) {
+  switch (id.kind) {
+    case ObjectKind::Schema:
+      return "schema:" + id.name;
+    case ObjectKind::Column:
+      return column_token(id.schema, id.table, id.name);
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      return "view:" + id.schema + "." + id.name;
+    case ObjectKind::Sequence:
+      return "seq:" + id.schema + "." + id.name;
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      return "func:" + id.schema + "." + id.name.substr(0, id.name.find('('));
+    case ObjectKind::Enum:
+    case ObjectKind::Domain:
+    case ObjectKind::CompositeType:
+      return type_token_of(id.schema, id.name);
+    case ObjectKind::Table:
+    case ObjectKind::Extension:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+      break;
+  }
+  return table_token(id.schema, id.kind == ObjectKind::Column ? id.table : id.name);
+}
+
+// The object a step creates: a column's relation.
+ObjectId created_with(const ObjectId& id) {
+  if (id.kind != ObjectKind::Column) return id;
+  return {ObjectKind::Table, id.schema, "", id.table};
+}
+
+bool creates(Statement kind) {
+  switch (kind) {
+    case Statement::CreateSchema:
+    case Statement::CreateEnum:
+    case Statement::CreateCompositeType:
+    case Statement::CreateDomain:
+    case Statement::CreateSequence:
+    case Statement::CreateOrReplaceFunction:
+    case Statement::CreateTable:
+    case Statement::CreateTableLike:
+    case Statement::CreatePartitionOf:
+    case Statement::CreateView:
+    case Statement::CreateMaterializedView:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool recreates(Statement kind) {
+  return kind == Statement::DropViewToRecreate ||
+         kind == Statement::DropMaterializedViewToRecreate ||
+         kind == Statement::DropFunctionToReplace || kind == Statement::RenameTypeToReplace;
+}
+
+// A step's object matched with a privileges key's: views are keyed as the
+// steps key them, a column by its relation (a table, view or materialized
+// view step).
+bool same_object(const ObjectId& step, const ObjectId& key) {
+  if (step == key) return true;
+  return key.kind == ObjectKind::Table && step.table.empty() && step.schema == key.schema &&
+         step.name == key.name &&
+         (step.kind == ObjectKind::View || step.kind == ObjectKind::MaterializedView);
+}
+
+// Desired ids by the ids their objects have in the current model: a table
+// or column renamed (renamed_from) keeps its privileges under the new name.
+std::map<ObjectId, ObjectId> renames(const schemas::Schema& desired,
+                                     const schemas::Schema* current) {
+  std::map<ObjectId, ObjectId> previous;
+  if (current == nullptr) return previous;
+  for (const auto& table : desired.tables) {
+    std::string old_table = table.name;
+    if (table.renamed_from && schemas::find_named(current->tables, table.name) == nullptr &&
+        schemas::find_named(current->tables, *table.renamed_from) != nullptr) {
+      old_table = *table.renamed_from;
+      previous[{ObjectKind::Table, desired.name, "", table.name}] = {ObjectKind::Table,
+                                                                     desired.name, "", old_table};
+    }
+    const schemas::Table* before = schemas::find_named(current->tables, old_table);
+    if (before == nullptr) continue;
+    for (const auto& column : table.columns) {
+      std::string old_column = column.name;
+      if (column.renamed_from && schemas::find_named(before->columns, column.name) == nullptr) {
+        old_column = *column.renamed_from;
+      }
+      if (old_table != table.name || old_column != column.name) {
+        previous[{ObjectKind::Column, desired.name, table.name, column.name}] = {
+            ObjectKind::Column, desired.name, old_table, old_column};
+      }
+    }
+  }
+  return previous;
+}
+
+struct Change {
+  Statement kind;
+  std::string text;
+};
+
+// The statements from `before` to `after` on one object, one per role and
+// direction: "GRANT SELECT, INSERT ON TABLE s.t TO r".
+std::vector<Change> changes(const ObjectId& id, const std::string& target, const Flat& before,
+                            const Flat& after, bool created) {
+  // role -> privileges, by statement form.
+  std::map<std::string, std::vector<std::string>> grant, grant_option, revoke, revoke_option;
+  for (const auto& [key, option] : after.grants) {
+    const auto found = before.grants.find(key);
+    if (found == before.grants.end() || (option && !found->second)) {
+      (option ? grant_option : grant)[key.first].push_back(key.second);
+    } else if (!option && found->second) {
+      revoke_option[key.first].push_back(key.second);
+    }
+  }
+  for (const auto& [key, option] : before.grants) {
+    if (after.grants.count(key) == 0) revoke[key.first].push_back(key.second);
+  }
+  for (const auto& key : after.revoked) {
+    if (before.revoked.count(key) == 0) revoke[key.first].push_back(key.second);
+  }
+  for (const auto& key : before.revoked) {
+    if (after.revoked.count(key) == 0) grant[key.first].push_back(key.second);
+  }
+  auto list = [&](std::vector<std::string> privileges) {
+    std::string text;
+    for (const auto& privilege : privileges) {
+      text += (text.empty() ? "" : ", ") + privilege;
+      if (id.kind == ObjectKind::Column) text += " (" + quote_ident(id.name) + ")";
+    }
+    return text;
+  };
+  std::vector<Change> out;
+  const Statement grant_kind = created ? Statement::GrantOnCreated : Statement::GrantPrivileges;
+  const Statement revoke_kind = created ? Statement::RevokeOnCreated : Statement::RevokePrivileges;
+  for (const auto& [role, privileges] : revoke_option) {
+    out.push_back({revoke_kind, "REVOKE GRANT OPTION FOR " + list(privileges) + " ON " + target +
+                                    " FROM " + role_sql(role)});
+  }
+  for (const auto& [role, privileges] : revoke) {
+    out.push_back(
+        {revoke_kind, "REVOKE " + list(privileges) + " ON " + target + " FROM " + role_sql(role)});
+  }
+  for (const auto& [role, privileges] : grant) {
+    out.push_back(
+        {grant_kind, "GRANT " + list(privileges) + " ON " + target + " TO " + role_sql(role)});
+  }
+  for (const auto& [role, privileges] : grant_option) {
+    out.push_back({grant_kind, "GRANT " + list(privileges) + " ON " + target + " TO " +
+                                   role_sql(role) + " WITH GRANT OPTION"});
+  }
+  return out;
+}
+
+void check_roles(Builder& builder, const Privileges& entry) {
+  const auto& facts = builder.current().facts;
+  if (facts.server_version_num == 0) return;  // not read from a catalog
+  std::set<std::string> missing;
+  for (const auto* side : {&entry.grants, &entry.revoked}) {
+    for (const auto& grant : *side) {
+      if (grant.role != schemas::kPublicRole && facts.roles.count(grant.role) == 0) {
+        missing.insert(grant.role);
+      }
+    }
+  }
+  for (const auto& role : missing) {
+    builder.diagnose(plans::Severity::Error, entry.object,
+                     "privileges of " + schemas::describe(entry.object) + " name role \"" +
+                         schemas::printable(role) +
+                         "\", which does not exist on the server; pgshift does not create roles "
+                         "(they belong to the whole server): create it first");
+  }
+}
+
+}  // namespace
+
+void plan_privileges(Builder& builder) {
+  // Objects the plan creates or creates again, and the transactional step
+  // that does it.
+  std::map<ObjectId, size_t> creating;
+  std::set<ObjectId> recreated;
+  for (size_t draft_idx = 0; draft_idx < builder.drafts().size(); ++draft_idx) {
+    const StepDraft& draft = builder.drafts()[draft_idx];
+    for (const Statement kind : draft.kinds) {
+      if (recreates(kind)) recreated.insert(draft.step.object);
+      if (creates(kind) && draft.step.transactional) creating[draft.step.object] = draft_idx;
+    }
+  }
+  auto creation_step = [&](const ObjectId& id) -> std::optional<size_t> {
+    const ObjectId relation = created_with(id);
+    for (const auto& [object, index] : creating) {
+      if (same_object(object, relation)) return index;
+    }
+    return std::nullopt;
+  };
+  auto is_recreated = [&](const ObjectId& id) {
+    const ObjectId relation = created_with(id);
+    for (const auto& object : recreated) {
+      if (same_object(object, relation)) return true;
+    }
+    return false;
+  };
+
+  for (const auto& desired : builder.desired().schemas) {
+    const schemas::Schema* current = schemas::find_schema(builder.current(), desired.name);
+    const auto previous = renames(desired, current);
+    std::map<ObjectId, ObjectId> next;  // current id -> desired id
+    for (const auto& [now, before] : previous) next[before] = now;
+    std::set<ObjectId> keys;
+    for (const auto& entry : desired.privileges) keys.insert(entry.object);
+    if (current != nullptr) {
+      for (const auto& entry : current->privileges) {
+        const auto moved = next.find(entry.object);
+        keys.insert(moved != next.end() ? moved->second : entry.object);
+      }
+    }
+    for (const auto& id : keys) {
+      if (!schemas::privileges_target_exists(desired, id)) continue;  // dropped: nothing to revoke
+      const Privileges* wanted = find_entry(&desired, id);
+      if (wanted != nullptr) check_roles(builder, *wanted);
+      const auto moved = previous.find(id);
+      const ObjectId old_id = moved != previous.end() ? moved->second : id;
+      const bool existed = current != nullptr &&
+                           schemas::privileges_target_exists(*current, old_id) &&
+                           !is_recreated(id);
+      const Flat before = existed ? flatten(find_entry(current, old_id)) : Flat{};
+      const Flat after = flatten(wanted);
+      const auto statements = changes(id, object_sql(desired, id), before, after, !existed);
+      if (statements.empty()) continue;
+      const std::optional<size_t> into = existed ? std::nullopt : creation_step(id);
+      if (into) {
+        StepDraft& draft = builder.at(*into);
+        for (const auto& change : statements) {
+          draft.step.statements.push_back(change.text);
+          builder.statement(draft, change.kind, {});
+        }
+        if (draft.step.summary.find(" with its privileges") == std::string::npos) {
+          draft.step.summary += " with its privileges";
+        }
+        continue;
+      }
+      auto draft = Builder::make(
+          Phase::Finalize, id, "set privileges of " + schemas::describe(id),
+          existed ? "GRANT and REVOKE change the object's ACL, a catalog row; no relation lock"
+                  : "the object is new: it had its default privileges");
+      for (const auto& change : statements) {
+        draft.step.statements.push_back(change.text);
+        builder.statement(draft, change.kind, {});
+      }
+      draft.requires_.push_back(object_token(id));
+      draft.sequence = 2;
+      builder.add(std::move(draft));
+    }
+  }
+}
+
+}  // namespace pgshift::planner::detail
