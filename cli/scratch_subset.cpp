@@ -684,6 +684,7 @@ bool privileges_from_desired(const ScratchSubset& subset, const Schema& out,
     case ObjectKind::Index:
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
       break;
   }
   return false;

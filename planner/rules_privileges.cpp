@@ -107,6 +107,7 @@ std::string object_sql(const schemas::Schema& schema, const ObjectId& id) {
     case ObjectKind::Index:
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
       break;
   }
   return quote_qualified(id.schema, id.name);
@@ -140,6 +141,7 @@ std::string object_token(const ObjectId& id) {
     case ObjectKind::Index:
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
       break;
   }
   return table_token(id.schema, id.kind == ObjectKind::Column ? id.table : id.name);

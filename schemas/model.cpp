@@ -694,6 +694,7 @@ bool privileges_target_exists(const Schema& schema, const ObjectId& id) {
     case ObjectKind::Index:
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
       return false;
   }
   return false;

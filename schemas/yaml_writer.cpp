@@ -697,6 +697,7 @@ const char* privileges_key(const Schema& schema, const ObjectId& id) {
     case ObjectKind::Index:
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
       break;
   }
   return "table";
