@@ -32,7 +32,7 @@ SELECT (SELECT coalesce(max(extract(epoch FROM replay_lag)), 0) FROM pg_stat_rep
           AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock',
                          'AccessExclusiveLock')
           AND l.pid <> pg_backend_pid()),
-       (SELECT min(replay_lsn) - '0/0'::pg_lsn FROM pg_stat_replication)::float8)sql";
+       (SELECT min(replay_lsn - '0/0'::pg_lsn) FROM pg_stat_replication)::float8)sql";
 
 // Readings kept for the age of unreplayed WAL: at one reading per batch or
 // per check interval, hours of history.

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <string>
@@ -31,6 +32,36 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// apply_plan on a thread of its own, while the test acts on the server; the
+// result or the failure is read after join().
+struct ApplyInBackground {
+  ApplyResult result;
+  std::string failure;
+  std::thread thread;
+
+  ApplyInBackground(const std::string& url, const pgshift::plans::Plan& plan,
+                    const pgshift::plans::ApplyOptions& options)
+      : thread([this, url, &plan, &options] {
+          try {
+            result = apply_plan(url, plan, options);
+          } catch (const std::exception& e) {
+            failure = e.what();
+          }
+        }) {}
+  void join() { thread.join(); }
+};
+
+// Test options with every measured pacing signal off: a test turns on the
+// one it checks.
+pgshift::plans::ApplyOptions signals_off(std::ostringstream& log) {
+  auto options = pgshift::testing::test_options(log);
+  options.pacing.max_replica_lag = 0ms;
+  options.pacing.max_wal_rate = 0;
+  options.pacing.max_transaction_age = std::chrono::seconds(0);
+  options.pacing.pause_for_autovacuum = false;
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("a backfill pauses while a session holds a lock its batches need, then resumes",
@@ -49,15 +80,7 @@ TEST_CASE("a backfill pauses while a session holds a lock its batches need, then
   auto options = pgshift::testing::test_options(log);
   options.pacing.check_interval = 50ms;
   options.json_log = &json;
-  ApplyResult result;
-  std::string failure;
-  std::thread apply([&] {
-    try {
-      result = apply_plan(db.url(), plan, options);
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-  });
+  ApplyInBackground apply(db.url(), plan, options);
   // Paused, not queued behind the lock: the applier's session waits on no lock.
   std::this_thread::sleep_for(1500ms);
   const std::string waiting = db.scalar(
@@ -66,6 +89,8 @@ TEST_CASE("a backfill pauses while a session holds a lock its batches need, then
   const std::string filled = db.scalar("SELECT count(v) FROM t");
   hold.commit();
   apply.join();
+  const ApplyResult& result = apply.result;
+  const std::string& failure = apply.failure;
   INFO(log.str());
   REQUIRE(failure.empty());
   CHECK(waiting == "0");
@@ -100,19 +125,13 @@ TEST_CASE(
   options.pacing.inject_file = inject;
   options.progress_interval = std::chrono::seconds(1);
   options.json_log = &json;
-  ApplyResult result;
-  std::string failure;
-  std::thread apply([&] {
-    try {
-      result = apply_plan(db.url(), plan, options);
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-  });
+  ApplyInBackground apply(db.url(), plan, options);
   std::this_thread::sleep_for(1500ms);
   const std::string filled = db.scalar("SELECT count(v) FROM t");
   dir.write("signals", "replica_lag 0.2\n");
   apply.join();
+  const ApplyResult& result = apply.result;
+  const std::string& failure = apply.failure;
   INFO(log.str());
   REQUIRE(failure.empty());
   CHECK(filled == "0");
@@ -136,12 +155,8 @@ TEST_CASE("a threshold of zero turns its signal off", "[plans][db]") {
   const std::string inject =
       dir.write("signals", "replica_lag 50\nwal_rate 1e12\ntransaction_age 100000\nautovacuum 1\n");
   std::ostringstream log;
-  auto options = pgshift::testing::test_options(log);
+  auto options = signals_off(log);
   options.pacing.inject_file = inject;
-  options.pacing.max_replica_lag = 0ms;
-  options.pacing.max_wal_rate = 0;
-  options.pacing.max_transaction_age = std::chrono::seconds(0);
-  options.pacing.pause_for_autovacuum = false;
   const auto result = apply_plan(db.url(), plan, options);
   INFO(log.str());
   CHECK_FALSE(contains(log.str(), "paused"));
@@ -163,15 +178,7 @@ TEST_CASE("a backfill whose batches made sessions wait halves its batches, then 
   options.pacing.inject_file = inject;
   options.progress_interval = std::chrono::seconds(0);
   options.json_log = &json;
-  ApplyResult result;
-  std::string failure;
-  std::thread apply([&] {
-    try {
-      result = apply_plan(db.url(), plan, options);
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-  });
+  ApplyInBackground apply(db.url(), plan, options);
   // Batches of 200, then 100 (halved before each) have filled 300 rows.
   const bool halved_twice =
       pgshift::testing::wait_until(db.url(), "SELECT count(v) >= 300 FROM t", 20s);
@@ -179,7 +186,7 @@ TEST_CASE("a backfill whose batches made sessions wait halves its batches, then 
   apply.join();
   CHECK(halved_twice);
   INFO(log.str());
-  REQUIRE(failure.empty());
+  REQUIRE(apply.failure.empty());
   CHECK(contains(log.str(),
                  "  slowing down: 5 sessions waited for the last batch's locks, over "
                  "--max-blocked-sessions 2; halving the batches\n"));
@@ -205,24 +212,19 @@ TEST_CASE(
   const auto plan = pgshift::testing::plan_for(
       db, {pgshift::testing::backfill_step("t", "id", "v", "rid * 2", "v IS NULL", 3000)});
   std::ostringstream log;
-  auto options = pgshift::testing::test_options(log);
+  // Only the signal under test.
+  auto options = signals_off(log);
   options.pacing.check_interval = 50ms;
   options.batch_target = 0ms;
-  // Only the signal under test.
-  options.pacing.max_replica_lag = 0ms;
-  options.pacing.max_wal_rate = 0;
-  options.pacing.max_transaction_age = std::chrono::seconds(0);
-  options.pacing.pause_for_autovacuum = false;
   ApplyResult result;
-  std::string failure;
-  const auto start_apply = [&] {
-    return std::thread([&] {
-      try {
-        result = apply_plan(db.url(), plan, options);
-      } catch (const std::exception& e) {
-        failure = e.what();
-      }
-    });
+  // Runs the apply to its end on a thread while the section acts.
+  const auto run_apply = [&](const std::function<void()>& meanwhile) {
+    ApplyInBackground apply(db.url(), plan, options);
+    meanwhile();
+    apply.join();
+    INFO(log.str());
+    REQUIRE(apply.failure.empty());
+    result = apply.result;
   };
 
   SECTION("a transaction open longer than --max-transaction-age") {
@@ -231,13 +233,12 @@ TEST_CASE(
     pqxx::work open(holder);
     open.exec("SELECT 1");
     std::this_thread::sleep_for(1200ms);
-    std::thread apply = start_apply();
-    std::this_thread::sleep_for(1000ms);
-    const std::string filled = db.scalar("SELECT count(v) FROM t");
-    open.commit();
-    apply.join();
-    INFO(log.str());
-    REQUIRE(failure.empty());
+    std::string filled;
+    run_apply([&] {
+      std::this_thread::sleep_for(1000ms);
+      filled = db.scalar("SELECT count(v) FROM t");
+      open.commit();
+    });
     CHECK(filled == "0");
     CHECK(contains(log.str(), "  paused: the oldest transaction is "));
     CHECK(contains(log.str(), " old, over --max-transaction-age 1.00s\n"));
@@ -261,16 +262,16 @@ TEST_CASE(
     REQUIRE(pgshift::testing::wait_until(
         db.url(), "SELECT count(*) > 0 FROM pg_stat_progress_vacuum WHERE relid = 't'::regclass",
         10s));
-    std::thread apply = start_apply();
-    std::this_thread::sleep_for(1000ms);
-    const std::string filled = db.scalar("SELECT count(v) FROM t");
-    const std::string still_vacuuming =
-        db.scalar("SELECT count(*) FROM pg_stat_progress_vacuum WHERE relid = 't'::regclass");
-    db.scalar("SELECT pg_cancel_backend(" + std::to_string(vacuum_pid) + ")");
-    vacuum.join();
-    apply.join();
-    INFO(log.str());
-    REQUIRE(failure.empty());
+    std::string filled;
+    std::string still_vacuuming;
+    run_apply([&] {
+      std::this_thread::sleep_for(1000ms);
+      filled = db.scalar("SELECT count(v) FROM t");
+      still_vacuuming =
+          db.scalar("SELECT count(*) FROM pg_stat_progress_vacuum WHERE relid = 't'::regclass");
+      db.scalar("SELECT pg_cancel_backend(" + std::to_string(vacuum_pid) + ")");
+      vacuum.join();
+    });
     REQUIRE(still_vacuuming == "1");
     CHECK(filled == "0");
     CHECK(contains(log.str(), "  paused: a vacuum is running on the table\n"));
@@ -281,10 +282,7 @@ TEST_CASE(
     // One batch of 3,000 rows of 200 bytes writes far more than 256 kB of
     // WAL within its check interval; while paused, the rate falls.
     options.pacing.max_wal_rate = 256 * 1024;
-    std::thread apply = start_apply();
-    apply.join();
-    INFO(log.str());
-    REQUIRE(failure.empty());
+    run_apply([] {});
     CHECK(contains(log.str(), "  paused: WAL "));
     CHECK(contains(log.str(), " MB/s over --max-wal-rate 0.2 MB/s\n"));
     CHECK(contains(log.str(), "s paused (wal_rate)\n"));
@@ -309,22 +307,10 @@ TEST_CASE("a backfill halves its batches after a batch made sessions wait, as th
   const auto plan = pgshift::testing::plan_for(
       db, {pgshift::testing::backfill_step("t", "id", "v", "rid * 2", "v IS NULL", 1000)});
   std::ostringstream log;
-  auto options = pgshift::testing::test_options(log);
+  auto options = signals_off(log);
   options.batch_target = 0ms;
   options.pacing.check_interval = 50ms;
-  options.pacing.max_replica_lag = 0ms;
-  options.pacing.max_wal_rate = 0;
-  options.pacing.max_transaction_age = std::chrono::seconds(0);
-  options.pacing.pause_for_autovacuum = false;
-  ApplyResult result;
-  std::string failure;
-  std::thread apply([&] {
-    try {
-      result = apply_plan(db.url(), plan, options);
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-  });
+  ApplyInBackground apply(db.url(), plan, options);
   // Three writers of rows the first batch has already updated wait for it.
   const bool batch_running = pgshift::testing::wait_until(
       db.url(),
@@ -343,6 +329,8 @@ TEST_CASE("a backfill halves its batches after a batch made sessions wait, as th
   }
   for (auto& writer : writers) writer.join();
   apply.join();
+  const ApplyResult& result = apply.result;
+  const std::string& failure = apply.failure;
   INFO(log.str());
   REQUIRE(batch_running);
   REQUIRE(failure.empty());
