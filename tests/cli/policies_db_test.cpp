@@ -10,10 +10,12 @@
 #include "tests/support/run.hpp"
 #include "tests/support/test_db.hpp"
 
+using pgshift::testing::apply_schema;
 using pgshift::testing::CommandResult;
 using pgshift::testing::contains;
-using pgshift::testing::run_pgshift;
+using pgshift::testing::replan;
 using pgshift::testing::run_command;
+using pgshift::testing::run_pgshift;
 using pgshift::testing::TempDir;
 using pgshift::testing::TestDatabase;
 
@@ -65,22 +67,6 @@ constexpr const char* kCapPolicy =
     "            roles: [pgshift_policy_reader]\n"
     "            with_check: amount < 1000\n";
 
-CommandResult apply_schema(const TestDatabase& db, const std::string& path,
-                           std::vector<std::string> hazards = {}) {
-  std::vector<std::string> args = {"apply", "--db", db.url(), "--schema", path, "--yes"};
-  for (const auto& hazard : hazards) {
-    args.push_back("--allow-hazard");
-    args.push_back(hazard);
-  }
-  return run_pgshift(args);
-}
-
-// plan --detailed-exitcode: 0 when nothing is left to do.
-int replan(const TestDatabase& db, const std::string& path) {
-  return run_pgshift({"plan", "--db", db.url(), "--schema", path, "--detailed-exitcode"})
-      .exit_code;
-}
-
 std::string policies_of(const TestDatabase& db) {
   return db.scalar(
       "SELECT string_agg(polname || ':' || polcmd::text || ':' || polpermissive::text || ':' || "
@@ -98,7 +84,7 @@ TEST_CASE("policies and enabled row-level security are created after their funct
   ensure_role(db, kRole);
   const std::string path =
       dir.write("s.yaml", schema_yaml(std::string(kTenantPolicy) + kCapPolicy, kEnabled));
-  const auto applied = apply_schema(db, path);
+  const auto applied = apply_schema(db.url(), path);
   INFO(applied.output);
   REQUIRE(applied.exit_code == 0);
   CHECK(db.scalar("SELECT relrowsecurity::text || relforcerowsecurity::text FROM pg_class "
@@ -110,7 +96,7 @@ TEST_CASE("policies and enabled row-level security are created after their funct
                   "WHERE polname = 'cap'") == kRole);
   CHECK(db.scalar("SELECT obj_description(oid, 'pg_policy') FROM pg_policy "
                   "WHERE polname = 'tenant'") == "one tenant's rows");
-  CHECK(replan(db, path) == 0);
+  CHECK(replan(db.url(), path) == 0);
 }
 
 TEST_CASE("inspect writes policies and row_security that plan nothing", "[cli][db][policies]") {
@@ -134,7 +120,7 @@ TEST_CASE("inspect writes policies and row_security that plan nothing", "[cli][d
   CHECK(contains(yaml, "row_security: { enabled: true, forced: true }"));
   CHECK(contains(yaml, "kind: restrictive"));
   CHECK(contains(yaml, "Odd Name"));
-  CHECK(replan(db, dir.path() + "/s.yaml") == 0);
+  CHECK(replan(db.url(), dir.path() + "/s.yaml") == 0);
   const auto drift =
       run_pgshift({"drift", "--db", db.url(), "--schema", dir.path() + "/s.yaml", "--strict"});
   INFO(drift.output);
@@ -146,7 +132,9 @@ TEST_CASE("a changed USING is one ALTER POLICY, a changed command a drop and cre
   TestDatabase db;
   TempDir dir;
   ensure_role(db, kRole);
-  REQUIRE(apply_schema(db, dir.write("a.yaml", schema_yaml(kTenantPolicy, kEnabled))).exit_code == 0);
+  REQUIRE(
+      apply_schema(db.url(), dir.write("a.yaml", schema_yaml(kTenantPolicy, kEnabled))).exit_code ==
+      0);
 
   const std::string changed_using = dir.write(
       "b.yaml", schema_yaml("          tenant:\n"
@@ -157,9 +145,9 @@ TEST_CASE("a changed USING is one ALTER POLICY, a changed command a drop and cre
   INFO(plan_b.output);
   CHECK(contains(plan_b.output, "ALTER POLICY tenant ON public.orders USING"));
   CHECK_FALSE(contains(plan_b.output, "DROP POLICY"));
-  REQUIRE(apply_schema(db, changed_using).exit_code == 0);
+  REQUIRE(apply_schema(db.url(), changed_using).exit_code == 0);
   CHECK(contains(policies_of(db), "OR (tenant IS NULL)"));
-  CHECK(replan(db, changed_using) == 0);
+  CHECK(replan(db.url(), changed_using) == 0);
 
   const std::string changed_command = dir.write(
       "c.yaml", schema_yaml("          tenant:\n"
@@ -167,8 +155,8 @@ TEST_CASE("a changed USING is one ALTER POLICY, a changed command a drop and cre
                             "            using: tenant = current_tenant() OR tenant IS NULL\n"
                             "            comment: one tenant's rows\n",
                             kEnabled));
-  const auto plan_c = run_pgshift({"plan", "--db", db.url(), "--schema", changed_command,
-                                   "--format", "json"});
+  const auto plan_c =
+      run_pgshift({"plan", "--db", db.url(), "--schema", changed_command, "--format", "json"});
   INFO(plan_c.output);
   REQUIRE(plan_c.exit_code == 0);
   // One step: the drop, the create and the comment in one transaction; no
@@ -176,13 +164,13 @@ TEST_CASE("a changed USING is one ALTER POLICY, a changed command a drop and cre
   CHECK(contains(plan_c.output, "\"summary\": \"replace policy \\\"tenant\\\""));
   CHECK(contains(plan_c.output, "\"DROP POLICY tenant ON public.orders\""));
   CHECK(contains(plan_c.output, "CREATE POLICY tenant ON public.orders FOR SELECT"));
-  const auto applied = apply_schema(db, changed_command);
+  const auto applied = apply_schema(db.url(), changed_command);
   INFO(applied.output);
   REQUIRE(applied.exit_code == 0);
   CHECK(contains(policies_of(db), "tenant:r:true:"));
   CHECK(db.scalar("SELECT obj_description(oid, 'pg_policy') FROM pg_policy "
                   "WHERE polname = 'tenant'") == "one tenant's rows");
-  CHECK(replan(db, changed_command) == 0);
+  CHECK(replan(db.url(), changed_command) == 0);
 }
 
 TEST_CASE("dropping a restrictive policy and disabling row-level security need access_widened",
@@ -190,45 +178,50 @@ TEST_CASE("dropping a restrictive policy and disabling row-level security need a
   TestDatabase db;
   TempDir dir;
   ensure_role(db, kRole);
-  REQUIRE(apply_schema(db, dir.write("a.yaml",
-                              schema_yaml(std::string(kTenantPolicy) + kCapPolicy,
-                                          "        row_security: { enabled: true, forced: true }\n")))
+  REQUIRE(apply_schema(
+              db.url(),
+              dir.write("a.yaml",
+                        schema_yaml(std::string(kTenantPolicy) + kCapPolicy,
+                                    "        row_security: { enabled: true, forced: true }\n")))
               .exit_code == 0);
   const std::string none = dir.write("none.yaml", schema_yaml("", ""));
-  const auto refused = apply_schema(db, none, {"data_loss"});
+  const auto refused = apply_schema(db.url(), none, {"data_loss"});
   INFO(refused.output);
   CHECK(refused.exit_code == 1);
-  CHECK(contains(refused.output, "(drop policy \"cap\" of table \"public.orders\") has hazard "
-                                 "access_widened"));
-  CHECK(contains(refused.output, "row-level security of table \"public.orders\": disabled) has "
-                                 "hazard access_widened"));
-  CHECK_FALSE(contains(refused.output, "(drop policy \"tenant\" of table \"public.orders\") has "
-                                       "hazard access_widened"));
+  CHECK(contains(refused.output,
+                 "(drop policy \"cap\" of table \"public.orders\") has hazard "
+                 "access_widened"));
+  CHECK(contains(refused.output,
+                 "row-level security of table \"public.orders\": disabled) has "
+                 "hazard access_widened"));
+  CHECK_FALSE(contains(refused.output,
+                       "(drop policy \"tenant\" of table \"public.orders\") has "
+                       "hazard access_widened"));
   CHECK(policies_of(db) != "");
 
-  const auto applied = apply_schema(db, none, {"data_loss", "access_widened"});
+  const auto applied = apply_schema(db.url(), none, {"data_loss", "access_widened"});
   INFO(applied.output);
   REQUIRE(applied.exit_code == 0);
   CHECK(policies_of(db) == "");
   CHECK(db.scalar("SELECT relrowsecurity::text || relforcerowsecurity::text FROM pg_class "
                   "WHERE oid = 'public.orders'::regclass") == "falsefalse");
-  CHECK(replan(db, none) == 0);
+  CHECK(replan(db.url(), none) == 0);
 }
 
-TEST_CASE("drift names a policy changed out of band and plan puts it back",
-          "[cli][db][policies]") {
+TEST_CASE("drift names a policy changed out of band and plan puts it back", "[cli][db][policies]") {
   TestDatabase db;
   TempDir dir;
   ensure_role(db, kRole);
   const std::string path = dir.write("s.yaml", schema_yaml(kTenantPolicy, kEnabled));
-  REQUIRE(apply_schema(db, path).exit_code == 0);
-  db.exec("ALTER POLICY tenant ON orders USING (true); ALTER TABLE orders FORCE ROW LEVEL SECURITY");
+  REQUIRE(apply_schema(db.url(), path).exit_code == 0);
+  db.exec(
+      "ALTER POLICY tenant ON orders USING (true); ALTER TABLE orders FORCE ROW LEVEL SECURITY");
   const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", path});
   INFO(drift.output);
   CHECK(drift.exit_code == 2);
   CHECK(contains(drift.output, "policies.tenant.using"));
   CHECK(contains(drift.output, "row_security.forced"));
-  REQUIRE(apply_schema(db, path, {"access_widened"}).exit_code == 0);
+  REQUIRE(apply_schema(db.url(), path, {"access_widened"}).exit_code == 0);
   CHECK(contains(policies_of(db), "(tenant = current_tenant())"));
   CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", path}).exit_code == 0);
 }
@@ -236,16 +229,17 @@ TEST_CASE("drift names a policy changed out of band and plan puts it back",
 TEST_CASE("a policy naming a role the server lacks is refused by name", "[cli][db][policies]") {
   TestDatabase db;
   TempDir dir;
-  const std::string path = dir.write(
-      "s.yaml", schema_yaml("          ghost:\n"
-                            "            roles: [pgshift_no_such_role]\n"
-                            "            using: \"true\"\n",
-                            kEnabled));
+  const std::string path =
+      dir.write("s.yaml", schema_yaml("          ghost:\n"
+                                      "            roles: [pgshift_no_such_role]\n"
+                                      "            using: \"true\"\n",
+                                      kEnabled));
   const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", path});
   INFO(planned.output);
   CHECK(planned.exit_code == 1);
-  CHECK(contains(planned.output, "policy \"ghost\" of table \"public.orders\" names role "
-                                 "\"pgshift_no_such_role\", which does not exist on the server"));
+  CHECK(contains(planned.output,
+                 "policy \"ghost\" of table \"public.orders\" names role "
+                 "\"pgshift_no_such_role\", which does not exist on the server"));
 }
 
 TEST_CASE("a policy on a new column is created after it and dropped before it",
@@ -253,18 +247,19 @@ TEST_CASE("a policy on a new column is created after it and dropped before it",
   TestDatabase db;
   TempDir dir;
   ensure_role(db, kRole);
-  REQUIRE(apply_schema(db, dir.write("a.yaml", schema_yaml("", ""))).exit_code == 0);
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", schema_yaml("", ""))).exit_code == 0);
   const std::string with_region = dir.write(
       "b.yaml", schema_yaml("          by_region:\n"
                             "            using: region = 'eu' AND tenant = current_tenant()\n",
                             kEnabled, "          region: text\n"));
-  const auto added = apply_schema(db, with_region);
+  const auto added = apply_schema(db.url(), with_region);
   INFO(added.output);
   REQUIRE(added.exit_code == 0);
-  CHECK(replan(db, with_region) == 0);
+  CHECK(replan(db.url(), with_region) == 0);
   // The column and the policy go together: the policy first (the server
   // refuses to drop a column a policy uses).
-  const auto dropped = apply_schema(db, dir.write("c.yaml", schema_yaml("", kEnabled)), {"data_loss"});
+  const auto dropped =
+      apply_schema(db.url(), dir.write("c.yaml", schema_yaml("", kEnabled)), {"data_loss"});
   INFO(dropped.output);
   CHECK(dropped.exit_code == 0);
   CHECK(policies_of(db) == "");
@@ -273,39 +268,41 @@ TEST_CASE("a policy on a new column is created after it and dropped before it",
 TEST_CASE("renamed_from renames a policy in place", "[cli][db][policies]") {
   TestDatabase db;
   TempDir dir;
-  REQUIRE(apply_schema(db, dir.write("a.yaml", schema_yaml(kTenantPolicy, kEnabled))).exit_code ==
-          0);
-  const std::string renamed = dir.write(
-      "b.yaml", schema_yaml("          tenant_rows:\n"
-                            "            renamed_from: tenant\n"
-                            "            using: tenant = current_tenant()\n"
-                            "            comment: one tenant's rows\n",
-                            kEnabled));
+  REQUIRE(
+      apply_schema(db.url(), dir.write("a.yaml", schema_yaml(kTenantPolicy, kEnabled))).exit_code ==
+      0);
+  const std::string renamed =
+      dir.write("b.yaml", schema_yaml("          tenant_rows:\n"
+                                      "            renamed_from: tenant\n"
+                                      "            using: tenant = current_tenant()\n"
+                                      "            comment: one tenant's rows\n",
+                                      kEnabled));
   const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", renamed});
   INFO(planned.output);
   CHECK(planned.exit_code == 0);
   CHECK(contains(planned.output, "ALTER POLICY tenant ON public.orders RENAME TO tenant_rows"));
   CHECK_FALSE(contains(planned.output, "DROP POLICY"));
-  REQUIRE(apply_schema(db, renamed).exit_code == 0);
+  REQUIRE(apply_schema(db.url(), renamed).exit_code == 0);
   CHECK(contains(policies_of(db), "tenant_rows:*:true:(tenant = current_tenant())"));
-  CHECK(replan(db, renamed) == 0);
+  CHECK(replan(db.url(), renamed) == 0);
 }
 
 TEST_CASE("a type change of a column a kept policy uses is refused naming both",
           "[cli][db][policies]") {
   TestDatabase db;
   TempDir dir;
-  REQUIRE(apply_schema(db, dir.write("a.yaml", schema_yaml(
-                                                   "          cheap:\n"
-                                                   "            using: amount < 10\n",
-                                                   kEnabled)))
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", schema_yaml("          cheap:\n"
+                                                                 "            using: amount < 10\n",
+                                                                 kEnabled)))
               .exit_code == 0);
   std::string yaml = schema_yaml("          cheap:\n            using: amount < 10\n", kEnabled);
   yaml.replace(yaml.find("amount: numeric"), 15, "amount: bigint");
-  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", dir.write("b.yaml", yaml)});
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", dir.write("b.yaml", yaml)});
   INFO(planned.output);
   CHECK(planned.exit_code == 1);
-  CHECK(contains(planned.output, "cannot change the type of column \"amount\" of table "
-                                 "\"public.orders\": policy \"cheap\" of table \"public.orders\" "
-                                 "uses it"));
+  CHECK(contains(planned.output,
+                 "cannot change the type of column \"amount\" of table "
+                 "\"public.orders\": policy \"cheap\" of table \"public.orders\" "
+                 "uses it"));
 }

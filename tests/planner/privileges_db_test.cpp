@@ -69,7 +69,8 @@ const std::string kPrivileges =
     "      - table: orders\n"
     "        grants:\n"
     "          - { to: pgshift_priv_reader, privileges: [SELECT] }\n"
-    "          - { to: pgshift_priv_writer, privileges: [insert, UPDATE], with_grant_option: true }\n"
+    "          - { to: pgshift_priv_writer, privileges: [insert, UPDATE], with_grant_option: true "
+    "}\n"
     "      - table: orders\n"
     "        column: note\n"
     "        grants:\n"
@@ -88,21 +89,6 @@ const std::string kPrivileges =
     "      - enum: status\n"
     "        revoked:\n"
     "          - { from: public, privileges: [USAGE] }\n";
-
-CommandResult apply_schema(const TestDatabase& db, const std::string& path,
-                           std::vector<std::string> hazards = {}) {
-  std::vector<std::string> args = {"apply", "--db", db.url(), "--schema", path, "--yes"};
-  for (const auto& hazard : hazards) {
-    args.push_back("--allow-hazard");
-    args.push_back(hazard);
-  }
-  return run_pgshift(args);
-}
-
-int replan(const TestDatabase& db, const std::string& path) {
-  return run_pgshift({"plan", "--db", db.url(), "--schema", path, "--detailed-exitcode"})
-      .exit_code;
-}
 
 // What the server says each role may do, as one line to compare.
 std::string access(const TestDatabase& db) {
@@ -138,17 +124,18 @@ TEST_CASE("grants, column grants and revokes of defaults are applied and inspect
   // be revoked from PUBLIC is never callable by everyone.
   CHECK(contains(planned.output, "REVOKE EXECUTE ON FUNCTION app.order_total(bigint) FROM PUBLIC"));
   CHECK(contains(planned.output, "GRANT SELECT (note) ON TABLE app.orders TO PUBLIC"));
-  CHECK(contains(planned.output,
-                 "GRANT INSERT, UPDATE ON TABLE app.orders TO pgshift_priv_writer WITH GRANT OPTION"));
+  CHECK(contains(
+      planned.output,
+      "GRANT INSERT, UPDATE ON TABLE app.orders TO pgshift_priv_writer WITH GRANT OPTION"));
   CHECK_FALSE(contains(planned.output, "set privileges of"));
-  const auto applied = apply_schema(db, path);
+  const auto applied = apply_schema(db.url(), path);
   INFO(applied.output);
   REQUIRE(applied.exit_code == 0);
   CHECK(access(db) == kWanted);
-  CHECK(replan(db, path) == 0);
+  CHECK(replan(db.url(), path) == 0);
 
-  const auto inspected =
-      run_pgshift({"inspect", "--db", db.url(), "--only-schema", "app", "-o", dir.path() + "/i.yaml"});
+  const auto inspected = run_pgshift(
+      {"inspect", "--db", db.url(), "--only-schema", "app", "-o", dir.path() + "/i.yaml"});
   INFO(inspected.output);
   REQUIRE(inspected.exit_code == 0);
   CHECK_FALSE(contains(inspected.output, "privileges"));  // nothing reported as unmodelled
@@ -157,7 +144,7 @@ TEST_CASE("grants, column grants and revokes of defaults are applied and inspect
   CHECK(contains(yaml, "- function: order_total(bigint)"));
   CHECK(contains(yaml, "{ from: PUBLIC, privileges: [EXECUTE] }"));
   CHECK(contains(yaml, "column: note"));
-  CHECK(replan(db, dir.path() + "/i.yaml") == 0);
+  CHECK(replan(db.url(), dir.path() + "/i.yaml") == 0);
   const auto drift =
       run_pgshift({"drift", "--db", db.url(), "--schema", dir.path() + "/i.yaml", "--strict"});
   INFO(drift.output);
@@ -180,8 +167,9 @@ TEST_CASE("the SQL rendering of privilege changes converges through psql",
       "        grants:\n"
       "          - { to: pgshift_priv_reader, privileges: [EXECUTE] }\n";
   const std::string sql = converge(db, schema_yaml(changed));
-  CHECK(contains(sql, "REVOKE GRANT OPTION FOR INSERT, UPDATE ON TABLE app.orders FROM "
-                      "pgshift_priv_writer"));
+  CHECK(contains(sql,
+                 "REVOKE GRANT OPTION FOR INSERT, UPDATE ON TABLE app.orders FROM "
+                 "pgshift_priv_writer"));
   CHECK(contains(sql, "GRANT DELETE ON TABLE app.orders TO pgshift_priv_writer"));
   CHECK(contains(sql, "GRANT EXECUTE ON FUNCTION app.order_total(bigint) TO PUBLIC"));
   CHECK(contains(sql, "REVOKE SELECT (note) ON TABLE app.orders FROM PUBLIC"));
@@ -195,26 +183,26 @@ TEST_CASE("grants on existing objects need access_widened and revokes access_nar
   TestDatabase db;
   TempDir dir;
   ensure_roles(db);
-  REQUIRE(apply_schema(db, dir.write("a.yaml", schema_yaml(""))).exit_code == 0);
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", schema_yaml(""))).exit_code == 0);
   const std::string granted = dir.write("b.yaml", schema_yaml(kPrivileges));
-  const auto refused = apply_schema(db, granted, {"access_narrowed"});
+  const auto refused = apply_schema(db.url(), granted, {"access_narrowed"});
   INFO(refused.output);
   CHECK(refused.exit_code == 1);
   CHECK(contains(refused.output, "access_widened"));
-  const auto applied = apply_schema(db, granted, {"access_widened", "access_narrowed"});
+  const auto applied = apply_schema(db.url(), granted, {"access_widened", "access_narrowed"});
   INFO(applied.output);
   REQUIRE(applied.exit_code == 0);
   CHECK(access(db) == kWanted);
   // A desired state without them revokes every grant: access_narrowed.
   const std::string none = dir.write("c.yaml", schema_yaml(""));
-  const auto narrowing = apply_schema(db, none, {"access_widened"});
+  const auto narrowing = apply_schema(db.url(), none, {"access_widened"});
   INFO(narrowing.output);
   CHECK(narrowing.exit_code == 1);
   CHECK(contains(narrowing.output, "access_narrowed"));
-  REQUIRE(apply_schema(db, none, {"access_widened", "access_narrowed"}).exit_code == 0);
+  REQUIRE(apply_schema(db.url(), none, {"access_widened", "access_narrowed"}).exit_code == 0);
   CHECK(db.scalar("SELECT has_table_privilege('pgshift_priv_reader', 'app.orders', "
                   "'SELECT')::text") == "false");
-  CHECK(replan(db, none) == 0);
+  CHECK(replan(db.url(), none) == 0);
 }
 
 TEST_CASE("an out-of-band GRANT or REVOKE is drift, and plan repairs it",
@@ -223,21 +211,22 @@ TEST_CASE("an out-of-band GRANT or REVOKE is drift, and plan repairs it",
   TempDir dir;
   ensure_roles(db);
   const std::string path = dir.write("s.yaml", schema_yaml(kPrivileges));
-  REQUIRE(apply_schema(db, path).exit_code == 0);
-  db.exec("GRANT DELETE ON app.orders TO pgshift_priv_writer;"
-          "GRANT EXECUTE ON FUNCTION app.order_total(bigint) TO PUBLIC;"
-          "REVOKE SELECT ON app.big_orders FROM pgshift_priv_reader");
+  REQUIRE(apply_schema(db.url(), path).exit_code == 0);
+  db.exec(
+      "GRANT DELETE ON app.orders TO pgshift_priv_writer;"
+      "GRANT EXECUTE ON FUNCTION app.order_total(bigint) TO PUBLIC;"
+      "REVOKE SELECT ON app.big_orders FROM pgshift_priv_reader");
   const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", path});
   INFO(drift.output);
   CHECK(drift.exit_code != 0);
   CHECK(contains(drift.output, "privileges.grants.pgshift_priv_writer"));
   CHECK(contains(drift.output, "privileges.revoked.PUBLIC"));
   CHECK(contains(drift.output, "privileges.grants.pgshift_priv_reader"));
-  const auto repaired = apply_schema(db, path, {"access_widened", "access_narrowed"});
+  const auto repaired = apply_schema(db.url(), path, {"access_widened", "access_narrowed"});
   INFO(repaired.output);
   REQUIRE(repaired.exit_code == 0);
   CHECK(access(db) == kWanted);
-  CHECK(replan(db, path) == 0);
+  CHECK(replan(db.url(), path) == 0);
   CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", path}).exit_code == 0);
 }
 
@@ -246,19 +235,19 @@ TEST_CASE("a view recreated around a column type change keeps its grants",
   TestDatabase db;
   TempDir dir;
   ensure_roles(db);
-  REQUIRE(apply_schema(db, dir.write("a.yaml", schema_yaml(kPrivileges))).exit_code == 0);
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", schema_yaml(kPrivileges))).exit_code == 0);
   db.exec("INSERT INTO app.orders VALUES (1, 500, 'x')");
   const std::string retyped = dir.write("b.yaml", schema_yaml(kPrivileges, "bigint"));
-  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", retyped,
-                                    "--allow-hazard", "all"});
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", retyped, "--allow-hazard", "all"});
   INFO(planned.output);
   REQUIRE(planned.exit_code == 0);
   CHECK(contains(planned.output, "GRANT SELECT ON TABLE app.big_orders TO pgshift_priv_reader"));
-  const auto applied = apply_schema(db, retyped, {"all"});
+  const auto applied = apply_schema(db.url(), retyped, {"all"});
   INFO(applied.output);
   REQUIRE(applied.exit_code == 0);
   CHECK(access(db) == kWanted);
-  CHECK(replan(db, retyped) == 0);
+  CHECK(replan(db.url(), retyped) == 0);
 }
 
 TEST_CASE("a grant to a role the server lacks is refused, naming the role",

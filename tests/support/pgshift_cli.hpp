@@ -24,6 +24,22 @@ inline CommandResult run_pgshift(std::vector<std::string> args) {
   return run_command(args);
 }
 
+// `pgshift apply --schema PATH --yes` against `url`, allowing `hazards`.
+inline CommandResult apply_schema(const std::string& url, const std::string& path,
+                                  const std::vector<std::string>& hazards = {}) {
+  std::vector<std::string> args = {"apply", "--db", url, "--schema", path, "--yes"};
+  for (const auto& hazard : hazards) {
+    args.push_back("--allow-hazard");
+    args.push_back(hazard);
+  }
+  return run_pgshift(args);
+}
+
+// `pgshift plan --detailed-exitcode`'s exit code: 0 when nothing is left to do.
+inline int replan(const std::string& url, const std::string& path) {
+  return run_pgshift({"plan", "--db", url, "--schema", path, "--detailed-exitcode"}).exit_code;
+}
+
 // Starts `pgshift args...` with stdin from /dev/null and its output to
 // `log_path`; returns its pid (-1 when fork fails).
 inline pid_t spawn_pgshift(const std::vector<std::string>& args, const std::string& log_path) {
