@@ -351,6 +351,9 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
       stop_here();
       std::this_thread::sleep_for(options_.pacing.check_interval);
       over = pacer.check(0);
+      // Sessions blocked by a batch are answered by halving the next one,
+      // never by a pause: a pause ends when the signals that pause are down.
+      if (over && over->signal == PacingSignal::BlockedSessions) over.reset();
       const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - paused_at);
       if (over) {
         progress.set_pacing(fmt::format("paused {}: {}", format_seconds(waited), over->text));
