@@ -1,5 +1,10 @@
 #include "planner/data_checks.hpp"
 
+#include <array>
+#include <cctype>
+#include <functional>
+#include <set>
+
 #include "planner/normalize.hpp"
 #include "plans/sql_text.hpp"
 
@@ -57,6 +62,54 @@ DataCheck listing(DataCheckKind kind, const CheckedTable& table, std::string des
 
 std::string column_of_row(const std::string& column) {
   return std::string(kAlias) + "." + quote_ident(column);
+}
+
+// `text` on one line: each run of white space outside quotes one space
+// (the server pretty-prints a CASE over several lines).
+std::string one_line(const std::string& text) {
+  std::string line;
+  char quote = 0;
+  for (const char c : text) {
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+      if (!line.empty() && line.back() != ' ' && line.back() != '(') line += ' ';
+      continue;
+    }
+    if (c == ')' && !line.empty() && line.back() == ' ' && quote == 0) line.pop_back();
+    line += c;
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
+// The words of `text` at parenthesis depth 0, split at spaces outside
+// quotes ('...' and "...").
+std::vector<std::string> top_level_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::string word;
+  int depth = 0;
+  char quote = 0;
+  for (const char c : text) {
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == ' ' && depth == 0) {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+      continue;
+    }
+    word += c;
+  }
+  if (!word.empty()) words.push_back(word);
+  return words;
 }
 
 }  // namespace
@@ -146,6 +199,125 @@ DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>
     check.plan_sampled_query = query(select, table.schema, table.plan_name, rest, true);
   }
   return check;
+}
+
+namespace {
+
+constexpr std::array<const char*, 6> kRangeTypes = {"int4range", "int8range", "numrange",
+                                                    "tsrange",   "tstzrange", "daterange"};
+
+// Whether `expression` (an element of an exclusion constraint) is a value
+// of a built-in range type: a column of one, a call of its constructor, or
+// a cast to one.
+bool range_valued(const std::string& expression, const std::set<std::string>& range_columns) {
+  for (const auto& column : range_columns) {
+    if (expression == quote_ident(column)) return true;
+  }
+  for (const char* type : kRangeTypes) {
+    const std::string name = type;
+    if (expression.rfind(name + "(", 0) == 0 || expression.rfind("pg_catalog." + name + "(", 0) == 0) {
+      return true;
+    }
+    const std::string cast = "::" + name + ")";
+    if (expression.size() > cast.size() &&
+        expression.compare(expression.size() - cast.size(), cast.size(), cast) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<DataCheck> exclusion_check(const CheckedTable& table,
+                                         const schemas::ExclusionConstraint& exclusion,
+                                         const std::set<std::string>& range_columns) {
+  struct Element {
+    std::string expression;
+    std::string op;
+  };
+  std::vector<Element> parsed;
+  std::vector<std::string> equal;
+  std::vector<std::string> overlap;
+  for (const auto& element : exclusion.elements) {
+    const std::vector<std::string> words = top_level_words(one_line(element));
+    if (words.size() < 3 || words[words.size() - 2] != "WITH") return std::nullopt;
+    parsed.push_back({words.front(), words.back()});
+    if (words.back() == "=") equal.push_back(words.front());
+    if (words.back() == "&&") overlap.push_back(words.front());
+  }
+  if (parsed.empty()) return std::nullopt;
+  const std::optional<std::string> where =
+      exclusion.where ? std::optional<std::string>(one_line(*exclusion.where)) : std::nullopt;
+  // Rows with a NULL element never conflict (the operator yields NULL).
+  std::string present;
+  for (const auto& element : parsed) {
+    present += (present.empty() ? "" : " AND ") + element.expression + " IS NOT NULL";
+  }
+  if (where) present += " AND (" + *where + ")";
+  std::string elements;
+  for (const auto& element : exclusion.elements) {
+    elements += (elements.empty() ? "" : ", ") + one_line(element);
+  }
+  const std::string what = "exclusion constraint \"" + exclusion.name + "\" (" + elements + ")";
+  std::string equal_list;
+  for (const auto& expression : equal) equal_list += (equal_list.empty() ? "" : ", ") + expression;
+  const bool sweepable = equal.size() + overlap.size() == parsed.size() &&
+                         (overlap.empty() || (overlap.size() == 1 &&
+                                              range_valued(overlap.front(), range_columns)));
+  std::function<std::string(const std::string&)> rest;
+  std::string description;
+  if (sweepable && overlap.empty()) {
+    // Only equality: the groups of rows sharing the values, as for a
+    // unique key, found in one pass.
+    description = "rows in conflict with another row under " + what;
+    rest = [&](const std::string& name) {
+      return "WHERE " + present + " AND (" + equal_list + ") IN (SELECT " + equal_list +
+             " FROM " + quote_qualified(table.schema, name) + " AS pgshift_other WHERE " +
+             present + " GROUP BY " + equal_list + " HAVING count(*) > 1)";
+    };
+  } else if (sweepable) {
+    // Ranges that overlap, among rows sharing the equal elements: in the
+    // ranges' order, a row overlaps some later row exactly when it
+    // overlaps the next one (every later row starts no earlier than the
+    // next). One sort instead of comparing every pair; each conflicting
+    // pair shows at least its first row.
+    const std::string& range = overlap.front();
+    description = "rows overlapping a later row (by " + range + ") under " + what;
+    rest = [&, range](const std::string& name) {
+      return std::string("WHERE ") + kAlias + ".ctid IN (SELECT pgshift_sorted.pgshift_ctid FROM (SELECT "
+             "ctid AS pgshift_ctid, " + range + " && lead(" + range + ") OVER (" +
+             (equal.empty() ? std::string() : "PARTITION BY " + equal_list + " ") + "ORDER BY " +
+             range + ") AS pgshift_overlaps FROM " + quote_qualified(table.schema, name) +
+             " AS pgshift_other WHERE " + present + " AND NOT isempty(" + range +
+             ")) AS pgshift_sorted WHERE pgshift_sorted.pgshift_overlaps)";
+    };
+  } else {
+    // Any other operators: each row against every other, through the
+    // operators themselves. Each element's value for the row listed is
+    // computed once, in a LATERAL subquery whose column names can only be
+    // the row's; inside EXISTS the same expressions, unqualified, are the
+    // other row's (the innermost scope). The operators of an exclusion
+    // constraint are commutative: each pair is found from both of its rows.
+    std::string mine;
+    std::string conflict;
+    for (std::size_t idx = 0; idx < parsed.size(); ++idx) {
+      const std::string value = "pgshift_value_" + std::to_string(idx + 1);
+      mine += (mine.empty() ? "" : ", ") + parsed[idx].expression + " AS " + value;
+      conflict += " AND pgshift_mine." + value + " " + parsed[idx].op + " " +
+                  parsed[idx].expression;
+    }
+    const std::string inside = where ? " AND (" + *where + ")" : "";
+    description = "rows in conflict with another row under " + what;
+    rest = [&, mine, conflict, inside](const std::string& name) {
+      return ", LATERAL (SELECT " + mine + ") AS pgshift_mine WHERE " +
+             (where ? "(" + *where + ") AND " : "") + "EXISTS (SELECT 1 FROM " +
+             quote_qualified(table.schema, name) + " AS pgshift_other WHERE pgshift_other.ctid <> " +
+             kAlias + ".ctid" + inside + conflict + ")";
+    };
+  }
+  return listing(DataCheckKind::Exclusion, table, description, rest(table.plan_name),
+                 rest(table.step_name));
 }
 
 DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,

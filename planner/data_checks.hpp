@@ -9,6 +9,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,19 @@ plans::DataCheck foreign_key_check(const CheckedTable& table, const schemas::For
 plans::DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>& keys,
                               const std::optional<std::string>& where, bool nulls_not_distinct,
                               const std::string& what);
+
+// Rows in conflict with another row under `exclusion`: every element's
+// operator true between the two (NULL never conflicts, as in the server),
+// both rows inside its WHERE. Elements of `=` alone are grouped, as for a
+// unique key; `=` and one `&&` of a built-in range type (a column named in
+// `range_columns`, a constructor call or a cast) are checked in one sort of
+// the table, listing the first row of each overlapping pair; any other
+// operator compares every pair of rows. nullopt when an element is not in
+// the form pg_get_constraintdef writes ("<expression> [opclass...] WITH
+// <operator>").
+std::optional<plans::DataCheck> exclusion_check(const CheckedTable& table,
+                                                const schemas::ExclusionConstraint& exclusion,
+                                                const std::set<std::string>& range_columns);
 
 // Values of `column` that `column::to` rejects or cuts (the planner's USING
 // expression): longer than n for varchar(n)/char(n) (an explicit cast cuts

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/data_checks.hpp"
 #include "planner/normalize.hpp"
 #include "planner/rules.hpp"
 #include "planner/sql_text.hpp"
@@ -98,6 +99,21 @@ void plan_exclusion_constraints(TableContext& table) {
       draft.step.statements.push_back(table.alter() + "ADD " + exclusion_definition(*desired));
       builder.statement(draft, Statement::AddExclusionConstraint, table.on());
       draft.step.estimated_rows = table.rows;
+      if (table.current != nullptr) {
+        std::set<std::string> range_columns;
+        for (const auto& column : table.desired.columns) {
+          const std::string type = normalize_type(column.type);
+          for (const char* range : {"int4range", "int8range", "numrange", "tsrange", "tstzrange",
+                                    "daterange"}) {
+            if (type == range || type == std::string("pg_catalog.") + range) {
+              range_columns.insert(column.name);
+            }
+          }
+        }
+        if (auto check = exclusion_check(checked_table(table), *desired, range_columns)) {
+          draft.step.data_checks.push_back(std::move(*check));
+        }
+      }
       require_all(draft, columns_in(table, exclusion_words(*desired)));
       draft.requires_.push_back("name:" + table.schema + "." + desired->name);
       draft.provides.push_back(token);

@@ -211,6 +211,8 @@ const char* data_check_kind_name(DataCheckKind kind) {
       return "unique";
     case DataCheckKind::Cast:
       return "cast";
+    case DataCheckKind::Exclusion:
+      return "exclusion";
   }
   return "?";
 }

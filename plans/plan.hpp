@@ -163,10 +163,11 @@ enum class DataCheckKind {
   ForeignKey,  // rows whose key has no referenced row (orphans)
   Unique,      // groups of rows sharing a key (UNIQUE / PRIMARY KEY)
   Cast,        // rows whose value the new type's conversion rejects or cuts
+  Exclusion,   // rows in conflict with another row under an exclusion constraint
 };
-inline constexpr std::array<DataCheckKind, 5> kAllDataCheckKinds = {
-    DataCheckKind::NotNull, DataCheckKind::Check, DataCheckKind::ForeignKey,
-    DataCheckKind::Unique, DataCheckKind::Cast};
+inline constexpr std::array<DataCheckKind, 6> kAllDataCheckKinds = {
+    DataCheckKind::NotNull, DataCheckKind::Check,     DataCheckKind::ForeignKey,
+    DataCheckKind::Unique,  DataCheckKind::Cast,      DataCheckKind::Exclusion};
 const char* data_check_kind_name(DataCheckKind kind);  // "not_null", ...
 
 // What one run of a data check found.

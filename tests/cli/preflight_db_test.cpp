@@ -225,6 +225,98 @@ TEST_CASE("duplicate groups refuse a new unique key", "[cli][db][preflight]") {
   CHECK(contains(rendered.messages, "email=twin@x, rows=2"));
 }
 
+namespace {
+
+// t with rooms and ranges: 2 and 3 share room 2 and overlap; 4 overlaps 5
+// and shares its room but is cancelled, outside the constraints' WHERE; 1
+// ends where 2 starts (no overlap); 6 has NULLs, which never conflict.
+constexpr const char* kBookings =
+    "CREATE TABLE t (id bigint PRIMARY KEY, room integer, lo integer, hi integer, "
+    "during int4range, cancelled boolean NOT NULL DEFAULT false);"
+    "INSERT INTO t VALUES (1, 1, 0, 10, '[0,10)', false), (2, 2, 10, 20, '[10,20)', false), "
+    "(3, 2, 15, 25, '[15,25)', false), (4, 3, 30, 40, '[30,40)', true), "
+    "(5, 3, 35, 45, '[35,45)', false), (6, NULL, NULL, NULL, NULL, false);"
+    "ANALYZE";
+
+std::string bookings_yaml(const std::string& exclusion) {
+  return R"yaml(
+schemas:
+  public:
+    tables:
+      t:
+        primary_key: [id]
+        columns:
+          id: bigint
+          room: integer
+          lo: integer
+          hi: integer
+          during: int4range
+          cancelled: { type: boolean, nullable: false, default: "false" }
+        exclusion_constraints:
+          t_no_overlap:
+)yaml" + exclusion + "            where: NOT cancelled\n";
+}
+
+}  // namespace
+
+TEST_CASE("rows in conflict under a new exclusion constraint refuse the plan, inside its WHERE only",
+          "[cli][db][preflight]") {
+  struct Case {
+    const char* name;
+    std::string elements;
+    std::string finding;
+    int64_t count;
+    std::string fix;  // SQL removing the conflict
+  };
+  const std::vector<Case> cases = {
+      // Any operator: every pair of rows, through the operators themselves.
+      {"an expression compared pairwise",
+       "            elements: [\"(CASE WHEN lo IS NULL THEN NULL ELSE int4range(lo, hi) END) "
+       "WITH &&\"]\n",
+       "rows in conflict with another row under exclusion constraint \"t_no_overlap\" ((CASE "
+       "WHEN (lo IS NULL) THEN NULL::int4range ELSE int4range(lo, hi) END) WITH &&): 2 rows "
+       "violate it (e.g. id=2; id=3)",
+       2, "UPDATE t SET lo = 20 WHERE id = 3"},
+      // A range column: one sort, the first row of each overlapping pair.
+      {"a range column swept in order",
+       "            elements: [\"during WITH &&\"]\n",
+       "rows overlapping a later row (by during) under exclusion constraint \"t_no_overlap\" "
+       "(during WITH &&): 1 row violates it (e.g. id=2)",
+       1, "UPDATE t SET during = '[20,25)' WHERE id = 3"},
+      // Equality alone: grouped, every row of a group.
+      {"equality grouped",
+       "            using: btree\n            elements: [\"room WITH =\"]\n",
+       "rows in conflict with another row under exclusion constraint \"t_no_overlap\" (room "
+       "WITH =): 2 rows violate it (e.g. id=2; id=3)",
+       2, "UPDATE t SET room = 7 WHERE id = 3"},
+  };
+  for (const auto& test : cases) {
+    SECTION(test.name) {
+      TestDatabase db;
+      db.exec(kBookings);
+      const std::string before = shape(db);
+      const std::string yaml = bookings_yaml(test.elements);
+      const auto rendered = plan_all(db, yaml);
+      check_refused(db, rendered, test.finding, test.count, before);
+      CHECK(contains(rendered.json, "\"kind\": \"exclusion\""));
+
+      // Once the conflict is gone, the plan is clean and the constraint builds.
+      db.exec(test.fix);
+      const auto clean = plan_all(db, yaml);
+      INFO(clean.messages);
+      CHECK(clean.exit_code == 0);
+      CHECK(contains(clean.sql, "-- data checks: 1 check in "));
+      const TempDir dir;
+      const CommandResult applied =
+          run_pgshift({"apply", "--db", db.url(), "--schema", dir.write("schema.yaml", yaml),
+                       "--allow-hazard", "all", "--yes"});
+      INFO(applied.output);
+      CHECK(applied.exit_code == 0);
+      CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_no_overlap'") == "1");
+    }
+  }
+}
+
 TEST_CASE("a type change whose cast cuts or rejects values refuses the plan",
           "[cli][db][preflight]") {
   TestDatabase db;
