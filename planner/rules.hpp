@@ -29,11 +29,15 @@ class Chain {
     if (last_) draft.after.push_back(*last_);
     draft.sequence = sequence_++;
     last_ = builder_.add(std::move(draft));
+    if (!first_) first_ = last_;
     return *last_;
   }
+  // The first draft added, if any.
+  std::optional<size_t> first() const { return first_; }
 
  private:
   Builder& builder_;
+  std::optional<size_t> first_;
   std::optional<size_t> last_;
   int sequence_ = 0;
 };
@@ -328,5 +332,20 @@ std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency
 std::optional<std::vector<std::string>> recorded_tokens(const Builder& builder,
                                                         const schemas::Database& db,
                                                         const schemas::ObjectId& dependent);
+
+// The routines `dependent` (an object of the current schema: a column's
+// default, a CHECK, an index, a policy) calls that the plan drops, or drops
+// and creates (a changed signature). The server refuses to drop a routine
+// something calls (2BP01): the dependent is dropped first and, when kept,
+// created again once the routines are (dependent_recreated).
+std::vector<schemas::ObjectId> dropped_routines_of(const Builder& builder,
+                                                   const schemas::ObjectId& dependent);
+// "function \"public.f(integer)\", ..." for a rationale.
+std::string routines_text(const std::vector<schemas::ObjectId>& routines);
+// What a dependent dropped before `routines` releases (their signatures, so
+// that their drop comes after), and what its creation after them requires
+// (their names, which the creating and the dropping steps provide).
+std::vector<std::string> routine_release_tokens(const std::vector<schemas::ObjectId>& routines);
+std::vector<std::string> routine_name_tokens(const std::vector<schemas::ObjectId>& routines);
 
 }  // namespace pgshift::planner::detail

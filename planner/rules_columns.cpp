@@ -193,18 +193,8 @@ std::vector<std::string> default_uses(const Builder& builder, const schemas::Dat
 // 2BP01).
 std::vector<ObjectId> dropped_routines_of_default(const TableContext& table,
                                                   const std::string& column) {
-  std::vector<ObjectId> routines;
-  const auto& invalid = table.builder.invalidated();
-  for (const auto* dependency : table.builder.dependencies_of(
-           table.builder.current(),
-           {ObjectKind::Column, table.schema, table.current->name, column})) {
-    const auto& used = dependency->referenced;
-    if ((used.kind == ObjectKind::Function || used.kind == ObjectKind::Procedure) &&
-        invalid.count("routine:" + used.schema + "." + used.name) != 0) {
-      routines.push_back(used);
-    }
-  }
-  return routines;
+  return dropped_routines_of(table.builder,
+                             {ObjectKind::Column, table.schema, table.current->name, column});
 }
 
 // ---------------------------------------------------------------------------
@@ -584,8 +574,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
                                              : std::vector<ObjectId>{};
   const bool default_blocked = !blocking.empty();
   if (default_blocked) {
-    std::string uses;
-    for (const auto& routine : blocking) uses += (uses.empty() ? "" : ", ") + describe(routine);
+    const std::string uses = routines_text(blocking);
     auto draft = Builder::make(
         Phase::Alter, id,
         std::string(desired.default_expr ? "drop (to set again) the default of "
@@ -654,10 +643,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
                                     desired.name));
     if (default_blocked) {
       // By name too, for a desired model without the scratch database's facts.
-      for (const auto& routine : blocking) {
-        draft.requires_.push_back("func:" + routine.schema + "." +
-                                  routine.name.substr(0, routine.name.find('(')));
-      }
+      require_all(draft, routine_name_tokens(blocking));
     } else {
       release_sequences(draft, table.schema, current.default_expr);
       for (auto& token : default_uses(builder, builder.current(), table.schema, table.current->name,

@@ -204,6 +204,47 @@ std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency
   return {};
 }
 
+std::vector<schemas::ObjectId> dropped_routines_of(const Builder& builder,
+                                                   const schemas::ObjectId& dependent) {
+  std::vector<schemas::ObjectId> routines;
+  const auto& invalid = builder.invalidated();
+  for (const auto* dependency : builder.dependencies_of(builder.current(), dependent)) {
+    const auto& used = dependency->referenced;
+    if ((used.kind == schemas::ObjectKind::Function ||
+         used.kind == schemas::ObjectKind::Procedure) &&
+        invalid.count("routine:" + used.schema + "." + used.name) != 0 &&
+        std::find(routines.begin(), routines.end(), used) == routines.end()) {
+      routines.push_back(used);
+    }
+  }
+  return routines;
+}
+
+std::string routines_text(const std::vector<schemas::ObjectId>& routines) {
+  std::string text;
+  for (const auto& routine : routines) {
+    text += (text.empty() ? "" : ", ") + schemas::describe(routine);
+  }
+  return text;
+}
+
+std::vector<std::string> routine_release_tokens(const std::vector<schemas::ObjectId>& routines) {
+  std::vector<std::string> tokens;
+  for (const auto& routine : routines) {
+    tokens.push_back("routine:" + routine.schema + "." + routine.name);
+  }
+  return tokens;
+}
+
+std::vector<std::string> routine_name_tokens(const std::vector<schemas::ObjectId>& routines) {
+  std::vector<std::string> tokens;
+  for (const auto& routine : routines) {
+    tokens.push_back("func:" + routine.schema + "." +
+                     routine.name.substr(0, routine.name.find('(')));
+  }
+  return tokens;
+}
+
 std::optional<std::vector<std::string>> recorded_tokens(const Builder& builder,
                                                         const schemas::Database& db,
                                                         const schemas::ObjectId& dependent) {

@@ -261,9 +261,12 @@ void rename_key(TableContext& table, ObjectKind kind, const std::string& from,
   table.builder.add(std::move(draft));
 }
 
-// Rule 5: CHECK constraints NOT VALID, then VALIDATE.
+// Rule 5: CHECK constraints NOT VALID, then VALIDATE. `needs`: tokens the
+// first step requires besides the columns (the routines it calls, when
+// they are created again).
 void add_check(TableContext& table, const schemas::CheckConstraint& check,
-               const std::optional<std::string>& replacing, bool only_validate) {
+               const std::optional<std::string>& replacing, bool only_validate,
+               const std::vector<std::string>& needs = {}) {
   Builder& builder = table.builder;
   const ObjectId id = table.id(ObjectKind::CheckConstraint, check.name);
   Chain chain(builder);
@@ -284,6 +287,7 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
     builder.statement(draft, not_valid ? Statement::AddCheckNotValid : Statement::AddCheck,
                       table.on());
     require_all(draft, columns_in(table, check.expression));
+    require_all(draft, needs);
     chain.add(std::move(draft));
   }
   // Added to an empty table, the constraint is valid at once. One left NOT
@@ -586,6 +590,12 @@ void plan_check_constraints(TableContext& table) {
       if (helper) continue;
       auto draft = drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name, {});
       table.builder.statement(draft, Statement::DropConstraint, table.on());
+      // Before the drop of a routine it calls.
+      for (auto& token : routine_release_tokens(dropped_routines_of(
+               table.builder, {ObjectKind::CheckConstraint, table.schema, table.current->name,
+                               current->name}))) {
+        draft.releases.push_back(std::move(token));
+      }
       // Before a drop of a column it uses: DROP COLUMN drops the constraint too.
       const auto words = expression_words(current->expression);
       for (const auto& column : table.current->columns) {
@@ -596,6 +606,25 @@ void plan_check_constraints(TableContext& table) {
       table.builder.add(std::move(draft));
     } else if (current == nullptr) {
       add_check(table, *desired, std::nullopt, false);
+    } else if (const auto blocking = dropped_routines_of(
+                   table.builder, {ObjectKind::CheckConstraint, table.schema, table.current->name,
+                                   current->name});
+               !blocking.empty()) {
+      // It calls a routine the plan drops (or drops and creates): dropped a
+      // step before the routine, added again after it, NOT VALID then
+      // VALIDATE. New rows are unchecked in between; VALIDATE checks them.
+      auto draft = drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name,
+                                         retyped_columns_of_check(table, current->name));
+      draft.step.summary = "drop (to add again) " + table.of("check constraint", current->name);
+      draft.step.rationale = "it calls " + routines_text(blocking) +
+                             " (dropped or replaced by drop and create): drop it first, add it "
+                             "again after";
+      table.builder.statement(draft, Statement::DropConstraintToAddAgain, table.on());
+      for (auto& token : routine_release_tokens(blocking)) {
+        draft.releases.push_back(std::move(token));
+      }
+      table.builder.add(std::move(draft));
+      add_check(table, *desired, std::nullopt, false, routine_name_tokens(blocking));
     } else if (normalize_expression(current->expression) !=
                    normalize_expression(desired->expression) ||
                current->no_inherit != desired->no_inherit) {

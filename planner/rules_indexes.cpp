@@ -105,9 +105,10 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     }
     return draft;
   };
-  // `replaced`: the index is built again (under the same name) by the plan.
+  // `replaced`: the index is built again (under the same name) by the plan;
+  // `again`: in a later step, after a routine it calls (dependent_recreated).
   auto drop = [&](const std::string& name, bool replaced, std::string summary,
-                  std::string rationale) {
+                  std::string rationale, bool again = false) {
     auto draft = Builder::make(Phase::Drop, {ObjectKind::Index, schema, relation, name},
                                std::move(summary), std::move(rationale));
     // A concurrent drop runs outside a transaction, so an applier killed after
@@ -118,10 +119,11 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     Targets targets = on_relation(schema, relation, populated);
     targets.index = name;
     builder.statement(draft,
-                      concurrently
-                          ? (replaced ? Statement::DropIndexConcurrentlyToReplace
-                                      : Statement::DropIndexConcurrently)
-                          : (replaced ? Statement::DropIndexToReplace : Statement::DropIndex),
+                      again          ? (concurrently ? Statement::DropIndexConcurrentlyToCreateAgain
+                                                     : Statement::DropIndexToCreateAgain)
+                      : concurrently ? (replaced ? Statement::DropIndexConcurrentlyToReplace
+                                                 : Statement::DropIndexConcurrently)
+                      : (replaced ? Statement::DropIndexToReplace : Statement::DropIndex),
                       targets);
     draft.provides.push_back("name:" + schema + "." + name);
     return draft;
@@ -245,6 +247,11 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
       for (const auto& key : before->keys) {
         if (key.column) draft.releases.push_back(column_token(schema, relation, *key.column));
       }
+      // Before the drop of a routine it calls.
+      for (auto& token : routine_release_tokens(dropped_routines_of(
+               builder, {ObjectKind::Index, schema, relation, before->name}))) {
+        draft.releases.push_back(std::move(token));
+      }
       // Foreign keys that use the index are dropped first.
       if (const auto columns = referenceable_columns(*before)) {
         draft.invalidates.push_back(key_token(schema, relation, *columns));
@@ -255,8 +262,30 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     const schemas::Index& index = *wanted;
     const ObjectId id{ObjectKind::Index, schema, relation, index.name};
     Chain chain(builder);
+    const std::vector<ObjectId> blocking =
+        before == nullptr ? std::vector<ObjectId>{}
+                          : dropped_routines_of(builder, {ObjectKind::Index, schema, relation,
+                                                          before->name});
     if (before == nullptr) {
       build_step(chain, index, index.name, "create " + on(index.name), build_rationale);
+    } else if (!blocking.empty()) {
+      // It calls a routine the plan drops (or drops and creates): dropped a
+      // step before the routine, built again after it.
+      auto dropped = drop(before->name, true, "drop (to build again) " + on(before->name),
+                          "it calls " + routines_text(blocking) +
+                              " (dropped or replaced by drop and create): drop it first, build "
+                              "it again after" +
+                              (before->unique ? "; uniqueness is not enforced in between" : ""),
+                          true);
+      // (An index that calls a routine has an expression or a WHERE: no
+      // foreign key can use it.)
+      for (auto& token : routine_release_tokens(blocking)) {
+        dropped.releases.push_back(std::move(token));
+      }
+      builder.add(std::move(dropped));
+      build_step(chain, index, index.name, "build again " + on(index.name),
+                 std::string(build_rationale) + "; after the routines it calls are created");
+      require_all(builder.at(*chain.first()), routine_name_tokens(blocking));
     } else if (!before->valid) {
       auto dropped = drop(index.name, true, "drop the invalid " + on(index.name),
                           "rule 8: a failed CONCURRENTLY build left it INVALID; rebuild it");
@@ -281,7 +310,11 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
       builder.statement(rename, Statement::RenameIndex, targets);
       chain.add(std::move(rename));
     }
-    if ((before ? before->comment : std::nullopt) != index.comment) {
+    // An index built anew (again, or under a temporary name) has no comment
+    // until it is set again.
+    const bool built =
+        before == nullptr || !blocking.empty() || !before->valid || !same_index(*before, index);
+    if ((built ? std::nullopt : before->comment) != index.comment) {
       auto comment = Builder::make(Phase::Finalize, id, "comment on " + on(index.name),
                                    "comments are catalog-only");
       comment.step.statements = {

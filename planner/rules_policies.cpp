@@ -253,7 +253,55 @@ void plan_policies(TableContext& table) {
                       normalized(current->with_check) == normalized(desired.with_check);
     const bool renamed = current != nullptr && current->name != desired.name;
     bool commented = false;  // a replaced policy's comment is set in its step
-    if (current == nullptr || !same || renamed) {
+    const std::vector<ObjectId> blocking =
+        current == nullptr ? std::vector<ObjectId>{}
+                           : dropped_routines_of(builder, current_id(table, *current));
+    if (!blocking.empty()) {
+      // It calls a routine the plan drops (or drops and creates): dropped a
+      // step before the routine, created again after it.
+      auto dropped = Builder::make(
+          Phase::Drop, id, "drop (to create again) " + table.of("policy", current->name),
+          "it calls " + routines_text(blocking) +
+              " (dropped or replaced by drop and create): drop it first, create it again "
+              "after; in between, " +
+              (current->permissive ? "the rows it lets through do not pass"
+                                   : "the rows it holds back pass"));
+      dropped.step.statements = {"DROP POLICY " + quote_ident(current->name) + " ON " +
+                                 table.relation};
+      builder.statement(dropped,
+                        current->permissive ? Statement::DropPolicyToCreateAgain
+                                            : Statement::DropRestrictivePolicyToCreateAgain,
+                        table.on());
+      release_uses(table, dropped, *current);
+      for (auto& token : routine_release_tokens(blocking)) {
+        dropped.releases.push_back(std::move(token));
+      }
+      const std::string gone = "policy_dropped:" + table.schema + "." + table.desired.name + "." +
+                               current->name;
+      dropped.provides.push_back(gone);
+      builder.add(std::move(dropped));
+      // Phase Create: picked as soon as the routines are back, before the
+      // index builds and validations still waiting for them; the table is
+      // without the policy for as few steps as the order allows.
+      auto draft = Builder::make(Phase::Create, id,
+                                 "create again " + table.of("policy", desired.name),
+                                 "once the routines it calls are created; CREATE POLICY is a "
+                                 "catalog change under ACCESS EXCLUSIVE");
+      draft.step.statements = {policy_sql(table.relation, desired)};
+      builder.statement(draft, Statement::CreatePolicy, table.on());
+      if (desired.comment) {
+        draft.step.statements.push_back(comment_sql(
+            "POLICY", quote_ident(desired.name) + " ON " + table.relation, desired.comment));
+        builder.statement(draft, Statement::CommentOnTableMember, table.on());
+      }
+      commented = true;
+      require_uses(table, draft, desired);
+      require_all(draft, routine_name_tokens(blocking));
+      draft.requires_.push_back(gone);
+      draft.provides.push_back(policy_token(table, desired.name));
+      created.push_back(policy_token(table, desired.name));
+      builder.add(std::move(draft));
+    } else if (current == nullptr || !same || renamed) {
       auto draft = Builder::make(Phase::Finalize, id, "", "");
       if (current == nullptr) {
         draft.step.summary = "create " + table.of("policy", desired.name);

@@ -389,6 +389,11 @@ StatementRow statement_row(Statement statement, int version) {
     // a step before the type change of a column it uses.
     case Statement::DropConstraintToReplace:
       return row({{Target::Relation, kAccessExclusive}});
+    // Dropped a step before a routine it calls is dropped (2BP01 otherwise)
+    // and added again after: new rows are unchecked in between.
+    case Statement::DropConstraintToAddAgain:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DependentRecreated});
     // AT_DropConstraint of a foreign key: RemoveConstraintById opens the
     // referenced table AccessExclusiveLock to drop its triggers.
     case Statement::DropForeignKey:
@@ -449,6 +454,17 @@ StatementRow statement_row(Statement statement, int version) {
       return row({{Target::Relation, LockMode::ShareUpdateExclusive},
                   {Target::Index, LockMode::ShareUpdateExclusive}},
                  DurationClass::CatalogOnly, TimeoutClass::Concurrent, {}, false);
+    // Dropped a step before a routine it calls is dropped and built again
+    // after: queries go without it (a unique one enforces nothing) in
+    // between.
+    case Statement::DropIndexToCreateAgain:
+      return row({{Target::Relation, kAccessExclusive}, {Target::Index, kAccessExclusive}},
+                 DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::DependentRecreated});
+    case Statement::DropIndexConcurrentlyToCreateAgain:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive},
+                  {Target::Index, LockMode::ShareUpdateExclusive}},
+                 DurationClass::CatalogOnly, TimeoutClass::Concurrent,
+                 {Hazard::DependentRecreated}, false);
 
     // -----------------------------------------------------------------------
     // Triggers.
@@ -491,6 +507,15 @@ StatementRow statement_row(Statement statement, int version) {
     // or kind, which ALTER POLICY cannot change): no session sees the gap.
     case Statement::DropPolicyToReplace:
       return row({{Target::Relation, kAccessExclusive}});
+    // Dropped a step before a routine it calls is dropped and created again
+    // after: in between, the rows a permissive policy lets through do not
+    // pass, and those a restrictive one holds back do.
+    case Statement::DropPolicyToCreateAgain:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DependentRecreated});
+    case Statement::DropRestrictivePolicyToCreateAgain:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DependentRecreated, Hazard::AccessWidened});
     // [tablecmds] AT_EnableRowSecurity, AT_DisableRowSecurity,
     // AT_ForceRowSecurity, AT_NoForceRowSecurity: AccessExclusiveLock;
     // catalog only (relrowsecurity, relforcerowsecurity).

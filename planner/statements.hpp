@@ -108,6 +108,7 @@ namespace pgshift::planner {
   X(RenameConstraint, "rename_constraint")                                         \
   X(DropConstraint, "drop_constraint")                                             \
   X(DropConstraintToReplace, "drop_constraint_to_replace")                         \
+  X(DropConstraintToAddAgain, "drop_constraint_to_add_again")                      \
   X(DropForeignKey, "drop_foreign_key")                                            \
   X(DropForeignKeyToReplace, "drop_foreign_key_to_replace")                        \
   /* Indexes */                                                                    \
@@ -120,6 +121,8 @@ namespace pgshift::planner {
   X(DropIndexConcurrently, "drop_index_concurrently")                              \
   X(DropIndexToReplace, "drop_index_to_replace")                                   \
   X(DropIndexConcurrentlyToReplace, "drop_index_concurrently_to_replace")          \
+  X(DropIndexToCreateAgain, "drop_index_to_create_again")                          \
+  X(DropIndexConcurrentlyToCreateAgain, "drop_index_concurrently_to_create_again")  \
   /* Triggers */                                                                   \
   X(CreateTrigger, "create_trigger")                                               \
   X(CreateOrReplaceTrigger, "create_or_replace_trigger")                           \
@@ -132,6 +135,8 @@ namespace pgshift::planner {
   X(DropPolicy, "drop_policy")                                                     \
   X(DropRestrictivePolicy, "drop_restrictive_policy")                              \
   X(DropPolicyToReplace, "drop_policy_to_replace")                                 \
+  X(DropPolicyToCreateAgain, "drop_policy_to_create_again")                        \
+  X(DropRestrictivePolicyToCreateAgain, "drop_restrictive_policy_to_create_again")  \
   X(EnableRowSecurity, "enable_row_security")                                      \
   X(DisableRowSecurity, "disable_row_security")                                    \
   X(ForceRowSecurity, "force_row_security")                                        \

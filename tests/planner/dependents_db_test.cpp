@@ -378,6 +378,108 @@ TEST_CASE("a function signature change with a dependent view and a default using
   }
 }
 
+TEST_CASE("a function signature change under a CHECK, indexes and policies calling it drops "
+          "them first and creates them again after",
+          "[planner][db][dependents]") {
+  const std::string setup =
+      std::string(kFilledTable) +
+      "CREATE FUNCTION scaled(n integer) RETURNS integer "
+      "  LANGUAGE sql IMMUTABLE AS 'SELECT n * 10';"
+      "ALTER TABLE t ADD CONSTRAINT qty_scaled CHECK (scaled(qty) >= 0);"
+      "CREATE INDEX t_scaled_idx ON t (scaled(qty));"
+      "COMMENT ON INDEX t_scaled_idx IS 'by scaled quantity';"
+      "CREATE UNIQUE INDEX t_scaled_id_key ON t (scaled(id)) WHERE qty > 50;"
+      "ALTER TABLE t ENABLE ROW LEVEL SECURITY;"
+      "CREATE POLICY visible ON t USING (scaled(qty) >= 0);"
+      "COMMENT ON POLICY visible ON t IS 'every counted row';"
+      "CREATE POLICY capped ON t AS RESTRICTIVE USING (scaled(qty) < 5000);";
+  const std::string yaml =
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      t:\n"
+      "        columns:\n"
+      "          id: { type: integer, nullable: false }\n"
+      "          name: text\n"
+      "          qty: integer\n"
+      "        primary_key: [id]\n"
+      "        checks:\n"
+      "          qty_scaled: scaled(qty) >= 0\n"
+      "        indexes:\n"
+      "          t_scaled_idx: { columns: [{ expression: scaled(qty) }], comment: by scaled "
+      "quantity }\n"
+      "          t_scaled_id_key: { columns: [{ expression: scaled(id) }], unique: true, where: "
+      "qty > 50 }\n"
+      "        row_security: { enabled: true }\n"
+      "        policies:\n"
+      "          visible: { using: scaled(qty) >= 0, comment: every counted row }\n"
+      "          capped: { kind: restrictive, using: scaled(qty) < 5000 }\n"
+      "    functions:\n"
+      "      scaled:\n"
+      "        args: [{ name: n, type: integer },"
+      " { name: factor, type: integer, default: 10 }]\n"
+      "        returns: integer\n"
+      "        language: sql\n"
+      "        volatility: immutable\n"
+      "        body: SELECT n * factor\n";
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    const TestDatabase db;
+    db.exec(setup);
+    const std::string rows = checksum(db, "t", "id, name, qty");
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      INFO(migrated.markdown);
+      INFO(migrated.sql);
+      CHECK(contains(migrated.markdown, "### Recreated dependents"));
+      for (const char* dependent :
+           {"check constraint \"qty\\_scaled\" of table \"public.t\" | ",
+            "index \"t\\_scaled\\_idx\" of table \"public.t\" | ",
+            "index \"t\\_scaled\\_id\\_key\" of table \"public.t\" | ",
+            "policy \"visible\" of table \"public.t\" | ", "policy \"capped\" of table \"public.t\" | "}) {
+        INFO(dependent);
+        CHECK(contains(migrated.markdown, dependent));
+      }
+      CHECK(contains(migrated.markdown, "it calls function \"public.scaled(integer)\" (dropped"));
+      CHECK(contains(migrated.markdown, "uniqueness is not enforced in between"));
+      CHECK(contains(migrated.markdown, "the rows it holds back pass"));
+      CHECK(contains(migrated.markdown, "`access_widened`"));
+      const auto drop_function = migrated.sql.find("DROP FUNCTION public.scaled(integer)");
+      REQUIRE(drop_function != std::string::npos);
+      for (const char* before : {"DROP CONSTRAINT qty_scaled", "DROP INDEX CONCURRENTLY IF EXISTS public.t_scaled_idx",
+                                 "DROP INDEX CONCURRENTLY IF EXISTS public.t_scaled_id_key",
+                                 "DROP POLICY visible", "DROP POLICY capped"}) {
+        INFO(before);
+        CHECK(migrated.sql.find(before) < drop_function);
+      }
+      for (const char* after :
+           {"ADD CONSTRAINT qty_scaled CHECK", "VALIDATE CONSTRAINT qty_scaled",
+            "CREATE INDEX CONCURRENTLY t_scaled_idx", "CREATE UNIQUE INDEX CONCURRENTLY t_scaled_id_key",
+            "CREATE POLICY visible", "CREATE POLICY capped"}) {
+        INFO(after);
+        const auto at = migrated.sql.find(after);
+        CHECK(at != std::string::npos);
+        CHECK(at > drop_function);
+      }
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(checksum(db, "t", "id, name, qty") == rows);
+    CHECK(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'scaled'") == "1");
+    // Everything is back, calling the new function, with its comments.
+    CHECK(db.scalar("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "WHERE c.relname IN ('t_scaled_idx', 't_scaled_id_key') AND i.indisvalid") ==
+          "2");
+    CHECK(db.scalar("SELECT obj_description('t_scaled_idx'::regclass, 'pg_class')") ==
+          "by scaled quantity");
+    CHECK(db.scalar("SELECT obj_description(oid, 'pg_policy') FROM pg_policy "
+                    "WHERE polname = 'visible'") == "every counted row");
+    CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'qty_scaled'") == "t");
+    CHECK(db.scalar("SELECT count(*) FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid "
+                    "WHERE p.proname = 'scaled' AND d.deptype = 'n'") == "5");
+  }
+}
+
 TEST_CASE("a dropped schema holding views, tables, a function and types is dropped in "
           "dependency order",
           "[planner][db][dependents]") {

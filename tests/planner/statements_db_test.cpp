@@ -334,6 +334,7 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               "ALTER TABLE t.a RENAME CONSTRAINT c1 TO c2", on_a()};
     case Statement::DropConstraint:
     case Statement::DropConstraintToReplace:
+    case Statement::DropConstraintToAddAgain:
       return {"ALTER TABLE t.a ADD CONSTRAINT c1 CHECK (n > 0)",
               "ALTER TABLE t.a DROP CONSTRAINT c1", on_a()};
     case Statement::DropForeignKey:
@@ -362,9 +363,11 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               {{Target::Index, {"t.a_v_idx"}}}};
     case Statement::DropIndex:
     case Statement::DropIndexToReplace:
+    case Statement::DropIndexToCreateAgain:
       return {"CREATE INDEX a_v_idx ON t.a (v)", "DROP INDEX t.a_v_idx", on_a_index()};
     case Statement::DropIndexConcurrently:
     case Statement::DropIndexConcurrentlyToReplace:
+    case Statement::DropIndexConcurrentlyToCreateAgain:
       return {"CREATE INDEX a_v_idx ON t.a (v)", "DROP INDEX CONCURRENTLY IF EXISTS t.a_v_idx",
               on_a_index()};
     case Statement::CreateTrigger:
@@ -390,8 +393,10 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               on_a()};
     case Statement::DropPolicy:
     case Statement::DropPolicyToReplace:
+    case Statement::DropPolicyToCreateAgain:
       return {"CREATE POLICY pol ON t.a USING (n > 0)", "DROP POLICY pol ON t.a", on_a()};
     case Statement::DropRestrictivePolicy:
+    case Statement::DropRestrictivePolicyToCreateAgain:
       return {"CREATE POLICY pol ON t.a AS RESTRICTIVE USING (n > 0)", "DROP POLICY pol ON t.a",
               on_a()};
     case Statement::EnableRowSecurity:

@@ -65,8 +65,14 @@ bool removes_data_or_definition(Statement statement) {
     // The view expand left under a renamed table's old name: the table stays.
     case Statement::DropCompatibilityView:
     case Statement::DropMaterializedViewToRecreate:
-    // A default set again by a later step (dependent_recreated).
+    // A default set again by a later step (dependent_recreated); the same
+    // of CHECKs, indexes and policies around a routine's drop.
     case Statement::DropDefaultToSetAgain:
+    case Statement::DropConstraintToAddAgain:
+    case Statement::DropIndexToCreateAgain:
+    case Statement::DropIndexConcurrentlyToCreateAgain:
+    case Statement::DropPolicyToCreateAgain:
+    case Statement::DropRestrictivePolicyToCreateAgain:
     // Relaxations: the object stays, new rows are merely allowed more.
     case Statement::DropDefault:
     case Statement::DropNotNull:
@@ -277,15 +283,17 @@ TEST_CASE("loosening row-level security carries access_widened, tightening it do
           "[planner][statements]") {
   for (const int version : kVersions) {
     INFO(version);
-    for (const Statement statement : {Statement::DisableRowSecurity, Statement::NoForceRowSecurity,
-                                      Statement::DropRestrictivePolicy}) {
+    for (const Statement statement :
+         {Statement::DisableRowSecurity, Statement::NoForceRowSecurity,
+          Statement::DropRestrictivePolicy, Statement::DropRestrictivePolicyToCreateAgain}) {
       CHECK(has(statement_row(statement, version).hazards, Hazard::AccessWidened));
     }
     // A permissive policy dropped lets fewer rows through; replaced in one
     // transaction, nothing is seen without it.
     for (const Statement statement :
          {Statement::EnableRowSecurity, Statement::ForceRowSecurity, Statement::CreatePolicy,
-          Statement::AlterPolicy, Statement::DropPolicy, Statement::DropPolicyToReplace}) {
+          Statement::AlterPolicy, Statement::DropPolicy, Statement::DropPolicyToReplace,
+          Statement::DropPolicyToCreateAgain}) {
       CHECK_FALSE(has(statement_row(statement, version).hazards, Hazard::AccessWidened));
     }
   }
