@@ -109,6 +109,11 @@ void add(Digest& digest, const schemas::Table& table) {
     digest.add_all("trigger", trigger.name, trigger.timing, trigger.events, trigger.update_of,
                    trigger.for_each_row, trigger.function, trigger.arguments, trigger.when,
                    trigger.comment);
+    // Only for a constraint trigger: other triggers' digests stay as they were.
+    if (trigger.constraint) {
+      digest.add_all("constraint trigger", trigger.deferrable, trigger.initially_deferred,
+                     trigger.from);
+    }
   }
   // Only when present, so that the digests of tables without them stay as
   // they were before policies were modelled.

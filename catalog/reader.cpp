@@ -222,10 +222,13 @@ constexpr const char* kTriggersQuery =
     "  pn.nspname || '.' || p.proname, t.tgnargs, t.tgargs, "
     "  CASE WHEN t.tgqual IS NOT NULL THEN substring(pg_get_triggerdef(t.oid) "
     "    FROM ' WHEN \\((.*)\\) EXECUTE (?:FUNCTION|PROCEDURE) ') END, "
-    "  d.description "
+    "  d.description, t.tgconstraint <> 0, t.tgdeferrable, t.tginitdeferred, "
+    "  COALESCE(fn.nspname || '.' || fc.relname, '') "
     "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace "
+    "LEFT JOIN pg_class fc ON fc.oid = t.tgconstrrelid "
+    "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
     "LEFT JOIN pg_description d ON d.objoid = t.oid "
     "  AND d.classoid = 'pg_trigger'::regclass AND d.objsubid = 0 "
     "WHERE NOT t.tgisinternal AND @tgparentid@ = 0 AND c.relkind IN ('r', 'p') "
@@ -1237,6 +1240,12 @@ class CatalogRead {
       trigger.arguments.resize(row[5].as<std::size_t>());
       trigger.when = optional_text(row[7]);
       trigger.comment = optional_text(row[8]);
+      trigger.constraint = row[9].as<bool>();
+      if (trigger.constraint) {
+        trigger.deferrable = row[10].as<bool>();
+        trigger.initially_deferred = row[11].as<bool>();
+        trigger.from = row[12].as<std::string>();
+      }
       owner->triggers.push_back(std::move(trigger));
     }
   }

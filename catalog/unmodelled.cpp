@@ -91,15 +91,13 @@ constexpr Query kQueries[] = {
      "WHERE NOT co.convalidated AND n.nspname = ANY($1::text[]) AND"
      PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid")
      "UNION ALL "
-     "SELECT CASE WHEN c.relkind IN ('v', 'f') THEN 'trigger' ELSE 'constraint trigger' END, "
-     "  n.nspname, c.relname, t.tgname, CASE WHEN c.relkind IN ('v', 'f') "
-     "    THEN pg_get_triggerdef(t.oid) ELSE concat_ws(' ', "
-     "    CASE WHEN t.tgdeferrable THEN 'DEFERRABLE' ELSE 'NOT DEFERRABLE' END, "
-     "    CASE WHEN t.tginitdeferred THEN 'INITIALLY DEFERRED' END) END "
+     // Triggers of views and foreign tables (those of tables, constraint
+     // triggers included, are modelled).
+     "SELECT 'trigger', n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid) "
      "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
      "JOIN pg_namespace n ON n.oid = c.relnamespace "
      "WHERE NOT t.tgisinternal AND @tgparentid@ = 0 "
-     "  AND (c.relkind IN ('v', 'f') OR t.tgconstraint <> 0) AND" PGSHIFT_MANAGED_RELATION
+     "  AND c.relkind IN ('v', 'f') AND" PGSHIFT_MANAGED_RELATION
      "UNION ALL "
      "SELECT 'trigger transition tables', n.nspname, c.relname, t.tgname, concat_ws(' ', "
      "  'REFERENCING', 'OLD TABLE AS ' || quote_ident(t.tgoldtable), "

@@ -18,8 +18,7 @@
 //   - rules other than a view's _RETURN; view column defaults; comments on
 //     columns of views, materialized views and composite types; NOT VALID
 //     domain constraints;
-//   - triggers on views and foreign tables, constraint triggers (read as plain
-//     triggers), disabled or replica triggers (and foreign keys' internal
+//   - triggers on views and foreign tables, disabled or replica triggers (and foreign keys' internal
 //     triggers), transition tables (REFERENCING);
 //   - extended statistics, operators, operator classes and families,
 //     collations, conversions, text search configurations, dictionaries,

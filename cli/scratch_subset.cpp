@@ -87,6 +87,7 @@ std::string table_text(const Table& table) {
     add_text(text, trigger.function);
     for (const auto& argument : trigger.arguments) add_text(text, argument);
     add_text(text, trigger.when);
+    add_text(text, trigger.from);  // a constraint trigger's FROM table
   }
   for (const auto& policy : table.policies) {
     add_text(text, policy.using_expr);

@@ -27,11 +27,19 @@ using schemas::ObjectKind;
 namespace {
 
 bool same_trigger(const schemas::Trigger& a, const schemas::Trigger& b) {
-  return a.timing == b.timing && a.events == b.events && a.update_of == b.update_of &&
+  return a.constraint == b.constraint && a.deferrable == b.deferrable &&
+         a.initially_deferred == b.initially_deferred && a.from == b.from &&
+         a.timing == b.timing && a.events == b.events && a.update_of == b.update_of &&
          a.for_each_row == b.for_each_row && a.function == b.function &&
          a.arguments == b.arguments &&
          (a.when ? std::optional<std::string>(normalize_expression(*a.when)) : std::nullopt) ==
              (b.when ? std::optional<std::string>(normalize_expression(*b.when)) : std::nullopt);
+}
+
+// The token of a constraint trigger's FROM table ("schema.table").
+std::string from_token(const std::string& from) {
+  const auto dot = from.find('.');
+  return table_token(from.substr(0, dot), from.substr(dot + 1));
 }
 
 }  // namespace
@@ -48,6 +56,7 @@ void plan_triggers(TableContext& table) {
                                table.relation};
       builder.statement(draft, Statement::DropTrigger, table.on());
       draft.releases.push_back("func:" + current->function);
+      if (!current->from.empty()) draft.releases.push_back(from_token(current->from));
       // Before a type change of a column it uses (which it would block).
       for (const auto& column : table.current->columns) {
         if (trigger_uses_column(builder, builder.current(), table.schema, table.current->name,
@@ -65,7 +74,9 @@ void plan_triggers(TableContext& table) {
           Builder::make(Phase::Finalize, id,
                         (current ? "replace " : "create ") + table.of("trigger", desired.name),
                         "CREATE TRIGGER takes SHARE ROW EXCLUSIVE: reads go on");
-      const bool replace_in_place = current != nullptr && builder.version() >= 140000;
+      // CREATE OR REPLACE TRIGGER is 14+, and never of a constraint trigger.
+      const bool replace_in_place = current != nullptr && builder.version() >= 140000 &&
+                                    !current->constraint && !desired.constraint;
       if (current != nullptr && !replace_in_place) {
         draft.step.statements.push_back("DROP TRIGGER " + quote_ident(desired.name) + " ON " +
                                         table.relation);
@@ -77,6 +88,7 @@ void plan_triggers(TableContext& table) {
           draft, replace_in_place ? Statement::CreateOrReplaceTrigger : Statement::CreateTrigger,
           table.on());
       draft.requires_.push_back("func:" + desired.function);
+      if (!desired.from.empty()) draft.requires_.push_back(from_token(desired.from));
       builder.add(std::move(draft));
     }
     if ((current ? current->comment : std::nullopt) != desired.comment) {

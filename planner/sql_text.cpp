@@ -153,8 +153,20 @@ std::string trigger_sql(const std::string& relation, const schemas::Trigger& tri
     if (!arguments.empty()) arguments += ", ";
     arguments += quote_literal(argument);
   }
-  return std::string(or_replace ? "CREATE OR REPLACE TRIGGER " : "CREATE TRIGGER ") +
-         quote_ident(trigger.name) + " " + timing + " " + events + " ON " + relation +
+  // A constraint trigger cannot be replaced in place (CreateTrigger refuses
+  // OR REPLACE with CONSTRAINT): callers drop and create it.
+  std::string constraint;
+  if (trigger.constraint) {
+    if (!trigger.from.empty()) constraint += " FROM " + quote_dotted(trigger.from);
+    constraint += trigger.deferrable ? (trigger.initially_deferred
+                                            ? " DEFERRABLE INITIALLY DEFERRED"
+                                            : " DEFERRABLE INITIALLY IMMEDIATE")
+                                     : " NOT DEFERRABLE";
+  }
+  return std::string(trigger.constraint ? "CREATE CONSTRAINT TRIGGER "
+                     : or_replace       ? "CREATE OR REPLACE TRIGGER "
+                                        : "CREATE TRIGGER ") +
+         quote_ident(trigger.name) + " " + timing + " " + events + " ON " + relation + constraint +
          (trigger.for_each_row ? " FOR EACH ROW" : " FOR EACH STATEMENT") +
          (trigger.when ? " WHEN (" + *trigger.when + ")" : "") +
          (server_version_num >= 110000 ? " EXECUTE FUNCTION " : " EXECUTE PROCEDURE ") +

@@ -216,9 +216,10 @@ bool operator==(const Index& a, const Index& b) {
 
 bool operator==(const Trigger& a, const Trigger& b) {
   return std::tie(a.name, a.timing, a.events, a.update_of, a.for_each_row, a.function, a.arguments,
-                  a.when, a.comment) == std::tie(b.name, b.timing, b.events, b.update_of,
-                                                 b.for_each_row, b.function, b.arguments, b.when,
-                                                 b.comment);
+                  a.when, a.comment, a.constraint, a.deferrable, a.initially_deferred, a.from) ==
+         std::tie(b.name, b.timing, b.events, b.update_of, b.for_each_row, b.function,
+                  b.arguments, b.when, b.comment, b.constraint, b.deferrable, b.initially_deferred,
+                  b.from);
 }
 
 bool operator==(const Policy& a, const Policy& b) {

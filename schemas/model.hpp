@@ -260,6 +260,13 @@ struct Trigger {
   std::vector<std::string> arguments;  // literal arguments passed to the function
   std::optional<std::string> when;     // WHEN condition
   std::optional<std::string> comment;
+  // CREATE CONSTRAINT TRIGGER (AFTER, FOR EACH ROW): fired at the end of the
+  // statement or, deferred, of the transaction; `from` is the FROM table
+  // ("schema.table"), "" for none.
+  bool constraint = false;
+  bool deferrable = false;
+  bool initially_deferred = false;
+  std::string from;
 };
 bool operator==(const Trigger& a, const Trigger& b);
 

@@ -1147,7 +1147,8 @@ void Loader::load_triggers(const std::string& schema, const Entry& entry, Table&
            place(item.key_node, item.path));
     Fields fields(
         *this, item.value, item.path,
-        {"timing", "events", "update_of", "for_each", "function", "arguments", "when", "comment"});
+        {"timing", "events", "update_of", "for_each", "function", "arguments", "when", "comment",
+         "constraint", "deferrable", "initially_deferred", "from"});
     fields.keyword("timing", detail::kTriggerTimings, trigger.timing, true);
     if (const Entry* events = fields.require("events")) {
       const std::vector<std::string> words = as_string_list(events->value, events->path);
@@ -1178,6 +1179,34 @@ void Loader::load_triggers(const std::string& schema, const Entry& entry, Table&
     fields.optional_string("when", trigger.when);
     fields.sql("when", SqlKind::Expression);
     fields.optional_string("comment", trigger.comment);
+    fields.boolean("constraint", trigger.constraint);
+    fields.boolean("deferrable", trigger.deferrable);
+    fields.boolean("initially_deferred", trigger.initially_deferred);
+    fields.string("from", trigger.from, false);
+    if (!trigger.from.empty() && trigger.from.find('.') == std::string::npos) {
+      trigger.from = schema + "." + trigger.from;
+    }
+    // What CREATE CONSTRAINT TRIGGER accepts, reported where it is written.
+    if (const Entry* constraint = fields.find("constraint"); constraint && trigger.constraint) {
+      if (trigger.timing != TriggerTiming::After || !trigger.for_each_row) {
+        error(constraint->value, constraint->path,
+              "a constraint trigger is timing: after and for_each: row");
+      }
+    } else {
+      for (const char* key : {"deferrable", "initially_deferred", "from"}) {
+        if (const Entry* only = fields.find(key)) {
+          if (std::string(key) == "from" ||
+              (only->value.IsScalar() && only->value.Scalar() != "false")) {
+            error(only->value, only->path,
+                  std::string(key) + " is for a constraint trigger (constraint: true)");
+          }
+        }
+      }
+    }
+    if (const Entry* deferred = fields.find("initially_deferred");
+        deferred && trigger.constraint && trigger.initially_deferred && !trigger.deferrable) {
+      error(deferred->value, deferred->path, "initially_deferred needs deferrable: true");
+    }
     table.triggers.push_back(trigger);
   }
 }

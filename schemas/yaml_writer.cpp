@@ -441,6 +441,16 @@ Node trigger_node(const std::string& schema, const Trigger& trigger) {
   node.add_if("arguments", trigger.arguments);
   node.add_if("when", trigger.when);
   node.add_if("comment", trigger.comment);
+  if (trigger.constraint) {
+    node.add("constraint", "true");
+    node.add_if("deferrable", trigger.deferrable);
+    node.add_if("initially_deferred", trigger.initially_deferred);
+    if (!trigger.from.empty()) {
+      const bool own = trigger.from.rfind(prefix, 0) == 0 &&
+                       trigger.from.find('.', prefix.size()) == std::string::npos;
+      node.add("from", own ? trigger.from.substr(prefix.size()) : trigger.from);
+    }
+  }
   return node;
 }
 

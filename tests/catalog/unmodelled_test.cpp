@@ -129,7 +129,6 @@ std::set<Entry> expected_entries(int version) {
       {"rule", "t", "t_no_delete"},
       {"view column default", "v", "body"},
       {"column comment", "v", "body"},
-      {"constraint trigger", "t", "t_check"},
       {"trigger firing", "t", "t_audit"},
       {"trigger transition tables", "t", "t_batch"},
       {"trigger", "v", "v_insert"},

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <string>
@@ -344,6 +345,10 @@ TEST_CASE("a backfill halves its batches after a batch made sessions wait, as th
   auto options = signals_off(log);
   options.batch_target = 0ms;
   options.pacing.check_interval = 50ms;
+  // The writers' sessions are opened first: under load a new connection
+  // can take longer than the batch they must queue behind.
+  std::vector<std::unique_ptr<pqxx::connection>> sessions;
+  for (int id = 1; id <= 3; ++id) sessions.push_back(std::make_unique<pqxx::connection>(db.url()));
   ApplyInBackground apply(db.url(), plan, options);
   // Three writers of rows the first batch has already updated wait for it.
   const bool batch_running = pgshift::testing::wait_until(
@@ -354,9 +359,8 @@ TEST_CASE("a backfill halves its batches after a batch made sessions wait, as th
       20s);
   std::vector<std::thread> writers;
   for (int id = 1; id <= 3; ++id) {
-    writers.emplace_back([&db, id] {
-      pqxx::connection conn(db.url());
-      pqxx::work tx(conn);
+    writers.emplace_back([&sessions, id] {
+      pqxx::work tx(*sessions[static_cast<std::size_t>(id - 1)]);
       tx.exec_params("UPDATE t SET rid = rid WHERE id = $1", id);
       tx.commit();
     });
