@@ -104,6 +104,21 @@ constexpr const char* kTableYaml =
     "          qty: integer\n"
     "        primary_key: [id]\n";
 
+// scaled(n): what the routine tests start from; kScaledWithFactor, the
+// YAML of what they change it to: a defaulted argument added, so the
+// signature changes and the routine is dropped and created.
+const std::string kScaled =
+    "CREATE FUNCTION scaled(n integer) RETURNS integer LANGUAGE sql IMMUTABLE "
+    "AS 'SELECT n * 10';";
+constexpr const char* kScaledWithFactor =
+    "    functions:\n"
+    "      scaled:\n"
+    "        args: [{ name: n, type: integer }, { name: factor, type: integer, default: 10 }]\n"
+    "        returns: integer\n"
+    "        language: sql\n"
+    "        volatility: immutable\n"
+    "        body: SELECT n * factor\n";
+
 }  // namespace
 
 TEST_CASE("a view losing and reordering columns is dropped and created, with the view on it",
@@ -264,8 +279,7 @@ TEST_CASE("a column type change under a view chain drops and recreates the views
 TEST_CASE("a function gaining a defaulted argument is replaced around the view calling it",
           "[planner][db]") {
   const std::string setup = std::string(kFilledTable) +
-                            "CREATE FUNCTION scaled(n integer) RETURNS integer "
-                            "  LANGUAGE sql IMMUTABLE AS 'SELECT n * 10';"
+                            kScaled +
                             "CREATE VIEW v AS SELECT id, scaled(qty) AS s FROM t;"
                             "CREATE VIEW w AS SELECT id, s FROM v WHERE s > 100;";
   const std::string yaml = std::string(kTableYaml) +
@@ -302,8 +316,7 @@ TEST_CASE("a function signature change with a dependent view and a default using
           "default first and sets it again after",
           "[planner][db][dependents]") {
   const std::string setup = std::string(kFilledTable) +
-                            "CREATE FUNCTION scaled(n integer) RETURNS integer "
-                            "  LANGUAGE sql IMMUTABLE AS 'SELECT n * 10';"
+                            kScaled +
                             "ALTER TABLE t ADD COLUMN score integer DEFAULT scaled(5),"
                             "  ADD COLUMN bonus integer DEFAULT scaled(1);"
                             "CREATE TABLE other (id integer, base integer DEFAULT scaled(2));"
@@ -324,15 +337,8 @@ TEST_CASE("a function signature change with a dependent view and a default using
       "      other:\n"
       "        columns:\n"
       "          id: integer\n"
-      "          base: { type: integer, default: scaled(2) }\n"
-      "    functions:\n"
-      "      scaled:\n"
-      "        args: [{ name: n, type: integer },"
-      " { name: factor, type: integer, default: 10 }]\n"
-      "        returns: integer\n"
-      "        language: sql\n"
-      "        volatility: immutable\n"
-      "        body: SELECT n * factor\n"
+      "          base: { type: integer, default: scaled(2) }\n" +
+      std::string(kScaledWithFactor) +
       "    views:\n"
       "      v: SELECT id, scaled(qty) AS s FROM t\n";
   for (const bool with_psql : {true, false}) {
@@ -383,8 +389,7 @@ TEST_CASE("a function signature change under a CHECK, indexes and policies calli
           "[planner][db][dependents]") {
   const std::string setup =
       std::string(kFilledTable) +
-      "CREATE FUNCTION scaled(n integer) RETURNS integer "
-      "  LANGUAGE sql IMMUTABLE AS 'SELECT n * 10';"
+      kScaled +
       "ALTER TABLE t ADD CONSTRAINT qty_scaled CHECK (scaled(qty) >= 0);"
       "CREATE INDEX t_scaled_idx ON t (scaled(qty));"
       "COMMENT ON INDEX t_scaled_idx IS 'by scaled quantity';"
@@ -413,15 +418,8 @@ TEST_CASE("a function signature change under a CHECK, indexes and policies calli
       "        row_security: { enabled: true }\n"
       "        policies:\n"
       "          visible: { using: scaled(qty) >= 0, comment: every counted row }\n"
-      "          capped: { kind: restrictive, using: scaled(qty) < 5000 }\n"
-      "    functions:\n"
-      "      scaled:\n"
-      "        args: [{ name: n, type: integer },"
-      " { name: factor, type: integer, default: 10 }]\n"
-      "        returns: integer\n"
-      "        language: sql\n"
-      "        volatility: immutable\n"
-      "        body: SELECT n * factor\n";
+      "          capped: { kind: restrictive, using: scaled(qty) < 5000 }\n" +
+      std::string(kScaledWithFactor);
   for (const bool with_psql : {true, false}) {
     INFO((with_psql ? "psql" : "pgshift apply"));
     const TestDatabase db;
