@@ -142,6 +142,20 @@ void add(Digest& digest, const schemas::Table& table) {
   }
   if (table.unlogged) digest.add("unlogged");
   if (!table.options.empty()) digest.add_all("storage parameters", table.options);
+  // Rename hints of constraints and indexes, only when set: the digests of
+  // tables without them stay as they were.
+  const auto hint = [&digest](const char* kind, const std::string& name,
+                              const std::optional<std::string>& renamed_from) {
+    if (renamed_from) digest.add_all("renamed", kind, name, *renamed_from);
+  };
+  if (const auto& key = table.primary_key) hint("primary key", key->name, key->renamed_from);
+  for (const auto& key : table.unique_constraints) hint("unique", key.name, key.renamed_from);
+  for (const auto& check : table.check_constraints) hint("check", check.name, check.renamed_from);
+  for (const auto& key : table.foreign_keys) hint("foreign key", key.name, key.renamed_from);
+  for (const auto& exclusion : table.exclusion_constraints) {
+    hint("exclusion", exclusion.name, exclusion.renamed_from);
+  }
+  for (const auto& index : table.indexes) hint("index", index.name, index.renamed_from);
 }
 
 void add(Digest& digest, const schemas::Schema& schema) {
@@ -149,19 +163,26 @@ void add(Digest& digest, const schemas::Schema& schema) {
   for (const auto& table : schema.tables) add(digest, table);
   for (const auto& view : schema.views) {
     digest.add_all("view", view.name, view.definition, view.options, view.comment);
+    if (view.renamed_from) digest.add_all("renamed", *view.renamed_from);
   }
   for (const auto& view : schema.materialized_views) {
     digest.add_all("materialized view", view.name, view.definition, view.options,
                    view.with_data, view.comment);
-    for (const auto& index : view.indexes) add(digest, index);
+    for (const auto& index : view.indexes) {
+      add(digest, index);
+      if (index.renamed_from) digest.add_all("renamed", *index.renamed_from);
+    }
+    if (view.renamed_from) digest.add_all("renamed", *view.renamed_from);
   }
   for (const auto& sequence : schema.sequences) {
     digest.add_all("sequence", sequence.name, sequence.type);
     add(digest, sequence.options);
     digest.add_all(sequence.owned_by, sequence.comment);
+    if (sequence.renamed_from) digest.add_all("renamed", *sequence.renamed_from);
   }
   for (const auto& type : schema.enums) {
     digest.add_all("enum", type.name, type.labels, type.comment);
+    if (!type.label_renamed_from.empty()) digest.add_all("renamed", type.label_renamed_from);
   }
   for (const auto& domain : schema.domains) {
     digest.add_all("domain", domain.name, domain.base_type, domain.default_expr,

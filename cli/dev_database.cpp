@@ -129,12 +129,31 @@ void build(const std::string& target, const plans::Plan& plan,
 void carry_hints(const schemas::Database& desired, schemas::Database& canonical) {
   canonical.ignore = desired.ignore;
   canonical.drop_schemas = desired.drop_schemas;
+  // renamed_from of what the scratch catalog names as the YAML does.
+  const auto carry_renames = [](auto& items, const auto& wanted_items) {
+    for (auto& item : items) {
+      if (const auto* source = schemas::find_named(wanted_items, item.name)) {
+        item.renamed_from = source->renamed_from;
+      }
+    }
+  };
   for (auto& schema : canonical.schemas) {
     for (auto& view : schema.materialized_views) {
       for (const auto& wanted_schema : desired.schemas) {
         if (wanted_schema.name != schema.name) continue;
         if (const auto* wanted = schemas::find_named(wanted_schema.materialized_views, view.name)) {
           view.with_data = wanted->with_data;
+          view.renamed_from = wanted->renamed_from;
+          carry_renames(view.indexes, wanted->indexes);
+        }
+      }
+    }
+    if (const auto* wanted_schema = schemas::find_named(desired.schemas, schema.name)) {
+      carry_renames(schema.sequences, wanted_schema->sequences);
+      carry_renames(schema.views, wanted_schema->views);
+      for (auto& type : schema.enums) {
+        if (const auto* source = schemas::find_named(wanted_schema->enums, type.name)) {
+          type.label_renamed_from = source->label_renamed_from;
         }
       }
     }
@@ -144,9 +163,15 @@ void carry_hints(const schemas::Database& desired, schemas::Database& canonical)
       table.backfill_batch_size = wanted->backfill_batch_size;
       table.renamed_from = wanted->renamed_from;
       table.expand_contract = wanted->expand_contract;
-      for (auto& policy : table.policies) {
-        const auto* source = schemas::find_named(wanted->policies, policy.name);
-        if (source) policy.renamed_from = source->renamed_from;
+      carry_renames(table.policies, wanted->policies);
+      carry_renames(table.unique_constraints, wanted->unique_constraints);
+      carry_renames(table.check_constraints, wanted->check_constraints);
+      carry_renames(table.foreign_keys, wanted->foreign_keys);
+      carry_renames(table.exclusion_constraints, wanted->exclusion_constraints);
+      carry_renames(table.indexes, wanted->indexes);
+      if (table.primary_key && wanted->primary_key &&
+          table.primary_key->name == wanted->primary_key->name) {
+        table.primary_key->renamed_from = wanted->primary_key->renamed_from;
       }
       for (auto& column : table.columns) {
         const schemas::Column* source = schemas::find_named(wanted->columns, column.name);

@@ -1120,9 +1120,20 @@ class Linter {
         targets.index = table;
         parts.push_back({Statement::RenameIndex, targets, "", {}, "", ""});
       } else if (type == "OBJECT_TABCONSTRAINT") {
-        parts.push_back({Statement::RenameConstraint, {table}, "", {}, "", ""});
+        parts.push_back({Statement::RenameConstraint, {table},
+                         "RENAME CONSTRAINT \"" + text_of(node, "subname") + "\" TO \"" +
+                             text_of(node, "newname") + "\"",
+                         {advice}, "", ""});
       } else if (type == "OBJECT_POLICY") {
         parts.push_back({Statement::RenamePolicy, {table}, "", {}, "", ""});
+      } else if (type == "OBJECT_SEQUENCE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW") {
+        const Statement statement = type == "OBJECT_SEQUENCE" ? Statement::RenameSequence
+                                    : type == "OBJECT_VIEW"   ? Statement::RenameView
+                                                              : Statement::RenameMaterializedView;
+        parts.push_back({statement, {table},
+                         "RENAME \"" + display(table) + "\" TO \"" + text_of(node, "newname") +
+                             "\"",
+                         {advice}, "", ""});
       } else {
         note_unjudged("RENAME of a " + words_of(type) + " is not a statement pgshift plans");
       }
@@ -1140,7 +1151,12 @@ class Linter {
           {"CreateSeqStmt", Statement::CreateSequence},
       };
       const auto found = kObjects.find(kind);
-      if (found != kObjects.end()) {
+      if (kind == "AlterEnumStmt" && !text_of(node, "oldVal").empty()) {
+        parts.push_back({Statement::RenameEnumValue, {RelationName{}},
+                         "RENAME VALUE '" + text_of(node, "oldVal") + "' TO '" +
+                             text_of(node, "newVal") + "'",
+                         {}, "", ""});
+      } else if (found != kObjects.end()) {
         parts.push_back({found->second, {RelationName{}}, "", {}, "", ""});
         if (kind == "CreateSeqStmt") state_.created.insert(relation(member(node, "sequence")));
       } else if (kind == "AlterDomainStmt") {

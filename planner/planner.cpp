@@ -283,6 +283,102 @@ void check_rename_hints(detail::Builder& builder) {
                    *policy.renamed_from, where, current_table->policies);
         }
       }
+      // Constraints and indexes: the old name among the current ones of the
+      // same kind.
+      const auto members = [&](schemas::ObjectKind kind, const auto& desired_items,
+                               const auto& current_items) {
+        for (const auto& item : desired_items) {
+          if (item.renamed_from && schemas::find_named(current_items, item.name) == nullptr &&
+              schemas::find_named(current_items, *item.renamed_from) == nullptr) {
+            no_match({kind, desired_schema.name, table.name, item.name}, *item.renamed_from,
+                     where, current_items);
+          }
+        }
+      };
+      std::vector<schemas::PrimaryKey> desired_key;
+      std::vector<schemas::PrimaryKey> current_key;
+      if (table.primary_key) desired_key.push_back(*table.primary_key);
+      if (current_table->primary_key) current_key.push_back(*current_table->primary_key);
+      members(schemas::ObjectKind::PrimaryKey, desired_key, current_key);
+      members(schemas::ObjectKind::UniqueConstraint, table.unique_constraints,
+              current_table->unique_constraints);
+      members(schemas::ObjectKind::CheckConstraint, table.check_constraints,
+              current_table->check_constraints);
+      members(schemas::ObjectKind::ForeignKey, table.foreign_keys, current_table->foreign_keys);
+      members(schemas::ObjectKind::ExclusionConstraint, table.exclusion_constraints,
+              current_table->exclusion_constraints);
+      members(schemas::ObjectKind::Index, table.indexes, current_table->indexes);
+    }
+    if (current_schema == nullptr) continue;
+    // Sequences, views and materialized views: checked once the schema has
+    // relations (an empty one is a fresh database: nothing to rename).
+    const bool has_relations =
+        !current_schema->tables.empty() || !current_schema->sequences.empty() ||
+        !current_schema->views.empty() || !current_schema->materialized_views.empty();
+    const std::string in_schema = "schema \"" + schemas::printable(desired_schema.name) + "\"";
+    const auto relations = [&](schemas::ObjectKind kind, const auto& desired_items,
+                               const auto& current_items) {
+      for (const auto& item : desired_items) {
+        if (!has_relations || !item.renamed_from ||
+            schemas::find_named(current_items, item.name) != nullptr ||
+            schemas::find_named(current_items, *item.renamed_from) != nullptr) {
+          continue;
+        }
+        const std::string& old_name = *item.renamed_from;
+        if (old_name.find('.') != std::string::npos) {
+          builder.diagnose(plans::Severity::Error, {kind, desired_schema.name, "", item.name},
+                           "renamed_from \"" + schemas::printable(old_name) +
+                               "\" is qualified: it takes the previous name in " + in_schema +
+                               ", without a schema; moving to another schema (SET SCHEMA) is "
+                               "not planned");
+          continue;
+        }
+        no_match({kind, desired_schema.name, "", item.name}, old_name, in_schema, current_items);
+      }
+    };
+    relations(schemas::ObjectKind::Sequence, desired_schema.sequences, current_schema->sequences);
+    relations(schemas::ObjectKind::View, desired_schema.views, current_schema->views);
+    relations(schemas::ObjectKind::MaterializedView, desired_schema.materialized_views,
+              current_schema->materialized_views);
+    for (const auto& view : desired_schema.materialized_views) {
+      const schemas::MaterializedView* current_view =
+          schemas::find_named(current_schema->materialized_views, view.name);
+      if (current_view == nullptr && view.renamed_from) {
+        current_view = schemas::find_named(current_schema->materialized_views, *view.renamed_from);
+      }
+      if (current_view == nullptr) continue;
+      const std::string where = "materialized view \"" +
+                                schemas::printable(desired_schema.name) + "." +
+                                schemas::printable(current_view->name) + "\"";
+      for (const auto& index : view.indexes) {
+        if (index.renamed_from && schemas::find_named(current_view->indexes, index.name) == nullptr &&
+            schemas::find_named(current_view->indexes, *index.renamed_from) == nullptr) {
+          no_match({schemas::ObjectKind::Index, desired_schema.name, view.name, index.name},
+                   *index.renamed_from, where, current_view->indexes);
+        }
+      }
+    }
+    // Enum labels: the old label among the current enum's.
+    for (const auto& type : desired_schema.enums) {
+      const schemas::Enum* current_type = schemas::find_named(current_schema->enums, type.name);
+      if (current_type == nullptr) continue;
+      const auto& labels = current_type->labels;
+      for (const auto& [label, old_label] : type.label_renamed_from) {
+        if (std::find(labels.begin(), labels.end(), label) != labels.end() ||
+            std::find(labels.begin(), labels.end(), old_label) != labels.end()) {
+          continue;
+        }
+        const auto near = schemas::closest_name(old_label, labels);
+        builder.diagnose(
+            plans::Severity::Error, {schemas::ObjectKind::Enum, desired_schema.name, "", type.name},
+            "label \"" + schemas::printable(label) + "\": renamed_from \"" +
+                schemas::printable(old_label) + "\" matches no label of enum \"" +
+                schemas::printable(desired_schema.name) + "." + schemas::printable(type.name) +
+                "\", and none is \"" + schemas::printable(label) + "\" yet: " +
+                (near ? "did you mean \"" + schemas::printable(*near) + "\"?"
+                      : std::string("is the old label misspelt?")) +
+                " (remove the hint where the label never existed under either name)");
+      }
     }
   }
 }
@@ -310,6 +406,8 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   std::vector<plans::Diagnostic> swap_diagnostics;
   const detail::ExpandContract expand_contract =
       detail::prepare_expand_contract(current, desired, swap_diagnostics);
+  // Relations renamed by renamed_from: the other rules see them renamed.
+  const auto renames = detail::assume_relation_renames(current, desired);
   detail::Builder builder(current, desired, options);
   for (auto& diagnostic : swap_diagnostics) {
     builder.diagnose(diagnostic.severity, diagnostic.object, std::move(diagnostic.message));
@@ -321,6 +419,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   }
   check_rename_hints(builder);
   detail::plan_schemas_and_extensions(builder);
+  detail::plan_relation_renames(builder, renames);
   detail::plan_types(builder);
   detail::plan_sequences(builder);
   detail::plan_functions(builder);

@@ -217,6 +217,10 @@ std::string not_null_helper_name(const std::string& column);
 
 // rules_constraints.cpp
 void plan_primary_key(TableContext& table);
+// ALTER TABLE ... RENAME CONSTRAINT `from` TO `to` (a key's index with it),
+// a step of its own; returns the token a later step on it requires.
+std::string rename_constraint(TableContext& table, schemas::ObjectKind kind,
+                              const std::string& from, const std::string& to);
 void plan_unique_constraints(TableContext& table);
 void plan_check_constraints(TableContext& table);
 void plan_foreign_keys(TableContext& table);
@@ -277,6 +281,20 @@ ExpandContract prepare_expand_contract(schemas::Database& current,
                                        const schemas::Database& desired,
                                        std::vector<plans::Diagnostic>& diagnostics);
 void plan_expand_contract(Builder& builder, const ExpandContract& changes);
+
+// rules_renames.cpp: sequences, views and materialized views renamed by
+// renamed_from. assume_relation_renames rewrites `current` as if each rename
+// were done (names, facts, the defaults and queries that name it,
+// privileges) and returns them; plan_relation_renames plans their steps.
+struct RelationRename {
+  schemas::ObjectKind kind;  // Sequence, View or MaterializedView
+  std::string schema;
+  std::string from;
+  std::string to;
+};
+std::vector<RelationRename> assume_relation_renames(schemas::Database& current,
+                                                    const schemas::Database& desired);
+void plan_relation_renames(Builder& builder, const std::vector<RelationRename>& renames);
 
 // ---------------------------------------------------------------------------
 // Partitioned tables (an index or key is built on each partition, then

@@ -246,24 +246,9 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
   chain.add(std::move(attach));
 }
 
-// A key whose name alone changes is renamed in place, its index with it:
-// catalog-only, and foreign keys that reference the key keep it (dropping
-// the key, as a rebuild must, fails while they exist).
-void rename_key(TableContext& table, ObjectKind kind, const std::string& from,
-                const std::string& to) {
-  auto draft = Builder::make(
-      Phase::Alter, table.id(kind, to),
-      "rename " + table.of(schemas::object_kind_name(kind), from) + " to \"" + to + "\"",
-      "RENAME CONSTRAINT renames the constraint and its index in the catalog only");
-  draft.step.statements = {table.alter() + "RENAME CONSTRAINT " + quote_ident(from) + " TO " +
-                           quote_ident(to)};
-  table.builder.statement(draft, Statement::RenameConstraint, table.on());
-  table.builder.add(std::move(draft));
-}
-
 // Rule 5: CHECK constraints NOT VALID, then VALIDATE. `needs`: tokens the
 // first step requires besides the columns (the routines it calls, when
-// they are created again).
+// they are created again; with only_validate, the VALIDATE: its rename).
 void add_check(TableContext& table, const schemas::CheckConstraint& check,
                const std::optional<std::string>& replacing, bool only_validate,
                const std::vector<std::string>& needs = {}) {
@@ -300,6 +285,7 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
                     "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
   validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quote_ident(check.name)};
   builder.statement(validate, Statement::ValidateCheck, table.on());
+  if (only_validate) require_all(validate, needs);
   validate.step.estimated_rows = table.rows;
   if (table.current != nullptr) {
     validate.step.data_checks.push_back(check_constraint_check(checked_table(table), check));
@@ -395,8 +381,10 @@ void add_partitioned_foreign_key(TableContext& table, Chain& chain, const schema
   chain.add(std::move(draft));
 }
 
+// `needs`: tokens the VALIDATE requires with only_validate (its rename).
 void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
-                     const schemas::ForeignKey* replacing, bool only_validate) {
+                     const schemas::ForeignKey* replacing, bool only_validate,
+                     const std::vector<std::string>& needs = {}) {
   Builder& builder = table.builder;
   const ObjectId id = table.id(ObjectKind::ForeignKey, fk.name);
   Chain chain(builder);
@@ -450,6 +438,7 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
   validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " + quote_ident(fk.name)};
   builder.statement(validate, Statement::ValidateForeignKey,
                     table.with_referenced(fk.ref_schema, fk.ref_table));
+  require_all(validate, needs);
   validate.step.estimated_rows = table.rows;
   if (table.current != nullptr) {
     validate.step.data_checks.push_back(foreign_key_check(checked_table(table), fk));
@@ -475,6 +464,35 @@ StepDraft drop_foreign_key_draft(TableContext& table, const schemas::ForeignKey&
 }
 
 }  // namespace
+
+// A key whose name alone changes is renamed in place, its index with it:
+// catalog-only, and foreign keys that reference the key keep it (dropping
+// the key, as a rebuild must, fails while they exist). The same for any
+// constraint renamed by `renamed_from` whose definition stays. Returns the
+// token later steps on the constraint under its new name require.
+std::string rename_constraint(TableContext& table, ObjectKind kind, const std::string& from,
+                              const std::string& to) {
+  const bool key = kind == ObjectKind::PrimaryKey || kind == ObjectKind::UniqueConstraint ||
+                   kind == ObjectKind::ExclusionConstraint;
+  auto draft = Builder::make(
+      Phase::Alter, table.id(kind, to),
+      "rename " + table.of(schemas::object_kind_name(kind), from) + " to \"" + to + "\"",
+      key ? "RENAME CONSTRAINT renames the constraint and its index in the catalog only"
+          : "RENAME CONSTRAINT renames the constraint in the catalog only");
+  draft.step.statements = {table.alter() + "RENAME CONSTRAINT " + quote_ident(from) + " TO " +
+                           quote_ident(to)};
+  table.builder.statement(draft, Statement::RenameConstraint, table.on());
+  const std::string token =
+      "constraint:" + table.schema + "." + table.desired.name + "." + to;
+  draft.provides.push_back(token);
+  // The index of a key is a relation: its old name is free, its new one taken.
+  if (key) {
+    draft.provides.push_back("name:" + table.schema + "." + from);
+    draft.requires_.push_back("name:" + table.schema + "." + to);
+  }
+  table.builder.add(std::move(draft));
+  return token;
+}
 
 void plan_primary_key(TableContext& table) {
   const auto& current = table.current->primary_key;
@@ -506,7 +524,7 @@ void plan_primary_key(TableContext& table) {
     add_key(table, ObjectKind::PrimaryKey, name, desired->columns, desired->include, false,
             desired->deferrable, desired->initially_deferred, current->name, released);
   } else if (current->name != name) {
-    rename_key(table, ObjectKind::PrimaryKey, current->name, name);
+    rename_constraint(table, ObjectKind::PrimaryKey, current->name, name);
   }
   if ((current ? current->comment : std::nullopt) != desired->comment) {
     auto draft =
@@ -536,6 +554,9 @@ void plan_unique_constraints(TableContext& table) {
         current->nulls_not_distinct == desired->nulls_not_distinct &&
         current->deferrable == desired->deferrable &&
         current->initially_deferred == desired->initially_deferred) {
+      if (current->name != desired->name) {
+        rename_constraint(table, ObjectKind::UniqueConstraint, current->name, desired->name);
+      }
       continue;
     }
     add_key(table, ObjectKind::UniqueConstraint, desired->name, desired->columns, desired->include,
@@ -628,6 +649,7 @@ void plan_check_constraints(TableContext& table) {
     } else if (normalize_expression(current->expression) !=
                    normalize_expression(desired->expression) ||
                current->no_inherit != desired->no_inherit) {
+      // (Renamed too: the old one is dropped by its name and the new one added.)
       const auto retyped = retyped_columns_of_check(table, current->name);
       if (retyped.empty()) {
         add_check(table, *desired, current->name, false);
@@ -645,8 +667,15 @@ void plan_check_constraints(TableContext& table) {
       table.builder.statement(draft, Statement::DropConstraintToReplace, table.on());
       table.builder.add(std::move(draft));
       add_check(table, *desired, std::nullopt, false);
-    } else if (!current->validated && desired->validated) {
-      add_check(table, *desired, std::nullopt, true);
+    } else {
+      std::vector<std::string> renamed;
+      if (current->name != desired->name) {
+        renamed.push_back(rename_constraint(table, ObjectKind::CheckConstraint, current->name,
+                                            desired->name));
+      }
+      if (!current->validated && desired->validated) {
+        add_check(table, *desired, std::nullopt, true, renamed);
+      }
     }
   }
 }
@@ -660,8 +689,15 @@ void plan_foreign_keys(TableContext& table) {
       add_foreign_key(table, *desired, nullptr, false);
     } else if (!same_foreign_key(*current, *desired)) {
       add_foreign_key(table, *desired, current, false);
-    } else if (!current->validated && desired->validated) {
-      add_foreign_key(table, *desired, nullptr, true);
+    } else {
+      std::vector<std::string> renamed;
+      if (current->name != desired->name) {
+        renamed.push_back(
+            rename_constraint(table, ObjectKind::ForeignKey, current->name, desired->name));
+      }
+      if (!current->validated && desired->validated) {
+        add_foreign_key(table, *desired, nullptr, true, renamed);
+      }
     }
   }
 }

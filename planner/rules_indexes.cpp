@@ -287,12 +287,31 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
                  std::string(build_rationale) + "; after the routines it calls are created");
       require_all(builder.at(*chain.first()), routine_name_tokens(blocking));
     } else if (!before->valid) {
-      auto dropped = drop(index.name, true, "drop the invalid " + on(index.name),
+      auto dropped = drop(before->name, true, "drop the invalid " + on(before->name),
                           "rule 8: a failed CONCURRENTLY build left it INVALID; rebuild it");
       dropped.step.phase = Phase::Constrain;
       chain.add(std::move(dropped));
       build_step(chain, index, index.name, "rebuild " + on(index.name), build_rationale);
-    } else if (!same_index(*before, index)) {
+    } else if (before->name != index.name) {
+      // renamed_from: renamed in place (catalog only), so a changed
+      // definition is then rebuilt under the new name as any other. Renamed
+      // first, not built anew under the new name beside the old: every step
+      // leaves a state that a plan without the hint continues (a build that
+      // fails leaves the old definition under the new name, rebuilt next time).
+      auto rename = Builder::make(
+          Phase::Alter, id, "rename " + on(before->name) + " to \"" + index.name + "\"",
+          "renamed_from: ALTER INDEX ... RENAME is catalog only; no query names an index");
+      rename.step.statements = {"ALTER INDEX " + quote_qualified(schema, before->name) +
+                                " RENAME TO " + quote_ident(index.name)};
+      Targets targets = on_relation(schema, relation, populated);
+      targets.index = before->name;
+      builder.statement(rename, Statement::RenameIndex, targets);
+      rename.requires_.push_back("name:" + schema + "." + index.name);
+      rename.provides.push_back("name:" + schema + "." + before->name);
+      rename.provides.push_back("index:" + schema + "." + index.name);
+      chain.add(std::move(rename));
+    }
+    if (before != nullptr && blocking.empty() && before->valid && !same_index(*before, index)) {
       const std::string temporary = truncate_name(index.name + "_pgshift_new");
       build_step(chain, index, temporary, "build the new definition of " + on(index.name),
                  std::string(build_rationale) + "; built under a temporary name");

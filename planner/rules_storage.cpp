@@ -118,6 +118,8 @@ void plan_exclusion_constraints(TableContext& table) {
       draft.requires_.push_back("name:" + table.schema + "." + desired->name);
       draft.provides.push_back(token);
       builder.add(std::move(draft));
+    } else if (current->name != desired->name) {
+      rename_constraint(table, ObjectKind::ExclusionConstraint, current->name, desired->name);
     }
     const std::optional<std::string> before =
         current != nullptr && !replaced ? current->comment : std::nullopt;

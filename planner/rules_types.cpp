@@ -275,6 +275,42 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
                {{Statement::DropType, "DROP TYPE " + type}}, {}, {}, {token}, {"schema:" + schema});
     return;
   }
+  // Labels renamed by their renamed_from (ALTER TYPE ... RENAME VALUE), in
+  // steps of their own before the others (sequence): what follows compares
+  // the labels as renamed. Stored values follow by OID.
+  schemas::Enum renamed;
+  std::optional<size_t> last_rename;
+  if (current != nullptr && !desired->label_renamed_from.empty()) {
+    renamed = *current;
+    const auto has = [](const std::vector<std::string>& labels, const std::string& label) {
+      return std::find(labels.begin(), labels.end(), label) != labels.end();
+    };
+    int sequence = -1000;
+    for (auto& enum_label : renamed.labels) {
+      for (const auto& [new_label, old_label] : desired->label_renamed_from) {
+        if (enum_label != old_label || has(current->labels, new_label) ||
+            has(desired->labels, old_label)) {
+          continue;
+        }
+        auto draft = Builder::make(
+            Phase::Prepare, id,
+            "rename value " + quote_literal(old_label) + " of " + describe(id) + " to " +
+                quote_literal(new_label),
+            "renamed_from: RENAME VALUE is catalog-only; stored values read as the new label at "
+            "once, what writes or compares with the old one breaks");
+        draft.step.statements = {"ALTER TYPE " + type + " RENAME VALUE " +
+                                 quote_literal(old_label) + " TO " + quote_literal(new_label)};
+        builder.statement(draft, Statement::RenameEnumValue, {});
+        draft.provides.push_back(token);
+        draft.sequence = sequence++;
+        if (last_rename) draft.after.push_back(*last_rename);
+        last_rename = builder.add(std::move(draft));
+        enum_label = new_label;
+        break;
+      }
+    }
+    current = &renamed;
+  }
   if (current == nullptr) {
     add_simple(builder, Phase::Prepare, id, "create " + describe(id), "a new type",
                {{Statement::CreateEnum,
@@ -295,7 +331,7 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
     } else {
       const bool in_transaction_block =
           statement_row(Statement::AlterEnumAddValue, builder.version()).transactional;
-      std::optional<size_t> previous;
+      std::optional<size_t> previous = last_rename;
       int sequence = 0;
       for (size_t label_idx = 0; label_idx < desired->labels.size(); ++label_idx) {
         const std::string& enum_label = desired->labels[label_idx];

@@ -101,6 +101,13 @@ StatementRow statement_row(Statement statement, int version) {
       if (version >= 120000) return row({});
       return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::NonTransactional},
                  false);
+    // ALTER TYPE ... RENAME VALUE (PostgreSQL 10+), from a label's
+    // renamed_from: pg_enum.c RenameEnumLabel updates the pg_enum row under
+    // an ExclusiveLock on the type object, no relation lock; stored values
+    // keep their OID and read as the new label at once, so what still writes
+    // or compares with the old label fails.
+    case Statement::RenameEnumValue:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::Rename});
     // An enum replaced by a new one with other labels: the old type is
     // renamed out of the way (an object lock only), and dropped once every
     // column is converted. A row holding a label the new type lacks makes
@@ -167,6 +174,13 @@ StatementRow statement_row(Statement statement, int version) {
     // application names an identity's sequence.
     case Statement::RenameSequenceIntoPlace:
       return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] RenameRelation: AccessExclusiveLock, of a sequence renamed
+    // by renamed_from. Column defaults follow by OID (nextval's regclass
+    // argument); what names the old one (nextval('old') in application SQL)
+    // fails.
+    case Statement::RenameSequence:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::Rename});
     // [tablecmds] RemoveRelations: DROP SEQUENCE takes AccessExclusiveLock.
     case Statement::DropSequence:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
@@ -378,9 +392,12 @@ StatementRow statement_row(Statement statement, int version) {
                   {Target::Referenced, LockMode::RowShare}},
                  DurationClass::OnlineScan, TimeoutClass::Validate);
     // [tablecmds] RenameConstraint opens the table AccessExclusiveLock; the
-    // index of a key is renamed with it.
+    // index of a key is renamed with it (RenameRelationInternal). What names
+    // the old one breaks: INSERT ... ON CONFLICT ON CONSTRAINT, code that
+    // reads constraint names from errors.
     case Statement::RenameConstraint:
-      return row({{Target::Relation, kAccessExclusive}});
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::Rename});
     // [tablecmds] AT_DropConstraint: AccessExclusiveLock.
     case Statement::DropConstraint:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
@@ -432,7 +449,9 @@ StatementRow statement_row(Statement statement, int version) {
                    version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive}});
     // [tablecmds] RenameRelation: an index is renamed under
     // ShareUpdateExclusiveLock from PostgreSQL 12 (AccessExclusiveLock
-    // before); its table is not locked.
+    // before); its table is not locked. No hazard: no query names an index
+    // (a rebuilt index taking the old name back, or one renamed by
+    // renamed_from).
     case Statement::RenameIndex:
       return row(
           {{Target::Index, version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive}});
@@ -541,6 +560,13 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::DropMaterializedView:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
                  TimeoutClass::Catalog, {Hazard::DataLoss});
+    // [tablecmds] RenameRelation: AccessExclusiveLock on the view, from
+    // renamed_from. Views, rules and SQL-standard bodies that use it follow
+    // by OID; queries (and plpgsql bodies) naming the old one fail.
+    case Statement::RenameView:
+    case Statement::RenameMaterializedView:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::Rename});
     // The view expand left under a renamed table's old name (RenameTableBehindView):
     // the table it shows stays under its new name; what still uses the old
     // name fails, which is what the deploy before contract is for.

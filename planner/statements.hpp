@@ -34,8 +34,9 @@ namespace pgshift::planner {
   /* Types */                                                                      \
   X(CreateEnum, "create_enum")                                                     \
   X(AlterEnumAddValue, "alter_enum_add_value")                                     \
+  X(RenameEnumValue, "rename_enum_value")                                          \
   X(RenameTypeToReplace, "rename_type_to_replace")                                 \
-  X(DropEnumReplaced, "drop_enum_replaced")                                         \
+  X(DropEnumReplaced, "drop_enum_replaced")                                        \
   X(CreateCompositeType, "create_composite_type")                                  \
   X(AlterCompositeType, "alter_composite_type")                                    \
   X(AlterCompositeTypeDropAttribute, "alter_composite_type_drop_attribute")        \
@@ -53,8 +54,9 @@ namespace pgshift::planner {
   X(CreateSequence, "create_sequence")                                             \
   X(AlterSequence, "alter_sequence")                                               \
   X(AlterSequenceOwnedBy, "alter_sequence_owned_by")                               \
-  X(SetSequenceValue, "set_sequence_value")                                         \
+  X(SetSequenceValue, "set_sequence_value")                                        \
   X(RenameSequenceIntoPlace, "rename_sequence_into_place")                         \
+  X(RenameSequence, "rename_sequence")                                             \
   X(DropSequence, "drop_sequence")                                                 \
   /* Routines */                                                                   \
   X(CreateOrReplaceFunction, "create_or_replace_function")                         \
@@ -99,7 +101,7 @@ namespace pgshift::planner {
   X(AddKey, "add_key")                                                             \
   X(AddKeyUsingIndex, "add_key_using_index")                                       \
   X(AddKeyAttachingPartitions, "add_key_attaching_partitions")                     \
-  X(AddForeignKeyAttachingPartitions, "add_foreign_key_attaching_partitions")       \
+  X(AddForeignKeyAttachingPartitions, "add_foreign_key_attaching_partitions")      \
   X(AddForeignKey, "add_foreign_key")                                              \
   X(AddForeignKeyNotValid, "add_foreign_key_not_valid")                            \
   X(AddExclusionConstraint, "add_exclusion_constraint")                            \
@@ -122,13 +124,13 @@ namespace pgshift::planner {
   X(DropIndexToReplace, "drop_index_to_replace")                                   \
   X(DropIndexConcurrentlyToReplace, "drop_index_concurrently_to_replace")          \
   X(DropIndexToCreateAgain, "drop_index_to_create_again")                          \
-  X(DropIndexConcurrentlyToCreateAgain, "drop_index_concurrently_to_create_again")  \
+  X(DropIndexConcurrentlyToCreateAgain, "drop_index_concurrently_to_create_again") \
   /* Triggers */                                                                   \
   X(CreateTrigger, "create_trigger")                                               \
   X(CreateOrReplaceTrigger, "create_or_replace_trigger")                           \
   X(DropTrigger, "drop_trigger")                                                   \
   X(DropTriggerToReplace, "drop_trigger_to_replace")                               \
-  /* Row-level security */                                                          \
+  /* Row-level security */                                                         \
   X(CreatePolicy, "create_policy")                                                 \
   X(AlterPolicy, "alter_policy")                                                   \
   X(RenamePolicy, "rename_policy")                                                 \
@@ -136,7 +138,7 @@ namespace pgshift::planner {
   X(DropRestrictivePolicy, "drop_restrictive_policy")                              \
   X(DropPolicyToReplace, "drop_policy_to_replace")                                 \
   X(DropPolicyToCreateAgain, "drop_policy_to_create_again")                        \
-  X(DropRestrictivePolicyToCreateAgain, "drop_restrictive_policy_to_create_again")  \
+  X(DropRestrictivePolicyToCreateAgain, "drop_restrictive_policy_to_create_again") \
   X(EnableRowSecurity, "enable_row_security")                                      \
   X(DisableRowSecurity, "disable_row_security")                                    \
   X(ForceRowSecurity, "force_row_security")                                        \
@@ -146,10 +148,12 @@ namespace pgshift::planner {
   X(ReplaceView, "replace_view")                                                   \
   X(DropView, "drop_view")                                                         \
   X(DropViewToRecreate, "drop_view_to_recreate")                                   \
-  X(DropCompatibilityView, "drop_compatibility_view")                               \
+  X(DropCompatibilityView, "drop_compatibility_view")                              \
+  X(RenameView, "rename_view")                                                     \
   X(CreateMaterializedView, "create_materialized_view")                            \
   X(DropMaterializedView, "drop_materialized_view")                                \
   X(DropMaterializedViewToRecreate, "drop_materialized_view_to_recreate")          \
+  X(RenameMaterializedView, "rename_materialized_view")                            \
   /* Comments */                                                                   \
   X(CommentOnObject, "comment_on_object")                                          \
   X(CommentOnRelation, "comment_on_relation")                                      \

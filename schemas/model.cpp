@@ -178,28 +178,30 @@ bool operator==(const Column& a, const Column& b) {
 }
 
 bool operator==(const PrimaryKey& a, const PrimaryKey& b) {
-  return std::tie(a.name, a.columns, a.include, a.deferrable, a.initially_deferred, a.comment) ==
-         std::tie(b.name, b.columns, b.include, b.deferrable, b.initially_deferred, b.comment);
+  return std::tie(a.name, a.columns, a.include, a.deferrable, a.initially_deferred, a.comment,
+                  a.renamed_from) == std::tie(b.name, b.columns, b.include, b.deferrable,
+                                              b.initially_deferred, b.comment, b.renamed_from);
 }
 
 bool operator==(const UniqueConstraint& a, const UniqueConstraint& b) {
   return std::tie(a.name, a.columns, a.include, a.nulls_not_distinct, a.deferrable,
-                  a.initially_deferred, a.comment) == std::tie(b.name, b.columns, b.include,
-                                                               b.nulls_not_distinct, b.deferrable,
-                                                               b.initially_deferred, b.comment);
+                  a.initially_deferred, a.comment, a.renamed_from) ==
+         std::tie(b.name, b.columns, b.include, b.nulls_not_distinct, b.deferrable,
+                  b.initially_deferred, b.comment, b.renamed_from);
 }
 
 bool operator==(const CheckConstraint& a, const CheckConstraint& b) {
-  return std::tie(a.name, a.expression, a.no_inherit, a.validated, a.comment) ==
-         std::tie(b.name, b.expression, b.no_inherit, b.validated, b.comment);
+  return std::tie(a.name, a.expression, a.no_inherit, a.validated, a.comment, a.renamed_from) ==
+         std::tie(b.name, b.expression, b.no_inherit, b.validated, b.comment, b.renamed_from);
 }
 
 bool operator==(const ForeignKey& a, const ForeignKey& b) {
   return std::tie(a.name, a.columns, a.ref_schema, a.ref_table, a.ref_columns, a.on_delete,
                   a.on_update, a.match, a.deferrable, a.initially_deferred, a.validated,
-                  a.comment) ==
+                  a.comment, a.renamed_from) ==
          std::tie(b.name, b.columns, b.ref_schema, b.ref_table, b.ref_columns, b.on_delete,
-                  b.on_update, b.match, b.deferrable, b.initially_deferred, b.validated, b.comment);
+                  b.on_update, b.match, b.deferrable, b.initially_deferred, b.validated, b.comment,
+                  b.renamed_from);
 }
 
 bool operator==(const IndexKey& a, const IndexKey& b) {
@@ -209,9 +211,9 @@ bool operator==(const IndexKey& a, const IndexKey& b) {
 
 bool operator==(const Index& a, const Index& b) {
   return std::tie(a.name, a.unique, a.nulls_not_distinct, a.method, a.keys, a.include, a.where,
-                  a.options, a.comment, a.valid) == std::tie(b.name, b.unique, b.nulls_not_distinct,
-                                                             b.method, b.keys, b.include, b.where,
-                                                             b.options, b.comment, b.valid);
+                  a.options, a.comment, a.valid, a.renamed_from) ==
+         std::tie(b.name, b.unique, b.nulls_not_distinct, b.method, b.keys, b.include, b.where,
+                  b.options, b.comment, b.valid, b.renamed_from);
 }
 
 bool operator==(const Trigger& a, const Trigger& b) {
@@ -231,9 +233,9 @@ bool operator==(const Policy& a, const Policy& b) {
 
 bool operator==(const ExclusionConstraint& a, const ExclusionConstraint& b) {
   return std::tie(a.name, a.method, a.elements, a.include, a.where, a.deferrable,
-                  a.initially_deferred, a.comment) ==
+                  a.initially_deferred, a.comment, a.renamed_from) ==
          std::tie(b.name, b.method, b.elements, b.include, b.where, b.deferrable,
-                  b.initially_deferred, b.comment);
+                  b.initially_deferred, b.comment, b.renamed_from);
 }
 
 bool operator==(const Grant& a, const Grant& b) {
@@ -306,12 +308,13 @@ bool operator==(const Table& a, const Table& b) {
 }
 
 bool operator==(const Sequence& a, const Sequence& b) {
-  return std::tie(a.name, a.type, a.options, a.owned_by, a.comment) ==
-         std::tie(b.name, b.type, b.options, b.owned_by, b.comment);
+  return std::tie(a.name, a.type, a.options, a.owned_by, a.comment, a.renamed_from) ==
+         std::tie(b.name, b.type, b.options, b.owned_by, b.comment, b.renamed_from);
 }
 
 bool operator==(const Enum& a, const Enum& b) {
-  return std::tie(a.name, a.labels, a.comment) == std::tie(b.name, b.labels, b.comment);
+  return std::tie(a.name, a.labels, a.comment, a.label_renamed_from) ==
+         std::tie(b.name, b.labels, b.comment, b.label_renamed_from);
 }
 
 bool operator==(const DomainCheck& a, const DomainCheck& b) {
@@ -333,13 +336,14 @@ bool operator==(const CompositeType& a, const CompositeType& b) {
 }
 
 bool operator==(const View& a, const View& b) {
-  return std::tie(a.name, a.definition, a.options, a.comment) ==
-         std::tie(b.name, b.definition, b.options, b.comment);
+  return std::tie(a.name, a.definition, a.options, a.comment, a.renamed_from) ==
+         std::tie(b.name, b.definition, b.options, b.comment, b.renamed_from);
 }
 
 bool operator==(const MaterializedView& a, const MaterializedView& b) {
-  return std::tie(a.name, a.definition, a.options, a.with_data, a.indexes, a.comment) ==
-         std::tie(b.name, b.definition, b.options, b.with_data, b.indexes, b.comment);
+  return std::tie(a.name, a.definition, a.options, a.with_data, a.indexes, a.comment,
+                  a.renamed_from) == std::tie(b.name, b.definition, b.options, b.with_data,
+                                              b.indexes, b.comment, b.renamed_from);
 }
 
 bool operator==(const FunctionArg& a, const FunctionArg& b) {
@@ -456,7 +460,20 @@ void remove_planning_hints(Database& db) {
         column.expand_contract.reset();
       }
       for (auto& policy : table.policies) policy.renamed_from.reset();
+      if (table.primary_key) table.primary_key->renamed_from.reset();
+      for (auto& key : table.unique_constraints) key.renamed_from.reset();
+      for (auto& check : table.check_constraints) check.renamed_from.reset();
+      for (auto& fk : table.foreign_keys) fk.renamed_from.reset();
+      for (auto& exclusion : table.exclusion_constraints) exclusion.renamed_from.reset();
+      for (auto& index : table.indexes) index.renamed_from.reset();
     }
+    for (auto& sequence : schema.sequences) sequence.renamed_from.reset();
+    for (auto& view : schema.views) view.renamed_from.reset();
+    for (auto& view : schema.materialized_views) {
+      view.renamed_from.reset();
+      for (auto& index : view.indexes) index.renamed_from.reset();
+    }
+    for (auto& type : schema.enums) type.label_renamed_from.clear();
   }
 }
 

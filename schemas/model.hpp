@@ -162,6 +162,7 @@ struct PrimaryKey {
   bool deferrable = false;
   bool initially_deferred = false;
   std::optional<std::string> comment;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const PrimaryKey& a, const PrimaryKey& b);
 
@@ -173,6 +174,7 @@ struct UniqueConstraint {
   bool deferrable = false;
   bool initially_deferred = false;
   std::optional<std::string> comment;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const UniqueConstraint& a, const UniqueConstraint& b);
 
@@ -182,6 +184,7 @@ struct CheckConstraint {
   bool no_inherit = false;
   bool validated = true;  // catalog state: false while NOT VALID
   std::optional<std::string> comment;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const CheckConstraint& a, const CheckConstraint& b);
 
@@ -201,6 +204,7 @@ struct ForeignKey {
   bool initially_deferred = false;
   bool validated = true;  // catalog state: false while NOT VALID
   std::optional<std::string> comment;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const ForeignKey& a, const ForeignKey& b);
 
@@ -229,6 +233,7 @@ struct Index {
   std::map<std::string, std::string> options;  // WITH (fillfactor = 70, ...)
   std::optional<std::string> comment;
   bool valid = true;  // catalog state: false for an INVALID index (failed CONCURRENTLY build)
+  std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const Index& a, const Index& b);
 
@@ -245,6 +250,7 @@ struct ExclusionConstraint {
   bool deferrable = false;
   bool initially_deferred = false;
   std::optional<std::string> comment;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const ExclusionConstraint& a, const ExclusionConstraint& b);
 
@@ -356,6 +362,7 @@ struct Sequence {
   SequenceOptions options;
   std::optional<std::string> owned_by;  // "schema.table.column"
   std::optional<std::string> comment;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const Sequence& a, const Sequence& b);
 
@@ -363,6 +370,9 @@ struct Enum {
   std::string name;
   std::vector<std::string> labels;  // in sort order
   std::optional<std::string> comment;
+  // Planning hint (YAML only): label -> its previous label, renamed in place
+  // (ALTER TYPE ... RENAME VALUE) instead of the enum being replaced.
+  std::map<std::string, std::string> label_renamed_from;
 };
 bool operator==(const Enum& a, const Enum& b);
 
@@ -402,6 +412,7 @@ struct View {
   std::string definition;                      // the SELECT, as pg_get_viewdef or as written
   std::map<std::string, std::string> options;  // security_barrier, check_option, ...
   std::optional<std::string> comment;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const View& a, const View& b);
 
@@ -412,6 +423,7 @@ struct MaterializedView {
   bool with_data = true;
   std::vector<Index> indexes;
   std::optional<std::string> comment;
+  std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const MaterializedView& a, const MaterializedView& b);
 
@@ -628,7 +640,8 @@ void canonicalize(Database& db);
 // Planning hints say how to get to the desired schema, not what it is (the
 // catalog never has them): resets every one of them (table renamed_from and
 // backfill_batch_size, expand_contract; column backfill, renamed_from, using,
-// expand_contract).
+// expand_contract; renamed_from of policies, constraints, indexes, sequences,
+// views and materialized views; an enum's label_renamed_from).
 void remove_planning_hints(Database& db);
 
 // One violated invariant, with the object it concerns.

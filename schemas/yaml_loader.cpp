@@ -190,6 +190,7 @@ class Loader {
   void load_replica_identity(const Entry& entry, Table& table);
   void load_sequence(const std::string& schema, const Entry& entry, Schema& target);
   void load_enum(const std::string& schema, const Entry& entry, Schema& target);
+  void load_enum_labels(const YAML::Node& node, const std::string& path, Enum& type);
   void load_domain(const std::string& schema, const Entry& entry, Schema& target);
   void load_composite_type(const std::string& schema, const Entry& entry, Schema& target);
   void load_view(const std::string& schema, const Entry& entry, Schema& target);
@@ -939,13 +940,15 @@ void Loader::load_primary_key(const std::string& schema, const Entry& entry, Tab
     key.columns = as_string_list(entry.value, entry.path);
   } else {
     Fields fields(*this, entry.value, entry.path,
-                  {"name", "columns", "include", "deferrable", "initially_deferred", "comment"});
+                  {"name", "columns", "include", "deferrable", "initially_deferred", "comment",
+                   "renamed_from"});
     fields.string("name", key.name, false);
     fields.string_list("columns", key.columns, true);
     fields.string_list("include", key.include, false);
     fields.boolean("deferrable", key.deferrable);
     fields.boolean("initially_deferred", key.initially_deferred);
     fields.optional_string("comment", key.comment);
+    fields.optional_string("renamed_from", key.renamed_from);
   }
   if (key.name.empty()) key.name = detail::default_primary_key_name(table.name);
   define({ObjectKind::PrimaryKey, schema, table.name, key.name}, place(entry.key_node, entry.path));
@@ -967,7 +970,7 @@ void Loader::load_unique(const std::string& schema, const Entry& entry, Table& t
     } else {
       Fields fields(*this, node, path,
                     {"name", "columns", "include", "nulls_not_distinct", "deferrable",
-                     "initially_deferred", "comment"});
+                     "initially_deferred", "comment", "renamed_from"});
       fields.string("name", unique.name, false);
       fields.string_list("columns", unique.columns, true);
       fields.string_list("include", unique.include, false);
@@ -975,6 +978,7 @@ void Loader::load_unique(const std::string& schema, const Entry& entry, Table& t
       fields.boolean("deferrable", unique.deferrable);
       fields.boolean("initially_deferred", unique.initially_deferred);
       fields.optional_string("comment", unique.comment);
+      fields.optional_string("renamed_from", unique.renamed_from);
     }
     if (unique.name.empty()) unique.name = detail::default_unique_name(table.name, unique.columns);
     define({ObjectKind::UniqueConstraint, schema, table.name, unique.name}, place(node, path));
@@ -992,12 +996,13 @@ void Loader::load_checks(const std::string& schema, const Entry& entry, Table& t
       check_sql(item.value, item.path, SqlKind::Expression, check.expression);
     } else {
       Fields fields(*this, item.value, item.path,
-                    {"expression", "no_inherit", "validated", "comment"});
+                    {"expression", "no_inherit", "validated", "comment", "renamed_from"});
       fields.string("expression", check.expression, true);
       fields.sql("expression", SqlKind::Expression);
       fields.boolean("no_inherit", check.no_inherit);
       fields.boolean("validated", check.validated);
       fields.optional_string("comment", check.comment);
+      fields.optional_string("renamed_from", check.renamed_from);
     }
     table.check_constraints.push_back(check);
   }
@@ -1011,7 +1016,7 @@ void Loader::load_exclusions(const std::string& schema, const Entry& entry, Tabl
            place(item.key_node, item.path));
     Fields fields(*this, item.value, item.path,
                   {"using", "elements", "include", "where", "deferrable", "initially_deferred",
-                   "comment"});
+                   "comment", "renamed_from"});
     fields.string("using", exclusion.method, false);
     fields.string_list("elements", exclusion.elements, true);
     if (const Entry* elements = fields.find("elements")) {
@@ -1031,6 +1036,7 @@ void Loader::load_exclusions(const std::string& schema, const Entry& entry, Tabl
     fields.boolean("deferrable", exclusion.deferrable);
     fields.boolean("initially_deferred", exclusion.initially_deferred);
     fields.optional_string("comment", exclusion.comment);
+    fields.optional_string("renamed_from", exclusion.renamed_from);
     table.exclusion_constraints.push_back(exclusion);
   }
 }
@@ -1045,7 +1051,7 @@ void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Ta
     const std::string path = item_path(entry.path, item_idx);
     Fields fields(*this, node, path,
                   {"name", "columns", "references", "on_delete", "on_update", "match", "deferrable",
-                   "initially_deferred", "validated", "comment"});
+                   "initially_deferred", "validated", "comment", "renamed_from"});
     ForeignKey key;
     key.ref_schema = schema;
     fields.string("name", key.name, false);
@@ -1075,6 +1081,7 @@ void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Ta
     fields.boolean("initially_deferred", key.initially_deferred);
     fields.boolean("validated", key.validated);
     fields.optional_string("comment", key.comment);
+    fields.optional_string("renamed_from", key.renamed_from);
     if (key.name.empty()) key.name = detail::default_foreign_key_name(table.name, key.columns);
     define({ObjectKind::ForeignKey, schema, table.name, key.name}, place(node, path));
     table.foreign_keys.push_back(key);
@@ -1108,7 +1115,7 @@ Index Loader::load_index(const Entry& entry) {
   Index index{entry.key};
   Fields fields(*this, entry.value, entry.path,
                 {"columns", "unique", "nulls_not_distinct", "method", "include", "where", "options",
-                 "comment", "valid"});
+                 "comment", "valid", "renamed_from"});
   if (const Entry* columns = fields.require("columns")) {
     if (!columns->value.IsSequence()) {
       error(columns->value, columns->path,
@@ -1129,6 +1136,7 @@ Index Loader::load_index(const Entry& entry) {
   fields.option_map("options", index.options);
   fields.optional_string("comment", index.comment);
   fields.boolean("valid", index.valid);
+  fields.optional_string("renamed_from", index.renamed_from);
   return index;
 }
 
@@ -1299,12 +1307,13 @@ void Loader::load_sequence(const std::string& schema, const Entry& entry, Schema
   define({ObjectKind::Sequence, schema, "", sequence.name}, place(entry.key_node, entry.path));
   Fields fields(*this, entry.value, entry.path,
                 {"type", "start", "increment", "min_value", "max_value", "cache", "cycle",
-                 "owned_by", "comment"});
+                 "owned_by", "comment", "renamed_from"});
   fields.string("type", sequence.type, false);
   fields.sql("type", SqlKind::TypeName);
   sequence.options = load_sequence_options(fields);
   fields.optional_string("owned_by", sequence.owned_by);
   fields.optional_string("comment", sequence.comment);
+  fields.optional_string("renamed_from", sequence.renamed_from);
   target.sequences.push_back(sequence);
 }
 
@@ -1312,13 +1321,39 @@ void Loader::load_enum(const std::string& schema, const Entry& entry, Schema& ta
   Enum type{entry.key};
   define({ObjectKind::Enum, schema, "", type.name}, place(entry.key_node, entry.path));
   if (entry.value.IsSequence()) {
-    type.labels = as_string_list(entry.value, entry.path);
+    load_enum_labels(entry.value, entry.path, type);
   } else {
     Fields fields(*this, entry.value, entry.path, {"labels", "comment"});
-    fields.string_list("labels", type.labels, true);
+    if (const Entry* labels = fields.require("labels")) {
+      load_enum_labels(labels->value, labels->path, type);
+    }
     fields.optional_string("comment", type.comment);
   }
   target.enums.push_back(type);
+}
+
+// A label is a string, or {name: <label>, renamed_from: <previous label>}
+// (a planning hint: ALTER TYPE ... RENAME VALUE).
+void Loader::load_enum_labels(const YAML::Node& node, const std::string& path, Enum& type) {
+  if (!node.IsSequence()) {
+    error(node, path, "expected a list of names, found " + found(node));
+    return;
+  }
+  for (size_t label_idx = 0; label_idx < node.size(); ++label_idx) {
+    const YAML::Node label = node[label_idx];
+    const std::string label_path = item_path(path, label_idx);
+    if (!label.IsMap()) {
+      if (auto text = as_string(label, label_path)) type.labels.push_back(*text);
+      continue;
+    }
+    Fields fields(*this, label, label_path, {"name", "renamed_from"});
+    std::string name;
+    std::optional<std::string> renamed_from;
+    fields.string("name", name, true);
+    fields.optional_string("renamed_from", renamed_from);
+    type.labels.push_back(name);
+    if (renamed_from) type.label_renamed_from[name] = *renamed_from;
+  }
 }
 
 void Loader::load_domain(const std::string& schema, const Entry& entry, Schema& target) {
@@ -1375,13 +1410,15 @@ void Loader::load_view(const std::string& schema, const Entry& entry, Schema& ta
   if (entry.value.IsScalar()) {
     view.definition = query_text(entry.value, entry.path, entry.value.Scalar());
   } else {
-    Fields fields(*this, entry.value, entry.path, {"definition", "options", "comment"});
+    Fields fields(*this, entry.value, entry.path,
+                  {"definition", "options", "comment", "renamed_from"});
     fields.string("definition", view.definition, true);
     if (const Entry* definition = fields.find("definition")) {
       view.definition = query_text(definition->value, definition->path, view.definition);
     }
     fields.option_map("options", view.options);
     fields.optional_string("comment", view.comment);
+    fields.optional_string("renamed_from", view.renamed_from);
   }
   target.views.push_back(view);
 }
@@ -1393,7 +1430,7 @@ void Loader::load_materialized_view(const std::string& schema, const Entry& entr
     view.definition = query_text(entry.value, entry.path, entry.value.Scalar());
   } else {
     Fields fields(*this, entry.value, entry.path,
-                  {"definition", "options", "with_data", "indexes", "comment"});
+                  {"definition", "options", "with_data", "indexes", "comment", "renamed_from"});
     fields.string("definition", view.definition, true);
     if (const Entry* definition = fields.find("definition")) {
       view.definition = query_text(definition->value, definition->path, view.definition);
@@ -1404,6 +1441,7 @@ void Loader::load_materialized_view(const std::string& schema, const Entry& entr
       load_indexes(schema, view.name, *indexes, view.indexes);
     }
     fields.optional_string("comment", view.comment);
+    fields.optional_string("renamed_from", view.renamed_from);
   }
   target.materialized_views.push_back(view);
 }

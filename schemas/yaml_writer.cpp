@@ -309,6 +309,7 @@ Node primary_key_node(const std::string& table, const PrimaryKey& key) {
   node.add_if("deferrable", key.deferrable);
   node.add_if("initially_deferred", key.initially_deferred);
   node.add_if("comment", key.comment);
+  node.add_if("renamed_from", key.renamed_from);
   return node.fields.size() == 1 ? sequence(key.columns) : node;
 }
 
@@ -323,6 +324,7 @@ Node unique_node(const std::string& table, const UniqueConstraint& unique) {
   node.add_if("deferrable", unique.deferrable);
   node.add_if("initially_deferred", unique.initially_deferred);
   node.add_if("comment", unique.comment);
+  node.add_if("renamed_from", unique.renamed_from);
   return node.fields.size() == 1 ? sequence(unique.columns) : node;
 }
 
@@ -332,6 +334,7 @@ Node check_node(const CheckConstraint& check) {
   node.add_if("no_inherit", check.no_inherit);
   if (!check.validated) node.add("validated", "false");
   node.add_if("comment", check.comment);
+  node.add_if("renamed_from", check.renamed_from);
   return node.fields.size() == 1 ? leaf(check.expression) : node;
 }
 
@@ -374,6 +377,7 @@ Node foreign_key_node(const std::string& schema, const std::string& table, const
   node.add_if("initially_deferred", key.initially_deferred);
   if (!key.validated) node.add("validated", "false");
   node.add_if("comment", key.comment);
+  node.add_if("renamed_from", key.renamed_from);
   return node;
 }
 
@@ -410,6 +414,7 @@ Node index_node(const Index& index) {
   node.add_nonempty("options", options_node(index.options));
   node.add_if("comment", index.comment);
   if (!index.valid) node.add("valid", "false");
+  node.add_if("renamed_from", index.renamed_from);
   return node;
 }
 
@@ -477,6 +482,7 @@ Node exclusion_node(const ExclusionConstraint& exclusion) {
   node.add_if("deferrable", exclusion.deferrable);
   node.add_if("initially_deferred", exclusion.initially_deferred);
   node.add_if("comment", exclusion.comment);
+  node.add_if("renamed_from", exclusion.renamed_from);
   return node;
 }
 
@@ -560,13 +566,24 @@ Node sequence_node(const Sequence& sequence) {
   add_sequence_options(node, sequence.options);
   node.add_if("owned_by", sequence.owned_by);
   node.add_if("comment", sequence.comment);
+  node.add_if("renamed_from", sequence.renamed_from);
   return node;
 }
 
 Node enum_node(const Enum& type) {
-  if (!type.comment) return sequence(type.labels);
+  // A label with a rename hint is {name: <label>, renamed_from: <previous>}.
+  Node labels = sequence(type.labels);
+  for (size_t label_idx = 0; label_idx < type.labels.size(); ++label_idx) {
+    const auto hint = type.label_renamed_from.find(type.labels[label_idx]);
+    if (hint == type.label_renamed_from.end()) continue;
+    Node label = mapping();
+    label.add("name", type.labels[label_idx]);
+    label.add("renamed_from", hint->second);
+    labels.items[label_idx] = label;
+  }
+  if (!type.comment) return labels;
   Node node = mapping();
-  node.add("labels", sequence(type.labels));
+  node.add("labels", labels);
   node.add_if("comment", type.comment);
   return node;
 }
@@ -603,11 +620,12 @@ Node composite_type_node(const CompositeType& type) {
 }
 
 Node view_node(const View& view) {
-  if (view.options.empty() && !view.comment) return leaf(view.definition);
+  if (view.options.empty() && !view.comment && !view.renamed_from) return leaf(view.definition);
   Node node = mapping();
   node.add("definition", view.definition);
   node.add_nonempty("options", options_node(view.options));
   node.add_if("comment", view.comment);
+  node.add_if("renamed_from", view.renamed_from);
   return node;
 }
 
@@ -618,6 +636,7 @@ Node materialized_view_node(const MaterializedView& view) {
   if (!view.with_data) node.add("with_data", "false");
   node.add_nonempty("indexes", indexes_node(view.indexes));
   node.add_if("comment", view.comment);
+  node.add_if("renamed_from", view.renamed_from);
   return node.fields.size() == 1 ? leaf(view.definition) : node;
 }
 

@@ -117,6 +117,10 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
           "CREATE EXTENSION " + extension + " WITH SCHEMA t", "DROP EXTENSION " + extension, {}};
     case Statement::CreateEnum:
       return {"", "CREATE TYPE t.e AS ENUM ('a')", {}};
+    case Statement::RenameEnumValue:
+      return {"CREATE TYPE t.e AS ENUM ('a'); ALTER TABLE t.a ADD COLUMN ev t.e DEFAULT 'a'",
+              "ALTER TYPE t.e RENAME VALUE 'a' TO 'b'",
+              {}};
     case Statement::AlterEnumAddValue:
       return {"CREATE TYPE t.e AS ENUM ('a'); ALTER TABLE t.a ADD COLUMN ev t.e",
               "ALTER TYPE t.e ADD VALUE IF NOT EXISTS 'b' AFTER 'a'",
@@ -161,6 +165,11 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               {{Target::Relation, {"t.s"}}, {Target::Referenced, {"t.s2"}}}};
     case Statement::RenameSequenceIntoPlace:
       return {"CREATE SEQUENCE t.s", "ALTER SEQUENCE t.s RENAME TO s2",
+              {{Target::Relation, {"t.s"}}}};
+    case Statement::RenameSequence:
+      // A sequence a column's default uses: the table is not locked.
+      return {"CREATE SEQUENCE t.s; ALTER TABLE t.a ALTER COLUMN n SET DEFAULT nextval('t.s')",
+              "ALTER SEQUENCE t.s RENAME TO s2",
               {{Target::Relation, {"t.s"}}}};
     case Statement::AlterSequence:
       return {"CREATE SEQUENCE t.s",
@@ -420,6 +429,17 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::DropCompatibilityView:
       return {
           "CREATE VIEW t.v AS SELECT id FROM t.a", "DROP VIEW t.v", {{Target::Relation, {"t.v"}}}};
+    case Statement::RenameView:
+      // A view another view uses: neither the table nor the dependent view
+      // is locked beyond reading.
+      return {"CREATE VIEW t.v AS SELECT id FROM t.a; CREATE VIEW t.w AS SELECT id FROM t.v",
+              "ALTER VIEW t.v RENAME TO v2",
+              {{Target::Relation, {"t.v"}}}};
+    case Statement::RenameMaterializedView:
+      return {"CREATE MATERIALIZED VIEW t.mv AS SELECT id FROM t.a; "
+              "CREATE UNIQUE INDEX mv_id ON t.mv (id)",
+              "ALTER MATERIALIZED VIEW t.mv RENAME TO mv2",
+              {{Target::Relation, {"t.mv"}}}};
     case Statement::CreateMaterializedView:
       return {"", "CREATE MATERIALIZED VIEW t.mv AS SELECT id, v FROM t.a", {}};
     case Statement::DropMaterializedView:

@@ -127,6 +127,12 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::SetIdentityGeneration:
     case Statement::SetSequenceValue:
     case Statement::RenameSequenceIntoPlace:
+    // Renames from renamed_from: the object and what it holds stay, under
+    // the new name (rename).
+    case Statement::RenameSequence:
+    case Statement::RenameView:
+    case Statement::RenameMaterializedView:
+    case Statement::RenameEnumValue:
     case Statement::BackfillBatch:
     case Statement::AddCheck:
     case Statement::AddCheckNotValid:

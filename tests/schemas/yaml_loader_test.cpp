@@ -275,3 +275,80 @@ TEST_CASE("a schema both defined and listed in drop_schemas is an error at its p
               "schema \"public\" is both defined and listed in drop_schemas") != std::string::npos);
   }
 }
+
+TEST_CASE("renamed_from is read on constraints, indexes, sequences, views and enum labels",
+          "[schemas]") {
+  const Database db = load_yaml_string(R"(
+schemas:
+  public:
+    sequences:
+      invoice_number_seq: { renamed_from: invoice_seq }
+    enums:
+      state: [open, { name: resolved, renamed_from: closed }]
+      priority: { labels: [{ name: urgent, renamed_from: high }, low] }
+    views:
+      bargains: { definition: SELECT 1 AS one, renamed_from: cheap }
+    materialized_views:
+      totals:
+        definition: SELECT 1 AS n
+        renamed_from: sums
+        indexes:
+          totals_n_idx: { columns: [n], renamed_from: sums_n_idx }
+    tables:
+      t:
+        columns:
+          id: bigint
+          r: bigint
+          during: tstzrange
+        primary_key: { columns: [id], name: t_pk, renamed_from: t_pkey }
+        unique:
+          - { columns: [r], name: t_r_uq, renamed_from: t_r_key }
+        checks:
+          t_id_positive: { expression: id > 0, renamed_from: t_id_check }
+        exclusion_constraints:
+          t_during_excl: { elements: ["during WITH &&"], renamed_from: t_during_excl_old }
+        foreign_keys:
+          - { columns: [r], references: t(id), name: t_r_fk, renamed_from: t_r_fkey }
+        indexes:
+          t_r_idx: { columns: [r], renamed_from: t_r_index }
+)");
+  const Schema& schema = *find_schema(db, "public");
+  const Table& table = *find_table(db, "public", "t");
+  const std::optional<std::string> none;
+  CHECK(schema.sequences[0].renamed_from == std::optional<std::string>("invoice_seq"));
+  const Enum& state = *find_named(schema.enums, "state");
+  CHECK(state.labels == std::vector<std::string>{"open", "resolved"});
+  CHECK(state.label_renamed_from == std::map<std::string, std::string>{{"resolved", "closed"}});
+  CHECK(find_named(schema.enums, "priority")->label_renamed_from ==
+        std::map<std::string, std::string>{{"urgent", "high"}});
+  CHECK(schema.views[0].renamed_from == std::optional<std::string>("cheap"));
+  CHECK(schema.materialized_views[0].renamed_from == std::optional<std::string>("sums"));
+  CHECK(schema.materialized_views[0].indexes[0].renamed_from ==
+        std::optional<std::string>("sums_n_idx"));
+  CHECK(table.primary_key->renamed_from == std::optional<std::string>("t_pkey"));
+  CHECK(table.unique_constraints[0].renamed_from == std::optional<std::string>("t_r_key"));
+  CHECK(table.check_constraints[0].renamed_from == std::optional<std::string>("t_id_check"));
+  CHECK(table.exclusion_constraints[0].renamed_from ==
+        std::optional<std::string>("t_during_excl_old"));
+  CHECK(table.foreign_keys[0].renamed_from == std::optional<std::string>("t_r_fkey"));
+  CHECK(table.indexes[0].renamed_from == std::optional<std::string>("t_r_index"));
+  Database without = db;
+  remove_planning_hints(without);
+  CHECK(find_named(find_schema(without, "public")->enums, "state")->label_renamed_from.empty());
+  CHECK(find_table(without, "public", "t")->indexes[0].renamed_from == none);
+  CHECK(find_schema(without, "public")->views[0].renamed_from == none);
+}
+
+TEST_CASE("an enum label mapping needs name and takes only renamed_from", "[schemas]") {
+  for (const auto& [labels, message] : std::vector<std::pair<std::string, std::string>>{
+           {"[{ renamed_from: closed }]", "missing required key \"name\""},
+           {"[{ name: a, renamed: b }]", "unknown key \"renamed\""}}) {
+    try {
+      load_yaml_string("schemas:\n  public:\n    enums:\n      state: " + labels + "\n", "f.yaml");
+      FAIL("loaded " << labels);
+    } catch (const LoadError& error) {
+      INFO(error.what());
+      CHECK(std::string(error.what()).find(message) != std::string::npos);
+    }
+  }
+}

@@ -204,6 +204,7 @@ class ModelGenerator {
     }
     index.comment = optional_text();
     index.valid = flag();
+    index.renamed_from = optional_text();
     return index;
   }
 
@@ -231,6 +232,7 @@ class ModelGenerator {
     key.initially_deferred = flag();
     key.validated = flag();
     key.comment = optional_text();
+    key.renamed_from = optional_text();
     return key;
   }
 
@@ -247,6 +249,7 @@ class ModelGenerator {
                      flag(),
                      flag(),
                      optional_text()};
+      key.renamed_from = optional_text();
       table.primary_key = key;
     }
     for (int unique_idx = *rc::gen::inRange(0, 3); unique_idx > 0; --unique_idx) {
@@ -257,10 +260,12 @@ class ModelGenerator {
         for (const auto& column : unique.columns) unique.name += "_" + column;
         unique.name += "_key";
       }
+      unique.renamed_from = optional_text();
       table.unique_constraints.push_back(unique);
     }
     for (int check_idx = *rc::gen::inRange(0, 3); check_idx > 0; --check_idx) {
-      table.check_constraints.push_back({name("k"), expression(), flag(), flag(), optional_text()});
+      table.check_constraints.push_back(
+          {name("k"), expression(), flag(), flag(), optional_text(), optional_text()});
     }
     for (int index_idx = *rc::gen::inRange(0, 3); index_idx > 0; --index_idx) {
       table.indexes.push_back(index(table));
@@ -307,6 +312,7 @@ class ModelGenerator {
       exclusion.deferrable = flag();
       exclusion.initially_deferred = flag();
       exclusion.comment = optional_text();
+      exclusion.renamed_from = optional_text();
       table.exclusion_constraints.push_back(exclusion);
     }
     table.unlogged = flag();
@@ -370,24 +376,28 @@ class ModelGenerator {
       schema.tables.push_back(table(schema.name));
     }
     for (int view_idx = *rc::gen::inRange(0, 3); view_idx > 0; --view_idx) {
-      View view{name("v"), query(), {}, optional_text()};
+      View view{name("v"), query(), {}, optional_text(), optional_text()};
       if (flag()) view.options[name("o")] = option_value();
       schema.views.push_back(view);
     }
     for (int view_idx = *rc::gen::inRange(0, 3); view_idx > 0; --view_idx) {
-      MaterializedView view{name("m"), query(), {}, flag(), {}, optional_text()};
+      MaterializedView view{name("m"), query(), {}, flag(), {}, optional_text(), optional_text()};
       if (flag()) view.options[name("o")] = option_value();
       if (flag()) view.indexes.push_back(index(Table{}));
       schema.materialized_views.push_back(view);
     }
     for (int sequence_idx = *rc::gen::inRange(0, 3); sequence_idx > 0; --sequence_idx) {
       schema.sequences.push_back({name("q"), flag() ? "bigint" : type_name(), sequence_options(),
-                                  optional_text(), optional_text()});
+                                  optional_text(), optional_text(), optional_text()});
     }
     for (int enum_idx = *rc::gen::inRange(0, 3); enum_idx > 0; --enum_idx) {
-      schema.enums.push_back({name("e"),
-                              *rc::gen::container<std::vector<std::string>>(rc::gen::just(text())),
-                              optional_text()});
+      Enum type{name("e"),
+                *rc::gen::container<std::vector<std::string>>(rc::gen::just(text())),
+                optional_text()};
+      for (const auto& label : type.labels) {
+        if (flag()) type.label_renamed_from[label] = text();
+      }
+      schema.enums.push_back(type);
     }
     for (int domain_idx = *rc::gen::inRange(0, 3); domain_idx > 0; --domain_idx) {
       Domain domain{name("d"), type_name(), optional_expression(), flag(), optional_text()};

@@ -1,0 +1,373 @@
+// Renames declared by renamed_from, end to end through the binary against a
+// real server: indexes, constraints, sequences, views, materialized views
+// and enum labels are renamed in place (never dropped and created), their
+// dependents keep working, the rows stay, the hint left in place plans
+// nothing, and a hint that matches nothing is an error with a suggestion.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/pgshift_cli.hpp"
+#include "tests/support/run.hpp"
+#include "tests/support/test_db.hpp"
+
+using pgshift::testing::apply_schema;
+using pgshift::testing::contains;
+using pgshift::testing::replan;
+using pgshift::testing::run_pgshift;
+using pgshift::testing::TempDir;
+using pgshift::testing::TestDatabase;
+
+namespace {
+
+// `yaml` with every `from` replaced by `to`.
+std::string replaced(std::string yaml, const std::string& from, const std::string& to) {
+  for (auto at = yaml.find(from); at != std::string::npos; at = yaml.find(from, at + to.size())) {
+    yaml.replace(at, from.size(), to);
+  }
+  return yaml;
+}
+
+std::string plan_text(const TestDatabase& db, const std::string& path) {
+  return run_pgshift({"plan", "--db", db.url(), "--schema", path, "--allow-hazard", "rename"})
+      .output;
+}
+
+std::string checksum(const TestDatabase& db, const std::string& relation) {
+  return db.scalar("SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM " +
+                   relation + " t");
+}
+
+// customers (unique email) <- orders (foreign key to the email), with
+// checks, an exclusion constraint, indexes and 50 rows each.
+constexpr const char* kTables = R"yaml(
+schemas:
+  public:
+    tables:
+      customers:
+        columns:
+          id: { type: bigint, nullable: false }
+          email: { type: text, nullable: false }
+        primary_key: [id]
+        unique:
+          - { name: customers_email_key, columns: [email] }
+      orders:
+        columns:
+          id: { type: bigint, nullable: false }
+          customer_email: text
+          amount: numeric
+          during: tstzrange
+          created_at: timestamptz
+        primary_key: [id]
+        checks:
+          orders_amount_check: amount >= 0
+        exclusion_constraints:
+          orders_no_overlap: { elements: ["during WITH &&"] }
+        foreign_keys:
+          - { name: orders_customer_email_fkey, columns: [customer_email], references: customers(email) }
+        indexes:
+          orders_created_at_idx: { columns: [created_at], comment: by time }
+          orders_amount_idx: { columns: [amount] }
+)yaml";
+
+void fill(const TestDatabase& db) {
+  db.exec(
+      "INSERT INTO customers SELECT g, 'c' || g || '@x' FROM generate_series(1, 50) g;"
+      "INSERT INTO orders SELECT g, 'c' || g || '@x', g, "
+      "  tstzrange(timestamptz '2024-01-01' + g * interval '1 day', "
+      "            timestamptz '2024-01-01' + (g + 1) * interval '1 day'), now() "
+      "FROM generate_series(1, 50) g; ANALYZE customers; ANALYZE orders;");
+}
+
+}  // namespace
+
+TEST_CASE("renamed_from renames an index in place: not rebuilt, comment kept, re-plan empty",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", kTables)).exit_code == 0);
+  fill(db);
+  const std::string oid = db.scalar("SELECT 'public.orders_created_at_idx'::regclass::oid");
+  const std::string renamed = dir.write(
+      "b.yaml", replaced(kTables, "orders_created_at_idx: { columns: [created_at], comment",
+                         "orders_created_idx: { renamed_from: orders_created_at_idx, columns: "
+                         "[created_at], comment"));
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", renamed});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 0);  // no hazard: no query names an index
+  CHECK(contains(planned.output,
+                 "ALTER INDEX public.orders_created_at_idx RENAME TO orders_created_idx;"));
+  CHECK_FALSE(contains(planned.output, "DROP INDEX"));
+  CHECK_FALSE(contains(planned.output, "CREATE INDEX"));
+  CHECK_FALSE(contains(planned.output, "COMMENT ON"));
+  const auto applied = apply_schema(db.url(), renamed);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT 'public.orders_created_idx'::regclass::oid") == oid);
+  CHECK(db.scalar("SELECT obj_description('public.orders_created_idx'::regclass)") == "by time");
+  CHECK(replan(db.url(), renamed) == 0);
+}
+
+TEST_CASE("an index renamed and redefined is renamed first, then rebuilt under its new name",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", kTables)).exit_code == 0);
+  fill(db);
+  const std::string renamed = dir.write(
+      "b.yaml", replaced(kTables, "orders_amount_idx: { columns: [amount] }",
+                         "orders_amount_desc_idx: { renamed_from: orders_amount_idx, columns: "
+                         "[{ column: amount, order: desc }] }"));
+  const std::string sql = plan_text(db, renamed);
+  INFO(sql);
+  const auto rename_at =
+      sql.find("ALTER INDEX public.orders_amount_idx RENAME TO orders_amount_desc_idx;");
+  const auto build_at = sql.find("CREATE INDEX CONCURRENTLY orders_amount_desc_idx_pgshift_new");
+  REQUIRE(rename_at != std::string::npos);
+  REQUIRE(build_at != std::string::npos);
+  CHECK(rename_at < build_at);
+  REQUIRE(apply_schema(db.url(), renamed).exit_code == 0);
+  CHECK(contains(db.scalar("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                           "'orders_amount_desc_idx'"),
+                 "(amount DESC)"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'orders_amount%'") == "1");
+  CHECK(replan(db.url(), renamed) == 0);
+}
+
+TEST_CASE(
+    "renamed_from renames check, unique, primary key, foreign key and exclusion constraints in "
+    "place, and the foreign key on the renamed unique constraint still holds",
+    "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", kTables)).exit_code == 0);
+  fill(db);
+  const std::string before = checksum(db, "orders") + checksum(db, "customers");
+  std::string yaml = kTables;
+  yaml = replaced(yaml, "{ name: customers_email_key, columns: [email] }",
+                  "{ name: customers_email_uq, columns: [email], renamed_from: "
+                  "customers_email_key }");
+  yaml = replaced(yaml, "        primary_key: [id]\n        unique:",
+                  "        primary_key: { name: customers_pk, columns: [id], renamed_from: "
+                  "customers_pkey }\n        unique:");
+  yaml = replaced(yaml, "orders_amount_check: amount >= 0",
+                  "orders_amount_positive: { expression: amount >= 0, renamed_from: "
+                  "orders_amount_check }");
+  yaml = replaced(yaml, "orders_no_overlap: { elements",
+                  "orders_during_excl: { renamed_from: orders_no_overlap, elements");
+  yaml = replaced(yaml, "{ name: orders_customer_email_fkey,",
+                  "{ name: orders_customer_fk, renamed_from: orders_customer_email_fkey,");
+  const std::string renamed = dir.write("b.yaml", yaml);
+  const auto refused = run_pgshift({"plan", "--db", db.url(), "--schema", renamed});
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);  // hazard rename, not allowed
+  CHECK(contains(refused.output, "rename"));
+  const std::string sql = plan_text(db, renamed);
+  INFO(sql);
+  for (const char* statement :
+       {"ALTER TABLE public.customers RENAME CONSTRAINT customers_email_key TO customers_email_uq;",
+        "ALTER TABLE public.customers RENAME CONSTRAINT customers_pkey TO customers_pk;",
+        "ALTER TABLE public.orders RENAME CONSTRAINT orders_amount_check TO "
+        "orders_amount_positive;",
+        "ALTER TABLE public.orders RENAME CONSTRAINT orders_no_overlap TO orders_during_excl;",
+        "ALTER TABLE public.orders RENAME CONSTRAINT orders_customer_email_fkey TO "
+        "orders_customer_fk;"}) {
+    CHECK(contains(sql, statement));
+  }
+  CHECK_FALSE(contains(sql, "DROP CONSTRAINT"));
+  CHECK_FALSE(contains(sql, "ADD CONSTRAINT"));
+  CHECK_FALSE(contains(sql, "CREATE UNIQUE INDEX"));
+  const auto applied = apply_schema(db.url(), renamed, {"rename"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  // The key's index took the new name with it.
+  CHECK(db.scalar("SELECT to_regclass('public.customers_email_uq') IS NOT NULL") == "t");
+  CHECK(db.scalar("SELECT to_regclass('public.customers_pk') IS NOT NULL") == "t");
+  CHECK(before == checksum(db, "orders") + checksum(db, "customers"));
+  CHECK_THROWS(db.exec("INSERT INTO orders (id, customer_email) VALUES (100, 'nobody@x')"));
+  CHECK_THROWS(db.exec("INSERT INTO orders (id, amount) VALUES (101, -1)"));
+  CHECK_THROWS(db.exec("INSERT INTO customers VALUES (100, 'c1@x')"));
+  CHECK(replan(db.url(), renamed) == 0);
+  // inspect writes the new names (and no hint).
+  const auto inspected = run_pgshift({"inspect", "--db", db.url()});
+  INFO(inspected.output);
+  CHECK(contains(inspected.output, "orders_amount_positive"));
+  CHECK_FALSE(contains(inspected.output, "renamed_from"));
+}
+
+TEST_CASE("a renamed sequence keeps its position, and the default calling it follows it",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    sequences:
+      invoice_seq: { start: 100 }
+    tables:
+      invoices:
+        columns:
+          id: { type: bigint, nullable: false, default: "nextval('invoice_seq'::regclass)" }
+          note: text
+        primary_key: [id]
+)yaml";
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
+  db.exec("INSERT INTO invoices (note) SELECT 'n' || g FROM generate_series(1, 5) g");
+  const std::string before = checksum(db, "invoices");
+  std::string next = replaced(yaml, "invoice_seq: { start: 100 }",
+                              "invoice_number_seq: { start: 100, renamed_from: invoice_seq }");
+  next = replaced(next, "nextval('invoice_seq'::regclass)",
+                  "nextval('invoice_number_seq'::regclass)");
+  const std::string renamed = dir.write("b.yaml", next);
+  const std::string sql = plan_text(db, renamed);
+  INFO(sql);
+  CHECK(contains(sql, "ALTER SEQUENCE public.invoice_seq RENAME TO invoice_number_seq;"));
+  CHECK_FALSE(contains(sql, "DROP SEQUENCE"));
+  CHECK_FALSE(contains(sql, "SET DEFAULT"));
+  const auto applied = apply_schema(db.url(), renamed, {"rename"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(before == checksum(db, "invoices"));
+  db.exec("INSERT INTO invoices (note) VALUES ('after')");
+  CHECK(db.scalar("SELECT id FROM invoices WHERE note = 'after'") == "105");
+  CHECK(db.scalar("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = "
+                  "'public.invoices'::regclass") == "nextval('invoice_number_seq'::regclass)");
+  CHECK(replan(db.url(), renamed) == 0);
+}
+
+TEST_CASE("a renamed view and materialized view keep the view over them, their rows and index",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    tables:
+      items:
+        columns:
+          id: { type: bigint, nullable: false }
+          price: numeric
+        primary_key: [id]
+    views:
+      cheap_items: SELECT id, price FROM items WHERE price < 10
+      cheap_ids: SELECT id FROM cheap_items
+    materialized_views:
+      item_totals:
+        definition: SELECT count(*) AS n, sum(price) AS total FROM items
+        indexes:
+          item_totals_n_idx: { columns: [n] }
+)yaml";
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
+  db.exec("INSERT INTO items SELECT g, g FROM generate_series(1, 20) g;"
+          "REFRESH MATERIALIZED VIEW item_totals");
+  const std::string view_oid = db.scalar("SELECT 'public.cheap_items'::regclass::oid");
+  const std::string totals = checksum(db, "item_totals");
+  std::string next = replaced(
+      yaml, "      cheap_items: SELECT id, price FROM items WHERE price < 10\n",
+      "      bargain_items:\n        definition: SELECT id, price FROM items WHERE price < 10\n"
+      "        renamed_from: cheap_items\n");
+  next = replaced(next, "cheap_ids: SELECT id FROM cheap_items",
+                  "cheap_ids: SELECT id FROM bargain_items");
+  next = replaced(next, "      item_totals:\n",
+                  "      item_summary:\n        renamed_from: item_totals\n");
+  const std::string renamed = dir.write("b.yaml", next);
+  const std::string sql = plan_text(db, renamed);
+  INFO(sql);
+  CHECK(contains(sql, "ALTER VIEW public.cheap_items RENAME TO bargain_items;"));
+  CHECK(contains(sql, "ALTER MATERIALIZED VIEW public.item_totals RENAME TO item_summary;"));
+  CHECK_FALSE(contains(sql, "DROP VIEW"));
+  CHECK_FALSE(contains(sql, "DROP MATERIALIZED VIEW"));
+  CHECK_FALSE(contains(sql, "CREATE VIEW"));
+  CHECK_FALSE(contains(sql, "CREATE MATERIALIZED VIEW"));
+  const auto applied = apply_schema(db.url(), renamed, {"rename"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT 'public.bargain_items'::regclass::oid") == view_oid);
+  CHECK(db.scalar("SELECT count(*) FROM cheap_ids") == "9");
+  CHECK(checksum(db, "item_summary") == totals);
+  CHECK(db.scalar("SELECT to_regclass('public.item_totals_n_idx') IS NOT NULL") == "t");
+  CHECK(replan(db.url(), renamed) == 0);
+}
+
+TEST_CASE("a renamed enum label is renamed in place: stored values follow, no replacement",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    enums:
+      ticket_state: [open, closed]
+    tables:
+      tickets:
+        columns:
+          id: { type: bigint, nullable: false }
+          state: { type: ticket_state, nullable: false, default: "'open'::ticket_state" }
+        primary_key: [id]
+)yaml";
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
+  db.exec("INSERT INTO tickets SELECT g, CASE WHEN g % 2 = 0 THEN 'closed' ELSE 'open' END::"
+          "ticket_state FROM generate_series(1, 10) g");
+  const std::string renamed = dir.write(
+      "b.yaml", replaced(yaml, "[open, closed]",
+                         "[open, { name: resolved, renamed_from: closed }, reopened]"));
+  const std::string sql = plan_text(db, renamed);
+  INFO(sql);
+  const auto rename_at =
+      sql.find("ALTER TYPE public.ticket_state RENAME VALUE 'closed' TO 'resolved';");
+  const auto add_at = sql.find("ADD VALUE IF NOT EXISTS 'reopened' AFTER 'resolved'");
+  REQUIRE(rename_at != std::string::npos);
+  REQUIRE(add_at != std::string::npos);
+  CHECK(rename_at < add_at);
+  CHECK_FALSE(contains(sql, "pgshift_old"));
+  const auto applied = apply_schema(db.url(), renamed, {"rename"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM tickets WHERE state = 'resolved'") == "5");
+  CHECK(db.scalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum "
+                  "WHERE enumtypid = 'public.ticket_state'::regtype") == "open,resolved,reopened");
+  CHECK(replan(db.url(), renamed) == 0);
+}
+
+TEST_CASE("a renamed_from of an index, sequence, view or enum label that matches nothing is an "
+          "error suggesting the nearest current name",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    sequences:
+      invoice_seq: {}
+    enums:
+      ticket_state: [open, closed]
+    tables:
+      items:
+        columns:
+          id: { type: bigint, nullable: false }
+          price: numeric
+        primary_key: [id]
+        indexes:
+          items_price_idx: { columns: [price] }
+    views:
+      cheap_items: SELECT id, price FROM items WHERE price < 10
+)yaml";
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
+  std::string next = replaced(yaml, "items_price_idx: { columns",
+                              "items_by_price: { renamed_from: items_prise_idx, columns");
+  next = replaced(next, "invoice_seq: {}", "invoice_no_seq: { renamed_from: invoce_seq }");
+  next = replaced(next, "[open, closed]", "[open, { name: resolved, renamed_from: clossed }]");
+  next = replaced(next, "      cheap_items: SELECT",
+                  "      bargain_items:\n        renamed_from: cheap_item\n        definition: "
+                  "SELECT");
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", dir.write("b.yaml", next)});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 1);
+  CHECK(contains(planned.output, "renamed_from \"items_prise_idx\" matches no index of table "
+                                 "\"public.items\""));
+  CHECK(contains(planned.output, "did you mean \"items_price_idx\"?"));
+  CHECK(contains(planned.output, "did you mean \"invoice_seq\"?"));
+  CHECK(contains(planned.output, "did you mean \"cheap_items\"?"));
+  CHECK(contains(planned.output, "did you mean \"closed\"?"));
+}
