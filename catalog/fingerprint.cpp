@@ -84,6 +84,9 @@ void add(Digest& digest, const schemas::Table& table) {
                    column.renamed_from, column.using_expr);
     // Only when set: the digests of models without it stay as they were.
     if (column.expand_contract) digest.add_all("expand_contract", column.expand_contract->inverse);
+    if (column.storage) digest.add_all("storage", *column.storage);
+    if (column.compression) digest.add_all("compression", *column.compression);
+    if (column.statistics) digest.add_all("statistics", static_cast<int64_t>(*column.statistics));
   }
   digest.add(table.primary_key.has_value());
   if (const auto& key = table.primary_key) {

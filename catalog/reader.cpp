@@ -122,7 +122,13 @@ constexpr const char* kColumnsQuery =
     "  pg_get_expr(ad.adbin, CASE WHEN ad.adbin::text LIKE '%{VAR %' THEN ad.adrelid "
     "    ELSE 0 END), a.attidentity, @attgenerated@, "
     "  CASE WHEN a.attcollation <> t.typcollation THEN " PGSHIFT_COLLATION_NAME("co") " END, "
-    "  d.description "
+    "  d.description, "
+    // Storage settings: STORAGE only where it differs from the type's
+    // default (with that default, to go back to it); COMPRESSION where set
+    // (14+); the statistics target unless the default (-1, NULL from 17).
+    "  CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END, t.typstorage, "
+    "  CASE @attcompression@ WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END, "
+    "  NULLIF(a.attstattarget::int, -1) "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid "
     "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
@@ -540,6 +546,7 @@ struct VersionedColumn {
 };
 constexpr VersionedColumn kVersionedColumns[] = {
     {"@attgenerated@", 120000, "a.attgenerated", "''::\"char\""},
+    {"@attcompression@", 140000, "a.attcompression", "''::\"char\""},
     {"@indnullsnotdistinct@", 150000, "i.indnullsnotdistinct", "NULL::boolean"},
     {"@tgparentid@", 130000, "t.tgparentid", "0::oid"},
     // NULL unless the routine has a SQL-standard body (prosqlbody).
@@ -573,6 +580,20 @@ std::string text_or_empty(const pqxx::field& field) {
 char char_of(const pqxx::field& field) {
   const char* text = field.c_str();
   return field.is_null() ? '\0' : text[0];
+}
+
+// pg_attribute.attstorage / pg_type.typstorage as the YAML spells it.
+std::string storage_name(char storage) {
+  switch (storage) {
+    case 'p':
+      return "plain";
+    case 'e':
+      return "external";
+    case 'm':
+      return "main";
+    default:
+      return "extended";
+  }
 }
 
 // The elements of a one-dimensional text[] (NULL elements become "").
@@ -1041,6 +1062,13 @@ class CatalogRead {
       }
       column.collation = optional_text(row[9]);
       column.comment = optional_text(row[10]);
+      if (!row[11].is_null()) {
+        column.storage = storage_name(char_of(row[11]));
+        facts_.column_default_storage[tables_.at(relation).schema + "." + owner->name + "." +
+                                      column.name] = storage_name(char_of(row[12]));
+      }
+      column.compression = optional_text(row[13]);
+      if (!row[14].is_null()) column.statistics = row[14].as<int>();
       auto& columns = owner->columns;
       if (columns.size() < static_cast<std::size_t>(attnum)) columns.resize(attnum);
       columns[attnum - 1] = std::move(column);

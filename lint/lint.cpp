@@ -858,6 +858,12 @@ class Linter {
         parts.push_back({exclusive ? Statement::SetStorageParametersExclusive
                                    : Statement::SetStorageParameters,
                          {table}, "", {}, "", ""});
+      } else if (subtype == "AT_SetStorage") {
+        parts.push_back({Statement::SetColumnStorage, {table}, "", {}, "", ""});
+      } else if (subtype == "AT_SetCompression") {
+        parts.push_back({Statement::SetColumnCompression, {table}, "", {}, "", ""});
+      } else if (subtype == "AT_SetStatistics") {
+        parts.push_back({Statement::SetColumnStatistics, {table}, "", {}, "", ""});
       } else if (subtype == "AT_AttachPartition") {
         Targets targets{relation(member(member(member(cmd, "def"), "PartitionCmd"), "name"))};
         targets.parent = table;

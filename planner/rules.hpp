@@ -200,6 +200,17 @@ void maybe_comment(Builder& builder, const schemas::ObjectId& id, const std::str
 
 // rules_columns.cpp
 void plan_columns(TableContext& table);
+// The STORAGE, COMPRESSION and STATISTICS of `desired`, from what the column
+// has once the earlier steps ran (`before`; nullptr: a new column, created
+// with its COMPRESSION only), in one step after the column exists (after
+// the previous step of `chain` when given). Catalog-only. COMPRESSION before
+// PostgreSQL 14 is refused, naming the column.
+void plan_column_settings(TableContext& table, Chain* chain, const schemas::Column* before,
+                          const schemas::Column& desired);
+// Every column of a partition: its settings are its own, the rest comes
+// from the parent (`table.current` nullptr: a new partition, created
+// without any).
+void plan_partition_column_settings(TableContext& table);
 // Rule 12: a batched backfill of `column` with `expression`, of the rows
 // `where` selects (default: the column IS NULL), after the chain's last
 // draft. Returns false (with an Error diagnostic) when the table cannot be

@@ -282,6 +282,7 @@ void add_column(TableContext& table, const schemas::Column& column) {
     if (fill) filled = add_backfill(table, chain, column.name, *fill, std::nullopt);
     if (not_null && filled) add_not_null(table, chain, column.name, fill, true);
   }
+  plan_column_settings(table, &chain, nullptr, column);
   if (column.comment) {
     auto comment =
         Builder::make(Phase::Finalize, id, "comment on " + table.of("column", column.name),
@@ -594,10 +595,17 @@ void alter_column(TableContext& table, const schemas::Column& current,
   schemas::Column before = current;
   if (default_blocked) before.default_expr.reset();
   bool default_done = false;
+  // ALTER COLUMN TYPE puts STORAGE back to the new type's default and
+  // clears COMPRESSION (tablecmds.c ATExecAlterColumnType); the statistics
+  // target stays.
+  schemas::Column settings = current;
   if (normalize_type(current.type) != normalize_type(desired.type) ||
       current.collation != desired.collation) {
     default_done = alter_column_type(table, chain, before, desired, regenerated);
+    settings.storage.reset();
+    settings.compression.reset();
   }
+  plan_column_settings(table, &chain, &settings, desired);
   if (current.generated && !desired.generated && builder.version() < 130000) {
     // ALTER COLUMN ... DROP EXPRESSION is PostgreSQL 13+.
     builder.diagnose(plans::Severity::Error, id,
@@ -737,6 +745,90 @@ void drop_column(TableContext& table, const schemas::Column& column) {
 }
 
 }  // namespace
+
+void plan_column_settings(TableContext& table, Chain* chain, const schemas::Column* before,
+                          const schemas::Column& desired) {
+  Builder& builder = table.builder;
+  const ObjectId id = table.id(ObjectKind::Column, desired.name);
+  const std::optional<std::string> storage = before ? before->storage : std::nullopt;
+  // A new column is created with its COMPRESSION (column_definition).
+  const std::optional<std::string> compression = before ? before->compression : desired.compression;
+  // -1: the default (an int, not an optional: GCC's -Wmaybe-uninitialized).
+  const int statistics = before ? before->statistics.value_or(-1) : -1;
+  if (desired.compression && builder.version() < 140000) {
+    builder.diagnose(plans::Severity::Error, id,
+                     "cannot set the compression of " + table.of("column", desired.name) +
+                         " on PostgreSQL " + std::to_string(builder.version() / 10000) +
+                         " (COMPRESSION is 14+); remove compression: from the column");
+    return;
+  }
+  // On a partitioned table ONLY: STORAGE and STATISTICS would recurse into
+  // the partitions, whose columns are planned as their own.
+  const std::string alter = table.desired.partition_by
+                                ? "ALTER TABLE ONLY " + table.relation + " "
+                                : table.alter();
+  auto draft = Builder::make(Phase::Alter, id,
+                             "set the storage settings of " + table.of("column", desired.name),
+                             "catalog-only: values already stored keep their form until written "
+                             "again; the statistics target applies from the next ANALYZE");
+  if (storage != desired.storage) {
+    std::string target;
+    if (desired.storage) {
+      target = *desired.storage;
+    } else if (builder.version() >= 160000) {
+      target = "default";
+    } else {
+      const std::string key = table.schema + "." +
+                              (table.current ? table.current->name : table.desired.name) + "." +
+                              (before ? before->name : desired.name);
+      const auto& defaults = builder.current().facts.column_default_storage;
+      const auto found = defaults.find(key);
+      if (found == defaults.end()) {
+        builder.diagnose(plans::Severity::Error, id,
+                         "cannot put the storage of " + table.of("column", desired.name) +
+                             " back to its type's default: the default is not known (a model "
+                             "not read from a server)");
+      } else {
+        target = found->second;
+      }
+    }
+    if (!target.empty()) {
+      draft.step.statements.push_back(alter + set_storage_clause(desired.name, target));
+      builder.statement(draft, Statement::SetColumnStorage, table.on());
+    }
+  }
+  if (compression != desired.compression) {
+    draft.step.statements.push_back(alter +
+                                    set_compression_clause(desired.name, desired.compression));
+    builder.statement(draft, Statement::SetColumnCompression, table.on());
+  }
+  if (statistics != desired.statistics.value_or(-1)) {
+    draft.step.statements.push_back(alter +
+                                    set_statistics_clause(desired.name, desired.statistics));
+    builder.statement(draft, Statement::SetColumnStatistics, table.on());
+  }
+  if (draft.step.statements.empty()) return;
+  draft.requires_.push_back(table.column_token_of(desired.name));
+  if (chain != nullptr) {
+    chain->add(std::move(draft));
+  } else {
+    builder.add(std::move(draft));
+  }
+}
+
+void plan_partition_column_settings(TableContext& table) {
+  for (const auto& column : table.desired.columns) {
+    const schemas::Column* current =
+        table.current != nullptr ? schemas::find_named(table.current->columns, column.name)
+                                 : nullptr;
+    // A new partition's columns start with no settings (CREATE TABLE ...
+    // LIKE copies none; PARTITION OF copies the parent's STORAGE and
+    // COMPRESSION, which the desired partition normally repeats).
+    schemas::Column bare;
+    bare.name = column.name;
+    plan_column_settings(table, nullptr, current != nullptr ? current : &bare, column);
+  }
+}
 
 std::string not_null_helper_name(const std::string& column) {
   return truncate_name("pgshift_nn_" + column);

@@ -169,6 +169,10 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
     plan_unique_constraints(created);
     plan_check_constraints(created);
     plan_table_storage(created, bare);
+    plan_partition_column_settings(created);
+  } else {
+    // STORAGE and STATISTICS need the table (COMPRESSION is in its columns).
+    for (const auto& column : desired.columns) plan_column_settings(table, nullptr, nullptr, column);
   }
   plan_foreign_keys(table);
   plan_exclusion_constraints(table);
@@ -300,6 +304,7 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
                            label("table", schema, desired.name) +
                            "; detach it and attach the new partition");
     }
+    plan_partition_column_settings(table);
   } else {
     plan_columns(table);
   }

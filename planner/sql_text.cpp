@@ -1,5 +1,7 @@
 #include "planner/sql_text.hpp"
 
+#include <cctype>
+
 #include "plans/sql_text.hpp"
 
 namespace pgshift::planner::detail {
@@ -37,13 +39,36 @@ std::string identity_clause(const schemas::Column& column) {
 // "name type [COLLATE c] [GENERATED ...] [DEFAULT e] [NOT NULL]".
 std::string column_definition(const schemas::Column& column, bool with_default,
                               bool with_not_null) {
-  std::string text =
-      quote_ident(column.name) + " " + column.type + collate_clause(column.collation);
+  std::string text = quote_ident(column.name) + " " + column.type;
+  if (column.compression) text += " COMPRESSION " + *column.compression;
+  text += collate_clause(column.collation);
   if (column.generated) text += " GENERATED ALWAYS AS (" + *column.generated + ") STORED";
   if (column.identity != schemas::IdentityKind::None) text += identity_clause(column);
   if (with_default && column.default_expr) text += " DEFAULT " + *column.default_expr;
   if (with_not_null) text += " NOT NULL";
   return text;
+}
+
+namespace {
+std::string upper(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+}  // namespace
+
+std::string set_storage_clause(const std::string& column, const std::string& storage) {
+  return "ALTER COLUMN " + quote_ident(column) + " SET STORAGE " + upper(storage);
+}
+
+std::string set_compression_clause(const std::string& column,
+                                   const std::optional<std::string>& compression) {
+  return "ALTER COLUMN " + quote_ident(column) + " SET COMPRESSION " +
+         compression.value_or("default");
+}
+
+std::string set_statistics_clause(const std::string& column, std::optional<int> target) {
+  return "ALTER COLUMN " + quote_ident(column) + " SET STATISTICS " +
+         std::to_string(target.value_or(-1));
 }
 
 std::string deferrable_clause(bool deferrable, bool initially_deferred) {

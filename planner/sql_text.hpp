@@ -18,8 +18,16 @@ namespace pgshift::planner::detail {
 std::string collate_clause(const std::optional<std::string>& collation);
 // " GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY [(options)]".
 std::string identity_clause(const schemas::Column& column);
-// "name type [COLLATE c] [GENERATED ...] [DEFAULT e] [NOT NULL]".
+// "name type [COMPRESSION m] [COLLATE c] [GENERATED ...] [DEFAULT e] [NOT NULL]"
+// (COMPRESSION is PostgreSQL 14+: the planner refuses it on older servers).
 std::string column_definition(const schemas::Column& column, bool with_default, bool with_not_null);
+// "ALTER COLUMN c SET STORAGE EXTERNAL" (storage as the model spells it,
+// "default" on PostgreSQL 16+), "ALTER COLUMN c SET COMPRESSION lz4" (nullopt:
+// default), "ALTER COLUMN c SET STATISTICS 500" (nullopt: -1, the default).
+std::string set_storage_clause(const std::string& column, const std::string& storage);
+std::string set_compression_clause(const std::string& column,
+                                   const std::optional<std::string>& compression);
+std::string set_statistics_clause(const std::string& column, std::optional<int> target);
 // " DEFERRABLE [INITIALLY DEFERRED]" or "".
 std::string deferrable_clause(bool deferrable, bool initially_deferred);
 // " INCLUDE (a, b)" or "".

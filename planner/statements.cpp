@@ -325,6 +325,28 @@ StatementRow statement_row(Statement statement, int version) {
                  TimeoutClass::Backfill, {}, false);
 
     // -----------------------------------------------------------------------
+    // Column storage settings: catalog changes only, none rewrites the table
+    // (values already stored keep their form until a row is written again).
+    // On a partitioned table the planner names it ONLY: STORAGE and
+    // STATISTICS would otherwise recurse into every partition, and each
+    // partition's columns are planned as its own.
+    // -----------------------------------------------------------------------
+    // [tablecmds] AT_SetStorage: AccessExclusiveLock, "These subcommands may
+    // require addition of toast tables" (ATRewriteCatalogs may create one).
+    case Statement::SetColumnStorage:
+      return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] AT_SetCompression (PostgreSQL 14+): AccessExclusiveLock,
+    // grouped with "These subcommands affect write operations only"; only
+    // values written afterwards are compressed with the new method.
+    case Statement::SetColumnCompression:
+      return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] AT_SetStatistics: ShareUpdateExclusiveLock, "These
+    // subcommands affect general strategies for performance and
+    // maintenance" (reads and writes go on); the next ANALYZE uses it.
+    case Statement::SetColumnStatistics:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive}});
+
+    // -----------------------------------------------------------------------
     // Constraints.
     // -----------------------------------------------------------------------
     // [tablecmds] AT_AddConstraint, CONSTR_CHECK: AccessExclusiveLock; the

@@ -95,6 +95,9 @@ namespace pgshift::planner {
   X(DropColumn, "drop_column")                                                     \
   X(DropGeneratedColumnToAddAgain, "drop_generated_column_to_add_again")           \
   X(BackfillBatch, "backfill_batch")                                               \
+  X(SetColumnStorage, "set_column_storage")                                        \
+  X(SetColumnCompression, "set_column_compression")                                \
+  X(SetColumnStatistics, "set_column_statistics")                                  \
   /* Constraints */                                                                \
   X(AddCheck, "add_check")                                                         \
   X(AddCheckNotValid, "add_check_not_valid")                                       \

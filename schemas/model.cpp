@@ -170,11 +170,11 @@ bool operator==(const ExpandContract& a, const ExpandContract& b) {
 
 bool operator==(const Column& a, const Column& b) {
   return std::tie(a.name, a.type, a.not_null, a.default_expr, a.identity, a.identity_options,
-                  a.generated, a.collation, a.comment, a.backfill, a.renamed_from, a.using_expr,
-                  a.expand_contract) ==
+                  a.generated, a.collation, a.comment, a.storage, a.compression, a.statistics,
+                  a.backfill, a.renamed_from, a.using_expr, a.expand_contract) ==
          std::tie(b.name, b.type, b.not_null, b.default_expr, b.identity, b.identity_options,
-                  b.generated, b.collation, b.comment, b.backfill, b.renamed_from, b.using_expr,
-                  b.expand_contract);
+                  b.generated, b.collation, b.comment, b.storage, b.compression, b.statistics,
+                  b.backfill, b.renamed_from, b.using_expr, b.expand_contract);
 }
 
 bool operator==(const PrimaryKey& a, const PrimaryKey& b) {

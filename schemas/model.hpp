@@ -144,6 +144,16 @@ struct Column {
   std::optional<std::string> generated;  // GENERATED ALWAYS AS (expr) STORED
   std::optional<std::string> collation;  // nullopt: the type's default collation
   std::optional<std::string> comment;
+  // Storage settings (ALTER COLUMN ... SET STORAGE / COMPRESSION / STATISTICS):
+  // "plain", "external", "extended" or "main", only when it differs from the
+  // type's default (pg_type.typstorage); nullopt: the type's default.
+  std::optional<std::string> storage;
+  // "pglz" or "lz4" (PostgreSQL 14+; attcompression); nullopt: none set, the
+  // server's default_toast_compression applies.
+  std::optional<std::string> compression;
+  // The statistics target (attstattarget, 0 to 10000); nullopt: the default
+  // (-1 before PostgreSQL 17, NULL from 17).
+  std::optional<int> statistics;
   // Planning hints (YAML only; the catalog never sets them):
   std::optional<std::string> backfill;      // value for existing rows of a new/NOT NULL column
   std::optional<std::string> renamed_from;  // previous name; renames are never guessed
@@ -587,6 +597,11 @@ struct CatalogFacts {
   // Columns whose default expression calls a volatile function, as
   // "schema.table.column" (decided from pg_depend / provolatile).
   std::set<std::string> volatile_defaults;
+  // The type's default storage (pg_type.typstorage, "extended", ...) of each
+  // column whose storage is set (Column::storage), by "schema.table.column":
+  // SET STORAGE to it puts the column back to its default before
+  // PostgreSQL 16 (which has SET STORAGE DEFAULT).
+  std::map<std::string, std::string> column_default_storage;
   std::map<std::string, SequenceUsage> sequence_usage;  // key: "schema.sequence"
   // Output columns of every view and materialized view read, in order, by
   // "schema.view": whether CREATE OR REPLACE VIEW can keep a view's columns is

@@ -172,6 +172,7 @@ class Loader {
   void load_schema(const Entry& entry);
   Table load_table(const std::string& schema, const Entry& entry);
   Column load_column(const Entry& entry);
+  void load_column_storage(Fields& fields, Column& column);
   void load_identity(const YAML::Node& node, const std::string& path, Column& column);
   void load_expand_contract(const YAML::Node& node, const std::string& path, Column& column);
   SequenceOptions load_sequence_options(Fields& fields);
@@ -869,7 +870,8 @@ Column Loader::load_column(const Entry& entry) {
   }
   Fields fields(*this, entry.value, entry.path,
                 {"type", "nullable", "default", "identity", "generated", "collation", "comment",
-                 "backfill", "renamed_from", "using", "expand_contract"});
+                 "storage", "compression", "statistics", "backfill", "renamed_from", "using",
+                 "expand_contract"});
   fields.string("type", column.type, true);
   fields.sql("type", SqlKind::TypeName);
   bool nullable = true;
@@ -884,6 +886,7 @@ Column Loader::load_column(const Entry& entry) {
   fields.sql("generated", SqlKind::Expression);
   fields.optional_string("collation", column.collation);
   fields.optional_string("comment", column.comment);
+  load_column_storage(fields, column);
   fields.optional_string("backfill", column.backfill);
   fields.sql("backfill", SqlKind::Expression);
   fields.optional_string("renamed_from", column.renamed_from);
@@ -893,6 +896,31 @@ Column Loader::load_column(const Entry& entry) {
     load_expand_contract(request->value, request->path, column);
   }
   return column;
+}
+
+// storage: plain | external | extended | main; compression: pglz | lz4;
+// statistics: 0 to 10000, or -1 (the default, the same as leaving it out).
+void Loader::load_column_storage(Fields& fields, Column& column) {
+  static const detail::Keywords<std::string> kStorages = {
+      {"plain", "plain"}, {"external", "external"}, {"extended", "extended"}, {"main", "main"}};
+  static const detail::Keywords<std::string> kCompressions = {{"pglz", "pglz"}, {"lz4", "lz4"}};
+  std::string storage;
+  fields.keyword("storage", kStorages, storage, false);
+  if (!storage.empty()) column.storage = storage;
+  std::string compression;
+  fields.keyword("compression", kCompressions, compression, false);
+  if (!compression.empty()) column.compression = compression;
+  if (const Entry* entry = fields.find("statistics")) {
+    if (auto target = as_integer(entry->value, entry->path)) {
+      if (*target < -1 || *target > 10000) {
+        error(entry->value, entry->path,
+              "expected a statistics target from 0 to 10000 (or -1, the default), found " +
+                  std::to_string(*target));
+      } else if (*target >= 0) {
+        column.statistics = static_cast<int>(*target);
+      }
+    }
+  }
 }
 
 SequenceOptions Loader::load_sequence_options(Fields& fields) {

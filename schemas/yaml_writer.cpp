@@ -286,6 +286,9 @@ Node column_node(const Column& column) {
   node.add_if("generated", column.generated);
   node.add_if("collation", column.collation);
   node.add_if("comment", column.comment);
+  node.add_if("storage", column.storage);
+  node.add_if("compression", column.compression);
+  if (column.statistics) node.add("statistics", integer(*column.statistics));
   node.add_if("backfill", column.backfill);
   node.add_if("renamed_from", column.renamed_from);
   node.add_if("using", column.using_expr);

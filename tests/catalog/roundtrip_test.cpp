@@ -85,6 +85,9 @@ constexpr const char* kEveryKindSql = R"sql(
       "Guest" text_pattern_ops WITH =)
   ) WITH (fillfactor = 70, autovacuum_enabled = false, toast.autovacuum_enabled = false);
   COMMENT ON CONSTRAINT bookings_no_overlap ON shop.bookings IS 'one booking at a time';
+  ALTER TABLE shop.bookings ALTER "Guest" SET STORAGE EXTERNAL,
+    ALTER "Guest" SET STATISTICS 500, ALTER room SET STATISTICS 0, ALTER room SET STORAGE PLAIN;
+  @compression@
   GRANT USAGE ON SCHEMA shop TO PUBLIC;
   GRANT SELECT, INSERT ON shop.customers TO PUBLIC;
   GRANT UPDATE (name) ON shop.customers TO PUBLIC;
@@ -130,6 +133,11 @@ std::string every_kind_sql(const testing::TestDatabase& db) {
   const std::string bodies = "@sql_bodies@";
   sql.replace(sql.find(bodies), bodies.size(),
               server_version_num(db) >= 140000 ? kSqlBodiesSql : "");
+  const std::string compression = "@compression@";
+  sql.replace(sql.find(compression), compression.size(),
+              server_version_num(db) >= 140000
+                  ? "ALTER TABLE shop.bookings ALTER \"Guest\" SET COMPRESSION lz4;"
+                  : "");
   return sql;
 }
 
@@ -245,6 +253,37 @@ TEST_CASE("exclusion constraints, UNLOGGED and storage parameters are read as su
   REQUIRE(notes != nullptr);
   CHECK_FALSE(notes->unlogged);
   CHECK(notes->options.empty());
+}
+
+TEST_CASE("column storage, compression and statistics targets are read only where set",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(every_kind_sql(db));
+  const Database model = read(db);
+  const auto* bookings = schemas::find_table(model, "shop", "bookings");
+  REQUIRE(bookings != nullptr);
+  const auto* guest = schemas::find_named(bookings->columns, "Guest");
+  REQUIRE(guest != nullptr);
+  CHECK(guest->storage == std::optional<std::string>("external"));
+  CHECK(guest->statistics == std::optional<int>(500));
+  CHECK(guest->compression == (testing::server_version_num(db) >= 140000
+                                   ? std::optional<std::string>("lz4")
+                                   : std::nullopt));
+  CHECK(model.facts.column_default_storage.at("shop.bookings.Guest") == "extended");
+  // PLAIN is integer's own storage: not a setting. A target of 0 is one.
+  const auto* room = schemas::find_named(bookings->columns, "room");
+  REQUIRE(room != nullptr);
+  CHECK_FALSE(room->storage);
+  CHECK_FALSE(room->compression);
+  CHECK(room->statistics == std::optional<int>(0));
+  const auto* during = schemas::find_named(bookings->columns, "during");
+  REQUIRE(during != nullptr);
+  CHECK_FALSE(during->storage);
+  CHECK_FALSE(during->statistics);
+  const std::string yaml = schemas::write_yaml(model);
+  INFO(yaml);
+  CHECK(yaml.find("storage: external") != std::string::npos);
+  CHECK(yaml.find("statistics: 500") != std::string::npos);
 }
 
 TEST_CASE("a database written as a directory loads back the same", "[catalog][db]") {

@@ -227,6 +227,13 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               on_a()};
     case Statement::SetStorageParametersExclusive:
       return {"", "ALTER TABLE t.a SET (user_catalog_table = true)", on_a()};
+    case Statement::SetColumnStorage:
+      return {"", "ALTER TABLE t.a ALTER COLUMN v SET STORAGE EXTERNAL", on_a()};
+    case Statement::SetColumnCompression:
+      if (version < 140000) return {"", "", {}, "SET COMPRESSION is PostgreSQL 14+"};
+      return {"", "ALTER TABLE t.a ALTER COLUMN v SET COMPRESSION pglz", on_a()};
+    case Statement::SetColumnStatistics:
+      return {"", "ALTER TABLE t.a ALTER COLUMN n SET STATISTICS 500", on_a()};
     case Statement::DropTable:
       // A partition with a foreign key of its own: the row's three targets.
       return {kPartitioned +

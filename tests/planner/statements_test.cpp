@@ -88,6 +88,10 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::SetUnlogged:
     case Statement::SetStorageParameters:
     case Statement::SetStorageParametersExclusive:
+    // Column storage settings change how values are kept, not which.
+    case Statement::SetColumnStorage:
+    case Statement::SetColumnCompression:
+    case Statement::SetColumnStatistics:
     case Statement::AddExclusionConstraint:
       return false;
     case Statement::CreateSchema:

@@ -1,4 +1,5 @@
-// Exclusion constraints, UNLOGGED / LOGGED and storage parameters end to end,
+// Exclusion constraints, UNLOGGED / LOGGED, storage parameters and columns'
+// STORAGE, COMPRESSION and STATISTICS end to end,
 // through the binary against a real server: created with a new table, added,
 // changed and dropped on one with rows (its rows kept), each change behind
 // the hazard and lock the statement table gives it; inspect reads them back
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "tests/support/converge.hpp"
+#include "tests/support/server_version.hpp"
 
 using namespace pgshift::testing;
 using Json = nlohmann::json;
@@ -322,4 +324,209 @@ TEST_CASE("drift names an out-of-band change of each kind and plan puts it back"
   CHECK(checksum(db, "bookings", kChecksumColumns) == before);
   CHECK(exclusion_defs(db) ==
         "bookings_no_overlap: EXCLUDE USING gist (during WITH &&) WHERE ((NOT cancelled))");
+}
+
+// ---------------------------------------------------------------------------
+// Column STORAGE, COMPRESSION and STATISTICS.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kDocumentsSql = R"sql(
+CREATE TABLE documents (id bigint PRIMARY KEY, title varchar(200), body text);
+INSERT INTO documents SELECT g, 'title ' || g, repeat('body of ' || g || ' ', 400)
+  FROM generate_series(1, 500) g;
+ANALYZE documents;
+)sql";
+
+const char* const kDocumentColumns = "id, title, body";
+
+// documents with `body` and `id` as given (YAML flow mappings' contents after
+// the type, e.g. ", storage: external").
+std::string documents_yaml(const std::string& body, const std::string& id = "") {
+  return "schemas:\n"
+         "  public:\n"
+         "    tables:\n"
+         "      documents:\n"
+         "        columns:\n"
+         "          id: { type: bigint, nullable: false" + id + " }\n"
+         "          title: character varying(200)\n"
+         "          body: { type: text" + body + " }\n"
+         "        primary_key: [id]\n";
+}
+
+// "storage:compression:statistics" of a column, as the catalog has them:
+// attstorage, attcompression (14+, else ""), attstattarget (-1 for the
+// default, also where PostgreSQL 17+ stores NULL).
+std::string settings_of(const TestDatabase& db, const std::string& table,
+                        const std::string& column) {
+  const bool compression = server_version_num(db) >= 140000;
+  return db.scalar("SELECT attstorage::text || ':' || " +
+                   std::string(compression ? "attcompression::text" : "''") +
+                   " || ':' || coalesce(attstattarget::int, -1) FROM pg_attribute "
+                   "WHERE attrelid = '" + table + "'::regclass AND attname = '" + column + "'");
+}
+
+}  // namespace
+
+TEST_CASE("column storage, compression and statistics are set on a table with rows and put back",
+          "[planner][db][storage][columns]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(kDocumentsSql);
+  const bool compression = server_version_num(db) >= 140000;
+  const std::string before = checksum(db, "documents", kDocumentColumns);
+  const std::string yaml =
+      documents_yaml(std::string(", storage: external") +
+                         (compression ? ", compression: lz4" : "") + ", statistics: 500",
+                     ", statistics: 1000");
+  const Json plan = plan_json(db, yaml);
+  const auto storage = steps_with(plan, "SET STORAGE EXTERNAL");
+  REQUIRE(storage.size() == 1);
+  CHECK(hazards_of(storage[0]).empty());
+  CHECK(lock_on(storage[0], "documents") == "ACCESS EXCLUSIVE");
+  CHECK(storage[0].at("duration") == "catalog_only");
+  if (compression) CHECK(steps_with(plan, "SET COMPRESSION lz4").size() == 1);
+  // The statistics target alone: SHARE UPDATE EXCLUSIVE, reads and writes go on.
+  const auto statistics = steps_with(plan, "ALTER COLUMN id SET STATISTICS 1000");
+  REQUIRE(statistics.size() == 1);
+  CHECK(statistics[0].at("statements").size() == 1);
+  CHECK(lock_on(statistics[0], "documents") == "SHARE UPDATE EXCLUSIVE");
+  CHECK(hazards_of(statistics[0]).empty());
+
+  converge(db, yaml);
+  CHECK(settings_of(db, "documents", "body") ==
+        std::string("e:") + (compression ? "l" : "") + ":500");
+  CHECK(settings_of(db, "documents", "id") == "p::1000");
+  CHECK(checksum(db, "documents", kDocumentColumns) == before);
+
+  // inspect writes them; the YAML plans nothing, even with --strict.
+  const auto inspected = run_pgshift({"inspect", "--db", db.url(), "-o", dir.path() + "/a.yaml"});
+  INFO(inspected.output);
+  REQUIRE(inspected.exit_code == 0);
+  const std::string written = dir.read("a.yaml");
+  INFO(written);
+  CHECK(contains(written, "storage: external"));
+  CHECK(contains(written, "statistics: 500"));
+  CHECK(contains(written, "statistics: 1000"));
+  if (compression) CHECK(contains(written, "compression: lz4"));
+  CHECK_FALSE(contains(written, "storage: plain"));
+  CHECK_FALSE(contains(inspected.output, "not modelled"));
+  CHECK(plan_exit(db, dir.path() + "/a.yaml", {"--strict"}) == 0);
+
+  // Back to the defaults: the type's storage, no compression, -1.
+  const std::string sql = converge(db, documents_yaml(""));
+  CHECK(contains(sql, server_version_num(db) >= 160000 ? "SET STORAGE DEFAULT"
+                                                        : "SET STORAGE EXTENDED"));
+  CHECK(contains(sql, "SET STATISTICS -1"));
+  if (compression) CHECK(contains(sql, "SET COMPRESSION default"));
+  CHECK(settings_of(db, "documents", "body") == "x::-1");
+  CHECK(settings_of(db, "documents", "id") == "p::-1");
+  CHECK(checksum(db, "documents", kDocumentColumns) == before);
+}
+
+TEST_CASE("a type's default storage written in the YAML plans nothing",
+          "[planner][db][storage][columns]") {
+  TestDatabase db;
+  db.exec(kDocumentsSql);
+  const PlanRun run = run_plan(db, documents_yaml(", storage: extended, statistics: -1"));
+  INFO(run.messages);
+  INFO(run.plan);
+  CHECK(run.exit_code == 0);
+}
+
+TEST_CASE("a new table and a new column are created with their storage settings",
+          "[planner][db][storage][columns]") {
+  TestDatabase db;
+  const bool compression = server_version_num(db) >= 140000;
+  const std::string with = std::string(", storage: main") +
+                           (compression ? ", compression: pglz" : "") + ", statistics: 250";
+  const std::string sql = converge(db, documents_yaml(with));
+  if (compression) CHECK(contains(sql, "body text COMPRESSION pglz"));
+  CHECK(settings_of(db, "documents", "body") ==
+        std::string("m:") + (compression ? "p" : "") + ":250");
+  db.exec("INSERT INTO documents SELECT g, 't', 'b' FROM generate_series(1, 100) g; "
+          "ANALYZE documents");
+  const std::string before = checksum(db, "documents", kDocumentColumns);
+  std::string yaml = documents_yaml(with);
+  yaml.insert(yaml.find("        primary_key"),
+              std::string("          summary: { type: text, storage: external") +
+                  (compression ? ", compression: lz4" : "") + ", statistics: 10 }\n");
+  converge(db, yaml);
+  CHECK(settings_of(db, "documents", "summary") ==
+        std::string("e:") + (compression ? "l" : "") + ":10");
+  CHECK(checksum(db, "documents", kDocumentColumns) == before);
+}
+
+TEST_CASE("a type change sets the column's storage and compression again after it",
+          "[planner][db][storage][columns]") {
+  TestDatabase db;
+  db.exec(kDocumentsSql);
+  const bool compression = server_version_num(db) >= 140000;
+  const std::string with = std::string(", storage: external") +
+                           (compression ? ", compression: lz4" : "") + ", statistics: 300";
+  converge(db, documents_yaml(with));
+  const std::string before = checksum(db, "documents", "id, title");
+  std::string yaml = documents_yaml(with);
+  yaml.replace(yaml.find("body: { type: text"), 18, "body: { type: character varying(8000)");
+  const std::string sql = converge(db, yaml);
+  CHECK(position(sql, "TYPE character varying(8000)") < position(sql, "SET STORAGE EXTERNAL"));
+  CHECK(settings_of(db, "documents", "body") ==
+        std::string("e:") + (compression ? "l" : "") + ":300");
+  CHECK(checksum(db, "documents", "id, title") == before);
+}
+
+TEST_CASE("COMPRESSION before PostgreSQL 14 is refused, naming the column",
+          "[planner][db][storage][columns]") {
+  TestDatabase db;
+  if (server_version_num(db) >= 140000) {
+    SUCCEED("PostgreSQL 14+ has COMPRESSION");
+    return;
+  }
+  db.exec(kDocumentsSql);
+  const PlanRun run = run_plan(db, documents_yaml(", compression: lz4"));
+  INFO(run.messages);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.messages, "column \"body\""));
+  CHECK(contains(run.messages, "COMPRESSION is 14+"));
+}
+
+TEST_CASE("drift names an out-of-band change of a column's storage settings and plan puts it back",
+          "[planner][db][storage][columns]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(kDocumentsSql);
+  const std::string path = dir.write("s.yaml", documents_yaml(", storage: external, statistics: 500"));
+  const auto applied = run_pgshift({"apply", "--db", db.url(), "--schema", path, "--yes"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  const std::string before = checksum(db, "documents", kDocumentColumns);
+  REQUIRE(run_pgshift({"drift", "--db", db.url(), "--schema", path, "--strict"}).exit_code == 0);
+
+  std::vector<std::pair<std::string, std::string>> changes = {
+      {"ALTER TABLE documents ALTER COLUMN body SET STATISTICS 50", "columns.body.statistics"},
+      {"ALTER TABLE documents ALTER COLUMN body SET STATISTICS -1", "columns.body.statistics"},
+      {"ALTER TABLE documents ALTER COLUMN title SET STATISTICS 10", "columns.title.statistics"},
+      {"ALTER TABLE documents ALTER COLUMN body SET STORAGE MAIN", "columns.body.storage"},
+      {"ALTER TABLE documents ALTER COLUMN body SET STORAGE EXTENDED", "columns.body.storage"},
+  };
+  if (server_version_num(db) >= 140000) {
+    changes.push_back({"ALTER TABLE documents ALTER COLUMN title SET COMPRESSION lz4",
+                       "columns.title.compression"});
+  }
+  for (const auto& [change, field] : changes) {
+    INFO(change);
+    db.exec(change);
+    const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", path});
+    INFO(drift.output);
+    CHECK(drift.exit_code == 2);
+    CHECK(contains(drift.output, field));
+    const auto repaired = run_pgshift({"apply", "--db", db.url(), "--schema", path, "--yes"});
+    INFO(repaired.output);
+    REQUIRE(repaired.exit_code == 0);
+    CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", path}).exit_code == 0);
+  }
+  CHECK(settings_of(db, "documents", "body") == "e::500");
+  CHECK(settings_of(db, "documents", "title") == "x::-1");
+  CHECK(checksum(db, "documents", kDocumentColumns) == before);
 }

@@ -187,6 +187,28 @@ TEST_CASE("an exclusion element is one element, positioned at its item; elements
                     "\"elements\"") != std::string::npos);
 }
 
+TEST_CASE("a column's storage, compression and statistics are checked, each positioned",
+          "[schemas]") {
+  const auto text = table(
+      "        columns:\n"
+      "          a: { type: text, storage: compressed }\n"
+      "          b: { type: text, compression: zstd }\n"
+      "          c: { type: text, statistics: 20000 }\n"
+      "          d: { type: text, statistics: many }\n");
+  const std::string errors = errors_of(text);
+  INFO(errors);
+  CHECK(errors.find("f.yaml:6:37: schemas.public.tables.t.columns.a.storage: expected plain, "
+                    "external, extended or main, found \"compressed\"") == 0);
+  CHECK(errors.find("f.yaml:7:41: schemas.public.tables.t.columns.b.compression: expected pglz or "
+                    "lz4, found \"zstd\"") !=
+        std::string::npos);
+  CHECK(errors.find("f.yaml:8:40: schemas.public.tables.t.columns.c.statistics: expected a "
+                    "statistics target from 0 to 10000 (or -1, the default), found 20000") !=
+        std::string::npos);
+  CHECK(errors.find("f.yaml:9:40: schemas.public.tables.t.columns.d.statistics: expected an "
+                    "integer") != std::string::npos);
+}
+
 TEST_CASE("a function needs a return type and a procedure has none", "[schemas]") {
   const auto text =
       "schemas:\n"

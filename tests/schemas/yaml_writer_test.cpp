@@ -172,6 +172,12 @@ class ModelGenerator {
     column.generated = optional_expression();
     column.collation = optional_text();
     column.comment = optional_text();
+    if (flag()) {
+      column.storage = *rc::gen::elementOf(
+          std::vector<std::string>{"plain", "external", "extended", "main"});
+    }
+    if (flag()) column.compression = *rc::gen::elementOf(std::vector<std::string>{"pglz", "lz4"});
+    if (flag()) column.statistics = *rc::gen::inRange(0, 10001);
     column.backfill = optional_expression();
     column.renamed_from = optional_text();
     return column;
