@@ -136,7 +136,7 @@ std::string every_kind_sql(const testing::TestDatabase& db) {
   const std::string compression = "@compression@";
   sql.replace(sql.find(compression), compression.size(),
               server_version_num(db) >= 140000
-                  ? "ALTER TABLE shop.bookings ALTER \"Guest\" SET COMPRESSION lz4;"
+                  ? "ALTER TABLE shop.bookings ALTER \"Guest\" SET COMPRESSION pglz;"
                   : "");
   return sql;
 }
@@ -267,7 +267,7 @@ TEST_CASE("column storage, compression and statistics targets are read only wher
   CHECK(guest->storage == std::optional<std::string>("external"));
   CHECK(guest->statistics == std::optional<int>(500));
   CHECK(guest->compression == (testing::server_version_num(db) >= 140000
-                                   ? std::optional<std::string>("lz4")
+                                   ? std::optional<std::string>("pglz")
                                    : std::nullopt));
   CHECK(model.facts.column_default_storage.at("shop.bookings.Guest") == "extended");
   // PLAIN is integer's own storage: not a setting. A target of 0 is one.

@@ -133,7 +133,7 @@ std::string every_kind_yaml(const TestDatabase& db) {
     replace_once("- { columns: [email], nulls_not_distinct: true }", "- [email]");
   }
   if (version < 140000) {
-    replace_once("storage: external, compression: lz4,", "storage: external,");
+    replace_once("storage: external, compression: pglz,", "storage: external,");
   }
   if (version < 120000) {
     replace_once(
