@@ -334,6 +334,9 @@ TEST_CASE("canonical text that follows another object is read from the scratch d
       {"a default calling a function whose argument type changes",
        [](schemas::Database& db) {
          named(db.schemas[0].functions, "f").args[0].type = "bigint";
+         // An explicit cast: before PostgreSQL 13 a SQL function's result is
+         // not cast to its declared type.
+         named(db.schemas[0].functions, "f").body = "SELECT a::integer";
          named(db.schemas[0].functions, "f").volatility = schemas::Volatility::Volatile;
        }},
       {"a column of a domain whose base type changes",
@@ -379,7 +382,9 @@ schemas::Database random_schema() {
   if (*rc::gen::arbitrary<bool>()) schema.enums[0].labels.push_back("happy");
   schemas::Function function{"pick"};
   function.returns = *rc::gen::element<std::string>("integer", "bigint");
-  function.body = "SELECT " + std::to_string(*rc::gen::inRange(1, 4));
+  // Cast to the result type: before PostgreSQL 13 a SQL function's result
+  // is not cast to it.
+  function.body = "SELECT " + std::to_string(*rc::gen::inRange(1, 4)) + "::" + function.returns;
   function.volatility =
       *rc::gen::element(schemas::Volatility::Immutable, schemas::Volatility::Volatile);
   schema.functions.push_back(function);

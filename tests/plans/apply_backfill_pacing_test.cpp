@@ -351,12 +351,16 @@ TEST_CASE("a backfill halves its batches after a batch made sessions wait, as th
   for (int id = 1; id <= 3; ++id) sessions.push_back(std::make_unique<pqxx::connection>(db.url()));
   ApplyInBackground apply(db.url(), plan, options);
   // Three writers of rows the first batch has already updated wait for it.
+  // The batch is running once the applier holds ROW EXCLUSIVE on t (its
+  // journal's UPDATEs touch other tables); the rows it takes first, 1 to 3,
+  // are updated within milliseconds of that, of a batch lasting seconds.
   const bool batch_running = pgshift::testing::wait_until(
       db.url(),
-      "SELECT (SELECT count(v) FROM t) = 0 AND EXISTS (SELECT FROM pg_stat_activity WHERE "
-      "application_name LIKE 'pgshift apply%' AND state = 'active' AND query LIKE "
-      "'%UPDATE%')",
+      "SELECT (SELECT count(v) FROM t) = 0 AND EXISTS (SELECT FROM pg_locks l JOIN "
+      "pg_stat_activity a ON a.pid = l.pid WHERE a.application_name LIKE 'pgshift apply%' "
+      "AND l.relation = 't'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted)",
       20s);
+  std::this_thread::sleep_for(200ms);
   std::vector<std::thread> writers;
   for (int id = 1; id <= 3; ++id) {
     writers.emplace_back([&sessions, id] {
