@@ -64,21 +64,38 @@ std::string column_of_row(const std::string& column) {
   return std::string(kAlias) + "." + quote_ident(column);
 }
 
+// Follows '...' and "..." through a text, one character at a time.
+class Quotes {
+ public:
+  // Whether `c`, the next character, is outside quotes (and no quote mark).
+  bool outside(char c) {
+    if (quote_ != 0) {
+      if (c == quote_) quote_ = 0;
+      return false;
+    }
+    if (c == '\'' || c == '"') {
+      quote_ = c;
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  char quote_ = 0;
+};
+
 // `text` on one line: each run of white space outside quotes one space
 // (the server pretty-prints a CASE over several lines).
 std::string one_line(const std::string& text) {
   std::string line;
-  char quote = 0;
+  Quotes quotes;
   for (const char c : text) {
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+    const bool bare = quotes.outside(c);
+    if (bare && std::isspace(static_cast<unsigned char>(c)) != 0) {
       if (!line.empty() && line.back() != ' ' && line.back() != '(') line += ' ';
       continue;
     }
-    if (c == ')' && !line.empty() && line.back() == ' ' && quote == 0) line.pop_back();
+    if (bare && c == ')' && !line.empty() && line.back() == ' ') line.pop_back();
     line += c;
   }
   while (!line.empty() && line.back() == ' ') line.pop_back();
@@ -91,20 +108,18 @@ std::vector<std::string> top_level_words(const std::string& text) {
   std::vector<std::string> words;
   std::string word;
   int depth = 0;
-  char quote = 0;
+  Quotes quotes;
   for (const char c : text) {
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '(') {
-      ++depth;
-    } else if (c == ')') {
-      --depth;
-    } else if (c == ' ' && depth == 0) {
-      if (!word.empty()) words.push_back(word);
-      word.clear();
-      continue;
+    if (quotes.outside(c)) {
+      if (c == '(') {
+        ++depth;
+      } else if (c == ')') {
+        --depth;
+      } else if (c == ' ' && depth == 0) {
+        if (!word.empty()) words.push_back(word);
+        word.clear();
+        continue;
+      }
     }
     word += c;
   }

@@ -165,6 +165,15 @@ void refuse_type_change_under(const TableContext& table, const Policy& current,
   }
 }
 
+// The desired policy's comment, set in the step that creates it (a policy
+// dropped and created has lost its comment).
+void set_comment_in_step(const TableContext& table, StepDraft& draft, const Policy& desired) {
+  if (!desired.comment) return;
+  draft.step.statements.push_back(comment_sql(
+      "POLICY", quote_ident(desired.name) + " ON " + table.relation, desired.comment));
+  table.builder.statement(draft, Statement::CommentOnTableMember, table.on());
+}
+
 void drop_policy(TableContext& table, const Policy& current) {
   auto draft = Builder::make(
       Phase::Drop, table.id(ObjectKind::Policy, current.name),
@@ -289,11 +298,7 @@ void plan_policies(TableContext& table) {
                                  "catalog change under ACCESS EXCLUSIVE");
       draft.step.statements = {policy_sql(table.relation, desired)};
       builder.statement(draft, Statement::CreatePolicy, table.on());
-      if (desired.comment) {
-        draft.step.statements.push_back(comment_sql(
-            "POLICY", quote_ident(desired.name) + " ON " + table.relation, desired.comment));
-        builder.statement(draft, Statement::CommentOnTableMember, table.on());
-      }
+      set_comment_in_step(table, draft, desired);
       commented = true;
       require_uses(table, draft, desired);
       require_all(draft, routine_name_tokens(blocking));
@@ -344,11 +349,7 @@ void plan_policies(TableContext& table) {
         builder.statement(draft, Statement::CreatePolicy, table.on());
         release_uses(table, draft, *current);
         // The comment went with the old policy: set again in the same step.
-        if (desired.comment) {
-          draft.step.statements.push_back(comment_sql(
-              "POLICY", quote_ident(desired.name) + " ON " + table.relation, desired.comment));
-          builder.statement(draft, Statement::CommentOnTableMember, table.on());
-        }
+        set_comment_in_step(table, draft, desired);
         commented = true;
       }
       require_uses(table, draft, desired);
