@@ -1,31 +1,32 @@
 #include "schemas/yaml_fields.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 
+#include "schemas/yaml_tree.hpp"
 #include "schemas/yaml_writer.hpp"
 
 namespace pgshift::schemas {
 
 namespace {
 
-void flatten(const YAML::Node& node, const std::string& path, FieldMap& fields) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
-      for (const auto& entry : node) {
-        const std::string key = entry.first.as<std::string>();
-        flatten(entry.second, path.empty() ? key : path + "." + key, fields);
+void flatten(const yaml::Node& node, const std::string& path, FieldMap& fields) {
+  switch (node.type()) {
+    case yaml::Node::Type::Map:
+      for (size_t entry_idx = 0; entry_idx < node.size(); ++entry_idx) {
+        const std::string& key = node.key(entry_idx).scalar();
+        flatten(node.value(entry_idx), path.empty() ? key : path + "." + key, fields);
       }
       return;
-    case YAML::NodeType::Sequence: {
+    case yaml::Node::Type::Sequence: {
       bool scalars = true;
-      for (const auto& item : node) scalars = scalars && item.IsScalar();
+      for (size_t item_idx = 0; item_idx < node.size(); ++item_idx) {
+        scalars = scalars && node[item_idx].is_scalar();
+      }
       if (scalars) {
         std::string joined = "[";
         for (size_t item_idx = 0; item_idx < node.size(); ++item_idx) {
           if (item_idx > 0) joined += ", ";
-          joined += node[item_idx].as<std::string>();
+          joined += node[item_idx].scalar();
         }
         fields[path] = joined + "]";
         return;
@@ -35,11 +36,11 @@ void flatten(const YAML::Node& node, const std::string& path, FieldMap& fields) 
       }
       return;
     }
-    case YAML::NodeType::Scalar:
-      fields[path] = node.as<std::string>();
+    case yaml::Node::Type::Scalar:
+      fields[path] = node.scalar();
       return;
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
+    case yaml::Node::Type::Null:
+    case yaml::Node::Type::Undefined:
       fields[path] = "";
       return;
   }
@@ -50,13 +51,13 @@ void flatten(const YAML::Node& node, const std::string& path, FieldMap& fields) 
 // when `schema` is empty.
 FieldMap fields_of(const Database& single, const std::string& schema, const std::string& section,
                    const std::string& name) {
-  const YAML::Node document = YAML::Load(write_yaml(single));
-  YAML::Node node =
-      schema.empty() ? document[section][name] : document["schemas"][schema][section][name];
+  const yaml::Document document = yaml::parse(write_yaml(single));
+  yaml::Node node = schema.empty() ? document.root()[section][name]
+                                   : document.root()["schemas"][schema][section][name];
   // A function name may hold a list of overloads; `single` holds one.
-  if (node.IsSequence() && node.size() == 1) node = node[0];
+  if (node.is_sequence() && node.size() == 1) node = node[0];
   FieldMap fields;
-  if (node.IsDefined()) flatten(node, "", fields);
+  if (node.is_defined()) flatten(node, "", fields);
   return fields;
 }
 

@@ -1,6 +1,5 @@
 #include "schemas/yaml_loader.hpp"
 
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -17,6 +16,7 @@
 #include "schemas/sql_check.hpp"
 #include "schemas/yaml_names.hpp"
 #include "schemas/yaml_text.hpp"
+#include "schemas/yaml_tree.hpp"
 
 namespace pgshift::schemas {
 
@@ -77,11 +77,11 @@ std::string item_path(const std::string& path, size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-std::string found(const YAML::Node& node) {
-  if (node.IsNull()) return "null";
-  if (node.IsMap()) return "a mapping";
-  if (node.IsSequence()) return "a sequence";
-  return "\"" + node.Scalar() + "\"";
+std::string found(const yaml::Node& node) {
+  if (node.is_null()) return "null";
+  if (node.is_map()) return "a mapping";
+  if (node.is_sequence()) return "a sequence";
+  return "\"" + node.scalar() + "\"";
 }
 
 std::string quoted(const std::string& text) {
@@ -89,16 +89,16 @@ std::string quoted(const std::string& text) {
 }
 
 // For a boolean or an integer: a quoted "true" or "10" is a string.
-std::string found_instead_of_plain(const YAML::Node& node) {
-  if (node.IsScalar() && node.Tag() != "?") return "the quoted string " + quoted(node.Scalar());
+std::string found_instead_of_plain(const yaml::Node& node) {
+  if (node.is_scalar() && node.plain() == false) return "the quoted string " + quoted(node.scalar());
   return found(node);
 }
 
 // A key of a mapping with its nodes, in document order.
 struct Entry {
   std::string key;
-  YAML::Node key_node;
-  YAML::Node value;
+  yaml::Node key_node;
+  yaml::Node value;
   std::string path;  // of the value
 };
 
@@ -121,11 +121,11 @@ class Loader {
  private:
   friend class Fields;
 
-  Diagnostic place(const YAML::Node& node, const std::string& path) const {
-    const YAML::Mark mark = node.Mark();
+  Diagnostic place(const yaml::Node& node, const std::string& path) const {
+    const yaml::Mark mark = node.mark();
     return {file_, mark.line + 1, mark.column + 1, path, ""};
   }
-  void error(const YAML::Node& node, const std::string& path, const std::string& message) {
+  void error(const yaml::Node& node, const std::string& path, const std::string& message) {
     Diagnostic diagnostic = place(node, path);
     diagnostic.message = message;
     diagnostics_.push_back(diagnostic);
@@ -135,29 +135,29 @@ class Loader {
   // source: found by matching the text's line against the source, so plain,
   // quoted and block scalars are placed alike; the node's own place when the
   // source spells it differently (escapes, folding).
-  Diagnostic place_in(const YAML::Node& node, const std::string& path, const std::string& text,
+  Diagnostic place_in(const yaml::Node& node, const std::string& path, const std::string& text,
                       std::size_t offset) const;
   // A view's query without the final ";" pg_get_viewdef writes (and people
   // copy), checked as one query.
-  std::string query_text(const YAML::Node& node, const std::string& path, std::string text);
+  std::string query_text(const yaml::Node& node, const std::string& path, std::string text);
   // Reports a syntax error in a LANGUAGE plpgsql body (schemas/sql_check.hpp).
   void check_plpgsql(Fields& fields, const Function& function);
   // Reports SQL text that is not exactly one `kind` (schemas/sql_check.hpp).
-  void check_sql(const YAML::Node& node, const std::string& path, SqlKind kind,
+  void check_sql(const yaml::Node& node, const std::string& path, SqlKind kind,
                  const std::string& text);
 
   // Scalar conversions; each reports and returns nullopt on a wrong node.
-  std::optional<std::string> as_string(const YAML::Node& node, const std::string& path);
-  std::optional<bool> as_bool(const YAML::Node& node, const std::string& path);
-  std::optional<int64_t> as_integer(const YAML::Node& node, const std::string& path);
+  std::optional<std::string> as_string(const yaml::Node& node, const std::string& path);
+  std::optional<bool> as_bool(const yaml::Node& node, const std::string& path);
+  std::optional<int64_t> as_integer(const yaml::Node& node, const std::string& path);
   template <typename E>
-  std::optional<E> as_keyword(const YAML::Node& node, const std::string& path,
+  std::optional<E> as_keyword(const yaml::Node& node, const std::string& path,
                               const Keywords<E>& keywords);
-  std::vector<std::string> as_string_list(const YAML::Node& node, const std::string& path);
+  std::vector<std::string> as_string_list(const yaml::Node& node, const std::string& path);
 
   // The entries of a mapping (null is an empty mapping); reports anything else,
   // keys that are not scalars, and duplicate keys (keeping the first).
-  std::vector<Entry> entries(const YAML::Node& node, const std::string& path);
+  std::vector<Entry> entries(const yaml::Node& node, const std::string& path);
 
   // Remembers where an object is defined; reports a second definition of the
   // same object, and a name PostgreSQL keeps in the same namespace as another
@@ -166,15 +166,15 @@ class Loader {
   bool define(const ObjectId& id, const Diagnostic& where);
 
   // Reports invalid UTF-8 or a YAML syntax error and returns false.
-  bool parse(const std::string& file, const std::string& text, YAML::Node& root);
+  bool parse(const std::string& file, const std::string& text, yaml::Document& document);
   Schema& schema_named(const std::string& name);
   void load_extension(const Entry& entry);
   void load_schema(const Entry& entry);
   Table load_table(const std::string& schema, const Entry& entry);
   Column load_column(const Entry& entry);
   void load_column_storage(Fields& fields, Column& column);
-  void load_identity(const YAML::Node& node, const std::string& path, Column& column);
-  void load_expand_contract(const YAML::Node& node, const std::string& path, Column& column);
+  void load_identity(const yaml::Node& node, const std::string& path, Column& column);
+  void load_expand_contract(const yaml::Node& node, const std::string& path, Column& column);
   SequenceOptions load_sequence_options(Fields& fields);
   void load_primary_key(const std::string& schema, const Entry& entry, Table& table);
   void load_unique(const std::string& schema, const Entry& entry, Table& table);
@@ -182,7 +182,7 @@ class Loader {
   void load_exclusions(const std::string& schema, const Entry& entry, Table& table);
   void load_foreign_keys(const std::string& schema, const Entry& entry, Table& table);
   Index load_index(const Entry& entry);
-  IndexKey load_index_key(const YAML::Node& node, const std::string& path);
+  IndexKey load_index_key(const yaml::Node& node, const std::string& path);
   void load_indexes(const std::string& schema, const std::string& table, const Entry& entry,
                     std::vector<Index>& indexes);
   void load_triggers(const std::string& schema, const Entry& entry, Table& table);
@@ -191,7 +191,7 @@ class Loader {
   void load_replica_identity(const Entry& entry, Table& table);
   void load_sequence(const std::string& schema, const Entry& entry, Schema& target);
   void load_enum(const std::string& schema, const Entry& entry, Schema& target);
-  void load_enum_labels(const YAML::Node& node, const std::string& path, Enum& type);
+  void load_enum_labels(const yaml::Node& node, const std::string& path, Enum& type);
   void load_domain(const std::string& schema, const Entry& entry, Schema& target);
   void load_composite_type(const std::string& schema, const Entry& entry, Schema& target);
   void load_view(const std::string& schema, const Entry& entry, Schema& target);
@@ -201,8 +201,8 @@ class Loader {
   void load_privileges(const std::string& schema, const Entry& entry, Schema& target);
   std::vector<Grant> load_grants(const Entry& entry, ObjectKind kind, const char* role_key,
                                  bool revoked);
-  void load_routine(const std::string& schema, const std::string& name, const YAML::Node& node,
-                    const std::string& path, const YAML::Node& name_node, bool procedure,
+  void load_routine(const std::string& schema, const std::string& name, const yaml::Node& node,
+                    const std::string& path, const yaml::Node& name_node, bool procedure,
                     Schema& target);
 
   std::string file_;
@@ -221,7 +221,7 @@ class Loader {
 // keys on construction and wrong values on access.
 class Fields {
  public:
-  Fields(Loader& loader, const YAML::Node& node, const std::string& path,
+  Fields(Loader& loader, const yaml::Node& node, const std::string& path,
          std::vector<const char*> known)
       : loader_(loader), node_(node), path_(path) {
     for (auto& entry : loader.entries(node, path)) {
@@ -236,7 +236,7 @@ class Fields {
 
   const Entry* find(const char* key) const {
     for (const auto& entry : entries_) {
-      if (entry.key == key && !entry.value.IsNull()) return &entry;
+      if (entry.key == key && !entry.value.is_null()) return &entry;
     }
     return nullptr;
   }
@@ -278,8 +278,8 @@ class Fields {
   // Checks the SQL text read from `key` (if any) is exactly one `kind`.
   void sql(const char* key, SqlKind kind) {
     const Entry* entry = find(key);
-    if (entry && entry->value.IsScalar()) {
-      loader_.check_sql(entry->value, entry->path, kind, entry->value.Scalar());
+    if (entry && entry->value.is_scalar()) {
+      loader_.check_sql(entry->value, entry->path, kind, entry->value.scalar());
     }
   }
   template <typename E>
@@ -324,12 +324,12 @@ class Fields {
   }
 
   Loader& loader_;
-  YAML::Node node_;
+  yaml::Node node_;
   std::string path_;
   std::vector<Entry> entries_;
 };
 
-Diagnostic Loader::place_in(const YAML::Node& node, const std::string& path,
+Diagnostic Loader::place_in(const yaml::Node& node, const std::string& path,
                             const std::string& text, std::size_t offset) const {
   Diagnostic where = place(node, path);
   if (sources_.empty() || sources_.back().first != file_) return where;
@@ -360,7 +360,7 @@ Diagnostic Loader::place_in(const YAML::Node& node, const std::string& path,
   return where;
 }
 
-void Loader::check_sql(const YAML::Node& node, const std::string& path, SqlKind kind,
+void Loader::check_sql(const yaml::Node& node, const std::string& path, SqlKind kind,
                        const std::string& text) {
   const auto problem = schemas::check_sql(kind, text);
   if (!problem) return;
@@ -370,7 +370,7 @@ void Loader::check_sql(const YAML::Node& node, const std::string& path, SqlKind 
   diagnostics_.push_back(diagnostic);
 }
 
-std::string Loader::query_text(const YAML::Node& node, const std::string& path, std::string text) {
+std::string Loader::query_text(const yaml::Node& node, const std::string& path, std::string text) {
   auto end = text.find_last_not_of(" \t\r\n\f");
   if (end != std::string::npos && text[end] == ';') {
     text.erase(end);
@@ -381,11 +381,11 @@ std::string Loader::query_text(const YAML::Node& node, const std::string& path, 
   return text;
 }
 
-std::optional<std::string> Loader::as_string(const YAML::Node& node, const std::string& path) {
-  if (node.IsScalar()) {
-    const auto nul = node.Scalar().find('\0');
-    if (nul == std::string::npos) return node.Scalar();
-    Diagnostic diagnostic = place_in(node, path, node.Scalar(), nul);
+std::optional<std::string> Loader::as_string(const yaml::Node& node, const std::string& path) {
+  if (node.is_scalar()) {
+    const auto nul = node.scalar().find('\0');
+    if (nul == std::string::npos) return node.scalar();
+    Diagnostic diagnostic = place_in(node, path, node.scalar(), nul);
     diagnostic.message = "contains a NUL byte";
     diagnostics_.push_back(diagnostic);
     return std::nullopt;
@@ -395,18 +395,18 @@ std::optional<std::string> Loader::as_string(const YAML::Node& node, const std::
 }
 
 // Booleans and integers must be plain scalars: `"true"` is a string.
-std::optional<bool> Loader::as_bool(const YAML::Node& node, const std::string& path) {
-  if (node.IsScalar() && node.Tag() == "?") {
-    if (node.Scalar() == "true") return true;
-    if (node.Scalar() == "false") return false;
+std::optional<bool> Loader::as_bool(const yaml::Node& node, const std::string& path) {
+  if (node.is_scalar() && node.plain()) {
+    if (node.scalar() == "true") return true;
+    if (node.scalar() == "false") return false;
   }
   error(node, path, "expected true or false, found " + found_instead_of_plain(node));
   return std::nullopt;
 }
 
-std::optional<int64_t> Loader::as_integer(const YAML::Node& node, const std::string& path) {
-  if (node.IsScalar() && node.Tag() == "?") {
-    const std::string& text = node.Scalar();
+std::optional<int64_t> Loader::as_integer(const yaml::Node& node, const std::string& path) {
+  if (node.is_scalar() && node.plain()) {
+    const std::string& text = node.scalar();
     int64_t value = 0;
     const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (status == std::errc() && end == text.data() + text.size()) return value;
@@ -416,20 +416,20 @@ std::optional<int64_t> Loader::as_integer(const YAML::Node& node, const std::str
 }
 
 template <typename E>
-std::optional<E> Loader::as_keyword(const YAML::Node& node, const std::string& path,
+std::optional<E> Loader::as_keyword(const yaml::Node& node, const std::string& path,
                                     const Keywords<E>& keywords) {
-  if (node.IsScalar()) {
+  if (node.is_scalar()) {
     for (const auto& [text, value] : keywords) {
-      if (node.Scalar() == text) return value;
+      if (node.scalar() == text) return value;
     }
   }
   error(node, path, "expected " + detail::keyword_list(keywords) + ", found " + found(node));
   return std::nullopt;
 }
 
-std::vector<std::string> Loader::as_string_list(const YAML::Node& node, const std::string& path) {
+std::vector<std::string> Loader::as_string_list(const yaml::Node& node, const std::string& path) {
   std::vector<std::string> items;
-  if (!node.IsSequence()) {
+  if (!node.is_sequence()) {
     error(node, path, "expected a list of names, found " + found(node));
     return items;
   }
@@ -439,31 +439,32 @@ std::vector<std::string> Loader::as_string_list(const YAML::Node& node, const st
   return items;
 }
 
-std::vector<Entry> Loader::entries(const YAML::Node& node, const std::string& path) {
+std::vector<Entry> Loader::entries(const yaml::Node& node, const std::string& path) {
   std::vector<Entry> result;
-  if (node.IsNull()) return result;
-  if (!node.IsMap()) {
+  if (node.is_null()) return result;
+  if (!node.is_map()) {
     error(node, path, "expected a mapping, found " + found(node));
     return result;
   }
   std::unordered_map<std::string, std::size_t> positions;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (!it->first.IsScalar()) {
-      error(it->first, path, "expected a name as key, found " + found(it->first));
+  for (std::size_t entry_idx = 0; entry_idx < node.size(); ++entry_idx) {
+    const yaml::Node key_node = node.key(entry_idx);
+    if (!key_node.is_scalar()) {
+      error(key_node, path, "expected a name as key, found " + found(key_node));
       continue;
     }
-    const std::string key = it->first.Scalar();
+    const std::string key = key_node.scalar();
     // A map of the keys seen, not a search of `result`: a schema of 10,000
     // tables is one mapping of 10,000 keys.
     const auto [seen, inserted] = positions.emplace(key, result.size());
     if (!inserted) {
       const auto first = result.begin() + static_cast<std::ptrdiff_t>(seen->second);
       Diagnostic where = place(first->key_node, first->path);
-      error(it->first, child_path(path, key),
+      error(key_node, child_path(path, key),
             "duplicate key " + quoted(key) + ", first defined at " + location(where));
       continue;
     }
-    result.push_back({key, it->first, it->second, child_path(path, key)});
+    result.push_back({key, key_node, node.value(entry_idx), child_path(path, key)});
   }
   return result;
 }
@@ -533,10 +534,10 @@ Schema& Loader::schema_named(const std::string& name) {
   return db_.schemas.back();
 }
 
-bool Loader::parse(const std::string& file, const std::string& text, YAML::Node& root) {
+bool Loader::parse(const std::string& file, const std::string& text, yaml::Document& document) {
   file_ = file;
   sources_.emplace_back(file, text);
-  // yaml-cpp takes invalid UTF-8 as it comes; names and SQL must be text.
+  // Names and SQL must be text: invalid UTF-8 is refused where it starts.
   int line = 1;
   std::size_t line_start = 0;
   for (std::size_t pos = 0; pos < text.size();) {
@@ -555,18 +556,19 @@ bool Loader::parse(const std::string& file, const std::string& text, YAML::Node&
     pos += length;
   }
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& parse_error) {
+    document = yaml::parse(text);
+  } catch (const yaml::ParseError& parse_error) {
     diagnostics_.push_back(
-        {file, parse_error.mark.line + 1, parse_error.mark.column + 1, "", parse_error.msg});
+        {file, parse_error.mark.line + 1, parse_error.mark.column + 1, "", parse_error.message});
     return false;
   }
   return true;
 }
 
 void Loader::load_document(const std::string& file, const std::string& text) {
-  YAML::Node root;
-  if (!parse(file, text, root)) return;
+  yaml::Document document;
+  if (!parse(file, text, document)) return;
+  const yaml::Node root = document.root();
   Fields top(*this, root, "", {"ignore", "drop_schemas", "extensions", "schemas"});
   std::vector<std::string> ignore;
   top.string_list("ignore", ignore, false);
@@ -660,7 +662,7 @@ void Loader::load_schema(const Entry& entry) {
 // (`table: orders`, `table: orders` + `column: note`, `function: f(integer)`,
 // `schema: <this schema>`) with `grants` and `revoked`.
 void Loader::load_privileges(const std::string& schema, const Entry& entry, Schema& target) {
-  if (!entry.value.IsSequence()) {
+  if (!entry.value.is_sequence()) {
     error(entry.value, entry.path, "expected a list of privileges entries, found " +
                                        found(entry.value));
     return;
@@ -677,7 +679,7 @@ void Loader::load_privileges(const std::string& schema, const Entry& entry, Sche
       {"domain", ObjectKind::Domain},
       {"composite_type", ObjectKind::CompositeType}};
   for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
-    const YAML::Node node = entry.value[item_idx];
+    const yaml::Node node = entry.value[item_idx];
     const std::string path = item_path(entry.path, item_idx);
     std::vector<const char*> known;
     for (const auto& target_key : kTargets) known.push_back(target_key.first);
@@ -742,7 +744,7 @@ void Loader::load_privileges(const std::string& schema, const Entry& entry, Sche
 std::vector<Grant> Loader::load_grants(const Entry& entry, ObjectKind kind, const char* role_key,
                                        bool revoked) {
   std::vector<Grant> grants;
-  if (!entry.value.IsSequence()) {
+  if (!entry.value.is_sequence()) {
     error(entry.value, entry.path,
           std::string("expected a list of {") + role_key + ": role, privileges: [...]}, found " +
               found(entry.value));
@@ -750,7 +752,7 @@ std::vector<Grant> Loader::load_grants(const Entry& entry, ObjectKind kind, cons
   }
   const auto allowed = privileges_of_kind(kind);
   for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
-    const YAML::Node node = entry.value[item_idx];
+    const yaml::Node node = entry.value[item_idx];
     const std::string path = item_path(entry.path, item_idx);
     std::vector<const char*> known = {role_key, "privileges"};
     if (!revoked) known.push_back("with_grant_option");
@@ -763,7 +765,7 @@ std::vector<Grant> Loader::load_grants(const Entry& entry, ObjectKind kind, cons
     fields.boolean("with_grant_option", grant.with_grant_option);
     const Entry* list = fields.require("privileges");
     if (list == nullptr) continue;
-    if (!list->value.IsSequence() || list->value.size() == 0) {
+    if (!list->value.is_sequence() || list->value.size() == 0) {
       error(list->value, list->path, "expected a non-empty list of privileges, found " +
                                          found(list->value));
       continue;
@@ -863,8 +865,8 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
 
 Column Loader::load_column(const Entry& entry) {
   Column column{entry.key};
-  if (entry.value.IsScalar()) {
-    column.type = entry.value.Scalar();
+  if (entry.value.is_scalar()) {
+    column.type = entry.value.scalar();
     check_sql(entry.value, entry.path, SqlKind::TypeName, column.type);
     return column;
   }
@@ -934,8 +936,8 @@ SequenceOptions Loader::load_sequence_options(Fields& fields) {
   return options;
 }
 
-void Loader::load_identity(const YAML::Node& node, const std::string& path, Column& column) {
-  if (node.IsScalar()) {
+void Loader::load_identity(const yaml::Node& node, const std::string& path, Column& column) {
+  if (node.is_scalar()) {
     if (auto kind = as_keyword(node, path, detail::kIdentityKinds)) column.identity = *kind;
     return;
   }
@@ -947,9 +949,9 @@ void Loader::load_identity(const YAML::Node& node, const std::string& path, Colu
 
 // `expand_contract: true` or `expand_contract: { inverse: <expression> }`;
 // `false` is the same as leaving it out.
-void Loader::load_expand_contract(const YAML::Node& node, const std::string& path,
+void Loader::load_expand_contract(const yaml::Node& node, const std::string& path,
                                   Column& column) {
-  if (node.IsScalar()) {
+  if (node.is_scalar()) {
     if (auto requested = as_bool(node, path); requested && *requested) {
       column.expand_contract = ExpandContract{};
     }
@@ -964,7 +966,7 @@ void Loader::load_expand_contract(const YAML::Node& node, const std::string& pat
 
 void Loader::load_primary_key(const std::string& schema, const Entry& entry, Table& table) {
   PrimaryKey key;
-  if (entry.value.IsSequence()) {
+  if (entry.value.is_sequence()) {
     key.columns = as_string_list(entry.value, entry.path);
   } else {
     Fields fields(*this, entry.value, entry.path,
@@ -984,16 +986,16 @@ void Loader::load_primary_key(const std::string& schema, const Entry& entry, Tab
 }
 
 void Loader::load_unique(const std::string& schema, const Entry& entry, Table& table) {
-  if (!entry.value.IsSequence()) {
+  if (!entry.value.is_sequence()) {
     error(entry.value, entry.path,
           "expected a list of unique constraints, found " + found(entry.value));
     return;
   }
   for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
-    const YAML::Node node = entry.value[item_idx];
+    const yaml::Node node = entry.value[item_idx];
     const std::string path = item_path(entry.path, item_idx);
     UniqueConstraint unique;
-    if (node.IsSequence()) {
+    if (node.is_sequence()) {
       unique.columns = as_string_list(node, path);
     } else {
       Fields fields(*this, node, path,
@@ -1019,8 +1021,8 @@ void Loader::load_checks(const std::string& schema, const Entry& entry, Table& t
     CheckConstraint check{item.key};
     define({ObjectKind::CheckConstraint, schema, table.name, check.name},
            place(item.key_node, item.path));
-    if (item.value.IsScalar()) {
-      check.expression = item.value.Scalar();
+    if (item.value.is_scalar()) {
+      check.expression = item.value.scalar();
       check_sql(item.value, item.path, SqlKind::Expression, check.expression);
     } else {
       Fields fields(*this, item.value, item.path,
@@ -1048,12 +1050,12 @@ void Loader::load_exclusions(const std::string& schema, const Entry& entry, Tabl
     fields.string("using", exclusion.method, false);
     fields.string_list("elements", exclusion.elements, true);
     if (const Entry* elements = fields.find("elements")) {
-      if (elements->value.IsSequence()) {
+      if (elements->value.is_sequence()) {
         for (size_t element_idx = 0; element_idx < elements->value.size(); ++element_idx) {
-          const YAML::Node node = elements->value[element_idx];
-          if (node.IsScalar()) {
+          const yaml::Node node = elements->value[element_idx];
+          if (node.is_scalar()) {
             check_sql(node, item_path(elements->path, element_idx), SqlKind::ExclusionElement,
-                      node.Scalar());
+                      node.scalar());
           }
         }
       }
@@ -1070,12 +1072,12 @@ void Loader::load_exclusions(const std::string& schema, const Entry& entry, Tabl
 }
 
 void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Table& table) {
-  if (!entry.value.IsSequence()) {
+  if (!entry.value.is_sequence()) {
     error(entry.value, entry.path, "expected a list of foreign keys, found " + found(entry.value));
     return;
   }
   for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
-    const YAML::Node node = entry.value[item_idx];
+    const yaml::Node node = entry.value[item_idx];
     const std::string path = item_path(entry.path, item_idx);
     Fields fields(*this, node, path,
                   {"name", "columns", "references", "on_delete", "on_update", "match", "deferrable",
@@ -1085,8 +1087,8 @@ void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Ta
     fields.string("name", key.name, false);
     fields.string_list("columns", key.columns, true);
     if (const Entry* references = fields.require("references")) {
-      if (references->value.IsScalar()) {
-        if (auto parsed = detail::parse_table_reference(references->value.Scalar())) {
+      if (references->value.is_scalar()) {
+        if (auto parsed = detail::parse_table_reference(references->value.scalar())) {
           if (!parsed->schema.empty()) key.ref_schema = parsed->schema;
           key.ref_table = parsed->table;
           key.ref_columns = parsed->columns;
@@ -1116,10 +1118,10 @@ void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Ta
   }
 }
 
-IndexKey Loader::load_index_key(const YAML::Node& node, const std::string& path) {
+IndexKey Loader::load_index_key(const yaml::Node& node, const std::string& path) {
   IndexKey key;
-  if (node.IsScalar()) {
-    key.column = node.Scalar();
+  if (node.is_scalar()) {
+    key.column = node.scalar();
     return key;
   }
   Fields fields(*this, node, path,
@@ -1145,7 +1147,7 @@ Index Loader::load_index(const Entry& entry) {
                 {"columns", "unique", "nulls_not_distinct", "method", "include", "where", "options",
                  "comment", "valid", "renamed_from"});
   if (const Entry* columns = fields.require("columns")) {
-    if (!columns->value.IsSequence()) {
+    if (!columns->value.is_sequence()) {
       error(columns->value, columns->path,
             "expected a list of columns or expressions, found " + found(columns->value));
     } else {
@@ -1232,7 +1234,7 @@ void Loader::load_triggers(const std::string& schema, const Entry& entry, Table&
       for (const char* key : {"deferrable", "initially_deferred", "from"}) {
         if (const Entry* only = fields.find(key)) {
           if (std::string(key) == "from" ||
-              (only->value.IsScalar() && only->value.Scalar() != "false")) {
+              (only->value.is_scalar() && only->value.scalar() != "false")) {
             error(only->value, only->path,
                   std::string(key) + " is for a constraint trigger (constraint: true)");
           }
@@ -1271,7 +1273,7 @@ void Loader::load_policies(const std::string& schema, const Entry& entry, Table&
           error(roles->value[role_idx], path, "role \"" + role + "\" is listed twice");
         }
       }
-      if (policy.roles.empty() && roles->value.IsSequence()) {
+      if (policy.roles.empty() && roles->value.is_sequence()) {
         error(roles->value, roles->path,
               "expected at least one role (public, the default, for every role)");
       } else if (policy.roles.size() > 1 &&
@@ -1307,7 +1309,7 @@ void Loader::load_policies(const std::string& schema, const Entry& entry, Table&
 
 void Loader::load_row_security(const Entry& entry, Table& table) {
   // `row_security: true` is short for {enabled: true}.
-  if (entry.value.IsScalar()) {
+  if (entry.value.is_scalar()) {
     if (auto enabled = as_bool(entry.value, entry.path)) table.row_security.enabled = *enabled;
     return;
   }
@@ -1317,7 +1319,7 @@ void Loader::load_row_security(const Entry& entry, Table& table) {
 }
 
 void Loader::load_replica_identity(const Entry& entry, Table& table) {
-  if (entry.value.IsScalar()) {
+  if (entry.value.is_scalar()) {
     if (auto identity = as_keyword(entry.value, entry.path, detail::kReplicaIdentities)) {
       table.replica_identity = *identity;
     }
@@ -1348,7 +1350,7 @@ void Loader::load_sequence(const std::string& schema, const Entry& entry, Schema
 void Loader::load_enum(const std::string& schema, const Entry& entry, Schema& target) {
   Enum type{entry.key};
   define({ObjectKind::Enum, schema, "", type.name}, place(entry.key_node, entry.path));
-  if (entry.value.IsSequence()) {
+  if (entry.value.is_sequence()) {
     load_enum_labels(entry.value, entry.path, type);
   } else {
     Fields fields(*this, entry.value, entry.path, {"labels", "comment"});
@@ -1362,15 +1364,15 @@ void Loader::load_enum(const std::string& schema, const Entry& entry, Schema& ta
 
 // A label is a string, or {name: <label>, renamed_from: <previous label>}
 // (a planning hint: ALTER TYPE ... RENAME VALUE).
-void Loader::load_enum_labels(const YAML::Node& node, const std::string& path, Enum& type) {
-  if (!node.IsSequence()) {
+void Loader::load_enum_labels(const yaml::Node& node, const std::string& path, Enum& type) {
+  if (!node.is_sequence()) {
     error(node, path, "expected a list of names, found " + found(node));
     return;
   }
   for (size_t label_idx = 0; label_idx < node.size(); ++label_idx) {
-    const YAML::Node label = node[label_idx];
+    const yaml::Node label = node[label_idx];
     const std::string label_path = item_path(path, label_idx);
-    if (!label.IsMap()) {
+    if (!label.is_map()) {
       if (auto text = as_string(label, label_path)) type.labels.push_back(*text);
       continue;
     }
@@ -1416,8 +1418,8 @@ void Loader::load_composite_type(const std::string& schema, const Entry& entry, 
   if (const Entry* attributes = fields.require("attributes")) {
     for (const auto& attribute : entries(attributes->value, attributes->path)) {
       CompositeAttribute loaded{attribute.key};
-      if (attribute.value.IsScalar()) {
-        loaded.type = attribute.value.Scalar();
+      if (attribute.value.is_scalar()) {
+        loaded.type = attribute.value.scalar();
         check_sql(attribute.value, attribute.path, SqlKind::TypeName, loaded.type);
       } else {
         Fields attribute_fields(*this, attribute.value, attribute.path, {"type", "collation"});
@@ -1435,8 +1437,8 @@ void Loader::load_composite_type(const std::string& schema, const Entry& entry, 
 void Loader::load_view(const std::string& schema, const Entry& entry, Schema& target) {
   View view{entry.key};
   define({ObjectKind::View, schema, "", view.name}, place(entry.key_node, entry.path));
-  if (entry.value.IsScalar()) {
-    view.definition = query_text(entry.value, entry.path, entry.value.Scalar());
+  if (entry.value.is_scalar()) {
+    view.definition = query_text(entry.value, entry.path, entry.value.scalar());
   } else {
     Fields fields(*this, entry.value, entry.path,
                   {"definition", "options", "comment", "renamed_from"});
@@ -1454,8 +1456,8 @@ void Loader::load_view(const std::string& schema, const Entry& entry, Schema& ta
 void Loader::load_materialized_view(const std::string& schema, const Entry& entry, Schema& target) {
   MaterializedView view{entry.key};
   define({ObjectKind::MaterializedView, schema, "", view.name}, place(entry.key_node, entry.path));
-  if (entry.value.IsScalar()) {
-    view.definition = query_text(entry.value, entry.path, entry.value.Scalar());
+  if (entry.value.is_scalar()) {
+    view.definition = query_text(entry.value, entry.path, entry.value.scalar());
   } else {
     Fields fields(*this, entry.value, entry.path,
                   {"definition", "options", "with_data", "indexes", "comment", "renamed_from"});
@@ -1476,20 +1478,20 @@ void Loader::load_materialized_view(const std::string& schema, const Entry& entr
 
 void Loader::load_routines(const std::string& schema, const Entry& entry, bool procedures,
                            Schema& target) {
-  if (!entry.value.IsSequence()) {
+  if (!entry.value.is_sequence()) {
     load_routine(schema, entry.key, entry.value, entry.path, entry.key_node, procedures, target);
     return;
   }
   for (size_t overload_idx = 0; overload_idx < entry.value.size(); ++overload_idx) {
-    const YAML::Node node = entry.value[overload_idx];
+    const yaml::Node node = entry.value[overload_idx];
     load_routine(schema, entry.key, node, item_path(entry.path, overload_idx), node, procedures,
                  target);
   }
 }
 
 void Loader::load_routine(const std::string& schema, const std::string& name,
-                          const YAML::Node& node, const std::string& path,
-                          const YAML::Node& name_node, bool procedure, Schema& target) {
+                          const yaml::Node& node, const std::string& path,
+                          const yaml::Node& name_node, bool procedure, Schema& target) {
   Function function{name};
   function.is_procedure = procedure;
   const std::size_t problems_before = diagnostics_.size();
@@ -1498,14 +1500,14 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
   if (!procedure) known.insert(known.end(), {"returns", "volatility", "strict"});
   Fields fields(*this, node, path, known);
   if (const Entry* args = fields.find("args")) {
-    if (!args->value.IsSequence()) {
+    if (!args->value.is_sequence()) {
       error(args->value, args->path, "expected a list of arguments, found " + found(args->value));
     } else {
       for (size_t arg_idx = 0; arg_idx < args->value.size(); ++arg_idx) {
-        const YAML::Node arg_node = args->value[arg_idx];
+        const yaml::Node arg_node = args->value[arg_idx];
         FunctionArg arg;
-        if (arg_node.IsScalar()) {
-          arg.type = arg_node.Scalar();
+        if (arg_node.is_scalar()) {
+          arg.type = arg_node.scalar();
           check_sql(arg_node, item_path(args->path, arg_idx), SqlKind::TypeName, arg.type);
         } else {
           Fields arg_fields(*this, arg_node, item_path(args->path, arg_idx),
@@ -1580,7 +1582,7 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
 
 void Loader::check_plpgsql(Fields& fields, const Function& function) {
   const Entry* body = fields.find("body");
-  if (body == nullptr || !body->value.IsScalar()) return;
+  if (body == nullptr || !body->value.is_scalar()) return;
   std::string arguments;
   for (const auto& arg : function.args) {
     const char* mode = "";
@@ -1617,8 +1619,9 @@ void Loader::check_plpgsql(Fields& fields, const Function& function) {
 // keyed by the name the SQL gives it.
 void Loader::load_hints_document(const std::string& file, const std::string& text,
                                  Database* target) {
-  YAML::Node root;
-  if (!parse(file, text, root)) return;
+  yaml::Document document;
+  if (!parse(file, text, document)) return;
+  const yaml::Node root = document.root();
   const std::string undefined = " is not defined by the SQL desired state";
   Fields top(*this, root, "", {"schemas"});
   const Entry* schemas = top.find("schemas");
@@ -1660,7 +1663,7 @@ void Loader::load_hints_document(const std::string& file, const std::string& tex
         Column scratch_column{column_entry.key};
         Column* column =
             schema ? find_named(table->columns, column_entry.key) : &scratch_column;
-        if (column_entry.value.IsScalar()) {
+        if (column_entry.value.is_scalar()) {
           error(column_entry.value, column_entry.path,
                 "expected a mapping of hints (backfill, renamed_from, using, expand_contract), "
                 "found " +

@@ -1,6 +1,5 @@
 #include "schemas/yaml_writer.hpp"
 
-#include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <cstdio>
@@ -11,13 +10,14 @@
 #include "schemas/error.hpp"
 #include "schemas/yaml_names.hpp"
 #include "schemas/yaml_text.hpp"
+#include "schemas/yaml_tree.hpp"
 
 namespace pgshift::schemas {
 
 namespace {
 
 // ---------------------------------------------------------------------------
-// A small YAML document tree and its emitter. yaml-cpp's emitter is not used:
+// A small YAML document tree and its emitter. No library emitter is used:
 // we need to decide quoting, flow style and block scalars ourselves to get
 // minimal, stable output.
 // ---------------------------------------------------------------------------
@@ -96,7 +96,7 @@ bool is_plain(const std::string& text, bool in_flow) {
   for (const char c : text) {
     if (is_control(static_cast<unsigned char>(c))) return false;
     if (c == ':' || c == '#') return false;
-    // yaml-cpp also stops at '?' in flow context ("[a?]" is an unknown token).
+    // A reader may also stop at '?' in flow context ("[a?]").
     if (in_flow && std::string(",[]{}?").find(c) != std::string::npos) return false;
   }
   // Unicode line separators and the byte order mark end or start lines.
@@ -185,10 +185,10 @@ std::optional<std::string> literal_form(const std::string& text, size_t indent, 
   const std::string block_text = literal_block(text, indent + kIndent);
   const std::string head = std::string(indent, ' ') + (list_item ? "-" : "k:");
   try {
-    const YAML::Node read = YAML::Load(head + " " + block_text);
-    const YAML::Node value = list_item ? read[0] : read["k"];
-    if (value.IsScalar() && value.Scalar() == text) return block_text;
-  } catch (const YAML::Exception&) {
+    const yaml::Document read = yaml::parse(head + " " + block_text);
+    const yaml::Node value = list_item ? read.root()[0] : read.root()["k"];
+    if (value.is_scalar() && value.scalar() == text) return block_text;
+  } catch (const yaml::ParseError&) {
   }
   return std::nullopt;
 }

@@ -21,6 +21,7 @@ const std::vector<std::pair<std::string, std::string>> kThirdParty = {
     {"libpq-fe.h", "libpq"},
     {"libpq/", "libpq"},
     {"yaml-cpp/", "yaml-cpp"},
+    {"yaml.h", "libyaml"},
     {"boost/", "Boost"},
     {"nlohmann/", "nlohmann_json"},
     {"fmt/", "fmt"},

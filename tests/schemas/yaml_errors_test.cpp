@@ -181,7 +181,7 @@ TEST_CASE("an exclusion element is one element, positioned at its item; elements
       "          y: { using: gist }\n");
   const std::string errors = errors_of(text);
   INFO(errors);
-  CHECK(errors.find("f.yaml:7:40: schemas.public.tables.t.exclusion_constraints.x.elements[1]: "
+  CHECK(errors.find("f.yaml:7:42: schemas.public.tables.t.exclusion_constraints.x.elements[1]: "
                     "invalid exclusion element") == 0);
   CHECK(errors.find("schemas.public.tables.t.exclusion_constraints.y: missing required key "
                     "\"elements\"") != std::string::npos);
@@ -252,7 +252,8 @@ TEST_CASE("a SQL-standard body is one RETURN or BEGIN ATOMIC clause of a sql rou
 
 TEST_CASE("a YAML syntax error is positioned", "[schemas]") {
   REQUIRE(errors_of("schemas: { public: { tables: { t: { columns: { id: [int }\n") ==
-          "f.yaml:1:57: illegal flow end\n"
+          "f.yaml:1:57: did not find expected ',' or ']' (while parsing a flow sequence at line 1, "
+          "column 52)\n"
           "schemas: { public: { tables: { t: { columns: { id: [int }\n"
           "                                                        ^");
 }
