@@ -3,10 +3,16 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -835,10 +841,91 @@ struct Attribute {
   std::string type;  // format_type spelling
 };
 
+// Schema queries run ahead on a second connection, in the read's own
+// snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT), while the first
+// connection runs the others. On a catalog of thousands of tables the
+// deparsing queries (constraints, sequences) open every relation, each a
+// relcache entry built in that backend; a server with a spare core does
+// them beside the rest. Anything going wrong here (no second connection
+// allowed, a failed query) only means the query runs on the first
+// connection as it would without this: the read's result and errors are
+// the same either way.
+class Prefetch {
+ public:
+  Prefetch(std::string connection_options, std::string snapshot, std::string schema_names,
+           int server_version_num, std::vector<const char*> queries)
+      : connection_options_(std::move(connection_options)),
+        snapshot_(std::move(snapshot)),
+        schema_names_(std::move(schema_names)),
+        server_version_num_(server_version_num),
+        queries_(std::move(queries)),
+        results_(queries_.size()) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Prefetch() {
+    stop_ = true;
+    thread_.join();
+  }
+  Prefetch(const Prefetch&) = delete;
+  Prefetch& operator=(const Prefetch&) = delete;
+
+  // The result of `sql` once it was run ahead (waits for it); nullopt when
+  // it is not one of the queries or could not be run here.
+  std::optional<pqxx::result> take(const char* sql) {
+    const auto position = std::find(queries_.begin(), queries_.end(), sql);
+    if (position == queries_.end()) return std::nullopt;
+    const auto index = static_cast<std::size_t>(position - queries_.begin());
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [&] { return finished_ > index || failed_; });
+    std::optional<pqxx::result> result = std::move(results_[index]);
+    results_[index].reset();
+    return result;
+  }
+
+ private:
+  void run() {
+    try {
+      pqxx::connection conn(connection_options_);
+      ReadOnlyTransaction tx(conn);
+      tx.exec0("SET TRANSACTION SNAPSHOT " + tx.quote(snapshot_));
+      tx.exec0(kNoJit);
+      for (std::size_t index = 0; index < queries_.size() && !stop_; ++index) {
+        pqxx::result result =
+            tx.exec_params(versioned(queries_[index], server_version_num_), schema_names_);
+        std::lock_guard<std::mutex> lock(mutex_);
+        results_[index] = std::move(result);
+        finished_ = index + 1;
+        ready_.notify_all();
+      }
+    } catch (const std::exception&) {
+      // The first connection runs what is left (see the class comment).
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    failed_ = true;  // nothing more comes: a waiter past the last result runs its own
+    ready_.notify_all();
+  }
+
+  const std::string connection_options_;
+  const std::string snapshot_;
+  const std::string schema_names_;
+  const int server_version_num_;
+  const std::vector<const char*> queries_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<std::optional<pqxx::result>> results_;  // guarded by mutex_
+  std::size_t finished_ = 0;                           // guarded by mutex_
+  bool failed_ = false;                                // guarded by mutex_
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 class CatalogRead {
  public:
   CatalogRead(pqxx::connection& conn, const ReadOptions& options)
-      : tx_(conn), options_(options), server_version_num_(conn.server_version()) {}
+      : tx_(conn),
+        options_(options),
+        server_version_num_(conn.server_version()),
+        connection_options_(conn.options()) {}
 
   Database run() {
     facts_.server_version_num = server_version_num_;
@@ -846,6 +933,7 @@ class CatalogRead {
     read_schemas();
     read_extensions();
     read_tables();
+    start_prefetch();
     read_columns();
     read_constraints();
     read_views();
@@ -866,6 +954,7 @@ class CatalogRead {
     read_roles();
     read_unmodelled_objects();
     read_privileges();
+    prefetch_.reset();
     tx_.commit();
     return assemble();
   }
@@ -886,8 +975,27 @@ class CatalogRead {
     }
   }
 
+  // The constraints and sequences are read ahead on a second connection
+  // (Prefetch) when the schemas hold ReadOptions::parallel_from_tables
+  // tables or more, and the server can export a snapshot (not a standby).
+  void start_prefetch() {
+    if (tables_.size() < options_.parallel_from_tables) return;
+    const pqxx::result snapshot = guarded("snapshot", [&] {
+      return exec_one(tx_,
+                      "SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END");
+    });
+    if (snapshot[0][0].is_null()) return;
+    prefetch_ = std::make_unique<Prefetch>(connection_options_, snapshot[0][0].as<std::string>(),
+                                           schema_names_, server_version_num_,
+                                           std::vector<const char*>{kConstraintsQuery,
+                                                                    kSequencesQuery});
+  }
+
   // A query on the schemas read: $1 is their names.
   pqxx::result query(const std::string& what, const char* sql) {
+    if (prefetch_ != nullptr) {
+      if (std::optional<pqxx::result> ahead = prefetch_->take(sql)) return std::move(*ahead);
+    }
     return guarded(
         what, [&] { return tx_.exec_params(versioned(sql, server_version_num_), schema_names_); });
   }
@@ -1688,6 +1796,8 @@ class CatalogRead {
   ReadOnlyTransaction tx_;
   const ReadOptions& options_;
   const int server_version_num_;
+  const std::string connection_options_;
+  std::unique_ptr<Prefetch> prefetch_;  // started once the tables are read
   std::string schema_names_;  // $1 of every query: the schemas read, as a text[] literal
   std::map<std::string, schemas::Schema> schemas_;
   std::vector<schemas::Extension> extensions_;

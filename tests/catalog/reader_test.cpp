@@ -411,6 +411,42 @@ TEST_CASE("sequences are read with non-default options, owner and usage", "[cata
   CHECK(model.facts.volatile_defaults.count("public.tickets.id") == 1);
 }
 
+TEST_CASE("constraints and sequences read ahead on a second connection equal a read on one",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(R"sql(
+    CREATE SCHEMA app;
+    CREATE TABLE app.accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      email text UNIQUE, balance numeric CHECK (balance >= 0) NOT NULL);
+    CREATE TABLE app.orders (id serial PRIMARY KEY,
+      account_id bigint, total numeric CONSTRAINT positive CHECK (total > 0));
+    ALTER TABLE app.orders ADD FOREIGN KEY (account_id) REFERENCES app.accounts (id)
+      ON DELETE CASCADE NOT VALID;
+    COMMENT ON CONSTRAINT positive ON app.orders IS 'no free orders';
+    CREATE SEQUENCE app.invoice_numbers START 100;
+    SELECT nextval('app.invoice_numbers'), nextval('app.invoice_numbers');
+  )sql");
+  ReadOptions ahead;
+  ahead.parallel_from_tables = 1;
+  ReadOptions one;
+  one.parallel_from_tables = static_cast<std::size_t>(-1);
+  const Database read_ahead = read(db, ahead);
+  const Database read_on_one = read(db, one);
+  CHECK(read_ahead == read_on_one);
+  CHECK(read_ahead.facts.fingerprint == read_on_one.facts.fingerprint);
+  CHECK(read_ahead.facts.sequence_usage.size() == read_on_one.facts.sequence_usage.size());
+  // What the read-ahead queries bring is there.
+  const Table& orders = table_of(read_ahead, "app", "orders");
+  REQUIRE(orders.foreign_keys.size() == 1);
+  CHECK_FALSE(orders.foreign_keys[0].validated);
+  REQUIRE(orders.check_constraints.size() == 1);
+  CHECK(orders.check_constraints[0].comment == std::optional<std::string>("no free orders"));
+  CHECK(table_of(read_ahead, "app", "accounts").unique_constraints.size() == 1);
+  CHECK(read_ahead.facts.sequence_usage.at("app.invoice_numbers").last_value == 101);
+  CHECK(read_ahead.facts.sequence_usage.at("app.orders_id_seq").last_value ==
+        read_on_one.facts.sequence_usage.at("app.orders_id_seq").last_value);
+}
+
 TEST_CASE("enums, domains and composite types are read", "[catalog][db]") {
   testing::TestDatabase db;
   db.exec(R"sql(
