@@ -20,7 +20,6 @@ const std::vector<std::pair<std::string, std::string>> kThirdParty = {
     {"pqxx/", "libpqxx"},
     {"libpq-fe.h", "libpq"},
     {"libpq/", "libpq"},
-    {"yaml-cpp/", "yaml-cpp"},
     {"yaml.h", "libyaml"},
     {"boost/", "Boost"},
     {"nlohmann/", "nlohmann_json"},

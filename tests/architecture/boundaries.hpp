@@ -5,7 +5,7 @@
 //
 // Table cells (items separated by ";"):
 //   pgshift code:  `schemas/` | `plans/plan.hpp` [but not `glob`...] [only in `glob`...]
-//   third party:   `libpqxx` | `yaml-cpp` | ... [only in `glob`...]; "none" for nothing
+//   third party:   `libpqxx` | `libyaml` | ... [only in `glob`...]; "none" for nothing
 // Patterns ending in "/" match a folder; others are fnmatch globs on the
 // path from the repository root. "only in" names the files of the row's
 // folder that may use the item. Third-party libraries are recognised by their

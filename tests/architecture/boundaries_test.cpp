@@ -67,15 +67,15 @@ TEST_CASE("the boundaries check fails on a forbidden include in a scratch tree",
   tree.write("planner/bad.cpp",
              "#include \"planner/bad.hpp\"\n"
              "#include <pqxx/pqxx>\n"
-             "#include <yaml-cpp/yaml.h>\n"
+             "#include <yaml.h>\n"
              "#include <libpq-fe.h>\n"
              "#include \"catalog/reader.hpp\"\n"
              "#include \"cli/planning.hpp\"\n"
              "#include \"plans/apply.hpp\"\n"
              "#include <boost/graph/adjacency_list.hpp>\n");
   tree.write("planner/order.cpp", "#include <boost/graph/adjacency_list.hpp>\n");
-  tree.write("schemas/model.cpp", "#include <yaml-cpp/yaml.h>\n");
-  tree.write("schemas/yaml_loader.cpp", "#include <yaml-cpp/yaml.h>\n");
+  tree.write("schemas/model.cpp", "#include <yaml.h>\n");
+  tree.write("schemas/yaml_tree.cpp", "#include <yaml.h>\n");
   tree.write("catalog/reader.cpp",
              "#include <pqxx/pqxx>\n#include \"planner/planner.hpp\"\n"
              "#include \"plans/plan.hpp\"\n#include \"cli/commands.hpp\"\n");
@@ -102,7 +102,7 @@ TEST_CASE("the boundaries check fails on a forbidden include in a scratch tree",
         "lint/lint.cpp:5: #include \"catalog/reader.hpp\": catalog/reader.hpp is not allowed in "
         "lint/\n"
         "planner/bad.cpp:2: #include <pqxx/pqxx>: libpqxx is not allowed in planner/\n"
-        "planner/bad.cpp:3: #include <yaml-cpp/yaml.h>: yaml-cpp is not allowed in planner/\n"
+        "planner/bad.cpp:3: #include <yaml.h>: libyaml is not allowed in planner/\n"
         "planner/bad.cpp:4: #include <libpq-fe.h>: libpq is not allowed in planner/\n"
         "planner/bad.cpp:5: #include \"catalog/reader.hpp\": catalog/reader.hpp is not allowed "
         "in planner/\n"
@@ -119,7 +119,7 @@ TEST_CASE("the boundaries check fails on a forbidden include in a scratch tree",
         "plans/render_sql.cpp:3: #include <pqxx/pqxx>: libpqxx is not allowed in plans/\n"
         "plans/render_sql.cpp:4: #include \"catalog/connection.hpp\": catalog/connection.hpp is "
         "not allowed in plans/\n"
-        "schemas/model.cpp:1: #include <yaml-cpp/yaml.h>: yaml-cpp is not allowed in schemas/\n");
+        "schemas/model.cpp:1: #include <yaml.h>: libyaml is not allowed in schemas/\n");
 }
 
 TEST_CASE("a boundaries table that cannot be read is an error naming its line", "[architecture]") {
