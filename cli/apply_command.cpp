@@ -39,7 +39,7 @@ struct ApplyArgs {
   int retries = 10;
   int64_t batch_size = 0;
   std::string batch_target = "200ms";
-  std::string pause = "50ms";
+  std::string pause = "20ms";
   std::string max_replica_lag = "1s";
   std::string max_wal_rate = "64MB";
   int max_blocked_sessions = 2;

@@ -778,7 +778,7 @@ TEST_CASE("SIGINT during an apply backfill stops between batches, and the printe
     args.insert(args.end(), {saved_plan ? "--plan" : "--schema", saved_plan ? plan : yaml});
     // A saved plan carries its hazards' permission.
     if (!saved_plan) args.insert(args.end(), allow.begin(), allow.end());
-    args.insert(args.end(), {"--yes", "--batch-size", "100", "--pause", "20ms"});
+    args.insert(args.end(), {"--yes", "--batch-size", "100", "--pause", "10ms"});
     Background run(args, dir.path() + "/out.txt");
     const auto backfilled = [&] {
       return std::stoll(db.scalar(
@@ -805,7 +805,7 @@ TEST_CASE("SIGINT during an apply backfill stops between batches, and the printe
     const std::string resume =
         stopped.output.substr(start, stopped.output.find('\n', start) - start);
     const std::string head = std::string(PGSHIFT_BIN) + " apply --db " + db.url() + " --plan ";
-    const std::string tail = " --batch-size 100 --pause 20ms --yes";
+    const std::string tail = " --batch-size 100 --pause 10ms --yes";
     REQUIRE(resume.rfind(head, 0) == 0);
     REQUIRE(resume.size() > head.size() + tail.size());
     CHECK(resume.substr(resume.size() - tail.size()) == tail);
