@@ -1,6 +1,7 @@
 #include "cli/dev_database.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
@@ -95,6 +96,34 @@ class ScratchDatabase {
   std::string target_;
 };
 
+// Whether the server refused `statement` because a DEFAULT names a column: a
+// YAML `default: free` meant as the string 'free'. PostgreSQL 12 on says so
+// (0A000 "cannot use column reference in DEFAULT expression"); 11 reports the
+// name as a missing column (42703 column "free" does not exist), which is
+// this case when the statement has `DEFAULT free`.
+bool default_names_a_column(const catalog::BatchFailure& failure, const std::string& statement) {
+  if (failure.sqlstate == "0A000") {
+    return failure.message.find("column reference in DEFAULT") != std::string::npos;
+  }
+  if (failure.sqlstate != "42703") return false;
+  const std::string prefix = "column \"";
+  const auto start = failure.message.find(prefix);
+  if (start == std::string::npos) return false;
+  const auto end = failure.message.find('"', start + prefix.size());
+  if (end == std::string::npos) return false;
+  const std::string name = failure.message.substr(start + prefix.size(), end - start - prefix.size());
+  const std::string words = "DEFAULT " + name;
+  for (auto at = statement.find(words); at != std::string::npos;
+       at = statement.find(words, at + 1)) {
+    const auto after = at + words.size();
+    if (after == statement.size() ||
+        !(std::isalnum(static_cast<unsigned char>(statement[after])) || statement[after] == '_')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Runs the plan that creates `desired` from nothing, in the scratch database
 // at `target`: in a few transactions and round trips (catalog::run_batch).
 // Backfills have nothing to fill in an empty database and are skipped.
@@ -117,8 +146,7 @@ void build(const std::string& target, const plans::Plan& plan,
   std::string message = "the desired schema does not build: ";
   if (!origin.empty()) message += origin + ": ";
   message += step.summary + ": " + failure->message + "\n  in: " + statement;
-  if (failure->sqlstate == "0A000" &&
-      failure->message.find("column reference in DEFAULT") != std::string::npos) {
+  if (default_names_a_column(*failure, statement)) {
     message +=
         "\n  hint: a default is SQL: a string keeps its quotes inside the YAML string, "
         "e.g. default: \"'free'\"";

@@ -13,6 +13,7 @@
 #include "catalog/script.hpp"
 #include "cli/dev_database.hpp"
 #include "schemas/yaml_loader.hpp"
+#include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
 
 using pgshift::testing::TestDatabase;
@@ -149,7 +150,11 @@ TEST_CASE("a second statement in any SQL text field is refused by the dev server
         pgshift::cli::canonicalize_on_server(desired, db.url());
         FAIL("the desired schema built");
       } catch (const std::exception& e) {
-        CHECK_THAT(e.what(), Catch::Contains("cannot insert multiple commands"));
+        // PostgreSQL 11 has no generated columns: its parser stops first.
+        const bool no_generated = std::string(route.field) == "generated expression" &&
+                                  pgshift::testing::server_version_num(db) < 120000;
+        CHECK_THAT(e.what(), Catch::Contains(no_generated ? "syntax error at or near \"(\""
+                                                           : "cannot insert multiple commands"));
       }
       CHECK(db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'pwn_role'") == "0");
       CHECK(db.scalar("SELECT coalesce(string_agg(array_to_string(setconfig, ','), ';'), '') "
@@ -204,8 +209,11 @@ TEST_CASE("a statement refused deep in a large scratch build names its object's 
     CHECK_THAT(message, Catch::StartsWith("the desired schema does not build: wide.yaml:" +
                                           std::to_string(bad_line) + ":7: "));
     CHECK_THAT(message, Catch::Contains("\"app.t600\""));
-    CHECK_THAT(message, Catch::Contains("cannot use column reference in DEFAULT expression "
-                                        "(SQLSTATE 0A000)"));
+    // PostgreSQL 11 reports the word as a missing column.
+    CHECK_THAT(message, Catch::Contains(pgshift::testing::server_version_num(db) >= 120000
+                                            ? "cannot use column reference in DEFAULT expression "
+                                              "(SQLSTATE 0A000)"
+                                            : "column \"free\" does not exist (SQLSTATE 42703)"));
     CHECK_THAT(message, Catch::Contains("hint: a default is SQL"));
   }
 }
