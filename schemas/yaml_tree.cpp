@@ -141,6 +141,54 @@ Node Node::value(std::size_t index) const {
   return child(2 * index + 1);
 }
 
+void Document::merge_keys(std::vector<std::uint32_t>& kids) const {
+  const auto node_at = [&](std::uint32_t index) { return node(index); };
+  const auto is_merge = [&](std::uint32_t key) {
+    const Node node = node_at(key);
+    return node.is_scalar() && node.plain() && node.scalar() == "<<";
+  };
+  bool any = false;
+  for (std::size_t at = 0; at + 1 < kids.size(); at += 2) any = any || is_merge(kids[at]);
+  if (!any) return;
+  std::vector<std::string> explicit_keys;
+  for (std::size_t at = 0; at + 1 < kids.size(); at += 2) {
+    if (!is_merge(kids[at])) explicit_keys.push_back(node_at(kids[at]).scalar());
+  }
+  std::vector<std::string> merged_keys;
+  std::vector<std::uint32_t> result;
+  const auto bring = [&](const Node& source, std::uint32_t key_index) {
+    if (!source.is_map()) {
+      throw ParseError{node_at(key_index).mark(),
+                       "a merge key (<<) takes a mapping or a list of mappings"};
+    }
+    for (std::size_t entry = 0; entry < source.size(); ++entry) {
+      const std::string& key = source.key(entry).scalar();
+      if (std::find(explicit_keys.begin(), explicit_keys.end(), key) != explicit_keys.end() ||
+          std::find(merged_keys.begin(), merged_keys.end(), key) != merged_keys.end()) {
+        continue;
+      }
+      merged_keys.push_back(key);
+      const std::uint32_t first = source.nodes_[source.index_].first_child;
+      result.push_back(source.children_[first + 2 * entry]);
+      result.push_back(source.children_[first + 2 * entry + 1]);
+    }
+  };
+  for (std::size_t at = 0; at + 1 < kids.size(); at += 2) {
+    if (!is_merge(kids[at])) {
+      result.push_back(kids[at]);
+      result.push_back(kids[at + 1]);
+      continue;
+    }
+    const Node value = node_at(kids[at + 1]);
+    if (value.is_sequence()) {
+      for (std::size_t item = 0; item < value.size(); ++item) bring(value[item], kids[at]);
+    } else {
+      bring(value, kids[at]);
+    }
+  }
+  kids = std::move(result);
+}
+
 Document parse(std::string_view text) {
   Document document;
   EventReader reader(text);
@@ -171,6 +219,7 @@ Document parse(std::string_view text) {
   const auto end = [&]() {
     detail::NodeData& data = document.nodes_[open.back()];
     std::vector<std::uint32_t>& kids = pending[open.size() - 1];
+    if (data.type == Node::Type::Map) document.merge_keys(kids);
     data.first_child = static_cast<std::uint32_t>(document.children_.size());
     data.child_count = static_cast<std::uint32_t>(kids.size());
     document.children_.insert(document.children_.end(), kids.begin(), kids.end());

@@ -115,6 +115,13 @@ class Document {
 
  private:
   friend Document parse(std::string_view text);
+  Node node(std::uint32_t index) const { return Node(nodes_.data(), children_.data(), index); }
+  // A merge key (`<<: *defaults`, or `<<: [*a, *b]`) brings the entries of
+  // the mappings it names that the mapping does not set itself; of two
+  // merged mappings setting a key, the first wins. `kids` holds a mapping's
+  // keys and values alternating; its merge entries are replaced by what they
+  // bring. Throws ParseError when a merge key names something else.
+  void merge_keys(std::vector<std::uint32_t>& kids) const;
 
   std::vector<detail::NodeData> nodes_;  // never empty after parse: [0] is the root
   std::vector<std::uint32_t> children_;

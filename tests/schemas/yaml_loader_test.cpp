@@ -352,3 +352,23 @@ TEST_CASE("an enum label mapping needs name and takes only renamed_from", "[sche
     }
   }
 }
+
+TEST_CASE("a column may take its fields from another by a YAML merge key", "[schemas]") {
+  const Database db = load_yaml_string(
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      a:\n"
+      "        columns:\n"
+      "          created_at: &stamp { type: timestamptz, nullable: false, default: now() }\n"
+      "      b:\n"
+      "        columns:\n"
+      "          created_at: *stamp\n"
+      "          updated_at: { <<: *stamp, nullable: true }\n");
+  const Table& b = *find_table(db, "public", "b");
+  REQUIRE(b.columns.size() == 2);
+  CHECK(b.columns[0] == find_table(db, "public", "a")->columns[0]);
+  CHECK(b.columns[1].type == "timestamptz");
+  CHECK_FALSE(b.columns[1].not_null);
+  CHECK(b.columns[1].default_expr == std::optional<std::string>("now()"));
+}

@@ -111,3 +111,30 @@ TEST_CASE("a YAML syntax error names libyaml's problem and where its context beg
         "2:2: did not find expected ',' or ']' (while parsing a flow sequence at line 1, column "
         "4)");
 }
+
+TEST_CASE("a YAML merge key brings the entries its mappings set and the mapping does not",
+          "[schemas]") {
+  const yaml::Document document = yaml::parse(
+      "base: &base { type: text, nullable: false }\n"
+      "more: &more { default: \"'x'\", type: integer }\n"
+      "one: { <<: *base, nullable: true }\n"
+      "two:\n"
+      "  comment: c\n"
+      "  <<: [*more, *base]\n");
+  const yaml::Node one = document.root()["one"];
+  REQUIRE(one.size() == 2);
+  CHECK(one["type"].scalar() == "text");
+  CHECK(one["nullable"].scalar() == "true");
+  const yaml::Node two = document.root()["two"];
+  REQUIRE(two.size() == 4);
+  CHECK(two.key(0).scalar() == "comment");
+  CHECK(two["default"].scalar() == "'x'");
+  CHECK(two["type"].scalar() == "integer");  // the first merged mapping wins
+  CHECK(two["nullable"].scalar() == "false");
+  // A merged entry is placed where its anchor defined it.
+  CHECK(two["nullable"].mark().line == 0);
+  CHECK(parse_error_of("a: { <<: 5 }\n") ==
+        "1:6: a merge key (<<) takes a mapping or a list of mappings");
+  // Quoted, "<<" is a key like any other.
+  CHECK(yaml::parse("a: { \"<<\": 5 }\n").root()["a"]["<<"].scalar() == "5");
+}
