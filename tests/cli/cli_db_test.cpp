@@ -1,7 +1,10 @@
 // The pgshift binary end to end on a real server: the exit codes and messages
 // users and CI scripts rely on, and the round trip a team adopting pgshift
 // goes through (YAML -> apply -> inspect -> YAML).
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -395,6 +398,36 @@ TEST_CASE("a role without CREATEDB is told to use --dev-db, with no empty SQLSTA
   CHECK(contains(result.output, "--dev-db"));
   CHECK_FALSE(contains(result.output, "(SQLSTATE )"));
   CHECK_FALSE(contains(result.output, "ERROR:  "));
+}
+
+TEST_CASE("a bad YAML file is reported without waiting for a server that never answers",
+          "[cli][db]") {
+  // A listening socket nobody accepts from: the connection opens and the
+  // server's first reply never comes. The catalog read started beside the
+  // YAML load waits forever; the YAML's error must not.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const std::string url =
+      "postgresql://pgshift@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/silent";
+  TempDir dir;
+  const std::string path = dir.write("bad.yaml",
+                                     "schemas:\n"
+                                     "  public:\n"
+                                     "    tables:\n"
+                                     "      orders:\n"
+                                     "        columns: { id: { type: bigint, nulable: false } }\n");
+  const auto result = run_pgshift({"plan", "--db", url, "--schema", path});
+  ::close(listener);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, "unknown key \"nulable\", did you mean \"nullable\"?"));
 }
 
 TEST_CASE("a bad YAML file is reported at its position and the database is left untouched",
