@@ -161,6 +161,22 @@ void add(Digest& digest, const schemas::Table& table) {
   for (const auto& index : table.indexes) hint("index", index.name, index.renamed_from);
 }
 
+// Privileges entries (object privileges or default privileges), only when
+// present, so that the digests of models without them stay as they were.
+void add_privileges(Digest& digest, const char* what,
+                    const std::vector<schemas::Privileges>& entries) {
+  for (const auto& entry : entries) {
+    digest.add_all(what, entry.object.kind, entry.object.schema, entry.object.table,
+                   entry.object.name);
+    for (const auto* side : {&entry.grants, &entry.revoked}) {
+      digest.add(static_cast<int64_t>(side->size()));
+      for (const auto& grant : *side) {
+        digest.add_all(grant.role, grant.privileges, grant.with_grant_option);
+      }
+    }
+  }
+}
+
 void add(Digest& digest, const schemas::Schema& schema) {
   digest.add_all("schema", schema.name, schema.comment);
   for (const auto& table : schema.tables) add(digest, table);
@@ -210,16 +226,8 @@ void add(Digest& digest, const schemas::Schema& schema) {
   }
   // Only when present, so that the digests of schemas without them stay as
   // they were before privileges were modelled.
-  for (const auto& entry : schema.privileges) {
-    digest.add_all("privileges", entry.object.kind, entry.object.schema, entry.object.table,
-                   entry.object.name);
-    for (const auto* side : {&entry.grants, &entry.revoked}) {
-      digest.add(static_cast<int64_t>(side->size()));
-      for (const auto& grant : *side) {
-        digest.add_all(grant.role, grant.privileges, grant.with_grant_option);
-      }
-    }
-  }
+  add_privileges(digest, "privileges", schema.privileges);
+  add_privileges(digest, "default privileges", schema.default_privileges);
 }
 
 }  // namespace
@@ -230,6 +238,7 @@ std::string fingerprint(const schemas::Database& db) {
     digest.add_all("extension", extension.name, extension.schema, extension.version);
   }
   for (const auto& schema : db.schemas) add(digest, schema);
+  add_privileges(digest, "default privileges", db.default_privileges);
   digest.add(db.ignore);
   return digest.hex();
 }

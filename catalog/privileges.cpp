@@ -84,7 +84,69 @@ FROM compared
 WHERE now IS NULL OR untouched IS NULL OR (now AND NOT untouched)
 )SQL";
 
+// Default privileges (pg_default_acl) on tables, sequences, functions, types
+// and schemas (large objects, 18+, are reported as unmodelled): a
+// database-wide entry (defaclnamespace 0) replaces the built-in default of
+// its kind for its role (acldefault; pg_default_acl's 'S' is acldefault's
+// 's'), and the server deletes it when it equals that default, so it is
+// compared with it; a schema's entry is added to whatever applies, and is
+// compared with nothing. Both sides exploded (aclexplode) and compared by
+// grantee and privilege, as object privileges are.
+constexpr const char* kDefaultPrivilegesQuery = R"SQL(
+WITH entries AS (
+  SELECT COALESCE(n.nspname, '') AS nspname, d.defaclrole AS owner,
+    d.defaclobjtype::text AS objtype, d.defaclacl AS acl,
+    CASE WHEN d.defaclnamespace = 0
+      THEN acldefault((CASE d.defaclobjtype WHEN 'S' THEN 's' ELSE d.defaclobjtype::text END)::"char",
+        d.defaclrole)
+      ELSE '{}'::aclitem[] END AS base
+  FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+  WHERE d.defaclobjtype IN ('r', 'S', 'f', 'T', 'n')
+    AND (d.defaclnamespace = 0 OR n.nspname = ANY($1::text[]))
+), held AS (
+  SELECT e.nspname, e.owner, e.objtype, x.grantee, x.privilege_type,
+    bool_or(x.is_grantable) AS grantable, false AS base
+  FROM entries e CROSS JOIN LATERAL aclexplode(NULLIF(e.acl, '{}')) x
+  GROUP BY 1, 2, 3, 4, 5
+  UNION ALL
+  SELECT e.nspname, e.owner, e.objtype, x.grantee, x.privilege_type,
+    bool_or(x.is_grantable), true
+  FROM entries e CROSS JOIN LATERAL aclexplode(NULLIF(e.base, '{}')) x
+  GROUP BY 1, 2, 3, 4, 5
+), compared AS (
+  SELECT nspname, owner, objtype, grantee, privilege_type,
+    bool_or(grantable) FILTER (WHERE NOT base) AS now,
+    bool_or(grantable) FILTER (WHERE base) AS untouched
+  FROM held GROUP BY 1, 2, 3, 4, 5
+)
+SELECT nspname, pg_get_userbyid(owner)::text,
+  CASE objtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
+    WHEN 'T' THEN 'types' ELSE 'schemas' END,
+  now IS NOT NULL AS granted,
+  CASE WHEN grantee = 0 THEN 'public' ELSE pg_get_userbyid(grantee)::text END,
+  privilege_type, COALESCE(now, false)
+FROM compared
+WHERE now IS NULL OR untouched IS NULL OR (now AND NOT untouched)
+)SQL";
+
 }  // namespace
+
+std::vector<DefaultPrivilegeRow> read_default_privilege_rows(pqxx::transaction_base& tx,
+                                                             const std::string& schemas_literal) {
+  std::vector<DefaultPrivilegeRow> rows;
+  for (const auto& row : tx.exec_params(kDefaultPrivilegesQuery, schemas_literal)) {
+    DefaultPrivilegeRow read;
+    read.schema = row[0].as<std::string>();
+    read.for_role = row[1].as<std::string>();
+    read.objects = row[2].as<std::string>();
+    read.granted = row[3].as<bool>();
+    read.role = row[4].as<std::string>();
+    read.privilege = row[5].as<std::string>();
+    read.grantable = row[6].as<bool>();
+    rows.push_back(std::move(read));
+  }
+  return rows;
+}
 
 std::vector<PrivilegeRow> read_privilege_rows(pqxx::transaction_base& tx,
                                               const std::string& schemas_literal) {

@@ -27,6 +27,24 @@ struct PrivilegeRow {
   bool grantable = false;
 };
 
+// One privilege of one pg_default_acl entry that differs from what the entry
+// is compared with: for a database-wide entry (schema ""), the built-in
+// default (acldefault of its kind for its role), which it replaces; for a
+// schema's entry, nothing (it only adds).
+struct DefaultPrivilegeRow {
+  std::string schema;   // "" for a database-wide entry
+  std::string for_role;
+  std::string objects;  // "tables", "sequences", "functions", "types", "schemas"
+  bool granted = true;
+  std::string role;  // the grantee; "public" for PUBLIC
+  std::string privilege;
+  bool grantable = false;
+};
+
+// Throws pqxx errors (the reader turns them into ReadError).
+std::vector<DefaultPrivilegeRow> read_default_privilege_rows(pqxx::transaction_base& tx,
+                                                             const std::string& schemas_literal);
+
 // Throws pqxx errors (the reader turns them into ReadError).
 std::vector<PrivilegeRow> read_privilege_rows(pqxx::transaction_base& tx,
                                               const std::string& schemas_literal);

@@ -954,6 +954,7 @@ class CatalogRead {
     read_roles();
     read_unmodelled_objects();
     read_privileges();
+    read_default_privileges();
     prefetch_.reset();
     tx_.commit();
     return assemble();
@@ -1452,6 +1453,29 @@ class CatalogRead {
     for (const auto& row : query_server("roles", kRolesQuery)) {
       facts_.roles.insert(row[0].as<std::string>());
     }
+    for (const auto& row : query_server("roles", "SELECT current_user::text")) {
+      facts_.current_role = row[0].as<std::string>();
+    }
+  }
+
+  // Default privileges (catalog/privileges.hpp): database-wide ones and those
+  // of the schemas read.
+  void read_default_privileges() {
+    guarded("default privileges", [&] {
+      for (const auto& row : read_default_privilege_rows(tx_, schema_names_)) {
+        const schemas::ObjectId id =
+            schemas::default_privileges_id(row.schema, row.for_role, row.objects);
+        schemas::Privileges entry{id, {}, {}};
+        schemas::Grant grant{row.role, {row.privilege}, row.granted && row.grantable};
+        (row.granted ? entry.grants : entry.revoked).push_back(std::move(grant));
+        if (row.schema.empty()) {
+          default_privileges_.push_back(std::move(entry));
+        } else if (const auto schema = schemas_.find(row.schema); schema != schemas_.end()) {
+          schema->second.default_privileges.push_back(std::move(entry));
+        }
+      }
+      return pqxx::result();
+    });
   }
 
   void read_sequences() {
@@ -1786,6 +1810,7 @@ class CatalogRead {
     assemble_privileges();
     Database db;
     db.extensions = std::move(extensions_);
+    db.default_privileges = std::move(default_privileges_);
     for (auto& [name, schema] : schemas_) db.schemas.push_back(std::move(schema));
     db.facts = std::move(facts_);
     schemas::canonicalize(db);
@@ -1801,6 +1826,7 @@ class CatalogRead {
   std::string schema_names_;  // $1 of every query: the schemas read, as a text[] literal
   std::map<std::string, schemas::Schema> schemas_;
   std::vector<schemas::Extension> extensions_;
+  std::vector<schemas::Privileges> default_privileges_;  // database-wide ones
   std::unordered_map<pqxx::oid, TableSlot> tables_;
   std::unordered_map<pqxx::oid, MaterializedViewSlot> materialized_views_;
   std::unordered_map<pqxx::oid, FunctionSlot> functions_;
@@ -1851,6 +1877,7 @@ Database splice_schemas(Database whole, Database reread, const std::vector<std::
     if (touched(schema.name)) whole.schemas.push_back(std::move(schema));
   }
   whole.extensions = std::move(reread.extensions);
+  whole.default_privileges = std::move(reread.default_privileges);
   schemas::canonicalize(whole);
 
   schemas::CatalogFacts facts = std::move(reread.facts);

@@ -48,7 +48,7 @@ struct Query {
 constexpr Query kQueries[] = {
     // Privileges of what the model holds are modelled (catalog/privileges.cpp);
     // those of foreign tables, aggregates, window functions, range and base
-    // types are not, and neither are default privileges.
+    // types are not, and neither are default privileges on large objects.
     {"privileges", 0,
      "SELECT 'privileges', n.nspname, c.relname, '', array_to_string(c.relacl, ', ') "
      PGSHIFT_RELATION "WHERE c.relkind = 'f' AND"
@@ -76,13 +76,12 @@ constexpr Query kQueries[] = {
      PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid")
      "AND" PGSHIFT_ACL_DIFFERS("t.typacl", "pg_type", "t.oid", "'T'", "t.typowner")
      "UNION ALL "
-     "SELECT 'default privileges', COALESCE(n.nspname, ''), '', '', "
-     "  'FOR ROLE ' || quote_ident(pg_get_userbyid(d.defaclrole)) || ' ON ' || "
-     "  CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' "
-     "    WHEN 'f' THEN 'FUNCTIONS' WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' "
-     "    ELSE 'LARGE OBJECTS' END || ': ' || array_to_string(d.defaclacl, ', ') "
-     "FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace "
-     "WHERE d.defaclnamespace = 0 OR n.nspname = ANY($1::text[])"},
+     // Default privileges are modelled (catalog/privileges.cpp) but those on
+     // large objects (PostgreSQL 18: ON LARGE OBJECTS, database-wide only).
+     "SELECT 'default privileges', '', '', '', "
+     "  'FOR ROLE ' || quote_ident(pg_get_userbyid(d.defaclrole)) || ' ON LARGE OBJECTS: ' || "
+     "  array_to_string(d.defaclacl, ', ') "
+     "FROM pg_default_acl d WHERE d.defaclobjtype NOT IN ('r', 'S', 'f', 'T', 'n')"},
 
     {"constraints and triggers", 0,
      "SELECT 'NOT VALID domain constraint', n.nspname, t.typname, co.conname, '' "

@@ -9,7 +9,9 @@
 //   - privileges differing from the owner's default (acldefault) of what
 //     the model does not hold (foreign tables and their columns, aggregates,
 //     window functions, range and base types; catalog/privileges.cpp reads
-//     the others into the model); default privileges;
+//     the others into the model); default privileges on large objects
+//     (PostgreSQL 18; those on tables, sequences, functions, types and
+//     schemas are modelled);
 //   - UNLOGGED sequences (not those owned by an unlogged table); column
 //     STORAGE, COMPRESSION, STATISTICS and attribute options; non-heap table
 //     access methods; tablespaces;

@@ -686,6 +686,7 @@ bool privileges_from_desired(const ScratchSubset& subset, const Schema& out,
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
     case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
       break;
   }
   return false;
@@ -731,6 +732,7 @@ Database assemble_canonical(const Database& desired, const Database& current,
       result.extensions.push_back(extension);
     }
   }
+  result.default_privileges = desired.default_privileges;
   // "schema.relation" of the tables, views and materialized views taken from
   // the target: their facts come from the target's.
   std::set<std::string> from_current;
@@ -768,6 +770,9 @@ Database assemble_canonical(const Database& desired, const Database& current,
     for (const auto& entry : wanted.privileges) {
       if (privileges_from_desired(subset, out, entry.object)) out.privileges.push_back(entry);
     }
+    // Default privileges are never built: the desired state's spelling (role
+    // names, `tables`, upper-case privileges) is the server's already.
+    out.default_privileges = wanted.default_privileges;
     if (made != nullptr) {
       for (const auto& entry : made->privileges) {
         if (!privileges_from_desired(subset, out, entry.object) &&

@@ -24,6 +24,7 @@ int kind_rank(schemas::ObjectKind kind) {
     case schemas::ObjectKind::Schema:
       return 0;
     case schemas::ObjectKind::Extension:
+    case schemas::ObjectKind::DefaultPrivileges:  // before what they apply to
       return 1;
     case schemas::ObjectKind::Enum:
       return 2;

@@ -199,6 +199,7 @@ std::vector<std::string> referenced_tokens(const schemas::Dependency& dependency
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
     case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
       break;
   }
   return {};

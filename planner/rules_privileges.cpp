@@ -16,6 +16,19 @@
 //   - an object the plan drops needs no revoke.
 // A role a desired grant names must exist on the server (pgshift creates no
 // roles): refused by name.
+//
+// Default privileges (ALTER DEFAULT PRIVILEGES, keyed like privileges by
+// schemas::default_privileges_id) are compared the same way, one step per
+// entry (AlterDefaultPrivilegesGrant: access_widened; ...Revoke:
+// access_narrowed), and run before every step of the plan that creates an
+// object in their schema (database-wide ones: before every creating step),
+// so the objects the plan creates get them. An object the plan creates then
+// starts from what they give it when the role running the plan
+// (CatalogFacts::current_role) creates it, not from the built-in default:
+// its creating step grants and revokes only the difference to its own
+// desired privileges.
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -72,6 +85,53 @@ std::string role_sql(const std::string& role) {
   return role == schemas::kPublicRole ? "PUBLIC" : quote_ident(role);
 }
 
+// The privilege (role, privilege) an untouched object of `objects` made by
+// `owner` holds by the built-in default (acldefault): the owner everything,
+// PUBLIC EXECUTE on functions and USAGE on types.
+bool built_in(const std::string& objects, const std::string& owner, const std::string& role,
+              const std::string& privilege) {
+  if (role == owner) return true;
+  if (role != schemas::kPublicRole) return false;
+  return (objects == "functions" && privilege == "EXECUTE") ||
+         (objects == "types" && privilege == "USAGE");
+}
+
+const Privileges* find_default(const std::vector<Privileges>& entries, const ObjectId& id) {
+  for (const auto& entry : entries) {
+    if (entry.object == id) return &entry;
+  }
+  return nullptr;
+}
+
+// What an object of `kind` that the plan creates in `schema` holds, as its
+// difference from the built-in default: the desired database-wide default
+// privileges for the role running the plan (or the built-in default), with
+// the schema's added. Nothing when the role is unknown (not read from a
+// catalog) or the kind has no default privileges (a column).
+Flat created_with_defaults(const Builder& builder, const std::string& schema, ObjectKind kind) {
+  const std::string& owner = builder.current().facts.current_role;
+  const std::string objects = schemas::default_privileges_objects(kind);
+  if (owner.empty() || objects.empty()) return {};
+  const auto& desired = builder.desired();
+  Flat flat = flatten(
+      find_default(desired.default_privileges, schemas::default_privileges_id("", owner, objects)));
+  const schemas::Schema* in = schemas::find_schema(desired, schema);
+  if (in == nullptr || kind == ObjectKind::Schema) return flat;
+  const Flat added = flatten(
+      find_default(in->default_privileges, schemas::default_privileges_id(schema, owner, objects)));
+  for (const auto& [key, option] : added.grants) {
+    const bool taken = flat.revoked.erase(key) > 0;
+    if (!taken && flat.grants.count(key) == 0 && built_in(objects, owner, key.first, key.second)) {
+      if (option) flat.grants[key] = true;
+      continue;
+    }
+    if (taken && !option) continue;
+    bool& held = flat.grants[key];
+    held = held || option;
+  }
+  return flat;
+}
+
 // What GRANT ... ON names: "TABLE s.t", "FUNCTION s.f(integer)", "SCHEMA s".
 std::string object_sql(const schemas::Schema& schema, const ObjectId& id) {
   switch (id.kind) {
@@ -108,6 +168,7 @@ std::string object_sql(const schemas::Schema& schema, const ObjectId& id) {
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
     case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
       break;
   }
   return quote_qualified(id.schema, id.name);
@@ -142,6 +203,7 @@ std::string object_token(const ObjectId& id) {
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
     case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
       break;
   }
   return table_token(id.schema, id.kind == ObjectKind::Column ? id.table : id.name);
@@ -225,8 +287,11 @@ struct Change {
 
 // The statements from `before` to `after` on one object, one per role and
 // direction: "GRANT SELECT, INSERT ON TABLE s.t TO r".
+// `prefix` goes before each statement ("ALTER DEFAULT PRIVILEGES FOR ROLE r
+// "), the statement kinds are `grant_kind` and `revoke_kind`.
 std::vector<Change> changes(const ObjectId& id, const std::string& target, const Flat& before,
-                            const Flat& after, bool created) {
+                            const Flat& after, const std::string& prefix, Statement grant_kind,
+                            Statement revoke_kind) {
   // role -> privileges, by statement form.
   std::map<std::string, std::vector<std::string>> grant, grant_option, revoke, revoke_option;
   for (const auto& [key, option] : after.grants) {
@@ -255,22 +320,20 @@ std::vector<Change> changes(const ObjectId& id, const std::string& target, const
     return text;
   };
   std::vector<Change> out;
-  const Statement grant_kind = created ? Statement::GrantOnCreated : Statement::GrantPrivileges;
-  const Statement revoke_kind = created ? Statement::RevokeOnCreated : Statement::RevokePrivileges;
   for (const auto& [role, privileges] : revoke_option) {
-    out.push_back({revoke_kind, "REVOKE GRANT OPTION FOR " + list(privileges) + " ON " + target +
-                                    " FROM " + role_sql(role)});
+    out.push_back({revoke_kind, prefix + "REVOKE GRANT OPTION FOR " + list(privileges) + " ON " +
+                                    target + " FROM " + role_sql(role)});
   }
   for (const auto& [role, privileges] : revoke) {
-    out.push_back(
-        {revoke_kind, "REVOKE " + list(privileges) + " ON " + target + " FROM " + role_sql(role)});
+    out.push_back({revoke_kind, prefix + "REVOKE " + list(privileges) + " ON " + target +
+                                    " FROM " + role_sql(role)});
   }
   for (const auto& [role, privileges] : grant) {
-    out.push_back(
-        {grant_kind, "GRANT " + list(privileges) + " ON " + target + " TO " + role_sql(role)});
+    out.push_back({grant_kind, prefix + "GRANT " + list(privileges) + " ON " + target + " TO " +
+                                   role_sql(role)});
   }
   for (const auto& [role, privileges] : grant_option) {
-    out.push_back({grant_kind, "GRANT " + list(privileges) + " ON " + target + " TO " +
+    out.push_back({grant_kind, prefix + "GRANT " + list(privileges) + " ON " + target + " TO " +
                                    role_sql(role) + " WITH GRANT OPTION"});
   }
   return out;
@@ -280,6 +343,8 @@ void check_roles(Builder& builder, const Privileges& entry) {
   const auto& facts = builder.current().facts;
   if (facts.server_version_num == 0) return;  // not read from a catalog
   std::set<std::string> missing;
+  const bool defaults = entry.object.kind == ObjectKind::DefaultPrivileges;
+  if (defaults && facts.roles.count(entry.object.table) == 0) missing.insert(entry.object.table);
   for (const auto* side : {&entry.grants, &entry.revoked}) {
     for (const auto& grant : *side) {
       if (grant.role != schemas::kPublicRole && facts.roles.count(grant.role) == 0) {
@@ -289,11 +354,63 @@ void check_roles(Builder& builder, const Privileges& entry) {
   }
   for (const auto& role : missing) {
     builder.diagnose(plans::Severity::Error, entry.object,
-                     "privileges of " + schemas::describe(entry.object) + " name role \"" +
+                     (defaults ? "" : "privileges of ") + schemas::describe(entry.object) +
+                         " name role \"" +
                          schemas::printable(role) +
                          "\", which does not exist on the server; pgshift does not create roles "
                          "(they belong to the whole server): create it first");
   }
+}
+
+// "TABLES", ... as ALTER DEFAULT PRIVILEGES names them.
+std::string objects_sql(const std::string& objects) {
+  std::string upper = objects;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return upper;
+}
+
+// One step per default privileges entry that differs; returns the steps'
+// indices by schema ("" for the database-wide ones).
+std::map<std::string, std::vector<size_t>> plan_default_privileges(Builder& builder) {
+  std::map<std::string, std::vector<size_t>> steps;
+  auto compare = [&](const std::string& schema, const std::vector<Privileges>* current,
+                     const std::vector<Privileges>& desired) {
+    std::set<ObjectId> keys;
+    for (const auto& entry : desired) keys.insert(entry.object);
+    if (current != nullptr) {
+      for (const auto& entry : *current) keys.insert(entry.object);
+    }
+    for (const auto& id : keys) {
+      const Privileges* wanted = find_default(desired, id);
+      if (wanted != nullptr) check_roles(builder, *wanted);
+      const Flat before = flatten(current != nullptr ? find_default(*current, id) : nullptr);
+      const std::string prefix =
+          "ALTER DEFAULT PRIVILEGES FOR ROLE " + quote_ident(id.table) +
+          (schema.empty() ? std::string(" ") : " IN SCHEMA " + quote_ident(schema) + " ");
+      const auto statements =
+          changes(id, objects_sql(id.name), before, flatten(wanted), prefix,
+                  Statement::AlterDefaultPrivilegesGrant, Statement::AlterDefaultPrivilegesRevoke);
+      if (statements.empty()) continue;
+      auto draft = Builder::make(
+          Phase::Prepare, id, "set " + schemas::describe(id),
+          "a pg_default_acl row, no relation lock; before the plan creates objects" +
+              std::string(schema.empty() ? "" : " in the schema") +
+              ", so those it creates as the role get them");
+      for (const auto& change : statements) {
+        draft.step.statements.push_back(change.text);
+        builder.statement(draft, change.kind, {});
+      }
+      if (!schema.empty()) draft.requires_.push_back("schema:" + schema);
+      steps[schema].push_back(builder.add(std::move(draft)));
+    }
+  };
+  compare("", &builder.current().default_privileges, builder.desired().default_privileges);
+  for (const auto& desired : builder.desired().schemas) {
+    const schemas::Schema* current = schemas::find_schema(builder.current(), desired.name);
+    compare(desired.name, current != nullptr ? &current->default_privileges : nullptr,
+            desired.default_privileges);
+  }
+  return steps;
 }
 
 }  // namespace
@@ -325,6 +442,24 @@ void plan_privileges(Builder& builder) {
     return false;
   };
 
+  // Default privileges come before every step that creates an object they
+  // may apply to: the schema's before what is created in it, the
+  // database-wide ones before all (a schema too).
+  const size_t planned = builder.drafts().size();
+  const auto defaults = plan_default_privileges(builder);
+  for (size_t draft_idx = 0; draft_idx < planned; ++draft_idx) {
+    StepDraft& draft = builder.at(draft_idx);
+    const bool creating = std::any_of(draft.kinds.begin(), draft.kinds.end(), creates);
+    if (!creating) continue;
+    const ObjectId& object = draft.step.object;
+    const std::string schema = object.kind == ObjectKind::Schema ? "" : object.schema;
+    for (const std::string& key : std::set<std::string>{std::string(), schema}) {
+      const auto found = defaults.find(key);
+      if (found == defaults.end()) continue;
+      draft.after.insert(draft.after.end(), found->second.begin(), found->second.end());
+    }
+  }
+
   for (const auto& desired : builder.desired().schemas) {
     const schemas::Schema* current = schemas::find_schema(builder.current(), desired.name);
     const auto previous = renames(desired, current);
@@ -338,6 +473,16 @@ void plan_privileges(Builder& builder) {
         keys.insert(moved != next.end() ? moved->second : entry.object);
       }
     }
+    // Objects the plan creates start with what the default privileges give
+    // them: those without an entry of their own may need revokes.
+    for (const auto& [object, index] : creating) {
+      const bool here = object.kind == ObjectKind::Schema ? object.name == desired.name
+                                                          : object.schema == desired.name;
+      if (here && object.table.empty() &&
+          !schemas::default_privileges_objects(object.kind).empty()) {
+        keys.insert(object);
+      }
+    }
     for (const auto& id : keys) {
       if (!schemas::privileges_target_exists(desired, id)) continue;  // dropped: nothing to revoke
       const Privileges* wanted = find_entry(&desired, id);
@@ -347,9 +492,13 @@ void plan_privileges(Builder& builder) {
       const bool existed = current != nullptr &&
                            schemas::privileges_target_exists(*current, old_id) &&
                            !is_recreated(id);
-      const Flat before = existed ? flatten(find_entry(current, old_id)) : Flat{};
+      const Flat before = existed ? flatten(find_entry(current, old_id))
+                                  : created_with_defaults(builder, desired.name, id.kind);
       const Flat after = flatten(wanted);
-      const auto statements = changes(id, object_sql(desired, id), before, after, !existed);
+      const auto statements =
+          changes(id, object_sql(desired, id), before, after, "",
+                  existed ? Statement::GrantPrivileges : Statement::GrantOnCreated,
+                  existed ? Statement::RevokePrivileges : Statement::RevokeOnCreated);
       if (statements.empty()) continue;
       const std::optional<size_t> into = existed ? std::nullopt : creation_step(id);
       if (into) {

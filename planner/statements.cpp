@@ -643,6 +643,22 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::GrantOnCreated:
     case Statement::RevokeOnCreated:
       return row({});
+
+    // -----------------------------------------------------------------------
+    // Default privileges: [aclchk] ExecAlterDefaultPrivilegesStmt ->
+    // SetDefaultACL updates, inserts or deletes one pg_default_acl row (its
+    // ROW EXCLUSIVE on that catalog is no user relation's lock); the schema
+    // is looked up by name without a lock. No relation lock.
+    // Checked against: 11, 15.
+    // -----------------------------------------------------------------------
+    // ALTER DEFAULT PRIVILEGES ... GRANT: every object the role creates
+    // later (in the schema) is open to the grantee.
+    case Statement::AlterDefaultPrivilegesGrant:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::AccessWidened});
+    // ALTER DEFAULT PRIVILEGES ... REVOKE: objects created later lack what
+    // the application may expect of them (existing objects keep theirs).
+    case Statement::AlterDefaultPrivilegesRevoke:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::AccessNarrowed});
   }
   return row({{Target::Relation, kAccessExclusive}});
 }

@@ -166,7 +166,9 @@ namespace pgshift::planner {
   X(GrantPrivileges, "grant_privileges")                                           \
   X(RevokePrivileges, "revoke_privileges")                                         \
   X(GrantOnCreated, "grant_on_created")                                            \
-  X(RevokeOnCreated, "revoke_on_created")
+  X(RevokeOnCreated, "revoke_on_created")                                          \
+  X(AlterDefaultPrivilegesGrant, "alter_default_privileges_grant")                 \
+  X(AlterDefaultPrivilegesRevoke, "alter_default_privileges_revoke")
 
 enum class Statement {
 #define PGSHIFT_STATEMENT_ENUM(name, text) name,

@@ -72,7 +72,8 @@ std::vector<FieldDrift> field_drift(const schemas::FieldMap& before_fields,
 // the others are top-level already.
 ObjectId top_level(const ObjectId& id, const std::map<ObjectId, schemas::FieldMap>& before,
                    const std::map<ObjectId, schemas::FieldMap>& after) {
-  if (id.table.empty()) return id;
+  // Default privileges keep their FOR ROLE role in `table`: top-level.
+  if (id.table.empty() || id.kind == ObjectKind::DefaultPrivileges) return id;
   const ObjectId matview{ObjectKind::MaterializedView, id.schema, "", id.table};
   if (before.count(matview) != 0 || after.count(matview) != 0) return matview;
   return ObjectId{ObjectKind::Table, id.schema, "", id.table};

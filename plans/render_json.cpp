@@ -35,10 +35,10 @@ namespace {
 using detail::Json;
 using detail::object_json;
 
-// Every ObjectKind, for reading names back. ObjectKind::ExclusionConstraint is the last
+// Every ObjectKind, for reading names back, up to schemas::kLastObjectKind, the last
 // enumerator of schemas/model.hpp; the round-trip test covers each kind.
 schemas::ObjectKind object_kind_from_name(const std::string& name) {
-  for (int value = 0; value <= static_cast<int>(schemas::ObjectKind::ExclusionConstraint); ++value) {
+  for (int value = 0; value <= static_cast<int>(schemas::kLastObjectKind); ++value) {
     const auto kind = static_cast<schemas::ObjectKind>(value);
     if (name == schemas::object_kind_name(kind)) return kind;
   }

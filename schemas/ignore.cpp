@@ -12,7 +12,7 @@ namespace {
 const std::set<std::string> kKinds = {
     "schema", "table",    "view",       "materialized_view", "sequence", "type",
     "function", "index",  "constraint", "trigger",           "column",   "extension",
-    "policy", "privileges"};
+    "policy", "privileges", "default_privileges"};
 
 struct Pattern {
   std::string kind;  // empty: any top-level kind
@@ -65,7 +65,7 @@ std::vector<IgnorePatternError> check_ignore_patterns(const std::vector<std::str
                                   "\" in ignore pattern; expected one of schema, table, view, "
                                   "materialized_view, sequence, type, function, index, "
                                   "constraint, trigger, column, extension, policy, "
-                                  "privileges"});
+                                  "privileges, default_privileges"});
     } else if (pattern.glob.empty()) {
       errors.push_back({text, "empty ignore pattern"});
     }
@@ -124,7 +124,16 @@ void remove_ignored(Database& db, const std::vector<std::string>& patterns) {
       return !privileges_target_exists(schema, entry.object) ||
              matcher.matches("privileges", privileges_path(entry.object), false);
     });
+    // Default privileges by `default_privileges:` patterns of "schema.role".
+    erase_if(schema.default_privileges, [&](const Privileges& entry) {
+      return matcher.matches("default_privileges", prefix + entry.object.table, false);
+    });
   }
+  // Database-wide default privileges by `default_privileges:` patterns of the
+  // FOR ROLE role.
+  erase_if(db.default_privileges, [&](const Privileges& entry) {
+    return matcher.matches("default_privileges", entry.object.table, false);
+  });
   // What the model does not hold goes with its schema, with the relation it
   // belongs to, or by its own name as a top-level object.
   erase_if(db.facts.unmodelled, [&](const UnmodelledObject& object) {

@@ -48,6 +48,8 @@ const char* object_kind_name(ObjectKind kind) {
       return "policy";
     case ObjectKind::ExclusionConstraint:
       return "exclusion constraint";
+    case ObjectKind::DefaultPrivileges:
+      return "default privileges";
   }
   return "object";
 }
@@ -73,6 +75,12 @@ bool operator<(const ObjectId& a, const ObjectId& b) {
 }
 
 std::string describe(const ObjectId& id) {
+  if (id.kind == ObjectKind::DefaultPrivileges) {
+    return "default privileges for role \"" + printable(id.table) + "\" on " +
+           printable(id.name) +
+           (id.schema.empty() ? std::string(" (database-wide)")
+                              : " in schema \"" + printable(id.schema) + "\"");
+  }
   std::string text = std::string(object_kind_name(id.kind)) + " \"";
   if (id.table.empty()) return text + printable(qualified(id.schema, id.name)) + "\"";
   return text + printable(id.name) + "\" of table \"" + printable(qualified(id.schema, id.table)) +
@@ -276,9 +284,57 @@ std::vector<std::string> privileges_of_kind(ObjectKind kind) {
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
     case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
       return {};
   }
   return {};
+}
+
+ObjectId default_privileges_id(const std::string& schema, const std::string& for_role,
+                               const std::string& objects) {
+  return {ObjectKind::DefaultPrivileges, schema, for_role, objects};
+}
+
+std::vector<std::string> default_privileges_of(const std::string& objects) {
+  if (objects == "tables") return privileges_of_kind(ObjectKind::Table);
+  if (objects == "sequences") return privileges_of_kind(ObjectKind::Sequence);
+  if (objects == "functions") return privileges_of_kind(ObjectKind::Function);
+  if (objects == "types") return privileges_of_kind(ObjectKind::Enum);
+  if (objects == "schemas") return privileges_of_kind(ObjectKind::Schema);
+  return {};
+}
+
+std::string default_privileges_objects(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::Table:
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      return "tables";
+    case ObjectKind::Sequence:
+      return "sequences";
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      return "functions";
+    case ObjectKind::Enum:
+    case ObjectKind::Domain:
+    case ObjectKind::CompositeType:
+      return "types";
+    case ObjectKind::Schema:
+      return "schemas";
+    case ObjectKind::Extension:
+    case ObjectKind::Column:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
+      return "";
+  }
+  return "";
 }
 
 bool operator==(const RowSecurity& a, const RowSecurity& b) {
@@ -373,9 +429,9 @@ std::string function_signature(const Function& function) {
 
 bool operator==(const Schema& a, const Schema& b) {
   return std::tie(a.name, a.comment, a.tables, a.views, a.materialized_views, a.sequences, a.enums,
-                  a.domains, a.composite_types, a.functions, a.privileges) ==
+                  a.domains, a.composite_types, a.functions, a.privileges, a.default_privileges) ==
          std::tie(b.name, b.comment, b.tables, b.views, b.materialized_views, b.sequences, b.enums,
-                  b.domains, b.composite_types, b.functions, b.privileges);
+                  b.domains, b.composite_types, b.functions, b.privileges, b.default_privileges);
 }
 
 bool operator==(const Extension& a, const Extension& b) {
@@ -411,8 +467,8 @@ std::string describe(const UnmodelledObject& object) {
 }
 
 bool operator==(const Database& a, const Database& b) {
-  return std::tie(a.extensions, a.schemas, a.ignore, a.drop_schemas) ==
-         std::tie(b.extensions, b.schemas, b.ignore, b.drop_schemas);
+  return std::tie(a.extensions, a.schemas, a.ignore, a.drop_schemas, a.default_privileges) ==
+         std::tie(b.extensions, b.schemas, b.ignore, b.drop_schemas, b.default_privileges);
 }
 bool operator!=(const Database& a, const Database& b) {
   return !(a == b);
@@ -576,7 +632,9 @@ void canonicalize(Database& db) {
                        return function_signature(a) < function_signature(b);
                      });
     canonicalize_privileges(schema.privileges);
+    canonicalize_privileges(schema.default_privileges);
   }
+  canonicalize_privileges(db.default_privileges);
 }
 
 const Schema* find_schema(const Database& db, const std::string& name) {
@@ -713,6 +771,7 @@ bool privileges_target_exists(const Schema& schema, const ObjectId& id) {
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
     case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
       return false;
   }
   return false;
@@ -754,6 +813,46 @@ void validate_privileges(const Schema& schema, std::vector<ModelProblem>& proble
   }
 }
 
+// Default privileges: a known objects word, its privileges, a role; a
+// schema's entries only add (REVOKE IN SCHEMA takes back only what a GRANT IN
+// SCHEMA gave) and never name schemas (the server refuses IN SCHEMA with ON
+// SCHEMAS).
+void validate_default_privileges(const std::vector<Privileges>& entries,
+                                 std::vector<ModelProblem>& problems) {
+  for (const auto& entry : entries) {
+    const ObjectId& id = entry.object;
+    const std::string what = describe(id);
+    if (id.table.empty()) problems.push_back({id, what + " name no role (for_role)"});
+    const auto allowed = default_privileges_of(id.name);
+    if (allowed.empty()) {
+      problems.push_back({id, what + ": \"" + printable(id.name) +
+                                  "\" is not an object kind of default privileges; expected one "
+                                  "of: tables, sequences, functions, types, schemas"});
+      continue;
+    }
+    if (!id.schema.empty() && id.name == "schemas") {
+      problems.push_back({id, what + ": default privileges on schemas are database-wide only "
+                                     "(PostgreSQL refuses IN SCHEMA with ON SCHEMAS)"});
+    }
+    if (!id.schema.empty() && !entry.revoked.empty()) {
+      problems.push_back({id, what + ": a schema's default privileges only add to the "
+                                     "database-wide ones; revoke in the top-level "
+                                     "default_privileges"});
+    }
+    for (const auto* side : {&entry.grants, &entry.revoked}) {
+      for (const auto& grant : *side) {
+        if (grant.role.empty()) problems.push_back({id, what + " name an empty role"});
+        for (const auto& privilege : grant.privileges) {
+          if (std::find(allowed.begin(), allowed.end(), privilege) == allowed.end()) {
+            problems.push_back(
+                {id, what + ": " + privilege + " is not a privilege of " + id.name});
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<ModelProblem> validate(const Database& db) {
@@ -783,7 +882,9 @@ std::vector<ModelProblem> validate(const Database& db) {
     }
     for (const auto& table : schema.tables) validate_table(db, schema, table, problems);
     validate_privileges(schema, problems);
+    validate_default_privileges(schema.default_privileges, problems);
   }
+  validate_default_privileges(db.default_privileges, problems);
   return problems;
 }
 

@@ -56,7 +56,13 @@ enum class ObjectKind {
   Trigger,
   Policy,
   ExclusionConstraint,
+  // ALTER DEFAULT PRIVILEGES: keyed {DefaultPrivileges, schema ("" for the
+  // database-wide entries, without IN SCHEMA), table: the FOR ROLE role,
+  // name: the objects ("tables", ...)}. Keep last: kLastObjectKind.
+  DefaultPrivileges,
 };
+// The last enumerator of ObjectKind, for loops over every kind.
+inline constexpr ObjectKind kLastObjectKind = ObjectKind::DefaultPrivileges;
 
 // Lower-case words as they appear in messages: "table", "foreign key", ...
 const char* object_kind_name(ObjectKind kind);
@@ -508,6 +514,28 @@ bool privileges_target_exists(const Schema& schema, const ObjectId& id);
 // its arguments): the path ignore patterns match.
 std::string privileges_path(const ObjectId& id);
 
+// Default privileges (ALTER DEFAULT PRIVILEGES FOR ROLE r [IN SCHEMA s]
+// GRANT/REVOKE ... ON TABLES|SEQUENCES|FUNCTIONS|TYPES|SCHEMAS, catalog
+// pg_default_acl): what objects `r` creates later get. Kept as Privileges
+// entries keyed by default_privileges_id(). A database-wide entry (no IN
+// SCHEMA; Database::default_privileges) replaces the server's built-in
+// default (acldefault) and is kept as its difference from it: `grants`
+// beyond it, `revoked` of it. A schema's entry (Schema::default_privileges)
+// adds to the database-wide one or the built-in one: only `grants`.
+ObjectId default_privileges_id(const std::string& schema, const std::string& for_role,
+                               const std::string& objects);
+// The object kinds default privileges name, in their order: "tables",
+// "sequences", "functions", "types", "schemas" ("schemas": database-wide only).
+inline constexpr const char* kDefaultPrivilegeObjects[] = {"tables", "sequences", "functions",
+                                                           "types", "schemas"};
+// The privileges GRANT accepts in default privileges on `objects` (one of
+// kDefaultPrivilegeObjects); empty for anything else.
+std::vector<std::string> default_privileges_of(const std::string& objects);
+// The objects default privileges name for an object of `kind` ("tables" for
+// a table, view or materialized view, ...), or "" for a kind they do not
+// reach (a column, a constraint).
+std::string default_privileges_objects(ObjectKind kind);
+
 struct Schema {
   std::string name;
   std::optional<std::string> comment;
@@ -520,6 +548,9 @@ struct Schema {
   std::vector<CompositeType> composite_types;
   std::vector<Function> functions;  // functions and procedures, sorted by signature
   std::vector<Privileges> privileges;  // sorted by object; see Privileges
+  // IN SCHEMA default privileges of this schema, keyed by
+  // default_privileges_id(name, ...), sorted; only `grants`.
+  std::vector<Privileges> default_privileges;
 };
 bool operator==(const Schema& a, const Schema& b);
 
@@ -613,6 +644,10 @@ struct CatalogFacts {
   // Every role of the server (pg_roles.rolname): a policy may name only
   // these. Empty for a model that did not come from a catalog.
   std::set<std::string> roles;
+  // The role the catalog was read as (current_user): the plan creates objects
+  // as it, so the default privileges FOR ROLE it apply to them. Empty for a
+  // model that did not come from a catalog.
+  std::string current_role;
   // Digest of the schema as read; a plan records it so the applier can refuse a
   // stale plan.
   std::string fingerprint;
@@ -632,6 +667,11 @@ struct Database {
   // `drop_schemas:`), sorted. pgshift manages only the schemas a desired state
   // names (`schemas` and these); a schema is dropped only when listed here.
   std::vector<std::string> drop_schemas;
+  // Database-wide default privileges (no IN SCHEMA), keyed by
+  // default_privileges_id("", ...), sorted (YAML top-level
+  // `default_privileges:`). Managed as extensions are: the catalog's that the
+  // desired state lacks are revoked.
+  std::vector<Privileges> default_privileges;
   CatalogFacts facts;  // not compared by operator==
   // Where each object of a YAML desired state is defined, as
   // "file:line:column", for messages about it from a server; empty for a

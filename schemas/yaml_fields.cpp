@@ -118,6 +118,29 @@ void add_privileges(const Schema& schema, std::map<ObjectId, FieldMap>& out) {
   }
 }
 
+// Default privileges, one object per entry (database-wide ones with an
+// empty schema): "grants.readonly: [SELECT]", "revoked.PUBLIC: [EXECUTE]".
+void add_default_privileges(const std::vector<Privileges>& entries,
+                            std::map<ObjectId, FieldMap>& out) {
+  for (const auto& entry : entries) {
+    FieldMap& fields = out[entry.object];
+    for (const auto* side : {&entry.grants, &entry.revoked}) {
+      std::map<std::string, std::vector<std::string>> by_role;
+      for (const auto& grant : *side) {
+        for (const auto& privilege : grant.privileges) {
+          by_role[grant.role == kPublicRole ? "PUBLIC" : grant.role].push_back(
+              privilege + (grant.with_grant_option ? " WITH GRANT OPTION" : ""));
+        }
+      }
+      for (const auto& [role, privileges] : by_role) {
+        std::string joined;
+        for (const auto& privilege : privileges) joined += (joined.empty() ? "" : ", ") + privilege;
+        fields[(side == &entry.grants ? "grants." : "revoked.") + role] = "[" + joined + "]";
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::map<ObjectId, FieldMap> object_fields(const Database& db, const Database* unchanged_in) {
@@ -171,7 +194,9 @@ std::map<ObjectId, FieldMap> object_fields(const Database& db, const Database* u
           single, schema.name, function.is_procedure ? "procedures" : "functions", function.name);
     }
     add_privileges(schema, out);
+    add_default_privileges(schema.default_privileges, out);
   }
+  add_default_privileges(db.default_privileges, out);
   return out;
 }
 

@@ -199,8 +199,15 @@ class Loader {
   void load_routines(const std::string& schema, const Entry& entry, bool procedures,
                      Schema& target);
   void load_privileges(const std::string& schema, const Entry& entry, Schema& target);
+  // `schema` empty: the top-level (database-wide) list.
+  void load_default_privileges(const std::string& schema, const Entry& entry,
+                               std::vector<Privileges>& target);
   std::vector<Grant> load_grants(const Entry& entry, ObjectKind kind, const char* role_key,
                                  bool revoked);
+  // `allowed`: the privileges accepted, named in errors as those of `what`
+  // ("a table", "tables").
+  std::vector<Grant> load_grants(const Entry& entry, const std::vector<std::string>& allowed,
+                                 const std::string& what, const char* role_key, bool revoked);
   void load_routine(const std::string& schema, const std::string& name, const yaml::Node& node,
                     const std::string& path, const yaml::Node& name_node, bool procedure,
                     Schema& target);
@@ -512,6 +519,7 @@ bool Loader::define(const ObjectId& id, const Diagnostic& where) {
     case ObjectKind::Column:
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
+    case ObjectKind::DefaultPrivileges:
       break;
   }
   for (const auto& space : namespaces) {
@@ -569,7 +577,8 @@ void Loader::load_document(const std::string& file, const std::string& text) {
   yaml::Document document;
   if (!parse(file, text, document)) return;
   const yaml::Node root = document.root();
-  Fields top(*this, root, "", {"ignore", "drop_schemas", "extensions", "schemas"});
+  Fields top(*this, root, "",
+             {"ignore", "drop_schemas", "extensions", "default_privileges", "schemas"});
   std::vector<std::string> ignore;
   top.string_list("ignore", ignore, false);
   db_.ignore.insert(db_.ignore.end(), ignore.begin(), ignore.end());
@@ -578,6 +587,9 @@ void Loader::load_document(const std::string& file, const std::string& text) {
   db_.drop_schemas.insert(db_.drop_schemas.end(), drop_schemas.begin(), drop_schemas.end());
   if (const Entry* extensions = top.find("extensions")) {
     for (const auto& entry : entries(extensions->value, extensions->path)) load_extension(entry);
+  }
+  if (const Entry* defaults = top.find("default_privileges")) {
+    load_default_privileges("", *defaults, db_.default_privileges);
   }
   if (const Entry* schemas = top.find("schemas")) {
     for (const auto& entry : entries(schemas->value, schemas->path)) load_schema(entry);
@@ -596,7 +608,8 @@ void Loader::load_extension(const Entry& entry) {
 void Loader::load_schema(const Entry& entry) {
   Fields fields(*this, entry.value, entry.path,
                 {"comment", "tables", "views", "materialized_views", "sequences", "enums",
-                 "domains", "composite_types", "functions", "procedures", "privileges"});
+                 "domains", "composite_types", "functions", "procedures", "privileges",
+                 "default_privileges"});
   const std::string& name = entry.key;
   origins_.emplace(ObjectId{ObjectKind::Schema, "", "", name}, place(entry.key_node, entry.path));
   if (const Entry* comment = fields.find("comment")) {
@@ -640,6 +653,9 @@ void Loader::load_schema(const Entry& entry) {
   if (const Entry* privileges = fields.find("privileges")) {
     load_privileges(name, *privileges, loaded);
   }
+  if (const Entry* defaults = fields.find("default_privileges")) {
+    load_default_privileges(name, *defaults, loaded.default_privileges);
+  }
 
   Schema& target = schema_named(name);
   if (loaded.comment) target.comment = loaded.comment;
@@ -656,6 +672,69 @@ void Loader::load_schema(const Entry& entry) {
   append(target.composite_types, loaded.composite_types);
   append(target.functions, loaded.functions);
   append(target.privileges, loaded.privileges);
+  append(target.default_privileges, loaded.default_privileges);
+}
+
+// default_privileges: a list of { for_role, objects, grants, revoked } (no
+// `revoked` under a schema: IN SCHEMA only adds; no `objects: schemas` under
+// a schema: the server refuses IN SCHEMA with ON SCHEMAS).
+void Loader::load_default_privileges(const std::string& schema, const Entry& entry,
+                                     std::vector<Privileges>& target) {
+  if (!entry.value.is_sequence()) {
+    error(entry.value, entry.path,
+          "expected a list of default privileges entries, found " + found(entry.value));
+    return;
+  }
+  for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
+    const yaml::Node node = entry.value[item_idx];
+    const std::string path = item_path(entry.path, item_idx);
+    Fields fields(*this, node, path, {"for_role", "objects", "grants", "revoked"});
+    std::string role;
+    std::string objects;
+    fields.string("for_role", role, true);
+    fields.string("objects", objects, true);
+    if (role.empty() || objects.empty()) continue;
+    const Entry* objects_entry = fields.find("objects");
+    std::string lowered = objects;
+    for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto allowed = default_privileges_of(lowered);
+    if (allowed.empty()) {
+      error(objects_entry->value, objects_entry->path,
+            quoted(std::string(objects)) +
+                " is not an object kind of default privileges; expected one of: tables, "
+                "sequences, functions, types, schemas");
+      continue;
+    }
+    if (!schema.empty() && lowered == "schemas") {
+      error(objects_entry->value, objects_entry->path,
+            "default privileges on schemas are database-wide only (PostgreSQL refuses IN SCHEMA "
+            "with ON SCHEMAS): list them under the top-level default_privileges");
+      continue;
+    }
+    const ObjectId id = default_privileges_id(schema, role, lowered);
+    Privileges defaults{id, {}, {}};
+    if (const Entry* grants = fields.find("grants")) {
+      defaults.grants = load_grants(*grants, allowed, lowered, "to", false);
+    }
+    if (const Entry* revoked = fields.find("revoked")) {
+      if (!schema.empty()) {
+        error(revoked->key_node, revoked->path,
+              "a schema's default privileges only add to the database-wide ones (REVOKE IN "
+              "SCHEMA takes back only what GRANT IN SCHEMA gave): revoke in the top-level "
+              "default_privileges");
+        continue;
+      }
+      defaults.revoked = load_grants(*revoked, allowed, lowered, "from", true);
+    }
+    const Diagnostic where = place(node, path);
+    const auto [first, inserted] = privilege_origins_.emplace(id, where);
+    if (!inserted) {
+      error(node, path,
+            describe(id) + " are listed more than once; first at " + location(first->second));
+      continue;
+    }
+    target.push_back(std::move(defaults));
+  }
 }
 
 // privileges: a list of entries, each naming one object by its kind's key
@@ -743,6 +822,13 @@ void Loader::load_privileges(const std::string& schema, const Entry& entry, Sche
 
 std::vector<Grant> Loader::load_grants(const Entry& entry, ObjectKind kind, const char* role_key,
                                        bool revoked) {
+  return load_grants(entry, privileges_of_kind(kind), std::string("a ") + object_kind_name(kind),
+                     role_key, revoked);
+}
+
+std::vector<Grant> Loader::load_grants(const Entry& entry, const std::vector<std::string>& allowed,
+                                       const std::string& what, const char* role_key,
+                                       bool revoked) {
   std::vector<Grant> grants;
   if (!entry.value.is_sequence()) {
     error(entry.value, entry.path,
@@ -750,7 +836,6 @@ std::vector<Grant> Loader::load_grants(const Entry& entry, ObjectKind kind, cons
               found(entry.value));
     return grants;
   }
-  const auto allowed = privileges_of_kind(kind);
   for (size_t item_idx = 0; item_idx < entry.value.size(); ++item_idx) {
     const yaml::Node node = entry.value[item_idx];
     const std::string path = item_path(entry.path, item_idx);
@@ -780,7 +865,7 @@ std::vector<Grant> Loader::load_grants(const Entry& entry, ObjectKind kind, cons
         std::string expected;
         for (const auto& one : allowed) expected += (expected.empty() ? "" : ", ") + one;
         error(list->value[privilege_idx], privilege_path,
-              quoted(std::string(*name)) + " is not a privilege of a " + object_kind_name(kind) +
+              quoted(std::string(*name)) + " is not a privilege of " + what +
                   "; expected one of: " + expected +
                   (upper == "ALL" ? " (ALL is not accepted: list them)" : ""));
         continue;
@@ -1706,7 +1791,8 @@ Database Loader::finish() {
   if (diagnostics_.empty()) {
     for (const auto& problem : validate(db_)) {
       auto origin = origins_.find(problem.object);
-      if (problem.message.rfind("privileges of ", 0) == 0) {
+      if (problem.message.rfind("privileges of ", 0) == 0 ||
+          problem.object.kind == ObjectKind::DefaultPrivileges) {
         if (const auto at = privilege_origins_.find(problem.object);
             at != privilege_origins_.end()) {
           origin = at;

@@ -730,6 +730,7 @@ const char* privileges_key(const Schema& schema, const ObjectId& id) {
     case ObjectKind::Trigger:
     case ObjectKind::Policy:
     case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
       break;
   }
   return "table";
@@ -756,6 +757,21 @@ Node privileges_node(const Schema& schema) {
     item.add(privileges_key(schema, entry.object),
              entry.object.kind == ObjectKind::Column ? entry.object.table : entry.object.name);
     if (entry.object.kind == ObjectKind::Column) item.add("column", entry.object.name);
+    item.add_nonempty("grants", grants_node(entry.grants, "to"));
+    item.add_nonempty("revoked", grants_node(entry.revoked, "from"));
+    list.items.push_back(item);
+  }
+  return list;
+}
+
+// { for_role, objects, grants, revoked } per entry, in model order.
+Node default_privileges_node(const std::vector<Privileges>& entries) {
+  Node list{Node::Kind::Sequence};
+  list.block = true;
+  for (const auto& entry : entries) {
+    Node item = mapping(true);
+    item.add("for_role", entry.object.table);
+    item.add("objects", entry.object.name);
     item.add_nonempty("grants", grants_node(entry.grants, "to"));
     item.add_nonempty("revoked", grants_node(entry.revoked, "from"));
     list.items.push_back(item);
@@ -796,6 +812,7 @@ Node schema_node(const Schema& schema) {
   node.add_nonempty("functions", routines_node(schema.functions, false));
   node.add_nonempty("procedures", routines_node(schema.functions, true));
   node.add_nonempty("privileges", privileges_node(schema));
+  node.add_nonempty("default_privileges", default_privileges_node(schema.default_privileges));
   return node;
 }
 
@@ -812,6 +829,7 @@ Node database_node(const Database& db, bool with_top_level, bool with_schemas) {
       extensions.add(extension.name, entry);
     }
     node.add_nonempty("extensions", extensions);
+    node.add_nonempty("default_privileges", default_privileges_node(db.default_privileges));
   }
   if (with_schemas) {
     Node schemas = mapping(true);

@@ -474,6 +474,12 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::RevokePrivileges:
     case Statement::RevokeOnCreated:
       return {"GRANT SELECT ON t.a TO PUBLIC", "REVOKE SELECT ON t.a FROM PUBLIC", {}};
+    // No relation lock: a pg_default_acl row.
+    case Statement::AlterDefaultPrivilegesGrant:
+      return {"", "ALTER DEFAULT PRIVILEGES IN SCHEMA t GRANT SELECT ON TABLES TO PUBLIC", {}};
+    case Statement::AlterDefaultPrivilegesRevoke:
+      return {"ALTER DEFAULT PRIVILEGES IN SCHEMA t GRANT SELECT ON TABLES TO PUBLIC",
+              "ALTER DEFAULT PRIVILEGES IN SCHEMA t REVOKE SELECT ON TABLES FROM PUBLIC", {}};
   }
   return {};
 }

@@ -173,6 +173,8 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::RevokePrivileges:  // a GRANT restores what it takes
     case Statement::GrantOnCreated:
     case Statement::RevokeOnCreated:
+    case Statement::AlterDefaultPrivilegesGrant:
+    case Statement::AlterDefaultPrivilegesRevoke:  // a GRANT restores what it takes
       return false;
   }
   return true;
