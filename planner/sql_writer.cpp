@@ -30,6 +30,11 @@ SqlDocument write_sql(const schemas::Database& db) {
   schemas::Database fresh;
   fresh.schemas.push_back(schemas::Schema{"public"});
   fresh.facts.server_version_num = db.facts.server_version_num;
+  // The roles grants and default privileges name exist where `db` was read,
+  // and the role that read it creates the objects: the default privileges
+  // FOR ROLE it apply to them.
+  fresh.facts.roles = db.facts.roles;
+  fresh.facts.current_role = db.facts.current_role;
   schemas::Database desired = db;
   desired.ignore.clear();
   SqlDocument document;

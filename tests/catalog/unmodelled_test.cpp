@@ -121,7 +121,6 @@ std::set<Entry> expected_entries(int version) {
       {"privileges", "ft", ""},
       {"routine privileges", "", "total(integer)"},
       {"type privileges", "", "floatrange"},
-      {"default privileges", "", ""},
       {"column settings", "t", "n"},
       {"CLUSTER ON", "t", "t_pkey"},
       {"inheritance", "child", ""},
@@ -217,6 +216,14 @@ TEST_CASE("every object kind the model does not hold is reported by kind and nam
                                             "column \"body\" of table \"odd.t\"",
                                             "function \"odd.int_eq(integer, integer)\"",
                                             "enum \"odd.e\""});
+  // Default privileges are modelled: in the schema, not in the list.
+  REQUIRE(odd->default_privileges.size() == 1);
+  CHECK(schemas::describe(odd->default_privileges[0].object) ==
+        "default privileges for role \"" + db.scalar("SELECT current_user") +
+            "\" on tables in schema \"odd\"");
+  REQUIRE(odd->default_privileges[0].grants.size() == 1);
+  CHECK(odd->default_privileges[0].grants[0].role == schemas::kPublicRole);
+  CHECK(odd->default_privileges[0].grants[0].privileges == std::vector<std::string>{"SELECT"});
   // Row-level security is modelled: in the table, not in the list.
   const schemas::Table* t = schemas::find_table(model, "odd", "t");
   REQUIRE(t != nullptr);

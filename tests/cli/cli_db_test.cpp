@@ -75,6 +75,7 @@ std::string every_kind_yaml(const TestDatabase& db) {
   std::ostringstream text;
   text << file.rdbuf();
   std::string yaml = text.str();
+  replace_once(yaml, "pgshift_every_kind_me", db.scalar("SELECT current_user"));
   const int version = server_version_num(db);
   if (version < 150000) {
     WARN("UNIQUE NULLS NOT DISTINCT exists from PostgreSQL 15: a plain UNIQUE on this server");

@@ -128,6 +128,7 @@ std::string every_kind_yaml(const TestDatabase& db) {
     REQUIRE(pos != std::string::npos);
     yaml.replace(pos, from.size(), to);
   };
+  replace_once("pgshift_every_kind_me", db.scalar("SELECT current_user"));
   const int version = server_version_num(db);
   if (version < 150000) {
     replace_once("- { columns: [email], nulls_not_distinct: true }", "- [email]");

@@ -160,7 +160,7 @@ TEST_CASE("a plan read back from its JSON is the same plan", "[plans][render]") 
 
 TEST_CASE("every object kind survives the JSON round trip", "[plans][render]") {
   plans::Plan plan;
-  for (int value = 0; value <= static_cast<int>(schemas::ObjectKind::Trigger); ++value) {
+  for (int value = 0; value <= static_cast<int>(schemas::kLastObjectKind); ++value) {
     plans::Diagnostic diagnostic;
     diagnostic.object.kind = static_cast<schemas::ObjectKind>(value);
     diagnostic.message = "kind " + std::to_string(value);

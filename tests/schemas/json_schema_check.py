@@ -42,6 +42,18 @@ INVALID = {
         "schemas:\n  public:\n    privileges:\n"
         "      - { table: t, revoked: [{ from: app, privileges: [SELECT], "
         "with_grant_option: true }] }\n"),
+    "default privileges on an unknown kind of objects": (
+        "default_privileges:\n"
+        "  - { for_role: app, objects: tablez, grants: [{ to: ro, privileges: [SELECT] }] }\n"),
+    "default privileges of a schema that revoke": (
+        "schemas:\n  public:\n    default_privileges:\n"
+        "      - { for_role: app, objects: tables, revoked: [{ from: ro, privileges: [SELECT] }] }\n"),
+    "default privileges of a schema on schemas": (
+        "schemas:\n  public:\n    default_privileges:\n"
+        "      - { for_role: app, objects: schemas, grants: [{ to: ro, privileges: [USAGE] }] }\n"),
+    "default privileges without for_role": (
+        "default_privileges:\n"
+        "  - { objects: tables, grants: [{ to: ro, privileges: [SELECT] }] }\n"),
     "a routine with no body": (
         "schemas:\n  public:\n    functions:\n      f: { returns: int }\n"),
 }

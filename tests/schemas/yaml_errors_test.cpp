@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "schemas/yaml_loader.hpp"
+#include "schemas/yaml_writer.hpp"
 
 using namespace pgshift::schemas;
 
@@ -580,6 +581,65 @@ TEST_CASE("privileges entries are checked at their place: the object, its kind's
   CHECK(errors_of(head + "      - { table: t }\n      - { table: t }\n")
             .find("privileges of table \"public.t\" are listed more than once; first at f.yaml:6:9") !=
         std::string::npos);
+}
+
+TEST_CASE("default privileges entries are checked at their place: kind, privileges, IN SCHEMA",
+          "[schemas]") {
+  const std::string top = "default_privileges:\n";
+  const std::string schema = "schemas:\n  public:\n    default_privileges:\n";
+  // An unknown kind of objects, with the kinds there are.
+  CHECK(errors_of(top + "  - { for_role: app, objects: tablez }\n") ==
+        "f.yaml:2:36: default_privileges[0].objects: \"tablez\" is not an object kind of default "
+        "privileges; expected one of: tables, sequences, functions, types, schemas\n"
+        "  - { for_role: app, objects: tablez }\n"
+        "                                   ^");
+  // A misspelt privilege, with its kind's.
+  CHECK(errors_of(top + "  - { for_role: app, objects: tables, grants: [{ to: ro, privileges: "
+                        "[SELCT] }] }\n") ==
+        "f.yaml:2:77: default_privileges[0].grants[0].privileges[0]: \"SELCT\" is not a privilege "
+        "of tables; expected one of: SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, "
+        "TRIGGER, MAINTAIN\n"
+        "  - { for_role: app, objects: tables, grants: [{ to: ro, privileges: [SELCT] }] }\n"
+        "                                                                            ^");
+  CHECK(errors_of(top + "  - { for_role: app, objects: types, grants: [{ to: ro, privileges: "
+                        "[EXECUTE] }] }\n")
+            .find("\"EXECUTE\" is not a privilege of types; expected one of: USAGE") !=
+        std::string::npos);
+  // for_role and objects are required.
+  CHECK(errors_of(top + "  - { objects: tables }\n").find("for_role") != std::string::npos);
+  // In a schema: no revokes, no schemas.
+  CHECK(errors_of(schema + "      - { for_role: app, objects: tables, revoked: [{ from: ro, "
+                           "privileges: [SELECT] }] }\n")
+            .find("f.yaml:4:43: schemas.public.default_privileges[0].revoked: a schema's default "
+                  "privileges only add") != std::string::npos);
+  CHECK(errors_of(schema + "      - { for_role: app, objects: schemas }\n")
+            .find("f.yaml:4:38: schemas.public.default_privileges[0].objects: default privileges "
+                  "on schemas are database-wide only") != std::string::npos);
+  // Listed twice.
+  CHECK(errors_of(top + "  - { for_role: app, objects: tables }\n  - { for_role: app, objects: "
+                        "TABLES }\n")
+            .find("default privileges for role \"app\" on tables (database-wide) are listed more "
+                  "than once; first at f.yaml:2:5") != std::string::npos);
+}
+
+TEST_CASE("default privileges load in any case and are written back as loaded", "[schemas]") {
+  const Database db = load_yaml_string(
+      "default_privileges:\n"
+      "  - { for_role: app, objects: FUNCTIONS, revoked: [{ from: public, privileges: "
+      "[execute] }] }\n"
+      "schemas:\n  public:\n    default_privileges:\n"
+      "      - { for_role: app, objects: tables, grants: [{ to: ro, privileges: [select, insert] "
+      "}] }\n",
+      "f.yaml");
+  REQUIRE(db.default_privileges.size() == 1);
+  CHECK(db.default_privileges[0].object == default_privileges_id("", "app", "functions"));
+  REQUIRE(db.default_privileges[0].revoked.size() == 1);
+  CHECK(db.default_privileges[0].revoked[0] == Grant{kPublicRole, {"EXECUTE"}, false});
+  const auto& in_schema = db.schemas.at(0).default_privileges;
+  REQUIRE(in_schema.size() == 1);
+  CHECK(in_schema[0].object == default_privileges_id("public", "app", "tables"));
+  CHECK(in_schema[0].grants == std::vector<Grant>{Grant{"ro", {"SELECT", "INSERT"}, false}});
+  CHECK(load_yaml_string(write_yaml(db), "g.yaml") == db);
 }
 
 TEST_CASE("privileges load in any case, merged and sorted, and PUBLIC in any case",
