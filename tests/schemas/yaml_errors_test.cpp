@@ -55,7 +55,7 @@ TEST_CASE("an unknown key close to a known one suggests it", "[schemas]") {
 TEST_CASE("an unknown key far from any known one lists the known keys", "[schemas]") {
   REQUIRE(errors_of("schemas: {}\nextras: 1\n") ==
           "f.yaml:2:1: extras: unknown key \"extras\"; expected one of: ignore, drop_schemas, extensions, "
-          "schemas\n"
+          "default_privileges, schemas\n"
           "extras: 1\n"
           "^");
 }
@@ -589,18 +589,18 @@ TEST_CASE("default privileges entries are checked at their place: kind, privileg
   const std::string schema = "schemas:\n  public:\n    default_privileges:\n";
   // An unknown kind of objects, with the kinds there are.
   CHECK(errors_of(top + "  - { for_role: app, objects: tablez }\n") ==
-        "f.yaml:2:36: default_privileges[0].objects: \"tablez\" is not an object kind of default "
+        "f.yaml:2:31: default_privileges[0].objects: \"tablez\" is not an object kind of default "
         "privileges; expected one of: tables, sequences, functions, types, schemas\n"
         "  - { for_role: app, objects: tablez }\n"
-        "                                   ^");
+        "                              ^");
   // A misspelt privilege, with its kind's.
   CHECK(errors_of(top + "  - { for_role: app, objects: tables, grants: [{ to: ro, privileges: "
                         "[SELCT] }] }\n") ==
-        "f.yaml:2:77: default_privileges[0].grants[0].privileges[0]: \"SELCT\" is not a privilege "
+        "f.yaml:2:71: default_privileges[0].grants[0].privileges[0]: \"SELCT\" is not a privilege "
         "of tables; expected one of: SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, "
         "TRIGGER, MAINTAIN\n"
         "  - { for_role: app, objects: tables, grants: [{ to: ro, privileges: [SELCT] }] }\n"
-        "                                                                            ^");
+        "                                                                      ^");
   CHECK(errors_of(top + "  - { for_role: app, objects: types, grants: [{ to: ro, privileges: "
                         "[EXECUTE] }] }\n")
             .find("\"EXECUTE\" is not a privilege of types; expected one of: USAGE") !=
@@ -613,7 +613,7 @@ TEST_CASE("default privileges entries are checked at their place: kind, privileg
             .find("f.yaml:4:43: schemas.public.default_privileges[0].revoked: a schema's default "
                   "privileges only add") != std::string::npos);
   CHECK(errors_of(schema + "      - { for_role: app, objects: schemas }\n")
-            .find("f.yaml:4:38: schemas.public.default_privileges[0].objects: default privileges "
+            .find("f.yaml:4:35: schemas.public.default_privileges[0].objects: default privileges "
                   "on schemas are database-wide only") != std::string::npos);
   // Listed twice.
   CHECK(errors_of(top + "  - { for_role: app, objects: tables }\n  - { for_role: app, objects: "
