@@ -88,3 +88,20 @@ TEST_CASE("ignore patterns remove the unmodelled objects of what they name", "[s
   CHECK(db.facts.unmodelled[0].relation == "orders");
   CHECK(db.facts.unmodelled[1].kind == "event trigger");
 }
+
+TEST_CASE("default_privileges patterns remove the entries of the roles they name", "[schemas]") {
+  Database db = shop();
+  db.default_privileges = {{default_privileges_id("", "dba", "tables"), {}, {}},
+                           {default_privileges_id("", "app", "tables"), {}, {}}};
+  db.schemas[1].default_privileges = {{default_privileges_id("public", "dba", "tables"), {}, {}},
+                                      {default_privileges_id("public", "app", "tables"), {}, {}}};
+  remove_ignored(db, {"default_privileges:dba", "default_privileges:public.app"});
+  REQUIRE(db.default_privileges.size() == 1);
+  CHECK(db.default_privileges[0].object.table == "app");
+  REQUIRE(db.schemas[1].default_privileges.size() == 1);
+  CHECK(db.schemas[1].default_privileges[0].object.table == "dba");
+  // A plain pattern names top-level objects, not default privileges.
+  remove_ignored(db, {"app", "public.dba"});
+  CHECK(db.default_privileges.size() == 1);
+  CHECK(check_ignore_patterns({"default_privileges:dba"}).empty());
+}
