@@ -243,3 +243,45 @@ TEST_CASE("default privileges naming a role the server lacks are refused, naming
   CHECK(contains(planned.output, "\"pgshift_dp_no_such_owner\", which does not exist on the server"));
   CHECK(contains(planned.output, "\"pgshift_dp_no_such_reader\", which does not exist on the server"));
 }
+
+TEST_CASE("objects the plan creates start from the database-wide defaults with the schema's added",
+          "[planner][db][privileges]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string me = db.scalar("SELECT current_user");
+  // Database-wide: functions and types not for PUBLIC; in schema app,
+  // functions given back to PUBLIC. A function in app needs nothing of its
+  // own, one in public and the enum need the default given back.
+  const std::string path = dir.write(
+      "s.yaml", "default_privileges:\n"
+                "  - { for_role: " + me + ", objects: functions,"
+                " revoked: [{ from: PUBLIC, privileges: [EXECUTE] }] }\n"
+                "  - { for_role: " + me + ", objects: types,"
+                " revoked: [{ from: PUBLIC, privileges: [USAGE] }] }\n"
+                "schemas:\n"
+                "  app:\n"
+                "    enums:\n"
+                "      state: [a, b]\n"
+                "    functions:\n"
+                "      f: { returns: integer, body: SELECT 1 }\n"
+                "    default_privileges:\n"
+                "      - { for_role: " + me + ", objects: functions,"
+                " grants: [{ to: PUBLIC, privileges: [EXECUTE] }] }\n"
+                "  public:\n"
+                "    functions:\n"
+                "      g: { returns: integer, body: SELECT 2 }\n");
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", path, "--allow-hazard", "all"});
+  INFO(planned.output);
+  REQUIRE(planned.exit_code == 0);
+  CHECK(contains(planned.output, "GRANT USAGE ON TYPE app.state TO PUBLIC"));
+  CHECK(contains(planned.output, "GRANT EXECUTE ON FUNCTION public.g() TO PUBLIC"));
+  CHECK_FALSE(contains(planned.output, "ON FUNCTION app.f()"));
+  const auto applied = apply_schema(db.url(), path, kBoth);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT concat_ws(' ', has_function_privilege('public', 'app.f()', 'EXECUTE'), "
+                  "has_function_privilege('public', 'public.g()', 'EXECUTE'), "
+                  "has_type_privilege('public', 'app.state', 'USAGE'))") == "t t t");
+  CHECK(replan(db.url(), path) == 0);
+}
