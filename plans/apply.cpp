@@ -574,6 +574,14 @@ void Applier::check_stage_order(const std::set<int>& done) const {
 
 schemas::Database Applier::read_after() {
   if (!before_) return catalog::read_catalog(*conn_, options_.read_options);
+  // A renamed or moved relation is named anew by what refers to it in any
+  // schema (a view's query, a foreign key, a default), and a table moved by
+  // SET SCHEMA leaves a schema no step names: every managed schema is read.
+  const bool renames = std::any_of(plan_.steps.begin(), plan_.steps.end(), [](const Step& step) {
+    return std::find(step.hazards.begin(), step.hazards.end(), Hazard::Rename) !=
+           step.hazards.end();
+  });
+  if (renames) return catalog::read_catalog(*conn_, options_.read_options);
   std::vector<std::string> touched;
   for (const Step& step : plan_.steps) {
     const std::string& schema =
