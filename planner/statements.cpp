@@ -213,6 +213,13 @@ StatementRow statement_row(Statement statement, int version) {
     // in the same transaction) keeps the old name working until contract.
     case Statement::RenameTableBehindView:
       return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] AlterTableNamespace: AccessExclusiveLock on the table
+    // (RangeVarGetRelidExtended in AlterTableNamespace); its indexes, owned
+    // sequences and constraints move in the same catalog change
+    // (AlterTableNamespaceInternal). Code naming the old qualified name breaks.
+    case Statement::SetTableSchema:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::Rename});
     // [tablecmds] AT_ReplicaIdentity: AccessExclusiveLock.
     case Statement::ReplicaIdentity:
       return row({{Target::Relation, kAccessExclusive}});

@@ -69,6 +69,7 @@ namespace pgshift::planner {
   X(AttachPartition, "attach_partition")                                           \
   X(RenameTable, "rename_table")                                                   \
   X(RenameTableBehindView, "rename_table_behind_view")                             \
+  X(SetTableSchema, "set_table_schema")                                           \
   X(ReplicaIdentity, "replica_identity")                                           \
   X(SetLogged, "set_logged")                                                       \
   X(SetUnlogged, "set_unlogged")                                                   \

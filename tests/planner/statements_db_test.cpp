@@ -206,6 +206,10 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::RenameTable:
     case Statement::RenameTableBehindView:
       return {"", "ALTER TABLE t.a RENAME TO b", on_a()};
+    case Statement::SetTableSchema:
+      // With an owned sequence and a foreign key: both follow the table.
+      return {"CREATE SCHEMA t2; ALTER TABLE t.a ADD COLUMN s serial;" + kForeignKey,
+              "ALTER TABLE t.a SET SCHEMA t2", on_a()};
     case Statement::ReplicaIdentity:
       return {"", "ALTER TABLE t.a REPLICA IDENTITY FULL", on_a()};
     case Statement::SetLogged:

@@ -117,6 +117,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::AttachPartition:
     case Statement::RenameTable:
     case Statement::RenameTableBehindView:
+    case Statement::SetTableSchema:
     case Statement::ReplicaIdentity:
     case Statement::AddColumn:
     case Statement::AddColumnRewrite:
