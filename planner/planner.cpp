@@ -218,22 +218,72 @@ void spread_contract_stage(std::vector<StepDraft>& drafts) {
 // one). Checked where the container exists on the current side and neither
 // the new nor the old name is there (a fresh database, where the container
 // does not exist yet or a schema is still empty, has nothing to rename). A
-// table's hint names a table of the same schema, unqualified: moving a table
-// between schemas is not planned.
+// table's qualified hint is a move to another schema (check_move_hint).
+// The error of a `renamed_from` that matches nothing: names the hint, the
+// object, where it was looked for and the nearest current name.
+template <typename Items>
+void no_match(detail::Builder& builder, const schemas::ObjectId& id, const std::string& old_name,
+              const std::string& where, const Items& current_items) {
+  std::vector<std::string> names;
+  for (const auto& item : current_items) names.push_back(item.name);
+  const auto near = schemas::closest_name(old_name, names);
+  builder.diagnose(plans::Severity::Error, id,
+                   "renamed_from \"" + schemas::printable(old_name) + "\" matches no " +
+                       schemas::object_kind_name(id.kind) + " of " + where +
+                       ", and none is named \"" + schemas::printable(id.name) + "\" yet: " +
+                       (near ? "did you mean \"" + schemas::printable(*near) + "\"?"
+                             : std::string("is the old name misspelt?")) +
+                       " (a hint for a database where the object never existed under either "
+                       "name cannot be followed: remove it)");
+}
+
+// A table's qualified hint ("public.audit_events": a move to another
+// schema) that assume_table_moves did not follow. Its old schema must be
+// managed (listed in the desired state) unless the database has no table
+// yet; a hint naming no table of it, where
+// it has tables, is an error with the nearest qualified name. Where the old
+// table exists (the desired state keeps it too, or the move was refused with
+// its own error), nothing more is said.
+void check_move_hint(detail::Builder& builder, const schemas::ObjectId& id,
+                     const std::string& hint, const std::string& old_schema,
+                     const std::string& old_name) {
+  const auto& desired = builder.desired();
+  const bool managed =
+      schemas::find_schema(desired, old_schema) != nullptr ||
+      std::find(desired.drop_schemas.begin(), desired.drop_schemas.end(), old_schema) !=
+          desired.drop_schemas.end();
+  // A fresh database (a scratch one the desired state is built in, too)
+  // has nothing to move.
+  const auto& current_schemas = builder.current().schemas;
+  const bool fresh = std::all_of(current_schemas.begin(), current_schemas.end(),
+                                 [](const schemas::Schema& schema) { return schema.tables.empty(); });
+  if (!managed && !fresh) {
+    builder.diagnose(plans::Severity::Error, id,
+                     "renamed_from \"" + schemas::printable(hint) + "\" names schema \"" +
+                         schemas::printable(old_schema) +
+                         "\", which the desired state does not manage: list it under schemas "
+                         "(or drop_schemas) so that its table can be moved");
+    return;
+  }
+  const schemas::Schema* current_schema = schemas::find_schema(builder.current(), old_schema);
+  if (current_schema == nullptr || current_schema->tables.empty() ||
+      schemas::find_named(current_schema->tables, old_name) != nullptr) {
+    return;
+  }
+  struct Named {
+    std::string name;
+  };
+  std::vector<Named> qualified;
+  for (const auto& table : current_schema->tables) {
+    qualified.push_back({old_schema + "." + table.name});
+  }
+  no_match(builder, id, hint, "schema \"" + schemas::printable(old_schema) + "\"", qualified);
+}
+
 void check_rename_hints(detail::Builder& builder) {
   const auto no_match = [&builder](const schemas::ObjectId& id, const std::string& old_name,
                                    const std::string& where, const auto& current_items) {
-    std::vector<std::string> names;
-    for (const auto& item : current_items) names.push_back(item.name);
-    const auto near = schemas::closest_name(old_name, names);
-    builder.diagnose(plans::Severity::Error, id,
-                     "renamed_from \"" + schemas::printable(old_name) + "\" matches no " +
-                         schemas::object_kind_name(id.kind) + " of " + where +
-                         ", and none is named \"" + schemas::printable(id.name) + "\" yet: " +
-                         (near ? "did you mean \"" + schemas::printable(*near) + "\"?"
-                               : std::string("is the old name misspelt?")) +
-                         " (a hint for a database where the object never existed under either "
-                         "name cannot be followed: remove it)");
+    ::pgshift::planner::no_match(builder, id, old_name, where, current_items);
   };
   for (const auto& desired_schema : builder.desired().schemas) {
     const schemas::Schema* current_schema =
@@ -246,14 +296,10 @@ void check_rename_hints(detail::Builder& builder) {
                                     : schemas::find_named(current_schema->tables, table.name);
       if (table.renamed_from) {
         const std::string& old_name = *table.renamed_from;
-        if (old_name.find('.') != std::string::npos) {
-          builder.diagnose(plans::Severity::Error, table_id,
-                           "renamed_from \"" + schemas::printable(old_name) +
-                               "\" is qualified: it takes the table's previous name in schema \"" +
-                               schemas::printable(desired_schema.name) +
-                               "\", without a schema; moving a table to another schema (ALTER "
-                               "TABLE ... SET SCHEMA) is not planned, and without the hint the "
-                               "plan would drop the old table and create this one empty");
+        if (const auto qualified = detail::split_qualified(old_name)) {
+          // A move to another schema that assume_table_moves could not
+          // follow (the hints it followed, or found done, are gone).
+          check_move_hint(builder, table_id, old_name, qualified->first, qualified->second);
           continue;
         }
         if (current_table == nullptr && current_schema != nullptr) {
@@ -330,8 +376,10 @@ void check_rename_hints(detail::Builder& builder) {
           builder.diagnose(plans::Severity::Error, {kind, desired_schema.name, "", item.name},
                            "renamed_from \"" + schemas::printable(old_name) +
                                "\" is qualified: it takes the previous name in " + in_schema +
-                               ", without a schema; moving to another schema (SET SCHEMA) is "
-                               "not planned");
+                               ", without a schema; moving a " +
+                               schemas::object_kind_name(kind) +
+                               " to another schema (SET SCHEMA) is not planned (only tables "
+                               "move)");
           continue;
         }
         no_match({kind, desired_schema.name, "", item.name}, old_name, in_schema, current_items);
@@ -403,8 +451,11 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
                                          return managed.count(schema.name) == 0;
                                        }),
                         current.schemas.end());
-  // Columns changed by expand and contract: the other rules see them as done.
   std::vector<plans::Diagnostic> swap_diagnostics;
+  // Tables moved to another schema by a qualified renamed_from: the other
+  // rules see them moved (and the followed hints gone).
+  const auto moves = detail::assume_table_moves(current, desired, swap_diagnostics);
+  // Columns changed by expand and contract: the other rules see them as done.
   const detail::ExpandContract expand_contract =
       detail::prepare_expand_contract(current, desired, swap_diagnostics);
   // Relations renamed by renamed_from: the other rules see them renamed.
@@ -420,6 +471,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   }
   check_rename_hints(builder);
   detail::plan_schemas_and_extensions(builder);
+  detail::plan_table_moves(builder, moves);
   detail::plan_relation_renames(builder, renames);
   detail::plan_types(builder);
   detail::plan_sequences(builder);

@@ -307,6 +307,38 @@ std::vector<RelationRename> assume_relation_renames(schemas::Database& current,
                                                     const schemas::Database& desired);
 void plan_relation_renames(Builder& builder, const std::vector<RelationRename>& renames);
 
+// rules_renames.cpp: tables moved to another schema by a qualified
+// renamed_from ("public.audit_events" on archive.audit_events): ALTER TABLE
+// ... SET SCHEMA, and RENAME when the name changes too. Its indexes, key
+// indexes, constraints, triggers and owned (serial, identity) sequences move
+// with it. assume_table_moves runs before the other rules and rewrites
+// `current` as if each move were done (the table, its owned sequences, the
+// facts, privileges, foreign keys and partitions naming it, the defaults and
+// view queries naming them, as the server spells them after the move) and
+// drops the followed hint from `desired`; a hint whose move is already done
+// is dropped too (it plans nothing). A move it cannot make (a name taken in
+// the new schema, expand_contract) is an Error diagnostic; a hint naming
+// nothing is left for planner.cpp's check of rename hints.
+struct TableMove {
+  std::string from_schema;
+  std::string from;
+  std::string schema;
+  std::string to;
+  // The old name is taken in the new schema: RENAME (in the old schema)
+  // before SET SCHEMA, instead of after.
+  bool rename_first = false;
+  // The new schema is created by the plan (assume_table_moves added it to
+  // `current`): plan_table_moves plans its CREATE SCHEMA.
+  bool creates_schema = false;
+  std::vector<std::string> sequences;  // owned sequences (serial) moving with it
+  std::vector<std::string> relations;  // every relation name moving with it
+};
+std::vector<TableMove> assume_table_moves(schemas::Database& current, schemas::Database& desired,
+                                          std::vector<plans::Diagnostic>& diagnostics);
+void plan_table_moves(Builder& builder, const std::vector<TableMove>& moves);
+// "schema.name" split at its first dot; nullopt when unqualified.
+std::optional<std::pair<std::string, std::string>> split_qualified(const std::string& name);
+
 // ---------------------------------------------------------------------------
 // Partitioned tables (an index or key is built on each partition, then
 // attached to the parent's).

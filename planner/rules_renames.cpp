@@ -10,8 +10,13 @@
 // other rules plan only what else changes; plan_relation_renames adds the
 // rename steps, which come first (phase Prepare, no requirement) and provide
 // the renamed object's tokens for the steps that use the new name.
+#include <algorithm>
 #include <cctype>
+#include <optional>
+#include <set>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "planner/rules.hpp"
@@ -22,6 +27,7 @@ namespace pgshift::planner::detail {
 using plans::Phase;
 using plans::quote_ident;
 using plans::quote_qualified;
+using schemas::ObjectId;
 using schemas::ObjectKind;
 
 namespace {
@@ -164,6 +170,320 @@ void rename_in_facts(schemas::CatalogFacts& facts, const RelationRename& rename)
   }
 }
 
+
+// `query` with the table `schema`.`from` (qualified, or bare when
+// `bare_old`: its schema is on the reading session's search_path) spelled
+// as pg_get_viewdef spells it once moved to `new_schema` and named `to`:
+// qualified as a relation unless `bare_new`, bare as a column qualifier
+// ("from.id" -> "to.id"). Texts in string literals are left alone.
+std::string move_identifier(const std::string& query, const std::string& schema,
+                            const std::string& from, const std::string& new_schema,
+                            const std::string& to, bool bare_old, bool bare_new) {
+  std::string result;
+  std::string previous;           // the previous identifier
+  size_t previous_start = 0;      // where it starts in `result`
+  bool after_dot = false;         // the previous token was "."
+  std::string qualifier;          // the identifier before that "."
+  size_t qualifier_start = 0;
+  size_t at = 0;
+  const auto followed_by_dot = [&query](size_t from_at) {
+    while (from_at < query.size() && std::isspace(static_cast<unsigned char>(query[from_at]))) {
+      ++from_at;
+    }
+    return from_at < query.size() && query[from_at] == '.';
+  };
+  while (at < query.size()) {
+    const char c = query[at];
+    if (c == '\'') {
+      const size_t start = at++;
+      while (at < query.size()) {
+        if (query[at] == '\'' && at + 1 < query.size() && query[at + 1] == '\'') {
+          at += 2;
+        } else if (query[at++] == '\'') {
+          break;
+        }
+      }
+      result += query.substr(start, at - start);
+      after_dot = false;
+      previous.clear();
+      continue;
+    }
+    if (c == '"' || identifier_char(c)) {
+      const size_t start = at;
+      std::string name;
+      if (c == '"') {
+        ++at;
+        while (at < query.size()) {
+          if (query[at] == '"' && at + 1 < query.size() && query[at + 1] == '"') {
+            name += '"';
+            at += 2;
+          } else if (query[at] == '"') {
+            ++at;
+            break;
+          } else {
+            name += query[at++];
+          }
+        }
+      } else {
+        while (at < query.size() && identifier_char(query[at])) name += query[at++];
+      }
+      const size_t here = result.size();
+      const bool column_qualifier = followed_by_dot(at);
+      const std::string moved = column_qualifier || bare_new
+                                    ? quote_ident(to)
+                                    : quote_qualified(new_schema, to);
+      if (name == from && after_dot && qualifier == schema) {
+        result.resize(qualifier_start);
+        result += moved;
+      } else if (name == from && !after_dot && bare_old) {
+        result += moved;
+      } else {
+        result += query.substr(start, at - start);
+      }
+      previous = name;
+      previous_start = here;
+      after_dot = false;
+      continue;
+    }
+    if (c == '.') {
+      qualifier = previous;
+      qualifier_start = previous_start;
+      after_dot = true;
+      result += c;
+      ++at;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c)) == 0) {
+      after_dot = false;
+      previous.clear();
+    }
+    result += c;
+    ++at;
+  }
+  return result;
+}
+
+// `text` with the regclass literals naming sequence `schema`.`name` (bare
+// or qualified) naming it in `new_schema`, bare when `bare_new`.
+std::string move_regclass_literals(const std::string& text, const std::string& schema,
+                                   const std::string& name, const std::string& new_schema,
+                                   bool bare_new) {
+  std::string result = text;
+  const auto literal = [](const std::string& spelled) {
+    std::string quoted = "'";
+    for (const char c : spelled) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    return quoted + "'::regclass";
+  };
+  const std::string after =
+      literal(bare_new ? quote_ident(name) : quote_ident(new_schema) + "." + quote_ident(name));
+  for (const auto& before : {literal(quote_ident(name)),
+                             literal(quote_ident(schema) + "." + quote_ident(name))}) {
+    if (before == after) continue;
+    for (size_t at = result.find(before); at != std::string::npos;
+         at = result.find(before, at + after.size())) {
+      result.replace(at, before.size(), after);
+    }
+  }
+  return result;
+}
+
+// Every relation name of a schema: tables, views, sequences, indexes and
+// the indexes of keys.
+std::set<std::string> relation_names(const schemas::Schema& schema) {
+  std::set<std::string> names;
+  for (const auto& table : schema.tables) {
+    names.insert(table.name);
+    for (const auto& index : table.indexes) names.insert(index.name);
+    if (table.primary_key) names.insert(table.primary_key->name);
+    for (const auto& key : table.unique_constraints) names.insert(key.name);
+    for (const auto& key : table.exclusion_constraints) names.insert(key.name);
+  }
+  for (const auto& view : schema.views) names.insert(view.name);
+  for (const auto& view : schema.materialized_views) {
+    names.insert(view.name);
+    for (const auto& index : view.indexes) names.insert(index.name);
+  }
+  for (const auto& sequence : schema.sequences) names.insert(sequence.name);
+  return names;
+}
+
+// The desired text of `candidates` (the spelling chosen when the desired
+// side has it), else the first.
+const std::string& spelled_as(const std::vector<std::string>& candidates,
+                              const std::optional<std::string>& desired) {
+  for (const auto& candidate : candidates) {
+    if (desired && candidate == *desired) return candidate;
+  }
+  return candidates.front();
+}
+
+// Moves table `move.from_schema`.`move.from` of `current` as the server
+// would (see assume_table_moves).
+void move_in_current(schemas::Database& current, const schemas::Database& desired,
+                     const TableMove& move) {
+  schemas::Schema* from_schema = schemas::find_named(current.schemas, move.from_schema);
+  schemas::Schema* to_schema = schemas::find_named(current.schemas, move.schema);
+  auto found = std::find_if(from_schema->tables.begin(), from_schema->tables.end(),
+                            [&move](const schemas::Table& table) { return table.name == move.from; });
+  schemas::Table table = std::move(*found);
+  from_schema->tables.erase(found);
+  table.name = move.to;
+  const std::string old_prefix = move.from_schema + "." + move.from + ".";
+  const std::string new_prefix = move.schema + "." + move.to + ".";
+  const schemas::Table* desired_table = schemas::find_table(desired, move.schema, move.to);
+  // Owned sequences go with it; the defaults calling them name them there.
+  for (const auto& sequence_name : move.sequences) {
+    auto at = std::find_if(from_schema->sequences.begin(), from_schema->sequences.end(),
+                           [&](const schemas::Sequence& item) { return item.name == sequence_name; });
+    schemas::Sequence sequence = std::move(*at);
+    from_schema->sequences.erase(at);
+    if (sequence.owned_by && sequence.owned_by->rfind(old_prefix, 0) == 0) {
+      sequence.owned_by = new_prefix + sequence.owned_by->substr(old_prefix.size());
+    }
+    to_schema->sequences.push_back(std::move(sequence));
+    for (auto& column : table.columns) {
+      if (!column.default_expr) continue;
+      const schemas::Column* wanted =
+          desired_table != nullptr ? schemas::find_named(desired_table->columns, column.name)
+                                   : nullptr;
+      column.default_expr = spelled_as(
+          {move_regclass_literals(*column.default_expr, move.from_schema, sequence_name,
+                                  move.schema, false),
+           move_regclass_literals(*column.default_expr, move.from_schema, sequence_name,
+                                  move.schema, true)},
+          wanted != nullptr ? wanted->default_expr : std::nullopt);
+    }
+  }
+  to_schema->tables.push_back(std::move(table));
+  const auto moved_table = [&move](std::string& schema, std::string& name) {
+    if (schema == move.from_schema && name == move.from) {
+      schema = move.schema;
+      name = move.to;
+    }
+  };
+  // Foreign keys to it and partitions of it name it by schema.
+  for (auto& schema : current.schemas) {
+    for (auto& table_item : schema.tables) {
+      for (auto& fk : table_item.foreign_keys) moved_table(fk.ref_schema, fk.ref_table);
+      if (table_item.partition_of) {
+        moved_table(table_item.partition_of->parent_schema, table_item.partition_of->parent_table);
+      }
+    }
+  }
+  // Privileges of it, its columns and its sequences.
+  const auto moves_privileges = [&move](const schemas::Privileges& entry) {
+    const auto& object = entry.object;
+    return (object.kind == ObjectKind::Table && object.name == move.from) ||
+           (object.kind == ObjectKind::Column && object.table == move.from) ||
+           (object.kind == ObjectKind::Sequence &&
+            std::find(move.sequences.begin(), move.sequences.end(), object.name) !=
+                move.sequences.end());
+  };
+  for (auto at = from_schema->privileges.begin(); at != from_schema->privileges.end();) {
+    if (!moves_privileges(*at)) {
+      ++at;
+      continue;
+    }
+    schemas::Privileges entry = std::move(*at);
+    at = from_schema->privileges.erase(at);
+    entry.object.schema = move.schema;
+    if (entry.object.kind == ObjectKind::Table) entry.object.name = move.to;
+    if (entry.object.kind == ObjectKind::Column) entry.object.table = move.to;
+    to_schema->privileges.push_back(std::move(entry));
+  }
+  // Views and materialized views over it: pg_get_viewdef names it by the
+  // new schema unless that is on the search path.
+  auto& facts = current.facts;
+  const auto depends_on_it = [&](ObjectKind kind, const std::string& schema,
+                                 const std::string& name) {
+    return std::any_of(facts.dependencies.begin(), facts.dependencies.end(),
+                       [&](const schemas::Dependency& dependency) {
+                         return dependency.dependent.kind == kind &&
+                                dependency.dependent.schema == schema &&
+                                dependency.dependent.name == name &&
+                                dependency.referenced.schema == move.from_schema &&
+                                dependency.referenced.name == move.from &&
+                                dependency.referenced.table.empty();
+                       });
+  };
+  const bool no_facts = facts.dependencies.empty();
+  for (auto& schema : current.schemas) {
+    const schemas::Schema* wanted_schema = schemas::find_named(desired.schemas, schema.name);
+    const auto rewrite = [&](auto& items, const auto* wanted_items, ObjectKind kind) {
+      for (auto& view : items) {
+        const bool bare_old = no_facts || depends_on_it(kind, schema.name, view.name);
+        const auto* wanted =
+            wanted_items != nullptr ? schemas::find_named(*wanted_items, view.name) : nullptr;
+        view.definition = spelled_as(
+            {move_identifier(view.definition, move.from_schema, move.from, move.schema, move.to,
+                             bare_old, false),
+             move_identifier(view.definition, move.from_schema, move.from, move.schema, move.to,
+                             bare_old, true)},
+            wanted != nullptr ? std::optional<std::string>(wanted->definition) : std::nullopt);
+      }
+    };
+    rewrite(schema.views, wanted_schema ? &wanted_schema->views : nullptr, ObjectKind::View);
+    rewrite(schema.materialized_views, wanted_schema ? &wanted_schema->materialized_views : nullptr,
+            ObjectKind::MaterializedView);
+  }
+  // The facts, keyed by the new names.
+  const std::string from_key = move.from_schema + "." + move.from;
+  const std::string to_key = move.schema + "." + move.to;
+  const auto move_key = [](auto& map, const std::string& from, const std::string& to) {
+    auto at = map.find(from);
+    if (at == map.end()) return;
+    auto value = at->second;
+    map.erase(at);
+    map[to] = value;
+  };
+  move_key(facts.table_stats, from_key, to_key);
+  for (const auto& sequence : move.sequences) {
+    move_key(facts.sequence_usage, move.from_schema + "." + sequence,
+             move.schema + "." + sequence);
+  }
+  const auto rekey_columns = [&](auto& keys) {
+    std::vector<std::pair<std::string, std::string>> changes;
+    for (const auto& entry : keys) {
+      std::string key;
+      if constexpr (std::is_same_v<std::decay_t<decltype(entry)>, std::string>) {
+        key = entry;
+      } else {
+        key = entry.first;
+      }
+      if (key.rfind(old_prefix, 0) == 0) {
+        changes.emplace_back(key, new_prefix + key.substr(old_prefix.size()));
+      }
+    }
+    return changes;
+  };
+  for (const auto& [from, to] : rekey_columns(facts.volatile_defaults)) {
+    facts.volatile_defaults.erase(from);
+    facts.volatile_defaults.insert(to);
+  }
+  for (const auto& [from, to] : rekey_columns(facts.column_default_storage)) {
+    move_key(facts.column_default_storage, from, to);
+  }
+  const auto move_id = [&move](schemas::ObjectId& id) {
+    if (id.schema != move.from_schema) return;
+    if (id.table.empty() && id.name == move.from &&
+        (id.kind == ObjectKind::Table || id.kind == ObjectKind::Column)) {
+      id.schema = move.schema;
+      id.name = move.to;
+    } else if (id.table == move.from) {
+      id.schema = move.schema;
+      id.table = move.to;
+    } else if (id.kind == ObjectKind::Sequence && id.table.empty() &&
+               std::find(move.sequences.begin(), move.sequences.end(), id.name) !=
+                   move.sequences.end()) {
+      id.schema = move.schema;
+    }
+  };
+  for (auto& dependency : facts.dependencies) {
+    move_id(dependency.dependent);
+    move_id(dependency.referenced);
+  }
+}
+
 }  // namespace
 
 std::vector<RelationRename> assume_relation_renames(schemas::Database& current,
@@ -268,6 +588,165 @@ void plan_relation_renames(Builder& builder, const std::vector<RelationRename>& 
                provides, {"schema:" + rename.schema}, {}, {},
                on_relation(rename.schema, rename.from));
     // Before the other steps on the object, which name it by its new name.
+    builder.at(added).sequence = -1;
+  }
+}
+
+
+std::optional<std::pair<std::string, std::string>> split_qualified(const std::string& name) {
+  const size_t dot = name.find('.');
+  if (dot == std::string::npos) return std::nullopt;
+  return std::pair{name.substr(0, dot), name.substr(dot + 1)};
+}
+
+std::vector<TableMove> assume_table_moves(schemas::Database& current, schemas::Database& desired,
+                                          std::vector<plans::Diagnostic>& diagnostics) {
+  std::vector<TableMove> moves;
+  std::set<std::string> created_schemas;
+  for (auto& desired_schema : desired.schemas) {
+    for (auto& table : desired_schema.tables) {
+      if (!table.renamed_from) continue;
+      const auto qualified = split_qualified(*table.renamed_from);
+      if (!qualified) continue;
+      const auto& [old_schema, old_name] = *qualified;
+      const schemas::ObjectId id{ObjectKind::Table, desired_schema.name, "", table.name};
+      if (old_schema == desired_schema.name) {
+        // Qualified by its own schema: an in-place rename.
+        table.renamed_from = old_name;
+        continue;
+      }
+      if (schemas::find_table(current, desired_schema.name, table.name) != nullptr) {
+        // Moved already: the hint left in place plans nothing.
+        table.renamed_from.reset();
+        continue;
+      }
+      const schemas::Table* old_table = schemas::find_table(current, old_schema, old_name);
+      if (old_table == nullptr || schemas::find_table(desired, old_schema, old_name) != nullptr) {
+        continue;  // planner.cpp's check of rename hints says why
+      }
+      const std::string what = "table \"" + schemas::printable(old_schema) + "." +
+                               schemas::printable(old_name) + "\"";
+      if (table.expand_contract) {
+        diagnostics.push_back(
+            {plans::Severity::Error, id,
+             "renamed_from \"" + schemas::printable(*table.renamed_from) +
+                 "\" moves " + what +
+                 " to another schema, which expand and contract does not do (a compatibility "
+                 "view under the old name is not planned across schemas): remove "
+                 "expand_contract to move it with ALTER TABLE ... SET SCHEMA"});
+        continue;
+      }
+      TableMove move{old_schema, old_name, desired_schema.name, table.name, false, false, {}, {}};
+      const schemas::Schema* from_schema = schemas::find_schema(current, old_schema);
+      for (const auto& sequence : from_schema->sequences) {
+        if (sequence.owned_by &&
+            sequence.owned_by->rfind(old_schema + "." + old_name + ".", 0) == 0) {
+          move.sequences.push_back(sequence.name);
+        }
+      }
+      schemas::Schema solo;
+      solo.tables.push_back(*old_table);
+      for (const auto& name : relation_names(solo)) {
+        if (name != old_name) move.relations.push_back(name);
+      }
+      move.relations.insert(move.relations.end(), move.sequences.begin(), move.sequences.end());
+      const schemas::Schema* to_schema = schemas::find_schema(current, desired_schema.name);
+      const std::set<std::string> taken =
+          to_schema != nullptr ? relation_names(*to_schema) : std::set<std::string>{};
+      const std::set<std::string> taken_here = relation_names(*from_schema);
+      std::vector<std::string> clashes;
+      for (const auto& name : move.relations) {
+        if (taken.count(name) != 0) clashes.push_back(name);
+      }
+      move.rename_first = old_name != table.name && taken.count(old_name) != 0;
+      if (move.rename_first && taken_here.count(table.name) != 0) clashes.push_back(old_name);
+      if (!clashes.empty()) {
+        std::string names;
+        for (const auto& name : clashes) {
+          names += (names.empty() ? "\"" : ", \"") + schemas::printable(name) + "\"";
+        }
+        diagnostics.push_back(
+            {plans::Severity::Error, id,
+             "cannot move " + what + " to schema \"" + schemas::printable(desired_schema.name) +
+                 "\": " + names +
+                 (clashes.size() == 1 ? " is" : " are") +
+                 " taken there by another relation (an index, key or owned sequence moves with "
+                 "its table and keeps its name); rename it first"});
+        continue;
+      }
+      if (to_schema == nullptr) {
+        schemas::Schema created;
+        created.name = desired_schema.name;
+        current.schemas.push_back(std::move(created));
+        move.creates_schema = created_schemas.insert(desired_schema.name).second;
+      }
+      move_in_current(current, desired, move);
+      table.renamed_from.reset();
+      moves.push_back(std::move(move));
+    }
+  }
+  schemas::canonicalize(current);
+  return moves;
+}
+
+void plan_table_moves(Builder& builder, const std::vector<TableMove>& moves) {
+  for (const auto& move : moves) {
+    if (move.creates_schema) {
+      add_simple(builder, Phase::Prepare, {ObjectKind::Schema, "", "", move.schema},
+                 "create " + schemas::describe({ObjectKind::Schema, "", "", move.schema}), "a new schema",
+                 {{Statement::CreateSchema, "CREATE SCHEMA " + quote_ident(move.schema)}},
+                 {"schema:" + move.schema});
+    }
+    const ObjectId id{ObjectKind::Table, move.schema, "", move.to};
+    const std::string old_label = label("table", move.from_schema, move.from);
+    const bool renamed = move.from != move.to;
+    std::vector<Sql> statements;
+    const std::string set_schema = " SET SCHEMA " + quote_ident(move.schema);
+    if (renamed && move.rename_first) {
+      statements.push_back({Statement::RenameTable, "ALTER TABLE " +
+                                                        quote_qualified(move.from_schema, move.from) +
+                                                        " RENAME TO " + quote_ident(move.to)});
+      statements.push_back({Statement::SetTableSchema,
+                            "ALTER TABLE " + quote_qualified(move.from_schema, move.to) +
+                                set_schema});
+    } else {
+      statements.push_back({Statement::SetTableSchema,
+                            "ALTER TABLE " + quote_qualified(move.from_schema, move.from) +
+                                set_schema});
+      if (renamed) {
+        statements.push_back({Statement::RenameTable, "ALTER TABLE " +
+                                                          quote_qualified(move.schema, move.from) +
+                                                          " RENAME TO " + quote_ident(move.to)});
+      }
+    }
+    std::vector<std::string> provides = {table_token(move.schema, move.to),
+                                         "name:" + move.from_schema + "." + move.from};
+    std::vector<std::string> requires_ = {"schema:" + move.schema,
+                                          "name:" + move.schema + "." + move.to};
+    if (renamed && !move.rename_first) requires_.push_back("name:" + move.schema + "." + move.from);
+    for (const auto& name : move.relations) {
+      provides.push_back("name:" + move.from_schema + "." + name);
+      requires_.push_back("name:" + move.schema + "." + name);
+    }
+    for (const auto& sequence : move.sequences) {
+      provides.push_back("seq:" + move.schema + "." + sequence);
+      provides.push_back(table_token(move.schema, sequence));
+    }
+    if (const auto* table = schemas::find_table(builder.current(), move.schema, move.to)) {
+      for (const auto& column : table->columns) {
+        provides.push_back(column_token(move.schema, move.to, column.name));
+      }
+    }
+    std::string summary = "move " + old_label + " to schema \"" + move.schema + "\"";
+    if (renamed) summary += " as \"" + move.to + "\"";
+    const size_t added = add_simple(
+        builder, Phase::Prepare, id, summary,
+        "renamed_from names another schema: SET SCHEMA is a catalog change under ACCESS "
+        "EXCLUSIVE; its indexes, constraints, triggers and owned sequences move with it, views "
+        "over it follow by OID, what names the old qualified name breaks",
+        statements, provides, requires_, {}, {"schema:" + move.from_schema},
+        on_relation(move.from_schema, move.from));
+    // Before the other steps on the table, which name it by its new name.
     builder.at(added).sequence = -1;
   }
 }

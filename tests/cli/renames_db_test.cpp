@@ -371,3 +371,202 @@ schemas:
   CHECK(contains(planned.output, "did you mean \"cheap_items\"?"));
   CHECK(contains(planned.output, "did you mean \"closed\"?"));
 }
+
+namespace {
+
+// public.audit_events (serial id, index, 30 rows) <- public.audit_notes
+// (foreign key), and a view over it; written as `inspect` writes them.
+constexpr const char* kAuditBefore = R"yaml(schemas:
+  public:
+    tables:
+      audit_events:
+        columns:
+          id:
+            type: integer
+            nullable: false
+            default: "nextval('audit_events_id_seq'::regclass)"
+          kind: { type: text, nullable: false }
+          created_at: { type: timestamp with time zone, default: now() }
+        primary_key: [id]
+        indexes:
+          audit_events_kind_idx: { columns: [kind] }
+      audit_notes:
+        columns:
+          id: { type: bigint, nullable: false }
+          event_id: integer
+        primary_key: [id]
+        foreign_keys:
+          - { columns: [event_id], references: audit_events(id) }
+    views:
+      event_kinds: |2-
+         SELECT audit_events.id,
+            audit_events.kind
+           FROM audit_events
+    sequences:
+      audit_events_id_seq: { type: integer, owned_by: public.audit_events.id }
+)yaml";
+
+// The same with audit_events moved to schema archive.
+constexpr const char* kAuditMoved = R"yaml(schemas:
+  archive:
+    tables:
+      audit_events:
+        renamed_from: public.audit_events
+        columns:
+          id:
+            type: integer
+            nullable: false
+            default: "nextval('archive.audit_events_id_seq'::regclass)"
+          kind: { type: text, nullable: false }
+          created_at: { type: timestamp with time zone, default: now() }
+        primary_key: [id]
+        indexes:
+          audit_events_kind_idx: { columns: [kind] }
+    sequences:
+      audit_events_id_seq: { type: integer, owned_by: archive.audit_events.id }
+  public:
+    tables:
+      audit_notes:
+        columns:
+          id: { type: bigint, nullable: false }
+          event_id: integer
+        primary_key: [id]
+        foreign_keys:
+          - { columns: [event_id], references: archive.audit_events(id) }
+    views:
+      event_kinds: |2-
+         SELECT audit_events.id,
+            audit_events.kind
+           FROM archive.audit_events
+)yaml";
+
+}  // namespace
+
+TEST_CASE("a table moved to another schema by a qualified renamed_from is one SET SCHEMA: rows, "
+          "serial sequence, index, foreign key and the view over it follow, re-plan empty",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", kAuditBefore)).exit_code == 0);
+  db.exec("INSERT INTO audit_events (kind) SELECT 'k' || g % 3 FROM generate_series(1, 30) g;"
+          "INSERT INTO audit_notes SELECT g, g FROM generate_series(1, 10) g; ANALYZE");
+  const std::string before = checksum(db, "audit_events");
+  const std::string oid = db.scalar("SELECT 'public.audit_events'::regclass::oid");
+  const std::string moved = dir.write("b.yaml", kAuditMoved);
+  const auto refused = run_pgshift({"plan", "--db", db.url(), "--schema", moved});
+  CHECK(refused.exit_code == 1);  // hazard rename, not allowed
+  const std::string sql = plan_text(db, moved);
+  INFO(sql);
+  const auto create_at = sql.find("CREATE SCHEMA archive;");
+  const auto move_at = sql.find("ALTER TABLE public.audit_events SET SCHEMA archive;");
+  REQUIRE(create_at != std::string::npos);
+  REQUIRE(move_at != std::string::npos);
+  CHECK(create_at < move_at);
+  for (const char* absent : {"DROP", "CREATE TABLE", "CREATE SEQUENCE", "CREATE INDEX",
+                             "SET DEFAULT", "ADD CONSTRAINT", "VIEW", "RENAME"}) {
+    CHECK_FALSE(contains(sql, absent));
+  }
+  const auto applied = apply_schema(db.url(), moved, {"rename"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, "verified: the schema is the plan's target"));
+  CHECK(db.scalar("SELECT 'archive.audit_events'::regclass::oid") == oid);
+  CHECK(checksum(db, "archive.audit_events") == before);
+  // The serial sequence moved with it and keeps counting.
+  CHECK(db.scalar("SELECT to_regclass('archive.audit_events_id_seq') IS NOT NULL") == "t");
+  db.exec("INSERT INTO archive.audit_events (kind) VALUES ('after')");
+  CHECK(db.scalar("SELECT id FROM archive.audit_events WHERE kind = 'after'") == "31");
+  CHECK(db.scalar("SELECT count(*) FROM event_kinds") == "31");
+  CHECK_THROWS(db.exec("INSERT INTO audit_notes VALUES (100, 1000)"));
+  CHECK(db.scalar("SELECT to_regclass('archive.audit_events_kind_idx') IS NOT NULL") == "t");
+  // inspect writes the desired state (without the hint); the hint left in
+  // place plans nothing.
+  const auto inspected = run_pgshift({"inspect", "--db", db.url()});
+  CHECK(inspected.output ==
+        replaced(kAuditMoved, "        renamed_from: public.audit_events\n", ""));
+  CHECK(replan(db.url(), moved) == 0);
+}
+
+TEST_CASE("a table moved and renamed keeps its identity column counting, and moves out of a "
+          "schema the plan drops before the drop",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = R"yaml(
+schemas:
+  public: {}
+  legacy:
+    tables:
+      events:
+        columns:
+          id: { type: bigint, identity: always }
+          kind: text
+        primary_key: [id]
+)yaml";
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
+  db.exec("INSERT INTO legacy.events (kind) SELECT 'k' FROM generate_series(1, 20)");
+  const std::string before = checksum(db, "legacy.events");
+  const std::string moved = dir.write("b.yaml", R"yaml(
+schemas:
+  public:
+    tables:
+      audit_events:
+        renamed_from: legacy.events
+        columns:
+          id: { type: bigint, identity: always }
+          kind: text
+        primary_key: { name: events_pkey, columns: [id] }
+        indexes:
+          audit_events_kind_idx: { columns: [kind] }
+drop_schemas: [legacy]
+)yaml");
+  const std::string sql = plan_text(db, moved);
+  INFO(sql);
+  const auto move_at = sql.find("ALTER TABLE legacy.events SET SCHEMA public;");
+  const auto rename_at = sql.find("ALTER TABLE public.events RENAME TO audit_events;");
+  const auto index_at = sql.find("CREATE INDEX CONCURRENTLY audit_events_kind_idx ON "
+                                 "public.audit_events");
+  const auto drop_at = sql.find("DROP SCHEMA legacy;");
+  REQUIRE(move_at != std::string::npos);
+  REQUIRE(rename_at != std::string::npos);
+  REQUIRE(index_at != std::string::npos);
+  REQUIRE(drop_at != std::string::npos);
+  CHECK(move_at < rename_at);
+  CHECK(rename_at < index_at);
+  CHECK(rename_at < drop_at);
+  CHECK_FALSE(contains(sql, "DROP TABLE"));
+  const auto applied = apply_schema(db.url(), moved, {"rename", "data_loss"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, "verified: the schema is the plan's target"));
+  CHECK(checksum(db, "public.audit_events") == before);
+  CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'legacy'") == "0");
+  db.exec("INSERT INTO audit_events (kind) VALUES ('after')");
+  CHECK(db.scalar("SELECT id FROM audit_events WHERE kind = 'after'") == "21");
+  CHECK(replan(db.url(), moved) == 0);
+}
+
+TEST_CASE("a qualified renamed_from that matches nothing is an error suggesting the nearest "
+          "qualified name, and one naming an unmanaged schema says so",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", kAuditBefore)).exit_code == 0);
+  const auto misspelt = run_pgshift(
+      {"plan", "--db", db.url(), "--schema",
+       dir.write("b.yaml", replaced(kAuditMoved, "renamed_from: public.audit_events",
+                                    "renamed_from: public.audit_event"))});
+  INFO(misspelt.output);
+  CHECK(misspelt.exit_code == 1);
+  CHECK(contains(misspelt.output, "renamed_from \"public.audit_event\" matches no table of schema "
+                                  "\"public\", and none is named \"audit_events\" yet: did you "
+                                  "mean \"public.audit_events\"?"));
+  const auto unmanaged = run_pgshift(
+      {"plan", "--db", db.url(), "--schema",
+       dir.write("c.yaml", replaced(kAuditMoved, "renamed_from: public.audit_events",
+                                    "renamed_from: staging.audit_events"))});
+  INFO(unmanaged.output);
+  CHECK(unmanaged.exit_code == 1);
+  CHECK(contains(unmanaged.output, "renamed_from \"staging.audit_events\" names schema "
+                                   "\"staging\", which the desired state does not manage"));
+}

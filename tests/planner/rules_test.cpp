@@ -617,12 +617,12 @@ TEST_CASE("a renamed_from that matches nothing is an error naming the object, ne
   message = only_error(plan(current, database({table("people", {column("mail", "text")}), users})));
   CHECK(message.find("yet: is the old name misspelt?") != std::string::npos);
 
-  // A qualified name: moving between schemas is not planned.
+  // A qualified name (a move) from a schema the desired state does not
+  // manage: its table cannot be seen, let alone moved.
   users.renamed_from = "archive.people";
   message = only_error(plan(current, database({users})));
-  CHECK(message.find("renamed_from \"archive.people\" is qualified") != std::string::npos);
-  CHECK(message.find("SET SCHEMA ... is not planned") == std::string::npos);
-  CHECK(message.find("moving a table to another schema") != std::string::npos);
+  CHECK(message.find("renamed_from \"archive.people\" names schema \"archive\", which the "
+                     "desired state does not manage") != std::string::npos);
 
   // Nothing to rename on a fresh database, or once the rename is done.
   users.renamed_from = "people";
@@ -633,6 +633,115 @@ TEST_CASE("a renamed_from that matches nothing is an error naming the object, ne
   CHECK(plan(database({table("people", {column("email", "text")})}),
              database({table("people", {renamed})}))
             .diagnostics.empty());
+}
+
+// current: schema legacy with legacy.people (and its serial sequence) and
+// public.notes referencing it; desired: people moved to a new schema
+// archive as "persons" with a new column, legacy dropped.
+struct MoveCase {
+  schemas::Database current;
+  schemas::Database desired;
+  MoveCase() {
+    auto notes = table("notes", {column("person_id", "bigint")});
+    notes.foreign_keys.push_back(foreign_key("notes_person_fkey", "person_id", "people"));
+    notes.foreign_keys[0].ref_schema = "legacy";
+    current = database({notes});
+    schemas::Schema legacy;
+    legacy.name = "legacy";
+    auto people = table("people", {column("n", "integer", true,
+                                          "nextval('legacy.people_n_seq'::regclass)")});
+    schemas::Index by_n;
+    by_n.name = "people_n_idx";
+    schemas::IndexKey key;
+    key.column = "n";
+    by_n.keys.push_back(key);
+    people.indexes.push_back(by_n);
+    legacy.tables.push_back(people);
+    schemas::Sequence sequence;
+    sequence.name = "people_n_seq";
+    sequence.type = "integer";
+    sequence.owned_by = "legacy.people.n";
+    legacy.sequences.push_back(sequence);
+    current.schemas.push_back(legacy);
+    schemas::canonicalize(current);
+    set_rows(current, "notes", 1000);
+    current.facts.table_stats["legacy.people"] = {1000, 11, 0};
+
+    notes.foreign_keys[0].ref_schema = "archive";
+    notes.foreign_keys[0].ref_table = "persons";
+    desired = database({notes});
+    schemas::Schema archive;
+    archive.name = "archive";
+    auto persons = people;
+    persons.name = "persons";
+    persons.renamed_from = "legacy.people";
+    persons.columns[1].default_expr = "nextval('archive.people_n_seq'::regclass)";
+    persons.columns.push_back(column("nickname", "text"));
+    archive.tables.push_back(persons);
+    sequence.owned_by = "archive.persons.n";
+    archive.sequences.push_back(sequence);
+    desired.schemas.push_back(archive);
+    desired.drop_schemas = {"legacy"};
+    schemas::canonicalize(desired);
+  }
+};
+
+TEST_CASE("a qualified renamed_from moves the table after its schema is created and before "
+          "its old schema is dropped, then plans the rest against the moved table",
+          "[planner]") {
+  MoveCase c;
+  const auto result = plan(c.current, c.desired);
+  INFO(planner::diff_summary(result));
+  CHECK_FALSE(plans::has_errors(result));
+  CHECK(summaries(result) ==
+        std::vector<std::string>{
+            "create schema \"archive\"",
+            "move table \"legacy.people\" to schema \"archive\" as \"persons\"",
+            "add column \"nickname\" of table \"archive.persons\"", "drop schema \"legacy\""});
+  const int move = position_of(result, "move table \"legacy.people\" to schema \"archive\" as "
+                                       "\"persons\"");
+  REQUIRE(move >= 0);
+  const auto& step = result.steps[static_cast<size_t>(move)];
+  // SET SCHEMA first, then RENAME: no foreign key, sequence, default or
+  // index is touched, the sequence moves with the table.
+  CHECK(step.statements ==
+        std::vector<std::string>{"ALTER TABLE legacy.people SET SCHEMA archive",
+                                 "ALTER TABLE archive.people RENAME TO persons"});
+  CHECK(has_hazard(step, Hazard::Rename));
+  REQUIRE(step.locks.size() == 1);
+  CHECK(step.locks[0].mode == LockMode::AccessExclusive);
+  CHECK(step.duration == DurationClass::CatalogOnly);
+  CHECK(step.depends_on == std::vector<int>{result.steps[0].id});
+
+  // The old name taken in the new schema: RENAME first, in the old schema.
+  MoveCase taken;
+  schemas::Schema archive;
+  archive.name = "archive";
+  auto other_people = table("people");
+  other_people.primary_key->name = "other_people_pkey";  // people_pkey moves in
+  archive.tables.push_back(other_people);
+  taken.current.schemas.push_back(archive);
+  schemas::canonicalize(taken.current);
+  auto& desired_archive = *schemas::find_named(taken.desired.schemas, std::string("archive"));
+  desired_archive.tables.push_back(other_people);
+  schemas::canonicalize(taken.desired);
+  const auto renamed_first = plan(taken.current, taken.desired);
+  INFO(planner::diff_summary(renamed_first));
+  CHECK(statements(renamed_first)[0] == "ALTER TABLE legacy.people RENAME TO persons");
+  CHECK(statements(renamed_first)[1] == "ALTER TABLE legacy.persons SET SCHEMA archive");
+
+  // Done: the hint left in place plans nothing.
+  CHECK(plan(c.desired, c.desired).steps.empty());
+  CHECK(plan(c.desired, c.desired).diagnostics.empty());
+
+  // A hint naming no table of the old schema: an error with the nearest one.
+  auto misspelt = c.desired;
+  misspelt.schemas.front().tables.front().renamed_from = "legacy.peeple";
+  const auto refused = plan(c.current, misspelt);
+  CHECK(plans::has_errors(refused));
+  CHECK(planner::diff_summary(refused).find(
+            "renamed_from \"legacy.peeple\" matches no table of schema \"legacy\", and none is "
+            "named \"persons\" yet: did you mean \"legacy.people\"?") != std::string::npos);
 }
 
 TEST_CASE("enum labels are added in place; before 12 outside a transaction", "[planner]") {
