@@ -721,12 +721,13 @@ void plan_table_moves(Builder& builder, const std::vector<TableMove>& moves) {
     }
     std::vector<std::string> provides = {table_token(move.schema, move.to),
                                          "name:" + move.from_schema + "." + move.from};
+    // The names moving with it are free in the new schema (assume_table_moves
+    // refuses a clash); a later step of the plan may free one of them there
+    // (a key of the moved table renamed), so they are not required.
     std::vector<std::string> requires_ = {"schema:" + move.schema,
                                           "name:" + move.schema + "." + move.to};
-    if (renamed && !move.rename_first) requires_.push_back("name:" + move.schema + "." + move.from);
     for (const auto& name : move.relations) {
       provides.push_back("name:" + move.from_schema + "." + name);
-      requires_.push_back("name:" + move.schema + "." + name);
     }
     for (const auto& sequence : move.sequences) {
       provides.push_back("seq:" + move.schema + "." + sequence);

@@ -730,6 +730,16 @@ TEST_CASE("a qualified renamed_from moves the table after its schema is created 
   CHECK(statements(renamed_first)[0] == "ALTER TABLE legacy.people RENAME TO persons");
   CHECK(statements(renamed_first)[1] == "ALTER TABLE legacy.persons SET SCHEMA archive");
 
+  // Its key renamed in the same plan frees the key's old name in the new
+  // schema after the move: no cycle.
+  MoveCase key;
+  key.desired.schemas.front().tables.front().primary_key->name = "persons_pkey";
+  const auto key_renamed = plan(key.current, key.desired);
+  INFO(planner::diff_summary(key_renamed));
+  CHECK_FALSE(plans::has_errors(key_renamed));
+  CHECK(summaries(key_renamed)[3] ==
+        "rename primary key \"people_pkey\" of table \"archive.persons\" to \"persons_pkey\"");
+
   // Done: the hint left in place plans nothing.
   CHECK(plan(c.desired, c.desired).steps.empty());
   CHECK(plan(c.desired, c.desired).diagnostics.empty());
