@@ -524,8 +524,9 @@ drop_schemas: [legacy]
   INFO(sql);
   const auto move_at = sql.find("ALTER TABLE legacy.events SET SCHEMA public;");
   const auto rename_at = sql.find("ALTER TABLE public.events RENAME TO audit_events;");
-  const auto index_at = sql.find("CREATE INDEX CONCURRENTLY audit_events_kind_idx ON "
-                                 "public.audit_events");
+  // CONCURRENTLY or not, by what the catalog says of its rows (PostgreSQL
+  // 11 shows a never analyzed table empty).
+  const auto index_at = sql.find("audit_events_kind_idx ON public.audit_events");
   const auto drop_at = sql.find("DROP SCHEMA legacy;");
   REQUIRE(move_at != std::string::npos);
   REQUIRE(rename_at != std::string::npos);
