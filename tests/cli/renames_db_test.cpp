@@ -9,6 +9,7 @@
 
 #include "tests/support/pgshift_cli.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
 
 using pgshift::testing::apply_schema;
@@ -442,7 +443,9 @@ constexpr const char* kAuditMoved = R"yaml(schemas:
 
 }  // namespace
 
-TEST_CASE("a table moved to another schema by a qualified renamed_from is one SET SCHEMA: rows, "
+// No ": " in the name past Catch2's line width: its console reporter then
+// wraps the name's header forever.
+TEST_CASE("a table moved to another schema by a qualified renamed_from is one SET SCHEMA; rows, "
           "serial sequence, index, foreign key and the view over it follow, re-plan empty",
           "[cli][db][renames]") {
   TestDatabase db;
@@ -482,8 +485,13 @@ TEST_CASE("a table moved to another schema by a qualified renamed_from is one SE
   // inspect writes the desired state (without the hint); the hint left in
   // place plans nothing.
   const auto inspected = run_pgshift({"inspect", "--db", db.url()});
-  CHECK(inspected.output ==
-        replaced(kAuditMoved, "        renamed_from: public.audit_events\n", ""));
+  std::string expected = replaced(kAuditMoved, "        renamed_from: public.audit_events\n", "");
+  if (pgshift::testing::server_version_num(db) >= 180000) {
+    // PostgreSQL 18 deparses a one-table view's columns unqualified.
+    expected = replaced(expected, "SELECT audit_events.id,", "SELECT id,");
+    expected = replaced(expected, "    audit_events.kind\n", "    kind\n");
+  }
+  CHECK(inspected.output == expected);
   CHECK(replan(db.url(), moved) == 0);
 }
 
