@@ -37,40 +37,48 @@ bool identifier_char(char c) {
   return std::isalnum(byte) != 0 || c == '_' || c == '$' || byte >= 0x80;
 }
 
-// `text` with the regclass literals naming `schema`.`from` ('from'::regclass,
-// 'schema.from'::regclass, quoted as the server quotes them) naming `to`.
-std::string rename_regclass_literals(const std::string& text, const std::string& schema,
-                                     const std::string& from, const std::string& to) {
-  std::string result = text;
-  const auto literal = [](const std::string& name) {
-    std::string quoted = "'";
-    for (const char c : name) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    return quoted + "'::regclass";
-  };
-  for (const auto& [before, after] :
-       {std::pair{literal(quote_ident(from)), literal(quote_ident(to))},
-        std::pair{literal(quote_ident(schema) + "." + quote_ident(from)),
-                  literal(quote_ident(schema) + "." + quote_ident(to))}}) {
-    for (size_t at = result.find(before); at != std::string::npos;
-         at = result.find(before, at + after.size())) {
-      result.replace(at, before.size(), after);
-    }
-  }
-  return result;
+// `spelled` (an identifier as SQL spells it) as a regclass literal, quoted
+// as the server quotes it: 'name'::regclass.
+std::string regclass_literal(const std::string& spelled) {
+  std::string quoted = "'";
+  for (const char c : spelled) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  return quoted + "'::regclass";
 }
 
-// `query` with the identifier `from` (bare or double-quoted, outside string
-// literals, unqualified or qualified by `schema`) spelled `to`, as the
-// server's pg_get_viewdef spells a query once the relation it names is
-// renamed. A column of the same name is renamed too: then the texts differ
-// and the view is only replaced in place (CREATE OR REPLACE), never wrong.
-std::string rename_identifier(const std::string& query, const std::string& schema,
-                              const std::string& from, const std::string& to) {
-  std::string result;
-  std::string previous;        // the previous identifier, when followed by "."
+// `text` with every `before` replaced by `after`.
+void replace_all(std::string& text, const std::string& before, const std::string& after) {
+  for (size_t at = text.find(before); at != std::string::npos;
+       at = text.find(before, at + after.size())) {
+    text.replace(at, before.size(), after);
+  }
+}
+
+// An identifier of a query, as rewrite_identifiers meets it.
+struct IdentifierToken {
+  std::string name;            // unquoted
+  std::string spelled;         // as written (quoted or bare)
   bool after_dot = false;      // the previous token was "."
   std::string qualifier;       // the identifier before that "."
+  size_t qualifier_start = 0;  // where the qualifier starts in the output
+  bool followed_by_dot = false;
+};
+
+// `query` with each identifier outside string literals (bare or
+// double-quoted) replaced by what `rewrite(token, output)` appends to the
+// output; everything else is copied as it is.
+template <typename Rewrite>
+std::string rewrite_identifiers(const std::string& query, Rewrite rewrite) {
+  std::string result;
+  std::string previous;       // the previous identifier, when followed by "."
+  size_t previous_start = 0;  // where it starts in `result`
+  IdentifierToken token;
   size_t at = 0;
+  const auto followed_by_dot = [&query](size_t from_at) {
+    while (from_at < query.size() && std::isspace(static_cast<unsigned char>(query[from_at]))) {
+      ++from_at;
+    }
+    return from_at < query.size() && query[from_at] == '.';
+  };
   while (at < query.size()) {
     const char c = query[at];
     if (c == '\'') {
@@ -83,54 +91,78 @@ std::string rename_identifier(const std::string& query, const std::string& schem
         }
       }
       result += query.substr(start, at - start);
-      after_dot = false;
+      token.after_dot = false;
       previous.clear();
       continue;
     }
     if (c == '"' || identifier_char(c)) {
       const size_t start = at;
-      std::string name;
+      token.name.clear();
       if (c == '"') {
         ++at;
         while (at < query.size()) {
           if (query[at] == '"' && at + 1 < query.size() && query[at + 1] == '"') {
-            name += '"';
+            token.name += '"';
             at += 2;
           } else if (query[at] == '"') {
             ++at;
             break;
           } else {
-            name += query[at++];
+            token.name += query[at++];
           }
         }
       } else {
-        while (at < query.size() && identifier_char(query[at])) name += query[at++];
+        while (at < query.size() && identifier_char(query[at])) token.name += query[at++];
       }
-      const bool qualified_elsewhere = after_dot && qualifier != schema;
-      if (name == from && !qualified_elsewhere) {
-        result += quote_ident(to);
-      } else {
-        result += query.substr(start, at - start);
-      }
-      previous = name;
-      after_dot = false;
+      token.spelled = query.substr(start, at - start);
+      token.followed_by_dot = followed_by_dot(at);
+      const size_t here = result.size();
+      rewrite(token, result);
+      previous = token.name;
+      previous_start = here;
+      token.after_dot = false;
       continue;
     }
     if (c == '.') {
-      qualifier = previous;
-      after_dot = true;
+      token.qualifier = previous;
+      token.qualifier_start = previous_start;
+      token.after_dot = true;
       result += c;
       ++at;
       continue;
     }
     if (std::isspace(static_cast<unsigned char>(c)) == 0) {
-      after_dot = false;
+      token.after_dot = false;
       previous.clear();
     }
     result += c;
     ++at;
   }
   return result;
+}
+
+// `text` with the regclass literals naming `schema`.`from` ('from'::regclass,
+// 'schema.from'::regclass, quoted as the server quotes them) naming `to`.
+std::string rename_regclass_literals(const std::string& text, const std::string& schema,
+                                     const std::string& from, const std::string& to) {
+  std::string result = text;
+  replace_all(result, regclass_literal(quote_ident(from)), regclass_literal(quote_ident(to)));
+  replace_all(result, regclass_literal(quote_ident(schema) + "." + quote_ident(from)),
+              regclass_literal(quote_ident(schema) + "." + quote_ident(to)));
+  return result;
+}
+
+// `query` with the identifier `from` (bare or double-quoted, outside string
+// literals, unqualified or qualified by `schema`) spelled `to`, as the
+// server's pg_get_viewdef spells a query once the relation it names is
+// renamed. A column of the same name is renamed too: then the texts differ
+// and the view is only replaced in place (CREATE OR REPLACE), never wrong.
+std::string rename_identifier(const std::string& query, const std::string& schema,
+                              const std::string& from, const std::string& to) {
+  return rewrite_identifiers(query, [&](const IdentifierToken& token, std::string& result) {
+    const bool qualified_elsewhere = token.after_dot && token.qualifier != schema;
+    result += token.name == from && !qualified_elsewhere ? quote_ident(to) : token.spelled;
+  });
 }
 
 template <typename T>
@@ -179,88 +211,18 @@ void rename_in_facts(schemas::CatalogFacts& facts, const RelationRename& rename)
 std::string move_identifier(const std::string& query, const std::string& schema,
                             const std::string& from, const std::string& new_schema,
                             const std::string& to, bool bare_old, bool bare_new) {
-  std::string result;
-  std::string previous;           // the previous identifier
-  size_t previous_start = 0;      // where it starts in `result`
-  bool after_dot = false;         // the previous token was "."
-  std::string qualifier;          // the identifier before that "."
-  size_t qualifier_start = 0;
-  size_t at = 0;
-  const auto followed_by_dot = [&query](size_t from_at) {
-    while (from_at < query.size() && std::isspace(static_cast<unsigned char>(query[from_at]))) {
-      ++from_at;
+  return rewrite_identifiers(query, [&](const IdentifierToken& token, std::string& result) {
+    const std::string moved = token.followed_by_dot || bare_new ? quote_ident(to)
+                                                                : quote_qualified(new_schema, to);
+    if (token.name == from && token.after_dot && token.qualifier == schema) {
+      result.resize(token.qualifier_start);
+      result += moved;
+    } else if (token.name == from && !token.after_dot && bare_old) {
+      result += moved;
+    } else {
+      result += token.spelled;
     }
-    return from_at < query.size() && query[from_at] == '.';
-  };
-  while (at < query.size()) {
-    const char c = query[at];
-    if (c == '\'') {
-      const size_t start = at++;
-      while (at < query.size()) {
-        if (query[at] == '\'' && at + 1 < query.size() && query[at + 1] == '\'') {
-          at += 2;
-        } else if (query[at++] == '\'') {
-          break;
-        }
-      }
-      result += query.substr(start, at - start);
-      after_dot = false;
-      previous.clear();
-      continue;
-    }
-    if (c == '"' || identifier_char(c)) {
-      const size_t start = at;
-      std::string name;
-      if (c == '"') {
-        ++at;
-        while (at < query.size()) {
-          if (query[at] == '"' && at + 1 < query.size() && query[at + 1] == '"') {
-            name += '"';
-            at += 2;
-          } else if (query[at] == '"') {
-            ++at;
-            break;
-          } else {
-            name += query[at++];
-          }
-        }
-      } else {
-        while (at < query.size() && identifier_char(query[at])) name += query[at++];
-      }
-      const size_t here = result.size();
-      const bool column_qualifier = followed_by_dot(at);
-      const std::string moved = column_qualifier || bare_new
-                                    ? quote_ident(to)
-                                    : quote_qualified(new_schema, to);
-      if (name == from && after_dot && qualifier == schema) {
-        result.resize(qualifier_start);
-        result += moved;
-      } else if (name == from && !after_dot && bare_old) {
-        result += moved;
-      } else {
-        result += query.substr(start, at - start);
-      }
-      previous = name;
-      previous_start = here;
-      after_dot = false;
-      continue;
-    }
-    if (c == '.') {
-      qualifier = previous;
-      qualifier_start = previous_start;
-      after_dot = true;
-      result += c;
-      ++at;
-      continue;
-    }
-    if (std::isspace(static_cast<unsigned char>(c)) == 0) {
-      after_dot = false;
-      previous.clear();
-    }
-    result += c;
-    ++at;
-  }
-  return result;
+  });
 }
 
 // `text` with the regclass literals naming sequence `schema`.`name` (bare
@@ -269,20 +231,11 @@ std::string move_regclass_literals(const std::string& text, const std::string& s
                                    const std::string& name, const std::string& new_schema,
                                    bool bare_new) {
   std::string result = text;
-  const auto literal = [](const std::string& spelled) {
-    std::string quoted = "'";
-    for (const char c : spelled) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    return quoted + "'::regclass";
-  };
-  const std::string after =
-      literal(bare_new ? quote_ident(name) : quote_ident(new_schema) + "." + quote_ident(name));
-  for (const auto& before : {literal(quote_ident(name)),
-                             literal(quote_ident(schema) + "." + quote_ident(name))}) {
-    if (before == after) continue;
-    for (size_t at = result.find(before); at != std::string::npos;
-         at = result.find(before, at + after.size())) {
-      result.replace(at, before.size(), after);
-    }
+  const std::string after = regclass_literal(
+      bare_new ? quote_ident(name) : quote_ident(new_schema) + "." + quote_ident(name));
+  for (const auto& before : {regclass_literal(quote_ident(name)),
+                             regclass_literal(quote_ident(schema) + "." + quote_ident(name))}) {
+    if (before != after) replace_all(result, before, after);
   }
   return result;
 }

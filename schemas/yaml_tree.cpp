@@ -142,23 +142,22 @@ Node Node::value(std::size_t index) const {
 }
 
 void Document::merge_keys(std::vector<std::uint32_t>& kids) const {
-  const auto node_at = [&](std::uint32_t index) { return node(index); };
   const auto is_merge = [&](std::uint32_t key) {
-    const Node node = node_at(key);
-    return node.is_scalar() && node.plain() && node.scalar() == "<<";
+    const Node key_node = node(key);
+    return key_node.is_scalar() && key_node.plain() && key_node.scalar() == "<<";
   };
   bool any = false;
   for (std::size_t at = 0; at + 1 < kids.size(); at += 2) any = any || is_merge(kids[at]);
   if (!any) return;
   std::vector<std::string> explicit_keys;
   for (std::size_t at = 0; at + 1 < kids.size(); at += 2) {
-    if (!is_merge(kids[at])) explicit_keys.push_back(node_at(kids[at]).scalar());
+    if (!is_merge(kids[at])) explicit_keys.push_back(node(kids[at]).scalar());
   }
   std::vector<std::string> merged_keys;
   std::vector<std::uint32_t> result;
   const auto bring = [&](const Node& source, std::uint32_t key_index) {
     if (!source.is_map()) {
-      throw ParseError{node_at(key_index).mark(),
+      throw ParseError{node(key_index).mark(),
                        "a merge key (<<) takes a mapping or a list of mappings"};
     }
     for (std::size_t entry = 0; entry < source.size(); ++entry) {
@@ -179,7 +178,7 @@ void Document::merge_keys(std::vector<std::uint32_t>& kids) const {
       result.push_back(kids[at + 1]);
       continue;
     }
-    const Node value = node_at(kids[at + 1]);
+    const Node value = node(kids[at + 1]);
     if (value.is_sequence()) {
       for (std::size_t item = 0; item < value.size(); ++item) bring(value[item], kids[at]);
     } else {
