@@ -65,6 +65,14 @@ using ReadOnlyTransaction =
 // on bench/inspect_wide.sh). Scoped to the read's transaction.
 constexpr const char* kNoJit = "SET LOCAL jit = off";
 
+// The read's lock_timeout (ReadOptions::lock_wait), for this transaction.
+void set_lock_wait(pqxx::transaction_base& tx, std::chrono::milliseconds wait) {
+  tx.exec_params("SELECT pg_catalog.set_config('lock_timeout', $1, true)",
+                 std::to_string(wait.count()) + "ms");
+}
+
+constexpr const char* kLockNotAvailable = "55P03";
+
 // $1: schemas to include (empty: all), $2: schemas to exclude.
 constexpr const char* kSchemasQuery =
     "SELECT n.nspname, d.description FROM pg_namespace n "
@@ -853,11 +861,13 @@ struct Attribute {
 class Prefetch {
  public:
   Prefetch(std::string connection_options, std::string snapshot, std::string schema_names,
-           int server_version_num, std::vector<const char*> queries)
+           int server_version_num, std::chrono::milliseconds lock_wait,
+           std::vector<const char*> queries)
       : connection_options_(std::move(connection_options)),
         snapshot_(std::move(snapshot)),
         schema_names_(std::move(schema_names)),
         server_version_num_(server_version_num),
+        lock_wait_(lock_wait),
         queries_(std::move(queries)),
         results_(queries_.size()) {
     thread_ = std::thread([this] { run(); });
@@ -882,6 +892,13 @@ class Prefetch {
     return result;
   }
 
+  // The server's message when a query here gave up waiting for a lock
+  // (lock_timeout): the first connection would only wait as long again.
+  std::optional<std::string> lock_failure() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lock_failure_;
+  }
+
  private:
   void run() {
     try {
@@ -889,6 +906,7 @@ class Prefetch {
       ReadOnlyTransaction tx(conn);
       tx.exec0("SET TRANSACTION SNAPSHOT " + tx.quote(snapshot_));
       tx.exec0(kNoJit);
+      set_lock_wait(tx, lock_wait_);
       for (std::size_t index = 0; index < queries_.size() && !stop_; ++index) {
         pqxx::result result =
             tx.exec_params(versioned(queries_[index], server_version_num_), schema_names_);
@@ -896,6 +914,13 @@ class Prefetch {
         results_[index] = std::move(result);
         finished_ = index + 1;
         ready_.notify_all();
+      }
+    } catch (const pqxx::sql_error& e) {
+      // The first connection runs what is left (see the class comment),
+      // unless a lock was waited for in vain.
+      if (e.sqlstate() == kLockNotAvailable) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        lock_failure_ = e.what();
       }
     } catch (const std::exception&) {
       // The first connection runs what is left (see the class comment).
@@ -909,8 +934,10 @@ class Prefetch {
   const std::string snapshot_;
   const std::string schema_names_;
   const int server_version_num_;
+  const std::chrono::milliseconds lock_wait_;
   const std::vector<const char*> queries_;
   std::mutex mutex_;
+  std::optional<std::string> lock_failure_;            // guarded by mutex_
   std::condition_variable ready_;
   std::vector<std::optional<pqxx::result>> results_;  // guarded by mutex_
   std::size_t finished_ = 0;                           // guarded by mutex_
@@ -930,6 +957,10 @@ class CatalogRead {
   Database run() {
     facts_.server_version_num = server_version_num_;
     query_server("settings", kNoJit);
+    guarded("settings", [&] {
+      set_lock_wait(tx_, options_.lock_wait);
+      return pqxx::result();
+    });
     read_schemas();
     read_extensions();
     read_tables();
@@ -988,7 +1019,7 @@ class CatalogRead {
     if (snapshot[0][0].is_null()) return;
     prefetch_ = std::make_unique<Prefetch>(connection_options_, snapshot[0][0].as<std::string>(),
                                            schema_names_, server_version_num_,
-                                           std::vector<const char*>{kConstraintsQuery,
+                                           options_.lock_wait, std::vector<const char*>{kConstraintsQuery,
                                                                     kSequencesQuery});
   }
 
@@ -996,6 +1027,9 @@ class CatalogRead {
   pqxx::result query(const std::string& what, const char* sql) {
     if (prefetch_ != nullptr) {
       if (std::optional<pqxx::result> ahead = prefetch_->take(sql)) return std::move(*ahead);
+      if (std::optional<std::string> failure = prefetch_->lock_failure()) {
+        throw ReadError(what, first_line(*failure), kLockNotAvailable);
+      }
     }
     return guarded(
         what, [&] { return tx_.exec_params(versioned(sql, server_version_num_), schema_names_); });
@@ -1848,6 +1882,85 @@ void analyze_catalogs(pqxx::connection& conn) {
   }
 }
 
+namespace {
+
+// ACCESS EXCLUSIVE locks other sessions hold or wait for on relations of
+// the schemas read ($1; empty: all but the system schemas), with who holds
+// them: what a catalog read that gave up waiting was waiting behind.
+constexpr const char* kExclusiveLocksQuery = R"SQL(
+SELECT n.nspname, c.relname, c.relkind::text, l.granted, l.pid,
+       coalesce(a.application_name, ''), coalesce(a.state, ''),
+       coalesce(extract(epoch FROM now() - a.xact_start)::bigint, 0),
+       coalesce(left(regexp_replace(a.query, '\s+', ' ', 'g'), 120), ''),
+       CASE WHEN l.granted THEN '' ELSE array_to_string(pg_blocking_pids(l.pid), ', ') END
+FROM pg_locks l
+JOIN pg_class c ON c.oid = l.relation
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.pid <> pg_backend_pid()
+  AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+  AND (cardinality($1::text[]) = 0 OR n.nspname = ANY ($1::text[]))
+ORDER BY l.granted DESC, n.nspname, c.relname, l.pid
+LIMIT 10
+)SQL";
+
+std::string relation_kind(const std::string& relkind) {
+  if (relkind == "r" || relkind == "p") return "table";
+  if (relkind == "i" || relkind == "I") return "index";
+  if (relkind == "v") return "view";
+  if (relkind == "m") return "materialized view";
+  if (relkind == "S") return "sequence";
+  return "relation";
+}
+
+// What `failure` (a read that gave up waiting for a lock) waited behind,
+// read on `conn` after the read's transaction ended.
+ReadError lock_wait_error(pqxx::connection& conn, const ReadOptions& options,
+                          const ReadError& failure) {
+  const auto wait = options.lock_wait.count();
+  std::string message = "gave up after waiting " +
+                        (wait % 1000 == 0 ? std::to_string(wait / 1000) + " s"
+                                          : std::to_string(wait) + " ms") +
+                        " for a lock";
+  try {
+    pqxx::nontransaction work(conn);
+    const pqxx::result rows =
+        work.exec_params(kExclusiveLocksQuery, array_literal(options.include_schemas));
+    if (rows.empty()) {
+      message += " another session held (it is gone now: run again)";
+    }
+    std::string separator = ": ";
+    for (const auto& row : rows) {
+      std::string who = "pid " + row[4].as<std::string>() + " (";
+      if (!row[5].as<std::string>().empty()) who += row[5].as<std::string>() + ", ";
+      if (!row[6].as<std::string>().empty()) who += row[6].as<std::string>() + ", ";
+      who += "transaction open " + row[7].as<std::string>() + " s";
+      if (!row[8].as<std::string>().empty()) who += ": " + row[8].as<std::string>();
+      who += ")";
+      const std::string relation = relation_kind(row[2].as<std::string>()) + " \"" +
+                                   row[0].as<std::string>() + "." + row[1].as<std::string>() +
+                                   "\"";
+      if (row[3].as<bool>()) {
+        message += separator + who + " holds ACCESS EXCLUSIVE on " + relation;
+      } else {
+        message += separator + who + " waits for ACCESS EXCLUSIVE on " + relation;
+        if (!row[9].as<std::string>().empty()) message += " behind pid " + row[9].as<std::string>();
+      }
+      separator = "; ";
+    }
+    if (!rows.empty()) {
+      message += "; the read takes only ACCESS SHARE locks, queued behind these: run again once they end";
+    }
+  } catch (const std::exception& e) {
+    message += " (" + std::string(e.what()).substr(0, std::string(e.what()).find('\n')) + ")";
+  }
+  return ReadError(failure.what_was_read(), message, kLockNotAvailable);
+}
+
+}  // namespace
+
 Database read_catalog(pqxx::connection& conn, const ReadOptions& options) {
   const int version = conn.server_version();
   if (version < kMinServerVersionNum || version > kMaxServerVersionNum) {
@@ -1856,7 +1969,12 @@ Database read_catalog(pqxx::connection& conn, const ReadOptions& options) {
                         ": pgshift reads PostgreSQL 11 to 18",
                     "");
   }
-  return CatalogRead(conn, options).run();
+  try {
+    return CatalogRead(conn, options).run();
+  } catch (const ReadError& e) {
+    if (e.sqlstate() != kLockNotAvailable) throw;
+    throw lock_wait_error(conn, options, e);
+  }
 }
 
 Database splice_schemas(Database whole, Database reread, const std::vector<std::string>& schemas) {

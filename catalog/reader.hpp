@@ -19,6 +19,7 @@
 // chosen from server_version_num.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,13 @@ struct ReadOptions {
   // second connection in the same snapshot, beside the other queries; below
   // it (and on a standby, which cannot export a snapshot), one connection.
   std::size_t parallel_from_tables = 300;
+  // How long a catalog query waits for a lock on a relation (its lock_timeout).
+  // The read takes only ACCESS SHARE locks, which wait for nothing but an
+  // ACCESS EXCLUSIVE one held or queued by another session (a rewrite, a
+  // LOCK TABLE left open); past this wait the read fails with SQLSTATE 55P03
+  // naming those relations and sessions, instead of waiting silently.
+  // Zero waits forever.
+  std::chrono::milliseconds lock_wait = std::chrono::seconds(10);
 };
 
 // A catalog query failed. Names the object kind being read and keeps the

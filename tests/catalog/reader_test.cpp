@@ -1,6 +1,7 @@
 #include "catalog/reader.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <catch2/catch.hpp>
 
 #include "catalog/connection.hpp"
@@ -445,6 +446,48 @@ TEST_CASE("constraints and sequences read ahead on a second connection equal a r
   CHECK(read_ahead.facts.sequence_usage.at("app.invoice_numbers").last_value == 101);
   CHECK(read_ahead.facts.sequence_usage.at("app.orders_id_seq").last_value ==
         read_on_one.facts.sequence_usage.at("app.orders_id_seq").last_value);
+}
+
+TEST_CASE("a read blocked by another session's exclusive lock fails in time naming it",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec("CREATE SCHEMA app; CREATE TABLE app.ledger (id serial PRIMARY KEY, note text);"
+          "CREATE TABLE app.other (id int PRIMARY KEY)");
+  auto holder = connect(db.url());
+  pqxx::work hold(*holder);
+  hold.exec0("SET application_name = 'night_batch'");
+  hold.exec0("LOCK TABLE app.ledger IN ACCESS EXCLUSIVE MODE");
+  hold.exec0("ALTER SEQUENCE app.ledger_id_seq OWNER TO CURRENT_USER");  // ACCESS EXCLUSIVE too
+  // On one connection (the table's size waits), and with the sequences read
+  // ahead on a second connection (their last values wait), which then must
+  // not leave the first connection waiting as long again.
+  ReadOptions one;
+  one.lock_wait = std::chrono::seconds(2);
+  ReadOptions ahead = one;
+  ahead.parallel_from_tables = 1;
+  ahead.table_sizes = false;
+  for (const ReadOptions& options : {one, ahead}) {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      read(db, options);
+      FAIL("the read did not wait for the lock");
+    } catch (const ReadError& e) {
+      const std::string message = e.what();
+      CHECK(e.sqlstate() == "55P03");
+      CHECK(message.find("holds ACCESS EXCLUSIVE on table \"app.ledger\"") != std::string::npos);
+      CHECK(message.find("holds ACCESS EXCLUSIVE on sequence \"app.ledger_id_seq\"") !=
+            std::string::npos);
+      CHECK(message.find("night_batch") != std::string::npos);
+      CHECK(message.find("ALTER SEQUENCE app.ledger_id_seq OWNER") != std::string::npos);
+      CHECK(message.find("app.other") == std::string::npos);
+      UNSCOPED_INFO(message);
+    }
+    // Well under the two waits a read-ahead failure followed by the same
+    // query on the first connection would take.
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(3500));
+  }
+  hold.commit();
+  CHECK(find_table(read(db, one), "app", "ledger") != nullptr);
 }
 
 TEST_CASE("enums, domains and composite types are read", "[catalog][db]") {
