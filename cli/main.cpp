@@ -6,7 +6,9 @@
 // lives here.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <iostream>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -53,6 +55,46 @@ void add_help_command(CLI::App& app, int& exit_code) {
   });
 }
 
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A word given without its option (CLI11 did not expect it, or an option
+// it needs is missing) that names a database or a desired-state file:
+// people type `pgshift plan app.yaml` and `pgshift inspect postgresql://...`.
+// Says which option takes it.
+void hint_for_extras(const std::string& message, int argc, char** argv) {
+  for (int index = 2; index < argc; ++index) {
+    const std::string word = argv[index];
+    if (word.empty() || word[0] == '-') continue;
+    const std::string before = argv[index - 1];
+    const bool option_value = index > 2 && before[0] == '-' && before.find('=') == std::string::npos;
+    if (message.find(word) == std::string::npos && option_value) continue;
+    std::string lower = word;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const bool target = lower.rfind("postgres://", 0) == 0 ||
+                        lower.rfind("postgresql://", 0) == 0 ||
+                        lower.find("dbname=") != std::string::npos ||
+                        lower.find("host=") != std::string::npos;
+    const bool desired = ends_with(lower, ".yaml") || ends_with(lower, ".yml") ||
+                         ends_with(lower, ".sql");
+    if (target) {
+      std::cerr << "pgshift: the database is given with --db: --db '" << word << "'\n";
+      return;
+    }
+    const bool schema_given = std::any_of(argv + 2, argv + argc, [](const char* arg) {
+      return std::string(arg).rfind("--schema", 0) == 0;
+    });
+    if (desired && !schema_given && std::string(argv[1]) != "lint" &&
+        std::string(argv[1]) != "inspect") {
+      std::cerr << "pgshift: the desired state is given with --schema: --schema " << word << "\n";
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,6 +137,10 @@ int main(int argc, char** argv) {
     // CLI11 has one code per kind of mistake (105 to 109 and more); scripts
     // need one: whatever the mistake, it is a usage error.
     app.exit(e);
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr ||
+        dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+      hint_for_extras(e.what(), argc, argv);
+    }
     return kExitUsage;
   } catch (const UsageError& e) {
     std::cerr << "pgshift: " << e.what() << "\nRun with --help for more information.\n";

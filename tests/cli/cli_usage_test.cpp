@@ -67,6 +67,31 @@ TEST_CASE("every usage error exits 64 with CLI11's message", "[cli][usage]") {
   }
 }
 
+TEST_CASE("a database or YAML file given without its option names the option", "[cli][usage]") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string hint;  // "" when no hint is right
+  };
+  const std::vector<Case> cases = {
+      {{"inspect", kNoServer}, std::string("the database is given with --db: --db '") + kNoServer},
+      {{"inspect", "host=db1 dbname=shop"}, "--db 'host=db1 dbname=shop'"},
+      {{"plan", "app.yaml"}, "the desired state is given with --schema: --schema app.yaml"},
+      {{"drift", "--db", kNoServer, "schema/app.yml"}, "--schema schema/app.yml"},
+      {{"plan", "--schema", "a.yaml", "b.yaml"}, ""},
+      {{"inspect", "out.yaml"}, ""},
+  };
+  for (const auto& usage_case : cases) {
+    const auto result = run_pgshift(usage_case.args);
+    INFO(result.output);
+    CHECK(result.exit_code == 64);
+    if (usage_case.hint.empty()) {
+      CHECK_FALSE(contains(result.output, " is given with "));
+    } else {
+      CHECK(contains(result.output, usage_case.hint));
+    }
+  }
+}
+
 TEST_CASE("inspect --schema is refused and names --only-schema", "[cli][usage]") {
   const auto result = run_pgshift({"inspect", "--db", kNoServer, "--schema", "schema/"});
   INFO(result.output);
