@@ -237,16 +237,17 @@ void no_match(detail::Builder& builder, const schemas::ObjectId& id, const std::
                        "name cannot be followed: remove it)");
 }
 
-// A table's qualified hint ("public.audit_events": a move to another
-// schema) that assume_table_moves did not follow. Its old schema must be
-// managed (listed in the desired state) unless the database has no table
-// yet; a hint naming no table of it, where
-// it has tables, is an error with the nearest qualified name. Where the old
-// table exists (the desired state keeps it too, or the move was refused with
-// its own error), nothing more is said.
-void check_move_hint(detail::Builder& builder, const schemas::ObjectId& id,
-                     const std::string& hint, const std::string& old_schema,
-                     const std::string& old_name) {
+// A relation's qualified hint ("public.audit_events": a move to another
+// schema) that assume_table_moves or assume_relation_renames did not
+// follow. Its old schema must be managed (listed in the desired state)
+// unless the database has no table yet; a hint naming no relation of its
+// kind there, where the schema has some, is an error with the nearest
+// qualified name. Where the old relation exists (the desired state keeps it
+// too, or the move was refused with its own error), nothing more is said.
+// `items_of` gives a schema's relations of the kind of `id`.
+template <typename ItemsOf>
+void check_move_hint(detail::Builder& builder, const schemas::ObjectId& id, const std::string& hint,
+                     const std::string& old_schema, const std::string& old_name, ItemsOf items_of) {
   const auto& desired = builder.desired();
   const bool managed =
       schemas::find_schema(desired, old_schema) != nullptr ||
@@ -262,21 +263,19 @@ void check_move_hint(detail::Builder& builder, const schemas::ObjectId& id,
                      "renamed_from \"" + schemas::printable(hint) + "\" names schema \"" +
                          schemas::printable(old_schema) +
                          "\", which the desired state does not manage: list it under schemas "
-                         "(or drop_schemas) so that its table can be moved");
+                         "(or drop_schemas) so that its " +
+                         schemas::object_kind_name(id.kind) + " can be moved");
     return;
   }
   const schemas::Schema* current_schema = schemas::find_schema(builder.current(), old_schema);
-  if (current_schema == nullptr || current_schema->tables.empty() ||
-      schemas::find_named(current_schema->tables, old_name) != nullptr) {
-    return;
-  }
+  if (current_schema == nullptr) return;
+  const auto& items = items_of(*current_schema);
+  if (items.empty() || schemas::find_named(items, old_name) != nullptr) return;
   struct Named {
     std::string name;
   };
   std::vector<Named> qualified;
-  for (const auto& table : current_schema->tables) {
-    qualified.push_back({old_schema + "." + table.name});
-  }
+  for (const auto& item : items) qualified.push_back({old_schema + "." + item.name});
   no_match(builder, id, hint, "schema \"" + schemas::printable(old_schema) + "\"", qualified);
 }
 
@@ -299,7 +298,9 @@ void check_rename_hints(detail::Builder& builder) {
         if (const auto qualified = detail::split_qualified(old_name)) {
           // A move to another schema that assume_table_moves could not
           // follow (the hints it followed, or found done, are gone).
-          check_move_hint(builder, table_id, old_name, qualified->first, qualified->second);
+          check_move_hint(
+              builder, table_id, old_name, qualified->first, qualified->second,
+              [](const schemas::Schema& schema) -> const auto& { return schema.tables; });
           continue;
         }
         if (current_table == nullptr && current_schema != nullptr) {
@@ -356,7 +357,10 @@ void check_rename_hints(detail::Builder& builder) {
               current_table->exclusion_constraints);
       members(schemas::ObjectKind::Index, table.indexes, current_table->indexes);
     }
-    if (current_schema == nullptr) continue;
+    // A schema the plan creates holds nothing yet (a move into it that was
+    // not followed is still checked).
+    static const schemas::Schema kNoSchema;
+    if (current_schema == nullptr) current_schema = &kNoSchema;
     // Sequences, views and materialized views: checked once the schema has
     // relations (an empty one is a fresh database: nothing to rename).
     const bool has_relations =
@@ -364,31 +368,36 @@ void check_rename_hints(detail::Builder& builder) {
         !current_schema->views.empty() || !current_schema->materialized_views.empty();
     const std::string in_schema = "schema \"" + schemas::printable(desired_schema.name) + "\"";
     const auto relations = [&](schemas::ObjectKind kind, const auto& desired_items,
-                               const auto& current_items) {
+                               const auto& current_items, auto items_of) {
       for (const auto& item : desired_items) {
-        if (!has_relations || !item.renamed_from ||
-            schemas::find_named(current_items, item.name) != nullptr ||
-            schemas::find_named(current_items, *item.renamed_from) != nullptr) {
+        if (!item.renamed_from || schemas::find_named(current_items, item.name) != nullptr) {
           continue;
         }
-        const std::string& old_name = *item.renamed_from;
-        if (old_name.find('.') != std::string::npos) {
-          builder.diagnose(plans::Severity::Error, {kind, desired_schema.name, "", item.name},
-                           "renamed_from \"" + schemas::printable(old_name) +
-                               "\" is qualified: it takes the previous name in " + in_schema +
-                               ", without a schema; moving a " +
-                               schemas::object_kind_name(kind) +
-                               " to another schema (SET SCHEMA) is not planned (only tables "
-                               "move)");
-          continue;
+        const schemas::ObjectId id{kind, desired_schema.name, "", item.name};
+        std::string old_name = *item.renamed_from;
+        if (const auto qualified = detail::split_qualified(old_name)) {
+          if (qualified->first != desired_schema.name) {
+            // A move to another schema that assume_relation_renames could
+            // not follow.
+            check_move_hint(builder, id, old_name, qualified->first, qualified->second, items_of);
+            continue;
+          }
+          old_name = qualified->second;
         }
-        no_match({kind, desired_schema.name, "", item.name}, old_name, in_schema, current_items);
+        if (!has_relations || schemas::find_named(current_items, old_name) != nullptr) continue;
+        no_match(id, old_name, in_schema, current_items);
       }
     };
-    relations(schemas::ObjectKind::Sequence, desired_schema.sequences, current_schema->sequences);
-    relations(schemas::ObjectKind::View, desired_schema.views, current_schema->views);
-    relations(schemas::ObjectKind::MaterializedView, desired_schema.materialized_views,
-              current_schema->materialized_views);
+    relations(
+        schemas::ObjectKind::Sequence, desired_schema.sequences, current_schema->sequences,
+        [](const schemas::Schema& schema) -> const auto& { return schema.sequences; });
+    relations(
+        schemas::ObjectKind::View, desired_schema.views, current_schema->views,
+        [](const schemas::Schema& schema) -> const auto& { return schema.views; });
+    relations(
+        schemas::ObjectKind::MaterializedView, desired_schema.materialized_views,
+        current_schema->materialized_views,
+        [](const schemas::Schema& schema) -> const auto& { return schema.materialized_views; });
     for (const auto& view : desired_schema.materialized_views) {
       const schemas::MaterializedView* current_view =
           schemas::find_named(current_schema->materialized_views, view.name);
@@ -459,7 +468,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   const detail::ExpandContract expand_contract =
       detail::prepare_expand_contract(current, desired, swap_diagnostics);
   // Relations renamed by renamed_from: the other rules see them renamed.
-  const auto renames = detail::assume_relation_renames(current, desired);
+  const auto renames = detail::assume_relation_renames(current, desired, swap_diagnostics);
   detail::Builder builder(current, desired, options);
   for (auto& diagnostic : swap_diagnostics) {
     builder.diagnose(diagnostic.severity, diagnostic.object, std::move(diagnostic.message));

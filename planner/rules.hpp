@@ -294,17 +294,32 @@ ExpandContract prepare_expand_contract(schemas::Database& current,
 void plan_expand_contract(Builder& builder, const ExpandContract& changes);
 
 // rules_renames.cpp: sequences, views and materialized views renamed by
-// renamed_from. assume_relation_renames rewrites `current` as if each rename
-// were done (names, facts, the defaults and queries that name it,
-// privileges) and returns them; plan_relation_renames plans their steps.
+// renamed_from, or moved to another schema by a qualified one
+// ("public.daily_totals" on reports.daily_totals: SET SCHEMA, and RENAME when
+// the name changes too; a materialized view's indexes move with it).
+// assume_relation_renames rewrites `current` as if each rename or move were
+// done (names, facts, the defaults and queries that name it, privileges) and
+// returns them; a move it cannot make (a sequence a column owns, a name taken
+// in the new schema) is an Error diagnostic, a hint naming nothing is left
+// for planner.cpp's check of rename hints. plan_relation_renames plans their
+// steps.
 struct RelationRename {
   schemas::ObjectKind kind;  // Sequence, View or MaterializedView
-  std::string schema;
+  std::string schema;        // where it is afterwards
   std::string from;
   std::string to;
+  std::string from_schema;  // `schema` unless it moves
+  // A move whose old name is taken in the new schema: RENAME (in the old
+  // schema) before SET SCHEMA, instead of after.
+  bool rename_first = false;
+  // The new schema is created by the plan (added to `current` for the move).
+  bool creates_schema = false;
+  std::vector<std::string> relations;  // other relation names moving with it (indexes)
+  bool moves() const { return from_schema != schema; }
 };
 std::vector<RelationRename> assume_relation_renames(schemas::Database& current,
-                                                    const schemas::Database& desired);
+                                                    const schemas::Database& desired,
+                                                    std::vector<plans::Diagnostic>& diagnostics);
 void plan_relation_renames(Builder& builder, const std::vector<RelationRename>& renames);
 
 // rules_renames.cpp: tables moved to another schema by a qualified

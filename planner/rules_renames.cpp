@@ -176,7 +176,7 @@ const T* find_renamed(const std::vector<T>& current, const std::vector<T>& desir
 }
 
 void rename_in_facts(schemas::CatalogFacts& facts, const RelationRename& rename) {
-  const std::string from = rename.schema + "." + rename.from;
+  const std::string from = rename.from_schema + "." + rename.from;
   const std::string to = rename.schema + "." + rename.to;
   const auto move_key = [&](auto& map) {
     auto found = map.find(from);
@@ -189,10 +189,14 @@ void rename_in_facts(schemas::CatalogFacts& facts, const RelationRename& rename)
   move_key(facts.view_columns);
   move_key(facts.sequence_usage);
   const auto rename_id = [&](schemas::ObjectId& id) {
-    if (id.schema != rename.schema) return;
-    if (id.kind == rename.kind && id.table.empty() && id.name == rename.from) id.name = rename.to;
+    if (id.schema != rename.from_schema) return;
+    if (id.kind == rename.kind && id.table.empty() && id.name == rename.from) {
+      id.schema = rename.schema;
+      id.name = rename.to;
+    }
     // An index of a renamed materialized view names it as its table.
     if (id.table == rename.from && rename.kind == ObjectKind::MaterializedView) {
+      id.schema = rename.schema;
       id.table = rename.to;
     }
   };
@@ -226,13 +230,13 @@ std::string move_identifier(const std::string& query, const std::string& schema,
 }
 
 // `text` with the regclass literals naming sequence `schema`.`name` (bare
-// or qualified) naming it in `new_schema`, bare when `bare_new`.
+// or qualified) naming `new_schema`.`new_name`, bare when `bare_new`.
 std::string move_regclass_literals(const std::string& text, const std::string& schema,
                                    const std::string& name, const std::string& new_schema,
-                                   bool bare_new) {
+                                   const std::string& new_name, bool bare_new) {
   std::string result = text;
   const std::string after = regclass_literal(
-      bare_new ? quote_ident(name) : quote_ident(new_schema) + "." + quote_ident(name));
+      bare_new ? quote_ident(new_name) : quote_ident(new_schema) + "." + quote_ident(new_name));
   for (const auto& before : {regclass_literal(quote_ident(name)),
                              regclass_literal(quote_ident(schema) + "." + quote_ident(name))}) {
     if (before != after) replace_all(result, before, after);
@@ -270,6 +274,44 @@ const std::string& spelled_as(const std::vector<std::string>& candidates,
   return candidates.front();
 }
 
+// The queries of the views and materialized views of `current` naming the
+// relation `from_schema`.`from`, as pg_get_viewdef spells them once it is
+// moved to `schema`.`to`: qualified by the new schema unless that is on the
+// search path (spelled as `desired` spells the view, when it does).
+void move_in_queries(schemas::Database& current, const schemas::Database& desired,
+                     const std::string& from_schema, const std::string& from,
+                     const std::string& schema_to, const std::string& to) {
+  const auto& facts = current.facts;
+  const auto depends_on_it = [&](ObjectKind kind, const std::string& schema,
+                                 const std::string& name) {
+    return std::any_of(
+        facts.dependencies.begin(), facts.dependencies.end(),
+        [&](const schemas::Dependency& dependency) {
+          return dependency.dependent.kind == kind && dependency.dependent.schema == schema &&
+                 dependency.dependent.name == name && dependency.referenced.schema == from_schema &&
+                 dependency.referenced.name == from && dependency.referenced.table.empty();
+        });
+  };
+  const bool no_facts = facts.dependencies.empty();
+  for (auto& schema : current.schemas) {
+    const schemas::Schema* wanted_schema = schemas::find_named(desired.schemas, schema.name);
+    const auto rewrite = [&](auto& items, const auto* wanted_items, ObjectKind kind) {
+      for (auto& view : items) {
+        const bool bare_old = no_facts || depends_on_it(kind, schema.name, view.name);
+        const auto* wanted =
+            wanted_items != nullptr ? schemas::find_named(*wanted_items, view.name) : nullptr;
+        view.definition = spelled_as(
+            {move_identifier(view.definition, from_schema, from, schema_to, to, bare_old, false),
+             move_identifier(view.definition, from_schema, from, schema_to, to, bare_old, true)},
+            wanted != nullptr ? std::optional<std::string>(wanted->definition) : std::nullopt);
+      }
+    };
+    rewrite(schema.views, wanted_schema ? &wanted_schema->views : nullptr, ObjectKind::View);
+    rewrite(schema.materialized_views, wanted_schema ? &wanted_schema->materialized_views : nullptr,
+            ObjectKind::MaterializedView);
+  }
+}
+
 // Moves table `move.from_schema`.`move.from` of `current` as the server
 // would (see assume_table_moves).
 void move_in_current(schemas::Database& current, const schemas::Database& desired,
@@ -299,12 +341,12 @@ void move_in_current(schemas::Database& current, const schemas::Database& desire
       const schemas::Column* wanted =
           desired_table != nullptr ? schemas::find_named(desired_table->columns, column.name)
                                    : nullptr;
-      column.default_expr = spelled_as(
-          {move_regclass_literals(*column.default_expr, move.from_schema, sequence_name,
-                                  move.schema, false),
-           move_regclass_literals(*column.default_expr, move.from_schema, sequence_name,
-                                  move.schema, true)},
-          wanted != nullptr ? wanted->default_expr : std::nullopt);
+      column.default_expr =
+          spelled_as({move_regclass_literals(*column.default_expr, move.from_schema, sequence_name,
+                                             move.schema, sequence_name, false),
+                      move_regclass_literals(*column.default_expr, move.from_schema, sequence_name,
+                                             move.schema, sequence_name, true)},
+                     wanted != nullptr ? wanted->default_expr : std::nullopt);
     }
   }
   to_schema->tables.push_back(std::move(table));
@@ -344,41 +386,9 @@ void move_in_current(schemas::Database& current, const schemas::Database& desire
     if (entry.object.kind == ObjectKind::Column) entry.object.table = move.to;
     to_schema->privileges.push_back(std::move(entry));
   }
-  // Views and materialized views over it: pg_get_viewdef names it by the
-  // new schema unless that is on the search path.
+  // Views and materialized views over it.
+  move_in_queries(current, desired, move.from_schema, move.from, move.schema, move.to);
   auto& facts = current.facts;
-  const auto depends_on_it = [&](ObjectKind kind, const std::string& schema,
-                                 const std::string& name) {
-    return std::any_of(facts.dependencies.begin(), facts.dependencies.end(),
-                       [&](const schemas::Dependency& dependency) {
-                         return dependency.dependent.kind == kind &&
-                                dependency.dependent.schema == schema &&
-                                dependency.dependent.name == name &&
-                                dependency.referenced.schema == move.from_schema &&
-                                dependency.referenced.name == move.from &&
-                                dependency.referenced.table.empty();
-                       });
-  };
-  const bool no_facts = facts.dependencies.empty();
-  for (auto& schema : current.schemas) {
-    const schemas::Schema* wanted_schema = schemas::find_named(desired.schemas, schema.name);
-    const auto rewrite = [&](auto& items, const auto* wanted_items, ObjectKind kind) {
-      for (auto& view : items) {
-        const bool bare_old = no_facts || depends_on_it(kind, schema.name, view.name);
-        const auto* wanted =
-            wanted_items != nullptr ? schemas::find_named(*wanted_items, view.name) : nullptr;
-        view.definition = spelled_as(
-            {move_identifier(view.definition, move.from_schema, move.from, move.schema, move.to,
-                             bare_old, false),
-             move_identifier(view.definition, move.from_schema, move.from, move.schema, move.to,
-                             bare_old, true)},
-            wanted != nullptr ? std::optional<std::string>(wanted->definition) : std::nullopt);
-      }
-    };
-    rewrite(schema.views, wanted_schema ? &wanted_schema->views : nullptr, ObjectKind::View);
-    rewrite(schema.materialized_views, wanted_schema ? &wanted_schema->materialized_views : nullptr,
-            ObjectKind::MaterializedView);
-  }
   // The facts, keyed by the new names.
   const std::string from_key = move.from_schema + "." + move.from;
   const std::string to_key = move.schema + "." + move.to;
@@ -439,112 +449,322 @@ void move_in_current(schemas::Database& current, const schemas::Database& desire
 
 }  // namespace
 
-std::vector<RelationRename> assume_relation_renames(schemas::Database& current,
-                                                    const schemas::Database& desired) {
-  std::vector<RelationRename> renames;
+namespace {
+
+// The items of `kind` (Sequence, View or MaterializedView) of `schema`.
+template <typename Schema, typename Visit>
+void with_relations(Schema& schema, ObjectKind kind, Visit visit) {
+  if (kind == ObjectKind::Sequence) {
+    visit(schema.sequences);
+  } else if (kind == ObjectKind::View) {
+    visit(schema.views);
+  } else {
+    visit(schema.materialized_views);
+  }
+}
+
+template <typename T>
+bool has_named(const std::vector<T>& items, const std::string& name) {
+  return schemas::find_named(items, name) != nullptr;
+}
+
+// The rename or move `item`'s hint asks for (see assume_relation_renames),
+// checked against `current`; nullopt when there is none to make now.
+template <typename T>
+std::optional<RelationRename> hinted_rename(schemas::Database& current,
+                                            const schemas::Database& desired,
+                                            const schemas::Schema& wanted, ObjectKind kind,
+                                            const T& item,
+                                            std::vector<plans::Diagnostic>& diagnostics) {
+  if (!item.renamed_from) return std::nullopt;
+  const auto qualified = split_qualified(*item.renamed_from);
+  RelationRename rename{kind, wanted.name, qualified ? qualified->second : *item.renamed_from,
+                        item.name, qualified ? qualified->first : wanted.name};
+  const auto holds = [&](const schemas::Database& model, const std::string& schema,
+                         const std::string& name) {
+    const schemas::Schema* found = schemas::find_named(model.schemas, schema);
+    bool held = false;
+    if (found != nullptr) {
+      with_relations(*found, kind, [&](const auto& items) { held = has_named(items, name); });
+    }
+    return held;
+  };
+  // Done already, nothing under the old name (planner.cpp's check says why),
+  // or the old one is kept too.
+  if (holds(current, rename.schema, rename.to) ||
+      !holds(current, rename.from_schema, rename.from) ||
+      holds(desired, rename.from_schema, rename.from)) {
+    return std::nullopt;
+  }
+  if (!rename.moves()) return rename;
+  const schemas::ObjectId id{kind, wanted.name, "", item.name};
+  const std::string what = schemas::describe({kind, rename.from_schema, "", rename.from});
+  const schemas::Schema& from_schema = *schemas::find_named(current.schemas, rename.from_schema);
+  if (kind == ObjectKind::Sequence) {
+    const auto& sequence = *schemas::find_named(from_schema.sequences, rename.from);
+    if (sequence.owned_by) {
+      diagnostics.push_back(
+          {plans::Severity::Error, id,
+           "renamed_from \"" + schemas::printable(*item.renamed_from) + "\" moves " + what +
+               ", which column \"" + schemas::printable(*sequence.owned_by) +
+               "\" owns: it moves only with its table (put renamed_from on the table)"});
+      return std::nullopt;
+    }
+  }
+  if (kind == ObjectKind::MaterializedView) {
+    for (const auto& index :
+         schemas::find_named(from_schema.materialized_views, rename.from)->indexes) {
+      rename.relations.push_back(index.name);
+    }
+  }
+  const schemas::Schema* to_schema = schemas::find_named(current.schemas, rename.schema);
+  const std::set<std::string> taken =
+      to_schema != nullptr ? relation_names(*to_schema) : std::set<std::string>{};
+  std::vector<std::string> clashes;
+  for (const auto& name : rename.relations) {
+    if (taken.count(name) != 0) clashes.push_back(name);
+  }
+  if (taken.count(rename.to) != 0) clashes.push_back(rename.to);
+  rename.rename_first = rename.from != rename.to && taken.count(rename.from) != 0;
+  if (rename.rename_first && relation_names(from_schema).count(rename.to) != 0) {
+    clashes.push_back(rename.from);
+  }
+  if (!clashes.empty()) {
+    std::string names;
+    for (const auto& name : clashes) {
+      names += (names.empty() ? "\"" : ", \"") + schemas::printable(name) + "\"";
+    }
+    diagnostics.push_back({plans::Severity::Error, id,
+                           "cannot move " + what + " to schema \"" +
+                               schemas::printable(rename.schema) + "\": " + names +
+                               (clashes.size() == 1 ? " is" : " are") +
+                               " taken there by another relation (a materialized view's indexes "
+                               "move with it and keep their names); rename it first"});
+    return std::nullopt;
+  }
+  return rename;
+}
+
+// `current` as if `rename` were done: the object, its privileges, the
+// defaults and queries naming it, the facts.
+void apply_relation_rename(schemas::Database& current, const schemas::Database& desired,
+                           RelationRename& rename, std::set<std::string>& created_schemas) {
+  if (schemas::find_named(current.schemas, rename.schema) == nullptr) {
+    schemas::Schema created;
+    created.name = rename.schema;
+    current.schemas.push_back(std::move(created));
+    rename.creates_schema = created_schemas.insert(rename.schema).second;
+  }
+  schemas::Schema& from_schema = *schemas::find_named(current.schemas, rename.from_schema);
+  schemas::Schema& to_schema = *schemas::find_named(current.schemas, rename.schema);
+  const auto relocate = [&rename](auto& items, auto& into) {
+    const auto at = std::find_if(items.begin(), items.end(),
+                                 [&](const auto& item) { return item.name == rename.from; });
+    auto moved = std::move(*at);
+    items.erase(at);
+    moved.name = rename.to;
+    into.push_back(std::move(moved));
+  };
+  if (rename.kind == ObjectKind::Sequence) {
+    relocate(from_schema.sequences, to_schema.sequences);
+  } else if (rename.kind == ObjectKind::View) {
+    relocate(from_schema.views, to_schema.views);
+  } else {
+    relocate(from_schema.materialized_views, to_schema.materialized_views);
+  }
+  for (auto at = from_schema.privileges.begin(); at != from_schema.privileges.end();) {
+    auto& object = at->object;
+    const bool named = object.kind == rename.kind && object.name == rename.from;
+    // Column privileges of a view name it as their table.
+    const bool column = object.kind == ObjectKind::Column && object.table == rename.from &&
+                        rename.kind != ObjectKind::Sequence;
+    if (!named && !column) {
+      ++at;
+      continue;
+    }
+    (named ? object.name : object.table) = rename.to;
+    object.schema = rename.schema;
+    if (!rename.moves()) {
+      ++at;
+      continue;
+    }
+    to_schema.privileges.push_back(std::move(*at));
+    at = from_schema.privileges.erase(at);
+  }
+  // The texts that name it, as the catalog shows them once renamed or moved
+  // (spelled as the desired state spells them, where a move leaves a choice).
   for (auto& schema : current.schemas) {
-    const schemas::Schema* wanted = schemas::find_named(desired.schemas, schema.name);
-    if (wanted == nullptr) continue;
-    for (const auto& sequence : wanted->sequences) {
-      if (const auto* old = find_renamed(schema.sequences, wanted->sequences, sequence)) {
-        renames.push_back({ObjectKind::Sequence, schema.name, old->name, sequence.name});
-      }
-    }
-    for (const auto& view : wanted->views) {
-      if (const auto* old = find_renamed(schema.views, wanted->views, view)) {
-        renames.push_back({ObjectKind::View, schema.name, old->name, view.name});
-      }
-    }
-    for (const auto& view : wanted->materialized_views) {
-      if (const auto* old =
-              find_renamed(schema.materialized_views, wanted->materialized_views, view)) {
-        renames.push_back({ObjectKind::MaterializedView, schema.name, old->name, view.name});
-      }
-    }
-  }
-  for (const auto& rename : renames) {
-    for (auto& schema : current.schemas) {
-      if (schema.name == rename.schema) {
-        const auto rename_named = [&rename](auto& items) {
-          for (auto& item : items) {
-            if (item.name == rename.from) item.name = rename.to;
-          }
-        };
-        if (rename.kind == ObjectKind::Sequence) {
-          rename_named(schema.sequences);
-        } else if (rename.kind == ObjectKind::View) {
-          rename_named(schema.views);
-        } else {
-          rename_named(schema.materialized_views);
-        }
-        for (auto& entry : schema.privileges) {
-          if (entry.object.kind == rename.kind && entry.object.name == rename.from) {
-            entry.object.name = rename.to;
-          }
-          // Column privileges of a view name it as their table.
-          if (entry.object.kind == ObjectKind::Column && entry.object.table == rename.from &&
-              rename.kind != ObjectKind::Sequence) {
-            entry.object.table = rename.to;
-          }
-        }
-      }
-      // The texts that name it, as the catalog shows them once renamed.
+    const schemas::Schema* wanted_schema = schemas::find_named(desired.schemas, schema.name);
+    if (rename.kind == ObjectKind::Sequence) {
       for (auto& table : schema.tables) {
+        const schemas::Table* wanted_table =
+            wanted_schema != nullptr ? schemas::find_named(wanted_schema->tables, table.name)
+                                     : nullptr;
         for (auto& column : table.columns) {
-          if (column.default_expr && rename.kind == ObjectKind::Sequence) {
-            column.default_expr =
-                rename_regclass_literals(*column.default_expr, rename.schema, rename.from,
-                                         rename.to);
+          if (!column.default_expr) continue;
+          if (!rename.moves()) {
+            column.default_expr = rename_regclass_literals(*column.default_expr, rename.schema,
+                                                           rename.from, rename.to);
+            continue;
           }
+          const schemas::Column* wanted =
+              wanted_table != nullptr ? schemas::find_named(wanted_table->columns, column.name)
+                                      : nullptr;
+          column.default_expr =
+              spelled_as({move_regclass_literals(*column.default_expr, rename.from_schema,
+                                                 rename.from, rename.schema, rename.to, false),
+                          move_regclass_literals(*column.default_expr, rename.from_schema,
+                                                 rename.from, rename.schema, rename.to, true)},
+                         wanted != nullptr ? wanted->default_expr : std::nullopt);
         }
       }
-      const auto rename_in_query = [&rename](std::string& definition) {
-        definition =
-            rename.kind == ObjectKind::Sequence
-                ? rename_regclass_literals(definition, rename.schema, rename.from, rename.to)
-                : rename_identifier(definition, rename.schema, rename.from, rename.to);
-      };
-      for (auto& view : schema.views) rename_in_query(view.definition);
-      for (auto& view : schema.materialized_views) rename_in_query(view.definition);
     }
-    rename_in_facts(current.facts, rename);
+    const auto rename_in_query = [&](std::string& definition, const auto* wanted_items,
+                                     const std::string& name) {
+      if (rename.kind != ObjectKind::Sequence) {
+        if (!rename.moves()) {
+          definition = rename_identifier(definition, rename.schema, rename.from, rename.to);
+        }
+        return;  // a move: move_in_queries below
+      }
+      if (!rename.moves()) {
+        definition = rename_regclass_literals(definition, rename.schema, rename.from, rename.to);
+        return;
+      }
+      const auto* wanted =
+          wanted_items != nullptr ? schemas::find_named(*wanted_items, name) : nullptr;
+      definition = spelled_as(
+          {move_regclass_literals(definition, rename.from_schema, rename.from, rename.schema,
+                                  rename.to, false),
+           move_regclass_literals(definition, rename.from_schema, rename.from, rename.schema,
+                                  rename.to, true)},
+          wanted != nullptr ? std::optional<std::string>(wanted->definition) : std::nullopt);
+    };
+    for (auto& view : schema.views) {
+      rename_in_query(view.definition, wanted_schema ? &wanted_schema->views : nullptr, view.name);
+    }
+    for (auto& view : schema.materialized_views) {
+      rename_in_query(view.definition, wanted_schema ? &wanted_schema->materialized_views : nullptr,
+                      view.name);
+    }
   }
+  if (rename.moves() && rename.kind != ObjectKind::Sequence) {
+    move_in_queries(current, desired, rename.from_schema, rename.from, rename.schema, rename.to);
+  }
+  rename_in_facts(current.facts, rename);
+}
+
+}  // namespace
+
+std::vector<RelationRename> assume_relation_renames(schemas::Database& current,
+                                                    const schemas::Database& desired,
+                                                    std::vector<plans::Diagnostic>& diagnostics) {
+  std::vector<RelationRename> renames;
+  for (const auto& wanted : desired.schemas) {
+    for (const ObjectKind kind :
+         {ObjectKind::Sequence, ObjectKind::View, ObjectKind::MaterializedView}) {
+      with_relations(wanted, kind, [&](const auto& items) {
+        for (const auto& item : items) {
+          if (auto rename = hinted_rename(current, desired, wanted, kind, item, diagnostics)) {
+            renames.push_back(std::move(*rename));
+          }
+        }
+      });
+    }
+  }
+  std::set<std::string> created_schemas;
+  for (auto& rename : renames) apply_relation_rename(current, desired, rename, created_schemas);
   schemas::canonicalize(current);
   return renames;
 }
 
+// CREATE SCHEMA for a move into a schema the plan creates.
+void plan_created_schema(Builder& builder, const std::string& schema) {
+  add_simple(builder, Phase::Prepare, {ObjectKind::Schema, "", "", schema},
+             "create " + schemas::describe({ObjectKind::Schema, "", "", schema}), "a new schema",
+             {{Statement::CreateSchema, "CREATE SCHEMA " + quote_ident(schema)}},
+             {"schema:" + schema});
+}
+
 void plan_relation_renames(Builder& builder, const std::vector<RelationRename>& renames) {
   for (const auto& rename : renames) {
+    if (rename.creates_schema) plan_created_schema(builder, rename.schema);
     const schemas::ObjectId id{rename.kind, rename.schema, "", rename.to};
-    const std::string old_label = schemas::describe({rename.kind, rename.schema, "", rename.from});
-    const char* keyword = rename.kind == ObjectKind::Sequence   ? "SEQUENCE "
-                          : rename.kind == ObjectKind::View     ? "VIEW "
-                                                                : "MATERIALIZED VIEW ";
-    const Statement statement = rename.kind == ObjectKind::Sequence ? Statement::RenameSequence
-                                : rename.kind == ObjectKind::View   ? Statement::RenameView
-                                                                    : Statement::RenameMaterializedView;
-    std::vector<std::string> provides = {"name:" + rename.schema + "." + rename.from};
+    const std::string old_label =
+        schemas::describe({rename.kind, rename.from_schema, "", rename.from});
+    const std::string alter = rename.kind == ObjectKind::Sequence ? "ALTER SEQUENCE "
+                              : rename.kind == ObjectKind::View   ? "ALTER VIEW "
+                                                                  : "ALTER MATERIALIZED VIEW ";
+    const Statement rename_statement =
+        rename.kind == ObjectKind::Sequence ? Statement::RenameSequence
+        : rename.kind == ObjectKind::View   ? Statement::RenameView
+                                            : Statement::RenameMaterializedView;
+    const Statement move_statement =
+        rename.kind == ObjectKind::Sequence ? Statement::SetSequenceSchema
+        : rename.kind == ObjectKind::View   ? Statement::SetViewSchema
+                                            : Statement::SetMaterializedViewSchema;
+    const auto rename_sql = [&](const std::string& schema) {
+      return Sql{rename_statement, alter + quote_qualified(schema, rename.from) + " RENAME TO " +
+                                       quote_ident(rename.to)};
+    };
+    std::vector<Sql> statements;
+    const bool renamed = rename.from != rename.to;
+    if (!rename.moves()) {
+      statements.push_back(rename_sql(rename.schema));
+    } else if (rename.rename_first) {
+      statements.push_back(rename_sql(rename.from_schema));
+      statements.push_back({move_statement, alter + quote_qualified(rename.from_schema, rename.to) +
+                                                " SET SCHEMA " + quote_ident(rename.schema)});
+    } else {
+      statements.push_back({move_statement, alter +
+                                                quote_qualified(rename.from_schema, rename.from) +
+                                                " SET SCHEMA " + quote_ident(rename.schema)});
+      if (renamed) statements.push_back(rename_sql(rename.schema));
+    }
+    std::vector<std::string> provides = {"name:" + rename.from_schema + "." + rename.from};
+    for (const auto& name : rename.relations) {
+      provides.push_back("name:" + rename.from_schema + "." + name);
+    }
     if (rename.kind == ObjectKind::Sequence) {
       provides.push_back("seq:" + rename.schema + "." + rename.to);
     } else {
       provides.push_back("view:" + rename.schema + "." + rename.to);
       provides.push_back(table_token(rename.schema, rename.to));
     }
-    const size_t added = add_simple(builder, Phase::Prepare, id, "rename " + old_label + " to \"" + rename.to + "\"",
-               std::string("renamed_from: a catalog change under ACCESS EXCLUSIVE; what uses it ") +
-                   (rename.kind == ObjectKind::Sequence ? "(column defaults) "
-                                                        : "(views, SQL-standard bodies) ") +
-                   "follows by OID, what names the old name breaks",
-               {{statement, "ALTER " + std::string(keyword) +
-                                quote_qualified(rename.schema, rename.from) + " RENAME TO " +
-                                quote_ident(rename.to)}},
-               provides, {"schema:" + rename.schema}, {}, {},
-               on_relation(rename.schema, rename.from));
+    std::vector<std::string> requires_ = {"schema:" + rename.schema};
+    std::vector<std::string> releases;
+    if (rename.moves()) {
+      requires_.push_back("name:" + rename.schema + "." + rename.to);
+      releases.push_back("schema:" + rename.from_schema);
+    }
+    std::string summary;
+    if (rename.moves()) {
+      summary = "move " + old_label + " to schema \"" + rename.schema + "\"";
+      if (renamed) summary += " as \"" + rename.to + "\"";
+    } else {
+      summary = "rename " + old_label + " to \"" + rename.to + "\"";
+    }
+    const std::string uses = rename.kind == ObjectKind::Sequence ? "(column defaults) "
+                                                                 : "(views, SQL-standard bodies) ";
+    const std::string rationale =
+        rename.moves()
+            ? "renamed_from names another schema: SET SCHEMA is a catalog change under ACCESS "
+              "EXCLUSIVE" +
+                  std::string(rename.kind == ObjectKind::MaterializedView
+                                  ? "; its indexes move with it"
+                                  : "") +
+                  "; what uses it " + uses +
+                  "follows by OID, what names the old qualified name "
+                  "breaks"
+            : "renamed_from: a catalog change under ACCESS EXCLUSIVE; what uses it " + uses +
+                  "follows by OID, what names the old name breaks";
+    const size_t added =
+        add_simple(builder, Phase::Prepare, id, summary, rationale, statements, provides, requires_,
+                   {}, releases, on_relation(rename.from_schema, rename.from));
     // Before the other steps on the object, which name it by its new name.
     builder.at(added).sequence = -1;
   }
 }
-
 
 std::optional<std::pair<std::string, std::string>> split_qualified(const std::string& name) {
   const size_t dot = name.find('.');
@@ -644,12 +864,7 @@ std::vector<TableMove> assume_table_moves(schemas::Database& current, schemas::D
 
 void plan_table_moves(Builder& builder, const std::vector<TableMove>& moves) {
   for (const auto& move : moves) {
-    if (move.creates_schema) {
-      add_simple(builder, Phase::Prepare, {ObjectKind::Schema, "", "", move.schema},
-                 "create " + schemas::describe({ObjectKind::Schema, "", "", move.schema}), "a new schema",
-                 {{Statement::CreateSchema, "CREATE SCHEMA " + quote_ident(move.schema)}},
-                 {"schema:" + move.schema});
-    }
+    if (move.creates_schema) plan_created_schema(builder, move.schema);
     const ObjectId id{ObjectKind::Table, move.schema, "", move.to};
     const std::string old_label = label("table", move.from_schema, move.from);
     const bool renamed = move.from != move.to;

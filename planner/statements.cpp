@@ -181,6 +181,13 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::RenameSequence:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
                  TimeoutClass::Catalog, {Hazard::Rename});
+    // [alter] ExecAlterObjectSchemaStmt sends ALTER SEQUENCE ... SET SCHEMA
+    // to AlterTableNamespace: AccessExclusiveLock on the sequence (one a
+    // column owns is refused there: it moves with its table). Defaults follow
+    // by OID; what names the old qualified name fails.
+    case Statement::SetSequenceSchema:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::Rename});
     // [tablecmds] RemoveRelations: DROP SEQUENCE takes AccessExclusiveLock.
     case Statement::DropSequence:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
@@ -594,6 +601,14 @@ StatementRow statement_row(Statement statement, int version) {
     // by OID; queries (and plpgsql bodies) naming the old one fail.
     case Statement::RenameView:
     case Statement::RenameMaterializedView:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::Rename});
+    // [alter] ALTER VIEW / MATERIALIZED VIEW ... SET SCHEMA: AlterTableNamespace,
+    // AccessExclusiveLock on the view; a materialized view's indexes move with
+    // it (AlterTableNamespaceInternal). What uses it follows by OID; queries
+    // naming the old qualified name fail.
+    case Statement::SetViewSchema:
+    case Statement::SetMaterializedViewSchema:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
                  TimeoutClass::Catalog, {Hazard::Rename});
     // The view expand left under a renamed table's old name (RenameTableBehindView):

@@ -57,6 +57,7 @@ namespace pgshift::planner {
   X(SetSequenceValue, "set_sequence_value")                                        \
   X(RenameSequenceIntoPlace, "rename_sequence_into_place")                         \
   X(RenameSequence, "rename_sequence")                                             \
+  X(SetSequenceSchema, "set_sequence_schema")                                      \
   X(DropSequence, "drop_sequence")                                                 \
   /* Routines */                                                                   \
   X(CreateOrReplaceFunction, "create_or_replace_function")                         \
@@ -69,7 +70,7 @@ namespace pgshift::planner {
   X(AttachPartition, "attach_partition")                                           \
   X(RenameTable, "rename_table")                                                   \
   X(RenameTableBehindView, "rename_table_behind_view")                             \
-  X(SetTableSchema, "set_table_schema")                                           \
+  X(SetTableSchema, "set_table_schema")                                            \
   X(ReplicaIdentity, "replica_identity")                                           \
   X(SetLogged, "set_logged")                                                       \
   X(SetUnlogged, "set_unlogged")                                                   \
@@ -154,10 +155,12 @@ namespace pgshift::planner {
   X(DropViewToRecreate, "drop_view_to_recreate")                                   \
   X(DropCompatibilityView, "drop_compatibility_view")                              \
   X(RenameView, "rename_view")                                                     \
+  X(SetViewSchema, "set_view_schema")                                              \
   X(CreateMaterializedView, "create_materialized_view")                            \
   X(DropMaterializedView, "drop_materialized_view")                                \
   X(DropMaterializedViewToRecreate, "drop_materialized_view_to_recreate")          \
   X(RenameMaterializedView, "rename_materialized_view")                            \
+  X(SetMaterializedViewSchema, "set_materialized_view_schema")                     \
   /* Comments */                                                                   \
   X(CommentOnObject, "comment_on_object")                                          \
   X(CommentOnRelation, "comment_on_relation")                                      \

@@ -1427,6 +1427,19 @@ void Loader::load_sequence(const std::string& schema, const Entry& entry, Schema
   fields.sql("type", SqlKind::TypeName);
   sequence.options = load_sequence_options(fields);
   fields.optional_string("owned_by", sequence.owned_by);
+  if (sequence.owned_by) {
+    // schema.table.column; table.column is a table of the sequence's schema.
+    const auto dots = std::count(sequence.owned_by->begin(), sequence.owned_by->end(), '.');
+    if (dots == 1) {
+      sequence.owned_by = schema + "." + *sequence.owned_by;
+    } else if (dots != 2) {
+      const Entry* owned_by = fields.find("owned_by");
+      error(owned_by->value, owned_by->path,
+            "expected the owning column as table.column or schema.table.column, found \"" +
+                *sequence.owned_by + "\"");
+      sequence.owned_by.reset();
+    }
+  }
   fields.optional_string("comment", sequence.comment);
   fields.optional_string("renamed_from", sequence.renamed_from);
   target.sequences.push_back(sequence);

@@ -579,3 +579,195 @@ TEST_CASE("a qualified renamed_from that matches nothing is an error suggesting 
   CHECK(contains(unmanaged.output, "renamed_from \"staging.audit_events\" names schema "
                                    "\"staging\", which the desired state does not manage"));
 }
+
+namespace {
+
+// A sequence a default calls, a view another view reads, a materialized
+// view with an index, and a grant on the view, all in public.
+constexpr const char* kReportsBefore = R"yaml(
+schemas:
+  public:
+    tables:
+      invoices:
+        columns:
+          id: { type: bigint, nullable: false, default: "nextval('invoice_numbers'::regclass)" }
+          total: { type: numeric, nullable: false }
+        primary_key: [id]
+    views:
+      daily_totals: SELECT id % 7 AS day, sum(total) AS total FROM invoices GROUP BY 1
+      big_days: SELECT day FROM daily_totals WHERE total > 10
+    materialized_views:
+      invoice_counts:
+        definition: SELECT count(*) AS n FROM invoices
+        indexes:
+          invoice_counts_n: { columns: [n], unique: true }
+    sequences:
+      invoice_numbers: { start: 1000 }
+    privileges:
+      - view: daily_totals
+        grants:
+          - { to: PUBLIC, privileges: [SELECT] }
+)yaml";
+
+// The same, with the sequence, the view (renamed) and the materialized
+// view moved to a new schema `reports`.
+constexpr const char* kReportsMoved = R"yaml(
+schemas:
+  public:
+    tables:
+      invoices:
+        columns:
+          id: { type: bigint, nullable: false, default: "nextval('reports.invoice_numbers'::regclass)" }
+          total: { type: numeric, nullable: false }
+        primary_key: [id]
+    views:
+      big_days: SELECT day FROM reports.day_totals WHERE total > 10
+  reports:
+    views:
+      day_totals:
+        renamed_from: public.daily_totals
+        definition: SELECT id % 7 AS day, sum(total) AS total FROM public.invoices GROUP BY 1
+    materialized_views:
+      invoice_counts:
+        renamed_from: public.invoice_counts
+        definition: SELECT count(*) AS n FROM public.invoices
+        indexes:
+          invoice_counts_n: { columns: [n], unique: true }
+    sequences:
+      invoice_numbers: { start: 1000, renamed_from: public.invoice_numbers }
+    privileges:
+      - view: day_totals
+        grants:
+          - { to: PUBLIC, privileges: [SELECT] }
+)yaml";
+
+}  // namespace
+
+TEST_CASE(
+    "a sequence, view and materialized view moved by a qualified renamed_from are moved "
+    "by SET SCHEMA; what uses them follows, re-plan empty",
+    "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", kReportsBefore)).exit_code == 0);
+  db.exec(
+      "INSERT INTO invoices (total) SELECT g FROM generate_series(1, 30) g;"
+      "REFRESH MATERIALIZED VIEW invoice_counts");
+  const std::string view_oid = db.scalar("SELECT 'public.daily_totals'::regclass::oid");
+  const std::string big_days = checksum(db, "big_days");
+  const std::string moved = dir.write("b.yaml", kReportsMoved);
+  const std::string sql = plan_text(db, moved);
+  INFO(sql);
+  const auto create_at = sql.find("CREATE SCHEMA reports;");
+  REQUIRE(create_at != std::string::npos);
+  for (const char* statement :
+       {"ALTER SEQUENCE public.invoice_numbers SET SCHEMA reports;",
+        "ALTER VIEW public.daily_totals SET SCHEMA reports;",
+        "ALTER VIEW reports.daily_totals RENAME TO day_totals;",
+        "ALTER MATERIALIZED VIEW public.invoice_counts SET SCHEMA reports;"}) {
+    const auto at = sql.find(statement);
+    CHECK(at != std::string::npos);
+    CHECK(create_at < at);
+  }
+  for (const char* absent :
+       {"DROP", "CREATE VIEW", "CREATE OR REPLACE", "CREATE SEQUENCE", "CREATE MATERIALIZED",
+        "CREATE INDEX", "CREATE UNIQUE", "SET DEFAULT", "GRANT", "REVOKE"}) {
+    CHECK_FALSE(contains(sql, absent));
+  }
+  const auto applied = apply_schema(db.url(), moved, {"rename"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, "verified: the schema is the plan's target"));
+  CHECK(db.scalar("SELECT 'reports.day_totals'::regclass::oid") == view_oid);
+  CHECK(checksum(db, "big_days") == big_days);
+  CHECK(db.scalar("SELECT n FROM reports.invoice_counts") == "30");
+  CHECK(db.scalar("SELECT to_regclass('reports.invoice_counts_n') IS NOT NULL") == "t");
+  db.exec("INSERT INTO invoices (total) VALUES (1)");
+  CHECK(db.scalar("SELECT max(id) FROM invoices") == "1030");
+  CHECK(db.scalar("SELECT has_table_privilege('public', 'reports.day_totals', 'SELECT')") == "t");
+  CHECK(replan(db.url(), moved) == 0);
+}
+
+TEST_CASE(
+    "a qualified renamed_from of a sequence a column owns, of a name taken in the new "
+    "schema, or matching nothing is refused by name",
+    "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    tables:
+      tickets:
+        columns:
+          id: { type: integer, nullable: false, default: "nextval('tickets_id_seq'::regclass)" }
+        primary_key: [id]
+    sequences:
+      tickets_id_seq: { type: integer, owned_by: tickets.id }
+    views:
+      open_tickets: SELECT id FROM tickets
+    materialized_views:
+      ticket_counts:
+        definition: SELECT count(*) AS n FROM tickets
+        indexes:
+          ticket_counts_n: { columns: [n] }
+  reports:
+    tables:
+      counters:
+        columns:
+          n: bigint
+        indexes:
+          ticket_counts_n: { columns: [n] }
+    views:
+      summary: SELECT 1 AS one
+)yaml";
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
+  const auto plan_of = [&](const std::string& name, const std::string& text) {
+    const auto result = run_pgshift(
+        {"plan", "--db", db.url(), "--schema", dir.write(name, text), "--allow-hazard", "rename"});
+    INFO(result.output);
+    CHECK(result.exit_code == 1);
+    return result.output;
+  };
+  std::string owned_yaml = replaced(
+      yaml, "    sequences:\n      tickets_id_seq: { type: integer, owned_by: tickets.id }\n", "");
+  owned_yaml = replaced(owned_yaml, "nextval('tickets_id_seq'", "nextval('reports.tickets_id_seq'");
+  owned_yaml = replaced(owned_yaml, "  reports:\n",
+                        "  reports:\n    sequences:\n      tickets_id_seq: { type: integer, "
+                        "renamed_from: public.tickets_id_seq }\n");
+  const std::string owned = plan_of("owned.yaml", owned_yaml);
+  CHECK(contains(owned,
+                 "moves sequence \"public.tickets_id_seq\", which column "
+                 "\"public.tickets.id\" owns: it moves only with its table"));
+  // The materialized view's index keeps its name, which the index of a
+  // table the plan drops has in the new schema.
+  const std::string counts =
+      "    materialized_views:\n      ticket_counts:\n"
+      "        definition: SELECT count(*) AS n FROM tickets\n"
+      "        indexes:\n          ticket_counts_n: { columns: [n] }\n";
+  const std::string moved_counts =
+      "    materialized_views:\n      ticket_counts:\n"
+      "        renamed_from: public.ticket_counts\n"
+      "        definition: SELECT count(*) AS n FROM public.tickets\n"
+      "        indexes:\n          ticket_counts_n: { columns: [n] }\n";
+  const std::string counters =
+      "    tables:\n      counters:\n        columns:\n          n: bigint\n"
+      "        indexes:\n          ticket_counts_n: { columns: [n] }\n";
+  const std::string taken =
+      plan_of("taken.yaml", replaced(replaced(replaced(yaml, counts, ""), counters, ""),
+                                     "      summary: SELECT 1 AS one\n",
+                                     "      summary: SELECT 1 AS one\n" + moved_counts));
+  CHECK(contains(taken,
+                 "cannot move materialized view \"public.ticket_counts\" to schema "
+                 "\"reports\": \"ticket_counts_n\" is taken there"));
+  const std::string misspelt = plan_of(
+      "misspelt.yaml", replaced(replaced(yaml, "      open_tickets: SELECT id FROM tickets\n", ""),
+                                "      summary: SELECT 1 AS one\n",
+                                "      summary: SELECT 1 AS one\n      open:\n"
+                                "        renamed_from: public.open_ticket\n"
+                                "        definition: SELECT id FROM public.tickets\n"));
+  CHECK(contains(misspelt,
+                 "renamed_from \"public.open_ticket\" matches no view of schema "
+                 "\"public\", and none is named \"open\" yet: did you mean "
+                 "\"public.open_tickets\"?"));
+}

@@ -171,6 +171,12 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
       return {"CREATE SEQUENCE t.s; ALTER TABLE t.a ALTER COLUMN n SET DEFAULT nextval('t.s')",
               "ALTER SEQUENCE t.s RENAME TO s2",
               {{Target::Relation, {"t.s"}}}};
+    case Statement::SetSequenceSchema:
+      return {
+          "CREATE SCHEMA t2; CREATE SEQUENCE t.s; "
+          "ALTER TABLE t.a ALTER COLUMN n SET DEFAULT nextval('t.s')",
+          "ALTER SEQUENCE t.s SET SCHEMA t2",
+          {{Target::Relation, {"t.s"}}}};
     case Statement::AlterSequence:
       return {"CREATE SEQUENCE t.s",
               "ALTER SEQUENCE t.s AS bigint INCREMENT BY 2 CACHE 1",
@@ -451,6 +457,20 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               "CREATE UNIQUE INDEX mv_id ON t.mv (id)",
               "ALTER MATERIALIZED VIEW t.mv RENAME TO mv2",
               {{Target::Relation, {"t.mv"}}}};
+    case Statement::SetViewSchema:
+      // A view another view uses: the dependent view and the table stay.
+      return {
+          "CREATE SCHEMA t2; CREATE VIEW t.v AS SELECT id FROM t.a; "
+          "CREATE VIEW t.w AS SELECT id FROM t.v",
+          "ALTER VIEW t.v SET SCHEMA t2",
+          {{Target::Relation, {"t.v"}}}};
+    case Statement::SetMaterializedViewSchema:
+      // Its index moves with it.
+      return {
+          "CREATE SCHEMA t2; CREATE MATERIALIZED VIEW t.mv AS SELECT id FROM t.a; "
+          "CREATE UNIQUE INDEX mv_id ON t.mv (id)",
+          "ALTER MATERIALIZED VIEW t.mv SET SCHEMA t2",
+          {{Target::Relation, {"t.mv"}}}};
     case Statement::CreateMaterializedView:
       return {"", "CREATE MATERIALIZED VIEW t.mv AS SELECT id, v FROM t.a", {}};
     case Statement::DropMaterializedView:

@@ -137,6 +137,9 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::RenameSequence:
     case Statement::RenameView:
     case Statement::RenameMaterializedView:
+    case Statement::SetSequenceSchema:
+    case Statement::SetViewSchema:
+    case Statement::SetMaterializedViewSchema:
     case Statement::RenameEnumValue:
     case Statement::BackfillBatch:
     case Statement::AddCheck:

@@ -195,6 +195,23 @@ TEST_CASE("sequences take a type, options and an owner", "[schemas]") {
   REQUIRE(sequences == std::vector<Sequence>{invoice, order_id});
 }
 
+TEST_CASE(
+    "a sequence owned by table.column is owned in its own schema; another spelling is an "
+    "error at its place",
+    "[schemas]") {
+  const Database db = load_yaml_string(
+      "schemas:\n  app:\n    sequences:\n      s: { owned_by: tickets.id }\n", "f.yaml");
+  CHECK(db.schemas.at(0).sequences.at(0).owned_by == std::optional<std::string>("app.tickets.id"));
+  try {
+    load_yaml_string("schemas:\n  app:\n    sequences:\n      s: { owned_by: id }\n", "f.yaml");
+    FAIL("loaded");
+  } catch (const LoadError& error) {
+    CHECK(std::string(error.what())
+              .find("f.yaml:4:22: schemas.app.sequences.s.owned_by: expected the owning column as "
+                    "table.column or schema.table.column, found \"id\"") != std::string::npos);
+  }
+}
+
 TEST_CASE("enums in short and long form keep label order", "[schemas]") {
   REQUIRE(shop_public().enums ==
           std::vector<Enum>{{"order_status", {"new", "paid", "shipped"}},

@@ -393,8 +393,12 @@ class ModelGenerator {
       schema.materialized_views.push_back(view);
     }
     for (int sequence_idx = *rc::gen::inRange(0, 3); sequence_idx > 0; --sequence_idx) {
+      // owned_by is schema.table.column (the loader qualifies table.column).
+      const std::optional<std::string> owned_by =
+          flag() ? std::optional<std::string>("s" + std::to_string(sequence_idx) + ".t.c")
+                 : std::nullopt;
       schema.sequences.push_back({name("q"), flag() ? "bigint" : type_name(), sequence_options(),
-                                  optional_text(), optional_text(), optional_text()});
+                                  owned_by, optional_text(), optional_text()});
     }
     for (int enum_idx = *rc::gen::inRange(0, 3); enum_idx > 0; --enum_idx) {
       Enum type{name("e"),
