@@ -144,6 +144,17 @@ class Builder {
   void invalidate(const std::string& token) { invalidated_.insert(token); }
   const std::set<std::string>& invalidated() const { return invalidated_; }
 
+  // Tables moved to another schema by the plan (assume_table_moves): where
+  // the current table `schema`.`table` (its place in current(), as moved) is
+  // while the plan is made, before its move step; itself when not moved.
+  void record_table_move(const QualifiedName& now, const QualifiedName& at_plan_time) {
+    table_origins_[{now.schema, now.name}] = at_plan_time;
+  }
+  QualifiedName at_plan_time(const std::string& schema, const std::string& table) const {
+    const auto found = table_origins_.find({schema, table});
+    return found == table_origins_.end() ? QualifiedName{schema, table} : found->second;
+  }
+
   // The dependencies the catalog of `db` (current() or desired()) recorded
   // for `dependent`, matched by kind (a view and a materialized view alike),
   // schema, table and name; and those of every member of table
@@ -170,6 +181,7 @@ class Builder {
   std::vector<StepDraft> drafts_;
   std::vector<plans::Diagnostic> diagnostics_;
   std::set<std::string> invalidated_;
+  std::map<std::pair<std::string, std::string>, QualifiedName> table_origins_;
   DependencyIndex current_dependencies_;
   DependencyIndex desired_dependencies_;
   mutable std::optional<DependencyIndex> other_dependencies_;

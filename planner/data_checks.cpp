@@ -38,6 +38,13 @@ std::string query(const std::string& select, const std::string& schema, const st
          (sampled ? " TABLESAMPLE SYSTEM ($1)" : "") + (rest.empty() ? "" : " " + rest);
 }
 
+// Where `check` reads `table` at plan time, when not where its step does.
+void note_plan_table(DataCheck& check, const CheckedTable& table) {
+  check.plan_table = table.plan_name == table.step_name ? "" : table.plan_name;
+  check.plan_schema = table.schema_at_plan_time() == table.schema ? "" : table.plan_schema;
+  if (!check.plan_schema.empty()) check.plan_table = table.plan_name;
+}
+
 // A check whose query is `SELECT <key> FROM <table> <rest>`, with `rest` as
 // at plan time and as right before the step.
 DataCheck listing(DataCheckKind kind, const CheckedTable& table, std::string description,
@@ -51,11 +58,13 @@ DataCheck listing(DataCheckKind kind, const CheckedTable& table, std::string des
   check.query = query(step_key, table.schema, table.step_name, step_rest, false);
   check.sampled_query = query(step_key, table.schema, table.step_name, step_rest, true);
   const std::string plan_key = key_select(table.plan_key);
-  const std::string plan_query = query(plan_key, table.schema, table.plan_name, plan_rest, false);
+  const std::string plan_query =
+      query(plan_key, table.schema_at_plan_time(), table.plan_name, plan_rest, false);
   if (plan_query != check.query) {
-    check.plan_table = table.plan_name == table.step_name ? "" : table.plan_name;
+    note_plan_table(check, table);
     check.plan_query = plan_query;
-    check.plan_sampled_query = query(plan_key, table.schema, table.plan_name, plan_rest, true);
+    check.plan_sampled_query =
+        query(plan_key, table.schema_at_plan_time(), table.plan_name, plan_rest, true);
   }
   return check;
 }
@@ -130,7 +139,8 @@ std::vector<std::string> top_level_words(const std::string& text) {
 }  // namespace
 
 CheckedTable checked_table(const TableContext& table) {
-  CheckedTable checked{table.schema, table.current->name, table.desired.name, {}, {}};
+  const QualifiedName origin = table.builder.at_plan_time(table.schema, table.current->name);
+  CheckedTable checked{table.schema, origin.name, table.desired.name, {}, {}, origin.schema};
   if (table.current->primary_key) {
     checked.plan_key = table.current->primary_key->columns;
     if (table.desired.primary_key) checked.step_key = table.desired.primary_key->columns;
@@ -208,10 +218,11 @@ DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>
   const std::string select = list + ", count(*) AS \"rows\"";
   check.query = query(select, table.schema, table.step_name, rest, false);
   check.sampled_query = query(select, table.schema, table.step_name, rest, true);
-  if (table.plan_name != table.step_name) {
-    check.plan_table = table.plan_name;
-    check.plan_query = query(select, table.schema, table.plan_name, rest, false);
-    check.plan_sampled_query = query(select, table.schema, table.plan_name, rest, true);
+  if (table.plan_name != table.step_name || table.schema_at_plan_time() != table.schema) {
+    note_plan_table(check, table);
+    check.plan_query = query(select, table.schema_at_plan_time(), table.plan_name, rest, false);
+    check.plan_sampled_query =
+        query(select, table.schema_at_plan_time(), table.plan_name, rest, true);
   }
   return check;
 }
@@ -280,16 +291,16 @@ std::optional<DataCheck> exclusion_check(const CheckedTable& table,
   const bool sweepable = equal.size() + overlap.size() == parsed.size() &&
                          (overlap.empty() || (overlap.size() == 1 &&
                                               range_valued(overlap.front(), range_columns)));
-  std::function<std::string(const std::string&)> rest;
+  std::function<std::string(const std::string&, const std::string&)> rest;
   std::string description;
   if (sweepable && overlap.empty()) {
     // Only equality: the groups of rows sharing the values, as for a
     // unique key, found in one pass.
     description = "rows in conflict with another row under " + what;
-    rest = [&](const std::string& name) {
-      return "WHERE " + present + " AND (" + equal_list + ") IN (SELECT " + equal_list +
-             " FROM " + quote_qualified(table.schema, name) + " AS pgshift_other WHERE " +
-             present + " GROUP BY " + equal_list + " HAVING count(*) > 1)";
+    rest = [&](const std::string& schema, const std::string& name) {
+      return "WHERE " + present + " AND (" + equal_list + ") IN (SELECT " + equal_list + " FROM " +
+             quote_qualified(schema, name) + " AS pgshift_other WHERE " + present + " GROUP BY " +
+             equal_list + " HAVING count(*) > 1)";
     };
   } else if (sweepable) {
     // Ranges that overlap, among rows sharing the equal elements: in the
@@ -299,11 +310,13 @@ std::optional<DataCheck> exclusion_check(const CheckedTable& table,
     // pair shows at least its first row.
     const std::string& range = overlap.front();
     description = "rows overlapping a later row (by " + range + ") under " + what;
-    rest = [&, range](const std::string& name) {
-      return std::string("WHERE ") + kAlias + ".ctid IN (SELECT pgshift_sorted.pgshift_ctid FROM (SELECT "
-             "ctid AS pgshift_ctid, " + range + " && lead(" + range + ") OVER (" +
+    rest = [&, range](const std::string& schema, const std::string& name) {
+      return std::string("WHERE ") + kAlias +
+             ".ctid IN (SELECT pgshift_sorted.pgshift_ctid FROM (SELECT "
+             "ctid AS pgshift_ctid, " +
+             range + " && lead(" + range + ") OVER (" +
              (equal.empty() ? std::string() : "PARTITION BY " + equal_list + " ") + "ORDER BY " +
-             range + ") AS pgshift_overlaps FROM " + quote_qualified(table.schema, name) +
+             range + ") AS pgshift_overlaps FROM " + quote_qualified(schema, name) +
              " AS pgshift_other WHERE " + present + " AND NOT isempty(" + range +
              ")) AS pgshift_sorted WHERE pgshift_sorted.pgshift_overlaps)";
     };
@@ -324,15 +337,16 @@ std::optional<DataCheck> exclusion_check(const CheckedTable& table,
     }
     const std::string inside = where ? " AND (" + *where + ")" : "";
     description = "rows in conflict with another row under " + what;
-    rest = [&, mine, conflict, inside](const std::string& name) {
+    rest = [&, mine, conflict, inside](const std::string& schema, const std::string& name) {
       return ", LATERAL (SELECT " + mine + ") AS pgshift_mine WHERE " +
              (where ? "(" + *where + ") AND " : "") + "EXISTS (SELECT 1 FROM " +
-             quote_qualified(table.schema, name) + " AS pgshift_other WHERE pgshift_other.ctid <> " +
+             quote_qualified(schema, name) + " AS pgshift_other WHERE pgshift_other.ctid <> " +
              kAlias + ".ctid" + inside + conflict + ")";
     };
   }
-  return listing(DataCheckKind::Exclusion, table, description, rest(table.plan_name),
-                 rest(table.step_name));
+  return listing(DataCheckKind::Exclusion, table, description,
+                 rest(table.schema_at_plan_time(), table.plan_name),
+                 rest(table.schema, table.step_name));
 }
 
 DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
@@ -374,17 +388,20 @@ DataCheck cast_check(const CheckedTable& table, const std::string& plan_column,
   check.raises = true;
   // The using: expression names the column as the step sees it; it is run
   // over the rows as they are (its column names resolve to the table's).
-  auto attempt = [&](const std::string& column, const std::string& name, bool sampled) {
+  auto attempt = [&](const std::string& column, const std::string& schema, const std::string& name,
+                     bool sampled) {
     const std::string value = using_expr ? "(" + *using_expr + ")" : column_of_row(column);
-    return query("count((" + value + ")::" + to + ")", table.schema, name, "", sampled);
+    return query("count((" + value + ")::" + to + ")", schema, name, "", sampled);
   };
-  check.query = attempt(step_column, table.step_name, false);
-  check.sampled_query = attempt(step_column, table.step_name, true);
-  const std::string plan_query = attempt(plan_column, table.plan_name, false);
+  check.query = attempt(step_column, table.schema, table.step_name, false);
+  check.sampled_query = attempt(step_column, table.schema, table.step_name, true);
+  const std::string plan_query =
+      attempt(plan_column, table.schema_at_plan_time(), table.plan_name, false);
   if (plan_query != check.query) {
-    check.plan_table = table.plan_name == table.step_name ? "" : table.plan_name;
+    note_plan_table(check, table);
     check.plan_query = plan_query;
-    check.plan_sampled_query = attempt(plan_column, table.plan_name, true);
+    check.plan_sampled_query =
+        attempt(plan_column, table.schema_at_plan_time(), table.plan_name, true);
   }
   return check;
 }

@@ -23,11 +23,16 @@ namespace pgshift::planner::detail {
 // runs (they differ when the plan renames it), and the columns that identify
 // a row in examples at each time (empty: ctid).
 struct CheckedTable {
-  std::string schema;
+  std::string schema;  // as the step sees it
   std::string plan_name;
   std::string step_name;
   std::vector<std::string> plan_key;
   std::vector<std::string> step_key;
+  std::string plan_schema;  // where the table is at plan time ("": `schema`)
+
+  const std::string& schema_at_plan_time() const {
+    return plan_schema.empty() ? schema : plan_schema;
+  }
 };
 
 // The table of `table` (REQUIRES: table.current), identified by its primary

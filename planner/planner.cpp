@@ -470,6 +470,9 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   // Relations renamed by renamed_from: the other rules see them renamed.
   const auto renames = detail::assume_relation_renames(current, desired, swap_diagnostics);
   detail::Builder builder(current, desired, options);
+  for (const auto& move : moves) {
+    builder.record_table_move({move.schema, move.to}, {move.from_schema, move.from});
+  }
   for (auto& diagnostic : swap_diagnostics) {
     builder.diagnose(diagnostic.severity, diagnostic.object, std::move(diagnostic.message));
   }

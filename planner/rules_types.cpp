@@ -65,8 +65,10 @@ std::vector<plans::DataCheck> domain_value_checks(const Builder& builder, const 
           if (candidate.renamed_from.value_or(candidate.name) == table.name) desired = &candidate;
         }
       }
-      CheckedTable checked{table_schema.name, table.name, desired ? desired->name : table.name,
-                           {}, {}};
+      const QualifiedName origin = builder.at_plan_time(table_schema.name, table.name);
+      CheckedTable checked{
+          table_schema.name, origin.name, desired ? desired->name : table.name, {}, {},
+          origin.schema};
       if (table.primary_key) {
         checked.plan_key = table.primary_key->columns;
         if (desired && desired->primary_key) checked.step_key = desired->primary_key->columns;

@@ -13,6 +13,7 @@ catalog::CheckQuery check_query(const DataCheck& check, bool at_plan_time) {
   query.schema = check.schema;
   query.raises = check.raises;
   if (at_plan_time) {
+    query.schema = plan_time_schema(check);
     query.table = plan_time_table(check);
     query.query = plan_time_query(check, false);
     query.sampled_query = plan_time_query(check, true);

@@ -227,8 +227,9 @@ bool operator==(const DataCheck& a, const DataCheck& b) {
   return a.kind == b.kind && a.schema == b.schema && a.table == b.table &&
          a.description == b.description && a.query == b.query &&
          a.sampled_query == b.sampled_query && a.plan_table == b.plan_table &&
-         a.plan_query == b.plan_query && a.plan_sampled_query == b.plan_sampled_query &&
-         a.raises == b.raises && a.finding == b.finding;
+         a.plan_schema == b.plan_schema && a.plan_query == b.plan_query &&
+         a.plan_sampled_query == b.plan_sampled_query && a.raises == b.raises &&
+         a.finding == b.finding;
 }
 
 const std::string& plan_time_query(const DataCheck& check, bool sampled) {
@@ -238,6 +239,10 @@ const std::string& plan_time_query(const DataCheck& check, bool sampled) {
 
 const std::string& plan_time_table(const DataCheck& check) {
   return check.plan_table.empty() ? check.table : check.plan_table;
+}
+
+const std::string& plan_time_schema(const DataCheck& check) {
+  return check.plan_schema.empty() ? check.schema : check.plan_schema;
 }
 
 bool violated(const DataCheck& check) {

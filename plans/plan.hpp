@@ -198,6 +198,7 @@ struct DataCheck {
   // earlier steps of the plan rename the table or backfill the column. "":
   // as `query`.
   std::string plan_table;
+  std::string plan_schema;  // "": `schema` (an earlier step moves the table when not)
   std::string plan_query;
   std::string plan_sampled_query;
   // True for a cast attempt: the query lists nothing and fails (SQLSTATE
@@ -208,9 +209,10 @@ struct DataCheck {
 bool operator==(const DataCheck& a, const DataCheck& b);
 
 // The query the pre-flight runs at plan time (plan_query, else query) and
-// the table it reads (plan_table, else table).
+// the table it reads (plan_schema.plan_table, else schema.table).
 const std::string& plan_time_query(const DataCheck& check, bool sampled);
 const std::string& plan_time_table(const DataCheck& check);
+const std::string& plan_time_schema(const DataCheck& check);
 
 // "rows where ...: 3 rows violate it (e.g. id=1, id=2, id=3)", "checked a
 // 2% sample: no violation found", "could not be checked: ...", "not run": the

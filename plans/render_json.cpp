@@ -88,20 +88,23 @@ DataFinding finding_from_json(const Json& json) {
 }
 
 Json data_check_json(const DataCheck& check) {
-  return Json{{"kind", data_check_kind_name(check.kind)},
-              {"schema", check.schema},
-              {"table", check.table},
-              {"description", check.description},
-              {"query", check.query},
-              {"sampled_query", check.sampled_query},
-              {"plan_table", check.plan_table},
-              {"plan_query", check.plan_query},
-              {"plan_sampled_query", check.plan_sampled_query},
-              {"raises", check.raises},
-              {"finding", check.finding ? finding_json(*check.finding) : Json(nullptr)}};
+  Json json{{"kind", data_check_kind_name(check.kind)},
+            {"schema", check.schema},
+            {"table", check.table},
+            {"description", check.description},
+            {"query", check.query},
+            {"sampled_query", check.sampled_query},
+            {"plan_table", check.plan_table},
+            {"plan_query", check.plan_query},
+            {"plan_sampled_query", check.plan_sampled_query},
+            {"raises", check.raises},
+            {"finding", check.finding ? finding_json(*check.finding) : Json(nullptr)}};
+  if (!check.plan_schema.empty()) json["plan_schema"] = check.plan_schema;
+  return json;
 }
 
 DataCheck data_check_from_json(const Json& json) {
+  // plan_schema is written only when set (plans written before it lack it).
   DataCheck check;
   check.kind = from_name(kAllDataCheckKinds, data_check_kind_name,
                          json.at("kind").get<std::string>(), "data check kind");
@@ -111,6 +114,7 @@ DataCheck data_check_from_json(const Json& json) {
   check.query = json.at("query").get<std::string>();
   check.sampled_query = json.at("sampled_query").get<std::string>();
   check.plan_table = json.at("plan_table").get<std::string>();
+  check.plan_schema = json.value("plan_schema", std::string());
   check.plan_query = json.at("plan_query").get<std::string>();
   check.plan_sampled_query = json.at("plan_sampled_query").get<std::string>();
   check.raises = json.at("raises").get<bool>();

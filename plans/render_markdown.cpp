@@ -120,13 +120,13 @@ std::string data_checks(const Plan& plan) {
   for (const auto& step : plan.steps) {
     for (const auto& check : step.data_checks) {
       const std::string result = markdown_text(describe_finding(check));
-      text += fmt::format("- Step {}, `{}` on {}: {}{}{}{}\n  lists them: {}\n", step.id,
-                          data_check_kind_name(check.kind),
-                          code_span(check.schema + "." + plan_time_table(check)),
-                          violated(check) ? "**" : "", result, violated(check) ? "**" : "",
-                          check.finding ? fmt::format(" ({} ms)", check.finding->elapsed_ms)
-                                        : std::string(),
-                          code_span(plan_time_query(check, false)));
+      text += fmt::format(
+          "- Step {}, `{}` on {}: {}{}{}{}\n  lists them: {}\n", step.id,
+          data_check_kind_name(check.kind),
+          code_span(plan_time_schema(check) + "." + plan_time_table(check)),
+          violated(check) ? "**" : "", result, violated(check) ? "**" : "",
+          check.finding ? fmt::format(" ({} ms)", check.finding->elapsed_ms) : std::string(),
+          code_span(plan_time_query(check, false)));
     }
   }
   if (text.empty()) return "";

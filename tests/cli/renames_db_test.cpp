@@ -771,3 +771,39 @@ schemas:
                  "\"public\", and none is named \"open\" yet: did you mean "
                  "\"public.open_tickets\"?"));
 }
+
+TEST_CASE(
+    "a NOT NULL or CHECK added to a table the plan moves is checked at plan time where the "
+    "table is then",
+    "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(
+      "CREATE SCHEMA archive; CREATE TABLE public.events (id integer PRIMARY KEY, kind text);"
+      "INSERT INTO public.events SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'k' || g END "
+      "FROM generate_series(1, 100) g; ANALYZE public.events");
+  const std::string yaml = R"yaml(
+schemas:
+  public: {}
+  archive:
+    tables:
+      events:
+        renamed_from: public.events
+        columns:
+          id: { type: integer, nullable: false }
+          kind: { type: text, nullable: false }
+        primary_key: [id]
+        checks:
+          kind_short: length(kind) < 3
+)yaml";
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", dir.write("m.yaml", yaml),
+                                   "--allow-hazard", "rename", "--format", "json"});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  // Both refusals come from plan-time checks of public.events, none from a
+  // query naming archive.events, which does not exist yet.
+  CHECK(contains(result.output, "rows where \\\"kind\\\" is NULL: 10 rows violate it"));
+  CHECK(contains(result.output, "81 rows violate it"));  // k10 to k99 but the NULLs
+  CHECK(contains(result.output, "\"plan_schema\": \"public\""));
+  CHECK_FALSE(contains(result.output, "could not be checked"));
+}
