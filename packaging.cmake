@@ -54,7 +54,7 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION database)
 # Depends from the binary's shared libraries (dpkg-shlibdeps, from dpkg-dev):
-# libpqxx, libpq, libyaml, fmt, libstdc++, libc.
+# libpqxx, libpq, libyaml, libjemalloc, fmt, libstdc++, libc.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql-client")
 include(CPack)

@@ -26,7 +26,7 @@ done
 
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for library in libpqxx-6.4 libpq5 libyaml-0-2 libfmt libstdc++6 libc6; do
+for library in libpqxx-6.4 libpq5 libyaml-0-2 libjemalloc2 libfmt libstdc++6 libc6; do
   grep -q "$library" <<<"$depends" || fail "Depends lacks $library: $depends"
 done
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "wrong Version: $(dpkg-deb -f "$deb" Version)"
