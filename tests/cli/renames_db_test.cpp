@@ -34,6 +34,25 @@ std::string plan_text(const TestDatabase& db, const std::string& path) {
       .output;
 }
 
+// No statement of the plan `sql` contains any of `absent`.
+void check_absent(const std::string& sql, const std::vector<std::string>& absent) {
+  for (const auto& text : absent) {
+    INFO(text);
+    CHECK_FALSE(contains(sql, text));
+  }
+}
+
+// Applies `path` allowing renames (and `more`); it must succeed and verify.
+void apply_renames(const TestDatabase& db, const std::string& path,
+                   const std::vector<std::string>& more = {}) {
+  std::vector<std::string> allowed = {"rename"};
+  allowed.insert(allowed.end(), more.begin(), more.end());
+  const auto applied = apply_schema(db.url(), path, allowed);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, "verified: the schema is the plan's target"));
+}
+
 std::string checksum(const TestDatabase& db, const std::string& relation) {
   return db.scalar("SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM " +
                    relation + " t");
@@ -465,14 +484,9 @@ TEST_CASE("a table moved to another schema by a qualified renamed_from is one SE
   REQUIRE(create_at != std::string::npos);
   REQUIRE(move_at != std::string::npos);
   CHECK(create_at < move_at);
-  for (const char* absent : {"DROP", "CREATE TABLE", "CREATE SEQUENCE", "CREATE INDEX",
-                             "SET DEFAULT", "ADD CONSTRAINT", "VIEW", "RENAME"}) {
-    CHECK_FALSE(contains(sql, absent));
-  }
-  const auto applied = apply_schema(db.url(), moved, {"rename"});
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  CHECK(contains(applied.output, "verified: the schema is the plan's target"));
+  check_absent(sql, {"DROP", "CREATE TABLE", "CREATE SEQUENCE", "CREATE INDEX", "SET DEFAULT",
+                     "ADD CONSTRAINT", "VIEW", "RENAME"});
+  apply_renames(db, moved);
   CHECK(db.scalar("SELECT 'archive.audit_events'::regclass::oid") == oid);
   CHECK(checksum(db, "archive.audit_events") == before);
   // The serial sequence moved with it and keeps counting.
@@ -544,10 +558,7 @@ drop_schemas: [legacy]
   CHECK(rename_at < index_at);
   CHECK(rename_at < drop_at);
   CHECK_FALSE(contains(sql, "DROP TABLE"));
-  const auto applied = apply_schema(db.url(), moved, {"rename", "data_loss"});
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  CHECK(contains(applied.output, "verified: the schema is the plan's target"));
+  apply_renames(db, moved, {"data_loss"});
   CHECK(checksum(db, "public.audit_events") == before);
   CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'legacy'") == "0");
   db.exec("INSERT INTO audit_events (kind) VALUES ('after')");
@@ -669,15 +680,10 @@ TEST_CASE(
     CHECK(at != std::string::npos);
     CHECK(create_at < at);
   }
-  for (const char* absent :
-       {"DROP", "CREATE VIEW", "CREATE OR REPLACE", "CREATE SEQUENCE", "CREATE MATERIALIZED",
-        "CREATE INDEX", "CREATE UNIQUE", "SET DEFAULT", "GRANT", "REVOKE"}) {
-    CHECK_FALSE(contains(sql, absent));
-  }
-  const auto applied = apply_schema(db.url(), moved, {"rename"});
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  CHECK(contains(applied.output, "verified: the schema is the plan's target"));
+  check_absent(sql, {"DROP", "CREATE VIEW", "CREATE OR REPLACE", "CREATE SEQUENCE",
+                     "CREATE MATERIALIZED", "CREATE INDEX", "CREATE UNIQUE", "SET DEFAULT", "GRANT",
+                     "REVOKE"});
+  apply_renames(db, moved);
   CHECK(db.scalar("SELECT 'reports.day_totals'::regclass::oid") == view_oid);
   CHECK(checksum(db, "big_days") == big_days);
   CHECK(db.scalar("SELECT n FROM reports.invoice_counts") == "30");
