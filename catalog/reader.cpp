@@ -75,7 +75,7 @@ constexpr const char* kLockNotAvailable = "55P03";
 
 // $1: schemas to include (empty: all), $2: schemas to exclude.
 constexpr const char* kSchemasQuery =
-    "SELECT n.nspname, d.description FROM pg_namespace n "
+    "SELECT n.nspname, d.description, pg_get_userbyid(n.nspowner) FROM pg_namespace n "
     "LEFT JOIN pg_description d ON d.objoid = n.oid "
     "  AND d.classoid = 'pg_namespace'::regclass AND d.objsubid = 0 "
     // initdb's comment on public is a default, omitted like other defaults.
@@ -106,7 +106,7 @@ constexpr const char* kTablesQuery =
     "  CASE WHEN c.relreplident = 'i' THEN (SELECT ic.relname FROM pg_index i "
     "    JOIN pg_class ic ON ic.oid = i.indexrelid "
     "    WHERE i.indrelid = c.oid AND i.indisreplident) END, "
-    "  c.relrowsecurity, c.relforcerowsecurity "
+    "  c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid "
     "LEFT JOIN pg_class pc ON pc.oid = inh.inhparent "
@@ -305,7 +305,7 @@ constexpr const char* kSequencesQuery =
     "  s.seqmin, s.seqmax, s.seqcache, s.seqcycle, dep.deptype, dep.refobjid, ta.attname, "
     "  tn.nspname, tc.relname, "
     "  CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') "
-    "    THEN pg_sequence_last_value(c.oid) END, d.description "
+    "    THEN pg_sequence_last_value(c.oid) END, d.description, pg_get_userbyid(c.relowner) "
     "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid "
@@ -324,7 +324,7 @@ constexpr const char* kSequencesQuery =
 constexpr const char* kEnumsQuery =
     "SELECT n.nspname, t.typname, "
     "  ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid "
-    "        ORDER BY e.enumsortorder), d.description "
+    "        ORDER BY e.enumsortorder), d.description, pg_get_userbyid(t.typowner) "
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace " PGSHIFT_TYPE_COMMENT
     "WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[]) "
     "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid");
@@ -337,7 +337,7 @@ constexpr const char* kDomainsQuery =
     "        AND dc.contype = 'c' ORDER BY dc.conname), "
     "  ARRAY(SELECT pg_get_constraintdef(dc.oid) FROM pg_constraint dc "
     "        WHERE dc.contypid = t.oid AND dc.contype = 'c' ORDER BY dc.conname), "
-    "  d.description "
+    "  d.description, pg_get_userbyid(t.typowner) "
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
     "JOIN pg_type bt ON bt.oid = t.typbasetype "
     "LEFT JOIN pg_collation co ON co.oid = t.typcollation "
@@ -349,7 +349,8 @@ constexpr const char* kDomainsQuery =
 constexpr const char* kCompositeTypesQuery =
     "SELECT n.nspname, t.typname, d.description, a.attname, "
     "  format_type(a.atttypid, a.atttypmod), "
-    "  CASE WHEN a.attcollation <> at.typcollation THEN " PGSHIFT_COLLATION_NAME("co") " END "
+    "  CASE WHEN a.attcollation <> at.typcollation THEN " PGSHIFT_COLLATION_NAME("co") " END, "
+    "  pg_get_userbyid(t.typowner) "
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
     "JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c' "
     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
@@ -363,7 +364,8 @@ constexpr const char* kCompositeTypesQuery =
 constexpr const char* kViewsQuery =
     "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_get_viewdef(c.oid), c.reloptions, "
     "  c.relispopulated, d.description, c.reltuples, c.relpages, "
-    "  CASE c.relkind WHEN 'm' THEN pg_total_relation_size(c.oid) ELSE 0 END "
+    "  CASE c.relkind WHEN 'm' THEN pg_total_relation_size(c.oid) ELSE 0 END, "
+    "  pg_get_userbyid(c.relowner) "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_description d ON d.objoid = c.oid "
     "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "
@@ -374,7 +376,7 @@ constexpr const char* kViewsQuery =
 constexpr const char* kFunctionsQuery =
     "SELECT p.oid, n.nspname, p.proname, p.prokind, pg_get_function_result(p.oid), "
     "  l.lanname, p.prosrc, p.provolatile, p.proisstrict, p.prosecdef, d.description, "
-    "  @sqlbody@ "
+    "  @sqlbody@, pg_get_userbyid(p.proowner) "
     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
     "JOIN pg_language l ON l.oid = p.prolang "
     "LEFT JOIN pg_description d ON d.objoid = p.oid "
@@ -1095,6 +1097,12 @@ class CatalogRead {
     return column_names(what, relation, attnums(indkey), key_count.as<std::size_t>());
   }
 
+  // An object's owner when owners are read (ReadOptions::owners), else nullopt.
+  std::optional<std::string> owner_of(const pqxx::field& field) const {
+    if (!options_.owners) return std::nullopt;
+    return field.as<std::string>();
+  }
+
   void read_schemas() {
     const pqxx::result rows = guarded("schemas", [&] {
       return tx_.exec_params(kSchemasQuery, array_literal(options_.include_schemas),
@@ -1105,6 +1113,7 @@ class CatalogRead {
       schemas::Schema schema;
       schema.name = row[0].as<std::string>();
       schema.comment = optional_text(row[1]);
+      schema.owner = owner_of(row[2]);
       names.push_back(schema.name);
       schemas_.emplace(schema.name, std::move(schema));
     }
@@ -1157,6 +1166,7 @@ class CatalogRead {
       }
       table.row_security.enabled = row[13].as<bool>();
       table.row_security.forced = row[14].as<bool>();
+      table.owner = owner_of(row[15]);
       tables_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
     }
   }
@@ -1295,7 +1305,8 @@ class CatalogRead {
       }
       if (char_of(row[3]) == 'v') {
         schemas_[schema].views.push_back({row[2].as<std::string>(), view_query(row[4]),
-                                          options_map(row[5]), optional_text(row[7])});
+                                          options_map(row[5]), optional_text(row[7]),
+                                          owner_of(row[11])});
         continue;
       }
       MaterializedViewSlot slot;
@@ -1305,6 +1316,7 @@ class CatalogRead {
       slot.view.options = options_map(row[5]);
       slot.view.with_data = row[6].as<bool>();
       slot.view.comment = optional_text(row[7]);
+      slot.view.owner = owner_of(row[11]);
       // A materialized view holds rows: recreating one computes them again.
       facts_.table_stats[schema + "." + slot.view.name] = {
           row[8].as<double>(), row[9].as<int64_t>(), row[10].as<int64_t>()};
@@ -1538,14 +1550,18 @@ class CatalogRead {
                             row[11].as<std::string>();
       }
       sequence.comment = optional_text(row[15]);
+      // A sequence owned by a column follows its table's owner (the server
+      // refuses to change it alone): not modelled.
+      if (!sequence.owned_by) sequence.owner = owner_of(row[16]);
       schemas_[schema].sequences.push_back(std::move(sequence));
     }
   }
 
   void read_enums() {
     for (const auto& row : query("enums", kEnumsQuery)) {
-      schemas_[row[0].as<std::string>()].enums.push_back(
-          {row[1].as<std::string>(), text_array(row[2]), optional_text(row[3])});
+      schemas_[row[0].as<std::string>()].enums.push_back({row[1].as<std::string>(),
+                                                          text_array(row[2]),
+                                                          optional_text(row[3]), owner_of(row[4])});
     }
   }
 
@@ -1563,6 +1579,7 @@ class CatalogRead {
         domain.checks.push_back({names[check_idx], check_expression(definitions[check_idx])});
       }
       domain.comment = optional_text(row[8]);
+      domain.owner = owner_of(row[9]);
       schemas_[row[0].as<std::string>()].domains.push_back(std::move(domain));
     }
   }
@@ -1575,7 +1592,7 @@ class CatalogRead {
       const std::string name = row[1].as<std::string>();
       if (current == nullptr || current_schema != schema || current->name != name) {
         auto& types = schemas_[schema].composite_types;
-        types.push_back({name, {}, optional_text(row[2])});
+        types.push_back({name, {}, optional_text(row[2]), owner_of(row[6])});
         current = &types.back();
         current_schema = schema;
       }
@@ -1598,6 +1615,7 @@ class CatalogRead {
       function.strict = row[8].as<bool>();
       function.security_definer = row[9].as<bool>();
       function.comment = optional_text(row[10]);
+      function.owner = owner_of(row[12]);
       if (!row[11].is_null()) {
         function.body = row[11].as<std::string>();
         function.sql_body = true;
@@ -1844,6 +1862,7 @@ class CatalogRead {
     assemble_privileges();
     Database db;
     db.extensions = std::move(extensions_);
+    db.manage_owners = options_.owners;
     db.default_privileges = std::move(default_privileges_);
     for (auto& [name, schema] : schemas_) db.schemas.push_back(std::move(schema));
     db.facts = std::move(facts_);

@@ -49,6 +49,11 @@ struct ReadOptions {
   // naming those relations and sessions, instead of waiting silently.
   // Zero waits forever.
   std::chrono::milliseconds lock_wait = std::chrono::seconds(10);
+  // Read every object's owner into its `owner` field and set
+  // Database::manage_owners (inspect --owners, a desired state with
+  // manage_owners: true); false: no owner is set. A sequence owned by a
+  // column never gets one: it follows its table's owner.
+  bool owners = false;
 };
 
 // A catalog query failed. Names the object kind being read and keeps the

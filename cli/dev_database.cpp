@@ -11,6 +11,7 @@
 #include "catalog/connection.hpp"
 #include "catalog/script.hpp"
 #include "cli/interrupts.hpp"
+#include "planner/normalize.hpp"
 #include "planner/planner.hpp"
 #include "schemas/error.hpp"
 #include "schemas/sql_check_script.hpp"
@@ -223,6 +224,41 @@ void carry_hints(const schemas::Database& desired, schemas::Database& canonical)
   }
 }
 
+// The desired state's owners (YAML only: the scratch database is built by
+// one role) on the canonical model. A routine is matched by its signature
+// with each argument type normalised, as the YAML may spell them otherwise.
+void carry_owners(const schemas::Database& desired, schemas::Database& canonical) {
+  schemas::remove_owners(canonical);
+  canonical.manage_owners = desired.manage_owners;
+  if (!desired.manage_owners) return;
+  const auto routine_key = [](const schemas::Function& function) {
+    std::string key = function.name + (function.is_procedure ? "/p(" : "/f(");
+    for (const auto& arg : function.args) {
+      if (arg.mode == schemas::ArgMode::Out || arg.mode == schemas::ArgMode::Table) continue;
+      key += planner::normalize_type(arg.type) + ",";
+    }
+    return key + ")";
+  };
+  for (const auto& [id, owner] : schemas::owned_objects(desired)) {
+    if (!*owner || id.kind == schemas::ObjectKind::Function ||
+        id.kind == schemas::ObjectKind::Procedure) {
+      continue;
+    }
+    if (auto* target = schemas::find_owner(canonical, id)) *target = *owner;
+  }
+  for (const auto& wanted_schema : desired.schemas) {
+    auto* schema = schemas::find_named(canonical.schemas, wanted_schema.name);
+    if (schema == nullptr) continue;
+    for (const auto& wanted : wanted_schema.functions) {
+      if (!wanted.owner) continue;
+      const std::string key = routine_key(wanted);
+      for (auto& function : schema->functions) {
+        if (routine_key(function) == key) function.owner = wanted.owner;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 schemas::Database build_from_sql(std::vector<SqlSource> sources,
@@ -374,6 +410,7 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
     canonical = assemble_canonical(desired, *current, subset, &built);
   }
   carry_hints(desired, canonical);
+  carry_owners(desired, canonical);
   if (chosen != nullptr) *chosen = std::move(subset);
   return canonical;
 }

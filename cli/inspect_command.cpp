@@ -80,6 +80,11 @@ void run_inspect(const InspectArgs& args) {
   const std::string format =
       choose_format(args.format, args.output, {{".sql", "sql"}, {".yaml", "yaml"}, {".yml", "yaml"}},
                     "yaml");
+  if (format == "sql" && args.read.owners) {
+    throw UsageError(
+        "inspect --owners writes YAML only: a desired state in SQL is built by one role and "
+        "cannot say who owns what");
+  }
   write_output(db, args.output, format, catalog::describe_target(args.db));
   // The output has no place for these: say so, one line each, on stderr.
   for (const auto& object : db.facts.unmodelled) {
@@ -114,6 +119,8 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
                       "Schema to skip (repeatable)");
   command->add_option("--exclude-table", args->read.exclude_tables,
                       "Glob on schema.table to skip (repeatable)");
+  command->add_flag("--owners", args->read.owners,
+                    "Write manage_owners: true and every object's owner (YAML only)");
   command->callback([args, renamed, &exit_code] {
     if (!renamed->empty()) {
       throw UsageError(

@@ -230,6 +230,7 @@ std::vector<std::string> managed_schemas(const schemas::Database& desired) {
 // ignore patterns name and the extensions that are someone else's.
 schemas::Database scoped_current(schemas::Database current, const schemas::Database& desired) {
   schemas::remove_ignored(current, desired.ignore);
+  schemas::keep_compared_owners(current, desired);
   // Extensions are read database-wide; one installed into a schema the desired
   // state does not name belongs to someone else unless the desired state
   // declares it, and must never be planned as a drop.
@@ -250,6 +251,7 @@ schemas::Database read_current(const PlanningInputs& inputs, const schemas::Data
   auto conn = catalog::connect(inputs.db);
   catalog::ReadOptions read_options;
   read_options.include_schemas = managed_schemas(desired);
+  read_options.owners = desired.manage_owners;
   return scoped_current(catalog::read_catalog(*conn, read_options), desired);
 }
 

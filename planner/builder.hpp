@@ -197,6 +197,9 @@ void plan_sequences(Builder& builder);
 void plan_functions(Builder& builder);
 // After plan_tables: needs the invalidated tokens.
 void plan_views(Builder& builder);
+// After every creating rule: OWNER TO goes into the steps that create or
+// recreate their objects, or a step of its own (rules_owners.cpp).
+void plan_owners(Builder& builder);
 // Last: grants and revokes go into the steps that create or recreate their
 // objects (rules_privileges.cpp).
 void plan_privileges(Builder& builder);

@@ -469,6 +469,8 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
       detail::prepare_expand_contract(current, desired, swap_diagnostics);
   // Relations renamed by renamed_from: the other rules see them renamed.
   const auto renames = detail::assume_relation_renames(current, desired, swap_diagnostics);
+  // Owners are compared only where the desired state gives one.
+  schemas::keep_compared_owners(current, desired);
   detail::Builder builder(current, desired, options);
   for (const auto& move : moves) {
     builder.record_table_move({move.schema, move.to}, {move.from_schema, move.from});
@@ -491,6 +493,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   detail::plan_tables(builder);
   detail::plan_expand_contract(builder, expand_contract);
   detail::plan_views(builder);
+  detail::plan_owners(builder);
   detail::plan_privileges(builder);
   flag_emptied_schemas(builder);
   spread_contract_stage(builder.drafts());

@@ -424,4 +424,37 @@ std::string routines_text(const std::vector<schemas::ObjectId>& routines);
 std::vector<std::string> routine_release_tokens(const std::vector<schemas::ObjectId>& routines);
 std::vector<std::string> routine_name_tokens(const std::vector<schemas::ObjectId>& routines);
 
+// Objects that have privileges and owners (rules_privileges.cpp,
+// rules_owners.cpp):
+// The token a step on the object `id` (a Privileges key or an owned object)
+// must follow: "schema:s", "table:s.t", "view:s.v", "func:s.f", a type's, a
+// column's.
+std::string object_token(const schemas::ObjectId& id);
+// Whether a statement creates its step's object (CREATE TABLE, VIEW, ...),
+// or drops it to create it again (a view around a column type change, a
+// routine whose result changes, an enum replaced).
+bool creates_object(Statement kind);
+bool recreates_object(Statement kind);
+// A step's object matched with a privileges or owner key: views are keyed as
+// the steps key them, a column by its relation (a table, view or
+// materialized view step).
+bool same_object(const schemas::ObjectId& step, const schemas::ObjectId& key);
+
+// Owners (rules_owners.cpp): the owner change the plan makes on object `id`
+// (for a column: its relation's), as {from, to}: from an existing object's
+// current owner, or, for an object the plan creates or creates again, from
+// the role running the plan (CatalogFacts::current_role). nullopt when
+// owners are not managed, the desired state gives the object no owner, or
+// it stays the same. The server rewrites ACL entries naming `from` to name
+// `to` (aclnewowner): privileges compare after it.
+std::optional<std::pair<std::string, std::string>> owner_change(const Builder& builder,
+                                                                const schemas::ObjectId& id,
+                                                                bool created);
+// The owner the desired state gives object `id` (for a column: its
+// relation's); nullopt when owners are not managed or it gives none.
+std::optional<std::string> desired_owner(const Builder& builder, const schemas::ObjectId& id);
+// The token of the step changing the owner of an existing object `id`
+// (privileges steps on it come after: they compare against the new owner).
+std::string owner_token(const schemas::ObjectId& id);
+
 }  // namespace pgshift::planner::detail

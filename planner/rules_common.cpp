@@ -10,6 +10,7 @@ namespace pgshift::planner::detail {
 
 using plans::Phase;
 using schemas::ObjectId;
+using schemas::ObjectKind;
 
 bool in_primary_key(const schemas::Table& table, const std::string& column) {
   return table.primary_key &&
@@ -256,6 +257,76 @@ std::optional<std::vector<std::string>> recorded_tokens(const Builder& builder,
     for (auto& token : referenced_tokens(*dependency)) tokens.push_back(std::move(token));
   }
   return tokens;
+}
+
+// The token a step on the object must follow.
+std::string object_token(const ObjectId& id) {
+  switch (id.kind) {
+    case ObjectKind::Schema:
+      return "schema:" + id.name;
+    case ObjectKind::Column:
+      return column_token(id.schema, id.table, id.name);
+    case ObjectKind::View:
+    case ObjectKind::MaterializedView:
+      return "view:" + id.schema + "." + id.name;
+    case ObjectKind::Sequence:
+      return "seq:" + id.schema + "." + id.name;
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      return "func:" + id.schema + "." + id.name.substr(0, id.name.find('('));
+    case ObjectKind::Enum:
+    case ObjectKind::Domain:
+    case ObjectKind::CompositeType:
+      return type_token_of(id.schema, id.name);
+    case ObjectKind::Table:
+    case ObjectKind::Extension:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
+      break;
+  }
+  return table_token(id.schema, id.kind == ObjectKind::Column ? id.table : id.name);
+}
+
+bool creates_object(Statement kind) {
+  switch (kind) {
+    case Statement::CreateSchema:
+    case Statement::CreateEnum:
+    case Statement::CreateCompositeType:
+    case Statement::CreateDomain:
+    case Statement::CreateSequence:
+    case Statement::CreateOrReplaceFunction:
+    case Statement::CreateTable:
+    case Statement::CreateTableLike:
+    case Statement::CreatePartitionOf:
+    case Statement::CreateView:
+    case Statement::CreateMaterializedView:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool recreates_object(Statement kind) {
+  return kind == Statement::DropViewToRecreate ||
+         kind == Statement::DropMaterializedViewToRecreate ||
+         kind == Statement::DropFunctionToReplace || kind == Statement::RenameTypeToReplace;
+}
+
+// A step's object matched with a privileges key's: views are keyed as the
+// steps key them, a column by its relation (a table, view or materialized
+// view step).
+bool same_object(const ObjectId& step, const ObjectId& key) {
+  if (step == key) return true;
+  return key.kind == ObjectKind::Table && step.table.empty() && step.schema == key.schema &&
+         step.name == key.name &&
+         (step.kind == ObjectKind::View || step.kind == ObjectKind::MaterializedView);
 }
 
 }  // namespace pgshift::planner::detail

@@ -73,6 +73,37 @@ Flat flatten(const Privileges* entry) {
   return flat;
 }
 
+// `flat` as the server leaves it when the object's owner changes from
+// `change->first` to `change->second` (aclnewowner): entries naming the old
+// owner name the new one, merged with what the new owner held, so a grant to
+// the new owner is one of its implicit rights and a right the old owner had
+// revoked from itself stays revoked unless the new owner held it.
+Flat after_owner_change(Flat flat,
+                        const std::optional<std::pair<std::string, std::string>>& change) {
+  if (!change) return flat;
+  const auto& [from, to] = *change;
+  std::set<std::string> held;
+  for (auto grant = flat.grants.begin(); grant != flat.grants.end();) {
+    if (grant->first.first == to) {
+      held.insert(grant->first.second);
+      grant = flat.grants.erase(grant);
+    } else {
+      ++grant;
+    }
+  }
+  std::set<std::pair<std::string, std::string>> revoked;
+  for (const auto& [role, privilege] : flat.revoked) {
+    if (role == to) continue;
+    if (role == from) {
+      if (held.count(privilege) == 0) revoked.insert({to, privilege});
+      continue;
+    }
+    revoked.insert({role, privilege});
+  }
+  flat.revoked = std::move(revoked);
+  return flat;
+}
+
 const Privileges* find_entry(const schemas::Schema* schema, const ObjectId& id) {
   if (schema == nullptr) return nullptr;
   for (const auto& entry : schema->privileges) {
@@ -174,80 +205,10 @@ std::string object_sql(const schemas::Schema& schema, const ObjectId& id) {
   return quote_qualified(id.schema, id.name);
 }
 
-// The token a step on the object must follow.
-std::string object_token(const ObjectId& id) {
-  switch (id.kind) {
-    case ObjectKind::Schema:
-      return "schema:" + id.name;
-    case ObjectKind::Column:
-      return column_token(id.schema, id.table, id.name);
-    case ObjectKind::View:
-    case ObjectKind::MaterializedView:
-      return "view:" + id.schema + "." + id.name;
-    case ObjectKind::Sequence:
-      return "seq:" + id.schema + "." + id.name;
-    case ObjectKind::Function:
-    case ObjectKind::Procedure:
-      return "func:" + id.schema + "." + id.name.substr(0, id.name.find('('));
-    case ObjectKind::Enum:
-    case ObjectKind::Domain:
-    case ObjectKind::CompositeType:
-      return type_token_of(id.schema, id.name);
-    case ObjectKind::Table:
-    case ObjectKind::Extension:
-    case ObjectKind::PrimaryKey:
-    case ObjectKind::UniqueConstraint:
-    case ObjectKind::CheckConstraint:
-    case ObjectKind::ForeignKey:
-    case ObjectKind::Index:
-    case ObjectKind::Trigger:
-    case ObjectKind::Policy:
-    case ObjectKind::ExclusionConstraint:
-    case ObjectKind::DefaultPrivileges:
-      break;
-  }
-  return table_token(id.schema, id.kind == ObjectKind::Column ? id.table : id.name);
-}
-
 // The object a step creates: a column's relation.
 ObjectId created_with(const ObjectId& id) {
   if (id.kind != ObjectKind::Column) return id;
   return {ObjectKind::Table, id.schema, "", id.table};
-}
-
-bool creates(Statement kind) {
-  switch (kind) {
-    case Statement::CreateSchema:
-    case Statement::CreateEnum:
-    case Statement::CreateCompositeType:
-    case Statement::CreateDomain:
-    case Statement::CreateSequence:
-    case Statement::CreateOrReplaceFunction:
-    case Statement::CreateTable:
-    case Statement::CreateTableLike:
-    case Statement::CreatePartitionOf:
-    case Statement::CreateView:
-    case Statement::CreateMaterializedView:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool recreates(Statement kind) {
-  return kind == Statement::DropViewToRecreate ||
-         kind == Statement::DropMaterializedViewToRecreate ||
-         kind == Statement::DropFunctionToReplace || kind == Statement::RenameTypeToReplace;
-}
-
-// A step's object matched with a privileges key's: views are keyed as the
-// steps key them, a column by its relation (a table, view or materialized
-// view step).
-bool same_object(const ObjectId& step, const ObjectId& key) {
-  if (step == key) return true;
-  return key.kind == ObjectKind::Table && step.table.empty() && step.schema == key.schema &&
-         step.name == key.name &&
-         (step.kind == ObjectKind::View || step.kind == ObjectKind::MaterializedView);
 }
 
 // Desired ids by the ids their objects have in the current model: a table
@@ -423,8 +384,8 @@ void plan_privileges(Builder& builder) {
   for (size_t draft_idx = 0; draft_idx < builder.drafts().size(); ++draft_idx) {
     const StepDraft& draft = builder.drafts()[draft_idx];
     for (const Statement kind : draft.kinds) {
-      if (recreates(kind)) recreated.insert(draft.step.object);
-      if (creates(kind) && draft.step.transactional) creating[draft.step.object] = draft_idx;
+      if (recreates_object(kind)) recreated.insert(draft.step.object);
+      if (creates_object(kind) && draft.step.transactional) creating[draft.step.object] = draft_idx;
     }
   }
   auto creation_step = [&](const ObjectId& id) -> std::optional<size_t> {
@@ -449,7 +410,7 @@ void plan_privileges(Builder& builder) {
   const auto defaults = plan_default_privileges(builder);
   for (size_t draft_idx = 0; draft_idx < planned; ++draft_idx) {
     StepDraft& draft = builder.at(draft_idx);
-    const bool creating = std::any_of(draft.kinds.begin(), draft.kinds.end(), creates);
+    const bool creating = std::any_of(draft.kinds.begin(), draft.kinds.end(), creates_object);
     if (!creating) continue;
     const ObjectId& object = draft.step.object;
     const std::string schema = object.kind == ObjectKind::Schema ? "" : object.schema;
@@ -492,9 +453,32 @@ void plan_privileges(Builder& builder) {
       const bool existed = current != nullptr &&
                            schemas::privileges_target_exists(*current, old_id) &&
                            !is_recreated(id);
-      const Flat before = existed ? flatten(find_entry(current, old_id))
-                                  : created_with_defaults(builder, desired.name, id.kind);
-      const Flat after = flatten(wanted);
+      // Privileges compare against the owner the plan leaves (rules_owners.cpp).
+      const Flat before = after_owner_change(
+          existed ? flatten(find_entry(current, old_id))
+                  : created_with_defaults(builder, desired.name, id.kind),
+          owner_change(builder, id, !existed));
+      Flat after = flatten(wanted);
+      // A grant to the desired owner is one of its implicit rights: the
+      // server keeps no entry for it, so it is left out (said once).
+      if (const auto owner = desired_owner(builder, id)) {
+        bool dropped = false;
+        for (auto grant = after.grants.begin(); grant != after.grants.end();) {
+          if (grant->first.first == *owner) {
+            grant = after.grants.erase(grant);
+            dropped = true;
+          } else {
+            ++grant;
+          }
+        }
+        if (dropped) {
+          builder.diagnose(plans::Severity::Warning, id,
+                           "privileges of " + schemas::describe(id) + " grant to role \"" +
+                               schemas::printable(*owner) +
+                               "\", its owner, which holds every privilege on it: the grant is "
+                               "left out (remove it from the desired state)");
+        }
+      }
       const auto statements =
           changes(id, object_sql(desired, id), before, after, "",
                   existed ? Statement::GrantPrivileges : Statement::GrantOnCreated,
@@ -521,6 +505,7 @@ void plan_privileges(Builder& builder) {
         builder.statement(draft, change.kind, {});
       }
       draft.requires_.push_back(object_token(id));
+      draft.requires_.push_back(owner_token(id));
       draft.sequence = 2;
       builder.add(std::move(draft));
     }

@@ -112,6 +112,7 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
   }
   schemas::Function current_body = current ? *current : *desired;
   current_body.comment = desired->comment;
+  current_body.owner = desired->owner;  // rules_owners.cpp
   if (current == nullptr || !(current_body == *desired)) {
     // CREATE OR REPLACE cannot change the result type, argument names or
     // defaults, or turn a function into a procedure: drop and create then.

@@ -27,7 +27,9 @@ using plans::LockMode;
 //   [view]       src/backend/commands/view.c, DefineView.
 //   [mvcc]       doc/src/sgml/mvcc.sgml, "Table-Level Locks": which command
 //                takes which mode.
-//   [alter]      doc/src/sgml/ref/alter_table.sgml.
+//   [alter]      doc/src/sgml/ref/alter_table.sgml; for OWNER TO of other
+//                objects, src/backend/commands/alter.c (ExecAlterOwnerStmt).
+//   [schemacmds] src/backend/commands/schemacmds.c (AlterSchemaOwner).
 // Checked against: PostgreSQL 11, 12, 13, 14, 15, 16, 17 and 18, by
 // tests/planner/statements_db_test.cpp, which runs every row's statement and
 // compares pg_locks with the row (all rows pass on each; DROP EXPRESSION is
@@ -681,6 +683,35 @@ StatementRow statement_row(Statement statement, int version) {
     // the application may expect of them (existing objects keep theirs).
     case Statement::AlterDefaultPrivilegesRevoke:
       return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::AccessNarrowed});
+
+    // -----------------------------------------------------------------------
+    // Owners (with manage_owners). The new owner gains every right on the
+    // object (an owner's are implicit and include DROP and ALTER), the old
+    // one loses its implicit rights (the server rewrites ACL entries naming
+    // it, aclnewowner): access_widened and access_narrowed.
+    // Checked against: 11, 15.
+    // -----------------------------------------------------------------------
+    // ALTER TABLE / VIEW / MATERIALIZED VIEW / SEQUENCE ... OWNER TO:
+    // [tablecmds] AT_ChangeOwner: AccessExclusiveLock; ATExecChangeOwner
+    // takes the same on the table's indexes and owned sequences (they follow
+    // it). ALTER TYPE of a composite type: [typecmds] AlterTypeOwner calls
+    // ATExecChangeOwner on its pg_class entry with AccessExclusiveLock. An
+    // unchanged owner takes nothing; a changed one is a catalog update.
+    case Statement::AlterRelationOwner:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::AccessWidened, Hazard::AccessNarrowed});
+    // ALTER SCHEMA / FUNCTION / PROCEDURE / DOMAIN / TYPE (an enum) ...
+    // OWNER TO: [alter] ExecAlterOwnerStmt -> AlterObjectOwner_internal,
+    // [schemacmds] AlterSchemaOwner, [typecmds] AlterTypeOwner: a catalog row
+    // update, no relation lock.
+    case Statement::AlterObjectOwner:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog,
+                 {Hazard::AccessWidened, Hazard::AccessNarrowed});
+    // OWNER TO in the step that creates the object: nobody held anything on
+    // it, and no session sees it with another owner (a relation the step
+    // creates blocks nobody).
+    case Statement::OwnerOnCreated:
+      return row({});
   }
   return row({{Target::Relation, kAccessExclusive}});
 }

@@ -172,7 +172,11 @@ namespace pgshift::planner {
   X(GrantOnCreated, "grant_on_created")                                            \
   X(RevokeOnCreated, "revoke_on_created")                                          \
   X(AlterDefaultPrivilegesGrant, "alter_default_privileges_grant")                 \
-  X(AlterDefaultPrivilegesRevoke, "alter_default_privileges_revoke")
+  X(AlterDefaultPrivilegesRevoke, "alter_default_privileges_revoke")               \
+  /* Owners */                                                                     \
+  X(AlterRelationOwner, "alter_relation_owner")                                    \
+  X(AlterObjectOwner, "alter_object_owner")                                        \
+  X(OwnerOnCreated, "owner_on_created")
 
 enum class Statement {
 #define PGSHIFT_STATEMENT_ENUM(name, text) name,

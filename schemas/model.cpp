@@ -354,23 +354,23 @@ bool operator==(const Table& a, const Table& b) {
   return std::tie(a.name, a.columns, a.primary_key, a.unique_constraints, a.check_constraints,
                   a.foreign_keys, a.exclusion_constraints, a.indexes, a.triggers, a.policies,
                   a.row_security, a.partition_by, a.partition_of, a.replica_identity,
-                  a.replica_identity_index, a.unlogged, a.options, a.comment,
+                  a.replica_identity_index, a.unlogged, a.options, a.comment, a.owner,
                   a.backfill_batch_size, a.renamed_from, a.expand_contract) ==
          std::tie(b.name, b.columns, b.primary_key, b.unique_constraints, b.check_constraints,
                   b.foreign_keys, b.exclusion_constraints, b.indexes, b.triggers, b.policies,
                   b.row_security, b.partition_by, b.partition_of, b.replica_identity,
-                  b.replica_identity_index, b.unlogged, b.options, b.comment,
+                  b.replica_identity_index, b.unlogged, b.options, b.comment, b.owner,
                   b.backfill_batch_size, b.renamed_from, b.expand_contract);
 }
 
 bool operator==(const Sequence& a, const Sequence& b) {
-  return std::tie(a.name, a.type, a.options, a.owned_by, a.comment, a.renamed_from) ==
-         std::tie(b.name, b.type, b.options, b.owned_by, b.comment, b.renamed_from);
+  return std::tie(a.name, a.type, a.options, a.owned_by, a.comment, a.owner, a.renamed_from) ==
+         std::tie(b.name, b.type, b.options, b.owned_by, b.comment, b.owner, b.renamed_from);
 }
 
 bool operator==(const Enum& a, const Enum& b) {
-  return std::tie(a.name, a.labels, a.comment, a.label_renamed_from) ==
-         std::tie(b.name, b.labels, b.comment, b.label_renamed_from);
+  return std::tie(a.name, a.labels, a.comment, a.owner, a.label_renamed_from) ==
+         std::tie(b.name, b.labels, b.comment, b.owner, b.label_renamed_from);
 }
 
 bool operator==(const DomainCheck& a, const DomainCheck& b) {
@@ -379,8 +379,8 @@ bool operator==(const DomainCheck& a, const DomainCheck& b) {
 
 bool operator==(const Domain& a, const Domain& b) {
   return std::tie(a.name, a.base_type, a.default_expr, a.not_null, a.collation, a.checks,
-                  a.comment) == std::tie(b.name, b.base_type, b.default_expr, b.not_null,
-                                         b.collation, b.checks, b.comment);
+                  a.comment, a.owner) == std::tie(b.name, b.base_type, b.default_expr, b.not_null,
+                                                  b.collation, b.checks, b.comment, b.owner);
 }
 
 bool operator==(const CompositeAttribute& a, const CompositeAttribute& b) {
@@ -388,18 +388,19 @@ bool operator==(const CompositeAttribute& a, const CompositeAttribute& b) {
 }
 
 bool operator==(const CompositeType& a, const CompositeType& b) {
-  return std::tie(a.name, a.attributes, a.comment) == std::tie(b.name, b.attributes, b.comment);
+  return std::tie(a.name, a.attributes, a.comment, a.owner) ==
+         std::tie(b.name, b.attributes, b.comment, b.owner);
 }
 
 bool operator==(const View& a, const View& b) {
-  return std::tie(a.name, a.definition, a.options, a.comment, a.renamed_from) ==
-         std::tie(b.name, b.definition, b.options, b.comment, b.renamed_from);
+  return std::tie(a.name, a.definition, a.options, a.comment, a.owner, a.renamed_from) ==
+         std::tie(b.name, b.definition, b.options, b.comment, b.owner, b.renamed_from);
 }
 
 bool operator==(const MaterializedView& a, const MaterializedView& b) {
-  return std::tie(a.name, a.definition, a.options, a.with_data, a.indexes, a.comment,
+  return std::tie(a.name, a.definition, a.options, a.with_data, a.indexes, a.comment, a.owner,
                   a.renamed_from) == std::tie(b.name, b.definition, b.options, b.with_data,
-                                              b.indexes, b.comment, b.renamed_from);
+                                              b.indexes, b.comment, b.owner, b.renamed_from);
 }
 
 bool operator==(const FunctionArg& a, const FunctionArg& b) {
@@ -409,9 +410,9 @@ bool operator==(const FunctionArg& a, const FunctionArg& b) {
 
 bool operator==(const Function& a, const Function& b) {
   return std::tie(a.name, a.args, a.is_procedure, a.returns, a.language, a.body, a.sql_body,
-                  a.volatility, a.strict, a.security_definer, a.comment) ==
+                  a.volatility, a.strict, a.security_definer, a.comment, a.owner) ==
          std::tie(b.name, b.args, b.is_procedure, b.returns, b.language, b.body, b.sql_body,
-                  b.volatility, b.strict, b.security_definer, b.comment);
+                  b.volatility, b.strict, b.security_definer, b.comment, b.owner);
 }
 
 std::string function_signature(const Function& function) {
@@ -428,9 +429,9 @@ std::string function_signature(const Function& function) {
 }
 
 bool operator==(const Schema& a, const Schema& b) {
-  return std::tie(a.name, a.comment, a.tables, a.views, a.materialized_views, a.sequences, a.enums,
+  return std::tie(a.name, a.comment, a.owner, a.tables, a.views, a.materialized_views, a.sequences, a.enums,
                   a.domains, a.composite_types, a.functions, a.privileges, a.default_privileges) ==
-         std::tie(b.name, b.comment, b.tables, b.views, b.materialized_views, b.sequences, b.enums,
+         std::tie(b.name, b.comment, b.owner, b.tables, b.views, b.materialized_views, b.sequences, b.enums,
                   b.domains, b.composite_types, b.functions, b.privileges, b.default_privileges);
 }
 
@@ -467,8 +468,9 @@ std::string describe(const UnmodelledObject& object) {
 }
 
 bool operator==(const Database& a, const Database& b) {
-  return std::tie(a.extensions, a.schemas, a.ignore, a.drop_schemas, a.default_privileges) ==
-         std::tie(b.extensions, b.schemas, b.ignore, b.drop_schemas, b.default_privileges);
+  return std::tie(a.extensions, a.schemas, a.ignore, a.drop_schemas, a.default_privileges,
+                  a.manage_owners) == std::tie(b.extensions, b.schemas, b.ignore, b.drop_schemas,
+                                               b.default_privileges, b.manage_owners);
 }
 bool operator!=(const Database& a, const Database& b) {
   return !(a == b);
@@ -644,6 +646,146 @@ const Schema* find_schema(const Database& db, const std::string& name) {
 const Table* find_table(const Database& db, const std::string& schema, const std::string& table) {
   const Schema* found = find_schema(db, schema);
   return found ? find_named(found->tables, table) : nullptr;
+}
+
+namespace {
+
+// Calls visit(id, owner field) for every object of `schema` whose kind has an
+// owner: the schema, then tables, views, materialized views, sequences,
+// functions and procedures, enums, domains, composite types.
+template <typename SchemaT, typename Visit>
+void visit_owners(SchemaT& schema, Visit&& visit) {
+  visit(ObjectId{ObjectKind::Schema, "", "", schema.name}, schema.owner);
+  for (auto& table : schema.tables) {
+    visit(ObjectId{ObjectKind::Table, schema.name, "", table.name}, table.owner);
+  }
+  for (auto& view : schema.views) {
+    visit(ObjectId{ObjectKind::View, schema.name, "", view.name}, view.owner);
+  }
+  for (auto& view : schema.materialized_views) {
+    visit(ObjectId{ObjectKind::MaterializedView, schema.name, "", view.name}, view.owner);
+  }
+  for (auto& sequence : schema.sequences) {
+    visit(ObjectId{ObjectKind::Sequence, schema.name, "", sequence.name}, sequence.owner);
+  }
+  for (auto& function : schema.functions) {
+    visit(ObjectId{function.is_procedure ? ObjectKind::Procedure : ObjectKind::Function,
+                   schema.name, "", function_signature(function)},
+          function.owner);
+  }
+  for (auto& type : schema.enums) {
+    visit(ObjectId{ObjectKind::Enum, schema.name, "", type.name}, type.owner);
+  }
+  for (auto& domain : schema.domains) {
+    visit(ObjectId{ObjectKind::Domain, schema.name, "", domain.name}, domain.owner);
+  }
+  for (auto& type : schema.composite_types) {
+    visit(ObjectId{ObjectKind::CompositeType, schema.name, "", type.name}, type.owner);
+  }
+}
+
+}  // namespace
+
+const std::optional<std::string>* find_owner(const Database& db, const ObjectId& id) {
+  const Schema* schema =
+      find_schema(db, id.kind == ObjectKind::Schema ? id.name : id.schema);
+  if (schema == nullptr || !id.table.empty()) return nullptr;
+  switch (id.kind) {
+    case ObjectKind::Schema:
+      return &schema->owner;
+    case ObjectKind::Table:
+      if (const auto* found = find_named(schema->tables, id.name)) return &found->owner;
+      return nullptr;
+    case ObjectKind::View:
+      if (const auto* found = find_named(schema->views, id.name)) return &found->owner;
+      return nullptr;
+    case ObjectKind::MaterializedView:
+      if (const auto* found = find_named(schema->materialized_views, id.name)) return &found->owner;
+      return nullptr;
+    case ObjectKind::Sequence:
+      if (const auto* found = find_named(schema->sequences, id.name)) return &found->owner;
+      return nullptr;
+    case ObjectKind::Enum:
+      if (const auto* found = find_named(schema->enums, id.name)) return &found->owner;
+      return nullptr;
+    case ObjectKind::Domain:
+      if (const auto* found = find_named(schema->domains, id.name)) return &found->owner;
+      return nullptr;
+    case ObjectKind::CompositeType:
+      if (const auto* found = find_named(schema->composite_types, id.name)) return &found->owner;
+      return nullptr;
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+      for (const auto& function : schema->functions) {
+        if (function_signature(function) == id.name &&
+            function.is_procedure == (id.kind == ObjectKind::Procedure)) {
+          return &function.owner;
+        }
+      }
+      return nullptr;
+    case ObjectKind::Extension:
+    case ObjectKind::Column:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
+      break;
+  }
+  return nullptr;
+}
+
+std::optional<std::string>* find_owner(Database& db, const ObjectId& id) {
+  return const_cast<std::optional<std::string>*>(
+      find_owner(static_cast<const Database&>(db), id));
+}
+
+std::vector<std::pair<ObjectId, const std::optional<std::string>*>> owned_objects(
+    const Database& db) {
+  std::vector<std::pair<ObjectId, const std::optional<std::string>*>> out;
+  for (const auto& schema : db.schemas) {
+    visit_owners(schema, [&](ObjectId id, const std::optional<std::string>& owner) {
+      out.emplace_back(std::move(id), &owner);
+    });
+  }
+  return out;
+}
+
+void keep_compared_owners(Database& current, const Database& desired) {
+  if (!desired.manage_owners) {
+    remove_owners(current);
+    return;
+  }
+  std::map<std::pair<std::string, std::string>, std::string> renamed;  // old -> new table
+  for (const auto& schema : desired.schemas) {
+    for (const auto& table : schema.tables) {
+      if (table.renamed_from) renamed[{schema.name, *table.renamed_from}] = table.name;
+    }
+  }
+  for (auto& schema : current.schemas) {
+    visit_owners(schema, [&](const ObjectId& id, std::optional<std::string>& owner) {
+      if (!owner) return;
+      const auto* wanted = find_owner(desired, id);
+      if (wanted == nullptr && id.kind == ObjectKind::Table) {
+        const auto found = renamed.find({id.schema, id.name});
+        if (found != renamed.end()) {
+          wanted = find_owner(desired, {ObjectKind::Table, id.schema, "", found->second});
+        }
+      }
+      if (wanted == nullptr || !*wanted) owner.reset();
+    });
+  }
+}
+
+void remove_owners(Database& db) {
+  db.manage_owners = false;
+  for (auto& schema : db.schemas) {
+    visit_owners(schema, [](const ObjectId&, std::optional<std::string>& owner) { owner.reset(); });
+  }
 }
 
 namespace {

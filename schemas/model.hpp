@@ -358,6 +358,9 @@ struct Table {
   // as "toast.autovacuum_enabled" -> "false".
   std::map<std::string, std::string> options;
   std::optional<std::string> comment;
+  // The owning role (ALTER ... OWNER TO); only with Database::manage_owners.
+  // nullopt: not managed, whatever owner it has is kept.
+  std::optional<std::string> owner;
   // Planning hint (YAML only): rows per backfill batch for this table.
   std::optional<int64_t> backfill_batch_size;
   std::optional<std::string> renamed_from;  // planning hint (YAML only)
@@ -378,6 +381,7 @@ struct Sequence {
   SequenceOptions options;
   std::optional<std::string> owned_by;  // "schema.table.column"
   std::optional<std::string> comment;
+  std::optional<std::string> owner;  // see Table::owner
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const Sequence& a, const Sequence& b);
@@ -386,6 +390,7 @@ struct Enum {
   std::string name;
   std::vector<std::string> labels;  // in sort order
   std::optional<std::string> comment;
+  std::optional<std::string> owner;  // see Table::owner
   // Planning hint (YAML only): label -> its previous label, renamed in place
   // (ALTER TYPE ... RENAME VALUE) instead of the enum being replaced.
   std::map<std::string, std::string> label_renamed_from;
@@ -406,6 +411,7 @@ struct Domain {
   std::optional<std::string> collation;
   std::vector<DomainCheck> checks;  // sorted by name
   std::optional<std::string> comment;
+  std::optional<std::string> owner;  // see Table::owner
 };
 bool operator==(const Domain& a, const Domain& b);
 
@@ -420,6 +426,7 @@ struct CompositeType {
   std::string name;
   std::vector<CompositeAttribute> attributes;  // in order
   std::optional<std::string> comment;
+  std::optional<std::string> owner;  // see Table::owner
 };
 bool operator==(const CompositeType& a, const CompositeType& b);
 
@@ -428,6 +435,7 @@ struct View {
   std::string definition;                      // the SELECT, as pg_get_viewdef or as written
   std::map<std::string, std::string> options;  // security_barrier, check_option, ...
   std::optional<std::string> comment;
+  std::optional<std::string> owner;  // see Table::owner
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const View& a, const View& b);
@@ -439,6 +447,7 @@ struct MaterializedView {
   bool with_data = true;
   std::vector<Index> indexes;
   std::optional<std::string> comment;
+  std::optional<std::string> owner;  // see Table::owner
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 };
 bool operator==(const MaterializedView& a, const MaterializedView& b);
@@ -470,6 +479,7 @@ struct Function {
   bool strict = false;
   bool security_definer = false;
   std::optional<std::string> comment;
+  std::optional<std::string> owner;  // see Table::owner
 };
 bool operator==(const Function& a, const Function& b);
 // "name(type, type)" from the input arguments: the identity of a function.
@@ -539,6 +549,7 @@ std::string default_privileges_objects(ObjectKind kind);
 struct Schema {
   std::string name;
   std::optional<std::string> comment;
+  std::optional<std::string> owner;  // see Table::owner
   std::vector<Table> tables;
   std::vector<View> views;
   std::vector<MaterializedView> materialized_views;
@@ -672,6 +683,11 @@ struct Database {
   // `default_privileges:`). Managed as extensions are: the catalog's that the
   // desired state lacks are revoked.
   std::vector<Privileges> default_privileges;
+  // Owners are managed (YAML top-level `manage_owners: true`; a catalog read
+  // with ReadOptions::owners): the objects' `owner` fields may be set and are
+  // planned. false: no object has one, owners are neither compared nor
+  // changed.
+  bool manage_owners = false;
   CatalogFacts facts;  // not compared by operator==
   // Where each object of a YAML desired state is defined, as
   // "file:line:column", for messages about it from a server; empty for a
@@ -741,6 +757,24 @@ T* find_named(std::vector<T>& items, const std::string& name) {
 }
 
 const Schema* find_schema(const Database& db, const std::string& name);
+
+// The `owner` field of the object `id` (a schema, table, view, materialized
+// view, sequence, function or procedure by signature, enum, domain or
+// composite type) in `db`; nullptr when there is no such object or its kind
+// has no owner.
+const std::optional<std::string>* find_owner(const Database& db, const ObjectId& id);
+std::optional<std::string>* find_owner(Database& db, const ObjectId& id);
+// Every object of `db` whose kind has an owner, with its owner field, in
+// schema order then kind order then name (functions by signature).
+std::vector<std::pair<ObjectId, const std::optional<std::string>*>> owned_objects(
+    const Database& db);
+// Resets every owner field and manage_owners.
+void remove_owners(Database& db);
+// Owners are compared only where the desired state gives one: resets the
+// owner of every object of `current` that `desired` gives none (a table
+// renamed by renamed_from is matched by its old name), and every owner
+// (remove_owners) when `desired` does not manage owners.
+void keep_compared_owners(Database& current, const Database& desired);
 const Table* find_table(const Database& db, const std::string& schema, const std::string& table);
 
 }  // namespace pgshift::schemas

@@ -161,6 +161,7 @@ std::map<ObjectId, FieldMap> object_fields(const Database& db, const Database* u
   for (const auto& schema : db.schemas) {
     FieldMap own;
     if (schema.comment) own["comment"] = *schema.comment;
+    if (schema.owner) own["owner"] = *schema.owner;
     out[ObjectId{ObjectKind::Schema, "", "", schema.name}] = own;
     const Schema* other = unchanged_in ? find_schema(*unchanged_in, schema.name) : nullptr;
     add_objects(schema, schema.tables, &Schema::tables, ObjectKind::Table, "tables", other, out);

@@ -199,6 +199,8 @@ class Loader {
   void load_routines(const std::string& schema, const Entry& entry, bool procedures,
                      Schema& target);
   void load_privileges(const std::string& schema, const Entry& entry, Schema& target);
+  // An object's `owner:` (checked against manage_owners in finish()).
+  void load_owner(const Fields& fields, std::optional<std::string>& owner);
   // `schema` empty: the top-level (database-wide) list.
   void load_default_privileges(const std::string& schema, const Entry& entry,
                                std::vector<Privileges>& target);
@@ -222,6 +224,9 @@ class Loader {
   std::map<std::string, Diagnostic> schema_comments_;
   // Where each privileges entry is, for problems validate() finds in it.
   std::map<ObjectId, Diagnostic> privilege_origins_;
+  // Where each `owner:` key is: an error unless some document says
+  // manage_owners: true (which may come in a later file).
+  std::vector<Diagnostic> owner_places_;
 };
 
 // The fields of one object's mapping, with typed accessors. Reports unknown
@@ -578,7 +583,11 @@ void Loader::load_document(const std::string& file, const std::string& text) {
   if (!parse(file, text, document)) return;
   const yaml::Node root = document.root();
   Fields top(*this, root, "",
-             {"ignore", "drop_schemas", "extensions", "default_privileges", "schemas"});
+             {"ignore", "drop_schemas", "extensions", "default_privileges", "manage_owners",
+              "schemas"});
+  bool manage_owners = false;
+  top.boolean("manage_owners", manage_owners);
+  db_.manage_owners = db_.manage_owners || manage_owners;
   std::vector<std::string> ignore;
   top.string_list("ignore", ignore, false);
   db_.ignore.insert(db_.ignore.end(), ignore.begin(), ignore.end());
@@ -609,7 +618,7 @@ void Loader::load_schema(const Entry& entry) {
   Fields fields(*this, entry.value, entry.path,
                 {"comment", "tables", "views", "materialized_views", "sequences", "enums",
                  "domains", "composite_types", "functions", "procedures", "privileges",
-                 "default_privileges"});
+                 "default_privileges", "owner"});
   const std::string& name = entry.key;
   origins_.emplace(ObjectId{ObjectKind::Schema, "", "", name}, place(entry.key_node, entry.path));
   if (const Entry* comment = fields.find("comment")) {
@@ -623,6 +632,7 @@ void Loader::load_schema(const Entry& entry) {
   }
   Schema loaded{name};
   fields.optional_string("comment", loaded.comment);
+  load_owner(fields, loaded.owner);
   if (const Entry* tables = fields.find("tables")) {
     for (const auto& table : entries(tables->value, tables->path)) {
       loaded.tables.push_back(load_table(name, table));
@@ -659,6 +669,7 @@ void Loader::load_schema(const Entry& entry) {
 
   Schema& target = schema_named(name);
   if (loaded.comment) target.comment = loaded.comment;
+  if (loaded.owner) target.owner = loaded.owner;
   auto append = [](auto& into, auto& from) {
     into.insert(into.end(), std::make_move_iterator(from.begin()),
                 std::make_move_iterator(from.end()));
@@ -887,7 +898,8 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
                 {"renamed_from", "comment", "columns", "primary_key", "unique", "checks",
                  "foreign_keys", "indexes", "triggers", "partition_by", "partition_of",
                  "replica_identity", "backfill_batch_size", "row_security", "policies",
-                 "expand_contract", "exclusion_constraints", "unlogged", "options"});
+                 "expand_contract", "exclusion_constraints", "unlogged", "options", "owner"});
+  load_owner(fields, table.owner);
   fields.optional_string("renamed_from", table.renamed_from);
   fields.boolean("expand_contract", table.expand_contract);
   fields.optional_string("comment", table.comment);
@@ -1422,7 +1434,14 @@ void Loader::load_sequence(const std::string& schema, const Entry& entry, Schema
   define({ObjectKind::Sequence, schema, "", sequence.name}, place(entry.key_node, entry.path));
   Fields fields(*this, entry.value, entry.path,
                 {"type", "start", "increment", "min_value", "max_value", "cache", "cycle",
-                 "owned_by", "comment", "renamed_from"});
+                 "owned_by", "comment", "renamed_from", "owner"});
+  load_owner(fields, sequence.owner);
+  if (sequence.owner && fields.find("owned_by") != nullptr) {
+    const Entry* owner = fields.find("owner");
+    error(owner->key_node, owner->path,
+          "a sequence owned by a column follows its table's owner (the server refuses to change "
+          "it alone): give the owner to table instead, or remove owned_by");
+  }
   fields.string("type", sequence.type, false);
   fields.sql("type", SqlKind::TypeName);
   sequence.options = load_sequence_options(fields);
@@ -1451,7 +1470,8 @@ void Loader::load_enum(const std::string& schema, const Entry& entry, Schema& ta
   if (entry.value.is_sequence()) {
     load_enum_labels(entry.value, entry.path, type);
   } else {
-    Fields fields(*this, entry.value, entry.path, {"labels", "comment"});
+    Fields fields(*this, entry.value, entry.path, {"labels", "comment", "owner"});
+    load_owner(fields, type.owner);
     if (const Entry* labels = fields.require("labels")) {
       load_enum_labels(labels->value, labels->path, type);
     }
@@ -1488,7 +1508,8 @@ void Loader::load_domain(const std::string& schema, const Entry& entry, Schema& 
   Domain domain{entry.key};
   define({ObjectKind::Domain, schema, "", domain.name}, place(entry.key_node, entry.path));
   Fields fields(*this, entry.value, entry.path,
-                {"type", "default", "nullable", "collation", "checks", "comment"});
+                {"type", "default", "nullable", "collation", "checks", "comment", "owner"});
+  load_owner(fields, domain.owner);
   fields.string("type", domain.base_type, true);
   fields.sql("type", SqlKind::TypeName);
   fields.optional_string("default", domain.default_expr);
@@ -1512,7 +1533,8 @@ void Loader::load_domain(const std::string& schema, const Entry& entry, Schema& 
 void Loader::load_composite_type(const std::string& schema, const Entry& entry, Schema& target) {
   CompositeType type{entry.key};
   define({ObjectKind::CompositeType, schema, "", type.name}, place(entry.key_node, entry.path));
-  Fields fields(*this, entry.value, entry.path, {"attributes", "comment"});
+  Fields fields(*this, entry.value, entry.path, {"attributes", "comment", "owner"});
+  load_owner(fields, type.owner);
   if (const Entry* attributes = fields.require("attributes")) {
     for (const auto& attribute : entries(attributes->value, attributes->path)) {
       CompositeAttribute loaded{attribute.key};
@@ -1539,7 +1561,8 @@ void Loader::load_view(const std::string& schema, const Entry& entry, Schema& ta
     view.definition = query_text(entry.value, entry.path, entry.value.scalar());
   } else {
     Fields fields(*this, entry.value, entry.path,
-                  {"definition", "options", "comment", "renamed_from"});
+                  {"definition", "options", "comment", "renamed_from", "owner"});
+    load_owner(fields, view.owner);
     fields.string("definition", view.definition, true);
     if (const Entry* definition = fields.find("definition")) {
       view.definition = query_text(definition->value, definition->path, view.definition);
@@ -1558,7 +1581,9 @@ void Loader::load_materialized_view(const std::string& schema, const Entry& entr
     view.definition = query_text(entry.value, entry.path, entry.value.scalar());
   } else {
     Fields fields(*this, entry.value, entry.path,
-                  {"definition", "options", "with_data", "indexes", "comment", "renamed_from"});
+                  {"definition", "options", "with_data", "indexes", "comment", "renamed_from",
+                   "owner"});
+    load_owner(fields, view.owner);
     fields.string("definition", view.definition, true);
     if (const Entry* definition = fields.find("definition")) {
       view.definition = query_text(definition->value, definition->path, view.definition);
@@ -1593,8 +1618,8 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
   Function function{name};
   function.is_procedure = procedure;
   const std::size_t problems_before = diagnostics_.size();
-  std::vector<const char*> known = {"args",     "language",         "body",
-                                    "sql_body", "security_definer", "comment"};
+  std::vector<const char*> known = {"args",     "language",         "body",   "sql_body",
+                                    "security_definer", "comment", "owner"};
   if (!procedure) known.insert(known.end(), {"returns", "volatility", "strict"});
   Fields fields(*this, node, path, known);
   if (const Entry* args = fields.find("args")) {
@@ -1672,6 +1697,7 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
   }
   fields.boolean("security_definer", function.security_definer);
   fields.optional_string("comment", function.comment);
+  load_owner(fields, function.owner);
   define({procedure ? ObjectKind::Procedure : ObjectKind::Function, schema, "",
           function_signature(function)},
          place(name_node, path));
@@ -1799,7 +1825,26 @@ void Loader::throw_if_reported() {
   throw LoadError(diagnostics_, sources_);
 }
 
+void Loader::load_owner(const Fields& fields, std::optional<std::string>& owner) {
+  const Entry* entry = fields.find("owner");
+  if (entry == nullptr) return;
+  owner = as_string(entry->value, entry->path);
+  if (owner && owner->empty()) {
+    error(entry->value, entry->path, "expected a role name, found an empty string");
+    owner.reset();
+    return;
+  }
+  Diagnostic where = place(entry->key_node, entry->path);
+  where.message =
+      "owner is set but owners are not managed: add manage_owners: true at the top level, or "
+      "remove owner:";
+  owner_places_.push_back(where);
+}
+
 Database Loader::finish() {
+  if (!db_.manage_owners) {
+    diagnostics_.insert(diagnostics_.end(), owner_places_.begin(), owner_places_.end());
+  }
   canonicalize(db_);
   if (diagnostics_.empty()) {
     for (const auto& problem : validate(db_)) {

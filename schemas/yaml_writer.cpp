@@ -494,6 +494,7 @@ Node table_node(const std::string& schema, const Table& table) {
   node.add_if("renamed_from", table.renamed_from);
   if (table.expand_contract) node.add("expand_contract", leaf("true"));
   node.add_if("comment", table.comment);
+  node.add_if("owner", table.owner);
   if (table.backfill_batch_size)
     node.add("backfill_batch_size", integer(*table.backfill_batch_size));
   Node columns = mapping(true);
@@ -569,6 +570,7 @@ Node sequence_node(const Sequence& sequence) {
   add_sequence_options(node, sequence.options);
   node.add_if("owned_by", sequence.owned_by);
   node.add_if("comment", sequence.comment);
+  node.add_if("owner", sequence.owner);
   node.add_if("renamed_from", sequence.renamed_from);
   return node;
 }
@@ -584,10 +586,11 @@ Node enum_node(const Enum& type) {
     label.add("renamed_from", hint->second);
     labels.items[label_idx] = label;
   }
-  if (!type.comment) return labels;
+  if (!type.comment && !type.owner) return labels;
   Node node = mapping();
   node.add("labels", labels);
   node.add_if("comment", type.comment);
+  node.add_if("owner", type.owner);
   return node;
 }
 
@@ -601,6 +604,7 @@ Node domain_node(const Domain& domain) {
   for (const auto& check : domain.checks) checks.add(check.name, check.expression);
   node.add_nonempty("checks", checks);
   node.add_if("comment", domain.comment);
+  node.add_if("owner", domain.owner);
   return node;
 }
 
@@ -619,15 +623,19 @@ Node composite_type_node(const CompositeType& type) {
   }
   node.add("attributes", attributes);
   node.add_if("comment", type.comment);
+  node.add_if("owner", type.owner);
   return node;
 }
 
 Node view_node(const View& view) {
-  if (view.options.empty() && !view.comment && !view.renamed_from) return leaf(view.definition);
+  if (view.options.empty() && !view.comment && !view.owner && !view.renamed_from) {
+    return leaf(view.definition);
+  }
   Node node = mapping();
   node.add("definition", view.definition);
   node.add_nonempty("options", options_node(view.options));
   node.add_if("comment", view.comment);
+  node.add_if("owner", view.owner);
   node.add_if("renamed_from", view.renamed_from);
   return node;
 }
@@ -639,6 +647,7 @@ Node materialized_view_node(const MaterializedView& view) {
   if (!view.with_data) node.add("with_data", "false");
   node.add_nonempty("indexes", indexes_node(view.indexes));
   node.add_if("comment", view.comment);
+  node.add_if("owner", view.owner);
   node.add_if("renamed_from", view.renamed_from);
   return node.fields.size() == 1 ? leaf(view.definition) : node;
 }
@@ -667,6 +676,7 @@ Node routine_node(const Function& function) {
   if (function.language != "sql") node.add("language", function.language);
   node.add_if("security_definer", function.security_definer);
   node.add_if("comment", function.comment);
+  node.add_if("owner", function.owner);
   node.add(function.sql_body ? "sql_body" : "body", function.body);
   return node;
 }
@@ -782,6 +792,7 @@ Node default_privileges_node(const std::vector<Privileges>& entries) {
 Node schema_node(const Schema& schema) {
   Node node = mapping(true);
   node.add_if("comment", schema.comment);
+  node.add_if("owner", schema.owner);
   Node tables = mapping(true);
   for (const auto& table : schema.tables) tables.add(table.name, table_node(schema.name, table));
   node.add_nonempty("tables", tables);
@@ -821,6 +832,7 @@ Node database_node(const Database& db, bool with_top_level, bool with_schemas) {
   if (with_top_level) {
     node.add_if("ignore", db.ignore);
     node.add_if("drop_schemas", db.drop_schemas);
+    if (db.manage_owners) node.add("manage_owners", leaf("true"));
     Node extensions = mapping(true);
     for (const auto& extension : db.extensions) {
       Node entry = mapping();

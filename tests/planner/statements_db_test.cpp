@@ -79,6 +79,12 @@ const std::string kPartitioned =
 const std::string kForeignKey =
     "ALTER TABLE t.a ADD CONSTRAINT fk FOREIGN KEY (ref) REFERENCES t.r (id);";
 
+// The role OWNER TO fixtures give objects to (roles are cluster-wide: made
+// once, kept).
+const std::string kOwnerRole =
+    "DO $$BEGIN CREATE ROLE pgshift_statements_owner; "
+    "EXCEPTION WHEN duplicate_object THEN NULL; END$$;";
+
 std::map<Target, std::vector<std::string>> on_a() {
   return {{Target::Relation, {"t.a"}}};
 }
@@ -504,6 +510,22 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::AlterDefaultPrivilegesRevoke:
       return {"ALTER DEFAULT PRIVILEGES IN SCHEMA t GRANT SELECT ON TABLES TO PUBLIC",
               "ALTER DEFAULT PRIVILEGES IN SCHEMA t REVOKE SELECT ON TABLES FROM PUBLIC", {}};
+    // A real change of owner (to an unchanged owner the server takes no
+    // lock): the table's index and owned sequence follow it.
+    case Statement::AlterRelationOwner:
+      return {kOwnerRole + "ALTER TABLE t.a ADD COLUMN s serial;",
+              "ALTER TABLE t.a OWNER TO pgshift_statements_owner", on_a()};
+    // No relation lock: schema, routine, domain and enum owners are catalog rows.
+    case Statement::AlterObjectOwner:
+      return {kOwnerRole + "CREATE DOMAIN t.d AS integer; CREATE TYPE t.e AS ENUM ('x');",
+              "ALTER SCHEMA t OWNER TO pgshift_statements_owner; "
+              "ALTER FUNCTION t.tf() OWNER TO pgshift_statements_owner; "
+              "ALTER DOMAIN t.d OWNER TO pgshift_statements_owner; "
+              "ALTER TYPE t.e OWNER TO pgshift_statements_owner",
+              {}};
+    case Statement::OwnerOnCreated:
+      return {kOwnerRole, "CREATE TABLE t.n (id integer); ALTER TABLE t.n OWNER TO "
+              "pgshift_statements_owner", {}};
   }
   return {};
 }

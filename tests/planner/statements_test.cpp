@@ -179,6 +179,9 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::RevokeOnCreated:
     case Statement::AlterDefaultPrivilegesGrant:
     case Statement::AlterDefaultPrivilegesRevoke:  // a GRANT restores what it takes
+    case Statement::AlterRelationOwner:  // OWNER TO the old owner restores it
+    case Statement::AlterObjectOwner:
+    case Statement::OwnerOnCreated:
       return false;
   }
   return true;

@@ -56,6 +56,13 @@ INVALID = {
         "  - { objects: tables, grants: [{ to: ro, privileges: [SELECT] }] }\n"),
     "a routine with no body": (
         "schemas:\n  public:\n    functions:\n      f: { returns: int }\n"),
+    "manage_owners given as a string": "manage_owners: \"yes\"\n",
+    "an owner given as a list": (
+        "manage_owners: true\nschemas:\n  public:\n    tables:\n      t:\n"
+        "        owner: [app]\n"),
+    "an owner of a sequence owned by a column": (
+        "manage_owners: true\nschemas:\n  public:\n    sequences:\n"
+        "      s: { owned_by: public.t.id, owner: app }\n"),
 }
 
 
