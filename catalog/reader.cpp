@@ -1306,7 +1306,7 @@ class CatalogRead {
       if (char_of(row[3]) == 'v') {
         schemas_[schema].views.push_back({row[2].as<std::string>(), view_query(row[4]),
                                           options_map(row[5]), optional_text(row[7]),
-                                          owner_of(row[11])});
+                                          std::nullopt, owner_of(row[11])});
         continue;
       }
       MaterializedViewSlot slot;
@@ -1559,9 +1559,9 @@ class CatalogRead {
 
   void read_enums() {
     for (const auto& row : query("enums", kEnumsQuery)) {
-      schemas_[row[0].as<std::string>()].enums.push_back({row[1].as<std::string>(),
-                                                          text_array(row[2]),
-                                                          optional_text(row[3]), owner_of(row[4])});
+      schemas_[row[0].as<std::string>()].enums.push_back(
+          {row[1].as<std::string>(), text_array(row[2]), optional_text(row[3]), {},
+           owner_of(row[4])});
     }
   }
 

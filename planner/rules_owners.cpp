@@ -183,6 +183,36 @@ void plan_owners(Builder& builder) {
     }
     return std::nullopt;
   };
+  // A sequence the plan creates for a column (OWNED BY) must have its
+  // table's owner before OWNED BY (the server refuses otherwise): the
+  // table's current owner when it exists (a later OWNER TO of the table
+  // takes the sequence along), else the owner the table is created with.
+  for (const auto& schema : desired.schemas) {
+    for (const auto& sequence : schema.sequences) {
+      if (!sequence.owned_by) continue;
+      const ObjectId id{ObjectKind::Sequence, schema.name, "", sequence.name};
+      const auto into = find_in(creating, id);
+      if (!into) continue;
+      const std::string& owned_by = *sequence.owned_by;
+      const auto first_dot = owned_by.find('.');
+      const auto last_dot = owned_by.rfind('.');
+      if (first_dot == std::string::npos || first_dot == last_dot) continue;
+      const ObjectId table{ObjectKind::Table, owned_by.substr(0, first_dot), "",
+                           owned_by.substr(first_dot + 1, last_dot - first_dot - 1)};
+      const auto* now = current_owner(builder, table);
+      std::optional<std::string> role;
+      if (now != nullptr) {
+        role = *now;
+      } else if (const auto* wanted = schemas::find_owner(desired, table)) {
+        role = *wanted;
+      }
+      if (!role || *role == facts.current_role || facts.roles.count(*role) == 0) continue;
+      StepDraft& draft = builder.at(*into);
+      draft.step.statements.push_back(alter_sql(desired, id) + " OWNER TO " + quote_ident(*role));
+      builder.statement(draft, Statement::OwnerOnCreated, {});
+      draft.step.summary += " owned by \"" + schemas::printable(*role) + "\" as its table";
+    }
+  }
   for (const auto& [id, owner] : schemas::owned_objects(desired)) {
     if (!*owner) continue;
     const std::string& role = **owner;

@@ -358,9 +358,6 @@ struct Table {
   // as "toast.autovacuum_enabled" -> "false".
   std::map<std::string, std::string> options;
   std::optional<std::string> comment;
-  // The owning role (ALTER ... OWNER TO); only with Database::manage_owners.
-  // nullopt: not managed, whatever owner it has is kept.
-  std::optional<std::string> owner;
   // Planning hint (YAML only): rows per backfill batch for this table.
   std::optional<int64_t> backfill_batch_size;
   std::optional<std::string> renamed_from;  // planning hint (YAML only)
@@ -368,6 +365,9 @@ struct Table {
   // expand and contract (issue 15): expand renames the table and leaves an
   // updatable view under the old name, contract drops the view.
   bool expand_contract = false;
+  // The owning role (ALTER ... OWNER TO); only with Database::manage_owners.
+  // nullopt: not managed, whatever owner it has is kept.
+  std::optional<std::string> owner;
 };
 bool operator==(const Table& a, const Table& b);
 
@@ -381,8 +381,9 @@ struct Sequence {
   SequenceOptions options;
   std::optional<std::string> owned_by;  // "schema.table.column"
   std::optional<std::string> comment;
-  std::optional<std::string> owner;  // see Table::owner
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
+  // See Table::owner; never set with owned_by: such a sequence follows its table.
+  std::optional<std::string> owner;
 };
 bool operator==(const Sequence& a, const Sequence& b);
 
@@ -390,10 +391,10 @@ struct Enum {
   std::string name;
   std::vector<std::string> labels;  // in sort order
   std::optional<std::string> comment;
-  std::optional<std::string> owner;  // see Table::owner
   // Planning hint (YAML only): label -> its previous label, renamed in place
   // (ALTER TYPE ... RENAME VALUE) instead of the enum being replaced.
   std::map<std::string, std::string> label_renamed_from;
+  std::optional<std::string> owner;  // see Table::owner
 };
 bool operator==(const Enum& a, const Enum& b);
 
@@ -435,8 +436,8 @@ struct View {
   std::string definition;                      // the SELECT, as pg_get_viewdef or as written
   std::map<std::string, std::string> options;  // security_barrier, check_option, ...
   std::optional<std::string> comment;
-  std::optional<std::string> owner;  // see Table::owner
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
+  std::optional<std::string> owner;  // see Table::owner
 };
 bool operator==(const View& a, const View& b);
 
@@ -447,8 +448,8 @@ struct MaterializedView {
   bool with_data = true;
   std::vector<Index> indexes;
   std::optional<std::string> comment;
-  std::optional<std::string> owner;  // see Table::owner
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
+  std::optional<std::string> owner;  // see Table::owner
 };
 bool operator==(const MaterializedView& a, const MaterializedView& b);
 
@@ -549,7 +550,6 @@ std::string default_privileges_objects(ObjectKind kind);
 struct Schema {
   std::string name;
   std::optional<std::string> comment;
-  std::optional<std::string> owner;  // see Table::owner
   std::vector<Table> tables;
   std::vector<View> views;
   std::vector<MaterializedView> materialized_views;
@@ -562,6 +562,7 @@ struct Schema {
   // IN SCHEMA default privileges of this schema, keyed by
   // default_privileges_id(name, ...), sorted; only `grants`.
   std::vector<Privileges> default_privileges;
+  std::optional<std::string> owner;  // see Table::owner
 };
 bool operator==(const Schema& a, const Schema& b);
 

@@ -55,7 +55,7 @@ TEST_CASE("an unknown key close to a known one suggests it", "[schemas]") {
 TEST_CASE("an unknown key far from any known one lists the known keys", "[schemas]") {
   REQUIRE(errors_of("schemas: {}\nextras: 1\n") ==
           "f.yaml:2:1: extras: unknown key \"extras\"; expected one of: ignore, drop_schemas, extensions, "
-          "default_privileges, schemas\n"
+          "default_privileges, manage_owners, schemas\n"
           "extras: 1\n"
           "^");
 }
@@ -223,7 +223,7 @@ TEST_CASE("a function needs a return type and a procedure has none", "[schemas]"
           "      f: { language: plpgsql, body: x }\n"
           "         ^\n"
           "f.yaml:6:40: schemas.public.procedures.p.returns: unknown key \"returns\"; expected one "
-          "of: args, language, body, sql_body, security_definer, comment\n"
+          "of: args, language, body, sql_body, security_definer, comment, owner\n"
           "      p: { language: plpgsql, body: x, returns: void }\n"
           "                                       ^");
 }
@@ -662,4 +662,67 @@ TEST_CASE("privileges load in any case, merged and sorted, and PUBLIC in any cas
   CHECK(privileges[1].object == ObjectId{ObjectKind::Function, "public", "", "f(integer)"});
   REQUIRE(privileges[1].revoked.size() == 1);
   CHECK(privileges[1].revoked[0] == Grant{kPublicRole, {"EXECUTE"}, false});
+}
+
+TEST_CASE("an owner without manage_owners is refused at its place, naming the setting", "[schemas]") {
+  REQUIRE(errors_of(table("        owner: app\n        columns: { id: int }\n")) ==
+          "f.yaml:5:9: schemas.public.tables.t.owner: owner is set but owners are not managed: "
+          "add manage_owners: true at the top level, or remove owner:\n"
+          "        owner: app\n"
+          "        ^");
+  REQUIRE(errors_of("manage_owners: false\nschemas:\n  public:\n    owner: app\n") ==
+          "f.yaml:4:5: schemas.public.owner: owner is set but owners are not managed: add "
+          "manage_owners: true at the top level, or remove owner:\n"
+          "    owner: app\n"
+          "    ^");
+}
+
+TEST_CASE("manage_owners in one file of a directory allows owners in another", "[schemas]") {
+  TempDir dir;
+  dir.write("a.yaml", "schemas:\n  public:\n    owner: app\n");
+  dir.write("b.yaml", "manage_owners: true\n");
+  const Database db = load_yaml_file(dir.path());
+  REQUIRE(db.manage_owners);
+  REQUIRE(db.schemas.at(0).owner == std::optional<std::string>("app"));
+}
+
+TEST_CASE("an owner of a sequence owned by a column is refused: it follows its table", "[schemas]") {
+  REQUIRE(errors_of("manage_owners: true\nschemas:\n  public:\n    sequences:\n"
+                    "      s: { owned_by: public.t.id, owner: app }\n"
+                    "    tables:\n      t:\n        columns: { id: int }\n") ==
+          "f.yaml:5:35: schemas.public.sequences.s.owner: a sequence owned by a column follows "
+          "its table's owner (the server refuses to change it alone): give the owner to table "
+          "instead, or remove owned_by\n"
+          "      s: { owned_by: public.t.id, owner: app }\n"
+          "                                  ^");
+}
+
+TEST_CASE("owners of every kind load and are written back as loaded", "[schemas]") {
+  const std::string text =
+      "manage_owners: true\n"
+      "schemas:\n"
+      "  app:\n"
+      "    owner: a\n"
+      "    tables:\n"
+      "      t:\n"
+      "        owner: b\n"
+      "        columns:\n"
+      "          id: integer\n"
+      "    views:\n"
+      "      v: { definition: SELECT 1, owner: a }\n"
+      "    materialized_views:\n"
+      "      m: { definition: SELECT 1, owner: a }\n"
+      "    sequences:\n"
+      "      s: { owner: b }\n"
+      "    enums:\n"
+      "      e: { labels: [x], owner: a }\n"
+      "    domains:\n"
+      "      d: { type: integer, owner: a }\n"
+      "    composite_types:\n"
+      "      c: { attributes: { x: integer }, owner: b }\n"
+      "    functions:\n"
+      "      f: { returns: integer, owner: a, body: SELECT 1 }\n"
+      "    procedures:\n"
+      "      p: { owner: b, body: SELECT 1 }\n";
+  REQUIRE(write_yaml(load_yaml_string(text, "f.yaml")) == text);
 }
