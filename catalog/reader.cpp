@@ -295,6 +295,30 @@ constexpr const char* kTableStorageQuery =
     "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) "
     "  AND (c.relpersistence = 'u' OR c.reloptions IS NOT NULL OR tc.reloptions IS NOT NULL)";
 
+// A partition's copies of its parent's members (CatalogFacts::partition_copies):
+// indexes attached to a partitioned index (pg_inherits between indexes; a
+// key's index is named as its constraint), and keys and foreign keys whose
+// conparentid is the parent's constraint.
+constexpr const char* kPartitionCopiesQuery =
+    "SELECT n.nspname, c.relname, pi.relname, ci.relname "
+    "FROM pg_inherits inh JOIN pg_class ci ON ci.oid = inh.inhrelid "
+    "JOIN pg_class pi ON pi.oid = inh.inhparent "
+    "JOIN pg_index x ON x.indexrelid = ci.oid JOIN pg_class c ON c.oid = x.indrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE ci.relkind IN ('i', 'I') AND n.nspname = ANY($1::text[]) "
+    "UNION ALL "
+    "SELECT n.nspname, c.relname, pco.conname, co.conname "
+    "FROM pg_constraint co JOIN pg_constraint pco ON pco.oid = co.conparentid "
+    "JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE co.conparentid <> 0 AND co.contype IN ('p', 'u', 'f') AND c.relispartition "
+    "  AND n.nspname = ANY($1::text[])";
+
+// Partitions whose concurrent detach was interrupted (PostgreSQL 14+).
+constexpr const char* kPendingDetachQuery =
+    "SELECT n.nspname, c.relname FROM pg_inherits inh JOIN pg_class c ON c.oid = inh.inhrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE inh.inhdetachpending AND n.nspname = ANY($1::text[])";
+
 // Every role: a policy names roles, which live outside any database.
 constexpr const char* kRolesQuery = "SELECT rolname FROM pg_roles";
 
@@ -985,6 +1009,7 @@ class CatalogRead {
     read_dependencies();
     read_volatile_defaults();
     read_roles();
+    read_partition_copies();
     read_unmodelled_objects();
     read_privileges();
     read_default_privileges();
@@ -1492,6 +1517,18 @@ class CatalogRead {
       for (const auto& [option, value] : options_map(row[3])) {
         owner->options["toast." + option] = value;
       }
+    }
+  }
+
+  void read_partition_copies() {
+    for (const auto& row : query("partitions' copies of their parent's members",
+                                 kPartitionCopiesQuery)) {
+      facts_.partition_copies[row[0].as<std::string>() + "." + row[1].as<std::string>()]
+                             [row[2].as<std::string>()] = row[3].as<std::string>();
+    }
+    if (server_version_num_ < 140000) return;
+    for (const auto& row : query("pending detaches", kPendingDetachQuery)) {
+      facts_.pending_detach.insert(row[0].as<std::string>() + "." + row[1].as<std::string>());
     }
   }
 

@@ -1364,6 +1364,10 @@ class Linter {
         case planner::Target::ParentIndex:
           if (part.targets.parent) add_lock(*part.targets.parent, mode);
           break;
+        case planner::Target::DefaultPartition:
+          report_note(std::string("locks ") + plans::lock_mode_name(mode) +
+                      " on the parent's DEFAULT partition (the file does not name it)");
+          break;
       }
     }
     if (row.duration > current_->duration) current_->duration = row.duration;

@@ -224,6 +224,11 @@ void Builder::statement(StepDraft& draft, Statement statement, const Targets& ta
       case Target::ParentIndex:
         if (targets.parent) lock(targets.parent->schema, targets.parent_index, mode, false);
         break;
+      case Target::DefaultPartition:
+        if (targets.default_partition) {
+          lock(targets.default_partition->schema, targets.default_partition->name, mode, true);
+        }
+        break;
     }
   }
   for (const auto hazard : row.hazards) add_hazard(draft.step, hazard);

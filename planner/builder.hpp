@@ -86,6 +86,7 @@ struct Targets {
   std::optional<QualifiedName> parent;      // Target::PartitionParent
   std::string parent_index;                 // Target::ParentIndex, in the parent's schema
   std::vector<QualifiedName> partitions;    // Target::Partitions
+  std::optional<QualifiedName> default_partition;  // Target::DefaultPartition
   std::vector<QualifiedName> domain_users;  // Target::TablesUsingDomain
   // False when the relation is created by the plan or the catalog shows it
   // empty: a blocking scan or rewrite of it is instant.

@@ -1,5 +1,6 @@
-// Rules 10 and 11 for whole tables: create (partitions created alone and
-// attached), rename, drop; replica identity and comments. The members of a
+// Rules 10, 11 and 14 for whole tables: create (partitions created alone and
+// attached), rename, drop, attach and detach existing tables; replica
+// identity and comments. The members of a
 // table (columns, constraints, indexes, triggers) have rule files of their own.
 #include <algorithm>
 #include <map>
@@ -44,6 +45,644 @@ void require_parent_indexes(const Builder& builder, StepDraft& draft,
   for (const auto& index : desired_parent->indexes) {
     draft.requires_.push_back("index:" + parent.parent_schema + "." + index.name);
   }
+}
+
+
+// ---------------------------------------------------------------------------
+// An existing table attached as a partition (issue 12).
+// ---------------------------------------------------------------------------
+
+bool same_index_but_name(schemas::Index a, schemas::Index b) {
+  a.name = b.name;
+  a.comment = b.comment;
+  a.renamed_from = b.renamed_from;
+  return a == b;
+}
+
+bool same_foreign_key_but_name(schemas::ForeignKey a, schemas::ForeignKey b) {
+  a.name = b.name;
+  a.comment = b.comment;
+  a.renamed_from = b.renamed_from;
+  return a == b;
+}
+
+// The reasons the server would refuse ATTACH PARTITION of `current` under
+// `parent`, or the plan could not make it without a scan or a build under
+// ACCESS EXCLUSIVE (ATExecAttachPartition, MergeAttributesIntoExisting,
+// MergeConstraintsIntoExisting, AttachPartitionEnsureIndexes in tablecmds.c).
+std::vector<std::string> attach_refusals(const schemas::Table& current, bool populated,
+                                         const schemas::Table* parent,
+                                         const schemas::Table* desired_parent,
+                                         const std::string& bound) {
+  std::vector<std::string> reasons;
+  if (parent == nullptr || desired_parent == nullptr || !parent->partition_by) {
+    reasons.push_back("its parent is not an existing partitioned table the plan keeps");
+    return reasons;
+  }
+  if (parent->partition_of) {
+    reasons.push_back("its parent is itself a partition (the partition constraint would include "
+                      "the parent's)");
+  }
+  if (current.partition_by) reasons.push_back("it is partitioned itself");
+  if (!(parent->columns == desired_parent->columns) ||
+      !(parent->indexes == desired_parent->indexes) ||
+      !(parent->primary_key == desired_parent->primary_key) ||
+      !(parent->unique_constraints == desired_parent->unique_constraints) ||
+      !(parent->check_constraints == desired_parent->check_constraints) ||
+      !(parent->foreign_keys == desired_parent->foreign_keys)) {
+    reasons.push_back("the parent's columns, indexes or constraints change in the same plan");
+  }
+  if (!parent->exclusion_constraints.empty()) {
+    reasons.push_back("the parent has exclusion constraints");
+  }
+  for (const auto& column : current.columns) {
+    if (column.identity != schemas::IdentityKind::None) {
+      reasons.push_back("its column \"" + column.name +
+                        "\" is an identity column (a partition may not have its own)");
+    }
+    const auto* theirs = schemas::find_named(parent->columns, column.name);
+    if (theirs == nullptr) {
+      reasons.push_back("its column \"" + column.name + "\" is not in the parent");
+      continue;
+    }
+    if (normalize_type(theirs->type) != normalize_type(column.type)) {
+      reasons.push_back("its column \"" + column.name + "\" is " + column.type +
+                        ", the parent's is " + theirs->type);
+    }
+    if (theirs->collation != column.collation) {
+      reasons.push_back("its column \"" + column.name + "\" has another collation than the "
+                        "parent's");
+    }
+    if (effective_not_null(*parent, *theirs) && !effective_not_null(current, column)) {
+      reasons.push_back("its column \"" + column.name + "\" is nullable, the parent's is NOT "
+                        "NULL");
+    }
+    if (theirs->generated != column.generated) {
+      reasons.push_back("its column \"" + column.name + "\" is generated differently than the "
+                        "parent's");
+    }
+  }
+  for (const auto& column : parent->columns) {
+    if (schemas::find_named(current.columns, column.name) == nullptr) {
+      reasons.push_back("it lacks the parent's column \"" + column.name + "\"");
+    }
+  }
+  if (current.primary_key && parent->primary_key &&
+      current.primary_key->columns != parent->primary_key->columns) {
+    reasons.push_back("its primary key is not on the parent's key columns");
+  }
+  for (const auto& check : parent->check_constraints) {
+    if (check.no_inherit) continue;
+    const auto* mine = schemas::find_named(current.check_constraints, check.name);
+    if (mine != nullptr && mine->expression != check.expression) {
+      reasons.push_back("its CHECK \"" + check.name + "\" differs from the parent's of that name");
+    }
+  }
+  if (populated) {
+    if (bound == "DEFAULT") {
+      reasons.push_back("it holds rows and would become the DEFAULT partition (its constraint is "
+                        "every other bound's negation: not spelled by pgshift)");
+    } else if (!partition_constraint_sql(*parent->partition_by, bound, "p")) {
+      reasons.push_back("it holds rows and the bound's constraint cannot be spelled as a CHECK "
+                        "(a key of several columns or an expression): ATTACH would scan it "
+                        "under ACCESS EXCLUSIVE");
+    }
+  }
+  return reasons;
+}
+
+
+// Provided by the steps detaching a table, required by those attaching it.
+std::string detached_token(const std::string& schema, const std::string& table) {
+  return "detached:" + schema + "." + table;
+}
+
+// The default partition of `parent` in the current model; `table` nullptr
+// when it has none.
+Partition default_partition_of(const Builder& builder, const schemas::PartitionOf& parent) {
+  for (const auto& schema : builder.current().schemas) {
+    for (const auto& candidate : schema.tables) {
+      if (candidate.partition_of && candidate.partition_of->parent_schema == parent.parent_schema &&
+          candidate.partition_of->parent_table == parent.parent_table &&
+          candidate.partition_of->bound == "DEFAULT") {
+        return Partition{schema.name, &candidate};
+      }
+    }
+  }
+  return Partition{"", nullptr};
+}
+
+// Rule 14: an existing table becomes a partition without a scan or a build
+// under ACCESS EXCLUSIVE. ATTACH PARTITION (tablecmds.c ATExecAttachPartition)
+// scans the table for rows outside the bound unless a valid CHECK implies the
+// partition constraint, builds every index of the parent the table has no
+// match for (AttachPartitionEnsureIndexes; keys need a matching constraint),
+// adds the parent's foreign keys and validates them, and scans the parent's
+// DEFAULT partition unless a valid CHECK there excludes the new bound. So,
+// in order: each missing index of the parent built CONCURRENTLY, each
+// missing key built CONCURRENTLY and added USING INDEX, each missing CHECK
+// and foreign key added NOT VALID and validated, a CHECK of the bound on the
+// table (and its negation on the DEFAULT partition) added NOT VALID and
+// validated under SHARE UPDATE EXCLUSIVE; then ATTACH, which only records;
+// then those two CHECKs are dropped. `effective` becomes the table as the
+// catalog will show it after the attach: what the parent's members absorb
+// leaves its own members (the rest is planned as any partition's).
+// Returns false, with an error naming every reason, when it cannot.
+bool attach_existing_table(TableContext& table, schemas::Table& effective) {
+  Builder& builder = table.builder;
+  const schemas::Table& current = *table.current;
+  const auto& partition_of = *table.desired.partition_of;
+  const auto* parent =
+      schemas::find_table(builder.current(), partition_of.parent_schema, partition_of.parent_table);
+  const auto* desired_parent =
+      schemas::find_table(builder.desired(), partition_of.parent_schema, partition_of.parent_table);
+  const std::string& bound = partition_of.bound;
+  const std::string parent_relation =
+      quote_qualified(partition_of.parent_schema, partition_of.parent_table);
+  std::vector<std::string> reasons =
+      attach_refusals(current, table.populated, parent, desired_parent, bound);
+  Partition default_partition =
+      bound == "DEFAULT" ? Partition{"", nullptr} : default_partition_of(builder, partition_of);
+  if (default_partition.table != nullptr && default_partition.schema == table.schema &&
+      default_partition.table->name == current.name) {
+    default_partition.table = nullptr;  // the DEFAULT partition itself, detached first
+  }
+  bool default_populated = false;
+  if (default_partition.table != nullptr) {
+    const auto* kept =
+        schemas::find_table(builder.desired(), default_partition.schema,
+                            default_partition.table->name);
+    if (kept == nullptr || !(kept->partition_of == default_partition.table->partition_of)) {
+      reasons.push_back("the parent's DEFAULT partition changes in the same plan");
+    }
+    default_populated = builder.populated(default_partition.schema, default_partition.table->name);
+    if (default_populated && default_partition.table->partition_by) {
+      reasons.push_back("the parent's DEFAULT partition is partitioned and holds rows");
+    }
+    if (default_populated && parent != nullptr && parent->partition_by &&
+        !partition_constraint_sql(*parent->partition_by, bound, parent_relation)) {
+      reasons.push_back("the parent's DEFAULT partition holds rows and the bound's constraint "
+                        "cannot be spelled as a CHECK: ATTACH would scan it under ACCESS "
+                        "EXCLUSIVE");
+    }
+  }
+  const std::string what = label("table", table.schema, table.desired.name);
+  if (!reasons.empty()) {
+    std::string message = "cannot attach " + what + " to " +
+                          label("table", partition_of.parent_schema, partition_of.parent_table) +
+                          ": ";
+    for (size_t reason_idx = 0; reason_idx < reasons.size(); ++reason_idx) {
+      message += (reason_idx == 0 ? "" : "; ") + reasons[reason_idx];
+    }
+    builder.diagnose(plans::Severity::Error, table.table_id(), message);
+    return false;
+  }
+  effective.partition_of = table.desired.partition_of;
+  const bool populated = table.populated;
+  const ObjectId id = table.table_id();
+  const std::string on_table = " on " + what;
+  Chain chain(builder);
+  std::set<std::string> chosen;
+  auto member_name = [&](const std::string& name) {
+    return partition_member_name(builder, table.schema, table.desired.name, name, chosen);
+  };
+  auto begin = [&](Phase phase, std::string summary, std::string rationale) {
+    auto draft = Builder::make(phase, id, std::move(summary), std::move(rationale));
+    draft.requires_.push_back(table_token(table.schema, table.desired.name));
+    draft.requires_.push_back(detached_token(table.schema, table.desired.name));
+    return draft;
+  };
+  // Indexes of the parent (not backing a key).
+  for (const auto& index : parent->indexes) {
+    const auto mine = std::find_if(
+        effective.indexes.begin(), effective.indexes.end(),
+        [&](const schemas::Index& candidate) {
+          return candidate.valid && same_index_but_name(candidate, index);
+        });
+    if (mine != effective.indexes.end()) {
+      effective.indexes.erase(mine);  // ATTACH attaches it to the parent's
+      continue;
+    }
+    const std::string child = member_name(index.name);
+    auto build = begin(Phase::Constrain,
+                       "build the index \"" + child + "\"" + on_table + " for \"" + index.name +
+                           "\" before attaching it",
+                       populated ? "rule 8: CREATE INDEX CONCURRENTLY lets reads and writes go "
+                                   "on; ATTACH then attaches it instead of building one"
+                                 : "rule 11: the table is empty: a plain build is instant");
+    build.step.statements = {index_sql(table.relation, index, child, populated)};
+    builder.statement(build, populated ? Statement::CreateIndexConcurrently : Statement::CreateIndex,
+                      table.on());
+    build.requires_.push_back("name:" + table.schema + "." + child);
+    if (populated) build.step.estimated_rows = table.rows;
+    chain.add(std::move(build));
+  }
+  // Keys of the parent: ATTACH needs a key of the same kind on the same
+  // columns, else it builds one.
+  auto add_key = [&](const std::string& name, const std::vector<std::string>& columns,
+                     const std::vector<std::string>& include, bool nulls_not_distinct,
+                     bool deferrable, bool initially_deferred, bool primary) {
+    const std::string child = member_name(name);
+    if (!populated) {
+      auto draft = begin(Phase::Constrain, "add the key \"" + child + "\"" + on_table,
+                         "rule 11: the table is empty: the index build is instant");
+      draft.step.statements = {table.alter() + "ADD " +
+                               unique_definition(child, columns, include, nulls_not_distinct,
+                                                 deferrable, initially_deferred, primary)};
+      builder.statement(draft, Statement::AddKey, table.on());
+      chain.add(std::move(draft));
+      return;
+    }
+    auto build = begin(Phase::Constrain, "build the unique index \"" + child + "\"" + on_table,
+                       "rule 7: CREATE UNIQUE INDEX CONCURRENTLY lets reads and writes go on");
+    build.step.statements = {"CREATE UNIQUE INDEX CONCURRENTLY " + quote_ident(child) + " ON " +
+                             table.relation + " (" + quote_ident_list(columns) + ")" +
+                             include_clause(include) +
+                             (nulls_not_distinct ? " NULLS NOT DISTINCT" : "")};
+    builder.statement(build, Statement::CreateIndexConcurrently, table.on());
+    build.requires_.push_back("name:" + table.schema + "." + child);
+    build.step.estimated_rows = table.rows;
+    chain.add(std::move(build));
+    auto attach = begin(Phase::Validate, "add the key \"" + child + "\"" + on_table + " using its index",
+                        "ADD CONSTRAINT ... USING INDEX only records the constraint");
+    attach.step.statements = {table.alter() + "ADD CONSTRAINT " + quote_ident(child) +
+                              (primary ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
+                              quote_ident(child) + deferrable_clause(deferrable, initially_deferred)};
+    builder.statement(attach, Statement::AddKeyUsingIndex, table.on());
+    chain.add(std::move(attach));
+  };
+  if (parent->primary_key) {
+    const auto& key = *parent->primary_key;
+    if (effective.primary_key && effective.primary_key->columns == key.columns &&
+        effective.primary_key->include == key.include) {
+      effective.primary_key.reset();
+    } else {
+      add_key(key.name, key.columns, key.include, false, key.deferrable, key.initially_deferred,
+              true);
+    }
+  }
+  for (const auto& key : parent->unique_constraints) {
+    const auto mine = std::find_if(
+        effective.unique_constraints.begin(), effective.unique_constraints.end(),
+        [&](const schemas::UniqueConstraint& candidate) {
+          return candidate.columns == key.columns && candidate.include == key.include &&
+                 candidate.nulls_not_distinct == key.nulls_not_distinct;
+        });
+    if (mine != effective.unique_constraints.end()) {
+      effective.unique_constraints.erase(mine);
+    } else {
+      add_key(key.name, key.columns, key.include, key.nulls_not_distinct, key.deferrable,
+              key.initially_deferred, false);
+    }
+  }
+  // A CHECK added NOT VALID, then validated (SHARE UPDATE EXCLUSIVE).
+  auto add_check = [&](const std::string& relation, const Targets& targets,
+                       const schemas::CheckConstraint& check, bool on_populated,
+                       const std::string& where, const std::string& why) {
+    if (!on_populated) {
+      auto draft = begin(Phase::Constrain, "add the CHECK \"" + check.name + "\" on " + where,
+                         "rule 11: the table is empty: nothing to scan");
+      draft.step.statements = {"ALTER TABLE " + relation + " ADD " + check_definition(check)};
+      builder.statement(draft, Statement::AddCheck, targets);
+      chain.add(std::move(draft));
+      return;
+    }
+    auto add = begin(Phase::Constrain, "add the CHECK \"" + check.name + "\" on " + where +
+                     " NOT VALID", why);
+    add.step.statements = {"ALTER TABLE " + relation + " ADD " + check_definition(check) +
+                           " NOT VALID"};
+    builder.statement(add, Statement::AddCheckNotValid, targets);
+    chain.add(std::move(add));
+    auto validate = begin(Phase::Validate, "validate the CHECK \"" + check.name + "\" on " + where,
+                          "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and "
+                          "writes go on");
+    validate.step.statements = {"ALTER TABLE " + relation + " VALIDATE CONSTRAINT " +
+                                quote_ident(check.name)};
+    builder.statement(validate, Statement::ValidateCheck, targets);
+    validate.step.estimated_rows = builder.row_estimate(targets.schema, targets.relation);
+    chain.add(std::move(validate));
+  };
+  for (const auto& check : parent->check_constraints) {
+    if (check.no_inherit) continue;
+    const auto mine = std::find_if(
+        effective.check_constraints.begin(), effective.check_constraints.end(),
+        [&](const schemas::CheckConstraint& candidate) { return candidate.name == check.name; });
+    if (mine != effective.check_constraints.end()) {
+      if (!mine->validated) {
+        auto validate = begin(Phase::Validate,
+                              "validate the CHECK \"" + check.name + "\"" + on_table,
+                              "the parent's CHECK is valid: the partition's must be");
+        validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " +
+                                    quote_ident(check.name)};
+        builder.statement(validate, Statement::ValidateCheck, table.on());
+        chain.add(std::move(validate));
+      }
+      effective.check_constraints.erase(mine);
+      continue;
+    }
+    schemas::CheckConstraint copy = check;
+    copy.comment.reset();
+    add_check(table.relation, table.on(), copy, populated, what,
+              "ATTACH needs the parent's CHECK on the partition, by name");
+  }
+  for (const auto& fk : parent->foreign_keys) {
+    const auto mine = std::find_if(effective.foreign_keys.begin(), effective.foreign_keys.end(),
+                                   [&](const schemas::ForeignKey& candidate) {
+                                     return same_foreign_key_but_name(candidate, fk);
+                                   });
+    if (mine != effective.foreign_keys.end()) {
+      effective.foreign_keys.erase(mine);
+      continue;
+    }
+    schemas::ForeignKey copy = fk;
+    copy.name = member_name(fk.name);
+    copy.comment.reset();
+    const Targets targets = table.with_referenced(fk.ref_schema, fk.ref_table);
+    auto add = begin(Phase::Constrain,
+                     "add the foreign key \"" + copy.name + "\"" + on_table +
+                         (populated ? " NOT VALID" : ""),
+                     "ATTACH would add the parent's foreign key and check every row under "
+                     "ACCESS EXCLUSIVE; a matching one is attached instead");
+    add.step.statements = {table.alter() + "ADD " + foreign_key_definition(copy) +
+                           (populated ? " NOT VALID" : "")};
+    builder.statement(add, populated ? Statement::AddForeignKeyNotValid : Statement::AddForeignKey,
+                      targets);
+    add.requires_.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
+    chain.add(std::move(add));
+    if (populated) {
+      auto validate = begin(Phase::Validate,
+                            "validate the foreign key \"" + copy.name + "\"" + on_table,
+                            "VALIDATE CONSTRAINT checks the rows under SHARE UPDATE EXCLUSIVE");
+      validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " +
+                                  quote_ident(copy.name)};
+      builder.statement(validate, Statement::ValidateForeignKey, targets);
+      validate.step.estimated_rows = table.rows;
+      chain.add(std::move(validate));
+    }
+  }
+  // The bound, proved by CHECKs so that ATTACH scans nothing.
+  std::optional<schemas::CheckConstraint> bound_check;
+  std::optional<schemas::CheckConstraint> default_check;
+  const auto constraint = partition_constraint_sql(*parent->partition_by, bound, parent_relation);
+  if (populated) {
+    bound_check = schemas::CheckConstraint{};
+    bound_check->name = truncate_name("pgshift_attach_" + table.desired.name);
+    bound_check->expression = *constraint;
+    add_check(table.relation, table.on(), *bound_check, true, what,
+              "a valid CHECK implying the partition constraint lets ATTACH skip its scan under "
+              "ACCESS EXCLUSIVE");
+  }
+  std::optional<Targets> default_targets;
+  if (default_partition.table != nullptr) {
+    default_targets = on_relation(default_partition.schema, default_partition.table->name,
+                                  default_populated);
+    if (default_populated) {
+      default_check = schemas::CheckConstraint{};
+      default_check->name = truncate_name("pgshift_attach_" + table.desired.name);
+      default_check->expression = "NOT (" + *constraint + ")";
+      add_check(quote_qualified(default_partition.schema, default_partition.table->name),
+                *default_targets, *default_check, true,
+                label("table", default_partition.schema, default_partition.table->name),
+                "ATTACH checks that the DEFAULT partition holds no row of the new bound, under "
+                "ACCESS EXCLUSIVE, unless a valid CHECK says so");
+    }
+  }
+  auto attach = begin(Phase::Validate,
+                      "attach " + what + " to " +
+                          label("table", partition_of.parent_schema, partition_of.parent_table),
+                      populated || default_populated
+                          ? "rule 14: valid CHECKs prove the bound: ATTACH PARTITION scans nothing and "
+                            "only records the partition and attaches its indexes and keys"
+                          : "rule 14: the table is empty: ATTACH PARTITION only records it");
+  attach.step.statements = {"ALTER TABLE " + parent_relation + " ATTACH PARTITION " +
+                            table.relation + " " + bound};
+  Targets targets = on_relation(table.schema, table.desired.name, false);
+  targets.parent = QualifiedName{partition_of.parent_schema, partition_of.parent_table};
+  if (default_partition.table != nullptr) {
+    targets.default_partition =
+        QualifiedName{default_partition.schema, default_partition.table->name};
+  }
+  builder.statement(attach,
+                    default_partition.table != nullptr ? Statement::AttachPartitionWithDefault
+                                      : Statement::AttachPartition,
+                    targets);
+  chain.add(std::move(attach));
+  auto drop_check = [&](const std::string& relation, const Targets& on,
+                        const schemas::CheckConstraint& check, const std::string& where) {
+    auto draft = begin(Phase::Validate, "drop the CHECK \"" + check.name + "\" on " + where,
+                       "the attach is done: the partition constraint holds the same rule");
+    draft.step.statements = {"ALTER TABLE " + relation + " DROP CONSTRAINT " +
+                             quote_ident(check.name)};
+    builder.statement(draft, Statement::DropAttachCheck, on);
+    chain.add(std::move(draft));
+  };
+  if (bound_check) drop_check(table.relation, table.on(), *bound_check, what);
+  if (default_check) {
+    drop_check(quote_qualified(default_partition.schema, default_partition.table->name),
+               *default_targets, *default_check,
+               label("table", default_partition.schema, default_partition.table->name));
+  }
+  return true;
+}
+
+
+// Rule 14 (detach): a partition leaves its parent and stays as a table.
+// DETACH PARTITION makes the partition's copies of the parent's indexes,
+// keys and foreign keys its own under their names (CatalogFacts::
+// partition_copies), and its inherited CHECKs local under the parent's
+// names; its copies of the parent's row triggers go (DetachPartitionFinalize,
+// DropClonedTriggersFromPartition in tablecmds.c). From PostgreSQL 14 it is
+// DETACH ... CONCURRENTLY (SHARE UPDATE EXCLUSIVE on the parent, outside a
+// transaction block), which the server refuses beside a DEFAULT partition and
+// which adds a CHECK of the bound unless one implies it: the plan adds one
+// first (NOT VALID, then validated) and drops it after, so the table ends as
+// planned. Before 14, or beside a DEFAULT partition, plain DETACH locks the
+// parent (and the DEFAULT partition) ACCESS EXCLUSIVE, briefly.
+// `effective` becomes the table as the catalog will show it once detached.
+// A detach left pending by an interrupted CONCURRENTLY is finished by
+// DETACH ... FINALIZE. Returns false, with an error, when it cannot.
+bool detach_partition(TableContext& table, schemas::Table& effective) {
+  Builder& builder = table.builder;
+  const schemas::Table& current = *table.current;
+  const auto& partition_of = *current.partition_of;
+  const auto* parent =
+      schemas::find_table(builder.current(), partition_of.parent_schema, partition_of.parent_table);
+  const std::string what = label("table", table.schema, current.name);
+  const std::string key = table.schema + "." + current.name;
+  const auto copies_found = builder.current().facts.partition_copies.find(key);
+  static const std::map<std::string, std::string> kNoCopies;
+  const auto& copies =
+      copies_found == builder.current().facts.partition_copies.end() ? kNoCopies
+                                                                      : copies_found->second;
+  std::vector<std::string> reasons;
+  if (parent == nullptr || !parent->partition_by) {
+    reasons.push_back("its parent is not in the current schema");
+  }
+  if (current.name != table.desired.name) reasons.push_back("it is renamed in the same plan");
+  auto copy_name = [&](const std::string& member) -> std::string {
+    const auto found = copies.find(member);
+    if (found != copies.end()) return found->second;
+    reasons.push_back("its copy of the parent's \"" + member + "\" was not found in the catalog");
+    return member;
+  };
+  effective.partition_of.reset();
+  if (parent != nullptr) {
+    for (const auto& index : parent->indexes) {
+      schemas::Index copy = index;
+      copy.name = copy_name(index.name);
+      copy.comment.reset();
+      effective.indexes.push_back(copy);
+    }
+    if (parent->primary_key) {
+      schemas::PrimaryKey copy = *parent->primary_key;
+      copy.name = copy_name(copy.name);
+      copy.comment.reset();
+      effective.primary_key = copy;
+    }
+    for (const auto& key_constraint : parent->unique_constraints) {
+      schemas::UniqueConstraint copy = key_constraint;
+      copy.name = copy_name(copy.name);
+      copy.comment.reset();
+      effective.unique_constraints.push_back(copy);
+    }
+    for (const auto& check : parent->check_constraints) {
+      if (check.no_inherit || schemas::find_named(effective.check_constraints, check.name)) {
+        continue;
+      }
+      schemas::CheckConstraint copy = check;
+      copy.comment.reset();
+      effective.check_constraints.push_back(copy);
+    }
+    for (const auto& fk : parent->foreign_keys) {
+      schemas::ForeignKey copy = fk;
+      copy.name = copy_name(fk.name);
+      copy.comment.reset();
+      effective.foreign_keys.push_back(copy);
+    }
+    if (!parent->exclusion_constraints.empty()) {
+      reasons.push_back("the parent has exclusion constraints");
+    }
+    auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
+    std::sort(effective.indexes.begin(), effective.indexes.end(), by_name);
+    std::sort(effective.unique_constraints.begin(), effective.unique_constraints.end(), by_name);
+    std::sort(effective.check_constraints.begin(), effective.check_constraints.end(), by_name);
+    std::sort(effective.foreign_keys.begin(), effective.foreign_keys.end(), by_name);
+  }
+  if (!reasons.empty()) {
+    std::string message = "cannot detach " + what + " from " +
+                          label("table", partition_of.parent_schema, partition_of.parent_table) +
+                          ": ";
+    for (size_t reason_idx = 0; reason_idx < reasons.size(); ++reason_idx) {
+      message += (reason_idx == 0 ? "" : "; ") + reasons[reason_idx];
+    }
+    builder.diagnose(plans::Severity::Error, table.table_id(), message);
+    return false;
+  }
+  const std::string parent_relation =
+      quote_qualified(partition_of.parent_schema, partition_of.parent_table);
+  const ObjectId id = table.table_id();
+  Targets targets = table.on();
+  targets.parent = QualifiedName{partition_of.parent_schema, partition_of.parent_table};
+  Chain chain(builder);
+  // Every step of the detach provides the token an attach of the same table
+  // requires: a change of bound attaches once the detach is done.
+  auto make = [&](Phase phase, std::string summary, std::string rationale) {
+    auto draft = Builder::make(phase, id, std::move(summary), std::move(rationale));
+    draft.requires_.push_back(table_token(table.schema, current.name));
+    draft.provides.push_back(detached_token(table.schema, current.name));
+    return draft;
+  };
+  const std::string detach_summary =
+      "detach " + what + " from " +
+      label("table", partition_of.parent_schema, partition_of.parent_table);
+  if (builder.current().facts.pending_detach.count(key) != 0) {
+    auto finalize = make(Phase::Alter, detach_summary + " (finish the pending detach)",
+                         "an interrupted DETACH ... CONCURRENTLY left it pending: FINALIZE "
+                         "completes it");
+    finalize.step.statements = {"ALTER TABLE " + parent_relation + " DETACH PARTITION " +
+                                table.relation + " FINALIZE"};
+    builder.statement(finalize, Statement::DetachPartitionFinalize, targets);
+    chain.add(std::move(finalize));
+    return true;
+  }
+  const Partition default_partition = default_partition_of(builder, partition_of);
+  const auto constraint =
+      parent != nullptr
+          ? partition_constraint_sql(*parent->partition_by, partition_of.bound, parent_relation)
+          : std::nullopt;
+  const bool concurrently = builder.version() >= 140000 && default_partition.table == nullptr &&
+                            partition_of.bound != "DEFAULT" && constraint && !current.partition_by;
+  if (!concurrently) {
+    for (const auto& schema : builder.current().schemas) {
+      for (const auto& referencing : schema.tables) {
+        for (const auto& fk : referencing.foreign_keys) {
+          if (fk.ref_schema == partition_of.parent_schema &&
+              fk.ref_table == partition_of.parent_table) {
+            builder.diagnose(plans::Severity::Error, table.table_id(),
+                             "cannot detach " + what + ": the foreign key \"" + fk.name +
+                                 "\" of " + label("table", schema.name, referencing.name) +
+                                 " references its parent, and a plain DETACH PARTITION checks "
+                                 "its rows under ACCESS EXCLUSIVE on the parent");
+            return false;
+          }
+        }
+      }
+    }
+    auto detach = make(
+        Phase::Alter, detach_summary,
+        builder.version() < 140000
+            ? "rule 14: DETACH PARTITION CONCURRENTLY is PostgreSQL 14+: the parent is locked ACCESS "
+              "EXCLUSIVE, briefly (catalog only)"
+            : default_partition.table != nullptr
+                  ? "rule 14: the parent has a DEFAULT partition, beside which the server refuses "
+                    "DETACH ... CONCURRENTLY: the parent and the DEFAULT partition are locked "
+                    "ACCESS EXCLUSIVE, briefly (catalog only)"
+                  : "rule 14: the bound's constraint cannot be spelled as a CHECK (DETACH ... "
+                    "CONCURRENTLY would add one pgshift cannot name): the parent is locked "
+                    "ACCESS EXCLUSIVE, briefly (catalog only)");
+    detach.step.statements = {"ALTER TABLE " + parent_relation + " DETACH PARTITION " +
+                              table.relation};
+    Targets plain = targets;
+    if (default_partition.table != nullptr) {
+      plain.default_partition =
+          QualifiedName{default_partition.schema, default_partition.table->name};
+    }
+    builder.statement(detach, Statement::DetachPartition, plain);
+    chain.add(std::move(detach));
+    return true;
+  }
+  // The CHECK the server would add, added first under a name of ours.
+  schemas::CheckConstraint bound_check;
+  bound_check.name = truncate_name("pgshift_detach_" + current.name);
+  bound_check.expression = *constraint;
+  auto add = make(Phase::Alter, "add the CHECK \"" + bound_check.name + "\" on " + what +
+                  " NOT VALID",
+                  "DETACH ... CONCURRENTLY adds a CHECK of the bound unless one implies it: "
+                  "this one, dropped after, leaves the table as desired");
+  add.step.statements = {table.alter() + "ADD " + check_definition(bound_check) + " NOT VALID"};
+  builder.statement(add, Statement::AddCheckNotValid, table.on());
+  chain.add(std::move(add));
+  auto validate = make(Phase::Alter, "validate the CHECK \"" + bound_check.name + "\" on " + what,
+                       "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and writes "
+                       "go on");
+  validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " +
+                              quote_ident(bound_check.name)};
+  builder.statement(validate, Statement::ValidateCheck, table.on());
+  validate.step.estimated_rows = table.rows;
+  chain.add(std::move(validate));
+  auto detach = make(Phase::Alter, detach_summary + " CONCURRENTLY",
+                     "rule 14: DETACH PARTITION ... CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the "
+                     "parent: reads and writes go on; an interrupted one is finished by FINALIZE");
+  detach.step.statements = {"ALTER TABLE " + parent_relation + " DETACH PARTITION " +
+                            table.relation + " CONCURRENTLY"};
+  builder.statement(detach, Statement::DetachPartitionConcurrently, targets);
+  chain.add(std::move(detach));
+  auto drop = make(Phase::Alter, "drop the CHECK \"" + bound_check.name + "\" on " + what,
+                   "the detach is done; the desired table does not have it");
+  drop.step.statements = {table.alter() + "DROP CONSTRAINT " + quote_ident(bound_check.name)};
+  builder.statement(drop, Statement::DropAttachCheck, table.on());
+  chain.add(std::move(drop));
+  return true;
 }
 
 void create_table(Builder& builder, const std::string& schema, const schemas::Table& desired) {
@@ -294,28 +933,37 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
                      "cannot change the partitioning of " + label("table", schema, desired.name) +
                          " in place; create a new table and move the rows");
   }
-  if (current.partition_of || desired.partition_of) {
+  // The table as the catalog shows it once detached and attached (rule 14):
+  // a change of parent or bound is a detach, then an attach.
+  schemas::Table detached;
+  schemas::Table attached;
+  const bool detaches = current.partition_of && !(current.partition_of == desired.partition_of);
+  if (detaches) {
+    detached = current;
+    if (!detach_partition(table, detached)) return;
+    table.current = &detached;
+  }
+  if (desired.partition_of && !(table.current->partition_of == desired.partition_of)) {
+    attached = *table.current;
+    if (!attach_existing_table(table, attached)) return;
+    table.current = &attached;
+  }
+  if (desired.partition_of) {
     // A partition's columns come from its parent; its own keys, checks,
     // foreign keys, indexes and triggers (those it inherits are not in
     // either model) are planned like any table's.
-    if (!(current.partition_of == desired.partition_of)) {
-      builder.diagnose(plans::Severity::Error, table.table_id(),
-                       "cannot change the parent or bound of " +
-                           label("table", schema, desired.name) +
-                           "; detach it and attach the new partition");
-    }
     plan_partition_column_settings(table);
   } else {
-    plan_columns(table);
+    plan_columns(table);  // a detached table's columns are its own
   }
   plan_primary_key(table);
   plan_unique_constraints(table);
   plan_check_constraints(table);
   plan_foreign_keys(table);
   plan_exclusion_constraints(table);
-  plan_relation_indexes(builder, schema, desired.name, &current.indexes, desired.indexes,
+  plan_relation_indexes(builder, schema, desired.name, &table.current->indexes, desired.indexes,
                         table.populated, desired.partition_by.has_value());
-  plan_table_storage(table, current);
+  plan_table_storage(table, *table.current);
   plan_triggers(table);
   plan_policies(table);
   plan_table_attributes(table);

@@ -151,6 +151,140 @@ std::string partition_by_sql(const schemas::PartitionBy& partition_by) {
   return std::string(" PARTITION BY ") + strategy + " (" + partition_by.key + ")";
 }
 
+namespace {
+
+// The text inside the parentheses opening at text[open]; `end` is set past
+// the closing one. nullopt when unbalanced. Quotes ('...' and "...") are
+// skipped whole.
+std::optional<std::string> parenthesised(const std::string& text, size_t open, size_t& end) {
+  if (open >= text.size() || text[open] != '(') return std::nullopt;
+  int depth = 0;
+  for (size_t pos = open; pos < text.size(); ++pos) {
+    const char c = text[pos];
+    if (c == '\'' || c == '"') {
+      const size_t close = text.find(c, pos + 1);
+      if (close == std::string::npos) return std::nullopt;
+      pos = close;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      end = pos + 1;
+      return text.substr(open + 1, pos - open - 1);
+    }
+  }
+  return std::nullopt;
+}
+
+// `list` split at its top-level commas, each item trimmed.
+std::vector<std::string> split_items(const std::string& list) {
+  std::vector<std::string> items;
+  std::string item;
+  int depth = 0;
+  for (size_t pos = 0; pos < list.size(); ++pos) {
+    const char c = list[pos];
+    if (c == '\'' || c == '"') {
+      const size_t close = list.find(c, pos + 1);
+      const size_t stop = close == std::string::npos ? list.size() - 1 : close;
+      item += list.substr(pos, stop - pos + 1);
+      pos = stop;
+      continue;
+    }
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      items.push_back(item);
+      item.clear();
+      continue;
+    }
+    item += c;
+  }
+  items.push_back(item);
+  for (auto& each : items) {
+    const size_t first = each.find_first_not_of(" \t\n");
+    const size_t last = each.find_last_not_of(" \t\n");
+    each = first == std::string::npos ? "" : each.substr(first, last - first + 1);
+  }
+  return items;
+}
+
+bool starts_with_word(const std::string& text, size_t at, const std::string& word) {
+  if (text.size() < at + word.size()) return false;
+  for (size_t pos = 0; pos < word.size(); ++pos) {
+    if (std::toupper(static_cast<unsigned char>(text[at + pos])) != word[pos]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> partition_constraint_sql(const schemas::PartitionBy& partition_by,
+                                                    const std::string& bound,
+                                                    const std::string& parent) {
+  const std::string& key = partition_by.key;
+  if (key.empty() || key.find_first_of(",() ") != std::string::npos) return std::nullopt;
+  const std::string kForValues = "FOR VALUES ";
+  if (!starts_with_word(bound, 0, kForValues)) return std::nullopt;
+  size_t pos = kForValues.size();
+  size_t end = 0;
+  switch (partition_by.strategy) {
+    case schemas::PartitionStrategy::Range: {
+      if (!starts_with_word(bound, pos, "FROM ")) return std::nullopt;
+      const auto from = parenthesised(bound, pos + 5, end);
+      if (!from || !starts_with_word(bound, end, " TO ")) return std::nullopt;
+      const auto to = parenthesised(bound, end + 4, end);
+      if (!to || split_items(*from).size() != 1 || split_items(*to).size() != 1) {
+        return std::nullopt;
+      }
+      const std::string lo = split_items(*from)[0];
+      const std::string hi = split_items(*to)[0];
+      std::string text = key + " IS NOT NULL";
+      if (!starts_with_word(lo, 0, "MINVALUE")) text += " AND " + key + " >= " + lo;
+      if (!starts_with_word(hi, 0, "MAXVALUE")) text += " AND " + key + " < " + hi;
+      return text;
+    }
+    case schemas::PartitionStrategy::List: {
+      if (!starts_with_word(bound, pos, "IN ")) return std::nullopt;
+      const auto in = parenthesised(bound, pos + 3, end);
+      if (!in) return std::nullopt;
+      std::vector<std::string> values;
+      bool with_null = false;
+      for (auto& item : split_items(*in)) {
+        if (item.size() == 4 && starts_with_word(item, 0, "NULL")) {
+          with_null = true;
+        } else {
+          values.push_back(std::move(item));
+        }
+      }
+      std::string list;
+      for (const auto& value : values) list += (list.empty() ? "" : ", ") + value;
+      if (values.empty()) return with_null ? std::optional<std::string>(key + " IS NULL")
+                                           : std::nullopt;
+      return with_null ? "(" + key + " IS NULL OR " + key + " IN (" + list + "))"
+                       : key + " IS NOT NULL AND " + key + " IN (" + list + ")";
+    }
+    case schemas::PartitionStrategy::Hash: {
+      if (!starts_with_word(bound, pos, "WITH ")) return std::nullopt;
+      const auto with = parenthesised(bound, pos + 5, end);
+      if (!with) return std::nullopt;
+      std::string modulus;
+      std::string remainder;
+      for (const auto& item : split_items(*with)) {
+        const size_t space = item.find(' ');
+        if (space == std::string::npos) return std::nullopt;
+        std::string name = item.substr(0, space);
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string value = item.substr(item.find_first_not_of(' ', space));
+        if (value.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+        (name == "modulus" ? modulus : remainder) = value;
+      }
+      if (modulus.empty() || remainder.empty()) return std::nullopt;
+      return "satisfies_hash_partition(" + quote_literal(parent) + "::regclass, " + modulus +
+             ", " + remainder + ", " + key + ")";
+    }
+  }
+  return std::nullopt;
+}
+
 std::string trigger_sql(const std::string& relation, const schemas::Trigger& trigger,
                         bool or_replace, int server_version_num) {
   std::string timing;

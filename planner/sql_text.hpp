@@ -44,6 +44,21 @@ std::string unique_definition(const std::string& name, const std::vector<std::st
                               bool deferrable, bool initially_deferred, bool primary);
 // " PARTITION BY RANGE (key)".
 std::string partition_by_sql(const schemas::PartitionBy& partition_by);
+// A CHECK expression equivalent to the partition constraint of `bound` under
+// a parent partitioned by `partition_by` (its relation `parent`, quoted), in
+// the shape the server's implication test (PartConstraintImpliedByRelConstraint)
+// recognises, so that a valid CHECK of it lets ATTACH PARTITION skip its scan:
+//   range  "FOR VALUES FROM (lo) TO (hi)"  key IS NOT NULL AND key >= lo AND key < hi
+//          (MINVALUE / MAXVALUE leave their side out)
+//   list   "FOR VALUES IN (a, b)"          key IS NOT NULL AND key IN (a, b)
+//          (with NULL among them: key IS NULL OR key IN (...))
+//   hash   "FOR VALUES WITH (modulus m, remainder r)"
+//          satisfies_hash_partition('parent'::regclass, m, r, key)
+// nullopt for what it does not spell: a key of several columns, an
+// expression or an operator class, a DEFAULT bound, a bound it cannot parse.
+std::optional<std::string> partition_constraint_sql(const schemas::PartitionBy& partition_by,
+                                                    const std::string& bound,
+                                                    const std::string& parent);
 // CREATE [OR REPLACE] TRIGGER ... ON relation; EXECUTE PROCEDURE before 11.
 std::string trigger_sql(const std::string& relation, const schemas::Trigger& trigger,
                         bool or_replace, int server_version_num);

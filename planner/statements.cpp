@@ -213,6 +213,42 @@ StatementRow statement_row(Statement statement, int version) {
       return row({{Target::Relation, kAccessExclusive},
                   {Target::PartitionParent,
                    version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive}});
+    // The same beside a DEFAULT partition: ATExecAttachPartition locks it
+    // AccessExclusiveLock (its partition constraint changes) and queues its
+    // validation. The plan first gives the default partition a valid CHECK
+    // excluding the new bound (and the table one of its bound), so neither is
+    // scanned: catalog only.
+    case Statement::AttachPartitionWithDefault:
+      return row({{Target::Relation, kAccessExclusive},
+                  {Target::PartitionParent,
+                   version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive},
+                  {Target::DefaultPartition, kAccessExclusive}});
+    // [tablecmds] AT_DetachPartition: AccessExclusiveLock on the parent;
+    // ATExecDetachPartition locks the partition and the DEFAULT partition, if
+    // any (its partition constraint changes), AccessExclusiveLock. Catalog
+    // only (no row is read, bar the foreign keys referencing the parent).
+    case Statement::DetachPartition:
+      return row({{Target::Relation, kAccessExclusive},
+                  {Target::PartitionParent, kAccessExclusive},
+                  {Target::DefaultPartition, kAccessExclusive}});
+    // [tablecmds] AT_DetachPartition with CONCURRENTLY (PostgreSQL 14+):
+    // ShareUpdateExclusiveLock on the parent and the partition, in two
+    // transactions, waiting for every transaction that could see the
+    // partition as such (like CREATE INDEX CONCURRENTLY); not in a
+    // transaction block (PreventInTransactionBlock); refused beside a
+    // DEFAULT partition. Interrupted, it leaves the detach pending.
+    case Statement::DetachPartitionConcurrently:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive},
+                  {Target::PartitionParent, LockMode::ShareUpdateExclusive}},
+                 DurationClass::OnlineScan, TimeoutClass::Concurrent, {Hazard::NonTransactional},
+                 false);
+    // [tablecmds] AT_DetachPartitionFinalize: ShareUpdateExclusiveLock on the
+    // parent and the partition; finishes a pending detach, waiting for older
+    // snapshots as the second transaction of CONCURRENTLY does.
+    case Statement::DetachPartitionFinalize:
+      return row({{Target::Relation, LockMode::ShareUpdateExclusive},
+                  {Target::PartitionParent, LockMode::ShareUpdateExclusive}},
+                 DurationClass::OnlineScan, TimeoutClass::Concurrent, {}, true);
     // [tablecmds] RenameRelation: AccessExclusiveLock on a table. Application
     // versions still using the old name fail at once.
     case Statement::RenameTable:
@@ -440,6 +476,12 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::DropConstraint:
       return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
                  TimeoutClass::Catalog, {Hazard::DataLoss});
+    // The CHECK the plan added for ATTACH PARTITION to skip its scan, dropped
+    // once the partition is attached (the partition constraint holds the
+    // same), or for DETACH ... CONCURRENTLY not to add its own: no rule the
+    // desired schema has is lost.
+    case Statement::DropAttachCheck:
+      return row({{Target::Relation, kAccessExclusive}});
     // Dropped to be added again (a changed definition): in the same step, or
     // a step before the type change of a column it uses.
     case Statement::DropConstraintToReplace:

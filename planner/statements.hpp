@@ -68,6 +68,10 @@ namespace pgshift::planner {
   X(CreateTableLike, "create_table_like")                                          \
   X(CreatePartitionOf, "create_partition_of")                                      \
   X(AttachPartition, "attach_partition")                                           \
+  X(AttachPartitionWithDefault, "attach_partition_with_default")                   \
+  X(DetachPartition, "detach_partition")                                           \
+  X(DetachPartitionConcurrently, "detach_partition_concurrently")                  \
+  X(DetachPartitionFinalize, "detach_partition_finalize")                          \
   X(RenameTable, "rename_table")                                                   \
   X(RenameTableBehindView, "rename_table_behind_view")                             \
   X(SetTableSchema, "set_table_schema")                                            \
@@ -114,6 +118,7 @@ namespace pgshift::planner {
   X(ValidateForeignKey, "validate_foreign_key")                                    \
   X(RenameConstraint, "rename_constraint")                                         \
   X(DropConstraint, "drop_constraint")                                             \
+  X(DropAttachCheck, "drop_attach_check")                                          \
   X(DropConstraintToReplace, "drop_constraint_to_replace")                         \
   X(DropConstraintToAddAgain, "drop_constraint_to_add_again")                      \
   X(DropForeignKey, "drop_foreign_key")                                            \
@@ -202,6 +207,7 @@ enum class Target {
   TablesUsingDomain,  // every table with a column of the domain it alters
   ParentIndex,        // the partitioned index a partition's index is attached to
   Partitions,         // every partition of the partitioned table it names
+  DefaultPartition,   // the DEFAULT partition of the parent it attaches to
 };
 
 struct TargetLock {

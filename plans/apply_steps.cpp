@@ -33,6 +33,14 @@ JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2)sql";
 
+// The partition a DETACH ... CONCURRENTLY names: no row once detached,
+// inhdetachpending when an interrupted one left the detach pending.
+constexpr const char* kDetachState = R"sql(
+SELECT inh.inhdetachpending FROM pg_inherits inh
+JOIN pg_class c ON c.oid = inh.inhrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))sql";
+
 constexpr const char* kLockTimeout = "55P03";
 constexpr std::chrono::milliseconds kFailedBuildCleanup{60000};
 constexpr const char* kDeadlockDetected = "40P01";
@@ -428,11 +436,36 @@ void Applier::run_in_transaction(const Step& step, StepReport& report) {
 // resume, so each statement must be safe to run again. CREATE INDEX
 // CONCURRENTLY is made so: a valid index of its name counts as built; an
 // INVALID one is dropped concurrently first. A build that fails for good
-// drops the INVALID index it leaves before the error is reported.
+// drops the INVALID index it leaves before the error is reported. DETACH
+// PARTITION ... CONCURRENTLY (the step's object is the partition) likewise:
+// a partition no longer attached counts as detached; one an interrupted run
+// left pending is finished by DETACH PARTITION ... FINALIZE.
 void Applier::run_outside_transaction(const Step& step, StepReport& report) {
   const auto started = Clock::now();
   bool all_found = !step.statements.empty();
-  for (const std::string& statement : step.statements) {
+  for (const std::string& given : step.statements) {
+    std::string statement = given;
+    const std::string concurrently = " CONCURRENTLY";
+    if (statement.find(" DETACH PARTITION ") != std::string::npos &&
+        statement.size() > concurrently.size() &&
+        statement.compare(statement.size() - concurrently.size(), concurrently.size(),
+                          concurrently) == 0) {
+      pqxx::nontransaction tx(*conn_);
+      const pqxx::result rows =
+          tx.exec_params(kDetachState, step.object.schema, step.object.name);
+      if (rows.empty()) {
+        log_ << fmt::format("  table \"{}.{}\" is detached: by an earlier run\n",
+                            step.object.schema, step.object.name);
+        continue;
+      }
+      if (rows[0][0].as<bool>()) {
+        statement.replace(statement.size() - concurrently.size(), concurrently.size(),
+                          " FINALIZE");
+        log_ << fmt::format(
+            "  the detach of \"{}.{}\" an earlier run began is pending: finishing it\n",
+            step.object.schema, step.object.name);
+      }
+    }
     const auto index = concurrent_index_build(statement, step.object.schema);
     if (index && index_state(*conn_, *index) == IndexState::Valid) {
       log_ << fmt::format("  index \"{}.{}\" exists and is valid: built by an earlier run\n",

@@ -651,6 +651,16 @@ struct CatalogFacts {
   // decided from these, on both sides (the desired side's come from the
   // scratch database). Empty for a model that did not come from a catalog.
   std::map<std::string, std::vector<ViewColumn>> view_columns;
+  // A partition's copies of its parent's indexes, keys and foreign keys,
+  // which the model leaves out (they are the parent's): by "schema.partition",
+  // the copy's name by the parent's member's name (an index's, a primary or
+  // unique key's, a foreign key's). DETACH PARTITION makes them the table's
+  // own under these names. Empty for a model that did not come from a catalog.
+  std::map<std::string, std::map<std::string, std::string>> partition_copies;
+  // Partitions whose DETACH PARTITION ... CONCURRENTLY was interrupted
+  // (pg_inherits.inhdetachpending, PostgreSQL 14+), as "schema.partition":
+  // only DETACH PARTITION ... FINALIZE completes them.
+  std::set<std::string> pending_detach;
   // What the model cannot hold, sorted by schema, relation, kind and name.
   std::vector<UnmodelledObject> unmodelled;
   // Every role of the server (pg_roles.rolname): a policy may name only

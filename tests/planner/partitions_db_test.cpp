@@ -6,7 +6,10 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include <pqxx/pqxx>
+
 #include "tests/support/converge.hpp"
+#include "tests/support/server_version.hpp"
 
 using namespace pgshift::testing;
 
@@ -218,4 +221,309 @@ TEST_CASE("a foreign key from a populated partitioned table is added and validat
         "ev_2024,ev_2025,ev_2025_a,ev_2025_b,ev_2026");
   CHECK_THROWS(db.exec("INSERT INTO ev VALUES (1, '2024-06-01', 'no such note')"));
   CHECK(checksum(db, "ev", "id, at, note") == kept);
+}
+
+namespace {
+
+// orders: range-partitioned by month with a key, an index and a CHECK, a
+// DEFAULT partition holding rows; orders_archive: a standalone table of
+// the same columns holding March's rows, with an index matching the
+// parent's (attached as it is) and a CHECK of the parent's name.
+constexpr const char* kOrders = R"sql(
+CREATE TABLE orders (id bigint NOT NULL, created_at date NOT NULL, customer_id bigint,
+  total numeric(10,2) NOT NULL, PRIMARY KEY (id, created_at),
+  CONSTRAINT orders_total_check CHECK (total >= 0)) PARTITION BY RANGE (created_at);
+CREATE INDEX orders_customer_idx ON orders (customer_id);
+CREATE INDEX orders_total_idx ON orders (total);
+CREATE TABLE orders_2024_01 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+CREATE TABLE orders_2024_02 PARTITION OF orders FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+CREATE TABLE orders_default PARTITION OF orders DEFAULT;
+INSERT INTO orders SELECT g, date '2024-01-01' + (g % 60), g % 97, g FROM generate_series(1, 3000) g;
+INSERT INTO orders SELECT g, date '2023-06-01' + (g % 30), g % 97, g FROM generate_series(3001, 3500) g;
+CREATE TABLE orders_archive (id bigint NOT NULL, created_at date NOT NULL, customer_id bigint,
+  total numeric(10,2) NOT NULL, CONSTRAINT orders_total_check CHECK (total >= 0));
+CREATE INDEX orders_archive_customer ON orders_archive (customer_id);
+INSERT INTO orders_archive SELECT g, date '2024-03-01' + (g % 31), g % 97, g
+  FROM generate_series(5001, 7000) g;
+ANALYZE;
+)sql";
+
+constexpr const char* kOrderColumns =
+    "        columns:\n"
+    "          id: { type: bigint, nullable: false }\n"
+    "          created_at: { type: date, nullable: false }\n"
+    "          customer_id: bigint\n"
+    "          total: { type: \"numeric(10,2)\", nullable: false }\n";
+
+std::string orders_yaml(const std::string& archive) {
+  auto partition = [](const std::string& name, const std::string& bound) {
+    return "      " + name + ":\n" + kOrderColumns + "        partition_of: { table: orders, bound: \"" +
+           bound + "\" }\n";
+  };
+  return std::string("schemas:\n  public:\n    tables:\n      orders:\n") + kOrderColumns +
+         "        primary_key: [id, created_at]\n"
+         "        checks:\n"
+         "          orders_total_check: total >= 0\n"
+         "        indexes:\n"
+         "          orders_customer_idx: { columns: [customer_id] }\n"
+         "          orders_total_idx: { columns: [total] }\n"
+         "        partition_by: { strategy: range, key: created_at }\n" +
+         partition("orders_2024_01", "FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')") +
+         partition("orders_2024_02", "FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')") +
+         partition("orders_default", "DEFAULT") + archive;
+}
+
+}  // namespace
+
+TEST_CASE("an existing populated table is attached with its bound proved by CHECKs first, "
+          "nothing scanned or built under ACCESS EXCLUSIVE",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  const std::string orders = checksum(db, "orders", "id, created_at, customer_id, total");
+  const std::string archive = checksum(db, "orders_archive", "id, created_at, customer_id, total");
+  const std::string yaml = orders_yaml(
+      "      orders_archive:\n" + std::string(kOrderColumns) +
+      "        partition_of: { table: orders, bound: \"FOR VALUES FROM ('2024-03-01') TO "
+      "('2024-04-01')\" }\n");
+  const PlanRun first = run_plan(db, yaml);
+  INFO(first.messages);
+  REQUIRE(first.exit_code == 2);
+  const std::string& sql = first.plan;
+  INFO(sql);
+  // The parent's index the table lacks and its key are built CONCURRENTLY;
+  // its own matching index is kept and attached by ATTACH.
+  CHECK(contains(sql, "CREATE INDEX CONCURRENTLY orders_archive_orders_total_idx ON "
+                      "public.orders_archive"));
+  CHECK(contains(sql, "CREATE UNIQUE INDEX CONCURRENTLY orders_archive_orders_pkey ON "
+                      "public.orders_archive (id, created_at)"));
+  CHECK(contains(sql, "ALTER TABLE public.orders_archive ADD CONSTRAINT orders_archive_orders_pkey "
+                      "PRIMARY KEY USING INDEX orders_archive_orders_pkey"));
+  CHECK_FALSE(contains(sql, "orders_archive_customer"));
+  CHECK_FALSE(contains(sql, "CREATE INDEX orders_archive"));
+  // The bound on the table, its negation on the DEFAULT partition, each
+  // NOT VALID then validated, before ATTACH; dropped after.
+  const size_t check = position(
+      sql, "ALTER TABLE public.orders_archive ADD CONSTRAINT pgshift_attach_orders_archive CHECK "
+           "(created_at IS NOT NULL AND created_at >= '2024-03-01' AND created_at < '2024-04-01') "
+           "NOT VALID");
+  const size_t validate = position(
+      sql, "ALTER TABLE public.orders_archive VALIDATE CONSTRAINT pgshift_attach_orders_archive");
+  const size_t default_validate = position(
+      sql, "ALTER TABLE public.orders_default VALIDATE CONSTRAINT pgshift_attach_orders_archive");
+  const size_t attach = position(sql, "ALTER TABLE public.orders ATTACH PARTITION "
+                                      "public.orders_archive FOR VALUES FROM ('2024-03-01') TO "
+                                      "('2024-04-01')");
+  const size_t drop = position(
+      sql, "ALTER TABLE public.orders_archive DROP CONSTRAINT pgshift_attach_orders_archive");
+  position(sql, "ALTER TABLE public.orders_default DROP CONSTRAINT pgshift_attach_orders_archive");
+  CHECK(check < validate);
+  CHECK(validate < attach);
+  CHECK(default_validate < attach);
+  CHECK(attach < drop);
+  // Run as planned: the server says it skipped both scans.
+  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + sql);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output,
+                 "partition constraint for table \"orders_archive\" is implied by existing "
+                 "constraints"));
+  CHECK(contains(applied.output, "updated partition constraint for default partition "
+                                 "\"orders_default\" is implied by existing constraints"));
+  CHECK(db.scalar("SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = "
+                  "'orders_archive'::regclass") == "orders");
+  // The archive's own index now belongs to the parent's; the key too.
+  CHECK(db.scalar("SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = "
+                  "'orders_archive_customer'::regclass") == "orders_customer_idx");
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = "
+                  "'orders_archive'::regclass AND contype = 'p' AND conparentid <> 0") == "1");
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift_attach%'") ==
+        "0");
+  CHECK(checksum(db, "orders_archive", "id, created_at, customer_id, total") == archive);
+  CHECK(db.scalar("SELECT count(*) FROM orders") == "5500");
+  CHECK(checksum(db, "orders WHERE created_at < '2024-03-01' OR created_at >= '2024-04-01'",
+                 "id, created_at, customer_id, total") == orders);
+  const PlanRun again = run_plan(db, yaml);
+  INFO(again.messages);
+  INFO(again.plan);
+  CHECK(again.exit_code == 0);
+}
+
+TEST_CASE("an empty table is attached with a plain ATTACH and its keys added plainly",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec("TRUNCATE orders_archive; DROP TABLE orders_default; ANALYZE orders_archive");
+  std::string yaml = orders_yaml(
+      "      orders_archive:\n" + std::string(kOrderColumns) +
+      "        partition_of: { table: orders, bound: \"FOR VALUES FROM ('2024-03-01') TO "
+      "('2024-04-01')\" }\n");
+  yaml.replace(yaml.find("      orders_default:"), yaml.find("      orders_archive:") -
+                                                         yaml.find("      orders_default:"),
+               "");
+  const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "ALTER TABLE public.orders_archive ADD CONSTRAINT orders_archive_orders_pkey "
+                      "PRIMARY KEY (id, created_at)"));
+  CHECK(contains(sql, "CREATE INDEX orders_archive_orders_total_idx ON public.orders_archive"));
+  CHECK_FALSE(contains(sql, "pgshift_attach"));
+  CHECK(db.scalar("SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = "
+                  "'orders_archive'::regclass") == "orders");
+}
+
+TEST_CASE("attaching a table whose columns differ from the parent's is refused, naming each "
+          "difference",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec("ALTER TABLE orders_archive ADD COLUMN note text, ALTER COLUMN customer_id TYPE "
+          "integer, ALTER COLUMN total DROP NOT NULL, DROP CONSTRAINT orders_total_check");
+  db.exec("ALTER TABLE orders_archive DROP COLUMN created_at");
+  const PlanRun run = run_plan(
+      db, orders_yaml("      orders_archive:\n" + std::string(kOrderColumns) +
+                      "        partition_of: { table: orders, bound: \"FOR VALUES FROM "
+                      "('2024-03-01') TO ('2024-04-01')\" }\n"));
+  INFO(run.messages);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.messages, "cannot attach table \"public.orders_archive\" to table "
+                               "\"public.orders\": "));
+  CHECK(contains(run.messages, "its column \"customer_id\" is integer, the parent's is bigint"));
+  CHECK(contains(run.messages, "its column \"total\" is nullable, the parent's is NOT NULL"));
+  CHECK(contains(run.messages, "its column \"note\" is not in the parent"));
+  CHECK(contains(run.messages, "it lacks the parent's column \"created_at\""));
+}
+
+TEST_CASE("an identity column or a partition key pgshift cannot spell refuses the attach of a "
+          "populated table by name",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec("ALTER TABLE orders_archive ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY");
+  const PlanRun run = run_plan(
+      db, orders_yaml("      orders_archive:\n" + std::string(kOrderColumns) +
+                      "        partition_of: { table: orders, bound: \"FOR VALUES FROM "
+                      "('2024-03-01') TO ('2024-04-01')\" }\n"));
+  INFO(run.messages);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.messages, "its column \"id\" is an identity column"));
+}
+
+namespace {
+
+// orders_2024_02 as a standalone table: what DETACH leaves (its copies of
+// the parent's key and indexes under their names, the parent's CHECK),
+// without `without`.
+std::string detached_yaml(const std::string& without = "") {
+  std::string table =
+      "      orders_2024_02:\n" + std::string(kOrderColumns) +
+      "        primary_key: { name: orders_2024_02_pkey, columns: [id, created_at] }\n"
+      "        checks:\n"
+      "          orders_total_check: total >= 0\n"
+      "        indexes:\n"
+      "          orders_2024_02_customer_id_idx: { columns: [customer_id] }\n"
+      "          orders_2024_02_total_idx: { columns: [total] }\n";
+  if (!without.empty()) table.erase(table.find("          " + without));
+  std::string yaml = orders_yaml("");
+  const size_t start = yaml.find("      orders_2024_02:");
+  yaml.replace(start, yaml.find("      orders_default:") - start, table);
+  return yaml;
+}
+
+}  // namespace
+
+TEST_CASE("a detached partition keeps its rows and its copies of the parent's key and indexes, "
+          "CONCURRENTLY where the server can",
+          "[planner][db][partitions][detach]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec("DROP TABLE orders_archive");
+  const bool concurrently = server_version_num(db) >= 140000;
+  if (concurrently) db.exec("DROP TABLE orders_default");
+  const std::string february = checksum(db, "orders_2024_02", "id, created_at, customer_id, total");
+  std::string yaml = detached_yaml("orders_2024_02_total_idx");
+  if (concurrently) {
+    const size_t start = yaml.find("      orders_default:");
+    yaml.replace(start, yaml.find("      orders_2024_02:") - start, "");
+  }
+  const std::string sql = converge(db, yaml);
+  if (concurrently) {
+    // The CHECK the server would add is ours, dropped after.
+    const size_t check = position(sql, "ALTER TABLE public.orders_2024_02 VALIDATE CONSTRAINT "
+                                       "pgshift_detach_orders_2024_02");
+    const size_t detach = position(sql, "ALTER TABLE public.orders DETACH PARTITION "
+                                        "public.orders_2024_02 CONCURRENTLY");
+    const size_t drop = position(sql, "ALTER TABLE public.orders_2024_02 DROP CONSTRAINT "
+                                      "pgshift_detach_orders_2024_02");
+    CHECK(check < detach);
+    CHECK(detach < drop);
+  } else {
+    // Beside a DEFAULT partition (or before 14): plain, catalog only.
+    CHECK(contains(sql, "ALTER TABLE public.orders DETACH PARTITION public.orders_2024_02;"));
+  }
+  // What the desired table lacks goes after the detach; the rest is kept.
+  CHECK(position(sql, "DETACH PARTITION") < position(sql, "DROP INDEX CONCURRENTLY IF EXISTS "
+                                                          "public.orders_2024_02_total_idx"));
+  CHECK_FALSE(contains(sql, "CREATE INDEX"));
+  CHECK_FALSE(contains(sql, "ADD CONSTRAINT orders_2024_02_pkey"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'orders_2024_02'::regclass") == "0");
+  CHECK(checksum(db, "orders_2024_02", "id, created_at, customer_id, total") == february);
+  CHECK(db.scalar("SELECT count(*) FROM orders WHERE created_at >= '2024-02-01' AND created_at < "
+                  "'2024-03-01'") == "0");
+}
+
+TEST_CASE("a concurrent detach left pending by an interruption is finished by FINALIZE",
+          "[planner][db][partitions][detach]") {
+  TestDatabase db;
+  if (server_version_num(db) < 140000) {
+    WARN("DETACH ... CONCURRENTLY is PostgreSQL 14+");
+    return;
+  }
+  db.exec(kOrders);
+  db.exec("DROP TABLE orders_archive; DROP TABLE orders_default");
+  {
+    // A transaction that saw orders_2024_02 as a partition holds the
+    // concurrent detach in its second wait; cancelled there, it stays pending.
+    pqxx::connection reader(db.url());
+    pqxx::work snapshot(reader, "snapshot");
+    snapshot.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    snapshot.exec("SELECT count(*) FROM orders");
+    pqxx::connection detacher(db.url());
+    pqxx::nontransaction run(detacher);
+    run.exec("SET statement_timeout = 1000");
+    CHECK_THROWS(run.exec("ALTER TABLE orders DETACH PARTITION orders_2024_02 CONCURRENTLY"));
+    snapshot.commit();
+  }
+  REQUIRE(db.scalar("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
+                    "'orders_2024_02'::regclass") == "t");
+  std::string yaml = detached_yaml();
+  const size_t start = yaml.find("      orders_default:");
+  yaml.replace(start, yaml.find("      orders_2024_02:") - start, "");
+  const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "ALTER TABLE public.orders DETACH PARTITION public.orders_2024_02 FINALIZE"));
+  CHECK_FALSE(contains(sql, "DETACH PARTITION public.orders_2024_02 CONCURRENTLY"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'orders_2024_02'::regclass") == "0");
+}
+
+TEST_CASE("a partition moved to another bound is detached then attached, its bound proved first",
+          "[planner][db][partitions][detach][attach]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec("DROP TABLE orders_archive");
+  const std::string kept = checksum(db, "orders", "id, created_at, customer_id, total");
+  std::string yaml = orders_yaml("");
+  const std::string from = "FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')";
+  yaml.replace(yaml.find(from), from.size(), "FOR VALUES FROM ('2024-02-01') TO ('2024-06-01')");
+  const std::string sql = converge(db, yaml);
+  const size_t detach = position(sql, "DETACH PARTITION public.orders_2024_02");
+  const size_t attach = position(sql, "ATTACH PARTITION public.orders_2024_02 FOR VALUES FROM "
+                                      "('2024-02-01') TO ('2024-06-01')");
+  CHECK(detach < attach);
+  // Its copies of the parent's key and indexes are attached again, not built.
+  CHECK_FALSE(contains(sql, "CREATE INDEX"));
+  CHECK_FALSE(contains(sql, "CREATE UNIQUE INDEX"));
+  CHECK(contains(sql, "VALIDATE CONSTRAINT pgshift_attach_orders_2024_02"));
+  CHECK(checksum(db, "orders", "id, created_at, customer_id, total") == kept);
+  CHECK(db.scalar("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = "
+                  "'orders_2024_02'") == "FOR VALUES FROM ('2024-02-01') TO ('2024-06-01')");
 }

@@ -215,6 +215,30 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
       return {kPartitioned + "CREATE TABLE t.p3 (LIKE t.p);",
               "ALTER TABLE t.p ATTACH PARTITION t.p3 FOR VALUES FROM (100) TO (200)",
               {{Target::Relation, {"t.p3"}}, {Target::PartitionParent, {"t.p"}}}};
+    case Statement::AttachPartitionWithDefault:
+      return {kPartitioned +
+                  "CREATE TABLE t.pd PARTITION OF t.p DEFAULT; CREATE TABLE t.p3 (LIKE t.p);",
+              "ALTER TABLE t.p ATTACH PARTITION t.p3 FOR VALUES FROM (100) TO (200)",
+              {{Target::Relation, {"t.p3"}},
+               {Target::PartitionParent, {"t.p"}},
+               {Target::DefaultPartition, {"t.pd"}}}};
+    case Statement::DetachPartition:
+      return {kPartitioned +
+                  "CREATE TABLE t.p1 PARTITION OF t.p FOR VALUES FROM (0) TO (100); "
+                  "CREATE TABLE t.pd PARTITION OF t.p DEFAULT;",
+              "ALTER TABLE t.p DETACH PARTITION t.p1",
+              {{Target::Relation, {"t.p1"}},
+               {Target::PartitionParent, {"t.p"}},
+               {Target::DefaultPartition, {"t.pd"}}}};
+    case Statement::DetachPartitionConcurrently:
+      if (version < 140000) return {"", "", {}, "DETACH ... CONCURRENTLY is PostgreSQL 14+"};
+      return {kPartitioned + "CREATE TABLE t.p1 PARTITION OF t.p FOR VALUES FROM (0) TO (100);",
+              "ALTER TABLE t.p DETACH PARTITION t.p1 CONCURRENTLY",
+              {{Target::Relation, {"t.p1"}}, {Target::PartitionParent, {"t.p"}}}};
+    case Statement::DetachPartitionFinalize:
+      return {"", "", {},
+              "a pending detach needs an interrupted DETACH ... CONCURRENTLY: "
+              "partitions_db_test's resume test finishes one"};
     case Statement::RenameTable:
     case Statement::RenameTableBehindView:
       return {"", "ALTER TABLE t.a RENAME TO b", on_a()};
@@ -369,6 +393,13 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::DropConstraintToAddAgain:
       return {"ALTER TABLE t.a ADD CONSTRAINT c1 CHECK (n > 0)",
               "ALTER TABLE t.a DROP CONSTRAINT c1", on_a()};
+    case Statement::DropAttachCheck:
+      // On a partition just attached: its parent is not locked.
+      return {kPartitioned +
+                  "CREATE TABLE t.p3 (LIKE t.p); ALTER TABLE t.p3 ADD CONSTRAINT c1 "
+                  "CHECK (id IS NOT NULL AND id >= 100 AND id < 200); "
+                  "ALTER TABLE t.p ATTACH PARTITION t.p3 FOR VALUES FROM (100) TO (200);",
+              "ALTER TABLE t.p3 DROP CONSTRAINT c1", {{Target::Relation, {"t.p3"}}}};
     case Statement::DropForeignKey:
     case Statement::DropForeignKeyToReplace:
       return {kForeignKey, "ALTER TABLE t.a DROP CONSTRAINT fk", on_a_and_r()};

@@ -69,6 +69,9 @@ bool removes_data_or_definition(Statement statement) {
     // of CHECKs, indexes and policies around a routine's drop.
     case Statement::DropDefaultToSetAgain:
     case Statement::DropConstraintToAddAgain:
+    // The CHECK added for ATTACH PARTITION to skip its scan: the partition
+    // constraint holds the same rule once attached.
+    case Statement::DropAttachCheck:
     case Statement::DropIndexToCreateAgain:
     case Statement::DropIndexConcurrentlyToCreateAgain:
     case Statement::DropPolicyToCreateAgain:
@@ -93,6 +96,10 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::SetColumnCompression:
     case Statement::SetColumnStatistics:
     case Statement::AddExclusionConstraint:
+    // The partition's rows leave the parent's scans but stay in the table.
+    case Statement::DetachPartition:
+    case Statement::DetachPartitionConcurrently:
+    case Statement::DetachPartitionFinalize:
       return false;
     case Statement::CreateSchema:
     case Statement::CreateExtension:
@@ -115,6 +122,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::CreateTableLike:
     case Statement::CreatePartitionOf:
     case Statement::AttachPartition:
+    case Statement::AttachPartitionWithDefault:
     case Statement::RenameTable:
     case Statement::RenameTableBehindView:
     case Statement::SetTableSchema:
@@ -277,6 +285,16 @@ TEST_CASE("attaching a partition locks the parent SHARE UPDATE EXCLUSIVE from 12
   CHECK(mode_on(Statement::AttachPartition, Target::PartitionParent, 110000) ==
         LockMode::AccessExclusive);
   CHECK(mode_on(Statement::AttachPartition, Target::PartitionParent, 120000) ==
+        LockMode::ShareUpdateExclusive);
+}
+
+TEST_CASE("attaching beside a default partition locks the default partition ACCESS EXCLUSIVE",
+          "[planner][locks]") {
+  CHECK(mode_on(Statement::AttachPartitionWithDefault, Target::DefaultPartition, 150000) ==
+        LockMode::AccessExclusive);
+  CHECK(mode_on(Statement::AttachPartitionWithDefault, Target::PartitionParent, 110000) ==
+        LockMode::AccessExclusive);
+  CHECK(mode_on(Statement::AttachPartitionWithDefault, Target::PartitionParent, 120000) ==
         LockMode::ShareUpdateExclusive);
 }
 
