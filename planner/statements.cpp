@@ -224,11 +224,14 @@ StatementRow statement_row(Statement statement, int version) {
                    version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive},
                   {Target::DefaultPartition, kAccessExclusive}});
     // [tablecmds] AT_DetachPartition: AccessExclusiveLock on the parent;
-    // ATExecDetachPartition locks the partition and the DEFAULT partition, if
-    // any (its partition constraint changes), AccessExclusiveLock. Catalog
-    // only (no row is read, bar the foreign keys referencing the parent).
+    // ATExecDetachPartition locks the DEFAULT partition, if any (its
+    // partition constraint changes), AccessExclusiveLock, and the partition
+    // ShareUpdateExclusiveLock before 14, AccessExclusiveLock from 14 (when
+    // CONCURRENTLY came). Catalog only (no row is read, bar the foreign keys
+    // referencing the parent).
     case Statement::DetachPartition:
-      return row({{Target::Relation, kAccessExclusive},
+      return row({{Target::Relation,
+                   version >= 140000 ? kAccessExclusive : LockMode::ShareUpdateExclusive},
                   {Target::PartitionParent, kAccessExclusive},
                   {Target::DefaultPartition, kAccessExclusive}});
     // [tablecmds] AT_DetachPartition with CONCURRENTLY (PostgreSQL 14+):

@@ -298,6 +298,19 @@ TEST_CASE("attaching beside a default partition locks the default partition ACCE
         LockMode::ShareUpdateExclusive);
 }
 
+TEST_CASE("a plain detach locks the parent ACCESS EXCLUSIVE and the partition more from 14",
+          "[planner][locks]") {
+  CHECK(mode_on(Statement::DetachPartition, Target::PartitionParent, 110000) ==
+        LockMode::AccessExclusive);
+  CHECK(mode_on(Statement::DetachPartition, Target::Relation, 130000) ==
+        LockMode::ShareUpdateExclusive);
+  CHECK(mode_on(Statement::DetachPartition, Target::Relation, 140000) ==
+        LockMode::AccessExclusive);
+  CHECK(mode_on(Statement::DetachPartitionConcurrently, Target::PartitionParent, 140000) ==
+        LockMode::ShareUpdateExclusive);
+  CHECK_FALSE(statement_row(Statement::DetachPartitionConcurrently, 140000).transactional);
+}
+
 TEST_CASE("validating a domain constraint locks every table using the domain SHARE",
           "[planner][locks]") {
   CHECK(mode_on(Statement::AlterDomainValidateConstraint, Target::TablesUsingDomain, 150000) ==
