@@ -324,3 +324,75 @@ TEST_CASE("an unfinished apply of another desired state is refused until abandon
   CHECK(db.scalar(kChecksum) == checksum);
   CHECK(db.scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == "0");
 }
+
+TEST_CASE("apply interrupted during a concurrent detach finishes it with FINALIZE when run again",
+          "[cli][db][partitions]") {
+  TestDatabase db;
+  if (pgshift::testing::server_version_num(db) < 140000) {
+    WARN("DETACH ... CONCURRENTLY is PostgreSQL 14+");
+    return;
+  }
+  db.exec(R"sql(
+CREATE TABLE orders (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE orders_1 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+CREATE TABLE orders_2 PARTITION OF orders FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+INSERT INTO orders SELECT g, date '2024-01-01' + (g % 59) FROM generate_series(1, 2000) g;
+ANALYZE;
+)sql");
+  const std::string kept = db.scalar(
+      "SELECT count(*) || md5(string_agg(id || ' ' || at, ',' ORDER BY id)) FROM orders_1");
+  const TempDir dir;
+  const std::string columns =
+      "        columns:\n          id: { type: bigint, nullable: false }\n"
+      "          at: { type: date, nullable: false }\n";
+  const std::string schema = dir.write(
+      "s.yaml", "schemas:\n  public:\n    tables:\n      orders:\n" + columns +
+                    "        partition_by: { strategy: range, key: at }\n      orders_1:\n" +
+                    columns + "      orders_2:\n" + columns +
+                    "        partition_of: { table: orders, bound: \"FOR VALUES FROM "
+                    "('2024-02-01') TO ('2024-03-01')\" }\n");
+  const auto scratch_before = scratch_databases(db);
+  // A session holding the parent alone (a reader of orders holds every
+  // partition too, and the plan's CHECK on orders_1 would wait for it): the
+  // detach's second transaction waits for it, and is interrupted there.
+  pqxx::connection holder(db.url());
+  pqxx::work hold(holder);
+  hold.exec("LOCK TABLE ONLY orders IN ACCESS SHARE MODE");
+  const pid_t child = spawn_pgshift({"apply", "--db", db.url(), "--schema", schema, "--yes"},
+                                    dir.path() + "/interrupted.log");
+  pqxx::connection watcher(db.url());
+  REQUIRE(poll(watcher,
+               "SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = 'orders_1'::regclass "
+               "AND inhdetachpending)",
+               60s));
+  ::kill(child, SIGINT);
+  std::this_thread::sleep_for(200ms);
+  ::kill(child, SIGINT);
+  ::waitpid(child, nullptr, 0);
+  // Its server session would finish the detach once the lock goes; a lost
+  // connection (a crash, a killed host) leaves it pending.
+  {
+    pqxx::nontransaction tx(watcher);
+    tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name "
+            "LIKE 'pgshift apply%' AND pid <> pg_backend_pid()");
+  }
+  REQUIRE(poll(watcher,
+               "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name LIKE "
+               "'pgshift apply%' AND pid <> pg_backend_pid()",
+               30s));
+  hold.commit();
+  drop_leftover_scratch(db, scratch_before);
+  CHECK(db.scalar("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
+                  "'orders_1'::regclass") == "t");
+  const auto resumed = run_pgshift({"apply", "--db", db.url(), "--schema", schema, "--yes"});
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(contains(resumed.output, "the detach of \"public.orders_1\" an earlier run began is "
+                                 "pending: finishing it"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'orders_1'::regclass") ==
+        "0");
+  CHECK(db.scalar("SELECT count(*) || md5(string_agg(id || ' ' || at, ',' ORDER BY id)) FROM "
+                  "orders_1") == kept);
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift%'") == "0");
+  CHECK(pgshift::testing::replan(db.url(), schema) == 0);
+}
