@@ -937,7 +937,12 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
   // a change of parent or bound is a detach, then an attach.
   schemas::Table detached;
   schemas::Table attached;
-  const bool detaches = current.partition_of && !(current.partition_of == desired.partition_of);
+  // A detach left pending (an interrupted DETACH ... CONCURRENTLY) hides the
+  // partition's rows from its parent: finished, then attached again when the
+  // desired schema keeps it.
+  const bool pending = builder.current().facts.pending_detach.count(schema + "." + current.name) != 0;
+  const bool detaches =
+      current.partition_of && (pending || !(current.partition_of == desired.partition_of));
   if (detaches) {
     detached = current;
     if (!detach_partition(table, detached)) return;

@@ -471,6 +471,50 @@ TEST_CASE("a detached partition keeps its rows and its copies of the parent's ke
                   "'2024-03-01'") == "0");
 }
 
+namespace {
+
+// A transaction that saw orders_2024_02 as a partition holds its concurrent
+// detach in its second wait; cancelled there, the detach stays pending.
+void leave_detach_pending(const TestDatabase& db) {
+  pqxx::connection reader(db.url());
+  pqxx::work snapshot(reader, "snapshot");
+  snapshot.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  snapshot.exec("SELECT count(*) FROM orders");
+  pqxx::connection detacher(db.url());
+  pqxx::nontransaction run(detacher);
+  run.exec("SET statement_timeout = 1000");
+  CHECK_THROWS(run.exec("ALTER TABLE orders DETACH PARTITION orders_2024_02 CONCURRENTLY"));
+  snapshot.commit();
+  REQUIRE(db.scalar("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
+                    "'orders_2024_02'::regclass") == "t");
+}
+
+}  // namespace
+
+TEST_CASE("a pending detach of a partition the desired schema keeps is finished and the table "
+          "attached again",
+          "[planner][db][partitions][detach]") {
+  TestDatabase db;
+  if (server_version_num(db) < 140000) {
+    WARN("DETACH ... CONCURRENTLY is PostgreSQL 14+");
+    return;
+  }
+  db.exec(kOrders);
+  db.exec("DROP TABLE orders_archive; DROP TABLE orders_default");
+  const std::string kept = checksum(db, "orders", "id, created_at, customer_id, total");
+  leave_detach_pending(db);
+  // Its rows are hidden from the parent meanwhile.
+  CHECK(db.scalar("SELECT count(*) FROM orders WHERE created_at >= '2024-02-01'") == "0");
+  std::string yaml = orders_yaml("");
+  const size_t start = yaml.find("      orders_default:");
+  yaml.replace(start, std::string::npos, "");
+  const std::string sql = converge(db, yaml);
+  CHECK(position(sql, "DETACH PARTITION public.orders_2024_02 FINALIZE") <
+        position(sql, "ATTACH PARTITION public.orders_2024_02"));
+  CHECK_FALSE(contains(sql, "CREATE INDEX"));
+  CHECK(checksum(db, "orders", "id, created_at, customer_id, total") == kept);
+}
+
 TEST_CASE("a concurrent detach left pending by an interruption is finished by FINALIZE",
           "[planner][db][partitions][detach]") {
   TestDatabase db;
@@ -480,21 +524,7 @@ TEST_CASE("a concurrent detach left pending by an interruption is finished by FI
   }
   db.exec(kOrders);
   db.exec("DROP TABLE orders_archive; DROP TABLE orders_default");
-  {
-    // A transaction that saw orders_2024_02 as a partition holds the
-    // concurrent detach in its second wait; cancelled there, it stays pending.
-    pqxx::connection reader(db.url());
-    pqxx::work snapshot(reader, "snapshot");
-    snapshot.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-    snapshot.exec("SELECT count(*) FROM orders");
-    pqxx::connection detacher(db.url());
-    pqxx::nontransaction run(detacher);
-    run.exec("SET statement_timeout = 1000");
-    CHECK_THROWS(run.exec("ALTER TABLE orders DETACH PARTITION orders_2024_02 CONCURRENTLY"));
-    snapshot.commit();
-  }
-  REQUIRE(db.scalar("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
-                    "'orders_2024_02'::regclass") == "t");
+  leave_detach_pending(db);
   std::string yaml = detached_yaml();
   const size_t start = yaml.find("      orders_default:");
   yaml.replace(start, yaml.find("      orders_2024_02:") - start, "");
