@@ -456,6 +456,16 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
                           : "rule 14: the table is empty: ATTACH PARTITION only records it");
   attach.step.statements = {"ALTER TABLE " + parent_relation + " ATTACH PARTITION " +
                             table.relation + " " + bound};
+  // A partition the plan drops goes first: its bound may overlap.
+  for (const auto& current_schema : builder.current().schemas) {
+    for (const auto& sibling : current_schema.tables) {
+      if (sibling.partition_of && sibling.partition_of->parent_schema == partition_of.parent_schema &&
+          sibling.partition_of->parent_table == partition_of.parent_table &&
+          schemas::find_table(builder.desired(), current_schema.name, sibling.name) == nullptr) {
+        attach.requires_.push_back("name:" + current_schema.name + "." + sibling.name);
+      }
+    }
+  }
   Targets targets = on_relation(table.schema, table.desired.name, false);
   targets.parent = QualifiedName{partition_of.parent_schema, partition_of.parent_table};
   if (default_partition.table != nullptr) {
