@@ -155,7 +155,7 @@ TEST_CASE("apply --schema killed with SIGKILL at any point resumes its plan and 
       CHECK((killed || (WIFEXITED(status) && WEXITSTATUS(status) == 0)));
       REQUIRE(poll(watcher,
                    "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name LIKE "
-                   "'pgshift apply%' AND pid <> pg_backend_pid()",
+                   "'pgshift apply%' AND pid <> pg_backend_pid() AND datname = current_database()",
                    30s));
       drop_leftover_scratch(db, scratch_before);
       const bool unfinished =
@@ -269,7 +269,7 @@ TEST_CASE("an unfinished apply of another desired state is refused until abandon
   ::waitpid(child, nullptr, 0);
   REQUIRE(poll(watcher,
                "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name LIKE "
-               "'pgshift apply%' AND pid <> pg_backend_pid()",
+               "'pgshift apply%' AND pid <> pg_backend_pid() AND datname = current_database()",
                30s));
   drop_leftover_scratch(db, scratch_before);
   const std::string second_text =
@@ -373,12 +373,13 @@ ANALYZE;
   // connection (a crash, a killed host) leaves it pending.
   {
     pqxx::nontransaction tx(watcher);
+    // Only this test's database: other tests run their applies beside it.
     tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name "
-            "LIKE 'pgshift apply%' AND pid <> pg_backend_pid()");
+            "LIKE 'pgshift apply%' AND pid <> pg_backend_pid() AND datname = current_database()");
   }
   REQUIRE(poll(watcher,
                "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name LIKE "
-               "'pgshift apply%' AND pid <> pg_backend_pid()",
+               "'pgshift apply%' AND pid <> pg_backend_pid() AND datname = current_database()",
                30s));
   hold.commit();
   drop_leftover_scratch(db, scratch_before);
