@@ -26,7 +26,12 @@ done
 
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for library in libpqxx-6.4 libpq5 libyaml-0-2 libjemalloc2 libfmt libstdc++6 libc6; do
+libraries=(libpqxx-6.4 libpq5 libyaml-0-2 libfmt libstdc++6 libc6)
+# jemalloc is linked unless the build has the sanitizers (PGSHIFT_JEMALLOC).
+if readelf -d "$build/cli/pgshift" | grep -q 'NEEDED.*libjemalloc'; then
+  libraries+=(libjemalloc2)
+fi
+for library in "${libraries[@]}"; do
   grep -q "$library" <<<"$depends" || fail "Depends lacks $library: $depends"
 done
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "wrong Version: $(dpkg-deb -f "$deb" Version)"
