@@ -106,7 +106,8 @@ constexpr const char* kTablesQuery =
     "  CASE WHEN c.relreplident = 'i' THEN (SELECT ic.relname FROM pg_index i "
     "    JOIN pg_class ic ON ic.oid = i.indexrelid "
     "    WHERE i.indrelid = c.oid AND i.indisreplident) END, "
-    "  c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) "
+    "  c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner), "
+    "  coalesce(@inhdetachpending@, false) "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid "
     "LEFT JOIN pg_class pc ON pc.oid = inh.inhparent "
@@ -314,10 +315,6 @@ constexpr const char* kPartitionCopiesQuery =
     "  AND n.nspname = ANY($1::text[])";
 
 // Partitions whose concurrent detach was interrupted (PostgreSQL 14+).
-constexpr const char* kPendingDetachQuery =
-    "SELECT n.nspname, c.relname FROM pg_inherits inh JOIN pg_class c ON c.oid = inh.inhrelid "
-    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE inh.inhdetachpending AND n.nspname = ANY($1::text[])";
 
 // Every role: a policy names roles, which live outside any database.
 constexpr const char* kRolesQuery = "SELECT rolname FROM pg_roles";
@@ -591,6 +588,8 @@ constexpr VersionedColumn kVersionedColumns[] = {
     {"@tgparentid@", 130000, "t.tgparentid", "0::oid"},
     // NULL unless the routine has a SQL-standard body (prosqlbody).
     {"@sqlbody@", 140000, "pg_get_function_sqlbody(p.oid)", "NULL::text"},
+    // A partition an interrupted DETACH ... CONCURRENTLY left pending (14+).
+    {"@inhdetachpending@", 140000, "inh.inhdetachpending", "false"},
 };
 
 std::string versioned(std::string query, int server_version_num) {
@@ -1192,6 +1191,7 @@ class CatalogRead {
       table.row_security.enabled = row[13].as<bool>();
       table.row_security.forced = row[14].as<bool>();
       table.owner = owner_of(row[15]);
+      if (row[16].as<bool>()) facts_.pending_detach.insert(slot.schema + "." + table.name);
       tables_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
     }
   }
@@ -1525,10 +1525,6 @@ class CatalogRead {
                                  kPartitionCopiesQuery)) {
       facts_.partition_copies[row[0].as<std::string>() + "." + row[1].as<std::string>()]
                              [row[2].as<std::string>()] = row[3].as<std::string>();
-    }
-    if (server_version_num_ < 140000) return;
-    for (const auto& row : query("pending detaches", kPendingDetachQuery)) {
-      facts_.pending_detach.insert(row[0].as<std::string>() + "." + row[1].as<std::string>());
     }
   }
 

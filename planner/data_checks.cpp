@@ -40,9 +40,9 @@ std::string query(const std::string& select, const std::string& schema, const st
 
 // Where `check` reads `table` at plan time, when not where its step does.
 void note_plan_table(DataCheck& check, const CheckedTable& table) {
-  check.plan_table = table.plan_name == table.step_name ? "" : table.plan_name;
-  check.plan_schema = table.schema_at_plan_time() == table.schema ? "" : table.plan_schema;
-  if (!check.plan_schema.empty()) check.plan_table = table.plan_name;
+  const bool moved = table.schema_at_plan_time() != table.schema;
+  check.plan_schema = moved ? table.plan_schema : "";
+  check.plan_table = moved || table.plan_name != table.step_name ? table.plan_name : "";
 }
 
 // A check whose query is `SELECT <key> FROM <table> <rest>`, with `rest` as

@@ -193,12 +193,9 @@ void plan_owners(Builder& builder) {
       const ObjectId id{ObjectKind::Sequence, schema.name, "", sequence.name};
       const auto into = find_in(creating, id);
       if (!into) continue;
-      const std::string& owned_by = *sequence.owned_by;
-      const auto first_dot = owned_by.find('.');
-      const auto last_dot = owned_by.rfind('.');
-      if (first_dot == std::string::npos || first_dot == last_dot) continue;
-      const ObjectId table{ObjectKind::Table, owned_by.substr(0, first_dot), "",
-                           owned_by.substr(first_dot + 1, last_dot - first_dot - 1)};
+      const auto parts = split_owned_by(*sequence.owned_by);
+      if (!parts) continue;
+      const ObjectId table{ObjectKind::Table, parts->schema, "", parts->table};
       const auto* now = current_owner(builder, table);
       std::optional<std::string> role;
       if (now != nullptr) {

@@ -30,12 +30,11 @@ namespace {
 // drops it or its table (neither is in the desired model, by name or by
 // renamed_from).
 bool owner_dropped(const Builder& builder, const std::string& owned_by) {
-  const auto first = owned_by.find('.');
-  const auto last = owned_by.rfind('.');
-  if (first == std::string::npos || first == last) return false;
-  const std::string schema = owned_by.substr(0, first);
-  const std::string table = owned_by.substr(first + 1, last - first - 1);
-  const std::string column = owned_by.substr(last + 1);
+  const auto parts = split_owned_by(owned_by);
+  if (!parts) return false;
+  const std::string& schema = parts->schema;
+  const std::string& table = parts->table;
+  const std::string& column = parts->column;
   const auto* current = schemas::find_table(builder.current(), schema, table);
   if (current == nullptr || schemas::find_named(current->columns, column) == nullptr) return false;
   const auto* desired_schema = schemas::find_schema(builder.desired(), schema);
@@ -111,10 +110,9 @@ void plan_sequence(Builder& builder, const std::string& schema, const schemas::S
     Targets targets = on_sequence;
     if (desired->owned_by) {
       requires_.push_back("column:" + *desired->owned_by);
-      const auto first = desired->owned_by->find('.');
-      const auto last = desired->owned_by->rfind('.');
-      targets.referenced.push_back({desired->owned_by->substr(0, first),
-                                    desired->owned_by->substr(first + 1, last - first - 1)});
+      if (const auto parts = split_owned_by(*desired->owned_by)) {
+        targets.referenced.push_back({parts->schema, parts->table});
+      }
     }
     add_simple(builder, Phase::Finalize, id, "set the owner column of " + describe(id),
                "OWNED BY ties the sequence's life to the column",

@@ -151,6 +151,15 @@ std::vector<std::string> attach_refusals(const schemas::Table& current, bool pop
   return reasons;
 }
 
+// One error: `action` ("cannot attach ...") and every reason, "; " between.
+void refuse(Builder& builder, const ObjectId& id, const std::string& action,
+            const std::vector<std::string>& reasons) {
+  std::string message = action + ": ";
+  for (size_t reason_idx = 0; reason_idx < reasons.size(); ++reason_idx) {
+    message += (reason_idx == 0 ? "" : "; ") + reasons[reason_idx];
+  }
+  builder.diagnose(plans::Severity::Error, id, message);
+}
 
 // Provided by the steps detaching a table, required by those attaching it.
 std::string detached_token(const std::string& schema, const std::string& table) {
@@ -228,13 +237,10 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
   }
   const std::string what = label("table", table.schema, table.desired.name);
   if (!reasons.empty()) {
-    std::string message = "cannot attach " + what + " to " +
-                          label("table", partition_of.parent_schema, partition_of.parent_table) +
-                          ": ";
-    for (size_t reason_idx = 0; reason_idx < reasons.size(); ++reason_idx) {
-      message += (reason_idx == 0 ? "" : "; ") + reasons[reason_idx];
-    }
-    builder.diagnose(plans::Severity::Error, table.table_id(), message);
+    refuse(builder, table.table_id(),
+           "cannot attach " + what + " to " +
+               label("table", partition_of.parent_schema, partition_of.parent_table),
+           reasons);
     return false;
   }
   effective.partition_of = table.desired.partition_of;
@@ -579,13 +585,10 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
     std::sort(effective.foreign_keys.begin(), effective.foreign_keys.end(), by_name);
   }
   if (!reasons.empty()) {
-    std::string message = "cannot detach " + what + " from " +
-                          label("table", partition_of.parent_schema, partition_of.parent_table) +
-                          ": ";
-    for (size_t reason_idx = 0; reason_idx < reasons.size(); ++reason_idx) {
-      message += (reason_idx == 0 ? "" : "; ") + reasons[reason_idx];
-    }
-    builder.diagnose(plans::Severity::Error, table.table_id(), message);
+    refuse(builder, table.table_id(),
+           "cannot detach " + what + " from " +
+               label("table", partition_of.parent_schema, partition_of.parent_table),
+           reasons);
     return false;
   }
   const std::string parent_relation =

@@ -472,11 +472,17 @@ std::string alter_sequence_options_sql(const schemas::Sequence& sequence, bool r
 // "schema.table.column" -> quoted, or NONE.
 std::string owned_by_sql(const std::optional<std::string>& owned_by) {
   if (!owned_by) return "NONE";
-  const auto first = owned_by->find('.');
-  const auto last = owned_by->rfind('.');
-  return quote_qualified(owned_by->substr(0, first),
-                         owned_by->substr(first + 1, last - first - 1)) +
-         "." + quote_ident(owned_by->substr(last + 1));
+  const auto parts = split_owned_by(*owned_by);
+  if (!parts) return quote_ident(*owned_by);  // the loader and the reader give three parts
+  return quote_qualified(parts->schema, parts->table) + "." + quote_ident(parts->column);
+}
+
+std::optional<OwningColumn> split_owned_by(const std::string& owned_by) {
+  const auto first = owned_by.find('.');
+  const auto last = owned_by.rfind('.');
+  if (first == std::string::npos || first == last) return std::nullopt;
+  return OwningColumn{owned_by.substr(0, first), owned_by.substr(first + 1, last - first - 1),
+                      owned_by.substr(last + 1)};
 }
 std::string arguments_sql(const schemas::Function& function, bool identity_only) {
   std::string text;

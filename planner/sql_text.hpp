@@ -93,6 +93,14 @@ std::string sequence_options_sql(const schemas::Sequence& sequence);
 std::string alter_sequence_options_sql(const schemas::Sequence& sequence, bool restart);
 // "schema.table.column" -> quoted, or NONE.
 std::string owned_by_sql(const std::optional<std::string>& owned_by);
+// A sequence's owned_by, "schema.table.column", split at its first and last
+// dots; nullopt without two.
+struct OwningColumn {
+  std::string schema;
+  std::string table;
+  std::string column;
+};
+std::optional<OwningColumn> split_owned_by(const std::string& owned_by);
 // The argument list of a routine; identity_only: types of the identity
 // arguments only (for DROP, COMMENT).
 std::string arguments_sql(const schemas::Function& function, bool identity_only);
