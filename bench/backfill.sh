@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# bench/backfill.sh [--rows N] [--pgshift PATH] [--pg MAJOR] [--no-standby] [--no-tables]
-#                   [--no-traffic] [--keep DIR]
+# bench/backfill.sh [--rows N] [--runs N] [--pgshift PATH] [--pg MAJOR] [--no-standby]
+#                   [--no-tables] [--no-traffic] [--keep DIR]
 #
 # Backfills a new NOT NULL column with a volatile default (md5(random()::text))
 # with `pgshift apply` on four tables of N rows (default 1,000,000):
 #   (a) integer primary key   (b) uuid primary key
 #   (c) composite key (integer, integer)   (d) no key (by blocks)
 # and prints, per table, the backfill's rows/s (from apply --json-log) against
-# one `UPDATE` of the whole table on an identical copy, in the same run.
+# one `UPDATE` of the whole table on an identical copy, in the same run:
+# --runs times (default 3), alternating which of the two goes first, each
+# after a CHECKPOINT (so that none starts inside a measurement); it prints
+# the medians of both rates and of the per-run ratios, and the traffic's
+# worst figures over the runs.
 # Then, unless --no-standby, it starts a streaming standby on loopback
 # (pg_basebackup into a second data directory) and backfills table (b) twice,
 # with --max-replica-lag 0 (unpaced) and 1s, printing the standby's largest
@@ -34,6 +38,7 @@ REPO=$(cd "$HERE/.." && pwd -P)
 die() { echo "bench/backfill.sh: error: $*" >&2; exit 1; }
 
 ROWS=1000000
+RUNS=3
 PGSHIFT="$REPO/build/cli/pgshift"
 MAJOR=15
 STANDBY=1
@@ -43,13 +48,14 @@ KEEP=""
 while [ $# -gt 0 ]; do
   case $1 in
     --rows) ROWS=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
     --pgshift) PGSHIFT=$2; shift 2 ;;
     --pg) MAJOR=$2; shift 2 ;;
     --no-standby) STANDBY=0; shift ;;
     --no-tables) TABLES=0; shift ;;
     --no-traffic) TRAFFIC=0; shift ;;
     --keep) KEEP=$2; shift 2 ;;
-    -h|--help) sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -96,6 +102,7 @@ create_table() {
                INSERT INTO $name SELECT g FROM generate_series(1, $ROWS) g" ;;
   esac
   sql -c "VACUUM ANALYZE $name"
+  sql -c "CHECKPOINT"
 }
 
 # The desired state: table t of case $1 with the new column.
@@ -187,6 +194,7 @@ one_update() {
   sql -c "DROP TABLE IF EXISTS u" 2>/dev/null
   create_table "$kind" u
   sql -c "ALTER TABLE u ADD COLUMN tag text"
+  sql -c "CHECKPOINT"
   local start end
   traffic_start "$kind" u
   start=$(date +%s.%N)
@@ -199,7 +207,8 @@ one_update() {
 }
 
 echo "backfill of a NOT NULL column with a volatile default, $ROWS rows, PostgreSQL $MAJOR"
-[ "$TRAFFIC" = 1 ] && echo "traffic (a)-(c): 200 single-row UPDATEs/s by key, 4 clients; p99 / longest latency in ms, transactions over 250 ms and over 1 s"
+echo "medians of $RUNS runs (alternating which goes first); ratio: median of the runs' ratios"
+[ "$TRAFFIC" = 1 ] && echo "traffic (a)-(c): 200 single-row UPDATEs/s by key, 4 clients; worst p99 / longest latency in ms over the runs, transactions over 250 ms and over 1 s in all runs"
 [ "$TABLES" = 1 ] && printf '%-22s %12s %12s %6s   %-24s %-24s\n' table "pgshift r/s" "UPDATE r/s" ratio \
   "traffic during pgshift" "traffic during UPDATE"
 for kind in a b c d; do
@@ -208,11 +217,32 @@ for kind in a b c d; do
     a) label="(a) integer key" ;; b) label="(b) uuid key" ;;
     c) label="(c) composite key" ;; d) label="(d) no key" ;;
   esac
-  read -r ours o_p99 o_max o_250 o_1s _ < <(pgshift_backfill "$kind")
-  read -r theirs t_p99 t_max t_250 t_1s _ < <(one_update "$kind")
-  printf '%-22s %12s %12s %6s%%   %-24s %-24s\n' "$label" "$ours" "$theirs" \
-    "$(python3 -c "print(f'{100 * $ours / $theirs:.0f}')")" \
-    "$o_p99 / $o_max ($o_250, $o_1s)" "$t_p99 / $t_max ($t_250, $t_1s)"
+  : >"$WORK/runs"
+  for run in $(seq "$RUNS"); do
+    if [ $((run % 2)) = 1 ]; then
+      ours=$(pgshift_backfill "$kind"); theirs=$(one_update "$kind")
+    else
+      theirs=$(one_update "$kind"); ours=$(pgshift_backfill "$kind")
+    fi
+    echo "$ours | $theirs" >>"$WORK/runs"
+  done
+  python3 - "$WORK/runs" "$label" <<'EOF'
+import statistics, sys
+runs = []
+for line in open(sys.argv[1]):
+    ours, theirs = (part.split() for part in line.split("|"))
+    runs.append((ours, theirs))
+def rate(side): return statistics.median(float(r[side][0]) for r in runs)
+ratio = statistics.median(100 * float(o[0]) / float(t[0]) for o, t in runs)
+def traffic(side):
+    rows = [r[side][1:5] for r in runs if r[side][1] != "-"]
+    if not rows: return "-"
+    return (f"{max(float(x[0]) for x in rows):.0f} / {max(float(x[1]) for x in rows):.0f} "
+            f"({sum(int(x[2]) for x in rows)}, {sum(int(x[3]) for x in rows)})")
+print(f"{sys.argv[2]:<22} {rate(0):12.0f} {rate(1):12.0f} {ratio:5.0f}%   {traffic(0):<24} {traffic(1):<24}")
+print("  runs, pgshift / UPDATE rows/s: " +
+      ", ".join(f"{float(o[0]):.0f} / {float(t[0]):.0f}" for o, t in runs))
+EOF
 done
 
 [ "$STANDBY" = 1 ] || exit 0

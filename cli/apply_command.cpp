@@ -39,7 +39,7 @@ struct ApplyArgs {
   int retries = 10;
   int64_t batch_size = 0;
   std::string batch_target = "200ms";
-  std::string pause = "20ms";
+  std::string pause = "0ms";
   std::string max_replica_lag = "1s";
   std::string max_wal_rate = "64MB";
   int max_blocked_sessions = 2;
@@ -389,11 +389,11 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command
       ->add_option("--max-wal-rate", args->max_wal_rate,
-                   "Pause a backfill while the server writes more WAL per second (0: never)")
+                   "Hold a backfill to this much WAL per second, waiting between batches (0: never)")
       ->capture_default_str();
   command
       ->add_option("--max-blocked-sessions", args->max_blocked_sessions,
-                   "Halve backfill batches and pause when a batch made more sessions wait "
+                   "Halve backfill batches when a batch made more sessions wait "
                    "(-1: never)")
       ->capture_default_str();
   command

@@ -541,8 +541,9 @@ void Applier::dry_run(ApplyResult& result) {
         } else {
           log_ << fmt::format(
               "  -- in batches of {} rows in key order, one transaction each, {}ms apart:\n"
-              "  {};\n",
-              size, options_.pause.count(), keyset_batch_sql(spec, true));
+              "  {};\n  {};\n",
+              size, options_.pause.count(), keyset_bound_sql(spec, true),
+              keyset_update_sql(spec, true));
         }
       }
     }

@@ -66,9 +66,10 @@ enum class OnLongTx {
 };
 
 // Thresholds of the health signals a backfill checks between batches
-// (plans/apply_pacing.hpp): while one is over, the backfill pauses (for
-// blocked_sessions, which only a batch can show, it halves its batches and
-// pauses once), saying which signal and for how long.
+// (plans/apply_pacing.hpp): while one is over, the backfill pauses, saying
+// which signal and for how long; WAL a little over its rate makes the next
+// batch wait just long enough, and blocked_sessions, which only a batch can
+// show, halves the batches.
 struct PacingOptions {
   std::chrono::milliseconds max_replica_lag{1000};        // 0: not checked
   int64_t max_wal_rate = int64_t{64} * 1024 * 1024;        // bytes per second; 0: not checked
@@ -91,7 +92,7 @@ struct ApplyOptions {
   std::chrono::milliseconds retry_max{5000};  // backoff ceiling
   int64_t batch_size = 0;                     // first backfill batch, in rows; 0: the plan's
   std::chrono::milliseconds batch_target{200};  // adapt batches toward this; 0: fixed size
-  std::chrono::milliseconds pause{50};          // between backfill batches
+  std::chrono::milliseconds pause{0};           // between backfill batches
   PacingOptions pacing;                         // health checks between backfill batches
   bool dry_run = false;                         // print what would run; change nothing
   std::chrono::seconds long_tx_threshold{5};

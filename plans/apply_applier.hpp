@@ -54,11 +54,16 @@ struct BackfillTable {
 };
 
 // The statements of a backfill batch (apply_backfill.cpp explains them).
-// Keyset: parameters are the last key's values (when `after`), the highest
-// key's values, then the batch's row limit; the result is one row: rows
-// updated, rows selected, then the last selected key's values (NULL when
-// none).
-std::string keyset_batch_sql(const BackfillSpec& spec, bool after);
+// Keyset, three statements in one transaction: the batch's last key (no row
+// when fewer keys are left: the last batch then ends at the highest key);
+// the UPDATE of the key range up to it; for the last batch, the count of
+// its keys. Parameters: the last key's values (when `after`), then the
+// range's end (the highest key's values for the first and third, the
+// batch's last key for the UPDATE), then, for the first, the number of
+// keys to skip (the batch's rows - 1).
+std::string keyset_bound_sql(const BackfillSpec& spec, bool after);
+std::string keyset_update_sql(const BackfillSpec& spec, bool after);
+std::string keyset_count_sql(const BackfillSpec& spec, bool after);
 // Blocks: parameters are the first tid and the tid past the range.
 std::string block_batch_sql(const BackfillSpec& spec);
 // Sweep after the blocks: parameter is the row limit; the result is rows

@@ -130,33 +130,43 @@ std::string tid(int64_t block) { return fmt::format("({},0)", block); }
 
 }  // namespace
 
-std::string keyset_batch_sql(const BackfillSpec& spec, bool after) {
-  const std::string table = quote_qualified(spec.schema, spec.table);
+namespace {
+
+// "(k) > ($1) AND " when the batch starts after a key, else "".
+std::string lower_bound(const BackfillSpec& spec, bool after) {
+  return after ? fmt::format("({}) > {} AND ", key_list(spec.key_columns),
+                             params(1, spec.key_columns.size()))
+               : "";
+}
+
+}  // namespace
+
+std::string keyset_bound_sql(const BackfillSpec& spec, bool after) {
   const std::string keys = key_list(spec.key_columns);
   const std::size_t width = spec.key_columns.size();
-  const std::string lower = after ? fmt::format("({}) > {} AND ", keys, params(1, width)) : "";
   const std::size_t upper_first = after ? width + 1 : 1;
-  // The UPDATE takes the batch's key range, (last, batch's last], in the
-  // same snapshot as the batch: the same rows, by an index range scan rather
-  // than a join with the batch.
-  return fmt::format(
-      "WITH pgshift_batch AS (\n"
-      "  SELECT {keys} FROM {table} WHERE {lower}({keys}) <= {upper}\n"
-      "   ORDER BY {keys} LIMIT ${limit}\n"
-      "), pgshift_last AS (\n"
-      "  SELECT {keys} FROM pgshift_batch ORDER BY {desc} LIMIT 1\n"
-      "), pgshift_updated AS (\n"
-      "  UPDATE {table} SET {column} = ({expression})\n"
-      "   WHERE {lower}({keys}) <= (SELECT {keys} FROM pgshift_last){guard}\n"
-      "  RETURNING 1\n"
-      ")\n"
-      "SELECT (SELECT count(*) FROM pgshift_updated), (SELECT count(*) FROM pgshift_batch), "
-      "pgshift_last.*\n"
-      "FROM (SELECT 1) pgshift_one LEFT JOIN pgshift_last ON true",
-      fmt::arg("keys", keys), fmt::arg("table", table), fmt::arg("lower", lower),
-      fmt::arg("upper", params(upper_first, width)), fmt::arg("limit", upper_first + width),
-      fmt::arg("column", quote_ident(spec.set_column)), fmt::arg("expression", spec.set_expression),
-      fmt::arg("guard", guard(spec)), fmt::arg("desc", key_list(spec.key_columns, " DESC")));
+  return fmt::format("SELECT {keys} FROM {table} WHERE {lower}({keys}) <= {upper} "
+                     "ORDER BY {keys} OFFSET ${offset} LIMIT 1",
+                     fmt::arg("keys", keys),
+                     fmt::arg("table", quote_qualified(spec.schema, spec.table)),
+                     fmt::arg("lower", lower_bound(spec, after)),
+                     fmt::arg("upper", params(upper_first, width)),
+                     fmt::arg("offset", upper_first + width));
+}
+
+std::string keyset_update_sql(const BackfillSpec& spec, bool after) {
+  const std::size_t width = spec.key_columns.size();
+  return fmt::format("UPDATE {} SET {} = ({}) WHERE {}({}) <= {}{}",
+                     quote_qualified(spec.schema, spec.table), quote_ident(spec.set_column),
+                     spec.set_expression, lower_bound(spec, after), key_list(spec.key_columns),
+                     params(after ? width + 1 : 1, width), guard(spec));
+}
+
+std::string keyset_count_sql(const BackfillSpec& spec, bool after) {
+  const std::size_t width = spec.key_columns.size();
+  return fmt::format("SELECT count(*) FROM {} WHERE {}({}) <= {}",
+                     quote_qualified(spec.schema, spec.table), lower_bound(spec, after),
+                     key_list(spec.key_columns), params(after ? width + 1 : 1, width));
 }
 
 std::string block_batch_sql(const BackfillSpec& spec) {
@@ -330,16 +340,40 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
     if (sample.blocking > blocking.load()) blocking = sample.blocking;
   };
   // Between two batches (and before the first): pause while a signal is over
-  // its threshold; for sessions the last batch blocked, halve the batches
-  // and pause once. Returns false when the batches must shrink.
+  // its threshold; for WAL a little over its rate, wait what brings the
+  // average back to it; for sessions the last batch blocked, halve the
+  // batches. Returns false when the batches must shrink.
+  bool wal_slowed = false;  // the last batches waited for the WAL rate
   const auto pace = [&]() {
     std::optional<PacingReading> over = pacer.check(blocking.exchange(0));
-    if (!over) return true;
+    if (!over) {
+      if (wal_slowed) progress.set_pacing("running");
+      wal_slowed = false;
+      return true;
+    }
+    // Sessions that waited for a batch's row locks were let go by its
+    // commit: a pause would not shorten any wait, a smaller batch does.
     if (over->signal == PacingSignal::BlockedSessions) {
       progress.note("backfill_slowed",
                     fmt::format("  slowing down: {}; halving the batches", over->text));
-      std::this_thread::sleep_for(options_.pacing.check_interval);
       return false;
+    }
+    // WAL a little over the rate: wait what brings the average back under
+    // it, said once while it lasts (every batch may wait a little).
+    if (over->signal == PacingSignal::WalRate && over->wait.count() > 0 &&
+        over->wait < options_.pacing.check_interval) {
+      progress.set_pacing("slowed: " + over->text);
+      if (!wal_slowed) {
+        progress.note("backfill_slowed",
+                      fmt::format("  slowing down: {}; each batch waits until the rate is back "
+                                  "under it",
+                                  over->text));
+      }
+      wal_slowed = true;
+      stop_here();
+      std::this_thread::sleep_for(over->wait);
+      report.paused += over->wait;
+      return true;
     }
     const auto paused_at = Clock::now();
     auto said_at = paused_at;
@@ -349,7 +383,9 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
     progress.note("backfill_paused", fmt::format("  paused: {}", first));
     while (over) {
       stop_here();
-      std::this_thread::sleep_for(options_.pacing.check_interval);
+      std::this_thread::sleep_for(over->wait.count() > 0
+                                      ? std::min(over->wait, options_.pacing.check_interval)
+                                      : options_.pacing.check_interval);
       over = pacer.check(0);
       // Sessions blocked by a batch are answered by halving the next one,
       // never by a pause: a pause ends when the signals that pause are down.
@@ -385,8 +421,10 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
 
   if (point.mode == BackfillCheckpoint::Mode::Key) {
     const std::size_t width = spec.key_columns.size();
-    const std::string first_sql = keyset_batch_sql(spec, false);
-    const std::string next_sql = keyset_batch_sql(spec, true);
+    const std::string bound_sql[] = {keyset_bound_sql(spec, false), keyset_bound_sql(spec, true)};
+    const std::string update_sql[] = {keyset_update_sql(spec, false),
+                                      keyset_update_sql(spec, true)};
+    const std::string count_sql[] = {keyset_count_sql(spec, false), keyset_count_sql(spec, true)};
     int64_t batch_size = first_size;
     int64_t last_run = first_size;  // the size of the last batch run
     for (;;) {
@@ -395,36 +433,55 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
       if (!pace()) batch_size = std::max<int64_t>(1, last_run / 2);
       last_run = batch_size;
       progress.set_batch_size(batch_size);
-      std::vector<std::string> values;
-      if (point.key_after) values = *point.key_after;
-      values.insert(values.end(), point.key_upper.begin(), point.key_upper.end());
-      values.push_back(std::to_string(batch_size));
+      const int after = point.key_after ? 1 : 0;
+      const std::vector<std::string> lower = point.key_after ? *point.key_after
+                                                             : std::vector<std::string>{};
+      const auto with_lower = [&](const std::vector<std::string>& more) {
+        std::vector<std::string> values = lower;
+        values.insert(values.end(), more.begin(), more.end());
+        return values;
+      };
       BackfillCheckpoint next = point;
+      bool last_batch = false;
       int64_t selected = 0;
       std::chrono::steady_clock::duration took{};
       with_retries(step, report, [&] {
         const auto batch_started = Clock::now();
         pqxx::work tx(*conn_);
         batch_transaction(tx);
-        const pqxx::result row =
-            tx.exec_params(point.key_after ? next_sql : first_sql,
-                           pqxx::prepare::make_dynamic_params(values));
-        selected = row[0][1].as<int64_t>();
-        next = point;
-        next.rows_done += row[0][0].as<int64_t>();
-        next.rows_seen += selected;
-        if (selected > 0) {
-          std::vector<std::string> last;
-          for (std::size_t idx = 0; idx < width; ++idx) last.push_back(row[0][static_cast<pqxx::row::size_type>(2 + idx)].c_str());
-          next.key_after = last;
-          journal_->save_checkpoint(tx, step.id, next);
+        // The batch's last key: `batch_size` keys on, or the highest key
+        // when fewer are left (the last batch).
+        std::vector<std::string> bound_query = with_lower(point.key_upper);
+        bound_query.push_back(std::to_string(batch_size - 1));
+        const pqxx::result found =
+            tx.exec_params(bound_sql[after], pqxx::prepare::make_dynamic_params(bound_query));
+        last_batch = found.empty();
+        std::vector<std::string> bound;
+        if (last_batch) {
+          bound = point.key_upper;
+        } else {
+          for (std::size_t idx = 0; idx < width; ++idx) {
+            bound.push_back(found[0][static_cast<pqxx::row::size_type>(idx)].c_str());
+          }
         }
+        const std::vector<std::string> range = with_lower(bound);
+        const pqxx::result updated =
+            tx.exec_params(update_sql[after], pqxx::prepare::make_dynamic_params(range));
+        selected = last_batch ? tx.exec_params(count_sql[after],
+                                               pqxx::prepare::make_dynamic_params(range))[0][0]
+                                    .as<int64_t>()
+                              : batch_size;
+        next = point;
+        next.rows_done += static_cast<int64_t>(updated.affected_rows());
+        next.rows_seen += selected;
+        next.key_after = bound;
+        journal_->save_checkpoint(tx, step.id, next);
         tx.commit();
         took = Clock::now() - batch_started;
       }, count_blocking, false, true);
       report.rows += next.rows_done - point.rows_done;
       point = next;
-      if (selected < batch_size) break;
+      if (last_batch) break;
       batch_size = next_batch_size(batch_size, selected, took, options_.batch_target);
       between_batches();
     }

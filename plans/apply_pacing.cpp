@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -129,19 +130,31 @@ std::optional<PacingReading> Pacer::check(int blocked_by_last_batch) {
                          fmt::format("replica lag {} over --max-replica-lag {}", seconds_text(lag),
                                      format_seconds(options_.max_replica_lag))};
   }
+  // The rate since the last reading under the threshold (see the header).
   double rate = 0;
+  double written = 0;
+  double elapsed = 0;
   if (last_lsn_) {
-    const double elapsed = std::chrono::duration<double>(now - last_read_).count();
-    if (elapsed > 0) rate = (lsn - *last_lsn_) / elapsed;
+    written = lsn - *last_lsn_;
+    elapsed = std::chrono::duration<double>(now - last_read_).count();
+    if (elapsed > 0) rate = written / elapsed;
+  }
+  const bool rate_injected = fake.count("wal_rate") > 0;
+  rate = value("wal_rate", rate);
+  const auto limit = static_cast<double>(options_.max_wal_rate);
+  if (options_.max_wal_rate > 0 && rate > limit) {
+    // Until written / (elapsed + wait) is the threshold; at least 10 ms, so
+    // a reading a hair over does not spin.
+    const double wait_s = std::max(0.01, written / limit - elapsed);
+    PacingReading reading{PacingSignal::WalRate,
+                          fmt::format("WAL {} over --max-wal-rate {}", rate_text(rate),
+                                      rate_text(limit))};
+    reading.wait = rate_injected ? std::chrono::milliseconds{0}
+                                 : std::chrono::milliseconds{std::llround(std::ceil(wait_s * 1000))};
+    return reading;
   }
   last_lsn_ = lsn;
   last_read_ = now;
-  rate = value("wal_rate", rate);
-  if (options_.max_wal_rate > 0 && rate > static_cast<double>(options_.max_wal_rate)) {
-    return PacingReading{PacingSignal::WalRate,
-                         fmt::format("WAL {} over --max-wal-rate {}", rate_text(rate),
-                                     rate_text(static_cast<double>(options_.max_wal_rate)))};
-  }
   const double blocked = value("blocked_sessions", blocked_by_last_batch);
   if (options_.max_blocked_sessions >= 0 && blocked > options_.max_blocked_sessions) {
     return PacingReading{PacingSignal::BlockedSessions,

@@ -17,7 +17,12 @@
 //                     its last, stale value a while); 0 without standbys or
 //                     without the right to see them, pg_read_all_stats
 //   wal_rate          WAL bytes written per second since the last reading
-//                     (pg_current_wal_lsn deltas)
+//                     under the threshold (pg_current_wal_lsn deltas): while
+//                     it is over, that reading stays the start of the
+//                     window, so the rate falls as a pause goes on, and the
+//                     reading says how long until it is back under (the
+//                     batches then run at the threshold on average, not in
+//                     bursts and fixed pauses)
 //   blocked_sessions  sessions that waited for a lock the last batch held
 //                     (pg_blocking_pids, sampled while it ran)
 //   autovacuum        a vacuum running on the table (pg_stat_progress_vacuum)
@@ -61,6 +66,10 @@ struct PacingReading {
   // "replica lag 2.3s over --max-replica-lag 1s",
   // "pid 123 holds ShareLock on the table".
   std::string text;
+  // wal_rate: how long from now until the rate is back under the threshold
+  // if nothing more is written; zero for the other signals, and for an
+  // injected rate (then: the check interval).
+  std::chrono::milliseconds wait{0};
 };
 
 class Pacer {

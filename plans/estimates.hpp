@@ -15,7 +15,7 @@ namespace pgshift::plans {
 
 // The pause step estimates assume between a backfill's batches (the
 // applier's default, ApplyOptions::pause).
-constexpr int64_t kEstimatedBatchPauseMs = 20;
+constexpr int64_t kEstimatedBatchPauseMs = 0;
 
 // The estimate of one scan of `heap_bytes` at `bytes_per_second`, times a
 // rough factor per kind of work over a plain read: 1 (VALIDATE, a blocking
