@@ -11,7 +11,9 @@
 # --runs times (default 3), alternating which of the two goes first, each
 # after a CHECKPOINT (so that none starts inside a measurement); it prints
 # the medians of both rates and of the per-run ratios, and the traffic's
-# worst figures over the runs.
+# worst figures over the runs. Each run also backfills with --max-wal-rate 0:
+# the default WAL limit (64 MB/s) holds the batches back by design, and this
+# shows what the batches themselves cost.
 # Then, unless --no-standby, it starts a streaming standby on loopback
 # (pg_basebackup into a second data directory) and backfills table (b) twice,
 # with --max-replica-lag 0 (unpaced) and 1s, printing the standby's largest
@@ -55,7 +57,7 @@ while [ $# -gt 0 ]; do
     --no-tables) TABLES=0; shift ;;
     --no-traffic) TRAFFIC=0; shift ;;
     --keep) KEEP=$2; shift 2 ;;
-    -h|--help) sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -220,28 +222,30 @@ for kind in a b c d; do
   : >"$WORK/runs"
   for run in $(seq "$RUNS"); do
     if [ $((run % 2)) = 1 ]; then
-      ours=$(pgshift_backfill "$kind"); theirs=$(one_update "$kind")
+      ours=$(pgshift_backfill "$kind"); free=$(pgshift_backfill "$kind" --max-wal-rate 0)
+      theirs=$(one_update "$kind")
     else
-      theirs=$(one_update "$kind"); ours=$(pgshift_backfill "$kind")
+      theirs=$(one_update "$kind"); free=$(pgshift_backfill "$kind" --max-wal-rate 0)
+      ours=$(pgshift_backfill "$kind")
     fi
-    echo "$ours | $theirs" >>"$WORK/runs"
+    echo "$ours | $theirs | $free" >>"$WORK/runs"
   done
   python3 - "$WORK/runs" "$label" <<'EOF'
 import statistics, sys
 runs = []
 for line in open(sys.argv[1]):
-    ours, theirs = (part.split() for part in line.split("|"))
-    runs.append((ours, theirs))
+    runs.append([part.split() for part in line.split("|")])
 def rate(side): return statistics.median(float(r[side][0]) for r in runs)
-ratio = statistics.median(100 * float(o[0]) / float(t[0]) for o, t in runs)
+def ratio(side): return statistics.median(100 * float(r[side][0]) / float(r[1][0]) for r in runs)
 def traffic(side):
     rows = [r[side][1:5] for r in runs if r[side][1] != "-"]
     if not rows: return "-"
     return (f"{max(float(x[0]) for x in rows):.0f} / {max(float(x[1]) for x in rows):.0f} "
             f"({sum(int(x[2]) for x in rows)}, {sum(int(x[3]) for x in rows)})")
-print(f"{sys.argv[2]:<22} {rate(0):12.0f} {rate(1):12.0f} {ratio:5.0f}%   {traffic(0):<24} {traffic(1):<24}")
-print("  runs, pgshift / UPDATE rows/s: " +
-      ", ".join(f"{float(o[0]):.0f} / {float(t[0]):.0f}" for o, t in runs))
+print(f"{sys.argv[2]:<22} {rate(0):12.0f} {rate(1):12.0f} {ratio(0):5.0f}%   {traffic(0):<24} {traffic(1):<24}")
+print(f"  --max-wal-rate 0: {rate(2):.0f} rows/s, {ratio(2):.0f}% of one UPDATE, traffic {traffic(2)}")
+print("  runs, pgshift / UPDATE / pgshift --max-wal-rate 0, rows/s: " +
+      ", ".join(f"{float(r[0][0]):.0f} / {float(r[1][0]):.0f} / {float(r[2][0]):.0f}" for r in runs))
 EOF
 done
 
@@ -287,6 +291,9 @@ echo "  --max-replica-lag 1s:           max replay lag ${lag}s, $rate rows/s"
 standby_sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$STANDBY_PORT" -U pgshift -d bench "$@"; }
 stall_during() {
   rm -f "$WORK/stall"
+  # The journal of the previous run would start the stall before this one's
+  # backfill has begun.
+  sql -c "DROP SCHEMA IF EXISTS _pgshift CASCADE" 2>/dev/null
   ( for _ in $(seq 600); do
       [ "$(sql -c "SELECT coalesce((SELECT max(rows_done) FROM _pgshift.apply_backfills), 0) > 0" 2>/dev/null)" = t ] && break
       sleep 0.1

@@ -60,6 +60,12 @@ class Digest {
   uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
 
+// An owner, only when set (owners managed, catalogs read with them): the
+// digests of models without owners stay as they were.
+void add_owner(Digest& digest, const std::optional<std::string>& owner) {
+  if (owner) digest.add_all("owner", *owner);
+}
+
 void add(Digest& digest, const schemas::SequenceOptions& options) {
   digest.add_all(options.start, options.increment, options.min_value, options.max_value,
                  options.cache, options.cycle);
@@ -159,6 +165,7 @@ void add(Digest& digest, const schemas::Table& table) {
     hint("exclusion", exclusion.name, exclusion.renamed_from);
   }
   for (const auto& index : table.indexes) hint("index", index.name, index.renamed_from);
+  add_owner(digest, table.owner);
 }
 
 // Privileges entries (object privileges or default privileges), only when
@@ -179,10 +186,12 @@ void add_privileges(Digest& digest, const char* what,
 
 void add(Digest& digest, const schemas::Schema& schema) {
   digest.add_all("schema", schema.name, schema.comment);
+  add_owner(digest, schema.owner);
   for (const auto& table : schema.tables) add(digest, table);
   for (const auto& view : schema.views) {
     digest.add_all("view", view.name, view.definition, view.options, view.comment);
     if (view.renamed_from) digest.add_all("renamed", *view.renamed_from);
+    add_owner(digest, view.owner);
   }
   for (const auto& view : schema.materialized_views) {
     digest.add_all("materialized view", view.name, view.definition, view.options,
@@ -192,27 +201,32 @@ void add(Digest& digest, const schemas::Schema& schema) {
       if (index.renamed_from) digest.add_all("renamed", *index.renamed_from);
     }
     if (view.renamed_from) digest.add_all("renamed", *view.renamed_from);
+    add_owner(digest, view.owner);
   }
   for (const auto& sequence : schema.sequences) {
     digest.add_all("sequence", sequence.name, sequence.type);
     add(digest, sequence.options);
     digest.add_all(sequence.owned_by, sequence.comment);
     if (sequence.renamed_from) digest.add_all("renamed", *sequence.renamed_from);
+    add_owner(digest, sequence.owner);
   }
   for (const auto& type : schema.enums) {
     digest.add_all("enum", type.name, type.labels, type.comment);
     if (!type.label_renamed_from.empty()) digest.add_all("renamed", type.label_renamed_from);
+    add_owner(digest, type.owner);
   }
   for (const auto& domain : schema.domains) {
     digest.add_all("domain", domain.name, domain.base_type, domain.default_expr,
                    domain.not_null, domain.collation, domain.comment);
     for (const auto& check : domain.checks) digest.add_all(check.name, check.expression);
+    add_owner(digest, domain.owner);
   }
   for (const auto& type : schema.composite_types) {
     digest.add_all("composite type", type.name, type.comment);
     for (const auto& attribute : type.attributes) {
       digest.add_all(attribute.name, attribute.type, attribute.collation);
     }
+    add_owner(digest, type.owner);
   }
   for (const auto& function : schema.functions) {
     digest.add_all("function", function.name, function.is_procedure, function.returns,
@@ -223,6 +237,7 @@ void add(Digest& digest, const schemas::Schema& schema) {
     for (const auto& arg : function.args) {
       digest.add_all(arg.name, arg.type, arg.mode, arg.default_expr);
     }
+    add_owner(digest, function.owner);
   }
   // Only when present, so that the digests of schemas without them stay as
   // they were before privileges were modelled.
@@ -246,6 +261,9 @@ std::string fingerprint(const schemas::Database& db) {
 std::string schema_fingerprint(schemas::Database db) {
   db.ignore.clear();
   schemas::remove_planning_hints(db);
+  // The target does not cover owners: the desired state sets some, the
+  // catalog read after the plan has them all.
+  schemas::remove_owners(db);
   for (auto& schema : db.schemas) {
     for (auto& table : schema.tables) {
       std::sort(table.columns.begin(), table.columns.end(),

@@ -16,8 +16,9 @@ std::string fingerprint(const schemas::Database& db);
 
 // The fingerprint of `db` as a catalog shows it once a plan has run: the
 // planning hints (backfill, renamed_from, backfill_batch_size), the ignore
-// list and the order of columns (a column added to an existing table comes
-// last, wherever the YAML puts it) are left out. A plan records it for the
+// list, owners (a desired state sets some, a catalog read with owners has
+// them all) and the order of columns (a column added to an existing table
+// comes last, wherever the YAML puts it) are left out. A plan records it for the
 // desired model canonicalised by the server (Plan::target_fingerprint); the
 // applier compares it with the catalog read back, ignored objects removed.
 // REQUIRES: schemas::canonicalize(db) was called.

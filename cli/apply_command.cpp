@@ -287,8 +287,10 @@ int run_apply(const ApplyArgs& args) {
     plan = read_plan_file(args.plan_path, args.expect_hash);
   }
 
-  // The fingerprint covers the schemas the plan manages, read as when planned.
+  // The fingerprint covers the schemas the plan manages, read as when planned
+  // (with owners when it manages them).
   options.read_options.include_schemas = plan.schemas;
+  options.read_options.owners = plan.owners;
   if (plans::has_contract(plan) && args.phase.empty()) {
     std::cerr << "pgshift apply: the plan has two phases (expand/contract): run it with "
                  "--phase expand, deploy the application, then run it with --phase contract\n";

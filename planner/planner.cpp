@@ -515,6 +515,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   plans::Plan plan;
   plan.fingerprint = current.facts.fingerprint;
   plan.schemas.assign(managed.begin(), managed.end());
+  plan.owners = desired.manage_owners;
   plan.server_version_num = builder.version();
   plan.diagnostics = builder.diagnostics();
   for (const auto& view : expand_contract.views) {

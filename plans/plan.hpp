@@ -297,6 +297,9 @@ struct Plan {
   // The schemas the plan manages (the desired model's), sorted: the catalog is
   // read with exactly these when the fingerprint is made and checked.
   std::vector<std::string> schemas;
+  // The catalog was read with owners (the desired state sets manage_owners):
+  // the fingerprint covers them, and the applier reads them to check it.
+  bool owners = false;
   int server_version_num = 0;  // of that server, e.g. 150004
   std::vector<Step> steps;
   std::vector<Diagnostic> diagnostics;

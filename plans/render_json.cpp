@@ -240,6 +240,8 @@ std::string render_json(const Plan& plan) {
   json["fingerprint"] = plan.fingerprint;
   json["target_fingerprint"] = plan.target_fingerprint;
   json["schemas"] = plan.schemas;
+  // Only when set: plans without owners read as before.
+  if (plan.owners) json["owners"] = true;
   json["ignore"] = plan.ignore;
   json["server_version_num"] = plan.server_version_num;
   // Diagnostics before the steps, as in the SQL and Markdown renderings: a
@@ -277,6 +279,7 @@ Plan plan_from_json(const std::string& text) {
     plan.target_fingerprint = json.value("target_fingerprint", std::string());
     plan.ignore = json.value("ignore", std::vector<std::string>());
     plan.schemas = json.at("schemas").get<std::vector<std::string>>();
+    plan.owners = json.value("owners", false);
     plan.server_version_num = json.at("server_version_num").get<int>();
     for (const auto& step : json.at("steps")) plan.steps.push_back(step_from_json(step));
     for (const auto& diagnostic : json.at("diagnostics")) {

@@ -265,3 +265,41 @@ TEST_CASE("an owner the server lacks is refused, naming the role", "[planner][db
                  "owner of table \"app.orders\" names role \"pgshift_no_such_owner\", which does "
                  "not exist on the server"));
 }
+
+// The catalog fingerprint that makes apply refuse a stale plan covers owners
+// when the plan manages them: an OWNER TO between plan and apply (the plan
+// would run against owners it did not see) is a refusal that changes
+// nothing. A plan that does not manage owners is not made stale by one.
+TEST_CASE("an OWNER TO between plan and apply makes a plan that manages owners stale",
+          "[planner][db][owners]") {
+  TestDatabase db;
+  TempDir dir;
+  ensure_roles(db);
+  REQUIRE(apply_schema(db.url(), dir.write("s.yaml", schema_yaml("pgshift_owner_a"))).exit_code ==
+          0);
+  const std::string note = "        comment: the orders\n";
+  for (const bool manage : {true, false}) {
+    DYNAMIC_SECTION((manage ? "with" : "without") << " manage_owners") {
+      std::string yaml = schema_yaml("pgshift_owner_a", note, manage);
+      if (!manage) yaml = without_owners(yaml);
+      const std::string plan = dir.path() + "/plan.json";
+      const auto planned = run_pgshift(
+          {"plan", "--db", db.url(), "--schema", dir.write("c.yaml", yaml), "-o", plan});
+      INFO(planned.output);
+      REQUIRE(planned.exit_code == 0);
+      CHECK(contains(dir.read("plan.json"), "\"owners\": true") == manage);
+      db.exec("ALTER TABLE app.orders OWNER TO pgshift_owner_b");
+      const auto applied = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
+      INFO(applied.output);
+      if (manage) {
+        CHECK(applied.exit_code != 0);
+        CHECK(contains(applied.output, "has changed since the plan was made"));
+        CHECK(db.scalar("SELECT obj_description('app.orders'::regclass, 'pg_class')") == "");
+      } else {
+        CHECK(applied.exit_code == 0);
+        CHECK(db.scalar("SELECT obj_description('app.orders'::regclass, 'pg_class')") ==
+              "the orders");
+      }
+    }
+  }
+}
