@@ -170,7 +170,8 @@ DataCheck check_constraint_check(const CheckedTable& table, const schemas::Check
                  rest);
 }
 
-DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey& fk) {
+DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey& fk,
+                            const QualifiedName& referenced_at_plan_time) {
   std::string all_set;
   std::string any_set;
   std::string match;
@@ -181,20 +182,25 @@ DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey
     match += (match.empty() ? "" : " AND ") + std::string("pgshift_ref.") +
              quote_ident(fk.ref_columns.at(column_idx)) + " = " + column;
   }
-  const std::string orphan = "NOT EXISTS (SELECT 1 FROM " +
-                             quote_qualified(fk.ref_schema, fk.ref_table) +
-                             " AS pgshift_ref WHERE " + match + ")";
   // MATCH SIMPLE: a row with a NULL key column is not checked. MATCH FULL:
-  // such a row violates unless every key column is NULL.
-  std::string rest = "WHERE " + all_set + " AND " + orphan;
-  if (fk.match == schemas::MatchType::Full) {
-    rest = "WHERE (" + all_set + " AND " + orphan + ") OR (NOT (" + all_set + ") AND (" + any_set +
-           "))";
-  }
+  // such a row violates unless every key column is NULL. The referenced
+  // table is named where it is when the query runs: at plan time, before a
+  // move the plan makes; right before the step, after it.
+  const auto rest = [&](const std::string& ref_schema, const std::string& ref_table) {
+    const std::string orphan = "NOT EXISTS (SELECT 1 FROM " +
+                               quote_qualified(ref_schema, ref_table) + " AS pgshift_ref WHERE " +
+                               match + ")";
+    if (fk.match == schemas::MatchType::Full) {
+      return "WHERE (" + all_set + " AND " + orphan + ") OR (NOT (" + all_set + ") AND (" +
+             any_set + "))";
+    }
+    return "WHERE " + all_set + " AND " + orphan;
+  };
   return listing(DataCheckKind::ForeignKey, table,
                  "rows of foreign key \"" + fk.name + "\" without a row in \"" + fk.ref_schema +
                      "." + fk.ref_table + "\"",
-                 rest, rest);
+                 rest(referenced_at_plan_time.schema, referenced_at_plan_time.name),
+                 rest(fk.ref_schema, fk.ref_table));
 }
 
 DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>& keys,

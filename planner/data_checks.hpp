@@ -51,8 +51,10 @@ plans::DataCheck check_constraint_check(const CheckedTable& table,
                                         const schemas::CheckConstraint& check);
 
 // Rows whose foreign key columns (none NULL; MATCH FULL: some NULL) have no
-// referenced row.
-plans::DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey& fk);
+// referenced row. `referenced_at_plan_time`: the referenced table as named
+// when the plan is made (Builder::at_plan_time), for the plan-time query.
+plans::DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey& fk,
+                                   const QualifiedName& referenced_at_plan_time);
 
 // Groups of rows sharing `keys` (SQL expressions; quoted column names for a
 // constraint), over the rows where `where` holds (a partial index), NULLs

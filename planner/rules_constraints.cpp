@@ -441,7 +441,8 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
   require_all(validate, needs);
   validate.step.estimated_rows = table.rows;
   if (table.current != nullptr) {
-    validate.step.data_checks.push_back(foreign_key_check(checked_table(table), fk));
+    validate.step.data_checks.push_back(foreign_key_check(
+        checked_table(table), fk, builder.at_plan_time(fk.ref_schema, fk.ref_table)));
   }
   chain.add(std::move(validate));
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "plans/render_json.hpp"
 #include "plans/sql_text.hpp"
 #include "schemas/model.hpp"
@@ -95,26 +97,28 @@ std::string backfill_sql(const BackfillSpec& spec) {
         fmt::arg("column", quote_ident(spec.set_column)), fmt::arg("expression", spec.set_expression),
         fmt::arg("batch", spec.batch_size), fmt::arg("where", where));
   } else {
+    // pgshift_k: the last key done; pgshift_b: the batch's last key, `batch`
+    // keys on (no row: fewer are left, and the last UPDATE takes the rest).
     std::string declare;
+    std::string advance;
     for (std::size_t idx = 0; idx < spec.key_columns.size(); ++idx) {
-      declare += fmt::format("  pgshift_k{} {}.{}%TYPE;\n", idx + 1, relation,
-                             quote_ident(spec.key_columns[idx]));
+      const std::string type =
+          fmt::format("{}.{}%TYPE", relation, quote_ident(spec.key_columns[idx]));
+      declare += fmt::format("  pgshift_k{0} {1};\n  pgshift_b{0} {1};\n", idx + 1, type);
+      advance += fmt::format("    pgshift_k{0} := pgshift_b{0};\n", idx + 1);
     }
     const std::string keys = key_list(spec.key_columns, "", "");
-    const auto batch = [&](const std::string& lower) {
-      return fmt::format(
-          "      WITH pgshift_batch AS (\n"
-          "        SELECT {keys} FROM {rel} WHERE {lower}\n"
-          "         ORDER BY {keys} LIMIT {batch}),\n"
-          "      pgshift_updated AS (\n"
-          "        UPDATE {rel} SET {column} = ({expression})\n"
-          "         WHERE ({keys}) IN (SELECT {keys} FROM pgshift_batch) AND ({where}))\n"
-          "      SELECT {keys} INTO {vars} FROM pgshift_batch ORDER BY {desc} LIMIT 1;\n",
-          fmt::arg("keys", keys), fmt::arg("rel", relation), fmt::arg("lower", lower),
-          fmt::arg("batch", spec.batch_size), fmt::arg("column", quote_ident(spec.set_column)),
-          fmt::arg("expression", spec.set_expression), fmt::arg("where", where),
-          fmt::arg("vars", key_list(spec.key_columns, "pgshift_k", "")),
-          fmt::arg("desc", key_list(spec.key_columns, "", " DESC")));
+    const std::string done = key_list(spec.key_columns, "pgshift_k", "");
+    const std::string bound = key_list(spec.key_columns, "pgshift_b", "");
+    const std::string after = fmt::format("({}) > ({})", keys, done);
+    const std::string update = fmt::format("UPDATE {} SET {} = ({})", relation,
+                                           quote_ident(spec.set_column), spec.set_expression);
+    const auto find_bound = [&](const std::string& where_after) {
+      return fmt::format("      SELECT {keys} INTO {bound} FROM {rel}{where}\n"
+                         "       ORDER BY {keys} OFFSET {skip} LIMIT 1;\n",
+                         fmt::arg("keys", keys), fmt::arg("bound", bound),
+                         fmt::arg("rel", relation), fmt::arg("where", where_after),
+                         fmt::arg("skip", std::max<int64_t>(0, spec.batch_size - 1)));
     };
     body = fmt::format(
         "\nDECLARE\n"
@@ -123,18 +127,30 @@ std::string backfill_sql(const BackfillSpec& spec) {
         "BEGIN\n"
         "  LOOP\n"
         "    IF pgshift_first THEN\n"
-        "{first}"
+        "{first_bound}"
         "    ELSE\n"
-        "{next}"
+        "{next_bound}"
         "    END IF;\n"
         "    EXIT WHEN NOT FOUND;\n"
+        "    IF pgshift_first THEN\n"
+        "      {update} WHERE ({keys}) <= ({bound}) AND ({where});\n"
+        "    ELSE\n"
+        "      {update} WHERE {after} AND ({keys}) <= ({bound}) AND ({where});\n"
+        "    END IF;\n"
         "    COMMIT;\n"
+        "{advance}"
         "    pgshift_first := false;\n"
         "  END LOOP;\n"
+        "  IF pgshift_first THEN\n"
+        "    {update} WHERE ({where});\n"
+        "  ELSE\n"
+        "    {update} WHERE {after} AND ({where});\n"
+        "  END IF;\n"
         "END\n",
-        fmt::arg("declare", declare), fmt::arg("first", batch("true")),
-        fmt::arg("next", batch(fmt::format("({}) > ({})", keys,
-                                           key_list(spec.key_columns, "pgshift_k", "")))));
+        fmt::arg("declare", declare), fmt::arg("first_bound", find_bound("")),
+        fmt::arg("next_bound", find_bound(" WHERE " + after)), fmt::arg("update", update),
+        fmt::arg("keys", keys), fmt::arg("bound", bound), fmt::arg("after", after),
+        fmt::arg("where", where), fmt::arg("advance", advance));
   }
   const std::string tag = dollar_tag(body);
   return "DO " + tag + body + tag + ";\n";

@@ -813,3 +813,49 @@ schemas:
   CHECK(contains(result.output, "\"plan_schema\": \"public\""));
   CHECK_FALSE(contains(result.output, "could not be checked"));
 }
+
+TEST_CASE(
+    "a foreign key added to a table the plan moves is checked at plan time where the referenced "
+    "table is then",
+    "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  // Orders whose customer_id is 0 or 11 (16 of 100) have no customer.
+  db.exec(
+      "CREATE SCHEMA archive; CREATE TABLE public.customers (id integer PRIMARY KEY);"
+      "INSERT INTO public.customers SELECT generate_series(1, 10);"
+      "CREATE TABLE public.orders (id integer PRIMARY KEY, customer_id integer);"
+      "INSERT INTO public.orders SELECT g, g % 12 FROM generate_series(1, 100) g;"
+      "ANALYZE public.customers; ANALYZE public.orders");
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    tables:
+      orders:
+        columns:
+          id: { type: integer, nullable: false }
+          customer_id: integer
+        primary_key: [id]
+        foreign_keys:
+          - name: orders_customer_id_fkey
+            columns: [customer_id]
+            references: { schema: archive, table: customers, columns: [id] }
+  archive:
+    tables:
+      customers:
+        renamed_from: public.customers
+        columns:
+          id: { type: integer, nullable: false }
+        primary_key: [id]
+)yaml";
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", dir.write("m.yaml", yaml),
+                                   "--allow-hazard", "rename", "--format", "json"});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  // Read from public.customers, where the table is when the plan is made;
+  // archive.customers does not exist yet.
+  CHECK(contains(result.output,
+                 "rows of foreign key \\\"orders_customer_id_fkey\\\" without a row in "
+                 "\\\"archive.customers\\\": 16 rows violate it"));
+  CHECK_FALSE(contains(result.output, "could not be checked"));
+}

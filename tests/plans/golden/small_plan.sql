@@ -36,30 +36,32 @@ SET statement_timeout = 0;  -- per batch: '60000ms' under pgshift apply
 DO $pgshift$
 DECLARE
   pgshift_k1 public."User".id%TYPE;
+  pgshift_b1 public."User".id%TYPE;
   pgshift_first boolean := true;
 BEGIN
   LOOP
     IF pgshift_first THEN
-      WITH pgshift_batch AS (
-        SELECT id FROM public."User" WHERE true
-         ORDER BY id LIMIT 10000),
-      pgshift_updated AS (
-        UPDATE public."User" SET token = (gen_random_uuid())
-         WHERE (id) IN (SELECT id FROM pgshift_batch) AND (token IS NULL))
-      SELECT id INTO pgshift_k1 FROM pgshift_batch ORDER BY id DESC LIMIT 1;
+      SELECT id INTO pgshift_b1 FROM public."User"
+       ORDER BY id OFFSET 9999 LIMIT 1;
     ELSE
-      WITH pgshift_batch AS (
-        SELECT id FROM public."User" WHERE (id) > (pgshift_k1)
-         ORDER BY id LIMIT 10000),
-      pgshift_updated AS (
-        UPDATE public."User" SET token = (gen_random_uuid())
-         WHERE (id) IN (SELECT id FROM pgshift_batch) AND (token IS NULL))
-      SELECT id INTO pgshift_k1 FROM pgshift_batch ORDER BY id DESC LIMIT 1;
+      SELECT id INTO pgshift_b1 FROM public."User" WHERE (id) > (pgshift_k1)
+       ORDER BY id OFFSET 9999 LIMIT 1;
     END IF;
     EXIT WHEN NOT FOUND;
+    IF pgshift_first THEN
+      UPDATE public."User" SET token = (gen_random_uuid()) WHERE (id) <= (pgshift_b1) AND (token IS NULL);
+    ELSE
+      UPDATE public."User" SET token = (gen_random_uuid()) WHERE (id) > (pgshift_k1) AND (id) <= (pgshift_b1) AND (token IS NULL);
+    END IF;
     COMMIT;
+    pgshift_k1 := pgshift_b1;
     pgshift_first := false;
   END LOOP;
+  IF pgshift_first THEN
+    UPDATE public."User" SET token = (gen_random_uuid()) WHERE (token IS NULL);
+  ELSE
+    UPDATE public."User" SET token = (gen_random_uuid()) WHERE (id) > (pgshift_k1) AND (token IS NULL);
+  END IF;
 END
 $pgshift$;
 
