@@ -39,6 +39,10 @@ SELECT (SELECT coalesce(max(extract(epoch FROM replay_lag)), 0) FROM pg_stat_rep
 // per check interval, hours of history.
 constexpr std::size_t kLsnHistory = 16384;
 
+// The longest window the WAL rate is averaged over: a pause ends once the
+// last seconds are quiet enough, whatever was written before them.
+constexpr std::chrono::seconds kWalWindow{10};
+
 std::map<std::string, double> injected(const std::string& path) {
   std::map<std::string, double> values;
   if (path.empty()) return values;
@@ -130,13 +134,27 @@ std::optional<PacingReading> Pacer::check(int blocked_by_last_batch) {
                          fmt::format("replica lag {} over --max-replica-lag {}", seconds_text(lag),
                                      format_seconds(options_.max_replica_lag))};
   }
-  // The rate since the last reading under the threshold (see the header).
+  // The rate since the last reading under the threshold, over at most the
+  // last kWalWindow (see the header): from the newest reading at or before
+  // then, the WAL position being the one of the newest history entry.
   double rate = 0;
   double written = 0;
   double elapsed = 0;
   if (last_lsn_) {
-    written = lsn - *last_lsn_;
-    elapsed = std::chrono::duration<double>(now - last_read_).count();
+    auto from = last_read_;
+    double from_lsn = *last_lsn_;
+    if (now - from > kWalWindow) {
+      for (auto entry = lsn_history_.rbegin(); entry != lsn_history_.rend(); ++entry) {
+        if (entry->first > now - kWalWindow) continue;
+        if (entry->first > from) {
+          from = entry->first;
+          from_lsn = entry->second;
+        }
+        break;
+      }
+    }
+    written = lsn - from_lsn;
+    elapsed = std::chrono::duration<double>(now - from).count();
     if (elapsed > 0) rate = written / elapsed;
   }
   const bool rate_injected = fake.count("wal_rate") > 0;

@@ -17,12 +17,12 @@
 //                     its last, stale value a while); 0 without standbys or
 //                     without the right to see them, pg_read_all_stats
 //   wal_rate          WAL bytes written per second since the last reading
-//                     under the threshold (pg_current_wal_lsn deltas): while
-//                     it is over, that reading stays the start of the
-//                     window, so the rate falls as a pause goes on, and the
-//                     reading says how long until it is back under (the
-//                     batches then run at the threshold on average, not in
-//                     bursts and fixed pauses)
+//                     under the threshold, over at most the last 10 s
+//                     (pg_current_wal_lsn deltas): while it is over, that
+//                     reading stays the start of the window, so the rate
+//                     falls as a pause goes on, and the reading says how long
+//                     until it is back under (the batches then run at the
+//                     threshold on average, not in bursts and fixed pauses)
 //   blocked_sessions  sessions that waited for a lock the last batch held
 //                     (pg_blocking_pids, sampled while it ran)
 //   autovacuum        a vacuum running on the table (pg_stat_progress_vacuum)

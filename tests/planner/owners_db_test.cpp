@@ -105,6 +105,14 @@ std::string without_owners(const std::string& yaml) {
   return out;
 }
 
+// The roles, then schema app as schema_yaml gives it, its table owned by
+// pgshift_owner_a, applied.
+void apply_owned_schema(const TestDatabase& db, const TempDir& dir) {
+  ensure_roles(db);
+  REQUIRE(apply_schema(db.url(), dir.write("s.yaml", schema_yaml("pgshift_owner_a"))).exit_code ==
+          0);
+}
+
 const std::string kOwners =
     "S invoice_no pgshift_owner_b, S orders_serial_no_seq pgshift_owner_a, "
     "c pair pgshift_owner_b, f order_total pgshift_owner_b, f tidy pgshift_owner_a, "
@@ -235,9 +243,7 @@ TEST_CASE("without manage_owners owners are neither compared nor changed",
           "[planner][db][owners]") {
   TestDatabase db;
   TempDir dir;
-  ensure_roles(db);
-  REQUIRE(apply_schema(db.url(), dir.write("s.yaml", schema_yaml("pgshift_owner_a"))).exit_code ==
-          0);
+  apply_owned_schema(db, dir);
   db.exec("ALTER TABLE app.orders OWNER TO pgshift_owner_b; "
           "ALTER VIEW app.big_orders OWNER TO pgshift_owner_a");
   // The same state without the setting (and so without any owner:).
@@ -274,9 +280,7 @@ TEST_CASE("an OWNER TO between plan and apply makes a plan that manages owners s
           "[planner][db][owners]") {
   TestDatabase db;
   TempDir dir;
-  ensure_roles(db);
-  REQUIRE(apply_schema(db.url(), dir.write("s.yaml", schema_yaml("pgshift_owner_a"))).exit_code ==
-          0);
+  apply_owned_schema(db, dir);
   const std::string note = "        comment: the orders\n";
   for (const bool manage : {true, false}) {
     DYNAMIC_SECTION((manage ? "with" : "without") << " manage_owners") {

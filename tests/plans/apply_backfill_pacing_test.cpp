@@ -315,19 +315,19 @@ TEST_CASE(
 
   SECTION("WAL written faster than --max-wal-rate") {
     // A batch of 3,000 rows of 200 bytes writes about 1 MB of WAL in a few
-    // tens of milliseconds. Held to 4 MB/s, each batch but the last waits
+    // tens of milliseconds. Held to 6 MB/s, each batch but the last waits
     // until the average since the last reading under the rate is back
-    // under it: about 0.25 s a batch, over 1 s for the 9 batches that are
-    // followed by another (more while other sessions write WAL too). A
-    // pause of one check interval (50 ms) a batch, as before the rate was
-    // a limit, pauses 0.45 s in all.
-    options.pacing.max_wal_rate = 4 * 1024 * 1024;
+    // under it: over a tenth of a second a batch, over 0.8 s for the 9
+    // batches that are followed by another (more while other sessions
+    // write WAL too, less than 10 s after they stop).
+    options.pacing.max_wal_rate = 6 * 1024 * 1024;
     run_apply([] {});
     CHECK(contains(log.str(), "  paused: WAL "));
-    CHECK(contains(log.str(), " MB/s over --max-wal-rate 4.0 MB/s\n"));
+    CHECK(contains(log.str(), " MB/s over --max-wal-rate 6.0 MB/s\n"));
     CHECK(contains(log.str(), "s paused (wal_rate)\n"));
     REQUIRE(result.steps.size() == 1);
-    CHECK(result.steps[0].paused >= 1000ms);
+    INFO("paused " << result.steps[0].paused.count() << " ms");
+    CHECK(result.steps[0].paused >= 800ms);
   }
 
   REQUIRE(result.rows_backfilled == 30000);
