@@ -126,6 +126,26 @@ TEST_CASE("every object kind built from an empty database inspects back to the s
   const auto replanned = run_pgshift({"plan", "--db", first.url(), "--schema", every_kind});
   INFO(replanned.output);
   CHECK(replanned.exit_code == 0);
+
+  // With owners: inspect --owners writes manage_owners and the owner of
+  // every object that has one; that YAML plans nothing against its
+  // database, and the database built from the YAML without owners (by the
+  // same role) inspects back to the same text.
+  REQUIRE(run_pgshift({"inspect", "--db", first.url(), "--owners", "-o",
+                       dir.path() + "/owned_a.yaml"})
+              .exit_code == 0);
+  const std::string owned = dir.read("owned_a.yaml");
+  CHECK(contains(owned, "manage_owners: true"));
+  CHECK(contains(owned, "owner: " + first.scalar("SELECT current_user")));
+  const auto owned_plan =
+      run_pgshift({"plan", "--db", first.url(), "--schema", dir.path() + "/owned_a.yaml",
+                   "--detailed-exitcode"});
+  INFO(owned_plan.output);
+  CHECK(owned_plan.exit_code == 0);
+  REQUIRE(run_pgshift({"inspect", "--db", second.url(), "--owners", "-o",
+                       dir.path() + "/owned_b.yaml"})
+              .exit_code == 0);
+  CHECK(owned == dir.read("owned_b.yaml"));
 }
 
 TEST_CASE("the YAML examples build on an empty database and then plan nothing", "[cli][db]") {
