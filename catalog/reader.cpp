@@ -314,8 +314,6 @@ constexpr const char* kPartitionCopiesQuery =
     "WHERE co.conparentid <> 0 AND co.contype IN ('p', 'u', 'f') AND c.relispartition "
     "  AND n.nspname = ANY($1::text[])";
 
-// Partitions whose concurrent detach was interrupted (PostgreSQL 14+).
-
 // Every role: a policy names roles, which live outside any database.
 constexpr const char* kRolesQuery = "SELECT rolname FROM pg_roles";
 

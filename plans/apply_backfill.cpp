@@ -128,45 +128,33 @@ void set_output(pqxx::transaction_base& tx) {
 
 std::string tid(int64_t block) { return fmt::format("({},0)", block); }
 
-}  // namespace
-
-namespace {
-
-// "(k) > ($1) AND " when the batch starts after a key, else "".
-std::string lower_bound(const BackfillSpec& spec, bool after) {
-  return after ? fmt::format("({}) > {} AND ", key_list(spec.key_columns),
-                             params(1, spec.key_columns.size()))
-               : "";
+// A batch's key range, "(k) > ($1) AND (k) <= ($2)": after the key in the
+// first parameters when `after`, up to the key in the next ones.
+std::string key_range(const BackfillSpec& spec, bool after) {
+  const std::string keys = key_list(spec.key_columns);
+  const std::size_t width = spec.key_columns.size();
+  const std::string lower = after ? fmt::format("({}) > {} AND ", keys, params(1, width)) : "";
+  return fmt::format("{}({}) <= {}", lower, keys, params(after ? width + 1 : 1, width));
 }
 
 }  // namespace
 
 std::string keyset_bound_sql(const BackfillSpec& spec, bool after) {
   const std::string keys = key_list(spec.key_columns);
-  const std::size_t width = spec.key_columns.size();
-  const std::size_t upper_first = after ? width + 1 : 1;
-  return fmt::format("SELECT {keys} FROM {table} WHERE {lower}({keys}) <= {upper} "
-                     "ORDER BY {keys} OFFSET ${offset} LIMIT 1",
-                     fmt::arg("keys", keys),
-                     fmt::arg("table", quote_qualified(spec.schema, spec.table)),
-                     fmt::arg("lower", lower_bound(spec, after)),
-                     fmt::arg("upper", params(upper_first, width)),
-                     fmt::arg("offset", upper_first + width));
+  return fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} OFFSET ${} LIMIT 1", keys,
+                     quote_qualified(spec.schema, spec.table), key_range(spec, after), keys,
+                     (after ? 2 : 1) * spec.key_columns.size() + 1);
 }
 
 std::string keyset_update_sql(const BackfillSpec& spec, bool after) {
-  const std::size_t width = spec.key_columns.size();
-  return fmt::format("UPDATE {} SET {} = ({}) WHERE {}({}) <= {}{}",
+  return fmt::format("UPDATE {} SET {} = ({}) WHERE {}{}",
                      quote_qualified(spec.schema, spec.table), quote_ident(spec.set_column),
-                     spec.set_expression, lower_bound(spec, after), key_list(spec.key_columns),
-                     params(after ? width + 1 : 1, width), guard(spec));
+                     spec.set_expression, key_range(spec, after), guard(spec));
 }
 
 std::string keyset_count_sql(const BackfillSpec& spec, bool after) {
-  const std::size_t width = spec.key_columns.size();
-  return fmt::format("SELECT count(*) FROM {} WHERE {}({}) <= {}",
-                     quote_qualified(spec.schema, spec.table), lower_bound(spec, after),
-                     key_list(spec.key_columns), params(after ? width + 1 : 1, width));
+  return fmt::format("SELECT count(*) FROM {} WHERE {}", quote_qualified(spec.schema, spec.table),
+                     key_range(spec, after));
 }
 
 std::string block_batch_sql(const BackfillSpec& spec) {
