@@ -136,8 +136,8 @@ int64_t parse_with_unit(const std::string& text, const std::string& flag, const 
     if (unit == name) factor = unit_factor;
   }
   if (number_end == 0 || factor < 0 || value < 0 || !std::isfinite(value)) {
-    throw pgshift::Error(std::string("invalid ") + what + " \"" + text + "\" for " + flag +
-                         "; expected a number with a unit: " + expected);
+    throw UsageError(std::string("invalid ") + what + " \"" + text + "\" for " + flag +
+                     "; expected a number with a unit: " + expected);
   }
   return static_cast<int64_t>(std::llround(value * factor));
 }
@@ -168,8 +168,8 @@ std::vector<Refusal> refusals(const plans::Plan& plan, const std::vector<std::st
     if (!known) {
       std::string names;
       for (auto hazard : plans::kAllHazards) names += std::string(" ") + plans::hazard_name(hazard);
-      throw pgshift::Error("unknown hazard \"" + name + "\" for --allow-hazard; expected all or" +
-                           names);
+      throw UsageError("unknown hazard \"" + name + "\" for --allow-hazard; expected all or" +
+                       names);
     }
   }
   std::vector<Refusal> refused;

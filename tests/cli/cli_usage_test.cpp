@@ -247,3 +247,20 @@ TEST_CASE("pgshift lint exits 0 on a clean file, 2 on findings, 1 on a syntax er
   CHECK(rules.exit_code == 0);
   CHECK(contains(rules.output, "access-exclusive-held: "));
 }
+
+TEST_CASE("a bad flag value is a usage error naming the flag, before any connection",
+          "[cli][usage]") {
+  TempDir dir;
+  const std::string yaml = dir.write("s.yaml", "schemas: {}\n");
+  const std::vector<std::vector<std::string>> bad = {
+      {"--pause", "-5ms", "invalid duration \"-5ms\" for --pause"},
+      {"--max-wal-rate", "banana", "invalid size \"banana\" for --max-wal-rate"},
+      {"--lock-timeout", "soon", "invalid duration \"soon\" for --lock-timeout"}};
+  for (const auto& flag : bad) {
+    const auto result =
+        run_pgshift({"apply", "--db", kNoServer, "--schema", yaml, flag[0], flag[1], "--yes"});
+    INFO(flag[0] << ": " << result.output);
+    CHECK(result.exit_code == 64);
+    CHECK(contains(result.output, flag[2]));
+  }
+}
