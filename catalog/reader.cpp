@@ -318,23 +318,27 @@ constexpr const char* kPartitionCopiesQuery =
 constexpr const char* kRolesQuery = "SELECT rolname FROM pg_roles";
 
 // Sequences with their owner: deptype 'i' for an identity column's sequence,
-// 'a' for OWNED BY. last_value is NULL until nextval() has been called.
-constexpr const char* kSequencesQuery =
-    "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, "
-    "  s.seqmin, s.seqmax, s.seqcache, s.seqcycle, dep.deptype, dep.refobjid, ta.attname, "
-    "  tn.nspname, tc.relname, "
-    "  CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') "
-    "    THEN pg_sequence_last_value(c.oid) END, d.description, pg_get_userbyid(c.relowner) "
-    "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "
-    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid "
-    "  AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') "
-    "LEFT JOIN pg_class tc ON tc.oid = dep.refobjid "
-    "LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace "
-    "LEFT JOIN pg_attribute ta ON ta.attrelid = dep.refobjid AND ta.attnum = dep.refobjsubid "
-    "LEFT JOIN pg_description d ON d.objoid = c.oid "
-    "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "
-    "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid");
+// 'a' for OWNED BY. last_value is NULL until nextval() has been called;
+// reading it opens every sequence (a third of a second at 10,000), so a read
+// that does not need it (ReadOptions::sequence_usage) takes the second form.
+#define PGSHIFT_SEQUENCES_QUERY(last_value)                                                      \
+  "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, "    \
+  "  s.seqmin, s.seqmax, s.seqcache, s.seqcycle, dep.deptype, dep.refobjid, ta.attname, "        \
+  "  tn.nspname, tc.relname, " last_value ", d.description, pg_get_userbyid(c.relowner) "       \
+  "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "                                    \
+  "JOIN pg_namespace n ON n.oid = c.relnamespace "                                               \
+  "LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid "        \
+  "  AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') "                   \
+  "LEFT JOIN pg_class tc ON tc.oid = dep.refobjid "                                              \
+  "LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace "                                       \
+  "LEFT JOIN pg_attribute ta ON ta.attrelid = dep.refobjid AND ta.attnum = dep.refobjsubid "     \
+  "LEFT JOIN pg_description d ON d.objoid = c.oid "                                              \
+  "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "                                  \
+  "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid")
+constexpr const char* kSequencesQuery = PGSHIFT_SEQUENCES_QUERY(
+    "CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') "
+    "THEN pg_sequence_last_value(c.oid) END");
+constexpr const char* kSequencesWithoutUsageQuery = PGSHIFT_SEQUENCES_QUERY("NULL::bigint");
 
 #define PGSHIFT_TYPE_COMMENT                        \
   "LEFT JOIN pg_description d ON d.objoid = t.oid " \
@@ -875,7 +879,7 @@ struct Attribute {
 // Schema queries run ahead on a second connection, in the read's own
 // snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT), while the first
 // connection runs the others. On a catalog of thousands of tables the
-// deparsing queries (constraints, sequences) open every relation, each a
+// deparsing queries (constraints, index predicates, sequences) open every relation, each a
 // relcache entry built in that backend; a server with a spare core does
 // them beside the rest. Anything going wrong here (no second connection
 // allowed, a failed query) only means the query runs on the first
@@ -1031,7 +1035,7 @@ class CatalogRead {
     }
   }
 
-  // The constraints and sequences are read ahead on a second connection
+  // The constraints, indexes and sequences are read ahead on a second connection
   // (Prefetch) when the schemas hold ReadOptions::parallel_from_tables
   // tables or more, and the server can export a snapshot (not a standby).
   void start_prefetch() {
@@ -1043,8 +1047,8 @@ class CatalogRead {
     if (snapshot[0][0].is_null()) return;
     prefetch_ = std::make_unique<Prefetch>(connection_options_, snapshot[0][0].as<std::string>(),
                                            schema_names_, server_version_num_,
-                                           options_.lock_wait, std::vector<const char*>{kConstraintsQuery,
-                                                                    kSequencesQuery});
+                                           options_.lock_wait, std::vector<const char*>{kConstraintsQuery, kIndexesQuery,
+                                                                    sequences_query()});
   }
 
   // A query on the schemas read: $1 is their names.
@@ -1555,15 +1559,21 @@ class CatalogRead {
     });
   }
 
+  const char* sequences_query() const {
+    return options_.sequence_usage ? kSequencesQuery : kSequencesWithoutUsageQuery;
+  }
+
   void read_sequences() {
-    for (const auto& row : query("sequences", kSequencesQuery)) {
+    for (const auto& row : query("sequences", sequences_query())) {
       const std::string schema = row[0].as<std::string>();
       const std::string name = row[1].as<std::string>();
       const std::string type = row[2].as<std::string>();
-      const auto last_value = row[14];
-      facts_.sequence_usage[schema + "." + name] = {
-          last_value.is_null() ? row[3].as<int64_t>() : last_value.as<int64_t>(),
-          !last_value.is_null()};
+      if (options_.sequence_usage) {
+        const auto last_value = row[14];
+        facts_.sequence_usage[schema + "." + name] = {
+            last_value.is_null() ? row[3].as<int64_t>() : last_value.as<int64_t>(),
+            !last_value.is_null()};
+      }
       if (char_of(row[9]) == 'i') {
         auto* owner = table(row[10].as<pqxx::oid>());
         if (owner == nullptr) continue;

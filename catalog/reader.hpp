@@ -38,7 +38,11 @@ struct ReadOptions {
   // stat()ing its files (0.1 to 1 ms a table that was never analyzed): for a
   // scratch database, whose tables are empty.
   bool table_sizes = true;
-  // From this many tables on, the constraints and sequences are read on a
+  // false: no sequence's last value (CatalogFacts::sequence_usage stays
+  // empty, which the planner takes as "called"), without opening every
+  // sequence: for inspect and a scratch database, which do not use them.
+  bool sequence_usage = true;
+  // From this many tables on, the constraints, indexes and sequences are read on a
   // second connection in the same snapshot, beside the other queries; below
   // it (and on a standby, which cannot export a snapshot), one connection.
   std::size_t parallel_from_tables = 300;

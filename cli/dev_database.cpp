@@ -287,6 +287,7 @@ schemas::Database build_from_sql(std::vector<SqlSource> sources,
   // Manage the schemas the SQL created or changed: a fresh database's
   // untouched public schema is not a statement about the target's.
   catalog::ReadOptions options;
+  options.sequence_usage = false;  // the scratch database's own: never used
   for (const auto& schema : built.schemas) {
     const schemas::Schema* before = schemas::find_schema(fresh, schema.name);
     if (before == nullptr || !(*before == schema)) options.include_schemas.push_back(schema.name);
@@ -344,6 +345,7 @@ schemas::Database build_and_read(const schemas::Database& desired,
 
   catalog::ReadOptions options;
   options.table_sizes = false;
+  options.sequence_usage = false;
   options.include_schemas = read_schemas;
   return catalog::read_catalog(*conn, options);
 }

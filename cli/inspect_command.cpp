@@ -16,11 +16,18 @@ namespace pgshift::cli {
 
 namespace {
 
+// inspect writes objects, not their state: no sequence's last value.
+catalog::ReadOptions inspect_read_options() {
+  catalog::ReadOptions options;
+  options.sequence_usage = false;
+  return options;
+}
+
 struct InspectArgs {
   std::string db;  // "": libpq defaults (PG* variables, ~/.pgpass)
   std::string output;
   std::string format;  // "": from the extension of output, else yaml
-  catalog::ReadOptions read;
+  catalog::ReadOptions read = inspect_read_options();
 };
 
 // The database as SQL statements that build it, readable back by --schema.

@@ -412,8 +412,9 @@ TEST_CASE("sequences are read with non-default options, owner and usage", "[cata
   CHECK(model.facts.volatile_defaults.count("public.tickets.id") == 1);
 }
 
-TEST_CASE("constraints and sequences read ahead on a second connection equal a read on one",
-          "[catalog][db]") {
+TEST_CASE(
+    "constraints, indexes and sequences read ahead on a second connection equal a read on one",
+    "[catalog][db]") {
   testing::TestDatabase db;
   db.exec(R"sql(
     CREATE SCHEMA app;
@@ -426,6 +427,7 @@ TEST_CASE("constraints and sequences read ahead on a second connection equal a r
     COMMENT ON CONSTRAINT positive ON app.orders IS 'no free orders';
     CREATE SEQUENCE app.invoice_numbers START 100;
     SELECT nextval('app.invoice_numbers'), nextval('app.invoice_numbers');
+    CREATE INDEX orders_big ON app.orders (lower(total::text)) WHERE total > 1000;
   )sql");
   ReadOptions ahead;
   ahead.parallel_from_tables = 1;
@@ -443,6 +445,16 @@ TEST_CASE("constraints and sequences read ahead on a second connection equal a r
   REQUIRE(orders.check_constraints.size() == 1);
   CHECK(orders.check_constraints[0].comment == std::optional<std::string>("no free orders"));
   CHECK(table_of(read_ahead, "app", "accounts").unique_constraints.size() == 1);
+  REQUIRE(orders.indexes.size() == 1);
+  CHECK(orders.indexes[0].where == std::optional<std::string>("(total > (1000)::numeric)"));
+  // Without the sequences' last values (inspect, a scratch database): the
+  // same objects, and no usage.
+  ReadOptions without_usage = ahead;
+  without_usage.sequence_usage = false;
+  const Database read_without_usage = read(db, without_usage);
+  CHECK(read_without_usage.schemas == read_ahead.schemas);
+  CHECK(read_without_usage.facts.sequence_usage.empty());
+  CHECK(read_ahead.facts.sequence_usage.at("app.invoice_numbers").last_value == 101);
   CHECK(read_ahead.facts.sequence_usage.at("app.invoice_numbers").last_value == 101);
   CHECK(read_ahead.facts.sequence_usage.at("app.orders_id_seq").last_value ==
         read_on_one.facts.sequence_usage.at("app.orders_id_seq").last_value);
