@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "schemas/yaml_loader.hpp"
+#include "schemas/yaml_scope.hpp"
 
 using namespace pgshift::schemas;
 
@@ -613,5 +614,23 @@ TEST_CASE("load(write(m)) == m for random models", "[schemas]") {
     const std::string text = write_yaml(db);
     RC_LOG() << text;
     RC_ASSERT(load_yaml_string(text) == db);
+  });
+}
+
+TEST_CASE("the scope scan of a written model names its schemas, or gives up", "[schemas]") {
+  rc::prop("scope", [] {
+    Database db = ModelGenerator().database();
+    db.manage_owners = *rc::gen::arbitrary<bool>();
+    if (*rc::gen::arbitrary<bool>()) db.drop_schemas = {"old", "older"};
+    const std::string text = write_yaml(db);
+    RC_LOG() << text;
+    const auto scope = scan_yaml_scope(text);
+    RC_CLASSIFY(scope.has_value());
+    if (!scope) return;
+    std::vector<std::string> names;
+    for (const auto& schema : db.schemas) names.push_back(schema.name);
+    RC_ASSERT(scope->schemas == names);
+    RC_ASSERT(scope->drop_schemas == db.drop_schemas);
+    RC_ASSERT(scope->manage_owners == db.manage_owners);
   });
 }
