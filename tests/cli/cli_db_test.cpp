@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,6 +21,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include "tests/support/run.hpp"
 #include "tests/support/server_version.hpp"
@@ -892,4 +895,88 @@ TEST_CASE("SIGINT during an apply backfill stops between batches, and the printe
     CHECK(replanned.exit_code == 0);
     if (!saved_plan) std::remove(resume_plan.c_str());
   }
+}
+
+// A YAML file of a megabyte or more is loaded on a second thread while the
+// target is read (cli/planning.cpp, load_desired); a comment makes one.
+std::string padded_to_a_megabyte(const std::string& yaml) {
+  return yaml + "# " + std::string(1100 * 1024, 'x') + "\n";
+}
+
+TEST_CASE("a YAML file loaded beside the catalog read plans what it plans loaded first",
+          "[cli][db]") {
+  TestDatabase db;
+  db.exec(kOrdersSql);
+  TempDir small_dir;
+  TempDir large_dir;
+  const std::string yaml = "manage_owners: false\n" +
+                           orders_yaml("          note: text\n          added: text\n") +
+                           "  audit:\n    tables:\n      events:\n        columns:\n"
+                           "          id: bigint\n";
+  const std::string small = small_dir.write("schema.yaml", yaml);
+  const std::string large = large_dir.write("schema.yaml", padded_to_a_megabyte(yaml));
+  REQUIRE(std::filesystem::file_size(large) >= 1024 * 1024);
+  const auto first = run_pgshift({"plan", "--db", db.url(), "--schema", small, "--format", "sql"});
+  const auto beside = run_pgshift({"plan", "--db", db.url(), "--schema", large, "--format", "sql"});
+  INFO(first.output);
+  INFO(beside.output);
+  REQUIRE(first.exit_code == 0);
+  CHECK(beside.exit_code == 0);
+  CHECK(contains(beside.output, "ADD COLUMN added text"));
+  CHECK(contains(beside.output, "CREATE SCHEMA audit"));
+  std::string expected = first.output;
+  for (auto at = expected.find(small); at != std::string::npos; at = expected.find(small, at)) {
+    expected.replace(at, small.size(), large);
+    at += large.size();
+  }
+  CHECK(beside.output == expected);
+  // drift reads the same way, and finds the same difference.
+  const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", large});
+  CHECK(drift.exit_code == 2);
+}
+
+TEST_CASE("a YAML error in a file loaded beside the catalog read is reported as when loaded first",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = orders_yaml("          note: { type: text, nullable: maybe }\n");
+  const std::string small = dir.write("small.yaml", yaml);
+  const std::string large = dir.write("large.yaml", padded_to_a_megabyte(yaml));
+  const auto first = run_pgshift({"plan", "--db", db.url(), "--schema", small});
+  INFO(first.output);
+  REQUIRE(first.exit_code == 1);
+  REQUIRE(contains(first.output, small + ":10:41: "));
+  // Transactions the server counted in the test's database, read from
+  // another database so that reading them adds none.
+  const auto transactions = [&] {
+    pqxx::connection admin(std::getenv("PGSHIFT_TEST_URL"));
+    pqxx::nontransaction work(admin);
+    return work.exec_params("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                            "WHERE datname = $1", db.name())[0][0].as<long long>();
+  };
+  // Servers before 15 report a session's counts a moment after it ends.
+  long long settled = transactions();
+  for (int poll = 0; poll < 20; ++poll) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const long long now = transactions();
+    if (now == settled) break;
+    settled = now;
+  }
+  const long long before = settled;
+  for (const std::string& target : {db.url(), std::string("postgresql://nobody@127.0.0.1:1/none")}) {
+    const auto beside = run_pgshift({"plan", "--db", target, "--schema", large});
+    INFO(beside.output);
+    CHECK(beside.exit_code == 1);
+    CHECK(contains(beside.output, large + ":10:41: "));
+    CHECK_FALSE(contains(beside.output, "could not connect"));
+  }
+  // The catalog was read while the file loaded: the read's transaction
+  // shows in the statistics (flushed when its session ends; polled, since
+  // servers before 15 report them a moment later).
+  long long after = transactions();
+  for (int poll = 0; poll < 50 && after == before; ++poll) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    after = transactions();
+  }
+  CHECK(after > before);
 }
