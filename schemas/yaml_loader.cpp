@@ -1866,7 +1866,11 @@ Database Loader::finish() {
     }
   }
   if (diagnostics_.empty()) {
-    for (const auto& [id, where] : origins_) db_.origins.emplace(id, location(where));
+    // In key order: each insertion goes at the end (constant time, where a
+    // search per object was a tenth of loading 10,000 tables).
+    for (const auto& [id, where] : origins_) {
+      db_.origins.emplace_hint(db_.origins.end(), id, location(where));
+    }
     return std::move(db_);
   }
   auto rank = [&](const Diagnostic& diagnostic) {
