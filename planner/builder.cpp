@@ -100,8 +100,21 @@ schemas::ObjectId dependency_key(schemas::ObjectId id) {
 
 }  // namespace
 
+std::size_t Builder::TableHash::operator()(
+    const std::pair<std::string, std::string>& table) const {
+  const std::hash<std::string> hash;
+  return hash(table.first) * 31 + hash(table.second);
+}
+
+std::size_t Builder::IdHash::operator()(const schemas::ObjectId& id) const {
+  const std::hash<std::string> hash;
+  return ((static_cast<std::size_t>(id.kind) * 31 + hash(id.schema)) * 31 + hash(id.table)) * 31 +
+         hash(id.name);
+}
+
 Builder::DependencyIndex Builder::index_dependencies(const schemas::Database& db) {
   DependencyIndex index;
+  index.by_dependent.reserve(db.facts.dependencies.size());
   for (const auto& dependency : db.facts.dependencies) {
     const auto& dependent = dependency.dependent;
     index.by_dependent[dependency_key(dependent)].push_back(&dependency);

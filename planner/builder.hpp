@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <unordered_map>
 #include <vector>
 
 #include "planner/planner.hpp"
@@ -168,9 +169,20 @@ class Builder {
       const schemas::Database& db, const std::string& schema, const std::string& table) const;
 
  private:
+  // Looked up, never walked in order: hashed (a no-op plan of 10,000 tables
+  // spent a quarter of its planning building these as sorted maps).
+  struct IdHash {
+    std::size_t operator()(const schemas::ObjectId& id) const;
+  };
+  struct TableHash {
+    std::size_t operator()(const std::pair<std::string, std::string>& table) const;
+  };
   struct DependencyIndex {
-    std::map<schemas::ObjectId, std::vector<const schemas::Dependency*>> by_dependent;
-    std::map<std::pair<std::string, std::string>, std::vector<const schemas::Dependency*>> by_table;
+    std::unordered_map<schemas::ObjectId, std::vector<const schemas::Dependency*>, IdHash>
+        by_dependent;
+    std::unordered_map<std::pair<std::string, std::string>,
+                       std::vector<const schemas::Dependency*>, TableHash>
+        by_table;
   };
   static DependencyIndex index_dependencies(const schemas::Database& db);
   const DependencyIndex& index_of(const schemas::Database& db) const;

@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <map>
+#include <string>
+#include <unordered_map>
 
 namespace pgshift::planner {
 
@@ -88,7 +90,27 @@ TypeParts split_type(const std::string& normalized_type) {
   return parts;
 }
 
+namespace {
+
+std::string normalize_type_uncached(std::string_view type);
+
+}  // namespace
+
+// A schema spells few types many times (bigint, text): answered from a
+// per-thread memo of the last few thousand spellings.
 std::string normalize_type(std::string_view type) {
+  thread_local std::unordered_map<std::string, std::string> memo;
+  constexpr std::size_t kMaxEntries = 4096;
+  if (const auto found = memo.find(std::string(type)); found != memo.end()) return found->second;
+  std::string normalized = normalize_type_uncached(type);
+  if (memo.size() >= kMaxEntries) memo.clear();
+  memo.emplace(std::string(type), normalized);
+  return normalized;
+}
+
+namespace {
+
+std::string normalize_type_uncached(std::string_view type) {
   std::string text = collapse_whitespace(type);
   if (text.find('"') == std::string::npos) {
     for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -118,6 +140,8 @@ std::string normalize_type(std::string_view type) {
   if (parts.array) result += "[]";
   return result;
 }
+
+}  // namespace
 
 std::string normalize_expression(std::string_view expression) {
   std::string text = collapse_whitespace(expression);
