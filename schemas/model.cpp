@@ -477,9 +477,12 @@ bool operator!=(const Database& a, const Database& b) {
 }
 
 std::string origin_of(const Database& db, const ObjectId& id) {
+  if (db.origins == nullptr) return "";
   for (const ObjectId& where : {id, ObjectId{ObjectKind::Table, id.schema, "", id.table},
                                 ObjectId{ObjectKind::Schema, "", "", id.schema}}) {
-    if (const auto found = db.origins.find(where); found != db.origins.end()) return found->second;
+    if (const auto found = db.origins->find(where); found != db.origins->end()) {
+      return found->second;
+    }
   }
   return "";
 }

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -701,9 +702,11 @@ struct Database {
   bool manage_owners = false;
   CatalogFacts facts;  // not compared by operator==
   // Where each object of a YAML desired state is defined, as
-  // "file:line:column", for messages about it from a server; empty for a
-  // model read from a catalog. Not compared by operator==.
-  std::map<ObjectId, std::string> origins;
+  // "file:line:column", for messages about it from a server; null for a
+  // model read from a catalog. Not compared by operator==. Never changed once
+  // loaded, so copies of the model share it (it was a third of copying a
+  // loaded state of 10,000 tables, which planning does twice).
+  std::shared_ptr<const std::map<ObjectId, std::string>> origins;
 };
 
 // Where `id` was defined ("file:line:column"), else where its table or its
