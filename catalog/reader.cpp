@@ -321,19 +321,20 @@ constexpr const char* kRolesQuery = "SELECT rolname FROM pg_roles";
 // 'a' for OWNED BY. last_value is NULL until nextval() has been called;
 // reading it opens every sequence (a third of a second at 10,000), so a read
 // that does not need it (ReadOptions::sequence_usage) takes the second form.
-#define PGSHIFT_SEQUENCES_QUERY(last_value)                                                      \
-  "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, "    \
-  "  s.seqmin, s.seqmax, s.seqcache, s.seqcycle, dep.deptype, dep.refobjid, ta.attname, "        \
-  "  tn.nspname, tc.relname, " last_value ", d.description, pg_get_userbyid(c.relowner) "       \
-  "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "                                    \
-  "JOIN pg_namespace n ON n.oid = c.relnamespace "                                               \
-  "LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid "        \
-  "  AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') "                   \
-  "LEFT JOIN pg_class tc ON tc.oid = dep.refobjid "                                              \
-  "LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace "                                       \
-  "LEFT JOIN pg_attribute ta ON ta.attrelid = dep.refobjid AND ta.attnum = dep.refobjsubid "     \
-  "LEFT JOIN pg_description d ON d.objoid = c.oid "                                              \
-  "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "                                  \
+#define PGSHIFT_SEQUENCES_QUERY(last_value)                                                  \
+  "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, " \
+  "  s.seqmin, s.seqmax, s.seqcache, s.seqcycle, dep.deptype, dep.refobjid, ta.attname, "    \
+  "  tn.nspname, tc.relname, " last_value                                                    \
+  ", d.description, pg_get_userbyid(c.relowner) "                                            \
+  "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "                                \
+  "JOIN pg_namespace n ON n.oid = c.relnamespace "                                           \
+  "LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid "     \
+  "  AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') "               \
+  "LEFT JOIN pg_class tc ON tc.oid = dep.refobjid "                                          \
+  "LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace "                                   \
+  "LEFT JOIN pg_attribute ta ON ta.attrelid = dep.refobjid AND ta.attnum = dep.refobjsubid " \
+  "LEFT JOIN pg_description d ON d.objoid = c.oid "                                          \
+  "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "                              \
   "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid")
 constexpr const char* kSequencesQuery = PGSHIFT_SEQUENCES_QUERY(
     "CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') "
@@ -1045,10 +1046,10 @@ class CatalogRead {
                       "SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END");
     });
     if (snapshot[0][0].is_null()) return;
-    prefetch_ = std::make_unique<Prefetch>(connection_options_, snapshot[0][0].as<std::string>(),
-                                           schema_names_, server_version_num_,
-                                           options_.lock_wait, std::vector<const char*>{kConstraintsQuery, kIndexesQuery,
-                                                                    sequences_query()});
+    prefetch_ = std::make_unique<Prefetch>(
+        connection_options_, snapshot[0][0].as<std::string>(), schema_names_, server_version_num_,
+        options_.lock_wait,
+        std::vector<const char*>{kConstraintsQuery, kIndexesQuery, sequences_query()});
   }
 
   // A query on the schemas read: $1 is their names.

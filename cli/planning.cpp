@@ -8,6 +8,7 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -284,21 +285,24 @@ struct LoadedAndRead {
 LoadedAndRead load_desired(const PlanningInputs& inputs) {
   const std::string& path = inputs.schema_path;
   std::error_code code;
-  const bool large = std::filesystem::is_regular_file(path, code) &&
-                     std::filesystem::file_size(path, code) >= kLoadBesideReadFromBytes && !code;
+  // Larger than the loader takes: load_yaml_file reports it, unread.
+  const std::uintmax_t size =
+      std::filesystem::is_regular_file(path, code) ? std::filesystem::file_size(path, code) : 0;
+  std::string text;
   std::optional<schemas::YamlScope> scope;
-  if (large) {
+  if (!code && size >= kLoadBesideReadFromBytes && size <= schemas::kMaxFileBytes) {
     std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    if (file) scope = schemas::scan_yaml_scope(text.str());
+    text.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    if (!file.bad()) scope = schemas::scan_yaml_scope(text);
   }
   if (!scope || scope->schemas.empty()) return {schemas::load_yaml_file(path), std::nullopt};
 
   std::vector<std::string> names = scope->schemas;
   names.insert(names.end(), scope->drop_schemas.begin(), scope->drop_schemas.end());
-  std::future<schemas::Database> loading =
-      std::async(std::launch::async, [&path] { return schemas::load_yaml_file(path); });
+  // The text read for the scan is the one loaded (load_yaml_string checks
+  // its size again, should the file have grown).
+  std::future<schemas::Database> loading = std::async(
+      std::launch::async, [&text, &path] { return schemas::load_yaml_string(text, path); });
   std::optional<schemas::Database> current;
   std::exception_ptr read_failure;
   try {

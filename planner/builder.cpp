@@ -100,8 +100,7 @@ schemas::ObjectId dependency_key(schemas::ObjectId id) {
 
 }  // namespace
 
-std::size_t Builder::TableHash::operator()(
-    const std::pair<std::string, std::string>& table) const {
+std::size_t Builder::TableHash::operator()(const std::pair<std::string, std::string>& table) const {
   const std::hash<std::string> hash;
   return hash(table.first) * 31 + hash(table.second);
 }

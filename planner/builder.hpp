@@ -19,8 +19,8 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <utility>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "planner/planner.hpp"
@@ -180,8 +180,8 @@ class Builder {
   struct DependencyIndex {
     std::unordered_map<schemas::ObjectId, std::vector<const schemas::Dependency*>, IdHash>
         by_dependent;
-    std::unordered_map<std::pair<std::string, std::string>,
-                       std::vector<const schemas::Dependency*>, TableHash>
+    std::unordered_map<std::pair<std::string, std::string>, std::vector<const schemas::Dependency*>,
+                       TableHash>
         by_table;
   };
   static DependencyIndex index_dependencies(const schemas::Database& db);

@@ -147,9 +147,9 @@ std::string keyset_bound_sql(const BackfillSpec& spec, bool after) {
 }
 
 std::string keyset_update_sql(const BackfillSpec& spec, bool after) {
-  return fmt::format("UPDATE {} SET {} = ({}) WHERE {}{}",
-                     quote_qualified(spec.schema, spec.table), quote_ident(spec.set_column),
-                     spec.set_expression, key_range(spec, after), guard(spec));
+  return fmt::format("UPDATE {} SET {} = ({}) WHERE {}{}", quote_qualified(spec.schema, spec.table),
+                     quote_ident(spec.set_column), spec.set_expression, key_range(spec, after),
+                     guard(spec));
 }
 
 std::string keyset_count_sql(const BackfillSpec& spec, bool after) {

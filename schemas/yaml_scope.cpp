@@ -113,10 +113,7 @@ std::optional<YamlScope> scan_yaml_scope(const std::string& text) {
     if (end == std::string::npos) end = text.size();
     const std::string_view line(text.data() + start, end - start);
     start = end + 1;
-    if (line.find('\t') != std::string_view::npos && indentation(line) < line.size() &&
-        line[indentation(line)] == '\t') {
-      return std::nullopt;
-    }
+    if (indentation(line) < line.size() && line[indentation(line)] == '\t') return std::nullopt;
     if (blank_or_comment(line)) continue;
     const bool was_first = first_line;
     first_line = false;
@@ -134,10 +131,10 @@ std::optional<YamlScope> scan_yaml_scope(const std::string& text) {
         if (seen_schemas || !key->second.empty()) return std::nullopt;
         seen_schemas = true;
         section = Section::Schemas;
+      } else if (key->first == "drop_schemas" && key->second.empty()) {
+        section = Section::DropSchemas;  // a block list follows
       } else if (key->first == "drop_schemas") {
-        section = Section::DropSchemas;
         const auto value = key->second;
-        if (value.empty()) continue;
         if (value.front() != '[' || value.back() != ']') return std::nullopt;
         std::string_view items = value.substr(1, value.size() - 2);
         while (!trimmed(items).empty()) {
@@ -148,16 +145,14 @@ std::optional<YamlScope> scan_yaml_scope(const std::string& text) {
           if (comma == std::string_view::npos) break;
           items = items.substr(comma + 1);
         }
-        section = Section::Other;
       } else if (key->first == "manage_owners") {
         if (key->second == "true") {
           scope.manage_owners = true;
         } else if (key->second != "false") {
           return std::nullopt;
         }
-      } else if (key->second.empty()) {
-        // Some other block (ignore:, extensions:, ...): its lines are skipped.
       }
+      // Any other key (ignore:, extensions:, ...): its lines are skipped.
       continue;
     }
     if (section == Section::Other) continue;

@@ -4,8 +4,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,13 +16,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <pqxx/pqxx>
 #include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "tests/support/run.hpp"
 #include "tests/support/server_version.hpp"
@@ -951,8 +950,12 @@ TEST_CASE("a YAML error in a file loaded beside the catalog read is reported as 
   const auto transactions = [&] {
     pqxx::connection admin(std::getenv("PGSHIFT_TEST_URL"));
     pqxx::nontransaction work(admin);
-    return work.exec_params("SELECT xact_commit + xact_rollback FROM pg_stat_database "
-                            "WHERE datname = $1", db.name())[0][0].as<long long>();
+    return work
+        .exec_params(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+            "WHERE datname = $1",
+            db.name())[0][0]
+        .as<long long>();
   };
   // Servers before 15 report a session's counts a moment after it ends.
   long long settled = transactions();
@@ -963,7 +966,8 @@ TEST_CASE("a YAML error in a file loaded beside the catalog read is reported as 
     settled = now;
   }
   const long long before = settled;
-  for (const std::string& target : {db.url(), std::string("postgresql://nobody@127.0.0.1:1/none")}) {
+  for (const std::string& target :
+       {db.url(), std::string("postgresql://nobody@127.0.0.1:1/none")}) {
     const auto beside = run_pgshift({"plan", "--db", target, "--schema", large});
     INFO(beside.output);
     CHECK(beside.exit_code == 1);

@@ -49,16 +49,16 @@ TEST_CASE("the scope scan reads drop_schemas written as a block list", "[schemas
 
 TEST_CASE("the scope scan gives up on what it does not read rather than guess", "[schemas]") {
   const std::vector<std::string> documents = {
-      "schemas: { a: {} }\n",                     // flow style at the top
-      "schemas:\n  - a\n",                        // a sequence
-      "schemas:\n  &base a: {}\n",                // an anchor
+      "schemas: { a: {} }\n",                         // flow style at the top
+      "schemas:\n  - a\n",                            // a sequence
+      "schemas:\n  &base a: {}\n",                    // an anchor
       "schemas:\n  a: {}\n---\nschemas:\n  b: {}\n",  // two documents
-      "schemas:\n  \"a\\tb\": {}\n",              // an escape
-      "schemas:\n  a: {}\nschemas:\n  b: {}\n",   // a duplicate key (the loader reports it)
-      "manage_owners: yes\nschemas:\n  a: {}\n",  // not a boolean the loader takes
-      "drop_schemas:\n- a\nschemas:\n  b: {}\n",  // a list at the key's indentation
-      "%YAML 1.2\n---\nschemas:\n  a: {}\n",      // a directive
-      "schemas:\n    a: {}\n  b: {}\n",           // indentation going back
+      "schemas:\n  \"a\\tb\": {}\n",                  // an escape
+      "schemas:\n  a: {}\nschemas:\n  b: {}\n",       // a duplicate key (the loader reports it)
+      "manage_owners: yes\nschemas:\n  a: {}\n",      // not a boolean the loader takes
+      "drop_schemas:\n- a\nschemas:\n  b: {}\n",      // a list at the key's indentation
+      "%YAML 1.2\n---\nschemas:\n  a: {}\n",          // a directive
+      "schemas:\n    a: {}\n  b: {}\n",               // indentation going back
   };
   for (const auto& document : documents) {
     INFO(document);
