@@ -67,13 +67,13 @@ bool same_foreign_key_but_name(schemas::ForeignKey a, schemas::ForeignKey b) {
 }
 
 // The reasons the server would refuse ATTACH PARTITION of `current` under
-// `parent`, or the plan could not make it without a scan or a build under
-// ACCESS EXCLUSIVE (ATExecAttachPartition, MergeAttributesIntoExisting,
+// `parent`, or the plan could not make it without a build under ACCESS
+// EXCLUSIVE (ATExecAttachPartition, MergeAttributesIntoExisting,
 // MergeConstraintsIntoExisting, AttachPartitionEnsureIndexes in tablecmds.c).
-std::vector<std::string> attach_refusals(const schemas::Table& current, bool populated,
+// A scan no CHECK can spare is not a reason: it is planned with its hazard.
+std::vector<std::string> attach_refusals(const schemas::Table& current,
                                          const schemas::Table* parent,
-                                         const schemas::Table* desired_parent,
-                                         const std::string& bound) {
+                                         const schemas::Table* desired_parent) {
   std::vector<std::string> reasons;
   if (parent == nullptr || desired_parent == nullptr || !parent->partition_by) {
     reasons.push_back("its parent is not an existing partitioned table the plan keeps");
@@ -138,16 +138,6 @@ std::vector<std::string> attach_refusals(const schemas::Table& current, bool pop
       reasons.push_back("its CHECK \"" + check.name + "\" differs from the parent's of that name");
     }
   }
-  if (populated) {
-    if (bound == "DEFAULT") {
-      reasons.push_back("it holds rows and would become the DEFAULT partition (its constraint is "
-                        "every other bound's negation: not spelled by pgshift)");
-    } else if (!partition_constraint_sql(*parent->partition_by, bound, "p")) {
-      reasons.push_back("it holds rows and the bound's constraint cannot be spelled as a CHECK "
-                        "(a key of several columns or an expression): ATTACH would scan it "
-                        "under ACCESS EXCLUSIVE");
-    }
-  }
   return reasons;
 }
 
@@ -209,7 +199,7 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
   const std::string parent_relation =
       quote_qualified(partition_of.parent_schema, partition_of.parent_table);
   std::vector<std::string> reasons =
-      attach_refusals(current, table.populated, parent, desired_parent, bound);
+      attach_refusals(current, parent, desired_parent);
   Partition default_partition =
       bound == "DEFAULT" ? Partition{"", nullptr} : default_partition_of(builder, partition_of);
   if (default_partition.table != nullptr && default_partition.schema == table.schema &&
@@ -227,12 +217,6 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
     default_populated = builder.populated(default_partition.schema, default_partition.table->name);
     if (default_populated && default_partition.table->partition_by) {
       reasons.push_back("the parent's DEFAULT partition is partitioned and holds rows");
-    }
-    if (default_populated && parent != nullptr && parent->partition_by &&
-        !partition_constraint_sql(*parent->partition_by, bound, parent_relation)) {
-      reasons.push_back("the parent's DEFAULT partition holds rows and the bound's constraint "
-                        "cannot be spelled as a CHECK: ATTACH would scan it under ACCESS "
-                        "EXCLUSIVE");
     }
   }
   const std::string what = label("table", table.schema, table.desired.name);
@@ -429,8 +413,12 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
   // The bound, proved by CHECKs so that ATTACH scans nothing.
   std::optional<schemas::CheckConstraint> bound_check;
   std::optional<schemas::CheckConstraint> default_check;
+  // No CHECK is spelled for a key of several columns or an expression, nor
+  // for the DEFAULT partition (every other bound's negation): ATTACH then
+  // scans the rows under ACCESS EXCLUSIVE (access_exclusive_scan).
   const auto constraint = partition_constraint_sql(*parent->partition_by, bound, parent_relation);
-  if (populated) {
+  const bool scans = (populated || default_populated) && !constraint;
+  if (populated && constraint) {
     bound_check = schemas::CheckConstraint{};
     bound_check->name = truncate_name("pgshift_attach_" + table.desired.name);
     bound_check->expression = *constraint;
@@ -442,7 +430,7 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
   if (default_partition.table != nullptr) {
     default_targets = on_relation(default_partition.schema, default_partition.table->name,
                                   default_populated);
-    if (default_populated) {
+    if (default_populated && constraint) {
       default_check = schemas::CheckConstraint{};
       default_check->name = truncate_name("pgshift_attach_" + table.desired.name);
       default_check->expression = "NOT (" + *constraint + ")";
@@ -456,7 +444,18 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
   auto attach = begin(Phase::Validate,
                       "attach " + what + " to " +
                           label("table", partition_of.parent_schema, partition_of.parent_table),
-                      populated || default_populated
+                      scans ? std::string(
+                                  "rule 14: no CHECK can prove this bound (") +
+                                  (bound == "DEFAULT" ? "the DEFAULT partition's constraint is "
+                                                        "every other bound's negation"
+                                                      : "a key of several columns or an "
+                                                        "expression") +
+                                  "): ATTACH PARTITION reads every row of " +
+                                  (populated ? "the table" : "the DEFAULT partition") +
+                                  (populated && default_populated ? " and of the DEFAULT partition"
+                                                                  : "") +
+                                  " under ACCESS EXCLUSIVE"
+                      : populated || default_populated
                           ? "rule 14: valid CHECKs prove the bound: ATTACH PARTITION scans nothing and "
                             "only records the partition and attaches its indexes and keys"
                           : "rule 14: the table is empty: ATTACH PARTITION only records it");
@@ -478,9 +477,23 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
     targets.default_partition =
         QualifiedName{default_partition.schema, default_partition.table->name};
   }
+  if (scans) {
+    // What the scan reads: the table, the DEFAULT partition, or both.
+    targets.populated = true;
+    attach.step.estimated_rows = populated ? table.rows : std::nullopt;
+    if (default_populated) {
+      const auto default_rows =
+          builder.row_estimate(default_partition.schema, default_partition.table->name);
+      attach.step.estimated_rows =
+          default_rows && (!populated || attach.step.estimated_rows)
+              ? std::optional<int64_t>(attach.step.estimated_rows.value_or(0) + *default_rows)
+              : std::nullopt;
+    }
+  }
   builder.statement(attach,
-                    default_partition.table != nullptr ? Statement::AttachPartitionWithDefault
-                                      : Statement::AttachPartition,
+                    scans                                  ? Statement::AttachPartitionScanning
+                    : default_partition.table != nullptr ? Statement::AttachPartitionWithDefault
+                                                         : Statement::AttachPartition,
                     targets);
   chain.add(std::move(attach));
   auto drop_check = [&](const std::string& relation, const Targets& on,

@@ -223,17 +223,31 @@ StatementRow statement_row(Statement statement, int version) {
                   {Target::PartitionParent,
                    version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive},
                   {Target::DefaultPartition, kAccessExclusive}});
+    // The same when no CHECK can prove the bound (a key of several columns or
+    // an expression, the DEFAULT partition): ATExecAttachPartition queues the
+    // table's scan (and the DEFAULT partition's, when it holds rows) under
+    // those locks, so every row is read under ACCESS EXCLUSIVE.
+    case Statement::AttachPartitionScanning:
+      return row({{Target::Relation, kAccessExclusive},
+                  {Target::PartitionParent,
+                   version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive},
+                  {Target::DefaultPartition, kAccessExclusive}},
+                 DurationClass::BlockingScan, TimeoutClass::Rewrite, {Hazard::AccessExclusiveScan});
     // [tablecmds] AT_DetachPartition: AccessExclusiveLock on the parent;
     // ATExecDetachPartition locks the DEFAULT partition, if any (its
     // partition constraint changes), AccessExclusiveLock, and the partition
     // ShareUpdateExclusiveLock before 14, AccessExclusiveLock from 14 (when
     // CONCURRENTLY came). Catalog only (no row is read, bar the foreign keys
     // referencing the parent).
+    // Either form: queries on the parent stop returning the partition's rows,
+    // and a row inserted through the parent in its bound goes to the DEFAULT
+    // partition or fails (partition_detached).
     case Statement::DetachPartition:
       return row({{Target::Relation,
                    version >= 140000 ? kAccessExclusive : LockMode::ShareUpdateExclusive},
                   {Target::PartitionParent, kAccessExclusive},
-                  {Target::DefaultPartition, kAccessExclusive}});
+                  {Target::DefaultPartition, kAccessExclusive}},
+                 DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::PartitionDetached});
     // [tablecmds] AT_DetachPartition with CONCURRENTLY (PostgreSQL 14+):
     // ShareUpdateExclusiveLock on the parent and the partition, in two
     // transactions, waiting for every transaction that could see the
@@ -243,8 +257,8 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::DetachPartitionConcurrently:
       return row({{Target::Relation, LockMode::ShareUpdateExclusive},
                   {Target::PartitionParent, LockMode::ShareUpdateExclusive}},
-                 DurationClass::OnlineScan, TimeoutClass::Concurrent, {Hazard::NonTransactional},
-                 false);
+                 DurationClass::OnlineScan, TimeoutClass::Concurrent,
+                 {Hazard::NonTransactional, Hazard::PartitionDetached}, false);
     // [tablecmds] AT_DetachPartitionFinalize: ShareUpdateExclusiveLock on the
     // parent and the partition; finishes a pending detach, waiting for older
     // snapshots as the second transaction of CONCURRENTLY does.

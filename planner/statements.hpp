@@ -69,6 +69,7 @@ namespace pgshift::planner {
   X(CreatePartitionOf, "create_partition_of")                                      \
   X(AttachPartition, "attach_partition")                                           \
   X(AttachPartitionWithDefault, "attach_partition_with_default")                   \
+  X(AttachPartitionScanning, "attach_partition_scanning")                          \
   X(DetachPartition, "detach_partition")                                           \
   X(DetachPartitionConcurrently, "detach_partition_concurrently")                  \
   X(DetachPartitionFinalize, "detach_partition_finalize")                          \

@@ -165,6 +165,8 @@ const char* hazard_name(Hazard hazard) {
       return "access_widened";
     case Hazard::AccessNarrowed:
       return "access_narrowed";
+    case Hazard::PartitionDetached:
+      return "partition_detached";
   }
   return "";
 }

@@ -111,12 +111,13 @@ enum class Hazard {
   EmptiesSchema,        // drops every table of a managed schema (often the wrong file)
   AccessWidened,        // row-level security loosened, or a privilege granted on an existing object
   AccessNarrowed,       // a privilege revoked on an existing object: the application may lose it
+  PartitionDetached,    // a partition leaves its parent: its rows no longer reached through it
 };
-inline constexpr std::array<Hazard, 10> kAllHazards = {
+inline constexpr std::array<Hazard, 11> kAllHazards = {
     Hazard::DataLoss,         Hazard::TableRewrite,     Hazard::AccessExclusiveScan,
     Hazard::Rename,           Hazard::EnumValueRemoval, Hazard::NonTransactional,
     Hazard::DependentRecreated, Hazard::EmptiesSchema, Hazard::AccessWidened,
-    Hazard::AccessNarrowed};
+    Hazard::AccessNarrowed,   Hazard::PartitionDetached};
 const char* hazard_name(Hazard hazard);  // "data_loss", ...
 
 // One relation locked by a step.

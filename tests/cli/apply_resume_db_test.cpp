@@ -358,7 +358,8 @@ ANALYZE;
   pqxx::connection holder(db.url());
   pqxx::work hold(holder);
   hold.exec("LOCK TABLE ONLY orders IN ACCESS SHARE MODE");
-  const pid_t child = spawn_pgshift({"apply", "--db", db.url(), "--schema", schema, "--yes"},
+  const pid_t child = spawn_pgshift({"apply", "--db", db.url(), "--schema", schema, "--yes",
+                                     "--allow-hazard", "partition_detached"},
                                     dir.path() + "/interrupted.log");
   pqxx::connection watcher(db.url());
   REQUIRE(poll(watcher,
@@ -385,7 +386,8 @@ ANALYZE;
   drop_leftover_scratch(db, scratch_before);
   CHECK(db.scalar("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
                   "'orders_1'::regclass") == "t");
-  const auto resumed = run_pgshift({"apply", "--db", db.url(), "--schema", schema, "--yes"});
+  const auto resumed = run_pgshift({"apply", "--db", db.url(), "--schema", schema, "--yes",
+                                   "--allow-hazard", "partition_detached"});
   INFO(resumed.output);
   CHECK(resumed.exit_code == 0);
   CHECK(contains(resumed.output, "the detach of \"public.orders_1\" an earlier run began is "

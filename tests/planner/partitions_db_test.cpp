@@ -392,8 +392,7 @@ TEST_CASE("attaching a table whose columns differ from the parent's is refused, 
   CHECK(contains(run.messages, "it lacks the parent's column \"created_at\""));
 }
 
-TEST_CASE("an identity column or a partition key pgshift cannot spell refuses the attach of a "
-          "populated table by name",
+TEST_CASE("an identity column refuses the attach of a table by name",
           "[planner][db][partitions][attach]") {
   TestDatabase db;
   db.exec(kOrders);
@@ -405,6 +404,96 @@ TEST_CASE("an identity column or a partition key pgshift cannot spell refuses th
   INFO(run.messages);
   CHECK(run.exit_code == 1);
   CHECK(contains(run.messages, "its column \"id\" is an identity column"));
+}
+
+namespace {
+
+// readings: range-partitioned by two columns, one partition of 1,000 rows;
+// readings_high: a standalone table of 1,000 rows in the next range.
+constexpr const char* kReadings = R"sql(
+CREATE TABLE readings (sensor integer NOT NULL, at integer NOT NULL, value numeric)
+  PARTITION BY RANGE (sensor, at);
+CREATE TABLE readings_low PARTITION OF readings FOR VALUES FROM (0, 0) TO (10, 0);
+INSERT INTO readings SELECT g % 10, g, g FROM generate_series(1, 1000) g;
+CREATE TABLE readings_high (sensor integer NOT NULL, at integer NOT NULL, value numeric);
+INSERT INTO readings_high SELECT 10 + g % 10, g, g FROM generate_series(1, 1000) g;
+ANALYZE;
+)sql";
+
+std::string readings_yaml(const std::string& high_bound) {
+  const std::string columns =
+      "        columns:\n"
+      "          sensor: { type: integer, nullable: false }\n"
+      "          at: { type: integer, nullable: false }\n"
+      "          value: numeric\n";
+  return "schemas:\n  public:\n    tables:\n      readings:\n" + columns +
+         "        partition_by: { strategy: range, key: \"sensor, at\" }\n"
+         "      readings_low:\n" +
+         columns +
+         "        partition_of: { table: readings, bound: \"FOR VALUES FROM (0, 0) TO (10, 0)\" }\n"
+         "      readings_high:\n" +
+         columns + "        partition_of: { table: readings, bound: \"" + high_bound + "\" }\n";
+}
+
+}  // namespace
+
+TEST_CASE("a populated table attached under a key of two columns is scanned under ACCESS "
+          "EXCLUSIVE only with access_exclusive_scan allowed",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kReadings);
+  const std::string high = checksum(db, "readings_high ORDER BY sensor, at", "sensor, at, value");
+  const std::string yaml = readings_yaml("FOR VALUES FROM (10, 0) TO (20, 0)");
+  // Not allowed: refused, naming the step and the hazard; nothing runs.
+  const TempDir dir;
+  const std::string path = dir.write("schema.yaml", yaml);
+  const CommandResult refused = run_command(
+      {PGSHIFT_BIN, "apply", "--db", db.url(), "--schema", path, "--yes"});
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "has hazard access_exclusive_scan"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'readings_high'::regclass") == "0");
+  // The step says what it reads and under which lock.
+  const PlanRun json = run_plan(db, yaml, "json");
+  INFO(json.messages);
+  REQUIRE(json.exit_code == 2);
+  CHECK(contains(json.plan, "\"blocking_scan\""));
+  CHECK(contains(json.plan, "reads every row of the table under ACCESS EXCLUSIVE"));
+  // Allowed: attached, every row kept, nothing left to plan.
+  const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "ALTER TABLE public.readings ATTACH PARTITION public.readings_high FOR "
+                      "VALUES FROM (10, 0) TO (20, 0)"));
+  CHECK(contains(sql, "hazards: access_exclusive_scan"));
+  CHECK_FALSE(contains(sql, "pgshift_attach"));
+  CHECK(db.scalar("SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = "
+                  "'readings_high'::regclass") == "readings");
+  CHECK(checksum(db, "readings_high ORDER BY sensor, at", "sensor, at, value") == high);
+  CHECK(db.scalar("SELECT count(*) FROM readings") == "2000");
+}
+
+TEST_CASE("a populated table attached as the DEFAULT partition is scanned under ACCESS EXCLUSIVE "
+          "with its hazard, and a row of another partition's bound fails the step",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kReadings);
+  const std::string yaml = readings_yaml("DEFAULT");
+  const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "ALTER TABLE public.readings ATTACH PARTITION public.readings_high DEFAULT"));
+  CHECK(contains(sql, "hazards: access_exclusive_scan"));
+  CHECK(db.scalar("SELECT count(*) FROM readings") == "2000");
+  // Detached again and given a row of readings_low's bound: the server's scan
+  // refuses the attach, and the table stays detached with its rows.
+  db.exec("ALTER TABLE readings DETACH PARTITION readings_high; "
+          "INSERT INTO readings_high VALUES (5, 5, 5)");
+  const PlanRun plan = run_plan(db, yaml);
+  REQUIRE(plan.exit_code == 2);
+  const CommandResult applied = run_psql(db, plan.plan);
+  CHECK(applied.exit_code != 0);
+  CHECK(contains(applied.output, "would be violated by some row"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'readings_high'::regclass") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM readings_high") == "1001");
 }
 
 namespace {
@@ -444,7 +533,19 @@ TEST_CASE("a detached partition keeps its rows and its copies of the parent's ke
     const size_t start = yaml.find("      orders_default:");
     yaml.replace(start, yaml.find("      orders_2024_02:") - start, "");
   }
+  // Without partition_detached allowed the detach is refused, naming it.
+  const TempDir dir;
+  const std::string path = dir.write("schema.yaml", yaml);
+  const CommandResult refused =
+      run_command({PGSHIFT_BIN, "apply", "--db", db.url(), "--schema", path, "--yes",
+                   "--allow-hazard", "data_loss", "--allow-hazard", "non_transactional"});
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "has hazard partition_detached"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'orders_2024_02'::regclass") == "1");
   const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "partition_detached"));
   if (concurrently) {
     // The CHECK the server would add is ours, dropped after.
     const size_t check = position(sql, "ALTER TABLE public.orders_2024_02 VALIDATE CONSTRAINT "

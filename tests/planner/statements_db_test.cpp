@@ -222,6 +222,15 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               {{Target::Relation, {"t.p3"}},
                {Target::PartitionParent, {"t.p"}},
                {Target::DefaultPartition, {"t.pd"}}}};
+    case Statement::AttachPartitionScanning:
+      // A key of two columns: no CHECK spares the scan of the table's row.
+      return {"CREATE TABLE t.m (a integer NOT NULL, b integer NOT NULL) "
+              "PARTITION BY RANGE (a, b); CREATE TABLE t.md PARTITION OF t.m DEFAULT; "
+              "CREATE TABLE t.m3 (LIKE t.m); INSERT INTO t.m3 VALUES (1, 1);",
+              "ALTER TABLE t.m ATTACH PARTITION t.m3 FOR VALUES FROM (0, 0) TO (10, 0)",
+              {{Target::Relation, {"t.m3"}},
+               {Target::PartitionParent, {"t.m"}},
+               {Target::DefaultPartition, {"t.md"}}}};
     case Statement::DetachPartition:
       return {kPartitioned +
                   "CREATE TABLE t.p1 PARTITION OF t.p FOR VALUES FROM (0) TO (100); "

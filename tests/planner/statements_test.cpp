@@ -123,6 +123,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::CreatePartitionOf:
     case Statement::AttachPartition:
     case Statement::AttachPartitionWithDefault:
+    case Statement::AttachPartitionScanning:
     case Statement::RenameTable:
     case Statement::RenameTableBehindView:
     case Statement::SetTableSchema:
