@@ -533,6 +533,11 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   prepared.plan.ignore = prepared.desired.ignore;
   prepared.plan.target_fingerprint =
       catalog::schema_fingerprint(expected_catalog(prepared.current, prepared.desired));
+  if (prepared.desired.manage_owners) {
+    for (const auto& [object, owner] : schemas::owned_objects(prepared.desired)) {
+      if (*owner) prepared.plan.target_owners.emplace_back(object, **owner);
+    }
+  }
 }
 
 }  // namespace

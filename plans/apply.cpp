@@ -614,6 +614,15 @@ std::vector<std::string> Applier::verify(ApplyResult& result) {
     schemas::Database now = read_after();
     result.catalog_after = now;
     schemas::remove_ignored(now, plan_.ignore);
+    // Owners, which the fingerprint leaves out: those the desired state sets.
+    std::vector<std::string> owners_differ;
+    for (const auto& [object, owner] : plan_.target_owners) {
+      const std::optional<std::string>* found = schemas::find_owner(now, object);
+      if (found == nullptr || *found == owner) continue;  // a missing object: the fingerprint's
+      owners_differ.push_back(fmt::format("{} is owned by {}, the plan's target is {}",
+                                          schemas::describe(object),
+                                          found->value_or("(not read)"), owner));
+    }
     const std::string found = catalog::schema_fingerprint(std::move(now));
     if (found != plan_.target_fingerprint) {
       remaining.push_back(fmt::format(
@@ -628,6 +637,7 @@ std::vector<std::string> Applier::verify(ApplyResult& result) {
             report.step_id, plan_.steps.size(), report.summary));
       }
     }
+    remaining.insert(remaining.end(), owners_differ.begin(), owners_differ.end());
   }
   pqxx::nontransaction tx(*conn_);
   for (const Step& step : plan_.steps) {

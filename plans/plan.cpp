@@ -387,7 +387,7 @@ bool operator==(const Diagnostic& a, const Diagnostic& b) {
 
 bool operator==(const Plan& a, const Plan& b) {
   return a.fingerprint == b.fingerprint && a.target_fingerprint == b.target_fingerprint &&
-         a.owners == b.owners &&
+         a.owners == b.owners && a.target_owners == b.target_owners &&
          a.ignore == b.ignore && a.schemas == b.schemas &&
          a.server_version_num == b.server_version_num &&
          a.steps == b.steps && a.diagnostics == b.diagnostics && a.preflight == b.preflight &&

@@ -301,6 +301,11 @@ struct Plan {
   // The catalog was read with owners (the desired state sets manage_owners):
   // the fingerprint covers them, and the applier reads them to check it.
   bool owners = false;
+  // Every owner the desired state sets (manage_owners), by object: the
+  // applier's verification compares them with the catalog after the last
+  // step. target_fingerprint leaves owners out (an object the desired state
+  // gives no owner keeps any).
+  std::vector<std::pair<schemas::ObjectId, std::string>> target_owners;
   int server_version_num = 0;  // of that server, e.g. 150004
   std::vector<Step> steps;
   std::vector<Diagnostic> diagnostics;

@@ -242,6 +242,13 @@ std::string render_json(const Plan& plan) {
   json["schemas"] = plan.schemas;
   // Only when set: plans without owners read as before.
   if (plan.owners) json["owners"] = true;
+  if (!plan.target_owners.empty()) {
+    Json owners = Json::array();
+    for (const auto& [object, owner] : plan.target_owners) {
+      owners.push_back(Json{{"object", object_json(object)}, {"owner", owner}});
+    }
+    json["target_owners"] = owners;
+  }
   json["ignore"] = plan.ignore;
   json["server_version_num"] = plan.server_version_num;
   // Diagnostics before the steps, as in the SQL and Markdown renderings: a
@@ -280,6 +287,12 @@ Plan plan_from_json(const std::string& text) {
     plan.ignore = json.value("ignore", std::vector<std::string>());
     plan.schemas = json.at("schemas").get<std::vector<std::string>>();
     plan.owners = json.value("owners", false);
+    if (json.contains("target_owners")) {
+      for (const auto& entry : json.at("target_owners")) {
+        plan.target_owners.emplace_back(object_from_json(entry.at("object")),
+                                        entry.at("owner").get<std::string>());
+      }
+    }
     plan.server_version_num = json.at("server_version_num").get<int>();
     for (const auto& step : json.at("steps")) plan.steps.push_back(step_from_json(step));
     for (const auto& diagnostic : json.at("diagnostics")) {

@@ -92,17 +92,10 @@ std::string journal_key(const std::string& plan_path, const TestDatabase& db) {
   return dry.output.substr(at + word.size(), 16);
 }
 
-}  // namespace
-
-TEST_CASE("rows forged into the journal make apply skip steps, and verification fails",
-          "[cli][db]") {
-  TestDatabase db;
-  db.exec(kTableSql);
-  const std::string checksum = db.scalar(kChecksum);
-  const TempDir dir;
-  const std::string plan = plan_json(db, dir);
-  // The journal tables, as a first apply creates them (the applier adds its
-  // newer columns itself).
+// Creates the journal tables as a first apply does (the applier adds its
+// newer columns itself) and records step `step` of plan `key` as done by an
+// earlier run.
+void forge_step_done(const TestDatabase& db, const std::string& key, int step) {
   db.exec(
       "CREATE SCHEMA _pgshift;"
       "CREATE TABLE _pgshift.apply_runs (plan_hash text PRIMARY KEY, fingerprint text NOT NULL,"
@@ -115,13 +108,77 @@ TEST_CASE("rows forged into the journal make apply skip steps, and verification 
       " _pgshift.apply_runs, step_id integer NOT NULL, next_key bigint NOT NULL,"
       " upper_key bigint NOT NULL, rows_done bigint NOT NULL,"
       " updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (plan_hash, step_id))");
-  const std::string key = journal_key(plan, db);
-  // Step 1 (add column "note") recorded as done by an earlier run; the
-  // later steps do not need it, so they run.
   db.exec("INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps) VALUES ('" + key +
           "', 'forged', 99);"
           "INSERT INTO _pgshift.apply_steps (plan_hash, step_id, summary, duration_ms) "
-          "VALUES ('" + key + "', 1, 'forged', 0)");
+          "VALUES ('" + key + "', " + std::to_string(step) + ", 'forged', 0)");
+}
+
+}  // namespace
+
+TEST_CASE("an owner the plan sets but a forged journal skipped fails verification, naming it",
+          "[cli][db][owners]") {
+  TestDatabase db;
+  db.exec("DO $$BEGIN CREATE ROLE pgshift_verify_owner; "
+          "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$");
+  db.exec("CREATE TABLE owned (id bigint PRIMARY KEY)");
+  const TempDir dir;
+  const std::string yaml = dir.write("owned.yaml", R"yaml(
+manage_owners: true
+schemas:
+  public:
+    tables:
+      owned:
+        owner: pgshift_verify_owner
+        columns:
+          id: { type: bigint, nullable: false }
+        primary_key: [id]
+)yaml");
+  const std::string plan = dir.path() + "/plan.json";
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "--format", "json", "-o", plan,
+                   "--allow-hazard", "all"});
+  INFO(planned.output);
+  REQUIRE(planned.exit_code == 0);
+  INFO(dir.read("plan.json"));
+  REQUIRE(contains(dir.read("plan.json"), "ALTER TABLE public.owned OWNER TO "
+                                          "pgshift_verify_owner"));
+  CHECK(contains(dir.read("plan.json"), "\"target_owners\""));
+  // The OWNER TO step (the plan's only one) recorded as done, never run: the
+  // fingerprint, which leaves owners out, matches; the owners do not.
+  const std::string key = journal_key(plan, db);
+  forge_step_done(db, key, 1);
+  const auto skipped = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
+  INFO(skipped.output);
+  CHECK(skipped.exit_code == 1);
+  CHECK(contains(skipped.output, "verification failed:"));
+  CHECK(contains(skipped.output, "table \"public.owned\" is owned by " +
+                                     db.scalar("SELECT current_user") +
+                                     ", the plan's target is pgshift_verify_owner"));
+  CHECK_FALSE(contains(skipped.output, "catalog fingerprint"));
+  // Run for real: verified.
+  db.exec("DELETE FROM _pgshift.apply_steps; DELETE FROM _pgshift.apply_runs");
+  const auto applied = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 0);
+  CHECK(contains(applied.output, "verified: the schema is the plan's target"));
+  CHECK(db.scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'owned'") ==
+        "pgshift_verify_owner");
+}
+
+TEST_CASE("rows forged into the journal make apply skip steps, and verification fails",
+          "[cli][db]") {
+  TestDatabase db;
+  db.exec(kTableSql);
+  const std::string checksum = db.scalar(kChecksum);
+  const TempDir dir;
+  const std::string plan = plan_json(db, dir);
+  // The journal tables, as a first apply creates them (the applier adds its
+  // newer columns itself).
+  const std::string key = journal_key(plan, db);
+  // Step 1 (add column "note") recorded as done by an earlier run; the
+  // later steps do not need it, so they run.
+  forge_step_done(db, key, 1);
 
   const auto applied = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
 
