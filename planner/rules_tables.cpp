@@ -739,9 +739,31 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
     const std::string partitioned_by =
         desired.partition_by ? partition_by_sql(*desired.partition_by) : std::string();
     const std::string parent_relation = quote_qualified(parent.parent_schema, parent.parent_table);
-    const bool parent_exists = schemas::find_table(builder.current(), parent.parent_schema,
-                                                   parent.parent_table) != nullptr;
-    if (parent_exists && builder.version() >= 120000) {
+    const auto* current_parent =
+        schemas::find_table(builder.current(), parent.parent_schema, parent.parent_table);
+    const bool parent_exists = current_parent != nullptr;
+    // A DEFAULT partition holding rows is scanned under ACCESS EXCLUSIVE for
+    // rows of the new bound (check_default_partition_contents in
+    // partbounds.c) unless a valid CHECK there excludes the bound.
+    Partition default_partition{"", nullptr};
+    bool default_populated = false;
+    bool default_kept = false;
+    if (parent_exists && parent.bound != "DEFAULT") {
+      default_partition = default_partition_of(builder, parent);
+    }
+    if (default_partition.table != nullptr) {
+      default_populated =
+          builder.populated(default_partition.schema, default_partition.table->name);
+      const auto* kept = schemas::find_table(builder.desired(), default_partition.schema,
+                                             default_partition.table->name);
+      default_kept = kept != nullptr && kept->partition_of == default_partition.table->partition_of;
+    }
+    const std::optional<std::string> bound_constraint =
+        default_populated && current_parent->partition_by && !default_partition.table->partition_by
+            ? partition_constraint_sql(*current_parent->partition_by, parent.bound,
+                                       parent_relation)
+            : std::nullopt;
+    if (parent_exists && (builder.version() >= 120000 || default_populated)) {
       // CREATE TABLE ... PARTITION OF would lock the parent ACCESS EXCLUSIVE;
       // creating the table alone and attaching it takes SHARE UPDATE EXCLUSIVE.
       draft.step.rationale =
@@ -754,18 +776,86 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
                         on_relation(schema, desired.name, false));
       Chain chain(builder);
       chain.add(std::move(draft));
-      auto attach = Builder::make(Phase::Create, id,
-                                  "attach " + label("table", schema, desired.name) + " to " +
-                                      label("table", parent.parent_schema, parent.parent_table),
-                                  "ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent "
-                                  "(PostgreSQL 12+); the new partition is empty");
+      // The DEFAULT partition's CHECK excluding the new bound, NOT VALID then
+      // validated under SHARE UPDATE EXCLUSIVE, dropped after the attach.
+      std::optional<schemas::CheckConstraint> default_check;
+      std::string default_relation;
+      std::optional<Targets> default_targets;
+      if (default_partition.table != nullptr) {
+        default_relation = quote_qualified(default_partition.schema, default_partition.table->name);
+        default_targets = on_relation(default_partition.schema, default_partition.table->name);
+      }
+      const std::string default_label =
+          default_partition.table != nullptr
+              ? label("table", default_partition.schema, default_partition.table->name)
+              : std::string();
+      if (default_populated && default_kept && bound_constraint) {
+        default_check = schemas::CheckConstraint{};
+        default_check->name = truncate_name("pgshift_attach_" + desired.name);
+        default_check->expression = "NOT (" + *bound_constraint + ")";
+        auto add = Builder::make(Phase::Create, id,
+                                 "add the CHECK \"" + default_check->name + "\" on " +
+                                     default_label + " NOT VALID",
+                                 "ATTACH checks that the DEFAULT partition holds no row of the "
+                                 "new bound, under ACCESS EXCLUSIVE, unless a valid CHECK says so");
+        add.step.statements = {"ALTER TABLE " + default_relation + " ADD " +
+                               check_definition(*default_check) + " NOT VALID"};
+        builder.statement(add, Statement::AddCheckNotValid, *default_targets);
+        chain.add(std::move(add));
+        auto validate = Builder::make(
+            Phase::Create, id,
+            "validate the CHECK \"" + default_check->name + "\" on " + default_label,
+            "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
+        validate.step.statements = {"ALTER TABLE " + default_relation + " VALIDATE CONSTRAINT " +
+                                    quote_ident(default_check->name)};
+        builder.statement(validate, Statement::ValidateCheck, *default_targets);
+        validate.step.estimated_rows =
+            builder.row_estimate(default_partition.schema, default_partition.table->name);
+        chain.add(std::move(validate));
+      }
+      const bool scans = default_populated && !default_check;
+      auto attach = Builder::make(
+          Phase::Create, id,
+          "attach " + label("table", schema, desired.name) + " to " +
+              label("table", parent.parent_schema, parent.parent_table),
+          scans ? "the parent's DEFAULT partition holds rows and no CHECK can exclude this bound "
+                  "from it (a key of several columns or an expression, or the DEFAULT partition "
+                  "changes in the same plan): ATTACH PARTITION reads them under ACCESS EXCLUSIVE"
+          : default_check
+              ? "a valid CHECK on the DEFAULT partition excludes the bound: ATTACH PARTITION "
+                "scans nothing; SHARE UPDATE EXCLUSIVE on the parent (PostgreSQL 12+)"
+              : "ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent (PostgreSQL 12+); "
+                "the new partition is empty");
       attach.step.statements = {"ALTER TABLE " + parent_relation + " ATTACH PARTITION " +
                                 table.relation + " " + parent.bound};
-      Targets targets = on_relation(schema, desired.name, false);
+      Targets targets = on_relation(schema, desired.name, scans);
       targets.parent = QualifiedName{parent.parent_schema, parent.parent_table};
-      builder.statement(attach, Statement::AttachPartition, targets);
+      if (default_partition.table != nullptr) {
+        targets.default_partition =
+            QualifiedName{default_partition.schema, default_partition.table->name};
+      }
+      if (scans) {
+        attach.step.estimated_rows =
+            builder.row_estimate(default_partition.schema, default_partition.table->name);
+      }
+      builder.statement(attach,
+                        scans                                  ? Statement::AttachPartitionScanning
+                        : default_partition.table != nullptr ? Statement::AttachPartitionWithDefault
+                                                             : Statement::AttachPartition,
+                        targets);
       require_parent_indexes(builder, attach, parent);
       chain.add(std::move(attach));
+      if (default_check) {
+        auto drop = Builder::make(Phase::Create, id,
+                                  "drop the CHECK \"" + default_check->name + "\" on " +
+                                      default_label,
+                                  "the attach is done: the DEFAULT partition's constraint now "
+                                  "excludes the bound");
+        drop.step.statements = {"ALTER TABLE " + default_relation + " DROP CONSTRAINT " +
+                                quote_ident(default_check->name)};
+        builder.statement(drop, Statement::DropAttachCheck, *default_targets);
+        chain.add(std::move(drop));
+      }
     } else {
       draft.step.statements = {"CREATE TABLE " + table.relation + " PARTITION OF " +
                                parent_relation + " " + parent.bound + partitioned_by};

@@ -349,6 +349,52 @@ TEST_CASE("an existing populated table is attached with its bound proved by CHEC
   CHECK(again.exit_code == 0);
 }
 
+TEST_CASE("a new partition beside a populated DEFAULT partition is attached with a CHECK there "
+          "first, the DEFAULT partition not scanned under ACCESS EXCLUSIVE",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec("DROP TABLE orders_archive");
+  const std::string kept = checksum(db, "orders", "id, created_at, customer_id, total");
+  const std::string yaml = orders_yaml(
+      "      orders_2024_03:\n" + std::string(kOrderColumns) +
+      "        partition_of: { table: orders, bound: \"FOR VALUES FROM ('2024-03-01') TO "
+      "('2024-04-01')\" }\n");
+  const PlanRun first = run_plan(db, yaml);
+  INFO(first.messages);
+  REQUIRE(first.exit_code == 2);
+  const std::string& sql = first.plan;
+  INFO(sql);
+  const size_t check = position(
+      sql, "ALTER TABLE public.orders_default ADD CONSTRAINT pgshift_attach_orders_2024_03 CHECK "
+           "(NOT (created_at IS NOT NULL AND created_at >= '2024-03-01' AND created_at < "
+           "'2024-04-01')) NOT VALID");
+  const size_t validate = position(
+      sql, "ALTER TABLE public.orders_default VALIDATE CONSTRAINT pgshift_attach_orders_2024_03");
+  const size_t attach = position(sql, "ALTER TABLE public.orders ATTACH PARTITION "
+                                      "public.orders_2024_03 FOR VALUES FROM ('2024-03-01') TO "
+                                      "('2024-04-01')");
+  const size_t drop = position(
+      sql, "ALTER TABLE public.orders_default DROP CONSTRAINT pgshift_attach_orders_2024_03");
+  CHECK(check < validate);
+  CHECK(validate < attach);
+  CHECK(attach < drop);
+  // The attach declares the DEFAULT partition's lock and scans nothing.
+  CHECK(contains(sql, "ACCESS EXCLUSIVE on public.orders_default"));
+  CHECK_FALSE(contains(sql, "access_exclusive_scan"));
+  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + sql);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, "updated partition constraint for default partition "
+                                 "\"orders_default\" is implied by existing constraints"));
+  CHECK(checksum(db, "orders", "id, created_at, customer_id, total") == kept);
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift_attach%'") ==
+        "0");
+  const PlanRun again = run_plan(db, yaml);
+  INFO(again.plan);
+  CHECK(again.exit_code == 0);
+}
+
 TEST_CASE("an empty table is attached with a plain ATTACH and its keys added plainly",
           "[planner][db][partitions][attach]") {
   TestDatabase db;
@@ -470,6 +516,28 @@ TEST_CASE("a populated table attached under a key of two columns is scanned unde
                   "'readings_high'::regclass") == "readings");
   CHECK(checksum(db, "readings_high ORDER BY sensor, at", "sensor, at, value") == high);
   CHECK(db.scalar("SELECT count(*) FROM readings") == "2000");
+}
+
+TEST_CASE("a new partition beside a populated DEFAULT partition of a two-column key scans it "
+          "under ACCESS EXCLUSIVE, declared with its hazard",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kReadings);
+  db.exec("DROP TABLE readings_high; CREATE TABLE readings_other PARTITION OF readings DEFAULT; "
+          "INSERT INTO readings VALUES (50, 1, 1), (51, 2, 2); ANALYZE readings_other");
+  std::string yaml = readings_yaml("FOR VALUES FROM (10, 0) TO (20, 0)");
+  yaml += "      readings_other:\n"
+          "        columns:\n"
+          "          sensor: { type: integer, nullable: false }\n"
+          "          at: { type: integer, nullable: false }\n"
+          "          value: numeric\n"
+          "        partition_of: { table: readings, bound: DEFAULT }\n";
+  const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "hazards: access_exclusive_scan"));
+  CHECK(contains(sql, "ACCESS EXCLUSIVE on public.readings_other"));
+  CHECK_FALSE(contains(sql, "pgshift_attach"));
+  CHECK(db.scalar("SELECT count(*) FROM readings_other") == "2");
+  CHECK(db.scalar("SELECT count(*) FROM readings") == "1002");
 }
 
 TEST_CASE("a populated table attached as the DEFAULT partition is scanned under ACCESS EXCLUSIVE "
