@@ -92,10 +92,9 @@ std::string journal_key(const std::string& plan_path, const TestDatabase& db) {
   return dry.output.substr(at + word.size(), 16);
 }
 
-// Creates the journal tables as a first apply does (the applier adds its
-// newer columns itself) and records step `step` of plan `key` as done by an
-// earlier run.
-void forge_step_done(const TestDatabase& db, const std::string& key, int step) {
+// Creates the journal tables as a first apply does (the applier, and the
+// dry run of journal_key, add its newer columns).
+void create_journal(const TestDatabase& db) {
   db.exec(
       "CREATE SCHEMA _pgshift;"
       "CREATE TABLE _pgshift.apply_runs (plan_hash text PRIMARY KEY, fingerprint text NOT NULL,"
@@ -108,6 +107,10 @@ void forge_step_done(const TestDatabase& db, const std::string& key, int step) {
       " _pgshift.apply_runs, step_id integer NOT NULL, next_key bigint NOT NULL,"
       " upper_key bigint NOT NULL, rows_done bigint NOT NULL,"
       " updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (plan_hash, step_id))");
+}
+
+// Records step `step` of plan `key` as done by an earlier run.
+void forge_step_done(const TestDatabase& db, const std::string& key, int step) {
   db.exec("INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps) VALUES ('" + key +
           "', 'forged', 99);"
           "INSERT INTO _pgshift.apply_steps (plan_hash, step_id, summary, duration_ms) "
@@ -146,6 +149,7 @@ schemas:
   CHECK(contains(dir.read("plan.json"), "\"target_owners\""));
   // The OWNER TO step (the plan's only one) recorded as done, never run: the
   // fingerprint, which leaves owners out, matches; the owners do not.
+  create_journal(db);
   const std::string key = journal_key(plan, db);
   forge_step_done(db, key, 1);
   const auto skipped = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
@@ -175,6 +179,7 @@ TEST_CASE("rows forged into the journal make apply skip steps, and verification 
   const std::string plan = plan_json(db, dir);
   // The journal tables, as a first apply creates them (the applier adds its
   // newer columns itself).
+  create_journal(db);
   const std::string key = journal_key(plan, db);
   // Step 1 (add column "note") recorded as done by an earlier run; the
   // later steps do not need it, so they run.

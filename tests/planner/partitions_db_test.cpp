@@ -488,7 +488,10 @@ TEST_CASE("a populated table attached under a key of two columns is scanned unde
           "[planner][db][partitions][attach]") {
   TestDatabase db;
   db.exec(kReadings);
-  const std::string high = checksum(db, "readings_high ORDER BY sensor, at", "sensor, at, value");
+  const std::string kHighRows =
+      "SELECT count(*) || md5(string_agg(sensor || ' ' || at || ' ' || value, ',' ORDER BY "
+      "sensor, at)) FROM readings_high";
+  const std::string high = db.scalar(kHighRows);
   const std::string yaml = readings_yaml("FOR VALUES FROM (10, 0) TO (20, 0)");
   // Not allowed: refused, naming the step and the hazard; nothing runs.
   const TempDir dir;
@@ -514,7 +517,7 @@ TEST_CASE("a populated table attached under a key of two columns is scanned unde
   CHECK_FALSE(contains(sql, "pgshift_attach"));
   CHECK(db.scalar("SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = "
                   "'readings_high'::regclass") == "readings");
-  CHECK(checksum(db, "readings_high ORDER BY sensor, at", "sensor, at, value") == high);
+  CHECK(db.scalar(kHighRows) == high);
   CHECK(db.scalar("SELECT count(*) FROM readings") == "2000");
 }
 
@@ -558,7 +561,7 @@ TEST_CASE("a populated table attached as the DEFAULT partition is scanned under 
   REQUIRE(plan.exit_code == 2);
   const CommandResult applied = run_psql(db, plan.plan);
   CHECK(applied.exit_code != 0);
-  CHECK(contains(applied.output, "would be violated by some row"));
+  CHECK(contains(applied.output, "violated by some row"));
   CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
                   "'readings_high'::regclass") == "0");
   CHECK(db.scalar("SELECT count(*) FROM readings_high") == "1001");
