@@ -109,8 +109,11 @@ void create_journal(const TestDatabase& db) {
       " updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (plan_hash, step_id))");
 }
 
-// Records step `step` of plan `key` as done by an earlier run.
-void forge_step_done(const TestDatabase& db, const std::string& key, int step) {
+// Records step `step` of the plan file `plan_path` as done by an earlier
+// run, in a journal made as a first apply makes it.
+void forge_step_done(const TestDatabase& db, const std::string& plan_path, int step) {
+  create_journal(db);
+  const std::string key = journal_key(plan_path, db);
   db.exec("INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps) VALUES ('" + key +
           "', 'forged', 99);"
           "INSERT INTO _pgshift.apply_steps (plan_hash, step_id, summary, duration_ms) "
@@ -149,9 +152,7 @@ schemas:
   CHECK(contains(dir.read("plan.json"), "\"target_owners\""));
   // The OWNER TO step (the plan's only one) recorded as done, never run: the
   // fingerprint, which leaves owners out, matches; the owners do not.
-  create_journal(db);
-  const std::string key = journal_key(plan, db);
-  forge_step_done(db, key, 1);
+  forge_step_done(db, plan, 1);
   const auto skipped = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
   INFO(skipped.output);
   CHECK(skipped.exit_code == 1);
@@ -177,13 +178,9 @@ TEST_CASE("rows forged into the journal make apply skip steps, and verification 
   const std::string checksum = db.scalar(kChecksum);
   const TempDir dir;
   const std::string plan = plan_json(db, dir);
-  // The journal tables, as a first apply creates them (the applier adds its
-  // newer columns itself).
-  create_journal(db);
-  const std::string key = journal_key(plan, db);
   // Step 1 (add column "note") recorded as done by an earlier run; the
   // later steps do not need it, so they run.
-  forge_step_done(db, key, 1);
+  forge_step_done(db, plan, 1);
 
   const auto applied = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
 
