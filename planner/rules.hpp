@@ -354,6 +354,23 @@ void plan_table_moves(Builder& builder, const std::vector<TableMove>& moves);
 // "schema.name" split at its first dot; nullopt when unqualified.
 std::optional<std::pair<std::string, std::string>> split_qualified(const std::string& name);
 
+// planner.cpp: what the rules above do to the models before the other rules
+// run, in order: objects matching the `ignore:` patterns leave both, the
+// current side keeps only the schemas the desired state names, then
+// assume_table_moves, prepare_expand_contract, assume_relation_renames and
+// schemas::keep_compared_owners.
+struct ModelRewrites {
+  std::vector<TableMove> moves;
+  ExpandContract expand_contract;
+  std::vector<RelationRename> renames;
+  std::vector<plans::Diagnostic> diagnostics;
+};
+ModelRewrites rewrite_models(schemas::Database& current, schemas::Database& desired);
+// False when rewrite_models would leave both models as they are (no ignore
+// pattern, no owner, no planning hint, no schema the desired state does not
+// name): plan_changes then compares them without copying them.
+bool models_need_rewrite(const schemas::Database& current, const schemas::Database& desired);
+
 // ---------------------------------------------------------------------------
 // Partitioned tables (an index or key is built on each partition, then
 // attached to the parent's).

@@ -538,6 +538,45 @@ void remove_planning_hints(Database& db) {
   }
 }
 
+bool has_planning_hints(const Database& db) {
+  for (const auto& schema : db.schemas) {
+    for (const auto& table : schema.tables) {
+      if (table.backfill_batch_size || table.renamed_from || table.expand_contract) return true;
+      for (const auto& column : table.columns) {
+        if (column.backfill || column.renamed_from || column.using_expr || column.expand_contract) {
+          return true;
+        }
+      }
+      auto renamed = [](const auto& items) {
+        return std::any_of(items.begin(), items.end(),
+                           [](const auto& item) { return item.renamed_from.has_value(); });
+      };
+      if ((table.primary_key && table.primary_key->renamed_from) || renamed(table.policies) ||
+          renamed(table.unique_constraints) || renamed(table.check_constraints) ||
+          renamed(table.foreign_keys) || renamed(table.exclusion_constraints) ||
+          renamed(table.indexes)) {
+        return true;
+      }
+    }
+    for (const auto& sequence : schema.sequences) {
+      if (sequence.renamed_from) return true;
+    }
+    for (const auto& view : schema.views) {
+      if (view.renamed_from) return true;
+    }
+    for (const auto& view : schema.materialized_views) {
+      if (view.renamed_from) return true;
+      for (const auto& index : view.indexes) {
+        if (index.renamed_from) return true;
+      }
+    }
+    for (const auto& type : schema.enums) {
+      if (!type.label_renamed_from.empty()) return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 int privilege_rank(const std::string& privilege) {
@@ -782,6 +821,17 @@ void keep_compared_owners(Database& current, const Database& desired) {
       if (wanted == nullptr || !*wanted) owner.reset();
     });
   }
+}
+
+bool has_owners(const Database& db) {
+  bool found = false;
+  for (const auto& schema : db.schemas) {
+    visit_owners(schema, [&found](const ObjectId&, const std::optional<std::string>& owner) {
+      found = found || owner.has_value();
+    });
+    if (found) return true;
+  }
+  return false;
 }
 
 void remove_owners(Database& db) {

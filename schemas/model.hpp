@@ -728,6 +728,8 @@ void canonicalize(Database& db);
 // expand_contract; renamed_from of policies, constraints, indexes, sequences,
 // views and materialized views; an enum's label_renamed_from).
 void remove_planning_hints(Database& db);
+// Whether any of those hints is set: remove_planning_hints would change `db`.
+bool has_planning_hints(const Database& db);
 
 // One violated invariant, with the object it concerns.
 struct ModelProblem {
@@ -784,6 +786,8 @@ std::vector<std::pair<ObjectId, const std::optional<std::string>*>> owned_object
     const Database& db);
 // Resets every owner field and manage_owners.
 void remove_owners(Database& db);
+// Whether any object of `db` has an owner set (remove_owners would reset it).
+bool has_owners(const Database& db);
 // Owners are compared only where the desired state gives one: resets the
 // owner of every object of `current` that `desired` gives none (a table
 // renamed by renamed_from is matched by its old name), and every owner
