@@ -107,7 +107,8 @@ constexpr const char* kTablesQuery =
     "    JOIN pg_class ic ON ic.oid = i.indexrelid "
     "    WHERE i.indrelid = c.oid AND i.indisreplident) END, "
     "  c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner), "
-    "  coalesce(@inhdetachpending@, false) "
+    "  coalesce(@inhdetachpending@, false), "
+    "  CASE WHEN c.relispartition THEN pg_get_partition_constraintdef(c.oid) END "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid "
     "LEFT JOIN pg_class pc ON pc.oid = inh.inhparent "
@@ -1195,6 +1196,9 @@ class CatalogRead {
       table.row_security.forced = row[14].as<bool>();
       table.owner = owner_of(row[15]);
       if (row[16].as<bool>()) facts_.pending_detach.insert(slot.schema + "." + table.name);
+      if (!row[17].is_null()) {
+        facts_.partition_constraints[slot.schema + "." + table.name] = row[17].as<std::string>();
+      }
       tables_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
     }
   }

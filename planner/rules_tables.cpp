@@ -171,6 +171,51 @@ Partition default_partition_of(const Builder& builder, const schemas::PartitionO
   return Partition{"", nullptr};
 }
 
+// The CHECK expression that proves the rows of the desired partition
+// `schema.table` fit `bound` under `parent` (the current model's partitioned
+// table, quoted `parent_relation`), so that ATTACH scans nothing:
+// partition_constraint_sql's spelling; else, for a key of several columns or
+// an expression, and for the DEFAULT partition, the partition constraint the
+// scratch database gave that partition (CatalogFacts::partition_constraints:
+// pg_get_partition_constraintdef, which the server's implication test
+// recognises as its own). nullopt when neither proves it: the attach scans.
+// A DEFAULT partition's constraint is every sibling bound's negation: it is
+// used only when every partition of the parent now is kept with its bound,
+// so that the siblings at the attach are some of those the scratch database
+// had (a weaker constraint, still implied). The server's constraint is
+// taken only under a parent that is not a partition itself: it would
+// include the parent's own bound, which the attach does not check.
+std::optional<std::string> proving_constraint(const Builder& builder, const schemas::Table& parent,
+                                              const std::string& parent_relation,
+                                              const std::string& bound, const std::string& schema,
+                                              const std::string& table) {
+  if (!parent.partition_by) return std::nullopt;
+  if (auto spelled = partition_constraint_sql(*parent.partition_by, bound, parent_relation)) {
+    return spelled;
+  }
+  if (parent.partition_of) return std::nullopt;
+  const auto* desired = schemas::find_table(builder.desired(), schema, table);
+  if (desired == nullptr || !desired->partition_of || desired->partition_of->bound != bound) {
+    return std::nullopt;
+  }
+  if (bound == "DEFAULT") {
+    const auto& of = *desired->partition_of;
+    for (const auto& current_schema : builder.current().schemas) {
+      for (const auto& sibling : current_schema.tables) {
+        if (!sibling.partition_of || sibling.partition_of->parent_schema != of.parent_schema ||
+            sibling.partition_of->parent_table != of.parent_table) {
+          continue;
+        }
+        const auto* kept = schemas::find_table(builder.desired(), current_schema.name, sibling.name);
+        if (kept == nullptr || !(kept->partition_of == sibling.partition_of)) return std::nullopt;
+      }
+    }
+  }
+  const auto found = builder.desired().facts.partition_constraints.find(schema + "." + table);
+  if (found == builder.desired().facts.partition_constraints.end()) return std::nullopt;
+  return found->second;
+}
+
 // Rule 14: an existing table becomes a partition without a scan or a build
 // under ACCESS EXCLUSIVE. ATTACH PARTITION (tablecmds.c ATExecAttachPartition)
 // scans the table for rows outside the bound unless a valid CHECK implies the
@@ -410,13 +455,13 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
       chain.add(std::move(validate));
     }
   }
-  // The bound, proved by CHECKs so that ATTACH scans nothing.
+  // The bound, proved by CHECKs so that ATTACH scans nothing. Where none
+  // proves it, ATTACH scans the rows under ACCESS EXCLUSIVE
+  // (access_exclusive_scan).
   std::optional<schemas::CheckConstraint> bound_check;
   std::optional<schemas::CheckConstraint> default_check;
-  // No CHECK is spelled for a key of several columns or an expression, nor
-  // for the DEFAULT partition (every other bound's negation): ATTACH then
-  // scans the rows under ACCESS EXCLUSIVE (access_exclusive_scan).
-  const auto constraint = partition_constraint_sql(*parent->partition_by, bound, parent_relation);
+  const auto constraint =
+      proving_constraint(builder, *parent, parent_relation, bound, table.schema, table.desired.name);
   const bool scans = (populated || default_populated) && !constraint;
   if (populated && constraint) {
     bound_check = schemas::CheckConstraint{};
@@ -445,11 +490,13 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
                       "attach " + what + " to " +
                           label("table", partition_of.parent_schema, partition_of.parent_table),
                       scans ? std::string(
-                                  "rule 14: no CHECK can prove this bound (") +
-                                  (bound == "DEFAULT" ? "the DEFAULT partition's constraint is "
-                                                        "every other bound's negation"
-                                                      : "a key of several columns or an "
-                                                        "expression") +
+                                  "rule 14: no CHECK proves this bound (") +
+                                  (bound == "DEFAULT"
+                                       ? "the DEFAULT partition's constraint is every other "
+                                         "bound's negation, and the other partitions change in "
+                                         "the same plan"
+                                       : "a key of several columns or an expression, whose "
+                                         "constraint no scratch database gave") +
                                   "): ATTACH PARTITION reads every row of " +
                                   (populated ? "the table" : "the DEFAULT partition") +
                                   (populated && default_populated ? " and of the DEFAULT partition"
@@ -760,8 +807,8 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
     }
     const std::optional<std::string> bound_constraint =
         default_populated && current_parent->partition_by && !default_partition.table->partition_by
-            ? partition_constraint_sql(*current_parent->partition_by, parent.bound,
-                                       parent_relation)
+            ? proving_constraint(builder, *current_parent, parent_relation, parent.bound, schema,
+                                 desired.name)
             : std::nullopt;
     if (parent_exists && (builder.version() >= 120000 || default_populated)) {
       // CREATE TABLE ... PARTITION OF would lock the parent ACCESS EXCLUSIVE;
@@ -819,8 +866,8 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
           "attach " + label("table", schema, desired.name) + " to " +
               label("table", parent.parent_schema, parent.parent_table),
           scans ? "the parent's DEFAULT partition holds rows and no CHECK can exclude this bound "
-                  "from it (a key of several columns or an expression, or the DEFAULT partition "
-                  "changes in the same plan): ATTACH PARTITION reads them under ACCESS EXCLUSIVE"
+                  "from it (the DEFAULT partition changes in the same plan, the parent is itself "
+                  "a partition, or no scratch database gave this bound's constraint): ATTACH PARTITION reads them under ACCESS EXCLUSIVE"
           : default_check
               ? "a valid CHECK on the DEFAULT partition excludes the bound: ATTACH PARTITION "
                 "scans nothing; SHARE UPDATE EXCLUSIVE on the parent (PostgreSQL 12+)"

@@ -223,8 +223,9 @@ StatementRow statement_row(Statement statement, int version) {
                   {Target::PartitionParent,
                    version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive},
                   {Target::DefaultPartition, kAccessExclusive}});
-    // The same when no CHECK can prove the bound (a key of several columns or
-    // an expression, the DEFAULT partition): ATExecAttachPartition queues the
+    // The same when no CHECK proves the bound (the DEFAULT partition while its
+    // siblings change, a bound without the scratch database's constraint):
+    // ATExecAttachPartition queues the
     // table's scan (and the DEFAULT partition's, when it holds rows) under
     // those locks, so every row is read under ACCESS EXCLUSIVE.
     case Statement::AttachPartitionScanning:

@@ -662,6 +662,13 @@ struct CatalogFacts {
   // (pg_inherits.inhdetachpending, PostgreSQL 14+), as "schema.partition":
   // only DETACH PARTITION ... FINALIZE completes them.
   std::set<std::string> pending_detach;
+  // Each partition's partition constraint as the server spells it
+  // (pg_get_partition_constraintdef), by "schema.partition"; none where the
+  // constraint is empty. The desired side's, read in the scratch database,
+  // gives the CHECK that proves a bound pgshift does not spell itself (a key
+  // of several columns or an expression, the DEFAULT partition) before
+  // ATTACH. Empty for a model that did not come from a catalog.
+  std::map<std::string, std::string> partition_constraints;
   // What the model cannot hold, sorted by schema, relation, kind and name.
   std::vector<UnmodelledObject> unmodelled;
   // Every role of the server (pg_roles.rolname): a policy may name only

@@ -483,8 +483,8 @@ std::string readings_yaml(const std::string& high_bound) {
 
 }  // namespace
 
-TEST_CASE("a populated table attached under a key of two columns is scanned under ACCESS "
-          "EXCLUSIVE only with access_exclusive_scan allowed",
+TEST_CASE("a populated table attached under a key of two columns is proved by the server's own "
+          "partition constraint first, scanning nothing under ACCESS EXCLUSIVE",
           "[planner][db][partitions][attach]") {
   TestDatabase db;
   db.exec(kReadings);
@@ -493,36 +493,66 @@ TEST_CASE("a populated table attached under a key of two columns is scanned unde
       "sensor, at)) FROM readings_high";
   const std::string high = db.scalar(kHighRows);
   const std::string yaml = readings_yaml("FOR VALUES FROM (10, 0) TO (20, 0)");
-  // Not allowed: refused, naming the step and the hazard; nothing runs.
-  const TempDir dir;
-  const std::string path = dir.write("schema.yaml", yaml);
-  const CommandResult refused = run_command(
-      {PGSHIFT_BIN, "apply", "--db", db.url(), "--schema", path, "--yes"});
-  INFO(refused.output);
-  CHECK(refused.exit_code == 1);
-  CHECK(contains(refused.output, "has hazard access_exclusive_scan"));
-  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
-                  "'readings_high'::regclass") == "0");
-  // The step says what it reads and under which lock.
-  const PlanRun json = run_plan(db, yaml, "json");
-  INFO(json.messages);
-  REQUIRE(json.exit_code == 2);
-  CHECK(contains(json.plan, "\"blocking_scan\""));
-  CHECK(contains(json.plan, "reads every row of the table under ACCESS EXCLUSIVE"));
-  // Allowed: attached, every row kept, nothing left to plan.
-  const std::string sql = converge(db, yaml);
-  CHECK(contains(sql, "ALTER TABLE public.readings ATTACH PARTITION public.readings_high FOR "
-                      "VALUES FROM (10, 0) TO (20, 0)"));
-  CHECK(contains(sql, "hazards: access_exclusive_scan"));
-  CHECK_FALSE(contains(sql, "pgshift_attach"));
+  const PlanRun first = run_plan(db, yaml);
+  INFO(first.messages);
+  REQUIRE(first.exit_code == 2);
+  const std::string& sql = first.plan;
+  INFO(sql);
+  // The CHECK is the constraint the scratch database's readings_high has, as
+  // pg_get_partition_constraintdef spells it (every row-comparison step).
+  const size_t check = position(
+      sql, "ALTER TABLE public.readings_high ADD CONSTRAINT pgshift_attach_readings_high CHECK ((");
+  const size_t validate = position(
+      sql, "ALTER TABLE public.readings_high VALIDATE CONSTRAINT pgshift_attach_readings_high");
+  const size_t attach = position(sql, "ALTER TABLE public.readings ATTACH PARTITION "
+                                      "public.readings_high FOR VALUES FROM (10, 0) TO (20, 0)");
+  const size_t drop = position(
+      sql, "ALTER TABLE public.readings_high DROP CONSTRAINT pgshift_attach_readings_high");
+  CHECK(check < validate);
+  CHECK(validate < attach);
+  CHECK(attach < drop);
+  CHECK(contains(sql, "(sensor > 10)"));
+  CHECK(contains(sql, "(sensor < 20)"));
+  CHECK_FALSE(contains(sql, "access_exclusive_scan"));
+  // The server agrees that the CHECK implies the partition constraint.
+  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + sql);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, "partition constraint for table \"readings_high\" is implied by "
+                                 "existing constraints"));
   CHECK(db.scalar("SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = "
                   "'readings_high'::regclass") == "readings");
   CHECK(db.scalar(kHighRows) == high);
   CHECK(db.scalar("SELECT count(*) FROM readings") == "2000");
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift_attach%'") ==
+        "0");
+  const PlanRun again = run_plan(db, yaml);
+  INFO(again.plan);
+  CHECK(again.exit_code == 0);
 }
 
-TEST_CASE("a new partition beside a populated DEFAULT partition of a two-column key scans it "
-          "under ACCESS EXCLUSIVE, declared with its hazard",
+TEST_CASE("a populated table outside a two-column bound fails the CHECK's validation, before "
+          "any lock on the parent, and stays detached",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kReadings);
+  db.exec("INSERT INTO readings_high VALUES (25, 1, 1)");
+  const TempDir dir;
+  const std::string path =
+      dir.write("schema.yaml", readings_yaml("FOR VALUES FROM (10, 0) TO (20, 0)"));
+  const CommandResult applied = run_command(
+      {PGSHIFT_BIN, "apply", "--db", db.url(), "--schema", path, "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code != 0);
+  CHECK(contains(applied.output, "pgshift_attach_readings_high"));
+  CHECK(contains(applied.output, "violated by some row"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'readings_high'::regclass") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM readings_high") == "1001");
+}
+
+TEST_CASE("a new partition beside a populated DEFAULT partition of a two-column key is attached "
+          "with the negation of its constraint checked there first",
           "[planner][db][partitions][attach]") {
   TestDatabase db;
   db.exec(kReadings);
@@ -535,36 +565,87 @@ TEST_CASE("a new partition beside a populated DEFAULT partition of a two-column 
           "          at: { type: integer, nullable: false }\n"
           "          value: numeric\n"
           "        partition_of: { table: readings, bound: DEFAULT }\n";
-  const std::string sql = converge(db, yaml);
-  CHECK(contains(sql, "hazards: access_exclusive_scan"));
+  const PlanRun first = run_plan(db, yaml);
+  INFO(first.messages);
+  REQUIRE(first.exit_code == 2);
+  const std::string& sql = first.plan;
+  INFO(sql);
+  CHECK(contains(sql, "ALTER TABLE public.readings_other ADD CONSTRAINT "
+                      "pgshift_attach_readings_high CHECK (NOT (("));
   CHECK(contains(sql, "ACCESS EXCLUSIVE on public.readings_other"));
-  CHECK_FALSE(contains(sql, "pgshift_attach"));
+  CHECK_FALSE(contains(sql, "access_exclusive_scan"));
+  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + sql);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, "updated partition constraint for default partition "
+                                 "\"readings_other\" is implied by existing constraints"));
   CHECK(db.scalar("SELECT count(*) FROM readings_other") == "2");
   CHECK(db.scalar("SELECT count(*) FROM readings") == "1002");
+  const PlanRun again = run_plan(db, yaml);
+  INFO(again.plan);
+  CHECK(again.exit_code == 0);
 }
 
-TEST_CASE("a populated table attached as the DEFAULT partition is scanned under ACCESS EXCLUSIVE "
-          "with its hazard, and a row of another partition's bound fails the step",
+TEST_CASE("a populated table attached as the DEFAULT partition is proved by the negation of "
+          "the other bounds, and a row of another partition's bound fails the validation",
           "[planner][db][partitions][attach]") {
   TestDatabase db;
   db.exec(kReadings);
   const std::string yaml = readings_yaml("DEFAULT");
-  const std::string sql = converge(db, yaml);
-  CHECK(contains(sql, "ALTER TABLE public.readings ATTACH PARTITION public.readings_high DEFAULT"));
-  CHECK(contains(sql, "hazards: access_exclusive_scan"));
+  const PlanRun first = run_plan(db, yaml);
+  INFO(first.messages);
+  REQUIRE(first.exit_code == 2);
+  INFO(first.plan);
+  CHECK(contains(first.plan, "ALTER TABLE public.readings_high ADD CONSTRAINT "
+                             "pgshift_attach_readings_high CHECK ((NOT ("));
+  CHECK_FALSE(contains(first.plan, "access_exclusive_scan"));
+  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + first.plan);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, "partition constraint for table \"readings_high\" is implied by "
+                                 "existing constraints"));
   CHECK(db.scalar("SELECT count(*) FROM readings") == "2000");
-  // Detached again and given a row of readings_low's bound: the server's scan
-  // refuses the attach, and the table stays detached with its rows.
+  CHECK(run_plan(db, yaml).exit_code == 0);
+  // Detached again and given a row of readings_low's bound: the CHECK's
+  // validation refuses it before the attach, and the table stays detached.
   db.exec("ALTER TABLE readings DETACH PARTITION readings_high; "
           "INSERT INTO readings_high VALUES (5, 5, 5)");
   const PlanRun plan = run_plan(db, yaml);
   REQUIRE(plan.exit_code == 2);
-  const CommandResult applied = run_psql(db, plan.plan);
-  CHECK(applied.exit_code != 0);
-  CHECK(contains(applied.output, "violated by some row"));
+  const CommandResult refused = run_psql(db, plan.plan);
+  CHECK(refused.exit_code != 0);
+  CHECK(contains(refused.output, "violated by some row"));
   CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
                   "'readings_high'::regclass") == "0");
   CHECK(db.scalar("SELECT count(*) FROM readings_high") == "1001");
+}
+
+TEST_CASE("a table attached as the DEFAULT partition while another partition's bound changes "
+          "is scanned under ACCESS EXCLUSIVE only with access_exclusive_scan allowed",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kReadings);
+  std::string yaml = readings_yaml("DEFAULT");
+  const std::string old_low = "FOR VALUES FROM (0, 0) TO (10, 0)";
+  yaml.replace(yaml.find(old_low), old_low.size(), "FOR VALUES FROM (-10, 0) TO (10, 0)");
+  const TempDir dir;
+  const std::string path = dir.write("schema.yaml", yaml);
+  const CommandResult refused = run_command(
+      {PGSHIFT_BIN, "apply", "--db", db.url(), "--schema", path, "--yes"});
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "has hazard access_exclusive_scan"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'readings_high'::regclass") == "0");
+  const PlanRun json = run_plan(db, yaml, "json");
+  INFO(json.messages);
+  REQUIRE(json.exit_code == 2);
+  CHECK(contains(json.plan, "\"blocking_scan\""));
+  CHECK(contains(json.plan, "the other partitions change in the same plan"));
+  const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "ALTER TABLE public.readings ATTACH PARTITION public.readings_high DEFAULT"));
+  CHECK(contains(sql, "hazards: access_exclusive_scan"));
+  CHECK(db.scalar("SELECT count(*) FROM readings") == "2000");
 }
 
 namespace {
