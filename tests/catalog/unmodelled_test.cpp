@@ -2,6 +2,8 @@
 // is listed by the catalog reader, by kind and name; modelled objects are not.
 #include <catch2/catch.hpp>
 #include <map>
+#include <optional>
+#include <pqxx/pqxx>
 #include <set>
 #include <string>
 #include <vector>
@@ -80,6 +82,12 @@ constexpr const char* kUnmodelledSql = R"sql(
   CREATE FUNCTION odd.rn() RETURNS bigint LANGUAGE internal WINDOW AS 'window_row_number';
   CREATE TYPE odd.floatrange AS RANGE (subtype = float8);
   CREATE TYPE odd.later;
+  CREATE TYPE odd.int_like;
+  CREATE FUNCTION odd.int_like_in(cstring) RETURNS odd.int_like LANGUAGE internal IMMUTABLE
+    STRICT AS 'int4in';
+  CREATE FUNCTION odd.int_like_out(odd.int_like) RETURNS cstring LANGUAGE internal IMMUTABLE
+    STRICT AS 'int4out';
+  CREATE TYPE odd.int_like (INPUT = odd.int_like_in, OUTPUT = odd.int_like_out, LIKE = int4);
   CREATE FUNCTION odd.secure() RETURNS int LANGUAGE sql SECURITY DEFINER
     SET search_path = pg_catalog PARALLEL SAFE COST 5 AS 'SELECT 1';
   CREATE FOREIGN DATA WRAPPER odd_fdw;
@@ -146,6 +154,9 @@ std::set<Entry> expected_entries(int version) {
       {"window function", "", "rn()"},
       {"range type", "", "floatrange"},
       {"shell type", "", "later"},
+      {"base type", "", "int_like"},
+      {"tablespace", "spaced", ""},
+      {"tablespace", "spaced_x_idx", ""},
       {"routine options", "", "secure()"},
       {"foreign table", "", "ft"},
       {"publication membership", "t", "odd_pub"},
@@ -161,6 +172,35 @@ std::set<Entry> expected_entries(int version) {
   return entries;
 }
 
+// A tablespace belongs to the server, not to a database: one per test
+// database, created in place (allow_in_place_tablespaces: no directory to
+// prepare), dropped once the database that used it is gone.
+class Tablespace {
+ public:
+  explicit Tablespace(std::string name) : name_(std::move(name)) {}
+  Tablespace(const Tablespace&) = delete;
+  Tablespace& operator=(const Tablespace&) = delete;
+  ~Tablespace() {
+    try {
+      auto conn = connect(testing::server_url());
+      pqxx::nontransaction work(*conn);
+      work.exec("DROP TABLESPACE IF EXISTS " + work.quote_name(name_));
+    } catch (const std::exception&) {
+      // Left behind: empty, named after a database that no longer exists.
+    }
+  }
+  void create(const std::string& url) const {
+    auto conn = connect(url);
+    pqxx::nontransaction work(*conn);
+    work.exec("SET allow_in_place_tablespaces = on");
+    work.exec("CREATE TABLESPACE " + work.quote_name(name_) + " LOCATION ''");
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
 schemas::Database read_odd(const testing::TestDatabase& db) {
   auto conn = connect(db.url());
   ReadOptions options;
@@ -170,9 +210,15 @@ schemas::Database read_odd(const testing::TestDatabase& db) {
 
 TEST_CASE("every object kind the model does not hold is reported by kind and name",
           "[catalog][db]") {
+  std::optional<Tablespace> space;  // outlives the database
   testing::TestDatabase db;
+  space.emplace("odd_space_" + db.scalar("SELECT current_database()"));
+  space->create(db.url());
   const int version = testing::server_version_num(db);
   db.exec(kUnmodelledSql);
+  const std::string quoted = "\"" + space->name() + "\"";
+  db.exec("CREATE TABLE odd.spaced (x int) TABLESPACE " + quoted +
+          "; CREATE INDEX spaced_x_idx ON odd.spaced (x) TABLESPACE " + quoted);
   for (const auto& part : kVersionedSql) {
     if (version >= part.since && (part.before == 0 || version < part.before)) db.exec(part.sql);
   }
