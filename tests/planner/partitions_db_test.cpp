@@ -15,6 +15,32 @@ using namespace pgshift::testing;
 
 namespace {
 
+// The plan adds the CHECK `check` on `relation` NOT VALID (its expression
+// starting with `expression`), validates it, runs `attach`, then drops the
+// CHECK, in that order.
+void check_proved_attach(const std::string& sql, const std::string& relation,
+                         const std::string& check, const std::string& expression,
+                         const std::string& attach) {
+  const size_t add =
+      position(sql, "ALTER TABLE " + relation + " ADD CONSTRAINT " + check + " CHECK " + expression);
+  const size_t validate =
+      position(sql, "ALTER TABLE " + relation + " VALIDATE CONSTRAINT " + check);
+  const size_t attached = position(sql, attach);
+  const size_t drop = position(sql, "ALTER TABLE " + relation + " DROP CONSTRAINT " + check);
+  CHECK(add < validate);
+  CHECK(validate < attached);
+  CHECK(attached < drop);
+}
+
+// Runs `sql` through psql with the server's debug1 messages, which say
+// whether ATTACH found the partition constraints implied; returns them.
+std::string apply_with_debug(const TestDatabase& db, const std::string& sql) {
+  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + sql);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  return applied.output;
+}
+
 // ev: range-partitioned by day; ev_2024 a plain partition, ev_2025
 // partitioned again by hash of id, ev_2023 a partition the desired schema
 // drops. 3,000 rows spread over every partition.
@@ -365,28 +391,17 @@ TEST_CASE("a new partition beside a populated DEFAULT partition is attached with
   REQUIRE(first.exit_code == 2);
   const std::string& sql = first.plan;
   INFO(sql);
-  const size_t check = position(
-      sql, "ALTER TABLE public.orders_default ADD CONSTRAINT pgshift_attach_orders_2024_03 CHECK "
-           "(NOT (created_at IS NOT NULL AND created_at >= '2024-03-01' AND created_at < "
-           "'2024-04-01')) NOT VALID");
-  const size_t validate = position(
-      sql, "ALTER TABLE public.orders_default VALIDATE CONSTRAINT pgshift_attach_orders_2024_03");
-  const size_t attach = position(sql, "ALTER TABLE public.orders ATTACH PARTITION "
-                                      "public.orders_2024_03 FOR VALUES FROM ('2024-03-01') TO "
-                                      "('2024-04-01')");
-  const size_t drop = position(
-      sql, "ALTER TABLE public.orders_default DROP CONSTRAINT pgshift_attach_orders_2024_03");
-  CHECK(check < validate);
-  CHECK(validate < attach);
-  CHECK(attach < drop);
+  check_proved_attach(sql, "public.orders_default", "pgshift_attach_orders_2024_03",
+                      "(NOT (created_at IS NOT NULL AND created_at >= '2024-03-01' AND "
+                      "created_at < '2024-04-01')) NOT VALID",
+                      "ALTER TABLE public.orders ATTACH PARTITION public.orders_2024_03 FOR "
+                      "VALUES FROM ('2024-03-01') TO ('2024-04-01')");
   // The attach declares the DEFAULT partition's lock and scans nothing.
   CHECK(contains(sql, "ACCESS EXCLUSIVE on public.orders_default"));
   CHECK_FALSE(contains(sql, "access_exclusive_scan"));
-  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + sql);
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  CHECK(contains(applied.output, "updated partition constraint for default partition "
-                                 "\"orders_default\" is implied by existing constraints"));
+  CHECK(contains(apply_with_debug(db, sql),
+                 "updated partition constraint for default partition \"orders_default\" is "
+                 "implied by existing constraints"));
   CHECK(checksum(db, "orders", "id, created_at, customer_id, total") == kept);
   CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift_attach%'") ==
         "0");
@@ -500,26 +515,16 @@ TEST_CASE("a populated table attached under a key of two columns is proved by th
   INFO(sql);
   // The CHECK is the constraint the scratch database's readings_high has, as
   // pg_get_partition_constraintdef spells it (every row-comparison step).
-  const size_t check = position(
-      sql, "ALTER TABLE public.readings_high ADD CONSTRAINT pgshift_attach_readings_high CHECK ((");
-  const size_t validate = position(
-      sql, "ALTER TABLE public.readings_high VALIDATE CONSTRAINT pgshift_attach_readings_high");
-  const size_t attach = position(sql, "ALTER TABLE public.readings ATTACH PARTITION "
-                                      "public.readings_high FOR VALUES FROM (10, 0) TO (20, 0)");
-  const size_t drop = position(
-      sql, "ALTER TABLE public.readings_high DROP CONSTRAINT pgshift_attach_readings_high");
-  CHECK(check < validate);
-  CHECK(validate < attach);
-  CHECK(attach < drop);
+  check_proved_attach(sql, "public.readings_high", "pgshift_attach_readings_high", "((",
+                      "ALTER TABLE public.readings ATTACH PARTITION public.readings_high FOR "
+                      "VALUES FROM (10, 0) TO (20, 0)");
   CHECK(contains(sql, "(sensor > 10)"));
   CHECK(contains(sql, "(sensor < 20)"));
   CHECK_FALSE(contains(sql, "access_exclusive_scan"));
   // The server agrees that the CHECK implies the partition constraint.
-  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + sql);
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  CHECK(contains(applied.output, "partition constraint for table \"readings_high\" is implied by "
-                                 "existing constraints"));
+  CHECK(contains(apply_with_debug(db, sql),
+                 "partition constraint for table \"readings_high\" is implied by existing "
+                 "constraints"));
   CHECK(db.scalar("SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = "
                   "'readings_high'::regclass") == "readings");
   CHECK(db.scalar(kHighRows) == high);
@@ -574,11 +579,9 @@ TEST_CASE("a new partition beside a populated DEFAULT partition of a two-column 
                       "pgshift_attach_readings_high CHECK (NOT (("));
   CHECK(contains(sql, "ACCESS EXCLUSIVE on public.readings_other"));
   CHECK_FALSE(contains(sql, "access_exclusive_scan"));
-  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + sql);
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  CHECK(contains(applied.output, "updated partition constraint for default partition "
-                                 "\"readings_other\" is implied by existing constraints"));
+  CHECK(contains(apply_with_debug(db, sql),
+                 "updated partition constraint for default partition \"readings_other\" is "
+                 "implied by existing constraints"));
   CHECK(db.scalar("SELECT count(*) FROM readings_other") == "2");
   CHECK(db.scalar("SELECT count(*) FROM readings") == "1002");
   const PlanRun again = run_plan(db, yaml);
@@ -599,11 +602,9 @@ TEST_CASE("a populated table attached as the DEFAULT partition is proved by the 
   CHECK(contains(first.plan, "ALTER TABLE public.readings_high ADD CONSTRAINT "
                              "pgshift_attach_readings_high CHECK ((NOT ("));
   CHECK_FALSE(contains(first.plan, "access_exclusive_scan"));
-  const CommandResult applied = run_psql(db, "SET client_min_messages = debug1;\n" + first.plan);
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  CHECK(contains(applied.output, "partition constraint for table \"readings_high\" is implied by "
-                                 "existing constraints"));
+  CHECK(contains(apply_with_debug(db, first.plan),
+                 "partition constraint for table \"readings_high\" is implied by existing "
+                 "constraints"));
   CHECK(db.scalar("SELECT count(*) FROM readings") == "2000");
   CHECK(run_plan(db, yaml).exit_code == 0);
   // Detached again and given a row of readings_low's bound: the CHECK's
