@@ -185,11 +185,51 @@ Partition default_partition_of(const Builder& builder, const schemas::PartitionO
 // had (a weaker constraint, still implied). The server's constraint is
 // taken only under a parent that is not a partition itself: it would
 // include the parent's own bound, which the attach does not check.
+// Whether every column of a hash key is of a type without collation. The
+// server builds a hash bound's satisfies_hash_partition() call with no input
+// collation, while a CHECK calling it on a text column gets the column's: the
+// two never compare equal, so no CHECK proves a hash bound over a
+// collatable column (checked: ATTACH then logs "verifying table"), and the
+// attach scans. Types not listed count as collatable.
+bool hash_key_without_collation(const schemas::Table& parent) {
+  static const char* const kPlain[] = {"smallint", "integer", "bigint", "numeric", "real",
+                                       "double precision", "boolean", "date", "timestamp",
+                                       "time", "interval", "uuid", "bytea", "oid", "inet",
+                                       "cidr", "macaddr", "money"};
+  std::string key = parent.partition_by->key;
+  size_t start = 0;
+  while (start <= key.size()) {
+    size_t end = key.find(',', start);
+    if (end == std::string::npos) end = key.size();
+    std::string item = key.substr(start, end - start);
+    const size_t first = item.find_first_not_of(' ');
+    const size_t last = item.find_last_not_of(' ');
+    if (first == std::string::npos) return false;
+    item = item.substr(first, last - first + 1);
+    const auto* column = schemas::find_named(parent.columns, item);
+    if (column == nullptr) return false;  // an expression, or a quoted name
+    const std::string type = normalize_type(column->type);
+    const bool plain = std::any_of(std::begin(kPlain), std::end(kPlain), [&](const char* name) {
+      const std::string prefix = name;
+      return type.compare(0, prefix.size(), prefix) == 0 &&
+             (type.size() == prefix.size() || type[prefix.size()] == '(' ||
+              type[prefix.size()] == ' ');
+    });
+    if (!plain) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
 std::optional<std::string> proving_constraint(const Builder& builder, const schemas::Table& parent,
                                               const std::string& parent_relation,
                                               const std::string& bound, const std::string& schema,
                                               const std::string& table) {
   if (!parent.partition_by) return std::nullopt;
+  if (parent.partition_by->strategy == schemas::PartitionStrategy::Hash &&
+      !hash_key_without_collation(parent)) {
+    return std::nullopt;
+  }
   if (auto spelled = partition_constraint_sql(*parent.partition_by, bound, parent_relation)) {
     return spelled;
   }
@@ -213,7 +253,24 @@ std::optional<std::string> proving_constraint(const Builder& builder, const sche
   }
   const auto found = builder.desired().facts.partition_constraints.find(schema + "." + table);
   if (found == builder.desired().facts.partition_constraints.end()) return std::nullopt;
-  return found->second;
+  std::string text = found->second;
+  // A hash bound's constraint names the parent by its OID in the scratch
+  // database ("satisfies_hash_partition('16384'::oid, 4, 0, a, b)"): named
+  // here by its name, as partition_constraint_sql does. Any other OID is
+  // not the target's: no CHECK.
+  const std::string hash_call = "satisfies_hash_partition('";
+  if (text.compare(0, hash_call.size(), hash_call) == 0) {
+    const size_t digits_end = text.find_first_not_of("0123456789", hash_call.size());
+    const std::string oid_end = "'::oid, ";
+    if (digits_end == hash_call.size() || digits_end == std::string::npos ||
+        text.compare(digits_end, oid_end.size(), oid_end) != 0) {
+      return std::nullopt;
+    }
+    text = "satisfies_hash_partition(" + quote_literal(parent_relation) + "::regclass, " +
+           text.substr(digits_end + oid_end.size());
+  }
+  if (text.find("::oid") != std::string::npos) return std::nullopt;
+  return text;
 }
 
 // Rule 14: an existing table becomes a partition without a scan or a build
@@ -495,8 +552,9 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
                                        ? "the DEFAULT partition's constraint is every other "
                                          "bound's negation, and the other partitions change in "
                                          "the same plan"
-                                       : "a key of several columns or an expression, whose "
-                                         "constraint no scratch database gave") +
+                                       : "a hash key over a collatable column, whose "
+                                         "satisfies_hash_partition() no CHECK matches, or a "
+                                         "bound whose constraint no scratch database gave") +
                                   "): ATTACH PARTITION reads every row of " +
                                   (populated ? "the table" : "the DEFAULT partition") +
                                   (populated && default_populated ? " and of the DEFAULT partition"
@@ -680,7 +738,8 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
   }
   const Partition default_partition = default_partition_of(builder, partition_of);
   const auto constraint =
-      parent != nullptr
+      parent != nullptr && (parent->partition_by->strategy != schemas::PartitionStrategy::Hash ||
+                            hash_key_without_collation(*parent))
           ? partition_constraint_sql(*parent->partition_by, partition_of.bound, parent_relation)
           : std::nullopt;
   const bool concurrently = builder.version() >= 140000 && default_partition.table == nullptr &&

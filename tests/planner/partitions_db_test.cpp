@@ -621,6 +621,63 @@ TEST_CASE("a populated table attached as the DEFAULT partition is proved by the 
   CHECK(db.scalar("SELECT count(*) FROM readings_high") == "1001");
 }
 
+TEST_CASE("a populated table attached under a hash key of two integer columns is proved by a "
+          "CHECK naming the parent, not its OID in the scratch database",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE h (a int NOT NULL, b bigint NOT NULL) PARTITION BY HASH (a, b);"
+          "CREATE TABLE h0 PARTITION OF h FOR VALUES WITH (modulus 2, remainder 0);"
+          "CREATE TABLE h1 PARTITION OF h FOR VALUES WITH (modulus 2, remainder 1);"
+          "INSERT INTO h SELECT g, g * 10 FROM generate_series(1, 2000) g;"
+          "ALTER TABLE h DETACH PARTITION h1; ANALYZE");
+  const std::string columns =
+      "        columns:\n"
+      "          a: { type: integer, nullable: false }\n"
+      "          b: { type: bigint, nullable: false }\n";
+  const std::string yaml =
+      "schemas:\n  public:\n    tables:\n      h:\n" + columns +
+      "        partition_by: { strategy: hash, key: \"a, b\" }\n      h0:\n" + columns +
+      "        partition_of: { table: h, bound: \"FOR VALUES WITH (modulus 2, remainder 0)\" }\n"
+      "      h1:\n" + columns +
+      "        partition_of: { table: h, bound: \"FOR VALUES WITH (modulus 2, remainder 1)\" }\n";
+  const PlanRun first = run_plan(db, yaml);
+  INFO(first.messages);
+  REQUIRE(first.exit_code == 2);
+  INFO(first.plan);
+  check_proved_attach(first.plan, "public.h1", "pgshift_attach_h1",
+                      "(satisfies_hash_partition('public.h'::regclass, 2, 1, a, b)) NOT VALID",
+                      "ALTER TABLE public.h ATTACH PARTITION public.h1 FOR VALUES WITH (modulus "
+                      "2, remainder 1)");
+  CHECK_FALSE(contains(first.plan, "::oid"));
+  CHECK(contains(apply_with_debug(db, first.plan),
+                 "partition constraint for table \"h1\" is implied by existing constraints"));
+  CHECK(db.scalar("SELECT count(*) FROM h") == "2000");
+  CHECK(run_plan(db, yaml).exit_code == 0);
+}
+
+TEST_CASE("a populated table attached under a hash key of a text column is scanned under ACCESS "
+          "EXCLUSIVE with its hazard: no CHECK matches the server's collation-free call",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE ht (b text NOT NULL) PARTITION BY HASH (b);"
+          "CREATE TABLE ht0 PARTITION OF ht FOR VALUES WITH (modulus 2, remainder 0);"
+          "CREATE TABLE ht1 PARTITION OF ht FOR VALUES WITH (modulus 2, remainder 1);"
+          "INSERT INTO ht SELECT 'k' || g FROM generate_series(1, 2000) g;"
+          "ALTER TABLE ht DETACH PARTITION ht1; ANALYZE");
+  const std::string columns = "        columns:\n          b: { type: text, nullable: false }\n";
+  const std::string yaml =
+      "schemas:\n  public:\n    tables:\n      ht:\n" + columns +
+      "        partition_by: { strategy: hash, key: b }\n      ht0:\n" + columns +
+      "        partition_of: { table: ht, bound: \"FOR VALUES WITH (modulus 2, remainder 0)\" }\n"
+      "      ht1:\n" + columns +
+      "        partition_of: { table: ht, bound: \"FOR VALUES WITH (modulus 2, remainder 1)\" }\n";
+  const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "hazards: access_exclusive_scan"));
+  CHECK(contains(sql, "a hash key over a collatable column"));
+  CHECK_FALSE(contains(sql, "pgshift_attach"));
+  CHECK(db.scalar("SELECT count(*) FROM ht") == "2000");
+}
+
 TEST_CASE("a table attached as the DEFAULT partition while another partition's bound changes "
           "is scanned under ACCESS EXCLUSIVE only with access_exclusive_scan allowed",
           "[planner][db][partitions][attach]") {
