@@ -171,6 +171,46 @@ Partition default_partition_of(const Builder& builder, const schemas::PartitionO
   return Partition{"", nullptr};
 }
 
+// Whether every column of a hash key is of a type without collation. The
+// server builds a hash bound's satisfies_hash_partition() call with no input
+// collation, while a CHECK calling it on a text column gets the column's: the
+// two never compare equal, so no CHECK proves a hash bound over a
+// collatable column (checked: ATTACH then logs "verifying table"), and the
+// attach scans. Types not listed count as collatable.
+bool hash_key_without_collation(const schemas::Table& parent) {
+  static const char* const kPlain[] = {"smallint", "integer", "bigint", "numeric", "real",
+                                       "double precision", "boolean", "date", "timestamp",
+                                       "time", "interval", "uuid", "bytea", "oid", "inet",
+                                       "cidr", "macaddr", "money"};
+  for (const auto& item : split_items(parent.partition_by->key)) {
+    const auto* column = schemas::find_named(parent.columns, item);
+    if (column == nullptr) return false;  // an expression, or a quoted name
+    const std::string type = normalize_type(column->type);
+    const bool plain = std::any_of(std::begin(kPlain), std::end(kPlain), [&](const char* name) {
+      const std::string prefix = name;
+      return type.compare(0, prefix.size(), prefix) == 0 &&
+             (type.size() == prefix.size() || type[prefix.size()] == '(' ||
+              type[prefix.size()] == ' ');
+    });
+    if (!plain) return false;
+  }
+  return true;
+}
+
+// partition_constraint_sql's spelling of `bound` under the partitioned table
+// `parent` (quoted `parent_relation`), where a CHECK of it proves the bound:
+// nullopt for a hash key over a collatable column, and for what
+// partition_constraint_sql does not spell.
+std::optional<std::string> spelled_constraint(const schemas::Table& parent,
+                                              const std::string& bound,
+                                              const std::string& parent_relation) {
+  if (parent.partition_by->strategy == schemas::PartitionStrategy::Hash &&
+      !hash_key_without_collation(parent)) {
+    return std::nullopt;
+  }
+  return partition_constraint_sql(*parent.partition_by, bound, parent_relation);
+}
+
 // The CHECK expression that proves the rows of the desired partition
 // `schema.table` fit `bound` under `parent` (the current model's partitioned
 // table, quoted `parent_relation`), so that ATTACH scans nothing:
@@ -185,53 +225,17 @@ Partition default_partition_of(const Builder& builder, const schemas::PartitionO
 // had (a weaker constraint, still implied). The server's constraint is
 // taken only under a parent that is not a partition itself: it would
 // include the parent's own bound, which the attach does not check.
-// Whether every column of a hash key is of a type without collation. The
-// server builds a hash bound's satisfies_hash_partition() call with no input
-// collation, while a CHECK calling it on a text column gets the column's: the
-// two never compare equal, so no CHECK proves a hash bound over a
-// collatable column (checked: ATTACH then logs "verifying table"), and the
-// attach scans. Types not listed count as collatable.
-bool hash_key_without_collation(const schemas::Table& parent) {
-  static const char* const kPlain[] = {"smallint", "integer", "bigint", "numeric", "real",
-                                       "double precision", "boolean", "date", "timestamp",
-                                       "time", "interval", "uuid", "bytea", "oid", "inet",
-                                       "cidr", "macaddr", "money"};
-  std::string key = parent.partition_by->key;
-  size_t start = 0;
-  while (start <= key.size()) {
-    size_t end = key.find(',', start);
-    if (end == std::string::npos) end = key.size();
-    std::string item = key.substr(start, end - start);
-    const size_t first = item.find_first_not_of(' ');
-    const size_t last = item.find_last_not_of(' ');
-    if (first == std::string::npos) return false;
-    item = item.substr(first, last - first + 1);
-    const auto* column = schemas::find_named(parent.columns, item);
-    if (column == nullptr) return false;  // an expression, or a quoted name
-    const std::string type = normalize_type(column->type);
-    const bool plain = std::any_of(std::begin(kPlain), std::end(kPlain), [&](const char* name) {
-      const std::string prefix = name;
-      return type.compare(0, prefix.size(), prefix) == 0 &&
-             (type.size() == prefix.size() || type[prefix.size()] == '(' ||
-              type[prefix.size()] == ' ');
-    });
-    if (!plain) return false;
-    start = end + 1;
-  }
-  return true;
-}
-
 std::optional<std::string> proving_constraint(const Builder& builder, const schemas::Table& parent,
                                               const std::string& parent_relation,
                                               const std::string& bound, const std::string& schema,
                                               const std::string& table) {
   if (!parent.partition_by) return std::nullopt;
+  if (auto spelled = spelled_constraint(parent, bound, parent_relation)) return spelled;
+  // No CHECK matches a hash bound over a collatable column, the server's
+  // spelling included.
   if (parent.partition_by->strategy == schemas::PartitionStrategy::Hash &&
       !hash_key_without_collation(parent)) {
     return std::nullopt;
-  }
-  if (auto spelled = partition_constraint_sql(*parent.partition_by, bound, parent_relation)) {
-    return spelled;
   }
   if (parent.partition_of) return std::nullopt;
   const auto* desired = schemas::find_table(builder.desired(), schema, table);
@@ -738,10 +742,8 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
   }
   const Partition default_partition = default_partition_of(builder, partition_of);
   const auto constraint =
-      parent != nullptr && (parent->partition_by->strategy != schemas::PartitionStrategy::Hash ||
-                            hash_key_without_collation(*parent))
-          ? partition_constraint_sql(*parent->partition_by, partition_of.bound, parent_relation)
-          : std::nullopt;
+      parent != nullptr ? spelled_constraint(*parent, partition_of.bound, parent_relation)
+                        : std::nullopt;
   const bool concurrently = builder.version() >= 140000 && default_partition.table == nullptr &&
                             partition_of.bound != "DEFAULT" && constraint && !current.partition_by;
   if (!concurrently) {
@@ -926,7 +928,8 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
               label("table", parent.parent_schema, parent.parent_table),
           scans ? "the parent's DEFAULT partition holds rows and no CHECK can exclude this bound "
                   "from it (the DEFAULT partition changes in the same plan, the parent is itself "
-                  "a partition, or no scratch database gave this bound's constraint): ATTACH PARTITION reads them under ACCESS EXCLUSIVE"
+                  "a partition, or no scratch database gave this bound's constraint): ATTACH "
+                  "PARTITION reads them under ACCESS EXCLUSIVE"
           : default_check
               ? "a valid CHECK on the DEFAULT partition excludes the bound: ATTACH PARTITION "
                 "scans nothing; SHARE UPDATE EXCLUSIVE on the parent (PostgreSQL 12+)"

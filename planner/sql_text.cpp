@@ -175,7 +175,16 @@ std::optional<std::string> parenthesised(const std::string& text, size_t open, s
   return std::nullopt;
 }
 
-// `list` split at its top-level commas, each item trimmed.
+bool starts_with_word(const std::string& text, size_t at, const std::string& word) {
+  if (text.size() < at + word.size()) return false;
+  for (size_t pos = 0; pos < word.size(); ++pos) {
+    if (std::toupper(static_cast<unsigned char>(text[at + pos])) != word[pos]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<std::string> split_items(const std::string& list) {
   std::vector<std::string> items;
   std::string item;
@@ -206,16 +215,6 @@ std::vector<std::string> split_items(const std::string& list) {
   }
   return items;
 }
-
-bool starts_with_word(const std::string& text, size_t at, const std::string& word) {
-  if (text.size() < at + word.size()) return false;
-  for (size_t pos = 0; pos < word.size(); ++pos) {
-    if (std::toupper(static_cast<unsigned char>(text[at + pos])) != word[pos]) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::optional<std::string> partition_constraint_sql(const schemas::PartitionBy& partition_by,
                                                     const std::string& bound,

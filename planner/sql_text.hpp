@@ -59,6 +59,9 @@ std::string partition_by_sql(const schemas::PartitionBy& partition_by);
 std::optional<std::string> partition_constraint_sql(const schemas::PartitionBy& partition_by,
                                                     const std::string& bound,
                                                     const std::string& parent);
+// `list` split at its top-level commas (not inside parentheses or quotes),
+// each item trimmed: "a, (b, c)" -> {"a", "(b, c)"}.
+std::vector<std::string> split_items(const std::string& list);
 // CREATE [OR REPLACE] TRIGGER ... ON relation; EXECUTE PROCEDURE before 11.
 std::string trigger_sql(const std::string& relation, const schemas::Trigger& trigger,
                         bool or_replace, int server_version_num);

@@ -224,8 +224,8 @@ StatementRow statement_row(Statement statement, int version) {
                    version >= 120000 ? LockMode::ShareUpdateExclusive : kAccessExclusive},
                   {Target::DefaultPartition, kAccessExclusive}});
     // The same when no CHECK proves the bound (the DEFAULT partition while its
-    // siblings change, a bound without the scratch database's constraint):
-    // ATExecAttachPartition queues the
+    // siblings change, a hash key over a collatable column, a bound without
+    // the scratch database's constraint): ATExecAttachPartition queues the
     // table's scan (and the DEFAULT partition's, when it holds rows) under
     // those locks, so every row is read under ACCESS EXCLUSIVE.
     case Statement::AttachPartitionScanning:
