@@ -184,10 +184,14 @@ std::string render_markdown(const Plan& plan) {
   for (const auto& step : plan.steps) {
     std::vector<std::string> locks;
     std::vector<std::string> blocks;
+    // With several relations locked, each "blocks" names its relation: an
+    // ATTACH blocks everything on the partition and only DDL on the parent.
     for (const auto& lock : step.locks) {
-      locks.push_back(fmt::format("{} on {}", lock_mode_name(lock.mode),
-                                  code_span(lock.schema + "." + lock.relation)));
-      blocks.push_back(lock_mode_blocks(lock.mode));
+      const std::string relation = code_span(lock.schema + "." + lock.relation);
+      locks.push_back(fmt::format("{} on {}", lock_mode_name(lock.mode), relation));
+      blocks.push_back(step.locks.size() > 1
+                           ? fmt::format("{}: {}", relation, lock_mode_blocks(lock.mode))
+                           : std::string(lock_mode_blocks(lock.mode)));
     }
     std::vector<std::string> step_hazards;
     for (Hazard hazard : step.hazards)
