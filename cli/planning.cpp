@@ -31,6 +31,22 @@
 
 namespace pgshift::cli {
 
+namespace {
+
+// Empty when `name` is "all" or a hazard's name; else the error naming
+// every accepted value.
+std::string unknown_hazard(const std::string& name) {
+  if (name == "all") return "";
+  std::string names;
+  for (auto hazard : plans::kAllHazards) {
+    if (name == plans::hazard_name(hazard)) return "";
+    names += std::string(" ") + plans::hazard_name(hazard);
+  }
+  return "unknown hazard \"" + name + "\"; expected all or" + names;
+}
+
+}  // namespace
+
 void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags flags) {
   command.add_option("--db", inputs.db,
                      "Target database: a libpq URI or key=value string (default: PG* "
@@ -56,8 +72,10 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags
                      "warning about each");
   }
   if (flags == PlanningFlags::Drift) return;
-  command.add_option("--allow-hazard", inputs.allow_hazards,
-                     "Allow steps with this hazard (repeatable; 'all' allows every hazard)");
+  command
+      .add_option("--allow-hazard", inputs.allow_hazards,
+                  "Allow steps with this hazard (repeatable; 'all' allows every hazard)")
+      ->check(CLI::Validator([](std::string& name) { return unknown_hazard(name); }, "HAZARD"));
   command
       .add_option("--lock-timeout", inputs.lock_timeout,
                   "How long a step whose queued lock blocks reads or writes may wait for it "
@@ -166,14 +184,8 @@ std::vector<Refusal> refusals(const plans::Plan& plan, const std::vector<std::st
       allow_all = true;
       continue;
     }
-    const bool known = std::any_of(plans::kAllHazards.begin(), plans::kAllHazards.end(),
-                                   [&](plans::Hazard h) { return name == plans::hazard_name(h); });
-    if (!known) {
-      std::string names;
-      for (auto hazard : plans::kAllHazards) names += std::string(" ") + plans::hazard_name(hazard);
-      throw UsageError("unknown hazard \"" + name + "\" for --allow-hazard; expected all or" +
-                       names);
-    }
+    const std::string unknown = unknown_hazard(name);
+    if (!unknown.empty()) throw UsageError("--allow-hazard: " + unknown);
   }
   std::vector<Refusal> refused;
   if (allow_all) return refused;

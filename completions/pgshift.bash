@@ -40,7 +40,7 @@ _pgshift() {
       esac
       return ;;
     --allow-hazard)
-      COMPREPLY=($(compgen -W "all data_loss table_rewrite access_exclusive_scan rename dependent_recreated enum_value_removal empties_schema access_widened access_narrowed partition_detached" -- "$cur")); return ;;
+      COMPREPLY=($(compgen -W "all data_loss table_rewrite access_exclusive_scan rename dependent_recreated enum_value_removal empties_schema access_widened access_narrowed partition_detached writes_refused" -- "$cur")); return ;;
     --disable)
       COMPREPLY=($(compgen -W "missing-lock-timeout index-not-concurrent constraint-not-valid unique-without-index set-not-null volatile-default add-column-rewrite add-column-not-null type-change-rewrite blocking-scan rename-column rename-table drop-table drop-column drop-object concurrently-in-transaction access-exclusive-held" -- "$cur")); return ;;
     --pg-version)

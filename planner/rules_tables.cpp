@@ -171,6 +171,63 @@ Partition default_partition_of(const Builder& builder, const schemas::PartitionO
   return Partition{"", nullptr};
 }
 
+// The CHECK on a filled DEFAULT partition excluding the bound of a partition
+// about to be attached, so that ATTACH PARTITION scans nothing there: added
+// NOT VALID, validated under SHARE UPDATE EXCLUSIVE, dropped once attached.
+// From its add until the attach, a row of the new bound written through the
+// parent lands in the DEFAULT partition and is refused (writes_refused).
+// `begin(phase, summary, rationale)` starts each step as its caller's others.
+class DefaultPartitionCheck {
+ public:
+  DefaultPartitionCheck(const Partition& partition, const std::string& attached,
+                        const std::string& constraint)
+      : relation_(quote_qualified(partition.schema, partition.table->name)),
+        where_(label("table", partition.schema, partition.table->name)),
+        targets_(on_relation(partition.schema, partition.table->name, true)) {
+    check_.name = truncate_name("pgshift_attach_" + attached);
+    check_.expression = "NOT (" + constraint + ")";
+  }
+
+  template <typename Begin>
+  void add_and_validate(Builder& builder, Chain& chain, Begin&& begin) const {
+    auto add = begin(Phase::Constrain,
+                     "add the CHECK \"" + check_.name + "\" on " + where_ + " NOT VALID",
+                     "ATTACH checks that the DEFAULT partition holds no row of the new bound, "
+                     "under ACCESS EXCLUSIVE, unless a valid CHECK says so; until the attach, "
+                     "a row of the bound written through the parent is refused");
+    add.step.statements = {"ALTER TABLE " + relation_ + " ADD " + check_definition(check_) +
+                           " NOT VALID"};
+    builder.statement(add, Statement::AddDefaultPartitionCheckNotValid, targets_);
+    chain.add(std::move(add));
+    auto validate = begin(Phase::Validate,
+                          "validate the CHECK \"" + check_.name + "\" on " + where_,
+                          "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and "
+                          "writes go on");
+    validate.step.statements = {"ALTER TABLE " + relation_ + " VALIDATE CONSTRAINT " +
+                                quote_ident(check_.name)};
+    builder.statement(validate, Statement::ValidateCheck, targets_);
+    validate.step.estimated_rows = builder.row_estimate(targets_.schema, targets_.relation);
+    chain.add(std::move(validate));
+  }
+
+  template <typename Begin>
+  void drop(Builder& builder, Chain& chain, Begin&& begin) const {
+    auto draft = begin(Phase::Validate, "drop the CHECK \"" + check_.name + "\" on " + where_,
+                       "the attach is done: the DEFAULT partition's constraint now excludes the "
+                       "bound");
+    draft.step.statements = {"ALTER TABLE " + relation_ + " DROP CONSTRAINT " +
+                             quote_ident(check_.name)};
+    builder.statement(draft, Statement::DropAttachCheck, targets_);
+    chain.add(std::move(draft));
+  }
+
+ private:
+  std::string relation_;
+  std::string where_;
+  Targets targets_;
+  schemas::CheckConstraint check_;
+};
+
 // Whether every column of a hash key is of a type without collation. The
 // server builds a hash bound's satisfies_hash_partition() call with no input
 // collation, while a CHECK calling it on a text column gets the column's: the
@@ -520,7 +577,7 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
   // proves it, ATTACH scans the rows under ACCESS EXCLUSIVE
   // (access_exclusive_scan).
   std::optional<schemas::CheckConstraint> bound_check;
-  std::optional<schemas::CheckConstraint> default_check;
+  std::optional<DefaultPartitionCheck> default_check;
   const auto constraint =
       proving_constraint(builder, *parent, parent_relation, bound, table.schema, table.desired.name);
   const bool scans = (populated || default_populated) && !constraint;
@@ -532,20 +589,9 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
               "a valid CHECK implying the partition constraint lets ATTACH skip its scan under "
               "ACCESS EXCLUSIVE");
   }
-  std::optional<Targets> default_targets;
-  if (default_partition.table != nullptr) {
-    default_targets = on_relation(default_partition.schema, default_partition.table->name,
-                                  default_populated);
-    if (default_populated && constraint) {
-      default_check = schemas::CheckConstraint{};
-      default_check->name = truncate_name("pgshift_attach_" + table.desired.name);
-      default_check->expression = "NOT (" + *constraint + ")";
-      add_check(quote_qualified(default_partition.schema, default_partition.table->name),
-                *default_targets, *default_check, true,
-                label("table", default_partition.schema, default_partition.table->name),
-                "ATTACH checks that the DEFAULT partition holds no row of the new bound, under "
-                "ACCESS EXCLUSIVE, unless a valid CHECK says so");
-    }
+  if (default_populated && constraint) {
+    default_check.emplace(default_partition, table.desired.name, *constraint);
+    default_check->add_and_validate(builder, chain, begin);
   }
   auto attach = begin(Phase::Validate,
                       "attach " + what + " to " +
@@ -605,21 +651,14 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
                                                          : Statement::AttachPartition,
                     targets);
   chain.add(std::move(attach));
-  auto drop_check = [&](const std::string& relation, const Targets& on,
-                        const schemas::CheckConstraint& check, const std::string& where) {
-    auto draft = begin(Phase::Validate, "drop the CHECK \"" + check.name + "\" on " + where,
-                       "the attach is done: the partition constraint holds the same rule");
-    draft.step.statements = {"ALTER TABLE " + relation + " DROP CONSTRAINT " +
-                             quote_ident(check.name)};
-    builder.statement(draft, Statement::DropAttachCheck, on);
-    chain.add(std::move(draft));
-  };
-  if (bound_check) drop_check(table.relation, table.on(), *bound_check, what);
-  if (default_check) {
-    drop_check(quote_qualified(default_partition.schema, default_partition.table->name),
-               *default_targets, *default_check,
-               label("table", default_partition.schema, default_partition.table->name));
+  if (bound_check) {
+    auto drop = begin(Phase::Validate, "drop the CHECK \"" + bound_check->name + "\"" + on_table,
+                      "the attach is done: the partition constraint holds the same rule");
+    drop.step.statements = {table.alter() + "DROP CONSTRAINT " + quote_ident(bound_check->name)};
+    builder.statement(drop, Statement::DropAttachCheck, table.on());
+    chain.add(std::move(drop));
   }
+  if (default_check) default_check->drop(builder, chain, begin);
   return true;
 }
 
@@ -884,42 +923,15 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
                         on_relation(schema, desired.name, false));
       Chain chain(builder);
       chain.add(std::move(draft));
-      // The DEFAULT partition's CHECK excluding the new bound, NOT VALID then
-      // validated under SHARE UPDATE EXCLUSIVE, dropped after the attach.
-      std::optional<schemas::CheckConstraint> default_check;
-      std::string default_relation;
-      std::optional<Targets> default_targets;
-      if (default_partition.table != nullptr) {
-        default_relation = quote_qualified(default_partition.schema, default_partition.table->name);
-        default_targets = on_relation(default_partition.schema, default_partition.table->name);
-      }
-      const std::string default_label =
-          default_partition.table != nullptr
-              ? label("table", default_partition.schema, default_partition.table->name)
-              : std::string();
+      // The DEFAULT partition's CHECK excluding the new bound. A new
+      // partition's steps all run in the create phase.
+      auto begin = [&](Phase, std::string summary, std::string rationale) {
+        return Builder::make(Phase::Create, id, std::move(summary), std::move(rationale));
+      };
+      std::optional<DefaultPartitionCheck> default_check;
       if (default_populated && default_kept && bound_constraint) {
-        default_check = schemas::CheckConstraint{};
-        default_check->name = truncate_name("pgshift_attach_" + desired.name);
-        default_check->expression = "NOT (" + *bound_constraint + ")";
-        auto add = Builder::make(Phase::Create, id,
-                                 "add the CHECK \"" + default_check->name + "\" on " +
-                                     default_label + " NOT VALID",
-                                 "ATTACH checks that the DEFAULT partition holds no row of the "
-                                 "new bound, under ACCESS EXCLUSIVE, unless a valid CHECK says so");
-        add.step.statements = {"ALTER TABLE " + default_relation + " ADD " +
-                               check_definition(*default_check) + " NOT VALID"};
-        builder.statement(add, Statement::AddCheckNotValid, *default_targets);
-        chain.add(std::move(add));
-        auto validate = Builder::make(
-            Phase::Create, id,
-            "validate the CHECK \"" + default_check->name + "\" on " + default_label,
-            "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
-        validate.step.statements = {"ALTER TABLE " + default_relation + " VALIDATE CONSTRAINT " +
-                                    quote_ident(default_check->name)};
-        builder.statement(validate, Statement::ValidateCheck, *default_targets);
-        validate.step.estimated_rows =
-            builder.row_estimate(default_partition.schema, default_partition.table->name);
-        chain.add(std::move(validate));
+        default_check.emplace(default_partition, desired.name, *bound_constraint);
+        default_check->add_and_validate(builder, chain, begin);
       }
       const bool scans = default_populated && !default_check;
       auto attach = Builder::make(
@@ -954,17 +966,7 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
                         targets);
       require_parent_indexes(builder, attach, parent);
       chain.add(std::move(attach));
-      if (default_check) {
-        auto drop = Builder::make(Phase::Create, id,
-                                  "drop the CHECK \"" + default_check->name + "\" on " +
-                                      default_label,
-                                  "the attach is done: the DEFAULT partition's constraint now "
-                                  "excludes the bound");
-        drop.step.statements = {"ALTER TABLE " + default_relation + " DROP CONSTRAINT " +
-                                quote_ident(default_check->name)};
-        builder.statement(drop, Statement::DropAttachCheck, *default_targets);
-        chain.add(std::move(drop));
-      }
+      if (default_check) default_check->drop(builder, chain, begin);
     } else {
       draft.step.statements = {"CREATE TABLE " + table.relation + " PARTITION OF " +
                                parent_relation + " " + parent.bound + partitioned_by};

@@ -427,6 +427,15 @@ StatementRow statement_row(Statement statement, int version) {
     // The same NOT VALID: no scan.
     case Statement::AddCheckNotValid:
       return row({{Target::Relation, kAccessExclusive}});
+    // The same on a filled DEFAULT partition, excluding the bound of a
+    // partition about to be attached: from its commit until the ATTACH, a
+    // row of that bound written through the parent is routed to the DEFAULT
+    // partition and refused by the CHECK (writes_refused). Without it ATTACH
+    // scans the DEFAULT partition under ACCESS EXCLUSIVE and fails on such a
+    // row instead (check_default_partition_contents in partbounds.c).
+    case Statement::AddDefaultPartitionCheckNotValid:
+      return row({{Target::Relation, kAccessExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::WritesRefused});
     // [tablecmds] AT_AddConstraint, CONSTR_PRIMARY / CONSTR_UNIQUE:
     // AccessExclusiveLock while the index is built.
     case Statement::AddKey:

@@ -108,6 +108,7 @@ namespace pgshift::planner {
   /* Constraints */                                                                \
   X(AddCheck, "add_check")                                                         \
   X(AddCheckNotValid, "add_check_not_valid")                                       \
+  X(AddDefaultPartitionCheckNotValid, "add_default_partition_check_not_valid")     \
   X(AddKey, "add_key")                                                             \
   X(AddKeyUsingIndex, "add_key_using_index")                                       \
   X(AddKeyAttachingPartitions, "add_key_attaching_partitions")                     \

@@ -167,6 +167,8 @@ const char* hazard_name(Hazard hazard) {
       return "access_narrowed";
     case Hazard::PartitionDetached:
       return "partition_detached";
+    case Hazard::WritesRefused:
+      return "writes_refused";
   }
   return "";
 }

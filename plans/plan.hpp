@@ -112,12 +112,13 @@ enum class Hazard {
   AccessWidened,        // row-level security loosened, or a privilege granted on an existing object
   AccessNarrowed,       // a privilege revoked on an existing object: the application may lose it
   PartitionDetached,    // a partition leaves its parent: its rows no longer reached through it
+  WritesRefused,        // writes the server accepted before are refused for a while
 };
-inline constexpr std::array<Hazard, 11> kAllHazards = {
+inline constexpr std::array<Hazard, 12> kAllHazards = {
     Hazard::DataLoss,         Hazard::TableRewrite,     Hazard::AccessExclusiveScan,
     Hazard::Rename,           Hazard::EnumValueRemoval, Hazard::NonTransactional,
     Hazard::DependentRecreated, Hazard::EmptiesSchema, Hazard::AccessWidened,
-    Hazard::AccessNarrowed,   Hazard::PartitionDetached};
+    Hazard::AccessNarrowed,   Hazard::PartitionDetached, Hazard::WritesRefused};
 const char* hazard_name(Hazard hazard);  // "data_loss", ...
 
 // One relation locked by a step.

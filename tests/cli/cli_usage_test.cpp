@@ -115,7 +115,8 @@ TEST_CASE("flags that would do nothing are not offered", "[cli][usage]") {
   // apply --plan applies what was planned: planning flags are refused
   // (--lock-timeout is not: it overrides the saved plan's).
   for (const char* flag : {"--dev-db", "--ignore", "--allow-hazard", "--statement-timeout"}) {
-    const auto result = run_pgshift({"apply", "--db", kNoServer, "--plan", plan, flag, "x"});
+    const char* value = std::string(flag) == "--allow-hazard" ? "data_loss" : "x";
+    const auto result = run_pgshift({"apply", "--db", kNoServer, "--plan", plan, flag, value});
     INFO("apply --plan " << flag << ": " << result.output);
     CHECK(result.exit_code == 64);
     CHECK(contains(result.output, std::string(flag) + " excludes --plan"));
@@ -218,6 +219,40 @@ TEST_CASE("the man pages and completions name every flag of every command", "[cl
       CHECK(contains(man, escaped));
     }
   }
+}
+
+TEST_CASE("an unknown --allow-hazard is a usage error listing every hazard, each named by the "
+          "completions, the man pages and HAZARDS.md",
+          "[cli][usage]") {
+  for (const char* command : {"plan", "apply"}) {
+    const auto result = run_pgshift({command, "--db", "postgresql:///nowhere", "--schema",
+                                     "missing.yaml", "--allow-hazard", "data_los"});
+    INFO(result.output);
+    CHECK(result.exit_code == 64);
+    CHECK(contains(result.output, "unknown hazard \"data_los\""));
+    CHECK_FALSE(contains(result.output, "missing.yaml"));  // refused before reading anything
+  }
+  const auto listed = run_pgshift({"plan", "--allow-hazard", "?"}).output;
+  const std::string marker = "expected all or";
+  const size_t at = listed.find(marker);
+  REQUIRE(at != std::string::npos);
+  const size_t from = at + marker.size();
+  std::istringstream names(listed.substr(from, listed.find('\n', from) - from));
+  const std::string bash = read_source("completions/pgshift.bash");
+  const std::string zsh = read_source("completions/_pgshift");
+  const std::string plan_man = read_source("man/pgshift-plan.1");
+  const std::string hazards = read_source("planner/HAZARDS.md");
+  int count = 0;
+  for (std::string name; names >> name;) {
+    INFO(name);
+    ++count;
+    CHECK(contains(hazards, "| `" + name + "` |"));
+    if (name == "non_transactional") continue;  // never refused: not offered
+    CHECK(contains(bash, " " + name));
+    CHECK(contains(zsh, " " + name));
+    CHECK(contains(plan_man, name));
+  }
+  CHECK(count >= 12);
 }
 
 TEST_CASE("pgshift lint exits 0 on a clean file, 2 on findings, 1 on a syntax error",

@@ -410,6 +410,53 @@ TEST_CASE("a new partition beside a populated DEFAULT partition is attached with
   CHECK(again.exit_code == 0);
 }
 
+TEST_CASE("from the DEFAULT partition's CHECK until the attach a row of the new bound is "
+          "refused: writes_refused on the CHECK's add, refused unless allowed",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec("DROP TABLE orders_archive");
+  const std::string yaml = orders_yaml(
+      "      orders_2024_03:\n" + std::string(kOrderColumns) +
+      "        partition_of: { table: orders, bound: \"FOR VALUES FROM ('2024-03-01') TO "
+      "('2024-04-01')\" }\n");
+  const TempDir dir;
+  const std::string path = dir.write("schema.yaml", yaml);
+  // Not allowed: refused by name, nothing changed.
+  const CommandResult refused =
+      run_command({PGSHIFT_BIN, "apply", "--db", db.url(), "--schema", path, "--yes"});
+  INFO(refused.output);
+  CHECK(refused.exit_code != 0);
+  CHECK(contains(refused.output, "has hazard writes_refused"));
+  CHECK(contains(refused.output, "pgshift_attach_orders_2024_03"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname = 'orders_2024_03'") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift_attach%'") ==
+        "0");
+  // The hazard is on the add alone: the window opens there.
+  const PlanRun planned = run_plan(db, yaml);
+  REQUIRE(planned.exit_code == 2);
+  const std::string& sql = planned.plan;
+  INFO(sql);
+  const size_t add = position(sql, "-- Step 2: add the CHECK \"pgshift_attach_orders_2024_03\" on "
+                                   "table \"public.orders_default\" NOT VALID");
+  const size_t validate = position(sql, "-- Step 3: validate the CHECK");
+  CHECK(position(sql, "hazards: writes_refused") > add);
+  CHECK(position(sql, "hazards: writes_refused") < validate);
+  CHECK(sql.find("writes_refused", validate) == std::string::npos);
+  // Run up to the attach: a March row through the parent fails the CHECK;
+  // before the plan it went to the DEFAULT partition, after, to March's.
+  const size_t attach = position(sql, "-- Step 4: attach");
+  REQUIRE(run_psql(db, sql.substr(0, attach)).exit_code == 0);
+  CHECK_THROWS_WITH(db.exec("INSERT INTO orders VALUES (9001, '2024-03-05', 1, 1)"),
+                    Catch::Contains("pgshift_attach_orders_2024_03"));
+  CHECK_NOTHROW(db.exec("INSERT INTO orders VALUES (9002, '2024-05-05', 1, 1)"));
+  REQUIRE(run_psql(db, sql.substr(attach)).exit_code == 0);
+  db.exec("INSERT INTO orders VALUES (9001, '2024-03-05', 1, 1)");
+  CHECK(db.scalar("SELECT tableoid::regclass::text FROM orders WHERE id = 9001") ==
+        "orders_2024_03");
+  CHECK(run_plan(db, yaml).exit_code == 0);
+}
+
 TEST_CASE("an empty table is attached with a plain ATTACH and its keys added plainly",
           "[planner][db][partitions][attach]") {
   TestDatabase db;

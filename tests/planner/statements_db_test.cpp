@@ -353,6 +353,7 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::AddCheck:
       return {"", "ALTER TABLE t.a ADD CONSTRAINT c1 CHECK (n > 0)", on_a()};
     case Statement::AddCheckNotValid:
+    case Statement::AddDefaultPartitionCheckNotValid:
       return {"", "ALTER TABLE t.a ADD CONSTRAINT c1 CHECK (n > 0) NOT VALID", on_a()};
     case Statement::AddKey:
       return {"", "ALTER TABLE t.a ADD CONSTRAINT u1 UNIQUE (n)", on_a()};

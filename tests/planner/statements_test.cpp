@@ -153,6 +153,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::BackfillBatch:
     case Statement::AddCheck:
     case Statement::AddCheckNotValid:
+    case Statement::AddDefaultPartitionCheckNotValid:
     case Statement::AddKey:
     case Statement::AddKeyUsingIndex:
     case Statement::AddForeignKey:
