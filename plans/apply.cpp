@@ -327,11 +327,12 @@ ApplyResult Applier::run() {
   }
   acquire_apply_lock();
   if (options_.preflight_at_start && options_.data_checks.enabled &&
-      (!journal_->exists() || journal_->state() == RunState::NotStarted)) {
+      (!journal_->exists() || run_state() == RunState::NotStarted)) {
     preflight_all();
   }
   journal_->create();
-  const RunState state = journal_->state();
+  const RunState state = run_state();
+  log_undone_run();
   result.resumed = state != RunState::NotStarted;
   if (state == RunState::NotStarted) {
     check_no_unfinished_run();
@@ -469,7 +470,7 @@ void Applier::check_fresh() {
         "make it with pgshift plan",
         0, "");
   }
-  before_ = catalog::read_catalog(*conn_, options_.read_options);
+  if (!before_) before_ = catalog::read_catalog(*conn_, options_.read_options);
   const schemas::Database& current = *before_;
   if (current.facts.fingerprint == plan_.fingerprint) return;
   throw ApplyError(
@@ -477,6 +478,23 @@ void Applier::check_fresh() {
                   "plan made from {}); plan again",
                   conn_->dbname(), current.facts.fingerprint, plan_.fingerprint),
       0, "");
+}
+
+RunState Applier::run_state() {
+  const RunState state = journal_->state();
+  if (state != RunState::Finished || plan_.fingerprint.empty()) return state;
+  if (!before_) before_ = catalog::read_catalog(*conn_, options_.read_options);
+  if (before_->facts.fingerprint != plan_.fingerprint) return state;
+  undone_run_ = true;
+  return RunState::NotStarted;
+}
+
+void Applier::log_undone_run() {
+  if (!undone_run_) return;
+  log_ << fmt::format(
+      "plan {} finished earlier, but the catalog is back at the one it was made from "
+      "(fingerprint {}): its journal is forgotten and the plan runs again\n",
+      plan_hash_, plan_.fingerprint);
 }
 
 void Applier::report_invalid_indexes() {
@@ -504,7 +522,9 @@ void Applier::dry_run(ApplyResult& result) {
   // An older pgshift's journal gets its newer columns: the only write of a
   // dry run, to pgshift's own schema.
   if (journal_->exists()) journal_->create();
-  if (journal_->exists() && journal_->state() != RunState::NotStarted) {
+  const bool recorded = journal_->exists() && run_state() != RunState::NotStarted;
+  log_undone_run();
+  if (recorded) {
     done = journal_->done_steps();
     result.resumed = true;
   } else {

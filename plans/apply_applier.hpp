@@ -97,6 +97,12 @@ class Applier {
   void acquire_apply_lock();
   void check_no_unfinished_run();  // ApplyError when another plan's run is unfinished
   void check_fresh();
+  // The journal's state of this plan, read only. A finished run whose
+  // database is back at the catalog the plan was made from (its changes
+  // undone by hand, a backup restored) says nothing any more: NotStarted,
+  // and the run starts over (Journal::start forgets its steps).
+  RunState run_state();
+  void log_undone_run();  // says so when run_state() found the run undone
   void report_invalid_indexes();
   void dry_run(ApplyResult& result);
   std::vector<std::string> verify(ApplyResult& result);
@@ -159,7 +165,8 @@ class Applier {
   bool monitor_failure_logged_ = false;
   std::mutex log_mutex_;  // held for writes to log_ that may race the monitor's sink
   std::mt19937 jitter_{std::random_device{}()};
-  std::optional<schemas::Database> before_;  // the catalog check_fresh() read
+  std::optional<schemas::Database> before_;  // the catalog check_fresh() or run_state() read
+  bool undone_run_ = false;  // run_state() found a finished run undone since
 };
 
 }  // namespace pgshift::plans::detail

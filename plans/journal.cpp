@@ -62,11 +62,12 @@ constexpr const char* kJournalExists = "SELECT to_regclass('_pgshift.apply_backf
 constexpr const char* kRunState =
     "SELECT finished_at IS NOT NULL FROM _pgshift.apply_runs "
     "WHERE plan_hash = $1 AND abandoned_at IS NULL";
-// A run of the same plan abandoned earlier starts over: its steps and
-// checkpoints are forgotten.
+// A run of the same plan abandoned earlier, or finished on a catalog since
+// brought back to the plan's start, starts over: its steps and checkpoints
+// are forgotten.
 constexpr const char* kForgetAbandoned = R"sql(
 WITH abandoned AS (SELECT plan_hash FROM _pgshift.apply_runs
-                   WHERE plan_hash = $1 AND abandoned_at IS NOT NULL),
+                   WHERE plan_hash = $1 AND (abandoned_at IS NOT NULL OR finished_at IS NOT NULL)),
      steps AS (DELETE FROM _pgshift.apply_steps WHERE plan_hash IN (SELECT plan_hash FROM abandoned))
 DELETE FROM _pgshift.apply_backfills WHERE plan_hash IN (SELECT plan_hash FROM abandoned))sql";
 constexpr const char* kStartRun =
@@ -74,7 +75,8 @@ constexpr const char* kStartRun =
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plan_hash) DO UPDATE SET "
     "started_at = now(), finished_at = NULL, abandoned_at = NULL, "
     "desired_hash = excluded.desired_hash, plan_json = excluded.plan_json "
-    "WHERE _pgshift.apply_runs.abandoned_at IS NOT NULL";
+    "WHERE _pgshift.apply_runs.abandoned_at IS NOT NULL "
+    "OR _pgshift.apply_runs.finished_at IS NOT NULL";
 constexpr const char* kJournalCurrent =
     "SELECT count(*) = 1 FROM pg_attribute WHERE attrelid = '_pgshift.apply_runs'::regclass "
     "AND attname = 'abandoned_at' AND NOT attisdropped";

@@ -72,8 +72,9 @@ class Journal {
   // How far runs of this plan got. REQUIRES: exists().
   RunState state();
   // Records that a run of this plan started (once per plan hash; a run of it
-  // abandoned earlier starts over), with the plan and `desired_hash` ("" for
-  // none). REQUIRES: exists().
+  // abandoned or finished earlier starts over), with the plan and
+  // `desired_hash` ("" for none). REQUIRES: exists(), and no run of this plan
+  // in progress.
   void start(const Plan& plan, const std::string& desired_hash);
   // Every run neither finished nor abandoned, oldest first; reads only, an
   // older pgshift's journal too (its runs have no plan). REQUIRES: exists().

@@ -218,6 +218,46 @@ TEST_CASE("a finished journal does not verify a schema changed since", "[cli][db
   CHECK(contains(again.output, "the schema is not the one the plan produces"));
 }
 
+TEST_CASE("a finished plan applied again after its changes were undone by hand runs again from "
+          "its first step",
+          "[cli][db]") {
+  TestDatabase db;
+  db.exec(kTableSql);
+  const std::string checksum = db.scalar(kChecksum);
+  const TempDir dir;
+  const std::string plan = plan_json(db, dir);
+  REQUIRE(run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"}).exit_code == 0);
+  // Undone out of band: the catalog is the plan's start again.
+  db.exec("ALTER TABLE t DROP CONSTRAINT t_payload_len; DROP INDEX t_payload_idx; "
+          "ALTER TABLE t DROP COLUMN note");
+  const auto dry = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--dry-run"});
+  INFO(dry.output);
+  CHECK(dry.exit_code == 0);
+  CHECK(contains(dry.output, "finished earlier, but the catalog is back at the one it was made "
+                             "from"));
+  CHECK_FALSE(contains(dry.output, "already done"));
+
+  const auto again = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
+
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
+  CHECK(contains(again.output, "its journal is forgotten and the plan runs again"));
+  CHECK_FALSE(contains(again.output, "already done"));
+  CHECK(contains(again.output, "verified: the schema is the plan's target, every step done"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = 't'::regclass "
+                  "AND attname = 'note'") == "1");
+  CHECK(db.scalar("SELECT finished_at IS NOT NULL FROM _pgshift.apply_runs") == "t");
+  CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps") ==
+        db.scalar("SELECT steps::text FROM _pgshift.apply_runs"));
+  CHECK(db.scalar(kChecksum) == checksum);
+  // Finished and not undone: checked, nothing run.
+  const auto third = run_pgshift({"apply", "--db", db.url(), "--plan", plan, "--yes"});
+  INFO(third.output);
+  CHECK(third.exit_code == 0);
+  CHECK(contains(third.output, "checking finished plan"));
+  CHECK_FALSE(contains(third.output, "runs again"));
+}
+
 TEST_CASE("a plan file edited after review is refused by --expect-hash and changes nothing",
           "[cli][db]") {
   TestDatabase db;
