@@ -171,6 +171,21 @@ Partition default_partition_of(const Builder& builder, const schemas::PartitionO
   return Partition{"", nullptr};
 }
 
+// The step validating the CHECK `name` added NOT VALID on `relation`
+// (`where` names it), begun by `begin` as its caller's other steps.
+template <typename Begin>
+void validate_check(Builder& builder, Chain& chain, Begin&& begin, const std::string& relation,
+                    const Targets& targets, const std::string& name, const std::string& where) {
+  auto validate = begin(Phase::Validate, "validate the CHECK \"" + name + "\" on " + where,
+                        "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and "
+                        "writes go on");
+  validate.step.statements = {"ALTER TABLE " + relation + " VALIDATE CONSTRAINT " +
+                              quote_ident(name)};
+  builder.statement(validate, Statement::ValidateCheck, targets);
+  validate.step.estimated_rows = builder.row_estimate(targets.schema, targets.relation);
+  chain.add(std::move(validate));
+}
+
 // The CHECK on a filled DEFAULT partition excluding the bound of a partition
 // about to be attached, so that ATTACH PARTITION scans nothing there: added
 // NOT VALID, validated under SHARE UPDATE EXCLUSIVE, dropped once attached.
@@ -199,15 +214,7 @@ class DefaultPartitionCheck {
                            " NOT VALID"};
     builder.statement(add, Statement::AddDefaultPartitionCheckNotValid, targets_);
     chain.add(std::move(add));
-    auto validate = begin(Phase::Validate,
-                          "validate the CHECK \"" + check_.name + "\" on " + where_,
-                          "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and "
-                          "writes go on");
-    validate.step.statements = {"ALTER TABLE " + relation_ + " VALIDATE CONSTRAINT " +
-                                quote_ident(check_.name)};
-    builder.statement(validate, Statement::ValidateCheck, targets_);
-    validate.step.estimated_rows = builder.row_estimate(targets_.schema, targets_.relation);
-    chain.add(std::move(validate));
+    validate_check(builder, chain, begin, relation_, targets_, check_.name, where_);
   }
 
   template <typename Begin>
@@ -506,14 +513,7 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
                            " NOT VALID"};
     builder.statement(add, Statement::AddCheckNotValid, targets);
     chain.add(std::move(add));
-    auto validate = begin(Phase::Validate, "validate the CHECK \"" + check.name + "\" on " + where,
-                          "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and "
-                          "writes go on");
-    validate.step.statements = {"ALTER TABLE " + relation + " VALIDATE CONSTRAINT " +
-                                quote_ident(check.name)};
-    builder.statement(validate, Statement::ValidateCheck, targets);
-    validate.step.estimated_rows = builder.row_estimate(targets.schema, targets.relation);
-    chain.add(std::move(validate));
+    validate_check(builder, chain, begin, relation, targets, check.name, where);
   };
   for (const auto& check : parent->check_constraints) {
     if (check.no_inherit) continue;
