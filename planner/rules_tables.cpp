@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/data_checks.hpp"
 #include "planner/normalize.hpp"
 #include "planner/rules.hpp"
 #include "planner/sql_text.hpp"
@@ -156,6 +157,13 @@ std::string detached_token(const std::string& schema, const std::string& table) 
   return "detached:" + schema + "." + table;
 }
 
+// Provided by the steps an attach needs done before the same table's detach
+// (the DEFAULT partition's CHECK excluding the new bound), required by the
+// detach's steps.
+std::string before_detach_token(const std::string& schema, const std::string& table) {
+  return "before_detach:" + schema + "." + table;
+}
+
 // The default partition of `parent` in the current model; `table` nullptr
 // when it has none.
 Partition default_partition_of(const Builder& builder, const schemas::PartitionOf& parent) {
@@ -171,17 +179,20 @@ Partition default_partition_of(const Builder& builder, const schemas::PartitionO
   return Partition{"", nullptr};
 }
 
-// The step validating the CHECK `name` added NOT VALID on `relation`
-// (`where` names it), begun by `begin` as its caller's other steps.
+// The step validating `check`, added NOT VALID on `relation` (`where` names
+// it; `scanned` is its table for the pre-flight data check listing the rows
+// the VALIDATE would refuse), begun by `begin` as its caller's other steps.
 template <typename Begin>
 void validate_check(Builder& builder, Chain& chain, Begin&& begin, const std::string& relation,
-                    const Targets& targets, const std::string& name, const std::string& where) {
-  auto validate = begin(Phase::Validate, "validate the CHECK \"" + name + "\" on " + where,
+                    const Targets& targets, const schemas::CheckConstraint& check,
+                    const CheckedTable& scanned, const std::string& where) {
+  auto validate = begin(Phase::Validate, "validate the CHECK \"" + check.name + "\" on " + where,
                         "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and "
                         "writes go on");
   validate.step.statements = {"ALTER TABLE " + relation + " VALIDATE CONSTRAINT " +
-                              quote_ident(name)};
+                              quote_ident(check.name)};
   builder.statement(validate, Statement::ValidateCheck, targets);
+  validate.step.data_checks.push_back(check_constraint_check(scanned, check));
   validate.step.estimated_rows = builder.row_estimate(targets.schema, targets.relation);
   chain.add(std::move(validate));
 }
@@ -198,7 +209,11 @@ class DefaultPartitionCheck {
                         const std::string& constraint)
       : relation_(quote_qualified(partition.schema, partition.table->name)),
         where_(label("table", partition.schema, partition.table->name)),
-        targets_(on_relation(partition.schema, partition.table->name, true)) {
+        targets_(on_relation(partition.schema, partition.table->name, true)),
+        scanned_{partition.schema, partition.table->name, partition.table->name, {}, {}, ""} {
+    if (partition.table->primary_key) {
+      scanned_.plan_key = scanned_.step_key = partition.table->primary_key->columns;
+    }
     check_.name = truncate_name("pgshift_attach_" + attached);
     check_.expression = "NOT (" + constraint + ")";
   }
@@ -214,7 +229,7 @@ class DefaultPartitionCheck {
                            " NOT VALID"};
     builder.statement(add, Statement::AddDefaultPartitionCheckNotValid, targets_);
     chain.add(std::move(add));
-    validate_check(builder, chain, begin, relation_, targets_, check_.name, where_);
+    validate_check(builder, chain, begin, relation_, targets_, check_, scanned_, where_);
   }
 
   template <typename Begin>
@@ -232,6 +247,7 @@ class DefaultPartitionCheck {
   std::string relation_;
   std::string where_;
   Targets targets_;
+  CheckedTable scanned_;
   schemas::CheckConstraint check_;
 };
 
@@ -513,7 +529,7 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
                            " NOT VALID"};
     builder.statement(add, Statement::AddCheckNotValid, targets);
     chain.add(std::move(add));
-    validate_check(builder, chain, begin, relation, targets, check.name, where);
+    validate_check(builder, chain, begin, relation, targets, check, checked_table(table), where);
   };
   for (const auto& check : parent->check_constraints) {
     if (check.no_inherit) continue;
@@ -591,7 +607,22 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
   }
   if (default_populated && constraint) {
     default_check.emplace(default_partition, table.desired.name, *constraint);
-    default_check->add_and_validate(builder, chain, begin);
+    const auto* now = schemas::find_table(builder.current(), table.schema, current.name);
+    if (now != nullptr && now->partition_of) {
+      // A change of bound: the CHECK goes on before the detach. From the
+      // detach on, a row of the old bound written through the parent lands
+      // in the DEFAULT partition; one of the new bound would then fail the
+      // CHECK's validation, and the table would stay detached.
+      Chain before(builder);
+      auto first = [&](Phase, std::string summary, std::string rationale) {
+        auto draft = Builder::make(Phase::Alter, id, std::move(summary), std::move(rationale));
+        draft.provides.push_back(before_detach_token(table.schema, current.name));
+        return draft;
+      };
+      default_check->add_and_validate(builder, before, first);
+    } else {
+      default_check->add_and_validate(builder, chain, begin);
+    }
   }
   auto attach = begin(Phase::Validate,
                       "attach " + what + " to " +
@@ -616,6 +647,7 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
                           : "rule 14: the table is empty: ATTACH PARTITION only records it");
   attach.step.statements = {"ALTER TABLE " + parent_relation + " ATTACH PARTITION " +
                             table.relation + " " + bound};
+  attach.requires_.push_back(before_detach_token(table.schema, current.name));
   // A partition the plan drops goes first: its bound may overlap.
   for (const auto& current_schema : builder.current().schemas) {
     for (const auto& sibling : current_schema.tables) {
@@ -763,6 +795,7 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
   auto make = [&](Phase phase, std::string summary, std::string rationale) {
     auto draft = Builder::make(phase, id, std::move(summary), std::move(rationale));
     draft.requires_.push_back(table_token(table.schema, current.name));
+    draft.requires_.push_back(before_detach_token(table.schema, current.name));
     draft.provides.push_back(detached_token(table.schema, current.name));
     return draft;
   };

@@ -457,6 +457,34 @@ TEST_CASE("from the DEFAULT partition's CHECK until the attach a row of the new 
   CHECK(run_plan(db, yaml).exit_code == 0);
 }
 
+TEST_CASE("a new partition whose bound holds rows of the DEFAULT partition is refused before any "
+          "step, with their count",
+          "[planner][db][partitions][attach][preflight]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec("DROP TABLE orders_archive");
+  const std::string in_bound =
+      db.scalar("SELECT count(*) FROM orders_default WHERE created_at < '2023-06-15'");
+  REQUIRE(in_bound != "0");
+  const std::string yaml = orders_yaml(
+      "      orders_2023_06:\n" + std::string(kOrderColumns) +
+      "        partition_of: { table: orders, bound: \"FOR VALUES FROM ('2023-06-01') TO "
+      "('2023-06-15')\" }\n");
+  const PlanRun plan = run_plan(db, yaml);
+  INFO(plan.messages);
+  CHECK(plan.exit_code == 1);
+  CHECK(contains(plan.messages, "rows breaking CHECK \"pgshift_attach_orders_2023_06\""));
+  CHECK(contains(plan.messages, in_bound + " rows violate it"));
+  const TempDir dir;
+  const CommandResult applied =
+      run_command({PGSHIFT_BIN, "apply", "--db", db.url(), "--schema",
+                   dir.write("schema.yaml", yaml), "--yes", "--allow-hazard", "all"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 1);
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift_%'") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname = 'orders_2023_06'") == "0");
+}
+
 TEST_CASE("an empty table is attached with a plain ATTACH and its keys added plainly",
           "[planner][db][partitions][attach]") {
   TestDatabase db;
@@ -583,9 +611,9 @@ TEST_CASE("a populated table attached under a key of two columns is proved by th
   CHECK(again.exit_code == 0);
 }
 
-TEST_CASE("a populated table outside a two-column bound fails the CHECK's validation, before "
-          "any lock on the parent, and stays detached",
-          "[planner][db][partitions][attach]") {
+TEST_CASE("a populated table with a row outside a two-column bound is refused before any step, "
+          "naming the row, and nothing is left on it",
+          "[planner][db][partitions][attach][preflight]") {
   TestDatabase db;
   db.exec(kReadings);
   db.exec("INSERT INTO readings_high VALUES (25, 1, 1)");
@@ -595,12 +623,23 @@ TEST_CASE("a populated table outside a two-column bound fails the CHECK's valida
   const CommandResult applied = run_command(
       {PGSHIFT_BIN, "apply", "--db", db.url(), "--schema", path, "--yes"});
   INFO(applied.output);
-  CHECK(applied.exit_code != 0);
-  CHECK(contains(applied.output, "pgshift_attach_readings_high"));
-  CHECK(contains(applied.output, "violated by some row"));
+  CHECK(applied.exit_code == 1);
+  CHECK(contains(applied.output, "rows breaking CHECK \"pgshift_attach_readings_high\""));
+  CHECK(contains(applied.output, "1 row violates it"));
+  // Refused before its first step: no CHECK left NOT VALID, no journal.
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift_%'") == "0");
+  CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgshift'") == "0");
   CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
                   "'readings_high'::regclass") == "0");
   CHECK(db.scalar("SELECT count(*) FROM readings_high") == "1001");
+  // The row moved out, the same schema applies.
+  db.exec("DELETE FROM readings_high WHERE sensor = 25");
+  const CommandResult again = run_command(
+      {PGSHIFT_BIN, "apply", "--db", db.url(), "--schema", path, "--yes"});
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'readings_high'::regclass") == "1");
 }
 
 TEST_CASE("a new partition beside a populated DEFAULT partition of a two-column key is attached "
@@ -637,7 +676,7 @@ TEST_CASE("a new partition beside a populated DEFAULT partition of a two-column 
 }
 
 TEST_CASE("a populated table attached as the DEFAULT partition is proved by the negation of "
-          "the other bounds, and a row of another partition's bound fails the validation",
+          "the other bounds, and a row of another partition's bound refuses the plan",
           "[planner][db][partitions][attach]") {
   TestDatabase db;
   db.exec(kReadings);
@@ -654,15 +693,15 @@ TEST_CASE("a populated table attached as the DEFAULT partition is proved by the 
                  "constraints"));
   CHECK(db.scalar("SELECT count(*) FROM readings") == "2000");
   CHECK(run_plan(db, yaml).exit_code == 0);
-  // Detached again and given a row of readings_low's bound: the CHECK's
-  // validation refuses it before the attach, and the table stays detached.
+  // Detached again and given a row of readings_low's bound: the plan is
+  // refused, naming the row, and nothing runs.
   db.exec("ALTER TABLE readings DETACH PARTITION readings_high; "
           "INSERT INTO readings_high VALUES (5, 5, 5)");
   const PlanRun plan = run_plan(db, yaml);
-  REQUIRE(plan.exit_code == 2);
-  const CommandResult refused = run_psql(db, plan.plan);
-  CHECK(refused.exit_code != 0);
-  CHECK(contains(refused.output, "violated by some row"));
+  INFO(plan.messages);
+  CHECK(plan.exit_code == 1);
+  CHECK(contains(plan.messages, "rows breaking CHECK \"pgshift_attach_readings_high\""));
+  CHECK(contains(plan.messages, "1 row violates it"));
   CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
                   "'readings_high'::regclass") == "0");
   CHECK(db.scalar("SELECT count(*) FROM readings_high") == "1001");
@@ -907,6 +946,16 @@ TEST_CASE("a partition moved to another bound is detached then attached, its bou
   const size_t attach = position(sql, "ATTACH PARTITION public.orders_2024_02 FOR VALUES FROM "
                                       "('2024-02-01') TO ('2024-06-01')");
   CHECK(detach < attach);
+  // The DEFAULT partition's CHECK excluding the new bound is valid before
+  // the detach: a row of the old bound written through the parent after the
+  // detach is refused there, instead of landing in the DEFAULT partition and
+  // failing the validation with the table left detached.
+  const size_t default_check = position(
+      sql, "ALTER TABLE public.orders_default ADD CONSTRAINT pgshift_attach_orders_2024_02");
+  const size_t default_valid = position(
+      sql, "ALTER TABLE public.orders_default VALIDATE CONSTRAINT pgshift_attach_orders_2024_02");
+  CHECK(default_check < default_valid);
+  CHECK(default_valid < detach);
   // Its copies of the parent's key and indexes are attached again, not built.
   CHECK_FALSE(contains(sql, "CREATE INDEX"));
   CHECK_FALSE(contains(sql, "CREATE UNIQUE INDEX"));
