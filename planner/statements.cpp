@@ -249,24 +249,33 @@ StatementRow statement_row(Statement statement, int version) {
                   {Target::PartitionParent, kAccessExclusive},
                   {Target::DefaultPartition, kAccessExclusive}},
                  DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::PartitionDetached});
-    // [tablecmds] AT_DetachPartition with CONCURRENTLY (PostgreSQL 14+):
-    // ShareUpdateExclusiveLock on the parent and the partition, in two
-    // transactions, waiting for every transaction that could see the
-    // partition as such (like CREATE INDEX CONCURRENTLY); not in a
-    // transaction block (PreventInTransactionBlock); refused beside a
-    // DEFAULT partition. Interrupted, it leaves the detach pending.
+    // [tablecmds] AT_DetachPartition with CONCURRENTLY (PostgreSQL 14+), in
+    // two transactions; not in a transaction block (PreventInTransactionBlock);
+    // refused beside a DEFAULT partition. The first takes
+    // ShareUpdateExclusiveLock on the parent and the partition and marks the
+    // detach pending. The second waits for every transaction holding a lock
+    // on the parent (WaitForLockersMultiple), then takes ShareUpdateExclusive
+    // on the parent and AccessExclusiveLock on the partition
+    // (ATExecDetachPartition: try_relation_open(partrelid,
+    // AccessExclusiveLock)), briefly, to finish. Both waits are lock waits:
+    // lock_timeout bounds them, so the step retries like any other; a
+    // second transaction that times out leaves the detach pending, and the
+    // next attempt finishes it with FINALIZE (Applier::run_outside_transaction).
+    // Queries of the parent stop returning the partition's rows at the first
+    // commit (partition_detached).
     case Statement::DetachPartitionConcurrently:
-      return row({{Target::Relation, LockMode::ShareUpdateExclusive},
+      return row({{Target::Relation, kAccessExclusive},
                   {Target::PartitionParent, LockMode::ShareUpdateExclusive}},
-                 DurationClass::OnlineScan, TimeoutClass::Concurrent,
+                 DurationClass::CatalogOnly, TimeoutClass::Concurrent,
                  {Hazard::NonTransactional, Hazard::PartitionDetached}, false);
     // [tablecmds] AT_DetachPartitionFinalize: ShareUpdateExclusiveLock on the
-    // parent and the partition; finishes a pending detach, waiting for older
-    // snapshots as the second transaction of CONCURRENTLY does.
+    // parent, AccessExclusiveLock on the partition
+    // (ATExecDetachPartitionFinalize), held while it waits for older
+    // snapshots (WaitForOlderSnapshots, a lock wait lock_timeout bounds).
     case Statement::DetachPartitionFinalize:
-      return row({{Target::Relation, LockMode::ShareUpdateExclusive},
+      return row({{Target::Relation, kAccessExclusive},
                   {Target::PartitionParent, LockMode::ShareUpdateExclusive}},
-                 DurationClass::OnlineScan, TimeoutClass::Concurrent, {}, true);
+                 DurationClass::CatalogOnly, TimeoutClass::Concurrent, {}, true);
     // [tablecmds] RenameRelation: AccessExclusiveLock on a table. Application
     // versions still using the old name fail at once.
     case Statement::RenameTable:

@@ -366,9 +366,9 @@ ApplyResult Applier::run() {
       recheck(step);
       try {
         run_step(step, report);
-      } catch (const StopRequested&) {
+      } catch (const StopRequested& stop) {
         result.stopped = true;
-        result.stopped_in_step = step.id;
+        if (stop.in_backfill) result.stopped_in_step = step.id;
         result.rows_backfilled += report.rows;
         break;
       }

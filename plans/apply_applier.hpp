@@ -77,9 +77,12 @@ std::string sweep_batch_sql(const BackfillSpec& spec);
 int64_t next_batch_size(int64_t size, int64_t touched, std::chrono::duration<double> took,
                         std::chrono::milliseconds target);
 
-// Thrown by a backfill between two committed batches when ApplyOptions::stop
-// is set; Applier::run() catches it and stops.
-struct StopRequested {};
+// Thrown when ApplyOptions::stop is set: by a backfill between two committed
+// batches (`in_backfill`), and by a step between two attempts at its locks
+// (the step has not run); Applier::run() catches it and stops.
+struct StopRequested {
+  bool in_backfill = false;
+};
 
 class Applier {
  public:

@@ -319,7 +319,7 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
     if (!stop_requested()) return;
     progress.stop();
     log_ << fmt::format("  stopped after {} rows; the checkpoint is saved\n", point.rows_done);
-    throw StopRequested{};
+    throw StopRequested{true};
   };
   Pacer pacer(*conn_, options_.pacing, found.oid);
   // Sessions the running batch made wait, sampled by the lock monitor.

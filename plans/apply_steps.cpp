@@ -317,7 +317,21 @@ void Applier::with_retries(const Step& step, StepReport& report,
     log_ << fmt::format("  {}: {} on attempt {} of {}; blocked by {}; retrying in {}ms\n",
                         step_label(step), failure, attempt_no, options_.retries + 1,
                         describe_blockers(seen.blockers), delay.count());
-    std::this_thread::sleep_for(delay);
+    // An interrupt stops before the next attempt: the failed one ran nothing.
+    const auto wake = Clock::now() + delay;
+    for (;;) {
+      if (stop_requested()) {
+        log_ << fmt::format(
+            "  {}: stopped before attempt {}; the journal does not count the step done: "
+            "resuming runs it\n",
+            step_label(step), attempt_no + 1);
+        throw StopRequested{static_cast<bool>(step.backfill)};
+      }
+      const auto now = Clock::now();
+      if (now >= wake) break;
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(wake - now, std::chrono::milliseconds(50)));
+    }
   }
 }
 
@@ -443,28 +457,42 @@ void Applier::run_in_transaction(const Step& step, StepReport& report) {
 void Applier::run_outside_transaction(const Step& step, StepReport& report) {
   const auto started = Clock::now();
   bool all_found = !step.statements.empty();
-  for (const std::string& given : step.statements) {
-    std::string statement = given;
+  for (const std::string& statement : step.statements) {
     const std::string concurrently = " CONCURRENTLY";
-    if (statement.find(" DETACH PARTITION ") != std::string::npos &&
-        statement.size() > concurrently.size() &&
-        statement.compare(statement.size() - concurrently.size(), concurrently.size(),
-                          concurrently) == 0) {
-      pqxx::nontransaction tx(*conn_);
-      const pqxx::result rows =
-          tx.exec_params(kDetachState, step.object.schema, step.object.name);
-      if (rows.empty()) {
-        log_ << fmt::format("  table \"{}.{}\" is detached: by an earlier run\n",
-                            step.object.schema, step.object.name);
-        continue;
-      }
-      if (rows[0][0].as<bool>()) {
-        statement.replace(statement.size() - concurrently.size(), concurrently.size(),
-                          " FINALIZE");
-        log_ << fmt::format(
-            "  the detach of \"{}.{}\" an earlier run began is pending: finishing it\n",
-            step.object.schema, step.object.name);
-      }
+    const bool detach = statement.find(" DETACH PARTITION ") != std::string::npos &&
+                        statement.size() > concurrently.size() &&
+                        statement.compare(statement.size() - concurrently.size(),
+                                          concurrently.size(), concurrently) == 0;
+    if (detach) {
+      // Each attempt asks where the detach stands: an attempt whose second
+      // transaction timed out waiting for a lock left it pending.
+      bool found_done = true;
+      with_retries(
+          step, report,
+          [&] {
+            SessionTimeouts timeouts(*conn_, lock_timeout(step), step.statement_timeout);
+            pqxx::nontransaction tx(*conn_);
+            const pqxx::result rows =
+                tx.exec_params(kDetachState, step.object.schema, step.object.name);
+            if (rows.empty()) {
+              log_ << fmt::format("  table \"{}.{}\" is detached{}\n", step.object.schema,
+                                  step.object.name, found_done ? ": by an earlier run" : "");
+              return;
+            }
+            std::string attempt = statement;
+            if (rows[0][0].as<bool>()) {
+              attempt.replace(attempt.size() - concurrently.size(), concurrently.size(),
+                              " FINALIZE");
+              log_ << fmt::format("  the detach of \"{}.{}\" {} is pending: finishing it\n",
+                                  step.object.schema, step.object.name,
+                                  found_done ? "an earlier run began" : "the last attempt began");
+            }
+            found_done = false;
+            catalog::exec_one(tx, attempt);
+          },
+          wait_reporter(step, nullptr), false);
+      all_found = all_found && found_done;
+      continue;
     }
     const auto index = concurrent_index_build(statement, step.object.schema);
     if (index && index_state(*conn_, *index) == IndexState::Valid) {

@@ -399,3 +399,60 @@ ANALYZE;
   CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift%'") == "0");
   CHECK(pgshift::testing::replan(db.url(), schema) == 0);
 }
+
+TEST_CASE("a concurrent detach whose second transaction times out on a held lock is finished "
+          "by FINALIZE on the step's next attempt",
+          "[cli][db][partitions]") {
+  TestDatabase db;
+  if (pgshift::testing::server_version_num(db) < 140000) {
+    WARN("DETACH ... CONCURRENTLY is PostgreSQL 14+");
+    return;
+  }
+  db.exec(R"sql(
+CREATE TABLE orders (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE orders_1 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+CREATE TABLE orders_2 PARTITION OF orders FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+INSERT INTO orders SELECT g, date '2024-01-01' + (g % 59) FROM generate_series(1, 2000) g;
+ANALYZE;
+)sql");
+  const TempDir dir;
+  const std::string columns =
+      "        columns:\n          id: { type: bigint, nullable: false }\n"
+      "          at: { type: date, nullable: false }\n";
+  const std::string schema = dir.write(
+      "s.yaml", "schemas:\n  public:\n    tables:\n      orders:\n" + columns +
+                    "        partition_by: { strategy: range, key: at }\n      orders_1:\n" +
+                    columns + "      orders_2:\n" + columns +
+                    "        partition_of: { table: orders, bound: \"FOR VALUES FROM "
+                    "('2024-02-01') TO ('2024-03-01')\" }\n");
+  // A session holding the parent alone (the plan's CHECK on orders_1 does
+  // not wait for it): the detach's second transaction waits for it, past the
+  // lock timeout, and leaves the detach pending. Released after that, the
+  // next attempt finishes the detach.
+  pqxx::connection holder(db.url());
+  pqxx::work hold(holder);
+  hold.exec("LOCK TABLE ONLY orders IN ACCESS SHARE MODE");
+  std::thread release([&] {
+    pqxx::connection watcher(db.url());
+    poll(watcher,
+         "SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = 'orders_1'::regclass "
+         "AND inhdetachpending)",
+         60s);
+    std::this_thread::sleep_for(500ms);
+    hold.commit();
+  });
+  const auto applied =
+      run_pgshift({"apply", "--db", db.url(), "--schema", schema, "--yes", "--allow-hazard",
+                   "partition_detached", "--lock-timeout", "200ms", "--retries", "100"});
+  release.join();
+  INFO(applied.output);
+  CHECK(applied.exit_code == 0);
+  CHECK(contains(applied.output, "canceling statement due to lock timeout"));
+  CHECK(contains(applied.output,
+                 "the detach of \"public.orders_1\" the last attempt began is pending: "
+                 "finishing it"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'orders_1'::regclass") ==
+        "0");
+  CHECK(db.scalar("SELECT count(*) FROM orders_1") != "0");
+  CHECK(pgshift::testing::replan(db.url(), schema) == 0);
+}

@@ -700,8 +700,14 @@ void check_alone(const std::string& url, Statement statement, int version, const
     pqxx::work hold(blocker);
     // LOCK TABLE takes no index: SET (fillfactor) locks an index SHARE
     // UPDATE EXCLUSIVE, which conflicts with any mode but the weakest two.
+    // A table is held in the weakest mode conflicting with the declared one,
+    // so that a statement taking a weaker lock on it first (DETACH ...
+    // CONCURRENTLY's first transaction) gets it and is seen waiting for the
+    // declared one.
     hold.exec(kind == 'i' ? "ALTER INDEX " + blocked + " SET (fillfactor = 70)"
-                          : "LOCK TABLE " + blocked + " IN ACCESS EXCLUSIVE MODE");
+                          : "LOCK TABLE " + blocked + " IN " +
+                                pgshift::plans::lock_mode_name(pgshift::plans::blocked_by(mode).front()) +
+                                " MODE");
     pqxx::connection runner(url);
     const int pid = runner.backendpid();
     std::atomic<bool> done{false};
