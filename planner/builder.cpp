@@ -31,6 +31,15 @@ std::string key_token(const std::string& schema, const std::string& table,
   return token + ")";
 }
 
+std::string helper_check_token(const std::string& schema, const std::string& table,
+                               const std::string& name) {
+  return "helper_check:" + schema + "." + table + "." + name;
+}
+
+bool is_partition_helper_check(const std::string& name) {
+  return name.rfind("pgshift_attach_", 0) == 0 || name.rfind("pgshift_detach_", 0) == 0;
+}
+
 std::string not_null_token(const std::string& schema, const std::string& table,
                            const std::string& column) {
   return "notnull:" + schema + "." + table + "." + column;

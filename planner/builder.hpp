@@ -53,6 +53,13 @@ std::string column_token(const std::string& schema, const std::string& table,
 // reference, provided by a primary key, a unique constraint or a unique index.
 std::string key_token(const std::string& schema, const std::string& table,
                       const std::vector<std::string>& columns);
+// Provided by the drop of a CHECK an interrupted plan's attach or detach left
+// on `table` (named pgshift_attach_* or pgshift_detach_*), required by the
+// step adding it again under the same name.
+std::string helper_check_token(const std::string& schema, const std::string& table,
+                               const std::string& name);
+// Whether `name` is one of the CHECKs rule 14 adds and drops.
+bool is_partition_helper_check(const std::string& name);
 std::string not_null_token(const std::string& schema, const std::string& table,
                            const std::string& column);
 // The type tokens a type text may refer to: "type:<schema>.<base>" for the

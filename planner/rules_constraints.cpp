@@ -611,7 +611,18 @@ void plan_check_constraints(TableContext& table) {
           });
       if (helper) continue;
       auto draft = drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name, {});
-      table.builder.statement(draft, Statement::DropConstraint, table.on());
+      if (is_partition_helper_check(current->name)) {
+        // Rule 14's CHECK, left by an attach or detach that stopped before
+        // dropping it: dropped before this plan adds it again, if it does.
+        draft.step.rationale =
+            "rule 14: a CHECK pgshift adds for an attach or detach and drops after it, left by "
+            "a plan that stopped in between; it holds no data";
+        draft.provides.push_back(
+            helper_check_token(table.schema, table.current->name, current->name));
+        table.builder.statement(draft, Statement::DropAttachCheck, table.on());
+      } else {
+        table.builder.statement(draft, Statement::DropConstraint, table.on());
+      }
       // Before the drop of a routine it calls.
       for (auto& token : routine_release_tokens(dropped_routines_of(
                table.builder, {ObjectKind::CheckConstraint, table.schema, table.current->name,

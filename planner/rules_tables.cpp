@@ -228,6 +228,7 @@ class DefaultPartitionCheck {
     add.step.statements = {"ALTER TABLE " + relation_ + " ADD " + check_definition(check_) +
                            " NOT VALID"};
     builder.statement(add, Statement::AddDefaultPartitionCheckNotValid, targets_);
+    add.requires_.push_back(helper_check_token(scanned_.schema, scanned_.plan_name, check_.name));
     chain.add(std::move(add));
     validate_check(builder, chain, begin, relation_, targets_, check_, scanned_, where_);
   }
@@ -520,6 +521,7 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
                          "rule 11: the table is empty: nothing to scan");
       draft.step.statements = {"ALTER TABLE " + relation + " ADD " + check_definition(check)};
       builder.statement(draft, Statement::AddCheck, targets);
+      draft.requires_.push_back(helper_check_token(table.schema, current.name, check.name));
       chain.add(std::move(draft));
       return;
     }
@@ -528,6 +530,7 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
     add.step.statements = {"ALTER TABLE " + relation + " ADD " + check_definition(check) +
                            " NOT VALID"};
     builder.statement(add, Statement::AddCheckNotValid, targets);
+    add.requires_.push_back(helper_check_token(table.schema, current.name, check.name));
     chain.add(std::move(add));
     validate_check(builder, chain, begin, relation, targets, check, checked_table(table), where);
   };
@@ -867,18 +870,18 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
                   "this one, dropped after, leaves the table as desired");
   add.step.statements = {table.alter() + "ADD " + check_definition(bound_check) + " NOT VALID"};
   builder.statement(add, Statement::AddCheckNotValid, table.on());
+  add.requires_.push_back(helper_check_token(table.schema, current.name, bound_check.name));
   chain.add(std::move(add));
-  auto validate = make(Phase::Alter, "validate the CHECK \"" + bound_check.name + "\" on " + what,
-                       "VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE: reads and writes "
-                       "go on");
-  validate.step.statements = {table.alter() + "VALIDATE CONSTRAINT " +
-                              quote_ident(bound_check.name)};
-  builder.statement(validate, Statement::ValidateCheck, table.on());
-  validate.step.estimated_rows = table.rows;
-  chain.add(std::move(validate));
+  auto validate_phase = [&](Phase, std::string summary, std::string rationale) {
+    return make(Phase::Alter, std::move(summary), std::move(rationale));
+  };
+  validate_check(builder, chain, validate_phase, table.relation, table.on(), bound_check,
+                 checked_table(table), what);
   auto detach = make(Phase::Alter, detach_summary + " CONCURRENTLY",
                      "rule 14: DETACH PARTITION ... CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the "
-                     "parent: reads and writes go on; an interrupted one is finished by FINALIZE");
+                     "parent: reads and writes go on; its second transaction takes ACCESS "
+                     "EXCLUSIVE on the partition, briefly; an interrupted one is finished by "
+                     "FINALIZE");
   detach.step.statements = {"ALTER TABLE " + parent_relation + " DETACH PARTITION " +
                             table.relation + " CONCURRENTLY"};
   builder.statement(detach, Statement::DetachPartitionConcurrently, targets);

@@ -485,6 +485,54 @@ TEST_CASE("a new partition whose bound holds rows of the DEFAULT partition is re
   CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname = 'orders_2023_06'") == "0");
 }
 
+TEST_CASE("the attach CHECKs a stopped plan left NOT VALID are dropped first, without the "
+          "data_loss hazard, and the attach runs again",
+          "[planner][db][partitions][attach]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  // As a plan stopped after adding both CHECKs (a row arrived before the
+  // VALIDATE, then the run was abandoned) leaves them.
+  db.exec("ALTER TABLE orders_archive ADD CONSTRAINT pgshift_attach_orders_archive CHECK "
+          "(created_at IS NOT NULL AND created_at >= '2024-03-01' AND created_at < "
+          "'2024-04-01') NOT VALID;"
+          "ALTER TABLE orders_default ADD CONSTRAINT pgshift_attach_orders_archive CHECK (NOT "
+          "(created_at IS NOT NULL AND created_at >= '2024-03-01' AND created_at < "
+          "'2024-04-01')) NOT VALID");
+  const std::string archive = checksum(db, "orders_archive", "id, created_at, customer_id, total");
+  const std::string yaml = orders_yaml(
+      "      orders_archive:\n" + std::string(kOrderColumns) +
+      "        partition_of: { table: orders, bound: \"FOR VALUES FROM ('2024-03-01') TO "
+      "('2024-04-01')\" }\n");
+  const PlanRun plan = run_plan(db, yaml);
+  INFO(plan.messages);
+  REQUIRE(plan.exit_code == 2);
+  const std::string& sql = plan.plan;
+  INFO(sql);
+  CHECK_FALSE(contains(sql, "data_loss"));
+  for (const std::string table : {"orders_archive", "orders_default"}) {
+    const std::string relation = "ALTER TABLE public." + table;
+    const size_t dropped = position(sql, relation + " DROP CONSTRAINT pgshift_attach_orders_archive");
+    const size_t added = position(sql, relation + " ADD CONSTRAINT pgshift_attach_orders_archive");
+    CHECK(dropped < added);
+    // Dropped once before the add and once after the attach, no more.
+    const size_t again = sql.find(relation + " DROP CONSTRAINT pgshift_attach_orders_archive",
+                                  dropped + 1);
+    REQUIRE(again != std::string::npos);
+    CHECK(again > position(sql, "ATTACH PARTITION public.orders_archive"));
+    CHECK(sql.find(relation + " DROP CONSTRAINT pgshift_attach_orders_archive", again + 1) ==
+          std::string::npos);
+  }
+  const TempDir dir;
+  const CommandResult applied =
+      run_command({PGSHIFT_BIN, "apply", "--db", db.url(), "--schema",
+                   dir.write("schema.yaml", yaml), "--yes", "--allow-hazard", "writes_refused"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift_%'") == "0");
+  CHECK(checksum(db, "orders_archive", "id, created_at, customer_id, total") == archive);
+  CHECK(run_plan(db, yaml).exit_code == 0);
+}
+
 TEST_CASE("an empty table is attached with a plain ATTACH and its keys added plainly",
           "[planner][db][partitions][attach]") {
   TestDatabase db;
