@@ -131,6 +131,17 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
             builder.statement(build, Statement::CreateIndexConcurrently,
                               on_relation(partition_schema, partition->name));
             build.step.estimated_rows = builder.row_estimate(partition_schema, partition->name);
+            // The key includes the partition key: duplicates can only be
+            // within one partition, each checked before the plan starts.
+            CheckedTable scanned{partition_schema, partition->name, partition->name, {}, {}, ""};
+            if (partition->primary_key) {
+              scanned.plan_key = scanned.step_key = partition->primary_key->columns;
+            }
+            std::vector<std::string> keys;
+            for (const auto& column : columns) keys.push_back(quote_ident(column));
+            build.step.data_checks.push_back(unique_check(scanned, keys, std::nullopt,
+                                                          nulls_not_distinct,
+                                                          table.of(kind_name, name)));
             require_all(build, needs);
             build.requires_.push_back("name:" + partition_schema + "." + child);
             chain.add(std::move(build));

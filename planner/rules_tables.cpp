@@ -479,6 +479,11 @@ bool attach_existing_table(TableContext& table, schemas::Table& effective) {
     builder.statement(build, Statement::CreateIndexConcurrently, table.on());
     build.requires_.push_back("name:" + table.schema + "." + child);
     build.step.estimated_rows = table.rows;
+    std::vector<std::string> keys;
+    for (const auto& column : columns) keys.push_back(quote_ident(column));
+    build.step.data_checks.push_back(unique_check(checked_table(table), keys, std::nullopt,
+                                                  nulls_not_distinct,
+                                                  "key \"" + child + "\"" + on_table));
     chain.add(std::move(build));
     auto attach = begin(Phase::Validate, "add the key \"" + child + "\"" + on_table + " using its index",
                         "ADD CONSTRAINT ... USING INDEX only records the constraint");

@@ -167,6 +167,32 @@ TEST_CASE("a primary key on a populated partitioned table is built on each parti
   CHECK(again.exit_code == 0);
 }
 
+TEST_CASE("duplicates in a partition refuse a key on a populated partitioned table before any "
+          "step, with the groups",
+          "[planner][db][partitions][preflight]") {
+  TestDatabase db;
+  db.exec(kEvents);
+  db.exec("DROP TABLE ev_2023; CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM "
+          "('2026-01-01') TO ('2027-01-01');"
+          "INSERT INTO ev VALUES (1500, date '2023-01-01' + 500, 'twin')");
+  const std::string yaml = events_yaml("        primary_key: [id, at]\n");
+  const PlanRun plan = run_plan(db, yaml);
+  INFO(plan.messages);
+  CHECK(plan.exit_code == 1);
+  CHECK(contains(plan.messages, "groups of rows sharing the key of primary key"));
+  CHECK(contains(plan.messages, "1 duplicate group"));
+  CHECK(contains(plan.messages, "id=1500"));
+  const TempDir dir;
+  const CommandResult applied =
+      run_command({PGSHIFT_BIN, "apply", "--db", db.url(), "--schema", dir.write("s.yaml", yaml),
+                   "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code == 1);
+  // Refused before its first step: no index on any partition.
+  CHECK(db.scalar("SELECT count(*) FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid "
+                  "WHERE c.relname LIKE 'ev%'") == "0");
+}
+
 TEST_CASE("a unique key of a partitioned table whose columns change is rebuilt on every "
           "partition and swapped in one step",
           "[planner][db][partitions]") {
@@ -531,6 +557,23 @@ TEST_CASE("the attach CHECKs a stopped plan left NOT VALID are dropped first, wi
   CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'pgshift_%'") == "0");
   CHECK(checksum(db, "orders_archive", "id, created_at, customer_id, total") == archive);
   CHECK(run_plan(db, yaml).exit_code == 0);
+}
+
+TEST_CASE("duplicates of the parent's key in a table to attach refuse the plan before any step",
+          "[planner][db][partitions][attach][preflight]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec("INSERT INTO orders_archive SELECT id, created_at, customer_id, total FROM "
+          "orders_archive WHERE id IN (5001, 5002)");
+  const std::string yaml = orders_yaml(
+      "      orders_archive:\n" + std::string(kOrderColumns) +
+      "        partition_of: { table: orders, bound: \"FOR VALUES FROM ('2024-03-01') TO "
+      "('2024-04-01')\" }\n");
+  const PlanRun plan = run_plan(db, yaml);
+  INFO(plan.messages);
+  CHECK(plan.exit_code == 1);
+  CHECK(contains(plan.messages, "groups of rows sharing the key of key \"orders_archive_orders_pkey\""));
+  CHECK(contains(plan.messages, "2 duplicate groups"));
 }
 
 TEST_CASE("an empty table is attached with a plain ATTACH and its keys added plainly",
