@@ -47,8 +47,14 @@ Parse parse(const std::string& prefix, const std::string& text, const std::strin
     SqlProblem problem{result.error->message, std::nullopt};
     const long position =
         static_cast<long>(result.error->cursorpos) - 1 - static_cast<long>(prefix.size());
-    if (result.error->cursorpos > 0 && position >= 0 &&
-        position <= static_cast<long>(text.size())) {
+    if (result.error->cursorpos > 0 && position >= static_cast<long>(text.size())) {
+      // Past the text, in what pgshift wrapped around it: the server's words
+      // would name that ("at or near \"PARTITION\""), not the text.
+      problem.message =
+          "syntax error at the end of the text (an unclosed parenthesis or quote, or a clause "
+          "cut short?)";
+      problem.offset = text.size();
+    } else if (result.error->cursorpos > 0 && position >= 0) {
       problem.offset = static_cast<std::size_t>(position);
     }
     out.problem = problem;

@@ -419,7 +419,14 @@ TEST_CASE("every SQL-text field is checked for its kind", "[schemas]") {
        "triggers.g.when: invalid expression: parameters ($1, ...) are not allowed here"},
       {table("        columns: { c: int }\n"
              "        partition_by: { strategy: range, key: \"c) WITH (fillfactor = 10\" }\n"),
-       "partition_by.key: invalid partition key: syntax error at or near \"WITH\""},
+       "partition_by.key: invalid partition key: syntax error at the end of the text"},
+      // An error past the text is not named by pgshift's wrapping ("at or
+      // near \"PARTITION\""): it is where the text ends.
+      {"schemas: { public: { tables: { p: { columns: { c: text }, partition_by: { strategy: "
+       "list, key: c } }, q: { columns: { c: text }, partition_of: { table: p, bound: \"FOR "
+       "VALUES IN ('us'\" } } } } }\n",
+       "partition_of.bound: invalid partition bound: syntax error at the end of the text (an "
+       "unclosed parenthesis or quote, or a clause cut short?)"},
       {"schemas: { public: { tables: { p: { columns: { c: int }, partition_by: { strategy: list, "
        "key: c } }, q: { columns: { c: int }, partition_of: { table: p, bound: \"FOR VALUES IN "
        "(pwn())\" } } } } }\n",
