@@ -196,6 +196,12 @@ void add(Digest& digest, const schemas::Schema& schema) {
   for (const auto& view : schema.materialized_views) {
     digest.add_all("materialized view", view.name, view.definition, view.options,
                    view.with_data, view.comment);
+    for (const auto& column : view.columns) {
+      digest.add_all("column settings", column.name);
+      if (column.storage) digest.add_all("storage", *column.storage);
+      if (column.compression) digest.add_all("compression", *column.compression);
+      if (column.statistics) digest.add_all("statistics", static_cast<int64_t>(*column.statistics));
+    }
     for (const auto& index : view.indexes) {
       add(digest, index);
       if (index.renamed_from) digest.add_all("renamed", *index.renamed_from);

@@ -1214,7 +1214,17 @@ class CatalogRead {
       attributes[attnum - 1] = {row[2].as<std::string>(), row[3].as<pqxx::oid>(),
                                 row[4].as<std::string>()};
       auto* owner = table(relation);
-      if (owner == nullptr) continue;
+      if (owner == nullptr) {
+        // A materialized view's (read_views keeps them); a view has none.
+        schemas::ColumnSettings settings{row[2].as<std::string>()};
+        if (!row[11].is_null()) settings.storage = storage_name(char_of(row[11]));
+        settings.compression = optional_text(row[13]);
+        if (!row[14].is_null()) settings.statistics = row[14].as<int>();
+        if (schemas::has_settings(settings)) {
+          relation_settings_[relation].push_back({std::move(settings), storage_name(char_of(row[12]))});
+        }
+        continue;
+      }
       schemas::Column column;
       column.name = row[2].as<std::string>();
       column.type = row[4].as<std::string>();
@@ -1349,6 +1359,16 @@ class CatalogRead {
       slot.view.with_data = row[6].as<bool>();
       slot.view.comment = optional_text(row[7]);
       slot.view.owner = owner_of(row[11]);
+      if (auto found = relation_settings_.find(row[0].as<pqxx::oid>());
+          found != relation_settings_.end()) {
+        for (auto& [settings, default_storage] : found->second) {
+          if (settings.storage) {
+            facts_.column_default_storage[schema + "." + slot.view.name + "." + settings.name] =
+                default_storage;
+          }
+          slot.view.columns.push_back(std::move(settings));
+        }
+      }
       // A materialized view holds rows: recreating one computes them again.
       facts_.table_stats[schema + "." + slot.view.name] = {
           row[8].as<double>(), row[9].as<int64_t>(), row[10].as<int64_t>()};
@@ -1928,6 +1948,10 @@ class CatalogRead {
   std::vector<schemas::Privileges> default_privileges_;  // database-wide ones
   std::unordered_map<pqxx::oid, TableSlot> tables_;
   std::unordered_map<pqxx::oid, MaterializedViewSlot> materialized_views_;
+  // Storage settings of the columns of relations other than tables, with the
+  // type's default storage: read_columns() to read_views().
+  std::unordered_map<pqxx::oid, std::vector<std::pair<schemas::ColumnSettings, std::string>>>
+      relation_settings_;
   std::unordered_map<pqxx::oid, FunctionSlot> functions_;
   std::vector<PrivilegeRow> privilege_rows_;
   // Columns of the tables, views and materialized views read, by relation, at attnum - 1.

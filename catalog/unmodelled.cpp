@@ -175,25 +175,14 @@ constexpr Query kQueries[] = {
      "JOIN pg_foreign_server s ON s.oid = ft.ftserver WHERE" PGSHIFT_MANAGED_RELATION},
 
     {"column settings", 0,
-     // STORAGE, COMPRESSION and STATISTICS of a table's columns are
-     // modelled (schemas::Column); a materialized view's, and per-column
-     // options (n_distinct, ...) of any relation, are not.
-     "SELECT 'column settings', n.nspname, c.relname, a.attname, concat_ws(', ', "
-     "  CASE WHEN c.relkind = 'm' AND a.attstorage <> t.typstorage THEN 'STORAGE ' || "
-     "    CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' "
-     "    ELSE 'EXTENDED' END END, "
-     "  CASE WHEN c.relkind = 'm' AND @attcompression@ <> '' THEN 'COMPRESSION ' || "
-     "    CASE @attcompression@ WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' "
-     "    ELSE @attcompression@::text END END, "
-     "  CASE WHEN c.relkind = 'm' AND COALESCE(a.attstattarget::int, -1) <> -1 "
-     "    THEN 'STATISTICS ' || a.attstattarget END, "
-     "  CASE WHEN a.attoptions IS NOT NULL "
-     "    THEN '(' || array_to_string(a.attoptions, ', ') || ')' END) " PGSHIFT_RELATION
+     // STORAGE, COMPRESSION and STATISTICS of the columns of tables and
+     // materialized views are modelled (schemas::Column, ColumnSettings);
+     // per-column options (n_distinct, ...) of any relation are not.
+     "SELECT 'column settings', n.nspname, c.relname, a.attname, "
+     "  '(' || array_to_string(a.attoptions, ', ') || ')' " PGSHIFT_RELATION
      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-     "JOIN pg_type t ON t.oid = a.atttypid "
-     "WHERE c.relkind IN ('r', 'p', 'm') AND ((c.relkind = 'm' AND (a.attstorage <> t.typstorage "
-     "  OR @attcompression@ <> '' OR COALESCE(a.attstattarget::int, -1) <> -1)) "
-     "  OR a.attoptions IS NOT NULL) AND" PGSHIFT_MANAGED_RELATION},
+     "WHERE c.relkind IN ('r', 'p', 'm') AND a.attoptions IS NOT NULL AND"
+         PGSHIFT_MANAGED_RELATION},
 
     {"schema objects", 0,
      "SELECT 'extended statistics', n.nspname, '', s.stxname, pg_get_statisticsobjdef(s.oid) "
@@ -327,7 +316,6 @@ struct Token {
 };
 constexpr Token kTokens[] = {
     {"@tgparentid@", 130000, "t.tgparentid", "0::oid"},
-    {"@attcompression@", 140000, "a.attcompression", "''::\"char\""},
     {"@relhasoids@", 120000, "false", "c.relhasoids"},
 };
 

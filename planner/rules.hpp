@@ -200,6 +200,21 @@ void maybe_comment(Builder& builder, const schemas::ObjectId& id, const std::str
 
 // rules_columns.cpp
 void plan_columns(TableContext& table);
+// Where a column's STORAGE, COMPRESSION and STATISTICS are set: a table's or
+// a materialized view's.
+struct SettingsPlace {
+  schemas::ObjectId id;             // the column's, or the relation's
+  std::string label;                // `column "c" of table "s.t"`
+  std::string alter;                // "ALTER TABLE s.t ", "ALTER MATERIALIZED VIEW s.m "
+  Targets targets;
+  std::string default_storage_key;  // CatalogFacts::column_default_storage's
+  std::string column_token;         // what the step requires: the column exists
+};
+// One catalog-only step taking the column from `before` to `desired`;
+// nullopt when they agree, or (with an error) for COMPRESSION before 14.
+std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsPlace& place,
+                                               const schemas::ColumnSettings& before,
+                                               const schemas::ColumnSettings& desired);
 // The STORAGE, COMPRESSION and STATISTICS of `desired`, from what the column
 // has once the earlier steps ran (`before`; nullptr: a new column, created
 // with its COMPRESSION only), in one step after the column exists (after

@@ -746,46 +746,31 @@ void drop_column(TableContext& table, const schemas::Column& column) {
 
 }  // namespace
 
-void plan_column_settings(TableContext& table, Chain* chain, const schemas::Column* before,
-                          const schemas::Column& desired) {
-  Builder& builder = table.builder;
-  const ObjectId id = table.id(ObjectKind::Column, desired.name);
-  const std::optional<std::string> storage = before ? before->storage : std::nullopt;
-  // A new column is created with its COMPRESSION (column_definition).
-  const std::optional<std::string> compression = before ? before->compression : desired.compression;
-  // -1: the default (an int, not an optional: GCC's -Wmaybe-uninitialized).
-  const int statistics = before ? before->statistics.value_or(-1) : -1;
+std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsPlace& place,
+                                               const schemas::ColumnSettings& before,
+                                               const schemas::ColumnSettings& desired) {
   if (desired.compression && builder.version() < 140000) {
-    builder.diagnose(plans::Severity::Error, id,
-                     "cannot set the compression of " + table.of("column", desired.name) +
-                         " on PostgreSQL " + std::to_string(builder.version() / 10000) +
+    builder.diagnose(plans::Severity::Error, place.id,
+                     "cannot set the compression of " + place.label + " on PostgreSQL " +
+                         std::to_string(builder.version() / 10000) +
                          " (COMPRESSION is 14+); remove compression: from the column");
-    return;
+    return std::nullopt;
   }
-  // On a partitioned table ONLY: STORAGE and STATISTICS would recurse into
-  // the partitions, whose columns are planned as their own.
-  const std::string alter = table.desired.partition_by
-                                ? "ALTER TABLE ONLY " + table.relation + " "
-                                : table.alter();
-  auto draft = Builder::make(Phase::Alter, id,
-                             "set the storage settings of " + table.of("column", desired.name),
+  auto draft = Builder::make(Phase::Alter, place.id, "set the storage settings of " + place.label,
                              "catalog-only: values already stored keep their form until written "
                              "again; the statistics target applies from the next ANALYZE");
-  if (storage != desired.storage) {
+  if (before.storage != desired.storage) {
     std::string target;
     if (desired.storage) {
       target = *desired.storage;
     } else if (builder.version() >= 160000) {
       target = "default";
     } else {
-      const std::string key = table.schema + "." +
-                              (table.current ? table.current->name : table.desired.name) + "." +
-                              (before ? before->name : desired.name);
       const auto& defaults = builder.current().facts.column_default_storage;
-      const auto found = defaults.find(key);
+      const auto found = defaults.find(place.default_storage_key);
       if (found == defaults.end()) {
-        builder.diagnose(plans::Severity::Error, id,
-                         "cannot put the storage of " + table.of("column", desired.name) +
+        builder.diagnose(plans::Severity::Error, place.id,
+                         "cannot put the storage of " + place.label +
                              " back to its type's default: the default is not known (a model "
                              "not read from a server)");
       } else {
@@ -793,26 +778,53 @@ void plan_column_settings(TableContext& table, Chain* chain, const schemas::Colu
       }
     }
     if (!target.empty()) {
-      draft.step.statements.push_back(alter + set_storage_clause(desired.name, target));
-      builder.statement(draft, Statement::SetColumnStorage, table.on());
+      draft.step.statements.push_back(place.alter + set_storage_clause(desired.name, target));
+      builder.statement(draft, Statement::SetColumnStorage, place.targets);
     }
   }
-  if (compression != desired.compression) {
-    draft.step.statements.push_back(alter +
+  if (before.compression != desired.compression) {
+    draft.step.statements.push_back(place.alter +
                                     set_compression_clause(desired.name, desired.compression));
-    builder.statement(draft, Statement::SetColumnCompression, table.on());
+    builder.statement(draft, Statement::SetColumnCompression, place.targets);
   }
-  if (statistics != desired.statistics.value_or(-1)) {
-    draft.step.statements.push_back(alter +
+  // -1: the default (an int, not an optional: GCC's -Wmaybe-uninitialized).
+  if (before.statistics.value_or(-1) != desired.statistics.value_or(-1)) {
+    draft.step.statements.push_back(place.alter +
                                     set_statistics_clause(desired.name, desired.statistics));
-    builder.statement(draft, Statement::SetColumnStatistics, table.on());
+    builder.statement(draft, Statement::SetColumnStatistics, place.targets);
   }
-  if (draft.step.statements.empty()) return;
-  draft.requires_.push_back(table.column_token_of(desired.name));
+  if (draft.step.statements.empty()) return std::nullopt;
+  draft.requires_.push_back(place.column_token);
+  return draft;
+}
+
+void plan_column_settings(TableContext& table, Chain* chain, const schemas::Column* before,
+                          const schemas::Column& desired) {
+  auto settings_of = [](const schemas::Column& column) {
+    return schemas::ColumnSettings{column.name, column.storage, column.compression,
+                                   column.statistics};
+  };
+  // A new column is created with its COMPRESSION (column_definition).
+  schemas::ColumnSettings was{desired.name, std::nullopt, desired.compression, std::nullopt};
+  if (before != nullptr) was = settings_of(*before);
+  SettingsPlace place;
+  place.id = table.id(ObjectKind::Column, desired.name);
+  place.label = table.of("column", desired.name);
+  // On a partitioned table ONLY: STORAGE and STATISTICS would recurse into
+  // the partitions, whose columns are planned as their own.
+  place.alter = table.desired.partition_by ? "ALTER TABLE ONLY " + table.relation + " "
+                                           : table.alter();
+  place.targets = table.on();
+  place.default_storage_key = table.schema + "." +
+                              (table.current ? table.current->name : table.desired.name) + "." +
+                              (before ? before->name : desired.name);
+  place.column_token = table.column_token_of(desired.name);
+  auto draft = column_settings_draft(table.builder, place, was, settings_of(desired));
+  if (!draft) return;
   if (chain != nullptr) {
-    chain->add(std::move(draft));
+    chain->add(std::move(*draft));
   } else {
-    builder.add(std::move(draft));
+    table.builder.add(std::move(*draft));
   }
 }
 

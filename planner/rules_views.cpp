@@ -311,6 +311,26 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
     builder.add(std::move(draft));
   }
   if constexpr (std::is_same_v<View, schemas::MaterializedView>) {
+    // Its columns' storage settings: a created one's columns have none.
+    const std::vector<schemas::ColumnSettings> none;
+    const auto& had = create ? none : current->columns;
+    std::set<std::string> names;
+    for (const auto& column : had) names.insert(column.name);
+    for (const auto& column : desired->columns) names.insert(column.name);
+    for (const auto& column_name : names) {
+      const schemas::ColumnSettings bare{column_name, std::nullopt, std::nullopt, std::nullopt};
+      const auto* was = schemas::find_named(had, column_name);
+      const auto* wanted = schemas::find_named(desired->columns, column_name);
+      SettingsPlace place;
+      place.id = ObjectId{ObjectKind::Column, schema, name, column_name};
+      place.label = "column \"" + schemas::printable(column_name) + "\" of " + describe(id);
+      place.alter = "ALTER MATERIALIZED VIEW " + relation + " ";
+      place.targets = on_relation(schema, name);
+      place.default_storage_key = schema + "." + name + "." + column_name;
+      place.column_token = token;
+      auto draft = column_settings_draft(builder, place, was ? *was : bare, wanted ? *wanted : bare);
+      if (draft) builder.add(std::move(*draft));
+    }
     const bool keeps_indexes = current != nullptr && !drop_first;
     plan_relation_indexes(builder, schema, name, keeps_indexes ? &current->indexes : nullptr,
                           desired->indexes, keeps_indexes, false);

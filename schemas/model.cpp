@@ -397,10 +397,20 @@ bool operator==(const View& a, const View& b) {
          std::tie(b.name, b.definition, b.options, b.comment, b.owner, b.renamed_from);
 }
 
+bool operator==(const ColumnSettings& a, const ColumnSettings& b) {
+  return std::tie(a.name, a.storage, a.compression, a.statistics) ==
+         std::tie(b.name, b.storage, b.compression, b.statistics);
+}
+
+bool has_settings(const ColumnSettings& settings) {
+  return settings.storage || settings.compression || settings.statistics;
+}
+
 bool operator==(const MaterializedView& a, const MaterializedView& b) {
-  return std::tie(a.name, a.definition, a.options, a.with_data, a.indexes, a.comment, a.owner,
-                  a.renamed_from) == std::tie(b.name, b.definition, b.options, b.with_data,
-                                              b.indexes, b.comment, b.owner, b.renamed_from);
+  return std::tie(a.name, a.definition, a.options, a.with_data, a.columns, a.indexes, a.comment,
+                  a.owner, a.renamed_from) ==
+         std::tie(b.name, b.definition, b.options, b.with_data, b.columns, b.indexes, b.comment,
+                  b.owner, b.renamed_from);
 }
 
 bool operator==(const FunctionArg& a, const FunctionArg& b) {
@@ -665,7 +675,14 @@ void canonicalize(Database& db) {
     }
     sort_by_name(schema.views);
     sort_by_name(schema.materialized_views);
-    for (auto& view : schema.materialized_views) sort_by_name(view.indexes);
+    for (auto& view : schema.materialized_views) {
+      sort_by_name(view.indexes);
+      // A column listed with no setting is the same as one not listed.
+      view.columns.erase(std::remove_if(view.columns.begin(), view.columns.end(),
+                                        [](const ColumnSettings& c) { return !has_settings(c); }),
+                         view.columns.end());
+      sort_by_name(view.columns);
+    }
     sort_by_name(schema.sequences);
     sort_by_name(schema.enums);
     sort_by_name(schema.domains);

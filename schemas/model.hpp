@@ -442,11 +442,26 @@ struct View {
 };
 bool operator==(const View& a, const View& b);
 
+// The storage settings of a materialized view's column, whose name and type
+// its query gives; each as Column's.
+struct ColumnSettings {
+  std::string name;
+  std::optional<std::string> storage;
+  std::optional<std::string> compression;
+  std::optional<int> statistics;
+};
+bool operator==(const ColumnSettings& a, const ColumnSettings& b);
+// Whether any setting is set (a column without one is not listed).
+bool has_settings(const ColumnSettings& settings);
+
 struct MaterializedView {
   std::string name;
   std::string definition;
   std::map<std::string, std::string> options;  // storage parameters
   bool with_data = true;
+  // Its columns with a storage setting (ALTER MATERIALIZED VIEW ... ALTER
+  // COLUMN), by name.
+  std::vector<ColumnSettings> columns;
   std::vector<Index> indexes;
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
@@ -642,7 +657,8 @@ struct CatalogFacts {
   // "schema.table.column" (decided from pg_depend / provolatile).
   std::set<std::string> volatile_defaults;
   // The type's default storage (pg_type.typstorage, "extended", ...) of each
-  // column whose storage is set (Column::storage), by "schema.table.column":
+  // column whose storage is set (Column::storage, ColumnSettings::storage),
+  // by "schema.relation.column":
   // SET STORAGE to it puts the column back to its default before
   // PostgreSQL 16 (which has SET STORAGE DEFAULT).
   std::map<std::string, std::string> column_default_storage;

@@ -172,7 +172,9 @@ class Loader {
   void load_schema(const Entry& entry);
   Table load_table(const std::string& schema, const Entry& entry);
   Column load_column(const Entry& entry);
-  void load_column_storage(Fields& fields, Column& column);
+  void load_column_storage(Fields& fields, std::optional<std::string>& storage,
+                           std::optional<std::string>& compression,
+                           std::optional<int>& statistics);
   void load_identity(const yaml::Node& node, const std::string& path, Column& column);
   void load_expand_contract(const yaml::Node& node, const std::string& path, Column& column);
   SequenceOptions load_sequence_options(Fields& fields);
@@ -985,7 +987,7 @@ Column Loader::load_column(const Entry& entry) {
   fields.sql("generated", SqlKind::Expression);
   fields.optional_string("collation", column.collation);
   fields.optional_string("comment", column.comment);
-  load_column_storage(fields, column);
+  load_column_storage(fields, column.storage, column.compression, column.statistics);
   fields.optional_string("backfill", column.backfill);
   fields.sql("backfill", SqlKind::Expression);
   fields.optional_string("renamed_from", column.renamed_from);
@@ -999,16 +1001,18 @@ Column Loader::load_column(const Entry& entry) {
 
 // storage: plain | external | extended | main; compression: pglz | lz4;
 // statistics: 0 to 10000, or -1 (the default, the same as leaving it out).
-void Loader::load_column_storage(Fields& fields, Column& column) {
+void Loader::load_column_storage(Fields& fields, std::optional<std::string>& storage_setting,
+                                 std::optional<std::string>& compression_setting,
+                                 std::optional<int>& statistics) {
   static const detail::Keywords<std::string> kStorages = {
       {"plain", "plain"}, {"external", "external"}, {"extended", "extended"}, {"main", "main"}};
   static const detail::Keywords<std::string> kCompressions = {{"pglz", "pglz"}, {"lz4", "lz4"}};
   std::string storage;
   fields.keyword("storage", kStorages, storage, false);
-  if (!storage.empty()) column.storage = storage;
+  if (!storage.empty()) storage_setting = storage;
   std::string compression;
   fields.keyword("compression", kCompressions, compression, false);
-  if (!compression.empty()) column.compression = compression;
+  if (!compression.empty()) compression_setting = compression;
   if (const Entry* entry = fields.find("statistics")) {
     if (auto target = as_integer(entry->value, entry->path)) {
       if (*target < -1 || *target > 10000) {
@@ -1016,7 +1020,7 @@ void Loader::load_column_storage(Fields& fields, Column& column) {
               "expected a statistics target from 0 to 10000 (or -1, the default), found " +
                   std::to_string(*target));
       } else if (*target >= 0) {
-        column.statistics = static_cast<int>(*target);
+        statistics = static_cast<int>(*target);
       }
     }
   }
@@ -1581,8 +1585,8 @@ void Loader::load_materialized_view(const std::string& schema, const Entry& entr
     view.definition = query_text(entry.value, entry.path, entry.value.scalar());
   } else {
     Fields fields(*this, entry.value, entry.path,
-                  {"definition", "options", "with_data", "indexes", "comment", "renamed_from",
-                   "owner"});
+                  {"definition", "options", "with_data", "columns", "indexes", "comment",
+                   "renamed_from", "owner"});
     load_owner(fields, view.owner);
     fields.string("definition", view.definition, true);
     if (const Entry* definition = fields.find("definition")) {
@@ -1590,6 +1594,16 @@ void Loader::load_materialized_view(const std::string& schema, const Entry& entr
     }
     fields.option_map("options", view.options);
     fields.boolean("with_data", view.with_data);
+    if (const Entry* columns = fields.find("columns")) {
+      for (const auto& column : entries(columns->value, columns->path)) {
+        ColumnSettings settings{column.key};
+        Fields settings_fields(*this, column.value, column.path,
+                               {"storage", "compression", "statistics"});
+        load_column_storage(settings_fields, settings.storage, settings.compression,
+                            settings.statistics);
+        view.columns.push_back(std::move(settings));
+      }
+    }
     if (const Entry* indexes = fields.find("indexes")) {
       load_indexes(schema, view.name, *indexes, view.indexes);
     }

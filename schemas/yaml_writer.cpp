@@ -645,6 +645,15 @@ Node materialized_view_node(const MaterializedView& view) {
   node.add("definition", view.definition);
   node.add_nonempty("options", options_node(view.options));
   if (!view.with_data) node.add("with_data", "false");
+  Node columns = mapping(true);
+  for (const auto& column : view.columns) {
+    Node settings = mapping();
+    settings.add_if("storage", column.storage);
+    settings.add_if("compression", column.compression);
+    if (column.statistics) settings.add("statistics", integer(*column.statistics));
+    columns.add(column.name, settings);
+  }
+  node.add_nonempty("columns", columns);
   node.add_nonempty("indexes", indexes_node(view.indexes));
   node.add_if("comment", view.comment);
   node.add_if("owner", view.owner);

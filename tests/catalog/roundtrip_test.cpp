@@ -73,6 +73,9 @@ constexpr const char* kEveryKindSql = R"sql(
     SELECT id, email FROM shop.customers WHERE id > 100;
   CREATE MATERIALIZED VIEW shop.note_counts AS SELECT count(*) AS n FROM shop.notes WITH NO DATA;
   CREATE UNIQUE INDEX note_counts_n ON shop.note_counts (n);
+  CREATE MATERIALIZED VIEW shop.note_bodies AS SELECT id, body FROM shop.notes WITH NO DATA;
+  ALTER MATERIALIZED VIEW shop.note_bodies ALTER body SET STORAGE EXTERNAL,
+    ALTER id SET STATISTICS 50;
   CREATE TABLE shop.nothing ();
   COMMENT ON TABLE shop.nothing IS 'a table without columns';
   CREATE TABLE shop.bare ();
@@ -137,6 +140,7 @@ std::string every_kind_sql(const testing::TestDatabase& db) {
   sql.replace(sql.find(compression), compression.size(),
               server_version_num(db) >= 140000
                   ? "ALTER TABLE shop.bookings ALTER \"Guest\" SET COMPRESSION pglz;"
+                    "ALTER MATERIALIZED VIEW shop.note_bodies ALTER body SET COMPRESSION pglz;"
                   : "");
   return sql;
 }
@@ -280,10 +284,28 @@ TEST_CASE("column storage, compression and statistics targets are read only wher
   REQUIRE(during != nullptr);
   CHECK_FALSE(during->storage);
   CHECK_FALSE(during->statistics);
+  // A materialized view's columns, the same way.
+  const schemas::MaterializedView* bodies = nullptr;
+  for (const auto& schema : model.schemas) {
+    if (schema.name == "shop") bodies = schemas::find_named(schema.materialized_views, "note_bodies");
+  }
+  REQUIRE(bodies != nullptr);
+  const auto* body = schemas::find_named(bodies->columns, "body");
+  REQUIRE(body != nullptr);
+  CHECK(body->storage == std::optional<std::string>("external"));
+  CHECK(body->compression == (testing::server_version_num(db) >= 140000
+                                  ? std::optional<std::string>("pglz")
+                                  : std::nullopt));
+  CHECK(model.facts.column_default_storage.at("shop.note_bodies.body") == "extended");
+  const auto* id = schemas::find_named(bodies->columns, "id");
+  REQUIRE(id != nullptr);
+  CHECK(id->statistics == std::optional<int>(50));
+  CHECK_FALSE(id->storage);
   const std::string yaml = schemas::write_yaml(model);
   INFO(yaml);
   CHECK(yaml.find("storage: external") != std::string::npos);
   CHECK(yaml.find("statistics: 500") != std::string::npos);
+  CHECK(yaml.find("id: { statistics: 50 }") != std::string::npos);
 }
 
 TEST_CASE("a database written as a directory loads back the same", "[catalog][db]") {

@@ -532,3 +532,60 @@ TEST_CASE("drift names an out-of-band change of a column's storage settings and 
   CHECK(settings_of(db, "documents", "title") == "x::-1");
   CHECK(checksum(db, "documents", kDocumentColumns) == before);
 }
+
+namespace {
+
+// documents with a materialized view of it, whose columns get `columns`.
+std::string digest_yaml(const std::string& columns, const std::string& where = "") {
+  return documents_yaml("") +
+         "    materialized_views:\n"
+         "      digest:\n"
+         "        definition: SELECT id, body FROM documents" + where + "\n" +
+         (columns.empty() ? "" : "        columns:\n" + columns);
+}
+
+}  // namespace
+
+TEST_CASE("a materialized view's column storage and statistics are set after it is created, "
+          "changed in place, set again when it is recreated, and drift sees them",
+          "[planner][db][storage][columns][materialized_views]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(kDocumentsSql);
+  const std::string first = digest_yaml(
+      "          body: { storage: external, statistics: 300 }\n"
+      "          id: { statistics: 20 }\n");
+  const std::string created = converge(db, first);
+  CHECK(position(created, "CREATE MATERIALIZED VIEW public.digest") <
+        position(created, "ALTER MATERIALIZED VIEW public.digest ALTER COLUMN body SET STORAGE "
+                          "EXTERNAL"));
+  CHECK(settings_of(db, "digest", "body") == "e::300");
+  CHECK(settings_of(db, "digest", "id") == "p::20");
+
+  // Changed in place: the view is kept (no DROP), the rows with it.
+  const std::string changed = converge(db, digest_yaml("          body: { storage: main }\n"));
+  CHECK_FALSE(contains(changed, "DROP MATERIALIZED VIEW"));
+  CHECK(contains(changed, "ALTER MATERIALIZED VIEW public.digest ALTER COLUMN id SET "
+                          "STATISTICS -1"));
+  CHECK(settings_of(db, "digest", "body") == "m::-1");
+  CHECK(settings_of(db, "digest", "id") == "p::-1");
+
+  // Recreated for a new query: the settings are set again on the new one.
+  const std::string narrowed = digest_yaml("          body: { storage: main }\n", " WHERE id > 10");
+  const std::string recreated = converge(db, narrowed);
+  CHECK(position(recreated, "DROP MATERIALIZED VIEW public.digest") <
+        position(recreated, "ALTER MATERIALIZED VIEW public.digest ALTER COLUMN body SET STORAGE "
+                            "MAIN"));
+  CHECK(settings_of(db, "digest", "body") == "m::-1");
+
+  // An out-of-band change is drift, and plan puts it back.
+  const std::string path = dir.write("s.yaml", narrowed);
+  db.exec("ALTER MATERIALIZED VIEW digest ALTER COLUMN id SET STATISTICS 5");
+  const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", path});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 2);
+  CHECK(contains(drift.output, "column \"id\" of materialized view \"public.digest\""));
+  converge(db, narrowed);
+  CHECK(settings_of(db, "digest", "id") == "p::-1");
+  CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", path}).exit_code == 0);
+}

@@ -388,8 +388,19 @@ class ModelGenerator {
       schema.views.push_back(view);
     }
     for (int view_idx = *rc::gen::inRange(0, 3); view_idx > 0; --view_idx) {
-      MaterializedView view{name("m"), query(), {}, flag(), {}, optional_text(), optional_text()};
+      MaterializedView view{name("m"), query(), {}, flag(), {}, {}, optional_text(),
+                            optional_text()};
       if (flag()) view.options[name("o")] = option_value();
+      for (int column_idx = *rc::gen::inRange(0, 3); column_idx > 0; --column_idx) {
+        ColumnSettings settings{name("c")};
+        if (flag()) {
+          settings.storage = *rc::gen::elementOf(
+              std::vector<std::string>{"plain", "external", "extended", "main"});
+        }
+        if (flag()) settings.compression = *rc::gen::elementOf(std::vector<std::string>{"pglz", "lz4"});
+        if (flag()) settings.statistics = *rc::gen::inRange(0, 10001);
+        view.columns.push_back(settings);
+      }
       if (flag()) view.indexes.push_back(index(Table{}));
       schema.materialized_views.push_back(view);
     }
