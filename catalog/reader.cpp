@@ -1602,6 +1602,11 @@ class CatalogRead {
       if (char_of(row[9]) == 'i') {
         auto* owner = table(row[10].as<pqxx::oid>());
         if (owner == nullptr) continue;
+        if (options_.sequence_usage) {
+          facts_.identity_usage[row[12].as<std::string>() + "." + row[13].as<std::string>() + "." +
+                                row[11].as<std::string>()] =
+              facts_.sequence_usage[schema + "." + name];
+        }
         if (auto* column = schemas::find_named(owner->columns, row[11].as<std::string>())) {
           column->identity_options = sequence_options(row, type);
         }
@@ -2096,6 +2101,7 @@ Database splice_schemas(Database whole, Database reread, const std::vector<std::
   };
   keep(before.table_stats, facts.table_stats);
   keep(before.sequence_usage, facts.sequence_usage);
+  keep(before.identity_usage, facts.identity_usage);
   keep(before.view_columns, facts.view_columns);
   keep(before.function_volatility, facts.function_volatility);
   for (const auto& column : before.volatile_defaults) {

@@ -333,9 +333,6 @@ LoadedAndRead load_desired(const PlanningInputs& inputs) {
   return result;
 }
 
-// The catalog a plan from `current` to `desired` produces: `desired`, except
-// the identity options of a column that already has an identity, which the
-// planner leaves as they are (with a warning).
 // The state a constraint desired `validated: false` ends in (FORMAT.md, check
 // constraints): added valid with a table the plan creates; NOT VALID when
 // added or replaced on an existing table; as it was when the plan keeps it.
@@ -365,19 +362,13 @@ void expect_constraint_states(const schemas::Table* before, schemas::Table& tabl
   }
 }
 
+// The catalog a plan from `current` to `desired` produces: `desired`, with
+// each constraint desired NOT VALID in the state the plan leaves it.
 schemas::Database expected_catalog(const schemas::Database& current, schemas::Database desired) {
   for (auto& schema : desired.schemas) {
     for (auto& table : schema.tables) {
       const schemas::Table* before = schemas::find_table(current, schema.name, table.name);
       expect_constraint_states(before, table);
-      if (before == nullptr) continue;
-      for (auto& column : table.columns) {
-        const schemas::Column* was = schemas::find_named(before->columns, column.name);
-        if (was != nullptr && was->identity != schemas::IdentityKind::None &&
-            column.identity != schemas::IdentityKind::None) {
-          column.identity_options = was->identity_options;
-        }
-      }
     }
   }
   return desired;

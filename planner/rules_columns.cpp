@@ -699,11 +699,47 @@ void alter_column(TableContext& table, const schemas::Column& current,
       draft.requires_.push_back(not_null_token(table.schema, table.desired.name, desired.name));
     }
     chain.add(std::move(draft));
-  } else if (desired.identity != schemas::IdentityKind::None &&
-             !(current.identity_options == desired.identity_options)) {
-    builder.diagnose(plans::Severity::Warning, id,
-                     "the identity options of " + table.of("column", desired.name) +
-                         " differ; pgshift does not change them");
+  }
+  if (current.identity != schemas::IdentityKind::None &&
+      desired.identity != schemas::IdentityKind::None &&
+      !(current.identity_options == desired.identity_options)) {
+    // Its position is kept once it has handed out a value, which must then
+    // be inside the new bounds (the server refuses otherwise); a sequence
+    // never called starts again at the new start.
+    const auto& usages = builder.current().facts.identity_usage;
+    const auto usage = usages.find(table.schema + "." + table.current->name + "." + current.name);
+    const bool called = usage == usages.end() || usage->second.is_called;
+    const auto& options = desired.identity_options;
+    const bool ascending = options.increment.value_or(1) > 0;
+    const std::string type = normalize_type(desired.type);
+    const int64_t min_value =
+        options.min_value.value_or(schemas::default_sequence_min(type, ascending));
+    const int64_t max_value =
+        options.max_value.value_or(schemas::default_sequence_max(type, ascending));
+    if (called && usage != usages.end() &&
+        (usage->second.last_value < min_value || usage->second.last_value > max_value)) {
+      builder.diagnose(plans::Severity::Error, id,
+                       "the identity of " + table.of("column", desired.name) + " has handed out " +
+                           std::to_string(usage->second.last_value) +
+                           ", outside the desired bounds " + std::to_string(min_value) + ".." +
+                           std::to_string(max_value) +
+                           ": change the bounds, or move it first (ALTER TABLE ... ALTER COLUMN "
+                           "... RESTART)");
+      return;
+    }
+    auto draft = Builder::make(Phase::Alter, id,
+                               "set the identity options of " + table.of("column", desired.name),
+                               called ? "the identity's sequence is altered in the catalog, every "
+                                        "option spelled (a left-out one returns to its default); "
+                                        "its position is kept"
+                                      : "the identity's sequence is altered in the catalog, every "
+                                        "option spelled (a left-out one returns to its default); "
+                                        "it never handed out a value: it restarts at the new "
+                                        "start");
+    draft.step.statements = {table.alter() + "ALTER COLUMN " + col +
+                             set_identity_options_sql(desired, !called)};
+    builder.statement(draft, Statement::SetIdentityOptions, table.on());
+    chain.add(std::move(draft));
   }
   if (was_not_null && !is_not_null) {
     auto draft =

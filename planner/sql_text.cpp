@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "planner/normalize.hpp"
 #include "plans/sql_text.hpp"
 
 namespace pgshift::planner::detail {
@@ -34,6 +35,28 @@ std::string identity_clause(const schemas::Column& column) {
   option("CACHE", options.cache);
   if (options.cycle) inner += std::string(inner.empty() ? "" : " ") + "CYCLE";
   return inner.empty() ? text : text + " (" + inner + ")";
+}
+
+std::string set_identity_options_sql(const schemas::Column& column, bool restart) {
+  const auto& options = column.identity_options;
+  const int64_t increment = options.increment.value_or(1);
+  const bool ascending = increment > 0;
+  const std::string type = normalize_type(column.type);
+  const int64_t min_value =
+      options.min_value.value_or(schemas::default_sequence_min(type, ascending));
+  const int64_t max_value =
+      options.max_value.value_or(schemas::default_sequence_max(type, ascending));
+  std::string text = " SET INCREMENT BY " + std::to_string(increment);
+  text += options.min_value ? " SET MINVALUE " + std::to_string(*options.min_value)
+                            : " SET NO MINVALUE";
+  text += options.max_value ? " SET MAXVALUE " + std::to_string(*options.max_value)
+                            : " SET NO MAXVALUE";
+  text += " SET START WITH " +
+          std::to_string(options.start.value_or(ascending ? min_value : max_value));
+  text += " SET CACHE " + std::to_string(options.cache.value_or(1));
+  text += options.cycle ? " SET CYCLE" : " SET NO CYCLE";
+  if (restart) text += " RESTART";
+  return text;
 }
 
 // "name type [COLLATE c] [GENERATED ...] [DEFAULT e] [NOT NULL]".

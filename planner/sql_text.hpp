@@ -94,6 +94,11 @@ std::string sequence_options_sql(const schemas::Sequence& sequence);
 // MAXVALUE and the start is the model's or the bound. `restart`: RESTART
 // (at the new start), for a sequence nextval() was never called on.
 std::string alter_sequence_options_sql(const schemas::Sequence& sequence, bool restart);
+// " SET INCREMENT BY ... SET [NO] CYCLE": every option of an identity
+// column's sequence, as ALTER COLUMN takes them (each after SET); a left-out
+// option is PostgreSQL's default for the column's type; RESTART (at the new
+// start) when `restart`.
+std::string set_identity_options_sql(const schemas::Column& column, bool restart);
 // "schema.table.column" -> quoted, or NONE.
 std::string owned_by_sql(const std::optional<std::string>& owned_by);
 // A sequence's owned_by, "schema.table.column", split at its first and last

@@ -342,8 +342,11 @@ StatementRow statement_row(Statement statement, int version) {
     case Statement::DropNotNull:
     // AT_AddIdentity / AT_SetIdentity: the column must already be NOT NULL; the
     // identity sequence is created in the catalog, no row is touched.
+    // AT_SetIdentity with sequence options: the identity's sequence is
+    // altered in the catalog (its position kept: no RESTART).
     case Statement::AddIdentity:
     case Statement::SetIdentityGeneration:
+    case Statement::SetIdentityOptions:
       return row({{Target::Relation, kAccessExclusive}});
     // AT_ColumnDefault, of a default set again by a later step of the plan
     // (it calls a routine dropped and created in between): rows inserted in

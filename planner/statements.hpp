@@ -98,6 +98,7 @@ namespace pgshift::planner {
   X(DropNotNull, "drop_not_null")                                                  \
   X(AddIdentity, "add_identity")                                                   \
   X(SetIdentityGeneration, "set_identity_generation")                              \
+  X(SetIdentityOptions, "set_identity_options")                                    \
   X(DropIdentity, "drop_identity")                                                 \
   X(DropColumn, "drop_column")                                                     \
   X(DropGeneratedColumnToAddAgain, "drop_generated_column_to_add_again")           \

@@ -663,6 +663,8 @@ struct CatalogFacts {
   // PostgreSQL 16 (which has SET STORAGE DEFAULT).
   std::map<std::string, std::string> column_default_storage;
   std::map<std::string, SequenceUsage> sequence_usage;  // key: "schema.sequence"
+  // The same of each identity column's sequence, by "schema.table.column".
+  std::map<std::string, SequenceUsage> identity_usage;
   // Output columns of every view and materialized view read, in order, by
   // "schema.view": whether CREATE OR REPLACE VIEW can keep a view's columns is
   // decided from these, on both sides (the desired side's come from the

@@ -139,6 +139,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::SetNotNullProvedByCheck:
     case Statement::AddIdentity:
     case Statement::SetIdentityGeneration:
+    case Statement::SetIdentityOptions:
     case Statement::SetSequenceValue:
     case Statement::RenameSequenceIntoPlace:
     // Renames from renamed_from: the object and what it holds stay, under
