@@ -170,18 +170,33 @@ DataCheck check_constraint_check(const CheckedTable& table, const schemas::Check
                  rest);
 }
 
-DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey& fk,
-                            const QualifiedName& referenced_at_plan_time) {
+namespace {
+
+// A foreign key's columns in a data check's row: all of them set, any of
+// them set, and each equal to its referenced column of `pgshift_ref`.
+struct KeyConditions {
   std::string all_set;
   std::string any_set;
   std::string match;
+};
+
+KeyConditions key_conditions(const schemas::ForeignKey& fk) {
+  KeyConditions key;
   for (size_t column_idx = 0; column_idx < fk.columns.size(); ++column_idx) {
     const std::string column = column_of_row(fk.columns[column_idx]);
-    all_set += (all_set.empty() ? "" : " AND ") + column + " IS NOT NULL";
-    any_set += (any_set.empty() ? "" : " OR ") + column + " IS NOT NULL";
-    match += (match.empty() ? "" : " AND ") + std::string("pgshift_ref.") +
-             quote_ident(fk.ref_columns.at(column_idx)) + " = " + column;
+    key.all_set += (key.all_set.empty() ? "" : " AND ") + column + " IS NOT NULL";
+    key.any_set += (key.any_set.empty() ? "" : " OR ") + column + " IS NOT NULL";
+    key.match += (key.match.empty() ? "" : " AND ") + std::string("pgshift_ref.") +
+                 quote_ident(fk.ref_columns.at(column_idx)) + " = " + column;
   }
+  return key;
+}
+
+}  // namespace
+
+DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey& fk,
+                            const QualifiedName& referenced_at_plan_time) {
+  const auto [all_set, any_set, match] = key_conditions(fk);
   // MATCH SIMPLE: a row with a NULL key column is not checked. MATCH FULL:
   // such a row violates unless every key column is NULL. The referenced
   // table is named where it is when the query runs: at plan time, before a
@@ -201,6 +216,24 @@ DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey
                      "." + fk.ref_table + "\"",
                  rest(referenced_at_plan_time.schema, referenced_at_plan_time.name),
                  rest(fk.ref_schema, fk.ref_table));
+}
+
+DataCheck detached_reference_check(const CheckedTable& table, const schemas::ForeignKey& fk,
+                                   const QualifiedName& partition_at_plan_time,
+                                   const QualifiedName& partition) {
+  const KeyConditions key = key_conditions(fk);
+  // A row with a NULL key column references nothing (MATCH FULL allows
+  // only all of them NULL): only rows with every column set can.
+  const auto rest = [&](const QualifiedName& referenced) {
+    return "WHERE " + key.all_set + " AND EXISTS (SELECT 1 FROM " +
+           quote_qualified(referenced.schema, referenced.name) + " AS pgshift_ref WHERE " +
+           key.match + ")";
+  };
+  return listing(DataCheckKind::ForeignKey, table,
+                 "rows of foreign key \"" + fk.name + "\" referencing rows of \"" +
+                     partition.schema + "." + partition.name + "\", which the detach takes out of \"" +
+                     fk.ref_schema + "." + fk.ref_table + "\"",
+                 rest(partition_at_plan_time), rest(partition));
 }
 
 DataCheck unique_check(const CheckedTable& table, const std::vector<std::string>& keys,

@@ -56,6 +56,15 @@ plans::DataCheck check_constraint_check(const CheckedTable& table,
 plans::DataCheck foreign_key_check(const CheckedTable& table, const schemas::ForeignKey& fk,
                                    const QualifiedName& referenced_at_plan_time);
 
+// Rows of `table` whose foreign key `fk` (to the parent of `partition`)
+// finds its referenced row in `partition`: a detach of the partition would
+// leave them without one, and the server refuses it. `partition_at_plan_time`
+// as named when the plan is made.
+plans::DataCheck detached_reference_check(const CheckedTable& table,
+                                          const schemas::ForeignKey& fk,
+                                          const QualifiedName& partition_at_plan_time,
+                                          const QualifiedName& partition);
+
 // Groups of rows sharing `keys` (SQL expressions; quoted column names for a
 // constraint), over the rows where `where` holds (a partial index), NULLs
 // distinct unless `nulls_not_distinct`.

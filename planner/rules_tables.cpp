@@ -810,6 +810,45 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
   const std::string detach_summary =
       "detach " + what + " from " +
       label("table", partition_of.parent_schema, partition_of.parent_table);
+  // Tables whose foreign keys reference the parent: the detach reads them
+  // for rows referencing the partition, and changes their keys.
+  std::vector<QualifiedName> referencing;
+  std::vector<std::pair<CheckedTable, const schemas::ForeignKey*>> references;
+  bool referencing_populated = false;
+  std::string first_reference;
+  for (const auto& schema : builder.current().schemas) {
+    for (const auto& other : schema.tables) {
+      for (const auto& fk : other.foreign_keys) {
+        if (fk.ref_schema != partition_of.parent_schema ||
+            fk.ref_table != partition_of.parent_table) {
+          continue;
+        }
+        references.push_back({CheckedTable{}, &fk});
+        {
+          const QualifiedName origin = builder.at_plan_time(schema.name, other.name);
+          CheckedTable& checked = references.back().first;
+          checked.schema = schema.name;
+          checked.plan_name = origin.name;
+          checked.plan_schema = origin.schema;
+          checked.step_name = other.name;
+          if (other.primary_key) checked.plan_key = checked.step_key = other.primary_key->columns;
+        }
+        if (first_reference.empty()) {
+          first_reference = "the foreign key \"" + fk.name + "\" of " +
+                            label("table", schema.name, other.name);
+        }
+        const QualifiedName name{schema.name, other.name};
+        if (std::none_of(referencing.begin(), referencing.end(), [&](const QualifiedName& seen) {
+              return seen.schema == name.schema && seen.name == name.name;
+            })) {
+          referencing.push_back(name);
+          referencing_populated =
+              referencing_populated || builder.populated(schema.name, other.name);
+        }
+      }
+    }
+  }
+  targets.referenced = referencing;
   if (builder.current().facts.pending_detach.count(key) != 0) {
     auto finalize = make(Phase::Alter, detach_summary + " (finish the pending detach)",
                          "an interrupted DETACH ... CONCURRENTLY left it pending: FINALIZE "
@@ -827,20 +866,12 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
   const bool concurrently = builder.version() >= 140000 && default_partition.table == nullptr &&
                             partition_of.bound != "DEFAULT" && constraint && !current.partition_by;
   if (!concurrently) {
-    for (const auto& schema : builder.current().schemas) {
-      for (const auto& referencing : schema.tables) {
-        for (const auto& fk : referencing.foreign_keys) {
-          if (fk.ref_schema == partition_of.parent_schema &&
-              fk.ref_table == partition_of.parent_table) {
-            builder.diagnose(plans::Severity::Error, table.table_id(),
-                             "cannot detach " + what + ": the foreign key \"" + fk.name +
-                                 "\" of " + label("table", schema.name, referencing.name) +
-                                 " references its parent, and a plain DETACH PARTITION checks "
-                                 "its rows under ACCESS EXCLUSIVE on the parent");
-            return false;
-          }
-        }
-      }
+    if (!first_reference.empty()) {
+      builder.diagnose(plans::Severity::Error, table.table_id(),
+                       "cannot detach " + what + ": " + first_reference +
+                           " references its parent, and a plain DETACH PARTITION checks "
+                           "its rows under ACCESS EXCLUSIVE on the parent");
+      return false;
     }
     auto detach = make(
         Phase::Alter, detach_summary,
@@ -883,13 +914,31 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
   validate_check(builder, chain, validate_phase, table.relation, table.on(), bound_check,
                  checked_table(table), what);
   auto detach = make(Phase::Alter, detach_summary + " CONCURRENTLY",
-                     "rule 14: DETACH PARTITION ... CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the "
-                     "parent: reads and writes go on; its second transaction takes ACCESS "
-                     "EXCLUSIVE on the partition, briefly; an interrupted one is finished by "
-                     "FINALIZE");
+                     std::string("rule 14: DETACH PARTITION ... CONCURRENTLY takes SHARE UPDATE "
+                                 "EXCLUSIVE on the parent: reads and writes go on; its second "
+                                 "transaction takes ACCESS EXCLUSIVE on the partition, briefly") +
+                         (referencing.empty()
+                              ? ""
+                              : "; foreign keys reference the parent: writes to their tables "
+                                "wait while the first transaction reads them for rows "
+                                "referencing the partition (SHARE), and the second changes "
+                                "their keys under ACCESS EXCLUSIVE, briefly") +
+                         "; an interrupted one is finished by FINALIZE");
   detach.step.statements = {"ALTER TABLE " + parent_relation + " DETACH PARTITION " +
                             table.relation + " CONCURRENTLY"};
-  builder.statement(detach, Statement::DetachPartitionConcurrently, targets);
+  // A row referencing the partition's rows makes the server refuse the
+  // detach (its first transaction reads for them): refused before step 1.
+  for (const auto& [checked, fk] : references) {
+    detach.step.data_checks.push_back(detached_reference_check(
+        checked, *fk, builder.at_plan_time(table.schema, current.name),
+        QualifiedName{table.schema, current.name}));
+  }
+  Targets detach_targets = targets;
+  detach_targets.populated = referencing_populated;
+  builder.statement(detach,
+                    referencing.empty() ? Statement::DetachPartitionConcurrently
+                                        : Statement::DetachPartitionConcurrentlyReferenced,
+                    detach_targets);
   chain.add(std::move(detach));
   auto drop = make(Phase::Alter, "drop the CHECK \"" + bound_check.name + "\" on " + what,
                    "the detach is done; the desired table does not have it");

@@ -268,13 +268,30 @@ StatementRow statement_row(Statement statement, int version) {
                   {Target::PartitionParent, LockMode::ShareUpdateExclusive}},
                  DurationClass::CatalogOnly, TimeoutClass::Concurrent,
                  {Hazard::NonTransactional, Hazard::PartitionDetached}, false);
+    // The same when foreign keys of other tables reference the parent: the
+    // first transaction takes ShareLock on each referencing table
+    // (ATDetachCheckNoForeignKeyRefs) and reads it for rows referencing the
+    // partition (RI_PartitionRemove_Check), so writes to it wait for that
+    // read; the second removes the partition's part of each such key, under
+    // AccessExclusiveLock on the referencing table, briefly. Measured: a
+    // session holding ROW EXCLUSIVE on the referencing table times the first
+    // transaction out, one holding ACCESS SHARE or SHARE the second.
+    case Statement::DetachPartitionConcurrentlyReferenced:
+      return row({{Target::Relation, kAccessExclusive},
+                  {Target::PartitionParent, LockMode::ShareUpdateExclusive},
+                  {Target::Referenced, kAccessExclusive}},
+                 DurationClass::BlockingScan, TimeoutClass::Concurrent,
+                 {Hazard::NonTransactional, Hazard::PartitionDetached}, false);
     // [tablecmds] AT_DetachPartitionFinalize: ShareUpdateExclusiveLock on the
     // parent, AccessExclusiveLock on the partition
     // (ATExecDetachPartitionFinalize), held while it waits for older
-    // snapshots (WaitForOlderSnapshots, a lock wait lock_timeout bounds).
+    // snapshots (WaitForOlderSnapshots, a lock wait lock_timeout bounds);
+    // AccessExclusiveLock on each table whose foreign key references the
+    // parent, as the second transaction above.
     case Statement::DetachPartitionFinalize:
       return row({{Target::Relation, kAccessExclusive},
-                  {Target::PartitionParent, LockMode::ShareUpdateExclusive}},
+                  {Target::PartitionParent, LockMode::ShareUpdateExclusive},
+                  {Target::Referenced, kAccessExclusive}},
                  DurationClass::CatalogOnly, TimeoutClass::Concurrent, {}, true);
     // [tablecmds] RenameRelation: AccessExclusiveLock on a table. Application
     // versions still using the old name fail at once.

@@ -72,6 +72,7 @@ namespace pgshift::planner {
   X(AttachPartitionScanning, "attach_partition_scanning")                          \
   X(DetachPartition, "detach_partition")                                           \
   X(DetachPartitionConcurrently, "detach_partition_concurrently")                  \
+  X(DetachPartitionConcurrentlyReferenced, "detach_partition_concurrently_referenced") \
   X(DetachPartitionFinalize, "detach_partition_finalize")                          \
   X(RenameTable, "rename_table")                                                   \
   X(RenameTableBehindView, "rename_table_behind_view")                             \
@@ -205,7 +206,8 @@ const char* statement_name(Statement statement);
 enum class Target {
   Relation,           // the table, view, materialized view or sequence it names
   Index,              // the index it names (DROP INDEX, ALTER INDEX, COMMENT ON INDEX)
-  Referenced,         // the other table: a foreign key's referenced table, a sequence's owner
+  Referenced,         // the other tables: a foreign key's referenced table, a sequence's
+                      // owner, the tables whose foreign keys reference a detach's parent
   PartitionParent,    // the parent of the partition it creates, attaches or drops
   TablesUsingDomain,  // every table with a column of the domain it alters
   ParentIndex,        // the partitioned index a partition's index is attached to

@@ -959,6 +959,63 @@ TEST_CASE("a detached partition keeps its rows and its copies of the parent's ke
                   "'2024-03-01'") == "0");
 }
 
+TEST_CASE("a concurrent detach from a parent that foreign keys reference locks their tables, and "
+          "is refused before step 1 while their rows reference the partition",
+          "[planner][db][partitions][detach][preflight]") {
+  TestDatabase db;
+  if (server_version_num(db) < 140000) {
+    WARN("DETACH ... CONCURRENTLY is PostgreSQL 14+");
+    return;
+  }
+  db.exec(kOrders);
+  db.exec(
+      "DROP TABLE orders_archive; DROP TABLE orders_default;"
+      "CREATE TABLE order_notes (id bigint PRIMARY KEY, order_id bigint, created_at date,"
+      "  CONSTRAINT order_notes_order_fkey FOREIGN KEY (order_id, created_at) REFERENCES orders);"
+      "INSERT INTO order_notes SELECT id, id, created_at FROM orders"
+      "  WHERE created_at < '2024-02-01' AND id % 10 = 0;"
+      "INSERT INTO order_notes SELECT id, id, created_at FROM orders"
+      "  WHERE created_at >= '2024-02-01' AND id % 500 = 0;"
+      "INSERT INTO order_notes SELECT g, NULL, NULL FROM generate_series(100000, 100100) g;"
+      "ANALYZE order_notes;");
+  const std::string referencing = db.scalar(
+      "SELECT count(*) FROM order_notes WHERE created_at >= '2024-02-01'");
+  REQUIRE(referencing != "0");
+  std::string yaml = detached_yaml();
+  const size_t start = yaml.find("      orders_default:");
+  yaml.replace(start, yaml.find("      orders_2024_02:") - start, "");
+  yaml +=
+      "      order_notes:\n        columns:\n"
+      "          id: { type: bigint, nullable: false }\n"
+      "          order_id: bigint\n          created_at: date\n"
+      "        primary_key: [id]\n        foreign_keys:\n"
+      "          - { name: order_notes_order_fkey, columns: [order_id, created_at], "
+      "references: \"orders(id, created_at)\" }\n";
+  const PlanRun refused = run_plan(db, yaml);
+  INFO(refused.messages);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.messages, "rows of foreign key \"order_notes_order_fkey\" referencing "
+                                   "rows of \"public.orders_2024_02\""));
+  CHECK(contains(refused.messages, referencing + " rows violate it"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'orders_2024_02'::regclass") == "1");
+  // Once nothing references it, the detach runs; its step names the
+  // referencing table's locks and the read of it that writes wait for.
+  db.exec("DELETE FROM order_notes WHERE created_at >= '2024-02-01'");
+  const std::string notes = checksum(db, "order_notes", "id, order_id, created_at");
+  const std::string sql = converge(db, yaml);
+  const size_t detach = position(sql, "DETACH PARTITION public.orders_2024_02 CONCURRENTLY");
+  const size_t header = sql.rfind("-- Step ", detach);
+  REQUIRE(header != std::string::npos);
+  const std::string step = sql.substr(header, detach - header);
+  CHECK(contains(step, "duration: blocking_scan"));
+  CHECK(contains(step, "ACCESS EXCLUSIVE on public.order_notes"));
+  CHECK(contains(step, "SHARE UPDATE EXCLUSIVE on public.orders"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'orders_2024_02'::regclass") == "0");
+  CHECK(checksum(db, "order_notes", "id, order_id, created_at") == notes);
+}
+
 namespace {
 
 // A transaction that saw orders_2024_02 as a partition holds its concurrent

@@ -99,6 +99,7 @@ bool removes_data_or_definition(Statement statement) {
     // The partition's rows leave the parent's scans but stay in the table.
     case Statement::DetachPartition:
     case Statement::DetachPartitionConcurrently:
+    case Statement::DetachPartitionConcurrentlyReferenced:
     case Statement::DetachPartitionFinalize:
       return false;
     case Statement::CreateSchema:
