@@ -1194,9 +1194,16 @@ void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Ta
           key.ref_table = parsed->table;
           key.ref_columns = parsed->columns;
         } else {
+          const std::string& text = references->value.scalar();
+          // In a { ... } mapping an unquoted comma ends the value.
+          const bool cut_at_comma =
+              text.find('(') != std::string::npos && text.find(')') == std::string::npos;
           error(references->value, references->path,
                 "expected \"table(column, ...)\" or \"schema.table(column, ...)\", found " +
-                    found(references->value));
+                    found(references->value) +
+                    (cut_at_comma ? " (in a { ... } mapping a comma ends an unquoted value: "
+                                    "quote it, references: \"" + text + ", ...)\")"
+                                  : std::string()));
         }
       } else {
         Fields target(*this, references->value, references->path, {"schema", "table", "columns"});

@@ -146,6 +146,19 @@ TEST_CASE("a malformed short foreign key reference says the expected form", "[sc
           "                                         ^");
 }
 
+TEST_CASE("a reference of several columns cut at a comma of a flow mapping says to quote it",
+          "[schemas]") {
+  const auto text = table(
+      "        columns: { id: int, d: date }\n"
+      "        foreign_keys:\n"
+      "          - { columns: [id, d], references: u(id, d) }\n");
+  const std::string errors = errors_of(text);
+  CHECK(errors.find("f.yaml:7:45: schemas.public.tables.t.foreign_keys[0].references: expected "
+                    "\"table(column, ...)\" or \"schema.table(column, ...)\", found \"u(id\" "
+                    "(in a { ... } mapping a comma ends an unquoted value: quote it, "
+                    "references: \"u(id, ...)\")\n") == 0);
+}
+
 TEST_CASE("trigger events must be known and listed once", "[schemas]") {
   const auto text = table(
       "        triggers:\n"
