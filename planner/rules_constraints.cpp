@@ -53,6 +53,82 @@ StepDraft drop_constraint_draft(TableContext& table, ObjectKind kind, const std:
   return draft;
 }
 
+// A foreign key the server ties to the index of a key the plan drops: the
+// desired state keeps it unchanged, and it references exactly the key's
+// columns (the server picks the unique index of exactly those columns).
+struct HeldForeignKey {
+  std::string schema;
+  const schemas::Table* table;  // the referencing table, in the current model
+  const schemas::ForeignKey* fk;
+};
+
+std::vector<HeldForeignKey> foreign_keys_on_key(const TableContext& table,
+                                                const std::vector<std::string>& key_columns) {
+  std::vector<HeldForeignKey> held;
+  if (table.current == nullptr) return held;
+  const std::set<std::string> key(key_columns.begin(), key_columns.end());
+  for (const auto& schema : table.builder.current().schemas) {
+    for (const auto& other : schema.tables) {
+      if (other.partition_of) continue;  // a partition's copy follows its parent's key
+      for (const auto& fk : other.foreign_keys) {
+        if (fk.ref_schema != table.schema || fk.ref_table != table.current->name ||
+            std::set<std::string>(fk.ref_columns.begin(), fk.ref_columns.end()) != key) {
+          continue;
+        }
+        const auto* desired_table = schemas::find_table(table.builder.desired(), schema.name,
+                                                        other.name);
+        const auto* desired =
+            desired_table ? schemas::find_named(desired_table->foreign_keys, fk.name) : nullptr;
+        if (desired != nullptr && same_foreign_key(fk, *desired)) {
+          held.push_back({schema.name, &other, &fk});
+        }
+      }
+    }
+  }
+  return held;
+}
+
+// `draft` drops a key at `drop_at` among its statements: each foreign key
+// `held` on it is dropped just before, in the same transaction, and added
+// again NOT VALID at the end of the step (new rows are checked throughout;
+// the index that backs it then is the desired key of its columns, which the
+// step requires). Returns the VALIDATE steps to chain after it (the rows
+// were valid before and writes are checked throughout: no data check).
+std::vector<StepDraft> recreate_held_foreign_keys(TableContext& table, StepDraft& draft,
+                                                  size_t drop_at,
+                                                  const std::vector<HeldForeignKey>& held) {
+  Builder& builder = table.builder;
+  std::vector<StepDraft> validations;
+  std::vector<std::string> drops;
+  for (const auto& [schema, referencing, fk] : held) {
+    const std::string relation = quote_qualified(schema, referencing->name);
+    const bool populated = builder.populated(schema, referencing->name);
+    Targets targets = on_relation(schema, referencing->name, populated);
+    targets.referenced = {QualifiedName{table.schema, table.desired.name}};
+    drops.push_back("ALTER TABLE " + relation + " DROP CONSTRAINT " + quote_ident(fk->name));
+    builder.statement(draft, Statement::DropForeignKeyToReplace, targets);
+    draft.step.statements.push_back("ALTER TABLE " + relation + " ADD " +
+                                    foreign_key_definition(*fk) + " NOT VALID");
+    builder.statement(draft, Statement::AddForeignKeyNotValid, targets);
+    draft.requires_.push_back(key_token(table.schema, table.desired.name, fk->ref_columns));
+    if (!fk->validated) continue;
+    const ObjectId id{ObjectKind::ForeignKey, schema, referencing->name, fk->name};
+    auto validate = Builder::make(
+        Phase::Validate, id,
+        "validate foreign key \"" + fk->name + "\" of " + label("table", schema, referencing->name),
+        "it was dropped and added again NOT VALID around the drop of the key it relied on; "
+        "VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the referenced table): "
+        "reads and writes go on");
+    validate.step.statements = {"ALTER TABLE " + relation + " VALIDATE CONSTRAINT " +
+                                quote_ident(fk->name)};
+    builder.statement(validate, Statement::ValidateForeignKey, targets);
+    validations.push_back(std::move(validate));
+  }
+  draft.step.statements.insert(draft.step.statements.begin() + static_cast<long>(drop_at),
+                               drops.begin(), drops.end());
+  return validations;
+}
+
 // A partitioned table as the target of a statement that attaches its
 // partitions' copies: the table and every partition, at every level.
 Targets with_its_partitions(const Builder& builder, const std::string& schema,
@@ -193,6 +269,32 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
       replacing ? table.alter() + "DROP CONSTRAINT " + quote_ident(*replacing) : "";
   std::vector<std::string> column_tokens;
   for (const auto& column : columns) column_tokens.push_back(table.column_token_of(column));
+  // Foreign keys tied to the key being replaced: the server refuses its
+  // drop while they exist.
+  std::vector<HeldForeignKey> held;
+  if (replacing && table.current != nullptr) {
+    const std::vector<std::string>* old_columns = nullptr;
+    if (table.current->primary_key && table.current->primary_key->name == *replacing) {
+      old_columns = &table.current->primary_key->columns;
+    } else if (const auto* unique =
+                   schemas::find_named(table.current->unique_constraints, *replacing)) {
+      old_columns = &unique->columns;
+    }
+    if (old_columns != nullptr) held = foreign_keys_on_key(table, *old_columns);
+  }
+  const auto finish_replacing = [&](StepDraft& draft) {
+    std::vector<StepDraft> validations = recreate_held_foreign_keys(table, draft, 0, held);
+    if (!held.empty()) {
+      draft.step.rationale +=
+          "; the foreign keys the server ties to the old key are dropped before it and added "
+          "again NOT VALID after, in the same transaction (new rows are checked throughout)";
+    }
+    // The new key backs those of its own columns: the step provides it.
+    const std::string own = key_token(table.schema, table.desired.name, columns);
+    draft.requires_.erase(std::remove(draft.requires_.begin(), draft.requires_.end(), own),
+                          draft.requires_.end());
+    return validations;
+  };
   Chain chain(builder);
   if (!table.populated) {
     auto draft = Builder::make(Phase::Constrain, id, "add " + table.of(kind_name, name),
@@ -208,7 +310,9 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
     builder.statement(draft, Statement::AddKey, table.on());
     require_all(draft, column_tokens);
     draft.provides.push_back(key_token(table.schema, table.desired.name, columns));
+    std::vector<StepDraft> validations = finish_replacing(draft);
     chain.add(std::move(draft));
+    for (auto& validation : validations) chain.add(std::move(validation));
     return;
   }
   if (table.current != nullptr && table.current->partition_by) {
@@ -254,7 +358,9 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
     }
   }
   attach.provides.push_back(key_token(table.schema, table.desired.name, columns));
+  std::vector<StepDraft> validations = finish_replacing(attach);
   chain.add(std::move(attach));
+  for (auto& validation : validations) chain.add(std::move(validation));
 }
 
 // Rule 5: CHECK constraints NOT VALID, then VALIDATE. `needs`: tokens the
@@ -506,6 +612,26 @@ std::string rename_constraint(TableContext& table, ObjectKind kind, const std::s
   return token;
 }
 
+namespace {
+
+// The drop of a key the desired state no longer has, with the foreign keys
+// the server ties to it dropped before and added again after, backed by
+// the desired key of their columns.
+void add_key_drop(TableContext& table, StepDraft draft, const std::vector<std::string>& columns) {
+  const std::vector<HeldForeignKey> held = foreign_keys_on_key(table, columns);
+  std::vector<StepDraft> validations = recreate_held_foreign_keys(table, draft, 0, held);
+  if (!held.empty()) {
+    draft.step.rationale +=
+        "; the foreign keys the server ties to it are dropped before it and added again NOT "
+        "VALID after, in the same transaction, on the desired key of their columns";
+  }
+  Chain chain(table.builder);
+  chain.add(std::move(draft));
+  for (auto& validation : validations) chain.add(std::move(validation));
+}
+
+}  // namespace
+
 void plan_primary_key(TableContext& table) {
   const auto& current = table.current->primary_key;
   const auto& desired = table.desired.primary_key;
@@ -517,7 +643,7 @@ void plan_primary_key(TableContext& table) {
     for (const auto& column : current->columns) {
       draft.releases.push_back(not_null_token(table.schema, table.desired.name, column));
     }
-    table.builder.add(std::move(draft));
+    add_key_drop(table, std::move(draft), current->columns);
     return;
   }
   if (!desired) return;
@@ -558,7 +684,7 @@ void plan_unique_constraints(TableContext& table) {
                                          current->columns);
       table.builder.statement(draft, Statement::DropConstraint, table.on());
       draft.invalidates.push_back(key_token(table.schema, table.desired.name, current->columns));
-      table.builder.add(std::move(draft));
+      add_key_drop(table, std::move(draft), current->columns);
       continue;
     }
     if (current != nullptr && current->columns == desired->columns &&

@@ -481,8 +481,10 @@ std::string alter_sequence_options_sql(const schemas::Sequence& sequence, bool r
   const int64_t max_value =
       options.max_value.value_or(schemas::default_sequence_max(sequence.type, ascending));
   std::string text = " AS " + sequence.type + " INCREMENT BY " + std::to_string(increment);
-  text += options.min_value ? " MINVALUE " + std::to_string(*options.min_value) : " NO MINVALUE";
-  text += options.max_value ? " MAXVALUE " + std::to_string(*options.max_value) : " NO MAXVALUE";
+  // The bounds are spelled even when they are the defaults: with AS, NO
+  // MAXVALUE keeps an ascending bound on a sequence turning descending (the
+  // server resets bounds by the type before it looks at the new increment).
+  text += " MINVALUE " + std::to_string(min_value) + " MAXVALUE " + std::to_string(max_value);
   text +=
       " START WITH " + std::to_string(options.start.value_or(ascending ? min_value : max_value));
   if (restart) text += " RESTART";

@@ -379,6 +379,58 @@ TEST_CASE("a sequence narrowed to integer with new bounds converges and keeps it
         "9223372036854775807");
 }
 
+TEST_CASE("a foreign key relying on a key the plan replaces or drops is dropped and added again "
+          "around it, in the same transaction, on the desired key of its columns",
+          "[planner][db][order]") {
+  for (const std::string& parent_keys :
+       {std::string("        primary_key: [code]\n        unique:\n          - [id]\n"),
+        std::string("        unique:\n          - [id]\n")}) {
+    INFO(parent_keys);
+    TestDatabase db;
+    db.exec(
+        "CREATE TABLE p (id integer PRIMARY KEY, code text NOT NULL);"
+        "CREATE TABLE c (id integer PRIMARY KEY, pid integer REFERENCES p (id));"
+        "INSERT INTO p SELECT g, 'c' || g FROM generate_series(1, 500) g;"
+        "INSERT INTO c SELECT g, g FROM generate_series(1, 500) g; ANALYZE;");
+    const std::string rows = checksum(db, "c", "id, pid");
+    const std::string yaml =
+        "schemas:\n  public:\n    tables:\n"
+        "      c:\n        columns:\n          id: { type: integer, nullable: false }\n"
+        "          pid: integer\n        primary_key: [id]\n"
+        "        foreign_keys:\n          - { columns: [pid], references: p(id) }\n"
+        "      p:\n        columns:\n          id: { type: integer, nullable: false }\n"
+        "          code: { type: text, nullable: false }\n" +
+        parent_keys;
+    const std::string sql = converge(db, yaml);
+    const size_t drop_fk = position(sql, "ALTER TABLE public.c DROP CONSTRAINT c_pid_fkey;");
+    const size_t drop_key = position(sql, "ALTER TABLE public.p DROP CONSTRAINT p_pkey;");
+    const size_t add_fk = position(sql, "ALTER TABLE public.c ADD CONSTRAINT c_pid_fkey FOREIGN "
+                                        "KEY (pid) REFERENCES public.p (id) NOT VALID;");
+    CHECK(drop_fk < drop_key);
+    CHECK(drop_key < add_fk);
+    // One transaction: no COMMIT between the drop of the foreign key and its add.
+    CHECK(sql.find("COMMIT", drop_fk) > add_fk);
+    CHECK(position(sql, "ALTER TABLE public.c VALIDATE CONSTRAINT c_pid_fkey") > add_fk);
+    CHECK(db.scalar("SELECT convalidated || ':' || conindid::regclass FROM pg_constraint WHERE "
+                    "conname = 'c_pid_fkey'") == "true:p_id_key");
+    CHECK(checksum(db, "c", "id, pid") == rows);
+  }
+}
+
+TEST_CASE("a bigint sequence turned into a descending integer one gets the descending bounds",
+          "[planner][db][order]") {
+  TestDatabase db;
+  db.exec("CREATE SEQUENCE s");
+  converge(db,
+           "schemas:\n"
+           "  public:\n"
+           "    sequences:\n"
+           "      s: { type: integer, increment: -1 }\n");
+  CHECK(db.scalar("SELECT min_value || ':' || max_value || ':' || start_value FROM pg_sequences "
+                  "WHERE sequencename = 's'") == "-2147483648:-1:-1");
+  CHECK(db.scalar("SELECT nextval('s')") == "-1");
+}
+
 TEST_CASE("a sequence whose position is outside the desired bounds is refused by name",
           "[planner][db][order]") {
   TestDatabase db;
