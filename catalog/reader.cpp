@@ -189,7 +189,10 @@ constexpr const char* kConstraintsQuery =
     "LEFT JOIN pg_description d ON d.objoid = co.oid "
     "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0 "
     "WHERE co.contype IN ('p', 'u', 'c', 'f') AND c.relkind IN ('r', 'p') "
-    "  AND co.conislocal AND co.conparentid = 0 AND n.nspname = ANY($1::text[])";
+    "  AND co.conislocal AND co.conparentid = 0 AND n.nspname = ANY($1::text[]) "
+    // NOT ENFORCED and temporal (WITHOUT OVERLAPS, PERIOD) constraints,
+    // PostgreSQL 18, are not modelled: reported (catalog/unmodelled.cpp).
+    "  AND @conenforced@ AND NOT @conperiod@";
 
 // Indexes backing a primary key, unique or exclusion constraint are represented
 // by the constraint; indexes attached to a partitioned parent's index by the parent's.
@@ -594,6 +597,8 @@ constexpr VersionedColumn kVersionedColumns[] = {
     {"@sqlbody@", 140000, "pg_get_function_sqlbody(p.oid)", "NULL::text"},
     // A partition an interrupted DETACH ... CONCURRENTLY left pending (14+).
     {"@inhdetachpending@", 140000, "inh.inhdetachpending", "false"},
+    {"@conenforced@", 180000, "co.conenforced", "true"},
+    {"@conperiod@", 180000, "co.conperiod", "false"},
 };
 
 std::string versioned(std::string query, int server_version_num) {

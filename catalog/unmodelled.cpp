@@ -279,6 +279,19 @@ constexpr Query kQueries[] = {
      "SELECT 'publication', '', '', p.pubname, 'FOR ALL TABLES' FROM pg_publication p "
      "WHERE p.puballtables"},
 
+    {"constraint attributes", 180000,
+     // NOT ENFORCED CHECKs and foreign keys, temporal keys and foreign keys
+     // (WITHOUT OVERLAPS, PERIOD) are left out of the model; a NOT VALID
+     // NOT NULL constraint is read as the column's NOT NULL.
+     "SELECT CASE WHEN NOT co.conenforced THEN 'NOT ENFORCED constraint' "
+     "  WHEN co.conperiod THEN 'temporal constraint' ELSE 'NOT VALID NOT NULL constraint' END, "
+     "  n.nspname, c.relname, co.conname, pg_get_constraintdef(co.oid) "
+     "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
+     "JOIN pg_namespace n ON n.oid = c.relnamespace "
+     "WHERE (NOT co.conenforced OR co.conperiod OR (co.contype = 'n' AND NOT co.convalidated)) "
+     "  AND co.conislocal AND co.conparentid = 0 AND c.relkind IN ('r', 'p') AND"
+     PGSHIFT_MANAGED_RELATION},
+
     {"schema publications", 150000,
      "SELECT 'publication membership', n.nspname, '', '', "
      "  'publication ' || quote_ident(p.pubname) || ' FOR TABLES IN SCHEMA' "

@@ -120,6 +120,11 @@ constexpr Versioned kVersionedSql[] = {
     {150000, 0,
      "CREATE UNLOGGED SEQUENCE odd.useq;"
      "CREATE PUBLICATION odd_schema_pub FOR TABLES IN SCHEMA odd;"},
+    {180000, 0,
+     "CREATE TABLE odd.temporal (zone int4range, during tsrange,"
+     "  PRIMARY KEY (zone, during WITHOUT OVERLAPS));"
+     "CREATE TABLE odd.lax (a int, b int, CONSTRAINT lax_a CHECK (a > 0) NOT ENFORCED);"
+     "ALTER TABLE odd.lax ADD CONSTRAINT lax_b_nn NOT NULL b NOT VALID;"},
 };
 
 using Entry = std::tuple<std::string, std::string, std::string>;  // kind, relation, name
@@ -168,6 +173,11 @@ std::set<Entry> expected_entries(int version) {
   if (version >= 150000) {
     entries.insert({"UNLOGGED", "useq", ""});
     entries.insert({"publication membership", "", ""});
+  }
+  if (version >= 180000) {
+    entries.insert({"temporal constraint", "temporal", "temporal_pkey"});
+    entries.insert({"NOT ENFORCED constraint", "lax", "lax_a"});
+    entries.insert({"NOT VALID NOT NULL constraint", "lax", "lax_b_nn"});
   }
   return entries;
 }
