@@ -164,6 +164,21 @@ class Builder {
     return found == table_origins_.end() ? QualifiedName{schema, table} : found->second;
   }
 
+  // Columns renamed by renamed_from that current() already shows renamed
+  // (assume_column_renames): the name column `column` of the desired table
+  // `schema`.`table` has before the plan's RENAME COLUMN, if any.
+  void record_column_rename(const std::string& schema, const std::string& table,
+                            const std::string& column, const std::string& old_name) {
+    column_origins_[{schema, table, column}] = old_name;
+  }
+  std::optional<std::string> column_renamed_from(const std::string& schema,
+                                                 const std::string& table,
+                                                 const std::string& column) const {
+    const auto found = column_origins_.find({schema, table, column});
+    if (found == column_origins_.end()) return std::nullopt;
+    return found->second;
+  }
+
   // The dependencies the catalog of `db` (current() or desired()) recorded
   // for `dependent`, matched by kind (a view and a materialized view alike),
   // schema, table and name; and those of every member of table
@@ -202,6 +217,7 @@ class Builder {
   std::vector<plans::Diagnostic> diagnostics_;
   std::set<std::string> invalidated_;
   std::map<std::pair<std::string, std::string>, QualifiedName> table_origins_;
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> column_origins_;
   DependencyIndex current_dependencies_;
   DependencyIndex desired_dependencies_;
   mutable std::optional<DependencyIndex> other_dependencies_;

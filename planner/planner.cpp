@@ -486,6 +486,8 @@ ModelRewrites rewrite_models(schemas::Database& current, schemas::Database& desi
   rewrites.expand_contract = prepare_expand_contract(current, desired, rewrites.diagnostics);
   // Relations renamed by renamed_from: the other rules see them renamed.
   rewrites.renames = assume_relation_renames(current, desired, rewrites.diagnostics);
+  // Columns renamed by renamed_from: what uses them is seen renamed too.
+  rewrites.column_renames = assume_column_renames(current, desired);
   // Owners are compared only where the desired state gives one.
   schemas::keep_compared_owners(current, desired);
   return rewrites;
@@ -515,6 +517,9 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   detail::Builder builder(current, desired, options);
   for (const auto& move : moves) {
     builder.record_table_move({move.schema, move.to}, {move.from_schema, move.from});
+  }
+  for (const auto& rename : rewrites.column_renames) {
+    builder.record_column_rename(rename.schema, rename.table, rename.to, rename.from);
   }
   for (auto& diagnostic : swap_diagnostics) {
     builder.diagnose(diagnostic.severity, diagnostic.object, std::move(diagnostic.message));

@@ -374,10 +374,27 @@ std::optional<std::pair<std::string, std::string>> split_qualified(const std::st
 // current side keeps only the schemas the desired state names, then
 // assume_table_moves, prepare_expand_contract, assume_relation_renames and
 // schemas::keep_compared_owners.
+// A column renamed by renamed_from (not by expand and contract) on a table
+// that is neither partitioned nor a partition. assume_column_renames
+// rewrites `current` as the catalog shows it once ALTER TABLE ... RENAME
+// COLUMN ran (the table's keys, indexes, CHECKs, triggers, policies,
+// generated columns, privileges, the foreign keys referencing it): only the
+// rename is planned, never a rebuild of what uses the column; the column
+// rules plan the RENAME COLUMN (Builder::column_renamed_from).
+struct ColumnRename {
+  std::string schema;
+  std::string table;  // the desired table's name
+  std::string from;
+  std::string to;
+};
+std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
+                                                const schemas::Database& desired);
+
 struct ModelRewrites {
   std::vector<TableMove> moves;
   ExpandContract expand_contract;
   std::vector<RelationRename> renames;
+  std::vector<ColumnRename> column_renames;
   std::vector<plans::Diagnostic> diagnostics;
 };
 ModelRewrites rewrite_models(schemas::Database& current, schemas::Database& desired);

@@ -554,17 +554,25 @@ void alter_column(TableContext& table, const schemas::Column& current,
   const ObjectId id = table.id(ObjectKind::Column, desired.name);
   const std::string col = quote_ident(desired.name);
   Chain chain(builder);
-  if (current.name != desired.name) {
+  // Renamed: here, or in current() already (assume_column_renames).
+  const std::string old_name =
+      current.name != desired.name
+          ? current.name
+          : builder.column_renamed_from(table.schema, table.desired.name, desired.name)
+                .value_or(desired.name);
+  if (old_name != desired.name) {
     auto rename =
         Builder::make(Phase::Create, id,
-                      "rename " + table.of("column", current.name) + " to \"" + desired.name + "\"",
-                      "renamed_from: application versions using the old name break");
-    rename.step.statements = {table.alter() + "RENAME COLUMN " + quote_ident(current.name) +
-                              " TO " + col};
+                      "rename " + table.of("column", old_name) + " to \"" + desired.name + "\"",
+                      "renamed_from: application versions using the old name break; what uses "
+                      "the column (keys, indexes, CHECKs, policies, views) follows it in the "
+                      "catalog");
+    rename.step.statements = {table.alter() + "RENAME COLUMN " + quote_ident(old_name) + " TO " +
+                              col};
     builder.statement(rename, Statement::RenameColumn, table.on());
     rename.provides.push_back(table.column_token_of(desired.name));
     rename.requires_.push_back("column:" + table.schema + "." + table.desired.name + "." +
-                               current.name);
+                               old_name);
     chain.add(std::move(rename));
   }
   // A default calling a routine that the plan drops, or drops and creates

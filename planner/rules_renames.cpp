@@ -61,6 +61,7 @@ struct IdentifierToken {
   std::string qualifier;       // the identifier before that "."
   size_t qualifier_start = 0;  // where the qualifier starts in the output
   bool followed_by_dot = false;
+  size_t end = 0;  // just past it in the query
 };
 
 // `query` with each identifier outside string literals (bare or
@@ -116,6 +117,7 @@ std::string rewrite_identifiers(const std::string& query, Rewrite rewrite) {
       }
       token.spelled = query.substr(start, at - start);
       token.followed_by_dot = followed_by_dot(at);
+      token.end = at;
       const size_t here = result.size();
       rewrite(token, result);
       previous = token.name;
@@ -675,6 +677,154 @@ std::vector<RelationRename> assume_relation_renames(schemas::Database& current,
   std::set<std::string> created_schemas;
   for (auto& rename : renames) apply_relation_rename(current, desired, rename, created_schemas);
   schemas::canonicalize(current);
+  return renames;
+}
+
+namespace {
+
+// `text` (an expression the server deparsed on the table) with the column
+// `from` spelled `to`: every identifier `from`, bare or quoted, outside
+// string literals, unqualified or qualified by the table's name (or NEW and
+// OLD), that is not a function's name (followed by "("). The server's deparse after
+// RENAME COLUMN spells it so.
+std::string rename_column_in(const std::string& text, const std::string& table,
+                             const std::string& from, const std::string& to) {
+  return rewrite_identifiers(text, [&](const IdentifierToken& token, std::string& out) {
+    size_t after = token.end;
+    while (after < text.size() && std::isspace(static_cast<unsigned char>(text[after])) != 0) {
+      ++after;
+    }
+    const bool called = after < text.size() && text[after] == '(';
+    // A trigger's WHEN names the row as NEW and OLD.
+    const bool other_qualifier = token.after_dot && token.qualifier != table &&
+                                 token.qualifier != "new" && token.qualifier != "old";
+    out += token.name == from && !called && !other_qualifier && !token.followed_by_dot
+               ? quote_ident(to)
+               : token.spelled;
+  });
+}
+
+void rename_in(std::vector<std::string>& names, const std::string& from, const std::string& to) {
+  for (auto& name : names) {
+    if (name == from) name = to;
+  }
+}
+
+void rename_in(std::optional<std::string>& text, const std::string& table,
+               const std::string& from, const std::string& to) {
+  if (text) text = rename_column_in(*text, table, from, to);
+}
+
+// The current table's members and the references to its column, as the
+// catalog shows them after ALTER TABLE ... RENAME COLUMN.
+void apply_column_rename(schemas::Database& current, schemas::Schema& schema,
+                         schemas::Table& table, const ColumnRename& rename) {
+  const std::string& from = rename.from;
+  const std::string& to = rename.to;
+  const std::string& name = table.name;
+  for (auto& column : table.columns) {
+    if (column.name == from) column.name = to;
+    rename_in(column.generated, name, from, to);
+  }
+  if (table.primary_key) {
+    rename_in(table.primary_key->columns, from, to);
+    rename_in(table.primary_key->include, from, to);
+  }
+  for (auto& key : table.unique_constraints) {
+    rename_in(key.columns, from, to);
+    rename_in(key.include, from, to);
+  }
+  for (auto& check : table.check_constraints) {
+    check.expression = rename_column_in(check.expression, name, from, to);
+  }
+  for (auto& exclusion : table.exclusion_constraints) {
+    for (auto& element : exclusion.elements) element = rename_column_in(element, name, from, to);
+    rename_in(exclusion.include, from, to);
+    rename_in(exclusion.where, name, from, to);
+  }
+  for (auto& index : table.indexes) {
+    for (auto& key : index.keys) {
+      if (key.column && *key.column == from) key.column = to;
+      rename_in(key.expression, name, from, to);
+    }
+    rename_in(index.include, from, to);
+    rename_in(index.where, name, from, to);
+  }
+  for (auto& fk : table.foreign_keys) rename_in(fk.columns, from, to);
+  for (auto& trigger : table.triggers) {
+    rename_in(trigger.update_of, from, to);
+    rename_in(trigger.when, name, from, to);
+  }
+  for (auto& policy : table.policies) {
+    rename_in(policy.using_expr, name, from, to);
+    rename_in(policy.with_check, name, from, to);
+  }
+  for (auto& other_schema : current.schemas) {
+    for (auto& other : other_schema.tables) {
+      for (auto& fk : other.foreign_keys) {
+        if (fk.ref_schema == schema.name && fk.ref_table == name) rename_in(fk.ref_columns, from, to);
+      }
+    }
+  }
+  for (auto& entry : schema.privileges) {
+    if (entry.object.kind == ObjectKind::Column && entry.object.table == name &&
+        entry.object.name == from) {
+      entry.object.name = to;
+    }
+  }
+  auto& facts = current.facts;
+  const std::string old_key = schema.name + "." + name + "." + from;
+  const std::string new_key = schema.name + "." + name + "." + to;
+  if (facts.volatile_defaults.erase(old_key) != 0) facts.volatile_defaults.insert(new_key);
+  const auto rekey = [&](auto& map) {
+    const auto found = map.find(old_key);
+    if (found == map.end()) return;
+    auto value = found->second;
+    map.erase(found);
+    map[new_key] = value;
+  };
+  rekey(facts.identity_usage);
+  rekey(facts.column_default_storage);
+  for (auto& dependency : facts.dependencies) {
+    if (dependency.referenced.schema == schema.name && dependency.referenced.name == name &&
+        dependency.referenced_column == from) {
+      dependency.referenced_column = to;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
+                                                const schemas::Database& desired) {
+  std::vector<ColumnRename> renames;
+  for (const auto& wanted_schema : desired.schemas) {
+    auto* schema = schemas::find_named(current.schemas, wanted_schema.name);
+    if (schema == nullptr) continue;
+    for (const auto& wanted : wanted_schema.tables) {
+      auto* table = schemas::find_named(schema->tables, wanted.name);
+      if (table == nullptr && wanted.renamed_from) {
+        table = schemas::find_named(schema->tables, *wanted.renamed_from);
+      }
+      // Partitions rename with their parent, which the server recurses
+      // into: left to the column rules.
+      if (table == nullptr || table->partition_by || table->partition_of || wanted.partition_by ||
+          wanted.partition_of || wanted.expand_contract) {
+        continue;
+      }
+      for (const auto& column : wanted.columns) {
+        if (!column.renamed_from || column.expand_contract ||
+            schemas::find_named(table->columns, column.name) != nullptr ||
+            schemas::find_named(table->columns, *column.renamed_from) == nullptr) {
+          continue;
+        }
+        ColumnRename rename{wanted_schema.name, wanted.name, *column.renamed_from, column.name};
+        apply_column_rename(current, *schema, *table, rename);
+        renames.push_back(std::move(rename));
+      }
+    }
+  }
+  if (!renames.empty()) schemas::canonicalize(current);
   return renames;
 }
 

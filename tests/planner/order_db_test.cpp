@@ -417,6 +417,69 @@ TEST_CASE("a foreign key relying on a key the plan replaces or drops is dropped 
   }
 }
 
+TEST_CASE("a column renamed by renamed_from is only renamed: its keys, CHECK, index, trigger, "
+          "policy, generated column and the foreign keys referencing it follow in the catalog",
+          "[planner][db][order][rename]") {
+  TestDatabase db;
+  // Generated columns are PostgreSQL 12+.
+  const bool generated = pgshift::testing::server_version_num(db) >= 120000;
+  db.exec(
+      "CREATE TABLE p (pid integer PRIMARY KEY, email text NOT NULL UNIQUE);"
+      "CREATE TABLE c (id integer PRIMARY KEY, p_id integer REFERENCES p (pid));"
+      "CREATE POLICY pp ON p USING (pid > 0 AND email <> 'x'); "
+      "ALTER TABLE p ENABLE ROW LEVEL SECURITY;"
+      "CREATE TABLE q (id integer PRIMARY KEY, v integer, w integer" +
+      std::string(generated ? " GENERATED ALWAYS AS (v * 2) STORED" : "") +
+      ", CONSTRAINT q_v_check CHECK (v > 0));"
+      "CREATE INDEX q_v_idx ON q (v) WHERE v > 10;"
+      "CREATE INDEX q_expr_idx ON q ((v + id));"
+      "CREATE TRIGGER qt BEFORE UPDATE OF v ON q FOR EACH ROW WHEN (new.v > 0) "
+      "  EXECUTE PROCEDURE suppress_redundant_updates_trigger();"
+      "INSERT INTO p SELECT g, 'e' || g FROM generate_series(1, 300) g;"
+      "INSERT INTO c SELECT g, g FROM generate_series(1, 300) g;"
+      "INSERT INTO q (id, v) SELECT g, g FROM generate_series(1, 300) g;" +
+      std::string(generated ? "" : "UPDATE q SET w = v * 2;") + "ANALYZE;");
+  const std::string rows = checksum(db, "c", "id, p_id") + checksum(db, "q", "id, v, w");
+  const std::string yaml =
+      std::string("schemas:\n  public:\n    tables:\n"
+                  "      p:\n        columns:\n"
+                  "          id: { type: integer, nullable: false, renamed_from: pid }\n"
+                  "          mail: { type: text, nullable: false, renamed_from: email }\n"
+                  "        primary_key: { name: p_pkey, columns: [id] }\n"
+                  "        unique:\n          - { name: p_email_key, columns: [mail] }\n"
+                  "        row_security: { enabled: true }\n"
+                  "        policies:\n"
+                  "          pp: { using: \"((id > 0) AND (mail <> 'x'::text))\" }\n"
+                  "      c:\n        columns:\n          id: { type: integer, nullable: false }\n"
+                  "          p_id: integer\n        primary_key: [id]\n"
+                  "        foreign_keys:\n"
+                  "          - { name: c_p_id_fkey, columns: [p_id], references: p(id) }\n"
+                  "      q:\n        columns:\n          id: { type: integer, nullable: false }\n"
+                  "          val: { type: integer, renamed_from: v }\n") +
+      (generated ? "          w: { type: integer, generated: \"(val * 2)\" }\n"
+                 : "          w: integer\n") +
+      "        primary_key: [id]\n"
+      "        checks:\n          q_v_check: (val > 0)\n"
+      "        indexes:\n"
+      "          q_v_idx: { columns: [val], where: (val > 10) }\n"
+      "          q_expr_idx: { columns: [{ expression: (val + id) }] }\n"
+      "        triggers:\n"
+      "          qt: { timing: before, events: [update], update_of: [val], for_each: row, "
+      "when: \"(new.val > 0)\", function: pg_catalog.suppress_redundant_updates_trigger }\n";
+  const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "ALTER TABLE public.p RENAME COLUMN pid TO id;"));
+  CHECK(contains(sql, "ALTER TABLE public.p RENAME COLUMN email TO mail;"));
+  CHECK(contains(sql, "ALTER TABLE public.q RENAME COLUMN v TO val;"));
+  for (const char* rebuilt : {"CREATE INDEX", "CREATE UNIQUE INDEX", "DROP CONSTRAINT",
+                              "ADD CONSTRAINT", "TRIGGER", "POLICY", "VALIDATE", "DROP INDEX"}) {
+    INFO(rebuilt);
+    CHECK_FALSE(contains(sql, rebuilt));
+  }
+  CHECK(checksum(db, "c", "id, p_id") + checksum(db, "q", "id, val, w") == rows);
+  CHECK(db.scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = "
+                  "'c_p_id_fkey'") == "FOREIGN KEY (p_id) REFERENCES p(id)");
+}
+
 TEST_CASE("a bigint sequence turned into a descending integer one gets the descending bounds",
           "[planner][db][order]") {
   TestDatabase db;
