@@ -139,6 +139,44 @@ std::set<std::string> managed_schemas(const schemas::Database& desired) {
 // `empties_schema` on top of `data_loss`, so that allowing intended drops does
 // not allow this, and a warning says what is likely wrong. Schemas listed in
 // drop_schemas are dropped on purpose and are not flagged.
+// What the model does not hold on a relation goes with it when a step drops
+// and creates the relation again (a view's INSTEAD OF trigger, a rule, a
+// view column's default or comment), and a rule on a table makes the server
+// refuse ALTER COLUMN TYPE: refused before step 1, naming the object,
+// instead of lost in silence or failing mid-plan.
+void refuse_unmodelled_losses(detail::Builder& builder) {
+  const auto& unmodelled = builder.current().facts.unmodelled;
+  if (unmodelled.empty()) return;
+  std::vector<std::pair<schemas::ObjectId, std::string>> errors;
+  for (const auto& draft : builder.drafts()) {
+    const auto has = [&draft](Statement kind) {
+      return std::find(draft.kinds.begin(), draft.kinds.end(), kind) != draft.kinds.end();
+    };
+    const bool recreated = has(Statement::DropViewToRecreate) ||
+                           has(Statement::DropMaterializedViewToRecreate);
+    const bool retyped = has(Statement::AlterColumnType) ||
+                         has(Statement::AlterColumnTypeRewrite);
+    if (!recreated && !retyped) continue;
+    const auto& object = draft.step.object;
+    const std::string& relation = object.table.empty() ? object.name : object.table;
+    for (const auto& other : unmodelled) {
+      if (other.schema != object.schema || other.relation != relation) continue;
+      if (retyped && other.kind != "rule") continue;
+      errors.emplace_back(
+          object, "cannot " + draft.step.summary + ": the database has " +
+                      schemas::describe(other) +
+                      (recreated ? ", which pgshift does not model and the drop would take with "
+                                   "it; drop it first (and create it again after the apply)"
+                                 : ", which pgshift does not model, and the server refuses "
+                                   "ALTER COLUMN TYPE under a rule; drop it first (and create "
+                                   "it again after the apply)"));
+    }
+  }
+  for (auto& [object, message] : errors) {
+    builder.diagnose(plans::Severity::Error, object, std::move(message));
+  }
+}
+
 void flag_emptied_schemas(detail::Builder& builder) {
   for (const auto& current : builder.current().schemas) {
     const schemas::Schema* desired = schemas::find_named(builder.desired().schemas, current.name);
@@ -542,6 +580,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   detail::plan_owners(builder);
   detail::plan_privileges(builder);
   flag_emptied_schemas(builder);
+  refuse_unmodelled_losses(builder);
   spread_contract_stage(builder.drafts());
 
   // Number the drafts by stable key; `after` indices follow the renumbering.

@@ -480,6 +480,36 @@ TEST_CASE("a column renamed by renamed_from is only renamed: its keys, CHECK, in
                   "'c_p_id_fkey'") == "FOREIGN KEY (p_id) REFERENCES p(id)");
 }
 
+TEST_CASE("a view recreated under an unmodelled trigger, and a type change under a rule, are "
+          "refused before step 1, naming them",
+          "[planner][db][order][unmodelled]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE FUNCTION trig_fn() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
+      "CREATE VIEW vv AS SELECT 1 AS x;"
+      "CREATE TRIGGER view_trg INSTEAD OF INSERT ON vv FOR EACH ROW EXECUTE PROCEDURE trig_fn();"
+      "CREATE TABLE rr (id integer PRIMARY KEY, a integer);"
+      "CREATE TABLE rlog (id integer, b integer);"
+      "CREATE RULE keep AS ON INSERT TO rr DO ALSO INSERT INTO rlog VALUES (new.id, new.a);");
+  const std::string routine =
+      "    functions:\n      trig_fn:\n        returns: trigger\n        language: plpgsql\n"
+      "        body: \"BEGIN RETURN NEW; END\"\n";
+  const std::string tables =
+      "    tables:\n      rr:\n        columns:\n          id: { type: integer, nullable: false }\n"
+      "          a: bigint\n        primary_key: [id]\n"
+      "      rlog:\n        columns:\n          id: integer\n          b: integer\n";
+  const PlanRun run = run_plan(db, "schemas:\n  public:\n" + routine + tables +
+                                       "    views:\n      vv: SELECT 1 AS z\n");
+  INFO(run.messages);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.messages, "cannot drop (to recreate) view \"public.vv\": the database has "
+                               "trigger \"view_trg\" on \"public.vv\""));
+  CHECK(contains(run.messages, "the database has rule \"keep\" on \"public.rr\" (ON INSERT), "
+                               "which pgshift does not model, and the server refuses ALTER COLUMN "
+                               "TYPE under a rule"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'view_trg'") == "1");
+}
+
 TEST_CASE("a bigint sequence turned into a descending integer one gets the descending bounds",
           "[planner][db][order]") {
   TestDatabase db;
