@@ -182,6 +182,14 @@ constexpr Query kQueries[] = {
      "  '(' || array_to_string(a.attoptions, ', ') || ')' " PGSHIFT_RELATION
      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
      "WHERE c.relkind IN ('r', 'p', 'm') AND a.attoptions IS NOT NULL AND"
+         PGSHIFT_MANAGED_RELATION
+     "UNION ALL "
+     // An index expression's statistics target (ALTER INDEX ... ALTER
+     // COLUMN n SET STATISTICS): -1 before 17 and NULL from 17 when unset.
+     "SELECT 'index column statistics', n.nspname, c.relname, a.attname, "
+     "  'SET STATISTICS ' || a.attstattarget " PGSHIFT_RELATION
+     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+     "WHERE c.relkind IN ('i', 'I') AND COALESCE(a.attstattarget, -1) >= 0 AND"
          PGSHIFT_MANAGED_RELATION},
 
     {"schema objects", 0,

@@ -49,6 +49,8 @@ constexpr const char* kUnmodelledSql = R"sql(
   ALTER TABLE odd.t ALTER body SET STORAGE EXTERNAL, ALTER n SET STATISTICS 500,
     ALTER n SET (n_distinct = 10);
   ALTER TABLE odd.t CLUSTER ON t_pkey;
+  CREATE INDEX t_n_expr ON odd.t ((n + 1));
+  ALTER INDEX odd.t_n_expr ALTER COLUMN 1 SET STATISTICS 400;
   CREATE TABLE odd.parent (x int);
   CREATE TABLE odd.child () INHERITS (odd.parent);
   CREATE TABLE odd.typed OF odd.pair;
@@ -136,6 +138,7 @@ std::set<Entry> expected_entries(int version) {
       {"type privileges", "", "floatrange"},
       {"column settings", "t", "n"},
       {"CLUSTER ON", "t", "t_pkey"},
+      {"index column statistics", "t_n_expr", "expr"},
       {"inheritance", "child", ""},
       {"typed table", "typed", ""},
       {"NOT VALID domain constraint", "pos", "pos_check"},
