@@ -434,6 +434,11 @@ void add_apply_command(CLI::App& app, int& exit_code) {
     if (!args->abandon && args->plan_path.empty() && args->inputs.schema_path.empty()) {
       throw UsageError("apply needs --plan FILE, --schema PATH or --abandon");
     }
+    if (args->inputs.strict && args->inputs.schema_path.empty()) {
+      throw UsageError(
+          "--strict is for apply --schema: a saved plan made with plan --strict is refused "
+          "already when unmodelled objects were found");
+    }
     args->lock_timeout_given = command->count("--lock-timeout") > 0;
     exit_code = run_apply(*args);
   });

@@ -65,12 +65,10 @@ void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags
   command.add_option("--ignore", inputs.ignore,
                      "Ignore objects matching PATTERN, e.g. public.audit_* or "
                      "index:public.*_hotfix (repeatable)");
-  if (flags != PlanningFlags::Apply) {
-    command.add_flag("--strict", inputs.strict,
-                     "Refuse (exit 1 for plan, 2 for drift) while the managed schemas hold "
-                     "objects pgshift does not model (policies, grants, rules, ...), instead of "
-                     "warning about each");
-  }
+  command.add_flag("--strict", inputs.strict,
+                   "Refuse (exit 1 for plan and apply --schema, 2 for drift) while the managed "
+                   "schemas hold objects pgshift does not model (rules, operators, ...), "
+                   "instead of warning about each");
   if (flags == PlanningFlags::Drift) return;
   command
       .add_option("--allow-hazard", inputs.allow_hazards,

@@ -30,7 +30,7 @@ struct PlanningInputs {
   std::vector<std::string> allow_hazards;  // hazard names, or "all"
   std::string lock_timeout = "200ms";
   std::string statement_timeout = "10s";
-  // --strict (plan, drift): objects pgshift does not model are errors, not warnings.
+  // --strict (plan, apply --schema, drift): objects pgshift does not model are errors.
   bool strict = false;
   // Pre-flight data checks (plan, apply): --no-data-checks,
   // --data-check-sample-rows, --data-check-timeout.
@@ -53,8 +53,8 @@ enum class PlanningFlags {
   Drift,  // --db, --schema (required), --dev-db, --ignore, --strict: no hazards, no timeouts
 };
 
-// Registers the planning flags (--db, --schema, --hints, --dev-db, --ignore, for Plan
-// and Drift --strict, and for Plan and Apply --allow-hazard, --lock-timeout,
+// Registers the planning flags (--db, --schema, --hints, --dev-db, --ignore,
+// --strict, and for Plan and Apply --allow-hazard, --lock-timeout,
 // --statement-timeout) on `command`.
 void add_planning_flags(CLI::App& command, PlanningInputs& inputs, PlanningFlags flags);
 

@@ -21,7 +21,7 @@ _pgshift() {
         [[ $cur == -* ]] || { COMPREPLY=($(compgen -W "inspect plan apply drift lint version help" -- "$cur")); return; } ;;
     inspect) flags="--help --db -o --output --format --only-schema --exclude-schema --exclude-table --owners" ;;
     plan) flags="--help $planning --strict --allow-hazard --lock-timeout --statement-timeout --no-data-checks --data-check-sample-rows --data-check-timeout --format -o --output --detailed-exitcode" ;;
-    apply) flags="--help $planning --allow-hazard --lock-timeout --statement-timeout --no-data-checks --data-check-sample-rows --data-check-timeout --plan --expect-hash --abandon --retries --batch-size --batch-target --pause --max-replica-lag --max-wal-rate --max-blocked-sessions --max-transaction-age --no-vacuum-pause --json-log --long-tx-threshold --on-long-tx --phase --dry-run -y --yes" ;;
+    apply) flags="--help $planning --strict --allow-hazard --lock-timeout --statement-timeout --no-data-checks --data-check-sample-rows --data-check-timeout --plan --expect-hash --abandon --retries --batch-size --batch-target --pause --max-replica-lag --max-wal-rate --max-blocked-sessions --max-transaction-age --no-vacuum-pause --json-log --long-tx-threshold --on-long-tx --phase --dry-run -y --yes" ;;
     drift) flags="--help $planning --strict --format --sequence-threshold -o --output" ;;
     lint) flags="--help --db --format --disable --assume-in-transaction --pg-version --list-rules" ;;
     help) COMPREPLY=($(compgen -W "inspect plan apply drift lint version help" -- "$cur")); return ;;

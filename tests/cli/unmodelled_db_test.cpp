@@ -94,6 +94,18 @@ TEST_CASE("plan carries a warning per unmodelled object in every rendering and -
   const auto applied =
       run_pgshift({"apply", "--db", db.url(), "--plan", dir.path() + "/strict.json", "--yes"});
   CHECK(applied.exit_code == 1);
+  // apply --schema --strict refuses the same way; with a saved plan it is a usage error.
+  const std::string fingerprint = db.scalar("SELECT count(*) FROM pg_class");
+  const auto strict_apply =
+      run_pgshift({"apply", "--db", db.url(), "--schema", yaml, "--strict", "--yes"});
+  INFO(strict_apply.output);
+  CHECK(strict_apply.exit_code == 1);
+  CHECK(contains(strict_apply.output, "pgshift apply: error: refused: " + warning + " (--strict)"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_class") == fingerprint);
+  const auto strict_saved = run_pgshift(
+      {"apply", "--db", db.url(), "--plan", dir.path() + "/strict.json", "--strict", "--yes"});
+  CHECK(strict_saved.exit_code == 64);
+  CHECK(contains(strict_saved.output, "--strict is for apply --schema"));
 
   // An ignored table takes what hangs on it along.
   const auto ignored =
