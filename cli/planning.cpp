@@ -508,6 +508,15 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   planner::PlanOptions options = plan_options(inputs);
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);
+  // A hint that matches nothing is an error about the YAML: it says where.
+  for (auto& diagnostic : prepared.plan.diagnostics) {
+    if (diagnostic.severity != plans::Severity::Error ||
+        diagnostic.message.rfind("renamed_from", 0) != 0) {
+      continue;
+    }
+    const std::string origin = schemas::origin_of(prepared.desired, diagnostic.object);
+    if (!origin.empty()) diagnostic.message = origin + ": " + diagnostic.message;
+  }
   refuse_nulls_without_backfill(inputs, prepared);
   // Rows the steps would fail on, before anything runs (issue 14).
   const bool has_checks =
@@ -716,6 +725,7 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
   const bool build_everything = full != nullptr && std::string(full) == "1";
   prepared.desired = canonicalize_on_server(desired, dev_server,
                                             build_everything ? nullptr : &prepared.current);
+  prepared.desired.origins = desired.origins;  // shared, for messages
   schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
   return prepared;
 }

@@ -3,6 +3,7 @@
 // and enum labels are renamed in place (never dropped and created), their
 // dependents keep working, the rows stay, the hint left in place plans
 // nothing, and a hint that matches nothing is an error with a suggestion.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -27,6 +28,12 @@ std::string replaced(std::string yaml, const std::string& from, const std::strin
     yaml.replace(at, from.size(), to);
   }
   return yaml;
+}
+
+// The 1-based line of `yaml` where `text` first appears.
+int line_of(const std::string& yaml, const std::string& text) {
+  const auto at = yaml.find(text);
+  return 1 + static_cast<int>(std::count(yaml.begin(), yaml.begin() + static_cast<long>(at), '\n'));
 }
 
 std::string plan_text(const TestDatabase& db, const std::string& path) {
@@ -390,6 +397,11 @@ schemas:
   CHECK(contains(planned.output, "did you mean \"invoice_seq\"?"));
   CHECK(contains(planned.output, "did you mean \"cheap_items\"?"));
   CHECK(contains(planned.output, "did you mean \"closed\"?"));
+  // Each says where in the YAML the hint is (the object's line).
+  CHECK(contains(planned.output, "b.yaml:" + std::to_string(line_of(next, "items_by_price")) +
+                                     ":11: renamed_from \"items_prise_idx\""));
+  CHECK(contains(planned.output, "b.yaml:" + std::to_string(line_of(next, "invoice_no_seq")) +
+                                     ":7: renamed_from \"invoce_seq\""));
 }
 
 namespace {
