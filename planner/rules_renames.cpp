@@ -726,14 +726,7 @@ void apply_column_rename(schemas::Database& current, schemas::Schema& schema,
     if (column.name == from) column.name = to;
     rename_in(column.generated, name, from, to);
   }
-  if (table.primary_key) {
-    rename_in(table.primary_key->columns, from, to);
-    rename_in(table.primary_key->include, from, to);
-  }
-  for (auto& key : table.unique_constraints) {
-    rename_in(key.columns, from, to);
-    rename_in(key.include, from, to);
-  }
+  schemas::rename_column_in_keys(table, from, to);
   for (auto& check : table.check_constraints) {
     check.expression = rename_column_in(check.expression, name, from, to);
   }
@@ -743,14 +736,9 @@ void apply_column_rename(schemas::Database& current, schemas::Schema& schema,
     rename_in(exclusion.where, name, from, to);
   }
   for (auto& index : table.indexes) {
-    for (auto& key : index.keys) {
-      if (key.column && *key.column == from) key.column = to;
-      rename_in(key.expression, name, from, to);
-    }
-    rename_in(index.include, from, to);
+    for (auto& key : index.keys) rename_in(key.expression, name, from, to);
     rename_in(index.where, name, from, to);
   }
-  for (auto& fk : table.foreign_keys) rename_in(fk.columns, from, to);
   for (auto& trigger : table.triggers) {
     rename_in(trigger.update_of, from, to);
     rename_in(trigger.when, name, from, to);

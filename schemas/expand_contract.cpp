@@ -126,27 +126,13 @@ void assume_contracted(Database& db, const ExpandedColumn& expanded) {
                                            check.expression.find(shadow) != std::string::npos;
                                   }),
                    checks.end());
-      for (auto& index : table.indexes) {
-        for (auto& key : index.keys) {
-          if (key.column == from) key.column = to;
-        }
-        rename_in(index.include, from, to);
-      }
-      if (table.primary_key) {
-        rename_in(table.primary_key->columns, from, to);
-        rename_in(table.primary_key->include, from, to);
-      }
-      for (auto& unique : table.unique_constraints) {
-        rename_in(unique.columns, from, to);
-        rename_in(unique.include, from, to);
-      }
       auto& fks = table.foreign_keys;
       fks.erase(std::remove_if(fks.begin(), fks.end(),
                                [&](const ForeignKey& fk) {
                                  return temporary(fk.name) && uses(fk.columns, shadow);
                                }),
                 fks.end());
-      for (auto& fk : fks) rename_in(fk.columns, from, to);
+      rename_column_in_keys(table, from, to);
     }
   }
 }

@@ -486,6 +486,27 @@ bool operator!=(const Database& a, const Database& b) {
   return !(a == b);
 }
 
+void rename_column_in_keys(Table& table, const std::string& from, const std::string& to) {
+  const auto rename = [&](std::vector<std::string>& columns) {
+    std::replace(columns.begin(), columns.end(), from, to);
+  };
+  if (table.primary_key) {
+    rename(table.primary_key->columns);
+    rename(table.primary_key->include);
+  }
+  for (auto& unique : table.unique_constraints) {
+    rename(unique.columns);
+    rename(unique.include);
+  }
+  for (auto& index : table.indexes) {
+    for (auto& key : index.keys) {
+      if (key.column == from) key.column = to;
+    }
+    rename(index.include);
+  }
+  for (auto& fk : table.foreign_keys) rename(fk.columns);
+}
+
 std::string origin_of(const Database& db, const ObjectId& id) {
   if (db.origins == nullptr) return "";
   for (const ObjectId& where : {id, ObjectId{ObjectKind::Table, id.schema, "", id.table},

@@ -747,6 +747,12 @@ bool operator!=(const Database& a, const Database& b);
 // Sorts every named collection by name (invariant 2). Idempotent.
 void canonicalize(Database& db);
 
+// The column `from` of `table` named `to` in its key lists: the primary
+// key's and unique constraints' columns and INCLUDE columns, the indexes'
+// column keys and INCLUDE columns, the foreign keys' own columns. Not in
+// expressions, nor in other tables.
+void rename_column_in_keys(Table& table, const std::string& from, const std::string& to);
+
 // Planning hints say how to get to the desired schema, not what it is (the
 // catalog never has them): resets every one of them (table renamed_from and
 // backfill_batch_size, expand_contract; column backfill, renamed_from, using,
