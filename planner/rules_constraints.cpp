@@ -88,16 +88,20 @@ std::vector<HeldForeignKey> foreign_keys_on_key(const TableContext& table,
   return held;
 }
 
-// `draft` drops a key at `drop_at` among its statements: each foreign key
-// `held` on it is dropped just before, in the same transaction, and added
-// again NOT VALID at the end of the step (new rows are checked throughout;
-// the index that backs it then is the desired key of its columns, which the
-// step requires). Returns the VALIDATE steps to chain after it (the rows
-// were valid before and writes are checked throughout: no data check).
+// `draft` drops a key in its first statement: each foreign key `held` on it
+// is dropped just before, in the same transaction, and added again NOT
+// VALID at the end of the step (new rows are checked throughout; the index
+// that backs it then is the desired key of its columns, which the step
+// requires). Returns the VALIDATE steps to chain after it (the rows were
+// valid before and writes are checked throughout: no data check).
 std::vector<StepDraft> recreate_held_foreign_keys(TableContext& table, StepDraft& draft,
-                                                  size_t drop_at,
                                                   const std::vector<HeldForeignKey>& held) {
   Builder& builder = table.builder;
+  if (!held.empty()) {
+    draft.step.rationale +=
+        "; the foreign keys the server ties to the old key are dropped before it and added "
+        "again NOT VALID after, in the same transaction, on the desired key of their columns";
+  }
   std::vector<StepDraft> validations;
   std::vector<std::string> drops;
   for (const auto& [schema, referencing, fk] : held) {
@@ -124,8 +128,7 @@ std::vector<StepDraft> recreate_held_foreign_keys(TableContext& table, StepDraft
     builder.statement(validate, Statement::ValidateForeignKey, targets);
     validations.push_back(std::move(validate));
   }
-  draft.step.statements.insert(draft.step.statements.begin() + static_cast<long>(drop_at),
-                               drops.begin(), drops.end());
+  draft.step.statements.insert(draft.step.statements.begin(), drops.begin(), drops.end());
   return validations;
 }
 
@@ -283,12 +286,7 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
     if (old_columns != nullptr) held = foreign_keys_on_key(table, *old_columns);
   }
   const auto finish_replacing = [&](StepDraft& draft) {
-    std::vector<StepDraft> validations = recreate_held_foreign_keys(table, draft, 0, held);
-    if (!held.empty()) {
-      draft.step.rationale +=
-          "; the foreign keys the server ties to the old key are dropped before it and added "
-          "again NOT VALID after, in the same transaction (new rows are checked throughout)";
-    }
+    std::vector<StepDraft> validations = recreate_held_foreign_keys(table, draft, held);
     // The new key backs those of its own columns: the step provides it.
     const std::string own = key_token(table.schema, table.desired.name, columns);
     draft.requires_.erase(std::remove(draft.requires_.begin(), draft.requires_.end(), own),
@@ -618,13 +616,8 @@ namespace {
 // the server ties to it dropped before and added again after, backed by
 // the desired key of their columns.
 void add_key_drop(TableContext& table, StepDraft draft, const std::vector<std::string>& columns) {
-  const std::vector<HeldForeignKey> held = foreign_keys_on_key(table, columns);
-  std::vector<StepDraft> validations = recreate_held_foreign_keys(table, draft, 0, held);
-  if (!held.empty()) {
-    draft.step.rationale +=
-        "; the foreign keys the server ties to it are dropped before it and added again NOT "
-        "VALID after, in the same transaction, on the desired key of their columns";
-  }
+  std::vector<StepDraft> validations =
+      recreate_held_foreign_keys(table, draft, foreign_keys_on_key(table, columns));
   Chain chain(table.builder);
   chain.add(std::move(draft));
   for (auto& validation : validations) chain.add(std::move(validation));

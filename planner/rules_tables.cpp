@@ -815,7 +815,6 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
   std::vector<QualifiedName> referencing;
   std::vector<std::pair<CheckedTable, const schemas::ForeignKey*>> references;
   bool referencing_populated = false;
-  std::string first_reference;
   for (const auto& schema : builder.current().schemas) {
     for (const auto& other : schema.tables) {
       for (const auto& fk : other.foreign_keys) {
@@ -823,20 +822,10 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
             fk.ref_table != partition_of.parent_table) {
           continue;
         }
-        references.push_back({CheckedTable{}, &fk});
-        {
-          const QualifiedName origin = builder.at_plan_time(schema.name, other.name);
-          CheckedTable& checked = references.back().first;
-          checked.schema = schema.name;
-          checked.plan_name = origin.name;
-          checked.plan_schema = origin.schema;
-          checked.step_name = other.name;
-          if (other.primary_key) checked.plan_key = checked.step_key = other.primary_key->columns;
-        }
-        if (first_reference.empty()) {
-          first_reference = "the foreign key \"" + fk.name + "\" of " +
-                            label("table", schema.name, other.name);
-        }
+        const QualifiedName origin = builder.at_plan_time(schema.name, other.name);
+        CheckedTable checked{schema.name, origin.name, other.name, {}, {}, origin.schema};
+        if (other.primary_key) checked.plan_key = checked.step_key = other.primary_key->columns;
+        references.emplace_back(std::move(checked), &fk);
         const QualifiedName name{schema.name, other.name};
         if (std::none_of(referencing.begin(), referencing.end(), [&](const QualifiedName& seen) {
               return seen.schema == name.schema && seen.name == name.name;
@@ -866,9 +855,11 @@ bool detach_partition(TableContext& table, schemas::Table& effective) {
   const bool concurrently = builder.version() >= 140000 && default_partition.table == nullptr &&
                             partition_of.bound != "DEFAULT" && constraint && !current.partition_by;
   if (!concurrently) {
-    if (!first_reference.empty()) {
+    if (!references.empty()) {
+      const auto& [checked, fk] = references.front();
       builder.diagnose(plans::Severity::Error, table.table_id(),
-                       "cannot detach " + what + ": " + first_reference +
+                       "cannot detach " + what + ": the foreign key \"" + fk->name + "\" of " +
+                           label("table", checked.schema, checked.step_name) +
                            " references its parent, and a plain DETACH PARTITION checks "
                            "its rows under ACCESS EXCLUSIVE on the parent");
       return false;
