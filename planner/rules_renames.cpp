@@ -747,6 +747,9 @@ void apply_column_rename(schemas::Database& current, schemas::Schema& schema,
     rename_in(policy.using_expr, name, from, to);
     rename_in(policy.with_check, name, from, to);
   }
+  if (table.partition_by) {
+    table.partition_by->key = rename_column_in(table.partition_by->key, name, from, to);
+  }
   for (auto& other_schema : current.schemas) {
     for (auto& other : other_schema.tables) {
       for (auto& fk : other.foreign_keys) {
@@ -781,6 +784,28 @@ void apply_column_rename(schemas::Database& current, schemas::Schema& schema,
   }
 }
 
+// The partitions of `parent` (and theirs) as the server leaves them: it
+// renames their column with the parent's (a partition's own is refused).
+void apply_column_rename_to_partitions(schemas::Database& current, const std::string& schema,
+                                       const std::string& parent, const std::string& from,
+                                       const std::string& to) {
+  for (auto& partition_schema : current.schemas) {
+    for (auto& partition : partition_schema.tables) {
+      const auto& of = partition.partition_of;
+      if (!of || of->parent_schema != schema || of->parent_table != parent ||
+          schemas::find_named(partition.columns, from) == nullptr) {
+        continue;
+      }
+      apply_column_rename(current, partition_schema, partition,
+                          {partition_schema.name, partition.name, from, to});
+      if (partition.partition_by) {
+        apply_column_rename_to_partitions(current, partition_schema.name, partition.name, from,
+                                          to);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
@@ -794,10 +819,12 @@ std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
       if (table == nullptr && wanted.renamed_from) {
         table = schemas::find_named(schema->tables, *wanted.renamed_from);
       }
-      // Partitions rename with their parent, which the server recurses
-      // into: left to the column rules.
-      if (table == nullptr || table->partition_by || table->partition_of || wanted.partition_by ||
-          wanted.partition_of || wanted.expand_contract) {
+      // A partition's column is renamed by its parent's RENAME COLUMN (the
+      // server recurses), never alone; partitioning that changes is left to
+      // the column rules.
+      if (table == nullptr || table->partition_of || wanted.partition_of ||
+          table->partition_by.has_value() != wanted.partition_by.has_value() ||
+          wanted.expand_contract) {
         continue;
       }
       for (const auto& column : wanted.columns) {
@@ -808,6 +835,10 @@ std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
         }
         ColumnRename rename{wanted_schema.name, wanted.name, *column.renamed_from, column.name};
         apply_column_rename(current, *schema, *table, rename);
+        if (table->partition_by) {
+          apply_column_rename_to_partitions(current, schema->name, table->name, rename.from,
+                                            rename.to);
+        }
         renames.push_back(std::move(rename));
       }
     }

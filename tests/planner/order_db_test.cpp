@@ -480,6 +480,57 @@ TEST_CASE("a column renamed by renamed_from is only renamed: its keys, CHECK, in
                   "'c_p_id_fkey'") == "FOREIGN KEY (p_id) REFERENCES p(id)");
 }
 
+TEST_CASE("a column of a partitioned table renamed by renamed_from is one RENAME COLUMN on the "
+          "parent: its partitions (nested too), partition key, key, CHECK and indexes, local "
+          "ones included, follow",
+          "[planner][db][order][rename][partition]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE m (id bigint NOT NULL, region text NOT NULL, amount integer "
+      "  CHECK (amount > 0), PRIMARY KEY (id, region)) PARTITION BY LIST (region);"
+      "CREATE TABLE m_eu PARTITION OF m FOR VALUES IN ('eu');"
+      "CREATE TABLE m_us PARTITION OF m FOR VALUES IN ('us') PARTITION BY RANGE (id);"
+      "CREATE TABLE m_us_low PARTITION OF m_us FOR VALUES FROM (MINVALUE) TO (1000);"
+      "CREATE INDEX m_amount ON m (amount);"
+      "CREATE INDEX m_eu_local ON m_eu (amount) WHERE amount > 1;"
+      "INSERT INTO m SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END, g % 90 + 1 "
+      "FROM generate_series(1, 400) g;");
+  const std::string rows = checksum(db, "m", "id, region, amount");
+  const std::string columns =
+      "        columns:\n          id: { type: bigint, nullable: false }\n"
+      "          zone: { type: text, nullable: false }\n          total: integer\n";
+  const std::string yaml =
+      "schemas:\n  public:\n    tables:\n"
+      "      m:\n        columns:\n          id: { type: bigint, nullable: false }\n"
+      "          zone: { type: text, nullable: false, renamed_from: region }\n"
+      "          total: { type: integer, renamed_from: amount }\n"
+      "        primary_key: { name: m_pkey, columns: [id, zone] }\n"
+      "        checks:\n          m_amount_check: (total > 0)\n"
+      "        indexes:\n          m_amount: { columns: [total] }\n"
+      "        partition_by: { strategy: list, key: zone }\n"
+      "      m_eu:\n" +
+      columns +
+      "        indexes:\n          m_eu_local: { columns: [total], where: (total > 1) }\n"
+      "        partition_of: { table: m, bound: \"FOR VALUES IN ('eu')\" }\n"
+      "      m_us:\n" +
+      columns +
+      "        partition_by: { strategy: range, key: id }\n"
+      "        partition_of: { table: m, bound: \"FOR VALUES IN ('us')\" }\n"
+      "      m_us_low:\n" +
+      columns + "        partition_of: { table: m_us, bound: FOR VALUES FROM (MINVALUE) TO (1000) }\n";
+  const std::string sql = converge(db, yaml);
+  CHECK(contains(sql, "ALTER TABLE public.m RENAME COLUMN region TO zone;"));
+  CHECK(contains(sql, "ALTER TABLE public.m RENAME COLUMN amount TO total;"));
+  CHECK_FALSE(contains(sql, "ALTER TABLE public.m_"));
+  for (const char* rebuilt : {"INDEX", "CONSTRAINT", "ATTACH", "DETACH", "VALIDATE"}) {
+    INFO(rebuilt);
+    CHECK_FALSE(contains(sql, rebuilt));
+  }
+  CHECK(checksum(db, "m", "id, zone, total") == rows);
+  CHECK(db.scalar("SELECT pg_get_indexdef('m_eu_local'::regclass)") ==
+        "CREATE INDEX m_eu_local ON public.m_eu USING btree (total) WHERE (total > 1)");
+}
+
 TEST_CASE("a view recreated under an unmodelled trigger, and a type change under a rule, are "
           "refused before step 1, naming them",
           "[planner][db][order][unmodelled]") {
