@@ -380,7 +380,7 @@ DevServer ask_dev_server(const schemas::Database& desired, const std::string& se
 
 }  // namespace
 
-schemas::Database canonicalize_on_server(const schemas::Database& desired,
+schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current, ScratchSubset* chosen) {
   std::vector<std::string> all_schemas;
@@ -402,17 +402,23 @@ schemas::Database canonicalize_on_server(const schemas::Database& desired,
   schemas::Database canonical;
   if (subset.everything) {
     canonical = build_and_read(desired, all_schemas, server_target);
+    carry_hints(desired, canonical);
+    carry_owners(desired, canonical);
   } else if (subset.build.schemas.empty() && subset.build.extensions.empty()) {
     canonical = assemble_canonical(desired, *current, subset, nullptr);
+    if (!canonical.manage_owners) schemas::remove_owners(canonical);
   } else {
     std::vector<std::string> built_schemas;
     for (const auto& schema : subset.build.schemas) built_schemas.push_back(schema.name);
     if (built_schemas.empty()) built_schemas = all_schemas;
-    const schemas::Database built = build_and_read(subset.build, built_schemas, server_target);
+    // The hints go on what was built while `desired` is whole; the clean
+    // objects moved out of it by assemble_canonical carry their own.
+    schemas::Database built = build_and_read(subset.build, built_schemas, server_target);
+    carry_hints(desired, built);
+    carry_owners(desired, built);
     canonical = assemble_canonical(desired, *current, subset, &built);
+    if (!canonical.manage_owners) schemas::remove_owners(canonical);
   }
-  carry_hints(desired, canonical);
-  carry_owners(desired, canonical);
   if (chosen != nullptr) *chosen = std::move(subset);
   return canonical;
 }

@@ -33,11 +33,13 @@ namespace pgshift::cli {
 // With `current` (the target's model of the same schemas, ignore rules
 // applied), only what differs from it is built (cli/scratch_subset.hpp) and
 // the objects that match are taken from it: the same model, without building
-// what is already in the server's spelling. Everything is built when
+// what is already in the server's spelling (the YAML's own objects, moved
+// out of `desired`: pass it by std::move when it is not needed after).
+// Everything is built when
 // `current` is nullptr or the dev server runs another major version than
 // the target. `chosen`, when given, receives what was built.
 // REQUIRES: `desired` is canonical and valid.
-schemas::Database canonicalize_on_server(const schemas::Database& desired,
+schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current = nullptr,
                                          ScratchSubset* chosen = nullptr);

@@ -723,9 +723,10 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
                                     : read_current(inputs, desired);
   const char* full = std::getenv("PGSHIFT_FULL_DEV_BUILD");
   const bool build_everything = full != nullptr && std::string(full) == "1";
-  prepared.desired = canonicalize_on_server(desired, dev_server,
+  auto origins = desired.origins;  // shared, for messages
+  prepared.desired = canonicalize_on_server(std::move(desired), dev_server,
                                             build_everything ? nullptr : &prepared.current);
-  prepared.desired.origins = desired.origins;  // shared, for messages
+  prepared.desired.origins = std::move(origins);
   schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
   return prepared;
 }

@@ -692,38 +692,40 @@ bool privileges_from_desired(const ScratchSubset& subset, const Schema& out,
   return false;
 }
 
-// Appends to `into` the objects of `built` not taken from the target, then
-// the target's version of each object of `wanted` that is.
+// Appends to `into` the objects of `built` not taken from the target, then,
+// moved out of `wanted`, each object of `wanted` the target holds unchanged
+// (equal to the target's but for planning hints, which it keeps).
 template <typename T>
 void assemble_kind(const ScratchSubset& subset, const Kind<T>& kind, const std::string& schema,
-                   const std::vector<T>* built, const std::vector<T>& wanted,
-                   const std::vector<T>* current, std::vector<T>& into,
-                   std::set<std::string>& from_current) {
+                   std::vector<T>* built, std::vector<T>& wanted, const std::vector<T>* current,
+                   std::vector<T>& into, std::set<std::string>& from_current) {
+  into.reserve((built ? built->size() : 0) + wanted.size());
   if (built != nullptr) {
-    for (const auto& item : *built) {
-      if (subset.clean.count(unit_key(kind.name, schema, kind.id(item))) == 0) into.push_back(item);
+    for (auto& item : *built) {
+      if (subset.clean.count(unit_key(kind.name, schema, kind.id(item))) == 0) {
+        into.push_back(std::move(item));
+      }
     }
   }
   if (current == nullptr) return;
-  std::unordered_map<std::string, const T*> by_id;
-  for (const auto& item : *current) by_id.emplace(kind.id(item), &item);
-  for (const auto& item : wanted) {
+  std::unordered_set<std::string> held;
+  held.reserve(current->size());
+  for (const auto& item : *current) held.insert(kind.id(item));
+  for (auto& item : wanted) {
     const std::string id = kind.id(item);
-    if (subset.clean.count(unit_key(kind.name, schema, id)) == 0) continue;
-    const auto found = by_id.find(id);
-    if (found == by_id.end()) continue;
-    into.push_back(*found->second);
-    from_current.insert(schema + "." + found->second->name);
+    if (subset.clean.count(unit_key(kind.name, schema, id)) == 0 || held.count(id) == 0) continue;
+    from_current.insert(schema + "." + item.name);
+    into.push_back(std::move(item));
   }
 }
 
 }  // namespace
 
-Database assemble_canonical(const Database& desired, const Database& current,
-                            const ScratchSubset& subset, const Database* built) {
+Database assemble_canonical(Database& desired, const Database& current,
+                            const ScratchSubset& subset, Database* built) {
   Database result;
   if (built != nullptr) {
-    result.facts = built->facts;
+    result.facts = std::move(built->facts);
   } else {
     result.facts.server_version_num = current.facts.server_version_num;
   }
@@ -733,11 +735,19 @@ Database assemble_canonical(const Database& desired, const Database& current,
     }
   }
   result.default_privileges = desired.default_privileges;
+  result.ignore = desired.ignore;
+  result.drop_schemas = desired.drop_schemas;
+  result.manage_owners = desired.manage_owners;
   // "schema.relation" of the tables, views and materialized views taken from
   // the target: their facts come from the target's.
   std::set<std::string> from_current;
-  for (const auto& wanted : desired.schemas) {
-    const Schema* made = built ? schemas::find_schema(*built, wanted.name) : nullptr;
+  for (auto& wanted : desired.schemas) {
+    Schema* made = nullptr;
+    if (built != nullptr) {
+      for (auto& schema : built->schemas) {
+        if (schema.name == wanted.name) made = &schema;
+      }
+    }
     const Schema* now = schemas::find_schema(current, wanted.name);
     Schema out;
     out.name = wanted.name;

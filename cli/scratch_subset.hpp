@@ -71,18 +71,22 @@ ScratchSubset choose_scratch_subset(
     const std::map<std::string, std::string>& default_extension_versions);
 
 // The canonical model of `desired`: `built` (the scratch database's model of
-// the schemas `subset.build` holds; nullptr when nothing was built) for what
-// was built because it differs, `current` for the objects in `subset.clean`
-// and for the unchanged schema comments. Facts are `built`'s (or an empty
-// set with `current`'s server version), with the volatile defaults, view
-// columns and dependencies (pg_depend: what a view, routine, default, index,
-// trigger or policy uses) of the objects taken from `current` taken from
-// `current`'s facts: an object not built has no scratch facts, and one taken
-// from `current` is identical to it and names nothing built.
-// Planning hints are not carried here (the caller carries them as for a full
-// build).
-schemas::Database assemble_canonical(const schemas::Database& desired,
-                                     const schemas::Database& current, const ScratchSubset& subset,
-                                     const schemas::Database* built);
+// the schemas `subset.build` holds, planning hints carried; nullptr when
+// nothing was built) for what was built because it differs, and `desired`'s
+// own objects in `subset.clean`, moved out of it: each equals the target's
+// but for its planning hints, which it keeps (the memory of a third model
+// of every unchanged table is not spent). The unchanged schema comments are
+// `current`'s. Facts are `built`'s (moved; or an empty set with `current`'s
+// server version), with the volatile defaults, view columns and
+// dependencies (pg_depend: what a view, routine, default, index, trigger or
+// policy uses) of the clean objects taken from `current`'s facts: an object
+// not built has no scratch facts, and a clean one is identical to the
+// target's and names nothing built. The ignore rules, schemas to drop and
+// owner management are `desired`'s; owners are left as the objects carry
+// them (the caller resets them when owners are not managed).
+// `desired` is left valid but unspecified: only its settings, privileges and
+// origins may be read after.
+schemas::Database assemble_canonical(schemas::Database& desired, const schemas::Database& current,
+                                     const ScratchSubset& subset, schemas::Database* built);
 
 }  // namespace pgshift::cli
