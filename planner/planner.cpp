@@ -145,9 +145,38 @@ std::set<std::string> managed_schemas(const schemas::Database& desired) {
 // refuse ALTER COLUMN TYPE: refused before step 1, naming the object,
 // instead of lost in silence or failing mid-plan.
 void refuse_unmodelled_losses(detail::Builder& builder) {
-  const auto& unmodelled = builder.current().facts.unmodelled;
-  if (unmodelled.empty()) return;
+  const auto& facts = builder.current().facts;
+  const auto& unmodelled = facts.unmodelled;
   std::vector<std::pair<schemas::ObjectId, std::string>> errors;
+  // Rules on other tables whose actions read or write the retyped column
+  // (pg_depend names the rule's table, a table kind, not the rule): one
+  // text per table, naming its rules.
+  const auto rules_elsewhere = [&](const schemas::ObjectId& column) {
+    std::set<std::pair<std::string, std::string>> tables;
+    for (const auto& dependency : facts.dependencies) {
+      const auto& dependent = dependency.dependent;
+      if (dependent.kind == schemas::ObjectKind::Table &&
+          dependency.referenced.kind == schemas::ObjectKind::Table &&
+          dependency.referenced.schema == column.schema &&
+          dependency.referenced.name == column.table &&
+          dependency.referenced_column == column.name &&
+          !(dependent.schema == column.schema && dependent.name == column.table)) {
+        tables.emplace(dependent.schema, dependent.name);
+      }
+    }
+    std::vector<std::string> found;
+    for (const auto& [schema, table] : tables) {
+      std::string rules;
+      for (const auto& other : unmodelled) {
+        if (other.kind == "rule" && other.schema == schema && other.relation == table) {
+          rules += (rules.empty() ? "" : ", ") + other.name + " (" + other.detail + ")";
+        }
+      }
+      found.push_back("a rule on \"" + schema + "." + table + "\" whose action uses the column" +
+                      (rules.empty() ? "" : " (its rules: " + rules + ")"));
+    }
+    return found;
+  };
   for (const auto& draft : builder.drafts()) {
     const auto has = [&draft](Statement kind) {
       return std::find(draft.kinds.begin(), draft.kinds.end(), kind) != draft.kinds.end();
@@ -159,6 +188,15 @@ void refuse_unmodelled_losses(detail::Builder& builder) {
     if (!recreated && !retyped) continue;
     const auto& object = draft.step.object;
     const std::string& relation = object.table.empty() ? object.name : object.table;
+    if (retyped && object.kind == schemas::ObjectKind::Column) {
+      for (const auto& rule : rules_elsewhere(object)) {
+        errors.emplace_back(object, "cannot " + draft.step.summary + ": the database has " +
+                                        rule +
+                                        ", which pgshift does not model, and the server refuses "
+                                        "ALTER COLUMN TYPE under a rule; drop it first (and "
+                                        "create it again after the apply)");
+      }
+    }
     for (const auto& other : unmodelled) {
       if (other.schema != object.schema || other.relation != relation) continue;
       if (retyped && other.kind != "rule") continue;

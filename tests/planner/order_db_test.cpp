@@ -561,6 +561,41 @@ TEST_CASE("a view recreated under an unmodelled trigger, and a type change under
   CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'view_trg'") == "1");
 }
 
+TEST_CASE("a column type change under a rule on another table that writes the column is "
+          "refused before step 1, naming the rule's table and its rules",
+          "[planner][db][order][unmodelled]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE a (id integer PRIMARY KEY, v integer);"
+      "CREATE TABLE b (id integer, w integer);"
+      "CREATE RULE copy_to_a AS ON INSERT TO b DO ALSO INSERT INTO a VALUES (new.id, new.w);"
+      "INSERT INTO a VALUES (1, 1);");
+  const std::string yaml =
+      "schemas:\n  public:\n    tables:\n"
+      "      a:\n        columns:\n          id: { type: integer, nullable: false }\n"
+      "          v: bigint\n        primary_key: [id]\n"
+      "      b:\n        columns:\n          id: integer\n          w: integer\n";
+  const PlanRun run = run_plan(db, yaml);
+  INFO(run.messages);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.messages, "cannot change the type of column \"v\" of table \"public.a\" "
+                               "from integer to bigint: the database has a rule on \"public.b\" "
+                               "whose action uses the column (its rules: copy_to_a (ON INSERT))"));
+  // A change the rule does not stand in the way of is planned.
+  CHECK_FALSE(contains(run_plan(db,
+                                "schemas:\n  public:\n    tables:\n"
+                                "      a:\n        columns:\n"
+                                "          id: { type: integer, nullable: false }\n"
+                                "          v: integer\n          note: text\n"
+                                "        primary_key: [id]\n"
+                                "      b:\n        columns:\n          id: integer\n"
+                                "          w: integer\n")
+                           .messages,
+                       "rule on"));
+  CHECK(db.scalar("SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = "
+                  "'a'::regclass AND attname = 'v'") == "integer");
+}
+
 TEST_CASE("a bigint sequence turned into a descending integer one gets the descending bounds",
           "[planner][db][order]") {
   TestDatabase db;
