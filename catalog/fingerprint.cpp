@@ -261,6 +261,14 @@ std::string fingerprint(const schemas::Database& db) {
   for (const auto& schema : db.schemas) add(digest, schema);
   add_privileges(digest, "default privileges", db.default_privileges);
   digest.add(db.ignore);
+  // The one fact in it, only when present: who granted what decides the
+  // statements of a revoke (rules_privileges.cpp), so a plan made for other
+  // grantors is stale.
+  for (const auto& grant : db.facts.grants_by_others) {
+    digest.add_all("granted by", grant.object.kind, grant.object.schema, grant.object.table,
+                   grant.object.name, grant.role, grant.privilege, grant.grantor,
+                   grant.with_grant_option, grant.also_by_owner);
+  }
   return digest.hex();
 }
 
@@ -270,6 +278,8 @@ std::string schema_fingerprint(schemas::Database db) {
   // The target does not cover owners: the desired state sets some, the
   // catalog read after the plan has them all.
   schemas::remove_owners(db);
+  // Nor who granted a privilege: a role holds it or not.
+  db.facts.grants_by_others.clear();
   for (auto& schema : db.schemas) {
     for (auto& table : schema.tables) {
       std::sort(table.columns.begin(), table.columns.end(),

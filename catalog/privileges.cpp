@@ -15,12 +15,16 @@ namespace {
 // implicit rights and the grantor never make a difference; a privilege held
 // with the grant option by any grantor counts as held with it. Extension
 // members are left out, as the reader leaves them out.
-constexpr const char* kPrivilegesQuery = R"SQL(
+//
+// The objects are kObjects, shared with kGrantsByOthersQuery (their owner:
+// what the grantor of an owner's grant is, a superuser's grants included).
+constexpr const char* kObjects = R"SQL(
 WITH objects AS (
   SELECT 'pg_class'::regclass AS classid, c.oid, 0 AS subid, n.nspname,
     CASE c.relkind WHEN 'p' THEN 'r' ELSE c.relkind::text END AS kind,
     '' AS relation, c.relname::text AS name, c.relacl AS acl,
-    acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS def
+    acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS def,
+    c.relowner AS owner
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relacl IS NOT NULL
     AND n.nspname = ANY($1::text[])
@@ -28,7 +32,7 @@ WITH objects AS (
       AND e.objid = c.oid AND e.deptype = 'e')
   UNION ALL
   SELECT 'pg_class'::regclass, c.oid, a.attnum, n.nspname, 'c', c.relname::text,
-    a.attname::text, a.attacl, '{}'::aclitem[]
+    a.attname::text, a.attacl, '{}'::aclitem[], c.relowner
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE cardinality(a.attacl) > 0 AND a.attnum > 0 AND NOT a.attisdropped
@@ -37,7 +41,7 @@ WITH objects AS (
       AND e.objid = c.oid AND e.deptype = 'e')
   UNION ALL
   SELECT 'pg_proc'::regclass, p.oid, 0, n.nspname, p.prokind::text, '', p.proname::text,
-    p.proacl, acldefault('f', p.proowner)
+    p.proacl, acldefault('f', p.proowner), p.proowner
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE p.prokind IN ('f', 'p') AND p.proacl IS NOT NULL AND n.nspname = ANY($1::text[])
     AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass
@@ -45,7 +49,7 @@ WITH objects AS (
   UNION ALL
   SELECT 'pg_type'::regclass, t.oid, 0, n.nspname,
     CASE t.typtype WHEN 'c' THEN 'C' ELSE t.typtype::text END, '', t.typname::text,
-    t.typacl, acldefault('T', t.typowner)
+    t.typacl, acldefault('T', t.typowner), t.typowner
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
   WHERE t.typacl IS NOT NULL AND n.nspname = ANY($1::text[])
     AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND
@@ -54,9 +58,12 @@ WITH objects AS (
       AND e.objid = t.oid AND e.deptype = 'e')
   UNION ALL
   SELECT 'pg_namespace'::regclass, n.oid, 0, n.nspname, 'n', '', n.nspname::text, n.nspacl,
-    acldefault('n', n.nspowner)
+    acldefault('n', n.nspowner), n.nspowner
   FROM pg_namespace n WHERE n.nspacl IS NOT NULL AND n.nspname = ANY($1::text[])
-), acls AS (
+)
+)SQL";
+
+const std::string kPrivilegesQuery = std::string(kObjects) + R"SQL(, acls AS (
   SELECT o.kind, o.nspname, o.relation, o.name, o.oid, o.acl,
     COALESCE((SELECT ip.initprivs FROM pg_init_privs ip WHERE ip.classoid = o.classid
       AND ip.objoid = o.oid AND ip.objsubid = o.subid), o.def) AS base
@@ -82,6 +89,29 @@ SELECT kind, nspname, relation, name, oid, now IS NOT NULL AS granted,
   privilege_type, COALESCE(now, false)
 FROM compared
 WHERE now IS NULL OR untouched IS NULL OR (now AND NOT untouched)
+)SQL";
+
+// Every grant on those objects whose grantor is not the owner, whether or not
+// the privilege differs from the default (a default PUBLIC EXECUTE a grant
+// option holder granted again is revoked from PUBLIC by its grantor too),
+// with whether the owner granted the same, whether the session's user may
+// SET ROLE to the grantor ($2: 'MEMBER', or 'SET' on 16+, where membership
+// alone does not allow it) and whether the grantor is a superuser.
+const std::string kGrantsByOthersQuery = std::string(kObjects) + R"SQL(, exploded AS (
+  SELECT o.kind, o.nspname, o.relation, o.name, o.oid, o.owner, x.grantor, x.grantee,
+    x.privilege_type, x.is_grantable
+  FROM objects o CROSS JOIN LATERAL aclexplode(NULLIF(o.acl, '{}')) x
+)
+SELECT e.kind, e.nspname, e.relation, e.name, e.oid,
+  CASE WHEN e.grantee = 0 THEN 'public' ELSE pg_get_userbyid(e.grantee)::text END,
+  e.privilege_type, e.is_grantable, pg_get_userbyid(e.grantor)::text,
+  EXISTS (SELECT 1 FROM exploded b WHERE b.kind = e.kind AND b.oid = e.oid
+    AND b.name = e.name AND b.grantee = e.grantee AND b.privilege_type = e.privilege_type
+    AND b.grantor = b.owner),
+  pg_has_role(session_user, e.grantor, $2),
+  COALESCE((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = e.grantor), false)
+FROM exploded e
+WHERE e.grantor <> e.owner AND e.grantee <> e.owner
 )SQL";
 
 // Default privileges (pg_default_acl) on tables, sequences, functions, types
@@ -143,6 +173,30 @@ std::vector<DefaultPrivilegeRow> read_default_privilege_rows(pqxx::transaction_b
     read.role = row[4].as<std::string>();
     read.privilege = row[5].as<std::string>();
     read.grantable = row[6].as<bool>();
+    rows.push_back(std::move(read));
+  }
+  return rows;
+}
+
+std::vector<GrantByOtherRow> read_grants_by_others(pqxx::transaction_base& tx,
+                                                   const std::string& schemas_literal,
+                                                   int server_version_num) {
+  std::vector<GrantByOtherRow> rows;
+  const char* const mode = server_version_num >= 160000 ? "SET" : "MEMBER";
+  for (const auto& row : tx.exec_params(kGrantsByOthersQuery, schemas_literal, mode)) {
+    GrantByOtherRow read;
+    read.grant.kind = row[0].as<std::string>().at(0);
+    read.grant.schema = row[1].as<std::string>();
+    read.grant.relation = row[2].as<std::string>();
+    read.grant.name = row[3].as<std::string>();
+    read.grant.oid = row[4].as<unsigned int>();
+    read.grant.role = row[5].as<std::string>();
+    read.grant.privilege = row[6].as<std::string>();
+    read.grant.grantable = row[7].as<bool>();
+    read.grantor = row[8].as<std::string>();
+    read.also_by_owner = row[9].as<bool>();
+    read.can_set_role = row[10].as<bool>();
+    read.grantor_superuser = row[11].as<bool>();
     rows.push_back(std::move(read));
   }
   return rows;

@@ -45,6 +45,25 @@ struct DefaultPrivilegeRow {
 std::vector<DefaultPrivilegeRow> read_default_privilege_rows(pqxx::transaction_base& tx,
                                                              const std::string& schemas_literal);
 
+// One grant of one privilege on one object made by a role that is not the
+// object's owner (schemas::GrantByOther): `grant` names the object, the
+// grantee, the privilege and whether it was given WITH GRANT OPTION
+// (`granted` is always true).
+struct GrantByOtherRow {
+  PrivilegeRow grant;
+  std::string grantor;
+  bool also_by_owner = false;      // the owner granted the same privilege to the same role
+  bool can_set_role = false;       // session_user may SET ROLE to the grantor
+  bool grantor_superuser = false;  // run as it, REVOKE acts as the owner
+};
+
+// Every grant by a role other than the owner on the objects of the schemas
+// read, whether or not their privilege differs from the default.
+// Throws pqxx errors (the reader turns them into ReadError).
+std::vector<GrantByOtherRow> read_grants_by_others(pqxx::transaction_base& tx,
+                                                   const std::string& schemas_literal,
+                                                   int server_version_num);
+
 // Throws pqxx errors (the reader turns them into ReadError).
 std::vector<PrivilegeRow> read_privilege_rows(pqxx::transaction_base& tx,
                                               const std::string& schemas_literal);

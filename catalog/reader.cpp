@@ -1859,14 +1859,36 @@ class CatalogRead {
     const auto rows =
         guarded("privileges", [&] {
           privilege_rows_ = read_privilege_rows(tx_, schema_names_);
+          grant_by_other_rows_ = read_grants_by_others(tx_, schema_names_, server_version_num_);
           return pqxx::result();
         });
     (void)rows;
-    for (auto& row : privilege_rows_) {
-      if (row.kind != 'f' && row.kind != 'p') continue;
+    auto name_routine = [&](PrivilegeRow& row) {
+      if (row.kind != 'f' && row.kind != 'p') return;
       const auto found = functions_.find(row.oid);
       if (found != functions_.end()) row.name = schemas::function_signature(found->second.function);
+    };
+    for (auto& row : privilege_rows_) name_routine(row);
+    for (auto& row : grant_by_other_rows_) name_routine(row.grant);
+  }
+
+  // The object a privileges row is about, as Privileges keys it.
+  static schemas::ObjectId privileges_object(const PrivilegeRow& row) {
+    schemas::ObjectKind kind = schemas::ObjectKind::Table;
+    switch (row.kind) {
+      case 'n': kind = schemas::ObjectKind::Schema; break;
+      case 'v': kind = schemas::ObjectKind::View; break;
+      case 'm': kind = schemas::ObjectKind::MaterializedView; break;
+      case 'S': kind = schemas::ObjectKind::Sequence; break;
+      case 'c': kind = schemas::ObjectKind::Column; break;
+      case 'f': kind = schemas::ObjectKind::Function; break;
+      case 'p': kind = schemas::ObjectKind::Procedure; break;
+      case 'e': kind = schemas::ObjectKind::Enum; break;
+      case 'd': kind = schemas::ObjectKind::Domain; break;
+      case 'C': kind = schemas::ObjectKind::CompositeType; break;
+      default: break;
     }
+    return {kind, kind == schemas::ObjectKind::Schema ? "" : row.schema, row.relation, row.name};
   }
 
   // The privileges read, on the schemas assembled: an entry whose object the
@@ -1874,24 +1896,22 @@ class CatalogRead {
   // unmodelled, except on a table the options exclude.
   void assemble_privileges() {
     std::map<std::string, std::vector<schemas::Privileges>> by_schema;
+    for (const auto& row : grant_by_other_rows_) {
+      schemas::GrantByOther grant;
+      grant.object = privileges_object(row.grant);
+      grant.role = row.grant.role;  // "public": kPublicRole
+      grant.privilege = row.grant.privilege;
+      grant.grantor = row.grantor;
+      grant.with_grant_option = row.grant.grantable;
+      grant.also_by_owner = row.also_by_owner;
+      grant.can_set_role = row.can_set_role;
+      grant.grantor_superuser = row.grantor_superuser;
+      facts_.grants_by_others.push_back(std::move(grant));
+    }
+    std::sort(facts_.grants_by_others.begin(), facts_.grants_by_others.end());
     for (const auto& row : privilege_rows_) {
-      schemas::ObjectKind kind = schemas::ObjectKind::Table;
-      switch (row.kind) {
-        case 'n': kind = schemas::ObjectKind::Schema; break;
-        case 'v': kind = schemas::ObjectKind::View; break;
-        case 'm': kind = schemas::ObjectKind::MaterializedView; break;
-        case 'S': kind = schemas::ObjectKind::Sequence; break;
-        case 'c': kind = schemas::ObjectKind::Column; break;
-        case 'f': kind = schemas::ObjectKind::Function; break;
-        case 'p': kind = schemas::ObjectKind::Procedure; break;
-        case 'e': kind = schemas::ObjectKind::Enum; break;
-        case 'd': kind = schemas::ObjectKind::Domain; break;
-        case 'C': kind = schemas::ObjectKind::CompositeType; break;
-        default: break;
-      }
       schemas::Privileges entry;
-      entry.object = {kind, kind == schemas::ObjectKind::Schema ? "" : row.schema, row.relation,
-                      row.name};
+      entry.object = privileges_object(row);
       schemas::Grant grant{row.role, {row.privilege}, row.granted && row.grantable};
       (row.granted ? entry.grants : entry.revoked).push_back(std::move(grant));
       by_schema[row.schema].push_back(std::move(entry));
@@ -1964,6 +1984,7 @@ class CatalogRead {
       relation_settings_;
   std::unordered_map<pqxx::oid, FunctionSlot> functions_;
   std::vector<PrivilegeRow> privilege_rows_;
+  std::vector<GrantByOtherRow> grant_by_other_rows_;
   // Columns of the tables, views and materialized views read, by relation, at attnum - 1.
   std::unordered_map<pqxx::oid, std::vector<Attribute>> attributes_;
   schemas::CatalogFacts facts_;
@@ -2119,6 +2140,13 @@ Database splice_schemas(Database whole, Database reread, const std::vector<std::
     if (!object.schema.empty() && !touched(object.schema)) facts.unmodelled.push_back(object);
   }
   std::sort(facts.unmodelled.begin(), facts.unmodelled.end());
+  for (const auto& grant : before.grants_by_others) {
+    const auto& id = grant.object;
+    if (!touched(id.kind == schemas::ObjectKind::Schema ? id.name : id.schema)) {
+      facts.grants_by_others.push_back(grant);
+    }
+  }
+  std::sort(facts.grants_by_others.begin(), facts.grants_by_others.end());
   whole.facts = std::move(facts);
   whole.facts.fingerprint = fingerprint(whole);
   return whole;

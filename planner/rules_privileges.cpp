@@ -32,6 +32,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -241,33 +242,111 @@ std::map<ObjectId, ObjectId> renames(const schemas::Schema& desired,
   return previous;
 }
 
+// One statement kind and its SQL: one statement, or for a revoke as the
+// grantor `SET LOCAL ROLE`, the REVOKE and `RESET ROLE`.
 struct Change {
   Statement kind;
-  std::string text;
+  std::vector<std::string> texts;
 };
+
+// Grants on one existing object made by roles other than its owner
+// (CatalogFacts::grants_by_others), by (grantee, privilege).
+using Grantors =
+    std::map<std::pair<std::string, std::string>, std::vector<const schemas::GrantByOther*>>;
+
+Grantors grantors_of(const schemas::CatalogFacts& facts, const ObjectId& id) {
+  Grantors grantors;
+  for (const auto& grant : facts.grants_by_others) {
+    if (grant.object == id) grantors[{grant.role, grant.privilege}].push_back(&grant);
+  }
+  return grantors;
+}
+
+// One REVOKE (or REVOKE GRANT OPTION FOR) of `privileges` from `role` as
+// `grantor` ("": the role running the plan, which acts as the owner).
+struct Revoke {
+  std::string grantor;
+  bool option = false;
+  std::string role;
+  std::vector<std::string> privileges;
+};
+
+// The revokes of (role, privilege) pairs, each as every role that granted
+// it: as the owner (the role running the plan) when it granted it or no other
+// role did, and as each other grantor (a revoke of the grant option: each
+// that gave it with the grant option). Ordered so that the grants a role
+// made are revoked before that role loses the privilege or its grant option:
+// the server refuses to revoke a grant option that dependent grants rest on
+// (without CASCADE).
+std::vector<Revoke> revokes(const std::map<std::pair<std::string, std::string>, bool>& pairs,
+                            const Grantors& grantors) {
+  std::map<std::tuple<std::string, bool, std::string>, std::vector<std::string>> grouped;
+  for (const auto& [key, option] : pairs) {
+    const auto& [role, privilege] = key;
+    const auto found = grantors.find(key);
+    const bool by_owner =
+        found == grantors.end() ||
+        std::any_of(found->second.begin(), found->second.end(),
+                    [](const schemas::GrantByOther* grant) { return grant->also_by_owner; });
+    if (by_owner) grouped[{"", option, role}].push_back(privilege);
+    if (found == grantors.end()) continue;
+    for (const auto* grant : found->second) {
+      if (option && !grant->with_grant_option) continue;
+      grouped[{grant->grantor, option, role}].push_back(privilege);
+    }
+  }
+  std::vector<Revoke> pending;
+  for (auto& [key, privileges] : grouped) {
+    pending.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), privileges});
+  }
+  // A revoke waits while another one revokes a grant its role made.
+  auto waits = [&](const Revoke& revoke) {
+    return std::any_of(pending.begin(), pending.end(), [&](const Revoke& other) {
+      if (&other == &revoke || other.grantor != revoke.role) return false;
+      return std::any_of(
+          revoke.privileges.begin(), revoke.privileges.end(), [&](const std::string& privilege) {
+            return std::find(other.privileges.begin(), other.privileges.end(), privilege) !=
+                   other.privileges.end();
+          });
+    });
+  };
+  std::vector<Revoke> ordered;
+  while (!pending.empty()) {
+    auto next = std::find_if(pending.begin(), pending.end(),
+                             [&](const Revoke& revoke) { return !waits(revoke); });
+    if (next == pending.end()) next = pending.begin();  // a cycle: the server names it
+    ordered.push_back(std::move(*next));
+    pending.erase(next);
+  }
+  return ordered;
+}
 
 // The statements from `before` to `after` on one object, one per role and
 // direction: "GRANT SELECT, INSERT ON TABLE s.t TO r".
 // `prefix` goes before each statement ("ALTER DEFAULT PRIVILEGES FOR ROLE r
-// "), the statement kinds are `grant_kind` and `revoke_kind`.
+// "), the statement kinds are `grant_kind` and `revoke_kind`; a grant another
+// role made (`grantors`, only on an existing object) is revoked as it
+// (RevokeAsGrantor).
 std::vector<Change> changes(const ObjectId& id, const std::string& target, const Flat& before,
                             const Flat& after, const std::string& prefix, Statement grant_kind,
-                            Statement revoke_kind) {
+                            Statement revoke_kind, const Grantors& grantors = {}) {
   // role -> privileges, by statement form.
-  std::map<std::string, std::vector<std::string>> grant, grant_option, revoke, revoke_option;
+  std::map<std::string, std::vector<std::string>> grant, grant_option;
+  // (role, privilege) -> whether only its grant option is revoked.
+  std::map<std::pair<std::string, std::string>, bool> revoke;
   for (const auto& [key, option] : after.grants) {
     const auto found = before.grants.find(key);
     if (found == before.grants.end() || (option && !found->second)) {
       (option ? grant_option : grant)[key.first].push_back(key.second);
     } else if (!option && found->second) {
-      revoke_option[key.first].push_back(key.second);
+      revoke[key] = true;
     }
   }
   for (const auto& [key, option] : before.grants) {
-    if (after.grants.count(key) == 0) revoke[key.first].push_back(key.second);
+    if (after.grants.count(key) == 0) revoke[key] = false;
   }
   for (const auto& key : after.revoked) {
-    if (before.revoked.count(key) == 0) revoke[key.first].push_back(key.second);
+    if (before.revoked.count(key) == 0) revoke[key] = false;
   }
   for (const auto& key : before.revoked) {
     if (after.revoked.count(key) == 0) grant[key.first].push_back(key.second);
@@ -281,23 +360,143 @@ std::vector<Change> changes(const ObjectId& id, const std::string& target, const
     return text;
   };
   std::vector<Change> out;
-  for (const auto& [role, privileges] : revoke_option) {
-    out.push_back({revoke_kind, prefix + "REVOKE GRANT OPTION FOR " + list(privileges) + " ON " +
-                                    target + " FROM " + role_sql(role)});
-  }
-  for (const auto& [role, privileges] : revoke) {
-    out.push_back({revoke_kind, prefix + "REVOKE " + list(privileges) + " ON " + target +
-                                    " FROM " + role_sql(role)});
+  for (const auto& revoke : revokes(revoke, grantors)) {
+    const std::string text = prefix + "REVOKE " + (revoke.option ? "GRANT OPTION FOR " : "") +
+                             list(revoke.privileges) + " ON " + target + " FROM " +
+                             role_sql(revoke.role);
+    if (revoke.grantor.empty()) {
+      out.push_back({revoke_kind, {text}});
+    } else {
+      out.push_back({Statement::RevokeAsGrantor,
+                     {"SET LOCAL ROLE " + quote_ident(revoke.grantor), text, "RESET ROLE"}});
+    }
   }
   for (const auto& [role, privileges] : grant) {
-    out.push_back({grant_kind, prefix + "GRANT " + list(privileges) + " ON " + target + " TO " +
-                                   role_sql(role)});
+    out.push_back(
+        {grant_kind,
+         {prefix + "GRANT " + list(privileges) + " ON " + target + " TO " + role_sql(role)}});
   }
   for (const auto& [role, privileges] : grant_option) {
-    out.push_back({grant_kind, prefix + "GRANT " + list(privileges) + " ON " + target + " TO " +
-                                   role_sql(role) + " WITH GRANT OPTION"});
+    out.push_back({grant_kind,
+                   {prefix + "GRANT " + list(privileges) + " ON " + target + " TO " +
+                    role_sql(role) + " WITH GRANT OPTION"}});
   }
   return out;
+}
+
+// Refusals of the revokes on one existing object that a REVOKE cannot do: a
+// grant by a role the planning role cannot SET ROLE to, or by a superuser (as
+// which REVOKE acts as the owner); a role losing a privilege or its grant
+// option while a grant it made of that privilege stays (the server refuses
+// the REVOKE without CASCADE, and CASCADE would take it from its grantee).
+// A relation's grant option revoked also strands the column grants its
+// holder made on that relation (the server checks only the relation's ACL):
+// refused as well when the desired state keeps such a column grant
+// (`desired`: the relation's schema).
+void check_revokes(Builder& builder, const ObjectId& id, const ObjectId& old_id,
+                   const std::string& target, const Flat& before, const Flat& after,
+                   const Grantors& grantors, const schemas::Schema& desired) {
+  std::set<std::pair<std::string, std::string>> lost, option_lost;
+  for (const auto& [key, option] : before.grants) {
+    const auto found = after.grants.find(key);
+    if (found == after.grants.end()) {
+      lost.insert(key);
+    } else if (option && !found->second) {
+      option_lost.insert(key);
+    }
+  }
+  for (const auto& key : after.revoked) {
+    if (before.revoked.count(key) == 0) lost.insert(key);
+  }
+  const std::string& planner_role = builder.current().facts.current_role;
+  const std::string what = "privileges of " + schemas::describe(id) + ": ";
+  for (const auto& [key, grants] : grantors) {
+    const auto& [role, privilege] = key;
+    const bool revoked = lost.count(key) > 0;
+    for (const auto* grant : grants) {
+      if (!revoked && !(option_lost.count(key) > 0 && grant->with_grant_option)) continue;
+      const std::string names =
+          privilege + " granted to " +
+          (role == schemas::kPublicRole ? std::string("PUBLIC")
+                                        : "role \"" + schemas::printable(role) + "\"") +
+          " by role \"" + schemas::printable(grant->grantor) + "\" (not the owner)";
+      const std::string column =
+          id.kind == ObjectKind::Column ? " (" + quote_ident(id.name) + ")" : "";
+      const std::string by_hand =
+          "revoke it as \"" + schemas::printable(grant->grantor) + "\" (SET ROLE " +
+          quote_ident(grant->grantor) + "; REVOKE " + (revoked ? "" : "GRANT OPTION FOR ") +
+          privilege + column + " ON " + target + " FROM " + role_sql(role) + "), then plan again";
+      if (grant->grantor_superuser) {
+        builder.diagnose(plans::Severity::Error, id,
+                         what + names +
+                             " cannot be revoked: a REVOKE removes only the grants "
+                             "of the role running it, and run as \"" +
+                             schemas::printable(grant->grantor) +
+                             "\", a superuser, it acts as the owner; as the owner, REVOKE GRANT "
+                             "OPTION FOR " +
+                             privilege + column + " ON " + target + " FROM " +
+                             quote_ident(grant->grantor) +
+                             " CASCADE removes the grants it made (and its grant option), "
+                             "then plan again");
+      } else if (!grant->can_set_role) {
+        builder.diagnose(plans::Severity::Error, id,
+                         what + names +
+                             " cannot be revoked: a REVOKE removes only the grants "
+                             "of the role running it (REVOKE ... GRANTED BY accepts only the "
+                             "current user), and the planning role (\"" +
+                             schemas::printable(planner_role) + "\") may not SET ROLE to \"" +
+                             schemas::printable(grant->grantor) +
+                             "\" (not a member of it, or on PostgreSQL 16+ without the SET "
+                             "option); run the plan as a role that may, or " +
+                             by_hand);
+      }
+    }
+  }
+  auto refuse_kept = [&](const std::string& grantor, const std::string& privilege,
+                         const std::string& role, const std::string& on) {
+    const std::pair<std::string, std::string> from{grantor, privilege};
+    builder.diagnose(
+        plans::Severity::Error, id,
+        what + "role \"" + schemas::printable(grantor) + "\" loses " + privilege +
+            (lost.count(from) > 0 ? "" : "'s grant option") + ", but it granted " + privilege + on +
+            " to " +
+            (role == schemas::kPublicRole ? std::string("PUBLIC")
+                                          : "role \"" + schemas::printable(role) + "\"") +
+            ", which the desired state keeps: the server refuses the REVOKE while that grant "
+            "rests on it (or, for a column, keeps a grant its grantor can no longer revoke), "
+            "and CASCADE would take the privilege from its grantee too; remove that grant from "
+            "the desired state as well, or grant it again as the owner and revoke it as \"" +
+            schemas::printable(grantor) + "\" by hand first");
+  };
+  auto loses = [&](const std::string& grantor, const std::string& privilege) {
+    const std::pair<std::string, std::string> from{grantor, privilege};
+    return lost.count(from) > 0 || option_lost.count(from) > 0;
+  };
+  // Column grants a losing role made on the relation that stay.
+  if (id.kind == ObjectKind::Table || id.kind == ObjectKind::View ||
+      id.kind == ObjectKind::MaterializedView) {
+    for (const auto& grant : builder.current().facts.grants_by_others) {
+      const ObjectId& column = grant.object;
+      if (column.kind != ObjectKind::Column || column.schema != old_id.schema ||
+          column.table != old_id.name || !loses(grant.grantor, grant.privilege)) {
+        continue;
+      }
+      const Flat kept =
+          flatten(find_entry(&desired, {ObjectKind::Column, desired.name, id.name, column.name}));
+      if (kept.grants.count({grant.role, grant.privilege}) == 0) continue;
+      refuse_kept(grant.grantor, grant.privilege, grant.role,
+                  " (" + quote_ident(column.name) + ")");
+    }
+  }
+  if (grantors.empty()) return;
+  // Grants a losing role made that stay.
+  for (const auto& [key, grants] : grantors) {
+    const auto& [role, privilege] = key;
+    if (lost.count(key) > 0) continue;
+    for (const auto* grant : grants) {
+      if (loses(grant->grantor, privilege)) refuse_kept(grant->grantor, privilege, role, "");
+    }
+  }
 }
 
 void check_roles(Builder& builder, const Privileges& entry) {
@@ -358,7 +557,7 @@ std::map<std::string, std::vector<size_t>> plan_default_privileges(Builder& buil
               std::string(schema.empty() ? "" : " in the schema") +
               ", so those it creates as the role get them");
       for (const auto& change : statements) {
-        draft.step.statements.push_back(change.text);
+        for (const auto& text : change.texts) draft.step.statements.push_back(text);
         builder.statement(draft, change.kind, {});
       }
       if (!schema.empty()) draft.requires_.push_back("schema:" + schema);
@@ -421,6 +620,17 @@ void plan_privileges(Builder& builder) {
     }
   }
 
+  // The privileges steps of existing relations and of their columns, by
+  // (schema, relation): a column's run first. A revoke from a role of its
+  // table-level grant option leaves the column grants it made in place (the
+  // server checks only the table's ACL for dependent grants), and once the
+  // role has lost the option it may no longer revoke them. Likewise a
+  // schema's runs after those of the objects in it: a role revoking its
+  // grants on them names them, which takes USAGE on the schema.
+  std::map<std::pair<std::string, std::string>, size_t> relation_steps;
+  std::map<std::pair<std::string, std::string>, std::vector<size_t>> column_steps;
+  std::map<std::string, size_t> schema_steps;
+  std::map<std::string, std::vector<size_t>> object_steps;
   for (const auto& desired : builder.desired().schemas) {
     const schemas::Schema* current = schemas::find_schema(builder.current(), desired.name);
     const auto previous = renames(desired, current);
@@ -479,16 +689,21 @@ void plan_privileges(Builder& builder) {
                                "left out (remove it from the desired state)");
         }
       }
+      // Grants other roles made are revoked as them (an object created
+      // again has none).
+      const Grantors grantors = existed ? grantors_of(builder.current().facts, old_id) : Grantors{};
+      const std::string target = object_sql(desired, id);
+      if (existed) check_revokes(builder, id, old_id, target, before, after, grantors, desired);
       const auto statements =
-          changes(id, object_sql(desired, id), before, after, "",
+          changes(id, target, before, after, "",
                   existed ? Statement::GrantPrivileges : Statement::GrantOnCreated,
-                  existed ? Statement::RevokePrivileges : Statement::RevokeOnCreated);
+                  existed ? Statement::RevokePrivileges : Statement::RevokeOnCreated, grantors);
       if (statements.empty()) continue;
       const std::optional<size_t> into = existed ? std::nullopt : creation_step(id);
       if (into) {
         StepDraft& draft = builder.at(*into);
         for (const auto& change : statements) {
-          draft.step.statements.push_back(change.text);
+          for (const auto& text : change.texts) draft.step.statements.push_back(text);
           builder.statement(draft, change.kind, {});
         }
         if (draft.step.summary.find(" with its privileges") == std::string::npos) {
@@ -501,14 +716,37 @@ void plan_privileges(Builder& builder) {
           existed ? "GRANT and REVOKE change the object's ACL, a catalog row; no relation lock"
                   : "the object is new: it had its default privileges");
       for (const auto& change : statements) {
-        draft.step.statements.push_back(change.text);
+        for (const auto& text : change.texts) draft.step.statements.push_back(text);
         builder.statement(draft, change.kind, {});
       }
       draft.requires_.push_back(object_token(id));
       draft.requires_.push_back(owner_token(id));
       draft.sequence = 2;
-      builder.add(std::move(draft));
+      const size_t index = builder.add(std::move(draft));
+      if (id.kind == ObjectKind::Schema) {
+        schema_steps[id.name] = index;
+      } else {
+        object_steps[id.schema].push_back(index);
+      }
+      if (id.kind == ObjectKind::Column) {
+        column_steps[{id.schema, id.table}].push_back(index);
+      } else if (id.kind == ObjectKind::Table || id.kind == ObjectKind::View ||
+                 id.kind == ObjectKind::MaterializedView) {
+        relation_steps[{id.schema, id.name}] = index;
+      }
     }
+  }
+  for (const auto& [relation, index] : relation_steps) {
+    const auto columns = column_steps.find(relation);
+    if (columns == column_steps.end()) continue;
+    StepDraft& draft = builder.at(index);
+    draft.after.insert(draft.after.end(), columns->second.begin(), columns->second.end());
+  }
+  for (const auto& [schema, index] : schema_steps) {
+    const auto objects = object_steps.find(schema);
+    if (objects == object_steps.end()) continue;
+    StepDraft& draft = builder.at(index);
+    draft.after.insert(draft.after.end(), objects->second.begin(), objects->second.end());
   }
 }
 

@@ -759,6 +759,18 @@ StatementRow statement_row(Statement statement, int version) {
     // denied". Not data_loss: nothing is gone that a GRANT does not restore.
     case Statement::RevokePrivileges:
       return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::AccessNarrowed});
+    // The same for a grant another role made (a holder of WITH GRANT OPTION
+    // passing it on): `SET LOCAL ROLE grantor; REVOKE ...; RESET ROLE`.
+    // [aclchk] ExecGrant_* revoke only the entries whose grantor
+    // select_best_grantor picks for the current user: the owner for the
+    // owner, a superuser or a member of the owner, else the user itself when
+    // it holds the grant option; `REVOKE ... GRANTED BY` names only the
+    // current user ("grantor must be current user", 14 to 18; a syntax error
+    // before 14). SET ROLE ([variable] check_role) needs the session user to
+    // be a member of the role (with the SET option on 16+); no lock.
+    // Checked against: 11, 15, 18.
+    case Statement::RevokeAsGrantor:
+      return row({}, DurationClass::CatalogOnly, TimeoutClass::Catalog, {Hazard::AccessNarrowed});
     // The same on an object the plan creates or creates again, in the step
     // that creates it: nobody held anything on it before, and no session sees
     // it with other privileges.

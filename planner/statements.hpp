@@ -178,6 +178,7 @@ namespace pgshift::planner {
   /* Privileges */                                                                 \
   X(GrantPrivileges, "grant_privileges")                                           \
   X(RevokePrivileges, "revoke_privileges")                                         \
+  X(RevokeAsGrantor, "revoke_as_grantor")                                          \
   X(GrantOnCreated, "grant_on_created")                                            \
   X(RevokeOnCreated, "revoke_on_created")                                          \
   X(AlterDefaultPrivilegesGrant, "alter_default_privileges_grant")                 \

@@ -458,6 +458,17 @@ bool operator<(const UnmodelledObject& a, const UnmodelledObject& b) {
          std::tie(b.schema, b.relation, b.kind, b.name, b.detail);
 }
 
+bool operator==(const GrantByOther& a, const GrantByOther& b) {
+  return std::tie(a.object, a.role, a.privilege, a.grantor, a.with_grant_option, a.also_by_owner,
+                  a.can_set_role, a.grantor_superuser) ==
+         std::tie(b.object, b.role, b.privilege, b.grantor, b.with_grant_option, b.also_by_owner,
+                  b.can_set_role, b.grantor_superuser);
+}
+bool operator<(const GrantByOther& a, const GrantByOther& b) {
+  return std::tie(a.object, a.role, a.privilege, a.grantor) <
+         std::tie(b.object, b.role, b.privilege, b.grantor);
+}
+
 bool operator==(const ViewColumn& a, const ViewColumn& b) {
   return std::tie(a.name, a.type) == std::tie(b.name, b.type);
 }

@@ -643,6 +643,31 @@ bool operator<(const UnmodelledObject& a, const UnmodelledObject& b);
 // `privileges of schema "public" (...)`, `event trigger "audit" (ddl_command_end)`.
 std::string describe(const UnmodelledObject& object);
 
+// One grant on an object of a managed schema made by a role other than the
+// object's owner: a holder of WITH GRANT OPTION passing the privilege on
+// (`gr_lead=r*/owner, reader=r/gr_lead`). The model does not tell it apart
+// from the owner's (Privileges holds effective privileges, whoever granted
+// them), but REVOKE removes only the grants of the role that runs it (a
+// superuser, or a member of the owner, acts as the owner: aclchk.c
+// select_best_grantor), so the planner revokes it as its grantor.
+struct GrantByOther {
+  ObjectId object;        // as Privileges::object
+  std::string role;       // the grantee; kPublicRole for PUBLIC
+  std::string privilege;  // upper case
+  std::string grantor;
+  bool with_grant_option = false;
+  // The owner granted the same privilege to the same role as well.
+  bool also_by_owner = false;
+  // The user of the reading session (session_user: the one SET ROLE checks)
+  // may SET ROLE to the grantor: a member of it, with the SET option on 16+.
+  bool can_set_role = false;
+  // The grantor is a superuser: run as it, REVOKE acts as the owner, so its
+  // own grants cannot be revoked by SET ROLE either.
+  bool grantor_superuser = false;
+};
+bool operator==(const GrantByOther& a, const GrantByOther& b);
+bool operator<(const GrantByOther& a, const GrantByOther& b);
+
 struct CatalogFacts {
   int server_version_num = 0;                     // e.g. 150004; 0 when unknown (YAML)
   std::map<std::string, TableStats> table_stats;  // key: "schema.table"
@@ -696,6 +721,10 @@ struct CatalogFacts {
   // as it, so the default privileges FOR ROLE it apply to them. Empty for a
   // model that did not come from a catalog.
   std::string current_role;
+  // Grants made by roles other than their object's owner, on the objects
+  // whose privileges are read, sorted. Empty for a model that did not come
+  // from a catalog.
+  std::vector<GrantByOther> grants_by_others;
   // Digest of the schema as read; a plan records it so the applier can refuse a
   // stale plan.
   std::string fingerprint;

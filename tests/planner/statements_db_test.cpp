@@ -85,6 +85,11 @@ const std::string kOwnerRole =
     "DO $$BEGIN CREATE ROLE pgshift_statements_owner; "
     "EXCEPTION WHEN duplicate_object THEN NULL; END$$;";
 
+// The role a grant option is given to, which passes it on.
+const std::string kGrantorRole =
+    "DO $$BEGIN CREATE ROLE pgshift_statements_grantor; "
+    "EXCEPTION WHEN duplicate_object THEN NULL; END$$;";
+
 std::map<Target, std::vector<std::string>> on_a() {
   return {{Target::Relation, {"t.a"}}};
 }
@@ -562,6 +567,16 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::RevokePrivileges:
     case Statement::RevokeOnCreated:
       return {"GRANT SELECT ON t.a TO PUBLIC", "REVOKE SELECT ON t.a FROM PUBLIC", {}};
+    // No relation lock: as its grantor, a role given the grant option.
+    case Statement::RevokeAsGrantor:
+      return {kGrantorRole +
+                  "GRANT USAGE ON SCHEMA t TO pgshift_statements_grantor; "
+                  "GRANT SELECT ON t.a TO pgshift_statements_grantor WITH GRANT OPTION; "
+                  "SET ROLE pgshift_statements_grantor; GRANT SELECT ON t.a TO PUBLIC; "
+                  "RESET ROLE;",
+              "SET LOCAL ROLE pgshift_statements_grantor; REVOKE SELECT ON t.a FROM PUBLIC; "
+              "RESET ROLE",
+              {}};
     // No relation lock: a pg_default_acl row.
     case Statement::AlterDefaultPrivilegesGrant:
       return {"", "ALTER DEFAULT PRIVILEGES IN SCHEMA t GRANT SELECT ON TABLES TO PUBLIC", {}};

@@ -187,6 +187,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::CommentOnTableMember:
     case Statement::GrantPrivileges:
     case Statement::RevokePrivileges:  // a GRANT restores what it takes
+    case Statement::RevokeAsGrantor:   // its grantor's GRANT restores it
     case Statement::GrantOnCreated:
     case Statement::RevokeOnCreated:
     case Statement::AlterDefaultPrivilegesGrant:
