@@ -751,6 +751,7 @@ Database assemble_canonical(Database& desired, const Database& current,
     const Schema* now = schemas::find_schema(current, wanted.name);
     Schema out;
     out.name = wanted.name;
+    out.owner = wanted.owner;  // the YAML's (owners are never read from a scratch database)
     if (subset.changed_schemas.count(wanted.name) != 0 || now == nullptr) {
       out.comment = made ? made->comment : wanted.comment;
     } else {
