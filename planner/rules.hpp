@@ -375,11 +375,12 @@ std::optional<std::pair<std::string, std::string>> split_qualified(const std::st
 // assume_table_moves, prepare_expand_contract, assume_relation_renames and
 // schemas::keep_compared_owners.
 // A column renamed by renamed_from (not by expand and contract) on a table
-// that is neither partitioned nor a partition. assume_column_renames
-// rewrites `current` as the catalog shows it once ALTER TABLE ... RENAME
-// COLUMN ran (the table's keys, indexes, CHECKs, triggers, policies,
-// generated columns, privileges, the foreign keys referencing it): only the
-// rename is planned, never a rebuild of what uses the column; the column
+// that is not a partition (a partitioned table's rename reaches its
+// partitions). assume_column_renames rewrites `current` as the catalog
+// shows it once ALTER TABLE ... RENAME COLUMN ran (the table's keys,
+// indexes, CHECKs, triggers, policies, generated columns, privileges, the
+// foreign keys referencing it; the same on every partition below it): only
+// the rename is planned, never a rebuild of what uses the column; the column
 // rules plan the RENAME COLUMN (Builder::column_renamed_from).
 struct ColumnRename {
   std::string schema;
@@ -389,6 +390,16 @@ struct ColumnRename {
 };
 std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
                                                 const schemas::Database& desired);
+
+// Enum labels renamed by renamed_from (ALTER TYPE ... RENAME VALUE, planned
+// by the type rules): assume_label_renames rewrites the texts of `current`
+// that name an old label as a constant of its type ('closed'::ticket_state,
+// qualified or not) as the server shows them after the rename (the constant
+// keeps the label's OID): defaults, generated columns, CHECKs, index and
+// exclusion expressions and predicates, trigger WHEN, policies, views,
+// materialized views, domains, routines' argument defaults and SQL-standard
+// bodies. The enums' own labels are left for the type rules.
+void assume_label_renames(schemas::Database& current, const schemas::Database& desired);
 
 struct ModelRewrites {
   std::vector<TableMove> moves;

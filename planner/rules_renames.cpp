@@ -1089,4 +1089,102 @@ void plan_table_moves(Builder& builder, const std::vector<TableMove>& moves) {
   }
 }
 
+namespace {
+
+// One renamed label as the server spells it in an expression: the old
+// constant ('closed'::ticket_state, or qualified by its schema) and the new.
+struct LabelSpelling {
+  std::string from;
+  std::string to;
+};
+
+void rename_labels_in(std::string& text, const std::vector<LabelSpelling>& spellings) {
+  for (const auto& spelling : spellings) {
+    size_t at = 0;
+    while ((at = text.find(spelling.from, at)) != std::string::npos) {
+      const size_t end = at + spelling.from.size();
+      // 'closed'::ticket_state, not 'closed'::ticket_states nor a schema's.
+      if (end < text.size() && (identifier_char(text[end]) || text[end] == '"' ||
+                                text[end] == '.')) {
+        at = end;
+        continue;
+      }
+      text.replace(at, spelling.from.size(), spelling.to);
+      at += spelling.to.size();
+    }
+  }
+}
+
+void rename_labels_in(std::optional<std::string>& text,
+                      const std::vector<LabelSpelling>& spellings) {
+  if (text) rename_labels_in(*text, spellings);
+}
+
+void rename_labels_in(schemas::Index& index, const std::vector<LabelSpelling>& spellings) {
+  for (auto& key : index.keys) rename_labels_in(key.expression, spellings);
+  rename_labels_in(index.where, spellings);
+}
+
+}  // namespace
+
+void assume_label_renames(schemas::Database& current, const schemas::Database& desired) {
+  std::vector<LabelSpelling> spellings;
+  for (const auto& wanted_schema : desired.schemas) {
+    const auto* schema = schemas::find_named(current.schemas, wanted_schema.name);
+    if (schema == nullptr) continue;
+    for (const auto& wanted : wanted_schema.enums) {
+      const auto* type = schemas::find_named(schema->enums, wanted.name);
+      if (type == nullptr) continue;
+      const auto has = [](const std::vector<std::string>& labels, const std::string& label) {
+        return std::find(labels.begin(), labels.end(), label) != labels.end();
+      };
+      for (const auto& [label, old_label] : wanted.label_renamed_from) {
+        // As the type rules plan it: the old label is there, the new is not.
+        if (!has(type->labels, old_label) || has(type->labels, label) ||
+            has(wanted.labels, old_label)) {
+          continue;
+        }
+        for (const std::string& type_name :
+             {quote_ident(wanted.name), quote_qualified(wanted_schema.name, wanted.name)}) {
+          spellings.push_back({plans::quote_literal(old_label) + "::" + type_name,
+                               plans::quote_literal(label) + "::" + type_name});
+        }
+      }
+    }
+  }
+  if (spellings.empty()) return;
+  for (auto& schema : current.schemas) {
+    for (auto& table : schema.tables) {
+      for (auto& column : table.columns) {
+        rename_labels_in(column.default_expr, spellings);
+        rename_labels_in(column.generated, spellings);
+      }
+      for (auto& check : table.check_constraints) rename_labels_in(check.expression, spellings);
+      for (auto& index : table.indexes) rename_labels_in(index, spellings);
+      for (auto& exclusion : table.exclusion_constraints) {
+        for (auto& element : exclusion.elements) rename_labels_in(element, spellings);
+        rename_labels_in(exclusion.where, spellings);
+      }
+      for (auto& trigger : table.triggers) rename_labels_in(trigger.when, spellings);
+      for (auto& policy : table.policies) {
+        rename_labels_in(policy.using_expr, spellings);
+        rename_labels_in(policy.with_check, spellings);
+      }
+    }
+    for (auto& view : schema.views) rename_labels_in(view.definition, spellings);
+    for (auto& view : schema.materialized_views) {
+      rename_labels_in(view.definition, spellings);
+      for (auto& index : view.indexes) rename_labels_in(index, spellings);
+    }
+    for (auto& domain : schema.domains) {
+      rename_labels_in(domain.default_expr, spellings);
+      for (auto& check : domain.checks) rename_labels_in(check.expression, spellings);
+    }
+    for (auto& function : schema.functions) {
+      for (auto& arg : function.args) rename_labels_in(arg.default_expr, spellings);
+      if (function.sql_body) rename_labels_in(function.body, spellings);
+    }
+  }
+}
+
 }  // namespace pgshift::planner::detail

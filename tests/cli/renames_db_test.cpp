@@ -356,6 +356,64 @@ schemas:
   CHECK(replan(db.url(), renamed) == 0);
 }
 
+TEST_CASE("a renamed enum label is only RENAME VALUE: the default, CHECK, partial index, policy "
+          "and view naming it are seen as the server shows them after, not rebuilt",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(
+      "CREATE SCHEMA app;"
+      "CREATE TYPE app.ticket_state AS ENUM ('open', 'closed');"
+      "CREATE TABLE app.tickets (id bigint PRIMARY KEY, "
+      "  state app.ticket_state NOT NULL DEFAULT 'closed', "
+      "  CONSTRAINT closed_late CHECK (state <> 'closed' OR id > 0));"
+      "CREATE INDEX closed_ones ON app.tickets (id) WHERE state = 'closed';"
+      "CREATE VIEW app.closed_tickets AS SELECT id FROM app.tickets WHERE state = 'closed';"
+      "CREATE POLICY not_closed ON app.tickets USING (state <> 'closed');"
+      "INSERT INTO app.tickets SELECT g, CASE WHEN g % 2 = 0 THEN 'closed' ELSE 'open' END::"
+      "app.ticket_state FROM generate_series(1, 10) g;");
+  const std::string index_oid = db.scalar("SELECT 'app.closed_ones'::regclass::oid");
+  const std::string view_oid = db.scalar("SELECT 'app.closed_tickets'::regclass::oid");
+  const std::string label = "'closed'::app.ticket_state";
+  const std::string renamed_label = "'resolved'::app.ticket_state";
+  const std::string yaml =
+      "schemas:\n  app:\n    enums:\n"
+      "      ticket_state: [open, { name: resolved, renamed_from: closed }]\n"
+      "    tables:\n      tickets:\n        columns:\n"
+      "          id: { type: bigint, nullable: false }\n"
+      "          state: { type: app.ticket_state, nullable: false, default: \"" +
+      renamed_label +
+      "\" }\n"
+      "        primary_key: [id]\n"
+      "        checks:\n          closed_late: \"((state <> " +
+      renamed_label +
+      ") OR (id > 0))\"\n"
+      "        indexes:\n          closed_ones: { columns: [id], where: \"(state = " +
+      renamed_label +
+      ")\" }\n"
+      "        policies:\n          not_closed: { using: \"(state <> " +
+      renamed_label +
+      ")\" }\n"
+      "    views:\n      closed_tickets: \"SELECT tickets.id FROM app.tickets WHERE "
+      "(tickets.state = " +
+      renamed_label + ")\"\n";
+  const std::string schema = dir.write("schema.yaml", yaml);
+  const std::string sql = plan_text(db, schema);
+  INFO(sql);
+  CHECK(contains(sql, "ALTER TYPE app.ticket_state RENAME VALUE 'closed' TO 'resolved';"));
+  for (const char* rebuilt : {"INDEX", "CONSTRAINT", "POLICY", "VIEW", "DEFAULT", label.c_str()}) {
+    INFO(rebuilt);
+    CHECK_FALSE(contains(sql, rebuilt));
+  }
+  const auto applied = apply_schema(db.url(), schema, {"rename"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT 'app.closed_ones'::regclass::oid") == index_oid);
+  CHECK(db.scalar("SELECT 'app.closed_tickets'::regclass::oid") == view_oid);
+  CHECK(db.scalar("SELECT count(*) FROM app.closed_tickets") == "5");
+  CHECK(replan(db.url(), schema) == 0);
+}
+
 TEST_CASE("a renamed_from of an index, sequence, view or enum label that matches nothing is an "
           "error suggesting the nearest current name",
           "[cli][db][renames]") {
