@@ -185,9 +185,26 @@ void refuse_unmodelled_losses(detail::Builder& builder) {
                            has(Statement::DropMaterializedViewToRecreate);
     const bool retyped = has(Statement::AlterColumnType) ||
                          has(Statement::AlterColumnTypeRewrite);
-    if (!recreated && !retyped) continue;
+    const bool attached = has(Statement::AttachPartition) ||
+                          has(Statement::AttachPartitionWithDefault) ||
+                          has(Statement::AttachPartitionScanning);
+    if (!recreated && !retyped && !attached) continue;
     const auto& object = draft.step.object;
     const std::string& relation = object.table.empty() ? object.name : object.table;
+    if (attached) {
+      for (const auto& other : unmodelled) {
+        if (other.kind != "trigger transition tables" || other.schema != object.schema ||
+            other.relation != relation) {
+          continue;
+        }
+        errors.emplace_back(object, "cannot " + draft.step.summary + ": the database has " +
+                                        schemas::describe(other) +
+                                        ", which pgshift does not model, and the server refuses "
+                                        "a trigger with transition tables on a partition; drop "
+                                        "it first");
+      }
+      continue;
+    }
     if (retyped && object.kind == schemas::ObjectKind::Column) {
       for (const auto& rule : rules_elsewhere(object)) {
         errors.emplace_back(object, "cannot " + draft.step.summary + ": the database has " +

@@ -633,6 +633,34 @@ TEST_CASE("an identity column refuses the attach of a table by name",
   CHECK(contains(run.messages, "its column \"id\" is an identity column"));
 }
 
+TEST_CASE("a trigger with transition tables on a table to attach refuses the plan before any "
+          "step, naming it",
+          "[planner][db][partitions][attach][unmodelled]") {
+  TestDatabase db;
+  db.exec(kOrders);
+  db.exec(
+      "CREATE FUNCTION archive_audit() RETURNS trigger LANGUAGE plpgsql AS "
+      "'BEGIN RETURN NULL; END';"
+      "CREATE TRIGGER archive_added AFTER INSERT ON orders_archive REFERENCING NEW TABLE AS added "
+      "FOR EACH STATEMENT EXECUTE PROCEDURE archive_audit();");
+  const std::string yaml =
+      orders_yaml("      orders_archive:\n" + std::string(kOrderColumns) +
+                  "        triggers:\n          archive_added: { timing: after, events: [insert], "
+                  "function: archive_audit }\n"
+                  "        partition_of: { table: orders, bound: \"FOR VALUES FROM "
+                  "('2024-03-01') TO ('2024-04-01')\" }\n") +
+      "    functions:\n      archive_audit: { returns: trigger, language: plpgsql, body: \"BEGIN "
+      "RETURN NULL; END\" }\n";
+  const PlanRun run = run_plan(db, yaml);
+  INFO(run.messages);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.messages, "cannot attach table \"public.orders_archive\" to table "
+                               "\"public.orders\": the database has trigger transition tables "
+                               "\"archive_added\" on \"public.orders_archive\""));
+  CHECK(db.scalar("SELECT relispartition FROM pg_class WHERE oid = 'orders_archive'::regclass") ==
+        "f");
+}
+
 namespace {
 
 // readings: range-partitioned by two columns, one partition of 1,000 rows;
