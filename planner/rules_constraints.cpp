@@ -108,7 +108,9 @@ std::vector<StepDraft> recreate_held_foreign_keys(TableContext& table, StepDraft
     const std::string relation = quote_qualified(schema, referencing->name);
     const bool populated = builder.populated(schema, referencing->name);
     Targets targets = on_relation(schema, referencing->name, populated);
-    targets.referenced = {QualifiedName{table.schema, table.desired.name}};
+    // A key to a partitioned table has its triggers on every partition.
+    targets.referenced = builder.with_partitions(table.schema, table.current->name);
+    targets.referenced.front() = QualifiedName{table.schema, table.desired.name};
     drops.push_back("ALTER TABLE " + relation + " DROP CONSTRAINT " + quote_ident(fk->name));
     builder.statement(draft, Statement::DropForeignKeyToReplace, targets);
     draft.step.statements.push_back("ALTER TABLE " + relation + " ADD " +
@@ -151,11 +153,15 @@ Targets with_its_partitions(const Builder& builder, const std::string& schema,
 // the same way, one level down), then the parent's ADD CONSTRAINT finds a
 // matching key on every partition and attaches them instead of building:
 // catalog only, under a brief ACCESS EXCLUSIVE on the parent and partitions.
+// `finish` completes the parent's step (which drops `drop_old` first) and
+// returns the steps to chain after it: the foreign keys held on the old key
+// are dropped and added again around its drop there, as on a plain table.
 void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
                          const std::string& name, const std::vector<std::string>& columns,
                          const std::vector<std::string>& include, bool nulls_not_distinct,
                          bool deferrable, bool initially_deferred, const std::string& drop_old,
-                         const std::vector<std::string>& replacing_releases) {
+                         const std::vector<std::string>& replacing_releases,
+                         const std::function<std::vector<StepDraft>(StepDraft&)>& finish) {
   Builder& builder = table.builder;
   const bool primary = kind == ObjectKind::PrimaryKey;
   const ObjectId id = table.id(kind, name);
@@ -254,7 +260,9 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
                     with_its_partitions(builder, table.schema, table.current->name));
   require_all(draft, needs);
   draft.provides.push_back(key_token(table.schema, table.desired.name, columns));
+  std::vector<StepDraft> validations = finish(draft);
   chain.add(std::move(draft));
+  for (auto& validation : validations) chain.add(std::move(validation));
 }
 
 // Rule 7: PRIMARY KEY and UNIQUE. On a populated table the index is built
@@ -315,7 +323,7 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
   }
   if (table.current != nullptr && table.current->partition_by) {
     add_partitioned_key(table, chain, kind, name, columns, include, nulls_not_distinct, deferrable,
-                        initially_deferred, drop_old, replacing_releases);
+                        initially_deferred, drop_old, replacing_releases, finish_replacing);
     return;
   }
   const std::string index_name = replacing ? truncate_name(name + "_pgshift_new") : name;

@@ -4,6 +4,7 @@
 // second plan that must find nothing to do, and the rows kept.
 #include <catch2/catch.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tests/support/converge.hpp"
@@ -414,6 +415,72 @@ TEST_CASE("a foreign key relying on a key the plan replaces or drops is dropped 
     CHECK(db.scalar("SELECT convalidated || ':' || conindid::regclass FROM pg_constraint WHERE "
                     "conname = 'c_pid_fkey'") == "true:p_id_key");
     CHECK(checksum(db, "c", "id, pid") == rows);
+  }
+}
+
+TEST_CASE("a foreign key relying on a key of a populated partitioned table the plan rebuilds "
+          "partition by partition or drops is dropped and added again around it, in the same "
+          "transaction, then validated",
+          "[planner][db][order]") {
+  // The old key's columns in another order (rebuilt: the partitions' keys
+  // built first, the parent's attached in the step that drops the old one),
+  // or a primary key dropped for a UNIQUE constraint of its columns.
+  for (const auto& [old_key, new_key, dropped] :
+       {std::tuple<std::string, std::string, std::string>{
+            "CONSTRAINT p_key UNIQUE (id, region)",
+            "        unique:\n          - { name: p_key, columns: [region, id] }\n", "p_key"},
+        std::tuple<std::string, std::string, std::string>{
+            "CONSTRAINT p_pkey PRIMARY KEY (id, region)",
+            "        unique:\n          - [id, region]\n", "p_pkey"}}) {
+    INFO(new_key);
+    TestDatabase db;
+    if (pgshift::testing::server_version_num(db) < 120000) {
+      WARN("a foreign key may reference a partitioned table from PostgreSQL 12 on");
+      return;
+    }
+    db.exec("CREATE TABLE p (id integer NOT NULL, region text NOT NULL, " + old_key +
+            ") PARTITION BY LIST (region);"
+            "CREATE TABLE p_eu PARTITION OF p FOR VALUES IN ('eu');"
+            "CREATE TABLE p_us PARTITION OF p FOR VALUES IN ('us');"
+            "CREATE TABLE c (id integer PRIMARY KEY, pid integer, pregion text,"
+            "  FOREIGN KEY (pid, pregion) REFERENCES p (id, region));"
+            "INSERT INTO p SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END"
+            "  FROM generate_series(1, 500) g;"
+            "INSERT INTO c SELECT id, id, region FROM p; ANALYZE;");
+    const std::string rows = checksum(db, "c", "id, pid, pregion");
+    const std::string partition =
+        "        columns:\n          id: { type: integer, nullable: false }\n"
+        "          region: { type: text, nullable: false }\n";
+    const std::string yaml =
+        "schemas:\n  public:\n    tables:\n"
+        "      c:\n        columns:\n          id: { type: integer, nullable: false }\n"
+        "          pid: integer\n          pregion: text\n        primary_key: [id]\n"
+        "        foreign_keys:\n"
+        "          - { columns: [pid, pregion], references: \"p(id, region)\" }\n"
+        "      p:\n" +
+        partition + new_key +
+        "        partition_by: { strategy: list, key: region }\n"
+        "      p_eu:\n" +
+        partition + "        partition_of: { table: p, bound: \"FOR VALUES IN ('eu')\" }\n" +
+        "      p_us:\n" + partition +
+        "        partition_of: { table: p, bound: \"FOR VALUES IN ('us')\" }\n";
+    const std::string sql = converge(db, yaml);
+    const size_t drop_fk =
+        position(sql, "ALTER TABLE public.c DROP CONSTRAINT c_pid_pregion_fkey;");
+    const size_t drop_key = position(sql, "ALTER TABLE public.p DROP CONSTRAINT " + dropped + ";");
+    const size_t add_fk =
+        position(sql,
+                 "ALTER TABLE public.c ADD CONSTRAINT c_pid_pregion_fkey FOREIGN KEY (pid, "
+                 "pregion) REFERENCES public.p (id, region) NOT VALID;");
+    CHECK(drop_fk < drop_key);
+    CHECK(drop_key < add_fk);
+    CHECK(sql.find("COMMIT", drop_fk) > add_fk);
+    CHECK(position(sql, "ALTER TABLE public.c VALIDATE CONSTRAINT c_pid_pregion_fkey") > add_fk);
+    CHECK(db.scalar(
+              "SELECT convalidated::text FROM pg_constraint WHERE conname = 'c_pid_pregion_fkey' "
+              "AND conrelid = 'c'::regclass") == "true");
+    CHECK(checksum(db, "c", "id, pid, pregion") == rows);
+    CHECK(db.scalar("SELECT count(*) FROM p") == "500");
   }
 }
 
