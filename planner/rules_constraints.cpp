@@ -172,6 +172,23 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
     if (primary) needs.push_back(not_null_token(table.schema, table.desired.name, column));
   }
   std::set<std::string> chosen;
+  // A primary key replaced: each partition holds the old one (inherited),
+  // and a table has one primary key, so the partitions' new keys are added
+  // in the parent's step, after the old key's drop took theirs with it
+  // (their indexes are built before, CONCURRENTLY, as for any key).
+  const bool in_parent_step = primary && !drop_old.empty();
+  std::vector<std::pair<Statement, std::pair<std::string, Targets>>> deferred;
+  const auto add_or_defer = [&](StepDraft draft, Statement statement, Targets targets) {
+    if (!in_parent_step) {
+      builder.statement(draft, statement, targets);
+      require_all(draft, needs);
+      chain.add(std::move(draft));
+      return;
+    }
+    for (auto& sql : draft.step.statements) {
+      deferred.push_back({statement, {std::move(sql), targets}});
+    }
+  };
   std::function<void(const std::string&, const std::string&)> on_partitions =
       [&](const std::string& schema, const std::string& relation) {
         for (const auto& [partition_schema, partition] :
@@ -190,10 +207,8 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
             draft.step.statements = {add + unique_definition(child, columns, include,
                                                              nulls_not_distinct, deferrable,
                                                              initially_deferred, primary)};
-            builder.statement(draft, Statement::AddKeyAttachingPartitions,
-                              with_its_partitions(builder, partition_schema, partition->name));
-            require_all(draft, needs);
-            chain.add(std::move(draft));
+            add_or_defer(std::move(draft), Statement::AddKeyAttachingPartitions,
+                         with_its_partitions(builder, partition_schema, partition->name));
           } else if (!populated) {
             auto draft =
                 Builder::make(Phase::Constrain, id, "add the key " + where,
@@ -201,10 +216,8 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
             draft.step.statements = {add + unique_definition(child, columns, include,
                                                              nulls_not_distinct, deferrable,
                                                              initially_deferred, primary)};
-            builder.statement(draft, Statement::AddKey,
-                              on_relation(partition_schema, partition->name, false));
-            require_all(draft, needs);
-            chain.add(std::move(draft));
+            add_or_defer(std::move(draft), Statement::AddKey,
+                         on_relation(partition_schema, partition->name, false));
           } else {
             auto build = Builder::make(
                 Phase::Constrain, id, "build the unique index " + where,
@@ -237,9 +250,15 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
                                       (primary ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " +
                                       quote_ident(child) +
                                       deferrable_clause(deferrable, initially_deferred)};
-            builder.statement(attach, Statement::AddKeyUsingIndex,
-                              on_relation(partition_schema, partition->name));
-            chain.add(std::move(attach));
+            if (in_parent_step) {
+              deferred.push_back({Statement::AddKeyUsingIndex,
+                                  {std::move(attach.step.statements.front()),
+                                   on_relation(partition_schema, partition->name)}});
+            } else {
+              builder.statement(attach, Statement::AddKeyUsingIndex,
+                                on_relation(partition_schema, partition->name));
+              chain.add(std::move(attach));
+            }
           }
         }
       };
@@ -252,6 +271,15 @@ void add_partitioned_key(TableContext& table, Chain& chain, ObjectKind kind,
     draft.step.statements.push_back(drop_old);
     builder.statement(draft, Statement::DropConstraintToReplace, table.on());
     draft.releases = replacing_releases;
+  }
+  if (in_parent_step) {
+    draft.step.rationale +=
+        "; the old primary key's drop takes the partitions' with it, and each partition's new "
+        "one is added here first, on its index built before: a table has one primary key";
+  }
+  for (auto& [statement, sql_and_targets] : deferred) {
+    draft.step.statements.push_back(std::move(sql_and_targets.first));
+    builder.statement(draft, statement, sql_and_targets.second);
   }
   draft.step.statements.push_back(table.alter() + "ADD " +
                                   unique_definition(name, columns, include, nulls_not_distinct,

@@ -633,6 +633,59 @@ TEST_CASE("an identity column refuses the attach of a table by name",
   CHECK(contains(run.messages, "its column \"id\" is an identity column"));
 }
 
+TEST_CASE("a primary key of a populated partitioned table replaced by another is rebuilt "
+          "partition by partition: the partitions' new keys are added after the old key's drop, "
+          "in the parent's step, on indexes built CONCURRENTLY before",
+          "[planner][db][partitions][keys]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE p (id integer NOT NULL, region text NOT NULL, v integer, "
+      "  PRIMARY KEY (id, region)) PARTITION BY LIST (region);"
+      "CREATE TABLE p_eu PARTITION OF p FOR VALUES IN ('eu');"
+      "CREATE TABLE p_us PARTITION OF p FOR VALUES IN ('us') PARTITION BY RANGE (id);"
+      "CREATE TABLE p_us_low PARTITION OF p_us FOR VALUES FROM (MINVALUE) TO (1000);"
+      "CREATE TABLE p_asia PARTITION OF p FOR VALUES IN ('asia');"
+      "INSERT INTO p SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END, g "
+      "FROM generate_series(1, 500) g; ANALYZE;");
+  const std::string rows = checksum(db, "p", "id, region, v");
+  const std::string columns =
+      "        columns:\n          id: { type: integer, nullable: false }\n"
+      "          region: { type: text, nullable: false }\n          v: integer\n";
+  const std::string yaml =
+      "schemas:\n  public:\n    tables:\n      p:\n" + columns +
+      "        primary_key: { name: p_pkey, columns: [region, id] }\n"
+      "        partition_by: { strategy: list, key: region }\n"
+      "      p_eu:\n" + columns +
+      "        partition_of: { table: p, bound: \"FOR VALUES IN ('eu')\" }\n"
+      "      p_us:\n" + columns +
+      "        partition_by: { strategy: range, key: id }\n"
+      "        partition_of: { table: p, bound: \"FOR VALUES IN ('us')\" }\n"
+      "      p_us_low:\n" + columns +
+      "        partition_of: { table: p_us, bound: FOR VALUES FROM (MINVALUE) TO (1000) }\n"
+      "      p_asia:\n" + columns +
+      "        partition_of: { table: p, bound: \"FOR VALUES IN ('asia')\" }\n";
+  const std::string sql = converge(db, yaml);
+  // The populated leaves' indexes are built CONCURRENTLY, before the step
+  // that drops the old key and adds every new one in one transaction.
+  const size_t build_eu = position(sql, "CREATE UNIQUE INDEX CONCURRENTLY p_eu_p_pkey ON public.p_eu");
+  const size_t drop = position(sql, "ALTER TABLE public.p DROP CONSTRAINT p_pkey;");
+  const size_t add_eu = position(
+      sql, "ALTER TABLE public.p_eu ADD CONSTRAINT p_eu_p_pkey PRIMARY KEY USING INDEX p_eu_p_pkey;");
+  const size_t add_parent =
+      position(sql, "ALTER TABLE public.p ADD CONSTRAINT p_pkey PRIMARY KEY (region, id);");
+  CHECK(build_eu < drop);
+  CHECK(drop < add_eu);
+  CHECK(add_eu < add_parent);
+  CHECK(sql.find("COMMIT", drop) > add_parent);
+  CHECK(checksum(db, "p", "id, region, v") == rows);
+  CHECK(db.scalar("SELECT string_agg(conrelid::regclass || ':' || pg_get_constraintdef(oid), ' ' "
+                  "ORDER BY conrelid::regclass::text) FROM pg_constraint WHERE contype = 'p' AND "
+                  "connamespace = 'public'::regnamespace") ==
+        "p:PRIMARY KEY (region, id) p_asia:PRIMARY KEY (region, id) "
+        "p_eu:PRIMARY KEY (region, id) p_us:PRIMARY KEY (region, id) "
+        "p_us_low:PRIMARY KEY (region, id)");
+}
+
 TEST_CASE("a trigger with transition tables on a table to attach refuses the plan before any "
           "step, naming it",
           "[planner][db][partitions][attach][unmodelled]") {
