@@ -192,16 +192,36 @@ void refuse_unmodelled_losses(detail::Builder& builder) {
     const auto& object = draft.step.object;
     const std::string& relation = object.table.empty() ? object.name : object.table;
     if (attached) {
+      // The unmodelled facts name the table as it is before the plan: its
+      // old name when the plan renames or moves it too.
+      std::string old_schema = object.schema;
+      std::string old_name = relation;
+      const schemas::Table* wanted = schemas::find_table(builder.desired(), object.schema, relation);
+      if (wanted != nullptr && wanted->renamed_from) {
+        const auto dot = wanted->renamed_from->find('.');
+        if (dot == std::string::npos) {
+          old_name = *wanted->renamed_from;
+        } else {
+          old_schema = wanted->renamed_from->substr(0, dot);
+          old_name = wanted->renamed_from->substr(dot + 1);
+        }
+      }
+      const schemas::Table* now = schemas::find_table(builder.current(), object.schema, relation);
       for (const auto& other : unmodelled) {
-        if (other.kind != "trigger transition tables" || other.schema != object.schema ||
-            other.relation != relation) {
+        if (other.kind != "trigger transition tables" || other.schema != old_schema ||
+            other.relation != old_name) {
           continue;
         }
+        // Only a row-level one: a statement-level trigger with transition
+        // tables may be on a partition.
+        const schemas::Trigger* trigger =
+            now != nullptr ? schemas::find_named(now->triggers, other.name) : nullptr;
+        if (trigger != nullptr && !trigger->for_each_row) continue;
         errors.emplace_back(object, "cannot " + draft.step.summary + ": the database has " +
                                         schemas::describe(other) +
                                         ", which pgshift does not model, and the server refuses "
-                                        "a trigger with transition tables on a partition; drop "
-                                        "it first");
+                                        "a row-level trigger with transition tables on a "
+                                        "partition; drop it first");
       }
       continue;
     }

@@ -686,8 +686,8 @@ TEST_CASE("a primary key of a populated partitioned table replaced by another is
         "p_us_low:PRIMARY KEY (region, id)");
 }
 
-TEST_CASE("a trigger with transition tables on a table to attach refuses the plan before any "
-          "step, naming it",
+TEST_CASE("a row-level trigger with transition tables on a table to attach, renamed or not, "
+          "refuses the plan before any step, naming it; a statement-level one does not",
           "[planner][db][partitions][attach][unmodelled]") {
   TestDatabase db;
   db.exec(kOrders);
@@ -695,23 +695,42 @@ TEST_CASE("a trigger with transition tables on a table to attach refuses the pla
       "CREATE FUNCTION archive_audit() RETURNS trigger LANGUAGE plpgsql AS "
       "'BEGIN RETURN NULL; END';"
       "CREATE TRIGGER archive_added AFTER INSERT ON orders_archive REFERENCING NEW TABLE AS added "
-      "FOR EACH STATEMENT EXECUTE PROCEDURE archive_audit();");
-  const std::string yaml =
-      orders_yaml("      orders_archive:\n" + std::string(kOrderColumns) +
-                  "        triggers:\n          archive_added: { timing: after, events: [insert], "
-                  "function: archive_audit }\n"
-                  "        partition_of: { table: orders, bound: \"FOR VALUES FROM "
-                  "('2024-03-01') TO ('2024-04-01')\" }\n") +
-      "    functions:\n      archive_audit: { returns: trigger, language: plpgsql, body: \"BEGIN "
-      "RETURN NULL; END\" }\n";
-  const PlanRun run = run_plan(db, yaml);
+      "FOR EACH ROW EXECUTE PROCEDURE archive_audit();");
+  const auto yaml = [](const std::string& name, const std::string& hint,
+                       const std::string& for_each) {
+    return orders_yaml("      " + name + ":\n" + std::string(kOrderColumns) + hint +
+                       "        triggers:\n          archive_added: { timing: after, events: "
+                       "[insert], for_each: " +
+                       for_each +
+                       ", function: archive_audit }\n"
+                       "        partition_of: { table: orders, bound: \"FOR VALUES FROM "
+                       "('2024-03-01') TO ('2024-04-01')\" }\n") +
+           "    functions:\n      archive_audit: { returns: trigger, language: plpgsql, body: "
+           "\"BEGIN RETURN NULL; END\" }\n";
+  };
+  const PlanRun run = run_plan(db, yaml("orders_archive", "", "row"));
   INFO(run.messages);
   CHECK(run.exit_code == 1);
   CHECK(contains(run.messages, "cannot attach table \"public.orders_archive\" to table "
                                "\"public.orders\": the database has trigger transition tables "
                                "\"archive_added\" on \"public.orders_archive\""));
+  // Renamed by the same plan: its old name is the one the database has.
+  const PlanRun renamed = run_plan(
+      db, yaml("orders_2024_03", "        renamed_from: orders_archive\n", "row"));
+  INFO(renamed.messages);
+  CHECK(renamed.exit_code == 1);
+  CHECK(contains(renamed.messages, "cannot attach table \"public.orders_2024_03\" to table "
+                                   "\"public.orders\": the database has trigger transition "
+                                   "tables \"archive_added\""));
   CHECK(db.scalar("SELECT relispartition FROM pg_class WHERE oid = 'orders_archive'::regclass") ==
         "f");
+  // A statement-level one may be on a partition: attached.
+  db.exec("DROP TRIGGER archive_added ON orders_archive;"
+          "CREATE TRIGGER archive_added AFTER INSERT ON orders_archive REFERENCING NEW TABLE AS "
+          "added FOR EACH STATEMENT EXECUTE PROCEDURE archive_audit();");
+  converge(db, yaml("orders_archive", "", "statement"));
+  CHECK(db.scalar("SELECT relispartition FROM pg_class WHERE oid = 'orders_archive'::regclass") ==
+        "t");
 }
 
 namespace {
