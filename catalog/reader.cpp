@@ -358,7 +358,10 @@ constexpr const char* kEnumsQuery =
     "  AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_type", "t.oid");
 
 constexpr const char* kDomainsQuery =
-    "SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typdefault, "
+    "SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), "
+    // Not typdefault: the text kept from CREATE DOMAIN, stale once a label
+    // it names is renamed.
+    "  pg_get_expr(t.typdefaultbin, 0), "
     "  t.typnotnull, CASE WHEN t.typcollation <> bt.typcollation "
     "    THEN " PGSHIFT_COLLATION_NAME("co") " END, "
     "  ARRAY(SELECT dc.conname FROM pg_constraint dc WHERE dc.contypid = t.oid "
