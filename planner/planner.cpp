@@ -430,11 +430,33 @@ void check_rename_hints(detail::Builder& builder) {
       const std::string where = "table \"" + schemas::printable(desired_schema.name) + "." +
                                 schemas::printable(current_table->name) + "\"";
       for (const auto& column : table.columns) {
-        if (column.renamed_from &&
-            schemas::find_named(current_table->columns, column.name) == nullptr &&
-            schemas::find_named(current_table->columns, *column.renamed_from) == nullptr) {
-          no_match({schemas::ObjectKind::Column, desired_schema.name, table.name, column.name},
-                   *column.renamed_from, where, current_table->columns);
+        if (!column.renamed_from) continue;
+        const schemas::ObjectId column_id{schemas::ObjectKind::Column, desired_schema.name,
+                                          table.name, column.name};
+        const std::string& old_name = *column.renamed_from;
+        const bool has_new = schemas::find_named(current_table->columns, column.name) != nullptr;
+        const bool has_old = schemas::find_named(current_table->columns, old_name) != nullptr;
+        if (!has_new && !has_old) {
+          no_match(column_id, old_name, where, current_table->columns);
+          continue;
+        }
+        if (old_name == column.name || column.expand_contract) continue;
+        // Both names wanted, or both there already: no RENAME can give
+        // that, and dropping or keeping the old column silently is a guess.
+        const std::string hint = "column \"" + schemas::printable(column.name) +
+                                 "\": renamed_from \"" + schemas::printable(old_name) + "\"";
+        if (schemas::find_named(table.columns, old_name) != nullptr) {
+          builder.diagnose(plans::Severity::Error, column_id,
+                           "renamed_from: " + hint +
+                               " names a column the desired table keeps as well: a column is "
+                               "renamed or kept, not both (remove the hint, or the column \"" +
+                               schemas::printable(old_name) + "\")");
+        } else if (has_new && has_old) {
+          builder.diagnose(plans::Severity::Error, column_id,
+                           "renamed_from: " + hint + ", but " + where + " has both columns: the "
+                           "rename cannot be made; remove the hint (the old column is then "
+                           "dropped, hazard data_loss) or drop the column \"" +
+                               schemas::printable(column.name) + "\" first");
         }
       }
       for (const auto& policy : table.policies) {

@@ -828,7 +828,10 @@ std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
         continue;
       }
       for (const auto& column : wanted.columns) {
+        // (A desired table that keeps the old column too is refused by
+        // check_rename_hints.)
         if (!column.renamed_from || column.expand_contract ||
+            schemas::find_named(wanted.columns, *column.renamed_from) != nullptr ||
             schemas::find_named(table->columns, column.name) != nullptr ||
             schemas::find_named(table->columns, *column.renamed_from) == nullptr) {
           continue;

@@ -547,6 +547,32 @@ TEST_CASE("a column renamed by renamed_from is only renamed: its keys, CHECK, in
                   "'c_p_id_fkey'") == "FOREIGN KEY (p_id) REFERENCES p(id)");
 }
 
+TEST_CASE("a column renamed_from that the desired table keeps too, or onto a column the table "
+          "has already, is an error naming both, not a silent guess",
+          "[planner][db][order][rename]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id integer PRIMARY KEY, v text, w text);"
+          "INSERT INTO t SELECT g, 'x' FROM generate_series(1, 100) g;");
+  const std::string head =
+      "schemas:\n  public:\n    tables:\n      t:\n        columns:\n"
+      "          id: { type: integer, nullable: false }\n";
+  const PlanRun onto = run_plan(db, head + "          w: { type: text, renamed_from: v }\n"
+                                           "        primary_key: [id]\n");
+  INFO(onto.messages);
+  CHECK(onto.exit_code == 1);
+  CHECK(contains(onto.messages, "renamed_from: column \"w\": renamed_from \"v\", but table "
+                                "\"public.t\" has both columns: the rename cannot be made"));
+  const PlanRun both = run_plan(db, head + "          v: text\n          w: text\n"
+                                           "          v2: { type: text, renamed_from: v }\n"
+                                           "        primary_key: [id]\n");
+  INFO(both.messages);
+  CHECK(both.exit_code == 1);
+  CHECK(contains(both.messages, "renamed_from: column \"v2\": renamed_from \"v\" names a "
+                                "column the desired table keeps as well"));
+  CHECK_FALSE(contains(both.plan + both.messages, "RENAME COLUMN"));
+  CHECK(db.scalar("SELECT count(v) FROM t") == "100");
+}
+
 TEST_CASE("a column of a partitioned table renamed by renamed_from is one RENAME COLUMN on the "
           "parent: its partitions (nested too), partition key, key, CHECK and indexes, local "
           "ones included, follow",
