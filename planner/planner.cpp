@@ -188,7 +188,8 @@ void refuse_unmodelled_losses(detail::Builder& builder) {
     const bool attached = has(Statement::AttachPartition) ||
                           has(Statement::AttachPartitionWithDefault) ||
                           has(Statement::AttachPartitionScanning);
-    if (!recreated && !retyped && !attached) continue;
+    const bool dropped = has(Statement::DropColumn);
+    if (!recreated && !retyped && !attached && !dropped) continue;
     const auto& object = draft.step.object;
     const std::string& relation = object.table.empty() ? object.name : object.table;
     if (attached) {
@@ -222,6 +223,15 @@ void refuse_unmodelled_losses(detail::Builder& builder) {
                                         ", which pgshift does not model, and the server refuses "
                                         "a row-level trigger with transition tables on a "
                                         "partition; drop it first");
+      }
+      continue;
+    }
+    if (dropped) {
+      for (const auto& rule : rules_elsewhere(object)) {
+        errors.emplace_back(object, "cannot " + draft.step.summary + ": the database has " +
+                                        rule +
+                                        ", which pgshift does not model, and the server refuses "
+                                        "to drop a column a rule uses; drop the rule first");
       }
       continue;
     }

@@ -654,8 +654,8 @@ TEST_CASE("a view recreated under an unmodelled trigger, and a type change under
   CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'view_trg'") == "1");
 }
 
-TEST_CASE("a column type change under a rule on another table that writes the column is "
-          "refused before step 1, naming the rule's table and its rules",
+TEST_CASE("a column type change or drop under a rule on another table that writes the column "
+          "is refused before step 1, naming the rule's table and its rules",
           "[planner][db][order][unmodelled]") {
   TestDatabase db;
   db.exec(
@@ -687,6 +687,20 @@ TEST_CASE("a column type change under a rule on another table that writes the co
                        "rule on"));
   CHECK(db.scalar("SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = "
                   "'a'::regclass AND attname = 'v'") == "integer");
+  // Dropping the column is refused the same way (the server's 2BP01 came at
+  // apply).
+  const PlanRun dropped = run_plan(db,
+                                   "schemas:\n  public:\n    tables:\n"
+                                   "      a:\n        columns:\n"
+                                   "          id: { type: integer, nullable: false }\n"
+                                   "        primary_key: [id]\n"
+                                   "      b:\n        columns:\n          id: integer\n"
+                                   "          w: integer\n");
+  INFO(dropped.messages);
+  CHECK(dropped.exit_code == 1);
+  CHECK(contains(dropped.messages, "cannot drop column \"v\" of table \"public.a\": the "
+                                   "database has a rule on \"public.b\" whose action uses the "
+                                   "column (its rules: copy_to_a (ON INSERT))"));
 }
 
 TEST_CASE("a bigint sequence turned into a descending integer one gets the descending bounds",
