@@ -398,7 +398,9 @@ std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
 // keeps the label's OID): defaults, generated columns, CHECKs, index and
 // exclusion expressions and predicates, trigger WHEN, policies, views,
 // materialized views, domains, routines' argument defaults and SQL-standard
-// bodies. The enums' own labels are left for the type rules.
+// bodies; and the bounds of partitions keyed on one column of the type,
+// where labels are bare literals. The enums' own labels are left for the
+// type rules.
 void assume_label_renames(schemas::Database& current, const schemas::Database& desired);
 
 struct ModelRewrites {

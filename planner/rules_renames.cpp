@@ -1130,6 +1130,44 @@ void rename_labels_in(schemas::Index& index, const std::vector<LabelSpelling>& s
 
 }  // namespace
 
+// A partition bound over a key that is one column of a renamed enum names
+// its labels as bare literals: FOR VALUES IN ('closed', 'archived').
+void rename_labels_in_bounds(schemas::Database& current, const std::string& type_schema,
+                             const std::string& type_name,
+                             const std::vector<LabelSpelling>& literals) {
+  const auto of_type = [&](const std::string& type) {
+    return type == type_name || type == quote_ident(type_name) ||
+           type == quote_qualified(type_schema, type_name) ||
+           type == type_schema + "." + type_name;
+  };
+  for (auto& schema : current.schemas) {
+    for (auto& partition : schema.tables) {
+      if (!partition.partition_of) continue;
+      const auto& of = *partition.partition_of;
+      const schemas::Table* parent = schemas::find_table(current, of.parent_schema, of.parent_table);
+      if (parent == nullptr || !parent->partition_by) continue;
+      const schemas::Column* key = schemas::find_named(parent->columns, parent->partition_by->key);
+      if (key == nullptr || !of_type(key->type)) continue;
+      std::string& bound = partition.partition_of->bound;
+      for (const auto& literal : literals) {
+        size_t at = 0;
+        while ((at = bound.find(literal.from, at)) != std::string::npos) {
+          const char before = at == 0 ? ' ' : bound[at - 1];
+          const size_t end = at + literal.from.size();
+          const char after = end < bound.size() ? bound[end] : ' ';
+          if ((before == '(' || before == ' ' || before == ',') &&
+              (after == ')' || after == ',' || after == ' ')) {
+            bound.replace(at, literal.from.size(), literal.to);
+            at += literal.to.size();
+          } else {
+            at = end;
+          }
+        }
+      }
+    }
+  }
+}
+
 void assume_label_renames(schemas::Database& current, const schemas::Database& desired) {
   std::vector<LabelSpelling> spellings;
   for (const auto& wanted_schema : desired.schemas) {
@@ -1152,6 +1190,8 @@ void assume_label_renames(schemas::Database& current, const schemas::Database& d
           spellings.push_back({plans::quote_literal(old_label) + "::" + type_name,
                                plans::quote_literal(label) + "::" + type_name});
         }
+        rename_labels_in_bounds(current, wanted_schema.name, wanted.name,
+                                {{plans::quote_literal(old_label), plans::quote_literal(label)}});
       }
     }
   }

@@ -423,6 +423,50 @@ TEST_CASE("a renamed enum label is only RENAME VALUE: the default, CHECK, partia
   CHECK(drift.exit_code == 0);
 }
 
+TEST_CASE("a renamed enum label a list partition's bound names is only RENAME VALUE: the bound "
+          "follows, the partition is not detached",
+          "[cli][db][renames][partitions]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(
+      "CREATE TYPE st AS ENUM ('open', 'closed', 'archived');"
+      "CREATE TABLE tk (id integer NOT NULL, s st NOT NULL, PRIMARY KEY (id, s)) "
+      "  PARTITION BY LIST (s);"
+      "CREATE TABLE tk_open PARTITION OF tk FOR VALUES IN ('open');"
+      "CREATE TABLE tk_done PARTITION OF tk FOR VALUES IN ('closed', 'archived');"
+      "INSERT INTO tk SELECT g, (ARRAY['open', 'closed', 'archived'])[1 + g % 3]::st "
+      "FROM generate_series(1, 90) g;");
+  const std::string columns =
+      "        columns:\n          id: { type: integer, nullable: false }\n"
+      "          s: { type: st, nullable: false }\n";
+  const std::string schema = dir.write(
+      "schema.yaml",
+      "schemas:\n  public:\n    enums:\n"
+      "      st: [open, { name: resolved, renamed_from: closed }, archived]\n"
+      "    tables:\n      tk:\n" +
+          columns +
+          "        primary_key: [id, s]\n        partition_by: { strategy: list, key: s }\n"
+          "      tk_open:\n" +
+          columns +
+          "        partition_of: { table: tk, bound: \"FOR VALUES IN ('open')\" }\n"
+          "      tk_done:\n" +
+          columns +
+          "        partition_of: { table: tk, bound: \"FOR VALUES IN ('resolved', "
+          "'archived')\" }\n");
+  const std::string sql = plan_text(db, schema);
+  INFO(sql);
+  CHECK(contains(sql, "ALTER TYPE public.st RENAME VALUE 'closed' TO 'resolved';"));
+  for (const char* rebuilt : {"DETACH", "ATTACH", "CONSTRAINT", "INDEX"}) {
+    INFO(rebuilt);
+    CHECK_FALSE(contains(sql, rebuilt));
+  }
+  const auto applied = apply_schema(db.url(), schema, {"rename"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM tk_done WHERE s = 'resolved'") == "30");
+  CHECK(replan(db.url(), schema) == 0);
+}
+
 TEST_CASE("a renamed_from of an index, sequence, view or enum label that matches nothing is an "
           "error suggesting the nearest current name",
           "[cli][db][renames]") {
