@@ -575,8 +575,8 @@ void check_rename_hints(detail::Builder& builder) {
         const auto near = schemas::closest_name(old_label, labels);
         builder.diagnose(
             plans::Severity::Error, {schemas::ObjectKind::Enum, desired_schema.name, "", type.name},
-            "label \"" + schemas::printable(label) + "\": renamed_from \"" +
-                schemas::printable(old_label) + "\" matches no label of enum \"" +
+            "renamed_from \"" + schemas::printable(old_label) + "\" of label \"" +
+                schemas::printable(label) + "\" matches no label of enum \"" +
                 schemas::printable(desired_schema.name) + "." + schemas::printable(type.name) +
                 "\", and none is \"" + schemas::printable(label) + "\" yet: " +
                 (near ? "did you mean \"" + schemas::printable(*near) + "\"?"

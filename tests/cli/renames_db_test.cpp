@@ -513,6 +513,9 @@ schemas:
                                      ":11: renamed_from \"items_prise_idx\""));
   CHECK(contains(planned.output, "b.yaml:" + std::to_string(line_of(next, "invoice_no_seq")) +
                                      ":7: renamed_from \"invoce_seq\""));
+  const int label_line = line_of(next, "renamed_from: clossed");
+  CHECK(contains(planned.output, "b.yaml:" + std::to_string(label_line) +
+                                     ":7: renamed_from \"clossed\" of label \"resolved\""));
 }
 
 namespace {
