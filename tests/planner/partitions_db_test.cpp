@@ -667,10 +667,12 @@ TEST_CASE("a primary key of a populated partitioned table replaced by another is
   const std::string sql = converge(db, yaml);
   // The populated leaves' indexes are built CONCURRENTLY, before the step
   // that drops the old key and adds every new one in one transaction.
-  const size_t build_eu = position(sql, "CREATE UNIQUE INDEX CONCURRENTLY p_eu_p_pkey ON public.p_eu");
+  const size_t build_eu =
+      position(sql, "CREATE UNIQUE INDEX CONCURRENTLY p_eu_p_pkey ON public.p_eu");
   const size_t drop = position(sql, "ALTER TABLE public.p DROP CONSTRAINT p_pkey;");
-  const size_t add_eu = position(
-      sql, "ALTER TABLE public.p_eu ADD CONSTRAINT p_eu_p_pkey PRIMARY KEY USING INDEX p_eu_p_pkey;");
+  const size_t add_eu = position(sql,
+                                 "ALTER TABLE public.p_eu ADD CONSTRAINT p_eu_p_pkey PRIMARY KEY "
+                                 "USING INDEX p_eu_p_pkey;");
   const size_t add_parent =
       position(sql, "ALTER TABLE public.p ADD CONSTRAINT p_pkey PRIMARY KEY (region, id);");
   CHECK(build_eu < drop);
