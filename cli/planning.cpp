@@ -476,7 +476,9 @@ namespace {
 void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
   std::map<std::string, int64_t> heap_bytes;
   for (const auto& [table, stats] : prepared.current.facts.table_stats) {
-    heap_bytes[table] = stats.relpages * 8192;
+    // A partitioned table has no heap (relpages -1 once analyzed, 14+): no
+    // size to estimate from, rather than a negative one.
+    if (stats.relpages >= 0) heap_bytes[table] = stats.relpages * 8192;
   }
   std::string largest;
   int64_t largest_bytes = 0;

@@ -632,6 +632,37 @@ TEST_CASE("apply checks a step again right before it and fails it unrun on new v
   CHECK(db.scalar("SELECT count(*) FROM _pgshift.apply_steps") == std::to_string(validate - 1));
 }
 
+TEST_CASE("a step on a partitioned table, which has no heap of its own, gets no estimate "
+          "rather than a negative one",
+          "[cli][db][estimates][partitions]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE p (id integer NOT NULL, region text NOT NULL, "
+      "  PRIMARY KEY (id, region)) PARTITION BY LIST (region);"
+      "CREATE TABLE p_eu PARTITION OF p FOR VALUES IN ('eu');"
+      "CREATE TABLE p_us PARTITION OF p FOR VALUES IN ('us');"
+      "INSERT INTO p SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END "
+      "FROM generate_series(1, 5000) g; ANALYZE;");
+  const std::string columns =
+      "        columns:\n          id: { type: integer, nullable: false }\n"
+      "          region: { type: text, nullable: false }\n";
+  const auto rendered = plan_all(
+      db, "schemas:\n  public:\n    tables:\n      p:\n" + columns +
+              "        primary_key: { name: p_pkey, columns: [region, id] }\n"
+              "        partition_by: { strategy: list, key: region }\n"
+              "      p_eu:\n" +
+              columns +
+              "        partition_of: { table: p, bound: \"FOR VALUES IN ('eu')\" }\n"
+              "      p_us:\n" +
+              columns + "        partition_of: { table: p, bound: \"FOR VALUES IN ('us')\" }\n");
+  INFO(rendered.messages);
+  INFO(rendered.sql);
+  REQUIRE(rendered.exit_code == 0);
+  CHECK(contains(rendered.sql, "CREATE UNIQUE INDEX CONCURRENTLY"));
+  CHECK_FALSE(contains(rendered.sql, "about -"));
+  CHECK_FALSE(contains(rendered.json, "\"estimated_ms\": -"));
+}
+
 TEST_CASE(
     "scanning steps are estimated from a calibrated read, and the journal keeps estimate "
     "and actual side by side",
