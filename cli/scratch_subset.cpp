@@ -742,12 +742,7 @@ Database assemble_canonical(Database& desired, const Database& current,
   // the target: their facts come from the target's.
   std::set<std::string> from_current;
   for (auto& wanted : desired.schemas) {
-    Schema* made = nullptr;
-    if (built != nullptr) {
-      for (auto& schema : built->schemas) {
-        if (schema.name == wanted.name) made = &schema;
-      }
-    }
+    Schema* made = built ? schemas::find_named(built->schemas, wanted.name) : nullptr;
     const Schema* now = schemas::find_schema(current, wanted.name);
     Schema out;
     out.name = wanted.name;

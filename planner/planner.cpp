@@ -199,12 +199,10 @@ void refuse_unmodelled_losses(detail::Builder& builder) {
       std::string old_name = relation;
       const schemas::Table* wanted = schemas::find_table(builder.desired(), object.schema, relation);
       if (wanted != nullptr && wanted->renamed_from) {
-        const auto dot = wanted->renamed_from->find('.');
-        if (dot == std::string::npos) {
-          old_name = *wanted->renamed_from;
+        if (const auto qualified = detail::split_qualified(*wanted->renamed_from)) {
+          std::tie(old_schema, old_name) = *qualified;
         } else {
-          old_schema = wanted->renamed_from->substr(0, dot);
-          old_name = wanted->renamed_from->substr(dot + 1);
+          old_name = *wanted->renamed_from;
         }
       }
       const schemas::Table* now = schemas::find_table(builder.current(), object.schema, relation);

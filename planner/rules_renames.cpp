@@ -1101,14 +1101,16 @@ struct LabelSpelling {
   std::string to;
 };
 
-void rename_labels_in(std::string& text, const std::vector<LabelSpelling>& spellings) {
+// Replaces in `text` each occurrence of a spelling's `from` that `whole`
+// accepts (given the characters before and after it, ' ' at either end).
+template <typename Whole>
+void replace_spellings(std::string& text, const std::vector<LabelSpelling>& spellings,
+                       const Whole& whole) {
   for (const auto& spelling : spellings) {
     size_t at = 0;
     while ((at = text.find(spelling.from, at)) != std::string::npos) {
       const size_t end = at + spelling.from.size();
-      // 'closed'::ticket_state, not 'closed'::ticket_states nor a schema's.
-      if (end < text.size() && (identifier_char(text[end]) || text[end] == '"' ||
-                                text[end] == '.')) {
+      if (!whole(at == 0 ? ' ' : text[at - 1], end < text.size() ? text[end] : ' ')) {
         at = end;
         continue;
       }
@@ -1116,6 +1118,13 @@ void rename_labels_in(std::string& text, const std::vector<LabelSpelling>& spell
       at += spelling.to.size();
     }
   }
+}
+
+void rename_labels_in(std::string& text, const std::vector<LabelSpelling>& spellings) {
+  // 'closed'::ticket_state, not 'closed'::ticket_states nor a schema's.
+  replace_spellings(text, spellings, [](char, char after) {
+    return !identifier_char(after) && after != '"' && after != '.';
+  });
 }
 
 void rename_labels_in(std::optional<std::string>& text,
@@ -1148,22 +1157,11 @@ void rename_labels_in_bounds(schemas::Database& current, const std::string& type
       if (parent == nullptr || !parent->partition_by) continue;
       const schemas::Column* key = schemas::find_named(parent->columns, parent->partition_by->key);
       if (key == nullptr || !of_type(key->type)) continue;
-      std::string& bound = partition.partition_of->bound;
-      for (const auto& literal : literals) {
-        size_t at = 0;
-        while ((at = bound.find(literal.from, at)) != std::string::npos) {
-          const char before = at == 0 ? ' ' : bound[at - 1];
-          const size_t end = at + literal.from.size();
-          const char after = end < bound.size() ? bound[end] : ' ';
-          if ((before == '(' || before == ' ' || before == ',') &&
-              (after == ')' || after == ',' || after == ' ')) {
-            bound.replace(at, literal.from.size(), literal.to);
-            at += literal.to.size();
-          } else {
-            at = end;
-          }
-        }
-      }
+      // A whole literal of the list: ('closed', 'archived').
+      replace_spellings(partition.partition_of->bound, literals, [](char before, char after) {
+        return (before == '(' || before == ' ' || before == ',') &&
+               (after == ')' || after == ',' || after == ' ');
+      });
     }
   }
 }
