@@ -23,6 +23,7 @@
 #include "cli/dev_database.hpp"
 #include "cli/exit_codes.hpp"
 #include "planner/normalize.hpp"
+#include "planner/partition_columns.hpp"
 #include "plans/estimates.hpp"
 #include "schemas/error.hpp"
 #include "schemas/ignore.hpp"
@@ -329,6 +330,19 @@ LoadedAndRead load_desired(const PlanningInputs& inputs) {
     result.current = std::move(current);
   }
   return result;
+}
+
+// A partition's column list that says what the server cannot make (a column
+// its parent lacks, another type): an error at the column, before the
+// scratch database would take the parent's columns in silence.
+void refuse_partition_columns(const schemas::Database& desired) {
+  std::string message;
+  for (const auto& problem : planner::partition_column_problems(desired)) {
+    const std::string origin = schemas::origin_of(desired, problem.object);
+    message += (message.empty() ? "" : "\n") + (origin.empty() ? "" : origin + ": ") +
+               problem.message;
+  }
+  if (!message.empty()) throw pgshift::Error(message);
 }
 
 // The state a constraint desired `validated: false` ends in (FORMAT.md, check
@@ -716,6 +730,7 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
   check_patterns(inputs.ignore);
   LoadedAndRead loaded = load_desired(inputs);
   schemas::Database& desired = loaded.desired;
+  refuse_partition_columns(desired);
   require_named_schemas(desired, inputs.schema_path);
   desired.ignore.insert(desired.ignore.end(), inputs.ignore.begin(), inputs.ignore.end());
   check_patterns(desired.ignore);

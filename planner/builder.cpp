@@ -45,6 +45,16 @@ std::string not_null_token(const std::string& schema, const std::string& table,
   return "notnull:" + schema + "." + table + "." + column;
 }
 
+std::string default_set_token(const std::string& schema, const std::string& table,
+                              const std::string& column) {
+  return "default:" + schema + "." + table + "." + column;
+}
+
+std::string nullable_token(const std::string& schema, const std::string& table,
+                           const std::string& column) {
+  return "nullable:" + schema + "." + table + "." + column;
+}
+
 std::vector<std::string> type_tokens(const std::string& type, const std::string& schema) {
   std::string base = normalize_type(type);
   while (base.size() >= 2 && base.compare(base.size() - 2, 2, "[]") == 0) {

@@ -62,6 +62,13 @@ std::string helper_check_token(const std::string& schema, const std::string& tab
 bool is_partition_helper_check(const std::string& name);
 std::string not_null_token(const std::string& schema, const std::string& table,
                            const std::string& column);
+// Provided by a step that sets or drops a column's default, and by one that
+// drops its NOT NULL: both recurse into a partitioned table's partitions, so
+// a partition's own default or NOT NULL is set after them.
+std::string default_set_token(const std::string& schema, const std::string& table,
+                              const std::string& column);
+std::string nullable_token(const std::string& schema, const std::string& table,
+                           const std::string& column);
 // The type tokens a type text may refer to: "type:<schema>.<base>" for the
 // given schema and for "public", or the qualified name as written.
 std::vector<std::string> type_tokens(const std::string& type, const std::string& schema);

@@ -222,10 +222,12 @@ std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsP
 // PostgreSQL 14 is refused, naming the column.
 void plan_column_settings(TableContext& table, Chain* chain, const schemas::Column* before,
                           const schemas::Column& desired);
-// Every column of a partition: its settings are its own, the rest comes
-// from the parent (`table.current` nullptr: a new partition, created
-// without any).
-void plan_partition_column_settings(TableContext& table);
+// Every column of a partition (`table.current` nullptr: a new partition):
+// its name and type come from the parent (a YAML that says otherwise is
+// refused before planning: partition_column_problems); its default, NOT
+// NULL, comment and storage settings are its own, compared with what the
+// parent's steps leave on it.
+void plan_partition_columns(TableContext& table);
 // Rule 12: a batched backfill of `column` with `expression`, of the rows
 // `where` selects (default: the column IS NULL), after the chain's last
 // draft. Returns false (with an Error diagnostic) when the table cannot be

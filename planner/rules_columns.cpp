@@ -275,6 +275,7 @@ void add_column(TableContext& table, const schemas::Column& column) {
                                      " SET DEFAULT " + *column.default_expr};
       builder.statement(set_default, Statement::SetDefault, table.on());
       set_default.requires_.push_back(table.column_token_of(column.name));
+      set_default.provides.push_back(default_set_token(table.schema, table.desired.name, column.name));
       chain.add(std::move(set_default));
     }
     const auto fill = column.backfill ? column.backfill : column.default_expr;
@@ -454,7 +455,10 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
     builder.statement(draft, Statement::SetDefault, table.on());
     require_sequences(draft, table.schema, desired.default_expr);
   }
-  if (around_default) release_sequences(draft, table.schema, current.default_expr);
+  if (around_default) {
+    draft.provides.push_back(default_set_token(table.schema, table.desired.name, desired.name));
+    release_sequences(draft, table.schema, current.default_expr);
+  }
   if (!no_rewrite && table.populated) {
     draft.step.estimated_rows = table.rows;
     // To a domain: the conversion to its base type, then its constraints,
@@ -654,6 +658,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
     builder.statement(draft, desired.default_expr ? Statement::SetDefault : Statement::DropDefault,
                       table.on());
     draft.requires_.push_back(table.column_token_of(desired.name));
+    draft.provides.push_back(default_set_token(table.schema, table.desired.name, desired.name));
     require_sequences(draft, table.schema, desired.default_expr);
     require_all(draft, default_uses(builder, builder.desired(), table.schema, table.desired.name,
                                     desired.name));
@@ -756,6 +761,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
     draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP NOT NULL"};
     builder.statement(draft, Statement::DropNotNull, table.on());
     draft.invalidates.push_back(not_null_token(table.schema, table.desired.name, desired.name));
+    draft.provides.push_back(nullable_token(table.schema, table.desired.name, desired.name));
     chain.add(std::move(draft));
   }
   if (current.comment != desired.comment) {
@@ -872,10 +878,24 @@ void plan_column_settings(TableContext& table, Chain* chain, const schemas::Colu
   }
 }
 
-void plan_partition_column_settings(TableContext& table) {
+void plan_partition_columns(TableContext& table) {
+  Builder& builder = table.builder;
+  const auto& of = *table.desired.partition_of;
+  const schemas::Table* parent_now =
+      schemas::find_table(builder.current(), of.parent_schema, of.parent_table);
+  const schemas::Table* parent_wanted =
+      schemas::find_table(builder.desired(), of.parent_schema, of.parent_table);
+  const auto normalized = [](const std::optional<std::string>& expr) {
+    return expr ? std::optional<std::string>(normalize_expression(*expr)) : std::nullopt;
+  };
   for (const auto& column : table.desired.columns) {
     const schemas::Column* current =
         table.current != nullptr ? schemas::find_named(table.current->columns, column.name)
+                                 : nullptr;
+    const schemas::Column* parent_before =
+        parent_now != nullptr ? schemas::find_named(parent_now->columns, column.name) : nullptr;
+    const schemas::Column* parent_after =
+        parent_wanted != nullptr ? schemas::find_named(parent_wanted->columns, column.name)
                                  : nullptr;
     // A new partition's columns start with no settings (CREATE TABLE ...
     // LIKE copies none; PARTITION OF copies the parent's STORAGE and
@@ -883,6 +903,84 @@ void plan_partition_column_settings(TableContext& table) {
     schemas::Column bare;
     bare.name = column.name;
     plan_column_settings(table, nullptr, current != nullptr ? current : &bare, column);
+    if (parent_after == nullptr) continue;  // refused before planning (partition_column_problems)
+    // What the partition's column is once the parent's steps ran: a new
+    // partition copies the parent's defaults and NOT NULL (LIKE ... INCLUDING
+    // DEFAULTS, or PARTITION OF), and the parent's ADD COLUMN, SET or DROP
+    // DEFAULT, SET and DROP NOT NULL recurse into every partition (checked
+    // on PostgreSQL 11, 15 and 18).
+    const bool follows = current == nullptr || parent_before == nullptr;
+    const bool parent_default_changes =
+        follows || normalized(parent_before->default_expr) != normalized(parent_after->default_expr);
+    const std::optional<std::string> default_was =
+        parent_default_changes ? parent_after->default_expr : current->default_expr;
+    const bool parent_not_null = effective_not_null(*parent_wanted, *parent_after);
+    const bool parent_was_not_null =
+        !follows && effective_not_null(*parent_now, *parent_before);
+    const bool was_not_null =
+        follows || parent_not_null || parent_was_not_null
+            ? parent_not_null
+            : effective_not_null(*table.current, *current);
+    const bool is_not_null = parent_not_null || effective_not_null(table.desired, column);
+    const ObjectId id = table.id(ObjectKind::Column, column.name);
+    const std::string col = quote_ident(column.name);
+    const std::string parent_label = label("table", of.parent_schema, of.parent_table);
+    Chain chain(builder);
+    if (normalized(default_was) != normalized(column.default_expr)) {
+      auto draft = Builder::make(
+          Phase::Alter, id,
+          (column.default_expr ? "set the default of " : "drop the default of ") +
+              table.of("column", column.name),
+          "the partition's own default, unlike its parent " + parent_label +
+              "'s (rows inserted through the parent take the parent's): catalog-only");
+      draft.step.statements = {table.alter() + "ALTER COLUMN " + col +
+                               (column.default_expr ? " SET DEFAULT " + *column.default_expr
+                                                    : std::string(" DROP DEFAULT"))};
+      builder.statement(draft, column.default_expr ? Statement::SetDefault : Statement::DropDefault,
+                        table.on());
+      draft.requires_.push_back(table.column_token_of(column.name));
+      draft.provides.push_back(default_set_token(table.schema, table.desired.name, column.name));
+      require_sequences(draft, table.schema, column.default_expr);
+      chain.add(std::move(draft));
+    }
+    if (!was_not_null && is_not_null) {
+      add_not_null(table, chain, column.name, std::nullopt, false);
+    } else if (was_not_null && !is_not_null) {
+      auto draft =
+          Builder::make(Phase::Alter, id, "drop NOT NULL of " + table.of("column", column.name),
+                        "relaxing the partition's own constraint is catalog-only");
+      draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP NOT NULL"};
+      builder.statement(draft, Statement::DropNotNull, table.on());
+      draft.provides.push_back(nullable_token(table.schema, table.desired.name, column.name));
+      draft.invalidates.push_back(not_null_token(table.schema, table.desired.name, column.name));
+      chain.add(std::move(draft));
+    }
+    // After the steps of the parent (and its parents) on the column, which
+    // would undo them.
+    if (chain.first()) {
+      auto& first = builder.at(*chain.first()).requires_;
+      std::set<std::string> seen;
+      for (const schemas::PartitionOf* up = &of; up != nullptr;) {
+        if (!seen.insert(up->parent_schema + "." + up->parent_table).second) break;
+        first.push_back(column_token(up->parent_schema, up->parent_table, column.name));
+        first.push_back(default_set_token(up->parent_schema, up->parent_table, column.name));
+        first.push_back(nullable_token(up->parent_schema, up->parent_table, column.name));
+        const schemas::Table* above =
+            schemas::find_table(builder.desired(), up->parent_schema, up->parent_table);
+        up = above != nullptr && above->partition_of ? &*above->partition_of : nullptr;
+      }
+    }
+    // A new partition's comments are set where it is created.
+    if (current != nullptr && current->comment != column.comment) {
+      auto draft =
+          Builder::make(Phase::Finalize, id, "comment on " + table.of("column", column.name),
+                        "comments are catalog-only");
+      draft.step.statements = {
+          comment_sql("COLUMN", table.relation + "." + col, column.comment)};
+      builder.statement(draft, Statement::CommentOnTableMember, table.on());
+      draft.requires_.push_back(table.column_token_of(column.name));
+      chain.add(std::move(draft));
+    }
   }
 }
 

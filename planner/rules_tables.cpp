@@ -1116,7 +1116,7 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
     plan_unique_constraints(created);
     plan_check_constraints(created);
     plan_table_storage(created, bare);
-    plan_partition_column_settings(created);
+    plan_partition_columns(created);
   } else {
     // STORAGE and STATISTICS need the table (COMPRESSION is in its columns).
     for (const auto& column : desired.columns) plan_column_settings(table, nullptr, nullptr, column);
@@ -1262,10 +1262,11 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
     table.current = &attached;
   }
   if (desired.partition_of) {
-    // A partition's columns come from its parent; its own keys, checks,
-    // foreign keys, indexes and triggers (those it inherits are not in
-    // either model) are planned like any table's.
-    plan_partition_column_settings(table);
+    // A partition's columns come from its parent, their defaults, NOT NULL
+    // and settings are its own; its own keys, checks, foreign keys, indexes
+    // and triggers (those it inherits are not in either model) are planned
+    // like any table's.
+    plan_partition_columns(table);
   } else {
     plan_columns(table);  // a detached table's columns are its own
   }

@@ -5,6 +5,7 @@
 // (nothing left) and checks the rows and the catalog.
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -1213,4 +1214,168 @@ TEST_CASE("a partition moved to another bound is detached then attached, its bou
   CHECK(checksum(db, "orders", "id, created_at, customer_id, total") == kept);
   CHECK(db.scalar("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = "
                   "'orders_2024_02'") == "FOR VALUES FROM ('2024-02-01') TO ('2024-06-01')");
+}
+
+// r: range-partitioned; r_a has a default and a NOT NULL of its own.
+constexpr const char* kOwnColumns = R"sql(
+CREATE TABLE r (id bigint NOT NULL, at date NOT NULL, kind text, n int) PARTITION BY RANGE (at);
+CREATE TABLE r_a PARTITION OF r FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE r_b PARTITION OF r FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+ALTER TABLE r_a ALTER COLUMN n SET DEFAULT 7, ALTER COLUMN kind SET NOT NULL;
+INSERT INTO r SELECT g, date '2025-01-01' + (g % 700), 'k', g FROM generate_series(1, 1000) g;
+ANALYZE;
+)sql";
+
+std::string own_columns_yaml(const std::string& parent_extra, const std::string& a_extra,
+                             const std::string& b_extra, const std::string& more = "") {
+  const std::string base =
+      "          id: { type: bigint, nullable: false }\n"
+      "          at: { type: date, nullable: false }\n";
+  return "schemas:\n  public:\n    tables:\n      r:\n        columns:\n" + base + parent_extra +
+         "        partition_by: { strategy: range, key: at }\n"
+         "      r_a:\n        columns:\n" +
+         base + a_extra +
+         "        partition_of: { table: r, bound: \"FOR VALUES FROM ('2025-01-01') TO "
+         "('2026-01-01')\" }\n"
+         "      r_b:\n        columns:\n" +
+         base + b_extra +
+         "        partition_of: { table: r, bound: \"FOR VALUES FROM ('2026-01-01') TO "
+         "('2027-01-01')\" }\n" +
+         more;
+}
+
+// The default and NOT NULL of column `column` of `table`, as "t|7".
+std::string column_state(const TestDatabase& db, const std::string& table,
+                         const std::string& column) {
+  return db.scalar(
+      "SELECT a.attnotnull::text || '|' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') FROM "
+      "pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+      "WHERE a.attrelid = '" + table + "'::regclass AND a.attname = '" + column + "'");
+}
+
+TEST_CASE("a partition's own defaults and NOT NULL are kept by a no-op plan, planned when they "
+          "change, given to a new partition, and seen by drift",
+          "[planner][db][partitions]") {
+  TestDatabase db;
+  db.exec(kOwnColumns);
+  const std::string kept = checksum(db, "r", "id, at, kind, n");
+  const std::string as_now = own_columns_yaml(
+      "          kind: text\n          n: integer\n",
+      "          kind: { type: text, nullable: false }\n          n: { type: integer, default: 7 }\n",
+      "          kind: text\n          n: integer\n");
+  const PlanRun noop = run_plan(db, as_now);
+  INFO(noop.messages);
+  CHECK(noop.exit_code == 0);
+  const TempDir dir;
+  const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema",
+                                  dir.write("now.yaml", as_now)});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 0);
+
+  // The parent's default changes (it recurses into every partition); r_a
+  // keeps a default of its own and drops its NOT NULL, r_b drops the default
+  // the parent gave it and gets a NOT NULL of its own; r_c, new, has both.
+  const std::string changed = own_columns_yaml(
+      "          kind: text\n          n: { type: integer, default: 3 }\n",
+      "          kind: text\n          n: { type: integer, default: 8 }\n",
+      "          kind: { type: text, nullable: false }\n          n: integer\n",
+      "      r_c:\n        columns:\n"
+      "          id: { type: bigint, nullable: false }\n"
+      "          at: { type: date, nullable: false }\n"
+      "          kind: text\n"
+      "          n: { type: integer, default: 42, nullable: false }\n"
+      "        partition_of: { table: r, bound: \"FOR VALUES FROM ('2027-01-01') TO "
+      "('2028-01-01')\" }\n");
+  const std::string sql = converge(db, changed);
+  const size_t parent_default = position(sql, "ALTER TABLE public.r ALTER COLUMN n SET DEFAULT 3");
+  CHECK(parent_default < position(sql, "ALTER TABLE public.r_a ALTER COLUMN n SET DEFAULT 8"));
+  CHECK(parent_default < position(sql, "ALTER TABLE public.r_b ALTER COLUMN n DROP DEFAULT"));
+  CHECK(parent_default < position(sql, "ALTER TABLE public.r_c ALTER COLUMN n SET DEFAULT 42"));
+  CHECK(contains(sql, "ALTER TABLE public.r_a ALTER COLUMN kind DROP NOT NULL"));
+  // r_b holds rows: its NOT NULL is proved by a CHECK first.
+  CHECK(position(sql, "ALTER TABLE public.r_b VALIDATE CONSTRAINT pgshift_nn_kind") <
+        position(sql, "ALTER TABLE public.r_b ALTER COLUMN kind SET NOT NULL"));
+  CHECK(column_state(db, "r", "n") == "false|3");
+  CHECK(column_state(db, "r_a", "n") == "false|8");
+  CHECK(column_state(db, "r_a", "kind") == "false|");
+  CHECK(column_state(db, "r_b", "n") == "false|");
+  CHECK(column_state(db, "r_b", "kind") == "true|");
+  CHECK(column_state(db, "r_c", "n") == "true|42");
+  CHECK(checksum(db, "r", "id, at, kind, n") == kept);
+
+  // Changed out of band: drift names the partition's column, plan repairs it.
+  db.exec("ALTER TABLE r_a ALTER COLUMN n SET DEFAULT 9");
+  const std::string path = dir.write("changed.yaml", changed);
+  const auto drifted = run_pgshift({"drift", "--db", db.url(), "--schema", path});
+  INFO(drifted.output);
+  CHECK(drifted.exit_code == 2);
+  CHECK(contains(drifted.output, "table \"public.r_a\""));
+  CHECK(contains(drifted.output, "columns.n.default"));
+  converge(db, changed);
+  CHECK(column_state(db, "r_a", "n") == "false|8");
+}
+
+TEST_CASE("the parent's DROP NOT NULL reaches its partitions without a step of theirs, and a "
+          "partition keeping one sets it again after",
+          "[planner][db][partitions]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE q (id int NOT NULL, v text NOT NULL) PARTITION BY LIST (id);"
+          "CREATE TABLE q_1 (LIKE q);"
+          "ALTER TABLE q ATTACH PARTITION q_1 FOR VALUES IN (1);"
+          "CREATE TABLE q_2 PARTITION OF q FOR VALUES IN (2);"
+          "INSERT INTO q VALUES (1, 'x'), (2, 'y')");
+  const std::string sql = converge(
+      db,
+      "schemas:\n  public:\n    tables:\n"
+      "      q:\n        columns: { id: { type: integer, nullable: false }, v: text }\n"
+      "        partition_by: { strategy: list, key: id }\n"
+      "      q_1:\n        columns: { id: { type: integer, nullable: false }, v: text }\n"
+      "        partition_of: { table: q, bound: \"FOR VALUES IN (1)\" }\n"
+      "      q_2:\n"
+      "        columns: { id: { type: integer, nullable: false }, v: { type: text, nullable: "
+      "false } }\n"
+      "        partition_of: { table: q, bound: \"FOR VALUES IN (2)\" }\n");
+  CHECK(position(sql, "ALTER TABLE public.q ALTER COLUMN v DROP NOT NULL") <
+        position(sql, "ALTER TABLE public.q_2 ALTER COLUMN v SET NOT NULL"));
+  CHECK_FALSE(contains(sql, "ALTER TABLE public.q_1 ALTER COLUMN v"));
+  CHECK(column_state(db, "q_1", "v") == "false|");
+  CHECK(column_state(db, "q_2", "v") == "true|");
+  db.exec("INSERT INTO q VALUES (1, NULL)");
+}
+
+TEST_CASE("a partition's column its parent lacks, of another type, or renamed on the partition "
+          "alone is an error at its YAML line, before anything is built",
+          "[planner][db][partitions]") {
+  TestDatabase db;
+  db.exec(kOwnColumns);
+  const std::string text = "          kind: text\n          n: integer\n";
+  struct Case {
+    std::string a_columns;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {text + "          extra: integer\n",
+       "schema.yaml:17:11: column \"extra\" of partition \"public.r_a\" is not a column of its "
+       "parent \"public.r\": a partition has exactly its parent's columns"},
+      {"          kind: varchar(10)\n          n: integer\n",
+       "schema.yaml:15:11: column \"kind\" of partition \"public.r_a\" has type varchar(10), its "
+       "parent \"public.r\"'s has text"},
+      {"          kind: text\n          n: { type: integer, renamed_from: m }\n",
+       "schema.yaml:16:11: renamed_from on column \"n\" of partition \"public.r_a\": a "
+       "partition's column is renamed with its parent's"},
+  };
+  for (const auto& each : cases) {
+    const PlanRun run = run_plan(db, own_columns_yaml(text, each.a_columns, text));
+    INFO(run.messages);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.messages, each.message));
+  }
+  // The same spelled another way is the same type; a column left out is
+  // the parent's.
+  const PlanRun same = run_plan(
+      db, own_columns_yaml(text, "          kind: { type: text, nullable: false }\n"
+                                 "          n: { type: int4, default: 7 }\n",
+                           "          n: integer\n"));
+  INFO(same.messages);
+  CHECK(same.exit_code == 0);
 }
