@@ -404,6 +404,15 @@ std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
 // where labels are bare literals. The enums' own labels are left for the
 // type rules.
 void assume_label_renames(schemas::Database& current, const schemas::Database& desired);
+// The label renames `desired`'s renamed_from hints make of `current`'s
+// labels, as (old, new): each old label is one of `current`'s, and the
+// labels stay distinct once all are renamed together (a chain b -> c, a -> b
+// or a swap a <-> b included: a cycle only while the current order is not
+// the desired one and the renamed order is). A hint that breaks that is
+// left out (the type is then replaced, or the hint reported as matching
+// nothing).
+std::vector<std::pair<std::string, std::string>> label_renames(const schemas::Enum& current,
+                                                               const schemas::Enum& desired);
 
 struct ModelRewrites {
   std::vector<TableMove> moves;

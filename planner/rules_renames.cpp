@@ -12,6 +12,7 @@
 // the renamed object's tokens for the steps that use the new name.
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -1102,22 +1103,35 @@ struct LabelSpelling {
 };
 
 // Replaces in `text` each occurrence of a spelling's `from` that `whole`
-// accepts (given the characters before and after it, ' ' at either end).
+// accepts (given the characters before and after it, ' ' at either end), all
+// spellings at once: in one pass, so that 'a' -> 'b' and 'b' -> 'a' swap.
 template <typename Whole>
 void replace_spellings(std::string& text, const std::vector<LabelSpelling>& spellings,
                        const Whole& whole) {
-  for (const auto& spelling : spellings) {
-    size_t at = 0;
-    while ((at = text.find(spelling.from, at)) != std::string::npos) {
+  std::string out;
+  size_t copied = 0;
+  for (size_t at = 0; at < text.size();) {
+    const LabelSpelling* match = nullptr;
+    for (const auto& spelling : spellings) {
       const size_t end = at + spelling.from.size();
-      if (!whole(at == 0 ? ' ' : text[at - 1], end < text.size() ? text[end] : ' ')) {
-        at = end;
-        continue;
+      if (text.compare(at, spelling.from.size(), spelling.from) == 0 &&
+          whole(at == 0 ? ' ' : text[at - 1], end < text.size() ? text[end] : ' ')) {
+        match = &spelling;
+        break;
       }
-      text.replace(at, spelling.from.size(), spelling.to);
-      at += spelling.to.size();
     }
+    if (match == nullptr) {
+      ++at;
+      continue;
+    }
+    out.append(text, copied, at - copied);
+    out += match->to;
+    at += match->from.size();
+    copied = at;
   }
+  if (copied == 0) return;  // nothing replaced
+  out.append(text, copied, std::string::npos);
+  text = std::move(out);
 }
 
 void rename_labels_in(std::string& text, const std::vector<LabelSpelling>& spellings) {
@@ -1166,6 +1180,76 @@ void rename_labels_in_bounds(schemas::Database& current, const std::string& type
   }
 }
 
+std::vector<std::pair<std::string, std::string>> label_renames(const schemas::Enum& current,
+                                                               const schemas::Enum& desired) {
+  const auto has = [](const std::vector<std::string>& labels, const std::string& label) {
+    return std::find(labels.begin(), labels.end(), label) != labels.end();
+  };
+  std::map<std::string, std::string> by_old;  // old -> new
+  std::set<std::string> doubled;
+  for (const auto& [new_label, old_label] : desired.label_renamed_from) {
+    if (old_label == new_label || !has(current.labels, old_label)) continue;
+    if (!by_old.emplace(old_label, new_label).second) doubled.insert(old_label);
+  }
+  for (const auto& old_label : doubled) by_old.erase(old_label);
+  // A new label still among the current ones must be renamed away, and an
+  // old one still desired must be renamed into: drop the hints that are
+  // not, until none is left to drop.
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::set<std::string> news;
+    for (const auto& [old_label, new_label] : by_old) news.insert(new_label);
+    for (auto it = by_old.begin(); it != by_old.end();) {
+      const bool clash = has(current.labels, it->second) && by_old.count(it->second) == 0;
+      const bool kept = has(desired.labels, it->first) && news.count(it->first) == 0;
+      if (clash || kept) {
+        it = by_old.erase(it);
+        changed = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+  // A cycle (a swap) leaves the same labels in another order: made when
+  // the current order is not the desired one and the renamed order is (so
+  // that, applied, the same hints plan nothing again).
+  const auto in_order = [&desired](const std::vector<std::string>& labels) {
+    std::vector<std::string> common;
+    for (const auto& label : labels) {
+      if (std::find(desired.labels.begin(), desired.labels.end(), label) != desired.labels.end()) {
+        common.push_back(label);
+      }
+    }
+    auto wanted = desired.labels;
+    wanted.erase(std::remove_if(wanted.begin(), wanted.end(),
+                                [&common](const std::string& label) {
+                                  return std::find(common.begin(), common.end(), label) ==
+                                         common.end();
+                                }),
+                 wanted.end());
+    return common == wanted;
+  };
+  std::vector<std::string> renamed = current.labels;
+  for (auto& label : renamed) {
+    if (const auto found = by_old.find(label); found != by_old.end()) label = found->second;
+  }
+  if (in_order(current.labels) || !in_order(renamed)) {
+    std::set<std::string> cyclic;
+    for (const auto& [start, unused] : by_old) {
+      std::string at = start;
+      for (size_t steps = 0; steps <= by_old.size() && by_old.count(at) != 0; ++steps) {
+        at = by_old.at(at);
+        if (at == start) {
+          cyclic.insert(start);
+          break;
+        }
+      }
+    }
+    for (const auto& label : cyclic) by_old.erase(label);
+  }
+  return {by_old.begin(), by_old.end()};
+}
+
 void assume_label_renames(schemas::Database& current, const schemas::Database& desired) {
   std::vector<LabelSpelling> spellings;
   for (const auto& wanted_schema : desired.schemas) {
@@ -1174,22 +1258,17 @@ void assume_label_renames(schemas::Database& current, const schemas::Database& d
     for (const auto& wanted : wanted_schema.enums) {
       const auto* type = schemas::find_named(schema->enums, wanted.name);
       if (type == nullptr) continue;
-      const auto has = [](const std::vector<std::string>& labels, const std::string& label) {
-        return std::find(labels.begin(), labels.end(), label) != labels.end();
-      };
-      for (const auto& [label, old_label] : wanted.label_renamed_from) {
-        // As the type rules plan it: the old label is there, the new is not.
-        if (!has(type->labels, old_label) || has(type->labels, label) ||
-            has(wanted.labels, old_label)) {
-          continue;
-        }
+      std::vector<LabelSpelling> literals;
+      for (const auto& [old_label, label] : label_renames(*type, wanted)) {
         for (const std::string& type_name :
              {quote_ident(wanted.name), quote_qualified(wanted_schema.name, wanted.name)}) {
           spellings.push_back({plans::quote_literal(old_label) + "::" + type_name,
                                plans::quote_literal(label) + "::" + type_name});
         }
-        rename_labels_in_bounds(current, wanted_schema.name, wanted.name,
-                                {{plans::quote_literal(old_label), plans::quote_literal(label)}});
+        literals.push_back({plans::quote_literal(old_label), plans::quote_literal(label)});
+      }
+      if (!literals.empty()) {
+        rename_labels_in_bounds(current, wanted_schema.name, wanted.name, literals);
       }
     }
   }

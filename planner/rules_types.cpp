@@ -279,37 +279,83 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
   }
   // Labels renamed by their renamed_from (ALTER TYPE ... RENAME VALUE), in
   // steps of their own before the others (sequence): what follows compares
-  // the labels as renamed. Stored values follow by OID.
+  // the labels as renamed. Stored values follow by OID. A chain (b -> c,
+  // then a -> b) is renamed from its free end; a cycle (a swap) through a
+  // temporary label, in one step, so that no plan stops with it.
   schemas::Enum renamed;
   std::optional<size_t> last_rename;
-  if (current != nullptr && !desired->label_renamed_from.empty()) {
+  auto pairs = current != nullptr ? label_renames(*current, *desired)
+                                  : std::vector<std::pair<std::string, std::string>>{};
+  if (!pairs.empty()) {
     renamed = *current;
-    const auto has = [](const std::vector<std::string>& labels, const std::string& label) {
-      return std::find(labels.begin(), labels.end(), label) != labels.end();
+    const auto has = [&renamed](const std::string& label) {
+      return std::find(renamed.labels.begin(), renamed.labels.end(), label) !=
+             renamed.labels.end();
     };
     int sequence = -1000;
-    for (auto& enum_label : renamed.labels) {
-      for (const auto& [new_label, old_label] : desired->label_renamed_from) {
-        if (enum_label != old_label || has(current->labels, new_label) ||
-            has(desired->labels, old_label)) {
-          continue;
+    while (!pairs.empty()) {
+      std::vector<std::pair<std::string, std::string>> steps;
+      const auto free = std::find_if(pairs.begin(), pairs.end(),
+                                     [&](const auto& pair) { return !has(pair.second); });
+      if (free != pairs.end()) {
+        steps.push_back(*free);
+        pairs.erase(free);
+      } else {
+        // Every new label is taken: a cycle, from the first pair back to it.
+        std::vector<std::pair<std::string, std::string>> cycle{pairs.front()};
+        while (cycle.back().second != cycle.front().first) {
+          const std::string next = cycle.back().second;
+          cycle.push_back(*std::find_if(pairs.begin(), pairs.end(),
+                                        [&](const auto& pair) { return pair.first == next; }));
         }
-        auto draft = Builder::make(
-            Phase::Prepare, id,
-            "rename value " + quote_literal(old_label) + " of " + describe(id) + " to " +
-                quote_literal(new_label),
-            "renamed_from: RENAME VALUE is catalog-only; stored values read as the new label at "
-            "once, what writes or compares with the old one breaks");
-        draft.step.statements = {"ALTER TYPE " + type + " RENAME VALUE " +
-                                 quote_literal(old_label) + " TO " + quote_literal(new_label)};
-        builder.statement(draft, Statement::RenameEnumValue, {});
-        draft.provides.push_back(token);
-        draft.sequence = sequence++;
-        if (last_rename) draft.after.push_back(*last_rename);
-        last_rename = builder.add(std::move(draft));
-        enum_label = new_label;
-        break;
+        std::string spare = "pgshift_label";
+        for (int n = 2; has(spare) || std::find(desired->labels.begin(), desired->labels.end(),
+                                                 spare) != desired->labels.end();
+             ++n) {
+          spare = "pgshift_label_" + std::to_string(n);
+        }
+        steps.push_back({cycle.front().first, spare});
+        for (size_t i = cycle.size() - 1; i > 0; --i) steps.push_back(cycle[i]);
+        steps.push_back({spare, cycle.front().second});
+        pairs.erase(std::remove_if(pairs.begin(), pairs.end(),
+                                   [&](const auto& pair) {
+                                     return std::find(cycle.begin(), cycle.end(), pair) !=
+                                            cycle.end();
+                                   }),
+                    pairs.end());
       }
+      std::string summary;
+      const auto& named = steps.size() == 1 ? steps : std::vector<std::pair<std::string, std::string>>(
+                                                          steps.begin() + 1, steps.end() - 1);
+      for (const auto& [old_label, new_label] : named) {
+        summary += (summary.empty() ? "" : ", ") + quote_literal(old_label) + " to " +
+                   quote_literal(new_label);
+      }
+      if (steps.size() > 1) {
+        summary += ", " + quote_literal(steps.front().first) + " to " +
+                   quote_literal(steps.back().second);
+      }
+      auto draft = Builder::make(
+          Phase::Prepare, id,
+          (steps.size() == 1 ? "rename value " : "rename values ") + summary + " of " +
+              describe(id),
+          std::string("renamed_from: RENAME VALUE is catalog-only; stored values read as the new "
+                      "label at once, what writes or compares with the old one breaks") +
+              (steps.size() == 1
+                   ? ""
+                   : "; the labels trade names through " + quote_literal(steps.front().second) +
+                         ", in one transaction"));
+      for (const auto& [old_label, new_label] : steps) {
+        draft.step.statements.push_back("ALTER TYPE " + type + " RENAME VALUE " +
+                                        quote_literal(old_label) + " TO " +
+                                        quote_literal(new_label));
+        builder.statement(draft, Statement::RenameEnumValue, {});
+        std::replace(renamed.labels.begin(), renamed.labels.end(), old_label, new_label);
+      }
+      draft.provides.push_back(token);
+      draft.sequence = sequence++;
+      if (last_rename) draft.after.push_back(*last_rename);
+      last_rename = builder.add(std::move(draft));
     }
     current = &renamed;
   }

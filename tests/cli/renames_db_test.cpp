@@ -356,6 +356,66 @@ schemas:
   CHECK(replan(db.url(), renamed) == 0);
 }
 
+TEST_CASE("enum labels that swap names, or rename along a chain, are renamed in place in an order "
+          "the server accepts, their constants seen swapped, and planned once only",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    enums:
+      st: [open, closed, old, older]
+    tables:
+      t:
+        columns:
+          id: { type: bigint, nullable: false }
+          s: { type: st, nullable: false, default: "'open'::st" }
+        primary_key: [id]
+        checks:
+          t_s_check: "(s <> 'closed'::st)"
+)yaml";
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
+  db.exec("INSERT INTO t VALUES (1, 'open'), (2, 'old'), (3, 'older')");
+  // open <-> closed; older -> old -> aged (a chain from its free end).
+  std::string changed = replaced(
+      yaml, "[open, closed, old, older]",
+      "[{ name: closed, renamed_from: open }, { name: open, renamed_from: closed }, "
+      "{ name: aged, renamed_from: old }, { name: old, renamed_from: older }]");
+  changed = replaced(changed, "\"'open'::st\"", "\"'closed'::st\"");
+  changed = replaced(changed, "\"(s <> 'closed'::st)\"", "\"(s <> 'open'::st)\"");
+  const std::string path = dir.write("b.yaml", changed);
+  const std::string sql = plan_text(db, path);
+  INFO(sql);
+  const auto position = [](const std::string& text, const std::string& part) {
+    INFO("looking for: " << part);
+    const size_t found = text.find(part);
+    REQUIRE(found != std::string::npos);
+    return found;
+  };
+  const size_t aside = position(sql, "RENAME VALUE 'closed' TO 'pgshift_label';");
+  CHECK(aside < position(sql, "RENAME VALUE 'open' TO 'closed';"));
+  CHECK(position(sql, "RENAME VALUE 'open' TO 'closed';") <
+        position(sql, "RENAME VALUE 'pgshift_label' TO 'open';"));
+  CHECK(position(sql, "RENAME VALUE 'old' TO 'aged';") <
+        position(sql, "RENAME VALUE 'older' TO 'old';"));
+  // Only renames: the default and the CHECK are seen swapped, not set again.
+  CHECK_FALSE(contains(sql, "pgshift_old"));
+  CHECK_FALSE(contains(sql, "SET DEFAULT"));
+  CHECK_FALSE(contains(sql, "t_s_check"));
+  const auto applied = apply_schema(db.url(), path, {"rename"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT string_agg(id || '=' || s, ',' ORDER BY id) FROM t") ==
+        "1=closed,2=aged,3=old");
+  CHECK(db.scalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum "
+                  "WHERE enumtypid = 'public.st'::regtype") == "closed,open,aged,old");
+  CHECK_THROWS(db.exec("INSERT INTO t VALUES (4, 'open')"));  // the CHECK, swapped
+  CHECK(db.scalar("INSERT INTO t (id) VALUES (5) RETURNING s") == "closed");
+  // The same hints again: the order is the desired one, nothing to swap back.
+  CHECK(replan(db.url(), path) == 0);
+}
+
 TEST_CASE("a renamed enum label is only RENAME VALUE: the default, CHECK, partial index, policy "
           "and view naming it are seen as the server shows them after, not rebuilt",
           "[cli][db][renames]") {
