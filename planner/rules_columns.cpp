@@ -551,6 +551,37 @@ std::string regeneration_blocker(const TableContext& table, const std::string& n
 // Existing columns: rename, type, default, NOT NULL, identity, comment.
 // ---------------------------------------------------------------------------
 
+// SET DEFAULT, or DROP DEFAULT when `desired` has none, on the column
+// `desired` names.
+StepDraft default_draft(TableContext& table, const schemas::Column& desired,
+                        const std::string& rationale) {
+  auto draft = Builder::make(Phase::Alter, table.id(ObjectKind::Column, desired.name),
+                             (desired.default_expr ? "set the default of " : "drop the default of ") +
+                                 table.of("column", desired.name),
+                             rationale);
+  draft.step.statements = {table.alter() + "ALTER COLUMN " + quote_ident(desired.name) +
+                           (desired.default_expr ? " SET DEFAULT " + *desired.default_expr
+                                                 : std::string(" DROP DEFAULT"))};
+  table.builder.statement(
+      draft, desired.default_expr ? Statement::SetDefault : Statement::DropDefault, table.on());
+  draft.requires_.push_back(table.column_token_of(desired.name));
+  draft.provides.push_back(default_set_token(table.schema, table.desired.name, desired.name));
+  require_sequences(draft, table.schema, desired.default_expr);
+  return draft;
+}
+
+StepDraft drop_not_null_draft(TableContext& table, const std::string& column,
+                              const std::string& rationale) {
+  auto draft = Builder::make(Phase::Alter, table.id(ObjectKind::Column, column),
+                             "drop NOT NULL of " + table.of("column", column), rationale);
+  draft.step.statements = {table.alter() + "ALTER COLUMN " + quote_ident(column) +
+                           " DROP NOT NULL"};
+  table.builder.statement(draft, Statement::DropNotNull, table.on());
+  draft.invalidates.push_back(not_null_token(table.schema, table.desired.name, column));
+  draft.provides.push_back(nullable_token(table.schema, table.desired.name, column));
+  return draft;
+}
+
 void alter_column(TableContext& table, const schemas::Column& current,
                   const schemas::Column& desired,
                   const std::vector<const schemas::Column*>& regenerated) {
@@ -646,20 +677,10 @@ void alter_column(TableContext& table, const schemas::Column& current,
   if (!default_done && (default_blocked ? desired.default_expr.has_value()
                                         : normalized_default(current.default_expr) !=
                                               normalized_default(desired.default_expr))) {
-    auto draft =
-        Builder::make(Phase::Alter, id,
-                      (desired.default_expr ? "set the default of " : "drop the default of ") +
-                          table.of("column", desired.name),
-                      default_blocked ? "set again once the routines it calls are created"
-                                      : "rule 10: defaults apply to new rows only: catalog-only");
-    draft.step.statements = {table.alter() + "ALTER COLUMN " + col +
-                             (desired.default_expr ? " SET DEFAULT " + *desired.default_expr
-                                                   : std::string(" DROP DEFAULT"))};
-    builder.statement(draft, desired.default_expr ? Statement::SetDefault : Statement::DropDefault,
-                      table.on());
-    draft.requires_.push_back(table.column_token_of(desired.name));
-    draft.provides.push_back(default_set_token(table.schema, table.desired.name, desired.name));
-    require_sequences(draft, table.schema, desired.default_expr);
+    auto draft = default_draft(table, desired,
+                               default_blocked
+                                   ? "set again once the routines it calls are created"
+                                   : "rule 10: defaults apply to new rows only: catalog-only");
     require_all(draft, default_uses(builder, builder.desired(), table.schema, table.desired.name,
                                     desired.name));
     if (default_blocked) {
@@ -755,14 +776,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
     chain.add(std::move(draft));
   }
   if (was_not_null && !is_not_null) {
-    auto draft =
-        Builder::make(Phase::Alter, id, "drop NOT NULL of " + table.of("column", desired.name),
-                      "relaxing a constraint is catalog-only");
-    draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP NOT NULL"};
-    builder.statement(draft, Statement::DropNotNull, table.on());
-    draft.invalidates.push_back(not_null_token(table.schema, table.desired.name, desired.name));
-    draft.provides.push_back(nullable_token(table.schema, table.desired.name, desired.name));
-    chain.add(std::move(draft));
+    chain.add(drop_not_null_draft(table, desired.name, "relaxing a constraint is catalog-only"));
   }
   if (current.comment != desired.comment) {
     auto draft =
@@ -927,33 +941,16 @@ void plan_partition_columns(TableContext& table) {
     const std::string parent_label = label("table", of.parent_schema, of.parent_table);
     Chain chain(builder);
     if (normalized(default_was) != normalized(column.default_expr)) {
-      auto draft = Builder::make(
-          Phase::Alter, id,
-          (column.default_expr ? "set the default of " : "drop the default of ") +
-              table.of("column", column.name),
-          "the partition's own default, unlike its parent " + parent_label +
-              "'s (rows inserted through the parent take the parent's): catalog-only");
-      draft.step.statements = {table.alter() + "ALTER COLUMN " + col +
-                               (column.default_expr ? " SET DEFAULT " + *column.default_expr
-                                                    : std::string(" DROP DEFAULT"))};
-      builder.statement(draft, column.default_expr ? Statement::SetDefault : Statement::DropDefault,
-                        table.on());
-      draft.requires_.push_back(table.column_token_of(column.name));
-      draft.provides.push_back(default_set_token(table.schema, table.desired.name, column.name));
-      require_sequences(draft, table.schema, column.default_expr);
-      chain.add(std::move(draft));
+      chain.add(default_draft(table, column,
+                              "the partition's own default, unlike its parent " + parent_label +
+                                  "'s (rows inserted through the parent take the parent's): "
+                                  "catalog-only"));
     }
     if (!was_not_null && is_not_null) {
       add_not_null(table, chain, column.name, std::nullopt, false);
     } else if (was_not_null && !is_not_null) {
-      auto draft =
-          Builder::make(Phase::Alter, id, "drop NOT NULL of " + table.of("column", column.name),
-                        "relaxing the partition's own constraint is catalog-only");
-      draft.step.statements = {table.alter() + "ALTER COLUMN " + col + " DROP NOT NULL"};
-      builder.statement(draft, Statement::DropNotNull, table.on());
-      draft.provides.push_back(nullable_token(table.schema, table.desired.name, column.name));
-      draft.invalidates.push_back(not_null_token(table.schema, table.desired.name, column.name));
-      chain.add(std::move(draft));
+      chain.add(drop_not_null_draft(table, column.name,
+                                    "relaxing the partition's own constraint is catalog-only"));
     }
     // After the steps of the parent (and its parents) on the column, which
     // would undo them.
