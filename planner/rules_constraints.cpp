@@ -88,6 +88,133 @@ std::vector<HeldForeignKey> foreign_keys_on_key(const TableContext& table,
   return held;
 }
 
+// A partitioned table as the target of a statement that attaches its
+// partitions' copies: the table and every partition, at every level.
+Targets with_its_partitions(const Builder& builder, const std::string& schema,
+                            const std::string& relation) {
+  Targets targets = on_relation(schema, relation);
+  for (const auto& partition : builder.with_partitions(schema, relation)) {
+    if (!(partition.schema == schema && partition.name == relation)) {
+      targets.partitions.push_back(partition);
+    }
+  }
+  return targets;
+}
+
+// The targets of an ADD FOREIGN KEY on a partitioned table, which attaches
+// its partitions' copies: the table, every partition, and the referenced
+// table with its partitions.
+Targets attaching_targets(const Builder& builder, const schemas::ForeignKey& fk,
+                          const std::string& schema, const std::string& relation) {
+  Targets targets = with_its_partitions(builder, schema, relation);
+  targets.referenced = builder.with_partitions(fk.ref_schema, fk.ref_table);
+  return targets;
+}
+
+// The targets of a DROP of a foreign key of `table` referencing `ref_table`:
+// the table and its partitions (their copies go with it), the referenced
+// table and its partitions (a key to a partitioned table has its triggers on
+// every partition).
+Targets dropping_foreign_key(const TableContext& table, const std::string& ref_schema,
+                             const std::string& ref_table) {
+  Targets targets = table.on();
+  if (table.current != nullptr) {
+    targets.partitions = with_its_partitions(table.builder, table.schema, table.current->name)
+                             .partitions;
+  }
+  targets.referenced = table.builder.with_partitions(ref_schema, ref_table);
+  return targets;
+}
+
+// The steps that give every partition under the partitioned `relation`, at
+// every level, its own copy of `fk`, valid, so that an ADD of `fk` on
+// `relation` then attaches them and checks no row (before PostgreSQL 18 a
+// partitioned table takes no foreign key NOT VALID). A leaf's ADD (NOT VALID
+// when it holds rows) is a step of its own, or with `into` a statement of
+// that step; each populated leaf's VALIDATE follows, and a partitioned
+// partition's ADD, which attaches its partitions' copies, comes after
+// theirs: appended to `steps` in that order, to be chained. `chosen`: the
+// copies' names taken so far.
+void partition_foreign_key_steps(Builder& builder, const ObjectId& id,
+                                 const schemas::ForeignKey& fk, const std::string& schema,
+                                 const std::string& relation, const std::vector<std::string>& needs,
+                                 std::set<std::string>& chosen, StepDraft* into,
+                                 std::vector<StepDraft>& steps) {
+  for (const auto& [partition_schema, partition] : kept_partitions(builder, schema, relation)) {
+    const std::string alter =
+        "ALTER TABLE " + quote_qualified(partition_schema, partition->name) + " ";
+    // A copy the partition has as its own (left by a plan stopped before the
+    // parent's ADD, or made by hand) is attached by that ADD as it is: it is
+    // validated first when NOT VALID, never added a second time.
+    const auto own = std::find_if(
+        partition->foreign_keys.begin(), partition->foreign_keys.end(),
+        [&](const schemas::ForeignKey& candidate) { return same_foreign_key(candidate, fk); });
+    if (own != partition->foreign_keys.end()) {
+      if (own->validated) continue;
+      Targets targets = on_relation(partition_schema, partition->name);
+      targets.referenced = builder.with_partitions(fk.ref_schema, fk.ref_table);
+      auto validate = Builder::make(
+          Phase::Validate, id,
+          "validate the foreign key \"" + own->name + "\" on " +
+              label("table", partition_schema, partition->name),
+          "the partition has the key already, NOT VALID; VALIDATE scans under SHARE UPDATE "
+          "EXCLUSIVE (ROW SHARE on the referenced table): reads and writes go on");
+      validate.step.statements = {alter + "VALIDATE CONSTRAINT " + quote_ident(own->name)};
+      builder.statement(validate, Statement::ValidateForeignKey, targets);
+      validate.step.estimated_rows = builder.row_estimate(partition_schema, partition->name);
+      steps.push_back(std::move(validate));
+      continue;
+    }
+    schemas::ForeignKey copy = fk;
+    copy.name = partition_member_name(builder, partition_schema, partition->name, fk.name, chosen);
+    const std::string where =
+        "\"" + copy.name + "\" on " + label("table", partition_schema, partition->name);
+    if (partition->partition_by) {
+      partition_foreign_key_steps(builder, id, fk, partition_schema, partition->name, needs,
+                                  chosen, into, steps);
+      auto draft = Builder::make(Phase::Validate, id, "add the foreign key " + where,
+                                 "its partitions have the key, valid: it is attached, not "
+                                 "checked again");
+      draft.step.statements = {alter + "ADD " + foreign_key_definition(copy)};
+      builder.statement(draft, Statement::AddForeignKeyAttachingPartitions,
+                        attaching_targets(builder, fk, partition_schema, partition->name));
+      require_all(draft, needs);
+      steps.push_back(std::move(draft));
+      continue;
+    }
+    const bool populated = builder.populated(partition_schema, partition->name);
+    Targets targets = on_relation(partition_schema, partition->name, populated);
+    targets.referenced = builder.with_partitions(fk.ref_schema, fk.ref_table);
+    const std::string add =
+        alter + "ADD " + foreign_key_definition(copy) + (populated ? " NOT VALID" : "");
+    const Statement statement =
+        populated ? Statement::AddForeignKeyNotValid : Statement::AddForeignKey;
+    if (into != nullptr) {
+      into->step.statements.push_back(add);
+      builder.statement(*into, statement, targets);
+      require_all(*into, needs);
+    } else {
+      auto draft = Builder::make(
+          Phase::Constrain, id, "add the foreign key " + where,
+          populated ? "rule 6: NOT VALID skips the scan; VALIDATE follows under a weaker lock"
+                    : "rule 11: the partition is empty: nothing to check");
+      draft.step.statements = {add};
+      builder.statement(draft, statement, targets);
+      require_all(draft, needs);
+      steps.push_back(std::move(draft));
+    }
+    if (!populated) continue;
+    auto validate = Builder::make(
+        Phase::Validate, id, "validate the foreign key " + where,
+        "VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the referenced "
+        "table): reads and writes go on");
+    validate.step.statements = {alter + "VALIDATE CONSTRAINT " + quote_ident(copy.name)};
+    builder.statement(validate, Statement::ValidateForeignKey, targets);
+    validate.step.estimated_rows = builder.row_estimate(partition_schema, partition->name);
+    steps.push_back(std::move(validate));
+  }
+}
+
 // `draft` drops a key in its first statement: each foreign key `held` on it
 // is dropped just before, in the same transaction, and added again NOT
 // VALID at the end of the step (new rows are checked throughout; the index
@@ -100,7 +227,8 @@ std::vector<StepDraft> recreate_held_foreign_keys(TableContext& table, StepDraft
   if (!held.empty()) {
     draft.step.rationale +=
         "; the foreign keys the server ties to the old key are dropped before it and added "
-        "again NOT VALID after, in the same transaction, on the desired key of their columns";
+        "again NOT VALID after (before PostgreSQL 18 a partitioned table's on each of its "
+        "partitions), in the same transaction, on the desired key of their columns";
   }
   std::vector<StepDraft> validations;
   std::vector<std::string> drops;
@@ -111,14 +239,38 @@ std::vector<StepDraft> recreate_held_foreign_keys(TableContext& table, StepDraft
     // A key to a partitioned table has its triggers on every partition.
     targets.referenced = builder.with_partitions(table.schema, table.current->name);
     targets.referenced.front() = QualifiedName{table.schema, table.desired.name};
+    const ObjectId id{ObjectKind::ForeignKey, schema, referencing->name, fk->name};
+    const std::string key = key_token(table.schema, table.desired.name, fk->ref_columns);
     drops.push_back("ALTER TABLE " + relation + " DROP CONSTRAINT " + quote_ident(fk->name));
-    builder.statement(draft, Statement::DropForeignKeyToReplace, targets);
+    draft.requires_.push_back(key);
+    Targets dropped = with_its_partitions(builder, schema, referencing->name);
+    dropped.referenced = targets.referenced;
+    builder.statement(draft, Statement::DropForeignKeyToReplace, dropped);
+    if (referencing->partition_by && builder.version() < 180000) {
+      // A partitioned table takes no foreign key NOT VALID before
+      // PostgreSQL 18 (and the dropped one took its partitions' copies with
+      // it): each leaf partition gets its copy here, NOT VALID, so that new
+      // rows stay checked; once they are validated, the parent's ADD
+      // attaches them without a scan.
+      std::set<std::string> chosen;
+      partition_foreign_key_steps(builder, id, *fk, schema, referencing->name, {key}, chosen,
+                                  &draft, validations);
+      auto attach = Builder::make(
+          Phase::Validate, id,
+          "add foreign key \"" + fk->name + "\" of " + label("table", schema, referencing->name),
+          "it was dropped around the drop of the key it relied on and its partitions have it "
+          "again, valid: ADD CONSTRAINT attaches theirs and checks no row (a partitioned table "
+          "takes no foreign key NOT VALID before PostgreSQL 18)");
+      attach.step.statements = {"ALTER TABLE " + relation + " ADD " + foreign_key_definition(*fk)};
+      Targets attaching = std::move(dropped);
+      builder.statement(attach, Statement::AddForeignKeyAttachingPartitions, attaching);
+      validations.push_back(std::move(attach));
+      continue;
+    }
     draft.step.statements.push_back("ALTER TABLE " + relation + " ADD " +
                                     foreign_key_definition(*fk) + " NOT VALID");
     builder.statement(draft, Statement::AddForeignKeyNotValid, targets);
-    draft.requires_.push_back(key_token(table.schema, table.desired.name, fk->ref_columns));
     if (!fk->validated) continue;
-    const ObjectId id{ObjectKind::ForeignKey, schema, referencing->name, fk->name};
     auto validate = Builder::make(
         Phase::Validate, id,
         "validate foreign key \"" + fk->name + "\" of " + label("table", schema, referencing->name),
@@ -132,19 +284,6 @@ std::vector<StepDraft> recreate_held_foreign_keys(TableContext& table, StepDraft
   }
   draft.step.statements.insert(draft.step.statements.begin(), drops.begin(), drops.end());
   return validations;
-}
-
-// A partitioned table as the target of a statement that attaches its
-// partitions' copies: the table and every partition, at every level.
-Targets with_its_partitions(const Builder& builder, const std::string& schema,
-                            const std::string& relation) {
-  Targets targets = on_relation(schema, relation);
-  for (const auto& partition : builder.with_partitions(schema, relation)) {
-    if (!(partition.schema == schema && partition.name == relation)) {
-      targets.partitions.push_back(partition);
-    }
-  }
-  return targets;
 }
 
 // A key of a populated partitioned table, which cannot build CONCURRENTLY:
@@ -461,60 +600,10 @@ void add_partitioned_foreign_key(TableContext& table, Chain& chain, const schema
   }
   needs.push_back(key_token(fk.ref_schema, fk.ref_table, fk.ref_columns));
   std::set<std::string> chosen;
-  auto attaching = [&](const std::string& schema, const std::string& relation) {
-    Targets targets = with_its_partitions(builder, schema, relation);
-    targets.referenced = builder.with_partitions(fk.ref_schema, fk.ref_table);
-    return targets;
-  };
-  std::function<void(const std::string&, const std::string&)> on_partitions =
-      [&](const std::string& schema, const std::string& relation) {
-        for (const auto& [partition_schema, partition] :
-             kept_partitions(builder, schema, relation)) {
-          const std::string alter =
-              "ALTER TABLE " + quote_qualified(partition_schema, partition->name) + " ";
-          schemas::ForeignKey copy = fk;
-          copy.name =
-              partition_member_name(builder, partition_schema, partition->name, fk.name, chosen);
-          const std::string where =
-              "\"" + copy.name + "\" on " + label("table", partition_schema, partition->name);
-          if (partition->partition_by) {
-            on_partitions(partition_schema, partition->name);
-            auto draft = Builder::make(Phase::Validate, id, "add the foreign key " + where,
-                                       "its partitions have the key, valid: it is attached, not "
-                                       "checked again");
-            draft.step.statements = {alter + "ADD " + foreign_key_definition(copy)};
-            builder.statement(draft, Statement::AddForeignKeyAttachingPartitions,
-                              attaching(partition_schema, partition->name));
-            require_all(draft, needs);
-            chain.add(std::move(draft));
-            continue;
-          }
-          const bool populated = builder.populated(partition_schema, partition->name);
-          Targets targets = on_relation(partition_schema, partition->name, populated);
-          targets.referenced = builder.with_partitions(fk.ref_schema, fk.ref_table);
-          auto draft = Builder::make(
-              Phase::Constrain, id, "add the foreign key " + where,
-              populated ? "rule 6: NOT VALID skips the scan; VALIDATE follows under a weaker lock"
-                        : "rule 11: the partition is empty: nothing to check");
-          draft.step.statements = {alter + "ADD " + foreign_key_definition(copy) +
-                                   (populated ? " NOT VALID" : "")};
-          builder.statement(draft,
-                            populated ? Statement::AddForeignKeyNotValid : Statement::AddForeignKey,
-                            targets);
-          require_all(draft, needs);
-          chain.add(std::move(draft));
-          if (!populated) continue;
-          auto validate = Builder::make(
-              Phase::Validate, id, "validate the foreign key " + where,
-              "VALIDATE scans under SHARE UPDATE EXCLUSIVE (ROW SHARE on the referenced "
-              "table): reads and writes go on");
-          validate.step.statements = {alter + "VALIDATE CONSTRAINT " + quote_ident(copy.name)};
-          builder.statement(validate, Statement::ValidateForeignKey, targets);
-          validate.step.estimated_rows = builder.row_estimate(partition_schema, partition->name);
-          chain.add(std::move(validate));
-        }
-      };
-  on_partitions(table.schema, table.current->name);
+  std::vector<StepDraft> steps;
+  partition_foreign_key_steps(builder, id, fk, table.schema, table.current->name, needs, chosen,
+                              nullptr, steps);
+  for (auto& step : steps) chain.add(std::move(step));
   auto draft = Builder::make(
       Phase::Validate, id, "add " + table.of("foreign key", fk.name),
       "a partitioned table cannot add a foreign key NOT VALID: every partition has it, valid, "
@@ -523,11 +612,11 @@ void add_partitioned_foreign_key(TableContext& table, Chain& chain, const schema
     draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " +
                                     quote_ident(replacing->name));
     builder.statement(draft, Statement::DropForeignKeyToReplace,
-                      table.with_referenced(replacing->ref_schema, replacing->ref_table));
+                      dropping_foreign_key(table, replacing->ref_schema, replacing->ref_table));
   }
   draft.step.statements.push_back(table.alter() + "ADD " + foreign_key_definition(fk));
   builder.statement(draft, Statement::AddForeignKeyAttachingPartitions,
-                    attaching(table.schema, table.current->name));
+                    attaching_targets(builder, fk, table.schema, table.current->name));
   require_all(draft, needs);
   chain.add(std::move(draft));
 }
@@ -562,7 +651,7 @@ void add_foreign_key(TableContext& table, const schemas::ForeignKey& fk,
       draft.step.statements.push_back(table.alter() + "DROP CONSTRAINT " +
                                       quote_ident(replacing->name));
       builder.statement(draft, Statement::DropForeignKeyToReplace,
-                        table.with_referenced(replacing->ref_schema, replacing->ref_table));
+                        dropping_foreign_key(table, replacing->ref_schema, replacing->ref_table));
     }
     // Desired `validated: false` on an existing table: NOT VALID even when
     // it is empty (on a table the plan creates the key is added valid).
@@ -602,8 +691,7 @@ StepDraft drop_foreign_key_draft(TableContext& table, const schemas::ForeignKey&
   auto draft = drop_constraint_draft(table, ObjectKind::ForeignKey, fk.name, fk.columns);
   // A key to a partitioned table has its triggers on every partition: the
   // drop locks them all and goes before a drop of any of them.
-  Targets targets = table.on();
-  targets.referenced = table.builder.with_partitions(fk.ref_schema, fk.ref_table);
+  const Targets targets = dropping_foreign_key(table, fk.ref_schema, fk.ref_table);
   table.builder.statement(draft, Statement::DropForeignKey, targets);
   for (const auto& referenced : targets.referenced) {
     draft.releases.push_back(table_token(referenced.schema, referenced.name));
@@ -858,10 +946,41 @@ void plan_check_constraints(TableContext& table) {
   }
 }
 
+namespace {
+
+// Whether the partition's own foreign key `own` becomes the copy of a key
+// the plan adds to one of its parents (at any level), whose ADD attaches it:
+// then it is not dropped.
+bool attached_by_a_parent(const TableContext& table, const schemas::ForeignKey& own) {
+  const schemas::Table* partition = &table.desired;
+  while (partition->partition_of) {
+    const auto& parent_of = *partition->partition_of;
+    const auto* parent = schemas::find_table(table.builder.desired(), parent_of.parent_schema,
+                                             parent_of.parent_table);
+    if (parent == nullptr) return false;
+    const auto* current_parent = schemas::find_table(
+        table.builder.current(), parent_of.parent_schema, parent_of.parent_table);
+    const auto matches = [&](const schemas::ForeignKey& candidate) {
+      return same_foreign_key(candidate, own);
+    };
+    if (std::any_of(parent->foreign_keys.begin(), parent->foreign_keys.end(), matches) &&
+        (current_parent == nullptr ||
+         std::none_of(current_parent->foreign_keys.begin(), current_parent->foreign_keys.end(),
+                      matches))) {
+      return true;
+    }
+    partition = parent;
+  }
+  return false;
+}
+
+}  // namespace
+
 void plan_foreign_keys(TableContext& table) {
   for (const auto& [current, desired] : match_by_name(
            table.current ? &table.current->foreign_keys : nullptr, table.desired.foreign_keys)) {
     if (desired == nullptr) {
+      if (attached_by_a_parent(table, *current)) continue;
       table.builder.add(drop_foreign_key_draft(table, *current));
     } else if (current == nullptr) {
       add_foreign_key(table, *desired, nullptr, false);

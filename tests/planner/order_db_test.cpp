@@ -484,6 +484,101 @@ TEST_CASE("a foreign key relying on a key of a populated partitioned table the p
   }
 }
 
+TEST_CASE("a foreign key of a populated partitioned table relying on a key the plan replaces "
+          "is added again NOT VALID on each leaf partition in the key's step (the parent before "
+          "PostgreSQL 18 takes none), validated there, then attached by the parent's ADD",
+          "[planner][db][order][partitions]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE p (id integer PRIMARY KEY, code text NOT NULL);"
+      "CREATE TABLE c (id integer NOT NULL, pid integer REFERENCES p (id)) PARTITION BY RANGE (id);"
+      "CREATE TABLE c_low PARTITION OF c FOR VALUES FROM (MINVALUE) TO (250);"
+      "CREATE TABLE c_high PARTITION OF c FOR VALUES FROM (250) TO (1000) PARTITION BY HASH (id);"
+      "CREATE TABLE c_high_a PARTITION OF c_high FOR VALUES WITH (MODULUS 2, REMAINDER 0);"
+      "CREATE TABLE c_high_b PARTITION OF c_high FOR VALUES WITH (MODULUS 2, REMAINDER 1);"
+      "CREATE TABLE c_empty PARTITION OF c FOR VALUES FROM (1000) TO (2000);"
+      "INSERT INTO p SELECT g, 'c' || g FROM generate_series(1, 500) g;"
+      "INSERT INTO c SELECT g, g FROM generate_series(1, 500) g; ANALYZE;");
+  const std::string rows = checksum(db, "c", "id, pid");
+  const std::string columns =
+      "        columns:\n          id: { type: integer, nullable: false }\n          pid: integer\n";
+  const std::string yaml =
+      "schemas:\n  public:\n    tables:\n"
+      "      c:\n" + columns +
+      "        foreign_keys:\n          - { columns: [pid], references: p(id) }\n"
+      "        partition_by: { strategy: range, key: id }\n"
+      "      c_low:\n" + columns +
+      "        partition_of: { table: c, bound: FOR VALUES FROM (MINVALUE) TO (250) }\n"
+      "      c_high:\n" + columns +
+      "        partition_by: { strategy: hash, key: id }\n"
+      "        partition_of: { table: c, bound: FOR VALUES FROM (250) TO (1000) }\n"
+      "      c_high_a:\n" + columns +
+      "        partition_of: { table: c_high, bound: \"FOR VALUES WITH (modulus 2, remainder 0)\" }\n"
+      "      c_high_b:\n" + columns +
+      "        partition_of: { table: c_high, bound: \"FOR VALUES WITH (modulus 2, remainder 1)\" }\n"
+      "      c_empty:\n" + columns +
+      "        partition_of: { table: c, bound: FOR VALUES FROM (1000) TO (2000) }\n"
+      "      p:\n        columns:\n          id: { type: integer, nullable: false }\n"
+      "          code: { type: text, nullable: false }\n"
+      "        primary_key: [code]\n        unique:\n          - [id]\n";
+  const std::string sql = converge(db, yaml);
+  INFO(sql);
+  const std::string fk = " FOREIGN KEY (pid) REFERENCES public.p (id)";
+  const size_t drop_fk = position(sql, "ALTER TABLE public.c DROP CONSTRAINT c_pid_fkey;");
+  const size_t drop_key = position(sql, "ALTER TABLE public.p DROP CONSTRAINT p_pkey;");
+  if (server_version_num(db) >= 180000) {
+    const size_t add = position(sql, "ALTER TABLE public.c ADD CONSTRAINT c_pid_fkey" + fk +
+                                         " NOT VALID;");
+    CHECK(drop_fk < drop_key);
+    CHECK(drop_key < add);
+    CHECK(sql.find("COMMIT", drop_fk) > add);
+    CHECK(position(sql, "ALTER TABLE public.c VALIDATE CONSTRAINT c_pid_fkey") > add);
+  } else {
+    CHECK_FALSE(contains(sql, "ALTER TABLE public.c ADD CONSTRAINT c_pid_fkey" + fk + " NOT VALID"));
+    const size_t add_low =
+        position(sql, "ALTER TABLE public.c_low ADD CONSTRAINT c_low_c_pid_fkey" + fk + " NOT VALID;");
+    const size_t add_a = position(
+        sql, "ALTER TABLE public.c_high_a ADD CONSTRAINT c_high_a_c_pid_fkey" + fk + " NOT VALID;");
+    const size_t add_b = position(
+        sql, "ALTER TABLE public.c_high_b ADD CONSTRAINT c_high_b_c_pid_fkey" + fk + " NOT VALID;");
+    // The empty partition has nothing to check: its copy is valid at once.
+    const size_t add_empty =
+        position(sql, "ALTER TABLE public.c_empty ADD CONSTRAINT c_empty_c_pid_fkey" + fk + ";");
+    // Dropped and added again in the key's transaction: new rows stay checked.
+    CHECK(drop_fk < drop_key);
+    for (const size_t add : {add_low, add_a, add_b, add_empty}) {
+      CHECK(drop_key < add);
+      CHECK(sql.find("COMMIT", drop_fk) > add);
+    }
+    const size_t validate_low =
+        position(sql, "ALTER TABLE public.c_low VALIDATE CONSTRAINT c_low_c_pid_fkey");
+    const size_t validate_a =
+        position(sql, "ALTER TABLE public.c_high_a VALIDATE CONSTRAINT c_high_a_c_pid_fkey");
+    const size_t validate_b =
+        position(sql, "ALTER TABLE public.c_high_b VALIDATE CONSTRAINT c_high_b_c_pid_fkey");
+    CHECK_FALSE(contains(sql, "VALIDATE CONSTRAINT c_empty_c_pid_fkey"));
+    const size_t attach_high =
+        position(sql, "ALTER TABLE public.c_high ADD CONSTRAINT c_high_c_pid_fkey" + fk + ";");
+    const size_t attach = position(sql, "ALTER TABLE public.c ADD CONSTRAINT c_pid_fkey" + fk + ";");
+    CHECK(validate_a < attach_high);
+    CHECK(validate_b < attach_high);
+    CHECK(validate_low < attach);
+    CHECK(attach_high < attach);
+  }
+  // One foreign key on c, valid, backed by the new key, whose copies on
+  // every partition are attached to it (through c_high's for its own).
+  CHECK(db.scalar("SELECT convalidated || ':' || conindid::regclass FROM pg_constraint WHERE "
+                  "conname = 'c_pid_fkey' AND conrelid = 'c'::regclass") == "true:p_id_key");
+  CHECK(db.scalar("SELECT string_agg(conrelid::regclass || ':' || convalidated || ':' || "
+                  "(SELECT conrelid::regclass::text FROM pg_constraint parent WHERE "
+                  "parent.oid = child.conparentid), ' ' ORDER BY conrelid::regclass::text) "
+                  "FROM pg_constraint child WHERE contype = 'f' AND conparentid <> 0") ==
+        "c_empty:true:c c_high:true:c c_high_a:true:c_high c_high_b:true:c_high c_low:true:c");
+  CHECK(checksum(db, "c", "id, pid") == rows);
+  // The key still refuses a row of no parent, on every partition.
+  CHECK_THROWS(db.exec("INSERT INTO c VALUES (600, 9999)"));
+}
+
 TEST_CASE("a column renamed by renamed_from is only renamed: its keys, CHECK, index, trigger, "
           "policy, generated column and the foreign keys referencing it follow in the catalog",
           "[planner][db][order][rename]") {

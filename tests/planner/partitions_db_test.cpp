@@ -276,6 +276,46 @@ TEST_CASE("a foreign key from a populated partitioned table is added and validat
   CHECK(checksum(db, "ev", "id, at, note") == kept);
 }
 
+TEST_CASE("a partition's own copy of a foreign key the plan adds to its parent (a plan stopped "
+          "before the parent's ADD) is attached as it is, validated first when NOT VALID, "
+          "neither added again nor dropped",
+          "[planner][db][partitions]") {
+  TestDatabase db;
+  db.exec(kEvents);
+  db.exec("DROP TABLE ev_2023; CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM "
+          "('2026-01-01') TO ('2027-01-01');"
+          "CREATE TABLE notes (note text PRIMARY KEY);"
+          "INSERT INTO notes SELECT 'n' || g FROM generate_series(1, 3000) g;"
+          "ALTER TABLE ev_2024 ADD CONSTRAINT ev_2024_ev_note_fkey FOREIGN KEY (note) "
+          "  REFERENCES notes (note) NOT VALID;"
+          "ALTER TABLE ev_2025_a ADD CONSTRAINT own_fk FOREIGN KEY (note) REFERENCES notes (note);");
+  const std::string kept = checksum(db, "ev", "id, at, note");
+  const std::string yaml =
+      events_yaml("        foreign_keys:\n"
+                  "          - { name: ev_note_fkey, columns: [note], references: notes(note) }\n") +
+      "      notes:\n"
+      "        columns:\n"
+      "          note: { type: text, nullable: false }\n"
+      "        primary_key: [note]\n";
+  const std::string sql = converge(db, yaml);
+  INFO(sql);
+  CHECK_FALSE(contains(sql, "ALTER TABLE public.ev_2024 ADD CONSTRAINT"));
+  CHECK_FALSE(contains(sql, "ALTER TABLE public.ev_2025_a ADD CONSTRAINT"));
+  CHECK_FALSE(contains(sql, "DROP CONSTRAINT"));
+  CHECK_FALSE(contains(sql, "VALIDATE CONSTRAINT own_fk"));
+  // The partitions without a copy get theirs as usual.
+  CHECK(contains(sql, "ALTER TABLE public.ev_2025_b ADD CONSTRAINT ev_2025_b_ev_note_fkey"));
+  CHECK(position(sql, "ALTER TABLE public.ev_2024 VALIDATE CONSTRAINT ev_2024_ev_note_fkey") <
+        position(sql, "ALTER TABLE public.ev ADD CONSTRAINT ev_note_fkey"));
+  CHECK(db.scalar("SELECT string_agg(conrelid::regclass || ':' || conname, ',' ORDER BY "
+                  "conrelid::regclass::text) FROM pg_constraint WHERE contype = 'f' AND "
+                  "conparentid <> 0 AND convalidated") ==
+        "ev_2024:ev_2024_ev_note_fkey,ev_2025:ev_2025_ev_note_fkey,ev_2025_a:own_fk,"
+        "ev_2025_b:ev_2025_b_ev_note_fkey,ev_2026:ev_2026_ev_note_fkey");
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == "6");
+  CHECK(checksum(db, "ev", "id, at, note") == kept);
+}
+
 namespace {
 
 // orders: range-partitioned by month with a key, an index and a CHECK, a

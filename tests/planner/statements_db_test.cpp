@@ -434,7 +434,17 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               "ALTER TABLE t.p3 DROP CONSTRAINT c1", {{Target::Relation, {"t.p3"}}}};
     case Statement::DropForeignKey:
     case Statement::DropForeignKeyToReplace:
-      return {kForeignKey, "ALTER TABLE t.a DROP CONSTRAINT fk", on_a_and_r()};
+      // From a partitioned table: the partitions' copies go with it.
+      return {kPartitioned +
+                  "CREATE TABLE t.p1 PARTITION OF t.p FOR VALUES FROM (0) TO (100);"
+                  "CREATE TABLE t.p2 PARTITION OF t.p FOR VALUES FROM (100) TO (200) "
+                  "  PARTITION BY RANGE (id);"
+                  "CREATE TABLE t.p21 PARTITION OF t.p2 FOR VALUES FROM (100) TO (150);"
+                  "ALTER TABLE t.p ADD CONSTRAINT fk FOREIGN KEY (rid) REFERENCES t.r (id);",
+              "ALTER TABLE t.p DROP CONSTRAINT fk",
+              {{Target::Relation, {"t.p"}},
+               {Target::Partitions, {"t.p1", "t.p2", "t.p21"}},
+               {Target::Referenced, {"t.r"}}}};
     case Statement::CreateIndex:
       return {"", "CREATE INDEX a_v_idx ON t.a (v)", on_a()};
     case Statement::CreateIndexConcurrently:
