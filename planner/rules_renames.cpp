@@ -1134,21 +1134,138 @@ void replace_spellings(std::string& text, const std::vector<LabelSpelling>& spel
   text = std::move(out);
 }
 
-void rename_labels_in(std::string& text, const std::vector<LabelSpelling>& spellings) {
+// The labels an enum's renames give, and how its array constants end:
+// '{open,closed}'::ticket_state[] names labels inside one literal.
+struct ArrayLabels {
+  std::vector<std::string> suffixes;         // "::ticket_state[]", "::public.ticket_state[]"
+  std::map<std::string, std::string> renamed;  // old label -> new label
+};
+
+struct LabelRenames {
+  std::vector<LabelSpelling> constants;  // 'closed'::ticket_state -> 'shut'::ticket_state
+  std::vector<ArrayLabels> arrays;
+};
+
+bool array_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// An element as array_out writes it: double-quoted when empty, NULL in any
+// case, or holding a brace, comma, quote, backslash or white space.
+std::string array_element_out(const std::string& element) {
+  bool quote = element.empty() || (element.size() == 4 && std::toupper(element[0]) == 'N' &&
+                                   std::toupper(element[1]) == 'U' &&
+                                   std::toupper(element[2]) == 'L' &&
+                                   std::toupper(element[3]) == 'L');
+  for (const char c : element) {
+    if (c == '{' || c == '}' || c == ',' || c == '"' || c == '\\' || array_space(c)) quote = true;
+  }
+  if (!quote) return element;
+  std::string out = "\"";
+  for (const char c : element) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The text of an array literal as array_out writes it ({a,"b c",NULL},
+// nested for several dimensions) with each label `renamed` names replaced,
+// all at once; nullopt when it is not such a text.
+std::optional<std::string> rename_array_elements(const std::string& literal,
+                                                 const std::map<std::string, std::string>& renamed) {
+  if (literal.empty() || literal.front() != '{') return std::nullopt;
+  std::string out;
+  for (size_t at = 0; at < literal.size();) {
+    const char c = literal[at];
+    if (c == '{' || c == '}' || c == ',') {
+      out += c;
+      ++at;
+      continue;
+    }
+    std::string element;
+    bool quoted = false;
+    if (c == '"') {
+      quoted = true;
+      for (++at; at < literal.size() && literal[at] != '"'; ++at) {
+        if (literal[at] == '\\' && ++at == literal.size()) return std::nullopt;
+        element += literal[at];
+      }
+      if (at == literal.size()) return std::nullopt;
+      ++at;
+    } else {
+      while (at < literal.size() && literal[at] != ',' && literal[at] != '}' &&
+             literal[at] != '{') {
+        element += literal[at++];
+      }
+    }
+    if (!quoted && element == "NULL") {
+      out += element;
+      continue;
+    }
+    const auto found = renamed.find(element);
+    out += array_element_out(found != renamed.end() ? found->second : element);
+  }
+  return out;
+}
+
+// Renames the labels inside `text`'s array constants of `array`'s type:
+// each literal '...' (not E'...') followed by one of its suffixes.
+void rename_array_labels(std::string& text, const ArrayLabels& array) {
+  std::string out;
+  size_t copied = 0;
+  for (size_t at = 0; at < text.size(); ++at) {
+    if (text[at] != '\'') continue;
+    size_t end = at + 1;
+    std::string literal;
+    for (; end < text.size(); ++end) {
+      if (text[end] != '\'') {
+        literal += text[end];
+      } else if (end + 1 < text.size() && text[end + 1] == '\'') {
+        literal += '\'';
+        ++end;
+      } else {
+        break;
+      }
+    }
+    if (end >= text.size()) break;  // an unterminated literal: leave the rest
+    const bool escaped = at > 0 && (text[at - 1] == 'E' || text[at - 1] == 'e');
+    const bool typed = std::any_of(array.suffixes.begin(), array.suffixes.end(),
+                                   [&](const std::string& suffix) {
+                                     return text.compare(end + 1, suffix.size(), suffix) == 0;
+                                   });
+    if (typed && !escaped) {
+      // (A backslash, which quote_literal writes in the E'' form the server
+      // does not use, leaves the literal as written.)
+      const auto renamed = rename_array_elements(literal, array.renamed);
+      if (renamed && renamed->find('\\') == std::string::npos) {
+        out.append(text, copied, at - copied);
+        out += plans::quote_literal(*renamed);
+        copied = end + 1;
+      }
+    }
+    at = end;
+  }
+  if (copied == 0) return;  // nothing replaced
+  out.append(text, copied, std::string::npos);
+  text = std::move(out);
+}
+
+void rename_labels_in(std::string& text, const LabelRenames& renames) {
   // 'closed'::ticket_state, not 'closed'::ticket_states nor a schema's.
-  replace_spellings(text, spellings, [](char, char after) {
+  replace_spellings(text, renames.constants, [](char, char after) {
     return !identifier_char(after) && after != '"' && after != '.';
   });
+  for (const auto& array : renames.arrays) rename_array_labels(text, array);
 }
 
-void rename_labels_in(std::optional<std::string>& text,
-                      const std::vector<LabelSpelling>& spellings) {
-  if (text) rename_labels_in(*text, spellings);
+void rename_labels_in(std::optional<std::string>& text, const LabelRenames& renames) {
+  if (text) rename_labels_in(*text, renames);
 }
 
-void rename_labels_in(schemas::Index& index, const std::vector<LabelSpelling>& spellings) {
-  for (auto& key : index.keys) rename_labels_in(key.expression, spellings);
-  rename_labels_in(index.where, spellings);
+void rename_labels_in(schemas::Index& index, const LabelRenames& renames) {
+  for (auto& key : index.keys) rename_labels_in(key.expression, renames);
+  rename_labels_in(index.where, renames);
 }
 
 }  // namespace
@@ -1251,7 +1368,7 @@ std::vector<std::pair<std::string, std::string>> label_renames(const schemas::En
 }
 
 void assume_label_renames(schemas::Database& current, const schemas::Database& desired) {
-  std::vector<LabelSpelling> spellings;
+  LabelRenames spellings;
   for (const auto& wanted_schema : desired.schemas) {
     const auto* schema = schemas::find_named(current.schemas, wanted_schema.name);
     if (schema == nullptr) continue;
@@ -1259,20 +1376,25 @@ void assume_label_renames(schemas::Database& current, const schemas::Database& d
       const auto* type = schemas::find_named(schema->enums, wanted.name);
       if (type == nullptr) continue;
       std::vector<LabelSpelling> literals;
+      ArrayLabels array;
+      const std::vector<std::string> type_names = {
+          quote_ident(wanted.name), quote_qualified(wanted_schema.name, wanted.name)};
+      for (const auto& type_name : type_names) array.suffixes.push_back("::" + type_name + "[]");
       for (const auto& [old_label, label] : label_renames(*type, wanted)) {
-        for (const std::string& type_name :
-             {quote_ident(wanted.name), quote_qualified(wanted_schema.name, wanted.name)}) {
-          spellings.push_back({plans::quote_literal(old_label) + "::" + type_name,
-                               plans::quote_literal(label) + "::" + type_name});
+        for (const auto& type_name : type_names) {
+          spellings.constants.push_back({plans::quote_literal(old_label) + "::" + type_name,
+                                         plans::quote_literal(label) + "::" + type_name});
         }
         literals.push_back({plans::quote_literal(old_label), plans::quote_literal(label)});
+        array.renamed.emplace(old_label, label);
       }
       if (!literals.empty()) {
         rename_labels_in_bounds(current, wanted_schema.name, wanted.name, literals);
+        spellings.arrays.push_back(std::move(array));
       }
     }
   }
-  if (spellings.empty()) return;
+  if (spellings.constants.empty()) return;
   for (auto& schema : current.schemas) {
     for (auto& table : schema.tables) {
       for (auto& column : table.columns) {

@@ -483,6 +483,49 @@ TEST_CASE("a renamed enum label is only RENAME VALUE: the default, CHECK, partia
   CHECK(drift.exit_code == 0);
 }
 
+TEST_CASE("renamed enum labels inside an array constant ('{closed,\"in progress\"}'::st[]) of a "
+          "default and a view are seen renamed, quoted as the server quotes them: only RENAME "
+          "VALUE is planned",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(
+      "CREATE SCHEMA app;"
+      "CREATE TYPE app.st AS ENUM ('open', 'in progress', 'closed');"
+      "CREATE TABLE app.tk (id bigint PRIMARY KEY, state app.st,"
+      "  tags app.st[] DEFAULT '{closed,\"in progress\"}');"
+      "CREATE VIEW app.done AS SELECT id FROM app.tk WHERE state = ANY ('{closed,open}'::app.st[]);"
+      "INSERT INTO app.tk VALUES (1, 'closed', DEFAULT), (2, 'open', '{open}');");
+  const std::string view_oid = db.scalar("SELECT 'app.done'::regclass::oid");
+  // The labels trade places too: 'in progress' becomes 'active', 'closed'
+  // becomes 'shut down' (quoted inside the array: it has a space).
+  const std::string yaml =
+      "schemas:\n  app:\n    enums:\n"
+      "      st: [open, { name: active, renamed_from: in progress }, "
+      "{ name: shut down, renamed_from: closed }]\n"
+      "    tables:\n      tk:\n        columns:\n"
+      "          id: { type: bigint, nullable: false }\n"
+      "          state: app.st\n"
+      "          tags: { type: \"app.st[]\", default: \"'{\\\"shut down\\\",active}'::app.st[]\" }\n"
+      "        primary_key: [id]\n"
+      "    views:\n      done: \"SELECT tk.id FROM app.tk WHERE (tk.state = ANY "
+      "('{\\\"shut down\\\",open}'::app.st[]))\"\n";
+  const std::string schema = dir.write("schema.yaml", yaml);
+  const std::string sql = plan_text(db, schema);
+  INFO(sql);
+  CHECK(contains(sql, "ALTER TYPE app.st RENAME VALUE 'closed' TO 'shut down';"));
+  CHECK(contains(sql, "ALTER TYPE app.st RENAME VALUE 'in progress' TO 'active';"));
+  check_absent(sql, {"DEFAULT", "VIEW", "app.st[]"});
+  apply_renames(db, schema);
+  CHECK(db.scalar("SELECT 'app.done'::regclass::oid") == view_oid);
+  CHECK(db.scalar("SELECT string_agg(id || ':' || state || ':' || tags::text, ' ' ORDER BY id) "
+                  "FROM app.tk") == "1:shut down:{\"shut down\",active} 2:open:{open}");
+  CHECK(replan(db.url(), schema) == 0);
+  const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", schema});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 0);
+}
+
 TEST_CASE("a renamed enum label a list partition's bound names is only RENAME VALUE: the bound "
           "follows, the partition is not detached",
           "[cli][db][renames][partitions]") {
