@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "planner/rules.hpp"
+#include "planner/view_renames.hpp"
 #include "plans/sql_text.hpp"
 
 namespace pgshift::planner::detail {
@@ -785,6 +786,45 @@ void apply_column_rename(schemas::Database& current, schemas::Schema& schema,
   }
 }
 
+// The views and materialized views the catalog records as reading column
+// `from` of `schema`.`table` (pg_depend), as the server shows them once it
+// is renamed `to`; one whose text cannot be followed exactly is left as
+// read (and then replaced in place by the view rules).
+void rename_column_in_views(schemas::Database& current, const std::string& schema,
+                            const std::string& table, const std::string& from,
+                            const std::string& to) {
+  std::set<std::pair<std::string, std::string>> readers;
+  for (const auto& dependency : current.facts.dependencies) {
+    const auto kind = dependency.dependent.kind;
+    if ((kind == ObjectKind::View || kind == ObjectKind::MaterializedView) &&
+        dependency.referenced.kind == ObjectKind::Table &&
+        dependency.referenced.schema == schema && dependency.referenced.name == table &&
+        dependency.referenced_column == from) {
+      readers.insert({dependency.dependent.schema, dependency.dependent.name});
+    }
+  }
+  if (readers.empty()) return;
+  size_t named_so = 0;
+  for (const auto& other : current.schemas) {
+    named_so += schemas::find_named(other.tables, table) != nullptr;
+    named_so += schemas::find_named(other.views, table) != nullptr;
+    named_so += schemas::find_named(other.materialized_views, table) != nullptr;
+  }
+  const auto rewrite = [&](std::string& definition) {
+    if (auto renamed = rename_column_in_view(definition, schema, table, from, to, named_so == 1)) {
+      definition = std::move(*renamed);
+    }
+  };
+  for (auto& view_schema : current.schemas) {
+    for (auto& view : view_schema.views) {
+      if (readers.count({view_schema.name, view.name}) != 0) rewrite(view.definition);
+    }
+    for (auto& view : view_schema.materialized_views) {
+      if (readers.count({view_schema.name, view.name}) != 0) rewrite(view.definition);
+    }
+  }
+}
+
 // The partitions of `parent` (and theirs) as the server leaves them: it
 // renames their column with the parent's (a partition's own is refused).
 void apply_column_rename_to_partitions(schemas::Database& current, const std::string& schema,
@@ -838,6 +878,7 @@ std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
           continue;
         }
         ColumnRename rename{wanted_schema.name, wanted.name, *column.renamed_from, column.name};
+        rename_column_in_views(current, schema->name, table->name, rename.from, rename.to);
         apply_column_rename(current, *schema, *table, rename);
         if (table->partition_by) {
           apply_column_rename_to_partitions(current, schema->name, table->name, rename.from,

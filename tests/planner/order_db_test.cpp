@@ -642,6 +642,57 @@ TEST_CASE("a column renamed by renamed_from is only renamed: its keys, CHECK, in
                   "'c_p_id_fkey'") == "FOREIGN KEY (p_id) REFERENCES p(id)");
 }
 
+TEST_CASE("a column renamed by renamed_from under views is only renamed: the views and a "
+          "materialized view reading it are seen as the server shows them after (t.w2 AS w), "
+          "not replaced",
+          "[planner][db][order][rename]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE zt (id integer PRIMARY KEY, w text); CREATE TABLE zu (id integer, w text);"
+      "CREATE VIEW v1 AS SELECT w FROM zt;"
+      "CREATE VIEW v2 AS SELECT zt.id, zt.w, zt.w AS wt, "
+      "  (SELECT max(zu.w) FROM zu WHERE zu.id = zt.id) AS m, s.w AS sw, "
+      "  EXISTS (SELECT zt2.w FROM zt zt2) AS e, (SELECT zt3.w FROM zt zt3 LIMIT 1) AS f "
+      "  FROM zt JOIN zu ON zu.id = zt.id, (SELECT w FROM zt) s WHERE zt.w <> 'x' ORDER BY zt.w;"
+      "CREATE VIEW v3 AS SELECT zt.id, zt.w FROM zt JOIN zu USING (id);"
+      "CREATE VIEW v4 AS SELECT zu.w FROM zu UNION SELECT zt.w FROM zt;"
+      "CREATE MATERIALIZED VIEW mv AS SELECT id, w FROM zt;"
+      "INSERT INTO zt SELECT g, 'w' || g FROM generate_series(1, 20) g;"
+      "INSERT INTO zu SELECT g, 'u' || g FROM generate_series(1, 20) g; REFRESH MATERIALIZED "
+      "VIEW mv;");
+  const std::string oids =
+      db.scalar("SELECT string_agg(oid::text, ',' ORDER BY relname) FROM pg_class WHERE relname "
+                "IN ('v1', 'v2', 'v4', 'mv')");
+  const std::string yaml =
+      "schemas:\n  public:\n    tables:\n"
+      "      zt:\n        columns:\n          id: { type: integer, nullable: false }\n"
+      "          w2: { type: text, renamed_from: w }\n        primary_key: [id]\n"
+      "      zu:\n        columns:\n          id: integer\n          w: text\n"
+      "    views:\n"
+      "      v1: SELECT w2 AS w FROM zt\n"
+      "      v2: \"SELECT zt.id, zt.w2 AS w, zt.w2 AS wt, (SELECT max(zu.w) FROM zu WHERE zu.id "
+      "= zt.id) AS m, s.w AS sw, EXISTS (SELECT zt2.w2 AS w FROM zt zt2) AS e, (SELECT zt3.w2 "
+      "AS w FROM zt zt3 LIMIT 1) AS f FROM zt JOIN zu ON zu.id = zt.id, (SELECT zt_1.w2 AS w "
+      "FROM zt zt_1) s WHERE zt.w2 <> 'x' ORDER BY zt.w2\"\n"
+      "      v3: SELECT zt.id, zt.w2 AS w FROM zt JOIN zu USING (id)\n"
+      "      v4: SELECT zu.w FROM zu UNION SELECT zt.w2 AS w FROM zt\n"
+      "    materialized_views:\n"
+      "      mv: { definition: \"SELECT zt.id, zt.w2 AS w FROM zt\" }\n";
+  const std::string sql = converge(db, yaml);
+  INFO(sql);
+  CHECK(contains(sql, "ALTER TABLE public.zt RENAME COLUMN w TO w2;"));
+  for (const char* replaced : {"VIEW public.v1", "VIEW public.v2", "VIEW public.v4", "public.mv"}) {
+    INFO(replaced);
+    CHECK_FALSE(contains(sql, replaced));
+  }
+  // A join with USING is not followed: that view is replaced in place.
+  CHECK(contains(sql, "CREATE OR REPLACE VIEW public.v3"));
+  CHECK(db.scalar("SELECT string_agg(oid::text, ',' ORDER BY relname) FROM pg_class WHERE "
+                  "relname IN ('v1', 'v2', 'v4', 'mv')") == oids);
+  CHECK(db.scalar("SELECT count(*) || ':' || max(w) FROM v1") == "20:w9");
+  CHECK(db.scalar("SELECT count(*) || ':' || max(w) FROM mv") == "20:w9");
+}
+
 TEST_CASE("a column renamed_from that the desired table keeps too, or onto a column the table "
           "has already, is an error naming both, not a silent guess",
           "[planner][db][order][rename]") {
