@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "planner/rules.hpp"
+#include "planner/sql_text.hpp"
 #include "planner/view_renames.hpp"
 #include "plans/sql_text.hpp"
 
@@ -1256,20 +1257,17 @@ void rename_array_labels(std::string& text, const ArrayLabels& array) {
   std::string out;
   size_t copied = 0;
   for (size_t at = 0; at < text.size(); ++at) {
-    if (text[at] != '\'') continue;
-    size_t end = at + 1;
-    std::string literal;
-    for (; end < text.size(); ++end) {
-      if (text[end] != '\'') {
-        literal += text[end];
-      } else if (end + 1 < text.size() && text[end + 1] == '\'') {
-        literal += '\'';
-        ++end;
-      } else {
-        break;
-      }
+    if (text[at] == '"') {  // a quoted identifier: its quotes are not a literal's
+      const auto identifier = quoted_at(text, at);
+      if (!identifier) break;
+      at = identifier->second - 1;
+      continue;
     }
-    if (end >= text.size()) break;  // an unterminated literal: leave the rest
+    if (text[at] != '\'') continue;
+    const auto quoted = quoted_at(text, at);
+    if (!quoted) break;  // an unterminated literal: leave the rest
+    const std::string& literal = quoted->first;
+    const size_t end = quoted->second - 1;  // the closing quote
     const bool escaped = at > 0 && (text[at - 1] == 'E' || text[at - 1] == 'e');
     const bool typed = std::any_of(array.suffixes.begin(), array.suffixes.end(),
                                    [&](const std::string& suffix) {

@@ -295,10 +295,12 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
     int sequence = -1000;
     while (!pairs.empty()) {
       std::vector<std::pair<std::string, std::string>> steps;
+      std::vector<std::pair<std::string, std::string>> named;  // what the summary names
       const auto free = std::find_if(pairs.begin(), pairs.end(),
                                      [&](const auto& pair) { return !has(pair.second); });
       if (free != pairs.end()) {
         steps.push_back(*free);
+        named = steps;
         pairs.erase(free);
       } else {
         // Every new label is taken: a cycle, from the first pair back to it.
@@ -317,6 +319,7 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
         steps.push_back({cycle.front().first, spare});
         for (size_t i = cycle.size() - 1; i > 0; --i) steps.push_back(cycle[i]);
         steps.push_back({spare, cycle.front().second});
+        named.assign(cycle.rbegin(), cycle.rend());
         pairs.erase(std::remove_if(pairs.begin(), pairs.end(),
                                    [&](const auto& pair) {
                                      return std::find(cycle.begin(), cycle.end(), pair) !=
@@ -325,15 +328,9 @@ void plan_enum(Builder& builder, const std::string& schema, const schemas::Enum*
                     pairs.end());
       }
       std::string summary;
-      const auto& named = steps.size() == 1 ? steps : std::vector<std::pair<std::string, std::string>>(
-                                                          steps.begin() + 1, steps.end() - 1);
       for (const auto& [old_label, new_label] : named) {
         summary += (summary.empty() ? "" : ", ") + quote_literal(old_label) + " to " +
                    quote_literal(new_label);
-      }
-      if (steps.size() > 1) {
-        summary += ", " + quote_literal(steps.front().first) + " to " +
-                   quote_literal(steps.back().second);
       }
       auto draft = Builder::make(
           Phase::Prepare, id,

@@ -208,6 +208,22 @@ bool starts_with_word(const std::string& text, size_t at, const std::string& wor
 
 }  // namespace
 
+std::optional<std::pair<std::string, size_t>> quoted_at(const std::string& text, size_t at) {
+  const char quote = text[at];
+  std::string content;
+  for (size_t end = at + 1; end < text.size(); ++end) {
+    if (text[end] != quote) {
+      content += text[end];
+    } else if (end + 1 < text.size() && text[end + 1] == quote) {
+      content += quote;
+      ++end;
+    } else {
+      return std::make_pair(std::move(content), end + 1);
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> split_items(const std::string& list) {
   std::vector<std::string> items;
   std::string item;

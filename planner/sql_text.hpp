@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "schemas/model.hpp"
@@ -59,6 +60,10 @@ std::string partition_by_sql(const schemas::PartitionBy& partition_by);
 std::optional<std::string> partition_constraint_sql(const schemas::PartitionBy& partition_by,
                                                     const std::string& bound,
                                                     const std::string& parent);
+// The text between the quote character at `at` (' or ") and the one that
+// closes it, a doubled quote inside standing for one, and the offset just
+// past the closing quote; nullopt when it is not closed.
+std::optional<std::pair<std::string, size_t>> quoted_at(const std::string& text, size_t at);
 // `list` split at its top-level commas (not inside parentheses or quotes),
 // each item trimmed: "a, (b, c)" -> {"a", "(b, c)"}.
 std::vector<std::string> split_items(const std::string& list);

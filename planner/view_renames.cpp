@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "planner/sql_text.hpp"
 #include "plans/sql_text.hpp"
 #include "schemas/sql_check_json.hpp"
 
@@ -112,20 +113,8 @@ bool identifier_char(unsigned char c) {
 // written; unquoted: folded to lower case), and where it ends.
 std::optional<std::pair<std::string, size_t>> identifier_at(const std::string& text, size_t at) {
   if (at >= text.size()) return std::nullopt;
+  if (text[at] == '"') return detail::quoted_at(text, at);
   std::string name;
-  if (text[at] == '"') {
-    for (size_t end = at + 1; end < text.size(); ++end) {
-      if (text[end] != '"') {
-        name += text[end];
-      } else if (end + 1 < text.size() && text[end + 1] == '"') {
-        name += '"';
-        ++end;
-      } else {
-        return std::make_pair(name, end + 1);
-      }
-    }
-    return std::nullopt;
-  }
   size_t end = at;
   while (end < text.size() && identifier_char(static_cast<unsigned char>(text[end]))) {
     name += static_cast<char>(std::tolower(static_cast<unsigned char>(text[end])));

@@ -399,6 +399,8 @@ schemas:
         position(sql, "RENAME VALUE 'pgshift_label' TO 'open';"));
   CHECK(position(sql, "RENAME VALUE 'old' TO 'aged';") <
         position(sql, "RENAME VALUE 'older' TO 'old';"));
+  // The swap's step names the two renames asked for, not the temporary label.
+  CHECK(contains(sql, "rename values 'open' to 'closed', 'closed' to 'open' of enum"));
   // Only renames: the default and the CHECK are seen swapped, not set again.
   CHECK_FALSE(contains(sql, "pgshift_old"));
   CHECK_FALSE(contains(sql, "SET DEFAULT"));
