@@ -107,6 +107,26 @@ void check_attached_everywhere(const TestDatabase& db, const std::string& index)
                   index + "'::regclass)") == "ev_2024,ev_2025_a,ev_2025_b,ev_2026");
 }
 
+// kEvents as the desired state has it (ev_2023 gone, ev_2026 there), and
+// the table notes (note text PRIMARY KEY) holding every note ev names.
+void events_with_notes(const TestDatabase& db) {
+  db.exec(kEvents);
+  db.exec("DROP TABLE ev_2023; CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM "
+          "('2026-01-01') TO ('2027-01-01');"
+          "CREATE TABLE notes (note text PRIMARY KEY);"
+          "INSERT INTO notes SELECT 'n' || g FROM generate_series(1, 3000) g;");
+}
+
+// events_yaml with ev's foreign key ev_note_fkey to notes.
+std::string events_with_note_key_yaml() {
+  return events_yaml("        foreign_keys:\n"
+                     "          - { name: ev_note_fkey, columns: [note], references: notes(note) }\n") +
+         "      notes:\n"
+         "        columns:\n"
+         "          note: { type: text, nullable: false }\n"
+         "        primary_key: [note]\n";
+}
+
 }  // namespace
 
 TEST_CASE("an index on a populated partitioned table is built partition by partition, "
@@ -245,20 +265,9 @@ TEST_CASE("a foreign key from a populated partitioned table is added and validat
           "partition, then attached by the parent without a scan",
           "[planner][db][partitions]") {
   TestDatabase db;
-  db.exec(kEvents);
-  db.exec("DROP TABLE ev_2023; CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM "
-          "('2026-01-01') TO ('2027-01-01');"
-          "CREATE TABLE notes (note text PRIMARY KEY);"
-          "INSERT INTO notes SELECT 'n' || g FROM generate_series(1, 3000) g;");
+  events_with_notes(db);
   const std::string kept = checksum(db, "ev", "id, at, note");
-  const std::string yaml =
-      events_yaml("        foreign_keys:\n"
-                  "          - { name: ev_note_fkey, columns: [note], references: notes(note) }\n") +
-      "      notes:\n"
-      "        columns:\n"
-      "          note: { type: text, nullable: false }\n"
-      "        primary_key: [note]\n";
-  const std::string sql = converge(db, yaml);
+  const std::string sql = converge(db, events_with_note_key_yaml());
   // NOT VALID only on the partitions (the server refuses it on a
   // partitioned table before 18), each validated before the parent's.
   CHECK(contains(sql, "ALTER TABLE public.ev_2024 ADD CONSTRAINT ev_2024_ev_note_fkey FOREIGN "
@@ -281,23 +290,12 @@ TEST_CASE("a partition's own copy of a foreign key the plan adds to its parent (
           "neither added again nor dropped",
           "[planner][db][partitions]") {
   TestDatabase db;
-  db.exec(kEvents);
-  db.exec("DROP TABLE ev_2023; CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM "
-          "('2026-01-01') TO ('2027-01-01');"
-          "CREATE TABLE notes (note text PRIMARY KEY);"
-          "INSERT INTO notes SELECT 'n' || g FROM generate_series(1, 3000) g;"
-          "ALTER TABLE ev_2024 ADD CONSTRAINT ev_2024_ev_note_fkey FOREIGN KEY (note) "
+  events_with_notes(db);
+  db.exec("ALTER TABLE ev_2024 ADD CONSTRAINT ev_2024_ev_note_fkey FOREIGN KEY (note) "
           "  REFERENCES notes (note) NOT VALID;"
           "ALTER TABLE ev_2025_a ADD CONSTRAINT own_fk FOREIGN KEY (note) REFERENCES notes (note);");
   const std::string kept = checksum(db, "ev", "id, at, note");
-  const std::string yaml =
-      events_yaml("        foreign_keys:\n"
-                  "          - { name: ev_note_fkey, columns: [note], references: notes(note) }\n") +
-      "      notes:\n"
-      "        columns:\n"
-      "          note: { type: text, nullable: false }\n"
-      "        primary_key: [note]\n";
-  const std::string sql = converge(db, yaml);
+  const std::string sql = converge(db, events_with_note_key_yaml());
   INFO(sql);
   CHECK_FALSE(contains(sql, "ALTER TABLE public.ev_2024 ADD CONSTRAINT"));
   CHECK_FALSE(contains(sql, "ALTER TABLE public.ev_2025_a ADD CONSTRAINT"));
