@@ -35,11 +35,6 @@ using schemas::ObjectKind;
 
 namespace {
 
-bool identifier_char(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  return std::isalnum(byte) != 0 || c == '_' || c == '$' || byte >= 0x80;
-}
-
 // `spelled` (an identifier as SQL spells it) as a regclass literal, quoted
 // as the server quotes it: 'name'::regclass.
 std::string regclass_literal(const std::string& spelled) {
@@ -99,7 +94,7 @@ std::string rewrite_identifiers(const std::string& query, Rewrite rewrite) {
       previous.clear();
       continue;
     }
-    if (c == '"' || identifier_char(c)) {
+    if (c == '"' || detail::identifier_char(c)) {
       const size_t start = at;
       token.name.clear();
       if (c == '"') {
@@ -116,7 +111,7 @@ std::string rewrite_identifiers(const std::string& query, Rewrite rewrite) {
           }
         }
       } else {
-        while (at < query.size() && identifier_char(query[at])) token.name += query[at++];
+        while (at < query.size() && detail::identifier_char(query[at])) token.name += query[at++];
       }
       token.spelled = query.substr(start, at - start);
       token.followed_by_dot = followed_by_dot(at);
@@ -1293,7 +1288,7 @@ void rename_array_labels(std::string& text, const ArrayLabels& array) {
 void rename_labels_in(std::string& text, const LabelRenames& renames) {
   // 'closed'::ticket_state, not 'closed'::ticket_states nor a schema's.
   replace_spellings(text, renames.constants, [](char, char after) {
-    return !identifier_char(after) && after != '"' && after != '.';
+    return !detail::identifier_char(after) && after != '"' && after != '.';
   });
   for (const auto& array : renames.arrays) rename_array_labels(text, array);
 }

@@ -208,6 +208,11 @@ bool starts_with_word(const std::string& text, size_t at, const std::string& wor
 
 }  // namespace
 
+bool identifier_char(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return std::isalnum(byte) != 0 || c == '_' || c == '$' || byte >= 0x80;
+}
+
 std::optional<std::pair<std::string, size_t>> quoted_at(const std::string& text, size_t at) {
   const char quote = text[at];
   std::string content;

@@ -60,6 +60,9 @@ std::string partition_by_sql(const schemas::PartitionBy& partition_by);
 std::optional<std::string> partition_constraint_sql(const schemas::PartitionBy& partition_by,
                                                     const std::string& bound,
                                                     const std::string& parent);
+// A character of an unquoted identifier after its first: a letter or digit,
+// _ or $, or any byte of a multibyte character (as the server's scanner).
+bool identifier_char(char c);
 // The text between the quote character at `at` (' or ") and the one that
 // closes it, a doubled quote inside standing for one, and the offset just
 // past the closing quote; nullopt when it is not closed.

@@ -105,10 +105,6 @@ void walk(const Json& node, const std::string& schema, const std::string& table,
   }
 }
 
-bool identifier_char(unsigned char c) {
-  return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
-}
-
 // The identifier starting at `at` as the parser reads it (quoted: as
 // written; unquoted: folded to lower case), and where it ends.
 std::optional<std::pair<std::string, size_t>> identifier_at(const std::string& text, size_t at) {
@@ -116,7 +112,7 @@ std::optional<std::pair<std::string, size_t>> identifier_at(const std::string& t
   if (text[at] == '"') return detail::quoted_at(text, at);
   std::string name;
   size_t end = at;
-  while (end < text.size() && identifier_char(static_cast<unsigned char>(text[end]))) {
+  while (end < text.size() && detail::identifier_char(text[end])) {
     name += static_cast<char>(std::tolower(static_cast<unsigned char>(text[end])));
     ++end;
   }
