@@ -291,6 +291,9 @@ int run_apply(const ApplyArgs& args) {
   // (with owners when it manages them).
   options.read_options.include_schemas = plan.schemas;
   options.read_options.owners = plan.owners;
+  // No sequence positions: the fingerprint does not hold them, and a plan
+  // made again after the apply asks for those it needs.
+  options.read_options.sequence_usage = false;
   if (plans::has_contract(plan) && args.phase.empty()) {
     std::cerr << "pgshift apply: the plan has two phases (expand/contract): run it with "
                  "--phase expand, deploy the application, then run it with --phase contract\n";

@@ -18,6 +18,7 @@
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
 #include "catalog/null_counts.hpp"
+#include "catalog/sequence_usage.hpp"
 #include "catalog/preflight.hpp"
 #include "catalog/reader.hpp"
 #include "cli/dev_database.hpp"
@@ -268,6 +269,7 @@ schemas::Database read_target(const PlanningInputs& inputs, std::vector<std::str
   catalog::ReadOptions read_options;
   read_options.include_schemas = std::move(schemas);
   read_options.owners = owners;
+  read_options.sequence_usage = inputs.all_sequence_positions;
   return catalog::read_catalog(*conn, read_options);
 }
 
@@ -449,6 +451,54 @@ void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
   }
 }
 
+// The positions of the sequences and identity columns whose options the
+// plan may change, when the catalog was read without them (plan, apply):
+// the planner restarts a sequence never called at its new start and refuses
+// one that handed out a value outside its new bounds. One the desired state
+// keeps by name with the same options is not asked; one it does not name is
+// asked only when the desired state has a planning hint (renamed_from: it
+// may be a rename's source). A position already known is not asked again.
+void ask_sequences_for_positions(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  const schemas::Database& desired = prepared.desired;
+  schemas::CatalogFacts& facts = prepared.current.facts;
+  const bool hinted = schemas::has_planning_hints(desired);
+  std::vector<std::string> sequences;
+  std::vector<std::string> identities;
+  for (const auto& schema : prepared.current.schemas) {
+    const schemas::Schema* wanted = schemas::find_named(desired.schemas, schema.name);
+    for (const auto& sequence : schema.sequences) {
+      const std::string key = schema.name + "." + sequence.name;
+      if (facts.sequence_usage.count(key) != 0) continue;
+      const schemas::Sequence* same =
+          wanted ? schemas::find_named(wanted->sequences, sequence.name) : nullptr;
+      if (same != nullptr && !same->renamed_from && same->type == sequence.type &&
+          same->options == sequence.options) {
+        continue;
+      }
+      if (same != nullptr || hinted) sequences.push_back(key);
+    }
+    for (const auto& table : schema.tables) {
+      const schemas::Table* same_table =
+          wanted ? schemas::find_named(wanted->tables, table.name) : nullptr;
+      for (const auto& column : table.columns) {
+        if (column.identity == schemas::IdentityKind::None) continue;
+        const std::string key = schema.name + "." + table.name + "." + column.name;
+        if (facts.identity_usage.count(key) != 0) continue;
+        const schemas::Column* same =
+            same_table ? schemas::find_named(same_table->columns, column.name) : nullptr;
+        if (same != nullptr && !same->renamed_from && !same_table->renamed_from &&
+            same->identity_options == column.identity_options) {
+          continue;
+        }
+        if (same_table != nullptr || hinted) identities.push_back(key);
+      }
+    }
+  }
+  if (sequences.empty() && identities.empty()) return;
+  auto conn = catalog::connect(inputs.db);
+  catalog::read_sequence_usage(*conn, sequences, identities, facts);
+}
+
 }  // namespace
 
 std::optional<plans::Throughput> read_throughput(pqxx::connection& conn, const std::string& table,
@@ -521,6 +571,7 @@ void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
 
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
   ask_tables_for_rows(inputs, prepared);
+  if (!inputs.all_sequence_positions) ask_sequences_for_positions(inputs, prepared);
   planner::PlanOptions options = plan_options(inputs);
   options.desired_volatile_defaults = prepared.desired.facts.volatile_defaults;
   prepared.plan = planner::plan_changes(prepared.current, prepared.desired, options);

@@ -37,6 +37,11 @@ struct PlanningInputs {
   bool no_data_checks = false;
   // False for drift: no data checks, no calibration read, no estimates.
   bool data_aware = true;
+  // True for drift, whose report says how much of its range each sequence
+  // has used: every sequence's position is read with the catalog. plan and
+  // apply ask only for those of the sequences whose options may change
+  // (catalog/sequence_usage.hpp).
+  bool all_sequence_positions = false;
   int64_t data_check_sample_rows = 5000000;
   std::string data_check_timeout = "60s";
 };
