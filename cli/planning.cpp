@@ -439,11 +439,19 @@ void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
       const schemas::Table* before = schemas::find_table(prepared.current, schema.name,
                                                          table.renamed_from.value_or(table.name));
       if (before == nullptr) continue;
-      schemas::Table compared = table;
-      compared.name = before->name;
-      compared.renamed_from = before->renamed_from;
-      compared.backfill_batch_size = before->backfill_batch_size;
-      if (compared == *before) continue;
+      // Compared with its name and hints as the catalog has them (a copy
+      // only when they differ: most tables keep their name).
+      const bool same_names = table.name == before->name &&
+                              table.renamed_from == before->renamed_from &&
+                              table.backfill_batch_size == before->backfill_batch_size;
+      if (same_names && table == *before) continue;
+      if (!same_names) {
+        schemas::Table compared = table;
+        compared.name = before->name;
+        compared.renamed_from = before->renamed_from;
+        compared.backfill_batch_size = before->backfill_batch_size;
+        if (compared == *before) continue;
+      }
       auto& stats = prepared.current.facts.table_stats[schema.name + "." + before->name];
       if (!conn) conn = catalog::connect(inputs.db);
       stats.has_rows = catalog::has_rows(*conn, schema.name, before->name);

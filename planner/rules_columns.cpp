@@ -871,6 +871,14 @@ void plan_column_settings(TableContext& table, Chain* chain, const schemas::Colu
   // A new column is created with its COMPRESSION (column_definition).
   schemas::ColumnSettings was{desired.name, std::nullopt, desired.compression, std::nullopt};
   if (before != nullptr) was = settings_of(*before);
+  // Nothing to set (most columns): no step, and none of the texts a step
+  // would be named with (building them was 3% of a no-op plan of 10,000
+  // tables).
+  if (was.storage == desired.storage && was.compression == desired.compression &&
+      was.statistics.value_or(-1) == desired.statistics.value_or(-1) &&
+      !(desired.compression && table.builder.version() < 140000)) {
+    return;
+  }
   SettingsPlace place;
   place.id = table.id(ObjectKind::Column, desired.name);
   place.label = table.of("column", desired.name);
