@@ -205,8 +205,8 @@ done
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "plan_wide runs=$RUNS load=\"$load\" cores=$(nproc) (median wall s, largest peak RSS MB)"
 printf '%-12s' "command"
-for tables in "${SIZE_LIST[@]}"; do printf '%24s' "$tables tables"; done
-[ ${#SIZE_LIST[@]} -ge 2 ] && printf '%14s' "ratio ${SIZE_LIST[-1]}/${SIZE_LIST[0]}"
+for tables in "${SIZE_LIST[@]}"; do printf '%28s' "$tables tables"; done
+[ ${#SIZE_LIST[@]} -ge 2 ] && printf '%16s' "ratio ${SIZE_LIST[-1]}/${SIZE_LIST[0]}"
 echo
 for c in "${COMMANDS[@]}"; do
   printf '%-12s' "$c"
@@ -215,10 +215,10 @@ for c in "${COMMANDS[@]}"; do
     if [ -n "${MEDIAN[migra_noop,$tables]:-}" ] && [ "$c" != migra_noop ]; then
       cell="$cell $(echo "scale=1; ${MEDIAN[migra_noop,$tables]} / ${MEDIAN[$c,$tables]}" | bc)x"
     fi
-    printf '%24s' "$cell"
+    printf '%28s' "$cell"
   done
   if [ ${#SIZE_LIST[@]} -ge 2 ]; then
-    printf '%14s' "$(echo "scale=1; ${MEDIAN[$c,${SIZE_LIST[-1]}]} / ${MEDIAN[$c,${SIZE_LIST[0]}]}" | bc)"
+    printf '%16s' "$(echo "scale=1; ${MEDIAN[$c,${SIZE_LIST[-1]}]} / ${MEDIAN[$c,${SIZE_LIST[0]}]}" | bc)"
   fi
   echo
 done
