@@ -1003,6 +1003,7 @@ class CatalogRead {
     read_tables();
     start_prefetch();
     read_columns();
+    if (prefetch_ != nullptr) fetch_ahead();
     read_constraints();
     read_views();
     read_indexes();
@@ -1059,6 +1060,35 @@ class CatalogRead {
         connection_options_, snapshot[0][0].as<std::string>(), schema_names_, server_version_num_,
         options_.lock_wait,
         std::vector<const char*>{kConstraintsQuery, kIndexesQuery, sequences_query()});
+  }
+
+  // With the constraint, index and sequence queries running on the second
+  // connection, the first one would wait for the first of them once its
+  // columns are read (about 0.6 s at 10,000 tables): it runs the queries
+  // whose rows need nothing read before them (dependencies, objects not
+  // modelled, privileges) now and keeps their rows; each reader below
+  // takes them at its turn. Same transaction, same snapshot: the rows are
+  // the ones it would get later.
+  void fetch_ahead() {
+    fetch_dependencies();
+    unmodelled_ahead_ = read_unmodelled(tx_, schema_names_, server_version_num_);
+    fetch_privileges();
+  }
+
+  void fetch_dependencies() {
+    query_server("dependencies", kDependenciesPlanBegin);
+    dependency_rows_ = query("dependencies", kDependenciesQuery);
+    query_server("dependencies", kDependenciesPlanEnd);
+    member_dependency_rows_ = query("dependencies", kTriggerPolicyDependenciesQuery);
+  }
+
+  void fetch_privileges() {
+    guarded("privileges", [&] {
+      privilege_rows_ = read_privilege_rows(tx_, schema_names_);
+      grant_by_other_rows_ = read_grants_by_others(tx_, schema_names_, server_version_num_);
+      privileges_fetched_ = true;
+      return pqxx::result();
+    });
   }
 
   // A query on the schemas read: $1 is their names.
@@ -1738,10 +1768,11 @@ class CatalogRead {
   }
 
   void read_dependencies() {
-    query_server("dependencies", kDependenciesPlanBegin);
-    const pqxx::result rows = query("dependencies", kDependenciesQuery);
-    query_server("dependencies", kDependenciesPlanEnd);
-    const pqxx::result member_rows = query("dependencies", kTriggerPolicyDependenciesQuery);
+    if (!dependency_rows_) fetch_dependencies();
+    const pqxx::result rows = std::move(*dependency_rows_);
+    const pqxx::result member_rows = std::move(*member_dependency_rows_);
+    dependency_rows_.reset();
+    member_dependency_rows_.reset();
     facts_.dependencies.reserve(rows.size() + member_rows.size());
     for (const pqxx::result* result : {&rows, &member_rows}) {
       for (const auto& row : *result) {
@@ -1847,7 +1878,9 @@ class CatalogRead {
   // What the model has no place for, except what belongs to a table the
   // options exclude.
   void read_unmodelled_objects() {
-    auto objects = read_unmodelled(tx_, schema_names_, server_version_num_);
+    auto objects = unmodelled_ahead_ ? std::move(*unmodelled_ahead_)
+                                     : read_unmodelled(tx_, schema_names_, server_version_num_);
+    unmodelled_ahead_.reset();
     objects.erase(std::remove_if(objects.begin(), objects.end(),
                                  [&](const schemas::UnmodelledObject& object) {
                                    return !object.relation.empty() &&
@@ -1859,13 +1892,7 @@ class CatalogRead {
 
   // Privileges that differ from the objects' defaults (catalog/privileges.hpp).
   void read_privileges() {
-    const auto rows =
-        guarded("privileges", [&] {
-          privilege_rows_ = read_privilege_rows(tx_, schema_names_);
-          grant_by_other_rows_ = read_grants_by_others(tx_, schema_names_, server_version_num_);
-          return pqxx::result();
-        });
-    (void)rows;
+    if (!privileges_fetched_) fetch_privileges();
     auto name_routine = [&](PrivilegeRow& row) {
       if (row.kind != 'f' && row.kind != 'p') return;
       const auto found = functions_.find(row.oid);
@@ -1988,6 +2015,11 @@ class CatalogRead {
   std::unordered_map<pqxx::oid, FunctionSlot> functions_;
   std::vector<PrivilegeRow> privilege_rows_;
   std::vector<GrantByOtherRow> grant_by_other_rows_;
+  bool privileges_fetched_ = false;
+  // Rows fetched ahead (fetch_ahead), until their reader takes them.
+  std::optional<pqxx::result> dependency_rows_;
+  std::optional<pqxx::result> member_dependency_rows_;
+  std::optional<std::vector<schemas::UnmodelledObject>> unmodelled_ahead_;
   // Columns of the tables, views and materialized views read, by relation, at attnum - 1.
   std::unordered_map<pqxx::oid, std::vector<Attribute>> attributes_;
   schemas::CatalogFacts facts_;

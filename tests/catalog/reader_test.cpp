@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
+#include <vector>
 #include <catch2/catch.hpp>
 
 #include "catalog/connection.hpp"
@@ -429,6 +431,9 @@ TEST_CASE(
     CREATE SEQUENCE app.invoice_numbers START 100;
     SELECT nextval('app.invoice_numbers'), nextval('app.invoice_numbers');
     CREATE INDEX orders_big ON app.orders (lower(total::text)) WHERE total > 1000;
+    CREATE VIEW app.big_orders AS SELECT id, total FROM app.orders WHERE total > 1000;
+    CREATE RULE keep AS ON DELETE TO app.accounts DO INSTEAD NOTHING;
+    GRANT SELECT ON app.orders TO PUBLIC;
   )sql");
   ReadOptions ahead;
   ahead.parallel_from_tables = 1;
@@ -439,6 +444,22 @@ TEST_CASE(
   CHECK(read_ahead == read_on_one);
   CHECK(read_ahead.facts.fingerprint == read_on_one.facts.fingerprint);
   CHECK(read_ahead.facts.sequence_usage.size() == read_on_one.facts.sequence_usage.size());
+  // The rows the first connection fetches while the second reads ahead
+  // (dependencies, objects not modelled, privileges) are the same.
+  const auto dependencies = [](const Database& model) {
+    std::vector<std::tuple<ObjectId, ObjectId, std::string>> rows;
+    for (const auto& d : model.facts.dependencies) {
+      rows.emplace_back(d.dependent, d.referenced, d.referenced_column);
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  };
+  CHECK_FALSE(read_ahead.facts.dependencies.empty());
+  CHECK(dependencies(read_ahead) == dependencies(read_on_one));
+  REQUIRE(read_ahead.facts.unmodelled.size() == 1);
+  CHECK(read_ahead.facts.unmodelled == read_on_one.facts.unmodelled);
+  CHECK(schema_of(read_ahead, "app").privileges == schema_of(read_on_one, "app").privileges);
+  CHECK_FALSE(schema_of(read_ahead, "app").privileges.empty());
   // What the read-ahead queries bring is there.
   const Table& orders = table_of(read_ahead, "app", "orders");
   REQUIRE(orders.foreign_keys.size() == 1);
