@@ -636,7 +636,9 @@ void Loader::load_schema(const Entry& entry) {
   fields.optional_string("comment", loaded.comment);
   load_owner(fields, loaded.owner);
   if (const Entry* tables = fields.find("tables")) {
-    for (const auto& table : entries(tables->value, tables->path)) {
+    const std::vector<Entry> listed = entries(tables->value, tables->path);
+    loaded.tables.reserve(listed.size());
+    for (const auto& table : listed) {
       loaded.tables.push_back(load_table(name, table));
     }
   }
@@ -906,7 +908,9 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
   fields.boolean("expand_contract", table.expand_contract);
   fields.optional_string("comment", table.comment);
   if (const Entry* columns = fields.find("columns")) {
-    for (const auto& column : entries(columns->value, columns->path)) {
+    const std::vector<Entry> listed = entries(columns->value, columns->path);
+    table.columns.reserve(listed.size());
+    for (const auto& column : listed) {
       define({ObjectKind::Column, schema, table.name, column.key},
              place(column.key_node, column.path));
       table.columns.push_back(load_column(column));
