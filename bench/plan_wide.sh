@@ -206,7 +206,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "plan_wide runs=$RUNS load=\"$load\" cores=$(nproc) (median wall s, largest peak RSS MB)"
 printf '%-12s' "command"
 for tables in "${SIZE_LIST[@]}"; do printf '%28s' "$tables tables"; done
-[ ${#SIZE_LIST[@]} -ge 2 ] && printf '%16s' "ratio ${SIZE_LIST[-1]}/${SIZE_LIST[0]}"
+[ ${#SIZE_LIST[@]} -ge 2 ] && printf '%20s' "ratio ${SIZE_LIST[-1]}/${SIZE_LIST[0]}"
 echo
 for c in "${COMMANDS[@]}"; do
   printf '%-12s' "$c"
@@ -218,7 +218,7 @@ for c in "${COMMANDS[@]}"; do
     printf '%28s' "$cell"
   done
   if [ ${#SIZE_LIST[@]} -ge 2 ]; then
-    printf '%16s' "$(echo "scale=1; ${MEDIAN[$c,${SIZE_LIST[-1]}]} / ${MEDIAN[$c,${SIZE_LIST[0]}]}" | bc)"
+    printf '%20s' "$(echo "scale=1; ${MEDIAN[$c,${SIZE_LIST[-1]}]} / ${MEDIAN[$c,${SIZE_LIST[0]}]}" | bc)"
   fi
   echo
 done
