@@ -18,7 +18,9 @@
 
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
+#include "catalog/lock_wait.hpp"
 #include "catalog/privileges.hpp"
+#include "catalog/sequence_usage.hpp"
 #include "catalog/unmodelled.hpp"
 
 namespace pgshift::catalog {
@@ -65,13 +67,6 @@ using ReadOnlyTransaction =
 // on bench/inspect_wide.sh). Scoped to the read's transaction.
 constexpr const char* kNoJit = "SET LOCAL jit = off";
 
-// The read's lock_timeout (ReadOptions::lock_wait), for this transaction.
-void set_lock_wait(pqxx::transaction_base& tx, std::chrono::milliseconds wait) {
-  tx.exec_params("SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-                 std::to_string(wait.count()) + "ms");
-}
-
-constexpr const char* kLockNotAvailable = "55P03";
 
 // $1: schemas to include (empty: all), $2: schemas to exclude.
 constexpr const char* kSchemasQuery =
@@ -340,9 +335,7 @@ constexpr const char* kRolesQuery = "SELECT rolname FROM pg_roles";
   "LEFT JOIN pg_description d ON d.objoid = c.oid "                                          \
   "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "                              \
   "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid")
-constexpr const char* kSequencesQuery = PGSHIFT_SEQUENCES_QUERY(
-    "CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') "
-    "THEN pg_sequence_last_value(c.oid) END");
+constexpr const char* kSequencesQuery = PGSHIFT_SEQUENCES_QUERY(PGSHIFT_SEQUENCE_LAST_VALUE);
 constexpr const char* kSequencesWithoutUsageQuery = PGSHIFT_SEQUENCES_QUERY("NULL::bigint");
 
 #define PGSHIFT_TYPE_COMMENT                        \
@@ -1632,10 +1625,7 @@ class CatalogRead {
       const std::string name = row[1].as<std::string>();
       const std::string type = row[2].as<std::string>();
       if (options_.sequence_usage) {
-        const auto last_value = row[14];
-        facts_.sequence_usage[schema + "." + name] = {
-            last_value.is_null() ? row[3].as<int64_t>() : last_value.as<int64_t>(),
-            !last_value.is_null()};
+        facts_.sequence_usage[schema + "." + name] = sequence_position(row[3], row[14]);
       }
       if (char_of(row[9]) == 'i') {
         auto* owner = table(row[10].as<pqxx::oid>());
@@ -2036,85 +2026,6 @@ void analyze_catalogs(pqxx::connection& conn) {
     exec_one(work, std::string("ANALYZE pg_catalog.") + catalog);
   }
 }
-
-namespace {
-
-// ACCESS EXCLUSIVE locks other sessions hold or wait for on relations of
-// the schemas read ($1; empty: all but the system schemas), with who holds
-// them: what a catalog read that gave up waiting was waiting behind.
-constexpr const char* kExclusiveLocksQuery = R"SQL(
-SELECT n.nspname, c.relname, c.relkind::text, l.granted, l.pid,
-       coalesce(a.application_name, ''), coalesce(a.state, ''),
-       coalesce(extract(epoch FROM now() - a.xact_start)::bigint, 0),
-       coalesce(left(regexp_replace(a.query, '\s+', ' ', 'g'), 120), ''),
-       CASE WHEN l.granted THEN '' ELSE array_to_string(pg_blocking_pids(l.pid), ', ') END
-FROM pg_locks l
-JOIN pg_class c ON c.oid = l.relation
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
-  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND l.pid <> pg_backend_pid()
-  AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
-  AND (cardinality($1::text[]) = 0 OR n.nspname = ANY ($1::text[]))
-ORDER BY l.granted DESC, n.nspname, c.relname, l.pid
-LIMIT 10
-)SQL";
-
-std::string relation_kind(const std::string& relkind) {
-  if (relkind == "r" || relkind == "p") return "table";
-  if (relkind == "i" || relkind == "I") return "index";
-  if (relkind == "v") return "view";
-  if (relkind == "m") return "materialized view";
-  if (relkind == "S") return "sequence";
-  return "relation";
-}
-
-// What `failure` (a read that gave up waiting for a lock) waited behind,
-// read on `conn` after the read's transaction ended.
-ReadError lock_wait_error(pqxx::connection& conn, const ReadOptions& options,
-                          const ReadError& failure) {
-  const auto wait = options.lock_wait.count();
-  std::string message = "gave up after waiting " +
-                        (wait % 1000 == 0 ? std::to_string(wait / 1000) + " s"
-                                          : std::to_string(wait) + " ms") +
-                        " for a lock";
-  try {
-    pqxx::nontransaction work(conn);
-    const pqxx::result rows =
-        work.exec_params(kExclusiveLocksQuery, array_literal(options.include_schemas));
-    if (rows.empty()) {
-      message += " another session held (it is gone now: run again)";
-    }
-    std::string separator = ": ";
-    for (const auto& row : rows) {
-      std::string who = "pid " + row[4].as<std::string>() + " (";
-      if (!row[5].as<std::string>().empty()) who += row[5].as<std::string>() + ", ";
-      if (!row[6].as<std::string>().empty()) who += row[6].as<std::string>() + ", ";
-      who += "transaction open " + row[7].as<std::string>() + " s";
-      if (!row[8].as<std::string>().empty()) who += ": " + row[8].as<std::string>();
-      who += ")";
-      const std::string relation = relation_kind(row[2].as<std::string>()) + " \"" +
-                                   row[0].as<std::string>() + "." + row[1].as<std::string>() +
-                                   "\"";
-      if (row[3].as<bool>()) {
-        message += separator + who + " holds ACCESS EXCLUSIVE on " + relation;
-      } else {
-        message += separator + who + " waits for ACCESS EXCLUSIVE on " + relation;
-        if (!row[9].as<std::string>().empty()) message += " behind pid " + row[9].as<std::string>();
-      }
-      separator = "; ";
-    }
-    if (!rows.empty()) {
-      message += "; the read takes only ACCESS SHARE locks, queued behind these: run again once they end";
-    }
-  } catch (const std::exception& e) {
-    message += " (" + std::string(e.what()).substr(0, std::string(e.what()).find('\n')) + ")";
-  }
-  return ReadError(failure.what_was_read(), message, kLockNotAvailable);
-}
-
-}  // namespace
 
 Database read_catalog(pqxx::connection& conn, const ReadOptions& options) {
   const int version = conn.server_version();

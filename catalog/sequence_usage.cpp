@@ -1,18 +1,15 @@
 #include "catalog/sequence_usage.hpp"
 
-#include "catalog/reader.hpp"
+#include "catalog/lock_wait.hpp"
 
 namespace pgshift::catalog {
 
 namespace {
 
-// last_value is NULL until nextval() has been called (and for a sequence the
-// role may not read): the position is then the start, not yet handed out.
 // Only the rows kept are opened: the filter runs before the projection.
 constexpr const char* kSequenceUsageQuery =
     "SELECT n.nspname, c.relname, tn.nspname, tc.relname, ta.attname, s.seqstart, "
-    "  CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') "
-    "  THEN pg_sequence_last_value(c.oid) END "
+    PGSHIFT_SEQUENCE_LAST_VALUE " "
     "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid "
@@ -25,22 +22,28 @@ constexpr const char* kSequenceUsageQuery =
 
 }  // namespace
 
+schemas::SequenceUsage sequence_position(const pqxx::field& start, const pqxx::field& last_value) {
+  if (last_value.is_null()) return {start.as<int64_t>(), false};
+  return {last_value.as<int64_t>(), true};
+}
+
 void read_sequence_usage(pqxx::connection& conn, const std::vector<std::string>& sequences,
                          const std::vector<std::string>& identities,
-                         schemas::CatalogFacts& facts) {
+                         schemas::CatalogFacts& facts, const ReadOptions& options) {
   if (sequences.empty() && identities.empty()) return;
   pqxx::result rows;
   try {
     pqxx::read_transaction tx(conn);
+    set_lock_wait(tx, options.lock_wait);
     rows = tx.exec_params(kSequenceUsageQuery, array_literal(sequences), array_literal(identities));
   } catch (const pqxx::sql_error& e) {
-    throw ReadError("sequence positions", e.what(), e.sqlstate());
+    const std::string message = e.what();
+    ReadError failure("sequence positions", message.substr(0, message.find('\n')), e.sqlstate());
+    if (e.sqlstate() == kLockNotAvailable) throw lock_wait_error(conn, options, failure);
+    throw failure;
   }
   for (const auto& row : rows) {
-    const auto last_value = row[6];
-    const schemas::SequenceUsage usage{
-        last_value.is_null() ? row[5].as<int64_t>() : last_value.as<int64_t>(),
-        !last_value.is_null()};
+    const schemas::SequenceUsage usage = sequence_position(row[5], row[6]);
     facts.sequence_usage[row[0].as<std::string>() + "." + row[1].as<std::string>()] = usage;
     if (!row[4].is_null()) {
       facts.identity_usage[row[2].as<std::string>() + "." + row[3].as<std::string>() + "." +

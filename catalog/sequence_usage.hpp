@@ -15,9 +15,21 @@
 
 #include <pqxx/pqxx>
 
+#include "catalog/reader.hpp"
 #include "schemas/model.hpp"
 
+// A sequence's last value, from pg_class row `c`, as the catalog read and
+// read_sequence_usage select it: NULL until nextval() has been called, and
+// for a sequence the role may not read.
+#define PGSHIFT_SEQUENCE_LAST_VALUE \
+  "CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') THEN pg_sequence_last_value(c.oid) END"
+
 namespace pgshift::catalog {
+
+// The position of a sequence whose start is `start` and whose
+// PGSHIFT_SEQUENCE_LAST_VALUE is `last_value`: a NULL is the start, not yet
+// handed out.
+schemas::SequenceUsage sequence_position(const pqxx::field& start, const pqxx::field& last_value);
 
 // Reads, in one READ ONLY query, the position of each sequence named
 // "schema.sequence" in `sequences` into facts.sequence_usage and of the
@@ -25,10 +37,13 @@ namespace pgshift::catalog {
 // `identities` into facts.identity_usage (and sequence_usage under the
 // sequence's own name), with the values read_catalog gives with
 // ReadOptions::sequence_usage on. Names that match nothing are left out.
-// Throws ReadError naming what was read when the query fails.
+// Waits for a sequence's lock at most options.lock_wait, like the catalog
+// read, and then throws the same ReadError naming the blocking sessions on
+// options.include_schemas; throws ReadError naming what was read when the
+// query fails otherwise.
 // REQUIRES: `conn` has no transaction in progress.
 void read_sequence_usage(pqxx::connection& conn, const std::vector<std::string>& sequences,
                          const std::vector<std::string>& identities,
-                         schemas::CatalogFacts& facts);
+                         schemas::CatalogFacts& facts, const ReadOptions& options = {});
 
 }  // namespace pgshift::catalog

@@ -463,9 +463,11 @@ void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
 // plan may change, when the catalog was read without them (plan, apply):
 // the planner restarts a sequence never called at its new start and refuses
 // one that handed out a value outside its new bounds. One the desired state
-// keeps by name with the same options is not asked; one it does not name is
-// asked only when the desired state has a planning hint (renamed_from: it
-// may be a rename's source). A position already known is not asked again.
+// keeps by name with the same options is not asked (the planner refuses a
+// renamed_from naming it as well); one it does not name is asked only when
+// the desired state has a planning hint (it may be a rename's source). A
+// position already known is not asked again. Waits for a sequence's lock as
+// long as the catalog read and names the blocker.
 void ask_sequences_for_positions(const PlanningInputs& inputs, PreparedPlan& prepared) {
   const schemas::Database& desired = prepared.desired;
   schemas::CatalogFacts& facts = prepared.current.facts;
@@ -504,7 +506,9 @@ void ask_sequences_for_positions(const PlanningInputs& inputs, PreparedPlan& pre
   }
   if (sequences.empty() && identities.empty()) return;
   auto conn = catalog::connect(inputs.db);
-  catalog::read_sequence_usage(*conn, sequences, identities, facts);
+  catalog::ReadOptions options;
+  options.include_schemas = managed_schemas(desired);
+  catalog::read_sequence_usage(*conn, sequences, identities, facts, options);
 }
 
 }  // namespace

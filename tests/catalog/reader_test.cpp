@@ -568,6 +568,45 @@ TEST_CASE("a read blocked by another session's exclusive lock fails in time nami
   CHECK(find_table(read(db, one), "app", "ledger") != nullptr);
 }
 
+TEST_CASE("asking for a sequence's position another session locks fails in time naming it",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec("CREATE SCHEMA app; CREATE SEQUENCE app.ticket_no; CREATE SEQUENCE app.free_no;"
+          "CREATE TABLE app.orders (id int GENERATED ALWAYS AS IDENTITY)");
+  auto holder = connect(db.url());
+  pqxx::work hold(*holder);
+  hold.exec0("SET application_name = 'night_batch'");
+  // What a migration run by hand does: ACCESS EXCLUSIVE on the sequence.
+  hold.exec0("ALTER SEQUENCE app.ticket_no RENAME TO ticket_no_old");
+  hold.exec0("ALTER SEQUENCE app.ticket_no_old RENAME TO ticket_no");
+  ReadOptions options;
+  options.include_schemas = {"app"};
+  options.lock_wait = std::chrono::milliseconds(1500);
+  auto conn = connect(db.url());
+  CatalogFacts facts;
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    read_sequence_usage(*conn, {"app.ticket_no"}, {}, facts, options);
+    FAIL("the position was read through another session's ACCESS EXCLUSIVE lock");
+  } catch (const ReadError& e) {
+    const std::string message = e.what();
+    CHECK(e.sqlstate() == "55P03");
+    CHECK(e.what_was_read() == "sequence positions");
+    CHECK(message.find("gave up after waiting 1500 ms") != std::string::npos);
+    CHECK(message.find("holds ACCESS EXCLUSIVE on sequence \"app.ticket_no\"") !=
+          std::string::npos);
+    CHECK(message.find("night_batch") != std::string::npos);
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  // What the lock does not cover is read as before, on the same connection.
+  read_sequence_usage(*conn, {"app.free_no"}, {"app.orders.id"}, facts, options);
+  CHECK(facts.sequence_usage.count("app.free_no") == 1);
+  CHECK(facts.identity_usage.count("app.orders.id") == 1);
+  hold.commit();
+  read_sequence_usage(*conn, {"app.ticket_no"}, {}, facts, options);
+  CHECK(facts.sequence_usage.count("app.ticket_no") == 1);
+}
+
 TEST_CASE("enums, domains and composite types are read", "[catalog][db]") {
   testing::TestDatabase db;
   db.exec(R"sql(

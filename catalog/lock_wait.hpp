@@ -1,0 +1,30 @@
+// How a catalog read waits for locks, and what it says when it gives up.
+//
+// Reading the catalog takes ACCESS SHARE locks (deparsing a CHECK opens its
+// table, pg_sequence_last_value opens a sequence). Behind a session that holds
+// or waits for ACCESS EXCLUSIVE they queue; every read of this folder waits
+// at most ReadOptions::lock_wait, then names who it waited behind.
+#pragma once
+
+#include <chrono>
+
+#include <pqxx/pqxx>
+
+#include "catalog/reader.hpp"
+
+namespace pgshift::catalog {
+
+// The SQLSTATE of a lock_timeout expiry (lock_not_available).
+inline constexpr const char* kLockNotAvailable = "55P03";
+
+// Sets lock_timeout to `wait` for the rest of `tx` (set_config(..., true)).
+void set_lock_wait(pqxx::transaction_base& tx, std::chrono::milliseconds wait);
+
+// The error for `failure` (a read of options.include_schemas that gave up
+// waiting for a lock): how long it waited and the sessions that hold or wait
+// for ACCESS EXCLUSIVE on relations of those schemas, read on `conn`.
+// REQUIRES: the failed read's transaction has ended.
+ReadError lock_wait_error(pqxx::connection& conn, const ReadOptions& options,
+                          const ReadError& failure);
+
+}  // namespace pgshift::catalog
