@@ -359,6 +359,30 @@ void no_match(detail::Builder& builder, const schemas::ObjectId& id, const std::
                        "name cannot be followed: remove it)");
 }
 
+// A hint whose source the desired state keeps as well: an object named
+// `old_name` in `desired_items` with no hint of its own, while the current
+// side has the source (in `current_items`) and not yet the new name
+// (`new_exists` false). No RENAME gives both; creating the new object beside
+// the kept one would leave the hint unfollowed, silently.
+template <typename DesiredItems, typename CurrentItems>
+void check_kept_source(detail::Builder& builder, const schemas::ObjectId& id,
+                       const std::string& old_name, const DesiredItems& desired_items,
+                       const CurrentItems& current_items, bool new_exists,
+                       const std::string& where) {
+  if (new_exists) return;
+  const auto* kept = schemas::find_named(desired_items, old_name);
+  if (kept == nullptr || kept->renamed_from || schemas::find_named(current_items, old_name) == nullptr) {
+    return;
+  }
+  const std::string kind = schemas::object_kind_name(id.kind);
+  const char* article = kind.find_first_of("aeiou") == 0 ? "an " : "a ";
+  builder.diagnose(plans::Severity::Error, id,
+                   "renamed_from \"" + schemas::printable(old_name) + "\" names the " + kind +
+                       " of " + where + " that the desired state keeps as well: " + article +
+                       kind + " is renamed or kept, not both (remove the hint, or the " + kind +
+                       " \"" + schemas::printable(old_name) + "\")");
+}
+
 // A relation's qualified hint ("public.audit_events": a move to another
 // schema) that assume_table_moves or assume_relation_renames did not
 // follow. Its old schema must be managed (listed in the desired state)
@@ -418,12 +442,26 @@ void check_rename_hints(detail::Builder& builder) {
       if (table.renamed_from) {
         const std::string& old_name = *table.renamed_from;
         if (const auto qualified = detail::split_qualified(old_name)) {
+          const schemas::Schema* desired_old =
+              schemas::find_schema(builder.desired(), qualified->first);
+          const schemas::Schema* current_old =
+              schemas::find_schema(builder.current(), qualified->first);
+          if (desired_old != nullptr && current_old != nullptr) {
+            check_kept_source(builder, table_id, qualified->second, desired_old->tables,
+                              current_old->tables, current_table != nullptr,
+                              "schema \"" + schemas::printable(qualified->first) + "\"");
+          }
           // A move to another schema that assume_table_moves could not
           // follow (the hints it followed, or found done, are gone).
           check_move_hint(
               builder, table_id, old_name, qualified->first, qualified->second,
               [](const schemas::Schema& schema) -> const auto& { return schema.tables; });
           continue;
+        }
+        if (current_schema != nullptr) {
+          check_kept_source(builder, table_id, old_name, desired_schema.tables,
+                            current_schema->tables, current_table != nullptr,
+                            "schema \"" + schemas::printable(desired_schema.name) + "\"");
         }
         if (current_table == nullptr && current_schema != nullptr) {
           current_table = schemas::find_named(current_schema->tables, old_name);
@@ -468,6 +506,12 @@ void check_rename_hints(detail::Builder& builder) {
         }
       }
       for (const auto& policy : table.policies) {
+        if (policy.renamed_from) {
+          check_kept_source(
+              builder, {schemas::ObjectKind::Policy, desired_schema.name, table.name, policy.name},
+              *policy.renamed_from, table.policies, current_table->policies,
+              schemas::find_named(current_table->policies, policy.name) != nullptr, where);
+        }
         if (policy.renamed_from &&
             schemas::find_named(current_table->policies, policy.name) == nullptr &&
             schemas::find_named(current_table->policies, *policy.renamed_from) == nullptr) {
@@ -480,6 +524,11 @@ void check_rename_hints(detail::Builder& builder) {
       const auto members = [&](schemas::ObjectKind kind, const auto& desired_items,
                                const auto& current_items) {
         for (const auto& item : desired_items) {
+          if (item.renamed_from) {
+            check_kept_source(builder, {kind, desired_schema.name, table.name, item.name},
+                              *item.renamed_from, desired_items, current_items,
+                              schemas::find_named(current_items, item.name) != nullptr, where);
+          }
           if (item.renamed_from && schemas::find_named(current_items, item.name) == nullptr &&
               schemas::find_named(current_items, *item.renamed_from) == nullptr) {
             no_match({kind, desired_schema.name, table.name, item.name}, *item.renamed_from,
@@ -521,6 +570,15 @@ void check_rename_hints(detail::Builder& builder) {
         std::string old_name = *item.renamed_from;
         if (const auto qualified = detail::split_qualified(old_name)) {
           if (qualified->first != desired_schema.name) {
+            const schemas::Schema* desired_old =
+                schemas::find_schema(builder.desired(), qualified->first);
+            const schemas::Schema* current_old =
+                schemas::find_schema(builder.current(), qualified->first);
+            if (desired_old != nullptr && current_old != nullptr) {
+              check_kept_source(builder, id, qualified->second, items_of(*desired_old),
+                                items_of(*current_old), false,
+                                "schema \"" + schemas::printable(qualified->first) + "\"");
+            }
             // A move to another schema that assume_relation_renames could
             // not follow.
             check_move_hint(builder, id, old_name, qualified->first, qualified->second, items_of);
@@ -528,6 +586,7 @@ void check_rename_hints(detail::Builder& builder) {
           }
           old_name = qualified->second;
         }
+        check_kept_source(builder, id, old_name, desired_items, current_items, false, in_schema);
         if (!has_relations || schemas::find_named(current_items, old_name) != nullptr) continue;
         no_match(id, old_name, in_schema, current_items);
       }
@@ -553,6 +612,12 @@ void check_rename_hints(detail::Builder& builder) {
                                 schemas::printable(desired_schema.name) + "." +
                                 schemas::printable(current_view->name) + "\"";
       for (const auto& index : view.indexes) {
+        if (index.renamed_from) {
+          check_kept_source(
+              builder, {schemas::ObjectKind::Index, desired_schema.name, view.name, index.name},
+              *index.renamed_from, view.indexes, current_view->indexes,
+              schemas::find_named(current_view->indexes, index.name) != nullptr, where);
+        }
         if (index.renamed_from && schemas::find_named(current_view->indexes, index.name) == nullptr &&
             schemas::find_named(current_view->indexes, *index.renamed_from) == nullptr) {
           no_match({schemas::ObjectKind::Index, desired_schema.name, view.name, index.name},

@@ -623,6 +623,81 @@ schemas:
                                      ":7: renamed_from \"clossed\" of label \"resolved\""));
 }
 
+TEST_CASE("a renamed_from naming a table, sequence, view, index or constraint the desired state "
+          "keeps as well is an error naming the hint, never a new object beside the kept one",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = R"yaml(
+schemas:
+  public:
+    sequences:
+      ticket_no: { min_value: 1 }
+    tables:
+      items:
+        columns:
+          id: { type: bigint, nullable: false }
+          price: numeric
+        primary_key: [id]
+        checks:
+          items_price_check: { expression: price > 0 }
+        indexes:
+          items_price_idx: { columns: [price] }
+    views:
+      cheap_items: SELECT id, price FROM items WHERE price < 10
+)yaml";
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
+  // Each renamed away with a change, while an object of the old name stays.
+  std::string next = replaced(yaml, "      ticket_no: { min_value: 1 }\n",
+                              "      ticket_no: { min_value: 1 }\n"
+                              "      ticket_no_v2: { min_value: 10, renamed_from: ticket_no }\n");
+  next = replaced(next, "          items_price_idx: { columns: [price] }\n",
+                  "          items_price_idx: { columns: [price] }\n"
+                  "          items_by_price: { columns: [price, id], renamed_from: "
+                  "items_price_idx }\n");
+  next = replaced(next, "          items_price_check: { expression: price > 0 }\n",
+                  "          items_price_check: { expression: price > 0 }\n"
+                  "          items_price_positive: { expression: price >= 1, renamed_from: "
+                  "items_price_check }\n");
+  next = replaced(next, "      cheap_items: SELECT id, price FROM items WHERE price < 10\n",
+                  "      cheap_items: SELECT id, price FROM items WHERE price < 10\n"
+                  "      bargains:\n        renamed_from: cheap_items\n        definition: "
+                  "SELECT id FROM items WHERE price < 5\n");
+  next = replaced(next, "    tables:\n",
+                  "    tables:\n      items_v2:\n        renamed_from: items\n        columns:\n"
+                  "          id: { type: bigint, nullable: false }\n");
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", dir.write("b.yaml", next)});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 1);
+  for (const std::string kind : {"sequence", "table", "view", "index", "check constraint"}) {
+    INFO(kind);
+    CHECK(contains(planned.output, "that the desired state keeps as well: a" +
+                                       std::string(kind == "index" ? "n " : " ") + kind +
+                                       " is renamed or kept, not both"));
+  }
+  CHECK(contains(planned.output, "b.yaml:" + std::to_string(line_of(next, "ticket_no_v2")) +
+                                     ":7: renamed_from \"ticket_no\" names the sequence of schema "
+                                     "\"public\" that the desired state keeps as well"));
+  CHECK(contains(planned.output, "renamed_from \"items_price_idx\" names the index of table "
+                                 "\"public.items\" that the desired state keeps as well: an "
+                                 "index is renamed"));
+  CHECK(contains(planned.output, "refused: the plan above cannot be applied"));
+  // Without the hints, the same state plans new objects beside the kept ones.
+  std::string unhinted = next;
+  for (const std::string hint :
+       {", renamed_from: ticket_no", ", renamed_from: items_price_idx",
+        ", renamed_from: items_price_check", "        renamed_from: cheap_items\n",
+        "        renamed_from: items\n"}) {
+    unhinted = replaced(unhinted, hint, "");
+  }
+  const auto replanned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", dir.write("c.yaml", unhinted)});
+  INFO(replanned.output);
+  CHECK(replanned.exit_code == 0);
+  CHECK(contains(replanned.output, "CREATE SEQUENCE public.ticket_no_v2"));
+}
+
 namespace {
 
 // public.audit_events (serial id, index, 30 rows) <- public.audit_notes
