@@ -124,12 +124,6 @@ std::size_t Builder::TableHash::operator()(const std::pair<std::string, std::str
   return hash(table.first) * 31 + hash(table.second);
 }
 
-std::size_t Builder::IdHash::operator()(const schemas::ObjectId& id) const {
-  const std::hash<std::string> hash;
-  return ((static_cast<std::size_t>(id.kind) * 31 + hash(id.schema)) * 31 + hash(id.table)) * 31 +
-         hash(id.name);
-}
-
 Builder::DependencyIndex Builder::index_dependencies(const schemas::Database& db) {
   DependencyIndex index;
   index.by_dependent.reserve(db.facts.dependencies.size());

@@ -200,14 +200,12 @@ class Builder {
  private:
   // Looked up, never walked in order: hashed (a no-op plan of 10,000 tables
   // spent a quarter of its planning building these as sorted maps).
-  struct IdHash {
-    std::size_t operator()(const schemas::ObjectId& id) const;
-  };
   struct TableHash {
     std::size_t operator()(const std::pair<std::string, std::string>& table) const;
   };
   struct DependencyIndex {
-    std::unordered_map<schemas::ObjectId, std::vector<const schemas::Dependency*>, IdHash>
+    std::unordered_map<schemas::ObjectId, std::vector<const schemas::Dependency*>,
+                       schemas::ObjectIdHash>
         by_dependent;
     std::unordered_map<std::pair<std::string, std::string>, std::vector<const schemas::Dependency*>,
                        TableHash>

@@ -74,6 +74,12 @@ bool operator<(const ObjectId& a, const ObjectId& b) {
   return id_key(a) < id_key(b);
 }
 
+std::size_t ObjectIdHash::operator()(const ObjectId& id) const {
+  const std::hash<std::string> hash;
+  return ((static_cast<std::size_t>(id.kind) * 31 + hash(id.schema)) * 31 + hash(id.table)) * 31 +
+         hash(id.name);
+}
+
 std::string describe(const ObjectId& id) {
   if (id.kind == ObjectKind::DefaultPrivileges) {
     return "default privileges for role \"" + printable(id.table) + "\" on " +

@@ -27,6 +27,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -79,6 +80,10 @@ struct ObjectId {
 bool operator==(const ObjectId& a, const ObjectId& b);
 bool operator!=(const ObjectId& a, const ObjectId& b);
 bool operator<(const ObjectId& a, const ObjectId& b);
+// A hash of all four fields, for unordered containers keyed by ObjectId.
+struct ObjectIdHash {
+  std::size_t operator()(const ObjectId& id) const;
+};
 // Human form: `table "public.orders"`, `index "orders_pkey" on table "public.orders"`.
 // Names pass through printable(): a message is always one line.
 std::string describe(const ObjectId& id);
@@ -760,7 +765,7 @@ struct Database {
   // model read from a catalog. Not compared by operator==. Never changed once
   // loaded, so copies of the model share it (it was a third of copying a
   // loaded state of 10,000 tables, which planning does twice).
-  std::shared_ptr<const std::map<ObjectId, std::string>> origins;
+  std::shared_ptr<const std::unordered_map<ObjectId, std::string, ObjectIdHash>> origins;
 };
 
 // Where `id` was defined ("file:line:column"), else where its table or its
