@@ -50,8 +50,18 @@ struct BackfillTable {
   int64_t oid = 0;
   bool partitioned = false;
   double reltuples = -1;  // pg_class.reltuples: -1 when never analyzed (PostgreSQL 14+)
-  int64_t relpages = 0;
+  int64_t relpages = 0;   // pg_class.relpages: as of the last VACUUM or ANALYZE
+  int64_t blocks = 0;     // its blocks now (of every partition, for a partitioned table)
 };
+
+// The rows a backfill of `table` walks, for its progress: the density the
+// last VACUUM or ANALYZE saw (reltuples / relpages) times the blocks the
+// table has now, as the server's own planner estimates a scan; a table
+// never vacuumed or analyzed (reltuples -1, or 0 on PostgreSQL before 14,
+// with relpages 0) gets `guess_per_block` rows per block. A table filled
+// since its statistics were taken is not estimated at the old count (nor at
+// nothing at all, which showed a backfill at 100% from its first batch).
+int64_t backfill_row_estimate(const BackfillTable& table, double guess_per_block);
 
 // The statements of a backfill batch (apply_backfill.cpp explains them).
 // Keyset, three statements in one transaction: the batch's last key (no row

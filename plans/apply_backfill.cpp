@@ -58,7 +58,12 @@ namespace pgshift::plans::detail {
 namespace {
 
 constexpr const char* kTable = R"sql(
-SELECT c.oid::int8, c.relkind::text, c.reltuples::float8, c.relpages::int8
+SELECT c.oid::int8, c.relkind::text, c.reltuples::float8, c.relpages::int8,
+  (WITH RECURSIVE tree(oid) AS (
+     SELECT c.oid UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid
+     WHERE c.relkind = 'p')
+   SELECT sum(pg_relation_size(tree.oid)) FROM tree)::int8
+    / current_setting('block_size')::int8
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))sql";
 
@@ -139,6 +144,13 @@ std::string key_range(const BackfillSpec& spec, bool after) {
 
 }  // namespace
 
+int64_t backfill_row_estimate(const BackfillTable& table, double guess_per_block) {
+  const double per_block = table.relpages > 0 && table.reltuples >= 0
+                               ? table.reltuples / static_cast<double>(table.relpages)
+                               : guess_per_block;
+  return std::llround(per_block * static_cast<double>(table.blocks));
+}
+
 std::string keyset_bound_sql(const BackfillSpec& spec, bool after) {
   const std::string keys = key_list(spec.key_columns);
   return fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} OFFSET ${} LIMIT 1", keys,
@@ -203,6 +215,7 @@ BackfillTable Applier::check_backfill_key(const Step& step) {
   found.partitioned = std::string(rows[0][1].c_str()) == "p";
   found.reltuples = rows[0][2].as<double>();
   found.relpages = rows[0][3].as<int64_t>();
+  found.blocks = rows[0][4].as<int64_t>();
   if (spec.key_columns.empty()) {
     if (found.partitioned) {
       throw step_error(step,
@@ -305,12 +318,11 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
                              : spec.batch_size > 0   ? spec.batch_size
                                                      : kDefaultBatchSize;
   // Rows to do: the planner's statistics, corrected by what the batches see.
-  const double estimate =
-      found.reltuples >= 0 ? found.reltuples : static_cast<double>(found.relpages) * kRowsPerBlockGuess;
+  const int64_t estimate = backfill_row_estimate(found, kRowsPerBlockGuess);
   const bool by_key = point.mode == BackfillCheckpoint::Mode::Key;
   const auto walked = [&]() { return by_key ? point.rows_seen : point.rows_done; };
   Progress progress(log_, options_.progress_bar, options_.progress_interval, step_label(step),
-                    static_cast<int64_t>(estimate), walked(), options_.json_log, step.id);
+                    estimate, walked(), options_.json_log, step.id);
   const auto fraction = [&]() {
     if (by_key) return -1.0;
     return static_cast<double>(point.next_block) / static_cast<double>(point.block_count);

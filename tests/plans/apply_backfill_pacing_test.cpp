@@ -147,6 +147,38 @@ TEST_CASE(
   CHECK(contains(json.str(), "\"event\":\"backfill_done\""));
 }
 
+TEST_CASE("the progress of a backfill of a table never analyzed counts its rows to do from its "
+          "size, not as done after the first batch",
+          "[plans][db]") {
+  TestDatabase db;
+  // No ANALYZE, no autovacuum: pg_class still says no rows in no pages.
+  db.exec("CREATE TABLE t (id integer PRIMARY KEY, v bigint) WITH (autovacuum_enabled = off);"
+          "INSERT INTO t SELECT g, NULL FROM generate_series(1, 20000) g;");
+  REQUIRE(db.scalar("SELECT relpages FROM pg_class WHERE relname = 't'") == "0");
+  const auto plan = pgshift::testing::plan_for(
+      db, {pgshift::testing::backfill_step("t", "id", "v", "id * 2", "v IS NULL", 1000)});
+  std::ostringstream log;
+  std::ostringstream json;
+  auto options = signals_off(log);
+  options.progress_interval = std::chrono::seconds(0);
+  options.json_log = &json;
+  const auto result = apply_plan(db.url(), plan, options);
+  INFO(json.str());
+  CHECK(result.rows_backfilled == 20000);
+  // The first progress line: its batch of about 20,000 (88 blocks at the
+  // guessed 100 rows each), not its batch of its batch (100%).
+  std::istringstream lines(json.str());
+  std::string line;
+  while (std::getline(lines, line) && !contains(line, "\"event\":\"backfill_progress\"")) {
+  }
+  REQUIRE(contains(line, "\"event\":\"backfill_progress\""));
+  const auto at = line.find("\"rows_total\":");
+  REQUIRE(at != std::string::npos);
+  const long total = std::stol(line.substr(at + 13));
+  CHECK(total >= 5000);
+  CHECK(total <= 40000);
+}
+
 TEST_CASE("a threshold of zero turns its signal off", "[plans][db]") {
   TestDatabase db;
   db.exec(kTable);
