@@ -572,12 +572,10 @@ TEST_CASE("a renamed enum label a list partition's bound names is only RENAME VA
   CHECK(replan(db.url(), schema) == 0);
 }
 
-TEST_CASE("a renamed_from of an index, sequence, view or enum label that matches nothing is an "
-          "error suggesting the nearest current name",
-          "[cli][db][renames]") {
-  TestDatabase db;
-  TempDir dir;
-  const std::string yaml = R"yaml(
+namespace {
+
+// A sequence, an enum, a table with a CHECK and an index, and a view over it.
+constexpr const char* kItems = R"yaml(
 schemas:
   public:
     sequences:
@@ -590,11 +588,22 @@ schemas:
           id: { type: bigint, nullable: false }
           price: numeric
         primary_key: [id]
+        checks:
+          items_price_check: { expression: price > 0 }
         indexes:
           items_price_idx: { columns: [price] }
     views:
       cheap_items: SELECT id, price FROM items WHERE price < 10
 )yaml";
+
+}  // namespace
+
+TEST_CASE("a renamed_from of an index, sequence, view or enum label that matches nothing is an "
+          "error suggesting the nearest current name",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = kItems;
   REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
   std::string next = replaced(yaml, "items_price_idx: { columns",
                               "items_by_price: { renamed_from: items_prise_idx, columns");
@@ -628,29 +637,12 @@ TEST_CASE("a renamed_from naming a table, sequence, view, index or constraint th
           "[cli][db][renames]") {
   TestDatabase db;
   TempDir dir;
-  const std::string yaml = R"yaml(
-schemas:
-  public:
-    sequences:
-      ticket_no: { min_value: 1 }
-    tables:
-      items:
-        columns:
-          id: { type: bigint, nullable: false }
-          price: numeric
-        primary_key: [id]
-        checks:
-          items_price_check: { expression: price > 0 }
-        indexes:
-          items_price_idx: { columns: [price] }
-    views:
-      cheap_items: SELECT id, price FROM items WHERE price < 10
-)yaml";
+  const std::string yaml = kItems;
   REQUIRE(apply_schema(db.url(), dir.write("a.yaml", yaml)).exit_code == 0);
   // Each renamed away with a change, while an object of the old name stays.
-  std::string next = replaced(yaml, "      ticket_no: { min_value: 1 }\n",
-                              "      ticket_no: { min_value: 1 }\n"
-                              "      ticket_no_v2: { min_value: 10, renamed_from: ticket_no }\n");
+  std::string next = replaced(yaml, "      invoice_seq: {}\n",
+                              "      invoice_seq: {}\n"
+                              "      invoice_no: { min_value: 10, renamed_from: invoice_seq }\n");
   next = replaced(next, "          items_price_idx: { columns: [price] }\n",
                   "          items_price_idx: { columns: [price] }\n"
                   "          items_by_price: { columns: [price, id], renamed_from: "
@@ -676,8 +668,8 @@ schemas:
                                        std::string(kind == "index" ? "n " : " ") + kind +
                                        " is renamed or kept, not both"));
   }
-  CHECK(contains(planned.output, "b.yaml:" + std::to_string(line_of(next, "ticket_no_v2")) +
-                                     ":7: renamed_from \"ticket_no\" names the sequence of schema "
+  CHECK(contains(planned.output, "b.yaml:" + std::to_string(line_of(next, "invoice_no:")) +
+                                     ":7: renamed_from \"invoice_seq\" names the sequence of schema "
                                      "\"public\" that the desired state keeps as well"));
   CHECK(contains(planned.output, "renamed_from \"items_price_idx\" names the index of table "
                                  "\"public.items\" that the desired state keeps as well: an "
@@ -686,7 +678,7 @@ schemas:
   // Without the hints, the same state plans new objects beside the kept ones.
   std::string unhinted = next;
   for (const std::string hint :
-       {", renamed_from: ticket_no", ", renamed_from: items_price_idx",
+       {", renamed_from: invoice_seq", ", renamed_from: items_price_idx",
         ", renamed_from: items_price_check", "        renamed_from: cheap_items\n",
         "        renamed_from: items\n"}) {
     unhinted = replaced(unhinted, hint, "");
@@ -695,7 +687,7 @@ schemas:
       run_pgshift({"plan", "--db", db.url(), "--schema", dir.write("c.yaml", unhinted)});
   INFO(replanned.output);
   CHECK(replanned.exit_code == 0);
-  CHECK(contains(replanned.output, "CREATE SEQUENCE public.ticket_no_v2"));
+  CHECK(contains(replanned.output, "CREATE SEQUENCE public.invoice_no"));
 }
 
 namespace {

@@ -157,30 +157,23 @@ TEST_CASE("a backfill's progress corrects its estimate by what the walk found", 
 TEST_CASE("a backfill's row estimate scales the last statistics' density to the table's blocks "
           "now, and guesses a density for a table never vacuumed or analyzed",
           "[plans]") {
-  using pgshift::plans::detail::backfill_row_estimate;
-  using pgshift::plans::detail::BackfillTable;
-  BackfillTable table;
+  // reltuples, relpages, blocks now; 100 rows per block guessed.
+  const auto estimate = [](double reltuples, int64_t relpages, int64_t blocks) {
+    pgshift::plans::detail::BackfillTable table;
+    table.reltuples = reltuples;
+    table.relpages = relpages;
+    table.blocks = blocks;
+    return pgshift::plans::detail::backfill_row_estimate(table, 100);
+  };
   // Analyzed at 100 blocks of 5,000 rows, 400 blocks now: about 20,000.
-  table.reltuples = 5000;
-  table.relpages = 100;
-  table.blocks = 400;
-  CHECK(backfill_row_estimate(table, 100) == 20000);
+  CHECK(estimate(5000, 100, 400) == 20000);
   // Never analyzed (PostgreSQL 14+: -1; before: 0 rows of 0 pages), 300 blocks.
-  table.reltuples = -1;
-  table.relpages = 0;
-  table.blocks = 300;
-  CHECK(backfill_row_estimate(table, 100) == 30000);
-  table.reltuples = 0;
-  CHECK(backfill_row_estimate(table, 100) == 30000);
+  CHECK(estimate(-1, 0, 300) == 30000);
+  CHECK(estimate(0, 0, 300) == 30000);
   // Emptied at the last VACUUM, still empty: nothing to walk.
-  table.relpages = 10;
-  table.blocks = 10;
-  CHECK(backfill_row_estimate(table, 100) == 0);
+  CHECK(estimate(0, 10, 10) == 0);
   // No block at all: nothing.
-  table.reltuples = -1;
-  table.relpages = 0;
-  table.blocks = 0;
-  CHECK(backfill_row_estimate(table, 100) == 0);
+  CHECK(estimate(-1, 0, 0) == 0);
 }
 
 TEST_CASE("a standby that stopped replaying lags by the age of the oldest WAL it has not replayed",
