@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <iterator>
 
 #include "planner/normalize.hpp"
 
@@ -292,6 +293,61 @@ std::optional<int64_t> Builder::row_estimate(const std::string& schema,
     return std::nullopt;
   }
   return static_cast<int64_t>(std::llround(stats->second.reltuples));
+}
+
+void absorb(StepDraft& into, StepDraft&& from, bool first) {
+  plans::Step& step = into.step;
+  auto splice = [first](auto& to, auto&& more) {
+    to.insert(first ? to.begin() : to.end(), std::make_move_iterator(more.begin()),
+              std::make_move_iterator(more.end()));
+  };
+  splice(step.statements, std::move(from.step.statements));
+  splice(into.kinds, std::move(from.kinds));
+  for (const auto& lock : from.step.locks) add_lock(step, lock.schema, lock.relation, lock.mode);
+  for (const auto hazard : from.step.hazards) add_hazard(step, hazard);
+  step.transactional = step.transactional && from.step.transactional;
+  if (from.step.duration > step.duration) step.duration = from.step.duration;
+  if (from.timeout > into.timeout) into.timeout = from.timeout;
+  if (from.step.estimated_rows &&
+      (!step.estimated_rows || *from.step.estimated_rows > *step.estimated_rows)) {
+    step.estimated_rows = from.step.estimated_rows;
+  }
+  splice(step.data_checks, std::move(from.step.data_checks));
+  splice(into.provides, std::move(from.provides));
+  splice(into.requires_, std::move(from.requires_));
+  splice(into.invalidates, std::move(from.invalidates));
+  splice(into.releases, std::move(from.releases));
+  splice(into.after, std::move(from.after));
+}
+
+std::vector<std::pair<size_t, size_t>> dependency_edges(const std::vector<StepDraft>& drafts,
+                                                        const std::vector<size_t>& remap) {
+  std::map<std::string, std::vector<size_t>> providers;
+  std::map<std::string, std::vector<size_t>> releasers;
+  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
+    for (const auto& token : drafts[draft_idx].provides) providers[token].push_back(draft_idx);
+    for (const auto& token : drafts[draft_idx].releases) releasers[token].push_back(draft_idx);
+  }
+  std::vector<std::pair<size_t, size_t>> edges;
+  auto connect = [&edges](const std::map<std::string, std::vector<size_t>>& index,
+                          const std::string& token, size_t to) {
+    const auto found = index.find(token);
+    if (found == index.end()) return;
+    for (size_t from : found->second) {
+      if (from != to) edges.emplace_back(from, to);
+    }
+  };
+  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
+    const auto& draft = drafts[draft_idx];
+    for (const auto& token : draft.requires_) connect(providers, token, draft_idx);
+    for (const auto& token : draft.invalidates) connect(releasers, token, draft_idx);
+    for (size_t before : draft.after) {
+      if (remap[before] != draft_idx) edges.emplace_back(remap[before], draft_idx);
+    }
+  }
+  std::sort(edges.begin(), edges.end());
+  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+  return edges;
 }
 
 }  // namespace pgshift::planner::detail

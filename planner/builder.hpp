@@ -3,7 +3,7 @@
 //
 // Ordering is declared, not computed by the rules: each draft names the
 // resources ("tokens") it provides, requires, invalidates and releases, and
-// planner.cpp turns them into graph edges:
+// dependency_edges (builder.cpp) turns them into graph edges:
 //   - a step that requires T comes after every step that provides T
 //     (creating table T, adding column T, building key T);
 //   - a step that invalidates T (drops or retypes T) comes after every step
@@ -43,7 +43,26 @@ struct StepDraft {
   // only): what a later rule may ask of an earlier one's step (rules_privileges:
   // which step creates or recreates an object).
   std::vector<Statement> kinds;
+  // A dependent (a default, a CHECK, an index, a policy) dropped before the
+  // drop of the one routine it calls and created again after (its
+  // "routine:s.sig" token; `recreates`: this is the creating draft):
+  // fuse_routine_dependents moves both into the routine's step when the
+  // order allows, so no session sees the dependent missing.
+  std::string around_routine;
+  bool recreates = false;
 };
+
+// Graph edges (from, to) between `drafts` from their tokens and `after`s
+// (the rules at the top of this file); `remap` maps the indices in `after`
+// to positions in `drafts`. No edge from a draft to itself.
+std::vector<std::pair<size_t, size_t>> dependency_edges(const std::vector<StepDraft>& drafts,
+                                                        const std::vector<size_t>& remap);
+
+// Moves `from`'s statements into `into`'s step, before its own (`first`) or
+// after them, with their kinds, locks (the stronger mode per relation),
+// hazards, duration, timeout, data checks, tokens and `after`s: one step,
+// one transaction.
+void absorb(StepDraft& into, StepDraft&& from, bool first);
 
 // Token spellings, so that every rule writes them the same way.
 std::string table_token(const std::string& schema, const std::string& table);
@@ -236,6 +255,13 @@ void plan_tables(Builder& builder);
 void plan_types(Builder& builder);
 void plan_sequences(Builder& builder);
 void plan_functions(Builder& builder);
+// After every rule: each routine dropped (or dropped and created) with
+// dependents marked around_routine takes their drop and their creation into
+// its own step, one transaction, unless that would make a dependency cycle
+// (something else the plan does must come between them) or a step is not
+// transactional (a concurrent index build); those keep their own steps and
+// dependent_recreated.
+void fuse_routine_dependents(Builder& builder);
 // After plan_tables: needs the invalidated tokens.
 void plan_views(Builder& builder);
 // After every creating rule: OWNER TO goes into the steps that create or

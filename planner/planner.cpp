@@ -97,36 +97,6 @@ std::chrono::milliseconds statement_timeout(TimeoutClass timeout, const PlanOpti
   return options.statement_timeout;
 }
 
-// Edges from the drafts' tokens (see builder.hpp) and explicit `after`s,
-// with indices into the sorted drafts. `remap` maps old indices to sorted ones.
-std::vector<std::pair<size_t, size_t>> dependency_edges(const std::vector<StepDraft>& drafts,
-                                                        const std::vector<size_t>& remap) {
-  std::map<std::string, std::vector<size_t>> providers;
-  std::map<std::string, std::vector<size_t>> releasers;
-  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
-    for (const auto& token : drafts[draft_idx].provides) providers[token].push_back(draft_idx);
-    for (const auto& token : drafts[draft_idx].releases) releasers[token].push_back(draft_idx);
-  }
-  std::vector<std::pair<size_t, size_t>> edges;
-  auto connect = [&edges](const std::map<std::string, std::vector<size_t>>& index,
-                          const std::string& token, size_t to) {
-    const auto found = index.find(token);
-    if (found == index.end()) return;
-    for (size_t from : found->second) {
-      if (from != to) edges.emplace_back(from, to);
-    }
-  };
-  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
-    const auto& draft = drafts[draft_idx];
-    for (const auto& token : draft.requires_) connect(providers, token, draft_idx);
-    for (const auto& token : draft.invalidates) connect(releasers, token, draft_idx);
-    for (size_t before : draft.after) edges.emplace_back(remap[before], draft_idx);
-  }
-  std::sort(edges.begin(), edges.end());
-  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
-  return edges;
-}
-
 // The schemas a desired state manages: those it defines and those it drops.
 std::set<std::string> managed_schemas(const schemas::Database& desired) {
   std::set<std::string> names(desired.drop_schemas.begin(), desired.drop_schemas.end());
@@ -753,6 +723,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   detail::plan_privileges(builder);
   flag_emptied_schemas(builder);
   refuse_unmodelled_losses(builder);
+  detail::fuse_routine_dependents(builder);
   spread_contract_stage(builder.drafts());
 
   // Number the drafts by stable key; `after` indices follow the renumbering.
@@ -791,7 +762,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
                                     ": its name stays; contract swaps in the new type");
   }
 
-  const auto edges = dependency_edges(drafts, remap);
+  const auto edges = detail::dependency_edges(drafts, remap);
   const OrderOutcome outcome = order_topologically(drafts.size(), edges);
   if (!outcome.cycle.empty()) {
     std::string message = "dependency cycle: ";

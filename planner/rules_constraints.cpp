@@ -539,9 +539,10 @@ void add_key(TableContext& table, ObjectKind kind, const std::string& name,
 // Rule 5: CHECK constraints NOT VALID, then VALIDATE. `needs`: tokens the
 // first step requires besides the columns (the routines it calls, when
 // they are created again; with only_validate, the VALIDATE: its rename).
-void add_check(TableContext& table, const schemas::CheckConstraint& check,
-               const std::optional<std::string>& replacing, bool only_validate,
-               const std::vector<std::string>& needs = {}) {
+// Returns the draft that adds it, if any.
+std::optional<size_t> add_check(TableContext& table, const schemas::CheckConstraint& check,
+                                const std::optional<std::string>& replacing, bool only_validate,
+                                const std::vector<std::string>& needs = {}) {
   Builder& builder = table.builder;
   const ObjectId id = table.id(ObjectKind::CheckConstraint, check.name);
   Chain chain(builder);
@@ -568,8 +569,8 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
   // Added to an empty table, the constraint is valid at once. One left NOT
   // VALID in the catalog stays so until validated, however few rows it has.
   // One desired `validated: false` is left NOT VALID: its rows may break it.
-  if (!table.populated && !only_validate) return;
-  if (!check.validated) return;
+  if (!table.populated && !only_validate) return chain.first();
+  if (!check.validated) return chain.first();
   auto validate =
       Builder::make(Phase::Validate, id, "validate " + table.of("check constraint", check.name),
                     "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
@@ -581,6 +582,7 @@ void add_check(TableContext& table, const schemas::CheckConstraint& check,
     validate.step.data_checks.push_back(check_constraint_check(checked_table(table), check));
   }
   chain.add(std::move(validate));
+  return only_validate ? std::nullopt : chain.first();
 }
 
 // Rule 6: foreign keys NOT VALID, then VALIDATE; both tables are locked.
@@ -897,9 +899,11 @@ void plan_check_constraints(TableContext& table) {
                    table.builder, {ObjectKind::CheckConstraint, table.schema, table.current->name,
                                    current->name});
                !blocking.empty()) {
-      // It calls a routine the plan drops (or drops and creates): dropped a
-      // step before the routine, added again after it, NOT VALID then
-      // VALIDATE. New rows are unchecked in between; VALIDATE checks them.
+      // It calls a routine the plan drops (or drops and creates): dropped
+      // before the routine, added again after it, NOT VALID then VALIDATE:
+      // in the routine's step when it calls only that one
+      // (fuse_routine_dependents); else in steps of their own, new rows
+      // unchecked in between (VALIDATE checks them).
       auto draft = drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name,
                                          retyped_columns_of_check(table, current->name));
       draft.step.summary = "drop (to add again) " + table.of("check constraint", current->name);
@@ -910,8 +914,14 @@ void plan_check_constraints(TableContext& table) {
       for (auto& token : routine_release_tokens(blocking)) {
         draft.releases.push_back(std::move(token));
       }
+      if (blocking.size() == 1) draft.around_routine = routine_release_tokens(blocking).front();
       table.builder.add(std::move(draft));
-      add_check(table, *desired, std::nullopt, false, routine_name_tokens(blocking));
+      const auto added =
+          add_check(table, *desired, std::nullopt, false, routine_name_tokens(blocking));
+      if (added && blocking.size() == 1) {
+        table.builder.at(*added).around_routine = routine_release_tokens(blocking).front();
+        table.builder.at(*added).recreates = true;
+      }
     } else if (normalize_expression(current->expression) !=
                    normalize_expression(desired->expression) ||
                current->no_inherit != desired->no_inherit) {

@@ -1,13 +1,17 @@
 // Functions and procedures: CREATE OR REPLACE, or drop and create when
-// the signature's result changes; comment; drop.
+// the signature's result changes; comment; drop. And, once every rule has
+// run, the dependents dropped and created again around a routine's drop
+// moved into its step (fuse_routine_dependents).
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "planner/normalize.hpp"
+#include "planner/order.hpp"
 #include "planner/rules.hpp"
 #include "planner/sql_text.hpp"
 #include "plans/sql_text.hpp"
@@ -132,7 +136,8 @@ void plan_function(Builder& builder, const std::string& schema, const schemas::F
         {Statement::CreateOrReplaceFunction, create_function_sql(schema, *desired)});
     add_simple(builder, Phase::Prepare, id, (current ? "replace " : "create ") + describe(id),
                replace_in_place ? "CREATE OR REPLACE swaps the definition atomically"
-                                : "the signature's result changes: drop and create in one "
+                                : "CREATE OR REPLACE cannot change its result type, argument "
+                                  "names or defaults, or its kind: drop and create in one "
                                   "transaction",
                statements, {token}, requires_,
                replace_in_place ? std::vector<std::string>{}
@@ -153,6 +158,152 @@ void plan_functions(Builder& builder) {
         plan_function(builder, schema, current, desired);
       },
       [](const schemas::Function& function) { return schemas::function_signature(function); });
+}
+
+namespace {
+
+// The statement that drops a dependent to create it again in the same
+// transaction: the same lock, no window without it.
+std::optional<Statement> within_one_step(Statement kind) {
+  switch (kind) {
+    case Statement::DropDefaultToSetAgain:
+      return Statement::DropDefaultToReplace;
+    case Statement::DropConstraintToAddAgain:
+      return Statement::DropConstraintToReplace;
+    case Statement::DropIndexToCreateAgain:
+      return Statement::DropIndexToReplace;
+    case Statement::DropPolicyToCreateAgain:
+    case Statement::DropRestrictivePolicyToCreateAgain:
+      return Statement::DropPolicyToReplace;
+    default:
+      return std::nullopt;
+  }
+}
+
+// A dependent's two drafts around one routine.
+struct Around {
+  size_t drop = 0;
+  size_t create = 0;
+};
+
+// The drop's kinds turned into their one-step forms, and the hazards only
+// the gap between two steps had (dependent_recreated; a restrictive
+// policy's access_widened) taken off unless another statement of the draft
+// has them too.
+void close_gap(StepDraft& drop, int version) {
+  std::set<Hazard> gone;
+  for (auto& kind : drop.kinds) {
+    const auto replacement = within_one_step(kind);
+    if (!replacement) continue;
+    for (const Hazard hazard : statement_row(kind, version).hazards) gone.insert(hazard);
+    kind = *replacement;
+  }
+  for (const Statement kind : drop.kinds) {
+    for (const Hazard hazard : statement_row(kind, version).hazards) gone.erase(hazard);
+  }
+  auto& hazards = drop.step.hazards;
+  hazards.erase(std::remove_if(hazards.begin(), hazards.end(),
+                               [&gone](Hazard hazard) { return gone.count(hazard) != 0; }),
+                hazards.end());
+}
+
+// `drafts` with every pair of `around` moved into the draft `routine`:
+// drops first, in order, then the routine's statements, then the creations.
+// The moved drafts are removed and every `after` renumbered.
+std::vector<StepDraft> fused(std::vector<StepDraft> drafts, size_t routine,
+                             const std::vector<Around>& around, int version) {
+  std::vector<bool> moved(drafts.size(), false);
+  std::string created;
+  for (auto pair = around.rbegin(); pair != around.rend(); ++pair) {
+    close_gap(drafts[pair->drop], version);
+    absorb(drafts[routine], std::move(drafts[pair->drop]), true);
+    moved[pair->drop] = true;
+  }
+  for (const auto& pair : around) {
+    created += (created.empty() ? "" : "; ") + drafts[pair.create].step.summary;
+    absorb(drafts[routine], std::move(drafts[pair.create]), false);
+    moved[pair.create] = true;
+  }
+  drafts[routine].step.rationale +=
+      "; what calls it is dropped first and created again after it in this transaction (no "
+      "session sees it missing): " +
+      created;
+  std::vector<size_t> position(drafts.size());
+  std::vector<StepDraft> kept;
+  kept.reserve(drafts.size());
+  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
+    if (!moved[draft_idx]) {
+      position[draft_idx] = kept.size();
+      kept.push_back(std::move(drafts[draft_idx]));
+    }
+  }
+  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
+    if (moved[draft_idx]) position[draft_idx] = position[routine];
+  }
+  for (size_t draft_idx = 0; draft_idx < kept.size(); ++draft_idx) {
+    auto& after = kept[draft_idx].after;
+    for (auto& before : after) before = position[before];
+    after.erase(std::remove(after.begin(), after.end(), draft_idx), after.end());
+    std::sort(after.begin(), after.end());
+    after.erase(std::unique(after.begin(), after.end()), after.end());
+  }
+  return kept;
+}
+
+bool acyclic(const std::vector<StepDraft>& drafts) {
+  std::vector<size_t> identity(drafts.size());
+  std::iota(identity.begin(), identity.end(), size_t{0});
+  return order_topologically(drafts.size(), dependency_edges(drafts, identity)).cycle.empty();
+}
+
+}  // namespace
+
+void fuse_routine_dependents(Builder& builder) {
+  auto& drafts = builder.drafts();
+  // The routines' signature tokens that marked drafts wait for, in order.
+  std::vector<std::string> routines;
+  for (const auto& draft : drafts) {
+    if (!draft.around_routine.empty() &&
+        std::find(routines.begin(), routines.end(), draft.around_routine) == routines.end()) {
+      routines.push_back(draft.around_routine);
+    }
+  }
+  for (const auto& signature : routines) {
+    // The routine's own step: the one that drops it (invalidates its
+    // signature); none or several, and nothing is fused.
+    std::optional<size_t> routine;
+    bool several = false;
+    std::map<schemas::ObjectId, Around> pairs;
+    std::map<schemas::ObjectId, int> halves;
+    for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
+      const auto& draft = drafts[draft_idx];
+      const bool is_routine = (draft.step.object.kind == ObjectKind::Function ||
+                               draft.step.object.kind == ObjectKind::Procedure) &&
+                              std::find(draft.invalidates.begin(), draft.invalidates.end(),
+                                        signature) != draft.invalidates.end();
+      if (is_routine) {
+        several = several || routine.has_value();
+        routine = draft_idx;
+      }
+      if (draft.around_routine != signature) continue;
+      auto& pair = pairs[draft.step.object];
+      (draft.recreates ? pair.create : pair.drop) = draft_idx;
+      halves[draft.step.object] += draft.recreates ? 2 : 1;
+    }
+    if (!routine || several || !drafts[*routine].step.transactional) continue;
+    std::vector<Around> around;
+    for (const auto& [object, pair] : pairs) {
+      // Both halves, each once, both able to run in a transaction.
+      if (halves[object] != 3 || !drafts[pair.drop].step.transactional ||
+          !drafts[pair.create].step.transactional) {
+        continue;
+      }
+      around.push_back(pair);
+    }
+    if (around.empty()) continue;
+    auto candidate = fused(drafts, *routine, around, builder.version());
+    if (acyclic(candidate)) drafts = std::move(candidate);
+  }
 }
 
 }  // namespace pgshift::planner::detail

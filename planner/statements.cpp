@@ -355,6 +355,9 @@ StatementRow statement_row(Statement statement, int version) {
     // AT_ColumnDefault.
     case Statement::SetDefault:
     case Statement::DropDefault:
+    // Dropped to be set again in the same transaction (around a routine's
+    // drop, fuse_routine_dependents): no session sees the column without it.
+    case Statement::DropDefaultToReplace:
     // AT_DropNotNull.
     case Statement::DropNotNull:
     // AT_AddIdentity / AT_SetIdentity: the column must already be NOT NULL; the

@@ -94,6 +94,7 @@ namespace pgshift::planner {
   X(SetDefault, "set_default")                                                     \
   X(DropDefault, "drop_default")                                                   \
   X(DropDefaultToSetAgain, "drop_default_to_set_again")                            \
+  X(DropDefaultToReplace, "drop_default_to_replace")                               \
   X(SetNotNull, "set_not_null")                                                    \
   X(SetNotNullProvedByCheck, "set_not_null_proved_by_check")                       \
   X(DropNotNull, "drop_not_null")                                                  \

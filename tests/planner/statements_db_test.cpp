@@ -336,6 +336,7 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
       return {"", "ALTER TABLE t.a ALTER COLUMN n SET DEFAULT 1", on_a()};
     case Statement::DropDefault:
     case Statement::DropDefaultToSetAgain:
+    case Statement::DropDefaultToReplace:
       return {"ALTER TABLE t.a ALTER COLUMN n SET DEFAULT 1",
               "ALTER TABLE t.a ALTER COLUMN n DROP DEFAULT", on_a()};
     case Statement::SetNotNull:

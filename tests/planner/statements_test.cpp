@@ -68,6 +68,7 @@ bool removes_data_or_definition(Statement statement) {
     // A default set again by a later step (dependent_recreated); the same
     // of CHECKs, indexes and policies around a routine's drop.
     case Statement::DropDefaultToSetAgain:
+    case Statement::DropDefaultToReplace:
     case Statement::DropConstraintToAddAgain:
     // The CHECK added for ATTACH PARTITION to skip its scan: the partition
     // constraint holds the same rule once attached.
