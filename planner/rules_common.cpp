@@ -314,7 +314,7 @@ bool creates_object(Statement kind) {
 }
 
 bool recreates_object(Statement kind) {
-  return kind == Statement::DropViewToRecreate ||
+  return kind == Statement::DropViewToRecreate || kind == Statement::DropViewToReplace ||
          kind == Statement::DropMaterializedViewToRecreate ||
          kind == Statement::DropFunctionToReplace || kind == Statement::RenameTypeToReplace;
 }

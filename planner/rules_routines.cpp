@@ -175,6 +175,8 @@ std::optional<Statement> within_one_step(Statement kind) {
     case Statement::DropPolicyToCreateAgain:
     case Statement::DropRestrictivePolicyToCreateAgain:
       return Statement::DropPolicyToReplace;
+    case Statement::DropViewToRecreate:
+      return Statement::DropViewToReplace;
     default:
       return std::nullopt;
   }
@@ -208,17 +210,25 @@ void close_gap(StepDraft& drop, int version) {
 }
 
 // `drafts` with every pair of `around` moved into the draft `routine`:
-// drops first, in order, then the routine's statements, then the creations.
+// the drops first, then the routine's statements, then the creations, each
+// in the order `rank` gives the drafts (a topological order of the plan:
+// a view dropped before the view it uses, created after it).
 // The moved drafts are removed and every `after` renumbered.
 std::vector<StepDraft> fused(std::vector<StepDraft> drafts, size_t routine,
-                             const std::vector<Around>& around, int version) {
+                             std::vector<Around> around, const std::vector<size_t>& rank,
+                             int version) {
   std::vector<bool> moved(drafts.size(), false);
-  std::string created;
+  std::sort(around.begin(), around.end(),
+            [&rank](const Around& a, const Around& b) { return rank[a.drop] < rank[b.drop]; });
   for (auto pair = around.rbegin(); pair != around.rend(); ++pair) {
     close_gap(drafts[pair->drop], version);
     absorb(drafts[routine], std::move(drafts[pair->drop]), true);
     moved[pair->drop] = true;
   }
+  std::sort(around.begin(), around.end(), [&rank](const Around& a, const Around& b) {
+    return rank[a.create] < rank[b.create];
+  });
+  std::string created;
   for (const auto& pair : around) {
     created += (created.empty() ? "" : "; ") + drafts[pair.create].step.summary;
     absorb(drafts[routine], std::move(drafts[pair.create]), false);
@@ -250,10 +260,18 @@ std::vector<StepDraft> fused(std::vector<StepDraft> drafts, size_t routine,
   return kept;
 }
 
-bool acyclic(const std::vector<StepDraft>& drafts) {
+// Each draft's position in a topological order of `drafts`; nullopt when
+// they have a cycle.
+std::optional<std::vector<size_t>> ranks(const std::vector<StepDraft>& drafts) {
   std::vector<size_t> identity(drafts.size());
   std::iota(identity.begin(), identity.end(), size_t{0});
-  return order_topologically(drafts.size(), dependency_edges(drafts, identity)).cycle.empty();
+  const auto outcome = order_topologically(drafts.size(), dependency_edges(drafts, identity));
+  if (!outcome.cycle.empty()) return std::nullopt;
+  std::vector<size_t> rank(drafts.size());
+  for (size_t position = 0; position < outcome.order.size(); ++position) {
+    rank[outcome.order[position]] = position;
+  }
+  return rank;
 }
 
 }  // namespace
@@ -301,8 +319,10 @@ void fuse_routine_dependents(Builder& builder) {
       around.push_back(pair);
     }
     if (around.empty()) continue;
-    auto candidate = fused(drafts, *routine, around, builder.version());
-    if (acyclic(candidate)) drafts = std::move(candidate);
+    const auto rank = ranks(drafts);
+    if (!rank) return;  // planner.cpp reports the cycle
+    auto candidate = fused(drafts, *routine, around, *rank, builder.version());
+    if (ranks(candidate)) drafts = std::move(candidate);
   }
 }
 

@@ -102,9 +102,16 @@ std::optional<std::string> incompatible_columns(const std::vector<schemas::ViewC
   return std::nullopt;
 }
 
-// Why each current view or materialized view is dropped and recreated around
-// the plan's changes, by its token ("view:s.v").
-using Recreations = std::map<std::string, std::string>;
+// Why a current view or materialized view is dropped and recreated around
+// the plan's changes; `routine`: the signature token ("routine:s.f(...)") of
+// the one routine whose drop is the only cause, directly or through views
+// recreated for it alone (its step may take the view: fuse_routine_dependents).
+struct Recreation {
+  std::string reason;
+  std::string routine;
+};
+// By the view's token ("view:s.v").
+using Recreations = std::map<std::string, Recreation>;
 
 // A current view or materialized view that the desired model keeps but that
 // cannot be changed in place: its reason, else nullopt. Views whose output
@@ -159,14 +166,14 @@ Recreations views_to_recreate(Builder& builder) {
       const auto* desired = schemas::find_named(wanted->views, view.name);
       if (desired == nullptr) continue;
       if (auto reason = replaced_by_drop(builder, schema.name, view, *desired, false)) {
-        recreate["view:" + schema.name + "." + view.name] = *reason;
+        recreate["view:" + schema.name + "." + view.name] = {*reason, ""};
       }
     }
     for (const auto& view : schema.materialized_views) {
       const auto* desired = schemas::find_named(wanted->materialized_views, view.name);
       if (desired == nullptr) continue;
       if (auto reason = replaced_by_drop(builder, schema.name, view, *desired, true)) {
-        recreate["view:" + schema.name + "." + view.name] = *reason;
+        recreate["view:" + schema.name + "." + view.name] = {*reason, ""};
       }
     }
   }
@@ -176,6 +183,8 @@ Recreations views_to_recreate(Builder& builder) {
     // What each view not yet recreated uses that goes away, sorted: the
     // same plan gives the same words whatever order the catalog listed.
     std::map<std::string, std::set<std::string>> found;
+    // Its causes: routine signature tokens, "" for anything else.
+    std::map<std::string, std::set<std::string>> causes;
     for (const auto& dependency : current.facts.dependencies) {
       const auto& dependent = dependency.dependent;
       if (dependent.kind != ObjectKind::View && dependent.kind != ObjectKind::MaterializedView) {
@@ -184,21 +193,25 @@ Recreations views_to_recreate(Builder& builder) {
       const std::string token = "view:" + dependent.schema + "." + dependent.name;
       if (recreate.count(token) != 0) continue;
       for (const auto& used : referenced_tokens(dependency)) {
-        if (recreate.count(used) != 0) {
+        if (const auto recreated = recreate.find(used); recreated != recreate.end()) {
           found[token].insert(referenced_label(dependency) + " (recreated)");
+          causes[token].insert(recreated->second.routine);
         } else if (invalid.count(used) != 0) {
           const auto kind = dependency.referenced.kind;
           const bool routine = kind == ObjectKind::Function || kind == ObjectKind::Procedure;
           found[token].insert(referenced_label(dependency) +
                               (routine ? " (dropped or replaced by drop and create)"
                                        : " (dropped or retyped)"));
+          causes[token].insert(routine && used.rfind("routine:", 0) == 0 ? used : "");
         }
       }
     }
     for (const auto& [token, labels] : found) {
       std::string uses;
       for (const auto& used : labels) uses += (uses.empty() ? "" : ", ") + used;
-      recreate[token] = "it uses " + uses + ": drop it first, create it again after";
+      const auto& why = causes[token];
+      recreate[token] = {"it uses " + uses + ": drop it first, create it again after",
+                         why.size() == 1 ? *why.begin() : ""};
       changed = true;
     }
   }
@@ -233,7 +246,7 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
         desired ? Phase::Alter : Phase::Drop, id,
         std::string(desired ? "drop (to recreate) " : "drop ") + describe(id),
         desired == nullptr ? "the view is not in the desired schema"
-        : must_recreate    ? recreation->second
+        : must_recreate    ? recreation->second.reason
                            : "a materialized view cannot be replaced in place");
     draft.step.statements = {"DROP " + std::string(keyword) + relation};
     builder.statement(draft,
@@ -246,6 +259,11 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
     draft.invalidates.push_back(token);
     draft.releases = dependency_tokens(builder.current(), schema, name);
     draft.releases.push_back("schema:" + schema);
+    // A view (not a materialized view, whose query would run under the
+    // routine step's locks) recreated for one routine alone.
+    if (must_recreate && !materialized && desired != nullptr) {
+      draft.around_routine = recreation->second.routine;
+    }
     dropped = builder.add(std::move(draft));
   }
   if (desired == nullptr) return;
@@ -307,7 +325,11 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
     draft.provides.push_back(token);
     draft.provides.push_back(table_token(schema, name));  // a relation: its indexes need it
     draft.sequence = 1;
-    if (dropped) draft.after.push_back(*dropped);
+    if (dropped) {
+      draft.after.push_back(*dropped);
+      draft.around_routine = builder.at(*dropped).around_routine;
+      draft.recreates = !draft.around_routine.empty();
+    }
     builder.add(std::move(draft));
   }
   if constexpr (std::is_same_v<View, schemas::MaterializedView>) {

@@ -724,6 +724,9 @@ StatementRow statement_row(Statement statement, int version) {
     // the table it shows stays under its new name; what still uses the old
     // name fails, which is what the deploy before contract is for.
     case Statement::DropCompatibilityView:
+    // Dropped to be created again in the same transaction (around a
+    // routine's drop, fuse_routine_dependents): no session sees it missing.
+    case Statement::DropViewToReplace:
       return row({{Target::Relation, kAccessExclusive}});
     // The same, recreated by a later step of the plan: queries on it fail
     // in between.

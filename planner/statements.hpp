@@ -163,6 +163,7 @@ namespace pgshift::planner {
   X(ReplaceView, "replace_view")                                                   \
   X(DropView, "drop_view")                                                         \
   X(DropViewToRecreate, "drop_view_to_recreate")                                   \
+  X(DropViewToReplace, "drop_view_to_replace")                                     \
   X(DropCompatibilityView, "drop_compatibility_view")                              \
   X(RenameView, "rename_view")                                                     \
   X(SetViewSchema, "set_view_schema")                                              \

@@ -523,6 +523,7 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
               {{Target::Relation, {"t.v"}}}};
     case Statement::DropView:
     case Statement::DropViewToRecreate:
+    case Statement::DropViewToReplace:
     case Statement::DropCompatibilityView:
       return {
           "CREATE VIEW t.v AS SELECT id FROM t.a", "DROP VIEW t.v", {{Target::Relation, {"t.v"}}}};

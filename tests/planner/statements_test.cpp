@@ -62,6 +62,7 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::DropTriggerToReplace:
     case Statement::DropPolicyToReplace:
     case Statement::DropViewToRecreate:
+    case Statement::DropViewToReplace:
     // The view expand left under a renamed table's old name: the table stays.
     case Statement::DropCompatibilityView:
     case Statement::DropMaterializedViewToRecreate:
