@@ -43,12 +43,12 @@ struct StepDraft {
   // only): what a later rule may ask of an earlier one's step (rules_privileges:
   // which step creates or recreates an object).
   std::vector<Statement> kinds;
-  // A dependent (a default, a CHECK, an index, a policy) dropped before the
-  // drop of the one routine it calls and created again after (its
-  // "routine:s.sig" token; `recreates`: this is the creating draft):
-  // fuse_routine_dependents moves both into the routine's step when the
+  // A dependent (a view, a default, a CHECK, an index, a policy) dropped
+  // before the drop of the routines it calls and created again after (their
+  // "routine:s.sig" tokens; `recreates`: this is the creating draft):
+  // fuse_routine_dependents moves both into the routines' step when the
   // order allows, so no session sees the dependent missing.
-  std::string around_routine;
+  std::vector<std::string> around_routines;
   bool recreates = false;
 };
 
@@ -255,10 +255,11 @@ void plan_tables(Builder& builder);
 void plan_types(Builder& builder);
 void plan_sequences(Builder& builder);
 void plan_functions(Builder& builder);
-// After every rule: each routine dropped (or dropped and created) with
-// dependents marked around_routine takes their drop and their creation into
-// its own step, one transaction, unless that would make a dependency cycle
-// (something else the plan does must come between them) or a step is not
+// After every rule: routines dropped (or dropped and created) with
+// dependents marked around_routines take their drops and their creations
+// into one step with them, one transaction (routines sharing a dependent
+// share the step), unless that would make a dependency cycle (something
+// else the plan does must come between them) or a step is not
 // transactional (a concurrent index build); those keep their own steps and
 // dependent_recreated.
 void fuse_routine_dependents(Builder& builder);

@@ -612,9 +612,8 @@ void alter_column(TableContext& table, const schemas::Column& current,
   }
   // A default calling a routine that the plan drops, or drops and creates
   // (its signature changes): dropped before the routine, and set again after
-  // it is created, in the routine's own step when it calls only that one
-  // (fuse_routine_dependents), else in steps of their own
-  // (dependent_recreated).
+  // it is created: in the routine's own step (fuse_routine_dependents)
+  // when the order allows, else in steps of their own (dependent_recreated).
   const std::vector<ObjectId> blocking = current.default_expr
                                              ? dropped_routines_of_default(table, current.name)
                                              : std::vector<ObjectId>{};
@@ -635,7 +634,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
     draft.releases =
         default_uses(builder, builder.current(), table.schema, table.current->name, current.name);
     release_sequences(draft, table.schema, current.default_expr);
-    if (blocking.size() == 1) draft.around_routine = routine_release_tokens(blocking).front();
+    draft.around_routines = routine_release_tokens(blocking);
     chain.add(std::move(draft));
   }
   schemas::Column before = current;
@@ -689,10 +688,8 @@ void alter_column(TableContext& table, const schemas::Column& current,
     if (default_blocked) {
       // By name too, for a desired model without the scratch database's facts.
       require_all(draft, routine_name_tokens(blocking));
-      if (blocking.size() == 1) {
-        draft.around_routine = routine_release_tokens(blocking).front();
-        draft.recreates = true;
-      }
+      draft.around_routines = routine_release_tokens(blocking);
+      draft.recreates = true;
     } else {
       release_sequences(draft, table.schema, current.default_expr);
       for (auto& token : default_uses(builder, builder.current(), table.schema, table.current->name,

@@ -901,7 +901,7 @@ void plan_check_constraints(TableContext& table) {
                !blocking.empty()) {
       // It calls a routine the plan drops (or drops and creates): dropped
       // before the routine, added again after it, NOT VALID then VALIDATE:
-      // in the routine's step when it calls only that one
+      // in the routine's step when the order allows
       // (fuse_routine_dependents); else in steps of their own, new rows
       // unchecked in between (VALIDATE checks them).
       auto draft = drop_constraint_draft(table, ObjectKind::CheckConstraint, current->name,
@@ -914,12 +914,12 @@ void plan_check_constraints(TableContext& table) {
       for (auto& token : routine_release_tokens(blocking)) {
         draft.releases.push_back(std::move(token));
       }
-      if (blocking.size() == 1) draft.around_routine = routine_release_tokens(blocking).front();
+      draft.around_routines = routine_release_tokens(blocking);
       table.builder.add(std::move(draft));
       const auto added =
           add_check(table, *desired, std::nullopt, false, routine_name_tokens(blocking));
-      if (added && blocking.size() == 1) {
-        table.builder.at(*added).around_routine = routine_release_tokens(blocking).front();
+      if (added) {
+        table.builder.at(*added).around_routines = routine_release_tokens(blocking);
         table.builder.at(*added).recreates = true;
       }
     } else if (normalize_expression(current->expression) !=

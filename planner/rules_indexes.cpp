@@ -283,16 +283,16 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
         dropped.releases.push_back(std::move(token));
       }
       // On a new or empty table (a plain build, in a transaction), both go
-      // into the routine's own step when it calls only that one
-      // (fuse_routine_dependents); a concurrent build cannot.
-      const bool fusable = blocking.size() == 1 && !populated;
-      if (fusable) dropped.around_routine = routine_release_tokens(blocking).front();
+      // into the routines' own step (fuse_routine_dependents); a concurrent
+      // build cannot.
+      const bool fusable = !populated;
+      if (fusable) dropped.around_routines = routine_release_tokens(blocking);
       builder.add(std::move(dropped));
       build_step(chain, index, index.name, "build again " + on(index.name),
                  std::string(build_rationale) + "; after the routines it calls are created");
       require_all(builder.at(*chain.first()), routine_name_tokens(blocking));
       if (fusable) {
-        builder.at(*chain.first()).around_routine = routine_release_tokens(blocking).front();
+        builder.at(*chain.first()).around_routines = routine_release_tokens(blocking);
         builder.at(*chain.first()).recreates = true;
       }
     } else if (!before->valid) {

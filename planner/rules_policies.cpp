@@ -288,9 +288,9 @@ void plan_policies(TableContext& table) {
       const std::string gone = "policy_dropped:" + table.schema + "." + table.desired.name + "." +
                                current->name;
       dropped.provides.push_back(gone);
-      // In the routine's own step when it calls only that one
+      // In the routine's own step when the order allows
       // (fuse_routine_dependents): no session sees the table without it.
-      if (blocking.size() == 1) dropped.around_routine = routine_release_tokens(blocking).front();
+      dropped.around_routines = routine_release_tokens(blocking);
       builder.add(std::move(dropped));
       // Phase Create: picked as soon as the routines are back, before the
       // index builds and validations still waiting for them; the table is
@@ -308,10 +308,8 @@ void plan_policies(TableContext& table) {
       draft.requires_.push_back(gone);
       draft.provides.push_back(policy_token(table, desired.name));
       created.push_back(policy_token(table, desired.name));
-      if (blocking.size() == 1) {
-        draft.around_routine = routine_release_tokens(blocking).front();
-        draft.recreates = true;
-      }
+      draft.around_routines = routine_release_tokens(blocking);
+      draft.recreates = true;
       builder.add(std::move(draft));
     } else if (current == nullptr || !same || renamed) {
       auto draft = Builder::make(Phase::Finalize, id, "", "");

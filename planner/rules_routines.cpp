@@ -209,35 +209,43 @@ void close_gap(StepDraft& drop, int version) {
                 hazards.end());
 }
 
-// `drafts` with every pair of `around` moved into the draft `routine`:
-// the drops first, then the routine's statements, then the creations, each
-// in the order `rank` gives the drafts (a topological order of the plan:
-// a view dropped before the view it uses, created after it).
-// The moved drafts are removed and every `after` renumbered.
-std::vector<StepDraft> fused(std::vector<StepDraft> drafts, size_t routine,
+// `drafts` with the drafts of `routines` made one step, in the order `rank`
+// gives them (a topological order of the plan), and every pair of `around`
+// moved into it: the drops first, then the routines' statements, then the
+// creations, each in `rank` order (a view dropped before the view it uses,
+// created after it). The moved drafts are removed and every `after`
+// renumbered.
+std::vector<StepDraft> fused(std::vector<StepDraft> drafts, std::vector<size_t> routines,
                              std::vector<Around> around, const std::vector<size_t>& rank,
                              int version) {
+  const auto by_rank = [&rank](size_t a, size_t b) { return rank[a] < rank[b]; };
+  std::sort(routines.begin(), routines.end(), by_rank);
+  const size_t into = routines.front();
   std::vector<bool> moved(drafts.size(), false);
+  for (size_t other = 1; other < routines.size(); ++other) {
+    drafts[into].step.summary += " and " + drafts[routines[other]].step.summary;
+    absorb(drafts[into], std::move(drafts[routines[other]]), false);
+    moved[routines[other]] = true;
+  }
   std::sort(around.begin(), around.end(),
-            [&rank](const Around& a, const Around& b) { return rank[a.drop] < rank[b.drop]; });
+            [&by_rank](const Around& a, const Around& b) { return by_rank(a.drop, b.drop); });
   for (auto pair = around.rbegin(); pair != around.rend(); ++pair) {
     close_gap(drafts[pair->drop], version);
-    absorb(drafts[routine], std::move(drafts[pair->drop]), true);
+    absorb(drafts[into], std::move(drafts[pair->drop]), true);
     moved[pair->drop] = true;
   }
-  std::sort(around.begin(), around.end(), [&rank](const Around& a, const Around& b) {
-    return rank[a.create] < rank[b.create];
-  });
+  std::sort(around.begin(), around.end(),
+            [&by_rank](const Around& a, const Around& b) { return by_rank(a.create, b.create); });
   std::string created;
   for (const auto& pair : around) {
     created += (created.empty() ? "" : "; ") + drafts[pair.create].step.summary;
-    absorb(drafts[routine], std::move(drafts[pair.create]), false);
+    absorb(drafts[into], std::move(drafts[pair.create]), false);
     moved[pair.create] = true;
   }
-  drafts[routine].step.rationale +=
-      "; what calls it is dropped first and created again after it in this transaction (no "
-      "session sees it missing): " +
-      created;
+  const char* them = routines.size() > 1 ? "them" : "it";
+  drafts[into].step.rationale += std::string("; what calls ") + them +
+                                 " is dropped first and created again after " + them +
+                                 " in this transaction (no session sees it missing): " + created;
   std::vector<size_t> position(drafts.size());
   std::vector<StepDraft> kept;
   kept.reserve(drafts.size());
@@ -248,7 +256,7 @@ std::vector<StepDraft> fused(std::vector<StepDraft> drafts, size_t routine,
     }
   }
   for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
-    if (moved[draft_idx]) position[draft_idx] = position[routine];
+    if (moved[draft_idx]) position[draft_idx] = position[into];
   }
   for (size_t draft_idx = 0; draft_idx < kept.size(); ++draft_idx) {
     auto& after = kept[draft_idx].after;
@@ -278,37 +286,50 @@ std::optional<std::vector<size_t>> ranks(const std::vector<StepDraft>& drafts) {
 
 void fuse_routine_dependents(Builder& builder) {
   auto& drafts = builder.drafts();
-  // The routines' signature tokens that marked drafts wait for, in order.
-  std::vector<std::string> routines;
+  // Routines sharing a dependent share a step: their signature tokens are
+  // joined into groups (union-find), named by a root token.
+  std::map<std::string, std::string> parent;
+  const auto root = [&parent](std::string token) {
+    while (parent[token] != token) token = parent[token] = parent[parent[token]];
+    return token;
+  };
   for (const auto& draft : drafts) {
-    if (!draft.around_routine.empty() &&
-        std::find(routines.begin(), routines.end(), draft.around_routine) == routines.end()) {
-      routines.push_back(draft.around_routine);
+    for (const auto& token : draft.around_routines) parent.emplace(token, token);
+    for (const auto& token : draft.around_routines) {
+      parent[root(token)] = root(draft.around_routines.front());
     }
   }
-  for (const auto& signature : routines) {
-    // The routine's own step: the one that drops it (invalidates its
-    // signature); none or several, and nothing is fused.
-    std::optional<size_t> routine;
-    bool several = false;
+  std::map<std::string, std::vector<std::string>> groups;
+  for (const auto& entry : parent) groups[root(entry.first)].push_back(entry.first);
+  for (const auto& [group, signatures] : groups) {
+    // Each routine's own step: the one that drops it (invalidates its
+    // signature), exactly one and transactional, else nothing is fused.
+    std::vector<size_t> routines;
+    bool found_each = true;
+    for (const auto& signature : signatures) {
+      std::vector<size_t> dropping;
+      for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
+        const auto& draft = drafts[draft_idx];
+        if ((draft.step.object.kind == ObjectKind::Function ||
+             draft.step.object.kind == ObjectKind::Procedure) &&
+            std::find(draft.invalidates.begin(), draft.invalidates.end(), signature) !=
+                draft.invalidates.end()) {
+          dropping.push_back(draft_idx);
+        }
+      }
+      found_each = found_each && dropping.size() == 1 && drafts[dropping[0]].step.transactional;
+      if (found_each) routines.push_back(dropping[0]);
+    }
+    if (!found_each) continue;
     std::map<schemas::ObjectId, Around> pairs;
     std::map<schemas::ObjectId, int> halves;
     for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
       const auto& draft = drafts[draft_idx];
-      const bool is_routine = (draft.step.object.kind == ObjectKind::Function ||
-                               draft.step.object.kind == ObjectKind::Procedure) &&
-                              std::find(draft.invalidates.begin(), draft.invalidates.end(),
-                                        signature) != draft.invalidates.end();
-      if (is_routine) {
-        several = several || routine.has_value();
-        routine = draft_idx;
-      }
-      if (draft.around_routine != signature) continue;
+      if (draft.around_routines.empty() || root(draft.around_routines.front()) != group) continue;
       auto& pair = pairs[draft.step.object];
       (draft.recreates ? pair.create : pair.drop) = draft_idx;
       halves[draft.step.object] += draft.recreates ? 2 : 1;
     }
-    if (!routine || several || !drafts[*routine].step.transactional) continue;
     std::vector<Around> around;
     for (const auto& [object, pair] : pairs) {
       // Both halves, each once, both able to run in a transaction.
@@ -321,7 +342,7 @@ void fuse_routine_dependents(Builder& builder) {
     if (around.empty()) continue;
     const auto rank = ranks(drafts);
     if (!rank) return;  // planner.cpp reports the cycle
-    auto candidate = fused(drafts, *routine, around, *rank, builder.version());
+    auto candidate = fused(drafts, routines, around, *rank, builder.version());
     if (ranks(candidate)) drafts = std::move(candidate);
   }
 }

@@ -103,12 +103,13 @@ std::optional<std::string> incompatible_columns(const std::vector<schemas::ViewC
 }
 
 // Why a current view or materialized view is dropped and recreated around
-// the plan's changes; `routine`: the signature token ("routine:s.f(...)") of
-// the one routine whose drop is the only cause, directly or through views
-// recreated for it alone (its step may take the view: fuse_routine_dependents).
+// the plan's changes; `routines`: the signature tokens ("routine:s.f(...)")
+// of the routines whose drops are the only cause, directly or through views
+// recreated for routines alone (their step may take the view:
+// fuse_routine_dependents); empty when anything else is a cause.
 struct Recreation {
   std::string reason;
-  std::string routine;
+  std::vector<std::string> routines;
 };
 // By the view's token ("view:s.v").
 using Recreations = std::map<std::string, Recreation>;
@@ -166,14 +167,14 @@ Recreations views_to_recreate(Builder& builder) {
       const auto* desired = schemas::find_named(wanted->views, view.name);
       if (desired == nullptr) continue;
       if (auto reason = replaced_by_drop(builder, schema.name, view, *desired, false)) {
-        recreate["view:" + schema.name + "." + view.name] = {*reason, ""};
+        recreate["view:" + schema.name + "." + view.name] = {*reason, {}};
       }
     }
     for (const auto& view : schema.materialized_views) {
       const auto* desired = schemas::find_named(wanted->materialized_views, view.name);
       if (desired == nullptr) continue;
       if (auto reason = replaced_by_drop(builder, schema.name, view, *desired, true)) {
-        recreate["view:" + schema.name + "." + view.name] = {*reason, ""};
+        recreate["view:" + schema.name + "." + view.name] = {*reason, {}};
       }
     }
   }
@@ -195,7 +196,9 @@ Recreations views_to_recreate(Builder& builder) {
       for (const auto& used : referenced_tokens(dependency)) {
         if (const auto recreated = recreate.find(used); recreated != recreate.end()) {
           found[token].insert(referenced_label(dependency) + " (recreated)");
-          causes[token].insert(recreated->second.routine);
+          const auto& routines = recreated->second.routines;
+          if (routines.empty()) causes[token].insert("");
+          causes[token].insert(routines.begin(), routines.end());
         } else if (invalid.count(used) != 0) {
           const auto kind = dependency.referenced.kind;
           const bool routine = kind == ObjectKind::Function || kind == ObjectKind::Procedure;
@@ -211,7 +214,8 @@ Recreations views_to_recreate(Builder& builder) {
       for (const auto& used : labels) uses += (uses.empty() ? "" : ", ") + used;
       const auto& why = causes[token];
       recreate[token] = {"it uses " + uses + ": drop it first, create it again after",
-                         why.size() == 1 ? *why.begin() : ""};
+                         why.count("") != 0 ? std::vector<std::string>{}
+                                            : std::vector<std::string>(why.begin(), why.end())};
       changed = true;
     }
   }
@@ -260,9 +264,9 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
     draft.releases = dependency_tokens(builder.current(), schema, name);
     draft.releases.push_back("schema:" + schema);
     // A view (not a materialized view, whose query would run under the
-    // routine step's locks) recreated for one routine alone.
+    // routine step's locks) recreated for routines alone.
     if (must_recreate && !materialized && desired != nullptr) {
-      draft.around_routine = recreation->second.routine;
+      draft.around_routines = recreation->second.routines;
     }
     dropped = builder.add(std::move(draft));
   }
@@ -327,8 +331,8 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
     draft.sequence = 1;
     if (dropped) {
       draft.after.push_back(*dropped);
-      draft.around_routine = builder.at(*dropped).around_routine;
-      draft.recreates = !draft.around_routine.empty();
+      draft.around_routines = builder.at(*dropped).around_routines;
+      draft.recreates = !draft.around_routines.empty();
     }
     builder.add(std::move(draft));
   }

@@ -531,6 +531,83 @@ TEST_CASE("a function signature change under a CHECK, indexes and policies calli
   }
 }
 
+TEST_CASE("two functions whose signatures change, with a default calling both, are replaced in one "
+          "transaction with every default, CHECK and view calling either",
+          "[planner][db][dependents]") {
+  const std::string setup =
+      std::string(kFilledTable) +
+      "CREATE FUNCTION tenfold(n integer) RETURNS integer LANGUAGE sql IMMUTABLE "
+      "AS 'SELECT n * 10';"
+      "CREATE FUNCTION plus_one(n integer) RETURNS integer LANGUAGE sql IMMUTABLE "
+      "AS 'SELECT n + 1';"
+      "ALTER TABLE t ADD COLUMN score integer DEFAULT tenfold(plus_one(1));"
+      "ALTER TABLE t ADD CONSTRAINT qty_tenfold CHECK (tenfold(qty) >= 0);"
+      "CREATE VIEW v AS SELECT id, tenfold(qty) AS s FROM t;"
+      "CREATE VIEW w AS SELECT id, plus_one(s) AS s FROM v;";
+  // Both functions rename their argument: each is dropped and created.
+  std::string yaml =
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      t:\n"
+      "        columns:\n"
+      "          id: { type: integer, nullable: false }\n"
+      "          name: text\n"
+      "          qty: integer\n"
+      "          score: { type: integer, default: tenfold(plus_one(1)) }\n"
+      "        primary_key: [id]\n"
+      "        checks:\n"
+      "          qty_tenfold: tenfold(qty) >= 0\n"
+      "    functions:\n";
+  for (const auto& [name, body] : std::vector<std::pair<std::string, std::string>>{
+           {"tenfold", "SELECT units * 10"}, {"plus_one", "SELECT units + 1"}}) {
+    yaml += "      " + name +
+            ":\n"
+            "        args: [{ name: units, type: integer }]\n"
+            "        returns: integer\n"
+            "        language: sql\n"
+            "        volatility: immutable\n"
+            "        body: " +
+            body + "\n";
+  }
+  yaml +=
+      "    views:\n"
+      "      v: SELECT id, tenfold(qty) AS s FROM t\n"
+      "      w: SELECT id, plus_one(s) AS s FROM v\n";
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    const TestDatabase db;
+    db.exec(setup);
+    const std::string rows = checksum(db, "t", "id, name, qty, score");
+    const std::string through = checksum(db, "w", "id, s");
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      INFO(migrated.markdown);
+      INFO(migrated.sql);
+      CHECK_FALSE(contains(migrated.markdown, "### Recreated dependents"));
+      CHECK_FALSE(contains(migrated.markdown, "`dependent_recreated`"));
+      for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{
+               {"ALTER COLUMN score DROP DEFAULT", "DROP FUNCTION public.tenfold(integer)"},
+               {"DROP CONSTRAINT qty_tenfold", "DROP FUNCTION public.plus_one(integer)"},
+               {"DROP VIEW public.w", "DROP VIEW public.v"},
+               {"DROP VIEW public.v", "DROP FUNCTION public.tenfold(integer)"},
+               {"DROP FUNCTION public.plus_one(integer)", "ALTER COLUMN score SET DEFAULT"},
+               {"DROP FUNCTION public.tenfold(integer)", "ADD CONSTRAINT qty_tenfold CHECK"},
+               {"CREATE VIEW public.v", "CREATE VIEW public.w"}}) {
+        INFO(first + " then " + second);
+        CHECK(in_one_transaction(migrated.sql, first, second));
+      }
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(checksum(db, "t", "id, name, qty, score") == rows);
+    CHECK(checksum(db, "w", "id, s") == through);
+    db.exec("INSERT INTO t (id) VALUES (100000)");
+    CHECK(db.scalar("SELECT score FROM t WHERE id = 100000") == "20");
+    CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'qty_tenfold'") == "t");
+  }
+}
+
 TEST_CASE("a CHECK and a view calling a function whose signature changes keep their own steps "
           "around it when their column changes type in between",
           "[planner][db][dependents]") {
