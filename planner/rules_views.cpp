@@ -272,6 +272,7 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
   }
   if (desired == nullptr) return;
   const bool create = current == nullptr || drop_first;
+  bool commented = false;  // in the creating step
   if (create || changed) {
     // The server's pg_get_viewdef ends the query with ";": nothing may follow
     // it in the statement (WITH NO DATA), so trailing ";" and blanks go.
@@ -333,6 +334,12 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
       draft.after.push_back(*dropped);
       draft.around_routines = builder.at(*dropped).around_routines;
       draft.recreates = !draft.around_routines.empty();
+      // Recreated in a routine's step: its comment comes back in it too.
+      if (draft.recreates && desired->comment) {
+        draft.step.statements.push_back(comment_sql("VIEW", relation, desired->comment));
+        builder.statement(draft, Statement::CommentOnRelation, on_relation(schema, name));
+        commented = true;
+      }
     }
     builder.add(std::move(draft));
   }
@@ -361,6 +368,7 @@ void plan_view(Builder& builder, const std::string& schema, const View* current,
     plan_relation_indexes(builder, schema, name, keeps_indexes ? &current->indexes : nullptr,
                           desired->indexes, keeps_indexes, false);
   }
+  if (commented) return;
   const auto before = current != nullptr && !drop_first ? current->comment : std::nullopt;
   const Targets on_view = on_relation(schema, name);
   maybe_comment(builder, id, materialized ? "MATERIALIZED VIEW" : "VIEW", relation, before,

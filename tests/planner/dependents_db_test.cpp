@@ -296,11 +296,12 @@ TEST_CASE("a column type change under a view chain drops and recreates the views
 }
 
 TEST_CASE("a function gaining a defaulted argument is dropped and created around the views "
-          "calling it in its own transaction, the view on the view included",
+          "calling it in its own transaction, the view on the view and a view's comment included",
           "[planner][db]") {
   const std::string setup = std::string(kFilledTable) +
                             kScaled +
                             "CREATE VIEW v AS SELECT id, scaled(qty) AS s FROM t;"
+                            "COMMENT ON VIEW v IS 'scaled quantities';"
                             "CREATE VIEW w AS SELECT id, s FROM v WHERE s > 100;";
   const std::string yaml = std::string(kTableYaml) +
                            "    functions:\n"
@@ -312,7 +313,8 @@ TEST_CASE("a function gaining a defaulted argument is dropped and created around
                            "        volatility: immutable\n"
                            "        body: SELECT n * factor\n"
                            "    views:\n"
-                           "      v: SELECT id, scaled(qty) AS s FROM t\n"
+                           "      v: { definition: \"SELECT id, scaled(qty) AS s FROM t\","
+                           " comment: scaled quantities }\n"
                            "      w: SELECT id, s FROM v WHERE s > 100\n";
   const TestDatabase by_psql;
   const TestDatabase by_apply;
@@ -329,7 +331,8 @@ TEST_CASE("a function gaining a defaulted argument is dropped and created around
   CHECK_FALSE(contains(migrated.markdown, "`dependent_recreated`"));
   const std::vector<std::string> in_order = {"DROP VIEW public.w", "DROP VIEW public.v",
                                              "DROP FUNCTION public.scaled(integer)",
-                                             "CREATE VIEW public.v", "CREATE VIEW public.w"};
+                                             "CREATE VIEW public.v", "COMMENT ON VIEW public.v",
+                                             "CREATE VIEW public.w"};
   for (size_t at = 1; at < in_order.size(); ++at) {
     INFO(in_order[at - 1] + " then " + in_order[at]);
     CHECK(in_one_transaction(migrated.sql, in_order[at - 1], in_order[at]));
@@ -338,6 +341,7 @@ TEST_CASE("a function gaining a defaulted argument is dropped and created around
   for (const TestDatabase* db : {&by_psql, &by_apply}) {
     CHECK(checksum(*db, "w", "id, s") == through);
     CHECK(db->scalar("SELECT count(*) FROM pg_proc WHERE proname = 'scaled'") == "1");
+    CHECK(db->scalar("SELECT obj_description('v'::regclass, 'pg_class')") == "scaled quantities");
   }
 }
 
