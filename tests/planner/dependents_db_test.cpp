@@ -5,6 +5,7 @@
 // Markdown plan.
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -104,6 +105,32 @@ void migrate_with_apply(const TestDatabase& db, const std::string& yaml) {
   INFO(second.output);
   INFO(again);
   CHECK(second.exit_code == 0);
+}
+
+// Sets up `setup` twice and migrates one copy to `yaml` through psql, then
+// `check_plan` of its plan, the other with `apply`; on each, `state` (row
+// counts and digests) must read the same before and after, then
+// `check_after` runs.
+void migrate_both_ways(const std::string& setup, const std::string& yaml,
+                       const std::function<std::string(const TestDatabase&)>& state,
+                       const std::function<void(const Migrated&)>& check_plan,
+                       const std::function<void(const TestDatabase&)>& check_after) {
+  for (const bool with_psql : {true, false}) {
+    INFO((with_psql ? "psql" : "pgshift apply"));
+    const TestDatabase db;
+    db.exec(setup);
+    const std::string before = state(db);
+    if (with_psql) {
+      const Migrated migrated = migrate_with_psql(db, yaml);
+      INFO(migrated.markdown);
+      INFO(migrated.sql);
+      check_plan(migrated);
+    } else {
+      migrate_with_apply(db, yaml);
+    }
+    CHECK(state(db) == before);
+    check_after(db);
+  }
 }
 
 // public.t (id, name, qty) with 2000 rows, analyzed.
@@ -374,48 +401,40 @@ TEST_CASE("a function signature change with a dependent view and defaults callin
       std::string(kScaledWithFactor) +
       "    views:\n"
       "      v: SELECT id, scaled(qty) AS s FROM t\n";
-  for (const bool with_psql : {true, false}) {
-    INFO((with_psql ? "psql" : "pgshift apply"));
-    const TestDatabase db;
-    db.exec(setup);
-    const std::string rows = checksum(db, "t", "id, name, qty, score, bonus");
-    const std::string others = checksum(db, "other", "id, base");
-    const std::string through = checksum(db, "v", "id, s");
-    if (with_psql) {
-      const Migrated migrated = migrate_with_psql(db, yaml);
-      INFO(migrated.markdown);
-      INFO(migrated.sql);
-      // Neither the view nor the defaults leave a window: no insert can
-      // miss a default, no query the view.
-      CHECK_FALSE(contains(migrated.markdown, "### Recreated dependents"));
-      const std::string drop_function = "DROP FUNCTION public.scaled(integer)";
-      CHECK(in_one_transaction(migrated.sql, "DROP VIEW public.v", drop_function));
-      CHECK(in_one_transaction(migrated.sql, drop_function, "CREATE VIEW public.v"));
-      const auto create_function = migrated.sql.find("CREATE OR REPLACE FUNCTION public.scaled");
-      const auto set_default = migrated.sql.find("ALTER COLUMN score SET DEFAULT scaled(5)");
-      // The new overload comes first; the old one is dropped between each
-      // default's drop and its new value, all in one transaction.
-      CHECK(create_function < set_default);
-      for (const auto& [dropped, set] :
-           std::vector<std::pair<std::string, std::string>>{
-               {"ALTER COLUMN score DROP DEFAULT", "ALTER COLUMN score SET DEFAULT scaled(5)"},
-               {"ALTER COLUMN bonus DROP DEFAULT", "ALTER COLUMN bonus SET DEFAULT scaled(1, 3)"},
-               {"ALTER COLUMN base DROP DEFAULT", "ALTER COLUMN base SET DEFAULT scaled(2)"}}) {
-        INFO(dropped);
-        CHECK(in_one_transaction(migrated.sql, dropped, drop_function));
-        CHECK(in_one_transaction(migrated.sql, drop_function, set));
-      }
-    } else {
-      migrate_with_apply(db, yaml);
-    }
-    CHECK(checksum(db, "t", "id, name, qty, score, bonus") == rows);
-    CHECK(checksum(db, "other", "id, base") == others);
-    CHECK(checksum(db, "v", "id, s") == through);
-    db.exec("INSERT INTO t (id) VALUES (100000); INSERT INTO other (id) VALUES (100000)");
-    CHECK(db.scalar("SELECT score || '/' || bonus FROM t WHERE id = 100000") == "50/3");
-    CHECK(db.scalar("SELECT base FROM other WHERE id = 100000") == "20");
-    CHECK(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'scaled'") == "1");
-  }
+  migrate_both_ways(
+      setup, yaml,
+      [](const TestDatabase& db) {
+        return checksum(db, "t", "id, name, qty, score, bonus") +
+               checksum(db, "other", "id, base") + checksum(db, "v", "id, s");
+      },
+      [](const Migrated& migrated) {
+        // Neither the view nor the defaults leave a window: no insert can
+        // miss a default, no query the view.
+        CHECK_FALSE(contains(migrated.markdown, "### Recreated dependents"));
+        const std::string drop_function = "DROP FUNCTION public.scaled(integer)";
+        CHECK(in_one_transaction(migrated.sql, "DROP VIEW public.v", drop_function));
+        CHECK(in_one_transaction(migrated.sql, drop_function, "CREATE VIEW public.v"));
+        const auto create_function = migrated.sql.find("CREATE OR REPLACE FUNCTION public.scaled");
+        const auto set_default = migrated.sql.find("ALTER COLUMN score SET DEFAULT scaled(5)");
+        // The new overload comes first; the old one is dropped between each
+        // default's drop and its new value, all in one transaction.
+        CHECK(create_function < set_default);
+        for (const auto& [dropped, set] :
+             std::vector<std::pair<std::string, std::string>>{
+                 {"ALTER COLUMN score DROP DEFAULT", "ALTER COLUMN score SET DEFAULT scaled(5)"},
+                 {"ALTER COLUMN bonus DROP DEFAULT", "ALTER COLUMN bonus SET DEFAULT scaled(1, 3)"},
+                 {"ALTER COLUMN base DROP DEFAULT", "ALTER COLUMN base SET DEFAULT scaled(2)"}}) {
+          INFO(dropped);
+          CHECK(in_one_transaction(migrated.sql, dropped, drop_function));
+          CHECK(in_one_transaction(migrated.sql, drop_function, set));
+        }
+      },
+      [](const TestDatabase& db) {
+        db.exec("INSERT INTO t (id) VALUES (100000); INSERT INTO other (id) VALUES (100000)");
+        CHECK(db.scalar("SELECT score || '/' || bonus FROM t WHERE id = 100000") == "50/3");
+        CHECK(db.scalar("SELECT base FROM other WHERE id = 100000") == "20");
+        CHECK(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'scaled'") == "1");
+      });
 }
 
 TEST_CASE("a function signature change under a CHECK, indexes and policies calling it recreates "
@@ -464,75 +483,72 @@ TEST_CASE("a function signature change under a CHECK, indexes and policies calli
       "        indexes:\n"
       "          e_idx: { columns: [{ expression: scaled(v) }] }\n" +
       std::string(kScaledWithFactor);
-  for (const bool with_psql : {true, false}) {
-    INFO((with_psql ? "psql" : "pgshift apply"));
-    const TestDatabase db;
-    db.exec(setup);
-    const std::string rows = checksum(db, "t", "id, name, qty");
-    if (with_psql) {
-      const Migrated migrated = migrate_with_psql(db, yaml);
-      INFO(migrated.markdown);
-      INFO(migrated.sql);
-      // Only the filled table's indexes, built CONCURRENTLY (which no
-      // transaction can hold), are missing between two steps.
-      CHECK(contains(migrated.markdown, "### Recreated dependents"));
-      for (const char* dependent : {"index \"t\\_scaled\\_idx\" of table \"public.t\" | ",
-                                    "index \"t\\_scaled\\_id\\_key\" of table \"public.t\" | "}) {
-        INFO(dependent);
-        CHECK(contains(recreated_dependents(migrated.markdown), dependent));
-      }
-      for (const char* dependent :
-           {"check constraint \"qty\\_scaled\" of table \"public.t\" | ",
-            "policy \"visible\" of table \"public.t\" | ", "policy \"capped\" of table \"public.t\" | ",
-            "index \"e\\_idx\" of table \"public.e\" | "}) {
-        INFO(dependent);
-        CHECK_FALSE(contains(recreated_dependents(migrated.markdown), dependent));
-      }
-      CHECK(contains(migrated.markdown, "uniqueness is not enforced in between"));
-      // The restrictive policy is never missing: no step widens access.
-      CHECK_FALSE(contains(migrated.markdown, "`access_widened`"));
-      const std::string drop_function = "DROP FUNCTION public.scaled(integer)";
-      const auto dropped_at = migrated.sql.find(drop_function);
-      REQUIRE(dropped_at != std::string::npos);
-      for (const auto& [dropped, created] : std::vector<std::pair<std::string, std::string>>{
-               {"DROP CONSTRAINT qty_scaled", "ADD CONSTRAINT qty_scaled CHECK"},
-               {"DROP POLICY visible", "CREATE POLICY visible"},
-               {"DROP POLICY capped", "CREATE POLICY capped"},
-               {"DROP INDEX public.e_idx", "CREATE INDEX e_idx"}}) {
-        INFO(dropped);
-        CHECK(in_one_transaction(migrated.sql, dropped, drop_function));
-        CHECK(in_one_transaction(migrated.sql, drop_function, created));
-      }
-      for (const char* before : {"DROP INDEX CONCURRENTLY IF EXISTS public.t_scaled_idx",
-                                 "DROP INDEX CONCURRENTLY IF EXISTS public.t_scaled_id_key"}) {
-        INFO(before);
-        CHECK(migrated.sql.find(before) < dropped_at);
-      }
-      for (const char* after :
-           {"VALIDATE CONSTRAINT qty_scaled", "CREATE INDEX CONCURRENTLY t_scaled_idx",
-            "CREATE UNIQUE INDEX CONCURRENTLY t_scaled_id_key"}) {
-        INFO(after);
-        const auto at = migrated.sql.find(after);
-        CHECK(at != std::string::npos);
-        CHECK(at > dropped_at);
-      }
-    } else {
-      migrate_with_apply(db, yaml);
-    }
-    CHECK(checksum(db, "t", "id, name, qty") == rows);
-    CHECK(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'scaled'") == "1");
-    // Everything is back, calling the new function, with its comments.
-    CHECK(db.scalar("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                    "WHERE c.relname IN ('t_scaled_idx', 't_scaled_id_key', 'e_idx') "
-                    "AND i.indisvalid") == "3");
-    CHECK(db.scalar("SELECT obj_description('t_scaled_idx'::regclass, 'pg_class')") ==
-          "by scaled quantity");
-    CHECK(db.scalar("SELECT obj_description(oid, 'pg_policy') FROM pg_policy "
-                    "WHERE polname = 'visible'") == "every counted row");
-    CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'qty_scaled'") == "t");
-    CHECK(db.scalar("SELECT count(*) FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid "
-                    "WHERE p.proname = 'scaled' AND d.deptype = 'n'") == "6");
-  }
+  migrate_both_ways(
+      setup, yaml,
+      [](const TestDatabase& db) {
+        return checksum(db, "t", "id, name, qty");
+      },
+      [](const Migrated& migrated) {
+        // Only the filled table's indexes, built CONCURRENTLY (which no
+        // transaction can hold), are missing between two steps.
+        CHECK(contains(migrated.markdown, "### Recreated dependents"));
+        for (const char* dependent : {"index \"t\\_scaled\\_idx\" of table \"public.t\" | ",
+                                      "index \"t\\_scaled\\_id\\_key\" of table \"public.t\" | "}) {
+          INFO(dependent);
+          CHECK(contains(recreated_dependents(migrated.markdown), dependent));
+        }
+        for (const char* dependent :
+             {"check constraint \"qty\\_scaled\" of table \"public.t\" | ",
+              "policy \"visible\" of table \"public.t\" | ",
+              "policy \"capped\" of table \"public.t\" | ",
+              "index \"e\\_idx\" of table \"public.e\" | "}) {
+          INFO(dependent);
+          CHECK_FALSE(contains(recreated_dependents(migrated.markdown), dependent));
+        }
+        CHECK(contains(migrated.markdown, "uniqueness is not enforced in between"));
+        // The restrictive policy is never missing: no step widens access.
+        CHECK_FALSE(contains(migrated.markdown, "`access_widened`"));
+        const std::string drop_function = "DROP FUNCTION public.scaled(integer)";
+        const auto dropped_at = migrated.sql.find(drop_function);
+        REQUIRE(dropped_at != std::string::npos);
+        for (const auto& [dropped, created] : std::vector<std::pair<std::string, std::string>>{
+                 {"DROP CONSTRAINT qty_scaled", "ADD CONSTRAINT qty_scaled CHECK"},
+                 {"DROP POLICY visible", "CREATE POLICY visible"},
+                 {"DROP POLICY capped", "CREATE POLICY capped"},
+                 {"DROP INDEX public.e_idx", "CREATE INDEX e_idx"}}) {
+          INFO(dropped);
+          CHECK(in_one_transaction(migrated.sql, dropped, drop_function));
+          CHECK(in_one_transaction(migrated.sql, drop_function, created));
+        }
+        for (const char* before : {"DROP INDEX CONCURRENTLY IF EXISTS public.t_scaled_idx",
+                                   "DROP INDEX CONCURRENTLY IF EXISTS public.t_scaled_id_key"}) {
+          INFO(before);
+          CHECK(migrated.sql.find(before) < dropped_at);
+        }
+        for (const char* after :
+             {"VALIDATE CONSTRAINT qty_scaled", "CREATE INDEX CONCURRENTLY t_scaled_idx",
+              "CREATE UNIQUE INDEX CONCURRENTLY t_scaled_id_key"}) {
+          INFO(after);
+          const auto at = migrated.sql.find(after);
+          CHECK(at != std::string::npos);
+          CHECK(at > dropped_at);
+        }
+      },
+      [](const TestDatabase& db) {
+        CHECK(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'scaled'") == "1");
+        // Everything is back, calling the new function, with its comments.
+        CHECK(db.scalar("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                        "WHERE c.relname IN ('t_scaled_idx', 't_scaled_id_key', 'e_idx') "
+                        "AND i.indisvalid") == "3");
+        CHECK(db.scalar("SELECT obj_description('t_scaled_idx'::regclass, 'pg_class')") ==
+              "by scaled quantity");
+        CHECK(db.scalar("SELECT obj_description(oid, 'pg_policy') FROM pg_policy "
+                        "WHERE polname = 'visible'") == "every counted row");
+        CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'qty_scaled'") ==
+              "t");
+        CHECK(db.scalar("SELECT count(*) FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid "
+                        "WHERE p.proname = 'scaled' AND d.deptype = 'n'") == "6");
+      });
 }
 
 TEST_CASE("two functions whose signatures change, with a default calling both, are replaced in one "
@@ -578,38 +594,32 @@ TEST_CASE("two functions whose signatures change, with a default calling both, a
       "    views:\n"
       "      v: SELECT id, tenfold(qty) AS s FROM t\n"
       "      w: SELECT id, plus_one(s) AS s FROM v\n";
-  for (const bool with_psql : {true, false}) {
-    INFO((with_psql ? "psql" : "pgshift apply"));
-    const TestDatabase db;
-    db.exec(setup);
-    const std::string rows = checksum(db, "t", "id, name, qty, score");
-    const std::string through = checksum(db, "w", "id, s");
-    if (with_psql) {
-      const Migrated migrated = migrate_with_psql(db, yaml);
-      INFO(migrated.markdown);
-      INFO(migrated.sql);
-      CHECK_FALSE(contains(migrated.markdown, "### Recreated dependents"));
-      CHECK_FALSE(contains(migrated.markdown, "`dependent_recreated`"));
-      for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{
-               {"ALTER COLUMN score DROP DEFAULT", "DROP FUNCTION public.tenfold(integer)"},
-               {"DROP CONSTRAINT qty_tenfold", "DROP FUNCTION public.plus_one(integer)"},
-               {"DROP VIEW public.w", "DROP VIEW public.v"},
-               {"DROP VIEW public.v", "DROP FUNCTION public.tenfold(integer)"},
-               {"DROP FUNCTION public.plus_one(integer)", "ALTER COLUMN score SET DEFAULT"},
-               {"DROP FUNCTION public.tenfold(integer)", "ADD CONSTRAINT qty_tenfold CHECK"},
-               {"CREATE VIEW public.v", "CREATE VIEW public.w"}}) {
-        INFO(first + " then " + second);
-        CHECK(in_one_transaction(migrated.sql, first, second));
-      }
-    } else {
-      migrate_with_apply(db, yaml);
-    }
-    CHECK(checksum(db, "t", "id, name, qty, score") == rows);
-    CHECK(checksum(db, "w", "id, s") == through);
-    db.exec("INSERT INTO t (id) VALUES (100000)");
-    CHECK(db.scalar("SELECT score FROM t WHERE id = 100000") == "20");
-    CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'qty_tenfold'") == "t");
-  }
+  migrate_both_ways(
+      setup, yaml,
+      [](const TestDatabase& db) {
+        return checksum(db, "t", "id, name, qty, score") + checksum(db, "w", "id, s");
+      },
+      [](const Migrated& migrated) {
+        CHECK_FALSE(contains(migrated.markdown, "### Recreated dependents"));
+        CHECK_FALSE(contains(migrated.markdown, "`dependent_recreated`"));
+        for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{
+                 {"ALTER COLUMN score DROP DEFAULT", "DROP FUNCTION public.tenfold(integer)"},
+                 {"DROP CONSTRAINT qty_tenfold", "DROP FUNCTION public.plus_one(integer)"},
+                 {"DROP VIEW public.w", "DROP VIEW public.v"},
+                 {"DROP VIEW public.v", "DROP FUNCTION public.tenfold(integer)"},
+                 {"DROP FUNCTION public.plus_one(integer)", "ALTER COLUMN score SET DEFAULT"},
+                 {"DROP FUNCTION public.tenfold(integer)", "ADD CONSTRAINT qty_tenfold CHECK"},
+                 {"CREATE VIEW public.v", "CREATE VIEW public.w"}}) {
+          INFO(first + " then " + second);
+          CHECK(in_one_transaction(migrated.sql, first, second));
+        }
+      },
+      [](const TestDatabase& db) {
+        db.exec("INSERT INTO t (id) VALUES (100000)");
+        CHECK(db.scalar("SELECT score FROM t WHERE id = 100000") == "20");
+        CHECK(db.scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'qty_tenfold'") ==
+              "t");
+      });
 }
 
 TEST_CASE("a CHECK and a view calling a function whose signature changes keep their own steps "
@@ -646,7 +656,8 @@ TEST_CASE("a CHECK and a view calling a function whose signature changes keep th
                  "check constraint \"qty\\_scaled\" of table \"public.t\" | "));
   CHECK(contains(recreated_dependents(migrated.markdown), "view \"public.q\" | "));
   CHECK(contains(migrated.markdown, "`dependent_recreated`"));
-  CHECK(migrated.sql.find("DROP VIEW public.q") < migrated.sql.find("ALTER COLUMN qty TYPE bigint"));
+  CHECK(migrated.sql.find("DROP VIEW public.q") <
+        migrated.sql.find("ALTER COLUMN qty TYPE bigint"));
   const auto drop_check = migrated.sql.find("DROP CONSTRAINT qty_scaled");
   const auto retype = migrated.sql.find("ALTER COLUMN qty TYPE bigint");
   const auto add_check = migrated.sql.find("ADD CONSTRAINT qty_scaled CHECK");
