@@ -496,6 +496,10 @@ std::string routines_text(const std::vector<schemas::ObjectId>& routines);
 // (their names, which the creating and the dropping steps provide).
 std::vector<std::string> routine_release_tokens(const std::vector<schemas::ObjectId>& routines);
 std::vector<std::string> routine_name_tokens(const std::vector<schemas::ObjectId>& routines);
+// Marks `draft` as the drop (`recreates` false) or the creation of a
+// dependent around `routines`, for fuse_routine_dependents.
+void mark_around_routines(StepDraft& draft, const std::vector<schemas::ObjectId>& routines,
+                          bool recreates);
 
 // Objects that have privileges and owners (rules_privileges.cpp,
 // rules_owners.cpp):

@@ -634,7 +634,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
     draft.releases =
         default_uses(builder, builder.current(), table.schema, table.current->name, current.name);
     release_sequences(draft, table.schema, current.default_expr);
-    draft.around_routines = routine_release_tokens(blocking);
+    if (desired.default_expr) mark_around_routines(draft, blocking, false);
     chain.add(std::move(draft));
   }
   schemas::Column before = current;
@@ -688,8 +688,7 @@ void alter_column(TableContext& table, const schemas::Column& current,
     if (default_blocked) {
       // By name too, for a desired model without the scratch database's facts.
       require_all(draft, routine_name_tokens(blocking));
-      draft.around_routines = routine_release_tokens(blocking);
-      draft.recreates = true;
+      mark_around_routines(draft, blocking, true);
     } else {
       release_sequences(draft, table.schema, current.default_expr);
       for (auto& token : default_uses(builder, builder.current(), table.schema, table.current->name,

@@ -247,6 +247,12 @@ std::vector<std::string> routine_name_tokens(const std::vector<schemas::ObjectId
   return tokens;
 }
 
+void mark_around_routines(StepDraft& draft, const std::vector<ObjectId>& routines,
+                          bool recreates) {
+  draft.around_routines = routine_release_tokens(routines);
+  draft.recreates = recreates;
+}
+
 std::optional<std::vector<std::string>> recorded_tokens(const Builder& builder,
                                                         const schemas::Database& db,
                                                         const schemas::ObjectId& dependent) {

@@ -566,11 +566,12 @@ std::optional<size_t> add_check(TableContext& table, const schemas::CheckConstra
     require_all(draft, needs);
     chain.add(std::move(draft));
   }
+  const std::optional<size_t> added = chain.first();
   // Added to an empty table, the constraint is valid at once. One left NOT
   // VALID in the catalog stays so until validated, however few rows it has.
   // One desired `validated: false` is left NOT VALID: its rows may break it.
-  if (!table.populated && !only_validate) return chain.first();
-  if (!check.validated) return chain.first();
+  if (!table.populated && !only_validate) return added;
+  if (!check.validated) return added;
   auto validate =
       Builder::make(Phase::Validate, id, "validate " + table.of("check constraint", check.name),
                     "VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes go on");
@@ -582,7 +583,7 @@ std::optional<size_t> add_check(TableContext& table, const schemas::CheckConstra
     validate.step.data_checks.push_back(check_constraint_check(checked_table(table), check));
   }
   chain.add(std::move(validate));
-  return only_validate ? std::nullopt : chain.first();
+  return added;
 }
 
 // Rule 6: foreign keys NOT VALID, then VALIDATE; both tables are locked.
@@ -914,14 +915,11 @@ void plan_check_constraints(TableContext& table) {
       for (auto& token : routine_release_tokens(blocking)) {
         draft.releases.push_back(std::move(token));
       }
-      draft.around_routines = routine_release_tokens(blocking);
+      mark_around_routines(draft, blocking, false);
       table.builder.add(std::move(draft));
       const auto added =
           add_check(table, *desired, std::nullopt, false, routine_name_tokens(blocking));
-      if (added) {
-        table.builder.at(*added).around_routines = routine_release_tokens(blocking);
-        table.builder.at(*added).recreates = true;
-      }
+      if (added) mark_around_routines(table.builder.at(*added), blocking, true);
     } else if (normalize_expression(current->expression) !=
                    normalize_expression(desired->expression) ||
                current->no_inherit != desired->no_inherit) {

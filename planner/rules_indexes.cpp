@@ -285,16 +285,12 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
       // On a new or empty table (a plain build, in a transaction), both go
       // into the routines' own step (fuse_routine_dependents); a concurrent
       // build cannot.
-      const bool fusable = !populated;
-      if (fusable) dropped.around_routines = routine_release_tokens(blocking);
+      if (!populated) mark_around_routines(dropped, blocking, false);
       builder.add(std::move(dropped));
       build_step(chain, index, index.name, "build again " + on(index.name),
                  std::string(build_rationale) + "; after the routines it calls are created");
       require_all(builder.at(*chain.first()), routine_name_tokens(blocking));
-      if (fusable) {
-        builder.at(*chain.first()).around_routines = routine_release_tokens(blocking);
-        builder.at(*chain.first()).recreates = true;
-      }
+      if (!populated) mark_around_routines(builder.at(*chain.first()), blocking, true);
     } else if (!before->valid) {
       auto dropped = drop(before->name, true, "drop the invalid " + on(before->name),
                           "rule 8: a failed CONCURRENTLY build left it INVALID; rebuild it");

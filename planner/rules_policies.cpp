@@ -290,7 +290,7 @@ void plan_policies(TableContext& table) {
       dropped.provides.push_back(gone);
       // In the routine's own step when the order allows
       // (fuse_routine_dependents): no session sees the table without it.
-      dropped.around_routines = routine_release_tokens(blocking);
+      mark_around_routines(dropped, blocking, false);
       builder.add(std::move(dropped));
       // Phase Create: picked as soon as the routines are back, before the
       // index builds and validations still waiting for them; the table is
@@ -308,8 +308,7 @@ void plan_policies(TableContext& table) {
       draft.requires_.push_back(gone);
       draft.provides.push_back(policy_token(table, desired.name));
       created.push_back(policy_token(table, desired.name));
-      draft.around_routines = routine_release_tokens(blocking);
-      draft.recreates = true;
+      mark_around_routines(draft, blocking, true);
       builder.add(std::move(draft));
     } else if (current == nullptr || !same || renamed) {
       auto draft = Builder::make(Phase::Finalize, id, "", "");
