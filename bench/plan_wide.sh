@@ -3,6 +3,7 @@
 # beside @pgkit/migra's no-op diff of the same database.
 #
 #   bench/plan_wide.sh [--tables N[,N...]] [--runs N] [--db URL] [--pgshift PATH] [--only LIST]
+#                      [--server-settings "-c name=value ..."]
 #
 # For each table count (default 1000; "--tables 1000,10000" runs both and prints the
 # 10k/1k ratios), creates a database "pgshift_bench_plan" on the server of URL (default:
@@ -19,6 +20,8 @@
 # and prints, per command, the median wall time, the largest peak RSS, the ratio of its
 # median to migra's, and with two sizes the ratio of the larger to the smaller.
 # --only takes a comma list of those names (migra_noop is needed for the ratios).
+# --server-settings gives pgshift's sessions those settings (PGOPTIONS), as a server
+# configured so would: e.g. "-c max_parallel_workers_per_gather=0 -c work_mem=64kB".
 # migra is installed from the npm registry into bench/.node (git-ignored) on first use.
 # Results also go to bench/.results/plan_wide-<tables>.txt (git-ignored).
 set -euo pipefail
@@ -30,6 +33,7 @@ SIZES=1000
 RUNS=3
 PGSHIFT="$REPO_ROOT/build/cli/pgshift"
 ONLY="inspect,plan_noop,plan_10,drift,migra_noop"
+SERVER_SETTINGS=""
 MIGRA_VERSION=0.6.1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,7 +42,8 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --pgshift) PGSHIFT=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
-    *) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    --server-settings) SERVER_SETTINGS=$2; shift 2 ;;
+    *) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 done
 [ -x "$PGSHIFT" ] || { echo "bench: no pgshift binary at $PGSHIFT (use --pgshift)" >&2; exit 1; }
@@ -144,7 +149,9 @@ measure() {  # name command...; appends "wall rss" to $WORK/<name>
   local name=$1; shift
   local stats
   local rc=0
-  /usr/bin/time -f "TIME %e %M" "$@" >/dev/null 2>"$WORK/$name.err" || rc=$?
+  local options=""
+  [ "$name" = migra_noop ] || options=$SERVER_SETTINGS
+  PGOPTIONS="$options" /usr/bin/time -f "TIME %e %M" "$@" >/dev/null 2>"$WORK/$name.err" || rc=$?
   stats=$(grep '^TIME ' "$WORK/$name.err" | tail -1)
   if [ "$rc" -ne 0 ] || [ -z "$stats" ]; then
     echo "bench: $name failed:" >&2; cat "$WORK/$name.err" >&2; exit 1
@@ -203,7 +210,7 @@ for tables in "${SIZE_LIST[@]}"; do
 done
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "plan_wide runs=$RUNS load=\"$load\" cores=$(nproc) (median wall s, largest peak RSS MB)"
+echo "plan_wide runs=$RUNS load=\"$load\" cores=$(nproc) (median wall s, largest peak RSS MB)${SERVER_SETTINGS:+ pgshift sessions with: $SERVER_SETTINGS}"
 printf '%-12s' "command"
 for tables in "${SIZE_LIST[@]}"; do printf '%28s' "$tables tables"; done
 [ ${#SIZE_LIST[@]} -ge 2 ] && printf '%20s' "ratio ${SIZE_LIST[-1]}/${SIZE_LIST[0]}"
