@@ -86,5 +86,21 @@ ReadError lock_wait_error(pqxx::connection& conn, const ReadOptions& options,
   return ReadError(failure.what_was_read(), message, kLockNotAvailable);
 }
 
+ReadError statement_timeout_error(pqxx::connection& conn, const ReadError& failure) {
+  if (std::string(failure.what()).find("statement timeout") == std::string::npos) return failure;
+  std::string timeout;
+  try {
+    pqxx::nontransaction work(conn);
+    timeout = work.exec("SHOW statement_timeout")[0][0].as<std::string>();
+  } catch (const std::exception&) {
+    return failure;
+  }
+  return ReadError(failure.what_was_read(),
+                   "canceled by the session's statement_timeout (" + timeout +
+                       ", as the server, database or role sets it, or PGOPTIONS) before the "
+                       "read ended; give pgshift's session more, e.g. "
+                       "PGOPTIONS='-c statement_timeout=10min'",
+                   kQueryCanceled);
+}
 
 }  // namespace pgshift::catalog

@@ -17,6 +17,10 @@ namespace pgshift::catalog {
 // The SQLSTATE of a lock_timeout expiry (lock_not_available).
 inline constexpr const char* kLockNotAvailable = "55P03";
 
+// The SQLSTATE of a statement cancelled, by statement_timeout among others
+// (query_canceled).
+inline constexpr const char* kQueryCanceled = "57014";
+
 // Sets lock_timeout to `wait` for the rest of `tx` (set_config(..., true)).
 void set_lock_wait(pqxx::transaction_base& tx, std::chrono::milliseconds wait);
 
@@ -26,5 +30,12 @@ void set_lock_wait(pqxx::transaction_base& tx, std::chrono::milliseconds wait);
 // REQUIRES: the failed read's transaction has ended.
 ReadError lock_wait_error(pqxx::connection& conn, const ReadOptions& options,
                           const ReadError& failure);
+
+// The error for `failure` (a read cancelled, SQLSTATE 57014) when the
+// session's statement_timeout, read on `conn`, is what cancelled it: the
+// setting pgshift inherited (server, database, role or PGOPTIONS) and how to
+// give the read longer. `failure` itself otherwise (a cancel request).
+// REQUIRES: the failed read's transaction has ended.
+ReadError statement_timeout_error(pqxx::connection& conn, const ReadError& failure);
 
 }  // namespace pgshift::catalog

@@ -2036,6 +2036,7 @@ Database read_catalog(pqxx::connection& conn, const ReadOptions& options) {
   try {
     return CatalogRead(conn, options).run();
   } catch (const ReadError& e) {
+    if (e.sqlstate() == kQueryCanceled) throw statement_timeout_error(conn, e);
     if (e.sqlstate() != kLockNotAvailable) throw;
     throw lock_wait_error(conn, options, e);
   }

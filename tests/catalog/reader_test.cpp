@@ -526,6 +526,33 @@ TEST_CASE("the positions asked for some sequences and identity columns equal a f
   CHECK(none.sequence_usage.empty());
 }
 
+TEST_CASE("a read the session's statement_timeout cancels says which setting and how to lengthen it",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec("CREATE SCHEMA app; CREATE TABLE app.ledger (id int PRIMARY KEY, amount int "
+          "CHECK (amount > 0))");
+  // The read waits behind another session's lock longer than the role's
+  // statement_timeout lets a statement run: the timeout, not lock_timeout,
+  // ends it.
+  auto holder = connect(db.url());
+  pqxx::work hold(*holder);
+  hold.exec0("LOCK TABLE app.ledger IN ACCESS EXCLUSIVE MODE");
+  ReadOptions options;
+  options.lock_wait = std::chrono::seconds(30);
+  auto conn = connect(db.url() + "?options=-c%20statement_timeout%3D300ms");
+  try {
+    read_catalog(*conn, options);
+    FAIL("the read was not cancelled");
+  } catch (const ReadError& e) {
+    const std::string message = e.what();
+    CHECK(e.sqlstate() == "57014");
+    CHECK(message.find("statement_timeout (300ms,") != std::string::npos);
+    CHECK(message.find("PGOPTIONS='-c statement_timeout=10min'") != std::string::npos);
+  }
+  hold.commit();
+  CHECK(find_table(read_catalog(*conn, options), "app", "ledger") != nullptr);
+}
+
 TEST_CASE("a read blocked by another session's exclusive lock fails in time naming it",
           "[catalog][db]") {
   testing::TestDatabase db;
