@@ -146,6 +146,12 @@ std::unique_ptr<pqxx::connection> connect(const std::string& target) {
   }
 }
 
+std::string session_search_path(const std::string& target) {
+  auto conn = connect(target);
+  pqxx::nontransaction work(*conn);
+  return work.exec("SHOW search_path")[0][0].as<std::string>();
+}
+
 namespace {
 
 std::string conninfo_quote(const std::string& value) {

@@ -18,6 +18,11 @@ namespace pgshift::catalog {
 // appears, also where libpq's message would echo it.
 std::unique_ptr<pqxx::connection> connect(const std::string& target);
 
+// The search_path a session on `target` starts with (as SHOW prints it:
+// the server's, database's or role's setting, or the target's options):
+// how a catalog read there names objects. Throws as connect() does.
+std::string session_search_path(const std::string& target);
+
 // `target` pointed at database `dbname`, as a key=value string. libpq parses
 // the target, so a URI, a key=value string and "" (libpq's defaults) keep
 // their meaning; only the database changes.

@@ -987,6 +987,9 @@ class CatalogRead {
   Database run() {
     facts_.server_version_num = server_version_num_;
     query_server("settings", kNoJit);
+    facts_.search_path = query_server("settings", "SELECT pg_catalog.current_setting('search_path')")
+                             [0][0]
+                                 .as<std::string>();
     guarded("settings", [&] {
       set_lock_wait(tx_, options_.lock_wait);
       return pqxx::result();

@@ -221,7 +221,8 @@ std::optional<BatchFailure> run_transaction(PGconn* conn,
 }  // namespace
 
 std::optional<BatchFailure> run_batch(const std::string& target,
-                                      const std::vector<BatchStatement>& statements) {
+                                      const std::vector<BatchStatement>& statements,
+                                      const std::string& search_path) {
   Connection conn(PQconnectdb(target.c_str()), &PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     throw pgshift::Error("could not connect to the scratch database: " +
@@ -231,6 +232,13 @@ std::optional<BatchFailure> run_batch(const std::string& target,
       conn.get(), [](void*, const char*) {}, nullptr);
   Result set(PQexec(conn.get(), "SET synchronous_commit = off"), &PQclear);
   if (!set || failed(PQresultStatus(set.get()))) lost(conn.get());
+  if (!search_path.empty()) {
+    const char* values[] = {search_path.c_str()};
+    Result path(PQexecParams(conn.get(), "SELECT pg_catalog.set_config('search_path', $1, false)",
+                             1, nullptr, values, nullptr, nullptr, 0),
+                &PQclear);
+    if (!path || failed(PQresultStatus(path.get()))) lost(conn.get());
+  }
   std::size_t next = 0;
   while (next < statements.size()) {
     std::optional<BatchFailure> failure;

@@ -62,9 +62,11 @@ struct BatchFailure {
 // own, outside any transaction. Stops at the first statement the server
 // refuses and returns it (what ran before it in its transaction is rolled
 // back); nullopt when every statement ran. Notices are dropped.
+// With `search_path`, the session looks names up there (set_config) first.
 // Throws pgshift::Error when the connection fails.
 std::optional<BatchFailure> run_batch(const std::string& target,
-                                      const std::vector<BatchStatement>& statements);
+                                      const std::vector<BatchStatement>& statements,
+                                      const std::string& search_path = "");
 
 // "path:line:column: message", then the line of `text` holding byte `offset`
 // and a caret under it (columns count characters); with a hint when that line

@@ -97,6 +97,18 @@ class ScratchDatabase {
   std::string target_;
 };
 
+// A connection to the scratch database whose session looks names up in
+// `search_path` (none given: the database's own).
+std::unique_ptr<pqxx::connection> reading_connection(const ScratchDatabase& scratch,
+                                                     const std::string& search_path) {
+  auto conn = scratch.connect();
+  if (!search_path.empty()) {
+    pqxx::nontransaction work(*conn);
+    work.exec_params("SELECT pg_catalog.set_config('search_path', $1, false)", search_path);
+  }
+  return conn;
+}
+
 // Whether the server refused `statement` because a DEFAULT names a column: a
 // YAML `default: free` meant as the string 'free'. PostgreSQL 12 on says so
 // (0A000 "cannot use column reference in DEFAULT expression"); 11 reports the
@@ -129,8 +141,8 @@ bool default_names_a_column(const catalog::BatchFailure& failure, const std::str
 // at `target`: in a few transactions and round trips (catalog::run_batch).
 // Backfills have nothing to fill in an empty database and are skipped.
 // A server error names the YAML place of the step's object (or its table's).
-void build(const std::string& target, const plans::Plan& plan,
-           const schemas::Database& desired) {
+void build(const std::string& target, const plans::Plan& plan, const schemas::Database& desired,
+           const std::string& search_path) {
   std::vector<catalog::BatchStatement> statements;
   std::vector<std::pair<const plans::Step*, const std::string*>> sources;
   for (const auto& step : plan.steps) {
@@ -139,7 +151,7 @@ void build(const std::string& target, const plans::Plan& plan,
       sources.emplace_back(&step, &statement);
     }
   }
-  const auto failure = catalog::run_batch(target, statements);
+  const auto failure = catalog::run_batch(target, statements, search_path);
   if (!failure) return;
   const plans::Step& step = *sources[failure->index].first;
   const std::string& statement = *sources[failure->index].second;
@@ -151,6 +163,15 @@ void build(const std::string& target, const plans::Plan& plan,
     message +=
         "\n  hint: a default is SQL: a string keeps its quotes inside the YAML string, "
         "e.g. default: \"'free'\"";
+  }
+  // undefined_table, undefined_function, undefined_object (a type)
+  if (!search_path.empty() &&
+      (failure->sqlstate == "42P01" || failure->sqlstate == "42883" ||
+       failure->sqlstate == "42704")) {
+    message += "\n  hint: unqualified names are looked up in the target session's search_path (" +
+               search_path +
+               "), as inspect wrote them: qualify the name (schema.name), or plan with the "
+               "search_path the YAML was written with";
   }
   throw pgshift::Error(message);
 }
@@ -262,7 +283,8 @@ void carry_owners(const schemas::Database& desired, schemas::Database& canonical
 }  // namespace
 
 schemas::Database build_from_sql(std::vector<SqlSource> sources,
-                                 const std::string& server_target) {
+                                 const std::string& server_target,
+                                 const std::string& read_like) {
   // Every file is checked before anything connects: only statements that
   // stay inside the scratch database and run no code of the files may run.
   for (auto& source : sources) {
@@ -273,16 +295,17 @@ schemas::Database build_from_sql(std::vector<SqlSource> sources,
                                            : source.path + ": " + problem->message);
     }
   }
+  const std::string search_path = read_like.empty() ? "" : catalog::session_search_path(read_like);
   ScratchDatabase scratch(server_target);
   schemas::Database fresh;
   {
-    auto conn = scratch.connect();
+    auto conn = reading_connection(scratch, search_path);
     fresh = catalog::read_catalog(*conn);
   }
   {
     catalog::run_scripts(scratch.target(), sources);
   }
-  auto conn = scratch.connect();
+  auto conn = reading_connection(scratch, search_path);
   const schemas::Database built = catalog::read_catalog(*conn);
   // Manage the schemas the SQL created or changed: a fresh database's
   // untouched public schema is not a statement about the target's.
@@ -315,9 +338,10 @@ namespace {
 // `read_schemas` names.
 schemas::Database build_and_read(const schemas::Database& desired,
                                  const std::vector<std::string>& read_schemas,
-                                 const std::string& server_target) {
+                                 const std::string& server_target,
+                                 const std::string& search_path) {
   ScratchDatabase scratch(server_target);
-  auto conn = scratch.connect();
+  auto conn = reading_connection(scratch, search_path);
 
   // A new database is not empty (public, with its comment and owner): plan
   // from what it really holds.
@@ -337,7 +361,7 @@ schemas::Database build_and_read(const schemas::Database& desired,
     }
     throw pgshift::Error(message);
   }
-  build(scratch.target(), plan, desired);
+  build(scratch.target(), plan, desired, search_path);
   // The new database's catalogs have no statistics: their planner would take
   // tables holding thousands of rows for nearly empty ones and pick nested
   // loops for the reader's joins (twice the time at 10,000 tables).
@@ -382,7 +406,8 @@ DevServer ask_dev_server(const schemas::Database& desired, const std::string& se
 
 schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
-                                         const schemas::Database* current, ScratchSubset* chosen) {
+                                         const schemas::Database* current, ScratchSubset* chosen,
+                                         const std::string& search_path) {
   std::vector<std::string> all_schemas;
   for (const auto& schema : desired.schemas) all_schemas.push_back(schema.name);
   // Schemas to drop do not exist here; naming them keeps the read to the
@@ -401,7 +426,7 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
   }
   schemas::Database canonical;
   if (subset.everything) {
-    canonical = build_and_read(desired, all_schemas, server_target);
+    canonical = build_and_read(desired, all_schemas, server_target, search_path);
     carry_hints(desired, canonical);
     carry_owners(desired, canonical);
   } else if (subset.build.schemas.empty() && subset.build.extensions.empty()) {
@@ -413,7 +438,8 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
     if (built_schemas.empty()) built_schemas = all_schemas;
     // The hints go on what was built while `desired` is whole; the clean
     // objects moved out of it by assemble_canonical carry their own.
-    schemas::Database built = build_and_read(subset.build, built_schemas, server_target);
+    schemas::Database built =
+        build_and_read(subset.build, built_schemas, server_target, search_path);
     carry_hints(desired, built);
     carry_owners(desired, built);
     canonical = assemble_canonical(desired, *current, subset, &built);

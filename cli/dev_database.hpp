@@ -38,11 +38,15 @@ namespace pgshift::cli {
 // Everything is built when
 // `current` is nullptr or the dev server runs another major version than
 // the target. `chosen`, when given, receives what was built.
+// `search_path` (the target session's, CatalogFacts::search_path) is every
+// scratch session's: the desired state's unqualified names resolve there,
+// and are read back, as on the target. Empty: the dev server's own.
 // REQUIRES: `desired` is canonical and valid.
 schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current = nullptr,
-                                         ScratchSubset* chosen = nullptr);
+                                         ScratchSubset* chosen = nullptr,
+                                         const std::string& search_path = "");
 
 // One SQL file of a desired state: its path (for messages) and its text.
 using SqlSource = catalog::Script;
@@ -59,7 +63,13 @@ using SqlSource = catalog::Script;
 // for a statement the check refuses; "path:line:column: message (SQLSTATE xxxxx)" when the server
 // rejects a statement and reports a position, else "path: message (SQLSTATE
 // xxxxx)"; the target is not touched.
+// The model is read back with the search_path a session on `read_like` (the
+// target) starts with, asked once the files are checked, so that it names
+// objects as a read of the target does; the files themselves run with the
+// scratch database's own (unqualified names are in `public`, or the files'
+// own SET search_path). Empty `read_like`: the scratch database's own.
 schemas::Database build_from_sql(std::vector<SqlSource> sources,
-                                 const std::string& server_target);
+                                 const std::string& server_target,
+                                 const std::string& read_like = "");
 
 }  // namespace pgshift::cli

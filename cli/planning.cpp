@@ -777,7 +777,7 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
     // hints file is checked before, its names against what the SQL built.
     check_patterns(inputs.ignore);
     if (!inputs.hints_path.empty()) schemas::check_yaml_hints(inputs.hints_path);
-    schemas::Database desired = build_from_sql(*sources, dev_server);
+    schemas::Database desired = build_from_sql(*sources, dev_server, inputs.db);
     if (!inputs.hints_path.empty()) schemas::apply_yaml_hints(inputs.hints_path, desired);
     desired.ignore = inputs.ignore;
     schemas::remove_ignored(desired, desired.ignore);
@@ -805,7 +805,8 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
   const bool build_everything = full != nullptr && std::string(full) == "1";
   auto origins = desired.origins;  // shared, for messages
   prepared.desired = canonicalize_on_server(std::move(desired), dev_server,
-                                            build_everything ? nullptr : &prepared.current);
+                                            build_everything ? nullptr : &prepared.current,
+                                            nullptr, prepared.current.facts.search_path);
   prepared.desired.origins = std::move(origins);
   schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
   return prepared;

@@ -675,6 +675,10 @@ bool operator<(const GrantByOther& a, const GrantByOther& b);
 
 struct CatalogFacts {
   int server_version_num = 0;                     // e.g. 150004; 0 when unknown (YAML)
+  // The reading session's search_path (as SHOW prints it): names of types,
+  // functions and relations it reaches are read unqualified. Empty when
+  // unknown (YAML).
+  std::string search_path;
   std::map<std::string, TableStats> table_stats;  // key: "schema.table"
   std::vector<Dependency> dependencies;
   // Volatility of every function visible to the server, by "schema.name".

@@ -984,3 +984,45 @@ TEST_CASE("a YAML error in a file loaded beside the catalog read is reported as 
   }
   CHECK(after > before);
 }
+
+TEST_CASE("a database whose own search_path reaches another schema is planned with that path",
+          "[cli][db]") {
+  TestDatabase db;
+  // The database's setting: unqualified names mean app's objects there, so
+  // inspect writes them unqualified, and the scratch database pgshift builds
+  // the desired state in must look them up the same way.
+  db.exec("CREATE SCHEMA app; ALTER DATABASE " + db.name() + " SET search_path = app, public");
+  db.exec(R"sql(
+    SET search_path = app, public;
+    CREATE TYPE mood AS ENUM ('ok', 'sad');
+    CREATE FUNCTION slug(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower(t) $$;
+    CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL, m mood DEFAULT 'ok');
+    CREATE INDEX accounts_slug ON accounts (slug(name));
+    INSERT INTO accounts (name) SELECT 'n' || g FROM generate_series(1, 50) g;
+  )sql");
+  TempDir dir;
+  const std::string path = dir.path() + "/schema.yaml";
+  REQUIRE(run_pgshift({"inspect", "--db", db.url(), "-o", path}).exit_code == 0);
+  std::string yaml = dir.read("schema.yaml");
+  REQUIRE(contains(yaml, "type: mood"));
+  replace_once(yaml, "          name: { type: text, nullable: false }\n",
+               "          name: { type: text, nullable: false }\n"
+               "          m2: { type: mood, default: \"'sad'::mood\" }\n"
+               "          tag: { type: text, default: \"slug('X')\" }\n");
+  dir.write("schema.yaml", yaml);
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", path});
+  INFO(planned.output);
+  REQUIRE(planned.exit_code == 0);
+  CHECK(contains(planned.output, "ADD COLUMN m2 mood DEFAULT 'sad'::mood"));
+  const auto applied = run_pgshift({"apply", "--yes", "--db", db.url(), "--schema", path});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM app.accounts WHERE m2 = 'sad' AND tag = 'x'") == "50");
+  CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", path}).exit_code == 0);
+  // Planned under another search_path, the same YAML names what is not
+  // there: the error says where the names were looked up.
+  const auto elsewhere = run_pgshift(
+      {"plan", "--db", db.url() + "?options=-c%20search_path%3Dpublic", "--schema", path});
+  CHECK(elsewhere.exit_code == 1);
+  CHECK(contains(elsewhere.output, "search_path (public)"));
+}

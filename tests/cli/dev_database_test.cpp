@@ -135,9 +135,13 @@ const Route kRoutes[] = {
 TEST_CASE("a second statement in any SQL text field is refused by the dev server",
           "[cli][db]") {
   TestDatabase db;
-  const std::string settings_before = db.scalar(
+  // This database's settings and every database's (role-wide): other tests
+  // running beside this one make databases with settings of their own.
+  const std::string settings_query =
       "SELECT coalesce(string_agg(array_to_string(setconfig, ','), ';'), '') "
-      "FROM pg_db_role_setting");
+      "FROM pg_db_role_setting WHERE setdatabase IN "
+      "(0, (SELECT oid FROM pg_database WHERE datname = current_database()))";
+  const std::string settings_before = db.scalar(settings_query);
   for (const Route& route : kRoutes) {
     for (const std::string& statement :
          {std::string("CREATE ROLE pwn_role"),
@@ -157,8 +161,7 @@ TEST_CASE("a second statement in any SQL text field is refused by the dev server
                                                            : "cannot insert multiple commands"));
       }
       CHECK(db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'pwn_role'") == "0");
-      CHECK(db.scalar("SELECT coalesce(string_agg(array_to_string(setconfig, ','), ';'), '') "
-                      "FROM pg_db_role_setting") == settings_before);
+      CHECK(db.scalar(settings_query) == settings_before);
     }
   }
 }

@@ -21,8 +21,11 @@ CommandResult run_pgshift(std::vector<std::string> args) {
   return run_command(args);
 }
 
+// Settings of this test's database and of every database (role-wide): other
+// tests running beside this one make databases with settings of their own.
 constexpr const char* kSettings =
-    "SELECT coalesce(string_agg(array_to_string(setconfig, ','), ';'), '') FROM pg_db_role_setting";
+    "SELECT coalesce(string_agg(array_to_string(setconfig, ','), ';'), '') FROM pg_db_role_setting "
+    "WHERE setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))";
 
 // The routes: each SQL-text field with text that closes its place.
 std::vector<std::pair<std::string, std::string>> routes(const std::string& statement) {

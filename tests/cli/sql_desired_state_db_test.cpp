@@ -318,3 +318,26 @@ TEST_CASE("inspect --format sql of the complete example reads back with nothing 
   INFO(filled.output);
   CHECK(filled.exit_code == 0);
 }
+
+TEST_CASE("SQL desired state is read back as the target's own search_path names it", "[cli][db]") {
+  TestDatabase db;
+  db.exec("CREATE SCHEMA app; ALTER DATABASE " + db.name() + " SET search_path = app, public");
+  TempDir dir;
+  // The file runs with the scratch database's search_path, its own SET
+  // putting the names in app; read back with the target's, the type is
+  // "mood" on both sides, not "app.mood" on one.
+  const std::string file = dir.write("schema.sql",
+                                     "CREATE SCHEMA app;\n"
+                                     "SET search_path = app;\n"
+                                     "CREATE TYPE mood AS ENUM ('ok', 'sad');\n"
+                                     "CREATE TABLE accounts (id int PRIMARY KEY, m mood "
+                                     "DEFAULT 'ok');\n");
+  const CommandResult applied = run_pgshift({"apply", "--yes", "--db", db.url(), "--schema", file});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(contains(applied.output, "verified"));
+  const CommandResult replanned = run_pgshift({"plan", "--db", db.url(), "--schema", file});
+  INFO(replanned.output);
+  CHECK(replanned.exit_code == 0);
+  CHECK(contains(replanned.output, "nothing to do"));
+}
