@@ -67,6 +67,17 @@ using ReadOnlyTransaction =
 // on bench/inspect_wide.sh). Scoped to the read's transaction.
 constexpr const char* kNoJit = "SET LOCAL jit = off";
 
+// The settings the server's output of constants follows, fixed for the read:
+// a default or CHECK holding a date, time or interval constant is written the
+// same whatever the database, role or client (PGDATESTYLE, PGTZ) sets, and
+// ISO dates read back alike under any DateStyle ('2020-03-04', never
+// '04/03/2020', which a DMY and an MDY session read as different days).
+constexpr const char* kOutputSettings =
+    "SELECT pg_catalog.set_config('DateStyle', 'ISO, MDY', true), "
+    "  pg_catalog.set_config('IntervalStyle', 'postgres', true), "
+    "  pg_catalog.set_config('TimeZone', 'UTC', true), "
+    "  pg_catalog.set_config('bytea_output', 'hex', true)";
+
 
 // $1: schemas to include (empty: all), $2: schemas to exclude.
 constexpr const char* kSchemasQuery =
@@ -936,6 +947,7 @@ class Prefetch {
       ReadOnlyTransaction tx(conn);
       tx.exec0("SET TRANSACTION SNAPSHOT " + tx.quote(snapshot_));
       tx.exec0(kNoJit);
+      tx.exec(kOutputSettings);
       set_lock_wait(tx, lock_wait_);
       for (std::size_t index = 0; index < queries_.size() && !stop_; ++index) {
         pqxx::result result =
@@ -990,6 +1002,7 @@ class CatalogRead {
     facts_.search_path = query_server("settings", "SELECT pg_catalog.current_setting('search_path')")
                              [0][0]
                                  .as<std::string>();
+    query_server("settings", kOutputSettings);
     guarded("settings", [&] {
       set_lock_wait(tx_, options_.lock_wait);
       return pqxx::result();

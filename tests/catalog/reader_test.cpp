@@ -994,6 +994,31 @@ TEST_CASE("dependencies are read alike whatever join methods and parallel query 
         usual);
 }
 
+TEST_CASE("date, time and interval constants are read in ISO and UTC whatever the session's style",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec("CREATE TABLE public.ev (id int PRIMARY KEY, "
+          "at timestamptz DEFAULT '2020-01-01 00:00:00+00' CHECK (at > '2019-06-01 12:00+00'), "
+          "day date DEFAULT '2020-03-04', span interval DEFAULT '1 day 02:00:00')");
+  const auto columns_and_checks = [&](const std::string& settings) {
+    auto conn = connect(db.url() + (settings.empty() ? "" : "?options=" + settings));
+    const Table ev = table_of(read_catalog(*conn), "public", "ev");
+    std::vector<std::string> texts;
+    for (const auto& column : ev.columns) texts.push_back(column.default_expr.value_or(""));
+    for (const auto& check : ev.check_constraints) texts.push_back(check.expression);
+    return texts;
+  };
+  const auto usual = columns_and_checks("");
+  CHECK(usual == std::vector<std::string>{
+                     "", "'2020-01-01 00:00:00+00'::timestamp with time zone",
+                     "'2020-03-04'::date", "'1 day 02:00:00'::interval",
+                     "(at > '2019-06-01 12:00:00+00'::timestamp with time zone)"});
+  // A session (database, role, PGDATESTYLE, PGTZ) in another style reads the
+  // same texts: the read sets its own.
+  CHECK(columns_and_checks("-c%20DateStyle%3DSQL%2CDMY%20-c%20TimeZone%3DAsia%2FTokyo"
+                           "%20-c%20IntervalStyle%3Dsql_standard") == usual);
+}
+
 TEST_CASE("the fingerprint follows the schema, not the data", "[catalog][db]") {
   testing::TestDatabase db;
   db.exec("CREATE TABLE public.t (id int PRIMARY KEY, label text)");
