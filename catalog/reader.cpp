@@ -62,22 +62,32 @@ using ReadOnlyTransaction =
   " NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog \
   "'::regclass AND e.objid = " oid " AND e.deptype = 'e') "
 
-// Catalog queries grow with the schema read, and on wide schemas some cross
-// jit_above_cost; compiling them took longer than running them (the index keys
-// on bench/inspect_wide.sh). Scoped to the read's transaction.
-constexpr const char* kNoJit = "SET LOCAL jit = off";
-
-// The settings the server's output of constants follows, fixed for the read:
-// a default or CHECK holding a date, time or interval constant is written the
-// same whatever the database, role or client (PGDATESTYLE, PGTZ) sets, and
-// ISO dates read back alike under any DateStyle ('2020-03-04', never
-// '04/03/2020', which a DMY and an MDY session read as different days).
-constexpr const char* kOutputSettings =
-    "SELECT pg_catalog.set_config('DateStyle', 'ISO, MDY', true), "
+// The settings every read's transaction runs under, set in one round trip
+// (each is local to the transaction); $1 is the lock_timeout. The first column
+// is the session's search_path, which the read records.
+//
+// jit: catalog queries grow with the schema read, and on wide schemas some
+// cross jit_above_cost; compiling them took longer than running them (the
+// index keys on bench/inspect_wide.sh).
+//
+// DateStyle, IntervalStyle, TimeZone, bytea_output: the server's output of
+// constants follows them. Fixed, a default or CHECK holding a date, time or
+// interval constant is written the same whatever the database, role or client
+// (PGDATESTYLE, PGTZ) sets, and ISO dates read back alike under any DateStyle
+// ('2020-03-04', never '04/03/2020', which a DMY and an MDY session read as
+// different days).
+constexpr const char* kReadSettings =
+    "SELECT pg_catalog.current_setting('search_path'), "
+    "  pg_catalog.set_config('jit', 'off', true), "
+    "  pg_catalog.set_config('DateStyle', 'ISO, MDY', true), "
     "  pg_catalog.set_config('IntervalStyle', 'postgres', true), "
     "  pg_catalog.set_config('TimeZone', 'UTC', true), "
-    "  pg_catalog.set_config('bytea_output', 'hex', true)";
+    "  pg_catalog.set_config('bytea_output', 'hex', true), "
+    "  pg_catalog.set_config('lock_timeout', $1, true)";
 
+std::string lock_timeout_setting(std::chrono::milliseconds wait) {
+  return std::to_string(wait.count()) + "ms";
+}
 
 // $1: schemas to include (empty: all), $2: schemas to exclude.
 constexpr const char* kSchemasQuery =
@@ -946,9 +956,7 @@ class Prefetch {
       pqxx::connection conn(connection_options_);
       ReadOnlyTransaction tx(conn);
       tx.exec0("SET TRANSACTION SNAPSHOT " + tx.quote(snapshot_));
-      tx.exec0(kNoJit);
-      tx.exec(kOutputSettings);
-      set_lock_wait(tx, lock_wait_);
+      tx.exec_params(kReadSettings, lock_timeout_setting(lock_wait_));
       for (std::size_t index = 0; index < queries_.size() && !stop_; ++index) {
         pqxx::result result =
             tx.exec_params(versioned(queries_[index], server_version_num_), schema_names_);
@@ -998,15 +1006,11 @@ class CatalogRead {
 
   Database run() {
     facts_.server_version_num = server_version_num_;
-    query_server("settings", kNoJit);
-    facts_.search_path = query_server("settings", "SELECT pg_catalog.current_setting('search_path')")
-                             [0][0]
-                                 .as<std::string>();
-    query_server("settings", kOutputSettings);
-    guarded("settings", [&] {
-      set_lock_wait(tx_, options_.lock_wait);
-      return pqxx::result();
-    });
+    facts_.search_path = guarded("settings", [&] {
+                           return tx_.exec_params(kReadSettings,
+                                                  lock_timeout_setting(options_.lock_wait));
+                         })[0][0]
+                             .as<std::string>();
     read_schemas();
     read_extensions();
     read_tables();

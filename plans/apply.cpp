@@ -430,6 +430,14 @@ void Applier::connect_session() {
   conn_ = catalog::connect(target_);
   pqxx::nontransaction tx(*conn_);
   catalog::exec_one(tx, "SET application_name = 'pgshift apply'");
+  // The statements' unqualified names (in defaults, CHECKs, views, bodies)
+  // are the server's spelling on the planning session's path; this session's
+  // own (another role's, or PGOPTIONS) could resolve them elsewhere. The
+  // verification reads on this session too, so it spells names as the plan's
+  // target fingerprint does.
+  if (!plan_.search_path.empty()) {
+    tx.exec_params("SELECT pg_catalog.set_config('search_path', $1, false)", plan_.search_path);
+  }
   // From PostgreSQL 14 the server notices within a second that a killed
   // applier is gone, even mid-statement, and rolls its work back; older
   // servers notice when the statement ends.

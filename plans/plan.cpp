@@ -391,7 +391,7 @@ bool operator==(const Plan& a, const Plan& b) {
   return a.fingerprint == b.fingerprint && a.target_fingerprint == b.target_fingerprint &&
          a.owners == b.owners && a.target_owners == b.target_owners &&
          a.ignore == b.ignore && a.schemas == b.schemas &&
-         a.server_version_num == b.server_version_num &&
+         a.server_version_num == b.server_version_num && a.search_path == b.search_path &&
          a.steps == b.steps && a.diagnostics == b.diagnostics && a.preflight == b.preflight &&
          a.throughput == b.throughput && a.deploy == b.deploy;
 }

@@ -251,6 +251,8 @@ std::string render_json(const Plan& plan) {
   }
   json["ignore"] = plan.ignore;
   json["server_version_num"] = plan.server_version_num;
+  // Only when read from a server: plans made before it existed hash as before.
+  if (!plan.search_path.empty()) json["search_path"] = plan.search_path;
   // Diagnostics before the steps, as in the SQL and Markdown renderings: a
   // refused plan reads as its refusals first.
   json["diagnostics"] = detail::diagnostics_json(plan.diagnostics);
@@ -294,6 +296,7 @@ Plan plan_from_json(const std::string& text) {
       }
     }
     plan.server_version_num = json.at("server_version_num").get<int>();
+    plan.search_path = json.value("search_path", std::string());
     for (const auto& step : json.at("steps")) plan.steps.push_back(step_from_json(step));
     for (const auto& diagnostic : json.at("diagnostics")) {
       plan.diagnostics.push_back({severity_from_name(diagnostic.at("severity").get<std::string>()),

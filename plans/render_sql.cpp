@@ -221,6 +221,13 @@ std::string render_sql(const Plan& plan) {
   // the first error, which SQL cannot ask for itself.
   text += "-- Run in autocommit mode, stopping at the first error, e.g.\n";
   text += "--   psql -X -v ON_ERROR_STOP=1 -f plan.sql\n";
+  if (!plan.search_path.empty()) {
+    // As `pgshift apply` does: unqualified names in the statements' defaults,
+    // CHECKs, views and bodies are the server's spelling on this path.
+    text += "-- The search_path the plan was made with (its unqualified names resolve there):\n";
+    text += fmt::format("SELECT pg_catalog.set_config('search_path', {}, false);\n",
+                        quote_literal(plan.search_path));
+  }
   const bool two_stage = has_contract(plan);
   std::optional<Stage> stage;
   for (const auto& step : plan.steps) {

@@ -1026,3 +1026,55 @@ TEST_CASE("a database whose own search_path reaches another schema is planned wi
   CHECK(elsewhere.exit_code == 1);
   CHECK(contains(elsewhere.output, "search_path (public)"));
 }
+
+TEST_CASE("a plan applies on the search_path it was planned with, whatever the applying session's",
+          "[cli][db]") {
+  // A role whose own setting (here the connection's options) puts app first:
+  // the server spells app's type and function unqualified in what the plan
+  // carries, and a session on the database's default path finds neither.
+  TempDir dir;
+  const std::string setup = R"sql(
+    CREATE SCHEMA app;
+    CREATE TYPE app.mood AS ENUM ('ok', 'sad');
+    CREATE FUNCTION app.slug(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower(t) $$;
+    CREATE TABLE app.accounts (id serial PRIMARY KEY, name text NOT NULL);
+    INSERT INTO app.accounts (name) SELECT 'n' || g FROM generate_series(1, 20) g;
+  )sql";
+  TestDatabase db;
+  db.exec(setup);
+  const std::string on_app = db.url() + "?options=-c%20search_path%3Dapp,public";
+  const std::string path = dir.path() + "/schema.yaml";
+  REQUIRE(run_pgshift({"inspect", "--db", on_app, "-o", path}).exit_code == 0);
+  std::string yaml = dir.read("schema.yaml");
+  replace_once(yaml, "          name: { type: text, nullable: false }\n",
+               "          name: { type: text, nullable: false }\n"
+               "          m: { type: mood, default: \"'sad'::mood\" }\n"
+               "          tag: { type: text, default: \"slug('X')\" }\n");
+  dir.write("schema.yaml", yaml);
+  const std::string plan_json = dir.path() + "/plan.json";
+  const std::string plan_sql = dir.path() + "/plan.sql";
+  REQUIRE(run_pgshift({"plan", "--db", on_app, "--schema", path, "-o", plan_json}).exit_code == 0);
+  REQUIRE(run_pgshift({"plan", "--db", on_app, "--schema", path, "-o", plan_sql}).exit_code == 0);
+  CHECK(contains(dir.read("plan.json"), "\"search_path\": \"app,public\""));
+  const std::string sql = dir.read("plan.sql");
+  CHECK(contains(sql, "SELECT pg_catalog.set_config('search_path', 'app,public', false);"));
+  CHECK(contains(sql, "ADD COLUMN m mood DEFAULT 'sad'::mood"));
+
+  // Applied from a session on the default path: the plan's own path is used,
+  // and the verification reads the result as planned.
+  const auto applied = run_pgshift({"apply", "--yes", "--db", db.url(), "--plan", plan_json});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM app.accounts WHERE m = 'sad' AND tag = 'x'") == "20");
+  CHECK(run_pgshift({"drift", "--db", on_app, "--schema", path}).exit_code == 0);
+
+  // The SQL rendering run by psql on the default path: the same result.
+  TestDatabase by_psql;
+  by_psql.exec(setup);
+  const auto ran = run_command(
+      {PGSHIFT_PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", by_psql.url(), "-f", plan_sql});
+  INFO(ran.output);
+  REQUIRE(ran.exit_code == 0);
+  CHECK(by_psql.scalar("SELECT count(*) FROM app.accounts WHERE m = 'sad' AND tag = 'x'") ==
+        "20");
+}
