@@ -63,8 +63,11 @@ using ReadOnlyTransaction =
   "'::regclass AND e.objid = " oid " AND e.deptype = 'e') "
 
 // The settings every read's transaction runs under, set in one round trip
-// (each is local to the transaction); $1 is the lock_timeout. The first column
-// is the session's search_path, which the read records.
+// (each is local to the transaction); $1 is the lock_timeout. The first four
+// columns are the session's own search_path, DateStyle, IntervalStyle and
+// TimeZone, which the read records (CatalogFacts::session): read in a
+// subquery that OFFSET 0 keeps apart, so they are read before the outer row
+// sets the transaction's.
 //
 // jit: catalog queries grow with the schema read, and on wide schemas some
 // cross jit_above_cost; compiling them took longer than running them (the
@@ -77,13 +80,16 @@ using ReadOnlyTransaction =
 // ('2020-03-04', never '04/03/2020', which a DMY and an MDY session read as
 // different days).
 constexpr const char* kReadSettings =
-    "SELECT pg_catalog.current_setting('search_path'), "
+    "SELECT own.*, "
     "  pg_catalog.set_config('jit', 'off', true), "
     "  pg_catalog.set_config('DateStyle', 'ISO, MDY', true), "
     "  pg_catalog.set_config('IntervalStyle', 'postgres', true), "
     "  pg_catalog.set_config('TimeZone', 'UTC', true), "
     "  pg_catalog.set_config('bytea_output', 'hex', true), "
-    "  pg_catalog.set_config('lock_timeout', $1, true)";
+    "  pg_catalog.set_config('lock_timeout', $1, true) "
+    "FROM (SELECT pg_catalog.current_setting('search_path'), "
+    "    pg_catalog.current_setting('DateStyle'), pg_catalog.current_setting('IntervalStyle'), "
+    "    pg_catalog.current_setting('TimeZone') OFFSET 0) own";
 
 std::string lock_timeout_setting(std::chrono::milliseconds wait) {
   return std::to_string(wait.count()) + "ms";
@@ -1006,11 +1012,13 @@ class CatalogRead {
 
   Database run() {
     facts_.server_version_num = server_version_num_;
-    facts_.search_path = guarded("settings", [&] {
-                           return tx_.exec_params(kReadSettings,
-                                                  lock_timeout_setting(options_.lock_wait));
-                         })[0][0]
-                             .as<std::string>();
+    const pqxx::result own = guarded("settings", [&] {
+      return tx_.exec_params(kReadSettings, lock_timeout_setting(options_.lock_wait));
+    });
+    facts_.session.search_path = own[0][0].as<std::string>();
+    facts_.session.date_style = own[0][1].as<std::string>();
+    facts_.session.interval_style = own[0][2].as<std::string>();
+    facts_.session.time_zone = own[0][3].as<std::string>();
     read_schemas();
     read_extensions();
     read_tables();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 #include "schemas/error.hpp"
 
@@ -222,7 +223,7 @@ std::optional<BatchFailure> run_transaction(PGconn* conn,
 
 std::optional<BatchFailure> run_batch(const std::string& target,
                                       const std::vector<BatchStatement>& statements,
-                                      const std::string& search_path) {
+                                      const schemas::SessionSettings& session) {
   Connection conn(PQconnectdb(target.c_str()), &PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     throw pgshift::Error("could not connect to the scratch database: " +
@@ -232,12 +233,18 @@ std::optional<BatchFailure> run_batch(const std::string& target,
       conn.get(), [](void*, const char*) {}, nullptr);
   Result set(PQexec(conn.get(), "SET synchronous_commit = off"), &PQclear);
   if (!set || failed(PQresultStatus(set.get()))) lost(conn.get());
-  if (!search_path.empty()) {
-    const char* values[] = {search_path.c_str()};
-    Result path(PQexecParams(conn.get(), "SELECT pg_catalog.set_config('search_path', $1, false)",
-                             1, nullptr, values, nullptr, nullptr, 0),
-                &PQclear);
-    if (!path || failed(PQresultStatus(path.get()))) lost(conn.get());
+  const std::pair<const char*, const std::string*> settings[] = {
+      {"search_path", &session.search_path},
+      {"DateStyle", &session.date_style},
+      {"IntervalStyle", &session.interval_style},
+      {"TimeZone", &session.time_zone}};
+  for (const auto& [name, value] : settings) {
+    if (value->empty()) continue;
+    const char* values[] = {name, value->c_str()};
+    Result set_one(PQexecParams(conn.get(), "SELECT pg_catalog.set_config($1, $2, false)", 2,
+                                nullptr, values, nullptr, nullptr, 0),
+                   &PQclear);
+    if (!set_one || failed(PQresultStatus(set_one.get()))) lost(conn.get());
   }
   std::size_t next = 0;
   while (next < statements.size()) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "schemas/model.hpp"
 #include "schemas/sql_check_script.hpp"
 
 namespace pgshift::catalog {
@@ -62,11 +63,13 @@ struct BatchFailure {
 // own, outside any transaction. Stops at the first statement the server
 // refuses and returns it (what ran before it in its transaction is rolled
 // back); nullopt when every statement ran. Notices are dropped.
-// With `search_path`, the session looks names up there (set_config) first.
+// The session first takes each of `session`'s settings that is set
+// (search_path, DateStyle, IntervalStyle, TimeZone), as a session of the
+// target has them.
 // Throws pgshift::Error when the connection fails.
 std::optional<BatchFailure> run_batch(const std::string& target,
                                       const std::vector<BatchStatement>& statements,
-                                      const std::string& search_path = "");
+                                      const schemas::SessionSettings& session = {});
 
 // "path:line:column: message", then the line of `text` holding byte `offset`
 // and a caret under it (columns count characters); with a hint when that line

@@ -142,7 +142,7 @@ bool default_names_a_column(const catalog::BatchFailure& failure, const std::str
 // Backfills have nothing to fill in an empty database and are skipped.
 // A server error names the YAML place of the step's object (or its table's).
 void build(const std::string& target, const plans::Plan& plan, const schemas::Database& desired,
-           const std::string& search_path) {
+           const schemas::SessionSettings& session) {
   std::vector<catalog::BatchStatement> statements;
   std::vector<std::pair<const plans::Step*, const std::string*>> sources;
   for (const auto& step : plan.steps) {
@@ -151,7 +151,7 @@ void build(const std::string& target, const plans::Plan& plan, const schemas::Da
       sources.emplace_back(&step, &statement);
     }
   }
-  const auto failure = catalog::run_batch(target, statements, search_path);
+  const auto failure = catalog::run_batch(target, statements, session);
   if (!failure) return;
   const plans::Step& step = *sources[failure->index].first;
   const std::string& statement = *sources[failure->index].second;
@@ -165,11 +165,11 @@ void build(const std::string& target, const plans::Plan& plan, const schemas::Da
         "e.g. default: \"'free'\"";
   }
   // undefined_table, undefined_function, undefined_object (a type)
-  if (!search_path.empty() &&
+  if (!session.search_path.empty() &&
       (failure->sqlstate == "42P01" || failure->sqlstate == "42883" ||
        failure->sqlstate == "42704")) {
     message += "\n  hint: unqualified names are looked up in the target session's search_path (" +
-               search_path +
+               session.search_path +
                "), as inspect wrote them: qualify the name (schema.name), or plan with the "
                "search_path the YAML was written with";
   }
@@ -339,9 +339,9 @@ namespace {
 schemas::Database build_and_read(const schemas::Database& desired,
                                  const std::vector<std::string>& read_schemas,
                                  const std::string& server_target,
-                                 const std::string& search_path) {
+                                 const schemas::SessionSettings& session) {
   ScratchDatabase scratch(server_target);
-  auto conn = reading_connection(scratch, search_path);
+  auto conn = reading_connection(scratch, session.search_path);
 
   // A new database is not empty (public, with its comment and owner): plan
   // from what it really holds.
@@ -361,7 +361,7 @@ schemas::Database build_and_read(const schemas::Database& desired,
     }
     throw pgshift::Error(message);
   }
-  build(scratch.target(), plan, desired, search_path);
+  build(scratch.target(), plan, desired, session);
   // The new database's catalogs have no statistics: their planner would take
   // tables holding thousands of rows for nearly empty ones and pick nested
   // loops for the reader's joins (twice the time at 10,000 tables).
@@ -407,7 +407,7 @@ DevServer ask_dev_server(const schemas::Database& desired, const std::string& se
 schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current, ScratchSubset* chosen,
-                                         const std::string& search_path) {
+                                         const schemas::SessionSettings& session) {
   std::vector<std::string> all_schemas;
   for (const auto& schema : desired.schemas) all_schemas.push_back(schema.name);
   // Schemas to drop do not exist here; naming them keeps the read to the
@@ -426,7 +426,7 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
   }
   schemas::Database canonical;
   if (subset.everything) {
-    canonical = build_and_read(desired, all_schemas, server_target, search_path);
+    canonical = build_and_read(desired, all_schemas, server_target, session);
     carry_hints(desired, canonical);
     carry_owners(desired, canonical);
   } else if (subset.build.schemas.empty() && subset.build.extensions.empty()) {
@@ -439,7 +439,7 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
     // The hints go on what was built while `desired` is whole; the clean
     // objects moved out of it by assemble_canonical carry their own.
     schemas::Database built =
-        build_and_read(subset.build, built_schemas, server_target, search_path);
+        build_and_read(subset.build, built_schemas, server_target, session);
     carry_hints(desired, built);
     carry_owners(desired, built);
     canonical = assemble_canonical(desired, *current, subset, &built);

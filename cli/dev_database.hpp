@@ -38,15 +38,17 @@ namespace pgshift::cli {
 // Everything is built when
 // `current` is nullptr or the dev server runs another major version than
 // the target. `chosen`, when given, receives what was built.
-// `search_path` (the target session's, CatalogFacts::search_path) is every
-// scratch session's: the desired state's unqualified names resolve there,
-// and are read back, as on the target. Empty: the dev server's own.
+// `session` holds the target session's settings (CatalogFacts::session): the
+// scratch build runs with all of them, so the desired state's unqualified
+// names resolve, and its dates, intervals and times without a zone read, as
+// on the target; the scratch reads use its search_path, so names are read
+// back as on the target. Empty settings: the dev server's own.
 // REQUIRES: `desired` is canonical and valid.
 schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current = nullptr,
                                          ScratchSubset* chosen = nullptr,
-                                         const std::string& search_path = "");
+                                         const schemas::SessionSettings& session = {});
 
 // One SQL file of a desired state: its path (for messages) and its text.
 using SqlSource = catalog::Script;

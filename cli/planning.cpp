@@ -806,7 +806,7 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
   auto origins = desired.origins;  // shared, for messages
   prepared.desired = canonicalize_on_server(std::move(desired), dev_server,
                                             build_everything ? nullptr : &prepared.current,
-                                            nullptr, prepared.current.facts.search_path);
+                                            nullptr, prepared.current.facts.session);
   prepared.desired.origins = std::move(origins);
   schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
   return prepared;

@@ -745,7 +745,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   plan.schemas.assign(managed.begin(), managed.end());
   plan.owners = desired.manage_owners;
   plan.server_version_num = builder.version();
-  plan.search_path = current.facts.search_path;
+  plan.search_path = current.facts.session.search_path;
   plan.diagnostics = builder.diagnostics();
   for (const auto& view : expand_contract.views) {
     plan.deploy.push_back("application code that uses table \"" + view.schema + "." + view.table +

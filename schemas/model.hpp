@@ -673,12 +673,28 @@ struct GrantByOther {
 bool operator==(const GrantByOther& a, const GrantByOther& b);
 bool operator<(const GrantByOther& a, const GrantByOther& b);
 
+// The settings of a session that decide how it reads the text of names and
+// constants, as SHOW prints them. Empty: unknown (a model not read from a
+// server), or the session's own.
+struct SessionSettings {
+  // Names of types, functions and relations it reaches are read, and
+  // written by the server, unqualified.
+  std::string search_path;
+  // How a date written other than year first ('04/03/2020') is read: its
+  // second word (DMY, MDY, YMD).
+  std::string date_style;
+  // How an interval written in SQL-standard form is read.
+  std::string interval_style;
+  // A timestamp with time zone written without a zone is in this one.
+  std::string time_zone;
+};
+
 struct CatalogFacts {
   int server_version_num = 0;                     // e.g. 150004; 0 when unknown (YAML)
-  // The reading session's search_path (as SHOW prints it): names of types,
-  // functions and relations it reaches are read unqualified. Empty when
-  // unknown (YAML).
-  std::string search_path;
+  // The reading session's settings, before the read fixed its own output
+  // style: a desired state written for this database means its names and
+  // constants as such a session reads them.
+  SessionSettings session;
   std::map<std::string, TableStats> table_stats;  // key: "schema.table"
   std::vector<Dependency> dependencies;
   // Volatility of every function visible to the server, by "schema.name".

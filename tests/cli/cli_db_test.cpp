@@ -1027,6 +1027,46 @@ TEST_CASE("a database whose own search_path reaches another schema is planned wi
   CHECK(contains(elsewhere.output, "search_path (public)"));
 }
 
+TEST_CASE("a desired state's dates, intervals and zoneless times read as the target's sessions read them",
+          "[cli][db]") {
+  // A team whose database reads dates day first, in Tokyo time, with
+  // SQL-standard intervals writes its defaults for that database: psql there
+  // reads '04/03/2020' as 4 March. The scratch build reads them alike.
+  TestDatabase db;
+  db.exec("ALTER DATABASE " + db.name() + " SET DateStyle = 'SQL, DMY'; ALTER DATABASE " +
+          db.name() + " SET TimeZone = 'Asia/Tokyo'; ALTER DATABASE " + db.name() +
+          " SET IntervalStyle = 'sql_standard'");
+  db.exec("CREATE TABLE events (id integer PRIMARY KEY); INSERT INTO events VALUES (1)");
+  TempDir dir;
+  const std::string path = dir.write("schema.yaml", R"yaml(schemas:
+  public:
+    tables:
+      events:
+        columns:
+          id: { type: integer, nullable: false }
+          day: { type: date, default: "'04/03/2020'::date" }
+          at: { type: timestamptz, default: "'2020-01-01 09:00'::timestamptz" }
+          span: { type: interval, default: "'-1 2:03:04'::interval" }
+        primary_key: [id]
+)yaml");
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", path});
+  INFO(planned.output);
+  REQUIRE(planned.exit_code == 0);
+  // The plan carries the values in ISO form and UTC, which read alike in
+  // any session.
+  CHECK(contains(planned.output, "ADD COLUMN day date DEFAULT '2020-03-04'::date"));
+  CHECK(contains(planned.output, "DEFAULT '2020-01-01 00:00:00+00'::timestamp with time zone"));
+  CHECK(contains(planned.output, "ADD COLUMN span interval DEFAULT '-1 days -02:03:04'::interval"));
+  const auto applied = run_pgshift({"apply", "--yes", "--db", db.url(), "--schema", path});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(db.scalar("SELECT day = make_date(2020, 3, 4) AND at = '2020-01-01 00:00:00+00' AND "
+                  "span = interval '-1 days -02:03:04' FROM events") == "t");
+  CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", path}).exit_code == 0);
+  CHECK(run_pgshift({"plan", "--db", db.url(), "--schema", path, "--detailed-exitcode"})
+            .exit_code == 0);
+}
+
 TEST_CASE("a plan applies on the search_path it was planned with, whatever the applying session's",
           "[cli][db]") {
   // A role whose own setting (here the connection's options) puts app first:
