@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <vector>
 
 namespace pgshift::catalog {
 
@@ -184,10 +186,17 @@ void add_privileges(Digest& digest, const char* what,
   }
 }
 
-void add(Digest& digest, const schemas::Schema& schema) {
+// `add_tables`, when given, digests the schema's tables in their place
+// instead of schema.tables.
+void add(Digest& digest, const schemas::Schema& schema,
+         const std::function<void(Digest&)>& add_tables = nullptr) {
   digest.add_all("schema", schema.name, schema.comment);
   add_owner(digest, schema.owner);
-  for (const auto& table : schema.tables) add(digest, table);
+  if (add_tables) {
+    add_tables(digest);
+  } else {
+    for (const auto& table : schema.tables) add(digest, table);
+  }
   for (const auto& view : schema.views) {
     digest.add_all("view", view.name, view.definition, view.options, view.comment);
     if (view.renamed_from) digest.add_all("renamed", *view.renamed_from);
@@ -272,21 +281,68 @@ std::string fingerprint(const schemas::Database& db) {
   return digest.hex();
 }
 
-std::string schema_fingerprint(schemas::Database db) {
-  db.ignore.clear();
+namespace {
+
+// What schema_fingerprint leaves out of `db`, except the ignore list and the
+// grantors, which only the whole database has.
+void prepare_for_target(schemas::Database& db) {
   schemas::remove_planning_hints(db);
   // The target does not cover owners: the desired state sets some, the
   // catalog read after the plan has them all.
   schemas::remove_owners(db);
-  // Nor who granted a privilege: a role holds it or not.
-  db.facts.grants_by_others.clear();
   for (auto& schema : db.schemas) {
     for (auto& table : schema.tables) {
       std::sort(table.columns.begin(), table.columns.end(),
                 [](const schemas::Column& a, const schemas::Column& b) { return a.name < b.name; });
     }
   }
+}
+
+}  // namespace
+
+std::string schema_fingerprint(schemas::Database db) {
+  db.ignore.clear();
+  // Nor who granted a privilege: a role holds it or not.
+  db.facts.grants_by_others.clear();
+  prepare_for_target(db);
   return fingerprint(db);
+}
+
+std::string schema_fingerprint(schemas::Database& db, const TableAdjustment& adjust) {
+  // As fingerprint(), over the pieces prepared one at a time; the ignore
+  // list and the grantors are left out (empty).
+  Digest digest;
+  for (const auto& extension : db.extensions) {
+    digest.add_all("extension", extension.name, extension.schema, extension.version);
+  }
+  for (auto& schema : db.schemas) {
+    schemas::Database shell;
+    {
+      std::vector<schemas::Table> tables;
+      tables.swap(schema.tables);
+      try {
+        shell.schemas.push_back(schema);
+      } catch (...) {
+        schema.tables.swap(tables);
+        throw;
+      }
+      schema.tables.swap(tables);
+    }
+    prepare_for_target(shell);
+    add(digest, shell.schemas.front(), [&](Digest& tables_digest) {
+      for (const auto& table : schema.tables) {
+        schemas::Database one;
+        one.schemas.emplace_back().name = schema.name;
+        schemas::Table& copy = one.schemas.front().tables.emplace_back(table);
+        adjust(schema.name, copy);
+        prepare_for_target(one);
+        add(tables_digest, one.schemas.front().tables.front());
+      }
+    });
+  }
+  add_privileges(digest, "default privileges", db.default_privileges);
+  digest.add(std::vector<std::string>());  // the ignore list, left out
+  return digest.hex();
 }
 
 }  // namespace pgshift::catalog

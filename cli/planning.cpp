@@ -376,16 +376,14 @@ void expect_constraint_states(const schemas::Table* before, schemas::Table& tabl
   }
 }
 
-// The catalog a plan from `current` to `desired` produces: `desired`, with
-// each constraint desired NOT VALID in the state the plan leaves it.
-schemas::Database expected_catalog(const schemas::Database& current, schemas::Database desired) {
-  for (auto& schema : desired.schemas) {
-    for (auto& table : schema.tables) {
-      const schemas::Table* before = schemas::find_table(current, schema.name, table.name);
-      expect_constraint_states(before, table);
-    }
-  }
-  return desired;
+// The schema fingerprint of the catalog a plan from `current` to `desired`
+// produces: `desired`, with each constraint desired NOT VALID in the state
+// the plan leaves it. `desired` is as it was on return.
+std::string expected_fingerprint(const schemas::Database& current, schemas::Database& desired) {
+  return catalog::schema_fingerprint(
+      desired, [&current](const std::string& schema, schemas::Table& table) {
+        expect_constraint_states(schemas::find_table(current, schema, table.name), table);
+      });
 }
 
 bool not_null_in(const schemas::Table& table, const schemas::Column& column) {
@@ -621,7 +619,7 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
                      unmodelled.end());
   prepared.plan.ignore = prepared.desired.ignore;
   prepared.plan.target_fingerprint =
-      catalog::schema_fingerprint(expected_catalog(prepared.current, prepared.desired));
+      expected_fingerprint(prepared.current, prepared.desired);
   if (prepared.desired.manage_owners) {
     for (const auto& [object, owner] : schemas::owned_objects(prepared.desired)) {
       if (*owner) prepared.plan.target_owners.emplace_back(object, **owner);
