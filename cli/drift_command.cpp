@@ -1,4 +1,5 @@
 #include <iostream>
+#include <utility>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -30,11 +31,12 @@ int run_drift(const DriftArgs& args) {
   PlanningInputs inputs = args.inputs;
   inputs.data_aware = false;  // drift compares schemas; the data is not its business
   inputs.all_sequence_positions = true;  // its report says how much of each range is used
-  const PreparedPlan prepared = prepare_plan(inputs);
+  PreparedPlan prepared = prepare_plan(inputs);
   plans::DriftOptions options;
   options.sequence_threshold = args.sequence_threshold;
   const plans::DriftReport report =
-      plans::build_drift_report(prepared.current, prepared.desired, prepared.plan, options);
+      plans::build_drift_report(prepared.current, std::move(prepared.desired), prepared.plan,
+                                options);
 
   write_output(render(report, format), args.output, "drift report");
   return plans::has_drift(report) ? kExitChanges : kExitOk;

@@ -83,7 +83,7 @@ struct DriftReport {
 // Planning hints of `desired` (backfill, renamed_from, backfill_batch_size)
 // are not schema and never count as drift.
 // REQUIRES: both models canonicalize()d; 0 <= options.sequence_threshold <= 1.
-DriftReport build_drift_report(const schemas::Database& current, const schemas::Database& desired,
+DriftReport build_drift_report(const schemas::Database& current, schemas::Database desired,
                                const Plan& plan, const DriftOptions& options);
 
 // True when the database differs from the YAML (any missing, unexpected or
