@@ -309,7 +309,7 @@ struct Plan {
   std::vector<std::pair<schemas::ObjectId, std::string>> target_owners;
   int server_version_num = 0;  // of that server, e.g. 150004
   // The search_path of the session whose catalog the plan was made from
-  // (catalog::CatalogFacts::search_path). The server spelled every name on it
+  // (schemas::CatalogFacts::session). The server spelled every name on it
   // unqualified in the defaults, CHECKs, views and bodies the statements
   // carry, so they mean what was planned only under that path: the applier
   // and the SQL rendering set it. Empty: not read from a server (the session's
