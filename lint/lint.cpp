@@ -67,6 +67,40 @@ std::string lower(std::string text) {
   return text;
 }
 
+// The first schema of a search_path value read as the server reads one
+// (SplitIdentifierString: comma-separated, "quoted" names kept as written,
+// others folded to lower case), "$user" passed over as a schema a file
+// cannot know; empty when the value names none.
+std::string first_path_schema(const std::string& value) {
+  size_t at = 0;
+  while (at < value.size()) {
+    while (at < value.size() && (std::isspace(static_cast<unsigned char>(value[at])) != 0)) ++at;
+    std::string name;
+    if (at < value.size() && value[at] == '"') {
+      for (++at; at < value.size(); ++at) {
+        if (value[at] != '"') {
+          name += value[at];
+        } else if (at + 1 < value.size() && value[at + 1] == '"') {
+          name += '"';
+          ++at;
+        } else {
+          ++at;
+          break;
+        }
+      }
+    } else {
+      const size_t end = value.find_first_of(", \t\n\r", at);
+      name = lower(value.substr(at, end == std::string::npos ? std::string::npos : end - at));
+      at = end == std::string::npos ? value.size() : end;
+    }
+    if (!name.empty() && name != "$user") return name;
+    at = value.find(',', at);
+    if (at == std::string::npos) break;
+    ++at;
+  }
+  return "";
+}
+
 // "OBJECT_MATVIEW" -> "matview", "AT_SetStatistics" -> "setstatistics": an
 // enum of the parse tree as words for a message.
 std::string words_of(const std::string& name) {
@@ -989,11 +1023,11 @@ class Linter {
         set_timeout(set_kind == "VAR_SET_VALUE" && !args.empty() && timeout_value_nonzero(args[0]),
                     local);
       } else if (name == "search_path" && set_kind == "VAR_SET_VALUE") {
-        const Json& args = items(node, "args");
-        if (!args.empty()) {
-          const Json& constant = member(args[0], "A_Const");
-          const std::string schema = text_of(member(constant, "sval"), "sval");
-          if (!schema.empty()) state_.search_schema = schema;
+        for (const auto& arg : items(node, "args")) {
+          const std::string schema = text_of(member(member(arg, "A_Const"), "sval"), "sval");
+          if (schema.empty() || schema == "$user") continue;
+          state_.search_schema = schema;
+          break;
         }
       } else if (set_kind == "VAR_RESET_ALL") {
         set_timeout(false, false);
@@ -1012,17 +1046,26 @@ class Linter {
       return true;
     }
     if (kind == "SelectStmt") {
-      // SELECT set_config('lock_timeout', '2s', is_local)
+      // SELECT set_config('lock_timeout', '2s', is_local), and the
+      // search_path a rendered plan sets first (whose unqualified names
+      // resolve in its first schema).
       for (const auto& target : items(node, "targetList")) {
         const Json& call = member(member(member(target, "ResTarget"), "val"), "FuncCall");
         const std::vector<std::string> names = string_list(items(call, "funcname"));
         const Json& args = items(call, "args");
         if (names.empty() || names.back() != "set_config" || args.size() != 3) continue;
-        const Json& setting = member(args[0], "A_Const");
-        if (lower(text_of(member(setting, "sval"), "sval")) != "lock_timeout") continue;
+        const std::string setting = lower(text_of(member(member(args[0], "A_Const"), "sval"), "sval"));
         const Json& local = member(member(member(args[2], "A_Const"), "boolval"), "boolval");
-        set_timeout(timeout_value_nonzero(args[1]), local.is_boolean() && local.get<bool>());
-        return true;
+        if (setting == "lock_timeout") {
+          set_timeout(timeout_value_nonzero(args[1]), local.is_boolean() && local.get<bool>());
+          return true;
+        }
+        const Json& value = member(member(args[1], "A_Const"), "sval");
+        if (setting == "search_path" && value.is_object()) {
+          const std::string schema = first_path_schema(text_of(value, "sval"));
+          if (!schema.empty()) state_.search_schema = schema;
+          return true;
+        }
       }
     }
     return kind == "VariableShowStmt" || kind == "DiscardStmt";

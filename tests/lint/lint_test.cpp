@@ -273,3 +273,24 @@ TEST_CASE("statements the table has no row for are listed as not judged, never g
     CHECK(statement.kinds.empty());
   }
 }
+
+TEST_CASE("the search_path a rendered plan sets is read as a SET: its first schema names the "
+          "unqualified relations",
+          "[lint]") {
+  const std::string sql =
+      "SET lock_timeout = '2s';\n"
+      "SELECT pg_catalog.set_config('search_path', '\"$user\", \"Billing Data\",public', false);\n"
+      "ALTER TABLE invoices ADD COLUMN note text;\n"
+      "SELECT pg_catalog.set_config('search_path', ' APP , public', false);\n"
+      "ALTER TABLE orders ADD COLUMN note text;\n"
+      "SET search_path = \"$user\", audit;\n"
+      "ALTER TABLE events ADD COLUMN note text;\n";
+  const auto report = lint_file("plan.sql", sql, Options{});
+  INFO(pgshift::lint::render_text({report}));
+  REQUIRE(report.statements.size() == 7);
+  for (const auto& statement : report.statements) CHECK(statement.notes.empty());
+  CHECK(pgshift::lint::finding_count({report}) == 0);
+  const auto names = pgshift::lint::names_in(sql);
+  CHECK(names.relations == std::set<pgshift::lint::RelationName>{
+                               {"Billing Data", "invoices"}, {"app", "orders"}, {"audit", "events"}});
+}
