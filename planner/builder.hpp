@@ -205,6 +205,29 @@ class Builder {
     return found->second;
   }
 
+  // Columns rebuilt by expand and contract (plan_expand_contract): column
+  // `column` of the desired table `schema`.`table` is, until contract, the
+  // new column `shadow` of the current table `current_table` beside
+  // `old_column`. plan_privileges gives `shadow` the column's desired
+  // privileges in `add_step` (the shadow's ADD; none when it exists), or in
+  // a step of its own before `contract_step`.
+  struct ColumnSwapRecord {
+    std::string current_table;
+    std::string old_column;
+    std::string shadow;
+    std::optional<size_t> add_step;
+    size_t contract_step = 0;
+  };
+  void record_column_swap(const std::string& schema, const std::string& table,
+                          const std::string& column, ColumnSwapRecord record) {
+    column_swaps_[{schema, table, column}] = std::move(record);
+  }
+  const ColumnSwapRecord* column_swap(const std::string& schema, const std::string& table,
+                                     const std::string& column) const {
+    const auto found = column_swaps_.find({schema, table, column});
+    return found == column_swaps_.end() ? nullptr : &found->second;
+  }
+
   // The dependencies the catalog of `db` (current() or desired()) recorded
   // for `dependent`, matched by kind (a view and a materialized view alike),
   // schema, table and name; and those of every member of table
@@ -242,6 +265,7 @@ class Builder {
   std::set<std::string> invalidated_;
   std::map<std::pair<std::string, std::string>, QualifiedName> table_origins_;
   std::map<std::tuple<std::string, std::string, std::string>, std::string> column_origins_;
+  std::map<std::tuple<std::string, std::string, std::string>, ColumnSwapRecord> column_swaps_;
   DependencyIndex current_dependencies_;
   DependencyIndex desired_dependencies_;
   mutable std::optional<DependencyIndex> other_dependencies_;

@@ -44,8 +44,12 @@ bool contains(const std::vector<std::string>& columns, const std::string& name) 
 }
 
 // Why expand/contract cannot change `column` of `table`; "" when it can.
-std::string refusal(const schemas::Table& table, const schemas::Column& column,
-                    const schemas::Column& desired, const std::string& shadow) {
+// `expanded`: the columns of the schema's tables between the phases, whose
+// sync triggers write only their own two columns.
+std::string refusal(const std::string& schema, const schemas::Table& table,
+                    const schemas::Column& column, const schemas::Column& desired,
+                    const std::string& shadow,
+                    const std::vector<schemas::ExpandedColumn>& expanded) {
   if (table.partition_by || table.partition_of) {
     return "the table is partitioned or a partition (not supported yet)";
   }
@@ -86,8 +90,22 @@ std::string refusal(const schemas::Table& table, const schemas::Column& column,
     }
   }
   const std::string sync = truncate_name(schemas::kSyncTriggerPrefix + shadow);
+  // Another column's sync trigger (two columns of the table expanded
+  // together) may fire in either order unless this column's conversion reads
+  // one of the columns it writes.
+  const auto other_sync = [&](const schemas::Trigger& trigger) {
+    return std::any_of(expanded.begin(), expanded.end(), [&](const auto& other) {
+      if (other.schema != schema || other.table != table.name || other.trigger != trigger.name ||
+          other.old_column == column.name) {
+        return false;
+      }
+      if (!desired.using_expr) return true;
+      const auto words = expression_words(*desired.using_expr);
+      return words.count(other.old_column) == 0 && words.count(other.new_column) == 0;
+    });
+  };
   for (const auto& trigger : table.triggers) {
-    if (trigger.name == sync) continue;
+    if (trigger.name == sync || other_sync(trigger)) continue;
     if (trigger_uses_column(trigger, column.name)) {
       return "trigger \"" + trigger.name + "\" names it in WHEN or UPDATE OF";
     }
@@ -272,7 +290,7 @@ ExpandContract prepare_expand_contract(schemas::Database& current,
         swap.trigger = truncate_name(schemas::kSyncTriggerPrefix + swap.shadow);
         const auto* shadow = schemas::find_named(table->columns, swap.shadow);
         swap.shadow_exists = shadow != nullptr && shadow != old_column;
-        const std::string reason = refusal(*table, *old_column, column, swap.shadow);
+        const std::string reason = refusal(desired_schema.name, *table, *old_column, column, swap.shadow, expanded);
         if (!reason.empty()) {
           diagnostics.push_back({plans::Severity::Error, id,
                                  "cannot change column \"" + old_column->name + "\" of table \"" +
@@ -363,6 +381,7 @@ void plan_expand_contract(Builder& builder, const ExpandContract& changes) {
     };
 
     // Expand.
+    std::optional<size_t> add_step;
     if (!swap.shadow_exists) {
       auto add = Builder::make(Phase::Create, id,
                                "expand: add column \"" + swap.shadow + "\" to " + relation_label +
@@ -374,6 +393,7 @@ void plan_expand_contract(Builder& builder, const ExpandContract& changes) {
       add.provides.push_back(table.column_token_of(swap.shadow));
       require_all(add, type_tokens(column.type, schema));
       expand(std::move(add));
+      add_step = expand_steps.back();
     }
     if (!swap.trigger_exists) {
       auto sync = Builder::make(
@@ -616,6 +636,10 @@ void plan_expand_contract(Builder& builder, const ExpandContract& changes) {
     for (const auto& type : type_tokens(old_column.type, schema)) contract.releases.push_back(type);
     contract.after = expand_steps;
     const size_t contracted = chain.add(std::move(contract));
+    // The new column's privileges: plan_privileges gives them in expand.
+    builder.record_column_swap(schema, desired.name, column.name,
+                               {swap.original.name, old_column.name, swap.shadow, add_step,
+                                contracted});
     for (const auto& [owner, fk] : readded) {
       auto validate = Builder::make(
           Phase::Validate, {ObjectKind::ForeignKey, owner.schema, owner.name, fk.name},

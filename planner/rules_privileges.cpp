@@ -689,6 +689,52 @@ void plan_privileges(Builder& builder) {
                                "left out (remove it from the desired state)");
         }
       }
+      // A column rebuilt by expand and contract is, from expand on, the new
+      // column (its shadow), which starts without grants: the column's
+      // desired privileges go onto the shadow when it is added, so that
+      // neither a reader moved to it between the phases nor the column
+      // after contract lacks them (the old column's go with it). A grant
+      // the old column did not have widens access (access_widened).
+      if (const auto* swap = id.kind == ObjectKind::Column
+                                 ? builder.column_swap(id.schema, id.table, id.name)
+                                 : nullptr) {
+        const ObjectId shadow{ObjectKind::Column, id.schema, id.table, swap->shadow};
+        const Flat on_shadow = flatten(
+            find_entry(current, {ObjectKind::Column, id.schema, swap->current_table, swap->shadow}));
+        const Flat old_column = flatten(find_entry(
+            current, {ObjectKind::Column, id.schema, swap->current_table, swap->old_column}));
+        const bool widens =
+            std::any_of(after.grants.begin(), after.grants.end(), [&](const auto& grant) {
+              const auto held = old_column.grants.find(grant.first);
+              return held == old_column.grants.end() || (grant.second && !held->second);
+            });
+        const auto statements =
+            changes(shadow, object_sql(desired, id), on_shadow, after, "",
+                    widens ? Statement::GrantPrivileges : Statement::GrantOnCreated,
+                    Statement::RevokePrivileges);
+        if (statements.empty()) continue;
+        const bool into_add = swap->add_step.has_value();
+        StepDraft own = Builder::make(
+            Phase::Create, id,
+            "expand: give column \"" + swap->shadow + "\" the privileges of " +
+                schemas::describe(id),
+            "GRANT and REVOKE change the column's ACL, a catalog row; no relation lock");
+        StepDraft& draft = into_add ? builder.at(*swap->add_step) : own;
+        for (const auto& change : statements) {
+          for (const auto& text : change.texts) draft.step.statements.push_back(text);
+          builder.statement(draft, change.kind, {});
+        }
+        if (into_add) {
+          draft.step.summary += " with the column's privileges";
+          continue;
+        }
+        own.step.stage = plans::Stage::Expand;
+        own.requires_.push_back(
+            column_token(id.schema, id.table, swap->shadow));
+        const size_t index = builder.add(std::move(own));
+        builder.at(swap->contract_step).after.push_back(index);
+        continue;
+      }
       // Grants other roles made are revoked as them (an object created
       // again has none).
       const Grantors grantors = existed ? grantors_of(builder.current().facts, old_id) : Grantors{};
