@@ -395,6 +395,32 @@ void plan_expand_contract(Builder& builder, const ExpandContract& changes) {
       expand(std::move(add));
       add_step = expand_steps.back();
     }
+    // The column's STORAGE, COMPRESSION and STATISTICS on the new column,
+    // before the backfill writes its values (a new column starts at its
+    // type's defaults; one that exists, as the catalog shows it).
+    {
+      const auto* existing = swap.shadow_exists
+                                 ? schemas::find_named(swap.original.columns, swap.shadow)
+                                 : nullptr;
+      schemas::ColumnSettings was{swap.shadow, std::nullopt, std::nullopt, std::nullopt};
+      if (existing != nullptr) {
+        was = {swap.shadow, existing->storage, existing->compression, existing->statistics};
+      }
+      SettingsPlace place;
+      place.id = id;
+      place.label = table.of("column", swap.shadow);
+      place.alter = table.alter();
+      place.targets = table.on();
+      place.default_storage_key = schema + "." + swap.original.name + "." + swap.shadow;
+      place.column_token = table.column_token_of(swap.shadow);
+      auto settings = column_settings_draft(
+          builder, place, was,
+          {swap.shadow, column.storage, column.compression, column.statistics});
+      if (settings) {
+        settings->step.summary = "expand: " + settings->step.summary;
+        expand(std::move(*settings));
+      }
+    }
     if (!swap.trigger_exists) {
       auto sync = Builder::make(
           Phase::Create, id, "expand: keep \"" + swap.shadow + "\" equal to " + what,

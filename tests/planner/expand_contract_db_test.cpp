@@ -17,6 +17,7 @@
 
 #include "tests/support/pgshift_cli.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
 
 using namespace pgshift::testing;
@@ -611,6 +612,53 @@ schemas:
   CHECK(holds("price", "UPDATE") == "t");
   CHECK(holds("title", "SELECT") == "t");
   CHECK(holds("id", "SELECT") == "f");
+  const CommandResult again = replan(db, dir);
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
+}
+
+TEST_CASE("a column retyped by expand/contract has its storage, compression and statistics "
+          "target on the new column before the backfill",
+          "[db][expand_contract]") {
+  TestDatabase db;
+  db.exec("CREATE SCHEMA app;"
+          "CREATE TABLE app.docs (id integer PRIMARY KEY, body varchar(50));"
+          "ALTER TABLE app.docs ALTER COLUMN body SET STORAGE EXTERNAL;"
+          "ALTER TABLE app.docs ALTER COLUMN body SET STATISTICS 500;"
+          "INSERT INTO app.docs SELECT g, repeat('x', 40) FROM generate_series(1, 300) g");
+  const bool compression = server_version_num(db) >= 140000;
+  const TempDir dir;
+  const std::string json = plan_json(db, dir, std::string(R"yaml(
+schemas:
+  app:
+    tables:
+      docs:
+        primary_key: [id]
+        columns:
+          id: { type: integer, nullable: false }
+          body:
+            type: text
+            storage: external
+            statistics: 500
+            expand_contract: true
+)yaml") + (compression ? "            compression: pglz\n" : ""));
+  INFO(json);
+  auto setting = [&](const std::string& column, const std::string& what) {
+    return db.scalar("SELECT " + what + " FROM pg_attribute WHERE attrelid = 'app.docs'::regclass "
+                     "AND attname = '" + column + "'");
+  };
+  const CommandResult expand = apply_phase(db, dir, "expand");
+  INFO(expand.output);
+  REQUIRE(expand.exit_code == 0);
+  CHECK(setting("body_pgshift_new", "attstorage") == "e");
+  CHECK(setting("body_pgshift_new", "attstattarget") == "500");
+  if (compression) CHECK(setting("body_pgshift_new", "attcompression") == "p");
+  const CommandResult contract = apply_phase(db, dir, "contract");
+  INFO(contract.output);
+  REQUIRE(contract.exit_code == 0);
+  CHECK(columns_of(db, "app.docs") == "id integer, body text");
+  CHECK(setting("body", "attstorage") == "e");
+  CHECK(setting("body", "attstattarget") == "500");
   const CommandResult again = replan(db, dir);
   INFO(again.output);
   CHECK(again.exit_code == 0);
