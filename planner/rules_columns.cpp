@@ -436,11 +436,25 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
   builder.statement(draft,
                     no_rewrite ? Statement::AlterColumnType : Statement::AlterColumnTypeRewrite,
                     with_foreign_key_partners(table, current.name));
+  // The generated columns added again: their comments, STORAGE and
+  // STATISTICS (COMPRESSION is in their ADD COLUMN), in the same step.
+  const std::string settings_alter =
+      table.desired.partition_by ? "ALTER TABLE ONLY " + table.relation + " " : table.alter();
   for (const schemas::Column* generated : regenerated) {
     if (generated->comment) {
       draft.step.statements.push_back(comment_sql(
           "COLUMN", table.relation + "." + quote_ident(generated->name), generated->comment));
       builder.statement(draft, Statement::CommentOnTableMember, table.on());
+    }
+    if (generated->storage) {
+      draft.step.statements.push_back(settings_alter +
+                                      set_storage_clause(generated->name, *generated->storage));
+      builder.statement(draft, Statement::SetColumnStorage, table.on());
+    }
+    if (generated->statistics) {
+      draft.step.statements.push_back(
+          settings_alter + set_statistics_clause(generated->name, generated->statistics));
+      builder.statement(draft, Statement::SetColumnStatistics, table.on());
     }
   }
   for (const schemas::Trigger* trigger : triggers_around) {

@@ -589,3 +589,33 @@ TEST_CASE("a materialized view's column storage and statistics are set after it 
   CHECK(settings_of(db, "digest", "id") == "p::-1");
   CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", path}).exit_code == 0);
 }
+
+TEST_CASE("a generated column added again under a type change keeps its storage and statistics "
+          "target in the same plan",
+          "[planner][db][storage][columns]") {
+  TestDatabase db;
+  if (server_version_num(db) < 120000) return;  // generated columns are 12+
+  db.exec("CREATE TABLE items (id bigint PRIMARY KEY, qty integer,"
+          "  label text GENERATED ALWAYS AS ('n' || qty::text) STORED);"
+          "ALTER TABLE items ALTER COLUMN label SET STORAGE EXTERNAL;"
+          "ALTER TABLE items ALTER COLUMN label SET STATISTICS 300;"
+          "INSERT INTO items (id, qty) SELECT g, g FROM generate_series(1, 200) g");
+  const std::string sql = converge(db, R"yaml(
+schemas:
+  public:
+    tables:
+      items:
+        primary_key: [id]
+        columns:
+          id: { type: bigint, nullable: false }
+          qty: bigint
+          label:
+            type: text
+            generated: "('n'::text || (qty)::text)"
+            storage: external
+            statistics: 300
+)yaml");
+  CHECK(contains(sql, "DROP COLUMN label"));
+  CHECK(settings_of(db, "items", "label") == "e::300");
+  CHECK(db.scalar("SELECT label FROM items WHERE id = 7") == "n7");
+}
