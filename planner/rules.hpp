@@ -220,14 +220,18 @@ std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsP
 // with its COMPRESSION only), in one step after the column exists (after
 // the previous step of `chain` when given). Catalog-only. COMPRESSION before
 // PostgreSQL 14 is refused, naming the column.
+// `default_storage_key`: CatalogFacts::column_default_storage's key of a
+// column of the same type, when not the column's own (a new partition's:
+// its parent's column).
 void plan_column_settings(TableContext& table, Chain* chain, const schemas::Column* before,
-                          const schemas::Column& desired);
+                          const schemas::Column& desired,
+                          const std::string& default_storage_key = "");
 // Every column of a partition (`table.current` nullptr: a new partition):
 // its name and type come from the parent (a YAML that says otherwise is
 // refused before planning: partition_column_problems); its default, NOT
 // NULL, comment and storage settings are its own, compared with what the
 // parent's steps leave on it.
-void plan_partition_columns(TableContext& table);
+void plan_partition_columns(TableContext& table, bool copies_parent_settings = false);
 // Rule 12: a batched backfill of `column` with `expression`, of the rows
 // `where` selects (default: the column IS NULL), after the chain's last
 // draft. Returns false (with an Error diagnostic) when the table cannot be

@@ -847,15 +847,23 @@ std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsP
     } else if (builder.version() >= 160000) {
       target = "default";
     } else {
-      const auto& defaults = builder.current().facts.column_default_storage;
-      const auto found = defaults.find(place.default_storage_key);
-      if (found == defaults.end()) {
+      // A column the plan creates: its type's default as the scratch
+      // database read it.
+      const std::string* storage = nullptr;
+      for (const auto* facts : {&builder.current().facts, &builder.desired().facts}) {
+        const auto found = facts->column_default_storage.find(place.default_storage_key);
+        if (found != facts->column_default_storage.end()) {
+          storage = &found->second;
+          break;
+        }
+      }
+      if (storage == nullptr) {
         builder.diagnose(plans::Severity::Error, place.id,
                          "cannot put the storage of " + place.label +
                              " back to its type's default: the default is not known (a model "
                              "not read from a server)");
       } else {
-        target = found->second;
+        target = *storage;
       }
     }
     if (!target.empty()) {
@@ -880,7 +888,7 @@ std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsP
 }
 
 void plan_column_settings(TableContext& table, Chain* chain, const schemas::Column* before,
-                          const schemas::Column& desired) {
+                          const schemas::Column& desired, const std::string& default_storage_key) {
   auto settings_of = [](const schemas::Column& column) {
     return schemas::ColumnSettings{column.name, column.storage, column.compression,
                                    column.statistics};
@@ -904,9 +912,11 @@ void plan_column_settings(TableContext& table, Chain* chain, const schemas::Colu
   place.alter = table.desired.partition_by ? "ALTER TABLE ONLY " + table.relation + " "
                                            : table.alter();
   place.targets = table.on();
-  place.default_storage_key = table.schema + "." +
-                              (table.current ? table.current->name : table.desired.name) + "." +
-                              (before ? before->name : desired.name);
+  place.default_storage_key =
+      !default_storage_key.empty()
+          ? default_storage_key
+          : table.schema + "." + (table.current ? table.current->name : table.desired.name) +
+                "." + (before ? before->name : desired.name);
   place.column_token = table.column_token_of(desired.name);
   auto draft = column_settings_draft(table.builder, place, was, settings_of(desired));
   if (!draft) return;
@@ -917,7 +927,7 @@ void plan_column_settings(TableContext& table, Chain* chain, const schemas::Colu
   }
 }
 
-void plan_partition_columns(TableContext& table) {
+void plan_partition_columns(TableContext& table, bool copies_parent_settings) {
   Builder& builder = table.builder;
   const auto& of = *table.desired.partition_of;
   const schemas::Table* parent_now =
@@ -937,11 +947,23 @@ void plan_partition_columns(TableContext& table) {
         parent_wanted != nullptr ? schemas::find_named(parent_wanted->columns, column.name)
                                  : nullptr;
     // A new partition's columns start with no settings (CREATE TABLE ...
-    // LIKE copies none; PARTITION OF copies the parent's STORAGE and
-    // COMPRESSION, which the desired partition normally repeats).
+    // LIKE copies none), or with the parent's STORAGE and COMPRESSION
+    // (PARTITION OF), as they are when it runs: before or after the
+    // parent's own settings step, so each the partition wants otherwise is
+    // set on it.
     schemas::Column bare;
     bare.name = column.name;
-    plan_column_settings(table, nullptr, current != nullptr ? current : &bare, column);
+    std::string default_storage_key;  // the parent's column: the same type
+    if (current == nullptr && copies_parent_settings) {
+      for (const schemas::Column* parent : {parent_before, parent_after}) {
+        if (parent == nullptr) continue;
+        if (parent->storage != column.storage) bare.storage = parent->storage;
+        if (parent->compression != column.compression) bare.compression = parent->compression;
+      }
+      default_storage_key = of.parent_schema + "." + of.parent_table + "." + column.name;
+    }
+    plan_column_settings(table, nullptr, current != nullptr ? current : &bare, column,
+                         default_storage_key);
     if (parent_after == nullptr) continue;  // refused before planning (partition_column_problems)
     // What the partition's column is once the parent's steps ran: a new
     // partition copies the parent's defaults and NOT NULL (LIKE ... INCLUDING

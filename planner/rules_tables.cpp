@@ -961,6 +961,9 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
     require_all(draft, type_tokens(column.type, schema));
     require_sequences(draft, schema, column.default_expr);
   }
+  // CREATE TABLE ... PARTITION OF: the columns copy the parent's STORAGE
+  // and COMPRESSION as they are when it runs.
+  bool copies_parent_settings = false;
   if (desired.partition_of) {
     const auto& parent = *desired.partition_of;
     // A partition partitioned in turn.
@@ -1049,6 +1052,7 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
       chain.add(std::move(attach));
       if (default_check) default_check->drop(builder, chain, begin);
     } else {
+      copies_parent_settings = true;
       draft.step.statements = {"CREATE TABLE " + table.relation + " PARTITION OF " +
                                parent_relation + " " + parent.bound + partitioned_by};
       Targets targets = on_relation(schema, desired.name, false);
@@ -1116,7 +1120,7 @@ void create_table(Builder& builder, const std::string& schema, const schemas::Ta
     plan_unique_constraints(created);
     plan_check_constraints(created);
     plan_table_storage(created, bare);
-    plan_partition_columns(created);
+    plan_partition_columns(created, copies_parent_settings);
   } else {
     // STORAGE and STATISTICS need the table (COMPRESSION is in its columns).
     for (const auto& column : desired.columns) plan_column_settings(table, nullptr, nullptr, column);

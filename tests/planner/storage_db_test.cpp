@@ -619,3 +619,44 @@ schemas:
   CHECK(settings_of(db, "items", "label") == "e::300");
   CHECK(db.scalar("SELECT label FROM items WHERE id = 7") == "n7");
 }
+
+TEST_CASE("a partition created by PARTITION OF has the storage it wants, not the one it copies "
+          "from its parent",
+          "[planner][db][storage][columns][partitions]") {
+  TestDatabase db;
+  db.exec("CREATE SCHEMA app");
+  const std::string parent = R"yaml(
+schemas:
+  app:
+    tables:
+      events:
+        partition_by: { strategy: list, key: kind }
+        columns:
+          kind: { type: text, nullable: false }
+          body: { type: text, storage: external }
+          note: text
+      events_b:
+        partition_of:
+          table: events
+          bound: FOR VALUES IN ('b')
+        columns:
+          body: { type: text, storage: external }
+)yaml";
+  converge(db, parent);
+  CHECK(settings_of(db, "app.events", "body").substr(0, 1) == "e");
+  CHECK(settings_of(db, "app.events_b", "body").substr(0, 1) == "e");
+  CHECK(settings_of(db, "app.events_b", "note").substr(0, 1) == "x");
+  // A partition of the existing parent: PARTITION OF on PostgreSQL 11
+  // (copying the parent's STORAGE EXTERNAL), LIKE and ATTACH from 12 on.
+  const std::string sql = converge(db, parent + R"yaml(
+      events_a:
+        partition_of:
+          table: events
+          bound: FOR VALUES IN ('a')
+        columns:
+          note: { type: text, storage: main }
+)yaml");
+  CHECK(contains(sql, server_version_num(db) < 120000 ? "PARTITION OF" : "(LIKE"));
+  CHECK(settings_of(db, "app.events_a", "body").substr(0, 1) == "x");
+  CHECK(settings_of(db, "app.events_a", "note").substr(0, 1) == "m");
+}
