@@ -48,6 +48,13 @@ CommandResult apply_phase(const TestDatabase& db, const TempDir& dir, const std:
                   phase, "--yes", "--pause", "0ms"});
 }
 
+// apply_phase, which must succeed.
+void apply_phase_ok(const TestDatabase& db, const TempDir& dir, const std::string& phase) {
+  const CommandResult applied = apply_phase(db, dir, phase);
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+}
+
 // `pgshift plan --detailed-exitcode` of the YAML written by plan_json: 0
 // when there is nothing left to do.
 CommandResult replan(const TestDatabase& db, const TempDir& dir) {
@@ -582,9 +589,7 @@ schemas:
     return db.scalar("SELECT has_column_privilege('" + role + "', 'app.items', '" + column +
                      "', '" + privilege + "')");
   };
-  const CommandResult expand = apply_phase(db, dir, "expand");
-  INFO(expand.output);
-  REQUIRE(expand.exit_code == 0);
+  apply_phase_ok(db, dir, "expand");
   // The new columns are readable by the role as the old ones are: a reader
   // moved to the new name in the deploy between the phases keeps working.
   CHECK(holds("price_pgshift_new", "SELECT") == "t");
@@ -604,9 +609,7 @@ schemas:
   CHECK_FALSE(contains(between, "change the type"));
   CHECK_FALSE(contains(between, "GRANT SELECT"));
   db.exec("GRANT UPDATE (price_pgshift_new) ON app.items TO " + role);
-  const CommandResult contract = apply_phase(db, dir, "contract");
-  INFO(contract.output);
-  REQUIRE(contract.exit_code == 0);
+  apply_phase_ok(db, dir, "contract");
   CHECK(columns_of(db, "app.items") == "id integer, price bigint, title text");
   CHECK(holds("price", "SELECT") == "t");
   CHECK(holds("price", "UPDATE") == "t");
@@ -647,15 +650,11 @@ schemas:
     return db.scalar("SELECT " + what + " FROM pg_attribute WHERE attrelid = 'app.docs'::regclass "
                      "AND attname = '" + column + "'");
   };
-  const CommandResult expand = apply_phase(db, dir, "expand");
-  INFO(expand.output);
-  REQUIRE(expand.exit_code == 0);
+  apply_phase_ok(db, dir, "expand");
   CHECK(setting("body_pgshift_new", "attstorage") == "e");
   CHECK(setting("body_pgshift_new", "attstattarget") == "500");
   if (compression) CHECK(setting("body_pgshift_new", "attcompression") == "p");
-  const CommandResult contract = apply_phase(db, dir, "contract");
-  INFO(contract.output);
-  REQUIRE(contract.exit_code == 0);
+  apply_phase_ok(db, dir, "contract");
   CHECK(columns_of(db, "app.docs") == "id integer, body text");
   CHECK(setting("body", "attstorage") == "e");
   CHECK(setting("body", "attstattarget") == "500");
