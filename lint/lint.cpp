@@ -1054,7 +1054,8 @@ class Linter {
         const std::vector<std::string> names = string_list(items(call, "funcname"));
         const Json& args = items(call, "args");
         if (names.empty() || names.back() != "set_config" || args.size() != 3) continue;
-        const std::string setting = lower(text_of(member(member(args[0], "A_Const"), "sval"), "sval"));
+        const std::string setting =
+            lower(text_of(member(member(args[0], "A_Const"), "sval"), "sval"));
         const Json& local = member(member(member(args[2], "A_Const"), "boolval"), "boolval");
         if (setting == "lock_timeout") {
           set_timeout(timeout_value_nonzero(args[1]), local.is_boolean() && local.get<bool>());

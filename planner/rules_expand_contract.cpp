@@ -290,7 +290,8 @@ ExpandContract prepare_expand_contract(schemas::Database& current,
         swap.trigger = truncate_name(schemas::kSyncTriggerPrefix + swap.shadow);
         const auto* shadow = schemas::find_named(table->columns, swap.shadow);
         swap.shadow_exists = shadow != nullptr && shadow != old_column;
-        const std::string reason = refusal(desired_schema.name, *table, *old_column, column, swap.shadow, expanded);
+        const std::string reason =
+            refusal(desired_schema.name, *table, *old_column, column, swap.shadow, expanded);
         if (!reason.empty()) {
           diagnostics.push_back({plans::Severity::Error, id,
                                  "cannot change column \"" + old_column->name + "\" of table \"" +

@@ -699,8 +699,8 @@ void plan_privileges(Builder& builder) {
                                  ? builder.column_swap(id.schema, id.table, id.name)
                                  : nullptr) {
         const ObjectId shadow{ObjectKind::Column, id.schema, id.table, swap->shadow};
-        const Flat on_shadow = flatten(
-            find_entry(current, {ObjectKind::Column, id.schema, swap->current_table, swap->shadow}));
+        const Flat on_shadow = flatten(find_entry(
+            current, {ObjectKind::Column, id.schema, swap->current_table, swap->shadow}));
         const Flat old_column = flatten(find_entry(
             current, {ObjectKind::Column, id.schema, swap->current_table, swap->old_column}));
         const bool widens =
