@@ -34,7 +34,8 @@ struct Node {
   bool block = false;  // a collection of objects: never written in flow style
 
   bool empty() const { return kind == Kind::Sequence ? items.empty() : fields.empty(); }
-  void add(const std::string& key, Node value) { fields.emplace_back(key, std::move(value)); }
+  // Nodes are taken by rvalue: a subtree is moved into its parent, never copied.
+  void add(const std::string& key, Node&& value) { fields.emplace_back(key, std::move(value)); }
   void add(const std::string& key, const std::string& value);
   void add_if(const std::string& key, const std::optional<std::string>& value) {
     if (value) add(key, *value);
@@ -44,7 +45,7 @@ struct Node {
   }
   void add_if(const std::string& key, const std::vector<std::string>& values);
   // Adds a collection unless it is empty.
-  void add_nonempty(const std::string& key, Node value) {
+  void add_nonempty(const std::string& key, Node&& value) {
     if (!value.empty()) add(key, std::move(value));
   }
 };
@@ -296,7 +297,7 @@ Node column_node(const Column& column) {
     if (request->inverse) {
       Node expand = mapping();
       expand.add_if("inverse", request->inverse);
-      node.add("expand_contract", expand);
+      node.add("expand_contract", std::move(expand));
     } else {
       node.add("expand_contract", leaf("true"));
     }
@@ -408,7 +409,7 @@ Node index_node(const Index& index) {
   Node node = mapping();
   Node keys{Node::Kind::Sequence};
   for (const auto& key : index.keys) keys.items.push_back(index_key_node(key));
-  node.add("columns", keys);
+  node.add("columns", std::move(keys));
   node.add_if("unique", index.unique);
   node.add_if("nulls_not_distinct", index.nulls_not_distinct);
   if (index.method != "btree") node.add("method", index.method);
@@ -437,7 +438,7 @@ Node trigger_node(const std::string& schema, const Trigger& trigger) {
   node.add("timing", detail::keyword_of(detail::kTriggerTimings, trigger.timing));
   Node events{Node::Kind::Sequence};
   for (const auto& event : trigger.events) events.items.push_back(leaf(lower(event)));
-  node.add("events", events);
+  node.add("events", std::move(events));
   node.add_if("update_of", trigger.update_of);
   if (trigger.for_each_row) node.add("for_each", "row");
   const std::string prefix = schema + ".";
@@ -499,22 +500,22 @@ Node table_node(const std::string& schema, const Table& table) {
     node.add("backfill_batch_size", integer(*table.backfill_batch_size));
   Node columns = mapping(true);
   for (const auto& column : table.columns) columns.add(column.name, column_node(column));
-  node.add_nonempty("columns", columns);
+  node.add_nonempty("columns", std::move(columns));
   if (table.primary_key) node.add("primary_key", primary_key_node(table.name, *table.primary_key));
   Node unique{Node::Kind::Sequence};
   unique.block = true;
   for (const auto& constraint : table.unique_constraints) {
     unique.items.push_back(unique_node(table.name, constraint));
   }
-  node.add_nonempty("unique", unique);
+  node.add_nonempty("unique", std::move(unique));
   Node checks = mapping(true);
   for (const auto& check : table.check_constraints) checks.add(check.name, check_node(check));
-  node.add_nonempty("checks", checks);
+  node.add_nonempty("checks", std::move(checks));
   Node exclusions = mapping(true);
   for (const auto& exclusion : table.exclusion_constraints) {
     exclusions.add(exclusion.name, exclusion_node(exclusion));
   }
-  node.add_nonempty("exclusion_constraints", exclusions);
+  node.add_nonempty("exclusion_constraints", std::move(exclusions));
   node.add_if("unlogged", table.unlogged);
   node.add_nonempty("options", options_node(table.options));
   Node foreign_keys{Node::Kind::Sequence};
@@ -522,27 +523,27 @@ Node table_node(const std::string& schema, const Table& table) {
   for (const auto& key : table.foreign_keys) {
     foreign_keys.items.push_back(foreign_key_node(schema, table.name, key));
   }
-  node.add_nonempty("foreign_keys", foreign_keys);
+  node.add_nonempty("foreign_keys", std::move(foreign_keys));
   node.add_nonempty("indexes", indexes_node(table.indexes));
   Node triggers = mapping(true);
   for (const auto& trigger : table.triggers)
     triggers.add(trigger.name, trigger_node(schema, trigger));
-  node.add_nonempty("triggers", triggers);
+  node.add_nonempty("triggers", std::move(triggers));
   if (table.row_security.enabled || table.row_security.forced) {
     Node row_security = mapping();
     row_security.add("enabled", table.row_security.enabled ? "true" : "false");
     if (table.row_security.forced) row_security.add("forced", "true");
-    node.add("row_security", row_security);
+    node.add("row_security", std::move(row_security));
   }
   Node policies = mapping(true);
   for (const auto& policy : table.policies) policies.add(policy.name, policy_node(policy));
-  node.add_nonempty("policies", policies);
+  node.add_nonempty("policies", std::move(policies));
   if (table.partition_by) {
     Node partition = mapping();
     partition.add("strategy",
                   detail::keyword_of(detail::kPartitionStrategies, table.partition_by->strategy));
     partition.add("key", table.partition_by->key);
-    node.add("partition_by", partition);
+    node.add("partition_by", std::move(partition));
   }
   if (table.partition_of) {
     Node partition = mapping();
@@ -551,12 +552,12 @@ Node table_node(const std::string& schema, const Table& table) {
     }
     partition.add("table", table.partition_of->parent_table);
     partition.add("bound", table.partition_of->bound);
-    node.add("partition_of", partition);
+    node.add("partition_of", std::move(partition));
   }
   if (table.replica_identity == ReplicaIdentity::UsingIndex) {
     Node identity = mapping();
     identity.add("using_index", table.replica_identity_index.value_or(""));
-    node.add("replica_identity", identity);
+    node.add("replica_identity", std::move(identity));
   } else if (table.replica_identity != ReplicaIdentity::Default) {
     node.add("replica_identity",
              detail::keyword_of(detail::kReplicaIdentities, table.replica_identity));
@@ -588,7 +589,7 @@ Node enum_node(const Enum& type) {
   }
   if (!type.comment && !type.owner) return labels;
   Node node = mapping();
-  node.add("labels", labels);
+  node.add("labels", std::move(labels));
   node.add_if("comment", type.comment);
   node.add_if("owner", type.owner);
   return node;
@@ -602,7 +603,7 @@ Node domain_node(const Domain& domain) {
   node.add_if("collation", domain.collation);
   Node checks = mapping(true);
   for (const auto& check : domain.checks) checks.add(check.name, check.expression);
-  node.add_nonempty("checks", checks);
+  node.add_nonempty("checks", std::move(checks));
   node.add_if("comment", domain.comment);
   node.add_if("owner", domain.owner);
   return node;
@@ -616,12 +617,12 @@ Node composite_type_node(const CompositeType& type) {
       Node long_form = mapping();
       long_form.add("type", attribute.type);
       long_form.add("collation", *attribute.collation);
-      attributes.add(attribute.name, long_form);
+      attributes.add(attribute.name, std::move(long_form));
     } else {
       attributes.add(attribute.name, attribute.type);
     }
   }
-  node.add("attributes", attributes);
+  node.add("attributes", std::move(attributes));
   node.add_if("comment", type.comment);
   node.add_if("owner", type.owner);
   return node;
@@ -651,9 +652,9 @@ Node materialized_view_node(const MaterializedView& view) {
     settings.add_if("storage", column.storage);
     settings.add_if("compression", column.compression);
     if (column.statistics) settings.add("statistics", integer(*column.statistics));
-    columns.add(column.name, settings);
+    columns.add(column.name, std::move(settings));
   }
-  node.add_nonempty("columns", columns);
+  node.add_nonempty("columns", std::move(columns));
   node.add_nonempty("indexes", indexes_node(view.indexes));
   node.add_if("comment", view.comment);
   node.add_if("owner", view.owner);
@@ -674,7 +675,7 @@ Node routine_node(const Function& function) {
   Node node = mapping();
   Node args{Node::Kind::Sequence};
   for (const auto& arg : function.args) args.items.push_back(argument_node(arg));
-  node.add_nonempty("args", args);
+  node.add_nonempty("args", std::move(args));
   if (!function.is_procedure) {
     node.add("returns", function.returns);
     if (function.volatility != Volatility::Volatile) {
@@ -704,9 +705,9 @@ Node routines_node(const std::vector<Function>& functions, bool procedures) {
       }
     }
     if (overloads.items.size() == 1) {
-      node.add(name, overloads.items.front());
+      node.add(name, std::move(overloads.items.front()));
     } else {
-      node.add_nonempty(name, overloads);
+      node.add_nonempty(name, std::move(overloads));
     }
   }
   return node;
@@ -763,7 +764,7 @@ Node grants_node(const std::vector<Grant>& grants, const char* role_key) {
     entry.add(role_key, grant.role == kPublicRole ? "PUBLIC" : grant.role);
     entry.add("privileges", sequence(grant.privileges));
     entry.add_if("with_grant_option", grant.with_grant_option);
-    list.items.push_back(entry);
+    list.items.push_back(std::move(entry));
   }
   return list;
 }
@@ -778,7 +779,7 @@ Node privileges_node(const Schema& schema) {
     if (entry.object.kind == ObjectKind::Column) item.add("column", entry.object.name);
     item.add_nonempty("grants", grants_node(entry.grants, "to"));
     item.add_nonempty("revoked", grants_node(entry.revoked, "from"));
-    list.items.push_back(item);
+    list.items.push_back(std::move(item));
   }
   return list;
 }
@@ -793,7 +794,7 @@ Node default_privileges_node(const std::vector<Privileges>& entries) {
     item.add("objects", entry.object.name);
     item.add_nonempty("grants", grants_node(entry.grants, "to"));
     item.add_nonempty("revoked", grants_node(entry.revoked, "from"));
-    list.items.push_back(item);
+    list.items.push_back(std::move(item));
   }
   return list;
 }
@@ -804,31 +805,31 @@ Node schema_node(const Schema& schema) {
   node.add_if("owner", schema.owner);
   Node tables = mapping(true);
   for (const auto& table : schema.tables) tables.add(table.name, table_node(schema.name, table));
-  node.add_nonempty("tables", tables);
+  node.add_nonempty("tables", std::move(tables));
   Node views = mapping(true);
   for (const auto& view : schema.views) views.add(view.name, view_node(view));
-  node.add_nonempty("views", views);
+  node.add_nonempty("views", std::move(views));
   Node materialized = mapping(true);
   for (const auto& view : schema.materialized_views) {
     materialized.add(view.name, materialized_view_node(view));
   }
-  node.add_nonempty("materialized_views", materialized);
+  node.add_nonempty("materialized_views", std::move(materialized));
   Node sequences = mapping(true);
   for (const auto& sequence : schema.sequences) {
     sequences.add(sequence.name, sequence_node(sequence));
   }
-  node.add_nonempty("sequences", sequences);
+  node.add_nonempty("sequences", std::move(sequences));
   Node enums = mapping(true);
   for (const auto& type : schema.enums) enums.add(type.name, enum_node(type));
-  node.add_nonempty("enums", enums);
+  node.add_nonempty("enums", std::move(enums));
   Node domains = mapping(true);
   for (const auto& domain : schema.domains) domains.add(domain.name, domain_node(domain));
-  node.add_nonempty("domains", domains);
+  node.add_nonempty("domains", std::move(domains));
   Node composites = mapping(true);
   for (const auto& type : schema.composite_types) {
     composites.add(type.name, composite_type_node(type));
   }
-  node.add_nonempty("composite_types", composites);
+  node.add_nonempty("composite_types", std::move(composites));
   node.add_nonempty("functions", routines_node(schema.functions, false));
   node.add_nonempty("procedures", routines_node(schema.functions, true));
   node.add_nonempty("privileges", privileges_node(schema));
@@ -847,15 +848,15 @@ Node database_node(const Database& db, bool with_top_level, bool with_schemas) {
       Node entry = mapping();
       if (extension.schema != "public") entry.add("schema", extension.schema);
       entry.add_if("version", extension.version);
-      extensions.add(extension.name, entry);
+      extensions.add(extension.name, std::move(entry));
     }
-    node.add_nonempty("extensions", extensions);
+    node.add_nonempty("extensions", std::move(extensions));
     node.add_nonempty("default_privileges", default_privileges_node(db.default_privileges));
   }
   if (with_schemas) {
     Node schemas = mapping(true);
     for (const auto& schema : db.schemas) schemas.add(schema.name, schema_node(schema));
-    node.add_nonempty("schemas", schemas);
+    node.add_nonempty("schemas", std::move(schemas));
   }
   return node;
 }
