@@ -130,7 +130,8 @@ constexpr const char* kTablesQuery =
     "    WHERE i.indrelid = c.oid AND i.indisreplident) END, "
     "  c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner), "
     "  coalesce(@inhdetachpending@, false), "
-    "  CASE WHEN c.relispartition THEN pg_get_partition_constraintdef(c.oid) END "
+    "  CASE WHEN c.relispartition THEN pg_get_partition_constraintdef(c.oid) END, "
+    "  c.relnatts "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid "
     "LEFT JOIN pg_class pc ON pc.oid = inh.inhparent "
@@ -1256,6 +1257,11 @@ class CatalogRead {
       if (!row[17].is_null()) {
         facts_.partition_constraints[slot.schema + "." + table.name] = row[17].as<std::string>();
       }
+      // Room for every attribute (dropped ones included): read_columns
+      // places each at its attnum without growing the vectors one by one.
+      const auto attributes = row[18].as<std::size_t>();
+      table.columns.reserve(attributes);
+      attributes_[row[0].as<pqxx::oid>()].reserve(attributes);
       tables_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
     }
   }
@@ -1322,8 +1328,12 @@ class CatalogRead {
       column.compression = optional_text(row[13]);
       if (!row[14].is_null()) column.statistics = row[14].as<int>();
       auto& columns = owner->columns;
-      if (columns.size() < static_cast<std::size_t>(attnum)) columns.resize(attnum);
-      columns[attnum - 1] = std::move(column);
+      if (columns.size() + 1 == static_cast<std::size_t>(attnum)) {
+        columns.push_back(std::move(column));  // the usual order: no empty place to fill
+      } else {
+        if (columns.size() < static_cast<std::size_t>(attnum)) columns.resize(attnum);
+        columns[attnum - 1] = std::move(column);
+      }
     }
     for (auto& [oid, slot] : tables_) {
       auto& columns = slot.table.columns;
