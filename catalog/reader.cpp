@@ -73,6 +73,14 @@ using ReadOnlyTransaction =
 // cross jit_above_cost; compiling them took longer than running them (the
 // index keys on bench/inspect_wide.sh).
 //
+// max_parallel_workers_per_gather: a parallel worker starts with empty
+// catalog caches, and the deparsing functions (pg_get_expr,
+// pg_get_constraintdef) open the relation they deparse for: a worker
+// builds again what the session's own backend has built. On the 2-core
+// machine, inspect of the bench/plan_wide.sh schema at 10,000 tables took
+// 3.4 s with parallel plans and 2.5 s without; no catalog query here scans
+// enough rows to gain from a worker.
+//
 // DateStyle, IntervalStyle, TimeZone, bytea_output: the server's output of
 // constants follows them. Fixed, a default or CHECK holding a date, time or
 // interval constant is written the same whatever the database, role or client
@@ -82,6 +90,7 @@ using ReadOnlyTransaction =
 constexpr const char* kReadSettings =
     "SELECT own.*, "
     "  pg_catalog.set_config('jit', 'off', true), "
+    "  pg_catalog.set_config('max_parallel_workers_per_gather', '0', true), "
     "  pg_catalog.set_config('DateStyle', 'ISO, MDY', true), "
     "  pg_catalog.set_config('IntervalStyle', 'postgres', true), "
     "  pg_catalog.set_config('TimeZone', 'UTC', true), "
