@@ -197,6 +197,10 @@ Document parse(std::string_view text) {
   std::vector<std::vector<std::uint32_t>> pending;
   std::unordered_map<std::string, std::uint32_t> anchors;
   int documents = 0;
+  // A node per ten bytes or so (a schema written by inspect): room made
+  // once, not by growing vectors that move every node as they go.
+  document.nodes_.reserve(text.size() / 10 + 1);
+  document.children_.reserve(text.size() / 10 + 1);
 
   const auto add = [&](detail::NodeData data, const yaml_char_t* anchor) -> std::uint32_t {
     const auto index = static_cast<std::uint32_t>(document.nodes_.size());

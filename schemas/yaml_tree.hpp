@@ -112,6 +112,8 @@ class Document {
 
   // A null node for an empty stream.
   Node root() const { return Node(nodes_.data(), children_.data(), 0); }
+  // How many nodes the document holds (scalars and collections).
+  std::size_t node_count() const { return nodes_.size(); }
 
  private:
   friend Document parse(std::string_view text);
