@@ -210,6 +210,15 @@ struct SettingsPlace {
   std::string default_storage_key;  // CatalogFacts::column_default_storage's
   std::string column_token;         // what the step requires: the column exists
 };
+// Where the settings of `column` of `table` are set (ONLY on a partitioned
+// table); `default_storage_key` as in SettingsPlace.
+SettingsPlace settings_place(TableContext& table, const std::string& column,
+                             std::string default_storage_key);
+// The statements taking the column from `before` to `desired`, added to
+// `draft`: none when they agree.
+void add_column_settings(Builder& builder, const SettingsPlace& place,
+                         const schemas::ColumnSettings& before,
+                         const schemas::ColumnSettings& desired, StepDraft& draft);
 // One catalog-only step taking the column from `before` to `desired`;
 // nullopt when they agree, or (with an error) for COMPRESSION before 14.
 std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsPlace& place,

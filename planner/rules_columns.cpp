@@ -438,24 +438,18 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
                     with_foreign_key_partners(table, current.name));
   // The generated columns added again: their comments, STORAGE and
   // STATISTICS (COMPRESSION is in their ADD COLUMN), in the same step.
-  const std::string settings_alter =
-      table.desired.partition_by ? "ALTER TABLE ONLY " + table.relation + " " : table.alter();
   for (const schemas::Column* generated : regenerated) {
     if (generated->comment) {
       draft.step.statements.push_back(comment_sql(
           "COLUMN", table.relation + "." + quote_ident(generated->name), generated->comment));
       builder.statement(draft, Statement::CommentOnTableMember, table.on());
     }
-    if (generated->storage) {
-      draft.step.statements.push_back(settings_alter +
-                                      set_storage_clause(generated->name, *generated->storage));
-      builder.statement(draft, Statement::SetColumnStorage, table.on());
-    }
-    if (generated->statistics) {
-      draft.step.statements.push_back(
-          settings_alter + set_statistics_clause(generated->name, generated->statistics));
-      builder.statement(draft, Statement::SetColumnStatistics, table.on());
-    }
+    const schemas::ColumnSettings added{generated->name, std::nullopt, generated->compression,
+                                        std::nullopt};
+    add_column_settings(
+        builder, settings_place(table, generated->name, ""), added,
+        {generated->name, generated->storage, generated->compression, generated->statistics},
+        draft);
   }
   for (const schemas::Trigger* trigger : triggers_around) {
     draft.step.statements.push_back(
@@ -827,19 +821,24 @@ void drop_column(TableContext& table, const schemas::Column& column) {
 
 }  // namespace
 
-std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsPlace& place,
-                                               const schemas::ColumnSettings& before,
-                                               const schemas::ColumnSettings& desired) {
-  if (desired.compression && builder.version() < 140000) {
-    builder.diagnose(plans::Severity::Error, place.id,
-                     "cannot set the compression of " + place.label + " on PostgreSQL " +
-                         std::to_string(builder.version() / 10000) +
-                         " (COMPRESSION is 14+); remove compression: from the column");
-    return std::nullopt;
-  }
-  auto draft = Builder::make(Phase::Alter, place.id, "set the storage settings of " + place.label,
-                             "catalog-only: values already stored keep their form until written "
-                             "again; the statistics target applies from the next ANALYZE");
+SettingsPlace settings_place(TableContext& table, const std::string& column,
+                             std::string default_storage_key) {
+  SettingsPlace place;
+  place.id = table.id(ObjectKind::Column, column);
+  place.label = table.of("column", column);
+  // On a partitioned table ONLY: STORAGE and STATISTICS would recurse into
+  // the partitions, whose columns are planned as their own.
+  place.alter =
+      table.desired.partition_by ? "ALTER TABLE ONLY " + table.relation + " " : table.alter();
+  place.targets = table.on();
+  place.default_storage_key = std::move(default_storage_key);
+  place.column_token = table.column_token_of(column);
+  return place;
+}
+
+void add_column_settings(Builder& builder, const SettingsPlace& place,
+                         const schemas::ColumnSettings& before,
+                         const schemas::ColumnSettings& desired, StepDraft& draft) {
   if (before.storage != desired.storage) {
     std::string target;
     if (desired.storage) {
@@ -882,6 +881,22 @@ std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsP
                                     set_statistics_clause(desired.name, desired.statistics));
     builder.statement(draft, Statement::SetColumnStatistics, place.targets);
   }
+}
+
+std::optional<StepDraft> column_settings_draft(Builder& builder, const SettingsPlace& place,
+                                               const schemas::ColumnSettings& before,
+                                               const schemas::ColumnSettings& desired) {
+  if (desired.compression && builder.version() < 140000) {
+    builder.diagnose(plans::Severity::Error, place.id,
+                     "cannot set the compression of " + place.label + " on PostgreSQL " +
+                         std::to_string(builder.version() / 10000) +
+                         " (COMPRESSION is 14+); remove compression: from the column");
+    return std::nullopt;
+  }
+  auto draft = Builder::make(Phase::Alter, place.id, "set the storage settings of " + place.label,
+                             "catalog-only: values already stored keep their form until written "
+                             "again; the statistics target applies from the next ANALYZE");
+  add_column_settings(builder, place, before, desired, draft);
   if (draft.step.statements.empty()) return std::nullopt;
   draft.requires_.push_back(place.column_token);
   return draft;
@@ -904,20 +919,12 @@ void plan_column_settings(TableContext& table, Chain* chain, const schemas::Colu
       !(desired.compression && table.builder.version() < 140000)) {
     return;
   }
-  SettingsPlace place;
-  place.id = table.id(ObjectKind::Column, desired.name);
-  place.label = table.of("column", desired.name);
-  // On a partitioned table ONLY: STORAGE and STATISTICS would recurse into
-  // the partitions, whose columns are planned as their own.
-  place.alter = table.desired.partition_by ? "ALTER TABLE ONLY " + table.relation + " "
-                                           : table.alter();
-  place.targets = table.on();
-  place.default_storage_key =
+  SettingsPlace place = settings_place(
+      table, desired.name,
       !default_storage_key.empty()
           ? default_storage_key
-          : table.schema + "." + (table.current ? table.current->name : table.desired.name) +
-                "." + (before ? before->name : desired.name);
-  place.column_token = table.column_token_of(desired.name);
+          : table.schema + "." + (table.current ? table.current->name : table.desired.name) + "." +
+                (before ? before->name : desired.name));
   auto draft = column_settings_draft(table.builder, place, was, settings_of(desired));
   if (!draft) return;
   if (chain != nullptr) {

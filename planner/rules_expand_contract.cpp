@@ -407,13 +407,9 @@ void plan_expand_contract(Builder& builder, const ExpandContract& changes) {
       if (existing != nullptr) {
         was = {swap.shadow, existing->storage, existing->compression, existing->statistics};
       }
-      SettingsPlace place;
-      place.id = id;
-      place.label = table.of("column", swap.shadow);
-      place.alter = table.alter();
-      place.targets = table.on();
-      place.default_storage_key = schema + "." + swap.original.name + "." + swap.shadow;
-      place.column_token = table.column_token_of(swap.shadow);
+      SettingsPlace place =
+          settings_place(table, swap.shadow, schema + "." + swap.original.name + "." + swap.shadow);
+      place.id = id;  // every step of the expand is the expanded column's
       auto settings = column_settings_draft(
           builder, place, was,
           {swap.shadow, column.storage, column.compression, column.statistics});

@@ -713,24 +713,28 @@ void plan_privileges(Builder& builder) {
                     widens ? Statement::GrantPrivileges : Statement::GrantOnCreated,
                     Statement::RevokePrivileges);
         if (statements.empty()) continue;
-        const bool into_add = swap->add_step.has_value();
+        const auto add_statements = [&](StepDraft& draft) {
+          for (const auto& change : statements) {
+            for (const auto& text : change.texts) draft.step.statements.push_back(text);
+            builder.statement(draft, change.kind, {});
+          }
+        };
+        if (swap->add_step) {
+          // The shadow is added by this plan: in the step that adds it.
+          StepDraft& add = builder.at(*swap->add_step);
+          add_statements(add);
+          add.step.summary += " with the column's privileges";
+          continue;
+        }
+        // The shadow exists (between the phases): a step of its own in expand.
         StepDraft own = Builder::make(
             Phase::Create, id,
             "expand: give column \"" + swap->shadow + "\" the privileges of " +
                 schemas::describe(id),
             "GRANT and REVOKE change the column's ACL, a catalog row; no relation lock");
-        StepDraft& draft = into_add ? builder.at(*swap->add_step) : own;
-        for (const auto& change : statements) {
-          for (const auto& text : change.texts) draft.step.statements.push_back(text);
-          builder.statement(draft, change.kind, {});
-        }
-        if (into_add) {
-          draft.step.summary += " with the column's privileges";
-          continue;
-        }
+        add_statements(own);
         own.step.stage = plans::Stage::Expand;
-        own.requires_.push_back(
-            column_token(id.schema, id.table, swap->shadow));
+        own.requires_.push_back(column_token(id.schema, id.table, swap->shadow));
         const size_t index = builder.add(std::move(own));
         builder.at(swap->contract_step).after.push_back(index);
         continue;
