@@ -93,10 +93,22 @@ void maybe_comment(Builder& builder, const ObjectId& id, const std::string& what
 }
 
 // Whether `name` names a relation (table, view, sequence, index) of `schema`
-// in either model: a partition's index must not take one.
+// in either model, or a partition's copy of its parent's index or key there
+// (CatalogFacts::partition_copies: the models leave them out, and the
+// server names them itself, e.g. "t_2024_email_idx"): a partition's index
+// must not take one. A copy's name that is a foreign key's, not a relation's,
+// is avoided too: another name is never wrong.
 bool relation_name_taken(const Builder& builder, const std::string& schema,
                          const std::string& name) {
   for (const schemas::Database* db : {&builder.current(), &builder.desired()}) {
+    for (auto partition = db->facts.partition_copies.lower_bound(schema + ".");
+         partition != db->facts.partition_copies.end() &&
+         partition->first.compare(0, schema.size() + 1, schema + ".") == 0;
+         ++partition) {
+      for (const auto& copy : partition->second) {
+        if (copy.second == name) return true;
+      }
+    }
     const auto* found = schemas::find_schema(*db, schema);
     if (found == nullptr) continue;
     for (const auto& table : found->tables) {

@@ -159,6 +159,46 @@ TEST_CASE("an index on a populated partitioned table is built partition by parti
                                                           "'2024-01-01'"));
 }
 
+TEST_CASE(
+    "a partition's index the plan builds does not take the name the server gave a copy "
+    "of another of the parent's indexes",
+    "[planner][db][partitions]") {
+  TestDatabase db;
+  // The server names the partition's copy of t_email_idx "t_2024_email_idx":
+  // the name pgshift would give the partition's copy of "email_idx".
+  db.exec(R"sql(
+    CREATE TABLE t (id int NOT NULL, email text, at date NOT NULL) PARTITION BY RANGE (at);
+    CREATE TABLE t_2024 PARTITION OF t FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE INDEX ON t (email);
+    INSERT INTO t SELECT g, 'e' || g, date '2024-01-01' + (g % 300) FROM generate_series(1, 500) g;
+    ANALYZE;
+  )sql");
+  REQUIRE(db.scalar("SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class "
+                    "WHERE relname LIKE 't%email%'") == "t_2024_email_idx,t_email_idx");
+  const std::string columns =
+      "          id: { type: integer, nullable: false }\n"
+      "          email: text\n"
+      "          at: { type: date, nullable: false }\n";
+  const std::string sql =
+      converge(db, "schemas:\n  public:\n    tables:\n      t:\n        columns:\n" + columns +
+                       "        indexes:\n"
+                       "          t_email_idx: { columns: [email] }\n"
+                       "          email_idx: { columns: [id] }\n"
+                       "        partition_by: { strategy: range, key: at }\n"
+                       "      t_2024:\n        columns:\n" +
+                       columns +
+                       "        partition_of: { table: t, bound: FOR VALUES FROM ('2024-01-01') TO "
+                       "('2025-01-01') }\n");
+  CHECK(contains(sql, "CREATE INDEX CONCURRENTLY t_2024_email_idx1 ON public.t_2024 "));
+  CHECK(contains(sql, "ALTER INDEX public.email_idx ATTACH PARTITION public.t_2024_email_idx1"));
+  // Each copy is attached to its own parent index, on its own column.
+  CHECK(db.scalar("SELECT string_agg(c.relname || '>' || p.relname || ':' || "
+                  "pg_get_indexdef(c.oid, 1, true), ',' ORDER BY c.relname) "
+                  "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                  "JOIN pg_class p ON p.oid = i.inhparent WHERE c.relkind = 'i'") ==
+        "t_2024_email_idx>t_email_idx:email,t_2024_email_idx1>email_idx:id");
+}
+
 TEST_CASE("a primary key on a populated partitioned table is built on each partition and "
           "attached, never on the parent",
           "[planner][db][partitions]") {
