@@ -122,6 +122,13 @@ class Loader {
  private:
   friend class Fields;
 
+  // Sizes the maps of names for the objects `document` may define (about one
+  // per six nodes in a schema written by inspect): once, not rehashed as
+  // they grow.
+  void reserve_names(const yaml::Document& document) {
+    origins_.reserve(origins_.size() + document.node_count() / 6);
+    names_.reserve(names_.size() + document.node_count() / 6);
+  }
   Diagnostic place(const yaml::Node& node, const std::string& path) const {
     const yaml::Mark mark = node.mark();
     return {file_, mark.line + 1, mark.column + 1, path, ""};
@@ -595,10 +602,7 @@ bool Loader::parse(const std::string& file, const std::string& text, yaml::Docum
 void Loader::load_document(const std::string& file, const std::string& text) {
   yaml::Document document;
   if (!parse(file, text, document)) return;
-  // About one object defined per six nodes in a schema written by inspect:
-  // the maps of names are sized once, not rehashed as they grow.
-  origins_.reserve(origins_.size() + document.node_count() / 6);
-  names_.reserve(names_.size() + document.node_count() / 6);
+  reserve_names(document);
   const yaml::Node root = document.root();
   Fields top(*this, root, "",
              {"ignore", "drop_schemas", "extensions", "default_privileges", "manage_owners",
@@ -1786,10 +1790,7 @@ void Loader::load_hints_document(const std::string& file, const std::string& tex
                                  Database* target) {
   yaml::Document document;
   if (!parse(file, text, document)) return;
-  // About one object defined per six nodes in a schema written by inspect:
-  // the maps of names are sized once, not rehashed as they grow.
-  origins_.reserve(origins_.size() + document.node_count() / 6);
-  names_.reserve(names_.size() + document.node_count() / 6);
+  reserve_names(document);
   const yaml::Node root = document.root();
   const std::string undefined = " is not defined by the SQL desired state";
   Fields top(*this, root, "", {"schemas"});
