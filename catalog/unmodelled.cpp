@@ -178,18 +178,16 @@ constexpr Query kQueries[] = {
      // STORAGE, COMPRESSION and STATISTICS of the columns of tables and
      // materialized views are modelled (schemas::Column, ColumnSettings);
      // per-column options (n_distinct, ...) of any relation are not.
-     "SELECT 'column settings', n.nspname, c.relname, a.attname, "
-     "  '(' || array_to_string(a.attoptions, ', ') || ')' " PGSHIFT_RELATION
-     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-     "WHERE c.relkind IN ('r', 'p', 'm') AND a.attoptions IS NOT NULL AND"
-         PGSHIFT_MANAGED_RELATION
-     "UNION ALL "
      // An index expression's statistics target (ALTER INDEX ... ALTER
      // COLUMN n SET STATISTICS): -1 before 17 and NULL from 17 when unset.
-     "SELECT 'index column statistics', n.nspname, c.relname, a.attname, "
-     "  'SET STATISTICS ' || a.attstattarget " PGSHIFT_RELATION
+     // Both in one scan of pg_attribute (two took 0.1 s at 10,000 tables).
+     "SELECT CASE WHEN c.relkind IN ('i', 'I') THEN 'index column statistics' "
+     "    ELSE 'column settings' END, n.nspname, c.relname, a.attname, "
+     "  CASE WHEN c.relkind IN ('i', 'I') THEN 'SET STATISTICS ' || a.attstattarget "
+     "    ELSE '(' || array_to_string(a.attoptions, ', ') || ')' END " PGSHIFT_RELATION
      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
-     "WHERE c.relkind IN ('i', 'I') AND COALESCE(a.attstattarget, -1) >= 0 AND"
+     "WHERE ((c.relkind IN ('r', 'p', 'm') AND a.attoptions IS NOT NULL AND NOT a.attisdropped) "
+     "    OR (c.relkind IN ('i', 'I') AND COALESCE(a.attstattarget, -1) >= 0)) AND"
          PGSHIFT_MANAGED_RELATION},
 
     {"schema objects", 0,
