@@ -100,10 +100,11 @@ void maybe_comment(Builder& builder, const ObjectId& id, const std::string& what
 // is avoided too: another name is never wrong.
 bool relation_name_taken(const Builder& builder, const std::string& schema,
                          const std::string& name) {
+  const std::string prefix = schema + ".";  // partition_copies' keys are "schema.partition"
   for (const schemas::Database* db : {&builder.current(), &builder.desired()}) {
-    for (auto partition = db->facts.partition_copies.lower_bound(schema + ".");
+    for (auto partition = db->facts.partition_copies.lower_bound(prefix);
          partition != db->facts.partition_copies.end() &&
-         partition->first.compare(0, schema.size() + 1, schema + ".") == 0;
+         partition->first.compare(0, prefix.size(), prefix) == 0;
          ++partition) {
       for (const auto& copy : partition->second) {
         if (copy.second == name) return true;
