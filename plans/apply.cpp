@@ -6,8 +6,10 @@
 #include <cctype>
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
@@ -41,12 +43,6 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_pgshift')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
 ORDER BY 1, 2)sql";
-
-constexpr const char* kIndexValid = R"sql(
-SELECT i.indisvalid FROM pg_index i
-JOIN pg_class c ON c.oid = i.indexrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relname = $2)sql";
 
 // FNV-1a, 64 bit: stable across platforms and releases, unlike std::hash.
 class Fnv1a {
@@ -284,7 +280,12 @@ std::optional<IndexName> concurrent_index_build(const std::string& statement,
   IndexName index{default_schema, token_name(tokens[at++])};
   if (!next_is("on")) return std::nullopt;
   next_is("only");
-  if (at + 2 < tokens.size() && tokens[at + 1] == ".") index.schema = token_name(tokens[at]);
+  if (at + 2 < tokens.size() && tokens[at + 1] == ".") {
+    index.schema = token_name(tokens[at]);
+    at += 2;
+  }
+  if (at >= tokens.size()) return std::nullopt;
+  index.table = token_name(tokens[at]);
   return index;
 }
 
@@ -506,22 +507,32 @@ void Applier::log_undone_run() {
 }
 
 void Applier::report_invalid_indexes() {
-  std::set<std::pair<std::string, std::string>> ours;
+  std::map<std::pair<std::string, std::string>, int> planned;  // index -> the step building it
   for (const Step& step : plan_.steps) {
     for (const std::string& statement : step.statements) {
       if (auto index = concurrent_index_build(statement, step.object.schema)) {
-        ours.emplace(index->schema, index->name);
+        planned.emplace(std::make_pair(index->schema, index->name), step.id);
       }
     }
   }
-  pqxx::nontransaction tx(*conn_);
-  for (const auto& row : catalog::exec_one(tx, kInvalidIndexes)) {
-    const std::pair<std::string, std::string> index{row[0].c_str(), row[1].c_str()};
+  std::vector<std::pair<std::string, std::string>> invalid;
+  {
+    pqxx::nontransaction tx(*conn_);
+    for (const auto& row : catalog::exec_one(tx, kInvalidIndexes)) {
+      invalid.emplace_back(row[0].c_str(), row[1].c_str());
+    }
+  }
+  for (const auto& index : invalid) {
+    const auto step = planned.find(index);
+    const char* fate = "the plan does not build it, so it is left alone";
+    if (step != planned.end()) {
+      fate = journal_->build_recorded(step->second, index.first, index.second) == false
+                 ? "the plan builds an index of that name, but no run of it started that build: "
+                   "its step refuses"
+                 : "the plan builds it, so it will be dropped and rebuilt";
+    }
     log_ << fmt::format("found INVALID index \"{}.{}\" (a failed CREATE INDEX CONCURRENTLY): {}\n",
-                        index.first, index.second,
-                        ours.count(index) != 0
-                            ? "the plan builds it, so it will be dropped and rebuilt"
-                            : "the plan does not build it, so it is left alone");
+                        index.first, index.second, fate);
   }
 }
 
@@ -667,7 +678,6 @@ std::vector<std::string> Applier::verify(ApplyResult& result) {
     }
     remaining.insert(remaining.end(), owners_differ.begin(), owners_differ.end());
   }
-  pqxx::nontransaction tx(*conn_);
   for (const Step& step : plan_.steps) {
     if (expand_only() && step.stage == Stage::Contract) continue;
     if (done.count(step.id) == 0) {
@@ -677,15 +687,15 @@ std::vector<std::string> Applier::verify(ApplyResult& result) {
     for (const std::string& statement : step.statements) {
       const auto index = concurrent_index_build(statement, step.object.schema);
       if (!index) continue;
-      const pqxx::result rows = tx.exec_params(kIndexValid, index->schema, index->name);
-      if (rows.empty()) {
+      const auto found = find_index(*conn_, *index);
+      if (!found) {
         // A later step may have renamed it (a redefinition is built under a
         // temporary name): the target fingerprint says what must exist.
         if (plan_.target_fingerprint.empty()) {
           remaining.push_back(
               fmt::format("index \"{}.{}\" does not exist", index->schema, index->name));
         }
-      } else if (!rows[0][0].as<bool>()) {
+      } else if (!found->valid) {
         remaining.push_back(fmt::format("index \"{}.{}\" is INVALID", index->schema, index->name));
       }
     }

@@ -25,15 +25,26 @@
 
 namespace pgshift::plans::detail {
 
-// The index a CREATE INDEX CONCURRENTLY statement builds; nullopt for any
-// other statement. Identifiers are folded as the server folds them; an
-// unqualified name takes `default_schema`.
+// The index a CREATE INDEX CONCURRENTLY statement builds and the table it
+// is built on; nullopt for any other statement. Identifiers are folded as
+// the server folds them; an unqualified table takes `default_schema`. An
+// index always lives in its table's schema.
 struct IndexName {
   std::string schema;
   std::string name;
+  std::string table;
 };
 std::optional<IndexName> concurrent_index_build(const std::string& statement,
                                                 const std::string& default_schema);
+
+// An index found under a planned index's name: whether it is valid, the
+// table it is on, and the partitioned index it is attached to ("" for none).
+struct FoundIndex {
+  bool valid = false;
+  std::string table;
+  std::string attached_to;
+};
+std::optional<FoundIndex> find_index(pqxx::connection& conn, const IndexName& index);
 
 // "1.23s".
 std::string format_seconds(std::chrono::milliseconds duration);
@@ -148,6 +159,12 @@ class Applier {
   SampleSink wait_reporter(const Step& step, BuildProgress* progress);
   // Drops the INVALID index a failed concurrent build left; says what it did.
   std::string drop_failed_build(const Step& step, const IndexName& index);
+  // ApplyError unless `found`, an index of the name `step` builds, can be
+  // this plan's own earlier build: on the planned table, attached to no
+  // partitioned index, and its build recorded in the journal by an earlier
+  // run (runs journaled by an older pgshift record none: the first two
+  // only).
+  void check_own_build(const Step& step, const IndexName& index, const FoundIndex& found);
   // Writes a line to the log while the monitor may be writing too.
   void say(const std::string& line, BuildProgress* progress = nullptr);
   // True when the step waits for its locks up to its statement timeout

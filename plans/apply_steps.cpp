@@ -27,10 +27,16 @@ WHERE n.nspname = $1 AND c.relname = $2 AND a.pid <> pg_backend_pid()
   AND a.xact_start < now() - make_interval(secs => $3)
 ORDER BY 1)sql";
 
-constexpr const char* kIndexState = R"sql(
-SELECT i.indisvalid FROM pg_index i
+// The index of a name, its table and the partitioned index it is attached
+// to. An index has one parent at most.
+constexpr const char* kFindIndex = R"sql(
+SELECT i.indisvalid, t.relname, coalesce(p.relname, '')
+FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_class t ON t.oid = i.indrelid
+LEFT JOIN pg_inherits h ON h.inhrelid = c.oid
+LEFT JOIN pg_class p ON p.oid = h.inhparent
 WHERE n.nspname = $1 AND c.relname = $2)sql";
 
 // The partition a DETACH ... CONCURRENTLY names: no row once detached,
@@ -44,6 +50,7 @@ WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))sql";
 constexpr const char* kLockTimeout = "55P03";
 constexpr std::chrono::milliseconds kFailedBuildCleanup{60000};
 constexpr const char* kDeadlockDetected = "40P01";
+constexpr const char* kDuplicateRelation = "42P07";
 
 using Clock = std::chrono::steady_clock;
 
@@ -60,13 +67,9 @@ std::string describe_blockers(const std::vector<Blocker>& blockers) {
   return text;
 }
 
-enum class IndexState { Absent, Valid, Invalid };
-
-IndexState index_state(pqxx::connection& conn, const IndexName& index) {
-  pqxx::nontransaction tx(conn);
-  const pqxx::result rows = tx.exec_params(kIndexState, index.schema, index.name);
-  if (rows.empty()) return IndexState::Absent;
-  return rows[0][0].as<bool>() ? IndexState::Valid : IndexState::Invalid;
+bool is_invalid(pqxx::connection& conn, const IndexName& index) {
+  const auto found = find_index(conn, index);
+  return found && !found->valid;
 }
 
 // Session-level timeouts for statements that cannot run in a transaction
@@ -495,10 +498,18 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
       continue;
     }
     const auto index = concurrent_index_build(statement, step.object.schema);
-    if (index && index_state(*conn_, *index) == IndexState::Valid) {
-      log_ << fmt::format("  index \"{}.{}\" exists and is valid: built by an earlier run\n",
-                          index->schema, index->name);
-      continue;
+    if (index) {
+      if (const auto found = find_index(*conn_, *index)) {
+        check_own_build(step, *index, *found);
+        if (found->valid) {
+          log_ << fmt::format("  index \"{}.{}\" exists and is valid: built by an earlier run\n",
+                              index->schema, index->name);
+          continue;
+        }
+      }
+      // Recorded before the first attempt: an index of this name found by a
+      // later run is this build's.
+      journal_->record_build(step.id, index->schema, index->name);
     }
     all_found = false;
     BuildProgress progress(
@@ -512,7 +523,7 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
           step, report,
           [&] {
             SessionTimeouts timeouts(*conn_, lock_timeout(step), step.statement_timeout);
-            if (index && index_state(*conn_, *index) == IndexState::Invalid) {
+            if (index && is_invalid(*conn_, *index)) {
               say(fmt::format("  dropping INVALID index \"{}.{}\" before building it again",
                               index->schema, index->name),
                   &progress);
@@ -526,7 +537,8 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
           wait_reporter(step, index ? &progress : nullptr), index.has_value());
     } catch (const ApplyError& e) {
       progress.finish();
-      if (!index) throw;
+      // Another session created an index of the name meanwhile: not ours to drop.
+      if (!index || e.sqlstate() == kDuplicateRelation) throw;
       throw ApplyError(std::string(e.what()) + "; " + drop_failed_build(step, *index), e.step_id(),
                        e.sqlstate());
     }
@@ -536,6 +548,36 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
   journal_->mark_done(step, since(started));
 }
 
+std::optional<FoundIndex> find_index(pqxx::connection& conn, const IndexName& index) {
+  pqxx::nontransaction tx(conn);
+  const pqxx::result rows = tx.exec_params(kFindIndex, index.schema, index.name);
+  if (rows.empty()) return std::nullopt;
+  return FoundIndex{rows[0][0].as<bool>(), rows[0][1].c_str(), rows[0][2].c_str()};
+}
+
+void Applier::check_own_build(const Step& step, const IndexName& index, const FoundIndex& found) {
+  const std::string name = fmt::format("\"{}.{}\"", index.schema, index.name);
+  std::string reason;
+  if (found.table != index.table) {
+    reason = fmt::format("it is on table \"{}.{}\", not on \"{}.{}\"", index.schema, found.table,
+                         index.schema, index.table);
+  } else if (!found.attached_to.empty()) {
+    reason = fmt::format("it is attached to the partitioned index \"{}.{}\"", index.schema,
+                         found.attached_to);
+  } else if (journal_->build_recorded(step.id, index.schema, index.name) == false) {
+    reason = "no run of this plan started building it";
+  } else {
+    return;
+  }
+  throw step_error(
+      step,
+      fmt::format("index {} already exists{}, but this plan did not build it: {}. It was made "
+                  "outside the plan, after the plan was made; nothing was changed. Drop or "
+                  "rename it, or plan again",
+                  name, found.valid ? "" : " (INVALID)", reason),
+      "");
+}
+
 // DROP INDEX CONCURRENTLY waits only for transactions using the table, for at
 // most a minute (or the step's shorter statement timeout); if it cannot, the
 // next apply drops the index before building it again, and drift reports it
@@ -543,7 +585,7 @@ void Applier::run_outside_transaction(const Step& step, StepReport& report) {
 std::string Applier::drop_failed_build(const Step& step, const IndexName& index) {
   const std::string name = fmt::format("\"{}.{}\"", index.schema, index.name);
   try {
-    if (index_state(*conn_, index) != IndexState::Invalid) {
+    if (!is_invalid(*conn_, index)) {
       return fmt::format("no INVALID index {} was left", name);
     }
     const auto limit = step.statement_timeout.count() > 0

@@ -16,7 +16,8 @@ namespace {
 // Not "pgshift": a role of that name would find it first on the default
 // search_path ("$user", public) and create its tables there.
 // One statement each: every statement goes through catalog::exec_one.
-constexpr const char* kCreateJournal[] = {"CREATE SCHEMA IF NOT EXISTS _pgshift", R"sql(
+constexpr const char* kCreateJournal[] = {"CREATE SCHEMA IF NOT EXISTS _pgshift",
+                                          R"sql(
 CREATE TABLE IF NOT EXISTS _pgshift.apply_runs (
   plan_hash   text PRIMARY KEY,
   fingerprint text NOT NULL,
@@ -44,10 +45,20 @@ CREATE TABLE IF NOT EXISTS _pgshift.apply_backfills (
   PRIMARY KEY (plan_hash, step_id)
 ))sql",
                                           R"sql(
+CREATE TABLE IF NOT EXISTS _pgshift.apply_builds (
+  plan_hash    text NOT NULL REFERENCES _pgshift.apply_runs,
+  step_id      integer NOT NULL,
+  index_schema text NOT NULL,
+  index_name   text NOT NULL,
+  started_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (plan_hash, step_id, index_schema, index_name)
+))sql",
+                                          R"sql(
 ALTER TABLE _pgshift.apply_runs
   ADD COLUMN IF NOT EXISTS desired_hash text,
   ADD COLUMN IF NOT EXISTS plan_json text,
-  ADD COLUMN IF NOT EXISTS abandoned_at timestamptz)sql",
+  ADD COLUMN IF NOT EXISTS abandoned_at timestamptz,
+  ADD COLUMN IF NOT EXISTS records_builds boolean)sql",
                                           R"sql(
 ALTER TABLE _pgshift.apply_steps
   ADD COLUMN IF NOT EXISTS estimated_ms bigint)sql",
@@ -68,12 +79,14 @@ constexpr const char* kRunState =
 constexpr const char* kForgetAbandoned = R"sql(
 WITH abandoned AS (SELECT plan_hash FROM _pgshift.apply_runs
                    WHERE plan_hash = $1 AND (abandoned_at IS NOT NULL OR finished_at IS NOT NULL)),
-     steps AS (DELETE FROM _pgshift.apply_steps WHERE plan_hash IN (SELECT plan_hash FROM abandoned))
+     steps AS (DELETE FROM _pgshift.apply_steps WHERE plan_hash IN (SELECT plan_hash FROM abandoned)),
+     builds AS (DELETE FROM _pgshift.apply_builds WHERE plan_hash IN (SELECT plan_hash FROM abandoned))
 DELETE FROM _pgshift.apply_backfills WHERE plan_hash IN (SELECT plan_hash FROM abandoned))sql";
 constexpr const char* kStartRun =
-    "INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps, desired_hash, plan_json) "
-    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plan_hash) DO UPDATE SET "
-    "started_at = now(), finished_at = NULL, abandoned_at = NULL, "
+    "INSERT INTO _pgshift.apply_runs "
+    "(plan_hash, fingerprint, steps, desired_hash, plan_json, records_builds) "
+    "VALUES ($1, $2, $3, $4, $5, true) ON CONFLICT (plan_hash) DO UPDATE SET "
+    "started_at = now(), finished_at = NULL, abandoned_at = NULL, records_builds = true, "
     "desired_hash = excluded.desired_hash, plan_json = excluded.plan_json "
     "WHERE _pgshift.apply_runs.abandoned_at IS NOT NULL "
     "OR _pgshift.apply_runs.finished_at IS NOT NULL";
@@ -102,6 +115,15 @@ constexpr const char* kDoneSteps = "SELECT step_id FROM _pgshift.apply_steps WHE
 constexpr const char* kMarkDone =
     "INSERT INTO _pgshift.apply_steps (plan_hash, step_id, summary, duration_ms, estimated_ms) "
     "VALUES ($1, $2, $3, $4, NULLIF($5, '')::bigint)";
+constexpr const char* kRecordBuild =
+    "INSERT INTO _pgshift.apply_builds (plan_hash, step_id, index_schema, index_name) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+constexpr const char* kBuildRecorded = R"sql(
+SELECT r.records_builds IS TRUE,
+       EXISTS (SELECT FROM _pgshift.apply_builds b
+               WHERE b.plan_hash = r.plan_hash AND b.step_id = $2
+                 AND b.index_schema = $3 AND b.index_name = $4)
+FROM _pgshift.apply_runs r WHERE r.plan_hash = $1)sql";
 constexpr const char* kCheckpoint =
     "SELECT mode, next_key, upper_key, key_after, key_upper, rows_done, coalesce(rows_seen, 0) "
     "FROM _pgshift.apply_backfills WHERE plan_hash = $1 AND step_id = $2";
@@ -185,6 +207,20 @@ void Journal::mark_done(const Step& step, std::chrono::milliseconds duration) {
   pqxx::work tx(conn_);
   mark_done(tx, step, duration);
   tx.commit();
+}
+
+void Journal::record_build(int step_id, const std::string& schema, const std::string& name) {
+  pqxx::work tx(conn_);
+  tx.exec_params(kRecordBuild, plan_hash_, step_id, schema, name);
+  tx.commit();
+}
+
+std::optional<bool> Journal::build_recorded(int step_id, const std::string& schema,
+                                            const std::string& name) {
+  pqxx::nontransaction tx(conn_);
+  const pqxx::result rows = tx.exec_params(kBuildRecorded, plan_hash_, step_id, schema, name);
+  if (rows.empty() || !rows[0][0].as<bool>()) return std::nullopt;
+  return rows[0][1].as<bool>();
 }
 
 std::optional<BackfillCheckpoint> Journal::checkpoint(int step_id) {

@@ -7,6 +7,10 @@
 //                   --schema), finished_at set after the last step verified,
 //                   abandoned_at set by `apply --abandon`
 //   apply_steps     one row per completed step
+//   apply_builds    one row per CREATE INDEX CONCURRENTLY a run started:
+//                   an index of that name found later is the plan's own
+//                   (runs with records_builds NULL, begun by an older
+//                   pgshift, recorded none)
 //   apply_backfills one row per started backfill: its mode ('key' or
 //                   'block'; NULL in rows of older pgshifts, whose next_key
 //                   and upper_key were integer keys), the last key done and
@@ -88,6 +92,13 @@ class Journal {
   void mark_done(pqxx::transaction_base& tx, const Step& step, std::chrono::milliseconds duration);
   // Same, in a transaction of its own.
   void mark_done(const Step& step, std::chrono::milliseconds duration);
+  // Records, in a transaction of its own, that `step_id` starts building
+  // index `schema`.`name` (once; a retry records nothing new).
+  void record_build(int step_id, const std::string& schema, const std::string& name);
+  // Whether a run of this plan recorded that build; nullopt when the run
+  // was begun by a pgshift that recorded no builds.
+  std::optional<bool> build_recorded(int step_id, const std::string& schema,
+                                     const std::string& name);
   std::optional<BackfillCheckpoint> checkpoint(int step_id);
   // Inserts or replaces the checkpoint of a backfill inside `tx`.
   void save_checkpoint(pqxx::transaction_base& tx, int step_id, const BackfillCheckpoint& point);

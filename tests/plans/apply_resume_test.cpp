@@ -11,6 +11,7 @@
 #include <string>
 
 #include "plans/apply.hpp"
+#include "plans/journal.hpp"
 #include "tests/plans/apply_test_support.hpp"
 #include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
@@ -20,6 +21,7 @@ namespace {
 using pgshift::plans::apply_plan;
 using pgshift::plans::ApplyError;
 using pgshift::plans::StepOutcome;
+using pgshift::plans::detail::Journal;
 using pgshift::testing::TestDatabase;
 using namespace std::chrono_literals;
 
@@ -59,6 +61,28 @@ void wait_for_orphans(const TestDatabase& db,
                                        "current_database() AND application_name LIKE "
                                        "'pgshift apply%' AND pid <> pg_backend_pid()",
                                        limit));
+}
+
+// A run of `plan` begun by an older pgshift, whose journal had apply_runs
+// only and recorded no index builds; none of its steps done.
+void start_older_run(const TestDatabase& db, const pgshift::plans::Plan& plan) {
+  pqxx::connection conn(db.url());
+  pqxx::nontransaction tx(conn);
+  tx.exec(
+      "CREATE SCHEMA _pgshift; CREATE TABLE _pgshift.apply_runs (plan_hash text PRIMARY KEY, "
+      "fingerprint text NOT NULL, steps integer NOT NULL, started_at timestamptz NOT NULL "
+      "DEFAULT now(), finished_at timestamptz)");
+  tx.exec_params(
+      "INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps) VALUES ($1, $2, $3)",
+      pgshift::plans::plan_hash(plan), plan.fingerprint, static_cast<int>(plan.steps.size()));
+}
+
+// A run of `plan` begun by this pgshift and killed before any step was done.
+Journal start_current_run(pqxx::connection& conn, const pgshift::plans::Plan& plan) {
+  Journal journal(conn, pgshift::plans::plan_hash(plan));
+  journal.create();
+  journal.start(plan, "");
+  return journal;
 }
 
 constexpr const char* kChecksum =
@@ -196,18 +220,7 @@ TEST_CASE("an index found valid after a crash is journaled without being built a
   const auto options = pgshift::testing::test_options(log);
   // A run that built the index and died before its journal entry: the run is
   // recorded as started, the step is not.
-  pqxx::connection conn(db.url());
-  {
-    pqxx::nontransaction tx(conn);
-    tx.exec(
-        "CREATE SCHEMA _pgshift; CREATE TABLE _pgshift.apply_runs (plan_hash text PRIMARY KEY, "
-        "fingerprint text NOT NULL, steps integer NOT NULL, started_at timestamptz NOT NULL "
-        "DEFAULT now(), finished_at timestamptz)");
-    tx.exec_params(
-        "INSERT INTO _pgshift.apply_runs (plan_hash, fingerprint, steps) "
-        "VALUES ($1, $2, 1)",
-        pgshift::plans::plan_hash(plan), plan.fingerprint);
-  }
+  start_older_run(db, plan);
   db.exec("CREATE INDEX \"Payload Idx\" ON t (payload)");
   const std::string oid = db.scalar("SELECT '\"Payload Idx\"'::regclass::oid");
 
@@ -218,6 +231,110 @@ TEST_CASE("an index found valid after a crash is journaled without being built a
   CHECK(result.steps[0].outcome == StepOutcome::FoundDone);
   CHECK(result.remaining.empty());
   CHECK(db.scalar("SELECT '\"Payload Idx\"'::regclass::oid") == oid);
+}
+
+TEST_CASE("an index of the planned name that no run of the plan began building is refused",
+          "[plans][db]") {
+  TestDatabase db;
+  db.exec("CREATE TABLE t (id bigint PRIMARY KEY, payload text NOT NULL)");
+  const auto plan = pgshift::testing::plan_for(
+      db, {pgshift::testing::index_step("t", "t_payload_idx",
+                                        "CREATE INDEX CONCURRENTLY t_payload_idx ON public.t "
+                                        "(payload)")});
+  pqxx::connection conn(db.url());
+  Journal journal = start_current_run(conn, plan);
+  // Made by someone else while the run was stopped: another definition.
+  db.exec("CREATE INDEX t_payload_idx ON t (lower(payload))");
+  const std::string oid = db.scalar("SELECT 't_payload_idx'::regclass::oid");
+  std::ostringstream log;
+
+  try {
+    apply_plan(db.url(), plan, pgshift::testing::test_options(log));
+    FAIL("an index the plan did not build was taken as its own");
+  } catch (const ApplyError& e) {
+    CHECK(std::string(e.what()) ==
+          "step 1 of 1 (create index \"t_payload_idx\" on table \"public.t\") failed: index "
+          "\"public.t_payload_idx\" already exists, but this plan did not build it: no run of "
+          "this plan started building it. It was made outside the plan, after the plan was made; "
+          "nothing was changed. Drop or rename it, or plan again");
+  }
+  CHECK(db.scalar("SELECT 't_payload_idx'::regclass::oid") == oid);
+  CHECK(db.scalar("SELECT pg_get_indexdef('t_payload_idx'::regclass)") ==
+        "CREATE INDEX t_payload_idx ON public.t USING btree (lower(payload))");
+  CHECK(journal.done_steps().empty());
+
+  // The same index after this plan's run recorded starting its build: the
+  // run died between the build and its journal entry.
+  journal.record_build(1, "public", "t_payload_idx");
+  const auto result = apply_plan(db.url(), plan, pgshift::testing::test_options(log));
+  REQUIRE(result.steps.size() == 1);
+  CHECK(result.steps[0].outcome == StepOutcome::FoundDone);
+  CHECK(db.scalar("SELECT 't_payload_idx'::regclass::oid") == oid);
+}
+
+TEST_CASE("an INVALID index of the planned name that no run of the plan began is not dropped",
+          "[plans][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY, payload text NOT NULL);"
+      "INSERT INTO t VALUES (1, 'a'), (2, 'a')");
+  const auto plan = pgshift::testing::plan_for(
+      db, {pgshift::testing::index_step("t", "t_payload_key",
+                                        "CREATE UNIQUE INDEX CONCURRENTLY t_payload_key ON "
+                                        "public.t (payload)")});
+  pqxx::connection conn(db.url());
+  start_current_run(conn, plan);
+  // Someone's failed build of the same name: the duplicates leave it INVALID.
+  REQUIRE_THROWS(db.exec("CREATE UNIQUE INDEX CONCURRENTLY t_payload_key ON t (payload)"));
+  const std::string oid = db.scalar("SELECT 't_payload_key'::regclass::oid");
+  std::ostringstream log;
+
+  REQUIRE_THROWS_WITH(apply_plan(db.url(), plan, pgshift::testing::test_options(log)),
+                      Catch::Contains("index \"public.t_payload_key\" already exists (INVALID), "
+                                      "but this plan did not build it"));
+  CHECK(log.str().find("found INVALID index \"public.t_payload_key\" (a failed CREATE INDEX "
+                       "CONCURRENTLY): the plan builds an index of that name, but no run of it "
+                       "started that build: its step refuses") != std::string::npos);
+  CHECK(db.scalar("SELECT 't_payload_key'::regclass::oid") == oid);
+}
+
+TEST_CASE(
+    "an index of the planned name on another table or attached elsewhere is refused "
+    "even when the run recorded no builds",
+    "[plans][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY, payload text NOT NULL);"
+      "CREATE TABLE u (id bigint PRIMARY KEY, payload text NOT NULL);"
+      "CREATE TABLE p (id bigint NOT NULL, payload text) PARTITION BY RANGE (id);"
+      "CREATE TABLE p_1 PARTITION OF p FOR VALUES FROM (0) TO (100)");
+  const auto plan = pgshift::testing::plan_for(
+      db, {pgshift::testing::index_step("t", "payload_idx",
+                                        "CREATE INDEX CONCURRENTLY payload_idx ON public.t "
+                                        "(payload)"),
+           pgshift::testing::index_step("p_1", "p_1_payload_idx",
+                                        "CREATE INDEX CONCURRENTLY p_1_payload_idx ON public.p_1 "
+                                        "(payload)")});
+  start_older_run(db, plan);
+  db.exec("CREATE INDEX payload_idx ON u (payload)");
+  std::ostringstream log;
+
+  REQUIRE_THROWS_WITH(apply_plan(db.url(), plan, pgshift::testing::test_options(log)),
+                      Catch::Contains("index \"public.payload_idx\" already exists, but this plan "
+                                      "did not build it: it is on table \"public.u\", not on "
+                                      "\"public.t\""));
+  CHECK(db.scalar("SELECT indrelid::regclass::text FROM pg_index WHERE indexrelid = "
+                  "'payload_idx'::regclass") == "u");
+
+  // The second step's name taken by the server's copy of another parent index.
+  db.exec("DROP INDEX payload_idx; CREATE INDEX p_payload_idx ON p (payload)");
+  REQUIRE(db.scalar("SELECT count(*) FROM pg_class WHERE relname = 'p_1_payload_idx'") == "1");
+  REQUIRE_THROWS_WITH(apply_plan(db.url(), plan, pgshift::testing::test_options(log)),
+                      Catch::Contains("index \"public.p_1_payload_idx\" already exists, but this "
+                                      "plan did not build it: it is attached to the partitioned "
+                                      "index \"public.p_payload_idx\""));
+  CHECK(db.scalar("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+                  "'p_1_payload_idx'::regclass") == "1");
 }
 
 TEST_CASE("a backfill by a key that is not unique and not null fails naming the table",

@@ -20,6 +20,7 @@ TEST_CASE("the index a concurrent build creates is read through quoting and IF N
   REQUIRE(bare);
   CHECK(bare->schema == "s");
   CHECK(bare->name == "orders_idx");
+  CHECK(bare->table == "t");
 
   const auto quoted = concurrent_index_build(
       "create unique index concurrently if not exists \"A\"\"b\" on only \"Sales\".orders (id)",
@@ -27,6 +28,7 @@ TEST_CASE("the index a concurrent build creates is read through quoting and IF N
   REQUIRE(quoted);
   CHECK(quoted->schema == "Sales");
   CHECK(quoted->name == "A\"b");
+  CHECK(quoted->table == "orders");
 }
 
 TEST_CASE("statements other than a named concurrent index build are not index builds", "[plans]") {
