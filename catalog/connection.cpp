@@ -91,6 +91,18 @@ std::string parse_error(const std::string& error) {
   return out;
 }
 
+// Why `target` does not parse, never citing it. A bare word (no "=", not a
+// URL) is most often a database name typed alone: say what was expected.
+std::string invalid_target(const std::string& target, const std::string& error) {
+  std::string message = "invalid connection string: " + parse_error(error);
+  if (target.find('=') == std::string::npos && target.find("://") == std::string::npos) {
+    message +=
+        "; expected a URL (postgresql://user@host:port/dbname) or key=value pairs (dbname=NAME "
+        "host=HOST ...): a database name alone is written dbname=NAME";
+  }
+  return message;
+}
+
 // The first non-empty line of a libpq message, without "FATAL:" and with the
 // password (should libpq echo part of the target) masked.
 std::string one_line(const std::string& message, const std::string& password) {
@@ -136,7 +148,7 @@ std::string describe_target(const std::string& target) {
 std::unique_ptr<pqxx::connection> connect(const std::string& target) {
   const Options parsed(target);
   if (parsed.options == nullptr) {
-    throw Error("invalid connection string: " + parse_error(parsed.error));
+    throw Error(invalid_target(target, parsed.error));
   }
   try {
     return std::make_unique<pqxx::connection>(libpq_target(target));
@@ -172,7 +184,7 @@ pqxx::result exec_one(pqxx::transaction_base& tx, const std::string& statement) 
 std::string with_database(const std::string& target, const std::string& dbname) {
   const Options parsed(target);
   if (parsed.options == nullptr) {
-    throw pgshift::Error("invalid connection string: " + parse_error(parsed.error));
+    throw pgshift::Error(invalid_target(target, parsed.error));
   }
   std::string conninfo;
   for (PQconninfoOption* option = parsed.options; option->keyword != nullptr; ++option) {
@@ -185,7 +197,7 @@ std::string with_database(const std::string& target, const std::string& dbname) 
 std::string without_password(const std::string& target) {
   const Options parsed(target);
   if (parsed.options == nullptr) {
-    throw pgshift::Error("invalid connection string: " + parse_error(parsed.error));
+    throw pgshift::Error(invalid_target(target, parsed.error));
   }
   if (parsed.value("password").empty() && parsed.value("sslpassword").empty()) return target;
   std::string conninfo;

@@ -63,6 +63,19 @@ TEST_CASE("what the target leaves out is named from the PG* variables, never the
   }
 }
 
+TEST_CASE("a database name given alone as the target is told what a target looks like",
+          "[catalog]") {
+  try {
+    connect("w10k");
+    FAIL("connect succeeded");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "invalid connection string: missing \"...\" after \"...\" in connection info string; "
+          "expected a URL (postgresql://user@host:port/dbname) or key=value pairs (dbname=NAME "
+          "host=HOST ...): a database name alone is written dbname=NAME");
+  }
+}
+
 TEST_CASE("an unparsable target is never echoed", "[catalog]") {
   CHECK(describe_target("postgresql://app:p@ss@db/shop?bogus=%zz") ==
         "an invalid connection string");
