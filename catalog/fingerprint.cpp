@@ -29,6 +29,10 @@ class Digest {
     add(value.has_value());
     if (value) add(*value);
   }
+  void add(const schemas::OptionalText& value) {
+    add(value.has_value());
+    if (value) add(*value);
+  }
   void add(const std::vector<std::string>& items) {
     add(static_cast<int64_t>(items.size()));
     for (const auto& item : items) add(item);

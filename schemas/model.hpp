@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "schemas/optional_text.hpp"
+
 namespace pgshift::schemas {
 
 // ---------------------------------------------------------------------------
@@ -150,28 +152,28 @@ struct Column {
   std::string name;
   std::string type;  // as written / format_type(): "character varying(20)"
   bool not_null = false;
-  std::optional<std::string> default_expr;  // nullopt: no default
+  OptionalText default_expr;  // nullopt: no default
   IdentityKind identity = IdentityKind::None;
   SequenceOptions identity_options;      // meaningful only with identity
-  std::optional<std::string> generated;  // GENERATED ALWAYS AS (expr) STORED
-  std::optional<std::string> collation;  // nullopt: the type's default collation
-  std::optional<std::string> comment;
+  OptionalText generated;                // GENERATED ALWAYS AS (expr) STORED
+  OptionalText collation;                // nullopt: the type's default collation
+  OptionalText comment;
   // Storage settings (ALTER COLUMN ... SET STORAGE / COMPRESSION / STATISTICS):
   // "plain", "external", "extended" or "main", only when it differs from the
   // type's default (pg_type.typstorage); nullopt: the type's default.
-  std::optional<std::string> storage;
+  OptionalText storage;
   // "pglz" or "lz4" (PostgreSQL 14+; attcompression); nullopt: none set, the
   // server's default_toast_compression applies.
-  std::optional<std::string> compression;
+  OptionalText compression;
   // The statistics target (attstattarget, 0 to 10000); nullopt: the default
   // (-1 before PostgreSQL 17, NULL from 17).
   std::optional<int> statistics;
   // Planning hints (YAML only; the catalog never sets them):
-  std::optional<std::string> backfill;      // value for existing rows of a new/NOT NULL column
-  std::optional<std::string> renamed_from;  // previous name; renames are never guessed
+  OptionalText backfill;      // value for existing rows of a new/NOT NULL column
+  OptionalText renamed_from;  // previous name; renames are never guessed
   // How existing values become the new type when the type changes (the
   // expression of ALTER COLUMN ... TYPE ... USING); nullopt: a plain cast.
-  std::optional<std::string> using_expr;
+  OptionalText using_expr;
   // A rename or type change made by expand and contract instead of in place.
   std::optional<ExpandContract> expand_contract;
 };
@@ -451,8 +453,8 @@ bool operator==(const View& a, const View& b);
 // its query gives; each as Column's.
 struct ColumnSettings {
   std::string name;
-  std::optional<std::string> storage;
-  std::optional<std::string> compression;
+  OptionalText storage;
+  OptionalText compression;
   std::optional<int> statistics;
 };
 bool operator==(const ColumnSettings& a, const ColumnSettings& b);

@@ -180,8 +180,7 @@ class Loader {
   void load_schema(const Entry& entry);
   Table load_table(const std::string& schema, const Entry& entry);
   Column load_column(const Entry& entry);
-  void load_column_storage(Fields& fields, std::optional<std::string>& storage,
-                           std::optional<std::string>& compression,
+  void load_column_storage(Fields& fields, OptionalText& storage, OptionalText& compression,
                            std::optional<int>& statistics);
   void load_identity(const yaml::Node& node, const std::string& path, Column& column);
   void load_expand_contract(const yaml::Node& node, const std::string& path, Column& column);
@@ -285,6 +284,9 @@ class Fields {
     if (auto value = loader_.as_string(entry->value, entry->path)) out = *value;
   }
   void optional_string(const char* key, std::optional<std::string>& out) {
+    if (const Entry* entry = find(key)) out = loader_.as_string(entry->value, entry->path);
+  }
+  void optional_string(const char* key, OptionalText& out) {
     if (const Entry* entry = find(key)) out = loader_.as_string(entry->value, entry->path);
   }
   void boolean(const char* key, bool& out) {
@@ -1025,8 +1027,8 @@ Column Loader::load_column(const Entry& entry) {
 
 // storage: plain | external | extended | main; compression: pglz | lz4;
 // statistics: 0 to 10000, or -1 (the default, the same as leaving it out).
-void Loader::load_column_storage(Fields& fields, std::optional<std::string>& storage_setting,
-                                 std::optional<std::string>& compression_setting,
+void Loader::load_column_storage(Fields& fields, OptionalText& storage_setting,
+                                 OptionalText& compression_setting,
                                  std::optional<int>& statistics) {
   static const detail::Keywords<std::string> kStorages = {
       {"plain", "plain"}, {"external", "external"}, {"extended", "extended"}, {"main", "main"}};
