@@ -100,3 +100,39 @@ TEST_CASE("an unmodelled object is described by kind and qualified name on one l
   CHECK(describe(UnmodelledObject{"rule", "public", "t", "r\nx", ""}) ==
         "rule \"r\\nx\" on \"public.t\"");
 }
+
+TEST_CASE("an optional text compares, orders and copies as std::optional<std::string> does",
+          "[schemas]") {
+  const std::optional<std::string> none;
+  const std::optional<std::string> a = std::string("a");
+  const std::optional<std::string> b = std::string("b");
+  const std::vector<std::optional<std::string>> values = {none, a, b};
+  for (const auto& x : values) {
+    for (const auto& y : values) {
+      const OptionalText tx = x;
+      const OptionalText ty = y;
+      CHECK((tx == ty) == (x == y));
+      CHECK((tx != ty) == (x != y));
+      CHECK((tx == y) == (x == y));
+      CHECK((x == ty) == (x == y));
+      CHECK((tx < ty) == (x < y));
+    }
+    const OptionalText text = x;
+    CHECK(text.has_value() == x.has_value());
+    CHECK((text == std::nullopt) == !x.has_value());
+    CHECK((text == std::string("a")) == (x == std::string("a")));
+    CHECK(text.value_or("unset") == x.value_or("unset"));
+    CHECK(static_cast<std::optional<std::string>>(text) == x);
+  }
+
+  OptionalText original = std::string("now()");
+  OptionalText copy = original;
+  *copy += " + 1";
+  CHECK(*original == "now()");
+  CHECK(*copy == "now() + 1");
+  copy = std::nullopt;
+  CHECK_FALSE(copy);
+  CHECK_THROWS_AS(copy.value(), std::bad_optional_access);
+  copy.emplace("x");
+  CHECK(copy->size() == 1);
+}
