@@ -35,12 +35,16 @@ WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE da
   AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid AND objsubid = 1 AND granted
 LIMIT 1)sql";
 
+// Indexes a failed CREATE INDEX CONCURRENTLY left. A partitioned index
+// (relkind 'I') is invalid until each partition's index is attached to it,
+// as one created ON ONLY by a plan still running is: not a failed build.
 constexpr const char* kInvalidIndexes = R"sql(
 SELECT n.nspname, c.relname
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_pgshift')
+WHERE NOT i.indisvalid AND c.relkind = 'i'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_pgshift')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
 ORDER BY 1, 2)sql";
 

@@ -337,6 +337,31 @@ TEST_CASE(
                   "'p_1_payload_idx'::regclass") == "1");
 }
 
+TEST_CASE("a partitioned index waiting for its partitions is not reported as a failed build",
+          "[plans][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY, payload text NOT NULL);"
+      "CREATE TABLE p (id bigint NOT NULL, payload text) PARTITION BY RANGE (id);"
+      "CREATE TABLE p_1 PARTITION OF p FOR VALUES FROM (0) TO (100);"
+      "CREATE INDEX p_payload_idx ON ONLY p (payload);"
+      "CREATE INDEX t_payload_idx ON t (payload);"
+      // What a failed concurrent build leaves (test role: a superuser).
+      "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 't_payload_idx'::regclass");
+  REQUIRE(db.scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == "2");
+  const auto plan = pgshift::testing::plan_for(
+      db, {pgshift::testing::ddl_step("t", "comment on table \"public.t\"",
+                                      {"COMMENT ON TABLE t IS 'x'"})});
+  std::ostringstream log;
+
+  apply_plan(db.url(), plan, pgshift::testing::test_options(log));
+
+  CHECK(log.str().find("found INVALID index \"public.t_payload_idx\" (a failed CREATE INDEX "
+                       "CONCURRENTLY): the plan does not build it, so it is left alone") !=
+        std::string::npos);
+  CHECK(log.str().find("public.p_payload_idx") == std::string::npos);
+}
+
 TEST_CASE("a backfill by a key that is not unique and not null fails naming the table",
           "[plans][db]") {
   TestDatabase db;
