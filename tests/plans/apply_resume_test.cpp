@@ -248,16 +248,12 @@ TEST_CASE("an index of the planned name that no run of the plan began building i
   const std::string oid = db.scalar("SELECT 't_payload_idx'::regclass::oid");
   std::ostringstream log;
 
-  try {
-    apply_plan(db.url(), plan, pgshift::testing::test_options(log));
-    FAIL("an index the plan did not build was taken as its own");
-  } catch (const ApplyError& e) {
-    CHECK(std::string(e.what()) ==
-          "step 1 of 1 (create index \"t_payload_idx\" on table \"public.t\") failed: index "
-          "\"public.t_payload_idx\" already exists, but this plan did not build it: no run of "
-          "this plan started building it. It was made outside the plan, after the plan was made; "
-          "nothing was changed. Drop or rename it, or plan again");
-  }
+  REQUIRE_THROWS_WITH(
+      apply_plan(db.url(), plan, pgshift::testing::test_options(log)),
+      "step 1 of 1 (create index \"t_payload_idx\" on table \"public.t\") failed: index "
+      "\"public.t_payload_idx\" already exists, but this plan did not build it: no run of this "
+      "plan started building it. It was made outside the plan, after the plan was made; nothing "
+      "was changed. Drop or rename it, or plan again");
   CHECK(db.scalar("SELECT 't_payload_idx'::regclass::oid") == oid);
   CHECK(db.scalar("SELECT pg_get_indexdef('t_payload_idx'::regclass)") ==
         "CREATE INDEX t_payload_idx ON public.t USING btree (lower(payload))");
