@@ -708,18 +708,12 @@ void rename_in(std::vector<std::string>& names, const std::string& from, const s
   }
 }
 
-template <typename Text>  // std::optional<std::string> or schemas::OptionalText
-void rename_in_text(Text& text, const std::string& table, const std::string& from,
-                    const std::string& to) {
-  if (text) *text = rename_column_in(*text, table, from, to);
-}
-void rename_in(std::optional<std::string>& text, const std::string& table,
-               const std::string& from, const std::string& to) {
-  rename_in_text(text, table, from, to);
-}
-void rename_in(schemas::OptionalText& text, const std::string& table, const std::string& from,
+// `text` (std::optional<std::string> or schemas::OptionalText), when set,
+// with column `from` of `table` renamed to `to`.
+template <typename Text>
+void rename_in(Text& text, const std::string& table, const std::string& from,
                const std::string& to) {
-  rename_in_text(text, table, from, to);
+  if (text) *text = rename_column_in(*text, table, from, to);
 }
 
 // The current table's members and the references to its column, as the
