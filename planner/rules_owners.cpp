@@ -96,9 +96,25 @@ Statement existing_statement(ObjectKind kind) {
     case ObjectKind::Sequence:
     case ObjectKind::CompositeType:
       return Statement::AlterRelationOwner;
-    default:
-      return Statement::AlterObjectOwner;
+    case ObjectKind::Schema:
+    case ObjectKind::Extension:
+    case ObjectKind::Column:
+    case ObjectKind::PrimaryKey:
+    case ObjectKind::UniqueConstraint:
+    case ObjectKind::CheckConstraint:
+    case ObjectKind::ForeignKey:
+    case ObjectKind::Index:
+    case ObjectKind::Enum:
+    case ObjectKind::Domain:
+    case ObjectKind::Function:
+    case ObjectKind::Procedure:
+    case ObjectKind::Trigger:
+    case ObjectKind::Policy:
+    case ObjectKind::ExclusionConstraint:
+    case ObjectKind::DefaultPrivileges:
+      break;
   }
+  return Statement::AlterObjectOwner;
 }
 
 bool is_relation(ObjectKind kind) {

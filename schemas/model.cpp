@@ -4,7 +4,57 @@
 #include <limits>
 #include <tuple>
 
+#include "schemas/field_count.hpp"
+
 namespace pgshift::schemas {
+
+// Each model struct's fields() lists every field it has: a field added to a
+// struct and not to its list is a compile error here, not a difference that
+// operator== (and with it the planner and drift) would never see. The
+// fingerprint's test (tests/catalog/fingerprint_test.cpp) walks the same lists.
+static_assert(detail::fields_list_all_but<ObjectId>(), "ObjectId::fields() misses a field");
+static_assert(detail::fields_list_all_but<SequenceOptions>(),
+              "SequenceOptions::fields() misses a field");
+static_assert(detail::fields_list_all_but<ExpandContract>(),
+              "ExpandContract::fields() misses a field");
+static_assert(detail::fields_list_all_but<Column>(), "Column::fields() misses a field");
+static_assert(detail::fields_list_all_but<PrimaryKey>(), "PrimaryKey::fields() misses a field");
+static_assert(detail::fields_list_all_but<UniqueConstraint>(),
+              "UniqueConstraint::fields() misses a field");
+static_assert(detail::fields_list_all_but<CheckConstraint>(),
+              "CheckConstraint::fields() misses a field");
+static_assert(detail::fields_list_all_but<ForeignKey>(), "ForeignKey::fields() misses a field");
+static_assert(detail::fields_list_all_but<IndexKey>(), "IndexKey::fields() misses a field");
+static_assert(detail::fields_list_all_but<Index>(), "Index::fields() misses a field");
+static_assert(detail::fields_list_all_but<ExclusionConstraint>(),
+              "ExclusionConstraint::fields() misses a field");
+static_assert(detail::fields_list_all_but<Trigger>(), "Trigger::fields() misses a field");
+static_assert(detail::fields_list_all_but<Policy>(), "Policy::fields() misses a field");
+static_assert(detail::fields_list_all_but<RowSecurity>(), "RowSecurity::fields() misses a field");
+static_assert(detail::fields_list_all_but<PartitionBy>(), "PartitionBy::fields() misses a field");
+static_assert(detail::fields_list_all_but<PartitionOf>(), "PartitionOf::fields() misses a field");
+static_assert(detail::fields_list_all_but<Table>(), "Table::fields() misses a field");
+static_assert(detail::fields_list_all_but<Sequence>(), "Sequence::fields() misses a field");
+static_assert(detail::fields_list_all_but<Enum>(), "Enum::fields() misses a field");
+static_assert(detail::fields_list_all_but<DomainCheck>(), "DomainCheck::fields() misses a field");
+static_assert(detail::fields_list_all_but<Domain>(), "Domain::fields() misses a field");
+static_assert(detail::fields_list_all_but<CompositeAttribute>(),
+              "CompositeAttribute::fields() misses a field");
+static_assert(detail::fields_list_all_but<CompositeType>(),
+              "CompositeType::fields() misses a field");
+static_assert(detail::fields_list_all_but<View>(), "View::fields() misses a field");
+static_assert(detail::fields_list_all_but<ColumnSettings>(),
+              "ColumnSettings::fields() misses a field");
+static_assert(detail::fields_list_all_but<MaterializedView>(),
+              "MaterializedView::fields() misses a field");
+static_assert(detail::fields_list_all_but<FunctionArg>(), "FunctionArg::fields() misses a field");
+static_assert(detail::fields_list_all_but<Function>(), "Function::fields() misses a field");
+static_assert(detail::fields_list_all_but<Grant>(), "Grant::fields() misses a field");
+static_assert(detail::fields_list_all_but<Privileges>(), "Privileges::fields() misses a field");
+static_assert(detail::fields_list_all_but<Schema>(), "Schema::fields() misses a field");
+static_assert(detail::fields_list_all_but<Extension>(), "Extension::fields() misses a field");
+// Database: its facts and origins are not part of the schema (model.hpp).
+static_assert(detail::fields_list_all_but<Database, 2>(), "Database::fields() misses a field");
 
 const char* object_kind_name(ObjectKind kind) {
   switch (kind) {
@@ -55,23 +105,19 @@ const char* object_kind_name(ObjectKind kind) {
 }
 
 namespace {
-auto id_key(const ObjectId& id) {
-  return std::tie(id.kind, id.schema, id.table, id.name);
-}
-
 std::string qualified(const std::string& schema, const std::string& name) {
   return schema.empty() ? name : schema + "." + name;
 }
 }  // namespace
 
 bool operator==(const ObjectId& a, const ObjectId& b) {
-  return id_key(a) == id_key(b);
+  return ObjectId::fields(a) == ObjectId::fields(b);
 }
 bool operator!=(const ObjectId& a, const ObjectId& b) {
   return !(a == b);
 }
 bool operator<(const ObjectId& a, const ObjectId& b) {
-  return id_key(a) < id_key(b);
+  return ObjectId::fields(a) < ObjectId::fields(b);
 }
 
 std::size_t ObjectIdHash::operator()(const ObjectId& id) const {
@@ -160,8 +206,7 @@ std::string printable(std::string_view text) {
 }
 
 bool operator==(const SequenceOptions& a, const SequenceOptions& b) {
-  return std::tie(a.start, a.increment, a.min_value, a.max_value, a.cache, a.cycle) ==
-         std::tie(b.start, b.increment, b.min_value, b.max_value, b.cache, b.cycle);
+  return SequenceOptions::fields(a) == SequenceOptions::fields(b);
 }
 
 int64_t default_sequence_min(const std::string& type, bool ascending) {
@@ -179,86 +224,55 @@ int64_t default_sequence_max(const std::string& type, bool ascending) {
 }
 
 bool operator==(const ExpandContract& a, const ExpandContract& b) {
-  return a.inverse == b.inverse;
+  return ExpandContract::fields(a) == ExpandContract::fields(b);
 }
 
 bool operator==(const Column& a, const Column& b) {
-  return std::tie(a.name, a.type, a.not_null, a.default_expr, a.identity, a.identity_options,
-                  a.generated, a.collation, a.comment, a.storage, a.compression, a.statistics,
-                  a.backfill, a.renamed_from, a.using_expr, a.expand_contract) ==
-         std::tie(b.name, b.type, b.not_null, b.default_expr, b.identity, b.identity_options,
-                  b.generated, b.collation, b.comment, b.storage, b.compression, b.statistics,
-                  b.backfill, b.renamed_from, b.using_expr, b.expand_contract);
+  return Column::fields(a) == Column::fields(b);
 }
 
 bool operator==(const PrimaryKey& a, const PrimaryKey& b) {
-  return std::tie(a.name, a.columns, a.include, a.deferrable, a.initially_deferred, a.comment,
-                  a.renamed_from) == std::tie(b.name, b.columns, b.include, b.deferrable,
-                                              b.initially_deferred, b.comment, b.renamed_from);
+  return PrimaryKey::fields(a) == PrimaryKey::fields(b);
 }
 
 bool operator==(const UniqueConstraint& a, const UniqueConstraint& b) {
-  return std::tie(a.name, a.columns, a.include, a.nulls_not_distinct, a.deferrable,
-                  a.initially_deferred, a.comment, a.renamed_from) ==
-         std::tie(b.name, b.columns, b.include, b.nulls_not_distinct, b.deferrable,
-                  b.initially_deferred, b.comment, b.renamed_from);
+  return UniqueConstraint::fields(a) == UniqueConstraint::fields(b);
 }
 
 bool operator==(const CheckConstraint& a, const CheckConstraint& b) {
-  return std::tie(a.name, a.expression, a.no_inherit, a.validated, a.comment, a.renamed_from) ==
-         std::tie(b.name, b.expression, b.no_inherit, b.validated, b.comment, b.renamed_from);
+  return CheckConstraint::fields(a) == CheckConstraint::fields(b);
 }
 
 bool operator==(const ForeignKey& a, const ForeignKey& b) {
-  return std::tie(a.name, a.columns, a.ref_schema, a.ref_table, a.ref_columns, a.on_delete,
-                  a.on_update, a.match, a.deferrable, a.initially_deferred, a.validated,
-                  a.comment, a.renamed_from) ==
-         std::tie(b.name, b.columns, b.ref_schema, b.ref_table, b.ref_columns, b.on_delete,
-                  b.on_update, b.match, b.deferrable, b.initially_deferred, b.validated, b.comment,
-                  b.renamed_from);
+  return ForeignKey::fields(a) == ForeignKey::fields(b);
 }
 
 bool operator==(const IndexKey& a, const IndexKey& b) {
-  return std::tie(a.column, a.expression, a.opclass, a.collation, a.order, a.nulls) ==
-         std::tie(b.column, b.expression, b.opclass, b.collation, b.order, b.nulls);
+  return IndexKey::fields(a) == IndexKey::fields(b);
 }
 
 bool operator==(const Index& a, const Index& b) {
-  return std::tie(a.name, a.unique, a.nulls_not_distinct, a.method, a.keys, a.include, a.where,
-                  a.options, a.comment, a.valid, a.renamed_from) ==
-         std::tie(b.name, b.unique, b.nulls_not_distinct, b.method, b.keys, b.include, b.where,
-                  b.options, b.comment, b.valid, b.renamed_from);
+  return Index::fields(a) == Index::fields(b);
 }
 
 bool operator==(const Trigger& a, const Trigger& b) {
-  return std::tie(a.name, a.timing, a.events, a.update_of, a.for_each_row, a.function, a.arguments,
-                  a.when, a.comment, a.constraint, a.deferrable, a.initially_deferred, a.from) ==
-         std::tie(b.name, b.timing, b.events, b.update_of, b.for_each_row, b.function,
-                  b.arguments, b.when, b.comment, b.constraint, b.deferrable, b.initially_deferred,
-                  b.from);
+  return Trigger::fields(a) == Trigger::fields(b);
 }
 
 bool operator==(const Policy& a, const Policy& b) {
-  return std::tie(a.name, a.command, a.permissive, a.roles, a.using_expr, a.with_check, a.comment,
-                  a.renamed_from) == std::tie(b.name, b.command, b.permissive, b.roles,
-                                              b.using_expr, b.with_check, b.comment,
-                                              b.renamed_from);
+  return Policy::fields(a) == Policy::fields(b);
 }
 
 bool operator==(const ExclusionConstraint& a, const ExclusionConstraint& b) {
-  return std::tie(a.name, a.method, a.elements, a.include, a.where, a.deferrable,
-                  a.initially_deferred, a.comment, a.renamed_from) ==
-         std::tie(b.name, b.method, b.elements, b.include, b.where, b.deferrable,
-                  b.initially_deferred, b.comment, b.renamed_from);
+  return ExclusionConstraint::fields(a) == ExclusionConstraint::fields(b);
 }
 
 bool operator==(const Grant& a, const Grant& b) {
-  return std::tie(a.role, a.privileges, a.with_grant_option) ==
-         std::tie(b.role, b.privileges, b.with_grant_option);
+  return Grant::fields(a) == Grant::fields(b);
 }
 
 bool operator==(const Privileges& a, const Privileges& b) {
-  return std::tie(a.object, a.grants, a.revoked) == std::tie(b.object, b.grants, b.revoked);
+  return Privileges::fields(a) == Privileges::fields(b);
 }
 
 std::vector<std::string> privileges_of_kind(ObjectKind kind) {
@@ -344,68 +358,51 @@ std::string default_privileges_objects(ObjectKind kind) {
 }
 
 bool operator==(const RowSecurity& a, const RowSecurity& b) {
-  return std::tie(a.enabled, a.forced) == std::tie(b.enabled, b.forced);
+  return RowSecurity::fields(a) == RowSecurity::fields(b);
 }
 
 bool operator==(const PartitionBy& a, const PartitionBy& b) {
-  return std::tie(a.strategy, a.key) == std::tie(b.strategy, b.key);
+  return PartitionBy::fields(a) == PartitionBy::fields(b);
 }
 
 bool operator==(const PartitionOf& a, const PartitionOf& b) {
-  return std::tie(a.parent_schema, a.parent_table, a.bound) ==
-         std::tie(b.parent_schema, b.parent_table, b.bound);
+  return PartitionOf::fields(a) == PartitionOf::fields(b);
 }
 
 bool operator==(const Table& a, const Table& b) {
-  return std::tie(a.name, a.columns, a.primary_key, a.unique_constraints, a.check_constraints,
-                  a.foreign_keys, a.exclusion_constraints, a.indexes, a.triggers, a.policies,
-                  a.row_security, a.partition_by, a.partition_of, a.replica_identity,
-                  a.replica_identity_index, a.unlogged, a.options, a.comment, a.owner,
-                  a.backfill_batch_size, a.renamed_from, a.expand_contract) ==
-         std::tie(b.name, b.columns, b.primary_key, b.unique_constraints, b.check_constraints,
-                  b.foreign_keys, b.exclusion_constraints, b.indexes, b.triggers, b.policies,
-                  b.row_security, b.partition_by, b.partition_of, b.replica_identity,
-                  b.replica_identity_index, b.unlogged, b.options, b.comment, b.owner,
-                  b.backfill_batch_size, b.renamed_from, b.expand_contract);
+  return Table::fields(a) == Table::fields(b);
 }
 
 bool operator==(const Sequence& a, const Sequence& b) {
-  return std::tie(a.name, a.type, a.options, a.owned_by, a.comment, a.owner, a.renamed_from) ==
-         std::tie(b.name, b.type, b.options, b.owned_by, b.comment, b.owner, b.renamed_from);
+  return Sequence::fields(a) == Sequence::fields(b);
 }
 
 bool operator==(const Enum& a, const Enum& b) {
-  return std::tie(a.name, a.labels, a.comment, a.owner, a.label_renamed_from) ==
-         std::tie(b.name, b.labels, b.comment, b.owner, b.label_renamed_from);
+  return Enum::fields(a) == Enum::fields(b);
 }
 
 bool operator==(const DomainCheck& a, const DomainCheck& b) {
-  return std::tie(a.name, a.expression) == std::tie(b.name, b.expression);
+  return DomainCheck::fields(a) == DomainCheck::fields(b);
 }
 
 bool operator==(const Domain& a, const Domain& b) {
-  return std::tie(a.name, a.base_type, a.default_expr, a.not_null, a.collation, a.checks,
-                  a.comment, a.owner) == std::tie(b.name, b.base_type, b.default_expr, b.not_null,
-                                                  b.collation, b.checks, b.comment, b.owner);
+  return Domain::fields(a) == Domain::fields(b);
 }
 
 bool operator==(const CompositeAttribute& a, const CompositeAttribute& b) {
-  return std::tie(a.name, a.type, a.collation) == std::tie(b.name, b.type, b.collation);
+  return CompositeAttribute::fields(a) == CompositeAttribute::fields(b);
 }
 
 bool operator==(const CompositeType& a, const CompositeType& b) {
-  return std::tie(a.name, a.attributes, a.comment, a.owner) ==
-         std::tie(b.name, b.attributes, b.comment, b.owner);
+  return CompositeType::fields(a) == CompositeType::fields(b);
 }
 
 bool operator==(const View& a, const View& b) {
-  return std::tie(a.name, a.definition, a.options, a.comment, a.owner, a.renamed_from) ==
-         std::tie(b.name, b.definition, b.options, b.comment, b.owner, b.renamed_from);
+  return View::fields(a) == View::fields(b);
 }
 
 bool operator==(const ColumnSettings& a, const ColumnSettings& b) {
-  return std::tie(a.name, a.storage, a.compression, a.statistics) ==
-         std::tie(b.name, b.storage, b.compression, b.statistics);
+  return ColumnSettings::fields(a) == ColumnSettings::fields(b);
 }
 
 bool has_settings(const ColumnSettings& settings) {
@@ -413,22 +410,15 @@ bool has_settings(const ColumnSettings& settings) {
 }
 
 bool operator==(const MaterializedView& a, const MaterializedView& b) {
-  return std::tie(a.name, a.definition, a.options, a.with_data, a.columns, a.indexes, a.comment,
-                  a.owner, a.renamed_from) ==
-         std::tie(b.name, b.definition, b.options, b.with_data, b.columns, b.indexes, b.comment,
-                  b.owner, b.renamed_from);
+  return MaterializedView::fields(a) == MaterializedView::fields(b);
 }
 
 bool operator==(const FunctionArg& a, const FunctionArg& b) {
-  return std::tie(a.name, a.type, a.mode, a.default_expr) ==
-         std::tie(b.name, b.type, b.mode, b.default_expr);
+  return FunctionArg::fields(a) == FunctionArg::fields(b);
 }
 
 bool operator==(const Function& a, const Function& b) {
-  return std::tie(a.name, a.args, a.is_procedure, a.returns, a.language, a.body, a.sql_body,
-                  a.volatility, a.strict, a.security_definer, a.comment, a.owner) ==
-         std::tie(b.name, b.args, b.is_procedure, b.returns, b.language, b.body, b.sql_body,
-                  b.volatility, b.strict, b.security_definer, b.comment, b.owner);
+  return Function::fields(a) == Function::fields(b);
 }
 
 std::string function_signature(const Function& function) {
@@ -445,14 +435,11 @@ std::string function_signature(const Function& function) {
 }
 
 bool operator==(const Schema& a, const Schema& b) {
-  return std::tie(a.name, a.comment, a.owner, a.tables, a.views, a.materialized_views, a.sequences, a.enums,
-                  a.domains, a.composite_types, a.functions, a.privileges, a.default_privileges) ==
-         std::tie(b.name, b.comment, b.owner, b.tables, b.views, b.materialized_views, b.sequences, b.enums,
-                  b.domains, b.composite_types, b.functions, b.privileges, b.default_privileges);
+  return Schema::fields(a) == Schema::fields(b);
 }
 
 bool operator==(const Extension& a, const Extension& b) {
-  return std::tie(a.name, a.schema, a.version) == std::tie(b.name, b.schema, b.version);
+  return Extension::fields(a) == Extension::fields(b);
 }
 
 bool operator==(const UnmodelledObject& a, const UnmodelledObject& b) {
@@ -495,9 +482,7 @@ std::string describe(const UnmodelledObject& object) {
 }
 
 bool operator==(const Database& a, const Database& b) {
-  return std::tie(a.extensions, a.schemas, a.ignore, a.drop_schemas, a.default_privileges,
-                  a.manage_owners) == std::tie(b.extensions, b.schemas, b.ignore, b.drop_schemas,
-                                               b.default_privileges, b.manage_owners);
+  return Database::fields(a) == Database::fields(b);
 }
 bool operator!=(const Database& a, const Database& b) {
   return !(a == b);

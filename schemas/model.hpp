@@ -78,6 +78,13 @@ struct ObjectId {
   std::string schema;  // empty for schemas and extensions
   std::string table;   // owning table (columns, constraints, indexes, triggers)
   std::string name;    // for functions: name(argtypes)
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.kind, self.schema, self.table, self.name);
+  }
 };
 bool operator==(const ObjectId& a, const ObjectId& b);
 bool operator!=(const ObjectId& a, const ObjectId& b);
@@ -126,6 +133,14 @@ struct SequenceOptions {
   std::optional<int64_t> max_value;
   std::optional<int64_t> cache;
   bool cycle = false;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.start, self.increment, self.min_value, self.max_value, self.cache,
+                    self.cycle);
+  }
 };
 bool operator==(const SequenceOptions& a, const SequenceOptions& b);
 
@@ -145,6 +160,13 @@ struct ExpandContract {
   // expand. nullopt: a rename's identity, a type change's cast back to the
   // old type; with `using`, writes through the new name alone are refused.
   std::optional<std::string> inverse;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.inverse);
+  }
 };
 bool operator==(const ExpandContract& a, const ExpandContract& b);
 
@@ -176,6 +198,16 @@ struct Column {
   OptionalText using_expr;
   // A rename or type change made by expand and contract instead of in place.
   std::optional<ExpandContract> expand_contract;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.type, self.not_null, self.default_expr, self.identity,
+                    self.identity_options, self.generated, self.collation, self.comment,
+                    self.storage, self.compression, self.statistics, self.backfill,
+                    self.renamed_from, self.using_expr, self.expand_contract);
+  }
 };
 bool operator==(const Column& a, const Column& b);
 
@@ -187,6 +219,14 @@ struct PrimaryKey {
   bool initially_deferred = false;
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.columns, self.include, self.deferrable, self.initially_deferred,
+                    self.comment, self.renamed_from);
+  }
 };
 bool operator==(const PrimaryKey& a, const PrimaryKey& b);
 
@@ -199,6 +239,14 @@ struct UniqueConstraint {
   bool initially_deferred = false;
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.columns, self.include, self.nulls_not_distinct, self.deferrable,
+                    self.initially_deferred, self.comment, self.renamed_from);
+  }
 };
 bool operator==(const UniqueConstraint& a, const UniqueConstraint& b);
 
@@ -209,6 +257,14 @@ struct CheckConstraint {
   bool validated = true;  // catalog state: false while NOT VALID
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.expression, self.no_inherit, self.validated, self.comment,
+                    self.renamed_from);
+  }
 };
 bool operator==(const CheckConstraint& a, const CheckConstraint& b);
 
@@ -229,6 +285,15 @@ struct ForeignKey {
   bool validated = true;  // catalog state: false while NOT VALID
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.columns, self.ref_schema, self.ref_table, self.ref_columns,
+                    self.on_delete, self.on_update, self.match, self.deferrable,
+                    self.initially_deferred, self.validated, self.comment, self.renamed_from);
+  }
 };
 bool operator==(const ForeignKey& a, const ForeignKey& b);
 
@@ -243,6 +308,14 @@ struct IndexKey {
   std::optional<std::string> collation;  // nullopt: the column's collation
   SortOrder order = SortOrder::Asc;
   NullsOrder nulls = NullsOrder::Default;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.column, self.expression, self.opclass, self.collation, self.order,
+                    self.nulls);
+  }
 };
 bool operator==(const IndexKey& a, const IndexKey& b);
 
@@ -258,6 +331,15 @@ struct Index {
   std::optional<std::string> comment;
   bool valid = true;  // catalog state: false for an INVALID index (failed CONCURRENTLY build)
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.unique, self.nulls_not_distinct, self.method, self.keys,
+                    self.include, self.where, self.options, self.comment, self.valid,
+                    self.renamed_from);
+  }
 };
 bool operator==(const Index& a, const Index& b);
 
@@ -275,6 +357,14 @@ struct ExclusionConstraint {
   bool initially_deferred = false;
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.method, self.elements, self.include, self.where,
+                    self.deferrable, self.initially_deferred, self.comment, self.renamed_from);
+  }
 };
 bool operator==(const ExclusionConstraint& a, const ExclusionConstraint& b);
 
@@ -297,6 +387,15 @@ struct Trigger {
   bool deferrable = false;
   bool initially_deferred = false;
   std::string from;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.timing, self.events, self.update_of, self.for_each_row,
+                    self.function, self.arguments, self.when, self.comment, self.constraint,
+                    self.deferrable, self.initially_deferred, self.from);
+  }
 };
 bool operator==(const Trigger& a, const Trigger& b);
 
@@ -317,6 +416,14 @@ struct Policy {
   std::optional<std::string> with_check;  // WITH CHECK (...): rows written
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only)
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.command, self.permissive, self.roles, self.using_expr,
+                    self.with_check, self.comment, self.renamed_from);
+  }
 };
 bool operator==(const Policy& a, const Policy& b);
 
@@ -325,6 +432,13 @@ bool operator==(const Policy& a, const Policy& b);
 struct RowSecurity {
   bool enabled = false;
   bool forced = false;  // the table's owner is subject to the policies too
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.enabled, self.forced);
+  }
 };
 bool operator==(const RowSecurity& a, const RowSecurity& b);
 
@@ -333,6 +447,13 @@ enum class PartitionStrategy { Range, List, Hash };
 struct PartitionBy {
   PartitionStrategy strategy = PartitionStrategy::Range;
   std::string key;  // the key list as in PARTITION BY RANGE (<key>), e.g. "created_at"
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.strategy, self.key);
+  }
 };
 bool operator==(const PartitionBy& a, const PartitionBy& b);
 
@@ -340,6 +461,13 @@ struct PartitionOf {
   std::string parent_schema;
   std::string parent_table;
   std::string bound;  // "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')" or "DEFAULT"
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.parent_schema, self.parent_table, self.bound);
+  }
 };
 bool operator==(const PartitionOf& a, const PartitionOf& b);
 
@@ -376,6 +504,18 @@ struct Table {
   // The owning role (ALTER ... OWNER TO); only with Database::manage_owners.
   // nullopt: not managed, whatever owner it has is kept.
   std::optional<std::string> owner;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.columns, self.primary_key, self.unique_constraints,
+                    self.check_constraints, self.foreign_keys, self.exclusion_constraints,
+                    self.indexes, self.triggers, self.policies, self.row_security,
+                    self.partition_by, self.partition_of, self.replica_identity,
+                    self.replica_identity_index, self.unlogged, self.options, self.comment,
+                    self.backfill_batch_size, self.renamed_from, self.expand_contract, self.owner);
+  }
 };
 bool operator==(const Table& a, const Table& b);
 
@@ -392,6 +532,14 @@ struct Sequence {
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
   // See Table::owner; never set with owned_by: such a sequence follows its table.
   std::optional<std::string> owner;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.type, self.options, self.owned_by, self.comment,
+                    self.renamed_from, self.owner);
+  }
 };
 bool operator==(const Sequence& a, const Sequence& b);
 
@@ -403,12 +551,26 @@ struct Enum {
   // (ALTER TYPE ... RENAME VALUE) instead of the enum being replaced.
   std::map<std::string, std::string> label_renamed_from;
   std::optional<std::string> owner;  // see Table::owner
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.labels, self.comment, self.label_renamed_from, self.owner);
+  }
 };
 bool operator==(const Enum& a, const Enum& b);
 
 struct DomainCheck {
   std::string name;
   std::string expression;  // uses VALUE
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.expression);
+  }
 };
 bool operator==(const DomainCheck& a, const DomainCheck& b);
 
@@ -421,6 +583,14 @@ struct Domain {
   std::vector<DomainCheck> checks;  // sorted by name
   std::optional<std::string> comment;
   std::optional<std::string> owner;  // see Table::owner
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.base_type, self.default_expr, self.not_null, self.collation,
+                    self.checks, self.comment, self.owner);
+  }
 };
 bool operator==(const Domain& a, const Domain& b);
 
@@ -428,6 +598,13 @@ struct CompositeAttribute {
   std::string name;
   std::string type;
   std::optional<std::string> collation;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.type, self.collation);
+  }
 };
 bool operator==(const CompositeAttribute& a, const CompositeAttribute& b);
 
@@ -436,6 +613,13 @@ struct CompositeType {
   std::vector<CompositeAttribute> attributes;  // in order
   std::optional<std::string> comment;
   std::optional<std::string> owner;  // see Table::owner
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.attributes, self.comment, self.owner);
+  }
 };
 bool operator==(const CompositeType& a, const CompositeType& b);
 
@@ -446,6 +630,14 @@ struct View {
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
   std::optional<std::string> owner;  // see Table::owner
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.definition, self.options, self.comment, self.renamed_from,
+                    self.owner);
+  }
 };
 bool operator==(const View& a, const View& b);
 
@@ -456,6 +648,13 @@ struct ColumnSettings {
   OptionalText storage;
   OptionalText compression;
   std::optional<int> statistics;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.storage, self.compression, self.statistics);
+  }
 };
 bool operator==(const ColumnSettings& a, const ColumnSettings& b);
 // Whether any setting is set (a column without one is not listed).
@@ -473,6 +672,14 @@ struct MaterializedView {
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
   std::optional<std::string> owner;  // see Table::owner
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.definition, self.options, self.with_data, self.columns,
+                    self.indexes, self.comment, self.renamed_from, self.owner);
+  }
 };
 bool operator==(const MaterializedView& a, const MaterializedView& b);
 
@@ -484,6 +691,13 @@ struct FunctionArg {
   std::string type;
   ArgMode mode = ArgMode::In;
   std::optional<std::string> default_expr;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.type, self.mode, self.default_expr);
+  }
 };
 bool operator==(const FunctionArg& a, const FunctionArg& b);
 
@@ -504,6 +718,15 @@ struct Function {
   bool security_definer = false;
   std::optional<std::string> comment;
   std::optional<std::string> owner;  // see Table::owner
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.args, self.is_procedure, self.returns, self.language, self.body,
+                    self.sql_body, self.volatility, self.strict, self.security_definer,
+                    self.comment, self.owner);
+  }
 };
 bool operator==(const Function& a, const Function& b);
 // "name(type, type)" from the input arguments: the identity of a function.
@@ -519,6 +742,13 @@ struct Grant {
   std::string role;                     // the grantee; kPublicRole for PUBLIC
   std::vector<std::string> privileges;  // upper case, in kPrivilegeOrder's order
   bool with_grant_option = false;       // always false in `revoked`
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.role, self.privileges, self.with_grant_option);
+  }
 };
 bool operator==(const Grant& a, const Grant& b);
 
@@ -529,6 +759,13 @@ struct Privileges {
   ObjectId object;
   std::vector<Grant> grants;   // given beyond the default, one per role and grant option
   std::vector<Grant> revoked;  // of the default, taken away, one per role
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.object, self.grants, self.revoked);
+  }
 };
 bool operator==(const Privileges& a, const Privileges& b);
 
@@ -586,6 +823,15 @@ struct Schema {
   // default_privileges_id(name, ...), sorted; only `grants`.
   std::vector<Privileges> default_privileges;
   std::optional<std::string> owner;  // see Table::owner
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.comment, self.tables, self.views, self.materialized_views,
+                    self.sequences, self.enums, self.domains, self.composite_types, self.functions,
+                    self.privileges, self.default_privileges, self.owner);
+  }
 };
 bool operator==(const Schema& a, const Schema& b);
 
@@ -593,6 +839,13 @@ struct Extension {
   std::string name;
   std::string schema;                  // schema it is installed into
   std::optional<std::string> version;  // nullopt: whatever is default
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.name, self.schema, self.version);
+  }
 };
 bool operator==(const Extension& a, const Extension& b);
 
@@ -788,6 +1041,14 @@ struct Database {
   // loaded, so copies of the model share it (it was a third of copying a
   // loaded state of 10,000 tables, which planning does twice).
   std::shared_ptr<const std::unordered_map<ObjectId, std::string, ObjectIdHash>> origins;
+
+  // Every field operator== compares, in declaration order (field_count checks
+  // that none is missing; the fingerprint's test walks them).
+  template <typename Self>
+  static auto fields(Self& self) {
+    return std::tie(self.extensions, self.schemas, self.ignore, self.drop_schemas,
+                    self.default_privileges, self.manage_owners);
+  }
 };
 
 // Where `id` was defined ("file:line:column"), else where its table or its
