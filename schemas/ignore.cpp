@@ -103,6 +103,9 @@ void remove_ignored(Database& db, const std::vector<std::string>& patterns) {
         };
       };
       erase_if(table.indexes, nested("index"));
+      if (table.primary_key && nested("constraint")(*table.primary_key)) {
+        table.primary_key.reset();
+      }
       erase_if(table.unique_constraints, nested("constraint"));
       erase_if(table.check_constraints, nested("constraint"));
       erase_if(table.foreign_keys, nested("constraint"));

@@ -3,25 +3,19 @@
 // equals the one of a whole adjusted copy (catalog/fingerprint.hpp).
 #include "catalog/fingerprint.hpp"
 
-#include <cxxabi.h>
-
 #include <catch2/catch.hpp>
-#include <cstdlib>
-#include <map>
-#include <memory>
 #include <optional>
 #include <set>
 #include <string>
-#include <tuple>
-#include <type_traits>
-#include <typeinfo>
-#include <utility>
-#include <vector>
 
 #include "schemas/yaml_loader.hpp"
+#include "tests/support/field_walk.hpp"
 
 namespace pgshift::catalog {
 namespace {
+
+using testing::FieldId;
+using FieldChange = testing::FieldWalk<testing::ChangeField>;
 
 // The every-kind fixture, with what schema_fingerprint leaves out added:
 // planning hints, owners, an ignore list, a grantor, columns out of order,
@@ -50,121 +44,6 @@ schemas::Database fixture() {
   return db;
 }
 
-// --- A walk over every field of a model, through the fields() lists. ---
-
-template <typename T, typename = void>
-struct HasFields : std::false_type {};
-template <typename T>
-struct HasFields<T, std::void_t<decltype(T::fields(std::declval<T&>()))>> : std::true_type {};
-
-template <typename T>
-struct IsVector : std::false_type {};
-template <typename T>
-struct IsVector<std::vector<T>> : std::true_type {
-  using Element = T;
-};
-
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {
-  using Element = T;
-};
-
-template <typename>
-inline constexpr bool kAlwaysFalse = false;
-
-// `value` changed so that it differs from what it was.
-template <typename T>
-void change(T& value) {
-  if constexpr (std::is_same_v<T, bool>) {
-    value = !value;
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    value += "x";
-  } else if constexpr (std::is_enum_v<T>) {
-    value = static_cast<T>(static_cast<int>(value) + 1);
-  } else if constexpr (std::is_integral_v<T>) {
-    value += 1;
-  } else if constexpr (IsOptional<T>::value || std::is_same_v<T, schemas::OptionalText>) {
-    if (value) {
-      value.reset();
-    } else {
-      value.emplace();
-    }
-  } else if constexpr (IsVector<T>::value) {
-    value.emplace_back();
-  } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
-    value.emplace("x", "y");
-  } else {
-    static_assert(kAlwaysFalse<T>, "a model field of a type change() does not know: teach it");
-  }
-}
-
-std::string type_name(const std::type_info& type) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> name(
-      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
-  return status == 0 ? name.get() : type.name();
-}
-
-// One field of one struct type: "pgshift::schemas::Trigger field 11" (its
-// place in Trigger::fields(), from 0).
-using FieldId = std::pair<std::string, std::size_t>;
-
-// Visits the fields of a model in order. With `target` set, changes the
-// target-th field that is not itself a struct with fields() (a leaf),
-// counting from 0, and says which. Without, counts the leaves and lists
-// them, and the struct types it enters.
-class FieldWalk {
- public:
-  explicit FieldWalk(std::optional<std::size_t> target) : target_(target) {}
-
-  template <typename T>
-  void visit(T& value) {
-    static_assert(HasFields<T>::value);
-    const std::string type = type_name(typeid(T));
-    types_.insert(type);
-    std::size_t index = 0;
-    std::apply([&](auto&... field) { (visit_field(field, type, index++), ...); }, T::fields(value));
-  }
-
-  std::size_t leaves() const { return leaves_; }
-  const std::optional<FieldId>& changed() const { return changed_; }
-  // The fields that are not structs with fields() (those are entered).
-  const std::set<FieldId>& fields() const { return fields_; }
-  const std::set<std::string>& types() const { return types_; }
-
- private:
-  template <typename T>
-  void visit_field(T& field, const std::string& type, std::size_t index) {
-    if constexpr (HasFields<T>::value) {
-      visit(field);
-    } else {
-      fields_.insert({type, index});
-      if (target_ && *target_ == leaves_) {
-        change(field);
-        changed_ = FieldId{type, index};
-      }
-      ++leaves_;
-      if constexpr (IsVector<T>::value) {
-        if constexpr (HasFields<typename IsVector<T>::Element>::value) {
-          for (auto& element : field) visit(element);
-        }
-      } else if constexpr (IsOptional<T>::value) {
-        if constexpr (HasFields<typename IsOptional<T>::Element>::value) {
-          if (field) visit(*field);
-        }
-      }
-    }
-  }
-
-  std::optional<std::size_t> target_;
-  std::size_t leaves_ = 0;
-  std::optional<FieldId> changed_;
-  std::set<FieldId> fields_;
-  std::set<std::string> types_;
-};
-
 // Marks every constraint of tables whose name sorts before "m" valid.
 void validate_first_half(const std::string&, schemas::Table& table) {
   if (table.name >= "m") return;
@@ -189,7 +68,7 @@ TEST_CASE("a change to any field of the model changes the fingerprint", "[catalo
   }
   const std::string digest = fingerprint(db);
 
-  FieldWalk count(std::nullopt);
+  FieldChange count(std::nullopt);
   count.visit(db);
   REQUIRE(count.leaves() > 500);
 
@@ -205,12 +84,12 @@ TEST_CASE("a change to any field of the model changes the fingerprint", "[catalo
   std::set<FieldId> covered;
   for (std::size_t leaf = 0; leaf < count.leaves(); ++leaf) {
     schemas::Database changed = db;
-    FieldWalk walk(leaf);
+    FieldChange walk(leaf);
     walk.visit(changed);
-    REQUIRE(walk.changed());
-    INFO(walk.changed()->first << " field " << walk.changed()->second);
+    REQUIRE(walk.target_field());
+    INFO(walk.target_field()->first << " field " << walk.target_field()->second);
     CHECK_FALSE(changed == db);
-    if (fingerprint(changed) != digest) covered.insert(*walk.changed());
+    if (fingerprint(changed) != digest) covered.insert(*walk.target_field());
   }
 
   // Every struct type is entered: a fixture that lacks a kind would leave
