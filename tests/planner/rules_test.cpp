@@ -635,6 +635,109 @@ TEST_CASE("a renamed_from that matches nothing is an error naming the object, ne
             .diagnostics.empty());
 }
 
+TEST_CASE(
+    "a renamed_from of a key, constraint, policy or materialized view that matches nothing "
+    "is an error naming it",
+    "[planner]") {
+  // public.people with one object of each kind, and a materialized view with
+  // an index.
+  auto people = table("people", {column("mail", "text"), column("boss_id", "bigint")});
+  people.unique_constraints.push_back({"people_mail_key", {"mail"}});
+  schemas::CheckConstraint check;
+  check.name = "people_mail_check";
+  check.expression = "mail <> ''";
+  people.check_constraints.push_back(check);
+  people.foreign_keys.push_back(foreign_key("people_boss_fkey", "boss_id", "people"));
+  schemas::ExclusionConstraint exclusion;
+  exclusion.name = "people_mail_excl";
+  exclusion.elements = {"mail WITH ="};
+  people.exclusion_constraints.push_back(exclusion);
+  schemas::Policy policy;
+  policy.name = "own_rows";
+  policy.using_expr = "true";
+  people.policies.push_back(policy);
+  schemas::Database current = database({people});
+  schemas::MaterializedView view;
+  view.name = "mail_counts";
+  view.definition = "SELECT mail, count(*) AS n FROM people GROUP BY mail";
+  schemas::Index by_mail;
+  by_mail.name = "mail_counts_mail_idx";
+  schemas::IndexKey key;
+  key.column = "mail";
+  by_mail.keys.push_back(key);
+  view.indexes.push_back(by_mail);
+  public_schema(current).materialized_views.push_back(view);
+
+  struct Case {
+    const char* what;                                // "<kind> of <where>" as the message says it
+    std::function<void(schemas::Database&)> rename;  // a new name and a misspelt hint
+  };
+  const std::vector<Case> cases = {
+      {"primary key of table \"public.people\"",
+       [](schemas::Database& db) {
+         auto& key = *table_of(db, "people").primary_key;
+         key.name = "people_id_pkey";
+         key.renamed_from = "people_pkye";
+       }},
+      {"unique constraint of table \"public.people\"",
+       [](schemas::Database& db) {
+         auto& unique = table_of(db, "people").unique_constraints.front();
+         unique.name = "people_mail_unique";
+         unique.renamed_from = "people_mail_kye";
+       }},
+      {"check constraint of table \"public.people\"",
+       [](schemas::Database& db) {
+         auto& item = table_of(db, "people").check_constraints.front();
+         item.name = "people_mail_present";
+         item.renamed_from = "people_mail_chek";
+       }},
+      {"foreign key of table \"public.people\"",
+       [](schemas::Database& db) {
+         auto& item = table_of(db, "people").foreign_keys.front();
+         item.name = "people_boss_id_fkey";
+         item.renamed_from = "people_bos_fkey";
+       }},
+      {"exclusion constraint of table \"public.people\"",
+       [](schemas::Database& db) {
+         auto& item = table_of(db, "people").exclusion_constraints.front();
+         item.name = "people_mail_exclusive";
+         item.renamed_from = "people_mail_exl";
+       }},
+      {"policy of table \"public.people\"",
+       [](schemas::Database& db) {
+         auto& item = table_of(db, "people").policies.front();
+         item.name = "own_rows_only";
+         item.renamed_from = "own_rws";
+       }},
+      {"materialized view of schema \"public\"",
+       [](schemas::Database& db) {
+         auto& item = public_schema(db).materialized_views.front();
+         item.name = "mail_totals";
+         item.renamed_from = "mail_cuonts";
+       }},
+      {"index of materialized view \"public.mail_counts\"",
+       [](schemas::Database& db) {
+         auto& item = public_schema(db).materialized_views.front().indexes.front();
+         item.name = "mail_counts_by_mail";
+         item.renamed_from = "mail_counts_mial_idx";
+       }},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    schemas::Database desired = current;
+    c.rename(desired);
+    schemas::canonicalize(desired);
+    const auto result = plan(current, desired);
+    std::vector<std::string> errors;
+    for (const auto& diagnostic : result.diagnostics) {
+      if (diagnostic.severity == plans::Severity::Error) errors.push_back(diagnostic.message);
+    }
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find(std::string("matches no ") + c.what) != std::string::npos);
+    CHECK(errors[0].find("did you mean") != std::string::npos);
+  }
+}
+
 // current: schema legacy with legacy.people (and its serial sequence) and
 // public.notes referencing it; desired: people moved to a new schema
 // archive as "persons" with a new column, legacy dropped.
