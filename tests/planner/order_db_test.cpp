@@ -693,6 +693,35 @@ TEST_CASE("a column renamed by renamed_from under views is only renamed: the vie
   CHECK(db.scalar("SELECT count(*) || ':' || max(w) FROM mv") == "20:w9");
 }
 
+TEST_CASE(
+    "a column renamed by renamed_from that a view exposes under the new name too gets "
+    "the view recreated with its dependent view, and converges",
+    "[planner][db][order][rename]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE zt (id integer PRIMARY KEY, w text);"
+      "CREATE VIEW v AS SELECT id, w FROM zt;"
+      "CREATE VIEW v_outer AS SELECT w FROM v WHERE id > 0;"
+      "INSERT INTO zt SELECT g, 'w' || g FROM generate_series(1, 20) g;");
+  // The server refuses to rename a view's column by CREATE OR REPLACE
+  // ("cannot change name of view column"): the view is dropped and created
+  // again around the rename's step, and so is the view on it.
+  const std::string yaml =
+      "schemas:\n  public:\n    tables:\n"
+      "      zt:\n        columns:\n          id: { type: integer, nullable: false }\n"
+      "          w2: { type: text, renamed_from: w }\n        primary_key: [id]\n"
+      "    views:\n"
+      "      v: SELECT id, w2 FROM zt\n"
+      "      v_outer: SELECT w2 FROM v WHERE id > 0\n";
+  const std::string sql = converge(db, yaml);
+  INFO(sql);
+  CHECK(contains(sql, "ALTER TABLE public.zt RENAME COLUMN w TO w2;"));
+  CHECK(contains(sql, "DROP VIEW public.v"));
+  CHECK(db.scalar("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE "
+                  "attrelid = 'v'::regclass AND attnum > 0") == "id,w2");
+  CHECK(db.scalar("SELECT count(*) || ':' || max(w2) FROM v_outer") == "20:w9");
+}
+
 TEST_CASE("a column renamed_from that the desired table keeps too, or onto a column the table "
           "has already, is an error naming both, not a silent guess",
           "[planner][db][order][rename]") {
