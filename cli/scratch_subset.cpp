@@ -837,10 +837,26 @@ Database assemble_canonical(Database& desired, const Database& current,
       case ObjectKind::MaterializedView:
       case ObjectKind::Table:
         return from_current.count(dependent.schema + "." + dependent.name) != 0;
-      default:
-        return !dependent.table.empty() &&
-               from_current.count(dependent.schema + "." + dependent.table) != 0;
+      case ObjectKind::Schema:
+      case ObjectKind::Extension:
+      case ObjectKind::Column:
+      case ObjectKind::PrimaryKey:
+      case ObjectKind::UniqueConstraint:
+      case ObjectKind::CheckConstraint:
+      case ObjectKind::ForeignKey:
+      case ObjectKind::Index:
+      case ObjectKind::Sequence:
+      case ObjectKind::Enum:
+      case ObjectKind::Domain:
+      case ObjectKind::CompositeType:
+      case ObjectKind::Trigger:
+      case ObjectKind::Policy:
+      case ObjectKind::ExclusionConstraint:
+      case ObjectKind::DefaultPrivileges:
+        break;
     }
+    return !dependent.table.empty() &&
+           from_current.count(dependent.schema + "." + dependent.table) != 0;
   };
   auto& dependencies = result.facts.dependencies;
   dependencies.erase(std::remove_if(dependencies.begin(), dependencies.end(),
