@@ -7,7 +7,8 @@
 //   index:public.*_hotfix     indexes (on any table) whose name matches
 //   column:public.orders.tmp_*  columns of a table
 // Kinds: schema, table, view, materialized_view, sequence, type (enum, domain,
-// composite), function, index, constraint, trigger, column, extension.
+// composite), function, index, constraint (primary keys too), trigger, column,
+// extension.
 // Without a kind, a pattern with no dot names schemas; with one dot it names
 // top-level objects of any kind.
 #pragma once
