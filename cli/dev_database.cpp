@@ -353,6 +353,10 @@ schemas::Database build_and_read(const schemas::Database& desired,
   for (auto& schema : unfilled.schemas) {
     for (auto& view : schema.materialized_views) view.with_data = false;
   }
+  // What the desired state defines is built whether its ignore patterns name
+  // it or not: a key they name that a foreign key references must exist for
+  // the foreign key. The canonical model drops the ignored objects after.
+  unfilled.ignore.clear();
   const plans::Plan plan = planner::plan_changes(fresh, unfilled, planner::PlanOptions{});
   if (plans::has_errors(plan)) {
     std::string message = "the desired schema cannot be planned:";

@@ -194,3 +194,70 @@ schemas:
   CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b')") == "0");
   CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'public'") == "1");
 }
+
+TEST_CASE(
+    "an ignored key that a foreign key references is still built for the desired state, "
+    "and neither planned nor reported",
+    "[cli][db][scope]") {
+  TestDatabase db;
+  TempDir dir;
+  db.exec(
+      "CREATE TABLE accounts (id integer PRIMARY KEY, code text CONSTRAINT accounts_code_key "
+      "UNIQUE);"
+      "CREATE TABLE entries (account_id integer REFERENCES accounts (id), "
+      "code text REFERENCES accounts (code));");
+  // The desired state defines both keys the foreign keys need; the patterns
+  // say another tool manages them. The scratch database builds them anyway
+  // (before, the plan failed: "there is no unique constraint matching given
+  // keys"), and the plan leaves them alone.
+  const std::string both = dir.write("both.yaml", R"yaml(
+ignore: [constraint:public.accounts_pkey, constraint:public.accounts_code_key]
+schemas:
+  public:
+    tables:
+      accounts:
+        columns:
+          id: { type: integer, nullable: false }
+          code: text
+        primary_key: [id]
+        unique:
+          - [code]
+      entries:
+        columns:
+          account_id: integer
+          code: text
+        foreign_keys:
+          - { columns: [account_id], references: accounts(id) }
+          - { columns: [code], references: accounts(code) }
+)yaml");
+  const auto planned = run_pgshift({"plan", "--db", db.url(), "--schema", both});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 0);
+  CHECK(contains(planned.output, "nothing to do"));
+
+  // Without the keys in the desired state, an ignored key is not dropped.
+  db.exec(
+      "ALTER TABLE entries DROP CONSTRAINT entries_account_id_fkey, "
+      "DROP CONSTRAINT entries_code_fkey");
+  const std::string without = dir.write("without.yaml", R"yaml(
+ignore: [constraint:public.accounts_*]
+schemas:
+  public:
+    tables:
+      accounts:
+        columns:
+          id: { type: integer, nullable: false }
+          code: text
+      entries:
+        columns:
+          account_id: integer
+          code: text
+)yaml");
+  const auto kept = run_pgshift({"plan", "--db", db.url(), "--schema", without});
+  INFO(kept.output);
+  CHECK(kept.exit_code == 0);
+  CHECK_FALSE(contains(kept.output, "DROP CONSTRAINT"));
+  const auto drift = run_pgshift({"drift", "--db", db.url(), "--schema", without});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 0);
+}
