@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <tuple>
 
 #include "schemas/field_count.hpp"
@@ -1114,6 +1115,32 @@ std::vector<ModelProblem> validate(const Database& db) {
         ObjectId id{ObjectKind::Function, schema.name, "", signature};
         problems.push_back({id, describe(id) + " is defined more than once"});
       }
+    }
+    for (const auto& view : schema.materialized_views) {
+      report_duplicates(view.indexes, ObjectKind::Index, schema.name, view.name, problems);
+      report_duplicates(view.columns, ObjectKind::Column, schema.name, view.name, problems);
+    }
+    // A domain's CHECKs (sorted by name) and a composite type's attributes
+    // (in their order): each name once.
+    const auto repeated = [&](ObjectKind kind, const std::string& name, const char* what,
+                              const std::vector<std::string>& names) {
+      std::set<std::string> seen;
+      for (const auto& item : names) {
+        if (seen.insert(item).second) continue;
+        const ObjectId id{kind, schema.name, "", name};
+        problems.push_back(
+            {id, describe(id) + " has " + what + " \"" + printable(item) + "\" more than once"});
+      }
+    };
+    for (const auto& domain : schema.domains) {
+      std::vector<std::string> names;
+      for (const auto& check : domain.checks) names.push_back(check.name);
+      repeated(ObjectKind::Domain, domain.name, "check", names);
+    }
+    for (const auto& type : schema.composite_types) {
+      std::vector<std::string> names;
+      for (const auto& attribute : type.attributes) names.push_back(attribute.name);
+      repeated(ObjectKind::CompositeType, type.name, "attribute", names);
     }
     for (const auto& table : schema.tables) validate_table(db, schema, table, problems);
     validate_privileges(schema, problems);

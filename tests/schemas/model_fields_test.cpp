@@ -3,7 +3,7 @@
 // collection of objects. A list added to the model is sorted or named here as
 // one whose order means something, and is reached by an ignore kind or named
 // here as part of its object; and drift's field report (object_fields) shows a
-// change to any field.
+// change to any field; and validate() finds a duplicate in any collection.
 #include <catch2/catch.hpp>
 #include <optional>
 #include <set>
@@ -160,6 +160,42 @@ TEST_CASE("a change to any field of an object shows in drift's field report", "[
     if (not_objects.count(changed) != 0 || nothing_to_show.count(changed) != 0) continue;
     INFO(changed.first << " field " << changed.second << " (its place in fields(), from 0)");
     CHECK(shown.count(changed) == 1);
+  }
+}
+
+TEST_CASE("validate finds a duplicate object in every collection", "[schemas]") {
+  Database db = load_yaml_file(PGSHIFT_EVERY_KIND);
+  canonicalize(db);
+  REQUIRE(validate(db).empty());
+  using Duplication = testing::FieldWalk<testing::DuplicateFirst>;
+  Duplication count(std::nullopt);
+  count.visit(db);
+
+  // Lists whose elements may repeat, or that canonicalize merges.
+  const std::set<FieldId> may_repeat = {
+      field("Privileges", 1),  // grants: merged per role
+      field("Privileges", 2),  // revoked: merged per role
+      field("Schema", 10),     // privileges: merged per object
+      field("Schema", 11),     // default_privileges: merged per object
+      field("Database", 4),    // default_privileges: merged per object
+      field("Index", 4),       // keys: an index may list a column twice
+  };
+  std::set<FieldId> duplicated;
+  std::set<FieldId> found;
+  for (std::size_t leaf = 0; leaf < count.leaves(); ++leaf) {
+    Database changed = db;
+    Duplication walk(leaf);
+    walk.visit(changed);
+    if (!walk.changed()) continue;
+    duplicated.insert(*walk.target_field());
+    canonicalize(changed);
+    if (!validate(changed).empty()) found.insert(*walk.target_field());
+  }
+  CHECK(duplicated.size() > 20);
+  for (const FieldId& list : duplicated) {
+    if (may_repeat.count(list) != 0) continue;
+    INFO(list.first << " field " << list.second << " (its place in fields(), from 0)");
+    CHECK(found.count(list) == 1);
   }
 }
 

@@ -105,6 +105,22 @@ struct HoldsObjects {
   }
 };
 
+// Appends a copy of a list's first model struct: a duplicate of an object;
+// false for anything else.
+struct DuplicateFirst {
+  template <typename T>
+  bool operator()(T& value) const {
+    if constexpr (IsVector<T>::value) {
+      if constexpr (HasFields<typename IsVector<T>::Element>::value) {
+        if (value.empty()) return false;
+        value.push_back(value.front());
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
 inline std::string type_name(const std::type_info& type) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> name(
