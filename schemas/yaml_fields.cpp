@@ -16,7 +16,7 @@ void flatten(const yaml::Node& node, const std::string& path, FieldMap& fields) 
       // PUBLIC) is written as an empty mapping: a field of its own.
       if (node.size() == 0 && !path.empty()) fields[path] = "{}";
       for (size_t entry_idx = 0; entry_idx < node.size(); ++entry_idx) {
-        const std::string& key = node.key(entry_idx).scalar();
+        const std::string key(node.key(entry_idx).scalar());
         flatten(node.value(entry_idx), path.empty() ? key : path + "." + key, fields);
       }
       return;

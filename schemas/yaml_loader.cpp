@@ -82,7 +82,7 @@ std::string found(const yaml::Node& node) {
   if (node.is_null()) return "null";
   if (node.is_map()) return "a mapping";
   if (node.is_sequence()) return "a sequence";
-  return "\"" + node.scalar() + "\"";
+  return "\"" + std::string(node.scalar()) + "\"";
 }
 
 std::string quoted(const std::string& text) {
@@ -91,7 +91,8 @@ std::string quoted(const std::string& text) {
 
 // For a boolean or an integer: a quoted "true" or "10" is a string.
 std::string found_instead_of_plain(const yaml::Node& node) {
-  if (node.is_scalar() && node.plain() == false) return "the quoted string " + quoted(node.scalar());
+  if (node.is_scalar() && node.plain() == false)
+    return "the quoted string " + quoted(std::string(node.scalar()));
   return found(node);
 }
 
@@ -305,7 +306,7 @@ class Fields {
   void sql(const char* key, SqlKind kind) {
     const Entry* entry = find(key);
     if (entry && entry->value.is_scalar()) {
-      loader_.check_sql(entry->value, entry->path, kind, entry->value.scalar());
+      loader_.check_sql(entry->value, entry->path, kind, std::string(entry->value.scalar()));
     }
   }
   template <typename E>
@@ -410,8 +411,8 @@ std::string Loader::query_text(const yaml::Node& node, const std::string& path, 
 std::optional<std::string> Loader::as_string(const yaml::Node& node, const std::string& path) {
   if (node.is_scalar()) {
     const auto nul = node.scalar().find('\0');
-    if (nul == std::string::npos) return node.scalar();
-    Diagnostic diagnostic = place_in(node, path, node.scalar(), nul);
+    if (nul == std::string::npos) return std::string(node.scalar());
+    Diagnostic diagnostic = place_in(node, path, std::string(node.scalar()), nul);
     diagnostic.message = "contains a NUL byte";
     diagnostics_.push_back(diagnostic);
     return std::nullopt;
@@ -432,7 +433,7 @@ std::optional<bool> Loader::as_bool(const yaml::Node& node, const std::string& p
 
 std::optional<int64_t> Loader::as_integer(const yaml::Node& node, const std::string& path) {
   if (node.is_scalar() && node.plain()) {
-    const std::string& text = node.scalar();
+    const std::string text(node.scalar());
     int64_t value = 0;
     const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (status == std::errc() && end == text.data() + text.size()) return value;
@@ -479,7 +480,7 @@ std::vector<Entry> Loader::entries(const yaml::Node& node, const std::string& pa
       error(key_node, path, "expected a name as key, found " + found(key_node));
       continue;
     }
-    const std::string key = key_node.scalar();
+    const std::string key(key_node.scalar());
     // A map of the keys seen, not a search of `result`: a schema of 10,000
     // tables is one mapping of 10,000 keys.
     const auto [seen, inserted] = positions.emplace(key, result.size());
@@ -1182,7 +1183,7 @@ void Loader::load_exclusions(const std::string& schema, const Entry& entry, Tabl
           const yaml::Node node = elements->value[element_idx];
           if (node.is_scalar()) {
             check_sql(node, item_path(elements->path, element_idx), SqlKind::ExclusionElement,
-                      node.scalar());
+                      std::string(node.scalar()));
           }
         }
       }
@@ -1215,12 +1216,12 @@ void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Ta
     fields.string_list("columns", key.columns, true);
     if (const Entry* references = fields.require("references")) {
       if (references->value.is_scalar()) {
-        if (auto parsed = detail::parse_table_reference(references->value.scalar())) {
+        if (auto parsed = detail::parse_table_reference(std::string(references->value.scalar()))) {
           if (!parsed->schema.empty()) key.ref_schema = parsed->schema;
           key.ref_table = parsed->table;
           key.ref_columns = parsed->columns;
         } else {
-          const std::string& text = references->value.scalar();
+          const std::string text(references->value.scalar());
           // In a { ... } mapping an unquoted comma ends the value.
           const bool cut_at_comma =
               text.find('(') != std::string::npos && text.find(')') == std::string::npos;
@@ -1595,7 +1596,7 @@ void Loader::load_view(const std::string& schema, const Entry& entry, Schema& ta
   View view{entry.key};
   define({ObjectKind::View, schema, "", view.name}, place(entry.key_node, entry.path));
   if (entry.value.is_scalar()) {
-    view.definition = query_text(entry.value, entry.path, entry.value.scalar());
+    view.definition = query_text(entry.value, entry.path, std::string(entry.value.scalar()));
   } else {
     Fields fields(*this, entry.value, entry.path,
                   {"definition", "options", "comment", "renamed_from", "owner"});
@@ -1615,7 +1616,7 @@ void Loader::load_materialized_view(const std::string& schema, const Entry& entr
   MaterializedView view{entry.key};
   define({ObjectKind::MaterializedView, schema, "", view.name}, place(entry.key_node, entry.path));
   if (entry.value.is_scalar()) {
-    view.definition = query_text(entry.value, entry.path, entry.value.scalar());
+    view.definition = query_text(entry.value, entry.path, std::string(entry.value.scalar()));
   } else {
     Fields fields(*this, entry.value, entry.path,
                   {"definition", "options", "with_data", "columns", "indexes", "comment",

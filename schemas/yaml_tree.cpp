@@ -9,8 +9,6 @@ namespace pgshift::schemas::yaml {
 
 namespace {
 
-const std::string kEmpty;
-
 // Owns a libyaml parser and the event being read.
 class EventReader {
  public:
@@ -71,7 +69,7 @@ class EventReader {
   bool has_event_ = false;
 };
 
-bool is_null_text(const std::string& text) {
+bool is_null_text(std::string_view text) {
   return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
 }
 
@@ -85,8 +83,11 @@ Node::Type Node::type() const {
   return nodes_ == nullptr ? Type::Undefined : nodes_[index_].type;
 }
 
-const std::string& Node::scalar() const {
-  return nodes_ == nullptr ? kEmpty : nodes_[index_].scalar;
+std::string_view Node::scalar() const {
+  if (nodes_ == nullptr) return {};
+  const detail::NodeData& data = nodes_[index_];
+  return data.scalar_length == 0 ? std::string_view()
+                                 : std::string_view(text_ + data.scalar_offset, data.scalar_length);
 }
 
 bool Node::plain() const {
@@ -114,7 +115,7 @@ std::size_t Node::size() const {
 }
 
 Node Node::child(std::size_t position) const {
-  return Node(nodes_, children_, children_[nodes_[index_].first_child + position]);
+  return Node(nodes_, children_, text_, children_[nodes_[index_].first_child + position]);
 }
 
 Node Node::operator[](std::size_t index) const {
@@ -149,11 +150,11 @@ void Document::merge_keys(std::vector<std::uint32_t>& kids) const {
   bool any = false;
   for (std::size_t at = 0; at + 1 < kids.size(); at += 2) any = any || is_merge(kids[at]);
   if (!any) return;
-  std::vector<std::string> explicit_keys;
+  std::vector<std::string_view> explicit_keys;
   for (std::size_t at = 0; at + 1 < kids.size(); at += 2) {
-    if (!is_merge(kids[at])) explicit_keys.push_back(node(kids[at]).scalar());
+    if (!is_merge(kids[at])) explicit_keys.emplace_back(node(kids[at]).scalar());
   }
-  std::vector<std::string> merged_keys;
+  std::vector<std::string_view> merged_keys;
   std::vector<std::uint32_t> result;
   const auto bring = [&](const Node& source, std::uint32_t key_index) {
     if (!source.is_map()) {
@@ -161,7 +162,7 @@ void Document::merge_keys(std::vector<std::uint32_t>& kids) const {
                        "a merge key (<<) takes a mapping or a list of mappings"};
     }
     for (std::size_t entry = 0; entry < source.size(); ++entry) {
-      const std::string& key = source.key(entry).scalar();
+      const std::string_view key = source.key(entry).scalar();
       if (std::find(explicit_keys.begin(), explicit_keys.end(), key) != explicit_keys.end() ||
           std::find(merged_keys.begin(), merged_keys.end(), key) != merged_keys.end()) {
         continue;
@@ -201,6 +202,10 @@ Document parse(std::string_view text) {
   // once, not by growing vectors that move every node as they go.
   document.nodes_.reserve(text.size() / 10 + 1);
   document.children_.reserve(text.size() / 10 + 1);
+  // The scalars' text is at most the document's (quotes, escapes, block
+  // indentation and folded line breaks only shrink it; an alias copies
+  // nothing); pages not written are not resident.
+  document.text_.reserve(text.size());
 
   const auto add = [&](detail::NodeData data, const yaml_char_t* anchor) -> std::uint32_t {
     const auto index = static_cast<std::uint32_t>(document.nodes_.size());
@@ -244,12 +249,18 @@ Document parse(std::string_view text) {
         break;
       case YAML_SCALAR_EVENT: {
         detail::NodeData data;
-        data.scalar.assign(reinterpret_cast<const char*>(event.data.scalar.value),
-                           event.data.scalar.length);
+        const std::string_view scalar(reinterpret_cast<const char*>(event.data.scalar.value),
+                                      event.data.scalar.length);
+        if (document.text_.size() + scalar.size() > UINT32_MAX) {
+          throw ParseError{reader.mark_of(event.start_mark),
+                           "the document's text is over 4 GB; pgshift reads smaller files"};
+        }
+        data.scalar_offset = static_cast<std::uint32_t>(document.text_.size());
+        data.scalar_length = static_cast<std::uint32_t>(scalar.size());
+        document.text_.insert(document.text_.end(), scalar.begin(), scalar.end());
         data.plain = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
                      event.data.scalar.tag == nullptr;
-        data.type = data.plain && is_null_text(data.scalar) ? Node::Type::Null
-                                                             : Node::Type::Scalar;
+        data.type = data.plain && is_null_text(scalar) ? Node::Type::Null : Node::Type::Scalar;
         data.mark = reader.mark_of(event.start_mark);
         add(std::move(data), event.data.scalar.anchor);
         break;
