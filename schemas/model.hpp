@@ -35,6 +35,11 @@
 
 namespace pgshift::schemas {
 
+// Each model struct's static fields(self) is std::tie of every field that
+// operator== compares, in declaration order: schemas/model.cpp checks at
+// compile time that none is missing (field_count), and the tests walk every
+// field through these lists (tests/support/field_walk.hpp).
+
 // ---------------------------------------------------------------------------
 // Identity of an object, used for matching, ordering and error messages.
 // ---------------------------------------------------------------------------
@@ -79,8 +84,6 @@ struct ObjectId {
   std::string table;   // owning table (columns, constraints, indexes, triggers)
   std::string name;    // for functions: name(argtypes)
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.kind, self.schema, self.table, self.name);
@@ -134,8 +137,6 @@ struct SequenceOptions {
   std::optional<int64_t> cache;
   bool cycle = false;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.start, self.increment, self.min_value, self.max_value, self.cache,
@@ -161,8 +162,6 @@ struct ExpandContract {
   // old type; with `using`, writes through the new name alone are refused.
   std::optional<std::string> inverse;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.inverse);
@@ -199,8 +198,6 @@ struct Column {
   // A rename or type change made by expand and contract instead of in place.
   std::optional<ExpandContract> expand_contract;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.type, self.not_null, self.default_expr, self.identity,
@@ -220,8 +217,6 @@ struct PrimaryKey {
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.columns, self.include, self.deferrable, self.initially_deferred,
@@ -240,8 +235,6 @@ struct UniqueConstraint {
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.columns, self.include, self.nulls_not_distinct, self.deferrable,
@@ -258,8 +251,6 @@ struct CheckConstraint {
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.expression, self.no_inherit, self.validated, self.comment,
@@ -286,8 +277,6 @@ struct ForeignKey {
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.columns, self.ref_schema, self.ref_table, self.ref_columns,
@@ -309,8 +298,6 @@ struct IndexKey {
   SortOrder order = SortOrder::Asc;
   NullsOrder nulls = NullsOrder::Default;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.column, self.expression, self.opclass, self.collation, self.order,
@@ -332,8 +319,6 @@ struct Index {
   bool valid = true;  // catalog state: false for an INVALID index (failed CONCURRENTLY build)
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.unique, self.nulls_not_distinct, self.method, self.keys,
@@ -358,8 +343,6 @@ struct ExclusionConstraint {
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.method, self.elements, self.include, self.where,
@@ -388,8 +371,6 @@ struct Trigger {
   bool initially_deferred = false;
   std::string from;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.timing, self.events, self.update_of, self.for_each_row,
@@ -417,8 +398,6 @@ struct Policy {
   std::optional<std::string> comment;
   std::optional<std::string> renamed_from;  // planning hint (YAML only)
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.command, self.permissive, self.roles, self.using_expr,
@@ -433,8 +412,6 @@ struct RowSecurity {
   bool enabled = false;
   bool forced = false;  // the table's owner is subject to the policies too
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.enabled, self.forced);
@@ -448,8 +425,6 @@ struct PartitionBy {
   PartitionStrategy strategy = PartitionStrategy::Range;
   std::string key;  // the key list as in PARTITION BY RANGE (<key>), e.g. "created_at"
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.strategy, self.key);
@@ -462,8 +437,6 @@ struct PartitionOf {
   std::string parent_table;
   std::string bound;  // "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')" or "DEFAULT"
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.parent_schema, self.parent_table, self.bound);
@@ -505,8 +478,6 @@ struct Table {
   // nullopt: not managed, whatever owner it has is kept.
   std::optional<std::string> owner;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.columns, self.primary_key, self.unique_constraints,
@@ -533,8 +504,6 @@ struct Sequence {
   // See Table::owner; never set with owned_by: such a sequence follows its table.
   std::optional<std::string> owner;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.type, self.options, self.owned_by, self.comment,
@@ -552,8 +521,6 @@ struct Enum {
   std::map<std::string, std::string> label_renamed_from;
   std::optional<std::string> owner;  // see Table::owner
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.labels, self.comment, self.label_renamed_from, self.owner);
@@ -565,8 +532,6 @@ struct DomainCheck {
   std::string name;
   std::string expression;  // uses VALUE
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.expression);
@@ -584,8 +549,6 @@ struct Domain {
   std::optional<std::string> comment;
   std::optional<std::string> owner;  // see Table::owner
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.base_type, self.default_expr, self.not_null, self.collation,
@@ -599,8 +562,6 @@ struct CompositeAttribute {
   std::string type;
   std::optional<std::string> collation;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.type, self.collation);
@@ -614,8 +575,6 @@ struct CompositeType {
   std::optional<std::string> comment;
   std::optional<std::string> owner;  // see Table::owner
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.attributes, self.comment, self.owner);
@@ -631,8 +590,6 @@ struct View {
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
   std::optional<std::string> owner;  // see Table::owner
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.definition, self.options, self.comment, self.renamed_from,
@@ -649,8 +606,6 @@ struct ColumnSettings {
   OptionalText compression;
   std::optional<int> statistics;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.storage, self.compression, self.statistics);
@@ -673,8 +628,6 @@ struct MaterializedView {
   std::optional<std::string> renamed_from;  // planning hint (YAML only): previous name
   std::optional<std::string> owner;  // see Table::owner
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.definition, self.options, self.with_data, self.columns,
@@ -692,8 +645,6 @@ struct FunctionArg {
   ArgMode mode = ArgMode::In;
   std::optional<std::string> default_expr;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.type, self.mode, self.default_expr);
@@ -719,8 +670,6 @@ struct Function {
   std::optional<std::string> comment;
   std::optional<std::string> owner;  // see Table::owner
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.args, self.is_procedure, self.returns, self.language, self.body,
@@ -743,8 +692,6 @@ struct Grant {
   std::vector<std::string> privileges;  // upper case, in kPrivilegeOrder's order
   bool with_grant_option = false;       // always false in `revoked`
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.role, self.privileges, self.with_grant_option);
@@ -760,8 +707,6 @@ struct Privileges {
   std::vector<Grant> grants;   // given beyond the default, one per role and grant option
   std::vector<Grant> revoked;  // of the default, taken away, one per role
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.object, self.grants, self.revoked);
@@ -824,8 +769,6 @@ struct Schema {
   std::vector<Privileges> default_privileges;
   std::optional<std::string> owner;  // see Table::owner
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.comment, self.tables, self.views, self.materialized_views,
@@ -840,8 +783,6 @@ struct Extension {
   std::string schema;                  // schema it is installed into
   std::optional<std::string> version;  // nullopt: whatever is default
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.schema, self.version);
@@ -1042,8 +983,6 @@ struct Database {
   // loaded state of 10,000 tables, which planning does twice).
   std::shared_ptr<const std::unordered_map<ObjectId, std::string, ObjectIdHash>> origins;
 
-  // Every field operator== compares, in declaration order (field_count checks
-  // that none is missing; the fingerprint's test walks them).
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.extensions, self.schemas, self.ignore, self.drop_schemas,
