@@ -510,12 +510,20 @@ void rename_column_in_keys(Table& table, const std::string& from, const std::str
   for (auto& fk : table.foreign_keys) rename(fk.columns);
 }
 
+std::string Origins::location(const Place& place) const {
+  if (place.file >= files.size()) return "";
+  const std::string& file = files[place.file];
+  if (place.line == 0) return file;
+  return file + ":" + std::to_string(place.line) + ":" + std::to_string(place.column);
+}
+
 std::string origin_of(const Database& db, const ObjectId& id) {
   if (db.origins == nullptr) return "";
+  const auto& places = db.origins->places;
   for (const ObjectId& where : {id, ObjectId{ObjectKind::Table, id.schema, "", id.table},
                                 ObjectId{ObjectKind::Schema, "", "", id.schema}}) {
-    if (const auto found = db.origins->find(where); found != db.origins->end()) {
-      return found->second;
+    if (const auto found = places.find(where); found != places.end()) {
+      return db.origins->location(found->second);
     }
   }
   return "";

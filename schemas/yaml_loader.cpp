@@ -1,13 +1,12 @@
 #include "schemas/yaml_loader.hpp"
 
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -35,17 +34,20 @@ std::string location(const Diagnostic& diagnostic) {
          std::to_string(diagnostic.column);
 }
 
-std::string source_line(const std::string& text, int line) {
-  std::istringstream stream(text);
-  std::string current;
-  for (int line_idx = 1; std::getline(stream, current); ++line_idx) {
-    if (line_idx == line) return current;
+// Line `line` (from 1) of `text`, without its newline; "" past the end.
+std::string source_line(std::string_view text, int line) {
+  std::size_t start = 0;
+  for (int line_idx = 1; start < text.size(); ++line_idx) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    if (line_idx == line) return std::string(text.substr(start, end - start));
+    start = end + 1;
   }
   return "";
 }
 
-std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics,
-                               const std::vector<std::pair<std::string, std::string>>& sources) {
+std::string format_diagnostics(
+    const std::vector<Diagnostic>& diagnostics,
+    const std::vector<std::pair<std::string, std::string_view>>& sources) {
   std::string text;
   for (const auto& diagnostic : diagnostics) {
     if (!text.empty()) text += "\n";
@@ -109,6 +111,7 @@ class Fields;
 // Builds one Database from one or more documents, collecting every problem.
 class Loader {
  public:
+  // `text` must outlive the loader: its messages quote lines of it.
   void load_document(const std::string& file, const std::string& text);
   // A hints file of an SQL desired state (apply_yaml_hints): its hints are
   // set on `target`'s objects; a null `target` checks the file alone.
@@ -127,12 +130,29 @@ class Loader {
   // per six nodes in a schema written by inspect): once, not rehashed as
   // they grow.
   void reserve_names(const yaml::Document& document) {
-    origins_.reserve(origins_.size() + document.node_count() / 6);
+    origins_.places.reserve(origins_.places.size() + document.node_count() / 6);
+    path_spans_.reserve(path_spans_.size() + document.node_count() / 6);
     names_.reserve(names_.size() + document.node_count() / 6);
   }
   Diagnostic place(const yaml::Node& node, const std::string& path) const {
     const yaml::Mark mark = node.mark();
     return {file_, mark.line + 1, mark.column + 1, path, ""};
+  }
+  // Where an object is defined, its key path kept for the loader's messages.
+  Origins::Place origin_place(const yaml::Node& node, const std::string& path) {
+    const yaml::Mark mark = node.mark();
+    path_spans_.emplace_back(path_text_.size(), path.size());
+    path_text_ += path;
+    return {file_number_, static_cast<std::uint32_t>(mark.line + 1),
+            static_cast<std::uint32_t>(mark.column + 1),
+            static_cast<std::uint32_t>(path_spans_.size() - 1)};
+  }
+  Diagnostic diagnostic_at(const Origins::Place& where) const {
+    Diagnostic diagnostic{origins_.files[where.file], static_cast<int>(where.line),
+                          static_cast<int>(where.column), "", ""};
+    const auto [offset, length] = path_spans_[where.path];
+    diagnostic.path = path_text_.substr(offset, length);
+    return diagnostic;
   }
   void error(const yaml::Node& node, const std::string& path, const std::string& message) {
     Diagnostic diagnostic = place(node, path);
@@ -172,7 +192,7 @@ class Loader {
   // same object, and a name PostgreSQL keeps in the same namespace as another
   // object's (relations, types, a table's constraints, routines). Returns
   // whether the object is new.
-  bool define(const ObjectId& id, const Diagnostic& where);
+  bool define(const ObjectId& id, const yaml::Node& node, const std::string& path);
 
   // Reports invalid UTF-8 or a YAML syntax error and returns false.
   bool parse(const std::string& file, const std::string& text, yaml::Document& document);
@@ -225,10 +245,18 @@ class Loader {
                     Schema& target);
 
   std::string file_;
+  std::uint32_t file_number_ = 0;  // file_'s in origins_.files
   Database db_;
   std::vector<Diagnostic> diagnostics_;
-  std::vector<std::pair<std::string, std::string>> sources_;
-  std::unordered_map<ObjectId, Diagnostic, ObjectIdHash> origins_;
+  // Each document's file and text, for the source lines of messages: the
+  // text is the caller's (it outlives the loader), not a copy.
+  std::vector<std::pair<std::string, std::string_view>> sources_;
+  // Where each object is defined, handed over whole by finish(); a place's
+  // `path` numbers its key path in path_spans_ (offset and length in
+  // path_text_), which only the loader's own messages need.
+  Origins origins_;
+  std::string path_text_;
+  std::vector<std::pair<std::size_t, std::size_t>> path_spans_;
   // (namespace, schema, table for constraints, name) -> first object so named.
   // By name_key(): the names each kind shares with others in PostgreSQL.
   // The value points at the object's key in origins_ (its nodes never move).
@@ -360,7 +388,7 @@ Diagnostic Loader::place_in(const yaml::Node& node, const std::string& path,
                             const std::string& text, std::size_t offset) const {
   Diagnostic where = place(node, path);
   if (sources_.empty() || sources_.back().first != file_) return where;
-  const std::string& source = sources_.back().second;
+  const std::string_view source = sources_.back().second;
   const std::size_t line_start = offset == 0 ? 0 : text.rfind('\n', offset - 1);
   const std::size_t text_line_start =
       line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
@@ -496,15 +524,15 @@ std::vector<Entry> Loader::entries(const yaml::Node& node, const std::string& pa
   return result;
 }
 
-bool Loader::define(const ObjectId& id, const Diagnostic& where) {
-  const auto [origin, inserted] = origins_.emplace(id, where);
+bool Loader::define(const ObjectId& id, const yaml::Node& node, const std::string& path) {
+  const auto [origin, inserted] = origins_.places.try_emplace(id);
   if (!inserted) {
-    Diagnostic diagnostic = where;
-    diagnostic.message =
-        describe(id) + " is defined more than once; first defined at " + location(origin->second);
-    diagnostics_.push_back(diagnostic);
+    error(node, path,
+          describe(id) + " is defined more than once; first defined at " +
+              origins_.location(origin->second));
     return false;
   }
+  origin->second = origin_place(node, path);
   // The name spaces the object shares: relation names (pg_class), type
   // names (pg_type: a table has a row type), constraint names per table,
   // routine names.
@@ -556,10 +584,9 @@ bool Loader::define(const ObjectId& id, const Diagnostic& where) {
     key += id.name;
     const auto [named, fresh] = names_.emplace(std::move(key), &origin->first);
     if (fresh) continue;
-    Diagnostic diagnostic = where;
-    diagnostic.message = describe(id) + " has the same name as " + describe(*named->second) +
-                         ", defined at " + location(origins_.at(*named->second));
-    diagnostics_.push_back(diagnostic);
+    error(node, path,
+          describe(id) + " has the same name as " + describe(*named->second) + ", defined at " +
+              origins_.location(origins_.places.at(*named->second)));
     return false;
   }
   return true;
@@ -573,6 +600,9 @@ Schema& Loader::schema_named(const std::string& name) {
 
 bool Loader::parse(const std::string& file, const std::string& text, yaml::Document& document) {
   file_ = file;
+  const auto known = std::find(origins_.files.begin(), origins_.files.end(), file);
+  file_number_ = static_cast<std::uint32_t>(known - origins_.files.begin());
+  if (known == origins_.files.end()) origins_.files.push_back(file);
   sources_.emplace_back(file, text);
   // Names and SQL must be text: invalid UTF-8 is refused where it starts.
   int line = 1;
@@ -635,7 +665,7 @@ void Loader::load_extension(const Entry& entry) {
   Extension extension{entry.key, "public"};
   fields.string("schema", extension.schema, false);
   fields.optional_string("version", extension.version);
-  define({ObjectKind::Extension, "", "", extension.name}, place(entry.key_node, entry.path));
+  define({ObjectKind::Extension, "", "", extension.name}, entry.key_node, entry.path);
   db_.extensions.push_back(extension);
 }
 
@@ -645,7 +675,11 @@ void Loader::load_schema(const Entry& entry) {
                  "domains", "composite_types", "functions", "procedures", "privileges",
                  "default_privileges", "owner"});
   const std::string& name = entry.key;
-  origins_.emplace(ObjectId{ObjectKind::Schema, "", "", name}, place(entry.key_node, entry.path));
+  if (const auto [origin, inserted] =
+          origins_.places.try_emplace(ObjectId{ObjectKind::Schema, "", "", name});
+      inserted) {
+    origin->second = origin_place(entry.key_node, entry.path);
+  }
   if (const Entry* comment = fields.find("comment")) {
     const Diagnostic where = place(comment->key_node, comment->path);
     const auto [first, inserted] = schema_comments_.emplace(name, where);
@@ -918,7 +952,7 @@ std::vector<Grant> Loader::load_grants(const Entry& entry, const std::vector<std
 Table Loader::load_table(const std::string& schema, const Entry& entry) {
   Table table{entry.key};
   // A second definition is reported once, not once per column and index.
-  if (!define({ObjectKind::Table, schema, "", table.name}, place(entry.key_node, entry.path))) {
+  if (!define({ObjectKind::Table, schema, "", table.name}, entry.key_node, entry.path)) {
     return table;
   }
   Fields fields(*this, entry.value, entry.path,
@@ -934,8 +968,7 @@ Table Loader::load_table(const std::string& schema, const Entry& entry) {
     const std::vector<Entry> listed = entries(columns->value, columns->path);
     table.columns.reserve(listed.size());
     for (const auto& column : listed) {
-      define({ObjectKind::Column, schema, table.name, column.key},
-             place(column.key_node, column.path));
+      define({ObjectKind::Column, schema, table.name, column.key}, column.key_node, column.path);
       table.columns.push_back(load_column(column));
     }
   }
@@ -1109,7 +1142,7 @@ void Loader::load_primary_key(const std::string& schema, const Entry& entry, Tab
     fields.optional_string("renamed_from", key.renamed_from);
   }
   if (key.name.empty()) key.name = detail::default_primary_key_name(table.name);
-  define({ObjectKind::PrimaryKey, schema, table.name, key.name}, place(entry.key_node, entry.path));
+  define({ObjectKind::PrimaryKey, schema, table.name, key.name}, entry.key_node, entry.path);
   table.primary_key = key;
 }
 
@@ -1139,7 +1172,7 @@ void Loader::load_unique(const std::string& schema, const Entry& entry, Table& t
       fields.optional_string("renamed_from", unique.renamed_from);
     }
     if (unique.name.empty()) unique.name = detail::default_unique_name(table.name, unique.columns);
-    define({ObjectKind::UniqueConstraint, schema, table.name, unique.name}, place(node, path));
+    define({ObjectKind::UniqueConstraint, schema, table.name, unique.name}, node, path);
     table.unique_constraints.push_back(unique);
   }
 }
@@ -1147,8 +1180,7 @@ void Loader::load_unique(const std::string& schema, const Entry& entry, Table& t
 void Loader::load_checks(const std::string& schema, const Entry& entry, Table& table) {
   for (const auto& item : entries(entry.value, entry.path)) {
     CheckConstraint check{item.key};
-    define({ObjectKind::CheckConstraint, schema, table.name, check.name},
-           place(item.key_node, item.path));
+    define({ObjectKind::CheckConstraint, schema, table.name, check.name}, item.key_node, item.path);
     if (item.value.is_scalar()) {
       check.expression = item.value.scalar();
       check_sql(item.value, item.path, SqlKind::Expression, check.expression);
@@ -1170,8 +1202,8 @@ void Loader::load_exclusions(const std::string& schema, const Entry& entry, Tabl
   for (const auto& item : entries(entry.value, entry.path)) {
     ExclusionConstraint exclusion;
     exclusion.name = item.key;
-    define({ObjectKind::ExclusionConstraint, schema, table.name, exclusion.name},
-           place(item.key_node, item.path));
+    define({ObjectKind::ExclusionConstraint, schema, table.name, exclusion.name}, item.key_node,
+           item.path);
     Fields fields(*this, item.value, item.path,
                   {"using", "elements", "include", "where", "deferrable", "initially_deferred",
                    "comment", "renamed_from"});
@@ -1248,7 +1280,7 @@ void Loader::load_foreign_keys(const std::string& schema, const Entry& entry, Ta
     fields.optional_string("comment", key.comment);
     fields.optional_string("renamed_from", key.renamed_from);
     if (key.name.empty()) key.name = detail::default_foreign_key_name(table.name, key.columns);
-    define({ObjectKind::ForeignKey, schema, table.name, key.name}, place(node, path));
+    define({ObjectKind::ForeignKey, schema, table.name, key.name}, node, path);
     table.foreign_keys.push_back(key);
   }
 }
@@ -1308,7 +1340,7 @@ Index Loader::load_index(const Entry& entry) {
 void Loader::load_indexes(const std::string& schema, const std::string& table, const Entry& entry,
                           std::vector<Index>& indexes) {
   for (const auto& item : entries(entry.value, entry.path)) {
-    define({ObjectKind::Index, schema, table, item.key}, place(item.key_node, item.path));
+    define({ObjectKind::Index, schema, table, item.key}, item.key_node, item.path);
     indexes.push_back(load_index(item));
   }
 }
@@ -1316,8 +1348,7 @@ void Loader::load_indexes(const std::string& schema, const std::string& table, c
 void Loader::load_triggers(const std::string& schema, const Entry& entry, Table& table) {
   for (const auto& item : entries(entry.value, entry.path)) {
     Trigger trigger{item.key};
-    define({ObjectKind::Trigger, schema, table.name, trigger.name},
-           place(item.key_node, item.path));
+    define({ObjectKind::Trigger, schema, table.name, trigger.name}, item.key_node, item.path);
     Fields fields(
         *this, item.value, item.path,
         {"timing", "events", "update_of", "for_each", "function", "arguments", "when", "comment",
@@ -1387,7 +1418,7 @@ void Loader::load_triggers(const std::string& schema, const Entry& entry, Table&
 void Loader::load_policies(const std::string& schema, const Entry& entry, Table& table) {
   for (const auto& item : entries(entry.value, entry.path)) {
     Policy policy{item.key};
-    define({ObjectKind::Policy, schema, table.name, policy.name}, place(item.key_node, item.path));
+    define({ObjectKind::Policy, schema, table.name, policy.name}, item.key_node, item.path);
     Fields fields(*this, item.value, item.path,
                   {"command", "kind", "roles", "using", "with_check", "comment", "renamed_from"});
     fields.keyword("command", detail::kPolicyCommands, policy.command, false);
@@ -1469,7 +1500,7 @@ void Loader::load_replica_identity(const Entry& entry, Table& table) {
 
 void Loader::load_sequence(const std::string& schema, const Entry& entry, Schema& target) {
   Sequence sequence{entry.key};
-  define({ObjectKind::Sequence, schema, "", sequence.name}, place(entry.key_node, entry.path));
+  define({ObjectKind::Sequence, schema, "", sequence.name}, entry.key_node, entry.path);
   Fields fields(*this, entry.value, entry.path,
                 {"type", "start", "increment", "min_value", "max_value", "cache", "cycle",
                  "owned_by", "comment", "renamed_from", "owner"});
@@ -1504,7 +1535,7 @@ void Loader::load_sequence(const std::string& schema, const Entry& entry, Schema
 
 void Loader::load_enum(const std::string& schema, const Entry& entry, Schema& target) {
   Enum type{entry.key};
-  define({ObjectKind::Enum, schema, "", type.name}, place(entry.key_node, entry.path));
+  define({ObjectKind::Enum, schema, "", type.name}, entry.key_node, entry.path);
   if (entry.value.is_sequence()) {
     load_enum_labels(entry.value, entry.path, type);
   } else {
@@ -1544,7 +1575,7 @@ void Loader::load_enum_labels(const yaml::Node& node, const std::string& path, E
 
 void Loader::load_domain(const std::string& schema, const Entry& entry, Schema& target) {
   Domain domain{entry.key};
-  define({ObjectKind::Domain, schema, "", domain.name}, place(entry.key_node, entry.path));
+  define({ObjectKind::Domain, schema, "", domain.name}, entry.key_node, entry.path);
   Fields fields(*this, entry.value, entry.path,
                 {"type", "default", "nullable", "collation", "checks", "comment", "owner"});
   load_owner(fields, domain.owner);
@@ -1570,7 +1601,7 @@ void Loader::load_domain(const std::string& schema, const Entry& entry, Schema& 
 
 void Loader::load_composite_type(const std::string& schema, const Entry& entry, Schema& target) {
   CompositeType type{entry.key};
-  define({ObjectKind::CompositeType, schema, "", type.name}, place(entry.key_node, entry.path));
+  define({ObjectKind::CompositeType, schema, "", type.name}, entry.key_node, entry.path);
   Fields fields(*this, entry.value, entry.path, {"attributes", "comment", "owner"});
   load_owner(fields, type.owner);
   if (const Entry* attributes = fields.require("attributes")) {
@@ -1594,7 +1625,7 @@ void Loader::load_composite_type(const std::string& schema, const Entry& entry, 
 
 void Loader::load_view(const std::string& schema, const Entry& entry, Schema& target) {
   View view{entry.key};
-  define({ObjectKind::View, schema, "", view.name}, place(entry.key_node, entry.path));
+  define({ObjectKind::View, schema, "", view.name}, entry.key_node, entry.path);
   if (entry.value.is_scalar()) {
     view.definition = query_text(entry.value, entry.path, std::string(entry.value.scalar()));
   } else {
@@ -1614,7 +1645,7 @@ void Loader::load_view(const std::string& schema, const Entry& entry, Schema& ta
 
 void Loader::load_materialized_view(const std::string& schema, const Entry& entry, Schema& target) {
   MaterializedView view{entry.key};
-  define({ObjectKind::MaterializedView, schema, "", view.name}, place(entry.key_node, entry.path));
+  define({ObjectKind::MaterializedView, schema, "", view.name}, entry.key_node, entry.path);
   if (entry.value.is_scalar()) {
     view.definition = query_text(entry.value, entry.path, std::string(entry.value.scalar()));
   } else {
@@ -1748,7 +1779,7 @@ void Loader::load_routine(const std::string& schema, const std::string& name,
   load_owner(fields, function.owner);
   define({procedure ? ObjectKind::Procedure : ObjectKind::Function, schema, "",
           function_signature(function)},
-         place(name_node, path));
+         name_node, path);
   target.functions.push_back(function);
 }
 
@@ -1897,34 +1928,27 @@ Database Loader::finish() {
   canonicalize(db_);
   if (diagnostics_.empty()) {
     for (const auto& problem : validate(db_)) {
-      auto origin = origins_.find(problem.object);
-      if (problem.message.rfind("privileges of ", 0) == 0 ||
-          problem.object.kind == ObjectKind::DefaultPrivileges) {
-        if (const auto at = privilege_origins_.find(problem.object);
-            at != privilege_origins_.end()) {
-          origin = at;
-        }
+      Diagnostic diagnostic{file_};
+      const auto& places = origins_.places;
+      const auto privileges = privilege_origins_.find(problem.object);
+      auto origin = places.find(problem.object);
+      if (origin == places.end()) {
+        origin = places.find({ObjectKind::Table, problem.object.schema, "", problem.object.table});
       }
-      if (origin == origins_.end()) {
-        origin =
-            origins_.find({ObjectKind::Table, problem.object.schema, "", problem.object.table});
+      if ((problem.message.rfind("privileges of ", 0) == 0 ||
+           problem.object.kind == ObjectKind::DefaultPrivileges) &&
+          privileges != privilege_origins_.end()) {
+        diagnostic = privileges->second;
+      } else if (origin != places.end()) {
+        diagnostic = diagnostic_at(origin->second);
       }
-      Diagnostic diagnostic = origin != origins_.end() ? origin->second : Diagnostic{file_};
       diagnostic.message = problem.message;
       diagnostics_.push_back(diagnostic);
     }
   }
   if (diagnostics_.empty()) {
-    // In key order: each insertion goes at the end (constant time, where a
-    // search per object was a tenth of loading 10,000 tables).
-    auto origins = std::make_shared<std::unordered_map<ObjectId, std::string, ObjectIdHash>>();
-    origins->reserve(origins_.size());
-    names_.clear();  // it points into origins_, whose keys move out below
-    while (!origins_.empty()) {
-      auto node = origins_.extract(origins_.begin());
-      origins->emplace(std::move(node.key()), location(node.mapped()));
-    }
-    db_.origins = std::move(origins);
+    names_.clear();  // it points into origins_, handed over below
+    db_.origins = std::make_shared<const Origins>(std::move(origins_));
     return std::move(db_);
   }
   auto rank = [&](const Diagnostic& diagnostic) {
@@ -1955,7 +1979,7 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
 }  // namespace
 
 LoadError::LoadError(std::vector<Diagnostic> diagnostics_in,
-                     const std::vector<std::pair<std::string, std::string>>& sources)
+                     const std::vector<std::pair<std::string, std::string_view>>& sources)
     : pgshift::Error(format_diagnostics(diagnostics_in, sources)),
       diagnostics(std::move(diagnostics_in)) {}
 
@@ -2020,6 +2044,9 @@ Database load_yaml_file(const std::string& path) {
     files.emplace_back(path);
   }
   if (code) loader.report("could not read directory: " + code.message());
+  // The loader keeps views of the texts, for its messages: they live until
+  // it has finished (a deque: a text never moves, even a short one).
+  std::deque<std::string> texts;
   for (const auto& file : files) {
     if (auto text = read_file(file)) {
       if (text->size() > kMaxFileBytes) {
@@ -2028,7 +2055,8 @@ Database load_yaml_file(const std::string& path) {
                       " MiB, the limit for a desired-state file");
         continue;
       }
-      loader.load_document(file.string(), *text);
+      texts.push_back(std::move(*text));
+      loader.load_document(file.string(), texts.back());
     } else {
       loader.set_file(file.string());
       loader.report("could not read file");

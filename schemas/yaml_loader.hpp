@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,7 +43,7 @@ struct Diagnostic {
 class LoadError : public pgshift::Error {
  public:
   explicit LoadError(std::vector<Diagnostic> diagnostics,
-                     const std::vector<std::pair<std::string, std::string>>& sources = {});
+                     const std::vector<std::pair<std::string, std::string_view>>& sources = {});
   std::vector<Diagnostic> diagnostics;
 };
 
