@@ -1808,7 +1808,7 @@ class CatalogRead {
     const pqxx::result member_rows = std::move(*member_dependency_rows_);
     dependency_rows_.reset();
     member_dependency_rows_.reset();
-    facts_.dependencies.reserve(rows.size() + member_rows.size());
+    facts_.dependencies.rows().reserve(rows.size() + member_rows.size());
     for (const pqxx::result* result : {&rows, &member_rows}) {
       for (const auto& row : *result) {
         schemas::Dependency dependency;

@@ -858,14 +858,27 @@ Database assemble_canonical(Database& desired, const Database& current,
     return !dependent.table.empty() &&
            from_current.count(dependent.schema + "." + dependent.table) != 0;
   };
-  auto& dependencies = result.facts.dependencies;
+  const auto& theirs = current.facts.dependencies;
+  std::vector<bool> take;
+  take.reserve(theirs.size());
+  for (const auto& dependency : theirs) take.push_back(taken(dependency.dependent));
+  const auto count = static_cast<std::size_t>(std::count(take.begin(), take.end(), true));
+  if (result.facts.dependencies.empty() && count == theirs.size()) {
+    // Nothing was built, or nothing built depends on anything: the
+    // target's, shared.
+    result.facts.dependencies = theirs;
+    return result;
+  }
+  auto& dependencies = result.facts.dependencies.rows();
   dependencies.erase(std::remove_if(dependencies.begin(), dependencies.end(),
                                     [&](const schemas::Dependency& dependency) {
                                       return taken(dependency.dependent);
                                     }),
                      dependencies.end());
-  for (const auto& dependency : current.facts.dependencies) {
-    if (taken(dependency.dependent)) dependencies.push_back(dependency);
+  dependencies.reserve(dependencies.size() + count);
+  std::size_t row = 0;
+  for (const auto& dependency : theirs) {
+    if (take[row++]) dependencies.push_back(dependency);
   }
   return result;
 }

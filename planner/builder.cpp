@@ -105,9 +105,7 @@ Builder::Builder(const schemas::Database& current, const schemas::Database& desi
       desired_(desired),
       options_(options),
       version_(current.facts.server_version_num != 0 ? current.facts.server_version_num
-                                                     : options.server_version_num),
-      current_dependencies_(index_dependencies(current)),
-      desired_dependencies_(index_dependencies(desired)) {}
+                                                     : options.server_version_num) {}
 
 namespace {
 
@@ -139,8 +137,16 @@ Builder::DependencyIndex Builder::index_dependencies(const schemas::Database& db
 }
 
 const Builder::DependencyIndex& Builder::index_of(const schemas::Database& db) const {
-  if (&db == &current_) return current_dependencies_;
-  if (&db == &desired_) return desired_dependencies_;
+  const auto current = [&]() -> const DependencyIndex& {
+    if (!current_dependencies_) current_dependencies_ = index_dependencies(current_);
+    return *current_dependencies_;
+  };
+  if (&db == &current_) return current();
+  if (&db == &desired_) {
+    if (desired_.facts.dependencies.shares(current_.facts.dependencies)) return current();
+    if (!desired_dependencies_) desired_dependencies_ = index_dependencies(desired_);
+    return *desired_dependencies_;
+  }
   if (other_ != &db || !other_dependencies_) {
     other_dependencies_ = index_dependencies(db);
     other_ = &db;

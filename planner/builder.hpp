@@ -266,8 +266,11 @@ class Builder {
   std::map<std::pair<std::string, std::string>, QualifiedName> table_origins_;
   std::map<std::tuple<std::string, std::string, std::string>, std::string> column_origins_;
   std::map<std::tuple<std::string, std::string, std::string>, ColumnSwapRecord> column_swaps_;
-  DependencyIndex current_dependencies_;
-  DependencyIndex desired_dependencies_;
+  // Built when first asked for (a plan that touches no view, routine or
+  // column type asks for none); the desired state's is the target's when it
+  // shares the target's dependencies (schemas::Dependencies).
+  mutable std::optional<DependencyIndex> current_dependencies_;
+  mutable std::optional<DependencyIndex> desired_dependencies_;
   mutable std::optional<DependencyIndex> other_dependencies_;
   mutable const schemas::Database* other_ = nullptr;
 };

@@ -200,7 +200,7 @@ void rename_in_facts(schemas::CatalogFacts& facts, const RelationRename& rename)
       id.table = rename.to;
     }
   };
-  for (auto& dependency : facts.dependencies) {
+  for (auto& dependency : facts.dependencies.rows()) {
     rename_id(dependency.dependent);
     rename_id(dependency.referenced);
   }
@@ -441,7 +441,7 @@ void move_in_current(schemas::Database& current, const schemas::Database& desire
       id.schema = move.schema;
     }
   };
-  for (auto& dependency : facts.dependencies) {
+  for (auto& dependency : facts.dependencies.rows()) {
     move_id(dependency.dependent);
     move_id(dependency.referenced);
   }
@@ -777,7 +777,7 @@ void apply_column_rename(schemas::Database& current, schemas::Schema& schema,
   };
   rekey(facts.identity_usage);
   rekey(facts.column_default_storage);
-  for (auto& dependency : facts.dependencies) {
+  for (auto& dependency : facts.dependencies.rows()) {
     if (dependency.referenced.schema == schema.name && dependency.referenced.name == name &&
         dependency.referenced_column == from) {
       dependency.referenced_column = to;

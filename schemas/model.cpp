@@ -510,6 +510,15 @@ void rename_column_in_keys(Table& table, const std::string& from, const std::str
   for (auto& fk : table.foreign_keys) rename(fk.columns);
 }
 
+std::vector<Dependency>& Dependencies::rows() {
+  if (rows_ == nullptr) {
+    rows_ = std::make_shared<std::vector<Dependency>>();
+  } else if (rows_.use_count() > 1) {
+    rows_ = std::make_shared<std::vector<Dependency>>(*rows_);
+  }
+  return *rows_;
+}
+
 std::string Origins::location(const Place& place) const {
   if (place.file >= files.size()) return "";
   const std::string& file = files[place.file];

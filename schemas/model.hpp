@@ -813,6 +813,27 @@ struct Dependency {
   std::string referenced_column;  // empty when the whole object is referenced
 };
 
+// The dependencies of a model read from a catalog, shared between copies of
+// the model: a catalog of 10,000 tables has about 50,000, and the desired
+// state of a plan takes those of every object it takes from the target. A
+// change through rows() or push_back() copies them first when shared.
+class Dependencies {
+ public:
+  using const_iterator = std::vector<Dependency>::const_iterator;
+  const_iterator begin() const { return rows_ ? rows_->cbegin() : const_iterator(); }
+  const_iterator end() const { return rows_ ? rows_->cend() : const_iterator(); }
+  std::size_t size() const { return rows_ ? rows_->size() : 0; }
+  bool empty() const { return size() == 0; }
+  void push_back(Dependency dependency) { rows().push_back(std::move(dependency)); }
+  // Whether both are the same rows, not copies.
+  bool shares(const Dependencies& other) const { return rows_ != nullptr && rows_ == other.rows_; }
+  // This model's own rows, to change.
+  std::vector<Dependency>& rows();
+
+ private:
+  std::shared_ptr<std::vector<Dependency>> rows_;
+};
+
 // An output column of a view or materialized view, as the catalog has it.
 struct ViewColumn {
   std::string name;
@@ -892,7 +913,7 @@ struct CatalogFacts {
   // constants as such a session reads them.
   SessionSettings session;
   std::map<std::string, TableStats> table_stats;  // key: "schema.table"
-  std::vector<Dependency> dependencies;
+  Dependencies dependencies;
   // Volatility of every function visible to the server, by "schema.name".
   // Overloads with different volatility store the most volatile.
   std::map<std::string, Volatility> function_volatility;

@@ -47,6 +47,7 @@ schemas::Database read_target(const TestDatabase& db, const schemas::Database& d
 }
 
 struct Both {
+  schemas::Database current;  // the target's, read as plan reads it
   schemas::Database full;
   schemas::Database partial;
   cli::ScratchSubset subset;
@@ -55,8 +56,9 @@ struct Both {
 };
 
 Both canonicalize_both(const schemas::Database& desired, const TestDatabase& target) {
-  const schemas::Database current = read_target(target, desired);
   Both both;
+  both.current = read_target(target, desired);
+  const schemas::Database& current = both.current;
   try {
     both.full = cli::canonicalize_on_server(desired, target.url());
   } catch (const std::exception& e) {
@@ -195,6 +197,9 @@ TEST_CASE("the no-op canonicalisation of an inspected every-kind schema builds n
   CHECK_FALSE(noop.subset.everything);
   CHECK(noop.subset.differing == 0);
   CHECK(noop.subset.build.schemas.empty());
+  // Everything is the target's, its dependencies too: shared, not copied.
+  REQUIRE_FALSE(noop.current.facts.dependencies.empty());
+  CHECK(noop.partial.facts.dependencies.shares(noop.current.facts.dependencies));
 
   // The hand-written fixture spells some objects its own way: those are built.
   check_same(canonicalize_both(schemas::load_yaml_file(every_kind), target));

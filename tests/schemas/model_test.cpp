@@ -136,3 +136,31 @@ TEST_CASE("an optional text compares, orders and copies as std::optional<std::st
   copy.emplace("x");
   CHECK(copy->size() == 1);
 }
+
+TEST_CASE("a copy of a model shares its dependencies until one side changes them", "[schemas]") {
+  Database read = two_tables();
+  const ObjectId view{ObjectKind::View, "public", "", "v"};
+  const ObjectId orders{ObjectKind::Table, "public", "", "orders"};
+  read.facts.dependencies.push_back({view, orders, "id"});
+
+  Database copy = read;
+  CHECK(copy.facts.dependencies.shares(read.facts.dependencies));
+  REQUIRE(copy.facts.dependencies.size() == 1);
+
+  copy.facts.dependencies.rows()[0].referenced_column = "customer_id";
+  CHECK_FALSE(copy.facts.dependencies.shares(read.facts.dependencies));
+  CHECK(read.facts.dependencies.begin()->referenced_column == "id");
+  CHECK(copy.facts.dependencies.begin()->referenced_column == "customer_id");
+
+  // Rows no other model holds are changed in place, not copied again.
+  const std::vector<Dependency>* own = &copy.facts.dependencies.rows();
+  copy.facts.dependencies.push_back({view, {ObjectKind::Table, "public", "", "customers"}, ""});
+  CHECK(&copy.facts.dependencies.rows() == own);
+  CHECK(copy.facts.dependencies.size() == 2);
+  CHECK(read.facts.dependencies.size() == 1);
+
+  const Database empty;
+  CHECK(empty.facts.dependencies.empty());
+  CHECK(empty.facts.dependencies.begin() == empty.facts.dependencies.end());
+  CHECK_FALSE(empty.facts.dependencies.shares(Database().facts.dependencies));
+}
