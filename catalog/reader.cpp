@@ -81,6 +81,11 @@ using ReadOnlyTransaction =
 // 3.4 s with parallel plans and 2.5 s without; no catalog query here scans
 // enough rows to gain from a worker.
 //
+// work_mem: at least 64MB. At 10,000 tables the column query's hash of
+// 90,000 attributes (about 8 MB) and the trigger and policy dependencies'
+// spilled to disk under the default 4MB: the column query took 0.67 s
+// with it, 0.46 s without the spill. A setting already larger is kept.
+//
 // DateStyle, IntervalStyle, TimeZone, bytea_output: the server's output of
 // constants follows them. Fixed, a default or CHECK holding a date, time or
 // interval constant is written the same whatever the database, role or client
@@ -95,7 +100,9 @@ constexpr const char* kReadSettings =
     "  pg_catalog.set_config('IntervalStyle', 'postgres', true), "
     "  pg_catalog.set_config('TimeZone', 'UTC', true), "
     "  pg_catalog.set_config('bytea_output', 'hex', true), "
-    "  pg_catalog.set_config('lock_timeout', $1, true) "
+    "  pg_catalog.set_config('lock_timeout', $1, true), "
+    "  CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) < 67108864 "
+    "    THEN pg_catalog.set_config('work_mem', '64MB', true) END "
     "FROM (SELECT pg_catalog.current_setting('search_path'), "
     "    pg_catalog.current_setting('DateStyle'), pg_catalog.current_setting('IntervalStyle'), "
     "    pg_catalog.current_setting('TimeZone') OFFSET 0) own";
