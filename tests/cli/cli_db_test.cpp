@@ -896,7 +896,7 @@ TEST_CASE("SIGINT during an apply backfill stops between batches, and the printe
   }
 }
 
-// A YAML file of a megabyte or more is loaded on a second thread while the
+// A YAML file of 64 KB or more is loaded on a second thread while the
 // target is read (cli/planning.cpp, load_desired); a comment makes one.
 std::string padded_to_a_megabyte(const std::string& yaml) {
   return yaml + "# " + std::string(1100 * 1024, 'x') + "\n";
