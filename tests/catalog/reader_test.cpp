@@ -1029,17 +1029,19 @@ TEST_CASE("a read's own settings end with its transaction: the session keeps its
   auto conn = connect(db.url() +
                       "?options=-c%20max_parallel_workers_per_gather%3D3"
                       "%20-c%20DateStyle%3DSQL%2CDMY%20-c%20jit%3Don"
-                      "%20-c%20lock_timeout%3D7s");
+                      "%20-c%20lock_timeout%3D7s%20-c%20work_mem%3D1MB");
   const auto settings = [&] {
     pqxx::nontransaction tx(*conn);
     const auto row = tx.exec1(
         "SELECT current_setting('max_parallel_workers_per_gather'), "
-        "current_setting('DateStyle'), current_setting('jit'), current_setting('lock_timeout')");
+        "current_setting('DateStyle'), current_setting('jit'), current_setting('lock_timeout'), "
+        "current_setting('work_mem')");
     return std::vector<std::string>{row[0].as<std::string>(), row[1].as<std::string>(),
-                                    row[2].as<std::string>(), row[3].as<std::string>()};
+                                    row[2].as<std::string>(), row[3].as<std::string>(),
+                                    row[4].as<std::string>()};
   };
   const auto before = settings();
-  CHECK(before == std::vector<std::string>{"3", "SQL, DMY", "on", "7s"});
+  CHECK(before == std::vector<std::string>{"3", "SQL, DMY", "on", "7s", "1MB"});
   const Table t = table_of(read_catalog(*conn, options), "public", "t");
   CHECK(t.columns.at(1).default_expr == std::optional<std::string>("'2020-03-04'::date"));
   CHECK(settings() == before);
