@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -24,6 +25,8 @@
 #endif
 
 namespace {
+
+constexpr const char* kDefaultConnectTimeoutSeconds = "10";
 
 // "pgshift 0.1.0 (commit 1a2b3c4d5e6f)": the commit is the source tree's when
 // the build was configured.
@@ -99,6 +102,12 @@ void hint_for_extras(const std::string& message, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace pgshift::cli;
+  // libpq waits for a connection as long as the network does: forever for a
+  // server that accepts and never answers, about two minutes for a host
+  // that drops packets. pgshift gives up after 10 s (the wait it gives a
+  // lock) unless PGCONNECT_TIMEOUT or the URL's connect_timeout says
+  // otherwise. Set before any thread starts (setenv is not thread-safe).
+  ::setenv("PGCONNECT_TIMEOUT", kDefaultConnectTimeoutSeconds, /*overwrite=*/0);
   interrupts::install();  // before any thread: they inherit the signal mask
   if (argc > 0) program_path() = argv[0];
   CLI::App app{"pgshift: plan and apply PostgreSQL schema changes that keep traffic flowing"};

@@ -423,22 +423,37 @@ TEST_CASE("a role without CREATEDB is told to use --dev-db, with no empty SQLSTA
   CHECK_FALSE(contains(result.output, "ERROR:  "));
 }
 
+// A listening socket nobody accepts from: a connection opens and the
+// server's first reply never comes.
+class SilentServer {
+ public:
+  SilentServer() : listener_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(listener_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 4) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    url_ = "postgresql://pgshift@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/silent";
+  }
+  ~SilentServer() { ::close(listener_); }
+  SilentServer(const SilentServer&) = delete;
+  SilentServer& operator=(const SilentServer&) = delete;
+  const std::string& url() const { return url_; }
+
+ private:
+  int listener_;
+  std::string url_;
+};
+
 TEST_CASE("a bad YAML file is reported without waiting for a server that never answers",
           "[cli][db]") {
-  // A listening socket nobody accepts from: the connection opens and the
-  // server's first reply never comes. The catalog read started beside the
-  // YAML load waits forever; the YAML's error must not.
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(listener >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  REQUIRE(::listen(listener, 4) == 0);
-  socklen_t length = sizeof address;
-  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  const std::string url =
-      "postgresql://pgshift@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/silent";
+  // The catalog read started beside the YAML load waits for the connection;
+  // the YAML's error must not.
+  const SilentServer server;
+  const std::string& url = server.url();
   TempDir dir;
   const std::string path = dir.write("bad.yaml",
                                      "schemas:\n"
@@ -447,7 +462,6 @@ TEST_CASE("a bad YAML file is reported without waiting for a server that never a
                                      "      orders:\n"
                                      "        columns: { id: { type: bigint, nulable: false } }\n");
   const auto result = run_pgshift({"plan", "--db", url, "--schema", path});
-  ::close(listener);
   INFO(result.output);
   CHECK(result.exit_code == 1);
   CHECK(contains(result.output, "unknown key \"nulable\", did you mean \"nullable\"?"));
@@ -983,6 +997,44 @@ TEST_CASE("a YAML error in a file loaded beside the catalog read is reported as 
     after = transactions();
   }
   CHECK(after > before);
+}
+
+TEST_CASE(
+    "a server that never answers is given up after 10 s unless PGCONNECT_TIMEOUT says otherwise",
+    "[cli][db]") {
+  const SilentServer server;
+  TempDir dir;
+  const std::string yaml = orders_yaml("");
+  const std::string good = dir.write("good.yaml", yaml);
+  // pgshift's own limit (cli/main.cpp): libpq alone waits forever here.
+  const auto timed = [](std::vector<std::string> args) {
+    const auto start = std::chrono::steady_clock::now();
+    const CommandResult result = run_command(args);
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+            .count();
+    return std::make_pair(result, seconds);
+  };
+  const auto [unset, unset_seconds] = timed({"env", "-u", "PGCONNECT_TIMEOUT", PGSHIFT_BIN, "plan",
+                                             "--db", server.url(), "--schema", good});
+  INFO(unset.output);
+  CHECK(unset.exit_code == 1);
+  CHECK(contains(unset.output, "could not connect"));
+  CHECK(contains(unset.output, "timeout expired"));
+  CHECK(unset_seconds >= 9);
+  CHECK(unset_seconds < 40);
+  // The user's setting wins, and a YAML error in a file loaded beside the
+  // read comes once the connection attempt has given up.
+  const std::string bad = dir.write(
+      "bad.yaml",
+      padded_to_a_megabyte(orders_yaml("          note: { type: text, nullable: maybe }\n")));
+  const auto [given, given_seconds] = timed(
+      {"env", "PGCONNECT_TIMEOUT=2", PGSHIFT_BIN, "plan", "--db", server.url(), "--schema", bad});
+  INFO(given.output);
+  CHECK(given.exit_code == 1);
+  CHECK(contains(given.output, bad + ":10:41: "));
+  CHECK_FALSE(contains(given.output, "could not connect"));
+  CHECK(given_seconds < 9);
 }
 
 TEST_CASE("a database whose own search_path reaches another schema is planned with that path",
