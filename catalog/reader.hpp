@@ -33,11 +33,7 @@ namespace pgshift::catalog {
 struct ReadOptions {
   std::vector<std::string> include_schemas;  // empty: every non-system schema
   std::vector<std::string> exclude_schemas;
-  std::vector<std::string> exclude_tables;   // glob patterns on "schema.table"
-  // false: every table's size (TableStats::total_bytes) is read as 0, without
-  // stat()ing its files (0.1 to 1 ms a table that was never analyzed): for a
-  // scratch database, whose tables are empty.
-  bool table_sizes = true;
+  std::vector<std::string> exclude_tables;  // glob patterns on "schema.table"
   // false: no sequence's last value (CatalogFacts::sequence_usage stays
   // empty, which the planner takes as "called"), without opening every
   // sequence: for inspect and a scratch database, which do not use them.

@@ -384,7 +384,6 @@ schemas::Database build_and_read(const schemas::Database& desired,
   if (tables_in(desired) >= kAnalyzeFromTables) catalog::analyze_catalogs(*conn);
 
   catalog::ReadOptions options;
-  options.table_sizes = false;
   options.sequence_usage = false;
   options.include_schemas = read_schemas;
   return catalog::read_catalog(*conn, options);

@@ -799,7 +799,10 @@ bool operator==(const Extension& a, const Extension& b);
 struct TableStats {
   double reltuples = -1;  // planner estimate; -1 when never analyzed (PG 14+)
   int64_t relpages = 0;
-  int64_t total_bytes = 0;  // pg_total_relation_size
+  // pg_total_relation_size, of materialized views (a recreate's rationale says
+  // it) and of the relations lint reads; 0 for the tables the catalog reader
+  // reads (see kTablesQuery in catalog/reader.cpp).
+  int64_t total_bytes = 0;
   // Whether the table holds a row, asked of the table itself (SELECT ... LIMIT
   // 1) for the tables a plan changes; nullopt when not asked or not answerable
   // (no SELECT privilege, row-level security), and then the statistics decide.
