@@ -9,8 +9,10 @@
 # 10k/1k ratios), creates a database "pgshift_bench_plan" on the server of URL (default:
 # a throwaway PostgreSQL 15 cluster started with scripts/pg, stopped at the end) holding
 # N tables in schema "wide", each with 9 columns (an identity column), a primary key, a
-# check, 2 indexes (one partial and unique), a foreign key to the previous table and,
-# on every tenth table, a comment. It writes the YAML with `pgshift inspect`, then
+# check, 2 indexes (one partial and unique), a foreign key to the previous table, one
+# row (then ANALYZE: a live database's tables hold rows, and work skipped for empty
+# tables must not flatter the figures) and, on every tenth table, a comment. It writes
+# the YAML with `pgshift inspect`, then
 # measures, --runs times each (default 3), in alternating order, with GNU time:
 #   inspect       pgshift inspect -o FILE
 #   plan_noop     pgshift plan of the YAML inspect wrote (no steps)
@@ -111,10 +113,13 @@ SELECT format(
      status text NOT NULL DEFAULT ''new'',
      note text);
    CREATE INDEX t%1$s_parent_idx ON wide.t%1$s (parent_id);
-   CREATE UNIQUE INDEX t%1$s_email_key ON wide.t%1$s (email) WHERE active;%3$s',
+   CREATE UNIQUE INDEX t%1$s_email_key ON wide.t%1$s (email) WHERE active;
+   INSERT INTO wide.t%1$s (parent_id, name, email, amount)
+     VALUES (%4$s, ''row of t%1$s'', ''t%1$s@example.com'', 5);%3$s',
   g,
   CASE WHEN g > 1 THEN format(' REFERENCES wide.t%s (id)', g - 1) ELSE '' END,
-  CASE WHEN g % 10 = 0 THEN format(' COMMENT ON TABLE wide.t%1$s IS ''table %1$s of the benchmark'';', g) ELSE '' END)
+  CASE WHEN g % 10 = 0 THEN format(' COMMENT ON TABLE wide.t%1$s IS ''table %1$s of the benchmark'';', g) ELSE '' END,
+  CASE WHEN g > 1 THEN '1' ELSE 'NULL' END)
 FROM generate_series(1, :tables) g
 \gexec
 ANALYZE;
