@@ -2,6 +2,7 @@
 // a column the desired state makes NOT NULL without a backfill. Reads only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <pqxx/pqxx>
@@ -11,9 +12,12 @@ namespace pgshift::catalog {
 
 // The number of rows of "schema"."table" whose "column" is NULL, counted in a
 // READ ONLY transaction (a full scan of the table; VALIDATE would make the
-// same one). Throws pgshift::Error naming the column when the query fails.
+// same one). Its ACCESS SHARE lock waits at most `lock_wait` behind another
+// session's ACCESS EXCLUSIVE, then fails naming who holds it, as the catalog
+// read does (catalog/lock_wait.hpp). Throws pgshift::Error naming the column
+// when the query fails.
 int64_t count_nulls(pqxx::connection& conn, const std::string& schema, const std::string& table,
-                    const std::string& column);
+                    const std::string& column, std::chrono::milliseconds lock_wait);
 
 // Whether "schema"."table" (with its partitions and inheritance children)
 // holds a row, asked in a READ ONLY transaction with row_security off

@@ -414,7 +414,8 @@ void refuse_nulls_without_backfill(const PlanningInputs& inputs, PreparedPlan& p
             schemas::find_named(before->columns, column.renamed_from.value_or(column.name));
         if (was == nullptr || not_null_in(*before, *was)) continue;
         if (!conn) conn = catalog::connect(inputs.db);
-        const int64_t nulls = catalog::count_nulls(*conn, schema.name, before->name, was->name);
+        const int64_t nulls = catalog::count_nulls(*conn, schema.name, before->name, was->name,
+                                                   catalog::ReadOptions().lock_wait);
         if (nulls == 0) continue;
         prepared.plan.diagnostics.push_back(
             {plans::Severity::Error,

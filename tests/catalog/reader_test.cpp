@@ -1,12 +1,13 @@
 #include "catalog/reader.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <tuple>
 #include <vector>
-#include <catch2/catch.hpp>
 
 #include "catalog/connection.hpp"
+#include "catalog/null_counts.hpp"
 #include "catalog/sequence_usage.hpp"
 #include "tests/support/server_version.hpp"
 #include "tests/support/test_db.hpp"
@@ -593,6 +594,40 @@ TEST_CASE("a read blocked by another session's exclusive lock fails in time nami
   }
   hold.commit();
   CHECK(find_table(read(db, one), "app", "ledger") != nullptr);
+}
+
+TEST_CASE(
+    "counting a column's NULLs behind another session's exclusive lock fails in time naming it",
+    "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(
+      "CREATE SCHEMA app; CREATE TABLE app.ledger (id int PRIMARY KEY, note text);"
+      "INSERT INTO app.ledger VALUES (1, NULL), (2, 'paid'), (3, NULL)");
+  auto conn = connect(db.url());
+  CHECK(count_nulls(*conn, "app", "ledger", "note", std::chrono::seconds(1)) == 2);
+  auto holder = connect(db.url());
+  pqxx::work hold(*holder);
+  hold.exec0("SET application_name = 'night_batch'");
+  hold.exec0("LOCK TABLE app.ledger IN ACCESS EXCLUSIVE MODE");
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    count_nulls(*conn, "app", "ledger", "note", std::chrono::seconds(1));
+    FAIL("the count did not give up waiting");
+  } catch (const ReadError& e) {
+    const std::string message = e.what();
+    UNSCOPED_INFO(message);
+    CHECK(e.sqlstate() == "55P03");
+    CHECK(message.find("the NULLs of column \"note\" of table \"app.ledger\"") !=
+          std::string::npos);
+    CHECK(message.find("gave up after waiting 1 s for a lock") != std::string::npos);
+    CHECK(message.find("holds ACCESS EXCLUSIVE on table \"app.ledger\"") != std::string::npos);
+    CHECK(message.find("night_batch") != std::string::npos);
+  }
+  const auto waited = std::chrono::steady_clock::now() - started;
+  CHECK(waited >= std::chrono::milliseconds(900));
+  CHECK(waited < std::chrono::seconds(5));
+  hold.commit();
+  CHECK(count_nulls(*conn, "app", "ledger", "note", std::chrono::seconds(1)) == 2);
 }
 
 TEST_CASE("asking for a sequence's position another session locks fails in time naming it",
