@@ -136,15 +136,19 @@ ReadMeasurement measure_read(pqxx::connection& conn, const std::string& schema,
     exec_one(tx, "SET LOCAL statement_timeout = '10s'");
     const auto started = std::chrono::steady_clock::now();
     // Identifiers cannot be bound: quoted by libpq (PQescapeIdentifier).
+    // The block number of a ctid: its text "(block,offset)" read as a point.
     const pqxx::result result = tx.exec_params(
-        "SELECT count(*), coalesce(sum(pg_catalog.pg_column_size(pgshift_row.*)), 0)::bigint "
-        "FROM (SELECT * FROM " +
-            conn.quote_name(schema) + "." + conn.quote_name(table) + " LIMIT $1) AS pgshift_row",
+        "SELECT count(*), coalesce(sum(pg_catalog.pg_column_size(pgshift_read.whole)), 0)::bigint, "
+        "count(DISTINCT (pgshift_read.ctid::text::point)[0]) "
+        "FROM (SELECT pgshift_row.ctid, pgshift_row AS whole FROM " +
+            conn.quote_name(schema) + "." + conn.quote_name(table) +
+            " AS pgshift_row LIMIT $1) AS pgshift_read",
         max_rows);
     measurement.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
     measurement.rows = result[0][0].as<int64_t>();
     measurement.bytes = result[0][1].as<int64_t>();
+    measurement.pages = result[0][2].as<int64_t>();
   } catch (const pqxx::sql_error& error) {
     throw pgshift::Error("could not time a read of table \"" + schema + "." + table +
                          "\": " + server_message(error));

@@ -50,6 +50,10 @@ std::vector<CheckOutcome> run_data_checks(pqxx::connection& conn,
 struct ReadMeasurement {
   int64_t rows = 0;
   int64_t bytes = 0;  // sum of the rows' sizes (pg_column_size of each row)
+  // Heap pages the rows were found on: what the read had to go through, in
+  // the unit step estimates are made in (a table's relpages). A lower bound:
+  // pages with no live row in between were read too, and are not counted.
+  int64_t pages = 0;
   std::chrono::microseconds elapsed{0};
 };
 

@@ -35,6 +35,10 @@ namespace pgshift::cli {
 
 namespace {
 
+// PostgreSQL's page size (BLCKSZ) as built by default: a table's relpages and
+// the pages a calibration read went through are counted in it.
+constexpr int64_t kPageBytes = 8192;
+
 // Empty when `name` is "all" or a hazard's name; else the error naming
 // every accepted value.
 std::string unknown_hazard(const std::string& name) {
@@ -534,12 +538,18 @@ std::optional<plans::Throughput> read_throughput(pqxx::connection& conn, const s
   }
   const auto dot = table.find('.');
   const auto read = catalog::measure_read(conn, table.substr(0, dot), table.substr(dot + 1), 100000);
-  if (read.bytes <= 0) return std::nullopt;
+  if (read.pages <= 0) return std::nullopt;
   const int64_t micros = std::max<int64_t>(read.elapsed.count(), 1);
+  // Pages, not the rows' own sizes: estimates divide a table's pages by this
+  // figure. A read of one row went through one page; measured by the size of
+  // its row (tens of bytes), a one-row table's scan was estimated at a second.
+  const int64_t heap_bytes = read.pages * kPageBytes;
   plans::Throughput throughput;
-  throughput.bytes_per_second = read.bytes * 1000000 / micros;
-  throughput.source = "calibration: read " + std::to_string(read.rows) + " rows (" +
-                      std::to_string(read.bytes / 1024) + " kB) of " + table + " in " +
+  throughput.bytes_per_second = heap_bytes * 1000000 / micros;
+  throughput.source = "calibration: read " + std::to_string(read.rows) +
+                      (read.rows == 1 ? " row (" : " rows (") + std::to_string(read.pages) +
+                      (read.pages == 1 ? " page, " : " pages, ") +
+                      std::to_string(heap_bytes / 1024) + " kB) of " + table + " in " +
                       plans::format_duration_ms(std::max<int64_t>(micros / 1000, 1));
   return throughput;
 }
@@ -557,7 +567,7 @@ void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
   for (const auto& [table, stats] : prepared.current.facts.table_stats) {
     // A partitioned table has no heap (relpages -1 once analyzed, 14+): no
     // size to estimate from, rather than a negative one.
-    if (stats.relpages >= 0) heap_bytes[table] = stats.relpages * 8192;
+    if (stats.relpages >= 0) heap_bytes[table] = stats.relpages * kPageBytes;
   }
   std::string largest;
   int64_t largest_bytes = 0;

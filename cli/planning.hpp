@@ -104,8 +104,9 @@ std::vector<plans::Diagnostic> unmodelled_diagnostics(const schemas::Database& c
 // The read throughput step estimates are made from, on the database of
 // `conn`: the one earlier applies in its journal show
 // (plans::throughput_from_history), else a calibration read of up to
-// 100,000 rows of `table` ("schema.table"), timed. nullopt when that read
-// finds no row. A journal that cannot be read adds a warning. Throws
+// 100,000 rows of `table` ("schema.table"), timed and counted as the heap
+// pages they were found on (the unit of a table's relpages, which estimates
+// divide by it). nullopt when that read finds no row. A journal that cannot be read adds a warning. Throws
 // pgshift::Error when the read fails.
 std::optional<plans::Throughput> read_throughput(pqxx::connection& conn, const std::string& table,
                                                  std::vector<std::string>& warnings);
