@@ -339,7 +339,7 @@ void Applier::with_retries(const Step& step, StepReport& report,
 }
 
 constexpr const char* kLockableRelation =
-    "SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p', 'v', 'f')";
+    "SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p', 'f')";
 
 // Whether applications touch relation $1 before relation $2 in a transaction:
 // $2 has a foreign key to $1 (an application writes the parent row first), or
@@ -438,7 +438,11 @@ void Applier::run_in_transaction(const Step& step, StepReport& report) {
       const std::string relation = quote_qualified(lock->schema, lock->relation);
       // A relation the step itself creates has nothing to lock yet, and LOCK
       // TABLE takes tables, views and foreign tables only (not a materialized
-      // view): the statement itself locks those.
+      // view): the statement itself locks those. Nor a view: LOCK TABLE on a
+      // view locks every relation its query reads in the same mode (11+), so
+      // replacing a view took ACCESS EXCLUSIVE on the tables under it and
+      // waited for, then blocked, their readers; CREATE OR REPLACE VIEW and
+      // DROP VIEW lock the view only (its tables ACCESS SHARE).
       if (tx.exec_params(kLockableRelation, relation).empty()) continue;
       catalog::exec_one(
           tx, fmt::format("LOCK TABLE {} IN {} MODE", relation, lock_mode_name(lock->mode)));

@@ -107,6 +107,36 @@ TEST_CASE(
   CHECK(result.remaining.empty());
 }
 
+TEST_CASE(
+    "replacing a view does not lock the table under it: a reader of the table holding its "
+    "lock neither blocks the step nor is blocked by it",
+    "[plans][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE t (id bigint PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 10);"
+      "CREATE VIEW v AS SELECT id FROM t");
+  // As the planner declares a view's replacement: ACCESS EXCLUSIVE on the view.
+  const auto plan = pgshift::testing::plan_for(
+      db, {pgshift::testing::ddl_step(
+              "v", "replace view \"public.v\"",
+              {"CREATE OR REPLACE VIEW public.v AS SELECT id, id * 2 AS twice FROM public.t"})});
+  LockHolder holder(db);  // ACCESS SHARE on t, in an open transaction
+  std::ostringstream log;
+  auto options = pgshift::testing::test_options(log);
+  options.lock_timeout_override = 100ms;
+  options.retries = 2;
+
+  const auto result = apply_plan(db.url(), plan, options);
+  INFO(log.str());
+  REQUIRE(result.steps.size() == 1);
+  CHECK(result.steps_run == 1);
+  CHECK(result.steps[0].retries == 0);
+  CHECK(result.lock_wait < 100ms);
+  CHECK(db.scalar("SELECT twice FROM v WHERE id = 3") == "6");
+  // The reader's transaction is untouched and still reads the table.
+  CHECK(holder.tx->exec("SELECT count(*) FROM public.t")[0][0].as<int>() == 10);
+}
+
 TEST_CASE("an interrupt while a step retries its locks stops before the next attempt, the step "
           "not run and not journaled",
           "[plans][db]") {
