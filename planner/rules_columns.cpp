@@ -14,6 +14,7 @@
 #include "planner/rules.hpp"
 #include "planner/sql_text.hpp"
 #include "plans/sql_text.hpp"
+#include "schemas/expand_contract.hpp"
 
 namespace pgshift::planner::detail {
 
@@ -95,6 +96,31 @@ bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
   spec.batch_size =
       table.desired.backfill_batch_size.value_or(table.builder.options().default_batch_size);
   draft.step.backfill = spec;
+  // Each batch is an UPDATE: the table's row triggers on UPDATE (of the
+  // column, or of any) fire for every row it changes, pgshift's own
+  // expand/contract sync trigger apart.
+  std::string fired;
+  for (const auto& trigger : table.current->triggers) {
+    const bool on_update =
+        std::find(trigger.events.begin(), trigger.events.end(), "UPDATE") != trigger.events.end();
+    const bool of_column = trigger.update_of.empty() ||
+                           std::find(trigger.update_of.begin(), trigger.update_of.end(), column) !=
+                               trigger.update_of.end();
+    const bool ours =
+        trigger.function.rfind(std::string(schemas::kSyncFunctionSchema) + ".", 0) == 0;
+    if (trigger.for_each_row && on_update && of_column && !ours) {
+      fired += (fired.empty() ? "\"" : ", \"") + trigger.name + "\"";
+    }
+  }
+  if (!fired.empty()) {
+    table.builder.diagnose(
+        plans::Severity::Warning, table.id(ObjectKind::Column, column),
+        "the backfill of " + table.of("column", column) + " updates every existing row, and the " +
+            (fired.find(',') == std::string::npos ? "row trigger " : "row triggers ") + fired +
+            " on UPDATE of " + label("table", table.schema, table.current->name) +
+            " fire for each row it changes (unless a WHEN excludes it): what they write (an "
+            "updated_at, an audit row) is written for every row");
+  }
   table.builder.statement(draft, Statement::BackfillBatch, table.on());
   draft.requires_.push_back(table.column_token_of(column));
   draft.step.estimated_rows = table.rows;
@@ -259,8 +285,12 @@ void add_column(TableContext& table, const schemas::Column& column) {
     // batched backfill for existing ones, then NOT NULL by rule 4.
     auto draft = base(is_volatile ? "rule 3: a volatile default would rewrite every row; add the "
                                     "column nullable, then backfill"
-                      : column.backfill ? "existing rows get the backfill value, new rows the "
-                                          "default: add nullable, then backfill"
+                      : column.backfill && column.default_expr
+                          ? "existing rows get the backfill value, new rows the default: add "
+                            "nullable, then backfill"
+                      : column.backfill ? "existing rows get the backfill value; new rows get what "
+                                          "their INSERT writes (no default): add nullable, then "
+                                          "backfill"
                                         : "before PostgreSQL 11 a default rewrites the table; add "
                                           "the column nullable, then backfill");
     draft.step.statements = {table.alter() + "ADD COLUMN " +
@@ -277,6 +307,19 @@ void add_column(TableContext& table, const schemas::Column& column) {
       set_default.requires_.push_back(table.column_token_of(column.name));
       set_default.provides.push_back(default_set_token(table.schema, table.desired.name, column.name));
       chain.add(std::move(set_default));
+    }
+    if (not_null && !column.default_expr) {
+      // Rows inserted while the backfill runs are the application's: without
+      // a default they stay NULL unless it writes the column, and the check
+      // that makes the column NOT NULL refuses them.
+      builder.diagnose(
+          plans::Severity::Warning, id,
+          table.of("column", column.name) +
+              " is NOT NULL without a default: an INSERT that leaves it out fails from the step "
+              "that adds its NOT NULL check (NOT VALID) on, and rows inserted without it while "
+              "the backfill runs stay NULL, which that check's VALIDATE refuses (the plan stops "
+              "there, the check in place): deploy the application that writes it before "
+              "applying, or give it a default");
     }
     const auto fill = column.backfill ? column.backfill : column.default_expr;
     bool filled = false;

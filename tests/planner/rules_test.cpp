@@ -103,6 +103,94 @@ TEST_CASE("a backfill value differing from the default is used for existing rows
   CHECK(result.steps[2].statement_timeout == std::chrono::minutes(1));
 }
 
+namespace {
+
+// The warnings of `plan` whose message contains `part`.
+std::vector<std::string> warnings_with(const plans::Plan& plan, const std::string& part) {
+  std::vector<std::string> found;
+  for (const auto& diagnostic : plan.diagnostics) {
+    if (diagnostic.severity == plans::Severity::Warning &&
+        diagnostic.message.find(part) != std::string::npos) {
+      found.push_back(diagnostic.message);
+    }
+  }
+  return found;
+}
+
+schemas::Trigger row_trigger(const std::string& name, std::vector<std::string> events,
+                             std::vector<std::string> update_of = {}, bool for_each_row = true) {
+  schemas::Trigger trigger;
+  trigger.name = name;
+  trigger.timing = schemas::TriggerTiming::Before;
+  trigger.events = std::move(events);
+  trigger.update_of = std::move(update_of);
+  trigger.for_each_row = for_each_row;
+  trigger.function = "public.touch";
+  return trigger;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a new NOT NULL column backfilled without a default warns that inserts leaving it out fail "
+    "from its check on",
+    "[planner]") {
+  UsersCase c;
+  auto added = column("channel", "text", true);
+  added.backfill = "'web'";
+  c.desired_users().columns.push_back(added);
+  const auto result = plan(c.current, c.desired);
+  CHECK_FALSE(plans::has_errors(result));
+  const auto warned = warnings_with(result,
+                                    "column \"channel\" of table \"public.users\" is "
+                                    "NOT NULL without a default: an INSERT that leaves "
+                                    "it out fails");
+  CHECK(warned.size() == 1);
+  REQUIRE_FALSE(result.steps.empty());
+  CHECK(result.steps[0].rationale.find("new rows the default") == std::string::npos);
+  CHECK(result.steps[0].rationale.find("no default") != std::string::npos);
+
+  // With a default, new rows get it: no warning, and the rationale says so.
+  UsersCase with_default;
+  added.default_expr = "'app'";
+  with_default.desired_users().columns.push_back(added);
+  const auto defaulted = plan(with_default.current, with_default.desired);
+  CHECK(warnings_with(defaulted, "NOT NULL without a default").empty());
+  REQUIRE_FALSE(defaulted.steps.empty());
+  CHECK(defaulted.steps[0].rationale.find("new rows the default") != std::string::npos);
+}
+
+TEST_CASE(
+    "a backfill warns of the row triggers on UPDATE that fire for every row it changes, and "
+    "names no other trigger",
+    "[planner]") {
+  UsersCase c;
+  for (auto* db : {&c.current, &c.desired}) {
+    auto& users = table_of(*db, "users");
+    users.triggers = {row_trigger("audit", {"INSERT", "UPDATE", "DELETE"}),
+                      row_trigger("only_inserts", {"INSERT"}),
+                      row_trigger("email_changed", {"UPDATE"}, {"email"}),
+                      row_trigger("per_statement", {"UPDATE"}, {}, false),
+                      row_trigger("touch", {"UPDATE"})};
+  }
+  auto added = column("plan", "text", false, "'free'");
+  added.backfill = "'legacy'";
+  c.desired_users().columns.push_back(added);
+  const auto result = plan(c.current, c.desired);
+  const auto warned = warnings_with(result, "the backfill of column \"plan\"");
+  REQUIRE(warned.size() == 1);
+  CHECK(warned[0] ==
+        "the backfill of column \"plan\" of table \"public.users\" updates every existing row, "
+        "and the row triggers \"audit\", \"touch\" on UPDATE of table \"public.users\" fire "
+        "for each row it changes (unless a WHEN excludes it): what they write (an updated_at, an "
+        "audit row) is written for every row");
+
+  // Without such triggers, nothing is said.
+  UsersCase quiet;
+  quiet.desired_users().columns.push_back(added);
+  CHECK(warnings_with(plan(quiet.current, quiet.desired), "the backfill of").empty());
+}
+
 TEST_CASE("NOT NULL on an existing column of a filled table goes through a NOT VALID check",
           "[planner]") {
   UsersCase c;
