@@ -129,7 +129,9 @@ class Applier {
   void log_undone_run();  // says so when run_state() found the run undone
   void report_invalid_indexes();
   void dry_run(ApplyResult& result);
-  std::vector<std::string> verify(ApplyResult& result);
+  // `finished_earlier`: the journal recorded the run finished before this
+  // invocation (a plan applied again).
+  std::vector<std::string> verify(ApplyResult& result, bool finished_earlier);
   // The catalog after the last step: the schemas the steps touched read
   // again, the others as check_fresh() read them (everything is read again
   // when it did not run: a resumed run).
