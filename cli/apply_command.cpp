@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -122,6 +123,9 @@ plans::ApplyOptions apply_options(const ApplyArgs& args) {
   // A fixed --batch-size means fixed batches; otherwise adapt to the target.
   options.batch_target = args.batch_size > 0 ? std::chrono::milliseconds(0)
                                              : parse_duration(args.batch_target, "--batch-target");
+  if (args.batch_size == 0 && options.batch_target.count() == 0) {
+    throw UsageError("--batch-target: batches cannot aim at 0 ms (e.g. 500ms)");
+  }
   options.pause = parse_duration(args.pause, "--pause");
   options.pacing.max_replica_lag = parse_duration(args.max_replica_lag, "--max-replica-lag");
   options.pacing.max_wal_rate = parse_bytes(args.max_wal_rate, "--max-wal-rate");
@@ -378,9 +382,12 @@ void add_apply_command(CLI::App& app, int& exit_code) {
   command
       ->add_option("--retries", args->retries,
                    "Retries of a step or batch whose lock was not granted in time")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  auto* batch_size = command->add_option("--batch-size", args->batch_size,
-                                         "Fixed backfill batch, in rows (default: adaptive)");
+  auto* batch_size = command
+                         ->add_option("--batch-size", args->batch_size,
+                                      "Fixed backfill batch, in rows (default: adaptive)")
+                         ->check(CLI::PositiveNumber);
   command
       ->add_option("--batch-target", args->batch_target,
                    "Adapt backfill batches toward this duration")
@@ -400,6 +407,7 @@ void add_apply_command(CLI::App& app, int& exit_code) {
       ->add_option("--max-blocked-sessions", args->max_blocked_sessions,
                    "Halve backfill batches when a batch made more sessions wait "
                    "(-1: never)")
+      ->check(CLI::Range(-1, std::numeric_limits<int>::max()))
       ->capture_default_str();
   command
       ->add_option("--max-transaction-age", args->max_transaction_age,

@@ -71,9 +71,11 @@ void write_output(const schemas::Database& db, const std::string& output,
     schemas::write_yaml_directory(db, output);
     return;
   }
+  const std::string text = schemas::write_yaml(db);
+  errno = 0;
   std::ofstream file(output, std::ios::binary | std::ios::trunc);
-  file << schemas::write_yaml(db);
-  if (!file.flush()) throw Error("could not write file \"" + output + "\"");
+  file << text;
+  if (!file.flush()) throw Error("could not write file \"" + output + "\"" + system_reason());
 }
 
 void run_inspect(const InspectArgs& args) {
@@ -83,6 +85,16 @@ void run_inspect(const InspectArgs& args) {
     db = catalog::read_catalog(*conn, args.read);
   } catch (const catalog::ReadError& e) {
     throw Error("could not inspect \"" + catalog::describe_target(args.db) + "\": " + e.what());
+  }
+  // A name that matched nothing is a typo (or a case: names are
+  // case-sensitive), not an empty schema: an empty document would pass for
+  // one.
+  for (const auto& name : args.read.include_schemas) {
+    if (schemas::find_schema(db, name) == nullptr) {
+      throw Error("--only-schema " + name + ": no schema \"" + name + "\" in " +
+                  catalog::describe_target(args.db) +
+                  " (names are case-sensitive; system and extension schemas are not read)");
+    }
   }
   const std::string format =
       choose_format(args.format, args.output, {{".sql", "sql"}, {".yaml", "yaml"}, {".yml", "yaml"}},

@@ -704,20 +704,25 @@ void write_output(const std::string& text, const std::string& path, const std::s
     std::cout << text;
     return;
   }
+  errno = 0;
   std::ofstream out(path);
   out << text;
-  if (!out) throw pgshift::Error("could not write " + what + " to \"" + path + "\"");
+  if (!out.flush()) {
+    throw pgshift::Error("could not write " + what + " to \"" + path + "\"" + system_reason());
+  }
 }
 
 std::string read_bounded(const std::string& path, std::size_t limit, const std::string& what) {
+  errno = 0;
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw pgshift::Error("could not read " + what + " \"" + path + "\"");
+  if (!file) throw pgshift::Error("could not read " + what + " \"" + path + "\"" + system_reason());
   std::string text;
   char buffer[65536];
   while (text.size() <= limit && file.read(buffer, sizeof buffer).gcount() > 0) {
     text.append(buffer, static_cast<std::size_t>(file.gcount()));
   }
-  if (file.bad()) throw pgshift::Error("could not read " + what + " \"" + path + "\"");
+  if (file.bad())
+    throw pgshift::Error("could not read " + what + " \"" + path + "\"" + system_reason());
   if (text.size() > limit) {
     throw pgshift::Error("\"" + path + "\" is larger than " + std::to_string(limit >> 20) +
                          " MiB, the limit for " + what);

@@ -1964,15 +1964,23 @@ Database Loader::finish() {
 
 // The contents of `path`, read up to kMaxFileBytes and one byte more, so that
 // a larger file (or /dev/zero) is recognized without being read to the end.
-std::optional<std::string> read_file(const std::filesystem::path& path) {
+// nullopt when it cannot be read, with the system's reason in `why`.
+std::optional<std::string> read_file(const std::filesystem::path& path, std::string& why) {
+  errno = 0;
   std::ifstream stream(path, std::ios::binary);
-  if (!stream) return std::nullopt;
+  if (!stream) {
+    why = system_reason();
+    return std::nullopt;
+  }
   std::string text;
   char buffer[65536];
   while (text.size() <= kMaxFileBytes && stream.read(buffer, sizeof buffer).gcount() > 0) {
     text.append(buffer, static_cast<std::size_t>(stream.gcount()));
   }
-  if (stream.bad()) return std::nullopt;
+  if (stream.bad()) {
+    why = system_reason();  // a directory: "Is a directory"
+    return std::nullopt;
+  }
   return text;
 }
 
@@ -1999,9 +2007,10 @@ namespace {
 void load_hints(const std::string& path, Database* target) {
   Loader loader;
   loader.set_file(path);
-  const auto text = read_file(path);
+  std::string why;
+  const auto text = read_file(path, why);
   if (!text) {
-    loader.report("could not read the hints file");
+    loader.report("could not read the hints file" + why);
   } else if (text->size() > kMaxFileBytes) {
     loader.report("file is larger than " + std::to_string(kMaxFileBytes >> 20) +
                   " MiB, the limit for a hints file");
@@ -2048,7 +2057,8 @@ Database load_yaml_file(const std::string& path) {
   // it has finished (a deque: a text never moves, even a short one).
   std::deque<std::string> texts;
   for (const auto& file : files) {
-    if (auto text = read_file(file)) {
+    std::string why;
+    if (auto text = read_file(file, why)) {
       if (text->size() > kMaxFileBytes) {
         loader.set_file(file.string());
         loader.report("file is larger than " + std::to_string(kMaxFileBytes >> 20) +
@@ -2059,7 +2069,7 @@ Database load_yaml_file(const std::string& path) {
       loader.load_document(file.string(), texts.back());
     } else {
       loader.set_file(file.string());
-      loader.report("could not read file");
+      loader.report("could not read file" + why);
     }
   }
   return loader.finish();

@@ -881,9 +881,12 @@ std::string file_name(const std::string& schema) {
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
+  errno = 0;
   std::ofstream stream(path, std::ios::binary | std::ios::trunc);
   stream << text;
-  if (!stream.flush()) throw pgshift::Error("could not write file \"" + path.string() + "\"");
+  if (!stream.flush()) {
+    throw pgshift::Error("could not write file \"" + path.string() + "\"" + system_reason());
+  }
 }
 
 }  // namespace

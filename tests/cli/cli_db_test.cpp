@@ -99,6 +99,47 @@ std::string every_kind_yaml(const TestDatabase& db) {
 
 }  // namespace
 
+TEST_CASE(
+    "inspect --only-schema naming no schema of the database fails naming it and writes nothing",
+    "[cli][db]") {
+  TestDatabase db;
+  db.exec("CREATE SCHEMA sales; CREATE TABLE sales.orders (id bigint PRIMARY KEY)");
+  TempDir dir;
+  const std::string output = dir.path() + "/out.yaml";
+  for (const std::string typo : {"nosuch", "Sales"}) {
+    const auto result = run_pgshift({"inspect", "--db", db.url(), "--only-schema", "public",
+                                     "--only-schema", typo, "-o", output});
+    INFO(result.output);
+    CHECK(result.exit_code == 1);
+    CHECK(contains(result.output, "--only-schema " + typo + ": no schema \"" + typo + "\" in "));
+    CHECK_FALSE(std::filesystem::exists(output));
+  }
+  // An existing schema, even an empty one (public here), is read.
+  const auto read = run_pgshift(
+      {"inspect", "--db", db.url(), "--only-schema", "sales", "--only-schema", "public"});
+  INFO(read.output);
+  CHECK(read.exit_code == 0);
+  CHECK(contains(read.output, "orders:"));
+}
+
+TEST_CASE("an output file that cannot be written is an error naming it and the system's reason",
+          "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string yaml = dir.write("s.yaml", "schemas:\n  public: {}\n");
+  const std::string missing = dir.path() + "/no/such/dir/out";
+  const auto inspected = run_pgshift({"inspect", "--db", db.url(), "-o", missing + ".yaml"});
+  INFO(inspected.output);
+  CHECK(inspected.exit_code == 1);
+  CHECK(contains(inspected.output,
+                 "could not write file \"" + missing + ".yaml\": No such file or directory"));
+  const auto planned =
+      run_pgshift({"plan", "--db", db.url(), "--schema", yaml, "-o", missing + ".json"});
+  INFO(planned.output);
+  CHECK(planned.exit_code == 1);
+  CHECK(contains(planned.output, "\"" + missing + ".json\": No such file or directory"));
+}
+
 TEST_CASE("every object kind built from an empty database inspects back to the same YAML",
           "[cli][db]") {
   TestDatabase first;

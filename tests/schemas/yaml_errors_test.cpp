@@ -380,7 +380,7 @@ TEST_CASE("a directory without YAML files is an error, not an empty database", "
 
 TEST_CASE("a missing file is an error naming the file", "[schemas]") {
   REQUIRE_THROWS_WITH(load_yaml_file("/nonexistent/db.yaml"),
-                      "/nonexistent/db.yaml: could not read file");
+                      "/nonexistent/db.yaml: could not read file: No such file or directory");
 }
 
 TEST_CASE("SQL text that closes its place is reported where the parser stopped", "[schemas]") {

@@ -111,6 +111,7 @@ TEST_CASE("a hints file is checked alone before the SQL is built, names left for
     check_yaml_hints("/nonexistent/hints.yaml");
     FAIL("no error");
   } catch (const LoadError& error) {
-    CHECK(std::string(error.what()) == "/nonexistent/hints.yaml: could not read the hints file");
+    CHECK(std::string(error.what()) ==
+          "/nonexistent/hints.yaml: could not read the hints file: No such file or directory");
   }
 }
