@@ -136,10 +136,11 @@ std::string data_checks(const Plan& plan) {
 }  // namespace
 
 std::string render_markdown(const Plan& plan) {
-  std::set<std::string> tables;
+  std::set<std::string> relations;  // every relation a step locks: tables, views, indexes
   std::map<std::string, std::vector<std::string>> hazard_steps;
   for (const auto& step : plan.steps) {
-    for (const auto& lock : step.locks) tables.insert(code_span(lock.schema + "." + lock.relation));
+    for (const auto& lock : step.locks)
+      relations.insert(code_span(lock.schema + "." + lock.relation));
     for (Hazard hazard : step.hazards)
       hazard_steps[hazard_name(hazard)].push_back(std::to_string(step.id));
   }
@@ -149,9 +150,10 @@ std::string render_markdown(const Plan& plan) {
                       version_text(plan.server_version_num), code_span(plan.fingerprint));
   text += fmt::format("plan hash: {} (apply exactly this plan with `--expect-hash`)\n\n",
                       code_span(plan_content_hash(plan)));
-  text += "- Tables touched: " +
-          (tables.empty() ? std::string("none")
-                          : join(std::vector<std::string>(tables.begin(), tables.end()), ", ")) +
+  text += "- Relations locked: " +
+          (relations.empty()
+               ? std::string("none")
+               : join(std::vector<std::string>(relations.begin(), relations.end()), ", ")) +
           "\n";
   std::vector<std::string> hazards;
   for (const auto& [name, steps] : hazard_steps) {

@@ -188,10 +188,11 @@ TEST_CASE("an empty plan renders as nothing to do", "[plans][render]") {
   plan.fingerprint = "f";
   CHECK(plans::render_markdown(plan) ==
         "## pgshift plan\n\n**0 steps** for PostgreSQL 16.2 (catalog fingerprint `f`)\n\n"
-        "plan hash: `" + plans::plan_content_hash(plan) +
-        "` (apply exactly this plan with `--expect-hash`)\n\n"
-        "- Tables touched: none\n- Hazards: none\n\nNothing to do: the database matches the "
-        "schema.\n");
+        "plan hash: `" +
+            plans::plan_content_hash(plan) +
+            "` (apply exactly this plan with `--expect-hash`)\n\n"
+            "- Relations locked: none\n- Hazards: none\n\nNothing to do: the database matches the "
+            "schema.\n");
 }
 
 TEST_CASE("the plan hash leaves out the times measured and follows the findings",
