@@ -113,13 +113,15 @@ bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
     }
   }
   if (!fired.empty()) {
+    const bool one = fired.find("\", \"") == std::string::npos;
     table.builder.diagnose(
         plans::Severity::Warning, table.id(ObjectKind::Column, column),
         "the backfill of " + table.of("column", column) + " updates every existing row, and the " +
-            (fired.find(',') == std::string::npos ? "row trigger " : "row triggers ") + fired +
-            " on UPDATE of " + label("table", table.schema, table.current->name) +
-            " fire for each row it changes (unless a WHEN excludes it): what they write (an "
-            "updated_at, an audit row) is written for every row");
+            (one ? "row trigger " : "row triggers ") + fired + " on UPDATE of " +
+            label("table", table.schema, table.current->name) + (one ? " fires" : " fire") +
+            " for each row the backfill changes (unless a WHEN excludes the row): what " +
+            (one ? "it writes" : "they write") +
+            " (an updated_at, an audit row) is written for every row");
   }
   table.builder.statement(draft, Statement::BackfillBatch, table.on());
   draft.requires_.push_back(table.column_token_of(column));

@@ -182,8 +182,20 @@ TEST_CASE(
   CHECK(warned[0] ==
         "the backfill of column \"plan\" of table \"public.users\" updates every existing row, "
         "and the row triggers \"audit\", \"touch\" on UPDATE of table \"public.users\" fire "
-        "for each row it changes (unless a WHEN excludes it): what they write (an updated_at, an "
-        "audit row) is written for every row");
+        "for each row the backfill changes (unless a WHEN excludes the row): what they write (an "
+        "updated_at, an audit row) is written for every row");
+
+  // One trigger: its own verb.
+  UsersCase single;
+  for (auto* db : {&single.current, &single.desired}) {
+    table_of(*db, "users").triggers = {row_trigger("touch", {"UPDATE"})};
+  }
+  single.desired_users().columns.push_back(added);
+  const auto one = warnings_with(plan(single.current, single.desired), "the backfill of");
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].find("the row trigger \"touch\" on UPDATE of table \"public.users\" fires for "
+                    "each row the backfill changes (unless a WHEN excludes the row): what it "
+                    "writes") != std::string::npos);
 
   // Without such triggers, nothing is said.
   UsersCase quiet;
@@ -945,7 +957,7 @@ TEST_CASE("a qualified renamed_from moves the table after its schema is created 
             "named \"persons\" yet: did you mean \"legacy.people\"?") != std::string::npos);
 }
 
-TEST_CASE("enum labels are added in place; before 12 outside a transaction", "[planner]") {
+TEST_CASE("enum labels are added in place, before 12 outside a transaction", "[planner]") {
   schemas::Database current = database({});
   public_schema(current).enums.push_back({"mood", {"sad", "happy"}});
   schemas::Database desired = database({});
