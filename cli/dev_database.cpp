@@ -14,6 +14,7 @@
 #include "planner/normalize.hpp"
 #include "planner/planner.hpp"
 #include "schemas/error.hpp"
+#include "schemas/spelling.hpp"
 #include "schemas/sql_check_script.hpp"
 
 namespace pgshift::cli {
@@ -137,6 +138,48 @@ bool default_names_a_column(const catalog::BatchFailure& failure, const std::str
   return false;
 }
 
+// The name in a server message "<kind> "<name>" does not exist" (a type, an
+// access method), or "".
+std::string missing_name(const std::string& message, const std::string& kind) {
+  const std::string prefix = kind + " \"";
+  const std::string suffix = "\" does not exist";
+  if (message.rfind(prefix, 0) != 0) return "";
+  const auto end = message.find('"', prefix.size());
+  if (end == std::string::npos || message.compare(end, suffix.size(), suffix) != 0) return "";
+  return message.substr(prefix.size(), end - prefix.size());
+}
+
+// The name nearest a misspelled type or access method, from PostgreSQL's
+// built-in names and the desired state's own types, or "".
+std::string nearest_known(const std::string& message, const schemas::Database& desired) {
+  if (const std::string type = missing_name(message, "type"); !type.empty()) {
+    std::vector<std::string> known = {
+        "smallint",  "integer",     "bigint",    "int2",     "int4",      "int8",      "numeric",
+        "decimal",   "real",        "float4",    "float8",   "text",      "varchar",   "char",
+        "character", "bpchar",      "boolean",   "bool",     "date",      "time",      "timetz",
+        "timestamp", "timestamptz", "interval",  "uuid",     "json",      "jsonb",     "bytea",
+        "inet",      "cidr",        "macaddr",   "macaddr8", "money",     "xml",       "tsvector",
+        "tsquery",   "oid",         "point",     "line",     "lseg",      "box",       "path",
+        "polygon",   "circle",      "bit",       "varbit",   "int4range", "int8range", "numrange",
+        "tsrange",   "tstzrange",   "daterange", "regclass"};
+    for (const auto& schema : desired.schemas) {
+      for (const auto& item : schema.enums) known.push_back(item.name);
+      for (const auto& item : schema.domains) known.push_back(item.name);
+      for (const auto& item : schema.composite_types) known.push_back(item.name);
+    }
+    // The desired state's own type, spelled right but not found: where the
+    // server looked (the search_path hint), not a spelling.
+    if (auto found = schemas::closest_name(type, known); found && *found != type) return *found;
+  }
+  if (const std::string method = missing_name(message, "access method"); !method.empty()) {
+    if (auto found =
+            schemas::closest_name(method, {"btree", "hash", "gist", "gin", "spgist", "brin"})) {
+      return *found;
+    }
+  }
+  return "";
+}
+
 // Runs the plan that creates `desired` from nothing, in the scratch database
 // at `target`: in a few transactions and round trips (catalog::run_batch).
 // Backfills have nothing to fill in an empty database and are skipped.
@@ -155,7 +198,28 @@ void build(const std::string& target, const plans::Plan& plan, const schemas::Da
   if (!failure) return;
   const plans::Step& step = *sources[failure->index].first;
   const std::string& statement = *sources[failure->index].second;
-  const std::string origin = schemas::origin_of(desired, step.object);
+  std::string origin = schemas::origin_of(desired, step.object);
+  // A type the server does not know, in a new table: the column that names
+  // it is the place to fix, not the table's first line.
+  if (const std::string type = missing_name(failure->message, "type");
+      !type.empty() && step.object.kind == schemas::ObjectKind::Table) {
+    const schemas::Schema* schema = schemas::find_schema(desired, step.object.schema);
+    const schemas::Table* table =
+        schema == nullptr ? nullptr : schemas::find_named(schema->tables, step.object.name);
+    const std::vector<schemas::Column> none;
+    for (const auto& column : table != nullptr ? table->columns : none) {
+      const bool names_it =
+          column.type.rfind(type, 0) == 0 &&
+          (column.type.size() == type.size() ||
+           std::string("([ ").find(column.type[type.size()]) != std::string::npos);
+      if (!names_it) continue;
+      const std::string place = schemas::origin_of(
+          desired,
+          {schemas::ObjectKind::Column, step.object.schema, step.object.name, column.name});
+      if (!place.empty()) origin = place;
+      break;
+    }
+  }
   std::string message = "the desired schema does not build: ";
   if (!origin.empty()) message += origin + ": ";
   message += step.summary + ": " + failure->message + "\n  in: " + statement;
@@ -164,10 +228,15 @@ void build(const std::string& target, const plans::Plan& plan, const schemas::Da
         "\n  hint: a default is SQL: a string keeps its quotes inside the YAML string, "
         "e.g. default: \"'free'\"";
   }
-  // undefined_table, undefined_function, undefined_object (a type)
-  if (!session.search_path.empty() &&
-      (failure->sqlstate == "42P01" || failure->sqlstate == "42883" ||
-       failure->sqlstate == "42704")) {
+  // A misspelled type or access method: the name meant, not the search_path.
+  const std::string meant =
+      failure->sqlstate == "42704" ? nearest_known(failure->message, desired) : "";
+  if (!meant.empty()) {
+    message += "\n  hint: did you mean \"" + meant + "\"?";
+  } else if (!session.search_path.empty() &&
+             // undefined_table, undefined_function, undefined_object (a type)
+             (failure->sqlstate == "42P01" || failure->sqlstate == "42883" ||
+              failure->sqlstate == "42704")) {
     message += "\n  hint: unqualified names are looked up in the target session's search_path (" +
                session.search_path +
                "), as inspect wrote them: qualify the name (schema.name), or plan with the "

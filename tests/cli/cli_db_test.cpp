@@ -367,6 +367,47 @@ TEST_CASE("a YAML default the server rejects names its file, line and column, wi
                  "YAML string, e.g. default: \"'free'\""));
 }
 
+TEST_CASE(
+    "a misspelled type names the column's line and the type meant, a misspelled access method "
+    "the method meant",
+    "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string typo = dir.write("typo.yaml",
+                                     "schemas:\n"
+                                     "  public:\n"
+                                     "    tables:\n"
+                                     "      accounts:\n"
+                                     "        columns:\n"
+                                     "          id: bigint\n"
+                                     "          name: { type: varchr(20) }\n");
+  const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", typo});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, "the desired schema does not build: " + typo + ":7:"));
+  CHECK(contains(result.output, "type \"varchr\" does not exist"));
+  CHECK(contains(result.output, "hint: did you mean \"varchar\"?"));
+  CHECK_FALSE(contains(result.output, "search_path"));
+
+  const std::string method =
+      dir.write("method.yaml",
+                "schemas:\n"
+                "  public:\n"
+                "    tables:\n"
+                "      accounts:\n"
+                "        columns:\n"
+                "          id: bigint\n"
+                "        indexes:\n"
+                "          accounts_id_idx: { columns: [id], method: btre }\n");
+  const auto wrong = run_pgshift({"plan", "--db", db.url(), "--schema", method});
+  INFO(wrong.output);
+  CHECK(wrong.exit_code == 1);
+  CHECK(contains(wrong.output, "access method \"btre\" does not exist"));
+  CHECK(contains(wrong.output, "hint: did you mean \"btree\"?"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") ==
+        "0");
+}
+
 TEST_CASE("an SQL file over 64 MiB is refused without being read to the end", "[cli][db]") {
   TestDatabase db;
   TempDir dir;
