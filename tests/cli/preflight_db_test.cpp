@@ -353,9 +353,10 @@ TEST_CASE("a type change whose cast cuts or rejects values refuses the plan",
   CHECK(shape(db) == before);
 }
 
-TEST_CASE("on PostgreSQL 16+, a cast the values reject is counted with example keys by "
-          "pg_input_is_valid; before 16 the attempt names the first rejected value",
-          "[cli][db][preflight]") {
+TEST_CASE(
+    "on PostgreSQL 16+, a cast the values reject is counted with example keys by "
+    "pg_input_is_valid, and before 16 the attempt names the first rejected value",
+    "[cli][db][preflight]") {
   TestDatabase db;
   db.exec(
       "CREATE TABLE t (id bigint PRIMARY KEY, code text, amount text);"

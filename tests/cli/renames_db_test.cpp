@@ -762,9 +762,10 @@ constexpr const char* kAuditMoved = R"yaml(schemas:
 
 // No ": " in the name past Catch2's line width: its console reporter then
 // wraps the name's header forever.
-TEST_CASE("a table moved to another schema by a qualified renamed_from is one SET SCHEMA; rows, "
-          "serial sequence, index, foreign key and the view over it follow, re-plan empty",
-          "[cli][db][renames]") {
+TEST_CASE(
+    "a table moved to another schema by a qualified renamed_from is one SET SCHEMA, and rows, "
+    "serial sequence, index, foreign key and the view over it follow, re-plan empty",
+    "[cli][db][renames]") {
   TestDatabase db;
   TempDir dir;
   REQUIRE(apply_schema(db.url(), dir.write("a.yaml", kAuditBefore)).exit_code == 0);
@@ -954,7 +955,7 @@ schemas:
 
 TEST_CASE(
     "a sequence, view and materialized view moved by a qualified renamed_from are moved "
-    "by SET SCHEMA; what uses them follows, re-plan empty",
+    "by SET SCHEMA, and what uses them follows, re-plan empty",
     "[cli][db][renames]") {
   TestDatabase db;
   TempDir dir;

@@ -767,9 +767,10 @@ TEST_CASE("a primary key of a populated partitioned table replaced by another is
         "p_us_low:PRIMARY KEY (region, id)");
 }
 
-TEST_CASE("a row-level trigger with transition tables on a table to attach, renamed or not, "
-          "refuses the plan before any step, naming it; a statement-level one does not",
-          "[planner][db][partitions][attach][unmodelled]") {
+TEST_CASE(
+    "a row-level trigger with transition tables on a table to attach, renamed or not, "
+    "refuses the plan before any step, naming it, and a statement-level one does not",
+    "[planner][db][partitions][attach][unmodelled]") {
   TestDatabase db;
   db.exec(kOrders);
   db.exec(

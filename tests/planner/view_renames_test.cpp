@@ -9,9 +9,10 @@
 
 using pgshift::planner::rename_column_in_view;
 
-TEST_CASE("a bare reference to a renamed column keeps its output name with AS; a named one, a "
-          "condition and an ordering only change the name",
-          "[planner][rename]") {
+TEST_CASE(
+    "a bare reference to a renamed column keeps its output name with AS, and a named one, a "
+    "condition and an ordering only change the name",
+    "[planner][rename]") {
   CHECK(rename_column_in_view(" SELECT t.id,\n    t.w\n   FROM t\n  WHERE t.w <> 'x'::text\n"
                               "  ORDER BY t.w",
                               "public", "t", "w", "w2", true) ==
@@ -23,9 +24,10 @@ TEST_CASE("a bare reference to a renamed column keeps its output name with AS; a
         " SELECT w2 AS w\n   FROM t");
 }
 
-TEST_CASE("references through an alias, in subqueries and in every arm of a UNION follow the "
-          "rename; another table's column of the same name does not",
-          "[planner][rename]") {
+TEST_CASE(
+    "references through an alias, in subqueries and in every arm of a UNION follow the "
+    "rename, and another table's column of the same name does not",
+    "[planner][rename]") {
   CHECK(rename_column_in_view(" SELECT a.w,\n    b.w AS bw\n   FROM app.zt a\n     JOIN zu b ON "
                               "a.id = b.id\nUNION\n SELECT zt.w,\n    zt.w AS bw\n   FROM app.zt",
                               "app", "zt", "w", "w2", true) ==

@@ -284,7 +284,7 @@ TEST_CASE("an INVALID index left by a failed concurrent build is reported", "[pl
         nlohmann::json::array({object("index", "customers", "customers_name_idx")}));
 }
 
-TEST_CASE("a sequence past the threshold is drift; below it is not", "[plans][drift][db]") {
+TEST_CASE("a sequence past the threshold is drift, below it is not", "[plans][drift][db]") {
   const Fixture fixture;
   fixture.exec("SELECT setval('counter', 1932735283)");  // 90% of an integer sequence
   const auto report = fixture.drift_json();

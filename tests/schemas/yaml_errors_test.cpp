@@ -186,7 +186,7 @@ TEST_CASE("an index key is a column or an expression, not both", "[schemas]") {
           "                         ^");
 }
 
-TEST_CASE("an exclusion element is one element, positioned at its item; elements are required",
+TEST_CASE("an exclusion element is one element, positioned at its item, and elements are required",
           "[schemas]") {
   const auto text = table(
       "        columns: { room: int, during: tstzrange }\n"

@@ -196,7 +196,7 @@ TEST_CASE("sequences take a type, options and an owner", "[schemas]") {
 }
 
 TEST_CASE(
-    "a sequence owned by table.column is owned in its own schema; another spelling is an "
+    "a sequence owned by table.column is owned in its own schema, and another spelling is an "
     "error at its place",
     "[schemas]") {
   const Database db = load_yaml_string(
