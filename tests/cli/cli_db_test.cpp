@@ -97,6 +97,14 @@ std::string every_kind_yaml(const TestDatabase& db) {
   return yaml;
 }
 
+// A desired state of one table, public.accounts (id bigint): `columns` are
+// YAML lines after id's, `rest` lines after the columns.
+std::string accounts_yaml(const std::string& columns, const std::string& rest = "") {
+  return "schemas:\n  public:\n    tables:\n      accounts:\n        columns:\n"
+         "          id: bigint\n" +
+         columns + rest;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -346,14 +354,8 @@ TEST_CASE("a YAML default the server rejects names its file, line and column, wi
           "[cli][db]") {
   TestDatabase db;
   TempDir dir;
-  const std::string file = dir.write("schema.yaml",
-                                     "schemas:\n"
-                                     "  public:\n"
-                                     "    tables:\n"
-                                     "      accounts:\n"
-                                     "        columns:\n"
-                                     "          id: bigint\n"
-                                     "          plan: { type: text, default: free }\n");
+  const std::string file =
+      dir.write("schema.yaml", accounts_yaml("          plan: { type: text, default: free }\n"));
   const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", file});
   INFO(result.output);
   CHECK(result.exit_code == 1);
@@ -373,14 +375,8 @@ TEST_CASE(
     "[cli][db]") {
   TestDatabase db;
   TempDir dir;
-  const std::string typo = dir.write("typo.yaml",
-                                     "schemas:\n"
-                                     "  public:\n"
-                                     "    tables:\n"
-                                     "      accounts:\n"
-                                     "        columns:\n"
-                                     "          id: bigint\n"
-                                     "          name: { type: varchr(20) }\n");
+  const std::string typo =
+      dir.write("typo.yaml", accounts_yaml("          name: { type: varchr(20) }\n"));
   const auto result = run_pgshift({"plan", "--db", db.url(), "--schema", typo});
   INFO(result.output);
   CHECK(result.exit_code == 1);
@@ -389,16 +385,10 @@ TEST_CASE(
   CHECK(contains(result.output, "hint: did you mean \"varchar\"?"));
   CHECK_FALSE(contains(result.output, "search_path"));
 
-  const std::string method =
-      dir.write("method.yaml",
-                "schemas:\n"
-                "  public:\n"
-                "    tables:\n"
-                "      accounts:\n"
-                "        columns:\n"
-                "          id: bigint\n"
-                "        indexes:\n"
-                "          accounts_id_idx: { columns: [id], method: btre }\n");
+  const std::string method = dir.write(
+      "method.yaml",
+      accounts_yaml(
+          "", "        indexes:\n          accounts_id_idx: { columns: [id], method: btre }\n"));
   const auto wrong = run_pgshift({"plan", "--db", db.url(), "--schema", method});
   INFO(wrong.output);
   CHECK(wrong.exit_code == 1);

@@ -30,6 +30,21 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// public.t (id, price) with a CHECK that price is positive: its VALIDATE
+// scans the table.
+constexpr const char* kPricedTable = R"yaml(
+schemas:
+  public:
+    tables:
+      t:
+        primary_key: [id]
+        columns:
+          id: bigint
+          price: integer
+        checks:
+          price_positive: price > 0
+)yaml";
+
 // `pgshift plan` of `yaml` in every rendering, every hazard allowed.
 struct Rendered {
   int exit_code = -1;
@@ -502,18 +517,7 @@ TEST_CASE("a table past --data-check-sample-rows is checked on a sample, and say
       "INSERT INTO t SELECT g, CASE WHEN g % 2 = 0 THEN -1 ELSE 1 END "
       "FROM generate_series(1, 100000) g;"
       "ANALYZE t");
-  const std::string yaml = R"yaml(
-schemas:
-  public:
-    tables:
-      t:
-        primary_key: [id]
-        columns:
-          id: bigint
-          price: integer
-        checks:
-          price_positive: price > 0
-)yaml";
+  const std::string yaml = kPricedTable;
   const auto sampled = plan_all(db, yaml, {"--data-check-sample-rows", "5000"});
   INFO(sampled.messages);
   CHECK(sampled.exit_code == 1);
@@ -673,18 +677,7 @@ TEST_CASE(
       "CREATE TABLE t (id bigint PRIMARY KEY, price integer);"
       "INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g;"
       "ANALYZE t");
-  const std::string yaml = R"yaml(
-schemas:
-  public:
-    tables:
-      t:
-        primary_key: [id]
-        columns:
-          id: bigint
-          price: integer
-        checks:
-          price_positive: price > 0
-)yaml";
+  const std::string yaml = kPricedTable;
   const auto rendered = plan_all(db, yaml);
   INFO(rendered.messages);
   REQUIRE(rendered.exit_code == 0);
@@ -720,20 +713,9 @@ TEST_CASE(
       "CREATE TABLE t (id bigint PRIMARY KEY, price integer);"
       "INSERT INTO t VALUES (1, 5);"
       "ANALYZE t");
-  const auto rendered = plan_all(db, R"yaml(
-schemas:
-  public:
-    tables:
-      t:
-        primary_key: [id]
-        columns:
-          id: bigint
-          price: integer
-        checks:
-          price_positive: price > 0
-        indexes:
-          t_price: { columns: [price] }
-)yaml");
+  const auto rendered =
+      plan_all(db, std::string(kPricedTable) +
+                       "        indexes:\n          t_price: { columns: [price] }\n");
   INFO(rendered.messages);
   REQUIRE(rendered.exit_code == 0);
   const auto plan = pgshift::plans::plan_from_json(rendered.json);
@@ -766,18 +748,7 @@ TEST_CASE(
       "CREATE TABLE t (id bigint PRIMARY KEY, price integer);"
       "INSERT INTO t SELECT g, g FROM generate_series(1, 50000) g;"
       "ANALYZE t");
-  const std::string base = R"yaml(
-schemas:
-  public:
-    tables:
-      t:
-        primary_key: [id]
-        columns:
-          id: bigint
-          price: integer
-        checks:
-          price_positive: price > 0
-)yaml";
+  const std::string base = kPricedTable;
   const TempDir dir;
   const auto applied =
       run_pgshift({"apply", "--db", db.url(), "--schema", dir.write("s.yaml", base), "--yes"});
