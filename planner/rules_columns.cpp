@@ -99,7 +99,7 @@ bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
   // Each batch is an UPDATE: the table's row triggers on UPDATE (of the
   // column, or of any) fire for every row it changes, pgshift's own
   // expand/contract sync trigger apart.
-  std::string fired;
+  std::vector<std::string> fired;
   for (const auto& trigger : table.current->triggers) {
     const bool on_update =
         std::find(trigger.events.begin(), trigger.events.end(), "UPDATE") != trigger.events.end();
@@ -108,16 +108,16 @@ bool add_backfill(TableContext& table, Chain& chain, const std::string& column,
                                trigger.update_of.end();
     const bool ours =
         trigger.function.rfind(std::string(schemas::kSyncFunctionSchema) + ".", 0) == 0;
-    if (trigger.for_each_row && on_update && of_column && !ours) {
-      fired += (fired.empty() ? "\"" : ", \"") + trigger.name + "\"";
-    }
+    if (trigger.for_each_row && on_update && of_column && !ours) fired.push_back(trigger.name);
   }
   if (!fired.empty()) {
-    const bool one = fired.find("\", \"") == std::string::npos;
+    const bool one = fired.size() == 1;
+    std::string names;
+    for (const auto& name : fired) names += (names.empty() ? "\"" : ", \"") + name + "\"";
     table.builder.diagnose(
         plans::Severity::Warning, table.id(ObjectKind::Column, column),
         "the backfill of " + table.of("column", column) + " updates every existing row, and the " +
-            (one ? "row trigger " : "row triggers ") + fired + " on UPDATE of " +
+            (one ? "row trigger " : "row triggers ") + names + " on UPDATE of " +
             label("table", table.schema, table.current->name) + (one ? " fires" : " fire") +
             " for each row the backfill changes (unless a WHEN excludes the row): what " +
             (one ? "it writes" : "they write") +
