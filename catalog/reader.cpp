@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "catalog/connection.hpp"
+#include "catalog/deparse_key.hpp"
 #include "catalog/fingerprint.hpp"
 #include "catalog/lock_wait.hpp"
 #include "catalog/privileges.hpp"
@@ -24,6 +25,20 @@
 #include "catalog/unmodelled.hpp"
 
 namespace pgshift::catalog {
+
+namespace {
+
+// {1,2,3}: an oid[] parameter's text.
+std::string oid_array(const std::vector<pqxx::oid>& oids) {
+  std::string literal = "{";
+  for (const pqxx::oid oid : oids) {
+    if (literal.size() > 1) literal += ",";
+    literal += std::to_string(oid);
+  }
+  return literal + "}";
+}
+
+}  // namespace
 
 std::string array_literal(const std::vector<std::string>& items) {
   std::string literal = "{";
@@ -207,9 +222,10 @@ constexpr const char* kColumnsQuery =
 // constraints (contype 'n', PostgreSQL 18) are the columns' not_null.
 // Key and INCLUDE columns come as attnums, named from the columns read; only a
 // foreign key to a table outside the schemas read has its referenced columns
-// named here. Deparsing a CHECK opens its table (a relcache entry per table,
-// most of this query's time); pg_get_expr(conbin, conrelid) opens it too and
-// measured no cheaper.
+// named here. A CHECK comes as its stored expression (conbin), deparsed
+// afterwards once per distinct expression (read_constraints): deparsing
+// opens the table, a relcache entry per table, which was most of this
+// query's time (pg_get_expr(conbin, conrelid) opens it too).
 constexpr const char* kConstraintsQuery =
     "SELECT co.conrelid, co.conname, co.contype, co.condeferrable, co.condeferred, "
     "  co.convalidated, co.connoinherit, co.conkey, "
@@ -217,9 +233,9 @@ constexpr const char* kConstraintsQuery =
     "  CASE WHEN co.contype = 'f' AND NOT fn.nspname = ANY($1::text[]) THEN "
     PGSHIFT_COLUMN_NAMES("co.confrelid", "co.confkey", "") " END, "
     "  co.confupdtype, co.confdeltype, co.confmatchtype, "
-    "  CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END, "
+    "  CASE WHEN co.contype = 'c' THEN co.conbin END, "
     "  CASE WHEN i.indnatts > i.indnkeyatts THEN i.indkey END, i.indnkeyatts, "
-    "  COALESCE(@indnullsnotdistinct@, false), d.description "
+    "  COALESCE(@indnullsnotdistinct@, false), d.description, co.oid "
     "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_index i ON co.contype IN ('p', 'u') AND i.indexrelid = co.conindid "
@@ -1355,7 +1371,9 @@ class CatalogRead {
     }
   }
 
+  // REQUIRES: read_columns() has run.
   void read_constraints() {
+    CheckDeparse checks;
     for (const auto& row : query("constraints", kConstraintsQuery)) {
       auto* owner = table(row[0].as<pqxx::oid>());
       if (owner == nullptr) continue;
@@ -1377,10 +1395,19 @@ class CatalogRead {
           owner->unique_constraints.push_back(
               {name, key_columns(), include(), row[19].as<bool>(), deferrable, deferred, comment});
           break;
-        case 'c':
-          owner->check_constraints.push_back({name, check_expression(row[16].as<std::string>()),
-                                              row[6].as<bool>(), row[5].as<bool>(), comment});
+        case 'c': {
+          const bool no_inherit = row[6].as<bool>();
+          const bool validated = row[5].as<bool>();
+          owner->check_constraints.push_back({name, "", no_inherit, validated, comment});
+          // pg_get_constraintdef ends with NOT VALID and NO INHERIT as they are.
+          std::optional<std::string> key = shared_deparse_key(
+              std::string_view(row[16].c_str(), row[16].size()),
+              [&](int attnum) { return attribute("constraints", relation, attnum).name; });
+          if (key) key->append({validated ? 'v' : 'n', no_inherit ? 'n' : 'i'});
+          checks.add(row[21].as<pqxx::oid>(), std::move(key),
+                     {owner, owner->check_constraints.size() - 1});
           break;
+        }
         default: {  // 'f'
           schemas::ForeignKey key;
           key.name = name;
@@ -1402,7 +1429,41 @@ class CatalogRead {
         }
       }
     }
+    if (checks.representatives.empty()) return;
+    const pqxx::result texts = guarded("constraints", [&] {
+      return tx_.exec_params(
+          "SELECT pg_catalog.pg_get_constraintdef(u.oid) "
+          "FROM unnest($1::oid[]) WITH ORDINALITY u(oid, ord) ORDER BY u.ord",
+          oid_array(checks.representatives));
+    });
+    for (const auto& [slot, group] : checks.slots) {
+      slot.first->check_constraints[slot.second].expression =
+          check_expression(texts[static_cast<pqxx::result::size_type>(group)][0].as<std::string>());
+    }
   }
+
+  // The CHECKs read, grouped by the text they deparse to (shared_deparse_key):
+  // one constraint of each group is deparsed for all.
+  struct CheckDeparse {
+    using Slot = std::pair<schemas::Table*, std::size_t>;  // a table's check_constraints[n]
+    std::vector<pqxx::oid> representatives;                // one per group
+    std::vector<std::pair<Slot, std::size_t>> slots;       // each check and its group
+    std::unordered_map<std::string, std::size_t> groups;   // by key
+
+    void add(pqxx::oid constraint, std::optional<std::string> key, Slot slot) {
+      std::size_t group = representatives.size();
+      if (key) {
+        const auto [found, inserted] = groups.emplace(std::move(*key), group);
+        group = found->second;
+        if (!inserted) {
+          slots.emplace_back(slot, group);
+          return;
+        }
+      }
+      representatives.push_back(constraint);
+      slots.emplace_back(slot, group);
+    }
+  };
 
   // pg_get_viewdef ends the query with ";": the model holds the query alone,
   // so that statements can go on after it ("WITH NO DATA").

@@ -245,6 +245,61 @@ TEST_CASE("primary keys, unique, check and foreign keys are read field by field"
   CHECK_FALSE(unvalidated.validated);
 }
 
+TEST_CASE("a CHECK several tables hold is read on each as the server deparses it there",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  // The read deparses each distinct CHECK once (catalog/deparse_key.hpp):
+  // the same expression over columns at other positions or named otherwise,
+  // a whole row, a system column, NOT VALID and NO INHERIT must each still
+  // read as pg_get_constraintdef gives it on its own table.
+  db.exec(R"sql(
+    CREATE SCHEMA other;
+    CREATE TABLE public.a1 (x int, y int, CHECK (x > 0), CHECK (x < y),
+      CONSTRAINT w CHECK (a1 IS NOT NULL), CHECK (tableoid <> 0));
+    CREATE TABLE public.a2 (y int, x int, CHECK (x > 0), CHECK (x < y),
+      CONSTRAINT w CHECK (a2 IS NOT NULL), CHECK (tableoid <> 0));
+    CREATE TABLE public.a3 (x int, "Y y" int, CHECK (x > 0), CHECK (x < "Y y"));
+    CREATE TABLE public.a4 (p int, q int, CHECK (p > 0) NO INHERIT);
+    ALTER TABLE public.a4 ADD CONSTRAINT nv CHECK (p > 0) NOT VALID;
+    CREATE TABLE public.a5 (p int, q int, CHECK (p > 0));
+    ALTER TABLE public.a5 DROP COLUMN q;
+    ALTER TABLE public.a5 ADD COLUMN q int CHECK (q > 0);
+    CREATE TABLE public.a6 (q int, CHECK (q > 0));
+    CREATE TABLE public.a7 (s text COLLATE "C", CHECK (s > 'a' COLLATE "C"));
+    CREATE TABLE public.a8 (s text, CHECK (s > 'a' COLLATE "C"));
+    CREATE TABLE other.a1 (x int, y int, CHECK (x > 0), CHECK (x < y),
+      CONSTRAINT w CHECK (a1 IS NOT NULL));
+  )sql");
+  const Database model = read(db);
+  int compared = 0;
+  for (const Schema& schema : model.schemas) {
+    for (const Table& table : schema.tables) {
+      for (const CheckConstraint& check : table.check_constraints) {
+        const std::string alone = db.scalar(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = '" + check.name +
+            "' AND conrelid = '" + schema.name + "." + table.name + "'::regclass");
+        // pg_get_constraintdef: CHECK (<expression>)[ NO INHERIT][ NOT VALID]
+        const std::string expression = "CHECK (" + check.expression + ")";
+        INFO(schema.name << "." << table.name << " " << check.name << ": " << alone);
+        CHECK(alone.rfind(expression, 0) == 0);
+        CHECK((alone.find(" NOT VALID") != std::string::npos) == !check.validated);
+        CHECK((alone.find(" NO INHERIT") != std::string::npos) == check.no_inherit);
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared == 20);
+  const Table& a2 = table_of(model, "public", "a2");
+  const auto a2_check = [&](const std::string& name) {
+    for (const CheckConstraint& check : a2.check_constraints) {
+      if (check.name == name) return check.expression;
+    }
+    return std::string("(none)");
+  };
+  CHECK(a2_check("a2_check") == "(x < y)");
+  CHECK(a2_check("w") == "(a2.* IS NOT NULL)");
+}
+
 TEST_CASE("indexes are read with keys, options, predicate and validity", "[catalog][db]") {
   testing::TestDatabase db;
   db.exec(R"sql(
