@@ -256,22 +256,21 @@ constexpr const char* kConstraintsQuery =
 // and indoption (bits: 1 DESC, 2 NULLS FIRST). Columns are named, and their
 // collations compared, from the columns read; operator classes and
 // collations are named from kOperatorClassesQuery and kCollationsQuery.
-// Expression keys, in order, are deparsed with the collation of their type
-// (the index's own attribute), which is the default a key's collation is
-// compared with. A query with a row per key cost more than the indexes.
+// Expression keys come with the collation of their type (the index's own
+// attribute), which is the default a key's collation is compared with. A
+// query with a row per key cost more than the indexes. Expression keys and
+// predicates come as stored (indexprs, indpred), deparsed afterwards once
+// per distinct index (kIndexExpressionsQuery): deparsing opens the table.
 constexpr const char* kIndexesQuery =
     "SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, "
     "  COALESCE(@indnullsnotdistinct@, false), am.amname, i.indkey, i.indnkeyatts, "
     "  i.indclass, i.indcollation, i.indoption, "
-    "  CASE WHEN 0 = ANY(i.indkey::int2[]) THEN ARRAY("
-    "    SELECT pg_get_indexdef(i.indexrelid, k.ord::int, true) "
-    "    FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) "
-    "    WHERE k.attnum = 0 ORDER BY k.ord) END, "
+    "  CASE WHEN 0 = ANY(i.indkey::int2[]) THEN i.indexprs END, "
     "  CASE WHEN 0 = ANY(i.indkey::int2[]) THEN ARRAY("
     "    SELECT t.typcollation FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) "
     "    JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k.ord "
     "    JOIN pg_type t ON t.oid = ia.atttypid WHERE k.attnum = 0 ORDER BY k.ord) END, "
-    "  pg_get_expr(i.indpred, i.indrelid), ic.reloptions, i.indisvalid, d.description "
+    "  i.indpred, ic.reloptions, i.indisvalid, d.description "
     "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
     "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace "
     "JOIN pg_am am ON am.oid = ic.relam "
@@ -281,6 +280,16 @@ constexpr const char* kIndexesQuery =
     "  AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid "
     "    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) "
     "  AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid)";
+
+// The predicate and expression keys, in order, of the indexes in $1, in its order.
+constexpr const char* kIndexExpressionsQuery =
+    "SELECT pg_get_expr(x.indpred, x.indrelid), "
+    "  CASE WHEN 0 = ANY(x.indkey::int2[]) THEN ARRAY("
+    "    SELECT pg_get_indexdef(x.indexrelid, k.ord::int, true) "
+    "    FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(attnum, ord) "
+    "    WHERE k.attnum = 0 ORDER BY k.ord) END "
+    "FROM unnest($1::oid[]) WITH ORDINALITY u(oid, ord) "
+    "JOIN pg_index x ON x.indexrelid = u.oid ORDER BY u.ord";
 
 // Operator classes an index key names: those that are not their type's default.
 constexpr const char* kOperatorClassesQuery =
@@ -1373,7 +1382,8 @@ class CatalogRead {
 
   // REQUIRES: read_columns() has run.
   void read_constraints() {
-    CheckDeparse checks;
+    // A table's check_constraints[n].
+    DeparseGroups<std::pair<schemas::Table*, std::size_t>> checks;
     for (const auto& row : query("constraints", kConstraintsQuery)) {
       auto* owner = table(row[0].as<pqxx::oid>());
       if (owner == nullptr) continue;
@@ -1442,15 +1452,17 @@ class CatalogRead {
     }
   }
 
-  // The CHECKs read, grouped by the text they deparse to (shared_deparse_key):
-  // one constraint of each group is deparsed for all.
-  struct CheckDeparse {
-    using Slot = std::pair<schemas::Table*, std::size_t>;  // a table's check_constraints[n]
-    std::vector<pqxx::oid> representatives;                // one per group
-    std::vector<std::pair<Slot, std::size_t>> slots;       // each check and its group
-    std::unordered_map<std::string, std::size_t> groups;   // by key
+  // Objects whose stored expressions are deparsed once per group of those
+  // that deparse alike (shared_deparse_key): `representatives` holds one
+  // object of each group, in the order the deparse query returns their text.
+  template <typename Slot>
+  struct DeparseGroups {
+    std::vector<pqxx::oid> representatives;               // one per group
+    std::vector<std::pair<Slot, std::size_t>> slots;      // each object and its group
+    std::unordered_map<std::string, std::size_t> groups;  // by key
 
-    void add(pqxx::oid constraint, std::optional<std::string> key, Slot slot) {
+    // `key`: nullopt for an object deparsed on its own.
+    void add(pqxx::oid object, std::optional<std::string> key, Slot slot) {
       std::size_t group = representatives.size();
       if (key) {
         const auto [found, inserted] = groups.emplace(std::move(*key), group);
@@ -1460,7 +1472,7 @@ class CatalogRead {
           return;
         }
       }
-      representatives.push_back(constraint);
+      representatives.push_back(object);
       slots.emplace_back(slot, group);
     }
   };
@@ -1524,6 +1536,9 @@ class CatalogRead {
     for (const auto& row : query_server("collations", kCollationsQuery)) {
       collations.emplace(row[0].as<pqxx::oid>(), row[1].as<std::string>());
     }
+    // An index's predicate and expression keys: indexes->at(n) of a table
+    // or materialized view.
+    DeparseGroups<std::pair<std::vector<schemas::Index>*, std::size_t>> deparsed;
     for (const auto& row : query("indexes", kIndexesQuery)) {
       const auto relation = row[0].as<pqxx::oid>();
       schemas::Index index;
@@ -1536,14 +1551,13 @@ class CatalogRead {
       const auto key_classes = numbers<pqxx::oid>(row[8]);
       const auto key_collations = numbers<pqxx::oid>(row[9]);
       const auto key_options = numbers<int>(row[10]);
-      const auto expressions = text_array(row[11]);
       const auto expression_collations = numbers<pqxx::oid>(row[12]);
       std::size_t expression_idx = 0;
       for (std::size_t key_idx = 0; key_idx < key_count; ++key_idx) {
         schemas::IndexKey key;
         pqxx::oid default_collation = 0;
         if (key_attnums.at(key_idx) == 0) {
-          key.expression = expressions.at(expression_idx);
+          key.expression = std::string();  // deparsed below
           default_collation = expression_collations.at(expression_idx);
           ++expression_idx;
         } else {
@@ -1570,15 +1584,56 @@ class CatalogRead {
         index.keys.push_back(std::move(key));
       }
       index.include = column_names("indexes", relation, key_attnums, key_count);
-      index.where = optional_text(row[13]);
+      if (!row[13].is_null()) index.where = std::string();  // deparsed below
       index.options = options_map(row[14]);
       index.valid = row[15].as<bool>();
       index.comment = optional_text(row[16]);
+      std::vector<schemas::Index>* indexes = nullptr;
       if (auto* owner = table(relation)) {
-        owner->indexes.push_back(std::move(index));
+        indexes = &owner->indexes;
       } else if (const auto view = materialized_views_.find(relation);
                  view != materialized_views_.end()) {
-        view->second.view.indexes.push_back(std::move(index));
+        indexes = &view->second.view.indexes;
+      }
+      if (indexes == nullptr) continue;
+      indexes->push_back(std::move(index));
+      if (row[11].is_null() && row[13].is_null()) continue;
+      // Indexes deparse alike when their expressions and predicates do, with
+      // their expression keys at the same positions.
+      std::optional<std::string> key = std::string();
+      for (const int field : {11, 13}) {
+        if (!row[field].is_null()) {
+          std::optional<std::string> part = shared_deparse_key(
+              std::string_view(row[field].c_str(), row[field].size()),
+              [&](int attnum) { return attribute("indexes", relation, attnum).name; });
+          if (!part) {
+            key.reset();
+            break;
+          }
+          key->append(*part);
+        }
+        key->push_back('\1');
+      }
+      if (key) {
+        for (std::size_t key_idx = 0; key_idx < key_count; ++key_idx) {
+          key->push_back(key_attnums[key_idx] == 0 ? 'e' : 'c');
+        }
+      }
+      deparsed.add(row[1].as<pqxx::oid>(), std::move(key), {indexes, indexes->size() - 1});
+    }
+    if (deparsed.representatives.empty()) return;
+    const pqxx::result texts = guarded("indexes", [&] {
+      return tx_.exec_params(versioned(kIndexExpressionsQuery, server_version_num_),
+                             oid_array(deparsed.representatives));
+    });
+    for (const auto& [slot, group] : deparsed.slots) {
+      const pqxx::row text = texts[static_cast<pqxx::result::size_type>(group)];
+      schemas::Index& index = slot.first->at(slot.second);
+      if (index.where) index.where = text[0].as<std::string>();
+      const std::vector<std::string> expressions = text_array(text[1]);
+      std::size_t expression_idx = 0;
+      for (schemas::IndexKey& key : index.keys) {
+        if (key.expression) key.expression = expressions.at(expression_idx++);
       }
     }
   }

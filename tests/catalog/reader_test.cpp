@@ -300,6 +300,63 @@ TEST_CASE("a CHECK several tables hold is read on each as the server deparses it
   CHECK(a2_check("w") == "(a2.* IS NOT NULL)");
 }
 
+TEST_CASE("an index predicate or expression several tables hold is read on each as deparsed there",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  // Index predicates and expression keys are deparsed once per distinct
+  // index too (catalog/deparse_key.hpp).
+  db.exec(R"sql(
+    CREATE SCHEMA other;
+    CREATE TABLE public.a1 (x int, y int, s text);
+    CREATE TABLE public.a2 (y int, x int, s text);
+    CREATE TABLE public.a3 (x int, "Y y" int, s text);
+    CREATE TABLE other.a1 (x int, y int, s text);
+    CREATE MATERIALIZED VIEW public.m1 AS SELECT x, y, s FROM public.a1;
+    CREATE INDEX ON public.a1 (x) WHERE x < y;
+    CREATE INDEX ON public.a2 (x) WHERE x < y;
+    CREATE INDEX ON public.a3 (x) WHERE x < "Y y";
+    CREATE INDEX ON other.a1 (x) WHERE x < y;
+    CREATE INDEX ON public.m1 (x) WHERE x < y;
+    CREATE INDEX ON public.a1 (lower(s), x, (x + y)) WHERE s IS NOT NULL;
+    CREATE INDEX ON public.a2 (lower(s), x, (x + y)) WHERE s IS NOT NULL;
+    CREATE INDEX ON public.a1 (x, lower(s), (x + y));
+    CREATE INDEX ON public.a1 (upper(s)) WHERE a1 IS NOT NULL;
+    CREATE INDEX ON other.a1 (upper(s)) WHERE a1 IS NOT NULL;
+    CREATE INDEX ON public.a3 (upper(s) DESC, ("Y y" * 2));
+  )sql");
+  const Database model = read(db);
+  int compared = 0;
+  const auto compare = [&](const std::string& schema, const Index& index) {
+    const std::string oid = "'" + schema + "." + index.name + "'::regclass";
+    INFO(schema << "." << index.name);
+    const std::string where = db.scalar(
+        "SELECT COALESCE(pg_get_expr(indpred, indrelid), '(none)') FROM pg_index "
+        "WHERE indexrelid = " +
+        oid);
+    CHECK(index.where.value_or("(none)") == where);
+    for (std::size_t key_idx = 0; key_idx < index.keys.size(); ++key_idx) {
+      if (!index.keys[key_idx].expression) continue;
+      CHECK(*index.keys[key_idx].expression == db.scalar("SELECT pg_get_indexdef(" + oid + ", " +
+                                                         std::to_string(key_idx + 1) + ", true)"));
+    }
+    ++compared;
+  };
+  for (const Schema& schema : model.schemas) {
+    for (const Table& table : schema.tables) {
+      for (const Index& index : table.indexes) compare(schema.name, index);
+    }
+    for (const MaterializedView& view : schema.materialized_views) {
+      for (const Index& index : view.indexes) compare(schema.name, index);
+    }
+  }
+  CHECK(compared == 11);
+  const Table& a2 = table_of(model, "public", "a2");
+  REQUIRE(a2.indexes.size() == 2);
+  for (const Index& index : a2.indexes) {
+    if (index.keys.size() == 1) CHECK(index.where == std::optional<std::string>("(x < y)"));
+  }
+}
+
 TEST_CASE("indexes are read with keys, options, predicate and validity", "[catalog][db]") {
   testing::TestDatabase db;
   db.exec(R"sql(
