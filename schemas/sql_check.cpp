@@ -38,6 +38,22 @@ struct Parse {
   std::optional<SqlProblem> problem;
 };
 
+// Where the first statement of `text` ends with a ';' (PostgreSQL's scanner
+// splits it, so a ';' in a literal, quoted name or comment does not count),
+// if it does.
+std::optional<std::size_t> statement_end(const std::string& text) {
+  PgQuerySplitResult split = pg_query_split_with_scanner(text.c_str());
+  std::optional<std::size_t> semicolon;
+  if (split.error == nullptr && split.n_stmts > 0) {
+    const auto end = static_cast<std::size_t>(split.stmts[0]->stmt_location) +
+                     static_cast<std::size_t>(split.stmts[0]->stmt_len);
+    const auto found = text.find_first_not_of(" \t\r\n\f", end);
+    if (found != std::string::npos && text[found] == ';') semicolon = found;
+  }
+  pg_query_free_split_result(split);
+  return semicolon;
+}
+
 // Parses `prefix + text + suffix`; an error is placed in `text`.
 Parse parse(const std::string& prefix, const std::string& text, const std::string& suffix) {
   const std::string sql = prefix + text + suffix;
@@ -45,9 +61,16 @@ Parse parse(const std::string& prefix, const std::string& text, const std::strin
   Parse out;
   if (result.error != nullptr) {
     SqlProblem problem{result.error->message, std::nullopt};
+    const std::optional<std::size_t> semicolon = statement_end(text);
     const long position =
         static_cast<long>(result.error->cursorpos) - 1 - static_cast<long>(prefix.size());
-    if (result.error->cursorpos > 0 && position >= static_cast<long>(text.size())) {
+    if (semicolon) {
+      // "int; DROP TABLE orders": the text is one part of a statement.
+      problem.message =
+          "a ';' ends the statement here: this place takes one part of a statement, not "
+          "statements";
+      problem.offset = *semicolon;
+    } else if (result.error->cursorpos > 0 && position >= static_cast<long>(text.size())) {
       // Past the text, in what pgshift wrapped around it: the server's words
       // would name that ("at or near \"PARTITION\""), not the text.
       problem.message =

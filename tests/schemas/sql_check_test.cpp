@@ -116,6 +116,23 @@ TEST_CASE("a NUL byte in SQL text is an error at its offset, not a truncation", 
   CHECK(problem->offset == std::optional<std::size_t>(13));
 }
 
+TEST_CASE("a semicolon that would end the statement is named at its place", "[schemas][sql]") {
+  const auto type = check_sql(SqlKind::TypeName, "int; drop table orders");
+  REQUIRE(type);
+  CHECK(type->message ==
+        "a ';' ends the statement here: this place takes one part of a statement, not "
+        "statements");
+  CHECK(type->offset == std::optional<std::size_t>(3));
+  const auto spaced = check_sql(SqlKind::OptionValue, "70 ; DROP TABLE t");
+  REQUIRE(spaced);
+  CHECK(spaced->offset == std::optional<std::size_t>(3));
+  // A ';' in a literal or quoted name does not end anything: the error is
+  // the parser's own, where it is.
+  const auto quoted = check_sql(SqlKind::Expression, "'a;b' >> > 0");
+  REQUIRE(quoted);
+  CHECK(quoted->message == "syntax error at or near \">\"");
+}
+
 TEST_CASE("a parse error points into the text", "[schemas][sql]") {
   const auto problem = check_sql(SqlKind::Expression, "price >> > 0");
   REQUIRE(problem);
