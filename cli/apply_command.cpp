@@ -161,8 +161,10 @@ bool confirmed(const plans::Plan& plan, const std::string& target) {
         "refusing to change the database without confirmation: not a "
         "terminal; review the plan and pass --yes");
   }
-  std::cerr << plans::render_sql(plan) << "\nApply these " << plan.steps.size() << " steps to \""
-            << catalog::describe_target(target) << "\"? [y/N] " << std::flush;
+  std::cerr << plans::render_sql(plan) << "\nApply "
+            << (plan.steps.size() == 1 ? "this step"
+                                       : "these " + schemas::counted(plan.steps.size(), "step"))
+            << " to \"" << catalog::describe_target(target) << "\"? [y/N] " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   return answer == "y" || answer == "Y" || answer == "yes";

@@ -346,12 +346,13 @@ ApplyResult Applier::run() {
   }
   const std::set<int> done = journal_->done_steps();
   check_stage_order(done);
-  log_ << fmt::format("{} plan {} ({} steps) on {}{}\n",
-                      state == RunState::Finished ? "checking finished"
-                      : result.resumed            ? "resuming"
-                                                  : "applying",
-                      plan_hash_, plan_.steps.size(), catalog::describe_target(target_),
-                      result.resumed ? fmt::format(": {} steps done earlier", done.size()) : "");
+  log_ << fmt::format(
+      "{} plan {} ({}) on {}{}\n",
+      state == RunState::Finished ? "checking finished"
+      : result.resumed            ? "resuming"
+                                  : "applying",
+      plan_hash_, schemas::counted(plan_.steps.size(), "step"), catalog::describe_target(target_),
+      result.resumed ? ": " + schemas::counted(done.size(), "step") + " done earlier" : "");
   report_invalid_indexes();
   monitor_ = std::make_unique<LockMonitor>(target_, std::vector<int>{conn_->backendpid()});
 
@@ -554,8 +555,9 @@ void Applier::dry_run(ApplyResult& result) {
     if (journal_->exists()) check_no_unfinished_run();
     check_fresh();
   }
-  log_ << fmt::format("dry run: plan {} ({} steps) on {}; nothing is changed\n", plan_hash_,
-                      plan_.steps.size(), catalog::describe_target(target_));
+  log_ << fmt::format("dry run: plan {} ({}) on {}; nothing is changed\n", plan_hash_,
+                      schemas::counted(plan_.steps.size(), "step"),
+                      catalog::describe_target(target_));
   for (const Step& step : plan_.steps) {
     if (!in_stage(step)) continue;
     StepReport report;
@@ -717,10 +719,12 @@ std::vector<std::string> Applier::verify(ApplyResult& result, bool finished_earl
 
 void Applier::log_summary(const ApplyResult& result, std::chrono::milliseconds elapsed) {
   log_ << fmt::format(
-      "{} steps run, {} skipped as done, in {}; {} retries, {} waiting for locks; {} rows "
-      "backfilled\n",
-      result.steps_run, result.steps_skipped, format_seconds(elapsed), result.retries,
-      format_seconds(result.lock_wait), result.rows_backfilled);
+      "{} run, {} skipped as done, in {}; {}, {} waiting for locks; {} backfilled\n",
+      schemas::counted(static_cast<std::size_t>(result.steps_run), "step"), result.steps_skipped,
+      format_seconds(elapsed),
+      result.retries == 1 ? std::string("1 retry") : fmt::format("{} retries", result.retries),
+      format_seconds(result.lock_wait),
+      schemas::counted(static_cast<std::size_t>(result.rows_backfilled), "row"));
   if (result.remaining.empty() && expand_only()) {
     log_ << "verified: every expand step done, no INVALID index left; contract pending: "
             "deploy, then run apply --phase contract\n";

@@ -178,6 +178,10 @@ std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::size_t 
   return {cp, length};
 }
 
+std::string counted(std::size_t count, std::string_view noun) {
+  return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
+}
+
 std::string printable(std::string_view text) {
   static const char* const kHex = "0123456789ABCDEF";
   std::string out;

@@ -121,6 +121,9 @@ std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::size_t 
 // printable text is the text itself.
 std::string printable(std::string_view text);
 
+// "1 step", "2 steps", "0 steps": a count and its noun, plural by an "s".
+std::string counted(std::size_t count, std::string_view noun);
+
 // ---------------------------------------------------------------------------
 // Tables and what hangs off them.
 // ---------------------------------------------------------------------------
