@@ -26,20 +26,6 @@
 
 namespace pgshift::catalog {
 
-namespace {
-
-// {1,2,3}: an oid[] parameter's text.
-std::string oid_array(const std::vector<pqxx::oid>& oids) {
-  std::string literal = "{";
-  for (const pqxx::oid oid : oids) {
-    if (literal.size() > 1) literal += ",";
-    literal += std::to_string(oid);
-  }
-  return literal + "}";
-}
-
-}  // namespace
-
 std::string array_literal(const std::vector<std::string>& items) {
   std::string literal = "{";
   for (const auto& item : items) {
@@ -1097,8 +1083,10 @@ class CatalogRead {
     read_tables();
     start_prefetch();
     read_columns();
-    if (prefetch_ != nullptr) prefetch_->release();
-    if (prefetch_ != nullptr) fetch_ahead();
+    if (prefetch_ != nullptr) {
+      prefetch_->release();
+      fetch_ahead();
+    }
     read_constraints();
     read_views();
     read_indexes();
@@ -1476,7 +1464,7 @@ class CatalogRead {
       return tx_.exec_params(
           "SELECT pg_catalog.pg_get_constraintdef(u.oid) "
           "FROM unnest($1::oid[]) WITH ORDINALITY u(oid, ord) ORDER BY u.ord",
-          oid_array(checks.representatives));
+          array_literal(checks.representatives));
     });
     for (const auto& [slot, group] : checks.slots) {
       slot.first->check_constraints[slot.second].expression =
@@ -1489,23 +1477,21 @@ class CatalogRead {
   // object of each group, in the order the deparse query returns their text.
   template <typename Slot>
   struct DeparseGroups {
-    std::vector<pqxx::oid> representatives;               // one per group
+    std::vector<std::string> representatives;             // oids, one per group
     std::vector<std::pair<Slot, std::size_t>> slots;      // each object and its group
     std::unordered_map<std::string, std::size_t> groups;  // by key
 
     // `key`: nullopt for an object deparsed on its own.
     void add(pqxx::oid object, std::optional<std::string> key, Slot slot) {
-      std::size_t group = representatives.size();
       if (key) {
-        const auto [found, inserted] = groups.emplace(std::move(*key), group);
-        group = found->second;
+        const auto [found, inserted] = groups.emplace(std::move(*key), representatives.size());
         if (!inserted) {
-          slots.emplace_back(slot, group);
+          slots.emplace_back(slot, found->second);
           return;
         }
       }
-      representatives.push_back(object);
-      slots.emplace_back(slot, group);
+      slots.emplace_back(slot, representatives.size());
+      representatives.push_back(std::to_string(object));
     }
   };
 
@@ -1630,8 +1616,8 @@ class CatalogRead {
       if (indexes == nullptr) continue;
       indexes->push_back(std::move(index));
       if (row[11].is_null() && row[13].is_null()) continue;
-      // Indexes deparse alike when their expressions and predicates do, with
-      // their expression keys at the same positions.
+      // Indexes deparse alike when their expressions and predicates do (the
+      // expressions come in order, whatever their key positions).
       std::optional<std::string> key = std::string();
       for (const int field : {11, 13}) {
         if (!row[field].is_null()) {
@@ -1646,17 +1632,12 @@ class CatalogRead {
         }
         key->push_back('\1');
       }
-      if (key) {
-        for (std::size_t key_idx = 0; key_idx < key_count; ++key_idx) {
-          key->push_back(key_attnums[key_idx] == 0 ? 'e' : 'c');
-        }
-      }
       deparsed.add(row[1].as<pqxx::oid>(), std::move(key), {indexes, indexes->size() - 1});
     }
     if (deparsed.representatives.empty()) return;
     const pqxx::result texts = guarded("indexes", [&] {
       return tx_.exec_params(versioned(kIndexExpressionsQuery, server_version_num_),
-                             oid_array(deparsed.representatives));
+                             array_literal(deparsed.representatives));
     });
     for (const auto& [slot, group] : deparsed.slots) {
       const pqxx::row text = texts[static_cast<pqxx::result::size_type>(group)];
