@@ -205,14 +205,14 @@ constexpr const char* kColumnsQuery =
 
 // The shape of a stored expression (a pg_node_tree column) that
 // shared_deparse_key (catalog/deparse_key.hpp) keys: a SHA-256 of its text
-// without parse locations, then the attribute numbers it reads.
-#define PGSHIFT_EXPRESSION_SHAPE(tree)                                            \
-  "encode(sha256(convert_to(regexp_replace(" tree                                 \
-  "::text, ' :location -?[0-9]+', '', "                                           \
-  "'g'), 'UTF8')), 'base64') || ' ' || array_to_string(ARRAY(SELECT m.attnum[1] " \
-  "FROM regexp_matches(" tree                                                     \
-  "::text, ' :varattno (-?[0-9]+)', 'g') "                                        \
-  "WITH ORDINALITY m(attnum, ord) ORDER BY m.ord), ' ')"
+// without parse locations, then the attribute numbers it reads. The text is
+// hashed in the database's own encoding, unconverted: a SQL_ASCII database
+// may hold bytes no other encoding accepts.
+#define PGSHIFT_EXPRESSION_SHAPE(tree)                                                     \
+  "encode(sha256(convert_to(regexp_replace(" tree                                          \
+  "::text, ' :location -?[0-9]+', '', 'g'), current_setting('server_encoding'))), "        \
+  "'base64') || ' ' || array_to_string(ARRAY(SELECT m.attnum[1] FROM regexp_matches(" tree \
+  "::text, ' :varattno (-?[0-9]+)', 'g') WITH ORDINALITY m(attnum, ord) ORDER BY m.ord), ' ')"
 
 // Constraints a partition inherits from its parent (conparentid) or a child
 // from its parent (not conislocal) are reported on the parent only. NOT NULL

@@ -300,6 +300,43 @@ TEST_CASE("a CHECK several tables hold is read on each as the server deparses it
   CHECK(a2_check("w") == "(a2.* IS NOT NULL)");
 }
 
+TEST_CASE("a CHECK holding bytes no encoding accepts is read in a SQL_ASCII database",
+          "[catalog][db]") {
+  // The read hashes each CHECK's stored tree (PGSHIFT_EXPRESSION_SHAPE); a
+  // named argument keeps its name in the tree, in whatever bytes a SQL_ASCII
+  // database was given. Hashed as UTF8, the read failed on them.
+  testing::TestDatabase admin;
+  const std::string name = admin.name() + "_ascii";
+  admin.exec("CREATE DATABASE " + name +
+             " TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'");
+  struct DropAtEnd {
+    const testing::TestDatabase& admin;
+    std::string name;
+    ~DropAtEnd() { admin.exec("DROP DATABASE IF EXISTS " + name); }
+  } drop_at_end{admin, name};
+  const std::string url = testing::url_with_database(admin.url(), name);
+  Database model;
+  {
+    auto conn = connect(url);
+    pqxx::nontransaction work(*conn);
+    work.exec(
+        "CREATE FUNCTION public.f(\"caf\xe9\" int) RETURNS int LANGUAGE sql IMMUTABLE "
+        "AS 'SELECT 1';"
+        "CREATE TABLE public.t1 (a int, CONSTRAINT c CHECK (public.f(\"caf\xe9\" => a) > 0));"
+        "CREATE TABLE public.t2 (a int, CONSTRAINT c CHECK (public.f(\"caf\xe9\" => a) > 0));");
+  }
+  {
+    auto conn = connect(url);
+    model = read_catalog(*conn, {});
+  }
+  for (const char* table : {"t1", "t2"}) {
+    const auto& checks = table_of(model, "public", table).check_constraints;
+    REQUIRE(checks.size() == 1);
+    INFO(table << ": " << checks[0].expression);
+    CHECK(checks[0].expression.find("f(\"caf\xe9\" => a) > 0") != std::string::npos);
+  }
+}
+
 TEST_CASE("an index predicate or expression several tables hold is read on each as deparsed there",
           "[catalog][db]") {
   testing::TestDatabase db;
