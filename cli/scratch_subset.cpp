@@ -100,11 +100,14 @@ std::string table_text(const Table& table) {
 
 // The desired table without the planning hints a catalog never has.
 Table without_hints(Table table) {
-  Database holder;
-  holder.schemas.emplace_back();
-  holder.schemas[0].tables.push_back(std::move(table));
-  schemas::remove_planning_hints(holder);
-  return std::move(holder.schemas[0].tables[0]);
+  schemas::remove_planning_hints(table);
+  return table;
+}
+
+// Whether the desired table `d` is the catalog's `c` once its hints are
+// left out; copied only when it has some.
+bool same_table(const Table& d, const Table& c) {
+  return schemas::has_planning_hints(d) ? without_hints(d) == c : d == c;
 }
 
 // Whether foreign keys referencing the table (on `columns`) see the same
@@ -201,8 +204,7 @@ bool plain_same(const T& a, const T& b) {
   return a == b;
 }
 
-const Kind<Table> kTables{"table", [](const Table& t) { return t.name; }, table_text,
-                          [](const Table& d, const Table& c) { return without_hints(d) == c; }};
+const Kind<Table> kTables{"table", [](const Table& t) { return t.name; }, table_text, same_table};
 const Kind<schemas::View> kViews{
     "view", [](const schemas::View& v) { return v.name; },
     [](const schemas::View& v) { return v.name + '\n' + v.definition; }, plain_same<schemas::View>};
@@ -469,8 +471,10 @@ ScratchSubset choose_scratch_subset(
     if (found != units.by_key.end()) unit = &units.all[found->second];
     const auto* wanted = unit ? static_cast<const Table*>(unit->desired) : nullptr;
     const auto* now = unit ? static_cast<const Table*>(unit->current) : nullptr;
-    const Table stripped = wanted ? without_hints(*wanted) : Table{};
-    keys_differ[target] = !same_keys(wanted ? &stripped : nullptr, now, columns);
+    std::optional<Table> stripped;
+    if (wanted != nullptr && schemas::has_planning_hints(*wanted))
+      stripped = without_hints(*wanted);
+    keys_differ[target] = !same_keys(stripped ? &*stripped : wanted, now, columns);
     if (wanted != nullptr) {
       std::string text;
       for (const auto& column : wanted->columns) {

@@ -563,26 +563,28 @@ void report_duplicates(const std::vector<T>& items, ObjectKind kind, const std::
 
 }  // namespace
 
+void remove_planning_hints(Table& table) {
+  table.backfill_batch_size.reset();
+  table.renamed_from.reset();
+  table.expand_contract = false;
+  for (auto& column : table.columns) {
+    column.backfill.reset();
+    column.renamed_from.reset();
+    column.using_expr.reset();
+    column.expand_contract.reset();
+  }
+  for (auto& policy : table.policies) policy.renamed_from.reset();
+  if (table.primary_key) table.primary_key->renamed_from.reset();
+  for (auto& key : table.unique_constraints) key.renamed_from.reset();
+  for (auto& check : table.check_constraints) check.renamed_from.reset();
+  for (auto& fk : table.foreign_keys) fk.renamed_from.reset();
+  for (auto& exclusion : table.exclusion_constraints) exclusion.renamed_from.reset();
+  for (auto& index : table.indexes) index.renamed_from.reset();
+}
+
 void remove_planning_hints(Database& db) {
   for (auto& schema : db.schemas) {
-    for (auto& table : schema.tables) {
-      table.backfill_batch_size.reset();
-      table.renamed_from.reset();
-      table.expand_contract = false;
-      for (auto& column : table.columns) {
-        column.backfill.reset();
-        column.renamed_from.reset();
-        column.using_expr.reset();
-        column.expand_contract.reset();
-      }
-      for (auto& policy : table.policies) policy.renamed_from.reset();
-      if (table.primary_key) table.primary_key->renamed_from.reset();
-      for (auto& key : table.unique_constraints) key.renamed_from.reset();
-      for (auto& check : table.check_constraints) check.renamed_from.reset();
-      for (auto& fk : table.foreign_keys) fk.renamed_from.reset();
-      for (auto& exclusion : table.exclusion_constraints) exclusion.renamed_from.reset();
-      for (auto& index : table.indexes) index.renamed_from.reset();
-    }
+    for (auto& table : schema.tables) remove_planning_hints(table);
     for (auto& sequence : schema.sequences) sequence.renamed_from.reset();
     for (auto& view : schema.views) view.renamed_from.reset();
     for (auto& view : schema.materialized_views) {
@@ -593,25 +595,27 @@ void remove_planning_hints(Database& db) {
   }
 }
 
+bool has_planning_hints(const Table& table) {
+  if (table.backfill_batch_size || table.renamed_from || table.expand_contract) return true;
+  for (const auto& column : table.columns) {
+    if (column.backfill || column.renamed_from || column.using_expr || column.expand_contract) {
+      return true;
+    }
+  }
+  auto renamed = [](const auto& items) {
+    return std::any_of(items.begin(), items.end(),
+                       [](const auto& item) { return item.renamed_from.has_value(); });
+  };
+  return (table.primary_key && table.primary_key->renamed_from) || renamed(table.policies) ||
+         renamed(table.unique_constraints) || renamed(table.check_constraints) ||
+         renamed(table.foreign_keys) || renamed(table.exclusion_constraints) ||
+         renamed(table.indexes);
+}
+
 bool has_planning_hints(const Database& db) {
   for (const auto& schema : db.schemas) {
     for (const auto& table : schema.tables) {
-      if (table.backfill_batch_size || table.renamed_from || table.expand_contract) return true;
-      for (const auto& column : table.columns) {
-        if (column.backfill || column.renamed_from || column.using_expr || column.expand_contract) {
-          return true;
-        }
-      }
-      auto renamed = [](const auto& items) {
-        return std::any_of(items.begin(), items.end(),
-                           [](const auto& item) { return item.renamed_from.has_value(); });
-      };
-      if ((table.primary_key && table.primary_key->renamed_from) || renamed(table.policies) ||
-          renamed(table.unique_constraints) || renamed(table.check_constraints) ||
-          renamed(table.foreign_keys) || renamed(table.exclusion_constraints) ||
-          renamed(table.indexes)) {
-        return true;
-      }
+      if (has_planning_hints(table)) return true;
     }
     for (const auto& sequence : schema.sequences) {
       if (sequence.renamed_from) return true;
