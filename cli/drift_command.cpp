@@ -31,7 +31,7 @@ int run_drift(const DriftArgs& args) {
   PlanningInputs inputs = args.inputs;
   inputs.data_aware = false;  // drift compares schemas; the data is not its business
   inputs.all_sequence_positions = true;  // its report says how much of each range is used
-  PreparedPlan prepared = prepare_plan(inputs);
+  PreparedPlan& prepared = keep_until_exit(prepare_plan(inputs));
   plans::DriftOptions options;
   options.sequence_threshold = args.sequence_threshold;
   const plans::DriftReport report =

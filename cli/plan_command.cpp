@@ -33,7 +33,7 @@ int run_plan(const PlanArgs& args) {
   const std::string format = choose_format(
       args.format, args.output,
       {{".json", "json"}, {".md", "markdown"}, {".markdown", "markdown"}, {".sql", "sql"}}, "sql");
-  PreparedPlan prepared = prepare_plan(args.inputs);
+  PreparedPlan& prepared = keep_until_exit(prepare_plan(args.inputs));
   plans::Plan& plan = prepared.plan;
 
   // A killed or failed apply is resumed, not re-planned: say so, since this

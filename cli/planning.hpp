@@ -75,6 +75,12 @@ struct PreparedPlan {
   plans::Plan plan;
 };
 
+// `prepared`, moved to memory the process's exit returns: a command's last
+// use of its models, so that they are not freed object by object just
+// before the process ends (80 ms of a no-op plan of 10,000 tables). The
+// previous one kept is freed; it stays reachable (no leak to report).
+PreparedPlan& keep_until_exit(PreparedPlan prepared);
+
 // Throws pgshift::Error naming `path` when `desired` names no schema (not even
 // one to drop): such a desired state would manage nothing, and is almost
 // always the wrong file or an empty directory.
