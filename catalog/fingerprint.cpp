@@ -19,7 +19,8 @@ namespace {
 class Digest {
  public:
   void add(std::string_view text) {
-    add_number(static_cast<int64_t>(text.size()));
+    char digits[kDigits];
+    add_bytes(decimal(digits, static_cast<int64_t>(text.size())));
     add_bytes(":");
     add_bytes(text);
   }
@@ -28,9 +29,8 @@ class Digest {
   void add(bool value) { add_bytes(value ? "T" : "F"); }
   // As the text of the number: its length, ':' and its digits.
   void add(int64_t value) {
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    add(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+    char digits[kDigits];
+    add(decimal(digits, value));
   }
   template <typename Enum, typename = std::enable_if_t<std::is_enum_v<Enum>>>
   void add(Enum value) {
@@ -68,10 +68,12 @@ class Digest {
   }
 
  private:
-  void add_number(int64_t value) {
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    add_bytes(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  static constexpr std::size_t kDigits = 24;  // an int64_t's sign and digits fit
+
+  // `value` in decimal, written into `digits`.
+  static std::string_view decimal(char (&digits)[kDigits], int64_t value) {
+    const auto end = std::to_chars(digits, digits + kDigits, value).ptr;
+    return std::string_view(digits, static_cast<std::size_t>(end - digits));
   }
   void add_bytes(std::string_view bytes) {
     for (const char byte : bytes) {

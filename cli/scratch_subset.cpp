@@ -98,16 +98,18 @@ std::string table_text(const Table& table) {
   return text;
 }
 
-// The desired table without the planning hints a catalog never has.
-Table without_hints(Table table) {
-  schemas::remove_planning_hints(table);
-  return table;
+// The desired table without the planning hints a catalog never has: itself
+// when it holds none, else a copy without them kept in `stripped`.
+const Table& without_hints(const Table& table, std::optional<Table>& stripped) {
+  if (!schemas::has_planning_hints(table)) return table;
+  stripped = table;
+  schemas::remove_planning_hints(*stripped);
+  return *stripped;
 }
 
-// Whether the desired table `d` is the catalog's `c` once its hints are
-// left out; copied only when it has some.
 bool same_table(const Table& d, const Table& c) {
-  return schemas::has_planning_hints(d) ? without_hints(d) == c : d == c;
+  std::optional<Table> stripped;
+  return without_hints(d, stripped) == c;
 }
 
 // Whether foreign keys referencing the table (on `columns`) see the same
@@ -472,9 +474,8 @@ ScratchSubset choose_scratch_subset(
     const auto* wanted = unit ? static_cast<const Table*>(unit->desired) : nullptr;
     const auto* now = unit ? static_cast<const Table*>(unit->current) : nullptr;
     std::optional<Table> stripped;
-    if (wanted != nullptr && schemas::has_planning_hints(*wanted))
-      stripped = without_hints(*wanted);
-    keys_differ[target] = !same_keys(stripped ? &*stripped : wanted, now, columns);
+    keys_differ[target] =
+        !same_keys(wanted ? &without_hints(*wanted, stripped) : nullptr, now, columns);
     if (wanted != nullptr) {
       std::string text;
       for (const auto& column : wanted->columns) {
