@@ -203,24 +203,13 @@ constexpr const char* kColumnsQuery =
   " "                                                                           \
   "ORDER BY k.ord)"
 
-// The shape of a stored expression (a pg_node_tree column) that
-// shared_deparse_key (catalog/deparse_key.hpp) keys: a SHA-256 of its text
-// without parse locations, then the attribute numbers it reads. The text is
-// hashed in the database's own encoding, unconverted: a SQL_ASCII database
-// may hold bytes no other encoding accepts.
-#define PGSHIFT_EXPRESSION_SHAPE(tree)                                                     \
-  "encode(sha256(convert_to(regexp_replace(" tree                                          \
-  "::text, ' :location -?[0-9]+', '', 'g'), current_setting('server_encoding'))), "        \
-  "'base64') || ' ' || array_to_string(ARRAY(SELECT m.attnum[1] FROM regexp_matches(" tree \
-  "::text, ' :varattno (-?[0-9]+)', 'g') WITH ORDINALITY m(attnum, ord) ORDER BY m.ord), ' ')"
-
 // Constraints a partition inherits from its parent (conparentid) or a child
 // from its parent (not conislocal) are reported on the parent only. NOT NULL
 // constraints (contype 'n', PostgreSQL 18) are the columns' not_null.
 // Key and INCLUDE columns come as attnums, named from the columns read; only a
 // foreign key to a table outside the schemas read has its referenced columns
-// named here. A CHECK comes as its shape (PGSHIFT_EXPRESSION_SHAPE), and is
-// deparsed afterwards once per distinct expression (read_constraints):
+// named here. A CHECK comes as its stored tree (keyed by shared_deparse_key), and
+// is deparsed afterwards once per distinct expression (read_constraints):
 // deparsing opens the table, a relcache entry per table, which was most of
 // this query's time (pg_get_expr(conbin, conrelid) opens it too).
 constexpr const char* kConstraintsQuery =
@@ -230,7 +219,7 @@ constexpr const char* kConstraintsQuery =
     "  CASE WHEN co.contype = 'f' AND NOT fn.nspname = ANY($1::text[]) THEN "
     PGSHIFT_COLUMN_NAMES("co.confrelid", "co.confkey", "") " END, "
     "  co.confupdtype, co.confdeltype, co.confmatchtype, "
-    "  CASE WHEN co.contype = 'c' THEN " PGSHIFT_EXPRESSION_SHAPE("co.conbin") " END, "
+    "  CASE WHEN co.contype = 'c' THEN co.conbin END, "
     "  CASE WHEN i.indnatts > i.indnkeyatts THEN i.indkey END, i.indnkeyatts, "
     "  COALESCE(@indnullsnotdistinct@, false), d.description, co.oid "
     "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
@@ -256,18 +245,18 @@ constexpr const char* kConstraintsQuery =
 // Expression keys come with the collation of their type (the index's own
 // attribute), which is the default a key's collation is compared with. A
 // query with a row per key cost more than the indexes. Expression keys and
-// predicates come as shapes (PGSHIFT_EXPRESSION_SHAPE), deparsed afterwards
+// predicates come as stored trees (keyed by shared_deparse_key), deparsed afterwards
 // once per distinct index (kIndexExpressionsQuery): deparsing opens the table.
 constexpr const char* kIndexesQuery =
     "SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, "
     "  COALESCE(@indnullsnotdistinct@, false), am.amname, i.indkey, i.indnkeyatts, "
     "  i.indclass, i.indcollation, i.indoption, "
-    "  CASE WHEN 0 = ANY(i.indkey::int2[]) THEN " PGSHIFT_EXPRESSION_SHAPE("i.indexprs") " END, "
+    "  CASE WHEN 0 = ANY(i.indkey::int2[]) THEN i.indexprs END, "
     "  CASE WHEN 0 = ANY(i.indkey::int2[]) THEN ARRAY("
     "    SELECT t.typcollation FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) "
     "    JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k.ord "
     "    JOIN pg_type t ON t.oid = ia.atttypid WHERE k.attnum = 0 ORDER BY k.ord) END, "
-    "  " PGSHIFT_EXPRESSION_SHAPE("i.indpred") ", ic.reloptions, i.indisvalid, d.description "
+    "  i.indpred, ic.reloptions, i.indisvalid, d.description "
     "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
     "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace "
     "JOIN pg_am am ON am.oid = ic.relam "
