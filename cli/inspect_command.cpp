@@ -1,4 +1,5 @@
 // pgshift inspect: the YAML (or SQL) of an existing database.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -37,6 +38,15 @@ std::string sql_text(const schemas::Database& db, const std::string& target) {
     std::string message = "could not write \"" + target + "\" as SQL:";
     for (const auto& error : document.errors) message += "\n  " + error;
     throw Error(message);
+  }
+  if (const auto at = schemas::first_invalid_utf8(document.text)) {
+    const auto line = std::count(document.text.begin(), document.text.begin() + *at, '\n') + 1;
+    throw Error("cannot write the schema as SQL: its line " + std::to_string(line) +
+                " is not UTF-8 (" + schemas::invalid_utf8_message(document.text, *at) +
+                "): " + schemas::printable_line_at(document.text, *at) +
+                ": pgshift reads SQL as UTF-8 and does not convert text (a SQL_ASCII database "
+                "can hold any bytes). Rename the object or rewrite the text in UTF-8, then "
+                "inspect again");
   }
   for (const auto& warning : document.warnings) {
     std::cerr << "pgshift inspect: warning: " << warning << "\n";

@@ -178,6 +178,30 @@ std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::size_t 
   return {cp, length};
 }
 
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    const auto [code_point, length] = decode_utf8(text, pos);
+    if (code_point == 0xFFFFFFFF) return pos;
+    pos += length;
+  }
+  return std::nullopt;
+}
+
+std::string printable_line_at(std::string_view text, std::size_t at) {
+  constexpr std::size_t kAround = 40;
+  const std::size_t line_start = at == 0 ? 0 : text.rfind('\n', at - 1) + 1;  // npos + 1 == 0
+  const std::size_t line_end = std::min(text.find('\n', at), text.size());
+  const std::size_t from = std::max(line_start, at > kAround ? at - kAround : 0);
+  const std::size_t to = std::min(line_end, at + kAround);
+  return (from > line_start ? "..." : "") + printable(text.substr(from, to - from)) +
+         (to < line_end ? "..." : "");
+}
+
+std::string invalid_utf8_message(std::string_view text, std::size_t at) {
+  return "invalid UTF-8: byte " + std::to_string(static_cast<unsigned char>(text[at])) +
+         " does not start a valid sequence";
+}
+
 std::string counted(std::size_t count, std::string_view noun) {
   return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
 }

@@ -115,6 +115,18 @@ bool is_unprintable(char32_t code_point);
 // {0xFFFFFFFF, 1} for a byte that does not start a valid sequence.
 std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::size_t pos);
 
+// The offset of the first byte of `text` that does not start a valid UTF-8
+// sequence; nullopt when all of it is UTF-8.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+
+// "invalid UTF-8: byte 233 does not start a valid sequence": what a reader
+// of YAML or SQL says of the byte `text[at]`.
+std::string invalid_utf8_message(std::string_view text, std::size_t at);
+
+// The line of `text` that holds the byte at `at`, printable() and cut to
+// about 80 bytes around it ("..." where cut): where a problem is, in a message.
+std::string printable_line_at(std::string_view text, std::size_t at);
+
 // `text` with every unprintable code point escaped as \n, \r, \t, \x1B or
 // \u202E, and every byte that is not UTF-8 as \xFF: always one line, shown in
 // logical order. Other text, backslashes included, is kept: printable() of a

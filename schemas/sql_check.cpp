@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "schemas/model.hpp"
 #include "schemas/sql_check_json.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -54,8 +55,13 @@ std::optional<std::size_t> statement_end(const std::string& text) {
   return semicolon;
 }
 
-// Parses `prefix + text + suffix`; an error is placed in `text`.
+// Parses `prefix + text + suffix`; an error is placed in `text`. Text that
+// is not UTF-8 is refused where it starts: the parser would take it, and its
+// tree (JSON) could not be read.
 Parse parse(const std::string& prefix, const std::string& text, const std::string& suffix) {
+  if (const auto invalid = first_invalid_utf8(text)) {
+    return Parse{Json(), SqlProblem{invalid_utf8_message(text, *invalid), *invalid}};
+  }
   const std::string sql = prefix + text + suffix;
   PgQueryParseResult result = pg_query_parse(sql.c_str());
   Parse out;
@@ -466,6 +472,10 @@ bool contains_node(const nlohmann::json& node, const char* type) {
 }
 
 std::optional<std::string> parse_to_json(const std::string& sql, SqlProblem* problem) {
+  if (const auto invalid = first_invalid_utf8(sql)) {
+    *problem = SqlProblem{invalid_utf8_message(sql, *invalid), *invalid};
+    return std::nullopt;
+  }
   PgQueryParseResult result = pg_query_parse(sql.c_str());
   std::optional<std::string> tree;
   if (result.error != nullptr) {

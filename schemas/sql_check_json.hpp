@@ -13,7 +13,8 @@
 namespace pgshift::schemas::detail {
 
 // Parses `sql` with libpg_query: its parse tree as JSON text, or nullopt and
-// `*problem` set to PostgreSQL's error at its byte offset in `sql`.
+// `*problem` set to PostgreSQL's error at its byte offset in `sql` (or to the
+// first byte that is not UTF-8: the tree of such text is not JSON).
 std::optional<std::string> parse_to_json(const std::string& sql, SqlProblem* problem);
 
 // Whether `node` (libpg_query's JSON parse tree, or part of it) holds a node

@@ -611,9 +611,7 @@ bool Loader::parse(const std::string& file, const std::string& text, yaml::Docum
     const auto [code_point, length] = decode_utf8(text, pos);
     if (code_point == 0xFFFFFFFF) {
       diagnostics_.push_back({file, line, static_cast<int>(pos - line_start) + 1, "",
-                              "invalid UTF-8: byte " +
-                                  std::to_string(static_cast<unsigned char>(text[pos])) +
-                                  " does not start a valid sequence"});
+                              invalid_utf8_message(text, pos)});
       return false;
     }
     if (code_point == '\n') {

@@ -861,7 +861,45 @@ Node database_node(const Database& db, bool with_top_level, bool with_schemas) {
   return node;
 }
 
+// Refuses a document whose keys or values are not all UTF-8, naming the
+// first such one by its path of keys (`path`: the keys down to `node`). YAML
+// is UTF-8, and a reader refuses anything else; a database whose encoding is
+// SQL_ASCII may hold any bytes in names, comments and expressions, and
+// pgshift does not guess what they were meant to be.
+void require_utf8(const Node& node, std::string& path) {
+  const auto refuse = [&](const std::string& subject) {
+    throw pgshift::Error("cannot write YAML: " + subject +
+                         ": YAML is UTF-8 and pgshift does not convert text (a SQL_ASCII "
+                         "database can hold any bytes). Rename the object or rewrite the text in "
+                         "UTF-8");
+  };
+  const std::size_t length = path.size();
+  if (node.kind == Node::Kind::Scalar) {
+    if (const auto at = first_invalid_utf8(node.scalar)) {
+      refuse("the value of " + path + " is not UTF-8 (" + invalid_utf8_message(node.scalar, *at) +
+             "): " + printable_line_at(node.scalar, *at));
+    }
+  } else if (node.kind == Node::Kind::Sequence) {
+    for (std::size_t index = 0; index < node.items.size(); ++index) {
+      path += "[" + std::to_string(index) + "]";
+      require_utf8(node.items[index], path);
+      path.resize(length);
+    }
+  } else {
+    for (const auto& [key, value] : node.fields) {
+      path += (path.empty() ? "" : " > ") + printable(key);
+      if (const auto at = first_invalid_utf8(key)) {
+        refuse("the name " + path + " is not UTF-8 (" + invalid_utf8_message(key, *at) + ")");
+      }
+      require_utf8(value, path);
+      path.resize(length);
+    }
+  }
+}
+
 std::string document(const Node& root) {
+  std::string path;
+  require_utf8(root, path);
   return root.empty() ? "{}\n" : block(root, 0);
 }
 
@@ -897,11 +935,9 @@ std::string write_yaml(const Database& db) {
 
 void write_yaml_directory(const Database& db, const std::string& dir) {
   namespace fs = std::filesystem;
-  std::error_code code;
-  fs::create_directories(dir, code);
-  if (code) {
-    throw pgshift::Error("could not create directory \"" + dir + "\": " + code.message());
-  }
+  // Every file is rendered before the directory is made and any is written:
+  // a text that is not UTF-8 refuses them all, not the files after it.
+  std::vector<std::pair<fs::path, std::string>> files;
   for (const auto& schema : db.schemas) {
     if (schema.name == "_database") {
       throw pgshift::Error(
@@ -910,10 +946,17 @@ void write_yaml_directory(const Database& db, const std::string& dir) {
     }
     Database one;
     one.schemas.push_back(schema);
-    write_file(fs::path(dir) / file_name(schema.name), document(database_node(one, false, true)));
+    files.emplace_back(fs::path(dir) / file_name(schema.name),
+                       document(database_node(one, false, true)));
   }
   const Node top = database_node(db, true, false);
-  if (!top.empty()) write_file(fs::path(dir) / "_database.yaml", document(top));
+  if (!top.empty()) files.emplace_back(fs::path(dir) / "_database.yaml", document(top));
+  std::error_code code;
+  fs::create_directories(dir, code);
+  if (code) {
+    throw pgshift::Error("could not create directory \"" + dir + "\": " + code.message());
+  }
+  for (const auto& [path, text] : files) write_file(path, text);
 }
 
 }  // namespace pgshift::schemas

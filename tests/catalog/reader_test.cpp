@@ -302,9 +302,10 @@ TEST_CASE("a CHECK several tables hold is read on each as the server deparses it
 
 TEST_CASE("a CHECK holding bytes no encoding accepts is read in a SQL_ASCII database",
           "[catalog][db]") {
-  // The read hashes each CHECK's stored tree (PGSHIFT_EXPRESSION_SHAPE); a
-  // named argument keeps its name in the tree, in whatever bytes a SQL_ASCII
-  // database was given. Hashed as UTF8, the read failed on them.
+  // The read keys each CHECK by its stored tree (shared_deparse_key); a named
+  // argument keeps its name in the tree, in whatever bytes a SQL_ASCII
+  // database was given. When the server hashed the tree as UTF8, the read
+  // failed on them.
   testing::TestDatabase admin;
   const std::string name = admin.name() + "_ascii";
   admin.exec("CREATE DATABASE " + name +

@@ -350,6 +350,89 @@ TEST_CASE("an SQL file the server rejects is reported at its file, line and colu
         "0");
 }
 
+TEST_CASE("SQL and YAML files that are not UTF-8 are refused at the first bad byte", "[cli][db]") {
+  TestDatabase db;
+  TempDir dir;
+  const std::string sql = dir.write("schema.sql",
+                                    "CREATE TABLE t (\n"
+                                    "  a int CHECK (a <> 0 AND 'caf\xe9' IS NOT NULL)\n"
+                                    ");\n");
+  const auto from_sql = run_pgshift({"plan", "--db", db.url(), "--schema", sql});
+  INFO(from_sql.output);
+  CHECK(from_sql.exit_code == 1);
+  CHECK(contains(from_sql.output,
+                 sql + ":2:31: invalid UTF-8: byte 233 does not start a valid sequence"));
+  CHECK_FALSE(contains(from_sql.output, "unexpected error"));
+  const auto linted = run_pgshift({"lint", sql});
+  INFO(linted.output);
+  CHECK(linted.exit_code == 1);
+  CHECK(contains(linted.output,
+                 sql + ":2:31: error: invalid UTF-8: byte 233 does not start a valid sequence"));
+  const std::string yaml = dir.write("schema.yaml",
+                                     "schemas:\n"
+                                     "  public:\n"
+                                     "    tables:\n"
+                                     "      t:\n"
+                                     "        columns:\n"
+                                     "          caf\xe9: int\n");
+  const auto from_yaml = run_pgshift({"plan", "--db", db.url(), "--schema", yaml});
+  CHECK(from_yaml.exit_code == 1);
+  CHECK(contains(from_yaml.output,
+                 yaml + ":6:14: invalid UTF-8: byte 233 does not start a valid sequence"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") ==
+        "0");
+}
+
+TEST_CASE(
+    "inspect of a SQL_ASCII database holding bytes that are not UTF-8 refuses, naming the "
+    "object, and writes nothing",
+    "[cli][db]") {
+  // Such a database takes any bytes; YAML and the SQL pgshift reads back are
+  // UTF-8. Written as they are, the file was refused by plan and drift.
+  TestDatabase admin;
+  const std::string name = admin.name() + "_ascii";
+  admin.exec("CREATE DATABASE " + name +
+             " TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'");
+  struct DropAtEnd {
+    const TestDatabase& admin;
+    std::string name;
+    ~DropAtEnd() { admin.exec("DROP DATABASE IF EXISTS " + name); }
+  } drop_at_end{admin, name};
+  const std::string url = pgshift::testing::url_with_database(admin.url(), name);
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction work(conn);
+    work.exec(
+        "CREATE FUNCTION public.f(\"caf\xe9\" int) RETURNS int LANGUAGE sql IMMUTABLE "
+        "AS 'SELECT 1';"
+        "CREATE TABLE public.t (a int, CONSTRAINT t_a_check CHECK (public.f(\"caf\xe9\" => a) "
+        "> 0));");
+  }
+  TempDir dir;
+  const std::string file = dir.path() + "/schema.yaml";
+  const auto to_file = run_pgshift({"inspect", "--db", url, "-o", file});
+  INFO(to_file.output);
+  CHECK(to_file.exit_code == 1);
+  CHECK(contains(to_file.output,
+                 "cannot write YAML: the value of schemas > public > tables > t > checks > "
+                 "t_a_check is not UTF-8 (invalid UTF-8: byte 233 does not start a valid "
+                 "sequence): (f(\"caf\\xE9\" => a) > 0)"));
+  CHECK_FALSE(std::filesystem::exists(file));
+  const auto to_stdout = run_pgshift({"inspect", "--db", url});
+  CHECK(to_stdout.exit_code == 1);
+  CHECK_FALSE(contains(to_stdout.output, "schemas:"));
+  const std::string directory = dir.path() + "/schema/";
+  CHECK(run_pgshift({"inspect", "--db", url, "-o", directory}).exit_code == 1);
+  CHECK_FALSE(std::filesystem::exists(directory));
+  const std::string sql = dir.path() + "/schema.sql";
+  const auto as_sql = run_pgshift({"inspect", "--db", url, "--format", "sql", "-o", sql});
+  INFO(as_sql.output);
+  CHECK(as_sql.exit_code == 1);
+  CHECK(contains(as_sql.output, "cannot write the schema as SQL: its line "));
+  CHECK(contains(as_sql.output, "CREATE OR REPLACE FUNCTION public.f(\"caf\\xE9\" integer)"));
+  CHECK_FALSE(std::filesystem::exists(sql));
+}
+
 TEST_CASE("a YAML default the server rejects names its file, line and column, with a hint",
           "[cli][db]") {
   TestDatabase db;

@@ -116,6 +116,17 @@ TEST_CASE("a NUL byte in SQL text is an error at its offset, not a truncation", 
   CHECK(problem->offset == std::optional<std::size_t>(13));
 }
 
+TEST_CASE("SQL text that is not UTF-8 is an error at its first bad byte", "[schemas][sql]") {
+  // libpg_query takes such bytes, and its parse tree (JSON) then cannot be read.
+  for (const SqlKind kind : {SqlKind::Expression, SqlKind::Query, SqlKind::SqlFunctionBody}) {
+    const auto problem = check_sql(kind, "'caf\xe9' IS NOT NULL");
+    REQUIRE(problem);
+    CHECK(problem->message == "invalid UTF-8: byte 233 does not start a valid sequence");
+    CHECK(problem->offset == std::optional<std::size_t>(4));
+  }
+  CHECK_FALSE(check_sql(SqlKind::Expression, "'caf\xc3\xa9' IS NOT NULL"));
+}
+
 TEST_CASE("a semicolon that would end the statement is named at its place", "[schemas][sql]") {
   const auto type = check_sql(SqlKind::TypeName, "int; drop table orders");
   REQUIRE(type);

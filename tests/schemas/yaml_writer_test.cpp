@@ -475,6 +475,39 @@ TEST_CASE("the writer omits defaults and uses short forms", "[schemas]") {
           "NULL }\n");
 }
 
+TEST_CASE("a name or text that is not UTF-8 is refused by its path, and no file is written",
+          "[schemas]") {
+  // A SQL_ASCII database holds whatever bytes it was given; YAML is UTF-8.
+  Database named = customers_and_orders();
+  named.schemas[0].tables[1].columns[1].name = "caf\xe9";
+  try {
+    write_yaml(named);
+    FAIL("written");
+  } catch (const pgshift::Error& e) {
+    CHECK(std::string(e.what()).find("the name schemas > public > tables > orders > columns > "
+                                     "caf\\xE9 is not UTF-8 (invalid UTF-8: byte 233 does not "
+                                     "start a valid sequence)") != std::string::npos);
+  }
+  Database commented = customers_and_orders();
+  commented.schemas[0].tables[0].comment = "line one\nthe caf\xe9 line\nline three";
+  try {
+    write_yaml(commented);
+    FAIL("written");
+  } catch (const pgshift::Error& e) {
+    CHECK(std::string(e.what()).find("the value of schemas > public > tables > customers > "
+                                     "comment is not UTF-8 (invalid UTF-8: byte 233 does not "
+                                     "start a valid sequence): the caf\\xE9 line:") !=
+          std::string::npos);
+  }
+  const auto dir = std::filesystem::temp_directory_path() / "pgshift_writer_not_utf8";
+  std::filesystem::remove_all(dir);
+  CHECK_THROWS_AS(write_yaml_directory(commented, dir.string() + "/"), pgshift::Error);
+  CHECK_FALSE(std::filesystem::exists(dir));
+  // UTF-8 itself is written as it is.
+  named.schemas[0].tables[1].columns[1].name = "caf\xc3\xa9";
+  CHECK(write_yaml(named).find("caf\xc3\xa9") != std::string::npos);
+}
+
 TEST_CASE("the writer quotes only what YAML would misread", "[schemas]") {
   Database db;
   Schema schema{"public"};
