@@ -312,16 +312,17 @@ void add_column(TableContext& table, const schemas::Column& column) {
     }
     if (not_null && !column.default_expr) {
       // Rows inserted while the backfill runs are the application's: without
-      // a default they stay NULL unless it writes the column, and the check
-      // that makes the column NOT NULL refuses them.
+      // a default they stay NULL unless it writes the column; pgshift apply
+      // runs the backfill again over them before the VALIDATE
+      // (Applier::catch_up_backfills), and the check refuses new ones.
       builder.diagnose(
           plans::Severity::Warning, id,
           table.of("column", column.name) +
               " is NOT NULL without a default: an INSERT that leaves it out fails from the step "
-              "that adds its NOT NULL check (NOT VALID) on, and rows inserted without it while "
-              "the backfill runs stay NULL, which that check's VALIDATE refuses (the plan stops "
-              "there, the check in place): deploy the application that writes it before "
-              "applying, or give it a default");
+              "that adds its NOT NULL check (NOT VALID) on (rows inserted without it before "
+              "then get the backfill value: pgshift apply runs the backfill again over them "
+              "before the VALIDATE): deploy the application that writes it before applying, or "
+              "give it a default");
     }
     const auto fill = column.backfill ? column.backfill : column.default_expr;
     bool filled = false;

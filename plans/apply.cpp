@@ -369,8 +369,8 @@ ApplyResult Applier::run() {
       result.stopped = true;
       break;
     } else {
-      recheck(step);
       try {
+        recheck(step, report);
         run_step(step, report);
       } catch (const StopRequested& stop) {
         result.stopped = true;
@@ -418,9 +418,13 @@ void Applier::preflight_all() {
   throw ApplyError(schemas::printable(message), 0, "");
 }
 
-void Applier::recheck(const Step& step) {
+void Applier::recheck(const Step& step, StepReport& report) {
   if (!options_.data_checks.enabled || step.data_checks.empty()) return;
-  for (const DataCheck& check : recheck_step(*conn_, step, options_.data_checks)) {
+  std::vector<DataCheck> checks = recheck_step(*conn_, step, options_.data_checks);
+  if (catch_up_backfills(step, checks, report)) {
+    checks = recheck_step(*conn_, step, options_.data_checks);
+  }
+  for (const DataCheck& check : checks) {
     if (violated(check)) {
       throw ApplyError(
           schemas::printable(violation_message(step, plan_.steps.size(), check, false)) +

@@ -117,7 +117,8 @@ class Applier {
   // violation, before anything is changed.
   void preflight_all();
   // `step`'s data checks right before it; throws ApplyError on a violation.
-  void recheck(const Step& step);
+  // Rows a catch-up backfill fills (catch_up_backfills) count in `report`.
+  void recheck(const Step& step, StepReport& report);
   void acquire_apply_lock();
   void check_no_unfinished_run();  // ApplyError when another plan's run is unfinished
   void check_fresh();
@@ -178,13 +179,25 @@ class Applier {
                         const std::string& sqlstate) const;
 
   // apply_backfill.cpp
-  void run_backfill(const Step& step, StepReport& report);
+  // Runs the backfill `step` from its journaled checkpoint, or from its start,
+  // then journals it done. `catch_up`: once more from its start, whatever the
+  // journal holds, without journaling it done again (catch_up_backfills).
+  void run_backfill(const Step& step, StepReport& report, bool catch_up = false);
+  // Before the VALIDATE `step` of a NOT NULL whose data check found NULLs:
+  // the plan's earlier backfills of the same column run again over the rows
+  // still NULL (inserted without the column while they ran, before the NOT
+  // VALID check refused such rows), their rows counted in `report`. Returns
+  // whether any ran.
+  bool catch_up_backfills(const Step& step, const std::vector<DataCheck>& checks,
+                          StepReport& report);
   bool stop_requested() const { return options_.stop != nullptr && options_.stop->load(); }
   // The table; ApplyError when it is missing or the plan's key is not a
   // usable one (NOT NULL columns under a valid plain unique index), or, with
   // no key, when the table is partitioned or the backfill has no condition.
   BackfillTable check_backfill_key(const Step& step);
-  std::optional<BackfillCheckpoint> start_backfill(const Step& step, const BackfillTable& found);
+  // `catch_up`: an empty table is not journaled done (the step is already).
+  std::optional<BackfillCheckpoint> start_backfill(const Step& step, const BackfillTable& found,
+                                                   bool catch_up);
 
   std::string target_;
   const Plan& plan_;

@@ -258,7 +258,8 @@ BackfillTable Applier::check_backfill_key(const Step& step) {
 // transaction that saves it; nullopt when the table is empty (the step is
 // then journaled done).
 std::optional<BackfillCheckpoint> Applier::start_backfill(const Step& step,
-                                                          const BackfillTable& found) {
+                                                          const BackfillTable& found,
+                                                          bool catch_up) {
   const BackfillSpec& spec = *step.backfill;
   pqxx::work tx(*conn_);
   set_output(tx);
@@ -279,7 +280,7 @@ std::optional<BackfillCheckpoint> Applier::start_backfill(const Step& step,
     }
   }
   if (empty) {
-    journal_->mark_done(tx, step, std::chrono::milliseconds{0});
+    if (!catch_up) journal_->mark_done(tx, step, std::chrono::milliseconds{0});
   } else {
     journal_->save_checkpoint(tx, step.id, point);
   }
@@ -288,14 +289,15 @@ std::optional<BackfillCheckpoint> Applier::start_backfill(const Step& step,
   return point;
 }
 
-void Applier::run_backfill(const Step& step, StepReport& report) {
+void Applier::run_backfill(const Step& step, StepReport& report, bool catch_up) {
   const auto started = Clock::now();
   const BackfillSpec& spec = *step.backfill;
   const BackfillTable found = check_backfill_key(step);
 
-  std::optional<BackfillCheckpoint> checkpoint = journal_->checkpoint(step.id);
+  std::optional<BackfillCheckpoint> checkpoint =
+      catch_up ? std::nullopt : journal_->checkpoint(step.id);
   if (!checkpoint) {
-    checkpoint = start_backfill(step, found);
+    checkpoint = start_backfill(step, found, catch_up);
     if (!checkpoint) {
       log_ << fmt::format("  {} is empty: nothing to backfill\n", schemas::describe(step.object));
       return;
@@ -577,8 +579,33 @@ void Applier::run_backfill(const Step& step, StepReport& report) {
     }
   }
   progress.finish(walked(), point.rows_done);
+  if (catch_up) return;
   journal_->mark_done(
       step, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
+}
+
+bool Applier::catch_up_backfills(const Step& step, const std::vector<DataCheck>& checks,
+                                 StepReport& report) {
+  int64_t nulls = 0;
+  for (const DataCheck& check : checks) {
+    if (check.kind == DataCheckKind::NotNull && violated(check)) nulls += check.finding->violations;
+  }
+  if (nulls == 0) return false;
+  bool ran = false;
+  for (const Step& earlier : plan_.steps) {
+    if (earlier.id >= step.id || !earlier.backfill || !(earlier.object == step.object)) continue;
+    log_ << fmt::format(
+        "{}: {} rows where \"{}\" is NULL, inserted without it while {} ran or after: the "
+        "backfill ({}) runs again over the rows still NULL first\n",
+        step_label(step), nulls, schemas::printable(earlier.backfill->set_column),
+        step_label(earlier), schemas::printable(earlier.backfill->set_expression));
+    StepReport caught_up;
+    run_backfill(earlier, caught_up, true);
+    log_ << fmt::format("{}: the backfill filled {} more rows\n", step_label(step), caught_up.rows);
+    report.rows += caught_up.rows;
+    ran = true;
+  }
+  return ran;
 }
 
 }  // namespace pgshift::plans::detail
