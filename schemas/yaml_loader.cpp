@@ -605,20 +605,12 @@ bool Loader::parse(const std::string& file, const std::string& text, yaml::Docum
   if (known == origins_.files.end()) origins_.files.push_back(file);
   sources_.emplace_back(file, text);
   // Names and SQL must be text: invalid UTF-8 is refused where it starts.
-  int line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const auto [code_point, length] = decode_utf8(text, pos);
-    if (code_point == 0xFFFFFFFF) {
-      diagnostics_.push_back({file, line, static_cast<int>(pos - line_start) + 1, "",
-                              invalid_utf8_message(text, pos)});
-      return false;
-    }
-    if (code_point == '\n') {
-      ++line;
-      line_start = pos + 1;
-    }
-    pos += length;
+  if (const auto at = first_invalid_utf8(text)) {
+    const auto line = std::count(text.begin(), text.begin() + *at, '\n') + 1;
+    const std::size_t line_start = *at == 0 ? 0 : text.rfind('\n', *at - 1) + 1;  // npos + 1 == 0
+    diagnostics_.push_back({file, static_cast<int>(line), static_cast<int>(*at - line_start) + 1,
+                            "", invalid_utf8_message(text, *at)});
+    return false;
   }
   try {
     document = yaml::parse(text);

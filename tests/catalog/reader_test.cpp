@@ -10,6 +10,7 @@
 #include "catalog/null_counts.hpp"
 #include "catalog/sequence_usage.hpp"
 #include "tests/support/server_version.hpp"
+#include "tests/support/sql_ascii_db.hpp"
 #include "tests/support/test_db.hpp"
 
 namespace pgshift::catalog {
@@ -307,15 +308,8 @@ TEST_CASE("a CHECK holding bytes no encoding accepts is read in a SQL_ASCII data
   // database was given. When the server hashed the tree as UTF8, the read
   // failed on them.
   testing::TestDatabase admin;
-  const std::string name = admin.name() + "_ascii";
-  admin.exec("CREATE DATABASE " + name +
-             " TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'");
-  struct DropAtEnd {
-    const testing::TestDatabase& admin;
-    std::string name;
-    ~DropAtEnd() { admin.exec("DROP DATABASE IF EXISTS " + name); }
-  } drop_at_end{admin, name};
-  const std::string url = testing::url_with_database(admin.url(), name);
+  const testing::SqlAsciiDatabase ascii(admin);
+  const std::string url = ascii.url();
   Database model;
   {
     auto conn = connect(url);

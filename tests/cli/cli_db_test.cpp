@@ -25,6 +25,7 @@
 
 #include "tests/support/run.hpp"
 #include "tests/support/server_version.hpp"
+#include "tests/support/sql_ascii_db.hpp"
 #include "tests/support/test_db.hpp"
 
 using pgshift::testing::CommandResult;
@@ -390,15 +391,8 @@ TEST_CASE(
   // Such a database takes any bytes; YAML and the SQL pgshift reads back are
   // UTF-8. Written as they are, the file was refused by plan and drift.
   TestDatabase admin;
-  const std::string name = admin.name() + "_ascii";
-  admin.exec("CREATE DATABASE " + name +
-             " TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'");
-  struct DropAtEnd {
-    const TestDatabase& admin;
-    std::string name;
-    ~DropAtEnd() { admin.exec("DROP DATABASE IF EXISTS " + name); }
-  } drop_at_end{admin, name};
-  const std::string url = pgshift::testing::url_with_database(admin.url(), name);
+  const pgshift::testing::SqlAsciiDatabase ascii(admin);
+  const std::string url = ascii.url();
   {
     pqxx::connection conn(url);
     pqxx::nontransaction work(conn);
