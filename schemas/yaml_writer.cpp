@@ -194,64 +194,104 @@ std::optional<std::string> literal_form(const std::string& text, size_t indent, 
   return std::nullopt;
 }
 
-// The flow form of `node`, or nullopt when it must be written in block style.
-std::optional<std::string> flow(const Node& node) {
+// The flow form of `node` when it is at most `limit` characters long, or
+// nullopt when it is longer or must be written in block style. The text stops
+// as soon as it passes the limit: a table's mapping is not written whole in
+// flow style only to be thrown away, again at each level below it.
+std::optional<std::string> flow(const Node& node, size_t limit) {
   if (node.kind == Node::Kind::Scalar) {
     if (node.scalar.find('\n') != std::string::npos && is_literal(node.scalar)) return std::nullopt;
-    return inline_scalar(node.scalar, true);
+    std::string text = inline_scalar(node.scalar, true);
+    if (text.size() > limit) return std::nullopt;
+    return text;
   }
   if (node.block && !node.empty()) return std::nullopt;
-  std::string out;
-  if (node.kind == Node::Kind::Sequence) {
+  const bool is_sequence = node.kind == Node::Kind::Sequence;
+  if (node.empty()) return std::string(is_sequence ? "[]" : "{}");
+  const size_t closing = is_sequence ? 1 : 2;  // "]" or " }"
+  std::string out = is_sequence ? "[" : "{ ";
+  bool first = true;
+  const auto append = [&](const std::string* key, const Node& value) {
+    if (!first) out += ", ";
+    first = false;
+    if (key != nullptr) out += inline_scalar(*key, true) + ": ";
+    if (out.size() + closing > limit) return false;
+    auto text = flow(value, limit - out.size() - closing);
+    if (!text) return false;
+    out += *text;
+    return true;
+  };
+  if (is_sequence) {
     for (const auto& item : node.items) {
-      auto text = flow(item);
-      if (!text) return std::nullopt;
-      out += (out.empty() ? "" : ", ") + *text;
+      if (!append(nullptr, item)) return std::nullopt;
     }
-    return "[" + out + "]";
+  } else {
+    for (const auto& [key, value] : node.fields) {
+      if (!append(&key, value)) return std::nullopt;
+    }
   }
-  for (const auto& [key, value] : node.fields) {
-    auto text = flow(value);
-    if (!text) return std::nullopt;
-    out += (out.empty() ? "" : ", ") + inline_scalar(key, true) + ": " + *text;
-  }
-  return out.empty() ? "{}" : "{ " + out + " }";
+  out += is_sequence ? "]" : " }";
+  return out;
 }
 
-std::string block(const Node& node, size_t indent);
+void block(const Node& node, size_t indent, bool first_margin, std::string& out);
 
-// What follows "key:" or, for a list item, "-" for `value` at `indent`, up to
-// the end of its last line; `used` is the width of the line so far.
-std::string after_indicator(const Node& value, size_t indent, size_t used, bool list_item) {
+// Appends to `out` what follows "key:" or, for a list item, "-" for `value`
+// at `indent`, up to the end of its last line; `used` is the width of the
+// line so far.
+void after_indicator(const Node& value, size_t indent, size_t used, bool list_item,
+                     std::string& out) {
   if (value.kind == Node::Kind::Scalar) {
-    if (auto literal = literal_form(value.scalar, indent, list_item)) return " " + *literal;
-    return " " + inline_scalar(value.scalar, false) + "\n";
+    out += ' ';
+    if (auto literal = literal_form(value.scalar, indent, list_item)) {
+      out += *literal;
+    } else {
+      out += inline_scalar(value.scalar, false);
+      out += '\n';
+    }
+    return;
   }
   // An empty collection has no block form: it stays "[]" or "{}" past the width.
-  if (auto text = flow(value); text && (value.empty() || used + 1 + text->size() <= kLineWidth)) {
-    return " " + *text + "\n";
+  const size_t limit = value.empty()           ? std::string::npos
+                       : used + 1 < kLineWidth ? kLineWidth - used - 1
+                                               : 0;
+  if (auto text = flow(value, limit)) {
+    out += ' ';
+    out += *text;
+    out += '\n';
+    return;
   }
   if (value.kind == Node::Kind::Mapping && list_item) {
     // A mapping as a list item starts after the dash: "- key: value".
-    const std::string nested = block(value, indent + kIndent);
-    return " " + nested.substr(indent + kIndent);
+    out += ' ';
+    block(value, indent + kIndent, false, out);
+    return;
   }
-  return "\n" + block(value, indent + kIndent);
+  out += '\n';
+  block(value, indent + kIndent, true, out);
 }
 
-std::string block(const Node& node, size_t indent) {
-  const std::string margin(indent, ' ');
-  std::string out;
+// Appends `node` in block style at `indent` to `out`; without `first_margin`
+// its first line starts with no indentation (it follows a list item's dash).
+void block(const Node& node, size_t indent, bool first_margin, std::string& out) {
+  bool first = true;
   if (node.kind == Node::Kind::Mapping) {
     for (const auto& [key, value] : node.fields) {
-      const std::string head = margin + inline_scalar(key, false) + ":";
-      out += head + after_indicator(value, indent, head.size(), false);
+      if (!first || first_margin) out.append(indent, ' ');
+      first = false;
+      const std::string name = inline_scalar(key, false);
+      out += name;
+      out += ':';
+      after_indicator(value, indent, indent + name.size() + 1, false, out);
     }
-    return out;
+    return;
   }
-  for (const auto& item : node.items)
-    out += margin + "-" + after_indicator(item, indent, indent + 1, true);
-  return out;
+  for (const auto& item : node.items) {
+    if (!first || first_margin) out.append(indent, ' ');
+    first = false;
+    out += '-';
+    after_indicator(item, indent, indent + 1, true, out);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -900,7 +940,10 @@ void require_utf8(const Node& node, std::string& path) {
 std::string document(const Node& root) {
   std::string path;
   require_utf8(root, path);
-  return root.empty() ? "{}\n" : block(root, 0);
+  if (root.empty()) return "{}\n";
+  std::string out;
+  block(root, 0, true, out);
+  return out;
 }
 
 std::string file_name(const std::string& schema) {

@@ -620,6 +620,43 @@ TEST_CASE("an empty list after a key longer than a line is still written in flow
   REQUIRE(load_yaml_string(text) == db);
 }
 
+TEST_CASE("a collection is written in flow style up to the line width and in block style past it",
+          "[schemas]") {
+  Database db;
+  Schema schema{"public"};
+  // "      fits: [" and "]" leave 86 characters of a 100-character line.
+  schema.enums.push_back({"fits", {std::string(86, 'a')}, std::nullopt});
+  schema.enums.push_back({"past", {std::string(87, 'b')}, std::nullopt});
+  Table parent;
+  parent.name = "parent";
+  parent.columns.push_back({"id", "bigint"});
+  parent.primary_key = PrimaryKey{};
+  parent.primary_key->name = "parent_pkey";
+  parent.primary_key->columns = {"id"};
+  Table child;
+  child.name = "child";
+  child.columns.push_back({"parent_id", "bigint"});
+  ForeignKey key;
+  key.name = "child_parent_id_fkey";
+  key.columns = {"parent_id"};
+  key.ref_schema = "public";
+  key.ref_table = "parent";
+  key.ref_columns = {"id"};
+  key.comment = std::string(70, 'c');
+  child.foreign_keys.push_back(key);
+  schema.tables = {child, parent};
+  db.schemas = {schema};
+  canonicalize(db);
+  const std::string text = write_yaml(db);
+  INFO(text);
+  CHECK(text.find("\n      fits: [" + std::string(86, 'a') + "]\n") != std::string::npos);
+  CHECK(text.find("\n      past:\n        - " + std::string(87, 'b') + "\n") != std::string::npos);
+  // A mapping too wide for one line, as a list item, starts after the dash.
+  CHECK(text.find("\n          - columns: [parent_id]\n            references: parent(id)\n") !=
+        std::string::npos);
+  CHECK(write_yaml(load_yaml_string(text)) == text);
+}
+
 TEST_CASE("writing the example and loading it back gives the same model", "[schemas]") {
   const Database db = load_yaml_file(kExamples + "/shop.yaml");
   const std::string text = write_yaml(db);
