@@ -375,18 +375,18 @@ constexpr const char* kRolesQuery = "SELECT rolname FROM pg_roles";
 // 'a' for OWNED BY. last_value is NULL until nextval() has been called;
 // reading it opens every sequence (a third of a second at 10,000), so a read
 // that does not need it (ReadOptions::sequence_usage) takes the second form.
+// The owning column comes as (refobjid, refobjsubid), named by the client
+// from the columns read (joining pg_class, pg_namespace and pg_attribute for
+// every identity sequence was two thirds of this query's time).
 #define PGSHIFT_SEQUENCES_QUERY(last_value)                                                  \
   "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, " \
-  "  s.seqmin, s.seqmax, s.seqcache, s.seqcycle, dep.deptype, dep.refobjid, ta.attname, "    \
-  "  tn.nspname, tc.relname, " last_value                                                    \
+  "  s.seqmin, s.seqmax, s.seqcache, s.seqcycle, dep.deptype, dep.refobjid, "                \
+  "  dep.refobjsubid, " last_value                                                           \
   ", d.description, pg_get_userbyid(c.relowner) "                                            \
   "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "                                \
   "JOIN pg_namespace n ON n.oid = c.relnamespace "                                           \
   "LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid "     \
   "  AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') "               \
-  "LEFT JOIN pg_class tc ON tc.oid = dep.refobjid "                                          \
-  "LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace "                                   \
-  "LEFT JOIN pg_attribute ta ON ta.attrelid = dep.refobjid AND ta.attnum = dep.refobjsubid " \
   "LEFT JOIN pg_description d ON d.objoid = c.oid "                                          \
   "  AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 "                              \
   "WHERE n.nspname = ANY($1::text[]) AND" PGSHIFT_NOT_EXTENSION_MEMBER("pg_class", "c.oid")
@@ -489,16 +489,14 @@ constexpr const char* kBinaryCastsQuery =
     "SELECT format_type(castsource, NULL), format_type(casttarget, NULL) FROM pg_cast "
     "WHERE castmethod = 'b'";
 
-// Views, functions, constraints and indexes depending on tables, views and
-// materialized views (and their columns) of the schemas read. Dependencies on
-// a view's own columns from its rewrite rule are left out, and so are
-// constraints the model does not hold (NOT NULL rows from PostgreSQL 18,
-// exclusion constraints, constraint triggers). One branch per dependent's
-// catalog, each with inner joins only: the server plans each branch well
-// whatever its settings. The single pass with a LEFT JOIN per catalog it
-// replaces needed hash joins forced (enable_nestloop off), and with parallel
-// query off as well (max_parallel_workers_per_gather = 0) its plan hashed
-// 50,000 rows on a NULL key: 43 s at 10,000 tables instead of 0.4 s.
+// Views and functions depending on tables, views and materialized views (and
+// their columns) of the schemas read. Dependencies on a view's own columns
+// from its rewrite rule are left out. One branch per dependent's catalog,
+// each with inner joins only: the server plans each branch well whatever its
+// settings. The single pass with a LEFT JOIN per catalog it replaces needed
+// hash joins forced (enable_nestloop off), and with parallel query off as
+// well (max_parallel_workers_per_gather = 0) its plan hashed 50,000 rows on a
+// NULL key: 43 s at 10,000 tables instead of 0.4 s.
 // Referenced columns come as attnums, named from the columns read (a
 // pg_attribute lookup per row cost a quarter of this query).
 #define PGSHIFT_DEPENDENCY_REFERENCE                                                     \
@@ -518,21 +516,46 @@ constexpr const char* kDependenciesQuery =
     "UNION ALL "
     "SELECT 'function', '', '', '', dep.objid, "
     PGSHIFT_DEPENDENCY_REFERENCE
-    PGSHIFT_DEPENDENCY_FILTER("pg_proc")
-    "UNION ALL "
-    "SELECT co.contype::text, cn.nspname, cc.relname, co.conname, 0::oid, "
-    PGSHIFT_DEPENDENCY_REFERENCE
-    "JOIN pg_constraint co ON co.oid = dep.objid JOIN pg_class cc ON cc.oid = co.conrelid "
-    "JOIN pg_namespace cn ON cn.oid = cc.relnamespace "
-    PGSHIFT_DEPENDENCY_FILTER("pg_constraint") "AND co.contype IN ('p', 'u', 'c', 'f') "
-    "UNION ALL "
-    "SELECT 'index', tn.nspname, tc.relname, ic.relname, 0::oid, "
-    PGSHIFT_DEPENDENCY_REFERENCE
-    "JOIN pg_index i ON i.indexrelid = dep.objid JOIN pg_class ic ON ic.oid = i.indexrelid "
-    "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace "
-    PGSHIFT_DEPENDENCY_FILTER("pg_class");
+    PGSHIFT_DEPENDENCY_FILTER("pg_proc");
 #undef PGSHIFT_DEPENDENCY_FILTER
 #undef PGSHIFT_DEPENDENCY_REFERENCE
+
+// Constraints and indexes depending on relations (and their columns): about
+// five rows a table, most of them a constraint's or an index's own table's
+// columns (80,000 rows at 10,000 tables). Joining each row to its relations'
+// names on the server (pg_class and pg_namespace, for the referenced relation
+// and the dependent's table) was three quarters of the query's time (0.2 s of
+// 0.35 s at 10,000 tables); the rows come as oids, named by the client from
+// kDependencyRelationsQuery, the indexes read and, for the few left (a
+// foreign key from a schema not read, a partition's index),
+// kOtherRelationsQuery. Rows on relations outside the schemas read are
+// dropped there. Constraints the model does not hold (NOT NULL rows from
+// PostgreSQL 18, exclusion constraints, constraint triggers) are left out.
+constexpr const char* kConstraintDependenciesQuery =
+    "SELECT co.contype, co.conrelid, co.conname, dep.refobjid, dep.refobjsubid "
+    "FROM pg_depend dep JOIN pg_constraint co ON co.oid = dep.objid "
+    "WHERE dep.classid = 'pg_constraint'::regclass AND dep.refclassid = 'pg_class'::regclass "
+    "  AND dep.deptype IN ('n', 'a') AND co.contype IN ('p', 'u', 'c', 'f')";
+constexpr const char* kIndexDependenciesQuery =
+    "SELECT dep.objid, i.indrelid, dep.refobjid, dep.refobjsubid "
+    "FROM pg_depend dep JOIN pg_index i ON i.indexrelid = dep.objid "
+    "WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass "
+    "  AND dep.deptype IN ('n', 'a')";
+
+// The relations a dependency may reference: tables, views and materialized
+// views of the schemas read.
+constexpr const char* kDependencyRelationsQuery =
+    "SELECT c.oid, n.nspname, c.relname, c.relkind "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[])";
+
+// Relations in $1 (oids) with their columns' names at attnum - 1 (dropped
+// ones too): those a dependency or a sequence names that were not read.
+constexpr const char* kOtherRelationsQuery =
+    "SELECT c.oid, n.nspname, c.relname, "
+    "  ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 "
+    "        ORDER BY a.attnum) "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($1::oid[])";
 
 // Views and materialized views of the schemas read that call a function or
 // procedure (their rewrite rule depends on it): the view must be dropped
@@ -928,6 +951,23 @@ struct FunctionSlot {
 };
 
 // A column of a relation read, as the other readers need it to name keys.
+// A relation named by a dependency or a sequence that the read does not
+// model (a foreign key's table in a schema not read, a partition's index, a
+// foreign table owning a sequence).
+struct OtherRelation {
+  std::string schema;
+  std::string name;
+  std::vector<std::string> columns;  // at attnum - 1
+};
+
+// A table, view or materialized view of the schemas read, which a
+// dependency may reference.
+struct DependencyRelation {
+  std::string schema;
+  std::string name;
+  char kind = 'r';
+};
+
 struct Attribute {
   std::string name;  // empty for a dropped column
   pqxx::oid collation = 0;
@@ -1150,6 +1190,9 @@ class CatalogRead {
   void fetch_dependencies() {
     dependency_rows_ = query("dependencies", kDependenciesQuery);
     member_dependency_rows_ = query("dependencies", kTriggerPolicyDependenciesQuery);
+    dependency_relation_rows_ = query("dependencies", kDependencyRelationsQuery);
+    constraint_dependency_rows_ = query_server("dependencies", kConstraintDependenciesQuery);
+    index_dependency_rows_ = query_server("dependencies", kIndexDependenciesQuery);
   }
 
   void fetch_privileges() {
@@ -1550,6 +1593,7 @@ class CatalogRead {
       const auto relation = row[0].as<pqxx::oid>();
       schemas::Index index;
       index.name = row[2].as<std::string>();
+      index_names_.emplace(row[1].as<pqxx::oid>(), index.name);
       index.unique = row[3].as<bool>();
       index.nulls_not_distinct = row[4].as<bool>();
       index.method = row[5].as<std::string>();
@@ -1785,22 +1829,51 @@ class CatalogRead {
   }
 
   void read_sequences() {
-    for (const auto& row : query("sequences", sequences_query())) {
+    const pqxx::result rows = query("sequences", sequences_query());
+    // Owning columns of relations not read (an excluded table, a foreign
+    // table): named by one more query.
+    std::vector<pqxx::oid> unread;
+    for (const auto& row : rows) {
+      if (char_of(row[9]) == 'a' && tables_.count(row[10].as<pqxx::oid>()) == 0) {
+        unread.push_back(row[10].as<pqxx::oid>());
+      }
+    }
+    name_other_relations(unread);
+    for (const auto& row : rows) {
       const std::string schema = row[0].as<std::string>();
       const std::string name = row[1].as<std::string>();
       const std::string type = row[2].as<std::string>();
       if (options_.sequence_usage) {
-        facts_.sequence_usage[schema + "." + name] = sequence_position(row[3], row[14]);
+        facts_.sequence_usage[schema + "." + name] = sequence_position(row[3], row[12]);
+      }
+      std::optional<std::string> owning_column;  // "schema.table.column"
+      std::string column_name;
+      if (!row[10].is_null()) {
+        const auto relation = row[10].as<pqxx::oid>();
+        const int attnum = row[11].as<int>();
+        if (const auto found = tables_.find(relation); found != tables_.end()) {
+          column_name = attribute("sequences", relation, attnum).name;
+          owning_column = found->second.schema + "." + found->second.table.name + "." + column_name;
+        } else if (const auto other = other_relations_.find(relation);
+                   other != other_relations_.end() && attnum >= 1 &&
+                   static_cast<std::size_t>(attnum) <= other->second.columns.size()) {
+          column_name = other->second.columns[attnum - 1];
+          owning_column = other->second.schema + "." + other->second.name + "." + column_name;
+        } else if (char_of(row[9]) == 'a') {
+          throw ReadError("sequences",
+                          "the column owning sequence \"" + schema + "." + name +
+                              "\" (relation OID " + std::to_string(relation) + ", column " +
+                              std::to_string(attnum) + ") was not found",
+                          "");
+        }
       }
       if (char_of(row[9]) == 'i') {
         auto* owner = table(row[10].as<pqxx::oid>());
         if (owner == nullptr) continue;
         if (options_.sequence_usage) {
-          facts_.identity_usage[row[12].as<std::string>() + "." + row[13].as<std::string>() + "." +
-                                row[11].as<std::string>()] =
-              facts_.sequence_usage[schema + "." + name];
+          facts_.identity_usage[*owning_column] = facts_.sequence_usage[schema + "." + name];
         }
-        if (auto* column = schemas::find_named(owner->columns, row[11].as<std::string>())) {
+        if (auto* column = schemas::find_named(owner->columns, column_name)) {
           column->identity_options = sequence_options(row, type);
         }
         continue;
@@ -1809,15 +1882,31 @@ class CatalogRead {
       sequence.name = name;
       sequence.type = type;
       sequence.options = sequence_options(row, type);
-      if (!row[12].is_null()) {
-        sequence.owned_by = row[12].as<std::string>() + "." + row[13].as<std::string>() + "." +
-                            row[11].as<std::string>();
-      }
-      sequence.comment = optional_text(row[15]);
+      sequence.owned_by = std::move(owning_column);
+      sequence.comment = optional_text(row[13]);
       // A sequence owned by a column follows its table's owner (the server
       // refuses to change it alone): not modelled.
-      if (!sequence.owned_by) sequence.owner = owner_of(row[16]);
+      if (!sequence.owned_by) sequence.owner = owner_of(row[14]);
       schemas_[schema].sequences.push_back(std::move(sequence));
+    }
+  }
+
+  // Names relations in `oids` not read (and not named before) into
+  // other_relations_, with their columns, in one query.
+  void name_other_relations(std::vector<pqxx::oid> oids) {
+    std::vector<std::string> wanted;
+    std::sort(oids.begin(), oids.end());
+    oids.erase(std::unique(oids.begin(), oids.end()), oids.end());
+    for (const pqxx::oid oid : oids) {
+      if (other_relations_.count(oid) == 0) wanted.push_back(std::to_string(oid));
+    }
+    if (wanted.empty()) return;
+    const pqxx::result rows = guarded("relation names", [&] {
+      return tx_.exec_params(kOtherRelationsQuery, array_literal(wanted));
+    });
+    for (const auto& row : rows) {
+      other_relations_[row[0].as<pqxx::oid>()] = {row[1].as<std::string>(),
+                                                  row[2].as<std::string>(), text_array(row[3])};
     }
   }
 
@@ -1922,15 +2011,104 @@ class CatalogRead {
     }
   }
 
+  // The name of a dependency's referenced column (refobjid, refobjsubid);
+  // "" for the whole relation.
+  std::string referenced_column(const pqxx::field& relation, const pqxx::field& attnum) const {
+    const int number = attnum.as<int>();
+    return number > 0 ? attribute("dependencies", relation.as<pqxx::oid>(), number).name
+                      : std::string();
+  }
+
+  // Constraints (kConstraintDependenciesQuery) and indexes
+  // (kIndexDependenciesQuery) depending on the relations in `relation_rows`,
+  // named from those, the indexes read and other_relations_.
+  void read_constraint_and_index_dependencies(const pqxx::result& relation_rows,
+                                              const pqxx::result& constraint_rows,
+                                              const pqxx::result& index_rows) {
+    std::unordered_map<pqxx::oid, DependencyRelation> relations;
+    relations.reserve(relation_rows.size());
+    for (const auto& row : relation_rows) {
+      relations[row[0].as<pqxx::oid>()] = {row[1].as<std::string>(), row[2].as<std::string>(),
+                                           char_of(row[3])};
+    }
+    // Dependents on relations of the schemas read whose table or index was
+    // not read: named by one more query.
+    std::vector<pqxx::oid> unread;
+    for (const auto& row : constraint_rows) {
+      if (row[1].as<pqxx::oid>() != 0 && relations.count(row[3].as<pqxx::oid>()) != 0 &&
+          relations.count(row[1].as<pqxx::oid>()) == 0) {
+        unread.push_back(row[1].as<pqxx::oid>());
+      }
+    }
+    for (const auto& row : index_rows) {
+      if (relations.count(row[2].as<pqxx::oid>()) == 0) continue;
+      if (index_names_.count(row[0].as<pqxx::oid>()) == 0) unread.push_back(row[0].as<pqxx::oid>());
+      if (relations.count(row[1].as<pqxx::oid>()) == 0) unread.push_back(row[1].as<pqxx::oid>());
+    }
+    name_other_relations(std::move(unread));
+    // Schema and name of the dependent's table (or index).
+    const auto named = [&](pqxx::oid oid) -> std::pair<const std::string*, const std::string*> {
+      if (const auto found = relations.find(oid); found != relations.end()) {
+        return {&found->second.schema, &found->second.name};
+      }
+      if (const auto found = other_relations_.find(oid); found != other_relations_.end()) {
+        return {&found->second.schema, &found->second.name};
+      }
+      throw ReadError("dependencies", "relation with OID " + std::to_string(oid) + " was not found",
+                      "");
+    };
+    const auto referenced = [&](const DependencyRelation& relation, const pqxx::row& row,
+                                int column) {
+      schemas::Dependency dependency;
+      dependency.referenced = {relation_kind(relation.kind), relation.schema, "", relation.name};
+      dependency.referenced_column = referenced_column(row[column], row[column + 1]);
+      return dependency;
+    };
+    for (const auto& row : constraint_rows) {
+      const auto relation = relations.find(row[3].as<pqxx::oid>());
+      // A domain's constraint (conrelid 0) is no table's.
+      if (relation == relations.end() || row[1].as<pqxx::oid>() == 0) continue;
+      schemas::Dependency dependency = referenced(relation->second, row, 3);
+      const auto [schema, table] = named(row[1].as<pqxx::oid>());
+      const char contype = char_of(row[0]);
+      dependency.dependent = {contype == 'p'   ? schemas::ObjectKind::PrimaryKey
+                              : contype == 'u' ? schemas::ObjectKind::UniqueConstraint
+                              : contype == 'c' ? schemas::ObjectKind::CheckConstraint
+                                               : schemas::ObjectKind::ForeignKey,
+                              *schema, *table, row[2].as<std::string>()};
+      facts_.dependencies.push_back(std::move(dependency));
+    }
+    for (const auto& row : index_rows) {
+      const auto relation = relations.find(row[2].as<pqxx::oid>());
+      if (relation == relations.end()) continue;
+      schemas::Dependency dependency = referenced(relation->second, row, 2);
+      const auto [schema, table] = named(row[1].as<pqxx::oid>());
+      const auto index = index_names_.find(row[0].as<pqxx::oid>());
+      dependency.dependent = {
+          schemas::ObjectKind::Index, *schema, *table,
+          index != index_names_.end() ? index->second : *named(row[0].as<pqxx::oid>()).second};
+      facts_.dependencies.push_back(std::move(dependency));
+    }
+  }
+
   void read_dependencies() {
     if (!dependency_rows_) fetch_dependencies();
     const pqxx::result rows = std::move(*dependency_rows_);
     const pqxx::result member_rows = std::move(*member_dependency_rows_);
+    const pqxx::result relation_rows = std::move(*dependency_relation_rows_);
+    const pqxx::result constraint_rows = std::move(*constraint_dependency_rows_);
+    const pqxx::result index_rows = std::move(*index_dependency_rows_);
     dependency_rows_.reset();
     member_dependency_rows_.reset();
-    facts_.dependencies.rows().reserve(rows.size() + member_rows.size());
-    for (const pqxx::result* result : {&rows, &member_rows}) {
-      for (const auto& row : *result) {
+    dependency_relation_rows_.reset();
+    constraint_dependency_rows_.reset();
+    index_dependency_rows_.reset();
+    facts_.dependencies.rows().reserve(rows.size() + member_rows.size() + constraint_rows.size() +
+                                       index_rows.size());
+    // In the order the single query's branches had: views and routines,
+    // constraints and indexes, then triggers and policies.
+    const auto read_rows = [&](const pqxx::result& result) {
+      for (const auto& row : result) {
         schemas::Dependency dependency;
         const std::string kind = row[0].as<std::string>();
         auto& dependent = dependency.dependent;
@@ -1942,28 +2120,22 @@ class CatalogRead {
           dependent.schema = found->second.schema;
           dependent.name = schemas::function_signature(found->second.function);
         } else {
-          dependent.kind = kind == "index"     ? schemas::ObjectKind::Index
-                           : kind == "trigger" ? schemas::ObjectKind::Trigger
-                           : kind == "policy"  ? schemas::ObjectKind::Policy
-                           : kind == "p"       ? schemas::ObjectKind::PrimaryKey
-                           : kind == "u"       ? schemas::ObjectKind::UniqueConstraint
-                           : kind == "c"       ? schemas::ObjectKind::CheckConstraint
-                           : kind == "f"       ? schemas::ObjectKind::ForeignKey
-                                               : relation_kind(kind[0]);
+          dependent.kind = kind == "trigger"  ? schemas::ObjectKind::Trigger
+                           : kind == "policy" ? schemas::ObjectKind::Policy
+                                              : relation_kind(kind[0]);
           dependent.schema = row[1].as<std::string>();
           dependent.table = row[2].as<std::string>();
           dependent.name = row[3].as<std::string>();
         }
         dependency.referenced = {relation_kind(char_of(row[7])), row[5].as<std::string>(), "",
                                  row[6].as<std::string>()};
-        const int referenced_attnum = row[9].as<int>();
-        if (referenced_attnum > 0) {
-          dependency.referenced_column =
-              attribute("dependencies", row[8].as<pqxx::oid>(), referenced_attnum).name;
-        }
+        dependency.referenced_column = referenced_column(row[8], row[9]);
         facts_.dependencies.push_back(std::move(dependency));
       }
-    }
+    };
+    read_rows(rows);
+    read_constraint_and_index_dependencies(relation_rows, constraint_rows, index_rows);
+    read_rows(member_rows);
     for (const auto& row : query("dependencies", kViewRoutineDependenciesQuery)) {
       // Routines outside the schemas read are not planned: nothing to order.
       const auto found = functions_.find(row[3].as<pqxx::oid>());
@@ -2175,8 +2347,14 @@ class CatalogRead {
   std::optional<pqxx::result> dependency_rows_;
   std::optional<pqxx::result> member_dependency_rows_;
   std::optional<std::vector<schemas::UnmodelledObject>> unmodelled_ahead_;
+  std::optional<pqxx::result> dependency_relation_rows_;
+  std::optional<pqxx::result> constraint_dependency_rows_;
+  std::optional<pqxx::result> index_dependency_rows_;
   // Columns of the tables, views and materialized views read, by relation, at attnum - 1.
   std::unordered_map<pqxx::oid, std::vector<Attribute>> attributes_;
+  // Names of the indexes read, by oid: read_indexes() to read_dependencies().
+  std::unordered_map<pqxx::oid, std::string> index_names_;
+  std::unordered_map<pqxx::oid, OtherRelation> other_relations_;
   schemas::CatalogFacts facts_;
 };
 

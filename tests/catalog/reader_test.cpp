@@ -1125,6 +1125,50 @@ TEST_CASE("facts: version, statistics, dependencies, casts and volatile defaults
         std::set<std::string>{"public.kids.code", "public.kids.token"});
 }
 
+TEST_CASE("dependents and owning columns of relations the read does not hold are named",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(R"sql(
+    CREATE SCHEMA app; CREATE SCHEMA other;
+    CREATE TABLE app.parents (id bigint PRIMARY KEY);
+    CREATE TABLE other.kids (id bigint PRIMARY KEY,
+      parent_id bigint CONSTRAINT kids_parent_fkey REFERENCES app.parents);
+    CREATE TABLE app.events (id int, at date) PARTITION BY RANGE (at);
+    CREATE TABLE app.events_2026 PARTITION OF app.events
+      FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+    CREATE INDEX events_at_idx ON app.events (at);
+    CREATE TABLE app.tmp_codes (gone int, code int);
+    ALTER TABLE app.tmp_codes DROP COLUMN gone;
+    CREATE SEQUENCE app.code_seq OWNED BY app.tmp_codes.code;
+    CREATE TABLE app.tickets (id int GENERATED ALWAYS AS IDENTITY (START WITH 7), v int);
+  )sql");
+  ReadOptions only_app;
+  only_app.include_schemas = {"app"};
+  only_app.exclude_tables = {"app.tmp_*"};
+  const Database model = read(db, only_app);
+  // A foreign key from a schema not read, on a table of one read.
+  CHECK(has_dependency(model, {ObjectKind::ForeignKey, "other", "kids", "kids_parent_fkey"},
+                       {ObjectKind::Table, "app", "", "parents"}, "id"));
+  // A partition's index (not read: its parent's index stands for it). On
+  // PostgreSQL 11 its dependency on the column is internal (deptype 'I'),
+  // which no dependency query reads.
+  if (server_version_num(db) >= 120000) {
+    CHECK(has_dependency(model, {ObjectKind::Index, "app", "events_2026", "events_2026_at_idx"},
+                         {ObjectKind::Table, "app", "", "events_2026"}, "at"));
+  }
+  CHECK(has_dependency(model, {ObjectKind::Index, "app", "events", "events_at_idx"},
+                       {ObjectKind::Table, "app", "", "events"}, "at"));
+  // A sequence owned by a column of an excluded table (after a dropped one).
+  const Sequence* code_seq = find_named(schema_of(model, "app").sequences, "code_seq");
+  REQUIRE(code_seq != nullptr);
+  CHECK(code_seq->owned_by == std::optional<std::string>("app.tmp_codes.code"));
+  // An identity column's sequence, named from the columns read.
+  const Column* id = find_named(table_of(model, "app", "tickets").columns, "id");
+  REQUIRE(id != nullptr);
+  CHECK(id->identity_options.start == std::optional<int64_t>(7));
+  CHECK(model.facts.identity_usage.count("app.tickets.id") == 1);
+}
+
 TEST_CASE("dependencies are read alike whatever join methods and parallel query the server uses",
           "[catalog][db]") {
   testing::TestDatabase db;
