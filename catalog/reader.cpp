@@ -1130,7 +1130,7 @@ class CatalogRead {
     read_functions();
     read_function_volatility();
     read_binary_casts();
-    read_dependencies();
+    if (options_.dependencies) read_dependencies();
     read_volatile_defaults();
     read_roles();
     read_partition_copies();
@@ -1182,7 +1182,7 @@ class CatalogRead {
   // takes them at its turn. Same transaction, same snapshot: the rows are
   // the ones it would get later.
   void fetch_ahead() {
-    fetch_dependencies();
+    if (options_.dependencies) fetch_dependencies();
     unmodelled_ahead_ = read_unmodelled(tx_, schema_names_, server_version_num_);
     fetch_privileges();
   }

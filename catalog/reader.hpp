@@ -38,6 +38,10 @@ struct ReadOptions {
   // empty, which the planner takes as "called"), without opening every
   // sequence: for inspect and a scratch database, which do not use them.
   bool sequence_usage = true;
+  // false: CatalogFacts::dependencies stays empty (no pg_depend read), for
+  // inspect's YAML, which writes objects and not the order they need. About
+  // 0.1 s of server time and 80,000 rows at 10,000 tables.
+  bool dependencies = true;
   // From this many tables on, the constraints, indexes and sequences are read on a
   // second connection in the same snapshot, beside the other queries; below
   // it (and on a standby, which cannot export a snapshot), one connection.

@@ -89,10 +89,21 @@ void write_output(const schemas::Database& db, const std::string& output,
 }
 
 void run_inspect(const InspectArgs& args) {
+  const std::string format = choose_format(
+      args.format, args.output, {{".sql", "sql"}, {".yaml", "yaml"}, {".yml", "yaml"}}, "yaml");
+  if (format == "sql" && args.read.owners) {
+    throw UsageError(
+        "inspect --owners writes YAML only: a desired state in SQL is built by one role and "
+        "cannot say who owns what");
+  }
+  catalog::ReadOptions read = args.read;
+  // SQL is written by planning the schema from an empty database, in the
+  // order the dependencies give; YAML needs none.
+  read.dependencies = format == "sql";
   const auto conn = catalog::connect(args.db);
   schemas::Database db;
   try {
-    db = catalog::read_catalog(*conn, args.read);
+    db = catalog::read_catalog(*conn, read);
   } catch (const catalog::ReadError& e) {
     throw Error("could not inspect \"" + catalog::describe_target(args.db) + "\": " + e.what());
   }
@@ -105,14 +116,6 @@ void run_inspect(const InspectArgs& args) {
                   catalog::describe_target(args.db) +
                   " (names are case-sensitive; system and extension schemas are not read)");
     }
-  }
-  const std::string format =
-      choose_format(args.format, args.output, {{".sql", "sql"}, {".yaml", "yaml"}, {".yml", "yaml"}},
-                    "yaml");
-  if (format == "sql" && args.read.owners) {
-    throw UsageError(
-        "inspect --owners writes YAML only: a desired state in SQL is built by one role and "
-        "cannot say who owns what");
   }
   write_output(db, args.output, format, catalog::describe_target(args.db));
   // The output has no place for these: say so, one line each, on stderr.

@@ -1167,6 +1167,13 @@ TEST_CASE("dependents and owning columns of relations the read does not hold are
   REQUIRE(id != nullptr);
   CHECK(id->identity_options.start == std::optional<int64_t>(7));
   CHECK(model.facts.identity_usage.count("app.tickets.id") == 1);
+
+  // inspect's YAML reads no dependencies at all.
+  ReadOptions without = only_app;
+  without.dependencies = false;
+  const Database objects_only = read(db, without);
+  CHECK(objects_only.facts.dependencies.empty());
+  CHECK(objects_only.facts.fingerprint == model.facts.fingerprint);
 }
 
 TEST_CASE("dependencies are read alike whatever join methods and parallel query the server uses",
