@@ -1,10 +1,11 @@
 #include "schemas/yaml_writer.hpp"
 
-
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <string_view>
 #include <utility>
 
 #include "schemas/error.hpp"
@@ -32,8 +33,16 @@ struct Node {
   std::vector<Node> items;                           // Sequence
   std::vector<std::pair<std::string, Node>> fields;  // Mapping, in output order
   bool block = false;  // a collection of objects: never written in flow style
+  // A block mapping whose fields are made one at a time as they are written
+  // and dropped after (a schema's tables): the document never holds all the
+  // tables' nodes at once, which at 10,000 tables were about as large as
+  // the model. Set only when there is a field to make.
+  using FieldSink = std::function<void(const std::string&, Node&&)>;
+  std::function<void(const FieldSink&)> make_fields;
 
-  bool empty() const { return kind == Kind::Sequence ? items.empty() : fields.empty(); }
+  bool empty() const {
+    return kind == Kind::Sequence ? items.empty() : fields.empty() && !make_fields;
+  }
   // Nodes are taken by rvalue: a subtree is moved into its parent, never copied.
   void add(const std::string& key, Node&& value) { fields.emplace_back(key, std::move(value)); }
   void add(const std::string& key, const std::string& value);
@@ -88,8 +97,8 @@ bool is_plain(const std::string& text, bool in_flow) {
   }
   if (text.front() == ' ' || text.back() == ' ') return false;
   if (text.rfind("---", 0) == 0 || text.rfind("...", 0) == 0) return false;
-  const std::string indicators = "-?:,[]{}#&*!|>'\"%@`";
-  if (indicators.find(text.front()) != std::string::npos &&
+  static constexpr std::string_view kIndicators = "-?:,[]{}#&*!|>'\"%@`";
+  if (kIndicators.find(text.front()) != std::string_view::npos &&
       !(text.front() == '-' && text.size() > 1 &&
         std::isdigit(static_cast<unsigned char>(text[1])))) {
     return false;
@@ -98,7 +107,7 @@ bool is_plain(const std::string& text, bool in_flow) {
     if (is_control(static_cast<unsigned char>(c))) return false;
     if (c == ':' || c == '#') return false;
     // A reader may also stop at '?' in flow context ("[a?]").
-    if (in_flow && std::string(",[]{}?").find(c) != std::string::npos) return false;
+    if (in_flow && std::string_view(",[]{}?").find(c) != std::string_view::npos) return false;
   }
   // Unicode line separators and the byte order mark end or start lines.
   for (const char* special : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xEF\xBB\xBF"}) {
@@ -129,7 +138,12 @@ std::string double_quoted(const std::string& text) {
   return out + "\"";
 }
 
+// Thrown while writing a key or value that is not UTF-8; document() then
+// finds it again by its path (require_utf8) for the message.
+struct NotUtf8 {};
+
 std::string inline_scalar(const std::string& text, bool in_flow) {
+  if (first_invalid_utf8(text)) throw NotUtf8{};
   return is_plain(text, in_flow) ? text : double_quoted(text);
 }
 
@@ -242,6 +256,7 @@ void block(const Node& node, size_t indent, bool first_margin, std::string& out)
 void after_indicator(const Node& value, size_t indent, size_t used, bool list_item,
                      std::string& out) {
   if (value.kind == Node::Kind::Scalar) {
+    if (first_invalid_utf8(value.scalar)) throw NotUtf8{};
     out += ' ';
     if (auto literal = literal_form(value.scalar, indent, list_item)) {
       out += *literal;
@@ -276,14 +291,16 @@ void after_indicator(const Node& value, size_t indent, size_t used, bool list_it
 void block(const Node& node, size_t indent, bool first_margin, std::string& out) {
   bool first = true;
   if (node.kind == Node::Kind::Mapping) {
-    for (const auto& [key, value] : node.fields) {
+    const auto field = [&](const std::string& key, const Node& value) {
       if (!first || first_margin) out.append(indent, ' ');
       first = false;
       const std::string name = inline_scalar(key, false);
       out += name;
       out += ':';
       after_indicator(value, indent, indent + name.size() + 1, false, out);
-    }
+    };
+    for (const auto& [key, value] : node.fields) field(key, value);
+    if (node.make_fields) node.make_fields(field);
     return;
   }
   for (const auto& item : node.items) {
@@ -322,7 +339,7 @@ Node column_node(const Column& column) {
     Node identity = mapping();
     identity.add("kind", kind);
     add_sequence_options(identity, column.identity_options);
-    node.add("identity", identity.fields.size() == 1 ? leaf(kind) : identity);
+    node.add("identity", identity.fields.size() == 1 ? leaf(kind) : std::move(identity));
   }
   node.add_if("generated", column.generated);
   node.add_if("collation", column.collation);
@@ -342,7 +359,8 @@ Node column_node(const Column& column) {
       node.add("expand_contract", leaf("true"));
     }
   }
-  return node.fields.size() == 1 ? leaf(column.type) : node;
+  if (node.fields.size() == 1) return leaf(column.type);
+  return node;
 }
 
 Node primary_key_node(const std::string& table, const PrimaryKey& key) {
@@ -354,7 +372,8 @@ Node primary_key_node(const std::string& table, const PrimaryKey& key) {
   node.add_if("initially_deferred", key.initially_deferred);
   node.add_if("comment", key.comment);
   node.add_if("renamed_from", key.renamed_from);
-  return node.fields.size() == 1 ? sequence(key.columns) : node;
+  if (node.fields.size() == 1) return sequence(key.columns);
+  return node;
 }
 
 Node unique_node(const std::string& table, const UniqueConstraint& unique) {
@@ -369,7 +388,8 @@ Node unique_node(const std::string& table, const UniqueConstraint& unique) {
   node.add_if("initially_deferred", unique.initially_deferred);
   node.add_if("comment", unique.comment);
   node.add_if("renamed_from", unique.renamed_from);
-  return node.fields.size() == 1 ? sequence(unique.columns) : node;
+  if (node.fields.size() == 1) return sequence(unique.columns);
+  return node;
 }
 
 Node check_node(const CheckConstraint& check) {
@@ -379,7 +399,8 @@ Node check_node(const CheckConstraint& check) {
   if (!check.validated) node.add("validated", "false");
   node.add_if("comment", check.comment);
   node.add_if("renamed_from", check.renamed_from);
-  return node.fields.size() == 1 ? leaf(check.expression) : node;
+  if (node.fields.size() == 1) return leaf(check.expression);
+  return node;
 }
 
 Node references_node(const std::string& schema, const ForeignKey& key) {
@@ -436,7 +457,8 @@ Node index_key_node(const IndexKey& key) {
   if (key.nulls != NullsOrder::Default) {
     node.add("nulls", detail::keyword_of(detail::kNullsOrders, key.nulls));
   }
-  return key.column && node.fields.size() == 1 ? leaf(*key.column) : node;
+  if (key.column && node.fields.size() == 1) return leaf(*key.column);
+  return node;
 }
 
 Node options_node(const std::map<std::string, std::string>& options) {
@@ -699,7 +721,8 @@ Node materialized_view_node(const MaterializedView& view) {
   node.add_if("comment", view.comment);
   node.add_if("owner", view.owner);
   node.add_if("renamed_from", view.renamed_from);
-  return node.fields.size() == 1 ? leaf(view.definition) : node;
+  if (node.fields.size() == 1) return leaf(view.definition);
+  return node;
 }
 
 Node argument_node(const FunctionArg& arg) {
@@ -708,7 +731,8 @@ Node argument_node(const FunctionArg& arg) {
   node.add("type", arg.type);
   if (arg.mode != ArgMode::In) node.add("mode", detail::keyword_of(detail::kArgModes, arg.mode));
   node.add_if("default", arg.default_expr);
-  return node.fields.size() == 1 ? leaf(arg.type) : node;
+  if (node.fields.size() == 1) return leaf(arg.type);
+  return node;
 }
 
 Node routine_node(const Function& function) {
@@ -844,7 +868,12 @@ Node schema_node(const Schema& schema) {
   node.add_if("comment", schema.comment);
   node.add_if("owner", schema.owner);
   Node tables = mapping(true);
-  for (const auto& table : schema.tables) tables.add(table.name, table_node(schema.name, table));
+  if (!schema.tables.empty()) {
+    // `schema` outlives the document (write_yaml, write_yaml_directory).
+    tables.make_fields = [&schema](const Node::FieldSink& sink) {
+      for (const auto& table : schema.tables) sink(table.name, table_node(schema.name, table));
+    };
+  }
   node.add_nonempty("tables", std::move(tables));
   Node views = mapping(true);
   for (const auto& view : schema.views) views.add(view.name, view_node(view));
@@ -926,23 +955,32 @@ void require_utf8(const Node& node, std::string& path) {
       path.resize(length);
     }
   } else {
-    for (const auto& [key, value] : node.fields) {
+    const auto field = [&](const std::string& key, const Node& value) {
       path += (path.empty() ? "" : " > ") + printable(key);
       if (const auto at = first_invalid_utf8(key)) {
         refuse("the name " + path + " is not UTF-8 (" + invalid_utf8_message(key, *at) + ")");
       }
       require_utf8(value, path);
       path.resize(length);
-    }
+    };
+    for (const auto& [key, value] : node.fields) field(key, value);
+    if (node.make_fields) node.make_fields(field);
   }
 }
 
+// The text of `root`; refuses it, naming the first key or value that is not
+// UTF-8 by its path, when there is one (checked as each is written; the
+// path is looked for only then).
 std::string document(const Node& root) {
-  std::string path;
-  require_utf8(root, path);
   if (root.empty()) return "{}\n";
   std::string out;
-  block(root, 0, true, out);
+  try {
+    block(root, 0, true, out);
+  } catch (const NotUtf8&) {
+    std::string path;
+    require_utf8(root, path);
+    throw pgshift::Error("cannot write YAML: a name or value is not UTF-8");
+  }
   return out;
 }
 
