@@ -7,13 +7,18 @@
 // allocations: 670 MB peak for a no-op plan of 10,000 tables against 530 MB
 // with one arena, for the same time (two threads hardly contend).
 //
-// No decay of freed pages (dirty_decay_ms:-1): a run frees and allocates
-// again all the time (the YAML tree, the catalog's rows, the models), and
-// with jemalloc's default decay the freed pages were handed back to the
-// kernel and faulted in again. Kept for reuse instead, a no-op plan of
-// 10,000 tables took about 1.5 s less (user CPU 2.9 s instead of 4.4 s,
-// medians of alternating runs) and peaked about 80 MB higher (565 MB
-// instead of 485 MB): the high-water mark stays until pgshift exits.
+// Freed pages go back to the kernel over about a second (dirty_decay_ms:1000,
+// then no muzzy stage), not at once and not never. With jemalloc's default
+// (10 s, then muzzy) the freed pages were handed back and faulted in again
+// all the time. With no decay at all (dirty_decay_ms:-1, the setting
+// before) the pages of one phase (the YAML text and tree,
+// the catalog's rows) stayed resident although the next phase's objects
+// mostly did not fit in them: alternating runs on the 10,000-table benchmark
+// copy, no-op plan 1.30-1.33 s and 275-281 MB with a second's decay against
+// 1.24-1.53 s and 315-321 MB without; drift 1.26-1.37 s, 273-281 MB against
+// 1.25-1.42 s, 315-321 MB; inspect 0.84-0.93 s, 140-149 MB against
+// 0.82-0.97 s, 173-177 MB. Immediate return (dirty_decay_ms:0) peaked a little
+// lower still (249-272 MB) but paid more system time (plan 1.31-1.41 s).
 //
 // Transparent huge pages for the heap and jemalloc's own metadata
 // (thp:always asks with madvise, so a kernel whose THP setting is "madvise",
@@ -24,5 +29,6 @@
 // are filled less densely).
 extern "C" {
 // NOLINTNEXTLINE: the name and type are jemalloc's.
-const char* malloc_conf = "narenas:1,dirty_decay_ms:-1,thp:always,metadata_thp:always";
+const char* malloc_conf =
+    "narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0,thp:always,metadata_thp:always";
 }
