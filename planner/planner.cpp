@@ -230,6 +230,66 @@ void refuse_unmodelled_losses(detail::Builder& builder) {
   }
 }
 
+// A relation or column the plan drops (or a column it retypes) that an object
+// of a schema the desired state does not manage depends on: a foreign key of
+// a table there, a view or materialized view there (the catalog read names
+// them; pgshift leaves such schemas alone). The server would refuse the DROP
+// (2BP01) or the ALTER COLUMN TYPE under a view, after the plan's earlier
+// steps ran: the plan refuses instead, naming each dependent.
+void refuse_unmanaged_dependents(detail::Builder& builder) {
+  const auto& dependencies = builder.current().facts.dependencies;
+  const std::set<std::string> managed = managed_schemas(builder.desired());
+  std::vector<std::pair<schemas::ObjectId, std::string>> errors;
+  for (const auto& draft : builder.drafts()) {
+    const auto has = [&draft](Statement kind) {
+      return std::find(draft.kinds.begin(), draft.kinds.end(), kind) != draft.kinds.end();
+    };
+    const auto& object = draft.step.object;
+    const bool relation_dropped =
+        object.table.empty() &&
+        (has(Statement::DropTable) || has(Statement::DropView) ||
+         has(Statement::DropViewToRecreate) || has(Statement::DropViewToReplace) ||
+         has(Statement::DropMaterializedView) || has(Statement::DropMaterializedViewToRecreate));
+    const bool column_dropped =
+        object.kind == schemas::ObjectKind::Column &&
+        (has(Statement::DropColumn) || has(Statement::DropGeneratedColumnToAddAgain));
+    const bool column_retyped =
+        object.kind == schemas::ObjectKind::Column &&
+        (has(Statement::AlterColumnType) || has(Statement::AlterColumnTypeRewrite));
+    if (!relation_dropped && !column_dropped && !column_retyped) continue;
+    const std::string& relation = object.table.empty() ? object.name : object.table;
+    std::set<schemas::ObjectId> dependents;
+    for (const auto& dependency : dependencies) {
+      const auto& referenced = dependency.referenced;
+      const auto& dependent = dependency.dependent;
+      if (managed.count(dependent.schema) != 0 || referenced.schema != object.schema ||
+          referenced.name != relation || !referenced.table.empty()) {
+        continue;
+      }
+      if (!relation_dropped && dependency.referenced_column != object.name) continue;
+      // ALTER COLUMN TYPE rebuilds a foreign key elsewhere; a view it refuses.
+      if (column_retyped && dependent.kind != schemas::ObjectKind::View &&
+          dependent.kind != schemas::ObjectKind::MaterializedView) {
+        continue;
+      }
+      dependents.insert(dependent);
+    }
+    for (const auto& dependent : dependents) {
+      errors.emplace_back(
+          object, "cannot " + draft.step.summary + ": " + schemas::describe(dependent) +
+                      " depends on it, and schema \"" + dependent.schema +
+                      "\" is not managed by the desired state (pgshift leaves it alone), so " +
+                      (column_retyped ? "the server refuses to change the column's type under it"
+                                      : "the server refuses the drop") +
+                      "; change or drop it first, or manage schema \"" + dependent.schema +
+                      "\" in the desired state too");
+    }
+  }
+  for (auto& [object, message] : errors) {
+    builder.diagnose(plans::Severity::Error, object, std::move(message));
+  }
+}
+
 void flag_emptied_schemas(detail::Builder& builder) {
   for (const auto& current : builder.current().schemas) {
     const schemas::Schema* desired = schemas::find_named(builder.desired().schemas, current.name);
@@ -723,6 +783,7 @@ plans::Plan plan_changes(const schemas::Database& current_in, const schemas::Dat
   detail::plan_privileges(builder);
   flag_emptied_schemas(builder);
   refuse_unmodelled_losses(builder);
+  refuse_unmanaged_dependents(builder);
   detail::fuse_routine_dependents(builder);
   spread_contract_stage(builder.drafts());
 

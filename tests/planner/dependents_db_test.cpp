@@ -1099,3 +1099,73 @@ TEST_CASE("a type change with a using: expression converts every value by it, an
   CHECK(dirty.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
                      "'codes'::regclass AND attname = 'code'") == "text");
 }
+
+TEST_CASE(
+    "a drop or a type change that an object of a schema the desired state does not manage uses "
+    "is refused by plan and apply, and nothing is changed",
+    "[planner][db]") {
+  const TestDatabase db;
+  db.exec(
+      "CREATE TABLE public.customers (id integer PRIMARY KEY, email text, name text);"
+      "INSERT INTO public.customers VALUES (1, 'a@example.com', 'A');"
+      "CREATE VIEW public.names AS SELECT id, name FROM public.customers;"
+      "CREATE SCHEMA audit;"
+      "CREATE TABLE audit.log (id integer PRIMARY KEY,"
+      "  customer_id integer CONSTRAINT log_customer_fkey REFERENCES public.customers);"
+      "CREATE SCHEMA reports;"
+      "CREATE VIEW reports.emails AS SELECT email FROM public.customers;");
+  const std::string customers =
+      "schemas:\n"
+      "  public:\n"
+      "    tables:\n"
+      "      customers:\n"
+      "        columns:\n"
+      "          id: { type: integer, nullable: false }\n"
+      "          email: EMAIL\n"
+      "          name: text\n"
+      "        primary_key: [id]\n";
+  const auto with_email = [&](const std::string& type) {
+    std::string yaml = customers;
+    yaml.replace(yaml.find("EMAIL"), 5, type);
+    return yaml;
+  };
+  const std::string no_tables = "schemas:\n  public: {}\n";
+
+  std::string rendering;
+  // The table: the foreign key of audit.log and the view of reports use it.
+  const CommandResult dropped = plan(db, no_tables, "sql", rendering);
+  INFO(dropped.output);
+  CHECK(dropped.exit_code == 1);
+  CHECK(contains(dropped.output,
+                 "cannot drop table \"public.customers\": foreign key \"log_customer_fkey\" of "
+                 "table \"audit.log\" depends on it, and schema \"audit\" is not managed"));
+  CHECK(contains(dropped.output, "view \"reports.emails\" depends on it"));
+  // The email column's type: the view of reports reads it.
+  const CommandResult retyped = plan(db, with_email("character varying(300)"), "sql", rendering);
+  INFO(retyped.output);
+  CHECK(retyped.exit_code == 1);
+  CHECK(contains(retyped.output,
+                 "cannot change the type of column \"email\" of table \"public.customers\""));
+  CHECK(contains(retyped.output, "refuses to change the column's type under it"));
+
+  // apply --schema refuses before any step: the view public.names, which
+  // the plan would drop first, is still there, and so are the rows.
+  const TempDir dir;
+  const CommandResult applied =
+      run_command({kPgshift, "apply", "--db", db.url(), "--schema", dir.write("s.yaml", no_tables),
+                   "--allow-hazard", "all", "--yes"});
+  INFO(applied.output);
+  CHECK(applied.exit_code != 0);
+  CHECK(db.scalar("SELECT count(*) FROM public.customers") == "1");
+  CHECK(db.scalar("SELECT count(*) FROM pg_views WHERE viewname = 'names'") == "1");
+
+  // A column only a view of a managed schema reads is dropped as before,
+  // that view with it (changes planned: exit 2 with --detailed-exitcode).
+  std::string without_name = with_email("text");
+  without_name.erase(without_name.find("          name: text\n"), 21);
+  const CommandResult name_dropped = plan(db, without_name, "sql", rendering);
+  INFO(name_dropped.output);
+  CHECK(name_dropped.exit_code == 2);
+  CHECK_FALSE(contains(name_dropped.output, "cannot"));
+  CHECK(contains(rendering, "ALTER TABLE public.customers DROP COLUMN name"));
+}

@@ -1005,6 +1005,72 @@ TEST_CASE("an enum replacement is refused when a domain is over the type", "[pla
   CHECK(result.diagnostics[0].message.find("enum_value_removal") != std::string::npos);
 }
 
+TEST_CASE(
+    "a drop or a type change that an object of a schema the desired state does not manage "
+    "depends on is refused, naming it",
+    "[planner]") {
+  const auto customers = [](const std::string& email_type, bool with_name) {
+    std::vector<schemas::Column> columns = {column("id", "integer"), column("email", email_type)};
+    if (with_name) columns.push_back(column("name", "text"));
+    return table("customers", columns);
+  };
+  auto current = database({customers("text", true)});
+  public_schema(current).views.push_back({"names", "SELECT name FROM customers"});
+  const schemas::ObjectId table_id{schemas::ObjectKind::Table, "public", "", "customers"};
+  const schemas::ObjectId outside_key{schemas::ObjectKind::ForeignKey, "audit", "log",
+                                      "log_customer_id_fkey"};
+  const schemas::ObjectId outside_view{schemas::ObjectKind::View, "reports", "", "emails"};
+  current.facts.dependencies.push_back({outside_key, table_id, "id"});
+  current.facts.dependencies.push_back({outside_view, table_id, "email"});
+  current.facts.dependencies.push_back({outside_view, table_id, ""});
+  // A view of a managed schema is the plan's own to drop and recreate.
+  current.facts.dependencies.push_back(
+      {{schemas::ObjectKind::View, "public", "", "names"}, table_id, "name"});
+  const auto errors = [&](const schemas::Database& desired) {
+    std::vector<std::string> messages;
+    for (const auto& diagnostic : plan(current, desired).diagnostics) {
+      if (diagnostic.severity == plans::Severity::Error) messages.push_back(diagnostic.message);
+    }
+    return messages;
+  };
+
+  // Dropping the table: both objects outside are named, once each.
+  auto without_table = database({});
+  const auto dropped = errors(without_table);
+  REQUIRE(dropped.size() == 2);
+  CHECK(dropped[0] ==
+        "cannot drop table \"public.customers\": foreign key \"log_customer_id_fkey\" of table "
+        "\"audit.log\" depends on it, and schema \"audit\" is not managed by the desired state "
+        "(pgshift leaves it alone), so the server refuses the drop; change or drop it first, or "
+        "manage schema \"audit\" in the desired state too");
+  CHECK(dropped[1].find("view \"reports.emails\" depends on it") != std::string::npos);
+
+  // Retyping the column the view outside reads: refused; the foreign key's
+  // column is not retyped, and a foreign key is rebuilt by the server anyway.
+  auto retyped = database({customers("character varying(300)", true)});
+  public_schema(retyped).views.push_back({"names", "SELECT name FROM customers"});
+  const auto retyped_errors = errors(retyped);
+  REQUIRE(retyped_errors.size() == 1);
+  CHECK(retyped_errors[0].find("cannot change the type of column \"email\" of table "
+                               "\"public.customers\"") == 0);
+  CHECK(retyped_errors[0].find("refuses to change the column's type under it") !=
+        std::string::npos);
+  auto id_retyped = database({customers("text", true)});
+  table_of(id_retyped, "customers").columns[0].type = "bigint";
+  public_schema(id_retyped).views.push_back({"names", "SELECT name FROM customers"});
+  CHECK(errors(id_retyped).empty());
+
+  // Dropping a column only the managed view reads: the plan recreates that
+  // view itself, nothing outside is in the way.
+  auto without_name = database({customers("text", false)});
+  CHECK(errors(without_name).empty());
+
+  // With the other schemas managed too, nothing is refused here.
+  without_table.schemas.push_back(schemas::Schema{"audit"});
+  without_table.schemas.push_back(schemas::Schema{"reports"});
+  CHECK(errors(without_table).empty());
+}
+
 TEST_CASE("a view on a retyped column is dropped first and recreated after", "[planner]") {
   auto current = database({table("t", {column("n", "integer")})});
   public_schema(current).views.push_back({"v", "SELECT n FROM t"});
