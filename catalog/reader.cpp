@@ -634,6 +634,23 @@ constexpr const char* kRoutineUsersQuery =
 // Column defaults that call a volatile function, directly or through an
 // operator. pg_depend records no dependency on built-in (pinned) functions;
 // those are found from the default's text (see scan_volatile_calls).
+// Column defaults (of any schema) that use a sequence of the schemas read:
+// a normal dependency of the default on the sequence (nextval('s'::regclass)).
+// The defaults' few normal dependencies on relations first (OFFSET 0 keeps
+// them first): driven from the sequences instead, the server probed pg_depend
+// once per sequence, 41 ms instead of 25 ms at 10,000 identity sequences.
+constexpr const char* kSequenceDefaultsQuery =
+    "SELECT sn.nspname, s.relname, n.nspname, c.relname, a.attname "
+    "FROM (SELECT d.objid, d.refobjid FROM pg_depend d "
+    "      WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass "
+    "        AND d.deptype = 'n' OFFSET 0) dep "
+    "JOIN pg_class s ON s.oid = dep.refobjid AND s.relkind = 'S' "
+    "JOIN pg_namespace sn ON sn.oid = s.relnamespace "
+    "JOIN pg_attrdef ad ON ad.oid = dep.objid "
+    "JOIN pg_class c ON c.oid = ad.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum "
+    "WHERE sn.nspname = ANY($1::text[])";
+
 constexpr const char* kVolatileDefaultsQuery =
     "SELECT n.nspname || '.' || c.relname || '.' || a.attname "
     "FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid "
@@ -1130,7 +1147,10 @@ class CatalogRead {
     read_functions();
     read_function_volatility();
     read_binary_casts();
-    if (options_.dependencies) read_dependencies();
+    if (options_.dependencies) {
+      read_dependencies();
+      read_sequence_defaults();
+    }
     read_volatile_defaults();
     read_roles();
     read_partition_copies();
@@ -2180,6 +2200,14 @@ class CatalogRead {
     }
   }
 
+  void read_sequence_defaults() {
+    for (const auto& row : query("column defaults", kSequenceDefaultsQuery)) {
+      facts_.sequence_defaults[row[0].as<std::string>() + "." + row[1].as<std::string>()].push_back(
+          {schemas::ObjectKind::Column, row[2].as<std::string>(), row[3].as<std::string>(),
+           row[4].as<std::string>()});
+    }
+  }
+
   void read_volatile_defaults() {
     for (const auto& row : query("column defaults", kVolatileDefaultsQuery)) {
       facts_.volatile_defaults.insert(row[0].as<std::string>());
@@ -2418,6 +2446,7 @@ Database splice_schemas(Database whole, Database reread, const std::vector<std::
   keep(before.table_stats, facts.table_stats);
   keep(before.sequence_usage, facts.sequence_usage);
   keep(before.identity_usage, facts.identity_usage);
+  keep(before.sequence_defaults, facts.sequence_defaults);
   keep(before.view_columns, facts.view_columns);
   keep(before.function_volatility, facts.function_volatility);
   for (const auto& column : before.volatile_defaults) {

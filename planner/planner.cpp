@@ -233,11 +233,13 @@ void refuse_unmodelled_losses(detail::Builder& builder) {
 // A relation or column the plan drops (or a column it retypes) that an object
 // of a schema the desired state does not manage depends on: a foreign key of
 // a table there, a view or materialized view there (the catalog read names
-// them; pgshift leaves such schemas alone). The server would refuse the DROP
+// them; pgshift leaves such schemas alone); a sequence it drops that a column
+// default there uses. The server would refuse the DROP
 // (2BP01) or the ALTER COLUMN TYPE under a view, after the plan's earlier
 // steps ran: the plan refuses instead, naming each dependent.
 void refuse_unmanaged_dependents(detail::Builder& builder) {
   const auto& dependencies = builder.current().facts.dependencies;
+  const auto& sequence_defaults = builder.current().facts.sequence_defaults;
   const std::set<std::string> managed = managed_schemas(builder.desired());
   std::vector<std::pair<schemas::ObjectId, std::string>> errors;
   for (const auto& draft : builder.drafts()) {
@@ -256,6 +258,21 @@ void refuse_unmanaged_dependents(detail::Builder& builder) {
     const bool column_retyped =
         object.kind == schemas::ObjectKind::Column &&
         (has(Statement::AlterColumnType) || has(Statement::AlterColumnTypeRewrite));
+    if (object.kind == schemas::ObjectKind::Sequence && has(Statement::DropSequence)) {
+      const auto users = sequence_defaults.find(object.schema + "." + object.name);
+      if (users == sequence_defaults.end()) continue;
+      for (const auto& column : users->second) {
+        if (managed.count(column.schema) != 0) continue;
+        errors.emplace_back(
+            object, "cannot " + draft.step.summary + ": the default of " +
+                        schemas::describe(column) + " uses it, and schema \"" + column.schema +
+                        "\" is not managed by the desired state (pgshift leaves it alone), so "
+                        "the server refuses the drop; change that default first, or manage "
+                        "schema \"" +
+                        column.schema + "\" in the desired state too");
+      }
+      continue;
+    }
     if (!relation_dropped && !column_dropped && !column_retyped) continue;
     const std::string& relation = object.table.empty() ? object.name : object.table;
     std::set<schemas::ObjectId> dependents;

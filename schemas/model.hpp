@@ -941,6 +941,10 @@ struct CatalogFacts {
   // Columns whose default expression calls a volatile function, as
   // "schema.table.column" (decided from pg_depend / provolatile).
   std::set<std::string> volatile_defaults;
+  // Column defaults of any schema that use a sequence of the schemas read
+  // (nextval('s'): pg_depend), by the sequence's "schema.name": a drop of
+  // the sequence fails while one of them is there.
+  std::map<std::string, std::vector<ObjectId>> sequence_defaults;
   // The type's default storage (pg_type.typstorage, "extended", ...) of each
   // column whose storage is set (Column::storage, ColumnSettings::storage),
   // by "schema.relation.column":

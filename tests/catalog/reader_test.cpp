@@ -1141,6 +1141,8 @@ TEST_CASE("dependents and owning columns of relations the read does not hold are
     ALTER TABLE app.tmp_codes DROP COLUMN gone;
     CREATE SEQUENCE app.code_seq OWNED BY app.tmp_codes.code;
     CREATE TABLE app.tickets (id int GENERATED ALWAYS AS IDENTITY (START WITH 7), v int);
+    CREATE SEQUENCE app.shared_seq;
+    CREATE TABLE other.uses (n bigint DEFAULT nextval('app.shared_seq'));
   )sql");
   ReadOptions only_app;
   only_app.include_schemas = {"app"};
@@ -1167,12 +1169,16 @@ TEST_CASE("dependents and owning columns of relations the read does not hold are
   REQUIRE(id != nullptr);
   CHECK(id->identity_options.start == std::optional<int64_t>(7));
   CHECK(model.facts.identity_usage.count("app.tickets.id") == 1);
+  // A default of a schema not read that uses a sequence of one read.
+  CHECK(model.facts.sequence_defaults.at("app.shared_seq") ==
+        std::vector<ObjectId>{{ObjectKind::Column, "other", "uses", "n"}});
 
   // inspect's YAML reads no dependencies at all.
   ReadOptions without = only_app;
   without.dependencies = false;
   const Database objects_only = read(db, without);
   CHECK(objects_only.facts.dependencies.empty());
+  CHECK(objects_only.facts.sequence_defaults.empty());
   CHECK(objects_only.facts.fingerprint == model.facts.fingerprint);
 }
 

@@ -1102,7 +1102,8 @@ TEST_CASE("a type change with a using: expression converts every value by it, an
 
 TEST_CASE(
     "a drop or a type change that an object of a schema the desired state does not manage uses "
-    "is refused by plan and apply, and nothing is changed",
+    "(a foreign key, a view, a column default) is refused by plan and apply, and nothing is "
+    "changed",
     "[planner][db]") {
   const TestDatabase db;
   db.exec(
@@ -1113,7 +1114,9 @@ TEST_CASE(
       "CREATE TABLE audit.log (id integer PRIMARY KEY,"
       "  customer_id integer CONSTRAINT log_customer_fkey REFERENCES public.customers);"
       "CREATE SCHEMA reports;"
-      "CREATE VIEW reports.emails AS SELECT email FROM public.customers;");
+      "CREATE VIEW reports.emails AS SELECT email FROM public.customers;"
+      "CREATE SEQUENCE public.code_seq;"
+      "CREATE TABLE audit.codes (code bigint DEFAULT nextval('public.code_seq'));");
   const std::string customers =
       "schemas:\n"
       "  public:\n"
@@ -1123,7 +1126,9 @@ TEST_CASE(
       "          id: { type: integer, nullable: false }\n"
       "          email: EMAIL\n"
       "          name: text\n"
-      "        primary_key: [id]\n";
+      "        primary_key: [id]\n"
+      "    sequences:\n"
+      "      code_seq: {}\n";
   const auto with_email = [&](const std::string& type) {
     std::string yaml = customers;
     yaml.replace(yaml.find("EMAIL"), 5, type);
@@ -1140,6 +1145,10 @@ TEST_CASE(
                  "cannot drop table \"public.customers\": foreign key \"log_customer_fkey\" of "
                  "table \"audit.log\" depends on it, and schema \"audit\" is not managed"));
   CHECK(contains(dropped.output, "view \"reports.emails\" depends on it"));
+  // The sequence: a default of audit.codes calls nextval on it.
+  CHECK(contains(dropped.output,
+                 "cannot drop sequence \"public.code_seq\": the default of column \"code\" of "
+                 "table \"audit.codes\" uses it, and schema \"audit\" is not managed"));
   // The email column's type: the view of reports reads it.
   const CommandResult retyped = plan(db, with_email("character varying(300)"), "sql", rendering);
   INFO(retyped.output);

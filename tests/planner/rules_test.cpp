@@ -1065,6 +1065,25 @@ TEST_CASE(
   auto without_name = database({customers("text", false)});
   CHECK(errors(without_name).empty());
 
+  // A sequence a default of a table outside uses.
+  auto with_sequence = current;
+  public_schema(with_sequence).sequences.push_back(schemas::Sequence{"code_seq"});
+  with_sequence.facts.sequence_defaults["public.code_seq"] = {
+      {schemas::ObjectKind::Column, "audit", "codes", "code"}};
+  auto keeping_table = database({customers("text", true)});
+  public_schema(keeping_table).views.push_back({"names", "SELECT name FROM customers"});
+  std::vector<std::string> sequence_errors;
+  for (const auto& diagnostic : plan(with_sequence, keeping_table).diagnostics) {
+    if (diagnostic.severity == plans::Severity::Error)
+      sequence_errors.push_back(diagnostic.message);
+  }
+  CHECK(sequence_errors ==
+        std::vector<std::string>{
+            "cannot drop sequence \"public.code_seq\": the default of column \"code\" of table "
+            "\"audit.codes\" uses it, and schema \"audit\" is not managed by the desired state "
+            "(pgshift leaves it alone), so the server refuses the drop; change that default "
+            "first, or manage schema \"audit\" in the desired state too"});
+
   // With the other schemas managed too, nothing is refused here.
   without_table.schemas.push_back(schemas::Schema{"audit"});
   without_table.schemas.push_back(schemas::Schema{"reports"});
