@@ -323,6 +323,18 @@ constexpr Query kQueries[] = {
      PGSHIFT_NOT_EXTENSION_MEMBER("pg_event_trigger", "evt.oid")},
 };
 
+// The queries with rows about more than the objects in the schemas read
+// (database-wide objects: default privileges on large objects, publications
+// FOR ALL TABLES, casts, event triggers; the schemas themselves): sent even
+// when those schemas hold nothing.
+constexpr const char* kBeyondSchemaObjects[] = {"privileges", "publications", "schema publications",
+                                                "casts and event triggers"};
+
+bool beyond_schema_objects(const Query& query) {
+  return std::any_of(std::begin(kBeyondSchemaObjects), std::end(kBeyondSchemaObjects),
+                     [&](const char* what) { return std::string(what) == query.what; });
+}
+
 #undef PGSHIFT_NOT_EXTENSION_MEMBER
 #undef PGSHIFT_STANDALONE
 #undef PGSHIFT_ACL_DIFFERS
@@ -367,10 +379,12 @@ std::string text_of(const pqxx::field& field) {
 
 std::vector<schemas::UnmodelledObject> read_unmodelled(pqxx::transaction_base& tx,
                                                        const std::string& schemas_literal,
-                                                       int server_version_num) {
+                                                       int server_version_num,
+                                                       bool schemas_hold_objects) {
   std::vector<schemas::UnmodelledObject> objects;
   for (const auto& query : kQueries) {
     if (server_version_num < query.since) continue;
+    if (!schemas_hold_objects && !beyond_schema_objects(query)) continue;
     const std::string what = std::string("unmodelled objects (") + query.what + ")";
     pqxx::result rows;
     try {

@@ -50,10 +50,14 @@ namespace pgshift::catalog {
 // that the model does not hold, plus the database-wide ones that act on them,
 // sorted (schema, relation, kind, name). Throws ReadError (catalog/reader.hpp)
 // naming the kind whose query failed.
+// `schemas_hold_objects` false (nothing depends on any of those schemas in
+// pg_depend) leaves out the queries of objects in them, which would return
+// nothing.
 // REQUIRES: `tx` is read_catalog()'s transaction on a server of
 // `server_version_num` (PostgreSQL 11 to 18).
 std::vector<schemas::UnmodelledObject> read_unmodelled(pqxx::transaction_base& tx,
                                                        const std::string& schemas_literal,
-                                                       int server_version_num);
+                                                       int server_version_num,
+                                                       bool schemas_hold_objects = true);
 
 }  // namespace pgshift::catalog

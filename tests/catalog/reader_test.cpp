@@ -1301,7 +1301,10 @@ TEST_CASE("the fingerprint follows the schema, not the data", "[catalog][db]") {
 TEST_CASE("a catalog the role may not read is reported with its SQLSTATE", "[catalog][db]") {
   testing::TestDatabase db;
   const std::string role = db.name() + "_reader";
-  db.exec("CREATE ROLE " + role + " LOGIN; REVOKE SELECT ON pg_catalog.pg_sequence FROM PUBLIC");
+  // A table to read: the queries of a schema's objects are sent only when
+  // it holds some.
+  db.exec("CREATE TABLE public.t (id int); CREATE ROLE " + role +
+          " LOGIN; REVOKE SELECT ON pg_catalog.pg_sequence FROM PUBLIC");
   try {
     auto conn = connect(db.url() + "?user=" + role);
     CHECK_THROWS_WITH(read_catalog(*conn),
@@ -1312,6 +1315,93 @@ TEST_CASE("a catalog the role may not read is reported with its SQLSTATE", "[cat
     throw;
   }
   db.exec("DROP ROLE " + role);
+}
+
+// The read leaves out the queries of a schema's objects when nothing is in
+// the schemas read (catalog/reader.cpp, read_database_wide): each kind of
+// object that can be alone in a schema must still make the schema read as
+// holding it, modelled or reported.
+TEST_CASE("a schema holding one object of any kind alone is read with that object",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  const int version = testing::server_version_num(db);
+  std::vector<std::pair<std::string, std::string>> lone = {
+      {"a_table", "CREATE TABLE a_table.t (id int)"},
+      {"a_view", "CREATE VIEW a_view.v AS SELECT 1 AS one"},
+      {"a_matview", "CREATE MATERIALIZED VIEW a_matview.m AS SELECT 1 AS one"},
+      {"a_sequence", "CREATE SEQUENCE a_sequence.s"},
+      {"an_enum", "CREATE TYPE an_enum.e AS ENUM ('x')"},
+      {"a_domain", "CREATE DOMAIN a_domain.d AS int"},
+      {"a_composite", "CREATE TYPE a_composite.c AS (x int)"},
+      {"a_range", "CREATE TYPE a_range.r AS RANGE (subtype = float8)"},
+      {"a_shell", "CREATE TYPE a_shell.s"},
+      {"a_function", "CREATE FUNCTION a_function.f() RETURNS int LANGUAGE sql AS 'SELECT 1'"},
+      {"a_procedure", "CREATE PROCEDURE a_procedure.p() LANGUAGE sql AS 'SELECT 1'"},
+      {"an_aggregate", "CREATE AGGREGATE an_aggregate.total(int) (SFUNC = int4pl, STYPE = int)"},
+      {"an_operator",
+       "CREATE OPERATOR an_operator.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq)"},
+      {"a_collation", "CREATE COLLATION a_collation.c FROM \"C\""},
+      {"a_conversion",
+       "CREATE CONVERSION a_conversion.c FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8"},
+      {"a_ts_config", "CREATE TEXT SEARCH CONFIGURATION a_ts_config.c (COPY = english)"},
+      {"a_ts_dictionary", "CREATE TEXT SEARCH DICTIONARY a_ts_dictionary.d (TEMPLATE = simple)"},
+      {"an_opfamily", "CREATE OPERATOR FAMILY an_opfamily.f USING btree"},
+      {"a_grant", "GRANT USAGE ON SCHEMA a_grant TO PUBLIC"},
+      {"a_comment", "COMMENT ON SCHEMA a_comment IS 'hello'"},
+      {"default_grants",
+       "ALTER DEFAULT PRIVILEGES IN SCHEMA default_grants GRANT SELECT ON TABLES TO PUBLIC"},
+  };
+  if (version >= 150000) {
+    lone.push_back(
+        {"a_publication", "CREATE PUBLICATION lone_pub FOR TABLES IN SCHEMA a_publication"});
+  }
+  for (const auto& [schema, sql] : lone) {
+    INFO(sql);
+    db.exec("CREATE SCHEMA " + schema + "; " + sql);
+    ReadOptions options;
+    options.include_schemas = {schema};
+    const Database model = read(db, options);
+    const Schema& read_schema = schema_of(model, schema);
+    Schema bare;
+    bare.name = schema;
+    const bool reported =
+        std::any_of(model.facts.unmodelled.begin(), model.facts.unmodelled.end(),
+                    [&](const UnmodelledObject& object) { return object.schema == schema; });
+    CHECK((!(read_schema == bare) || reported));
+  }
+  db.exec("DROP PUBLICATION IF EXISTS lone_pub");
+}
+
+TEST_CASE("a read of schemas that do not exist still reads what is database-wide",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(
+      "CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY);"
+      "CREATE EXTENSION IF NOT EXISTS pgcrypto SCHEMA app;"
+      "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;"
+      "CREATE FUNCTION app.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS "
+      "'BEGIN END';"
+      "CREATE EVENT TRIGGER lone_ddl ON ddl_command_end EXECUTE PROCEDURE app.on_ddl()");
+  const Database everything = read(db);
+  ReadOptions options;
+  options.include_schemas = {"nosuch"};
+  const Database none = read(db, options);
+  db.exec("DROP EVENT TRIGGER lone_ddl");
+  CHECK(none.schemas.empty());
+  CHECK(none.extensions == everything.extensions);
+  CHECK(none.default_privileges == everything.default_privileges);
+  CHECK_FALSE(none.default_privileges.empty());
+  CHECK(none.facts.roles == everything.facts.roles);
+  CHECK(none.facts.current_role == everything.facts.current_role);
+  CHECK(none.facts.function_volatility == everything.facts.function_volatility);
+  CHECK(none.facts.binary_coercible_casts == everything.facts.binary_coercible_casts);
+  std::vector<UnmodelledObject> database_wide;
+  for (const auto& object : everything.facts.unmodelled) {
+    if (object.schema.empty()) database_wide.push_back(object);
+  }
+  CHECK(none.facts.unmodelled == database_wide);
+  CHECK_FALSE(database_wide.empty());  // the event trigger
+  CHECK(none.facts.session.search_path == everything.facts.session.search_path);
 }
 
 }  // namespace
