@@ -264,7 +264,7 @@ int run_apply(const ApplyArgs& args) {
     prepared = prepare_states(args.inputs);
     desired = prepared.desired;
     options.desired_fingerprint = catalog::fingerprint(desired);
-    const auto unfinished = plans::unfinished_applies(args.inputs.db);
+    const auto unfinished = plans::unfinished_applies(target_session(args.inputs, prepared));
     const auto same = std::find_if(unfinished.begin(), unfinished.end(), [&](const auto& run) {
       return run.desired_fingerprint == options.desired_fingerprint && run.plan.has_value();
     });
@@ -292,6 +292,7 @@ int run_apply(const ApplyArgs& args) {
   } else {
     plan = read_plan_file(args.plan_path, args.expect_hash);
   }
+  prepared.target.reset();  // the apply opens its own sessions
 
   // The fingerprint covers the schemas the plan manages, read as when planned
   // (with owners when it manages them).

@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "catalog/connection.hpp"
 #include "catalog/script.hpp"
@@ -48,6 +49,30 @@ std::string scratch_name() {
   return name.str();
 }
 
+// The drop of the last scratch database, running. Waited for before the
+// next one starts and when the process exits (this object's destructor runs
+// before those of the interrupt watcher's state, made before main()).
+class ScratchDrops {
+ public:
+  static ScratchDrops& instance() {
+    static ScratchDrops drops;
+    return drops;
+  }
+  template <typename Drop>
+  void start(Drop drop) {
+    wait();
+    running_ = std::thread(std::move(drop));
+  }
+  void wait() {
+    if (running_.joinable()) running_.join();
+  }
+  ~ScratchDrops() { wait(); }
+
+ private:
+  ScratchDrops() = default;
+  std::thread running_;
+};
+
 // Holds the scratch database for the duration of one canonicalisation.
 class ScratchDatabase {
  public:
@@ -70,16 +95,25 @@ class ScratchDatabase {
     target_ = server_target;
   }
 
+  // The drop runs on a thread of its own, beside what the command does next
+  // (planning, asking the target): about 10 ms a plan does not wait for.
   ~ScratchDatabase() {
-    std::lock_guard<std::mutex> lock(interrupts::scratch_mutex());
-    interrupts::unregister_scratch();
+    auto drop = [admin = std::shared_ptr<pqxx::connection>(std::move(admin_)), name = name_] {
+      std::lock_guard<std::mutex> lock(interrupts::scratch_mutex());
+      interrupts::unregister_scratch();
+      try {
+        pqxx::nontransaction work(*admin);
+        work.exec_params(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name);
+        catalog::exec_one(work, "DROP DATABASE IF EXISTS " + work.quote_name(name));
+      } catch (const std::exception&) {
+        // Best effort: a leftover pgshift_dev_* database holds no data.
+      }
+    };
     try {
-      pqxx::nontransaction work(*admin_);
-      work.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-                       name_);
-      catalog::exec_one(work, "DROP DATABASE IF EXISTS " + work.quote_name(name_));
+      ScratchDrops::instance().start(drop);
     } catch (const std::exception&) {
-      // Best effort: a leftover pgshift_dev_* database holds no data.
+      drop();  // no thread to be had: here and now
     }
   }
   ScratchDatabase(const ScratchDatabase&) = delete;
@@ -423,8 +457,14 @@ schemas::Database build_and_read(const schemas::Database& desired,
   auto conn = reading_connection(scratch, session.search_path);
 
   // A new database is not empty (public, with its comment and owner): plan
-  // from what it really holds.
-  const schemas::Database fresh = catalog::read_catalog(*conn);
+  // from what it really holds, in the schemas to build (the others are not
+  // the plan's): of those only public can exist, empty, so that the read
+  // is of what is database-wide (catalog::read_catalog sends no query on
+  // objects of schemas that hold none).
+  catalog::ReadOptions fresh_options;
+  fresh_options.sequence_usage = false;
+  fresh_options.include_schemas = read_schemas;
+  const schemas::Database fresh = catalog::read_catalog(*conn, fresh_options);
   // Materialized views are made WITH NO DATA: filling one runs its query, and
   // so any function of the YAML it calls, on the dev server. Whether the
   // desired view holds data is carried over from the YAML below.
@@ -467,9 +507,14 @@ struct DevServer {
 };
 
 DevServer ask_dev_server(const schemas::Database& desired, const std::string& server_target,
-                         int server_version_num) {
+                         int server_version_num, pqxx::connection* session) {
   DevServer server;
-  auto conn = catalog::connect(server_target);
+  std::unique_ptr<pqxx::connection> own;
+  pqxx::connection* conn = session;
+  if (conn == nullptr) {
+    own = catalog::connect(server_target);
+    conn = own.get();
+  }
   server.same_major = conn->server_version() / 10000 == server_version_num / 10000;
   std::vector<std::string> names;
   for (const auto& extension : desired.extensions) {
@@ -491,7 +536,8 @@ DevServer ask_dev_server(const schemas::Database& desired, const std::string& se
 schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current, ScratchSubset* chosen,
-                                         const schemas::SessionSettings& session) {
+                                         const schemas::SessionSettings& session,
+                                         pqxx::connection* dev_session) {
   std::vector<std::string> all_schemas;
   for (const auto& schema : desired.schemas) all_schemas.push_back(schema.name);
   // Schemas to drop do not exist here; naming them keeps the read to the
@@ -502,7 +548,7 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
   subset.everything = true;
   if (current != nullptr) {
     const DevServer server =
-        ask_dev_server(desired, server_target, current->facts.server_version_num);
+        ask_dev_server(desired, server_target, current->facts.server_version_num, dev_session);
     // Another major version spells some things its own way: its spelling
     // of everything, as before.
     if (server.same_major)

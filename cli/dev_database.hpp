@@ -12,6 +12,7 @@
 // success and on failure. Nothing is written to any other database.
 #pragma once
 
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,19 @@ namespace pgshift::cli {
 // names resolve, and its dates, intervals and times without a zone read, as
 // on the target; the scratch reads use its search_path, so names are read
 // back as on the target. Empty settings: the dev server's own.
+// `dev_session`, when given, is an open session on the dev server (the
+// target's, when it is the dev server), with no transaction in progress,
+// to ask what it runs instead of connecting for that.
+// The scratch database is dropped on a thread of its own, beside what the
+// caller does next; the next scratch database, and the process's exit, wait
+// for that drop to end.
 // REQUIRES: `desired` is canonical and valid.
 schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current = nullptr,
                                          ScratchSubset* chosen = nullptr,
-                                         const schemas::SessionSettings& session = {});
+                                         const schemas::SessionSettings& session = {},
+                                         pqxx::connection* dev_session = nullptr);
 
 // One SQL file of a desired state: its path (for messages) and its text.
 using SqlSource = catalog::Script;

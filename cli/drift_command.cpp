@@ -32,6 +32,7 @@ int run_drift(const DriftArgs& args) {
   inputs.data_aware = false;  // drift compares schemas; the data is not its business
   inputs.all_sequence_positions = true;  // its report says how much of each range is used
   PreparedPlan& prepared = keep_until_exit(prepare_plan(inputs));
+  prepared.target.reset();
   plans::DriftOptions options;
   options.sequence_threshold = args.sequence_threshold;
   const plans::DriftReport report =

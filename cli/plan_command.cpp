@@ -38,13 +38,14 @@ int run_plan(const PlanArgs& args) {
 
   // A killed or failed apply is resumed, not re-planned: say so, since this
   // plan starts from its half-done catalog and cannot be applied before it.
-  for (const auto& run : plans::unfinished_applies(args.inputs.db)) {
+  for (const auto& run : plans::unfinished_applies(target_session(args.inputs, prepared))) {
     std::cerr << "pgshift plan: warning: the database has an unfinished apply ("
               << plans::describe_unfinished(run)
               << "); `pgshift apply` with the command that started it resumes it, and no other "
                  "plan can be applied until it is finished or abandoned (`pgshift apply "
                  "--abandon`)\n";
   }
+  prepared.target.reset();
   // A refused plan is still shown (the reviewer needs it most then), with the
   // refusals first; as a file it cannot be applied (an Error diagnostic).
   add_refusals(plan, args.inputs.allow_hazards);

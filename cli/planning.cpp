@@ -266,20 +266,22 @@ schemas::Database scoped_current(schemas::Database current, const schemas::Datab
   return current;
 }
 
-// The target's schemas `schemas`, with owners when `owners` (unscoped).
+// The target's schemas `schemas`, with owners when `owners` (unscoped),
+// read on `session` (connected first when it is not open).
 schemas::Database read_target(const PlanningInputs& inputs, std::vector<std::string> schemas,
-                              bool owners) {
-  auto conn = catalog::connect(inputs.db);
+                              bool owners, std::shared_ptr<pqxx::connection>& session) {
+  if (!session) session = catalog::connect(inputs.db);
   catalog::ReadOptions read_options;
   read_options.include_schemas = std::move(schemas);
   read_options.owners = owners;
   read_options.sequence_usage = inputs.all_sequence_positions;
-  return catalog::read_catalog(*conn, read_options);
+  return catalog::read_catalog(*session, read_options);
 }
 
-schemas::Database read_current(const PlanningInputs& inputs, const schemas::Database& desired) {
-  return scoped_current(read_target(inputs, managed_schemas(desired), desired.manage_owners),
-                        desired);
+schemas::Database read_current(const PlanningInputs& inputs, const schemas::Database& desired,
+                               std::shared_ptr<pqxx::connection>& session) {
+  return scoped_current(
+      read_target(inputs, managed_schemas(desired), desired.manage_owners, session), desired);
 }
 
 // A YAML file from this size on is loaded on a second thread while the
@@ -293,6 +295,7 @@ constexpr std::uintmax_t kLoadBesideReadFromBytes = 64 << 10;
 struct LoadedAndRead {
   schemas::Database desired;
   std::optional<schemas::Database> current;  // unscoped; nullopt: read after the load
+  std::shared_ptr<pqxx::connection> session;  // the one it was read on
 };
 
 // Loads the YAML desired state at `path`. A single file of
@@ -323,7 +326,7 @@ LoadedAndRead load_desired(const PlanningInputs& inputs) {
     }
     if (read) scope = schemas::scan_yaml_scope(text);
   }
-  if (!scope || scope->schemas.empty()) return {schemas::load_yaml_file(path), std::nullopt};
+  if (!scope || scope->schemas.empty()) return {schemas::load_yaml_file(path), std::nullopt, {}};
 
   std::vector<std::string> names = scope->schemas;
   names.insert(names.end(), scope->drop_schemas.begin(), scope->drop_schemas.end());
@@ -332,13 +335,14 @@ LoadedAndRead load_desired(const PlanningInputs& inputs) {
   std::future<schemas::Database> loading = std::async(
       std::launch::async, [&text, &path] { return schemas::load_yaml_string(text, path); });
   std::optional<schemas::Database> current;
+  std::shared_ptr<pqxx::connection> session;
   std::exception_ptr read_failure;
   try {
-    current = read_target(inputs, names, scope->manage_owners);
+    current = read_target(inputs, names, scope->manage_owners, session);
   } catch (...) {
     read_failure = std::current_exception();
   }
-  LoadedAndRead result{loading.get(), std::nullopt};
+  LoadedAndRead result{loading.get(), std::nullopt, std::move(session)};
   if (read_failure) std::rethrow_exception(read_failure);
   std::vector<std::string> named = managed_schemas(result.desired);
   std::sort(named.begin(), named.end());
@@ -413,7 +417,6 @@ bool not_null_in(const schemas::Table& table, const schemas::Column& column) {
 // its NULL rows. They are counted (read-only) and refused by name and count
 // before anything runs: the YAML must say what they become (`backfill:`).
 void refuse_nulls_without_backfill(const PlanningInputs& inputs, PreparedPlan& prepared) {
-  std::unique_ptr<pqxx::connection> conn;
   for (const auto& schema : prepared.desired.schemas) {
     for (const auto& table : schema.tables) {
       const schemas::Table* before = schemas::find_table(prepared.current, schema.name,
@@ -424,9 +427,9 @@ void refuse_nulls_without_backfill(const PlanningInputs& inputs, PreparedPlan& p
         const schemas::Column* was =
             schemas::find_named(before->columns, column.renamed_from.value_or(column.name));
         if (was == nullptr || not_null_in(*before, *was)) continue;
-        if (!conn) conn = catalog::connect(inputs.db);
-        const int64_t nulls = catalog::count_nulls(*conn, schema.name, before->name, was->name,
-                                                   catalog::ReadOptions().lock_wait);
+        const int64_t nulls =
+            catalog::count_nulls(target_session(inputs, prepared), schema.name, before->name,
+                                 was->name, catalog::ReadOptions().lock_wait);
         if (nulls == 0) continue;
         prepared.plan.diagnostics.push_back(
             {plans::Severity::Error,
@@ -447,7 +450,6 @@ void refuse_nulls_without_backfill(const PlanningInputs& inputs, PreparedPlan& p
 // existing table the desired state changes is asked (SELECT 1 ... LIMIT 1),
 // read-only, and the answer given to the planner as a fact.
 void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
-  std::unique_ptr<pqxx::connection> conn;
   for (const auto& schema : prepared.desired.schemas) {
     for (const auto& table : schema.tables) {
       const schemas::Table* before = schemas::find_table(prepared.current, schema.name,
@@ -467,8 +469,8 @@ void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
         if (compared == *before) continue;
       }
       auto& stats = prepared.current.facts.table_stats[schema.name + "." + before->name];
-      if (!conn) conn = catalog::connect(inputs.db);
-      stats.has_rows = catalog::has_rows(*conn, schema.name, before->name);
+      stats.has_rows =
+          catalog::has_rows(target_session(inputs, prepared), schema.name, before->name);
     }
   }
 }
@@ -519,10 +521,10 @@ void ask_sequences_for_positions(const PlanningInputs& inputs, PreparedPlan& pre
     }
   }
   if (sequences.empty() && identities.empty()) return;
-  auto conn = catalog::connect(inputs.db);
   catalog::ReadOptions options;
   options.include_schemas = managed_schemas(desired);
-  catalog::read_sequence_usage(*conn, sequences, identities, facts, options);
+  catalog::read_sequence_usage(target_session(inputs, prepared), sequences, identities, facts,
+                               options);
 }
 
 }  // namespace
@@ -590,9 +592,8 @@ void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
     }
   }
   if (largest.empty()) return;
-  auto conn = catalog::connect(inputs.db);
   std::vector<std::string> warnings;
-  const auto throughput = read_throughput(*conn, largest, warnings);
+  const auto throughput = read_throughput(target_session(inputs, prepared), largest, warnings);
   for (const auto& warning : warnings) {
     prepared.plan.diagnostics.push_back({plans::Severity::Warning, {}, warning});
   }
@@ -622,8 +623,8 @@ void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
       std::any_of(prepared.plan.steps.begin(), prepared.plan.steps.end(),
                   [](const plans::Step& step) { return !step.data_checks.empty(); });
   if (has_checks && inputs.data_aware) {
-    auto conn = catalog::connect(inputs.db);
-    plans::preflight_plan(*conn, prepared.plan, data_check_options(inputs));
+    plans::preflight_plan(target_session(inputs, prepared), prepared.plan,
+                          data_check_options(inputs));
   }
   if (inputs.data_aware) {
     try {
@@ -806,7 +807,7 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
     if (!inputs.hints_path.empty()) schemas::apply_yaml_hints(inputs.hints_path, desired);
     desired.ignore = inputs.ignore;
     schemas::remove_ignored(desired, desired.ignore);
-    prepared.current = read_current(inputs, desired);
+    prepared.current = read_current(inputs, desired, prepared.target);
     prepared.desired = std::move(desired);
     return prepared;
   }
@@ -824,17 +825,26 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
   check_patterns(desired.ignore);
   // The target is read once: to take what already matches from it, and to
   // plan from.
+  prepared.target = std::move(loaded.session);
   prepared.current = loaded.current ? scoped_current(std::move(*loaded.current), desired)
-                                    : read_current(inputs, desired);
+                                    : read_current(inputs, desired, prepared.target);
   const char* full = std::getenv("PGSHIFT_FULL_DEV_BUILD");
   const bool build_everything = full != nullptr && std::string(full) == "1";
   auto origins = desired.origins;  // shared, for messages
-  prepared.desired = canonicalize_on_server(std::move(desired), dev_server,
-                                            build_everything ? nullptr : &prepared.current,
-                                            nullptr, prepared.current.facts.session);
+  // A dev server that is the target's is asked on the session the target
+  // was read on.
+  prepared.desired = canonicalize_on_server(
+      std::move(desired), dev_server, build_everything ? nullptr : &prepared.current, nullptr,
+      prepared.current.facts.session,
+      inputs.dev_db.empty() ? &target_session(inputs, prepared) : nullptr);
   prepared.desired.origins = std::move(origins);
   schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
   return prepared;
+}
+
+pqxx::connection& target_session(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  if (!prepared.target) prepared.target = catalog::connect(inputs.db);
+  return *prepared.target;
 }
 
 void plan_prepared(const PlanningInputs& inputs, PreparedPlan& prepared) {
@@ -857,7 +867,7 @@ PreparedPlan prepare_plan(const PlanningInputs& inputs) {
 PreparedPlan replan(const PlanningInputs& inputs, const schemas::Database& desired) {
   PreparedPlan prepared;
   prepared.desired = desired;
-  prepared.current = read_current(inputs, desired);
+  prepared.current = read_current(inputs, desired, prepared.target);
   plan_into(inputs, prepared);
   return prepared;
 }

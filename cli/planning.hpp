@@ -8,6 +8,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -73,7 +74,15 @@ struct PreparedPlan {
   schemas::Database current;  // read from the database, ignore rules applied
   schemas::Database desired;  // canonicalised by the server, ignore rules applied
   plans::Plan plan;
+  // The session the target was read on, kept for the plan's own questions
+  // to the target (which tables hold rows, data checks, estimates, the
+  // journal) rather than a new connection for each (target_session()).
+  // Reset it once they are asked, not to hold an idle session open.
+  std::shared_ptr<pqxx::connection> target;
 };
+
+// prepared.target, connected to inputs.db first when it is not open.
+pqxx::connection& target_session(const PlanningInputs& inputs, PreparedPlan& prepared);
 
 // `prepared`, moved to memory the process's exit returns: a command's last
 // use of its models, so that they are not freed object by object just

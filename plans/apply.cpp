@@ -158,8 +158,11 @@ void check_backfills(const Plan& plan) {
 }  // namespace
 
 std::vector<UnfinishedApply> unfinished_applies(const std::string& target) {
-  auto conn = catalog::connect(target);
-  detail::Journal journal(*conn, "");
+  return unfinished_applies(*catalog::connect(target));
+}
+
+std::vector<UnfinishedApply> unfinished_applies(pqxx::connection& conn) {
+  detail::Journal journal(conn, "");
   return unfinished_in(journal);
 }
 

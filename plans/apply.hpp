@@ -219,6 +219,9 @@ struct UnfinishedApply {
 // has no journal. Reads only. Throws pgshift::Error when the server cannot be
 // reached or a journaled plan does not parse.
 std::vector<UnfinishedApply> unfinished_applies(const std::string& target);
+// The same, asked on `conn`, an open session on the target with no
+// transaction in progress.
+std::vector<UnfinishedApply> unfinished_applies(pqxx::connection& conn);
 
 // Marks every unfinished run in the journal of `target` abandoned, so that
 // a new plan may be applied, and returns them. Takes the apply lock: throws
