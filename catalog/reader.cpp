@@ -133,6 +133,32 @@ constexpr const char* kSchemasQuery =
         "pg_namespace", "n.oid") "ORDER BY n.nspname";
 
 // plpgsql is installed by initdb into every database: not part of anyone's schema.
+// What the schemas read ($1) hold, for the readers whose every row needs
+// it: views or materialized views, sequences, composite types, partitions,
+// enums, domains, routines, triggers other than internal ones, policies,
+// exclusion constraints. A reader whose kind is absent is not sent (its
+// query, about 1 ms of server parse, plan and execution, would return no
+// row). Each flag may say more than its reader reads, never less.
+constexpr const char* kContentsQuery =
+    "WITH s AS (SELECT n.oid FROM pg_namespace n WHERE n.nspname = ANY($1::text[])), "
+    "rel AS (SELECT bool_or(c.relkind IN ('v', 'm')) AS views, bool_or(c.relkind = 'S') AS seqs, "
+    "    bool_or(c.relkind = 'c') AS composites, bool_or(c.relispartition) AS partitions "
+    "  FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s)) "
+    "SELECT COALESCE(rel.views, false), COALESCE(rel.seqs, false), "
+    "  COALESCE(rel.composites, false), COALESCE(rel.partitions, false), "
+    "  EXISTS (SELECT 1 FROM pg_type t WHERE t.typtype = 'e' "
+    "    AND t.typnamespace IN (SELECT oid FROM s)), "
+    "  EXISTS (SELECT 1 FROM pg_type t WHERE t.typtype = 'd' "
+    "    AND t.typnamespace IN (SELECT oid FROM s)), "
+    "  EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM s)), "
+    "  EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+    "    WHERE NOT t.tgisinternal AND c.relnamespace IN (SELECT oid FROM s)), "
+    "  EXISTS (SELECT 1 FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
+    "    WHERE c.relnamespace IN (SELECT oid FROM s)), "
+    "  EXISTS (SELECT 1 FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
+    "    WHERE co.contype = 'x' AND c.relnamespace IN (SELECT oid FROM s)) "
+    "FROM rel";
+
 constexpr const char* kExtensionsQuery =
     "SELECT x.extname, n.nspname, x.extversion FROM pg_extension x "
     "JOIN pg_namespace n ON n.oid = x.extnamespace "
@@ -1134,6 +1160,7 @@ class CatalogRead {
     read_schemas();
     read_extensions();
     if (!schemas_hold_objects_) return read_database_wide();
+    read_contents();
     read_tables();
     start_prefetch();
     read_columns();
@@ -1142,17 +1169,17 @@ class CatalogRead {
       fetch_ahead();
     }
     read_constraints();
-    read_views();
+    if (holds_.views) read_views();
     read_indexes();
-    read_triggers();
-    read_policies();
-    read_exclusion_constraints();
+    if (holds_.triggers) read_triggers();
+    if (holds_.policies) read_policies();
+    if (holds_.exclusion_constraints) read_exclusion_constraints();
     read_table_storage();
-    read_sequences();
-    read_enums();
-    read_domains();
-    read_composite_types();
-    read_functions();
+    if (holds_.sequences) read_sequences();
+    if (holds_.enums) read_enums();
+    if (holds_.domains) read_domains();
+    if (holds_.composite_types) read_composite_types();
+    if (holds_.routines) read_functions();
     read_function_volatility();
     read_binary_casts();
     if (options_.dependencies) {
@@ -1161,7 +1188,7 @@ class CatalogRead {
     }
     read_volatile_defaults();
     read_roles();
-    read_partition_copies();
+    if (holds_.partitions) read_partition_copies();
     read_unmodelled_objects();
     read_privileges();
     read_default_privileges();
@@ -1185,6 +1212,22 @@ class CatalogRead {
     read_default_privileges();
     tx_.commit();
     return assemble();
+  }
+
+  // What the schemas read hold (kContentsQuery).
+  void read_contents() {
+    const pqxx::result rows = query("schema contents", kContentsQuery);
+    const pqxx::row row = rows[0];
+    holds_.views = row[0].as<bool>();
+    holds_.sequences = row[1].as<bool>();
+    holds_.composite_types = row[2].as<bool>();
+    holds_.partitions = row[3].as<bool>();
+    holds_.enums = row[4].as<bool>();
+    holds_.domains = row[5].as<bool>();
+    holds_.routines = row[6].as<bool>();
+    holds_.triggers = row[7].as<bool>();
+    holds_.policies = row[8].as<bool>();
+    holds_.exclusion_constraints = row[9].as<bool>();
   }
 
   // Runs `run` and turns a failure into a ReadError naming `what`.
@@ -1215,7 +1258,9 @@ class CatalogRead {
     prefetch_ = std::make_unique<Prefetch>(
         connection_options_, snapshot[0][0].as<std::string>(), schema_names_, server_version_num_,
         options_.lock_wait,
-        std::vector<const char*>{kConstraintsQuery, kIndexesQuery, sequences_query()});
+        holds_.sequences
+            ? std::vector<const char*>{kConstraintsQuery, kIndexesQuery, sequences_query()}
+            : std::vector<const char*>{kConstraintsQuery, kIndexesQuery});
   }
 
   // With the constraint, index and sequence queries running on the second
@@ -1234,7 +1279,9 @@ class CatalogRead {
 
   void fetch_dependencies() {
     dependency_rows_ = query("dependencies", kDependenciesQuery);
-    member_dependency_rows_ = query("dependencies", kTriggerPolicyDependenciesQuery);
+    member_dependency_rows_ = holds_.triggers || holds_.policies
+                                  ? query("dependencies", kTriggerPolicyDependenciesQuery)
+                                  : pqxx::result();
     dependency_relation_rows_ = query("dependencies", kDependencyRelationsQuery);
     constraint_dependency_rows_ = query_server("dependencies", kConstraintDependenciesQuery);
     index_dependency_rows_ = query_server("dependencies", kIndexDependenciesQuery);
@@ -2182,7 +2229,10 @@ class CatalogRead {
     read_rows(rows);
     read_constraint_and_index_dependencies(relation_rows, constraint_rows, index_rows);
     read_rows(member_rows);
-    for (const auto& row : query("dependencies", kViewRoutineDependenciesQuery)) {
+    const pqxx::result view_routine_rows =
+        holds_.views && holds_.routines ? query("dependencies", kViewRoutineDependenciesQuery)
+                                        : pqxx::result();
+    for (const auto& row : view_routine_rows) {
       // Routines outside the schemas read are not planned: nothing to order.
       const auto found = functions_.find(row[3].as<pqxx::oid>());
       if (found == functions_.end()) continue;
@@ -2386,6 +2436,19 @@ class CatalogRead {
   std::unique_ptr<Prefetch> prefetch_;  // started once the tables are read
   std::string schema_names_;  // $1 of every query: the schemas read, as a text[] literal
   bool schemas_hold_objects_ = false;  // any object in any schema read
+  // What kinds they hold (read_contents); all of them until it is read.
+  struct Contents {
+    bool views = true;
+    bool sequences = true;
+    bool composite_types = true;
+    bool partitions = true;
+    bool enums = true;
+    bool domains = true;
+    bool routines = true;
+    bool triggers = true;
+    bool policies = true;
+    bool exclusion_constraints = true;
+  } holds_;
   std::map<std::string, schemas::Schema> schemas_;
   std::vector<schemas::Extension> extensions_;
   std::vector<schemas::Privileges> default_privileges_;  // database-wide ones

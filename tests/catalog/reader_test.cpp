@@ -1301,9 +1301,9 @@ TEST_CASE("the fingerprint follows the schema, not the data", "[catalog][db]") {
 TEST_CASE("a catalog the role may not read is reported with its SQLSTATE", "[catalog][db]") {
   testing::TestDatabase db;
   const std::string role = db.name() + "_reader";
-  // A table to read: the queries of a schema's objects are sent only when
-  // it holds some.
-  db.exec("CREATE TABLE public.t (id int); CREATE ROLE " + role +
+  // A sequence to read: the queries of a schema's objects are sent only
+  // for the kinds it holds.
+  db.exec("CREATE TABLE public.t (id int GENERATED ALWAYS AS IDENTITY); CREATE ROLE " + role +
           " LOGIN; REVOKE SELECT ON pg_catalog.pg_sequence FROM PUBLIC");
   try {
     auto conn = connect(db.url() + "?user=" + role);
@@ -1402,6 +1402,40 @@ TEST_CASE("a read of schemas that do not exist still reads what is database-wide
   CHECK(none.facts.unmodelled == database_wide);
   CHECK_FALSE(database_wide.empty());  // the event trigger
   CHECK(none.facts.session.search_path == everything.facts.session.search_path);
+}
+
+// Each of these is read only when the schemas read hold one of its kind
+// (kContentsQuery): one schema each, beside a table and nothing else.
+TEST_CASE("a table's trigger, policy, exclusion constraint and partitions' copies are read",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(
+      "CREATE SCHEMA with_policy; CREATE TABLE with_policy.t (id int);"
+      "CREATE POLICY own ON with_policy.t USING (id > 0);"
+      "CREATE SCHEMA with_exclusion;"
+      "CREATE TABLE with_exclusion.t (r int4range, EXCLUDE USING gist (r WITH &&));"
+      "CREATE SCHEMA with_partitions;"
+      "CREATE TABLE with_partitions.p (id int) PARTITION BY RANGE (id);"
+      "CREATE TABLE with_partitions.p1 PARTITION OF with_partitions.p FOR VALUES FROM (0) TO (9);"
+      "CREATE INDEX p_id_idx ON with_partitions.p (id);"
+      "CREATE SCHEMA with_trigger; CREATE TABLE with_trigger.t (id int);"
+      "CREATE SCHEMA funcs; CREATE FUNCTION funcs.touch() RETURNS trigger LANGUAGE plpgsql AS "
+      "'BEGIN RETURN NEW; END';"
+      "CREATE TRIGGER touch BEFORE INSERT ON with_trigger.t FOR EACH ROW "
+      "EXECUTE PROCEDURE funcs.touch()");
+  const auto read_only = [&](const std::string& schema) {
+    ReadOptions options;
+    options.include_schemas = {schema};
+    return read(db, options);
+  };
+  const Database policy = read_only("with_policy");
+  CHECK(table_of(policy, "with_policy", "t").policies.size() == 1);
+  const Database exclusion = read_only("with_exclusion");
+  CHECK(table_of(exclusion, "with_exclusion", "t").exclusion_constraints.size() == 1);
+  const Database partitions = read_only("with_partitions");
+  CHECK(partitions.facts.partition_copies.count("with_partitions.p1") == 1);
+  const Database trigger = read_only("with_trigger");
+  CHECK(table_of(trigger, "with_trigger", "t").triggers.size() == 1);
 }
 
 }  // namespace
