@@ -1,5 +1,7 @@
 #include "catalog/null_counts.hpp"
 
+#include <algorithm>
+
 #include "catalog/connection.hpp"
 #include "catalog/lock_wait.hpp"
 #include "schemas/error.hpp"
@@ -44,6 +46,40 @@ std::optional<bool> has_rows(pqxx::connection& conn, const std::string& schema,
   } catch (const pqxx::sql_error&) {
     return std::nullopt;
   }
+}
+
+std::vector<std::optional<bool>> has_rows(
+    pqxx::connection& conn, const std::vector<std::pair<std::string, std::string>>& tables) {
+  std::vector<std::optional<bool>> answers(tables.size());
+  // One query asks up to this many tables (EXISTS each): a statement's text
+  // stays short, and a table that cannot answer costs its chunk a retry.
+  constexpr std::size_t kTablesPerQuery = 100;
+  for (std::size_t first = 0; first < tables.size(); first += kTablesPerQuery) {
+    const std::size_t end = std::min(tables.size(), first + kTablesPerQuery);
+    std::string query = "SELECT ";
+    for (std::size_t i = first; i < end; ++i) {
+      query += std::string(i == first ? "" : ", ") + "EXISTS (SELECT 1 FROM " +
+               conn.quote_name(tables[i].first) + "." + conn.quote_name(tables[i].second) + ")";
+    }
+    bool answered = false;
+    try {
+      pqxx::read_transaction tx(conn);
+      // Policies would hide rows: with row_security off the query fails
+      // instead. Set before the query: its tables are locked as it is planned.
+      tx.exec("SET LOCAL row_security = off; SET LOCAL lock_timeout = '1s'");
+      const pqxx::row row = exec_one(tx, query)[0];
+      for (std::size_t i = first; i < end; ++i)
+        answers[i] = row[static_cast<int>(i - first)].as<bool>();
+      answered = true;
+    } catch (const pqxx::sql_error&) {
+      // One of them cannot answer: each is asked alone.
+    }
+    if (answered) continue;
+    for (std::size_t i = first; i < end; ++i) {
+      answers[i] = has_rows(conn, tables[i].first, tables[i].second);
+    }
+  }
+  return answers;
 }
 
 }  // namespace pgshift::catalog

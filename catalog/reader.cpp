@@ -134,30 +134,33 @@ constexpr const char* kSchemasQuery =
 
 // plpgsql is installed by initdb into every database: not part of anyone's schema.
 // What the schemas read ($1) hold, for the readers whose every row needs
-// it: views or materialized views, sequences, composite types, partitions,
-// enums, domains, routines, triggers other than internal ones, policies,
-// exclusion constraints. A reader whose kind is absent is not sent (its
-// query, about 1 ms of server parse, plan and execution, would return no
-// row). Each flag may say more than its reader reads, never less.
+// it: views or materialized views (their _RETURN rule), sequences,
+// partitions (pg_inherits), enums, domains, routines, triggers other than
+// internal ones, policies, exclusion constraints (their index). A reader
+// whose kind is absent is not sent (its query, about 1 ms of server parse,
+// plan and execution at 1,000 tables, would return no row). Each flag may
+// say more than its reader reads, never less. Each is asked of the smallest
+// catalog that knows it: 16 ms at 10,000 tables, 1 ms at 1,000.
 constexpr const char* kContentsQuery =
     "WITH s AS (SELECT n.oid FROM pg_namespace n WHERE n.nspname = ANY($1::text[])), "
-    "rel AS (SELECT bool_or(c.relkind IN ('v', 'm')) AS views, bool_or(c.relkind = 'S') AS seqs, "
-    "    bool_or(c.relkind = 'c') AS composites, bool_or(c.relispartition) AS partitions "
-    "  FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s)) "
-    "SELECT COALESCE(rel.views, false), COALESCE(rel.seqs, false), "
-    "  COALESCE(rel.composites, false), COALESCE(rel.partitions, false), "
-    "  EXISTS (SELECT 1 FROM pg_type t WHERE t.typtype = 'e' "
-    "    AND t.typnamespace IN (SELECT oid FROM s)), "
-    "  EXISTS (SELECT 1 FROM pg_type t WHERE t.typtype = 'd' "
-    "    AND t.typnamespace IN (SELECT oid FROM s)), "
+    "types AS (SELECT bool_or(t.typtype = 'e') AS enums, bool_or(t.typtype = 'd') AS domains "
+    "  FROM pg_type t WHERE t.typtype IN ('e', 'd') AND t.typnamespace IN (SELECT oid FROM s)) "
+    "SELECT "
+    "  EXISTS (SELECT 1 FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class "
+    "    WHERE c.relnamespace IN (SELECT oid FROM s)), "
+    "  EXISTS (SELECT 1 FROM pg_sequence q JOIN pg_class c ON c.oid = q.seqrelid "
+    "    WHERE c.relnamespace IN (SELECT oid FROM s)), "
+    "  EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+    "    WHERE c.relnamespace IN (SELECT oid FROM s)), "
+    "  COALESCE(types.enums, false), COALESCE(types.domains, false), "
     "  EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM s)), "
     "  EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
     "    WHERE NOT t.tgisinternal AND c.relnamespace IN (SELECT oid FROM s)), "
     "  EXISTS (SELECT 1 FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
     "    WHERE c.relnamespace IN (SELECT oid FROM s)), "
-    "  EXISTS (SELECT 1 FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
-    "    WHERE co.contype = 'x' AND c.relnamespace IN (SELECT oid FROM s)) "
-    "FROM rel";
+    "  EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+    "    WHERE i.indisexclusion AND c.relnamespace IN (SELECT oid FROM s)) "
+    "FROM types";
 
 constexpr const char* kExtensionsQuery =
     "SELECT x.extname, n.nspname, x.extversion FROM pg_extension x "
@@ -1178,7 +1181,7 @@ class CatalogRead {
     if (holds_.sequences) read_sequences();
     if (holds_.enums) read_enums();
     if (holds_.domains) read_domains();
-    if (holds_.composite_types) read_composite_types();
+    read_composite_types();
     if (holds_.routines) read_functions();
     read_function_volatility();
     read_binary_casts();
@@ -1189,7 +1192,7 @@ class CatalogRead {
     read_volatile_defaults();
     read_roles();
     if (holds_.partitions) read_partition_copies();
-    read_unmodelled_objects();
+    if (options_.unmodelled) read_unmodelled_objects();
     read_privileges();
     read_default_privileges();
     prefetch_.reset();
@@ -1207,7 +1210,7 @@ class CatalogRead {
     read_function_volatility();
     read_binary_casts();
     read_roles();
-    read_unmodelled_objects();
+    if (options_.unmodelled) read_unmodelled_objects();
     if (!schemas_.empty()) read_privileges();
     read_default_privileges();
     tx_.commit();
@@ -1220,14 +1223,13 @@ class CatalogRead {
     const pqxx::row row = rows[0];
     holds_.views = row[0].as<bool>();
     holds_.sequences = row[1].as<bool>();
-    holds_.composite_types = row[2].as<bool>();
-    holds_.partitions = row[3].as<bool>();
-    holds_.enums = row[4].as<bool>();
-    holds_.domains = row[5].as<bool>();
-    holds_.routines = row[6].as<bool>();
-    holds_.triggers = row[7].as<bool>();
-    holds_.policies = row[8].as<bool>();
-    holds_.exclusion_constraints = row[9].as<bool>();
+    holds_.partitions = row[2].as<bool>();
+    holds_.enums = row[3].as<bool>();
+    holds_.domains = row[4].as<bool>();
+    holds_.routines = row[5].as<bool>();
+    holds_.triggers = row[6].as<bool>();
+    holds_.policies = row[7].as<bool>();
+    holds_.exclusion_constraints = row[8].as<bool>();
   }
 
   // Runs `run` and turns a failure into a ReadError naming `what`.
@@ -1272,8 +1274,10 @@ class CatalogRead {
   // the ones it would get later.
   void fetch_ahead() {
     if (options_.dependencies) fetch_dependencies();
-    unmodelled_ahead_ =
-        read_unmodelled(tx_, schema_names_, server_version_num_, schemas_hold_objects_);
+    if (options_.unmodelled) {
+      unmodelled_ahead_ =
+          read_unmodelled(tx_, schema_names_, server_version_num_, schemas_hold_objects_);
+    }
     fetch_privileges();
   }
 
@@ -2440,7 +2444,6 @@ class CatalogRead {
   struct Contents {
     bool views = true;
     bool sequences = true;
-    bool composite_types = true;
     bool partitions = true;
     bool enums = true;
     bool domains = true;

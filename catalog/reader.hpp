@@ -42,6 +42,11 @@ struct ReadOptions {
   // inspect's YAML, which writes objects and not the order they need. About
   // 0.1 s of server time and 80,000 rows at 10,000 tables.
   bool dependencies = true;
+  // false: CatalogFacts::unmodelled stays empty (no query of the objects the
+  // model does not hold), for a scratch database built from a YAML desired
+  // state, which can only hold what the model says. Nine queries, among
+  // the costliest to plan.
+  bool unmodelled = true;
   // From this many tables on, the constraints, indexes and sequences are read on a
   // second connection in the same snapshot, beside the other queries; below
   // it (and on a standby, which cannot export a snapshot), one connection.

@@ -463,6 +463,7 @@ schemas::Database build_and_read(const schemas::Database& desired,
   // objects of schemas that hold none).
   catalog::ReadOptions fresh_options;
   fresh_options.sequence_usage = false;
+  fresh_options.unmodelled = false;
   fresh_options.include_schemas = read_schemas;
   const schemas::Database fresh = catalog::read_catalog(*conn, fresh_options);
   // Materialized views are made WITH NO DATA: filling one runs its query, and
@@ -494,6 +495,8 @@ schemas::Database build_and_read(const schemas::Database& desired,
 
   catalog::ReadOptions options;
   options.sequence_usage = false;
+  // Built by pgshift from a model: nothing the model does not hold.
+  options.unmodelled = false;
   options.include_schemas = read_schemas;
   return catalog::read_catalog(*conn, options);
 }

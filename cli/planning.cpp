@@ -450,6 +450,7 @@ void refuse_nulls_without_backfill(const PlanningInputs& inputs, PreparedPlan& p
 // existing table the desired state changes is asked (SELECT 1 ... LIMIT 1),
 // read-only, and the answer given to the planner as a fact.
 void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  std::vector<std::pair<std::string, std::string>> asked;
   for (const auto& schema : prepared.desired.schemas) {
     for (const auto& table : schema.tables) {
       const schemas::Table* before = schemas::find_table(prepared.current, schema.name,
@@ -468,10 +469,14 @@ void ask_tables_for_rows(const PlanningInputs& inputs, PreparedPlan& prepared) {
         compared.backfill_batch_size = before->backfill_batch_size;
         if (compared == *before) continue;
       }
-      auto& stats = prepared.current.facts.table_stats[schema.name + "." + before->name];
-      stats.has_rows =
-          catalog::has_rows(target_session(inputs, prepared), schema.name, before->name);
+      asked.emplace_back(schema.name, before->name);
     }
+  }
+  if (asked.empty()) return;
+  const auto answers = catalog::has_rows(target_session(inputs, prepared), asked);
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    prepared.current.facts.table_stats[asked[i].first + "." + asked[i].second].has_rows =
+        answers[i];
   }
 }
 

@@ -774,6 +774,30 @@ TEST_CASE(
   CHECK(count_nulls(*conn, "app", "ledger", "note", std::chrono::seconds(1)) == 2);
 }
 
+TEST_CASE("tables asked together for rows answer as each asked alone, a locked one unknown",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(
+      "CREATE SCHEMA app; CREATE TABLE app.full_one (id int); INSERT INTO app.full_one VALUES (1);"
+      "CREATE TABLE app.empty_one (id int); CREATE TABLE app.\"Odd Name\" (id int);"
+      "INSERT INTO app.\"Odd Name\" VALUES (2);"
+      "CREATE TABLE app.locked (id int)");
+  const std::vector<std::pair<std::string, std::string>> tables = {
+      {"app", "full_one"}, {"app", "empty_one"}, {"app", "Odd Name"}, {"app", "locked"}};
+  auto conn = connect(db.url());
+  CHECK(has_rows(*conn, tables) == std::vector<std::optional<bool>>{true, false, true, false});
+  auto holder = connect(db.url());
+  pqxx::work hold(*holder);
+  hold.exec0("LOCK TABLE app.locked IN ACCESS EXCLUSIVE MODE");
+  // The query of all of them fails on the lock; each is then asked alone.
+  CHECK(has_rows(*conn, tables) ==
+        std::vector<std::optional<bool>>{true, false, true, std::nullopt});
+  hold.commit();
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    CHECK(has_rows(*conn, tables)[i] == has_rows(*conn, tables[i].first, tables[i].second));
+  }
+}
+
 TEST_CASE("asking for a sequence's position another session locks fails in time naming it",
           "[catalog][db]") {
   testing::TestDatabase db;
@@ -1301,14 +1325,14 @@ TEST_CASE("the fingerprint follows the schema, not the data", "[catalog][db]") {
 TEST_CASE("a catalog the role may not read is reported with its SQLSTATE", "[catalog][db]") {
   testing::TestDatabase db;
   const std::string role = db.name() + "_reader";
-  // A sequence to read: the queries of a schema's objects are sent only
-  // for the kinds it holds.
+  // Something to read: the queries of a schema's objects are sent only when
+  // it holds some (pg_sequence is read first to know whether it holds any).
   db.exec("CREATE TABLE public.t (id int GENERATED ALWAYS AS IDENTITY); CREATE ROLE " + role +
           " LOGIN; REVOKE SELECT ON pg_catalog.pg_sequence FROM PUBLIC");
   try {
     auto conn = connect(db.url() + "?user=" + role);
     CHECK_THROWS_WITH(read_catalog(*conn),
-                      "could not read sequences: permission denied for table pg_sequence "
+                      "could not read schema contents: permission denied for table pg_sequence "
                       "(SQLSTATE 42501)");
   } catch (...) {
     db.exec("DROP ROLE " + role);
