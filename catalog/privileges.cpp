@@ -95,8 +95,8 @@ WHERE now IS NULL OR untouched IS NULL OR (now AND NOT untouched)
 // the privilege differs from the default (a default PUBLIC EXECUTE a grant
 // option holder granted again is revoked from PUBLIC by its grantor too),
 // with whether the owner granted the same, whether the session's user may
-// SET ROLE to the grantor ($2: 'MEMBER', or 'SET' on 16+, where membership
-// alone does not allow it) and whether the grantor is a superuser.
+// SET ROLE to the grantor ('MEMBER', or 'SET' on 16+, where membership alone
+// does not allow it) and whether the grantor is a superuser.
 const std::string kGrantsByOthersQuery = std::string(kObjects) + R"SQL(, exploded AS (
   SELECT o.kind, o.nspname, o.relation, o.name, o.oid, o.owner, x.grantor, x.grantee,
     x.privilege_type, x.is_grantable
@@ -108,7 +108,8 @@ SELECT e.kind, e.nspname, e.relation, e.name, e.oid,
   EXISTS (SELECT 1 FROM exploded b WHERE b.kind = e.kind AND b.oid = e.oid
     AND b.name = e.name AND b.grantee = e.grantee AND b.privilege_type = e.privilege_type
     AND b.grantor = b.owner),
-  pg_has_role(session_user, e.grantor, $2),
+  pg_has_role(session_user, e.grantor,
+    CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END),
   COALESCE((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = e.grantor), false)
 FROM exploded e
 WHERE e.grantor <> e.owner AND e.grantee <> e.owner
@@ -178,12 +179,17 @@ std::vector<DefaultPrivilegeRow> read_default_privilege_rows(pqxx::transaction_b
   return rows;
 }
 
-std::vector<GrantByOtherRow> read_grants_by_others(pqxx::transaction_base& tx,
-                                                   const std::string& schemas_literal,
-                                                   int server_version_num) {
+const char* privileges_query() {
+  return kPrivilegesQuery.c_str();
+}
+
+const char* grants_by_others_query() {
+  return kGrantsByOthersQuery.c_str();
+}
+
+std::vector<GrantByOtherRow> grants_by_others(const pqxx::result& result) {
   std::vector<GrantByOtherRow> rows;
-  const char* const mode = server_version_num >= 160000 ? "SET" : "MEMBER";
-  for (const auto& row : tx.exec_params(kGrantsByOthersQuery, schemas_literal, mode)) {
+  for (const auto& row : result) {
     GrantByOtherRow read;
     read.grant.kind = row[0].as<std::string>().at(0);
     read.grant.schema = row[1].as<std::string>();
@@ -202,10 +208,9 @@ std::vector<GrantByOtherRow> read_grants_by_others(pqxx::transaction_base& tx,
   return rows;
 }
 
-std::vector<PrivilegeRow> read_privilege_rows(pqxx::transaction_base& tx,
-                                              const std::string& schemas_literal) {
+std::vector<PrivilegeRow> privilege_rows(const pqxx::result& result) {
   std::vector<PrivilegeRow> rows;
-  for (const auto& row : tx.exec_params(kPrivilegesQuery, schemas_literal)) {
+  for (const auto& row : result) {
     PrivilegeRow read;
     read.kind = row[0].as<std::string>().at(0);
     read.schema = row[1].as<std::string>();

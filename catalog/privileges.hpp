@@ -57,15 +57,16 @@ struct GrantByOtherRow {
   bool grantor_superuser = false;  // run as it, REVOKE acts as the owner
 };
 
-// Every grant by a role other than the owner on the objects of the schemas
-// read, whether or not their privilege differs from the default.
-// Throws pqxx errors (the reader turns them into ReadError).
-std::vector<GrantByOtherRow> read_grants_by_others(pqxx::transaction_base& tx,
-                                                   const std::string& schemas_literal,
-                                                   int server_version_num);
+// The query of the privileges that differ from the objects' defaults on the
+// objects of the schemas read ($1: their names, a text[] literal), and the
+// rows it returned.
+const char* privileges_query();
+std::vector<PrivilegeRow> privilege_rows(const pqxx::result& result);
 
-// Throws pqxx errors (the reader turns them into ReadError).
-std::vector<PrivilegeRow> read_privilege_rows(pqxx::transaction_base& tx,
-                                              const std::string& schemas_literal);
+// The query of every grant by a role other than the owner on the objects of
+// the schemas read ($1 likewise), whether or not their privilege differs
+// from the default, and the rows it returned.
+const char* grants_by_others_query();
+std::vector<GrantByOtherRow> grants_by_others(const pqxx::result& result);
 
 }  // namespace pgshift::catalog

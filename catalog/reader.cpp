@@ -1257,19 +1257,28 @@ class CatalogRead {
                       "SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END");
     });
     if (snapshot[0][0].is_null()) return;
-    prefetch_ = std::make_unique<Prefetch>(
-        connection_options_, snapshot[0][0].as<std::string>(), schema_names_, server_version_num_,
-        options_.lock_wait,
-        holds_.sequences
-            ? std::vector<const char*>{kConstraintsQuery, kIndexesQuery, sequences_query()}
-            : std::vector<const char*>{kConstraintsQuery, kIndexesQuery});
+    prefetch_ = std::make_unique<Prefetch>(connection_options_, snapshot[0][0].as<std::string>(),
+                                           schema_names_, server_version_num_, options_.lock_wait,
+                                           prefetched_queries());
+  }
+
+  // What the second connection reads: the constraints, indexes and
+  // sequences, then the privileges (13 ms of the first connection's 120 at
+  // 1,000 tables, 134 ms at 10,000, while the second one had finished
+  // before it).
+  std::vector<const char*> prefetched_queries() const {
+    std::vector<const char*> queries{kConstraintsQuery, kIndexesQuery};
+    if (holds_.sequences) queries.push_back(sequences_query());
+    queries.push_back(privileges_query());
+    queries.push_back(grants_by_others_query());
+    return queries;
   }
 
   // With the constraint, index and sequence queries running on the second
   // connection, the first one would wait for the first of them once its
   // columns are read (about 0.6 s at 10,000 tables): it runs the queries
   // whose rows need nothing read before them (dependencies, objects not
-  // modelled, privileges) now and keeps their rows; each reader below
+  // modelled) now and keeps their rows; each reader below
   // takes them at its turn. Same transaction, same snapshot: the rows are
   // the ones it would get later.
   void fetch_ahead() {
@@ -1278,7 +1287,6 @@ class CatalogRead {
       unmodelled_ahead_ =
           read_unmodelled(tx_, schema_names_, server_version_num_, schemas_hold_objects_);
     }
-    fetch_privileges();
   }
 
   void fetch_dependencies() {
@@ -1291,13 +1299,11 @@ class CatalogRead {
     index_dependency_rows_ = query_server("dependencies", kIndexDependenciesQuery);
   }
 
+  // From the second connection when it read them (start_prefetch).
   void fetch_privileges() {
-    guarded("privileges", [&] {
-      privilege_rows_ = read_privilege_rows(tx_, schema_names_);
-      grant_by_other_rows_ = read_grants_by_others(tx_, schema_names_, server_version_num_);
-      privileges_fetched_ = true;
-      return pqxx::result();
-    });
+    privilege_rows_ = privilege_rows(query("privileges", privileges_query()));
+    grant_by_other_rows_ = grants_by_others(query("privileges", grants_by_others_query()));
+    privileges_fetched_ = true;
   }
 
   // A query on the schemas read: $1 is their names.

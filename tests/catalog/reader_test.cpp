@@ -605,6 +605,22 @@ TEST_CASE(
   CHECK(read_ahead.facts.unmodelled == read_on_one.facts.unmodelled);
   CHECK(schema_of(read_ahead, "app").privileges == schema_of(read_on_one, "app").privileges);
   CHECK_FALSE(schema_of(read_ahead, "app").privileges.empty());
+  // A grant by a role other than the owner (the privileges are read ahead
+  // too).
+  const std::string granter = db.name() + "_granter";
+  db.exec("CREATE ROLE " + granter + "; GRANT USAGE ON SCHEMA app TO " + granter +
+          "; GRANT SELECT ON app.accounts TO " + granter + " WITH GRANT OPTION; SET ROLE " +
+          granter +
+          "; GRANT SELECT ON app.accounts TO PUBLIC;"
+          "RESET ROLE");
+  const Database granted_ahead = read(db, ahead);
+  const Database granted_on_one = read(db, one);
+  db.exec("REVOKE ALL ON app.accounts FROM PUBLIC CASCADE; REVOKE ALL ON app.accounts FROM " +
+          granter + " CASCADE; REVOKE USAGE ON SCHEMA app FROM " + granter + "; DROP ROLE " +
+          granter);
+  CHECK(granted_ahead.facts.grants_by_others.size() == 1);
+  CHECK(granted_ahead.facts.grants_by_others == granted_on_one.facts.grants_by_others);
+  CHECK(granted_ahead == granted_on_one);
   // What the read-ahead queries bring is there.
   const Table& orders = table_of(read_ahead, "app", "orders");
   REQUIRE(orders.foreign_keys.size() == 1);
