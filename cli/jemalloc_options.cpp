@@ -20,15 +20,18 @@
 // 0.82-0.97 s, 173-177 MB. Immediate return (dirty_decay_ms:0) peaked a little
 // lower still (249-272 MB) but paid more system time (plan 1.31-1.41 s).
 //
-// Transparent huge pages for the heap and jemalloc's own metadata
-// (thp:always asks with madvise, so a kernel whose THP setting is "madvise",
-// Debian's default, gives them; with "never" nothing changes): a no-op plan
-// of 10,000 tables spent about a quarter of its user CPU on TLB misses and
-// page faults over 280 MB of small objects. Alternating runs: user CPU 1.9 to
-// 2.0 s without, 1.3 to 1.5 s with; peak RSS about 12 MB higher (2 MB pages
-// are filled less densely).
+// No transparent huge pages (jemalloc's default: it does not ask for them).
+// They were asked for (thp:always, metadata_thp:always) when a no-op plan
+// of 10,000 tables spent a quarter of its user CPU on TLB misses on another
+// machine. On this one, the pages of a freed 2 MB region were zeroed again
+// whole at each fault (the kernel's clear_page_erms under
+// do_huge_pmd_anonymous_page: 73% of an inspect's samples right after a
+// large process had freed its memory): alternating runs on the 10,000-table
+// benchmark copy, each after @pgkit/migra's diff, inspect 1.51/0.89 s
+// against 1.00/0.91 s, no-op plan 2.01/1.79 s (1.1 to 1.4 s of system time)
+// against 1.44/1.36 s, drift 2.36/1.89 s against 1.50 s, and peaks 310 MB
+// against 265 MB; the same user time.
 extern "C" {
 // NOLINTNEXTLINE: the name and type are jemalloc's.
-const char* malloc_conf =
-    "narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0,thp:always,metadata_thp:always";
+const char* malloc_conf = "narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0";
 }
