@@ -49,9 +49,10 @@ std::string scratch_name() {
   return name.str();
 }
 
-// The drop of the last scratch database, running. Waited for before the
-// next one starts and when the process exits (this object's destructor runs
-// before those of the interrupt watcher's state, made before main()).
+// The drop of the last scratch database dropped in the background, running.
+// Waited for before the next one starts, by wait_for_scratch_drop() and, last,
+// when the process exits (this object's destructor runs before those of the
+// interrupt watcher's state, made before main()).
 class ScratchDrops {
  public:
   static ScratchDrops& instance() {
@@ -76,7 +77,10 @@ class ScratchDrops {
 // Holds the scratch database for the duration of one canonicalisation.
 class ScratchDatabase {
  public:
-  ScratchDatabase(const std::string& server_target) : admin_(catalog::connect(server_target)) {
+  // `drop_in_background`: the destructor starts the drop on a thread of its
+  // own (wait_for_scratch_drop() waits for it) instead of dropping.
+  explicit ScratchDatabase(const std::string& server_target, bool drop_in_background = false)
+      : admin_(catalog::connect(server_target)), drop_in_background_(drop_in_background) {
     name_ = scratch_name();
     // Registered before it exists: an interrupt waits for the CREATE to end,
     // then drops it (cli/interrupts.hpp).
@@ -95,7 +99,7 @@ class ScratchDatabase {
     target_ = server_target;
   }
 
-  // The drop runs on a thread of its own, beside what the command does next
+  // In the background, the drop runs beside what the command does next
   // (planning, asking the target): about 10 ms a plan does not wait for.
   ~ScratchDatabase() {
     auto drop = [admin = std::shared_ptr<pqxx::connection>(std::move(admin_)), name = name_] {
@@ -110,6 +114,10 @@ class ScratchDatabase {
         // Best effort: a leftover pgshift_dev_* database holds no data.
       }
     };
+    if (!drop_in_background_) {
+      drop();
+      return;
+    }
     try {
       ScratchDrops::instance().start(drop);
     } catch (const std::exception&) {
@@ -128,6 +136,7 @@ class ScratchDatabase {
 
  private:
   std::unique_ptr<pqxx::connection> admin_;
+  const bool drop_in_background_;
   std::string name_;
   std::string target_;
 };
@@ -452,8 +461,8 @@ std::size_t tables_in(const schemas::Database& database) {
 schemas::Database build_and_read(const schemas::Database& desired,
                                  const std::vector<std::string>& read_schemas,
                                  const std::string& server_target,
-                                 const schemas::SessionSettings& session) {
-  ScratchDatabase scratch(server_target);
+                                 const schemas::SessionSettings& session, bool drop_in_background) {
+  ScratchDatabase scratch(server_target, drop_in_background);
   auto conn = reading_connection(scratch, session.search_path);
 
   // A new database is not empty (public, with its comment and owner): plan
@@ -536,11 +545,15 @@ DevServer ask_dev_server(const schemas::Database& desired, const std::string& se
 
 }  // namespace
 
+void wait_for_scratch_drop() {
+  ScratchDrops::instance().wait();
+}
+
 schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current, ScratchSubset* chosen,
                                          const schemas::SessionSettings& session,
-                                         pqxx::connection* dev_session) {
+                                         pqxx::connection* dev_session, bool drop_in_background) {
   std::vector<std::string> all_schemas;
   for (const auto& schema : desired.schemas) all_schemas.push_back(schema.name);
   // Schemas to drop do not exist here; naming them keeps the read to the
@@ -559,7 +572,7 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
   }
   schemas::Database canonical;
   if (subset.everything) {
-    canonical = build_and_read(desired, all_schemas, server_target, session);
+    canonical = build_and_read(desired, all_schemas, server_target, session, drop_in_background);
     carry_hints(desired, canonical);
     carry_owners(desired, canonical);
   } else if (subset.build.schemas.empty() && subset.build.extensions.empty()) {
@@ -572,7 +585,7 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
     // The hints go on what was built while `desired` is whole; the clean
     // objects moved out of it by assemble_canonical carry their own.
     schemas::Database built =
-        build_and_read(subset.build, built_schemas, server_target, session);
+        build_and_read(subset.build, built_schemas, server_target, session, drop_in_background);
     carry_hints(desired, built);
     carry_owners(desired, built);
     canonical = assemble_canonical(desired, *current, subset, &built);

@@ -47,16 +47,21 @@ namespace pgshift::cli {
 // `dev_session`, when given, is an open session on the dev server (the
 // target's, when it is the dev server), with no transaction in progress,
 // to ask what it runs instead of connecting for that.
-// The scratch database is dropped on a thread of its own, beside what the
-// caller does next; the next scratch database, and the process's exit, wait
-// for that drop to end.
+// With `drop_in_background`, the scratch database is dropped on a thread of
+// its own, beside what the caller does next: call wait_for_scratch_drop()
+// before the process ends (the next scratch database waits for it too).
 // REQUIRES: `desired` is canonical and valid.
 schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current = nullptr,
                                          ScratchSubset* chosen = nullptr,
                                          const schemas::SessionSettings& session = {},
-                                         pqxx::connection* dev_session = nullptr);
+                                         pqxx::connection* dev_session = nullptr,
+                                         bool drop_in_background = false);
+
+// Waits for the drop canonicalize_on_server(..., drop_in_background = true)
+// started, if one runs.
+void wait_for_scratch_drop();
 
 // One SQL file of a desired state: its path (for messages) and its text.
 using SqlSource = catalog::Script;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/dev_database.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/interrupts.hpp"
 #include "cli/planning.hpp"
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
   // otherwise. Set before any thread starts (setenv is not thread-safe).
   ::setenv("PGCONNECT_TIMEOUT", kDefaultConnectTimeoutSeconds, /*overwrite=*/0);
   interrupts::install();  // before any thread: they inherit the signal mask
+  // A scratch database dropped in the background is dropped before the
+  // process ends, however the command ends (cli/dev_database.hpp).
+  struct ScratchDropEnds {
+    ~ScratchDropEnds() { wait_for_scratch_drop(); }
+  } scratch_drop_ends;
   if (argc > 0) program_path() = argv[0];
   CLI::App app{"pgshift: plan and apply PostgreSQL schema changes that keep traffic flowing"};
   app.name("pgshift");

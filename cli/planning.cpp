@@ -608,6 +608,11 @@ void estimate(const PlanningInputs& inputs, PreparedPlan& prepared) {
 }
 
 void plan_into(const PlanningInputs& inputs, PreparedPlan& prepared) {
+  // The scratch database's drop (prepare_states) runs beside this; it ends
+  // with it, returned or thrown.
+  struct DropEnds {
+    ~DropEnds() { wait_for_scratch_drop(); }
+  } drop_ends;
   ask_tables_for_rows(inputs, prepared);
   if (!inputs.all_sequence_positions) ask_sequences_for_positions(inputs, prepared);
   planner::PlanOptions options = plan_options(inputs);
@@ -841,7 +846,8 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
   prepared.desired = canonicalize_on_server(
       std::move(desired), dev_server, build_everything ? nullptr : &prepared.current, nullptr,
       prepared.current.facts.session,
-      inputs.dev_db.empty() ? &target_session(inputs, prepared) : nullptr);
+      inputs.dev_db.empty() ? &target_session(inputs, prepared) : nullptr,
+      /*drop_in_background=*/true);
   prepared.desired.origins = std::move(origins);
   schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
   return prepared;
