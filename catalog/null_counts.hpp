@@ -23,7 +23,7 @@ int64_t count_nulls(pqxx::connection& conn, const std::string& schema, const std
 
 // Whether "schema"."table" (with its partitions and inheritance children)
 // holds a row, asked in a READ ONLY transaction with row_security off
-// (SELECT 1 ... LIMIT 1: it stops at the first row). nullopt when the table
+// (EXISTS: it stops at the first row). nullopt when the table
 // cannot answer for all its rows: no SELECT privilege, row-level security
 // that would filter them, a lock it could not get within a second.
 std::optional<bool> has_rows(pqxx::connection& conn, const std::string& schema,
