@@ -1162,11 +1162,15 @@ class CatalogRead {
     facts_.session.time_zone = own[0][3].as<std::string>();
     read_schemas();
     read_extensions();
-    if (!schemas_hold_objects_) return read_database_wide();
+    if (!schemas_hold_objects_) {
+      if (options_.columns_read) options_.columns_read({});
+      return read_database_wide();
+    }
     read_contents();
     read_tables();
     start_prefetch();
     read_columns();
+    if (options_.columns_read) report_columns();
     if (prefetch_ != nullptr) {
       prefetch_->release();
       fetch_ahead();
@@ -1215,6 +1219,14 @@ class CatalogRead {
     read_default_privileges();
     tx_.commit();
     return assemble();
+  }
+
+  // ReadOptions::columns_read, with every table read so far.
+  void report_columns() {
+    std::vector<TableSoFar> tables;
+    tables.reserve(tables_.size());
+    for (const auto& [oid, slot] : tables_) tables.push_back({&slot.schema, &slot.table});
+    options_.columns_read(tables);
   }
 
   // What the schemas read hold (kContentsQuery).

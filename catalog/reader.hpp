@@ -20,15 +20,24 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "schemas/error.hpp"
 #include "schemas/model.hpp"
 
 namespace pgshift::catalog {
+
+// A table as far as read_catalog() has read it when it calls
+// ReadOptions::columns_read: its own fields (name, partitioning, comment,
+// ...) and its columns; its constraints, indexes, triggers and the rest are
+// not read yet. Both pointers are valid during the call only.
+struct TableSoFar {
+  const std::string* schema;
+  const schemas::Table* table;
+};
 
 struct ReadOptions {
   std::vector<std::string> include_schemas;  // empty: every non-system schema
@@ -63,6 +72,12 @@ struct ReadOptions {
   // manage_owners: true); false: no owner is set. A sequence owned by a
   // column never gets one: it follows its table's owner.
   bool owners = false;
+  // Called once, on the reading thread, as soon as the tables and their
+  // columns are read (with none when the schemas read hold nothing), before
+  // the constraints, indexes and the rest: a caller can start what a
+  // difference there makes certain beside the rest of the read (cli: the
+  // scratch database a plan will build in). It must not throw.
+  std::function<void(const std::vector<TableSoFar>&)> columns_read;
 };
 
 // A catalog query failed. Names the object kind being read and keeps the

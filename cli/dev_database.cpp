@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
@@ -59,18 +60,22 @@ class ScratchDrops {
     static ScratchDrops drops;
     return drops;
   }
+  // Called from the thread that made a ScratchAhead as well as the main one.
   template <typename Drop>
   void start(Drop drop) {
-    wait();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_.joinable()) running_.join();
     running_ = std::thread(std::move(drop));
   }
   void wait() {
+    std::lock_guard<std::mutex> lock(mutex_);
     if (running_.joinable()) running_.join();
   }
   ~ScratchDrops() { wait(); }
 
  private:
   ScratchDrops() = default;
+  std::mutex mutex_;
   std::thread running_;
 };
 
@@ -141,17 +146,82 @@ class ScratchDatabase {
   std::string target_;
 };
 
+// `conn`'s session looks names up in `search_path` (none given: the
+// database's own).
+void use_search_path(pqxx::connection& conn, const std::string& search_path) {
+  if (search_path.empty()) return;
+  pqxx::nontransaction work(conn);
+  work.exec_params("SELECT pg_catalog.set_config('search_path', $1, false)", search_path);
+}
+
 // A connection to the scratch database whose session looks names up in
 // `search_path` (none given: the database's own).
 std::unique_ptr<pqxx::connection> reading_connection(const ScratchDatabase& scratch,
                                                      const std::string& search_path) {
   auto conn = scratch.connect();
-  if (!search_path.empty()) {
-    pqxx::nontransaction work(*conn);
-    work.exec_params("SELECT pg_catalog.set_config('search_path', $1, false)", search_path);
-  }
+  use_search_path(*conn, search_path);
   return conn;
 }
+
+}  // namespace
+
+struct ScratchAhead::Made {
+  std::unique_ptr<ScratchDatabase> scratch;  // dropped in the background
+  std::unique_ptr<pqxx::connection> conn;    // a session on it, the database's own settings
+};
+
+struct ScratchAhead::State {
+  std::string server_target;
+  std::shared_future<bool> decided;
+  std::future<std::unique_ptr<Made>> making;
+};
+
+ScratchAhead::ScratchAhead() = default;
+
+ScratchAhead::~ScratchAhead() {
+  if (!state_ || !state_->making.valid()) return;
+  try {
+    state_->making.get();  // not used: its ScratchDatabase drops it
+  } catch (const std::exception&) {
+    // Not made: nothing to drop; a command that needed it would have said why.
+  }
+}
+
+void ScratchAhead::start(const std::string& server_target, std::function<bool()> certain) {
+  if (state_) return;
+  auto state = std::make_unique<State>();
+  state->server_target = server_target;
+  auto decision = std::make_shared<std::promise<bool>>();
+  state->decided = decision->get_future().share();
+  try {
+    state->making = std::async(
+        std::launch::async,
+        [server_target, certain = std::move(certain), decision]() -> std::unique_ptr<Made> {
+          const bool build = certain();
+          decision->set_value(build);
+          if (!build) return nullptr;
+          auto made = std::make_unique<Made>();
+          made->scratch =
+              std::make_unique<ScratchDatabase>(server_target, /*drop_in_background=*/true);
+          made->conn = made->scratch->connect();
+          return made;
+        });
+  } catch (const std::system_error&) {
+    return;  // no thread: canonicalize_on_server creates its own, as without
+  }
+  state_ = std::move(state);
+}
+
+void ScratchAhead::wait_for_decision() {
+  if (state_) state_->decided.wait();
+}
+
+std::unique_ptr<ScratchAhead::Made> ScratchAhead::take(const std::string& server_target) {
+  if (!state_ || state_->server_target != server_target || !state_->making.valid()) return nullptr;
+  return state_->making.get();
+}
+
+namespace {
 
 // Whether the server refused `statement` because a DEFAULT names a column: a
 // YAML `default: free` meant as the string 'free'. PostgreSQL 12 on says so
@@ -460,10 +530,18 @@ std::size_t tables_in(const schemas::Database& database) {
 // `read_schemas` names.
 schemas::Database build_and_read(const schemas::Database& desired,
                                  const std::vector<std::string>& read_schemas,
-                                 const std::string& server_target,
-                                 const schemas::SessionSettings& session, bool drop_in_background) {
-  ScratchDatabase scratch(server_target, drop_in_background);
-  auto conn = reading_connection(scratch, session.search_path);
+                                 const std::string& server_target, const ScratchOptions& options) {
+  const schemas::SessionSettings& session = options.session;
+  std::unique_ptr<ScratchAhead::Made> made =
+      options.ahead != nullptr ? options.ahead->take(server_target) : nullptr;
+  if (made == nullptr) {
+    made = std::make_unique<ScratchAhead::Made>();
+    made->scratch = std::make_unique<ScratchDatabase>(server_target, options.drop_in_background);
+    made->conn = made->scratch->connect();
+  }
+  const ScratchDatabase& scratch = *made->scratch;
+  pqxx::connection* const conn = made->conn.get();
+  use_search_path(*conn, session.search_path);
 
   // A new database is not empty (public, with its comment and owner): plan
   // from what it really holds, in the schemas to build (the others are not
@@ -502,12 +580,12 @@ schemas::Database build_and_read(const schemas::Database& desired,
   // and analyzing them took about 40 ms of a 10-table change's plan.
   if (tables_in(desired) >= kAnalyzeFromTables) catalog::analyze_catalogs(*conn);
 
-  catalog::ReadOptions options;
-  options.sequence_usage = false;
+  catalog::ReadOptions built_options;
+  built_options.sequence_usage = false;
   // Built by pgshift from a model: nothing the model does not hold.
-  options.unmodelled = false;
-  options.include_schemas = read_schemas;
-  return catalog::read_catalog(*conn, options);
+  built_options.unmodelled = false;
+  built_options.include_schemas = read_schemas;
+  return catalog::read_catalog(*conn, built_options);
 }
 
 // The dev server's default version of each extension `desired` lists
@@ -552,8 +630,7 @@ void wait_for_scratch_drop() {
 schemas::Database canonicalize_on_server(schemas::Database desired,
                                          const std::string& server_target,
                                          const schemas::Database* current, ScratchSubset* chosen,
-                                         const schemas::SessionSettings& session,
-                                         pqxx::connection* dev_session, bool drop_in_background) {
+                                         const ScratchOptions& options) {
   std::vector<std::string> all_schemas;
   for (const auto& schema : desired.schemas) all_schemas.push_back(schema.name);
   // Schemas to drop do not exist here; naming them keeps the read to the
@@ -563,8 +640,8 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
   ScratchSubset subset;
   subset.everything = true;
   if (current != nullptr) {
-    const DevServer server =
-        ask_dev_server(desired, server_target, current->facts.server_version_num, dev_session);
+    const DevServer server = ask_dev_server(desired, server_target,
+                                            current->facts.server_version_num, options.dev_session);
     // Another major version spells some things its own way: its spelling
     // of everything, as before.
     if (server.same_major)
@@ -572,7 +649,7 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
   }
   schemas::Database canonical;
   if (subset.everything) {
-    canonical = build_and_read(desired, all_schemas, server_target, session, drop_in_background);
+    canonical = build_and_read(desired, all_schemas, server_target, options);
     carry_hints(desired, canonical);
     carry_owners(desired, canonical);
   } else if (subset.build.schemas.empty() && subset.build.extensions.empty()) {
@@ -584,8 +661,7 @@ schemas::Database canonicalize_on_server(schemas::Database desired,
     if (built_schemas.empty()) built_schemas = all_schemas;
     // The hints go on what was built while `desired` is whole; the clean
     // objects moved out of it by assemble_canonical carry their own.
-    schemas::Database built =
-        build_and_read(subset.build, built_schemas, server_target, session, drop_in_background);
+    schemas::Database built = build_and_read(subset.build, built_schemas, server_target, options);
     carry_hints(desired, built);
     carry_owners(desired, built);
     canonical = assemble_canonical(desired, *current, subset, &built);

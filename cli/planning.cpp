@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <iterator>
@@ -18,9 +19,9 @@
 #include "catalog/connection.hpp"
 #include "catalog/fingerprint.hpp"
 #include "catalog/null_counts.hpp"
-#include "catalog/sequence_usage.hpp"
 #include "catalog/preflight.hpp"
 #include "catalog/reader.hpp"
+#include "catalog/sequence_usage.hpp"
 #include "cli/dev_database.hpp"
 #include "cli/exit_codes.hpp"
 #include "planner/normalize.hpp"
@@ -266,22 +267,62 @@ schemas::Database scoped_current(schemas::Database current, const schemas::Datab
   return current;
 }
 
+using ColumnsRead = std::function<void(const std::vector<catalog::TableSoFar>&)>;
+
 // The target's schemas `schemas`, with owners when `owners` (unscoped),
-// read on `session` (connected first when it is not open).
+// read on `session` (connected first when it is not open); `columns_read`
+// is given the tables once their columns are read.
 schemas::Database read_target(const PlanningInputs& inputs, std::vector<std::string> schemas,
-                              bool owners, std::shared_ptr<pqxx::connection>& session) {
+                              bool owners, std::shared_ptr<pqxx::connection>& session,
+                              ColumnsRead columns_read = {}) {
   if (!session) session = catalog::connect(inputs.db);
   catalog::ReadOptions read_options;
   read_options.include_schemas = std::move(schemas);
   read_options.owners = owners;
   read_options.sequence_usage = inputs.all_sequence_positions;
+  read_options.columns_read = std::move(columns_read);
   return catalog::read_catalog(*session, read_options);
 }
 
 schemas::Database read_current(const PlanningInputs& inputs, const schemas::Database& desired,
-                               std::shared_ptr<pqxx::connection>& session) {
-  return scoped_current(
-      read_target(inputs, managed_schemas(desired), desired.manage_owners, session), desired);
+                               std::shared_ptr<pqxx::connection>& session,
+                               ColumnsRead columns_read = {}) {
+  return scoped_current(read_target(inputs, managed_schemas(desired), desired.manage_owners,
+                                    session, std::move(columns_read)),
+                        desired);
+}
+
+// Where the scratch database is made ahead (prepare_states()'s ScratchAhead;
+// nullptr: nowhere) and on which server.
+struct AheadTarget {
+  ScratchAhead* ahead = nullptr;
+  std::string server;
+};
+
+// A columns_read hook that starts `target.ahead`: the tables' shapes are
+// copied (the read goes on changing them), and the check whether they make
+// a build certain runs on the ahead's thread, once `desired()` gives the
+// desired state (it may wait for the load; nullptr when the load failed).
+// What `desired()` returns must stay as it is until
+// ScratchAhead::wait_for_decision() returns.
+ColumnsRead start_ahead(const AheadTarget& target,
+                        std::function<const schemas::Database*()> desired) {
+  if (target.ahead == nullptr) return {};
+  return [target, desired = std::move(desired)](const std::vector<catalog::TableSoFar>& tables) {
+    try {
+      auto shapes = std::make_shared<const TableShapes>(table_shapes(tables));
+      target.ahead->start(target.server, [shapes, desired] {
+        try {
+          const schemas::Database* loaded = desired();
+          return loaded != nullptr && build_is_certain(*loaded, *shapes);
+        } catch (const std::exception&) {
+          return false;
+        }
+      });
+    } catch (const std::exception&) {
+      // Out of memory for the shapes: canonicalize_on_server makes its own.
+    }
+  };
 }
 
 // A YAML file from this size on is loaded on a second thread while the
@@ -306,7 +347,7 @@ struct LoadedAndRead {
 // again otherwise. A YAML error is reported before a failed read, as when
 // the two run one after the other; it comes only once the read has ended
 // (for an unreachable server, after the connection attempt gives up).
-LoadedAndRead load_desired(const PlanningInputs& inputs) {
+LoadedAndRead load_desired(const PlanningInputs& inputs, const AheadTarget& ahead_target) {
   const std::string& path = inputs.schema_path;
   std::error_code code;
   // Larger than the loader takes: load_yaml_file reports it, unread.
@@ -332,17 +373,30 @@ LoadedAndRead load_desired(const PlanningInputs& inputs) {
   names.insert(names.end(), scope->drop_schemas.begin(), scope->drop_schemas.end());
   // The text read for the scan is the one loaded (load_yaml_string checks
   // its size again, should the file have grown).
-  std::future<schemas::Database> loading = std::async(
-      std::launch::async, [&text, &path] { return schemas::load_yaml_string(text, path); });
+  // The loaded state is shared with the check of the ahead's thread, which
+  // may outlive this call when the read fails.
+  auto loaded = std::make_shared<std::optional<schemas::Database>>();
+  std::shared_future<void> loading = std::async(std::launch::async, [&text, &path, loaded] {
+                                       *loaded = schemas::load_yaml_string(text, path);
+                                     }).share();
+  const auto when_loaded = [loading, loaded]() -> const schemas::Database* {
+    loading.wait();
+    return loaded->has_value() ? &**loaded : nullptr;
+  };
   std::optional<schemas::Database> current;
   std::shared_ptr<pqxx::connection> session;
   std::exception_ptr read_failure;
   try {
-    current = read_target(inputs, names, scope->manage_owners, session);
+    current = read_target(inputs, names, scope->manage_owners, session,
+                          start_ahead(ahead_target, when_loaded));
   } catch (...) {
     read_failure = std::current_exception();
   }
-  LoadedAndRead result{loading.get(), std::nullopt, std::move(session)};
+  loading.get();
+  // Before the state is moved (when the load failed, the check holds its own
+  // references).
+  if (ahead_target.ahead != nullptr) ahead_target.ahead->wait_for_decision();
+  LoadedAndRead result{std::move(**loaded), std::nullopt, std::move(session)};
   if (read_failure) std::rethrow_exception(read_failure);
   std::vector<std::string> named = managed_schemas(result.desired);
   std::sort(named.begin(), named.end());
@@ -827,7 +881,11 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
                      "(renamed_from:, backfill:, using:, backfill_batch_size:)");
   }
   check_patterns(inputs.ignore);
-  LoadedAndRead loaded = load_desired(inputs);
+  // Declared before the states: a scratch database made ahead and not used
+  // is dropped once they are made.
+  ScratchAhead ahead;
+  const AheadTarget ahead_target{&ahead, dev_server};
+  LoadedAndRead loaded = load_desired(inputs, ahead_target);
   schemas::Database& desired = loaded.desired;
   refuse_partition_columns(desired);
   require_named_schemas(desired, inputs.schema_path);
@@ -836,18 +894,32 @@ PreparedPlan prepare_states(const PlanningInputs& inputs) {
   // The target is read once: to take what already matches from it, and to
   // plan from.
   prepared.target = std::move(loaded.session);
-  prepared.current = loaded.current ? scoped_current(std::move(*loaded.current), desired)
-                                    : read_current(inputs, desired, prepared.target);
+  if (loaded.current) {
+    prepared.current = scoped_current(std::move(*loaded.current), desired);
+  } else {
+    // The check reads `desired`: waited for before it changes or goes.
+    try {
+      prepared.current = read_current(inputs, desired, prepared.target,
+                                      start_ahead(ahead_target, [&desired] { return &desired; }));
+    } catch (...) {
+      ahead.wait_for_decision();
+      throw;
+    }
+    ahead.wait_for_decision();
+  }
   const char* full = std::getenv("PGSHIFT_FULL_DEV_BUILD");
   const bool build_everything = full != nullptr && std::string(full) == "1";
   auto origins = desired.origins;  // shared, for messages
   // A dev server that is the target's is asked on the session the target
   // was read on.
-  prepared.desired = canonicalize_on_server(
-      std::move(desired), dev_server, build_everything ? nullptr : &prepared.current, nullptr,
-      prepared.current.facts.session,
-      inputs.dev_db.empty() ? &target_session(inputs, prepared) : nullptr,
-      /*drop_in_background=*/true);
+  ScratchOptions scratch;
+  scratch.session = prepared.current.facts.session;
+  scratch.dev_session = inputs.dev_db.empty() ? &target_session(inputs, prepared) : nullptr;
+  scratch.drop_in_background = true;
+  scratch.ahead = &ahead;
+  prepared.desired =
+      canonicalize_on_server(std::move(desired), dev_server,
+                             build_everything ? nullptr : &prepared.current, nullptr, scratch);
   prepared.desired.origins = std::move(origins);
   schemas::remove_ignored(prepared.desired, prepared.desired.ignore);
   return prepared;

@@ -401,6 +401,50 @@ void copy_built(const Units& units, const Kind<T>& kind, const std::string& sche
 
 }  // namespace
 
+namespace {
+
+// The hash TableShapes keeps of `columns` (never 0).
+std::uint64_t columns_hash(const std::vector<schemas::Column>& columns) {
+  std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a's offset basis
+  const auto add = [&hash](const std::string& text) {
+    for (const unsigned char c : text) hash = (hash ^ c) * 1099511628211ULL;
+    hash = (hash ^ 0xffU) * 1099511628211ULL;  // a separator no UTF-8 text holds
+  };
+  for (const auto& column : columns) {
+    add(column.name);
+    add(column.type);
+  }
+  return hash == 0 ? 1 : hash;
+}
+
+}  // namespace
+
+TableShapes table_shapes(const std::vector<catalog::TableSoFar>& read) {
+  TableShapes shapes;
+  shapes.reserve(read.size());
+  for (const auto& entry : read) {
+    const Table& table = *entry.table;
+    shapes.emplace(*entry.schema + '.' + table.name,
+                   table.partition_of ? 0 : columns_hash(table.columns));
+  }
+  return shapes;
+}
+
+bool build_is_certain(const schemas::Database& desired, const TableShapes& read) {
+  const bool columns_comparable =
+      std::none_of(desired.ignore.begin(), desired.ignore.end(),
+                   [](const std::string& pattern) { return pattern.rfind("column:", 0) == 0; });
+  for (const auto& schema : desired.schemas) {
+    for (const auto& table : schema.tables) {
+      const auto now = read.find(schema.name + '.' + table.name);
+      if (now == read.end()) return true;
+      if (!columns_comparable || table.partition_of || now->second == 0) continue;
+      if (columns_hash(table.columns) != now->second) return true;
+    }
+  }
+  return false;
+}
+
 ScratchSubset choose_scratch_subset(
     const Database& desired, const Database& current,
     const std::map<std::string, std::string>& default_extension_versions) {

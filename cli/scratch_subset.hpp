@@ -28,12 +28,15 @@
 // text does not depend on the rest of the target).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "catalog/reader.hpp"
 #include "schemas/model.hpp"
 
 namespace pgshift::cli {
@@ -69,6 +72,23 @@ std::string unit_key(const std::string& kind, const std::string& schema, const s
 ScratchSubset choose_scratch_subset(
     const schemas::Database& desired, const schemas::Database& current,
     const std::map<std::string, std::string>& default_extension_versions);
+
+// The tables of a target as far as they are read when their columns are
+// (catalog::ReadOptions::columns_read): "schema.table" -> a hash of its
+// columns' names and types, in order (0 for a partition, whose columns
+// follow its parent's). Owns its data: it outlives the read's call.
+using TableShapes = std::unordered_map<std::string, std::uint64_t>;
+TableShapes table_shapes(const std::vector<catalog::TableSoFar>& read);
+
+// Whether choose_scratch_subset() will build something for `desired`
+// against a target whose tables, as far as they are read, have `read`'s
+// shapes: a table of `desired` that the target lacks, or one whose columns
+// differ in number, order, name or type (partitions aside; none with a
+// `column:` ignore pattern, which may leave a column out of the target's
+// model). Such a table differs, and a table that differs is built. False
+// says nothing: the plan may build for another reason (a hash that happens
+// to match also says false).
+bool build_is_certain(const schemas::Database& desired, const TableShapes& read);
 
 // The canonical model of `desired`: `built` (the scratch database's model of
 // the schemas `subset.build` holds, planning hints carried; nullptr when

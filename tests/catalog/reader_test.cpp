@@ -77,6 +77,59 @@ TEST_CASE("a read spliced with a re-read of the changed schemas equals a full re
   CHECK(schema_names(spliced) == std::vector<std::string>{"a", "b"});
 }
 
+TEST_CASE("columns_read is given every table with its columns before its constraints are read",
+          "[catalog][db]") {
+  testing::TestDatabase db;
+  db.exec(
+      "CREATE SCHEMA a; CREATE SCHEMA b; CREATE SCHEMA empty;"
+      "CREATE TABLE a.t (id bigint PRIMARY KEY, gone int, v text CHECK (v <> ''));"
+      "ALTER TABLE a.t DROP COLUMN gone;"
+      "CREATE TABLE b.u (id bigint REFERENCES a.t (id), n numeric(10, 2));"
+      "CREATE INDEX ON b.u (n); CREATE VIEW b.w AS SELECT id FROM b.u;");
+  for (const std::size_t parallel_from : {std::size_t{1}, static_cast<std::size_t>(-1)}) {
+    INFO("read ahead from " << parallel_from << " tables");
+    ReadOptions options;
+    options.include_schemas = {"a", "b"};
+    options.parallel_from_tables = parallel_from;
+    int calls = 0;
+    std::vector<std::string> seen;
+    options.columns_read = [&](const std::vector<TableSoFar>& tables) {
+      ++calls;
+      for (const auto& entry : tables) {
+        std::string line = *entry.schema + "." + entry.table->name + ":";
+        for (const auto& column : entry.table->columns)
+          line += " " + column.name + " " + column.type;
+        // Not read yet: nothing but the table's own fields and its columns.
+        CHECK_FALSE(entry.table->primary_key);
+        CHECK(entry.table->check_constraints.empty());
+        CHECK(entry.table->foreign_keys.empty());
+        CHECK(entry.table->indexes.empty());
+        seen.push_back(line);
+      }
+    };
+    const Database model = read(db, options);
+    CHECK(calls == 1);
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen ==
+          std::vector<std::string>{"a.t: id bigint v text", "b.u: id bigint n numeric(10,2)"});
+    // The read itself is whole.
+    CHECK(table_of(model, "a", "t").primary_key);
+    CHECK(table_of(model, "b", "u").indexes.size() == 1);
+  }
+
+  ReadOptions nothing;
+  nothing.include_schemas = {"empty", "missing"};
+  int calls = 0;
+  std::size_t tables = 1;
+  nothing.columns_read = [&](const std::vector<TableSoFar>& read) {
+    ++calls;
+    tables = read.size();
+  };
+  read(db, nothing);
+  CHECK(calls == 1);
+  CHECK(tables == 0);
+}
+
 TEST_CASE("columns are read with type, default, identity, generation and collation",
           "[catalog][db]") {
   testing::TestDatabase db;

@@ -177,46 +177,10 @@ void build_in(const TestDatabase& db, const schemas::Database& model) {
   if (failure) throw std::runtime_error("the model does not build: " + failure->message);
 }
 
-}  // namespace
-
-TEST_CASE("the no-op canonicalisation of an inspected every-kind schema builds nothing",
-          "[cli][db]") {
-  TestDatabase target;
-  TempDir dir;
-  const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(target));
-  const auto applied = run_command({PGSHIFT_BIN, "apply", "--db", target.url(), "--schema",
-                                    every_kind, "--yes", "--allow-hazard", "all"});
-  INFO(applied.output);
-  REQUIRE(applied.exit_code == 0);
-  REQUIRE(run_command({PGSHIFT_BIN, "inspect", "--db", target.url(), "-o", dir.path() + "/a.yaml"})
-              .exit_code == 0);
-
-  const schemas::Database inspected = schemas::load_yaml_file(dir.path() + "/a.yaml");
-  const Both noop = canonicalize_both(inspected, target);
-  check_same(noop);
-  CHECK_FALSE(noop.subset.everything);
-  CHECK(noop.subset.differing == 0);
-  CHECK(noop.subset.build.schemas.empty());
-  // Everything is the target's, its dependencies too: shared, not copied.
-  REQUIRE_FALSE(noop.current.facts.dependencies.empty());
-  CHECK(noop.partial.facts.dependencies.shares(noop.current.facts.dependencies));
-
-  // The hand-written fixture spells some objects its own way: those are built.
-  check_same(canonicalize_both(schemas::load_yaml_file(every_kind), target));
-}
-
-TEST_CASE("every-kind changes built alone give the model building everything gives", "[cli][db]") {
-  TestDatabase target;
-  TempDir dir;
-  const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(target));
-  REQUIRE(run_command({PGSHIFT_BIN, "apply", "--db", target.url(), "--schema", every_kind, "--yes",
-                       "--allow-hazard", "all"})
-              .exit_code == 0);
-  REQUIRE(run_command({PGSHIFT_BIN, "inspect", "--db", target.url(), "-o", dir.path() + "/a.yaml"})
-              .exit_code == 0);
-  const schemas::Database inspected = schemas::load_yaml_file(dir.path() + "/a.yaml");
-
-  const std::vector<std::pair<const char*, std::function<void(schemas::Database&)>>> changes = {
+// Changes to the every-kind fixture, each with what it does.
+using Change = std::pair<const char*, std::function<void(schemas::Database&)>>;
+std::vector<Change> every_kind_changes() {
+  return {
       {"a column of the table under a view and a materialized view changes type",
        [](schemas::Database& db) {
          named(named(schema_named(db, "public").tables, "customers").columns, "email").type =
@@ -299,7 +263,48 @@ TEST_CASE("every-kind changes built alone give the model building everything giv
                           privileges.end());
        }},
   };
-  for (const auto& [what, change] : changes) {
+}
+
+}  // namespace
+
+TEST_CASE("the no-op canonicalisation of an inspected every-kind schema builds nothing",
+          "[cli][db]") {
+  TestDatabase target;
+  TempDir dir;
+  const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(target));
+  const auto applied = run_command({PGSHIFT_BIN, "apply", "--db", target.url(), "--schema",
+                                    every_kind, "--yes", "--allow-hazard", "all"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  REQUIRE(run_command({PGSHIFT_BIN, "inspect", "--db", target.url(), "-o", dir.path() + "/a.yaml"})
+              .exit_code == 0);
+
+  const schemas::Database inspected = schemas::load_yaml_file(dir.path() + "/a.yaml");
+  const Both noop = canonicalize_both(inspected, target);
+  check_same(noop);
+  CHECK_FALSE(noop.subset.everything);
+  CHECK(noop.subset.differing == 0);
+  CHECK(noop.subset.build.schemas.empty());
+  // Everything is the target's, its dependencies too: shared, not copied.
+  REQUIRE_FALSE(noop.current.facts.dependencies.empty());
+  CHECK(noop.partial.facts.dependencies.shares(noop.current.facts.dependencies));
+
+  // The hand-written fixture spells some objects its own way: those are built.
+  check_same(canonicalize_both(schemas::load_yaml_file(every_kind), target));
+}
+
+TEST_CASE("every-kind changes built alone give the model building everything gives", "[cli][db]") {
+  TestDatabase target;
+  TempDir dir;
+  const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(target));
+  REQUIRE(run_command({PGSHIFT_BIN, "apply", "--db", target.url(), "--schema", every_kind, "--yes",
+                       "--allow-hazard", "all"})
+              .exit_code == 0);
+  REQUIRE(run_command({PGSHIFT_BIN, "inspect", "--db", target.url(), "-o", dir.path() + "/a.yaml"})
+              .exit_code == 0);
+  const schemas::Database inspected = schemas::load_yaml_file(dir.path() + "/a.yaml");
+
+  for (const auto& [what, change] : every_kind_changes()) {
     INFO(what);
     schemas::Database desired = inspected;
     change(desired);
@@ -310,6 +315,61 @@ TEST_CASE("every-kind changes built alone give the model building everything giv
     CHECK_FALSE(both.subset.everything);
     CHECK(both.subset.differing + both.subset.changed_schemas.size() > 0);
   }
+}
+
+TEST_CASE("a build the columns read make certain is one the subset makes, and a no-op is none",
+          "[cli][db]") {
+  TestDatabase target;
+  TempDir dir;
+  const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(target));
+  REQUIRE(run_command({PGSHIFT_BIN, "apply", "--db", target.url(), "--schema", every_kind, "--yes",
+                       "--allow-hazard", "all"})
+              .exit_code == 0);
+  REQUIRE(run_command({PGSHIFT_BIN, "inspect", "--db", target.url(), "-o", dir.path() + "/a.yaml"})
+              .exit_code == 0);
+  const schemas::Database inspected = schemas::load_yaml_file(dir.path() + "/a.yaml");
+
+  // The shapes a plan's read of the target gives its hook.
+  cli::TableShapes shapes;
+  {
+    auto conn = catalog::connect(target.url());
+    catalog::ReadOptions options;
+    for (const auto& schema : inspected.schemas) options.include_schemas.push_back(schema.name);
+    options.columns_read = [&](const std::vector<catalog::TableSoFar>& tables) {
+      shapes = cli::table_shapes(tables);
+    };
+    catalog::read_catalog(*conn, options);
+  }
+  REQUIRE(shapes.size() >= 5);
+  CHECK_FALSE(cli::build_is_certain(inspected, shapes));
+
+  const std::vector<std::string> certain_ones = {
+      "a column of the table under a view and a materialized view changes type",
+      "the referenced table of a foreign key gains a column",
+      "a partition's parent gains a column",
+      "a table is dropped and a new one references another",
+  };
+  for (const auto& [what, change] : every_kind_changes()) {
+    INFO(what);
+    schemas::Database desired = inspected;
+    change(desired);
+    schemas::canonicalize(desired);
+    const bool certain = cli::build_is_certain(desired, shapes);
+    CHECK(certain ==
+          (std::find(certain_ones.begin(), certain_ones.end(), what) != certain_ones.end()));
+    if (!certain) continue;
+    const schemas::Database current = read_target(target, desired);
+    const cli::ScratchSubset subset = cli::choose_scratch_subset(desired, current, {});
+    CHECK((subset.everything || !subset.build.schemas.empty()));
+  }
+
+  // A column ignored by a pattern may be missing from the target's model:
+  // its columns say nothing then.
+  schemas::Database ignoring = inspected;
+  named(schema_named(ignoring, "public").tables, "customers").columns.pop_back();
+  CHECK(cli::build_is_certain(ignoring, shapes));
+  ignoring.ignore.push_back("column:public.customers.*");
+  CHECK_FALSE(cli::build_is_certain(ignoring, shapes));
 }
 
 TEST_CASE("canonical text that follows another object is read from the scratch database",
