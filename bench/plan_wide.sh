@@ -4,6 +4,7 @@
 #
 #   bench/plan_wide.sh [--tables N[,N...]] [--runs N] [--db URL] [--pgshift PATH] [--only LIST]
 #                      [--server-settings "-c name=value ..."] [--drop-caches]
+#                      [--cluster-dir DIR]
 #
 # For each table count (default 1000; "--tables 1000,10000" runs both and prints the
 # 10k/1k ratios), creates a database "pgshift_bench_plan" on the server of URL (default:
@@ -30,6 +31,13 @@
 # measurement: after many databases were created and dropped (a test suite
 # run), ext4 looked through the cached inode tables of the deleted files on
 # each file created, and CREATE DATABASE took 100 to 300 ms instead of 37.
+# That happens within a run too: on an ext4 file system without a journal (this
+# project's VMs), the kernel skips inodes deleted in the last minute (or five)
+# when it allocates one, looking each up in the cached inode table, and every
+# plan_10 creates and drops a scratch database (several hundred files): each
+# plan_10 is slower than the one before it. --cluster-dir DIR puts the throwaway
+# cluster in DIR (default: a new directory under /tmp), e.g. /dev/shm to measure
+# without the file system (a tmpfs has no such search); ignored with --db.
 # migra is installed from the npm registry into bench/.node (git-ignored) on first use.
 # Results also go to bench/.results/plan_wide-<tables>.txt (git-ignored).
 set -euo pipefail
@@ -43,6 +51,7 @@ PGSHIFT="$REPO_ROOT/build/cli/pgshift"
 ONLY="inspect,plan_noop,plan_10,drift,migra_noop"
 SERVER_SETTINGS=""
 DROP_CACHES=0
+CLUSTER_PARENT=/tmp
 MIGRA_VERSION=0.6.1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -53,7 +62,8 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --server-settings) SERVER_SETTINGS=$2; shift 2 ;;
     --drop-caches) DROP_CACHES=1; shift ;;
-    *) sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    --cluster-dir) CLUSTER_PARENT=$2; shift 2 ;;
+    *) sed -n '2,42p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 done
 [ -x "$PGSHIFT" ] || { echo "bench: no pgshift binary at $PGSHIFT (use --pgshift)" >&2; exit 1; }
@@ -87,7 +97,8 @@ cleanup() {
 }
 trap cleanup EXIT
 if [ -z "$URL" ]; then
-  CLUSTER_DIR=$(mktemp -d /tmp/pgshift-bench.XXXXXX)
+  [ -d "$CLUSTER_PARENT" ] || { echo "bench: --cluster-dir $CLUSTER_PARENT is not a directory" >&2; exit 2; }
+  CLUSTER_DIR=$(mktemp -d "$CLUSTER_PARENT/pgshift-bench.XXXXXX")
   chmod 755 "$CLUSTER_DIR"
   URL=$("$REPO_ROOT/scripts/pg" start --dir "$CLUSTER_DIR")
   # Room for the catalog, as a production server has: 10,000 tables make
@@ -236,7 +247,7 @@ for tables in "${SIZE_LIST[@]}"; do
 done
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "plan_wide runs=$RUNS load=\"$load\" cores=$(nproc) (median wall s, largest peak RSS MB)${SERVER_SETTINGS:+ pgshift sessions with: $SERVER_SETTINGS}"
+echo "plan_wide runs=$RUNS load=\"$load\" cores=$(nproc) (median wall s, largest peak RSS MB)${CLUSTER_DIR:+ cluster in $CLUSTER_PARENT}${SERVER_SETTINGS:+ pgshift sessions with: $SERVER_SETTINGS}"
 printf '%-12s' "command"
 for tables in "${SIZE_LIST[@]}"; do printf '%28s' "$tables tables"; done
 [ ${#SIZE_LIST[@]} -ge 2 ] && printf '%20s' "ratio ${SIZE_LIST[-1]}/${SIZE_LIST[0]}"
