@@ -302,10 +302,16 @@ void plan_privileges(Builder& builder);
 // Index changes of one relation (a table or a materialized view), shared by
 // both: `current` is nullptr when the relation is created by the plan.
 // `populated`: the relation has rows (build CONCURRENTLY); `partitioned`:
-// CONCURRENTLY is impossible, build under SHARE.
+// CONCURRENTLY is impossible, build under SHARE. `retyped`: the columns whose
+// type the plan changes in place, with their new type (TableContext::retyped):
+// the server rebuilds an index over them from its definition, where a cast
+// of such a column to its new type is then a no-op and goes; an index whose
+// definition differs from the desired one only by those casts is left to
+// that rebuild.
 void plan_relation_indexes(Builder& builder, const std::string& schema, const std::string& relation,
                            const std::vector<schemas::Index>* current,
                            const std::vector<schemas::Index>& desired, bool populated,
-                           bool partitioned);
+                           bool partitioned,
+                           const std::map<std::string, std::string>& retyped = {});
 
 }  // namespace pgshift::planner::detail

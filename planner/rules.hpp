@@ -51,6 +51,10 @@ struct TableContext {
   bool populated;
   std::optional<int64_t> rows;
   std::string relation;  // quoted, under the desired name
+  // The columns whose type the plan changes in place (ALTER COLUMN ... TYPE),
+  // by name, with their new type: the server rebuilds the indexes over them
+  // from their definitions (plan_relation_indexes).
+  std::map<std::string, std::string> retyped = {};
 
   schemas::ObjectId id(schemas::ObjectKind kind, const std::string& name) const {
     return {kind, schema, desired.name, name};

@@ -418,6 +418,7 @@ bool alter_column_type(TableContext& table, Chain& chain, const schemas::Column&
                                  ? "rule 9: the cast must convert every row: the table and its "
                                    "indexes are rewritten under ACCESS EXCLUSIVE"
                                  : "the table is empty: the rewrite has nothing to copy");
+  table.retyped[desired.name] = desired.type;
   std::string statement = "ALTER COLUMN " + col + " TYPE " + desired.type +
                           collate_clause(desired.collation);
   if (desired.using_expr) {

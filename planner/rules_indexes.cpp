@@ -29,7 +29,55 @@ using schemas::ObjectKind;
 
 namespace {
 
-bool same_index(const schemas::Index& a, const schemas::Index& b) {
+bool is_identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+// `expression` without the casts of a column of `retyped` to its new type,
+// "(name)::text" or "name::text" -> "name": what the server's rebuild of an
+// index by ALTER COLUMN ... TYPE makes of them (a cast to a value's own type
+// is a no-op the parser leaves out). Text in quotes is left alone; a cast
+// followed by more of a type name ("text[]", "character varying(2)" after
+// "character varying") is not one to the new type.
+std::string without_casts_to_new_types(const std::string& expression,
+                                       const std::map<std::string, std::string>& retyped) {
+  std::string text = expression;
+  for (const auto& [column, type] : retyped) {
+    const std::string name = quote_ident(column);
+    for (const std::string& form : {"(" + name + ")::", name + "::"}) {
+      std::size_t at = 0;
+      while ((at = text.find(form, at)) != std::string::npos) {
+        const std::size_t cast_end = at + form.size();
+        const bool starts_word = at == 0 || !(is_identifier_char(text[at - 1]) ||
+                                              text[at - 1] == '"' || text[at - 1] == '.');
+        // The cast's type runs to the next character that cannot continue
+        // it; "character varying(20)" and "timestamp with time zone" hold
+        // spaces and parentheses, so the new type's own text is matched.
+        const bool to_new_type =
+            text.compare(cast_end, type.size(), type) == 0 &&
+            (cast_end + type.size() == text.size() ||
+             !(is_identifier_char(text[cast_end + type.size()]) ||
+               text[cast_end + type.size()] == '[' || text[cast_end + type.size()] == '(' ||
+               text[cast_end + type.size()] == '.'));
+        const bool in_quotes =
+            std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\'') % 2 != 0;
+        if (starts_word && to_new_type && !in_quotes) {
+          text.replace(at, form.size() + type.size(), name);
+          at += name.size();
+        } else {
+          at += form.size();
+        }
+      }
+    }
+  }
+  return text;
+}
+
+// Whether index `a` (the target's, its columns of `retyped` about to change
+// type) and `b` (the desired one) are the same once the server rebuilt `a`.
+bool same_index(const schemas::Index& a, const schemas::Index& b,
+                const std::map<std::string, std::string>& retyped = {}) {
   if (a.unique != b.unique || a.nulls_not_distinct != b.nulls_not_distinct ||
       a.method != b.method || a.include != b.include || a.options != b.options ||
       a.keys.size() != b.keys.size()) {
@@ -38,11 +86,16 @@ bool same_index(const schemas::Index& a, const schemas::Index& b) {
   auto norm = [](const std::optional<std::string>& expr) {
     return expr ? std::optional<std::string>(normalize_expression(*expr)) : std::nullopt;
   };
-  if (norm(a.where) != norm(b.where)) return false;
+  auto rebuilt = [&](const std::optional<std::string>& expr) {
+    return expr ? std::optional<std::string>(
+                      normalize_expression(without_casts_to_new_types(*expr, retyped)))
+                : std::nullopt;
+  };
+  if (rebuilt(a.where) != norm(b.where)) return false;
   for (size_t key_idx = 0; key_idx < a.keys.size(); ++key_idx) {
     const auto& ka = a.keys[key_idx];
     const auto& kb = b.keys[key_idx];
-    if (ka.column != kb.column || norm(ka.expression) != norm(kb.expression) ||
+    if (ka.column != kb.column || rebuilt(ka.expression) != norm(kb.expression) ||
         ka.opclass != kb.opclass || ka.collation != kb.collation || ka.order != kb.order ||
         ka.nulls != kb.nulls) {
       return false;
@@ -68,7 +121,7 @@ std::optional<std::vector<std::string>> referenceable_columns(const schemas::Ind
 void plan_relation_indexes(Builder& builder, const std::string& schema, const std::string& relation,
                            const std::vector<schemas::Index>* current,
                            const std::vector<schemas::Index>& desired, bool populated,
-                           bool partitioned) {
+                           bool partitioned, const std::map<std::string, std::string>& retyped) {
   const std::string quoted_relation = quote_qualified(schema, relation);
   const bool concurrently = populated && !partitioned;
   const std::optional<int64_t> rows = builder.row_estimate(schema, relation);
@@ -316,7 +369,8 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
       rename.provides.push_back("index:" + schema + "." + index.name);
       chain.add(std::move(rename));
     }
-    if (before != nullptr && blocking.empty() && before->valid && !same_index(*before, index)) {
+    if (before != nullptr && blocking.empty() && before->valid &&
+        !same_index(*before, index, retyped)) {
       const std::string temporary = truncate_name(index.name + "_pgshift_new");
       build_step(chain, index, temporary, "build the new definition of " + on(index.name),
                  std::string(build_rationale) + "; built under a temporary name");
@@ -336,8 +390,8 @@ void plan_relation_indexes(Builder& builder, const std::string& schema, const st
     }
     // An index built anew (again, or under a temporary name) has no comment
     // until it is set again.
-    const bool built =
-        before == nullptr || !blocking.empty() || !before->valid || !same_index(*before, index);
+    const bool built = before == nullptr || !blocking.empty() || !before->valid ||
+                       !same_index(*before, index, retyped);
     if ((built ? std::nullopt : before->comment) != index.comment) {
       auto comment = Builder::make(Phase::Finalize, id, "comment on " + on(index.name),
                                    "comments are catalog-only");

@@ -1280,7 +1280,7 @@ void alter_table(Builder& builder, const std::string& schema, const schemas::Tab
   plan_foreign_keys(table);
   plan_exclusion_constraints(table);
   plan_relation_indexes(builder, schema, desired.name, &table.current->indexes, desired.indexes,
-                        table.populated, desired.partition_by.has_value());
+                        table.populated, desired.partition_by.has_value(), table.retyped);
   plan_table_storage(table, *table.current);
   plan_triggers(table);
   plan_policies(table);

@@ -349,6 +349,38 @@ TEST_CASE("rule 9: widening varchar and numeric changes the type without a rewri
   CHECK(checksum(db, "w", "id, code, label, price") == before);
 }
 
+TEST_CASE("rule 9: varchar to text leaves its expression index to the server's own rebuild",
+          "[planner][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE w (id integer PRIMARY KEY, email varchar(50));"
+      "CREATE INDEX w_email_lower_idx ON w (lower(email)) WHERE email <> '';"
+      "INSERT INTO w SELECT g, 'e' || g || '@x' FROM generate_series(1, 2000) g;"
+      "ANALYZE w;");
+  // The YAML inspect wrote, with the column's type changed and the index as
+  // it was: its canonical text then has no cast (lower(email)).
+  const std::string sql = converge(db,
+                                   "schemas:\n"
+                                   "  public:\n"
+                                   "    tables:\n"
+                                   "      w:\n"
+                                   "        columns:\n"
+                                   "          id: { type: integer, nullable: false }\n"
+                                   "          email: text\n"
+                                   "        primary_key: [id]\n"
+                                   "        indexes:\n"
+                                   "          w_email_lower_idx:\n"
+                                   "            columns: [{ expression: \"lower(email::text)\" }]\n"
+                                   "            where: \"email::text <> ''::text\"\n");
+
+  CHECK(contains(sql, "ALTER COLUMN email TYPE text"));
+  CHECK_FALSE(contains(sql, "CREATE INDEX"));
+  CHECK_FALSE(contains(sql, "DROP INDEX"));
+  CHECK(db.scalar("SELECT pg_get_indexdef('w_email_lower_idx'::regclass)") ==
+        "CREATE INDEX w_email_lower_idx ON public.w USING btree (lower(email)) WHERE (email <> "
+        "''::text)");
+}
+
 TEST_CASE("rule 9: integer to bigint is planned as a table_rewrite and keeps the values",
           "[planner][db]") {
   TestDatabase db;

@@ -386,6 +386,43 @@ TEST_CASE("a changed index is built under a temporary name, the old dropped, the
   CHECK(result.steps[2].locks[0].mode == LockMode::ShareUpdateExclusive);
 }
 
+TEST_CASE("an index the type change's own rebuild makes the desired one is not built again",
+          "[planner]") {
+  // varchar to text: the server rebuilds lower((email)::text) from its
+  // definition, and a cast of a text column to text is a no-op it leaves out.
+  schemas::Database current =
+      database({table("users", {column("email", "character varying(50)")})});
+  set_rows(current, "users", 1000000);
+  schemas::Database desired = database({table("users", {column("email", "text")})});
+  schemas::Index index;
+  index.name = "users_email_lower_idx";
+  index.keys = {schemas::IndexKey{std::nullopt, std::string("lower((email)::text)")}};
+  index.where = "((email)::text <> ''::text)";
+  table_of(current, "users").indexes.push_back(index);
+  index.keys[0].expression = "lower(email)";
+  index.where = "(email <> ''::text)";
+  table_of(desired, "users").indexes.push_back(index);
+  auto result = plan(current, desired);
+  CHECK(statements(result) ==
+        std::vector<std::string>{"ALTER TABLE public.users ALTER COLUMN email TYPE text"});
+
+  // A change of the expression itself is built, as without a type change.
+  table_of(desired, "users").indexes[0].keys[0].expression = "upper(email)";
+  result = plan(current, desired);
+  REQUIRE(statements(result).size() == 4);
+  CHECK(statements(result)[1] ==
+        "CREATE INDEX CONCURRENTLY users_email_lower_idx_pgshift_new ON public.users USING btree "
+        "((upper(email))) WHERE (email <> ''::text)");
+
+  // A cast to another type than the new one stays: (email)::character
+  // varying(20) truncates, the rebuild keeps it.
+  table_of(desired, "users").indexes[0].keys[0].expression = "lower(email)";
+  table_of(current, "users").indexes[0].keys[0].expression =
+      "lower(((email)::character varying(20))::text)";
+  result = plan(current, desired);
+  CHECK(statements(result).size() == 4);
+}
+
 TEST_CASE("an invalid index is dropped concurrently and rebuilt", "[planner]") {
   UsersCase c;
   schemas::Index index;
