@@ -258,23 +258,44 @@ void refuse_unmanaged_dependents(detail::Builder& builder) {
     const bool column_retyped =
         object.kind == schemas::ObjectKind::Column &&
         (has(Statement::AlterColumnType) || has(Statement::AlterColumnTypeRewrite));
-    if (object.kind == schemas::ObjectKind::Sequence && has(Statement::DropSequence)) {
-      const auto users = sequence_defaults.find(object.schema + "." + object.name);
-      if (users == sequence_defaults.end()) continue;
+    // A default of an unmanaged schema that calls sequence `name` of the
+    // step's schema, which the step drops (`how`: "it", or how it goes).
+    const auto refuse_sequence_users = [&](const std::string& name, const std::string& how) {
+      const auto users = sequence_defaults.find(object.schema + "." + name);
+      if (users == sequence_defaults.end()) return;
       for (const auto& column : users->second) {
         if (managed.count(column.schema) != 0) continue;
         errors.emplace_back(
-            object, "cannot " + draft.step.summary + ": the default of " +
+            object, "cannot " + draft.step.summary + ": " + how + "the default of " +
                         schemas::describe(column) + " uses it, and schema \"" + column.schema +
                         "\" is not managed by the desired state (pgshift leaves it alone), so "
                         "the server refuses the drop; change that default first, or manage "
                         "schema \"" +
                         column.schema + "\" in the desired state too");
       }
+    };
+    if (object.kind == schemas::ObjectKind::Sequence && has(Statement::DropSequence)) {
+      refuse_sequence_users(object.name, "");
       continue;
     }
     if (!relation_dropped && !column_dropped && !column_retyped) continue;
     const std::string& relation = object.table.empty() ? object.name : object.table;
+    // The sequences OWNED BY the dropped table's columns, or the dropped
+    // column (serial), go with it.
+    if ((has(Statement::DropTable) && object.table.empty()) || has(Statement::DropColumn)) {
+      if (const auto* schema = schemas::find_schema(builder.current(), object.schema)) {
+        const std::string owner = object.schema + "." + relation + "." +
+                                  (object.table.empty() ? std::string() : object.name);
+        for (const auto& sequence : schema->sequences) {
+          if (!sequence.owned_by || (object.table.empty() ? sequence.owned_by->rfind(owner, 0) != 0
+                                                          : *sequence.owned_by != owner)) {
+            continue;
+          }
+          refuse_sequence_users(sequence.name, "its sequence \"" + object.schema + "." +
+                                                   sequence.name + "\" goes with it, ");
+        }
+      }
+    }
     std::set<schemas::ObjectId> dependents;
     for (const auto& dependency : dependencies) {
       const auto& referenced = dependency.referenced;

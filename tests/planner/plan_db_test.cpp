@@ -792,6 +792,37 @@ TEST_CASE(
   CHECK(again.exit_code == 0);
 }
 
+TEST_CASE(
+    "a table or column whose serial sequence a default outside the managed schemas calls "
+    "is not dropped",
+    "[planner][db]") {
+  TestDatabase db;
+  db.exec(
+      "CREATE SCHEMA app; CREATE SCHEMA other;"
+      "CREATE TABLE app.orders (id serial PRIMARY KEY, note text);"
+      "CREATE TABLE other.copies (id integer DEFAULT nextval('app.orders_id_seq'));");
+  // The table goes: DROP TABLE would take the sequence other.copies calls.
+  const PlanRun dropped = run_plan(db, "schemas:\n  app: {}\n");
+  INFO(dropped.messages);
+  CHECK(dropped.exit_code == 1);
+  CHECK(contains(dropped.messages,
+                 "cannot drop table \"app.orders\": its sequence \"app.orders_id_seq\" goes with "
+                 "it, the default of column \"id\" of table \"other.copies\" uses it"));
+  // The serial column goes: DROP COLUMN would too.
+  const PlanRun column = run_plan(db,
+                                  "schemas:\n"
+                                  "  app:\n"
+                                  "    tables:\n"
+                                  "      orders:\n"
+                                  "        columns:\n"
+                                  "          note: text\n");
+  INFO(column.messages);
+  CHECK(column.exit_code == 1);
+  CHECK(
+      contains(column.messages, "cannot drop column \"id\" of table \"app.orders\": its sequence"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname = 'orders_id_seq'") == "1");
+}
+
 TEST_CASE("a sequence used by a default of a dropped table is dropped after the table",
           "[planner][db]") {
   TestDatabase db;

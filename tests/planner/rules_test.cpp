@@ -1118,6 +1118,36 @@ TEST_CASE(
             "(pgshift leaves it alone), so the server refuses the drop; change that default "
             "first, or manage schema \"audit\" in the desired state too"});
 
+  // A serial column's sequence (OWNED BY it) goes with the table or the
+  // column: a default outside that calls it is in the way of both drops.
+  auto with_serial = current;
+  schemas::Sequence owned{"customers_name_seq"};
+  owned.owned_by = "public.customers.name";
+  public_schema(with_serial).sequences.push_back(owned);
+  with_serial.facts.sequence_defaults["public.customers_name_seq"] = {
+      {schemas::ObjectKind::Column, "audit", "copies", "id"}};
+  with_serial.facts.dependencies = {};
+  const std::string outside =
+      "its sequence \"public.customers_name_seq\" goes with it, the default of column \"id\" of "
+      "table \"audit.copies\" uses it, and schema \"audit\" is not managed by the desired state";
+  const auto column_errors = errors(without_name, &with_serial);
+  REQUIRE(column_errors.size() == 1);
+  CHECK(column_errors[0].find("cannot drop column \"name\" of table \"public.customers\": " +
+                              outside) == 0);
+  const auto table_errors = errors(database({}), &with_serial);
+  REQUIRE(table_errors.size() == 1);
+  CHECK(table_errors[0].find("cannot drop table \"public.customers\": " + outside) == 0);
+  // Another column's drop is not in the way.
+  auto without_email =
+      database({table("customers", {column("id", "integer"), column("name", "text")})});
+  public_schema(without_email).views.push_back({"names", "SELECT name FROM customers"});
+  public_schema(without_email).sequences.push_back(owned);
+  CHECK(errors(without_email, &with_serial).empty());
+  // Nor is a default inside.
+  with_serial.facts.sequence_defaults["public.customers_name_seq"] = {
+      {schemas::ObjectKind::Column, "public", "copies", "id"}};
+  CHECK(errors(database({}), &with_serial).empty());
+
   // With the other schemas managed too, nothing is refused here.
   without_table.schemas.push_back(schemas::Schema{"audit"});
   without_table.schemas.push_back(schemas::Schema{"reports"});
