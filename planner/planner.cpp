@@ -764,6 +764,8 @@ ModelRewrites rewrite_models(schemas::Database& current, schemas::Database& desi
   rewrites.renames = assume_relation_renames(current, desired, rewrites.diagnostics);
   // Columns renamed by renamed_from: what uses them is seen renamed too.
   rewrites.column_renames = assume_column_renames(current, desired);
+  // Constraints named after those columns: renamed with them.
+  assume_constraint_renames(current, desired, rewrites.column_renames);
   // Enum labels renamed by renamed_from: constants of the old label too.
   assume_label_renames(current, desired);
   // Owners are compared only where the desired state gives one.

@@ -409,6 +409,16 @@ struct ColumnRename {
 };
 std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
                                                 const schemas::Database& desired);
+// A constraint whose name follows a column the plan renames (a unique
+// constraint, CHECK, foreign key or exclusion constraint the desired state
+// leaves unnamed takes the server's default name, "orders_customer_id_fkey"
+// becoming "orders_client_id_fkey") is renamed, not dropped and made again:
+// on the tables of `column_renames`, a desired constraint under a name the
+// table lacks, without renamed_from, whose definition is the same as one the
+// desired table no longer names, gets that one's name as renamed_from.
+// REQUIRES: assume_column_renames(current, desired) gave `column_renames`.
+void assume_constraint_renames(const schemas::Database& current, schemas::Database& desired,
+                               const std::vector<ColumnRename>& column_renames);
 
 // Enum labels renamed by renamed_from (ALTER TYPE ... RENAME VALUE, planned
 // by the type rules): assume_label_renames rewrites the texts of `current`

@@ -891,6 +891,57 @@ std::vector<ColumnRename> assume_column_renames(schemas::Database& current,
   return renames;
 }
 
+namespace {
+
+// For each constraint of `desired` with no renamed_from and a name
+// `current` lacks, the constraint of `current` under a name `desired` lacks
+// (and no other renamed_from claims) whose definition is the same but for
+// its name and comment: its renamed_from. The definitions already see the
+// table's renamed columns under their new names (assume_column_renames).
+template <typename Constraint>
+void follow_renamed_names(const std::vector<Constraint>& current,
+                          std::vector<Constraint>& desired) {
+  for (auto& wanted : desired) {
+    if (wanted.renamed_from || schemas::find_named(current, wanted.name) != nullptr) continue;
+    for (const auto& was : current) {
+      if (schemas::find_named(desired, was.name) != nullptr ||
+          std::any_of(desired.begin(), desired.end(),
+                      [&was](const Constraint& other) { return other.renamed_from == was.name; })) {
+        continue;
+      }
+      Constraint same = was;
+      same.name = wanted.name;
+      same.comment = wanted.comment;
+      if (same == wanted) {
+        wanted.renamed_from = was.name;
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void assume_constraint_renames(const schemas::Database& current, schemas::Database& desired,
+                               const std::vector<ColumnRename>& column_renames) {
+  for (const auto& rename : column_renames) {
+    auto* wanted_schema = schemas::find_named(desired.schemas, rename.schema);
+    const auto* schema = schemas::find_named(current.schemas, rename.schema);
+    if (wanted_schema == nullptr || schema == nullptr) continue;
+    auto* wanted = schemas::find_named(wanted_schema->tables, rename.table);
+    if (wanted == nullptr) continue;
+    const auto* table = schemas::find_named(schema->tables, rename.table);
+    if (table == nullptr && wanted->renamed_from) {
+      table = schemas::find_named(schema->tables, *wanted->renamed_from);
+    }
+    if (table == nullptr) continue;
+    follow_renamed_names(table->unique_constraints, wanted->unique_constraints);
+    follow_renamed_names(table->check_constraints, wanted->check_constraints);
+    follow_renamed_names(table->foreign_keys, wanted->foreign_keys);
+    follow_renamed_names(table->exclusion_constraints, wanted->exclusion_constraints);
+  }
+}
+
 // CREATE SCHEMA for a move into a schema the plan creates.
 void plan_created_schema(Builder& builder, const std::string& schema) {
   add_simple(builder, Phase::Prepare, {ObjectKind::Schema, "", "", schema},

@@ -135,6 +135,73 @@ TEST_CASE("renamed_from renames an index in place: not rebuilt, comment kept, re
   CHECK(replan(db.url(), renamed) == 0);
 }
 
+TEST_CASE("unnamed constraints on a renamed column are renamed with it, not dropped and made again",
+          "[cli][db][renames]") {
+  TestDatabase db;
+  TempDir dir;
+  // As inspect writes them: the unique constraint, the CHECK whose name is
+  // the server's default and the foreign key carry no name in the YAML.
+  const std::string before = R"yaml(
+schemas:
+  public:
+    tables:
+      customers:
+        columns:
+          id: { type: bigint, nullable: false }
+          email: text
+        primary_key: [id]
+        unique:
+          - [email]
+      orders:
+        columns:
+          id: { type: bigint, nullable: false }
+          customer_id: bigint
+          seller_id: bigint
+          qty: integer
+        primary_key: [id]
+        checks:
+          orders_qty_check: (qty > 0)
+        foreign_keys:
+          - { columns: [customer_id], references: customers(id) }
+          - { columns: [seller_id], references: customers(id), on_delete: cascade }
+)yaml";
+  REQUIRE(apply_schema(db.url(), dir.write("a.yaml", before)).exit_code == 0);
+  db.exec(
+      "INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 50) g;"
+      "INSERT INTO orders SELECT g, g, g, 1 FROM generate_series(1, 50) g;");
+  const std::string index_oid = db.scalar("SELECT 'public.customers_email_key'::regclass::oid");
+  std::string after = replaced(before, "          email: text\n",
+                               "          mail: { type: text, renamed_from: email }\n");
+  after = replaced(after, "- [email]", "- [mail]");
+  after = replaced(after, "          customer_id: bigint\n",
+                   "          client_id: { type: bigint, renamed_from: customer_id }\n");
+  after = replaced(after, "columns: [customer_id]", "columns: [client_id]");
+  // The other foreign key's column is renamed and the key itself changes: it
+  // is made again, not renamed.
+  after = replaced(after, "          seller_id: bigint\n",
+                   "          vendor_id: { type: bigint, renamed_from: seller_id }\n");
+  after = replaced(after, "[seller_id], references: customers(id), on_delete: cascade",
+                   "[vendor_id], references: customers(id), on_delete: restrict");
+  const std::string path = dir.write("b.yaml", after);
+  const std::string sql = plan_text(db, path);
+  INFO(sql);
+  CHECK(contains(sql,
+                 "ALTER TABLE public.customers RENAME CONSTRAINT customers_email_key TO "
+                 "customers_mail_key;"));
+  CHECK(contains(sql,
+                 "ALTER TABLE public.orders RENAME CONSTRAINT orders_customer_id_fkey TO "
+                 "orders_client_id_fkey;"));
+  check_absent(sql, {"CREATE UNIQUE INDEX", "DROP CONSTRAINT customers_email_key",
+                     "DROP CONSTRAINT orders_customer_id_fkey;"});
+  CHECK(contains(sql, "DROP CONSTRAINT orders_seller_id_fkey"));
+  CHECK(contains(sql, "ADD CONSTRAINT orders_vendor_id_fkey"));
+  apply_renames(db, path, {"data_loss"});
+  CHECK(db.scalar("SELECT 'public.customers_mail_key'::regclass::oid") == index_oid);
+  CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'orders_client_id_fkey' AND "
+                  "convalidated") == "1");
+  CHECK(replan(db.url(), path) == 0);
+}
+
 TEST_CASE("an index renamed and redefined is renamed first, then rebuilt under its new name",
           "[cli][db][renames]") {
   TestDatabase db;
