@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "schemas/error.hpp"
+#include "schemas/model.hpp"
 
 namespace pgshift::catalog {
 
@@ -269,9 +270,11 @@ std::optional<BatchFailure> run_batch(const std::string& target,
 std::string positioned(const std::string& path, const std::string& text, size_t offset,
                        const std::string& message) {
   const SourcePosition at = locate(text, offset);
-  std::string out = path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
-                    ": " + message + "\n  " + at.line_text + "\n  " +
-                    std::string(static_cast<size_t>(at.column - 1), ' ') + "^";
+  offset = std::min(offset, text.size());
+  const size_t line_start = offset == 0 ? 0 : text.rfind('\n', offset - 1) + 1;  // npos + 1: 0
+  const schemas::ShownLine shown = schemas::shown_with_caret(at.line_text, offset - line_start);
+  std::string out = path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " +
+                    message + "\n  " + shown.text + "\n  " + shown.caret;
   if (at.line_text.rfind('\\', 0) == 0) {
     out +=
         "\n  hint: a psql meta-command is not SQL: the files run as plain SQL (pg_dump's "

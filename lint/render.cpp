@@ -4,6 +4,7 @@
 #include <string>
 
 #include "lint/lint.hpp"
+#include "schemas/model.hpp"
 
 namespace pgshift::lint {
 
@@ -67,9 +68,9 @@ std::string render_text(const std::vector<FileReport>& reports) {
       if (error.line > 0) out += ":" + std::to_string(error.line) + ":" + std::to_string(error.column);
       out += ": error: " + error.message + "\n";
       if (error.line > 0) {
-        out += "  " + error.source_line + "\n  ";
-        for (int column = 1; column < error.column; ++column) out += ' ';
-        out += "^\n";
+        const schemas::ShownLine shown = schemas::shown_with_caret(
+            error.source_line, schemas::byte_of_column(error.source_line, error.column));
+        out += "  " + shown.text + "\n  " + shown.caret + "\n";
       }
       continue;
     }

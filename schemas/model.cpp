@@ -234,6 +234,34 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+ShownLine shown_with_caret(std::string_view line, std::size_t at) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  ShownLine shown;
+  for (std::size_t pos = 0; pos < line.size();) {
+    const std::size_t length = decode_utf8(line, pos).second;
+    const std::string_view unit = line.substr(pos, length);
+    const std::string part = unit == "\t" ? std::string("\t") : printable(unit);
+    shown.text += part;
+    if (pos + length <= at) {
+      // A code point printed as itself takes one column; an escape, its length.
+      const bool itself = part.size() == length;
+      shown.caret += unit == "\t" ? std::string("\t") : std::string(itself ? 1 : part.size(), ' ');
+    }
+    pos += length;
+  }
+  shown.caret += "^";
+  return shown;
+}
+
+std::size_t byte_of_column(std::string_view line, int column) {
+  std::size_t byte = 0;
+  for (int at = 1; byte < line.size(); ++byte) {
+    if ((static_cast<unsigned char>(line[byte]) & 0xC0) == 0x80) continue;
+    if (at++ == column) break;
+  }
+  return byte;
+}
+
 bool operator==(const SequenceOptions& a, const SequenceOptions& b) {
   return SequenceOptions::fields(a) == SequenceOptions::fields(b);
 }

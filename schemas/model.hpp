@@ -127,6 +127,22 @@ std::string invalid_utf8_message(std::string_view text, std::size_t at);
 // about 80 bytes around it ("..." where cut): where a problem is, in a message.
 std::string printable_line_at(std::string_view text, std::size_t at);
 
+// One line of a source file as a message shows it under "path:line:column",
+// and the caret line under it pointing at its byte `at`: the line is
+// printable() but for its tabs, which stay (and stand under themselves in the
+// caret line, so that the caret lines up), and a carriage return ending it
+// (a CRLF file), which is left out; the caret line is spaces as wide as what
+// precedes `at` as shown (a byte that is not UTF-8 is four: \xE9), then "^".
+struct ShownLine {
+  std::string text;
+  std::string caret;
+};
+ShownLine shown_with_caret(std::string_view line, std::size_t at);
+
+// The byte of `line` where its 1-based `column` (in characters: bytes that do
+// not continue a UTF-8 sequence) starts; line.size() past its end.
+std::size_t byte_of_column(std::string_view line, int column);
+
 // `text` with every unprintable code point escaped as \n, \r, \t, \x1B or
 // \u202E, and every byte that is not UTF-8 as \xFF: always one line, shown in
 // logical order. Other text, backslashes included, is kept: printable() of a

@@ -59,11 +59,8 @@ std::string format_diagnostics(
     });
     if (diagnostic.line == 0 || source == sources.end()) continue;
     const std::string line = source_line(source->second, diagnostic.line);
-    std::string caret;
-    for (size_t char_idx = 0; char_idx + 1 < static_cast<size_t>(diagnostic.column); ++char_idx) {
-      caret += char_idx < line.size() && line[char_idx] == '\t' ? '\t' : ' ';
-    }
-    text += "\n" + line + "\n" + caret + "^";
+    const ShownLine shown = shown_with_caret(line, byte_of_column(line, diagnostic.column));
+    text += "\n" + shown.text + "\n" + shown.caret;
   }
   return text;
 }
@@ -608,8 +605,12 @@ bool Loader::parse(const std::string& file, const std::string& text, yaml::Docum
   if (const auto at = first_invalid_utf8(text)) {
     const auto line = std::count(text.begin(), text.begin() + *at, '\n') + 1;
     const std::size_t line_start = *at == 0 ? 0 : text.rfind('\n', *at - 1) + 1;  // npos + 1 == 0
-    diagnostics_.push_back({file, static_cast<int>(line), static_cast<int>(*at - line_start) + 1,
-                            "", invalid_utf8_message(text, *at)});
+    // In characters, as libyaml's marks: the bytes that do not continue one.
+    const auto column = 1 + std::count_if(text.begin() + static_cast<std::ptrdiff_t>(line_start),
+                                          text.begin() + static_cast<std::ptrdiff_t>(*at),
+                                          [](char c) { return (c & 0xC0) != 0x80; });
+    diagnostics_.push_back({file, static_cast<int>(line), static_cast<int>(column), "",
+                            invalid_utf8_message(text, *at)});
     return false;
   }
   try {

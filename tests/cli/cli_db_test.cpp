@@ -380,6 +380,16 @@ TEST_CASE("SQL and YAML files that are not UTF-8 are refused at the first bad by
   CHECK(from_yaml.exit_code == 1);
   CHECK(contains(from_yaml.output,
                  yaml + ":6:14: invalid UTF-8: byte 233 does not start a valid sequence"));
+  // The line under the message shows the byte escaped, the caret under it:
+  // printed raw, a terminal shows nothing or a replacement character there.
+  const std::string sql_line =
+      "  a int CHECK (a <> 0 AND 'caf\\xE9' IS NOT NULL)\n  " + std::string(30, ' ') + "^";
+  CHECK(contains(from_sql.output, sql_line));
+  CHECK(contains(linted.output, sql_line));
+  CHECK(contains(from_yaml.output, "          caf\\xE9: int\n" + std::string(13, ' ') + "^"));
+  for (const auto* output : {&from_sql.output, &linted.output, &from_yaml.output}) {
+    CHECK_FALSE(contains(*output, "\xe9"));
+  }
   CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") ==
         "0");
 }

@@ -490,8 +490,14 @@ TEST_CASE("an input larger than the limit is refused without being read to the e
 TEST_CASE("invalid UTF-8 is reported at its line and column", "[schemas]") {
   CHECK(errors_of("schemas:\n  public:\n    comment: \"ab\xff\"\n") ==
         "f.yaml:3:17: invalid UTF-8: byte 255 does not start a valid sequence\n"
-        "    comment: \"ab\xff\"\n"
+        "    comment: \"ab\\xFF\"\n"
         "                ^");
+  // A character before the place is one column under the caret, a byte that
+  // is not UTF-8 after it does not move it.
+  CHECK(errors_of("schemas:\n  public:\n    comment: \"\xc3\xa9\xff\xff\"\n") ==
+        "f.yaml:3:16: invalid UTF-8: byte 255 does not start a valid sequence\n"
+        "    comment: \"\xc3\xa9\\xFF\\xFF\"\n"
+        "               ^");
   CHECK_THAT(errors_of("schemas: { \xc0\xaf: {} }\n"),
              Catch::StartsWith("f.yaml:1:12: invalid UTF-8: byte 192"));
   CHECK_THAT(errors_of("schemas: { \xed\xa0\x80: {} }\n"),
