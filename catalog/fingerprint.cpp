@@ -143,6 +143,10 @@ void add(Digest& digest, const schemas::Table& table) {
     digest.add_all("trigger", trigger.name, trigger.timing, trigger.events, trigger.update_of,
                    trigger.for_each_row, trigger.function, trigger.arguments, trigger.when,
                    trigger.comment);
+    // Only when it is not the default: other triggers' digests stay as they were.
+    if (trigger.firing != schemas::TriggerFiring::Origin) {
+      digest.add_all("trigger firing", trigger.firing);
+    }
     // Only for a constraint trigger: other triggers' digests stay as they were.
     if (trigger.constraint) {
       digest.add_all("constraint trigger", trigger.deferrable, trigger.initially_deferred,

@@ -334,7 +334,7 @@ constexpr const char* kTriggersQuery =
     "  CASE WHEN t.tgqual IS NOT NULL THEN substring(pg_get_triggerdef(t.oid) "
     "    FROM ' WHEN \\((.*)\\) EXECUTE (?:FUNCTION|PROCEDURE) ') END, "
     "  d.description, t.tgconstraint <> 0, t.tgdeferrable, t.tginitdeferred, "
-    "  COALESCE(fn.nspname || '.' || fc.relname, '') "
+    "  COALESCE(fn.nspname || '.' || fc.relname, ''), t.tgenabled "
     "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace "
@@ -1835,6 +1835,20 @@ class CatalogRead {
         trigger.deferrable = row[10].as<bool>();
         trigger.initially_deferred = row[11].as<bool>();
         trigger.from = row[12].as<std::string>();
+      }
+      switch (char_of(row[13])) {
+        case 'D':
+          trigger.firing = schemas::TriggerFiring::Disabled;
+          break;
+        case 'R':
+          trigger.firing = schemas::TriggerFiring::Replica;
+          break;
+        case 'A':
+          trigger.firing = schemas::TriggerFiring::Always;
+          break;
+        default:
+          trigger.firing = schemas::TriggerFiring::Origin;
+          break;
       }
       owner->triggers.push_back(std::move(trigger));
     }

@@ -106,16 +106,16 @@ constexpr Query kQueries[] = {
      "WHERE NOT t.tgisinternal AND @tgparentid@ = 0 "
      "  AND (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL) AND" PGSHIFT_MANAGED_RELATION
      "UNION ALL "
-     "SELECT DISTINCT 'trigger firing', n.nspname, c.relname, "
-     "  CASE WHEN t.tgisinternal THEN co.conname ELSE t.tgname END, "
+     // A trigger's own firing is modelled (Trigger::firing); that of the
+     // internal triggers of a constraint (DISABLE TRIGGER ALL) is not.
+     "SELECT DISTINCT 'trigger firing', n.nspname, c.relname, co.conname, "
      "  CASE t.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' "
-     "    ELSE 'ENABLE ALWAYS' END || CASE WHEN t.tgisinternal "
-     "    THEN ': the internal triggers of this constraint' ELSE '' END "
+     "    ELSE 'ENABLE ALWAYS' END || ': the internal triggers of this constraint' "
      "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
      "JOIN pg_namespace n ON n.oid = c.relnamespace "
-     "LEFT JOIN pg_constraint co ON co.oid = t.tgconstraint "
-     "WHERE t.tgenabled <> 'O' AND @tgparentid@ = 0 "
-     "  AND (NOT t.tgisinternal OR co.oid IS NOT NULL) AND" PGSHIFT_MANAGED_RELATION},
+     "JOIN pg_constraint co ON co.oid = t.tgconstraint "
+     "WHERE t.tgenabled <> 'O' AND @tgparentid@ = 0 AND t.tgisinternal "
+     "  AND" PGSHIFT_MANAGED_RELATION},
 
     {"relation properties", 0,
      // UNLOGGED tables and their storage parameters are modelled; a sequence

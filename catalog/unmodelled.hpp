@@ -20,8 +20,8 @@
 //   - rules other than a view's _RETURN; view column defaults; comments on
 //     columns of views, materialized views and composite types; NOT VALID
 //     domain constraints;
-//   - triggers on views and foreign tables, disabled or replica triggers (and foreign keys' internal
-//     triggers), transition tables (REFERENCING);
+//   - triggers on views and foreign tables, the firing of foreign keys' internal
+//     triggers (DISABLE TRIGGER ALL), transition tables (REFERENCING);
 //   - extended statistics, operators, operator classes and families,
 //     collations, conversions, text search configurations, dictionaries,
 //     parsers and templates, aggregates and window functions, range, base and

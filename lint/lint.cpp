@@ -870,6 +870,14 @@ class Linter {
         parts.push_back({Statement::DropExpression, {table}, "", {}, "", ""});
       } else if (subtype == "AT_ReplicaIdentity") {
         parts.push_back({Statement::ReplicaIdentity, {table}, "", {}, "", ""});
+      } else if (subtype == "AT_EnableTrig" || subtype == "AT_EnableAlwaysTrig" ||
+                 subtype == "AT_EnableTrigAll" || subtype == "AT_EnableTrigUser") {
+        // Fires in at least the sessions it did (a hand-written migration
+        // does not say from what: ENABLE after ALWAYS is narrower, rare).
+        parts.push_back({Statement::SetTriggerFiring, {table}, "", {}, "", ""});
+      } else if (subtype == "AT_DisableTrig" || subtype == "AT_EnableReplicaTrig" ||
+                 subtype == "AT_DisableTrigAll" || subtype == "AT_DisableTrigUser") {
+        parts.push_back({Statement::NarrowTriggerFiring, {table}, "", {}, "", ""});
       } else if (subtype == "AT_EnableRowSecurity") {
         parts.push_back({Statement::EnableRowSecurity, {table}, "", {}, "", ""});
       } else if (subtype == "AT_DisableRowSecurity") {

@@ -36,6 +36,39 @@ bool same_trigger(const schemas::Trigger& a, const schemas::Trigger& b) {
              (b.when ? std::optional<std::string>(normalize_expression(*b.when)) : std::nullopt);
 }
 
+// ALTER TABLE ... ENABLE [REPLICA | ALWAYS] / DISABLE TRIGGER for `firing`.
+std::string firing_sql(const std::string& relation, const std::string& trigger,
+                       schemas::TriggerFiring firing) {
+  using schemas::TriggerFiring;
+  const char* clause = firing == TriggerFiring::Disabled  ? " DISABLE TRIGGER "
+                       : firing == TriggerFiring::Replica ? " ENABLE REPLICA TRIGGER "
+                       : firing == TriggerFiring::Always  ? " ENABLE ALWAYS TRIGGER "
+                                                          : " ENABLE TRIGGER ";
+  return "ALTER TABLE " + relation + clause + quote_ident(trigger);
+}
+
+// Whether a trigger firing `from` stops firing in some sessions once it is
+// `to`: origin fires in origin and local sessions, replica in replica ones,
+// always in both, disabled in none.
+bool narrows(schemas::TriggerFiring from, schemas::TriggerFiring to) {
+  using schemas::TriggerFiring;
+  const auto origin = [](TriggerFiring f) {
+    return f == TriggerFiring::Origin || f == TriggerFiring::Always;
+  };
+  const auto replica = [](TriggerFiring f) {
+    return f == TriggerFiring::Replica || f == TriggerFiring::Always;
+  };
+  return (origin(from) && !origin(to)) || (replica(from) && !replica(to));
+}
+
+std::string firing_summary(schemas::TriggerFiring firing) {
+  using schemas::TriggerFiring;
+  return firing == TriggerFiring::Disabled  ? "disable "
+         : firing == TriggerFiring::Replica ? "fire only in replica sessions: "
+         : firing == TriggerFiring::Always  ? "fire in every session (replica ones too): "
+                                            : "enable ";
+}
+
 // The token of a constraint trigger's FROM table ("schema.table").
 std::string from_token(const std::string& from) {
   const auto dot = from.find('.');
@@ -87,8 +120,23 @@ void plan_triggers(TableContext& table) {
       builder.statement(
           draft, replace_in_place ? Statement::CreateOrReplaceTrigger : Statement::CreateTrigger,
           table.on());
+      // Created (or replaced) firing as every trigger does: origin.
+      if (desired.firing != schemas::TriggerFiring::Origin) {
+        draft.step.statements.push_back(firing_sql(table.relation, desired.name, desired.firing));
+        builder.statement(draft, Statement::SetTriggerFiring, table.on());
+      }
       draft.requires_.push_back("func:" + desired.function);
       if (!desired.from.empty()) draft.requires_.push_back(from_token(desired.from));
+      builder.add(std::move(draft));
+    } else if (current->firing != desired.firing) {
+      auto draft = Builder::make(
+          Phase::Finalize, id, firing_summary(desired.firing) + table.of("trigger", desired.name),
+          "ALTER TABLE ... ENABLE / DISABLE TRIGGER takes SHARE ROW EXCLUSIVE: catalog only");
+      draft.step.statements = {firing_sql(table.relation, desired.name, desired.firing)};
+      builder.statement(draft,
+                        narrows(current->firing, desired.firing) ? Statement::NarrowTriggerFiring
+                                                                 : Statement::SetTriggerFiring,
+                        table.on());
       builder.add(std::move(draft));
     }
     if ((current ? current->comment : std::nullopt) != desired.comment) {

@@ -645,6 +645,17 @@ StatementRow statement_row(Statement statement, int version) {
     // Dropped to be created again in the same step (before PostgreSQL 14).
     case Statement::DropTriggerToReplace:
       return row({{Target::Relation, kAccessExclusive}});
+    // [tablecmds] AT_EnableTrig, AT_EnableAlwaysTrig, AT_EnableReplicaTrig,
+    // AT_DisableTrig: ShareRowExclusiveLock; catalog only (tgenabled). The
+    // trigger fires in the sessions it fired in and more, or it is the one
+    // the same step creates.
+    case Statement::SetTriggerFiring:
+      return row({{Target::Relation, LockMode::ShareRowExclusive}});
+    // It stops firing in sessions it fired in (DISABLE; REPLICA from origin
+    // or always; origin from always): what it did there is no longer done.
+    case Statement::NarrowTriggerFiring:
+      return row({{Target::Relation, LockMode::ShareRowExclusive}}, DurationClass::CatalogOnly,
+                 TimeoutClass::Catalog, {Hazard::DataLoss});
 
     // -----------------------------------------------------------------------
     // Row-level security.

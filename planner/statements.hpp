@@ -145,6 +145,8 @@ namespace pgshift::planner {
   X(CreateOrReplaceTrigger, "create_or_replace_trigger")                           \
   X(DropTrigger, "drop_trigger")                                                   \
   X(DropTriggerToReplace, "drop_trigger_to_replace")                               \
+  X(SetTriggerFiring, "set_trigger_firing")                                        \
+  X(NarrowTriggerFiring, "narrow_trigger_firing")                                  \
   /* Row-level security */                                                         \
   X(CreatePolicy, "create_policy")                                                 \
   X(AlterPolicy, "alter_policy")                                                   \

@@ -383,6 +383,12 @@ struct ExclusionConstraint {
 bool operator==(const ExclusionConstraint& a, const ExclusionConstraint& b);
 
 enum class TriggerTiming { Before, After, InsteadOf };
+// In which sessions a trigger fires (ALTER TABLE ... ENABLE [REPLICA | ALWAYS]
+// / DISABLE TRIGGER; pg_trigger.tgenabled): Origin in those whose
+// session_replication_role is origin or local (every trigger as created),
+// Replica only in replica ones (a logical replication apply worker), Always
+// in both, Disabled in none.
+enum class TriggerFiring { Origin, Replica, Always, Disabled };
 
 struct Trigger {
   std::string name;
@@ -401,12 +407,13 @@ struct Trigger {
   bool deferrable = false;
   bool initially_deferred = false;
   std::string from;
+  TriggerFiring firing = TriggerFiring::Origin;
 
   template <typename Self>
   static auto fields(Self& self) {
     return std::tie(self.name, self.timing, self.events, self.update_of, self.for_each_row,
                     self.function, self.arguments, self.when, self.comment, self.constraint,
-                    self.deferrable, self.initially_deferred, self.from);
+                    self.deferrable, self.initially_deferred, self.from, self.firing);
   }
 };
 bool operator==(const Trigger& a, const Trigger& b);

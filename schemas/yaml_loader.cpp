@@ -1340,11 +1340,11 @@ void Loader::load_triggers(const std::string& schema, const Entry& entry, Table&
   for (const auto& item : entries(entry.value, entry.path)) {
     Trigger trigger{item.key};
     define({ObjectKind::Trigger, schema, table.name, trigger.name}, item.key_node, item.path);
-    Fields fields(
-        *this, item.value, item.path,
-        {"timing", "events", "update_of", "for_each", "function", "arguments", "when", "comment",
-         "constraint", "deferrable", "initially_deferred", "from"});
+    Fields fields(*this, item.value, item.path,
+                  {"timing", "events", "update_of", "for_each", "function", "arguments", "when",
+                   "comment", "constraint", "deferrable", "initially_deferred", "from", "firing"});
     fields.keyword("timing", detail::kTriggerTimings, trigger.timing, true);
+    fields.keyword("firing", detail::kTriggerFirings, trigger.firing, false);
     if (const Entry* events = fields.require("events")) {
       const std::vector<std::string> words = as_string_list(events->value, events->path);
       for (const auto& [word, event] : detail::kTriggerEvents) {

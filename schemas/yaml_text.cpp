@@ -18,6 +18,10 @@ const Keywords<NullsOrder> kNullsOrders = {{"first", NullsOrder::First},
 const Keywords<TriggerTiming> kTriggerTimings = {{"before", TriggerTiming::Before},
                                                  {"after", TriggerTiming::After},
                                                  {"instead_of", TriggerTiming::InsteadOf}};
+const Keywords<TriggerFiring> kTriggerFirings = {{"origin", TriggerFiring::Origin},
+                                                 {"replica", TriggerFiring::Replica},
+                                                 {"always", TriggerFiring::Always},
+                                                 {"disabled", TriggerFiring::Disabled}};
 const Keywords<PartitionStrategy> kPartitionStrategies = {{"range", PartitionStrategy::Range},
                                                           {"list", PartitionStrategy::List},
                                                           {"hash", PartitionStrategy::Hash}};

@@ -21,6 +21,7 @@ extern const Keywords<MatchType> kMatchTypes;
 extern const Keywords<SortOrder> kSortOrders;
 extern const Keywords<NullsOrder> kNullsOrders;  // without Default
 extern const Keywords<TriggerTiming> kTriggerTimings;
+extern const Keywords<TriggerFiring> kTriggerFirings;
 extern const Keywords<PartitionStrategy> kPartitionStrategies;
 extern const Keywords<ReplicaIdentity> kReplicaIdentities;  // without UsingIndex
 extern const Keywords<ArgMode> kArgModes;

@@ -512,6 +512,9 @@ Node trigger_node(const std::string& schema, const Trigger& trigger) {
   node.add_if("arguments", trigger.arguments);
   node.add_if("when", trigger.when);
   node.add_if("comment", trigger.comment);
+  if (trigger.firing != TriggerFiring::Origin) {
+    node.add("firing", detail::keyword_of(detail::kTriggerFirings, trigger.firing));
+  }
   if (trigger.constraint) {
     node.add("constraint", "true");
     node.add_if("deferrable", trigger.deferrable);

@@ -64,6 +64,9 @@ constexpr const char* kUnmodelledSql = R"sql(
     FOR EACH ROW EXECUTE FUNCTION odd.trg();
   CREATE TRIGGER t_audit AFTER UPDATE ON odd.t FOR EACH ROW EXECUTE FUNCTION odd.trg();
   ALTER TABLE odd.t DISABLE TRIGGER t_audit;
+  -- A foreign key's own triggers disabled (DISABLE TRIGGER ALL): not modelled.
+  CREATE TABLE odd.notes (t_id int REFERENCES odd.t (id));
+  ALTER TABLE odd.notes DISABLE TRIGGER ALL;
   CREATE TRIGGER t_batch AFTER INSERT ON odd.t REFERENCING NEW TABLE AS inserted
     FOR EACH STATEMENT EXECUTE FUNCTION odd.trg();
   CREATE TRIGGER v_insert INSTEAD OF INSERT ON odd.v FOR EACH ROW EXECUTE FUNCTION odd.trg();
@@ -145,7 +148,7 @@ std::set<Entry> expected_entries(int version) {
       {"rule", "t", "t_no_delete"},
       {"view column default", "v", "body"},
       {"column comment", "v", "body"},
-      {"trigger firing", "t", "t_audit"},
+      {"trigger firing", "notes", "notes_t_id_fkey"},
       {"trigger transition tables", "t", "t_batch"},
       {"trigger", "v", "v_insert"},
       {"extended statistics", "", "t_stats"},
@@ -316,7 +319,14 @@ TEST_CASE("every object kind the model does not hold is reported by kind and nam
     CHECK(function.name != "floatrange");
     CHECK(function.name != "floatmultirange");
   }
-  CHECK(detail("trigger firing", "t_audit") == "DISABLE");
+  CHECK(detail("trigger firing", "notes_t_id_fkey") ==
+        "DISABLE: the internal triggers of this constraint");
+  // A trigger's own firing is modelled, not reported.
+  const schemas::Table* t_table = schemas::find_table(model, "odd", "t");
+  REQUIRE(t_table != nullptr);
+  const schemas::Trigger* audit = schemas::find_named(t_table->triggers, "t_audit");
+  REQUIRE(audit != nullptr);
+  CHECK(audit->firing == schemas::TriggerFiring::Disabled);
   CHECK(detail("routine options", "secure()") ==
         "SET search_path=pg_catalog, PARALLEL SAFE, COST 5");
 }

@@ -136,6 +136,11 @@ TEST_CASE("locks and durations are the statement table's rows, version by versio
       {"ALTER TABLE t RESET (user_catalog_table);", Statement::SetStorageParametersExclusive},
       {"ALTER TABLE t ADD CONSTRAINT x EXCLUDE USING gist (during WITH &&);",
        Statement::AddExclusionConstraint},
+      {"ALTER TABLE t ENABLE ALWAYS TRIGGER g;", Statement::SetTriggerFiring},
+      {"ALTER TABLE t ENABLE TRIGGER ALL;", Statement::SetTriggerFiring},
+      {"ALTER TABLE t DISABLE TRIGGER g;", Statement::NarrowTriggerFiring},
+      {"ALTER TABLE t ENABLE REPLICA TRIGGER g;", Statement::NarrowTriggerFiring},
+      {"ALTER TABLE t DISABLE TRIGGER ALL;", Statement::NarrowTriggerFiring},
   };
   for (const int version : {110000, 150000}) {
     for (const auto& test_case : cases) {

@@ -489,6 +489,12 @@ Fixture fixture(Statement statement, int version, const std::string& extension) 
     case Statement::DropTriggerToReplace:
       return {"CREATE TRIGGER tr BEFORE INSERT ON t.a FOR EACH ROW EXECUTE PROCEDURE t.tf()",
               "DROP TRIGGER tr ON t.a", on_a()};
+    case Statement::SetTriggerFiring:
+      return {"CREATE TRIGGER tr BEFORE INSERT ON t.a FOR EACH ROW EXECUTE PROCEDURE t.tf()",
+              "ALTER TABLE t.a ENABLE ALWAYS TRIGGER tr", on_a()};
+    case Statement::NarrowTriggerFiring:
+      return {"CREATE TRIGGER tr BEFORE INSERT ON t.a FOR EACH ROW EXECUTE PROCEDURE t.tf()",
+              "ALTER TABLE t.a DISABLE TRIGGER tr", on_a()};
     case Statement::CreatePolicy:
       return {"", "CREATE POLICY pol ON t.a FOR SELECT TO PUBLIC USING (n > 0)", on_a()};
     case Statement::AlterPolicy:

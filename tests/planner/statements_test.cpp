@@ -43,6 +43,9 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::DropRestrictivePolicy:
     case Statement::DropView:
     case Statement::DropMaterializedView:
+    // The trigger stops firing in sessions it fired in: what it did there
+    // (an audit row, a derived value) is no longer done, as with its drop.
+    case Statement::NarrowTriggerFiring:
       return true;
     // Dropped to be created again under the same name, in the same step or
     // (an index, a view) by a later step of the same plan: the definition
@@ -103,6 +106,8 @@ bool removes_data_or_definition(Statement statement) {
     case Statement::DetachPartitionConcurrently:
     case Statement::DetachPartitionConcurrentlyReferenced:
     case Statement::DetachPartitionFinalize:
+    // Fires in the sessions it did and more, or the trigger is new.
+    case Statement::SetTriggerFiring:
       return false;
     case Statement::CreateSchema:
     case Statement::CreateExtension:

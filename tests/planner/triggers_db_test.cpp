@@ -159,3 +159,64 @@ TEST_CASE("a constraint trigger that is not AFTER ... FOR EACH ROW, and constrai
                               "constraint trigger (constraint: true)"));
   CHECK_FALSE(contains(keys.output, "needs deferrable"));
 }
+
+TEST_CASE(
+    "a trigger's firing is created, read back, narrowed only with data_loss, and a trigger "
+    "disabled out of band is drift",
+    "[planner][db][triggers]") {
+  const TestDatabase db;
+  db.exec(kSetup);
+  const TempDir dir;
+  const auto firing = [&db] {
+    return db.scalar("SELECT tgenabled FROM pg_trigger WHERE tgname = 'ledger_balanced'");
+  };
+  // Created firing only in replica sessions: in the step that creates it, no
+  // hazard (nothing fired before).
+  const std::string replica =
+      dir.write("replica.yaml", schema_yaml("            firing: replica\n"));
+  const CommandResult created_plan = run_pgshift({"plan", "--db", db.url(), "--schema", replica});
+  INFO(created_plan.output);
+  CHECK(created_plan.exit_code == 0);
+  CHECK(contains(created_plan.output,
+                 "EXECUTE FUNCTION public.check_balance();\n"
+                 "ALTER TABLE public.ledger ENABLE REPLICA TRIGGER ledger_balanced;"));
+  REQUIRE(apply_schema(db.url(), replica).exit_code == 0);
+  CHECK(firing() == "R");
+  CHECK(replan(db.url(), replica) == 0);
+  const CommandResult inspected = run_pgshift({"inspect", "--db", db.url()});
+  CHECK(contains(inspected.output, "            firing: replica\n"));
+
+  // Always: fires in more sessions, no hazard.
+  const std::string always = dir.write("always.yaml", schema_yaml("            firing: always\n"));
+  const CommandResult widened = run_pgshift({"plan", "--db", db.url(), "--schema", always});
+  INFO(widened.output);
+  CHECK(widened.exit_code == 0);
+  CHECK(
+      contains(widened.output, "ALTER TABLE public.ledger ENABLE ALWAYS TRIGGER ledger_balanced;"));
+  CHECK_FALSE(contains(widened.output, "data_loss"));
+  REQUIRE(apply_schema(db.url(), always).exit_code == 0);
+  CHECK(firing() == "A");
+
+  // Disabled: what it checked is no longer checked: refused without data_loss.
+  const std::string disabled =
+      dir.write("disabled.yaml", schema_yaml("            firing: disabled\n"));
+  const CommandResult narrowed = run_pgshift({"plan", "--db", db.url(), "--schema", disabled});
+  INFO(narrowed.output);
+  CHECK(narrowed.exit_code == 1);
+  CHECK(contains(narrowed.output, "has hazard data_loss"));
+  CHECK(contains(narrowed.output, "ALTER TABLE public.ledger DISABLE TRIGGER ledger_balanced;"));
+  REQUIRE(apply_schema(db.url(), disabled, {"data_loss"}).exit_code == 0);
+  CHECK(firing() == "D");
+  CHECK(replan(db.url(), disabled) == 0);
+
+  // The YAML says nothing (origin): the trigger disabled behind pgshift's
+  // back is drift, and apply enables it again.
+  const std::string origin = dir.write("origin.yaml", schema_yaml(""));
+  const CommandResult drift = run_pgshift({"drift", "--db", db.url(), "--schema", origin});
+  INFO(drift.output);
+  CHECK(drift.exit_code == 2);
+  CHECK(contains(drift.output, "ledger_balanced"));
+  REQUIRE(apply_schema(db.url(), origin).exit_code == 0);
+  CHECK(firing() == "O");
+  CHECK(run_pgshift({"drift", "--db", db.url(), "--schema", origin}).exit_code == 0);
+}

@@ -159,6 +159,17 @@ TEST_CASE("a reference of several columns cut at a comma of a flow mapping says 
                     "references: \"u(id, ...)\")\n") == 0);
 }
 
+TEST_CASE("a trigger's firing is one of origin, replica, always and disabled", "[schemas]") {
+  CHECK_THAT(errors_of(table("        triggers:\n"
+                             "          tr: { timing: after, events: [update], function: f, "
+                             "firing: off }\n")),
+             Catch::StartsWith("f.yaml:6:71: schemas.public.tables.t.triggers.tr.firing: expected "
+                               "origin, replica, always or disabled, found \"off\""));
+  CHECK(errors_of(table("        triggers:\n"
+                        "          tr: { timing: after, events: [update], function: f, "
+                        "firing: replica }\n")) == "(loaded)");
+}
+
 TEST_CASE("trigger events must be known and listed once", "[schemas]") {
   const auto text = table(
       "        triggers:\n"
