@@ -265,12 +265,9 @@ std::vector<Change> every_kind_changes() {
   };
 }
 
-}  // namespace
-
-TEST_CASE("the no-op canonicalisation of an inspected every-kind schema builds nothing",
-          "[cli][db]") {
-  TestDatabase target;
-  TempDir dir;
+// The every-kind fixture applied to `target` (its YAML written in `dir` as
+// every_kind.yaml), and the model of what `inspect` writes of it.
+schemas::Database applied_and_inspected(const TestDatabase& target, const TempDir& dir) {
   const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(target));
   const auto applied = run_command({PGSHIFT_BIN, "apply", "--db", target.url(), "--schema",
                                     every_kind, "--yes", "--allow-hazard", "all"});
@@ -278,8 +275,16 @@ TEST_CASE("the no-op canonicalisation of an inspected every-kind schema builds n
   REQUIRE(applied.exit_code == 0);
   REQUIRE(run_command({PGSHIFT_BIN, "inspect", "--db", target.url(), "-o", dir.path() + "/a.yaml"})
               .exit_code == 0);
+  return schemas::load_yaml_file(dir.path() + "/a.yaml");
+}
 
-  const schemas::Database inspected = schemas::load_yaml_file(dir.path() + "/a.yaml");
+}  // namespace
+
+TEST_CASE("the no-op canonicalisation of an inspected every-kind schema builds nothing",
+          "[cli][db]") {
+  TestDatabase target;
+  TempDir dir;
+  const schemas::Database inspected = applied_and_inspected(target, dir);
   const Both noop = canonicalize_both(inspected, target);
   check_same(noop);
   CHECK_FALSE(noop.subset.everything);
@@ -290,19 +295,13 @@ TEST_CASE("the no-op canonicalisation of an inspected every-kind schema builds n
   CHECK(noop.partial.facts.dependencies.shares(noop.current.facts.dependencies));
 
   // The hand-written fixture spells some objects its own way: those are built.
-  check_same(canonicalize_both(schemas::load_yaml_file(every_kind), target));
+  check_same(canonicalize_both(schemas::load_yaml_file(dir.path() + "/every_kind.yaml"), target));
 }
 
 TEST_CASE("every-kind changes built alone give the model building everything gives", "[cli][db]") {
   TestDatabase target;
   TempDir dir;
-  const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(target));
-  REQUIRE(run_command({PGSHIFT_BIN, "apply", "--db", target.url(), "--schema", every_kind, "--yes",
-                       "--allow-hazard", "all"})
-              .exit_code == 0);
-  REQUIRE(run_command({PGSHIFT_BIN, "inspect", "--db", target.url(), "-o", dir.path() + "/a.yaml"})
-              .exit_code == 0);
-  const schemas::Database inspected = schemas::load_yaml_file(dir.path() + "/a.yaml");
+  const schemas::Database inspected = applied_and_inspected(target, dir);
 
   for (const auto& [what, change] : every_kind_changes()) {
     INFO(what);
@@ -321,13 +320,7 @@ TEST_CASE("a build the columns read make certain is one the subset makes, and a 
           "[cli][db]") {
   TestDatabase target;
   TempDir dir;
-  const std::string every_kind = dir.write("every_kind.yaml", every_kind_yaml(target));
-  REQUIRE(run_command({PGSHIFT_BIN, "apply", "--db", target.url(), "--schema", every_kind, "--yes",
-                       "--allow-hazard", "all"})
-              .exit_code == 0);
-  REQUIRE(run_command({PGSHIFT_BIN, "inspect", "--db", target.url(), "-o", dir.path() + "/a.yaml"})
-              .exit_code == 0);
-  const schemas::Database inspected = schemas::load_yaml_file(dir.path() + "/a.yaml");
+  const schemas::Database inspected = applied_and_inspected(target, dir);
 
   // The shapes a plan's read of the target gives its hook.
   cli::TableShapes shapes;
