@@ -58,8 +58,16 @@ std::set<std::string> scratch_databases(const TestDatabase& db) {
 }
 
 // Drops the scratch databases a killed pgshift left behind (those not in
-// `before`), once their session is gone.
+// `before`), once their session is gone. A CREATE DATABASE the killed process
+// sent goes on in its backend (the scratch database is made while the target
+// is read, from the first tenth of a second of a plan): it is waited for, or
+// its database would appear after the list is read.
 void drop_leftover_scratch(const TestDatabase& db, const std::set<std::string>& before) {
+  pqxx::connection watcher(db.url());
+  poll(watcher,
+       "SELECT count(*) = 0 FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+       "'CREATE DATABASE \"pgshift\\_dev\\_%' AND pid <> pg_backend_pid()",
+       30s);
   for (const std::string& name : scratch_databases(db)) {
     if (before.count(name) != 0) continue;
     for (int attempt = 0; attempt < 100; ++attempt) {
