@@ -1516,9 +1516,16 @@ class Linter {
       const std::string rule = part.kind == Statement::DropTable    ? "drop-table"
                                : part.kind == Statement::DropColumn ? "drop-column"
                                                                     : "drop-object";
-      add_finding(rule, (part.what.empty() ? std::string(planner::statement_name(part.kind)) : part.what) +
-                            " removes data or a definition for good (data_loss)",
-                  part.alternative, Hazard::DataLoss);
+      // A disabled trigger can be enabled again; what it did meanwhile is lost.
+      const char* effect = part.kind == Statement::NarrowTriggerFiring
+                               ? " stops a trigger firing in sessions it fired in: what it did "
+                                 "there is no longer done (data_loss)"
+                               : " removes data or a definition for good (data_loss)";
+      add_finding(
+          rule,
+          (part.what.empty() ? std::string(planner::statement_name(part.kind)) : part.what) +
+              effect,
+          part.alternative, Hazard::DataLoss);
     }
     if (has(Hazard::AccessWidened)) {
       add_finding("access-widened",

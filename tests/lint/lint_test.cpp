@@ -255,6 +255,20 @@ TEST_CASE("the names a file uses are what --db reads, qualified, without what it
   CHECK(names.functions == std::set<std::string>{"pg_catalog.random", "public.random"});
 }
 
+TEST_CASE("a trigger disabled by hand is reported as what it stops doing, not as a drop",
+          "[lint]") {
+  const auto report = lint_file("m.sql", "ALTER TABLE t DISABLE TRIGGER g;\n", Options{});
+  REQUIRE(report.statements.size() == 1);
+  const auto& findings = report.statements[0].findings;
+  const auto found = std::find_if(findings.begin(), findings.end(), [](const auto& finding) {
+    return finding.rule == "drop-object";
+  });
+  REQUIRE(found != findings.end());
+  CHECK(found->message ==
+        "narrow_trigger_firing stops a trigger firing in sessions it fired in: what it did there "
+        "is no longer done (data_loss)");
+}
+
 TEST_CASE("statements the table has no row for are listed as not judged, never guessed at",
           "[lint]") {
   const auto report = lint_file(
