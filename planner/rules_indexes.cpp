@@ -29,11 +29,6 @@ using schemas::ObjectKind;
 
 namespace {
 
-bool is_identifier_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '$' || static_cast<unsigned char>(c) >= 0x80;
-}
-
 // `expression` without the casts of a column of `retyped` to its new type,
 // "(name)::text" or "name::text" -> "name": what the server's rebuild of an
 // index by ALTER COLUMN ... TYPE makes of them (a cast to a value's own type
@@ -49,7 +44,7 @@ std::string without_casts_to_new_types(const std::string& expression,
       std::size_t at = 0;
       while ((at = text.find(form, at)) != std::string::npos) {
         const std::size_t cast_end = at + form.size();
-        const bool starts_word = at == 0 || !(is_identifier_char(text[at - 1]) ||
+        const bool starts_word = at == 0 || !(identifier_char(text[at - 1]) ||
                                               text[at - 1] == '"' || text[at - 1] == '.');
         // The cast's type runs to the next character that cannot continue
         // it; "character varying(20)" and "timestamp with time zone" hold
@@ -57,7 +52,7 @@ std::string without_casts_to_new_types(const std::string& expression,
         const bool to_new_type =
             text.compare(cast_end, type.size(), type) == 0 &&
             (cast_end + type.size() == text.size() ||
-             !(is_identifier_char(text[cast_end + type.size()]) ||
+             !(identifier_char(text[cast_end + type.size()]) ||
                text[cast_end + type.size()] == '[' || text[cast_end + type.size()] == '(' ||
                text[cast_end + type.size()] == '.'));
         const bool in_quotes =
