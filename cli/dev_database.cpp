@@ -170,6 +170,19 @@ struct ScratchAhead::Made {
   std::unique_ptr<pqxx::connection> conn;    // a session on it, the database's own settings
 };
 
+namespace {
+
+// A new scratch database on the server at `server_target` and a session on it.
+std::unique_ptr<ScratchAhead::Made> make_scratch(const std::string& server_target,
+                                                 bool drop_in_background) {
+  auto made = std::make_unique<ScratchAhead::Made>();
+  made->scratch = std::make_unique<ScratchDatabase>(server_target, drop_in_background);
+  made->conn = made->scratch->connect();
+  return made;
+}
+
+}  // namespace
+
 struct ScratchAhead::State {
   std::string server_target;
   std::shared_future<bool> decided;
@@ -200,11 +213,7 @@ void ScratchAhead::start(const std::string& server_target, std::function<bool()>
           const bool build = certain();
           decision->set_value(build);
           if (!build) return nullptr;
-          auto made = std::make_unique<Made>();
-          made->scratch =
-              std::make_unique<ScratchDatabase>(server_target, /*drop_in_background=*/true);
-          made->conn = made->scratch->connect();
-          return made;
+          return make_scratch(server_target, /*drop_in_background=*/true);
         });
   } catch (const std::system_error&) {
     return;  // no thread: canonicalize_on_server creates its own, as without
@@ -534,11 +543,7 @@ schemas::Database build_and_read(const schemas::Database& desired,
   const schemas::SessionSettings& session = options.session;
   std::unique_ptr<ScratchAhead::Made> made =
       options.ahead != nullptr ? options.ahead->take(server_target) : nullptr;
-  if (made == nullptr) {
-    made = std::make_unique<ScratchAhead::Made>();
-    made->scratch = std::make_unique<ScratchDatabase>(server_target, options.drop_in_background);
-    made->conn = made->scratch->connect();
-  }
+  if (made == nullptr) made = make_scratch(server_target, options.drop_in_background);
   const ScratchDatabase& scratch = *made->scratch;
   pqxx::connection* const conn = made->conn.get();
   use_search_path(*conn, session.search_path);
