@@ -380,6 +380,46 @@ std::optional<Table> reduced_to_keys(const Table& table,
   return reduced;
 }
 
+// Calls `visit` with each word of `text` (a run of word bytes), lower-case.
+template <typename Visit>
+void for_each_word(const std::string& text, Visit&& visit) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!word_byte(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && word_byte(static_cast<unsigned char>(text[j]))) ++j;
+    visit(lower(text.substr(i, j - i)));
+    i = j;
+  }
+}
+
+bool same_column(const schemas::Column& wanted, const schemas::Column& now) {
+  schemas::Column stripped = wanted;
+  stripped.backfill.reset();
+  stripped.renamed_from.reset();
+  stripped.using_expr.reset();
+  stripped.expand_contract.reset();
+  return stripped == now;
+}
+
+// Everything an index's definition names: its key columns and expressions,
+// operator classes, collations, INCLUDE columns and predicate.
+std::string index_words(const schemas::Index& index) {
+  std::string text;
+  for (const auto& key : index.keys) {
+    add_text(text, key.column);
+    add_text(text, key.expression);
+    add_text(text, key.opclass);
+    add_text(text, key.collation);
+  }
+  for (const auto& column : index.include) add_text(text, column);
+  add_text(text, index.where);
+  return text;
+}
+
 std::string reduced_text(const Table& reduced) {
   std::string text;
   for (const auto& column : reduced.columns) {
@@ -584,6 +624,87 @@ ScratchSubset choose_scratch_subset(
     }
   }
 
+  // Members of a changed table that equal the target's and whose canonical
+  // text follows nothing that changes are taken from the target, not built:
+  // an index, or a foreign key (then its target need not be built). Such a
+  // member is on columns that are the target's (type, collation, default:
+  // the whole column), names no unit that is built, new or dropped, and
+  // backs nothing built (a unique index of a table some foreign key
+  // references, a replica identity). Partition trees keep theirs: an
+  // index or foreign key of a partitioned table is its partitions' too.
+  std::map<std::size_t, TakenMembers> taken;
+  for (std::size_t i = 0; i < units.all.size(); ++i) {
+    const Unit& unit = units.all[i];
+    if (!unit.dirty || unit.kind != "table" || unit.desired == nullptr || unit.current == nullptr) {
+      continue;
+    }
+    const auto& wanted = *static_cast<const Table*>(unit.desired);
+    const auto& now = *static_cast<const Table*>(unit.current);
+    if (wanted.partition_by || wanted.partition_of || now.partition_by || now.partition_of) {
+      continue;
+    }
+    std::unordered_set<std::string> columns;  // lower-case, either side
+    std::unordered_set<std::string> unchanged;
+    for (const auto& column : now.columns) columns.insert(lower(column.name));
+    for (const auto& column : wanted.columns) {
+      columns.insert(lower(column.name));
+      const auto* before = schemas::find_named(now.columns, column.name);
+      if (before != nullptr && same_column(column, *before)) unchanged.insert(lower(column.name));
+    }
+    const auto on_unchanged_columns = [&](const std::string& text) {
+      bool all = true;
+      for_each_word(text, [&](const std::string& word) {
+        if (columns.count(word) != 0 && unchanged.count(word) == 0) all = false;
+      });
+      return all;
+    };
+    std::set<std::string> constraint_names;  // index-backed, in the relations' namespace
+    if (wanted.primary_key) constraint_names.insert(wanted.primary_key->name);
+    for (const auto& key : wanted.unique_constraints) constraint_names.insert(key.name);
+    for (const auto& key : wanted.exclusion_constraints) constraint_names.insert(key.name);
+    // A unique index can back a foreign key when it is whole (no predicate)
+    // on columns only, all of them referenced by some foreign key.
+    const auto referenced = referenced_columns.find(unit_key("table", unit.schema, wanted.name));
+    const auto may_back_a_key = [&](const schemas::Index& index) {
+      if (!index.unique || index.where || referenced == referenced_columns.end()) return false;
+      return std::all_of(index.keys.begin(), index.keys.end(), [&](const schemas::IndexKey& key) {
+        return key.column && referenced->second.count(*key.column) != 0;
+      });
+    };
+    TakenMembers members;
+    for (const auto& index : wanted.indexes) {
+      const auto* before = schemas::find_named(now.indexes, index.name);
+      if (before == nullptr || !(index == *before)) continue;
+      if (may_back_a_key(index) || constraint_names.count(index.name) != 0 ||
+          wanted.replica_identity_index == index.name || now.replica_identity_index == index.name) {
+        continue;
+      }
+      const std::string text = index_words(index);
+      if (!on_unchanged_columns(text) || any_dirty(references(text, units, odd_names))) continue;
+      members.indexes.insert(index.name);
+    }
+    for (const auto& key : wanted.foreign_keys) {
+      const auto* before = schemas::find_named(now.foreign_keys, key.name);
+      if (before == nullptr || !(key == *before)) continue;
+      std::string text;
+      for (const auto& column : key.columns) add_text(text, column);
+      const std::string target = key_of_target(key);
+      const auto differ = keys_differ.find(target);
+      if (differ == keys_differ.end() || differ->second || any_dirty(key_type_refs[target]) ||
+          !on_unchanged_columns(text)) {
+        continue;
+      }
+      members.foreign_keys.insert(key.name);
+    }
+    if (!members.indexes.empty() || !members.foreign_keys.empty()) {
+      taken.emplace(i, std::move(members));
+    }
+  }
+  const auto is_taken_key = [&](std::size_t unit, const std::string& name) {
+    const auto found = taken.find(unit);
+    return found != taken.end() && found->second.foreign_keys.count(name) != 0;
+  };
+
   // What to build: the dirty units whole, what they mention whole, the
   // parents of partitions whole, foreign key targets reduced to their keys.
   std::vector<std::size_t> queue;
@@ -615,9 +736,11 @@ ScratchSubset choose_scratch_subset(
     // Foreign key targets not built whole, with the column sets they are
     // referenced on by the tables built whole.
     std::map<std::size_t, std::vector<std::set<std::string>>> targets;
-    for (const auto& unit : units.all) {
+    for (std::size_t i = 0; i < units.all.size(); ++i) {
+      const Unit& unit = units.all[i];
       if (!unit.full || unit.kind != "table") continue;
       for (const auto& key : static_cast<const Table*>(unit.desired)->foreign_keys) {
+        if (is_taken_key(i, key.name)) continue;
         const std::size_t target = units.index_of("table", key.ref_schema, key.ref_table);
         if (target >= units.all.size() || units.all[target].full) continue;
         targets[target].emplace_back(key.ref_columns.begin(), key.ref_columns.end());
@@ -665,6 +788,20 @@ ScratchSubset choose_scratch_subset(
     out.name = schema.name;
     out.comment = schema.comment;
     copy_built(units, kTables, schema.name, schema.tables, out.tables);
+    for (auto& table : out.tables) {
+      const auto found = taken.find(units.index_of("table", schema.name, table.name));
+      if (found == taken.end()) continue;
+      const TakenMembers& members = found->second;
+      const auto drop = [](auto& items, const std::set<std::string>& names) {
+        items.erase(std::remove_if(items.begin(), items.end(),
+                                   [&](const auto& item) { return names.count(item.name) != 0; }),
+                    items.end());
+      };
+      drop(table.indexes, members.indexes);
+      drop(table.foreign_keys, members.foreign_keys);
+      subset.members_taken += members.indexes.size() + members.foreign_keys.size();
+      subset.taken_members.emplace(unit_key("table", schema.name, table.name), members);
+    }
     for (const auto& [target, table] : reduced) {
       if (units.all[target].schema == schema.name) out.tables.push_back(table);
     }
@@ -804,8 +941,36 @@ Database assemble_canonical(Database& desired, const Database& current,
     const auto pick = [&](auto member) { return made ? &(made->*member) : nullptr; };
     const auto mine = [&](auto member) { return now ? &(now->*member) : nullptr; };
     std::set<std::string> unused;
+    // A built table's members taken from the target: the desired state's own
+    // (equal to the target's), copied before its clean tables move out.
+    std::map<std::string, Table> members_of;  // by table name: only those members
+    const std::string prefix = unit_key("table", wanted.name, "");
+    for (auto it = subset.taken_members.lower_bound(prefix);
+         it != subset.taken_members.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+         ++it) {
+      const TakenMembers& members = it->second;
+      const Table* source = schemas::find_named(wanted.tables, it->first.substr(prefix.size()));
+      if (source == nullptr) continue;
+      Table& kept = members_of[source->name];
+      for (const auto& index : source->indexes) {
+        if (members.indexes.count(index.name) != 0) kept.indexes.push_back(index);
+      }
+      for (const auto& foreign_key : source->foreign_keys) {
+        if (members.foreign_keys.count(foreign_key.name) != 0) {
+          kept.foreign_keys.push_back(foreign_key);
+        }
+      }
+    }
     assemble_kind(subset, kTables, wanted.name, pick(&Schema::tables), wanted.tables,
                   mine(&Schema::tables), out.tables, from_current);
+    for (auto& table : out.tables) {
+      const auto kept = members_of.find(table.name);
+      if (kept == members_of.end() || from_current.count(wanted.name + "." + table.name) != 0) {
+        continue;
+      }
+      for (auto& index : kept->second.indexes) table.indexes.push_back(std::move(index));
+      for (auto& key : kept->second.foreign_keys) table.foreign_keys.push_back(std::move(key));
+    }
     assemble_kind(subset, kViews, wanted.name, pick(&Schema::views), wanted.views,
                   mine(&Schema::views), out.views, from_current);
     assemble_kind(subset, kMatviews, wanted.name, pick(&Schema::materialized_views),
@@ -876,8 +1041,18 @@ Database assemble_canonical(Database& desired, const Database& current,
   // so the target's record of what it uses is the one a full build gives.
   // A table's members (columns' defaults, constraints, indexes, triggers,
   // policies) go with their table.
+  const auto member_taken = [&](const schemas::ObjectId& dependent) {
+    const bool index = dependent.kind == schemas::ObjectKind::Index;
+    if (!index && dependent.kind != schemas::ObjectKind::ForeignKey) return false;
+    const auto members =
+        subset.taken_members.find(unit_key("table", dependent.schema, dependent.table));
+    if (members == subset.taken_members.end()) return false;
+    return (index ? members->second.indexes : members->second.foreign_keys).count(dependent.name) !=
+           0;
+  };
   const auto taken = [&](const schemas::ObjectId& dependent) {
     using schemas::ObjectKind;
+    if (member_taken(dependent)) return true;
     switch (dependent.kind) {
       case ObjectKind::Function:
       case ObjectKind::Procedure:

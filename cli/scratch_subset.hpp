@@ -22,6 +22,11 @@
 // Names are matched without their schema and without case, as words of the
 // text (a name that is not a plain word is searched as a substring): a false
 // match builds one object more, never one less.
+// A table that differs is built without the indexes and foreign keys that
+// equal the target's, stand on columns equal to the target's, name nothing
+// built, new or dropped, and back nothing built (a unique index a foreign
+// key may use, a replica identity); partition trees keep theirs. Those are
+// taken from the target, and a foreign key taken needs no target built.
 // What a built object needs is built too: every object named in its text
 // (whole), the parent of a partition, and for a foreign key's target a table
 // reduced to the referenced key and its columns (the foreign key's canonical
@@ -41,6 +46,13 @@
 
 namespace pgshift::cli {
 
+// Members of a built table that are taken from the target's model instead
+// (choose_scratch_subset), by name.
+struct TakenMembers {
+  std::set<std::string> indexes;
+  std::set<std::string> foreign_keys;
+};
+
 struct ScratchSubset {
   // Build the whole desired state (an extension differs): nothing is taken
   // from the target's model.
@@ -58,6 +70,12 @@ struct ScratchSubset {
   std::size_t differing = 0;  // objects whose canonical text is read from the scratch database
   std::size_t needed = 0;     // unchanged objects built whole because a built one needs them
   std::size_t reduced = 0;    // foreign key targets built reduced to their keys
+  // The members of tables built whole that are left out of the build and
+  // taken from the target: its indexes and foreign keys that equal the
+  // target's, on columns equal to the target's, naming nothing built, new or
+  // dropped, backing nothing built. By unit_key() of the table.
+  std::map<std::string, TakenMembers> taken_members;
+  std::size_t members_taken = 0;
 };
 
 // The key of an object of `schema` in ScratchSubset::clean: kind is one of

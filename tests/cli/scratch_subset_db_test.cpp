@@ -427,6 +427,96 @@ TEST_CASE("canonical text that follows another object is read from the scratch d
   }
 }
 
+TEST_CASE("a changed table's unchanged indexes and foreign keys are taken from the target",
+          "[cli][db]") {
+  TestDatabase target;
+  target.exec(R"sql(
+    CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT lower(t)';
+    CREATE TABLE parent (id bigint PRIMARY KEY, code text CONSTRAINT parent_code_key UNIQUE);
+    CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint REFERENCES parent (id),
+                        code text REFERENCES parent (code), name text, email varchar(100),
+                        score integer);
+    CREATE INDEX child_name_idx ON child (name);
+    CREATE UNIQUE INDEX child_email_key ON child (lower(email)) WHERE email IS NOT NULL;
+    CREATE INDEX child_score_idx ON child (score) INCLUDE (name);
+    CREATE INDEX child_norm_idx ON child (norm(name));
+    CREATE UNIQUE INDEX child_id_name_key ON child (id, name);
+    CREATE TABLE grandchild (id bigint PRIMARY KEY, child_id bigint, child_name text,
+                             FOREIGN KEY (child_id, child_name) REFERENCES child (id, name));
+  )sql");
+  schemas::Database inspected;
+  inspected.schemas.push_back(schemas::Schema{"public"});
+  inspected = read_target(target, inspected);
+  inspected.facts = {};
+  const auto child = [](schemas::Database& db) -> schemas::Table& {
+    return named(db.schemas[0].tables, "child");
+  };
+  const auto taken = [](const Both& both) {
+    const auto found = both.subset.taken_members.find(cli::unit_key("table", "public", "child"));
+    return found == both.subset.taken_members.end() ? cli::TakenMembers{} : found->second;
+  };
+  const auto built_child = [](const Both& both) -> const schemas::Table* {
+    for (const auto& schema : both.subset.build.schemas) {
+      if (const auto* table = schemas::find_named(schema.tables, "child")) return table;
+    }
+    return nullptr;
+  };
+  const auto canonical = [&](const std::function<void(schemas::Database&)>& change) {
+    schemas::Database desired = inspected;
+    change(desired);
+    schemas::canonicalize(desired);
+    REQUIRE(schemas::validate(desired).empty());
+    Both both = canonicalize_both(desired, target);
+    check_same(both);
+    REQUIRE(built_child(both) != nullptr);
+    return both;
+  };
+
+  SECTION("a new column: every index and foreign key but the key grandchild references") {
+    const Both both = canonical([&](schemas::Database& db) {
+      child(db).columns.push_back({"note", "text"});
+    });
+    const cli::TakenMembers members = taken(both);
+    CHECK(members.indexes == std::set<std::string>{"child_email_key", "child_name_idx",
+                                                   "child_norm_idx", "child_score_idx"});
+    CHECK(members.foreign_keys == std::set<std::string>{"child_code_fkey", "child_parent_id_fkey"});
+    const schemas::Table& built = *built_child(both);
+    REQUIRE(built.indexes.size() == 1);
+    CHECK(built.indexes[0].name == "child_id_name_key");
+    CHECK(built.foreign_keys.empty());
+    CHECK(both.subset.reduced == 0);  // no foreign key left to need parent
+    CHECK(both.subset.members_taken == 6);
+    // The canonical model has them all, as the target spells them.
+    const schemas::Table* canonical_child = schemas::find_table(both.partial, "public", "child");
+    REQUIRE(canonical_child != nullptr);
+    CHECK(canonical_child->indexes.size() == 5);
+    CHECK(canonical_child->foreign_keys.size() == 2);
+  }
+  SECTION("a column whose type changes: the indexes on it are built") {
+    const Both both = canonical([&](schemas::Database& db) {
+      named(child(db).columns, "name").type = "character varying(200)";
+    });
+    const cli::TakenMembers members = taken(both);
+    CHECK(members.indexes == std::set<std::string>{"child_email_key"});
+    CHECK(members.foreign_keys == std::set<std::string>{"child_code_fkey", "child_parent_id_fkey"});
+  }
+  SECTION("a function an index calls changes: that index is built") {
+    const Both both = canonical([&](schemas::Database& db) {
+      named(db.schemas[0].functions, "norm").body = "SELECT upper(t)";
+    });
+    CHECK(taken(both).indexes.count("child_norm_idx") == 0);
+    CHECK(taken(both).indexes.count("child_name_idx") == 1);
+  }
+  SECTION("a referenced key whose type changes: the foreign keys to its table are built") {
+    const Both both = canonical([&](schemas::Database& db) {
+      named(named(db.schemas[0].tables, "parent").columns, "code").type = "character varying(20)";
+      child(db).columns.push_back({"note", "text"});
+    });
+    CHECK(taken(both).foreign_keys.empty());
+    CHECK(taken(both).indexes.count("child_name_idx") == 1);
+  }
+}
+
 namespace {
 
 const std::vector<std::string> kTypes = {
@@ -464,6 +554,14 @@ schemas::Database random_schema() {
     if (column_count > 0 && *rc::gen::arbitrary<bool>()) {
       schemas::Index index{table.name + "_c0_idx"};
       index.keys.push_back(schemas::IndexKey{std::string("c0")});
+      table.indexes.push_back(index);
+    }
+    if (column_count > 0 && table.columns[1].type != "mood" && *rc::gen::arbitrary<bool>()) {
+      // Its canonical text follows c0's type: (c0)::text, or c0 for text (an
+      // enum's text is not immutable).
+      schemas::Index index{table.name + "_c0_text_idx"};
+      index.keys.push_back(schemas::IndexKey{std::nullopt, std::string("(c0::text)")});
+      if (*rc::gen::arbitrary<bool>()) index.where = "id > 0";
       table.indexes.push_back(index);
     }
     if (*rc::gen::arbitrary<bool>()) {
@@ -509,7 +607,7 @@ schemas::Database changed(schemas::Database db) {
         if (table.columns.size() > 1) {
           table.columns[1].type = *rc::gen::elementOf(kTypes);
           table.columns[1].default_expr.reset();
-          table.indexes.clear();
+          if (*rc::gen::arbitrary<bool>()) table.indexes.clear();
         }
         break;
       case 2:
@@ -549,6 +647,7 @@ TEST_CASE("random schema pairs: building what differs gives the model building e
                : both.subset.build.schemas.empty() ? "nothing built"
                : both.subset.clean.empty()         ? "everything built"
                                                    : "built in part");
+        RC_TAG(both.subset.members_taken > 0 ? "members taken" : "no member taken");
         RC_ASSERT(same(both));
       },
       rc::detail::TestMetadata{}, params);
