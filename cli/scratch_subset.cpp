@@ -288,6 +288,22 @@ void judge_schema(Units& units, const Schema& current) {
   judge(units, kFunctions, current.name, current.functions);
 }
 
+// Calls `visit` with each word of `text` (a run of word bytes), lower-case.
+template <typename Visit>
+void for_each_word(const std::string& text, Visit&& visit) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!word_byte(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && word_byte(static_cast<unsigned char>(text[j]))) ++j;
+    visit(lower(text.substr(i, j - i)));
+    i = j;
+  }
+}
+
 // The names of units `text` mentions: its words that are names, a word
 // starting with "_" also without it (array types), and the names that are
 // not plain words found as substrings.
@@ -297,19 +313,10 @@ std::vector<std::string> references(const std::string& text, const Units& units,
   const auto consider = [&](const std::string& word) {
     if (units.by_bare.count(word) != 0) found.insert(word);
   };
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (!word_byte(static_cast<unsigned char>(text[i]))) {
-      ++i;
-      continue;
-    }
-    std::size_t j = i;
-    while (j < text.size() && word_byte(static_cast<unsigned char>(text[j]))) ++j;
-    const std::string word = lower(text.substr(i, j - i));
+  for_each_word(text, [&](const std::string& word) {
     consider(word);
     if (word.size() > 1 && word[0] == '_') consider(word.substr(1));
-    i = j;
-  }
+  });
   if (!odd_names.empty()) {
     const std::string lowered = lower(text);
     for (const auto& name : odd_names) {
@@ -378,22 +385,6 @@ std::optional<Table> reduced_to_keys(const Table& table,
     reduced.columns.push_back(kept);
   }
   return reduced;
-}
-
-// Calls `visit` with each word of `text` (a run of word bytes), lower-case.
-template <typename Visit>
-void for_each_word(const std::string& text, Visit&& visit) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (!word_byte(static_cast<unsigned char>(text[i]))) {
-      ++i;
-      continue;
-    }
-    std::size_t j = i;
-    while (j < text.size() && word_byte(static_cast<unsigned char>(text[j]))) ++j;
-    visit(lower(text.substr(i, j - i)));
-    i = j;
-  }
 }
 
 bool same_column(const schemas::Column& wanted, const schemas::Column& now) {
