@@ -180,6 +180,10 @@ std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::size_t 
 
 std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   for (std::size_t pos = 0; pos < text.size();) {
+    if (static_cast<unsigned char>(text[pos]) < 0x80) {  // ASCII: always valid
+      ++pos;
+      continue;
+    }
     const auto [code_point, length] = decode_utf8(text, pos);
     if (code_point == 0xFFFFFFFF) return pos;
     pos += length;
