@@ -934,13 +934,6 @@ void plan_prepared(const PlanningInputs& inputs, PreparedPlan& prepared) {
   plan_into(inputs, prepared);
 }
 
-PreparedPlan& keep_until_exit(PreparedPlan prepared) {
-  static PreparedPlan* kept = nullptr;
-  delete kept;
-  kept = new PreparedPlan(std::move(prepared));
-  return *kept;
-}
-
 PreparedPlan prepare_plan(const PlanningInputs& inputs) {
   PreparedPlan prepared = prepare_states(inputs);
   plan_into(inputs, prepared);

@@ -389,10 +389,7 @@ std::optional<Table> reduced_to_keys(const Table& table,
 
 bool same_column(const schemas::Column& wanted, const schemas::Column& now) {
   schemas::Column stripped = wanted;
-  stripped.backfill.reset();
-  stripped.renamed_from.reset();
-  stripped.using_expr.reset();
-  stripped.expand_contract.reset();
+  schemas::remove_planning_hints(stripped);
   return stripped == now;
 }
 
@@ -790,7 +787,6 @@ ScratchSubset choose_scratch_subset(
       };
       drop(table.indexes, members.indexes);
       drop(table.foreign_keys, members.foreign_keys);
-      subset.members_taken += members.indexes.size() + members.foreign_keys.size();
       subset.taken_members.emplace(unit_key("table", schema.name, table.name), members);
     }
     for (const auto& [target, table] : reduced) {
@@ -955,10 +951,9 @@ Database assemble_canonical(Database& desired, const Database& current,
     assemble_kind(subset, kTables, wanted.name, pick(&Schema::tables), wanted.tables,
                   mine(&Schema::tables), out.tables, from_current);
     for (auto& table : out.tables) {
+      // Members are taken for tables that differ, which come from the build.
       const auto kept = members_of.find(table.name);
-      if (kept == members_of.end() || from_current.count(wanted.name + "." + table.name) != 0) {
-        continue;
-      }
+      if (kept == members_of.end()) continue;
       for (auto& index : kept->second.indexes) table.indexes.push_back(std::move(index));
       for (auto& key : kept->second.foreign_keys) table.foreign_keys.push_back(std::move(key));
     }

@@ -75,7 +75,14 @@ struct ScratchSubset {
   // target's, on columns equal to the target's, naming nothing built, new or
   // dropped, backing nothing built. By unit_key() of the table.
   std::map<std::string, TakenMembers> taken_members;
-  std::size_t members_taken = 0;
+  // How many members are taken, all tables together.
+  std::size_t members_taken() const {
+    std::size_t count = 0;
+    for (const auto& [table, members] : taken_members) {
+      count += members.indexes.size() + members.foreign_keys.size();
+    }
+    return count;
+  }
 };
 
 // The key of an object of `schema` in ScratchSubset::clean: kind is one of

@@ -619,16 +619,18 @@ void report_duplicates(const std::vector<T>& items, ObjectKind kind, const std::
 
 }  // namespace
 
+void remove_planning_hints(Column& column) {
+  column.backfill.reset();
+  column.renamed_from.reset();
+  column.using_expr.reset();
+  column.expand_contract.reset();
+}
+
 void remove_planning_hints(Table& table) {
   table.backfill_batch_size.reset();
   table.renamed_from.reset();
   table.expand_contract = false;
-  for (auto& column : table.columns) {
-    column.backfill.reset();
-    column.renamed_from.reset();
-    column.using_expr.reset();
-    column.expand_contract.reset();
-  }
+  for (auto& column : table.columns) remove_planning_hints(column);
   for (auto& policy : table.policies) policy.renamed_from.reset();
   if (table.primary_key) table.primary_key->renamed_from.reset();
   for (auto& key : table.unique_constraints) key.renamed_from.reset();

@@ -1100,7 +1100,8 @@ void rename_column_in_keys(Table& table, const std::string& from, const std::str
 // expand_contract; renamed_from of policies, constraints, indexes, sequences,
 // views and materialized views; an enum's label_renamed_from).
 void remove_planning_hints(Database& db);
-void remove_planning_hints(Table& table);  // a table's share of the above
+void remove_planning_hints(Table& table);    // a table's share of the above
+void remove_planning_hints(Column& column);  // a column's share of that
 // Whether any of those hints is set: remove_planning_hints would change `db`.
 bool has_planning_hints(const Database& db);
 bool has_planning_hints(const Table& table);

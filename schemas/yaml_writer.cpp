@@ -88,6 +88,17 @@ bool is_control(unsigned char c) {
   return c < 0x20 || c == 0x7F;
 }
 
+// Whether `text` holds a Unicode line separator (NEL, LS, PS) or a byte
+// order mark, which end or start lines for a YAML reader.
+bool has_unicode_line_mark(std::string_view text) {
+  for (const std::string_view mark :
+       {std::string_view("\xC2\x85"), std::string_view("\xE2\x80\xA8"),
+        std::string_view("\xE2\x80\xA9"), std::string_view("\xEF\xBB\xBF")}) {
+    if (text.find(mark) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 // Whether `text` reads back as itself when written as a plain scalar; in flow
 // context (inside [] or {}) the flow indicators end a scalar too.
 // Conservative: anything doubtful is quoted.
@@ -119,15 +130,7 @@ bool is_plain(const std::string& text, bool in_flow) {
       return false;
     }
   }
-  if (!multibyte) return true;
-  // Unicode line separators and the byte order mark end or start lines.
-  const std::string_view view(text);
-  for (const std::string_view special :
-       {std::string_view("\xC2\x85"), std::string_view("\xE2\x80\xA8"),
-        std::string_view("\xE2\x80\xA9"), std::string_view("\xEF\xBB\xBF")}) {
-    if (view.find(special) != std::string_view::npos) return false;
-  }
-  return true;
+  return !multibyte || !has_unicode_line_mark(text);
 }
 
 // Appends `text` double-quoted, escaped, to `out`.
@@ -178,10 +181,7 @@ bool is_literal(const std::string& text) {
   for (const char c : text) {
     if (c != '\n' && c != '\t' && is_control(static_cast<unsigned char>(c))) return false;
   }
-  for (const char* special : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xEF\xBB\xBF"}) {
-    if (text.find(special) != std::string::npos) return false;
-  }
-  return true;
+  return !has_unicode_line_mark(text);
 }
 
 // `text` as a literal block scalar whose lines are indented by `indent`, from

@@ -485,7 +485,7 @@ TEST_CASE("a changed table's unchanged indexes and foreign keys are taken from t
     CHECK(built.indexes[0].name == "child_id_name_key");
     CHECK(built.foreign_keys.empty());
     CHECK(both.subset.reduced == 0);  // no foreign key left to need parent
-    CHECK(both.subset.members_taken == 6);
+    CHECK(both.subset.members_taken() == 6);
     // The canonical model has them all, as the target spells them.
     const schemas::Table* canonical_child = schemas::find_table(both.partial, "public", "child");
     REQUIRE(canonical_child != nullptr);
@@ -647,7 +647,7 @@ TEST_CASE("random schema pairs: building what differs gives the model building e
                : both.subset.build.schemas.empty() ? "nothing built"
                : both.subset.clean.empty()         ? "everything built"
                                                    : "built in part");
-        RC_TAG(both.subset.members_taken > 0 ? "members taken" : "no member taken");
+        RC_TAG(both.subset.members_taken() > 0 ? "members taken" : "no member taken");
         RC_ASSERT(same(both));
       },
       rc::detail::TestMetadata{}, params);
