@@ -35,7 +35,8 @@ WITH objects AS (
     a.attname::text, a.attacl, '{}'::aclitem[], c.relowner
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE cardinality(a.attacl) > 0 AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE a.attrelid = ANY($2::oid[]) AND cardinality(a.attacl) > 0 AND a.attnum > 0
+    AND NOT a.attisdropped
     AND c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1::text[])
     AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
       AND e.objid = c.oid AND e.deptype = 'e')

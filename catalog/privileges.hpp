@@ -58,13 +58,15 @@ struct GrantByOtherRow {
 };
 
 // The query of the privileges that differ from the objects' defaults on the
-// objects of the schemas read ($1: their names, a text[] literal), and the
-// rows it returned.
+// objects of the schemas read ($1: their names, a text[] literal; $2: the
+// relations among them whose columns have privileges of their own, an oid[]
+// literal: column privileges are looked for there only), and the rows it
+// returned.
 const char* privileges_query();
 std::vector<PrivilegeRow> privilege_rows(const pqxx::result& result);
 
 // The query of every grant by a role other than the owner on the objects of
-// the schemas read ($1 likewise), whether or not their privilege differs
+// the schemas read ($1 and $2 likewise), whether or not their privilege differs
 // from the default, and the rows it returned.
 const char* grants_by_others_query();
 std::vector<GrantByOtherRow> grants_by_others(const pqxx::result& result);

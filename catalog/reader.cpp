@@ -220,7 +220,11 @@ constexpr const char* kColumnsQuery =
     // (14+); the statistics target unless the default (-1, NULL from 17).
     "  CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END, t.typstorage, "
     "  CASE @attcompression@ WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END, "
-    "  NULLIF(a.attstattarget::int, -1) "
+    "  NULLIF(a.attstattarget::int, -1), "
+    // Whether the column has privileges of its own: the privileges queries
+    // look for column grants in the relations of these only
+    // (privileges_query).
+    "  COALESCE(cardinality(a.attacl) > 0, false) "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid "
     "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
@@ -743,6 +747,22 @@ std::string versioned(std::string query, int server_version_num) {
 // Field helpers.
 // ---------------------------------------------------------------------------
 
+// The privileges queries take, as $2, the relations whose columns have
+// privileges of their own (read_columns learns which): the column grants
+// are looked for there only instead of in a scan of all of pg_attribute.
+bool takes_column_grant_relations(const char* sql) {
+  return sql == privileges_query() || sql == grants_by_others_query();
+}
+
+std::string oid_array_literal(const std::vector<pqxx::oid>& oids) {
+  std::string literal = "{";
+  for (const pqxx::oid oid : oids) {
+    if (literal.size() > 1) literal += ',';
+    literal += std::to_string(oid);
+  }
+  return literal + "}";
+}
+
 std::optional<std::string> optional_text(const pqxx::field& field) {
   if (field.is_null()) return std::nullopt;
   return field.as<std::string>();
@@ -1079,8 +1099,10 @@ class Prefetch {
   // would otherwise all be held beside it, the peak of a read (about 8 MB
   // more for a no-op plan of 10,000 tables once the CHECKs were no longer
   // deparsed here, which made them arrive that early).
-  void release() {
+  // `column_grant_relations` is the privileges queries' $2.
+  void release(std::string column_grant_relations) {
     std::lock_guard<std::mutex> lock(mutex_);
+    column_grant_relations_ = std::move(column_grant_relations);
     released_ = true;
     ready_.notify_all();
   }
@@ -1104,8 +1126,10 @@ class Prefetch {
           std::unique_lock<std::mutex> lock(mutex_);
           ready_.wait(lock, [&] { return released_ || stop_; });
         }
-        pqxx::result result =
-            tx.exec_params(versioned(queries_[index], server_version_num_), schema_names_);
+        const std::string sql = versioned(queries_[index], server_version_num_);
+        pqxx::result result = takes_column_grant_relations(queries_[index])
+                                  ? tx.exec_params(sql, schema_names_, column_grant_relations_)
+                                  : tx.exec_params(sql, schema_names_);
         std::lock_guard<std::mutex> lock(mutex_);
         results_[index] = std::move(result);
         finished_ = index + 1;
@@ -1139,6 +1163,7 @@ class Prefetch {
   std::size_t finished_ = 0;                           // guarded by mutex_
   bool failed_ = false;                                // guarded by mutex_
   bool released_ = false;                              // guarded by mutex_
+  std::string column_grant_relations_;                 // set before released_, read after
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -1172,7 +1197,7 @@ class CatalogRead {
     read_columns();
     if (options_.columns_read) report_columns();
     if (prefetch_ != nullptr) {
-      prefetch_->release();
+      prefetch_->release(column_grant_relations_literal_);
       fetch_ahead();
     }
     read_constraints();
@@ -1326,8 +1351,12 @@ class CatalogRead {
         throw ReadError(what, first_line(*failure), kLockNotAvailable);
       }
     }
-    return guarded(
-        what, [&] { return tx_.exec_params(versioned(sql, server_version_num_), schema_names_); });
+    return guarded(what, [&] {
+      const std::string text = versioned(sql, server_version_num_);
+      return takes_column_grant_relations(sql)
+                 ? tx_.exec_params(text, schema_names_, column_grant_relations_literal_)
+                 : tx_.exec_params(text, schema_names_);
+    });
   }
 
   // A query on the whole server (extensions, facts), without parameters.
@@ -1479,6 +1508,10 @@ class CatalogRead {
       if (attributes.size() < static_cast<std::size_t>(attnum)) attributes.resize(attnum);
       attributes[attnum - 1] = {row[2].as<std::string>(), row[3].as<pqxx::oid>(),
                                 row[4].as<std::string>()};
+      if (row[15].as<bool>() &&
+          (column_grant_relations_.empty() || column_grant_relations_.back() != relation)) {
+        column_grant_relations_.push_back(relation);
+      }
       auto* owner = table(relation);
       if (owner == nullptr) {
         // A materialized view's (read_views keeps them); a view has none.
@@ -1538,6 +1571,11 @@ class CatalogRead {
         columns[attnum - 1] = std::move(column);
       }
     }
+    std::sort(column_grant_relations_.begin(), column_grant_relations_.end());
+    column_grant_relations_.erase(
+        std::unique(column_grant_relations_.begin(), column_grant_relations_.end()),
+        column_grant_relations_.end());
+    column_grant_relations_literal_ = oid_array_literal(column_grant_relations_);
     for (auto& [oid, slot] : tables_) {
       auto& columns = slot.table.columns;
       columns.erase(
@@ -2497,6 +2535,10 @@ class CatalogRead {
   std::vector<PrivilegeRow> privilege_rows_;
   std::vector<GrantByOtherRow> grant_by_other_rows_;
   bool privileges_fetched_ = false;
+  // The relations read whose columns have privileges of their own
+  // (read_columns), and as the privileges queries' $2.
+  std::vector<pqxx::oid> column_grant_relations_;
+  std::string column_grant_relations_literal_ = "{}";
   // Rows fetched ahead (fetch_ahead), until their reader takes them.
   std::optional<pqxx::result> dependency_rows_;
   std::optional<pqxx::result> member_dependency_rows_;

@@ -632,6 +632,8 @@ TEST_CASE(
     CREATE VIEW app.big_orders AS SELECT id, total FROM app.orders WHERE total > 1000;
     CREATE RULE keep AS ON DELETE TO app.accounts DO INSTEAD NOTHING;
     GRANT SELECT ON app.orders TO PUBLIC;
+    GRANT UPDATE (total) ON app.orders TO PUBLIC;
+    GRANT SELECT (id, total) ON app.big_orders TO PUBLIC;
   )sql");
   ReadOptions ahead;
   ahead.parallel_from_tables = 1;
@@ -658,20 +660,43 @@ TEST_CASE(
   CHECK(read_ahead.facts.unmodelled == read_on_one.facts.unmodelled);
   CHECK(schema_of(read_ahead, "app").privileges == schema_of(read_on_one, "app").privileges);
   CHECK_FALSE(schema_of(read_ahead, "app").privileges.empty());
+  // Column grants, looked for in the relations whose columns the column
+  // query saw carry privileges of their own: a table's and a view's.
+  const auto column_grant = [](const Database& model, const std::string& relation,
+                               const std::string& column) -> std::optional<Grant> {
+    for (const auto& entry : schema_of(model, "app").privileges) {
+      if (entry.object.kind == ObjectKind::Column && entry.object.table == relation &&
+          entry.object.name == column && entry.grants.size() == 1) {
+        return entry.grants[0];
+      }
+    }
+    return std::nullopt;
+  };
+  for (const Database* model : {&read_ahead, &read_on_one}) {
+    CHECK(column_grant(*model, "orders", "total") ==
+          std::optional<Grant>(Grant{"public", {"UPDATE"}, false}));
+    CHECK(column_grant(*model, "big_orders", "id") ==
+          std::optional<Grant>(Grant{"public", {"SELECT"}, false}));
+    CHECK(column_grant(*model, "big_orders", "total") ==
+          std::optional<Grant>(Grant{"public", {"SELECT"}, false}));
+    CHECK_FALSE(column_grant(*model, "orders", "id"));
+  }
   // A grant by a role other than the owner (the privileges are read ahead
   // too).
   const std::string granter = db.name() + "_granter";
-  db.exec("CREATE ROLE " + granter + "; GRANT USAGE ON SCHEMA app TO " + granter +
-          "; GRANT SELECT ON app.accounts TO " + granter + " WITH GRANT OPTION; SET ROLE " +
-          granter +
-          "; GRANT SELECT ON app.accounts TO PUBLIC;"
-          "RESET ROLE");
+  db.exec(
+      "CREATE ROLE " + granter + "; GRANT USAGE ON SCHEMA app TO " + granter +
+      "; GRANT SELECT ON app.accounts TO " + granter + " WITH GRANT OPTION;" +
+      "GRANT UPDATE (email) ON app.accounts TO " + granter + " WITH GRANT OPTION; SET ROLE " +
+      granter +
+      "; GRANT SELECT ON app.accounts TO PUBLIC; GRANT UPDATE (email) ON app.accounts TO PUBLIC;"
+      "RESET ROLE");
   const Database granted_ahead = read(db, ahead);
   const Database granted_on_one = read(db, one);
   db.exec("REVOKE ALL ON app.accounts FROM PUBLIC CASCADE; REVOKE ALL ON app.accounts FROM " +
           granter + " CASCADE; REVOKE USAGE ON SCHEMA app FROM " + granter + "; DROP ROLE " +
           granter);
-  CHECK(granted_ahead.facts.grants_by_others.size() == 1);
+  CHECK(granted_ahead.facts.grants_by_others.size() == 2);
   CHECK(granted_ahead.facts.grants_by_others == granted_on_one.facts.grants_by_others);
   CHECK(granted_ahead == granted_on_one);
   // What the read-ahead queries bring is there.
