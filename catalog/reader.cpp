@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "catalog/cells.hpp"
 #include "catalog/connection.hpp"
 #include "catalog/deparse_key.hpp"
 #include "catalog/fingerprint.hpp"
@@ -763,16 +764,19 @@ std::string oid_array_literal(const std::vector<pqxx::oid>& oids) {
   return literal + "}";
 }
 
-std::optional<std::string> optional_text(const pqxx::field& field) {
+template <typename Field>
+std::optional<std::string> optional_text(const Field& field) {
   if (field.is_null()) return std::nullopt;
-  return field.as<std::string>();
+  return field.template as<std::string>();
 }
 
-std::string text_or_empty(const pqxx::field& field) {
-  return field.is_null() ? std::string() : field.as<std::string>();
+template <typename Field>
+std::string text_or_empty(const Field& field) {
+  return field.is_null() ? std::string() : field.template as<std::string>();
 }
 
-char char_of(const pqxx::field& field) {
+template <typename Field>
+char char_of(const Field& field) {
   const char* text = field.c_str();
   return field.is_null() ? '\0' : text[0];
 }
@@ -792,7 +796,8 @@ std::string storage_name(char storage) {
 }
 
 // The elements of a one-dimensional text[] (NULL elements become "").
-std::vector<std::string> text_array(const pqxx::field& field) {
+template <typename Field>
+std::vector<std::string> text_array(const Field& field) {
   std::vector<std::string> items;
   if (field.is_null()) return items;
   auto parser = field.as_array();
@@ -806,8 +811,8 @@ std::vector<std::string> text_array(const pqxx::field& field) {
 
 // The numbers in an array ("{1,3}") or a vector type (int2vector, oidvector:
 // "1 3"): attnums, oids, indoption flags. NULL gives none.
-template <typename Number>
-std::vector<Number> numbers(const pqxx::field& field) {
+template <typename Number, typename Field>
+std::vector<Number> numbers(const Field& field) {
   std::vector<Number> items;
   if (field.is_null()) return items;
   const char* text = field.c_str();
@@ -823,12 +828,14 @@ std::vector<Number> numbers(const pqxx::field& field) {
   return items;
 }
 
-std::vector<int> attnums(const pqxx::field& field) {
+template <typename Field>
+std::vector<int> attnums(const Field& field) {
   return numbers<int>(field);
 }
 
 // reloptions ("fillfactor=70") as a map.
-std::map<std::string, std::string> options_map(const pqxx::field& field) {
+template <typename Field>
+std::map<std::string, std::string> options_map(const Field& field) {
   std::map<std::string, std::string> options;
   for (const auto& option : text_array(field)) {
     const auto eq = option.find('=');
@@ -836,7 +843,6 @@ std::map<std::string, std::string> options_map(const pqxx::field& field) {
   }
   return options;
 }
-
 
 schemas::ReferentialAction referential_action(char code) {
   switch (code) {
@@ -961,7 +967,7 @@ schemas::PartitionBy partition_by(const std::string& definition) {
 // that differ from what PostgreSQL chooses when they are not given (CREATE
 // SEQUENCE reference: ascending 1..type max, descending type min..-1, start at
 // the bound, cache 1, no cycle).
-schemas::SequenceOptions sequence_options(const pqxx::row& row, const std::string& type) {
+schemas::SequenceOptions sequence_options(const Cells& row, const std::string& type) {
   const auto start = row[3].as<int64_t>();
   const auto increment = row[4].as<int64_t>();
   const auto min_value = row[5].as<int64_t>();
@@ -1412,17 +1418,18 @@ class CatalogRead {
   }
 
   // INCLUDE columns of an index: its indkey from position indnkeyatts on.
+  template <typename Field>
   std::vector<std::string> include_names(const std::string& what, pqxx::oid relation,
-                                         const pqxx::field& indkey,
-                                         const pqxx::field& key_count) const {
+                                         const Field& indkey, const Field& key_count) const {
     if (indkey.is_null()) return {};
-    return column_names(what, relation, attnums(indkey), key_count.as<std::size_t>());
+    return column_names(what, relation, attnums(indkey), key_count.template as<std::size_t>());
   }
 
   // An object's owner when owners are read (ReadOptions::owners), else nullopt.
-  std::optional<std::string> owner_of(const pqxx::field& field) const {
+  template <typename Field>
+  std::optional<std::string> owner_of(const Field& field) const {
     if (!options_.owners) return std::nullopt;
-    return field.as<std::string>();
+    return field.template as<std::string>();
   }
 
   void read_schemas() {
@@ -1431,7 +1438,7 @@ class CatalogRead {
                              array_literal(options_.exclude_schemas));
     });
     std::vector<std::string> names;
-    for (const auto& row : rows) {
+    for (const Cells& row : cells(rows)) {
       schemas::Schema schema;
       schema.name = row[0].as<std::string>();
       schema.comment = optional_text(row[1]);
@@ -1444,14 +1451,14 @@ class CatalogRead {
   }
 
   void read_extensions() {
-    for (const auto& row : query_server("extensions", kExtensionsQuery)) {
+    for (const Cells& row : cells(query_server("extensions", kExtensionsQuery))) {
       extensions_.push_back(
           {row[0].as<std::string>(), row[1].as<std::string>(), optional_text(row[2])});
     }
   }
 
   void read_tables() {
-    for (const auto& row : query("tables", kTablesQuery)) {
+    for (const Cells& row : cells(query("tables", kTablesQuery))) {
       TableSlot slot;
       slot.schema = row[1].as<std::string>();
       auto& table = slot.table;
@@ -1501,7 +1508,7 @@ class CatalogRead {
   // Columns arrive unordered: each is put at its attnum, and the places of
   // dropped columns (left with no name) are removed at the end.
   void read_columns() {
-    for (const auto& row : query("columns", kColumnsQuery)) {
+    for (const Cells& row : cells(query("columns", kColumnsQuery))) {
       const auto relation = row[0].as<pqxx::oid>();
       const int attnum = row[1].as<int>();
       auto& attributes = attributes_[relation];
@@ -1589,7 +1596,7 @@ class CatalogRead {
   void read_constraints() {
     // A table's check_constraints[n].
     DeparseGroups<std::pair<schemas::Table*, std::size_t>> checks;
-    for (const auto& row : query("constraints", kConstraintsQuery)) {
+    for (const Cells& row : cells(query("constraints", kConstraintsQuery))) {
       auto* owner = table(row[0].as<pqxx::oid>());
       if (owner == nullptr) continue;
       const std::string name = row[1].as<std::string>();
@@ -1682,8 +1689,9 @@ class CatalogRead {
 
   // pg_get_viewdef ends the query with ";": the model holds the query alone,
   // so that statements can go on after it ("WITH NO DATA").
-  static std::string view_query(const pqxx::field& field) {
-    std::string query = field.as<std::string>();
+  template <typename Field>
+  static std::string view_query(const Field& field) {
+    std::string query = field.template as<std::string>();
     while (!query.empty() &&
            (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
       query.pop_back();
@@ -1693,7 +1701,7 @@ class CatalogRead {
 
   // REQUIRES: read_columns() has run.
   void read_views() {
-    for (const auto& row : query("views", kViewsQuery)) {
+    for (const Cells& row : cells(query("views", kViewsQuery))) {
       const std::string schema = row[1].as<std::string>();
       auto& columns = facts_.view_columns[schema + "." + row[2].as<std::string>()];
       for (const auto& attribute : attributes_[row[0].as<pqxx::oid>()]) {
@@ -1732,17 +1740,17 @@ class CatalogRead {
 
   void read_indexes() {
     std::unordered_map<pqxx::oid, std::string> operator_classes;  // non-default ones
-    for (const auto& row : query_server("operator classes", kOperatorClassesQuery)) {
+    for (const Cells& row : cells(query_server("operator classes", kOperatorClassesQuery))) {
       operator_classes.emplace(row[0].as<pqxx::oid>(), row[1].as<std::string>());
     }
     std::unordered_map<pqxx::oid, std::string> collations;
-    for (const auto& row : query_server("collations", kCollationsQuery)) {
+    for (const Cells& row : cells(query_server("collations", kCollationsQuery))) {
       collations.emplace(row[0].as<pqxx::oid>(), row[1].as<std::string>());
     }
     // An index's predicate and expression keys: indexes->at(n) of a table
     // or materialized view.
     DeparseGroups<std::pair<std::vector<schemas::Index>*, std::size_t>> deparsed;
-    for (const auto& row : query("indexes", kIndexesQuery)) {
+    for (const Cells& row : cells(query("indexes", kIndexesQuery))) {
       const auto relation = row[0].as<pqxx::oid>();
       schemas::Index index;
       index.name = row[2].as<std::string>();
@@ -1838,7 +1846,7 @@ class CatalogRead {
   }
 
   void read_triggers() {
-    for (const auto& row : query("triggers", kTriggersQuery)) {
+    for (const Cells& row : cells(query("triggers", kTriggersQuery))) {
       auto* owner = table(row[0].as<pqxx::oid>());
       if (owner == nullptr) continue;
       schemas::Trigger trigger;
@@ -1855,7 +1863,7 @@ class CatalogRead {
       trigger.update_of = text_array(row[3]);
       trigger.function = row[4].as<std::string>();
       // tgargs holds tgnargs NUL-terminated strings.
-      const pqxx::binarystring args(row[6]);
+      const pqxx::binarystring args(row[6].field());
       std::string arg;
       for (const auto byte : args) {
         if (byte == 0) {
@@ -1893,7 +1901,7 @@ class CatalogRead {
   }
 
   void read_policies() {
-    for (const auto& row : query("policies", kPoliciesQuery)) {
+    for (const Cells& row : cells(query("policies", kPoliciesQuery))) {
       auto* owner = table(row[0].as<pqxx::oid>());
       if (owner == nullptr) continue;
       schemas::Policy policy;
@@ -1925,7 +1933,7 @@ class CatalogRead {
   }
 
   void read_exclusion_constraints() {
-    for (const auto& row : query("exclusion constraints", kExclusionConstraintsQuery)) {
+    for (const Cells& row : cells(query("exclusion constraints", kExclusionConstraintsQuery))) {
       const auto relation = row[0].as<pqxx::oid>();
       auto* owner = table(relation);
       if (owner == nullptr) continue;
@@ -1943,7 +1951,7 @@ class CatalogRead {
   }
 
   void read_table_storage() {
-    for (const auto& row : query("table storage", kTableStorageQuery)) {
+    for (const Cells& row : cells(query("table storage", kTableStorageQuery))) {
       auto* owner = table(row[0].as<pqxx::oid>());
       if (owner == nullptr) continue;
       owner->unlogged = row[1].as<bool>();
@@ -1963,10 +1971,10 @@ class CatalogRead {
   }
 
   void read_roles() {
-    for (const auto& row : query_server("roles", kRolesQuery)) {
+    for (const Cells& row : cells(query_server("roles", kRolesQuery))) {
       facts_.roles.insert(row[0].as<std::string>());
     }
-    for (const auto& row : query_server("roles", "SELECT current_user::text")) {
+    for (const Cells& row : cells(query_server("roles", "SELECT current_user::text"))) {
       facts_.current_role = row[0].as<std::string>();
     }
   }
@@ -2000,18 +2008,20 @@ class CatalogRead {
     // Owning columns of relations not read (an excluded table, a foreign
     // table): named by one more query.
     std::vector<pqxx::oid> unread;
-    for (const auto& row : rows) {
+    for (const Cells& row : cells(rows)) {
       if (char_of(row[9]) == 'a' && tables_.count(row[10].as<pqxx::oid>()) == 0) {
         unread.push_back(row[10].as<pqxx::oid>());
       }
     }
     name_other_relations(unread);
-    for (const auto& row : rows) {
+    for (const Cells& row : cells(rows)) {
       const std::string schema = row[0].as<std::string>();
       const std::string name = row[1].as<std::string>();
       const std::string type = row[2].as<std::string>();
       if (options_.sequence_usage) {
-        facts_.sequence_usage[schema + "." + name] = sequence_position(row[3], row[12]);
+        facts_.sequence_usage[schema + "." + name] = sequence_position(
+            row[3].as<int64_t>(),
+            row[12].is_null() ? std::nullopt : std::optional<int64_t>(row[12].as<int64_t>()));
       }
       std::optional<std::string> owning_column;  // "schema.table.column"
       std::string column_name;
@@ -2071,14 +2081,14 @@ class CatalogRead {
     const pqxx::result rows = guarded("relation names", [&] {
       return tx_.exec_params(kOtherRelationsQuery, array_literal(wanted));
     });
-    for (const auto& row : rows) {
+    for (const Cells& row : cells(rows)) {
       other_relations_[row[0].as<pqxx::oid>()] = {row[1].as<std::string>(),
                                                   row[2].as<std::string>(), text_array(row[3])};
     }
   }
 
   void read_enums() {
-    for (const auto& row : query("enums", kEnumsQuery)) {
+    for (const Cells& row : cells(query("enums", kEnumsQuery))) {
       schemas_[row[0].as<std::string>()].enums.push_back(
           {row[1].as<std::string>(), text_array(row[2]), optional_text(row[3]), {},
            owner_of(row[4])});
@@ -2086,7 +2096,7 @@ class CatalogRead {
   }
 
   void read_domains() {
-    for (const auto& row : query("domains", kDomainsQuery)) {
+    for (const Cells& row : cells(query("domains", kDomainsQuery))) {
       schemas::Domain domain;
       domain.name = row[1].as<std::string>();
       domain.base_type = row[2].as<std::string>();
@@ -2107,7 +2117,7 @@ class CatalogRead {
   void read_composite_types() {
     schemas::CompositeType* current = nullptr;
     std::string current_schema;
-    for (const auto& row : query("composite types", kCompositeTypesQuery)) {
+    for (const Cells& row : cells(query("composite types", kCompositeTypesQuery))) {
       const std::string schema = row[0].as<std::string>();
       const std::string name = row[1].as<std::string>();
       if (current == nullptr || current_schema != schema || current->name != name) {
@@ -2122,7 +2132,7 @@ class CatalogRead {
   }
 
   void read_functions() {
-    for (const auto& row : query("functions", kFunctionsQuery)) {
+    for (const Cells& row : cells(query("functions", kFunctionsQuery))) {
       FunctionSlot slot;
       slot.schema = row[1].as<std::string>();
       auto& function = slot.function;
@@ -2142,7 +2152,7 @@ class CatalogRead {
       }
       functions_.emplace(row[0].as<pqxx::oid>(), std::move(slot));
     }
-    for (const auto& row : query("function arguments", kFunctionArgsQuery)) {
+    for (const Cells& row : cells(query("function arguments", kFunctionArgsQuery))) {
       const auto found = functions_.find(row[0].as<pqxx::oid>());
       if (found == functions_.end()) continue;
       found->second.function.args.push_back({row[1].as<std::string>(), row[2].as<std::string>(),
@@ -2151,7 +2161,7 @@ class CatalogRead {
   }
 
   void read_function_volatility() {
-    for (const auto& row : query_server("function volatility", kFunctionVolatilityQuery)) {
+    for (const Cells& row : cells(query_server("function volatility", kFunctionVolatilityQuery))) {
       const auto read = volatility(char_of(row[1]));
       auto [entry, inserted] = facts_.function_volatility.emplace(row[0].as<std::string>(), read);
       // Volatile > Stable > Immutable; keep the most volatile overload.
@@ -2162,7 +2172,7 @@ class CatalogRead {
   }
 
   void read_binary_casts() {
-    for (const auto& row : query_server("casts", kBinaryCastsQuery)) {
+    for (const Cells& row : cells(query_server("casts", kBinaryCastsQuery))) {
       facts_.binary_coercible_casts.emplace(row[0].as<std::string>(), row[1].as<std::string>());
     }
   }
@@ -2180,9 +2190,10 @@ class CatalogRead {
 
   // The name of a dependency's referenced column (refobjid, refobjsubid);
   // "" for the whole relation.
-  std::string referenced_column(const pqxx::field& relation, const pqxx::field& attnum) const {
-    const int number = attnum.as<int>();
-    return number > 0 ? attribute("dependencies", relation.as<pqxx::oid>(), number).name
+  template <typename Field>
+  std::string referenced_column(const Field& relation, const Field& attnum) const {
+    const int number = attnum.template as<int>();
+    return number > 0 ? attribute("dependencies", relation.template as<pqxx::oid>(), number).name
                       : std::string();
   }
 
@@ -2194,20 +2205,20 @@ class CatalogRead {
                                               const pqxx::result& index_rows) {
     std::unordered_map<pqxx::oid, DependencyRelation> relations;
     relations.reserve(relation_rows.size());
-    for (const auto& row : relation_rows) {
+    for (const Cells& row : cells(relation_rows)) {
       relations[row[0].as<pqxx::oid>()] = {row[1].as<std::string>(), row[2].as<std::string>(),
                                            char_of(row[3])};
     }
     // Dependents on relations of the schemas read whose table or index was
     // not read: named by one more query.
     std::vector<pqxx::oid> unread;
-    for (const auto& row : constraint_rows) {
+    for (const Cells& row : cells(constraint_rows)) {
       if (row[1].as<pqxx::oid>() != 0 && relations.count(row[3].as<pqxx::oid>()) != 0 &&
           relations.count(row[1].as<pqxx::oid>()) == 0) {
         unread.push_back(row[1].as<pqxx::oid>());
       }
     }
-    for (const auto& row : index_rows) {
+    for (const Cells& row : cells(index_rows)) {
       if (relations.count(row[2].as<pqxx::oid>()) == 0) continue;
       if (index_names_.count(row[0].as<pqxx::oid>()) == 0) unread.push_back(row[0].as<pqxx::oid>());
       if (relations.count(row[1].as<pqxx::oid>()) == 0) unread.push_back(row[1].as<pqxx::oid>());
@@ -2224,14 +2235,13 @@ class CatalogRead {
       throw ReadError("dependencies", "relation with OID " + std::to_string(oid) + " was not found",
                       "");
     };
-    const auto referenced = [&](const DependencyRelation& relation, const pqxx::row& row,
-                                int column) {
+    const auto referenced = [&](const DependencyRelation& relation, const Cells& row, int column) {
       schemas::Dependency dependency;
       dependency.referenced = {relation_kind(relation.kind), relation.schema, "", relation.name};
       dependency.referenced_column = referenced_column(row[column], row[column + 1]);
       return dependency;
     };
-    for (const auto& row : constraint_rows) {
+    for (const Cells& row : cells(constraint_rows)) {
       const auto relation = relations.find(row[3].as<pqxx::oid>());
       // A domain's constraint (conrelid 0) is no table's.
       if (relation == relations.end() || row[1].as<pqxx::oid>() == 0) continue;
@@ -2245,7 +2255,7 @@ class CatalogRead {
                               *schema, *table, row[2].as<std::string>()};
       facts_.dependencies.push_back(std::move(dependency));
     }
-    for (const auto& row : index_rows) {
+    for (const Cells& row : cells(index_rows)) {
       const auto relation = relations.find(row[2].as<pqxx::oid>());
       if (relation == relations.end()) continue;
       schemas::Dependency dependency = referenced(relation->second, row, 2);
@@ -2275,7 +2285,7 @@ class CatalogRead {
     // In the order the single query's branches had: views and routines,
     // constraints and indexes, then triggers and policies.
     const auto read_rows = [&](const pqxx::result& result) {
-      for (const auto& row : result) {
+      for (const Cells& row : cells(result)) {
         schemas::Dependency dependency;
         const std::string kind = row[0].as<std::string>();
         auto& dependent = dependency.dependent;
@@ -2306,7 +2316,7 @@ class CatalogRead {
     const pqxx::result view_routine_rows =
         holds_.views && holds_.routines ? query("dependencies", kViewRoutineDependenciesQuery)
                                         : pqxx::result();
-    for (const auto& row : view_routine_rows) {
+    for (const Cells& row : cells(view_routine_rows)) {
       // Routines outside the schemas read are not planned: nothing to order.
       const auto found = functions_.find(row[3].as<pqxx::oid>());
       if (found == functions_.end()) continue;
@@ -2327,7 +2337,7 @@ class CatalogRead {
           routine.is_procedure ? schemas::ObjectKind::Procedure : schemas::ObjectKind::Function,
           found->second.schema, "", schemas::function_signature(routine)};
     };
-    for (const auto& row : query("dependencies", kRoutineUsersQuery)) {
+    for (const Cells& row : cells(query("dependencies", kRoutineUsersQuery))) {
       // Routines outside the schemas read are not planned: nothing to order.
       const auto called = routine_id(row[5].as<pqxx::oid>());
       if (!called) continue;
@@ -2351,7 +2361,7 @@ class CatalogRead {
   }
 
   void read_sequence_defaults() {
-    for (const auto& row : query("column defaults", kSequenceDefaultsQuery)) {
+    for (const Cells& row : cells(query("column defaults", kSequenceDefaultsQuery))) {
       facts_.sequence_defaults[row[0].as<std::string>() + "." + row[1].as<std::string>()].push_back(
           {schemas::ObjectKind::Column, row[2].as<std::string>(), row[3].as<std::string>(),
            row[4].as<std::string>()});
@@ -2359,7 +2369,7 @@ class CatalogRead {
   }
 
   void read_volatile_defaults() {
-    for (const auto& row : query("column defaults", kVolatileDefaultsQuery)) {
+    for (const Cells& row : cells(query("column defaults", kVolatileDefaultsQuery))) {
       facts_.volatile_defaults.insert(row[0].as<std::string>());
     }
     // Built-in functions (random(), clock_timestamp(), nextval(), ...) are pinned,

@@ -22,9 +22,9 @@ constexpr const char* kSequenceUsageQuery =
 
 }  // namespace
 
-schemas::SequenceUsage sequence_position(const pqxx::field& start, const pqxx::field& last_value) {
-  if (last_value.is_null()) return {start.as<int64_t>(), false};
-  return {last_value.as<int64_t>(), true};
+schemas::SequenceUsage sequence_position(int64_t start, std::optional<int64_t> last_value) {
+  if (!last_value) return {start, false};
+  return {*last_value, true};
 }
 
 void read_sequence_usage(pqxx::connection& conn, const std::vector<std::string>& sequences,
@@ -43,7 +43,9 @@ void read_sequence_usage(pqxx::connection& conn, const std::vector<std::string>&
     throw failure;
   }
   for (const auto& row : rows) {
-    const schemas::SequenceUsage usage = sequence_position(row[5], row[6]);
+    const schemas::SequenceUsage usage = sequence_position(
+        row[5].as<int64_t>(),
+        row[6].is_null() ? std::nullopt : std::optional<int64_t>(row[6].as<int64_t>()));
     facts.sequence_usage[row[0].as<std::string>() + "." + row[1].as<std::string>()] = usage;
     if (!row[4].is_null()) {
       facts.identity_usage[row[2].as<std::string>() + "." + row[3].as<std::string>() + "." +

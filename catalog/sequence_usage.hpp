@@ -10,10 +10,10 @@
 // `drift` reports every sequence's use and reads them all with the catalog.
 #pragma once
 
+#include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "catalog/reader.hpp"
 #include "schemas/model.hpp"
@@ -27,9 +27,9 @@
 namespace pgshift::catalog {
 
 // The position of a sequence whose start is `start` and whose
-// PGSHIFT_SEQUENCE_LAST_VALUE is `last_value`: a NULL is the start, not yet
-// handed out.
-schemas::SequenceUsage sequence_position(const pqxx::field& start, const pqxx::field& last_value);
+// PGSHIFT_SEQUENCE_LAST_VALUE is `last_value`: none (NULL) is the start, not
+// yet handed out.
+schemas::SequenceUsage sequence_position(int64_t start, std::optional<int64_t> last_value);
 
 // Reads, in one READ ONLY query, the position of each sequence named
 // "schema.sequence" in `sequences` into facts.sequence_usage and of the
