@@ -11,6 +11,7 @@
 #include "cli/planning.hpp"
 #include "planner/sql_writer.hpp"
 #include "schemas/error.hpp"
+#include "schemas/text_file.hpp"
 #include "schemas/yaml_writer.hpp"
 
 namespace pgshift::cli {
@@ -74,18 +75,14 @@ void write_output(const schemas::Database& db, const std::string& output,
     return;
   }
   if (output.empty()) {
-    std::cout << schemas::write_yaml(db);
+    schemas::write_text(std::cout, schemas::write_yaml(db));
     return;
   }
   if (output.back() == '/' || std::filesystem::is_directory(output)) {
     schemas::write_yaml_directory(db, output);
     return;
   }
-  const std::string text = schemas::write_yaml(db);
-  errno = 0;
-  std::ofstream file(output, std::ios::binary | std::ios::trunc);
-  file << text;
-  if (!file.flush()) throw Error("could not write file \"" + output + "\"" + system_reason());
+  schemas::write_text_file(output, schemas::write_yaml(db));
 }
 
 void run_inspect(const InspectArgs& args) {

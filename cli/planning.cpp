@@ -29,6 +29,7 @@
 #include "plans/estimates.hpp"
 #include "schemas/error.hpp"
 #include "schemas/ignore.hpp"
+#include "schemas/text_file.hpp"
 #include "schemas/yaml_loader.hpp"
 #include "schemas/yaml_scope.hpp"
 
@@ -773,12 +774,12 @@ bool report_refusals(const plans::Plan& plan, const std::vector<std::string>& al
 
 void write_output(const std::string& text, const std::string& path, const std::string& what) {
   if (path.empty()) {
-    std::cout << text;
+    schemas::write_text(std::cout, text);
     return;
   }
   errno = 0;
   std::ofstream out(path);
-  out << text;
+  schemas::write_text(out, text);
   if (!out.flush()) {
     throw pgshift::Error("could not write " + what + " to \"" + path + "\"" + system_reason());
   }

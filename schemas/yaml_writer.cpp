@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "schemas/error.hpp"
+#include "schemas/text_file.hpp"
 #include "schemas/yaml_names.hpp"
 #include "schemas/yaml_text.hpp"
 #include "schemas/yaml_tree.hpp"
@@ -1034,15 +1035,6 @@ std::string file_name(const std::string& schema) {
   return name + ".yaml";
 }
 
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  errno = 0;
-  std::ofstream stream(path, std::ios::binary | std::ios::trunc);
-  stream << text;
-  if (!stream.flush()) {
-    throw pgshift::Error("could not write file \"" + path.string() + "\"" + system_reason());
-  }
-}
-
 }  // namespace
 
 std::string write_yaml(const Database& db) {
@@ -1072,7 +1064,7 @@ void write_yaml_directory(const Database& db, const std::string& dir) {
   if (code) {
     throw pgshift::Error("could not create directory \"" + dir + "\": " + code.message());
   }
-  for (const auto& [path, text] : files) write_file(path, text);
+  for (const auto& [path, text] : files) write_text_file(path.string(), text);
 }
 
 }  // namespace pgshift::schemas
