@@ -499,6 +499,45 @@ TEST_CASE("a name or text that is not UTF-8 is refused by its path, and no file 
   CHECK(write_yaml(named).find("caf\xc3\xa9") != std::string::npos);
 }
 
+TEST_CASE(
+    "a schema of many tables is written on two threads as the tables one by one, in their order",
+    "[schemas]") {
+  // From 512 tables the second half is written on another thread.
+  Database db;
+  Schema schema{"public"};
+  for (int number = 0; number < 1000; ++number) {
+    char name[8];
+    std::snprintf(name, sizeof name, "t%04d", number);
+    Table table{name, {{"id", "bigint", true}, {"note", "text"}}};
+    table.primary_key = PrimaryKey{std::string(name) + "_pkey", {"id"}};
+    if (number % 7 == 0) table.comment = "table " + std::to_string(number) + "\nsecond line";
+    schema.tables.push_back(table);
+  }
+  db.schemas = {schema};
+  canonicalize(db);
+  const std::string prefix = "schemas:\n  public:\n    tables:\n";
+  std::string expected = prefix;
+  for (const Table& table : db.schemas[0].tables) {
+    Database alone;
+    alone.schemas = {Schema{"public", std::nullopt, {table}}};
+    const std::string text = write_yaml(alone);
+    REQUIRE(text.rfind(prefix, 0) == 0);
+    expected += text.substr(prefix.size());
+  }
+  CHECK(write_yaml(db) == expected);
+  CHECK(load_yaml_string(write_yaml(db)) == db);
+
+  // Text that is not UTF-8 is refused from either half; from both, the
+  // first in the document is named.
+  Database late = db;
+  late.schemas[0].tables[900].comment = "caf\xe9";
+  CHECK_THROWS_WITH(write_yaml(late), Catch::Contains("schemas > public > tables > t0900 > comment "
+                                                      "is not UTF-8"));
+  late.schemas[0].tables[100].comment = "caf\xe9";
+  CHECK_THROWS_WITH(write_yaml(late), Catch::Contains("schemas > public > tables > t0100 > comment "
+                                                      "is not UTF-8"));
+}
+
 TEST_CASE("the writer quotes only what YAML would misread", "[schemas]") {
   Database db;
   Schema schema{"public"};
