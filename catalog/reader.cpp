@@ -2509,7 +2509,7 @@ class CatalogRead {
     for (auto& [name, schema] : schemas_) db.schemas.push_back(std::move(schema));
     db.facts = std::move(facts_);
     schemas::canonicalize(db);
-    db.facts.fingerprint = fingerprint(db);
+    if (options_.fingerprint) db.facts.fingerprint = fingerprint(db);
     return db;
   }
 

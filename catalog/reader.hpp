@@ -56,6 +56,10 @@ struct ReadOptions {
   // state, which can only hold what the model says. Nine queries, among
   // the costliest to plan.
   bool unmodelled = true;
+  // false: CatalogFacts::fingerprint stays empty, for inspect, which writes
+  // the schema and no plan to check it against later (12 ms at 10,000
+  // tables).
+  bool fingerprint = true;
   // From this many tables on, the constraints, indexes and sequences are read on a
   // second connection in the same snapshot, beside the other queries; below
   // it (and on a standby, which cannot export a snapshot), one connection.

@@ -716,9 +716,16 @@ TEST_CASE(
   CHECK(read_without_usage.schemas == read_ahead.schemas);
   CHECK(read_without_usage.facts.sequence_usage.empty());
   CHECK(read_ahead.facts.sequence_usage.at("app.invoice_numbers").last_value == 101);
-  CHECK(read_ahead.facts.sequence_usage.at("app.invoice_numbers").last_value == 101);
   CHECK(read_ahead.facts.sequence_usage.at("app.orders_id_seq").last_value ==
         read_on_one.facts.sequence_usage.at("app.orders_id_seq").last_value);
+  // Without the fingerprint (inspect): the same model, and none.
+  ReadOptions without_fingerprint = ahead;
+  without_fingerprint.fingerprint = false;
+  Database read_without_fingerprint = read(db, without_fingerprint);
+  CHECK(read_without_fingerprint.facts.fingerprint.empty());
+  CHECK_FALSE(read_ahead.facts.fingerprint.empty());
+  read_without_fingerprint.facts.fingerprint = read_ahead.facts.fingerprint;
+  CHECK(read_without_fingerprint == read_ahead);
 }
 
 TEST_CASE("the positions asked for some sequences and identity columns equal a full read's",
