@@ -44,41 +44,48 @@ std::string relation_kind(const std::string& relkind) {
 
 }  // namespace
 
+std::string gave_up_waiting(std::chrono::milliseconds wait) {
+  const auto count = wait.count();
+  return "gave up after waiting " +
+         (count % 1000 == 0 ? std::to_string(count / 1000) + " s" : std::to_string(count) + " ms") +
+         " for a lock";
+}
+
+std::string exclusive_lock_sessions(pqxx::transaction_base& tx, const std::string& schemas) {
+  std::string sessions;
+  for (const auto& row : tx.exec_params(kExclusiveLocksQuery, schemas)) {
+    std::string who = "pid " + row[4].as<std::string>() + " (";
+    if (!row[5].as<std::string>().empty()) who += row[5].as<std::string>() + ", ";
+    if (!row[6].as<std::string>().empty()) who += row[6].as<std::string>() + ", ";
+    who += "transaction open " + row[7].as<std::string>() + " s";
+    if (!row[8].as<std::string>().empty()) who += ": " + row[8].as<std::string>();
+    who += ")";
+    const std::string relation = relation_kind(row[2].as<std::string>()) + " \"" +
+                                 row[0].as<std::string>() + "." + row[1].as<std::string>() + "\"";
+    if (!sessions.empty()) sessions += "; ";
+    if (row[3].as<bool>()) {
+      sessions += who + " holds ACCESS EXCLUSIVE on " + relation;
+    } else {
+      sessions += who + " waits for ACCESS EXCLUSIVE on " + relation;
+      if (!row[9].as<std::string>().empty()) sessions += " behind pid " + row[9].as<std::string>();
+    }
+  }
+  return sessions;
+}
+
 ReadError lock_wait_error(pqxx::connection& conn, const ReadOptions& options,
                           const ReadError& failure) {
-  const auto wait = options.lock_wait.count();
-  std::string message = "gave up after waiting " +
-                        (wait % 1000 == 0 ? std::to_string(wait / 1000) + " s"
-                                          : std::to_string(wait) + " ms") +
-                        " for a lock";
+  std::string message = gave_up_waiting(options.lock_wait);
   try {
     pqxx::nontransaction work(conn);
-    const pqxx::result rows =
-        work.exec_params(kExclusiveLocksQuery, array_literal(options.include_schemas));
-    if (rows.empty()) {
+    const std::string sessions =
+        exclusive_lock_sessions(work, array_literal(options.include_schemas));
+    if (sessions.empty()) {
       message += " another session held (it is gone now: run again)";
-    }
-    std::string separator = ": ";
-    for (const auto& row : rows) {
-      std::string who = "pid " + row[4].as<std::string>() + " (";
-      if (!row[5].as<std::string>().empty()) who += row[5].as<std::string>() + ", ";
-      if (!row[6].as<std::string>().empty()) who += row[6].as<std::string>() + ", ";
-      who += "transaction open " + row[7].as<std::string>() + " s";
-      if (!row[8].as<std::string>().empty()) who += ": " + row[8].as<std::string>();
-      who += ")";
-      const std::string relation = relation_kind(row[2].as<std::string>()) + " \"" +
-                                   row[0].as<std::string>() + "." + row[1].as<std::string>() +
-                                   "\"";
-      if (row[3].as<bool>()) {
-        message += separator + who + " holds ACCESS EXCLUSIVE on " + relation;
-      } else {
-        message += separator + who + " waits for ACCESS EXCLUSIVE on " + relation;
-        if (!row[9].as<std::string>().empty()) message += " behind pid " + row[9].as<std::string>();
-      }
-      separator = "; ";
-    }
-    if (!rows.empty()) {
-      message += "; the read takes only ACCESS SHARE locks, queued behind these: run again once they end";
+    } else {
+      message += ": " + sessions +
+                 "; the read takes only ACCESS SHARE locks, queued behind these: run again once "
+                 "they end";
     }
   } catch (const std::exception& e) {
     message += " (" + std::string(e.what()).substr(0, std::string(e.what()).find('\n')) + ")";

@@ -7,8 +7,8 @@
 #pragma once
 
 #include <chrono>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "catalog/reader.hpp"
 
@@ -23,6 +23,16 @@ inline constexpr const char* kQueryCanceled = "57014";
 
 // Sets lock_timeout to `wait` for the rest of `tx` (set_config(..., true)).
 void set_lock_wait(pqxx::transaction_base& tx, std::chrono::milliseconds wait);
+
+// "gave up after waiting 10 s for a lock" (or "1800 ms").
+std::string gave_up_waiting(std::chrono::milliseconds wait);
+
+// The sessions that hold or wait for ACCESS EXCLUSIVE on relations of
+// `schemas` (a text[] literal; "{}": every schema but the system ones), read
+// in `tx`, at most 10: "pid 12 (psql, idle in transaction, transaction open
+// 40 s: LOCK TABLE t) holds ACCESS EXCLUSIVE on table \"public.t\"; ...";
+// "" when none does. Throws pqxx errors.
+std::string exclusive_lock_sessions(pqxx::transaction_base& tx, const std::string& schemas);
 
 // The error for `failure` (a read of options.include_schemas that gave up
 // waiting for a lock): how long it waited and the sessions that hold or wait

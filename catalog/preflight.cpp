@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "catalog/connection.hpp"
+#include "catalog/lock_wait.hpp"
+#include "catalog/reader.hpp"
 #include "schemas/error.hpp"
 
 namespace pgshift::catalog {
@@ -37,6 +39,38 @@ std::string example(const pqxx::row& row) {
             (row[column].is_null() ? std::string("NULL") : row[column].as<std::string>());
   }
   return text;
+}
+
+// How long a check waits for a lock: nine tenths of its statement timeout,
+// so that a check that waited for its table the whole time gives up as a
+// lock wait (SQLSTATE 55P03), which can name who held the lock, instead of
+// as a statement timeout, which cannot tell waiting from reading.
+std::chrono::milliseconds lock_wait_of(const CheckOptions& options) {
+  return std::max(std::chrono::milliseconds(1), options.statement_timeout * 9 / 10);
+}
+
+std::string milliseconds_text(std::chrono::milliseconds duration) {
+  return std::to_string(duration.count()) + "ms";
+}
+
+// What a check that gave up waiting for a lock reports: the sessions that
+// hold or wait for ACCESS EXCLUSIVE (all that ACCESS SHARE, the check's
+// lock, waits for) on relations of its table's schema, read in `tx`.
+std::string lock_wait_failure(pqxx::transaction_base& tx, const CheckQuery& check,
+                              const CheckOptions& options) {
+  std::string sessions;
+  exec_one(tx, "SAVEPOINT pgshift_locks");
+  try {
+    sessions = exclusive_lock_sessions(tx, array_literal({check.schema}));
+    exec_one(tx, "RELEASE SAVEPOINT pgshift_locks");
+  } catch (const pqxx::sql_error&) {
+    exec_one(tx, "ROLLBACK TO SAVEPOINT pgshift_locks");
+  }
+  return gave_up_waiting(lock_wait_of(options)) +
+         (sessions.empty() ? " another session held (it is gone now)" : ": " + sessions) +
+         "; the check takes only ACCESS SHARE locks: run it again once they end, or give it "
+         "longer with --data-check-timeout (SQLSTATE " +
+         kLockNotAvailable + ")";
 }
 
 CheckOutcome run_one(pqxx::transaction_base& tx, const CheckQuery& check,
@@ -93,6 +127,8 @@ CheckOutcome run_one(pqxx::transaction_base& tx, const CheckQuery& check,
         (error.sqlstate().rfind("22", 0) == 0 || error.sqlstate().rfind("23", 0) == 0)) {
       outcome.violations = -1;
       outcome.examples.push_back(server_message(error) + " (SQLSTATE " + error.sqlstate() + ")");
+    } else if (error.sqlstate() == kLockNotAvailable) {
+      outcome.error = lock_wait_failure(tx, check, options);
     } else {
       outcome.error = server_message(error) + " (SQLSTATE " + error.sqlstate() + ")";
     }
@@ -112,12 +148,11 @@ std::vector<CheckOutcome> run_data_checks(pqxx::connection& conn,
   try {
     pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> tx(
         conn, "pgshift_preflight");
-    const std::string timeout = std::to_string(options.statement_timeout.count()) + "ms";
     tx.exec_params(
         "SELECT pg_catalog.set_config('statement_timeout', $1, true), "
-        "pg_catalog.set_config('lock_timeout', $1, true), "
+        "pg_catalog.set_config('lock_timeout', $2, true), "
         "pg_catalog.set_config('row_security', 'off', true)",
-        timeout);
+        milliseconds_text(options.statement_timeout), milliseconds_text(lock_wait_of(options)));
     for (const auto& check : checks) outcomes.push_back(run_one(tx, check, options));
     tx.commit();
   } catch (const pqxx::sql_error& error) {

@@ -32,7 +32,9 @@ struct CheckOptions {
   // Tables whose row estimate (pg_class.reltuples) is larger are read
   // through TABLESAMPLE SYSTEM, about this many rows of them.
   int64_t sample_above_rows = 5000000;
-  // Per check, and for the wait on each table's ACCESS SHARE lock.
+  // Per check; a check's wait for a lock gives up at nine tenths of it,
+  // and its outcome names the sessions that held or waited for ACCESS
+  // EXCLUSIVE in its table's schema.
   std::chrono::milliseconds statement_timeout{60000};
 };
 

@@ -107,8 +107,9 @@ void add_data_check_flags(CLI::App& command, PlanningInputs& inputs) {
       ->check(CLI::NonNegativeNumber);
   command
       .add_option("--data-check-timeout", inputs.data_check_timeout,
-                  "statement_timeout of each data check (one that times out is reported, "
-                  "not refused)")
+                  "statement_timeout of each data check; its wait for a table's lock gives "
+                  "up at nine tenths of it, naming who holds the lock (one that times out is "
+                  "reported, not refused)")
       ->capture_default_str();
 }
 

@@ -541,6 +541,39 @@ TEST_CASE("a table past --data-check-sample-rows is checked on a sample, and say
   CHECK_FALSE(contains(exact.markdown, "sample"));
 }
 
+TEST_CASE("a check waiting for its table's lock gives up first, naming the session holding it",
+          "[cli][db][preflight]") {
+  TestDatabase db;
+  load(db);
+  pqxx::connection holder(db.url());
+  {
+    pqxx::nontransaction setup(holder);
+    setup.exec("SET application_name = 'maintenance'");
+  }
+  pqxx::work hold(holder);
+  hold.exec("LOCK TABLE t IN ACCESS EXCLUSIVE MODE");
+  const TempDir dir;
+  const std::string schema = dir.write(
+      "schema.yaml", kParent + kColumns + "        checks:\n          price_small: price < 1000\n");
+  const CommandResult result = run_pgshift({"plan", "--db", db.url(), "--schema", schema,
+                                            "--allow-hazard", "all", "--data-check-timeout", "2s"});
+  INFO(result.output);
+  hold.commit();
+  // A warning, not a refusal: the lock wait (nine tenths of the 2 s) gave
+  // up before the statement timeout, and says who held the lock.
+  CHECK(result.exit_code == 0);
+  CHECK(contains(result.output,
+                 "could not be checked: gave up after waiting 1800 ms for a lock: "
+                 "pid " +
+                     std::to_string(holder.backendpid()) +
+                     " (maintenance, idle in transaction, transaction open "));
+  CHECK(contains(result.output,
+                 ": LOCK TABLE t IN ACCESS EXCLUSIVE MODE) holds ACCESS EXCLUSIVE on table "
+                 "\"public.t\"; the check takes only ACCESS SHARE locks: run it again once they "
+                 "end, or give it longer with --data-check-timeout (SQLSTATE 55P03)"));
+  CHECK_FALSE(contains(result.output, "statement timeout"));
+}
+
 TEST_CASE("a clean plan reports its checks and their time, and --no-data-checks skips them",
           "[cli][db][preflight]") {
   TestDatabase db;
