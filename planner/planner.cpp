@@ -181,16 +181,21 @@ void refuse_unmodelled_losses(detail::Builder& builder) {
             other.relation != old_name) {
           continue;
         }
-        // Only a row-level one: a statement-level trigger with transition
-        // tables may be on a partition.
+        // Only a row-level one from PostgreSQL 13 on: a statement-level
+        // trigger with transition tables may be on a partition there; 11 and
+        // 12 refuse either kind (12.22 and 11.22 tried).
         const schemas::Trigger* trigger =
             now != nullptr ? schemas::find_named(now->triggers, other.name) : nullptr;
-        if (trigger != nullptr && !trigger->for_each_row) continue;
+        const bool any_kind_refused = builder.version() > 0 && builder.version() < 130000;
+        if (trigger != nullptr && !trigger->for_each_row && !any_kind_refused) continue;
         errors.emplace_back(object, "cannot " + draft.step.summary + ": the database has " +
                                         schemas::describe(other) +
-                                        ", which pgshift does not model, and the server refuses "
-                                        "a row-level trigger with transition tables on a "
-                                        "partition; drop it first");
+                                        ", which pgshift does not model, and the server refuses " +
+                                        (any_kind_refused ? "any trigger with transition tables "
+                                                            "on a partition before PostgreSQL 13"
+                                                          : "a row-level trigger with transition "
+                                                            "tables on a partition") +
+                                        "; drop it first");
       }
       continue;
     }
