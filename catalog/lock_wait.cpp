@@ -4,9 +4,13 @@
 
 namespace pgshift::catalog {
 
+std::string milliseconds_setting(std::chrono::milliseconds duration) {
+  return std::to_string(duration.count()) + "ms";
+}
+
 void set_lock_wait(pqxx::transaction_base& tx, std::chrono::milliseconds wait) {
   tx.exec_params("SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-                 std::to_string(wait.count()) + "ms");
+                 milliseconds_setting(wait));
 }
 
 namespace {

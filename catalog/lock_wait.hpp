@@ -21,6 +21,9 @@ inline constexpr const char* kLockNotAvailable = "55P03";
 // (query_canceled).
 inline constexpr const char* kQueryCanceled = "57014";
 
+// `duration` as a setting's value: "1800ms".
+std::string milliseconds_setting(std::chrono::milliseconds duration);
+
 // Sets lock_timeout to `wait` for the rest of `tx` (set_config(..., true)).
 void set_lock_wait(pqxx::transaction_base& tx, std::chrono::milliseconds wait);
 

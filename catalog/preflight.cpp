@@ -49,10 +49,6 @@ std::chrono::milliseconds lock_wait_of(const CheckOptions& options) {
   return std::max(std::chrono::milliseconds(1), options.statement_timeout * 9 / 10);
 }
 
-std::string milliseconds_text(std::chrono::milliseconds duration) {
-  return std::to_string(duration.count()) + "ms";
-}
-
 // What a check that gave up waiting for a lock reports: the sessions that
 // hold or wait for ACCESS EXCLUSIVE (all that ACCESS SHARE, the check's
 // lock, waits for) on relations of its table's schema, read in `tx`.
@@ -152,7 +148,8 @@ std::vector<CheckOutcome> run_data_checks(pqxx::connection& conn,
         "SELECT pg_catalog.set_config('statement_timeout', $1, true), "
         "pg_catalog.set_config('lock_timeout', $2, true), "
         "pg_catalog.set_config('row_security', 'off', true)",
-        milliseconds_text(options.statement_timeout), milliseconds_text(lock_wait_of(options)));
+        milliseconds_setting(options.statement_timeout),
+        milliseconds_setting(lock_wait_of(options)));
     for (const auto& check : checks) outcomes.push_back(run_one(tx, check, options));
     tx.commit();
   } catch (const pqxx::sql_error& error) {

@@ -109,10 +109,6 @@ constexpr const char* kReadSettings =
     "    pg_catalog.current_setting('DateStyle'), pg_catalog.current_setting('IntervalStyle'), "
     "    pg_catalog.current_setting('TimeZone') OFFSET 0) own";
 
-std::string lock_timeout_setting(std::chrono::milliseconds wait) {
-  return std::to_string(wait.count()) + "ms";
-}
-
 // $1: schemas to include (empty: all), $2: schemas to exclude. The fourth
 // column says whether anything is in the schema: every object that lives in
 // a schema (a relation, type, routine, operator, collation, statistics
@@ -748,11 +744,20 @@ std::string versioned(std::string query, int server_version_num) {
 // Field helpers.
 // ---------------------------------------------------------------------------
 
-// The privileges queries take, as $2, the relations whose columns have
-// privileges of their own (read_columns learns which): the column grants
-// are looked for there only instead of in a scan of all of pg_attribute.
-bool takes_column_grant_relations(const char* sql) {
-  return sql == privileges_query() || sql == grants_by_others_query();
+// Runs `sql`, a query on the schemas read, in `tx` for the server's version:
+// $1 is the schemas' names (a text[] literal). The privileges queries take,
+// as $2, the relations whose columns have privileges of their own
+// (`column_grant_relations`, an oid[] literal; read_columns learns which):
+// the column grants are looked for there only instead of in a scan of all
+// of pg_attribute.
+pqxx::result exec_on_schemas(pqxx::transaction_base& tx, const char* sql, int server_version_num,
+                             const std::string& schema_names,
+                             const std::string& column_grant_relations) {
+  const std::string text = versioned(sql, server_version_num);
+  if (sql == privileges_query() || sql == grants_by_others_query()) {
+    return tx.exec_params(text, schema_names, column_grant_relations);
+  }
+  return tx.exec_params(text, schema_names);
 }
 
 std::string oid_array_literal(const std::vector<pqxx::oid>& oids) {
@@ -763,20 +768,14 @@ std::string oid_array_literal(const std::vector<pqxx::oid>& oids) {
   }
   return literal + "}";
 }
-
-template <typename Field>
-std::optional<std::string> optional_text(const Field& field) {
+std::optional<std::string> optional_text(const Cell& field) {
   if (field.is_null()) return std::nullopt;
-  return field.template as<std::string>();
+  return field.as<std::string>();
 }
-
-template <typename Field>
-std::string text_or_empty(const Field& field) {
-  return field.is_null() ? std::string() : field.template as<std::string>();
+std::string text_or_empty(const Cell& field) {
+  return field.is_null() ? std::string() : field.as<std::string>();
 }
-
-template <typename Field>
-char char_of(const Field& field) {
+char char_of(const Cell& field) {
   const char* text = field.c_str();
   return field.is_null() ? '\0' : text[0];
 }
@@ -796,8 +795,7 @@ std::string storage_name(char storage) {
 }
 
 // The elements of a one-dimensional text[] (NULL elements become "").
-template <typename Field>
-std::vector<std::string> text_array(const Field& field) {
+std::vector<std::string> text_array(const Cell& field) {
   std::vector<std::string> items;
   if (field.is_null()) return items;
   auto parser = field.as_array();
@@ -811,8 +809,8 @@ std::vector<std::string> text_array(const Field& field) {
 
 // The numbers in an array ("{1,3}") or a vector type (int2vector, oidvector:
 // "1 3"): attnums, oids, indoption flags. NULL gives none.
-template <typename Number, typename Field>
-std::vector<Number> numbers(const Field& field) {
+template <typename Number>
+std::vector<Number> numbers(const Cell& field) {
   std::vector<Number> items;
   if (field.is_null()) return items;
   const char* text = field.c_str();
@@ -827,15 +825,12 @@ std::vector<Number> numbers(const Field& field) {
   }
   return items;
 }
-
-template <typename Field>
-std::vector<int> attnums(const Field& field) {
+std::vector<int> attnums(const Cell& field) {
   return numbers<int>(field);
 }
 
 // reloptions ("fillfactor=70") as a map.
-template <typename Field>
-std::map<std::string, std::string> options_map(const Field& field) {
+std::map<std::string, std::string> options_map(const Cell& field) {
   std::map<std::string, std::string> options;
   for (const auto& option : text_array(field)) {
     const auto eq = option.find('=');
@@ -1126,16 +1121,14 @@ class Prefetch {
       pqxx::connection conn(connection_options_);
       ReadOnlyTransaction tx(conn);
       tx.exec0("SET TRANSACTION SNAPSHOT " + tx.quote(snapshot_));
-      tx.exec_params(kReadSettings, lock_timeout_setting(lock_wait_));
+      tx.exec_params(kReadSettings, milliseconds_setting(lock_wait_));
       for (std::size_t index = 0; index < queries_.size() && !stop_; ++index) {
         if (index == 1) {
           std::unique_lock<std::mutex> lock(mutex_);
           ready_.wait(lock, [&] { return released_ || stop_; });
         }
-        const std::string sql = versioned(queries_[index], server_version_num_);
-        pqxx::result result = takes_column_grant_relations(queries_[index])
-                                  ? tx.exec_params(sql, schema_names_, column_grant_relations_)
-                                  : tx.exec_params(sql, schema_names_);
+        pqxx::result result = exec_on_schemas(tx, queries_[index], server_version_num_,
+                                              schema_names_, column_grant_relations_);
         std::lock_guard<std::mutex> lock(mutex_);
         results_[index] = std::move(result);
         finished_ = index + 1;
@@ -1185,7 +1178,7 @@ class CatalogRead {
   Database run() {
     facts_.server_version_num = server_version_num_;
     const pqxx::result own = guarded("settings", [&] {
-      return tx_.exec_params(kReadSettings, lock_timeout_setting(options_.lock_wait));
+      return tx_.exec_params(kReadSettings, milliseconds_setting(options_.lock_wait));
     });
     facts_.session.search_path = own[0][0].as<std::string>();
     facts_.session.date_style = own[0][1].as<std::string>();
@@ -1203,7 +1196,7 @@ class CatalogRead {
     read_columns();
     if (options_.columns_read) report_columns();
     if (prefetch_ != nullptr) {
-      prefetch_->release(column_grant_relations_literal_);
+      prefetch_->release(column_grant_relations_);
       fetch_ahead();
     }
     read_constraints();
@@ -1358,10 +1351,7 @@ class CatalogRead {
       }
     }
     return guarded(what, [&] {
-      const std::string text = versioned(sql, server_version_num_);
-      return takes_column_grant_relations(sql)
-                 ? tx_.exec_params(text, schema_names_, column_grant_relations_literal_)
-                 : tx_.exec_params(text, schema_names_);
+      return exec_on_schemas(tx_, sql, server_version_num_, schema_names_, column_grant_relations_);
     });
   }
 
@@ -1418,18 +1408,16 @@ class CatalogRead {
   }
 
   // INCLUDE columns of an index: its indkey from position indnkeyatts on.
-  template <typename Field>
   std::vector<std::string> include_names(const std::string& what, pqxx::oid relation,
-                                         const Field& indkey, const Field& key_count) const {
+                                         const Cell& indkey, const Cell& key_count) const {
     if (indkey.is_null()) return {};
-    return column_names(what, relation, attnums(indkey), key_count.template as<std::size_t>());
+    return column_names(what, relation, attnums(indkey), key_count.as<std::size_t>());
   }
 
   // An object's owner when owners are read (ReadOptions::owners), else nullopt.
-  template <typename Field>
-  std::optional<std::string> owner_of(const Field& field) const {
+  std::optional<std::string> owner_of(const Cell& field) const {
     if (!options_.owners) return std::nullopt;
-    return field.template as<std::string>();
+    return field.as<std::string>();
   }
 
   void read_schemas() {
@@ -1508,6 +1496,7 @@ class CatalogRead {
   // Columns arrive unordered: each is put at its attnum, and the places of
   // dropped columns (left with no name) are removed at the end.
   void read_columns() {
+    std::vector<pqxx::oid> grant_relations;  // whose columns have privileges of their own
     for (const Cells& row : cells(query("columns", kColumnsQuery))) {
       const auto relation = row[0].as<pqxx::oid>();
       const int attnum = row[1].as<int>();
@@ -1515,10 +1504,7 @@ class CatalogRead {
       if (attributes.size() < static_cast<std::size_t>(attnum)) attributes.resize(attnum);
       attributes[attnum - 1] = {row[2].as<std::string>(), row[3].as<pqxx::oid>(),
                                 row[4].as<std::string>()};
-      if (row[15].as<bool>() &&
-          (column_grant_relations_.empty() || column_grant_relations_.back() != relation)) {
-        column_grant_relations_.push_back(relation);
-      }
+      if (row[15].as<bool>()) grant_relations.push_back(relation);
       auto* owner = table(relation);
       if (owner == nullptr) {
         // A materialized view's (read_views keeps them); a view has none.
@@ -1578,11 +1564,10 @@ class CatalogRead {
         columns[attnum - 1] = std::move(column);
       }
     }
-    std::sort(column_grant_relations_.begin(), column_grant_relations_.end());
-    column_grant_relations_.erase(
-        std::unique(column_grant_relations_.begin(), column_grant_relations_.end()),
-        column_grant_relations_.end());
-    column_grant_relations_literal_ = oid_array_literal(column_grant_relations_);
+    std::sort(grant_relations.begin(), grant_relations.end());
+    grant_relations.erase(std::unique(grant_relations.begin(), grant_relations.end()),
+                          grant_relations.end());
+    column_grant_relations_ = oid_array_literal(grant_relations);
     for (auto& [oid, slot] : tables_) {
       auto& columns = slot.table.columns;
       columns.erase(
@@ -1689,9 +1674,8 @@ class CatalogRead {
 
   // pg_get_viewdef ends the query with ";": the model holds the query alone,
   // so that statements can go on after it ("WITH NO DATA").
-  template <typename Field>
-  static std::string view_query(const Field& field) {
-    std::string query = field.template as<std::string>();
+  static std::string view_query(const Cell& field) {
+    std::string query = field.as<std::string>();
     while (!query.empty() &&
            (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
       query.pop_back();
@@ -1834,7 +1818,7 @@ class CatalogRead {
                              array_literal(deparsed.representatives));
     });
     for (const auto& [slot, group] : deparsed.slots) {
-      const pqxx::row text = texts[static_cast<pqxx::result::size_type>(group)];
+      const Cells text(texts[static_cast<pqxx::result::size_type>(group)]);
       schemas::Index& index = slot.first->at(slot.second);
       if (index.where) index.where = text[0].as<std::string>();
       const std::vector<std::string> expressions = text_array(text[1]);
@@ -2190,10 +2174,9 @@ class CatalogRead {
 
   // The name of a dependency's referenced column (refobjid, refobjsubid);
   // "" for the whole relation.
-  template <typename Field>
-  std::string referenced_column(const Field& relation, const Field& attnum) const {
-    const int number = attnum.template as<int>();
-    return number > 0 ? attribute("dependencies", relation.template as<pqxx::oid>(), number).name
+  std::string referenced_column(const Cell& relation, const Cell& attnum) const {
+    const int number = attnum.as<int>();
+    return number > 0 ? attribute("dependencies", relation.as<pqxx::oid>(), number).name
                       : std::string();
   }
 
@@ -2546,9 +2529,8 @@ class CatalogRead {
   std::vector<GrantByOtherRow> grant_by_other_rows_;
   bool privileges_fetched_ = false;
   // The relations read whose columns have privileges of their own
-  // (read_columns), and as the privileges queries' $2.
-  std::vector<pqxx::oid> column_grant_relations_;
-  std::string column_grant_relations_literal_ = "{}";
+  // (read_columns), an oid[] literal: the privileges queries' $2.
+  std::string column_grant_relations_ = "{}";
   // Rows fetched ahead (fetch_ahead), until their reader takes them.
   std::optional<pqxx::result> dependency_rows_;
   std::optional<pqxx::result> member_dependency_rows_;
