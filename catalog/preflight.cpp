@@ -45,7 +45,9 @@ std::string example(const pqxx::row& row) {
 // so that a check that waited for its table the whole time gives up as a
 // lock wait (SQLSTATE 55P03), which can name who held the lock, instead of
 // as a statement timeout, which cannot tell waiting from reading.
+// A statement timeout of 0 (none) waits as long for a lock.
 std::chrono::milliseconds lock_wait_of(const CheckOptions& options) {
+  if (options.statement_timeout <= std::chrono::milliseconds(0)) return options.statement_timeout;
   return std::max(std::chrono::milliseconds(1), options.statement_timeout * 9 / 10);
 }
 
